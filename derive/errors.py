@@ -1,0 +1,64 @@
+"""Errors the core raises. Only the command line turns them into messages and exit codes.
+
+Every input error carries a `Span` so that it prints as `file:line:col: message`, followed by
+the source line and a caret under the column, the way SymPy's LaTeX parser reports errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Span:
+    file: str
+    line: int  # 1-based
+    col: int  # 1-based
+    source_line: str = ""
+    width: int = 1
+
+    def shifted(self, offset: int, width: int = 1) -> Span:
+        """The span `offset` characters further along the same line."""
+        return Span(self.file, self.line, self.col + offset, self.source_line, max(width, 1))
+
+
+class DeriveError(Exception):
+    """Base of everything the tool reports to a user instead of a traceback."""
+
+    exit_code = 2
+
+
+class InputError(DeriveError):
+    """Bad input: a file, a formula, a symbol or an index the tool cannot accept."""
+
+    def __init__(self, message: str, span: Span | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.hint = hint
+
+    def at(self, span: Span) -> InputError:
+        """The same error, placed at `span` if it has no place yet."""
+        if self.span is None:
+            self.span = span
+        return self
+
+    def render(self) -> str:
+        head = f"{self.span.file}:{self.span.line}:{self.span.col}: " if self.span else ""
+        lines = [f"{head}error: {self.message}"]
+        if self.span and self.span.source_line:
+            src = self.span.source_line.rstrip("\n")
+            lines.append("    " + src)
+            # keep tabs so the caret lines up under the same column in a terminal
+            pad = "".join("\t" if ch == "\t" else " " for ch in src[: self.span.col - 1])
+            lines.append("    " + pad + "^" + "~" * max(0, self.span.width - 1))
+        if self.hint:
+            lines.append(f"    hint: {self.hint}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class UsageError(DeriveError):
+    """The command line was used wrongly."""

@@ -1,0 +1,210 @@
+"""SymPy nodes for the notation of backpropagation texts.
+
+A parsed formula is an ordinary SymPy expression whose leaves may be these nodes. They stay
+unevaluated until the model grounds them in a concrete network (see `derive.model`), and they
+print back to LaTeX in the document's own notation, so a reader can compare what was written
+with what the tool understood.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.core.symbol import Str
+
+
+def index(name: str) -> sympy.Symbol:
+    """An index symbol. Integer, so SymPy can simplify KroneckerDelta sums."""
+    return sympy.Symbol(name, integer=True)
+
+
+class Node(sympy.Expr):
+    is_commutative = True
+
+    @property
+    def free_symbols(self) -> set[sympy.Basic]:  # names (Str) are not symbols
+        out: set[sympy.Basic] = set()
+        for a in self.args:
+            if not isinstance(a, Str):
+                out |= a.free_symbols
+        return out
+
+
+class Quantity(Node):
+    """`w^{(l)}_{ji}`: name, optional layer tag, neuron indices (all SymPy integers or symbols)."""
+
+    def __new__(cls, name: str | Str, layer: tuple = (), indices: tuple = ()):
+        name = Str(name) if isinstance(name, str) else name
+        return sympy.Expr.__new__(
+            cls, name, sympy.Tuple(*layer), sympy.Tuple(*[sympy.sympify(i) for i in indices])
+        )
+
+    @property
+    def name(self) -> str:
+        return self.args[0].name
+
+    @property
+    def layer(self) -> sympy.Expr | None:
+        return self.args[1][0] if self.args[1] else None
+
+    @property
+    def indices(self) -> tuple[sympy.Expr, ...]:
+        return tuple(self.args[2])
+
+    def with_(self, layer: sympy.Expr | None = None, indices: tuple | None = None) -> Quantity:
+        lay = (layer,) if layer is not None else tuple(self.args[1])
+        return Quantity(self.name, lay, self.indices if indices is None else indices)
+
+    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+        s = self.name
+        if self.layer is not None:
+            s += "^{(" + printer._print(self.layer) + ")}"
+        if self.indices:
+            s += "_{" + "".join(printer._print(i) for i in self.indices) + "}"
+        return s
+
+    def _sympystr(self, printer: object) -> str:
+        return self._latex(sympy.printing.latex.LatexPrinter())
+
+
+class Width(Node):
+    """`C_l`: the number of neurons of layer l (a size, grounded to an integer)."""
+
+    def __new__(cls, name: str | Str, layer: sympy.Expr):
+        name = Str(name) if isinstance(name, str) else name
+        return sympy.Expr.__new__(cls, name, sympy.sympify(layer))
+
+    is_integer = True
+    is_positive = True
+
+    @property
+    def name(self) -> str:
+        return self.args[0].name
+
+    @property
+    def layer(self) -> sympy.Expr:
+        return self.args[1]
+
+    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+        return f"{self.name}_{{{printer._print(self.layer)}}}"
+
+
+class Call(Node):
+    """`g(z^{(l)}_i)`, `f(x, y, z)`, `\\mathrm{softmax}(\\mathbf{a}^{(n)}, j)`."""
+
+    def __new__(cls, fname: str | Str, *args: sympy.Basic):
+        fname = Str(fname) if isinstance(fname, str) else fname
+        return sympy.Expr.__new__(cls, fname, *args)
+
+    @property
+    def fname(self) -> str:
+        return self.args[0].name
+
+    @property
+    def params(self) -> tuple[sympy.Basic, ...]:
+        return self.args[1:]
+
+    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+        inner = ", ".join(printer._print(a) for a in self.params)
+        return f"{self.fname}\\left({inner}\\right)"
+
+
+class Prime(Node):
+    """`g^{\\prime}(t)`: the derivative of a one-argument function, applied."""
+
+    def __new__(cls, fname: str | Str, arg: sympy.Basic):
+        fname = Str(fname) if isinstance(fname, str) else fname
+        return sympy.Expr.__new__(cls, fname, arg)
+
+    @property
+    def fname(self) -> str:
+        return self.args[0].name
+
+    @property
+    def arg(self) -> sympy.Basic:
+        return self.args[1]
+
+    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+        return f"{self.fname}^{{\\prime}}\\left({printer._print(self.arg)}\\right)"
+
+
+class FuncRef(Node):
+    """A bare function name, as in `\\frac{\\partial f}{\\partial x}`."""
+
+    def __new__(cls, fname: str | Str):
+        fname = Str(fname) if isinstance(fname, str) else fname
+        return sympy.Expr.__new__(cls, fname)
+
+    @property
+    def fname(self) -> str:
+        return self.args[0].name
+
+    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+        return self.fname
+
+
+class Vec(Node):
+    """`\\mathbf{a}^{(n)}`: the whole vector of a layer, as a function argument."""
+
+    def __new__(cls, name: str | Str, layer: tuple = ()):
+        name = Str(name) if isinstance(name, str) else name
+        return sympy.Expr.__new__(cls, name, sympy.Tuple(*layer))
+
+    @property
+    def name(self) -> str:
+        return self.args[0].name
+
+    @property
+    def layer(self) -> sympy.Expr | None:
+        return self.args[1][0] if self.args[1] else None
+
+    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+        s = "\\mathbf{" + self.name + "}"
+        if self.layer is not None:
+            s += "^{(" + printer._print(self.layer) + ")}"
+        return s
+
+
+class Partial(Node):
+    """`\\frac{\\partial X}{\\partial Y}` (total=0) or `\\frac{dX}{dY}` (total=1)."""
+
+    def __new__(cls, num: sympy.Basic, den: sympy.Basic, total: bool = False):
+        return sympy.Expr.__new__(cls, num, den, sympy.Integer(int(total)))
+
+    @property
+    def num(self) -> sympy.Basic:
+        return self.args[0]
+
+    @property
+    def den(self) -> sympy.Basic:
+        return self.args[1]
+
+    @property
+    def total(self) -> bool:
+        return bool(self.args[2])
+
+    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+        d = "d" if self.total else "\\partial "
+        return f"\\frac{{{d}{printer._print(self.num)}}}{{{d}{printer._print(self.den)}}}"
+
+
+class BatchSum(Node):
+    """`\\sum_x body`: the sum over the samples of a minibatch."""
+
+    def __new__(cls, body: sympy.Basic, sample: str | Str = "x"):
+        sample = Str(sample) if isinstance(sample, str) else sample
+        return sympy.Expr.__new__(cls, body, sample)
+
+    @property
+    def body(self) -> sympy.Basic:
+        return self.args[0]
+
+    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+        return f"\\sum_{{{self.args[1].name}}} {printer._print(self.body)}"
+
+
+NODE_TYPES = (Quantity, Width, Call, Prime, FuncRef, Vec, Partial, BatchSum)
+
+
+def to_latex(expr: sympy.Basic) -> str:
+    """The expression in LaTeX, in the document's notation."""
+    return sympy.latex(expr, order="none")

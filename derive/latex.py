@@ -1,0 +1,888 @@
+"""LaTeX to SymPy, through the document's notation.
+
+Two passes, so that no whole line and no `=` ever reaches the arithmetic parser:
+
+1. *Structure*: a formula is tokenised, unwrapped from `split`, cut into rows at `\\\\`, and each
+   row into sides at `=`, `\\leftarrow` and `\\in` (with `&` alignment marks dropped).
+2. *Notation*: in each side, every construct of the notation (layer-tagged indexed quantities,
+   `g(...)`, `g^{\\prime}(...)`, derivative fractions, sums and their bounds, `\\sum_x`,
+   `\\sum_{j \\ne i}`, `cases`, `\\mathrm{softmax}(\\mathbf{a}, j)`) is replaced by a placeholder whose
+   SymPy value is built here. What remains is plain arithmetic (`+ - \\times \\frac ( ) ^ e \\ln`,
+   numbers, placeholders) and goes to `latex2sympy2_extended`, which must consume all of it.
+
+This is the only module that imports `latex2sympy2_extended`. Formula text is never evaluated:
+names become SymPy objects only after they were found in the notation table.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import sympy
+
+from derive.document import Formula
+from derive.errors import InputError, Span
+from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
+from derive.notation import Notation
+
+
+class Index(sympy.Symbol):
+    """A neuron or layer index (integer), e.g. i, j, k, l."""
+
+    def __new__(cls, name: str) -> Index:
+        return super().__new__(cls, name, integer=True)
+
+
+class Size(sympy.Symbol):
+    """A size of the network: the number of layers n or the batch size m."""
+
+    def __new__(cls, name: str) -> Size:
+        return super().__new__(cls, name, integer=True, positive=True)
+
+
+class Scalar(sympy.Symbol):
+    """A real scalar: a learning rate, a formal parameter `t`, a chain-rule variable `x_1`."""
+
+    def __new__(cls, name: str) -> Scalar:
+        return super().__new__(cls, name, real=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Tokens
+
+
+@dataclass(frozen=True)
+class Tok:
+    kind: str  # "cmd", "sym", "num", "letter"
+    text: str
+    start: int
+    end: int
+
+
+_TOKEN = re.compile(
+    r"(?P<ws>\s+)|(?P<cmd>\\(?:[A-Za-z]+|.))|(?P<num>\d+(?:\.\d+)?)|(?P<letter>[A-Za-z])"
+    r"|(?P<sym>[{}()\[\]^_&=+\-,.'|/*<>!:;])"
+)
+_SPACING = {"\\ ", "\\,", "\\;", "\\!", "\\:", "\\quad", "\\qquad", "\\displaystyle"}
+_DELIM_SIZES = {"\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr", "\\biggl", "\\biggr",
+                "\\Bigl", "\\Bigr", "\\left", "\\right"}
+_OPEN = {"(": ")", "[": "]", "\\{": "\\}"}
+_GREEK = {
+    "\\alpha", "\\beta", "\\gamma", "\\delta", "\\epsilon", "\\varepsilon", "\\zeta", "\\eta",
+    "\\theta", "\\iota", "\\kappa", "\\lambda", "\\mu", "\\nu", "\\xi", "\\pi", "\\rho", "\\sigma",
+    "\\tau", "\\phi", "\\varphi", "\\chi", "\\psi", "\\omega", "\\Delta", "\\Phi", "\\Sigma",
+    "\\Theta", "\\Lambda", "\\Omega", "\\Gamma", "\\Psi",
+}
+_FONTS = {"\\hat", "\\mathcal", "\\mathrm", "\\mathbf", "\\tilde", "\\bar", "\\vec", "\\boldsymbol",
+          "\\operatorname", "\\mathit", "\\widehat"}
+_ARITH_CMDS = {"\\frac", "\\times", "\\cdot", "\\ln", "\\log", "\\exp", "\\sqrt", "\\dfrac", "\\tfrac"}
+_RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets"}
+
+
+def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
+    toks: list[Tok] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise InputError(
+                f"unexpected character {text[pos]!r} in a formula", formula.span(base + pos)
+            )
+        kind = m.lastgroup or ""
+        if kind != "ws":
+            tok = Tok(kind, m.group(), base + m.start(), base + m.end())
+            if tok.text not in _SPACING:
+                toks.append(tok)
+        pos = m.end()
+    return toks
+
+
+# --------------------------------------------------------------------------------------------
+# Parsed structure
+
+
+@dataclass(frozen=True)
+class Side:
+    expr: sympy.Basic
+    start: int  # offsets into the formula text
+    end: int
+    latex: str
+
+
+@dataclass(frozen=True)
+class Equation:
+    kind: str  # "equation", "update" (with \leftarrow) or "assumption" (with \in)
+    number: int  # 1-based, within its formula
+    lhs: Side
+    steps: tuple[Side, ...]  # the right-hand sides, in order: A = B = C has steps (B, C)
+    step_lines: tuple[int, ...]  # file line of each step
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class RowError:
+    number: int
+    error: InputError
+    line: int
+    latex: str
+
+
+@dataclass
+class Scope:
+    notation: Notation
+    formula: Formula
+    scalars: set[str] = field(default_factory=set)  # extra scalar names (local variables)
+    functions: dict[str, int] = field(default_factory=dict)  # extra (local) functions
+    local: bool = False  # a local model hides the notation's own quantities and functions
+
+    def lookup(self, name: str) -> str | None:
+        if name in self.scalars:
+            return "scalar"
+        if name in self.functions:
+            return "function"
+        if self.local:
+            return None if name not in (self.notation.layers,) else "size"
+        return self.notation.kind(name)
+
+    def arity(self, name: str) -> int:
+        return self.functions.get(name) or self.notation.functions.get(name, 1)
+
+    def known(self) -> list[str]:
+        names = set(self.scalars) | set(self.functions)
+        if not self.local:
+            names |= set(self.notation.names())
+        return sorted(names)
+
+
+def _err(msg: str, scope: Scope, tok: Tok | int, end: int | None = None, hint: str | None = None):
+    start = tok.start if isinstance(tok, Tok) else tok
+    stop = (tok.end if isinstance(tok, Tok) else start + 1) if end is None else end
+    return InputError(msg, scope.formula.span(start, max(1, stop - start)), hint)
+
+
+# --------------------------------------------------------------------------------------------
+# Structure pass
+
+
+def _match(toks: list[Tok], i: int, scope: Scope) -> int:
+    """Index of the token closing the bracket opened at toks[i]."""
+    opener = toks[i].text
+    closer = {"{": "}", "(": ")", "[": "]"}[opener]
+    depth = 0
+    for j in range(i, len(toks)):
+        t = toks[j].text
+        if t == opener:
+            depth += 1
+        elif t == closer:
+            depth -= 1
+            if depth == 0:
+                return j
+    raise _err(f"unbalanced `{opener}`: no matching `{closer}`", scope, toks[i])
+
+
+def _env_end(toks: list[Tok], i: int, name: str, scope: Scope) -> int:
+    """toks[i] is `\\begin`; return the index of the matching `\\end` command."""
+    depth = 0
+    for j in range(i, len(toks)):
+        if toks[j].text == "\\begin":
+            depth += 1
+        elif toks[j].text == "\\end":
+            depth -= 1
+            if depth == 0:
+                return j
+    raise _err(f"`\\begin{{{name}}}` is never closed", scope, toks[i])
+
+
+def _env_name(toks: list[Tok], i: int, scope: Scope) -> tuple[str, int]:
+    if i + 1 >= len(toks) or toks[i + 1].text != "{":
+        raise _err(f"`{toks[i].text}` needs an environment name in braces", scope, toks[i])
+    j = _match(toks, i + 1, scope)
+    return "".join(t.text for t in toks[i + 2 : j]), j + 1
+
+
+def _depth_split(toks: list[Tok], seps: set[str]) -> list[tuple[list[Tok], Tok | None]]:
+    """Split at separators at bracket depth 0 and outside environments."""
+    out: list[tuple[list[Tok], Tok | None]] = []
+    cur: list[Tok] = []
+    depth = 0
+    env = 0
+    for t in toks:
+        if t.text in ("{", "(", "["):
+            depth += 1
+        elif t.text in ("}", ")", "]"):
+            depth -= 1
+        elif t.text == "\\begin":
+            env += 1
+        elif t.text == "\\end":
+            env -= 1
+        if t.text in seps and depth == 0 and env == 0:
+            out.append((cur, t))
+            cur = []
+        else:
+            cur.append(t)
+    out.append((cur, None))
+    return out
+
+
+_PUNCT = {",", "."}
+
+
+def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
+    """All equations of a display formula, each row parsed on its own."""
+    toks = tokenize(formula.text, formula)
+    # unwrap \begin{split} ... \end{split} (or aligned), keeping what is inside
+    if toks and toks[0].text == "\\begin":
+        name, body = _env_name(toks, 0, scope)
+        if name in ("split", "aligned", "align", "align*", "gathered", "eqnarray"):
+            end = _env_end(toks, 0, name, scope)
+            _, after = _env_name(toks, end, scope)
+            rest = [t for t in toks[after:] if t.text not in _PUNCT]
+            if rest:
+                raise _err("text after `\\end{" + name + "}`", scope, rest[0])
+            toks = toks[body:end]
+    rows = [r for r, _ in _depth_split(toks, {"\\\\"})]
+    out: list[Equation | RowError] = []
+    for row in rows:
+        while row and row[-1].text in _PUNCT:
+            row = row[:-1]
+        if not row:
+            continue
+        last = out[-1] if out and isinstance(out[-1], Equation) else None
+        try:
+            eq = _parse_row(row, scope, formula, last, len(out) + 1)
+        except InputError as exc:
+            span = formula.span(row[0].start)
+            out.append(RowError(len(out) + 1, exc, span.line,
+                                formula.text[row[0].start : row[-1].end]))
+            continue
+        if last is not None and eq.number == last.number:
+            out[-1] = eq  # a `&=` row continued the previous equation
+        else:
+            out.append(eq)
+    return out
+
+
+def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation | None,
+               number: int) -> Equation:
+    # `&` only aligns: drop it, then cut the row at its relations
+    row = [t for seg, _ in _depth_split(row, {"&"}) for t in seg]
+    parts = _depth_split(row, _RELATIONS)
+    segments = [seg for seg, _ in parts]
+    relations = [sep for _, sep in parts if sep is not None]
+    if not relations:
+        raise _err("expected an equation: no `=`, `\\leftarrow` or `\\in` in this row", scope,
+                   row[0], row[-1].end)
+    for k, seg in enumerate(segments):
+        if not seg and k > 0:
+            raise _err(f"nothing after `{relations[k - 1].text}`", scope, relations[k - 1])
+    first_rel = relations[0]
+    continuation = not segments[0]
+    if continuation and current is None:
+        raise _err("a row starting with `&=` continues nothing: there is no equation before it",
+                   scope, first_rel)
+    rel_kind = {"=": "equation", "\\leftarrow": "update", "\\gets": "update",
+                "\\in": "assumption"}
+    kind = rel_kind[first_rel.text]
+    for r in relations[1:]:
+        if r.text != "=":
+            raise _err(f"`{r.text}` may only be the first relation of a row", scope, r)
+    local = _formal_parameters(segments[0], scope) if not continuation else set()
+    row_scope = Scope(scope.notation, formula, scope.scalars | local, scope.functions, scope.local)
+
+    def side(seg: list[Tok]) -> Side:
+        expr = parse_expression(seg, row_scope)
+        start, end = seg[0].start, seg[-1].end
+        return Side(expr, start, end, formula.text[start:end])
+
+    span = formula.span(row[0].start)
+    if kind == "assumption":
+        if len(segments) != 2:
+            raise _err("an assumption is written `y_j \\in \\{ 0, 1 \\}`", scope, first_rel)
+        rhs_seg = segments[1]
+        return Equation(kind, number, side(segments[0]),
+                        (_parse_set(rhs_seg, row_scope, formula),),
+                        (formula.span(rhs_seg[0].start).line,), span.line, span.col)
+    steps = tuple(side(seg) for seg in segments[1:])
+    lines = tuple(formula.span(seg[0].start).line for seg in segments[1:])
+    if continuation:
+        assert current is not None
+        return Equation(current.kind, current.number, current.lhs, current.steps + steps,
+                        current.step_lines + lines, current.line, current.col)
+    return Equation(kind, number, side(segments[0]), steps, lines, span.line, span.col)
+
+
+def _formal_parameters(seg: list[Tok], scope: Scope) -> set[str]:
+    """`g(t)` on a left side makes `t` a formal parameter for the row."""
+    texts = [t.text for t in seg]
+    if len(texts) >= 4 and scope.lookup(texts[0]) == "function" and texts[-1] == ")":
+        k = texts.index("(") if "(" in texts else -1
+        if k > 0 and all(t.kind == "letter" or t.text == "," for t in seg[k + 1 : -1]):
+            return {t.text for t in seg[k + 1 : -1] if t.kind == "letter"}
+    return set()
+
+
+def _parse_set(seg: list[Tok], scope: Scope, formula: Formula) -> Side:
+    if not (seg and seg[0].text == "\\{" and seg[-1].text == "\\}"):
+        raise _err("after `\\in` the tool understands only a finite set `\\{ 0, 1 \\}`", scope,
+                   seg[0] if seg else 0)
+    items = [s for s, _ in _depth_split(seg[1:-1], {","})]
+    values = []
+    for it in items:
+        if len(it) != 1 or it[0].kind != "num":
+            raise _err("set elements must be numbers", scope, it[0] if it else seg[0])
+        values.append(sympy.Rational(it[0].text))
+    return Side(sympy.FiniteSet(*values), seg[0].start, seg[-1].end,
+                formula.text[seg[0].start : seg[-1].end])
+
+
+# --------------------------------------------------------------------------------------------
+# Notation pass
+
+
+@dataclass
+class _Skeleton:
+    scope: Scope
+    parts: list[str] = field(default_factory=list)
+    where: list[tuple[int, int, int]] = field(default_factory=list)  # (skel offset, src start, end)
+    values: dict[str, sympy.Basic] = field(default_factory=dict)
+    sums: dict[str, tuple] = field(default_factory=dict)  # bound name -> (var, lo, hi, excl, batch)
+    length: int = 0
+
+    def emit(self, text: str, src: Tok | tuple[int, int]) -> None:
+        start, end = (src.start, src.end) if isinstance(src, Tok) else src
+        self.where.append((self.length, start, end))
+        self.parts.append(text)
+        self.length += len(text)
+
+    def placeholder(self, value: sympy.Basic, src: tuple[int, int]) -> None:
+        name = f"P_{{{len(self.values)}}}"
+        self.values[f"P_{len(self.values)}"] = value
+        self.emit(" " + name + " ", src)
+
+    def source_at(self, offset: int) -> tuple[int, int]:
+        best = self.where[0][1:] if self.where else (0, 1)
+        for s, a, b in self.where:
+            if s <= offset:
+                best = (a, b)
+        return best
+
+
+def parse_expression(toks: list[Tok], scope: Scope) -> sympy.Basic:
+    """One side of an equation (or a derivative's numerator) as a SymPy expression."""
+    if not toks:
+        raise InputError("empty expression")
+    sk = _Skeleton(scope)
+    _emit_sequence(toks, sk)
+    return _finish(sk, toks)
+
+
+def _group(toks: list[Tok], i: int, scope: Scope) -> tuple[list[Tok], int]:
+    """A `{...}` group or a single token at toks[i]; returns (contents, next index)."""
+    if i >= len(toks):
+        raise _err("expected an argument here", scope, toks[-1].end if toks else 0)
+    if toks[i].text == "{":
+        j = _match(toks, i, scope)
+        return toks[i + 1 : j], j + 1
+    return [toks[i]], i + 1
+
+
+def _strip_group(toks: list[Tok]) -> list[Tok]:
+    while len(toks) >= 2 and toks[0].text == "{" and toks[-1].text == "}":
+        depth = 0
+        for k, t in enumerate(toks):
+            depth += t.text == "{"
+            depth -= t.text == "}"
+            if depth == 0 and k < len(toks) - 1:
+                return toks
+        toks = toks[1:-1]
+    return toks
+
+
+def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
+    scope = sk.scope
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        x = t.text
+        if x in _DELIM_SIZES:
+            # \left( \right) \bigg [ : sizing only; the bracket that follows is what counts
+            if i + 1 < len(toks) and toks[i + 1].text in ("(", ")", "[", "]", ".", "|"):
+                br = toks[i + 1].text
+                if br != ".":
+                    sk.emit({"[": "(", "]": ")"}.get(br, br), toks[i + 1])
+                i += 2
+                continue
+            raise _err(f"`{x}` must be followed by a bracket", scope, t)
+        if x in ("[", "]"):
+            sk.emit({"[": "(", "]": ")"}[x], t)
+            i += 1
+            continue
+        if x in ("(", ")", "+", "-", "^", "/"):
+            if x == "^":
+                grp, nxt = _group(toks, i + 1, scope)
+                sk.emit("^{", t)
+                _emit_sequence(grp, sk)
+                sk.emit("}", toks[nxt - 1])
+                i = nxt
+                continue
+            sk.emit(x, t)
+            i += 1
+            continue
+        if x == "{":
+            j = _match(toks, i, scope)
+            sk.emit("{", t)
+            _emit_sequence(toks[i + 1 : j], sk)
+            sk.emit("}", toks[j])
+            i = j + 1
+            continue
+        if t.kind == "num":
+            if i + 1 < len(toks) and toks[i + 1].kind == "num":
+                raise _err("two numbers side by side", scope, toks[i + 1])
+            sk.emit(" " + x + " ", t)
+            i += 1
+            continue
+        if x in ("\\times", "\\cdot"):
+            sk.emit(" \\times ", t)
+            i += 1
+            continue
+        if x in ("\\ln", "\\log", "\\exp"):
+            sk.emit(" " + x + " ", t)
+            i += 1
+            continue
+        if x in ("\\frac", "\\dfrac", "\\tfrac"):
+            i = _emit_frac(toks, i, sk)
+            continue
+        if x == "\\sum":
+            i = _emit_sum(toks, i, sk)
+            continue
+        if x == "\\begin":
+            i = _emit_cases(toks, i, sk)
+            continue
+        if x in ("=", "\\leftarrow", "\\in", "&", "\\\\"):
+            raise _err(f"unexpected `{x}` inside an expression", scope, t)
+        if x in (",", ".", "'", "|", "*", "<", ">", "!", ":", ";"):
+            raise _err(f"unexpected `{x}`", scope, t)
+        if x == "e" and scope.lookup("e") is None:
+            sk.emit(" e", t)
+            i += 1
+            continue
+        if t.kind == "letter" or x in _GREEK or x in _FONTS:
+            i = _emit_name(toks, i, sk)
+            continue
+        if x == "\\partial":
+            raise _err("`\\partial` outside a derivative fraction", scope, t,
+                       hint="write derivatives as \\frac{\\partial X}{\\partial Y}")
+        if x in ("\\prime",):
+            raise _err("`\\prime` must follow a function name, as in g^{\\prime}(t)", scope, t)
+        raise _err(f"unsupported LaTeX command `{x}`", scope, t)
+
+
+def _read_name(toks: list[Tok], i: int, scope: Scope) -> tuple[str, int]:
+    """A base name: `w`, `\\delta`, `\\hat{y}`, `\\mathcal{L}`, `\\mathrm{softmax}`."""
+    t = toks[i]
+    if t.text in _FONTS:
+        grp, nxt = _group(toks, i + 1, scope)
+        inner = "".join(g.text for g in grp)
+        if not inner:
+            raise _err(f"`{t.text}` needs an argument", scope, t)
+        return f"{t.text}{{{inner}}}", nxt
+    return t.text, i + 1
+
+
+def _scripts(toks: list[Tok], i: int, scope: Scope) -> tuple[dict[str, tuple[list[Tok], Tok]], int]:
+    """Superscript and subscript after a name, in either order."""
+    found: dict[str, tuple[list[Tok], Tok]] = {}
+    while i < len(toks) and toks[i].text in ("^", "_", "'"):
+        mark = toks[i]
+        if mark.text == "'":
+            found["^"] = ([Tok("cmd", "\\prime", mark.start, mark.end)], mark)
+            i += 1
+            continue
+        if mark.text in found:
+            break
+        grp, i = _group(toks, i + 1, scope)
+        found[mark.text] = (grp, mark)
+    return found, i
+
+
+def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
+    scope = sk.scope
+    start_tok = toks[i]
+    name, j = _read_name(toks, i, scope)
+    scripts, k = _scripts(toks, j, scope)
+    src = (start_tok.start, toks[k - 1].end)
+    sub = scripts.get("_")
+    sup = scripts.get("^")
+    # a subscripted scalar name such as x_1 or y_2 (chain-rule variables)
+    if sub is not None:
+        full = f"{name}_{''.join(t.text for t in sub[0])}"
+        if scope.lookup(full) in ("scalar", "function"):
+            name, sub = full, None
+            scripts.pop("_")
+    kind = scope.lookup(name)
+    if kind is None:
+        close = difflib.get_close_matches(name, scope.known(), n=1)
+        hint = f"did you mean `{close[0]}`?" if close else (
+            "declare it in the front matter (quantities, functions or scalars)")
+        raise _err(f"unknown symbol `{name}`", scope, start_tok, toks[j - 1].end, hint)
+    if kind == "function":
+        return _emit_call(toks, name, scripts, k, sk, start_tok)
+    power: tuple[list[Tok], Tok] | None = None
+    if kind == "quantity":
+        value = _quantity(name, scripts, scope, start_tok, toks[k - 1])
+        if sup is not None and not _is_layer_tag(sup[0]):
+            power = sup
+    elif kind == "width":
+        if sub is None:
+            raise _err(f"`{name}` needs the layer as a subscript, as in {name}_l", scope, start_tok)
+        value = Width(name, _index_expr(_strip_group(sub[0]), scope))
+        power = sup
+    elif kind == "size":
+        if sub is not None:
+            raise _err(f"`{name}` takes no subscript", scope, sub[1])
+        value = Size(name)
+        power = sup
+    else:  # scalar
+        if sub is not None:
+            raise _err(f"`{name}` takes no subscript", scope, sub[1])
+        value = Scalar(name)
+        power = sup
+    sk.placeholder(value, src)
+    if power is not None:
+        sk.emit("^{", power[1])
+        _emit_sequence(power[0], sk)
+        sk.emit("}", power[1])
+    return k
+
+
+def _is_layer_tag(grp: list[Tok]) -> bool:
+    g = _strip_group(grp)
+    return len(g) >= 3 and g[0].text == "(" and g[-1].text == ")"
+
+
+def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> Quantity:
+    spec = scope.notation.quantities[name]
+    sup = scripts.get("^")
+    sub = scripts.get("_")
+    layer = None
+    if sup is not None and _is_layer_tag(sup[0]):
+        g = _strip_group(sup[0])
+        layer = _index_expr(g[1:-1], scope)
+    if spec.layers and layer is None:
+        raise _err(f"`{name}` needs a layer tag, as in {name}^{{(l)}}", scope, first, last.end)
+    if not spec.layers and layer is not None:
+        raise _err(f"`{name}` has no layers, but a layer tag is given", scope, sup[1])
+    indices: list[sympy.Expr] = []
+    if sub is not None:
+        for t in _strip_group(sub[0]):
+            if t.text == ",":
+                continue
+            if t.kind == "letter":
+                indices.append(Index(t.text))
+            elif t.kind == "num":
+                indices.append(sympy.Integer(t.text))
+            else:
+                raise _err(f"an index must be a letter or a number, not `{t.text}`", scope, t)
+    if len(indices) != len(spec.shape):
+        want = len(spec.shape)
+        raise _err(
+            f"`{name}` takes {want} ind{'ex' if want == 1 else 'ices'}, got {len(indices)}",
+            scope, first, last.end,
+        )
+    return Quantity(name, (layer,) if layer is not None else (), tuple(indices))
+
+
+def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:
+    """Index arithmetic in layer tags, subscripts and sum bounds: `l+1`, `n`, `C_{l+1}`, `2`."""
+    toks = _strip_group(toks)
+    if not toks:
+        raise InputError("empty index expression")
+    total: sympy.Expr = sympy.Integer(0)
+    sign = 1
+    i = 0
+    expect_term = True
+    while i < len(toks):
+        t = toks[i]
+        if t.text in ("+", "-"):
+            if expect_term and t.text == "-":
+                sign = -sign
+            elif not expect_term:
+                sign = 1 if t.text == "+" else -1
+                expect_term = True
+            i += 1
+            continue
+        if not expect_term:
+            raise _err(f"unexpected `{t.text}` in an index expression", scope, t)
+        if t.kind == "num":
+            term: sympy.Expr = sympy.Integer(t.text) if "." not in t.text else None  # type: ignore[assignment]
+            if term is None:
+                raise _err("an index must be an integer", scope, t)
+            i += 1
+        elif t.kind == "letter":
+            kind = scope.lookup(t.text)
+            if kind == "width":
+                scripts, nxt = _scripts(toks, i + 1, scope)
+                if "_" not in scripts:
+                    raise _err(f"`{t.text}` needs the layer as a subscript", scope, t)
+                term = Width(t.text, _index_expr(scripts["_"][0], scope))
+                i = nxt
+            elif kind == "size":
+                term = Size(t.text)
+                i += 1
+            else:
+                term = Index(t.text)
+                i += 1
+        else:
+            raise _err(f"unexpected `{t.text}` in an index expression", scope, t)
+        total += sign * term
+        sign = 1
+        expect_term = False
+    if expect_term:
+        raise _err("index expression ends with an operator", scope, toks[-1])
+    return total
+
+
+def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
+               start_tok: Tok) -> int:
+    scope = sk.scope
+    sup = scripts.get("^")
+    prime = False
+    if sup is not None:
+        if [t.text for t in _strip_group(sup[0])] != ["\\prime"]:
+            raise _err(f"`{name}` is a function: only `^{{\\prime}}` may follow it", scope, sup[1])
+        prime = True
+    if "_" in scripts:
+        raise _err(f"function `{name}` takes no subscript", scope, scripts["_"][1])
+    # \left( ... \right) or ( ... )
+    j = k
+    if j < len(toks) and toks[j].text == "\\left":
+        j += 1
+    if j >= len(toks) or toks[j].text != "(":
+        if prime:
+            raise _err(f"`{name}^{{\\prime}}` must be applied to an argument", scope, start_tok)
+        sk.placeholder(FuncRef(name), (start_tok.start, toks[k - 1].end))
+        return k
+    close = _match(toks, j, scope)
+    inner = toks[j + 1 : close]
+    if inner and inner[-1].text == "\\right":
+        inner = inner[:-1]
+    args_toks = [a for a, _ in _depth_split(inner, {","})]
+    if any(not a for a in args_toks):
+        raise _err(f"empty argument in `{name}(...)`", scope, toks[j])
+    arity = scope.arity(name)
+    if len(args_toks) != arity:
+        raise _err(f"`{name}` takes {arity} argument{'s' if arity > 1 else ''}, got "
+                   f"{len(args_toks)}", scope, start_tok, toks[close].end)
+    args = [_argument(a, scope) for a in args_toks]
+    value = Prime(name, args[0]) if prime else Call(name, *args)
+    if prime and arity != 1:
+        raise _err("`^{\\prime}` is understood only for one-argument functions", scope, start_tok)
+    sk.placeholder(value, (start_tok.start, toks[close].end))
+    return close + 1
+
+
+def _argument(toks: list[Tok], scope: Scope) -> sympy.Basic:
+    if toks[0].text == "\\mathbf":
+        name, nxt = _read_name(toks, 0, scope)
+        base = name[len("\\mathbf{") : -1]
+        if scope.lookup(base) != "quantity":
+            raise _err(f"unknown vector `{base}`", scope, toks[0])
+        scripts, end = _scripts(toks, nxt, scope)
+        if end != len(toks) or "_" in scripts:
+            raise _err("a vector argument is written \\mathbf{a}^{(l)}", scope, toks[0])
+        layer = ()
+        if "^" in scripts:
+            g = _strip_group(scripts["^"][0])
+            layer = (_index_expr(g[1:-1], scope),)
+        return Vec(base, layer)
+    if len(toks) == 1 and toks[0].kind == "letter" and scope.lookup(toks[0].text) is None:
+        return Index(toks[0].text)  # softmax(a, j): an index argument
+    return parse_expression(toks, scope)
+
+
+def _emit_frac(toks: list[Tok], i: int, sk: _Skeleton) -> int:
+    scope = sk.scope
+    num, j = _group(toks, i + 1, scope)
+    den, k = _group(toks, j, scope)
+    num_s, den_s = _strip_group(num), _strip_group(den)
+    src = (toks[i].start, toks[k - 1].end)
+    kind = _derivative_kind(num_s, den_s, scope)
+    if kind is None:
+        sk.emit("\\frac{", toks[i])
+        _emit_sequence(num, sk)
+        sk.emit("}{", toks[j - 1])
+        _emit_sequence(den, sk)
+        sk.emit("}", toks[k - 1])
+        return k
+    total = kind == "d"
+    top = _strip_group(num_s[1:])
+    bottom = _strip_group(den_s[1:])
+    if not top:
+        raise _err("a derivative needs something to differentiate: \\frac{\\partial X}{...}",
+                   scope, toks[i])
+    if not bottom:
+        raise _err("a derivative needs a variable: \\frac{...}{\\partial Y}", scope, den_s[0])
+    x = parse_expression(top, scope)
+    y = parse_expression(bottom, scope)
+    if not isinstance(y, (Quantity, Scalar, Index)):
+        raise _err("the tool differentiates only with respect to a single quantity or variable",
+                   scope, bottom[0], bottom[-1].end)
+    if isinstance(y, Index):
+        raise _err(f"`{y}` is not a variable that can be differentiated by", scope, bottom[0])
+    sk.placeholder(Partial(x, y, total), src)
+    return k
+
+
+def _derivative_kind(num: list[Tok], den: list[Tok], scope: Scope) -> str | None:
+    if num and den and num[0].text == "\\partial":
+        if den[0].text != "\\partial":
+            raise _err("a `\\partial` numerator needs a `\\partial` denominator", scope, den[0])
+        return "partial"
+    if (len(num) >= 2 and len(den) >= 2 and num[0].text == "d" and den[0].text == "d"
+            and scope.lookup("d") is None):
+        return "d"
+    return None
+
+
+def _emit_sum(toks: list[Tok], i: int, sk: _Skeleton) -> int:
+    scope = sk.scope
+    t = toks[i]
+    if i + 1 >= len(toks) or toks[i + 1].text != "_":
+        raise _err("a sum needs its index: \\sum_{j=1}^{C}", scope, t)
+    sub, j = _group(toks, i + 2, scope)
+    sup: list[Tok] | None = None
+    if j < len(toks) and toks[j].text == "^":
+        sup, j = _group(toks, j + 1, scope)
+    sub = _strip_group(sub)
+    key = f"U_{len(sk.sums)}"
+    if len(sub) == 1 and sub[0].text == scope.notation.sample and not scope.local:
+        if sup is not None:
+            raise _err("`\\sum_x` over the minibatch takes no upper bound", scope, toks[j - 1])
+        sk.sums[key] = (None, None, None, None, True)
+    else:
+        if not sub or sub[0].kind != "letter":
+            raise _err("a sum index must be a letter, as in \\sum_{j=1}^{C}", scope, sub[0] if sub else t)
+        var = Index(sub[0].text)
+        excl = None
+        lo: sympy.Expr = sympy.Integer(1)
+        if len(sub) >= 3 and sub[1].text == "=":
+            lo = _index_expr(sub[2:], scope)
+        elif len(sub) == 3 and sub[1].text in ("\\ne", "\\neq"):
+            excl = _index_expr(sub[2:], scope)
+        else:
+            raise _err("a sum index is written j=1, or j \\ne i", scope, sub[0], sub[-1].end)
+        if sup is None:
+            raise _err("this sum has no upper bound", scope, t)
+        hi = _index_expr(sup, scope)
+        sk.sums[key] = (var, lo, hi, excl, False)
+    sk.emit(f"\\sum_{{D_{{{len(sk.sums) - 1}}}=1}}^{{U_{{{len(sk.sums) - 1}}}}}", (t.start, toks[j - 1].end))
+    return j
+
+
+def _emit_cases(toks: list[Tok], i: int, sk: _Skeleton) -> int:
+    scope = sk.scope
+    name, body = _env_name(toks, i, scope)
+    if name != "cases":
+        raise _err(f"unsupported environment `{name}` inside an expression", scope, toks[i])
+    end = _env_end(toks, i, name, scope)
+    _, after = _env_name(toks, end, scope)
+    pieces = []
+    for row, _ in _depth_split(toks[body:end], {"\\\\"}):
+        if not row:
+            continue
+        cells = [c for c, _ in _depth_split(row, {"&"})]
+        filled = [c for c in cells if c]
+        if len(filled) != 2:
+            raise _err("each `cases` row needs a value and a condition: value & condition",
+                       scope, row[0])
+        value = parse_expression(filled[0], scope)
+        pieces.append((value, _condition(filled[1], scope)))
+    sk.placeholder(sympy.Piecewise(*pieces, evaluate=False), (toks[i].start, toks[after - 1].end))
+    return after
+
+
+def _condition(toks: list[Tok], scope: Scope) -> sympy.Basic:
+    texts = [t.text for t in toks]
+    if texts in (["\\text", "{", "otherwise", "}"],):
+        return sympy.true
+    for op, rel in (("\\ne", sympy.Ne), ("\\neq", sympy.Ne), ("=", sympy.Eq)):
+        if op in texts:
+            k = texts.index(op)
+            return rel(_index_expr(toks[:k], scope), _index_expr(toks[k + 1 :], scope))
+    raise _err("a `cases` condition must be `i = j` or `i \\ne j`", scope, toks[0], toks[-1].end)
+
+
+# --------------------------------------------------------------------------------------------
+# The arithmetic parser
+
+
+@lru_cache(maxsize=None)
+def _arithmetic(skeleton: str) -> sympy.Basic:
+    """Plain arithmetic to SymPy via latex2sympy2_extended (raises its own exception)."""
+    from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy
+
+    config = ConversionConfig(lowercase_symbols=False, interpret_as_mixed_fractions=False,
+                              interpret_simple_eq_as_assignment=False)
+    return _Latex2Sympy(config=config).parse(skeleton)
+
+
+_CARET = re.compile(r"\n(~*)\^\s*$")
+
+
+def _finish(sk: _Skeleton, toks: list[Tok]) -> sympy.Basic:
+    text = "".join(sk.parts)
+    scope = sk.scope
+    if text.strip() == "P_{0}" and len(sk.values) == 1:
+        return sk.values["P_0"]
+    try:
+        raw = _arithmetic(text)
+    except Exception as exc:  # the parser raises bare Exception with a caret picture
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        m = _CARET.search(str(exc))
+        offset = len(m.group(1)) if m else 0
+        a, b = sk.source_at(offset)
+        raise InputError(f"cannot read this arithmetic: {msg.lower()}",
+                         scope.formula.span(a, b - a)) from None
+    names = {s.name for s in raw.free_symbols}
+    expected = set(sk.values) | {f"D_{k}" for k in range(len(sk.sums))} | {
+        f"U_{k}" for k in range(len(sk.sums))}
+    stray = names - expected
+    if stray:
+        raise InputError(f"the arithmetic parser read stray symbol(s) {sorted(stray)}",
+                         scope.formula.span(toks[0].start, toks[-1].end - toks[0].start))
+    missing = set(sk.values) - names
+    if missing and not _zero_multiplied(raw):
+        lost = sk.values[sorted(missing)[0]]
+        raise InputError(f"part of the expression was dropped by the arithmetic parser: {lost}",
+                         scope.formula.span(toks[0].start, toks[-1].end - toks[0].start))
+    return _rebuild(raw, sk)
+
+
+def _zero_multiplied(expr: sympy.Basic) -> bool:
+    return expr == 0
+
+
+def _rebuild(e: sympy.Basic, sk: _Skeleton) -> sympy.Basic:
+    if isinstance(e, sympy.Symbol):
+        if e.name in sk.values:
+            return sk.values[e.name]
+        raise InputError(f"internal: unexpected symbol {e.name}")
+    if isinstance(e, sympy.Sum):
+        (dummy, _lo, hi), = e.limits
+        key = str(hi)
+        var, lo, upper, excl, batch = sk.sums[key]
+        body = _rebuild(e.function, sk)
+        if batch:
+            return BatchSum(body, sk.scope.notation.sample)
+        if excl is not None:
+            body = body * (1 - sympy.KroneckerDelta(var, excl))
+        return sympy.Sum(body, (var, lo, upper))
+    if isinstance(e, sympy.log) and len(e.args) == 2:
+        return sympy.log(_rebuild(e.args[0], sk)) / sympy.log(_rebuild(e.args[1], sk))
+    if not e.args:
+        return e
+    return e.func(*[_rebuild(a, sk) for a in e.args])
