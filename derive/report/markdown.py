@@ -29,7 +29,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 
 def escape_text(text: str) -> str:
     """Plain text that Markdown shows as it is."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", text))
 
 
 def inline_math(tex: str) -> str:

@@ -1,0 +1,82 @@
+"""Reports on disk: which files a FileReport becomes, writing them, and finding stale ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from derive.report.html import render_html
+from derive.report.json import render_json
+from derive.report.markdown import render_markdown
+from derive.results import FileReport
+
+RENDERERS: tuple[tuple[str, Callable[[FileReport], str]], ...] = (
+    (".md", render_markdown),
+    (".html", render_html),
+    (".json", render_json),
+)
+
+
+def report_stem(report: FileReport) -> str:
+    return Path(report.file).stem
+
+
+def render_files(reports: Iterable[FileReport], outdir: Path) -> dict[Path, str]:
+    """Every report file's path and text, in a fixed order. Raises ValueError on a clash."""
+    out: dict[Path, str] = {}
+    owners: dict[str, str] = {}
+    for report in reports:
+        stem = report_stem(report)
+        if stem in owners and owners[stem] != report.file:
+            raise ValueError(
+                f"{owners[stem]} and {report.file} would both be reported as {stem}.*"
+            )
+        owners[stem] = report.file
+        for suffix, render in RENDERERS:
+            out[outdir / f"{stem}{suffix}"] = render(report)
+    return out
+
+
+def write_reports(reports: list[FileReport], outdir: Path) -> list[Path]:
+    """Write `<stem>.md`, `.html`, `.json` for each report; return the paths written."""
+    files = render_files(reports, outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    for path, text in files.items():
+        path.write_bytes(text.encode("utf-8"))  # bytes: no newline translation on any OS
+    return list(files)
+
+
+def stale_reports(reports: list[FileReport], outdir: Path) -> list[Path]:
+    """The report files under `outdir` that are missing or differ from what would be written."""
+    stale = []
+    for path, text in render_files(reports, outdir).items():
+        if not path.is_file() or path.read_bytes() != text.encode("utf-8"):
+            stale.append(path)
+    return stale
+
+
+def formulas_files(paths: Iterable[Path]) -> list[Path]:
+    """The Markdown files named, directories expanded (recursively, sorted)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*.md") if p.is_file()))
+        else:
+            out.append(path)
+    return out
+
+
+def run_report(paths: list[Path], outdir: Path, check: bool) -> int:
+    """`derive report`: check each file and write its reports, or with `check` only compare.
+
+    No paths means every file under `formulas/`. Returns 0, or 1 when `check` finds a stale
+    or missing report. `derive.errors.DeriveError` from the checker propagates.
+    """
+    from derive.check import check_file  # imported late: the checker is the heavy part
+
+    files = formulas_files(paths or [Path("formulas")])
+    reports = [check_file(path) for path in files]
+    if check:
+        return 1 if stale_reports(reports, outdir) else 0
+    write_reports(reports, outdir)
+    return 0
