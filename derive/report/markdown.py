@@ -127,13 +127,10 @@ def _model(lay: Layout) -> list[str]:
         out += [f"- {code(i)}" for i in report.instances]
         out.append("")
     if report.definitions:
-        out += ["### Definitions", "", "| Defines | Definition | Source |", "|---|---|---|"]
+        out += ["### Definitions", ""]
         for d in report.definitions:
-            out.append(
-                f"| {cell(inline_math(d.defines))} | {cell(inline_math(d.latex))} "
-                f"| {cell(code(f'{d.file}:{d.line}'))} |"
-            )
-        out.append("")
+            out += [f"Defines {inline_math(d.defines)} · {code(f'{d.file}:{d.line}')}", ""]
+            out += display_math(d.latex)
     if out == ["## The model", ""]:
         out += ["No definitions, instances or notes were recorded.", ""]
     return out
