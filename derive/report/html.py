@@ -18,6 +18,7 @@ from derive.report.layout import (
     Layout,
     counts_in_order,
     layout,
+    section_label,
     split_prose,
 )
 from derive.report.mathml import MathError, to_mathml
@@ -45,7 +46,7 @@ body {
 }
 math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", "Noto Sans Math", math; }
 math { font-size: 1.12em; }
-td .formula math[display="block"] { text-align: left; margin-left: 0; }
+td .formula math[display="block"] { display: inline math; math-style: normal; }
 mtd[columnalign="left"] { text-align: left; }
 mtd[columnalign="right"] { text-align: right; }
 mtable[rowspacing] > mtr > mtd { padding: 0.25em 0; }
@@ -172,7 +173,7 @@ def _findings(lay: Layout) -> list[str]:
         for f in lay.findings:
             r = f.entry.result
             flag = f" {FLAG_SYMBOL}" if f.flagged else ""
-            where = " › ".join(r.section)
+            where = section_label(lay.report, r)
             out.append(
                 f'<li class="{status_class(r.status)}">{badge(r.status, flag)} '
                 f'<a href="#{escape(f.entry.anchor)}">{escape(f.entry.title)}</a> '

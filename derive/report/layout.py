@@ -238,6 +238,14 @@ def layout(report: FileReport) -> Layout:
     )
 
 
+def section_label(report: FileReport, result: Result) -> str:
+    """The heading path of a result, without the document's title when it leads."""
+    path = result.section
+    if path and path[0] == report.title:
+        path = path[1:]
+    return " › ".join(path)
+
+
 def counts_in_order(report: FileReport) -> tuple[tuple[Status, int], ...]:
     counts = report.counts()
     return tuple((s, counts[s.value]) for s in STATUS_ORDER)

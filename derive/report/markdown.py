@@ -19,6 +19,7 @@ from derive.report.layout import (
     Layout,
     counts_in_order,
     layout,
+    section_label,
     normalise_display,
     split_prose,
 )
@@ -78,7 +79,7 @@ def _findings(lay: Layout) -> list[str]:
     for f in lay.findings:
         r = f.entry.result
         flag = f" {FLAG_SYMBOL}" if f.flagged else ""
-        where = " › ".join(r.section)
+        where = section_label(lay.report, r)
         line = (
             f"- {r.status.symbol}{flag} **{STATUS_LABEL[r.status]}** "
             f"[{f.entry.title}](#{f.entry.anchor}) ({code(r.location)}"
