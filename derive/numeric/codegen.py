@@ -1,0 +1,671 @@
+"""From the document's definitions to NumPy code: differentiate, vectorise, lambdify.
+
+Three stages, each a pure function of the one before:
+
+1. `derive(spec, model)` differentiates the document's index-level definitions (`NetworkSpec`)
+   with `sympy.diff`, once per layer *shape* (layer-generic IndexedBase expressions), never once
+   per weight: the local Jacobian dZ[i]/dZprev[i'], dZ[i]/dW[p, q], dZ[i]/dB[p] and the output
+   error dL/dZ[i]. KroneckerDelta sums are evaluated by SymPy; the resulting range Piecewise is
+   resolved only after checking that its condition holds for every index in range.
+2. `_translate*` turns those index expressions into array expressions over plain Symbols that
+   stand for NumPy arrays (rows = samples of the batch, columns = units of the layer): elementwise
+   SymPy arithmetic *is* NumPy broadcasting arithmetic, and the contractions and reductions the
+   Sums describe become the small opaque functions `Dot`, `Tr`, `RowSum`, `BatchSum`, `RowMax`.
+   Nothing is looped over neurons or samples, so network size never grows an expression.
+3. `compile_network(...)` composes the layer-generic array formulas into one straight-line
+   program for a network of a given depth (forward, output error, the backward recursion, the
+   document's update w <- w - (alpha/m) sum_x delta a) and hands it to `sympy.lambdify` through its
+   `cse` hook, so one Python call runs a whole training step. Before lambdify, every free symbol
+   must be one of our own argument or temporary symbols and every function must be on an
+   allowlist: lambdify prints names into source code and execs it.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from derive.spec import A, B, I, K, N, W, Y, Z, NetworkSpec
+
+__all__ = [
+    "MODELS",
+    "CodegenError",
+    "CompiledNetwork",
+    "Derivation",
+    "ModelKind",
+    "TranslationError",
+    "UnsafeExpressionError",
+    "compile_network",
+    "derive",
+]
+
+
+class CodegenError(Exception):
+    """The definitions could not be turned into numeric code."""
+
+
+class TranslationError(CodegenError):
+    """A derived expression has a shape the array translator does not know."""
+
+
+class UnsafeExpressionError(CodegenError):
+    """An expression about to reach lambdify holds a name that is not ours."""
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    name: str  # command-line name
+    loss: str  # which loss of the NetworkSpec
+    output_activation: bool  # g on the output layer (False: the loss sees z^{(n)} directly)
+    description: str
+
+
+MODELS: dict[str, ModelKind] = {
+    "mse": ModelKind("mse", "mse", True, "mean-squared error on sigmoid outputs"),
+    "softmax-a": ModelKind(
+        "softmax-a", "ce", True, "cross-entropy, softmax over a^(n) = g(z^(n)) (the document)"
+    ),
+    "softmax-z": ModelKind(
+        "softmax-z", "ce", False, "cross-entropy, softmax over z^(n) (the usual model)"
+    ),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Array primitives. SymPy treats them as opaque scalar functions (so nothing reorders their
+# arguments); each prints itself as one NumPy operation. Method calls (`x.sum(...)`) are used
+# because they skip the Python-level dispatch of `numpy.sum`, which matters at batch 32.
+
+
+class Dot(sp.Function):
+    """Matrix product of two arrays."""
+
+    nargs = 2
+
+    def _numpycode(self, printer: object) -> str:
+        a, b = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"({a} @ {b})"
+
+
+class Tr(sp.Function):
+    """Transpose (a view, no copy)."""
+
+    nargs = 1
+
+    def _numpycode(self, printer: object) -> str:
+        return f"({printer._print(self.args[0])}).T"  # type: ignore[attr-defined]
+
+
+class RowSum(sp.Function):
+    """Sum over the units of each sample: (m, n) -> (m, 1), broadcasts against (m, n)."""
+
+    nargs = 1
+
+    def _numpycode(self, printer: object) -> str:
+        return f"({printer._print(self.args[0])}).sum(axis=-1, keepdims=True)"  # type: ignore[attr-defined]
+
+
+class RowMax(sp.Function):
+    """Largest unit of each sample, (m, 1): the shift that keeps exp() from overflowing."""
+
+    nargs = 1
+
+    def _numpycode(self, printer: object) -> str:
+        return f"({printer._print(self.args[0])}).max(axis=-1, keepdims=True)"  # type: ignore[attr-defined]
+
+
+class BatchSum(sp.Function):
+    """Sum over the samples of the batch: the document's sum over x."""
+
+    nargs = 1
+
+    def _numpycode(self, printer: object) -> str:
+        return f"({printer._print(self.args[0])}).sum(axis=0)"  # type: ignore[attr-defined]
+
+
+_ARRAY_FUNCTIONS = (Dot, Tr, RowSum, RowMax, BatchSum)
+# Elementwise functions the translator passes through and lambdify may print.
+_ELEMENTWISE = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.Abs, sp.sign)
+_ALLOWED_FUNCTIONS = frozenset(_ARRAY_FUNCTIONS + _ELEMENTWISE)
+
+
+# --------------------------------------------------------------------------------------------
+# Stage 1: derivation at the index level.
+
+_G = sp.Function("G")  # the activation, kept abstract while differentiating so g' stays visible
+_DELTA = sp.IndexedBase("Delta")  # dL/dZ of the layer above, the recursion's input
+_ZPREV = sp.IndexedBase("Zprev")
+_APREV = sp.IndexedBase("Aprev")
+_AOUT = sp.IndexedBase("Aout")
+
+
+def _index(name: str) -> sp.Dummy:
+    # Fresh integer dummies: reusing a summation dummy as the free index gives wrong results
+    # silently, and KroneckerDelta sums only simplify for integer indices.
+    return sp.Dummy(name, integer=True, positive=True)
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """The derived formulas of one model, per sample, at the index level (layer-generic)."""
+
+    model: ModelKind
+    activation: sp.Lambda  # g, from the document
+    stable_activation: sp.Lambda  # g in a form whose evaluation cannot overflow (proved equal)
+    activation_prime: sp.Lambda  # g' = diff(g(t), t)
+    prime_of_value: sp.Lambda | None  # P with g'(t) = P(g(t)) (proved), so g' reuses a = g(z)
+    forward: sp.Expr  # Z[i], from the document (A = Aprev)
+    backward: sp.Expr  # dL/dZprev[ip] in Delta, W, Aprev (or Zprev)
+    grad_w: sp.Expr  # dL/dW[p, q] of one sample
+    grad_b: sp.Expr  # dL/dB[p] of one sample
+    output_error: sp.Expr  # dL/dZ[ip] of the output layer, in Aout (or Z) and Y
+    loss: sp.Expr  # L of one sample, in Aout (or Z) and Y
+    shift_invariant: bool  # loss and output error unchanged by Z -> Z + c: evaluate at Z - max
+    indices: tuple[sp.Dummy, ...]  # (i, ip, p, q, r): free index symbols of the formulas above
+    width_in: sp.Symbol  # K: width of the layer below
+    width_out: sp.Symbol  # width of the layer above
+
+
+def _replace_base(expr: sp.Expr, base: sp.IndexedBase, fn: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
+    return expr.replace(
+        lambda e: isinstance(e, sp.Indexed) and e.base == base,
+        lambda e: fn(e.indices[0]),
+    )
+
+
+def _resolve_ranges(expr: sp.Expr, ranges: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]) -> sp.Expr:
+    """Replace each Piecewise by the branch whose condition holds for every index in range.
+
+    Summing a KroneckerDelta yields `Piecewise((f, ip <= K), (0, True))`. The condition is a set of
+    linear inequalities in the indices, so it holds on the whole index box iff it holds at its
+    corners; anything we cannot decide is an error rather than a guess.
+    """
+
+    def pick(pw: sp.Piecewise) -> sp.Expr:
+        for value, cond in pw.args:
+            if cond == sp.true:
+                return value
+            idx = [s for s in cond.free_symbols if s in ranges]
+            corners = itertools.product(*(ranges[s] for s in idx))
+            verdicts = {cond.subs(dict(zip(idx, c))) for c in corners}
+            if verdicts == {sp.true}:
+                return value
+            if sp.true in verdicts or not verdicts <= {sp.false}:
+                raise TranslationError(f"cannot decide the index range condition {cond}")
+        raise TranslationError(f"no branch applies in {pw}")
+
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), pick)
+
+
+def _stable_form(g: sp.Lambda) -> sp.Lambda:
+    """g rewritten through tanh when that is exact and free of exp (tanh cannot overflow).
+
+    The logistic 1/(1 + exp(-t)) overflows exp for t < -709; tanh(t/2)/2 + 1/2 is the same
+    function (SymPy proves it here) and is finite for every float.
+    """
+    (t,) = g.variables
+    # cancel() treats tanh(t/2) as one generator, which is all the logistic needs; the proof
+    # compares both sides written in exp.
+    candidate = sp.cancel(g.expr.rewrite(sp.tanh))
+    if candidate.has(sp.exp) or not candidate.has(sp.tanh):
+        return g
+    if _is_zero((candidate - g.expr).rewrite(sp.exp)):
+        return sp.Lambda(t, candidate)
+    return g
+
+
+def _is_zero(expr: sp.Expr) -> bool:
+    """Cheap rational normal form first, full simplify only when that is inconclusive."""
+    return sp.cancel(expr) == 0 or sp.simplify(expr) == 0
+
+
+def _prime_in_terms_of_value(g: sp.Lambda, gp: sp.Expr) -> sp.Lambda | None:
+    """P with g'(t) = P(g(t)), found through g's inverse and proved by substitution."""
+    (t,) = g.variables
+    u = sp.Dummy("u", real=True)
+    try:
+        inverses = sp.solve(sp.Eq(u, g.expr), t)
+    except NotImplementedError:
+        return None
+    for inverse in inverses:
+        candidate = sp.cancel(gp.subs(t, inverse))
+        if candidate.has(sp.exp, sp.log):
+            candidate = sp.simplify(candidate)
+        if t in candidate.free_symbols or candidate.has(sp.I):
+            continue
+        if _is_zero(candidate.subs(u, g.expr) - gp):
+            return sp.Lambda(u, _fewest_operations(candidate))
+    return None
+
+
+def _fewest_operations(expr: sp.Expr) -> sp.Expr:
+    """Factored, with a leading -1 folded into a factor: u*(1 - u) is 2 array ops, -u**2 + u 3."""
+    factored = sp.factor(expr)
+    if isinstance(factored, sp.Mul) and factored.args[0] == -1:
+        rest = list(factored.args[1:])
+        for n, factor in enumerate(rest):
+            if factor.is_Add:
+                rest[n] = -factor  # -(u - 1) evaluates to 1 - u
+                return sp.Mul(*rest)
+    return factored if sp.count_ops(factored) <= sp.count_ops(expr) else expr
+
+
+def _shift_invariant(expr: sp.Expr, base: sp.IndexedBase) -> bool:
+    """True when SymPy proves expr unchanged by base[j] -> base[j] + c for all j."""
+    c = sp.Dummy("c", real=True)
+    shifted = _replace_base(expr, base, lambda j: base[j] + c)
+    difference = sp.expand(shifted - expr, power_exp=True)
+    # exp(c) now multiplies every term of the sums over units: pull it out, then log(e^c S) = c + log S.
+    difference = difference.replace(lambda e: isinstance(e, sp.Sum), sp.factor_terms)
+    difference = sp.factor_terms(sp.expand(sp.expand_log(difference, force=True)))
+    if difference == 0:
+        return True
+    return sp.simplify(sp.expand_log(sp.simplify(difference), force=True)) == 0
+
+
+@functools.lru_cache(maxsize=8)
+def _activation_facts(g: sp.Lambda) -> tuple[sp.Expr, sp.Lambda | None, sp.Lambda]:
+    """g' (by diff), P with g' = P(g) if one exists, and a stable form of g; shared by models."""
+    (t,) = g.variables
+    gp = sp.diff(g.expr, t)
+    return gp, _prime_in_terms_of_value(g, gp), _stable_form(g)
+
+
+def _check_spec(spec: NetworkSpec) -> None:
+    g = spec.activation
+    if not isinstance(g, sp.Lambda) or len(g.variables) != 1:
+        raise CodegenError("the activation must be a one-argument Lambda g(t)")
+
+
+@functools.lru_cache(maxsize=16)
+def derive(spec: NetworkSpec, model_name: str) -> Derivation:
+    """Differentiate the document's definitions for one model (cached: specs are immutable)."""
+    model = MODELS[model_name]
+    _check_spec(spec)
+    g = spec.activation
+    (t,) = g.variables
+    gp_expr, prime_of_value, stable = _activation_facts(g)
+    i, ip, p, q, r = (_index(n) for n in ("i", "ip", "p", "q", "r"))
+    pre = spec.preactivation
+    # Index conventions of the NetworkSpec contract: Z[I] = ... summed over the K units below.
+    width_in = K
+    width_out = sp.Dummy("n", integer=True, positive=True)
+    if I not in pre.free_symbols:
+        raise CodegenError("the pre-activation has no free unit index")
+    pre = pre.xreplace({I: i})
+    forward = _replace_base(pre, A, lambda k: _APREV[k])
+
+    # Backward: dL/dZprev[ip] = sum_i dL/dZ[i] * dZ[i]/dZprev[ip], with A = G(Zprev) kept abstract.
+    pre_of_z = _replace_base(pre, A, lambda k: _G(_ZPREV[k]))
+    local = _resolve_ranges(sp.diff(pre_of_z, _ZPREV[ip]).doit(), {ip: (1, width_in)})
+    backward = sp.Sum(_DELTA[i] * local, (i, 1, width_out))
+
+    # Parameter gradients of one sample: sum_i dL/dZ[i] * dZ[i]/dW[p, q] (and B[p]).
+    box = {i: (1, width_out), p: (1, width_out), q: (1, width_in)}
+    dz_dw = _resolve_ranges(sp.diff(pre, W[p, q]).doit(), box)
+    grad_w = _resolve_ranges(sp.Sum(_DELTA[i] * dz_dw, (i, 1, width_out)).doit(), box)
+    dz_db = _resolve_ranges(sp.diff(pre, B[p]).doit(), box)
+    grad_b = _resolve_ranges(sp.Sum(_DELTA[i] * dz_db, (i, 1, width_out)).doit(), box)
+    grad_w = _replace_base(grad_w, A, lambda k: _APREV[k])
+
+    # Output error dL/dZ[ip] after A[j] -> g(Z[j]) (or Z[j] without output activation).
+    loss = spec.loss(model.loss)
+    if model.output_activation:
+        loss_of_z = _replace_base(loss, A, lambda j: _G(Z[j]))
+    else:
+        loss_of_z = _replace_base(loss, A, lambda j: Z[j])
+    output_error = sp.diff(loss_of_z, Z[ip]).doit()
+    # expand + factor_terms gathers the softmax terms as simplify() would, 100x faster.
+    output_error = sp.factor_terms(sp.expand(_resolve_ranges(output_error, {ip: (1, N)})))
+    # Logs of quotients become differences so log-softmax never takes log(0).
+    loss_value = sp.expand_log(loss_of_z, force=True)
+    shift_invariant = (not model.output_activation) and _shift_invariant(
+        loss_value, Z
+    ) and _shift_invariant(output_error, Z)
+
+    # g' and g of abstract G: in terms of the stored activation value when P exists.
+    def concrete(expr: sp.Expr, z_base: sp.IndexedBase, a_base: sp.IndexedBase) -> sp.Expr:
+        def prime(arg: sp.Expr) -> sp.Expr:
+            if prime_of_value is not None:
+                return prime_of_value(a_base[arg.indices[0]])
+            return gp_expr.subs(t, arg)
+
+        expr = expr.replace(
+            lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, AppliedUndef)
+            and e.expr.func == _G,
+            lambda e: prime(e.expr.args[0]),
+        )
+        return expr.replace(
+            lambda e: isinstance(e, AppliedUndef) and e.func == _G,
+            lambda e: a_base[e.args[0].indices[0]],
+        )
+
+    backward = concrete(backward, _ZPREV, _APREV)
+    output_error = concrete(output_error, Z, _AOUT)
+    loss_value = concrete(loss_value, Z, _AOUT)
+    return Derivation(
+        model=model,
+        activation=g,
+        stable_activation=stable,
+        activation_prime=sp.Lambda(t, gp_expr),
+        prime_of_value=prime_of_value,
+        forward=forward,
+        backward=backward,
+        grad_w=grad_w,
+        grad_b=grad_b,
+        output_error=output_error,
+        loss=loss_value,
+        shift_invariant=shift_invariant,
+        indices=(i, ip, p, q, r),
+        width_in=width_in,
+        width_out=width_out,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Stage 2: index expressions -> array expressions.
+
+SAMPLE, VECTOR, MATRIX = "sample", "vector", "matrix"
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    """Which array Symbol stands for which IndexedBase, and how its indices map to axes."""
+
+    bases: tuple[tuple[sp.IndexedBase, sp.Symbol, str], ...]
+    widths: frozenset[sp.Expr]  # summation bounds that mean "all units of the axis"
+
+    def lookup(self, base: sp.IndexedBase) -> tuple[sp.Symbol, str]:
+        for key, symbol, kind in self.bases:
+            if key == base:
+                return symbol, kind
+        raise TranslationError(f"no array for {base}")
+
+
+def _translate(e: sp.Expr, free: sp.Symbol | None, arrays: _Arrays) -> sp.Expr:
+    """Array expression for e[x, free] over the batch x (free None: one value per sample)."""
+    if e.is_Number or e in (sp.pi, sp.E):
+        return e
+    if isinstance(e, sp.Indexed):
+        symbol, kind = arrays.lookup(e.base)
+        if kind in (SAMPLE, VECTOR) and free is not None and e.indices == (free,):
+            return symbol
+        raise TranslationError(f"cannot vectorise {e} with free index {free}")
+    if isinstance(e, sp.Sum):
+        return _translate_sum(e, free, arrays)
+    if isinstance(e, (sp.Add, sp.Mul, sp.Pow)) or isinstance(e, _ELEMENTWISE):
+        return e.func(*(_translate(arg, free, arrays) for arg in e.args))
+    raise TranslationError(f"cannot vectorise {e!s} ({type(e).__name__})")
+
+
+def _translate_sum(e: sp.Sum, free: sp.Symbol | None, arrays: _Arrays) -> sp.Expr:
+    if len(e.limits) > 1:  # Sum over j, k == Sum over j of Sum over k
+        inner = sp.Sum(e.function, *e.limits[1:])
+        return _translate_sum(sp.Sum(inner, e.limits[0]), free, arrays)
+    (j, lo, hi) = e.limits[0]
+    if lo != 1 or hi not in arrays.widths:
+        raise TranslationError(f"sum over {j} from {lo} to {hi} is not over a whole layer")
+    body = e.function
+    if free is None or free not in body.free_symbols:
+        return RowSum(_translate(body, j, arrays))
+    if body.is_Add:
+        return sp.Add(*(_translate_sum(sp.Sum(term, e.limits[0]), free, arrays) for term in body.args))
+    # A contraction sum_j F[x, j] * M[free, j] (or M[j, free]) times factors of `free` alone.
+    both, only_j, rest = [], [], []
+    for factor in sp.Mul.make_args(body):
+        symbols = factor.free_symbols
+        if j in symbols and free in symbols:
+            both.append(factor)
+        elif j in symbols:
+            only_j.append(factor)
+        else:
+            rest.append(factor)
+    if len(both) != 1 or not isinstance(both[0], sp.Indexed) or not only_j:
+        raise TranslationError(f"cannot vectorise the contraction {e}")
+    (matrix,) = both
+    symbol, kind = arrays.lookup(matrix.base)
+    if kind != MATRIX:
+        raise TranslationError(f"{matrix} is not a weight matrix")
+    if matrix.indices == (free, j):
+        other = Tr(symbol)
+    elif matrix.indices == (j, free):
+        other = symbol
+    else:
+        raise TranslationError(f"cannot vectorise the contraction {e}")
+    product = Dot(_translate(sp.Mul(*only_j), j, arrays), other)
+    return product * _translate(sp.Mul(*rest), free, arrays)
+
+
+def _translate_batch_gradient(e: sp.Expr, free: tuple[sp.Symbol, ...], arrays: _Arrays) -> sp.Expr:
+    """Array for sum_x e[x, free...]: a column sum (bias) or an outer-product contraction."""
+    if len(free) == 1:
+        return BatchSum(_translate(e, free[0], arrays))
+    p, q = free
+    row, col = [], []
+    for factor in sp.Mul.make_args(e):
+        symbols = factor.free_symbols
+        if p in symbols and q in symbols:
+            raise TranslationError(f"cannot vectorise the gradient {e}")
+        (col if q in symbols else row).append(factor)
+    left, right = _translate(sp.Mul(*row), p, arrays), _translate(sp.Mul(*col), q, arrays)
+    if not left.free_symbols or not right.free_symbols:
+        raise TranslationError(f"cannot vectorise the gradient {e}")
+    return Dot(Tr(left), right)
+
+
+# Array Symbols of the layer-generic templates (replaced per layer when composing a network).
+_a_prev, _z_prev, _w, _b, _z, _a, _delta, _y, _zs = sp.symbols(
+    "a_prev z_prev w b z a delta y zs", real=True
+)
+
+
+@dataclass(frozen=True)
+class LayerTemplates:
+    """Array formulas for one generic layer, from one Derivation."""
+
+    preactivation: sp.Expr  # z in a_prev, w, b
+    activation: sp.Expr  # a in z (stable form)
+    backward: sp.Expr  # delta_prev in delta, w, a_prev (and z_prev)
+    grad_w: sp.Expr  # sum over the batch, in delta, a_prev
+    grad_b: sp.Expr
+    output_error: sp.Expr  # delta of the output layer, in a (or z/zs) and y
+    loss: sp.Expr  # loss per sample, (m, 1), in a (or z/zs) and y
+    shift_invariant: bool
+
+
+@functools.lru_cache(maxsize=16)
+def templates(spec: NetworkSpec, model_name: str) -> LayerTemplates:
+    d = derive(spec, model_name)
+    i, ip, p, q, _ = d.indices
+    # The output quantity the loss sees: the shifted z when the loss is shift invariant.
+    out_z = _zs if d.shift_invariant else _z
+    layer = _Arrays(
+        bases=(
+            (_APREV, _a_prev, SAMPLE),
+            (_ZPREV, _z_prev, SAMPLE),
+            (_DELTA, _delta, SAMPLE),
+            (W, _w, MATRIX),
+            (B, _b, VECTOR),
+        ),
+        widths=frozenset({d.width_in, d.width_out}),
+    )
+    output = _Arrays(
+        bases=((Z, out_z, SAMPLE), (_AOUT, _a, SAMPLE), (Y, _y, SAMPLE)),
+        widths=frozenset({N}),
+    )
+    (t,) = d.stable_activation.variables
+    return LayerTemplates(
+        preactivation=_translate(d.forward, i, layer),
+        activation=d.stable_activation.expr.xreplace({t: _z}),
+        backward=_translate(d.backward, ip, layer),
+        grad_w=_translate_batch_gradient(d.grad_w, (p, q), layer),
+        grad_b=_translate_batch_gradient(d.grad_b, (p,), layer),
+        output_error=_translate(d.output_error, ip, output),
+        loss=_translate(d.loss, None, output),
+        shift_invariant=d.shift_invariant,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Stage 3: one straight-line program per network depth, lambdified once.
+
+
+@dataclass(frozen=True)
+class Program:
+    args: tuple[sp.Symbol, ...]
+    assignments: tuple[tuple[sp.Symbol, sp.Expr], ...]
+    outputs: tuple[sp.Expr, ...]
+
+
+def _check_safe(program: Program) -> None:
+    """Refuse anything lambdify would print that is not ours (lambdify execs its source)."""
+    known = set(program.args)
+    for target, expr in [*program.assignments, *((None, e) for e in program.outputs)]:
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, (sp.Indexed, sp.IndexedBase, sp.Sum, sp.Derivative, sp.Piecewise,
+                                 sp.Subs, sp.Lambda)):
+                raise UnsafeExpressionError(f"unexpected {type(node).__name__} in generated code")
+            if isinstance(node, AppliedUndef) or (
+                isinstance(node, sp.Function) and type(node) not in _ALLOWED_FUNCTIONS
+            ):
+                raise UnsafeExpressionError(f"function {node.func} is not on the allowlist")
+        unknown = expr.free_symbols - known
+        if unknown:
+            names = ", ".join(sorted(str(s) for s in unknown))
+            raise UnsafeExpressionError(f"free symbols {names} are not arguments of the code")
+        if target is not None:
+            known.add(target)
+
+
+def _local_cse(program: Program) -> Program:
+    """Share repeated subexpressions inside each assignment (e.g. exp(zs) of a softmax)."""
+    counter = itertools.count()
+    assignments: list[tuple[sp.Symbol, sp.Expr]] = []
+    outputs: list[sp.Expr] = []
+    symbols = (sp.Symbol(f"_t{n}", real=True) for n in counter)
+    for target, expr in program.assignments:
+        replacements, (reduced,) = sp.cse([expr], symbols=symbols, optimizations=None)
+        assignments.extend(replacements)
+        assignments.append((target, reduced))
+    for expr in program.outputs:
+        replacements, (reduced,) = sp.cse([expr], symbols=symbols)
+        assignments.extend(replacements)
+        outputs.append(reduced)
+    return Program(program.args, tuple(assignments), tuple(outputs))
+
+
+def _lambdify(program: Program, name: str) -> Callable[..., tuple[np.ndarray, ...]]:
+    program = _local_cse(program)
+    _check_safe(program)
+    # The cse hook hands lambdify our own straight-line program (in order) instead of letting it
+    # search for common subexpressions across the whole step.
+    fn = sp.lambdify(
+        program.args,
+        program.outputs,
+        modules="numpy",
+        cse=lambda exprs: (list(program.assignments), exprs),
+        docstring_limit=0,
+    )
+    fn.__name__ = name
+    return fn
+
+
+@dataclass(frozen=True)
+class CompiledNetwork:
+    """Generated functions for a network of a given depth (any widths: arrays carry the sizes).
+
+    step(x, y, c, W1, b1, ..., Wn, bn) -> (W1', b1', ...), c = learning rate / batch size
+    gradients(x, y, W1, b1, ...) -> (dW1, db1, ...), sums over the batch of dL/dparameter
+    evaluate(x, y, W1, b1, ...) -> (output, loss per sample (m, 1))
+    forward(x, W1, b1, ...) -> (output,)
+    """
+
+    model: ModelKind
+    depth: int
+    step: Callable[..., tuple[np.ndarray, ...]]
+    gradients: Callable[..., tuple[np.ndarray, ...]]
+    evaluate: Callable[..., tuple[np.ndarray, ...]]
+    forward: Callable[..., tuple[np.ndarray, ...]]
+    sources: tuple[tuple[str, str], ...]  # (function name, generated source) for inspection
+    seconds: float  # time to derive and generate
+
+
+def _network_program(tpl: LayerTemplates, model: ModelKind, depth: int) -> dict[str, Program]:
+    x, y, c = sp.symbols("x y c", real=True)
+    params: list[sp.Symbol] = []
+    for layer in range(1, depth + 1):
+        params += sp.symbols(f"W{layer} b{layer}", real=True)
+    a = [x]
+    z: list[sp.Symbol | None] = [None]
+    forward: list[tuple[sp.Symbol, sp.Expr]] = []
+    for layer in range(1, depth + 1):
+        w, b = params[2 * layer - 2 : 2 * layer]
+        z_l, a_l = sp.symbols(f"z{layer} a{layer}", real=True)
+        forward.append((z_l, tpl.preactivation.xreplace({_a_prev: a[-1], _w: w, _b: b})))
+        z.append(z_l)
+        if layer < depth or model.output_activation:
+            forward.append((a_l, tpl.activation.xreplace({_z: z_l})))
+            a.append(a_l)
+        else:
+            a.append(z_l)  # no activation on the output: the loss sees z
+    out_subs = {_z: z[-1], _a: a[-1], _y: y}
+    head: list[tuple[sp.Symbol, sp.Expr]] = []
+    if tpl.shift_invariant:
+        zs = sp.Symbol(f"zs{depth}", real=True)
+        head.append((zs, z[-1] - RowMax(z[-1])))
+        out_subs[_zs] = zs
+    backward: list[tuple[sp.Symbol, sp.Expr]] = []
+    deltas = [None] * (depth + 1)
+    deltas[depth] = sp.Symbol(f"d{depth}", real=True)
+    backward.append((deltas[depth], tpl.output_error.xreplace(out_subs)))
+    for layer in range(depth, 1, -1):
+        d_prev = sp.Symbol(f"d{layer - 1}", real=True)
+        expr = tpl.backward.xreplace(
+            {_delta: deltas[layer], _w: params[2 * layer - 2], _a_prev: a[layer - 1],
+             _z_prev: z[layer - 1]}
+        )
+        backward.append((d_prev, expr))
+        deltas[layer - 1] = d_prev
+    grads: list[sp.Expr] = []
+    for layer in range(1, depth + 1):
+        subs = {_delta: deltas[layer], _a_prev: a[layer - 1]}
+        grads += [tpl.grad_w.xreplace(subs), tpl.grad_b.xreplace(subs)]
+    # The document's update: w <- w - (alpha/m) sum_x delta a, with c = alpha/m.
+    updated = tuple(param - c * grad for param, grad in zip(params, grads))
+    loss = tpl.loss.xreplace(out_subs)
+    return {
+        "step": Program((x, y, c, *params), tuple(forward + head + backward), updated),
+        "gradients": Program((x, y, *params), tuple(forward + head + backward), tuple(grads)),
+        "evaluate": Program((x, y, *params), tuple(forward + head), (a[-1], loss)),
+        "forward": Program((x, *params), tuple(forward), (a[-1],)),
+    }
+
+
+@functools.lru_cache(maxsize=32)
+def _compile_cached(spec: NetworkSpec, model_name: str, depth: int) -> CompiledNetwork:
+    start = time.perf_counter()
+    model = MODELS[model_name]
+    tpl = templates(spec, model_name)
+    programs = _network_program(tpl, model, depth)
+    functions = {name: _lambdify(program, name) for name, program in programs.items()}
+    seconds = time.perf_counter() - start
+    import inspect
+
+    sources = tuple((name, inspect.getsource(fn)) for name, fn in functions.items())
+    return CompiledNetwork(model=model, depth=depth, sources=sources, seconds=seconds, **functions)
+
+
+def compile_network(spec: NetworkSpec, model_name: str, layers: Sequence[int]) -> CompiledNetwork:
+    """Generated code for the network with the given layer widths (input first)."""
+    if model_name not in MODELS:
+        raise CodegenError(f"unknown model {model_name!r}; choose from {', '.join(MODELS)}")
+    if len(layers) < 2 or any(int(n) < 1 for n in layers):
+        raise CodegenError("a network needs at least two layers of positive width")
+    return _compile_cached(spec, model_name, len(layers) - 1)

@@ -1,0 +1,324 @@
+"""`derive train`, `derive gradcheck`, `derive bench`: argparse wiring and printing.
+
+`register(subparsers)` adds the three subcommands; each handler takes the parsed arguments and
+returns an exit code (0 fine, 1 training diverged / gradients disagree) or raises `UsageError`
+for bad input, which the main command line turns into `derive: error: ...` and exit 2.
+matplotlib, scikit-learn and torch are imported lazily, only by the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from derive.numeric.codegen import MODELS, CodegenError, compile_network
+
+__all__ = ["UsageError", "register", "run_bench", "run_gradcheck", "run_train"]
+
+
+class UsageError(Exception):
+    """Bad input from the user (arguments, data file): exit 2, no traceback."""
+
+
+def _layers(text: str) -> tuple[int, ...]:
+    try:
+        widths = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected widths like 64,32,10, not {text!r}") from None
+    if len(widths) < 2 or any(w < 1 for w in widths):
+        raise argparse.ArgumentTypeError("need at least two positive widths, like 64,32,10")
+    return widths
+
+
+def _model_name(loss: str | None, output: str | None) -> list[str]:
+    """The models a --loss/--output pair selects (no --loss: all three)."""
+    if loss is None:
+        if output is not None:
+            raise UsageError("--output needs --loss ce")
+        return list(MODELS)
+    if loss == "mse":
+        if output not in (None, "sigmoid"):
+            raise UsageError("--loss mse uses sigmoid outputs; --output softmax-* needs --loss ce")
+        return ["mse"]
+    if output in (None, "softmax-a"):
+        return ["softmax-a"]
+    if output == "softmax-z":
+        return ["softmax-z"]
+    raise UsageError("--loss ce needs --output softmax-a or softmax-z")
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--loss", choices=("mse", "ce"),
+                        help="mse: squared error on sigmoid outputs; ce: cross-entropy with "
+                        "softmax (default: every model)")
+    parser.add_argument("--output", choices=("sigmoid", "softmax-a", "softmax-z"),
+                        help="for --loss ce: softmax over a = g(z) (the document, default) or "
+                        "over z (the usual model)")
+    parser.add_argument("--formulas", default=None, help="formulas file (default: the document)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for weights, split and batches")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    train = subparsers.add_parser(
+        "train", help="train a network with the gradients derived from the document",
+        description="Train with code generated from the document's definitions by "
+        "differentiation. Without --loss, trains all three models and compares them.")
+    _add_model_options(train)
+    train.add_argument("--data", default="digits",
+                       help="digits (default), iris, or a CSV file with a header row")
+    train.add_argument("--label-column", help="the CSV column holding the class label")
+    train.add_argument("--layers", type=_layers,
+                       help="widths, input first, e.g. 64,32,10 (default: inputs,32,classes)")
+    train.add_argument("--epochs", type=int, default=30)
+    train.add_argument("--batch", type=int, default=32)
+    train.add_argument("--lr", type=float,
+                       help="learning rate alpha (default: mse 3, softmax-a 3, softmax-z 1)")
+    train.add_argument("--test-fraction", type=float, default=0.2)
+    train.add_argument("--outdir", type=Path, default=Path("reports"),
+                       help="where train-loss.png and train-metrics.json go (default: reports)")
+    train.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib)")
+    train.add_argument("--quiet", "-q", action="store_true",
+                       help="no progress bar and no per-epoch lines")
+    train.set_defaults(handler=run_train)
+
+    grad = subparsers.add_parser(
+        "gradcheck", help="compare derived gradients with central finite differences",
+        description="Random network and batch; prints the largest relative error per "
+        "parameter tensor; exit 0 when all are below --tol.")
+    _add_model_options(grad)
+    grad.add_argument("--layers", type=_layers, default=(5, 4, 3))
+    grad.add_argument("--batch", type=int, default=8)
+    grad.add_argument("--tol", type=float, default=1e-6)
+    grad.add_argument("--eps", type=float, default=1e-6, help="finite-difference step")
+    grad.set_defaults(handler=run_gradcheck)
+
+    bench = subparsers.add_parser(
+        "bench", help="time the generated trainer against NumPy and PyTorch baselines",
+        description="Interleaved timing of the generated trainer, an independent hand-written "
+        "NumPy backpropagation and PyTorch eager autograd (if installed), written to Markdown.")
+    bench.add_argument("--layers", type=_layers, default=(64, 32, 10))
+    bench.add_argument("--epochs", type=int, default=30)
+    bench.add_argument("--batches", default="32,256", help="batch sizes, comma separated")
+    bench.add_argument("--model", choices=tuple(MODELS), default="mse")
+    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--out", type=Path, default=Path("reports/bench.md"))
+    bench.add_argument("--formulas", default=None)
+    bench.set_defaults(handler=run_bench)
+
+
+def _spec(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from derive.spec import load_spec
+
+    try:
+        return load_spec(args.formulas) if args.formulas else load_spec()
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _positive(name: str, value: float) -> None:
+    if not value > 0:
+        raise UsageError(f"{name} must be positive, not {value}")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from derive.numeric.data import DataError, load_dataset
+    from derive.numeric.trainer import (
+        DEFAULT_LEARNING_RATES, Progress, TrainConfig, TrainingDiverged, train)
+
+    models = _model_name(args.loss, args.output)
+    for name in ("epochs", "batch"):
+        _positive(f"--{name}", getattr(args, name))
+    if args.lr is not None:
+        _positive("--lr", args.lr)
+    try:
+        data = load_dataset(args.data, args.label_column, args.test_fraction, args.seed)
+    except DataError as exc:
+        raise UsageError(str(exc)) from None
+    layers = args.layers or (data.features, 32, data.n_classes)
+    if layers[0] != data.features or layers[-1] != data.n_classes:
+        raise UsageError(
+            f"--layers {','.join(map(str, layers))} does not fit {data.name}: the first width "
+            f"must be {data.features} (inputs) and the last {data.n_classes} (classes)")
+    spec = _spec(args)
+    quiet = args.quiet
+    print(f"{data.name}: {len(data.x_train)} training and {len(data.x_test)} test samples, "
+          f"{data.features} inputs, {data.n_classes} classes; layers "
+          f"{','.join(map(str, layers))}, {args.epochs} epochs, batch {args.batch}, seed {args.seed}")
+    results = []
+    for model in models:
+        lr = args.lr if args.lr is not None else DEFAULT_LEARNING_RATES[model]
+        config = TrainConfig(model, tuple(layers), args.epochs, args.batch, lr, args.seed)
+        progress = Progress(f"{model:9s}", args.epochs, enabled=None if not quiet else False)
+
+        def on_epoch(record, model=model, progress=progress):  # type: ignore[no-untyped-def]
+            if quiet:
+                return
+            progress.clear()
+            print(f"{model:9s} epoch {record.epoch:3d}  loss {record.train_loss:.4f}  "
+                  f"acc {record.train_accuracy:.4f}  test loss {record.test_loss:.4f}  "
+                  f"test acc {record.test_accuracy:.4f}", flush=True)
+
+        try:
+            result = train(spec, data, config, on_epoch=on_epoch, progress=progress)
+        except TrainingDiverged as exc:
+            progress.clear()
+            print(f"derive: {model}: {exc}", file=sys.stderr)
+            return 1
+        except CodegenError as exc:
+            raise UsageError(f"cannot generate code from the formulas: {exc}") from None
+        finally:
+            progress.clear()
+        results.append(result)
+        f = result.final
+        print(f"{model:9s} final: train loss {f.train_loss:.4f}, train accuracy "
+              f"{f.train_accuracy:.4f}; test loss {f.test_loss:.4f}, test accuracy "
+              f"{f.test_accuracy:.4f}  (lr {lr:g}; code generated in "
+              f"{result.codegen_seconds:.2f} s, trained in {result.train_seconds:.2f} s)")
+    _write_outputs(args, data, results)
+    return 0
+
+
+def _write_outputs(args: argparse.Namespace, data, results) -> None:  # type: ignore[no-untyped-def]
+    from derive.numeric.trainer import softmax_a_floor
+
+    args.outdir.mkdir(parents=True, exist_ok=True)
+    metrics = {
+        "dataset": data.name,
+        "train_samples": len(data.x_train),
+        "test_samples": len(data.x_test),
+        "softmax_a_floor": softmax_a_floor(data.n_classes),
+        "runs": [r.to_json() for r in results],
+    }
+    path = args.outdir / "train-metrics.json"
+    path.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    print(f"metrics written to {path}")
+    if args.no_plot:
+        return
+    png = args.outdir / "train-loss.png"
+    plot_losses(results, data.n_classes, png)
+    print(f"loss curves written to {png}")
+
+
+def plot_losses(results, n_classes: int, path: Path) -> None:  # type: ignore[no-untyped-def]
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # no display needed; must precede pyplot
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise UsageError("the plot needs matplotlib: pip install 'derive[train]' "
+                         "(or pass --no-plot)") from None
+    from derive.numeric.codegen import MODELS
+    from derive.numeric.trainer import softmax_a_floor
+
+    # Fixed metadata so the same run gives the same bytes.
+    fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=100)
+    for result in results:
+        epochs = [r.epoch for r in result.history]
+        losses = [r.train_loss for r in result.history]
+        ax.plot(epochs, losses, marker="o", markersize=3,
+                label=f"{result.config.model}: {MODELS[result.config.model].description}")
+    if any(r.config.model == "softmax-a" for r in results):
+        floor = softmax_a_floor(n_classes)
+        ax.axhline(floor, linestyle="--", color="grey",
+                   label=f"floor of softmax over a: ln(1 + {n_classes - 1}/e) = {floor:.3f}")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss (mean per sample)")
+    ax.set_title("Training loss with generated gradients")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
+
+
+def finite_difference_check(spec, model: str, layers: Sequence[int], batch: int, seed: int,
+                            eps: float) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
+    """Largest relative error per parameter tensor: generated gradient vs central differences."""
+    from derive.numeric.trainer import initial_parameters
+
+    net = compile_network(spec, model, layers)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.0, 1.0, size=(batch, layers[0]))
+    y = np.eye(layers[-1])[rng.integers(0, layers[-1], size=batch)]
+    params = [p.copy() for p in initial_parameters(layers, seed)]
+    for n in range(1, len(params), 2):  # nonzero biases so their gradients are exercised too
+        params[n] = rng.normal(0.0, 0.5, size=params[n].shape)
+
+    def total_loss() -> float:
+        return float(np.sum(net.evaluate(x, y, *params)[1]))
+
+    grads = net.gradients(x, y, *params)
+    report = []
+    for n, (param, grad) in enumerate(zip(params, grads)):
+        numeric = np.zeros_like(param)
+        for idx in np.ndindex(param.shape):
+            keep = param[idx]
+            param[idx] = keep + eps
+            up = total_loss()
+            param[idx] = keep - eps
+            down = total_loss()
+            param[idx] = keep
+            numeric[idx] = (up - down) / (2 * eps)
+        scale = np.maximum(np.maximum(np.abs(grad), np.abs(numeric)), 1e-6)
+        name = f"{'W' if n % 2 == 0 else 'b'}{n // 2 + 1}"
+        report.append((name, float(np.max(np.abs(grad - numeric) / scale))))
+    return report
+
+
+def run_gradcheck(args: argparse.Namespace) -> int:
+    models = _model_name(args.loss, args.output)
+    _positive("--batch", args.batch)
+    _positive("--tol", args.tol)
+    _positive("--eps", args.eps)
+    spec = _spec(args)
+    worst = 0.0
+    for model in models:
+        try:
+            report = finite_difference_check(spec, model, args.layers, args.batch, args.seed,
+                                             args.eps)
+        except CodegenError as exc:
+            raise UsageError(f"cannot generate code from the formulas: {exc}") from None
+        print(f"{model} ({MODELS[model].description}), layers "
+              f"{','.join(map(str, args.layers))}, batch {args.batch}, eps {args.eps:g}:")
+        for name, error in report:
+            mark = "ok" if error < args.tol else "FAIL"
+            print(f"  {name:4s} max relative error {error:.2e}  {mark}")
+            worst = max(worst, error)
+    verdict = "all below" if worst < args.tol else "not all below"
+    print(f"largest relative error {worst:.2e}: {verdict} the tolerance {args.tol:g}")
+    return 0 if worst < args.tol else 1
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from derive.numeric.bench import run_benchmark
+
+    try:
+        batches = tuple(int(b) for b in args.batches.split(","))
+    except ValueError:
+        raise UsageError(f"--batches expects sizes like 32,256, not {args.batches!r}") from None
+    _positive("--epochs", args.epochs)
+    for b in batches:
+        _positive("--batches", b)
+    try:
+        from derive.numeric.data import DataError, load_dataset
+
+        data = load_dataset("digits", seed=args.seed)
+    except DataError as exc:
+        raise UsageError(str(exc)) from None
+    if args.layers[0] != data.features or args.layers[-1] != data.n_classes:
+        raise UsageError(f"--layers must start with {data.features} and end with "
+                         f"{data.n_classes} for digits")
+    report = run_benchmark(_spec(args), data, args.layers, args.model, batches, args.epochs,
+                           args.seed, progress=sys.stderr.isatty())
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report, encoding="utf-8")
+    print(report)
+    print(f"written to {args.out}")
+    return 0

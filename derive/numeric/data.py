@@ -1,0 +1,200 @@
+"""Training data: scikit-learn's bundled digits and iris (no download) or a user's CSV file.
+
+Every dataset comes back as a frozen `Dataset` of float64 arrays with features scaled to [0, 1],
+one-hot labels, and a stratified train/test split drawn from a seeded generator, so the same
+seed always gives the same split.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["DataError", "Dataset", "load_dataset", "stratified_split"]
+
+
+class DataError(ValueError):
+    """Bad input data; the message is `path:line: what is wrong`."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    x_train: np.ndarray  # (m, features), float64 in [0, 1]
+    y_train: np.ndarray  # (m, classes), one-hot float64
+    x_test: np.ndarray
+    y_test: np.ndarray
+    classes: tuple[str, ...]  # label of each output unit
+
+    @property
+    def features(self) -> int:
+        return self.x_train.shape[1]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def train_labels(self) -> np.ndarray:
+        return self.y_train.argmax(axis=1)
+
+    @property
+    def test_labels(self) -> np.ndarray:
+        return self.y_test.argmax(axis=1)
+
+
+def stratified_split(
+    labels: np.ndarray, test_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, test) with each class split in the same proportion, seeded."""
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for cls in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == cls))
+        n_test = min(len(members) - 1, max(1, round(test_fraction * len(members))))
+        test.append(members[:n_test])
+        train.append(members[n_test:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+
+
+def _one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    out = np.zeros((len(labels), n_classes))
+    out[np.arange(len(labels)), labels] = 1.0
+    return out
+
+
+def _build(
+    name: str,
+    x: np.ndarray,
+    labels: np.ndarray,
+    classes: tuple[str, ...],
+    test_fraction: float,
+    seed: int,
+    scale: float | None,
+) -> Dataset:
+    train, test = stratified_split(labels, test_fraction, seed)
+    x = np.asarray(x, dtype=np.float64)
+    if scale is not None:
+        x = x / scale
+    else:
+        # Min-max from the training rows only, so the test set does not leak into the scaling.
+        low = x[train].min(axis=0)
+        span = x[train].max(axis=0) - low
+        x = (x - low) / np.where(span > 0, span, 1.0)
+    y = _one_hot(labels, len(classes))
+    return Dataset(
+        name=name,
+        x_train=np.ascontiguousarray(x[train]),
+        y_train=y[train],
+        x_test=np.ascontiguousarray(x[test]),
+        y_test=y[test],
+        classes=classes,
+    )
+
+
+def _sklearn_datasets():  # type: ignore[no-untyped-def]
+    try:
+        from sklearn import datasets  # lazy: only `derive train` needs scikit-learn
+    except ImportError as exc:
+        raise DataError(
+            "the bundled datasets need scikit-learn: pip install 'derive[train]'"
+        ) from exc
+    return datasets
+
+
+def load_dataset(
+    source: str = "digits",
+    label_column: str | None = None,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+) -> Dataset:
+    """`digits` (8x8 images, pixels 0..16 scaled to [0, 1]), `iris`, or a CSV path."""
+    if not 0.0 < test_fraction < 1.0:
+        raise DataError(f"the test fraction must be between 0 and 1, not {test_fraction}")
+    if source == "digits":
+        bunch = _sklearn_datasets().load_digits()
+        classes = tuple(str(c) for c in bunch.target_names)
+        return _build("digits", bunch.data, bunch.target, classes, test_fraction, seed, 16.0)
+    if source == "iris":
+        bunch = _sklearn_datasets().load_iris()
+        classes = tuple(str(c) for c in bunch.target_names)
+        return _build("iris", bunch.data, bunch.target, classes, test_fraction, seed, None)
+    return _load_csv(Path(source), label_column, test_fraction, seed)
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _load_csv(path: Path, label_column: str | None, test_fraction: float, seed: int) -> Dataset:
+    where = str(path)
+    if label_column is None:
+        raise DataError(f"{where}:1: name the label column with --label-column")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise DataError(f"{where}:1: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{where}:1: cannot read the file ({exc})") from None
+    rows = list(csv.reader(text.splitlines()))
+    # Keep each row's 1-based line number so errors point at the file, skipping blank lines.
+    numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(f.strip() for f in row)]
+    if not numbered:
+        raise DataError(f"{where}:1: the file is empty")
+    header_line, header = numbered[0]
+    header = [h.strip() for h in header]
+    if label_column not in header:
+        raise DataError(
+            f"{where}:{header_line}: no column {label_column!r} in the header "
+            f"(columns: {', '.join(header)})"
+        )
+    if len(header) < 2:
+        raise DataError(f"{where}:{header_line}: no feature columns besides {label_column!r}")
+    label_at = header.index(label_column)
+    features, labels = [], []
+    for line, row in numbered[1:]:
+        if len(row) != len(header):
+            raise DataError(f"{where}:{line}: expected {len(header)} fields, found {len(row)}")
+        values = []
+        for column, field in enumerate(row):
+            if column == label_at:
+                continue
+            value = _number(field.strip())
+            if value is None:
+                raise DataError(
+                    f"{where}:{line}: column {header[column]!r}: {field.strip()!r} is not a "
+                    "finite number"
+                )
+            values.append(value)
+        label = row[label_at].strip()
+        if not label:
+            raise DataError(f"{where}:{line}: empty label in column {label_column!r}")
+        features.append(values)
+        labels.append(label)
+    if not labels:
+        raise DataError(f"{where}:{header_line}: no data rows after the header")
+    names = sorted(set(labels), key=lambda s: (_number(s) is None, _number(s) or 0.0, s))
+    first_line = numbered[1][0]
+    if len(names) < 2:
+        raise DataError(
+            f"{where}:{first_line}: the label column {label_column!r} has only one class "
+            f"({names[0]!r}); classification needs at least two"
+        )
+    index = {name: n for n, name in enumerate(names)}
+    target = np.array([index[label] for label in labels])
+    for name in names:
+        if labels.count(name) < 2:
+            line = numbered[1 + labels.index(name)][0]
+            raise DataError(
+                f"{where}:{line}: class {name!r} has a single sample; the train/test split "
+                "needs at least two of each class"
+            )
+    return _build(path.name, np.array(features), target, tuple(names), test_fraction, seed, None)
