@@ -230,6 +230,10 @@ def _prime_in_terms_of_value(g: sp.Lambda, gp: sp.Expr) -> sp.Lambda | None:
     """P with g'(t) = P(g(t)), found through g's inverse and proved by substitution."""
     (t,) = g.variables
     u = sp.Dummy("u", real=True)
+    # Cheapest first: g' may already be written in g (tanh' = 1 - tanh**2).
+    direct = gp.subs(g.expr, u)
+    if t not in direct.free_symbols and _is_zero(direct.subs(u, g.expr) - gp):
+        return sp.Lambda(u, _fewest_operations(direct))
     try:
         inverses = sp.solve(sp.Eq(u, g.expr), t)
     except NotImplementedError:

@@ -192,6 +192,9 @@ def train(
     params = initial_parameters(layers, config.seed)
     orders = batch_orders(len(data.x_train), config.epochs, config.seed)
     history: list[EpochRecord] = []
+    # Divergence without NaN: the stable forms turn an oversized rate into a loss that grows
+    # without bound (softmax-z) rather than into NaN, so growth past 10x the start also stops.
+    initial_loss, _ = _evaluate(net, data.x_train, data.y_train, params)
     start = time.perf_counter()
     for epoch, order in enumerate(orders, start=1):
         # Stable forms never overflow or divide by zero in a healthy run, so any such event
@@ -206,6 +209,9 @@ def train(
             raise TrainingDiverged(epoch, f"floating-point {exc}", config.lr) from None
         if not (math.isfinite(train_loss) and all(np.isfinite(p).all() for p in params)):
             raise TrainingDiverged(epoch, f"the loss is {train_loss}", config.lr)
+        if train_loss > 10.0 * initial_loss:
+            raise TrainingDiverged(
+                epoch, f"the loss grew from {initial_loss:.4g} to {train_loss:.4g}", config.lr)
         record = EpochRecord(epoch, train_loss, train_acc, test_loss, test_acc)
         history.append(record)
         if progress is not None:
