@@ -16,13 +16,18 @@ from pathlib import Path
 
 import numpy as np
 
+from derive.errors import UsageError as _CliUsageError
 from derive.numeric.codegen import MODELS, CodegenError, compile_network
 
 __all__ = ["UsageError", "register", "run_bench", "run_gradcheck", "run_train"]
 
 
-class UsageError(Exception):
-    """Bad input from the user (arguments, data file): exit 2, no traceback."""
+class UsageError(_CliUsageError):
+    """Bad input from the user (arguments, data file): exit 2, no traceback.
+
+    A subclass of the command line's own UsageError, so `derive.cli` already maps it to
+    `derive: error: ...` and exit 2.
+    """
 
 
 def _layers(text: str) -> tuple[int, ...]:
