@@ -20,7 +20,11 @@ UPDATE = os.environ.get("DERIVE_UPDATE_GOLDEN") == "1"
 
 @pytest.mark.parametrize(
     ("name", "render"),
-    [("mini.report.md", render_markdown), ("mini.report.json", render_json), ("mini.report.html", render_html)],
+    [
+        ("mini.report.md", render_markdown),
+        ("mini.report.json", render_json),
+        ("mini.report.html", render_html),
+    ],
 )
 def test_golden(name, render):
     text = render(mini_report())

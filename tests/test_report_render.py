@@ -25,8 +25,15 @@ RENDERERS = (render_markdown, render_html, render_json)
 
 
 def _result(**kw) -> Result:
-    base = dict(file="formulas/x.md", line=10, col=1, latex="a = b", kind="equation",
-                status=Status.VERIFIED, message="ok")
+    base: dict = {
+        "file": "formulas/x.md",
+        "line": 10,
+        "col": 1,
+        "latex": "a = b",
+        "kind": "equation",
+        "status": Status.VERIFIED,
+        "message": "ok",
+    }
     base.update(kw)
     return Result(**base)
 
@@ -52,11 +59,15 @@ def test_findings_come_first_by_severity_and_link_to_their_entry():
 
 
 def test_lint_only_results_are_findings_and_plain_passes_are_not():
-    report = FileReport("formulas/x.md", "X", (
-        _result(line=3, formula=1),
-        _result(line=5, formula=2, lint=("Two names for one weight.",)),
-        _result(line=7, formula=3, status=Status.UNCHECKED, message="Could not decide."),
-    ))
+    report = FileReport(
+        "formulas/x.md",
+        "X",
+        (
+            _result(line=3, formula=1),
+            _result(line=5, formula=2, lint=("Two names for one weight.",)),
+            _result(line=7, formula=3, status=Status.UNCHECKED, message="Could not decide."),
+        ),
+    )
     findings = layout(report).findings
     assert [(f.entry.anchor, f.flagged) for f in findings] == [("f3", False), ("f2", True)]
     assert "Two names for one weight." in findings[1].why
@@ -64,9 +75,14 @@ def test_lint_only_results_are_findings_and_plain_passes_are_not():
 
 def test_results_sit_under_their_headings_in_document_order():
     report = FileReport(
-        "formulas/x.md", "X",
-        results=(_result(line=30, formula=3), _result(line=12, formula=1),
-                 _result(line=20, formula=2, step=2), _result(line=19, formula=2, step=1)),
+        "formulas/x.md",
+        "X",
+        results=(
+            _result(line=30, formula=3),
+            _result(line=12, formula=1),
+            _result(line=20, formula=2, step=2),
+            _result(line=19, formula=2, step=1),
+        ),
         headings=((1, 1, "X"), (5, 2, "Empty"), (10, 2, "A"), (18, 3, "A.1"), (25, 2, "B")),
     )
     shape = [
@@ -76,18 +92,31 @@ def test_results_sit_under_their_headings_in_document_order():
 
 
 def test_without_headings_the_section_paths_make_them():
-    report = FileReport("formulas/x.md", "X", results=(
-        _result(line=3, formula=1, section=("X", "A")),
-        _result(line=5, formula=2, section=("X", "A")),
-        _result(line=9, formula=3, section=("X", "B")),
-    ))
-    shape = [(b.level, b.text) if isinstance(b, Heading) else b.anchor for b in layout(report).blocks]
+    report = FileReport(
+        "formulas/x.md",
+        "X",
+        results=(
+            _result(line=3, formula=1, section=("X", "A")),
+            _result(line=5, formula=2, section=("X", "A")),
+            _result(line=9, formula=3, section=("X", "B")),
+        ),
+    )
+    shape = [
+        (b.level, b.text) if isinstance(b, Heading) else b.anchor for b in layout(report).blocks
+    ]
     assert shape == [(1, "X"), (2, "A"), "f1", "f2", (2, "B"), "f3"]
 
 
-def test_duplicate_anchors_are_made_unique():
+def test_rows_of_one_formula_are_numbered_and_anchors_unique():
     report = FileReport("formulas/x.md", "X", (_result(formula=1), _result(line=11, formula=1)))
-    assert [e.anchor for e in layout(report).entries] == ["f1", "f1-2"]
+    assert [(e.anchor, e.title) for e in layout(report).entries] == [
+        ("f1-r1", "Formula 1, row 1"),
+        ("f1-r2", "Formula 1, row 2"),
+    ]
+    same = FileReport(
+        "formulas/x.md", "X", (_result(formula=2, step=1), _result(formula=2, step=1))
+    )
+    assert [e.anchor for e in layout(same).entries] == ["f2-s1", "f2-s1-2"]
 
 
 def test_comparison_table_sets_the_documents_model_beside_the_alternative():
@@ -115,11 +144,35 @@ def test_markdown_display_blocks_are_top_level_and_aligned_not_split():
     assert "\\begin{aligned}" in md
 
 
+def test_markdown_display_lines_that_look_like_blocks_are_indented():
+    report = FileReport(
+        "formulas/x.md",
+        "X",
+        (
+            _result(
+                formula=1,
+                latex="\\begin{split}a &= b \\\\\n- c &= d \\\\\n1. &= e\\end{split}",
+                parsed="- c = d",
+            ),
+        ),
+    )
+    md = render_markdown(report)
+    assert "\n    - c &= d \\\\\n    1. &= e\\end{aligned}\n" in md
+    assert "\n$$\n    - c = d\n$$\n" in md
+
+
 def test_markdown_inline_math_uses_the_backtick_form_and_prose_is_escaped():
-    report = FileReport("formulas/x.md", "X", (_result(
-        formula=1, message="The *factor* $a_i * b_i$ is [wrong] <b>here</b> | x",
-        lint=("uses `w`",),
-    ),))
+    report = FileReport(
+        "formulas/x.md",
+        "X",
+        (
+            _result(
+                formula=1,
+                message="The *factor* $a_i * b_i$ is [wrong] <b>here</b> | x",
+                lint=("uses `w`",),
+            ),
+        ),
+    )
     md = render_markdown(report)
     assert "$`a_i * b_i`$" in md
     assert "\\*factor\\*" in md and "\\[wrong\\]" in md and "\\<b\\>here\\</b\\>" in md
@@ -130,7 +183,7 @@ def test_markdown_table_cells_escape_pipes_in_mathematics():
     refuted = mini_report().results[-1]
     cx = dataclasses.replace(refuted.counterexample, point={r"|a_1|": "0.25"})
     report = FileReport("formulas/x.md", "X", (dataclasses.replace(refuted, counterexample=cx),))
-    row = [line for line in render_markdown(report).splitlines() if "a_1" in line][0]
+    row = next(line for line in render_markdown(report).splitlines() if "a_1" in line)
     assert row == r"| $`\|a_1\|`$ | `0.25` |"
 
 
@@ -146,7 +199,10 @@ def test_toplevel_alignment_marks_are_wrapped():
 
 def test_split_prose():
     assert split_prose(r"costs \$5 and $x_1$ more") == (
-        ("costs $5 and ", False), ("x_1", True), (" more", False))
+        ("costs $5 and ", False),
+        ("x_1", True),
+        (" more", False),
+    )
 
 
 # --- HTML --------------------------------------------------------------------------------------
@@ -164,11 +220,24 @@ class _Tags(HTMLParser):
 def test_html_escapes_everything_from_the_file():
     evil = "<script>alert(1)</script>"
     report = FileReport(
-        f"formulas/{evil}.md", evil,
-        (_result(formula=1, latex=r"a = \text{" + evil + "}", message=evil, section=(evil,),
-                 lint=(evil,), evidence=evil, derivation=evil, diagnosis=evil,
-                 assumptions=(evil,)),),
-        notes=(evil,), instances=(evil,), headings=((1, 1, evil),),
+        f"formulas/{evil}.md",
+        evil,
+        (
+            _result(
+                formula=1,
+                latex=r"a = \text{" + evil + "}",
+                message=evil,
+                section=(evil,),
+                lint=(evil,),
+                evidence=evil,
+                derivation=evil,
+                diagnosis=evil,
+                assumptions=(evil,),
+            ),
+        ),
+        notes=(evil,),
+        instances=(evil,),
+        headings=((1, 1, evil),),
     )
     page = render_html(report)
     parser = _Tags()
@@ -193,7 +262,9 @@ def test_verdicts_carry_a_symbol_not_only_a_colour():
     for status, label in ((Status.REFUTED, "refuted"), (Status.CONDITIONAL, "conditional")):
         assert re.search(
             rf'class="badge st-{status.value}"><span class="sym" aria-hidden="true">'
-            rf"{re.escape(status.symbol)}</span>{label}", page)
+            rf"{re.escape(status.symbol)}</span>{label}",
+            page,
+        )
 
 
 def test_mathml_is_escaped_and_splits_become_tables():
@@ -221,11 +292,25 @@ def test_unconvertible_latex_is_shown_as_source_not_dropped(monkeypatch):
 def test_json_holds_the_same_content_in_a_fixed_key_order():
     report = mini_report()
     data = json.loads(render_json(report))
-    assert list(data) == ["schema", "file", "title", "counts", "findings", "model", "sections",
-                          "results"]
+    assert list(data) == [
+        "schema",
+        "file",
+        "title",
+        "counts",
+        "findings",
+        "model",
+        "sections",
+        "results",
+    ]
     assert data["schema"] == "derive-report/1"
-    assert data["counts"] == {"refuted": 1, "error": 0, "conditional": 1, "unchecked": 0,
-                              "verified": 2, "definition": 1}
+    assert data["counts"] == {
+        "refuted": 1,
+        "error": 0,
+        "conditional": 1,
+        "unchecked": 0,
+        "verified": 2,
+        "definition": 1,
+    }
     assert [r["anchor"] for r in data["results"]] == [e.anchor for e in layout(report).entries]
     refuted = data["results"][-1]
     assert refuted["counterexample"]["indices"] == {"i": 1, "j": 2}

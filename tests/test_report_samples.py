@@ -37,57 +37,94 @@ def mini_report() -> FileReport:
         notes=("The loss is cross-entropy over a softmax of $z_i$; $y$ is a label vector.",),
         results=(
             Result(
-                file=f, line=10, col=1, latex=r"g(t) = \frac{1}{1 + e^{-t}}", kind="definition",
-                status=Status.DEFINITION, message="Taken as the definition of $g$.",
-                section=sec_fwd, formula=1, parsed=r"g{\left(t \right)} = \frac{1}{1 + e^{- t}}",
+                file=f,
+                line=10,
+                col=1,
+                latex=r"g(t) = \frac{1}{1 + e^{-t}}",
+                kind="definition",
+                status=Status.DEFINITION,
+                message="Taken as the definition of $g$.",
+                section=sec_fwd,
+                formula=1,
+                parsed=r"g{\left(t \right)} = \frac{1}{1 + e^{- t}}",
             ),
             Result(
-                file=f, line=16, col=1, latex=r"g^{\prime}(t) = g(t)(1 - g(t))", kind="equation",
-                status=Status.VERIFIED, message="Equal to the derivative of $g$ at every point tried.",
-                section=sec_der, formula=2,
+                file=f,
+                line=16,
+                col=1,
+                latex=r"g^{\prime}(t) = g(t)(1 - g(t))",
+                kind="equation",
+                status=Status.VERIFIED,
+                message="Equal to the derivative of $g$ at every point tried.",
+                section=sec_der,
+                formula=2,
                 parsed=r"\frac{d}{d t} g{\left(t \right)} = \left(1 - g{\left(t \right)}\right) g{\left(t \right)}",
                 derivation="Differentiated the definition of $g$ symbolically.",
                 evidence="Symbolic difference simplifies to 0; 20 random points agree to 1e-12.",
             ),
             Result(
-                file=f, line=20, col=1,
-                latex=r"\frac{\partial{\mathcal{L}}}{\partial{z_i}} = \hat{y}_i - y_i", kind="equation",
+                file=f,
+                line=20,
+                col=1,
+                latex=r"\frac{\partial{\mathcal{L}}}{\partial{z_i}} = \hat{y}_i - y_i",
+                kind="equation",
                 status=Status.CONDITIONAL,
                 message="Holds only when the labels sum to 1.",
-                section=sec_der, formula=3,
+                section=sec_der,
+                formula=3,
                 parsed=r"\frac{\partial \mathcal{L}}{\partial z_{i}} = \hat{y}_{i} - y_{i}",
                 derivation="Differentiated the cross-entropy of the softmax with respect to $z_i$.",
                 evidence="On n=2, C=(2, 2): differs for labels (1, 1); equal for one-hot labels.",
                 assumptions=(r"$\sum_j y_j = 1$ (one-hot labels)",),
                 comparisons=(
-                    Comparison("softmax over a", Status.REFUTED,
-                               "Off by the factor $g'(z_i)$.", r"factor $g^{\prime}(z_i)$"),
+                    Comparison(
+                        "softmax over a",
+                        Status.REFUTED,
+                        "Off by the factor $g'(z_i)$.",
+                        r"factor $g^{\prime}(z_i)$",
+                    ),
                 ),
             ),
             Result(
-                file=f, line=25, col=1,
+                file=f,
+                line=25,
+                col=1,
                 latex=r"\frac{\partial{\mathcal{L}}}{\partial{w_{ij}}} = \frac{\partial{\mathcal{L}}}{\partial{z_i}} \frac{\partial{z_i}}{\partial{w_{ij}}}",
-                kind="step", status=Status.VERIFIED, message="The chain rule, applied correctly.",
-                section=sec_der, formula=4, step=1,
+                kind="step",
+                status=Status.VERIFIED,
+                message="The chain rule, applied correctly.",
+                section=sec_der,
+                formula=4,
+                step=1,
                 parsed=r"\frac{\partial \mathcal{L}}{\partial w_{ij}} = \frac{\partial \mathcal{L}}{\partial z_{i}} \frac{\partial z_{i}}{\partial w_{ij}}",
-                derivation="Chain rule through $z_i$.", evidence="Symbolic.",
+                derivation="Chain rule through $z_i$.",
+                evidence="Symbolic.",
             ),
             Result(
-                file=f, line=26, col=1,
+                file=f,
+                line=26,
+                col=1,
                 latex=r"\frac{\partial{\mathcal{L}}}{\partial{z_i}} \frac{\partial{z_i}}{\partial{w_{ij}}} = \delta_j a_i",
-                kind="step", status=Status.REFUTED,
+                kind="step",
+                status=Status.REFUTED,
                 message="The indices of $\\delta$ and $a$ are swapped: it should be $\\delta_i a_j$.",
-                section=sec_der, formula=4, step=2,
+                section=sec_der,
+                formula=4,
+                step=2,
                 parsed=r"\delta_{i} a_{j} = \delta_{j} a_{i}",
                 derivation="$\\partial z_i / \\partial w_{ij} = a_j$ from the forward pass.",
                 evidence="Evaluated on n=2, C=(2, 2) at all index values; 3 of 4 differ.",
                 diagnosis="Index swap: $i \\leftrightarrow j$.",
                 counterexample=Counterexample(
-                    instance="n=2, C=(2, 2)", indices={"i": 1, "j": 2},
+                    instance="n=2, C=(2, 2)",
+                    indices={"i": 1, "j": 2},
                     point={"a_1": "0.25", "a_2": "0.75", "y_1": "1", "y_2": "0"},
-                    lhs="-0.1875", rhs="0.0625",
+                    lhs="-0.1875",
+                    rhs="0.0625",
                 ),
-                lint=("Uses $w_{ij}$ for the weight into neuron $i$, the reverse of the notation table.",),
+                lint=(
+                    "Uses $w_{ij}$ for the weight into neuron $i$, the reverse of the notation table.",
+                ),
             ),
         ),
     )
@@ -96,7 +133,7 @@ def mini_report() -> FileReport:
 # --- a stand-in for the checker's report on formulas/backprop.md ------------------------------
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
-_ANNOT = re.compile(r"<!--\s*derive:(.*?)-->", re.S)
+_ANNOT = re.compile(r"<!--\s*derive:(.*?)-->", re.DOTALL)
 
 
 def document_formulas(path: Path) -> tuple[list[tuple[int, int, str]], list[tuple[int, str, str]]]:
@@ -145,7 +182,7 @@ def _section(headings: list[tuple[int, int, str]], line: int) -> tuple[str, ...]
 
 def _steps(latex: str) -> list[str] | None:
     """A derivation chain `a &= b \\\\ &= c ...` as its steps `a = b`, `b = c`, ..."""
-    m = re.fullmatch(r"\\begin\{split\}(.*)\\end\{split\}", latex.strip(), re.S)
+    m = re.fullmatch(r"\\begin\{split\}(.*)\\end\{split\}", latex.strip(), re.DOTALL)
     if not m:
         return None
     rows = [r.strip() for r in m.group(1).split("\\\\")]
@@ -170,11 +207,20 @@ def backprop_report() -> FileReport:
         if "definitions" in annotation:
             defines = re.sub(r"\\begin\{split\}", "", latex).split("=")[0].strip(" &")
             definitions.append(Definition(BACKPROP, line, latex, defines))
-            results.append(Result(
-                BACKPROP, line, 1, latex, "definition", Status.DEFINITION,
-                "Taken from the document as a definition of the model.", section, number,
-                parsed=latex,
-            ))
+            results.append(
+                Result(
+                    BACKPROP,
+                    line,
+                    1,
+                    latex,
+                    "definition",
+                    Status.DEFINITION,
+                    "Taken from the document as a definition of the model.",
+                    section,
+                    number,
+                    parsed=latex,
+                )
+            )
             continue
         steps = _steps(latex) or [latex]
         for k, step in enumerate(steps, 1):
@@ -188,19 +234,38 @@ def backprop_report() -> FileReport:
                 message = "Holds when the labels of a sample sum to 1, as one-hot labels do."
                 assumptions = (r"$\sum_{j=1}^{C_n} y_j = 1$",)
             if in_ce and "g^{\\prime}(z^{(n)}_i)" in step:
-                comparisons = (Comparison(alt, Status.REFUTED,
-                                          "Under softmax over z the factor is absent.", factor),)
+                comparisons = (
+                    Comparison(
+                        alt, Status.REFUTED, "Under softmax over z the factor is absent.", factor
+                    ),
+                )
             elif in_ce and "z^{(n)}_i" in step:
-                comparisons = (Comparison(alt, Status.VERIFIED, "Also holds under softmax over z."),)
+                comparisons = (
+                    Comparison(alt, Status.VERIFIED, "Also holds under softmax over z."),
+                )
             if "w_{ji}^{(l)}" in step:
                 lint = (r"Writes $w_{ji}^{(l)}$ here and $w^{(l)}_{ji}$ in the notation table.",)
-            results.append(Result(
-                BACKPROP, line + k, 1, step, "step" if len(steps) > 1 else "equation", status,
-                message, section, number, step=k if len(steps) > 1 else None, parsed=step,
-                derivation="Differentiated the forward model of the document.",
-                evidence="Instances n=3, C=(2, 3, 2) and n=4, C=(2, 3, 3, 2); all index values; 5 points.",
-                assumptions=assumptions, diagnosis=diagnosis, lint=lint, comparisons=comparisons,
-            ))
+            results.append(
+                Result(
+                    BACKPROP,
+                    line + k,
+                    1,
+                    step,
+                    "step" if len(steps) > 1 else "equation",
+                    status,
+                    message,
+                    section,
+                    number,
+                    step=k if len(steps) > 1 else None,
+                    parsed=step,
+                    derivation="Differentiated the forward model of the document.",
+                    evidence="Instances n=3, C=(2, 3, 2) and n=4, C=(2, 3, 3, 2); all index values; 5 points.",
+                    assumptions=assumptions,
+                    diagnosis=diagnosis,
+                    lint=lint,
+                    comparisons=comparisons,
+                )
+            )
     return FileReport(
         file=BACKPROP,
         title="9. 反向传播",
@@ -209,9 +274,11 @@ def backprop_report() -> FileReport:
         instances=("n=3, C=(2, 3, 2)", "n=4, C=(2, 3, 3, 2)"),
         notes=(
             "STAND-IN built by tests/test_report_samples.py until derive.check exists.",
-            r"The chapter's softmax acts on the sigmoid outputs $a^{(n)}$, not on $z^{(n)}$: "
-            r"every output lies in $(e^{0}, e^{1})$ before normalising, so $\hat{y}$ cannot "
-            r"approach a one-hot vector.",
+            (
+                r"The chapter's softmax acts on the sigmoid outputs $a^{(n)}$, not on $z^{(n)}$: "
+                r"every output lies in $(e^{0}, e^{1})$ before normalising, so $\hat{y}$ cannot "
+                r"approach a one-hot vector."
+            ),
         ),
         headings=tuple(headings),
     )

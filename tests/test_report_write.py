@@ -17,8 +17,14 @@ def test_write_then_nothing_is_stale(tmp_path):
     reports = [mini_report(), backprop_report()]
     written = write_reports(reports, tmp_path / "reports")
     names = [p.name for p in written]
-    assert names == ["mini.md", "mini.html", "mini.json", "backprop.md", "backprop.html",
-                     "backprop.json"]
+    assert names == [
+        "mini.md",
+        "mini.html",
+        "mini.json",
+        "backprop.md",
+        "backprop.html",
+        "backprop.json",
+    ]
     assert stale_reports(reports, tmp_path / "reports") == []
     again = tmp_path / "again"
     write_reports(reports, again)

@@ -14,4 +14,11 @@ from derive.report.json import render_json
 from derive.report.markdown import render_markdown
 from derive.report.write import run_report, stale_reports, write_reports
 
-__all__ = ["render_html", "render_json", "render_markdown", "run_report", "stale_reports", "write_reports"]
+__all__ = [
+    "render_html",
+    "render_json",
+    "render_markdown",
+    "run_report",
+    "stale_reports",
+    "write_reports",
+]

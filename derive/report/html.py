@@ -46,6 +46,7 @@ body {
 }
 math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", "Noto Sans Math", math; }
 math { font-size: 1.12em; }
+math:not([display="block"]) { white-space: nowrap; }
 td .formula math[display="block"] { display: inline math; math-style: normal; }
 mtd[columnalign="left"] { text-align: left; }
 mtd[columnalign="right"] { text-align: right; }
@@ -193,8 +194,10 @@ def _comparison_table(table: ComparisonTable) -> list[str]:
     out = [
         "<h3>The document's model beside the alternatives</h3>",
         '<div class="table-wrap"><table class="comparison">',
-        f"<thead><tr><th>Formula</th><th>Document's model</th>{head}"
-        "<th>What separates them</th></tr></thead><tbody>",
+        (
+            f"<thead><tr><th>Formula</th><th>Document's model</th>{head}"
+            "<th>What separates them</th></tr></thead><tbody>"
+        ),
     ]
     for row in table.rows:
         r = row.entry.result
@@ -214,7 +217,9 @@ def _model(lay: Layout) -> list[str]:
     body: list[str] = []
     if report.notes:
         body.append("<h3>Notes</h3>")
-        body.append('<ul class="plain">' + "".join(f"<li>{prose(n)}</li>" for n in report.notes) + "</ul>")
+        body.append(
+            '<ul class="plain">' + "".join(f"<li>{prose(n)}</li>" for n in report.notes) + "</ul>"
+        )
     body += _comparison_table(lay.comparisons)
     if report.instances:
         body.append("<h3>Network instances checked on</h3>")
@@ -225,8 +230,10 @@ def _model(lay: Layout) -> list[str]:
         )
     if report.definitions:
         body.append("<h3>Definitions</h3>")
-        body.append('<div class="table-wrap"><table class="definitions"><thead><tr>'
-                    "<th>Defines</th><th>Definition</th><th>Source</th></tr></thead><tbody>")
+        body.append(
+            '<div class="table-wrap"><table class="definitions"><thead><tr>'
+            "<th>Defines</th><th>Definition</th><th>Source</th></tr></thead><tbody>"
+        )
         for d in report.definitions:
             body.append(
                 f"<tr><td>{math_html(d.defines, display=False)}</td>"
@@ -240,11 +247,19 @@ def _model(lay: Layout) -> list[str]:
 
 
 def _counterexample(cx: Counterexample) -> str:
-    rows = [f'<tr><th scope="row">index {math_html(k, display=False)}</th>'
-            f'<td class="num">{escape(str(v))}</td></tr>' for k, v in cx.indices.items()]
-    rows += [f'<tr><th scope="row">{math_html(k, display=False)}</th>'
-             f'<td class="num">{escape(v)}</td></tr>' for k, v in cx.point.items()]
-    rows.append(f'<tr><th scope="row">left side (derived)</th><td class="num">{escape(cx.lhs)}</td></tr>')
+    rows = [
+        f'<tr><th scope="row">index {math_html(k, display=False)}</th>'
+        f'<td class="num">{escape(str(v))}</td></tr>'
+        for k, v in cx.indices.items()
+    ]
+    rows += [
+        f'<tr><th scope="row">{math_html(k, display=False)}</th>'
+        f'<td class="num">{escape(v)}</td></tr>'
+        for k, v in cx.point.items()
+    ]
+    rows.append(
+        f'<tr><th scope="row">left side (derived)</th><td class="num">{escape(cx.lhs)}</td></tr>'
+    )
     rows.append(
         f'<tr><th scope="row">right side (as written)</th><td class="num">{escape(cx.rhs)}</td></tr>'
     )
@@ -261,8 +276,10 @@ def _entry(e: Entry) -> list[str]:
     flag = f" {FLAG_SYMBOL}" if r.lint else ""
     out = [
         f'<article class="card {status_class(r.status)}" id="{escape(e.anchor)}">',
-        f'<header>{badge(r.status, flag)}<span class="title">{escape(e.title)}</span>'
-        f'<span class="where"><code>{escape(f"{r.location}:{r.col}")}</code> · {escape(r.kind)}</span></header>',
+        (
+            f'<header>{badge(r.status, flag)}<span class="title">{escape(e.title)}</span>'
+            f'<span class="where"><code>{escape(f"{r.location}:{r.col}")}</code> · {escape(r.kind)}</span></header>'
+        ),
     ]
     if r.message:
         out.append(f'<p class="message">{prose(r.message)}</p>')
@@ -321,8 +338,10 @@ def render_html(report: FileReport) -> str:
         "<body>",
         "<header>",
         f'<h1 lang="zh">{escape(title)}</h1>',
-        f'<p class="source" lang="en">Source <code>{escape(report.file)}</code> · '
-        f"{len(lay.entries)} formulas and derivation steps checked</p>",
+        (
+            f'<p class="source" lang="en">Source <code>{escape(report.file)}</code> · '
+            f"{len(lay.entries)} formulas and derivation steps checked</p>"
+        ),
         _counts(report),
         f'<p class="legend" lang="en">{legend}, {FLAG_SYMBOL} lint finding.</p>',
         "</header>",

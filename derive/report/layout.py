@@ -113,16 +113,28 @@ def _document_order(results: tuple[Result, ...]) -> list[Result]:
 
 
 def entries_of(report: FileReport) -> tuple[Entry, ...]:
+    """Results in document order with anchors; several rows of one formula are numbered."""
+    ordered = _document_order(report.results)
+    rows_of: dict[int, int] = {}
+    for r in ordered:
+        if r.formula > 0 and r.step is None:
+            rows_of[r.formula] = rows_of.get(r.formula, 0) + 1
+    row_seen: dict[int, int] = {}
     out: list[Entry] = []
     seen: set[str] = set()
-    for i, result in enumerate(_document_order(report.results)):
+    for i, result in enumerate(ordered):
         anchor = base = _anchor_base(result, i)
+        title = entry_title(result)
+        if result.formula > 0 and result.step is None and rows_of[result.formula] > 1:
+            row = row_seen[result.formula] = row_seen.get(result.formula, 0) + 1
+            anchor = base = f"{base}-r{row}"
+            title += f", row {row}"
         n = 2
         while anchor in seen:
             anchor = f"{base}-{n}"
             n += 1
         seen.add(anchor)
-        out.append(Entry(result=result, anchor=anchor, title=entry_title(result)))
+        out.append(Entry(result=result, anchor=anchor, title=title))
     return tuple(out)
 
 
@@ -160,7 +172,9 @@ def blocks_of(report: FileReport, entries: tuple[Entry, ...]) -> tuple[Block, ..
                 common += 1
             for depth in range(common, len(section)):
                 text = section[depth]
-                ordered.append(Heading(depth + 1, text, _heading_anchor(count, text), e.result.line))
+                ordered.append(
+                    Heading(depth + 1, text, _heading_anchor(count, text), e.result.line)
+                )
                 count += 1
             path = section
             ordered.append(e)
@@ -201,6 +215,8 @@ def findings_of(entries: tuple[Entry, ...]) -> tuple[Finding, ...]:
                 continue
             why = r.message
             if r.lint:
+                if why and not why.endswith((".", "!", "?", "。")):
+                    why += "."
                 why = (why + " " if why else "") + "Lint: " + " ".join(r.lint)
             out.append(Finding(entry=e, flagged=bool(r.lint), why=why))
     return tuple(out)

@@ -28,9 +28,7 @@ def render_files(reports: Iterable[FileReport], outdir: Path) -> dict[Path, str]
     for report in reports:
         stem = report_stem(report)
         if stem in owners and owners[stem] != report.file:
-            raise ValueError(
-                f"{owners[stem]} and {report.file} would both be reported as {stem}.*"
-            )
+            raise ValueError(f"{owners[stem]} and {report.file} would both be reported as {stem}.*")
         owners[stem] = report.file
         for suffix, render in RENDERERS:
             out[outdir / f"{stem}{suffix}"] = render(report)
