@@ -31,6 +31,8 @@ class Notation:
     batch: str = "m"
     sample: str = "x"
     layer_var: str = "l"
+    loss: str | None = None
+    rate: str | None = None
     quantities: dict[str, QuantitySpec] = field(default_factory=dict)
     functions: dict[str, int] = field(default_factory=dict)  # name -> arity
     scalars: dict[str, bool] = field(default_factory=dict)  # name -> parameter?
@@ -54,7 +56,8 @@ class Notation:
         )
 
 
-_KNOWN_TOP = {"title", "source", "sizes", "quantities", "functions", "scalars"}
+_KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars"}
+_ROLES = {"layers", "width", "batch", "sample", "loss", "rate"}
 
 
 def notation_from_front(front: dict[str, Any], file: str) -> Notation:
@@ -66,7 +69,10 @@ def notation_from_front(front: dict[str, Any], file: str) -> Notation:
     unknown = set(front) - _KNOWN_TOP
     if unknown:
         raise bad(f"unknown key(s) {sorted(unknown)}; expected some of {sorted(_KNOWN_TOP)}")
-    sizes = front.get("sizes", {})
+    sizes = front.get("roles", {})
+    if set(sizes) - _ROLES:
+        raise bad(f"roles: unknown key(s) {sorted(set(sizes) - _ROLES)}; expected some of "
+                  f"{sorted(_ROLES)}")
     quantities: dict[str, QuantitySpec] = {}
     for name, spec in front.get("quantities", {}).items():
         if not isinstance(spec, dict):
@@ -95,6 +101,8 @@ def notation_from_front(front: dict[str, Any], file: str) -> Notation:
         width=sizes.get("width", "C"),
         batch=sizes.get("batch", "m"),
         sample=sizes.get("sample", "x"),
+        loss=sizes.get("loss"),
+        rate=sizes.get("rate"),
         quantities=quantities,
         functions=functions,
         scalars=scalars,

@@ -1,0 +1,906 @@
+"""Check every formula of a document against the model its own definitions build.
+
+For each display formula, in document order:
+
+* rows the document marks as definitions extend the model (and are reported as definitions);
+* every other row is a claim; a derivation chain `A = B = C` is checked step by step, each step
+  against the derived value of its left side;
+* a claim is evaluated at every valid value of its free indices, in several network instances,
+  at several random points, with 30-digit arithmetic. A difference is a refutation with its
+  witness; the tool then searches for a single edit that would make the claim hold (a constant
+  factor, an extra or missing factor, swapped indices, a wrong index or layer, a sum bound, a
+  term's sign) and for a named assumption under which it holds (conditional).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import sympy
+
+from derive.document import Document, Formula, read_document
+from derive.errors import InputError
+from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width, to_latex
+from derive.latex import Equation, Index, RowError, Scalar, Scope, Side, Size, parse_formula
+from derive.model import (
+    INSTANCES,
+    LOCAL_INSTANCE,
+    PRECISION,
+    TOLERANCE,
+    Assumption,
+    Def,
+    Evaluator,
+    Instance,
+    Model,
+    OutOfRange,
+    Unsupported,
+)
+from derive.notation import notation_from_front
+from derive.results import Comparison, Counterexample, Definition, FileReport, Result, Status
+
+SEEDS = (0, 1)  # random points per instance (odd seeds also try the extreme labels)
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluating one claim
+
+
+@dataclass(frozen=True)
+class Trial:
+    instance: Instance
+    env: tuple[tuple[sympy.Symbol, int], ...]
+    seed: int
+    lhs: sympy.Expr
+    rhs: sympy.Expr
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    trials: list[Trial] = field(default_factory=list)
+    witness: Trial | None = None
+    unsupported: str | None = None  # why it could not be evaluated
+    overrun: str | None = None  # a summed index left its quantity's range
+    assignments: int = 0
+
+
+class Engine:
+    """Evaluators cached per (model, instance, point), shared by all checks of a document."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple, Evaluator] = {}
+
+    def evaluator(self, model: Model, instance: Instance, seed: int) -> Evaluator:
+        key = (id(model), instance, seed)
+        ev = self._cache.get(key)
+        if ev is None or ev.model is not model:
+            ev = Evaluator(model, instance, seed)
+            self._cache[key] = ev
+        return ev
+
+    def instances(self, model: Model) -> tuple[Instance, ...]:
+        return (LOCAL_INSTANCE,) if model.local else INSTANCES
+
+    def domain(self, model: Model, instance: Instance, free: list[Index],
+               exprs: Iterable[sympy.Basic]) -> Iterator[dict]:
+        """Every assignment of the free indices at which all the quantities written exist."""
+        ev = self.evaluator(model, instance, SEEDS[0])
+        atoms = [a for e in exprs for a in sympy.preorder_traversal(e)
+                 if isinstance(a, (Quantity, Width, Vec))]
+        top = max(instance.widths + (instance.layers,))
+        for combo in _product(len(free), top):
+            env = dict(zip(free, combo))
+            if all(_atom_ok(ev, a, env) for a in atoms):
+                yield env
+
+    def evaluate(self, model: Model, lhs: sympy.Basic, rhs: sympy.Basic, *,
+                 restrict: Callable[[dict], bool] | None = None,
+                 limit: int | None = None) -> Outcome:
+        free = sorted(_free_indices(lhs) | _free_indices(rhs), key=str)
+        out = Outcome(ok=True)
+        for instance in self.instances(model):
+            for env in self.domain(model, instance, free, (lhs, rhs)):
+                if restrict is not None and not restrict(env):
+                    continue
+                out.assignments += 1
+                for seed in SEEDS:
+                    ev = self.evaluator(model, instance, seed)
+                    try:
+                        lv = ev.ground(lhs, env, 1)
+                        rv = ev.ground(rhs, env, 1)
+                    except OutOfRange as exc:
+                        out.ok = False
+                        out.overrun = exc.what
+                        return out
+                    except (Unsupported, ZeroDivisionError) as exc:
+                        out.ok = False
+                        out.unsupported = str(exc)
+                        return out
+                    trial = Trial(instance, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))),
+                                  seed, lv, rv)
+                    out.trials.append(trial)
+                    if not _close(lv, rv):
+                        out.ok = False
+                        out.witness = trial
+                        return out
+                    if limit is not None and len(out.trials) >= limit:
+                        return out
+        return out
+
+    def values(self, model: Model, expr: sympy.Basic, trials: list[Trial]) -> list[sympy.Expr]:
+        out = []
+        for t in trials:
+            out.append(self.evaluator(model, t.instance, t.seed).ground(expr, dict(t.env), 1))
+        return out
+
+
+def _atom_ok(ev: Evaluator, atom: sympy.Basic, env: dict) -> bool:
+    """Whether an atom's coordinates that depend only on free indices are in range."""
+
+    def known(e: sympy.Basic) -> int | None:
+        syms = [s for s in e.free_symbols if isinstance(s, Index)]
+        if any(s not in env for s in syms):
+            return None
+        try:
+            return ev._ground_int(e, env)
+        except (Unsupported, OutOfRange):
+            return None
+
+    try:
+        if isinstance(atom, Width):
+            lay = known(atom.layer)
+            return lay is None or 1 <= lay <= ev.instance.layers
+        if isinstance(atom, Vec):
+            lay = known(atom.layer) if atom.layer is not None else None
+            return lay is None or 1 <= lay <= ev.instance.layers
+        spec = ev.model.notation.quantities.get(atom.name)
+        if spec is None:
+            return True
+        layer = known(atom.layer) if atom.layer is not None else None
+        if spec.layers:
+            lo, hi = ev._range(spec.layers)
+            if layer is not None and not lo <= layer <= hi:
+                return False
+            if layer is None and atom.layer is not None:
+                return True  # the layer is summed over: checked when grounded
+        for idx, shp in zip(atom.indices, spec.shape):
+            v = known(idx)
+            if v is not None and not 1 <= v <= ev._shape(shp, layer):
+                return False
+        return True
+    except OutOfRange:
+        return False
+
+
+def _close(a: sympy.Expr, b: sympy.Expr) -> bool:
+    if a.is_Number and b.is_Number:
+        return bool(abs(a - b) <= TOLERANCE * (1 + abs(a) + abs(b)))
+    return False
+
+
+def _free_indices(e: sympy.Basic) -> set[Index]:
+    return {s for s in e.free_symbols if isinstance(s, Index)}
+
+
+def _product(k: int, top: int) -> Iterator[tuple[int, ...]]:
+    if k == 0:
+        yield ()
+        return
+    for first in range(1, top + 1):
+        for rest in _product(k - 1, top):
+            yield (first,) + rest
+
+
+# --------------------------------------------------------------------------------------------
+# Diagnoses: one edit that would make a refuted claim hold
+
+
+def _atoms(e: sympy.Basic, types: tuple = (Quantity,)) -> list[sympy.Basic]:
+    seen: list[sympy.Basic] = []
+    for a in sympy.preorder_traversal(e):
+        if isinstance(a, types) and a not in seen:
+            seen.append(a)
+    return seen
+
+
+def _bound_indices(e: sympy.Basic) -> set[Index]:
+    out: set[Index] = set()
+    for s in sympy.preorder_traversal(e):
+        if isinstance(s, sympy.Sum):
+            out |= {lim[0] for lim in s.limits}
+    return out
+
+
+def _ratio(lv: sympy.Expr, rv: sympy.Expr) -> sympy.Expr | None:
+    if abs(lv) <= TOLERANCE:
+        return None
+    return rv / lv
+
+
+def _nice(c: sympy.Expr) -> str:
+    r = sympy.nsimplify(c, tolerance=1e-12, rational=True)
+    return to_latex(r)
+
+
+class Diagnoser:
+    def __init__(self, engine: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
+                 failing: Outcome):
+        self.engine = engine
+        self.model = model
+        self.lhs = lhs
+        self.rhs = rhs
+        # a few trials to test candidate edits on: the witness and the first passing ones
+        sample = self.engine.evaluate(model, lhs, lhs, limit=12).trials
+        self.trials = ([failing.witness] if failing.witness else []) + sample[:11]
+        self.lvals = [t.lhs for t in self.trials]
+
+    def holds(self, candidate: sympy.Basic) -> bool:
+        try:
+            vals = self.engine.values(self.model, candidate, self.trials)
+        except (OutOfRange, Unsupported, ZeroDivisionError, KeyError, TypeError):
+            return False
+        return all(_close(a, b) for a, b in zip(self.lvals, vals))
+
+    def run(self) -> str | None:
+        for step in (self.constant, self.swapped, self.factor, self.index, self.layer,
+                     self.bound, self.term):
+            found = step()
+            if found:
+                return found
+        return None
+
+    def constant(self) -> str | None:
+        try:
+            rvals = self.engine.values(self.model, self.rhs, self.trials)
+        except (OutOfRange, Unsupported, ZeroDivisionError):
+            return None
+        ratios = [_ratio(lv, rv) for lv, rv in zip(self.lvals, rvals)]
+        if any(r is None for r in ratios) or not ratios:
+            return None
+        r0 = ratios[0]
+        if all(_close(r, r0) for r in ratios) and not _close(r0, sympy.Integer(1)):
+            if _close(r0, sympy.Integer(-1)):
+                return "sign: the right side is the negative of the derived value"
+            return (f"constant factor: the right side is ${_nice(r0)}$ times the derived value")
+        return None
+
+    def swapped(self) -> str | None:
+        free = sorted(_free_indices(self.lhs) | _free_indices(self.rhs), key=str)
+        for k, a in enumerate(free):
+            for b in free[k + 1 :]:
+                if self.holds(self.rhs.xreplace({a: b, b: a})):
+                    return f"swapped indices: ${a}$ and ${b}$ are exchanged on the right side"
+        return None
+
+    def _factor_candidates(self) -> list[sympy.Basic]:
+        cands: list[sympy.Basic] = []
+        for a in _atoms(self.rhs, (Quantity, Prime, Call, Partial)) + _atoms(
+                self.lhs, (Quantity, Prime, Call, Partial)):
+            if a not in cands and not _bound_indices(a) & a.free_symbols:
+                cands.append(a)
+        # g'(z) at every layer and index the formula mentions, for every one-argument function
+        # the model applies to a quantity (a = g(z) gives g'(z))
+        applied = {(d.rhs.fname, d.rhs.params[0].name) for d in self.model.defs
+                   if isinstance(d.rhs, Call) and len(d.rhs.params) == 1
+                   and isinstance(d.rhs.params[0], Quantity)}
+        for q in _atoms(self.lhs, (Quantity,)) + _atoms(self.rhs, (Quantity,)):
+            for fname, arg in applied:
+                if q.layer is not None:
+                    c = Prime(fname, Quantity(arg, (q.layer,), q.indices))
+                    if c not in cands:
+                        cands.append(c)
+        if self.model.notation.batch:
+            cands.append(Size(self.model.notation.batch))
+        return cands
+
+    def factor(self) -> str | None:
+        for c in self._factor_candidates():
+            if self.holds(self.rhs / c):
+                return f"extra factor: ${to_latex(c)}$ should not be on the right side"
+            if self.holds(self.rhs * c):
+                return f"missing factor: the right side lacks a factor ${to_latex(c)}$"
+        return None
+
+    def index(self) -> str | None:
+        names = sorted(_free_indices(self.lhs) | _free_indices(self.rhs) | _bound_indices(self.rhs),
+                       key=str)
+        for q in _atoms(self.rhs, (Quantity,)):
+            for pos, old in enumerate(q.indices):
+                for new in names:
+                    if new == old:
+                        continue
+                    idx = list(q.indices)
+                    idx[pos] = new
+                    fixed = q.with_(indices=tuple(idx))
+                    if self.holds(self.rhs.xreplace({q: fixed})):
+                        return (f"wrong index: ${to_latex(q)}$ should be ${to_latex(fixed)}$")
+        return None
+
+    def layer(self) -> str | None:
+        for q in _atoms(self.rhs, (Quantity,)):
+            if q.layer is None:
+                continue
+            for d in (1, -1, 2, -2):
+                fixed = q.with_(layer=q.layer + d)
+                if self.holds(self.rhs.xreplace({q: fixed})):
+                    return f"wrong layer: ${to_latex(q)}$ should be ${to_latex(fixed)}$"
+        return None
+
+    def bound(self) -> str | None:
+        widths = _atoms(self.rhs, (Width,))
+        layers = {w.layer for w in widths} | {q.layer for q in _atoms(self.rhs, (Quantity,))
+                                              if q.layer is not None}
+        for w in widths:
+            for lay in sorted(layers | {w.layer + 1, w.layer - 1}, key=str):
+                fixed = Width(w.name, lay)
+                if fixed != w and self.holds(self.rhs.xreplace({w: fixed})):
+                    return f"sum bound: ${to_latex(w)}$ should be ${to_latex(fixed)}$"
+        for s in _atoms(self.rhs, (sympy.Sum,)):
+            var, lo, hi = s.limits[0]
+            body = s.function
+            if body.has(sympy.KroneckerDelta):
+                plain = body.replace(lambda x: isinstance(x, sympy.KroneckerDelta),
+                                     lambda x: sympy.Integer(0))
+                if self.holds(self.rhs.xreplace({s: sympy.Sum(plain, (var, lo, hi))})):
+                    return f"sum range: the sum over ${var}$ should include every ${var}$"
+        return None
+
+    def term(self) -> str | None:
+        expr = self.rhs
+        if isinstance(expr, sympy.Add):
+            for t in expr.args:
+                if self.holds(expr - 2 * t):
+                    return f"sign of a term: ${to_latex(t)}$ has the wrong sign"
+            for t in expr.args:
+                if self.holds(expr - t):
+                    return f"extra term: ${to_latex(t)}$ should not be there"
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# Assumptions under which a failing claim holds
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str  # shown to the reader
+    model: Callable[[Model], Model]
+    restrict: Callable[[dict], bool] | None = None
+
+
+def _conditions(lhs: sympy.Basic, rhs: sympy.Basic) -> list[Condition]:
+    from dataclasses import replace
+
+    out = [Condition("the labels sum to one: $\\sum_j y_j = 1$ (one-hot labels)",
+                     lambda m: replace(m, label_rule="onehot"))]
+    free = sorted(_free_indices(lhs) | _free_indices(rhs), key=str)
+    for k, a in enumerate(free):
+        for b in free[k + 1 :]:
+            out.append(Condition(f"${a} \\ne {b}$", lambda m: m,
+                                 lambda env, a=a, b=b: env[a] != env[b]))
+            out.append(Condition(f"${a} = {b}$", lambda m: m,
+                                 lambda env, a=a, b=b: env[a] == env[b]))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The document walk
+
+
+@dataclass
+class _State:
+    doc: Document
+    engine: Engine
+    model: Model
+    results: list[Result] = field(default_factory=list)
+    definitions: list[Definition] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    compare: dict[tuple[str, ...], Model] = field(default_factory=dict)
+
+
+def check_file(path: str | Path, display_name: str | None = None) -> FileReport:
+    """Check one formulas file. Raises `InputError` only when the file itself cannot be read;
+    a bad formula becomes an ERROR result and the others are still checked."""
+    doc = read_document(path, display_name)
+    return check_document(doc)
+
+
+def check_document(doc: Document) -> FileReport:
+    notation = notation_from_front(doc.front, doc.file)
+    state = _State(doc, Engine(), Model(notation))
+    for formula in doc.formulas:
+        _check_formula(state, formula)
+    notes = _model_notes(state)
+    return FileReport(
+        file=doc.file,
+        title=doc.title,
+        results=tuple(state.results),
+        definitions=tuple(state.definitions),
+        instances=tuple(i.label for i in INSTANCES),
+        notes=tuple(notes),
+        headings=doc.headings,
+    )
+
+
+def _error_result(formula: Formula, err: InputError, latex: str, line: int) -> Result:
+    span = err.span
+    return Result(
+        file=formula.file, line=span.line if span else line, col=span.col if span else 1,
+        latex=latex, kind="error", status=Status.ERROR, message=err.message,
+        section=formula.section, formula=formula.number, diagnosis=err.render(),
+    )
+
+
+def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
+    ann = formula.annotation
+    functions = ann.get("functions", {})
+    if not isinstance(functions, dict):
+        raise InputError("`functions` must be a table of name = number of arguments",
+                         formula.span(0))
+    givens = ann.get("given", [])
+    names: set[str] = set()
+    for g in givens:
+        names |= set(re.findall(r"\\?[A-Za-z]+(?:_\{?\w+\}?)?", g))
+    names = {re.sub(r"[{}]", "", n) for n in names} - set(functions)
+    scope = Scope(state.model.notation, formula, scalars=names, functions=dict(functions),
+                  local=True)
+    defs: list[Def] = []
+    for text in givens:
+        pseudo = Formula(formula.number, formula.file, text, ((0, formula.line - 1, 1),),
+                         formula.lines, formula.section)
+        sub_scope = Scope(scope.notation, pseudo, scope.scalars, scope.functions, True)
+        for eq in parse_formula(pseudo, sub_scope):
+            if isinstance(eq, RowError):
+                raise InputError(f"in the `given` of this formula: {eq.error.message}",
+                                 formula.span(0))
+            defs.append(Def(eq.lhs.expr, eq.steps[0].expr, formula.line - 1, text))
+    model = Model(state.model.notation, tuple(defs), local=True,
+                  coordinates=frozenset(ann.get("coordinates", [])),
+                  functions=tuple(sorted(functions.items())), name="the local model")
+    return model, scope
+
+
+def _check_formula(state: _State, formula: Formula) -> None:
+    ann = formula.annotation
+    try:
+        if ann.get("local"):
+            model, scope = _local_model(state, formula)
+        else:
+            model, scope = state.model, Scope(state.model.notation, formula)
+        rows = parse_formula(formula, scope)
+    except InputError as err:
+        state.results.append(_error_result(formula, err, formula.text, formula.line))
+        return
+    marked = ann.get("definitions")
+    numbers = {e.number for e in rows}
+    if marked == "all":
+        def_numbers = numbers
+    elif isinstance(marked, list):
+        def_numbers = set(marked)
+    else:
+        def_numbers = set()
+    # definitions first: a block may define g and then state a property of it
+    for eq in rows:
+        if isinstance(eq, Equation) and eq.number in def_numbers:
+            model = _add_definition(state, formula, eq, model)
+    if not ann.get("local"):
+        state.model = model
+    compare = _compare_model(state, formula, model)
+    for eq in rows:
+        if isinstance(eq, RowError):
+            state.results.append(_error_result(formula, eq.error, eq.latex, eq.line))
+        elif eq.number in def_numbers:
+            _report_definition(state, formula, eq)
+        else:
+            _check_equation(state, formula, eq, model, compare)
+
+
+def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model) -> Model:
+    if eq.kind == "assumption":
+        lhs = eq.lhs.expr
+        name = lhs.name if isinstance(lhs, Quantity) else str(lhs)
+        return model.with_assumption(Assumption(name, eq.steps[0].expr, eq.line, eq.lhs.latex
+                                                + " \\in " + eq.steps[0].latex))
+    sides = (eq.lhs,) + eq.steps
+    for left, right in zip(sides, sides[1:]):
+        if _definable(left.expr):
+            model = model.with_defs(Def(left.expr, right.expr, eq.line,
+                                        f"{left.latex} = {right.latex}"))
+            state.definitions.append(Definition(formula.file, eq.line,
+                                                f"{left.latex} = {right.latex}",
+                                                _defines(left.expr)))
+    return model
+
+
+def _definable(e: sympy.Basic) -> bool:
+    if isinstance(e, (Quantity, Scalar)):
+        return True
+    return isinstance(e, Call) and all(isinstance(p, (Scalar, Vec, Index)) for p in e.params)
+
+
+def _defines(e: sympy.Basic) -> str:
+    if isinstance(e, Call):
+        return e.fname
+    if isinstance(e, Quantity):
+        return e.name
+    return to_latex(e)
+
+
+def _report_definition(state: _State, formula: Formula, eq: Equation) -> None:
+    kind = "assumption" if eq.kind == "assumption" else "definition"
+    what = "an assumption of the model" if kind == "assumption" else (
+        "taken as a definition of the model")
+    latex = eq.lhs.latex + (" \\in " if kind == "assumption" else " = ") + " = ".join(
+        s.latex for s in eq.steps)
+    parsed = to_latex(eq.lhs.expr) + (" \\in " if kind == "assumption" else " = ") + " = ".join(
+        to_latex(s.expr) for s in eq.steps)
+    state.results.append(Result(
+        file=formula.file, line=eq.line, col=eq.col, latex=latex, kind=kind,
+        status=Status.DEFINITION, message=what, section=formula.section, formula=formula.number,
+        parsed=parsed, derivation="definition: nothing to derive",
+    ))
+
+
+def _compare_model(state: _State, formula: Formula, model: Model) -> Model | None:
+    spec = formula.section_annotation.get("compare")
+    if not spec or model.local:
+        return None
+    key = formula.section
+    cached = state.compare.get(key)
+    if cached is not None and cached.defs[: len(model.defs)] == model.defs:
+        return cached
+    from dataclasses import replace
+
+    alt = replace(model, name=str(spec.get("name", "the alternative model")))
+    for text in spec.get("replace", []):
+        pseudo = Formula(formula.number, formula.file, text, ((0, formula.line, 1),),
+                         formula.lines, formula.section)
+        for eq in parse_formula(pseudo, Scope(model.notation, pseudo)):
+            if isinstance(eq, Equation):
+                alt = alt.with_defs(Def(eq.lhs.expr, eq.steps[0].expr, formula.line, text))
+    state.compare[key] = alt
+    return alt
+
+
+def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
+                    compare: Model | None) -> None:
+    lhs = eq.lhs.expr
+    notation = model.notation
+    if eq.kind == "update":
+        target = _update_target(model, lhs)
+        derivation_note = ("gradient descent on the minibatch mean loss: the derived side is "
+                           f"${to_latex(lhs)} - {notation.rate or 'α'} \\frac{{\\partial}}"
+                           f"{{\\partial {to_latex(lhs)}}} \\frac{{1}}{{{notation.batch}}}"
+                           f"\\sum_{{{notation.sample}}} {notation.loss}$, differentiated with sympy")
+    else:
+        target = lhs
+        derivation_note = ""
+    if target is None:
+        err = InputError("an update `←` needs the document's loss and learning rate: set "
+                         "roles.loss and roles.rate in the front matter", formula.span(eq.lhs.start))
+        state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
+        return
+    chain = len(eq.steps) > 1
+    try:
+        _validate_indices(formula, eq)
+    except InputError as err:
+        state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
+        return
+    previous: sympy.Basic = lhs
+    for k, step in enumerate(eq.steps, start=1):
+        line = eq.step_lines[k - 1]
+        col = formula.span(step.start).col
+        relation = "\\leftarrow" if eq.kind == "update" else "="
+        latex = f"{eq.lhs.latex} {relation} {step.latex}"
+        parsed = f"{to_latex(lhs)} = {to_latex(step.expr)}"
+        kind = "update" if eq.kind == "update" else ("step" if chain else "equation")
+        result = _verdict(state, model, target, step.expr, compare)
+        lint = _lint_expansions(state, model, step.expr, previous)
+        derivation = _derivation_text(model, target, step.expr, derivation_note)
+        state.results.append(Result(
+            file=formula.file, line=line, col=col, latex=latex, kind=kind,
+            status=result.status, message=result.message, section=formula.section,
+            formula=formula.number, step=k if chain else None, parsed=parsed,
+            derivation=derivation, evidence=result.evidence, assumptions=result.assumptions,
+            diagnosis=result.diagnosis, counterexample=result.counterexample,
+            lint=tuple(lint), comparisons=result.comparisons,
+        ))
+        previous = step.expr
+
+
+def _update_target(model: Model, lhs: sympy.Basic) -> sympy.Basic | None:
+    n = model.notation
+    if not (n.loss and n.rate) or n.loss not in n.quantities or n.rate not in n.scalars:
+        return None
+    loss = Quantity(n.loss, (), ())
+    rate = Scalar(n.rate)
+    m = Size(n.batch)
+    return lhs - rate * Partial(BatchSum(loss, n.sample) / m, lhs)
+
+
+def _validate_indices(formula: Formula, eq: Equation) -> None:
+    lhs_free = _free_indices(eq.lhs.expr)
+    for step in (eq.lhs,) + eq.steps:
+        free = _free_indices(step.expr)
+        for s in sympy.preorder_traversal(step.expr):
+            if isinstance(s, sympy.Sum):
+                var = s.limits[0][0]
+                if var in lhs_free:
+                    pos = _find(step.latex, rf"\\sum_\{{?\s*{re.escape(str(var))}\b")
+                    raise InputError(
+                        f"index `{var}` is summed over here but is also free on the left side",
+                        formula.span(step.start + pos, 5),
+                        hint="use another letter for the summation index")
+        if step is eq.lhs:
+            continue
+        unbound = free - lhs_free
+        if unbound and eq.kind != "assumption":
+            var = sorted(unbound, key=str)[0]
+            pos = _find(step.latex, rf"(?<![A-Za-z\\]){re.escape(str(var))}(?![A-Za-z])", last=True)
+            raise InputError(
+                f"index `{var}` is not bound: it is not on the left side and no sum runs over it",
+                formula.span(step.start + pos),
+                hint=f"sum over `{var}` or use an index of the left side")
+
+
+def _find(text: str, pattern: str, last: bool = False) -> int:
+    hits = list(re.finditer(pattern, text))
+    if not hits:
+        return 0
+    return (hits[-1] if last else hits[0]).start()
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    status: Status
+    message: str
+    evidence: str = ""
+    assumptions: tuple[str, ...] = ()
+    diagnosis: str | None = None
+    counterexample: Counterexample | None = None
+    comparisons: tuple[Comparison, ...] = ()
+
+
+def _evidence(o: Outcome, model: Model) -> str:
+    inst = {t.instance for t in o.trials}
+    what = "the local model with random smooth functions" if model.local else (
+        f"{len(inst)} network instance{'s' if len(inst) != 1 else ''}")
+    return (f"numeric: {len(o.trials)} evaluations ({o.assignments} index assignment"
+            f"{'s' if o.assignments != 1 else ''} × {len(SEEDS)} random points) on {what}, "
+            f"{PRECISION}-digit arithmetic")
+
+
+def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
+             compare: Model | None, *, with_comparison: bool = True) -> _Verdict:
+    engine = state.engine
+    o = engine.evaluate(model, lhs, rhs)
+    comparisons: tuple[Comparison, ...] = ()
+    if compare is not None and with_comparison:
+        alt = _verdict(state, compare, lhs, rhs, None, with_comparison=False)
+        comparisons = (Comparison(compare.name, alt.status, alt.message, alt.diagnosis),)
+    if o.unsupported:
+        return _Verdict(Status.UNCHECKED, f"could not evaluate: {o.unsupported}",
+                        comparisons=comparisons)
+    if o.overrun:
+        return _Verdict(Status.REFUTED, f"a summed index runs past the end of {o.overrun}",
+                        diagnosis="sum bound: the sum runs over indices the quantity does not have",
+                        comparisons=comparisons)
+    if o.ok:
+        if not o.trials:
+            return _Verdict(Status.UNCHECKED, "no layer and index values where every quantity "
+                            "of the formula exists in the networks checked", comparisons=comparisons)
+        return _Verdict(Status.VERIFIED, "agrees with the derivation at every point and index",
+                        evidence=_evidence(o, model), comparisons=comparisons)
+    witness = _counterexample(engine, model, o.witness, lhs, rhs)
+    for cond in _conditions(lhs, rhs):
+        m2 = cond.model(model)
+        o2 = engine.evaluate(m2, lhs, rhs, restrict=cond.restrict)
+        if o2.ok and o2.trials:
+            stated = [a for a in model.assumptions]
+            extra = ""
+            if stated and "labels" in cond.name:
+                a = stated[-1]
+                extra = (f" The document assumes only ${a.latex}$, which allows labels that do "
+                         "not sum to one; the counterexample is one.")
+            return _Verdict(
+                Status.CONDITIONAL,
+                f"holds only if {_strip_math(cond.name)}.{extra}",
+                evidence=_evidence(o2, m2) + f"; fails without the assumption ({_evidence(o, model)})",
+                assumptions=(cond.name,), counterexample=witness, comparisons=comparisons,
+            )
+    diagnosis = Diagnoser(engine, model, lhs, rhs, o).run()
+    msg = "differs from the derivation"
+    if diagnosis:
+        msg += f": {diagnosis.split(':', 1)[0]}"
+    return _Verdict(Status.REFUTED, msg, evidence=_evidence(o, model), diagnosis=diagnosis,
+                    counterexample=witness, comparisons=comparisons)
+
+
+def _strip_math(s: str) -> str:
+    return s
+
+
+def _fmt(v: sympy.Expr) -> str:
+    if v.is_Number:
+        f = sympy.Float(v, PRECISION)
+        if f == 0:
+            return "0"
+        s = f"{float(f):.10g}"
+        return s
+    return str(v)
+
+
+def _counterexample(engine: Engine, model: Model, t: Trial | None, lhs: sympy.Basic,
+                    rhs: sympy.Basic) -> Counterexample | None:
+    if t is None:
+        return None
+    ev = engine.evaluator(model, t.instance, t.seed)
+    env = dict(t.env)
+    point: dict[str, str] = {}
+    keys = []
+    try:
+        for k in list(ev._keys_of(lhs, env, 1)) + list(ev._keys_of(rhs, env, 1)):
+            keys.append(k)
+    except (OutOfRange, Unsupported):
+        pass
+    shown = 0
+    for k in keys:
+        try:
+            v = ev.value(k)
+        except (OutOfRange, Unsupported):
+            continue
+        name = _key_latex(k)
+        if name not in point:
+            point[name] = _fmt(v)
+            shown += 1
+        if shown >= 8:
+            break
+    label = "the local model" if model.local else t.instance.label
+    return Counterexample(instance=label, indices={str(k): v for k, v in t.env},
+                          point=point, lhs=_fmt(t.lhs), rhs=_fmt(t.rhs))
+
+
+def _key_latex(key: tuple) -> str:
+    name, layer, indices, sample = key
+    s = name
+    if layer is not None:
+        s += f"^{{({layer})}}"
+    if indices:
+        s += "_{" + ",".join(map(str, indices)) + "}"
+    return s
+
+
+# --------------------------------------------------------------------------------------------
+# Lint: an expression written in place of a named quantity must be that quantity
+
+
+def _lint_expansions(state: _State, model: Model, step: sympy.Basic,
+                     previous: sympy.Basic) -> list[str]:
+    findings: list[str] = []
+    named = {p.den: p.num for p in _atoms(previous, (Partial,))
+             if isinstance(p.num, (Quantity, Scalar))}
+    for p in _atoms(step, (Partial,)):
+        if isinstance(p.num, (Quantity, Scalar, FuncRef)) or p.den not in named:
+            continue
+        quantity = named[p.den]
+        expansion = p.num
+        if _proportional(state, model, expansion, quantity):
+            continue
+        msg = (f"the expression differentiated, ${to_latex(expansion)}$, is written in place of "
+               f"${to_latex(quantity)}$ but is not equal to its definition")
+        fix = _expansion_fix(state, model, expansion, quantity)
+        if fix:
+            msg += f" ({fix})"
+        msg += "; the step's value is not affected"
+        findings.append(msg)
+    return findings
+
+
+def _proportional(state: _State, model: Model, e: sympy.Basic, q: sympy.Basic) -> bool:
+    o = state.engine.evaluate(model, q, q, limit=8)
+    try:
+        ev = state.engine.values(model, e, o.trials)
+    except (OutOfRange, Unsupported, ZeroDivisionError):
+        return False
+    qv = [t.lhs for t in o.trials]
+    ratios = [_ratio(a, b) for a, b in zip(qv, ev)]
+    if not ratios or any(r is None for r in ratios):
+        return False
+    return all(_close(r, ratios[0]) for r in ratios)
+
+
+def _expansion_fix(state: _State, model: Model, e: sympy.Basic, q: sympy.Basic) -> str | None:
+    names = sorted(_free_indices(e) | _free_indices(q), key=str)
+    for atom in _atoms(e, (Quantity,)):
+        for pos, old in enumerate(atom.indices):
+            for new in names:
+                if new == old:
+                    continue
+                idx = list(atom.indices)
+                idx[pos] = new
+                fixed = atom.with_(indices=tuple(idx))
+                if _proportional(state, model, e.xreplace({atom: fixed}), q):
+                    return f"${to_latex(atom)}$ should be ${to_latex(fixed)}$"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# How the derived side was obtained
+
+
+def _derivation_text(model: Model, lhs: sympy.Basic, rhs: sympy.Basic, note: str) -> str:
+    parts: list[str] = []
+    if note:
+        parts.append(note)
+    for p in _atoms(lhs, (Partial,)) + _atoms(rhs, (Partial,)):
+        kind = "total derivative" if p.total else "partial derivative"
+        held = (f", holding {', '.join(sorted(model.coordinates))} fixed"
+                if model.coordinates and not p.total else "")
+        parts.append(f"${to_latex(p)}$: {kind} by sympy.diff of ${to_latex(p.num)}$ expanded "
+                     f"through the model's definitions, with ${to_latex(p.den)}$ as the variable{held}")
+    for q in _atoms(lhs, (Prime,)) + _atoms(rhs, (Prime,)):
+        parts.append(f"${q.fname}^{{\\prime}}$: sympy.diff of the definition of ${q.fname}$")
+    defined = sorted({d.lhs.name for d in model.defs if isinstance(d.lhs, Quantity)}
+                     & {q.name for q in _atoms(lhs, (Quantity,)) + _atoms(rhs, (Quantity,))})
+    for name in defined:
+        lines = sorted({d.line for d in model.defs
+                        if isinstance(d.lhs, Quantity) and d.lhs.name == name})
+        parts.append(f"${name}$ from its definition (line {', '.join(map(str, lines))})")
+    if model.local:
+        parts.append("generic functions replaced by random smooth functions of their arguments")
+    return "; ".join(dict.fromkeys(parts)) or "evaluated through the model's definitions"
+
+
+# --------------------------------------------------------------------------------------------
+# Model-level notes
+
+
+def _model_notes(state: _State) -> list[str]:
+    notes: list[str] = []
+    for section, alt in state.compare.items():
+        base = state.model
+        changed = [d.latex for d in alt.defs if d not in base.defs]
+        notes.append(f"Section {' / '.join(section)}: each formula is also checked in "
+                     f"{alt.name} (${'; '.join(changed)}$).")
+        cost = _softmax_cost(state, base)
+        if cost:
+            notes.append(cost)
+    return notes
+
+
+def _softmax_cost(state: _State, model: Model) -> str | None:
+    """What softmax over bounded activations costs: the largest probability it can give."""
+    n = model.notation
+    pred = next((d for d in reversed(model.defs) if isinstance(d.lhs, Quantity)
+                 and any(isinstance(a, Vec) for a in sympy.preorder_traversal(d.rhs))), None)
+    act = next((d for d in reversed(model.defs) if isinstance(d.rhs, Call)
+                and isinstance(d.lhs, Quantity) and len(d.rhs.params) == 1), None)
+    if pred is None or act is None:
+        return None
+    vec = next(a for a in sympy.preorder_traversal(pred.rhs) if isinstance(a, Vec))
+    if vec.name != act.lhs.name:
+        return None
+    try:
+        ev = state.engine.evaluator(model, Instance(3, (2, 2, 10)), 0)
+        g = ev.function(act.rhs.fname)
+        t = sympy.Symbol("t", real=True)
+        hi = sympy.limit(g(t), t, sympy.oo)
+        lo = sympy.limit(g(t), t, -sympy.oo)
+        if not (hi.is_finite and lo.is_finite):
+            return None
+        layer = ev.instance.layers
+        for k in range(1, 11):
+            ev._values[(vec.name, layer, (k,), 1)] = sympy.Float(hi if k == 1 else lo, PRECISION)
+        top = ev.ground(pred.lhs.xreplace({i: 1 for i in _free_indices(pred.lhs)}),
+                        {}, 1)
+    except (OutOfRange, Unsupported, ValueError, TypeError):
+        return None
+    floor = -sympy.log(top)
+    return (f"The document's softmax takes ${vec.name}^{{({n.layers})}} = "
+            f"{act.rhs.fname}(\\cdot)$, which lies in $({to_latex(lo)}, {to_latex(hi)})$: with 10 "
+            f"classes no probability exceeds {float(top):.4f}, so the cross-entropy of a one-hot "
+            f"label cannot fall below {float(floor):.4f} (derived by sympy.limit of "
+            f"${act.rhs.fname}$ and the definition of ${to_latex(pred.lhs)}$).")

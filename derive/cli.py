@@ -1,0 +1,173 @@
+"""The command line. The only module that prints and chooses exit codes.
+
+Exit codes: 0 nothing refuted, 1 something refuted (or, with --strict, conditional, unchecked or
+flagged), 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from derive import __version__
+from derive.errors import DeriveError, InputError, UsageError
+
+FORMULAS_DIR = Path("formulas")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message}\n{self.format_usage().strip()}")
+
+
+def _files(paths: Sequence[str]) -> list[tuple[Path, str]]:
+    """The formulas files named (directories expand to their *.md files, sorted)."""
+    if not paths:
+        if not FORMULAS_DIR.is_dir():
+            raise InputError("no path given and there is no `formulas/` directory here")
+        paths = [str(FORMULAS_DIR)]
+    out: list[tuple[Path, str]] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(path.rglob("*.md"))
+            if not found:
+                raise InputError(f"{p}: no formulas files (*.md) in this directory")
+            out.extend((f, f.as_posix()) for f in found)
+        elif not path.exists():
+            raise InputError(f"{p}: no such file or directory")
+        else:
+            out.append((path, path.as_posix()))
+    return out
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from derive.check import check_file
+    from derive.results import Status
+
+    reports = []
+    input_errors = False
+    for path, name in _files(args.paths):
+        try:
+            reports.append(check_file(path, name))
+        except InputError as err:
+            print(err.render(), file=sys.stderr)
+            input_errors = True
+    results = [r for rep in reports for r in rep.results]
+    if args.json:
+        json.dump([r.to_json() for r in results], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for rep in reports:
+            _print_human(rep, verbose=args.verbose)
+    for r in results:
+        if r.status is Status.ERROR and r.diagnosis and not args.json:
+            print(r.diagnosis, file=sys.stderr)
+    errors = any(r.status is Status.ERROR for r in results) or input_errors
+    if errors:
+        return 2
+    if any(r.status is Status.REFUTED for r in results):
+        return 1
+    if args.strict and any(
+        r.status in (Status.CONDITIONAL, Status.UNCHECKED) or r.lint for r in results
+    ):
+        return 1
+    return 0
+
+
+def _print_human(rep, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+    from derive.results import Status
+
+    out = sys.stdout
+    out.write(f"{rep.file}: {rep.title}\n")
+    if rep.definitions:
+        out.write("  model built from: " + ", ".join(
+            f"{d.defines} (line {d.line})" for d in rep.definitions) + "\n")
+    for r in rep.results:
+        step = f" step {r.step}" if r.step else ""
+        out.write(f"{r.file}:{r.line}: {r.status.symbol} {r.status.value:<11} "
+                  f"{r.kind}{step}: {r.message}\n")
+        if r.status is Status.REFUTED or r.status is Status.CONDITIONAL or verbose:
+            if r.diagnosis and r.status is not Status.ERROR:
+                out.write(f"    diagnosis: {r.diagnosis}\n")
+            for a in r.assumptions:
+                out.write(f"    assumption: {a}\n")
+            if r.counterexample:
+                c = r.counterexample
+                idx = ", ".join(f"{k}={v}" for k, v in c.indices.items())
+                out.write(f"    witness: {c.instance}{'; ' + idx if idx else ''}: "
+                          f"derived {c.lhs}, written {c.rhs}\n")
+        for f in r.lint:
+            out.write(f"    flagged: {f}\n")
+        for c in r.comparisons:
+            if c.status is not r.status or verbose:
+                extra = f" ({c.diagnosis})" if c.diagnosis else ""
+                out.write(f"    in {c.model}: {c.status.value}: {c.message}{extra}\n")
+        if verbose and r.evidence:
+            out.write(f"    evidence: {r.evidence}\n")
+    for note in rep.notes:
+        out.write(f"  note: {note}\n")
+    counts = rep.counts()
+    summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+    flagged = sum(1 for r in rep.results if r.lint)
+    if flagged:
+        summary += f", {flagged} flagged"
+    out.write(f"{rep.file}: {len(rep.results)} checked: {summary}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="derive", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"derive {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    check = sub.add_parser("check", help="check every formula and derivation step")
+    check.add_argument("paths", nargs="*", help="formulas files or directories (default: formulas/)")
+    check.add_argument("--json", action="store_true", help="print the results as JSON")
+    check.add_argument("--strict", action="store_true",
+                       help="also fail (exit 1) on conditional, unchecked and flagged results")
+    check.add_argument("-v", "--verbose", action="store_true", help="show evidence and details")
+    check.set_defaults(handler=_cmd_check)
+    for register in _plugins():
+        register(sub)
+    return parser
+
+
+def _plugins():  # type: ignore[no-untyped-def]
+    """Subcommands that live with their own stage (reports, the numeric trainer)."""
+    out = []
+    try:
+        from derive.report.commands import register as report_register
+
+        out.append(report_register)
+    except ImportError:
+        pass
+    try:
+        from derive.numeric.commands import register as numeric_register
+
+        out.append(numeric_register)
+    except ImportError:
+        pass
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            parser.print_help(sys.stderr)
+            return 2
+        return int(args.handler(args))
+    except DeriveError as err:
+        text = err.render() if isinstance(err, InputError) else str(err)
+        if not text.startswith(("derive", "formulas")) and ":" not in text.split("\n")[0][:60]:
+            text = f"derive: error: {text}"
+        print(text if isinstance(err, InputError) else f"derive: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("derive: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
