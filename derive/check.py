@@ -28,15 +28,17 @@ from derive.latex import Equation, Index, RowError, Scalar, Scope, Side, Size, p
 from derive.model import (
     INSTANCES,
     LOCAL_INSTANCE,
+    CTX,
     PRECISION,
-    TOLERANCE,
     Assumption,
     Def,
     Evaluator,
     Instance,
     Model,
     OutOfRange,
+    Structure,
     Unsupported,
+    close,
 )
 from derive.notation import notation_from_front
 from derive.results import Comparison, Counterexample, Definition, FileReport, Result, Status
@@ -71,14 +73,23 @@ class Engine:
     """Evaluators cached per (model, instance, point), shared by all checks of a document."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple, Evaluator] = {}
+        self._cache: dict[tuple, tuple[Model, Evaluator]] = {}  # model kept alive with its id
+        self._structures: dict[tuple, Structure] = {}
 
     def evaluator(self, model: Model, instance: Instance, seed: int) -> Evaluator:
         key = (id(model), instance, seed)
-        ev = self._cache.get(key)
+        held = self._cache.get(key)
+        ev = held[1] if held is not None and held[0] is model else None
         if ev is None or ev.model is not model:
-            ev = Evaluator(model, instance, seed)
-            self._cache[key] = ev
+            # the structure (cut expressions, derivatives) depends on the definitions, not on
+            # the labels drawn: models that differ only in an assumption share it
+            skey = (model.defs, model.local, model.coordinates, model.functions, instance)
+            structure = self._structures.get(skey)
+            if structure is None:
+                structure = self._structures[skey] = Structure()
+            ev = Evaluator(model, instance, seed, structure)
+            self._cache[key] = (model, ev)
+            return ev
         return ev
 
     def instances(self, model: Model) -> tuple[Instance, ...]:
@@ -156,7 +167,7 @@ def _atom_ok(ev: Evaluator, atom: sympy.Basic, env: dict) -> bool:
         if isinstance(atom, Vec):
             lay = known(atom.layer) if atom.layer is not None else None
             return lay is None or 1 <= lay <= ev.instance.layers
-        spec = ev.model.notation.quantities.get(atom.name)
+        spec = ev.model.spec(atom.name)
         if spec is None:
             return True
         layer = known(atom.layer) if atom.layer is not None else None
@@ -175,10 +186,7 @@ def _atom_ok(ev: Evaluator, atom: sympy.Basic, env: dict) -> bool:
         return False
 
 
-def _close(a: sympy.Expr, b: sympy.Expr) -> bool:
-    if a.is_Number and b.is_Number:
-        return bool(abs(a - b) <= TOLERANCE * (1 + abs(a) + abs(b)))
-    return False
+_close = close
 
 
 def _free_indices(e: sympy.Basic) -> set[Index]:
@@ -214,14 +222,14 @@ def _bound_indices(e: sympy.Basic) -> set[Index]:
     return out
 
 
-def _ratio(lv: sympy.Expr, rv: sympy.Expr) -> sympy.Expr | None:
-    if abs(lv) <= TOLERANCE:
+def _ratio(lv, rv):  # type: ignore[no-untyped-def]
+    if abs(lv) <= CTX.mpf("1e-15"):
         return None
     return rv / lv
 
 
-def _nice(c: sympy.Expr) -> str:
-    r = sympy.nsimplify(c, tolerance=1e-12, rational=True)
+def _nice(c) -> str:  # type: ignore[no-untyped-def]
+    r = sympy.nsimplify(float(c), tolerance=1e-9, rational=True)
     return to_latex(r)
 
 
@@ -261,8 +269,8 @@ class Diagnoser:
         if any(r is None for r in ratios) or not ratios:
             return None
         r0 = ratios[0]
-        if all(_close(r, r0) for r in ratios) and not _close(r0, sympy.Integer(1)):
-            if _close(r0, sympy.Integer(-1)):
+        if all(_close(r, r0) for r in ratios) and not _close(r0, 1):
+            if _close(r0, -1):
                 return "sign: the right side is the negative of the derived value"
             return (f"constant factor: the right side is ${_nice(r0)}$ times the derived value")
         return None
@@ -723,14 +731,8 @@ def _strip_math(s: str) -> str:
     return s
 
 
-def _fmt(v: sympy.Expr) -> str:
-    if v.is_Number:
-        f = sympy.Float(v, PRECISION)
-        if f == 0:
-            return "0"
-        s = f"{float(f):.10g}"
-        return s
-    return str(v)
+def _fmt(v) -> str:  # type: ignore[no-untyped-def]
+    return CTX.nstr(v, 10) if v != 0 else "0"
 
 
 def _counterexample(engine: Engine, model: Model, t: Trial | None, lhs: sympy.Basic,
@@ -742,7 +744,7 @@ def _counterexample(engine: Engine, model: Model, t: Trial | None, lhs: sympy.Ba
     point: dict[str, str] = {}
     keys = []
     try:
-        for k in list(ev._keys_of(lhs, env, 1)) + list(ev._keys_of(rhs, env, 1)):
+        for k in list(ev.keys_of(lhs, env, 1)) + list(ev.keys_of(rhs, env, 1)):
             keys.append(k)
     except (OutOfRange, Unsupported):
         pass
