@@ -407,6 +407,7 @@ class _State:
     definitions: list[Definition] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     compare: dict[tuple[str, ...], Model] = field(default_factory=dict)
+    claims: bool = True  # False: only collect the model's definitions
 
 
 def check_file(path: str | Path, display_name: str | None = None) -> FileReport:
@@ -496,6 +497,8 @@ def _check_formula(state: _State, formula: Formula) -> None:
             model = _add_definition(state, formula, eq, model)
     if not ann.get("local"):
         state.model = model
+    if not state.claims:
+        return
     compare = _compare_model(state, formula, model)
     for eq in rows:
         if isinstance(eq, RowError):
@@ -503,7 +506,25 @@ def _check_formula(state: _State, formula: Formula) -> None:
         elif eq.number in def_numbers:
             _report_definition(state, formula, eq)
         else:
-            _check_equation(state, formula, eq, model, compare)
+            try:
+                _check_equation(state, formula, eq, model, compare)
+            except InputError as err:
+                state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
+            except Exception as exc:  # a bug must not cost the other formulas their check
+                state.results.append(Result(
+                    file=formula.file, line=eq.line, col=eq.col, latex=eq.lhs.latex,
+                    kind="equation", status=Status.UNCHECKED,
+                    message=f"internal error while checking: {type(exc).__name__}: {exc}",
+                    section=formula.section, formula=formula.number))
+
+
+def collect_model(path: str | Path) -> Model:
+    """The document's model after all its definitions, without checking any claim."""
+    doc = read_document(path)
+    state = _State(doc, Engine(), Model(notation_from_front(doc.front, doc.file)), claims=False)
+    for formula in doc.formulas:
+        _check_formula(state, formula)
+    return state.model
 
 
 def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model) -> Model:

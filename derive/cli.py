@@ -118,6 +118,33 @@ def _print_human(rep, verbose: bool) -> None:  # type: ignore[no-untyped-def]
     out.write(f"{rep.file}: {len(rep.results)} checked: {summary}\n")
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from derive.check import check_file
+    from derive.report.write import render_files, stale_reports, write_reports
+
+    reports = []
+    for path, name in _files(args.paths):
+        reports.append(check_file(path, name))
+    try:
+        render_files(reports, args.output)  # fails early on two files with one name
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.check:
+        stale = stale_reports(reports, args.output)
+        for p in stale:
+            print(f"{p.as_posix()}: stale or missing; run `derive report` and commit it",
+                  file=sys.stderr)
+        if not stale:
+            print(f"reports in {args.output.as_posix()}/ are current")
+        return 1 if stale else 0
+    for p in write_reports(reports, args.output):
+        print(f"wrote {p.as_posix()}")
+    for rep in reports:
+        counts = ", ".join(f"{v} {k}" for k, v in rep.counts().items() if v)
+        print(f"{rep.file}: {counts}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="derive", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--version", action="version", version=f"derive {__version__}")
@@ -129,20 +156,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also fail (exit 1) on conditional, unchecked and flagged results")
     check.add_argument("-v", "--verbose", action="store_true", help="show evidence and details")
     check.set_defaults(handler=_cmd_check)
+    report = sub.add_parser("report", help="write derivation reports (Markdown, HTML, JSON)")
+    report.add_argument("paths", nargs="*", help="formulas files or directories (default: formulas/)")
+    report.add_argument("-o", "--output", type=Path, default=Path("reports"),
+                        help="output directory (default: reports/)")
+    report.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if a report there is stale or missing")
+    report.set_defaults(handler=_cmd_report)
     for register in _plugins():
         register(sub)
     return parser
 
 
 def _plugins():  # type: ignore[no-untyped-def]
-    """Subcommands that live with their own stage (reports, the numeric trainer)."""
+    """Subcommands that live with their own stage (the numeric trainer)."""
     out = []
-    try:
-        from derive.report.commands import register as report_register
-
-        out.append(report_register)
-    except ImportError:
-        pass
     try:
         from derive.numeric.commands import register as numeric_register
 

@@ -44,15 +44,128 @@ class NetworkSpec:
         raise KeyError(name)
 
 
-def load_spec(path: object = None) -> NetworkSpec:
-    """PROVISIONAL: the spec typed in by hand while the parser is being written.
+DEFAULT_FORMULAS = "formulas/backprop.md"
 
-    This will be replaced by a version that parses `formulas/backprop.md` through the
-    notation layer and returns the document's own definitions; its signature stays.
+
+class SpecError(Exception):
+    """The document's definitions do not describe a layered network the trainer can run."""
+
+
+def load_spec(path: object = None) -> NetworkSpec:
+    """The document's own definitions, read through the notation layer, at the index level.
+
+    The forward pass (z from b, w and the previous a), the activation a = g(z), g itself, and
+    every loss the document defines (each definition of the loss quantity, in order; one with a
+    logarithm is the cross-entropy "ce", one without is "mse"), with predictions and softmax
+    inlined from their definitions. Editing g(t) in the formulas file changes what is trained.
     """
-    g = sympy.Lambda(T, 1 / (1 + sympy.exp(-T)))
-    pre = B[I] + sympy.Sum(W[I, Kd] * A[Kd], (Kd, 1, K))
-    mse = sympy.Rational(1, 2) * sympy.Sum((Y[J] - A[J]) ** 2, (J, 1, N))
-    softmax = sympy.exp(A[J]) / sympy.Sum(sympy.exp(A[Kd]), (Kd, 1, N))
-    ce = -sympy.Sum(Y[J] * sympy.log(softmax), (J, 1, N))
-    return NetworkSpec(activation=g, preactivation=pre, losses=(("mse", mse), ("ce", ce)))
+    from derive.check import collect_model
+
+    model = collect_model(str(path or DEFAULT_FORMULAS))
+    return spec_from_model(model)
+
+
+def spec_from_model(model: object) -> NetworkSpec:
+    from derive.expr import Call, Quantity, Vec, Width
+    from derive.latex import Index, Scalar, Size
+    from derive.model import Evaluator, Instance
+
+    defs = list(model.defs)  # type: ignore[attr-defined]
+    notation = model.notation  # type: ignore[attr-defined]
+    act = next((d for d in reversed(defs) if isinstance(d.lhs, Quantity)
+                and isinstance(d.rhs, Call) and len(d.rhs.params) == 1
+                and isinstance(d.rhs.params[0], Quantity)), None)
+    if act is None:
+        raise SpecError("no activation definition of the form a = g(z)")
+    a_name, g_name, z_name = act.lhs.name, act.rhs.fname, act.rhs.params[0].name
+    pre = next((d for d in reversed(defs) if isinstance(d.lhs, Quantity)
+                and d.lhs.name == z_name), None)
+    if pre is None:
+        raise SpecError(f"no definition of the pre-activation {z_name}")
+    ev = Evaluator(model, Instance(3, (2, 2, 2)), 0)  # type: ignore[arg-type]
+    g = ev.function(g_name)
+    activation = sympy.Lambda(T, g.expr.xreplace({g.variables[0]: T}))
+    labels = next((n for n, s in notation.quantities.items()
+                   if s.given and not s.parameter and not s.layers and len(s.shape) == 1), None)
+    layers = Size(notation.layers)
+
+    def role(q: Quantity) -> sympy.IndexedBase:
+        spec = notation.quantities.get(q.name)
+        if q.name == a_name:
+            return A
+        if q.name == z_name:
+            return Z
+        if q.name == labels:
+            return Y
+        if spec is not None and spec.parameter:
+            return W if len(q.indices) == 2 else B
+        raise SpecError(f"{q.name} has no role in a layer's definition")
+
+    def inline(e: sympy.Basic) -> sympy.Basic:
+        """Replace predictions (ŷ) and vector functions (softmax) by their definitions."""
+        for _ in range(8):
+            changed = False
+            for q in [x for x in sympy.preorder_traversal(e) if isinstance(x, Quantity)]:
+                if q.name in (a_name, z_name, labels) or notation.quantities.get(q.name, None) \
+                        and notation.quantities[q.name].parameter:
+                    continue
+                d = next((d for d in reversed(defs) if isinstance(d.lhs, Quantity)
+                          and d.lhs.name == q.name), None)
+                if d is None:
+                    raise SpecError(f"{q.name} is used but never defined")
+                sub = dict(zip(d.lhs.indices, q.indices))
+                e = e.xreplace({q: d.rhs.xreplace(sub)})
+                changed = True
+            for c in [x for x in sympy.preorder_traversal(e)
+                      if isinstance(x, Call) and any(isinstance(p, Vec) for p in x.params)]:
+                d = next(d for d in reversed(defs) if isinstance(d.lhs, Call)
+                         and d.lhs.fname == c.fname)
+                sub: dict = {}
+                for formal, actual in zip(d.lhs.params, c.params):
+                    if isinstance(formal, Index):
+                        sub[formal] = actual
+                body = d.rhs.xreplace(sub)
+                e = e.xreplace({c: body})
+                changed = True
+            if not changed:
+                return e
+        raise SpecError("definitions refer to each other in a cycle")
+
+    def convert(e: sympy.Basic, free: list[Index]) -> sympy.Expr:
+        names = iter([J, Kd] + list(sympy.symbols("p q r s", integer=True, positive=True)))
+        mapping: dict = {f: s for f, s in zip(free, [I])}
+        for s in sympy.preorder_traversal(e):
+            if isinstance(s, sympy.Sum):
+                for var, *_ in s.limits:
+                    if var not in mapping:
+                        mapping[var] = next(names)
+
+        def go(x: sympy.Basic) -> sympy.Basic:
+            if isinstance(x, Quantity):
+                return role(x)[tuple(mapping[i] for i in x.indices)]
+            if isinstance(x, Width):
+                return N if x.layer == layers else K
+            if isinstance(x, Index):
+                return mapping[x]
+            if isinstance(x, Scalar):
+                raise SpecError(f"scalar {x} in a network definition")
+            if isinstance(x, Call):
+                fn = ev.function(x.fname)
+                return fn(*[go(p) for p in x.params])
+            if not x.args:
+                return x
+            return x.func(*[go(a) for a in x.args])
+
+        return go(e)
+
+    pre_free = [i for i in pre.lhs.indices if isinstance(i, Index)]
+    preactivation = convert(pre.rhs, pre_free)
+    losses: list[tuple[str, sympy.Expr]] = []
+    for d in defs:
+        if isinstance(d.lhs, Quantity) and d.lhs.name == notation.loss:
+            body = convert(inline(d.rhs), [])
+            name = "ce" if body.has(sympy.log) else "mse"
+            losses = [x for x in losses if x[0] != name] + [(name, body)]
+    if not losses:
+        raise SpecError("the document defines no loss")
+    return NetworkSpec(activation=activation, preactivation=preactivation, losses=tuple(losses))
