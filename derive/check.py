@@ -741,6 +741,18 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
                 assumptions=(cond.name,), counterexample=witness, comparisons=comparisons,
             )
     diagnosis = Diagnoser(engine, model, lhs, rhs, o).run()
+    if diagnosis is None:
+        # a difference that is simple only under an assumption: say so with the assumption
+        for cond in _conditions(lhs, rhs):
+            m2 = cond.model(model)
+            if m2 is model:
+                continue
+            o2 = engine.evaluate(m2, lhs, rhs, restrict=cond.restrict)
+            if o2.witness is not None:
+                found = Diagnoser(engine, m2, lhs, rhs, o2).run()
+                if found:
+                    diagnosis = f"{found} (when {cond.name})"
+                    break
     msg = "differs from the derivation"
     if diagnosis:
         msg += f": {diagnosis.split(':', 1)[0]}"

@@ -104,8 +104,7 @@ def _print_human(rep, verbose: bool) -> None:  # type: ignore[no-untyped-def]
             out.write(f"    flagged: {f}\n")
         for c in r.comparisons:
             if c.status is not r.status or verbose:
-                extra = f" ({c.diagnosis})" if c.diagnosis else ""
-                out.write(f"    in {c.model}: {c.status.value}: {c.message}{extra}\n")
+                out.write(f"    in {c.model}: {c.status.value}: {c.diagnosis or c.message}\n")
         if verbose and r.evidence:
             out.write(f"    evidence: {r.evidence}\n")
     for note in rep.notes:

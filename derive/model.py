@@ -16,6 +16,7 @@ everything.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 from dataclasses import dataclass, field
@@ -299,14 +300,19 @@ class _SymPyBackend(_SymEngineBackend):
         return sympy_num(e, vals)
 
 
-def backend(name: str | None = None) -> _SymEngineBackend:
-    name = name or os.environ.get("DERIVE_BACKEND", "symengine")
+def backend() -> _SymEngineBackend:
+    """The engine named by DERIVE_BACKEND (default: symengine)."""
+    return _backend(os.environ.get("DERIVE_BACKEND", "symengine"))
+
+
+@functools.lru_cache(maxsize=None)
+def _backend(name: str) -> _SymEngineBackend:
     if name == "sympy":
         return _SymPyBackend()
     if name == "symengine":
         try:
             return _SymEngineBackend()
-        except ImportError:  # SymEngine is a dependency; without it, slower but the same
+        except ImportError:  # a dependency, but without it the check is slower, not different
             return _SymPyBackend()
     raise Unsupported(f"unknown DERIVE_BACKEND {name!r}: use symengine or sympy")
 
@@ -333,6 +339,8 @@ class Structure:
     functions: dict[str, sympy.Lambda] = field(default_factory=dict)
     converted: dict[sympy.Lambda, tuple] = field(default_factory=dict)
     primes: dict[str, tuple] = field(default_factory=dict)
+    valid: dict[Key, str] = field(default_factory=dict)  # "" or why the key is out of range
+    shapes: dict[tuple, int] = field(default_factory=dict)
     tau: Any = None
 
     def __post_init__(self) -> None:
@@ -473,6 +481,7 @@ class Evaluator:
     structure: Structure = field(default_factory=Structure)
     _values: dict[Key, Any] = field(default_factory=dict)
     _labels: dict[int | None, tuple] = field(default_factory=dict)
+    _derivative_values: dict[tuple, Any] = field(default_factory=dict)
 
     # -- structure of the model ---------------------------------------------------------------
 
@@ -498,6 +507,12 @@ class Evaluator:
         return total
 
     def _shape(self, spec_shape: str, layer: int | None) -> int:
+        key = (spec_shape, layer)
+        if key not in self.structure.shapes:
+            self.structure.shapes[key] = self._shape_uncached(spec_shape, layer)
+        return self.structure.shapes[key]
+
+    def _shape_uncached(self, spec_shape: str, layer: int | None) -> int:
         w = self.model.notation.width
         s = spec_shape.replace(" ", "").replace("{", "").replace("}", "")
         if s.startswith(w + "_"):
@@ -514,6 +529,18 @@ class Evaluator:
         return self.instance.widths[layer - 1]
 
     def check_key(self, key: Key) -> None:
+        ok = self.structure.valid.get(key)
+        if ok is None:
+            try:
+                self._check_key(key)
+                ok = ""
+            except OutOfRange as exc:
+                ok = exc.what
+            self.structure.valid[key] = ok
+        if ok:
+            raise OutOfRange(ok)
+
+    def _check_key(self, key: Key) -> None:
         name, layer, indices, _ = key
         spec = self.model.spec(name)
         if spec is None:
@@ -888,6 +915,9 @@ class Evaluator:
         grounded = e.num.xreplace({k: sympy.Integer(v) for k, v in env.items()
                                    if isinstance(k, Index)})
         memo_key = (grounded, key, sample, mode)
+        cached = self._derivative_values.get(memo_key)
+        if cached is not None:
+            return cached
         st = self.structure
         found = st.derivatives.get(memo_key)
         if found is None:
@@ -900,7 +930,9 @@ class Evaluator:
         d, leaves = found
         vals = {s: self.value(k) for s, k in leaves}
         vals[st.tau] = self.value(key)
-        return st.engine.evaluate(d, vals)
+        out = st.engine.evaluate(d, vals)
+        self._derivative_values[memo_key] = out
+        return out
 
     def _slot_partial(self, fname: str, wrt: sympy.Basic, sample: int | None) -> Any:
         """∂f/∂x for a function f: its partial derivative in the slot where the givens put x."""
