@@ -98,8 +98,11 @@ def _print_human(rep, verbose: bool) -> None:  # type: ignore[no-untyped-def]
             if r.counterexample:
                 c = r.counterexample
                 idx = ", ".join(f"{k}={v}" for k, v in c.indices.items())
+                at = ", ".join(f"{k}={v}" for k, v in list(c.point.items())[:6])
                 out.write(f"    witness: {c.instance}{'; ' + idx if idx else ''}: "
                           f"derived {c.lhs}, written {c.rhs}\n")
+                if at:
+                    out.write(f"      at {at}\n")
         for f in r.lint:
             out.write(f"    flagged: {f}\n")
         for c in r.comparisons:

@@ -78,8 +78,10 @@ _GREEK = {
 }
 _FONTS = {"\\hat", "\\mathcal", "\\mathrm", "\\mathbf", "\\tilde", "\\bar", "\\vec", "\\boldsymbol",
           "\\operatorname", "\\mathit", "\\widehat"}
-_ARITH_CMDS = {"\\frac", "\\times", "\\cdot", "\\ln", "\\log", "\\exp", "\\sqrt", "\\dfrac", "\\tfrac"}
 _RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets"}
+# elementary functions the arithmetic parser knows; they pass through to it unchanged
+_ELEMENTARY = {"\\ln", "\\log", "\\exp", "\\sin", "\\cos", "\\tan", "\\tanh", "\\sinh",
+               "\\cosh", "\\sqrt", "\\arctan"}
 
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
@@ -475,7 +477,7 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
             sk.emit(" \\times ", t)
             i += 1
             continue
-        if x in ("\\ln", "\\log", "\\exp"):
+        if x in _ELEMENTARY:
             sk.emit(" " + x + " ", t)
             i += 1
             continue

@@ -1,0 +1,45 @@
+"""Cold-start time of `derive check formulas/backprop.md`, beside `python -c "import sympy"`.
+
+Each run is a fresh interpreter; runs alternate between the two commands so that a busy
+machine slows both alike. Prints the medians and their ratio. Usage:
+
+    python benchmarks/startup.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS = {
+    "import sympy": [sys.executable, "-c", "import sympy"],
+    "derive check formulas/backprop.md": [sys.executable, "-m", "derive", "check",
+                                          "formulas/backprop.md"],
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for _ in range(args.runs):
+        for name, cmd in COMMANDS.items():
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           check=False)
+            times[name].append(time.perf_counter() - start)
+    base = statistics.median(times["import sympy"])
+    print(f"{'command':<40} {'median s':>9} {'ratio':>7}   runs: {args.runs}")
+    for name, ts in times.items():
+        med = statistics.median(ts)
+        print(f"{name:<40} {med:>9.2f} {med / base:>6.1f}x")
+
+
+if __name__ == "__main__":
+    main()

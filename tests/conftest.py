@@ -1,0 +1,22 @@
+"""Shared fixtures: the shipped chapter is checked once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTER = ROOT / "formulas" / "backprop.md"
+
+
+@pytest.fixture(scope="session")
+def chapter_text() -> str:
+    return CHAPTER.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def chapter_report():
+    from derive.check import check_file
+
+    return check_file(CHAPTER, "formulas/backprop.md")
