@@ -300,6 +300,20 @@ class Diagnoser:
                     c = Prime(fname, Quantity(arg, (q.layer,), q.indices))
                     if c not in cands:
                         cands.append(c)
+        # per-neuron quantities at the layers and indices the formula mentions (a missing a_j)
+        layers = {q.layer for q in _atoms(self.lhs, (Quantity,)) + _atoms(self.rhs, (Quantity,))
+                  if q.layer is not None}
+        layers |= {lay + 1 for lay in layers}
+        free = sorted(_free_indices(self.lhs) | _free_indices(self.rhs), key=str)
+        if not self.model.local:
+            for name, spec in sorted(self.model.notation.quantities.items()):
+                if spec.parameter or len(spec.shape) != 1:
+                    continue
+                for lay in sorted(layers, key=str) if spec.layers else [None]:
+                    for idx in free:
+                        c = Quantity(name, (lay,) if lay is not None else (), (idx,))
+                        if c not in cands:
+                            cands.append(c)
         if self.model.notation.batch:
             cands.append(Size(self.model.notation.batch))
         return cands
@@ -408,18 +422,22 @@ class _State:
     errors: list[InputError] = field(default_factory=list)
     compare: dict[tuple[str, ...], Model] = field(default_factory=dict)
     claims: bool = True  # False: only collect the model's definitions
+    symbolic: bool = False  # also try to confirm verified claims with sympy.simplify
 
 
-def check_file(path: str | Path, display_name: str | None = None) -> FileReport:
+def check_file(path: str | Path, display_name: str | None = None, *,
+               symbolic: bool = False) -> FileReport:
     """Check one formulas file. Raises `InputError` only when the file itself cannot be read;
-    a bad formula becomes an ERROR result and the others are still checked."""
+    a bad formula becomes an ERROR result and the others are still checked.
+
+    With `symbolic`, each verified claim is also put to `sympy.simplify` (slower)."""
     doc = read_document(path, display_name)
-    return check_document(doc)
+    return check_document(doc, symbolic=symbolic)
 
 
-def check_document(doc: Document) -> FileReport:
+def check_document(doc: Document, *, symbolic: bool = False) -> FileReport:
     notation = notation_from_front(doc.front, doc.file)
-    state = _State(doc, Engine(), Model(notation))
+    state = _State(doc, Engine(), Model(notation), symbolic=symbolic)
     for formula in doc.formulas:
         _check_formula(state, formula)
     notes = _model_notes(state)
@@ -693,6 +711,17 @@ class _Verdict:
     comparisons: tuple[Comparison, ...] = ()
 
 
+def _refuted_evidence(o: Outcome) -> str:
+    t = o.witness
+    if t is None:
+        return ""
+    where = t.instance.label + ("; " + ", ".join(f"{k}={v}" for k, v in t.env) if t.env else "")
+    before = len(o.trials) - 1
+    return (f"numeric: the sides differ at {where} (random point {t.seed + 1}); "
+            f"{before} evaluation{'s' if before != 1 else ''} before it agreed; "
+            f"{PRECISION}-digit arithmetic")
+
+
 def _evidence(o: Outcome, model: Model) -> str:
     inst = {t.instance for t in o.trials}
     what = "the local model with random smooth functions" if model.local else (
@@ -721,8 +750,11 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
         if not o.trials:
             return _Verdict(Status.UNCHECKED, "no layer and index values where every quantity "
                             "of the formula exists in the networks checked", comparisons=comparisons)
+        evidence = _evidence(o, model)
+        if state.symbolic and with_comparison:
+            evidence += "; " + _symbolic_evidence(engine, model, lhs, rhs, o.trials[0])
         return _Verdict(Status.VERIFIED, "agrees with the derivation at every point and index",
-                        evidence=_evidence(o, model), comparisons=comparisons)
+                        evidence=evidence, comparisons=comparisons)
     witness = _counterexample(engine, model, o.witness, lhs, rhs)
     for cond in _conditions(lhs, rhs):
         m2 = cond.model(model)
@@ -737,7 +769,7 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
             return _Verdict(
                 Status.CONDITIONAL,
                 f"holds only if {_strip_math(cond.name)}.{extra}",
-                evidence=_evidence(o2, m2) + f"; fails without the assumption ({_evidence(o, model)})",
+                evidence=f"{_evidence(o2, m2)}; without the assumption, {_refuted_evidence(o)}",
                 assumptions=(cond.name,), counterexample=witness, comparisons=comparisons,
             )
     diagnosis = Diagnoser(engine, model, lhs, rhs, o).run()
@@ -756,8 +788,33 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
     msg = "differs from the derivation"
     if diagnosis:
         msg += f": {diagnosis.split(':', 1)[0]}"
-    return _Verdict(Status.REFUTED, msg, evidence=_evidence(o, model), diagnosis=diagnosis,
+    return _Verdict(Status.REFUTED, msg, evidence=_refuted_evidence(o), diagnosis=diagnosis,
                     counterexample=witness, comparisons=comparisons)
+
+
+SYMBOLIC_SIZE = 600  # operations: beyond this sympy.simplify takes too long to be worth it
+
+
+def _symbolic_evidence(engine: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
+                       trial: Trial) -> str:
+    """Try to prove the claim at one index assignment of the first instance by simplifying
+    the difference of the fully expanded sides to zero."""
+    where = f"{trial.instance.label}" + (
+        "; " + ", ".join(f"{k}={v}" for k, v in trial.env) if trial.env else "")
+    if model.local:
+        return "symbolic: not attempted (generic functions are sampled, not symbolic)"
+    ev = engine.evaluator(model, trial.instance, trial.seed)
+    try:
+        diff = ev.symbolic(lhs, dict(trial.env), 1) - ev.symbolic(rhs, dict(trial.env), 1)
+        expr = diff._sympy_() if hasattr(diff, "_sympy_") else diff
+    except (Unsupported, OutOfRange) as exc:
+        return f"symbolic: not attempted ({exc})"
+    size = sympy.count_ops(expr)
+    if size > SYMBOLIC_SIZE:
+        return f"symbolic: not attempted ({size} operations at {where})"
+    if sympy.simplify(expr) == 0:
+        return f"symbolic: confirmed by sympy.simplify at {where}"
+    return f"symbolic: sympy.simplify could not reduce the difference to 0 at {where}"
 
 
 def _strip_math(s: str) -> str:

@@ -52,7 +52,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     input_errors = False
     for path, name in _files(args.paths):
         try:
-            reports.append(check_file(path, name))
+            reports.append(check_file(path, name, symbolic=args.symbolic))
         except InputError as err:
             print(err.render(), file=sys.stderr)
             input_errors = True
@@ -126,7 +126,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     reports = []
     for path, name in _files(args.paths):
-        reports.append(check_file(path, name))
+        reports.append(check_file(path, name, symbolic=True))
     try:
         render_files(reports, args.output)  # fails early on two files with one name
     except ValueError as exc:
@@ -157,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true",
                        help="also fail (exit 1) on conditional, unchecked and flagged results")
     check.add_argument("-v", "--verbose", action="store_true", help="show evidence and details")
+    check.add_argument("--symbolic", action="store_true",
+                       help="also try to prove each verified claim with sympy.simplify (slower)")
     check.set_defaults(handler=_cmd_check)
     report = sub.add_parser("report", help="write derivation reports (Markdown, HTML, JSON)")
     report.add_argument("paths", nargs="*", help="formulas files or directories (default: formulas/)")

@@ -471,6 +471,19 @@ class _Cut(_Numeric):
         raise Unsupported("a derivative inside an expression being differentiated")
 
 
+class _Full(_Cut):
+    """Expand every node down to the model's inputs (leaf symbols): for symbolic proofs."""
+
+    def __init__(self, ev: Evaluator):
+        super().__init__(ev, ("", None, (), None), "total")
+
+    def node(self, key: Key) -> Any:
+        return self.ev.expand(key)
+
+    def partial(self, e: Partial, env: dict, sample: int | None) -> Any:
+        return self.ev.symbolic_derivative(e, env, sample)
+
+
 @dataclass
 class Evaluator:
     """Grounds expressions in one instance at one random point (seed) under one model."""
@@ -687,6 +700,25 @@ class Evaluator:
         memo[key] = out
         return out
 
+    def expand(self, key: Key) -> Any:
+        """A node as an engine expression in the model's inputs only."""
+        memo = self.structure.cuts.setdefault(("full",), {})
+        if key in memo:
+            return memo[key]
+        self.check_key(key)
+        found = None if self.is_given(key) else self.definition(key)
+        if found is None:
+            out = self.structure.leaf(key)
+        else:
+            d, env = found
+            out = self._eval(d.rhs, env, key[3], _Full(self))
+        memo[key] = out
+        return out
+
+    def symbolic(self, e: sympy.Basic, env: dict, sample: int | None) -> Any:
+        """A parsed expression as an engine expression in the model's inputs."""
+        return self._eval(e, env, sample, _Full(self))
+
     def depends(self, key: Key, target: Key) -> bool:
         """Whether `key` is downstream of `target` in the model's definitions."""
         if key == target:
@@ -900,8 +932,8 @@ class Evaluator:
 
     # -- derivatives -------------------------------------------------------------------------
 
-    def derivative(self, e: Partial, env: dict, sample: int | None) -> Any:
-        """∂X/∂Y (or dX/dY) at this point: sympy.diff of X expanded through the definitions."""
+    def _derivative_expr(self, e: Partial, env: dict, sample: int | None) -> tuple:
+        """(memo key, the variable's key, the derivative expression, its leaves)."""
         wrt = e.den
         if isinstance(wrt, Quantity):
             key = self._key(wrt, env, sample)
@@ -909,15 +941,10 @@ class Evaluator:
             key = self._scalar_key(wrt.name, sample)
         else:
             raise Unsupported("derivative with respect to an expression")
-        if isinstance(e.num, FuncRef):
-            return self._slot_partial(e.num.fname, wrt, sample)
         mode = "total" if e.total else "partial"
         grounded = e.num.xreplace({k: sympy.Integer(v) for k, v in env.items()
                                    if isinstance(k, Index)})
         memo_key = (grounded, key, sample, mode)
-        cached = self._derivative_values.get(memo_key)
-        if cached is not None:
-            return cached
         st = self.structure
         found = st.derivatives.get(memo_key)
         if found is None:
@@ -927,12 +954,32 @@ class Evaluator:
                            if s in st.leaf_keys)
             found = (d, leaves)
             st.derivatives[memo_key] = found
-        d, leaves = found
+        return memo_key, key, found[0], found[1]
+
+    def derivative(self, e: Partial, env: dict, sample: int | None) -> Any:
+        """∂X/∂Y (or dX/dY) at this point: the derivative of X expanded through the
+        definitions, with Y as the variable, evaluated at the point."""
+        if isinstance(e.num, FuncRef):
+            return self._slot_partial(e.num.fname, e.den, sample)
+        ints = {k: sympy.Integer(v) for k, v in env.items() if isinstance(k, Index)}
+        value_key = (e.num.xreplace(ints), e.den.xreplace(ints), sample, e.total)
+        cached = self._derivative_values.get(value_key)
+        if cached is not None:
+            return cached
+        _, key, d, leaves = self._derivative_expr(e, env, sample)
         vals = {s: self.value(k) for s, k in leaves}
-        vals[st.tau] = self.value(key)
-        out = st.engine.evaluate(d, vals)
-        self._derivative_values[memo_key] = out
+        vals[self.structure.tau] = self.value(key)
+        out = self.structure.engine.evaluate(d, vals)
+        self._derivative_values[value_key] = out
         return out
+
+    def symbolic_derivative(self, e: Partial, env: dict, sample: int | None) -> Any:
+        if isinstance(e.num, FuncRef):
+            raise Unsupported("∂f/∂x of a generic function")
+        _, key, d, leaves = self._derivative_expr(e, env, sample)
+        sub = {s: self.expand(k) for s, k in leaves}
+        sub[self.structure.tau] = self.expand(key)
+        return self.structure.engine.subs(d, sub)
 
     def _slot_partial(self, fname: str, wrt: sympy.Basic, sample: int | None) -> Any:
         """∂f/∂x for a function f: its partial derivative in the slot where the givens put x."""

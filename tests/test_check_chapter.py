@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
 from derive.results import Status
 
 D, V, C = Status.DEFINITION, Status.VERIFIED, Status.CONDITIONAL
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTER = ROOT / "formulas" / "backprop.md"
 
 # formula number -> verdicts of its rows and steps, in document order
 EXPECTED = {
@@ -108,8 +111,6 @@ def test_the_definitions_used_are_reported(chapter_report):
 
 def test_two_checks_give_identical_results(chapter_report):
     from derive.check import check_file
-
-    from .conftest import CHAPTER
 
     again = check_file(CHAPTER, "formulas/backprop.md")
     assert json.dumps(again.to_json(), ensure_ascii=False) == json.dumps(
@@ -207,8 +208,6 @@ def test_sympy_and_symengine_backends_derive_the_same_numbers(chapter_text, monk
 def test_check_exit_codes_and_json(capsys, monkeypatch):
     from derive.cli import main
 
-    from .conftest import ROOT
-
     monkeypatch.chdir(ROOT)
     assert main(["check", "formulas/backprop.md", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -239,8 +238,6 @@ def test_missing_file_and_bad_usage_exit_2(capsys, tmp_path):
 def test_module_entry_point(tmp_path):
     import subprocess
     import sys
-
-    from .conftest import ROOT
 
     out = subprocess.run([sys.executable, "-m", "derive", "--version"], capture_output=True,
                          text=True, cwd=ROOT, check=True)

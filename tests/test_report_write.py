@@ -1,16 +1,16 @@
-"""Report files on disk: names, writing, staleness and `run_report`'s exit codes."""
+"""Report files on disk: names, writing, staleness, and `derive report`'s exit codes."""
 
 from __future__ import annotations
 
 import dataclasses
-import sys
-import types
 from pathlib import Path
 
 import pytest
-from test_report_samples import backprop_report, mini_report
+from test_report_samples import backprop_report, mini_report  # noqa: F401
 
-from derive.report.write import formulas_files, run_report, stale_reports, write_reports
+from derive.report.write import stale_reports, write_reports
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_write_then_nothing_is_stale(tmp_path):
@@ -48,49 +48,28 @@ def test_two_files_with_one_name_are_refused(tmp_path):
         write_reports([a, b], tmp_path)
 
 
-def test_directories_expand_to_their_markdown_files(tmp_path):
-    (tmp_path / "b.md").write_text("")
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "a.md").write_text("")
-    (tmp_path / "notes.txt").write_text("")
-    assert formulas_files([tmp_path]) == [tmp_path / "b.md", tmp_path / "sub" / "a.md"]
+def test_derive_report_writes_then_check_passes_then_fails_when_stale(tmp_path, monkeypatch,
+                                                                     capsys):
+    from derive.cli import main
 
-
-@pytest.fixture
-def fake_checker(monkeypatch):
-    """`derive.check` replaced by one that returns the hand-built reports."""
-    seen: list[Path] = []
-    by_name = {"mini.md": mini_report(), "backprop.md": backprop_report()}
-
-    def check_file(path):
-        seen.append(Path(path))
-        return by_name[Path(path).name]
-
-    module = types.ModuleType("derive.check")
-    module.check_file = check_file
-    monkeypatch.setitem(sys.modules, "derive.check", module)
-    return seen
-
-
-def test_run_report_writes_then_check_passes_then_fails_when_stale(tmp_path, fake_checker):
-    src = tmp_path / "formulas"
-    src.mkdir()
-    (src / "mini.md").write_text("x")
+    monkeypatch.chdir(ROOT)
     out = tmp_path / "reports"
-    assert run_report([src / "mini.md"], out, check=True) == 1  # nothing written yet
-    assert run_report([src / "mini.md"], out, check=False) == 0
+    assert main(["report", "tests/golden/mini.md", "-o", str(out), "--check"]) == 1  # none yet
+    assert main(["report", "tests/golden/mini.md", "-o", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["mini.html", "mini.json", "mini.md"]
-    assert run_report([src / "mini.md"], out, check=True) == 0
+    assert main(["report", "tests/golden/mini.md", "-o", str(out), "--check"]) == 0
     (out / "mini.json").write_text("{}")
-    assert run_report([src / "mini.md"], out, check=True) == 1
-    assert fake_checker == [src / "mini.md"] * 4
+    assert main(["report", "tests/golden/mini.md", "-o", str(out), "--check"]) == 1
+    assert "mini.json: stale" in capsys.readouterr().err
 
 
-def test_run_report_without_paths_reports_every_formulas_file(tmp_path, fake_checker, monkeypatch):
+def test_two_formulas_files_with_one_name_are_a_usage_error(tmp_path, monkeypatch, capsys):
+    from derive.cli import main
+
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "mini.md").write_bytes((ROOT / "tests/golden/mini.md").read_bytes())
     monkeypatch.chdir(tmp_path)
-    Path("formulas").mkdir()
-    Path("formulas/mini.md").write_text("x")
-    Path("formulas/backprop.md").write_text("x")
-    assert run_report([], Path("reports"), check=False) == 0
-    assert fake_checker == [Path("formulas/backprop.md"), Path("formulas/mini.md")]
-    assert len(list(Path("reports").iterdir())) == 6
+    assert main(["report", "a", "b", "-o", "out"]) == 2
+    assert "would both be reported as mini" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

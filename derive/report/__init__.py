@@ -6,19 +6,18 @@ Pure functions from `derive.results.FileReport` to text, plus `write` for the fi
     markdown   GitHub-flavoured Markdown with GitHub-rendered mathematics
     html       one self-contained page, mathematics as MathML (via `mathml`)
     json       the same content as data, schema "derive-report/1"
-    write      file names, writing, staleness, and `run_report` for the command line
+    write      file names, writing, staleness
 """
 
 from derive.report.html import render_html
 from derive.report.json import render_json
 from derive.report.markdown import render_markdown
-from derive.report.write import run_report, stale_reports, write_reports
+from derive.report.write import stale_reports, write_reports
 
 __all__ = [
     "render_html",
     "render_json",
     "render_markdown",
-    "run_report",
     "stale_reports",
     "write_reports",
 ]

@@ -51,30 +51,3 @@ def stale_reports(reports: list[FileReport], outdir: Path) -> list[Path]:
         if not path.is_file() or path.read_bytes() != text.encode("utf-8"):
             stale.append(path)
     return stale
-
-
-def formulas_files(paths: Iterable[Path]) -> list[Path]:
-    """The Markdown files named, directories expanded (recursively, sorted)."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*.md") if p.is_file()))
-        else:
-            out.append(path)
-    return out
-
-
-def run_report(paths: list[Path], outdir: Path, check: bool) -> int:
-    """`derive report`: check each file and write its reports, or with `check` only compare.
-
-    No paths means every file under `formulas/`. Returns 0, or 1 when `check` finds a stale
-    or missing report. `derive.errors.DeriveError` from the checker propagates.
-    """
-    from derive.check import check_file  # imported late: the checker is the heavy part
-
-    files = formulas_files(paths or [Path("formulas")])
-    reports = [check_file(path) for path in files]
-    if check:
-        return 1 if stale_reports(reports, outdir) else 0
-    write_reports(reports, outdir)
-    return 0
