@@ -15,20 +15,20 @@ For each display formula, in document order:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import sympy
 
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width, to_latex
-from derive.latex import Equation, Index, RowError, Scalar, Scope, Side, Size, parse_formula
+from derive.latex import Equation, Index, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import (
+    CTX,
     INSTANCES,
     LOCAL_INSTANCE,
-    CTX,
     PRECISION,
     Assumption,
     Def,

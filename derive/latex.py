@@ -19,12 +19,12 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import sympy
 
 from derive.document import Formula
-from derive.errors import InputError, Span
+from derive.errors import InputError
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
 from derive.notation import Notation
 
@@ -847,7 +847,7 @@ def _condition(toks: list[Tok], scope: Scope) -> sympy.Basic:
 # The arithmetic parser
 
 
-@lru_cache(maxsize=None)
+@cache
 def _arithmetic(skeleton: str) -> sympy.Basic:
     """Plain arithmetic to SymPy via latex2sympy2_extended (raises its own exception)."""
     from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy

@@ -19,13 +19,13 @@ from __future__ import annotations
 import functools
 import os
 import random
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import mpmath
 import sympy
 
-from derive.errors import InputError
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
 from derive.latex import Index, Scalar, Size
 from derive.notation import Notation, QuantitySpec
@@ -305,7 +305,7 @@ def backend() -> _SymEngineBackend:
     return _backend(os.environ.get("DERIVE_BACKEND", "symengine"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _backend(name: str) -> _SymEngineBackend:
     if name == "sympy":
         return _SymPyBackend()

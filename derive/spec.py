@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import sympy
 
-I, J, Kd = sympy.symbols("i j k", integer=True, positive=True)
+I, J, Kd = sympy.symbols("i j k", integer=True, positive=True)  # noqa: E741 (the index i)
 K = sympy.Symbol("K", integer=True, positive=True)
 N = sympy.Symbol("N", integer=True, positive=True)
 W = sympy.IndexedBase("W")

@@ -32,7 +32,7 @@ import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derive.spec import A, B, I, K, N, W, Y, Z, NetworkSpec
+from derive.spec import A, B, I, K, N, NetworkSpec, W, Y, Z
 
 __all__ = [
     "MODELS",

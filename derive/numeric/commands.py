@@ -133,7 +133,12 @@ def _positive(name: str, value: float) -> None:
 def run_train(args: argparse.Namespace) -> int:
     from derive.numeric.data import DataError, load_dataset
     from derive.numeric.trainer import (
-        DEFAULT_LEARNING_RATES, Progress, TrainConfig, TrainingDiverged, train)
+        DEFAULT_LEARNING_RATES,
+        Progress,
+        TrainConfig,
+        TrainingDiverged,
+        train,
+    )
 
     models = _model_name(args.loss, args.output)
     for name in ("epochs", "batch"):
