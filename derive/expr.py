@@ -17,6 +17,11 @@ def index(name: str) -> sympy.Symbol:
     return sympy.Symbol(name, integer=True)
 
 
+def index_latex(e: sympy.Basic) -> str:
+    """An index or layer expression as people write it: l + 1, not 1 + l."""
+    return sympy.latex(e, order="lex")
+
+
 class Node(sympy.Expr):
     is_commutative = True
 
@@ -57,9 +62,9 @@ class Quantity(Node):
     def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
         s = self.name
         if self.layer is not None:
-            s += "^{(" + printer._print(self.layer) + ")}"
+            s += "^{(" + index_latex(self.layer) + ")}"
         if self.indices:
-            s += "_{" + "".join(printer._print(i) for i in self.indices) + "}"
+            s += "_{" + "".join(index_latex(i) for i in self.indices) + "}"
         return s
 
     def _sympystr(self, printer: object) -> str:
@@ -85,7 +90,7 @@ class Width(Node):
         return self.args[1]
 
     def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
-        return f"{self.name}_{{{printer._print(self.layer)}}}"
+        return f"{self.name}_{{{index_latex(self.layer)}}}"
 
 
 class Call(Node):
@@ -160,7 +165,7 @@ class Vec(Node):
     def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
         s = "\\mathbf{" + self.name + "}"
         if self.layer is not None:
-            s += "^{(" + printer._print(self.layer) + ")}"
+            s += "^{(" + index_latex(self.layer) + ")}"
         return s
 
 

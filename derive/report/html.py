@@ -188,11 +188,18 @@ def _findings(lay: Layout) -> list[str]:
 
 
 def _comparison_table(table: ComparisonTable) -> list[str]:
-    if not table.rows:
+    if not table.rows and not table.agreeing:
         return []
     head = "".join(f"<th>{escape(m)}</th>" for m in table.models)
+    n = len(table.rows)
     out = [
         "<h3>The document's model beside the alternatives</h3>",
+        f"<p>Checked also in: {escape(', '.join(table.models))}. {n} result{'s' if n != 1 else ''}"
+        f" part; {table.agreeing} more get the same verdict in every model.</p>",
+    ]
+    if not table.rows:
+        return out
+    out += [
         '<div class="table-wrap"><table class="comparison">',
         (
             f"<thead><tr><th>Formula</th><th>Document's model</th>{head}"

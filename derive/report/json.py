@@ -104,6 +104,7 @@ def report_dict(lay: Layout) -> dict[str, Any]:
                     }
                     for row in lay.comparisons.rows
                 ],
+                "agreeing": lay.comparisons.agreeing,
             },
         },
         "sections": sections,

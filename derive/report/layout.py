@@ -75,7 +75,8 @@ class ComparisonRow:
 @dataclass(frozen=True)
 class ComparisonTable:
     models: tuple[str, ...]  # the alternative models, in order of first appearance
-    rows: tuple[ComparisonRow, ...]
+    rows: tuple[ComparisonRow, ...]  # the results where the models part
+    agreeing: int = 0  # results checked in every model with the same verdict
 
 
 @dataclass(frozen=True)
@@ -229,9 +230,13 @@ def comparisons_of(entries: tuple[Entry, ...]) -> ComparisonTable:
             if c.model not in models:
                 models.append(c.model)
     rows: list[ComparisonRow] = []
+    agreeing = 0
     for e in entries:
         r = e.result
         if not r.comparisons:
+            continue
+        if all(c.status is r.status for c in r.comparisons):
+            agreeing += 1
             continue
         verdicts: list[Status | None] = []
         for model in models:
@@ -240,7 +245,7 @@ def comparisons_of(entries: tuple[Entry, ...]) -> ComparisonTable:
         diagnoses = [r.diagnosis] if r.diagnosis else []
         diagnoses += [c.diagnosis for c in r.comparisons if c.diagnosis]
         rows.append(ComparisonRow(e, tuple(verdicts), " ".join(diagnoses)))
-    return ComparisonTable(tuple(models), tuple(rows))
+    return ComparisonTable(tuple(models), tuple(rows), agreeing)
 
 
 def layout(report: FileReport) -> Layout:

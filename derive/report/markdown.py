@@ -102,11 +102,17 @@ def _findings(lay: Layout) -> list[str]:
 
 
 def _comparison_table(table: ComparisonTable) -> list[str]:
-    if not table.rows:
+    if not table.rows and not table.agreeing:
         return []
     out = [
         "### The document's model beside the alternatives",
         "",
+        f"{_agreeing(table)}",
+        "",
+    ]
+    if not table.rows:
+        return out
+    out += [
         "| Formula | Document's model | "
         + " | ".join(cell(escape_text(m)) for m in table.models)
         + " | What separates them |",
@@ -123,6 +129,13 @@ def _comparison_table(table: ComparisonTable) -> list[str]:
         out.append("| " + " | ".join(cell(c) for c in cells) + " |")
     out.append("")
     return out
+
+
+def _agreeing(table: ComparisonTable) -> str:
+    models = ", ".join(table.models)
+    parts = f"{len(table.rows)} result{'s' if len(table.rows) != 1 else ''} part"
+    return (f"Checked also in: {escape_text(models)}. {parts}; {table.agreeing} more get the "
+            "same verdict in every model.")
 
 
 def _model(lay: Layout) -> list[str]:
