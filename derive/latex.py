@@ -23,6 +23,7 @@ from functools import cache
 
 import sympy
 
+from derive.arithcache import Cache
 from derive.document import Formula
 from derive.errors import InputError
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
@@ -850,11 +851,22 @@ def _condition(toks: list[Tok], scope: Scope) -> sympy.Basic:
 @cache
 def _arithmetic(skeleton: str) -> sympy.Basic:
     """Plain arithmetic to SymPy via latex2sympy2_extended (raises its own exception)."""
+    cache = _disk_cache()
+    hit = cache.get(skeleton)
+    if hit is not None:
+        return hit
     from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy
 
     config = ConversionConfig(lowercase_symbols=False, interpret_as_mixed_fractions=False,
                               interpret_simple_eq_as_assignment=False)
-    return _Latex2Sympy(config=config).parse(skeleton)
+    out = _Latex2Sympy(config=config).parse(skeleton)
+    cache.put(skeleton, out)
+    return out
+
+
+@cache
+def _disk_cache() -> Cache:
+    return Cache()
 
 
 _CARET = re.compile(r"\n(~*)\^\s*$")

@@ -20,3 +20,12 @@ def chapter_report():
     from derive.check import check_file
 
     return check_file(CHAPTER, "formulas/backprop.md")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_parse_cache(tmp_path_factory):
+    """Tests never read or write the user's parse cache (~/.cache/derive)."""
+    import os
+
+    os.environ["DERIVE_CACHE_DIR"] = str(tmp_path_factory.mktemp("derive-cache"))
+    yield
