@@ -1,13 +1,14 @@
 """The command line. The only module that prints and chooses exit codes.
 
 Exit codes: 0 nothing refuted, 1 something refuted (or, with --strict, conditional, unchecked or
-flagged), 2 bad input or usage.
+flagged), 2 bad input or usage, 3 an internal error (a bug).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,25 +24,27 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message}\n{self.format_usage().strip()}")
 
 
-def _files(paths: Sequence[str]) -> list[tuple[Path, str]]:
-    """The formulas files named (directories expand to their *.md files, sorted)."""
+def _files(paths: Sequence[str]) -> tuple[list[tuple[Path, str]], list[InputError]]:
+    """The formulas files named (directories expand to their *.md files, sorted), and an
+    error for each path that names nothing, so the others can still be checked."""
     if not paths:
         if not FORMULAS_DIR.is_dir():
             raise InputError("no path given and there is no `formulas/` directory here")
         paths = [str(FORMULAS_DIR)]
     out: list[tuple[Path, str]] = []
+    errors: list[InputError] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
             found = sorted(path.rglob("*.md"))
             if not found:
-                raise InputError(f"{p}: no formulas files (*.md) in this directory")
+                errors.append(InputError(f"{p}: no formulas files (*.md) in this directory"))
             out.extend((f, f.as_posix()) for f in found)
         elif not path.exists():
-            raise InputError(f"{p}: no such file or directory")
+            errors.append(InputError(f"{p}: no such file or directory"))
         else:
             out.append((path, path.as_posix()))
-    return out
+    return out, errors
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -49,8 +52,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from derive.results import Status
 
     reports = []
-    input_errors = False
-    for path, name in _files(args.paths):
+    files, missing = _files(args.paths)
+    for err in missing:
+        print(f"derive: error: {err.message}", file=sys.stderr)
+    input_errors = bool(missing)
+    for path, name in files:
         try:
             reports.append(check_file(path, name, symbolic=args.symbolic))
         except InputError as err:
@@ -124,9 +130,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from derive.check import check_file
     from derive.report.write import render_files, stale_reports, write_reports
 
-    reports = []
-    for path, name in _files(args.paths):
-        reports.append(check_file(path, name, symbolic=True))
+    files, missing = _files(args.paths)
+    if missing:
+        raise missing[0]
+    reports = [check_file(path, name, symbolic=True) for path, name in files]
     try:
         render_files(reports, args.output)  # fails early on two files with one name
     except ValueError as exc:
@@ -192,14 +199,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return 2
         return int(args.handler(args))
+    except InputError as err:
+        print(err.render() if err.span else f"derive: error: {err.message}", file=sys.stderr)
+        return err.exit_code
     except DeriveError as err:
-        text = err.render() if isinstance(err, InputError) else str(err)
-        if not text.startswith(("derive", "formulas")) and ":" not in text.split("\n")[0][:60]:
-            text = f"derive: error: {text}"
-        print(text if isinstance(err, InputError) else f"derive: error: {err}", file=sys.stderr)
+        print(f"derive: error: {err}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug in derive, not bad input: say so, without a traceback
+        if os.environ.get("DERIVE_DEBUG") == "1":
+            raise
+        print(f"derive: internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in derive; DERIVE_DEBUG=1 shows the traceback.", file=sys.stderr)
+        return 3
