@@ -1,0 +1,171 @@
+"""Correct rewrites of the chapter: each one edit of `formulas/backprop.md` must keep its verdict.
+
+Every case replaces one exact substring of the shipped chapter (asserted to occur exactly once)
+by an equivalent way of writing it (reordered factors or terms, a renamed summation index,
+g'(z) spelt out as a(1 - a), ...), cuts the document after the edited display formula and
+checks it: the edited row must be VERIFIED (or keep the verdict the original row has, for the
+two rows the chapter states under an unstated one-hot assumption), and every other result must
+keep the verdict it has in the unedited chapter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from derive.check import check_document
+from derive.document import parse_document
+from derive.results import FileReport, Result, Status
+
+CHAPTER = Path(__file__).resolve().parents[1] / "formulas" / "backprop.md"
+NAME = "formulas/backprop.md"
+_DISPLAY = re.compile(r"^\$\$[ \t]*$", re.M)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    id: str
+    old: str  # occurs exactly once in the chapter
+    new: str
+    formula_line: bool = False  # the verdict is reported at the formula's first row (cases)
+    same_as_original: bool = False  # the original row is not VERIFIED: keep its verdict
+
+
+REWRITES = [
+    Rewrite("chain_rule_terms_and_factors_reordered",
+            r"&=\ \frac{\partial{z}}{\partial{y_1}} \frac{\partial{y_1}}{\partial{x_1}} + "
+            r"\frac{\partial{z}}{\partial{y_2}} \frac{\partial{y_2}}{\partial{x_1}}",
+            r"&=\ \frac{\partial{y_2}}{\partial{x_1}} \frac{\partial{z}}{\partial{y_2}} + "
+            r"\frac{\partial{z}}{\partial{y_1}} \frac{\partial{y_1}}{\partial{x_1}}"),
+    Rewrite("sigmoid_prime_factors_swapped", r"(1 - g(t))g(t)", r"g(t)(1 - g(t))"),
+    Rewrite("sigmoid_prime_expanded", r"(1 - g(t))g(t)", r"g(t) - g(t)^2"),
+    Rewrite("sigmoid_prime_closed_form", r"(1 - g(t))g(t)", r"\frac{e^{-t}}{(1 + e^{-t})^2}"),
+    Rewrite("mse_half_inside_and_square_flipped",
+            r"&= \ \frac{1}{2} \frac{\partial{\bigg [ (y_i - g(z^{(n)}_i))^2 \bigg ]}}",
+            r"&= \ \frac{\partial{\bigg [ \frac{1}{2} (g(z^{(n)}_i) - y_i)^2 \bigg ]}}"),
+    Rewrite("mse_output_gprime_as_a_one_minus_a",
+            r"&= \ - (y_i - g(z^{(n)}_i)) g^{\prime}(z^{(n)}_i)",
+            r"&= \ - (y_i - g(z^{(n)}_i)) a^{(n)}_i(1 - a^{(n)}_i)"),
+    Rewrite("mse_output_sign_moved_inside",
+            r"&= \ - (y_i - g(z^{(n)}_i)) g^{\prime}(z^{(n)}_i)",
+            r"&= \ (a^{(n)}_i - y_i) g^{\prime}(z^{(n)}_i)"),
+    Rewrite("recursion_factors_reordered",
+            r"&= \ \sum_{j=1}^{C_{l+1}} \delta^{(l+1)}_j w_{ji}^{(l)} g^{\prime}(z^{(l)}_i) \\",
+            r"&= \ \sum_{j=1}^{C_{l+1}} w_{ji}^{(l)} \delta^{(l+1)}_j g^{\prime}(z^{(l)}_i) \\"),
+    Rewrite("recursion_summed_over_k",
+            r"&= \ g^{\prime}(z^{(l)}_i) \sum_{j=1}^{C_{l+1}} \delta^{(l+1)}_j w_{ji}^{(l)}\end{split}",
+            r"&= \ g^{\prime}(z^{(l)}_i) \sum_{k=1}^{C_{l+1}} \delta^{(l+1)}_k w_{ki}^{(l)}\end{split}"),
+    Rewrite("recursion_gprime_as_a_one_minus_a",
+            r"&= \ g^{\prime}(z^{(l)}_i) \sum_{j=1}^{C_{l+1}} \delta^{(l+1)}_j w_{ji}^{(l)}\end{split}",
+            r"&= \ a^{(l)}_i (1 - a^{(l)}_i) \sum_{j=1}^{C_{l+1}} \delta^{(l+1)}_j w_{ji}^{(l)}\end{split}"),
+    Rewrite("dw_factors_reordered", r"&= \ \delta^{(l+1)}_i a^{(l)}_j \\",
+            r"&= \ a^{(l)}_j \delta^{(l+1)}_i \\"),
+    Rewrite("db_as_the_derivative_it_names", r"&= \ \delta^{(l+1)}_i\end{split}",
+            r"&= \ \frac{\partial{\mathcal{L}}}{\partial{z^{(l+1)}_i}}\end{split}"),
+    Rewrite("w_update_alpha_times_one_over_m", r"w_{ij}^{(l)} - \frac{\alpha}{m} \sum_x",
+            r"w_{ij}^{(l)} - \alpha \frac{1}{m} \sum_x"),
+    Rewrite("b_update_sum_over_m", r"b_i^{(l)} - \frac{\alpha}{m} \sum_x \delta^{(l+1)}_i",
+            r"b_i^{(l)} - \alpha \frac{\sum_x \delta^{(l+1)}_i}{m}"),
+    Rewrite("softmax_offdiagonal_factors_reordered", r"- \hat{y}_j \hat{y}_i & & i \ne j",
+            r"- \hat{y}_i \hat{y}_j & & i \ne j", formula_line=True),
+    Rewrite("softmax_diagonal_expanded", r"\hat{y}_i (1 - \hat{y}_i) & & i = j",
+            r"\hat{y}_i - \hat{y}_i^2 & & i = j", formula_line=True),
+    Rewrite("ce_dL_dyhat_with_cdot", r"&= \ - \frac{y_j}{\hat{y}_j}\end{split}",
+            r"&= \ - y_j \cdot \frac{1}{\hat{y}_j}\end{split}"),
+    Rewrite("ce_terms_reordered", r"&= \ - y_i + \sum_{j=1}^{C_n} y_j \times \hat{y}_i \\",
+            r"&= \ \hat{y}_i \sum_{j=1}^{C_n} y_j - y_i \\"),
+    # the chapter's last step of dL/da and its delta^{(n)} hold only for one-hot labels: the
+    # rewrite must keep that verdict (CONDITIONAL with the same assumption), not change it
+    Rewrite("ce_final_terms_reordered", r"&= \ - y_i + \hat{y}_i\end{split}",
+            r"&= \ \hat{y}_i - y_i\end{split}", same_as_original=True),
+    Rewrite("ce_delta_reordered", r"&= \ (- y_i + \hat{y}_i) g^{\prime}(z^{(n)}_i)",
+            r"&= \ g^{\prime}(z^{(n)}_i) (\hat{y}_i - y_i)", same_as_original=True),
+]
+
+KRONECKER = Rewrite(
+    "softmax_jacobian_with_kronecker_delta",
+    r"\begin{cases} - \hat{y}_j \hat{y}_i & & i \ne j \\" "\n"
+    r"\hat{y}_i (1 - \hat{y}_i) & & i = j \end{cases}",
+    r"\hat{y}_i (\delta_{ij} - \hat{y}_j)",
+)
+
+
+def edit_chapter(text: str, old: str, new: str) -> tuple[str, int, int]:
+    """The chapter with `old` replaced by `new`, cut after the edited display formula.
+
+    Returns (text, line of the edit, first line of the edited formula)."""
+    assert text.count(old) == 1, f"the chapter no longer has exactly one {old!r}"
+    pos = text.index(old)
+    edited = text[:pos] + new + text[pos + len(old):]
+    closing = _DISPLAY.search(edited, pos + len(new))
+    assert closing is not None, "no closing $$ after the edit"
+    end = edited.find("\n", closing.end())
+    edited = edited[: len(edited) if end < 0 else end + 1]
+    openings = list(_DISPLAY.finditer(text, 0, pos))
+    assert openings, "the edit is not inside a display formula"
+    return edited, text.count("\n", 0, pos) + 1, text.count("\n", 0, openings[-1].start()) + 2
+
+
+def check_text(text: str) -> FileReport:
+    return check_document(parse_document(text, NAME))
+
+
+def _key(r: Result) -> tuple[int, int | None]:
+    return (r.line, r.step)
+
+
+@pytest.fixture(scope="module")
+def chapter() -> str:
+    return CHAPTER.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def baseline(chapter: str) -> dict[tuple[int, int | None], Result]:
+    rep = check_text(chapter)
+    out = {_key(r): r for r in rep.results}
+    assert len(out) == len(rep.results), "two results share a line and step"
+    return out
+
+
+def test_rewrite_table_is_sound(chapter: str) -> None:
+    ids = [r.id for r in REWRITES]
+    assert len(ids) == len(set(ids)) and len(REWRITES) >= 10
+    for r in REWRITES:
+        assert chapter.count(r.old) == 1, r.id
+
+
+@pytest.mark.parametrize("rw", [pytest.param(r, id=r.id) for r in REWRITES])
+def test_rewrite_keeps_the_verdict(chapter: str, baseline: dict, rw: Rewrite) -> None:
+    text, line, first = edit_chapter(chapter, rw.old, rw.new)
+    rep = check_text(text)
+    target = first if rw.formula_line else line
+    edited = [r for r in rep.results if r.line == target]
+    assert edited, f"no result at line {target}"
+    for r in edited:
+        original = baseline[_key(r)]
+        if rw.same_as_original:
+            assert original.status is not Status.VERIFIED  # the case is still meaningful
+            assert (r.status, r.assumptions) == (original.status, original.assumptions), r.message
+        else:
+            assert r.status is Status.VERIFIED, (r.line, r.step, r.message, r.diagnosis)
+    # nothing else changes: the same rows, each with its verdict from the unedited chapter
+    last = max(r.line for r in rep.results)
+    assert {_key(r) for r in rep.results} == {k for k in baseline if k[0] <= last}
+    for r in rep.results:
+        assert r.status is baseline[_key(r)].status, (r.line, r.step, r.message)
+        assert not r.lint or r.lint == baseline[_key(r)].lint, r.lint
+
+
+def test_kronecker_delta_is_not_notation(chapter: str) -> None:
+    """ŷ_i(δ_ij − ŷ_j) cannot be written: δ is the chapter's error quantity, which needs a
+    layer tag, and there is no Kronecker-delta notation. The tool says so at the symbol
+    (ERROR, not a crash, not a silent misreading); if the notation ever grows a Kronecker delta,
+    turn this into a rewrite case above."""
+    text, _, first = edit_chapter(chapter, KRONECKER.old, KRONECKER.new)
+    rep = check_text(text)
+    (r,) = [r for r in rep.results if r.line == first]
+    assert r.status is Status.ERROR
+    assert "\\delta" in r.message and "layer tag" in r.message

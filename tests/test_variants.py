@@ -1,0 +1,332 @@
+"""Wrong variants of the chapter: each one edit of `formulas/backprop.md` must be refuted.
+
+Every case replaces one exact substring of the shipped chapter (asserted to occur exactly once,
+so a change to the chapter breaks the table loudly instead of silently testing nothing), cuts the
+document after the edited display formula (definitions accumulate in document order, so the
+formulas before it are all the checker needs) and checks it. Two tests per case:
+
+* `test_refuted_at_its_line`: exactly one result is REFUTED, at the line of the edited row, and
+  every other result keeps the verdict it has in the unedited chapter;
+* `test_diagnosis`: the refutation names the kind of mistake that was made (a keyword of
+  `Result.diagnosis`).
+
+Cases the checker gets wrong today are kept, marked `xfail(strict=True)` with the reason, so that
+fixing the checker turns them into failures that ask for the mark to be removed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from derive.check import check_document
+from derive.document import parse_document
+from derive.results import FileReport, Result, Status
+
+CHAPTER = Path(__file__).resolve().parents[1] / "formulas" / "backprop.md"
+NAME = "formulas/backprop.md"
+_CLOSING = re.compile(r"^\$\$[ \t]*$", re.M)
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    old: str  # occurs exactly once in the chapter
+    new: str
+    diagnosis: str | None  # a keyword the diagnosis must contain (None: not asserted)
+    formula_line: bool = False  # the verdict is reported at the formula's first row (cases)
+    row_offset: int = 0  # the refuted row is this many lines below the edit (a changed definition)
+    refuted_xfail: str | None = None  # why the checker does not refute it today
+    diagnosis_xfail: str | None = None  # why the checker's diagnosis does not fit today
+
+
+# -- reasons shared by several cases (each is a checker gap, see the module docstring) ----------
+
+DIAG_DOMAIN = ("checker bug: Diagnoser samples its trial points from the LEFT side's domain only "
+               "(`engine.evaluate(model, lhs, lhs, limit=12)`), so for δ^{(l)}_i it includes "
+               "l = n, where w^{(l)} on the right side does not exist; every candidate edit "
+               "raises OutOfRange there and the refutation gets no diagnosis")
+OVERRUN = ("checker gap: a summed index running past a quantity's range is reported as "
+           "'sum bound' before any single-edit diagnosis is tried, although the sum bound is "
+           "right and the quantity's layer/indices are what was changed")
+EQ_CONDITION = ("checker gap: `_conditions` tries the index conditions i = j / i ≠ j before "
+                "diagnosing, so an index swap (or an error in one branch of a `cases` block) is "
+                "reported CONDITIONAL 'holds only if i = j' instead of REFUTED")
+SCALAR_DIAG = ("checker gap: the index/swap diagnoses only edit indexed quantities; the local "
+               "chain-rule variables (x_1, y_2, ...) of section 9.1 get no diagnosis")
+UPDATE_FACTOR = ("checker gap: factor candidates (here 1/m) are applied to the whole right side "
+                 "`w - α/m Σ ...`, never to the gradient term of an update, so a missing 1/m "
+                 "gets no diagnosis")
+INNER_SIGN = ("checker gap: 'sign of a term' is only tried on the top-level terms of the right "
+              "side, not on a term inside a factor")
+ZERO_RATIO = ("checker gap: Diagnoser.constant gives up when the derived side is 0 at a trial "
+              "point (labels y_j = 0 here), so a plain sign error gets no diagnosis")
+VARIANTS = [
+    # ---- 9.1 chain rule (local models)
+    Variant("chain_rule_y2_for_y1_in_a_term", r"\frac{\partial{y_1}}{\partial{x_1}}",
+            r"\frac{\partial{y_2}}{\partial{x_1}}", "wrong", diagnosis_xfail=SCALAR_DIAG),
+    Variant("chain_rule_dx1_for_dx2",
+            r"\frac{\partial{y_2}}{\partial{x_2}}\end{split}",
+            r"\frac{\partial{y_2}}{\partial{x_1}}\end{split}", "wrong",
+            diagnosis_xfail=SCALAR_DIAG),
+    Variant("total_derivative_term_sign", r"+ \frac{\partial{u}}{\partial{z}} \frac{dz}{dx}",
+            r"- \frac{\partial{u}}{\partial{z}} \frac{dz}{dx}", "sign of a term"),
+    Variant("total_derivative_partial_term_dropped",
+            r"\frac{\partial{u}}{\partial{x}} + \frac{\partial{u}}{\partial{y}} \frac{dy}{dx} +",
+            r"\frac{\partial{u}}{\partial{y}} \frac{dy}{dx} +", "missing term",
+            diagnosis_xfail="checker gap: there is no 'missing term' diagnosis"),
+    Variant("partial_chain_dz_for_dy", r"\frac{\partial{f}}{\partial{y}} \frac{\partial{y}}{\partial{x}}",
+            r"\frac{\partial{f}}{\partial{y}} \frac{\partial{z}}{\partial{x}}", "wrong",
+            diagnosis_xfail=SCALAR_DIAG),
+    # ---- 9.2 forward pass: g' and a changed definition of g
+    Variant("sigmoid_prime_sign", r"(1 - g(t))g(t)", r"(1 + g(t))g(t)", "sign",
+            diagnosis_xfail=INNER_SIGN),
+    Variant("sigmoid_prime_missing_g", r"(1 - g(t))g(t)", r"(1 - g(t))", "missing factor"),
+    Variant("sigmoid_prime_doubled", r"(1 - g(t))g(t)", r"2 (1 - g(t))g(t)", "constant factor"),
+    Variant("changed_definition_tanh_as_exponentials", r"g(t) &= \ \frac{1}{1 + e^{-t}}",
+            r"g(t) &= \ \frac{e^{t} - e^{-t}}{e^{t} + e^{-t}}", None, row_offset=1),
+    Variant("changed_definition_tanh", r"g(t) &= \ \frac{1}{1 + e^{-t}}", r"g(t) &= \ \tanh(t)",
+            None, row_offset=1),
+    # ---- MSE output error
+    Variant("mse_step1_dL_da_for_dL_dz",
+            r"\begin{split}\delta^{(n)}_i &= \ \frac{\partial{\mathcal{L}}}{\partial{z^{(n)}_i}} \\"
+            "\n" r"&= \ \frac{1}{2}",
+            r"\begin{split}\delta^{(n)}_i &= \ \frac{\partial{\mathcal{L}}}{\partial{a^{(n)}_i}} \\"
+            "\n" r"&= \ \frac{1}{2}", "missing factor"),
+    Variant("mse_half_dropped", r"&= \ \frac{1}{2} \frac{\partial{\bigg [ \sum",
+            r"&= \ \frac{\partial{\bigg [ \sum", "constant factor"),
+    Variant("mse_half_dropped_single_term", r"&= \ \frac{1}{2} \frac{\partial{\bigg [ (y_i",
+            r"&= \ \frac{\partial{\bigg [ (y_i", "constant factor"),
+    Variant("mse_sum_bound", r"\sum_{j=1}^{C_n}(y_j - a^{(n)}_j)^2 \bigg ]",
+            r"\sum_{j=1}^{C_{n-1}}(y_j - a^{(n)}_j)^2 \bigg ]", "sum bound"),
+    Variant("mse_output_sign", r"&= \ - (y_i - g(z^{(n)}_i)) g^{\prime}(z^{(n)}_i)",
+            r"&= \ (y_i - g(z^{(n)}_i)) g^{\prime}(z^{(n)}_i)", "sign"),
+    Variant("mse_output_missing_gprime", r"&= \ - (y_i - g(z^{(n)}_i)) g^{\prime}(z^{(n)}_i)",
+            r"&= \ - (y_i - g(z^{(n)}_i))", "missing factor"),
+    Variant("mse_output_extra_a", r"&= \ - (y_i - g(z^{(n)}_i)) g^{\prime}(z^{(n)}_i)",
+            r"&= \ - (y_i - g(z^{(n)}_i)) g^{\prime}(z^{(n)}_i) a^{(n)}_i", "extra factor"),
+    Variant("mse_output_half", r"&= \ - (y_i - g(z^{(n)}_i)) g^{\prime}(z^{(n)}_i)",
+            r"&= \ - \frac{1}{2} (y_i - g(z^{(n)}_i)) g^{\prime}(z^{(n)}_i)", "constant factor"),
+    # ---- the δ recursion
+    Variant("recursion_chain_missing_da_dz",
+            r"\frac{\partial{a^{(l)}_i}}{\partial{z^{(l)}_i}} \\" "\n"
+            r"&= \ \sum_{j=1}^{C_{l+1}} \frac{\partial{\mathcal{L}}}{\partial{z^{(l+1)}_j}} \frac{\partial{\left",
+            r"\\" "\n"
+            r"&= \ \sum_{j=1}^{C_{l+1}} \frac{\partial{\mathcal{L}}}{\partial{z^{(l+1)}_j}} \frac{\partial{\left",
+            "missing factor", diagnosis_xfail=DIAG_DOMAIN),
+    Variant("recursion_missing_gprime", r"\delta^{(l+1)}_j w_{ji}^{(l)} g^{\prime}(z^{(l)}_i) \\",
+            r"\delta^{(l+1)}_j w_{ji}^{(l)} \\", "missing factor", diagnosis_xfail=DIAG_DOMAIN),
+    Variant("recursion_w_indices_swapped",
+            r"\delta^{(l+1)}_j w_{ji}^{(l)} g^{\prime}(z^{(l)}_i) \\",
+            r"\delta^{(l+1)}_j w_{ij}^{(l)} g^{\prime}(z^{(l)}_i) \\", "swapped",
+            diagnosis_xfail=OVERRUN),
+    Variant("recursion_delta_l_plus_2", r"\delta^{(l+1)}_j w_{ji}^{(l)} g^{\prime}(z^{(l)}_i) \\",
+            r"\delta^{(l+2)}_j w_{ji}^{(l)} g^{\prime}(z^{(l)}_i) \\", "wrong layer",
+            diagnosis_xfail=OVERRUN),
+    Variant("recursion_w_l_plus_1", r"\delta^{(l+1)}_j w_{ji}^{(l)} g^{\prime}(z^{(l)}_i) \\",
+            r"\delta^{(l+1)}_j w_{ji}^{(l+1)} g^{\prime}(z^{(l)}_i) \\", "wrong layer",
+            diagnosis_xfail=OVERRUN),
+    Variant("recursion_gprime_wrong_layer",
+            r"\delta^{(l+1)}_j w_{ji}^{(l)} g^{\prime}(z^{(l)}_i) \\",
+            r"\delta^{(l+1)}_j w_{ji}^{(l)} g^{\prime}(z^{(l+1)}_i) \\", "wrong layer",
+            diagnosis_xfail=DIAG_DOMAIN),
+    Variant("recursion_sum_bound_C_l", r"g^{\prime}(z^{(l)}_i) \sum_{j=1}^{C_{l+1}}",
+            r"g^{\prime}(z^{(l)}_i) \sum_{j=1}^{C_l}", "sum bound", diagnosis_xfail=DIAG_DOMAIN),
+    Variant("recursion_sign", r"&= \ g^{\prime}(z^{(l)}_i) \sum_{j=1}^{C_{l+1}}",
+            r"&= \ - g^{\prime}(z^{(l)}_i) \sum_{j=1}^{C_{l+1}}", "sign",
+            diagnosis_xfail=DIAG_DOMAIN),
+    Variant("recursion_extra_a", r"&= \ g^{\prime}(z^{(l)}_i) \sum_{j=1}^{C_{l+1}}",
+            r"&= \ g^{\prime}(z^{(l)}_i) a^{(l)}_i \sum_{j=1}^{C_{l+1}}", "extra factor",
+            diagnosis_xfail=DIAG_DOMAIN),
+    # ---- weight and bias gradients
+    Variant("dw_chain_wrong_layer",
+            r"\frac{\partial{\mathcal{L}}}{\partial{z^{(l+1)}_i}} \frac{\partial{z^{(l+1)}_i}}{\partial{w_{ij}^{(l)}}} \\",
+            r"\frac{\partial{\mathcal{L}}}{\partial{z^{(l)}_i}} \frac{\partial{z^{(l+1)}_i}}{\partial{w_{ij}^{(l)}}} \\",
+            "wrong layer"),
+    Variant("dw_delta_wrong_index",
+            r"&= \ \delta^{(l+1)}_i \frac{\partial{z^{(l+1)}_i}}{\partial{w_{ij}^{(l)}}} \\",
+            r"&= \ \delta^{(l+1)}_j \frac{\partial{z^{(l+1)}_i}}{\partial{w_{ij}^{(l)}}} \\",
+            "wrong index", refuted_xfail=EQ_CONDITION, diagnosis_xfail=EQ_CONDITION),
+    Variant("dw_indices_swapped", r"&= \ \delta^{(l+1)}_i a^{(l)}_j \\",
+            r"&= \ \delta^{(l+1)}_j a^{(l)}_i \\", "swapped",
+            refuted_xfail=EQ_CONDITION, diagnosis_xfail=EQ_CONDITION),
+    Variant("dw_extra_a", r"&= \ \delta^{(l+1)}_i a^{(l)}_j \\",
+            r"&= \ \delta^{(l+1)}_i a^{(l)}_j a^{(l)}_j \\", "extra factor"),
+    Variant("dw_a_wrong_layer", r"&= \ \delta^{(l+1)}_i a^{(l)}_j \\",
+            r"&= \ \delta^{(l+1)}_i a^{(l+1)}_j \\", "wrong layer"),
+    Variant("dw_delta_wrong_layer", r"&= \ \delta^{(l+1)}_i a^{(l)}_j \\",
+            r"&= \ \delta^{(l+2)}_i a^{(l)}_j \\", "wrong layer"),
+    Variant("db_extra_a", r"&= \ \delta^{(l+1)}_i\end{split}",
+            r"&= \ \delta^{(l+1)}_i a^{(l)}_i\end{split}", "extra factor"),
+    Variant("db_wrong_layer", r"&= \ \delta^{(l+1)}_i\end{split}",
+            r"&= \ \delta^{(l)}_i\end{split}", "wrong layer"),
+    Variant("db_sign", r"&= \ \delta^{(l+1)}_i\end{split}",
+            r"&= \ - \delta^{(l+1)}_i\end{split}", "sign"),
+    Variant("db_doubled", r"&= \ \delta^{(l+1)}_i\end{split}",
+            r"&= \ 2 \delta^{(l+1)}_i\end{split}", "constant factor"),
+    # ---- gradient descent
+    Variant("w_update_missing_1_over_m", r"- \frac{\alpha}{m} \sum_x \delta^{(l+1)}_i a^{(l)}_j",
+            r"- \alpha \sum_x \delta^{(l+1)}_i a^{(l)}_j", "missing factor",
+            diagnosis_xfail=UPDATE_FACTOR),
+    Variant("w_update_step1_missing_1_over_m", r"w_{ij}^{(l)} - \alpha \times \frac{1}{m} \sum_x",
+            r"w_{ij}^{(l)} - \alpha \sum_x", "missing factor", diagnosis_xfail=UPDATE_FACTOR),
+    Variant("w_update_sign", r"w_{ij}^{(l)} - \frac{\alpha}{m}", r"w_{ij}^{(l)} + \frac{\alpha}{m}",
+            "sign"),
+    Variant("b_update_wrong_layer", r"\frac{\alpha}{m} \sum_x \delta^{(l+1)}_i" "\n",
+            r"\frac{\alpha}{m} \sum_x \delta^{(l+2)}_i" "\n", "wrong layer"),
+    # ---- cross entropy and softmax
+    Variant("softmax_offdiagonal_plus", r"- \hat{y}_j \hat{y}_i & & i \ne j",
+            r"\hat{y}_j \hat{y}_i & & i \ne j", "sign", formula_line=True,
+            refuted_xfail=EQ_CONDITION, diagnosis_xfail=EQ_CONDITION),
+    Variant("softmax_diagonal_one_plus", r"\hat{y}_i (1 - \hat{y}_i) & & i = j",
+            r"\hat{y}_i (1 + \hat{y}_i) & & i = j", "sign", formula_line=True,
+            refuted_xfail=EQ_CONDITION, diagnosis_xfail=EQ_CONDITION),
+    Variant("softmax_diagonal_missing_factor", r"\hat{y}_i (1 - \hat{y}_i) & & i = j",
+            r"(1 - \hat{y}_i) & & i = j", "missing factor", formula_line=True,
+            refuted_xfail=EQ_CONDITION, diagnosis_xfail=EQ_CONDITION),
+    Variant("ce_dz_chain_missing_da_dz",
+            r"&= \ \frac{\partial{\mathcal{L}}}{\partial{a^{(n)}_i}} \frac{\partial{a^{(n)}_i}}{\partial{z^{(n)}_i}} \\"
+            "\n" r"\frac{\partial{\mathcal{L}}}{\partial{a^{(n)}_i}} &=",
+            r"&= \ \frac{\partial{\mathcal{L}}}{\partial{a^{(n)}_i}} \\"
+            "\n" r"\frac{\partial{\mathcal{L}}}{\partial{a^{(n)}_i}} &=", "missing factor"),
+    Variant("ce_dL_dyhat_sign", r"&= \ - \frac{y_j}{\hat{y}_j}\end{split}",
+            r"&= \ \frac{y_j}{\hat{y}_j}\end{split}", "sign", diagnosis_xfail=ZERO_RATIO),
+    Variant("ce_dL_dyhat_squared", r"&= \ - \frac{y_j}{\hat{y}_j}\end{split}",
+            r"&= \ - \frac{y_j}{\hat{y}_j^2}\end{split}", "missing factor"),
+    Variant("ce_sum_includes_i",
+            r"\frac{\partial{\hat{y}_i}}{\partial{a^{(n)}_i}} + \sum_{j \ne i}^{C_n}",
+            r"\frac{\partial{\hat{y}_i}}{\partial{a^{(n)}_i}} + \sum_{j=1}^{C_n}", "extra term"),
+    Variant("ce_term_sign", r"&= \ - y_i \times (1 - \hat{y}_i) + \sum_{j \ne i}^{C_n}",
+            r"&= \ - y_i \times (1 - \hat{y}_i) - \sum_{j \ne i}^{C_n}", "sign of a term"),
+    Variant("ce_wrong_index", r"\sum_{j=1}^{C_n} y_j \times \hat{y}_i",
+            r"\sum_{j=1}^{C_n} y_j \times \hat{y}_j", "wrong index"),
+    Variant("ce_delta_chain_missing_da_dz",
+            r"&= \ \frac{\partial{\mathcal{L}}}{\partial{a^{(n)}_i}} \frac{\partial{a^{(n)}_i}}{\partial{z^{(n)}_i}} \\"
+            "\n" r"&= \ (- y_i",
+            r"&= \ \frac{\partial{\mathcal{L}}}{\partial{a^{(n)}_i}} \\" "\n" r"&= \ (- y_i",
+            "missing factor"),
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Building and checking a variant
+
+
+def edit_chapter(text: str, old: str, new: str) -> tuple[str, int, int]:
+    """The chapter with `old` replaced by `new`, cut after the edited display formula.
+
+    Returns (text, line of the edit, first line of the edited formula). Lines before the cut
+    keep their numbers, so results compare with the unedited chapter line by line.
+    """
+    assert text.count(old) == 1, f"the chapter no longer has exactly one {old!r}"
+    pos = text.index(old)
+    edited = text[:pos] + new + text[pos + len(old):]
+    closing = _CLOSING.search(edited, pos + len(new))
+    assert closing is not None, "no closing $$ after the edit"
+    end = edited.find("\n", closing.end())
+    edited = edited[: len(edited) if end < 0 else end + 1]
+    openings = list(_CLOSING.finditer(text, 0, pos))
+    assert openings, "the edit is not inside a display formula"
+    formula_line = text.count("\n", 0, openings[-1].start()) + 2
+    return edited, text.count("\n", 0, pos) + 1, formula_line
+
+
+def check_text(text: str) -> FileReport:
+    return check_document(parse_document(text, NAME))
+
+
+def _key(r: Result) -> tuple[int, int | None]:
+    return (r.line, r.step)
+
+
+@pytest.fixture(scope="module")
+def chapter() -> str:
+    return CHAPTER.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def baseline(chapter: str) -> dict[tuple[int, int | None], Result]:
+    rep = check_text(chapter)
+    out = {_key(r): r for r in rep.results}
+    assert len(out) == len(rep.results), "two results share a line and step"
+    assert not rep.has_refuted, "the shipped chapter itself has a refuted formula"
+    return out
+
+
+_REPORTS: dict[str, tuple[FileReport, int]] = {}
+
+
+def variant_report(chapter: str, v: Variant) -> tuple[FileReport, int]:
+    """The check of a variant (cached: both tests of a case share one check) and the line its
+    verdict must be reported at."""
+    if v.id not in _REPORTS:
+        text, line, first = edit_chapter(chapter, v.old, v.new)
+        _REPORTS[v.id] = (check_text(text), (first if v.formula_line else line) + v.row_offset)
+    return _REPORTS[v.id]
+
+
+def _params(which: str) -> list:
+    out = []
+    for v in VARIANTS:
+        if which == "diagnosis" and v.diagnosis is None:
+            continue
+        reason = v.refuted_xfail if which == "refuted" else (v.diagnosis_xfail or v.refuted_xfail)
+        marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+        out.append(pytest.param(v, id=v.id, marks=marks))
+    return out
+
+
+def test_variant_table_is_sound(chapter: str) -> None:
+    ids = [v.id for v in VARIANTS]
+    assert len(ids) == len(set(ids))
+    assert len(VARIANTS) >= 30
+    for v in VARIANTS:
+        assert chapter.count(v.old) == 1, v.id
+        assert v.old != v.new, v.id
+
+
+@pytest.mark.parametrize("v", _params("refuted"))
+def test_refuted_at_its_line(chapter: str, baseline: dict, v: Variant) -> None:
+    rep, line = variant_report(chapter, v)
+    refuted = [r for r in rep.results if r.status is Status.REFUTED]
+    at_line = [(r.line, r.status.value, r.message) for r in rep.results if r.line == line]
+    assert len(refuted) == 1, f"expected one refutation at line {line}, got {at_line}"
+    hit = refuted[0]
+    assert hit.line == line
+    # every other formula keeps the verdict it has in the unedited chapter
+    last = max(r.line for r in rep.results)
+    expected = {k for k in baseline if k[0] <= last}
+    assert {_key(r) for r in rep.results} == expected
+    for r in rep.results:
+        if r is not hit:
+            assert r.status is baseline[_key(r)].status, (r.line, r.step, r.message)
+
+
+@pytest.mark.parametrize("v", _params("diagnosis"))
+def test_diagnosis(chapter: str, v: Variant) -> None:
+    rep, line = variant_report(chapter, v)
+    hits = [r for r in rep.results if r.line == line and r.status is Status.REFUTED]
+    assert hits, f"nothing refuted at line {line}"
+    diagnosis = hits[0].diagnosis
+    assert diagnosis is not None, f"refuted at line {line} without a diagnosis"
+    assert v.diagnosis in diagnosis.lower(), diagnosis
+
+
+def test_changed_definition_keeps_the_definition_and_refutes_the_claim(chapter: str) -> None:
+    """g(t) = tanh(t): the row defining g is still a definition, the claim g' = (1 - g) g on the
+    next row is refuted with a witness, and the derived side is the derivative of the new g."""
+    v = next(v for v in VARIANTS if v.id == "changed_definition_tanh")
+    rep, line = variant_report(chapter, v)
+    by_line = {r.line: r for r in rep.results}
+    assert by_line[line - 1].status is Status.DEFINITION
+    assert by_line[line - 1].latex.startswith("g(t) = ")
+    claim = by_line[line]
+    assert claim.status is Status.REFUTED
+    assert claim.counterexample is not None
+    # at the witness, tanh' = 1 - tanh^2 is the derived side and (1 - g) g the written one
+    derived, written = float(claim.counterexample.lhs), float(claim.counterexample.rhs)
+    g = (1 - (1 - 4 * written) ** 0.5) / 2, (1 + (1 - 4 * written) ** 0.5) / 2  # roots of (1-g)g
+    assert any(abs(derived - (1 - x * x)) < 1e-6 for x in g), (derived, written)
