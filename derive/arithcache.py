@@ -24,8 +24,13 @@ FORMAT = 1
 _CLASSES = {c.__name__: c for c in (sympy.Add, sympy.Mul, sympy.Pow, sympy.exp, sympy.log,
                                     sympy.sin, sympy.cos, sympy.tan, sympy.tanh, sympy.sinh,
                                     sympy.cosh, sympy.atan)}
-_BUILD = {name: (lambda cls: lambda a: cls(*a, evaluate=False))(cls)
-          for name, cls in _CLASSES.items()}
+
+
+def _unevaluated(cls: type) -> Any:
+    return lambda args: cls(*args, evaluate=False)
+
+
+_BUILD = {name: _unevaluated(cls) for name, cls in _CLASSES.items()}
 
 
 def encode(e: sympy.Basic) -> Any:

@@ -141,6 +141,29 @@ class Engine:
                         return out
         return out
 
+    def sample(self, model: Model, lhs: sympy.Basic, rhs: sympy.Basic, limit: int,
+               restrict: Callable[[dict], bool] | None = None) -> list[Trial]:
+        """Up to `limit` points where both sides' quantities exist, spread over the instances,
+        with the left side's value (the right side is not evaluated)."""
+        free = sorted(_free_indices(lhs) | _free_indices(rhs), key=str)
+        pools = []
+        for instance in self.instances(model):
+            envs = [e for e in self.domain(model, instance, free, (lhs, rhs))
+                    if restrict is None or restrict(e)]
+            pools.append([(instance, e, seed) for e in envs for seed in SEEDS])
+        out: list[Trial] = []
+        while len(out) < limit and any(pools):
+            for pool in pools:
+                if pool and len(out) < limit:
+                    instance, env, seed = pool.pop(0)
+                    try:
+                        value = self.evaluator(model, instance, seed).ground(lhs, env, 1)
+                    except (OutOfRange, Unsupported, ZeroDivisionError):
+                        continue
+                    out.append(Trial(instance, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))),
+                                     seed, value, value))
+        return out
+
     def values(self, model: Model, expr: sympy.Basic, trials: list[Trial]) -> list[sympy.Expr]:
         out = []
         for t in trials:
@@ -214,6 +237,30 @@ def _atoms(e: sympy.Basic, types: tuple = (Quantity,)) -> list[sympy.Basic]:
     return seen
 
 
+def _each_occurrence(e: sympy.Basic, target: sympy.Basic, new: sympy.Basic) -> list[sympy.Basic]:
+    """`e` with one occurrence of `target` replaced by `new`, for each occurrence in turn."""
+    count = [0]
+
+    def walk(x: sympy.Basic, which: int) -> sympy.Basic:
+        if x == target:
+            count[0] += 1
+            return new if count[0] - 1 == which else x
+        if not x.args or isinstance(x, (Quantity, Width)):
+            return x
+        args = [walk(a, which) for a in x.args]
+        return x if all(a is b for a, b in zip(args, x.args)) else x.func(*args)
+
+    out = []
+    which = 0
+    while True:
+        count[0] = 0
+        candidate = walk(e, which)
+        if which >= count[0]:
+            return out
+        out.append(candidate)
+        which += 1
+
+
 def _bound_indices(e: sympy.Basic) -> set[Index]:
     out: set[Index] = set()
     for s in sympy.preorder_traversal(e):
@@ -234,18 +281,27 @@ def _nice(c) -> str:  # type: ignore[no-untyped-def]
 
 
 class Diagnoser:
+    """Search for one edit of the written side that makes it equal the derived side.
+
+    Each candidate is tested on a spread of points (the witness first); an edit is reported
+    only if it holds at all of them.
+    """
+
     def __init__(self, engine: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
-                 failing: Outcome):
+                 witness: Trial | None = None,
+                 restrict: Callable[[dict], bool] | None = None):
         self.engine = engine
         self.model = model
         self.lhs = lhs
         self.rhs = rhs
-        # a few trials to test candidate edits on: the witness and the first passing ones
-        sample = self.engine.evaluate(model, lhs, lhs, limit=12).trials
-        self.trials = ([failing.witness] if failing.witness else []) + sample[:11]
+        self.restrict = restrict
+        sample = engine.sample(model, lhs, rhs, 12, restrict)
+        self.trials = ([witness] if witness else []) + sample[: 12 - bool(witness)]
         self.lvals = [t.lhs for t in self.trials]
 
     def holds(self, candidate: sympy.Basic) -> bool:
+        if not self.trials:
+            return False
         try:
             vals = self.engine.values(self.model, candidate, self.trials)
         except (OutOfRange, Unsupported, ZeroDivisionError, KeyError, TypeError):
@@ -253,11 +309,27 @@ class Diagnoser:
         return all(_close(a, b) for a, b in zip(self.lvals, vals))
 
     def run(self) -> str | None:
-        for step in (self.constant, self.swapped, self.factor, self.index, self.layer,
-                     self.bound, self.term):
+        if isinstance(self.rhs, sympy.Piecewise):
+            return self.cases()
+        for step in (self.constant, self.swapped, self.factor, self.index, self.variable,
+                     self.layer, self.bound, self.sign, self.term, self.missing_term):
             found = step()
             if found:
                 return found
+        return None
+
+    def cases(self) -> str | None:
+        """A `cases` block: diagnose the case that fails, on the points where it applies."""
+        for value, cond in self.rhs.args:
+            def applies(env: dict, cond: sympy.Basic = cond) -> bool:
+                c = cond.xreplace({k: sympy.Integer(v) for k, v in env.items()})
+                return c == sympy.true and (self.restrict is None or self.restrict(env))
+
+            sub = Diagnoser(self.engine, self.model, self.lhs, value, None, applies)
+            if sub.trials and not sub.holds(value):
+                found = sub.run()
+                if found:
+                    return f"in the case ${to_latex(cond)}$: {found}"
         return None
 
     def constant(self) -> str | None:
@@ -265,14 +337,15 @@ class Diagnoser:
             rvals = self.engine.values(self.model, self.rhs, self.trials)
         except (OutOfRange, Unsupported, ZeroDivisionError):
             return None
-        ratios = [_ratio(lv, rv) for lv, rv in zip(self.lvals, rvals)]
-        if any(r is None for r in ratios) or not ratios:
+        # points where the derived side vanishes say nothing about a ratio: skip them
+        ratios = [r for r in (_ratio(lv, rv) for lv, rv in zip(self.lvals, rvals)) if r is not None]
+        if len(ratios) < 2:
             return None
         r0 = ratios[0]
         if all(_close(r, r0) for r in ratios) and not _close(r0, 1):
             if _close(r0, -1):
                 return "sign: the right side is the negative of the derived value"
-            return (f"constant factor: the right side is ${_nice(r0)}$ times the derived value")
+            return f"constant factor: the right side is ${_nice(r0)}$ times the derived value"
         return None
 
     def swapped(self) -> str | None:
@@ -295,7 +368,7 @@ class Diagnoser:
                    if isinstance(d.rhs, Call) and len(d.rhs.params) == 1
                    and isinstance(d.rhs.params[0], Quantity)}
         for q in _atoms(self.lhs, (Quantity,)) + _atoms(self.rhs, (Quantity,)):
-            for fname, arg in applied:
+            for fname, arg in sorted(applied):
                 if q.layer is not None:
                     c = Prime(fname, Quantity(arg, (q.layer,), q.indices))
                     if c not in cands:
@@ -314,22 +387,39 @@ class Diagnoser:
                         c = Quantity(name, (lay,) if lay is not None else (), (idx,))
                         if c not in cands:
                             cands.append(c)
-        if self.model.notation.batch:
+        if self.model.notation.batch and not self.model.local:
             cands.append(Size(self.model.notation.batch))
         return cands
 
     def factor(self) -> str | None:
-        for c in self._factor_candidates():
-            if self.holds(self.rhs / c):
-                return f"extra factor: ${to_latex(c)}$ should not be on the right side"
-            if self.holds(self.rhs * c):
-                return f"missing factor: the right side lacks a factor ${to_latex(c)}$"
+        cands = self._factor_candidates()
+        # a size is missing as a divisor (the 1/m of an average), a quantity as a factor
+        edits = [(c, c) for c in cands if not isinstance(c, Size)] + [
+            (1 / c, c) for c in cands if isinstance(c, Size)]
+        for factor, _ in edits:
+            if self.holds(self.rhs / factor):
+                return f"extra factor: ${to_latex(factor)}$ should not be on the right side"
+            if self.holds(self.rhs * factor):
+                return f"missing factor: the right side lacks a factor ${to_latex(factor)}$"
+        if isinstance(self.rhs, sympy.Add):  # a factor missing from one term (1/m in an update)
+            for t in self.rhs.args:
+                for factor, _ in edits:
+                    if self.holds(self.rhs - t + t * factor):
+                        return (f"missing factor: the term ${to_latex(t)}$ lacks a factor "
+                                f"${to_latex(factor)}$")
+                    if self.holds(self.rhs - t + t / factor):
+                        return (f"extra factor: ${to_latex(factor)}$ should not be in the term "
+                                f"${to_latex(t)}$")
         return None
 
     def index(self) -> str | None:
         names = sorted(_free_indices(self.lhs) | _free_indices(self.rhs) | _bound_indices(self.rhs),
                        key=str)
         for q in _atoms(self.rhs, (Quantity,)):
+            if len(q.indices) == 2:  # w_{ij} for w_{ji}
+                fixed = q.with_(indices=tuple(reversed(q.indices)))
+                if self.holds(self.rhs.xreplace({q: fixed})):
+                    return f"swapped indices: ${to_latex(q)}$ should be ${to_latex(fixed)}$"
             for pos, old in enumerate(q.indices):
                 for new in names:
                     if new == old:
@@ -337,8 +427,25 @@ class Diagnoser:
                     idx = list(q.indices)
                     idx[pos] = new
                     fixed = q.with_(indices=tuple(idx))
-                    if self.holds(self.rhs.xreplace({q: fixed})):
-                        return (f"wrong index: ${to_latex(q)}$ should be ${to_latex(fixed)}$")
+                    if any(self.holds(c) for c in _each_occurrence(self.rhs, q, fixed)):
+                        return f"wrong index: ${to_latex(q)}$ should be ${to_latex(fixed)}$"
+        return None
+
+    def variable(self) -> str | None:
+        """A plain variable exchanged for another (∂y_2 written for ∂y_1 in a chain rule)."""
+        scalars = sorted({s for s in (self.lhs.free_symbols | self.rhs.free_symbols)
+                          if isinstance(s, Scalar)}, key=str)
+        for p in _atoms(self.rhs, (Partial,)):
+            for part in (p.num, p.den):
+                if not isinstance(part, Scalar):
+                    continue
+                for other in scalars:
+                    if other == part:
+                        continue
+                    fixed = Partial(other if part is p.num else p.num,
+                                    other if part is p.den else p.den, p.total)
+                    if any(self.holds(c) for c in _each_occurrence(self.rhs, p, fixed)):
+                        return f"wrong variable: ${to_latex(p)}$ should be ${to_latex(fixed)}$"
         return None
 
     def layer(self) -> str | None:
@@ -347,7 +454,7 @@ class Diagnoser:
                 continue
             for d in (1, -1, 2, -2):
                 fixed = q.with_(layer=q.layer + d)
-                if self.holds(self.rhs.xreplace({q: fixed})):
+                if any(self.holds(c) for c in _each_occurrence(self.rhs, q, fixed)):
                     return f"wrong layer: ${to_latex(q)}$ should be ${to_latex(fixed)}$"
         return None
 
@@ -370,14 +477,33 @@ class Diagnoser:
                     return f"sum range: the sum over ${var}$ should include every ${var}$"
         return None
 
-    def term(self) -> str | None:
-        expr = self.rhs
-        if isinstance(expr, sympy.Add):
-            for t in expr.args:
-                if self.holds(expr - 2 * t):
+    def sign(self) -> str | None:
+        """One term of a sum anywhere in the expression with the wrong sign."""
+        for add in _atoms(self.rhs, (sympy.Add,)):
+            for t in add.args:
+                if self.holds(self.rhs.xreplace({add: add - 2 * t})):
                     return f"sign of a term: ${to_latex(t)}$ has the wrong sign"
-            for t in expr.args:
-                if self.holds(expr - t):
+        return None
+
+    def missing_term(self) -> str | None:
+        """A chain-rule term left out: a derivative of the formula's own variables."""
+        parts = _atoms(self.lhs, (Partial,)) + _atoms(self.rhs, (Partial,))
+        nums = list(dict.fromkeys(p.num for p in parts))
+        dens = list(dict.fromkeys(p.den for p in parts))
+        for num in nums:
+            for den in dens:
+                if num == den:
+                    continue
+                for total in (False, True):
+                    c = Partial(num, den, total)
+                    if self.holds(self.rhs + c):
+                        return f"missing term: ${to_latex(c)}$ is left out"
+        return None
+
+    def term(self) -> str | None:
+        for add in _atoms(self.rhs, (sympy.Add,)):
+            for t in add.args:
+                if self.holds(self.rhs.xreplace({add: add - t})):
                     return f"extra term: ${to_latex(t)}$ should not be there"
         return None
 
@@ -742,11 +868,7 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
     if o.unsupported:
         return _Verdict(Status.UNCHECKED, f"could not evaluate: {o.unsupported}",
                         comparisons=comparisons)
-    if o.overrun:
-        return _Verdict(Status.REFUTED, f"a summed index runs past the end of {o.overrun}",
-                        diagnosis="sum bound: the sum runs over indices the quantity does not have",
-                        comparisons=comparisons)
-    if o.ok:
+    if o.ok and not o.overrun:
         if not o.trials:
             return _Verdict(Status.UNCHECKED, "no layer and index values where every quantity "
                             "of the formula exists in the networks checked", comparisons=comparisons)
@@ -756,39 +878,56 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
         return _Verdict(Status.VERIFIED, "agrees with the derivation at every point and index",
                         evidence=evidence, comparisons=comparisons)
     witness = _counterexample(engine, model, o.witness, lhs, rhs)
-    for cond in _conditions(lhs, rhs):
+    label_conditions = [c for c in _conditions(lhs, rhs) if c.restrict is None]
+    index_conditions = [c for c in _conditions(lhs, rhs) if c.restrict is not None]
+
+    def conditional(cond: Condition) -> _Verdict | None:
         m2 = cond.model(model)
         o2 = engine.evaluate(m2, lhs, rhs, restrict=cond.restrict)
-        if o2.ok and o2.trials:
-            stated = [a for a in model.assumptions]
-            extra = ""
-            if stated and "labels" in cond.name:
-                a = stated[-1]
-                extra = (f" The document assumes only ${a.latex}$, which allows labels that do "
-                         "not sum to one; the counterexample is one.")
-            return _Verdict(
-                Status.CONDITIONAL,
-                f"holds only if {_strip_math(cond.name)}.{extra}",
-                evidence=f"{_evidence(o2, m2)}; without the assumption, {_refuted_evidence(o)}",
-                assumptions=(cond.name,), counterexample=witness, comparisons=comparisons,
-            )
-    diagnosis = Diagnoser(engine, model, lhs, rhs, o).run()
+        if not (o2.ok and o2.trials):
+            return None
+        extra = ""
+        if model.assumptions and cond.restrict is None:
+            a = model.assumptions[-1]
+            extra = (f" The document assumes only ${a.latex}$, which allows labels that do "
+                     "not sum to one; the counterexample is one.")
+        return _Verdict(
+            Status.CONDITIONAL, f"holds only if {cond.name}.{extra}",
+            evidence=f"{_evidence(o2, m2)}; without the assumption, {_refuted_evidence(o)}",
+            assumptions=(cond.name,), counterexample=witness, comparisons=comparisons)
+
+    if not o.overrun:
+        for cond in label_conditions:  # an assumption about the model's inputs comes first
+            found = conditional(cond)
+            if found:
+                return found
+    diagnosis = Diagnoser(engine, model, lhs, rhs, o.witness).run()
     if diagnosis is None:
         # a difference that is simple only under an assumption: say so with the assumption
-        for cond in _conditions(lhs, rhs):
+        for cond in label_conditions:
             m2 = cond.model(model)
-            if m2 is model:
-                continue
-            o2 = engine.evaluate(m2, lhs, rhs, restrict=cond.restrict)
+            o2 = engine.evaluate(m2, lhs, rhs)
             if o2.witness is not None:
-                found = Diagnoser(engine, m2, lhs, rhs, o2).run()
+                found = Diagnoser(engine, m2, lhs, rhs, o2.witness).run()
                 if found:
                     diagnosis = f"{found} (when {cond.name})"
                     break
-    msg = "differs from the derivation"
+    if diagnosis is None and not o.overrun:
+        # only now an index condition: a claim with an error holds trivially where i = j
+        for cond in index_conditions:
+            found = conditional(cond)
+            if found:
+                return found
+    if o.overrun:
+        msg = f"a summed index runs past the end of {o.overrun}"
+        diagnosis = diagnosis or "sum bound: the sum runs over indices the quantity does not have"
+        evidence = f"numeric: grounding the written side needs {o.overrun}"
+    else:
+        msg = "differs from the derivation"
+        evidence = _refuted_evidence(o)
     if diagnosis:
         msg += f": {diagnosis.split(':', 1)[0]}"
-    return _Verdict(Status.REFUTED, msg, evidence=_refuted_evidence(o), diagnosis=diagnosis,
+    return _Verdict(Status.REFUTED, msg, evidence=evidence, diagnosis=diagnosis,
                     counterexample=witness, comparisons=comparisons)
 
 
@@ -815,10 +954,6 @@ def _symbolic_evidence(engine: Engine, model: Model, lhs: sympy.Basic, rhs: symp
     if sympy.simplify(expr) == 0:
         return f"symbolic: confirmed by sympy.simplify at {where}"
     return f"symbolic: sympy.simplify could not reduce the difference to 0 at {where}"
-
-
-def _strip_math(s: str) -> str:
-    return s
 
 
 def _fmt(v) -> str:  # type: ignore[no-untyped-def]

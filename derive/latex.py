@@ -259,6 +259,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             eq = _parse_row(row, scope, formula, last, len(out) + 1)
         except InputError as exc:
             span = formula.span(row[0].start)
+            exc.at(formula.span(row[0].start, row[-1].end - row[0].start))  # never without a place
             out.append(RowError(len(out) + 1, exc, span.line,
                                 formula.text[row[0].start : row[-1].end]))
             continue
@@ -491,6 +492,8 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
         if x == "\\begin":
             i = _emit_cases(toks, i, sk)
             continue
+        if x in ("}", ")"):
+            raise _err(f"unbalanced `{x}`: nothing opened it", scope, t)
         if x in ("=", "\\leftarrow", "\\in", "&", "\\\\"):
             raise _err(f"unexpected `{x}` inside an expression", scope, t)
         if x in (",", ".", "'", "|", "*", "<", ">", "!", ":", ";"):
@@ -803,8 +806,8 @@ def _emit_sum(toks: list[Tok], i: int, sk: _Skeleton) -> int:
             excl = _index_expr(sub[2:], scope)
         else:
             raise _err("a sum index is written j=1, or j \\ne i", scope, sub[0], sub[-1].end)
-        if sup is None:
-            raise _err("this sum has no upper bound", scope, t)
+        if not sup:
+            raise _err("this sum has no upper bound", scope, toks[j - 1] if sup is not None else t)
         hi = _index_expr(sup, scope)
         record = (var, lo, hi, excl, False)
     sk.sum_bound(record, (t.start, toks[j - 1].end))
@@ -884,7 +887,7 @@ def _finish(sk: _Skeleton, toks: list[Tok]) -> sympy.Basic:
         m = _CARET.search(str(exc))
         offset = len(m.group(1)) if m else 0
         a, b = sk.source_at(offset)
-        raise InputError(f"cannot read this arithmetic: {msg.lower()}",
+        raise InputError(f"cannot read this arithmetic: {msg}",
                          scope.formula.span(a, b - a)) from None
     names = {s.name for s in raw.free_symbols}
     expected = set(sk.values) | set(sk.sums) | set(_DUMMIES[: len(sk.sums)])

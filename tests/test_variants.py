@@ -49,41 +49,22 @@ DIAG_DOMAIN = ("checker bug: Diagnoser samples its trial points from the LEFT si
                "(`engine.evaluate(model, lhs, lhs, limit=12)`), so for δ^{(l)}_i it includes "
                "l = n, where w^{(l)} on the right side does not exist; every candidate edit "
                "raises OutOfRange there and the refutation gets no diagnosis")
-OVERRUN = ("checker gap: a summed index running past a quantity's range is reported as "
-           "'sum bound' before any single-edit diagnosis is tried, although the sum bound is "
-           "right and the quantity's layer/indices are what was changed")
-EQ_CONDITION = ("checker gap: `_conditions` tries the index conditions i = j / i ≠ j before "
-                "diagnosing, so an index swap (or an error in one branch of a `cases` block) is "
-                "reported CONDITIONAL 'holds only if i = j' instead of REFUTED")
-SCALAR_DIAG = ("checker gap: the index/swap diagnoses only edit indexed quantities; the local "
-               "chain-rule variables (x_1, y_2, ...) of section 9.1 get no diagnosis")
-UPDATE_FACTOR = ("checker gap: factor candidates (here 1/m) are applied to the whole right side "
-                 "`w - α/m Σ ...`, never to the gradient term of an update, so a missing 1/m "
-                 "gets no diagnosis")
-INNER_SIGN = ("checker gap: 'sign of a term' is only tried on the top-level terms of the right "
-              "side, not on a term inside a factor")
-ZERO_RATIO = ("checker gap: Diagnoser.constant gives up when the derived side is 0 at a trial "
-              "point (labels y_j = 0 here), so a plain sign error gets no diagnosis")
 VARIANTS = [
     # ---- 9.1 chain rule (local models)
     Variant("chain_rule_y2_for_y1_in_a_term", r"\frac{\partial{y_1}}{\partial{x_1}}",
-            r"\frac{\partial{y_2}}{\partial{x_1}}", "wrong", diagnosis_xfail=SCALAR_DIAG),
+            r"\frac{\partial{y_2}}{\partial{x_1}}", "wrong"),
     Variant("chain_rule_dx1_for_dx2",
             r"\frac{\partial{y_2}}{\partial{x_2}}\end{split}",
-            r"\frac{\partial{y_2}}{\partial{x_1}}\end{split}", "wrong",
-            diagnosis_xfail=SCALAR_DIAG),
+            r"\frac{\partial{y_2}}{\partial{x_1}}\end{split}", "wrong"),
     Variant("total_derivative_term_sign", r"+ \frac{\partial{u}}{\partial{z}} \frac{dz}{dx}",
             r"- \frac{\partial{u}}{\partial{z}} \frac{dz}{dx}", "sign of a term"),
     Variant("total_derivative_partial_term_dropped",
             r"\frac{\partial{u}}{\partial{x}} + \frac{\partial{u}}{\partial{y}} \frac{dy}{dx} +",
-            r"\frac{\partial{u}}{\partial{y}} \frac{dy}{dx} +", "missing term",
-            diagnosis_xfail="checker gap: there is no 'missing term' diagnosis"),
+            r"\frac{\partial{u}}{\partial{y}} \frac{dy}{dx} +", "missing term"),
     Variant("partial_chain_dz_for_dy", r"\frac{\partial{f}}{\partial{y}} \frac{\partial{y}}{\partial{x}}",
-            r"\frac{\partial{f}}{\partial{y}} \frac{\partial{z}}{\partial{x}}", "wrong",
-            diagnosis_xfail=SCALAR_DIAG),
+            r"\frac{\partial{f}}{\partial{y}} \frac{\partial{z}}{\partial{x}}", "wrong"),
     # ---- 9.2 forward pass: g' and a changed definition of g
-    Variant("sigmoid_prime_sign", r"(1 - g(t))g(t)", r"(1 + g(t))g(t)", "sign",
-            diagnosis_xfail=INNER_SIGN),
+    Variant("sigmoid_prime_sign", r"(1 - g(t))g(t)", r"(1 + g(t))g(t)", "sign"),
     Variant("sigmoid_prime_missing_g", r"(1 - g(t))g(t)", r"(1 - g(t))", "missing factor"),
     Variant("sigmoid_prime_doubled", r"(1 - g(t))g(t)", r"2 (1 - g(t))g(t)", "constant factor"),
     Variant("changed_definition_tanh_as_exponentials", r"g(t) &= \ \frac{1}{1 + e^{-t}}",
@@ -116,31 +97,25 @@ VARIANTS = [
             r"&= \ \sum_{j=1}^{C_{l+1}} \frac{\partial{\mathcal{L}}}{\partial{z^{(l+1)}_j}} \frac{\partial{\left",
             r"\\" "\n"
             r"&= \ \sum_{j=1}^{C_{l+1}} \frac{\partial{\mathcal{L}}}{\partial{z^{(l+1)}_j}} \frac{\partial{\left",
-            "missing factor", diagnosis_xfail=DIAG_DOMAIN),
+            "missing factor"),
     Variant("recursion_missing_gprime", r"\delta^{(l+1)}_j w_{ji}^{(l)} g^{\prime}(z^{(l)}_i) \\",
-            r"\delta^{(l+1)}_j w_{ji}^{(l)} \\", "missing factor", diagnosis_xfail=DIAG_DOMAIN),
+            r"\delta^{(l+1)}_j w_{ji}^{(l)} \\", "missing factor"),
     Variant("recursion_w_indices_swapped",
             r"\delta^{(l+1)}_j w_{ji}^{(l)} g^{\prime}(z^{(l)}_i) \\",
-            r"\delta^{(l+1)}_j w_{ij}^{(l)} g^{\prime}(z^{(l)}_i) \\", "swapped",
-            diagnosis_xfail=OVERRUN),
+            r"\delta^{(l+1)}_j w_{ij}^{(l)} g^{\prime}(z^{(l)}_i) \\", "swapped"),
     Variant("recursion_delta_l_plus_2", r"\delta^{(l+1)}_j w_{ji}^{(l)} g^{\prime}(z^{(l)}_i) \\",
-            r"\delta^{(l+2)}_j w_{ji}^{(l)} g^{\prime}(z^{(l)}_i) \\", "wrong layer",
-            diagnosis_xfail=OVERRUN),
+            r"\delta^{(l+2)}_j w_{ji}^{(l)} g^{\prime}(z^{(l)}_i) \\", "wrong layer"),
     Variant("recursion_w_l_plus_1", r"\delta^{(l+1)}_j w_{ji}^{(l)} g^{\prime}(z^{(l)}_i) \\",
-            r"\delta^{(l+1)}_j w_{ji}^{(l+1)} g^{\prime}(z^{(l)}_i) \\", "wrong layer",
-            diagnosis_xfail=OVERRUN),
+            r"\delta^{(l+1)}_j w_{ji}^{(l+1)} g^{\prime}(z^{(l)}_i) \\", "wrong layer"),
     Variant("recursion_gprime_wrong_layer",
             r"\delta^{(l+1)}_j w_{ji}^{(l)} g^{\prime}(z^{(l)}_i) \\",
-            r"\delta^{(l+1)}_j w_{ji}^{(l)} g^{\prime}(z^{(l+1)}_i) \\", "wrong layer",
-            diagnosis_xfail=DIAG_DOMAIN),
+            r"\delta^{(l+1)}_j w_{ji}^{(l)} g^{\prime}(z^{(l+1)}_i) \\", "wrong layer"),
     Variant("recursion_sum_bound_C_l", r"g^{\prime}(z^{(l)}_i) \sum_{j=1}^{C_{l+1}}",
-            r"g^{\prime}(z^{(l)}_i) \sum_{j=1}^{C_l}", "sum bound", diagnosis_xfail=DIAG_DOMAIN),
+            r"g^{\prime}(z^{(l)}_i) \sum_{j=1}^{C_l}", "sum bound"),
     Variant("recursion_sign", r"&= \ g^{\prime}(z^{(l)}_i) \sum_{j=1}^{C_{l+1}}",
-            r"&= \ - g^{\prime}(z^{(l)}_i) \sum_{j=1}^{C_{l+1}}", "sign",
-            diagnosis_xfail=DIAG_DOMAIN),
+            r"&= \ - g^{\prime}(z^{(l)}_i) \sum_{j=1}^{C_{l+1}}", "sign"),
     Variant("recursion_extra_a", r"&= \ g^{\prime}(z^{(l)}_i) \sum_{j=1}^{C_{l+1}}",
-            r"&= \ g^{\prime}(z^{(l)}_i) a^{(l)}_i \sum_{j=1}^{C_{l+1}}", "extra factor",
-            diagnosis_xfail=DIAG_DOMAIN),
+            r"&= \ g^{\prime}(z^{(l)}_i) a^{(l)}_i \sum_{j=1}^{C_{l+1}}", "extra factor"),
     # ---- weight and bias gradients
     Variant("dw_chain_wrong_layer",
             r"\frac{\partial{\mathcal{L}}}{\partial{z^{(l+1)}_i}} \frac{\partial{z^{(l+1)}_i}}{\partial{w_{ij}^{(l)}}} \\",
@@ -149,10 +124,9 @@ VARIANTS = [
     Variant("dw_delta_wrong_index",
             r"&= \ \delta^{(l+1)}_i \frac{\partial{z^{(l+1)}_i}}{\partial{w_{ij}^{(l)}}} \\",
             r"&= \ \delta^{(l+1)}_j \frac{\partial{z^{(l+1)}_i}}{\partial{w_{ij}^{(l)}}} \\",
-            "wrong index", refuted_xfail=EQ_CONDITION, diagnosis_xfail=EQ_CONDITION),
+            "wrong index"),
     Variant("dw_indices_swapped", r"&= \ \delta^{(l+1)}_i a^{(l)}_j \\",
-            r"&= \ \delta^{(l+1)}_j a^{(l)}_i \\", "swapped",
-            refuted_xfail=EQ_CONDITION, diagnosis_xfail=EQ_CONDITION),
+            r"&= \ \delta^{(l+1)}_j a^{(l)}_i \\", "swapped"),
     Variant("dw_extra_a", r"&= \ \delta^{(l+1)}_i a^{(l)}_j \\",
             r"&= \ \delta^{(l+1)}_i a^{(l)}_j a^{(l)}_j \\", "extra factor"),
     Variant("dw_a_wrong_layer", r"&= \ \delta^{(l+1)}_i a^{(l)}_j \\",
@@ -169,31 +143,27 @@ VARIANTS = [
             r"&= \ 2 \delta^{(l+1)}_i\end{split}", "constant factor"),
     # ---- gradient descent
     Variant("w_update_missing_1_over_m", r"- \frac{\alpha}{m} \sum_x \delta^{(l+1)}_i a^{(l)}_j",
-            r"- \alpha \sum_x \delta^{(l+1)}_i a^{(l)}_j", "missing factor",
-            diagnosis_xfail=UPDATE_FACTOR),
+            r"- \alpha \sum_x \delta^{(l+1)}_i a^{(l)}_j", "missing factor"),
     Variant("w_update_step1_missing_1_over_m", r"w_{ij}^{(l)} - \alpha \times \frac{1}{m} \sum_x",
-            r"w_{ij}^{(l)} - \alpha \sum_x", "missing factor", diagnosis_xfail=UPDATE_FACTOR),
+            r"w_{ij}^{(l)} - \alpha \sum_x", "missing factor"),
     Variant("w_update_sign", r"w_{ij}^{(l)} - \frac{\alpha}{m}", r"w_{ij}^{(l)} + \frac{\alpha}{m}",
             "sign"),
     Variant("b_update_wrong_layer", r"\frac{\alpha}{m} \sum_x \delta^{(l+1)}_i" "\n",
             r"\frac{\alpha}{m} \sum_x \delta^{(l+2)}_i" "\n", "wrong layer"),
     # ---- cross entropy and softmax
     Variant("softmax_offdiagonal_plus", r"- \hat{y}_j \hat{y}_i & & i \ne j",
-            r"\hat{y}_j \hat{y}_i & & i \ne j", "sign", formula_line=True,
-            refuted_xfail=EQ_CONDITION, diagnosis_xfail=EQ_CONDITION),
+            r"\hat{y}_j \hat{y}_i & & i \ne j", "sign", formula_line=True),
     Variant("softmax_diagonal_one_plus", r"\hat{y}_i (1 - \hat{y}_i) & & i = j",
-            r"\hat{y}_i (1 + \hat{y}_i) & & i = j", "sign", formula_line=True,
-            refuted_xfail=EQ_CONDITION, diagnosis_xfail=EQ_CONDITION),
+            r"\hat{y}_i (1 + \hat{y}_i) & & i = j", "sign", formula_line=True),
     Variant("softmax_diagonal_missing_factor", r"\hat{y}_i (1 - \hat{y}_i) & & i = j",
-            r"(1 - \hat{y}_i) & & i = j", "missing factor", formula_line=True,
-            refuted_xfail=EQ_CONDITION, diagnosis_xfail=EQ_CONDITION),
+            r"(1 - \hat{y}_i) & & i = j", "missing factor", formula_line=True),
     Variant("ce_dz_chain_missing_da_dz",
             r"&= \ \frac{\partial{\mathcal{L}}}{\partial{a^{(n)}_i}} \frac{\partial{a^{(n)}_i}}{\partial{z^{(n)}_i}} \\"
             "\n" r"\frac{\partial{\mathcal{L}}}{\partial{a^{(n)}_i}} &=",
             r"&= \ \frac{\partial{\mathcal{L}}}{\partial{a^{(n)}_i}} \\"
             "\n" r"\frac{\partial{\mathcal{L}}}{\partial{a^{(n)}_i}} &=", "missing factor"),
     Variant("ce_dL_dyhat_sign", r"&= \ - \frac{y_j}{\hat{y}_j}\end{split}",
-            r"&= \ \frac{y_j}{\hat{y}_j}\end{split}", "sign", diagnosis_xfail=ZERO_RATIO),
+            r"&= \ \frac{y_j}{\hat{y}_j}\end{split}", "sign"),
     Variant("ce_dL_dyhat_squared", r"&= \ - \frac{y_j}{\hat{y}_j}\end{split}",
             r"&= \ - \frac{y_j}{\hat{y}_j^2}\end{split}", "missing factor"),
     Variant("ce_sum_includes_i",
