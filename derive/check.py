@@ -39,6 +39,8 @@ from derive.model import (
     Structure,
     Unsupported,
     close,
+    key_latex,
+    product,
 )
 from derive.notation import notation_from_front
 from derive.results import Comparison, Counterexample, Definition, FileReport, Result, Status
@@ -102,7 +104,7 @@ class Engine:
         atoms = [a for e in exprs for a in sympy.preorder_traversal(e)
                  if isinstance(a, (Quantity, Width, Vec))]
         top = max(instance.widths + (instance.layers,))
-        for combo in _product(len(free), top):
+        for combo in product(len(free), top):
             env = dict(zip(free, combo))
             if all(_atom_ok(ev, a, env) for a in atoms):
                 yield env
@@ -214,15 +216,6 @@ _close = close
 
 def _free_indices(e: sympy.Basic) -> set[Index]:
     return {s for s in e.free_symbols if isinstance(s, Index)}
-
-
-def _product(k: int, top: int) -> Iterator[tuple[int, ...]]:
-    if k == 0:
-        yield ()
-        return
-    for first in range(1, top + 1):
-        for rest in _product(k - 1, top):
-            yield (first,) + rest
 
 
 # --------------------------------------------------------------------------------------------
@@ -979,7 +972,7 @@ def _counterexample(engine: Engine, model: Model, t: Trial | None, lhs: sympy.Ba
             v = ev.value(k)
         except (OutOfRange, Unsupported):
             continue
-        name = _key_latex(k)
+        name = key_latex(k)
         if name not in point:
             point[name] = _fmt(v)
             shown += 1
@@ -988,16 +981,6 @@ def _counterexample(engine: Engine, model: Model, t: Trial | None, lhs: sympy.Ba
     label = "the local model" if model.local else t.instance.label
     return Counterexample(instance=label, indices={str(k): v for k, v in t.env},
                           point=point, lhs=_fmt(t.lhs), rhs=_fmt(t.rhs))
-
-
-def _key_latex(key: tuple) -> str:
-    name, layer, indices, sample = key
-    s = name
-    if layer is not None:
-        s += f"^{{({layer})}}"
-    if indices:
-        s += "_{" + ",".join(map(str, indices)) + "}"
-    return s
 
 
 # --------------------------------------------------------------------------------------------

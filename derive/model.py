@@ -403,47 +403,17 @@ class _Numeric:
         return self.ev.derivative(e, env, sample)
 
 
-class _SymPy(_Numeric):
-    """Build a plain SymPy expression: the bodies of the document's functions (g(t) = ...)."""
-
-    symbolic = True
-
-    def node(self, key: Key) -> Any:
-        raise Unsupported("a function's definition may only use its own parameters")
-
-    def const(self, x: sympy.Basic) -> Any:
-        return x
-
-    def add(self, xs: list) -> Any:
-        return sympy.Add(*xs)
-
-    def mul(self, xs: list) -> Any:
-        return sympy.Mul(*xs)
-
-    def pow(self, b: Any, e: Any) -> Any:
-        return sympy.Pow(b, e)
-
-    def func(self, cls: type, args: list) -> Any:
-        return cls(*args)
-
-    def apply(self, lam: sympy.Lambda, args: list) -> Any:
-        return lam(*args)
-
-    def partial(self, e: Partial, env: dict, sample: int | None) -> Any:
-        raise Unsupported("a derivative inside a function's definition")
-
-
 class _Cut(_Numeric):
     """Build an engine expression of the nodes downstream of the cut, in the symbol `tau`;
     every other node is a leaf symbol whose value is supplied at evaluation."""
 
     symbolic = True
 
-    def __init__(self, ev: Evaluator, cut: Key, mode: str):
+    def __init__(self, ev: Evaluator, cut: Key, mode: str, engine: Any = None):
         super().__init__(ev)
         self.cut = cut
         self.mode = mode
-        self.engine = ev.structure.engine
+        self.engine = engine or ev.structure.engine
 
     def node(self, key: Key) -> Any:
         return self.ev.build(key, self.cut, self.mode)
@@ -469,6 +439,22 @@ class _Cut(_Numeric):
 
     def partial(self, e: Partial, env: dict, sample: int | None) -> Any:
         raise Unsupported("a derivative inside an expression being differentiated")
+
+
+class _SymPy(_Cut):
+    """Plain SymPy expressions: the bodies of the document's functions (g(t) = ...)."""
+
+    def __init__(self, ev: Evaluator):
+        super().__init__(ev, ("", None, (), None), "total", _backend("sympy"))
+
+    def node(self, key: Key) -> Any:
+        raise Unsupported("a function's definition may only use its own parameters")
+
+    def apply(self, lam: sympy.Lambda, args: list) -> Any:
+        return lam(*args)
+
+    def partial(self, e: Partial, env: dict, sample: int | None) -> Any:
+        raise Unsupported("a derivative inside a function's definition")
 
 
 class _Full(_Cut):
@@ -561,11 +547,11 @@ class Evaluator:
         if spec.layers:
             lo, hi = self._range(spec.layers)
             if layer is None or not lo <= layer <= hi:
-                raise OutOfRange(f"{_show(key)} (its layers are {lo}..{hi})")
+                raise OutOfRange(f"{key_latex(key)} (its layers are {lo}..{hi})")
         for pos, (idx, shp) in enumerate(zip(indices, spec.shape)):
             size = self._shape(shp, layer)
             if not 1 <= idx <= size:
-                raise OutOfRange(f"{_show(key)} (index {pos + 1} runs 1..{size})")
+                raise OutOfRange(f"{key_latex(key)} (index {pos + 1} runs 1..{size})")
 
     def is_given(self, key: Key) -> bool:
         name, layer, _, _ = key
@@ -767,7 +753,7 @@ class Evaluator:
             yield env
             return
         top = max(self.instance.widths + (self.instance.layers,))
-        for combo in _product(len(free), top):
+        for combo in product(len(free), top):
             yield {**env, **dict(zip(free, combo))}
 
     # -- grounding ---------------------------------------------------------------------------
@@ -1007,16 +993,18 @@ def _label_name(model: Model) -> str | None:
     return None
 
 
-def _product(k: int, top: int) -> Iterator[tuple[int, ...]]:
+def product(k: int, top: int) -> Iterator[tuple[int, ...]]:
+    """Every k-tuple of values 1..top, in order."""
     if k == 0:
         yield ()
         return
     for first in range(1, top + 1):
-        for rest in _product(k - 1, top):
+        for rest in product(k - 1, top):
             yield (first,) + rest
 
 
-def _show(key: Key) -> str:
+def key_latex(key: Key) -> str:
+    """A grounded quantity in LaTeX, e.g. w^{(2)}_{1,3}."""
     name, layer, indices, _ = key
     s = name
     if layer is not None:
