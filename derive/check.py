@@ -38,6 +38,7 @@ from derive.model import (
     OutOfRange,
     Structure,
     Unsupported,
+    _backend,
     close,
     key_latex,
     product,
@@ -931,11 +932,14 @@ def _symbolic_evidence(engine: Engine, model: Model, lhs: sympy.Basic, rhs: symp
                        trial: Trial) -> str:
     """Try to prove the claim at one index assignment of the first instance by simplifying
     the difference of the fully expanded sides to zero."""
-    where = f"{trial.instance.label}" + (
+    where = f"at {trial.instance.label}" + (
         "; " + ", ".join(f"{k}={v}" for k, v in trial.env) if trial.env else "")
-    if model.local:
-        return "symbolic: not attempted (generic functions are sampled, not symbolic)"
-    ev = engine.evaluator(model, trial.instance, trial.seed)
+    if model.local:  # generic functions stay undefined: f(x, y), not a random stand-in
+        ev = Evaluator(model, trial.instance, trial.seed, Structure(engine=_backend("sympy")),
+                       generic=True)
+        where = "with the generic functions undefined"
+    else:
+        ev = engine.evaluator(model, trial.instance, trial.seed)
     try:
         diff = ev.symbolic(lhs, dict(trial.env), 1) - ev.symbolic(rhs, dict(trial.env), 1)
         expr = diff._sympy_() if hasattr(diff, "_sympy_") else diff
@@ -943,10 +947,10 @@ def _symbolic_evidence(engine: Engine, model: Model, lhs: sympy.Basic, rhs: symp
         return f"symbolic: not attempted ({exc})"
     size = sympy.count_ops(expr)
     if size > SYMBOLIC_SIZE:
-        return f"symbolic: not attempted ({size} operations at {where})"
-    if sympy.simplify(expr) == 0:
-        return f"symbolic: confirmed by sympy.simplify at {where}"
-    return f"symbolic: sympy.simplify could not reduce the difference to 0 at {where}"
+        return f"symbolic: not attempted ({size} operations {where})"
+    if sympy.simplify(expr.doit()) == 0:
+        return f"symbolic: confirmed by sympy.simplify {where}"
+    return f"symbolic: sympy.simplify could not reduce the difference to 0 {where}"
 
 
 def _fmt(v) -> str:  # type: ignore[no-untyped-def]

@@ -291,7 +291,8 @@ class _SymPyBackend(_SymEngineBackend):
         return sympy.Pow(b, e)
 
     def subs(self, e: Any, mapping: dict) -> Any:
-        return e.xreplace(mapping)
+        # subs, not xreplace: a derivative's variable turns into a Subs, as it must
+        return e.subs(mapping, simultaneous=True) if e.has(sympy.Derivative) else e.xreplace(mapping)
 
     def diff(self, e: Any, s: Any) -> Any:
         return sympy.diff(e, s)
@@ -481,6 +482,8 @@ class Evaluator:
     _values: dict[Key, Any] = field(default_factory=dict)
     _labels: dict[int | None, tuple] = field(default_factory=dict)
     _derivative_values: dict[tuple, Any] = field(default_factory=dict)
+    # generic functions stay undefined (f(x, y)) instead of random: for symbolic proofs only
+    generic: bool = False
 
     # -- structure of the model ---------------------------------------------------------------
 
@@ -868,7 +871,10 @@ class Evaluator:
         if fn is not None:
             return fn
         local = dict(self.model.functions)
-        if name in local:
+        if name in local and self.generic:
+            xs = sympy.symbols(f"s0:{local[name]}")
+            fn = sympy.Lambda(xs, sympy.Function(name.replace("\\", ""))(*xs))
+        elif name in local:
             fn = random_function(name, local[name], 0)
         else:
             d = self._function_def(name)
@@ -961,25 +967,32 @@ class Evaluator:
 
     def symbolic_derivative(self, e: Partial, env: dict, sample: int | None) -> Any:
         if isinstance(e.num, FuncRef):
-            raise Unsupported("∂f/∂x of a generic function")
+            call, slot = self._slot(e.num.fname, e.den)
+            fn = self.function(e.num.fname)
+            d = sympy.diff(fn.expr, fn.variables[slot])
+            args = [self.symbolic(p, {}, sample) for p in call.params]
+            return d.subs(dict(zip(fn.variables, args)), simultaneous=True)
         _, key, d, leaves = self._derivative_expr(e, env, sample)
         sub = {s: self.expand(k) for s, k in leaves}
         sub[self.structure.tau] = self.expand(key)
         return self.structure.engine.subs(d, sub)
 
-    def _slot_partial(self, fname: str, wrt: sympy.Basic, sample: int | None) -> Any:
-        """∂f/∂x for a function f: its partial derivative in the slot where the givens put x."""
+    def _slot(self, fname: str, wrt: sympy.Basic) -> tuple[Call, int]:
+        """Where the givens apply `fname`, and the argument slot that holds `wrt`."""
         for d in self.model.defs:
             call = d.rhs
             if isinstance(call, Call) and call.fname == fname:
                 names = [p.name if isinstance(p, Scalar) else None for p in call.params]
                 if getattr(wrt, "name", None) in names:
-                    slot = names.index(wrt.name)
-                    fn = self.function(fname)
-                    xs = sympy.symbols(f"s0:{len(names)}", real=True)
-                    args = [self.ground(p, {}, sample) for p in call.params]
-                    return sympy_num(sympy.diff(fn(*xs), xs[slot]), dict(zip(xs, args)))
+                    return call, names.index(wrt.name)
         raise Unsupported(f"∂{fname}/∂{wrt}: `{wrt}` is not an argument of `{fname}` in the givens")
+
+    def _slot_partial(self, fname: str, wrt: sympy.Basic, sample: int | None) -> Any:
+        """∂f/∂x for a function f: its partial derivative in the slot where the givens put x."""
+        call, slot = self._slot(fname, wrt)
+        fn = self.function(fname)
+        args = [self.ground(p, {}, sample) for p in call.params]
+        return sympy_num(sympy.diff(fn.expr, fn.variables[slot]), dict(zip(fn.variables, args)))
 
 
 def _label_name(model: Model) -> str | None:

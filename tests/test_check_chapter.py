@@ -242,3 +242,19 @@ def test_module_entry_point(tmp_path):
     out = subprocess.run([sys.executable, "-m", "derive", "--version"], capture_output=True,
                          text=True, cwd=ROOT, check=True)
     assert out.stdout.startswith("derive ")
+
+
+def test_symbolic_confirmation_says_what_it_did():
+    from derive.check import check_file
+
+    rep = check_file(CHAPTER, "formulas/backprop.md", symbolic=True)
+    verified = [r for r in rep.results if r.status is Status.VERIFIED]
+    symbolic = [r.evidence.split("symbolic: ", 1)[1] for r in verified]
+    assert len(symbolic) == len(verified)  # every verified claim says what happened
+    confirmed = [s for s in symbolic if s.startswith("confirmed by sympy.simplify")]
+    assert len(confirmed) >= 25
+    # the chain-rule section is proved with its functions left undefined
+    chain = [r for r in verified if r.formula in (1, 2, 3)]
+    assert all("confirmed" in r.evidence and "undefined" in r.evidence for r in chain)
+    assert all(s.startswith(("confirmed", "not attempted", "sympy.simplify could not"))
+               for s in symbolic)
