@@ -244,7 +244,7 @@ def _each_occurrence(e: sympy.Basic, target: sympy.Basic, new: sympy.Basic) -> l
         args = [walk(a, which) for a in x.args]
         return x if all(a is b for a, b in zip(args, x.args)) else x.func(*args)
 
-    out = []
+    out: list[sympy.Basic] = []
     which = 0
     while True:
         count[0] = 0
@@ -513,6 +513,18 @@ class Condition:
     restrict: Callable[[dict], bool] | None = None
 
 
+def _same_model(m: Model) -> Model:
+    return m
+
+
+def _differ(a: Index, b: Index) -> Callable[[dict], bool]:
+    return lambda env: env[a] != env[b]
+
+
+def _equal(a: Index, b: Index) -> Callable[[dict], bool]:
+    return lambda env: env[a] == env[b]
+
+
 def _conditions(lhs: sympy.Basic, rhs: sympy.Basic) -> list[Condition]:
     from dataclasses import replace
 
@@ -521,10 +533,8 @@ def _conditions(lhs: sympy.Basic, rhs: sympy.Basic) -> list[Condition]:
     free = sorted(_free_indices(lhs) | _free_indices(rhs), key=str)
     for k, a in enumerate(free):
         for b in free[k + 1 :]:
-            out.append(Condition(f"${a} \\ne {b}$", lambda m: m,
-                                 lambda env, a=a, b=b: env[a] != env[b]))
-            out.append(Condition(f"${a} = {b}$", lambda m: m,
-                                 lambda env, a=a, b=b: env[a] == env[b]))
+            out.append(Condition(f"${a} \\ne {b}$", _same_model, _differ(a, b)))
+            out.append(Condition(f"${a} = {b}$", _same_model, _equal(a, b)))
     return out
 
 
@@ -902,9 +912,9 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
             m2 = cond.model(model)
             o2 = engine.evaluate(m2, lhs, rhs)
             if o2.witness is not None:
-                found = Diagnoser(engine, m2, lhs, rhs, o2.witness).run()
-                if found:
-                    diagnosis = f"{found} (when {cond.name})"
+                edit = Diagnoser(engine, m2, lhs, rhs, o2.witness).run()
+                if edit:
+                    diagnosis = f"{edit} (when {cond.name})"
                     break
     if diagnosis is None and not o.overrun:
         # only now an index condition: a claim with an error holds trivially where i = j

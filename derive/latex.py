@@ -606,7 +606,7 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
         layer = _index_expr(g[1:-1], scope)
     if spec.layers and layer is None:
         raise _err(f"`{name}` needs a layer tag, as in {name}^{{(l)}}", scope, first, last.end)
-    if not spec.layers and layer is not None:
+    if not spec.layers and layer is not None and sup is not None:
         raise _err(f"`{name}` has no layers, but a layer tag is given", scope, sup[1])
     indices: list[sympy.Expr] = []
     if sub is not None:
@@ -726,7 +726,7 @@ def _argument(toks: list[Tok], scope: Scope) -> sympy.Basic:
         scripts, end = _scripts(toks, nxt, scope)
         if end != len(toks) or "_" in scripts:
             raise _err("a vector argument is written \\mathbf{a}^{(l)}", scope, toks[0])
-        layer = ()
+        layer: tuple = ()
         if "^" in scripts:
             g = _strip_group(scripts["^"][0])
             layer = (_index_expr(g[1:-1], scope),)

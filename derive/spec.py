@@ -120,11 +120,11 @@ def spec_from_model(model: object) -> NetworkSpec:
                       if isinstance(x, Call) and any(isinstance(p, Vec) for p in x.params)]:
                 d = next(d for d in reversed(defs) if isinstance(d.lhs, Call)
                          and d.lhs.fname == c.fname)
-                sub: dict = {}
+                formals: dict = {}
                 for formal, actual in zip(d.lhs.params, c.params):
                     if isinstance(formal, Index):
-                        sub[formal] = actual
-                body = d.rhs.xreplace(sub)
+                        formals[formal] = actual
+                body = d.rhs.xreplace(formals)
                 e = e.xreplace({c: body})
                 changed = True
             if not changed:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -170,7 +171,7 @@ def _bench_batch(spec: NetworkSpec, data: Dataset, layers: Sequence[int], model:
     x, y = data.x_train, data.y_train
     orders = batch_orders(len(x), epochs + 1, seed)  # epoch 0 warms up, untimed
     init = initial_parameters(layers, seed)
-    state: dict[str, object] = {"generated": tuple(p.copy() for p in init),
+    state: dict[str, Any] = {"generated": tuple(p.copy() for p in init),
                                 "numpy": [p.copy() for p in init]}
     runners: dict[str, Callable[[np.ndarray], None]] = {}
 

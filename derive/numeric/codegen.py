@@ -452,7 +452,8 @@ def _translate_batch_gradient(e: sp.Expr, free: tuple[sp.Symbol, ...], arrays: _
     if len(free) == 1:
         return BatchSum(_translate(e, free[0], arrays))
     p, q = free
-    row, col = [], []
+    row: list[sp.Expr] = []
+    col: list[sp.Expr] = []
     for factor in sp.Mul.make_args(e):
         symbols = factor.free_symbols
         if p in symbols and q in symbols:

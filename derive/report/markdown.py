@@ -164,8 +164,8 @@ def _counterexample(cx: Counterexample) -> list[str]:
     out = [f"**Counterexample** on {code(cx.instance)}:", "", "| | Value |", "|---|---|"]
     for name, value in cx.indices.items():
         out.append(f"| index {cell(inline_math(name))} | {cell(code(str(value)))} |")
-    for name, value in cx.point.items():
-        out.append(f"| {cell(inline_math(name))} | {cell(code(value))} |")
+    for name, shown in cx.point.items():
+        out.append(f"| {cell(inline_math(name))} | {cell(code(shown))} |")
     out.append(f"| left side (derived) | {cell(code(cx.lhs))} |")
     out.append(f"| right side (as written) | {cell(code(cx.rhs))} |")
     out.append("")
