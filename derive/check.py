@@ -39,6 +39,8 @@ from derive.model import (
     Structure,
     Unsupported,
     _backend,
+    _label_name,
+    backend,
     close,
     key_latex,
     product,
@@ -847,8 +849,9 @@ def _refuted_evidence(o: Outcome) -> str:
         return ""
     where = t.instance.label + ("; " + ", ".join(f"{k}={v}" for k, v in t.env) if t.env else "")
     before = len(o.trials) - 1
-    return (f"numeric: the sides differ at {where} (random point {t.seed + 1}); "
-            f"{before} evaluation{'s' if before != 1 else ''} before it agreed; "
+    agreed = (f"{before} evaluation{'s' if before != 1 else ''} before it agreed" if before
+              else "the first evaluation")
+    return (f"numeric: the sides differ at {where} (random point {t.seed + 1}; {agreed}), "
             f"{PRECISION}-digit arithmetic")
 
 
@@ -868,7 +871,8 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
     comparisons: tuple[Comparison, ...] = ()
     if compare is not None and with_comparison:
         alt = _verdict(state, compare, lhs, rhs, None, with_comparison=False)
-        comparisons = (Comparison(compare.name, alt.status, alt.message, alt.diagnosis),)
+        comparisons = (Comparison(compare.name, alt.status, alt.message.split(":")[0],
+                                  alt.diagnosis),)
     if o.unsupported:
         return _Verdict(Status.UNCHECKED, f"could not evaluate: {o.unsupported}",
                         comparisons=comparisons)
@@ -964,7 +968,9 @@ def _symbolic_evidence(engine: Engine, model: Model, lhs: sympy.Basic, rhs: symp
 
 
 def _fmt(v) -> str:  # type: ignore[no-untyped-def]
-    return CTX.nstr(v, 10) if v != 0 else "0"
+    if v == int(v) and abs(v) < 10**12:
+        return str(int(v))
+    return CTX.nstr(v, 10)
 
 
 def _counterexample(engine: Engine, model: Model, t: Trial | None, lhs: sympy.Basic,
@@ -980,6 +986,10 @@ def _counterexample(engine: Engine, model: Model, t: Trial | None, lhs: sympy.Ba
             keys.append(k)
     except (OutOfRange, Unsupported):
         pass
+    # the labels of the witness decide a conditional verdict: show all of them
+    labels = _label_name(model)
+    if labels and not model.local:
+        keys += [(labels, None, (k,), 1) for k in range(1, t.instance.widths[-1] + 1)]
     shown = 0
     for k in keys:
         try:
@@ -990,7 +1000,7 @@ def _counterexample(engine: Engine, model: Model, t: Trial | None, lhs: sympy.Ba
         if name not in point:
             point[name] = _fmt(v)
             shown += 1
-        if shown >= 8:
+        if shown >= 12:
             break
     label = "the local model" if model.local else t.instance.label
     return Counterexample(instance=label, indices={str(k): v for k, v in t.env},
@@ -1056,6 +1066,7 @@ def _expansion_fix(state: _State, model: Model, e: sympy.Basic, q: sympy.Basic) 
 
 
 def _derivation_text(model: Model, lhs: sympy.Basic, rhs: sympy.Basic, note: str) -> str:
+    engine = backend().name
     parts: list[str] = []
     if note:
         parts.append(note)
@@ -1063,19 +1074,42 @@ def _derivation_text(model: Model, lhs: sympy.Basic, rhs: sympy.Basic, note: str
         kind = "total derivative" if p.total else "partial derivative"
         held = (f", holding {', '.join(sorted(model.coordinates))} fixed"
                 if model.coordinates and not p.total else "")
-        parts.append(f"${to_latex(p)}$: {kind} by sympy.diff of ${to_latex(p.num)}$ expanded "
-                     f"through the model's definitions, with ${to_latex(p.den)}$ as the variable{held}")
+        parts.append(f"${to_latex(p)}$: {kind}: ${to_latex(p.num)}$ expanded through the "
+                     f"definitions and differentiated ({engine}) with ${to_latex(p.den)}$ as the "
+                     f"variable{held}")
     for q in _atoms(lhs, (Prime,)) + _atoms(rhs, (Prime,)):
         parts.append(f"${q.fname}^{{\\prime}}$: sympy.diff of the definition of ${q.fname}$")
-    defined = sorted({d.lhs.name for d in model.defs if isinstance(d.lhs, Quantity)}
-                     & {q.name for q in _atoms(lhs, (Quantity,)) + _atoms(rhs, (Quantity,))})
-    for name in defined:
-        lines = sorted({d.line for d in model.defs
-                        if isinstance(d.lhs, Quantity) and d.lhs.name == name})
-        parts.append(f"${name}$ from its definition (line {', '.join(map(str, lines))})")
+    used = _definitions_used(model, [lhs, rhs])
+    if used:
+        parts.append("definitions used: " + ", ".join(
+            f"${name}$ (line {line})" for name, line in used))
     if model.local:
-        parts.append("generic functions replaced by random smooth functions of their arguments")
+        parts.append("generic functions: random smooth functions of their arguments")
     return "; ".join(dict.fromkeys(parts)) or "evaluated through the model's definitions"
+
+
+def _definitions_used(model: Model, exprs: list[sympy.Basic]) -> list[tuple[str, int]]:
+    """The definitions in force that the expressions reach, following definitions through."""
+    newest: dict[str, Def] = {}
+    for d in model.defs:  # later definitions replace earlier ones
+        name = d.lhs.name if isinstance(d.lhs, Quantity) else (
+            d.lhs.fname if isinstance(d.lhs, Call) else str(d.lhs))
+        newest[name] = d
+    seen: dict[str, int] = {}
+    todo = list(exprs)
+    while todo:
+        for a in sympy.preorder_traversal(todo.pop()):
+            name = None
+            if isinstance(a, (Quantity, Vec)):
+                name = a.name
+            elif isinstance(a, (Call, Prime, FuncRef)):
+                name = a.fname
+            elif isinstance(a, Scalar):
+                name = a.name
+            if name in newest and name not in seen:
+                seen[name] = newest[name].line
+                todo.append(newest[name].rhs)
+    return list(seen.items())
 
 
 # --------------------------------------------------------------------------------------------
