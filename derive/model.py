@@ -336,6 +336,9 @@ class Structure:
     cuts: dict[tuple, dict] = field(default_factory=dict)  # (cut key, mode) -> build memo
     derivatives: dict[tuple, tuple] = field(default_factory=dict)  # -> (expr, leaves)
     depends: dict[Key, dict] = field(default_factory=dict)
+    reads: dict[Key, tuple] = field(default_factory=dict)
+    keys: dict[tuple, Key] = field(default_factory=dict)  # (quantity, index values, sample)
+    quantity_indices: dict[Any, tuple] = field(default_factory=dict)
     definitions: dict[Key, Any] = field(default_factory=dict)
     functions: dict[str, sympy.Lambda] = field(default_factory=dict)
     converted: dict[sympy.Lambda, tuple] = field(default_factory=dict)
@@ -716,14 +719,22 @@ class Evaluator:
         if key in memo:
             return memo[key]
         memo[key] = False  # a cycle reads as independent
-        res = False
-        if not self.is_given(key):
-            found = self.definition(key)
-            if found is not None:
-                d, env = found
-                res = any(self.depends(k, target) for k in self.keys_of(d.rhs, env, key[3]))
+        res = any(self.depends(k, target) for k in self.reads(key))
         memo[key] = res
         return res
+
+    def reads(self, key: Key) -> tuple[Key, ...]:
+        """The nodes a node's definition reads directly (none for an input)."""
+        out = self.structure.reads.get(key)
+        if out is None:
+            out = ()
+            if not self.is_given(key):
+                found = self.definition(key)
+                if found is not None:
+                    d, env = found
+                    out = tuple(dict.fromkeys(self.keys_of(d.rhs, env, key[3])))
+            self.structure.reads[key] = out
+        return out
 
     def keys_of(self, expr: sympy.Basic, env: dict, sample: int | None) -> Iterator[Key]:
         """Every node an expression reads, with its indices grounded (sums enumerated)."""
@@ -774,6 +785,18 @@ class Evaluator:
         return int(v)
 
     def _key(self, q: Quantity, env: dict, sample: int | None) -> Key:
+        st = self.structure
+        syms = st.quantity_indices.get(q)
+        if syms is None:
+            syms = tuple(sorted((s for s in q.free_symbols if isinstance(s, Index)), key=str))
+            st.quantity_indices[q] = syms
+        memo = (q, tuple(env.get(s) for s in syms), sample)
+        key = st.keys.get(memo)
+        if key is None:
+            key = st.keys[memo] = self._key_uncached(q, env, sample)
+        return key
+
+    def _key_uncached(self, q: Quantity, env: dict, sample: int | None) -> Key:
         layer = self._ground_int(q.layer, env) if q.layer is not None else None
         idx = tuple(self._ground_int(i, env) for i in q.indices)
         spec = self.model.spec(q.name)
