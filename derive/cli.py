@@ -93,9 +93,17 @@ def _print_human(rep, verbose: bool) -> None:  # type: ignore[no-untyped-def]
         out.write("  model built from: " + ", ".join(
             f"{d.defines} (line {d.line})" for d in rep.definitions) + "\n")
     for r in rep.results:
-        step = f" step {r.step}" if r.step else ""
-        out.write(f"{r.file}:{r.line}: {r.status.symbol} {r.status.value:<11} "
-                  f"{r.kind}{step}: {r.message}\n")
+        what = f"step {r.step}" if r.step else r.kind
+        text = r.latex
+        if r.step and r.step > 1:  # later steps: show the step, not the left side again
+            for rel in (" = ", " \\leftarrow "):
+                if rel in text:
+                    text = "= " + text.split(rel, 1)[1]  # in the source, later steps follow `=`
+                    break
+        out.write(f"{r.file}:{r.line}: {r.status.symbol} {r.status.value:<11} {what:<10} "
+                  f"{_short(text)}\n")
+        if r.status not in (Status.VERIFIED, Status.DEFINITION) or verbose:
+            out.write(f"    {r.message}\n")
         if r.status is Status.REFUTED or r.status is Status.CONDITIONAL or verbose:
             if r.diagnosis and r.status is not Status.ERROR:
                 out.write(f"    diagnosis: {r.diagnosis}\n")
@@ -152,6 +160,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
         counts = ", ".join(f"{v} {k}" for k, v in rep.counts().items() if v)
         print(f"{rep.file}: {counts}")
     return 0
+
+
+def _short(latex: str, width: int = 70) -> str:
+    """A formula on one line, cut to `width` characters."""
+    flat = " ".join(latex.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def build_parser() -> argparse.ArgumentParser:
