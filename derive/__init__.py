@@ -4,12 +4,16 @@ The package reads like the pipeline, and imports point one way along it:
 
     errors, results          plain values shared by every stage
     document                 Markdown file -> display formulas, annotations, front matter
-    latex                    LaTeX -> SymPy through the document's notation (the only module
-                             that imports the arithmetic parser, latex2sympy2_extended)
-    notation                 the document's notation table
-    model                    the document's definitions -> concrete symbolic networks
-    derivation               differentiation of the forward model (the derived side)
-    check                    claims against derivations: verdicts, witnesses, diagnoses
+    notation, expr           the document's notation table; SymPy nodes for its constructs
+    latex, arithcache        LaTeX -> SymPy through the notation (latex is the only module that
+                             imports the arithmetic parser, latex2sympy2_extended; arithcache
+                             keeps its results on disk)
+    model                    the definitions -> concrete networks: values, and derivatives by
+                             differentiating the expanded forward model (the derived side)
+    check                    claims against derivations: verdicts, witnesses, diagnoses, lint
+    spec                     the definitions at the index level, for the numeric trainer
+    report/                  Markdown, HTML and JSON reports of a check
+    numeric/                 code generation, training, gradient check, benchmark
     cli                      the only place that prints and chooses exit codes
 """
 
