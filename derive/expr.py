@@ -12,6 +12,13 @@ import sympy
 from sympy.core.symbol import Str
 
 
+def as_basic(x: int | sympy.Basic) -> sympy.Basic:
+    """An int as a SymPy Integer; SymPy objects unchanged. Never a string: nothing is parsed."""
+    if isinstance(x, bool) or not isinstance(x, (int, sympy.Basic)):
+        raise TypeError(f"expected an int or a SymPy object, not {type(x).__name__}")
+    return sympy.Integer(x) if isinstance(x, int) else x
+
+
 def index(name: str) -> sympy.Symbol:
     """An index symbol. Integer, so SymPy can simplify KroneckerDelta sums."""
     return sympy.Symbol(name, integer=True)
@@ -40,7 +47,7 @@ class Quantity(Node):
     def __new__(cls, name: str | Str, layer: tuple = (), indices: tuple = ()):
         name = Str(name) if isinstance(name, str) else name
         return sympy.Expr.__new__(
-            cls, name, sympy.Tuple(*layer), sympy.Tuple(*[sympy.sympify(i) for i in indices])
+            cls, name, sympy.Tuple(*layer), sympy.Tuple(*[as_basic(i) for i in indices])
         )
 
     @property
@@ -76,7 +83,7 @@ class Width(Node):
 
     def __new__(cls, name: str | Str, layer: sympy.Expr):
         name = Str(name) if isinstance(name, str) else name
-        return sympy.Expr.__new__(cls, name, sympy.sympify(layer))
+        return sympy.Expr.__new__(cls, name, as_basic(layer))
 
     is_integer = True
     is_positive = True

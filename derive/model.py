@@ -26,7 +26,7 @@ from typing import Any
 import mpmath
 import sympy
 
-from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
+from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width, as_basic
 from derive.latex import Index, Scalar, Size
 from derive.notation import Notation, QuantitySpec
 
@@ -233,7 +233,7 @@ class _SymEngineBackend:
         return self.se.Symbol(name)
 
     def convert(self, x: sympy.Basic) -> Any:
-        return self.se.sympify(x)
+        return self.se.sympify(x)  # a SymPy object to SymEngine's; never a string
 
     def add(self, xs: list) -> Any:
         return self.se.Add(*xs) if xs else self.se.Integer(0)
@@ -610,7 +610,7 @@ class Evaluator:
             pairs.insert(0, (pattern.layer, layer))
         n = Size(self.model.notation.layers)
         for pat, val in pairs:
-            pat = sympy.sympify(pat).xreplace({n: sympy.Integer(self.instance.layers)})
+            pat = as_basic(pat).xreplace({n: sympy.Integer(self.instance.layers)})
             pat = pat.xreplace({k: sympy.Integer(v) for k, v in env.items()})
             syms = [s for s in pat.free_symbols if isinstance(s, Index)]
             if not syms:
