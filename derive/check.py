@@ -135,6 +135,11 @@ class Engine:
                         out.ok = False
                         out.unsupported = str(exc)
                         return out
+                    if isinstance(lv, CTX.mpc) or isinstance(rv, CTX.mpc):
+                        out.ok = False
+                        out.unsupported = ("a side is not a real number here (a logarithm or root "
+                                           "of a negative value?)")
+                        return out
                     trial = Trial(instance, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))),
                                   seed, lv, rv)
                     out.trials.append(trial)
@@ -968,6 +973,8 @@ def _symbolic_evidence(engine: Engine, model: Model, lhs: sympy.Basic, rhs: symp
 
 
 def _fmt(v) -> str:  # type: ignore[no-untyped-def]
+    if isinstance(v, CTX.mpc):
+        return CTX.nstr(v, 10)
     if v == int(v) and abs(v) < 10**12:
         return str(int(v))
     return CTX.nstr(v, 10)
