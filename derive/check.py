@@ -938,8 +938,8 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
     else:
         msg = "differs from the derivation"
         evidence = _refuted_evidence(o)
-    if diagnosis:
-        msg += f": {diagnosis.split(':', 1)[0]}"
+    if diagnosis:  # the finding in one sentence: "...: the right side lacks a factor a_j"
+        msg += ": " + (diagnosis.split(": ", 1)[1] if ": " in diagnosis else diagnosis)
     return _Verdict(Status.REFUTED, msg, evidence=evidence, diagnosis=diagnosis,
                     counterexample=witness, comparisons=comparisons)
 
