@@ -577,7 +577,7 @@ def check_document(doc: Document, *, symbolic: bool = False) -> FileReport:
     state = _State(doc, Engine(), Model(notation), symbolic=symbolic)
     for formula in doc.formulas:
         _check_formula(state, formula)
-    notes = _model_notes(state)
+    notes = _model_notes(state) + _partings(state.results)
     return FileReport(
         file=doc.file,
         title=doc.title,
@@ -1134,6 +1134,22 @@ def _model_notes(state: _State) -> list[str]:
         if cost:
             notes.append(cost)
     return notes
+
+
+def _partings(results: list[Result]) -> list[str]:
+    """One sentence for each result whose verdict changes with the model."""
+    out = []
+    for r in results:
+        for c in r.comparisons:
+            if c.status is r.status:
+                continue
+            where = f"formula {r.formula}" + (f", step {r.step}" if r.step else "")
+            assumed = f" (if {r.assumptions[0]})" if r.assumptions else ""
+            why = f": {c.diagnosis}" if c.diagnosis else f": {c.message}"
+            out.append(f"Where the models part, {where} (line {r.line}): ${r.latex}$ is "
+                       f"{r.status.value} in the document's model{assumed}, and "
+                       f"{c.status.value} in {c.model}{why}.")
+    return out
 
 
 def _softmax_cost(state: _State, model: Model) -> str | None:

@@ -97,6 +97,13 @@ def test_usual_softmax_layer_parts_from_the_chapter_by_g_prime(chapter_report):
                 assert c.status is r.status or r.status is Status.DEFINITION
 
 
+def test_the_notes_say_where_the_two_softmax_models_part(chapter_report):
+    parting = [n for n in chapter_report.notes if n.startswith("Where the models part")]
+    assert len(parting) == 1
+    assert "formula 16, step 3" in parting[0] and "extra factor" in parting[0]
+    assert "conditional in the document's model" in parting[0]
+
+
 def test_the_cost_of_softmax_over_sigmoid_outputs_is_derived(chapter_report):
     notes = " ".join(chapter_report.notes)
     assert "0.2320" in notes  # e / (e + 9)
