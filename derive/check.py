@@ -556,7 +556,6 @@ class _State:
     model: Model
     results: list[Result] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
     compare: dict[tuple[str, ...], Model] = field(default_factory=dict)
     claims: bool = True  # False: only collect the model's definitions
     symbolic: bool = False  # also try to confirm verified claims with sympy.simplify

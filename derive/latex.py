@@ -896,15 +896,11 @@ def _finish(sk: _Skeleton, toks: list[Tok]) -> sympy.Basic:
         raise InputError(f"the arithmetic parser read stray symbol(s) {sorted(stray)}",
                          scope.formula.span(toks[0].start, toks[-1].end - toks[0].start))
     missing = set(sk.values) - names
-    if missing and not _zero_multiplied(raw):
+    if missing:
         lost = sk.values[sorted(missing)[0]]
         raise InputError(f"part of the expression was dropped by the arithmetic parser: {lost}",
                          scope.formula.span(toks[0].start, toks[-1].end - toks[0].start))
     return _rebuild(raw, sk)
-
-
-def _zero_multiplied(expr: sympy.Basic) -> bool:
-    return expr == 0
 
 
 def _rebuild(e: sympy.Basic, sk: _Skeleton) -> sympy.Basic:
