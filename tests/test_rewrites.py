@@ -10,19 +10,12 @@ keep the verdict it has in the unedited chapter.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+from chapter_edits import check_text, edit_chapter, result_key
 
-from derive.check import check_document
-from derive.document import parse_document
 from derive.results import FileReport, Result, Status
-
-CHAPTER = Path(__file__).resolve().parents[1] / "formulas" / "backprop.md"
-NAME = "formulas/backprop.md"
-_DISPLAY = re.compile(r"^\$\$[ \t]*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -93,39 +86,15 @@ KRONECKER = Rewrite(
 )
 
 
-def edit_chapter(text: str, old: str, new: str) -> tuple[str, int, int]:
-    """The chapter with `old` replaced by `new`, cut after the edited display formula.
-
-    Returns (text, line of the edit, first line of the edited formula)."""
-    assert text.count(old) == 1, f"the chapter no longer has exactly one {old!r}"
-    pos = text.index(old)
-    edited = text[:pos] + new + text[pos + len(old):]
-    closing = _DISPLAY.search(edited, pos + len(new))
-    assert closing is not None, "no closing $$ after the edit"
-    end = edited.find("\n", closing.end())
-    edited = edited[: len(edited) if end < 0 else end + 1]
-    openings = list(_DISPLAY.finditer(text, 0, pos))
-    assert openings, "the edit is not inside a display formula"
-    return edited, text.count("\n", 0, pos) + 1, text.count("\n", 0, openings[-1].start()) + 2
-
-
-def check_text(text: str) -> FileReport:
-    return check_document(parse_document(text, NAME))
-
-
-def _key(r: Result) -> tuple[int, int | None]:
-    return (r.line, r.step)
+@pytest.fixture(scope="module")
+def chapter(chapter_text: str) -> str:
+    return chapter_text
 
 
 @pytest.fixture(scope="module")
-def chapter() -> str:
-    return CHAPTER.read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def baseline(chapter: str) -> dict[tuple[int, int | None], Result]:
-    rep = check_text(chapter)
-    out = {_key(r): r for r in rep.results}
+def baseline(chapter_report: FileReport) -> dict[tuple[int, int | None], Result]:
+    rep = chapter_report  # the unedited chapter, checked once per test session
+    out = {result_key(r): r for r in rep.results}
     assert len(out) == len(rep.results), "two results share a line and step"
     return out
 
@@ -145,7 +114,7 @@ def test_rewrite_keeps_the_verdict(chapter: str, baseline: dict, rw: Rewrite) ->
     edited = [r for r in rep.results if r.line == target]
     assert edited, f"no result at line {target}"
     for r in edited:
-        original = baseline[_key(r)]
+        original = baseline[result_key(r)]
         if rw.same_as_original:
             assert original.status is not Status.VERIFIED  # the case is still meaningful
             assert (r.status, r.assumptions) == (original.status, original.assumptions), r.message
@@ -153,10 +122,10 @@ def test_rewrite_keeps_the_verdict(chapter: str, baseline: dict, rw: Rewrite) ->
             assert r.status is Status.VERIFIED, (r.line, r.step, r.message, r.diagnosis)
     # nothing else changes: the same rows, each with its verdict from the unedited chapter
     last = max(r.line for r in rep.results)
-    assert {_key(r) for r in rep.results} == {k for k in baseline if k[0] <= last}
+    assert {result_key(r) for r in rep.results} == {k for k in baseline if k[0] <= last}
     for r in rep.results:
-        assert r.status is baseline[_key(r)].status, (r.line, r.step, r.message)
-        assert not r.lint or r.lint == baseline[_key(r)].lint, r.lint
+        assert r.status is baseline[result_key(r)].status, (r.line, r.step, r.message)
+        assert not r.lint or r.lint == baseline[result_key(r)].lint, r.lint
 
 
 def test_kronecker_delta_is_not_notation(chapter: str) -> None:

@@ -16,19 +16,12 @@ fixing the checker turns them into failures that ask for the mark to be removed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+from chapter_edits import check_text, edit_chapter, result_key
 
-from derive.check import check_document
-from derive.document import parse_document
 from derive.results import FileReport, Result, Status
-
-CHAPTER = Path(__file__).resolve().parents[1] / "formulas" / "backprop.md"
-NAME = "formulas/backprop.md"
-_CLOSING = re.compile(r"^\$\$[ \t]*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -185,42 +178,15 @@ VARIANTS = [
 # Building and checking a variant
 
 
-def edit_chapter(text: str, old: str, new: str) -> tuple[str, int, int]:
-    """The chapter with `old` replaced by `new`, cut after the edited display formula.
-
-    Returns (text, line of the edit, first line of the edited formula). Lines before the cut
-    keep their numbers, so results compare with the unedited chapter line by line.
-    """
-    assert text.count(old) == 1, f"the chapter no longer has exactly one {old!r}"
-    pos = text.index(old)
-    edited = text[:pos] + new + text[pos + len(old):]
-    closing = _CLOSING.search(edited, pos + len(new))
-    assert closing is not None, "no closing $$ after the edit"
-    end = edited.find("\n", closing.end())
-    edited = edited[: len(edited) if end < 0 else end + 1]
-    openings = list(_CLOSING.finditer(text, 0, pos))
-    assert openings, "the edit is not inside a display formula"
-    formula_line = text.count("\n", 0, openings[-1].start()) + 2
-    return edited, text.count("\n", 0, pos) + 1, formula_line
-
-
-def check_text(text: str) -> FileReport:
-    return check_document(parse_document(text, NAME))
-
-
-def _key(r: Result) -> tuple[int, int | None]:
-    return (r.line, r.step)
+@pytest.fixture(scope="module")
+def chapter(chapter_text: str) -> str:
+    return chapter_text
 
 
 @pytest.fixture(scope="module")
-def chapter() -> str:
-    return CHAPTER.read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def baseline(chapter: str) -> dict[tuple[int, int | None], Result]:
-    rep = check_text(chapter)
-    out = {_key(r): r for r in rep.results}
+def baseline(chapter_report: FileReport) -> dict[tuple[int, int | None], Result]:
+    rep = chapter_report  # the unedited chapter, checked once per test session
+    out = {result_key(r): r for r in rep.results}
     assert len(out) == len(rep.results), "two results share a line and step"
     assert not rep.has_refuted, "the shipped chapter itself has a refuted formula"
     return out
@@ -269,10 +235,10 @@ def test_refuted_at_its_line(chapter: str, baseline: dict, v: Variant) -> None:
     # every other formula keeps the verdict it has in the unedited chapter
     last = max(r.line for r in rep.results)
     expected = {k for k in baseline if k[0] <= last}
-    assert {_key(r) for r in rep.results} == expected
+    assert {result_key(r) for r in rep.results} == expected
     for r in rep.results:
         if r is not hit:
-            assert r.status is baseline[_key(r)].status, (r.line, r.step, r.message)
+            assert r.status is baseline[result_key(r)].status, (r.line, r.step, r.message)
 
 
 @pytest.mark.parametrize("v", _params("diagnosis"))
