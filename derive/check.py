@@ -45,7 +45,7 @@ from derive.model import (
     key_latex,
     product,
 )
-from derive.notation import notation_from_front
+from derive.notation import Notation, notation_from_front
 from derive.results import Comparison, Counterexample, Definition, FileReport, Result, Status
 
 SEEDS = (0, 1)  # random points per instance (odd seeds also try the extreme labels)
@@ -582,7 +582,7 @@ def check_document(doc: Document, *, symbolic: bool = False) -> FileReport:
         title=doc.title,
         results=tuple(state.results),
         definitions=tuple(state.definitions),
-        instances=tuple(i.label for i in INSTANCES),
+        instances=tuple(_label(i, notation) for i in INSTANCES),
         notes=tuple(notes),
         headings=doc.headings,
     )
@@ -847,11 +847,16 @@ class _Verdict:
     comparisons: tuple[Comparison, ...] = ()
 
 
-def _refuted_evidence(o: Outcome) -> str:
+def _label(instance: Instance, notation: Notation) -> str:
+    return instance.label_in(notation.layers, notation.width, notation.batch)
+
+
+def _refuted_evidence(o: Outcome, model: Model) -> str:
     t = o.witness
     if t is None:
         return ""
-    where = t.instance.label + ("; " + ", ".join(f"{k}={v}" for k, v in t.env) if t.env else "")
+    where = _label(t.instance, model.notation) + (
+        "; " + ", ".join(f"{k}={v}" for k, v in t.env) if t.env else "")
     before = len(o.trials) - 1
     agreed = (f"{before} evaluation{'s' if before != 1 else ''} before it agreed" if before
               else "the first evaluation")
@@ -905,7 +910,7 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
                      "not sum to one; the counterexample is one.")
         return _Verdict(
             Status.CONDITIONAL, f"holds only if {cond.name}.{extra}",
-            evidence=f"{_evidence(o2, m2)}; without the assumption, {_refuted_evidence(o)}",
+            evidence=f"{_evidence(o2, m2)}; without the assumption, {_refuted_evidence(o, model)}",
             assumptions=(cond.name,), counterexample=witness, comparisons=comparisons)
 
     if not o.overrun:
@@ -936,7 +941,7 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
         evidence = f"numeric: grounding the written side needs {o.overrun}"
     else:
         msg = "differs from the derivation"
-        evidence = _refuted_evidence(o)
+        evidence = _refuted_evidence(o, model)
     if diagnosis:  # the finding in one sentence: "...: the right side lacks a factor a_j"
         msg += ": " + (diagnosis.split(": ", 1)[1] if ": " in diagnosis else diagnosis)
     return _Verdict(Status.REFUTED, msg, evidence=evidence, diagnosis=diagnosis,
@@ -950,7 +955,7 @@ def _symbolic_evidence(engine: Engine, model: Model, lhs: sympy.Basic, rhs: symp
                        trial: Trial) -> str:
     """Try to prove the claim at one index assignment of the first instance by simplifying
     the difference of the fully expanded sides to zero."""
-    where = f"at {trial.instance.label}" + (
+    where = f"at {_label(trial.instance, model.notation)}" + (
         "; " + ", ".join(f"{k}={v}" for k, v in trial.env) if trial.env else "")
     if model.local:  # generic functions stay undefined: f(x, y), not a random stand-in
         ev = Evaluator(model, trial.instance, trial.seed, Structure(engine=_backend("sympy")),
@@ -1008,7 +1013,7 @@ def _counterexample(engine: Engine, model: Model, t: Trial | None, lhs: sympy.Ba
             shown += 1
         if shown >= 12:
             break
-    label = "the local model" if model.local else t.instance.label
+    label = "the local model" if model.local else _label(t.instance, model.notation)
     return Counterexample(instance=label, indices={str(k): v for k, v in t.env},
                           point=point, lhs=_fmt(t.lhs), rhs=_fmt(t.rhs))
 
@@ -1105,16 +1110,14 @@ def _definitions_used(model: Model, exprs: list[sympy.Basic]) -> list[tuple[str,
     todo = list(exprs)
     while todo:
         for a in sympy.preorder_traversal(todo.pop()):
-            name = None
-            if isinstance(a, (Quantity, Vec)):
-                name = a.name
+            used: str | None = None
+            if isinstance(a, (Quantity, Vec, Scalar)):
+                used = a.name
             elif isinstance(a, (Call, Prime, FuncRef)):
-                name = a.fname
-            elif isinstance(a, Scalar):
-                name = a.name
-            if name in newest and name not in seen:
-                seen[name] = newest[name].line
-                todo.append(newest[name].rhs)
+                used = a.fname
+            if used in newest and used not in seen:
+                seen[used] = newest[used].line
+                todo.append(newest[used].rhs)
     return list(seen.items())
 
 

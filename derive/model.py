@@ -55,7 +55,12 @@ class Instance:
 
     @property
     def label(self) -> str:
-        return f"n={self.layers}, C=({', '.join(map(str, self.widths))}), m={self.batch}"
+        return self.label_in("n", "C", "m")
+
+    def label_in(self, layers: str, width: str, batch: str) -> str:
+        """The shape in a document's own names for its sizes, e.g. n=3, C=(3, 2, 4), m=2."""
+        widths = ", ".join(map(str, self.widths))
+        return f"{layers}={self.layers}, {width}=({widths}), {batch}={self.batch}"
 
 
 # Depths 3 and 4, widths 2 to 4, neighbouring widths different: a formula that confuses C_l
