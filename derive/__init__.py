@@ -10,7 +10,9 @@ The package reads like the pipeline, and imports point one way along it:
                              keeps its results on disk)
     model                    the definitions -> concrete networks: values, and derivatives by
                              differentiating the expanded forward model (the derived side)
-    check                    claims against derivations: verdicts, witnesses, diagnoses, lint
+    evaluate                 both sides of a claim at every index value, network and point
+    diagnose                 one edit, or one assumption, that explains a refutation
+    check                    the document walk: definitions, verdicts, witnesses, lint, notes
     spec                     the definitions at the index level, for the numeric trainer
     report/                  Markdown, HTML and JSON reports of a check
     numeric/                 code generation, training, gradient check, benchmark

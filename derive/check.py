@@ -10,25 +10,27 @@ For each display formula, in document order:
   witness; the tool then searches for a single edit that would make the claim hold (a constant
   factor, an extra or missing factor, swapped indices, a wrong index or layer, a sum bound, a
   term's sign) and for a named assumption under which it holds (conditional).
+
+Evaluation lives in `derive.evaluate`, the search for an explanation in `derive.diagnose`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy
 
+from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError
-from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width, to_latex
+from derive.evaluate import SEEDS, Engine, Outcome, Trial, free_indices
+from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, to_latex
 from derive.latex import Equation, Index, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import (
     CTX,
     INSTANCES,
-    LOCAL_INSTANCE,
     PRECISION,
     Assumption,
     Def,
@@ -43,507 +45,9 @@ from derive.model import (
     backend,
     close,
     key_latex,
-    product,
 )
 from derive.notation import Notation, notation_from_front
 from derive.results import Comparison, Counterexample, Definition, FileReport, Result, Status
-
-SEEDS = (0, 1)  # random points per instance (odd seeds also try the extreme labels)
-
-
-# --------------------------------------------------------------------------------------------
-# Evaluating one claim
-
-
-@dataclass(frozen=True)
-class Trial:
-    instance: Instance
-    env: tuple[tuple[sympy.Symbol, int], ...]
-    seed: int
-    lhs: sympy.Expr
-    rhs: sympy.Expr
-
-
-@dataclass
-class Outcome:
-    ok: bool
-    trials: list[Trial] = field(default_factory=list)
-    witness: Trial | None = None
-    unsupported: str | None = None  # why it could not be evaluated
-    overrun: str | None = None  # a summed index left its quantity's range
-    assignments: int = 0
-
-
-class Engine:
-    """Evaluators cached per (model, instance, point), shared by all checks of a document."""
-
-    def __init__(self) -> None:
-        self._cache: dict[tuple, tuple[Model, Evaluator]] = {}  # model kept alive with its id
-        self._structures: dict[tuple, Structure] = {}
-
-    def evaluator(self, model: Model, instance: Instance, seed: int) -> Evaluator:
-        key = (id(model), instance, seed)
-        held = self._cache.get(key)
-        ev = held[1] if held is not None and held[0] is model else None
-        if ev is None or ev.model is not model:
-            # the structure (cut expressions, derivatives) depends on the definitions, not on
-            # the labels drawn: models that differ only in an assumption share it
-            skey = (model.defs, model.local, model.coordinates, model.functions, instance)
-            structure = self._structures.get(skey)
-            if structure is None:
-                structure = self._structures[skey] = Structure()
-            ev = Evaluator(model, instance, seed, structure)
-            self._cache[key] = (model, ev)
-            return ev
-        return ev
-
-    def instances(self, model: Model) -> tuple[Instance, ...]:
-        return (LOCAL_INSTANCE,) if model.local else INSTANCES
-
-    def domain(self, model: Model, instance: Instance, free: list[Index],
-               exprs: Iterable[sympy.Basic]) -> Iterator[dict]:
-        """Every assignment of the free indices at which all the quantities written exist."""
-        ev = self.evaluator(model, instance, SEEDS[0])
-        atoms = [a for e in exprs for a in sympy.preorder_traversal(e)
-                 if isinstance(a, (Quantity, Width, Vec))]
-        top = max(instance.widths + (instance.layers,))
-        for combo in product(len(free), top):
-            env = dict(zip(free, combo))
-            if all(_atom_ok(ev, a, env) for a in atoms):
-                yield env
-
-    def evaluate(self, model: Model, lhs: sympy.Basic, rhs: sympy.Basic, *,
-                 restrict: Callable[[dict], bool] | None = None,
-                 limit: int | None = None) -> Outcome:
-        free = sorted(_free_indices(lhs) | _free_indices(rhs), key=str)
-        out = Outcome(ok=True)
-        for instance in self.instances(model):
-            for env in self.domain(model, instance, free, (lhs, rhs)):
-                if restrict is not None and not restrict(env):
-                    continue
-                out.assignments += 1
-                for seed in SEEDS:
-                    ev = self.evaluator(model, instance, seed)
-                    try:
-                        lv = ev.ground(lhs, env, 1)
-                        rv = ev.ground(rhs, env, 1)
-                    except OutOfRange as exc:
-                        out.ok = False
-                        out.overrun = exc.what
-                        return out
-                    except (Unsupported, ZeroDivisionError) as exc:
-                        out.ok = False
-                        out.unsupported = str(exc)
-                        return out
-                    if isinstance(lv, CTX.mpc) or isinstance(rv, CTX.mpc):
-                        out.ok = False
-                        out.unsupported = ("a side is not a real number here (a logarithm or root "
-                                           "of a negative value?)")
-                        return out
-                    trial = Trial(instance, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))),
-                                  seed, lv, rv)
-                    out.trials.append(trial)
-                    if not _close(lv, rv):
-                        out.ok = False
-                        out.witness = trial
-                        return out
-                    if limit is not None and len(out.trials) >= limit:
-                        return out
-        return out
-
-    def sample(self, model: Model, lhs: sympy.Basic, rhs: sympy.Basic, limit: int,
-               restrict: Callable[[dict], bool] | None = None) -> list[Trial]:
-        """Up to `limit` points where both sides' quantities exist, spread over the instances,
-        with the left side's value (the right side is not evaluated)."""
-        free = sorted(_free_indices(lhs) | _free_indices(rhs), key=str)
-        pools = []
-        for instance in self.instances(model):
-            envs = [e for e in self.domain(model, instance, free, (lhs, rhs))
-                    if restrict is None or restrict(e)]
-            pools.append([(instance, e, seed) for e in envs for seed in SEEDS])
-        out: list[Trial] = []
-        while len(out) < limit and any(pools):
-            for pool in pools:
-                if pool and len(out) < limit:
-                    instance, env, seed = pool.pop(0)
-                    try:
-                        value = self.evaluator(model, instance, seed).ground(lhs, env, 1)
-                    except (OutOfRange, Unsupported, ZeroDivisionError):
-                        continue
-                    out.append(Trial(instance, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))),
-                                     seed, value, value))
-        return out
-
-    def values(self, model: Model, expr: sympy.Basic, trials: list[Trial]) -> list[sympy.Expr]:
-        out = []
-        for t in trials:
-            out.append(self.evaluator(model, t.instance, t.seed).ground(expr, dict(t.env), 1))
-        return out
-
-
-def _atom_ok(ev: Evaluator, atom: sympy.Basic, env: dict) -> bool:
-    """Whether an atom's coordinates that depend only on free indices are in range."""
-
-    def known(e: sympy.Basic) -> int | None:
-        syms = [s for s in e.free_symbols if isinstance(s, Index)]
-        if any(s not in env for s in syms):
-            return None
-        try:
-            return ev._ground_int(e, env)
-        except (Unsupported, OutOfRange):
-            return None
-
-    try:
-        if isinstance(atom, Width):
-            lay = known(atom.layer)
-            return lay is None or 1 <= lay <= ev.instance.layers
-        if isinstance(atom, Vec):
-            lay = known(atom.layer) if atom.layer is not None else None
-            return lay is None or 1 <= lay <= ev.instance.layers
-        spec = ev.model.spec(atom.name)
-        if spec is None:
-            return True
-        layer = known(atom.layer) if atom.layer is not None else None
-        if spec.layers:
-            lo, hi = ev._range(spec.layers)
-            if layer is not None and not lo <= layer <= hi:
-                return False
-            if layer is None and atom.layer is not None:
-                return True  # the layer is summed over: checked when grounded
-        for idx, shp in zip(atom.indices, spec.shape):
-            v = known(idx)
-            if v is not None and not 1 <= v <= ev._shape(shp, layer):
-                return False
-        return True
-    except OutOfRange:
-        return False
-
-
-_close = close
-
-
-def _free_indices(e: sympy.Basic) -> set[Index]:
-    return {s for s in e.free_symbols if isinstance(s, Index)}
-
-
-# --------------------------------------------------------------------------------------------
-# Diagnoses: one edit that would make a refuted claim hold
-
-
-def _atoms(e: sympy.Basic, types: tuple = (Quantity,)) -> list[sympy.Basic]:
-    seen: list[sympy.Basic] = []
-    for a in sympy.preorder_traversal(e):
-        if isinstance(a, types) and a not in seen:
-            seen.append(a)
-    return seen
-
-
-def _each_occurrence(e: sympy.Basic, target: sympy.Basic, new: sympy.Basic) -> list[sympy.Basic]:
-    """`e` with one occurrence of `target` replaced by `new`, for each occurrence in turn."""
-    count = [0]
-
-    def walk(x: sympy.Basic, which: int) -> sympy.Basic:
-        if x == target:
-            count[0] += 1
-            return new if count[0] - 1 == which else x
-        if not x.args or isinstance(x, (Quantity, Width)):
-            return x
-        args = [walk(a, which) for a in x.args]
-        return x if all(a is b for a, b in zip(args, x.args)) else x.func(*args)
-
-    out: list[sympy.Basic] = []
-    which = 0
-    while True:
-        count[0] = 0
-        candidate = walk(e, which)
-        if which >= count[0]:
-            return out
-        out.append(candidate)
-        which += 1
-
-
-def _bound_indices(e: sympy.Basic) -> set[Index]:
-    out: set[Index] = set()
-    for s in sympy.preorder_traversal(e):
-        if isinstance(s, sympy.Sum):
-            out |= {lim[0] for lim in s.limits}
-    return out
-
-
-def _ratio(lv, rv):  # type: ignore[no-untyped-def]
-    if abs(lv) <= CTX.mpf("1e-15"):
-        return None
-    return rv / lv
-
-
-def _nice(c) -> str:  # type: ignore[no-untyped-def]
-    r = sympy.nsimplify(float(c), tolerance=1e-9, rational=True)
-    return to_latex(r)
-
-
-class Diagnoser:
-    """Search for one edit of the written side that makes it equal the derived side.
-
-    Each candidate is tested on a spread of points (the witness first); an edit is reported
-    only if it holds at all of them.
-    """
-
-    def __init__(self, engine: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
-                 witness: Trial | None = None,
-                 restrict: Callable[[dict], bool] | None = None):
-        self.engine = engine
-        self.model = model
-        self.lhs = lhs
-        self.rhs = rhs
-        self.restrict = restrict
-        sample = engine.sample(model, lhs, rhs, 12, restrict)
-        self.trials = ([witness] if witness else []) + sample[: 12 - bool(witness)]
-        self.lvals = [t.lhs for t in self.trials]
-
-    def holds(self, candidate: sympy.Basic) -> bool:
-        if not self.trials:
-            return False
-        try:
-            vals = self.engine.values(self.model, candidate, self.trials)
-        except (OutOfRange, Unsupported, ZeroDivisionError, KeyError, TypeError):
-            return False
-        return all(_close(a, b) for a, b in zip(self.lvals, vals))
-
-    def run(self) -> str | None:
-        if isinstance(self.rhs, sympy.Piecewise):
-            return self.cases()
-        for step in (self.constant, self.swapped, self.factor, self.index, self.variable,
-                     self.layer, self.bound, self.sign, self.term, self.missing_term):
-            found = step()
-            if found:
-                return found
-        return None
-
-    def cases(self) -> str | None:
-        """A `cases` block: diagnose the case that fails, on the points where it applies."""
-        for value, cond in self.rhs.args:
-            def applies(env: dict, cond: sympy.Basic = cond) -> bool:
-                c = cond.xreplace({k: sympy.Integer(v) for k, v in env.items()})
-                return c == sympy.true and (self.restrict is None or self.restrict(env))
-
-            sub = Diagnoser(self.engine, self.model, self.lhs, value, None, applies)
-            if sub.trials and not sub.holds(value):
-                found = sub.run()
-                if found:
-                    return f"in the case ${to_latex(cond)}$: {found}"
-        return None
-
-    def constant(self) -> str | None:
-        try:
-            rvals = self.engine.values(self.model, self.rhs, self.trials)
-        except (OutOfRange, Unsupported, ZeroDivisionError):
-            return None
-        # points where the derived side vanishes say nothing about a ratio: skip them
-        ratios = [r for r in (_ratio(lv, rv) for lv, rv in zip(self.lvals, rvals)) if r is not None]
-        if len(ratios) < 2:
-            return None
-        r0 = ratios[0]
-        if all(_close(r, r0) for r in ratios) and not _close(r0, 1):
-            if _close(r0, -1):
-                return "sign: the right side is the negative of the derived value"
-            return f"constant factor: the right side is ${_nice(r0)}$ times the derived value"
-        return None
-
-    def swapped(self) -> str | None:
-        free = sorted(_free_indices(self.lhs) | _free_indices(self.rhs), key=str)
-        for k, a in enumerate(free):
-            for b in free[k + 1 :]:
-                if self.holds(self.rhs.xreplace({a: b, b: a})):
-                    return f"swapped indices: ${a}$ and ${b}$ are exchanged on the right side"
-        return None
-
-    def _factor_candidates(self) -> list[sympy.Basic]:
-        cands: list[sympy.Basic] = []
-        for a in _atoms(self.rhs, (Quantity, Prime, Call, Partial)) + _atoms(
-                self.lhs, (Quantity, Prime, Call, Partial)):
-            if a not in cands and not _bound_indices(a) & a.free_symbols:
-                cands.append(a)
-        # g'(z) at every layer and index the formula mentions, for every one-argument function
-        # the model applies to a quantity (a = g(z) gives g'(z))
-        applied = {(d.rhs.fname, d.rhs.params[0].name) for d in self.model.defs
-                   if isinstance(d.rhs, Call) and len(d.rhs.params) == 1
-                   and isinstance(d.rhs.params[0], Quantity)}
-        for q in _atoms(self.lhs, (Quantity,)) + _atoms(self.rhs, (Quantity,)):
-            for fname, arg in sorted(applied):
-                if q.layer is not None:
-                    c = Prime(fname, Quantity(arg, (q.layer,), q.indices))
-                    if c not in cands:
-                        cands.append(c)
-        # per-neuron quantities at the layers and indices the formula mentions (a missing a_j)
-        layers = {q.layer for q in _atoms(self.lhs, (Quantity,)) + _atoms(self.rhs, (Quantity,))
-                  if q.layer is not None}
-        layers |= {lay + 1 for lay in layers}
-        free = sorted(_free_indices(self.lhs) | _free_indices(self.rhs), key=str)
-        if not self.model.local:
-            for name, spec in sorted(self.model.notation.quantities.items()):
-                if spec.parameter or len(spec.shape) != 1:
-                    continue
-                for lay in sorted(layers, key=str) if spec.layers else [None]:
-                    for idx in free:
-                        c = Quantity(name, (lay,) if lay is not None else (), (idx,))
-                        if c not in cands:
-                            cands.append(c)
-        if self.model.notation.batch and not self.model.local:
-            cands.append(Size(self.model.notation.batch))
-        return cands
-
-    def factor(self) -> str | None:
-        cands = self._factor_candidates()
-        # a size is missing as a divisor (the 1/m of an average), a quantity as a factor
-        edits = [(c, c) for c in cands if not isinstance(c, Size)] + [
-            (1 / c, c) for c in cands if isinstance(c, Size)]
-        for factor, _ in edits:
-            if self.holds(self.rhs / factor):
-                return f"extra factor: ${to_latex(factor)}$ should not be on the right side"
-            if self.holds(self.rhs * factor):
-                return f"missing factor: the right side lacks a factor ${to_latex(factor)}$"
-        if isinstance(self.rhs, sympy.Add):  # a factor missing from one term (1/m in an update)
-            for t in self.rhs.args:
-                for factor, _ in edits:
-                    if self.holds(self.rhs - t + t * factor):
-                        return (f"missing factor: the term ${to_latex(t)}$ lacks a factor "
-                                f"${to_latex(factor)}$")
-                    if self.holds(self.rhs - t + t / factor):
-                        return (f"extra factor: ${to_latex(factor)}$ should not be in the term "
-                                f"${to_latex(t)}$")
-        return None
-
-    def index(self) -> str | None:
-        names = sorted(_free_indices(self.lhs) | _free_indices(self.rhs) | _bound_indices(self.rhs),
-                       key=str)
-        for q in _atoms(self.rhs, (Quantity,)):
-            if len(q.indices) == 2:  # w_{ij} for w_{ji}
-                fixed = q.with_(indices=tuple(reversed(q.indices)))
-                if self.holds(self.rhs.xreplace({q: fixed})):
-                    return f"swapped indices: ${to_latex(q)}$ should be ${to_latex(fixed)}$"
-            for pos, old in enumerate(q.indices):
-                for new in names:
-                    if new == old:
-                        continue
-                    idx = list(q.indices)
-                    idx[pos] = new
-                    fixed = q.with_(indices=tuple(idx))
-                    if any(self.holds(c) for c in _each_occurrence(self.rhs, q, fixed)):
-                        return f"wrong index: ${to_latex(q)}$ should be ${to_latex(fixed)}$"
-        return None
-
-    def variable(self) -> str | None:
-        """A plain variable exchanged for another (∂y_2 written for ∂y_1 in a chain rule)."""
-        scalars = sorted({s for s in (self.lhs.free_symbols | self.rhs.free_symbols)
-                          if isinstance(s, Scalar)}, key=str)
-        for p in _atoms(self.rhs, (Partial,)):
-            for part in (p.num, p.den):
-                if not isinstance(part, Scalar):
-                    continue
-                for other in scalars:
-                    if other == part:
-                        continue
-                    fixed = Partial(other if part is p.num else p.num,
-                                    other if part is p.den else p.den, p.total)
-                    if any(self.holds(c) for c in _each_occurrence(self.rhs, p, fixed)):
-                        return f"wrong variable: ${to_latex(p)}$ should be ${to_latex(fixed)}$"
-        return None
-
-    def layer(self) -> str | None:
-        for q in _atoms(self.rhs, (Quantity,)):
-            if q.layer is None:
-                continue
-            for d in (1, -1, 2, -2):
-                fixed = q.with_(layer=q.layer + d)
-                if any(self.holds(c) for c in _each_occurrence(self.rhs, q, fixed)):
-                    return f"wrong layer: ${to_latex(q)}$ should be ${to_latex(fixed)}$"
-        return None
-
-    def bound(self) -> str | None:
-        widths = _atoms(self.rhs, (Width,))
-        layers = {w.layer for w in widths} | {q.layer for q in _atoms(self.rhs, (Quantity,))
-                                              if q.layer is not None}
-        for w in widths:
-            for lay in sorted(layers | {w.layer + 1, w.layer - 1}, key=str):
-                fixed = Width(w.name, lay)
-                if fixed != w and self.holds(self.rhs.xreplace({w: fixed})):
-                    return f"sum bound: ${to_latex(w)}$ should be ${to_latex(fixed)}$"
-        for s in _atoms(self.rhs, (sympy.Sum,)):
-            var, lo, hi = s.limits[0]
-            body = s.function
-            if body.has(sympy.KroneckerDelta):
-                plain = body.replace(lambda x: isinstance(x, sympy.KroneckerDelta),
-                                     lambda x: sympy.Integer(0))
-                if self.holds(self.rhs.xreplace({s: sympy.Sum(plain, (var, lo, hi))})):
-                    return f"sum range: the sum over ${var}$ should include every ${var}$"
-        return None
-
-    def sign(self) -> str | None:
-        """One term of a sum anywhere in the expression with the wrong sign."""
-        for add in _atoms(self.rhs, (sympy.Add,)):
-            for t in add.args:
-                if self.holds(self.rhs.xreplace({add: add - 2 * t})):
-                    return f"sign of a term: ${to_latex(t)}$ has the wrong sign"
-        return None
-
-    def missing_term(self) -> str | None:
-        """A chain-rule term left out: a derivative of the formula's own variables."""
-        parts = _atoms(self.lhs, (Partial,)) + _atoms(self.rhs, (Partial,))
-        nums = list(dict.fromkeys(p.num for p in parts))
-        dens = list(dict.fromkeys(p.den for p in parts))
-        for num in nums:
-            for den in dens:
-                if num == den:
-                    continue
-                for total in (False, True):
-                    c = Partial(num, den, total)
-                    if self.holds(self.rhs + c):
-                        return f"missing term: ${to_latex(c)}$ is left out"
-        return None
-
-    def term(self) -> str | None:
-        for add in _atoms(self.rhs, (sympy.Add,)):
-            for t in add.args:
-                if self.holds(self.rhs.xreplace({add: add - t})):
-                    return f"extra term: ${to_latex(t)}$ should not be there"
-        return None
-
-
-# --------------------------------------------------------------------------------------------
-# Assumptions under which a failing claim holds
-
-
-@dataclass(frozen=True)
-class Condition:
-    name: str  # shown to the reader
-    model: Callable[[Model], Model]
-    restrict: Callable[[dict], bool] | None = None
-
-
-def _same_model(m: Model) -> Model:
-    return m
-
-
-def _differ(a: Index, b: Index) -> Callable[[dict], bool]:
-    return lambda env: env[a] != env[b]
-
-
-def _equal(a: Index, b: Index) -> Callable[[dict], bool]:
-    return lambda env: env[a] == env[b]
-
-
-def _conditions(lhs: sympy.Basic, rhs: sympy.Basic) -> list[Condition]:
-    from dataclasses import replace
-
-    out = [Condition("the labels sum to one: $\\sum_j y_j = 1$ (one-hot labels)",
-                     lambda m: replace(m, label_rule="onehot"))]
-    free = sorted(_free_indices(lhs) | _free_indices(rhs), key=str)
-    for k, a in enumerate(free):
-        for b in free[k + 1 :]:
-            out.append(Condition(f"${a} \\ne {b}$", _same_model, _differ(a, b)))
-            out.append(Condition(f"${a} = {b}$", _same_model, _equal(a, b)))
-    return out
-
 
 # --------------------------------------------------------------------------------------------
 # The document walk
@@ -805,9 +309,9 @@ def _update_target(model: Model, lhs: sympy.Basic) -> sympy.Basic | None:
 
 
 def _validate_indices(formula: Formula, eq: Equation) -> None:
-    lhs_free = _free_indices(eq.lhs.expr)
+    lhs_free = free_indices(eq.lhs.expr)
     for step in (eq.lhs,) + eq.steps:
-        free = _free_indices(step.expr)
+        free = free_indices(step.expr)
         for s in sympy.preorder_traversal(step.expr):
             if isinstance(s, sympy.Sum):
                 var = s.limits[0][0]
@@ -895,8 +399,8 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
         return _Verdict(Status.VERIFIED, "agrees with the derivation at every point and index",
                         evidence=evidence, comparisons=comparisons)
     witness = _counterexample(engine, model, o.witness, lhs, rhs)
-    label_conditions = [c for c in _conditions(lhs, rhs) if c.restrict is None]
-    index_conditions = [c for c in _conditions(lhs, rhs) if c.restrict is not None]
+    label_conditions = [c for c in conditions(lhs, rhs) if c.restrict is None]
+    index_conditions = [c for c in conditions(lhs, rhs) if c.restrict is not None]
 
     def conditional(cond: Condition) -> _Verdict | None:
         m2 = cond.model(model)
@@ -1025,9 +529,9 @@ def _counterexample(engine: Engine, model: Model, t: Trial | None, lhs: sympy.Ba
 def _lint_expansions(state: _State, model: Model, step: sympy.Basic,
                      previous: sympy.Basic) -> list[str]:
     findings: list[str] = []
-    named = {p.den: p.num for p in _atoms(previous, (Partial,))
+    named = {p.den: p.num for p in atoms(previous, (Partial,))
              if isinstance(p.num, (Quantity, Scalar))}
-    for p in _atoms(step, (Partial,)):
+    for p in atoms(step, (Partial,)):
         if isinstance(p.num, (Quantity, Scalar, FuncRef)) or p.den not in named:
             continue
         quantity = named[p.den]
@@ -1051,15 +555,15 @@ def _proportional(state: _State, model: Model, e: sympy.Basic, q: sympy.Basic) -
     except (OutOfRange, Unsupported, ZeroDivisionError):
         return False
     qv = [t.lhs for t in o.trials]
-    ratios = [_ratio(a, b) for a, b in zip(qv, ev)]
+    ratios = [ratio(a, b) for a, b in zip(qv, ev)]
     if not ratios or any(r is None for r in ratios):
         return False
-    return all(_close(r, ratios[0]) for r in ratios)
+    return all(close(r, ratios[0]) for r in ratios)
 
 
 def _expansion_fix(state: _State, model: Model, e: sympy.Basic, q: sympy.Basic) -> str | None:
-    names = sorted(_free_indices(e) | _free_indices(q), key=str)
-    for atom in _atoms(e, (Quantity,)):
+    names = sorted(free_indices(e) | free_indices(q), key=str)
+    for atom in atoms(e, (Quantity,)):
         for pos, old in enumerate(atom.indices):
             for new in names:
                 if new == old:
@@ -1081,14 +585,14 @@ def _derivation_text(model: Model, lhs: sympy.Basic, rhs: sympy.Basic, note: str
     parts: list[str] = []
     if note:
         parts.append(note)
-    for p in _atoms(lhs, (Partial,)) + _atoms(rhs, (Partial,)):
+    for p in atoms(lhs, (Partial,)) + atoms(rhs, (Partial,)):
         kind = "total derivative" if p.total else "partial derivative"
         held = (f", holding {', '.join(sorted(model.coordinates))} fixed"
                 if model.coordinates and not p.total else "")
         parts.append(f"${to_latex(p)}$: {kind}: ${to_latex(p.num)}$ expanded through the "
                      f"definitions and differentiated ({engine}) with ${to_latex(p.den)}$ as the "
                      f"variable{held}")
-    for q in _atoms(lhs, (Prime,)) + _atoms(rhs, (Prime,)):
+    for q in atoms(lhs, (Prime,)) + atoms(rhs, (Prime,)):
         parts.append(f"${q.fname}^{{\\prime}}$: sympy.diff of the definition of ${q.fname}$")
     used = _definitions_used(model, [lhs, rhs])
     if used:
@@ -1177,7 +681,7 @@ def _softmax_cost(state: _State, model: Model) -> str | None:
         layer = ev.instance.layers
         for k in range(1, 11):
             ev._values[(vec.name, layer, (k,), 1)] = sympy.Float(hi if k == 1 else lo, PRECISION)
-        top = ev.ground(pred.lhs.xreplace({i: 1 for i in _free_indices(pred.lhs)}),
+        top = ev.ground(pred.lhs.xreplace({i: 1 for i in free_indices(pred.lhs)}),
                         {}, 1)
     except (OutOfRange, Unsupported, ValueError, TypeError):
         return None

@@ -1,0 +1,336 @@
+"""Explaining a refutation: one edit of the written side that makes it hold, or an assumption.
+
+`Diagnoser` tries named edits in turn (a constant factor or sign, swapped indices, an extra or
+missing factor, a wrong index, variable or layer, a sum bound, a term's sign, an extra or a
+missing term), each on a spread of points, the witness first. `conditions` lists the side
+conditions a claim may hold under (labels summing to one, i = j, i ≠ j).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import sympy
+
+from derive.evaluate import Engine, Trial, free_indices
+from derive.expr import Call, Partial, Prime, Quantity, Width, to_latex
+from derive.latex import Index, Scalar, Size
+from derive.model import CTX, Model, OutOfRange, Unsupported, close
+
+# --------------------------------------------------------------------------------------------
+# Diagnoses: one edit that would make a refuted claim hold
+
+
+def atoms(e: sympy.Basic, types: tuple = (Quantity,)) -> list[sympy.Basic]:
+    seen: list[sympy.Basic] = []
+    for a in sympy.preorder_traversal(e):
+        if isinstance(a, types) and a not in seen:
+            seen.append(a)
+    return seen
+
+
+def each_occurrence(e: sympy.Basic, target: sympy.Basic, new: sympy.Basic) -> list[sympy.Basic]:
+    """`e` with one occurrence of `target` replaced by `new`, for each occurrence in turn."""
+    count = [0]
+
+    def walk(x: sympy.Basic, which: int) -> sympy.Basic:
+        if x == target:
+            count[0] += 1
+            return new if count[0] - 1 == which else x
+        if not x.args or isinstance(x, (Quantity, Width)):
+            return x
+        args = [walk(a, which) for a in x.args]
+        return x if all(a is b for a, b in zip(args, x.args)) else x.func(*args)
+
+    out: list[sympy.Basic] = []
+    which = 0
+    while True:
+        count[0] = 0
+        candidate = walk(e, which)
+        if which >= count[0]:
+            return out
+        out.append(candidate)
+        which += 1
+
+
+def bound_indices(e: sympy.Basic) -> set[Index]:
+    out: set[Index] = set()
+    for s in sympy.preorder_traversal(e):
+        if isinstance(s, sympy.Sum):
+            out |= {lim[0] for lim in s.limits}
+    return out
+
+
+def ratio(lv, rv):  # type: ignore[no-untyped-def]
+    if abs(lv) <= CTX.mpf("1e-15"):
+        return None
+    return rv / lv
+
+
+def _nice(c) -> str:  # type: ignore[no-untyped-def]
+    r = sympy.nsimplify(float(c), tolerance=1e-9, rational=True)
+    return to_latex(r)
+
+
+class Diagnoser:
+    """Search for one edit of the written side that makes it equal the derived side.
+
+    Each candidate is tested on a spread of points (the witness first); an edit is reported
+    only if it holds at all of them.
+    """
+
+    def __init__(self, engine: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
+                 witness: Trial | None = None,
+                 restrict: Callable[[dict], bool] | None = None):
+        self.engine = engine
+        self.model = model
+        self.lhs = lhs
+        self.rhs = rhs
+        self.restrict = restrict
+        sample = engine.sample(model, lhs, rhs, 12, restrict)
+        self.trials = ([witness] if witness else []) + sample[: 12 - bool(witness)]
+        self.lvals = [t.lhs for t in self.trials]
+
+    def holds(self, candidate: sympy.Basic) -> bool:
+        if not self.trials:
+            return False
+        try:
+            vals = self.engine.values(self.model, candidate, self.trials)
+        except (OutOfRange, Unsupported, ZeroDivisionError, KeyError, TypeError):
+            return False
+        return all(close(a, b) for a, b in zip(self.lvals, vals))
+
+    def run(self) -> str | None:
+        if isinstance(self.rhs, sympy.Piecewise):
+            return self.cases()
+        for step in (self.constant, self.swapped, self.factor, self.index, self.variable,
+                     self.layer, self.bound, self.sign, self.term, self.missing_term):
+            found = step()
+            if found:
+                return found
+        return None
+
+    def cases(self) -> str | None:
+        """A `cases` block: diagnose the case that fails, on the points where it applies."""
+        for value, cond in self.rhs.args:
+            def applies(env: dict, cond: sympy.Basic = cond) -> bool:
+                c = cond.xreplace({k: sympy.Integer(v) for k, v in env.items()})
+                return c == sympy.true and (self.restrict is None or self.restrict(env))
+
+            sub = Diagnoser(self.engine, self.model, self.lhs, value, None, applies)
+            if sub.trials and not sub.holds(value):
+                found = sub.run()
+                if found:
+                    return f"in the case ${to_latex(cond)}$: {found}"
+        return None
+
+    def constant(self) -> str | None:
+        try:
+            rvals = self.engine.values(self.model, self.rhs, self.trials)
+        except (OutOfRange, Unsupported, ZeroDivisionError):
+            return None
+        # points where the derived side vanishes say nothing about a ratio: skip them
+        ratios = [r for r in (ratio(lv, rv) for lv, rv in zip(self.lvals, rvals)) if r is not None]
+        if len(ratios) < 2:
+            return None
+        r0 = ratios[0]
+        if all(close(r, r0) for r in ratios) and not close(r0, 1):
+            if close(r0, -1):
+                return "sign: the right side is the negative of the derived value"
+            return f"constant factor: the right side is ${_nice(r0)}$ times the derived value"
+        return None
+
+    def swapped(self) -> str | None:
+        free = sorted(free_indices(self.lhs) | free_indices(self.rhs), key=str)
+        for k, a in enumerate(free):
+            for b in free[k + 1 :]:
+                if self.holds(self.rhs.xreplace({a: b, b: a})):
+                    return f"swapped indices: ${a}$ and ${b}$ are exchanged on the right side"
+        return None
+
+    def _factor_candidates(self) -> list[sympy.Basic]:
+        cands: list[sympy.Basic] = []
+        for a in atoms(self.rhs, (Quantity, Prime, Call, Partial)) + atoms(
+                self.lhs, (Quantity, Prime, Call, Partial)):
+            if a not in cands and not bound_indices(a) & a.free_symbols:
+                cands.append(a)
+        # g'(z) at every layer and index the formula mentions, for every one-argument function
+        # the model applies to a quantity (a = g(z) gives g'(z))
+        applied = {(d.rhs.fname, d.rhs.params[0].name) for d in self.model.defs
+                   if isinstance(d.rhs, Call) and len(d.rhs.params) == 1
+                   and isinstance(d.rhs.params[0], Quantity)}
+        for q in atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,)):
+            for fname, arg in sorted(applied):
+                if q.layer is not None:
+                    c = Prime(fname, Quantity(arg, (q.layer,), q.indices))
+                    if c not in cands:
+                        cands.append(c)
+        # per-neuron quantities at the layers and indices the formula mentions (a missing a_j)
+        layers = {q.layer for q in atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,))
+                  if q.layer is not None}
+        layers |= {lay + 1 for lay in layers}
+        free = sorted(free_indices(self.lhs) | free_indices(self.rhs), key=str)
+        if not self.model.local:
+            for name, spec in sorted(self.model.notation.quantities.items()):
+                if spec.parameter or len(spec.shape) != 1:
+                    continue
+                for lay in sorted(layers, key=str) if spec.layers else [None]:
+                    for idx in free:
+                        c = Quantity(name, (lay,) if lay is not None else (), (idx,))
+                        if c not in cands:
+                            cands.append(c)
+        if self.model.notation.batch and not self.model.local:
+            cands.append(Size(self.model.notation.batch))
+        return cands
+
+    def factor(self) -> str | None:
+        cands = self._factor_candidates()
+        # a size is missing as a divisor (the 1/m of an average), a quantity as a factor
+        edits = [(c, c) for c in cands if not isinstance(c, Size)] + [
+            (1 / c, c) for c in cands if isinstance(c, Size)]
+        for factor, _ in edits:
+            if self.holds(self.rhs / factor):
+                return f"extra factor: ${to_latex(factor)}$ should not be on the right side"
+            if self.holds(self.rhs * factor):
+                return f"missing factor: the right side lacks a factor ${to_latex(factor)}$"
+        if isinstance(self.rhs, sympy.Add):  # a factor missing from one term (1/m in an update)
+            for t in self.rhs.args:
+                for factor, _ in edits:
+                    if self.holds(self.rhs - t + t * factor):
+                        return (f"missing factor: the term ${to_latex(t)}$ lacks a factor "
+                                f"${to_latex(factor)}$")
+                    if self.holds(self.rhs - t + t / factor):
+                        return (f"extra factor: ${to_latex(factor)}$ should not be in the term "
+                                f"${to_latex(t)}$")
+        return None
+
+    def index(self) -> str | None:
+        names = sorted(free_indices(self.lhs) | free_indices(self.rhs) | bound_indices(self.rhs),
+                       key=str)
+        for q in atoms(self.rhs, (Quantity,)):
+            if len(q.indices) == 2:  # w_{ij} for w_{ji}
+                fixed = q.with_(indices=tuple(reversed(q.indices)))
+                if self.holds(self.rhs.xreplace({q: fixed})):
+                    return f"swapped indices: ${to_latex(q)}$ should be ${to_latex(fixed)}$"
+            for pos, old in enumerate(q.indices):
+                for new in names:
+                    if new == old:
+                        continue
+                    idx = list(q.indices)
+                    idx[pos] = new
+                    fixed = q.with_(indices=tuple(idx))
+                    if any(self.holds(c) for c in each_occurrence(self.rhs, q, fixed)):
+                        return f"wrong index: ${to_latex(q)}$ should be ${to_latex(fixed)}$"
+        return None
+
+    def variable(self) -> str | None:
+        """A plain variable exchanged for another (∂y_2 written for ∂y_1 in a chain rule)."""
+        scalars = sorted({s for s in (self.lhs.free_symbols | self.rhs.free_symbols)
+                          if isinstance(s, Scalar)}, key=str)
+        for p in atoms(self.rhs, (Partial,)):
+            for part in (p.num, p.den):
+                if not isinstance(part, Scalar):
+                    continue
+                for other in scalars:
+                    if other == part:
+                        continue
+                    fixed = Partial(other if part is p.num else p.num,
+                                    other if part is p.den else p.den, p.total)
+                    if any(self.holds(c) for c in each_occurrence(self.rhs, p, fixed)):
+                        return f"wrong variable: ${to_latex(p)}$ should be ${to_latex(fixed)}$"
+        return None
+
+    def layer(self) -> str | None:
+        for q in atoms(self.rhs, (Quantity,)):
+            if q.layer is None:
+                continue
+            for d in (1, -1, 2, -2):
+                fixed = q.with_(layer=q.layer + d)
+                if any(self.holds(c) for c in each_occurrence(self.rhs, q, fixed)):
+                    return f"wrong layer: ${to_latex(q)}$ should be ${to_latex(fixed)}$"
+        return None
+
+    def bound(self) -> str | None:
+        widths = atoms(self.rhs, (Width,))
+        layers = {w.layer for w in widths} | {q.layer for q in atoms(self.rhs, (Quantity,))
+                                              if q.layer is not None}
+        for w in widths:
+            for lay in sorted(layers | {w.layer + 1, w.layer - 1}, key=str):
+                fixed = Width(w.name, lay)
+                if fixed != w and self.holds(self.rhs.xreplace({w: fixed})):
+                    return f"sum bound: ${to_latex(w)}$ should be ${to_latex(fixed)}$"
+        for s in atoms(self.rhs, (sympy.Sum,)):
+            var, lo, hi = s.limits[0]
+            body = s.function
+            if body.has(sympy.KroneckerDelta):
+                plain = body.replace(lambda x: isinstance(x, sympy.KroneckerDelta),
+                                     lambda x: sympy.Integer(0))
+                if self.holds(self.rhs.xreplace({s: sympy.Sum(plain, (var, lo, hi))})):
+                    return f"sum range: the sum over ${var}$ should include every ${var}$"
+        return None
+
+    def sign(self) -> str | None:
+        """One term of a sum anywhere in the expression with the wrong sign."""
+        for add in atoms(self.rhs, (sympy.Add,)):
+            for t in add.args:
+                if self.holds(self.rhs.xreplace({add: add - 2 * t})):
+                    return f"sign of a term: ${to_latex(t)}$ has the wrong sign"
+        return None
+
+    def missing_term(self) -> str | None:
+        """A chain-rule term left out: a derivative of the formula's own variables."""
+        parts = atoms(self.lhs, (Partial,)) + atoms(self.rhs, (Partial,))
+        nums = list(dict.fromkeys(p.num for p in parts))
+        dens = list(dict.fromkeys(p.den for p in parts))
+        for num in nums:
+            for den in dens:
+                if num == den:
+                    continue
+                for total in (False, True):
+                    c = Partial(num, den, total)
+                    if self.holds(self.rhs + c):
+                        return f"missing term: ${to_latex(c)}$ is left out"
+        return None
+
+    def term(self) -> str | None:
+        for add in atoms(self.rhs, (sympy.Add,)):
+            for t in add.args:
+                if self.holds(self.rhs.xreplace({add: add - t})):
+                    return f"extra term: ${to_latex(t)}$ should not be there"
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# Assumptions under which a failing claim holds
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str  # shown to the reader
+    model: Callable[[Model], Model]
+    restrict: Callable[[dict], bool] | None = None
+
+
+def _same_model(m: Model) -> Model:
+    return m
+
+
+def _differ(a: Index, b: Index) -> Callable[[dict], bool]:
+    return lambda env: env[a] != env[b]
+
+
+def _equal(a: Index, b: Index) -> Callable[[dict], bool]:
+    return lambda env: env[a] == env[b]
+
+
+def conditions(lhs: sympy.Basic, rhs: sympy.Basic) -> list[Condition]:
+
+    out = [Condition("the labels sum to one: $\\sum_j y_j = 1$ (one-hot labels)",
+                     lambda m: replace(m, label_rule="onehot"))]
+    free = sorted(free_indices(lhs) | free_indices(rhs), key=str)
+    for k, a in enumerate(free):
+        for b in free[k + 1 :]:
+            out.append(Condition(f"${a} \\ne {b}$", _same_model, _differ(a, b)))
+            out.append(Condition(f"${a} = {b}$", _same_model, _equal(a, b)))
+    return out

@@ -1,0 +1,201 @@
+"""Evaluating a claim: both sides at every valid index value of every network, at every point.
+
+An `Engine` keeps one `Evaluator` per (model, network instance, random point) for a whole
+document, so values and derivatives computed for one formula serve the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import sympy
+
+from derive.expr import Quantity, Vec, Width
+from derive.latex import Index
+from derive.model import (
+    CTX,
+    INSTANCES,
+    LOCAL_INSTANCE,
+    Evaluator,
+    Instance,
+    Model,
+    OutOfRange,
+    Structure,
+    Unsupported,
+    close,
+    product,
+)
+
+SEEDS = (0, 1)  # random points per instance (odd seeds also try the extreme labels)
+
+# --------------------------------------------------------------------------------------------
+# Evaluating one claim
+
+
+@dataclass(frozen=True)
+class Trial:
+    instance: Instance
+    env: tuple[tuple[sympy.Symbol, int], ...]
+    seed: int
+    lhs: sympy.Expr
+    rhs: sympy.Expr
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    trials: list[Trial] = field(default_factory=list)
+    witness: Trial | None = None
+    unsupported: str | None = None  # why it could not be evaluated
+    overrun: str | None = None  # a summed index left its quantity's range
+    assignments: int = 0
+
+
+class Engine:
+    """Evaluators cached per (model, instance, point), shared by all checks of a document."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple, tuple[Model, Evaluator]] = {}  # model kept alive with its id
+        self._structures: dict[tuple, Structure] = {}
+
+    def evaluator(self, model: Model, instance: Instance, seed: int) -> Evaluator:
+        key = (id(model), instance, seed)
+        held = self._cache.get(key)
+        ev = held[1] if held is not None and held[0] is model else None
+        if ev is None or ev.model is not model:
+            # the structure (cut expressions, derivatives) depends on the definitions, not on
+            # the labels drawn: models that differ only in an assumption share it
+            skey = (model.defs, model.local, model.coordinates, model.functions, instance)
+            structure = self._structures.get(skey)
+            if structure is None:
+                structure = self._structures[skey] = Structure()
+            ev = Evaluator(model, instance, seed, structure)
+            self._cache[key] = (model, ev)
+            return ev
+        return ev
+
+    def instances(self, model: Model) -> tuple[Instance, ...]:
+        return (LOCAL_INSTANCE,) if model.local else INSTANCES
+
+    def domain(self, model: Model, instance: Instance, free: list[Index],
+               exprs: Iterable[sympy.Basic]) -> Iterator[dict]:
+        """Every assignment of the free indices at which all the quantities written exist."""
+        ev = self.evaluator(model, instance, SEEDS[0])
+        atoms = [a for e in exprs for a in sympy.preorder_traversal(e)
+                 if isinstance(a, (Quantity, Width, Vec))]
+        top = max(instance.widths + (instance.layers,))
+        for combo in product(len(free), top):
+            env = dict(zip(free, combo))
+            if all(_atom_ok(ev, a, env) for a in atoms):
+                yield env
+
+    def evaluate(self, model: Model, lhs: sympy.Basic, rhs: sympy.Basic, *,
+                 restrict: Callable[[dict], bool] | None = None,
+                 limit: int | None = None) -> Outcome:
+        free = sorted(free_indices(lhs) | free_indices(rhs), key=str)
+        out = Outcome(ok=True)
+        for instance in self.instances(model):
+            for env in self.domain(model, instance, free, (lhs, rhs)):
+                if restrict is not None and not restrict(env):
+                    continue
+                out.assignments += 1
+                for seed in SEEDS:
+                    ev = self.evaluator(model, instance, seed)
+                    try:
+                        lv = ev.ground(lhs, env, 1)
+                        rv = ev.ground(rhs, env, 1)
+                    except OutOfRange as exc:
+                        out.ok = False
+                        out.overrun = exc.what
+                        return out
+                    except (Unsupported, ZeroDivisionError) as exc:
+                        out.ok = False
+                        out.unsupported = str(exc)
+                        return out
+                    if isinstance(lv, CTX.mpc) or isinstance(rv, CTX.mpc):
+                        out.ok = False
+                        out.unsupported = ("a side is not a real number here (a logarithm or root "
+                                           "of a negative value?)")
+                        return out
+                    trial = Trial(instance, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))),
+                                  seed, lv, rv)
+                    out.trials.append(trial)
+                    if not close(lv, rv):
+                        out.ok = False
+                        out.witness = trial
+                        return out
+                    if limit is not None and len(out.trials) >= limit:
+                        return out
+        return out
+
+    def sample(self, model: Model, lhs: sympy.Basic, rhs: sympy.Basic, limit: int,
+               restrict: Callable[[dict], bool] | None = None) -> list[Trial]:
+        """Up to `limit` points where both sides' quantities exist, spread over the instances,
+        with the left side's value (the right side is not evaluated)."""
+        free = sorted(free_indices(lhs) | free_indices(rhs), key=str)
+        pools = []
+        for instance in self.instances(model):
+            envs = [e for e in self.domain(model, instance, free, (lhs, rhs))
+                    if restrict is None or restrict(e)]
+            pools.append([(instance, e, seed) for e in envs for seed in SEEDS])
+        out: list[Trial] = []
+        while len(out) < limit and any(pools):
+            for pool in pools:
+                if pool and len(out) < limit:
+                    instance, env, seed = pool.pop(0)
+                    try:
+                        value = self.evaluator(model, instance, seed).ground(lhs, env, 1)
+                    except (OutOfRange, Unsupported, ZeroDivisionError):
+                        continue
+                    out.append(Trial(instance, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))),
+                                     seed, value, value))
+        return out
+
+    def values(self, model: Model, expr: sympy.Basic, trials: list[Trial]) -> list[sympy.Expr]:
+        out = []
+        for t in trials:
+            out.append(self.evaluator(model, t.instance, t.seed).ground(expr, dict(t.env), 1))
+        return out
+
+
+def _atom_ok(ev: Evaluator, atom: sympy.Basic, env: dict) -> bool:
+    """Whether an atom's coordinates that depend only on free indices are in range."""
+
+    def known(e: sympy.Basic) -> int | None:
+        syms = [s for s in e.free_symbols if isinstance(s, Index)]
+        if any(s not in env for s in syms):
+            return None
+        try:
+            return ev._ground_int(e, env)
+        except (Unsupported, OutOfRange):
+            return None
+
+    try:
+        if isinstance(atom, Width):
+            lay = known(atom.layer)
+            return lay is None or 1 <= lay <= ev.instance.layers
+        if isinstance(atom, Vec):
+            lay = known(atom.layer) if atom.layer is not None else None
+            return lay is None or 1 <= lay <= ev.instance.layers
+        spec = ev.model.spec(atom.name)
+        if spec is None:
+            return True
+        layer = known(atom.layer) if atom.layer is not None else None
+        if spec.layers:
+            lo, hi = ev._range(spec.layers)
+            if layer is not None and not lo <= layer <= hi:
+                return False
+            if layer is None and atom.layer is not None:
+                return True  # the layer is summed over: checked when grounded
+        for idx, shp in zip(atom.indices, spec.shape):
+            v = known(idx)
+            if v is not None and not 1 <= v <= ev._shape(shp, layer):
+                return False
+        return True
+    except OutOfRange:
+        return False
+
+
+def free_indices(e: sympy.Basic) -> set[Index]:
+    return {s for s in e.free_symbols if isinstance(s, Index)}
