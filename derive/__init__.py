@@ -8,6 +8,7 @@ The package reads like the pipeline, and imports point one way along it:
     latex, arithcache        LaTeX -> SymPy through the notation (latex is the only module that
                              imports the arithmetic parser, latex2sympy2_extended; arithcache
                              keeps its results on disk)
+    numbers                  30-digit numbers; the symbolic engines (SymEngine or SymPy)
     model                    the definitions -> concrete networks: values, and derivatives by
                              differentiating the expanded forward model (the derived side)
     evaluate                 both sides of a claim at every index value, network and point

@@ -29,9 +29,7 @@ from derive.evaluate import SEEDS, Engine, Outcome, Trial, free_indices
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, to_latex
 from derive.latex import Equation, Index, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import (
-    CTX,
     INSTANCES,
-    PRECISION,
     Assumption,
     Def,
     Evaluator,
@@ -39,14 +37,11 @@ from derive.model import (
     Model,
     OutOfRange,
     Structure,
-    Unsupported,
-    _backend,
-    _label_name,
-    backend,
-    close,
     key_latex,
+    label_name,
 )
 from derive.notation import Notation, notation_from_front
+from derive.numbers import CTX, PRECISION, Unsupported, backend, close, engine_named
 from derive.results import Comparison, Counterexample, Definition, FileReport, Result, Status
 
 # --------------------------------------------------------------------------------------------
@@ -462,7 +457,7 @@ def _symbolic_evidence(engine: Engine, model: Model, lhs: sympy.Basic, rhs: symp
     where = f"at {_label(trial.instance, model.notation)}" + (
         "; " + ", ".join(f"{k}={v}" for k, v in trial.env) if trial.env else "")
     if model.local:  # generic functions stay undefined: f(x, y), not a random stand-in
-        ev = Evaluator(model, trial.instance, trial.seed, Structure(engine=_backend("sympy")),
+        ev = Evaluator(model, trial.instance, trial.seed, Structure(engine=engine_named("sympy")),
                        generic=True)
         where = "with the generic functions undefined"
     else:
@@ -502,7 +497,7 @@ def _counterexample(engine: Engine, model: Model, t: Trial | None, lhs: sympy.Ba
     except (OutOfRange, Unsupported):
         pass
     # the labels of the witness decide a conditional verdict: show all of them
-    labels = _label_name(model)
+    labels = label_name(model)
     if labels and not model.local:
         keys += [(labels, None, (k,), 1) for k in range(1, t.instance.widths[-1] + 1)]
     shown = 0

@@ -16,7 +16,8 @@ import sympy
 from derive.evaluate import Engine, Trial, free_indices
 from derive.expr import Call, Partial, Prime, Quantity, Width, to_latex
 from derive.latex import Index, Scalar, Size
-from derive.model import CTX, Model, OutOfRange, Unsupported, close
+from derive.model import Model, OutOfRange
+from derive.numbers import CTX, Unsupported, close
 
 # --------------------------------------------------------------------------------------------
 # Diagnoses: one edit that would make a refuted claim hold

@@ -14,7 +14,6 @@ import sympy
 from derive.expr import Quantity, Vec, Width
 from derive.latex import Index
 from derive.model import (
-    CTX,
     INSTANCES,
     LOCAL_INSTANCE,
     Evaluator,
@@ -22,10 +21,9 @@ from derive.model import (
     Model,
     OutOfRange,
     Structure,
-    Unsupported,
-    close,
     product,
 )
+from derive.numbers import CTX, Unsupported, close
 
 SEEDS = (0, 1)  # random points per instance (odd seeds also try the extreme labels)
 

@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 
 from derive.check import collect_model
 from derive.expr import Partial, Quantity
-from derive.model import CTX, Evaluator, Instance, Model
+from derive.model import Evaluator, Instance, Model
+from derive.numbers import CTX
 
 CHAPTER = Path(__file__).resolve().parents[1] / "formulas" / "backprop.md"
 MSE_LOSS = r"\mathcal{L} = \frac{1}{2} \sum_{j=1}^{C_n}(y_j - a^{(n)}_j)^2."
