@@ -22,6 +22,15 @@ def chapter_report():
     return check_file(CHAPTER, "formulas/backprop.md")
 
 
+@pytest.fixture(scope="session")
+def chapter_baseline(chapter_report):
+    """The unedited chapter's results by (line, step): what an edit is compared with."""
+    out = {(r.line, r.step): r for r in chapter_report.results}
+    assert len(out) == len(chapter_report.results), "two results share a line and step"
+    assert not chapter_report.has_refuted, "the shipped chapter itself has a refuted formula"
+    return out
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_parse_cache(tmp_path_factory):
     """Tests never read or write the user's parse cache (~/.cache/derive)."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 from chapter_edits import check_text, edit_chapter, result_key
 
-from derive.results import FileReport, Result, Status
+from derive.results import Status
 
 
 @dataclass(frozen=True)
@@ -86,35 +86,22 @@ KRONECKER = Rewrite(
 )
 
 
-@pytest.fixture(scope="module")
-def chapter(chapter_text: str) -> str:
-    return chapter_text
-
-
-@pytest.fixture(scope="module")
-def baseline(chapter_report: FileReport) -> dict[tuple[int, int | None], Result]:
-    rep = chapter_report  # the unedited chapter, checked once per test session
-    out = {result_key(r): r for r in rep.results}
-    assert len(out) == len(rep.results), "two results share a line and step"
-    return out
-
-
-def test_rewrite_table_is_sound(chapter: str) -> None:
+def test_rewrite_table_is_sound(chapter_text: str) -> None:
     ids = [r.id for r in REWRITES]
     assert len(ids) == len(set(ids)) and len(REWRITES) >= 10
     for r in REWRITES:
-        assert chapter.count(r.old) == 1, r.id
+        assert chapter_text.count(r.old) == 1, r.id
 
 
 @pytest.mark.parametrize("rw", [pytest.param(r, id=r.id) for r in REWRITES])
-def test_rewrite_keeps_the_verdict(chapter: str, baseline: dict, rw: Rewrite) -> None:
-    text, line, first = edit_chapter(chapter, rw.old, rw.new)
+def test_rewrite_keeps_the_verdict(chapter_text: str, chapter_baseline: dict, rw: Rewrite) -> None:
+    text, line, first = edit_chapter(chapter_text, rw.old, rw.new)
     rep = check_text(text)
     target = first if rw.formula_line else line
     edited = [r for r in rep.results if r.line == target]
     assert edited, f"no result at line {target}"
     for r in edited:
-        original = baseline[result_key(r)]
+        original = chapter_baseline[result_key(r)]
         if rw.same_as_original:
             assert original.status is not Status.VERIFIED  # the case is still meaningful
             assert (r.status, r.assumptions) == (original.status, original.assumptions), r.message
@@ -122,18 +109,18 @@ def test_rewrite_keeps_the_verdict(chapter: str, baseline: dict, rw: Rewrite) ->
             assert r.status is Status.VERIFIED, (r.line, r.step, r.message, r.diagnosis)
     # nothing else changes: the same rows, each with its verdict from the unedited chapter
     last = max(r.line for r in rep.results)
-    assert {result_key(r) for r in rep.results} == {k for k in baseline if k[0] <= last}
+    assert {result_key(r) for r in rep.results} == {k for k in chapter_baseline if k[0] <= last}
     for r in rep.results:
-        assert r.status is baseline[result_key(r)].status, (r.line, r.step, r.message)
-        assert not r.lint or r.lint == baseline[result_key(r)].lint, r.lint
+        assert r.status is chapter_baseline[result_key(r)].status, (r.line, r.step, r.message)
+        assert not r.lint or r.lint == chapter_baseline[result_key(r)].lint, r.lint
 
 
-def test_kronecker_delta_is_not_notation(chapter: str) -> None:
+def test_kronecker_delta_is_not_notation(chapter_text: str) -> None:
     """ŷ_i(δ_ij − ŷ_j) cannot be written: δ is the chapter's error quantity, which needs a
     layer tag, and there is no Kronecker-delta notation. The tool says so at the symbol
     (ERROR, not a crash, not a silent misreading); if the notation ever grows a Kronecker delta,
     turn this into a rewrite case above."""
-    text, _, first = edit_chapter(chapter, KRONECKER.old, KRONECKER.new)
+    text, _, first = edit_chapter(chapter_text, KRONECKER.old, KRONECKER.new)
     rep = check_text(text)
     (r,) = [r for r in rep.results if r.line == first]
     assert r.status is Status.ERROR

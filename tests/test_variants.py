@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pytest
 from chapter_edits import check_text, edit_chapter, result_key
 
-from derive.results import FileReport, Result, Status
+from derive.results import FileReport, Status
 
 
 @dataclass(frozen=True)
@@ -178,28 +178,14 @@ VARIANTS = [
 # Building and checking a variant
 
 
-@pytest.fixture(scope="module")
-def chapter(chapter_text: str) -> str:
-    return chapter_text
-
-
-@pytest.fixture(scope="module")
-def baseline(chapter_report: FileReport) -> dict[tuple[int, int | None], Result]:
-    rep = chapter_report  # the unedited chapter, checked once per test session
-    out = {result_key(r): r for r in rep.results}
-    assert len(out) == len(rep.results), "two results share a line and step"
-    assert not rep.has_refuted, "the shipped chapter itself has a refuted formula"
-    return out
-
-
 _REPORTS: dict[str, tuple[FileReport, int]] = {}
 
 
-def variant_report(chapter: str, v: Variant) -> tuple[FileReport, int]:
+def variant_report(chapter_text: str, v: Variant) -> tuple[FileReport, int]:
     """The check of a variant (cached: both tests of a case share one check) and the line its
     verdict must be reported at."""
     if v.id not in _REPORTS:
-        text, line, first = edit_chapter(chapter, v.old, v.new)
+        text, line, first = edit_chapter(chapter_text, v.old, v.new)
         _REPORTS[v.id] = (check_text(text), (first if v.formula_line else line) + v.row_offset)
     return _REPORTS[v.id]
 
@@ -215,18 +201,18 @@ def _params(which: str) -> list:
     return out
 
 
-def test_variant_table_is_sound(chapter: str) -> None:
+def test_variant_table_is_sound(chapter_text: str) -> None:
     ids = [v.id for v in VARIANTS]
     assert len(ids) == len(set(ids))
     assert len(VARIANTS) >= 30
     for v in VARIANTS:
-        assert chapter.count(v.old) == 1, v.id
+        assert chapter_text.count(v.old) == 1, v.id
         assert v.old != v.new, v.id
 
 
 @pytest.mark.parametrize("v", _params("refuted"))
-def test_refuted_at_its_line(chapter: str, baseline: dict, v: Variant) -> None:
-    rep, line = variant_report(chapter, v)
+def test_refuted_at_its_line(chapter_text: str, chapter_baseline: dict, v: Variant) -> None:
+    rep, line = variant_report(chapter_text, v)
     refuted = [r for r in rep.results if r.status is Status.REFUTED]
     at_line = [(r.line, r.status.value, r.message) for r in rep.results if r.line == line]
     assert len(refuted) == 1, f"expected one refutation at line {line}, got {at_line}"
@@ -234,16 +220,16 @@ def test_refuted_at_its_line(chapter: str, baseline: dict, v: Variant) -> None:
     assert hit.line == line
     # every other formula keeps the verdict it has in the unedited chapter
     last = max(r.line for r in rep.results)
-    expected = {k for k in baseline if k[0] <= last}
+    expected = {k for k in chapter_baseline if k[0] <= last}
     assert {result_key(r) for r in rep.results} == expected
     for r in rep.results:
         if r is not hit:
-            assert r.status is baseline[result_key(r)].status, (r.line, r.step, r.message)
+            assert r.status is chapter_baseline[result_key(r)].status, (r.line, r.step, r.message)
 
 
 @pytest.mark.parametrize("v", _params("diagnosis"))
-def test_diagnosis(chapter: str, v: Variant) -> None:
-    rep, line = variant_report(chapter, v)
+def test_diagnosis(chapter_text: str, v: Variant) -> None:
+    rep, line = variant_report(chapter_text, v)
     hits = [r for r in rep.results if r.line == line and r.status is Status.REFUTED]
     assert hits, f"nothing refuted at line {line}"
     diagnosis = hits[0].diagnosis
@@ -251,11 +237,11 @@ def test_diagnosis(chapter: str, v: Variant) -> None:
     assert v.diagnosis in diagnosis.lower(), diagnosis
 
 
-def test_changed_definition_keeps_the_definition_and_refutes_the_claim(chapter: str) -> None:
+def test_changed_definition_keeps_the_definition_and_refutes_the_claim(chapter_text: str) -> None:
     """g(t) = tanh(t): the row defining g is still a definition, the claim g' = (1 - g) g on the
     next row is refuted with a witness, and the derived side is the derivative of the new g."""
     v = next(v for v in VARIANTS if v.id == "changed_definition_tanh")
-    rep, line = variant_report(chapter, v)
+    rep, line = variant_report(chapter_text, v)
     by_line = {r.line: r for r in rep.results}
     assert by_line[line - 1].status is Status.DEFINITION
     assert by_line[line - 1].latex.startswith("g(t) = ")
