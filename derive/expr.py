@@ -29,6 +29,10 @@ def index_latex(e: sympy.Basic) -> str:
     return sympy.latex(e, order="lex")
 
 
+def _str(name: str | Str) -> Str:
+    return Str(name) if isinstance(name, str) else name
+
+
 class Node(sympy.Expr):
     is_commutative = True
 
@@ -41,18 +45,25 @@ class Node(sympy.Expr):
         return out
 
 
-class Quantity(Node):
-    """`w^{(l)}_{ji}`: name, optional layer tag, neuron indices (all SymPy integers or symbols)."""
-
-    def __new__(cls, name: str | Str, layer: tuple = (), indices: tuple = ()):
-        name = Str(name) if isinstance(name, str) else name
-        return sympy.Expr.__new__(
-            cls, name, sympy.Tuple(*layer), sympy.Tuple(*[as_basic(i) for i in indices])
-        )
+class Named(Node):
+    """A node whose first argument is its name (a quantity, size, function or vector)."""
 
     @property
     def name(self) -> str:
         return self.args[0].name
+
+    @property
+    def fname(self) -> str:  # the same, read as a function's name
+        return self.args[0].name
+
+
+class Quantity(Named):
+    """`w^{(l)}_{ji}`: name, optional layer tag, neuron indices (all SymPy integers or symbols)."""
+
+    def __new__(cls, name: str | Str, layer: tuple = (), indices: tuple = ()):
+        return sympy.Expr.__new__(
+            cls, _str(name), sympy.Tuple(*layer), sympy.Tuple(*[as_basic(i) for i in indices])
+        )
 
     @property
     def layer(self) -> sympy.Expr | None:
@@ -78,19 +89,14 @@ class Quantity(Node):
         return self._latex(sympy.printing.latex.LatexPrinter())
 
 
-class Width(Node):
+class Width(Named):
     """`C_l`: the number of neurons of layer l (a size, grounded to an integer)."""
 
     def __new__(cls, name: str | Str, layer: sympy.Expr):
-        name = Str(name) if isinstance(name, str) else name
-        return sympy.Expr.__new__(cls, name, as_basic(layer))
+        return sympy.Expr.__new__(cls, _str(name), as_basic(layer))
 
     is_integer = True
     is_positive = True
-
-    @property
-    def name(self) -> str:
-        return self.args[0].name
 
     @property
     def layer(self) -> sympy.Expr:
@@ -100,16 +106,11 @@ class Width(Node):
         return f"{self.name}_{{{index_latex(self.layer)}}}"
 
 
-class Call(Node):
+class Call(Named):
     """`g(z^{(l)}_i)`, `f(x, y, z)`, `\\mathrm{softmax}(\\mathbf{a}^{(n)}, j)`."""
 
     def __new__(cls, fname: str | Str, *args: sympy.Basic):
-        fname = Str(fname) if isinstance(fname, str) else fname
-        return sympy.Expr.__new__(cls, fname, *args)
-
-    @property
-    def fname(self) -> str:
-        return self.args[0].name
+        return sympy.Expr.__new__(cls, _str(fname), *args)
 
     @property
     def params(self) -> tuple[sympy.Basic, ...]:
@@ -120,16 +121,11 @@ class Call(Node):
         return f"{self.fname}\\left({inner}\\right)"
 
 
-class Prime(Node):
+class Prime(Named):
     """`g^{\\prime}(t)`: the derivative of a one-argument function, applied."""
 
     def __new__(cls, fname: str | Str, arg: sympy.Basic):
-        fname = Str(fname) if isinstance(fname, str) else fname
-        return sympy.Expr.__new__(cls, fname, arg)
-
-    @property
-    def fname(self) -> str:
-        return self.args[0].name
+        return sympy.Expr.__new__(cls, _str(fname), arg)
 
     @property
     def arg(self) -> sympy.Basic:
@@ -139,31 +135,21 @@ class Prime(Node):
         return f"{self.fname}^{{\\prime}}\\left({printer._print(self.arg)}\\right)"
 
 
-class FuncRef(Node):
+class FuncRef(Named):
     """A bare function name, as in `\\frac{\\partial f}{\\partial x}`."""
 
     def __new__(cls, fname: str | Str):
-        fname = Str(fname) if isinstance(fname, str) else fname
-        return sympy.Expr.__new__(cls, fname)
-
-    @property
-    def fname(self) -> str:
-        return self.args[0].name
+        return sympy.Expr.__new__(cls, _str(fname))
 
     def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
         return self.fname
 
 
-class Vec(Node):
+class Vec(Named):
     """`\\mathbf{a}^{(n)}`: the whole vector of a layer, as a function argument."""
 
     def __new__(cls, name: str | Str, layer: tuple = ()):
-        name = Str(name) if isinstance(name, str) else name
-        return sympy.Expr.__new__(cls, name, sympy.Tuple(*layer))
-
-    @property
-    def name(self) -> str:
-        return self.args[0].name
+        return sympy.Expr.__new__(cls, _str(name), sympy.Tuple(*layer))
 
     @property
     def layer(self) -> sympy.Expr | None:
@@ -203,8 +189,7 @@ class BatchSum(Node):
     """`\\sum_x body`: the sum over the samples of a minibatch."""
 
     def __new__(cls, body: sympy.Basic, sample: str | Str = "x"):
-        sample = Str(sample) if isinstance(sample, str) else sample
-        return sympy.Expr.__new__(cls, body, sample)
+        return sympy.Expr.__new__(cls, body, _str(sample))
 
     @property
     def body(self) -> sympy.Basic:
