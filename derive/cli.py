@@ -15,6 +15,7 @@ from pathlib import Path
 
 from derive import __version__
 from derive.errors import DeriveError, InputError, UsageError
+from derive.text import visible
 
 FORMULAS_DIR = Path("formulas")
 
@@ -48,30 +49,46 @@ def _files(paths: Sequence[str]) -> tuple[list[tuple[Path, str]], list[InputErro
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    """Check each file and print its results as soon as it is done. A file that cannot be read
+    (exit 2) or that trips a bug in derive (exit 3) is reported and the other files go on."""
     from derive.check import check_file
     from derive.results import Status
 
-    reports = []
     files, missing = _files(args.paths)
     for err in missing:
-        print(f"derive: error: {err.message}", file=sys.stderr)
+        print(_render_error(err), file=sys.stderr)
     input_errors = bool(missing)
+    internal_errors = False
+    results = []
     for path, name in files:
         try:
-            reports.append(check_file(path, name, symbolic=args.symbolic))
+            rep = check_file(path, name, symbolic=args.symbolic)
         except InputError as err:
-            print(err.render(), file=sys.stderr)
+            print(_render_error(err), file=sys.stderr)
             input_errors = True
-    results = [r for rep in reports for r in rep.results]
+            continue
+        except (KeyboardInterrupt, BrokenPipeError):
+            raise
+        except Exception as exc:  # a bug in derive: this file has no results, the others do
+            if os.environ.get("DERIVE_DEBUG") == "1":
+                raise
+            print(f"{name}: internal error: {visible(f'{type(exc).__name__}: {exc}')}\n"
+                  "    This is a bug in derive, not in the file; its other files are still "
+                  "checked. DERIVE_DEBUG=1 shows the traceback.", file=sys.stderr)
+            internal_errors = True
+            continue
+        results.extend(rep.results)
+        if not args.json:
+            _print_human(rep, verbose=args.verbose)
+            for r in rep.results:
+                if r.status is Status.ERROR and r.diagnosis:
+                    print(visible(r.diagnosis), file=sys.stderr)
+            sys.stdout.flush()
     if args.json:
         json.dump([r.to_json() for r in results], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
-    else:
-        for rep in reports:
-            _print_human(rep, verbose=args.verbose)
-    for r in results:
-        if r.status is Status.ERROR and r.diagnosis and not args.json:
-            print(r.diagnosis, file=sys.stderr)
+    if internal_errors:
+        return 3
     errors = any(r.status is Status.ERROR for r in results) or input_errors
     if errors:
         return 2
@@ -84,10 +101,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _render_error(err: InputError) -> str:
+    return visible(err.render() if err.span else f"derive: error: {err.message}")
+
+
 def _print_human(rep, verbose: bool) -> None:  # type: ignore[no-untyped-def]
     from derive.results import Status
 
-    out = sys.stdout
+    out = _Visible(sys.stdout)
+    symbols = _symbols_fit(sys.stdout)
     out.write(f"{rep.file}: {rep.title}\n")
     if rep.definitions:
         out.write("  model built from: " + ", ".join(
@@ -100,7 +122,7 @@ def _print_human(rep, verbose: bool) -> None:  # type: ignore[no-untyped-def]
                 if rel in text:
                     text = "= " + text.split(rel, 1)[1]  # in the source, later steps follow `=`
                     break
-        out.write(f"{r.file}:{r.line}: {r.status.symbol} {r.status.value:<11} {what:<10} "
+        out.write(f"{r.file}:{r.line}: {r.status.symbol if symbols else _ASCII[r.status.value]} {r.status.value:<11} {what:<10} "
                   f"{_short(text)}\n")
         if r.status not in (Status.VERIFIED, Status.DEFINITION) or verbose:
             out.write(f"    {r.message}\n")
@@ -132,6 +154,29 @@ def _print_human(rep, verbose: bool) -> None:  # type: ignore[no-untyped-def]
     if flagged:
         summary += f", {flagged} flagged"
     out.write(f"{rep.file}: {len(rep.results)} checked: {summary}\n")
+
+
+class _Visible:
+    """A text stream that shows a document's control characters as escapes."""
+
+    def __init__(self, stream):  # type: ignore[no-untyped-def]
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return int(self.stream.write(visible(text)))
+
+
+_ASCII = {"definition": "=", "verified": "+", "refuted": "x", "conditional": "~",
+          "unchecked": "?", "error": "!"}
+
+
+def _symbols_fit(stream) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the stream's encoding can show the verdict symbols (else ASCII stand-ins)."""
+    try:
+        "≡✓✗≈".encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -205,7 +250,20 @@ def _plugins():  # type: ignore[no-untyped-def]
     return out
 
 
+def _degrade_encoding() -> None:
+    """On a terminal that cannot encode some character (a Latin-1 or ASCII locale), print an
+    escape for it instead of failing with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a closed or detached stream
+                pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _degrade_encoding()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -214,10 +272,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return int(args.handler(args))
     except InputError as err:
-        print(err.render() if err.span else f"derive: error: {err.message}", file=sys.stderr)
+        print(_render_error(err), file=sys.stderr)
         return err.exit_code
     except DeriveError as err:
-        print(f"derive: error: {err}", file=sys.stderr)
+        print(visible(f"derive: error: {err}"), file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)
@@ -227,6 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug in derive, not bad input: say so, without a traceback
         if os.environ.get("DERIVE_DEBUG") == "1":
             raise
-        print(f"derive: internal error: {type(exc).__name__}: {exc}\n"
-              "This is a bug in derive; DERIVE_DEBUG=1 shows the traceback.", file=sys.stderr)
+        print(visible(f"derive: internal error: {type(exc).__name__}: {exc}\n"
+                      "This is a bug in derive; DERIVE_DEBUG=1 shows the traceback."),
+              file=sys.stderr)
         return 3
