@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# A test run writes nowhere but temporary folders: Hypothesis keeps no example database and its
+# other files (by default in `.hypothesis/` of the working directory) go to a temporary folder.
+_HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="derive-hypothesis-")
+set_hypothesis_home_dir(_HYPOTHESIS_HOME.name)
+settings.register_profile("derive", database=None)
+settings.load_profile("derive")
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = ROOT / "formulas" / "backprop.md"
