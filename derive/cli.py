@@ -7,7 +7,6 @@ flagged), 2 bad input or usage, 3 an internal error (a bug).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -52,45 +51,35 @@ def _cmd_check(args: argparse.Namespace) -> int:
     """Check each file and print its results as soon as it is done. A file that cannot be read
     (exit 2) or that trips a bug in derive (exit 3) is reported and the other files go on."""
     from derive.check import check_file
+    from derive.output import make_printer
     from derive.results import Status
 
+    fmt = "json" if args.json else args.format
+    printer = make_printer(fmt, verbose=args.verbose, quiet=args.quiet, colour=args.color,
+                           width=args.width)
     files, missing = _files(args.paths)
     for err in missing:
-        print(_render_error(err), file=sys.stderr)
-    input_errors = bool(missing)
-    internal_errors = False
-    results = []
+        printer.failed(err)
     for path, name in files:
         try:
             rep = check_file(path, name, symbolic=args.symbolic)
         except InputError as err:
-            print(_render_error(err), file=sys.stderr)
-            input_errors = True
+            printer.failed(err)
             continue
         except (KeyboardInterrupt, BrokenPipeError):
             raise
         except Exception as exc:  # a bug in derive: this file has no results, the others do
             if os.environ.get("DERIVE_DEBUG") == "1":
                 raise
-            print(f"{name}: internal error: {visible(f'{type(exc).__name__}: {exc}')}\n"
-                  "    This is a bug in derive, not in the file; its other files are still "
-                  "checked. DERIVE_DEBUG=1 shows the traceback.", file=sys.stderr)
-            internal_errors = True
+            printer.crashed(name, exc)
             continue
-        results.extend(rep.results)
-        if not args.json:
-            _print_human(rep, verbose=args.verbose)
-            for r in rep.results:
-                if r.status is Status.ERROR and r.diagnosis:
-                    print(visible(r.diagnosis), file=sys.stderr)
-            sys.stdout.flush()
-    if args.json:
-        json.dump([r.to_json() for r in results], sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    if internal_errors:
+        printer.file(rep)
+    printer.finish()
+    tally = printer.tally
+    results = tally.results
+    if tally.crashed:
         return 3
-    errors = any(r.status is Status.ERROR for r in results) or input_errors
-    if errors:
+    if tally.unreadable or any(r.status is Status.ERROR for r in results):
         return 2
     if any(r.status is Status.REFUTED for r in results):
         return 1
@@ -103,80 +92,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _render_error(err: InputError) -> str:
     return visible(err.render() if err.span else f"derive: error: {err.message}")
-
-
-def _print_human(rep, verbose: bool) -> None:  # type: ignore[no-untyped-def]
-    from derive.results import Status
-
-    out = _Visible(sys.stdout)
-    symbols = _symbols_fit(sys.stdout)
-    out.write(f"{rep.file}: {rep.title}\n")
-    if rep.definitions:
-        out.write("  model built from: " + ", ".join(
-            f"{d.defines} (line {d.line})" for d in rep.definitions) + "\n")
-    for r in rep.results:
-        what = f"step {r.step}" if r.step else r.kind
-        text = r.latex
-        if r.step and r.step > 1:  # later steps: show the step, not the left side again
-            for rel in (" = ", " \\leftarrow "):
-                if rel in text:
-                    text = "= " + text.split(rel, 1)[1]  # in the source, later steps follow `=`
-                    break
-        out.write(f"{r.file}:{r.line}: {r.status.symbol if symbols else _ASCII[r.status.value]} {r.status.value:<11} {what:<10} "
-                  f"{_short(text)}\n")
-        if r.status not in (Status.VERIFIED, Status.DEFINITION) or verbose:
-            out.write(f"    {r.message}\n")
-        if r.status is Status.REFUTED or r.status is Status.CONDITIONAL or verbose:
-            if r.diagnosis and r.status is not Status.ERROR:
-                out.write(f"    diagnosis: {r.diagnosis}\n")
-            for a in r.assumptions:
-                out.write(f"    assumption: {a}\n")
-            if r.counterexample:
-                c = r.counterexample
-                idx = ", ".join(f"{k}={v}" for k, v in c.indices.items())
-                at = ", ".join(f"{k}={v}" for k, v in list(c.point.items())[:6])
-                out.write(f"    witness: {c.instance}{'; ' + idx if idx else ''}: "
-                          f"derived {c.lhs}, written {c.rhs}\n")
-                if at:
-                    out.write(f"      at {at}\n")
-        for f in r.lint:
-            out.write(f"    flagged: {f}\n")
-        for c in r.comparisons:
-            if c.status is not r.status or verbose:
-                out.write(f"    in {c.model}: {c.status.value}: {c.diagnosis or c.message}\n")
-        if verbose and r.evidence:
-            out.write(f"    evidence: {r.evidence}\n")
-    for note in rep.notes:
-        out.write(f"  note: {note}\n")
-    counts = rep.counts()
-    summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
-    flagged = sum(1 for r in rep.results if r.lint)
-    if flagged:
-        summary += f", {flagged} flagged"
-    out.write(f"{rep.file}: {len(rep.results)} checked: {summary}\n")
-
-
-class _Visible:
-    """A text stream that shows a document's control characters as escapes."""
-
-    def __init__(self, stream):  # type: ignore[no-untyped-def]
-        self.stream = stream
-
-    def write(self, text: str) -> int:
-        return int(self.stream.write(visible(text)))
-
-
-_ASCII = {"definition": "=", "verified": "+", "refuted": "x", "conditional": "~",
-          "unchecked": "?", "error": "!"}
-
-
-def _symbols_fit(stream) -> bool:  # type: ignore[no-untyped-def]
-    """Whether the stream's encoding can show the verdict symbols (else ASCII stand-ins)."""
-    try:
-        "≡✓✗≈".encode(getattr(stream, "encoding", None) or "utf-8")
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -207,10 +122,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _short(latex: str, width: int = 70) -> str:
-    """A formula on one line, cut to `width` characters."""
-    flat = " ".join(latex.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+def _width(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 0 or (0 < n < 10):
+        raise argparse.ArgumentTypeError("give 0 (never cut) or at least 10 characters")
+    return n
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -219,7 +138,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     check = sub.add_parser("check", help="check every formula and derivation step")
     check.add_argument("paths", nargs="*", help="formulas files or directories (default: formulas/)")
-    check.add_argument("--json", action="store_true", help="print the results as JSON")
+    check.add_argument("--format", choices=("human", "json", "github", "sarif"), default="human",
+                       help="human (default), json (schema in the README), github (workflow "
+                            "annotations) or sarif (code scanning)")
+    check.add_argument("--json", action="store_true", help="the same as --format json")
+    check.add_argument("-q", "--quiet", action="store_true",
+                       help="print only findings and each file's summary line")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the verdicts (auto: on a terminal, unless NO_COLOR is set)")
+    check.add_argument("--width", type=_width, default=None, metavar="N",
+                       help="cut formulas to N characters (0: never; default: fit the terminal, "
+                            "never cut in a pipe)")
     check.add_argument("--strict", action="store_true",
                        help="also fail (exit 1) on conditional, unchecked and flagged results")
     check.add_argument("-v", "--verbose", action="store_true", help="show evidence and details")

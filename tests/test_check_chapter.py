@@ -217,7 +217,12 @@ def test_check_exit_codes_and_json(capsys, monkeypatch):
 
     monkeypatch.chdir(ROOT)
     assert main(["check", "formulas/backprop.md", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == 1 and doc["errors"] == []
+    assert doc["summary"]["files"] == 1 and doc["summary"]["refuted"] == 0
+    (entry,) = doc["files"]
+    data = entry["results"]
+    assert doc["summary"]["verified"] == entry["counts"]["verified"] > 0
     assert {r["status"] for r in data} == {"definition", "verified", "conditional"}
     keys = {"file", "line", "col", "latex", "kind", "status", "message", "assumptions",
             "diagnosis", "counterexample", "section", "formula", "step", "parsed", "derivation",

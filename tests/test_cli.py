@@ -71,3 +71,108 @@ def test_a_terminal_that_cannot_encode_the_output_degrades() -> None:
     assert proc.returncode in (0, 1), proc.stderr.decode("ascii", "replace")
     assert "UnicodeEncodeError" not in proc.stderr.decode("ascii", "replace")
     assert " + verified" in out or " x refuted" in out
+
+
+# ------------------------------------------------------------------------------------------
+# Output formats. The mini document has one conditional and one refuted formula.
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["check", *argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_github_format_annotates_each_finding_at_its_place(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _run(capsys, str(MINI), "--format", "github")
+    assert code == 1
+    lines = out.splitlines()
+    name = MINI.as_posix().replace(":", "%3A")
+    assert lines[0].startswith(f"::warning file={name},line=64,col=53,"
+                               "title=derive%3A conditional (equation)::holds only if")
+    assert lines[1].startswith(f"::error file={name},line=70,col=56,"
+                               "title=derive%3A refuted (equation)::differs from the derivation")
+    assert "missing factor" not in lines[1]  # the diagnosis is said once, in the message
+    assert lines[2] == "derive: 1 files: 5 definition, 1 verified, 1 refuted, 1 conditional"
+    assert len(lines) == 3
+
+
+def test_github_format_escapes_what_would_end_a_property(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from derive.output import _gh_data, _gh_prop
+
+    assert _gh_prop("a,b:c%\n") == "a%2Cb%3Ac%25%0A"
+    assert _gh_data("50% of\r\nit") == "50%25 of%0D%0Ait"
+    code, out, _ = _run(capsys, str(tmp_path / "missing.md"), "--format", "github")
+    assert code == 2 and out.startswith("::error ") and "no such file" in out
+
+
+def test_json_format_has_a_summary_and_file_level_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    code, out, _ = _run(capsys, str(MINI), str(tmp_path / "missing.md"), "--format", "json")
+    assert code == 2
+    doc = json.loads(out)
+    assert doc["summary"]["files"] == 1 and doc["summary"]["unreadable"] == 1
+    assert doc["summary"]["refuted"] == 1 and doc["summary"]["conditional"] == 1
+    assert [e["kind"] for e in doc["errors"]] == ["input"]
+    assert "no such file" in doc["errors"][0]["message"]
+    assert [r["line"] for r in doc["files"][0]["results"] if r["status"] == "refuted"] == [70]
+
+
+def test_sarif_format(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    code, out, _ = _run(capsys, str(MINI), "--format", "sarif")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["version"] == "2.1.0"
+    (run,) = doc["runs"]
+    rules = {r["id"] for r in run["tool"]["driver"]["rules"]}
+    found = [(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+             for r in run["results"]]
+    assert found == [("conditional", "warning", 64), ("refuted", "error", 70)]
+    assert {r for r, _, _ in found} <= rules
+
+
+def test_quiet_prints_only_findings(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = _run(capsys, str(MINI), "-q")
+    verdict_lines = [ln for ln in out.splitlines() if ln.startswith(MINI.as_posix() + ":")
+                     and "checked:" not in ln]
+    assert [ln.split(": ", 1)[1].split()[1] for ln in verdict_lines] == ["conditional", "refuted"]
+    assert "model built from" not in out and out.rstrip().endswith("1 conditional")
+
+
+def test_colour_is_chosen_by_flag_and_no_color(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = _run(capsys, str(MINI), "--color", "always")
+    assert "\x1b[1;31m" in out  # refuted in bold red
+    _, out, _ = _run(capsys, str(MINI))  # auto, and captured output is no terminal
+    assert "\x1b[" not in out
+    from derive.output import use_colour
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert use_colour("auto", Tty())  # type: ignore[arg-type]
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not use_colour("auto", Tty())  # type: ignore[arg-type]
+    assert use_colour("always", Tty())  # type: ignore[arg-type]
+
+
+def test_width_cuts_formulas_and_pipes_are_never_cut(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = _run(capsys, str(MINI), "--width", "20")
+    lines = [ln for ln in out.splitlines() if ": ≡ definition" in ln]
+    assert lines and all(ln.endswith("…") for ln in lines if len(ln.split("definition  ")[-1]) > 20)
+    _, out, _ = _run(capsys, str(MINI))
+    assert "…" not in out
+    code = main(["check", str(MINI), "--width", "3"])
+    assert code == 2 and "at least 10" in capsys.readouterr().err
