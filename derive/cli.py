@@ -54,6 +54,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from derive.output import make_printer
     from derive.results import Status
 
+    if args.since:
+        return _check_since(args)
     fmt = "json" if args.json else args.format
     printer = make_printer(fmt, verbose=args.verbose, quiet=args.quiet, colour=args.color,
                            width=args.width)
@@ -88,6 +90,56 @@ def _cmd_check(args: argparse.Namespace) -> int:
     ):
         return 1
     return 0
+
+
+def _check_since(args: argparse.Namespace) -> int:
+    """`check --since REF`: each file against its version at the git revision REF."""
+    from derive.check import check_file
+    from derive.edits import check_version, git_version
+
+    if args.json or args.format != "human":
+        raise UsageError("--since prints its changes for people; it takes no --format")
+    files, missing = _files(args.paths)
+    code = 2 if missing else 0
+    for err in missing:
+        print(_render_error(err), file=sys.stderr)
+    for path, name in files:
+        try:
+            old = git_version(path, args.since)
+            new = check_file(path, name, symbolic=args.symbolic)
+            before = check_version(old, path, name) if old is not None else None
+        except InputError as err:
+            print(_render_error(err), file=sys.stderr)
+            code = max(code, 2)
+            continue
+        code = max(code, _print_changes(name, f"since {args.since}", before, new))
+    return code
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from derive.check import check_file
+
+    old_path, new_path = Path(args.old), Path(args.new)
+    before = check_file(old_path, old_path.as_posix())
+    after = check_file(new_path, new_path.as_posix())
+    return _print_changes(new_path.as_posix(), f"against {old_path.as_posix()}", before, after)
+
+
+def _print_changes(name: str, against: str, before, after) -> int:  # type: ignore[no-untyped-def]
+    """Print what the edit did to the verdicts; 1 when it broke something."""
+    from derive.edits import compare
+
+    changes = compare(before, after)
+    if before is None:
+        print(visible(f"{name}: new {against}; every formula is new"))
+    edited = sorted({c.formula for c in changes})
+    print(visible(f"{name}: {len(edited)} formulas changed {against}"))
+    for c in changes:
+        print(visible("  " + c.describe() + ("  <- broken by the edit" if c.broke else "")))
+    broke = sum(1 for c in changes if c.broke)
+    if broke:
+        print(visible(f"{name}: the edit broke {broke} results"))
+    return 1 if broke else 0
 
 
 def _render_error(err: InputError) -> str:
@@ -154,7 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-v", "--verbose", action="store_true", help="show evidence and details")
     check.add_argument("--symbolic", action="store_true",
                        help="also try to prove each verified claim with sympy.simplify (slower)")
+    check.add_argument("--since", metavar="REF",
+                       help="show how the verdicts changed since the git revision REF "
+                            "(exit 1 when an edit broke a result)")
     check.set_defaults(handler=_cmd_check)
+    diff = sub.add_parser("diff", help="how the verdicts of OLD changed in NEW (an edit verified)")
+    diff.add_argument("old", help="the file before the edit")
+    diff.add_argument("new", help="the file after the edit")
+    diff.set_defaults(handler=_cmd_diff)
     report = sub.add_parser("report", help="write derivation reports (Markdown, HTML, JSON)")
     report.add_argument("paths", nargs="*", help="formulas files or directories (default: formulas/)")
     report.add_argument("-o", "--output", type=Path, default=Path("reports"),
