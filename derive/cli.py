@@ -58,7 +58,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return _check_since(args)
     fmt = "json" if args.json else args.format
     printer = make_printer(fmt, verbose=args.verbose, quiet=args.quiet, colour=args.color,
-                           width=args.width)
+                           width=args.width, latex=args.latex)
     files, missing = _files(args.paths)
     for err in missing:
         printer.failed(err)
@@ -206,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-v", "--verbose", action="store_true", help="show evidence and details")
     check.add_argument("--symbolic", action="store_true",
                        help="also try to prove each verified claim with sympy.simplify (slower)")
+    check.add_argument("--latex", action="store_true",
+                       help="show formulas as their LaTeX (default: as Unicode text)")
     check.add_argument("--since", metavar="REF",
                        help="show how the verdicts changed since the git revision REF "
                             "(exit 1 when an edit broke a result)")
