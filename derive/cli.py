@@ -62,7 +62,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     files, missing = _files(args.paths)
     for err in missing:
         printer.failed(err)
-    for path, name in files:
+    for index, (path, name) in enumerate(files, start=1):
+        printer.begin(index, len(files), name)
         try:
             rep = check_file(path, name, symbolic=args.symbolic)
         except InputError as err:

@@ -94,6 +94,9 @@ class Printer:
         self.out, self.err = out, err
         self.tally = Tally()
 
+    def begin(self, index: int, total: int, name: str) -> None:
+        """About to check file `index` (1-based) of `total`."""
+
     def file(self, rep: FileReport) -> None:
         self.tally.files += 1
         self.tally.results.extend(rep.results)
@@ -123,6 +126,28 @@ class HumanPrinter(Printer):
         self.symbols = symbols_fit(out)
         self.latex = latex or not self.symbols  # Unicode maths only where it can be shown
 
+    def begin(self, index: int, total: int, name: str) -> None:
+        """On a terminal, a progress line for a run over several files (erased before the
+        file's results are printed, so that it never mixes with them)."""
+        isatty = getattr(self.err, "isatty", None)
+        if total > 1 and isatty and isatty():
+            self.err.write("\r" + visible(f"checking {index}/{total}: {name}")[:200] + "\x1b[K")
+            self.err.flush()
+            self._progress = True
+
+    def _end_progress(self) -> None:
+        if getattr(self, "_progress", False):
+            self.err.write("\r\x1b[K")
+            self._progress = False
+
+    def failed(self, err: InputError) -> None:
+        self._end_progress()
+        super().failed(err)
+
+    def crashed(self, name: str, exc: BaseException) -> None:
+        self._end_progress()
+        super().crashed(name, exc)
+
     def _tex(self, latex: str) -> str:
         return latex if self.latex else to_unicode(latex)
 
@@ -135,6 +160,7 @@ class HumanPrinter(Printer):
 
     def file(self, rep: FileReport) -> None:
         super().file(rep)
+        self._end_progress()
         w = lambda s: self.out.write(visible(s) + "\n")  # noqa: E731
         if not self.quiet:
             w(f"{rep.file}: {rep.title}")
