@@ -3,6 +3,10 @@
 Every output format walks the same `Layout`: the findings, the comparison table, and the
 document's headings and results in the document's order, each result with a stable anchor.
 Keeping that here means the three formats cannot disagree about order, anchors or findings.
+
+Two helpers every output uses on text that comes from a document: `visible` (control
+characters shown, never sent raw to a terminal or a page) and `unsafe_commands` (LaTeX
+commands that would carry a link, a style or an attribute into a rendered report).
 """
 
 from __future__ import annotations
@@ -270,6 +274,65 @@ def section_label(report: FileReport, result: Result) -> str:
 def counts_in_order(report: FileReport) -> tuple[tuple[Status, int], ...]:
     counts = report.counts()
     return tuple((s, counts[s.value]) for s in STATUS_ORDER)
+
+
+# --- Text from a document, made harmless -----------------------------------------------------
+
+# Characters that change what a terminal or a page shows without being seen themselves:
+# C0 controls but tab and newline, DEL, C1 controls, the bidirectional embeddings, overrides
+# and isolates ("Trojan Source"), and lone surrogates (which no UTF-8 file can hold).
+INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _shown(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures block: ESC is shown as U+241B
+    if code == 0x7F:
+        return "\u2421"
+    return f"<U+{code:04X}>"
+
+
+def visible(text: str) -> str:
+    """`text` with every control character shown instead of acting.
+
+    C0 controls (but tab and newline) and DEL become their Control Pictures (ESC is U+241B,
+    one character for one, so columns stay where they were); C1 controls, bidirectional
+    overrides and isolates, and lone surrogates become `<U+XXXX>`. Other text is unchanged.
+    """
+    return INVISIBLE.sub(_shown, text)
+
+
+# Commands whose MathML or MathJax rendering carries a link, an external resource, a style,
+# a class, an id or data attributes, or that define macros (which could spell the others
+# under another name). A formula holding one is shown as its source text, never rendered.
+UNSAFE_COMMANDS = frozenset(
+    {
+        "href", "url", "includegraphics", "img",
+        "style", "class", "cssId", "htmlData", "htmlStyle", "htmlClass", "htmlId", "html",
+        "data", "attr", "toggle", "mathtip", "texttip", "tooltip", "unicode", "require",
+        "newcommand", "renewcommand", "providecommand", "def", "gdef", "edef", "xdef", "let",
+        "DeclareMathOperator", "newenvironment", "renewenvironment", "csname",
+        "input", "include", "write", "immediate", "openout", "openin", "read", "special",
+        "catcode",
+    }
+)  # fmt: skip
+
+_CONTROL_SEQUENCE = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
+
+
+def unsafe_commands(tex: str) -> tuple[str, ...]:
+    """The commands of `UNSAFE_COMMANDS` in `tex`, as written (`\\href`), in order, once each.
+
+    Control sequences are read the way TeX reads them: `\\\\href` is a line break followed by
+    the letters h, r, e, f.
+    """
+    found: list[str] = []
+    for m in _CONTROL_SEQUENCE.finditer(tex):
+        name = m.group(1)
+        if name in UNSAFE_COMMANDS and "\\" + name not in found:
+            found.append("\\" + name)
+    return tuple(found)
 
 
 # --- LaTeX handling shared by the formats ----------------------------------------------------
