@@ -10,9 +10,10 @@ bidirectional overrides) are written as `\\u` escapes, so printing the file show
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from derive.report.layout import INVISIBLE, Entry, Heading, Layout, counts_in_order, layout
+from derive.report.layout import Entry, Heading, Layout, counts_in_order, layout, visible
 from derive.results import Comparison, Counterexample, FileReport, Result
 
 SCHEMA = "derive-report/1"
@@ -118,8 +119,17 @@ def report_dict(lay: Layout) -> dict[str, Any]:
 
 def render_json(report: FileReport) -> str:
     text = json.dumps(report_dict(layout(report)), ensure_ascii=False, indent=2) + "\n"
-    # json.dumps escapes C0 itself; what is left can only stand inside a string
-    return INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    # json.dumps escapes C0 itself; what else `visible` would escape (DEL, C1, bidirectional
+    # controls) can only stand inside a string, where a \uXXXX escape means the same character
+    return _NON_ASCII.sub(_json_escape, text)
+
+
+_NON_ASCII = re.compile(r"[^\x20-\x7e\n]")
+
+
+def _json_escape(m: re.Match[str]) -> str:
+    ch = m.group()
+    return ch if visible(ch) == ch else f"\\u{ord(ch):04x}"
 
 
 __all__ = ["SCHEMA", "render_json", "report_dict"]

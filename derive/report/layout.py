@@ -4,9 +4,10 @@ Every output format walks the same `Layout`: the findings, the comparison table,
 document's headings and results in the document's order, each result with a stable anchor.
 Keeping that here means the three formats cannot disagree about order, anchors or findings.
 
-Two helpers every output uses on text that comes from a document: `visible` (control
-characters shown, never sent raw to a terminal or a page) and `unsafe_commands` (LaTeX
-commands that would carry a link, a style or an attribute into a rendered report).
+Two helpers every output uses on text that comes from a document: `visible` (from
+derive/text.py: control characters shown as escapes, never sent raw to a terminal or a page)
+and `unsafe_commands` (LaTeX commands that would carry a link, a style or an attribute into a
+rendered report).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from derive.results import FileReport, Result, Status
+from derive.text import visible
 
 # Severity order: what a reader must look at first comes first.
 STATUS_ORDER: tuple[Status, ...] = (
@@ -278,29 +280,15 @@ def counts_in_order(report: FileReport) -> tuple[tuple[Status, int], ...]:
 
 # --- Text from a document, made harmless -----------------------------------------------------
 
-# Characters that change what a terminal or a page shows without being seen themselves:
-# C0 controls but tab and newline, DEL, C1 controls, the bidirectional embeddings, overrides
-# and isolates ("Trojan Source"), and lone surrogates (which no UTF-8 file can hold).
-INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# `visible` is derive's one way of showing text from a document (derive/text.py): control
+# characters and bidirectional overrides written as escapes (`\x1b`, `\u202e`). The reports
+# use it for every string they take from the document; `derive.report.layout.visible` is the
+# same function.
 
 
-def _shown(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    if code < 0x20:
-        return chr(0x2400 + code)  # the Control Pictures block: ESC is shown as U+241B
-    if code == 0x7F:
-        return "\u2421"
-    return f"<U+{code:04X}>"
-
-
-def visible(text: str) -> str:
-    """`text` with every control character shown instead of acting.
-
-    C0 controls (but tab and newline) and DEL become their Control Pictures (ESC is U+241B,
-    one character for one, so columns stay where they were); C1 controls, bidirectional
-    overrides and isolates, and lone surrogates become `<U+XXXX>`. Other text is unchanged.
-    """
-    return INVISIBLE.sub(_shown, text)
+def has_invisible(text: str) -> bool:
+    """True when `text` holds a character that `visible` would escape."""
+    return visible(text) != text
 
 
 # Commands whose MathML or MathJax rendering carries a link, an external resource, a style,

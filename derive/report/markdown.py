@@ -8,8 +8,8 @@ document is backslash-escaped; `|` inside table cells is escaped.
 Nothing from the document becomes markup: control characters are shown (`layout.visible`),
 prose is escaped (`$` and `&` too, so it starts no mathematics and no entity), a `<` that could
 open an HTML tag inside display mathematics is written `\\lt`, and a formula using a command of
-`layout.UNSAFE_COMMANDS` (`\\href`, `\\style`, macro definitions, ...) is shown as code, not
-handed to the site's MathJax.
+`layout.UNSAFE_COMMANDS` (`\\href`, `\\style`, macro definitions, ...) or holding a control
+character is shown as code, not handed to the site's MathJax.
 
 The first line is `MARKER`: it tells `derive report` that the file is one it wrote and may
 replace.
@@ -27,6 +27,7 @@ from derive.report.layout import (
     Heading,
     Layout,
     counts_in_order,
+    has_invisible,
     layout,
     normalise_display,
     section_label,
@@ -46,11 +47,18 @@ def escape_text(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", visible(text)))
 
 
+def _as_source(tex: str) -> bool:
+    """A formula shown as its source, not handed to MathJax: one with a command that could
+    carry markup, or with a control character (shown as an escape MathJax would misread)."""
+    return bool(unsafe_commands(tex)) or has_invisible(tex)
+
+
 def inline_math(tex: str) -> str:
-    tex = " ".join(visible(tex).split())
-    if "`" in tex or unsafe_commands(tex):  # shown as source, not rendered
+    shown = " ".join(visible(tex).split())
+    if "`" in shown or _as_source(tex):  # shown as source, not rendered
+        tex = shown
         return "<code>" + tex.replace("&", "&amp;").replace("<", "&lt;") + "</code>"
-    return f"$`{tex}`$"
+    return f"$`{shown}`$"
 
 
 def prose(text: str) -> str:
@@ -71,11 +79,11 @@ _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 def display_math(tex: str) -> list[str]:
-    if unsafe_commands(tex):  # shown as source, not rendered
+    if _as_source(tex):  # shown as source, not rendered
         body = visible(tex.strip("\n"))
         fence = "`" * max(3, _longest_run(body, "`") + 1)
         return [f"{fence}text", *body.split("\n"), fence, ""]
-    body = _TAG_OPEN.sub(r"\\lt ", normalise_display(visible(tex), "aligned"))
+    body = _TAG_OPEN.sub(r"\\lt ", normalise_display(tex, "aligned"))
     lines = ["    " + line if _BLOCK_START.match(line) else line for line in body.split("\n")]
     return ["$$", *lines, "$$", ""]
 

@@ -6,7 +6,8 @@ out as markup); here the tree is serialised by ElementTree, which escapes every 
 A report must stay inert whatever the document holds, so the conversion is fenced twice:
 
 * before it, a formula using a command of `layout.UNSAFE_COMMANDS` (`\\href`, `\\style`,
-  `\\class`, macro definitions, ...) is refused: `MathError`, and the caller shows the source;
+  `\\class`, macro definitions, ...) or holding a control character is refused: `MathError`,
+  and the caller shows the source (through `layout.visible`);
 * after it, the tree is walked against an allowlist (`ELEMENTS`, `ATTRIBUTES`): an element
   that is not presentation MathML refuses the formula, an attribute that is not allowed on its
   element, or whose value is not one the attribute takes, is dropped. No `href`, `style`,
@@ -24,7 +25,7 @@ from xml.etree.ElementTree import Element, tostring
 
 from latex2mathml.converter import convert_to_element
 
-from derive.report.layout import normalise_display, unsafe_commands, visible
+from derive.report.layout import has_invisible, normalise_display, unsafe_commands, visible
 
 
 class MathError(ValueError):
@@ -203,6 +204,8 @@ def to_mathml(tex: str, *, display: bool) -> str:
     unsafe = unsafe_commands(tex)
     if unsafe:
         raise MathError(f"not rendered: {', '.join(unsafe)} could carry markup into the page")
+    if has_invisible(tex):
+        raise MathError("not rendered: the formula holds control characters")
     source = normalise_display(tex, "split") if display else " ".join(tex.split())
     try:
         element = convert_to_element(source, display="block" if display else "inline")
