@@ -149,29 +149,39 @@ def _render_error(err: InputError) -> str:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from derive.check import check_file
-    from derive.report.write import render_files, stale_reports, write_reports
+    from derive.report.layout import visible
+    from derive.report.write import (
+        ReportRefused,
+        check_output_dir,
+        stale_reports,
+        write_reports,
+    )
 
     files, missing = _files(args.paths)
     if missing:
         raise missing[0]
-    reports = [check_file(path, name, symbolic=True) for path, name in files]
     try:
-        render_files(reports, args.output)  # fails early on two files with one name
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    if args.check:
-        stale = stale_reports(reports, args.output)
-        for p in stale:
-            print(f"{p.as_posix()}: stale or missing; run `derive report` and commit it",
-                  file=sys.stderr)
-        if not stale:
-            print(f"reports in {args.output.as_posix()}/ are current")
-        return 1 if stale else 0
-    for p in write_reports(reports, args.output):
-        print(f"wrote {p.as_posix()}")
+        if not args.check:
+            check_output_dir(args.output)  # a folder that cannot be used fails before checking
+        reports = [check_file(path, name, symbolic=True) for path, name in files]
+        if args.check:
+            stale = stale_reports(reports, args.output)
+            for p in stale:
+                print(f"{visible(p.as_posix())}: stale or missing; run `derive report` and "
+                      "commit it", file=sys.stderr)
+            if not stale:
+                print(f"reports in {visible(args.output.as_posix())}/ are current")
+            return 1 if stale else 0
+        written = write_reports(reports, args.output, sources=[path for path, _ in files])
+    except ReportRefused as exc:  # one line per refused file (or name clash), nothing written
+        for problem in exc.problems:
+            print(f"derive: error: {problem}", file=sys.stderr)
+        return exc.exit_code
+    for p in written:
+        print(f"wrote {visible(p.as_posix())}")
     for rep in reports:
         counts = ", ".join(f"{v} {k}" for k, v in rep.counts().items() if v)
-        print(f"{rep.file}: {counts}")
+        print(f"{visible(rep.file)}: {counts}")
     return 0
 
 
