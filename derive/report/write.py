@@ -345,7 +345,10 @@ def _write_temp(folder: _Folder, name: str, data: bytes, mode: int) -> str:
         os.fsync(fd)
     except BaseException:
         os.close(fd)
-        folder.unlink(tmp)
+        try:
+            folder.unlink(tmp)
+        except OSError:  # the error that got us here is the one to report
+            pass
         raise
     os.close(fd)
     return tmp
