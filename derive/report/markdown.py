@@ -8,7 +8,7 @@ document is backslash-escaped; `|` inside table cells is escaped.
 Nothing from the document becomes markup: control characters are shown (`layout.visible`),
 prose is escaped (`$` and `&` too, so it starts no mathematics and no entity), a `<` that could
 open an HTML tag inside display mathematics is written `\\lt`, and a formula using a command of
-`layout.UNSAFE_COMMANDS` (`\\href`, `\\style`, macro definitions, ...) or holding a control
+`layout.UNSAFE_COMMANDS` (`\\href`, `\\style`, `\\url`, ...) or holding a control
 character is shown as code, not handed to the site's MathJax.
 
 The first line is `MARKER`: it tells `derive report` that the file is one it wrote and may
