@@ -377,14 +377,26 @@ def test_a_rename_failing_inside_the_window_says_how_far_it_got(quick, monkeypat
     assert report(["notes.md", "-o", "out", "--check"], capsys)[0] == 0
 
 
-def test_temporary_files_of_a_killed_run_are_removed(quick, capsys):
+def test_temporary_files_of_a_killed_run_are_removed_not_those_of_a_live_one(quick, capsys):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = int(done.stdout)  # a process that has ended
     (quick / "out").mkdir()
-    leftover = quick / "out" / ".notes.html.0123456789abcdef.derive-tmp"
-    leftover.write_text("<!DOCTYPE html>\n<html half-writ")
+    killed = quick / "out" / f".notes.html.{dead}-0123456789abcdef.derive-tmp"
+    killed.write_text("<!DOCTYPE html>\n<html half-writ")
+    live = quick / "out" / f".notes.md.{os.getppid()}-0123456789abcdef.derive-tmp"
+    live.write_text("another run, still writing")
     unrelated = quick / "out" / ".notes.html.swp"
     unrelated.write_text("an editor's file")
     assert report(["notes.md", "-o", "out"], capsys)[0] == 0
-    assert not leftover.exists() and unrelated.read_text() == "an editor's file"
+    assert not killed.exists()
+    assert live.read_text() == "another run, still writing"
+    assert unrelated.read_text() == "an editor's file"
+    assert sorted(p.name for p in (quick / "out").iterdir() if not p.name.startswith(".")) == [
+        "notes.html", "notes.json", "notes.md"]  # fmt: skip
 
 
 def test_the_mode_of_a_replaced_report_is_kept(quick, capsys):

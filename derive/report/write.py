@@ -12,10 +12,10 @@
   folder itself may not be a link (links higher up the path are the user's and are followed).
   The folder is opened once; every check and write is relative to that open folder, so a
   component swapped for a link during the run cannot redirect the files.
-* Everything is rendered first. Then each file is written to a hidden temporary file beside its
-  target (`.<name>.<random>.derive-tmp`) and synced; the targets are checked again; only then is
-  each temporary file renamed over its target (`os.replace`, atomic per file) and the folder
-  synced. Any failure before the renames removes the temporary files and leaves the old set
+* Everything is rendered first. Then each file is written to a hidden temporary file beside
+  its target (`.<name>.<pid>-<random>.derive-tmp`) and synced; the targets are checked again;
+  only then is each temporary file renamed over its target (`os.replace`, atomic per file) and
+  the folder synced. Any failure before the renames removes the temporary files and leaves the old set
   untouched (and removes the folders this run created).
 
 POSIX has no rename of several files at once, so there is one short window: between the first
@@ -23,7 +23,8 @@ and the last rename of a run (a few system calls, no rendering or writing in bet
 `kill -9` or a power cut leaves some files new and some old. `derive report --check` then calls
 the old ones stale, and the next `derive report` replaces them. A rename that fails inside the
 window (it does not, short of a disk error) is reported with how many files were replaced.
-Temporary files left by a killed run are removed by the next run into the same folder.
+Temporary files left by a killed run are removed by the next run into the same folder (those
+of a run still going on there are left alone).
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ RENDERERS: tuple[tuple[str, Callable[[FileReport], str]], ...] = (
 )
 
 _HEAD = 4096  # how much of a file `is_generated` reads
-_TMP = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{16}\.derive-tmp")
+# `.<target>.<pid>-<random>.derive-tmp`; the pid tells a killed run's file from a live one's
+_TMP = re.compile(r"\.(?P<name>.+)\.(?:(?P<pid>\d+)-)?[0-9a-f]{16}\.derive-tmp")
 _O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -336,7 +338,7 @@ def _same(before: os.stat_result | None, now: os.stat_result | None) -> bool:
 
 
 def _write_temp(folder: _Folder, name: str, data: bytes, mode: int) -> str:
-    tmp = f".{name}.{secrets.token_hex(8)}.derive-tmp"
+    tmp = f".{name}.{os.getpid()}-{secrets.token_hex(8)}.derive-tmp"
     fd = folder.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         view = memoryview(data)
@@ -354,16 +356,33 @@ def _write_temp(folder: _Folder, name: str, data: bytes, mode: int) -> str:
     return tmp
 
 
+def _running(pid: int) -> bool:
+    if os.name != "posix":  # no harmless liveness probe elsewhere: assume it runs
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, another user's
+        return True
+    return True
+
+
 def _clean_leftovers(folder: _Folder, names: set[str]) -> None:
-    """Remove the temporary files of an earlier, killed run for these targets."""
+    """Remove the temporary files that a killed run left for these targets (not those of a
+    run still going on in the same folder)."""
     for entry in folder.names():
         m = _TMP.fullmatch(entry)
-        if m and m.group("name") in names:
-            try:
-                if stat.S_ISREG(folder.lstat(entry).st_mode):
-                    folder.unlink(entry)
-            except OSError:
-                pass
+        if not m or m.group("name") not in names:
+            continue
+        pid = m.group("pid")
+        if pid is not None and (int(pid) == os.getpid() or _running(int(pid))):
+            continue
+        try:
+            if stat.S_ISREG(folder.lstat(entry).st_mode):
+                folder.unlink(entry)
+        except OSError:
+            pass
 
 
 def write_reports(
