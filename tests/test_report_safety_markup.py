@@ -318,3 +318,13 @@ def test_the_fences_change_no_formula_of_the_corpus():
             assert [e.tag for e in ours.iter()] == [e.tag for e in plain.iter()], tex
             assert attributes(ours) == attributes(plain), tex
     assert seen > 1000
+
+
+def test_a_display_formula_cannot_close_its_block_early():
+    tex = "x $$ [click](javascript:alert(1)) $$ y"
+    report = FileReport("x.md", "X", (Result("x.md", 1, 1, tex, "equation", Status.VERIFIED,
+                                             "ok", formula=1),))
+    md = render_markdown(report)
+    assert f"```text\n{tex}\n```" in md and "$$\nx $$" not in md
+    assert "$$\n\\$ = a\n$$" in render_markdown(FileReport("x.md", "X", (
+        Result("x.md", 1, 1, r"\$ = a", "equation", Status.VERIFIED, "ok", formula=1),)))

@@ -78,8 +78,12 @@ _BLOCK_START = re.compile(r"^\s{0,3}([-+*>#=|<`~]|\d+[.)])")
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 
 
+_BARE_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
 def display_math(tex: str) -> list[str]:
-    if _as_source(tex):  # shown as source, not rendered
+    # a bare `$` could close the `$$` block early and let the rest be read as Markdown
+    if _as_source(tex) or _BARE_DOLLAR.search(tex):  # shown as source, not rendered
         body = visible(tex.strip("\n"))
         fence = "`" * max(3, _longest_run(body, "`") + 1)
         return [f"{fence}text", *body.split("\n"), fence, ""]

@@ -371,7 +371,11 @@ def _running(pid: int) -> bool:
 def _clean_leftovers(folder: _Folder, names: set[str]) -> None:
     """Remove the temporary files that a killed run left for these targets (not those of a
     run still going on in the same folder)."""
-    for entry in folder.names():
+    try:
+        entries = folder.names()
+    except OSError:  # an unlistable folder: nothing to clean that we could find
+        return
+    for entry in entries:
         m = _TMP.fullmatch(entry)
         if not m or m.group("name") not in names:
             continue
