@@ -73,6 +73,18 @@ def test_report_into_the_sources_own_folder_does_not_replace_it(quick, capsys):
     assert snapshot(quick) == before, "nothing written, not even the other two files"
 
 
+def test_what_cannot_be_written_is_refused_before_checking(quick, monkeypatch, capsys):
+    def no_check(*args, **kwargs):
+        raise AssertionError("checked before the refusal")
+
+    (quick / "out").mkdir()
+    (quick / "out" / "notes.json").write_text("mine\n")
+    monkeypatch.setattr("derive.check.check_file", no_check)
+    for out in (".", "out"):
+        code, _, err = report(["notes.md", "-o", out], capsys)
+        assert code == 2 and err.startswith("derive: error: "), err
+
+
 def test_a_source_living_in_the_default_reports_folder_is_not_replaced(quick, capsys):
     (quick / "reports").mkdir()
     (quick / "notes.md").rename(quick / "reports" / "notes.md")

@@ -389,6 +389,29 @@ def _clean_leftovers(folder: _Folder, names: set[str]) -> None:
             pass
 
 
+def check_targets(
+    outdir: Path, files: Iterable[str], *, sources: Iterable[Path | str] = ()
+) -> None:
+    """Refuse early (before any checking) what `write_reports` would refuse for the reports of
+    `files` (names as the reports will carry them): an unusable folder, or a target that is a
+    source, a link or a file not ours. Reads only; `write_reports` checks again."""
+    check_output_dir(outdir)
+    if not os.path.isdir(outdir):
+        return
+    names = [f"{Path(f).stem}{suffix}" for f in files for suffix, _ in RENDERERS]
+    source_ids = _sources(sources)
+    try:
+        folder = _Folder(outdir)
+    except OSError:
+        return  # write_reports says why
+    try:
+        problems = [p for name in names if (p := _target_problem(folder, name, source_ids)[0])]
+    finally:
+        folder.close()
+    if problems:
+        raise ReportRefused(problems)
+
+
 def write_reports(
     reports: list[FileReport], outdir: Path, *, sources: Iterable[Path | str] = ()
 ) -> list[Path]:
