@@ -364,6 +364,26 @@ def test_a_file_appearing_during_the_run_stops_every_rename(quick, monkeypatch, 
     assert snapshot(quick / "out") == {"notes.md": b"written by someone else\n"}
 
 
+def test_a_report_rewritten_in_place_during_the_run_is_not_replaced(quick, monkeypatch, capsys):
+    _old_set(quick, capsys)
+    real_fsync = os.fsync
+    calls = []
+
+    def sneaky_fsync(fd):
+        calls.append(fd)
+        if len(calls) == 3:  # the same file (same inode), someone else's text now
+            with open(quick / "out" / "notes.json", "r+b") as fh:
+                fh.truncate(0)
+                fh.write(b'{"someone": "else"}\n')
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", sneaky_fsync)
+    code, _, err = report(["notes.md", "-o", "out"], capsys)
+    assert code == 2 and "out/notes.json: changed while the reports were written" in err
+    assert (quick / "out" / "notes.json").read_bytes() == b'{"someone": "else"}\n'
+    assert b"Old notes" in (quick / "out" / "notes.md").read_bytes(), "the set is unchanged"
+
+
 def test_a_rename_failing_inside_the_window_says_how_far_it_got(quick, monkeypatch, capsys):
     _old_set(quick, capsys)
     real_replace = os.replace

@@ -334,7 +334,11 @@ def _target_problem(
 def _same(before: os.stat_result | None, now: os.stat_result | None) -> bool:
     if before is None or now is None:
         return before is None and now is None
-    return _identity(before) == _identity(now) and stat.S_ISREG(now.st_mode)
+    return (
+        _identity(before) == _identity(now)
+        and stat.S_ISREG(now.st_mode)
+        and (before.st_size, before.st_mtime_ns) == (now.st_size, now.st_mtime_ns)
+    )
 
 
 def _write_temp(folder: _Folder, name: str, data: bytes, mode: int) -> str:
@@ -454,10 +458,13 @@ def write_reports(
         # is not replaced, and neither is any other of the set
         for name in data:
             try:
-                now = folder.lstat(name)
+                now: os.stat_result | None = folder.lstat(name)
+                same = _same(states[name], now)
             except FileNotFoundError:
-                now = None
-            if not _same(states[name], now):
+                same = states[name] is None
+            except OSError:
+                same = False
+            if not same:
                 raise ReportRefused([f"{_shown(outdir / name)}: changed while the reports were "
                                      "written; no report was changed"])
         done = 0
