@@ -465,3 +465,49 @@ def test_is_generated_knows_only_its_own_regular_files(quick, capsys):
         assert not is_generated(quick / p), p
     (quick / "x.md").write_text("<!-- derive\ntitle = 'a formulas file'\n-->\n")
     assert not is_generated(quick / "x.md")
+
+
+KILLED_RUN = """
+import os, sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+import derive.check
+from derive.results import FileReport, Result, Status
+
+def check_file(path, display_name=None, *, symbolic=False):
+    name = display_name or Path(path).as_posix()
+    return FileReport(name, "New notes", (Result(name, 3, 1, "a = b", "equation",
+                                                 Status.VERIFIED, "ok", formula=1),))
+
+derive.check.check_file = check_file
+calls = []
+real_fsync = os.fsync
+def fsync(fd):
+    calls.append(fd)
+    if len(calls) == {at}:
+        os._exit(137)  # as kill -9: no clean-up of any kind
+    real_fsync(fd)
+os.fsync = fsync
+from derive.cli import main
+main(["report", "notes.md", "-o", "out"])
+"""
+
+
+@pytest.mark.parametrize("at", [1, 2, 3, 4])
+def test_a_run_killed_at_any_write_leaves_the_old_set(quick, capsys, at):
+    """Killed while writing its temporary files (fsync 1-3) or just after the renames
+    (fsync 4, the folder's): the set is the old one or the new one, never a mix."""
+    import subprocess
+    import sys
+
+    old = _old_set(quick, capsys)
+    done = subprocess.run([sys.executable, "-c", KILLED_RUN.format(root=str(ROOT), at=at)],
+                          cwd=quick, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 137, done.stderr
+    now = {k: v for k, v in snapshot(quick / "out").items() if not k.startswith(".")}
+    if at <= 3:
+        assert now == old
+    else:
+        assert all(b"New notes" in v for v in now.values())
+    assert report(["notes.md", "-o", "out"], capsys)[0] == 0  # the next run cleans up
+    assert sorted(os.listdir(quick / "out")) == ["notes.html", "notes.json", "notes.md"]
