@@ -152,7 +152,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from derive.report.layout import visible
     from derive.report.write import (
         ReportRefused,
-        check_output_dir,
+        check_targets,
         stale_reports,
         write_reports,
     )
@@ -161,8 +161,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if missing:
         raise missing[0]
     try:
-        if not args.check:
-            check_output_dir(args.output)  # a folder that cannot be used fails before checking
+        if not args.check:  # what cannot be written is refused before the (slow) checking
+            check_targets(args.output, [name for _, name in files],
+                          sources=[path for path, _ in files])
         reports = [check_file(path, name, symbolic=True) for path, name in files]
         if args.check:
             stale = stale_reports(reports, args.output)

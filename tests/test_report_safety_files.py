@@ -73,6 +73,18 @@ def test_report_into_the_sources_own_folder_does_not_replace_it(quick, capsys):
     assert snapshot(quick) == before, "nothing written, not even the other two files"
 
 
+def test_what_cannot_be_written_is_refused_before_checking(quick, monkeypatch, capsys):
+    def no_check(*args, **kwargs):
+        raise AssertionError("checked before the refusal")
+
+    (quick / "out").mkdir()
+    (quick / "out" / "notes.json").write_text("mine\n")
+    monkeypatch.setattr("derive.check.check_file", no_check)
+    for out in (".", "out"):
+        code, _, err = report(["notes.md", "-o", out], capsys)
+        assert code == 2 and err.startswith("derive: error: "), err
+
+
 def test_a_source_living_in_the_default_reports_folder_is_not_replaced(quick, capsys):
     (quick / "reports").mkdir()
     (quick / "notes.md").rename(quick / "reports" / "notes.md")
@@ -352,6 +364,26 @@ def test_a_file_appearing_during_the_run_stops_every_rename(quick, monkeypatch, 
     assert snapshot(quick / "out") == {"notes.md": b"written by someone else\n"}
 
 
+def test_a_report_rewritten_in_place_during_the_run_is_not_replaced(quick, monkeypatch, capsys):
+    _old_set(quick, capsys)
+    real_fsync = os.fsync
+    calls = []
+
+    def sneaky_fsync(fd):
+        calls.append(fd)
+        if len(calls) == 3:  # the same file (same inode), someone else's text now
+            with open(quick / "out" / "notes.json", "r+b") as fh:
+                fh.truncate(0)
+                fh.write(b'{"someone": "else"}\n')
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", sneaky_fsync)
+    code, _, err = report(["notes.md", "-o", "out"], capsys)
+    assert code == 2 and "out/notes.json: changed while the reports were written" in err
+    assert (quick / "out" / "notes.json").read_bytes() == b'{"someone": "else"}\n'
+    assert b"Old notes" in (quick / "out" / "notes.md").read_bytes(), "the set is unchanged"
+
+
 def test_a_rename_failing_inside_the_window_says_how_far_it_got(quick, monkeypatch, capsys):
     _old_set(quick, capsys)
     real_replace = os.replace
@@ -377,14 +409,26 @@ def test_a_rename_failing_inside_the_window_says_how_far_it_got(quick, monkeypat
     assert report(["notes.md", "-o", "out", "--check"], capsys)[0] == 0
 
 
-def test_temporary_files_of_a_killed_run_are_removed(quick, capsys):
+def test_temporary_files_of_a_killed_run_are_removed_not_those_of_a_live_one(quick, capsys):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = int(done.stdout)  # a process that has ended
     (quick / "out").mkdir()
-    leftover = quick / "out" / ".notes.html.0123456789abcdef.derive-tmp"
-    leftover.write_text("<!DOCTYPE html>\n<html half-writ")
+    killed = quick / "out" / f".notes.html.{dead}-0123456789abcdef.derive-tmp"
+    killed.write_text("<!DOCTYPE html>\n<html half-writ")
+    live = quick / "out" / f".notes.md.{os.getppid()}-0123456789abcdef.derive-tmp"
+    live.write_text("another run, still writing")
     unrelated = quick / "out" / ".notes.html.swp"
     unrelated.write_text("an editor's file")
     assert report(["notes.md", "-o", "out"], capsys)[0] == 0
-    assert not leftover.exists() and unrelated.read_text() == "an editor's file"
+    assert not killed.exists()
+    assert live.read_text() == "another run, still writing"
+    assert unrelated.read_text() == "an editor's file"
+    assert sorted(p.name for p in (quick / "out").iterdir() if not p.name.startswith(".")) == [
+        "notes.html", "notes.json", "notes.md"]  # fmt: skip
 
 
 def test_the_mode_of_a_replaced_report_is_kept(quick, capsys):
@@ -421,3 +465,49 @@ def test_is_generated_knows_only_its_own_regular_files(quick, capsys):
         assert not is_generated(quick / p), p
     (quick / "x.md").write_text("<!-- derive\ntitle = 'a formulas file'\n-->\n")
     assert not is_generated(quick / "x.md")
+
+
+KILLED_RUN = """
+import os, sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+import derive.check
+from derive.results import FileReport, Result, Status
+
+def check_file(path, display_name=None, *, symbolic=False):
+    name = display_name or Path(path).as_posix()
+    return FileReport(name, "New notes", (Result(name, 3, 1, "a = b", "equation",
+                                                 Status.VERIFIED, "ok", formula=1),))
+
+derive.check.check_file = check_file
+calls = []
+real_fsync = os.fsync
+def fsync(fd):
+    calls.append(fd)
+    if len(calls) == {at}:
+        os._exit(137)  # as kill -9: no clean-up of any kind
+    real_fsync(fd)
+os.fsync = fsync
+from derive.cli import main
+main(["report", "notes.md", "-o", "out"])
+"""
+
+
+@pytest.mark.parametrize("at", [1, 2, 3, 4])
+def test_a_run_killed_at_any_write_leaves_the_old_set(quick, capsys, at):
+    """Killed while writing its temporary files (fsync 1-3) or just after the renames
+    (fsync 4, the folder's): the set is the old one or the new one, never a mix."""
+    import subprocess
+    import sys
+
+    old = _old_set(quick, capsys)
+    done = subprocess.run([sys.executable, "-c", KILLED_RUN.format(root=str(ROOT), at=at)],
+                          cwd=quick, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 137, done.stderr
+    now = {k: v for k, v in snapshot(quick / "out").items() if not k.startswith(".")}
+    if at <= 3:
+        assert now == old
+    else:
+        assert all(b"New notes" in v for v in now.values())
+    assert report(["notes.md", "-o", "out"], capsys)[0] == 0  # the next run cleans up
+    assert sorted(os.listdir(quick / "out")) == ["notes.html", "notes.json", "notes.md"]

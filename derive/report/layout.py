@@ -292,17 +292,19 @@ def has_invisible(text: str) -> bool:
 
 
 # Commands whose MathML or MathJax rendering carries a link, an external resource, a style,
-# a class, an id or data attributes, or that define macros (which could spell the others
-# under another name). A formula holding one is shown as its source text, never rendered.
+# a class, an id, data attributes or interaction, or that build command names or read files.
+# A formula holding one is shown as its source text, never rendered. Macro definitions
+# (`\gdef`, `\newcommand`, used by real notes) stay: the whole text of every formula is
+# scanned, definitions included, so no macro can stand for one of these; latex2mathml and
+# MathJax do not join a macro's text with what follows into a new command name; and the
+# MathML allowlist (`mathml.sanitise`) is there behind all of this.
 UNSAFE_COMMANDS = frozenset(
     {
         "href", "url", "includegraphics", "img",
         "style", "class", "cssId", "htmlData", "htmlStyle", "htmlClass", "htmlId", "html",
         "data", "attr", "toggle", "mathtip", "texttip", "tooltip", "unicode", "require",
-        "newcommand", "renewcommand", "providecommand", "def", "gdef", "edef", "xdef", "let",
-        "DeclareMathOperator", "newenvironment", "renewenvironment", "csname",
-        "input", "include", "write", "immediate", "openout", "openin", "read", "special",
-        "catcode",
+        "csname", "catcode", "input", "include", "write", "immediate", "openout", "openin",
+        "read", "special",
     }
 )  # fmt: skip
 

@@ -8,7 +8,7 @@ document is backslash-escaped; `|` inside table cells is escaped.
 Nothing from the document becomes markup: control characters are shown (`layout.visible`),
 prose is escaped (`$` and `&` too, so it starts no mathematics and no entity), a `<` that could
 open an HTML tag inside display mathematics is written `\\lt`, and a formula using a command of
-`layout.UNSAFE_COMMANDS` (`\\href`, `\\style`, macro definitions, ...) or holding a control
+`layout.UNSAFE_COMMANDS` (`\\href`, `\\style`, `\\url`, ...) or holding a control
 character is shown as code, not handed to the site's MathJax.
 
 The first line is `MARKER`: it tells `derive report` that the file is one it wrote and may
@@ -78,8 +78,12 @@ _BLOCK_START = re.compile(r"^\s{0,3}([-+*>#=|<`~]|\d+[.)])")
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 
 
+_BARE_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
 def display_math(tex: str) -> list[str]:
-    if _as_source(tex):  # shown as source, not rendered
+    # a bare `$` could close the `$$` block early and let the rest be read as Markdown
+    if _as_source(tex) or _BARE_DOLLAR.search(tex):  # shown as source, not rendered
         body = visible(tex.strip("\n"))
         fence = "`" * max(3, _longest_run(body, "`") + 1)
         return [f"{fence}text", *body.split("\n"), fence, ""]

@@ -6,7 +6,7 @@ out as markup); here the tree is serialised by ElementTree, which escapes every 
 A report must stay inert whatever the document holds, so the conversion is fenced twice:
 
 * before it, a formula using a command of `layout.UNSAFE_COMMANDS` (`\\href`, `\\style`,
-  `\\class`, macro definitions, ...) or holding a control character is refused: `MathError`,
+  `\\class`, `\\url`, ...) or holding a control character is refused: `MathError`,
   and the caller shows the source (through `layout.visible`);
 * after it, the tree is walked against an allowlist (`ELEMENTS`, `ATTRIBUTES`): an element
   that is not presentation MathML refuses the formula, an attribute that is not allowed on its

@@ -12,10 +12,10 @@
   folder itself may not be a link (links higher up the path are the user's and are followed).
   The folder is opened once; every check and write is relative to that open folder, so a
   component swapped for a link during the run cannot redirect the files.
-* Everything is rendered first. Then each file is written to a hidden temporary file beside its
-  target (`.<name>.<random>.derive-tmp`) and synced; the targets are checked again; only then is
-  each temporary file renamed over its target (`os.replace`, atomic per file) and the folder
-  synced. Any failure before the renames removes the temporary files and leaves the old set
+* Everything is rendered first. Then each file is written to a hidden temporary file beside
+  its target (`.<name>.<pid>-<random>.derive-tmp`) and synced; the targets are checked again;
+  only then is each temporary file renamed over its target (`os.replace`, atomic per file) and
+  the folder synced. Any failure before the renames removes the temporary files and leaves the old set
   untouched (and removes the folders this run created).
 
 POSIX has no rename of several files at once, so there is one short window: between the first
@@ -23,7 +23,8 @@ and the last rename of a run (a few system calls, no rendering or writing in bet
 `kill -9` or a power cut leaves some files new and some old. `derive report --check` then calls
 the old ones stale, and the next `derive report` replaces them. A rename that fails inside the
 window (it does not, short of a disk error) is reported with how many files were replaced.
-Temporary files left by a killed run are removed by the next run into the same folder.
+Temporary files left by a killed run are removed by the next run into the same folder (those
+of a run still going on there are left alone).
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ RENDERERS: tuple[tuple[str, Callable[[FileReport], str]], ...] = (
 )
 
 _HEAD = 4096  # how much of a file `is_generated` reads
-_TMP = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{16}\.derive-tmp")
+# `.<target>.<pid>-<random>.derive-tmp`; the pid tells a killed run's file from a live one's
+_TMP = re.compile(r"\.(?P<name>.+)\.(?:(?P<pid>\d+)-)?[0-9a-f]{16}\.derive-tmp")
 _O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -332,11 +334,15 @@ def _target_problem(
 def _same(before: os.stat_result | None, now: os.stat_result | None) -> bool:
     if before is None or now is None:
         return before is None and now is None
-    return _identity(before) == _identity(now) and stat.S_ISREG(now.st_mode)
+    return (
+        _identity(before) == _identity(now)
+        and stat.S_ISREG(now.st_mode)
+        and (before.st_size, before.st_mtime_ns) == (now.st_size, now.st_mtime_ns)
+    )
 
 
 def _write_temp(folder: _Folder, name: str, data: bytes, mode: int) -> str:
-    tmp = f".{name}.{secrets.token_hex(8)}.derive-tmp"
+    tmp = f".{name}.{os.getpid()}-{secrets.token_hex(8)}.derive-tmp"
     fd = folder.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         view = memoryview(data)
@@ -345,22 +351,69 @@ def _write_temp(folder: _Folder, name: str, data: bytes, mode: int) -> str:
         os.fsync(fd)
     except BaseException:
         os.close(fd)
-        folder.unlink(tmp)
+        try:
+            folder.unlink(tmp)
+        except OSError:  # the error that got us here is the one to report
+            pass
         raise
     os.close(fd)
     return tmp
 
 
+def _running(pid: int) -> bool:
+    if os.name != "posix":  # no harmless liveness probe elsewhere: assume it runs
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, another user's
+        return True
+    return True
+
+
 def _clean_leftovers(folder: _Folder, names: set[str]) -> None:
-    """Remove the temporary files of an earlier, killed run for these targets."""
-    for entry in folder.names():
+    """Remove the temporary files that a killed run left for these targets (not those of a
+    run still going on in the same folder)."""
+    try:
+        entries = folder.names()
+    except OSError:  # an unlistable folder: nothing to clean that we could find
+        return
+    for entry in entries:
         m = _TMP.fullmatch(entry)
-        if m and m.group("name") in names:
-            try:
-                if stat.S_ISREG(folder.lstat(entry).st_mode):
-                    folder.unlink(entry)
-            except OSError:
-                pass
+        if not m or m.group("name") not in names:
+            continue
+        pid = m.group("pid")
+        if pid is not None and (int(pid) == os.getpid() or _running(int(pid))):
+            continue
+        try:
+            if stat.S_ISREG(folder.lstat(entry).st_mode):
+                folder.unlink(entry)
+        except OSError:
+            pass
+
+
+def check_targets(
+    outdir: Path, files: Iterable[str], *, sources: Iterable[Path | str] = ()
+) -> None:
+    """Refuse early (before any checking) what `write_reports` would refuse for the reports of
+    `files` (names as the reports will carry them): an unusable folder, or a target that is a
+    source, a link or a file not ours. Reads only; `write_reports` checks again."""
+    check_output_dir(outdir)
+    if not os.path.isdir(outdir):
+        return
+    names = [f"{Path(f).stem}{suffix}" for f in files for suffix, _ in RENDERERS]
+    source_ids = _sources(sources)
+    try:
+        folder = _Folder(outdir)
+    except OSError:
+        return  # write_reports says why
+    try:
+        problems = [p for name in names if (p := _target_problem(folder, name, source_ids)[0])]
+    finally:
+        folder.close()
+    if problems:
+        raise ReportRefused(problems)
 
 
 def write_reports(
@@ -405,10 +458,13 @@ def write_reports(
         # is not replaced, and neither is any other of the set
         for name in data:
             try:
-                now = folder.lstat(name)
+                now: os.stat_result | None = folder.lstat(name)
+                same = _same(states[name], now)
             except FileNotFoundError:
-                now = None
-            if not _same(states[name], now):
+                same = states[name] is None
+            except OSError:
+                same = False
+            if not same:
                 raise ReportRefused([f"{_shown(outdir / name)}: changed while the reports were "
                                      "written; no report was changed"])
         done = 0
