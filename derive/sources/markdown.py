@@ -16,6 +16,7 @@ file (front matter), `<!-- derive: ... -->` before a formula.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -42,7 +43,30 @@ def _parser() -> MarkdownIt:
            double_inline=True)
     md.use(texmath_plugin, delimiters="brackets")
     md.use(myst_role_plugin)
+    # MathJax and KaTeX render `$$` at the start of a line as display math even right after a
+    # line of prose; let those blocks interrupt a paragraph, as fences do
+    for rule in md.block.ruler.__rules__:
+        if rule.name in ("math_block", "math_block_eqno"):
+            rule.alt = ["paragraph", "reference", "blockquote", "list"]
+            rule.fn = _quiet(rule.fn)
+    md.block.ruler.__compile__()
     return md
+
+
+def _quiet(fn: Any) -> Any:
+    """The plugins' block rules ignore `silent` (asked only whether they would match, when a
+    paragraph may be interrupted, they push tokens anyway): run them and take the tokens back."""
+
+    def rule(state: Any, start: int, end: int, silent: bool) -> bool:
+        if not silent:
+            return bool(fn(state, start, end, silent))
+        n, line = len(state.tokens), state.line
+        ok = bool(fn(state, start, end, False))
+        del state.tokens[n:]
+        state.line = line
+        return ok
+
+    return rule
 
 
 _MD: MarkdownIt | None = None
