@@ -34,6 +34,8 @@ _FRONT = re.compile(r"<!--\s*derive\s*(\n|-->)")
 _NOTE = re.compile(r"<!--\s*derive:")
 _EQLABEL = re.compile(r":eqlabel:`([^`]*)`")
 _MATH_FENCES = {"{math}", "math"}
+_BARE_ENV = re.compile(r"\\begin\{((?:equation|align|alignat|gather|multline|eqnarray|flalign)"
+                       r"\*?)\}.*?\\end\{\1\}", re.S)
 
 
 def _parser() -> MarkdownIt:
@@ -81,16 +83,20 @@ def parse(text: str, name: str) -> Document:
     return b.build()
 
 
-def feed(b: Builder, src: str, macros: Macros | None = None) -> Macros:
+def feed(b: Builder, src: str, macros: Macros | None = None, *,
+         bare_environments: bool = False) -> Macros:
     """Hand the headings, annotations and formulas of Markdown `src` to `b`, in order.
 
     `src` is the text read (its lines map to the file through `b.origin`); `macros` carries KaTeX
-    macros over from an earlier part (the previous cell of a notebook)."""
+    macros over from an earlier part (the previous cell of a notebook). With
+    `bare_environments`, a `\\begin{align*} ... \\end{align*}` inside a paragraph is display
+    maths too, as MathJax renders it in Jupyter."""
     global _MD
     if _MD is None:
         _MD = _parser()
     macros = macros if macros is not None else Macros()
     reader = _Reader(b, src.split("\n"), macros)
+    reader.bare = bare_environments
     reader.walk(_MD.parse(src))
     return macros
 
@@ -101,6 +107,7 @@ class _Reader:
         self.src = src
         self.macros = macros
         self.cursor = 0  # the first line not yet passed, for tokens without a map
+        self.bare = False
 
     # -- locating content in the source -----------------------------------------------------
 
@@ -288,6 +295,7 @@ class _Reader:
         text = "\n".join(self.src[ln0:ln1])
         pos = 0
         doubles = 0
+        taken: list[tuple[int, int]] = []  # spans of `text` already read as maths
         for c in t.children:
             if c.type in ("math_inline", "math_inline_double") or (
                     c.type == "myst_role" and c.meta.get("name") == "math"):
@@ -303,6 +311,7 @@ class _Reader:
                 if start < 0:
                     continue
                 pos = start + len(c.content)
+                taken.append((start, pos))
                 line = ln0 + text.count("\n", 0, start)
                 col = start - (text.rfind("\n", 0, start) + 1)
                 pieces = self._pieces(line, col, c.content)
@@ -311,6 +320,13 @@ class _Reader:
                     self._emit(pieces, None)
                 else:
                     self.b.formula(pieces, inline=True)
+        if self.bare:
+            for m in _BARE_ENV.finditer(text):
+                if any(a < m.end() and m.start() < z for a, z in taken):
+                    continue
+                line = ln0 + text.count("\n", 0, m.start())
+                col = m.start() - (text.rfind("\n", 0, m.start()) + 1)
+                self._emit(self._pieces(line, col, m.group()), None, m.group(1))
         if t.content.count("$$") > 2 * doubles:
             # an opening `$$` that never closes: dollarmath left it as text
             hits = [m.start() for m in re.finditer(r"(?<!\\)\$\$", text)]
