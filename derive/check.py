@@ -75,7 +75,7 @@ def check_document(doc: Document, *, symbolic: bool = False) -> FileReport:
     state = _State(doc, Engine(), Model(notation), symbolic=symbolic)
     for formula in doc.formulas:
         _check_formula(state, formula)
-    notes = _model_notes(state) + _partings(state.results)
+    notes = list(doc.notes) + _model_notes(state) + _partings(state.results)
     return FileReport(
         file=doc.file,
         title=doc.title,

@@ -10,6 +10,7 @@ file is JSON). An `Origin` maps a line and column of that text back to the file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from derive.sources.annotations import FRONT, NOTE, InputErrors, parse_toml
 from derive.sources.document import CellMap, Document, Formula, no_formulas_note
 
 Piece = tuple[int, int, str]  # (line of the text, 0-based; 0-based column; the chunk)
+_LABELS = re.compile(r"\\(label|tag\*?)\s*\{([^{}]*)\}|\\(nonumber|notag)\b")
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,12 @@ class Builder:
                        label: str | None = None, environment: str | None = None,
                        inline: bool = False) -> Formula:
         section = tuple(t for _, t in self._path)
+        if not inline:
+            # \label, \tag and \nonumber are not mathematics: blanked, so columns stay
+            for m in _LABELS.finditer(text):
+                if m.group(1) == "label" and label is None:
+                    label = m.group(2)
+            text = _LABELS.sub(lambda m: " " * len(m.group()), text)
         if inline:
             f = Formula(len(self.inline) + 1, self.name, text, starts, self.lines, section,
                         label=label, environment=environment, cells=self.cells)

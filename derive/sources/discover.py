@@ -22,31 +22,31 @@ from derive.sources.document import Document
 MAX_BYTES = 20 * 1024 * 1024  # far beyond any lecture's notes; /dev/zero must not fill memory
 
 
-def _markdown(text: str, name: str) -> Document:
+def _markdown(text: str, name: str, path: Path | None = None) -> Document:
     from derive.sources.markdown import parse
 
     return parse(text, name)
 
 
-def _rst(text: str, name: str) -> Document:
+def _rst(text: str, name: str, path: Path | None = None) -> Document:
     from derive.sources.rst import parse
 
     return parse(text, name)
 
 
-def _tex(text: str, name: str) -> Document:
+def _tex(text: str, name: str, path: Path | None = None) -> Document:
     from derive.sources.tex import parse
 
-    return parse(text, name)
+    return parse(text, name, base=Path(path).parent if path is not None else None)
 
 
-def _notebook(text: str, name: str) -> Document:
+def _notebook(text: str, name: str, path: Path | None = None) -> Document:
     from derive.sources.notebook import parse
 
     return parse(text, name)
 
 
-READERS: dict[str, Callable[[str, str], Document]] = {
+READERS: dict[str, Callable[..., Document]] = {
     ".md": _markdown, ".markdown": _markdown, ".txt": _markdown,
     ".rst": _rst, ".tex": _tex, ".ipynb": _notebook,
 }
@@ -93,7 +93,7 @@ def read_text(path: str | Path, display_name: str | None = None) -> str:
         raise InputError(f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
-def reader_for(path: str | Path, name: str | None = None) -> Callable[[str, str], Document]:
+def reader_for(path: str | Path, name: str | None = None) -> Callable[..., Document]:
     suffix = Path(path).suffix.lower()
     if suffix not in READERS:
         known = ", ".join(sorted(READERS))
@@ -107,7 +107,7 @@ def read(path: str | Path, display_name: str | None = None) -> Document:
     anything it cannot read."""
     name = display_name or str(path)
     reader = reader_for(path, name)
-    return reader(read_text(path, name), name)
+    return reader(read_text(path, name), name, Path(path))
 
 
 def parse_text(text: str, name: str) -> Document:

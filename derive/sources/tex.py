@@ -45,17 +45,20 @@ _COMMENT = re.compile(r"(?<!\\)%.*")
 MAX_INPUT_DEPTH = 8
 
 
-def parse(text: str, name: str, _depth: int = 0) -> Document:
+def parse(text: str, name: str, _depth: int = 0, base: Path | None = None) -> Document:
+    """Read LaTeX `text` as document `name`; `\\input` files are looked for in `base` (by
+    default the folder of `name`)."""
     lines = tuple(text.splitlines())
     src = text.replace("\r\n", "\n").replace("\r", "\n")
     b = Builder(name, lines, Origin.identity(len(src.split("\n"))), "LaTeX")
-    _Tex(b, src, name, _depth).run()
+    _Tex(b, src, name, _depth, base if base is not None else Path(name).parent).run()
     return b.build()
 
 
 class _Tex:
-    def __init__(self, b: Builder, src: str, name: str, depth: int):
+    def __init__(self, b: Builder, src: str, name: str, depth: int, base: Path):
         self.b = b
+        self.base = base
         self.src = src
         self.name = name
         self.depth = depth
@@ -155,7 +158,7 @@ class _Tex:
         if not m:
             return
         target = m.group(1).strip()
-        base = Path(self.name).parent
+        base = self.base
         candidates = [base / target, base / f"{target}.tex"]
         path = next((p for p in candidates if p.is_file()), None)
         ln, _ = self.at(node.pos)
@@ -168,7 +171,8 @@ class _Tex:
         def follow(path: Path = path) -> None:
             from derive.sources.discover import read_text
 
-            child = parse(read_text(path, path.as_posix()), path.as_posix(), self.depth + 1)
+            shown = (Path(self.name).parent / path.relative_to(self.base)).as_posix()
+            child = parse(read_text(path, shown), shown, self.depth + 1, path.parent)
             for f in child.formulas:
                 self.b.formulas.append(replace(f, number=len(self.b.formulas) + 1,
                                                section=tuple(t for _, t in self.b._path)))

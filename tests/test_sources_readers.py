@@ -1,0 +1,125 @@
+"""Each reader on small files of its own (tests/data/sources/): every display formula found,
+code left alone, and every formula placed at its line and column in the ORIGINAL file.
+
+Each formula of a test file holds a marker `u_{k}`; the test finds the marker in the raw file
+itself (for the notebook: in its JSON) and requires the reader's span to point there.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from derive.sources import read
+from derive.sources.document import SourceSpan
+
+DATA = Path(__file__).resolve().parent / "data" / "sources"
+
+EXPECTED = {  # file -> the markers of its display formulas, in order
+    "notes.md": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    "notes.rst": [1, 3, 4, 5, 6, 7, 8],
+    "notes.tex": [1, 2, 4, 5, 6, 7, 8, 9, 10, 11],
+    "notes.ipynb": [1, 2, 4],
+}
+
+
+def _raw_place(path: Path, marker: str) -> tuple[int, int]:
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        col = line.find(marker)
+        if col >= 0:
+            return n, col + 1
+    raise AssertionError(f"{marker} not in {path}")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_formulas_found_and_placed(name: str) -> None:
+    doc = read(DATA / name, name)
+    markers = [int(m.group(1)) for f in doc.formulas
+               for m in [re.search(r"u_\{(\d+)\}", f.text)]]
+    assert markers == EXPECTED[name]
+    for f in doc.formulas:
+        marker = re.search(r"u_\{\d+\}", f.text).group()  # type: ignore[union-attr]
+        span = f.span(f.text.index(marker))
+        source = DATA / f.file  # f.file: the display name (another one for an \input file)
+        assert (span.line, span.col) == _raw_place(source, marker), (name, marker)
+        assert span.source_line[span.col - 1 :].startswith(marker)
+
+
+def test_code_is_not_mathematics() -> None:
+    for name in EXPECTED:
+        doc = read(DATA / name, name)
+        assert not any("code" in f.text or "literal" in f.text for f in doc.formulas), name
+
+
+def test_inline_math_is_context_only() -> None:
+    for name in EXPECTED:
+        doc = read(DATA / name, name)
+        assert any("u_{0}" in f.text for f in doc.inline), name
+        assert not any("u_{0}" in f.text for f in doc.formulas), name
+
+
+def test_markdown_dialects() -> None:
+    doc = read(DATA / "notes.md", "notes.md")
+    by = {re.search(r"u_\{(\d+)\}", f.text).group(1): f for f in doc.formulas}  # type: ignore[union-attr]
+    # two displays on one line are two formulas, at their own columns
+    assert (by["4"].line, by["5"].line) == (26, 26) and by["5"].span(0).col > by["4"].span(0).col
+    assert by["6"].label == "eq_six" and "\\tag" not in by["6"].text  # d2lbook's :eqlabel:
+    assert by["9"].label == "nine"  # MyST {math} fence with :label:
+    assert by["10"].text.strip() == "u_{10} = 2 x"  # a KaTeX \gdef macro, expanded
+    assert by["10"].span(by["10"].text.index("2 x")).col == 10  # placed at the macro call
+    assert any("macro definitions only" in n for n in doc.notes)
+    assert by["1"].annotation == {"definitions": "all"} and by["2"].annotation == {}
+    assert doc.title == "Markdown reader test" and doc.front["functions"] == {"g": 1}
+
+
+def test_rst_directive_forms() -> None:
+    doc = read(DATA / "notes.rst", "notes.rst")
+    first = doc.formulas[0]
+    assert "u_{2}" in first.text and first.span(first.text.index("u_{2}")).line == 16
+    assert doc.formulas[1].label == "three"
+    assert doc.formulas[5].environment == "nowrap" and "$$" not in doc.formulas[5].text
+    assert doc.formulas[-1].annotation == {"local": True, "given": ["y = x"]}
+    assert [h[2] for h in doc.headings] == ["Section", "Sub"]
+
+
+def test_rst_crlf(tmp_path: Path) -> None:
+    text = (DATA / "notes.rst").read_text(encoding="utf-8").replace("\n", "\r\n")
+    p = tmp_path / "crlf.rst"
+    p.write_bytes(text.encode("utf-8"))
+    doc = read(p, "crlf.rst")
+    assert [f.span(0).line for f in doc.formulas] == [
+        f.span(0).line for f in read(DATA / "notes.rst").formulas]
+    assert not any("\r" in f.text for f in doc.formulas)
+
+
+def test_tex_macros_labels_comments_input() -> None:
+    doc = read(DATA / "notes.tex", (DATA / "notes.tex").as_posix())
+    texts = [f.text for f in doc.formulas]
+    assert not any("commented out" in t for t in texts)  # a %-commented formula is not read
+    assert not any("\\label" in t or "\\tag" in t or "\\nonumber" in t or "% a comment" in t
+                   for t in texts)
+    assert doc.formulas[0].label == "eq:one"
+    assert "y^{2}" in texts[1] and "\\frac{x}{2}" in texts[4]  # \newcommand and \def, expanded
+    assert "\\operatorname{sgn}(x)" in texts[8]  # \DeclareMathOperator
+    sq = doc.formulas[1]
+    assert sq.span(sq.text.index("y^{2}")).col == len("u_{3} &= ") + 1  # placed at `\sq`
+    assert doc.formulas[-1].file.endswith("child.tex")  # \input followed
+    assert any("\\input{missing}" in n and "not followed" in n for n in doc.notes)
+    assert [f.environment for f in doc.formulas[:5]] == [
+        "equation", "align*", "eqnarray", "gather", "multline"]
+
+
+def test_notebook_cells() -> None:
+    doc = read(DATA / "notes.ipynb", "notes.ipynb")
+    assert doc.front["title"] == "notebook reader test"
+    one, two, four = doc.formulas
+    span = one.span(one.text.index("\\frac"))
+    assert isinstance(span, SourceSpan) and (span.cell, span.cell_line) == (1, 6)
+    assert span.source_line[span.col - 1 :].startswith("\\\\frac")  # JSON escapes counted
+    assert two.environment == "align*" and two.cell == 3  # bare \begin{align*}, no dollars
+    assert two.annotation == {"definitions": "all"}  # from the cell's metadata
+    assert four.annotation == {"definitions": [1]}  # from an HTML comment in the cell
+    assert doc.cell_at(span.line) == (1, 6)
+    assert "(cell 1, line 6)" in span.where
