@@ -24,6 +24,7 @@ import sympy
 
 from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
+from derive.sources.annotations import definitions_out_of_range
 from derive.errors import InputError
 from derive.evaluate import SEEDS, Engine, Outcome, Trial, free_indices
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, to_latex
@@ -138,6 +139,12 @@ def _check_formula(state: _State, formula: Formula) -> None:
         return
     marked = ann.get("definitions")
     numbers = {e.number for e in rows}
+    beyond = definitions_out_of_range(ann, max(numbers, default=0))
+    if beyond:
+        err = InputError(f"annotation: `definitions` names row(s) {beyond}, but this formula "
+                         f"has {max(numbers, default=0)}", formula.annotation_span("definitions"))
+        state.results.append(_error_result(formula, err, formula.text, formula.line))
+        return
     if marked == "all":
         def_numbers = numbers
     elif isinstance(marked, list):

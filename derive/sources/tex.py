@@ -169,7 +169,7 @@ class _Tex:
             return
 
         def follow(path: Path = path) -> None:
-            from derive.sources.discover import read_text
+            from derive.sources.files import read_text
 
             shown = (Path(self.name).parent / path.relative_to(self.base)).as_posix()
             child = parse(read_text(path, shown), shown, self.depth + 1, path.parent)

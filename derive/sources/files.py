@@ -133,7 +133,7 @@ def generated(path: Path) -> bool:
     return any(m in head for m in _GENERATED_MARKS) or head.startswith(_GENERATED_STARTS)
 
 
-def _ignore_spec(folder: Path) -> pathspec.PathSpec | None:
+def _ignore_spec(folder: Path) -> pathspec.GitIgnoreSpec | None:
     gi = folder / ".gitignore"
     try:
         if not gi.is_file():
@@ -141,14 +141,14 @@ def _ignore_spec(folder: Path) -> pathspec.PathSpec | None:
         text = read_text(gi)
     except InputError:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", text.splitlines())
+    return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
 
 
 def _walk(root: Path) -> list[Path]:
     """The files under `root` that a folder walk picks, sorted."""
     found: list[Path] = []
     # each .gitignore applies to its folder and below, patterns relative to its folder
-    specs: list[tuple[Path, pathspec.PathSpec]] = []
+    specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
 
     def ignored(p: Path, is_dir: bool) -> bool:
         for base, spec in specs:
