@@ -24,7 +24,6 @@ import sympy
 
 from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
-from derive.sources.annotations import definitions_out_of_range
 from derive.errors import InputError
 from derive.evaluate import SEEDS, Engine, Outcome, Trial, free_indices
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, to_latex
@@ -44,6 +43,7 @@ from derive.model import (
 from derive.notation import Notation, notation_from_front
 from derive.numbers import CTX, PRECISION, Unsupported, backend, close, engine_named
 from derive.results import Comparison, Counterexample, Definition, FileReport, Result, Status
+from derive.sources.annotations import definitions_out_of_range
 
 # --------------------------------------------------------------------------------------------
 # The document walk

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from derive.sources import Document, Formula, read
-from derive.sources.discover import READERS, parse_text
 from derive.sources.document import SourceSpan
+from derive.sources.files import READERS, parse_text
 
 
 def read_document(path: str | Path, display_name: str | None = None) -> Document:

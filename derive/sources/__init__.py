@@ -9,8 +9,8 @@ document's own LaTeX macros), and one module per format.
 
 from __future__ import annotations
 
-from derive.sources.files import SUFFIXES, discover, read, read_text
 from derive.sources.document import CellMap, Document, Formula, SourceSpan
+from derive.sources.files import SUFFIXES, discover, read, read_text
 
 __all__ = ["SUFFIXES", "CellMap", "Document", "Formula", "SourceSpan", "discover", "read",
            "read_text"]
