@@ -55,6 +55,24 @@ def _parser() -> MarkdownIt:
     return md
 
 
+_MD_ESCAPES = re.compile(r"(?<!\\)(?:\\\\)*(\\\\\\\\|\\_)")
+
+
+def _unescape(chunk: str) -> str:
+    """Maths written for a Markdown engine that unescapes it first (kramdown, Jekyll): `\\_` for
+    a subscript and `\\\\\\\\` for a row break. Replaced by ` _` and `\\\\  `, the same length, so
+    every column stays where the author wrote it. LaTeX's own `\\_` (an underscore glyph) has no
+    use in a derivation."""
+    if "\\_" not in chunk and "\\\\\\\\" not in chunk:
+        return chunk
+
+    def sub(m: re.Match[str]) -> str:
+        lead = m.group()[: m.start(1) - m.start()]
+        return lead + (" _" if m.group(1) == "\\_" else "\\\\  ")
+
+    return _MD_ESCAPES.sub(sub, chunk)
+
+
 def _quiet(fn: Any) -> Any:
     """The plugins' block rules ignore `silent` (asked only whether they would match, when a
     paragraph may be interrupted, they push tokens anyway): run them and take the tokens back."""
@@ -213,7 +231,7 @@ class _Reader:
         return self.macros.define_all(text)
 
     def _emit(self, pieces: list[Piece], label: str | None, env: str | None = None) -> None:
-        pieces = self._trim(pieces)
+        pieces = [(ln, col, _unescape(chunk)) for ln, col, chunk in self._trim(pieces)]
         text = "\n".join(p[2] for p in pieces)
         if self._macro_only(text):
             self.b.notes.append(f"line {self.b.span(pieces[0][0], pieces[0][1]).line}: a block "
