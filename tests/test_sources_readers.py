@@ -123,3 +123,49 @@ def test_notebook_cells() -> None:
     assert four.annotation == {"definitions": [1]}  # from an HTML comment in the cell
     assert doc.cell_at(span.line) == (1, 6)
     assert "(cell 1, line 6)" in span.where
+
+
+def _md(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "t.md"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_equation_wrapper_is_blanked_in_place(tmp_path: Path) -> None:
+    p = _md(tmp_path, "$$\n\\begin{equation}\nu_{1} = 1 \\label{one}\n\\end{equation}\n$$\n")
+    (f,) = read(p).formulas
+    assert f.text.split() == ["u_{1}", "=", "1"] and f.label == "one"
+    assert f.environment == "equation"
+    span = f.span(f.text.index("u_{1}"))
+    assert (span.line, span.col) == (3, 1)
+
+
+def test_displays_with_prose_between_on_one_line(tmp_path: Path) -> None:
+    p = _md(tmp_path, "$$u_{1} = 1$$ and then $$u_{2} = 2$$\n")
+    a, b = read(p).formulas
+    assert (a.text, b.text) == ("u_{1} = 1", "u_{2} = 2")
+    assert (b.span(0).line, b.span(0).col) == (1, 26)
+
+
+def test_unterminated_comment_is_placed(tmp_path: Path) -> None:
+    from derive.errors import InputError
+
+    p = _md(tmp_path, "# T\n\n<!-- derive: definitions = \"all\"\n\n$$\nx = 1\n$$\n")
+    with pytest.raises(InputError, match="unterminated comment") as exc:
+        read(p)
+    assert exc.value.span is not None and exc.value.span.line == 3
+
+
+def test_front_matter_after_a_formula_is_an_error(tmp_path: Path) -> None:
+    from derive.errors import InputError
+
+    p = _md(tmp_path, "$$\nx = 1\n$$\n\n<!-- derive\ntitle = \"late\"\n-->\n")
+    with pytest.raises(InputError, match="front matter must come first") as exc:
+        read(p)
+    assert exc.value.span is not None and exc.value.span.line == 5
+
+
+def test_an_annotation_after_the_last_formula_is_noted(tmp_path: Path) -> None:
+    p = _md(tmp_path, "$$\nx = 1\n$$\n\n<!-- derive: definitions = \"all\" -->\n")
+    doc = read(p)
+    assert any("line 5" in n and "applies to none" in n for n in doc.notes)

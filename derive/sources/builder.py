@@ -19,6 +19,8 @@ from derive.sources.annotations import FRONT, NOTE, InputErrors, parse_toml
 from derive.sources.document import CellMap, Document, Formula, no_formulas_note
 
 Piece = tuple[int, int, str]  # (line of the text, 0-based; 0-based column; the chunk)
+_EQUATION = re.compile(r"\s*(\\begin\{(equation\*?|displaymath)\})(.*?)(\\end\{\2\})\s*",
+                       re.S)
 _LABELS = re.compile(r"\\(label|tag\*?)\s*\{([^{}]*)\}|\\(nonumber|notag)\b")
 
 
@@ -193,6 +195,12 @@ class Builder:
                 if m.group(1) == "label" and label is None:
                     label = m.group(2)
             text = _LABELS.sub(lambda m: " " * len(m.group()), text)
+            # an `equation` wrapper says only "one display": blanked too
+            m = _EQUATION.fullmatch(text)
+            if m:
+                environment = environment or m.group(2)
+                text = (text[: m.start(1)] + " " * (m.end(1) - m.start(1)) + m.group(3)
+                        + " " * (m.end(4) - m.start(4)) + text[m.end(4) :])
         if inline:
             f = Formula(len(self.inline) + 1, self.name, text, starts, self.lines, section,
                         label=label, environment=environment, cells=self.cells)

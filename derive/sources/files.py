@@ -13,8 +13,7 @@ import os
 import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import pathspec
+from typing import Any
 
 from derive.errors import InputError
 from derive.sources.document import Document
@@ -133,7 +132,10 @@ def generated(path: Path) -> bool:
     return any(m in head for m in _GENERATED_MARKS) or head.startswith(_GENERATED_STARTS)
 
 
-def _ignore_spec(folder: Path) -> pathspec.GitIgnoreSpec | None:
+def _ignore_spec(folder: Path) -> Any:
+    """The rules of `folder/.gitignore` (pathspec, imported only when a folder is walked)."""
+    import pathspec
+
     gi = folder / ".gitignore"
     try:
         if not gi.is_file():
@@ -148,7 +150,7 @@ def _walk(root: Path) -> list[Path]:
     """The files under `root` that a folder walk picks, sorted."""
     found: list[Path] = []
     # each .gitignore applies to its folder and below, patterns relative to its folder
-    specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
+    specs: list[tuple[Path, Any]] = []
 
     def ignored(p: Path, is_dir: bool) -> bool:
         for base, spec in specs:
