@@ -169,3 +169,17 @@ def test_an_annotation_after_the_last_formula_is_noted(tmp_path: Path) -> None:
     p = _md(tmp_path, "$$\nx = 1\n$$\n\n<!-- derive: definitions = \"all\" -->\n")
     doc = read(p)
     assert any("line 5" in n and "applies to none" in n for n in doc.notes)
+
+
+def test_dollars_in_inline_code_are_code(tmp_path: Path) -> None:
+    p = _md(tmp_path, "Write `$$ ... $$` for a display.\n\n$$\nu_{1} = 1\n$$\n")
+    assert [f.text for f in read(p).formulas] == ["u_{1} = 1"]
+
+
+def test_an_unclosed_display_is_placed_where_it_opens(tmp_path: Path) -> None:
+    from derive.errors import InputError
+
+    p = _md(tmp_path, "Some $$u_{1}$$ prose.\n\n$$\nu_{2} = 2\n\nmore prose\n")
+    with pytest.raises(InputError, match="unterminated display formula") as exc:
+        read(p)
+    assert exc.value.span is not None and (exc.value.span.line, exc.value.span.col) == (3, 1)

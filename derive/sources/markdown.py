@@ -312,7 +312,6 @@ class _Reader:
         ln0, ln1 = t.map
         text = "\n".join(self.src[ln0:ln1])
         pos = 0
-        doubles = 0
         taken: list[tuple[int, int]] = []  # spans of `text` already read as maths
         for c in t.children:
             if c.type in ("math_inline", "math_inline_double") or (
@@ -334,7 +333,6 @@ class _Reader:
                 col = start - (text.rfind("\n", 0, start) + 1)
                 pieces = self._pieces(line, col, c.content)
                 if c.type == "math_inline_double":
-                    doubles += 1
                     self._emit(pieces, None)
                 else:
                     self.b.formula(pieces, inline=True)
@@ -345,12 +343,15 @@ class _Reader:
                 line = ln0 + text.count("\n", 0, m.start())
                 col = m.start() - (text.rfind("\n", 0, m.start()) + 1)
                 self._emit(self._pieces(line, col, m.group()), None, m.group(1))
-        if t.content.count("$$") > 2 * doubles:
-            # an opening `$$` that never closes: dollarmath left it as text
-            hits = [m.start() for m in re.finditer(r"(?<!\\)\$\$", text)]
-            if len(hits) > 2 * doubles:
-                at = hits[2 * doubles]
-                line = ln0 + text.count("\n", 0, at)
-                col = at - (text.rfind("\n", 0, at) + 1)
+        if any(c.type == "text" and "$$" in c.content for c in t.children):
+            # an opening `$$` that never closes: dollarmath left it as text (code spans and
+            # the maths already read do not count)
+            code = [(m.start(), m.end()) for m in re.finditer(r"(`+)(.+?)\1", text, re.S)]
+            for m in re.finditer(r"(?<!\\)\$\$", text):
+                if any(a <= m.start() < z for a, z in code + taken) or any(
+                        a - 2 <= m.start() <= z for a, z in taken):
+                    continue
+                line = ln0 + text.count("\n", 0, m.start())
+                col = m.start() - (text.rfind("\n", 0, m.start()) + 1)
                 raise InputError("unterminated display formula: closing `$$` not found",
                                  self.b.span(line, col, 2))
