@@ -106,12 +106,21 @@ def read(path: str | Path, display_name: str | None = None) -> Document:
     anything it cannot read."""
     name = display_name or str(path)
     reader = reader_for(path, name)
-    return reader(read_text(path, name), name, Path(path))
+    return _guarded(reader, read_text(path, name), name, Path(path))
+
+
+def _guarded(reader: Callable[..., Document], text: str, name: str,
+             path: Path | None = None) -> Document:
+    try:
+        return reader(text, name, path)
+    except RecursionError:
+        raise InputError(f"{name} is nested too deeply to be read (lists, quotes, braces or "
+                         "environments thousands of levels deep)") from None
 
 
 def parse_text(text: str, name: str) -> Document:
     """Parse `text` as the type `name`'s suffix calls for (tests, edited chapters)."""
-    return reader_for(name)(text, name)
+    return _guarded(reader_for(name), text, name)
 
 
 # --------------------------------------------------------------------------------------------

@@ -123,6 +123,9 @@ def parse(text: str, name: str) -> Document:
     lines = tuple(text.splitlines())
     try:
         nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except RecursionError:
+        raise
     except Exception as exc:  # nbformat raises several kinds (JSON, validation, version)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{name} is not a Jupyter notebook nbformat can read: {reason}") from None
@@ -203,7 +206,8 @@ def parse(text: str, name: str) -> Document:
                 else:
                     b.note_data(dict(note), spans, span_of(base))
         b.origin = Origin(tuple(rows))
-        source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+        source = cell.get("source", "")
+        source = source if isinstance(source, str) else "".join(source)
         try:
             macros = feed(b, source.replace("\r\n", "\n"), macros, bare_environments=True)
         except InputErrors as errs:

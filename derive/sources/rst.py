@@ -207,8 +207,10 @@ def _strip_delimiters(pieces: list[Piece]) -> list[Piece]:
         if first[2].lstrip().startswith(opener) and last[2].rstrip().endswith(closer):
             ln, col, t = first
             cut = t.index(opener) + len(opener)
-            pieces = [(ln, col + cut, t[cut:])] + pieces[1:]
-            ln, col, t = pieces[-1]
-            pieces[-1] = (ln, col, t[: t.rindex(closer)])
-            return [p for p in pieces if p[2].strip()] or pieces[:1]
+            inner = [(ln, col + cut, t[cut:])] + pieces[1:]
+            ln, col, t = inner[-1]
+            if closer not in t:  # `$$` alone: an opener with no closer after it
+                return pieces
+            inner[-1] = (ln, col, t[: t.rindex(closer)])
+            return [p for p in inner if p[2].strip()] or inner[:1]
     return pieces

@@ -86,6 +86,8 @@ class _Tex:
         walker = LatexWalker(self.src, tolerant_parsing=True)
         try:
             nodes, _, _ = walker.get_latex_nodes(pos=0)
+        except RecursionError:
+            raise
         except Exception as exc:  # pylatexenc's own parse errors, even in tolerant mode
             raise InputError(f"{self.name}: pylatexenc cannot read this LaTeX: {exc}") from None
         self._walk(nodes)
@@ -130,7 +132,11 @@ class _Tex:
                         m = re.match(r"\s*\{[^{}]*\}", self.src[body_a:])
                         if m:
                             body_a += m.end()
-                    body_z = self.src.rindex("\\end", node.pos, node.pos + node.len)
+                    body_z = self.src.rfind("\\end", node.pos, node.pos + node.len)
+                    if body_z < body_a:
+                        ln, col = self.at(node.pos)
+                        raise InputError(f"unterminated environment: `\\end{{{env}}}` not "
+                                         "found", self.b.span(ln, col, len(env) + 8))
                     self._formula(body_a, body_z, env)
                 else:
                     self._walk(node.nodelist)
