@@ -183,3 +183,14 @@ def test_an_unclosed_display_is_placed_where_it_opens(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unterminated display formula") as exc:
         read(p)
     assert exc.value.span is not None and (exc.value.span.line, exc.value.span.col) == (3, 1)
+
+
+def test_titles_from_the_formats_own_metadata(tmp_path: Path) -> None:
+    p = _md(tmp_path, "---\nlayout: page\ntitle: \"From YAML\"\n---\n\n$$\nu_{1} = 1\n$$\n")
+    doc = read(p)
+    assert doc.title == "From YAML" and not doc.headings  # YAML is neither prose nor a heading
+    assert doc.formulas[0].line == 7
+    t = tmp_path / "t.tex"
+    t.write_text("\\title{From \\LaTeX}\n\\begin{document}\n\\section{First}\n\\[ u_{1} = 1 \\]\n"
+                 "\\end{document}\n", encoding="utf-8")
+    assert read(t).title == "From \\LaTeX"

@@ -72,6 +72,7 @@ class Builder:
     _pending_at: Span | None = None
     _section_notes: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     _has_front: bool = False
+    source_title: str | None = None
 
     # ----------------------------------------------------------------------------------------
     # positions
@@ -229,4 +230,5 @@ class Builder:
         return Document(self.name, self.front, tuple(self.formulas), tuple(self.headings),
                         self.lines, format=self.fmt, inline=tuple(self.inline),
                         notes=tuple(notes), front_spans=dict(self.front_spans),
-                        front_start=self.front_start, cells=self.cells)
+                        front_start=self.front_start, cells=self.cells,
+                        source_title=self.source_title)

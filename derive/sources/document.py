@@ -108,11 +108,14 @@ class Document:
     front_spans: dict[tuple[str, ...], Span] = field(default_factory=dict)  # key path -> line
     front_start: Span | None = None  # where the front matter begins
     cells: CellMap = field(default_factory=CellMap)
+    source_title: str | None = None  # the format's own title: YAML front matter, \title{...}
 
     @property
     def title(self) -> str:
         if "title" in self.front:
             return str(self.front["title"])
+        if self.source_title:
+            return self.source_title
         return self.headings[0][2] if self.headings else Path(self.file).stem
 
     def front_span(self, key: str | tuple[str, ...]) -> Span:

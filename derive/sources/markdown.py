@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 from mdit_py_plugins.texmath import texmath_plugin
 
@@ -34,12 +35,14 @@ _FRONT = re.compile(r"<!--\s*derive\s*(\n|-->)")
 _NOTE = re.compile(r"<!--\s*derive:")
 _EQLABEL = re.compile(r":eqlabel:`([^`]*)`")
 _MATH_FENCES = {"{math}", "math"}
+_YAML_TITLE = re.compile(r"^title:\s*(.+?)\s*$", re.M)
 _BARE_ENV = re.compile(r"\\begin\{((?:equation|align|alignat|gather|multline|eqnarray|flalign)"
                        r"\*?)\}.*?\\end\{\1\}", re.S)
 
 
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark").enable("table")
+    md.use(front_matter_plugin)  # Jekyll/Hugo YAML between `---` lines: not prose, not a heading
     md.use(amsmath_plugin)
     md.use(dollarmath_plugin, allow_labels=True, allow_space=True, allow_digits=True,
            double_inline=True)
@@ -174,6 +177,10 @@ class _Reader:
                 self.b.heading(t.map[0] if t.map else self.cursor, int(t.tag[1]), title)
             elif t.type == "html_block":
                 self._comment(t)
+            elif t.type == "front_matter":
+                m = _YAML_TITLE.search(t.content)
+                if m and self.b.source_title is None:
+                    self.b.source_title = m.group(1).strip().strip("\"'")
             elif t.type in ("math_block", "math_block_label", "math_block_eqno"):
                 self._dollar_block(t, self._label(tokens, k))
             elif t.type == "amsmath":

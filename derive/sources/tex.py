@@ -152,6 +152,10 @@ class _Tex:
                     ln, _ = self.at(node.pos)
                     self._add(node.pos, lambda ln=ln, lv=_SECTIONS[name], t=title:
                               self.b.heading(ln, lv, t))
+                elif name == "title" and node.nodeargd and node.nodeargd.argnlist:
+                    arg = node.nodeargd.argnlist[-1]
+                    if arg is not None and self.b.source_title is None:
+                        self.b.source_title = arg.latex_verbatim().strip("{}").strip()
                 elif name in ("input", "include"):
                     self._input(node)
                 if node.nodeargd and node.nodeargd.argnlist:
