@@ -194,3 +194,12 @@ def test_titles_from_the_formats_own_metadata(tmp_path: Path) -> None:
     t.write_text("\\title{From \\LaTeX}\n\\begin{document}\n\\section{First}\n\\[ u_{1} = 1 \\]\n"
                  "\\end{document}\n", encoding="utf-8")
     assert read(t).title == "From \\LaTeX"
+
+
+def test_kramdown_inline_maths_is_context(tmp_path: Path) -> None:
+    p = _md(tmp_path, "The weight \\\\(w^l\\_{jk}\\\\) of unit \\\\(k\\\\).\n\n$$\nu_{1} = 1\n$$\n")
+    doc = read(p)
+    assert [f.text for f in doc.inline] == ["w^l _{jk}", "k"]
+    span = doc.inline[0].span(0)
+    assert (span.line, span.col) == (1, 15)
+    assert len(doc.formulas) == 1

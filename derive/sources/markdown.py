@@ -35,6 +35,7 @@ _FRONT = re.compile(r"<!--\s*derive\s*(\n|-->)")
 _NOTE = re.compile(r"<!--\s*derive:")
 _EQLABEL = re.compile(r":eqlabel:`([^`]*)`")
 _MATH_FENCES = {"{math}", "math"}
+_KRAMDOWN_INLINE = re.compile(r"\\\\\((.+?)\\\\\)", re.S)
 _YAML_TITLE = re.compile(r"^title:\s*(.+?)\s*$", re.M)
 _BARE_ENV = re.compile(r"\\begin\{((?:equation|align|alignat|gather|multline|eqnarray|flalign)"
                        r"\*?)\}.*?\\end\{\1\}", re.S)
@@ -343,6 +344,17 @@ class _Reader:
                     self._emit(pieces, None)
                 else:
                     self.b.formula(pieces, inline=True)
+        # kramdown: `\\(...\\)` is written so that Markdown's unescaping leaves `\(...\)`
+        for m in _KRAMDOWN_INLINE.finditer(text):
+            if any(a < m.end() and m.start() < z for a, z in taken):
+                continue
+            start = m.start(1)
+            line = ln0 + text.count("\n", 0, start)
+            col = start - (text.rfind("\n", 0, start) + 1)
+            pieces = [(ln, c, _unescape(chunk)) for ln, c, chunk in
+                      self._pieces(line, col, m.group(1))]
+            self.b.formula(pieces, inline=True)
+            taken.append((m.start(), m.end()))
         if self.bare:
             for m in _BARE_ENV.finditer(text):
                 if any(a < m.end() and m.start() < z for a, z in taken):
