@@ -70,7 +70,7 @@ def test_a_folder_holding_a_fifo(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
 def test_dev_zero_is_not_read(capsys: pytest.CaptureFixture[str]) -> None:
-    # named with a known type through a symlink, and as itself
+    # its name has no type derive reads: refused before anything is opened
     code, _, err = run(capsys, "/dev/zero")
     assert code == 2 and "unknown file type" in err
 
