@@ -221,8 +221,8 @@ def plot_losses(results, n_classes: int, path: Path) -> None:  # type: ignore[no
         matplotlib.use("Agg")  # no display needed; must precede pyplot
         import matplotlib.pyplot as plt
     except ImportError:
-        raise UsageError("the plot needs matplotlib: pip install 'derive[train]' "
-                         "(or pass --no-plot)") from None
+        raise UsageError("the plot needs matplotlib: pip install matplotlib, or the train extra "
+                         "pip install 'derive-backprop[train]' (or pass --no-plot)") from None
     from derive.numeric.codegen import MODELS
     from derive.numeric.trainer import softmax_a_floor
 

@@ -101,7 +101,8 @@ def _sklearn_datasets():  # type: ignore[no-untyped-def]
         from sklearn import datasets  # lazy: only `derive train` needs scikit-learn
     except ImportError as exc:
         raise DataError(
-            "the bundled datasets need scikit-learn: pip install 'derive[train]'"
+            "the bundled datasets need scikit-learn: pip install scikit-learn, or the train "
+            "extra pip install 'derive-backprop[train]'"
         ) from exc
     return datasets
 
