@@ -16,6 +16,8 @@ Index conventions (fixed, so generated code can rely on them):
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 
 import sympy
@@ -74,6 +76,14 @@ def load_spec(path: object = None) -> NetworkSpec:
     from derive.check import collect_model
 
     where = str(path or DEFAULT_FORMULAS)
+    try:
+        mode = os.stat(where).st_mode
+    except FileNotFoundError:
+        raise InputError(f"no such file: {where}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {where}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):  # a FIFO would block the read, /dev/zero never end it
+        raise InputError(f"{where}: not a regular file; --formulas reads only regular files")
     errors = definition_errors(where)
     if errors:
         first = errors[0]

@@ -318,3 +318,39 @@ def test_outputs_replace_a_symlink_instead_of_writing_through_it(tmp_path, capsy
     assert not (out / "train-metrics.json").is_symlink()
     assert json.loads((out / "train-metrics.json").read_text())["dataset"] == "iris"
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_formulas_must_be_a_regular_file(tmp_path, capsys, kind):
+    if kind == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs on this platform")
+        path = tmp_path / "notes.md"
+        os.mkfifo(path)
+    elif kind == "device":
+        path = Path("/dev/zero")
+        if not path.exists():
+            pytest.skip("no /dev/zero")
+    else:
+        path = tmp_path
+    code = _run_with_deadline(["gradcheck", "--layers", "3,2,2", "--formulas", str(path)], 20)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"derive: error: {path}: not a regular file; --formulas reads only regular files" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--data", "iris", "--layers", "4,100000,100000,3"],
+     "--layers 4,100000,100000,3 has 10,000,900,003 weights and biases; at most 10,000,000 "
+     "are allowed here"),
+    (["train", "--data", "iris", "--layers", "4,1000000,3", "--batch", "100"],
+     "a batch of 100 samples through --layers 4,1000000,3 needs 100,000,000 activations at "
+     "once; at most 20,000,000 are allowed (use a smaller --batch)"),
+    (["gradcheck", "--layers", "100,100,10"],
+     "--layers 100,100,10 has 11,110 weights and biases; at most 10,000 are allowed here"),
+    (["gradcheck", "--batch", "1000000"], "--batch 1,000,000 is too large for gradcheck"),
+])
+def test_sizes_that_would_exhaust_memory_or_time_are_refused(tmp_path, capsys, argv, message):
+    code, out, err = cli(capsys, *argv, *(["--outdir", str(tmp_path), *QUIET]
+                                          if argv[0] == "train" else []))
+    assert code == 2 and f"derive: error: {message}" in err and out == ""

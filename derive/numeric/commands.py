@@ -164,6 +164,28 @@ def _positive(name: str, value: float) -> None:
         raise UsageError(f"{name} must be a positive finite number, not {value}")
 
 
+MAX_PARAMETERS = 10_000_000  # weights and biases of a trained network (80 MB per copy)
+MAX_ACTIVATIONS = 20_000_000  # batch size x widest layer: the arrays of one step
+MAX_GRADCHECK_PARAMETERS = 10_000  # two loss evaluations per parameter
+MAX_GRADCHECK_BATCH = 10_000
+
+
+def _parameters(layers: Sequence[int]) -> int:
+    return sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(layers[:-1], layers[1:]))
+
+
+def _bounded(layers: Sequence[int], batch: int, *, max_parameters: int = MAX_PARAMETERS) -> None:
+    """Sizes that would exhaust memory or time are refused before anything is allocated."""
+    shown = ",".join(map(str, layers))
+    if _parameters(layers) > max_parameters:
+        raise UsageError(f"--layers {shown} has {_parameters(layers):,} weights and biases; at "
+                         f"most {max_parameters:,} are allowed here")
+    if batch * max(layers) > MAX_ACTIVATIONS:
+        raise UsageError(f"a batch of {batch:,} samples through --layers {shown} needs "
+                         f"{batch * max(layers):,} activations at once; at most "
+                         f"{MAX_ACTIVATIONS:,} are allowed (use a smaller --batch)")
+
+
 def _writable_file(path: Path, option: str, given: Path) -> None:
     """Fail before the work, not after it: `path` must be creatable as a regular file.
 
@@ -238,6 +260,7 @@ def run_train(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--layers {','.join(map(str, layers))} does not fit {data.name}: the first width "
             f"must be {data.features} (inputs) and the last {data.n_classes} (classes)")
+    _bounded(layers, min(args.batch, len(data.x_train) + len(data.x_test)))
     spec = _spec(args)
     for model in models:
         _compile(spec, model, layers)
@@ -392,6 +415,10 @@ def _finite_differences(net, layers: Sequence[int], batch: int, seed: int,
 def run_gradcheck(args: argparse.Namespace) -> int:
     models = _model_name(args.loss, args.output)
     _positive("--batch", args.batch)
+    if args.batch > MAX_GRADCHECK_BATCH:
+        raise UsageError(f"--batch {args.batch:,} is too large for gradcheck; at most "
+                         f"{MAX_GRADCHECK_BATCH:,}")
+    _bounded(args.layers, args.batch, max_parameters=MAX_GRADCHECK_PARAMETERS)
     _positive("--tol", args.tol)
     _positive("--eps", args.eps)
     spec = _spec(args)
@@ -431,6 +458,8 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.layers[0] != data.features or args.layers[-1] != data.n_classes:
         raise UsageError(f"--layers must start with {data.features} and end with "
                          f"{data.n_classes} for digits")
+    for b in batches:
+        _bounded(args.layers, min(b, len(data.x_train)))
     _writable_file(args.out, "--out", args.out)
     spec = _spec(args)
     _compile(spec, args.model, args.layers)
