@@ -354,3 +354,42 @@ def test_sizes_that_would_exhaust_memory_or_time_are_refused(tmp_path, capsys, a
     code, out, err = cli(capsys, *argv, *(["--outdir", str(tmp_path), *QUIET]
                                           if argv[0] == "train" else []))
     assert code == 2 and f"derive: error: {message}" in err and out == ""
+
+
+SIGMOID = r"g(t) &= \ \frac{1}{1 + e^{-t}}, \\"
+OUTSIDE = "outside float64 (about 1e-308 to 1e308 in size): see the constants of the definitions"
+
+
+@pytest.mark.parametrize("old, new, message", [
+    (SIGMOID, r"g(t) &= \ 3, \\",
+     "the activation g(t) = 3 does not depend on t: every unit would output the same value "
+     "whatever its input"),
+    (SIGMOID, r"g(t) &= \ 10^{400} t, \\",
+     f"the derived code needs the constant 1.00e+400, {OUTSIDE}"),
+    (MSE_LOSS, r"\mathcal{L} = 5.",
+     "the mse loss does not depend on the network's outputs: there is nothing to learn from it"),
+    (MSE_LOSS, MSE_LOSS.replace(r"\frac{1}{2}", "10^{-400}"),
+     f"the derived code needs the constant 2.00e-400, {OUTSIDE}"),
+    (MSE_LOSS, MSE_LOSS.replace(r"\frac{1}{2}", r"\frac{10^{400}}{3}"),
+     f"the derived code needs the constant 6.67e+399, {OUTSIDE}"),
+])
+def test_definitions_the_generated_code_cannot_run(tmp_path, capsys, old, new, message):
+    path = chapter_variant(tmp_path, old, new)
+    code, out, err = cli(capsys, "gradcheck", "--layers", "3,2,2", "--loss", "mse",
+                         "--formulas", str(path))
+    assert code == 2 and out == ""
+    assert f"derive: error: cannot generate code from the formulas: {message}" in err
+
+
+def test_an_activation_whose_rewrites_never_end_is_trained_in_its_plain_form(
+        tmp_path, capsys, monkeypatch):
+    """sympy.solve of u = t^1000 (for g' in terms of g) runs for hours: past its budget the
+    plain g' is used, and the gradients are still right."""
+    pytest.importorskip("derive.budget")
+    from derive.numeric import codegen
+
+    monkeypatch.setattr(codegen, "REWRITE_SECONDS", 0.5)
+    path = chapter_variant(tmp_path, SIGMOID, r"g(t) &= \ \sin(t)^{100}, \\")
+    code, out, _ = cli(capsys, "gradcheck", "--layers", "3,2,2", "--loss", "mse", "--formulas",
+                       str(path))
+    assert code == 0 and "all below the tolerance" in out
