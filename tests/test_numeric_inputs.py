@@ -393,3 +393,17 @@ def test_an_activation_whose_rewrites_never_end_is_trained_in_its_plain_form(
     code, out, _ = cli(capsys, "gradcheck", "--layers", "3,2,2", "--loss", "mse", "--formulas",
                        str(path))
     assert code == 0 and "all below the tolerance" in out
+
+
+def test_code_generation_has_a_time_budget(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("derive.budget")
+    from derive.numeric import codegen
+
+    monkeypatch.setattr(codegen, "CODEGEN_SECONDS", 2.0)
+    path = chapter_variant(tmp_path, MSE_LOSS, r"\mathcal{L} = \left(\sum_{j=1}^{C_n}"
+                           r"(y_j - a^{(n)}_j)^2\right)^{100}.")
+    code, out, err = cli(capsys, "gradcheck", "--layers", "3,2,2", "--loss", "mse",
+                         "--formulas", str(path))
+    assert code == 2 and out == ""
+    assert ("derive: error: cannot generate code from the formulas: deriving the mse code ran "
+            "past its time budget (2 s): the definitions are too large for the generator") in err

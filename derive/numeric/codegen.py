@@ -50,6 +50,9 @@ except ImportError:  # pragma: no cover - until derive.budget is merged: no budg
 # as sin(t)^100. Each has this budget; past it the plain form is used: correct, maybe slower or
 # less stable. The budget is far above what the logistic or tanh take (under 1 s).
 REWRITE_SECONDS = 10.0
+# The whole derivation and generation of one network: the chapter's takes about 1 s; a loss
+# such as (sum_j (y_j - a_j)^2)^100 makes sympy.expand run for hours.
+CODEGEN_SECONDS = 60.0
 
 __all__ = [
     "MODELS",
@@ -741,4 +744,10 @@ def compile_network(spec: NetworkSpec, model_name: str, layers: Sequence[int]) -
         raise CodegenError(f"unknown model {model_name!r}; choose from {', '.join(MODELS)}")
     if len(layers) < 2 or any(int(n) < 1 for n in layers):
         raise CodegenError("a network needs at least two layers of positive width")
-    return _compile_cached(spec, model_name, len(layers) - 1)
+    try:
+        with deadline(CODEGEN_SECONDS):
+            return _compile_cached(spec, model_name, len(layers) - 1)
+    except BudgetExceeded:
+        raise CodegenError(f"deriving the {model_name} code ran past its time budget "
+                           f"({CODEGEN_SECONDS:g} s): the definitions are too large for the "
+                           "generator") from None
