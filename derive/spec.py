@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
+from pathlib import Path
 
 import sympy
 
@@ -54,6 +55,18 @@ class NetworkSpec:
 DEFAULT_FORMULAS = "formulas/backprop.md"
 
 
+def default_formulas() -> str:
+    """The shipped chapter: `formulas/backprop.md` in the current folder (a checkout), else the
+    one beside the package (an editable install run from elsewhere)."""
+    if Path(DEFAULT_FORMULAS).is_file():
+        return DEFAULT_FORMULAS
+    beside = Path(__file__).resolve().parent.parent / DEFAULT_FORMULAS
+    if beside.is_file():
+        return str(beside)
+    raise InputError(f"no {DEFAULT_FORMULAS} here (the default formulas file); name one with "
+                     "--formulas FILE")
+
+
 class SpecError(InputError):
     """The document's definitions do not describe a layered network the trainer can run.
 
@@ -75,7 +88,7 @@ def load_spec(path: object = None) -> NetworkSpec:
     """
     from derive.check import collect_model
 
-    where = str(path or DEFAULT_FORMULAS)
+    where = str(path) if path else default_formulas()
     try:
         mode = os.stat(where).st_mode
     except FileNotFoundError:

@@ -407,3 +407,23 @@ def test_code_generation_has_a_time_budget(tmp_path, capsys, monkeypatch):
     assert code == 2 and out == ""
     assert ("derive: error: cannot generate code from the formulas: deriving the mse code ran "
             "past its time budget (2 s): the definitions are too large for the generator") in err
+
+
+@pytest.mark.parametrize("text, message", [
+    ('a,b,y\r\n1,2,"x\r\nz"\r\n3,4,y\r\n', ':2: field 3 is a quoted value that spans lines '
+     '2-3; a value or label must be on one line'),
+    ('a,b,y\n1,2,"x\rz"\n3,4,y\n', ':2: field 3 is a quoted value that spans lines 2-3; a value '
+     'or label must be on one line'),
+    ('a,b,y\n1,2,x\n3,4,"y', ":3: not a valid CSV record (unexpected end of data)"),
+    ('a,b,y\n1,"2"x,x\n', ":2: not a valid CSV record (',' expected after '\"')"),
+])
+def test_malformed_quoting_is_an_error_not_a_guess(tmp_path, capsys, text, message):
+    path = write_csv(tmp_path, text)
+    code, _, err = cli(capsys, *iris_train(tmp_path), "--data", str(path), "--label-column", "y")
+    assert code == 2 and f"derive: error: {path}{message}" in err
+
+
+def test_the_default_formulas_are_found_from_another_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no formulas/ here: the chapter beside the package is used
+    code, out, err = cli(capsys, "gradcheck", "--layers", "3,2,2", "--loss", "mse")
+    assert code == 0 and "all below the tolerance" in out, err

@@ -180,7 +180,7 @@ def _read_regular_file(path: Path) -> str:
 def _csv_rows(text: str, where: str) -> list[tuple[int, list[str]]]:
     """(first line, fields) of each non-blank record. A quoted field may not span lines: the
     newline would otherwise be kept inside a label or silently dropped from it."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # strict: no guessing
     out: list[tuple[int, list[str]]] = []
     previous = 0
     while True:
@@ -196,12 +196,11 @@ def _csv_rows(text: str, where: str) -> list[tuple[int, list[str]]]:
                                 ) from None
             raise DataError(f"{where}:{line}: not a valid CSV record ({exc})") from None
         first, previous = previous + 1, reader.line_num
-        if reader.line_num > first:
-            spans = next((n for n, f in enumerate(row) if "\n" in f or "\r" in f), None)
-            if spans is not None:
-                raise DataError(f"{where}:{first}: field {spans + 1} is a quoted value that "
-                                f"spans lines {first}-{reader.line_num}; a value or label must "
-                                "be on one line")
+        spans = next((n for n, f in enumerate(row) if "\n" in f or "\r" in f), None)
+        if spans is not None:
+            lines = f"lines {first}-{reader.line_num}" if reader.line_num > first else "lines"
+            raise DataError(f"{where}:{first}: field {spans + 1} is a quoted value that spans "
+                            f"{lines}; a value or label must be on one line")
         if any(f.strip() for f in row):
             out.append((first, row))
 
