@@ -16,12 +16,20 @@ Evaluation lives in `derive.evaluate`, the search for an explanation in `derive.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy
 
+from derive.budget import (
+    CLAIM_SECONDS,
+    SIMPLIFY_SECONDS,
+    BudgetExceeded,
+    deadline,
+    seconds_from_env,
+)
 from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError
@@ -58,21 +66,35 @@ class _State:
     compare: dict[tuple[str, ...], Model] = field(default_factory=dict)
     claims: bool = True  # False: only collect the model's definitions
     symbolic: bool = False  # also try to confirm verified claims with sympy.simplify
+    claim_budget: float | None = None  # seconds for each step's verdict (None: no budget)
+    simplify_budget: float | None = None  # seconds for each sympy.simplify
+    refuted: _Verdict | None = None  # the step's refutation, once found (a budget may end it)
 
 
 def check_file(path: str | Path, display_name: str | None = None, *,
-               symbolic: bool = False) -> FileReport:
+               symbolic: bool = False, claim_budget: float | None = None,
+               simplify_budget: float | None = None) -> FileReport:
     """Check one formulas file. Raises `InputError` only when the file itself cannot be read;
     a bad formula becomes an ERROR result and the others are still checked.
 
-    With `symbolic`, each verified claim is also put to `sympy.simplify` (slower)."""
+    With `symbolic`, each verified claim is also put to `sympy.simplify` (slower).
+
+    Budgets (seconds of wall-clock time; 0 turns one off): `claim_budget` for each step's
+    verdict with its diagnosis search (default DERIVE_CLAIM_BUDGET, else 20), `simplify_budget`
+    for each symbolic confirmation (default DERIVE_SIMPLIFY_BUDGET, else 10). A step past its
+    budget is `unchecked` ("time budget exceeded"), and the other formulas go on."""
     doc = read_document(path, display_name)
-    return check_document(doc, symbolic=symbolic)
+    return check_document(doc, symbolic=symbolic, claim_budget=claim_budget,
+                          simplify_budget=simplify_budget)
 
 
-def check_document(doc: Document, *, symbolic: bool = False) -> FileReport:
-    notation = notation_from_front(doc.front, doc.file)
-    state = _State(doc, Engine(), Model(notation), symbolic=symbolic)
+def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float | None = None,
+                   simplify_budget: float | None = None) -> FileReport:
+    notation = _notation(doc)
+    state = _State(doc, Engine(), Model(notation), symbolic=symbolic,
+                   claim_budget=_budget(claim_budget, "DERIVE_CLAIM_BUDGET", CLAIM_SECONDS),
+                   simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",
+                                           SIMPLIFY_SECONDS))
     for formula in doc.formulas:
         _check_formula(state, formula)
     notes = _model_notes(state) + _partings(state.results)
@@ -85,6 +107,15 @@ def check_document(doc: Document, *, symbolic: bool = False) -> FileReport:
         notes=tuple(notes),
         headings=doc.headings,
     )
+
+
+def _budget(given: float | None, env: str, default: float) -> float | None:
+    seconds = seconds_from_env(env, default) if given is None else given
+    return seconds if seconds > 0 else None
+
+
+def _notation(doc: Document) -> Notation:
+    return notation_from_front(doc.front, doc.file)
 
 
 def _error_result(formula: Formula, err: InputError, latex: str, line: int) -> Result:
@@ -163,18 +194,12 @@ def _check_formula(state: _State, formula: Formula) -> None:
                 _check_equation(state, formula, eq, model, compare)
             except InputError as err:
                 state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
-            except Exception as exc:  # a bug must not cost the other formulas their check
-                state.results.append(Result(
-                    file=formula.file, line=eq.line, col=eq.col, latex=eq.lhs.latex,
-                    kind="equation", status=Status.UNCHECKED,
-                    message=f"internal error while checking: {type(exc).__name__}: {exc}",
-                    section=formula.section, formula=formula.number))
 
 
 def collect_model(path: str | Path) -> Model:
     """The document's model after all its definitions, without checking any claim."""
     doc = read_document(path)
-    state = _State(doc, Engine(), Model(notation_from_front(doc.front, doc.file)), claims=False)
+    state = _State(doc, Engine(), Model(_notation(doc)), claims=False)
     for formula in doc.formulas:
         _check_formula(state, formula)
     return state.model
@@ -279,8 +304,10 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
         latex = f"{eq.lhs.latex} {relation} {step.latex}"
         parsed = f"{to_latex(lhs)} = {to_latex(step.expr)}"
         kind = "update" if eq.kind == "update" else ("step" if chain else "equation")
-        result = _verdict(state, model, target, step.expr, compare)
-        lint = _lint_expansions(state, model, step.expr, previous)
+        result, lint = _budgeted_verdict(state, model, target, step.expr, compare, previous)
+        if state.symbolic and result.status is Status.VERIFIED:
+            result = dataclasses.replace(result, evidence=result.evidence + "; " + _symbolic_evidence(
+                state, model, target, step.expr))
         derivation = _derivation_text(model, target, step.expr, derivation_note)
         state.results.append(Result(
             file=formula.file, line=line, col=col, latex=latex, kind=kind,
@@ -291,6 +318,31 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
             lint=tuple(lint), comparisons=result.comparisons,
         ))
         previous = step.expr
+
+
+def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
+                      compare: Model | None, previous: sympy.Basic) -> tuple[_Verdict, list[str]]:
+    """The step's verdict and lint within the claim budget. Past it: `unchecked`, or, when a
+    counterexample was already found, `refuted` without the rest of the explanation."""
+    state.refuted = None
+    try:
+        with deadline(state.claim_budget):
+            result = _verdict(state, model, lhs, rhs, compare)
+            lint = _lint_expansions(state, model, rhs, previous)
+        return result, lint
+    except BudgetExceeded as exc:
+        # the budget may have struck half-way through filling a cache: start the caches afresh
+        state.engine = Engine()
+        found = state.refuted
+        if found is not None:
+            return dataclasses.replace(
+                found, message=f"{found.message}; the search for an explanation stopped: {exc}",
+                comparisons=()), []
+        return _Verdict(Status.UNCHECKED, str(exc),
+                        evidence=f"numeric: stopped after {exc.seconds:g} s of wall-clock time "
+                        "(DERIVE_CLAIM_BUDGET sets the budget)"), []
+    finally:
+        state.refuted = None
 
 
 def _update_target(model: Model, lhs: sympy.Basic) -> sympy.Basic | None:
@@ -389,11 +441,12 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
             return _Verdict(Status.UNCHECKED, "no layer and index values where every quantity "
                             "of the formula exists in the networks checked", comparisons=comparisons)
         evidence = _evidence(o, model)
-        if state.symbolic and with_comparison:
-            evidence += "; " + _symbolic_evidence(engine, model, lhs, rhs, o.trials[0])
         return _Verdict(Status.VERIFIED, "agrees with the derivation at every point and index",
                         evidence=evidence, comparisons=comparisons)
     witness = _counterexample(engine, model, o.witness, lhs, rhs)
+    if with_comparison and not o.overrun:
+        state.refuted = _Verdict(Status.REFUTED, "differs from the derivation",
+                                 evidence=_refuted_evidence(o, model), counterexample=witness)
     label_conditions = [c for c in conditions(lhs, rhs) if c.restrict is None]
     index_conditions = [c for c in conditions(lhs, rhs) if c.restrict is not None]
 
@@ -450,10 +503,34 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
 SYMBOLIC_SIZE = 600  # operations: beyond this sympy.simplify takes too long to be worth it
 
 
-def _symbolic_evidence(engine: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
-                       trial: Trial) -> str:
+def _symbolic_evidence(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic) -> str:
     """Try to prove the claim at one index assignment of the first instance by simplifying
-    the difference of the fully expanded sides to zero."""
+    the difference of the fully expanded sides to zero, within the simplify budget (the
+    expansion itself within the claim budget)."""
+    engine = state.engine
+    try:
+        with deadline(state.claim_budget):
+            trial = engine.evaluate(model, lhs, rhs, limit=1).trials[0]
+            where, expr = _symbolic_difference(engine, model, lhs, rhs, trial)
+    except BudgetExceeded as exc:
+        state.engine = Engine()
+        return f"symbolic: not attempted (expanding the sides: {exc})"
+    except (Unsupported, OutOfRange) as exc:
+        return f"symbolic: not attempted ({exc})"
+    if isinstance(expr, str):
+        return expr
+    try:
+        with deadline(state.simplify_budget):
+            zero = sympy.simplify(expr.doit()) == 0
+    except BudgetExceeded as exc:
+        return f"symbolic: sympy.simplify stopped {where}: {exc}"
+    if zero:
+        return f"symbolic: confirmed by sympy.simplify {where}"
+    return f"symbolic: sympy.simplify could not reduce the difference to 0 {where}"
+
+
+def _symbolic_difference(engine: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
+                         trial: Trial) -> tuple[str, sympy.Basic | str]:
     where = f"at {_label(trial.instance, model.notation)}" + (
         "; " + ", ".join(f"{k}={v}" for k, v in trial.env) if trial.env else "")
     if model.local:  # generic functions stay undefined: f(x, y), not a random stand-in
@@ -462,23 +539,18 @@ def _symbolic_evidence(engine: Engine, model: Model, lhs: sympy.Basic, rhs: symp
         where = "with the generic functions undefined"
     else:
         ev = engine.evaluator(model, trial.instance, trial.seed)
-    try:
-        diff = ev.symbolic(lhs, dict(trial.env), 1) - ev.symbolic(rhs, dict(trial.env), 1)
-        expr = diff._sympy_() if hasattr(diff, "_sympy_") else diff
-    except (Unsupported, OutOfRange) as exc:
-        return f"symbolic: not attempted ({exc})"
+    diff = ev.symbolic(lhs, dict(trial.env), 1) - ev.symbolic(rhs, dict(trial.env), 1)
+    expr = diff._sympy_() if hasattr(diff, "_sympy_") else diff
     size = sympy.count_ops(expr)
     if size > SYMBOLIC_SIZE:
-        return f"symbolic: not attempted ({size} operations {where})"
-    if sympy.simplify(expr.doit()) == 0:
-        return f"symbolic: confirmed by sympy.simplify {where}"
-    return f"symbolic: sympy.simplify could not reduce the difference to 0 {where}"
+        return where, f"symbolic: not attempted ({size} operations {where})"
+    return where, expr
 
 
 def _fmt(v) -> str:  # type: ignore[no-untyped-def]
     if isinstance(v, CTX.mpc):
         return CTX.nstr(v, 10)
-    if v == int(v) and abs(v) < 10**12:
+    if abs(v) < 10**12 and v == int(v):  # int() of a huge value would build a huge int
         return str(int(v))
     return CTX.nstr(v, 10)
 

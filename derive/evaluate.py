@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from derive.budget import poll
 from derive.expr import Quantity, Vec, Width
 from derive.latex import Index
 from derive.model import (
@@ -99,6 +100,7 @@ class Engine:
                     continue
                 out.assignments += 1
                 for seed in SEEDS:
+                    poll()  # a budget in force, where no alarm can stop the work
                     ev = self.evaluator(model, instance, seed)
                     try:
                         lv = ev.ground(lhs, env, 1)
