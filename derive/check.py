@@ -32,8 +32,8 @@ from derive.budget import (
 )
 from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
-from derive.errors import InputError
-from derive.evaluate import SEEDS, Engine, Outcome, Trial, free_indices
+from derive.errors import InputError, Span
+from derive.evaluate import MAX_TERMS, SEEDS, Engine, Outcome, Trial, free_indices, terms
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, to_latex
 from derive.latex import Equation, Index, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import (
@@ -115,16 +115,39 @@ def _budget(given: float | None, env: str, default: float) -> float | None:
 
 
 def _notation(doc: Document) -> Notation:
-    return notation_from_front(doc.front, doc.file)
+    """The document's notation; an error in the front matter is placed at its key's line."""
+    span_of = getattr(doc, "front_span", None)  # the sources reader places front-matter keys
+    if span_of is None:  # TODO: drop once every Document has front_span
+        first = doc.lines[0] if doc.lines else ""
+
+        def span_of(key: tuple[str, ...]) -> Span:
+            return Span(doc.file, 1, 1, first)
+
+    return notation_from_front(doc.front, doc.file, span_of)
 
 
 def _error_result(formula: Formula, err: InputError, latex: str, line: int) -> Result:
     span = err.span
+    if len(latex) > 200:  # a formula too long to check is also too long to repeat
+        latex = latex[:200] + "…"
     return Result(
         file=formula.file, line=span.line if span else line, col=span.col if span else 1,
         latex=latex, kind="error", status=Status.ERROR, message=err.message,
         section=formula.section, formula=formula.number, diagnosis=err.render(),
     )
+
+
+def _bounded(formula: Formula, eq: Equation | RowError) -> Equation | RowError:
+    """A row whose sums would expand to too many terms is an error before any evaluation."""
+    if isinstance(eq, RowError):
+        return eq
+    for side in (eq.lhs,) + eq.steps:
+        n = terms(side.expr)
+        if n > MAX_TERMS:
+            err = InputError(f"the sums here expand to {n} terms in the networks checked (the "
+                             f"limit is {MAX_TERMS})", formula.span(side.start, len(side.latex)))
+            return RowError(eq.number, err, eq.line, side.latex)
+    return eq
 
 
 def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
@@ -163,7 +186,7 @@ def _check_formula(state: _State, formula: Formula) -> None:
             model, scope = _local_model(state, formula)
         else:
             model, scope = state.model, Scope(state.model.notation, formula)
-        rows = parse_formula(formula, scope)
+        rows = [_bounded(formula, eq) for eq in parse_formula(formula, scope)]
     except InputError as err:
         state.results.append(_error_result(formula, err, formula.text, formula.line))
         return
@@ -176,9 +199,12 @@ def _check_formula(state: _State, formula: Formula) -> None:
     else:
         def_numbers = set()
     # definitions first: a block may define g and then state a property of it
-    for eq in rows:
+    for k, eq in enumerate(rows):
         if isinstance(eq, Equation) and eq.number in def_numbers:
-            model = _add_definition(state, formula, eq, model)
+            try:
+                model = _add_definition(state, formula, eq, model)
+            except InputError as err:
+                rows[k] = RowError(eq.number, err, eq.line, eq.lhs.latex)
     if not ann.get("local"):
         state.model = model
     if not state.claims:
@@ -206,19 +232,30 @@ def collect_model(path: str | Path) -> Model:
 
 
 def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model) -> Model:
+    """The model with the row's definitions (or assumption). A left side that names nothing
+    the model can define is an error: the row would otherwise be dropped without a word."""
     if eq.kind == "assumption":
         lhs = eq.lhs.expr
-        name = lhs.name if isinstance(lhs, Quantity) else str(lhs)
-        return model.with_assumption(Assumption(name, eq.steps[0].expr, eq.line, eq.lhs.latex
+        if not (isinstance(lhs, Quantity) and all(isinstance(i, Index) for i in lhs.indices)):
+            raise InputError("the left side of an assumption must be one quantity with its "
+                             "indices, as in y_j \\in \\{0, 1\\}",
+                             formula.span(eq.lhs.start, len(eq.lhs.latex)))
+        return model.with_assumption(Assumption(lhs.name, eq.steps[0].expr, eq.line, eq.lhs.latex
                                                 + " \\in " + eq.steps[0].latex))
     sides = (eq.lhs,) + eq.steps
-    for left, right in zip(sides, sides[1:]):
-        if _definable(left.expr):
-            model = model.with_defs(Def(left.expr, right.expr, eq.line,
-                                        f"{left.latex} = {right.latex}"))
-            state.definitions.append(Definition(formula.file, eq.line,
-                                                f"{left.latex} = {right.latex}",
-                                                _defines(left.expr)))
+    pairs = list(zip(sides, sides[1:]))
+    for left, _right in pairs:
+        if not _definable(left.expr):
+            raise InputError("a definition must define a quantity, a scalar or a function "
+                             "(as in z^{(l)}_i = ..., g(t) = ...); this left side is an "
+                             "expression", formula.span(left.start, len(left.latex)),
+                             hint="remove the formula from `definitions` to check it as a claim")
+    for left, right in pairs:
+        model = model.with_defs(Def(left.expr, right.expr, eq.line,
+                                    f"{left.latex} = {right.latex}"))
+        state.definitions.append(Definition(formula.file, eq.line,
+                                            f"{left.latex} = {right.latex}",
+                                            _defines(left.expr)))
     return model
 
 
@@ -285,6 +322,12 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
     else:
         target = lhs
         derivation_note = ""
+    if eq.kind == "assumption":
+        err = InputError("an assumption (`\\in`) is not a claim that can be checked: list it in "
+                         "`definitions` to make it an assumption of the model",
+                         formula.span(eq.lhs.start, len(eq.lhs.latex)))
+        state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
+        return
     if target is None:
         err = InputError("an update `←` needs the document's loss and learning rate: set "
                          "roles.loss and roles.rate in the front matter", formula.span(eq.lhs.start))

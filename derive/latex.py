@@ -52,6 +52,69 @@ class Scalar(sympy.Symbol):
 
 
 # --------------------------------------------------------------------------------------------
+# Size bounds, checked before any work on a formula starts: what lies beyond them is not a
+# formula of a text on backpropagation, and would cost minutes or gigabytes to evaluate.
+
+MAX_FORMULA_CHARS = 20_000  # the chapter's longest formula has 898
+MAX_NESTING = 50  # brackets, braces and environments inside each other (the chapter: 8)
+MAX_DIGITS = 1000  # digits of any number, written or computed from written numbers
+MAX_EXPONENT = 1000  # a numeric exponent
+MAX_INDEX = 1000  # a number written as an index, a layer or a sum bound
+
+_OPENERS = {"{", "(", "[", "\\{", "\\begin"}
+_CLOSERS = {"}", ")", "]", "\\}", "\\end"}
+
+
+def _check_sizes(formula: Formula, toks: list[Tok] | None = None) -> None:
+    if toks is None:
+        if len(formula.text) > MAX_FORMULA_CHARS:
+            raise InputError(f"formula too long: {len(formula.text)} characters (the limit is "
+                             f"{MAX_FORMULA_CHARS})", formula.span(0),
+                             hint="split it into several display formulas")
+        return
+    depth = 0
+    for t in toks:
+        if t.text in _OPENERS:
+            depth += 1
+            if depth > MAX_NESTING:
+                raise InputError(f"nested too deeply: more than {MAX_NESTING} brackets, braces "
+                                 "or environments inside each other", formula.span(t.start))
+        elif t.text in _CLOSERS:
+            depth = max(depth - 1, 0)
+        elif t.kind == "num" and len(t.text.replace(".", "")) > MAX_DIGITS:
+            raise InputError(f"number too long: {len(t.text)} digits (the limit is {MAX_DIGITS})",
+                             formula.span(t.start, t.end - t.start))
+
+
+def _check_number(e: sympy.Basic, scope: Scope, toks: list[Tok]) -> None:
+    """A number built from written numbers (10^{1000}, or 2^{10^9} before it is built)."""
+    if e.is_Rational and max(abs(int(e.p)), int(e.q)).bit_length() > MAX_DIGITS * 3.33:
+        raise _err(f"a number here has more than {MAX_DIGITS} digits", scope, toks[0],
+                   toks[-1].end)
+
+
+def _check_power(base: sympy.Basic, exp: sympy.Basic, scope: Scope, toks: list[Tok]) -> None:
+    import math
+
+    if not exp.is_Number:
+        return
+    if abs(exp) > MAX_EXPONENT:
+        raise _err(f"exponent too large: {_short_number(exp)} (the limit is {MAX_EXPONENT})",
+                   scope, toks[0], toks[-1].end)
+    if base.is_Rational and base != 0:
+        size = max(abs(int(base.p)), int(base.q))
+        if size > 1 and float(abs(exp)) * math.log10(size) > MAX_DIGITS:
+            raise _err(f"this power has more than {MAX_DIGITS} digits", scope, toks[0],
+                       toks[-1].end)
+
+
+def _short_number(x: sympy.Basic) -> str:
+    if x.is_Integer and abs(int(x)).bit_length() > 200:
+        return f"a number of about {int(abs(int(x)).bit_length() * 0.30103)} digits"
+    return str(x)
+
+
+# --------------------------------------------------------------------------------------------
 # Tokens
 
 
@@ -236,7 +299,9 @@ _PUNCT = {",", "."}
 
 def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     """All equations of a display formula, each row parsed on its own."""
+    _check_sizes(formula)
     toks = tokenize(formula.text, formula)
+    _check_sizes(formula, toks)
     # unwrap \begin{split} ... \end{split} (or aligned), keeping what is inside
     if toks and toks[0].text == "\\begin":
         name, body = _env_name(toks, 0, scope)
@@ -273,7 +338,11 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
 def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation | None,
                number: int) -> Equation:
     # `&` only aligns: drop it, then cut the row at its relations
+    marks = row
     row = [t for seg, _ in _depth_split(row, {"&"}) for t in seg]
+    if not row:
+        raise _err("expected an equation: this row holds only alignment marks `&`", scope,
+                   marks[0], marks[-1].end)
     parts = _depth_split(row, _RELATIONS)
     segments = [seg for seg, _ in parts]
     relations = [sep for _, sep in parts if sep is not None]
@@ -616,6 +685,7 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
             if t.kind == "letter":
                 indices.append(Index(t.text))
             elif t.kind == "num":
+                _check_index(t, scope)
                 indices.append(sympy.Integer(t.text))
             else:
                 raise _err(f"an index must be a letter or a number, not `{t.text}`", scope, t)
@@ -653,6 +723,7 @@ def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:
             term: sympy.Expr = sympy.Integer(t.text) if "." not in t.text else None  # type: ignore[assignment]
             if term is None:
                 raise _err("an index must be an integer", scope, t)
+            _check_index(t, scope)
             i += 1
         elif t.kind == "letter":
             kind = scope.lookup(t.text)
@@ -676,6 +747,12 @@ def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:
     if expect_term:
         raise _err("index expression ends with an operator", scope, toks[-1])
     return total
+
+
+def _check_index(t: Tok, scope: Scope) -> None:
+    if "." not in t.text and int(t.text) > MAX_INDEX:
+        raise _err(f"{t.text} is too large for an index, a layer or a sum bound (the limit is "
+                   f"{MAX_INDEX})", scope, t)
 
 
 def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
@@ -900,16 +977,20 @@ def _finish(sk: _Skeleton, toks: list[Tok]) -> sympy.Basic:
         lost = sk.values[sorted(missing)[0]]
         raise InputError(f"part of the expression was dropped by the arithmetic parser: {lost}",
                          scope.formula.span(toks[0].start, toks[-1].end - toks[0].start))
-    return _rebuild(raw, sk)
+    out = _rebuild(raw, sk, toks)
+    if out.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        raise InputError("this expression has no value: it divides by zero (or is 0/0, or "
+                         "infinite)", scope.formula.span(toks[0].start, toks[-1].end - toks[0].start))
+    return out
 
 
-def _rebuild(e: sympy.Basic, sk: _Skeleton) -> sympy.Basic:
+def _rebuild(e: sympy.Basic, sk: _Skeleton, toks: list[Tok]) -> sympy.Basic:
     if isinstance(e, sympy.Symbol):
         if e.name in sk.values:
             return sk.values[e.name]
         raise InputError(f"internal: unexpected symbol {e.name}")
     if isinstance(e, sympy.Sum):
-        body = _rebuild(e.function, sk)
+        body = _rebuild(e.function, sk, toks)
         for _dummy, _lo, hi in e.limits:  # innermost first
             var, lo, upper, excl, batch = sk.sums[str(hi)]
             if batch:
@@ -920,7 +1001,15 @@ def _rebuild(e: sympy.Basic, sk: _Skeleton) -> sympy.Basic:
             body = sympy.Sum(body, (var, lo, upper))
         return body
     if isinstance(e, sympy.log) and len(e.args) == 2:
-        return sympy.log(_rebuild(e.args[0], sk)) / sympy.log(_rebuild(e.args[1], sk))
+        return sympy.log(_rebuild(e.args[0], sk, toks)) / sympy.log(_rebuild(e.args[1], sk, toks))
     if not e.args:
+        _check_number(e, sk.scope, toks)
         return e
-    return e.func(*[_rebuild(a, sk) for a in e.args])
+    args = [_rebuild(a, sk, toks) for a in e.args]
+    if isinstance(e, sympy.Pow):
+        _check_power(args[0], args[1], sk.scope, toks)
+    elif isinstance(e, sympy.exp):
+        _check_power(sympy.E, args[0], sk.scope, toks)
+    out = e.func(*args)
+    _check_number(out, sk.scope, toks)
+    return out
