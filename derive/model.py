@@ -31,6 +31,7 @@ from derive.numbers import (
     NOT_FINITE,
     NUMERIC_FUNCS,
     PRECISION,
+    TOO_LARGE,
     Unsupported,
     backend,
     engine_named,
@@ -636,6 +637,8 @@ class Evaluator:
             v = self._eval(e, env, sample, _Numeric(self))
         except ZeroDivisionError:
             raise Unsupported(NOT_FINITE) from None
+        except OverflowError:  # mpmath: an exponent beyond any number it can hold
+            raise Unsupported(TOO_LARGE) from None
         if isinstance(v, CTX.mpf) and not CTX.isfinite(v):
             raise Unsupported(NOT_FINITE)
         return v

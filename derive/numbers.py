@@ -21,7 +21,9 @@ class Unsupported(Exception):
     """The expression is well-formed but the tool cannot evaluate it (reason in the message)."""
 
 
-NOT_FINITE = "a value is not a finite number here (a division by zero?)"
+NOT_FINITE = ("a value is not a finite real number here (a division by zero, or a root or logarithm "
+              "of a negative value?)")
+TOO_LARGE = "a value is too large to compute here (a power of a power?)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -151,6 +153,8 @@ class _SymEngineBackend:
             out = e.subs(sub).n(bits, real=True)
         except RuntimeError:  # SymEngine cannot evaluate an infinity or an undefined value
             raise Unsupported(NOT_FINITE) from None
+        except OverflowError:
+            raise Unsupported(TOO_LARGE) from None
         try:
             value = CTX.mpf(str(out))
         except (ValueError, TypeError):
