@@ -64,6 +64,7 @@ class _State:
     results: list[Result] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
     compare: dict[tuple[str, ...], Model] = field(default_factory=dict)
+    compare_errors: set[tuple[str, ...]] = field(default_factory=set)  # sections reported
     claims: bool = True  # False: only collect the model's definitions
     symbolic: bool = False  # also try to confirm verified claims with sympy.simplify
     claim_budget: float | None = None  # seconds for each step's verdict (None: no budget)
@@ -138,16 +139,45 @@ def _error_result(formula: Formula, err: InputError, latex: str, line: int) -> R
 
 
 def _bounded(formula: Formula, eq: Equation | RowError) -> Equation | RowError:
-    """A row whose sums would expand to too many terms is an error before any evaluation."""
+    """A row whose sums would expand to too many terms, or a sum inside a sum over the same
+    index, is an error before any evaluation."""
     if isinstance(eq, RowError):
         return eq
     for side in (eq.lhs,) + eq.steps:
+        reused = _reused_index(side.expr)
+        if reused is not None:
+            hits = list(re.finditer(rf"\\sum_\{{?\s*{re.escape(reused)}\b", side.latex))
+            pos = hits[1].start() if len(hits) > 1 else 0
+            err = InputError(f"a sum over `{reused}` inside a sum over `{reused}`: the inner "
+                             "sum hides the outer one's index", formula.span(side.start + pos, 5),
+                             hint="use another letter for the inner summation index")
+            return RowError(eq.number, err, eq.line, side.latex)
         n = terms(side.expr)
         if n > MAX_TERMS:
             err = InputError(f"the sums here expand to {n} terms in the networks checked (the "
                              f"limit is {MAX_TERMS})", formula.span(side.start, len(side.latex)))
             return RowError(eq.number, err, eq.line, side.latex)
     return eq
+
+
+def _reused_index(e: sympy.Basic, bound: frozenset = frozenset()) -> str | None:
+    """The name of an index that a sum binds again inside a sum over it, if any."""
+    if isinstance(e, sympy.Sum):
+        for lim in e.limits:
+            name = str(lim[0])
+            if name in bound:
+                return name
+            bound = bound | {name}
+        return _reused_index(e.function, bound)
+    if isinstance(e, BatchSum):
+        if "\\sum_x" in bound:
+            return e.args[1].name
+        return _reused_index(e.body, bound | {"\\sum_x"})
+    for a in e.args:
+        found = _reused_index(a, bound)
+        if found is not None:
+            return found
+    return None
 
 
 def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
@@ -172,6 +202,9 @@ def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
             if isinstance(eq, RowError):
                 raise InputError(f"in the `given` of this formula: {eq.error.message}",
                                  formula.span(0))
+            if eq.kind != "equation" or not _definable(eq.lhs.expr):
+                raise InputError(f"in the `given` of this formula: {text!r} must define one "
+                                 "variable or function, as in \"y = f(x)\"", formula.span(0))
             defs.append(Def(eq.lhs.expr, eq.steps[0].expr, formula.line - 1, text))
     model = Model(state.model.notation, tuple(defs), local=True,
                   coordinates=frozenset(ann.get("coordinates", [])),
@@ -298,14 +331,40 @@ def _compare_model(state: _State, formula: Formula, model: Model) -> Model | Non
         return cached
     from dataclasses import replace
 
+    if key in state.compare_errors:
+        return None  # reported once, at the section's first formula
     alt = replace(model, name=str(spec.get("name", "the alternative model")))
-    for text in spec.get("replace", []):
-        pseudo = Formula(formula.number, formula.file, text, ((0, formula.line, 1),),
-                         formula.lines, formula.section)
-        for eq in parse_formula(pseudo, Scope(model.notation, pseudo)):
-            if isinstance(eq, Equation):
-                alt = alt.with_defs(Def(eq.lhs.expr, eq.steps[0].expr, formula.line, text))
+    try:
+        for text in spec.get("replace", []):
+            alt = _replaced(alt, formula, text)
+    except InputError as err:
+        state.compare_errors.add(key)
+        state.results.append(_error_result(formula, err, formula.text, formula.line))
+        return None
     state.compare[key] = alt
+    return alt
+
+
+def _replaced(alt: Model, formula: Formula, text: str) -> Model:
+    """The alternative model with one `[compare] replace` definition. The text is not in the
+    formula: a problem with it is placed at the formula the section's comparison starts with."""
+
+    def bad(msg: str) -> InputError:
+        return InputError(f"in the `[compare] replace` string {text!r}: {msg}", formula.span(0),
+                          hint="write each replacement as a definition, e.g. "
+                          "\"a^{(n)}_i = z^{(n)}_i\"")
+
+    pseudo = Formula(formula.number, formula.file, text, ((0, formula.line, 1),),
+                     formula.lines, formula.section)
+    rows = parse_formula(pseudo, Scope(alt.notation, pseudo))
+    if not rows:
+        raise bad("it is empty")
+    for eq in rows:
+        if isinstance(eq, RowError):
+            raise bad(eq.error.message)
+        if eq.kind != "equation" or len(eq.steps) != 1 or not _definable(eq.lhs.expr):
+            raise bad("it must define one quantity, scalar or function, as in `X = ...`")
+        alt = alt.with_defs(Def(eq.lhs.expr, eq.steps[0].expr, formula.line, text))
     return alt
 
 
