@@ -103,12 +103,18 @@ def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float
     return FileReport(
         file=doc.file,
         title=doc.title,
-        results=tuple(state.results),
+        results=tuple(_in_cell(doc, r) for r in state.results),
         definitions=tuple(state.definitions),
         instances=tuple(_label(i, notation) for i in INSTANCES),
         notes=tuple(notes),
         headings=doc.headings,
     )
+
+
+def _in_cell(doc: Document, r: Result) -> Result:
+    """A notebook's result also names its cell and the line in it."""
+    at = doc.cell_at(r.line) if doc.cells.rows else None
+    return dataclasses.replace(r, cell=at[0], cell_line=at[1]) if at else r
 
 
 def _budget(given: float | None, env: str, default: float) -> float | None:

@@ -47,6 +47,9 @@ class InputError(DeriveError):
 
     def render(self) -> str:
         head = f"{self.span.file}:{self.span.line}:{self.span.col}: " if self.span else ""
+        cell = getattr(self.span, "cell", None)  # a notebook's place: its cell and line in it
+        if cell:
+            head += f"(cell {cell}, line {getattr(self.span, 'cell_line', '?')}) "
         lines = [f"{head}error: {self.message}"]
         if self.span and self.span.source_line:
             src = self.span.source_line.rstrip("\n")
