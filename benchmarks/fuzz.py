@@ -575,7 +575,9 @@ def signature(o: Outcome) -> str:
 
 def _shape(s: str) -> str:
     s = re.sub(r"`[^`]*`", "`…`", s)
-    s = re.sub(r"'[^']{16,}'", "'…'", s)  # long quoted text; a type name such as 'int' stays
+    # quoted text from the document goes; a type or attribute name such as 'int' stays
+    s = re.sub(r"'[^']*'", lambda m: m.group() if re.fullmatch(r"'[\w.]{1,15}'", m.group())
+               and "literal" not in s[: m.start()] else "'…'", s)
     s = re.sub(r"\d+", "N", s)
     return s.strip()[:140]
 

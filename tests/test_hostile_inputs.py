@@ -114,15 +114,25 @@ def _make_generated(name: str, base: Path) -> tuple[list[str], list[Path]]:
 
 
 @pytest.fixture(scope="session")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
-    """Every case of the manifest, run once, in parallel."""
+def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+         ) -> dict[str, Run]:
+    """Every case of the manifest that the session selected, run once, in parallel."""
+    selected = set()
+    for item in request.session.items:
+        case = getattr(item, "callspec", None) and item.callspec.params.get("case")
+        if isinstance(case, dict):
+            selected.add(case.get("file") or case.get("name"))
     base = tmp_path_factory.mktemp("hostile-generated")
     jobs = []
     for c in CASES:
+        if c["file"] not in selected:
+            continue
         path = HOSTILE / c["file"]
         limit = XFAIL_TIMEOUT if c.get("xfail_reason") else TIMEOUT
         jobs.append((c["file"], [path.as_posix()], limit, [ROOT / path]))
     for g in GENERATED:
+        if g["name"] not in selected:
+            continue
         args, watch = _make_generated(g["name"], base)
         limit = XFAIL_TIMEOUT if g.get("xfail_reason") else TIMEOUT
         jobs.append((g["name"], args, limit, watch))
