@@ -21,3 +21,25 @@ The package reads like the pipeline, and imports point one way along it:
 """
 
 __version__ = "0.1.0"
+
+# The Python API, imported on first use so that `derive --version` does not load SymPy:
+#     derive.check_file(path) -> FileReport;  derive.check_document(doc) -> FileReport
+#     derive.read_document(path) -> Document;  results are frozen dataclasses (derive.results)
+_API = {
+    "check_file": "derive.check",
+    "check_document": "derive.check",
+    "read_document": "derive.document",
+    "FileReport": "derive.results",
+    "Result": "derive.results",
+    "Status": "derive.results",
+    "InputError": "derive.errors",
+}
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    if name in _API:
+        import importlib
+
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(f"module 'derive' has no attribute {name!r}")

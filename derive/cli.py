@@ -25,26 +25,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _files(paths: Sequence[str]) -> tuple[list[tuple[Path, str]], list[InputError]]:
-    """The formulas files named (directories expand to their *.md files, sorted), and an
-    error for each path that names nothing, so the others can still be checked."""
+    """The formulas files named (directories walked by `derive.sources.discover`: hidden
+    folders, `.gitignore`d paths and derive's own reports skipped), and an error for each path
+    that names nothing readable, so the others can still be checked."""
+    from derive.sources import discover
+
     if not paths:
         if not FORMULAS_DIR.is_dir():
             raise InputError("no path given and there is no `formulas/` directory here")
         paths = [str(FORMULAS_DIR)]
-    out: list[tuple[Path, str]] = []
-    errors: list[InputError] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            found = sorted(path.rglob("*.md"))
-            if not found:
-                errors.append(InputError(f"{p}: no formulas files (*.md) in this directory"))
-            out.extend((f, f.as_posix()) for f in found)
-        elif not path.exists():
-            errors.append(InputError(f"{p}: no such file or directory"))
-        else:
-            out.append((path, path.as_posix()))
-    return out, errors
+    return discover(paths)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -54,13 +44,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from derive.output import make_printer
     from derive.results import Status
 
+    if args.since:
+        return _check_since(args)
     fmt = "json" if args.json else args.format
     printer = make_printer(fmt, verbose=args.verbose, quiet=args.quiet, colour=args.color,
-                           width=args.width)
+                           width=args.width, latex=args.latex)
     files, missing = _files(args.paths)
     for err in missing:
         printer.failed(err)
-    for path, name in files:
+    for index, (path, name) in enumerate(files, start=1):
+        printer.begin(index, len(files), name)
         try:
             rep = check_file(path, name, symbolic=args.symbolic)
         except InputError as err:
@@ -90,35 +83,96 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_since(args: argparse.Namespace) -> int:
+    """`check --since REF`: each file against its version at the git revision REF."""
+    from derive.check import check_file
+    from derive.edits import check_version, git_version
+
+    if args.json or args.format != "human":
+        raise UsageError("--since prints its changes for people; it takes no --format")
+    files, missing = _files(args.paths)
+    code = 2 if missing else 0
+    for err in missing:
+        print(_render_error(err), file=sys.stderr)
+    for path, name in files:
+        try:
+            old = git_version(path, args.since)
+            new = check_file(path, name, symbolic=args.symbolic)
+            before = check_version(old, path, name) if old is not None else None
+        except InputError as err:
+            print(_render_error(err), file=sys.stderr)
+            code = max(code, 2)
+            continue
+        code = max(code, _print_changes(name, f"since {args.since}", before, new))
+    return code
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from derive.check import check_file
+
+    old_path, new_path = Path(args.old), Path(args.new)
+    before = check_file(old_path, old_path.as_posix())
+    after = check_file(new_path, new_path.as_posix())
+    return _print_changes(new_path.as_posix(), f"against {old_path.as_posix()}", before, after)
+
+
+def _print_changes(name: str, against: str, before, after) -> int:  # type: ignore[no-untyped-def]
+    """Print what the edit did to the verdicts; 1 when it broke something."""
+    from derive.edits import compare
+
+    changes = compare(before, after)
+    if before is None:
+        print(visible(f"{name}: new {against}; every formula is new"))
+    edited = sorted({c.formula for c in changes})
+    print(visible(f"{name}: {len(edited)} formulas changed {against}"))
+    for c in changes:
+        print(visible("  " + c.describe() + ("  <- broken by the edit" if c.broke else "")))
+    broke = sum(1 for c in changes if c.broke)
+    if broke:
+        print(visible(f"{name}: the edit broke {broke} results"))
+    return 1 if broke else 0
+
+
 def _render_error(err: InputError) -> str:
     return visible(err.render() if err.span else f"derive: error: {err.message}")
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from derive.check import check_file
-    from derive.report.write import render_files, stale_reports, write_reports
+    from derive.report.layout import visible
+    from derive.report.write import (
+        ReportRefused,
+        check_targets,
+        stale_reports,
+        write_reports,
+    )
 
     files, missing = _files(args.paths)
     if missing:
         raise missing[0]
-    reports = [check_file(path, name, symbolic=True) for path, name in files]
     try:
-        render_files(reports, args.output)  # fails early on two files with one name
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    if args.check:
-        stale = stale_reports(reports, args.output)
-        for p in stale:
-            print(f"{p.as_posix()}: stale or missing; run `derive report` and commit it",
-                  file=sys.stderr)
-        if not stale:
-            print(f"reports in {args.output.as_posix()}/ are current")
-        return 1 if stale else 0
-    for p in write_reports(reports, args.output):
-        print(f"wrote {p.as_posix()}")
+        if not args.check:  # what cannot be written is refused before the (slow) checking
+            check_targets(args.output, [name for _, name in files],
+                          sources=[path for path, _ in files])
+        reports = [check_file(path, name, symbolic=True) for path, name in files]
+        if args.check:
+            stale = stale_reports(reports, args.output)
+            for p in stale:
+                print(f"{visible(p.as_posix())}: stale or missing; run `derive report` and "
+                      "commit it", file=sys.stderr)
+            if not stale:
+                print(f"reports in {visible(args.output.as_posix())}/ are current")
+            return 1 if stale else 0
+        written = write_reports(reports, args.output, sources=[path for path, _ in files])
+    except ReportRefused as exc:  # one line per refused file (or name clash), nothing written
+        for problem in exc.problems:
+            print(f"derive: error: {problem}", file=sys.stderr)
+        return exc.exit_code
+    for p in written:
+        print(f"wrote {visible(p.as_posix())}")
     for rep in reports:
         counts = ", ".join(f"{v} {k}" for k, v in rep.counts().items() if v)
-        print(f"{rep.file}: {counts}")
+        print(f"{visible(rep.file)}: {counts}")
     return 0
 
 
@@ -154,7 +208,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-v", "--verbose", action="store_true", help="show evidence and details")
     check.add_argument("--symbolic", action="store_true",
                        help="also try to prove each verified claim with sympy.simplify (slower)")
+    check.add_argument("--latex", action="store_true",
+                       help="show formulas as their LaTeX (default: as Unicode text)")
+    check.add_argument("--since", metavar="REF",
+                       help="show how the verdicts changed since the git revision REF "
+                            "(exit 1 when an edit broke a result)")
     check.set_defaults(handler=_cmd_check)
+    diff = sub.add_parser("diff", help="how the verdicts of OLD changed in NEW (an edit verified)")
+    diff.add_argument("old", help="the file before the edit")
+    diff.add_argument("new", help="the file after the edit")
+    diff.set_defaults(handler=_cmd_diff)
     report = sub.add_parser("report", help="write derivation reports (Markdown, HTML, JSON)")
     report.add_argument("paths", nargs="*", help="formulas files or directories (default: formulas/)")
     report.add_argument("-o", "--output", type=Path, default=Path("reports"),

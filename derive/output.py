@@ -21,6 +21,7 @@ from derive import __version__
 from derive.errors import InputError
 from derive.results import FileReport, Result, Status
 from derive.text import visible
+from derive.unicode import to_unicode
 
 FORMATS = ("human", "json", "github", "sarif")
 JSON_SCHEMA_VERSION = 1
@@ -93,6 +94,9 @@ class Printer:
         self.out, self.err = out, err
         self.tally = Tally()
 
+    def begin(self, index: int, total: int, name: str) -> None:
+        """About to check file `index` (1-based) of `total`."""
+
     def file(self, rep: FileReport) -> None:
         self.tally.files += 1
         self.tally.results.extend(rep.results)
@@ -116,29 +120,60 @@ class HumanPrinter(Printer):
     """One line per formula or step, findings explained underneath; results streamed per file."""
 
     def __init__(self, out: IO[str], err: IO[str], *, verbose: bool = False, quiet: bool = False,
-                 colour: bool = False, width: int = 0):
+                 colour: bool = False, width: int = 0, latex: bool = False):
         super().__init__(out, err)
         self.verbose, self.quiet, self.colour, self.width = verbose, quiet, colour, width
         self.symbols = symbols_fit(out)
+        self.latex = latex or not self.symbols  # Unicode maths only where it can be shown
+
+    def begin(self, index: int, total: int, name: str) -> None:
+        """On a terminal, a progress line for a run over several files (erased before the
+        file's results are printed, so that it never mixes with them)."""
+        isatty = getattr(self.err, "isatty", None)
+        if total > 1 and isatty and isatty():
+            self.err.write("\r" + visible(f"checking {index}/{total}: {name}")[:200] + "\x1b[K")
+            self.err.flush()
+            self._progress = True
+
+    def _end_progress(self) -> None:
+        if getattr(self, "_progress", False):
+            self.err.write("\r\x1b[K")
+            self._progress = False
+
+    def failed(self, err: InputError) -> None:
+        self._end_progress()
+        super().failed(err)
+
+    def crashed(self, name: str, exc: BaseException) -> None:
+        self._end_progress()
+        super().crashed(name, exc)
+
+    def _tex(self, latex: str) -> str:
+        return latex if self.latex else to_unicode(latex)
+
+    def _prose(self, text: str) -> str:
+        """A message whose `$...$` maths is shown as Unicode (or left as LaTeX)."""
+        return text if self.latex else re.sub(r"\$([^$]+)\$", lambda m: to_unicode(m[1]), text)
 
     def _paint(self, status: Status, text: str) -> str:
         return f"\x1b[{_COLOURS[status]}m{text}\x1b[0m" if self.colour else text
 
     def file(self, rep: FileReport) -> None:
         super().file(rep)
+        self._end_progress()
         w = lambda s: self.out.write(visible(s) + "\n")  # noqa: E731
         if not self.quiet:
             w(f"{rep.file}: {rep.title}")
             if rep.definitions:
                 w("  model built from: " + ", ".join(
-                    f"{d.defines} (line {d.line})" for d in rep.definitions))
+                    f"{self._tex(d.defines)} (line {d.line})" for d in rep.definitions))
         for r in rep.results:
             if self.quiet and not is_finding(r):
                 continue
             self._result(r, w)
         if not self.quiet:
             for note in rep.notes:
-                w(f"  note: {note}")
+                w(f"  note: {self._prose(note)}")
         counts = rep.counts()
         summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
         flagged = sum(1 for r in rep.results if r.lint)
@@ -156,29 +191,30 @@ class HumanPrinter(Printer):
         what = f"step {r.step}" if r.step else r.kind
         symbol = r.status.symbol if self.symbols else _ASCII[r.status]
         verdict = self._paint(r.status, f"{symbol} {r.status.value:<11}")  # after `visible`
+        text = _step_text(r) if self.latex else to_unicode(_step_text(r))
         self.out.write(visible(f"{r.file}:{r.line}: ") + verdict
-                       + visible(f" {what:<10} {_short(_step_text(r), self.width)}") + "\n")
+                       + visible(f" {what:<10} {_short(text, self.width)}") + "\n")
         verbose = self.verbose
         if r.status not in (Status.VERIFIED, Status.DEFINITION) or verbose:
-            w(f"    {r.message}")
+            w(f"    {self._prose(r.message)}")
         if r.status in (Status.REFUTED, Status.CONDITIONAL) or verbose:
             if r.diagnosis and r.status is not Status.ERROR:
-                w(f"    diagnosis: {r.diagnosis}")
+                w(f"    diagnosis: {self._prose(r.diagnosis)}")
             for a in r.assumptions:
-                w(f"    assumption: {a}")
+                w(f"    assumption: {self._prose(a)}")
             if r.counterexample:
                 c = r.counterexample
                 idx = ", ".join(f"{k}={v}" for k, v in c.indices.items())
-                at = ", ".join(f"{k}={v}" for k, v in list(c.point.items())[:6])
+                at = ", ".join(f"{self._tex(k)}={v}" for k, v in list(c.point.items())[:6])
                 w(f"    witness: {c.instance}{'; ' + idx if idx else ''}: "
                   f"derived {c.lhs}, written {c.rhs}")
                 if at:
                     w(f"      at {at}")
         for f in r.lint:
-            w(f"    flagged: {f}")
+            w(f"    flagged: {self._prose(f)}")
         for c in r.comparisons:
             if c.status is not r.status or verbose:
-                w(f"    in {c.model}: {c.status.value}: {c.diagnosis or c.message}")
+                w(f"    in {c.model}: {c.status.value}: {self._prose(c.diagnosis or c.message)}")
         if verbose and r.evidence:
             w(f"    evidence: {r.evidence}")
 
@@ -355,7 +391,7 @@ class SarifPrinter(Printer):
 
 
 def make_printer(fmt: str, *, verbose: bool = False, quiet: bool = False, colour: str = "auto",
-                 width: int | None = None, out: IO[str] | None = None,
+                 width: int | None = None, latex: bool = False, out: IO[str] | None = None,
                  err: IO[str] | None = None) -> Printer:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -369,4 +405,4 @@ def make_printer(fmt: str, *, verbose: bool = False, quiet: bool = False, colour
         isatty = getattr(out, "isatty", None)
         width = max(40, os.get_terminal_size().columns - 45) if isatty and isatty() else 0
     return HumanPrinter(out, err, verbose=verbose, quiet=quiet,
-                        colour=use_colour(colour, out), width=width)
+                        colour=use_colour(colour, out), width=width, latex=latex)

@@ -170,9 +170,33 @@ def test_colour_is_chosen_by_flag_and_no_color(monkeypatch: pytest.MonkeyPatch,
 
 def test_width_cuts_formulas_and_pipes_are_never_cut(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = _run(capsys, str(MINI), "--width", "20")
-    lines = [ln for ln in out.splitlines() if ": ≡ definition" in ln]
-    assert lines and all(ln.endswith("…") for ln in lines if len(ln.split("definition  ")[-1]) > 20)
+    texts = [ln.split(": ≡ definition  definition ", 1)[1] for ln in out.splitlines()
+             if ": ≡ definition  definition " in ln]
+    assert len(texts) == 5 and all(len(t) <= 20 for t in texts)
+    assert any(t.endswith("…") for t in texts)
     _, out, _ = _run(capsys, str(MINI))
     assert "…" not in out
     code = main(["check", str(MINI), "--width", "3"])
     assert code == 2 and "at least 10" in capsys.readouterr().err
+
+
+def test_progress_line_only_on_a_terminal(tmp_path: Path) -> None:
+    import io
+
+    from derive.check import check_file
+    from derive.output import HumanPrinter
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    rep = check_file(MINI, "mini.md")
+    out, err = io.StringIO(), Tty()
+    p = HumanPrinter(out, err)
+    p.begin(1, 2, "mini.md")
+    assert err.getvalue() == "\rchecking 1/2: mini.md\x1b[K"
+    p.file(rep)
+    assert err.getvalue().endswith("\r\x1b[K")  # erased before the results
+    quiet_err = io.StringIO()  # not a terminal: no progress line
+    HumanPrinter(io.StringIO(), quiet_err).begin(1, 2, "mini.md")
+    assert quiet_err.getvalue() == ""

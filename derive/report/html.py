@@ -2,12 +2,14 @@
 
 No scripts, no network: mathematics is MathML (rendered natively by current browsers), styles
 are inline, fonts are the reader's system fonts (with CJK fallbacks for the document's prose).
-Every string that comes from the checked file is escaped.
+Every string that comes from the checked file is escaped, its control characters shown
+(`layout.visible`); its mathematics is sanitised MathML (`mathml`) or, failing that, its source
+as text. The page carries no script, no external URL and no style from the document.
 """
 
 from __future__ import annotations
 
-from html import escape
+import html
 
 from derive.report.layout import (
     FLAG_SYMBOL,
@@ -20,9 +22,13 @@ from derive.report.layout import (
     layout,
     section_label,
     split_prose,
+    visible,
 )
 from derive.report.mathml import MathError, to_mathml
 from derive.results import Counterexample, FileReport, Status
+
+# How `derive report` knows a page as one it wrote (and may replace): see `write.is_generated`.
+GENERATOR_META = '<meta name="generator" content="derive report">'
 
 CSS = """
 :root {
@@ -123,6 +129,11 @@ details.tex-source pre { white-space: pre-wrap; overflow-wrap: anywhere; backgro
   .badge, .card, .findings li { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
+
+
+def escape(text: str) -> str:
+    """Text for the page: markup escaped, control characters shown."""
+    return html.escape(visible(text))
 
 
 def math_html(tex: str, *, display: bool) -> str:
@@ -338,7 +349,7 @@ def render_html(report: FileReport) -> str:
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<meta name="generator" content="derive report">',
+        GENERATOR_META,
         f"<title>{escape(title)}</title>",
         f"<style>{CSS}</style>",
         "</head>",

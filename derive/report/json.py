@@ -1,14 +1,19 @@
 """A FileReport as JSON: the same content as the Markdown and HTML, keys in a fixed order.
 
 The schema is versioned by the top-level `"schema"` string; see `SCHEMA` below and the README.
+That key, first in the file, is also how `derive report` knows a JSON file as one it wrote.
+
+Strings hold the document's text as it is; the control characters JSON leaves raw (DEL, C1,
+bidirectional overrides) are written as `\\u` escapes, so printing the file shows them inert.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from derive.report.layout import Entry, Heading, Layout, counts_in_order, layout
+from derive.report.layout import Entry, Heading, Layout, counts_in_order, layout, visible
 from derive.results import Comparison, Counterexample, FileReport, Result
 
 SCHEMA = "derive-report/1"
@@ -113,7 +118,18 @@ def report_dict(lay: Layout) -> dict[str, Any]:
 
 
 def render_json(report: FileReport) -> str:
-    return json.dumps(report_dict(layout(report)), ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(report_dict(layout(report)), ensure_ascii=False, indent=2) + "\n"
+    # json.dumps escapes C0 itself; what else `visible` would escape (DEL, C1, bidirectional
+    # controls) can only stand inside a string, where a \uXXXX escape means the same character
+    return _NON_ASCII.sub(_json_escape, text)
+
+
+_NON_ASCII = re.compile(r"[^\x20-\x7e\n]")
+
+
+def _json_escape(m: re.Match[str]) -> str:
+    ch = m.group()
+    return ch if visible(ch) == ch else f"\\u{ord(ch):04x}"
 
 
 __all__ = ["SCHEMA", "render_json", "report_dict"]

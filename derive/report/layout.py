@@ -3,6 +3,11 @@
 Every output format walks the same `Layout`: the findings, the comparison table, and the
 document's headings and results in the document's order, each result with a stable anchor.
 Keeping that here means the three formats cannot disagree about order, anchors or findings.
+
+Two helpers every output uses on text that comes from a document: `visible` (from
+derive/text.py: control characters shown as escapes, never sent raw to a terminal or a page)
+and `unsafe_commands` (LaTeX commands that would carry a link, a style or an attribute into a
+rendered report).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from derive.results import FileReport, Result, Status
+from derive.text import visible
 
 # Severity order: what a reader must look at first comes first.
 STATUS_ORDER: tuple[Status, ...] = (
@@ -270,6 +276,53 @@ def section_label(report: FileReport, result: Result) -> str:
 def counts_in_order(report: FileReport) -> tuple[tuple[Status, int], ...]:
     counts = report.counts()
     return tuple((s, counts[s.value]) for s in STATUS_ORDER)
+
+
+# --- Text from a document, made harmless -----------------------------------------------------
+
+# `visible` is derive's one way of showing text from a document (derive/text.py): control
+# characters and bidirectional overrides written as escapes (`\x1b`, `\u202e`). The reports
+# use it for every string they take from the document; `derive.report.layout.visible` is the
+# same function.
+
+
+def has_invisible(text: str) -> bool:
+    """True when `text` holds a character that `visible` would escape."""
+    return visible(text) != text
+
+
+# Commands whose MathML or MathJax rendering carries a link, an external resource, a style,
+# a class, an id, data attributes or interaction, or that build command names or read files.
+# A formula holding one is shown as its source text, never rendered. Macro definitions
+# (`\gdef`, `\newcommand`, used by real notes) stay: the whole text of every formula is
+# scanned, definitions included, so no macro can stand for one of these; latex2mathml and
+# MathJax do not join a macro's text with what follows into a new command name; and the
+# MathML allowlist (`mathml.sanitise`) is there behind all of this.
+UNSAFE_COMMANDS = frozenset(
+    {
+        "href", "url", "includegraphics", "img",
+        "style", "class", "cssId", "htmlData", "htmlStyle", "htmlClass", "htmlId", "html",
+        "data", "attr", "toggle", "mathtip", "texttip", "tooltip", "unicode", "require",
+        "csname", "catcode", "input", "include", "write", "immediate", "openout", "openin",
+        "read", "special",
+    }
+)  # fmt: skip
+
+_CONTROL_SEQUENCE = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
+
+
+def unsafe_commands(tex: str) -> tuple[str, ...]:
+    """The commands of `UNSAFE_COMMANDS` in `tex`, as written (`\\href`), in order, once each.
+
+    Control sequences are read the way TeX reads them: `\\\\href` is a line break followed by
+    the letters h, r, e, f.
+    """
+    found: list[str] = []
+    for m in _CONTROL_SEQUENCE.finditer(tex):
+        name = m.group(1)
+        if name in UNSAFE_COMMANDS and "\\" + name not in found:
+            found.append("\\" + name)
+    return tuple(found)
 
 
 # --- LaTeX handling shared by the formats ----------------------------------------------------

@@ -4,6 +4,15 @@ GitHub quirks handled here: display mathematics goes in `$$` blocks on their own
 top level (never inside a list item); `split` is shown as `aligned`; inline mathematics uses
 the `$`...`$` form, so `_` and `*` in it never meet Markdown emphasis; prose from the
 document is backslash-escaped; `|` inside table cells is escaped.
+
+Nothing from the document becomes markup: control characters are shown (`layout.visible`),
+prose is escaped (`$` and `&` too, so it starts no mathematics and no entity), a `<` that could
+open an HTML tag inside display mathematics is written `\\lt`, and a formula using a command of
+`layout.UNSAFE_COMMANDS` (`\\href`, `\\style`, `\\url`, ...) or holding a control
+character is shown as code, not handed to the site's MathJax.
+
+The first line is `MARKER`: it tells `derive report` that the file is one it wrote and may
+replace.
 """
 
 from __future__ import annotations
@@ -18,26 +27,38 @@ from derive.report.layout import (
     Heading,
     Layout,
     counts_in_order,
+    has_invisible,
     layout,
     normalise_display,
     section_label,
     split_prose,
+    unsafe_commands,
+    visible,
 )
 from derive.results import Counterexample, FileReport, Status
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+MARKER = "<!-- generator: derive report (edit the source file and rerun, not this file) -->"
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~$&])")
 
 
 def escape_text(text: str) -> str:
     """Plain text that Markdown shows as it is."""
-    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", text))
+    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", visible(text)))
+
+
+def _as_source(tex: str) -> bool:
+    """A formula shown as its source, not handed to MathJax: one with a command that could
+    carry markup, or with a control character (shown as an escape MathJax would misread)."""
+    return bool(unsafe_commands(tex)) or has_invisible(tex)
 
 
 def inline_math(tex: str) -> str:
-    tex = " ".join(tex.split())
-    if "`" in tex:  # cannot sit in a code span: show the source instead
+    shown = " ".join(visible(tex).split())
+    if "`" in shown or _as_source(tex):  # shown as source, not rendered
+        tex = shown
         return "<code>" + tex.replace("&", "&amp;").replace("<", "&lt;") + "</code>"
-    return f"$`{tex}`$"
+    return f"$`{shown}`$"
 
 
 def prose(text: str) -> str:
@@ -53,15 +74,31 @@ def prose(text: str) -> str:
 _BLOCK_START = re.compile(r"^\s{0,3}([-+*>#=|<`~]|\d+[.)])")
 
 
+# `<` before a letter, `/`, `!` or `?` would open an HTML tag or comment in a `$$` block.
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+_BARE_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
 def display_math(tex: str) -> list[str]:
-    body = normalise_display(tex, "aligned")
+    # a bare `$` could close the `$$` block early and let the rest be read as Markdown
+    if _as_source(tex) or _BARE_DOLLAR.search(tex):  # shown as source, not rendered
+        body = visible(tex.strip("\n"))
+        fence = "`" * max(3, _longest_run(body, "`") + 1)
+        return [f"{fence}text", *body.split("\n"), fence, ""]
+    body = _TAG_OPEN.sub(r"\\lt ", normalise_display(tex, "aligned"))
     lines = ["    " + line if _BLOCK_START.match(line) else line for line in body.split("\n")]
     return ["$$", *lines, "$$", ""]
 
 
+def _longest_run(text: str, char: str) -> int:
+    return max((len(m) for m in re.findall(re.escape(char) + "+", text)), default=0)
+
+
 def code(text: str) -> str:
-    text = " ".join(text.split())
-    fence = "``" if "`" in text else "`"
+    text = " ".join(visible(text).split())
+    fence = "`" * (_longest_run(text, "`") + 1)
     pad = " " if "`" in text else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
@@ -219,6 +256,8 @@ def _entry(e: Entry) -> list[str]:
 def render_markdown(report: FileReport) -> str:
     lay = layout(report)
     out = [
+        MARKER,
+        "",
         f"# Derivation report: {escape_text(report.title)}",
         "",
         (
