@@ -43,6 +43,7 @@ from derive.model import (
 from derive.notation import Notation, notation_from_front
 from derive.numbers import CTX, PRECISION, Unsupported, backend, close, engine_named
 from derive.results import Comparison, Counterexample, Definition, FileReport, Result, Status
+from derive.sources.annotations import definitions_out_of_range
 
 # --------------------------------------------------------------------------------------------
 # The document walk
@@ -75,7 +76,7 @@ def check_document(doc: Document, *, symbolic: bool = False) -> FileReport:
     state = _State(doc, Engine(), Model(notation), symbolic=symbolic)
     for formula in doc.formulas:
         _check_formula(state, formula)
-    notes = _model_notes(state) + _partings(state.results)
+    notes = list(doc.notes) + _model_notes(state) + _partings(state.results)
     return FileReport(
         file=doc.file,
         title=doc.title,
@@ -138,6 +139,12 @@ def _check_formula(state: _State, formula: Formula) -> None:
         return
     marked = ann.get("definitions")
     numbers = {e.number for e in rows}
+    beyond = definitions_out_of_range(ann, max(numbers, default=0))
+    if beyond:
+        err = InputError(f"annotation: `definitions` names row(s) {beyond}, but this formula "
+                         f"has {max(numbers, default=0)}", formula.annotation_span("definitions"))
+        state.results.append(_error_result(formula, err, formula.text, formula.line))
+        return
     if marked == "all":
         def_numbers = numbers
     elif isinstance(marked, list):

@@ -25,26 +25,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _files(paths: Sequence[str]) -> tuple[list[tuple[Path, str]], list[InputError]]:
-    """The formulas files named (directories expand to their *.md files, sorted), and an
-    error for each path that names nothing, so the others can still be checked."""
+    """The formulas files named (directories walked by `derive.sources.discover`: hidden
+    folders, `.gitignore`d paths and derive's own reports skipped), and an error for each path
+    that names nothing readable, so the others can still be checked."""
+    from derive.sources import discover
+
     if not paths:
         if not FORMULAS_DIR.is_dir():
             raise InputError("no path given and there is no `formulas/` directory here")
         paths = [str(FORMULAS_DIR)]
-    out: list[tuple[Path, str]] = []
-    errors: list[InputError] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            found = sorted(path.rglob("*.md"))
-            if not found:
-                errors.append(InputError(f"{p}: no formulas files (*.md) in this directory"))
-            out.extend((f, f.as_posix()) for f in found)
-        elif not path.exists():
-            errors.append(InputError(f"{p}: no such file or directory"))
-        else:
-            out.append((path, path.as_posix()))
-    return out, errors
+    return discover(paths)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

@@ -1,0 +1,172 @@
+"""What every reader returns: a `Document` of display `Formula`s, each with a source map.
+
+Nothing here understands LaTeX. A formula is the text between its delimiters plus a map from
+offsets in that text to places in the ORIGINAL file, so that an error or a verdict is printed at
+`file:line:col` of the file the user wrote, whatever its format (a notebook's JSON line, a line
+of an rst directive, a line of a LaTeX environment after macro expansion).
+
+The map is a tuple of breakpoints `(offset in text, file line, file col)`: the character at
+`offset` sits at that line and column, and the characters after it follow on the same line until
+the next breakpoint. A reader adds a breakpoint wherever the text and the file stop running in
+step (a new line, a JSON escape, a macro expansion).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from derive.errors import InputError, Span
+
+
+@dataclass(frozen=True)
+class SourceSpan(Span):
+    """A `Span` that also knows the notebook cell it falls in (None outside a notebook)."""
+
+    cell: int | None = None  # 1-based, counting every cell of the notebook
+    cell_line: int | None = None  # 1-based line inside the cell's source
+
+    @property
+    def where(self) -> str:
+        """`file:line:col`, and for a notebook `(cell 3, line 2)` after it."""
+        out = f"{self.file}:{self.line}:{self.col}"
+        return out + (f" (cell {self.cell}, line {self.cell_line})" if self.cell else "")
+
+
+def _locate(starts: tuple[tuple[int, int, int], ...], offset: int) -> tuple[int, int, int]:
+    """The breakpoint at or before `offset` (the first one if none is)."""
+    if not starts:
+        return (0, 1, 1)
+    k = bisect.bisect_right([s for s, _, _ in starts], offset) - 1
+    return starts[max(k, 0)]
+
+
+@dataclass(frozen=True)
+class CellMap:
+    """Which notebook cell each line of the file (the notebook's JSON) belongs to."""
+
+    rows: tuple[tuple[int, int, int], ...] = ()  # (file line, cell, line in the cell)
+
+    def at(self, line: int) -> tuple[int, int] | None:
+        for ln, cell, cline in self.rows:
+            if ln == line:
+                return cell, cline
+        return None
+
+
+@dataclass(frozen=True)
+class Formula:
+    number: int  # 1-based, in file order
+    file: str
+    text: str  # the LaTeX between the delimiters (for LaTeX sources: after macro expansion)
+    line_starts: tuple[tuple[int, int, int], ...]  # (offset in text, file line, file col)
+    lines: tuple[str, ...]  # the whole file's lines, for carets
+    section: tuple[str, ...]
+    annotation: dict[str, Any] = field(default_factory=dict)
+    section_annotation: dict[str, Any] = field(default_factory=dict)
+    label: str | None = None  # \label, :label:, :eqlabel:, (label) after $$ ... $$
+    environment: str | None = None  # align, equation*, ... when the source names one
+    cells: CellMap = field(default_factory=CellMap)  # notebooks only
+    annotation_spans: dict[str, Span] = field(default_factory=dict)  # key -> where it is written
+
+    def span(self, offset: int, width: int = 1) -> Span:
+        """The place in the file of character `offset` of `text`."""
+        start, line, col = _locate(self.line_starts, offset)
+        source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        where = self.cells.at(line)
+        if where:
+            return SourceSpan(self.file, line, col + offset - start, source, width, *where)
+        return Span(self.file, line, col + offset - start, source, width)
+
+    @property
+    def line(self) -> int:
+        return self.line_starts[0][1]
+
+    @property
+    def cell(self) -> int | None:
+        """The notebook cell (1-based) holding this formula; None outside a notebook."""
+        where = self.cells.at(self.line)
+        return where[0] if where else None
+
+    def annotation_span(self, key: str) -> Span:
+        """Where annotation `key` is written (for placing an error in its value)."""
+        return self.annotation_spans.get(key) or self.span(0)
+
+
+@dataclass(frozen=True)
+class Document:
+    file: str
+    front: dict[str, Any]
+    formulas: tuple[Formula, ...]
+    headings: tuple[tuple[int, int, str], ...]  # (line, level, text)
+    lines: tuple[str, ...]
+    format: str = "markdown"  # markdown, rst, latex, notebook
+    inline: tuple[Formula, ...] = ()  # inline math, read for context, not checked
+    notes: tuple[str, ...] = ()  # what the reader skipped or could not follow, and why
+    front_spans: dict[tuple[str, ...], Span] = field(default_factory=dict)  # key path -> line
+    front_start: Span | None = None  # where the front matter begins
+    cells: CellMap = field(default_factory=CellMap)
+    source_title: str | None = None  # the format's own title: YAML front matter, \title{...}
+
+    @property
+    def title(self) -> str:
+        if "title" in self.front:
+            return str(self.front["title"])
+        if self.source_title:
+            return self.source_title
+        return self.headings[0][2] if self.headings else Path(self.file).stem
+
+    def front_span(self, key: str | tuple[str, ...]) -> Span:
+        """The line of front-matter `key` (dotted, `quantities.w.shape`, or a tuple of parts);
+        the nearest enclosing key that is written, else the front matter's first line."""
+        parts = tuple(key) if isinstance(key, tuple) else tuple(_split_dotted(key))
+        while parts:
+            span = self.front_spans.get(parts)
+            if span is not None:
+                return span
+            parts = parts[:-1]
+        if self.front_start is not None:
+            return self.front_start
+        return Span(self.file, 1, 1, self.lines[0] if self.lines else "")
+
+    def cell_at(self, line: int) -> tuple[int, int] | None:
+        """For a notebook: (cell, line in the cell) of a line of its JSON."""
+        return self.cells.at(line)
+
+
+def _split_dotted(key: str) -> list[str]:
+    """`quantities."\\delta".shape` -> ['quantities', '\\delta', 'shape']."""
+    parts: list[str] = []
+    cur = ""
+    quote = ""
+    for ch in key:
+        if quote:
+            if ch == quote:
+                quote = ""
+            else:
+                cur += ch
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ".":
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return [p for p in parts if p]
+
+
+def file_span(name: str, lines: tuple[str, ...] | list[str], line: int, col: int = 1,
+              width: int = 1) -> Span:
+    """A span at (line, col) of a file whose lines are known."""
+    line = max(1, min(line, len(lines))) if lines else 1
+    return Span(name, line, max(col, 1), lines[line - 1] if lines else "", width)
+
+
+def no_formulas_note(doc_format: str) -> str:
+    return f"no display formulas found in this {doc_format} file: nothing to check"
+
+
+__all__ = ["CellMap", "Document", "Formula", "InputError", "SourceSpan", "Span", "file_span"]
