@@ -64,14 +64,17 @@ def _text(text: str) -> str:
     return visible(re.sub(r"(?<!\\)\$([^$]+)\$", lambda m: to_unicode(m[1]), text))
 
 
-def _title(r: Result) -> str:
-    title = f"formula {r.formula}" if r.formula > 0 else f"line {r.line}"
-    return title + (f", step {r.step}" if r.step is not None else "")
+def _titles(report: FileReport) -> dict[int, str]:
+    """Each result's name as the reports give it ("formula 1, row 2", "formula 8, step 3"),
+    keyed by the result's identity."""
+    from derive.report.layout import entries_of
+
+    return {id(e.result): e.title[0].lower() + e.title[1:] for e in entries_of(report)}
 
 
-def warning_text(r: Result) -> str:
+def warning_text(r: Result, title: str) -> str:
     """One line for the build log: where in the formula, the verdict, why."""
-    text = f"derive: {_title(r)} (col {r.col}) {r.status.value}: {_text(r.message)}"
+    text = f"derive: {title} (col {r.col}) {r.status.value}: {_text(r.message)}"
     if r.diagnosis and r.status is Status.REFUTED:
         diagnosis = _text(r.diagnosis)
         if diagnosis.split(": ", 1)[-1] not in text:  # not already said by the message
@@ -141,20 +144,40 @@ def _looks_annotated(path: Path) -> bool:
     return bool(re.search(r"^\s*(\.\.\s+derive\s*$|<!--\s*derive\b)", head, re.MULTILINE))
 
 
+def _on_before_read(app: Any, env: Any, docnames: list[str]) -> None:
+    """Check the pages about to be read, before Sphinx parses any of them.
+
+    Here, outside Sphinx's parsing, derive's readers see docutils as docutils is (see
+    `derive.sources.rst`); each report waits in the environment for the page's `doctree-read`
+    (in a worker process too, when Sphinx reads in parallel).
+    """
+    pending: dict[str, tuple[str, FileReport]] = {}
+    for docname in sorted(docnames):
+        if _unsupported(Path(env.doc2path(docname))):
+            continue
+        checked = _check_page(app, docname)
+        if checked is not None:
+            pending[docname] = (str(checked[0]), checked[1])
+    env.derive_pending = pending
+
+
+def _on_env_updated(app: Any, env: Any) -> list[str]:
+    env.derive_pending = {}  # read or not, nothing of it is kept in the pickled environment
+    return []
+
+
 def _on_doctree_read(app: Any, doctree: nodes.document) -> None:
     docname = app.env.docname
-    path = Path(app.env.doc2path(docname))
-    if _unsupported(path):
-        return
-    checked = _check_page(app, docname)
+    checked = getattr(app.env, "derive_pending", {}).pop(docname, None)
     if checked is None:
         return
-    path, report = checked
+    path, report = Path(checked[0]), checked[1]
     warn = set(app.config.derive_warn)
     log = _logger()
+    titles = _titles(report)
     for r in sorted(report.results, key=lambda r: (r.line, r.col, r.formula, r.step or 0)):
         if r.status.value in warn:
-            log.warning(warning_text(r), type="derive", subtype=r.status.value,
+            log.warning(warning_text(r, titles[id(r)]), type="derive", subtype=r.status.value,
                         location=(docname, r.line))
     _attach(doctree, path, report)
 
@@ -181,6 +204,7 @@ def _attach(doctree: nodes.document, path: Path, report: FileReport) -> None:
     blocks.sort(key=lambda b: b.line)
     if not blocks:
         return
+    titles = _titles(report)
     groups: dict[int, list[Result]] = {}
     for r in report.results:
         owner = None
@@ -192,14 +216,14 @@ def _attach(doctree: nodes.document, path: Path, report: FileReport) -> None:
     for k, results in groups.items():
         results.sort(key=lambda r: (r.line, r.col, r.formula, r.step or 0))
         node = derive_verdicts()
-        node["results"] = [_summary(r) for r in results]
+        node["results"] = [_summary(r, titles[id(r)]) for r in results]
         block = blocks[k]
         block.parent.insert(block.parent.index(block) + 1, node)
 
 
-def _summary(r: Result) -> dict[str, Any]:
+def _summary(r: Result, title: str) -> dict[str, Any]:
     return {
-        "title": _title(r),
+        "title": title,
         "line": r.line,
         "col": r.col,
         "status": r.status.value,
@@ -322,6 +346,8 @@ def setup(app: Any) -> dict[str, Any]:
     )
     app.connect("config-inited", _check_config)
     app.connect("builder-inited", _on_builder_inited)
+    app.connect("env-before-read-docs", _on_before_read)
+    app.connect("env-updated", _on_env_updated)
     app.connect("doctree-read", _on_doctree_read)
     app.connect("doctree-resolved", _on_doctree_resolved)
     app.connect("build-finished", _on_build_finished)
