@@ -264,10 +264,10 @@ def _visit_verdicts_html(self: Any, node: derive_verdicts) -> None:
         for lint in x["lint"]:
             parts.append(f"<br>{FLAG} Lint: {esc(lint)}")
         items.append("<li>" + "".join(parts) + "</li>")
-    opened = ""  # collapsed: the badges say the verdict, the note says why
+    # collapsed: the badges in the summary say the verdicts, the body says why
     cls = f"derive-note derive-{esc(worst)}" + (" derive-flagged" if flagged else "")
     self.body.append(
-        f'<details class="{cls}"{opened}><summary>derive {badges}</summary>'
+        f'<details class="{cls}"><summary>derive {badges}</summary>'
         f'<ul>{"".join(items)}</ul></details>'
     )
     raise nodes.SkipNode
