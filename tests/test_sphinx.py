@@ -320,3 +320,14 @@ def test_setup_declares_parallel_safety() -> None:
     meta = ext.setup(app)
     assert meta["parallel_read_safe"] and meta["parallel_write_safe"]
     assert {"derive_badges", "derive_pages", "derive_warn", "doctree-read"} <= set(app.calls)
+
+
+def test_text_from_the_page_never_becomes_markup_in_the_note(tmp_path: Path) -> None:
+    claim = r"g^{\prime}(t) = g(t)(1 - g(t)) \text{<script>alert(1)</script>} + q"
+    src, line = small_book(tmp_path, claim)
+    done = sphinx_build(src)
+    no_traceback(done)
+    assert [(n, ln) for n, ln, _, _ in derive_warnings(done)] == [("index.rst", line)]
+    page = (src / "_build" / "html" / "index.html").read_text(encoding="utf-8")
+    notes = "".join(re.findall(r'<details class="derive-note.*?</details>', page, re.DOTALL))
+    assert notes and "<script" not in notes and "alert(1)</" not in notes
