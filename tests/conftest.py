@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from hypothesis.configuration import set_hypothesis_home_dir
 _HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="derive-hypothesis-")
 set_hypothesis_home_dir(_HYPOTHESIS_HOME.name)
 settings.register_profile("derive", database=None)
+# Matplotlib's font cache and config (the loss plot) likewise go to a temporary folder.
+os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="derive-mpl-"))
 settings.load_profile("derive")
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,8 +22,10 @@ Three stages, each a pure function of the one before:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +35,24 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from derive.spec import A, B, I, K, N, NetworkSpec, W, Y, Z
+
+try:  # wall-clock budgets (SIGALRM in the main thread); arrives with the checker's budgets
+    from derive.budget import BudgetExceeded, deadline
+except ImportError:  # pragma: no cover - until derive.budget is merged: no budget
+    class BudgetExceeded(Exception):  # type: ignore[no-redef]
+        pass
+
+    def deadline(seconds: float | None) -> contextlib.AbstractContextManager[None]:  # type: ignore[no-redef]
+        return contextlib.nullcontext()
+
+# The optional rewrites below (g' in terms of g, a stable form of g, the shift invariance of a
+# softmax) are searches by sympy.solve/simplify, which can run for hours on an activation such
+# as sin(t)^100. Each has this budget; past it the plain form is used: correct, maybe slower or
+# less stable. The budget is far above what the logistic or tanh take (under 1 s).
+REWRITE_SECONDS = 10.0
+# The whole derivation and generation of one network: the chapter's takes about 1 s; a loss
+# such as (sum_j (y_j - a_j)^2)^100 makes sympy.expand run for hours.
+CODEGEN_SECONDS = 60.0
 
 __all__ = [
     "MODELS",
@@ -130,7 +150,17 @@ class BatchSum(sp.Function):
         return f"({printer._print(self.args[0])}).sum(axis=0)"  # type: ignore[attr-defined]
 
 
-_ARRAY_FUNCTIONS = (Dot, Tr, RowSum, RowMax, BatchSum)
+class ShapedLike(sp.Function):
+    """ShapedLike(value, z): `value` (a constant, say) broadcast to the shape of the array z."""
+
+    nargs = 2
+
+    def _numpycode(self, printer: object) -> str:
+        value, like = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"numpy.broadcast_to({value}, ({like}).shape)"
+
+
+_ARRAY_FUNCTIONS = (Dot, Tr, RowSum, RowMax, BatchSum, ShapedLike)
 # Elementwise functions the translator passes through and lambdify may print.
 _ELEMENTWISE = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.Abs, sp.sign)
 _ALLOWED_FUNCTIONS = frozenset(_ARRAY_FUNCTIONS + _ELEMENTWISE)
@@ -274,18 +304,32 @@ def _shift_invariant(expr: sp.Expr, base: sp.IndexedBase) -> bool:
     return sp.simplify(sp.expand_log(sp.simplify(difference), force=True)) == 0
 
 
+def _within_budget(fn: Callable[..., object], fallback: object, *args: object) -> object:
+    """fn(*args), or `fallback` when it runs past REWRITE_SECONDS."""
+    try:
+        with deadline(REWRITE_SECONDS):
+            return fn(*args)
+    except BudgetExceeded:
+        return fallback
+
+
 @functools.lru_cache(maxsize=8)
 def _activation_facts(g: sp.Lambda) -> tuple[sp.Expr, sp.Lambda | None, sp.Lambda]:
     """g' (by diff), P with g' = P(g) if one exists, and a stable form of g; shared by models."""
     (t,) = g.variables
     gp = sp.diff(g.expr, t)
-    return gp, _prime_in_terms_of_value(g, gp), _stable_form(g)
+    prime_of_value = _within_budget(_prime_in_terms_of_value, None, g, gp)
+    stable = _within_budget(_stable_form, g, g)
+    return gp, prime_of_value, stable  # type: ignore[return-value]
 
 
 def _check_spec(spec: NetworkSpec) -> None:
     g = spec.activation
     if not isinstance(g, sp.Lambda) or len(g.variables) != 1:
         raise CodegenError("the activation must be a one-argument Lambda g(t)")
+    if g.variables[0] not in g.expr.free_symbols:
+        raise CodegenError(f"the activation g(t) = {sp.sstr(g.expr)} does not depend on t: "
+                           "every unit would output the same value whatever its input")
 
 
 @functools.lru_cache(maxsize=16)
@@ -321,6 +365,9 @@ def derive(spec: NetworkSpec, model_name: str) -> Derivation:
 
     # Output error dL/dZ[ip] after A[j] -> g(Z[j]) (or Z[j] without output activation).
     loss = spec.loss(model.loss)
+    if not (loss.has(A) or loss.has(Z)):
+        raise CodegenError(f"the {model.loss} loss does not depend on the network's outputs: "
+                           "there is nothing to learn from it")
     if model.output_activation:
         loss_of_z = _replace_base(loss, A, lambda j: _G(Z[j]))
     else:
@@ -330,9 +377,9 @@ def derive(spec: NetworkSpec, model_name: str) -> Derivation:
     output_error = sp.factor_terms(sp.expand(_resolve_ranges(output_error, {ip: (1, N)})))
     # Logs of quotients become differences so log-softmax never takes log(0).
     loss_value = sp.expand_log(loss_of_z, force=True)
-    shift_invariant = (not model.output_activation) and _shift_invariant(
-        loss_value, Z
-    ) and _shift_invariant(output_error, Z)
+    shift_invariant = (not model.output_activation) and bool(
+        _within_budget(_shift_invariant, False, loss_value, Z)
+    ) and bool(_within_budget(_shift_invariant, False, output_error, Z))
 
     # g' and g of abstract G: in terms of the stored activation value when P exists.
     def concrete(expr: sp.Expr, z_base: sp.IndexedBase, a_base: sp.IndexedBase) -> sp.Expr:
@@ -566,9 +613,30 @@ def _local_cse(program: Program) -> Program:
     return Program(program.args, tuple(assignments), tuple(outputs))
 
 
+def _check_numbers(program: Program) -> None:
+    """Every constant must be a float64 as written: 10^400 would not convert (an internal
+    error at run time) and a nonzero 10^-400 would silently become 0."""
+    for expr in [*(e for _, e in program.assignments), *program.outputs]:
+        if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            raise CodegenError("the definitions hold an infinite or undefined constant")
+        for number in expr.atoms(sp.Number):
+            if number.is_zero:
+                continue
+            try:
+                value = float(number)
+            except (OverflowError, ZeroDivisionError):
+                value = math.inf
+            if not math.isfinite(value) or value == 0.0:
+                raise CodegenError(
+                    f"the derived code needs the constant {sp.sstr(sp.N(number, 3))}, outside "
+                    "float64 (about 1e-308 to 1e308 in size): see the constants of the "
+                    "definitions")
+
+
 def _lambdify(program: Program, name: str) -> Callable[..., tuple[np.ndarray, ...]]:
     program = _local_cse(program)
     _check_safe(program)
+    _check_numbers(program)
     # The cse hook hands lambdify our own straight-line program (in order) instead of letting it
     # search for common subexpressions across the whole step.
     fn = sp.lambdify(
@@ -629,7 +697,10 @@ def _network_program(tpl: LayerTemplates, model: ModelKind, depth: int) -> dict[
     backward: list[tuple[sp.Symbol, sp.Expr]] = []
     deltas = [None] * (depth + 1)
     deltas[depth] = sp.Symbol(f"d{depth}", real=True)
-    backward.append((deltas[depth], tpl.output_error.xreplace(out_subs)))
+    output_error = tpl.output_error.xreplace(out_subs)
+    if not output_error.free_symbols & {z[-1], a[-1], y, *out_subs.values()}:
+        output_error = ShapedLike(output_error, z[-1])  # a constant error: one per unit
+    backward.append((deltas[depth], output_error))
     for layer in range(depth, 1, -1):
         d_prev = sp.Symbol(f"d{layer - 1}", real=True)
         expr = tpl.backward.xreplace(
@@ -673,4 +744,10 @@ def compile_network(spec: NetworkSpec, model_name: str, layers: Sequence[int]) -
         raise CodegenError(f"unknown model {model_name!r}; choose from {', '.join(MODELS)}")
     if len(layers) < 2 or any(int(n) < 1 for n in layers):
         raise CodegenError("a network needs at least two layers of positive width")
-    return _compile_cached(spec, model_name, len(layers) - 1)
+    try:
+        with deadline(CODEGEN_SECONDS):
+            return _compile_cached(spec, model_name, len(layers) - 1)
+    except BudgetExceeded:
+        raise CodegenError(f"deriving the {model_name} code ran past its time budget "
+                           f"({CODEGEN_SECONDS:g} s): the definitions are too large for the "
+                           "generator") from None

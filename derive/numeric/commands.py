@@ -1,18 +1,26 @@
 """`derive train`, `derive gradcheck`, `derive bench`: argparse wiring and printing.
 
 `register(subparsers)` adds the three subcommands; each handler takes the parsed arguments and
-returns an exit code (0 fine, 1 training diverged / gradients disagree) or raises `UsageError`
-for bad input, which the main command line turns into `derive: error: ...` and exit 2.
+returns an exit code (0 fine, 1 a run diverged or stopped learning / gradients disagree) or
+raises `UsageError` for bad input, which the main command line turns into `derive: error: ...`
+and exit 2. Input is checked before the work (output paths, seeds, rates, data, formulas), so a
+bad argument never costs a training run.
 matplotlib, scikit-learn and torch are imported lazily, only by the commands that need them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import math
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -40,6 +48,16 @@ def _layers(text: str) -> tuple[int, ...]:
     return widths
 
 
+def _seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, not {text!r}") from None
+    if seed < 0:  # NumPy's SeedSequence takes only non-negative integers
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, not {seed}")
+    return seed
+
+
 def _model_name(loss: str | None, output: str | None) -> list[str]:
     """The models a --loss/--output pair selects (no --loss: all three)."""
     if loss is None:
@@ -65,7 +83,8 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="for --loss ce: softmax over a = g(z) (the document, default) or "
                         "over z (the usual model)")
     parser.add_argument("--formulas", default=None, help="formulas file (default: the document)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for weights, split and batches")
+    parser.add_argument("--seed", type=_seed, default=0,
+                        help="seed for weights, split and batches (a non-negative integer)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -110,13 +129,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     bench.add_argument("--epochs", type=int, default=30)
     bench.add_argument("--batches", default="32,256", help="batch sizes, comma separated")
     bench.add_argument("--model", choices=tuple(MODELS), default="mse")
-    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--seed", type=_seed, default=0)
     bench.add_argument("--out", type=Path, default=Path("reports/bench.md"))
     bench.add_argument("--formulas", default=None)
     bench.set_defaults(handler=run_bench)
 
 
 def _spec(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The formulas file's network; its unreadable definitions are placed errors (exit 2)."""
     from derive.spec import load_spec
 
     try:
@@ -125,9 +145,90 @@ def _spec(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         raise UsageError(str(exc)) from None
 
 
+def _compile(spec, model: str, layers: Sequence[int]):  # type: ignore[no-untyped-def]
+    """The generated network; a document that lacks what `model` needs is bad input."""
+    from derive.spec import SpecError
+
+    try:
+        return compile_network(spec, model, layers)
+    except SpecError as exc:
+        raise UsageError(f"cannot run --loss/--output {model}: {exc.message}") from None
+    except CodegenError as exc:
+        raise UsageError(f"cannot generate code from the formulas: {exc}") from None
+
+
 def _positive(name: str, value: float) -> None:
-    if not value > 0:
+    if isinstance(value, int) and value <= 0:
         raise UsageError(f"{name} must be positive, not {value}")
+    if not 0 < value < math.inf:
+        raise UsageError(f"{name} must be a positive finite number, not {value}")
+
+
+MAX_PARAMETERS = 10_000_000  # weights and biases of a trained network (80 MB per copy)
+MAX_ACTIVATIONS = 20_000_000  # batch size x widest layer: the arrays of one step
+MAX_GRADCHECK_PARAMETERS = 10_000  # two loss evaluations per parameter
+MAX_GRADCHECK_BATCH = 10_000
+
+
+def _parameters(layers: Sequence[int]) -> int:
+    return sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(layers[:-1], layers[1:]))
+
+
+def _bounded(layers: Sequence[int], batch: int, *, max_parameters: int = MAX_PARAMETERS) -> None:
+    """Sizes that would exhaust memory or time are refused before anything is allocated."""
+    shown = ",".join(map(str, layers))
+    if _parameters(layers) > max_parameters:
+        raise UsageError(f"--layers {shown} has {_parameters(layers):,} weights and biases; at "
+                         f"most {max_parameters:,} are allowed here")
+    if batch * max(layers) > MAX_ACTIVATIONS:
+        raise UsageError(f"a batch of {batch:,} samples through --layers {shown} needs "
+                         f"{batch * max(layers):,} activations at once; at most "
+                         f"{MAX_ACTIVATIONS:,} are allowed (use a smaller --batch)")
+
+
+def _writable_file(path: Path, option: str, given: Path) -> None:
+    """Fail before the work, not after it: `path` must be creatable as a regular file.
+
+    `given` is what the user typed for `option` (the folder for --outdir, the file for --out).
+    """
+    folder = path.parent
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                if parent == given:
+                    raise UsageError(f"{option} {given}: not a folder (it names a file)")
+                raise UsageError(f"{option} {given}: {parent} is not a folder")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise UsageError(f"{option} {given}: cannot write into {parent} "
+                                 "(permission denied)")
+            break
+    if path.is_dir():
+        raise UsageError(f"{option} {given}: {path} is a folder, not a file")
+    if path.exists() and not path.is_file():
+        raise UsageError(f"{option} {given}: {path} is not a regular file")
+
+
+def _write_atomically(path: Path, data: bytes | str) -> None:
+    """Write a temporary file beside `path`, then rename it over `path`: an interrupted run
+    leaves the old file or the new one, and a symlink at `path` is replaced, not followed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    if path.is_file() and not path.is_symlink():
+        mode = path.stat().st_mode & 0o7777  # keep the mode of the file replaced
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask  # what open() would have given a new file
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -136,7 +237,7 @@ def run_train(args: argparse.Namespace) -> int:
         DEFAULT_LEARNING_RATES,
         Progress,
         TrainConfig,
-        TrainingDiverged,
+        TrainingFailed,
         train,
     )
 
@@ -145,6 +246,11 @@ def run_train(args: argparse.Namespace) -> int:
         _positive(f"--{name}", getattr(args, name))
     if args.lr is not None:
         _positive("--lr", args.lr)
+    # Everything that can fail on the user's input fails here, before minutes of training.
+    _writable_file(args.outdir / METRICS, "--outdir", args.outdir)
+    if not args.no_plot:
+        _writable_file(args.outdir / PLOT, "--outdir", args.outdir)
+        _pyplot()
     try:
         data = load_dataset(args.data, args.label_column, args.test_fraction, args.seed)
     except DataError as exc:
@@ -154,12 +260,15 @@ def run_train(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--layers {','.join(map(str, layers))} does not fit {data.name}: the first width "
             f"must be {data.features} (inputs) and the last {data.n_classes} (classes)")
+    _bounded(layers, min(args.batch, len(data.x_train) + len(data.x_test)))
     spec = _spec(args)
+    for model in models:
+        _compile(spec, model, layers)
     quiet = args.quiet
     print(f"{data.name}: {len(data.x_train)} training and {len(data.x_test)} test samples, "
           f"{data.features} inputs, {data.n_classes} classes; layers "
           f"{','.join(map(str, layers))}, {args.epochs} epochs, batch {args.batch}, seed {args.seed}")
-    results = []
+    results, failed = [], []
     for model in models:
         lr = args.lr if args.lr is not None else DEFAULT_LEARNING_RATES[model]
         config = TrainConfig(model, tuple(layers), args.epochs, args.batch, lr, args.seed)
@@ -175,12 +284,11 @@ def run_train(args: argparse.Namespace) -> int:
 
         try:
             result = train(spec, data, config, on_epoch=on_epoch, progress=progress)
-        except TrainingDiverged as exc:
+        except TrainingFailed as exc:  # this model failed; the others still train
             progress.clear()
             print(f"derive: {model}: {exc}", file=sys.stderr)
-            return 1
-        except CodegenError as exc:
-            raise UsageError(f"cannot generate code from the formulas: {exc}") from None
+            failed.append({"model": model, "epoch": exc.epoch, "error": str(exc)})
+            continue
         finally:
             progress.clear()
         results.append(result)
@@ -189,14 +297,16 @@ def run_train(args: argparse.Namespace) -> int:
               f"{f.train_accuracy:.4f}; test loss {f.test_loss:.4f}, test accuracy "
               f"{f.test_accuracy:.4f}  (lr {lr:g}; code generated in "
               f"{result.codegen_seconds:.2f} s, trained in {result.train_seconds:.2f} s)")
-    _write_outputs(args, data, results)
-    return 0
+    _write_outputs(args, data, results, failed)
+    return 1 if failed else 0
 
 
-def _write_outputs(args: argparse.Namespace, data, results) -> None:  # type: ignore[no-untyped-def]
+METRICS, PLOT = "train-metrics.json", "train-loss.png"
+
+
+def _write_outputs(args: argparse.Namespace, data, results, failed) -> None:  # type: ignore[no-untyped-def]
     from derive.numeric.trainer import softmax_a_floor
 
-    args.outdir.mkdir(parents=True, exist_ok=True)
     metrics = {
         "dataset": data.name,
         "train_samples": len(data.x_train),
@@ -204,25 +314,37 @@ def _write_outputs(args: argparse.Namespace, data, results) -> None:  # type: ig
         "softmax_a_floor": softmax_a_floor(data.n_classes),
         "runs": [r.to_json() for r in results],
     }
-    path = args.outdir / "train-metrics.json"
-    path.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    print(f"metrics written to {path}")
-    if args.no_plot:
-        return
-    png = args.outdir / "train-loss.png"
-    plot_losses(results, data.n_classes, png)
+    if failed:  # only when a model failed, so a healthy run's file is unchanged
+        metrics["failed"] = failed
+    path = args.outdir / METRICS
+    try:
+        _write_atomically(path, json.dumps(metrics, indent=2) + "\n")
+        print(f"metrics written to {path}")
+        if args.no_plot or not results:
+            return
+        png = args.outdir / PLOT
+        buffer = io.BytesIO()
+        plot_losses(results, data.n_classes, buffer)
+        _write_atomically(png, buffer.getvalue())
+    except OSError as exc:
+        raise UsageError(f"cannot write into --outdir {args.outdir}: {exc.strerror or exc}") from None
     print(f"loss curves written to {png}")
 
 
-def plot_losses(results, n_classes: int, path: Path) -> None:  # type: ignore[no-untyped-def]
+def _pyplot():  # type: ignore[no-untyped-def]
     try:
         import matplotlib
 
         matplotlib.use("Agg")  # no display needed; must precede pyplot
         import matplotlib.pyplot as plt
     except ImportError:
-        raise UsageError("the plot needs matplotlib: pip install 'derive[train]' "
-                         "(or pass --no-plot)") from None
+        raise UsageError("the plot needs matplotlib: pip install matplotlib, or the train extra "
+                         "pip install 'derive-backprop[train]' (or pass --no-plot)") from None
+    return plt
+
+
+def plot_losses(results, n_classes: int, path: Path | IO[bytes]) -> None:  # type: ignore[no-untyped-def]
+    plt = _pyplot()
     from derive.numeric.codegen import MODELS
     from derive.numeric.trainer import softmax_a_floor
 
@@ -244,16 +366,23 @@ def plot_losses(results, n_classes: int, path: Path) -> None:  # type: ignore[no
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, metadata={"Software": None})
+    fig.savefig(path, format="png", metadata={"Software": None})
     plt.close(fig)
 
 
 def finite_difference_check(spec, model: str, layers: Sequence[int], batch: int, seed: int,
                             eps: float) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
     """Largest relative error per parameter tensor: generated gradient vs central differences."""
+
+    net = _compile(spec, model, layers)
+    with np.errstate(all="ignore"):  # a huge --eps may overflow: reported as a failure
+        return _finite_differences(net, layers, batch, seed, eps)
+
+
+def _finite_differences(net, layers: Sequence[int], batch: int, seed: int,
+                        eps: float) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
     from derive.numeric.trainer import initial_parameters
 
-    net = compile_network(spec, model, layers)
     rng = np.random.default_rng(seed)
     x = rng.uniform(0.0, 1.0, size=(batch, layers[0]))
     y = np.eye(layers[-1])[rng.integers(0, layers[-1], size=batch)]
@@ -278,23 +407,27 @@ def finite_difference_check(spec, model: str, layers: Sequence[int], batch: int,
             numeric[idx] = (up - down) / (2 * eps)
         scale = np.maximum(np.maximum(np.abs(grad), np.abs(numeric)), 1e-6)
         name = f"{'W' if n % 2 == 0 else 'b'}{n // 2 + 1}"
-        report.append((name, float(np.max(np.abs(grad - numeric) / scale))))
+        error = float(np.max(np.abs(grad - numeric) / scale))
+        report.append((name, error if math.isfinite(error) else math.inf))
     return report
 
 
 def run_gradcheck(args: argparse.Namespace) -> int:
     models = _model_name(args.loss, args.output)
     _positive("--batch", args.batch)
+    if args.batch > MAX_GRADCHECK_BATCH:
+        raise UsageError(f"--batch {args.batch:,} is too large for gradcheck; at most "
+                         f"{MAX_GRADCHECK_BATCH:,}")
+    _bounded(args.layers, args.batch, max_parameters=MAX_GRADCHECK_PARAMETERS)
     _positive("--tol", args.tol)
     _positive("--eps", args.eps)
     spec = _spec(args)
+    for model in models:
+        _compile(spec, model, args.layers)  # every model's errors before any output
     worst = 0.0
     for model in models:
-        try:
-            report = finite_difference_check(spec, model, args.layers, args.batch, args.seed,
-                                             args.eps)
-        except CodegenError as exc:
-            raise UsageError(f"cannot generate code from the formulas: {exc}") from None
+        report = finite_difference_check(spec, model, args.layers, args.batch, args.seed,
+                                         args.eps)
         print(f"{model} ({MODELS[model].description}), layers "
               f"{','.join(map(str, args.layers))}, batch {args.batch}, eps {args.eps:g}:")
         for name, error in report:
@@ -325,10 +458,17 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.layers[0] != data.features or args.layers[-1] != data.n_classes:
         raise UsageError(f"--layers must start with {data.features} and end with "
                          f"{data.n_classes} for digits")
-    report = run_benchmark(_spec(args), data, args.layers, args.model, batches, args.epochs,
+    for b in batches:
+        _bounded(args.layers, min(b, len(data.x_train)))
+    _writable_file(args.out, "--out", args.out)
+    spec = _spec(args)
+    _compile(spec, args.model, args.layers)
+    report = run_benchmark(spec, data, args.layers, args.model, batches, args.epochs,
                            args.seed, progress=sys.stderr.isatty())
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report, encoding="utf-8")
+    try:
+        _write_atomically(args.out, report)
+    except OSError as exc:
+        raise UsageError(f"cannot write --out {args.out}: {exc.strerror or exc}") from None
     print(report)
     print(f"written to {args.out}")
     return 0
