@@ -23,8 +23,9 @@ without `-W`. "Could not check" (unchecked) is a note in the page, not a pass.
 
 In HTML, each `math` block (the directive, or a MyST math block) that derive checked is
 followed by a line of verdict badges, one per formula or step, inside a collapsed `<details>`
-whose body gives each one's message, diagnosis and lint findings. Other builders (LaTeX, text,
-man) get nothing extra. The page's text from the document is escaped; nothing from it becomes
+whose body gives each one's message, diagnosis and lint findings (not on a notebook page: its
+lines are those of the JSON, not of the cells). Other builders (LaTeX, text, man) get nothing
+extra. The page's text from the document is escaped; nothing from it becomes
 markup.
 """
 
@@ -108,7 +109,8 @@ def _check_page(app: Any, docname: str) -> tuple[Path, FileReport] | None:
     except Exception as exc:  # a page of a type derive has no reader for, or a crash
         if _unsupported(path):
             return None
-        log.warning(f"derive: internal error reading the page: {type(exc).__name__}: {exc}",
+        log.warning(f"derive: internal error reading the page: {type(exc).__name__}: "
+                    f"{visible(str(exc))}",
                     type="derive", subtype="internal", location=docname)
         return None
     if not doc.formulas or (app.config.derive_pages != "all" and not doc.front):
@@ -122,13 +124,16 @@ def _check_page(app: Any, docname: str) -> tuple[Path, FileReport] | None:
                     type="derive", subtype="error", location=(docname, line))
         return None
     except Exception as exc:
-        log.warning(f"derive: internal error checking the page: {type(exc).__name__}: {exc}",
+        log.warning(f"derive: internal error checking the page: {type(exc).__name__}: "
+                    f"{visible(str(exc))}",
                     type="derive", subtype="internal", location=docname)
         return None
     return path, report
 
 
-_READ_SUFFIXES = (".md", ".markdown", ".rst", ".tex", ".ipynb", ".txt")
+# The types derive reads, by suffix as derive itself chooses its reader. `.txt` is left out: in
+# a Sphinx project it is usually reStructuredText, which derive would read as Markdown.
+_READ_SUFFIXES = (".md", ".markdown", ".rst", ".tex", ".ipynb")
 
 
 def _unsupported(path: Path) -> bool:
@@ -179,7 +184,8 @@ def _on_doctree_read(app: Any, doctree: nodes.document) -> None:
         if r.status.value in warn:
             log.warning(warning_text(r, titles[id(r)]), type="derive", subtype=r.status.value,
                         location=(docname, r.line))
-    _attach(doctree, path, report)
+    if path.suffix.lower() != ".ipynb":  # a notebook's lines are its JSON's, not the cells'
+        _attach(doctree, path, report)
 
 
 # --- Badges --------------------------------------------------------------------------------------
