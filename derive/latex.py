@@ -463,6 +463,9 @@ class _Skeleton:
         self.emit(" " + _tex(name) + " ", src)
 
     def sum_bound(self, record: tuple, src: tuple[int, int]) -> None:
+        if len(self.sums) >= len(_DUMMIES):
+            raise InputError(f"too many sums in one expression (more than {len(_DUMMIES)}): "
+                             "split it into smaller steps", self.scope.formula.span(*src))
         name = self._name(*src)
         self.sums[name] = record
         dummy = _DUMMIES[len(self.sums) - 1]

@@ -23,6 +23,7 @@ from typing import Any
 
 import sympy
 
+from derive.errors import InputError
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width, as_basic
 from derive.latex import Index, Scalar, Size
 from derive.notation import Notation, QuantitySpec, lin_value, parse_dim, parse_range
@@ -490,7 +491,16 @@ class Evaluator:
                 v = self.given_value(key)
             else:
                 d, env = found
-                v = self._eval(d.rhs, env, key[3], _Numeric(self))
+                pending = self.__dict__.setdefault("_pending", set())
+                if key in pending:  # the definitions need this value to compute itself
+                    raise InputError(
+                        f"the definitions are circular: {key_latex(key)} is needed to compute "
+                        f"itself (through the definition at line {d.line}, `{d.latex}`)")
+                pending.add(key)
+                try:
+                    v = self._eval(d.rhs, env, key[3], _Numeric(self))
+                finally:
+                    pending.discard(key)
         self._values[key] = v
         return v
 
