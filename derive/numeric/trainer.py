@@ -200,12 +200,18 @@ def _evaluate(net: CompiledNetwork, x: np.ndarray, y: np.ndarray,
 
 def run_epoch(net: CompiledNetwork, x: np.ndarray, y: np.ndarray, order: np.ndarray,
               batch: int, lr: float, params: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-    """One pass over the data in the given order: one generated call per minibatch."""
+    """One pass over the data in the given order: one generated call per minibatch.
+
+    The generated `update` writes each step into the parameter arrays; they are copies made
+    here once per epoch, so the caller's `params` are never changed (the trainer compares
+    the weights before and after an epoch).
+    """
     xs, ys = x[order], y[order]  # one gather per epoch; the batches are then views
-    step = net.step
+    update = net.update
+    params = tuple(p.copy() for p in params)
     for start in range(0, len(order), batch):
         xb, yb = xs[start : start + batch], ys[start : start + batch]
-        params = step(xb, yb, lr / len(xb), *params)
+        update(xb, yb, lr / len(xb), *params)
     return params
 
 
