@@ -155,6 +155,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     train.add_argument("-o", "--output", metavar="DIR",
                        help="folder for train-loss.png and train-metrics.json (default: reports)")
     train.add_argument("--outdir", type=Path, help=argparse.SUPPRESS)  # deprecated: -o
+    train.add_argument("--backend", choices=("numpy", "jax"), default="numpy",
+                       help="numpy: the generated NumPy step per minibatch (default); jax: the "
+                       "same generated step through JAX, one compiled function per epoch "
+                       "(pip install jax jaxlib)")
     train.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib)")
     train.add_argument("--quiet", "-q", action="store_true",
                        help="no progress bar and no per-epoch lines")
@@ -315,6 +319,11 @@ def run_train(args: argparse.Namespace) -> int:
             f"--layers {','.join(map(str, layers))} does not fit {data.name}: the first width "
             f"must be {data.features} (inputs) and the last {data.n_classes} (classes)")
     _bounded(layers, min(args.batch, len(data.x_train) + len(data.x_test)))
+    if args.backend == "jax":
+        try:
+            import derive.numeric.jax_backend  # noqa: F401
+        except ImportError:
+            raise UsageError("--backend jax needs JAX: pip install jax jaxlib") from None
     spec = _spec(args)
     for model in models:
         _compile(spec, model, layers)
@@ -337,7 +346,8 @@ def run_train(args: argparse.Namespace) -> int:
                   f"test acc {record.test_accuracy:.4f}", flush=True)
 
         try:
-            result = train(spec, data, config, on_epoch=on_epoch, progress=progress)
+            result = train(spec, data, config, on_epoch=on_epoch, progress=progress,
+                           backend=args.backend)
         except TrainingFailed as exc:  # this model failed; the others still train
             progress.clear()
             print(f"derive: {model}: {exc}", file=sys.stderr)
