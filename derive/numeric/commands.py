@@ -140,7 +140,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     train = subparsers.add_parser(
         "train", help="train a network with the gradients derived from the document",
         description="Train with code generated from the document's definitions by "
-        "differentiation. Without --loss, trains all three models and compares them.")
+        "differentiation. Without --model, trains all three models and compares them.")
     _add_model_options(train, output_is_folder=True)
     train.add_argument("--data", default="digits",
                        help="digits (default), iris, or a CSV file with a header row")
