@@ -297,7 +297,7 @@ def test_document_lacking_the_requested_loss(tmp_path, capsys):
                            "$$\n" + MSE_LOSS)
     code, _, err = cli(capsys, "gradcheck", "--layers", "3,2,2", "--formulas", str(path))
     assert code == 2
-    assert ("derive: error: cannot run --loss/--output mse: the document defines no mse loss "
+    assert ("derive: error: cannot run --model mse: the document defines no mse loss "
             "(a loss without a logarithm); it defines: ce") in err
     code, out, _ = cli(capsys, "gradcheck", "--layers", "3,2,2", "--formulas", str(path),
                        "--loss", "ce", "--output", "softmax-z")

@@ -22,10 +22,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-import numpy as np
-
 from derive.errors import UsageError as _CliUsageError
-from derive.numeric.codegen import MODELS, CodegenError, compile_network
+
+# Building the command line (`derive --version`, `--help`) must not import SymPy or NumPy (a
+# second each): they are imported inside the handlers. The model names are repeated here for
+# the same reason; a test keeps them equal to codegen.MODELS.
+MODEL_NAMES = ("mse", "softmax-a", "softmax-z")
 
 __all__ = ["UsageError", "register", "run_bench", "run_gradcheck", "run_train"]
 
@@ -59,11 +61,11 @@ def _seed(text: str) -> int:
 
 
 def _model_name(loss: str | None, output: str | None) -> list[str]:
-    """The models a --loss/--output pair selects (no --loss: all three)."""
+    """The models a --loss/--output pair selects (no --loss: all three). Deprecated spelling."""
     if loss is None:
         if output is not None:
             raise UsageError("--output needs --loss ce")
-        return list(MODELS)
+        return list(MODEL_NAMES)
     if loss == "mse":
         if output not in (None, "sigmoid"):
             raise UsageError("--loss mse uses sigmoid outputs; --output softmax-* needs --loss ce")
@@ -75,13 +77,60 @@ def _model_name(loss: str | None, output: str | None) -> list[str]:
     raise UsageError("--loss ce needs --output softmax-a or softmax-z")
 
 
-def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--loss", choices=("mse", "ce"),
-                        help="mse: squared error on sigmoid outputs; ce: cross-entropy with "
-                        "softmax (default: every model)")
-    parser.add_argument("--output", choices=("sigmoid", "softmax-a", "softmax-z"),
-                        help="for --loss ce: softmax over a = g(z) (the document, default) or "
-                        "over z (the usual model)")
+_OLD_OUTPUT_VALUES = ("sigmoid", "softmax-a", "softmax-z")
+
+
+def _deprecated(old: str, new: str) -> None:
+    print(f"derive: warning: {old} is deprecated and will be removed in the next release; "
+          f"use {new}", file=sys.stderr)
+
+
+def _models(args: argparse.Namespace, *, output_is_folder: bool) -> list[str]:
+    """--model NAME (one model; none given: every model), or the deprecated --loss/--output.
+
+    Where `-o/--output` names the output folder (train), an old `--output softmax-z` is still
+    read as the model when --loss is given: one release of grace for old command lines.
+    """
+    output = getattr(args, "output", None)
+    old_output = None
+    if output is not None and (not output_is_folder or (args.loss is not None
+                                                       and output in _OLD_OUTPUT_VALUES)):
+        old_output = output
+        if output_is_folder:
+            args.output = None  # it was the model, not the folder
+    if args.loss is None and old_output is None:
+        return [args.model] if args.model else list(MODEL_NAMES)
+    if args.model:
+        raise UsageError("--model replaces --loss/--output: give only --model")
+    if not output_is_folder and old_output is not None and old_output not in _OLD_OUTPUT_VALUES:
+        raise UsageError(f"--output {old_output}: expected one of {', '.join(_OLD_OUTPUT_VALUES)}")
+    models = _model_name(args.loss, old_output)
+    _deprecated("--loss/--output", f"--model {models[0]}" if len(models) == 1 else "--model")
+    return models
+
+
+def _output_folder(args: argparse.Namespace, default: Path) -> tuple[Path, str]:
+    """The folder of -o/--output, or of the deprecated spelling (`--outdir`); with the option
+    name the user typed, for messages."""
+    old = getattr(args, "outdir", None)
+    if old is not None:
+        if args.output is not None:
+            raise UsageError("--outdir is the old name of -o/--output: give only -o/--output")
+        _deprecated("--outdir", "-o/--output")
+        return old, "--outdir"
+    if args.output is not None:
+        return Path(args.output), "-o/--output"
+    return default, "-o/--output"
+
+
+def _add_model_options(parser: argparse.ArgumentParser, *, output_is_folder: bool) -> None:
+    parser.add_argument("--model", choices=MODEL_NAMES,
+                        help="mse: squared error on sigmoid outputs; softmax-a: cross-entropy, "
+                        "softmax over a = g(z) (the document); softmax-z: softmax over z (the "
+                        "usual model). Default: every model")
+    parser.add_argument("--loss", choices=("mse", "ce"), help=argparse.SUPPRESS)  # deprecated
+    if not output_is_folder:  # deprecated; on train, --output is the output folder
+        parser.add_argument("--output", help=argparse.SUPPRESS)
     parser.add_argument("--formulas", default=None, help="formulas file (default: the document)")
     parser.add_argument("--seed", type=_seed, default=0,
                         help="seed for weights, split and batches (a non-negative integer)")
@@ -91,8 +140,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     train = subparsers.add_parser(
         "train", help="train a network with the gradients derived from the document",
         description="Train with code generated from the document's definitions by "
-        "differentiation. Without --loss, trains all three models and compares them.")
-    _add_model_options(train)
+        "differentiation. Without --model, trains all three models and compares them.")
+    _add_model_options(train, output_is_folder=True)
     train.add_argument("--data", default="digits",
                        help="digits (default), iris, or a CSV file with a header row")
     train.add_argument("--label-column", help="the CSV column holding the class label")
@@ -103,8 +152,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     train.add_argument("--lr", type=float,
                        help="learning rate alpha (default: mse 3, softmax-a 3, softmax-z 1)")
     train.add_argument("--test-fraction", type=float, default=0.2)
-    train.add_argument("--outdir", type=Path, default=Path("reports"),
-                       help="where train-loss.png and train-metrics.json go (default: reports)")
+    train.add_argument("-o", "--output", metavar="DIR",
+                       help="folder for train-loss.png and train-metrics.json (default: reports)")
+    train.add_argument("--outdir", type=Path, help=argparse.SUPPRESS)  # deprecated: -o
+    train.add_argument("--backend", choices=("numpy", "jax"), default="numpy",
+                       help="numpy: the generated NumPy step per minibatch (default); jax: the "
+                       "same generated step through JAX, one compiled function per epoch "
+                       "(pip install jax jaxlib)")
     train.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib)")
     train.add_argument("--quiet", "-q", action="store_true",
                        help="no progress bar and no per-epoch lines")
@@ -114,7 +168,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "gradcheck", help="compare derived gradients with central finite differences",
         description="Random network and batch; prints the largest relative error per "
         "parameter tensor; exit 0 when all are below --tol.")
-    _add_model_options(grad)
+    _add_model_options(grad, output_is_folder=False)
     grad.add_argument("--layers", type=_layers, default=(5, 4, 3))
     grad.add_argument("--batch", type=int, default=8)
     grad.add_argument("--tol", type=float, default=1e-6)
@@ -128,9 +182,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     bench.add_argument("--layers", type=_layers, default=(64, 32, 10))
     bench.add_argument("--epochs", type=int, default=30)
     bench.add_argument("--batches", default="32,256", help="batch sizes, comma separated")
-    bench.add_argument("--model", choices=tuple(MODELS), default="mse")
+    bench.add_argument("--model", choices=MODEL_NAMES, default="mse")
     bench.add_argument("--seed", type=_seed, default=0)
-    bench.add_argument("--out", type=Path, default=Path("reports/bench.md"))
+    bench.add_argument("-o", "--output", type=Path, metavar="DIR",
+                       help=f"folder for {BENCH_REPORT} (default: reports)")
+    bench.add_argument("--out", type=Path, help=argparse.SUPPRESS)  # deprecated: a file
     bench.add_argument("--formulas", default=None)
     bench.set_defaults(handler=run_bench)
 
@@ -147,12 +203,13 @@ def _spec(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _compile(spec, model: str, layers: Sequence[int]):  # type: ignore[no-untyped-def]
     """The generated network; a document that lacks what `model` needs is bad input."""
+    from derive.numeric.codegen import CodegenError, compile_network
     from derive.spec import SpecError
 
     try:
         return compile_network(spec, model, layers)
     except SpecError as exc:
-        raise UsageError(f"cannot run --loss/--output {model}: {exc.message}") from None
+        raise UsageError(f"cannot run --model {model}: {exc.message}") from None
     except CodegenError as exc:
         raise UsageError(f"cannot generate code from the formulas: {exc}") from None
 
@@ -189,7 +246,7 @@ def _bounded(layers: Sequence[int], batch: int, *, max_parameters: int = MAX_PAR
 def _writable_file(path: Path, option: str, given: Path) -> None:
     """Fail before the work, not after it: `path` must be creatable as a regular file.
 
-    `given` is what the user typed for `option` (the folder for --outdir, the file for --out).
+    `given` is what the user typed for `option` (the folder of -o/--output, or the file of the old --out).
     """
     folder = path.parent
     for parent in (folder, *folder.parents):
@@ -241,15 +298,16 @@ def run_train(args: argparse.Namespace) -> int:
         train,
     )
 
-    models = _model_name(args.loss, args.output)
+    models = _models(args, output_is_folder=True)
+    args.outdir, args.outdir_option = _output_folder(args, Path("reports"))
     for name in ("epochs", "batch"):
         _positive(f"--{name}", getattr(args, name))
     if args.lr is not None:
         _positive("--lr", args.lr)
     # Everything that can fail on the user's input fails here, before minutes of training.
-    _writable_file(args.outdir / METRICS, "--outdir", args.outdir)
+    _writable_file(args.outdir / METRICS, args.outdir_option, args.outdir)
     if not args.no_plot:
-        _writable_file(args.outdir / PLOT, "--outdir", args.outdir)
+        _writable_file(args.outdir / PLOT, args.outdir_option, args.outdir)
         _pyplot()
     try:
         data = load_dataset(args.data, args.label_column, args.test_fraction, args.seed)
@@ -261,6 +319,11 @@ def run_train(args: argparse.Namespace) -> int:
             f"--layers {','.join(map(str, layers))} does not fit {data.name}: the first width "
             f"must be {data.features} (inputs) and the last {data.n_classes} (classes)")
     _bounded(layers, min(args.batch, len(data.x_train) + len(data.x_test)))
+    if args.backend == "jax":
+        try:
+            import derive.numeric.jax_backend  # noqa: F401
+        except ImportError:
+            raise UsageError("--backend jax needs JAX: pip install jax jaxlib") from None
     spec = _spec(args)
     for model in models:
         _compile(spec, model, layers)
@@ -283,7 +346,8 @@ def run_train(args: argparse.Namespace) -> int:
                   f"test acc {record.test_accuracy:.4f}", flush=True)
 
         try:
-            result = train(spec, data, config, on_epoch=on_epoch, progress=progress)
+            result = train(spec, data, config, on_epoch=on_epoch, progress=progress,
+                           backend=args.backend)
         except TrainingFailed as exc:  # this model failed; the others still train
             progress.clear()
             print(f"derive: {model}: {exc}", file=sys.stderr)
@@ -302,6 +366,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 METRICS, PLOT = "train-metrics.json", "train-loss.png"
+BENCH_REPORT = "bench.md"
 
 
 def _write_outputs(args: argparse.Namespace, data, results, failed) -> None:  # type: ignore[no-untyped-def]
@@ -327,7 +392,8 @@ def _write_outputs(args: argparse.Namespace, data, results, failed) -> None:  # 
         plot_losses(results, data.n_classes, buffer)
         _write_atomically(png, buffer.getvalue())
     except OSError as exc:
-        raise UsageError(f"cannot write into --outdir {args.outdir}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write into {args.outdir_option} {args.outdir}: "
+                         f"{exc.strerror or exc}") from None
     print(f"loss curves written to {png}")
 
 
@@ -374,6 +440,8 @@ def finite_difference_check(spec, model: str, layers: Sequence[int], batch: int,
                             eps: float) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
     """Largest relative error per parameter tensor: generated gradient vs central differences."""
 
+    import numpy as np
+
     net = _compile(spec, model, layers)
     with np.errstate(all="ignore"):  # a huge --eps may overflow: reported as a failure
         return _finite_differences(net, layers, batch, seed, eps)
@@ -381,6 +449,8 @@ def finite_difference_check(spec, model: str, layers: Sequence[int], batch: int,
 
 def _finite_differences(net, layers: Sequence[int], batch: int, seed: int,
                         eps: float) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
+    import numpy as np
+
     from derive.numeric.trainer import initial_parameters
 
     rng = np.random.default_rng(seed)
@@ -413,7 +483,9 @@ def _finite_differences(net, layers: Sequence[int], batch: int, seed: int,
 
 
 def run_gradcheck(args: argparse.Namespace) -> int:
-    models = _model_name(args.loss, args.output)
+    from derive.numeric.codegen import MODELS
+
+    models = _models(args, output_is_folder=False)
     _positive("--batch", args.batch)
     if args.batch > MAX_GRADCHECK_BATCH:
         raise UsageError(f"--batch {args.batch:,} is too large for gradcheck; at most "
@@ -460,15 +532,23 @@ def run_bench(args: argparse.Namespace) -> int:
                          f"{data.n_classes} for digits")
     for b in batches:
         _bounded(args.layers, min(b, len(data.x_train)))
-    _writable_file(args.out, "--out", args.out)
+    if args.out is not None:  # the old spelling named the report file itself
+        if args.output is not None:
+            raise UsageError("--out is the old spelling of -o/--output DIR: give only -o/--output")
+        _deprecated("--out FILE", "-o/--output DIR")
+        target, option, given = args.out, "--out", args.out
+    else:
+        folder = args.output if args.output is not None else Path("reports")
+        target, option, given = folder / BENCH_REPORT, "-o/--output", folder
+    _writable_file(target, option, given)
     spec = _spec(args)
     _compile(spec, args.model, args.layers)
     report = run_benchmark(spec, data, args.layers, args.model, batches, args.epochs,
                            args.seed, progress=sys.stderr.isatty())
     try:
-        _write_atomically(args.out, report)
+        _write_atomically(target, report)
     except OSError as exc:
-        raise UsageError(f"cannot write --out {args.out}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {option} {given}: {exc.strerror or exc}") from None
     print(report)
-    print(f"written to {args.out}")
+    print(f"written to {target}")
     return 0

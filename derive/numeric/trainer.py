@@ -9,6 +9,7 @@ calls it, and keeps score. It imports nothing from `bench` (where the hand-writt
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import time
@@ -200,12 +201,18 @@ def _evaluate(net: CompiledNetwork, x: np.ndarray, y: np.ndarray,
 
 def run_epoch(net: CompiledNetwork, x: np.ndarray, y: np.ndarray, order: np.ndarray,
               batch: int, lr: float, params: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-    """One pass over the data in the given order: one generated call per minibatch."""
+    """One pass over the data in the given order: one generated call per minibatch.
+
+    The generated `update` writes each step into the parameter arrays; they are copies made
+    here once per epoch, so the caller's `params` are never changed (the trainer compares
+    the weights before and after an epoch).
+    """
     xs, ys = x[order], y[order]  # one gather per epoch; the batches are then views
-    step = net.step
+    update = net.update
+    params = tuple(p.copy() for p in params)
     for start in range(0, len(order), batch):
         xb, yb = xs[start : start + batch], ys[start : start + batch]
-        params = step(xb, yb, lr / len(xb), *params)
+        update(xb, yb, lr / len(xb), *params)
     return params
 
 
@@ -215,12 +222,17 @@ def train(
     config: TrainConfig,
     on_epoch: Callable[[EpochRecord], None] | None = None,
     progress: Progress | None = None,
+    backend: str = "numpy",
 ) -> TrainResult:
     """Train from seeded initial weights.
 
     Raises `TrainingDiverged` on NaN, inf, an overflow or a tenfold loss, and `TrainingStalled`
     when the run ends no better than chance or with a loss no lower than at the start (both are
     `TrainingFailed`): a run that learned nothing is never returned as a result.
+
+    backend "numpy" runs the generated NumPy step per minibatch; "jax" runs the same generated
+    step printed for JAX, a whole epoch in one compiled function (derive.numeric.jax_backend;
+    ImportError without JAX). Losses and accuracies are computed by the NumPy code either way.
     """
     layers = config.layers
     if layers[0] != data.features or layers[-1] != data.n_classes:
@@ -229,15 +241,24 @@ def train(
             f"{data.features} inputs and {data.n_classes} classes"
         )
     net = compile_network(spec, config.model, layers)
+    if backend == "jax":
+        from derive.numeric.jax_backend import compile_jax
+
+        epoch_runner = compile_jax(spec, config.model, tuple(layers)).run_epoch
+    elif backend == "numpy":
+        epoch_runner = functools.partial(run_epoch, net)
+    else:
+        raise ValueError(f"unknown backend {backend!r}")
     # Stable forms never overflow or divide by zero in a healthy run, so any such event means
     # divergence; under-flow (exp of a very negative number) is harmless. Raising also keeps
     # NumPy's RuntimeWarnings from reaching the user.
     with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
-        history, seconds = _descend(net, data, config, on_epoch, progress)
+        history, seconds = _descend(net, epoch_runner, data, config, on_epoch, progress)
     return TrainResult(config, data.name, tuple(history), net.seconds, seconds)
 
 
-def _descend(net: CompiledNetwork, data: Dataset, config: TrainConfig,
+def _descend(net: CompiledNetwork, epoch_runner: Callable[..., tuple[np.ndarray, ...]],
+             data: Dataset, config: TrainConfig,
              on_epoch: Callable[[EpochRecord], None] | None,
              progress: Progress | None) -> tuple[list[EpochRecord], float]:
     lr = config.lr
@@ -255,7 +276,7 @@ def _descend(net: CompiledNetwork, data: Dataset, config: TrainConfig,
     start = time.perf_counter()
     for epoch, order in enumerate(orders, start=1):
         try:
-            updated = run_epoch(net, data.x_train, data.y_train, order, config.batch, lr, params)
+            updated = epoch_runner(data.x_train, data.y_train, order, config.batch, lr, params)
             train_loss, train_acc = _evaluate(net, data.x_train, data.y_train, updated)
             test_loss, test_acc = _evaluate(net, data.x_test, data.y_test, updated)
         except FloatingPointError as exc:
