@@ -141,7 +141,8 @@ _GREEK = {
     "\\Theta", "\\Lambda", "\\Omega", "\\Gamma", "\\Psi",
 }
 _FONTS = {"\\hat", "\\mathcal", "\\mathrm", "\\mathbf", "\\tilde", "\\bar", "\\vec", "\\boldsymbol",
-          "\\operatorname", "\\mathit", "\\widehat"}
+          "\\operatorname", "\\mathit", "\\widehat", "\\mathbb"}
+_VECTOR_FONTS = {"\\mathbf", "\\mathbb", "\\boldsymbol", "\\vec"}  # a whole vector argument
 _RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets"}
 # elementary functions the arithmetic parser knows; they pass through to it unchanged
 _ELEMENTARY = {"\\ln", "\\log", "\\exp", "\\sin", "\\cos", "\\tan", "\\tanh", "\\sinh",
@@ -163,7 +164,35 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
             if tok.text not in _SPACING:
                 toks.append(tok)
         pos = m.end()
-    return toks
+    return _operator_words(toks)
+
+
+# Function names notes often write in plain letters, `softmax(a, j)` for `\mathrm{softmax}(a, j)`.
+# Read as the upright name (which the document must still define or declare), never as a product
+# of single-letter symbols s·o·f·t·m·a·x.
+_OPERATOR_WORDS = ("softmax", "sigmoid", "sigm", "relu", "ReLU", "softplus")
+
+
+def _operator_words(toks: list[Tok]) -> list[Tok]:
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        for word in _OPERATOR_WORDS:
+            run = toks[i : i + len(word)]
+            if (len(run) == len(word) and all(t.kind == "letter" for t in run)
+                    and "".join(t.text for t in run) == word
+                    and all(a.end == b.start for a, b in zip(run, run[1:]))
+                    and (i == 0 or toks[i - 1].kind != "letter" or toks[i - 1].end < run[0].start)
+                    and i + len(word) < len(toks) and toks[i + len(word)].text == "("):
+                start, end = run[0].start, run[-1].end
+                out += [Tok("cmd", "\\mathrm", start, start), Tok("sym", "{", start, start),
+                        *run, Tok("sym", "}", end, end)]
+                i += len(word)
+                break
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -880,9 +909,9 @@ def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
 
 
 def _argument(toks: list[Tok], scope: Scope) -> sympy.Basic:
-    if toks[0].text == "\\mathbf":
+    if toks[0].text in _VECTOR_FONTS:
         name, nxt = _read_name(toks, 0, scope)
-        base = name[len("\\mathbf{") : -1]
+        base = name[len(toks[0].text) + 1 : -1]
         if scope.lookup(base) != "quantity":
             raise _err(f"unknown vector `{base}`", scope, toks[0])
         scripts, end = _scripts(toks, nxt, scope)

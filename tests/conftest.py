@@ -15,6 +15,10 @@ from hypothesis.configuration import set_hypothesis_home_dir
 _HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="derive-hypothesis-")
 set_hypothesis_home_dir(_HYPOTHESIS_HOME.name)
 settings.register_profile("derive", database=None)
+# sympy.simplify's wall-clock budget (10 s by default) decides what a report says it confirmed;
+# on a loaded machine it would make the committed reports look stale. Tests of the budget itself
+# set it explicitly.
+os.environ.setdefault("DERIVE_SIMPLIFY_BUDGET", "120")
 # Matplotlib's font cache and config (the loss plot) likewise go to a temporary folder.
 os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="derive-mpl-"))
 settings.load_profile("derive")

@@ -40,3 +40,16 @@ def test_twenty_nested_sums_are_a_placed_error(tmp_path: Path,
     err = capsys.readouterr().err
     assert "internal error" not in err
     assert ":121:" in err and "error:" in err
+
+
+def test_operator_words_in_plain_letters_read_as_the_upright_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`softmax(\\mathbb{a}^{(n)}, j)` (as the chapter's rst source writes it) means the same as
+    `\\mathrm{softmax}(\\mathbf{a}^{(n)}, j)`; letters not followed by `(` stay symbols."""
+    plain = _edited(tmp_path, "\\mathrm{softmax}(\\mathbf{a}^{(n)}, j)", "softmax(\\mathbb{a}^{(n)}, j)")
+    assert main(["check", str(plain), "--format", "json"]) == 0
+    import json
+
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["summary"]["error"] == 0 and doc["summary"]["conditional"] == 2
