@@ -3,7 +3,8 @@
 The package reads like the pipeline, and imports point one way along it:
 
     errors, results          plain values shared by every stage
-    document                 Markdown file -> display formulas, annotations, front matter
+    sources/                 Markdown, rst, LaTeX, notebooks -> display formulas with a source map,
+                             validated annotations and front matter (document: a re-export)
     notation, expr           the document's notation table; SymPy nodes for its constructs
     latex, arithcache        LaTeX -> SymPy through the notation (latex is the only module that
                              imports the arithmetic parser, latex2sympy2_extended; arithcache
@@ -17,6 +18,10 @@ The package reads like the pipeline, and imports point one way along it:
     spec                     the definitions at the index level, for the numeric trainer
     report/                  Markdown, HTML and JSON reports of a check
     numeric/                 code generation, training, gradient check, benchmark
+    budget                   wall-clock budgets for a claim and for sympy.simplify
+    sphinx, pytest_plugin    the Sphinx extension; `pytest -p derive`
+    edits                    verdicts before and after an edit (check --since, derive diff)
+    text, unicode, output    escapes for control characters; LaTeX as Unicode; check's formats
     cli                      the only place that prints and chooses exit codes
 """
 
