@@ -312,6 +312,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     toks = tokenize(formula.text, formula)
     _check_sizes(formula, toks)
     # unwrap \begin{split} ... \end{split} (or aligned), keeping what is inside
+    env = None
     if toks and toks[0].text == "\\begin":
         name, body = _env_name(toks, 0, scope)
         if name in ("split", "aligned", "align", "align*", "gathered", "eqnarray"):
@@ -321,6 +322,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             if rest:
                 raise _err("text after `\\end{" + name + "}`", scope, rest[0])
             toks = toks[body:end]
+            env = name
     rows = [r for r, _ in _depth_split(toks, {"\\\\"})]
     out: list[Equation | RowError] = []
     for row in rows:
@@ -330,6 +332,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             continue
         last = out[-1] if out and isinstance(out[-1], Equation) else None
         try:
+            _check_row(row, scope, env)
             eq = _parse_row(row, scope, formula, last, len(out) + 1)
         except InputError as exc:
             span = formula.span(row[0].start)
@@ -342,6 +345,47 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
         else:
             out.append(eq)
     return out
+
+
+def _check_row(row: list[Tok], scope: Scope, env: str | None) -> None:
+    """What LaTeX itself rejects in a row, placed where it goes wrong: a double superscript or
+    subscript (`x^a^b`), a second `&` in a row of `split`, and a `(` or `[` left open inside
+    the `{...}` group that holds it (`a^{(l}_i`). A half-open interval `[0, 1)` stays legal."""
+    amps = [t for seg, t in _depth_split(row, {"&"}) if t is not None]
+    if env == "split" and len(amps) > 1:
+        raise _err("`split` takes one `&` per row: this one is extra (LaTeX: \"Extra & on "
+                   "this line\")", scope, amps[1],
+                   hint="use `aligned` for several alignment columns")
+    for i, t in enumerate(row):
+        if t.text in ("^", "_") and i + 1 < len(row):
+            j = i + 2
+            if row[i + 1].text == "{":
+                depth = 0
+                for j in range(i + 1, len(row)):
+                    depth += (row[j].text == "{") - (row[j].text == "}")
+                    if depth == 0:
+                        break
+                j += 1
+            if j < len(row) and row[j].text == t.text:
+                what = "superscript" if t.text == "^" else "subscript"
+                raise _err(f"double {what}: a second `{t.text}` right after `{t.text}"
+                           f"{{...}}` (LaTeX rejects it)", scope, row[j],
+                           hint=f"group the first one, as in `{{x{t.text}{{a}}}}{t.text}{{b}}`")
+    stack: list[Tok] = []
+    for t in row:
+        if t.text in ("{", "(", "["):
+            stack.append(t)
+        elif t.text in (")", "]"):
+            if stack and stack[-1].text in ("(", "["):
+                stack.pop()
+        elif t.text == "}":
+            if stack and stack[-1].text in ("(", "["):
+                o = stack[-1]
+                closer = _BRACKETS[o.text]
+                raise _err(f"unbalanced `{o.text}`: no matching `{closer}` before the `}}` that "
+                           "closes its group", scope, o)
+            if stack:
+                stack.pop()
 
 
 def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation | None,
