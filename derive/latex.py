@@ -27,7 +27,7 @@ from derive.arithcache import Cache
 from derive.document import Formula
 from derive.errors import InputError
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
-from derive.notation import Notation
+from derive.notation import Notation, QuantitySpec, lin_value
 
 
 class Index(sympy.Symbol):
@@ -799,6 +799,8 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
     if sup is not None and _is_layer_tag(sup[0]):
         g = _strip_group(sup[0])
         layer = _index_expr(g[1:-1], scope)
+        _check_layer(name, spec, layer, scope, sup[0][0] if sup[0] else sup[1], sup[0][-1]
+                     if sup[0] else sup[1])
     if spec.layers and layer is None:
         raise _err(f"`{name}` needs a layer tag, as in {name}^{{(l)}}", scope, first, last.end)
     if not spec.layers and layer is not None and sup is not None:
@@ -822,6 +824,23 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
             scope, first, last.end,
         )
     return Quantity(name, (layer,) if layer is not None else (), tuple(indices))
+
+
+def _check_layer(name: str, spec: QuantitySpec, layer: sympy.Expr, scope: Scope, first: Tok,
+                 last: Tok) -> None:
+    """A layer tag in no network's layers of the quantity (`a^{(0)}`, `\\delta^{(n+1)}` where
+    the layers are 1..n) is an error at the tag: there is nothing it could mean."""
+    rng = spec.layer_range
+    n_name = scope.notation.layers
+    if rng is None or any(str(x) != n_name for x in layer.free_symbols):
+        return
+    for nv in range(2, 9):
+        k = layer.xreplace({x: sympy.Integer(nv) for x in layer.free_symbols})
+        if not k.is_Integer or lin_value(rng[0], nv) <= int(k) <= lin_value(rng[1], nv):
+            return
+    raise _err(f"layer {sympy.sstr(layer)} of `{name}` is outside its layers {spec.layers}",
+               scope, first, last.end, hint=f"the layers of `{name}` are {spec.layers} "
+               f"({n_name}: the number of layers)")
 
 
 def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:
