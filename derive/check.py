@@ -202,16 +202,18 @@ def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
                   local=True)
     defs: list[Def] = []
     for text in givens:
-        pseudo = Formula(formula.number, formula.file, text, ((0, formula.line - 1, 1),),
-                         formula.lines, formula.section)
+        pseudo, exact = _string_formula(formula, text, "given")
+        key = formula.annotation_span("given")
         sub_scope = Scope(scope.notation, pseudo, scope.scalars, scope.functions, True)
         for eq in parse_formula(pseudo, sub_scope):
             if isinstance(eq, RowError):
                 raise InputError(f"in the `given` of this formula: {eq.error.message}",
-                                 formula.span(0))
+                                 eq.error.span if exact and eq.error.span else key,
+                                 eq.error.hint)
             if eq.kind != "equation" or not _definable(eq.lhs.expr):
                 raise InputError(f"in the `given` of this formula: {text!r} must define one "
-                                 "variable or function, as in \"y = f(x)\"", formula.span(0))
+                                 "variable or function, as in \"y = f(x)\"",
+                                 pseudo.span(0) if exact else key)
             defs.append(Def(eq.lhs.expr, eq.steps[0].expr, formula.line - 1, text))
     model = Model(state.model.notation, tuple(defs), local=True,
                   coordinates=frozenset(ann.get("coordinates", [])),
@@ -359,23 +361,43 @@ def _compare_model(state: _State, formula: Formula, model: Model) -> Model | Non
     return alt
 
 
+def _string_formula(formula: Formula, text: str, key: str) -> tuple[Formula, bool]:
+    """A formula written as a string of annotation `key` (a `given`, a `[compare] replace`),
+    placed where the string is written when it is found there verbatim (True), else at the
+    key's line (False: its columns are not the string's)."""
+    at = formula.annotation_span(key)
+    lines = formula.lines
+    if 0 < at.line <= len(lines) and at.file == formula.file:
+        for ln in range(at.line, min(at.line + 200, len(lines) + 1)):
+            src = lines[ln - 1]
+            for q in ('"', "'"):
+                col = src.find(q + text + q, at.col - 1 if ln == at.line else 0)
+                if col >= 0 and (q == "'" or "\\" not in text):
+                    return Formula(formula.number, formula.file, text, ((0, ln, col + 2),),
+                                   lines, formula.section), True
+    return Formula(formula.number, formula.file, text, ((0, at.line, at.col),), lines,
+                   formula.section), False
+
+
 def _replaced(alt: Model, formula: Formula, text: str) -> Model:
     """The alternative model with one `[compare] replace` definition. The text is not in the
-    formula: a problem with it is placed at the formula the section's comparison starts with."""
+    formula: a problem with it is placed in the string where the annotation writes it (at the
+    `replace` key when the string is not found there verbatim)."""
+    pseudo, exact = _string_formula(formula, text, "compare.replace")
+    key = formula.annotation_span("compare.replace")
 
-    def bad(msg: str) -> InputError:
-        return InputError(f"in the `[compare] replace` string {text!r}: {msg}", formula.span(0),
+    def bad(msg: str, span: Span | None = None) -> InputError:
+        return InputError(f"in the `[compare] replace` string {text!r}: {msg}",
+                          span if exact and span else key,
                           hint="write each replacement as a definition, e.g. "
                           "\"a^{(n)}_i = z^{(n)}_i\"")
 
-    pseudo = Formula(formula.number, formula.file, text, ((0, formula.line, 1),),
-                     formula.lines, formula.section)
     rows = parse_formula(pseudo, Scope(alt.notation, pseudo))
     if not rows:
         raise bad("it is empty")
     for eq in rows:
         if isinstance(eq, RowError):
-            raise bad(eq.error.message)
+            raise bad(eq.error.message, eq.error.span)
         if eq.kind != "equation" or len(eq.steps) != 1 or not _definable(eq.lhs.expr):
             raise bad("it must define one quantity, scalar or function, as in `X = ...`")
         alt = alt.with_defs(Def(eq.lhs.expr, eq.steps[0].expr, formula.line, text))

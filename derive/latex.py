@@ -27,7 +27,7 @@ from derive.arithcache import Cache
 from derive.document import Formula
 from derive.errors import InputError
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
-from derive.notation import Notation
+from derive.notation import Notation, QuantitySpec, lin_value
 
 
 class Index(sympy.Symbol):
@@ -341,6 +341,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     toks = tokenize(formula.text, formula)
     _check_sizes(formula, toks)
     # unwrap \begin{split} ... \end{split} (or aligned), keeping what is inside
+    env = None
     if toks and toks[0].text == "\\begin":
         name, body = _env_name(toks, 0, scope)
         if name in ("split", "aligned", "align", "align*", "gathered", "eqnarray"):
@@ -350,6 +351,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             if rest:
                 raise _err("text after `\\end{" + name + "}`", scope, rest[0])
             toks = toks[body:end]
+            env = name
     rows = [r for r, _ in _depth_split(toks, {"\\\\"})]
     out: list[Equation | RowError] = []
     for row in rows:
@@ -359,6 +361,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             continue
         last = out[-1] if out and isinstance(out[-1], Equation) else None
         try:
+            _check_row(row, scope, env)
             eq = _parse_row(row, scope, formula, last, len(out) + 1)
         except InputError as exc:
             span = formula.span(row[0].start)
@@ -371,6 +374,47 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
         else:
             out.append(eq)
     return out
+
+
+def _check_row(row: list[Tok], scope: Scope, env: str | None) -> None:
+    """What LaTeX itself rejects in a row, placed where it goes wrong: a double superscript or
+    subscript (`x^a^b`), a second `&` in a row of `split`, and a `(` or `[` left open inside
+    the `{...}` group that holds it (`a^{(l}_i`). A half-open interval `[0, 1)` stays legal."""
+    amps = [t for seg, t in _depth_split(row, {"&"}) if t is not None]
+    if env == "split" and len(amps) > 1:
+        raise _err("`split` takes one `&` per row: this one is extra (LaTeX: \"Extra & on "
+                   "this line\")", scope, amps[1],
+                   hint="use `aligned` for several alignment columns")
+    for i, t in enumerate(row):
+        if t.text in ("^", "_") and i + 1 < len(row):
+            j = i + 2
+            if row[i + 1].text == "{":
+                depth = 0
+                for j in range(i + 1, len(row)):
+                    depth += (row[j].text == "{") - (row[j].text == "}")
+                    if depth == 0:
+                        break
+                j += 1
+            if j < len(row) and row[j].text == t.text:
+                what = "superscript" if t.text == "^" else "subscript"
+                raise _err(f"double {what}: a second `{t.text}` right after `{t.text}"
+                           f"{{...}}` (LaTeX rejects it)", scope, row[j],
+                           hint=f"group the first one, as in `{{x{t.text}{{a}}}}{t.text}{{b}}`")
+    stack: list[Tok] = []
+    for t in row:
+        if t.text in ("{", "(", "["):
+            stack.append(t)
+        elif t.text in (")", "]"):
+            if stack and stack[-1].text in ("(", "["):
+                stack.pop()
+        elif t.text == "}":
+            if stack and stack[-1].text in ("(", "["):
+                o = stack[-1]
+                closer = _BRACKETS[o.text]
+                raise _err(f"unbalanced `{o.text}`: no matching `{closer}` before the `}}` that "
+                           "closes its group", scope, o)
+            if stack:
+                stack.pop()
 
 
 def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation | None,
@@ -787,6 +831,8 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
     if sup is not None and _is_layer_tag(sup[0]):
         g = _strip_group(sup[0])
         layer = _index_expr(g[1:-1], scope)
+        _check_layer(name, spec, layer, scope, sup[0][0] if sup[0] else sup[1], sup[0][-1]
+                     if sup[0] else sup[1])
     if spec.layers and layer is None:
         raise _err(f"`{name}` needs a layer tag, as in {name}^{{(l)}}", scope, first, last.end)
     if not spec.layers and layer is not None and sup is not None:
@@ -810,6 +856,23 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
             scope, first, last.end,
         )
     return Quantity(name, (layer,) if layer is not None else (), tuple(indices))
+
+
+def _check_layer(name: str, spec: QuantitySpec, layer: sympy.Expr, scope: Scope, first: Tok,
+                 last: Tok) -> None:
+    """A layer tag in no network's layers of the quantity (`a^{(0)}`, `\\delta^{(n+1)}` where
+    the layers are 1..n) is an error at the tag: there is nothing it could mean."""
+    rng = spec.layer_range
+    n_name = scope.notation.layers
+    if rng is None or any(str(x) != n_name for x in layer.free_symbols):
+        return
+    for nv in range(2, 9):
+        k = layer.xreplace({x: sympy.Integer(nv) for x in layer.free_symbols})
+        if not k.is_Integer or lin_value(rng[0], nv) <= int(k) <= lin_value(rng[1], nv):
+            return
+    raise _err(f"layer {sympy.sstr(layer)} of `{name}` is outside its layers {spec.layers}",
+               scope, first, last.end, hint=f"the layers of `{name}` are {spec.layers} "
+               f"({n_name}: the number of layers)")
 
 
 def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:

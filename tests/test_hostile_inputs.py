@@ -70,15 +70,22 @@ CASES = [
          "a sum over `j` inside a sum over `j`: the inner sum hides the outer one's index"),
     Case("compare_replace_broken",
          '<!-- derive:\n[compare]\nname = "alt"\nreplace = ["a^{(n)}_i = z^{(n)_i"]\n-->',
-         GOOD, "in the `[compare] replace` string 'a^{(n)}_i = z^{(n)_i': unbalanced `{`"),
+         "z^{(n)_i", "in the `[compare] replace` string 'a^{(n)}_i = z^{(n)_i': unbalanced `{`",
+         offset=2),
     Case("compare_replace_not_a_definition",
          '<!-- derive:\n[compare]\nname = "alt"\nreplace = ["y_1 + y_2"]\n-->',
-         GOOD, "in the `[compare] replace` string 'y_1 + y_2': expected an equation"),
+         'y_1 + y_2"', "in the `[compare] replace` string 'y_1 + y_2': expected an equation"),
+    Case("double_superscript", r"\delta^{(l)}_i = y_1^{2}^{3}", "^{3}", "double superscript"),
+    Case("split_row_with_three_amps", r"\begin{split}\delta^{(l)}_i & & &= y_1\end{split}",
+         "& &=", "`split` takes one `&` per row"),
+    Case("layer_tag_unclosed", r"\delta^{(l}_i = y_1", "(l}", "unbalanced `(`"),
+    Case("layer_tag_zero", r"\delta^{(0)}_i = y_1", "(0)", "layer 0 of `\\delta` is outside"),
+    Case("layer_tag_beyond", r"\delta^{(n+1)}_i = y_1", "(n+1)", "is outside its layers"),
     Case("given_not_a_definition",
          '<!-- derive:\nlocal = true\nfunctions = { f = 2 }\n'
          'given = ["x_1 + x_2 = f(x_1, x_2)"]\n-->\n$$\n'
          r"\frac{\partial{x_1}}{\partial{x_1}} = 1" + "\n$$",
-         r"\frac{\partial{x_1}}{\partial{x_1}} = 1",
+         "x_1 + x_2 = f(x_1, x_2)",
          "in the `given` of this formula: 'x_1 + x_2 = f(x_1, x_2)' must define one variable"),
 ]
 

@@ -70,7 +70,9 @@ class Builder:
     _pending: dict[str, Any] = field(default_factory=dict)
     _pending_spans: dict[str, Span] = field(default_factory=dict)
     _pending_at: Span | None = None
-    _section_notes: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    # (heading level, a section-wide annotation, where its keys are written: `compare.replace`)
+    _section_notes: list[tuple[int, dict[str, Any], dict[str, Span]]] = field(
+        default_factory=list)
     _has_front: bool = False
     source_title: str | None = None
 
@@ -106,7 +108,7 @@ class Builder:
         while self._path and self._path[-1][0] >= level:
             self._path.pop()
         self._path.append((level, title))
-        self._section_notes = [(lv, a) for lv, a in self._section_notes if lv < level]
+        self._section_notes = [n for n in self._section_notes if n[0] < level]
 
     def _toml(self, pieces: list[Piece], schema: Any, what: str) -> tuple[dict[str, Any],
                                                                            dict[tuple[str, ...],
@@ -172,7 +174,8 @@ class Builder:
         data = dict(data)
         if "compare" in data:
             level = self._path[-1][0] if self._path else 0
-            self._section_notes.append((level, {"compare": data.pop("compare")}))
+            where = {".".join(p): s for p, s in spans.items() if p[:1] == ("compare",)}
+            self._section_notes.append((level, {"compare": data.pop("compare")}, where))
         self._pending.update(data)
         self._pending_spans.update({p[0]: s for p, s in spans.items() if len(p) == 1})
         if data:
@@ -208,11 +211,14 @@ class Builder:
             self.inline.append(f)
             return f
         section_annotation: dict[str, Any] = {}
-        for _, a in self._section_notes:
+        section_spans: dict[str, Span] = {}
+        for _, a, where in self._section_notes:
             section_annotation.update(a)
+            section_spans.update(where)
         f = Formula(len(self.formulas) + 1, self.name, text, starts, self.lines, section,
                     self._pending, section_annotation, label=label, environment=environment,
-                    cells=self.cells, annotation_spans=self._pending_spans)
+                    cells=self.cells, annotation_spans=self._pending_spans,
+                    section_annotation_spans=section_spans)
         self.formulas.append(f)
         self._pending, self._pending_spans, self._pending_at = {}, {}, None
         return f

@@ -70,6 +70,8 @@ class Formula:
     environment: str | None = None  # align, equation*, ... when the source names one
     cells: CellMap = field(default_factory=CellMap)  # notebooks only
     annotation_spans: dict[str, Span] = field(default_factory=dict)  # key -> where it is written
+    # dotted key of a section-wide annotation (`compare.replace`) -> where it is written
+    section_annotation_spans: dict[str, Span] = field(default_factory=dict)
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""
@@ -91,8 +93,11 @@ class Formula:
         return where[0] if where else None
 
     def annotation_span(self, key: str) -> Span:
-        """Where annotation `key` is written (for placing an error in its value)."""
-        return self.annotation_spans.get(key) or self.span(0)
+        """Where annotation `key` is written (for placing an error in its value): a key of
+        this formula's annotation (`given`) or a dotted key of its section's (`compare.replace`);
+        the formula itself when it is not written anywhere."""
+        return (self.annotation_spans.get(key) or self.section_annotation_spans.get(key)
+                or self.span(0))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from derive.errors import InputError
+from derive.errors import InputError, Span
 from derive.sources.document import Document
 
 MAX_BYTES = 20 * 1024 * 1024  # far beyond any lecture's notes; /dev/zero must not fill memory
@@ -89,7 +89,25 @@ def read_text(path: str | Path, display_name: str | None = None) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise _not_utf8(data, exc, name) from None
+
+
+def _not_utf8(data: bytes, exc: UnicodeDecodeError, name: str) -> InputError:
+    """The error for bytes that are not UTF-8, placed at the line and column of the first bad
+    byte, its line shown with the bad bytes as replacement characters."""
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    start = exc.start  # an offset into `data` (the BOM is part of what utf-8-sig decoded)
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line_end = data.find(b"\n", start)
+    line_bytes = data[line_start : line_end if line_end >= 0 else len(data)]
+    lineno = data.count(b"\n", 0, start) + 1
+    before = data[max(line_start, bom) : start].decode("utf-8", "replace")
+    col = len(before) + 1
+    shown = line_bytes[bom if line_start == 0 else 0 :].decode("utf-8", "replace")
+    width = max(1, exc.end - exc.start)
+    return InputError(f"not UTF-8 text: byte 0x{data[start]:02x} ({exc.reason}); "
+                      "save the file as UTF-8",
+                      Span(name, lineno, col, shown.rstrip("\r"), width))
 
 
 def reader_for(path: str | Path, name: str | None = None) -> Callable[..., Document]:

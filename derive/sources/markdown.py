@@ -217,6 +217,12 @@ class _Reader:
         end = content.find("-->", body_start)
         if end < 0:
             raise InputError("unterminated comment: `-->` not found", start)
+        inner = content.find("<!--", body_start)
+        if 0 <= inner < end and (_FRONT.match(content.lstrip()) or _NOTE.match(content.lstrip())):
+            # comments do not nest: this one's `-->` is missing and the next one's was taken
+            raise InputError("this `derive` comment is not closed: another `<!--` begins (line "
+                             f"{start_ln + content.count(chr(10), 0, inner) + 1}) before its "
+                             "`-->`", start, hint="end the comment with `-->`")
         if _FRONT.match(content.lstrip()):
             after = content.index("derive", body_start) + len("derive")
             self.b.front_matter(self._body(start_ln, content, after, end), start)
