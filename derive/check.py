@@ -71,11 +71,18 @@ def check_file(path: str | Path, display_name: str | None = None, *,
     return check_document(doc, symbolic=symbolic)
 
 
-def check_document(doc: Document, *, symbolic: bool = False) -> FileReport:
+def check_document(doc: Document, *, symbolic: bool = False,
+                   only: frozenset[int] | None = None) -> FileReport:
+    """Check every formula of `doc`. With `only` (formula numbers), the other formulas still
+    build the model but are not checked and report nothing: the results of the formulas named
+    are the ones a check of the whole document gives them."""
     notation = notation_from_front(doc.front, doc.file)
     state = _State(doc, Engine(), Model(notation), symbolic=symbolic)
     for formula in doc.formulas:
+        state.claims = only is None or formula.number in only
         _check_formula(state, formula)
+    if only is not None:
+        state.results = [r for r in state.results if r.formula in only]
     notes = list(doc.notes) + _model_notes(state) + _partings(state.results)
     return FileReport(
         file=doc.file,

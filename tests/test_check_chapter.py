@@ -124,6 +124,26 @@ def test_two_checks_give_identical_results(chapter_report):
         chapter_report.to_json(), ensure_ascii=False)
 
 
+def test_checking_only_some_formulas_gives_them_their_verdicts(chapter_report):
+    """`check_document(doc, only=...)` (what the variant and rewrite tests use to check one
+    edited formula) builds the model from every formula but checks and reports only those
+    named: each gets exactly the results of a check of the whole chapter, in the sections with
+    an alternative model too (13-16)."""
+    from derive.check import check_document
+    from derive.document import read_document
+
+    doc = read_document(CHAPTER, "formulas/backprop.md")
+    full = by_formula(chapter_report)
+    for only in ({4}, {9}, {13}, {15, 16}):
+        rep = check_document(doc, only=frozenset(only))
+        assert {r.formula for r in rep.results} == only
+        want = [r.to_json() for k in sorted(only) for r in full[k]]
+        assert [r.to_json() for r in rep.results] == want
+    assert check_document(doc, only=frozenset()).results == ()
+    # the formulas not checked still define: the whole model's definitions are reported
+    assert check_document(doc, only=frozenset()).definitions == chapter_report.definitions
+
+
 # ------------------------------------------------------------------------------------------
 # The model comes from the document: edits change what is derived
 
