@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,12 @@ _HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="derive-hypothesis-")
 set_hypothesis_home_dir(_HYPOTHESIS_HOME.name)
 settings.register_profile("derive", database=None)
 settings.load_profile("derive")
+
+# Tests never read or write the user's parse cache (~/.cache/derive): set before any test module
+# is imported, since some (through `load_spec()`) parse formulas at collection. Subprocesses
+# inherit it.
+_PARSE_CACHE = tempfile.TemporaryDirectory(prefix="derive-cache-")
+os.environ["DERIVE_CACHE_DIR"] = _PARSE_CACHE.name
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = ROOT / "formulas" / "backprop.md"
@@ -41,10 +48,3 @@ def chapter_baseline(chapter_report):
     return out
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _private_parse_cache(tmp_path_factory):
-    """Tests never read or write the user's parse cache (~/.cache/derive)."""
-    import os
-
-    os.environ["DERIVE_CACHE_DIR"] = str(tmp_path_factory.mktemp("derive-cache"))
-    yield

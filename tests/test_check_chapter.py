@@ -116,14 +116,6 @@ def test_the_definitions_used_are_reported(chapter_report):
                        "\\mathrm{softmax}"]
 
 
-def test_two_checks_give_identical_results(chapter_report):
-    from derive.check import check_file
-
-    again = check_file(CHAPTER, "formulas/backprop.md")
-    assert json.dumps(again.to_json(), ensure_ascii=False) == json.dumps(
-        chapter_report.to_json(), ensure_ascii=False)
-
-
 def test_checking_only_some_formulas_gives_them_their_verdicts(chapter_report):
     """`check_document(doc, only=...)` (what the variant and rewrite tests use to check one
     edited formula) builds the model from every formula but checks and reports only those
@@ -195,24 +187,22 @@ def test_the_chain_rule_convention_is_what_makes_du_dx_hold(chapter_text):
     assert r.status is Status.REFUTED
 
 
-def test_sympy_and_symengine_backends_derive_the_same_numbers(chapter_text, monkeypatch):
+def test_sympy_and_symengine_backends_derive_the_same_numbers(chapter_text, monkeypatch,
+                                                             tmp_path):
     """The derivatives are computed by SymEngine by default; sympy.diff must agree."""
-    from derive.check import Engine, _check_formula, _State
-    from derive.document import parse_document
+    from derive.check import collect_model
+    from derive.evaluate import Engine
     from derive.expr import Partial, Quantity
-    from derive.model import INSTANCES, Model
-    from derive.notation import notation_from_front
+    from derive.model import INSTANCES
 
     text = _truncate_after(chapter_text, "\\mathcal{L} = \\frac{1}{2}")
-    doc = parse_document(text, "formulas/backprop.md")
+    doc = tmp_path / "mse.md"
+    doc.write_text(text, encoding="utf-8")
     values = {}
     for name in ("symengine", "sympy"):
         monkeypatch.setenv("DERIVE_BACKEND", name)
-        state = _State(doc, Engine(), Model(notation_from_front(doc.front, doc.file)),
-                       claims=False)
-        for f in doc.formulas:
-            _check_formula(state, f)
-        ev = state.engine.evaluator(state.model, INSTANCES[1], 0)
+        model = collect_model(doc)
+        ev = Engine().evaluator(model, INSTANCES[1], 0)
         assert ev.structure.engine.name == name
         loss = Quantity("\\mathcal{L}", (), ())
         got = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,7 +22,9 @@ from derive.numeric.codegen import (
 )
 from derive.spec import NetworkSpec, T, load_spec
 
-SPEC = load_spec()
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTER = ROOT / "formulas" / "backprop.md"
+SPEC = load_spec(CHAPTER)  # by path: collection works from any working directory
 
 
 def random_problem(layers, seed, batch=7):
@@ -39,9 +42,10 @@ def test_derivation_is_layer_generic():
     (What the gradients equal is tested against autograd and finite differences below, not
     against the chapter's formulas.)"""
     d = derive(SPEC, "mse")
-    generic = {codegen._APREV, codegen._DELTA, sp.IndexedBase("W")}
+    # the layer's input activations, the error of the layer above, its weights: no layer number
+    generic = {"Aprev", "Delta", "W"}
     for expr in (d.backward, d.grad_w, d.grad_b):
-        bases = {x.base for x in expr.atoms(sp.Indexed)}
+        bases = {str(x.base) for x in expr.atoms(sp.Indexed)}
         assert bases <= generic, bases
     assert d.backward.has(sp.Sum)  # the backward step sums over the next layer's units
 
@@ -80,12 +84,15 @@ def test_one_compilation_serves_every_width():
     assert [g.shape for g in grads] == [p.shape for p in params]
 
 
-def test_codegen_is_fast():
-    for fn in (codegen._activation_facts, codegen.derive, codegen.templates,
-               codegen._compile_cached):
-        fn.cache_clear()
-    net = compile_network(SPEC, "mse", (64, 32, 10))
-    assert net.seconds < 5.0  # target < 1 s; loose here so a loaded machine does not fail it
+def test_codegen_is_fast(tmp_path):
+    """A cold compilation (a fresh process: nothing derived or compiled yet) is quick."""
+    code = ("from derive.numeric.codegen import compile_network; from derive.spec import load_spec; "
+            f"print(compile_network(load_spec({str(CHAPTER)!r}), 'mse', (64, 32, 10)).seconds)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT),
+                                             "DERIVE_CACHE_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) < 5.0  # target < 1 s; loose so a loaded machine does not fail it
 
 
 def torch_reference(model, x, y, params):
@@ -191,5 +198,5 @@ def test_trainer_does_not_import_the_hand_written_baseline():
             "bad = [m for m in ('derive.numeric.bench', 'torch', 'sklearn', 'matplotlib') "
             "if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": os.getcwd()})
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stdout + done.stderr
