@@ -127,14 +127,27 @@ def test_gradients_equal_pytorch_autograd(model, seed):
     assert loss == pytest.approx(loss_ref, rel=1e-12)
 
 
+def test_the_documents_updates_are_gradient_descent_on_the_mean_loss(chapter_report):
+    """What `step` must do comes from the document: its `←` rows, which the checker verifies
+    against gradient descent on the minibatch mean loss, w - α/m Σ_x ∂L/∂w (derived by sympy)."""
+    updates = [r for r in chapter_report.results if r.kind == "update"]
+    assert len(updates) == 4  # w and b, two steps each
+    assert all(r.status.value == "verified" for r in updates)
+    assert all("gradient descent on the minibatch mean loss" in r.derivation for r in updates)
+
+
 @pytest.mark.parametrize("model", list(MODELS))
 def test_step_is_the_documents_update(model):
+    """One generated step moves every parameter by -α/m times the gradient of the batch's summed
+    loss, the gradient taken by PyTorch autograd (not by the generated code)."""
     x, y, params = random_problem((4, 3, 3), 5)
     net = compile_network(SPEC, model, (4, 3, 3))
-    grads = net.gradients(x, y, *params)
-    c = 0.7 / len(x)
-    for new, old, grad in zip(net.step(x, y, c, *params), params, grads):
-        np.testing.assert_allclose(new, old - c * grad, rtol=0, atol=1e-14)
+    _, grads_ref = torch_reference(model, x, y, params)  # d(Σ_x L)/dθ
+    alpha = 0.7
+    c = alpha / len(x)  # the step's c is α/m
+    for new, old, grad in zip(net.step(x, y, c, *params), params, grads_ref):
+        np.testing.assert_allclose(new, old - alpha / len(x) * grad, rtol=0, atol=1e-12)
+        assert np.any(new != old)
 
 
 @pytest.mark.parametrize("model", list(MODELS))
