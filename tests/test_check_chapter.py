@@ -222,12 +222,21 @@ def test_sympy_and_symengine_backends_derive_the_same_numbers(chapter_text, monk
 # The command line
 
 
-def test_check_exit_codes_and_json(capsys, monkeypatch):
-    from derive.cli import main
+def test_check_exit_codes_and_json(chapter_report, capsys, monkeypatch):
+    """The JSON of the chapter's check (`derive check --json` prints these bytes and exits 0:
+    test_determinism.py runs it), and the exit code of --strict."""
+    import io
 
+    from derive.cli import main
+    from derive.output import make_printer
+
+    buf = io.StringIO()
+    printer = make_printer("json", out=buf, err=io.StringIO())
+    printer.begin(1, 1, "formulas/backprop.md")
+    printer.file(chapter_report)
+    printer.finish()
+    doc = json.loads(buf.getvalue())
     monkeypatch.chdir(ROOT)
-    assert main(["check", "formulas/backprop.md", "--json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
     assert doc["schema"] == 1 and doc["errors"] == []
     assert doc["summary"]["files"] == 1 and doc["summary"]["refuted"] == 0
     (entry,) = doc["files"]
