@@ -1,7 +1,8 @@
-"""Cold-start time of `derive check formulas/backprop.md`, beside `python -c "import sympy"`.
+"""Cold-start time of `derive check formulas/backprop.md`, beside `python -c "import sympy"`,
+and of `derive --version` / `derive --help` (target: under 0.2 s) beside a bare `python -c pass`.
 
-Each run is a fresh interpreter; runs alternate between the two commands so that a busy
-machine slows both alike. Prints the medians and their ratio. Usage:
+Each run is a fresh interpreter; runs alternate between the commands so that a busy
+machine slows them alike. Prints the medians and their ratio to `import sympy`. Usage:
 
     python benchmarks/startup.py [--runs 5]
 """
@@ -18,6 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = {
     "import sympy": [sys.executable, "-c", "import sympy"],
+    "python -c pass": [sys.executable, "-c", "pass"],
+    "derive --version": [sys.executable, "-m", "derive", "--version"],
+    "derive --help": [sys.executable, "-m", "derive", "--help"],
     "derive check formulas/backprop.md": [sys.executable, "-m", "derive", "check",
                                           "formulas/backprop.md"],
 }

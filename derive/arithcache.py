@@ -5,21 +5,39 @@ Its results are stored as a small JSON tree of our own (operation names and lite
 rebuilt from an allowlist of SymPy classes: nothing read from the file is evaluated. Entries
 are keyed by the exact skeleton text and the parser's version; a missing, unreadable or foreign
 cache file is ignored. DERIVE_CACHE_DIR moves the cache; DERIVE_NO_CACHE=1 turns it off.
+
+Every entry carries an HMAC-SHA256 of the format, the parser's version, its skeleton and its
+tree, keyed by a random secret kept beside the cache (`key`, readable only by its owner). An
+entry whose tag does not match (a negated term, an edited number, a tree copied from another
+skeleton or another user's cache) or whose tree is malformed (a `Rational(1, 0)`, a huge
+number, nesting deeper than any parse produces) is ignored with a `CacheWarning`, and the
+skeleton is parsed again: a cache can cost time, never change a verdict.
 """
 
 from __future__ import annotations
 
 import atexit
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import tempfile
+import warnings
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import sympy
 
-FORMAT = 1
+FORMAT = 2  # 2: entries are {"tree": ..., "mac": ...}
+MAX_DEPTH = 200  # no parse of a formula within the size bounds nests deeper
+MAX_DIGITS = 1100  # digits of a cached number (formulas allow 1000)
+
+
+class CacheWarning(UserWarning):
+    """A parse-cache entry was ignored (corrupted or tampered with); it is parsed again."""
+
 # Rebuilt unevaluated, exactly as the parser returned them (the notation layer evaluates later).
 _CLASSES = {c.__name__: c for c in (sympy.Add, sympy.Mul, sympy.Pow, sympy.exp, sympy.log,
                                     sympy.sin, sympy.cos, sympy.tan, sympy.tanh, sympy.sinh,
@@ -51,21 +69,40 @@ def encode(e: sympy.Basic) -> Any:
     raise TypeError(f"not cacheable: {type(e).__name__}")
 
 
-def decode(t: Any) -> sympy.Basic:
+def decode(t: Any, depth: int = 0) -> sympy.Basic:
+    """The SymPy value of a tree; ValueError for anything malformed."""
+    if depth > MAX_DEPTH:
+        raise ValueError("nested too deeply")
+    if not isinstance(t, list) or not t or not isinstance(t[0], str):
+        raise ValueError("not a node")
     kind = t[0]
-    if kind == "Symbol":
-        return sympy.Symbol(str(t[1]))
-    if kind == "E":
+    if kind == "Symbol" and len(t) == 2 and isinstance(t[1], str):
+        return sympy.Symbol(t[1])
+    if kind == "E" and len(t) == 1:
         return sympy.E
-    if kind == "Integer":
-        return sympy.Integer(int(t[1]))
-    if kind == "Rational":
-        return sympy.Rational(int(t[1]), int(t[2]))
-    if kind == "Sum":
-        return sympy.Sum(decode(t[1]), *[tuple(decode(x) for x in lim) for lim in t[2]])
-    if kind in _BUILD:
-        return _BUILD[kind]([decode(a) for a in t[1]])
-    raise ValueError(f"unknown node {kind!r}")
+    if kind == "Integer" and len(t) == 2:
+        return sympy.Integer(_int(t[1]))
+    if kind == "Rational" and len(t) == 3:
+        q = _int(t[2])
+        if q <= 0:
+            raise ValueError("a rational with a denominator that is not positive")
+        return sympy.Rational(_int(t[1]), q)
+    if kind == "Sum" and len(t) == 3 and isinstance(t[2], list) and t[2]:
+        limits = []
+        for lim in t[2]:
+            if not isinstance(lim, list) or len(lim) != 3:
+                raise ValueError("a sum's limits are (index, first, last)")
+            limits.append(tuple(decode(x, depth + 1) for x in lim))
+        return sympy.Sum(decode(t[1], depth + 1), *limits)
+    if kind in _BUILD and len(t) == 2 and isinstance(t[1], list) and t[1]:
+        return _BUILD[kind]([decode(a, depth + 1) for a in t[1]])
+    raise ValueError(f"unknown or malformed node {kind!r}")
+
+
+def _int(text: Any) -> int:
+    if not isinstance(text, str) or not text.lstrip("-").isdigit() or len(text) > MAX_DIGITS:
+        raise ValueError("not an integer literal")
+    return int(text)
 
 
 class Cache:
@@ -73,40 +110,73 @@ class Cache:
         self.entries: dict[str, Any] = {}
         self.dirty = False
         self.path: Path | None = None
+        self._secret = b""
+        self._warned: set[str] = set()
         if os.environ.get("DERIVE_NO_CACHE") == "1":
             return
         base = os.environ.get("DERIVE_CACHE_DIR") or os.path.join(
             os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "derive")
         try:
-            version = metadata.version("latex2sympy2_extended")
+            self.version = metadata.version("latex2sympy2_extended")
         except metadata.PackageNotFoundError:
-            version = "unknown"
-        self.path = Path(base) / f"arithmetic-{FORMAT}-{version}.json"
+            self.version = "unknown"
+        secret = _secret(Path(base) / "key")
+        if secret is None:
+            return  # no key, no cache: unsigned entries are never trusted
+        self._secret = secret
+        self.path = Path(base) / f"arithmetic-{FORMAT}-{self.version}.json"
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if isinstance(data, dict):
                 self.entries = data
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             self.entries = {}
         atexit.register(self.save)
 
+    def _mac(self, skeleton: str, tree: Any) -> str:
+        body = json.dumps([FORMAT, self.version, skeleton, tree], sort_keys=True,
+                          ensure_ascii=False, separators=(",", ":"))
+        return hmac.new(self._secret, body.encode("utf-8"), hashlib.sha256).hexdigest()
+
     def get(self, skeleton: str) -> sympy.Basic | None:
-        t = self.entries.get(skeleton)
-        if t is None:
+        entry = self.entries.get(skeleton)
+        if entry is None:
             return None
-        try:
-            return decode(t)
-        except (ValueError, TypeError, IndexError, KeyError):
-            return None
+        why = None
+        if not (isinstance(entry, dict) and isinstance(entry.get("mac"), str) and "tree" in entry):
+            why = "it is not a signed entry"
+        else:
+            try:
+                ok = hmac.compare_digest(entry["mac"], self._mac(skeleton, entry["tree"]))
+            except (TypeError, ValueError, RecursionError):
+                ok = False
+            if not ok:
+                why = "its checksum does not match (corrupted or edited)"
+            else:
+                try:
+                    return decode(entry["tree"])
+                except (ValueError, TypeError, IndexError, KeyError, RecursionError) as exc:
+                    why = f"its tree is malformed ({exc})"
+        self._ignore(skeleton, why)
+        return None
+
+    def _ignore(self, skeleton: str, why: str) -> None:
+        del self.entries[skeleton]
+        self.dirty = True
+        if skeleton not in self._warned:
+            self._warned.add(skeleton)
+            warnings.warn(f"derive: ignored an entry of the parse cache {self.path}: {why}; "
+                          "parsing again", CacheWarning, stacklevel=2)
 
     def put(self, skeleton: str, value: sympy.Basic) -> None:
         if self.path is None:
             return
         try:
-            self.entries[skeleton] = encode(value)
-            self.dirty = True
+            tree = encode(value)
         except TypeError:
-            pass
+            return
+        self.entries[skeleton] = {"tree": tree, "mac": self._mac(skeleton, tree)}
+        self.dirty = True
 
     def save(self) -> None:
         if not self.dirty or self.path is None:
@@ -120,3 +190,28 @@ class Cache:
             self.dirty = False
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+
+def _secret(path: Path) -> bytes | None:
+    """The cache's signing key: read, or made (owner-only) on first use; None if neither."""
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(32)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")
+        with os.fdopen(fd, "wb") as fh:  # mkstemp: mode 0600
+            fh.write(key)
+        try:
+            os.link(tmp, path)  # only if there is none: two first runs agree on one key
+        except FileExistsError:
+            key = path.read_bytes()
+        finally:
+            os.unlink(tmp)
+        return key if len(key) >= 32 else None
+    except OSError:
+        return None

@@ -16,16 +16,24 @@ Evaluation lives in `derive.evaluate`, the search for an explanation in `derive.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy
 
+from derive.budget import (
+    CLAIM_SECONDS,
+    SIMPLIFY_SECONDS,
+    BudgetExceeded,
+    deadline,
+    seconds_from_env,
+)
 from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
-from derive.errors import InputError
-from derive.evaluate import SEEDS, Engine, Outcome, Trial, free_indices
+from derive.errors import InputError, Span
+from derive.evaluate import MAX_TERMS, SEEDS, Engine, Outcome, Trial, free_indices, terms
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, to_latex
 from derive.latex import Equation, Index, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import (
@@ -57,27 +65,42 @@ class _State:
     results: list[Result] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
     compare: dict[tuple[str, ...], Model] = field(default_factory=dict)
+    compare_errors: set[tuple[str, ...]] = field(default_factory=set)  # sections reported
     claims: bool = True  # False: only collect the model's definitions
     symbolic: bool = False  # also try to confirm verified claims with sympy.simplify
+    claim_budget: float | None = None  # seconds for each step's verdict (None: no budget)
+    simplify_budget: float | None = None  # seconds for each sympy.simplify
+    refuted: _Verdict | None = None  # the step's refutation, once found (a budget may end it)
 
 
 def check_file(path: str | Path, display_name: str | None = None, *,
-               symbolic: bool = False) -> FileReport:
+               symbolic: bool = False, claim_budget: float | None = None,
+               simplify_budget: float | None = None) -> FileReport:
     """Check one formulas file. Raises `InputError` only when the file itself cannot be read;
     a bad formula becomes an ERROR result and the others are still checked.
 
-    With `symbolic`, each verified claim is also put to `sympy.simplify` (slower)."""
+    With `symbolic`, each verified claim is also put to `sympy.simplify` (slower).
+
+    Budgets (seconds of wall-clock time; 0 turns one off): `claim_budget` for each step's
+    verdict with its diagnosis search (default DERIVE_CLAIM_BUDGET, else 20), `simplify_budget`
+    for each symbolic confirmation (default DERIVE_SIMPLIFY_BUDGET, else 10). A step past its
+    budget is `unchecked` ("time budget exceeded"), and the other formulas go on."""
     doc = read_document(path, display_name)
-    return check_document(doc, symbolic=symbolic)
+    return check_document(doc, symbolic=symbolic, claim_budget=claim_budget,
+                          simplify_budget=simplify_budget)
 
 
-def check_document(doc: Document, *, symbolic: bool = False,
+def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float | None = None,
+                   simplify_budget: float | None = None,
                    only: frozenset[int] | None = None) -> FileReport:
     """Check every formula of `doc`. With `only` (formula numbers), the other formulas still
     build the model but are not checked and report nothing: the results of the formulas named
     are the ones a check of the whole document gives them."""
-    notation = notation_from_front(doc.front, doc.file)
-    state = _State(doc, Engine(), Model(notation), symbolic=symbolic)
+    notation = _notation(doc)
+    state = _State(doc, Engine(), Model(notation), symbolic=symbolic,
+                   claim_budget=_budget(claim_budget, "DERIVE_CLAIM_BUDGET", CLAIM_SECONDS),
+                   simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",
+                                           SIMPLIFY_SECONDS))
     for formula in doc.formulas:
         state.claims = only is None or formula.number in only
         _check_formula(state, formula)
@@ -87,7 +110,7 @@ def check_document(doc: Document, *, symbolic: bool = False,
     return FileReport(
         file=doc.file,
         title=doc.title,
-        results=tuple(state.results),
+        results=tuple(_in_cell(doc, r) for r in state.results),
         definitions=tuple(state.definitions),
         instances=tuple(_label(i, notation) for i in INSTANCES),
         notes=tuple(notes),
@@ -95,13 +118,80 @@ def check_document(doc: Document, *, symbolic: bool = False,
     )
 
 
+def _in_cell(doc: Document, r: Result) -> Result:
+    """A notebook's result also names its cell and the line in it."""
+    at = doc.cell_at(r.line) if doc.cells.rows else None
+    return dataclasses.replace(r, cell=at[0], cell_line=at[1]) if at else r
+
+
+def _budget(given: float | None, env: str, default: float) -> float | None:
+    seconds = seconds_from_env(env, default) if given is None else given
+    return seconds if seconds > 0 else None
+
+
+def _notation(doc: Document) -> Notation:
+    """The document's notation; an error in the front matter is placed at its key's line."""
+    span_of = getattr(doc, "front_span", None)  # the sources reader places front-matter keys
+    if span_of is None:  # TODO: drop once every Document has front_span
+        first = doc.lines[0] if doc.lines else ""
+
+        def span_of(key: tuple[str, ...]) -> Span:
+            return Span(doc.file, 1, 1, first)
+
+    return notation_from_front(doc.front, doc.file, span_of)
+
+
 def _error_result(formula: Formula, err: InputError, latex: str, line: int) -> Result:
     span = err.span
+    if len(latex) > 200:  # a formula too long to check is also too long to repeat
+        latex = latex[:200] + "…"
     return Result(
         file=formula.file, line=span.line if span else line, col=span.col if span else 1,
         latex=latex, kind="error", status=Status.ERROR, message=err.message,
         section=formula.section, formula=formula.number, diagnosis=err.render(),
     )
+
+
+def _bounded(formula: Formula, eq: Equation | RowError) -> Equation | RowError:
+    """A row whose sums would expand to too many terms, or a sum inside a sum over the same
+    index, is an error before any evaluation."""
+    if isinstance(eq, RowError):
+        return eq
+    for side in (eq.lhs,) + eq.steps:
+        reused = _reused_index(side.expr)
+        if reused is not None:
+            hits = list(re.finditer(rf"\\sum_\{{?\s*{re.escape(reused)}\b", side.latex))
+            pos = hits[1].start() if len(hits) > 1 else 0
+            err = InputError(f"a sum over `{reused}` inside a sum over `{reused}`: the inner "
+                             "sum hides the outer one's index", formula.span(side.start + pos, 5),
+                             hint="use another letter for the inner summation index")
+            return RowError(eq.number, err, eq.line, side.latex)
+        n = terms(side.expr)
+        if n > MAX_TERMS:
+            err = InputError(f"the sums here expand to {n} terms in the networks checked (the "
+                             f"limit is {MAX_TERMS})", formula.span(side.start, len(side.latex)))
+            return RowError(eq.number, err, eq.line, side.latex)
+    return eq
+
+
+def _reused_index(e: sympy.Basic, bound: frozenset = frozenset()) -> str | None:
+    """The name of an index that a sum binds again inside a sum over it, if any."""
+    if isinstance(e, sympy.Sum):
+        for lim in e.limits:
+            name = str(lim[0])
+            if name in bound:
+                return name
+            bound = bound | {name}
+        return _reused_index(e.function, bound)
+    if isinstance(e, BatchSum):
+        if "\\sum_x" in bound:
+            return e.args[1].name
+        return _reused_index(e.body, bound | {"\\sum_x"})
+    for a in e.args:
+        found = _reused_index(a, bound)
+        if found is not None:
+            return found
+    return None
 
 
 def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
@@ -126,6 +216,9 @@ def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
             if isinstance(eq, RowError):
                 raise InputError(f"in the `given` of this formula: {eq.error.message}",
                                  formula.span(0))
+            if eq.kind != "equation" or not _definable(eq.lhs.expr):
+                raise InputError(f"in the `given` of this formula: {text!r} must define one "
+                                 "variable or function, as in \"y = f(x)\"", formula.span(0))
             defs.append(Def(eq.lhs.expr, eq.steps[0].expr, formula.line - 1, text))
     model = Model(state.model.notation, tuple(defs), local=True,
                   coordinates=frozenset(ann.get("coordinates", [])),
@@ -140,7 +233,7 @@ def _check_formula(state: _State, formula: Formula) -> None:
             model, scope = _local_model(state, formula)
         else:
             model, scope = state.model, Scope(state.model.notation, formula)
-        rows = parse_formula(formula, scope)
+        rows = [_bounded(formula, eq) for eq in parse_formula(formula, scope)]
     except InputError as err:
         state.results.append(_error_result(formula, err, formula.text, formula.line))
         return
@@ -159,9 +252,12 @@ def _check_formula(state: _State, formula: Formula) -> None:
     else:
         def_numbers = set()
     # definitions first: a block may define g and then state a property of it
-    for eq in rows:
+    for k, eq in enumerate(rows):
         if isinstance(eq, Equation) and eq.number in def_numbers:
-            model = _add_definition(state, formula, eq, model)
+            try:
+                model = _add_definition(state, formula, eq, model)
+            except InputError as err:
+                rows[k] = RowError(eq.number, err, eq.line, eq.lhs.latex)
     if not ann.get("local"):
         state.model = model
     if not state.claims:
@@ -177,37 +273,42 @@ def _check_formula(state: _State, formula: Formula) -> None:
                 _check_equation(state, formula, eq, model, compare)
             except InputError as err:
                 state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
-            except Exception as exc:  # a bug must not cost the other formulas their check
-                state.results.append(Result(
-                    file=formula.file, line=eq.line, col=eq.col, latex=eq.lhs.latex,
-                    kind="equation", status=Status.UNCHECKED,
-                    message=f"internal error while checking: {type(exc).__name__}: {exc}",
-                    section=formula.section, formula=formula.number))
 
 
 def collect_model(path: str | Path) -> Model:
     """The document's model after all its definitions, without checking any claim."""
     doc = read_document(path)
-    state = _State(doc, Engine(), Model(notation_from_front(doc.front, doc.file)), claims=False)
+    state = _State(doc, Engine(), Model(_notation(doc)), claims=False)
     for formula in doc.formulas:
         _check_formula(state, formula)
     return state.model
 
 
 def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model) -> Model:
+    """The model with the row's definitions (or assumption). A left side that names nothing
+    the model can define is an error: the row would otherwise be dropped without a word."""
     if eq.kind == "assumption":
         lhs = eq.lhs.expr
-        name = lhs.name if isinstance(lhs, Quantity) else str(lhs)
-        return model.with_assumption(Assumption(name, eq.steps[0].expr, eq.line, eq.lhs.latex
+        if not (isinstance(lhs, Quantity) and all(isinstance(i, Index) for i in lhs.indices)):
+            raise InputError("the left side of an assumption must be one quantity with its "
+                             "indices, as in y_j \\in \\{0, 1\\}",
+                             formula.span(eq.lhs.start, len(eq.lhs.latex)))
+        return model.with_assumption(Assumption(lhs.name, eq.steps[0].expr, eq.line, eq.lhs.latex
                                                 + " \\in " + eq.steps[0].latex))
     sides = (eq.lhs,) + eq.steps
-    for left, right in zip(sides, sides[1:]):
-        if _definable(left.expr):
-            model = model.with_defs(Def(left.expr, right.expr, eq.line,
-                                        f"{left.latex} = {right.latex}"))
-            state.definitions.append(Definition(formula.file, eq.line,
-                                                f"{left.latex} = {right.latex}",
-                                                _defines(left.expr)))
+    pairs = list(zip(sides, sides[1:]))
+    for left, _right in pairs:
+        if not _definable(left.expr):
+            raise InputError("a definition must define a quantity, a scalar or a function "
+                             "(as in z^{(l)}_i = ..., g(t) = ...); this left side is an "
+                             "expression", formula.span(left.start, len(left.latex)),
+                             hint="remove the formula from `definitions` to check it as a claim")
+    for left, right in pairs:
+        model = model.with_defs(Def(left.expr, right.expr, eq.line,
+                                    f"{left.latex} = {right.latex}"))
+        state.definitions.append(Definition(formula.file, eq.line,
+                                            f"{left.latex} = {right.latex}",
+                                            _defines(left.expr)))
     return model
 
 
@@ -250,14 +351,40 @@ def _compare_model(state: _State, formula: Formula, model: Model) -> Model | Non
         return cached
     from dataclasses import replace
 
+    if key in state.compare_errors:
+        return None  # reported once, at the section's first formula
     alt = replace(model, name=str(spec.get("name", "the alternative model")))
-    for text in spec.get("replace", []):
-        pseudo = Formula(formula.number, formula.file, text, ((0, formula.line, 1),),
-                         formula.lines, formula.section)
-        for eq in parse_formula(pseudo, Scope(model.notation, pseudo)):
-            if isinstance(eq, Equation):
-                alt = alt.with_defs(Def(eq.lhs.expr, eq.steps[0].expr, formula.line, text))
+    try:
+        for text in spec.get("replace", []):
+            alt = _replaced(alt, formula, text)
+    except InputError as err:
+        state.compare_errors.add(key)
+        state.results.append(_error_result(formula, err, formula.text, formula.line))
+        return None
     state.compare[key] = alt
+    return alt
+
+
+def _replaced(alt: Model, formula: Formula, text: str) -> Model:
+    """The alternative model with one `[compare] replace` definition. The text is not in the
+    formula: a problem with it is placed at the formula the section's comparison starts with."""
+
+    def bad(msg: str) -> InputError:
+        return InputError(f"in the `[compare] replace` string {text!r}: {msg}", formula.span(0),
+                          hint="write each replacement as a definition, e.g. "
+                          "\"a^{(n)}_i = z^{(n)}_i\"")
+
+    pseudo = Formula(formula.number, formula.file, text, ((0, formula.line, 1),),
+                     formula.lines, formula.section)
+    rows = parse_formula(pseudo, Scope(alt.notation, pseudo))
+    if not rows:
+        raise bad("it is empty")
+    for eq in rows:
+        if isinstance(eq, RowError):
+            raise bad(eq.error.message)
+        if eq.kind != "equation" or len(eq.steps) != 1 or not _definable(eq.lhs.expr):
+            raise bad("it must define one quantity, scalar or function, as in `X = ...`")
+        alt = alt.with_defs(Def(eq.lhs.expr, eq.steps[0].expr, formula.line, text))
     return alt
 
 
@@ -274,6 +401,12 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
     else:
         target = lhs
         derivation_note = ""
+    if eq.kind == "assumption":
+        err = InputError("an assumption (`\\in`) is not a claim that can be checked: list it in "
+                         "`definitions` to make it an assumption of the model",
+                         formula.span(eq.lhs.start, len(eq.lhs.latex)))
+        state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
+        return
     if target is None:
         err = InputError("an update `←` needs the document's loss and learning rate: set "
                          "roles.loss and roles.rate in the front matter", formula.span(eq.lhs.start))
@@ -293,8 +426,10 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
         latex = f"{eq.lhs.latex} {relation} {step.latex}"
         parsed = f"{to_latex(lhs)} = {to_latex(step.expr)}"
         kind = "update" if eq.kind == "update" else ("step" if chain else "equation")
-        result = _verdict(state, model, target, step.expr, compare)
-        lint = _lint_expansions(state, model, step.expr, previous)
+        result, lint = _budgeted_verdict(state, model, target, step.expr, compare, previous)
+        if state.symbolic and result.status is Status.VERIFIED:
+            result = dataclasses.replace(result, evidence=result.evidence + "; " + _symbolic_evidence(
+                state, model, target, step.expr))
         derivation = _derivation_text(model, target, step.expr, derivation_note)
         state.results.append(Result(
             file=formula.file, line=line, col=col, latex=latex, kind=kind,
@@ -305,6 +440,31 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
             lint=tuple(lint), comparisons=result.comparisons,
         ))
         previous = step.expr
+
+
+def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
+                      compare: Model | None, previous: sympy.Basic) -> tuple[_Verdict, list[str]]:
+    """The step's verdict and lint within the claim budget. Past it: `unchecked`, or, when a
+    counterexample was already found, `refuted` without the rest of the explanation."""
+    state.refuted = None
+    try:
+        with deadline(state.claim_budget):
+            result = _verdict(state, model, lhs, rhs, compare)
+            lint = _lint_expansions(state, model, rhs, previous)
+        return result, lint
+    except BudgetExceeded as exc:
+        # the budget may have struck half-way through filling a cache: start the caches afresh
+        state.engine = Engine()
+        found = state.refuted
+        if found is not None:
+            return dataclasses.replace(
+                found, message=f"{found.message}; the search for an explanation stopped: {exc}",
+                comparisons=()), []
+        return _Verdict(Status.UNCHECKED, str(exc),
+                        evidence=f"numeric: stopped after {exc.seconds:g} s of wall-clock time "
+                        "(DERIVE_CLAIM_BUDGET sets the budget)"), []
+    finally:
+        state.refuted = None
 
 
 def _update_target(model: Model, lhs: sympy.Basic) -> sympy.Basic | None:
@@ -403,11 +563,12 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
             return _Verdict(Status.UNCHECKED, "no layer and index values where every quantity "
                             "of the formula exists in the networks checked", comparisons=comparisons)
         evidence = _evidence(o, model)
-        if state.symbolic and with_comparison:
-            evidence += "; " + _symbolic_evidence(engine, model, lhs, rhs, o.trials[0])
         return _Verdict(Status.VERIFIED, "agrees with the derivation at every point and index",
                         evidence=evidence, comparisons=comparisons)
     witness = _counterexample(engine, model, o.witness, lhs, rhs)
+    if with_comparison and not o.overrun:
+        state.refuted = _Verdict(Status.REFUTED, "differs from the derivation",
+                                 evidence=_refuted_evidence(o, model), counterexample=witness)
     label_conditions = [c for c in conditions(lhs, rhs) if c.restrict is None]
     index_conditions = [c for c in conditions(lhs, rhs) if c.restrict is not None]
 
@@ -464,10 +625,34 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
 SYMBOLIC_SIZE = 600  # operations: beyond this sympy.simplify takes too long to be worth it
 
 
-def _symbolic_evidence(engine: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
-                       trial: Trial) -> str:
+def _symbolic_evidence(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic) -> str:
     """Try to prove the claim at one index assignment of the first instance by simplifying
-    the difference of the fully expanded sides to zero."""
+    the difference of the fully expanded sides to zero, within the simplify budget (the
+    expansion itself within the claim budget)."""
+    engine = state.engine
+    try:
+        with deadline(state.claim_budget):
+            trial = engine.evaluate(model, lhs, rhs, limit=1).trials[0]
+            where, expr = _symbolic_difference(engine, model, lhs, rhs, trial)
+    except BudgetExceeded as exc:
+        state.engine = Engine()
+        return f"symbolic: not attempted (expanding the sides: {exc})"
+    except (Unsupported, OutOfRange) as exc:
+        return f"symbolic: not attempted ({exc})"
+    if isinstance(expr, str):
+        return expr
+    try:
+        with deadline(state.simplify_budget):
+            zero = sympy.simplify(expr.doit()) == 0
+    except BudgetExceeded as exc:
+        return f"symbolic: sympy.simplify stopped {where}: {exc}"
+    if zero:
+        return f"symbolic: confirmed by sympy.simplify {where}"
+    return f"symbolic: sympy.simplify could not reduce the difference to 0 {where}"
+
+
+def _symbolic_difference(engine: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
+                         trial: Trial) -> tuple[str, sympy.Basic | str]:
     where = f"at {_label(trial.instance, model.notation)}" + (
         "; " + ", ".join(f"{k}={v}" for k, v in trial.env) if trial.env else "")
     if model.local:  # generic functions stay undefined: f(x, y), not a random stand-in
@@ -476,23 +661,18 @@ def _symbolic_evidence(engine: Engine, model: Model, lhs: sympy.Basic, rhs: symp
         where = "with the generic functions undefined"
     else:
         ev = engine.evaluator(model, trial.instance, trial.seed)
-    try:
-        diff = ev.symbolic(lhs, dict(trial.env), 1) - ev.symbolic(rhs, dict(trial.env), 1)
-        expr = diff._sympy_() if hasattr(diff, "_sympy_") else diff
-    except (Unsupported, OutOfRange) as exc:
-        return f"symbolic: not attempted ({exc})"
+    diff = ev.symbolic(lhs, dict(trial.env), 1) - ev.symbolic(rhs, dict(trial.env), 1)
+    expr = diff._sympy_() if hasattr(diff, "_sympy_") else diff
     size = sympy.count_ops(expr)
     if size > SYMBOLIC_SIZE:
-        return f"symbolic: not attempted ({size} operations {where})"
-    if sympy.simplify(expr.doit()) == 0:
-        return f"symbolic: confirmed by sympy.simplify {where}"
-    return f"symbolic: sympy.simplify could not reduce the difference to 0 {where}"
+        return where, f"symbolic: not attempted ({size} operations {where})"
+    return where, expr
 
 
 def _fmt(v) -> str:  # type: ignore[no-untyped-def]
     if isinstance(v, CTX.mpc):
         return CTX.nstr(v, 10)
-    if v == int(v) and abs(v) < 10**12:
+    if abs(v) < 10**12 and v == int(v):  # int() of a huge value would build a huge int
         return str(int(v))
     return CTX.nstr(v, 10)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SOURCE_WIDTH = 160  # characters of a long source line shown around an error's column
+
 
 @dataclass(frozen=True)
 class Span:
@@ -45,13 +47,24 @@ class InputError(DeriveError):
 
     def render(self) -> str:
         head = f"{self.span.file}:{self.span.line}:{self.span.col}: " if self.span else ""
+        cell = getattr(self.span, "cell", None)  # a notebook's place: its cell and line in it
+        if cell:
+            head += f"(cell {cell}, line {getattr(self.span, 'cell_line', '?')}) "
         lines = [f"{head}error: {self.message}"]
         if self.span and self.span.source_line:
             src = self.span.source_line.rstrip("\n")
+            col, width = self.span.col, self.span.width
+            if len(src) > SOURCE_WIDTH:  # a window around the column, not a megabyte line
+                start = max(0, min(col - 1 - SOURCE_WIDTH // 3, len(src) - SOURCE_WIDTH))
+                shown = src[start : start + SOURCE_WIDTH]
+                lead = "…" if start > 0 else ""
+                src = lead + shown + ("…" if start + SOURCE_WIDTH < len(src) else "")
+                col = col - start + len(lead)
+                width = min(width, SOURCE_WIDTH - (col - 1 - len(lead)))
             lines.append("    " + src)
             # keep tabs so the caret lines up under the same column in a terminal
-            pad = "".join("\t" if ch == "\t" else " " for ch in src[: self.span.col - 1])
-            lines.append("    " + pad + "^" + "~" * max(0, self.span.width - 1))
+            pad = "".join("\t" if ch == "\t" else " " for ch in src[: col - 1])
+            lines.append("    " + pad + "^" + "~" * max(0, width - 1))
         if self.hint:
             lines.append(f"    hint: {self.hint}")
         return "\n".join(lines)

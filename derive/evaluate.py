@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from derive.expr import Quantity, Vec, Width
+from derive.budget import poll
+from derive.expr import NODE_TYPES, BatchSum, Quantity, Vec, Width
 from derive.latex import Index
 from derive.model import (
     INSTANCES,
@@ -26,6 +27,7 @@ from derive.model import (
 from derive.numbers import CTX, Unsupported, close
 
 SEEDS = (0, 1)  # random points per instance (odd seeds also try the extreme labels)
+MAX_TERMS = 10_000  # terms the sums of one side may expand to in a network checked
 
 # --------------------------------------------------------------------------------------------
 # Evaluating one claim
@@ -99,6 +101,7 @@ class Engine:
                     continue
                 out.assignments += 1
                 for seed in SEEDS:
+                    poll()  # a budget in force, where no alarm can stop the work
                     ev = self.evaluator(model, instance, seed)
                     try:
                         lv = ev.ground(lhs, env, 1)
@@ -181,14 +184,14 @@ def _atom_ok(ev: Evaluator, atom: sympy.Basic, env: dict) -> bool:
             return True
         layer = known(atom.layer) if atom.layer is not None else None
         if spec.layers:
-            lo, hi = ev._range(spec.layers)
+            lo, hi = ev.layer_range(spec)
             if layer is not None and not lo <= layer <= hi:
                 return False
             if layer is None and atom.layer is not None:
                 return True  # the layer is summed over: checked when grounded
-        for idx, shp in zip(atom.indices, spec.shape):
+        for pos, idx in enumerate(atom.indices[: len(spec.shape)]):
             v = known(idx)
-            if v is not None and not 1 <= v <= ev._shape(shp, layer):
+            if v is not None and not 1 <= v <= ev._shape(spec, pos, layer):
                 return False
         return True
     except OutOfRange:
@@ -197,3 +200,41 @@ def _atom_ok(ev: Evaluator, atom: sympy.Basic, env: dict) -> bool:
 
 def free_indices(e: sympy.Basic) -> set[Index]:
     return {s for s in e.free_symbols if isinstance(s, Index)}
+
+
+def terms(e: sympy.Basic, instances: tuple[Instance, ...] = INSTANCES) -> int:
+    """At most how many terms the sums written in `e` expand to, in the largest network
+    checked: counted before any evaluation, so that nested sums cannot run for hours."""
+    top = max(max(i.widths + (i.layers,)) for i in instances)
+    batch = max(i.batch for i in instances)
+    return _terms(e, top, batch)
+
+
+def _terms(e: sympy.Basic, top: int, batch: int) -> int:
+    if isinstance(e, sympy.Sum):
+        n = 1
+        for _var, lo, hi in e.limits:
+            n *= _span(lo, hi, top)
+        return n * _terms(e.function, top, batch)
+    if isinstance(e, BatchSum):
+        return batch * _terms(e.body, top, batch)
+    if not e.args or isinstance(e, NODE_TYPES):
+        return 1
+    return max(1, sum(_terms(a, top, batch) for a in e.args))
+
+
+def _span(lo: sympy.Basic, hi: sympy.Basic, top: int) -> int:
+    """An upper bound of hi - lo + 1 with every size, width and index between 1 and top."""
+
+    def at(x: sympy.Basic, v: int) -> sympy.Basic:
+        widths = {w: sympy.Integer(v) for w in sympy.preorder_traversal(x) if isinstance(w, Width)}
+        y = x.xreplace(widths)
+        return y.xreplace({s: sympy.Integer(v) for s in y.free_symbols})
+
+    his = [at(hi, v) for v in (1, top)]
+    los = [at(lo, v) for v in (1, top)]
+    try:
+        width = int(max(his)) - int(min(los)) + 1
+    except TypeError:
+        return top
+    return max(width, 0)

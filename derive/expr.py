@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sympy
 from sympy.core.symbol import Str
+from sympy.printing.latex import LatexPrinter
 
 
 def as_basic(x: int | sympy.Basic) -> sympy.Basic:
@@ -77,7 +78,7 @@ class Quantity(Named):
         lay = (layer,) if layer is not None else tuple(self.args[1])
         return Quantity(self.name, lay, self.indices if indices is None else indices)
 
-    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+    def _latex(self, printer: LatexPrinter) -> str:
         s = self.name
         if self.layer is not None:
             s += "^{(" + index_latex(self.layer) + ")}"
@@ -86,7 +87,7 @@ class Quantity(Named):
         return s
 
     def _sympystr(self, printer: object) -> str:
-        return self._latex(sympy.printing.latex.LatexPrinter())
+        return self._latex(LatexPrinter())
 
 
 class Width(Named):
@@ -102,7 +103,7 @@ class Width(Named):
     def layer(self) -> sympy.Expr:
         return self.args[1]
 
-    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+    def _latex(self, printer: LatexPrinter) -> str:
         return f"{self.name}_{{{index_latex(self.layer)}}}"
 
 
@@ -116,7 +117,7 @@ class Call(Named):
     def params(self) -> tuple[sympy.Basic, ...]:
         return self.args[1:]
 
-    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+    def _latex(self, printer: LatexPrinter) -> str:
         inner = ", ".join(printer._print(a) for a in self.params)
         return f"{self.fname}\\left({inner}\\right)"
 
@@ -131,7 +132,7 @@ class Prime(Named):
     def arg(self) -> sympy.Basic:
         return self.args[1]
 
-    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+    def _latex(self, printer: LatexPrinter) -> str:
         return f"{self.fname}^{{\\prime}}\\left({printer._print(self.arg)}\\right)"
 
 
@@ -141,7 +142,7 @@ class FuncRef(Named):
     def __new__(cls, fname: str | Str):
         return sympy.Expr.__new__(cls, _str(fname))
 
-    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+    def _latex(self, printer: LatexPrinter) -> str:
         return self.fname
 
 
@@ -155,7 +156,7 @@ class Vec(Named):
     def layer(self) -> sympy.Expr | None:
         return self.args[1][0] if self.args[1] else None
 
-    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+    def _latex(self, printer: LatexPrinter) -> str:
         s = "\\mathbf{" + self.name + "}"
         if self.layer is not None:
             s += "^{(" + index_latex(self.layer) + ")}"
@@ -180,7 +181,7 @@ class Partial(Node):
     def total(self) -> bool:
         return bool(self.args[2])
 
-    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+    def _latex(self, printer: LatexPrinter) -> str:
         d = "d" if self.total else "\\partial "
         return f"\\frac{{{d}{printer._print(self.num)}}}{{{d}{printer._print(self.den)}}}"
 
@@ -195,7 +196,7 @@ class BatchSum(Node):
     def body(self) -> sympy.Basic:
         return self.args[0]
 
-    def _latex(self, printer: sympy.printing.latex.LatexPrinter) -> str:
+    def _latex(self, printer: LatexPrinter) -> str:
         return f"\\sum_{{{self.args[1].name}}} {printer._print(self.body)}"
 
 

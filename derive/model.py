@@ -23,13 +23,16 @@ from typing import Any
 
 import sympy
 
+from derive.errors import InputError
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width, as_basic
 from derive.latex import Index, Scalar, Size
-from derive.notation import Notation, QuantitySpec
+from derive.notation import Notation, QuantitySpec, lin_value, parse_dim, parse_range
 from derive.numbers import (
     CTX,
+    NOT_FINITE,
     NUMERIC_FUNCS,
     PRECISION,
+    TOO_LARGE,
     Unsupported,
     backend,
     engine_named,
@@ -317,42 +320,34 @@ class Evaluator:
 
     # -- structure of the model ---------------------------------------------------------------
 
-    def _range(self, text: str | None) -> tuple[int, int]:
-        if text is None:
-            return (1, 1)
-        lo, _, hi = text.partition("..")
-        return (self._int_expr(lo), self._int_expr(hi or lo))
+    def layer_range(self, spec: QuantitySpec) -> tuple[int, int]:
+        """The layers of a quantity in this instance (1, 1 for one without layers)."""
+        return self._range(spec.layer_range, spec.layers)
 
-    def _int_expr(self, text: str) -> int:
-        # tiny arithmetic over the size names: "1", "n", "n-1"
-        t = text.replace(" ", "")
-        total, sign, tok = 0, 1, ""
-        for ch in t + "+":
-            if ch in "+-":
-                if tok:
-                    total += sign * (self.instance.layers if tok == self.model.notation.layers
-                                     else int(tok))
-                sign = 1 if ch == "+" else -1
-                tok = ""
-            else:
-                tok += ch
-        return total
+    def given_range(self, spec: QuantitySpec) -> tuple[int, int]:
+        return self._range(spec.given_range, spec.given_layers)
 
-    def _shape(self, spec_shape: str, layer: int | None) -> int:
-        key = (spec_shape, layer)
+    def _range(self, form: tuple | None, text: str | None) -> tuple[int, int]:
+        if form is None:
+            if text is None:
+                return (1, 1)
+            form = parse_range(text, self._names())
+        return (lin_value(form[0], self.instance.layers), lin_value(form[1], self.instance.layers))
+
+    def _names(self) -> dict[str, str]:
+        n = self.model.notation
+        return {"layers": n.layers, "width": n.width, "layer_var": n.layer_var}
+
+    def _shape(self, spec: QuantitySpec, pos: int, layer: int | None) -> int:
+        """The size of index `pos` of a quantity at a layer."""
+        key = (spec.name, pos, layer)
         if key not in self.structure.shapes:
-            self.structure.shapes[key] = self._shape_uncached(spec_shape, layer)
+            dims = spec.dims or tuple(parse_dim(s, self._names(), spec.layer_range)
+                                      for s in spec.shape)
+            kind, form = dims[pos]
+            value = lin_value(form, self.instance.layers, layer)
+            self.structure.shapes[key] = self.width(value) if kind == "width" else value
         return self.structure.shapes[key]
-
-    def _shape_uncached(self, spec_shape: str, layer: int | None) -> int:
-        w = self.model.notation.width
-        s = spec_shape.replace(" ", "").replace("{", "").replace("}", "")
-        if s.startswith(w + "_"):
-            sub = s[len(w) + 1 :]
-            lay = sub.replace(self.model.notation.layer_var, str(layer if layer is not None else 0))
-            lay = lay.replace(self.model.notation.layers, str(self.instance.layers))
-            return self.width(self._int_expr(lay))
-        return self._int_expr(s)
 
     def width(self, layer: int) -> int:
         if not 1 <= layer <= self.instance.layers:
@@ -378,11 +373,11 @@ class Evaluator:
         if spec is None:
             return
         if spec.layers:
-            lo, hi = self._range(spec.layers)
+            lo, hi = self.layer_range(spec)
             if layer is None or not lo <= layer <= hi:
                 raise OutOfRange(f"{key_latex(key)} (its layers are {lo}..{hi})")
-        for pos, (idx, shp) in enumerate(zip(indices, spec.shape)):
-            size = self._shape(shp, layer)
+        for pos, idx in enumerate(indices[: len(spec.shape)]):
+            size = self._shape(spec, pos, layer)
             if not 1 <= idx <= size:
                 raise OutOfRange(f"{key_latex(key)} (index {pos + 1} runs 1..{size})")
 
@@ -394,7 +389,7 @@ class Evaluator:
         if spec.given:
             return True
         if spec.given_layers and layer is not None:
-            lo, hi = self._range(spec.given_layers)
+            lo, hi = self.given_range(spec)
             return lo <= layer <= hi and not self._pinned(key)
         return False
 
@@ -496,7 +491,16 @@ class Evaluator:
                 v = self.given_value(key)
             else:
                 d, env = found
-                v = self._eval(d.rhs, env, key[3], _Numeric(self))
+                pending = self.__dict__.setdefault("_pending", set())
+                if key in pending:  # the definitions need this value to compute itself
+                    raise InputError(
+                        f"the definitions are circular: {key_latex(key)} is needed to compute "
+                        f"itself (through the definition at line {d.line}, `{d.latex}`)")
+                pending.add(key)
+                try:
+                    v = self._eval(d.rhs, env, key[3], _Numeric(self))
+                finally:
+                    pending.discard(key)
         self._values[key] = v
         return v
 
@@ -637,8 +641,17 @@ class Evaluator:
         return (name, None, (), None if self._is_parameter(name) else sample)
 
     def ground(self, e: sympy.Basic, env: dict, sample: int | None) -> Any:
-        """The numeric value of a parsed expression at this point."""
-        return self._eval(e, env, sample, _Numeric(self))
+        """The numeric value of a parsed expression at this point. A division by zero or a
+        value that is not finite raises `Unsupported`."""
+        try:
+            v = self._eval(e, env, sample, _Numeric(self))
+        except ZeroDivisionError:
+            raise Unsupported(NOT_FINITE) from None
+        except OverflowError:  # mpmath: an exponent beyond any number it can hold
+            raise Unsupported(TOO_LARGE) from None
+        if isinstance(v, CTX.mpf) and not CTX.isfinite(v):
+            raise Unsupported(NOT_FINITE)
+        return v
 
     def _eval(self, e: sympy.Basic, env: dict, sample: int | None, alg: _Numeric) -> Any:
         ev = self._eval

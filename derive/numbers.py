@@ -21,6 +21,11 @@ class Unsupported(Exception):
     """The expression is well-formed but the tool cannot evaluate it (reason in the message)."""
 
 
+NOT_FINITE = ("a value is not a finite real number here (a division by zero, or a root or logarithm "
+              "of a negative value?)")
+TOO_LARGE = "a value is too large to compute here (a power of a power?)"
+
+
 # --------------------------------------------------------------------------------------------
 # Numbers: 30-digit mpmath, in a private context so nobody else's precision changes
 
@@ -144,11 +149,21 @@ class _SymEngineBackend:
     def evaluate(self, e: Any, vals: dict) -> Any:
         bits = self.bits
         sub = {s: self.se.RealMPFR(CTX.nstr(v, PRECISION + 8), bits) for s, v in vals.items()}
-        out = e.subs(sub).n(bits, real=True)
         try:
-            return CTX.mpf(str(out))
+            out = e.subs(sub).n(bits, real=True)
+        except RuntimeError:  # SymEngine cannot evaluate an infinity or an undefined value
+            raise Unsupported(NOT_FINITE) from None
+        except OverflowError:
+            raise Unsupported(TOO_LARGE) from None
+        try:
+            value = CTX.mpf(str(out))
         except (ValueError, TypeError):
+            if any(mark in str(out) for mark in ("Inf", "nan", "zoo", "oo")):
+                raise Unsupported(NOT_FINITE) from None
             raise Unsupported(f"derivative did not reduce to a real number: {out}") from None
+        if not CTX.isfinite(value):
+            raise Unsupported(NOT_FINITE)
+        return value
 
 
 class _SymPyBackend(_SymEngineBackend):

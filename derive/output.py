@@ -192,7 +192,8 @@ class HumanPrinter(Printer):
         symbol = r.status.symbol if self.symbols else _ASCII[r.status]
         verdict = self._paint(r.status, f"{symbol} {r.status.value:<11}")  # after `visible`
         text = _step_text(r) if self.latex else to_unicode(_step_text(r))
-        self.out.write(visible(f"{r.file}:{r.line}: ") + verdict
+        cell = f"(cell {r.cell}, line {r.cell_line}) " if r.cell else ""
+        self.out.write(visible(f"{r.file}:{r.line}: {cell}") + verdict
                        + visible(f" {what:<10} {_short(text, self.width)}") + "\n")
         verbose = self.verbose
         if r.status not in (Status.VERIFIED, Status.DEFINITION) or verbose:

@@ -79,6 +79,8 @@ class Result:
     counterexample: Counterexample | None = None
     lint: tuple[str, ...] = ()  # findings that do not change the verdict
     comparisons: tuple[Comparison, ...] = ()
+    cell: int | None = None  # in a notebook: the cell (1-based, every cell counted) ...
+    cell_line: int | None = None  # ... and the line inside it; `line` is the JSON file's line
 
     @property
     def location(self) -> str:

@@ -16,9 +16,15 @@ Index conventions (fixed, so generated code can rely on them):
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
+from pathlib import Path
 
 import sympy
+
+from derive.errors import InputError
+from derive.numbers import Unsupported
 
 I, J, Kd = sympy.symbols("i j k", integer=True, positive=True)  # noqa: E741 (the index i)
 K = sympy.Symbol("K", integer=True, positive=True)
@@ -41,14 +47,31 @@ class NetworkSpec:
         for key, value in self.losses:
             if key == name:
                 return value
-        raise KeyError(name)
+        kind = "with a logarithm" if name == "ce" else "without a logarithm"
+        have = ", ".join(key for key, _ in self.losses) or "none"
+        raise SpecError(f"the document defines no {name} loss (a loss {kind}); it defines: {have}")
 
 
 DEFAULT_FORMULAS = "formulas/backprop.md"
 
 
-class SpecError(Exception):
-    """The document's definitions do not describe a layered network the trainer can run."""
+def default_formulas() -> str:
+    """The shipped chapter: `formulas/backprop.md` in the current folder (a checkout), else the
+    one beside the package (an editable install run from elsewhere)."""
+    if Path(DEFAULT_FORMULAS).is_file():
+        return DEFAULT_FORMULAS
+    beside = Path(__file__).resolve().parent.parent / DEFAULT_FORMULAS
+    if beside.is_file():
+        return str(beside)
+    raise InputError(f"no {DEFAULT_FORMULAS} here (the default formulas file); name one with "
+                     "--formulas FILE")
+
+
+class SpecError(InputError):
+    """The document's definitions do not describe a layered network the trainer can run.
+
+    Bad input, not a bug: the command line prints it as an error and exits 2.
+    """
 
 
 def load_spec(path: object = None) -> NetworkSpec:
@@ -58,11 +81,68 @@ def load_spec(path: object = None) -> NetworkSpec:
     every loss the document defines (each definition of the loss quantity, in order; one with a
     logarithm is the cross-entropy "ce", one without is "mse"), with predictions and softmax
     inlined from their definitions. Editing g(t) in the formulas file changes what is trained.
+
+    A definition the tool cannot read is an `InputError` placed at it (the trainer would
+    otherwise run a model without it, or report only the consequence, a missing loss); a
+    document whose definitions do not make a network is a `SpecError` naming the file.
     """
     from derive.check import collect_model
 
-    model = collect_model(str(path or DEFAULT_FORMULAS))
-    return spec_from_model(model)
+    where = str(path) if path else default_formulas()
+    try:
+        mode = os.stat(where).st_mode
+    except FileNotFoundError:
+        raise InputError(f"no such file: {where}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {where}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):  # a FIFO would block the read, /dev/zero never end it
+        raise InputError(f"{where}: not a regular file; --formulas reads only regular files")
+    errors = definition_errors(where)
+    if errors:
+        first = errors[0]
+        if len(errors) > 1:
+            more = f"{len(errors) - 1} more definition(s) cannot be read either"
+            first.hint = f"{first.hint}; {more}" if first.hint else more
+            first.hint += f" (`derive check {where}` lists every error)"
+        raise first
+    model = collect_model(where)
+    try:
+        return spec_from_model(model)
+    except SpecError as exc:
+        raise SpecError(f"{where}: cannot train from its definitions: {exc.message}",
+                        exc.span, exc.hint) from None
+    except (Unsupported, KeyError, StopIteration) as exc:
+        raise SpecError(f"{where}: cannot train from its definitions: {exc}") from None
+
+
+def definition_errors(path: str) -> list[InputError]:
+    """The placed errors of the rows the document marks as definitions (file order).
+
+    `collect_model` builds the model from the rows it can read and drops the others without a
+    word, so the trainer reads the marked rows once more here to report what it could not use.
+    Local formulas (generic functions, a model of their own) never reach the trainer.
+    """
+    from derive.document import read_document
+    from derive.latex import RowError, Scope, parse_formula
+    from derive.notation import notation_from_front
+
+    doc = read_document(path)
+    notation = notation_from_front(doc.front, doc.file)
+    errors: list[InputError] = []
+    for formula in doc.formulas:
+        marked = formula.annotation.get("definitions")
+        if marked is None or formula.annotation.get("local"):
+            continue
+        try:
+            rows = parse_formula(formula, Scope(notation, formula))
+        except InputError as err:
+            errors.append(err.at(formula.span(0)))
+            continue
+        for row in rows:
+            if isinstance(row, RowError) and (
+                    marked == "all" or (isinstance(marked, list) and row.number in marked)):
+                errors.append(row.error)
+    return errors
 
 
 def spec_from_model(model: object) -> NetworkSpec:
@@ -118,8 +198,10 @@ def spec_from_model(model: object) -> NetworkSpec:
                 changed = True
             for c in [x for x in sympy.preorder_traversal(e)
                       if isinstance(x, Call) and any(isinstance(p, Vec) for p in x.params)]:
-                d = next(d for d in reversed(defs) if isinstance(d.lhs, Call)
-                         and d.lhs.fname == c.fname)
+                d = next((d for d in reversed(defs) if isinstance(d.lhs, Call)
+                          and d.lhs.fname == c.fname), None)
+                if d is None:
+                    raise SpecError(f"the function {c.fname} is used but never defined")
                 formals: dict = {}
                 for formal, actual in zip(d.lhs.params, c.params):
                     if isinstance(formal, Index):
@@ -167,5 +249,6 @@ def spec_from_model(model: object) -> NetworkSpec:
             name = "ce" if body.has(sympy.log) else "mse"
             losses = [x for x in losses if x[0] != name] + [(name, body)]
     if not losses:
-        raise SpecError("the document defines no loss")
+        raise SpecError(f"no definition of the loss {notation.loss} (mark one with "
+                        "`<!-- derive: definitions = ... -->`)")
     return NetworkSpec(activation=activation, preactivation=preactivation, losses=tuple(losses))

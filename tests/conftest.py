@@ -27,10 +27,12 @@ if _loaded is not None and Path(_loaded.__file__ or "").resolve().parent != ROOT
 _HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="derive-hypothesis-")
 set_hypothesis_home_dir(_HYPOTHESIS_HOME.name)
 settings.register_profile("derive", database=None)
+# Matplotlib's font cache and config (the loss plot) likewise go to a temporary folder.
+os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="derive-mpl-"))
 settings.load_profile("derive")
 
 # Tests never read or write the user's parse cache (~/.cache/derive): set before any test module
-# is imported, since some (through `load_spec()`) parse formulas at collection. Subprocesses
+# is imported, so that nothing parsed at collection reaches the user's cache. Subprocesses
 # inherit it.
 _PARSE_CACHE = tempfile.TemporaryDirectory(prefix="derive-cache-")
 os.environ["DERIVE_CACHE_DIR"] = _PARSE_CACHE.name

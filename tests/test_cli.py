@@ -200,3 +200,16 @@ def test_progress_line_only_on_a_terminal(tmp_path: Path) -> None:
     quiet_err = io.StringIO()  # not a terminal: no progress line
     HumanPrinter(io.StringIO(), quiet_err).begin(1, 2, "mini.md")
     assert quiet_err.getvalue() == ""
+
+
+def test_a_notebooks_results_and_errors_name_the_cell(capsys: pytest.CaptureFixture[str]) -> None:
+    nb = ROOT / "tests" / "data" / "sources" / "notes.ipynb"
+    main(["check", str(nb)])
+    out, err = capsys.readouterr()
+    assert f"{nb.as_posix()}:23: (cell 1, line 6) ! error" in out
+    assert f"{nb.as_posix()}:23:6: (cell 1, line 6) error: unknown symbol `u`" in err
+    main(["check", str(nb), "--format", "json"])
+    import json
+
+    first = json.loads(capsys.readouterr().out)["files"][0]["results"][0]
+    assert (first["line"], first["cell"], first["cell_line"]) == (23, 1, 6)

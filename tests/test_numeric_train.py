@@ -23,7 +23,13 @@ from derive.spec import load_spec
 
 pytest.importorskip("sklearn")
 CHAPTER = Path(__file__).resolve().parents[1] / "formulas" / "backprop.md"
-SPEC = load_spec(CHAPTER)  # by path: collection works from any working directory
+
+
+@pytest.fixture(scope="module")
+def spec():
+    """The chapter's network, read when a test first needs it (not at import: collection must
+    not parse, and the parse cache must already point at the session's temporary folder)."""
+    return load_spec(CHAPTER)  # by path: from any working directory
 
 
 def run(*argv: str) -> int:
@@ -51,12 +57,12 @@ def test_digits_split_is_stratified_scaled_and_seeded(digits):
     assert not np.array_equal(load_dataset("digits", seed=1).x_test, digits.x_test)
 
 
-def test_training_is_reproducible(digits):
+def test_training_is_reproducible(spec, digits):
     config = TrainConfig("softmax-z", (64, 16, 10), epochs=2, batch=64, lr=1.0, seed=3)
-    assert train(SPEC, digits, config) == train(SPEC, digits, config)
+    assert train(spec, digits, config) == train(spec, digits, config)
 
 
-def test_accuracy_and_the_softmax_over_sigmoid_floor():
+def test_accuracy_and_the_softmax_over_sigmoid_floor(spec):
     """The issue's claim on digits, 64-32-10, 30 epochs, batch 32, as the median of 3 seeds.
 
     A single split's 360-sample test set moves accuracy by about +-0.015 (seed 0 alone gives
@@ -67,7 +73,7 @@ def test_accuracy_and_the_softmax_over_sigmoid_floor():
     for seed in (0, 1, 2):
         data = load_dataset("digits", seed=seed)
         for model, lr in DEFAULT_LEARNING_RATES.items():
-            result = train(SPEC, data, TrainConfig(model, (64, 32, 10), 30, 32, lr, seed))
+            result = train(spec, data, TrainConfig(model, (64, 32, 10), 30, 32, lr, seed))
             accuracy[model].append(result.final.test_accuracy)
             losses = [r.train_loss for r in result.history]
             if model == "softmax-a":
@@ -79,12 +85,12 @@ def test_accuracy_and_the_softmax_over_sigmoid_floor():
 
 
 @pytest.mark.parametrize("lr, why", [(1e5, "the loss grew from"), (1e308, "floating-point")])
-def test_divergence_is_reported_with_the_epoch(lr, why):
+def test_divergence_is_reported_with_the_epoch(spec, lr, why):
     # With the stable sigmoid and log-softmax an oversized rate makes the loss grow without
     # bound rather than NaN; only at the edge of float64 does an update overflow.
     iris = load_dataset("iris")
     with pytest.raises(TrainingDiverged, match=f"epoch 1: {why}.*smaller learning rate"):
-        train(SPEC, iris, TrainConfig("softmax-z", (4, 8, 3), epochs=3, lr=lr))
+        train(spec, iris, TrainConfig("softmax-z", (4, 8, 3), epochs=3, lr=lr))
 
 
 def test_train_command_writes_metrics_and_plot(tmp_path, capsys):

@@ -2,8 +2,11 @@
 
 Checks that the mathematics is laid out as mathematics (MathML elements the browser knows,
 fractions stacked), that no raw LaTeX is left in the visible text, and that every formula
-of the file is on the page. Keeps a screenshot of the first page for the README:
-`DERIVE_UPDATE_GOLDEN=1 pytest tests/test_report_browser.py` rewrites reports/backprop.png.
+of the file is on the page; and, at a desktop and a phone width, that the page's known
+rendering faults stay fixed (no text turned upper case, a flagged result not shown as a plain
+pass, no table squeezed to one character a line, nothing wider than the screen). Keeps
+screenshots of the first page for the README: `DERIVE_UPDATE_GOLDEN=1 pytest
+tests/test_report_browser.py` rewrites reports/backprop.png and reports/backprop-phone.png.
 """
 
 from __future__ import annotations
@@ -144,6 +147,149 @@ def test_mathematics_is_rendered_and_every_formula_is_on_the_page(which, tmp_pat
         assert formulas == set(range(1, len(in_file) + 1))
 
 
+# What a reader sees at one window width, measured by the browser after layout.
+LAYOUT_PROBE = """<script>
+addEventListener("load", () => {
+  const all = [...document.body.querySelectorAll("*")];
+  const style = e => getComputedStyle(e);
+  const cards = [...document.querySelectorAll("article.card")].map(c => ({
+    id: c.id, cls: c.className, border: style(c).borderLeftColor, bg: style(c).backgroundColor,
+    badges: [...c.querySelectorAll(":scope > header .badge")].map(b => b.innerText.trim()),
+  }));
+  const findings = [...document.querySelectorAll(".findings li")].map(li => ({
+    href: li.querySelector("a").getAttribute("href"), border: style(li).borderLeftColor,
+    badges: [...li.querySelectorAll(".badge")].map(b => b.innerText.trim()),
+  }));
+  const cells = [...document.querySelectorAll("table.comparison td, table.definitions td")]
+    .map(td => ({table: td.closest("table").className, width: td.getBoundingClientRect().width,
+                 text: td.innerText}));
+  const out = {
+    width: innerWidth, lang: document.documentElement.lang,
+    scrollWidth: document.documentElement.scrollWidth,
+    // MathML's own mapping of <mi> to italic letters (math-auto) is not a transform of prose
+    transformed: all.filter(e => !e.closest("math") && style(e).textTransform !== "none")
+      .map(e => e.tagName + "." + e.className),
+    labels: [...document.querySelectorAll(".label")].map(e => e.innerText),
+    counts: document.querySelector(".counts").innerText,
+    cards, findings, cells,
+  };
+  const pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+WIDTHS = {"desktop": 1000, "phone": 390}
+
+
+def _measure(page_text: str, width: int, tmp_path: Path) -> dict:
+    """The probe's findings for `page_text` laid out `width` CSS pixels wide.
+
+    Headless Chromium will not make a window narrower than 500 pixels, so the page is laid
+    out in an iframe of the width asked for (media queries follow the iframe's viewport); the
+    host page copies the probe's result out of it for --dump-dom.
+    """
+    import html
+
+    inner = page_text.replace("</body>", LAYOUT_PROBE + "\n</body>")
+    host = (
+        "<!DOCTYPE html><html><body style='margin:0'>"
+        f'<iframe id="frame" style="border:0;width:{width}px;height:900px" '
+        f'srcdoc="{html.escape(inner, quote=True)}"></iframe>'
+        "<script>document.getElementById('frame').addEventListener('load', e => {"
+        "const out = document.createElement('pre'); out.id = 'probe';"
+        "out.textContent = e.target.contentDocument.getElementById('probe').textContent;"
+        "document.body.appendChild(out); });</script></body></html>"
+    )
+    page = tmp_path / f"host-{width}.html"
+    page.write_text(host, encoding="utf-8")
+    dom = chromium([f"--window-size={width + 100},1000", "--dump-dom", page.as_uri()], tmp_path)
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
+    assert found, "the probe did not run"
+    probe = json.loads(html.unescape(found.group(1)))
+    assert probe["width"] == width, "the page is not laid out at the width asked for"
+    return probe
+
+
+def _committed(name: str) -> Path:
+    path = ROOT / "reports" / name
+    if not path.is_file():
+        pytest.skip(f"reports/{name} not committed yet")
+    return path
+
+
+@pytest.mark.parametrize("size", sorted(WIDTHS))
+def test_no_text_is_turned_upper_case(size, tmp_path):
+    """`n=3, m=2` in a counterexample's heading stays as written (it was shown `N=3, M=2`)."""
+    golden = ROOT / "tests" / "golden"
+    page = (golden / "mini.report.html").read_text(encoding="utf-8")
+    data = json.loads((golden / "mini.report.json").read_text(encoding="utf-8"))
+    instances = [r["counterexample"]["instance"] for r in data["results"] if r["counterexample"]]
+    assert instances, "the golden report should hold a counterexample"
+    probe = _measure(page, WIDTHS[size], tmp_path)
+    assert probe["transformed"] == []
+    shown = [label for label in probe["labels"] if label.startswith("Counterexample on")]
+    assert shown == [f"Counterexample on {i}" for i in instances]
+
+
+@pytest.mark.parametrize("size", sorted(WIDTHS))
+def test_a_flagged_result_is_not_shown_as_a_plain_pass(size, tmp_path):
+    """The chapter's b_i/b_j step keeps its verdict but has a flag badge, the flag colour on its
+    card and findings line, and is counted among the badges at the top."""
+    page = _committed("backprop.html").read_text(encoding="utf-8")
+    data = json.loads(_committed("backprop.json").read_text(encoding="utf-8"))
+    flagged = {r["anchor"] for r in data["results"] if r["lint"]}
+    plain = {r["anchor"] for r in data["results"] if not r["lint"] and r["status"] == "verified"}
+    assert flagged and plain, "the chapter has a flagged step and plain verified ones"
+    probe = _measure(page, WIDTHS[size], tmp_path)
+
+    assert f"⚑{len(flagged)} flagged" in probe["counts"]
+    cards = {c["id"]: c for c in probe["cards"]}
+    plain_look = {(cards[a]["border"], cards[a]["bg"]) for a in plain}
+    assert len(plain_look) == 1, "every plain verified card looks the same"
+    for anchor in flagged:
+        card = cards[anchor]
+        assert "flagged" in card["cls"].split()
+        assert (card["border"], card["bg"]) not in plain_look, f"{anchor} looks like a plain pass"
+        assert any("lint finding" in b for b in card["badges"]), card["badges"]
+    findings = {f["href"][1:]: f for f in probe["findings"]}
+    assert flagged <= set(findings)
+    for anchor in flagged:
+        assert any("lint finding" in b for b in findings[anchor]["badges"])
+        assert findings[anchor]["border"] == cards[anchor]["border"]
+
+
+@pytest.mark.parametrize("size", sorted(WIDTHS))
+def test_tables_are_readable_and_nothing_is_wider_than_the_screen(size, tmp_path):
+    """On a phone the comparison table was one character wide ("What separates them" a letter a
+    line); each of its cells now has most of the screen, and the page never scrolls sideways."""
+    page = _committed("backprop.html").read_text(encoding="utf-8")
+    width = WIDTHS[size]
+    probe = _measure(page, width, tmp_path)
+    assert probe["scrollWidth"] <= width, "the page is wider than the window"
+    comparison = [c for c in probe["cells"] if "comparison" in c["table"]]
+    assert comparison, "the chapter's report has a comparison table"
+    # the widest word of a cell must fit on one line: a cell at least 8 em (~128 px) wide
+    narrowest = min(c["width"] for c in comparison)
+    assert narrowest >= 120, (narrowest, comparison)
+    if size == "phone":  # stacked: a cell is (nearly) the width of the page
+        for c in probe["cells"]:
+            assert c["width"] >= 0.8 * width, c
+        assert any(c["text"].startswith("What separates them:") for c in comparison)
+
+
+@pytest.mark.parametrize("which", ["mini", "backprop"])
+def test_the_page_language_is_the_documents(which, tmp_path):
+    """The English mini document gives an English page, the Chinese chapter a Chinese one."""
+    if which == "mini":
+        page, expected = (ROOT / "tests" / "golden" / "mini.report.html"), "en"
+    else:
+        page, expected = _committed("backprop.html"), "zh"
+    probe = _measure(page.read_text(encoding="utf-8"), WIDTHS["desktop"], tmp_path)
+    assert probe["lang"] == expected
+
+
 def test_screenshot_of_the_first_page(tmp_path):
     committed = ROOT / "reports" / "backprop.html"
     page = tmp_path / "backprop.html"
@@ -160,4 +306,7 @@ def test_screenshot_of_the_first_page(tmp_path):
     # a phone-width render must work too (the page is responsive)
     phone = tmp_path / "phone.png"
     chromium([f"--screenshot={phone}", "--window-size=390,844", page.as_uri()], tmp_path)
-    assert phone.read_bytes().startswith(b"\x89PNG")
+    png = phone.read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    if UPDATE:
+        (ROOT / "reports" / "backprop-phone.png").write_bytes(png)

@@ -296,6 +296,7 @@ def test_json_holds_the_same_content_in_a_fixed_key_order():
         "schema",
         "file",
         "title",
+        "lang",
         "counts",
         "findings",
         "model",
@@ -303,6 +304,7 @@ def test_json_holds_the_same_content_in_a_fixed_key_order():
         "results",
     ]
     assert data["schema"] == "derive-report/1"
+    assert data["lang"] == "en"  # the stand-in document is written in English
     assert data["counts"] == {
         "refuted": 1,
         "error": 0,

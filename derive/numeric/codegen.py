@@ -22,8 +22,10 @@ Three stages, each a pure function of the one before:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +35,24 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from derive.spec import A, B, I, K, N, NetworkSpec, W, Y, Z
+
+try:  # wall-clock budgets (SIGALRM in the main thread); arrives with the checker's budgets
+    from derive.budget import BudgetExceeded, deadline
+except ImportError:  # pragma: no cover - until derive.budget is merged: no budget
+    class BudgetExceeded(Exception):  # type: ignore[no-redef]
+        pass
+
+    def deadline(seconds: float | None) -> contextlib.AbstractContextManager[None]:  # type: ignore[no-redef]
+        return contextlib.nullcontext()
+
+# The optional rewrites below (g' in terms of g, a stable form of g, the shift invariance of a
+# softmax) are searches by sympy.solve/simplify, which can run for hours on an activation such
+# as sin(t)^100. Each has this budget; past it the plain form is used: correct, maybe slower or
+# less stable. The budget is far above what the logistic or tanh take (under 1 s).
+REWRITE_SECONDS = 10.0
+# The whole derivation and generation of one network: the chapter's takes about 1 s; a loss
+# such as (sum_j (y_j - a_j)^2)^100 makes sympy.expand run for hours.
+CODEGEN_SECONDS = 60.0
 
 __all__ = [
     "MODELS",
@@ -130,7 +150,45 @@ class BatchSum(sp.Function):
         return f"({printer._print(self.args[0])}).sum(axis=0)"  # type: ignore[attr-defined]
 
 
-_ARRAY_FUNCTIONS = (Dot, Tr, RowSum, RowMax, BatchSum)
+class OnesPerSample(sp.Function):
+    """OnesPerSample(x): a vector of ones, one per sample of the batch x.
+
+    `ones @ X` is the sum over the batch, BatchSum(X), as a matrix-vector product: 3-5 times
+    faster than `X.sum(axis=0)` for an (m, 32) array here, where NumPy's reduction over the
+    first axis of a narrow array is slow. The in-place `update` uses it.
+    """
+
+    nargs = 1
+
+    def _numpycode(self, printer: object) -> str:
+        return f"numpy.ones(len({printer._print(self.args[0])}))"  # type: ignore[attr-defined]
+
+
+class ShapedLike(sp.Function):
+    """ShapedLike(value, z): `value` (a constant, say) broadcast to the shape of the array z."""
+
+    nargs = 2
+
+    def _numpycode(self, printer: object) -> str:
+        value, like = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"numpy.broadcast_to({value}, ({like}).shape)"
+
+
+class Descend(sp.Function):
+    """Descend(p, s) = p - s, written into p's memory (the trainer's in-place update).
+
+    Only the `update` program uses it; its value is the updated parameter, so the pure `step`
+    and the in-place `update` compute the same numbers.
+    """
+
+    nargs = 2
+
+    def _numpycode(self, printer: object) -> str:
+        param, change = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"numpy.subtract({param}, {change}, out={param})"
+
+
+_ARRAY_FUNCTIONS = (Dot, Tr, RowSum, RowMax, BatchSum, ShapedLike, Descend, OnesPerSample)
 # Elementwise functions the translator passes through and lambdify may print.
 _ELEMENTWISE = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.Abs, sp.sign)
 _ALLOWED_FUNCTIONS = frozenset(_ARRAY_FUNCTIONS + _ELEMENTWISE)
@@ -274,18 +332,32 @@ def _shift_invariant(expr: sp.Expr, base: sp.IndexedBase) -> bool:
     return sp.simplify(sp.expand_log(sp.simplify(difference), force=True)) == 0
 
 
+def _within_budget(fn: Callable[..., object], fallback: object, *args: object) -> object:
+    """fn(*args), or `fallback` when it runs past REWRITE_SECONDS."""
+    try:
+        with deadline(REWRITE_SECONDS):
+            return fn(*args)
+    except BudgetExceeded:
+        return fallback
+
+
 @functools.lru_cache(maxsize=8)
 def _activation_facts(g: sp.Lambda) -> tuple[sp.Expr, sp.Lambda | None, sp.Lambda]:
     """g' (by diff), P with g' = P(g) if one exists, and a stable form of g; shared by models."""
     (t,) = g.variables
     gp = sp.diff(g.expr, t)
-    return gp, _prime_in_terms_of_value(g, gp), _stable_form(g)
+    prime_of_value = _within_budget(_prime_in_terms_of_value, None, g, gp)
+    stable = _within_budget(_stable_form, g, g)
+    return gp, prime_of_value, stable  # type: ignore[return-value]
 
 
 def _check_spec(spec: NetworkSpec) -> None:
     g = spec.activation
     if not isinstance(g, sp.Lambda) or len(g.variables) != 1:
         raise CodegenError("the activation must be a one-argument Lambda g(t)")
+    if g.variables[0] not in g.expr.free_symbols:
+        raise CodegenError(f"the activation g(t) = {sp.sstr(g.expr)} does not depend on t: "
+                           "every unit would output the same value whatever its input")
 
 
 @functools.lru_cache(maxsize=16)
@@ -321,6 +393,9 @@ def derive(spec: NetworkSpec, model_name: str) -> Derivation:
 
     # Output error dL/dZ[ip] after A[j] -> g(Z[j]) (or Z[j] without output activation).
     loss = spec.loss(model.loss)
+    if not (loss.has(A) or loss.has(Z)):
+        raise CodegenError(f"the {model.loss} loss does not depend on the network's outputs: "
+                           "there is nothing to learn from it")
     if model.output_activation:
         loss_of_z = _replace_base(loss, A, lambda j: _G(Z[j]))
     else:
@@ -330,9 +405,9 @@ def derive(spec: NetworkSpec, model_name: str) -> Derivation:
     output_error = sp.factor_terms(sp.expand(_resolve_ranges(output_error, {ip: (1, N)})))
     # Logs of quotients become differences so log-softmax never takes log(0).
     loss_value = sp.expand_log(loss_of_z, force=True)
-    shift_invariant = (not model.output_activation) and _shift_invariant(
-        loss_value, Z
-    ) and _shift_invariant(output_error, Z)
+    shift_invariant = (not model.output_activation) and bool(
+        _within_budget(_shift_invariant, False, loss_value, Z)
+    ) and bool(_within_budget(_shift_invariant, False, output_error, Z))
 
     # g' and g of abstract G: in terms of the stored activation value when P exists.
     def concrete(expr: sp.Expr, z_base: sp.IndexedBase, a_base: sp.IndexedBase) -> sp.Expr:
@@ -566,9 +641,30 @@ def _local_cse(program: Program) -> Program:
     return Program(program.args, tuple(assignments), tuple(outputs))
 
 
+def _check_numbers(program: Program) -> None:
+    """Every constant must be a float64 as written: 10^400 would not convert (an internal
+    error at run time) and a nonzero 10^-400 would silently become 0."""
+    for expr in [*(e for _, e in program.assignments), *program.outputs]:
+        if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            raise CodegenError("the definitions hold an infinite or undefined constant")
+        for number in expr.atoms(sp.Number):
+            if number.is_zero:
+                continue
+            try:
+                value = float(number)
+            except (OverflowError, ZeroDivisionError):
+                value = math.inf
+            if not math.isfinite(value) or value == 0.0:
+                raise CodegenError(
+                    f"the derived code needs the constant {sp.sstr(sp.N(number, 3))}, outside "
+                    "float64 (about 1e-308 to 1e308 in size): see the constants of the "
+                    "definitions")
+
+
 def _lambdify(program: Program, name: str) -> Callable[..., tuple[np.ndarray, ...]]:
     program = _local_cse(program)
     _check_safe(program)
+    _check_numbers(program)
     # The cse hook hands lambdify our own straight-line program (in order) instead of letting it
     # search for common subexpressions across the whole step.
     fn = sp.lambdify(
@@ -587,6 +683,7 @@ class CompiledNetwork:
     """Generated functions for a network of a given depth (any widths: arrays carry the sizes).
 
     step(x, y, c, W1, b1, ..., Wn, bn) -> (W1', b1', ...), c = learning rate / batch size
+    update(x, y, c, W1, b1, ...) -> the same numbers as step, written into W1, b1, ... (in place)
     gradients(x, y, W1, b1, ...) -> (dW1, db1, ...), sums over the batch of dL/dparameter
     evaluate(x, y, W1, b1, ...) -> (output, loss per sample (m, 1))
     forward(x, W1, b1, ...) -> (output,)
@@ -595,6 +692,7 @@ class CompiledNetwork:
     model: ModelKind
     depth: int
     step: Callable[..., tuple[np.ndarray, ...]]
+    update: Callable[..., tuple[np.ndarray, ...]]
     gradients: Callable[..., tuple[np.ndarray, ...]]
     evaluate: Callable[..., tuple[np.ndarray, ...]]
     forward: Callable[..., tuple[np.ndarray, ...]]
@@ -626,31 +724,82 @@ def _network_program(tpl: LayerTemplates, model: ModelKind, depth: int) -> dict[
         zs = sp.Symbol(f"zs{depth}", real=True)
         head.append((zs, z[-1] - RowMax(z[-1])))
         out_subs[_zs] = zs
-    backward: list[tuple[sp.Symbol, sp.Expr]] = []
-    deltas = [None] * (depth + 1)
-    deltas[depth] = sp.Symbol(f"d{depth}", real=True)
-    backward.append((deltas[depth], tpl.output_error.xreplace(out_subs)))
-    for layer in range(depth, 1, -1):
-        d_prev = sp.Symbol(f"d{layer - 1}", real=True)
-        expr = tpl.backward.xreplace(
-            {_delta: deltas[layer], _w: params[2 * layer - 2], _a_prev: a[layer - 1],
-             _z_prev: z[layer - 1]}
-        )
-        backward.append((d_prev, expr))
-        deltas[layer - 1] = d_prev
-    grads: list[sp.Expr] = []
-    for layer in range(1, depth + 1):
-        subs = {_delta: deltas[layer], _a_prev: a[layer - 1]}
-        grads += [tpl.grad_w.xreplace(subs), tpl.grad_b.xreplace(subs)]
+    output_error = tpl.output_error.xreplace(out_subs)
+    if not output_error.free_symbols & {z[-1], a[-1], y, *out_subs.values()}:
+        output_error = ShapedLike(output_error, z[-1])  # a constant error: one per unit
+
+    def recursion(top: sp.Symbol, name: str) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list]:
+        """The backward recursion from the output layer's delta `top` down to layer 1."""
+        steps: list[tuple[sp.Symbol, sp.Expr]] = []
+        ds: list = [None] * (depth + 1)
+        ds[depth] = top
+        for layer in range(depth, 1, -1):
+            d_prev = sp.Symbol(f"{name}{layer - 1}", real=True)
+            steps.append((d_prev, tpl.backward.xreplace(
+                {_delta: ds[layer], _w: params[2 * layer - 2], _a_prev: a[layer - 1],
+                 _z_prev: z[layer - 1]})))
+            ds[layer - 1] = d_prev
+        return steps, ds
+
+    def gradients(ds: list) -> list[sp.Expr]:
+        out: list[sp.Expr] = []
+        for layer in range(1, depth + 1):
+            subs = {_delta: ds[layer], _a_prev: a[layer - 1]}
+            out += [tpl.grad_w.xreplace(subs), tpl.grad_b.xreplace(subs)]
+        return out
+
+    top = sp.Symbol(f"d{depth}", real=True)
+    steps, deltas = recursion(top, "d")
+    backward = [(top, output_error), *steps]
+    grads = gradients(deltas)
     # The document's update: w <- w - (alpha/m) sum_x delta a, with c = alpha/m.
     updated = tuple(param - c * grad for param, grad in zip(params, grads))
+    # The same update in place. When the recursion and the gradients are linear in delta
+    # (checked on the templates), c * sum_x delta a = sum_x (c delta) a, and scaling the output
+    # layer's delta once scales every delta below it: one operation on the smallest array
+    # instead of two per layer, and no new parameter arrays.
+    if (_linear_in(tpl.backward, _delta) and _linear_in(tpl.grad_w, _delta)
+            and _linear_in(tpl.grad_b, _delta)):
+        scaled_top = sp.Symbol(f"e{depth}", real=True)
+        steps, scaled = recursion(scaled_top, "e")
+        ones = sp.Symbol("ones", real=True)
+        update_body = [(top, output_error), (scaled_top, c * top), *steps,
+                       (ones, OnesPerSample(x))]
+        # The sums over the batch as products with one vector of ones (the same sums).
+        changes = [change.replace(lambda e: isinstance(e, BatchSum),
+                                  lambda e: Dot(ones, e.args[0]))
+                   for change in gradients(scaled)]
+    else:
+        update_body = backward
+        changes = [c * grad for grad in grads]
+    in_place = tuple(Descend(param, change) for param, change in zip(params, changes))
     loss = tpl.loss.xreplace(out_subs)
     return {
         "step": Program((x, y, c, *params), tuple(forward + head + backward), updated),
+        "update": Program((x, y, c, *params), tuple(forward + head + update_body), in_place),
         "gradients": Program((x, y, *params), tuple(forward + head + backward), tuple(grads)),
         "evaluate": Program((x, y, *params), tuple(forward + head), (a[-1], loss)),
         "forward": Program((x, *params), tuple(forward), (a[-1],)),
     }
+
+
+def _linear_in(expr: sp.Expr, symbol: sp.Symbol) -> bool:
+    """True when expr is visibly linear in the array `symbol`: symbol itself, or a product
+    with exactly one factor holding it, that factor being Dot/Tr/BatchSum of a linear
+    expression (these are linear in each argument)."""
+    if expr == symbol:
+        return True
+    if symbol not in expr.free_symbols:
+        return False
+    if isinstance(expr, sp.Mul):
+        holding = [f for f in expr.args if symbol in f.free_symbols]
+        return len(holding) == 1 and _linear_in(holding[0], symbol)
+    if isinstance(expr, (Tr, BatchSum)):
+        return _linear_in(expr.args[0], symbol)
+    if isinstance(expr, Dot):
+        holding = [f for f in expr.args if symbol in f.free_symbols]
+        return len(holding) == 1 and _linear_in(holding[0], symbol)
+    return False
 
 
 @functools.lru_cache(maxsize=32)
@@ -673,4 +822,10 @@ def compile_network(spec: NetworkSpec, model_name: str, layers: Sequence[int]) -
         raise CodegenError(f"unknown model {model_name!r}; choose from {', '.join(MODELS)}")
     if len(layers) < 2 or any(int(n) < 1 for n in layers):
         raise CodegenError("a network needs at least two layers of positive width")
-    return _compile_cached(spec, model_name, len(layers) - 1)
+    try:
+        with deadline(CODEGEN_SECONDS):
+            return _compile_cached(spec, model_name, len(layers) - 1)
+    except BudgetExceeded:
+        raise CodegenError(f"deriving the {model_name} code ran past its time budget "
+                           f"({CODEGEN_SECONDS:g} s): the definitions are too large for the "
+                           "generator") from None

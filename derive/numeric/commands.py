@@ -1,23 +1,33 @@
 """`derive train`, `derive gradcheck`, `derive bench`: argparse wiring and printing.
 
 `register(subparsers)` adds the three subcommands; each handler takes the parsed arguments and
-returns an exit code (0 fine, 1 training diverged / gradients disagree) or raises `UsageError`
-for bad input, which the main command line turns into `derive: error: ...` and exit 2.
+returns an exit code (0 fine, 1 a run diverged or stopped learning / gradients disagree) or
+raises `UsageError` for bad input, which the main command line turns into `derive: error: ...`
+and exit 2. Input is checked before the work (output paths, seeds, rates, data, formulas), so a
+bad argument never costs a training run.
 matplotlib, scikit-learn and torch are imported lazily, only by the commands that need them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import math
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-
-import numpy as np
+from typing import IO
 
 from derive.errors import UsageError as _CliUsageError
-from derive.numeric.codegen import MODELS, CodegenError, compile_network
+
+# Building the command line (`derive --version`, `--help`) must not import SymPy or NumPy (a
+# second each): they are imported inside the handlers. The model names are repeated here for
+# the same reason; a test keeps them equal to codegen.MODELS.
+MODEL_NAMES = ("mse", "softmax-a", "softmax-z")
 
 __all__ = ["UsageError", "register", "run_bench", "run_gradcheck", "run_train"]
 
@@ -40,12 +50,22 @@ def _layers(text: str) -> tuple[int, ...]:
     return widths
 
 
+def _seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, not {text!r}") from None
+    if seed < 0:  # NumPy's SeedSequence takes only non-negative integers
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, not {seed}")
+    return seed
+
+
 def _model_name(loss: str | None, output: str | None) -> list[str]:
-    """The models a --loss/--output pair selects (no --loss: all three)."""
+    """The models a --loss/--output pair selects (no --loss: all three). Deprecated spelling."""
     if loss is None:
         if output is not None:
             raise UsageError("--output needs --loss ce")
-        return list(MODELS)
+        return list(MODEL_NAMES)
     if loss == "mse":
         if output not in (None, "sigmoid"):
             raise UsageError("--loss mse uses sigmoid outputs; --output softmax-* needs --loss ce")
@@ -57,23 +77,71 @@ def _model_name(loss: str | None, output: str | None) -> list[str]:
     raise UsageError("--loss ce needs --output softmax-a or softmax-z")
 
 
-def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--loss", choices=("mse", "ce"),
-                        help="mse: squared error on sigmoid outputs; ce: cross-entropy with "
-                        "softmax (default: every model)")
-    parser.add_argument("--output", choices=("sigmoid", "softmax-a", "softmax-z"),
-                        help="for --loss ce: softmax over a = g(z) (the document, default) or "
-                        "over z (the usual model)")
+_OLD_OUTPUT_VALUES = ("sigmoid", "softmax-a", "softmax-z")
+
+
+def _deprecated(old: str, new: str) -> None:
+    print(f"derive: warning: {old} is deprecated and will be removed in the next release; "
+          f"use {new}", file=sys.stderr)
+
+
+def _models(args: argparse.Namespace, *, output_is_folder: bool) -> list[str]:
+    """--model NAME (one model; none given: every model), or the deprecated --loss/--output.
+
+    Where `-o/--output` names the output folder (train), an old `--output softmax-z` is still
+    read as the model when --loss is given: one release of grace for old command lines.
+    """
+    output = getattr(args, "output", None)
+    old_output = None
+    if output is not None and (not output_is_folder or (args.loss is not None
+                                                       and output in _OLD_OUTPUT_VALUES)):
+        old_output = output
+        if output_is_folder:
+            args.output = None  # it was the model, not the folder
+    if args.loss is None and old_output is None:
+        return [args.model] if args.model else list(MODEL_NAMES)
+    if args.model:
+        raise UsageError("--model replaces --loss/--output: give only --model")
+    if not output_is_folder and old_output is not None and old_output not in _OLD_OUTPUT_VALUES:
+        raise UsageError(f"--output {old_output}: expected one of {', '.join(_OLD_OUTPUT_VALUES)}")
+    models = _model_name(args.loss, old_output)
+    _deprecated("--loss/--output", f"--model {models[0]}" if len(models) == 1 else "--model")
+    return models
+
+
+def _output_folder(args: argparse.Namespace, default: Path) -> tuple[Path, str]:
+    """The folder of -o/--output, or of the deprecated spelling (`--outdir`); with the option
+    name the user typed, for messages."""
+    old = getattr(args, "outdir", None)
+    if old is not None:
+        if args.output is not None:
+            raise UsageError("--outdir is the old name of -o/--output: give only -o/--output")
+        _deprecated("--outdir", "-o/--output")
+        return old, "--outdir"
+    if args.output is not None:
+        return Path(args.output), "-o/--output"
+    return default, "-o/--output"
+
+
+def _add_model_options(parser: argparse.ArgumentParser, *, output_is_folder: bool) -> None:
+    parser.add_argument("--model", choices=MODEL_NAMES,
+                        help="mse: squared error on sigmoid outputs; softmax-a: cross-entropy, "
+                        "softmax over a = g(z) (the document); softmax-z: softmax over z (the "
+                        "usual model). Default: every model")
+    parser.add_argument("--loss", choices=("mse", "ce"), help=argparse.SUPPRESS)  # deprecated
+    if not output_is_folder:  # deprecated; on train, --output is the output folder
+        parser.add_argument("--output", help=argparse.SUPPRESS)
     parser.add_argument("--formulas", default=None, help="formulas file (default: the document)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for weights, split and batches")
+    parser.add_argument("--seed", type=_seed, default=0,
+                        help="seed for weights, split and batches (a non-negative integer)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     train = subparsers.add_parser(
         "train", help="train a network with the gradients derived from the document",
         description="Train with code generated from the document's definitions by "
-        "differentiation. Without --loss, trains all three models and compares them.")
-    _add_model_options(train)
+        "differentiation. Without --model, trains all three models and compares them.")
+    _add_model_options(train, output_is_folder=True)
     train.add_argument("--data", default="digits",
                        help="digits (default), iris, or a CSV file with a header row")
     train.add_argument("--label-column", help="the CSV column holding the class label")
@@ -84,8 +152,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     train.add_argument("--lr", type=float,
                        help="learning rate alpha (default: mse 3, softmax-a 3, softmax-z 1)")
     train.add_argument("--test-fraction", type=float, default=0.2)
-    train.add_argument("--outdir", type=Path, default=Path("reports"),
-                       help="where train-loss.png and train-metrics.json go (default: reports)")
+    train.add_argument("-o", "--output", metavar="DIR",
+                       help="folder for train-loss.png and train-metrics.json (default: reports)")
+    train.add_argument("--outdir", type=Path, help=argparse.SUPPRESS)  # deprecated: -o
+    train.add_argument("--backend", choices=("numpy", "jax"), default="numpy",
+                       help="numpy: the generated NumPy step per minibatch (default); jax: the "
+                       "same generated step through JAX, one compiled function per epoch "
+                       "(pip install jax jaxlib)")
     train.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib)")
     train.add_argument("--quiet", "-q", action="store_true",
                        help="no progress bar and no per-epoch lines")
@@ -95,7 +168,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "gradcheck", help="compare derived gradients with central finite differences",
         description="Random network and batch; prints the largest relative error per "
         "parameter tensor; exit 0 when all are below --tol.")
-    _add_model_options(grad)
+    _add_model_options(grad, output_is_folder=False)
     grad.add_argument("--layers", type=_layers, default=(5, 4, 3))
     grad.add_argument("--batch", type=int, default=8)
     grad.add_argument("--tol", type=float, default=1e-6)
@@ -109,14 +182,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     bench.add_argument("--layers", type=_layers, default=(64, 32, 10))
     bench.add_argument("--epochs", type=int, default=30)
     bench.add_argument("--batches", default="32,256", help="batch sizes, comma separated")
-    bench.add_argument("--model", choices=tuple(MODELS), default="mse")
-    bench.add_argument("--seed", type=int, default=0)
-    bench.add_argument("--out", type=Path, default=Path("reports/bench.md"))
+    bench.add_argument("--model", choices=MODEL_NAMES, default="mse")
+    bench.add_argument("--seed", type=_seed, default=0)
+    bench.add_argument("-o", "--output", type=Path, metavar="DIR",
+                       help=f"folder for {BENCH_REPORT} (default: reports)")
+    bench.add_argument("--out", type=Path, help=argparse.SUPPRESS)  # deprecated: a file
     bench.add_argument("--formulas", default=None)
     bench.set_defaults(handler=run_bench)
 
 
 def _spec(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The formulas file's network; its unreadable definitions are placed errors (exit 2)."""
     from derive.spec import load_spec
 
     try:
@@ -125,9 +201,91 @@ def _spec(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         raise UsageError(str(exc)) from None
 
 
+def _compile(spec, model: str, layers: Sequence[int]):  # type: ignore[no-untyped-def]
+    """The generated network; a document that lacks what `model` needs is bad input."""
+    from derive.numeric.codegen import CodegenError, compile_network
+    from derive.spec import SpecError
+
+    try:
+        return compile_network(spec, model, layers)
+    except SpecError as exc:
+        raise UsageError(f"cannot run --model {model}: {exc.message}") from None
+    except CodegenError as exc:
+        raise UsageError(f"cannot generate code from the formulas: {exc}") from None
+
+
 def _positive(name: str, value: float) -> None:
-    if not value > 0:
+    if isinstance(value, int) and value <= 0:
         raise UsageError(f"{name} must be positive, not {value}")
+    if not 0 < value < math.inf:
+        raise UsageError(f"{name} must be a positive finite number, not {value}")
+
+
+MAX_PARAMETERS = 10_000_000  # weights and biases of a trained network (80 MB per copy)
+MAX_ACTIVATIONS = 20_000_000  # batch size x widest layer: the arrays of one step
+MAX_GRADCHECK_PARAMETERS = 10_000  # two loss evaluations per parameter
+MAX_GRADCHECK_BATCH = 10_000
+
+
+def _parameters(layers: Sequence[int]) -> int:
+    return sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(layers[:-1], layers[1:]))
+
+
+def _bounded(layers: Sequence[int], batch: int, *, max_parameters: int = MAX_PARAMETERS) -> None:
+    """Sizes that would exhaust memory or time are refused before anything is allocated."""
+    shown = ",".join(map(str, layers))
+    if _parameters(layers) > max_parameters:
+        raise UsageError(f"--layers {shown} has {_parameters(layers):,} weights and biases; at "
+                         f"most {max_parameters:,} are allowed here")
+    if batch * max(layers) > MAX_ACTIVATIONS:
+        raise UsageError(f"a batch of {batch:,} samples through --layers {shown} needs "
+                         f"{batch * max(layers):,} activations at once; at most "
+                         f"{MAX_ACTIVATIONS:,} are allowed (use a smaller --batch)")
+
+
+def _writable_file(path: Path, option: str, given: Path) -> None:
+    """Fail before the work, not after it: `path` must be creatable as a regular file.
+
+    `given` is what the user typed for `option` (the folder of -o/--output, or the file of the old --out).
+    """
+    folder = path.parent
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                if parent == given:
+                    raise UsageError(f"{option} {given}: not a folder (it names a file)")
+                raise UsageError(f"{option} {given}: {parent} is not a folder")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise UsageError(f"{option} {given}: cannot write into {parent} "
+                                 "(permission denied)")
+            break
+    if path.is_dir():
+        raise UsageError(f"{option} {given}: {path} is a folder, not a file")
+    if path.exists() and not path.is_file():
+        raise UsageError(f"{option} {given}: {path} is not a regular file")
+
+
+def _write_atomically(path: Path, data: bytes | str) -> None:
+    """Write a temporary file beside `path`, then rename it over `path`: an interrupted run
+    leaves the old file or the new one, and a symlink at `path` is replaced, not followed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    if path.is_file() and not path.is_symlink():
+        mode = path.stat().st_mode & 0o7777  # keep the mode of the file replaced
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask  # what open() would have given a new file
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -136,15 +294,21 @@ def run_train(args: argparse.Namespace) -> int:
         DEFAULT_LEARNING_RATES,
         Progress,
         TrainConfig,
-        TrainingDiverged,
+        TrainingFailed,
         train,
     )
 
-    models = _model_name(args.loss, args.output)
+    models = _models(args, output_is_folder=True)
+    args.outdir, args.outdir_option = _output_folder(args, Path("reports"))
     for name in ("epochs", "batch"):
         _positive(f"--{name}", getattr(args, name))
     if args.lr is not None:
         _positive("--lr", args.lr)
+    # Everything that can fail on the user's input fails here, before minutes of training.
+    _writable_file(args.outdir / METRICS, args.outdir_option, args.outdir)
+    if not args.no_plot:
+        _writable_file(args.outdir / PLOT, args.outdir_option, args.outdir)
+        _pyplot()
     try:
         data = load_dataset(args.data, args.label_column, args.test_fraction, args.seed)
     except DataError as exc:
@@ -154,12 +318,20 @@ def run_train(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--layers {','.join(map(str, layers))} does not fit {data.name}: the first width "
             f"must be {data.features} (inputs) and the last {data.n_classes} (classes)")
+    _bounded(layers, min(args.batch, len(data.x_train) + len(data.x_test)))
+    if args.backend == "jax":
+        try:
+            import derive.numeric.jax_backend  # noqa: F401
+        except ImportError:
+            raise UsageError("--backend jax needs JAX: pip install jax jaxlib") from None
     spec = _spec(args)
+    for model in models:
+        _compile(spec, model, layers)
     quiet = args.quiet
     print(f"{data.name}: {len(data.x_train)} training and {len(data.x_test)} test samples, "
           f"{data.features} inputs, {data.n_classes} classes; layers "
           f"{','.join(map(str, layers))}, {args.epochs} epochs, batch {args.batch}, seed {args.seed}")
-    results = []
+    results, failed = [], []
     for model in models:
         lr = args.lr if args.lr is not None else DEFAULT_LEARNING_RATES[model]
         config = TrainConfig(model, tuple(layers), args.epochs, args.batch, lr, args.seed)
@@ -174,13 +346,13 @@ def run_train(args: argparse.Namespace) -> int:
                   f"test acc {record.test_accuracy:.4f}", flush=True)
 
         try:
-            result = train(spec, data, config, on_epoch=on_epoch, progress=progress)
-        except TrainingDiverged as exc:
+            result = train(spec, data, config, on_epoch=on_epoch, progress=progress,
+                           backend=args.backend)
+        except TrainingFailed as exc:  # this model failed; the others still train
             progress.clear()
             print(f"derive: {model}: {exc}", file=sys.stderr)
-            return 1
-        except CodegenError as exc:
-            raise UsageError(f"cannot generate code from the formulas: {exc}") from None
+            failed.append({"model": model, "epoch": exc.epoch, "error": str(exc)})
+            continue
         finally:
             progress.clear()
         results.append(result)
@@ -189,14 +361,17 @@ def run_train(args: argparse.Namespace) -> int:
               f"{f.train_accuracy:.4f}; test loss {f.test_loss:.4f}, test accuracy "
               f"{f.test_accuracy:.4f}  (lr {lr:g}; code generated in "
               f"{result.codegen_seconds:.2f} s, trained in {result.train_seconds:.2f} s)")
-    _write_outputs(args, data, results)
-    return 0
+    _write_outputs(args, data, results, failed)
+    return 1 if failed else 0
 
 
-def _write_outputs(args: argparse.Namespace, data, results) -> None:  # type: ignore[no-untyped-def]
+METRICS, PLOT = "train-metrics.json", "train-loss.png"
+BENCH_REPORT = "bench.md"
+
+
+def _write_outputs(args: argparse.Namespace, data, results, failed) -> None:  # type: ignore[no-untyped-def]
     from derive.numeric.trainer import softmax_a_floor
 
-    args.outdir.mkdir(parents=True, exist_ok=True)
     metrics = {
         "dataset": data.name,
         "train_samples": len(data.x_train),
@@ -204,25 +379,38 @@ def _write_outputs(args: argparse.Namespace, data, results) -> None:  # type: ig
         "softmax_a_floor": softmax_a_floor(data.n_classes),
         "runs": [r.to_json() for r in results],
     }
-    path = args.outdir / "train-metrics.json"
-    path.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    print(f"metrics written to {path}")
-    if args.no_plot:
-        return
-    png = args.outdir / "train-loss.png"
-    plot_losses(results, data.n_classes, png)
+    if failed:  # only when a model failed, so a healthy run's file is unchanged
+        metrics["failed"] = failed
+    path = args.outdir / METRICS
+    try:
+        _write_atomically(path, json.dumps(metrics, indent=2) + "\n")
+        print(f"metrics written to {path}")
+        if args.no_plot or not results:
+            return
+        png = args.outdir / PLOT
+        buffer = io.BytesIO()
+        plot_losses(results, data.n_classes, buffer)
+        _write_atomically(png, buffer.getvalue())
+    except OSError as exc:
+        raise UsageError(f"cannot write into {args.outdir_option} {args.outdir}: "
+                         f"{exc.strerror or exc}") from None
     print(f"loss curves written to {png}")
 
 
-def plot_losses(results, n_classes: int, path: Path) -> None:  # type: ignore[no-untyped-def]
+def _pyplot():  # type: ignore[no-untyped-def]
     try:
         import matplotlib
 
         matplotlib.use("Agg")  # no display needed; must precede pyplot
         import matplotlib.pyplot as plt
     except ImportError:
-        raise UsageError("the plot needs matplotlib: pip install 'derive[train]' "
-                         "(or pass --no-plot)") from None
+        raise UsageError("the plot needs matplotlib: pip install matplotlib, or the train extra "
+                         "pip install 'derive-backprop[train]' (or pass --no-plot)") from None
+    return plt
+
+
+def plot_losses(results, n_classes: int, path: Path | IO[bytes]) -> None:  # type: ignore[no-untyped-def]
+    plt = _pyplot()
     from derive.numeric.codegen import MODELS
     from derive.numeric.trainer import softmax_a_floor
 
@@ -244,16 +432,27 @@ def plot_losses(results, n_classes: int, path: Path) -> None:  # type: ignore[no
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, metadata={"Software": None})
+    fig.savefig(path, format="png", metadata={"Software": None})
     plt.close(fig)
 
 
 def finite_difference_check(spec, model: str, layers: Sequence[int], batch: int, seed: int,
                             eps: float) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
     """Largest relative error per parameter tensor: generated gradient vs central differences."""
+
+    import numpy as np
+
+    net = _compile(spec, model, layers)
+    with np.errstate(all="ignore"):  # a huge --eps may overflow: reported as a failure
+        return _finite_differences(net, layers, batch, seed, eps)
+
+
+def _finite_differences(net, layers: Sequence[int], batch: int, seed: int,
+                        eps: float) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
+    import numpy as np
+
     from derive.numeric.trainer import initial_parameters
 
-    net = compile_network(spec, model, layers)
     rng = np.random.default_rng(seed)
     x = rng.uniform(0.0, 1.0, size=(batch, layers[0]))
     y = np.eye(layers[-1])[rng.integers(0, layers[-1], size=batch)]
@@ -278,23 +477,29 @@ def finite_difference_check(spec, model: str, layers: Sequence[int], batch: int,
             numeric[idx] = (up - down) / (2 * eps)
         scale = np.maximum(np.maximum(np.abs(grad), np.abs(numeric)), 1e-6)
         name = f"{'W' if n % 2 == 0 else 'b'}{n // 2 + 1}"
-        report.append((name, float(np.max(np.abs(grad - numeric) / scale))))
+        error = float(np.max(np.abs(grad - numeric) / scale))
+        report.append((name, error if math.isfinite(error) else math.inf))
     return report
 
 
 def run_gradcheck(args: argparse.Namespace) -> int:
-    models = _model_name(args.loss, args.output)
+    from derive.numeric.codegen import MODELS
+
+    models = _models(args, output_is_folder=False)
     _positive("--batch", args.batch)
+    if args.batch > MAX_GRADCHECK_BATCH:
+        raise UsageError(f"--batch {args.batch:,} is too large for gradcheck; at most "
+                         f"{MAX_GRADCHECK_BATCH:,}")
+    _bounded(args.layers, args.batch, max_parameters=MAX_GRADCHECK_PARAMETERS)
     _positive("--tol", args.tol)
     _positive("--eps", args.eps)
     spec = _spec(args)
+    for model in models:
+        _compile(spec, model, args.layers)  # every model's errors before any output
     worst = 0.0
     for model in models:
-        try:
-            report = finite_difference_check(spec, model, args.layers, args.batch, args.seed,
-                                             args.eps)
-        except CodegenError as exc:
-            raise UsageError(f"cannot generate code from the formulas: {exc}") from None
+        report = finite_difference_check(spec, model, args.layers, args.batch, args.seed,
+                                         args.eps)
         print(f"{model} ({MODELS[model].description}), layers "
               f"{','.join(map(str, args.layers))}, batch {args.batch}, eps {args.eps:g}:")
         for name, error in report:
@@ -325,10 +530,25 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.layers[0] != data.features or args.layers[-1] != data.n_classes:
         raise UsageError(f"--layers must start with {data.features} and end with "
                          f"{data.n_classes} for digits")
-    report = run_benchmark(_spec(args), data, args.layers, args.model, batches, args.epochs,
+    for b in batches:
+        _bounded(args.layers, min(b, len(data.x_train)))
+    if args.out is not None:  # the old spelling named the report file itself
+        if args.output is not None:
+            raise UsageError("--out is the old spelling of -o/--output DIR: give only -o/--output")
+        _deprecated("--out FILE", "-o/--output DIR")
+        target, option, given = args.out, "--out", args.out
+    else:
+        folder = args.output if args.output is not None else Path("reports")
+        target, option, given = folder / BENCH_REPORT, "-o/--output", folder
+    _writable_file(target, option, given)
+    spec = _spec(args)
+    _compile(spec, args.model, args.layers)
+    report = run_benchmark(spec, data, args.layers, args.model, batches, args.epochs,
                            args.seed, progress=sys.stderr.isatty())
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report, encoding="utf-8")
+    try:
+        _write_atomically(target, report)
+    except OSError as exc:
+        raise UsageError(f"cannot write {option} {given}: {exc.strerror or exc}") from None
     print(report)
-    print(f"written to {args.out}")
+    print(f"written to {target}")
     return 0

@@ -8,7 +8,10 @@ seed always gives the same split.
 from __future__ import annotations
 
 import csv
+import io
 import math
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,9 +85,14 @@ def _build(
         x = x / scale
     else:
         # Min-max from the training rows only, so the test set does not leak into the scaling.
-        low = x[train].min(axis=0)
-        span = x[train].max(axis=0) - low
-        x = (x - low) / np.where(span > 0, span, 1.0)
+        # Halved first: max - min of values near +-1.7e308 would overflow; halves cannot. A
+        # test value a thousand training ranges outside the training range (which could
+        # overflow after the division) is clamped there.
+        half = x * 0.5
+        low = half[train].min(axis=0)
+        span = half[train].max(axis=0) - low
+        with np.errstate(over="ignore"):
+            x = np.clip((half - low) / np.where(span > 0, span, 1.0), -1e3, 1e3)
     y = _one_hot(labels, len(classes))
     return Dataset(
         name=name,
@@ -101,7 +109,8 @@ def _sklearn_datasets():  # type: ignore[no-untyped-def]
         from sklearn import datasets  # lazy: only `derive train` needs scikit-learn
     except ImportError as exc:
         raise DataError(
-            "the bundled datasets need scikit-learn: pip install 'derive[train]'"
+            "the bundled datasets need scikit-learn: pip install scikit-learn, or the train "
+            "extra pip install 'derive-backprop[train]'"
         ) from exc
     return datasets
 
@@ -134,19 +143,75 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+MAX_CSV_BYTES = 64 * 2**20  # a CSV's numbers take ~10x their text size in memory
+
+
+def _read_regular_file(path: Path) -> str:
+    """The text of a regular file of at most MAX_CSV_BYTES. A FIFO, a device (/dev/zero) or a
+    directory is refused without reading from it: opened non-blocking, checked with fstat."""
+    where = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise DataError(f"{where}:1: no such file") from None
+    except OSError as exc:
+        raise DataError(f"{where}:1: cannot read the file ({exc.strerror or exc})") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise DataError(f"{where}:1: {kind}; --data reads only regular files")
+    with os.fdopen(fd, "rb") as handle:
+        if info.st_size > MAX_CSV_BYTES:
+            raise DataError(f"{where}:1: the file has {info.st_size:,} bytes, more than the "
+                            f"{MAX_CSV_BYTES:,} --data accepts")
+        raw = handle.read(MAX_CSV_BYTES + 1)
+    if len(raw) > MAX_CSV_BYTES:  # grew while being read
+        raise DataError(f"{where}:1: the file is larger than the {MAX_CSV_BYTES:,} bytes "
+                        "--data accepts")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(f"{where}:{line}: not UTF-8 text ({exc.reason} at byte "
+                        f"{exc.start})") from None
+
+
+def _csv_rows(text: str, where: str) -> list[tuple[int, list[str]]]:
+    """(first line, fields) of each non-blank record. A quoted field may not span lines: the
+    newline would otherwise be kept inside a label or silently dropped from it."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # strict: no guessing
+    out: list[tuple[int, list[str]]] = []
+    previous = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return out
+        except csv.Error as exc:
+            line = previous + 1
+            if "field larger than field limit" in str(exc):
+                raise DataError(f"{where}:{line}: a field is longer than "
+                                f"{csv.field_size_limit():,} characters (an unclosed quote?)"
+                                ) from None
+            raise DataError(f"{where}:{line}: not a valid CSV record ({exc})") from None
+        first, previous = previous + 1, reader.line_num
+        spans = next((n for n, f in enumerate(row) if "\n" in f or "\r" in f), None)
+        if spans is not None:
+            lines = f"lines {first}-{reader.line_num}" if reader.line_num > first else "lines"
+            raise DataError(f"{where}:{first}: field {spans + 1} is a quoted value that spans "
+                            f"{lines}; a value or label must be on one line")
+        if any(f.strip() for f in row):
+            out.append((first, row))
+
+
 def _load_csv(path: Path, label_column: str | None, test_fraction: float, seed: int) -> Dataset:
     where = str(path)
     if label_column is None:
         raise DataError(f"{where}:1: name the label column with --label-column")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataError(f"{where}:1: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{where}:1: cannot read the file ({exc})") from None
-    rows = list(csv.reader(text.splitlines()))
-    # Keep each row's 1-based line number so errors point at the file, skipping blank lines.
-    numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(f.strip() for f in row)]
+    text = _read_regular_file(path)
+    # Each record's 1-based first line, so errors point at the file; blank lines skipped.
+    numbered = _csv_rows(text, where)
     if not numbered:
         raise DataError(f"{where}:1: the file is empty")
     header_line, header = numbered[0]

@@ -9,6 +9,7 @@ calls it, and keeps score. It imports nothing from `bench` (where the hand-writt
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import time
@@ -29,7 +30,10 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "TrainingDiverged",
+    "TrainingFailed",
+    "TrainingStalled",
     "batch_orders",
+    "chance_accuracy",
     "initial_parameters",
     "softmax_a_floor",
     "train",
@@ -39,13 +43,36 @@ __all__ = [
 DEFAULT_LEARNING_RATES = {"mse": 3.0, "softmax-a": 3.0, "softmax-z": 1.0}
 
 
-class TrainingDiverged(RuntimeError):
+class TrainingFailed(RuntimeError):
+    """A run that produced no usable network: it diverged or it stopped learning."""
+
+    def __init__(self, message: str, epoch: int) -> None:
+        super().__init__(message)
+        self.epoch = epoch
+
+
+class TrainingDiverged(TrainingFailed):
+    """The loss became NaN or infinite, an update overflowed, or the loss grew tenfold."""
+
     def __init__(self, epoch: int, what: str, lr: float) -> None:
         super().__init__(
             f"training diverged in epoch {epoch}: {what}; try a smaller learning rate than "
-            f"--lr {lr:g}"
-        )
-        self.epoch = epoch
+            f"--lr {lr:g}", epoch)
+
+
+class TrainingStalled(TrainingFailed):
+    """The run ended no better than chance, or with a loss no lower than where it started.
+
+    The usual cause is a rate so large that the first steps saturate the sigmoids: g'(z) is then
+    0 in float64, the updates vanish, and the outputs stay at 0 or 1 (MSE at --lr 1e12 sits at
+    loss 0.5 and accuracy 0.1 on digits without a NaN anywhere).
+    """
+
+    def __init__(self, epoch: int, what: str, lr: float, saturated: bool = False) -> None:
+        advice = (f"try a smaller learning rate than --lr {lr:g}" if saturated else
+                  f"try another learning rate than --lr {lr:g} (too large saturates the units, "
+                  "too small barely moves them) or more epochs")
+        super().__init__(f"training stopped learning in epoch {epoch}: {what}; {advice}", epoch)
 
 
 @dataclass(frozen=True)
@@ -60,8 +87,12 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"unknown model {self.model!r}")
-        if self.epochs < 1 or self.batch < 1 or not self.lr > 0 or len(self.layers) < 2:
-            raise ValueError("epochs, batch and lr must be positive and there must be 2+ layers")
+        if (self.epochs < 1 or self.batch < 1 or not 0 < self.lr < math.inf
+                or len(self.layers) < 2):
+            raise ValueError("epochs, batch and lr must be positive (lr finite) and there must "
+                             "be 2+ layers")
+        if self.seed < 0:
+            raise ValueError(f"the seed must be a non-negative integer, not {self.seed}")
 
 
 @dataclass(frozen=True)
@@ -103,6 +134,11 @@ def softmax_a_floor(n_classes: int) -> float:
     The best it can do is a = 1 on the true unit and 0 elsewhere: probability e/(e + N - 1).
     """
     return math.log(1.0 + (n_classes - 1) / math.e)
+
+
+def chance_accuracy(labels: np.ndarray) -> float:
+    """The accuracy of answering the commonest class for every sample: what no learning gets."""
+    return float(np.bincount(labels).max() / len(labels))
 
 
 def _streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
@@ -165,12 +201,18 @@ def _evaluate(net: CompiledNetwork, x: np.ndarray, y: np.ndarray,
 
 def run_epoch(net: CompiledNetwork, x: np.ndarray, y: np.ndarray, order: np.ndarray,
               batch: int, lr: float, params: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-    """One pass over the data in the given order: one generated call per minibatch."""
+    """One pass over the data in the given order: one generated call per minibatch.
+
+    The generated `update` writes each step into the parameter arrays; they are copies made
+    here once per epoch, so the caller's `params` are never changed (the trainer compares
+    the weights before and after an epoch).
+    """
     xs, ys = x[order], y[order]  # one gather per epoch; the batches are then views
-    step = net.step
+    update = net.update
+    params = tuple(p.copy() for p in params)
     for start in range(0, len(order), batch):
         xb, yb = xs[start : start + batch], ys[start : start + batch]
-        params = step(xb, yb, lr / len(xb), *params)
+        update(xb, yb, lr / len(xb), *params)
     return params
 
 
@@ -180,8 +222,18 @@ def train(
     config: TrainConfig,
     on_epoch: Callable[[EpochRecord], None] | None = None,
     progress: Progress | None = None,
+    backend: str = "numpy",
 ) -> TrainResult:
-    """Train from seeded initial weights; raises TrainingDiverged on NaN/inf."""
+    """Train from seeded initial weights.
+
+    Raises `TrainingDiverged` on NaN, inf, an overflow or a tenfold loss, and `TrainingStalled`
+    when the run ends no better than chance or with a loss no lower than at the start (both are
+    `TrainingFailed`): a run that learned nothing is never returned as a result.
+
+    backend "numpy" runs the generated NumPy step per minibatch; "jax" runs the same generated
+    step printed for JAX, a whole epoch in one compiled function (derive.numeric.jax_backend;
+    ImportError without JAX). Losses and accuracies are computed by the NumPy code either way.
+    """
     layers = config.layers
     if layers[0] != data.features or layers[-1] != data.n_classes:
         raise ValueError(
@@ -189,34 +241,74 @@ def train(
             f"{data.features} inputs and {data.n_classes} classes"
         )
     net = compile_network(spec, config.model, layers)
-    params = initial_parameters(layers, config.seed)
+    if backend == "jax":
+        from derive.numeric.jax_backend import compile_jax
+
+        epoch_runner = compile_jax(spec, config.model, tuple(layers)).run_epoch
+    elif backend == "numpy":
+        epoch_runner = functools.partial(run_epoch, net)
+    else:
+        raise ValueError(f"unknown backend {backend!r}")
+    # Stable forms never overflow or divide by zero in a healthy run, so any such event means
+    # divergence; under-flow (exp of a very negative number) is harmless. Raising also keeps
+    # NumPy's RuntimeWarnings from reaching the user.
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        history, seconds = _descend(net, epoch_runner, data, config, on_epoch, progress)
+    return TrainResult(config, data.name, tuple(history), net.seconds, seconds)
+
+
+def _descend(net: CompiledNetwork, epoch_runner: Callable[..., tuple[np.ndarray, ...]],
+             data: Dataset, config: TrainConfig,
+             on_epoch: Callable[[EpochRecord], None] | None,
+             progress: Progress | None) -> tuple[list[EpochRecord], float]:
+    lr = config.lr
+    params = initial_parameters(config.layers, config.seed)
     orders = batch_orders(len(data.x_train), config.epochs, config.seed)
     history: list[EpochRecord] = []
+    chance = chance_accuracy(data.train_labels)
+    at_chance = chance + 0.5 / len(data.x_train)  # accuracies are multiples of 1/m
     # Divergence without NaN: the stable forms turn an oversized rate into a loss that grows
     # without bound (softmax-z) rather than into NaN, so growth past 10x the start also stops.
-    initial_loss, _ = _evaluate(net, data.x_train, data.y_train, params)
+    try:
+        initial_loss, _ = _evaluate(net, data.x_train, data.y_train, params)
+    except FloatingPointError as exc:
+        raise TrainingDiverged(0, f"floating-point {exc} at the initial weights", lr) from None
     start = time.perf_counter()
     for epoch, order in enumerate(orders, start=1):
-        # Stable forms never overflow or divide by zero in a healthy run, so any such event
-        # means divergence; under-flow (exp of a very negative number) is harmless.
         try:
-            with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
-                params = run_epoch(net, data.x_train, data.y_train, order, config.batch,
-                                   config.lr, params)
-                train_loss, train_acc = _evaluate(net, data.x_train, data.y_train, params)
-                test_loss, test_acc = _evaluate(net, data.x_test, data.y_test, params)
+            updated = epoch_runner(data.x_train, data.y_train, order, config.batch, lr, params)
+            train_loss, train_acc = _evaluate(net, data.x_train, data.y_train, updated)
+            test_loss, test_acc = _evaluate(net, data.x_test, data.y_test, updated)
         except FloatingPointError as exc:
-            raise TrainingDiverged(epoch, f"floating-point {exc}", config.lr) from None
-        if not (math.isfinite(train_loss) and all(np.isfinite(p).all() for p in params)):
-            raise TrainingDiverged(epoch, f"the loss is {train_loss}", config.lr)
+            raise TrainingDiverged(epoch, f"floating-point {exc}", lr) from None
+        if not (math.isfinite(train_loss) and all(np.isfinite(p).all() for p in updated)):
+            raise TrainingDiverged(epoch, f"the loss is {train_loss}", lr)
         if train_loss > 10.0 * initial_loss:
             raise TrainingDiverged(
-                epoch, f"the loss grew from {initial_loss:.4g} to {train_loss:.4g}", config.lr)
+                epoch, f"the loss grew from {initial_loss:.4g} to {train_loss:.4g}", lr)
+        frozen = all(np.array_equal(new, old) for new, old in zip(updated, params))
+        params = updated
+        if frozen and train_acc <= at_chance:
+            # No later epoch can change anything: the same weights give the same zero update.
+            raise TrainingStalled(
+                epoch, f"the updates left every weight and bias unchanged (the units are "
+                f"saturated: g'(z) is 0 in float64) at training accuracy {train_acc:.4f}, "
+                f"which is chance ({chance:.4f}: the commonest class for every sample)", lr,
+                saturated=True)
         record = EpochRecord(epoch, train_loss, train_acc, test_loss, test_acc)
         history.append(record)
         if progress is not None:
             progress.update(epoch, f"loss {train_loss:.4f} acc {train_acc:.3f}")
         if on_epoch is not None:
             on_epoch(record)
-    seconds = time.perf_counter() - start
-    return TrainResult(config, data.name, tuple(history), net.seconds, seconds)
+    final = history[-1]
+    if final.train_accuracy <= at_chance:
+        raise TrainingStalled(
+            final.epoch, f"the training accuracy {final.train_accuracy:.4f} is no better than "
+            f"chance ({chance:.4f}: the commonest class for every sample; the loss went from "
+            f"{initial_loss:.4g} to {final.train_loss:.4g})", lr)
+    if not final.train_loss < initial_loss:
+        raise TrainingStalled(
+            final.epoch, f"the training loss {final.train_loss:.4g} is no lower than at the "
+            f"start ({initial_loss:.4g})", lr)
+    return history, time.perf_counter() - start

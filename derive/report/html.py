@@ -19,13 +19,15 @@ from derive.report.layout import (
     Heading,
     Layout,
     counts_in_order,
+    document_lang,
+    flagged_count,
     layout,
     section_label,
     split_prose,
     visible,
 )
 from derive.report.mathml import MathError, to_mathml
-from derive.results import Counterexample, FileReport, Status
+from derive.results import Counterexample, FileReport, Result, Status
 
 # How `derive report` knows a page as one it wrote (and may replace): see `write.is_generated`.
 GENERATOR_META = '<meta name="generator" content="derive report">'
@@ -40,6 +42,7 @@ CSS = """
   --unchecked: #475467; --unchecked-bg: #f2f4f7;
   --verified: #1a7f37; --verified-bg: #eefbf1;
   --definition: #3538cd; --definition-bg: #eef4ff;
+  --flagged: #9a3412; --flagged-bg: #fff7ed;
 }
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
@@ -88,14 +91,16 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation M
 .findings li.st-verified, .card.st-verified { border-left-color: var(--verified); }
 .findings li.st-definition, .card.st-definition { border-left-color: var(--definition); }
 .findings li { color: var(--fg); }
+.flag { color: var(--flagged); background: var(--flagged-bg); }
+.findings li.flagged, .card.flagged { border-left-color: var(--flagged); }
+.card.flagged { background: var(--flagged-bg); }
 .where { color: var(--muted); font-size: 0.9em; }
 .card { border: 1px solid var(--rule); border-left-width: 5px; border-radius: 8px; padding: 0.6rem 0.9rem;
   margin: 0.9rem 0; background: var(--bg); color: var(--fg); }
 .card > header { display: flex; flex-wrap: wrap; gap: 0.3rem 0.7rem; align-items: baseline; }
 .card > header h4, .card > header .title { margin: 0; font-size: 1rem; font-weight: 600; }
 .card .message { margin: 0.4rem 0; font-weight: 500; }
-.label { color: var(--muted); font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.04em;
-  margin: 0.6rem 0 0.1rem; }
+.label { color: var(--muted); font-size: 0.85rem; font-weight: 600; margin: 0.6rem 0 0.1rem; }
 .formula { overflow-x: auto; overflow-y: hidden; padding: 0.25rem 0.1rem; max-width: 100%; }
 .formula math { margin: 0.25rem 0; }
 .tex { white-space: pre-wrap; overflow-x: auto; background: var(--panel); padding: 0.4rem; }
@@ -109,6 +114,7 @@ th { background: var(--panel); }
 td.num { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; text-align: right; }
 td.verdict { white-space: nowrap; font-weight: 600; }
 ul.plain { margin: 0.3rem 0; padding-left: 1.2rem; }
+.cell-label { display: none; color: var(--muted); font-weight: 600; margin-right: 0.4em; }
 details.tex-source { margin: 0.2rem 0; font-size: 0.85rem; color: var(--muted); }
 details.tex-source pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--panel);
   padding: 0.4rem; margin: 0.3rem 0; }
@@ -118,6 +124,14 @@ details.tex-source pre { white-space: pre-wrap; overflow-wrap: anywhere; backgro
   dl.facts { grid-template-columns: 1fr; }
   dl.facts dt { margin-top: 0.3rem; }
   .card { padding: 0.5rem 0.6rem; }
+  /* a table of several columns is one character wide on a phone: each row becomes a block,
+     each cell a line led by its column's name */
+  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; }
+  table.stack thead { display: none; }
+  table.stack tr { border: 1px solid var(--rule); border-radius: 6px; margin: 0.5rem 0;
+    padding: 0.3rem 0.55rem; }
+  table.stack td { border: 0; padding: 0.15rem 0; white-space: normal; }
+  table.stack .cell-label { display: inline; }
 }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
@@ -156,13 +170,31 @@ def status_class(status: Status) -> str:
     return f"st-{status.value}"
 
 
-def badge(status: Status | None, extra: str = "") -> str:
+def badge(status: Status | None) -> str:
     if status is None:
         return "—"
     return (
         f'<span class="badge {status_class(status)}"><span class="sym" aria-hidden="true">'
-        f"{escape(status.symbol)}</span>{escape(STATUS_LABEL[status])}{extra}</span>"
+        f"{escape(status.symbol)}</span>{escape(STATUS_LABEL[status])}</span>"
     )
+
+
+# A result with lint findings keeps its verdict (the step's value may be right) but is not
+# shown as a plain pass: its own badge, and its card and findings line in the flag colour.
+FLAG_BADGE = (
+    f'<span class="badge flag"><span class="sym" aria-hidden="true">{FLAG_SYMBOL}</span>'
+    "lint finding</span>"
+)
+
+
+def _card_class(result: Result) -> str:
+    return status_class(result.status) + (" flagged" if result.lint else "")
+
+
+def _labelled(label: str, content: str) -> str:
+    """A table cell's content led by its column's name, which shows only where the table is
+    stacked into blocks (a phone)."""
+    return f'<span class="cell-label">{escape(label)}:</span>{content}'
 
 
 def _counts(report: FileReport) -> str:
@@ -173,10 +205,20 @@ def _counts(report: FileReport) -> str:
             f'<li class="badge {status_class(status)}{zero}"><span class="sym" aria-hidden="true">'
             f"{escape(status.symbol)}</span>{n} {escape(STATUS_LABEL[status])}</li>"
         )
+    flagged = flagged_count(report)
+    items.append(
+        f'<li class="badge flag{" zero" if flagged == 0 else ""}"><span class="sym" '
+        f'aria-hidden="true">{FLAG_SYMBOL}</span>{flagged} flagged</li>'
+    )
     return '<ul class="counts" aria-label="verdict counts">' + "".join(items) + "</ul>"
 
 
-def _findings(lay: Layout) -> list[str]:
+def _where(report: FileReport, result: Result, lang: str) -> str:
+    where = section_label(report, result)
+    return f' · <span lang="{escape(lang)}">{escape(where)}</span>' if where else ""
+
+
+def _findings(lay: Layout, lang: str) -> list[str]:
     out = ['<section id="findings">', "<h2>Findings</h2>"]
     if not lay.findings:
         out.append("<p>Nothing refuted, conditional or flagged.</p>")
@@ -184,18 +226,20 @@ def _findings(lay: Layout) -> list[str]:
         out.append('<ul class="findings">')
         for f in lay.findings:
             r = f.entry.result
-            flag = f" {FLAG_SYMBOL}" if f.flagged else ""
-            where = section_label(lay.report, r)
+            flag = f" {FLAG_BADGE}" if f.flagged else ""
             out.append(
-                f'<li class="{status_class(r.status)}">{badge(r.status, flag)} '
+                f'<li class="{_card_class(r)}">{badge(r.status)}{flag} '
                 f'<a href="#{escape(f.entry.anchor)}">{escape(f.entry.title)}</a> '
                 f'<span class="where"><code>{escape(r.location)}</code>'
-                + (f" · {escape(where)}" if where else "")
+                + _where(lay.report, r, lang)
                 + f"</span><br>{prose(f.why)}</li>"
             )
         out.append("</ul>")
     out.append("</section>")
     return out
+
+
+DOCUMENT_MODEL = "Document's model"
 
 
 def _comparison_table(table: ComparisonTable) -> list[str]:
@@ -211,19 +255,23 @@ def _comparison_table(table: ComparisonTable) -> list[str]:
     if not table.rows:
         return out
     out += [
-        '<div class="table-wrap"><table class="comparison">',
+        '<div class="table-wrap"><table class="comparison stack">',
         (
-            f"<thead><tr><th>Formula</th><th>Document's model</th>{head}"
+            f"<thead><tr><th>Formula</th><th>{DOCUMENT_MODEL}</th>{head}"
             "<th>What separates them</th></tr></thead><tbody>"
         ),
     ]
     for row in table.rows:
         r = row.entry.result
-        cells = "".join(f'<td class="verdict">{badge(v)}</td>' for v in row.verdicts)
+        cells = "".join(
+            f'<td class="verdict">{_labelled(m, badge(v))}</td>'
+            for m, v in zip(table.models, row.verdicts)
+        )
         sep = prose(row.separating) if row.separating else "—"
         out.append(
             f'<tr><td><a href="#{escape(row.entry.anchor)}">{escape(row.entry.title)}</a></td>'
-            f'<td class="verdict">{badge(r.status)}</td>{cells}<td>{sep}</td></tr>'
+            f'<td class="verdict">{_labelled(DOCUMENT_MODEL, badge(r.status))}</td>'
+            f'{cells}<td class="separating">{_labelled("What separates them", sep)}</td></tr>'
         )
     out.append("</tbody></table></div>")
     return out
@@ -249,14 +297,14 @@ def _model(lay: Layout) -> list[str]:
     if report.definitions:
         body.append("<h3>Definitions</h3>")
         body.append(
-            '<div class="table-wrap"><table class="definitions"><thead><tr>'
+            '<div class="table-wrap"><table class="definitions stack"><thead><tr>'
             "<th>Defines</th><th>Definition</th><th>Source</th></tr></thead><tbody>"
         )
         for d in report.definitions:
             body.append(
-                f"<tr><td>{math_html(d.defines, display=False)}</td>"
+                f"<tr><td>{_labelled('Defines', math_html(d.defines, display=False))}</td>"
                 f"<td>{math_html(d.latex, display=True)}</td>"
-                f"<td><code>{escape(f'{d.file}:{d.line}')}</code></td></tr>"
+                f"<td>{_labelled('Source', '<code>' + escape(f'{d.file}:{d.line}') + '</code>')}</td></tr>"
             )
         body.append("</tbody></table></div>")
     if not body:
@@ -291,11 +339,11 @@ def _counterexample(cx: Counterexample) -> str:
 
 def _entry(e: Entry) -> list[str]:
     r = e.result
-    flag = f" {FLAG_SYMBOL}" if r.lint else ""
+    flag = FLAG_BADGE if r.lint else ""
     out = [
-        f'<article class="card {status_class(r.status)}" id="{escape(e.anchor)}">',
+        f'<article class="card {_card_class(r)}" id="{escape(e.anchor)}">',
         (
-            f'<header>{badge(r.status, flag)}<span class="title">{escape(e.title)}</span>'
+            f'<header>{badge(r.status)}{flag}<span class="title">{escape(e.title)}</span>'
             f'<span class="where"><code>{escape(f"{r.location}:{r.col}")}</code> · {escape(r.kind)}</span></header>'
         ),
     ]
@@ -339,13 +387,17 @@ def _entry(e: Entry) -> list[str]:
     return out
 
 
-def render_html(report: FileReport) -> str:
+def render_html(report: FileReport, *, lang: str | None = None) -> str:
+    """The page for `report`. `lang` is the document's language (a BCP 47 tag); by default it
+    is detected from the document's own text (`layout.document_lang`). derive's own words on
+    the page are marked `lang="en"`, the document's (title, headings, sections) `lang`."""
     lay = layout(report)
+    lang = escape(lang or document_lang(report))
     title = f"Derivation report: {report.title}"
     legend = ", ".join(f"{escape(s.symbol)} {escape(STATUS_LABEL[s])}" for s in Status)
     out = [
         "<!DOCTYPE html>",
-        '<html lang="zh">',
+        f'<html lang="{lang}">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -355,7 +407,7 @@ def render_html(report: FileReport) -> str:
         "</head>",
         "<body>",
         "<header>",
-        f'<h1 lang="zh">{escape(title)}</h1>',
+        f'<h1><span lang="en">Derivation report:</span> {escape(report.title)}</h1>',
         (
             f'<p class="source" lang="en">Source <code>{escape(report.file)}</code> · '
             f"{len(lay.entries)} formulas and derivation steps checked</p>"
@@ -363,15 +415,17 @@ def render_html(report: FileReport) -> str:
         _counts(report),
         f'<p class="legend" lang="en">{legend}, {FLAG_SYMBOL} lint finding.</p>',
         "</header>",
-        "<main>",
+        '<main lang="en">',
     ]
-    out += _findings(lay)
+    out += _findings(lay, lang)
     out += _model(lay)
     out += ['<section id="formulas">', "<h2>Formulas and derivation steps</h2>"]
     for block in lay.blocks:
         if isinstance(block, Heading):
             level = min(block.level + 2, 6)
-            out.append(f'<h{level} id="{escape(block.anchor)}">{prose(block.text)}</h{level}>')
+            out.append(
+                f'<h{level} id="{escape(block.anchor)}" lang="{lang}">{prose(block.text)}</h{level}>'
+            )
         else:
             out += _entry(block)
     out += ["</section>", "</main>", "</body>", "</html>"]

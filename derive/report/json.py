@@ -13,7 +13,15 @@ import json
 import re
 from typing import Any
 
-from derive.report.layout import Entry, Heading, Layout, counts_in_order, layout, visible
+from derive.report.layout import (
+    Entry,
+    Heading,
+    Layout,
+    counts_in_order,
+    document_lang,
+    layout,
+    visible,
+)
 from derive.results import Comparison, Counterexample, FileReport, Result
 
 SCHEMA = "derive-report/1"
@@ -79,6 +87,7 @@ def report_dict(lay: Layout) -> dict[str, Any]:
         "schema": SCHEMA,
         "file": report.file,
         "title": report.title,
+        "lang": document_lang(report),
         "counts": {s.value: n for s, n in counts_in_order(report)},
         "findings": [
             {

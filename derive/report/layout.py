@@ -13,6 +13,7 @@ rendered report).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from derive.results import FileReport, Result, Status
@@ -276,6 +277,57 @@ def section_label(report: FileReport, result: Result) -> str:
 def counts_in_order(report: FileReport) -> tuple[tuple[Status, int], ...]:
     counts = report.counts()
     return tuple((s, counts[s.value]) for s in STATUS_ORDER)
+
+
+def flagged_count(report: FileReport) -> int:
+    """Results with lint findings, whatever their verdict (a verified step can be flagged)."""
+    return sum(1 for r in report.results if r.lint)
+
+
+# --- The document's language ------------------------------------------------------------------
+
+# Scripts that name a language on their own. A character's Unicode name starts with its script
+# for these blocks ("CJK UNIFIED IDEOGRAPH-53CD", "HIRAGANA LETTER A", "HANGUL SYLLABLE GA").
+_SCRIPT_LANG = (("HIRAGANA", "ja"), ("KATAKANA", "ja"), ("HANGUL", "ko"), ("CJK", "zh"))
+
+
+def document_text(report: FileReport) -> str:
+    """The document's own words in a report: its title, headings and section names.
+
+    Messages, diagnoses and notes are derive's (English) and mathematics is not prose, so
+    neither says which language the document is written in.
+    """
+    parts = [report.title, *(text for _, _, text in report.headings)]
+    for r in report.results:
+        parts.extend(r.section)
+    prose_only = [t for piece in parts for t, is_math in split_prose(piece) if not is_math]
+    return "\n".join(prose_only)
+
+
+def detect_lang(text: str) -> str:
+    """A BCP 47 language tag for `text` from its script: Japanese kana -> "ja", Hangul ->
+    "ko", other CJK ideographs -> "zh", anything else (Latin, or no letters) -> "en".
+
+    Kana decides before ideographs: Japanese prose mixes kanji with kana, Chinese has none.
+    """
+    found: set[str] = set()
+    for ch in text:
+        if ord(ch) < 0x2E80:  # below the CJK radicals: Latin, Greek, punctuation, ...
+            continue
+        name = unicodedata.name(ch, "")
+        for script, lang in _SCRIPT_LANG:
+            if name.startswith(script):
+                found.add(lang)
+                break
+    for lang in ("ja", "ko", "zh"):
+        if lang in found:
+            return lang
+    return "en"
+
+
+def document_lang(report: FileReport) -> str:
+    """The language of the document a report is about, detected from its own text."""
+    return detect_lang(document_text(report))
 
 
 # --- Text from a document, made harmless -----------------------------------------------------

@@ -27,6 +27,7 @@ from derive.report.layout import (
     Heading,
     Layout,
     counts_in_order,
+    flagged_count,
     has_invisible,
     layout,
     normalise_display,
@@ -115,7 +116,8 @@ def verdict(status: Status | None) -> str:
 
 
 def _counts_line(report: FileReport) -> str:
-    return " · ".join(f"{s.symbol} {n} {STATUS_LABEL[s]}" for s, n in counts_in_order(report))
+    counts = [f"{s.symbol} {n} {STATUS_LABEL[s]}" for s, n in counts_in_order(report)]
+    return " · ".join([*counts, f"{FLAG_SYMBOL} {flagged_count(report)} flagged"])
 
 
 def _findings(lay: Layout) -> list[str]:

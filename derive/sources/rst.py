@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import docutils.core
 import docutils.nodes as nodes
-from docutils.parsers.rst import Directive, directives
+from docutils.parsers.rst import Directive, directives, roles
 
 from derive.sources.builder import Builder, Origin, Piece
 from derive.sources.document import Document
@@ -73,7 +75,27 @@ class _Math(Directive):
 _OPTION = re.compile(r"^\s*:[\w-]+:")
 
 
-directives.register_directive("math", _Math)
+@contextmanager
+def _docutils_alone() -> Iterator[None]:
+    """docutils' own directives and roles, with derive's `math`, for the length of one parse.
+
+    docutils keeps directives and roles in module-level registries. A Sphinx build in the same
+    process (the `derive.sphinx` extension) fills them with Sphinx's, which need a Sphinx
+    environment, and Sphinx's own `math` must not become this one; so they are swapped for the
+    parse and put back after it."""
+    saved_directives = dict(directives._directives)
+    saved_roles = dict(roles._roles)
+    directives._directives.clear()
+    directives._directives["math"] = _Math
+    roles._roles.clear()
+    try:
+        yield
+    finally:
+        directives._directives.clear()
+        directives._directives.update(saved_directives)
+        roles._roles.clear()
+        roles._roles.update(saved_roles)
+
 
 _SETTINGS = {
     "report_level": 5, "halt_level": 5, "warning_stream": io.StringIO(),
@@ -86,9 +108,10 @@ def parse(text: str, name: str) -> Document:
     lines = tuple(text.splitlines())
     src = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     b = Builder(name, lines, Origin.identity(len(src)), "rst")
-    tree = docutils.core.publish_doctree("\n".join(src), source_path=name,
-                                         settings_overrides=dict(_SETTINGS,
-                                                                 warning_stream=io.StringIO()))
+    with _docutils_alone():
+        tree = docutils.core.publish_doctree("\n".join(src), source_path=name,
+                                             settings_overrides=dict(_SETTINGS,
+                                                                     warning_stream=io.StringIO()))
     _Walk(b, src).run(tree)
     return b.build()
 

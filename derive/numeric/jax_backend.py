@@ -1,0 +1,106 @@
+"""`--backend jax`: the same generated step, printed by lambdify's JAX printer, a whole epoch
+compiled into one XLA function (`jax.lax.scan` over the minibatches).
+
+Nothing here is written by hand about the network: the step program is the one
+`codegen._network_program` composes from the derivation (forward, output error, the backward
+recursion, the document's update), and lambdify prints it for `jax.numpy` instead of NumPy.
+JAX is optional (`pip install jax jaxlib`); importing this module without it raises
+ImportError, which the commands turn into a usage error.
+
+float64 throughout (`jax_enable_x64`), so the numbers match the NumPy backend to rounding.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+
+# One thread for XLA's CPU backend, like BLAS in the benchmark; must precede importing jax.
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                      "intra_op_parallelism_threads=1")
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+import sympy as sp  # noqa: E402
+from sympy.printing.numpy import JaxPrinter  # noqa: E402
+
+from derive.numeric import codegen  # noqa: E402
+from derive.spec import NetworkSpec  # noqa: E402
+
+jax.config.update("jax_enable_x64", True)
+
+__all__ = ["JaxNetwork", "compile_jax"]
+
+
+class _Printer(JaxPrinter):
+    """The array primitives (Dot, Tr, RowSum, ...) print as `@`, `.T` and `.sum(...)`, which
+    jax arrays share with NumPy's; elementwise functions print as jax.numpy calls."""
+
+
+for _cls in codegen._ARRAY_FUNCTIONS:
+    setattr(_Printer, f"_print_{_cls.__name__}",
+            lambda self, expr: type(expr)._numpycode(expr, self))
+
+
+class JaxNetwork:
+    """A compiled epoch: `epoch(x, y, order, batch, lr, params) -> params` (new arrays)."""
+
+    def __init__(self, step: Callable[..., tuple], source: str) -> None:
+        self._step = step
+        self.source = source
+
+        def scan_epoch(xs, ys, c, params):  # type: ignore[no-untyped-def]
+            def body(carry, batch):  # type: ignore[no-untyped-def]
+                xb, yb = batch
+                return tuple(step(xb, yb, c, *carry)), None
+
+            params, _ = jax.lax.scan(body, tuple(params), (xs, ys))
+            return params
+
+        self._scan = jax.jit(scan_epoch)
+        self._one = jax.jit(lambda x, y, c, params: tuple(step(x, y, c, *params)))
+
+    def epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray, batch: int, lr: float,
+              params: tuple) -> tuple:
+        """One pass in the given order: the full batches in one compiled scan, then the last,
+        shorter batch (if any) in one compiled step, both with c = lr / its size."""
+        m = len(order)
+        full = (m // batch) * batch
+        xs, ys = x[order], y[order]
+        params = tuple(params)
+        if full:
+            shape = (full // batch, batch)
+            params = self._scan(xs[:full].reshape(*shape, -1), ys[:full].reshape(*shape, -1),
+                                lr / batch, params)
+        if full < m:
+            params = self._one(xs[full:], ys[full:], lr / (m - full), params)
+        return params
+
+    def run_epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray, batch: int,
+                  lr: float, params: tuple) -> tuple[np.ndarray, ...]:
+        """`epoch`, finished (block_until_ready) and returned as NumPy arrays."""
+        out = self.epoch(x, y, order, batch, lr, params)
+        return tuple(np.asarray(jax.block_until_ready(p)) for p in out)
+
+
+@functools.lru_cache(maxsize=16)
+def _compile(spec: NetworkSpec, model_name: str, depth: int) -> JaxNetwork:
+    tpl = codegen.templates(spec, model_name)
+    program = codegen._network_program(tpl, codegen.MODELS[model_name], depth)["step"]
+    program = codegen._local_cse(program)
+    codegen._check_safe(program)
+    codegen._check_numbers(program)
+    fn = sp.lambdify(program.args, program.outputs,
+                     modules=[{"numpy": jnp}, "jax"], printer=_Printer,
+                     cse=lambda exprs: (list(program.assignments), exprs), docstring_limit=0)
+    import inspect
+
+    return JaxNetwork(fn, inspect.getsource(fn))
+
+
+def compile_jax(spec: NetworkSpec, model_name: str, layers: tuple[int, ...]) -> JaxNetwork:
+    """The JAX epoch for the network with these widths (checked like compile_network)."""
+    codegen.compile_network(spec, model_name, layers)  # the same checks and errors
+    return _compile(spec, model_name, len(layers) - 1)

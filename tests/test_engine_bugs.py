@@ -1,0 +1,42 @@
+"""Bugs the fuzzing benchmark found, kept as tests: each is a placed input error now."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from derive.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTER = ROOT / "formulas" / "backprop.md"
+
+
+def _edited(tmp_path: Path, old: str, new: str) -> Path:
+    text = CHAPTER.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path = tmp_path / "notes.md"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+def test_a_circular_definition_is_a_placed_error(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # a^{(l)} defined from z^{(l+1)}, which is defined from a^{(l)}
+    path = _edited(tmp_path, "a^{(l)}_i &= \\ g(z^{(l)}_i)", "a^{(l)}_i &= \\ g(z^{(l+1)}_i)")
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "error: the definitions are circular:" in err
+    assert f"{path.as_posix()}:148:14: error: the definitions are circular" in err
+    assert "internal error" not in err
+
+
+def test_twenty_nested_sums_are_a_placed_error(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    many = "\\sum_{k=1}^{C_l} " * 19
+    path = _edited(tmp_path, "\\sum_{j=1}^{C_l}w^{(l)}_{ij}a^{(l)}_j, \\\\",
+                   "\\sum_{j=1}^{C_l}" + many + "w^{(l)}_{ij}a^{(l)}_j, \\\\")
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "internal error" not in err
+    assert ":121:" in err and "error:" in err
