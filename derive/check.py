@@ -271,7 +271,8 @@ def _check_formula(state: _State, formula: Formula) -> None:
         else:
             try:
                 _check_equation(state, formula, eq, model, compare)
-            except InputError as err:
+            except InputError as err:  # placed at the claim if it has no place of its own
+                err.at(formula.span(eq.lhs.start, max(1, len(eq.lhs.latex))))
                 state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
 
 

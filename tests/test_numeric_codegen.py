@@ -303,3 +303,23 @@ def test_trainer_does_not_import_the_hand_written_baseline():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_in_place_update_equals_the_pure_step(spec, model):
+    """`update` (the trainer's fast path: c folded into the deltas, parameters written in
+    place) gives the numbers of the document's update `step`, and changes only the
+    parameters it was given."""
+    layers = (5, 4, 3, 3)
+    x, y, params = random_problem(layers, 11)
+    net = compile_network(spec, model, layers)
+    expected = net.step(x, y, 0.3, *params)
+    x_before, y_before = x.copy(), y.copy()
+    mutable = [p.copy() for p in params]
+    returned = net.update(x, y, 0.3, *mutable)
+    for new, want, same in zip(mutable, expected, returned):
+        assert same is new  # written into the caller's array, not a new one
+        np.testing.assert_allclose(new, want, rtol=1e-12, atol=1e-14)
+    assert np.array_equal(x, x_before) and np.array_equal(y, y_before)
+    assert any(not np.array_equal(new, old) for new, old in zip(mutable, params))
+    assert "out=W1" in dict(net.sources)["update"]
