@@ -91,14 +91,21 @@ def check_file(path: str | Path, display_name: str | None = None, *,
 
 
 def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float | None = None,
-                   simplify_budget: float | None = None) -> FileReport:
+                   simplify_budget: float | None = None,
+                   only: frozenset[int] | None = None) -> FileReport:
+    """Check every formula of `doc`. With `only` (formula numbers), the other formulas still
+    build the model but are not checked and report nothing: the results of the formulas named
+    are the ones a check of the whole document gives them."""
     notation = _notation(doc)
     state = _State(doc, Engine(), Model(notation), symbolic=symbolic,
                    claim_budget=_budget(claim_budget, "DERIVE_CLAIM_BUDGET", CLAIM_SECONDS),
                    simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",
                                            SIMPLIFY_SECONDS))
     for formula in doc.formulas:
+        state.claims = only is None or formula.number in only
         _check_formula(state, formula)
+    if only is not None:
+        state.results = [r for r in state.results if r.formula in only]
     notes = list(doc.notes) + _model_notes(state) + _partings(state.results)
     return FileReport(
         file=doc.file,

@@ -1,4 +1,11 @@
-"""Shared by the variant and rewrite tests: one edit of the chapter, checked."""
+"""Shared by the variant and rewrite tests: one edit of the chapter, checked.
+
+An edit changes one display formula; the formulas before it are the shipped chapter's, so their
+verdicts are the unedited chapter's (the checker is deterministic and each formula is checked
+with the model the formulas before it build). Only the edited formula is checked: the others
+still build the model (`check_document(..., only=...)`) but are not checked again for each of
+the ~70 edits, which is most of the suite's time otherwise.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +41,21 @@ def edit_chapter(text: str, old: str, new: str) -> tuple[str, int, int]:
 
 
 def check_text(text: str) -> FileReport:
+    """The whole (cut) document checked."""
     return check_document(parse_document(text, NAME))
+
+
+def check_edited(text: str, formula_line: int) -> tuple[FileReport, int]:
+    """Only the formula starting at `formula_line` checked, with the model of all the formulas
+    before it; returns the report and that formula's number."""
+    doc = parse_document(text, NAME)
+    (number,) = [f.number for f in doc.formulas if f.line == formula_line]
+    return check_document(doc, only=frozenset({number})), number
+
+
+def formula_keys(baseline: dict[tuple[int, int | None], Result], number: int) -> set:
+    """The (line, step) of every result the unedited chapter has for formula `number`."""
+    return {k for k, r in baseline.items() if r.formula == number}
 
 
 def result_key(r: Result) -> tuple[int, int | None]:

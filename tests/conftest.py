@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -10,6 +11,17 @@ import pytest
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
+ROOT = Path(__file__).resolve().parent.parent
+
+# The checkout these tests belong to is the one tested, whatever the working directory: from
+# elsewhere, `import derive` would find another copy (an installed one, which pytest may already
+# have imported for the `derive` plugin entry point). Put this checkout first and forget the other.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+_loaded = sys.modules.get("derive")
+if _loaded is not None and Path(_loaded.__file__ or "").resolve().parent != ROOT / "derive":
+    for _name in [m for m in sys.modules if m == "derive" or m.startswith("derive.")]:
+        del sys.modules[_name]
 # A test run writes nowhere but temporary folders: Hypothesis keeps no example database and its
 # other files (by default in `.hypothesis/` of the working directory) go to a temporary folder.
 _HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="derive-hypothesis-")
@@ -23,7 +35,12 @@ os.environ.setdefault("DERIVE_SIMPLIFY_BUDGET", "120")
 os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="derive-mpl-"))
 settings.load_profile("derive")
 
-ROOT = Path(__file__).resolve().parent.parent
+# Tests never read or write the user's parse cache (~/.cache/derive): set before any test module
+# is imported, so that nothing parsed at collection reaches the user's cache. Subprocesses
+# inherit it.
+_PARSE_CACHE = tempfile.TemporaryDirectory(prefix="derive-cache-")
+os.environ["DERIVE_CACHE_DIR"] = _PARSE_CACHE.name
+
 CHAPTER = ROOT / "formulas" / "backprop.md"
 
 
@@ -48,10 +65,3 @@ def chapter_baseline(chapter_report):
     return out
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _private_parse_cache(tmp_path_factory):
-    """Tests never read or write the user's parse cache (~/.cache/derive)."""
-    import os
-
-    os.environ["DERIVE_CACHE_DIR"] = str(tmp_path_factory.mktemp("derive-cache"))
-    yield

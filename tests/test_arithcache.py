@@ -1,25 +1,50 @@
-"""The disk cache of arithmetic parses: it must change nothing but the time."""
+"""The disk cache of arithmetic parses: it must change nothing but the time.
+
+That a cold and a warm cache give the same bytes is shown end to end by
+`test_determinism.py` (two command-line runs, the second reading the cache the first wrote).
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import sympy
+from sympy import Add, Mul, Pow, Rational, Sum
 
 from derive.arithcache import Cache, CacheWarning, decode, encode
-from derive.check import check_file
-from derive.latex import _arithmetic, _disk_cache
+
+A, B, C, U, V, Q, R = sympy.symbols("A B C U V q r")
+_U = {"evaluate": False}
+
+# what the arithmetic parser returns for placeholder skeletons: unevaluated trees
+VALUES = {
+    r"\frac{1}{2} A": Mul(Rational(1, 2), A, **_U),
+    r"- ( A - B ) C": Mul(-1, Mul(Add(A, Mul(-1, B, **_U), **_U), C, **_U), **_U),
+    r"\frac{1}{1 + e^{- A}}": Mul(1, Pow(Add(1, sympy.exp(Mul(-1, A, **_U), **_U), **_U), -1, **_U),
+                                   **_U),
+    r"\sum_{q=1}^{U} A B": Sum(Mul(A, B, **_U), (Q, 1, U)),
+    r"- \sum_{q=1}^{U} A \ln B": Mul(-1, Sum(Mul(A, sympy.log(B, **_U), **_U), (Q, 1, U)), **_U),
+    r"\frac{e^{A}}{\sum_{r=1}^{V} e^{B}}": Mul(sympy.exp(A, **_U),
+                                               Pow(Sum(sympy.exp(B, **_U), (R, 1, V)), -1, **_U),
+                                               **_U),
+    r"( 1 - A ) A": Mul(Add(1, Mul(-1, A, **_U), **_U), A, **_U),
+    "every function": Add(*[f(A, evaluate=False) for f in (
+        sympy.sin, sympy.cos, sympy.tan, sympy.tanh, sympy.sinh, sympy.cosh, sympy.atan)],
+        sympy.E, **_U),
+}
 
 
-@pytest.mark.parametrize("skeleton", [
-    r"\frac{1}{2} A", r"- ( A - B ) C", r"\frac{1}{1 + e^{- A}}", r"\sum_{q=1}^{U} A B",
-    r"- \sum_{q=1}^{U} A \ln B", r"\frac{e^{A}}{\sum_{r=1}^{V} e^{B}}", r"( 1 - A ) A",
-])
+@pytest.mark.parametrize("skeleton", list(VALUES))
 def test_encode_decode_round_trip(skeleton):
-    _arithmetic.cache_clear()
-    value = _arithmetic(skeleton)
-    assert decode(json.loads(json.dumps(encode(value)))) == value  # unevaluated, identical
+    value = VALUES[skeleton]
+    back = decode(json.loads(json.dumps(encode(value))))
+    assert back == value
+    assert sympy.srepr(back) == sympy.srepr(value)  # unevaluated, node for node
 
 
 def test_unknown_nodes_are_not_decoded():
@@ -82,6 +107,18 @@ def test_signed_entries_round_trip_and_the_key_is_private(tmp_path, monkeypatch)
         assert again.get("A + 3") is None
 
 
+def test_no_cache_when_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("DERIVE_NO_CACHE", "1")
+    cache = Cache()
+    cache.put("A", A)
+    cache.save()
+    assert cache.get("A") is None and list(tmp_path.iterdir()) == []
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def _doc(tmp_path):
     from hostile import write_doc
 
@@ -89,24 +126,21 @@ def _doc(tmp_path):
                                r"\delta^{(l+1)}_i - y_1 + y_1")
 
 
-def _run(path, capsys):
-    from derive.cli import main
-
-    _disk_cache.cache_clear()
-    _arithmetic.cache_clear()
-    code = main(["check", str(path)])
-    out, _ = capsys.readouterr()
-    _disk_cache().save()
-    return code, out
+def _run(path, cache_dir):
+    """`derive check` in a fresh process (so nothing is cached in memory), with `cache_dir`."""
+    env = {**os.environ, "DERIVE_CACHE_DIR": str(cache_dir), "PYTHONPATH": str(ROOT)}
+    env.pop("DERIVE_NO_CACHE", None)
+    done = subprocess.run([sys.executable, "-m", "derive", "check", str(path)], cwd=path.parent,
+                          env=env, capture_output=True, text=True, timeout=600)
+    return done.returncode, done.stdout, done.stderr
 
 
-def test_a_tampered_entry_changes_no_verdict(tmp_path, monkeypatch, capsys):
+def test_a_tampered_entry_changes_no_verdict(tmp_path):
     """A negated term, edited in the cache file without its checksum: warned about, parsed
     again, the same verdicts."""
     cache_dir = tmp_path / "cache"
-    monkeypatch.setenv("DERIVE_CACHE_DIR", str(cache_dir))
     doc = _doc(tmp_path)
-    code, before = _run(doc.path, capsys)
+    code, before, _ = _run(doc.path, cache_dir)
     assert code == 0 and "✗" not in before
     (cache_file,) = cache_dir.glob("arithmetic-*.json")
     entries = json.loads(cache_file.read_text(encoding="utf-8"))
@@ -118,31 +152,9 @@ def test_a_tampered_entry_changes_no_verdict(tmp_path, monkeypatch, capsys):
             tampered += 1
     assert tampered
     cache_file.write_text(json.dumps(entries), encoding="utf-8")
-    with pytest.warns(CacheWarning, match="checksum does not match"):
-        code, after = _run(doc.path, capsys)
+    code, after, err = _run(doc.path, cache_dir)
+    assert "checksum does not match" in err and CacheWarning.__name__ in err
     assert code == 0 and after == before
     # the bad entries were replaced by good ones: no warning the next time
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", CacheWarning)
-        assert _run(doc.path, capsys) == (0, before)
-    _disk_cache.cache_clear()
-    _arithmetic.cache_clear()
-
-
-def test_cold_and_warm_cache_give_the_same_report(tmp_path, monkeypatch):
-    from pathlib import Path
-
-    chapter = Path(__file__).resolve().parent.parent / "formulas" / "backprop.md"
-    reports = []
-    for _ in range(2):  # first run fills the cache, the second reads it
-        monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
-        _disk_cache.cache_clear()
-        _arithmetic.cache_clear()
-        reports.append(check_file(chapter, "formulas/backprop.md"))
-        _disk_cache().save()
-    assert list(tmp_path.glob("arithmetic-*.json"))
-    assert reports[0].to_json() == reports[1].to_json()
-    _disk_cache.cache_clear()
-    _arithmetic.cache_clear()
+    code, again, err = _run(doc.path, cache_dir)
+    assert (code, again) == (0, before) and CacheWarning.__name__ not in err

@@ -116,12 +116,24 @@ def test_the_definitions_used_are_reported(chapter_report):
                        "\\mathrm{softmax}"]
 
 
-def test_two_checks_give_identical_results(chapter_report):
-    from derive.check import check_file
+def test_checking_only_some_formulas_gives_them_their_verdicts(chapter_report):
+    """`check_document(doc, only=...)` (what the variant and rewrite tests use to check one
+    edited formula) builds the model from every formula but checks and reports only those
+    named: each gets exactly the results of a check of the whole chapter, in the sections with
+    an alternative model too (13-16)."""
+    from derive.check import check_document
+    from derive.document import read_document
 
-    again = check_file(CHAPTER, "formulas/backprop.md")
-    assert json.dumps(again.to_json(), ensure_ascii=False) == json.dumps(
-        chapter_report.to_json(), ensure_ascii=False)
+    doc = read_document(CHAPTER, "formulas/backprop.md")
+    full = by_formula(chapter_report)
+    for only in ({4}, {9}, {13}, {15, 16}):
+        rep = check_document(doc, only=frozenset(only))
+        assert {r.formula for r in rep.results} == only
+        want = [r.to_json() for k in sorted(only) for r in full[k]]
+        assert [r.to_json() for r in rep.results] == want
+    assert check_document(doc, only=frozenset()).results == ()
+    # the formulas not checked still define: the whole model's definitions are reported
+    assert check_document(doc, only=frozenset()).definitions == chapter_report.definitions
 
 
 # ------------------------------------------------------------------------------------------
@@ -175,24 +187,22 @@ def test_the_chain_rule_convention_is_what_makes_du_dx_hold(chapter_text):
     assert r.status is Status.REFUTED
 
 
-def test_sympy_and_symengine_backends_derive_the_same_numbers(chapter_text, monkeypatch):
+def test_sympy_and_symengine_backends_derive_the_same_numbers(chapter_text, monkeypatch,
+                                                             tmp_path):
     """The derivatives are computed by SymEngine by default; sympy.diff must agree."""
-    from derive.check import Engine, _check_formula, _State
-    from derive.document import parse_document
+    from derive.check import collect_model
+    from derive.evaluate import Engine
     from derive.expr import Partial, Quantity
-    from derive.model import INSTANCES, Model
-    from derive.notation import notation_from_front
+    from derive.model import INSTANCES
 
     text = _truncate_after(chapter_text, "\\mathcal{L} = \\frac{1}{2}")
-    doc = parse_document(text, "formulas/backprop.md")
+    doc = tmp_path / "mse.md"
+    doc.write_text(text, encoding="utf-8")
     values = {}
     for name in ("symengine", "sympy"):
         monkeypatch.setenv("DERIVE_BACKEND", name)
-        state = _State(doc, Engine(), Model(notation_from_front(doc.front, doc.file)),
-                       claims=False)
-        for f in doc.formulas:
-            _check_formula(state, f)
-        ev = state.engine.evaluator(state.model, INSTANCES[1], 0)
+        model = collect_model(doc)
+        ev = Engine().evaluator(model, INSTANCES[1], 0)
         assert ev.structure.engine.name == name
         loss = Quantity("\\mathcal{L}", (), ())
         got = []
@@ -212,12 +222,21 @@ def test_sympy_and_symengine_backends_derive_the_same_numbers(chapter_text, monk
 # The command line
 
 
-def test_check_exit_codes_and_json(capsys, monkeypatch):
-    from derive.cli import main
+def test_check_exit_codes_and_json(chapter_report, capsys, monkeypatch):
+    """The JSON of the chapter's check (`derive check --json` prints these bytes and exits 0:
+    test_determinism.py runs it), and the exit code of --strict."""
+    import io
 
+    from derive.cli import main
+    from derive.output import make_printer
+
+    buf = io.StringIO()
+    printer = make_printer("json", out=buf, err=io.StringIO())
+    printer.begin(1, 1, "formulas/backprop.md")
+    printer.file(chapter_report)
+    printer.finish()
+    doc = json.loads(buf.getvalue())
     monkeypatch.chdir(ROOT)
-    assert main(["check", "formulas/backprop.md", "--json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
     assert doc["schema"] == 1 and doc["errors"] == []
     assert doc["summary"]["files"] == 1 and doc["summary"]["refuted"] == 0
     (entry,) = doc["files"]

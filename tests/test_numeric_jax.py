@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from derive.spec import load_spec
 
 @pytest.fixture(scope="module")
 def spec():
-    return load_spec()
+    return load_spec(Path(__file__).resolve().parents[1] / "formulas" / "backprop.md")
 
 
 def test_backend_jax_without_jax_is_a_usage_error(tmp_path, capsys, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,18 +22,21 @@ from derive.numeric.trainer import (
 from derive.spec import load_spec
 
 pytest.importorskip("sklearn")
+CHAPTER = Path(__file__).resolve().parents[1] / "formulas" / "backprop.md"
 
 
 @pytest.fixture(scope="module")
 def spec():
     """The chapter's network, read when a test first needs it (not at import: collection must
     not parse, and the parse cache must already point at the session's temporary folder)."""
-    return load_spec()
+    return load_spec(CHAPTER)  # by path: from any working directory
 
 
 def run(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="derive")
     register(parser.add_subparsers(required=True))
+    if "--formulas" not in argv:  # the chapter by path, whatever the working directory
+        argv = (argv[0], "--formulas", str(CHAPTER), *argv[1:])
     args = parser.parse_args(argv)
     return args.handler(args)
 

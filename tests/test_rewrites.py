@@ -3,9 +3,10 @@
 Every case replaces one exact substring of the shipped chapter (asserted to occur exactly once)
 by an equivalent way of writing it (reordered factors or terms, a renamed summation index,
 g'(z) spelt out as a(1 - a), ...), cuts the document after the edited display formula and
-checks it: the edited row must be VERIFIED (or keep the verdict the original row has, for the
-two rows the chapter states under an unstated one-hot assumption), and every other result must
-keep the verdict it has in the unedited chapter.
+checks the edited formula with the model the formulas before it build: the edited row must be
+VERIFIED (or keep the verdict the original row has, for the two rows the chapter states under an
+unstated one-hot assumption), and every other row of the formula must keep the verdict it has in
+the unedited chapter.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from chapter_edits import check_text, edit_chapter, result_key
+from chapter_edits import check_edited, edit_chapter, formula_keys, result_key
 
 from derive.results import Status
 
@@ -96,7 +97,7 @@ def test_rewrite_table_is_sound(chapter_text: str) -> None:
 @pytest.mark.parametrize("rw", [pytest.param(r, id=r.id) for r in REWRITES])
 def test_rewrite_keeps_the_verdict(chapter_text: str, chapter_baseline: dict, rw: Rewrite) -> None:
     text, line, first = edit_chapter(chapter_text, rw.old, rw.new)
-    rep = check_text(text)
+    rep, number = check_edited(text, first)
     target = first if rw.formula_line else line
     edited = [r for r in rep.results if r.line == target]
     assert edited, f"no result at line {target}"
@@ -108,8 +109,7 @@ def test_rewrite_keeps_the_verdict(chapter_text: str, chapter_baseline: dict, rw
         else:
             assert r.status is Status.VERIFIED, (r.line, r.step, r.message, r.diagnosis)
     # nothing else changes: the same rows, each with its verdict from the unedited chapter
-    last = max(r.line for r in rep.results)
-    assert {result_key(r) for r in rep.results} == {k for k in chapter_baseline if k[0] <= last}
+    assert {result_key(r) for r in rep.results} == formula_keys(chapter_baseline, number)
     for r in rep.results:
         assert r.status is chapter_baseline[result_key(r)].status, (r.line, r.step, r.message)
         assert not r.lint or r.lint == chapter_baseline[result_key(r)].lint, r.lint
@@ -121,7 +121,7 @@ def test_kronecker_delta_is_not_notation(chapter_text: str) -> None:
     (ERROR, not a crash, not a silent misreading); if the notation ever grows a Kronecker delta,
     turn this into a rewrite case above."""
     text, _, first = edit_chapter(chapter_text, KRONECKER.old, KRONECKER.new)
-    rep = check_text(text)
+    rep, _ = check_edited(text, first)
     (r,) = [r for r in rep.results if r.line == first]
     assert r.status is Status.ERROR
     assert "\\delta" in r.message and "layer tag" in r.message

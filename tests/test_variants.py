@@ -3,10 +3,11 @@
 Every case replaces one exact substring of the shipped chapter (asserted to occur exactly once,
 so a change to the chapter breaks the table loudly instead of silently testing nothing), cuts the
 document after the edited display formula (definitions accumulate in document order, so the
-formulas before it are all the checker needs) and checks it. Two tests per case:
+formulas before it are all the checker needs) and checks the edited formula with the model the
+formulas before it build (`chapter_edits.check_edited`). Two tests per case:
 
 * `test_refuted_at_its_line`: exactly one result is REFUTED, at the line of the edited row, and
-  every other result keeps the verdict it has in the unedited chapter;
+  every other row of the formula keeps the verdict it has in the unedited chapter;
 * `test_diagnosis`: the refutation names the kind of mistake that was made (a keyword of
   `Result.diagnosis`).
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from chapter_edits import check_text, edit_chapter, result_key
+from chapter_edits import check_edited, edit_chapter, formula_keys, result_key
 
 from derive.results import FileReport, Status
 
@@ -178,15 +179,16 @@ VARIANTS = [
 # Building and checking a variant
 
 
-_REPORTS: dict[str, tuple[FileReport, int]] = {}
+_REPORTS: dict[str, tuple[FileReport, int, int]] = {}
 
 
-def variant_report(chapter_text: str, v: Variant) -> tuple[FileReport, int]:
-    """The check of a variant (cached: both tests of a case share one check) and the line its
-    verdict must be reported at."""
+def variant_report(chapter_text: str, v: Variant) -> tuple[FileReport, int, int]:
+    """The check of a variant's formula (cached: both tests of a case share one check), the
+    line its verdict must be reported at and the formula's number."""
     if v.id not in _REPORTS:
         text, line, first = edit_chapter(chapter_text, v.old, v.new)
-        _REPORTS[v.id] = (check_text(text), (first if v.formula_line else line) + v.row_offset)
+        rep, number = check_edited(text, first)
+        _REPORTS[v.id] = (rep, (first if v.formula_line else line) + v.row_offset, number)
     return _REPORTS[v.id]
 
 
@@ -212,16 +214,14 @@ def test_variant_table_is_sound(chapter_text: str) -> None:
 
 @pytest.mark.parametrize("v", _params("refuted"))
 def test_refuted_at_its_line(chapter_text: str, chapter_baseline: dict, v: Variant) -> None:
-    rep, line = variant_report(chapter_text, v)
+    rep, line, number = variant_report(chapter_text, v)
     refuted = [r for r in rep.results if r.status is Status.REFUTED]
     at_line = [(r.line, r.status.value, r.message) for r in rep.results if r.line == line]
     assert len(refuted) == 1, f"expected one refutation at line {line}, got {at_line}"
     hit = refuted[0]
     assert hit.line == line
-    # every other formula keeps the verdict it has in the unedited chapter
-    last = max(r.line for r in rep.results)
-    expected = {k for k in chapter_baseline if k[0] <= last}
-    assert {result_key(r) for r in rep.results} == expected
+    # every other row of the formula keeps the verdict it has in the unedited chapter
+    assert {result_key(r) for r in rep.results} == formula_keys(chapter_baseline, number)
     for r in rep.results:
         if r is not hit:
             assert r.status is chapter_baseline[result_key(r)].status, (r.line, r.step, r.message)
@@ -229,7 +229,7 @@ def test_refuted_at_its_line(chapter_text: str, chapter_baseline: dict, v: Varia
 
 @pytest.mark.parametrize("v", _params("diagnosis"))
 def test_diagnosis(chapter_text: str, v: Variant) -> None:
-    rep, line = variant_report(chapter_text, v)
+    rep, line, _ = variant_report(chapter_text, v)
     hits = [r for r in rep.results if r.line == line and r.status is Status.REFUTED]
     assert hits, f"nothing refuted at line {line}"
     diagnosis = hits[0].diagnosis
@@ -241,7 +241,7 @@ def test_changed_definition_keeps_the_definition_and_refutes_the_claim(chapter_t
     """g(t) = tanh(t): the row defining g is still a definition, the claim g' = (1 - g) g on the
     next row is refuted with a witness, and the derived side is the derivative of the new g."""
     v = next(v for v in VARIANTS if v.id == "changed_definition_tanh")
-    rep, line = variant_report(chapter_text, v)
+    rep, line, _ = variant_report(chapter_text, v)
     by_line = {r.line: r for r in rep.results}
     assert by_line[line - 1].status is Status.DEFINITION
     assert by_line[line - 1].latex.startswith("g(t) = ")
