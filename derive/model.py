@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -491,16 +492,8 @@ class Evaluator:
                 v = self.given_value(key)
             else:
                 d, env = found
-                pending = self.__dict__.setdefault("_pending", set())
-                if key in pending:  # the definitions need this value to compute itself
-                    raise InputError(
-                        f"the definitions are circular: {key_latex(key)} is needed to compute "
-                        f"itself (through the definition at line {d.line}, `{d.latex}`)")
-                pending.add(key)
-                try:
+                with self._computing(("value",), key, d):
                     v = self._eval(d.rhs, env, key[3], _Numeric(self))
-                finally:
-                    pending.discard(key)
         self._values[key] = v
         return v
 
@@ -519,9 +512,25 @@ class Evaluator:
             out = st.leaf(key)
         else:
             d, env = found
-            out = self._eval(d.rhs, env, key[3], _Cut(self, cut, mode))
+            with self._computing(("build", cut, mode), key, d):
+                out = self._eval(d.rhs, env, key[3], _Cut(self, cut, mode))
         memo[key] = out
         return out
+
+    @contextmanager
+    def _computing(self, what: tuple, key: Key, d: Def) -> Iterator[None]:
+        """Guard a definition's expansion: a key met again inside its own expansion means the
+        definitions are circular (a^{(l)} from z^{(l+1)}, itself from a^{(l)})."""
+        pending = self.__dict__.setdefault("_pending", set())
+        if (what, key) in pending:
+            raise InputError(
+                f"the definitions are circular: {key_latex(key)} is needed to compute itself "
+                f"(through the definition at line {d.line}, `{d.latex}`)")
+        pending.add((what, key))
+        try:
+            yield
+        finally:
+            pending.discard((what, key))
 
     def expand(self, key: Key) -> Any:
         """A node as an engine expression in the model's inputs only."""
@@ -534,7 +543,8 @@ class Evaluator:
             out = self.structure.leaf(key)
         else:
             d, env = found
-            out = self._eval(d.rhs, env, key[3], _Full(self))
+            with self._computing(("full",), key, d):
+                out = self._eval(d.rhs, env, key[3], _Full(self))
         memo[key] = out
         return out
 

@@ -53,3 +53,13 @@ def test_operator_words_in_plain_letters_read_as_the_upright_name(
 
     doc = json.loads(capsys.readouterr().out)
     assert doc["summary"]["error"] == 0 and doc["summary"]["conditional"] == 2
+
+
+def test_a_definition_from_a_fixed_later_layer_is_circular_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a^{(l)} = g(z^{(3)}), and z^{(3)} reads a^{(2)}: found while building the derivative's cut
+    path = _edited(tmp_path, "a^{(l)}_i &= \\ g(z^{(l)}_i)", "a^{(l)}_i &= \\ g(z^{(3)}_i)")
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "the definitions are circular" in err and "internal error" not in err
