@@ -173,8 +173,9 @@ def _ignore_spec(folder: Path) -> Any:
     return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
 
 
-def _walk(root: Path) -> list[Path]:
-    """The files under `root` that a folder walk picks, sorted."""
+def _walk(root: Path, skipped: list[Path] | None = None) -> list[Path]:
+    """The files under `root` that a folder walk picks, sorted; files of a supported type that
+    are not regular files (FIFOs, sockets, devices) go to `skipped`, unread."""
     found: list[Path] = []
     # each .gitignore applies to its folder and below, patterns relative to its folder
     specs: list[tuple[Path, Any]] = []
@@ -201,8 +202,12 @@ def _walk(root: Path) -> list[Path]:
             p = here / f
             if f.startswith(".") or p.suffix.lower() not in SUFFIXES or ignored(p, False):
                 continue
-            if not p.is_file() or generated(p):
-                continue  # FIFOs and devices are not picked in a folder; reports are ours
+            if not p.is_file():  # FIFOs and devices are never opened: reading could block
+                if skipped is not None and not p.is_dir():
+                    skipped.append(p)
+                continue
+            if generated(p):
+                continue  # reports are ours
             found.append(p)
     return sorted(found)
 
@@ -231,7 +236,10 @@ def discover(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, str]], list[
             errors.append(InputError(f"{raw}: {exc.strerror}"))
             continue
         if stat.S_ISDIR(st.st_mode):
-            found = _walk(path)
+            skipped: list[Path] = []
+            found = _walk(path, skipped)
+            errors.extend(InputError(f"{p.as_posix()}: not a regular file (a FIFO, socket or "
+                                     "device); skipped without reading it") for p in skipped)
             if not found:
                 errors.append(InputError(f"{raw}: no formulas files ({', '.join(SUFFIXES)}) in "
                                          "this directory"))
