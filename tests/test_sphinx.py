@@ -67,6 +67,11 @@ def seed_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     src = tmp_path_factory.mktemp("book")
     _annotated_seed(src)
+    # a planted typo, `sofmax`: an unreadable formula, and with it refuted cross-entropy steps
+    page = src / "seed_07_backprop.rst"
+    text = page.read_text(encoding="utf-8")
+    assert text.count("softmax(\\mathbb{a}") == 1
+    page.write_text(text.replace("softmax(\\mathbb{a}", "sofmax(\\mathbb{a}"), encoding="utf-8")
     (src / "07_backprop.jpg").write_bytes(b"\xff\xd8\xff\xd9")  # the page's figure, a stand-in
     (src / "index.rst").write_text(
         "The book\n========\n\n.. toctree::\n\n   seed_07_backprop\n", encoding="utf-8"
@@ -95,7 +100,7 @@ def test_the_chapter_warns_at_the_lines_of_its_refuted_and_unreadable_formulas(
         if r.status in (Status.REFUTED, Status.ERROR)
     )
     got = sorted((name, line, kind) for name, line, _, kind in derive_warnings(seed_build))
-    assert expected, "the chapter's page has refuted and unreadable formulas"
+    assert expected, "the page (with its planted typo) has refuted and unreadable formulas"
     assert got == expected
     # nothing else of Sphinx's own warns: the warnings are derive's alone
     assert len(warnings_of(seed_build)) == len(got), seed_build.stderr
@@ -107,7 +112,7 @@ def test_the_chapter_warns_at_the_lines_of_its_refuted_and_unreadable_formulas(
         assert lines[line - 1][col - 1 :].strip(), (line, col)
 
 
-def test_the_unreadable_softmax_is_named_at_its_column(
+def test_the_misspelt_softmax_is_named_at_its_column(
     seed_book: Path, seed_build: subprocess.CompletedProcess
 ) -> None:
     lines = (seed_book / "seed_07_backprop.rst").read_text(encoding="utf-8").splitlines()
@@ -116,7 +121,7 @@ def test_the_unreadable_softmax_is_named_at_its_column(
     for _, line, text, _ in errors:
         col = int(re.search(r"\(col (\d+)\)", text).group(1))
         assert "unknown symbol `s`" in text
-        assert lines[line - 1][col - 1 :].startswith("softmax")
+        assert lines[line - 1][col - 1 :].startswith("sofmax")
 
 
 def test_each_math_block_has_its_verdicts_beside_it_in_the_html(
