@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from derive import __version__
 from derive.errors import InputError
-from derive.results import FileReport, Result, Status
+from derive.results import Counterexample, FileReport, Result, Status
 from derive.text import visible
 from derive.unicode import to_unicode
 
@@ -72,6 +72,13 @@ def symbols_fit(stream: IO[str]) -> bool:
     except (UnicodeEncodeError, LookupError):
         return False
     return True
+
+
+def witness_line(c: Counterexample) -> str:
+    """`witness: n=3, C=(3, 2, 4), m=2; i=1: derived 0.57, written 0.19`."""
+    idx = ", ".join(f"{k}={v}" for k, v in c.indices.items())
+    return (f"witness: {c.instance}{'; ' + idx if idx else ''}: "
+            f"derived {c.lhs}, written {c.rhs}")
 
 
 def _short(latex: str, width: int) -> str:
@@ -205,10 +212,8 @@ class HumanPrinter(Printer):
                 w(f"    assumption: {self._prose(a)}")
             if r.counterexample:
                 c = r.counterexample
-                idx = ", ".join(f"{k}={v}" for k, v in c.indices.items())
                 at = ", ".join(f"{self._tex(k)}={v}" for k, v in list(c.point.items())[:6])
-                w(f"    witness: {c.instance}{'; ' + idx if idx else ''}: "
-                  f"derived {c.lhs}, written {c.rhs}")
+                w(f"    {witness_line(c)}")
                 if at:
                     w(f"      at {at}")
         for f in r.lint:

@@ -91,7 +91,7 @@ class FormulaItem(pytest.Item):
         self.result = result
 
     def runtest(self) -> None:
-        from derive.output import _finding_text
+        from derive.output import _finding_text, witness_line
         from derive.results import Status
 
         r = self.result
@@ -107,11 +107,8 @@ class FormulaItem(pytest.Item):
             if r.diagnosis:
                 lines.append(f"    diagnosis: {r.diagnosis}")
             lines.extend(f"    assumption: {a}" for a in r.assumptions)
-        c = r.counterexample
-        if c:
-            idx = ", ".join(f"{k}={v}" for k, v in c.indices.items())
-            lines.append(f"    witness: {c.instance}{'; ' + idx if idx else ''}: "
-                         f"derived {c.lhs}, written {c.rhs}")
+        if r.counterexample:
+            lines.append(f"    {witness_line(r.counterexample)}")
         raise DeriveFailure("\n".join(lines))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
