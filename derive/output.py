@@ -282,7 +282,7 @@ def _plain(text: str) -> str:
     return " ".join(re.sub(r"\$([^$]*)\$", r"\1", text).split())
 
 
-def _finding_text(r: Result) -> str:
+def finding_text(r: Result) -> str:
     parts = [r.message]
     if (r.diagnosis and r.status is not Status.ERROR
             and r.diagnosis.split(": ", 1)[-1] not in r.message):
@@ -314,7 +314,7 @@ class GithubPrinter(Printer):
             if is_finding(r):
                 what = f"step {r.step}" if r.step else r.kind
                 self._annotate(_level(r), r.file, r.line, r.col,
-                               f"derive: {r.status.value} ({what})", _finding_text(r))
+                               f"derive: {r.status.value} ({what})", finding_text(r))
         self.out.flush()
 
     def failed(self, err: InputError) -> None:
@@ -368,7 +368,7 @@ class SarifPrinter(Printer):
             rule = r.status.value if r.status not in (Status.VERIFIED, Status.DEFINITION) \
                 else "flagged"
             level = {"error": "error", "warning": "warning"}.get(_level(r), "note")
-            self._add(rule, level, _finding_text(r), r.file, r.line, r.col)
+            self._add(rule, level, finding_text(r), r.file, r.line, r.col)
 
     def failed(self, err: InputError) -> None:
         super().failed(err)

@@ -91,14 +91,14 @@ class FormulaItem(pytest.Item):
         self.result = result
 
     def runtest(self) -> None:
-        from derive.output import _finding_text, witness_line
+        from derive.output import finding_text, witness_line
         from derive.results import Status
 
         r = self.result
         if r.status in (Status.VERIFIED, Status.DEFINITION):
             return
         if r.status in (Status.CONDITIONAL, Status.UNCHECKED) and not _strict(self.config):
-            pytest.skip(f"{r.status.value}: {_finding_text(r)}")
+            pytest.skip(f"{r.status.value}: {finding_text(r)}")
         lines = [f"{r.file}:{r.line}:{r.col}: {r.status.value}: {r.latex}"]
         if r.status is Status.ERROR and r.diagnosis:
             lines.append(r.diagnosis)
