@@ -34,7 +34,7 @@ from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
 from derive.evaluate import MAX_TERMS, SEEDS, Engine, Outcome, Trial, free_indices, terms
-from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, to_latex
+from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, tag_styles, to_latex
 from derive.latex import Equation, Index, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import (
     INSTANCES,
@@ -97,6 +97,13 @@ def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float
     build the model but are not checked and report nothing: the results of the formulas named
     are the ones a check of the whole document gives them."""
     notation = _notation(doc)
+    with tag_styles({q.name: q.tag for q in notation.quantities.values()}):
+        return _check_document(doc, notation, symbolic, claim_budget, simplify_budget, only)
+
+
+def _check_document(doc: Document, notation: Notation, symbolic: bool,
+                    claim_budget: float | None, simplify_budget: float | None,
+                    only: frozenset[int] | None) -> FileReport:
     state = _State(doc, Engine(), Model(notation), symbolic=symbolic,
                    claim_budget=_budget(claim_budget, "DERIVE_CLAIM_BUDGET", CLAIM_SECONDS),
                    simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",

@@ -793,7 +793,7 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     power: tuple[list[Tok], Tok] | None = None
     if kind == "quantity":
         value = _quantity(name, scripts, scope, start_tok, toks[k - 1])
-        if sup is not None and not _is_layer_tag(sup[0]):
+        if sup is not None and _layer_tokens(scope.notation.quantities[name], sup[0]) is None:
             power = sup
     elif kind == "width":
         if sub is None:
@@ -818,9 +818,20 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     return k
 
 
-def _is_layer_tag(grp: list[Tok]) -> bool:
+_TAG_BRACKETS = {"paren": ("(", ")"), "bracket": ("[", "]")}
+
+
+def _layer_tokens(spec: QuantitySpec, grp: list[Tok]) -> list[Tok] | None:
+    """The layer inside a superscript written in the quantity's tag style (`^{(l)}`, `^{[l]}`,
+    or a bare `^{l}`), or None when the superscript is not a layer tag (a power, a prime)."""
     g = _strip_group(grp)
-    return len(g) >= 3 and g[0].text == "(" and g[-1].text == ")"
+    if spec.tag == "sup":
+        ok = bool(g) and all(t.kind in ("letter", "num") or t.text in "+-_{}" for t in g)
+        return g if ok else None
+    opener, closer = _TAG_BRACKETS[spec.tag]
+    if len(g) >= 3 and g[0].text == opener and g[-1].text == closer:
+        return g[1:-1]
+    return None
 
 
 def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> Quantity:
@@ -828,13 +839,14 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
     sup = scripts.get("^")
     sub = scripts.get("_")
     layer = None
-    if sup is not None and _is_layer_tag(sup[0]):
-        g = _strip_group(sup[0])
-        layer = _index_expr(g[1:-1], scope)
+    inner = _layer_tokens(spec, sup[0]) if sup is not None else None
+    if inner is not None:
+        layer = _index_expr(inner, scope)
         _check_layer(name, spec, layer, scope, sup[0][0] if sup[0] else sup[1], sup[0][-1]
                      if sup[0] else sup[1])
     if spec.layers and layer is None:
-        raise _err(f"`{name}` needs a layer tag, as in {name}^{{(l)}}", scope, first, last.end)
+        example = {"paren": "^{(l)}", "bracket": "^{[l]}", "sup": "^{l}"}[spec.tag]
+        raise _err(f"`{name}` needs a layer tag, as in {name}{example}", scope, first, last.end)
     if not spec.layers and layer is not None and sup is not None:
         raise _err(f"`{name}` has no layers, but a layer tag is given", scope, sup[1])
     indices: list[sympy.Expr] = []
@@ -982,8 +994,10 @@ def _argument(toks: list[Tok], scope: Scope) -> sympy.Basic:
             raise _err("a vector argument is written \\mathbf{a}^{(l)}", scope, toks[0])
         layer: tuple = ()
         if "^" in scripts:
-            g = _strip_group(scripts["^"][0])
-            layer = (_index_expr(g[1:-1], scope),)
+            inner = _layer_tokens(scope.notation.quantities[base], scripts["^"][0])
+            if inner is None:
+                raise _err("a vector argument is written \\mathbf{a}^{(l)}", scope, toks[0])
+            layer = (_index_expr(inner, scope),)
         return Vec(base, layer)
     if len(toks) == 1 and toks[0].kind == "letter" and scope.lookup(toks[0].text) is None:
         return Index(toks[0].text)  # softmax(a, j): an index argument

@@ -25,7 +25,18 @@ from typing import Any
 import sympy
 
 from derive.errors import InputError
-from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width, as_basic
+from derive.expr import (
+    BatchSum,
+    Call,
+    FuncRef,
+    Partial,
+    Prime,
+    Quantity,
+    Vec,
+    Width,
+    as_basic,
+    layer_tag_latex,
+)
 from derive.latex import Index, Scalar, Size
 from derive.notation import Notation, QuantitySpec, lin_value, parse_dim, parse_range
 from derive.numbers import (
@@ -894,7 +905,7 @@ def key_latex(key: Key) -> str:
     name, layer, indices, _ = key
     s = name
     if layer is not None:
-        s += f"^{{({layer})}}"
+        s += layer_tag_latex(name, str(layer))
     if indices:
         s += "_{" + ",".join(map(str, indices)) + "}"
     return s

@@ -36,6 +36,7 @@ class QuantitySpec:
     parameter: bool  # shared by all samples of a minibatch
     given: bool  # an input of the model rather than a defined node
     given_layers: str | None  # layers at which it is an input (e.g. a^{(1)} = x)
+    tag: str = "paren"  # how the layer is written: ^{(l)} "paren", ^{[l]} "bracket", ^{l} "sup"
     # the same, parsed (notation_from_front fills them in)
     layer_range: tuple[Lin, Lin] | None = None
     given_range: tuple[Lin, Lin] | None = None
@@ -74,6 +75,7 @@ class Notation:
         )
 
 
+TAG_STYLES = ("paren", "bracket", "sup")
 _KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars"}
 _ROLES = {"layers", "width", "batch", "sample", "loss", "rate"}
 
@@ -281,7 +283,7 @@ def notation_from_front(front: dict[str, Any], file: str,
     for name, spec in quantities_in.items():
         if not isinstance(spec, dict):
             raise bad(f"quantities.{name} must be a table", "quantities", name)
-        extra = set(spec) - {"layers", "shape", "parameter", "given", "given_layers"}
+        extra = set(spec) - {"layers", "shape", "parameter", "given", "given_layers", "tag"}
         if extra:
             raise bad(f"quantities.{name}: unknown key(s) {sorted(extra)}", "quantities", name)
         parsed: dict[str, Any] = {}
@@ -312,6 +314,10 @@ def notation_from_front(front: dict[str, Any], file: str,
             except _Bad as exc:
                 raise bad(f"quantities.{name}.shape[{k + 1}] = {entry!r}: {exc}",
                           "quantities", name, "shape") from None
+        tag = spec.get("tag", "paren")
+        if tag not in TAG_STYLES:
+            raise bad(f"quantities.{name}.tag must be one of {', '.join(map(repr, TAG_STYLES))} "
+                      f"(^{{(l)}}, ^{{[l]}}, ^{{l}}), not {tag!r}", "quantities", name, "tag")
         quantities[name] = QuantitySpec(
             name=name,
             layers=spec.get("layers"),
@@ -322,6 +328,7 @@ def notation_from_front(front: dict[str, Any], file: str,
             layer_range=parsed["layers"],
             given_range=parsed["given_layers"],
             dims=tuple(dims),
+            tag=tag,
         )
     functions = {}
     for name, arity in front.get("functions", {}).items():

@@ -103,7 +103,8 @@ _QUANTITY = Table(fields=(
     ("parameter", Bool(example="parameter = true")),
     ("given", Bool(example="given = true")),
     ("given_layers", Str(example='given_layers = "1"')),
-), what="a table of its layers, shape, parameter, given, given_layers",
+    ("tag", Str(example='tag = "sup"')),
+), what="a table of its layers, shape, parameter, given, given_layers, tag",
     example='[quantities.w]\nlayers = "1..n-1"')
 _SCALAR = Table(fields=(("parameter", Bool(example="parameter = true")),
                         ("given", Bool(example="given = true"))),
