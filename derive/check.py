@@ -35,6 +35,7 @@ from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
 from derive.evaluate import MAX_TERMS, SEEDS, Engine, Outcome, Trial, free_indices, terms
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, tag_styles, to_latex
+from derive.infer import Inferred, infer, merge
 from derive.latex import Equation, Index, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import (
     INSTANCES,
@@ -71,6 +72,7 @@ class _State:
     claim_budget: float | None = None  # seconds for each step's verdict (None: no budget)
     simplify_budget: float | None = None  # seconds for each sympy.simplify
     refuted: _Verdict | None = None  # the step's refutation, once found (a budget may end it)
+    inferred: Inferred | None = None  # the notation read from the formulas, when not written
 
 
 def check_file(path: str | Path, display_name: str | None = None, *,
@@ -96,18 +98,25 @@ def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float
     """Check every formula of `doc`. With `only` (formula numbers), the other formulas still
     build the model but are not checked and report nothing: the results of the formulas named
     are the ones a check of the whole document gives them."""
+    inferred = None
+    if "quantities" not in doc.front:  # no notation written: read it from the formulas
+        inferred = infer(doc)
+        doc = dataclasses.replace(doc, front=merge(doc.front, inferred.front),
+                                  notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes))
     notation = _notation(doc)
     with tag_styles({q.name: q.tag for q in notation.quantities.values()}):
-        return _check_document(doc, notation, symbolic, claim_budget, simplify_budget, only)
+        return _check_document(doc, notation, symbolic, claim_budget, simplify_budget, only,
+                               inferred)
 
 
 def _check_document(doc: Document, notation: Notation, symbolic: bool,
                     claim_budget: float | None, simplify_budget: float | None,
-                    only: frozenset[int] | None) -> FileReport:
+                    only: frozenset[int] | None, inferred: Inferred | None) -> FileReport:
     state = _State(doc, Engine(), Model(notation), symbolic=symbolic,
                    claim_budget=_budget(claim_budget, "DERIVE_CLAIM_BUDGET", CLAIM_SECONDS),
                    simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",
-                                           SIMPLIFY_SECONDS))
+                                           SIMPLIFY_SECONDS),
+                   inferred=inferred)
     for formula in doc.formulas:
         state.claims = only is None or formula.number in only
         _check_formula(state, formula)
@@ -238,6 +247,12 @@ def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
 def _check_formula(state: _State, formula: Formula) -> None:
     ann = formula.annotation
     try:
+        if state.inferred is not None and formula.number in state.inferred.local:
+            raise InputError("this formula has variables of its own (no layer tags, yet its "
+                             "names have them elsewhere): it is not read as the network's "
+                             "notation", formula.span(0),
+                             hint="say what its symbols are in an annotation before it: local = "
+                             "true, functions and given (see the README)")
         if ann.get("local"):
             model, scope = _local_model(state, formula)
         else:
@@ -258,6 +273,19 @@ def _check_formula(state: _State, formula: Formula) -> None:
         def_numbers = numbers
     elif isinstance(marked, list):
         def_numbers = set(marked)
+    elif state.inferred is not None:
+        def_numbers = set(state.inferred.definitions.get(formula.number, ()))
+        heads = state.inferred.head_definitions.get(formula.number, set())
+        for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`
+            if isinstance(eq, Equation) and eq.number in heads and len(eq.steps) > 1:
+                head = dataclasses.replace(eq, steps=eq.steps[:1], step_lines=eq.step_lines[:1])
+                try:
+                    model = _add_definition(state, formula, head, model)
+                    rows[k] = dataclasses.replace(eq, steps=eq.steps[1:],
+                                                  step_lines=eq.step_lines[1:])
+                    _report_definition(state, formula, head)
+                except InputError as err:
+                    rows[k] = RowError(eq.number, err, eq.line, eq.lhs.latex)
     else:
         def_numbers = set()
     # definitions first: a block may define g and then state a property of it

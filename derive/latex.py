@@ -1072,14 +1072,61 @@ def _emit_sum(toks: list[Tok], i: int, sk: _Skeleton) -> int:
             lo = _index_expr(sub[2:], scope)
         elif len(sub) == 3 and sub[1].text in ("\\ne", "\\neq"):
             excl = _index_expr(sub[2:], scope)
-        else:
+        elif len(sub) != 1:
             raise _err("a sum index is written j=1, or j \\ne i", scope, sub[0], sub[-1].end)
-        if not sup:
-            raise _err("this sum has no upper bound", scope, toks[j - 1] if sup is not None else t)
-        hi = _index_expr(sup, scope)
+        if sup:
+            hi = _index_expr(sup, scope)
+        else:  # \sum_k w_{jk} a_k: k runs over the range of the first index it is used in
+            implied = None if sup is not None else _implied_bound(toks, j, sub[0].text, scope)
+            if implied is None:
+                raise _err("this sum has no upper bound", scope,
+                           toks[j - 1] if sup is not None else t,
+                           hint=f"no quantity after it is indexed by `{sub[0].text}`, so its "
+                           "range cannot be read from its use")
+            hi = implied
         record = (var, lo, hi, excl, False)
     sk.sum_bound(record, (t.start, toks[j - 1].end))
     return j
+
+
+def _implied_bound(toks: list[Tok], j: int, letter: str, scope: Scope) -> sympy.Expr | None:
+    """The range of an unbounded sum's index, read from its use: the range of the slot of a
+    quantity after the sum indexed by it (`\\sum_k w^{(l)}_{jk} a^{(l)}_k`: the width of layer l).
+    A defined quantity's slot is preferred to a given one's (weights are where index slips are
+    made), then the first."""
+    notation = scope.notation
+    found: list[tuple[bool, sympy.Expr]] = []
+    p = j
+    while p < len(toks):
+        t = toks[p]
+        if not (t.kind == "letter" or t.text in _GREEK or t.text in _FONTS):
+            p += 1
+            continue
+        try:
+            name, nxt = _read_name(toks, p, scope)
+            scripts, end = _scripts(toks, nxt, scope)
+        except InputError:
+            break
+        p = max(end, p + 1)
+        spec = notation.quantities.get(name)
+        sub = scripts.get("_")
+        if spec is None or sub is None:
+            continue
+        letters = [x.text for x in _strip_group(sub[0]) if x.text != ","]
+        if letter not in letters or len(letters) != len(spec.dims):
+            continue
+        kind, (c, a, b) = spec.dims[letters.index(letter)]
+        layer: sympy.Expr = sympy.Integer(0)
+        if b:
+            inner = _layer_tokens(spec, scripts["^"][0]) if "^" in scripts else None
+            if inner is None:
+                continue
+            layer = _index_expr(inner, scope)
+        value = c + a * Size(notation.layers) + b * layer
+        found.append((spec.given, Width(notation.width, value) if kind == "width" else value))
+    if not found:
+        return None
+    return sorted(found, key=lambda f: f[0])[0][1]  # stable: the first defined one, else the first
 
 
 def _emit_cases(toks: list[Tok], i: int, sk: _Skeleton) -> int:

@@ -1,0 +1,143 @@
+"""Notation inference (issue 10): a document without front matter, read through its own notation.
+
+Each test writes a small document in one convention and asserts what is inferred from it (the
+front matter `derive.infer` produces) and the verdicts that follow. The expected notation is the
+one a careful reader takes from the formulas; the verdicts come from the checker, which
+differentiates the document's own forward model: nothing here codes a derivative.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from derive.check import check_document
+from derive.document import read_document
+from derive.infer import infer
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTER = ROOT / "formulas" / "backprop.md"
+
+# one forward pass and its backward pass, in each layer-tag style; {t} is the tag of layer {x}
+NETWORK = r"""
+$$z{t:l}_j = \sum_{{k=1}}^{{K_{{l-1}}}} w{t:l}_{{jk}} a{t:l-1}_k + b{t:l}_j$$
+
+$$a{t:l}_j = \sigma(z{t:l}_j)$$
+
+$$\sigma(t) = \frac{{1}}{{1+e^{{-t}}}}$$
+
+$$C = \frac{{1}}{{2}} \sum_{{j=1}}^{{K_L}} (y_j - a{t:L}_j)^2$$
+
+$$\delta{t:l}_j = \frac{{\partial C}}{{\partial z{t:l}_j}}$$
+
+$$\delta{t:L}_j = (a{t:L}_j - y_j) \sigma'(z{t:L}_j)$$
+
+$$\delta{t:l}_j = \sum_{{k=1}}^{{K_{{l+1}}}} w{t:l+1}_{{kj}} \delta{t:l+1}_k \sigma'(z{t:l}_j)$$
+
+$$\delta{t:l}_j = \sum_{{k=1}}^{{K_{{l+1}}}} w{t:l+1}_{{jk}} \delta{t:l+1}_k \sigma'(z{t:l}_j)$$
+
+$$\frac{{\partial C}}{{\partial w{t:l}_{{jk}}}} = a{t:l-1}_k \delta{t:l}_j$$
+
+$$\frac{{\partial C}}{{\partial w{t:l}_{{jk}}}} = a{t:l}_k \delta{t:l}_j$$
+
+$$\frac{{\partial C}}{{\partial b{t:l}_j}} = - \delta{t:l}_j$$
+"""
+STYLES = {"paren": "^{{({})}}", "bracket": "^{{[{}]}}", "sup": "^{{{}}}"}
+
+
+def _network(style: str, unbounded: bool = False) -> str:
+    form = STYLES[style]
+    text = re.sub(r"\{t:([^}]*)\}", lambda m: form.format(m[1]), NETWORK)
+    text = text.replace("{{", "{").replace("}}", "}")
+    if unbounded:
+        text = re.sub(r"\\sum_\{([a-z])=1\}\^\{[^{}]*(\{[^{}]*\})?[^{}]*\}", r"\\sum_\1", text)
+    return text
+
+
+def _doc(tmp_path: Path, text: str, name: str = "notes.md"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return read_document(path)
+
+
+def _verdicts(doc) -> list[tuple[int, str, str]]:
+    rep = check_document(doc)
+    return [(r.line, r.status.value, r.diagnosis or "") for r in rep.results]
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_each_layer_tag_style_is_inferred(tmp_path: Path, style: str) -> None:
+    front = infer(_doc(tmp_path, _network(style))).front
+    q = front["quantities"]
+    assert front["roles"]["layers"] == "L" and front["roles"]["width"] == "K"
+    assert front["roles"]["loss"] == "C"
+    assert {name: spec["tag"] for name, spec in q.items() if "tag" in spec} == {
+        "a": style, "b": style, "w": style, "z": style, "\\delta": style}
+    # z^l = ... a^{l-1}: layer 1 is the input; z, w, b and delta start at layer 2
+    assert q["a"]["layers"] == "1..L" and q["a"]["given_layers"] == "1"
+    for name in ("z", "w", "b", "\\delta"):
+        assert q[name]["layers"] == "2..L", name
+    assert q["w"]["shape"] == ["K_l", "K_{l-1}"]
+    assert q["b"]["shape"] == ["K_l"] and q["y"]["shape"] == ["K_L"]
+    assert q["w"].get("given") and q["w"].get("parameter")
+    assert q["y"].get("given") and not q["y"].get("parameter")
+    assert not q["z"].get("given") and not q["a"].get("given")
+    assert front["functions"] == {"\\sigma": 1}
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+@pytest.mark.parametrize("unbounded", [False, True], ids=["bounded", "unbounded"])
+def test_verdicts_without_front_matter(tmp_path: Path, style: str, unbounded: bool) -> None:
+    verdicts = _verdicts(_doc(tmp_path, _network(style, unbounded)))
+    status = [v[1] for v in verdicts]
+    assert status == ["definition"] * 5 + ["verified", "verified", "refuted", "verified",
+                                           "refuted", "refuted"]
+    swapped, layer, sign = verdicts[7], verdicts[9], verdicts[10]
+    assert "swapped indices" in swapped[2]
+    assert "wrong layer" in layer[2]
+    assert "sign" in sign[2]
+
+
+def test_the_chapter_without_its_front_matter_gives_the_same_verdicts(tmp_path: Path) -> None:
+    """formulas/backprop.md with every `derive` comment removed: the network's formulas get the
+    verdicts the written notation gives them. The chain-rule examples (variables of their own,
+    declared by `local` annotations in the shipped file) are honest placed errors."""
+    text = CHAPTER.read_text(encoding="utf-8")
+    stripped = re.sub(r"<!-- derive.*?-->\n", "", text, flags=re.S)
+    assert "derive" not in stripped.split("# 9.")[0]
+    written = check_document(read_document(CHAPTER)).results
+    inferred = check_document(_doc(tmp_path, stripped, "chapter.md")).results
+    local = [r for r in written if r.section[-1:] == ("9.1. 链式法则",)]
+    assert local and all(r.status.value == "verified" for r in local)
+    errors = [r for r in inferred if r.status.value == "error"]
+    assert len(errors) == 3 and all("variables of its own" in r.message for r in errors)
+    rest = [r for r in inferred if r.status.value != "error"]
+    ours = [r for r in written if r not in local]
+    assert [(r.status, r.kind, r.step, r.diagnosis) for r in rest] == [
+        (r.status, r.kind, r.step, r.diagnosis) for r in ours]
+    assert [bool(r.lint) for r in rest] == [bool(r.lint) for r in ours]
+
+
+def test_the_summary_says_what_was_read(tmp_path: Path) -> None:
+    rep = check_document(_doc(tmp_path, _network("sup")))
+    read = [n for n in rep.notes if n.startswith("read as: ")]
+    text = "\n".join(read)
+    assert "layers $l$ = 1..$L$" in text
+    assert "$w^{l}_{ij}$: layers 2..L, $i$ in 1..$K_l$, $j$ in 1..$K_{l-1}$, given, a parameter" \
+        in text
+    assert "$\\sigma$ a function of 1 argument, defined at line 6" in text
+    assert "the loss $C$" in text
+
+
+def test_written_front_matter_overrides_inference(tmp_path: Path) -> None:
+    """A document with its own `quantities` is read as written: nothing is inferred."""
+    rep = check_document(read_document(CHAPTER))
+    assert not any(n.startswith("read as: ") for n in rep.notes)
+
+
+def test_inference_is_deterministic(tmp_path: Path) -> None:
+    doc = _doc(tmp_path, _network("paren", unbounded=True))
+    assert infer(doc).front == infer(doc).front
+    assert infer(doc).facts == infer(doc).facts
