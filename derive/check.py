@@ -459,6 +459,22 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
     else:
         target = lhs
         derivation_note = ""
+    if eq.kind == "approximation" or eq.approx_from is not None:
+        first = 1 if eq.kind == "approximation" else eq.approx_from
+        exact = dataclasses.replace(eq, steps=eq.steps[:first - 1],
+                                    step_lines=eq.step_lines[:first - 1], approx_from=None)
+        if exact.steps:
+            _check_equation(state, formula, exact, model, compare)
+        for k, step in enumerate(eq.steps, start=1):
+            if k < first:
+                continue
+            state.results.append(Result(
+                file=formula.file, line=eq.step_lines[k - 1], col=formula.span(step.start).col,
+                latex=f"{eq.lhs.latex} \\approx {step.latex}", kind="equation",
+                status=Status.UNCHECKED, section=formula.section, formula=formula.number,
+                step=k if len(eq.steps) > 1 else None, parsed="", derivation="",
+                message="`\\approx` states an approximation: it is not checked as an equality"))
+        return
     if eq.kind == "assumption":
         err = InputError("an assumption (`\\in`) is not a claim that can be checked: list it in "
                          "`definitions` to make it an assumption of the model",

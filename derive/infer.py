@@ -36,7 +36,7 @@ from derive.sources.document import Document, Formula
 
 Lin = tuple[int, int, int]  # c + a·n + b·l, as in derive.notation
 
-_DEFINE = {"=", "\\equiv", "\\coloneqq", "\\triangleq", "\\doteq"}
+_DEFINE = {"=", ":=", "\\equiv", "\\coloneqq", "\\triangleq", "\\doteq"}
 _RELATIONS = _DEFINE | {"\\leftarrow", "\\gets", "\\in", "\\approx", "\\rightarrow"}
 _NOT_NAMES = {"e", "d"}  # Euler's number; the d of dx
 # functions every reader knows by name, used without a definition

@@ -143,7 +143,8 @@ _GREEK = {
 _FONTS = {"\\hat", "\\mathcal", "\\mathrm", "\\mathbf", "\\tilde", "\\bar", "\\vec", "\\boldsymbol",
           "\\operatorname", "\\mathit", "\\widehat", "\\mathbb"}
 _VECTOR_FONTS = {"\\mathbf", "\\mathbb", "\\boldsymbol", "\\vec"}  # a whole vector argument
-_RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets"}
+_RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets", "\\equiv", "\\triangleq", "\\coloneqq",
+              "\\doteq", ":=", "\\approx"}
 # elementary functions the arithmetic parser knows; they pass through to it unchanged
 _ELEMENTARY = {"\\ln", "\\log", "\\exp", "\\sin", "\\cos", "\\tan", "\\tanh", "\\sinh",
                "\\cosh", "\\sqrt", "\\arctan"}
@@ -164,7 +165,18 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
             if tok.text not in _SPACING:
                 toks.append(tok)
         pos = m.end()
-    return _operator_words(toks)
+    return _operator_words(_colon_equals(toks))
+
+
+def _colon_equals(toks: list[Tok]) -> list[Tok]:
+    """`:=` is one relation (a definition), not a colon and an equals sign."""
+    out: list[Tok] = []
+    for t in toks:
+        if t.text == "=" and out and out[-1].text == ":" and out[-1].end == t.start:
+            out[-1] = Tok("sym", ":=", out[-1].start, t.end)
+        else:
+            out.append(t)
+    return out
 
 
 # Function names notes often write in plain letters, `softmax(a, j)` for `\mathrm{softmax}(a, j)`.
@@ -216,6 +228,7 @@ class Equation:
     step_lines: tuple[int, ...]  # file line of each step
     line: int
     col: int
+    approx_from: int | None = None  # the first step written after `\\approx` (not checked)
 
 
 @dataclass(frozen=True)
@@ -440,10 +453,12 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
         raise _err("a row starting with `&=` continues nothing: there is no equation before it",
                    scope, first_rel)
     rel_kind = {"=": "equation", "\\leftarrow": "update", "\\gets": "update",
-                "\\in": "assumption"}
+                "\\in": "assumption", "\\equiv": "equation", "\\triangleq": "equation",
+                "\\coloneqq": "equation", "\\doteq": "equation", ":=": "equation",
+                "\\approx": "approximation"}
     kind = rel_kind[first_rel.text]
     for r in relations[1:]:
-        if r.text != "=":
+        if r.text not in ("=", "\\approx"):
             raise _err(f"`{r.text}` may only be the first relation of a row", scope, r)
     local = _formal_parameters(segments[0], scope) if not continuation else set()
     row_scope = Scope(scope.notation, formula, scope.scalars | local, scope.functions, scope.local)
@@ -463,11 +478,15 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
                         (formula.span(rhs_seg[0].start).line,), span.line, span.col)
     steps = tuple(side(seg) for seg in segments[1:])
     lines = tuple(formula.span(seg[0].start).line for seg in segments[1:])
+    approx = next((k for k, r in enumerate(relations, start=1) if r.text == "\\approx"), None)
     if continuation:
         assert current is not None
+        if current.approx_from is None and approx is not None:
+            approx += len(current.steps)
         return Equation(current.kind, current.number, current.lhs, current.steps + steps,
-                        current.step_lines + lines, current.line, current.col)
-    return Equation(kind, number, side(segments[0]), steps, lines, span.line, span.col)
+                        current.step_lines + lines, current.line, current.col,
+                        current.approx_from or approx)
+    return Equation(kind, number, side(segments[0]), steps, lines, span.line, span.col, approx)
 
 
 def _formal_parameters(seg: list[Tok], scope: Scope) -> set[str]:
@@ -707,7 +726,10 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
             i += 1
             continue
         if x in _ELEMENTARY:
-            sk.emit(" " + x + " ", t)
+            # `\log` without a base is the natural logarithm, as every text on this subject
+            # means it; `\log_2` keeps its base
+            natural = x == "\\log" and not (i + 1 < len(toks) and toks[i + 1].text == "_")
+            sk.emit(" " + ("\\ln" if natural else x) + " ", t)
             i += 1
             continue
         if x in ("\\frac", "\\dfrac", "\\tfrac"):
