@@ -37,7 +37,7 @@ from derive.sources.document import Document, Formula
 Lin = tuple[int, int, int]  # c + a·n + b·l, as in derive.notation
 
 _DEFINE = {"=", ":=", "\\equiv", "\\coloneqq", "\\triangleq", "\\doteq"}
-_RELATIONS = _DEFINE | {"\\leftarrow", "\\gets", "\\in", "\\approx", "\\rightarrow"}
+_RELATIONS = _DEFINE | {"\\leftarrow", "\\gets", "\\in", "\\approx", "\\rightarrow", "\\to"}
 _NOT_NAMES = {"e", "d"}  # Euler's number; the d of dx
 # functions every reader knows by name, used without a definition
 _KNOWN_FUNCTIONS = {"\\sigma": 1, "\\mathrm{softmax}": 2, "\\operatorname{softmax}": 2}
@@ -279,6 +279,8 @@ def _tag(o: Occ, symbols: set[str]) -> tuple[str, list[Tok]] | None:
     if o.sup is None:
         return None
     g = _strip(o.sup)
+    if len(g) >= 3 and g[1].text == "," and g[0].kind == "letter":
+        g = g[2:]  # `^{x,l}`: a sample index before the layer
     if len(g) >= 3 and g[0].text == "(" and g[-1].text == ")":
         return "paren", g[1:-1]
     if len(g) >= 3 and g[0].text == "[" and g[-1].text == "]":
@@ -347,6 +349,8 @@ def _local_formulas(per: dict[int, list[Row]]) -> set[int]:
     names_tagged = {o.name for rs in per.values() for r in rs for o in r.occs if tagged(o)}
     out = set()
     for k, rs in per.items():
+        if any(r.sides and _is_call(r.sides[0]) for r in rs):
+            continue  # sigma(z) = ...: z is the function's own argument
         occs = [o for r in rs for o in r.occs]
         if names_tagged and occs and not any(tagged(o) for o in occs) and any(
                 o.name in names_tagged and o.sup is None for o in occs):
@@ -383,6 +387,8 @@ class _Inference:
         tag_counts: Counter[tuple[str | None, int]] = Counter()
         for o in occs:
             g = _strip(o.sup) if o.sup else []
+            if len(g) >= 3 and g[1].text == "," and g[0].kind == "letter":
+                g = g[2:]
             inner = (g[1:-1] if len(g) >= 3 and g[0].text in "([" and g[-1].text in ")]"
                      else g)
             form = _tag_form(inner) if inner else None
@@ -575,7 +581,7 @@ class _Inference:
 
     def _rate(self, scalars: dict[str, bool]) -> str | None:
         for r in self.rows:
-            if r.relation in ("\\leftarrow", "\\gets", "\\coloneqq"):
+            if r.relation in ("\\leftarrow", "\\gets", "\\coloneqq", "\\rightarrow", "\\to", ":="):
                 for o in r.occs:
                     if o.name in scalars:
                         return o.name
@@ -772,6 +778,12 @@ def _single_name(side: list[Tok]) -> bool:
         return True
     call = _call_args(toks, i)
     return call is not None and call[1] == len(toks)
+
+
+def _is_call(side: list[Tok]) -> bool:
+    """A side that is one function applied to its arguments: `g(t)`, `\\sigma'(z)`."""
+    toks = _strip(side)
+    return _single_name(side) and any(t.text == "(" for t in toks)
 
 
 def _add(a: Lin, b: Lin) -> Lin:

@@ -143,7 +143,7 @@ _GREEK = {
 _FONTS = {"\\hat", "\\mathcal", "\\mathrm", "\\mathbf", "\\tilde", "\\bar", "\\vec", "\\boldsymbol",
           "\\operatorname", "\\mathit", "\\widehat", "\\mathbb"}
 _VECTOR_FONTS = {"\\mathbf", "\\mathbb", "\\boldsymbol", "\\vec"}  # a whole vector argument
-_RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets", "\\equiv", "\\triangleq", "\\coloneqq",
+_RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets", "\\rightarrow", "\\to", "\\equiv", "\\triangleq", "\\coloneqq",
               "\\doteq", ":=", "\\approx"}
 # elementary functions the arithmetic parser knows; they pass through to it unchanged
 _ELEMENTARY = {"\\ln", "\\log", "\\exp", "\\sin", "\\cos", "\\tan", "\\tanh", "\\sinh",
@@ -453,6 +453,7 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
         raise _err("a row starting with `&=` continues nothing: there is no equation before it",
                    scope, first_rel)
     rel_kind = {"=": "equation", "\\leftarrow": "update", "\\gets": "update",
+                "\\rightarrow": "update", "\\to": "update",
                 "\\in": "assumption", "\\equiv": "equation", "\\triangleq": "equation",
                 "\\coloneqq": "equation", "\\doteq": "equation", ":=": "equation",
                 "\\approx": "approximation"}
@@ -847,6 +848,8 @@ def _layer_tokens(spec: QuantitySpec, grp: list[Tok]) -> list[Tok] | None:
     """The layer inside a superscript written in the quantity's tag style (`^{(l)}`, `^{[l]}`,
     or a bare `^{l}`), or None when the superscript is not a layer tag (a power, a prime)."""
     g = _strip_group(grp)
+    if len(g) >= 3 and g[1].text == "," and g[0].kind == "letter":
+        g = g[2:]  # `^{x,l}`: the sample x and the layer l share the superscript
     if spec.tag == "sup":
         ok = bool(g) and all(t.kind in ("letter", "num") or t.text in "+-_{}" for t in g)
         return g if ok else None

@@ -382,8 +382,8 @@ class Evaluator:
     def _check_key(self, key: Key) -> None:
         name, layer, indices, _ = key
         spec = self.model.spec(name)
-        if spec is None:
-            return
+        if spec is None or (spec.layers and layer is None and not indices):
+            return  # no quantity; or a scalar named as one (sigma'(z) = ...: z its argument)
         if spec.layers:
             lo, hi = self.layer_range(spec)
             if layer is None or not lo <= layer <= hi:
