@@ -333,6 +333,11 @@ def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model)
                              formula.span(eq.lhs.start, len(eq.lhs.latex)))
         return model.with_assumption(Assumption(lhs.name, eq.steps[0].expr, eq.line, eq.lhs.latex
                                                 + " \\in " + eq.steps[0].latex))
+    if _labels_sum_to_one(model, eq):  # a premise the text states: \sum_c y_c = 1
+        state.definitions.append(Definition(formula.file, eq.line,
+                                            f"{eq.lhs.latex} = {eq.steps[0].latex}",
+                                            label_name(model) or ""))
+        return dataclasses.replace(model, label_rule="sum1")
     sides = (eq.lhs,) + eq.steps
     pairs = list(zip(sides, sides[1:]))
     for left, _right in pairs:
@@ -348,6 +353,15 @@ def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model)
                                             f"{left.latex} = {right.latex}",
                                             _defines(left.expr)))
     return model
+
+
+def _labels_sum_to_one(model: Model, eq: Equation) -> bool:
+    """`\\sum_c y_c = 1` over the labels: the premise that they sum to one."""
+    if len(eq.steps) != 1 or eq.steps[0].expr != 1 or not isinstance(eq.lhs.expr, sympy.Sum):
+        return False
+    body, (var, _lo, _hi) = eq.lhs.expr.function, eq.lhs.expr.limits[0]
+    return (isinstance(body, Quantity) and body.name == label_name(model)
+            and body.indices == (var,))
 
 
 def _definable(e: sympy.Basic) -> bool:
@@ -450,7 +464,14 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
                     compare: Model | None) -> None:
     lhs = eq.lhs.expr
     notation = model.notation
-    if eq.kind == "update":
+    if eq.kind == "update" and not any(s.expr.has(BatchSum) for s in eq.steps):
+        # no sum over the samples: stochastic gradient descent on one sample's loss
+        target = _update_target(model, lhs, stochastic=True)
+        derivation_note = ("stochastic gradient descent on one sample's loss: the derived side "
+                           f"is ${to_latex(lhs)} - {notation.rate or 'α'} \\frac{{\\partial "
+                           f"{notation.loss}}}{{\\partial {to_latex(lhs)}}}$, differentiated "
+                           "with sympy")
+    elif eq.kind == "update":
         target = _update_target(model, lhs)
         derivation_note = ("gradient descent on the minibatch mean loss: the derived side is "
                            f"${to_latex(lhs)} - {notation.rate or 'α'} \\frac{{\\partial}}"
@@ -541,12 +562,15 @@ def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.
         state.refuted = None
 
 
-def _update_target(model: Model, lhs: sympy.Basic) -> sympy.Basic | None:
+def _update_target(model: Model, lhs: sympy.Basic, stochastic: bool = False
+                   ) -> sympy.Basic | None:
     n = model.notation
     if not (n.loss and n.rate) or n.loss not in n.quantities or n.rate not in n.scalars:
         return None
     loss = Quantity(n.loss, (), ())
     rate = Scalar(n.rate)
+    if stochastic:
+        return lhs - rate * Partial(loss, lhs)
     m = Size(n.batch)
     return lhs - rate * Partial(BatchSum(loss, n.sample) / m, lhs)
 

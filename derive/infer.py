@@ -41,6 +41,8 @@ _RELATIONS = _DEFINE | {"\\leftarrow", "\\gets", "\\in", "\\approx", "\\rightarr
 _NOT_NAMES = {"e", "d"}  # Euler's number; the d of dx
 # functions every reader knows by name, used without a definition
 _KNOWN_FUNCTIONS = {"\\sigma": 1, "\\mathrm{softmax}": 2, "\\operatorname{softmax}": 2}
+# names notes use for functions (an activation, a cost): applied to a bracket, they are calls
+_FUNCTION_NAMES = {"f", "g", "h", "\\sigma", "\\phi", "\\varphi", "\\psi", "F", "G", "J"}
 _ENVS = ("split", "aligned", "align", "align*", "gathered", "eqnarray", "equation", "equation*")
 
 
@@ -416,8 +418,16 @@ class _Inference:
                 continue
             if any(o.sub is not None or _tag(o, tag_symbols) for o in uses):
                 continue
-            if all(o.call is not None or o.after_partial for o in uses) or name in _KNOWN_FUNCTIONS:
-                functions[name] = max(Counter(o.call for o in calls).most_common(1)[0][0], 1)
+            if not (all(o.call is not None or o.after_partial for o in uses)
+                    or name in _KNOWN_FUNCTIONS):
+                continue
+            # \eta (y - a): a scalar times a bracket, unless the name is defined as a function
+            # (g(t) = ...), primed (g'), or one that notes use for functions
+            defined_here = any(o.side == 0 and o.call is not None for o in uses)
+            if not (defined_here or any(o.prime for o in uses) or name in _FUNCTION_NAMES
+                    or name.startswith(("\\mathrm", "\\operatorname"))):
+                continue
+            functions[name] = max(Counter(o.call for o in calls).most_common(1)[0][0], 1)
         # quantities: indexed or layer-tagged names; bare names that are differentiated or defined
         quantities: dict[str, list[Occ]] = {}
         for name, uses in by_name.items():
@@ -468,6 +478,13 @@ class _Inference:
             if r.relation not in _DEFINE or len(r.sides) < 2:
                 continue
             left = [o for o in r.occs if o.side == 0]
+            if (len(r.sides) == 2 and _text(r.sides[1]) == "1" and r.sides[0][0].text == "\\sum"
+                    and len(left) == 1 and left[0].name in quantities and left[0].tag is None
+                    and left[0].name not in defined):  # \sum_c y_c = 1: a premise
+                self.definition_rows[r.formula.number].add(r.number)
+                self.facts.append(f"line {left[0].line} states a premise: the labels "
+                                  f"${left[0].name}$ sum to one")
+                continue
             if not left or not _single_name(r.sides[0]):
                 continue
             o = left[0]
@@ -544,6 +561,13 @@ class _Inference:
         rate = self._rate(scalars)
         if rate:
             roles["rate"] = rate
+        if loss in defs:  # the labels: a given quantity without layers the loss compares with
+            for o in defs[loss][0].occs:
+                if (o.side >= 1 and o.name in quantities and o.name not in defs and o.tag is None
+                        and len(_indices(o)) == 1 and o.name != loss):
+                    roles["labels"] = o.name
+                    break
+        self.labels = roles.get("labels")
         tagged = {q for q, uses in quantities.items() if any(o.tag for o in uses)}
         styles = {q: Counter(o.tag[0] for o in quantities[q] if o.tag).most_common(1)[0][0]
                   for q in tagged}
@@ -558,7 +582,7 @@ class _Inference:
                 if q in given_layers:
                     spec["given_layers"] = _range_text(given_layers[q], n)
             if shapes.get(q):
-                spec["shape"] = [_dim_text(d, width, n) for d in shapes[q]]
+                spec["shape"] = [_dim_text(d, width, n, q in tagged) for d in shapes[q]]
             if q not in defs:
                 spec["given"] = True
                 if q in tagged and any(o.after_partial == "den" for o in quantities[q]):
@@ -729,6 +753,7 @@ class _Inference:
             if arity.get(q) == 1 and (q, 0) not in off:
                 off[(q, 0)] = (0, 0, 0)
         unify(self.rows, True)
+        self._untagged_classes(quantities, arity, tagged, off, def_list)
         out: dict[str, list[Lin | None]] = {}
         for q in quantities:
             k = arity.get(q, 0)
@@ -740,6 +765,57 @@ class _Inference:
                 fallback = (0, 0, 0) if q in tagged else (0, 1, 0)
                 out[q] = [v if v is not None else fallback for v in out[q]]
         return out
+
+    def _untagged_classes(self, quantities: dict[str, list[Occ]], arity: dict[str, int],
+                          tagged: set[str], off: dict[tuple[str, int], Lin],
+                          def_list: list[Row]) -> None:
+        """Indices of quantities without layer tags (softmax regression: z_k, theta_{kd}, x_d)
+        that meet in a row range alike; the class of the labels' index is the output layer n,
+        the others the first layers (the inputs), so that inputs and classes differ in size."""
+        parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+        def find(x: tuple[str, int]) -> tuple[str, int]:
+            while parent.setdefault(x, x) != x:
+                x = parent[x]
+            return x
+
+        def slots(r: Row) -> dict[str, list[tuple[str, int]]]:
+            groups: dict[str, list[tuple[str, int]]] = defaultdict(list)
+            for o in r.occs:
+                if o.name in arity and o.name not in tagged and o.sub is not None:
+                    idx = _indices(o)
+                    if len(idx) == arity[o.name]:
+                        for k, letter in enumerate(idx):
+                            if letter is not None and (o.name, k) not in off:
+                                groups[letter].append((o.name, k))
+            return groups
+
+        size: Counter[tuple[str, int]] = Counter()
+        for rows in (def_list, self.rows):
+            for r in rows:
+                for members in slots(r).values():
+                    for m in members[1:]:
+                        a, b = find(members[0]), find(m)
+                        if a == b:
+                            continue
+                        # definitions link freely; a claim only joins what is still alone, so
+                        # that a slip in a claim cannot merge the inputs' and the classes' range
+                        if rows is def_list or size[a] == 0 or size[b] == 0:
+                            parent[b] = a
+                            size[a] += size[b] + 1
+        classes: dict[tuple[str, int], list[tuple[str, int]]] = defaultdict(list)
+        for x in sorted(parent, key=lambda k: (self._first_use(k[0]), k[1])):
+            classes[find(x)].append(x)
+        labels = self.labels
+        order = sorted(classes.values(), key=lambda c: (not any(q == labels for q, _ in c),
+                                                          self._first_use(c[0][0]), c[0][1]))
+        for k, members in enumerate(order):
+            layer: Lin = (0, 1, 0) if k == 0 else (min(k, 2), 0, 0)
+            for m in members:
+                off.setdefault(m, layer)
+
+    def _first_use(self, name: str) -> int:
+        return next((k for k, o in enumerate(self.occs) if o.name == name), len(self.occs))
 
     def _bound_layer(self, upper: list[Tok], width: str) -> Lin | None:
         u = [t for t in _strip(upper) if t.text not in ("{", "}")]
@@ -812,9 +888,9 @@ def _range_text(r: tuple[Lin, Lin], n: str) -> str:
     return lo if lo == hi else f"{lo}..{hi}"
 
 
-def _dim_text(rel: Lin | None, width: str, n: str) -> str:
+def _dim_text(rel: Lin | None, width: str, n: str, tagged: bool = True) -> str:
     rel = rel or (0, 0, 0)
-    if rel[1] == 0:  # relative to the quantity's layer
+    if tagged and rel[1] == 0:  # relative to the quantity's layer
         rel = (rel[0], 0, 1) if rel[2] == 0 else rel
     text = _lin_text(rel, n)
     return f"{width}_{{{text}}}" if len(text) > 1 else f"{width}_{text}"

@@ -138,7 +138,7 @@ _GREEK = {
     "\\alpha", "\\beta", "\\gamma", "\\delta", "\\epsilon", "\\varepsilon", "\\zeta", "\\eta",
     "\\theta", "\\iota", "\\kappa", "\\lambda", "\\mu", "\\nu", "\\xi", "\\pi", "\\rho", "\\sigma",
     "\\tau", "\\phi", "\\varphi", "\\chi", "\\psi", "\\omega", "\\Delta", "\\Phi", "\\Sigma",
-    "\\Theta", "\\Lambda", "\\Omega", "\\Gamma", "\\Psi",
+    "\\Theta", "\\Lambda", "\\Omega", "\\Gamma", "\\Psi", "\\ell",
 }
 _FONTS = {"\\hat", "\\mathcal", "\\mathrm", "\\mathbf", "\\tilde", "\\bar", "\\vec", "\\boldsymbol",
           "\\operatorname", "\\mathit", "\\widehat", "\\mathbb"}
@@ -1132,9 +1132,9 @@ def _implied_bound(toks: list[Tok], j: int, letter: str, scope: Scope) -> sympy.
             scripts, end = _scripts(toks, nxt, scope)
         except InputError:
             break
-        p = max(end, p + 1)
         spec = notation.quantities.get(name)
         sub = scripts.get("_")
+        p = max(end if spec is not None else nxt, p + 1)  # e^{z_c}: look inside the exponent
         if spec is None or sub is None:
             continue
         letters = [x.text for x in _strip_group(sub[0]) if x.text != ","]

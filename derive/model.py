@@ -472,6 +472,9 @@ class Evaluator:
         if self.model.label_rule == "onehot":
             hot = r.randrange(size)
             vals = tuple(CTX.mpf(int(k == hot)) for k in range(size))
+        elif self.model.label_rule == "sum1":  # a stated premise: the labels sum to one
+            raw = [CTX.mpf(r.randint(1, 100)) for _ in range(size)]
+            vals = tuple(v / sum(raw) for v in raw)
         elif domain is not None:
             choices = sorted(domain)
             vals = tuple(sympy_number(r.choice(choices)) for _ in range(size))
@@ -884,6 +887,8 @@ def label_name(model: Model) -> str | None:
     without layers (y in the chapter)."""
     for a in model.assumptions:
         return a.name
+    if model.notation.labels in model.notation.quantities:
+        return model.notation.labels
     for name, spec in model.notation.quantities.items():
         if spec.given and not spec.parameter and not spec.layers and len(spec.shape) == 1:
             return name

@@ -52,6 +52,7 @@ class Notation:
     layer_var: str = "l"
     loss: str | None = None
     rate: str | None = None
+    labels: str | None = None  # the quantity holding the labels, when not the usual one
     quantities: dict[str, QuantitySpec] = field(default_factory=dict)
     functions: dict[str, int] = field(default_factory=dict)  # name -> arity
     scalars: dict[str, bool] = field(default_factory=dict)  # name -> parameter?
@@ -77,7 +78,7 @@ class Notation:
 
 TAG_STYLES = ("paren", "bracket", "sup")
 _KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars"}
-_ROLES = {"layers", "width", "batch", "sample", "loss", "rate"}
+_ROLES = {"layers", "width", "batch", "sample", "loss", "rate", "labels"}
 
 
 class _Bad(Exception):
@@ -259,14 +260,14 @@ def notation_from_front(front: dict[str, Any], file: str,
                   f"{sorted(_ROLES)}", "roles")
     defaults = {"layers": "n", "width": "C", "batch": "m", "sample": "x"}
     roles: dict[str, str | None] = {}
-    for role in ("layers", "width", "batch", "sample", "loss", "rate"):
+    for role in ("layers", "width", "batch", "sample", "loss", "rate", "labels"):
         value = sizes.get(role, defaults.get(role))
         if value is not None and (not isinstance(value, str) or not _name_ok(value.strip())):
             raise bad(f"roles.{role} must be a name such as \"{defaults.get(role, 'x')}\" or "
                       f"\"\\\\alpha\", not {value!r}", "roles", role)
         roles[role] = value.strip() if isinstance(value, str) else None
     seen: dict[str, str] = {}
-    for role in ("layers", "width", "batch", "sample", "loss", "rate"):
+    for role in ("layers", "width", "batch", "sample", "loss", "rate"):  # labels: a quantity
         value = roles[role]
         if value is None:
             continue
@@ -353,6 +354,7 @@ def notation_from_front(front: dict[str, Any], file: str,
         sample=str(roles["sample"]),
         loss=roles["loss"],
         rate=roles["rate"],
+        labels=roles["labels"],
         quantities=quantities,
         functions=functions,
         scalars=scalars,
