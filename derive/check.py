@@ -275,6 +275,10 @@ def _check_formula(state: _State, formula: Formula) -> None:
         def_numbers = set(marked)
     elif state.inferred is not None:
         def_numbers = set(state.inferred.definitions.get(formula.number, ()))
+        for eq in rows:  # the first row that defines a name and reads: its definition
+            if (isinstance(eq, Equation) and eq.kind == "equation" and len(eq.steps) == 1
+                    and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)):
+                def_numbers.add(eq.number)
         heads = state.inferred.head_definitions.get(formula.number, set())
         for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`
             if isinstance(eq, Equation) and eq.number in heads and len(eq.steps) > 1:
@@ -353,6 +357,23 @@ def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model)
                                             f"{left.latex} = {right.latex}",
                                             _defines(left.expr)))
     return model
+
+
+def _undefined(model: Model, lhs: sympy.Basic) -> bool:
+    """A quantity the notation says is defined (not given), or a function, with no definition
+    in the model yet: when its inferred definition could not be read, its next plain
+    definition stands in (`J = ...` after a `J = \\frac{1}{2}\\|...\\|^2` the tool cannot read)."""
+    if not _definable(lhs):
+        return False
+    name = _defines(lhs)
+    spec = model.notation.quantities.get(name)
+    if isinstance(lhs, Quantity) and (spec is None or spec.given):
+        return False
+    if isinstance(lhs, Call) and name not in model.notation.functions:
+        return False
+    if isinstance(lhs, Scalar):
+        return False
+    return not any(_defines(d.lhs) == name for d in model.defs)
 
 
 def _labels_sum_to_one(model: Model, eq: Equation) -> bool:
@@ -464,6 +485,8 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
                     compare: Model | None) -> None:
     lhs = eq.lhs.expr
     notation = model.notation
+    if eq.kind == "equation" and _written_update(model, eq):
+        eq = dataclasses.replace(eq, kind="update")  # W = W - alpha ...: an update with `=`
     if eq.kind == "update" and not any(s.expr.has(BatchSum) for s in eq.steps):
         # no sum over the samples: stochastic gradient descent on one sample's loss
         target = _update_target(model, lhs, stochastic=True)
@@ -560,6 +583,16 @@ def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.
                         "(DERIVE_CLAIM_BUDGET sets the budget)"), []
     finally:
         state.refuted = None
+
+
+def _written_update(model: Model, eq: Equation) -> bool:
+    """`W^{(l)}_{ij} = W^{(l)}_{ij} - \\alpha ...`: a parameter on both sides with the learning
+    rate, which as an equation could hold only where the gradient vanishes."""
+    lhs, n = eq.lhs.expr, model.notation
+    spec = n.quantities.get(lhs.name) if isinstance(lhs, Quantity) else None
+    if spec is None or not spec.parameter or n.rate is None:
+        return False
+    return all(s.expr.has(lhs) and s.expr.has(Scalar(n.rate)) for s in eq.steps)
 
 
 def _update_target(model: Model, lhs: sympy.Basic, stochastic: bool = False

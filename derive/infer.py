@@ -42,7 +42,7 @@ _NOT_NAMES = {"e", "d"}  # Euler's number; the d of dx
 # functions every reader knows by name, used without a definition
 _KNOWN_FUNCTIONS = {"\\sigma": 1, "\\mathrm{softmax}": 2, "\\operatorname{softmax}": 2}
 # names notes use for functions (an activation, a cost): applied to a bracket, they are calls
-_FUNCTION_NAMES = {"f", "g", "h", "\\sigma", "\\phi", "\\varphi", "\\psi", "F", "G", "J"}
+_FUNCTION_NAMES = {"f", "g", "h", "\\sigma", "\\phi", "\\varphi", "\\psi"}
 _ENVS = ("split", "aligned", "align", "align*", "gathered", "eqnarray", "equation", "equation*")
 
 
@@ -61,6 +61,7 @@ class Occ:
     after_partial: str | None  # "num" / "den" when written right after a \partial
     line: int
     tag: tuple[str, Lin | None, str | None] | None = None  # (style, layer, symbol) once read
+    args: tuple[str, ...] = ()  # a call's arguments when each is a bare name: J(W, b; x, y)
 
 
 @dataclass
@@ -184,12 +185,14 @@ def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
             j = nxt
         call = _call_args(toks, j)
         partial = None
-        if i > 0 and toks[i - 1].text == "\\partial":
-            partial = "pending"
-        elif i > 1 and toks[i - 1].text == "{" and toks[i - 2].text == "\\partial":
-            partial = "pending"
+        if (i > 0 and toks[i - 1].text == "\\partial") or (
+                i > 1 and toks[i - 1].text == "{" and toks[i - 2].text == "\\partial"):
+            partial = _part_of(toks, i)
+        elif i > 0 and toks[i - 1].text == "}" and _operator_before(toks, i):
+            partial = "num"  # \frac{\partial}{\partial W} J: J is differentiated
         out.append(Occ(name, f.number, row.number, side, sup, sub, prime,
-                       call[0] if call else None, partial, f.span(t.start).line))
+                       call[0] if call else None, partial, f.span(t.start).line,
+                       args=_bare_args(toks, j, call[1]) if call else ()))
         for script in (sup, sub):  # names inside scripts: widths C_{l+1}, sizes n_l
             if script:
                 inner_row = Row(f, row.number, [], None)
@@ -198,28 +201,31 @@ def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
     return
 
 
+def _bare_args(toks: list[Tok], start: int, end: int) -> tuple[str, ...]:
+    """The arguments of `(W, b; x, y)` when each is one bare name; () otherwise."""
+    inner = [t for t in toks[start:end] if t.text not in ("\\left", "\\right")][1:-1]
+    names: list[str] = []
+    for part, _ in _depth_split(inner, {",", ";"}):
+        if len(part) != 1 or not (part[0].kind == "letter" or part[0].text in _GREEK):
+            return ()
+        names.append(part[0].text)
+    return tuple(names)
+
+
 def _is_indexed(toks: list[Tok], j: int) -> bool:
     """`e_j` or `d_k` is a name; `e^{x}` is Euler's number."""
     return j < len(toks) and toks[j].text == "_"
 
 
-def _mark_partials(toks: list[Tok], occs: list[Occ]) -> None:
-    """Which \\partial-names sit in a numerator and which in a denominator of a \\frac."""
-    pending = [o for o in occs if o.after_partial == "pending"]
-    if not pending:
-        return
-    where: list[str] = []
-    i = 0
-    stack: list[str] = []
-    for k, t in enumerate(toks):
-        if t.text in ("\\frac", "\\dfrac", "\\tfrac"):
-            stack.append("frac")
-        if t.text == "\\partial":
-            # numerator if the nearest enclosing frac has not yet closed its first group
-            where.append(_part_of(toks, k))
-        i += 1
-    for o, w in zip(pending, where):
-        o.after_partial = w
+def _operator_before(toks: list[Tok], i: int) -> bool:
+    """Whether toks[i] follows an operator-form derivative `\\frac{\\partial}{\\partial W}`."""
+    depth = 0
+    for p in range(i - 1, -1, -1):
+        depth += (toks[p].text == "}") - (toks[p].text == "{")
+        if depth == 0:  # p opens the denominator; before it the numerator {\partial}
+            return (p >= 4 and toks[p - 1].text == "}" and toks[p - 2].text in ("\\partial", "d")
+                    and toks[p - 3].text == "{" and toks[p - 4].text in ("\\frac", "\\dfrac"))
+    return False
 
 
 def _part_of(toks: list[Tok], k: int) -> str:
@@ -267,7 +273,6 @@ def _rows(formula: Formula) -> list[Row]:
         row = Row(formula, len(rows) + 1, sides, relations[0] if relations else None)
         for k, s in enumerate(sides):
             _scan(s, row, k, row.occs)
-        _mark_partials(seg, row.occs)
         rows.append(row)
     return rows
 
@@ -412,6 +417,7 @@ class _Inference:
         tag_symbols = {s for s in (layer_var, depth) if s}
         # functions: applied names that are never indexed
         functions: dict[str, int] = {}
+        indexed = {o.name for o in occs if o.sub is not None or o.sup is not None}
         for name, uses in by_name.items():
             calls = [o for o in uses if o.call is not None]
             if not calls or name in widths or name in tag_symbols:
@@ -421,6 +427,8 @@ class _Inference:
             if not (all(o.call is not None or o.after_partial for o in uses)
                     or name in _KNOWN_FUNCTIONS):
                 continue
+            if any(len(o.args) >= 2 and set(o.args) <= indexed | {"x", "y"} for o in calls):
+                continue  # J(W, b; x, y): the loss with its arguments, not a function
             # \eta (y - a): a scalar times a bracket, unless the name is defined as a function
             # (g(t) = ...), primed (g'), or one that notes use for functions
             defined_here = any(o.side == 0 and o.call is not None for o in uses)
@@ -493,7 +501,7 @@ class _Inference:
                 if o.prime or o.call is None:
                     continue
             elif name in quantities:
-                if o.call is not None:
+                if o.call is not None and len(o.args) < 2:
                     continue
                 if o.tag is None and self.layer_var and any(q.tag for q in quantities[name]):
                     continue

@@ -816,6 +816,8 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     power: tuple[list[Tok], Tok] | None = None
     if kind == "quantity":
         value = _quantity(name, scripts, scope, start_tok, toks[k - 1])
+        if not value.indices and not value.layer:
+            k = _skip_arguments(toks, k, scope)  # J(W, b; x, y): the loss J, with its arguments
         if sup is not None and _layer_tokens(scope.notation.quantities[name], sup[0]) is None:
             power = sup
     elif kind == "width":
@@ -838,6 +840,35 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         sk.emit("^{", power[1])
         _emit_sequence(power[0], sk)
         sk.emit("}", power[1])
+    return k
+
+
+def _skip_arguments(toks: list[Tok], k: int, scope: Scope) -> int:
+    """After a quantity without indices, `(W, b; x, y)`: the arguments a text writes for the
+    loss. Only names, commas and semicolons (and their scripts) count as such a list."""
+    j = k + 1 if k < len(toks) and toks[k].text == "\\left" else k
+    if j >= len(toks) or toks[j].text != "(":
+        return k
+    depth = 0
+    saw_separator = False
+    for p in range(j, len(toks)):
+        t = toks[p]
+        if t.text == "(":
+            depth += 1
+        elif t.text == ")":
+            depth -= 1
+            if depth == 0:
+                end = p + 1
+                if p > j and toks[p - 1].text == "\\right":
+                    pass
+                return end if saw_separator or p == j + 2 else k
+        elif t.text in (",", ";"):
+            saw_separator = True
+        elif not (t.kind in ("letter", "num") or t.text in _GREEK or t.text in _FONTS
+                  or t.text in ("^", "_", "{", "}", "\\right")):
+            return k
+        if t.kind == "letter" and scope.lookup(t.text) not in ("quantity", None, "scalar"):
+            return k
     return k
 
 
@@ -939,6 +970,9 @@ def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:
                 raise _err("an index must be an integer", scope, t)
             _check_index(t, scope)
             i += 1
+        elif t.kind == "letter" and _size_name_at(toks, i, scope.notation.layers):
+            term = Size(scope.notation.layers)  # n_l, the number of layers in UFLDL's notes
+            i = _size_name_at(toks, i, scope.notation.layers)
         elif t.kind == "letter":
             kind = scope.lookup(t.text)
             if kind == "width":
@@ -961,6 +995,22 @@ def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:
     if expect_term:
         raise _err("index expression ends with an operator", scope, toks[-1])
     return total
+
+
+def _size_name_at(toks: list[Tok], i: int, name: str) -> int:
+    """When a subscripted size name (`n_l`, `n_{l}`) starts at i, the index after it; else 0."""
+    if "_" not in name:
+        return 0
+    base, sub = name.split("_", 1)
+    sub = sub.strip("{}")
+    if toks[i].text != base or i + 2 >= len(toks) or toks[i + 1].text != "_":
+        return 0
+    if toks[i + 2].text == sub:
+        return i + 3
+    if (toks[i + 2].text == "{" and i + 4 < len(toks) and toks[i + 3].text == sub
+            and toks[i + 4].text == "}"):
+        return i + 5
+    return 0
 
 
 def _check_index(t: Tok, scope: Scope) -> None:
@@ -1046,6 +1096,12 @@ def _emit_frac(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     total = kind == "d"
     top = _strip_group(num_s[1:])
     bottom = _strip_group(den_s[1:])
+    if not top:  # operator form, \frac{\partial}{\partial W} J: what follows, to the term's end
+        end = _term_end(toks, k)
+        top = _strip_group(toks[k:end])
+        if top:
+            src = (toks[i].start, toks[end - 1].end)
+            k = end
     if not top:
         raise _err("a derivative needs something to differentiate: \\frac{\\partial X}{...}",
                    scope, toks[i])
@@ -1062,12 +1118,28 @@ def _emit_frac(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     return k
 
 
+def _term_end(toks: list[Tok], k: int) -> int:
+    """Where the term that starts at k ends: at a `+` or `-` outside brackets, or the end."""
+    depth = 0
+    for p in range(k, len(toks)):
+        t = toks[p].text
+        if t in ("(", "[", "{", "\\{") or (t == "\\left" and p + 1 < len(toks)):
+            depth += 1 if t != "\\left" else 0
+        elif t in (")", "]", "}", "\\}"):
+            depth -= 1
+            if depth < 0:
+                return p
+        elif t in ("+", "-") and depth == 0 and p > k:
+            return p
+    return len(toks)
+
+
 def _derivative_kind(num: list[Tok], den: list[Tok], scope: Scope) -> str | None:
     if num and den and num[0].text == "\\partial":
         if den[0].text != "\\partial":
             raise _err("a `\\partial` numerator needs a `\\partial` denominator", scope, den[0])
         return "partial"
-    if (len(num) >= 2 and len(den) >= 2 and num[0].text == "d" and den[0].text == "d"
+    if (len(num) >= 1 and len(den) >= 2 and num[0].text == "d" and den[0].text == "d"
             and scope.lookup("d") is None):
         return "d"
     return None
