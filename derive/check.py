@@ -274,6 +274,12 @@ def _check_formula(state: _State, formula: Formula) -> None:
     elif isinstance(marked, list):
         def_numbers = set(marked)
     elif state.inferred is not None:
+        for k, eq in enumerate(rows):
+            why = state.inferred.ambiguous.get((formula.number, eq.number))
+            if why is not None and isinstance(eq, Equation):
+                rows[k] = RowError(eq.number, InputError(
+                    why, formula.span(eq.lhs.start, max(1, len(eq.lhs.latex)))), eq.line,
+                    eq.lhs.latex)
         def_numbers = set(state.inferred.definitions.get(formula.number, ()))
         for eq in rows:  # the first row that defines a name and reads: its definition
             if (isinstance(eq, Equation) and eq.kind == "equation" and len(eq.steps) == 1
@@ -342,6 +348,12 @@ def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model)
                                             f"{eq.lhs.latex} = {eq.steps[0].latex}",
                                             label_name(model) or ""))
         return dataclasses.replace(model, label_rule="sum1")
+    try:
+        _validate_indices(formula, eq)  # J = sum (a^{(l)}_i - y_i)^2: which layer l?
+    except InputError as err:
+        err.hint = (err.hint or "") + (" (in a definition, every index of the right side must "
+                                       "be on the left side or summed over)")
+        raise
     sides = (eq.lhs,) + eq.steps
     pairs = list(zip(sides, sides[1:]))
     for left, _right in pairs:

@@ -81,6 +81,8 @@ class Inferred:
     definitions: dict[int, set[int]]  # formula number -> its rows that are definitions
     head_definitions: dict[int, set[int]]  # rows whose first pair defines, the rest are claims
     local: set[int] = field(default_factory=set)  # formulas of their own variables, not read
+    # (formula, row) -> why the row cannot be read as written (a notation the tool does not read)
+    ambiguous: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def _group(toks: list[Tok], i: int) -> tuple[list[Tok], int]:
@@ -288,10 +290,12 @@ def _tag(o: Occ, symbols: set[str]) -> tuple[str, list[Tok]] | None:
     g = _strip(o.sup)
     if len(g) >= 3 and g[1].text == "," and g[0].kind == "letter":
         g = g[2:]  # `^{x,l}`: a sample index before the layer
-    if len(g) >= 3 and g[0].text == "(" and g[-1].text == ")":
-        return "paren", g[1:-1]
-    if len(g) >= 3 and g[0].text == "[" and g[-1].text == "]":
-        return "bracket", g[1:-1]
+    for style, (opener, closer) in (("paren", "()"), ("bracket", "[]")):
+        if len(g) >= 3 and g[0].text == opener and g[-1].text == closer:
+            form = _tag_form(g[1:-1])
+            if form is None or (form[0] is not None and form[0] not in symbols):
+                return None  # x^{(i)}: a sample's index, not a layer
+            return style, g[1:-1]
     if g and all(t.kind in ("letter", "num") or t.text in "+-_{}" for t in g):
         letters = {t.text for t in g if t.kind == "letter"}
         if letters and letters <= symbols:
@@ -461,7 +465,8 @@ class _Inference:
         width = (widths.most_common(1)[0][0] if widths
                  else next(c for c in ("C", "K", "N", "M", "S") if c not in by_name))
         front = self._front(quantities, functions, scalars, defs, width, sizes)
-        return Inferred(front, self.facts, self.definition_rows, self.head_rows)
+        return Inferred(front, self.facts, self.definition_rows, self.head_rows,
+                        ambiguous=self.ambiguous)
 
     def _lin(self, form: tuple[str | None, int], layer_var: str | None, depth: str | None) -> Lin:
         symbol, off = form
@@ -478,6 +483,7 @@ class _Inference:
         defined: dict[str, list[Row]] = defaultdict(list)
         self.definition_rows: dict[int, set[int]] = defaultdict(set)
         self.head_rows: dict[int, set[int]] = defaultdict(set)
+        self.ambiguous: dict[tuple[int, int], str] = {}
         sections: dict[str, tuple[str, ...]] = {}
         for r in self.rows:
             if r.relation == "\\in" and len(r.sides) == 2:  # y_j \in \{0, 1\}: a premise
@@ -512,6 +518,18 @@ class _Inference:
             rhs = [x for x in r.occs if x.side >= 1]
             if any(x.name == name for x in rhs if x.side == 1):
                 continue  # w = w - ...: an update
+            if (name in defined and o.tag is None and o.sub is not None
+                    and any(t.text == "\\sum" for t in r.sides[1])
+                    and _indices(o) != _indices(next(x for x in defined[name][0].occs
+                                                     if x.side == 0))):
+                # a_j = sum_i w_ji x_i, then a_k = sum_j w_kj z_j: index letters that name
+                # layers (Bishop); not a claim about a_k, and not a notation the tool reads
+                self.ambiguous[(r.formula.number, r.number)] = (
+                    f"${name}$ is defined again with another index ({', '.join(map(str, _indices(o)))}"
+                    f" for {', '.join(map(str, _indices(next(x for x in defined[name][0].occs if x.side == 0))))}"
+                    f"): the index letters seem to name layers, which the tool does not read; "
+                    "write the layer as a tag, as in a^{(2)}_k")
+                continue
             if name in defined:
                 again = (o.sub is None and o.tag is None
                          and sections.get(name) != r.formula.section
@@ -559,8 +577,11 @@ class _Inference:
         bare_m = any(o.name == "m" and o.sub is None and o.sup is None for o in self.occs)
         roles["batch"] = "m" if (bare_m or "m" in sizes) and "m" not in quantities else fresh(
             "m", "M", "B", "\\mu", "\\nu")
-        samples = [i for r in self.rows for i, _ in r.bounds
-                   if not any(i in _indices(o) for o in r.occs)]
+        samples = [t.text for o in self.occs if o.sup and o.tag is None
+                   for g in [_strip(o.sup)] if len(g) == 3 and g[0].text == "("
+                   for t in g[1:2] if t.kind == "letter" and t.text not in quantities]
+        samples += [i for r in self.rows for i, _ in r.bounds
+                    if not any(i in _indices(o) for o in r.occs)]
         roles["sample"] = (samples[0] if samples and samples[0] not in quantities
                            else fresh("x", "s", "\\xi", "\\zeta", "\\varsigma"))
         loss = self._loss(quantities, defs)

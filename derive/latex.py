@@ -818,7 +818,8 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         value = _quantity(name, scripts, scope, start_tok, toks[k - 1])
         if not value.indices and not value.layer:
             k = _skip_arguments(toks, k, scope)  # J(W, b; x, y): the loss J, with its arguments
-        if sup is not None and _layer_tokens(scope.notation.quantities[name], sup[0]) is None:
+        if (sup is not None and _layer_tokens(scope.notation.quantities[name], sup[0]) is None
+                and not _is_sample_tag(sup[0], scope)):
             power = sup
     elif kind == "width":
         if sub is None:
@@ -841,6 +842,13 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         _emit_sequence(power[0], sk)
         sk.emit("}", power[1])
     return k
+
+
+def _is_sample_tag(grp: list[Tok], scope: Scope) -> bool:
+    """`^{(i)}` where i is the sample index: the sample a quantity belongs to."""
+    g = _strip_group(grp)
+    return (len(g) == 3 and g[0].text == "(" and g[2].text == ")"
+            and g[1].text == scope.notation.sample)
 
 
 def _skip_arguments(toks: list[Tok], k: int, scope: Scope) -> int:
@@ -905,6 +913,8 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
         raise _err(f"`{name}` needs a layer tag, as in {name}{example}", scope, first, last.end)
     if not spec.layers and layer is not None and sup is not None:
         raise _err(f"`{name}` has no layers, but a layer tag is given", scope, sup[1])
+    if sup is not None and inner is None and _is_sample_tag(sup[0], scope):
+        pass  # y^{(i)}: the sample's own index; each sample's quantities are its own
     indices: list[sympy.Expr] = []
     if sub is not None:
         for t in _strip_group(sub[0]):
@@ -1155,10 +1165,14 @@ def _emit_sum(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     if j < len(toks) and toks[j].text == "^":
         sup, j = _group(toks, j + 1, scope)
     sub = _strip_group(sub)
-    if len(sub) == 1 and sub[0].text == scope.notation.sample and not scope.local:
-        if sup is not None:
+    sample = scope.notation.sample
+    over_batch = (len(sub) == 3 and sub[0].text == sample and sub[1].text == "="
+                  and sub[2].text == "1" and sup is not None
+                  and [t.text for t in _strip_group(sup)] == [scope.notation.batch])
+    if (len(sub) == 1 and sub[0].text == sample or over_batch) and not scope.local:
+        if sup is not None and not over_batch:
             raise _err("`\\sum_x` over the minibatch takes no upper bound", scope, toks[j - 1])
-        record: tuple = (None, None, None, None, True)
+        record: tuple = (None, None, None, None, True)  # \sum_x, \sum_{i=1}^{m}: the batch
     else:
         if not sub or sub[0].kind != "letter":
             raise _err("a sum index must be a letter, as in \\sum_{j=1}^{C}", scope, sub[0] if sub else t)

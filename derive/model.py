@@ -503,6 +503,7 @@ class Evaluator:
         else:
             found = self.definition(key)
             if found is None:
+                self._undefined(key)
                 v = self.given_value(key)
             else:
                 d, env = found
@@ -522,6 +523,8 @@ class Evaluator:
         self.check_key(key)
         held = mode == "partial" and key[0] in self.model.coordinates
         found = None if self.is_given(key) or held else self.definition(key)
+        if found is None and not held and not self.is_given(key):
+            self._undefined(key)
         if found is None or not self.depends(key, cut):
             out = st.leaf(key)
         else:
@@ -530,6 +533,13 @@ class Evaluator:
                 out = self._eval(d.rhs, env, key[3], _Cut(self, cut, mode))
         memo[key] = out
         return out
+
+    def _undefined(self, key: Key) -> None:
+        """A quantity the notation says is defined (not given) but that has no definition in
+        force at this key: its value is unknown, never a made-up input."""
+        spec = self.model.spec(key[0])
+        if spec is not None and not spec.given and not self.model.local:
+            raise Unsupported(f"`{key_latex(key)}` has no definition the tool could read")
 
     @contextmanager
     def _computing(self, what: tuple, key: Key, d: Def) -> Iterator[None]:
@@ -553,6 +563,8 @@ class Evaluator:
             return memo[key]
         self.check_key(key)
         found = None if self.is_given(key) else self.definition(key)
+        if found is None and not self.is_given(key):
+            self._undefined(key)
         if found is None:
             out = self.structure.leaf(key)
         else:
