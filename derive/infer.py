@@ -31,7 +31,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from derive.errors import InputError
-from derive.latex import _FONTS, _GREEK, _VECTOR_FONTS, Tok, _depth_split, tokenize
+from derive.latex import (
+    _FONTS,
+    _GREEK,
+    _VECTOR_FONTS,
+    Tok,
+    _depth_split,
+    strip_qualifiers,
+    tokenize,
+)
 from derive.sources.document import Document, Formula
 
 Lin = tuple[int, int, int]  # c + a·n + b·l, as in derive.notation
@@ -258,9 +266,7 @@ def _rows(formula: Formula) -> list[Row]:
                     break
     rows: list[Row] = []
     for seg, _ in _depth_split(toks, {"\\\\"}):
-        seg = [t for part, _ in _depth_split(seg, {"&"}) for t in part]
-        while seg and seg[-1].text in (",", "."):
-            seg = seg[:-1]
+        seg = strip_qualifiers([t for part, _ in _depth_split(seg, {"&"}) for t in part])
         if not seg:
             continue
         parts = _depth_split(seg, _RELATIONS)
@@ -378,6 +384,10 @@ class _Inference:
     # -- what the names are ------------------------------------------------------------------
     def run(self) -> Inferred:
         occs = self.occs
+        self.sample = self._sample_letter()
+        for o in occs:  # C_x: the loss of sample x; its subscript is no neuron index
+            if o.sub is not None and self.sample and _text(_strip(o.sub)) == self.sample:
+                o.sub = None
         by_name: dict[str, list[Occ]] = defaultdict(list)
         for o in occs:
             by_name[o.name].append(o)
@@ -467,6 +477,18 @@ class _Inference:
         front = self._front(quantities, functions, scalars, defs, width, sizes)
         return Inferred(front, self.facts, self.definition_rows, self.head_rows,
                         ambiguous=self.ambiguous)
+
+    def _sample_letter(self) -> str | None:
+        """The letter of a sum over the samples: `\\sum_x` without bounds whose letter indexes
+        only names with no other index (C_x), never a neuron index."""
+        for r in self.rows:
+            for letter, upper in r.bounds:
+                if upper:
+                    continue
+                uses = [o for o in self.occs if o.sub is not None and letter in _indices(o)]
+                if all(len(_indices(o)) == 1 and o.sup is None for o in uses):
+                    return letter
+        return None
 
     def _lin(self, form: tuple[str | None, int], layer_var: str | None, depth: str | None) -> Lin:
         symbol, off = form
@@ -575,9 +597,21 @@ class _Inference:
             raise AssertionError("no fresh name")  # the choices are more than the names in use
 
         bare_m = any(o.name == "m" and o.sub is None and o.sup is None for o in self.occs)
-        roles["batch"] = "m" if (bare_m or "m" in sizes) and "m" not in quantities else fresh(
+        if not bare_m and self.sample:  # C = \frac{1}{N} \sum_x C_x: N is the batch size
+            for r in self.rows:
+                if any(i == self.sample for i, _ in r.bounds):
+                    bare = [o.name for o in r.occs if o.sub is None and o.sup is None
+                            and o.name not in quantities and o.name not in functions
+                            and o.name not in scalars and len(o.name) == 1
+                            and o.name != self.sample and o.call is None]
+                    if bare:
+                        used.discard(bare[0])
+                        roles["batch"] = bare[0]
+                        break
+        roles["batch"] = roles.get("batch") or "m" if (bare_m or "m" in sizes) and "m" not in quantities else roles.get("batch") or fresh(
             "m", "M", "B", "\\mu", "\\nu")
-        samples = [t.text for o in self.occs if o.sup and o.tag is None
+        samples = [self.sample] if self.sample else []
+        samples += [t.text for o in self.occs if o.sup and o.tag is None
                    for g in [_strip(o.sup)] if len(g) == 3 and g[0].text == "("
                    for t in g[1:2] if t.kind == "letter" and t.text not in quantities]
         samples += [i for r in self.rows for i, _ in r.bounds

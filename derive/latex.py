@@ -368,8 +368,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     rows = [r for r, _ in _depth_split(toks, {"\\\\"})]
     out: list[Equation | RowError] = []
     for row in rows:
-        while row and row[-1].text in _PUNCT:
-            row = row[:-1]
+        row = strip_qualifiers(row)
         if not row:
             continue
         last = out[-1] if out and isinstance(out[-1], Equation) else None
@@ -387,6 +386,38 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
         else:
             out.append(eq)
     return out
+
+
+def strip_qualifiers(row: list[Tok]) -> list[Tok]:
+    """A row without its closing punctuation and the range qualifiers notes put after an
+    equation, `\\quad (j = 1, 2, \\ldots, p)`: they say where the equation holds, and are no
+    part of it."""
+    while row:
+        if row[-1].text in _PUNCT:
+            row = row[:-1]
+            continue
+        close = row[-1].text == ")" or (len(row) > 1 and row[-2].text == "\\right"
+                                        and row[-1].text == ")")
+        if not close:
+            break
+        depth = 0
+        start = None
+        for k in range(len(row) - 1, -1, -1):
+            depth += (row[k].text == ")") - (row[k].text == "(")
+            if depth == 0:
+                start = k
+                break
+        if start is None:
+            break
+        first = start - 1 if start > 0 and row[start - 1].text == "\\left" else start
+        inner = [t for t in row[start + 1 : len(row) - 1] if t.text != "\\right"]
+        if (first > 0 and len(inner) >= 3 and inner[0].kind == "letter" and inner[1].text == "="
+                and any(t.text in ("\\ldots", "\\dots", "\\cdots") for t in inner)
+                and not any(t.text in _RELATIONS for t in inner[2:])):
+            row = row[:first]
+            continue
+        break
+    return row
 
 
 def _check_row(row: list[Tok], scope: Scope, env: str | None) -> None:
@@ -916,6 +947,9 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
     if sup is not None and inner is None and _is_sample_tag(sup[0], scope):
         pass  # y^{(i)}: the sample's own index; each sample's quantities are its own
     indices: list[sympy.Expr] = []
+    if (sub is not None and not spec.shape
+            and [t.text for t in _strip_group(sub[0])] == [scope.notation.sample]):
+        sub = None  # C_x: the loss of the sample x
     if sub is not None:
         for t in _strip_group(sub[0]):
             if t.text == ",":
