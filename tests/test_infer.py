@@ -160,3 +160,112 @@ def test_definition_relations_log_and_approximations(tmp_path: Path) -> None:
     assert [v[1] for v in verdicts] == ["definition"] * 5 + ["verified", "unchecked", "refuted"]
     rep = check_document(_doc(tmp_path, text))
     assert "approximation" in rep.results[6].message
+
+
+def _statuses(tmp_path: Path, text: str, name: str = "notes.md") -> dict[int, tuple[str, str]]:
+    rep = check_document(_doc(tmp_path, text, name))
+    return {r.line: (r.status.value, r.diagnosis or r.message) for r in rep.results}
+
+
+SOFTMAX = r"""
+$$z_k = \sum_d \theta_{kd} x_d + b_k$$
+
+$$\hat{y}_k = \frac{e^{z_k}}{\sum_{c} e^{z_c}}$$
+
+$$\ell = - \sum_{c} y_c \log \hat{y}_c$$
+
+{premise}
+
+$$\frac{\partial \ell}{\partial z_k} = \hat{y}_k - y_k$$
+
+$$\frac{\partial \ell}{\partial \theta_{kd}} = (\hat{y}_k - y_k) x_d$$
+
+$$\frac{\partial \ell}{\partial \theta_{kd}} = (\hat{y}_k - y_k) x_k$$
+
+$$\theta_{kd} \leftarrow \theta_{kd} - \eta (\hat{y}_k - y_k) x_d$$
+"""
+
+
+@pytest.mark.parametrize("stated", [True, False], ids=["premise", "no-premise"])
+def test_softmax_regression_without_layers(tmp_path: Path, stated: bool) -> None:
+    """No layer tags: inputs (x_d) and classes (z_k) get ranges of different sizes from their
+    use; a stated premise sum_c y_c = 1 makes the one-hot step hold, an unstated one leaves it
+    conditional; an update without a sum over samples is stochastic gradient descent."""
+    premise = r"$$\sum_{c} y_c = 1$$" if stated else "The labels are probabilities."
+    text = SOFTMAX.replace("{premise}", premise)
+    got = [v for _, v in sorted(_statuses(tmp_path, text).items())]
+    front = infer(_doc(tmp_path, text)).front
+    assert front["quantities"]["\\theta"]["shape"] == ["C_n", "C_1"]
+    assert front["quantities"]["x"]["shape"] == ["C_1"]
+    assert front["roles"]["labels"] == "y" and front["roles"]["rate"] == "\\eta"
+    expect = "verified" if stated else "conditional"
+    defs = 4 if stated else 3
+    assert [s for s, _ in got] == ["definition"] * defs + [expect, expect, "refuted", expect]
+    assert "wrong index" in got[defs + 2][1]
+
+
+UFLDL = r"""
+$$f(z) = \frac{1}{1 + \exp(-z)}$$
+
+$$z^{(l+1)}_i = \sum_{j=1}^{s_l} W^{(l)}_{ij} a^{(l)}_j + b^{(l)}_i$$
+
+$$a^{(l)}_i = f(z^{(l)}_i)$$
+
+$$J(W,b;x,y) = \frac{1}{2} \sum_{j=1}^{s_{n_l}} (y_j - a^{(n_l)}_j)^2$$
+
+$$\delta^{(l)}_i = \frac{\partial}{\partial z^{(l)}_i} J(W,b;x,y)$$
+
+$$\delta^{(n_l)}_i = - (y_i - a^{(n_l)}_i) f'(z^{(n_l)}_i)$$
+
+$$\frac{\partial}{\partial W^{(l)}_{ij}} J(W,b;x,y) = a^{(l)}_j \delta^{(l+1)}_i$$
+
+$$\frac{\partial}{\partial W^{(l)}_{ij}} J(W,b;x,y) = a^{(l)}_i \delta^{(l+1)}_i$$
+
+$$W^{(l)}_{ij} = W^{(l)}_{ij} - \alpha \frac{\partial}{\partial W^{(l)}_{ij}} J(W,b;x,y)$$
+"""
+
+
+def test_ufldl_operator_derivatives_and_the_loss_with_arguments(tmp_path: Path) -> None:
+    got = [v for _, v in sorted(_statuses(tmp_path, UFLDL).items())]
+    assert [s for s, _ in got] == ["definition"] * 5 + ["verified", "verified", "refuted",
+                                                        "verified"]
+    assert "swapped indices" in got[7][1] or "wrong index" in got[7][1]
+    front = infer(_doc(tmp_path, UFLDL)).front
+    assert front["roles"]["layers"] == "n_l" and front["roles"]["width"] == "s"
+    assert front["roles"]["loss"] == "J"
+
+
+def test_a_definition_with_an_unbound_layer_is_an_error_not_a_model(tmp_path: Path) -> None:
+    """J = 1/2 sum (a^{(l)}_i - y_i)^2 leaves l open: which layer? A placed error; and what
+    rests on J is unchecked, never checked against a made-up J."""
+    text = UFLDL.replace(r"a^{(n_l)}_j)^2", r"a^{(l)}_j)^2")
+    got = _statuses(tmp_path, text)
+    loss_line = 1 + text.split("\n").index(
+        r"$$J(W,b;x,y) = \frac{1}{2} \sum_{j=1}^{s_{n_l}} (y_j - a^{(l)}_j)^2$$")
+    assert got[loss_line][0] == "error" and "not bound" in got[loss_line][1]
+    assert {s for line, (s, _) in got.items() if line > loss_line} <= {
+        "unchecked", "definition"}
+
+
+def test_index_letters_that_name_layers_are_refused_not_refuted(tmp_path: Path) -> None:
+    text = "\n\n".join([r"$$a_j = \sum_i w_{ji} x_i$$", r"$$z_j = h(a_j)$$",
+                        r"$$h(a) = \tanh(a)$$", r"$$a_k = \sum_j w_{kj} z_j$$"])
+    got = _statuses(tmp_path, text)
+    assert got[7][0] == "error" and "name layers" in got[7][1]
+
+
+def test_range_qualifiers_and_the_per_sample_loss(tmp_path: Path) -> None:
+    """`\\quad (j = 1, \\ldots, p)` after an equation says where it holds; C_x is the loss of
+    sample x and N the batch size of C = 1/N sum_x C_x."""
+    text = "\n\n".join([
+        r"$$z^l_j = \sum_k w^l_{jk} a^{l-1}_k + b^l_j \quad (j = 1, 2, \ldots, p)$$",
+        r"$$a^l_j = \sigma(z^l_j)$$",
+        r"$$\sigma(t) = \frac{1}{1+e^{-t}}$$",
+        r"$$C_x = \frac{1}{2} \sum_j (y_j - a^L_j)^2$$",
+        r"$$C = \frac{1}{N} \sum_x C_x$$",
+        r"$$\frac{\partial C_x}{\partial b^l_j} = \frac{\partial C_x}{\partial z^l_j}$$",
+    ])
+    front = infer(_doc(tmp_path, text)).front
+    assert front["roles"]["sample"] == "x" and front["roles"]["batch"] == "N"
+    got = [v for _, v in sorted(_statuses(tmp_path, text).items())]
+    assert [s for s, _ in got] == ["definition"] * 5 + ["verified"]
