@@ -163,7 +163,8 @@ def compare(rep: FileReport, cases: list[Case]) -> list[str]:
             continue
         for r, c in zip(rs, cs):
             if r.status.value != c.verdict:
-                extra = f"; diagnosis: {r.diagnosis}" if r.diagnosis else ""
+                extra = (f"; diagnosis: {r.diagnosis.splitlines()[0]}"
+                         if r.diagnosis and r.status.value != "error" else "")
                 problems.append(f"line {line}: {r.status.value}, expected {c.verdict} "
                                 f"({r.message}{extra})")
             elif c.diagnosis is not None and c.diagnosis not in (r.diagnosis or "").lower():
