@@ -1,9 +1,10 @@
 """Lecture notes in other people's conventions, checked as written, without front matter (issue 10).
 
-`tests/data/conventions/` holds documents in six conventions (Nielsen's component form, UFLDL in
-a `.tex` file, a deeplearning.ai-style one-hidden-layer network, Bishop in a notebook, the
-chapter's own style with `\\sigma` and `\\log`, softmax regression), each once correct and once
-with two to four planted slips. `cases.toml` says, for every display-formula row, the verdict a
+`tests/data/conventions/` holds documents in seven conventions (Nielsen's component form, UFLDL
+in a `.tex` file, a deeplearning.ai-style one-hidden-layer network, Bishop in a notebook, the
+chapter's own style with `\\sigma` and `\\log`, softmax regression, a two-layer net with weights
+`V` and `W`), each once correct and once with two to four planted slips (and softmax once more
+with its one-hot premise left out, so that the claims needing it are conditional). `cases.toml` says, for every display-formula row, the verdict a
 careful reader expects, the diagnosis each slip must get, and the notation a reader infers.
 
 Two kinds of test, parametrized from the table:
@@ -52,6 +53,7 @@ INFERENCE_LANDED: dict[str, bool] = {
     "bishop": False,
     "chapter": False,
     "softmax": False,
+    "vw": False,
 }
 REASON = "notation inference (issue 10)"
 VERDICTS = {"definition", "verified", "refuted", "conditional"}
