@@ -4,8 +4,9 @@
 in a `.tex` file, a deeplearning.ai-style one-hidden-layer network, Bishop in a notebook, the
 chapter's own style with `\\sigma` and `\\log`, softmax regression, a two-layer net with weights
 `V` and `W`), each once correct and once with two to four planted slips (and softmax once more
-with its one-hot premise left out, so that the claims needing it are conditional). `cases.toml` says, for every display-formula row, the verdict a
-careful reader expects, the diagnosis each slip must get, and the notation a reader infers.
+with its one-hot premise left out, so that the claims needing it are conditional). `cases.toml`
+says, for every display-formula row, the verdict a careful reader expects, the diagnosis each
+slip must get, and the notation a reader infers.
 
 Two kinds of test, parametrized from the table:
 
