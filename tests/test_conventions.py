@@ -82,7 +82,8 @@ class Case:
 
 
 _ANNOTATION = re.compile(r"<!--\s*derive\b.*?-->", re.S)
-_STRIPPED = Path(tempfile.mkdtemp(prefix="derive-conventions-"))
+_STRIPPED_DIR = tempfile.TemporaryDirectory(prefix="derive-conventions-")  # removed at exit
+_STRIPPED = Path(_STRIPPED_DIR.name)
 
 
 def doc_path(name: str) -> Path:
