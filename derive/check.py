@@ -34,7 +34,18 @@ from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
 from derive.evaluate import MAX_TERMS, SEEDS, Engine, Outcome, Trial, free_indices, terms
-from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, tag_styles, to_latex
+from derive.expr import (
+    BatchSum,
+    Call,
+    FuncRef,
+    Partial,
+    Prime,
+    Quantity,
+    Vec,
+    Width,
+    tag_styles,
+    to_latex,
+)
 from derive.infer import Inferred, infer, merge
 from derive.latex import Equation, Index, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import (
@@ -104,7 +115,9 @@ def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float
         doc = dataclasses.replace(doc, front=merge(doc.front, inferred.front),
                                   notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes))
     notation = _notation(doc)
-    with tag_styles({q.name: q.tag for q in notation.quantities.values()}):
+    sizes = {Width(notation.width, c + a * Size(notation.layers)): name
+             for name, (c, a, _b) in notation.aliases.items()}
+    with tag_styles({q.name: q.tag for q in notation.quantities.values()}, sizes):
         return _check_document(doc, notation, symbolic, claim_budget, simplify_budget, only,
                                inferred)
 
@@ -310,11 +323,24 @@ def _check_formula(state: _State, formula: Formula) -> None:
     if not state.claims:
         return
     compare = _compare_model(state, formula, model)
+    means = state.inferred.batch_mean if state.inferred is not None else {}
     for eq in rows:
         if isinstance(eq, RowError):
             state.results.append(_error_result(formula, eq.error, eq.latex, eq.line))
+        elif (formula.number, eq.number) in means and isinstance(eq, Equation):
+            _report_definition(state, formula, eq, what=(
+                "the cost of a batch, the mean of the samples' losses: the convention of the "
+                "tool's gradient-descent updates"))
         elif eq.number in def_numbers:
             _report_definition(state, formula, eq)
+        elif state.inferred is not None and _reads_unread(state.inferred, eq):
+            names = sorted(state.inferred.unread)
+            state.results.append(Result(
+                file=formula.file, line=eq.line, col=eq.col, latex=eq.lhs.latex,
+                kind="equation", status=Status.UNCHECKED, section=formula.section,
+                formula=formula.number, parsed="", derivation="",
+                message=f"not checked: it uses {', '.join(f'${n}$' for n in names)}, which the "
+                        "text uses in a way the tool does not read (see the error above)"))
         else:
             try:
                 _check_equation(state, formula, eq, model, compare)
@@ -371,6 +397,11 @@ def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model)
     return model
 
 
+def _reads_unread(inferred: Inferred, eq: Equation) -> bool:
+    names = {q.name for side in (eq.lhs, *eq.steps) for q in side.expr.atoms(Quantity)}
+    return bool(names & inferred.unread)
+
+
 def _undefined(model: Model, lhs: sympy.Basic) -> bool:
     """A quantity the notation says is defined (not given), or a function, with no definition
     in the model yet: when its inferred definition could not be read, its next plain
@@ -411,10 +442,11 @@ def _defines(e: sympy.Basic) -> str:
     return to_latex(e)
 
 
-def _report_definition(state: _State, formula: Formula, eq: Equation) -> None:
+def _report_definition(state: _State, formula: Formula, eq: Equation,
+                       what: str | None = None) -> None:
     kind = "assumption" if eq.kind == "assumption" else "definition"
-    what = "an assumption of the model" if kind == "assumption" else (
-        "taken as a definition of the model")
+    what = what or ("an assumption of the model" if kind == "assumption" else (
+        "taken as a definition of the model"))
     latex = eq.lhs.latex + (" \\in " if kind == "assumption" else " = ") + " = ".join(
         s.latex for s in eq.steps)
     parsed = to_latex(eq.lhs.expr) + (" \\in " if kind == "assumption" else " = ") + " = ".join(

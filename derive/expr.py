@@ -70,13 +70,21 @@ _TAG_STYLES: ContextVar[Mapping[str, str]] = ContextVar("tag_styles",
 _TAG_FORMS = {"paren": "^{{({})}}", "bracket": "^{{[{}]}}", "sup": "^{{{}}}"}
 
 
+# sizes the document names on their own (D, H, K): the width each stands for -> its name
+_SIZE_NAMES: ContextVar[Mapping[sympy.Basic, str]] = ContextVar(
+    "size_names", default=MappingProxyType({}))
+
+
 @contextmanager
-def tag_styles(styles: Mapping[str, str]) -> Iterator[None]:
+def tag_styles(styles: Mapping[str, str],
+               sizes: Mapping[sympy.Basic, str] | None = None) -> Iterator[None]:
     token = _TAG_STYLES.set(styles)
+    named = _SIZE_NAMES.set(sizes or {})
     try:
         yield
     finally:
         _TAG_STYLES.reset(token)
+        _SIZE_NAMES.reset(named)
 
 
 def layer_tag_latex(name: str, layer: str) -> str:
@@ -130,7 +138,8 @@ class Width(Named):
         return self.args[1]
 
     def _latex(self, printer: LatexPrinter) -> str:
-        return f"{self.name}_{{{index_latex(self.layer)}}}"
+        named = _SIZE_NAMES.get().get(self)
+        return named or f"{self.name}_{{{index_latex(self.layer)}}}"
 
 
 class Call(Named):

@@ -91,6 +91,9 @@ class Inferred:
     local: set[int] = field(default_factory=set)  # formulas of their own variables, not read
     # (formula, row) -> why the row cannot be read as written (a notation the tool does not read)
     ambiguous: dict[tuple[int, int], str] = field(default_factory=dict)
+    # (formula, row) -> the loss whose batch mean the row writes (C = 1/N sum_x C_x)
+    batch_mean: dict[tuple[int, int], str] = field(default_factory=dict)
+    unread: set[str] = field(default_factory=set)  # quantities used in a way not read
 
 
 def _group(toks: list[Tok], i: int) -> tuple[list[Tok], int]:
@@ -402,7 +405,8 @@ class _Inference:
                         widths[u[0].text] += 1
                     elif len(u) == 1:
                         sizes[u[0].text] += 1
-        index_letters = {t.text for o in occs if o.sub for t in o.sub if t.kind == "letter"}
+        index_letters = {t.text for o in occs if o.sub and o.name not in widths
+                         for t in o.sub if t.kind == "letter"}
         index_letters |= {i for r in self.rows for i, _ in r.bounds}
         # layer symbols: letters inside superscripts written as tags
         tag_counts: Counter[tuple[str | None, int]] = Counter()
@@ -426,7 +430,6 @@ class _Inference:
         depth_candidates = sorted(symbols - {layer_var} - index_letters - set(by_name),
                                   key=lambda s: (-sum(c for (x, _), c in tag_counts.items()
                                                       if x == s), s))
-        depth_candidates += sorted((symbols - {layer_var}) - set(depth_candidates))
         depth = depth_candidates[0] if depth_candidates else None
         tag_symbols = {s for s in (layer_var, depth) if s}
         # functions: applied names that are never indexed
@@ -470,13 +473,15 @@ class _Inference:
                         o.tag = (t[0], self._lin(form, layer_var, depth), form[0])
         self.layer_var, self.depth = layer_var, depth
         defs = self._definitions(quantities, functions, tag_symbols)
+        self._taint(quantities, defs)
         scalars = self._scalars(by_name, quantities, functions, widths, sizes, index_letters,
                                 tag_symbols)
         width = (widths.most_common(1)[0][0] if widths
                  else next(c for c in ("C", "K", "N", "M", "S") if c not in by_name))
         front = self._front(quantities, functions, scalars, defs, width, sizes)
         return Inferred(front, self.facts, self.definition_rows, self.head_rows,
-                        ambiguous=self.ambiguous)
+                        ambiguous=self.ambiguous, batch_mean=self.batch_mean,
+                        unread=self.unread)
 
     def _sample_letter(self) -> str | None:
         """The letter of a sum over the samples: `\\sum_x` without bounds whose letter indexes
@@ -486,7 +491,10 @@ class _Inference:
                 if upper:
                     continue
                 uses = [o for o in self.occs if o.sub is not None and letter in _indices(o)]
-                if all(len(_indices(o)) == 1 and o.sup is None for o in uses):
+                names = {o.name for o in uses}
+                # C_x: each name it indexes is never indexed by another letter
+                if uses and all(_indices(o) == [letter] for o in self.occs
+                                if o.name in names and o.sub is not None):
                     return letter
         return None
 
@@ -506,6 +514,9 @@ class _Inference:
         self.definition_rows: dict[int, set[int]] = defaultdict(set)
         self.head_rows: dict[int, set[int]] = defaultdict(set)
         self.ambiguous: dict[tuple[int, int], str] = {}
+        self.aliases: dict[str, Lin] = {}
+        self.unread: set[str] = set()
+        self.batch_mean: dict[tuple[int, int], str] = {}
         sections: dict[str, tuple[str, ...]] = {}
         for r in self.rows:
             if r.relation == "\\in" and len(r.sides) == 2:  # y_j \in \{0, 1\}: a premise
@@ -514,6 +525,13 @@ class _Inference:
             if r.relation not in _DEFINE or len(r.sides) < 2:
                 continue
             left = [o for o in r.occs if o.side == 0]
+            right = [o for o in r.occs if o.side == 1]
+            if (self.sample and len(left) == 1 and len(r.sides) == 2
+                    and any(i == self.sample for i, _ in r.bounds)
+                    and [o.name for o in right if o.name in quantities] == [left[0].name]):
+                # C = \frac{1}{N} \sum_x C_x: the cost of a batch, the mean of the samples'
+                self.batch_mean[(r.formula.number, r.number)] = left[0].name
+                continue
             if (len(r.sides) == 2 and _text(r.sides[1]) == "1" and r.sides[0][0].text == "\\sum"
                     and len(left) == 1 and left[0].name in quantities and left[0].tag is None
                     and left[0].name not in defined):  # \sum_c y_c = 1: a premise
@@ -546,6 +564,7 @@ class _Inference:
                                                      if x.side == 0))):
                 # a_j = sum_i w_ji x_i, then a_k = sum_j w_kj z_j: index letters that name
                 # layers (Bishop); not a claim about a_k, and not a notation the tool reads
+                self.unread.add(name)
                 self.ambiguous[(r.formula.number, r.number)] = (
                     f"${name}$ is defined again with another index ({', '.join(map(str, _indices(o)))}"
                     f" for {', '.join(map(str, _indices(next(x for x in defined[name][0].occs if x.side == 0))))}"
@@ -566,6 +585,20 @@ class _Inference:
             else:
                 self.head_rows[r.formula.number].add(r.number)
         return defined
+
+    def _taint(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]]) -> None:
+        """What a refused row reads is not read either, nor what is defined from it."""
+        for r in self.rows:
+            if (r.formula.number, r.number) in self.ambiguous:
+                self.unread |= {o.name for o in r.occs if o.name in quantities}
+        changed = bool(self.unread)
+        while changed:
+            changed = False
+            for name, rows in defs.items():
+                if name not in self.unread and any(
+                        o.name in self.unread for r in rows for o in r.occs):
+                    self.unread.add(name)
+                    changed = True
 
     def _scalars(self, by_name: dict[str, list[Occ]], quantities: dict, functions: dict,
                  widths: Counter, sizes: Counter, index_letters: set[str],
@@ -646,13 +679,25 @@ class _Inference:
                     spec["given_layers"] = _range_text(given_layers[q], n)
             if shapes.get(q):
                 spec["shape"] = [_dim_text(d, width, n, q in tagged) for d in shapes[q]]
-            if q not in defs:
+            differentiated = any(o.after_partial == "num" for o in quantities[q])
+            if q not in defs and differentiated:
+                # a loss or node the text differentiates but never defines: unknown, not an
+                # input (an input's derivative would be 0, and every claim about it refuted)
+                self.facts.append(f"${q}$ is differentiated but never defined: what rests on "
+                                  "it cannot be checked")
+            elif q not in defs:
                 spec["given"] = True
                 if q in tagged and any(o.after_partial == "den" for o in quantities[q]):
                     spec["parameter"] = True
             out_q[q] = spec
         self.facts[:0] = _summary(roles, out_q, functions, defs, layer_var)
         front: dict[str, Any] = {"roles": roles, "quantities": out_q}
+        aliases = {a: v for a, v in self.aliases.items() if a not in quantities and a != n
+                   and a not in roles.values()}
+        if aliases:
+            front["sizes"] = {a: _dim_text(v, width, n, False) for a, v in sorted(aliases.items())}
+            self.facts.append("sizes named in the text: " + ", ".join(
+                f"${a}$ = ${front['sizes'][a]}$" for a in sorted(aliases)))
         if functions:
             front["functions"] = dict(sorted(functions.items()))
         if scalars:
@@ -668,6 +713,12 @@ class _Inference:
 
     def _rate(self, scalars: dict[str, bool]) -> str | None:
         for r in self.rows:
+            left = [o for o in r.occs if o.side == 0]
+            if (r.relation == "=" and len(left) == 1 and len(r.sides) == 2
+                    and any(o.name == left[0].name and o.side == 1 for o in r.occs)):
+                for o in r.occs:  # W = W - \alpha ...: an update written with `=`
+                    if o.name in scalars and o.side == 1:
+                        return o.name
             if r.relation in ("\\leftarrow", "\\gets", "\\coloneqq", "\\rightarrow", "\\to", ":="):
                 for o in r.occs:
                     if o.name in scalars:
@@ -876,6 +927,18 @@ class _Inference:
             layer: Lin = (0, 1, 0) if k == 0 else (min(k, 2), 0, 0)
             for m in members:
                 off.setdefault(m, layer)
+        # sizes the text names on their own: \sum_{k=1}^{D} V_{jk} x_k makes D the width of x's
+        for r in self.rows:
+            for letter, upper in r.bounds:
+                u = [t for t in _strip(upper) if t.text not in ("{", "}")]
+                if len(u) != 1 or u[0].kind != "letter" or u[0].text in self.aliases:
+                    continue
+                for o in r.occs:
+                    if o.name in arity and o.name not in tagged and letter in _indices(o):
+                        slot = (o.name, _indices(o).index(letter))
+                        if slot in off:
+                            self.aliases[u[0].text] = off[slot]
+                            break
 
     def _first_use(self, name: str) -> int:
         return next((k for k, o in enumerate(self.occs) if o.name == name), len(self.occs))

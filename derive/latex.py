@@ -862,6 +862,10 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
             raise _err(f"`{name}` takes no subscript", scope, sub[1])
         value = Size(name)
         power = sup
+    elif kind == "alias":
+        c, a, _b = scope.notation.aliases[name]
+        value = Width(scope.notation.width, c + a * Size(scope.notation.layers))
+        power = sup
     else:  # scalar
         if sub is not None:
             raise _err(f"`{name}` takes no subscript", scope, sub[1])
@@ -1017,6 +1021,10 @@ def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:
         elif t.kind == "letter" and _size_name_at(toks, i, scope.notation.layers):
             term = Size(scope.notation.layers)  # n_l, the number of layers in UFLDL's notes
             i = _size_name_at(toks, i, scope.notation.layers)
+        elif t.kind == "letter" and scope.lookup(t.text) == "alias":
+            c, a, _b = scope.notation.aliases[t.text]  # D: the width of the layer it names
+            term = Width(scope.notation.width, c + a * Size(scope.notation.layers))
+            i += 1
         elif t.kind == "letter":
             kind = scope.lookup(t.text)
             if kind == "width":

@@ -538,7 +538,8 @@ class Evaluator:
         """A quantity the notation says is defined (not given) but that has no definition in
         force at this key: its value is unknown, never a made-up input."""
         spec = self.model.spec(key[0])
-        if spec is not None and not spec.given and not self.model.local:
+        scalar = key[1] is None and not key[2] and bool(spec and (spec.layers or spec.shape))
+        if spec is not None and not spec.given and not self.model.local and not scalar:
             raise Unsupported(f"`{key_latex(key)}` has no definition the tool could read")
 
     @contextmanager

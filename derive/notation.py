@@ -56,8 +56,12 @@ class Notation:
     quantities: dict[str, QuantitySpec] = field(default_factory=dict)
     functions: dict[str, int] = field(default_factory=dict)  # name -> arity
     scalars: dict[str, bool] = field(default_factory=dict)  # name -> parameter?
+    # a size the text names on its own (D, H, K, n_x): the width of a layer, as a linear form
+    aliases: dict[str, Lin] = field(default_factory=dict)
 
     def kind(self, name: str) -> str | None:
+        if name in self.aliases:
+            return "alias"
         if name in self.quantities:
             return "quantity"
         if name in self.functions:
@@ -77,7 +81,7 @@ class Notation:
 
 
 TAG_STYLES = ("paren", "bracket", "sup")
-_KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars"}
+_KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars", "sizes"}
 _ROLES = {"layers", "width", "batch", "sample", "loss", "rate", "labels"}
 
 
@@ -340,6 +344,16 @@ def notation_from_front(front: dict[str, Any], file: str,
     scalars = {}
     for name, spec in front.get("scalars", {}).items():
         scalars[name] = bool(spec.get("parameter", False)) if isinstance(spec, dict) else False
+    aliases: dict[str, Lin] = {}
+    for name, text in front.get("sizes", {}).items():
+        try:
+            dim = parse_dim(text, names, None)
+        except _Bad as exc:
+            raise bad(f"sizes.{name} = {text!r}: {exc}", "sizes", name) from None
+        if dim[0] != "width" or not _name_ok(name):
+            raise bad(f"sizes.{name} must name the width of a layer, as in "
+                      f"{name} = \"{names['width']}_1\"", "sizes", name)
+        aliases[name] = dim[1]
     declared = {**{q: "quantities" for q in quantities}, **{f: "functions" for f in functions},
                 **{c: "scalars" for c in scalars}}
     for role in ("layers", "width", "batch", "sample"):
@@ -358,4 +372,5 @@ def notation_from_front(front: dict[str, Any], file: str,
         quantities=quantities,
         functions=functions,
         scalars=scalars,
+        aliases=aliases,
     )

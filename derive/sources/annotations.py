@@ -123,6 +123,8 @@ FRONT = Table(fields=(
                         example="[functions]\ng = 1")),
     ("scalars", MapOf(item=_SCALAR, what="a table of scalar tables",
                       example='[scalars."\\\\alpha"]')),
+    ("sizes", MapOf(item=Str(example='D = "C_1"'), what="a table of name = the width it names",
+                    example='[sizes]\nD = "C_1"')),
 ))
 
 NOTE = Table(fields=(
