@@ -259,8 +259,12 @@ def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
 
 def _check_formula(state: _State, formula: Formula) -> None:
     ann = formula.annotation
+    if state.inferred is not None and formula.number in state.inferred.local_annotations:
+        ann = state.inferred.local_annotations[formula.number]
+        formula = dataclasses.replace(formula, annotation=ann)
     try:
-        if state.inferred is not None and formula.number in state.inferred.local:
+        if (state.inferred is not None and formula.number in state.inferred.local
+                and not ann.get("local")):
             raise InputError("this formula has variables of its own (no layer tags, yet its "
                              "names have them elsewhere): it is not read as the network's "
                              "notation", formula.span(0),

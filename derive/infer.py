@@ -89,6 +89,8 @@ class Inferred:
     definitions: dict[int, set[int]]  # formula number -> its rows that are definitions
     head_definitions: dict[int, set[int]]  # rows whose first pair defines, the rest are claims
     local: set[int] = field(default_factory=set)  # formulas of their own variables, not read
+    # formula -> the local model a chain-rule formula takes for granted, as an annotation
+    local_annotations: dict[int, dict[str, Any]] = field(default_factory=dict)
     # (formula, row) -> why the row cannot be read as written (a notation the tool does not read)
     ambiguous: dict[tuple[int, int], str] = field(default_factory=dict)
     # (formula, row) -> the loss whose batch mean the row writes (C = 1/N sum_x C_x)
@@ -355,7 +357,96 @@ def infer(doc: Document) -> Inferred:
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     out = _Inference(rows).run()
     out.local = local
+    for k in sorted(local):
+        ann = _chain_rule(per[k])
+        if ann is not None:
+            out.local_annotations[k] = ann
+            line = per[k][0].formula.line
+            out.facts.append(f"line {line}: a chain rule in variables of its own, read as "
+                             + ", ".join(f"${g}$" for g in ann["given"]))
     return out
+
+
+def _derivatives(toks: list[Tok]) -> list[tuple[str, str, bool]]:
+    """Every `\\frac{\\partial A}{\\partial B}` (or `\\frac{dA}{dB}`) between plain names, as
+    (A, B, total), with A and B as written (`y_1`, `x`)."""
+    out = []
+    for k, t in enumerate(toks):
+        if t.text not in ("\\frac", "\\dfrac", "\\tfrac"):
+            continue
+        num, j = _group(toks, k + 1)
+        den, _ = _group(toks, j)
+        num, den = _strip(num), _strip(den)
+        if not num or not den or num[0].text != den[0].text or num[0].text not in (
+                "\\partial", "d"):
+            continue
+        a, b = _plain_name(num[1:]), _plain_name(den[1:])
+        if a and b:
+            out.append((a, b, num[0].text == "d"))
+    return out
+
+
+def _plain_name(toks: list[Tok]) -> str | None:
+    """`x`, `y_1`, `{x_{2}}`: a letter with at most a one-token subscript, as text."""
+    toks = [t for t in _strip(toks) if t.text not in ("{", "}")]
+    if len(toks) == 1 and toks[0].kind == "letter":
+        return toks[0].text
+    if (len(toks) == 3 and toks[0].kind == "letter" and toks[1].text == "_"
+            and toks[2].kind in ("letter", "num")):
+        return f"{toks[0].text}_{toks[2].text}"
+    return None
+
+
+def _chain_rule(rows: list[Row]) -> dict[str, Any] | None:
+    """The local model a chain-rule formula takes for granted, from the derivatives it writes:
+    each name differentiated depends on what it is differentiated by; a dependence that runs
+    through another name is indirect (z = g(y_1, y_2), y_k = f_k(x_1, x_2)), unless the formula
+    writes both the partial and the total derivative (du/dx beside the partial du/dx: u depends on
+    x directly as well). None when the formula is not of that kind (a function in it, a name that
+    is neither)."""
+    derivs = [d for r in rows for side in r.sides for d in _derivatives(side)]
+    if not derivs or any(o.call is not None for r in rows for o in r.occs):
+        return None
+    deps: dict[str, set[str]] = defaultdict(set)
+    partial: set[tuple[str, str]] = set()
+    total: set[tuple[str, str]] = set()
+    for a, b, is_total in derivs:
+        if a != b:
+            deps[a].add(b)
+            (total if is_total else partial).add((a, b))
+    names = set(deps) | {b for bs in deps.values() for b in bs}
+
+    def reach(a: str, seen: frozenset = frozenset()) -> set[str]:
+        out: set[str] = set()
+        for b in deps.get(a, ()):
+            if b not in seen:
+                out |= {b} | reach(b, seen | {a})
+        return out
+
+    if any(a in reach(a) for a in deps):
+        return None  # circular: not a chain rule
+    top = _derivatives(rows[0].sides[0])
+    if not top or any(a != top[0][0] and a not in reach(top[0][0]) for a in deps):
+        return None  # a name the left side does not depend on (u and f): how, the text says
+    order = sorted(names, key=lambda a: (len(reach(a)), a))
+    functions: dict[str, int] = {}
+    given: list[str] = []
+    coordinates: set[str] = set()
+    for a in order:
+        if a not in deps:
+            continue
+        indirect = {b for c in deps[a] for b in reach(c)}
+        direct = sorted(b for b in deps[a] if b not in indirect or (
+            (a, b) in partial and (a, b) in total))
+        fname = f"F_{len(functions) + 1}"
+        functions[fname] = len(direct)
+        given.append(f"{a} = {fname}({', '.join(direct)})")
+        if any(x == a for x, _ in total) and any(x == a for x, _ in partial):
+            coordinates |= set(direct)  # its partials hold the other arguments fixed
+    ann: dict[str, Any] = {"local": True, "functions": functions, "given": given}
+    if coordinates:
+        ann["coordinates"] = sorted(coordinates)
+    return ann
 
 
 def _local_formulas(per: dict[int, list[Row]]) -> set[int]:

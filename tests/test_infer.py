@@ -101,20 +101,23 @@ def test_verdicts_without_front_matter(tmp_path: Path, style: str, unbounded: bo
 
 
 def test_the_chapter_without_its_front_matter_gives_the_same_verdicts(tmp_path: Path) -> None:
-    """formulas/backprop.md with every `derive` comment removed: the network's formulas get the
-    verdicts the written notation gives them. The chain-rule examples (variables of their own,
-    declared by `local` annotations in the shipped file) are honest placed errors."""
+    """formulas/backprop.md with every `derive` comment removed: every formula gets the verdict
+    the written notation gives it, but one chain-rule example whose dependencies only the prose
+    states."""
     text = CHAPTER.read_text(encoding="utf-8")
     stripped = re.sub(r"<!-- derive.*?-->\n", "", text, flags=re.S)
     assert "derive" not in stripped.split("# 9.")[0]
     written = check_document(read_document(CHAPTER)).results
     inferred = check_document(_doc(tmp_path, stripped, "chapter.md")).results
+    # the chain-rule examples: the first two read from their derivatives alone; the third
+    # (u and f, related only in the prose) is an honest placed error
     local = [r for r in written if r.section[-1:] == ("9.1. 链式法则",)]
     assert local and all(r.status.value == "verified" for r in local)
     errors = [r for r in inferred if r.status.value == "error"]
-    assert len(errors) == 3 and all("variables of its own" in r.message for r in errors)
+    assert len(errors) == 1 and "variables of its own" in errors[0].message
+    assert errors[0].formula == local[-1].formula
     rest = [r for r in inferred if r.status.value != "error"]
-    ours = [r for r in written if r not in local]
+    ours = [r for r in written if r is not local[-1]]
     assert [(r.status, r.kind, r.step, r.diagnosis) for r in rest] == [
         (r.status, r.kind, r.step, r.diagnosis) for r in ours]
     assert [bool(r.lint) for r in rest] == [bool(r.lint) for r in ours]
@@ -269,3 +272,21 @@ def test_range_qualifiers_and_the_per_sample_loss(tmp_path: Path) -> None:
     assert front["roles"]["sample"] == "x" and front["roles"]["batch"] == "N"
     got = [v for _, v in sorted(_statuses(tmp_path, text).items())]
     assert [s for s, _ in got] == ["definition"] * 5 + ["verified"]
+
+
+def test_a_chain_rule_is_read_from_its_derivatives(tmp_path: Path) -> None:
+    """z = F(y_1, y_2), y_k = F(x_1, x_2) from the derivatives the formula writes (the names
+    clash with the network's: z has layer tags elsewhere). A wrong variable in the second row is
+    refuted. (A term dropped from every row is consistent with a model without that dependence:
+    dependencies read from the formula itself cannot catch it.)"""
+    net = _network("paren")
+    rows = [r"\frac{\partial z}{\partial x_1} &= \frac{\partial z}{\partial y_1} "
+            r"\frac{\partial y_1}{\partial x_1} + \frac{\partial z}{\partial y_2} "
+            r"\frac{\partial y_2}{\partial x_1} \\",
+            r"\frac{\partial z}{\partial x_2} &= \frac{\partial z}{\partial y_1} "
+            r"\frac{\partial y_1}{\partial x_2} + \frac{\partial z}{\partial y_2} "
+            r"\frac{\partial y_2}{\partial x_1}"]  # x_1 for x_2: a slip
+    text = "$$\\begin{split}" + "\n".join(rows) + "\\end{split}$$\n" + net
+    got = _statuses(tmp_path, text)
+    assert got[1][0] == "verified"
+    assert got[2][0] == "refuted"
