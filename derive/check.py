@@ -117,7 +117,10 @@ def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float
     notation = _notation(doc)
     sizes = {Width(notation.width, c + a * Size(notation.layers)): name
              for name, (c, a, _b) in notation.aliases.items()}
-    with tag_styles({q.name: q.tag for q in notation.quantities.values()}, sizes):
+    styles = {q.name: q.tag for q in notation.quantities.values()}
+    if notation.first_layer == 0:
+        styles[""] = "from 0"  # print layer numbers as the text numbers them
+    with tag_styles(styles, sizes):
         return _check_document(doc, notation, symbolic, claim_budget, simplify_budget, only,
                                inferred)
 
@@ -535,7 +538,8 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
     notation = model.notation
     if eq.kind == "equation" and _written_update(model, eq):
         eq = dataclasses.replace(eq, kind="update")  # W = W - alpha ...: an update with `=`
-    if eq.kind == "update" and not any(s.expr.has(BatchSum) for s in eq.steps):
+    if eq.kind == "update" and not any(s.expr.has(BatchSum) or _batch_level(model, s.expr)
+                                       for s in eq.steps):
         # no sum over the samples: stochastic gradient descent on one sample's loss
         target = _update_target(model, lhs, stochastic=True)
         derivation_note = ("stochastic gradient descent on one sample's loss: the derived side "
@@ -631,6 +635,16 @@ def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.
                         "(DERIVE_CLAIM_BUDGET sets the budget)"), []
     finally:
         state.refuted = None
+
+
+def _batch_level(model: Model, e: sympy.Basic) -> bool:
+    """Whether `e` reads a quantity of the whole batch (J = 1/m sum_i L^{(i)}), or the batch
+    size: then an update with it is on the batch, not on one sample."""
+    n = model.notation
+    if e.has(Size(n.batch)):
+        return True
+    return any((spec := n.quantities.get(q.name)) is not None and spec.parameter
+               and not spec.given for q in e.atoms(Quantity))
 
 
 def _written_update(model: Model, eq: Equation) -> bool:

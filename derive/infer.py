@@ -70,6 +70,7 @@ class Occ:
     line: int
     tag: tuple[str, Lin | None, str | None] | None = None  # (style, layer, symbol) once read
     args: tuple[str, ...] = ()  # a call's arguments when each is a bare name: J(W, b; x, y)
+    in_bound: bool = False  # written in a sum's upper bound
 
 
 @dataclass
@@ -163,7 +164,10 @@ def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
             letters = [x for x in lower if x.kind == "letter"]
             if letters:
                 row.bounds.append((letters[0].text, upper))
+            start = len(out)
             _scan(upper, row, side, out)
+            for o in out[start:]:
+                o.in_bound = True  # n_x in \sum_{k=1}^{n_x}: a size, not a quantity
             i = j
             continue
         name = None
@@ -201,8 +205,9 @@ def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
         call = _call_args(toks, j)
         partial = None
         if (i > 0 and toks[i - 1].text == "\\partial") or (
-                i > 1 and toks[i - 1].text == "{" and toks[i - 2].text == "\\partial"):
-            partial = _part_of(toks, i)
+                i > 1 and toks[i - 1].text == "{" and toks[i - 2].text == "\\partial") or (
+                i > 1 and toks[i - 1].text == "d" and toks[i - 2].text == "{"):
+            partial = _part_of(toks, i)  # \partial z, \partial{z}, {dx}
         elif i > 0 and toks[i - 1].text == "}" and _operator_before(toks, i):
             partial = "num"  # \frac{\partial}{\partial W} J: J is differentiated
         out.append(Occ(name, f.number, row.number, side, sup, sub, prime,
@@ -301,6 +306,8 @@ def _tag(o: Occ, symbols: set[str]) -> tuple[str, list[Tok]] | None:
     g = _strip(o.sup)
     if len(g) >= 3 and g[1].text == "," and g[0].kind == "letter":
         g = g[2:]  # `^{x,l}`: a sample index before the layer
+    if len(g) >= 6 and g[-1].text == ")" and g[-3].text == "(" and g[-4].text == "]":
+        g = g[:-3]  # `^{[1](i)}`: the layer, then the sample
     for style, (opener, closer) in (("paren", "()"), ("bracket", "[]")):
         if len(g) >= 3 and g[0].text == opener and g[-1].text == closer:
             form = _tag_form(g[1:-1])
@@ -312,6 +319,12 @@ def _tag(o: Occ, symbols: set[str]) -> tuple[str, list[Tok]] | None:
         if letters and letters <= symbols:
             return "sup", g
     return None
+
+
+def _sample_sup(o: Occ) -> bool:
+    """`y^{(i)}`: a superscript that is one letter in brackets."""
+    g = _strip(o.sup) if o.sup else []
+    return len(g) == 3 and g[0].text == "(" and g[2].text == ")" and g[1].kind == "letter"
 
 
 def _tag_form(inner: list[Tok]) -> tuple[str | None, int] | None:
@@ -488,11 +501,15 @@ class _Inference:
         # sizes: names in sum bounds; a subscripted one is a layer width
         widths: Counter[str] = Counter()
         sizes: Counter[str] = Counter()
+        # a width's subscript is a layer (C_l, C_{l+1}, s_{n_l}, C_2); n_x or n_h name sizes
+        sup_letters = {t.text for o in occs if o.sup for t in o.sup if t.kind == "letter"}
         for r in self.rows:
             for _index, upper in r.bounds:
                 u = [t for t in _strip(upper) if t.text not in ("{", "}")]
                 if u and u[0].kind == "letter":
-                    if len(u) >= 3 and u[1].text == "_":
+                    if len(u) >= 3 and u[1].text == "_" and all(
+                            t.kind == "num" or t.text in sup_letters or t.text in "+-_"
+                            for t in u[2:]):
                         widths[u[0].text] += 1
                     elif len(u) == 1:
                         sizes[u[0].text] += 1
@@ -505,6 +522,8 @@ class _Inference:
             g = _strip(o.sup) if o.sup else []
             if len(g) >= 3 and g[1].text == "," and g[0].kind == "letter":
                 g = g[2:]
+            if len(g) >= 6 and g[-1].text == ")" and g[-3].text == "(" and g[-4].text == "]":
+                g = g[:-3]
             inner = (g[1:-1] if len(g) >= 3 and g[0].text in "([" and g[-1].text in ")]"
                      else g)
             form = _tag_form(inner) if inner else None
@@ -549,12 +568,16 @@ class _Inference:
         for name, uses in by_name.items():
             if name in functions or name in widths or name in sizes or name in tag_symbols:
                 continue
+            if all(o.in_bound for o in uses):
+                continue  # n_x, n_h: sizes the sums are bounded by
             if name in index_letters and all(o.sub is None and o.sup is None for o in uses):
                 continue
             if any(o.sub is not None or _tag(o, tag_symbols) for o in uses):
                 quantities[name] = uses
             elif any(o.after_partial == "num" for o in uses):
                 quantities[name] = uses
+            elif any(_sample_sup(o) for o in uses):
+                quantities[name] = uses  # y^{(i)}: the label of sample i
         for o in occs:
             if o.name in quantities:
                 t = _tag(o, tag_symbols)
@@ -662,12 +685,19 @@ class _Inference:
                     f"): the index letters seem to name layers, which the tool does not read; "
                     "write the layer as a tag, as in a^{(2)}_k")
                 continue
-            if name in defined:
+            fixed_tag = (o.tag is not None and o.tag[1] is not None and o.tag[1][1:] == (0, 0)
+                         and self.layer_var is None)
+            if name in defined and fixed_tag and all(
+                    next(x for x in rr.occs if x.side == 0).tag != o.tag for rr in defined[name]):
+                pass  # z^{[2]} = ... after z^{[1]} = ...: another fixed layer's definition
+            elif name in defined:
                 again = (o.sub is None and o.tag is None
                          and sections.get(name) != r.formula.section
                          and not any(x.after_partial for x in r.occs))
                 if not again:
                     continue
+            else:
+                pass
             defined[name].append(r)
             sections[name] = r.formula.section
             # the pairs of the row that define (all of them when every left side is a name)
@@ -701,6 +731,9 @@ class _Inference:
                 continue
             if all(o.sub is None and o.sup is None for o in uses) and name.startswith("\\"):
                 out[name] = True
+            elif all(o.sub is None and o.sup is None for o in uses) and any(
+                    o.after_partial == "den" for o in uses):
+                out[name] = False  # \frac{d}{du} \tanh(u): a variable of its own
         return out
 
     # -- the front matter ---------------------------------------------------------------------
@@ -751,13 +784,20 @@ class _Inference:
         if loss in defs:  # the labels: a given quantity without layers the loss compares with
             for o in defs[loss][0].occs:
                 if (o.side >= 1 and o.name in quantities and o.name not in defs and o.tag is None
-                        and len(_indices(o)) == 1 and o.name != loss):
+                        and len(_indices(o)) <= 1 and o.name != loss):
                     roles["labels"] = o.name
                     break
         self.labels = roles.get("labels")
         tagged = {q for q, uses in quantities.items() if any(o.tag for o in uses)}
         styles = {q: Counter(o.tag[0] for o in quantities[q] if o.tag).most_common(1)[0][0]
                   for q in tagged}
+        self.width = width
+        fixed = sorted({o.tag[1][0] for o in self.occs if o.name in tagged and o.tag
+                        and o.tag[1] is not None and o.tag[1][1:] == (0, 0)})
+        self.first_layer, self.last_fixed = 1, (fixed[-1] if fixed else 1)
+        if layer_var is None and fixed and (fixed[0] == 0 or self._own_input(quantities, defs,
+                                                                             fixed[0])):
+            self.first_layer = 0  # W^{[1]} x^{(i)} + b^{[1]}: x is layer 0
         ranges, given_layers = self._ranges(tagged, defs, n)
         shapes = self._shapes(quantities, ranges, defs, width, n)
         out_q: dict[str, dict[str, Any]] = {}
@@ -782,7 +822,15 @@ class _Inference:
                     spec["parameter"] = True
             out_q[q] = spec
         self.facts[:0] = _summary(roles, out_q, functions, defs, layer_var)
+        for q, (lo, hi) in getattr(self, "unit_layers", {}).items():
+            out_q[q]["unit_layers"] = str(lo) if lo == hi else f"{lo}..{hi}"
+        for q, rows in defs.items():  # J = \frac{1}{m} \sum_{i=1}^m L^{(i)}: one per batch
+            if q in out_q and any(i == roles.get("sample") for r in rows for i, _ in r.bounds):
+                out_q[q]["parameter"] = True
         front: dict[str, Any] = {"roles": roles, "quantities": out_q}
+        if self.first_layer == 0:
+            front["first_layer"] = 0
+            self.facts.append("the input is layer 0 (the text numbers its layers from 0)")
         aliases = {a: v for a, v in self.aliases.items() if a not in quantities and a != n
                    and a not in roles.values()}
         if aliases:
@@ -792,7 +840,8 @@ class _Inference:
         if functions:
             front["functions"] = dict(sorted(functions.items()))
         if scalars:
-            front["scalars"] = {s: {"parameter": True, "given": True} for s in sorted(scalars)}
+            front["scalars"] = {s: {"parameter": p, "given": True} for s, p in
+                                sorted(scalars.items())}
         return front
 
     def _loss(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]]) -> str | None:
@@ -800,7 +849,24 @@ class _Inference:
                          and o.sub is None and o.tag is None and o.name in quantities)
         if not counts:
             return None
-        return sorted(counts, key=lambda q: (-(q in defs), -counts[q], q))[0]
+        # the loss of one sample; not a batch's mean of it (J = 1/m sum_i L^{(i)})
+        batch = {q for q, rows in defs.items() if any(
+            not upper or _plain_name(upper) == "m" for r in rows for _, upper in r.bounds)
+            and any(o.name in counts and o.name != q for r in rows for o in r.occs)}
+        return sorted(counts, key=lambda q: (-(q in defs), q in batch, -counts[q], q))[0]
+
+    def _own_input(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]],
+                   first: int) -> bool:
+        """Whether the first fixed layer is computed from an input of its own (x, never
+        defined, without a layer tag): then the text's input is layer 0."""
+        for rows in defs.values():
+            for r in rows:
+                head = next(o for o in r.occs if o.side == 0)
+                if head.tag and head.tag[1] == (first, 0, 0) and any(
+                        o.side >= 1 and o.name in quantities and o.name not in defs
+                        and o.tag is None and o.sub is not None for o in r.occs):
+                    return True
+        return False
 
     def _rate(self, scalars: dict[str, bool]) -> str | None:
         for r in self.rows:
@@ -959,6 +1025,13 @@ class _Inference:
                 off[(q, 0)] = (0, 0, 0)
         unify(self.rows, True)
         self._untagged_classes(quantities, arity, tagged, off, def_list)
+        unify(self.rows, False)  # W^{[1]}_{jk} x_k: what the inputs' range says of W's
+        self.unit_layers = {}
+        for q in sorted(tagged):  # z^{[2]} beside z^{[1]}_j: a layer of one unit
+            bare = sorted({o.tag[1][0] for o in quantities[q] if o.sub is None and o.tag
+                           and o.tag[1] is not None and o.tag[1][1:] == (0, 0)})
+            if arity.get(q) == 1 and bare and self.layer_var is None:
+                self.unit_layers[q] = (bare[0], bare[-1])
         out: dict[str, list[Lin | None]] = {}
         for q in quantities:
             k = arity.get(q, 0)
@@ -1014,22 +1087,33 @@ class _Inference:
         labels = self.labels
         order = sorted(classes.values(), key=lambda c: (not any(q == labels for q, _ in c),
                                                           self._first_use(c[0][0]), c[0][1]))
+        has_labels = bool(order) and any(q == labels for q, _ in order[0])
         for k, members in enumerate(order):
-            layer: Lin = (0, 1, 0) if k == 0 else (min(k, 2), 0, 0)
+            if self.first_layer == 0:  # W^{[1]} x: the inputs are layer 0, the labels the last
+                layer: Lin = (self.last_fixed, 0, 0) if k == 0 and has_labels else (0, 0, 0)
+            else:
+                layer = (0, 1, 0) if k == 0 else (min(k, 2), 0, 0)
             for m in members:
                 off.setdefault(m, layer)
         # sizes the text names on their own: \sum_{k=1}^{D} V_{jk} x_k makes D the width of x's
         for r in self.rows:
             for letter, upper in r.bounds:
-                u = [t for t in _strip(upper) if t.text not in ("{", "}")]
-                if len(u) != 1 or u[0].kind != "letter" or u[0].text in self.aliases:
+                alias = _plain_name(upper)
+                if alias is None or alias in self.aliases or "_" in alias and alias.split(
+                        "_")[0] == self.width:
                     continue
                 for o in r.occs:
-                    if o.name in arity and o.name not in tagged and letter in _indices(o):
-                        slot = (o.name, _indices(o).index(letter))
-                        if slot in off:
-                            self.aliases[u[0].text] = off[slot]
-                            break
+                    if o.name not in arity or letter not in _indices(o):
+                        continue
+                    slot = (o.name, _indices(o).index(letter))
+                    if slot not in off:
+                        continue
+                    if o.name not in tagged:
+                        self.aliases[alias] = off[slot]
+                        break
+                    if o.tag and o.tag[1] is not None and o.tag[1][1:] == (0, 0):
+                        self.aliases[alias] = _add(o.tag[1], off[slot])  # a fixed layer's
+                        break
 
     def _first_use(self, name: str) -> int:
         return next((k for k, o in enumerate(self.occs) if o.name == name), len(self.occs))

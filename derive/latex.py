@@ -924,6 +924,8 @@ def _layer_tokens(spec: QuantitySpec, grp: list[Tok]) -> list[Tok] | None:
     g = _strip_group(grp)
     if len(g) >= 3 and g[1].text == "," and g[0].kind == "letter":
         g = g[2:]  # `^{x,l}`: the sample x and the layer l share the superscript
+    if len(g) >= 6 and g[-1].text == ")" and g[-3].text == "(" and g[-4].text == "]":
+        g = g[:-3]  # `^{[1](i)}`: the layer, then the sample
     if spec.tag == "sup":
         ok = bool(g) and all(t.kind in ("letter", "num") or t.text in "+-_{}" for t in g)
         return g if ok else None
@@ -938,9 +940,11 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
     sup = scripts.get("^")
     sub = scripts.get("_")
     layer = None
-    inner = _layer_tokens(spec, sup[0]) if sup is not None else None
+    sample = sup is not None and _is_sample_tag(sup[0], scope)
+    inner = _layer_tokens(spec, sup[0]) if sup is not None and not (
+        sample and not spec.layers) else None
     if inner is not None:
-        layer = _index_expr(inner, scope)
+        layer = _index_expr(inner, scope) + (1 - scope.notation.first_layer)
         _check_layer(name, spec, layer, scope, sup[0][0] if sup[0] else sup[1], sup[0][-1]
                      if sup[0] else sup[1])
     if spec.layers and layer is None:
@@ -948,8 +952,7 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
         raise _err(f"`{name}` needs a layer tag, as in {name}{example}", scope, first, last.end)
     if not spec.layers and layer is not None and sup is not None:
         raise _err(f"`{name}` has no layers, but a layer tag is given", scope, sup[1])
-    if sup is not None and inner is None and _is_sample_tag(sup[0], scope):
-        pass  # y^{(i)}: the sample's own index; each sample's quantities are its own
+    # y^{(i)}: the sample's own index (inner is None): each sample's quantities are its own
     indices: list[sympy.Expr] = []
     if (sub is not None and not spec.shape
             and [t.text for t in _strip_group(sub[0])] == [scope.notation.sample]):
@@ -965,6 +968,10 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
                 indices.append(sympy.Integer(t.text))
             else:
                 raise _err(f"an index must be a letter or a number, not `{t.text}`", scope, t)
+    if (not indices and len(spec.shape) == 1 and spec.unit_range is not None
+            and layer is not None and layer.is_Integer
+            and spec.unit_range[0][0] <= int(layer) <= spec.unit_range[1][0]):
+        indices = [sympy.Integer(1)]  # z^{[2]}: the one unit of the output layer
     if len(indices) != len(spec.shape):
         want = len(spec.shape)
         raise _err(
@@ -1021,10 +1028,10 @@ def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:
         elif t.kind == "letter" and _size_name_at(toks, i, scope.notation.layers):
             term = Size(scope.notation.layers)  # n_l, the number of layers in UFLDL's notes
             i = _size_name_at(toks, i, scope.notation.layers)
-        elif t.kind == "letter" and scope.lookup(t.text) == "alias":
-            c, a, _b = scope.notation.aliases[t.text]  # D: the width of the layer it names
+        elif t.kind == "letter" and _alias_at(toks, i, scope):
+            name, i = _alias_at(toks, i, scope)  # D, n_x: the width of the layer it names
+            c, a, _b = scope.notation.aliases[name]
             term = Width(scope.notation.width, c + a * Size(scope.notation.layers))
-            i += 1
         elif t.kind == "letter":
             kind = scope.lookup(t.text)
             if kind == "width":
@@ -1047,6 +1054,17 @@ def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:
     if expect_term:
         raise _err("index expression ends with an operator", scope, toks[-1])
     return total
+
+
+def _alias_at(toks: list[Tok], i: int, scope: Scope) -> tuple[str, int] | None:
+    """A size the text names on its own (`D`, `n_x`) starting at i: its name and the end."""
+    for name in scope.notation.aliases:
+        if name == toks[i].text:
+            return name, i + 1
+        end = _size_name_at(toks, i, name)
+        if end:
+            return name, end
+    return None
 
 
 def _size_name_at(toks: list[Tok], i: int, name: str) -> int:
