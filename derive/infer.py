@@ -37,6 +37,7 @@ from derive.latex import (
     _VECTOR_FONTS,
     Tok,
     _depth_split,
+    split_at_gaps,
     strip_qualifiers,
     tokenize,
 )
@@ -275,7 +276,9 @@ def _rows(formula: Formula) -> list[Row]:
                     toks = toks[:k]
                     break
     rows: list[Row] = []
-    for seg, _ in _depth_split(toks, {"\\\\"}):
+    segs = [part for seg, _ in _depth_split(toks, {"\\\\"})
+            for part in split_at_gaps(seg, formula.text)]
+    for seg in segs:
         seg = strip_qualifiers([t for part, _ in _depth_split(seg, {"&"}) for t in part])
         if not seg:
             continue

@@ -165,7 +165,24 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
             if tok.text not in _SPACING:
                 toks.append(tok)
         pos = m.end()
-    return _operator_words(_colon_equals(toks))
+    return _operator_words(_colon_equals(_drop_hspace(toks)))
+
+
+def _drop_hspace(toks: list[Tok]) -> list[Tok]:
+    """`\\hspace{0.5in}`: spacing, with its argument."""
+    out: list[Tok] = []
+    skip = 0
+    for k, t in enumerate(toks):
+        if skip:
+            skip -= 1
+            if t.text == "}":
+                skip = 0
+            continue
+        if t.text == "\\hspace" and k + 1 < len(toks) and toks[k + 1].text == "{":
+            skip = 10**6  # up to the closing brace
+            continue
+        out.append(t)
+    return out
 
 
 def _colon_equals(toks: list[Tok]) -> list[Tok]:
@@ -365,7 +382,8 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
                 raise _err("text after `\\end{" + name + "}`", scope, rest[0])
             toks = toks[body:end]
             env = name
-    rows = [r for r, _ in _depth_split(toks, {"\\\\"})]
+    rows = [part for r, _ in _depth_split(toks, {"\\\\"})
+            for part in split_at_gaps(r, formula.text)]
     out: list[Equation | RowError] = []
     for row in rows:
         row = strip_qualifiers(row)
@@ -386,6 +404,37 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
         else:
             out.append(eq)
     return out
+
+
+_GAP = re.compile(r"\\(?:quad|qquad|hspace\*?\s*\{[^{}]*\})")
+_ARROWS = {"\\rightarrow", "\\Rightarrow", "\\implies", "\\to", "\\longrightarrow"}
+
+
+def split_at_gaps(row: list[Tok], text: str) -> list[list[Tok]]:
+    """`A = B \\quad C = D`: two equations side by side, not the chain A = B C = D. A row is
+    cut where a `\\quad`, `\\qquad` or `\\hspace` stands between two parts that each hold a
+    relation; an arrow standing alone between them (`\\hspace{1in} \\rightarrow
+    \\hspace{1in}`) only says one follows from the other."""
+    cuts = [k for k in range(1, len(row)) if _GAP.search(text[row[k - 1].end : row[k].start])]
+    if not cuts:
+        return [row]
+    parts, last = [], 0
+    for k in cuts + [len(row)]:
+        parts.append(row[last:k])
+        last = k
+    out: list[list[Tok]] = []
+    for part in parts:
+        if len(part) == 1 and part[0].text in _ARROWS:
+            continue
+        if out and not (_has_relation(part) and _has_relation(out[-1])):
+            out[-1] = out[-1] + part  # x = y \quad (for all y): one equation
+        else:
+            out.append(part)
+    return out
+
+
+def _has_relation(toks: list[Tok]) -> bool:
+    return len(_depth_split(toks, _RELATIONS)) > 1
 
 
 def strip_qualifiers(row: list[Tok]) -> list[Tok]:
