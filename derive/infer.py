@@ -595,6 +595,9 @@ class _Inference:
                                 tag_symbols)
         width = (widths.most_common(1)[0][0] if widths
                  else next(c for c in ("C", "K", "N", "M", "S") if c not in by_name))
+        if not widths:
+            self.facts.append(f"the text names no layer widths: called ${width}_l$ here "
+                              "(to name them: roles.width)")
         front = self._front(quantities, functions, scalars, defs, width, sizes)
         return Inferred(front, self.facts, self.definition_rows, self.head_rows,
                         ambiguous=self.ambiguous, batch_mean=self.batch_mean,
@@ -926,7 +929,8 @@ class _Inference:
         given[act.name] = (first, first)
         self.facts.append(
             f"layer 1 is the input: ${act.name}$ is given there and ${q}$ starts at layer "
-            f"{1 + dq - dp}, as its definition at line {head.line} reads")
+            f"{1 + dq - dp}, as its definition at line {head.line} reads (to say otherwise: "
+            f"quantities.{act.name}.given_layers and quantities.{q}.layers)")
         for o in row.occs:  # what the linking definition reads at other layers: weights, biases
             if o.side >= 1 and o.tag and o.tag[1] is not None and o.name not in ranges:
                 d = o.tag[1][0]
@@ -1042,7 +1046,8 @@ class _Inference:
             if any(v is None for v in out[q]):
                 missing = [j + 1 for j, v in enumerate(out[q]) if v is None]
                 self.facts.append(f"the range of index {missing} of ${q}$ is not written: "
-                                  "taken as the width of its own layer")
+                                  "taken as the width of its own layer (to say otherwise: "
+                                  f"quantities.{q}.shape in a front matter)")
                 fallback = (0, 0, 0) if q in tagged else (0, 1, 0)
                 out[q] = [v if v is not None else fallback for v in out[q]]
         return out
