@@ -666,6 +666,9 @@ class _Inference:
             if name in functions:
                 if o.prime or o.call is None:
                     continue
+                if name in defined:  # f(z) = tanh(z) after f(z) = 1/(1+e^{-z}): another choice
+                    self.facts.append(f"${name}$ is defined again at line {o.line}: the formulas "
+                                      "after it use that definition")
             elif name in quantities:
                 if o.call is not None and len(o.args) < 2:
                     continue
@@ -676,8 +679,9 @@ class _Inference:
             else:
                 continue
             rhs = [x for x in r.occs if x.side >= 1]
-            if any(x.name == name for x in rhs if x.side == 1):
-                continue  # w = w - ...: an update
+            if any(x.name == name and x.tag == o.tag and _indices(x) == _indices(o)
+                   for x in rhs if x.side == 1):
+                continue  # w = w - ...: an update (a^l = f(a^{l-1}) is a definition)
             if (name in defined and o.tag is None and o.sub is not None
                     and any(t.text == "\\sum" for t in r.sides[1])
                     and _indices(o) != _indices(next(x for x in defined[name][0].occs
@@ -697,13 +701,11 @@ class _Inference:
                     next(x for x in rr.occs if x.side == 0).tag != o.tag for rr in defined[name]):
                 pass  # z^{[2]} = ... after z^{[1]} = ...: another fixed layer's definition
             elif name in defined:
-                again = (o.sub is None and o.tag is None
-                         and sections.get(name) != r.formula.section
-                         and not any(x.after_partial for x in r.occs))
+                again = name in functions or (o.sub is None and o.tag is None
+                                              and sections.get(name) != r.formula.section
+                                              and not any(x.after_partial for x in r.occs))
                 if not again:
                     continue
-            else:
-                pass
             defined[name].append(r)
             sections[name] = r.formula.section
             # the pairs of the row that define (all of them when every left side is a name)
@@ -779,7 +781,8 @@ class _Inference:
                    for t in g[1:2] if t.kind == "letter" and t.text not in quantities]
         samples += [i for r in self.rows for i, _ in r.bounds
                     if not any(i in _indices(o) for o in r.occs)]
-        roles["sample"] = (samples[0] if samples and samples[0] not in quantities
+        samples = [x for x in samples if x not in quantities and x not in (n, width)]
+        roles["sample"] = (samples[0] if samples
                            else fresh("x", "s", "\\xi", "\\zeta", "\\varsigma"))
         loss = self._loss(quantities, defs)
         if loss:
@@ -806,6 +809,13 @@ class _Inference:
             self.first_layer = 0  # W^{[1]} x^{(i)} + b^{[1]}: x is layer 0
         ranges, given_layers = self._ranges(tagged, defs, n)
         shapes = self._shapes(quantities, ranges, defs, width, n)
+        for q in sorted(tagged & set(ranges)):  # w^l_{jk} with k over layer l-1: l starts at 2
+            rels = [d for d in shapes.get(q, []) if d is not None and d[1] == 0 and d[2] == 0]
+            if rels and self.layer_var is not None:
+                (lo, hi), low, high = ranges[q], min(r[0] for r in rels), max(r[0] for r in rels)
+                lo = (max(lo[0], 1 - low), lo[1], lo[2]) if lo[1] == 0 else lo
+                hi = (hi[0] - max(high, 0), hi[1], hi[2]) if hi[1] == 1 and high > 0 else hi
+                ranges[q] = (lo, hi)
         out_q: dict[str, dict[str, Any]] = {}
         for q in sorted(quantities):
             spec: dict[str, Any] = {}
@@ -918,9 +928,33 @@ class _Inference:
                     break
             if link:
                 break
+        if link is None:  # a^l = sigma(sum_k w^l_{jk} a^{l-1}_k + b^l_j): a feeds itself
+            for q in sorted(defs):
+                for r in defs[q]:
+                    head = next(o for o in r.occs if o.side == 0)
+                    low = [o for o in r.occs if o.side >= 1 and o.name == q and o.tag
+                           and o.tag[1] is not None and head.tag and head.tag[1] is not None
+                           and o.tag[1][2] == 1 and o.tag[1][0] < head.tag[1][0]]
+                    if low:
+                        link = (q, head, low[0], r)
+                        break
+                if link:
+                    break
+            if link is not None:
+                q, head, act, row = link
+                dq, dp = head.tag[1][0], act.tag[1][0]
+                ranges[q] = (first, top)
+                given[q] = (first, (dq - dp, 0, 0))
+                for o in row.occs:
+                    if o.side >= 1 and o.tag and o.tag[1] is not None and o.name not in ranges:
+                        ranges[o.name] = ((1 - dp + o.tag[1][0], 0, 0), (-dq + o.tag[1][0], 1, 0))
         if link is None:
             for q in tagged:
                 ranges[q] = (first, top)
+            return ranges, given
+        if link[0] == link[2].name:  # the self-feeding case: done above, but for the others
+            for name in sorted(tagged - set(ranges)):
+                ranges[name] = (first, top)
             return ranges, given
         q, head, act, row = link
         dq, dp = head.tag[1][0], act.tag[1][0]
