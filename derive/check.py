@@ -114,6 +114,10 @@ def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float
         inferred = infer(doc)
         doc = dataclasses.replace(doc, front=merge(doc.front, inferred.front),
                                   notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes))
+    elif not any("definitions" in f.annotation for f in doc.formulas):
+        # a notation written (perhaps pasted from `derive notation`), but no row marked as a
+        # definition: which rows define is read from the formulas, as without a front matter
+        inferred = infer(doc)
     notation = _notation(doc)
     sizes = {Width(notation.width, c + a * Size(notation.layers)): name
              for name, (c, a, _b) in notation.aliases.items()}
