@@ -814,7 +814,7 @@ class _Inference:
             if rels and self.layer_var is not None:
                 (lo, hi), low, high = ranges[q], min(r[0] for r in rels), max(r[0] for r in rels)
                 lo = (max(lo[0], 1 - low), lo[1], lo[2]) if lo[1] == 0 else lo
-                hi = (hi[0] - max(high, 0), hi[1], hi[2]) if hi[1] == 1 and high > 0 else hi
+                hi = (min(hi[0], -high), hi[1], hi[2]) if hi[1] == 1 else hi  # l + r <= n
                 ranges[q] = (lo, hi)
         out_q: dict[str, dict[str, Any]] = {}
         for q in sorted(quantities):
