@@ -143,8 +143,8 @@ _GREEK = {
 _FONTS = {"\\hat", "\\mathcal", "\\mathrm", "\\mathbf", "\\tilde", "\\bar", "\\vec", "\\boldsymbol",
           "\\operatorname", "\\mathit", "\\widehat", "\\mathbb"}
 _VECTOR_FONTS = {"\\mathbf", "\\mathbb", "\\boldsymbol", "\\vec"}  # a whole vector argument
-_RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets", "\\rightarrow", "\\to", "\\equiv", "\\triangleq", "\\coloneqq",
-              "\\doteq", ":=", "\\approx"}
+_RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets", "\\rightarrow", "\\to", "\\equiv",
+              "\\triangleq", "\\coloneqq", "\\doteq", ":=", "\\approx"}
 # elementary functions the arithmetic parser knows; they pass through to it unchanged
 _ELEMENTARY = {"\\ln", "\\log", "\\exp", "\\sin", "\\cos", "\\tan", "\\tanh", "\\sinh",
                "\\cosh", "\\sqrt", "\\arctan"}
