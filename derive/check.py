@@ -137,6 +137,8 @@ def _check_document(doc: Document, notation: Notation, symbolic: bool,
                    simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",
                                            SIMPLIFY_SECONDS),
                    inferred=inferred)
+    if inferred is not None and inferred.assumed and doc.formulas:
+        state.model = _assumed(state.model, doc, inferred.assumed)
     for formula in doc.formulas:
         state.claims = only is None or formula.number in only
         _check_formula(state, formula)
@@ -307,7 +309,8 @@ def _check_formula(state: _State, formula: Formula) -> None:
         def_numbers = set(state.inferred.definitions.get(formula.number, ()))
         for eq in rows:  # the first row that defines a name and reads: its definition
             if (isinstance(eq, Equation) and eq.kind == "equation" and len(eq.steps) == 1
-                    and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)):
+                    and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)
+                    and (formula.number, eq.number) not in state.inferred.claims):
                 def_numbers.add(eq.number)
         heads = state.inferred.head_definitions.get(formula.number, set())
         for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`
@@ -428,6 +431,18 @@ def _undefined(model: Model, lhs: sympy.Basic) -> bool:
     if isinstance(lhs, Scalar):
         return False
     return not any(_defines(d.lhs) == name for d in model.defs)
+
+
+def _assumed(model: Model, doc: Document, texts: tuple[str, ...]) -> Model:
+    """The model with the definitions a text takes for granted (derive's own LaTeX, placed at
+    the first formula: nothing of the document is read here)."""
+    first = doc.formulas[0]
+    for text in texts:
+        pseudo = Formula(0, first.file, text, ((0, first.line, 1),), first.lines, ())
+        for eq in parse_formula(pseudo, Scope(model.notation, pseudo)):
+            if isinstance(eq, Equation):
+                model = model.with_defs(Def(eq.lhs.expr, eq.steps[0].expr, first.line, text))
+    return model
 
 
 def _labels_sum_to_one(model: Model, eq: Equation) -> bool:

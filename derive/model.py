@@ -602,6 +602,8 @@ class Evaluator:
                 if found is not None:
                     d, env = found
                     out = tuple(dict.fromkeys(self.keys_of(d.rhs, env, key[3])))
+                else:  # what it reads is unknown, so whether it depends on anything is too
+                    self._undefined(key)
             self.structure.reads[key] = out
         return out
 

@@ -68,6 +68,9 @@ class Inferred:
     # (formula, row) -> the loss whose batch mean the row writes (C = 1/N sum_x C_x)
     batch_mean: dict[tuple[int, int], str] = field(default_factory=dict)
     unread: set[str] = field(default_factory=set)  # quantities used in a way not read
+    # definitions the text takes for granted (sigma, the logistic sigmoid), in LaTeX
+    assumed: tuple[str, ...] = ()
+    claims: set[tuple[int, int]] = field(default_factory=set)  # rows never taken as definitions
 
 
 def infer(doc: Document) -> Inferred:
@@ -92,6 +95,10 @@ def infer(doc: Document) -> Inferred:
             out.facts.append(f"line {line}: a chain rule in variables of its own, read as "
                              + ", ".join(f"${g}$" for g in ann["given"]))
     return out
+
+
+# names of the logistic sigmoid, taken as such when a text uses one without defining it
+_SIGMOIDS = {"\\sigma", "\\mathrm{sigm}", "\\mathrm{sigmoid}", "\\operatorname{sigmoid}"}
 
 
 class _Inference(_Layers, _Front):
@@ -208,9 +215,16 @@ class _Inference(_Layers, _Front):
             self.facts.append(f"the text names no layer widths: called ${width}_l$ here "
                               "(to name them: roles.width)")
         front = self._front(quantities, functions, scalars, defs, width, sizes)
+        assumed = []
+        for fn in sorted(functions):  # sigma used, never defined: the logistic sigmoid
+            if fn in _SIGMOIDS and fn not in defs and functions[fn] == 1:
+                var = next(v for v in ("t", "u", "s", "v", "r") if v not in by_name)
+                assumed.append(f"{fn}({var}) = \\frac{{1}}{{1 + e^{{-{var}}}}}")
+                self.facts.append(f"${fn}$ taken as the logistic sigmoid "
+                                  f"${assumed[-1]}$: the text uses it without defining it")
         return Inferred(front, self.facts, self.definition_rows, self.head_rows,
                         ambiguous=self.ambiguous, batch_mean=self.batch_mean,
-                        unread=self.unread)
+                        unread=self.unread, assumed=tuple(assumed), claims=self.claims)
 
     def _sample_letter(self) -> str | None:
         """The letter of a sum over the samples: `\\sum_x` without bounds whose letter indexes
@@ -243,6 +257,7 @@ class _Inference(_Layers, _Front):
         self.definition_rows: dict[int, set[int]] = defaultdict(set)
         self.head_rows: dict[int, set[int]] = defaultdict(set)
         self.ambiguous: dict[tuple[int, int], str] = {}
+        self.claims: set[tuple[int, int]] = set()  # rows that look like definitions, checked
         self.aliases: dict[str, Lin] = {}
         self.unread: set[str] = set()
         self.batch_mean: dict[tuple[int, int], str] = {}
@@ -322,7 +337,35 @@ class _Inference(_Layers, _Front):
                 self.definition_rows[r.formula.number].add(r.number)
             else:
                 self.head_rows[r.formula.number].add(r.number)
+        self._two_chains(defined)
         return defined
+
+    def _two_chains(self, defined: dict[str, list[Row]]) -> None:
+        """a^l = sigma(sum_k w^l_{jk} a^{l-1}_k + b^l_j) beside z^{l+1} = sum_j w a^l + b: two
+        forward chains, and in the first, a does not pass through z, so every derivative by z
+        would be 0. The self-feeding row is then checked as a claim, not taken as a definition."""
+        def heads(rows: list[Row]) -> list[tuple[Row, Occ]]:
+            return [(r, next(o for o in r.occs if o.side == 0)) for r in rows]
+
+        for p, rows in list(defined.items()):
+            for r, head in heads(rows):
+                feeds = any(o.side >= 1 and o.name == p and o.tag and head.tag and o.tag[1]
+                            and head.tag[1] and o.tag[1][0] < head.tag[1][0] for o in r.occs)
+                linked = any(o.side >= 1 and o.name == p and o.tag and h.tag and o.tag[1]
+                             and h.tag[1] and o.tag[1][0] < h.tag[1][0]
+                             for q, qrows in defined.items() if q != p
+                             for rr, h in heads(qrows) for o in rr.occs)
+                if feeds and linked:
+                    self.definition_rows[r.formula.number].discard(r.number)
+                    self.head_rows[r.formula.number].discard(r.number)
+                    self.claims.add((r.formula.number, r.number))
+                    defined[p].remove(r)
+                    self.facts.append(
+                        f"line {head.line} defines ${p}$ from its own lower layer, while another "
+                        f"quantity is defined from ${p}$: it is checked as a claim, and ${p}$ "
+                        "has no definition of its own")
+            if not defined[p]:
+                del defined[p]
 
     def _taint(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]]) -> None:
         """What a refused row reads is not read either, nor what is defined from it."""
