@@ -30,6 +30,7 @@ from derive.budget import (
     deadline,
     seconds_from_env,
 )
+from derive.cache import simplifies_to_zero
 from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
@@ -664,9 +665,8 @@ def _symbolic_evidence(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy
         return f"symbolic: not attempted ({exc})"
     if isinstance(expr, str):
         return expr
-    try:
-        with deadline(state.simplify_budget):
-            zero = sympy.simplify(expr.doit()) == 0
+    try:  # the outcome is kept on disk by expression (derive.cache)
+        zero = simplifies_to_zero(expr, state.simplify_budget)
     except BudgetExceeded as exc:
         return f"symbolic: sympy.simplify stopped {where}: {exc}"
     if zero:
