@@ -30,7 +30,7 @@ from derive.budget import (
     deadline,
     seconds_from_env,
 )
-from derive.cache import simplifies_to_zero
+from derive.cache import count_ops, simplifies_to_zero
 from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
@@ -686,7 +686,7 @@ def _symbolic_difference(engine: Engine, model: Model, lhs: sympy.Basic, rhs: sy
         ev = engine.evaluator(model, trial.instance, trial.seed)
     diff = ev.symbolic(lhs, dict(trial.env), 1) - ev.symbolic(rhs, dict(trial.env), 1)
     expr = diff._sympy_() if hasattr(diff, "_sympy_") else diff
-    size = sympy.count_ops(expr)
+    size = count_ops(expr)  # kept on disk with the confirmations (derive.cache)
     if size > SYMBOLIC_SIZE:
         return where, f"symbolic: not attempted ({size} operations {where})"
     return where, expr

@@ -14,7 +14,7 @@ import pytest
 import sympy
 
 from derive import cache as confirm_cache
-from derive.cache import CacheWarning, confirmations, simplifies_to_zero
+from derive.cache import CacheWarning, confirmations, count_ops, simplifies_to_zero
 from derive.check import check_file
 from derive.cli import main
 
@@ -69,7 +69,7 @@ def test_the_key_is_the_expression_and_the_versions(folder):
     assert other.key(ZERO) != store.key(ZERO)
 
 
-@pytest.mark.parametrize("spoil", ["flip", "mac", "not-a-bool", "not-a-dict"])
+@pytest.mark.parametrize("spoil", ["flip", "mac", "not-a-bool", "not-a-dict", "bad-size"])
 def test_a_corrupt_entry_is_ignored_and_simplified_again(folder, monkeypatch, spoil):
     assert simplifies_to_zero(NONZERO, 60) is False
     store = confirmations()
@@ -83,6 +83,8 @@ def test_a_corrupt_entry_is_ignored_and_simplified_again(folder, monkeypatch, sp
         entry["mac"] = "0" * 64
     elif spoil == "not-a-bool":
         entry["zero"] = "yes"
+    elif spoil == "bad-size":
+        entry["ops"] = "7"
     else:
         data[key] = True
     path.write_text(json.dumps(data))
@@ -153,3 +155,26 @@ def test_an_edited_definition_is_simplified_again(folder, tmp_path, monkeypatch)
     rep = check_file(edited, "mini.md", symbolic=True)
     assert calls
     assert any("confirmed by sympy.simplify" in (r.evidence or "") for r in rep.results)
+
+
+def test_the_size_is_kept_beside_the_outcome_and_validated(folder, monkeypatch):
+    size = sympy.count_ops(NONZERO)
+    assert count_ops(NONZERO) == size
+    assert simplifies_to_zero(NONZERO, 60) is False
+    store = confirmations()
+    store.save()
+    (entry,) = json.loads(store.path.read_text()).values()
+    assert entry["ops"] == size and entry["zero"] is False
+    counted = []
+    monkeypatch.setattr(sympy, "count_ops", lambda e, *a, **k: counted.append(e) or 0)
+    confirm_cache._store.cache_clear()
+    assert count_ops(NONZERO) == size and counted == []  # read back, not counted
+    # an edited size is ignored and counted again
+    data = json.loads(store.path.read_text())
+    (key,) = data
+    data[key]["ops"] = 1
+    store.path.write_text(json.dumps(data))
+    confirm_cache._store.cache_clear()
+    with pytest.warns(CacheWarning):
+        assert count_ops(NONZERO) == 0  # the (patched) count, not the edited one
+    assert len(counted) == 1
