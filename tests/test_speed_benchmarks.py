@@ -40,7 +40,8 @@ def test_the_linearity_benchmark_at_tiny_size():
     assert rows[2]["verdicts"] == {k: 2 * v for k, v in one.items()}
     assert rows[1]["ratio_to_1x"] == 1.0
     for k in (1, 2):
-        assert rows[k]["median_s"] > 0 and isinstance(rows[k]["per_copy_s"], float)
+        assert rows[k]["median_s"] > 0 and rows[k]["cpu_s"] > 0
+        assert isinstance(rows[k]["per_copy_s"], float)
 
 
 def test_the_linearity_table_names_every_size():
@@ -50,7 +51,7 @@ def test_the_linearity_table_names_every_size():
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("tests/golden/mini.md: medians of 1 interleaved runs")
-    assert lines[1].split() == ["copies", "results", "median", "s", "vs", "1x", "s", "per",
-                                "copy"]
+    assert lines[1].split() == ["copies", "results", "wall", "s", "CPU", "s", "vs", "1x", "CPU",
+                                "s", "per", "copy"]
     # 5 definitions and 3 claims
-    assert lines[2].split()[:2] == ["1", "8"] and lines[2].split()[3] == "1.00x"
+    assert lines[2].split()[:2] == ["1", "8"] and lines[2].split()[4] == "1.00x"
