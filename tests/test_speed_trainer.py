@@ -82,3 +82,15 @@ def test_every_operation_prints_in_place_with_the_same_result(case):
         assert np.array_equal(a, b, equal_nan=True), case
     for a, b in zip(args, before):  # no argument written
         assert np.array_equal(a, b)
+
+
+def test_a_copied_name_keeps_its_array():
+    """u = t makes two names for one array: t's last use must not write into it."""
+    V = sp.Symbol("v", real=True)
+    program = Program((X, Y, C, W, B), ((T, sp.exp(X) + Y), (U, T), (V, T * X + 1)), (U, V))
+    fast = codegen._lambdify(program, "f", in_place=True)
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    u, v = fast(x, y, 0.5, rng.normal(size=(3, 3)), rng.normal(size=3))
+    assert np.array_equal(u, np.exp(x) + y)
+    assert np.array_equal(v, (np.exp(x) + y) * x + 1)

@@ -778,6 +778,8 @@ class _InPlace:
                                                  or self.reusable(value, self.kind[target])):
                 self.owned.discard(value)
                 self.owned.add(target)  # the name now holds the buffer
+            elif isinstance(value, sp.Symbol):  # two live names for one array: write neither
+                self.owned.discard(value)
             self.out.append((target, value))
         return Program(program.args, tuple(self.out), program.outputs)
 
