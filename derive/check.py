@@ -30,6 +30,7 @@ from derive.budget import (
     deadline,
     seconds_from_env,
 )
+from derive.cache import count_ops, simplifies_to_zero
 from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
@@ -853,9 +854,8 @@ def _symbolic_evidence(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy
         return f"symbolic: not attempted ({exc})"
     if isinstance(expr, str):
         return expr
-    try:
-        with deadline(state.simplify_budget):
-            zero = sympy.simplify(expr.doit()) == 0
+    try:  # the outcome is kept on disk by expression (derive.cache)
+        zero = simplifies_to_zero(expr, state.simplify_budget)
     except BudgetExceeded as exc:
         return f"symbolic: sympy.simplify stopped {where}: {exc}"
     if zero:
@@ -875,7 +875,7 @@ def _symbolic_difference(engine: Engine, model: Model, lhs: sympy.Basic, rhs: sy
         ev = engine.evaluator(model, trial.instance, trial.seed)
     diff = ev.symbolic(lhs, dict(trial.env), 1) - ev.symbolic(rhs, dict(trial.env), 1)
     expr = diff._sympy_() if hasattr(diff, "_sympy_") else diff
-    size = sympy.count_ops(expr)
+    size = count_ops(expr)  # kept on disk with the confirmations (derive.cache)
     if size > SYMBOLIC_SIZE:
         return where, f"symbolic: not attempted ({size} operations {where})"
     return where, expr
