@@ -233,6 +233,8 @@ def _width(text: str) -> int:
 COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("check", "check every formula and derivation step", "derive.cli:_setup_check"),
     ("diff", "how the verdicts of OLD changed in NEW (an edit verified)", "derive.cli:_setup_diff"),
+    ("notation", "what the notation of each document was read to be, as a front matter",
+     "derive.notation_cmd:setup"),
     ("report", "write derivation reports (Markdown, HTML, JSON)", "derive.cli:_setup_report"),
     # the numeric trainer's subcommands live with their stage; their help is
     # derive.numeric.commands.HELP (a test keeps the two equal)

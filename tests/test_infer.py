@@ -306,3 +306,23 @@ def test_equations_side_by_side_are_two_claims(tmp_path: Path) -> None:
         rep = check_document(_doc(tmp_path, text))
         assert [r.status.value for r in rep.results] == ["definition"] * 4 + [
             "verified", "refuted"], gap
+
+
+def test_derive_notation_prints_a_front_matter_that_checks_the_same(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`derive notation FILE` prints what was read and the front matter it amounts to; pasted
+    first in the file, that front matter gives the same verdicts."""
+    from derive.cli import main
+
+    doc = tmp_path / "notes.md"
+    doc.write_text(_network("sup", unbounded=True), encoding="utf-8")
+    assert main(["notation", str(doc)]) == 0
+    out = capsys.readouterr().out
+    assert "read from its formulas" in out and "wˡᵢⱼ: layers 2..L" in out
+    front = out.split("paste it first in the file to fix what is read):\n")[1]
+    assert front.startswith("<!-- derive\n") and 'tag = "sup"' in front
+    pasted = tmp_path / "pasted.md"
+    pasted.write_text(front + doc.read_text(encoding="utf-8"), encoding="utf-8")
+    before = [(r.status, r.diagnosis) for r in check_document(read_document(doc)).results]
+    after = [(r.status, r.diagnosis) for r in check_document(read_document(pasted)).results]
+    assert before == after
