@@ -390,6 +390,14 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
         if not row:
             continue
         last = out[-1] if out and isinstance(out[-1], Equation) else None
+        failed = out[-1] if out and isinstance(out[-1], RowError) else None
+        if failed is not None and _continues(row):
+            # `&= ...` after a row that could not be read: part of that equation, not a new one
+            span = formula.span(row[0].start, row[-1].end - row[0].start)
+            out.append(RowError(len(out) + 1, InputError(
+                f"not checked: this step continues the equation at line {failed.line}, which "
+                "could not be read", span), span.line, formula.text[row[0].start : row[-1].end]))
+            continue
         try:
             _check_row(row, scope, env)
             eq = _parse_row(row, scope, formula, last, len(out) + 1)
@@ -433,6 +441,23 @@ def split_at_gaps(row: list[Tok], text: str) -> list[list[Tok]]:
     return out
 
 
+def _continues(row: list[Tok]) -> bool:
+    """Whether a row starts with a relation (`&= ...`), continuing the equation before it."""
+    toks = [t for t in row if t.text != "&"]
+    return bool(toks) and toks[0].text in _RELATIONS
+
+
+def _type_annotation(row: list[Tok]) -> int | None:
+    """Where a trailing `\\in \\mathbb{R}^{...}` starts, after an equation's other relation."""
+    for k in range(len(row) - 1, 0, -1):
+        if row[k].text == "\\in":
+            rest = [t.text for t in row[k + 1 : k + 4]]
+            if rest[:3] == ["\\mathbb", "{", "R"] and _has_relation(row[:k]):
+                return k
+            return None
+    return None
+
+
 def _has_relation(toks: list[Tok]) -> bool:
     return len(_depth_split(toks, _RELATIONS)) > 1
 
@@ -444,6 +469,10 @@ def strip_qualifiers(row: list[Tok]) -> list[Tok]:
     while row:
         if row[-1].text in _PUNCT:
             row = row[:-1]
+            continue
+        tail = _type_annotation(row)
+        if tail is not None:  # ... \in \mathbb{R}^q: the type of what came before
+            row = row[:tail]
             continue
         close = row[-1].text == ")" or (len(row) > 1 and row[-2].text == "\\right"
                                         and row[-1].text == ")")

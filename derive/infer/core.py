@@ -258,6 +258,7 @@ class _Inference(_Layers, _Front):
         self.head_rows: dict[int, set[int]] = defaultdict(set)
         self.ambiguous: dict[tuple[int, int], str] = {}
         self.claims: set[tuple[int, int]] = set()  # rows that look like definitions, checked
+        self.bypassed: set[str] = set()  # quantities whose self-feeding definition is a claim
         self.aliases: dict[str, Lin] = {}
         self.unread: set[str] = set()
         self.batch_mean: dict[tuple[int, int], str] = {}
@@ -359,6 +360,7 @@ class _Inference(_Layers, _Front):
                     self.definition_rows[r.formula.number].discard(r.number)
                     self.head_rows[r.formula.number].discard(r.number)
                     self.claims.add((r.formula.number, r.number))
+                    self.bypassed.add(p)
                     defined[p].remove(r)
                     self.facts.append(
                         f"line {head.line} defines ${p}$ from its own lower layer, while another "

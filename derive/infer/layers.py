@@ -37,7 +37,8 @@ class _Layers:
                     continue
                 for o in r.occs:
                     if (o.side == 1 and o.tag and o.tag[1] is not None and o.tag[1][2] == 1
-                            and o.tag[1][0] < head.tag[1][0] and o.name in defs
+                            and o.tag[1][0] < head.tag[1][0]
+                            and (o.name in defs or o.name in self.bypassed)
                             and o.name != q):
                         link = (q, head, o, r)
                         break
