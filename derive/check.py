@@ -267,6 +267,38 @@ def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
     return model, scope
 
 
+def _inferred_definitions(state: _State, formula: Formula, rows: list, model: Model
+                          ) -> tuple[set[int], Model]:
+    """Which rows of a formula define, by the inferred notation (`rows` is updated in place:
+    a row the inference refuses becomes an error; `J = <definition> = <steps>` defines with
+    its first pair and keeps the rest as claims)."""
+    assert state.inferred is not None
+    for k, eq in enumerate(rows):
+        why = state.inferred.ambiguous.get((formula.number, eq.number))
+        if why is not None and isinstance(eq, Equation):
+            rows[k] = RowError(eq.number, InputError(
+                why, formula.span(eq.lhs.start, max(1, len(eq.lhs.latex)))), eq.line,
+                eq.lhs.latex)
+    def_numbers = set(state.inferred.definitions.get(formula.number, ()))
+    for eq in rows:  # the first row that defines a name and reads: its definition
+        if (isinstance(eq, Equation) and eq.kind == "equation" and len(eq.steps) == 1
+                and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)
+                and (formula.number, eq.number) not in state.inferred.claims):
+            def_numbers.add(eq.number)
+    heads = state.inferred.head_definitions.get(formula.number, set())
+    for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`
+        if isinstance(eq, Equation) and eq.number in heads and len(eq.steps) > 1:
+            head = dataclasses.replace(eq, steps=eq.steps[:1], step_lines=eq.step_lines[:1])
+            try:
+                model = _add_definition(state, formula, head, model)
+                rows[k] = dataclasses.replace(eq, steps=eq.steps[1:],
+                                              step_lines=eq.step_lines[1:])
+                _report_definition(state, formula, head)
+            except InputError as err:
+                rows[k] = RowError(eq.number, err, eq.line, eq.lhs.latex)
+    return def_numbers, model
+
+
 def _check_formula(state: _State, formula: Formula) -> None:
     ann = formula.annotation
     if state.inferred is not None and formula.number in state.inferred.local_annotations:
@@ -301,29 +333,7 @@ def _check_formula(state: _State, formula: Formula) -> None:
     elif isinstance(marked, list):
         def_numbers = set(marked)
     elif state.inferred is not None:
-        for k, eq in enumerate(rows):
-            why = state.inferred.ambiguous.get((formula.number, eq.number))
-            if why is not None and isinstance(eq, Equation):
-                rows[k] = RowError(eq.number, InputError(
-                    why, formula.span(eq.lhs.start, max(1, len(eq.lhs.latex)))), eq.line,
-                    eq.lhs.latex)
-        def_numbers = set(state.inferred.definitions.get(formula.number, ()))
-        for eq in rows:  # the first row that defines a name and reads: its definition
-            if (isinstance(eq, Equation) and eq.kind == "equation" and len(eq.steps) == 1
-                    and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)
-                    and (formula.number, eq.number) not in state.inferred.claims):
-                def_numbers.add(eq.number)
-        heads = state.inferred.head_definitions.get(formula.number, set())
-        for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`
-            if isinstance(eq, Equation) and eq.number in heads and len(eq.steps) > 1:
-                head = dataclasses.replace(eq, steps=eq.steps[:1], step_lines=eq.step_lines[:1])
-                try:
-                    model = _add_definition(state, formula, head, model)
-                    rows[k] = dataclasses.replace(eq, steps=eq.steps[1:],
-                                                  step_lines=eq.step_lines[1:])
-                    _report_definition(state, formula, head)
-                except InputError as err:
-                    rows[k] = RowError(eq.number, err, eq.line, eq.lhs.latex)
+        def_numbers, model = _inferred_definitions(state, formula, rows, model)
     else:
         def_numbers = set()
     # definitions first: a block may define g and then state a property of it
