@@ -10,6 +10,7 @@ from derive.latex import (
     _GREEK,
     _VECTOR_FONTS,
     Tok,
+    _check_sizes,
     _depth_split,
     split_at_gaps,
     strip_qualifiers,
@@ -223,7 +224,9 @@ def _part_of(toks: list[Tok], k: int) -> str:
 
 def _rows(formula: Formula) -> list[Row]:
     """The rows of a display formula, numbered as derive.latex numbers them."""
+    _check_sizes(formula)  # the size bounds first: a 5 MB formula is not scanned
     toks = tokenize(formula.text, formula)
+    _check_sizes(formula, toks)
     toks = [t for t in toks if t.text not in ("\\nonumber", "\\notag")]
     if toks and toks[0].text == "\\begin":
         grp, j = _group(toks, 1)
