@@ -15,6 +15,7 @@ import sympy
 
 from derive.evaluate import Engine, Trial, free_indices
 from derive.expr import Call, Partial, Prime, Quantity, Width, to_latex
+from derive.functions import NON_SMOOTH
 from derive.latex import Index, Scalar, Size
 from derive.model import Model, OutOfRange
 from derive.numbers import CTX, Unsupported, close
@@ -103,10 +104,11 @@ class Diagnoser:
         return all(close(a, b) for a, b in zip(self.lvals, vals))
 
     def run(self) -> str | None:
-        if isinstance(self.rhs, sympy.Piecewise):
+        if isinstance(self.rhs, sympy.Piecewise) and not _value_conditions(self.rhs):
             return self.cases()
-        for step in (self.constant, self.swapped, self.factor, self.index, self.variable,
-                     self.layer, self.bound, self.sign, self.term, self.missing_term):
+        for step in (self.condition, self.constant, self.swapped, self.factor, self.index,
+                     self.variable, self.layer, self.bound, self.sign, self.term,
+                     self.missing_term):
             found = step()
             if found:
                 return found
@@ -126,6 +128,16 @@ class Diagnoser:
                     return f"in the case ${to_latex(cond)}$: {found}"
         return None
 
+    def condition(self) -> str | None:
+        """An inequality of a `cases` block or an indicator the wrong way round
+        (ReLU'(z) written 1{z < 0} for 1{z > 0})."""
+        for rel in _value_conditions(self.rhs):
+            flipped = _FLIP[type(rel)](rel.lhs, rel.rhs)
+            if any(self.holds(c) for c in each_occurrence(self.rhs, rel, flipped)):
+                return (f"wrong condition: ${to_latex(rel)}$ should be ${to_latex(flipped)}$ "
+                        "(the step of the derivative is the other way round)")
+        return None
+
     def constant(self) -> str | None:
         try:
             rvals = self.engine.values(self.model, self.rhs, self.trials)
@@ -136,7 +148,7 @@ class Diagnoser:
         if len(ratios) < 2:
             return None
         r0 = ratios[0]
-        if all(close(r, r0) for r in ratios) and not close(r0, 1):
+        if all(close(r, r0) for r in ratios) and not close(r0, 1) and not close(r0, 0):
             if close(r0, -1):
                 return "sign: the right side is the negative of the derived value"
             return f"constant factor: the right side is ${_nice(r0)}$ times the derived value"
@@ -152,8 +164,8 @@ class Diagnoser:
 
     def _factor_candidates(self) -> list[sympy.Basic]:
         cands: list[sympy.Basic] = []
-        for a in atoms(self.rhs, (Quantity, Prime, Call, Partial)) + atoms(
-                self.lhs, (Quantity, Prime, Call, Partial)):
+        kinds = (Quantity, Prime, Call, Partial, *FACTOR_FUNCTIONS)
+        for a in atoms(self.rhs, kinds) + atoms(self.lhs, kinds):
             if a not in cands and not bound_indices(a) & a.free_symbols:
                 cands.append(a)
         # g'(z) at every layer and index the formula mentions, for every one-argument function
@@ -300,6 +312,24 @@ class Diagnoser:
                 if self.holds(self.rhs.xreplace({add: add - t})):
                     return f"extra term: ${to_latex(t)}$ should not be there"
         return None
+
+
+# the known functions whose applications are candidate factors: tanh(u) missing from
+# 1 - tanh(u)^2, a step 1{z > 0} missing from a ReLU layer's error
+FACTOR_FUNCTIONS = (sympy.tanh, sympy.erf, *NON_SMOOTH)
+
+_FLIP = {sympy.StrictGreaterThan: sympy.StrictLessThan, sympy.StrictLessThan: sympy.StrictGreaterThan,
+         sympy.GreaterThan: sympy.LessThan, sympy.LessThan: sympy.GreaterThan}
+
+
+def _value_conditions(e: sympy.Basic) -> list[sympy.Basic]:
+    """The inequality conditions on values (not indices) of the `cases` blocks in `e`."""
+    out = []
+    for pw in atoms(e, (sympy.Piecewise,)):
+        for _, cond in pw.args:
+            if type(cond) in _FLIP and not any(isinstance(s, Index) for s in cond.free_symbols):
+                out.append(cond)
+    return list(dict.fromkeys(out))
 
 
 # --------------------------------------------------------------------------------------------
