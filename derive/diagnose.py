@@ -106,9 +106,9 @@ class Diagnoser:
     def run(self) -> str | None:
         if isinstance(self.rhs, sympy.Piecewise) and not _value_conditions(self.rhs):
             return self.cases()
-        for step in (self.condition, self.constant, self.swapped, self.factor, self.index,
+        for step in (self.condition, self.value_case, self.constant, self.swapped, self.factor, self.index,
                      self.variable, self.layer, self.bound, self.sign, self.term,
-                     self.missing_term):
+                     self.missing_term, self.square):
             found = step()
             if found:
                 return found
@@ -136,6 +136,42 @@ class Diagnoser:
             if any(self.holds(c) for c in each_occurrence(self.rhs, rel, flipped)):
                 return (f"wrong condition: ${to_latex(rel)}$ should be ${to_latex(flipped)}$ "
                         "(the step of the derivative is the other way round)")
+        return None
+
+    def value_case(self) -> str | None:
+        """A `cases` block on values (ELU, leaky ReLU) wrong in one case only: the points are
+        split by the case that applies, and the failing case diagnosed on its own points."""
+        if not self.trials:
+            return None
+        for pw in atoms(self.rhs, (sympy.Piecewise,)):
+            conds = [c for _, c in pw.args]
+            if not any(_on_values(c) for c in conds if c != sympy.true):
+                continue
+            which = sympy.Piecewise(*[(k, c) for k, c in enumerate(conds)], evaluate=False)
+            try:
+                branch = [int(b) for b in self.engine.values(self.model, which, self.trials)]
+                rvals = self.engine.values(self.model, self.rhs, self.trials)
+            except (OutOfRange, Unsupported, ZeroDivisionError, TypeError):
+                continue
+            agree = [close(a, b) for a, b in zip(self.lvals, rvals)]
+            failing = {b for b, ok in zip(branch, agree) if not ok}
+            if len(failing) != 1 or all(not ok for ok in agree):
+                continue  # wrong in several cases, or agreeing in none: not one case's error
+            k = failing.pop()
+            value, cond = pw.args[k]
+            where = ("the case otherwise" if cond == sympy.true
+                     else f"the case ${to_latex(cond)}$")
+            sub = Diagnoser.__new__(Diagnoser)
+            sub.engine, sub.model, sub.lhs, sub.restrict = self.engine, self.model, self.lhs, None
+            sub.rhs = self.rhs.xreplace({pw: value})
+            sub.trials = [t for t, b in zip(self.trials, branch) if b == k]
+            sub.lvals = [t.lhs for t in sub.trials]
+            found = sub.run() if len(sub.trials) >= 2 else None
+            if found:
+                return f"in {where}: {found}"
+            others = [f"${to_latex(c)}$" for j, c in enumerate(conds) if j != k and c != sympy.true]
+            agreed = f" (where {', '.join(others)}, it agrees)" if others else ""
+            return f"wrong case: the value in {where} is not the derivative{agreed}"
         return None
 
     def constant(self) -> str | None:
@@ -306,6 +342,18 @@ class Diagnoser:
                         return f"missing term: ${to_latex(c)}$ is left out"
         return None
 
+    def square(self) -> str | None:
+        """A square left out or added: 1 - h for 1 - h^2 (tanh' = 1 - tanh^2)."""
+        kinds = (Quantity, Call, *FACTOR_FUNCTIONS)
+        for a in atoms(self.rhs, kinds):
+            if any(self.holds(c) for c in each_occurrence(self.rhs, a, a ** 2)):
+                return f"missing square: ${to_latex(a)}$ should be ${to_latex(a ** 2)}$"
+        for p in atoms(self.rhs, (sympy.Pow,)):
+            if p.exp == 2 and isinstance(p.base, kinds):
+                if any(self.holds(c) for c in each_occurrence(self.rhs, p, p.base)):
+                    return f"extra square: ${to_latex(p)}$ should be ${to_latex(p.base)}$"
+        return None
+
     def term(self) -> str | None:
         for add in atoms(self.rhs, (sympy.Add,)):
             for t in add.args:
@@ -322,12 +370,18 @@ _FLIP = {sympy.StrictGreaterThan: sympy.StrictLessThan, sympy.StrictLessThan: sy
          sympy.GreaterThan: sympy.LessThan, sympy.LessThan: sympy.GreaterThan}
 
 
+def _on_values(cond: sympy.Basic) -> bool:
+    """Whether a condition is about values (`x > 0`, `z^{(l)}_i \\le 0`), not only indices."""
+    return bool(cond.atoms(Quantity, Call, Prime)) or any(
+        not isinstance(s, (Index, Size)) for s in cond.free_symbols)
+
+
 def _value_conditions(e: sympy.Basic) -> list[sympy.Basic]:
     """The inequality conditions on values (not indices) of the `cases` blocks in `e`."""
     out = []
     for pw in atoms(e, (sympy.Piecewise,)):
         for _, cond in pw.args:
-            if type(cond) in _FLIP and not any(isinstance(s, Index) for s in cond.free_symbols):
+            if type(cond) in _FLIP and _on_values(cond):
                 out.append(cond)
     return list(dict.fromkeys(out))
 

@@ -247,7 +247,8 @@ NAMED: tuple[NamedFunction, ...] = (
     NamedFunction("ReLU", _spell("ReLU", "relu", "Relu"), lambda x: sympy.Max(0, x)),
     NamedFunction("softplus", _spell("softplus"), lambda x: sympy.log(1 + sympy.exp(x))),
     NamedFunction("the logistic sigmoid", ("\\sigma",) + _spell("sigmoid", "sigm"), _sigmoid),
-    NamedFunction("tanh", _spell("tanh"), sympy.tanh),
+    # \tanh itself passes to the arithmetic parser; read here when primed: \tanh'(x)
+    NamedFunction("tanh", ("\\tanh",) + _spell("tanh"), sympy.tanh),
     NamedFunction("erf", _spell("erf") + ("\\erf",), sympy.erf),
     NamedFunction("the standard normal CDF", ("\\Phi",), _phi),
     NamedFunction("GELU", _spell("GELU", "gelu"), lambda x: x * _phi(x)),

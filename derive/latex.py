@@ -705,6 +705,10 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
         if t.kind == "num":
             if i + 1 < len(toks) and toks[i + 1].kind == "num":
                 raise _err("two numbers side by side", scope, toks[i + 1])
+            if "." in x:  # a decimal is exact (0.01 is 1/100), not a binary float
+                sk.placeholder(sympy.Rational(x), (t.start, t.end))
+                i += 1
+                continue
             sk.emit(" " + x + " ", t)
             i += 1
             continue
@@ -731,6 +735,10 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
             raise _err(f"unexpected `{x}` inside an expression", scope, t)
         if x in (",", ".", "'", "|", "*", "<", ">", "!", ":", ";"):
             raise _err(f"unexpected `{x}`", scope, t)
+        if x == "\\pi" and scope.lookup("\\pi") is None:  # the number, unless declared
+            sk.placeholder(sympy.pi, (t.start, t.end))
+            i += 1
+            continue
         if x == "e" and scope.lookup("e") is None:
             sk.emit(" e", t)
             i += 1
@@ -1104,7 +1112,7 @@ _RELATION_TOKENS: dict[str, type] = {
     "\\ge": sympy.GreaterThan, "\\geq": sympy.GreaterThan, "\\geqslant": sympy.GreaterThan,
 }
 _TEXT_COMMANDS = {"\\text", "\\mathrm", "\\textrm", "\\mbox", "\\textit", "\\textnormal"}
-_IF_WORDS = {"if", "for", "when", "where", "wenn", "falls", "si"}
+_IF_WORDS = {"if", "for", "forall", "when", "where", "wenn", "falls", "si"}
 _ELSE_WORDS = {"otherwise", "else", "elsewhere", "sonst", "sinon"}
 
 

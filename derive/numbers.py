@@ -155,13 +155,28 @@ def sympy_num(e: sympy.Basic, vals: dict, memo: dict | None = None) -> Any:
 
 def _piecewise_num(e: sympy.Piecewise, vals: dict, memo: dict) -> Any:
     for value, cond in e.args:
-        if cond == sympy.true:
-            return sympy_num(value, vals, memo)
-        if type(cond) not in (*INEQUALITIES, sympy.Eq, sympy.Ne):
-            raise Unsupported(f"cannot decide the condition {cond}")
-        if holds(type(cond), sympy_num(cond.lhs, vals, memo), sympy_num(cond.rhs, vals, memo)):
+        if _truth(cond, vals, memo):
             return sympy_num(value, vals, memo)
     raise Unsupported("no case of the `cases` block applies")
+
+
+def _truth(cond: sympy.Basic, vals: dict, memo: dict) -> bool:
+    """A condition at the point: a relation, or what SymPy folds nested cases into (ITE,
+    And, Or, Not)."""
+    if cond == sympy.true or cond == sympy.false:
+        return cond == sympy.true
+    if type(cond) in (*INEQUALITIES, sympy.Eq, sympy.Ne):
+        return holds(type(cond), sympy_num(cond.lhs, vals, memo), sympy_num(cond.rhs, vals, memo))
+    if isinstance(cond, sympy.ITE):
+        c, a, b = cond.args
+        return _truth(a if _truth(c, vals, memo) else b, vals, memo)
+    if isinstance(cond, sympy.And):
+        return all(_truth(a, vals, memo) for a in cond.args)
+    if isinstance(cond, sympy.Or):
+        return any(_truth(a, vals, memo) for a in cond.args)
+    if isinstance(cond, sympy.Not):
+        return not _truth(cond.args[0], vals, memo)
+    raise Unsupported(f"cannot decide the condition {cond}")
 
 
 # --------------------------------------------------------------------------------------------
