@@ -108,7 +108,7 @@ class Diagnoser:
             return self.cases()
         for step in (self.condition, self.value_case, self.constant, self.swapped, self.factor, self.index,
                      self.variable, self.layer, self.bound, self.sign, self.term,
-                     self.missing_term, self.square):
+                     self.missing_term, self.square, self.activation):
             found = step()
             if found:
                 return found
@@ -167,7 +167,7 @@ class Diagnoser:
             sub.trials = [t for t, b in zip(self.trials, branch) if b == k]
             sub.lvals = [t.lhs for t in sub.trials]
             found = sub.run() if len(sub.trials) >= 2 else None
-            if found:
+            if found and "is $0$ times" not in found:  # a zero written for a slope: say so below
                 return f"in {where}: {found}"
             others = [f"${to_latex(c)}$" for j, c in enumerate(conds) if j != k and c != sympy.true]
             agreed = f" (where {', '.join(others)}, it agrees)" if others else ""
@@ -184,7 +184,7 @@ class Diagnoser:
         if len(ratios) < 2:
             return None
         r0 = ratios[0]
-        if all(close(r, r0) for r in ratios) and not close(r0, 1) and not close(r0, 0):
+        if all(close(r, r0) for r in ratios) and not close(r0, 1):
             if close(r0, -1):
                 return "sign: the right side is the negative of the derived value"
             return f"constant factor: the right side is ${_nice(r0)}$ times the derived value"
@@ -340,6 +340,28 @@ class Diagnoser:
                     c = Partial(num, den, total)
                     if self.holds(self.rhs + c):
                         return f"missing term: ${to_latex(c)}$ is left out"
+        return None
+
+    def activation(self) -> str | None:
+        """The activation written where its derivative belongs: h = f(s) (or f(s) itself) for
+        f'(s), as in (h - t) h for a softplus layer's error (h = softplus(s), f' a sigmoid)."""
+        applied = {d.lhs.name: d for d in self.model.defs  # the newest definition wins
+                   if isinstance(d.lhs, Quantity) and isinstance(d.rhs, Call)
+                   and len(d.rhs.params) == 1 and isinstance(d.rhs.params[0], Quantity)}
+        for a in atoms(self.rhs, (Quantity, Call)):
+            if isinstance(a, Call) and len(a.params) == 1:
+                prime = Prime(a.fname, a.params[0])
+            elif isinstance(a, Quantity) and a.name in applied:
+                d = applied[a.name]
+                env = dict(zip(d.lhs.indices, a.indices))
+                if d.lhs.layer is not None and a.layer is not None:
+                    env[d.lhs.layer] = a.layer
+                prime = Prime(d.rhs.fname, d.rhs.params[0].xreplace(env))
+            else:
+                continue
+            if any(self.holds(c) for c in each_occurrence(self.rhs, a, prime)):
+                return (f"activation for its derivative: ${to_latex(a)}$ should be "
+                        f"${to_latex(prime)}$")
         return None
 
     def square(self) -> str | None:

@@ -278,9 +278,7 @@ class _Cut(_Numeric):
         return self.engine.func(cls, args)
 
     def relation(self, cls: type, a: Any, b: Any) -> Any:
-        if self.engine.name == "symengine":
-            return self.engine.relation(cls, a, b)
-        return cls(a, b)
+        return self.engine.relation(cls, a, b)
 
     def piecewise(self, pieces: list) -> Any:
         return self.engine.piecewise(pieces)

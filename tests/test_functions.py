@@ -30,6 +30,8 @@ EXPECTED = {
         (103, V, None),
         (109, R, "wrong layer"),
         (115, V, None),
+        # max(0, s) = s 1{s > 0}: ReLU for its derivative is an extra factor s, honestly
+        (121, R, "extra factor: $s^{(l)}_{k}$ should not be on the right side"),
     ],
     "relu_by_name.md": [
         (56, V, None), (62, V, None), (68, R, None), (74, V, None), (80, V, None),
@@ -42,7 +44,10 @@ EXPECTED = {
         (79, R, "missing square: $h^{(L)}_{j}$ should be $h^{(L)}_{j}^{2}$"),
         (85, V, None),
     ],
-    "softplus.md": [(55, V, None), (61, V, None), (67, R, None), (73, V, None), (79, R, None)],
+    "softplus.md": [
+        (55, V, None), (61, V, None), (67, R, None), (73, V, None),
+        (79, R, "activation for its derivative: $h^{(L)}_{j}$ should be $\\sigma^{\\prime}"),
+    ],
     "leaky_relu.md": [
         (55, V, None), (61, V, None),
         (67, R, "the value in the case $u \\leq 0$ is not the derivative"),
