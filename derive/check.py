@@ -34,7 +34,19 @@ from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
 from derive.evaluate import MAX_TERMS, SEEDS, Engine, Outcome, Trial, free_indices, terms
-from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, to_latex
+from derive.expr import (
+    BatchSum,
+    Call,
+    FuncRef,
+    Partial,
+    Prime,
+    Quantity,
+    Vec,
+    Width,
+    tag_styles,
+    to_latex,
+)
+from derive.infer import Inferred, infer, merge
 from derive.latex import Equation, Index, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import (
     INSTANCES,
@@ -71,6 +83,7 @@ class _State:
     claim_budget: float | None = None  # seconds for each step's verdict (None: no budget)
     simplify_budget: float | None = None  # seconds for each sympy.simplify
     refuted: _Verdict | None = None  # the step's refutation, once found (a budget may end it)
+    inferred: Inferred | None = None  # the notation read from the formulas, when not written
 
 
 def check_file(path: str | Path, display_name: str | None = None, *,
@@ -96,11 +109,27 @@ def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float
     """Check every formula of `doc`. With `only` (formula numbers), the other formulas still
     build the model but are not checked and report nothing: the results of the formulas named
     are the ones a check of the whole document gives them."""
+    inferred = None
+    if "quantities" not in doc.front:  # no notation written: read it from the formulas
+        inferred = infer(doc)
+        doc = dataclasses.replace(doc, front=merge(doc.front, inferred.front),
+                                  notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes))
     notation = _notation(doc)
+    sizes = {Width(notation.width, c + a * Size(notation.layers)): name
+             for name, (c, a, _b) in notation.aliases.items()}
+    with tag_styles({q.name: q.tag for q in notation.quantities.values()}, sizes):
+        return _check_document(doc, notation, symbolic, claim_budget, simplify_budget, only,
+                               inferred)
+
+
+def _check_document(doc: Document, notation: Notation, symbolic: bool,
+                    claim_budget: float | None, simplify_budget: float | None,
+                    only: frozenset[int] | None, inferred: Inferred | None) -> FileReport:
     state = _State(doc, Engine(), Model(notation), symbolic=symbolic,
                    claim_budget=_budget(claim_budget, "DERIVE_CLAIM_BUDGET", CLAIM_SECONDS),
                    simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",
-                                           SIMPLIFY_SECONDS))
+                                           SIMPLIFY_SECONDS),
+                   inferred=inferred)
     for formula in doc.formulas:
         state.claims = only is None or formula.number in only
         _check_formula(state, formula)
@@ -230,7 +259,17 @@ def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
 
 def _check_formula(state: _State, formula: Formula) -> None:
     ann = formula.annotation
+    if state.inferred is not None and formula.number in state.inferred.local_annotations:
+        ann = state.inferred.local_annotations[formula.number]
+        formula = dataclasses.replace(formula, annotation=ann)
     try:
+        if (state.inferred is not None and formula.number in state.inferred.local
+                and not ann.get("local")):
+            raise InputError("this formula has variables of its own (no layer tags, yet its "
+                             "names have them elsewhere): it is not read as the network's "
+                             "notation", formula.span(0),
+                             hint="say what its symbols are in an annotation before it: local = "
+                             "true, functions and given (see the README)")
         if ann.get("local"):
             model, scope = _local_model(state, formula)
         else:
@@ -251,6 +290,29 @@ def _check_formula(state: _State, formula: Formula) -> None:
         def_numbers = numbers
     elif isinstance(marked, list):
         def_numbers = set(marked)
+    elif state.inferred is not None:
+        for k, eq in enumerate(rows):
+            why = state.inferred.ambiguous.get((formula.number, eq.number))
+            if why is not None and isinstance(eq, Equation):
+                rows[k] = RowError(eq.number, InputError(
+                    why, formula.span(eq.lhs.start, max(1, len(eq.lhs.latex)))), eq.line,
+                    eq.lhs.latex)
+        def_numbers = set(state.inferred.definitions.get(formula.number, ()))
+        for eq in rows:  # the first row that defines a name and reads: its definition
+            if (isinstance(eq, Equation) and eq.kind == "equation" and len(eq.steps) == 1
+                    and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)):
+                def_numbers.add(eq.number)
+        heads = state.inferred.head_definitions.get(formula.number, set())
+        for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`
+            if isinstance(eq, Equation) and eq.number in heads and len(eq.steps) > 1:
+                head = dataclasses.replace(eq, steps=eq.steps[:1], step_lines=eq.step_lines[:1])
+                try:
+                    model = _add_definition(state, formula, head, model)
+                    rows[k] = dataclasses.replace(eq, steps=eq.steps[1:],
+                                                  step_lines=eq.step_lines[1:])
+                    _report_definition(state, formula, head)
+                except InputError as err:
+                    rows[k] = RowError(eq.number, err, eq.line, eq.lhs.latex)
     else:
         def_numbers = set()
     # definitions first: a block may define g and then state a property of it
@@ -265,11 +327,24 @@ def _check_formula(state: _State, formula: Formula) -> None:
     if not state.claims:
         return
     compare = _compare_model(state, formula, model)
+    means = state.inferred.batch_mean if state.inferred is not None else {}
     for eq in rows:
         if isinstance(eq, RowError):
             state.results.append(_error_result(formula, eq.error, eq.latex, eq.line))
+        elif (formula.number, eq.number) in means and isinstance(eq, Equation):
+            _report_definition(state, formula, eq, what=(
+                "the cost of a batch, the mean of the samples' losses: the convention of the "
+                "tool's gradient-descent updates"))
         elif eq.number in def_numbers:
             _report_definition(state, formula, eq)
+        elif state.inferred is not None and _reads_unread(state.inferred, eq):
+            names = sorted(state.inferred.unread)
+            state.results.append(Result(
+                file=formula.file, line=eq.line, col=eq.col, latex=eq.lhs.latex,
+                kind="equation", status=Status.UNCHECKED, section=formula.section,
+                formula=formula.number, parsed="", derivation="",
+                message=f"not checked: it uses {', '.join(f'${n}$' for n in names)}, which the "
+                        "text uses in a way the tool does not read (see the error above)"))
         else:
             try:
                 _check_equation(state, formula, eq, model, compare)
@@ -298,6 +373,17 @@ def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model)
                              formula.span(eq.lhs.start, len(eq.lhs.latex)))
         return model.with_assumption(Assumption(lhs.name, eq.steps[0].expr, eq.line, eq.lhs.latex
                                                 + " \\in " + eq.steps[0].latex))
+    if _labels_sum_to_one(model, eq):  # a premise the text states: \sum_c y_c = 1
+        state.definitions.append(Definition(formula.file, eq.line,
+                                            f"{eq.lhs.latex} = {eq.steps[0].latex}",
+                                            label_name(model) or ""))
+        return dataclasses.replace(model, label_rule="sum1")
+    try:
+        _validate_indices(formula, eq)  # J = sum (a^{(l)}_i - y_i)^2: which layer l?
+    except InputError as err:
+        err.hint = (err.hint or "") + (" (in a definition, every index of the right side must "
+                                       "be on the left side or summed over)")
+        raise
     sides = (eq.lhs,) + eq.steps
     pairs = list(zip(sides, sides[1:]))
     for left, _right in pairs:
@@ -315,6 +401,37 @@ def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model)
     return model
 
 
+def _reads_unread(inferred: Inferred, eq: Equation) -> bool:
+    names = {q.name for side in (eq.lhs, *eq.steps) for q in side.expr.atoms(Quantity)}
+    return bool(names & inferred.unread)
+
+
+def _undefined(model: Model, lhs: sympy.Basic) -> bool:
+    """A quantity the notation says is defined (not given), or a function, with no definition
+    in the model yet: when its inferred definition could not be read, its next plain
+    definition stands in (`J = ...` after a `J = \\frac{1}{2}\\|...\\|^2` the tool cannot read)."""
+    if not _definable(lhs):
+        return False
+    name = _defines(lhs)
+    spec = model.notation.quantities.get(name)
+    if isinstance(lhs, Quantity) and (spec is None or spec.given):
+        return False
+    if isinstance(lhs, Call) and name not in model.notation.functions:
+        return False
+    if isinstance(lhs, Scalar):
+        return False
+    return not any(_defines(d.lhs) == name for d in model.defs)
+
+
+def _labels_sum_to_one(model: Model, eq: Equation) -> bool:
+    """`\\sum_c y_c = 1` over the labels: the premise that they sum to one."""
+    if len(eq.steps) != 1 or eq.steps[0].expr != 1 or not isinstance(eq.lhs.expr, sympy.Sum):
+        return False
+    body, (var, _lo, _hi) = eq.lhs.expr.function, eq.lhs.expr.limits[0]
+    return (isinstance(body, Quantity) and body.name == label_name(model)
+            and body.indices == (var,))
+
+
 def _definable(e: sympy.Basic) -> bool:
     if isinstance(e, (Quantity, Scalar)):
         return True
@@ -329,10 +446,11 @@ def _defines(e: sympy.Basic) -> str:
     return to_latex(e)
 
 
-def _report_definition(state: _State, formula: Formula, eq: Equation) -> None:
+def _report_definition(state: _State, formula: Formula, eq: Equation,
+                       what: str | None = None) -> None:
     kind = "assumption" if eq.kind == "assumption" else "definition"
-    what = "an assumption of the model" if kind == "assumption" else (
-        "taken as a definition of the model")
+    what = what or ("an assumption of the model" if kind == "assumption" else (
+        "taken as a definition of the model"))
     latex = eq.lhs.latex + (" \\in " if kind == "assumption" else " = ") + " = ".join(
         s.latex for s in eq.steps)
     parsed = to_latex(eq.lhs.expr) + (" \\in " if kind == "assumption" else " = ") + " = ".join(
@@ -415,7 +533,16 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
                     compare: Model | None) -> None:
     lhs = eq.lhs.expr
     notation = model.notation
-    if eq.kind == "update":
+    if eq.kind == "equation" and _written_update(model, eq):
+        eq = dataclasses.replace(eq, kind="update")  # W = W - alpha ...: an update with `=`
+    if eq.kind == "update" and not any(s.expr.has(BatchSum) for s in eq.steps):
+        # no sum over the samples: stochastic gradient descent on one sample's loss
+        target = _update_target(model, lhs, stochastic=True)
+        derivation_note = ("stochastic gradient descent on one sample's loss: the derived side "
+                           f"is ${to_latex(lhs)} - {notation.rate or 'α'} \\frac{{\\partial "
+                           f"{notation.loss}}}{{\\partial {to_latex(lhs)}}}$, differentiated "
+                           "with sympy")
+    elif eq.kind == "update":
         target = _update_target(model, lhs)
         derivation_note = ("gradient descent on the minibatch mean loss: the derived side is "
                            f"${to_latex(lhs)} - {notation.rate or 'α'} \\frac{{\\partial}}"
@@ -424,6 +551,22 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
     else:
         target = lhs
         derivation_note = ""
+    if eq.kind == "approximation" or eq.approx_from is not None:
+        first = 1 if eq.kind == "approximation" else eq.approx_from
+        exact = dataclasses.replace(eq, steps=eq.steps[:first - 1],
+                                    step_lines=eq.step_lines[:first - 1], approx_from=None)
+        if exact.steps:
+            _check_equation(state, formula, exact, model, compare)
+        for k, step in enumerate(eq.steps, start=1):
+            if k < first:
+                continue
+            state.results.append(Result(
+                file=formula.file, line=eq.step_lines[k - 1], col=formula.span(step.start).col,
+                latex=f"{eq.lhs.latex} \\approx {step.latex}", kind="equation",
+                status=Status.UNCHECKED, section=formula.section, formula=formula.number,
+                step=k if len(eq.steps) > 1 else None, parsed="", derivation="",
+                message="`\\approx` states an approximation: it is not checked as an equality"))
+        return
     if eq.kind == "assumption":
         err = InputError("an assumption (`\\in`) is not a claim that can be checked: list it in "
                          "`definitions` to make it an assumption of the model",
@@ -490,12 +633,25 @@ def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.
         state.refuted = None
 
 
-def _update_target(model: Model, lhs: sympy.Basic) -> sympy.Basic | None:
+def _written_update(model: Model, eq: Equation) -> bool:
+    """`W^{(l)}_{ij} = W^{(l)}_{ij} - \\alpha ...`: a parameter on both sides with the learning
+    rate, which as an equation could hold only where the gradient vanishes."""
+    lhs, n = eq.lhs.expr, model.notation
+    spec = n.quantities.get(lhs.name) if isinstance(lhs, Quantity) else None
+    if spec is None or not spec.parameter or n.rate is None:
+        return False
+    return all(s.expr.has(lhs) and s.expr.has(Scalar(n.rate)) for s in eq.steps)
+
+
+def _update_target(model: Model, lhs: sympy.Basic, stochastic: bool = False
+                   ) -> sympy.Basic | None:
     n = model.notation
     if not (n.loss and n.rate) or n.loss not in n.quantities or n.rate not in n.scalars:
         return None
     loss = Quantity(n.loss, (), ())
     rate = Scalar(n.rate)
+    if stochastic:
+        return lhs - rate * Partial(loss, lhs)
     m = Size(n.batch)
     return lhs - rate * Partial(BatchSum(loss, n.sample) / m, lhs)
 

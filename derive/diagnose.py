@@ -302,8 +302,10 @@ class Diagnoser:
 
     def bound(self) -> str | None:
         widths = atoms(self.rhs, (Width,))
+        n = self.model.notation
         layers = {w.layer for w in widths} | {q.layer for q in atoms(self.rhs, (Quantity,))
                                               if q.layer is not None}
+        layers |= {c + a * Size(n.layers) for c, a, _b in n.aliases.values()}  # D, H, K
         for w in widths:
             for lay in sorted(layers | {w.layer + 1, w.layer - 1}, key=str):
                 fixed = Width(w.name, lay)

@@ -8,6 +8,11 @@ with what the tool understood.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from types import MappingProxyType
+
 import sympy
 from sympy.core.symbol import Str
 from sympy.printing.latex import LatexPrinter
@@ -58,6 +63,35 @@ class Named(Node):
         return self.args[0].name
 
 
+# How each quantity writes its layer (`paren` ^{(l)}, `bracket` ^{[l]}, `sup` ^{l}): set for the
+# document being checked (`tag_styles`), so that what the tool prints reads in its notation.
+_TAG_STYLES: ContextVar[Mapping[str, str]] = ContextVar("tag_styles",
+                                                       default=MappingProxyType({}))
+_TAG_FORMS = {"paren": "^{{({})}}", "bracket": "^{{[{}]}}", "sup": "^{{{}}}"}
+
+
+# sizes the document names on their own (D, H, K): the width each stands for -> its name
+_SIZE_NAMES: ContextVar[Mapping[sympy.Basic, str]] = ContextVar(
+    "size_names", default=MappingProxyType({}))
+
+
+@contextmanager
+def tag_styles(styles: Mapping[str, str],
+               sizes: Mapping[sympy.Basic, str] | None = None) -> Iterator[None]:
+    token = _TAG_STYLES.set(styles)
+    named = _SIZE_NAMES.set(sizes or {})
+    try:
+        yield
+    finally:
+        _TAG_STYLES.reset(token)
+        _SIZE_NAMES.reset(named)
+
+
+def layer_tag_latex(name: str, layer: str) -> str:
+    """The layer tag of quantity `name` in the document's style: `^{(2)}`, `^{[2]}` or `^{2}`."""
+    return _TAG_FORMS[_TAG_STYLES.get().get(name, "paren")].format(layer)
+
+
 class Quantity(Named):
     """`w^{(l)}_{ji}`: name, optional layer tag, neuron indices (all SymPy integers or symbols)."""
 
@@ -81,7 +115,7 @@ class Quantity(Named):
     def _latex(self, printer: LatexPrinter) -> str:
         s = self.name
         if self.layer is not None:
-            s += "^{(" + index_latex(self.layer) + ")}"
+            s += layer_tag_latex(self.name, index_latex(self.layer))
         if self.indices:
             s += "_{" + "".join(index_latex(i) for i in self.indices) + "}"
         return s
@@ -104,7 +138,8 @@ class Width(Named):
         return self.args[1]
 
     def _latex(self, printer: LatexPrinter) -> str:
-        return f"{self.name}_{{{index_latex(self.layer)}}}"
+        named = _SIZE_NAMES.get().get(self)
+        return named or f"{self.name}_{{{index_latex(self.layer)}}}"
 
 
 class Call(Named):
@@ -159,7 +194,7 @@ class Vec(Named):
     def _latex(self, printer: LatexPrinter) -> str:
         s = "\\mathbf{" + self.name + "}"
         if self.layer is not None:
-            s += "^{(" + index_latex(self.layer) + ")}"
+            s += layer_tag_latex(self.name, index_latex(self.layer))
         return s
 
 

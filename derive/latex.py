@@ -139,12 +139,13 @@ _GREEK = {
     "\\alpha", "\\beta", "\\gamma", "\\delta", "\\epsilon", "\\varepsilon", "\\zeta", "\\eta",
     "\\theta", "\\iota", "\\kappa", "\\lambda", "\\mu", "\\nu", "\\xi", "\\pi", "\\rho", "\\sigma",
     "\\tau", "\\phi", "\\varphi", "\\chi", "\\psi", "\\omega", "\\Delta", "\\Phi", "\\Sigma",
-    "\\Theta", "\\Lambda", "\\Omega", "\\Gamma", "\\Psi",
+    "\\Theta", "\\Lambda", "\\Omega", "\\Gamma", "\\Psi", "\\ell",
 }
 _FONTS = {"\\hat", "\\mathcal", "\\mathrm", "\\mathbf", "\\tilde", "\\bar", "\\vec", "\\boldsymbol",
           "\\operatorname", "\\mathit", "\\widehat", "\\mathbb"}
 _VECTOR_FONTS = {"\\mathbf", "\\mathbb", "\\boldsymbol", "\\vec"}  # a whole vector argument
-_RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets"}
+_RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets", "\\rightarrow", "\\to", "\\equiv", "\\triangleq", "\\coloneqq",
+              "\\doteq", ":=", "\\approx"}
 # elementary functions the arithmetic parser knows; they pass through to it unchanged
 _ELEMENTARY = PASSTHROUGH
 
@@ -164,7 +165,18 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
             if tok.text not in _SPACING:
                 toks.append(tok)
         pos = m.end()
-    return _operator_words(toks)
+    return _operator_words(_colon_equals(toks))
+
+
+def _colon_equals(toks: list[Tok]) -> list[Tok]:
+    """`:=` is one relation (a definition), not a colon and an equals sign."""
+    out: list[Tok] = []
+    for t in toks:
+        if t.text == "=" and out and out[-1].text == ":" and out[-1].end == t.start:
+            out[-1] = Tok("sym", ":=", out[-1].start, t.end)
+        else:
+            out.append(t)
+    return out
 
 
 # Function names notes often write in plain letters, `softmax(a, j)` for `\mathrm{softmax}(a, j)`.
@@ -216,6 +228,7 @@ class Equation:
     step_lines: tuple[int, ...]  # file line of each step
     line: int
     col: int
+    approx_from: int | None = None  # the first step written after `\\approx` (not checked)
 
 
 @dataclass(frozen=True)
@@ -355,8 +368,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     rows = [r for r, _ in _depth_split(toks, {"\\\\"})]
     out: list[Equation | RowError] = []
     for row in rows:
-        while row and row[-1].text in _PUNCT:
-            row = row[:-1]
+        row = strip_qualifiers(row)
         if not row:
             continue
         last = out[-1] if out and isinstance(out[-1], Equation) else None
@@ -374,6 +386,38 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
         else:
             out.append(eq)
     return out
+
+
+def strip_qualifiers(row: list[Tok]) -> list[Tok]:
+    """A row without its closing punctuation and the range qualifiers notes put after an
+    equation, `\\quad (j = 1, 2, \\ldots, p)`: they say where the equation holds, and are no
+    part of it."""
+    while row:
+        if row[-1].text in _PUNCT:
+            row = row[:-1]
+            continue
+        close = row[-1].text == ")" or (len(row) > 1 and row[-2].text == "\\right"
+                                        and row[-1].text == ")")
+        if not close:
+            break
+        depth = 0
+        start = None
+        for k in range(len(row) - 1, -1, -1):
+            depth += (row[k].text == ")") - (row[k].text == "(")
+            if depth == 0:
+                start = k
+                break
+        if start is None:
+            break
+        first = start - 1 if start > 0 and row[start - 1].text == "\\left" else start
+        inner = [t for t in row[start + 1 : len(row) - 1] if t.text != "\\right"]
+        if (first > 0 and len(inner) >= 3 and inner[0].kind == "letter" and inner[1].text == "="
+                and any(t.text in ("\\ldots", "\\dots", "\\cdots") for t in inner)
+                and not any(t.text in _RELATIONS for t in inner[2:])):
+            row = row[:first]
+            continue
+        break
+    return row
 
 
 def _check_row(row: list[Tok], scope: Scope, env: str | None) -> None:
@@ -440,10 +484,13 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
         raise _err("a row starting with `&=` continues nothing: there is no equation before it",
                    scope, first_rel)
     rel_kind = {"=": "equation", "\\leftarrow": "update", "\\gets": "update",
-                "\\in": "assumption"}
+                "\\rightarrow": "update", "\\to": "update",
+                "\\in": "assumption", "\\equiv": "equation", "\\triangleq": "equation",
+                "\\coloneqq": "equation", "\\doteq": "equation", ":=": "equation",
+                "\\approx": "approximation"}
     kind = rel_kind[first_rel.text]
     for r in relations[1:]:
-        if r.text != "=":
+        if r.text not in ("=", "\\approx"):
             raise _err(f"`{r.text}` may only be the first relation of a row", scope, r)
     local = _formal_parameters(segments[0], scope) if not continuation else set()
     row_scope = Scope(scope.notation, formula, scope.scalars | local, scope.functions, scope.local)
@@ -463,11 +510,15 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
                         (formula.span(rhs_seg[0].start).line,), span.line, span.col)
     steps = tuple(side(seg) for seg in segments[1:])
     lines = tuple(formula.span(seg[0].start).line for seg in segments[1:])
+    approx = next((k for k, r in enumerate(relations, start=1) if r.text == "\\approx"), None)
     if continuation:
         assert current is not None
+        if current.approx_from is None and approx is not None:
+            approx += len(current.steps)
         return Equation(current.kind, current.number, current.lhs, current.steps + steps,
-                        current.step_lines + lines, current.line, current.col)
-    return Equation(kind, number, side(segments[0]), steps, lines, span.line, span.col)
+                        current.step_lines + lines, current.line, current.col,
+                        current.approx_from or approx)
+    return Equation(kind, number, side(segments[0]), steps, lines, span.line, span.col, approx)
 
 
 def _formal_parameters(seg: list[Tok], scope: Scope) -> set[str]:
@@ -717,7 +768,10 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
             i += 1
             continue
         if x in _ELEMENTARY:
-            sk.emit(" " + x + " ", t)
+            # `\log` without a base is the natural logarithm, as every text on this subject
+            # means it; `\log_2` keeps its base
+            natural = x == "\\log" and not (i + 1 < len(toks) and toks[i + 1].text == "_")
+            sk.emit(" " + ("\\ln" if natural else x) + " ", t)
             i += 1
             continue
         if x in ("\\frac", "\\dfrac", "\\tfrac"):
@@ -807,7 +861,10 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     power: tuple[list[Tok], Tok] | None = None
     if kind == "quantity":
         value = _quantity(name, scripts, scope, start_tok, toks[k - 1])
-        if sup is not None and not _is_layer_tag(sup[0]):
+        if not value.indices and not value.layer:
+            k = _skip_arguments(toks, k, scope)  # J(W, b; x, y): the loss J, with its arguments
+        if (sup is not None and _layer_tokens(scope.notation.quantities[name], sup[0]) is None
+                and not _is_sample_tag(sup[0], scope)):
             power = sup
     elif kind == "width":
         if sub is None:
@@ -818,6 +875,10 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         if sub is not None:
             raise _err(f"`{name}` takes no subscript", scope, sub[1])
         value = Size(name)
+        power = sup
+    elif kind == "alias":
+        c, a, _b = scope.notation.aliases[name]
+        value = Width(scope.notation.width, c + a * Size(scope.notation.layers))
         power = sup
     else:  # scalar
         if sub is not None:
@@ -832,9 +893,58 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     return k
 
 
-def _is_layer_tag(grp: list[Tok]) -> bool:
+def _is_sample_tag(grp: list[Tok], scope: Scope) -> bool:
+    """`^{(i)}` where i is the sample index: the sample a quantity belongs to."""
     g = _strip_group(grp)
-    return len(g) >= 3 and g[0].text == "(" and g[-1].text == ")"
+    return (len(g) == 3 and g[0].text == "(" and g[2].text == ")"
+            and g[1].text == scope.notation.sample)
+
+
+def _skip_arguments(toks: list[Tok], k: int, scope: Scope) -> int:
+    """After a quantity without indices, `(W, b; x, y)`: the arguments a text writes for the
+    loss. Only names, commas and semicolons (and their scripts) count as such a list."""
+    j = k + 1 if k < len(toks) and toks[k].text == "\\left" else k
+    if j >= len(toks) or toks[j].text != "(":
+        return k
+    depth = 0
+    saw_separator = False
+    for p in range(j, len(toks)):
+        t = toks[p]
+        if t.text == "(":
+            depth += 1
+        elif t.text == ")":
+            depth -= 1
+            if depth == 0:
+                end = p + 1
+                if p > j and toks[p - 1].text == "\\right":
+                    pass
+                return end if saw_separator or p == j + 2 else k
+        elif t.text in (",", ";"):
+            saw_separator = True
+        elif not (t.kind in ("letter", "num") or t.text in _GREEK or t.text in _FONTS
+                  or t.text in ("^", "_", "{", "}", "\\right")):
+            return k
+        if t.kind == "letter" and scope.lookup(t.text) not in ("quantity", None, "scalar"):
+            return k
+    return k
+
+
+_TAG_BRACKETS = {"paren": ("(", ")"), "bracket": ("[", "]")}
+
+
+def _layer_tokens(spec: QuantitySpec, grp: list[Tok]) -> list[Tok] | None:
+    """The layer inside a superscript written in the quantity's tag style (`^{(l)}`, `^{[l]}`,
+    or a bare `^{l}`), or None when the superscript is not a layer tag (a power, a prime)."""
+    g = _strip_group(grp)
+    if len(g) >= 3 and g[1].text == "," and g[0].kind == "letter":
+        g = g[2:]  # `^{x,l}`: the sample x and the layer l share the superscript
+    if spec.tag == "sup":
+        ok = bool(g) and all(t.kind in ("letter", "num") or t.text in "+-_{}" for t in g)
+        return g if ok else None
+    opener, closer = _TAG_BRACKETS[spec.tag]
+    if len(g) >= 3 and g[0].text == opener and g[-1].text == closer:
+        return g[1:-1]
+    return None
 
 
 def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> Quantity:
@@ -842,16 +952,22 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
     sup = scripts.get("^")
     sub = scripts.get("_")
     layer = None
-    if sup is not None and _is_layer_tag(sup[0]):
-        g = _strip_group(sup[0])
-        layer = _index_expr(g[1:-1], scope)
+    inner = _layer_tokens(spec, sup[0]) if sup is not None else None
+    if inner is not None:
+        layer = _index_expr(inner, scope)
         _check_layer(name, spec, layer, scope, sup[0][0] if sup[0] else sup[1], sup[0][-1]
                      if sup[0] else sup[1])
     if spec.layers and layer is None:
-        raise _err(f"`{name}` needs a layer tag, as in {name}^{{(l)}}", scope, first, last.end)
+        example = {"paren": "^{(l)}", "bracket": "^{[l]}", "sup": "^{l}"}[spec.tag]
+        raise _err(f"`{name}` needs a layer tag, as in {name}{example}", scope, first, last.end)
     if not spec.layers and layer is not None and sup is not None:
         raise _err(f"`{name}` has no layers, but a layer tag is given", scope, sup[1])
+    if sup is not None and inner is None and _is_sample_tag(sup[0], scope):
+        pass  # y^{(i)}: the sample's own index; each sample's quantities are its own
     indices: list[sympy.Expr] = []
+    if (sub is not None and not spec.shape
+            and [t.text for t in _strip_group(sub[0])] == [scope.notation.sample]):
+        sub = None  # C_x: the loss of the sample x
     if sub is not None:
         for t in _strip_group(sub[0]):
             if t.text == ",":
@@ -916,6 +1032,13 @@ def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:
                 raise _err("an index must be an integer", scope, t)
             _check_index(t, scope)
             i += 1
+        elif t.kind == "letter" and _size_name_at(toks, i, scope.notation.layers):
+            term = Size(scope.notation.layers)  # n_l, the number of layers in UFLDL's notes
+            i = _size_name_at(toks, i, scope.notation.layers)
+        elif t.kind == "letter" and scope.lookup(t.text) == "alias":
+            c, a, _b = scope.notation.aliases[t.text]  # D: the width of the layer it names
+            term = Width(scope.notation.width, c + a * Size(scope.notation.layers))
+            i += 1
         elif t.kind == "letter":
             kind = scope.lookup(t.text)
             if kind == "width":
@@ -938,6 +1061,22 @@ def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:
     if expect_term:
         raise _err("index expression ends with an operator", scope, toks[-1])
     return total
+
+
+def _size_name_at(toks: list[Tok], i: int, name: str) -> int:
+    """When a subscripted size name (`n_l`, `n_{l}`) starts at i, the index after it; else 0."""
+    if "_" not in name:
+        return 0
+    base, sub = name.split("_", 1)
+    sub = sub.strip("{}")
+    if toks[i].text != base or i + 2 >= len(toks) or toks[i + 1].text != "_":
+        return 0
+    if toks[i + 2].text == sub:
+        return i + 3
+    if (toks[i + 2].text == "{" and i + 4 < len(toks) and toks[i + 3].text == sub
+            and toks[i + 4].text == "}"):
+        return i + 5
+    return 0
 
 
 def _check_index(t: Tok, scope: Scope) -> None:
@@ -996,8 +1135,10 @@ def _argument(toks: list[Tok], scope: Scope) -> sympy.Basic:
             raise _err("a vector argument is written \\mathbf{a}^{(l)}", scope, toks[0])
         layer: tuple = ()
         if "^" in scripts:
-            g = _strip_group(scripts["^"][0])
-            layer = (_index_expr(g[1:-1], scope),)
+            inner = _layer_tokens(scope.notation.quantities[base], scripts["^"][0])
+            if inner is None:
+                raise _err("a vector argument is written \\mathbf{a}^{(l)}", scope, toks[0])
+            layer = (_index_expr(inner, scope),)
         return Vec(base, layer)
     if len(toks) == 1 and toks[0].kind == "letter" and scope.lookup(toks[0].text) is None:
         return Index(toks[0].text)  # softmax(a, j): an index argument
@@ -1021,6 +1162,12 @@ def _emit_frac(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     total = kind == "d"
     top = _strip_group(num_s[1:])
     bottom = _strip_group(den_s[1:])
+    if not top:  # operator form, \frac{\partial}{\partial W} J: what follows, to the term's end
+        end = _term_end(toks, k)
+        top = _strip_group(toks[k:end])
+        if top:
+            src = (toks[i].start, toks[end - 1].end)
+            k = end
     if not top:
         raise _err("a derivative needs something to differentiate: \\frac{\\partial X}{...}",
                    scope, toks[i])
@@ -1037,12 +1184,28 @@ def _emit_frac(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     return k
 
 
+def _term_end(toks: list[Tok], k: int) -> int:
+    """Where the term that starts at k ends: at a `+` or `-` outside brackets, or the end."""
+    depth = 0
+    for p in range(k, len(toks)):
+        t = toks[p].text
+        if t in ("(", "[", "{", "\\{") or (t == "\\left" and p + 1 < len(toks)):
+            depth += 1 if t != "\\left" else 0
+        elif t in (")", "]", "}", "\\}"):
+            depth -= 1
+            if depth < 0:
+                return p
+        elif t in ("+", "-") and depth == 0 and p > k:
+            return p
+    return len(toks)
+
+
 def _derivative_kind(num: list[Tok], den: list[Tok], scope: Scope) -> str | None:
     if num and den and num[0].text == "\\partial":
         if den[0].text != "\\partial":
             raise _err("a `\\partial` numerator needs a `\\partial` denominator", scope, den[0])
         return "partial"
-    if (len(num) >= 2 and len(den) >= 2 and num[0].text == "d" and den[0].text == "d"
+    if (len(num) >= 1 and len(den) >= 2 and num[0].text == "d" and den[0].text == "d"
             and scope.lookup("d") is None):
         return "d"
     return None
@@ -1058,10 +1221,14 @@ def _emit_sum(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     if j < len(toks) and toks[j].text == "^":
         sup, j = _group(toks, j + 1, scope)
     sub = _strip_group(sub)
-    if len(sub) == 1 and sub[0].text == scope.notation.sample and not scope.local:
-        if sup is not None:
+    sample = scope.notation.sample
+    over_batch = (len(sub) == 3 and sub[0].text == sample and sub[1].text == "="
+                  and sub[2].text == "1" and sup is not None
+                  and [t.text for t in _strip_group(sup)] == [scope.notation.batch])
+    if (len(sub) == 1 and sub[0].text == sample or over_batch) and not scope.local:
+        if sup is not None and not over_batch:
             raise _err("`\\sum_x` over the minibatch takes no upper bound", scope, toks[j - 1])
-        record: tuple = (None, None, None, None, True)
+        record: tuple = (None, None, None, None, True)  # \sum_x, \sum_{i=1}^{m}: the batch
     else:
         if not sub or sub[0].kind != "letter":
             raise _err("a sum index must be a letter, as in \\sum_{j=1}^{C}", scope, sub[0] if sub else t)
@@ -1072,14 +1239,61 @@ def _emit_sum(toks: list[Tok], i: int, sk: _Skeleton) -> int:
             lo = _index_expr(sub[2:], scope)
         elif len(sub) == 3 and sub[1].text in ("\\ne", "\\neq"):
             excl = _index_expr(sub[2:], scope)
-        else:
+        elif len(sub) != 1:
             raise _err("a sum index is written j=1, or j \\ne i", scope, sub[0], sub[-1].end)
-        if not sup:
-            raise _err("this sum has no upper bound", scope, toks[j - 1] if sup is not None else t)
-        hi = _index_expr(sup, scope)
+        if sup:
+            hi = _index_expr(sup, scope)
+        else:  # \sum_k w_{jk} a_k: k runs over the range of the first index it is used in
+            implied = None if sup is not None else _implied_bound(toks, j, sub[0].text, scope)
+            if implied is None:
+                raise _err("this sum has no upper bound", scope,
+                           toks[j - 1] if sup is not None else t,
+                           hint=f"no quantity after it is indexed by `{sub[0].text}`, so its "
+                           "range cannot be read from its use")
+            hi = implied
         record = (var, lo, hi, excl, False)
     sk.sum_bound(record, (t.start, toks[j - 1].end))
     return j
+
+
+def _implied_bound(toks: list[Tok], j: int, letter: str, scope: Scope) -> sympy.Expr | None:
+    """The range of an unbounded sum's index, read from its use: the range of the slot of a
+    quantity after the sum indexed by it (`\\sum_k w^{(l)}_{jk} a^{(l)}_k`: the width of layer l).
+    A defined quantity's slot is preferred to a given one's (weights are where index slips are
+    made), then the first."""
+    notation = scope.notation
+    found: list[tuple[bool, sympy.Expr]] = []
+    p = j
+    while p < len(toks):
+        t = toks[p]
+        if not (t.kind == "letter" or t.text in _GREEK or t.text in _FONTS):
+            p += 1
+            continue
+        try:
+            name, nxt = _read_name(toks, p, scope)
+            scripts, end = _scripts(toks, nxt, scope)
+        except InputError:
+            break
+        spec = notation.quantities.get(name)
+        sub = scripts.get("_")
+        p = max(end if spec is not None else nxt, p + 1)  # e^{z_c}: look inside the exponent
+        if spec is None or sub is None:
+            continue
+        letters = [x.text for x in _strip_group(sub[0]) if x.text != ","]
+        if letter not in letters or len(letters) != len(spec.dims):
+            continue
+        kind, (c, a, b) = spec.dims[letters.index(letter)]
+        layer: sympy.Expr = sympy.Integer(0)
+        if b:
+            inner = _layer_tokens(spec, scripts["^"][0]) if "^" in scripts else None
+            if inner is None:
+                continue
+            layer = _index_expr(inner, scope)
+        value = c + a * Size(notation.layers) + b * layer
+        found.append((spec.given, Width(notation.width, value) if kind == "width" else value))
+    if not found:
+        return None
+    return sorted(found, key=lambda f: f[0])[0][1]  # stable: the first defined one, else the first
 
 
 def _emit_cases(toks: list[Tok], i: int, sk: _Skeleton) -> int:

@@ -25,7 +25,18 @@ from typing import Any
 import sympy
 
 from derive.errors import InputError
-from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width, as_basic
+from derive.expr import (
+    BatchSum,
+    Call,
+    FuncRef,
+    Partial,
+    Prime,
+    Quantity,
+    Vec,
+    Width,
+    as_basic,
+    layer_tag_latex,
+)
 from derive.functions import ELEMENTARY, RELATIONS
 from derive.latex import Index, Scalar, Size
 from derive.notation import Notation, QuantitySpec, lin_value, parse_dim, parse_range
@@ -386,8 +397,8 @@ class Evaluator:
     def _check_key(self, key: Key) -> None:
         name, layer, indices, _ = key
         spec = self.model.spec(name)
-        if spec is None:
-            return
+        if spec is None or (spec.layers and layer is None and not indices):
+            return  # no quantity; or a scalar named as one (sigma'(z) = ...: z its argument)
         if spec.layers:
             lo, hi = self.layer_range(spec)
             if layer is None or not lo <= layer <= hi:
@@ -476,6 +487,9 @@ class Evaluator:
         if self.model.label_rule == "onehot":
             hot = r.randrange(size)
             vals = tuple(CTX.mpf(int(k == hot)) for k in range(size))
+        elif self.model.label_rule == "sum1":  # a stated premise: the labels sum to one
+            raw = [CTX.mpf(r.randint(1, 100)) for _ in range(size)]
+            vals = tuple(v / sum(raw) for v in raw)
         elif domain is not None:
             choices = sorted(domain)
             vals = tuple(sympy_number(r.choice(choices)) for _ in range(size))
@@ -504,6 +518,7 @@ class Evaluator:
         else:
             found = self.definition(key)
             if found is None:
+                self._undefined(key)
                 v = self.given_value(key)
             else:
                 d, env = found
@@ -523,6 +538,8 @@ class Evaluator:
         self.check_key(key)
         held = mode == "partial" and key[0] in self.model.coordinates
         found = None if self.is_given(key) or held else self.definition(key)
+        if found is None and not held and not self.is_given(key):
+            self._undefined(key)
         if found is None or not self.depends(key, cut):
             out = st.leaf(key)
         else:
@@ -531,6 +548,14 @@ class Evaluator:
                 out = self._eval(d.rhs, env, key[3], _Cut(self, cut, mode))
         memo[key] = out
         return out
+
+    def _undefined(self, key: Key) -> None:
+        """A quantity the notation says is defined (not given) but that has no definition in
+        force at this key: its value is unknown, never a made-up input."""
+        spec = self.model.spec(key[0])
+        scalar = key[1] is None and not key[2] and bool(spec and (spec.layers or spec.shape))
+        if spec is not None and not spec.given and not self.model.local and not scalar:
+            raise Unsupported(f"`{key_latex(key)}` has no definition the tool could read")
 
     @contextmanager
     def _computing(self, what: tuple, key: Key, d: Def) -> Iterator[None]:
@@ -554,6 +579,8 @@ class Evaluator:
             return memo[key]
         self.check_key(key)
         found = None if self.is_given(key) else self.definition(key)
+        if found is None and not self.is_given(key):
+            self._undefined(key)
         if found is None:
             out = self.structure.leaf(key)
         else:
@@ -925,6 +952,8 @@ def label_name(model: Model) -> str | None:
     without layers (y in the chapter)."""
     for a in model.assumptions:
         return a.name
+    if model.notation.labels in model.notation.quantities:
+        return model.notation.labels
     for name, spec in model.notation.quantities.items():
         if spec.given and not spec.parameter and not spec.layers and len(spec.shape) == 1:
             return name
@@ -946,7 +975,7 @@ def key_latex(key: Key) -> str:
     name, layer, indices, _ = key
     s = name
     if layer is not None:
-        s += f"^{{({layer})}}"
+        s += layer_tag_latex(name, str(layer))
     if indices:
         s += "_{" + ",".join(map(str, indices)) + "}"
     return s

@@ -36,6 +36,7 @@ class QuantitySpec:
     parameter: bool  # shared by all samples of a minibatch
     given: bool  # an input of the model rather than a defined node
     given_layers: str | None  # layers at which it is an input (e.g. a^{(1)} = x)
+    tag: str = "paren"  # how the layer is written: ^{(l)} "paren", ^{[l]} "bracket", ^{l} "sup"
     # the same, parsed (notation_from_front fills them in)
     layer_range: tuple[Lin, Lin] | None = None
     given_range: tuple[Lin, Lin] | None = None
@@ -51,11 +52,16 @@ class Notation:
     layer_var: str = "l"
     loss: str | None = None
     rate: str | None = None
+    labels: str | None = None  # the quantity holding the labels, when not the usual one
     quantities: dict[str, QuantitySpec] = field(default_factory=dict)
     functions: dict[str, int] = field(default_factory=dict)  # name -> arity
     scalars: dict[str, bool] = field(default_factory=dict)  # name -> parameter?
+    # a size the text names on its own (D, H, K, n_x): the width of a layer, as a linear form
+    aliases: dict[str, Lin] = field(default_factory=dict)
 
     def kind(self, name: str) -> str | None:
+        if name in self.aliases:
+            return "alias"
         if name in self.quantities:
             return "quantity"
         if name in self.functions:
@@ -74,8 +80,9 @@ class Notation:
         )
 
 
-_KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars"}
-_ROLES = {"layers", "width", "batch", "sample", "loss", "rate"}
+TAG_STYLES = ("paren", "bracket", "sup")
+_KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars", "sizes"}
+_ROLES = {"layers", "width", "batch", "sample", "loss", "rate", "labels"}
 
 
 class _Bad(Exception):
@@ -257,14 +264,14 @@ def notation_from_front(front: dict[str, Any], file: str,
                   f"{sorted(_ROLES)}", "roles")
     defaults = {"layers": "n", "width": "C", "batch": "m", "sample": "x"}
     roles: dict[str, str | None] = {}
-    for role in ("layers", "width", "batch", "sample", "loss", "rate"):
+    for role in ("layers", "width", "batch", "sample", "loss", "rate", "labels"):
         value = sizes.get(role, defaults.get(role))
         if value is not None and (not isinstance(value, str) or not _name_ok(value.strip())):
             raise bad(f"roles.{role} must be a name such as \"{defaults.get(role, 'x')}\" or "
                       f"\"\\\\alpha\", not {value!r}", "roles", role)
         roles[role] = value.strip() if isinstance(value, str) else None
     seen: dict[str, str] = {}
-    for role in ("layers", "width", "batch", "sample", "loss", "rate"):
+    for role in ("layers", "width", "batch", "sample", "loss", "rate"):  # labels: a quantity
         value = roles[role]
         if value is None:
             continue
@@ -281,7 +288,7 @@ def notation_from_front(front: dict[str, Any], file: str,
     for name, spec in quantities_in.items():
         if not isinstance(spec, dict):
             raise bad(f"quantities.{name} must be a table", "quantities", name)
-        extra = set(spec) - {"layers", "shape", "parameter", "given", "given_layers"}
+        extra = set(spec) - {"layers", "shape", "parameter", "given", "given_layers", "tag"}
         if extra:
             raise bad(f"quantities.{name}: unknown key(s) {sorted(extra)}", "quantities", name)
         parsed: dict[str, Any] = {}
@@ -312,6 +319,10 @@ def notation_from_front(front: dict[str, Any], file: str,
             except _Bad as exc:
                 raise bad(f"quantities.{name}.shape[{k + 1}] = {entry!r}: {exc}",
                           "quantities", name, "shape") from None
+        tag = spec.get("tag", "paren")
+        if tag not in TAG_STYLES:
+            raise bad(f"quantities.{name}.tag must be one of {', '.join(map(repr, TAG_STYLES))} "
+                      f"(^{{(l)}}, ^{{[l]}}, ^{{l}}), not {tag!r}", "quantities", name, "tag")
         quantities[name] = QuantitySpec(
             name=name,
             layers=spec.get("layers"),
@@ -322,6 +333,7 @@ def notation_from_front(front: dict[str, Any], file: str,
             layer_range=parsed["layers"],
             given_range=parsed["given_layers"],
             dims=tuple(dims),
+            tag=tag,
         )
     functions = {}
     for name, arity in front.get("functions", {}).items():
@@ -332,6 +344,16 @@ def notation_from_front(front: dict[str, Any], file: str,
     scalars = {}
     for name, spec in front.get("scalars", {}).items():
         scalars[name] = bool(spec.get("parameter", False)) if isinstance(spec, dict) else False
+    aliases: dict[str, Lin] = {}
+    for name, text in front.get("sizes", {}).items():
+        try:
+            dim = parse_dim(text, names, None)
+        except _Bad as exc:
+            raise bad(f"sizes.{name} = {text!r}: {exc}", "sizes", name) from None
+        if dim[0] != "width" or not _name_ok(name):
+            raise bad(f"sizes.{name} must name the width of a layer, as in "
+                      f"{name} = \"{names['width']}_1\"", "sizes", name)
+        aliases[name] = dim[1]
     declared = {**{q: "quantities" for q in quantities}, **{f: "functions" for f in functions},
                 **{c: "scalars" for c in scalars}}
     for role in ("layers", "width", "batch", "sample"):
@@ -346,7 +368,9 @@ def notation_from_front(front: dict[str, Any], file: str,
         sample=str(roles["sample"]),
         loss=roles["loss"],
         rate=roles["rate"],
+        labels=roles["labels"],
         quantities=quantities,
         functions=functions,
         scalars=scalars,
+        aliases=aliases,
     )

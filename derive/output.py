@@ -32,6 +32,9 @@ _COLOURS = {Status.DEFINITION: "2", Status.VERIFIED: "32", Status.REFUTED: "1;31
             Status.CONDITIONAL: "33", Status.UNCHECKED: "35", Status.ERROR: "1;31"}
 
 
+READ_AS = "read as: "  # the notes that say what an inferred notation took each symbol to be
+
+
 @dataclass
 class Tally:
     """The run's counts over every file, for the summary and the exit code."""
@@ -171,6 +174,9 @@ class HumanPrinter(Printer):
         w = lambda s: self.out.write(visible(s) + "\n")  # noqa: E731
         if not self.quiet:
             w(f"{rep.file}: {rep.title}")
+            for note in rep.notes:
+                if note.startswith(READ_AS):
+                    w(f"  {self._prose(note)}")
             if rep.definitions:
                 w("  model built from: " + ", ".join(
                     f"{self._tex(d.defines)} (line {d.line})" for d in rep.definitions))
@@ -180,7 +186,8 @@ class HumanPrinter(Printer):
             self._result(r, w)
         if not self.quiet:
             for note in rep.notes:
-                w(f"  note: {self._prose(note)}")
+                if not note.startswith(READ_AS):
+                    w(f"  note: {self._prose(note)}")
         counts = rep.counts()
         summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
         flagged = sum(1 for r in rep.results if r.lint)

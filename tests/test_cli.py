@@ -206,8 +206,9 @@ def test_a_notebooks_results_and_errors_name_the_cell(capsys: pytest.CaptureFixt
     nb = ROOT / "tests" / "data" / "sources" / "notes.ipynb"
     main(["check", str(nb)])
     out, err = capsys.readouterr()
-    assert f"{nb.as_posix()}:23: (cell 1, line 6) ! error" in out
-    assert f"{nb.as_posix()}:23:6: (cell 1, line 6) error: unknown symbol `u`" in err
+    # no front matter: the notation is read from the formulas, and u_{1} = 1/2 defines u
+    assert f"{nb.as_posix()}:23: (cell 1, line 6) ≡ definition" in out
+    assert "read as: u" in out
     main(["check", str(nb), "--format", "json"])
     import json
 

@@ -91,6 +91,7 @@ SIDES = [
     (r"e^{-\alpha}", sympy.exp(-alpha)),
     (r"\exp(\alpha)", sympy.exp(alpha)),
     (r"\ln(\alpha)", sympy.log(alpha)),
+    (r"\log(\alpha)", sympy.log(alpha)),  # the natural logarithm, as these texts mean it
     (r"\frac{\alpha}{m}", alpha / m),
     (r"(y_i - a^{(n)}_i)^2", (q("y", None, i) - q("a", n, i)) ** 2),
     # functions and their derivatives
@@ -117,13 +118,9 @@ SIDES = [
 
 GAPS = [  # (LaTeX, what it means, why the notation does not read it yet)
     (r"\delta_{ij}", KroneckerDelta(i, j), "no Kronecker delta: \\delta is the error quantity"),
-    (r"\log(\alpha)", sympy.log(alpha),
-     "\\log is read as the logarithm to base 10 (latex2sympy2_extended's reading), where "
-     "machine-learning texts mean the natural logarithm"),
 ]
 
 ROUND_TRIP_GAPS = {  # LaTeX of a SIDES row -> why printing it back does not read as the same
-    r"\ln(\alpha)": "to_latex prints ln as \\log, which the parser reads as base 10",
     r"\sum_{j \ne i}^{C_n} y_j": "to_latex prints the excluded index as a Kronecker delta "
                                  "\\delta_{ij}, which the notation cannot read",
 }

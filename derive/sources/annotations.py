@@ -103,7 +103,8 @@ _QUANTITY = Table(fields=(
     ("parameter", Bool(example="parameter = true")),
     ("given", Bool(example="given = true")),
     ("given_layers", Str(example='given_layers = "1"')),
-), what="a table of its layers, shape, parameter, given, given_layers",
+    ("tag", Str(example='tag = "sup"')),
+), what="a table of its layers, shape, parameter, given, given_layers, tag",
     example='[quantities.w]\nlayers = "1..n-1"')
 _SCALAR = Table(fields=(("parameter", Bool(example="parameter = true")),
                         ("given", Bool(example="given = true"))),
@@ -115,13 +116,15 @@ FRONT = Table(fields=(
     ("source", Str(example='source = "where the text comes from"')),
     ("roles", Table(fields=tuple((r, Str(example=f'{r} = "{v}"')) for r, v in (
         ("layers", "n"), ("width", "C"), ("batch", "m"), ("sample", "x"),
-        ("loss", "\\\\mathcal{L}"), ("rate", "\\\\alpha"))), example='[roles]\nlayers = "n"')),
+        ("loss", "\\\\mathcal{L}"), ("rate", "\\\\alpha"), ("labels", "y"))), example='[roles]\nlayers = "n"')),
     ("quantities", MapOf(item=_QUANTITY, what="a table of quantity tables",
                          example='[quantities.w]')),
     ("functions", MapOf(item=_ARITY, what="a table of name = number of arguments",
                         example="[functions]\ng = 1")),
     ("scalars", MapOf(item=_SCALAR, what="a table of scalar tables",
                       example='[scalars."\\\\alpha"]')),
+    ("sizes", MapOf(item=Str(example='D = "C_1"'), what="a table of name = the width it names",
+                    example='[sizes]\nD = "C_1"')),
 ))
 
 NOTE = Table(fields=(
