@@ -1312,7 +1312,8 @@ def _emit_cases(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         if len(filled) != 2:
             raise _err("each `cases` row needs a value and a condition: value & condition",
                        scope, row[0])
-        value = parse_expression(_trim_punct(filled[0]) or filled[0], scope)
+        cell = _drop_tags(filled[0], scope)
+        value = parse_expression(_trim_punct(cell) or cell, scope)
         pieces.append((value, _condition(filled[1], scope)))
     sk.placeholder(sympy.Piecewise(*pieces, evaluate=False), (toks[i].start, toks[after - 1].end))
     return after
@@ -1342,7 +1343,10 @@ def _condition(toks: list[Tok], scope: Scope) -> sympy.Basic:
     """A `cases` condition or an indicator's: one relation (`i = j`, `i \\ne j`, `x > 0`,
     `z^{(l)}_i \\le 0`), after words such as `\\text{if }`; `\\text{otherwise}` is always true."""
     whole = toks
-    toks = _trim_punct(toks)
+    toks = _trim_punct(_le_ge(_drop_tags(toks, scope)))
+    parts = [p for p, _ in _depth_split(toks, {","})]
+    if len(parts) > 1 and len(_depth_split(parts[0], set(_RELATION_TOKENS))) == 2:
+        toks = parts[0]  # `z > 0, \alpha = 0.1`: what follows the relation qualifies it
     while toks and toks[0].text in _TEXT_COMMANDS:
         grp, nxt = _group(toks, 1, scope)
         word = "".join(t.text for t in grp).lower()
@@ -1367,6 +1371,30 @@ def _condition(toks: list[Tok], scope: Scope) -> sympy.Basic:
     if _index_like(left, scope) and _index_like(right, scope):
         return rel(_index_expr(left, scope), _index_expr(right, scope))
     return rel(parse_expression(left, scope), parse_expression(right, scope))
+
+
+def _le_ge(toks: list[Tok]) -> list[Tok]:
+    """`<=` and `>=` as plain-text notes write them: one relation each."""
+    out: list[Tok] = []
+    for t in toks:
+        if t.text == "=" and out and out[-1].text in ("<", ">") and out[-1].end == t.start:
+            out[-1] = Tok("cmd", "\\le" if out[-1].text == "<" else "\\ge", out[-1].start, t.end)
+        else:
+            out.append(t)
+    return out
+
+
+def _drop_tags(toks: list[Tok], scope: Scope) -> list[Tok]:
+    """A cell without its equation number `\\tag 2` / `\\tag{2}` (LaTeX puts it at the margin)."""
+    out: list[Tok] = []
+    k = 0
+    while k < len(toks):
+        if toks[k].text in ("\\tag", "\\tag*") and k + 1 < len(toks):
+            _, k = _group(toks, k + 1, scope)
+            continue
+        out.append(toks[k])
+        k += 1
+    return out
 
 
 def _index_like(toks: list[Tok], scope: Scope) -> bool:

@@ -94,6 +94,11 @@ SIDES = [
      Piecewise((z, z > 0), (alpha * (exp(z) - 1), z <= 0))),
     (r"\begin{cases} 1 & z^{(l)}_i \geq 0 \\ 0 & \mathrm{else} \end{cases}",
      Piecewise((1, z >= 0), (0, True))),
+    # as plain-text notes write them (the corpus's yizt notes): <=, a qualifier, a \tag
+    (r"\begin{cases} z^{(l)}_i & z^{(l)}_i>0 \\ \alpha z^{(l)}_i & z^{(l)}_i<=0, \alpha=0.1 "
+     r"\tag 3 \end{cases}", Piecewise((z, z > 0), (alpha * z, z <= 0))),
+    (r"\begin{cases} 1 & z^{(l)}_i >= 0 \\ 0 & \text{otherwise} \tag{2} \end{cases}",
+     Piecewise((1, z >= 0), (0, True))),
     (r"\begin{cases} 1 & i = j \\ 0 & i \ne j \end{cases}",
      Piecewise((1, Eq(i, j)), (0, sympy.Ne(i, j)))),
 ]
