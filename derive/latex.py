@@ -1433,6 +1433,12 @@ def _emit_function_notation(toks: list[Tok], i: int, sk: _Skeleton) -> int | Non
     if t.kind == "num" and x == "1" and (nxt_text == "\\{" or (
             nxt_text == "\\left" and i + 2 < len(toks) and toks[i + 2].text == "\\{")):
         return _emit_indicator(toks, i + 1, sk, t)
+    if x in ("\\text", "\\textrm") and nxt_text == "{":  # \text{ReLU}(z): a known name only
+        grp, nxt = _group(toks, i + 1, scope)
+        name = "\\mathrm{" + "".join(g.text for g in grp) + "}"
+        if name in BY_SPELLING and scope.lookup(name) is None:
+            return _emit_named(toks, i, nxt, name, sk)
+        return None
     if x in _FONTS or x in _GREEK or x in BY_SPELLING:
         name, nxt = _read_name(toks, i, scope)
         after = toks[nxt].text if nxt < len(toks) else ""

@@ -65,6 +65,7 @@ SIDES = [
     (r"\mathrm{ReLU}(z^{(l)}_i)", Max(0, z)),
     (r"\operatorname{relu}(z^{(l)}_i)", Max(0, z)),
     (r"relu(z^{(l)}_i)", Max(0, z)),
+    (r"\text{ReLU}'(z^{(l)}_i)", Heaviside(z)),
     (r"\mathrm{ReLU}^{\prime}(z^{(l)}_i)", Heaviside(z)),
     (r"\mathrm{ReLU}'(z^{(l)}_i)", Heaviside(z)),
     (r"\mathrm{softplus}(z^{(l)}_i)", log(1 + exp(z))),
