@@ -1,8 +1,10 @@
 """Cold-start time of `derive check formulas/backprop.md`, beside `python -c "import sympy"`,
-and of `derive --version` / `derive --help` (target: under 0.2 s) beside a bare `python -c pass`.
+and of `derive --version` / `derive --help` (target: under 0.2 s) beside a bare `python -c pass`
+(the ratio to it is what stays put when other processes load the machine).
 
 Each run is a fresh interpreter; runs alternate between the commands so that a busy
-machine slows them alike. Prints the medians and their ratio to `import sympy`. Usage:
+machine slows them alike. Prints the medians and their ratios to `import sympy` and to
+`python -c pass`. Usage:
 
     python benchmarks/startup.py [--runs 5]
 """
@@ -39,10 +41,12 @@ def main() -> None:
                            check=False)
             times[name].append(time.perf_counter() - start)
     base = statistics.median(times["import sympy"])
-    print(f"{'command':<40} {'median s':>9} {'ratio':>7}   runs: {args.runs}")
+    bare = statistics.median(times["python -c pass"])
+    print(f"{'command':<40} {'median s':>9} {'/ import sympy':>15} {'/ python -c pass':>17}"
+          f"   runs: {args.runs}")
     for name, ts in times.items():
         med = statistics.median(ts)
-        print(f"{name:<40} {med:>9.2f} {med / base:>6.1f}x")
+        print(f"{name:<40} {med:>9.3f} {med / base:>14.2f}x {med / bare:>16.2f}x")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ The package reads like the pipeline, and imports point one way along it:
     report/                  Markdown, HTML and JSON reports of a check
     numeric/                 code generation, training, gradient check, benchmark
     budget                   wall-clock budgets for a claim and for sympy.simplify
+    cache                    the symbolic confirmations (and their sizes) kept on disk, signed,
+                             beside arithcache's parses
     sphinx, pytest_plugin    the Sphinx extension; `pytest -p derive`
     edits                    verdicts before and after an edit (check --since, derive diff)
     text, unicode, output    escapes for control characters; LaTeX as Unicode; check's formats

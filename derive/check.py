@@ -30,6 +30,7 @@ from derive.budget import (
     deadline,
     seconds_from_env,
 )
+from derive.cache import count_ops, simplifies_to_zero
 from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
@@ -114,10 +115,17 @@ def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float
         inferred = infer(doc)
         doc = dataclasses.replace(doc, front=merge(doc.front, inferred.front),
                                   notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes))
+    elif not any("definitions" in f.annotation for f in doc.formulas):
+        # a notation written (perhaps pasted from `derive notation`), but no row marked as a
+        # definition: which rows define is read from the formulas, as without a front matter
+        inferred = infer(doc)
     notation = _notation(doc)
     sizes = {Width(notation.width, c + a * Size(notation.layers)): name
              for name, (c, a, _b) in notation.aliases.items()}
-    with tag_styles({q.name: q.tag for q in notation.quantities.values()}, sizes):
+    styles = {q.name: q.tag for q in notation.quantities.values()}
+    if notation.first_layer == 0:
+        styles[""] = "from 0"  # print layer numbers as the text numbers them
+    with tag_styles(styles, sizes):
         return _check_document(doc, notation, symbolic, claim_budget, simplify_budget, only,
                                inferred)
 
@@ -130,6 +138,8 @@ def _check_document(doc: Document, notation: Notation, symbolic: bool,
                    simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",
                                            SIMPLIFY_SECONDS),
                    inferred=inferred)
+    if inferred is not None and inferred.assumed and doc.formulas:
+        state.model = _assumed(state.model, doc, inferred.assumed)
     for formula in doc.formulas:
         state.claims = only is None or formula.number in only
         _check_formula(state, formula)
@@ -300,7 +310,8 @@ def _check_formula(state: _State, formula: Formula) -> None:
         def_numbers = set(state.inferred.definitions.get(formula.number, ()))
         for eq in rows:  # the first row that defines a name and reads: its definition
             if (isinstance(eq, Equation) and eq.kind == "equation" and len(eq.steps) == 1
-                    and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)):
+                    and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)
+                    and (formula.number, eq.number) not in state.inferred.claims):
                 def_numbers.add(eq.number)
         heads = state.inferred.head_definitions.get(formula.number, set())
         for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`
@@ -423,6 +434,18 @@ def _undefined(model: Model, lhs: sympy.Basic) -> bool:
     return not any(_defines(d.lhs) == name for d in model.defs)
 
 
+def _assumed(model: Model, doc: Document, texts: tuple[str, ...]) -> Model:
+    """The model with the definitions a text takes for granted (derive's own LaTeX, placed at
+    the first formula: nothing of the document is read here)."""
+    first = doc.formulas[0]
+    for text in texts:
+        pseudo = Formula(0, first.file, text, ((0, first.line, 1),), first.lines, ())
+        for eq in parse_formula(pseudo, Scope(model.notation, pseudo)):
+            if isinstance(eq, Equation):
+                model = model.with_defs(Def(eq.lhs.expr, eq.steps[0].expr, first.line, text))
+    return model
+
+
 def _labels_sum_to_one(model: Model, eq: Equation) -> bool:
     """`\\sum_c y_c = 1` over the labels: the premise that they sum to one."""
     if len(eq.steps) != 1 or eq.steps[0].expr != 1 or not isinstance(eq.lhs.expr, sympy.Sum):
@@ -535,7 +558,8 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
     notation = model.notation
     if eq.kind == "equation" and _written_update(model, eq):
         eq = dataclasses.replace(eq, kind="update")  # W = W - alpha ...: an update with `=`
-    if eq.kind == "update" and not any(s.expr.has(BatchSum) for s in eq.steps):
+    if eq.kind == "update" and not any(s.expr.has(BatchSum) or _batch_level(model, s.expr)
+                                       for s in eq.steps):
         # no sum over the samples: stochastic gradient descent on one sample's loss
         target = _update_target(model, lhs, stochastic=True)
         derivation_note = ("stochastic gradient descent on one sample's loss: the derived side "
@@ -631,6 +655,16 @@ def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.
                         "(DERIVE_CLAIM_BUDGET sets the budget)"), []
     finally:
         state.refuted = None
+
+
+def _batch_level(model: Model, e: sympy.Basic) -> bool:
+    """Whether `e` reads a quantity of the whole batch (J = 1/m sum_i L^{(i)}), or the batch
+    size: then an update with it is on the batch, not on one sample."""
+    n = model.notation
+    if e.has(Size(n.batch)):
+        return True
+    return any((spec := n.quantities.get(q.name)) is not None and spec.parameter
+               and not spec.given for q in e.atoms(Quantity))
 
 
 def _written_update(model: Model, eq: Equation) -> bool:
@@ -820,9 +854,8 @@ def _symbolic_evidence(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy
         return f"symbolic: not attempted ({exc})"
     if isinstance(expr, str):
         return expr
-    try:
-        with deadline(state.simplify_budget):
-            zero = sympy.simplify(expr.doit()) == 0
+    try:  # the outcome is kept on disk by expression (derive.cache)
+        zero = simplifies_to_zero(expr, state.simplify_budget)
     except BudgetExceeded as exc:
         return f"symbolic: sympy.simplify stopped {where}: {exc}"
     if zero:
@@ -842,7 +875,7 @@ def _symbolic_difference(engine: Engine, model: Model, lhs: sympy.Basic, rhs: sy
         ev = engine.evaluator(model, trial.instance, trial.seed)
     diff = ev.symbolic(lhs, dict(trial.env), 1) - ev.symbolic(rhs, dict(trial.env), 1)
     expr = diff._sympy_() if hasattr(diff, "_sympy_") else diff
-    size = sympy.count_ops(expr)
+    size = count_ops(expr)  # kept on disk with the confirmations (derive.cache)
     if size > SYMBOLIC_SIZE:
         return where, f"symbolic: not attempted ({size} operations {where})"
     return where, expr

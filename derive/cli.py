@@ -2,6 +2,12 @@
 
 Exit codes: 0 nothing refuted, 1 something refuted (or, with --strict, conditional, unchecked or
 flagged), 2 bad input or usage, 3 an internal error (a bug).
+
+Start-up: `derive --version` and `derive --help` must stay fast (a test runs them in a fresh
+interpreter and lists what they import). So this module imports only the standard library's
+argparse at the top; every stage (and derive.errors, which needs dataclasses) is imported inside
+the function that uses it, and a subcommand's arguments are added only when that subcommand is
+the one being parsed (`COMMANDS` below).
 """
 
 from __future__ import annotations
@@ -11,23 +17,56 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from derive import __version__
-from derive.errors import DeriveError, InputError, UsageError
 from derive.text import visible
+
+if TYPE_CHECKING:
+    from derive.errors import InputError
 
 FORMULAS_DIR = Path("formulas")
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        from derive.errors import UsageError
+
         raise UsageError(f"{message}\n{self.format_usage().strip()}")
+
+
+class _Subcommands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """Subparsers whose arguments are added when one of them is chosen: `setup` (a
+    "module:function" name, the function taking the subparser) runs then, once."""
+
+    def add_parser(self, name: str, *, setup: str, **kwargs):  # type: ignore[no-untyped-def,override]
+        sub = super().add_parser(name, **kwargs)
+        sub._derive_setup = setup  # type: ignore[attr-defined]
+        return sub
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        chosen = self._name_parser_map.get(values[0]) if values else None
+        if chosen is not None:
+            _setup(chosen)
+        super().__call__(parser, namespace, values, option_string)
+
+
+def _setup(sub: argparse.ArgumentParser) -> None:
+    setup = getattr(sub, "_derive_setup", None)
+    if setup is None:
+        return
+    sub._derive_setup = None  # type: ignore[attr-defined]
+    import importlib
+
+    module, _, function = setup.partition(":")
+    getattr(importlib.import_module(module), function)(sub)
 
 
 def _files(paths: Sequence[str]) -> tuple[list[tuple[Path, str]], list[InputError]]:
     """The formulas files named (directories walked by `derive.sources.discover`: hidden
     folders, `.gitignore`d paths and derive's own reports skipped), and an error for each path
     that names nothing readable, so the others can still be checked."""
+    from derive.errors import InputError
     from derive.sources import discover
 
     if not paths:
@@ -41,6 +80,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     """Check each file and print its results as soon as it is done. A file that cannot be read
     (exit 2) or that trips a bug in derive (exit 3) is reported and the other files go on."""
     from derive.check import check_file
+    from derive.errors import InputError
     from derive.output import make_printer
     from derive.results import Status
 
@@ -87,6 +127,7 @@ def _check_since(args: argparse.Namespace) -> int:
     """`check --since REF`: each file against its version at the git revision REF."""
     from derive.check import check_file
     from derive.edits import check_version, git_version
+    from derive.errors import InputError, UsageError
 
     if args.json or args.format != "human":
         raise UsageError("--since prints its changes for people; it takes no --format")
@@ -186,11 +227,25 @@ def _width(text: str) -> int:
     return n
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="derive", description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--version", action="version", version=f"derive {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    check = sub.add_parser("check", help="check every formula and derivation step")
+# The subcommands in `derive --help` order: name, one-line help, and the "module:function" that
+# adds its arguments and its handler (imported only when the subcommand runs). A new subcommand
+# is one line here and one setup function.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("check", "check every formula and derivation step", "derive.cli:_setup_check"),
+    ("diff", "how the verdicts of OLD changed in NEW (an edit verified)", "derive.cli:_setup_diff"),
+    ("report", "write derivation reports (Markdown, HTML, JSON)", "derive.cli:_setup_report"),
+    # the numeric trainer's subcommands live with their stage; their help is
+    # derive.numeric.commands.HELP (a test keeps the two equal)
+    ("train", "train a network with the gradients derived from the document",
+     "derive.numeric.commands:setup_train"),
+    ("gradcheck", "compare derived gradients with central finite differences",
+     "derive.numeric.commands:setup_gradcheck"),
+    ("bench", "time the generated trainer against NumPy and PyTorch baselines",
+     "derive.numeric.commands:setup_bench"),
+)
+
+
+def _setup_check(check: argparse.ArgumentParser) -> None:
     check.add_argument("paths", nargs="*", help="formulas files or directories (default: formulas/)")
     check.add_argument("--format", choices=("human", "json", "github", "sarif"), default="human",
                        help="human (default), json (schema in the README), github (workflow "
@@ -214,32 +269,35 @@ def build_parser() -> argparse.ArgumentParser:
                        help="show how the verdicts changed since the git revision REF "
                             "(exit 1 when an edit broke a result)")
     check.set_defaults(handler=_cmd_check)
-    diff = sub.add_parser("diff", help="how the verdicts of OLD changed in NEW (an edit verified)")
+
+
+def _setup_diff(diff: argparse.ArgumentParser) -> None:
     diff.add_argument("old", help="the file before the edit")
     diff.add_argument("new", help="the file after the edit")
     diff.set_defaults(handler=_cmd_diff)
-    report = sub.add_parser("report", help="write derivation reports (Markdown, HTML, JSON)")
+
+
+def _setup_report(report: argparse.ArgumentParser) -> None:
     report.add_argument("paths", nargs="*", help="formulas files or directories (default: formulas/)")
     report.add_argument("-o", "--output", type=Path, default=Path("reports"),
                         help="output directory (default: reports/)")
     report.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if a report there is stale or missing")
     report.set_defaults(handler=_cmd_report)
-    for register in _plugins():
-        register(sub)
+
+
+def build_parser(*, complete: bool = False) -> argparse.ArgumentParser:
+    """The command line. A subcommand's arguments are added when it is parsed, or all at once
+    with `complete=True` (for whatever inspects the parser rather than running it)."""
+    parser = _Parser(prog="derive", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.register("action", "parsers", _Subcommands)
+    parser.add_argument("--version", action="version", version=f"derive {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, help_text, setup in COMMANDS:
+        added = sub.add_parser(name, help=help_text, setup=setup)
+        if complete:
+            _setup(added)
     return parser
-
-
-def _plugins():  # type: ignore[no-untyped-def]
-    """Subcommands that live with their own stage (the numeric trainer)."""
-    out = []
-    try:
-        from derive.numeric.commands import register as numeric_register
-
-        out.append(numeric_register)
-    except ImportError:
-        pass
-    return out
 
 
 def _degrade_encoding() -> None:
@@ -263,21 +321,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return 2
         return int(args.handler(args))
-    except InputError as err:
-        print(_render_error(err), file=sys.stderr)
-        return err.exit_code
-    except DeriveError as err:
-        print(visible(f"derive: error: {err}"), file=sys.stderr)
-        return err.exit_code
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
-    except Exception as exc:  # a bug in derive, not bad input: say so, without a traceback
-        if os.environ.get("DERIVE_DEBUG") == "1":
+    except Exception as exc:
+        code = _failure(exc)
+        if code is None:  # DERIVE_DEBUG=1 and a bug in derive: the traceback
             raise
-        print(visible(f"derive: internal error: {type(exc).__name__}: {exc}\n"
-                      "This is a bug in derive; DERIVE_DEBUG=1 shows the traceback."),
-              file=sys.stderr)
-        return 3
+        return code
+
+
+def _failure(exc: Exception) -> int | None:
+    """Print what went wrong and give the exit code; None for a bug under DERIVE_DEBUG=1."""
+    from derive.errors import DeriveError, InputError
+
+    if isinstance(exc, InputError):
+        print(_render_error(exc), file=sys.stderr)
+        return exc.exit_code
+    if isinstance(exc, DeriveError):
+        print(visible(f"derive: error: {exc}"), file=sys.stderr)
+        return exc.exit_code
+    if isinstance(exc, BrokenPipeError):
+        return 0
+    # a bug in derive, not bad input: say so, without a traceback
+    if os.environ.get("DERIVE_DEBUG") == "1":
+        return None
+    print(visible(f"derive: internal error: {type(exc).__name__}: {exc}\n"
+                  "This is a bug in derive; DERIVE_DEBUG=1 shows the traceback."),
+          file=sys.stderr)
+    return 3

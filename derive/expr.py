@@ -88,8 +88,12 @@ def tag_styles(styles: Mapping[str, str],
 
 
 def layer_tag_latex(name: str, layer: str) -> str:
-    """The layer tag of quantity `name` in the document's style: `^{(2)}`, `^{[2]}` or `^{2}`."""
-    return _TAG_FORMS[_TAG_STYLES.get().get(name, "paren")].format(layer)
+    """The layer tag of quantity `name` in the document's style: `^{(2)}`, `^{[2]}` or `^{2}`,
+    numbered as the text numbers its layers (from 0 where it gives the input layer 0)."""
+    styles = _TAG_STYLES.get()
+    if layer.isdigit() and styles.get("", "") == "from 0":
+        layer = str(int(layer) - 1)
+    return _TAG_FORMS[styles.get(name, "paren")].format(layer)
 
 
 class Quantity(Named):

@@ -144,8 +144,8 @@ _GREEK = {
 _FONTS = {"\\hat", "\\mathcal", "\\mathrm", "\\mathbf", "\\tilde", "\\bar", "\\vec", "\\boldsymbol",
           "\\operatorname", "\\mathit", "\\widehat", "\\mathbb"}
 _VECTOR_FONTS = {"\\mathbf", "\\mathbb", "\\boldsymbol", "\\vec"}  # a whole vector argument
-_RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets", "\\rightarrow", "\\to", "\\equiv", "\\triangleq", "\\coloneqq",
-              "\\doteq", ":=", "\\approx"}
+_RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets", "\\rightarrow", "\\to", "\\equiv",
+              "\\triangleq", "\\coloneqq", "\\doteq", ":=", "\\approx"}
 # elementary functions the arithmetic parser knows; they pass through to it unchanged
 _ELEMENTARY = PASSTHROUGH
 
@@ -165,7 +165,24 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
             if tok.text not in _SPACING:
                 toks.append(tok)
         pos = m.end()
-    return _operator_words(_colon_equals(toks))
+    return _operator_words(_colon_equals(_drop_hspace(toks)))
+
+
+def _drop_hspace(toks: list[Tok]) -> list[Tok]:
+    """`\\hspace{0.5in}`: spacing, with its argument."""
+    out: list[Tok] = []
+    skip = 0
+    for k, t in enumerate(toks):
+        if skip:
+            skip -= 1
+            if t.text == "}":
+                skip = 0
+            continue
+        if t.text == "\\hspace" and k + 1 < len(toks) and toks[k + 1].text == "{":
+            skip = 10**6  # up to the closing brace
+            continue
+        out.append(t)
+    return out
 
 
 def _colon_equals(toks: list[Tok]) -> list[Tok]:
@@ -365,7 +382,8 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
                 raise _err("text after `\\end{" + name + "}`", scope, rest[0])
             toks = toks[body:end]
             env = name
-    rows = [r for r, _ in _depth_split(toks, {"\\\\"})]
+    rows = [part for r, _ in _depth_split(toks, {"\\\\"})
+            for part in split_at_gaps(r, formula.text)]
     out: list[Equation | RowError] = []
     for row in rows:
         row = strip_qualifiers(row)
@@ -386,6 +404,37 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
         else:
             out.append(eq)
     return out
+
+
+_GAP = re.compile(r"\\(?:quad|qquad|hspace\*?\s*\{[^{}]*\})")
+_ARROWS = {"\\rightarrow", "\\Rightarrow", "\\implies", "\\to", "\\longrightarrow"}
+
+
+def split_at_gaps(row: list[Tok], text: str) -> list[list[Tok]]:
+    """`A = B \\quad C = D`: two equations side by side, not the chain A = B C = D. A row is
+    cut where a `\\quad`, `\\qquad` or `\\hspace` stands between two parts that each hold a
+    relation; an arrow standing alone between them (`\\hspace{1in} \\rightarrow
+    \\hspace{1in}`) only says one follows from the other."""
+    cuts = [k for k in range(1, len(row)) if _GAP.search(text[row[k - 1].end : row[k].start])]
+    if not cuts:
+        return [row]
+    parts, last = [], 0
+    for k in cuts + [len(row)]:
+        parts.append(row[last:k])
+        last = k
+    out: list[list[Tok]] = []
+    for part in parts:
+        if len(part) == 1 and part[0].text in _ARROWS:
+            continue
+        if out and not (_has_relation(part) and _has_relation(out[-1])):
+            out[-1] = out[-1] + part  # x = y \quad (for all y): one equation
+        else:
+            out.append(part)
+    return out
+
+
+def _has_relation(toks: list[Tok]) -> bool:
+    return len(_depth_split(toks, _RELATIONS)) > 1
 
 
 def strip_qualifiers(row: list[Tok]) -> list[Tok]:
@@ -938,6 +987,8 @@ def _layer_tokens(spec: QuantitySpec, grp: list[Tok]) -> list[Tok] | None:
     g = _strip_group(grp)
     if len(g) >= 3 and g[1].text == "," and g[0].kind == "letter":
         g = g[2:]  # `^{x,l}`: the sample x and the layer l share the superscript
+    if len(g) >= 6 and g[-1].text == ")" and g[-3].text == "(" and g[-4].text == "]":
+        g = g[:-3]  # `^{[1](i)}`: the layer, then the sample
     if spec.tag == "sup":
         ok = bool(g) and all(t.kind in ("letter", "num") or t.text in "+-_{}" for t in g)
         return g if ok else None
@@ -952,9 +1003,11 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
     sup = scripts.get("^")
     sub = scripts.get("_")
     layer = None
-    inner = _layer_tokens(spec, sup[0]) if sup is not None else None
+    sample = sup is not None and _is_sample_tag(sup[0], scope)
+    inner = _layer_tokens(spec, sup[0]) if sup is not None and not (
+        sample and not spec.layers) else None
     if inner is not None:
-        layer = _index_expr(inner, scope)
+        layer = _index_expr(inner, scope) + (1 - scope.notation.first_layer)
         _check_layer(name, spec, layer, scope, sup[0][0] if sup[0] else sup[1], sup[0][-1]
                      if sup[0] else sup[1])
     if spec.layers and layer is None:
@@ -962,8 +1015,7 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
         raise _err(f"`{name}` needs a layer tag, as in {name}{example}", scope, first, last.end)
     if not spec.layers and layer is not None and sup is not None:
         raise _err(f"`{name}` has no layers, but a layer tag is given", scope, sup[1])
-    if sup is not None and inner is None and _is_sample_tag(sup[0], scope):
-        pass  # y^{(i)}: the sample's own index; each sample's quantities are its own
+    # y^{(i)}: the sample's own index (inner is None): each sample's quantities are its own
     indices: list[sympy.Expr] = []
     if (sub is not None and not spec.shape
             and [t.text for t in _strip_group(sub[0])] == [scope.notation.sample]):
@@ -979,6 +1031,10 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
                 indices.append(sympy.Integer(t.text))
             else:
                 raise _err(f"an index must be a letter or a number, not `{t.text}`", scope, t)
+    if (not indices and len(spec.shape) == 1 and spec.unit_range is not None
+            and layer is not None and layer.is_Integer
+            and spec.unit_range[0][0] <= int(layer) <= spec.unit_range[1][0]):
+        indices = [sympy.Integer(1)]  # z^{[2]}: the one unit of the output layer
     if len(indices) != len(spec.shape):
         want = len(spec.shape)
         raise _err(
@@ -1035,10 +1091,10 @@ def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:
         elif t.kind == "letter" and _size_name_at(toks, i, scope.notation.layers):
             term = Size(scope.notation.layers)  # n_l, the number of layers in UFLDL's notes
             i = _size_name_at(toks, i, scope.notation.layers)
-        elif t.kind == "letter" and scope.lookup(t.text) == "alias":
-            c, a, _b = scope.notation.aliases[t.text]  # D: the width of the layer it names
+        elif t.kind == "letter" and _alias_at(toks, i, scope):
+            name, i = _alias_at(toks, i, scope)  # D, n_x: the width of the layer it names
+            c, a, _b = scope.notation.aliases[name]
             term = Width(scope.notation.width, c + a * Size(scope.notation.layers))
-            i += 1
         elif t.kind == "letter":
             kind = scope.lookup(t.text)
             if kind == "width":
@@ -1061,6 +1117,17 @@ def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:
     if expect_term:
         raise _err("index expression ends with an operator", scope, toks[-1])
     return total
+
+
+def _alias_at(toks: list[Tok], i: int, scope: Scope) -> tuple[str, int] | None:
+    """A size the text names on its own (`D`, `n_x`) starting at i: its name and the end."""
+    for name in scope.notation.aliases:
+        if name == toks[i].text:
+            return name, i + 1
+        end = _size_name_at(toks, i, name)
+        if end:
+            return name, end
+    return None
 
 
 def _size_name_at(toks: list[Tok], i: int, name: str) -> int:

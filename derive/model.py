@@ -86,7 +86,7 @@ class Instance:
 # with C_{l+1}, or i with j, cannot hide behind a square layer.
 INSTANCES = (
     Instance(3, (3, 2, 4)),
-    Instance(4, (2, 4, 3, 2)),
+    Instance(4, (2, 4, 3, 2), 3),  # another batch size: a missing 1/m is not a factor 2
     Instance(4, (4, 3, 2, 3)),
 )
 LOCAL_INSTANCE = Instance(1, (1,), 1)
@@ -502,8 +502,9 @@ class Evaluator:
 
     def given_value(self, key: Key) -> Any:
         name, layer, indices, sample = key
-        if name == label_name(self.model) and indices:
-            return self.labels(sample)[indices[0] - 1]
+        labels = self.labels(sample) if name == label_name(self.model) and indices else ()
+        if indices and indices[0] <= len(labels):
+            return labels[indices[0] - 1]
         r = _rng("value", key, self.instance, self.seed)
         return CTX.mpf(r.randint(-180, 180)) / 100
 
@@ -616,6 +617,8 @@ class Evaluator:
                 if found is not None:
                     d, env = found
                     out = tuple(dict.fromkeys(self.keys_of(d.rhs, env, key[3])))
+                else:  # what it reads is unknown, so whether it depends on anything is too
+                    self._undefined(key)
             self.structure.reads[key] = out
         return out
 

@@ -37,6 +37,8 @@ class QuantitySpec:
     given: bool  # an input of the model rather than a defined node
     given_layers: str | None  # layers at which it is an input (e.g. a^{(1)} = x)
     tag: str = "paren"  # how the layer is written: ^{(l)} "paren", ^{[l]} "bracket", ^{l} "sup"
+    unit_layers: str | None = None  # layers of one unit, written without its index (z^{[2]})
+    unit_range: tuple[Lin, Lin] | None = None
     # the same, parsed (notation_from_front fills them in)
     layer_range: tuple[Lin, Lin] | None = None
     given_range: tuple[Lin, Lin] | None = None
@@ -58,6 +60,9 @@ class Notation:
     scalars: dict[str, bool] = field(default_factory=dict)  # name -> parameter?
     # a size the text names on its own (D, H, K, n_x): the width of a layer, as a linear form
     aliases: dict[str, Lin] = field(default_factory=dict)
+    # the number the text gives its input layer: 0 in W^{[1]} x + b^{[1]} (deeplearning.ai),
+    # where layers are fixed numbers; inside, layers are numbered from 1 all the same
+    first_layer: int = 1
 
     def kind(self, name: str) -> str | None:
         if name in self.aliases:
@@ -81,7 +86,8 @@ class Notation:
 
 
 TAG_STYLES = ("paren", "bracket", "sup")
-_KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars", "sizes"}
+_KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars", "sizes",
+              "first_layer"}
 _ROLES = {"layers", "width", "batch", "sample", "loss", "rate", "labels"}
 
 
@@ -191,6 +197,26 @@ def parse_range(text: str, names: dict[str, str]) -> tuple[Lin, Lin]:
     return lo, hi
 
 
+def _from_one(text: str, width: str) -> str:
+    """`C_0` as the text numbers layers from 0: the width of layer 1 inside."""
+    if not isinstance(text, str):
+        return text
+    m = re.fullmatch(rf"\s*{re.escape(width)}_\{{?\s*(\d+)\s*\}}?\s*", text)
+    return f"{width}_{{{int(m.group(1)) + 1}}}" if m else text
+
+
+def _fixed_range(text: str) -> tuple[Lin, Lin]:
+    """With `first_layer = 0`, a range of fixed layers as the text numbers them (`1..2`),
+    numbered from 1 inside (`2..3`)."""
+    m = re.fullmatch(r"\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?", text)
+    if not m:
+        raise _Bad("with first_layer = 0 the layers are fixed numbers, as in `1..2`")
+    lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+    if lo > hi:
+        raise _Bad("runs backwards: its first layer comes after its last")
+    return (lo + 1, 0, 0), (hi + 1, 0, 0)
+
+
 def parse_dim(text: str, names: dict[str, str], layers: tuple[Lin, Lin] | None) -> Dim:
     """One entry of a shape: a layer's width `C_{l+1}` or a count (`2`, `n`), checked for every
     layer of the quantity."""
@@ -282,17 +308,19 @@ def notation_from_front(front: dict[str, Any], file: str,
     if "l" in seen and seen["l"] in ("layers", "width", "batch"):
         raise bad(f"roles.{seen['l']} is `l`, the layer variable of shapes and layer tags",
                   "roles", seen["l"])
+    first_layer = front.get("first_layer", 1)
     quantities_in = front.get("quantities", {})
     names = {"layers": str(roles["layers"]), "width": str(roles["width"]), "layer_var": "l"}
     quantities: dict[str, QuantitySpec] = {}
     for name, spec in quantities_in.items():
         if not isinstance(spec, dict):
             raise bad(f"quantities.{name} must be a table", "quantities", name)
-        extra = set(spec) - {"layers", "shape", "parameter", "given", "given_layers", "tag"}
+        extra = set(spec) - {"layers", "shape", "parameter", "given", "given_layers", "tag",
+                             "unit_layers"}
         if extra:
             raise bad(f"quantities.{name}: unknown key(s) {sorted(extra)}", "quantities", name)
         parsed: dict[str, Any] = {}
-        for key in ("layers", "given_layers"):
+        for key in ("layers", "given_layers", "unit_layers"):
             text = spec.get(key)
             if text is None:
                 parsed[key] = None
@@ -301,7 +329,8 @@ def notation_from_front(front: dict[str, Any], file: str,
                 raise bad(f"quantities.{name}.{key} must be a string such as \"1..n\"",
                           "quantities", name, key)
             try:
-                parsed[key] = parse_range(text, names)
+                parsed[key] = (parse_range(text, names) if first_layer == 1
+                               else _fixed_range(text))
             except _Bad as exc:
                 raise bad(f"quantities.{name}.{key} = {text!r}: {exc}",
                           "quantities", name, key) from None
@@ -315,6 +344,8 @@ def notation_from_front(front: dict[str, Any], file: str,
         dims = []
         for k, entry in enumerate(shape):
             try:
+                if first_layer == 0:
+                    entry = _from_one(entry, names["width"])
                 dims.append(parse_dim(entry, names, parsed["layers"]))
             except _Bad as exc:
                 raise bad(f"quantities.{name}.shape[{k + 1}] = {entry!r}: {exc}",
@@ -334,6 +365,8 @@ def notation_from_front(front: dict[str, Any], file: str,
             given_range=parsed["given_layers"],
             dims=tuple(dims),
             tag=tag,
+            unit_layers=spec.get("unit_layers"),
+            unit_range=parsed["unit_layers"],
         )
     functions = {}
     for name, arity in front.get("functions", {}).items():
@@ -347,6 +380,8 @@ def notation_from_front(front: dict[str, Any], file: str,
     aliases: dict[str, Lin] = {}
     for name, text in front.get("sizes", {}).items():
         try:
+            if first_layer == 0:
+                text = _from_one(text, names["width"])
             dim = parse_dim(text, names, None)
         except _Bad as exc:
             raise bad(f"sizes.{name} = {text!r}: {exc}", "sizes", name) from None
@@ -373,4 +408,5 @@ def notation_from_front(front: dict[str, Any], file: str,
         functions=functions,
         scalars=scalars,
         aliases=aliases,
+        first_layer=int(front.get("first_layer", 1)),
     )

@@ -91,6 +91,8 @@ def test_report_on_own_notation_ends_within_the_simplify_budget(
     """`derive report tests/data/own_notation.md` hung in sympy.simplify for over 14 minutes."""
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("DERIVE_SIMPLIFY_BUDGET", "2")
+    # an empty confirmation cache: an outcome another test stored would not need the budget
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "cache"))
     start = time.monotonic()
     code = main(["report", "tests/data/own_notation.md", "-o", str(tmp_path)])
     took = time.monotonic() - start

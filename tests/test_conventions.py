@@ -61,7 +61,7 @@ INFERENCE_LANDED: dict[str, bool] = {
     "harness": True,  # formulas/backprop.md with its front matter: passes today, never flip
     "nielsen": True,
     "ufldl": False,
-    "dlai": False,
+    "dlai": True,
     "bishop": False,
     "chapter": True,
     "softmax": True,

@@ -290,3 +290,19 @@ def test_a_chain_rule_is_read_from_its_derivatives(tmp_path: Path) -> None:
     got = _statuses(tmp_path, text)
     assert got[1][0] == "verified"
     assert got[2][0] == "refuted"
+
+
+def test_equations_side_by_side_are_two_claims(tmp_path: Path) -> None:
+    """`A = B \\qquad C = D` and `A = B \\hspace{1in} \\rightarrow \\hspace{1in} C = D` are two
+    equations, not the chain A = B C = D; a qualifier after `\\quad` stays with its equation."""
+    base = "\n\n".join([
+        r"$$z^l_j = \sum_k w^l_{jk} a^{l-1}_k + b^l_j \quad (j = 1, 2, \ldots, p)$$",
+        r"$$a^l_j = \sigma(z^l_j)$$", r"$$\sigma(t) = \frac{1}{1+e^{-t}}$$",
+        r"$$C = \frac{1}{2} \sum_j (y_j - a^L_j)^2$$"])
+    pair = (r"$$\frac{\partial C}{\partial b^L_j} = (a^L_j - y_j) \sigma'(z^L_j) {gap} "
+            r"\frac{\partial C}{\partial a^L_j} = {rhs}$$")
+    for gap in (r"\qquad", r"\hspace{1in} \rightarrow \hspace{1in}"):
+        text = base + "\n\n" + pair.replace("{gap}", gap).replace("{rhs}", "y_j")
+        rep = check_document(_doc(tmp_path, text))
+        assert [r.status.value for r in rep.results] == ["definition"] * 4 + [
+            "verified", "refuted"], gap

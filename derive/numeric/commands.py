@@ -29,7 +29,8 @@ from derive.errors import UsageError as _CliUsageError
 # the same reason; a test keeps them equal to codegen.MODELS.
 MODEL_NAMES = ("mse", "softmax-a", "softmax-z")
 
-__all__ = ["UsageError", "register", "run_bench", "run_gradcheck", "run_train"]
+__all__ = ["HELP", "UsageError", "register", "run_bench", "run_gradcheck", "run_train",
+           "setup_bench", "setup_gradcheck", "setup_train"]
 
 
 class UsageError(_CliUsageError):
@@ -136,11 +137,27 @@ def _add_model_options(parser: argparse.ArgumentParser, *, output_is_folder: boo
                         help="seed for weights, split and batches (a non-negative integer)")
 
 
+# One-line help of each subcommand, shown by `derive --help` (derive.cli lists them without
+# importing this module; a test keeps its copy equal to this one).
+HELP = {
+    "train": "train a network with the gradients derived from the document",
+    "gradcheck": "compare derived gradients with central finite differences",
+    "bench": "time the generated trainer against NumPy and PyTorch baselines",
+}
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    train = subparsers.add_parser(
-        "train", help="train a network with the gradients derived from the document",
-        description="Train with code generated from the document's definitions by "
-        "differentiation. Without --model, trains all three models and compares them.")
+    """Add the three subcommands, fully configured, to `subparsers`."""
+    for name, setup in (("train", setup_train), ("gradcheck", setup_gradcheck),
+                        ("bench", setup_bench)):
+        setup(subparsers.add_parser(name, help=HELP[name]))
+
+
+def setup_train(train: argparse.ArgumentParser) -> None:
+    """The arguments and handler of `derive train`."""
+    train.description = ("Train with code generated from the document's definitions by "
+                         "differentiation. Without --model, trains all three models and "
+                         "compares them.")
     _add_model_options(train, output_is_folder=True)
     train.add_argument("--data", default="digits",
                        help="digits (default), iris, or a CSV file with a header row")
@@ -164,10 +181,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                        help="no progress bar and no per-epoch lines")
     train.set_defaults(handler=run_train)
 
-    grad = subparsers.add_parser(
-        "gradcheck", help="compare derived gradients with central finite differences",
-        description="Random network and batch; prints the largest relative error per "
-        "parameter tensor; exit 0 when all are below --tol.")
+
+def setup_gradcheck(grad: argparse.ArgumentParser) -> None:
+    """The arguments and handler of `derive gradcheck`."""
+    grad.description = ("Random network and batch; prints the largest relative error per "
+                        "parameter tensor; exit 0 when all are below --tol.")
     _add_model_options(grad, output_is_folder=False)
     grad.add_argument("--layers", type=_layers, default=(5, 4, 3))
     grad.add_argument("--batch", type=int, default=8)
@@ -175,10 +193,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     grad.add_argument("--eps", type=float, default=1e-6, help="finite-difference step")
     grad.set_defaults(handler=run_gradcheck)
 
-    bench = subparsers.add_parser(
-        "bench", help="time the generated trainer against NumPy and PyTorch baselines",
-        description="Interleaved timing of the generated trainer, an independent hand-written "
-        "NumPy backpropagation and PyTorch eager autograd (if installed), written to Markdown.")
+
+def setup_bench(bench: argparse.ArgumentParser) -> None:
+    """The arguments and handler of `derive bench`."""
+    bench.description = ("Interleaved timing of the generated trainer, an independent "
+                         "hand-written NumPy backpropagation and PyTorch eager autograd (if "
+                         "installed), written to Markdown.")
     bench.add_argument("--layers", type=_layers, default=(64, 32, 10))
     bench.add_argument("--epochs", type=int, default=30)
     bench.add_argument("--batches", default="32,256", help="batch sizes, comma separated")

@@ -18,6 +18,7 @@ A report must stay inert whatever the document holds, so the conversion is fence
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable
@@ -199,6 +200,7 @@ def sanitise(element: Element) -> None:
         sanitise(child)
 
 
+@functools.lru_cache(maxsize=4096)  # a report shows a formula in several places
 def to_mathml(tex: str, *, display: bool) -> str:
     """MathML for one formula; raises MathError when it cannot or may not be converted."""
     unsafe = unsafe_commands(tex)

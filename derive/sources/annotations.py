@@ -57,6 +57,14 @@ class PosInt(Node):
 
 
 @dataclass(frozen=True)
+class FirstLayer(Node):
+    what: str = "0 or 1, the number the text gives its input layer"
+
+    def ok(self, value: Any) -> bool:
+        return value in (0, 1) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
 class StrList(Node):
     what: str = "a list of strings"
 
@@ -104,6 +112,7 @@ _QUANTITY = Table(fields=(
     ("given", Bool(example="given = true")),
     ("given_layers", Str(example='given_layers = "1"')),
     ("tag", Str(example='tag = "sup"')),
+    ("unit_layers", Str(example='unit_layers = "2"')),
 ), what="a table of its layers, shape, parameter, given, given_layers, tag",
     example='[quantities.w]\nlayers = "1..n-1"')
 _SCALAR = Table(fields=(("parameter", Bool(example="parameter = true")),
@@ -123,6 +132,7 @@ FRONT = Table(fields=(
                         example="[functions]\ng = 1")),
     ("scalars", MapOf(item=_SCALAR, what="a table of scalar tables",
                       example='[scalars."\\\\alpha"]')),
+    ("first_layer", FirstLayer(example="first_layer = 0")),
     ("sizes", MapOf(item=Str(example='D = "C_1"'), what="a table of name = the width it names",
                     example='[sizes]\nD = "C_1"')),
 ))

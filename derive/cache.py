@@ -1,0 +1,219 @@
+"""A disk cache of the symbolic confirmations: whether `sympy.simplify` reduced a difference to 0.
+
+`derive report` (and `check --symbolic`) puts each verified claim's fully expanded difference,
+at one index assignment, to `sympy.simplify`: about a second for each large one, recomputed on
+every run. The outcome is a pure function of the expression and of SymPy's version, so it is
+kept on disk keyed on a SHA-256 of
+
+    the entry format, derive's version, SymPy's version, and the expression's tree (its
+    pickle, hashed and never loaded).
+
+The expression is the difference after every definition the claim rests on has been expanded
+into it (numbers in place of the claim's indices), so the key already holds those definitions:
+an edited definition gives another expression, hence another key. Only the two outcomes that do
+not depend on the clock are kept, "reduced to 0" and "not reduced to 0"; a simplification stopped
+by its wall-clock budget is not stored, and is tried again on the next run. Beside the outcome an
+entry keeps the expression's `sympy.count_ops` (the size that decides whether a confirmation is
+tried at all), which on these expressions costs about as much as the rest of a warm report.
+
+The file lives in the same folder as the parse cache (`derive.arithcache`: DERIVE_CACHE_DIR,
+else $XDG_CACHE_HOME/derive, else ~/.cache/derive; never the working directory;
+DERIVE_NO_CACHE=1 turns both off), and is validated the same way: every entry carries an
+HMAC-SHA256 of its key, outcome and size under the secret `key` file of that folder. An entry
+whose outcome is not a boolean or whose size is not a whole number, or whose tag does not match
+(an edited outcome, an entry copied from another key), is ignored with a `CacheWarning` and the
+work is done again: the cache can cost time, never change a report.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import hmac
+import json
+import os
+import pickle
+import tempfile
+import warnings
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import sympy
+
+from derive import __version__
+from derive.arithcache import CacheWarning, _secret
+from derive.budget import deadline
+
+FORMAT = 2  # 2: an entry holds the outcome ("zero") and/or the size ("ops")
+
+__all__ = ["CacheWarning", "Confirmations", "cache_dir", "confirmations", "count_ops",
+           "simplifies_to_zero"]
+
+
+def cache_dir() -> Path | None:
+    """The folder of derive's caches, or None when DERIVE_NO_CACHE=1 turns them off."""
+    if os.environ.get("DERIVE_NO_CACHE") == "1":
+        return None
+    base = os.environ.get("DERIVE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "derive")
+    return Path(base)
+
+
+def _sympy_version() -> str:
+    try:
+        return metadata.version("sympy")
+    except metadata.PackageNotFoundError:  # pragma: no cover - sympy is imported above
+        return sympy.__version__
+
+
+class Confirmations:
+    """Outcomes of `sympy.simplify(expr.doit()) == 0` and sizes (`sympy.count_ops`), by
+    expression, on disk."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Any] = {}
+        self.dirty = False
+        self.path: Path | None = None
+        self.hits = 0
+        self.misses = 0
+        self._secret = b""
+        self._warned: set[str] = set()
+        self._keys: dict[sympy.Basic, str] = {}  # this process's expressions (count, simplify)
+        self.version = f"{__version__}/sympy-{_sympy_version()}"
+        base = cache_dir()
+        if base is None:
+            return
+        secret = _secret(base / "key")
+        if secret is None:
+            return  # no key, no cache: unsigned entries are never trusted
+        self._secret = secret
+        self.path = base / f"confirmations-{FORMAT}.json"
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                self.entries = data
+        except (OSError, ValueError, RecursionError):
+            self.entries = {}
+        atexit.register(self.save)
+
+    def key(self, expr: sympy.Basic) -> str:
+        known = self._keys.get(expr)
+        if known is None:
+            known = self._keys[expr] = self._key(expr)
+        return known
+
+    def _key(self, expr: sympy.Basic) -> str:
+        # The pickle of the expression is only hashed, never loaded: a faithful serialisation
+        # of the tree (two different expressions never share one), 80x faster than srepr.
+        body = pickle.dumps(expr, protocol=4)
+        head = f"{FORMAT}\n{self.version}\n".encode()
+        return hashlib.sha256(head + body).hexdigest()
+
+    def _mac(self, key: str, zero: bool | None, ops: int | None) -> str:
+        body = json.dumps([FORMAT, self.version, key, zero, ops], separators=(",", ":"))
+        return hmac.new(self._secret, body.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def _entry(self, key: str) -> dict[str, Any] | None:
+        """The validated entry of `key` ({"zero": bool, "ops": int}, either may be absent)."""
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        zero, ops = (entry.get("zero"), entry.get("ops")) if isinstance(entry, dict) else (0, 0)
+        if not (isinstance(entry, dict) and isinstance(entry.get("mac"), str)
+                and (zero is None or isinstance(zero, bool))
+                and (ops is None or (type(ops) is int and 0 <= ops < 10**9))
+                and (zero is not None or ops is not None)):
+            self._ignore(key, "it is not a signed outcome")
+            return None
+        if not hmac.compare_digest(entry["mac"], self._mac(key, zero, ops)):
+            self._ignore(key, "its checksum does not match (corrupted or edited)")
+            return None
+        return entry
+
+    def get(self, key: str) -> bool | None:
+        """Whether the expression of `key` simplifies to 0, if known."""
+        entry = self._entry(key)
+        return None if entry is None else entry.get("zero")
+
+    def get_ops(self, key: str) -> int | None:
+        """`sympy.count_ops` of the expression of `key`, if known."""
+        entry = self._entry(key)
+        return None if entry is None else entry.get("ops")
+
+    def _ignore(self, key: str, why: str) -> None:
+        del self.entries[key]
+        self.dirty = True
+        if key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(f"derive: ignored an entry of the confirmation cache {self.path}: "
+                          f"{why}; simplifying again", CacheWarning, stacklevel=3)
+
+    def put(self, key: str, zero: bool | None = None, *, ops: int | None = None) -> None:
+        if self.path is None:
+            return
+        old = self._entry(key) or {}
+        zero = old.get("zero") if zero is None else bool(zero)
+        ops = old.get("ops") if ops is None else int(ops)
+        entry: dict[str, Any] = {"mac": self._mac(key, zero, ops)}
+        if zero is not None:
+            entry["zero"] = zero
+        if ops is not None:
+            entry["ops"] = ops
+        self.entries[key] = entry
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty or self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".confirm-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(self.entries, fh, sort_keys=True)
+            os.replace(tmp, self.path)  # atomic: readers see the old file or the new one
+            self.dirty = False
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+def confirmations() -> Confirmations:
+    """The confirmation cache of the current cache folder (each folder read once per process;
+    written at exit and by `save`)."""
+    return _store(cache_dir())
+
+
+@cache
+def _store(folder: Path | None) -> Confirmations:  # noqa: ARG001 - the memo's key
+    return Confirmations()
+
+
+def count_ops(expr: sympy.Basic) -> int:
+    """`sympy.count_ops(expr)` (the size that decides whether a confirmation is tried), from
+    the cache when it has it: on a large difference it costs about as much as reading a
+    confirmation saves."""
+    store = confirmations()
+    key = store.key(expr)
+    known = store.get_ops(key)
+    if known is not None:
+        return known
+    ops = int(sympy.count_ops(expr))
+    store.put(key, ops=ops)
+    return ops
+
+
+def simplifies_to_zero(expr: sympy.Basic, budget: float | None) -> bool:
+    """`sympy.simplify(expr.doit()) == 0`, from the cache when it has the answer, else within
+    `budget` seconds (BudgetExceeded when it runs out: not stored)."""
+    store = confirmations()
+    key = store.key(expr)
+    known = store.get(key)
+    if known is not None:
+        store.hits += 1
+        return known
+    store.misses += 1
+    with deadline(budget):
+        zero = bool(sympy.simplify(expr.doit()) == 0)
+    store.put(key, zero)
+    return zero

@@ -1,0 +1,80 @@
+"""Chain-rule formulas in variables of their own: the local model their derivatives imply."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from derive.infer.scan import Occ, Row, _derivatives, _is_call, _strip
+
+
+def _chain_rule(rows: list[Row]) -> dict[str, Any] | None:
+    """The local model a chain-rule formula takes for granted, from the derivatives it writes:
+    each name differentiated depends on what it is differentiated by; a dependence that runs
+    through another name is indirect (z = g(y_1, y_2), y_k = f_k(x_1, x_2)), unless the formula
+    writes both the partial and the total derivative (du/dx beside the partial du/dx: u depends on
+    x directly as well). None when the formula is not of that kind (a function in it, a name that
+    is neither)."""
+    derivs = [d for r in rows for side in r.sides for d in _derivatives(side)]
+    if not derivs or any(o.call is not None for r in rows for o in r.occs):
+        return None
+    deps: dict[str, set[str]] = defaultdict(set)
+    partial: set[tuple[str, str]] = set()
+    total: set[tuple[str, str]] = set()
+    for a, b, is_total in derivs:
+        if a != b:
+            deps[a].add(b)
+            (total if is_total else partial).add((a, b))
+    names = set(deps) | {b for bs in deps.values() for b in bs}
+
+    def reach(a: str, seen: frozenset = frozenset()) -> set[str]:
+        out: set[str] = set()
+        for b in deps.get(a, ()):
+            if b not in seen:
+                out |= {b} | reach(b, seen | {a})
+        return out
+
+    if any(a in reach(a) for a in deps):
+        return None  # circular: not a chain rule
+    top = _derivatives(rows[0].sides[0])
+    if not top or any(a != top[0][0] and a not in reach(top[0][0]) for a in deps):
+        return None  # a name the left side does not depend on (u and f): how, the text says
+    order = sorted(names, key=lambda a: (len(reach(a)), a))
+    functions: dict[str, int] = {}
+    given: list[str] = []
+    coordinates: set[str] = set()
+    for a in order:
+        if a not in deps:
+            continue
+        indirect = {b for c in deps[a] for b in reach(c)}
+        direct = sorted(b for b in deps[a] if b not in indirect or (
+            (a, b) in partial and (a, b) in total))
+        fname = f"F_{len(functions) + 1}"
+        functions[fname] = len(direct)
+        given.append(f"{a} = {fname}({', '.join(direct)})")
+        if any(x == a for x, _ in total) and any(x == a for x, _ in partial):
+            coordinates |= set(direct)  # its partials hold the other arguments fixed
+    ann: dict[str, Any] = {"local": True, "functions": functions, "given": given}
+    if coordinates:
+        ann["coordinates"] = sorted(coordinates)
+    return ann
+
+
+def _local_formulas(per: dict[int, list[Row]]) -> set[int]:
+    """Formulas of their own variables, such as a chain rule `\\partial z / \\partial x_1`
+    between names the network uses with layer tags: no use in them has a layer tag, yet one of
+    their names has one elsewhere. They are not read into the network's notation."""
+    def tagged(o: Occ) -> bool:
+        g = _strip(o.sup) if o.sup else []
+        return bool(g) and ((g[0].text in "([" and len(g) >= 3) or any(
+            t.kind == "letter" for t in g))
+    names_tagged = {o.name for rs in per.values() for r in rs for o in r.occs if tagged(o)}
+    out = set()
+    for k, rs in per.items():
+        if any(r.sides and _is_call(r.sides[0]) for r in rs):
+            continue  # sigma(z) = ...: z is the function's own argument
+        occs = [o for r in rs for o in r.occs]
+        if names_tagged and occs and not any(tagged(o) for o in occs) and any(
+                o.name in names_tagged and o.sup is None for o in occs):
+            out.add(k)
+    return out

@@ -1,0 +1,147 @@
+"""The front matter an inferred notation amounts to: roles, quantities, functions, sizes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from derive.infer.scan import (
+    Occ,
+    Row,
+    _indices,
+    _strip,
+)
+from derive.infer.text import _dim_text, _range_text, _summary
+
+
+class _Front:
+    """Methods of the inference (derive.infer.core._Inference) that write the front matter."""
+
+    def _front(self, quantities: dict[str, list[Occ]], functions: dict[str, int],
+               scalars: dict[str, bool], defs: dict[str, list[Row]], width: str,
+               sizes: Counter) -> dict[str, Any]:
+        layer_var, depth = self.layer_var, self.depth
+        n = depth or next(c for c in ("n", "L", "N") if c not in quantities and c != width)
+        roles: dict[str, str] = {"layers": n, "width": width}
+        used = {o.name for o in self.occs} | set(quantities) | set(functions) | set(scalars)
+        used |= {n, width}
+
+        def fresh(*choices: str) -> str:
+            for c in choices:
+                if c not in used and c not in quantities:
+                    used.add(c)
+                    return c
+            raise AssertionError("no fresh name")  # the choices are more than the names in use
+
+        bare_m = any(o.name == "m" and o.sub is None and o.sup is None for o in self.occs)
+        if not bare_m and self.sample:  # C = \frac{1}{N} \sum_x C_x: N is the batch size
+            for r in self.rows:
+                if any(i == self.sample for i, _ in r.bounds):
+                    bare = [o.name for o in r.occs if o.sub is None and o.sup is None
+                            and o.name not in quantities and o.name not in functions
+                            and o.name not in scalars and len(o.name) == 1
+                            and o.name != self.sample and o.call is None]
+                    if bare:
+                        used.discard(bare[0])
+                        roles["batch"] = bare[0]
+                        break
+        roles["batch"] = roles.get("batch") or "m" if (bare_m or "m" in sizes) and "m" not in quantities else roles.get("batch") or fresh(
+            "m", "M", "B", "\\mu", "\\nu")
+        samples = [self.sample] if self.sample else []
+        samples += [t.text for o in self.occs if o.sup and o.tag is None
+                   for g in [_strip(o.sup)] if len(g) == 3 and g[0].text == "("
+                   for t in g[1:2] if t.kind == "letter" and t.text not in quantities]
+        samples += [i for r in self.rows for i, _ in r.bounds
+                    if not any(i in _indices(o) for o in r.occs)]
+        samples = [x for x in samples if x not in quantities and x not in (n, width)]
+        roles["sample"] = (samples[0] if samples
+                           else fresh("x", "s", "\\xi", "\\zeta", "\\varsigma"))
+        loss = self._loss(quantities, defs)
+        if loss:
+            roles["loss"] = loss
+        rate = self._rate(scalars)
+        if rate:
+            roles["rate"] = rate
+        if loss in defs:  # the labels: a given quantity without layers the loss compares with
+            for o in defs[loss][0].occs:
+                if (o.side >= 1 and o.name in quantities and o.name not in defs and o.tag is None
+                        and len(_indices(o)) <= 1 and o.name != loss):
+                    roles["labels"] = o.name
+                    break
+        self.labels = roles.get("labels")
+        tagged = {q for q, uses in quantities.items() if any(o.tag for o in uses)}
+        styles = {q: Counter(o.tag[0] for o in quantities[q] if o.tag).most_common(1)[0][0]
+                  for q in tagged}
+        self.width = width
+        fixed = sorted({o.tag[1][0] for o in self.occs if o.name in tagged and o.tag
+                        and o.tag[1] is not None and o.tag[1][1:] == (0, 0)})
+        self.first_layer, self.last_fixed = 1, (fixed[-1] if fixed else 1)
+        if layer_var is None and fixed and (fixed[0] == 0 or self._own_input(quantities, defs,
+                                                                             fixed[0])):
+            self.first_layer = 0  # W^{[1]} x^{(i)} + b^{[1]}: x is layer 0
+        ranges, given_layers = self._ranges(tagged, defs, n)
+        shapes = self._shapes(quantities, ranges, defs, width, n)
+        for q in sorted(tagged & set(ranges)):  # w^l_{jk} with k over layer l-1: l starts at 2
+            rels = [d for d in shapes.get(q, []) if d is not None and d[1] == 0 and d[2] == 0]
+            if rels and self.layer_var is not None:
+                (lo, hi), low, high = ranges[q], min(r[0] for r in rels), max(r[0] for r in rels)
+                lo = (max(lo[0], 1 - low), lo[1], lo[2]) if lo[1] == 0 else lo
+                hi = (min(hi[0], -high), hi[1], hi[2]) if hi[1] == 1 else hi  # l + r <= n
+                ranges[q] = (lo, hi)
+        out_q: dict[str, dict[str, Any]] = {}
+        for q in sorted(quantities):
+            spec: dict[str, Any] = {}
+            if q in tagged and q in ranges:
+                spec["layers"] = _range_text(ranges[q], n)
+                spec["tag"] = styles[q]
+                if q in given_layers:
+                    spec["given_layers"] = _range_text(given_layers[q], n)
+            if shapes.get(q):
+                spec["shape"] = [_dim_text(d, width, n, q in tagged) for d in shapes[q]]
+            differentiated = any(o.after_partial == "num" for o in quantities[q])
+            if q not in defs and differentiated:
+                # a loss or node the text differentiates but never defines: unknown, not an
+                # input (an input's derivative would be 0, and every claim about it refuted)
+                self.facts.append(f"${q}$ is differentiated but never defined: what rests on "
+                                  "it cannot be checked")
+            elif q not in defs:
+                spec["given"] = True
+                if q in tagged and any(o.after_partial == "den" for o in quantities[q]):
+                    spec["parameter"] = True
+            out_q[q] = spec
+        self.facts[:0] = _summary(roles, out_q, functions, defs, layer_var)
+        for q, (lo, hi) in getattr(self, "unit_layers", {}).items():
+            out_q[q]["unit_layers"] = str(lo) if lo == hi else f"{lo}..{hi}"
+        for q, rows in defs.items():  # J = \frac{1}{m} \sum_{i=1}^m L^{(i)}: one per batch
+            if q in out_q and any(i == roles.get("sample") for r in rows for i, _ in r.bounds):
+                out_q[q]["parameter"] = True
+        front: dict[str, Any] = {"roles": roles, "quantities": out_q}
+        if self.first_layer == 0:
+            front["first_layer"] = 0
+            self.facts.append("the input is layer 0 (the text numbers its layers from 0)")
+        aliases = {a: v for a, v in self.aliases.items() if a not in quantities and a != n
+                   and a not in roles.values()}
+        if aliases:
+            front["sizes"] = {a: _dim_text(v, width, n, False) for a, v in sorted(aliases.items())}
+            self.facts.append("sizes named in the text: " + ", ".join(
+                f"${a}$ = ${front['sizes'][a]}$" for a in sorted(aliases)))
+        if functions:
+            front["functions"] = dict(sorted(functions.items()))
+        if scalars:
+            front["scalars"] = {s: {"parameter": p, "given": True} for s, p in
+                                sorted(scalars.items())}
+        return front
+
+    def _rate(self, scalars: dict[str, bool]) -> str | None:
+        for r in self.rows:
+            left = [o for o in r.occs if o.side == 0]
+            if (r.relation == "=" and len(left) == 1 and len(r.sides) == 2
+                    and any(o.name == left[0].name and o.side == 1 for o in r.occs)):
+                for o in r.occs:  # W = W - \alpha ...: an update written with `=`
+                    if o.name in scalars and o.side == 1:
+                        return o.name
+            if r.relation in ("\\leftarrow", "\\gets", "\\coloneqq", "\\rightarrow", "\\to", ":="):
+                for o in r.occs:
+                    if o.name in scalars:
+                        return o.name
+        return None

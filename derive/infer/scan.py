@@ -1,0 +1,380 @@
+"""Reading a display formula at the token level: its rows, every name used with its scripts,
+sums and their bounds, layer tags. Nothing is evaluated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from derive.latex import (
+    _FONTS,
+    _GREEK,
+    _VECTOR_FONTS,
+    Tok,
+    _depth_split,
+    split_at_gaps,
+    strip_qualifiers,
+    tokenize,
+)
+from derive.sources.document import Formula
+
+Lin = tuple[int, int, int]  # c + a·n + b·l, as in derive.notation
+
+_DEFINE = {"=", ":=", "\\equiv", "\\coloneqq", "\\triangleq", "\\doteq"}
+_RELATIONS = _DEFINE | {"\\leftarrow", "\\gets", "\\in", "\\approx", "\\rightarrow", "\\to"}
+_NOT_NAMES = {"e", "d"}  # Euler's number; the d of dx
+# functions every reader knows by name, used without a definition
+_KNOWN_FUNCTIONS = {"\\sigma": 1, "\\mathrm{softmax}": 2, "\\operatorname{softmax}": 2}
+# names notes use for functions (an activation, a cost): applied to a bracket, they are calls
+_FUNCTION_NAMES = {"f", "g", "h", "\\sigma", "\\phi", "\\varphi", "\\psi"}
+_ENVS = ("split", "aligned", "align", "align*", "gathered", "eqnarray", "equation", "equation*")
+
+
+@dataclass
+class Occ:
+    """One use of a name in a formula."""
+
+    name: str
+    formula: int
+    row: int  # 1-based row number, as derive.latex numbers them
+    side: int  # 0 the left side of the row, 1.. the sides after each relation
+    sup: list[Tok] | None
+    sub: list[Tok] | None
+    prime: bool
+    call: int | None  # number of arguments when the name is applied to `( ... )`
+    after_partial: str | None  # "num" / "den" when written right after a \partial
+    line: int
+    tag: tuple[str, Lin | None, str | None] | None = None  # (style, layer, symbol) once read
+    args: tuple[str, ...] = ()  # a call's arguments when each is a bare name: J(W, b; x, y)
+    in_bound: bool = False  # written in a sum's upper bound
+
+
+@dataclass
+class Row:
+    formula: Formula
+    number: int
+    sides: list[list[Tok]]
+    relation: str | None
+    occs: list[Occ] = field(default_factory=list)
+    bounds: list[tuple[str, list[Tok]]] = field(default_factory=list)  # (index, upper bound)
+
+
+def _group(toks: list[Tok], i: int) -> tuple[list[Tok], int]:
+    """The argument at i: a `{...}` group's inside, or one token."""
+    if i >= len(toks):
+        return [], i
+    if toks[i].text != "{":
+        return [toks[i]], i + 1
+    depth = 0
+    for j in range(i, len(toks)):
+        depth += (toks[j].text == "{") - (toks[j].text == "}")
+        if depth == 0:
+            return toks[i + 1 : j], j + 1
+    return toks[i + 1 :], len(toks)
+
+
+def _strip(toks: list[Tok]) -> list[Tok]:
+    while len(toks) >= 2 and toks[0].text == "{" and _group(toks, 0)[1] == len(toks):
+        toks = toks[1:-1]
+    return toks
+
+
+def _text(toks: list[Tok]) -> str:
+    return "".join(t.text for t in toks)
+
+
+def _call_args(toks: list[Tok], i: int) -> tuple[int, int] | None:
+    """When toks[i] opens `(` (or `\\left(`), the number of top-level arguments and the end."""
+    if i < len(toks) and toks[i].text == "\\left" and i + 1 < len(toks):
+        i += 1
+    if i >= len(toks) or toks[i].text != "(":
+        return None
+    depth = 0
+    args = 1
+    for j in range(i, len(toks)):
+        t = toks[j].text
+        if t in ("(", "{", "["):
+            depth += 1
+        elif t in (")", "}", "]"):
+            depth -= 1
+            if depth == 0:
+                return args, j + 1
+        elif t == "," and depth == 1:
+            args += 1
+    return None
+
+
+def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
+    """Every name used in `toks`, with its scripts, and every sum's bound."""
+    f = row.formula
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.text in ("\\sum", "\\prod"):
+            j = i + 1
+            lower: list[Tok] = []
+            upper: list[Tok] = []
+            while j < len(toks) and toks[j].text in ("_", "^"):
+                grp, nxt = _group(toks, j + 1)
+                if toks[j].text == "_":
+                    lower = grp
+                else:
+                    upper = grp
+                j = nxt
+            letters = [x for x in lower if x.kind == "letter"]
+            if letters:
+                row.bounds.append((letters[0].text, upper))
+            start = len(out)
+            _scan(upper, row, side, out)
+            for o in out[start:]:
+                o.in_bound = True  # n_x in \sum_{k=1}^{n_x}: a size, not a quantity
+            i = j
+            continue
+        name = None
+        j = i + 1
+        if t.text in _FONTS and i + 1 < len(toks):
+            grp, j = _group(toks, i + 1)
+            inner = _text(grp)
+            if t.text in _VECTOR_FONTS and (inner.isalpha() or inner in _GREEK):
+                name = inner  # \mathbf{a}^{(n)}: the vector of a's layer n
+            elif inner.isalpha() or inner in _GREEK or (inner.startswith("\\")
+                                                        and inner[1:].isalpha()):
+                name = f"{t.text}{{{inner}}}"
+        elif t.kind == "letter" or t.text in _GREEK:
+            name = t.text
+        if name is None or (name in _NOT_NAMES and not _is_indexed(toks, j)):
+            i += 1
+            continue
+        sup = sub = None
+        prime = False
+        while j < len(toks) and toks[j].text in ("^", "_", "'"):
+            if toks[j].text == "'":
+                prime = True
+                j += 1
+                continue
+            grp, nxt = _group(toks, j + 1)
+            if toks[j].text == "^" and _text(grp) in ("\\prime", "'", "\\prime\\prime"):
+                prime = True
+            elif toks[j].text == "^" and sup is None:
+                sup = grp
+            elif toks[j].text == "_" and sub is None:
+                sub = grp
+            else:
+                break
+            j = nxt
+        call = _call_args(toks, j)
+        partial = None
+        if (i > 0 and toks[i - 1].text == "\\partial") or (
+                i > 1 and toks[i - 1].text == "{" and toks[i - 2].text == "\\partial") or (
+                i > 1 and toks[i - 1].text == "d" and toks[i - 2].text == "{"):
+            partial = _part_of(toks, i)  # \partial z, \partial{z}, {dx}
+        elif i > 0 and toks[i - 1].text == "}" and _operator_before(toks, i):
+            partial = "num"  # \frac{\partial}{\partial W} J: J is differentiated
+        out.append(Occ(name, f.number, row.number, side, sup, sub, prime,
+                       call[0] if call else None, partial, f.span(t.start).line,
+                       args=_bare_args(toks, j, call[1]) if call else ()))
+        for script in (sup, sub):  # names inside scripts: widths C_{l+1}, sizes n_l
+            if script:
+                inner_row = Row(f, row.number, [], None)
+                _scan(script, inner_row, side, [])
+        i = j
+    return
+
+
+def _bare_args(toks: list[Tok], start: int, end: int) -> tuple[str, ...]:
+    """The arguments of `(W, b; x, y)` when each is one bare name; () otherwise."""
+    inner = [t for t in toks[start:end] if t.text not in ("\\left", "\\right")][1:-1]
+    names: list[str] = []
+    for part, _ in _depth_split(inner, {",", ";"}):
+        if len(part) != 1 or not (part[0].kind == "letter" or part[0].text in _GREEK):
+            return ()
+        names.append(part[0].text)
+    return tuple(names)
+
+
+def _is_indexed(toks: list[Tok], j: int) -> bool:
+    """`e_j` or `d_k` is a name; `e^{x}` is Euler's number."""
+    return j < len(toks) and toks[j].text == "_"
+
+
+def _operator_before(toks: list[Tok], i: int) -> bool:
+    """Whether toks[i] follows an operator-form derivative `\\frac{\\partial}{\\partial W}`."""
+    depth = 0
+    for p in range(i - 1, -1, -1):
+        depth += (toks[p].text == "}") - (toks[p].text == "{")
+        if depth == 0:  # p opens the denominator; before it the numerator {\partial}
+            return (p >= 4 and toks[p - 1].text == "}" and toks[p - 2].text in ("\\partial", "d")
+                    and toks[p - 3].text == "{" and toks[p - 4].text in ("\\frac", "\\dfrac"))
+    return False
+
+
+def _part_of(toks: list[Tok], k: int) -> str:
+    """Whether toks[k] is inside the numerator or the denominator of its \\frac."""
+    for start in range(k, -1, -1):
+        if toks[start].text in ("\\frac", "\\dfrac", "\\tfrac"):
+            num, end = _group(toks, start + 1)
+            first = toks[start + 1].start if start + 1 < len(toks) else 0
+            if first <= toks[k].start < (toks[end - 1].end if end - 1 < len(toks) else 0):
+                return "num"
+            den, end2 = _group(toks, end)
+            if end < len(toks) and toks[end].start <= toks[k].start < toks[end2 - 1].end:
+                return "den"
+    return "num"
+
+
+def _rows(formula: Formula) -> list[Row]:
+    """The rows of a display formula, numbered as derive.latex numbers them."""
+    toks = tokenize(formula.text, formula)
+    toks = [t for t in toks if t.text not in ("\\nonumber", "\\notag")]
+    if toks and toks[0].text == "\\begin":
+        grp, j = _group(toks, 1)
+        if _text(grp) in _ENVS:
+            toks = toks[j:]
+            for k in range(len(toks) - 1, -1, -1):
+                if toks[k].text == "\\end":
+                    toks = toks[:k]
+                    break
+    rows: list[Row] = []
+    segs = [part for seg, _ in _depth_split(toks, {"\\\\"})
+            for part in split_at_gaps(seg, formula.text)]
+    for seg in segs:
+        seg = strip_qualifiers([t for part, _ in _depth_split(seg, {"&"}) for t in part])
+        if not seg:
+            continue
+        parts = _depth_split(seg, _RELATIONS)
+        sides = [p for p, _ in parts]
+        relations = [r.text for _, r in parts if r is not None]
+        if not sides[0] and rows:  # `&= ...` continues the row before
+            prev = rows[-1]
+            for s in sides[1:]:
+                prev.sides.append(s)
+                _scan(s, prev, len(prev.sides) - 1, prev.occs)
+            continue
+        row = Row(formula, len(rows) + 1, sides, relations[0] if relations else None)
+        for k, s in enumerate(sides):
+            _scan(s, row, k, row.occs)
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# layer tags
+
+
+def _tag(o: Occ, symbols: set[str]) -> tuple[str, list[Tok]] | None:
+    """The style and inside of a superscript that reads as a layer tag."""
+    if o.sup is None:
+        return None
+    g = _strip(o.sup)
+    if len(g) >= 3 and g[1].text == "," and g[0].kind == "letter":
+        g = g[2:]  # `^{x,l}`: a sample index before the layer
+    if len(g) >= 6 and g[-1].text == ")" and g[-3].text == "(" and g[-4].text == "]":
+        g = g[:-3]  # `^{[1](i)}`: the layer, then the sample
+    for style, (opener, closer) in (("paren", "()"), ("bracket", "[]")):
+        if len(g) >= 3 and g[0].text == opener and g[-1].text == closer:
+            form = _tag_form(g[1:-1])
+            if form is None or (form[0] is not None and form[0] not in symbols):
+                return None  # x^{(i)}: a sample's index, not a layer
+            return style, g[1:-1]
+    if g and all(t.kind in ("letter", "num") or t.text in "+-_{}" for t in g):
+        letters = {t.text for t in g if t.kind == "letter"}
+        if letters and letters <= symbols:
+            return "sup", g
+    return None
+
+
+def _sample_sup(o: Occ) -> bool:
+    """`y^{(i)}`: a superscript that is one letter in brackets."""
+    g = _strip(o.sup) if o.sup else []
+    return len(g) == 3 and g[0].text == "(" and g[2].text == ")" and g[1].kind == "letter"
+
+
+def _tag_form(inner: list[Tok]) -> tuple[str | None, int] | None:
+    """`l+1` -> ("l", 1), `n` -> ("n", 0), `2` -> (None, 2), `n_l` -> ("n_l", 0)."""
+    inner = [t for t in _strip(inner) if t.text not in ("{", "}")]
+    symbol = None
+    offset = 0
+    sign = 1
+    k = 0
+    while k < len(inner):
+        t = inner[k]
+        if t.text in ("+", "-"):
+            sign = 1 if t.text == "+" else -1
+        elif t.kind == "num" and t.text.isdigit():
+            offset += sign * int(t.text)
+        elif t.kind == "letter" and symbol is None:
+            symbol = t.text
+            if k + 2 < len(inner) and inner[k + 1].text == "_" and inner[k + 2].kind == "letter":
+                symbol = f"{t.text}_{inner[k + 2].text}"
+                k += 2
+            if sign < 0:
+                return None
+        else:
+            return None
+        k += 1
+    return symbol, offset
+
+
+def _indices(o: Occ) -> list[str | None]:
+    """The neuron indices of a use: `_{ij}` -> [i, j], `_{i,3}` -> [i, None]."""
+    if o.sub is None:
+        return []
+    out: list[str | None] = []
+    for t in _strip(o.sub):
+        if t.text == ",":
+            continue
+        out.append(t.text if t.kind == "letter" else None)
+    return out
+
+
+def _single_name(side: list[Tok]) -> bool:
+    """A side that is one name with its scripts, or one function application `g(t)`."""
+    toks = _strip(side)
+    if not toks:
+        return False
+    i = 1
+    if toks[0].text in _FONTS:
+        _, i = _group(toks, 1)
+    elif not (toks[0].kind == "letter" or toks[0].text in _GREEK):
+        return False
+    while i < len(toks) and toks[i].text in ("^", "_", "'"):
+        i = i + 1 if toks[i].text == "'" else _group(toks, i + 1)[1]
+    if i == len(toks):
+        return True
+    call = _call_args(toks, i)
+    return call is not None and call[1] == len(toks)
+
+
+def _is_call(side: list[Tok]) -> bool:
+    """A side that is one function applied to its arguments: `g(t)`, `\\sigma'(z)`."""
+    toks = _strip(side)
+    return _single_name(side) and any(t.text == "(" for t in toks)
+
+
+def _derivatives(toks: list[Tok]) -> list[tuple[str, str, bool]]:
+    """Every `\\frac{\\partial A}{\\partial B}` (or `\\frac{dA}{dB}`) between plain names, as
+    (A, B, total), with A and B as written (`y_1`, `x`)."""
+    out = []
+    for k, t in enumerate(toks):
+        if t.text not in ("\\frac", "\\dfrac", "\\tfrac"):
+            continue
+        num, j = _group(toks, k + 1)
+        den, _ = _group(toks, j)
+        num, den = _strip(num), _strip(den)
+        if not num or not den or num[0].text != den[0].text or num[0].text not in (
+                "\\partial", "d"):
+            continue
+        a, b = _plain_name(num[1:]), _plain_name(den[1:])
+        if a and b:
+            out.append((a, b, num[0].text == "d"))
+    return out
+
+
+def _plain_name(toks: list[Tok]) -> str | None:
+    """`x`, `y_1`, `{x_{2}}`: a letter with at most a one-token subscript, as text."""
+    toks = [t for t in _strip(toks) if t.text not in ("{", "}")]
+    if len(toks) == 1 and toks[0].kind == "letter":
+        return toks[0].text
+    if (len(toks) == 3 and toks[0].kind == "letter" and toks[1].text == "_"
+            and toks[2].kind in ("letter", "num")):
+        return f"{toks[0].text}_{toks[2].text}"
+    return None

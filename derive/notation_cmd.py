@@ -1,0 +1,95 @@
+"""`derive notation FILE ...`: what the tool read a document's notation to be.
+
+For a document without a front matter it prints the inferred facts (the "read as" summary
+`derive check` opens with) and the front matter they amount to, in the document's own comment
+syntax, ready to paste at the top of the file and edit where the inference chose wrong. For a
+document with a front matter it prints that notation as the tool reads it. Nothing is checked
+and no file is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any, TextIO
+
+_BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def setup(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("paths", nargs="+", metavar="FILE", help="documents to read")
+    sub.add_argument("--latex", action="store_true", help="facts in LaTeX, not Unicode")
+    sub.set_defaults(handler=run)
+
+
+def _key(k: str) -> str:
+    return k if _BARE.fullmatch(k) else '"' + k.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def to_toml(front: dict[str, Any]) -> str:
+    """The front matter as TOML: plain keys first, then one table per quantity and scalar."""
+    lines: list[str] = []
+    for k, v in front.items():
+        if not isinstance(v, dict):
+            lines.append(f"{_key(k)} = {_value(v)}")
+    for k in ("roles", "sizes", "functions"):
+        if front.get(k):
+            lines.append(f"[{k}]")
+            lines += [f"{_key(a)} = {_value(b)}" for a, b in front[k].items()]
+    for k in ("quantities", "scalars"):
+        for name, spec in front.get(k, {}).items():
+            lines.append(f"[{k}.{_key(name)}]")
+            lines += [f"{_key(a)} = {_value(b)}" for a, b in spec.items()]
+    return "\n".join(lines)
+
+
+_COMMENTS = {  # how each format writes the front matter (derive.sources)
+    "markdown": ("<!-- derive", "", "-->"),
+    "notebook": ("<!-- derive", "", "-->"),
+    "rst": (".. derive", "   ", ""),
+    "latex": ("% derive", "% ", ""),
+}
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    import sys
+
+    from derive.check import read_document
+    from derive.infer import infer
+    from derive.unicode import to_unicode
+
+    out = out or sys.stdout
+    for k, path in enumerate(args.paths):
+        doc = read_document(Path(path))
+        if k:
+            out.write("\n")
+        if "quantities" in doc.front:
+            out.write(f"{path}: the notation is written in its front matter:\n")
+            front = doc.front
+        else:
+            inferred = infer(doc)
+            out.write(f"{path}: read from its formulas:\n")
+            for fact in inferred.facts:
+                text = fact if args.latex else re.sub(r"\$([^$]+)\$",
+                                                      lambda m: to_unicode(m[1]), fact)
+                out.write(f"  {text}\n")
+            front = inferred.front
+            out.write("\nAs a front matter (paste it first in the file to fix what is read):\n")
+        head, prefix, tail = _COMMENTS.get(doc.format, _COMMENTS["markdown"])
+        out.write(head + "\n")
+        out.write("\n".join(prefix + line if line else line
+                            for line in to_toml(front).splitlines()) + "\n")
+        if tail:
+            out.write(tail + "\n")
+    return 0

@@ -1,0 +1,96 @@
+"""The in-place printing of the trainer's update (codegen._in_place): same numbers, bit for bit,
+as the same program printed as expressions; nothing written but the step's own buffers and
+the parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from derive.numeric import codegen
+from derive.numeric.codegen import MODELS, Dot, Program, RowMax, RowSum, Tr, compile_network
+from derive.spec import load_spec
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_spec()
+
+
+def _problem(layers, seed, batch):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(batch, layers[0]))
+    y = np.eye(layers[-1])[rng.integers(0, layers[-1], size=batch)]
+    params = []
+    for fan_in, fan_out in zip(layers[:-1], layers[1:]):
+        params += [rng.normal(size=(fan_out, fan_in)), rng.normal(size=fan_out)]
+    return x, y, params
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+@pytest.mark.parametrize("layers", [(6, 5, 3), (7, 5, 4, 3)])
+def test_the_in_place_update_is_the_printed_update_bit_for_bit(spec, model, layers):
+    tpl = codegen.templates(spec, model)
+    program = codegen._network_program(tpl, MODELS[model], len(layers) - 1)["update"]
+    plain = codegen._lambdify(program, "update")
+    fast = compile_network(spec, model, layers).update
+    assert "_np_" in dict(compile_network(spec, model, layers).sources)["update"]
+    for batch in (1, 4, 9):  # the last batch of an epoch is shorter
+        x, y, params = _problem(layers, batch, batch)
+        want = [p.copy() for p in params]
+        got = [p.copy() for p in params]
+        x0, y0 = x.copy(), y.copy()
+        plain(x, y, 0.25, *want)
+        returned = fast(x, y, 0.25, *got)
+        for a, b, r in zip(got, want, returned):
+            assert r is a and np.array_equal(a, b)
+        assert np.array_equal(x, x0) and np.array_equal(y, y0)
+
+
+X, Y, C = sp.symbols("x y c", real=True)
+W, B = sp.symbols("W1 b1", real=True)
+T, U = sp.symbols("t u", real=True)
+# x (m, 3), y (m, 3), W (3, 3), b (3,): every operation the printer splits, and a temporary t
+# that is read again after its first use (so its buffer must not be reused early)
+CASES = {
+    "sum and difference": (X + Y - 2 * X * Y) / (1 + X**2),
+    "all negative": -X - Y * C,
+    "negated product": -X * Y,
+    "powers": X**3 + sp.sqrt(X**2 + 1) - 1 / (X**2 + 2),
+    "functions": sp.exp(-X) * sp.tanh(Y) + sp.log(1 + sp.exp(X)) - sp.Abs(X) * sp.sign(Y),
+    "broadcasts": B + Dot(X, Tr(W)) * C + RowSum(Y) - RowMax(X),
+    "matrix": W - C * Dot(Tr(X), Y),  # (3, 3): combined with t through a product
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_operation_prints_in_place_with_the_same_result(case):
+    expr = CASES[case]
+    use = expr + Dot(Tr(T), T) if case == "matrix" else expr * T + T**2
+    program = Program((X, Y, C, W, B), ((T, sp.exp(X) + Y), (U, use)), (U, T))
+    plain = codegen._lambdify(program, "f")
+    fast = codegen._lambdify(program, "f", in_place=True)
+    rng = np.random.default_rng(0)
+    args = [rng.normal(size=(5, 3)), rng.normal(size=(5, 3)), 0.3, rng.normal(size=(3, 3)),
+            rng.normal(size=3)]
+    before = [np.copy(a) for a in args]
+    with np.errstate(all="ignore"):
+        want = plain(*args)
+        got = fast(*args)
+    for a, b in zip(got, want):
+        assert np.array_equal(a, b, equal_nan=True), case
+    for a, b in zip(args, before):  # no argument written
+        assert np.array_equal(a, b)
+
+
+def test_a_copied_name_keeps_its_array():
+    """u = t makes two names for one array: t's last use must not write into it."""
+    V = sp.Symbol("v", real=True)
+    program = Program((X, Y, C, W, B), ((T, sp.exp(X) + Y), (U, T), (V, T * X + 1)), (U, V))
+    fast = codegen._lambdify(program, "f", in_place=True)
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    u, v = fast(x, y, 0.5, rng.normal(size=(3, 3)), rng.normal(size=3))
+    assert np.array_equal(u, np.exp(x) + y)
+    assert np.array_equal(v, (np.exp(x) + y) * x + 1)
