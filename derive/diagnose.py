@@ -148,12 +148,14 @@ class Diagnoser:
             if not any(_on_values(c) for c in conds if c != sympy.true):
                 continue
             which = sympy.Piecewise(*[(k, c) for k, c in enumerate(conds)], evaluate=False)
+            trials = self.trials + self._more_points(which, len(conds))
+            lvals = [t.lhs for t in trials]
             try:
-                branch = [int(b) for b in self.engine.values(self.model, which, self.trials)]
-                rvals = self.engine.values(self.model, self.rhs, self.trials)
+                branch = [int(b) for b in self.engine.values(self.model, which, trials)]
+                rvals = self.engine.values(self.model, self.rhs, trials)
             except (OutOfRange, Unsupported, ZeroDivisionError, TypeError):
                 continue
-            agree = [close(a, b) for a, b in zip(self.lvals, rvals)]
+            agree = [close(a, b) for a, b in zip(lvals, rvals)]
             failing = {b for b, ok in zip(branch, agree) if not ok}
             if len(failing) != 1 or all(not ok for ok in agree):
                 continue  # wrong in several cases, or agreeing in none: not one case's error
@@ -164,7 +166,7 @@ class Diagnoser:
             sub = Diagnoser.__new__(Diagnoser)
             sub.engine, sub.model, sub.lhs, sub.restrict = self.engine, self.model, self.lhs, None
             sub.rhs = self.rhs.xreplace({pw: value})
-            sub.trials = [t for t, b in zip(self.trials, branch) if b == k]
+            sub.trials = [t for t, b in zip(trials, branch) if b == k]
             sub.lvals = [t.lhs for t in sub.trials]
             found = sub.run() if len(sub.trials) >= 2 else None
             if found and "is $0$ times" not in found:  # a zero written for a slope: say so below
@@ -173,6 +175,35 @@ class Diagnoser:
             agreed = f" (where {', '.join(others)}, it agrees)" if others else ""
             return f"wrong case: the value in {where} is not the derivative{agreed}"
         return None
+
+    def _more_points(self, which: sympy.Basic, cases: int) -> list[Trial]:
+        """Further random points (seeds beyond the verdict's) until every case of `which` has
+        one, at most a few dozen: the diagnosis of one case needs points in the others."""
+        seen = set()
+        try:
+            seen = {int(b) for b in self.engine.values(self.model, which, self.trials)}
+        except (OutOfRange, Unsupported, ZeroDivisionError, TypeError):
+            return []
+        out: list[Trial] = []
+        free = sorted(free_indices(self.lhs) | free_indices(self.rhs), key=str)
+        for seed in range(2, 14):
+            if len(seen) >= cases:
+                break
+            for instance in self.engine.instances(self.model):
+                env = next(iter(self.engine.domain(self.model, instance, free,
+                                                   (self.lhs, self.rhs))), None)
+                if env is None or (self.restrict is not None and not self.restrict(env)):
+                    continue
+                ev = self.engine.evaluator(self.model, instance, seed)
+                try:
+                    lv = ev.ground(self.lhs, env, 1)
+                    b = int(ev.ground(which, env, 1))
+                except (OutOfRange, Unsupported, ZeroDivisionError, TypeError):
+                    continue
+                seen.add(b)
+                out.append(Trial(instance, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))),
+                                 seed, lv, lv))
+        return out
 
     def constant(self) -> str | None:
         try:
