@@ -30,6 +30,8 @@ from typing import Any
 
 import sympy
 
+from derive.functions import PARSED
+
 FORMAT = 2  # 2: entries are {"tree": ..., "mac": ...}
 MAX_DEPTH = 200  # no parse of a formula within the size bounds nests deeper
 MAX_DIGITS = 1100  # digits of a cached number (formulas allow 1000)
@@ -39,9 +41,8 @@ class CacheWarning(UserWarning):
     """A parse-cache entry was ignored (corrupted or tampered with); it is parsed again."""
 
 # Rebuilt unevaluated, exactly as the parser returned them (the notation layer evaluates later).
-_CLASSES = {c.__name__: c for c in (sympy.Add, sympy.Mul, sympy.Pow, sympy.exp, sympy.log,
-                                    sympy.sin, sympy.cos, sympy.tan, sympy.tanh, sympy.sinh,
-                                    sympy.cosh, sympy.atan)}
+# The parser's own functions come from the registry (derive.functions: `parsed`).
+_CLASSES = {c.__name__: c for c in (sympy.Add, sympy.Mul, sympy.Pow, *PARSED)}
 
 
 def _unevaluated(cls: type) -> Any:

@@ -766,7 +766,7 @@ def _evidence(o: Outcome, model: Model) -> str:
         f"{len(inst)} network instance{'s' if len(inst) != 1 else ''}")
     return (f"numeric: {len(o.trials)} evaluations ({o.assignments} index assignment"
             f"{'s' if o.assignments != 1 else ''} × {len(SEEDS)} random points) on {what}, "
-            f"{PRECISION}-digit arithmetic")
+            f"{PRECISION}-digit arithmetic") + "".join("; " + n for n in o.notes)
 
 
 def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,

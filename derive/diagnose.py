@@ -15,6 +15,7 @@ import sympy
 
 from derive.evaluate import Engine, Trial, free_indices
 from derive.expr import Call, Partial, Prime, Quantity, Width, to_latex
+from derive.functions import NON_SMOOTH
 from derive.latex import Index, Scalar, Size
 from derive.model import Model, OutOfRange
 from derive.numbers import CTX, Unsupported, close
@@ -103,10 +104,11 @@ class Diagnoser:
         return all(close(a, b) for a, b in zip(self.lvals, vals))
 
     def run(self) -> str | None:
-        if isinstance(self.rhs, sympy.Piecewise):
+        if isinstance(self.rhs, sympy.Piecewise) and not _value_conditions(self.rhs):
             return self.cases()
-        for step in (self.constant, self.swapped, self.factor, self.index, self.variable,
-                     self.layer, self.bound, self.sign, self.term, self.missing_term):
+        for step in (self.condition, self.value_case, self.constant, self.swapped, self.factor, self.index,
+                     self.variable, self.layer, self.bound, self.sign, self.term,
+                     self.missing_term, self.square, self.activation):
             found = step()
             if found:
                 return found
@@ -125,6 +127,83 @@ class Diagnoser:
                 if found:
                     return f"in the case ${to_latex(cond)}$: {found}"
         return None
+
+    def condition(self) -> str | None:
+        """An inequality of a `cases` block or an indicator the wrong way round
+        (ReLU'(z) written 1{z < 0} for 1{z > 0})."""
+        for rel in _value_conditions(self.rhs):
+            flipped = _FLIP[type(rel)](rel.lhs, rel.rhs)
+            if any(self.holds(c) for c in each_occurrence(self.rhs, rel, flipped)):
+                return (f"wrong condition: ${to_latex(rel)}$ should be ${to_latex(flipped)}$ "
+                        "(the step of the derivative is the other way round)")
+        return None
+
+    def value_case(self) -> str | None:
+        """A `cases` block on values (ELU, leaky ReLU) wrong in one case only: the points are
+        split by the case that applies, and the failing case diagnosed on its own points."""
+        if not self.trials:
+            return None
+        for pw in atoms(self.rhs, (sympy.Piecewise,)):
+            conds = [c for _, c in pw.args]
+            if not any(_on_values(c) for c in conds if c != sympy.true):
+                continue
+            which = sympy.Piecewise(*[(k, c) for k, c in enumerate(conds)], evaluate=False)
+            trials = self.trials + self._more_points(which, len(conds))
+            lvals = [t.lhs for t in trials]
+            try:
+                branch = [int(b) for b in self.engine.values(self.model, which, trials)]
+                rvals = self.engine.values(self.model, self.rhs, trials)
+            except (OutOfRange, Unsupported, ZeroDivisionError, TypeError):
+                continue
+            agree = [close(a, b) for a, b in zip(lvals, rvals)]
+            failing = {b for b, ok in zip(branch, agree) if not ok}
+            if len(failing) != 1 or all(not ok for ok in agree):
+                continue  # wrong in several cases, or agreeing in none: not one case's error
+            k = failing.pop()
+            value, cond = pw.args[k]
+            where = ("the case otherwise" if cond == sympy.true
+                     else f"the case ${to_latex(cond)}$")
+            sub = Diagnoser.__new__(Diagnoser)
+            sub.engine, sub.model, sub.lhs, sub.restrict = self.engine, self.model, self.lhs, None
+            sub.rhs = self.rhs.xreplace({pw: value})
+            sub.trials = [t for t, b in zip(trials, branch) if b == k]
+            sub.lvals = [t.lhs for t in sub.trials]
+            found = sub.run() if len(sub.trials) >= 2 else None
+            if found and "is $0$ times" not in found:  # a zero written for a slope: say so below
+                return f"in {where}: {found}"
+            others = [f"${to_latex(c)}$" for j, c in enumerate(conds) if j != k and c != sympy.true]
+            agreed = f" (where {', '.join(others)}, it agrees)" if others else ""
+            return f"wrong case: the value in {where} is not the derivative{agreed}"
+        return None
+
+    def _more_points(self, which: sympy.Basic, cases: int) -> list[Trial]:
+        """Further random points (seeds beyond the verdict's) until every case of `which` has
+        one, at most a few dozen: the diagnosis of one case needs points in the others."""
+        seen = set()
+        try:
+            seen = {int(b) for b in self.engine.values(self.model, which, self.trials)}
+        except (OutOfRange, Unsupported, ZeroDivisionError, TypeError):
+            return []
+        out: list[Trial] = []
+        free = sorted(free_indices(self.lhs) | free_indices(self.rhs), key=str)
+        for seed in range(2, 14):
+            if len(seen) >= cases:
+                break
+            for instance in self.engine.instances(self.model):
+                env = next(iter(self.engine.domain(self.model, instance, free,
+                                                   (self.lhs, self.rhs))), None)
+                if env is None or (self.restrict is not None and not self.restrict(env)):
+                    continue
+                ev = self.engine.evaluator(self.model, instance, seed)
+                try:
+                    lv = ev.ground(self.lhs, env, 1)
+                    b = int(ev.ground(which, env, 1))
+                except (OutOfRange, Unsupported, ZeroDivisionError, TypeError):
+                    continue
+                seen.add(b)
+                out.append(Trial(instance, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))),
+                                 seed, lv, lv))
+        return out
 
     def constant(self) -> str | None:
         try:
@@ -152,8 +231,8 @@ class Diagnoser:
 
     def _factor_candidates(self) -> list[sympy.Basic]:
         cands: list[sympy.Basic] = []
-        for a in atoms(self.rhs, (Quantity, Prime, Call, Partial)) + atoms(
-                self.lhs, (Quantity, Prime, Call, Partial)):
+        kinds = (Quantity, Prime, Call, Partial, *FACTOR_FUNCTIONS)
+        for a in atoms(self.rhs, kinds) + atoms(self.lhs, kinds):
             if a not in cands and not bound_indices(a) & a.free_symbols:
                 cands.append(a)
         # g'(z) at every layer and index the formula mentions, for every one-argument function
@@ -296,12 +375,70 @@ class Diagnoser:
                         return f"missing term: ${to_latex(c)}$ is left out"
         return None
 
+    def activation(self) -> str | None:
+        """The activation written where its derivative belongs: h = f(s) (or f(s) itself) for
+        f'(s), as in (h - t) h for a softplus layer's error (h = softplus(s), f' a sigmoid)."""
+        applied = {d.lhs.name: d for d in self.model.defs  # the newest definition wins
+                   if isinstance(d.lhs, Quantity) and isinstance(d.rhs, Call)
+                   and len(d.rhs.params) == 1 and isinstance(d.rhs.params[0], Quantity)}
+        for a in atoms(self.rhs, (Quantity, Call)):
+            if isinstance(a, Call) and len(a.params) == 1:
+                prime = Prime(a.fname, a.params[0])
+            elif isinstance(a, Quantity) and a.name in applied:
+                d = applied[a.name]
+                env = dict(zip(d.lhs.indices, a.indices))
+                if d.lhs.layer is not None and a.layer is not None:
+                    env[d.lhs.layer] = a.layer
+                prime = Prime(d.rhs.fname, d.rhs.params[0].xreplace(env))
+            else:
+                continue
+            if any(self.holds(c) for c in each_occurrence(self.rhs, a, prime)):
+                return (f"activation for its derivative: ${to_latex(a)}$ should be "
+                        f"${to_latex(prime)}$")
+        return None
+
+    def square(self) -> str | None:
+        """A square left out or added: 1 - h for 1 - h^2 (tanh' = 1 - tanh^2)."""
+        kinds = (Quantity, Call, *FACTOR_FUNCTIONS)
+        for a in atoms(self.rhs, kinds):
+            if any(self.holds(c) for c in each_occurrence(self.rhs, a, a ** 2)):
+                return f"missing square: ${to_latex(a)}$ should be ${to_latex(a ** 2)}$"
+        for p in atoms(self.rhs, (sympy.Pow,)):
+            if p.exp == 2 and isinstance(p.base, kinds):
+                if any(self.holds(c) for c in each_occurrence(self.rhs, p, p.base)):
+                    return f"extra square: ${to_latex(p)}$ should be ${to_latex(p.base)}$"
+        return None
+
     def term(self) -> str | None:
         for add in atoms(self.rhs, (sympy.Add,)):
             for t in add.args:
                 if self.holds(self.rhs.xreplace({add: add - t})):
                     return f"extra term: ${to_latex(t)}$ should not be there"
         return None
+
+
+# the known functions whose applications are candidate factors: tanh(u) missing from
+# 1 - tanh(u)^2, a step 1{z > 0} missing from a ReLU layer's error
+FACTOR_FUNCTIONS = (sympy.tanh, sympy.erf, *NON_SMOOTH)
+
+_FLIP = {sympy.StrictGreaterThan: sympy.StrictLessThan, sympy.StrictLessThan: sympy.StrictGreaterThan,
+         sympy.GreaterThan: sympy.LessThan, sympy.LessThan: sympy.GreaterThan}
+
+
+def _on_values(cond: sympy.Basic) -> bool:
+    """Whether a condition is about values (`x > 0`, `z^{(l)}_i \\le 0`), not only indices."""
+    return bool(cond.atoms(Quantity, Call, Prime)) or any(
+        not isinstance(s, (Index, Size)) for s in cond.free_symbols)
+
+
+def _value_conditions(e: sympy.Basic) -> list[sympy.Basic]:
+    """The inequality conditions on values (not indices) of the `cases` blocks in `e`."""
+    out = []
+    for pw in atoms(e, (sympy.Piecewise,)):
+        for _, cond in pw.args:
+            if type(cond) in _FLIP and _on_values(cond):
+                out.append(cond)
+    return list(dict.fromkeys(out))
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import sympy
 
 from derive.budget import poll
-from derive.expr import NODE_TYPES, BatchSum, Quantity, Vec, Width
-from derive.latex import Index
+from derive.expr import NODE_TYPES, BatchSum, Prime, Quantity, Vec, Width, to_latex
+from derive.functions import kink_points
+from derive.latex import Index, Scalar
 from derive.model import (
     INSTANCES,
     LOCAL_INSTANCE,
@@ -24,9 +25,10 @@ from derive.model import (
     Structure,
     product,
 )
-from derive.numbers import CTX, Unsupported, close
+from derive.numbers import CTX, AtKink, Unsupported, at_kinks, close, sympy_num, sympy_number
 
 SEEDS = (0, 1)  # random points per instance (odd seeds also try the extreme labels)
+KINK_RETRIES = 6  # other points tried when one sits at a kink
 MAX_TERMS = 10_000  # terms the sums of one side may expand to in a network checked
 
 # --------------------------------------------------------------------------------------------
@@ -50,6 +52,8 @@ class Outcome:
     unsupported: str | None = None  # why it could not be evaluated
     overrun: str | None = None  # a summed index left its quantity's range
     assignments: int = 0
+    moved: int = 0  # points moved off a kink of a non-smooth function
+    notes: list[str] = field(default_factory=list)  # conventions at kinks, reported
 
 
 class Engine:
@@ -100,12 +104,11 @@ class Engine:
                 if restrict is not None and not restrict(env):
                     continue
                 out.assignments += 1
-                for seed in SEEDS:
+                for first in SEEDS:
                     poll()  # a budget in force, where no alarm can stop the work
-                    ev = self.evaluator(model, instance, seed)
                     try:
-                        lv = ev.ground(lhs, env, 1)
-                        rv = ev.ground(rhs, env, 1)
+                        seed, lv, rv = self._ground_off_kinks(model, instance, first, env, lhs,
+                                                              rhs, out)
                     except OutOfRange as exc:
                         out.ok = False
                         out.overrun = exc.what
@@ -128,7 +131,63 @@ class Engine:
                         return out
                     if limit is not None and len(out.trials) >= limit:
                         return out
+        if out.moved:
+            out.notes.append(f"{out.moved} point{'s' if out.moved != 1 else ''} at a kink of a "
+                             "non-smooth function moved to the next random point")
+        out.notes += self.kink_conventions(model, lhs, rhs)
         return out
+
+    def kink_conventions(self, model: Model, lhs: sympy.Basic, rhs: sympy.Basic) -> list[str]:
+        """For a claim f'(u) = ... about a one-argument function with kinks (ReLU at 0): the
+        value the written side gives at each kink, beside the one-sided derivatives there.
+        Reported, never checked: the derivative is not defined at a kink."""
+        if not (isinstance(lhs, Prime) and isinstance(lhs.arg, Scalar)) or model.local:
+            return []
+        ev = self.evaluator(model, self.instances(model)[0], SEEDS[0])
+        try:
+            fn = ev.function(lhs.fname)
+            t, d = ev.prime(lhs.fname)
+        except (Unsupported, OutOfRange):
+            return []
+        if len(fn.variables) != 1:
+            return []
+        var = fn.variables[0]
+        notes = []
+        for kink in kink_points(fn.expr, var):
+            try:
+                with at_kinks():
+                    written = ev.ground(rhs, {lhs.arg: sympy_number(kink)}, 1)
+                h = CTX.mpf("1e-9")  # beyond KINK: the one-sided values
+                sides = [sympy_num(d, {t: sympy_number(kink) + s}) for s in (-h, h)]
+            except (Unsupported, OutOfRange, ZeroDivisionError):
+                continue
+            at = f"{lhs.fname}^{{\\prime}}({to_latex(kink)})"
+            left, right = (_short(v) for v in sides)
+            if close(sides[0], sides[1]):
+                continue  # no kink of the derivative here (a kink of a higher derivative)
+            notes.append(f"at the kink ${lhs.arg} = {to_latex(kink)}$ the text takes ${at} = "
+                         f"{_short(written)}$; the derivative is not defined there (${left}$ "
+                         f"from the left, ${right}$ from the right): reported, not checked")
+        return notes
+
+    def _ground_off_kinks(self, model: Model, instance: Instance, seed: int, env: dict,
+                          lhs: sympy.Basic, rhs: sympy.Basic, out: Outcome) -> tuple:
+        """Both sides at the point `seed`, or, when the point sits at a kink of a non-smooth
+        function (an argument of max, |.|, a step or a `cases` condition at its switch), at
+        the next point of the same parity that does not (odd seeds try extreme labels)."""
+        for k in range(KINK_RETRIES + 1):
+            ev = self.evaluator(model, instance, seed + 2 * k)
+            try:
+                lv = ev.ground(lhs, env, 1)
+                rv = ev.ground(rhs, env, 1)
+            except AtKink as exc:
+                if k == KINK_RETRIES:
+                    raise Unsupported(f"every point tried sits at a kink ({exc})") from None
+                continue
+            if k:
+                out.moved += 1
+            return seed + 2 * k, lv, rv
+        raise AssertionError("unreachable")
 
     def sample(self, model: Model, lhs: sympy.Basic, rhs: sympy.Basic, limit: int,
                restrict: Callable[[dict], bool] | None = None) -> list[Trial]:
@@ -238,3 +297,10 @@ def _span(lo: sympy.Basic, hi: sympy.Basic, top: int) -> int:
     except TypeError:
         return top
     return max(width, 0)
+
+
+def _short(v: object) -> str:
+    """A number for a note: an integer as one, else 6 significant digits."""
+    if isinstance(v, CTX.mpf) and v == int(v):
+        return str(int(v))
+    return CTX.nstr(v, 6) if isinstance(v, CTX.mpf) else str(v)

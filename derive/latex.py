@@ -27,6 +27,7 @@ from derive.arithcache import Cache
 from derive.document import Formula
 from derive.errors import InputError
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
+from derive.functions import BY_SPELLING, INDICATORS, PASSTHROUGH, indicator
 from derive.notation import Notation, QuantitySpec, lin_value
 
 
@@ -146,8 +147,7 @@ _VECTOR_FONTS = {"\\mathbf", "\\mathbb", "\\boldsymbol", "\\vec"}  # a whole vec
 _RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets", "\\rightarrow", "\\to", "\\equiv",
               "\\triangleq", "\\coloneqq", "\\doteq", ":=", "\\approx"}
 # elementary functions the arithmetic parser knows; they pass through to it unchanged
-_ELEMENTARY = {"\\ln", "\\log", "\\exp", "\\sin", "\\cos", "\\tan", "\\tanh", "\\sinh",
-               "\\cosh", "\\sqrt", "\\arctan"}
+_ELEMENTARY = PASSTHROUGH
 
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
@@ -345,9 +345,9 @@ def _depth_split(toks: list[Tok], seps: set[str]) -> list[tuple[list[Tok], Tok |
     depth = 0
     env = 0
     for t in toks:
-        if t.text in ("{", "(", "["):
+        if t.text in ("{", "(", "[", "\\{"):
             depth += 1
-        elif t.text in ("}", ")", "]"):
+        elif t.text in ("}", ")", "]", "\\}"):
             depth -= 1
         elif t.text == "\\begin":
             env += 1
@@ -645,6 +645,8 @@ class _Skeleton:
     sums: dict[str, tuple] = field(default_factory=dict)  # bound name -> (var, lo, hi, excl, batch)
     length: int = 0
     depth: int = 0  # brackets open in the skeleton here
+    # token list id -> (the list, kept alive; whether it may hold `(x)_+` or `[y = k]`)
+    bracket_notation: dict[int, tuple[list, bool]] = field(default_factory=dict)
 
     def emit(self, text: str, src: Tok | tuple[int, int]) -> None:
         start, end = (src.start, src.end) if isinstance(src, Tok) else src
@@ -762,6 +764,10 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
     while i < len(toks):
         t = toks[i]
         x = t.text
+        nxt = _emit_function_notation(toks, i, sk)
+        if nxt is not None:
+            i = nxt
+            continue
         if x in _DELIM_SIZES:
             # \left( \right) \bigg [ : sizing only; the bracket that follows is what counts
             if i + 1 < len(toks) and toks[i + 1].text in ("(", ")", "[", "]", ".", "|"):
@@ -828,6 +834,10 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
         if t.kind == "num":
             if i + 1 < len(toks) and toks[i + 1].kind == "num":
                 raise _err("two numbers side by side", scope, toks[i + 1])
+            if "." in x:  # a decimal is exact (0.01 is 1/100), not a binary float
+                sk.placeholder(sympy.Rational(x), (t.start, t.end))
+                i += 1
+                continue
             sk.emit(" " + x + " ", t)
             i += 1
             continue
@@ -857,6 +867,10 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
             raise _err(f"unexpected `{x}` inside an expression", scope, t)
         if x in (",", ".", "'", "|", "*", "<", ">", "!", ":", ";"):
             raise _err(f"unexpected `{x}`", scope, t)
+        if x == "\\pi" and scope.lookup("\\pi") is None:  # the number, unless declared
+            sk.placeholder(sympy.pi, (t.start, t.end))
+            i += 1
+            continue
         if x == "e" and scope.lookup("e") is None:
             sk.emit(" e", t)
             i += 1
@@ -1394,21 +1408,324 @@ def _emit_cases(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         if len(filled) != 2:
             raise _err("each `cases` row needs a value and a condition: value & condition",
                        scope, row[0])
-        value = parse_expression(filled[0], scope)
+        cell = _drop_tags(filled[0], scope)
+        value = parse_expression(_trim_punct(cell) or cell, scope)
         pieces.append((value, _condition(filled[1], scope)))
     sk.placeholder(sympy.Piecewise(*pieces, evaluate=False), (toks[i].start, toks[after - 1].end))
     return after
 
 
+_RELATION_TOKENS: dict[str, type] = {
+    "=": sympy.Eq, "\\ne": sympy.Ne, "\\neq": sympy.Ne,
+    "<": sympy.StrictLessThan, "\\lt": sympy.StrictLessThan,
+    ">": sympy.StrictGreaterThan, "\\gt": sympy.StrictGreaterThan,
+    "\\le": sympy.LessThan, "\\leq": sympy.LessThan, "\\leqslant": sympy.LessThan,
+    "\\ge": sympy.GreaterThan, "\\geq": sympy.GreaterThan, "\\geqslant": sympy.GreaterThan,
+}
+_TEXT_COMMANDS = {"\\text", "\\mathrm", "\\textrm", "\\mbox", "\\textit", "\\textnormal"}
+_IF_WORDS = {"if", "for", "forall", "when", "where", "wenn", "falls", "si"}
+_ELSE_WORDS = {"otherwise", "else", "elsewhere", "sonst", "sinon"}
+
+
+def _trim_punct(toks: list[Tok]) -> list[Tok]:
+    while toks and toks[-1].text in (",", ".", ";"):
+        toks = toks[:-1]
+    while toks and toks[0].text in (",", ";", ":"):
+        toks = toks[1:]
+    return toks
+
+
 def _condition(toks: list[Tok], scope: Scope) -> sympy.Basic:
-    texts = [t.text for t in toks]
-    if texts in (["\\text", "{", "otherwise", "}"],):
+    """A `cases` condition or an indicator's: one relation (`i = j`, `i \\ne j`, `x > 0`,
+    `z^{(l)}_i \\le 0`), after words such as `\\text{if }`; `\\text{otherwise}` is always true."""
+    whole = toks
+    toks = _trim_punct(_le_ge(_drop_tags(toks, scope)))
+    parts = [p for p, _ in _depth_split(toks, {","})]
+    if len(parts) > 1 and len(_depth_split(parts[0], set(_RELATION_TOKENS))) == 2:
+        toks = parts[0]  # `z > 0, \alpha = 0.1`: what follows the relation qualifies it
+    while toks and toks[0].text in _TEXT_COMMANDS:
+        grp, nxt = _group(toks, 1, scope)
+        word = "".join(t.text for t in grp).lower()
+        if word in _ELSE_WORDS and not _trim_punct(toks[nxt:]):
+            return sympy.true
+        if word not in _IF_WORDS:
+            raise _err(f"`{word}` in a condition: write a relation such as `x > 0`, "
+                       "`i = j`, or `\\text{otherwise}`", scope, toks[0], toks[nxt - 1].end)
+        toks = _trim_punct(toks[nxt:])
+    if toks and all(t.kind == "letter" for t in toks) and "".join(
+            t.text for t in toks).lower() in _ELSE_WORDS:
         return sympy.true
-    for op, rel in (("\\ne", sympy.Ne), ("\\neq", sympy.Ne), ("=", sympy.Eq)):
-        if op in texts:
-            k = texts.index(op)
-            return rel(_index_expr(toks[:k], scope), _index_expr(toks[k + 1 :], scope))
-    raise _err("a `cases` condition must be `i = j` or `i \\ne j`", scope, toks[0], toks[-1].end)
+    parts = _depth_split(toks, set(_RELATION_TOKENS))
+    if not toks or len(parts) != 2 or not parts[0][0] or not parts[1][0]:
+        at = whole[0] if whole else 0
+        raise _err("a condition must be one relation, as in `i = j`, `i \\ne j`, `x > 0` or "
+                   "`x \\le 0` (or `\\text{otherwise}`)", scope, at,
+                   whole[-1].end if whole else None)
+    (left, op), (right, _) = parts
+    assert op is not None
+    rel = _RELATION_TOKENS[op.text]
+    if _index_like(left, scope) and _index_like(right, scope):
+        return rel(_index_expr(left, scope), _index_expr(right, scope))
+    return rel(parse_expression(left, scope), parse_expression(right, scope))
+
+
+def _le_ge(toks: list[Tok]) -> list[Tok]:
+    """`<=` and `>=` as plain-text notes write them: one relation each."""
+    out: list[Tok] = []
+    for t in toks:
+        if t.text == "=" and out and out[-1].text in ("<", ">") and out[-1].end == t.start:
+            out[-1] = Tok("cmd", "\\le" if out[-1].text == "<" else "\\ge", out[-1].start, t.end)
+        else:
+            out.append(t)
+    return out
+
+
+def _drop_tags(toks: list[Tok], scope: Scope) -> list[Tok]:
+    """A cell without its equation number `\\tag 2` / `\\tag{2}` (LaTeX puts it at the margin)."""
+    out: list[Tok] = []
+    k = 0
+    while k < len(toks):
+        if toks[k].text in ("\\tag", "\\tag*") and k + 1 < len(toks):
+            _, k = _group(toks, k + 1, scope)
+            continue
+        out.append(toks[k])
+        k += 1
+    return out
+
+
+def _index_like(toks: list[Tok], scope: Scope) -> bool:
+    """Only indices, sizes and integers: `i`, `j + 1`, `C_l`, `n`."""
+    for t in toks:
+        if t.kind == "letter":
+            if scope.lookup(t.text) not in (None, "size", "width"):
+                return False
+        elif t.kind == "num":
+            if "." in t.text:
+                return False
+        elif t.text not in ("+", "-", "_", "{", "}"):
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Functions: |x|, (x)_+, indicators, and the functions known by name (derive.functions)
+
+_BARS = {"|", "\\vert", "\\lvert", "\\rvert"}
+_OPEN_SIZES = {"\\left", "\\bigl", "\\Bigl", "\\biggl", "\\Biggl", "\\big", "\\Big", "\\bigg",
+               "\\Bigg"}
+
+
+def _emit_function_notation(toks: list[Tok], i: int, sk: _Skeleton) -> int | None:
+    """The function notation starting at toks[i], emitted; the index after it, or None when
+    toks[i] starts none of it."""
+    t = toks[i]
+    x = t.text
+    nxt_text = toks[i + 1].text if i + 1 < len(toks) else ""
+    scope = sk.scope
+    if x in ("|", "\\vert", "\\lvert") or (x == "\\left" and nxt_text in _BARS):
+        return _emit_abs(toks, i, sk)
+    if x in ("(", "[") or (x in _OPEN_SIZES and nxt_text in ("(", "[")):
+        return _emit_bracket_function(toks, i, sk)
+    if t.kind == "num" and x == "1" and (nxt_text == "\\{" or (
+            nxt_text == "\\left" and i + 2 < len(toks) and toks[i + 2].text == "\\{")):
+        return _emit_indicator(toks, i + 1, sk, t)
+    if x in ("\\text", "\\textrm") and nxt_text == "{":  # \text{ReLU}(z): a known name only
+        grp, nxt = _group(toks, i + 1, scope)
+        name = "\\mathrm{" + "".join(g.text for g in grp) + "}"
+        if name in BY_SPELLING and scope.lookup(name) is None:
+            return _emit_named(toks, i, nxt, name, sk)
+        return None
+    if x in _FONTS or x in _GREEK or x in BY_SPELLING:
+        name, nxt = _read_name(toks, i, scope)
+        after = toks[nxt].text if nxt < len(toks) else ""
+        if name in INDICATORS and after in ("\\{", "_", "(", "[", "\\left"):
+            return _emit_indicator(toks, nxt, sk, t)
+        fn = BY_SPELLING.get(name)
+        if fn is not None and scope.lookup(name) is None:
+            return _emit_named(toks, i, nxt, name, sk)
+    return None
+
+
+def _closing_bar(toks: list[Tok], i: int) -> int | None:
+    depth = 0
+    for j in range(i + 1, len(toks)):
+        x = toks[j].text
+        if x in ("(", "[", "{", "\\{"):
+            depth += 1
+        elif x in (")", "]", "}", "\\}"):
+            depth -= 1
+            if depth < 0:
+                return None
+        elif x in ("|", "\\vert", "\\rvert") and depth == 0 and toks[j - 1].text != "\\right":
+            return j
+    return None
+
+
+def _closing_right(toks: list[Tok], i: int) -> int | None:
+    """toks[i] is `\\left`: the index of its `\\right`."""
+    depth = 0
+    for j in range(i, len(toks)):
+        if toks[j].text == "\\left":
+            depth += 1
+        elif toks[j].text == "\\right":
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+def _emit_abs(toks: list[Tok], i: int, sk: _Skeleton) -> int:
+    scope = sk.scope
+    if toks[i].text == "\\left":
+        r = _closing_right(toks, i)
+        if r is None or r + 1 >= len(toks) or toks[r + 1].text not in _BARS:
+            raise _err("`\\left|` needs a matching `\\right|`", scope, toks[i], toks[i + 1].end)
+        inner, end = toks[i + 2 : r], r + 2
+    else:
+        j = _closing_bar(toks, i)
+        if j is None:
+            raise _err(f"no closing `{toks[i].text}` for this absolute value", scope, toks[i])
+        inner, end = toks[i + 1 : j], j + 1
+    if not inner:
+        raise _err("an absolute value needs something between its bars", scope, toks[i],
+                   toks[end - 1].end)
+    sk.placeholder(sympy.Abs(parse_expression(inner, scope)), (toks[i].start, toks[end - 1].end))
+    return end
+
+
+def _plus_subscript(toks: list[Tok], k: int) -> int | None:
+    """`_+` or `_{+}` at toks[k]: the index after it."""
+    texts = [t.text for t in toks[k : k + 4]]
+    if texts[:2] == ["_", "+"]:
+        return k + 2
+    if texts[:4] == ["_", "{", "+", "}"]:
+        return k + 4
+    return None
+
+
+def _emit_bracket_function(toks: list[Tok], i: int, sk: _Skeleton) -> int | None:
+    """`(x)_+` (the positive part, max(0, x)) and the Iverson bracket `[y = k]`."""
+    key = id(toks)
+    if key not in sk.bracket_notation:  # one scan per token list, not one per bracket
+        texts = [t.text for t in toks]
+        sk.bracket_notation[key] = (toks, any(
+            a == "_" and (b == "+" or b == "{") for a, b in zip(texts, texts[1:]))
+            or ("[" in texts and any(x in _RELATION_TOKENS for x in texts)))
+    if not sk.bracket_notation[key][1]:
+        return None
+    k = i + 1 if toks[i].text in _OPEN_SIZES else i
+    close = _close_bracket(toks, k)
+    if close is None:
+        return None
+    inner = toks[k + 1 : close]
+    if inner and inner[-1].text in _DELIM_SIZES:
+        inner = inner[:-1]
+    if not inner:
+        return None
+    end = _plus_subscript(toks, close + 1)
+    src = (toks[i].start, toks[(end or close + 1) - 1].end)
+    if end is not None:
+        sk.placeholder(sympy.Max(0, parse_expression(inner, sk.scope)), src)
+        return end
+    if toks[k].text == "[" and len(_depth_split(inner, set(_RELATION_TOKENS))) == 2:
+        sk.placeholder(indicator(_condition(inner, sk.scope)), src)
+        return close + 1
+    return None
+
+
+def _emit_indicator(toks: list[Tok], k: int, sk: _Skeleton, start: Tok) -> int:
+    """An indicator `\\mathbb{1}\\{c\\}` (or `_{c}`, `(c)`, `1\\{c\\}`) from its argument at
+    toks[k]: 1 where the condition holds, else 0."""
+    scope = sk.scope
+    x = toks[k].text
+    if x == "_":
+        inner, end = _group(toks, k + 1, scope)
+    elif x == "\\left":
+        r = _closing_right(toks, k)
+        if r is None:
+            raise _err("`\\left` needs a matching `\\right`", scope, toks[k])
+        inner, end = toks[k + 2 : r], r + 2
+    elif x == "\\{":
+        depth = 0
+        end = None
+        for j in range(k, len(toks)):
+            depth += (toks[j].text == "\\{") - (toks[j].text == "\\}")
+            if depth == 0:
+                end = j + 1
+                break
+        if end is None:
+            raise _err("unbalanced `\\{`: no matching `\\}`", scope, toks[k])
+        inner = toks[k + 1 : end - 1]
+    else:
+        close = _close_bracket(toks, k)
+        if close is None:
+            raise _err(f"unbalanced `{x}`", scope, toks[k])
+        inner, end = toks[k + 1 : close], close + 1
+    if not inner:
+        raise _err("an indicator needs a condition, as in \\mathbb{1}\\{y = k\\}", scope, start,
+                   toks[end - 1].end)
+    sk.placeholder(indicator(_condition(inner, scope)), (start.start, toks[end - 1].end))
+    return end
+
+
+def _emit_named(toks: list[Tok], i: int, nxt: int, name: str, sk: _Skeleton) -> int | None:
+    """A function known by name (`\\max(0, x)`, `\\mathrm{ReLU}(z)`, `\\Phi(x)`,
+    `\\operatorname{erf}(x)`), applied: its SymPy form from the registry. Its derivative
+    `f^{\\prime}(x)` is sympy.diff of that form. Not applied: None (the name is then read as
+    any other name)."""
+    scope = sk.scope
+    fn = BY_SPELLING[name]
+    scripts, k = _scripts(toks, nxt, scope)
+    prime = False
+    if "_" in scripts:
+        if fn.arity is None:
+            raise _err(f"`{name}` over an index is not supported: write `{name}(a, b)`", scope,
+                       scripts["_"][1])
+        return None
+    if "^" in scripts:
+        if [t.text for t in _strip_group(scripts["^"][0])] != ["\\prime"]:
+            return None
+        prime = True
+    j = k + 1 if k < len(toks) and toks[k].text in _OPEN_SIZES else k
+    if j >= len(toks) or toks[j].text not in ("(", "[", "\\{"):
+        if fn.arity is None:
+            raise _err(f"`{name}` must be applied to its arguments, as in `{name}(0, x)`", scope,
+                       toks[i])
+        return None
+    if toks[j].text == "\\{":
+        depth = 0
+        close = None
+        for m in range(j, len(toks)):
+            depth += (toks[m].text == "\\{") - (toks[m].text == "\\}")
+            if depth == 0:
+                close = m
+                break
+    else:
+        close = _close_bracket(toks, j)
+    if close is None:
+        raise _err(f"unbalanced `{toks[j].text}`", scope, toks[j])
+    inner = toks[j + 1 : close]
+    if inner and inner[-1].text in _DELIM_SIZES:
+        inner = inner[:-1]
+    args_toks = [a for a, _ in _depth_split(inner, {","})]
+    if any(not a for a in args_toks):
+        raise _err(f"empty argument in `{name}(...)`", scope, toks[j])
+    want = fn.arity
+    if (want is None and len(args_toks) < 2) or (want is not None and len(args_toks) != want):
+        what = "at least 2 arguments" if want is None else (
+            f"{want} argument{'s' if want != 1 else ''}")
+        raise _err(f"`{name}` ({fn.name}) takes {what}, got {len(args_toks)}", scope, toks[i],
+                   toks[close].end)
+    args = [parse_expression(a, scope) for a in args_toks]
+    if prime:
+        if want != 1:
+            raise _err("`^{\\prime}` is understood only for one-argument functions", scope,
+                       toks[i])
+        value = fn.derivative(args[0])
+    else:
+        value = fn.apply(*args)
+    sk.placeholder(value, (toks[i].start, toks[close].end))
+    return close + 1
 
 
 # --------------------------------------------------------------------------------------------

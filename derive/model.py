@@ -37,6 +37,7 @@ from derive.expr import (
     as_basic,
     layer_tag_latex,
 )
+from derive.functions import ELEMENTARY, RELATIONS
 from derive.latex import Index, Scalar, Size
 from derive.notation import Notation, QuantitySpec, lin_value, parse_dim, parse_range
 from derive.numbers import (
@@ -48,6 +49,8 @@ from derive.numbers import (
     Unsupported,
     backend,
     engine_named,
+    guard_kink,
+    holds,
     sympy_num,
     sympy_number,
 )
@@ -245,6 +248,12 @@ class _Numeric:
     def apply(self, lam: sympy.Lambda, args: list) -> Any:
         return sympy_num(lam.expr, dict(zip(lam.variables, args)))
 
+    def relation(self, cls: type, a: Any, b: Any) -> Any:
+        raise NotImplementedError  # numeric conditions are decided, not built
+
+    def piecewise(self, pieces: list) -> Any:
+        raise NotImplementedError
+
     def partial(self, e: Partial, env: dict, sample: int | None) -> Any:
         return self.ev.derivative(e, env, sample)
 
@@ -278,6 +287,12 @@ class _Cut(_Numeric):
 
     def func(self, cls: type, args: list) -> Any:
         return self.engine.func(cls, args)
+
+    def relation(self, cls: type, a: Any, b: Any) -> Any:
+        return self.engine.relation(cls, a, b)
+
+    def piecewise(self, pieces: list) -> Any:
+        return self.engine.piecewise(pieces)
 
     def apply(self, lam: sympy.Lambda, args: list) -> Any:
         variables, body = self.ev.structure.lam(lam)
@@ -732,14 +747,7 @@ class Evaluator:
             a, b = self._ground_int(lo, env), self._ground_int(hi, env)
             return alg.add([ev(body, {**env, var: k}, sample, alg) for k in range(a, b + 1)])
         if isinstance(e, sympy.Piecewise):
-            for val, cond in e.args:
-                c = cond.xreplace({k: sympy.Integer(v) for k, v in env.items()
-                                   if isinstance(k, Index)})
-                if c == sympy.true:
-                    return ev(val, env, sample, alg)
-                if c != sympy.false:
-                    raise Unsupported(f"cannot decide the condition {cond}")
-            raise Unsupported("no case of the `cases` block applies")
+            return self._cases(e, env, sample, alg)
         if isinstance(e, sympy.KroneckerDelta):
             a, b = (self._ground_int(x, env) for x in e.args)
             return alg.const(sympy.Integer(int(a == b)))
@@ -758,9 +766,41 @@ class Evaluator:
             return alg.mul(args)
         if e.is_Pow:
             return alg.pow(*args)
-        if isinstance(e, sympy.Function):
+        if isinstance(e, sympy.Function) or type(e) in ELEMENTARY:  # Max is no Function
             return alg.func(e.func, args)
         raise Unsupported(f"cannot evaluate {type(e).__name__}")
+
+    def _cases(self, e: sympy.Piecewise, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        """A `cases` block. Conditions on indices (i = j) are decided here; conditions on
+        values (x > 0) at the point (numeric) or kept as the engine's Piecewise (symbolic)."""
+        ints = {k: sympy.Integer(v) for k, v in env.items() if isinstance(k, Index)}
+        pieces: list[tuple[sympy.Basic, sympy.Basic]] = []
+        for val, cond in e.args:
+            c = cond.xreplace(ints)
+            if c == sympy.false:
+                continue
+            if c != sympy.true and (type(c) not in RELATIONS
+                                    or any(isinstance(s, Index) for s in c.free_symbols)):
+                raise Unsupported(f"cannot decide the condition {cond}")
+            pieces.append((val, c))
+            if c == sympy.true:
+                break
+        if not pieces:
+            raise Unsupported("no case of the `cases` block applies")
+        if pieces[0][1] == sympy.true:
+            return self._eval(pieces[0][0], env, sample, alg)
+        if not alg.symbolic:
+            for val, c in pieces:
+                if c == sympy.true or holds(type(c), self._eval(c.lhs, env, sample, alg),
+                                            self._eval(c.rhs, env, sample, alg)):
+                    return self._eval(val, env, sample, alg)
+            raise Unsupported("no case of the `cases` block applies here")
+        out = []
+        for val, c in pieces:
+            cond = c if c == sympy.true else alg.relation(
+                type(c), self._eval(c.lhs, env, sample, alg), self._eval(c.rhs, env, sample, alg))
+            out.append((self._eval(val, env, sample, alg), cond))
+        return alg.piecewise(out)
 
     def _is_parameter(self, name: str) -> bool:
         return self.model.notation.scalars.get(name, False)
@@ -847,7 +887,8 @@ class Evaluator:
             d = st.engine.diff(expr, st.tau)
             leaves = tuple((s, st.leaf_keys[s]) for s in st.engine.free_symbols(d)
                            if s in st.leaf_keys)
-            found = (d, leaves)
+            # the kinks of the expression differentiated: a point at one of them is moved
+            found = (d, leaves, tuple(st.engine.kinks(expr)))
             st.derivatives[memo_key] = found
         return memo_key, key, found[0], found[1]
 
@@ -861,12 +902,23 @@ class Evaluator:
         cached = self._derivative_values.get(value_key)
         if cached is not None:
             return cached
-        _, key, d, leaves = self._derivative_expr(e, env, sample)
+        memo_key, key, d, leaves = self._derivative_expr(e, env, sample)
         vals = {s: self.value(k) for s, k in leaves}
         vals[self.structure.tau] = self.value(key)
-        out = self.structure.engine.evaluate(d, vals)
+        engine = self.structure.engine
+        kinks = self.structure.derivatives[memo_key][2]
+        if kinks:
+            at = {**vals, **{s: self.value(k) for s, k in self._leaves_of(kinks)}}
+            for k in kinks:
+                guard_kink(engine.evaluate(k, at), "a non-smooth function")
+        out = engine.evaluate(d, vals)
         self._derivative_values[value_key] = out
         return out
+
+    def _leaves_of(self, exprs: tuple) -> list[tuple[Any, Key]]:
+        st = self.structure
+        return [(s, st.leaf_keys[s]) for x in exprs for s in st.engine.free_symbols(x)
+                if s in st.leaf_keys]
 
     def symbolic_derivative(self, e: Partial, env: dict, sample: int | None) -> Any:
         if isinstance(e.num, FuncRef):

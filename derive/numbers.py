@@ -6,19 +6,33 @@ are built in SymEngine (SymPy's C++ core) or, with DERIVE_BACKEND=sympy, in SymP
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import mpmath
 import sympy
+
+from derive.functions import (
+    ELEMENTARY,
+    INEQUALITIES,
+    RELATIONS,
+    symengine_kinks,
+    to_symengine,
+)
 
 PRECISION = 30  # decimal digits of every evaluation
 
 
 class Unsupported(Exception):
     """The expression is well-formed but the tool cannot evaluate it (reason in the message)."""
+
+
+class AtKink(Unsupported):
+    """A non-smooth function's argument sits at its kink at this point (a ReLU at 0): the point
+    says nothing about a derivative, and the evaluation moves to another point."""
 
 
 NOT_FINITE = ("a value is not a finite real number here (a division by zero, or a root or logarithm "
@@ -41,11 +55,54 @@ def close(a: Any, b: Any) -> bool:
 TOL = CTX.mpf("1e-18")
 
 
-NUMERIC_FUNCS: dict[type, Callable] = {
-    sympy.exp: CTX.exp, sympy.log: CTX.log, sympy.sin: CTX.sin, sympy.cos: CTX.cos,
-    sympy.tan: CTX.tan, sympy.tanh: CTX.tanh, sympy.sinh: CTX.sinh, sympy.cosh: CTX.cosh,
-    sympy.Abs: abs, sympy.sqrt: CTX.sqrt, sympy.atan: CTX.atan,
-}
+# A point closer than this to a kink counts as at it: values are exact rationals or 30-digit
+# numbers, so a node at a kink is 0 there up to rounding, and any other is far from it.
+KINK = CTX.mpf("1e-12")
+
+
+_LITERAL = [False]  # True: conditions decided as written, even at their switch
+
+
+def guard_kink(x: Any, what: str) -> None:
+    if abs(x) <= KINK and not _LITERAL[0]:
+        raise AtKink(f"the point sits at a kink of {what}")
+
+
+@contextlib.contextmanager
+def at_kinks() -> Iterator[None]:
+    """Evaluate at a kink on purpose: `x > 0` is false at 0, a step is 0 there, max(0, 0) is 0
+    (what a text's convention gives at its kink, reported and never checked)."""
+    _LITERAL[0] = True
+    try:
+        yield
+    finally:
+        _LITERAL[0] = False
+
+
+def _numeric(cls: type) -> Callable:
+    entry = ELEMENTARY[cls]
+    if entry.kinks is None:
+        return lambda *xs: entry.mpmath(CTX, *xs)
+
+    def f(*xs: Any) -> Any:
+        for k in entry.kinks(*xs):
+            guard_kink(k, cls.__name__)
+        return entry.mpmath(CTX, *xs)
+
+    return f
+
+
+NUMERIC_FUNCS: dict[type, Callable] = {cls: _numeric(cls) for cls in ELEMENTARY}
+
+
+def holds(cls: type, a: Any, b: Any) -> bool:
+    """Whether the relation `cls` (a SymPy relational class) holds between two numbers; an
+    inequality whose sides are equal is a kink."""
+    if cls in INEQUALITIES:
+        guard_kink(a - b, "a `cases` condition")
+    return bool({sympy.StrictLessThan: a < b, sympy.LessThan: a <= b,
+                 sympy.StrictGreaterThan: a > b, sympy.GreaterThan: a >= b,
+                 sympy.Eq: a == b, sympy.Ne: a != b}[cls])
 
 
 def sympy_number(x: sympy.Basic) -> Any:
@@ -84,6 +141,8 @@ def sympy_num(e: sympy.Basic, vals: dict, memo: dict | None = None) -> Any:
         r = sympy_num(base, vals, memo) ** (int(ex) if ex.is_Integer else sympy_num(ex, vals, memo))
     elif type(e) in NUMERIC_FUNCS:
         r = NUMERIC_FUNCS[type(e)](*[sympy_num(a, vals, memo) for a in e.args])
+    elif isinstance(e, sympy.Piecewise):
+        r = _piecewise_num(e, vals, memo)
     else:
         sub = {s: sympy.Float(str(vals[s]), PRECISION) for s in e.free_symbols if s in vals}
         out = e.xreplace(sub).evalf(PRECISION)
@@ -92,6 +151,32 @@ def sympy_num(e: sympy.Basic, vals: dict, memo: dict | None = None) -> Any:
         r = sympy_number(out)
     memo[e] = r
     return r
+
+
+def _piecewise_num(e: sympy.Piecewise, vals: dict, memo: dict) -> Any:
+    for value, cond in e.args:
+        if _truth(cond, vals, memo):
+            return sympy_num(value, vals, memo)
+    raise Unsupported("no case of the `cases` block applies")
+
+
+def _truth(cond: sympy.Basic, vals: dict, memo: dict) -> bool:
+    """A condition at the point: a relation, or what SymPy folds nested cases into (ITE,
+    And, Or, Not)."""
+    if cond == sympy.true or cond == sympy.false:
+        return cond == sympy.true
+    if type(cond) in (*INEQUALITIES, sympy.Eq, sympy.Ne):
+        return holds(type(cond), sympy_num(cond.lhs, vals, memo), sympy_num(cond.rhs, vals, memo))
+    if isinstance(cond, sympy.ITE):
+        c, a, b = cond.args
+        return _truth(a if _truth(c, vals, memo) else b, vals, memo)
+    if isinstance(cond, sympy.And):
+        return all(_truth(a, vals, memo) for a in cond.args)
+    if isinstance(cond, sympy.Or):
+        return any(_truth(a, vals, memo) for a in cond.args)
+    if isinstance(cond, sympy.Not):
+        return not _truth(cond.args[0], vals, memo)
+    raise Unsupported(f"cannot decide the condition {cond}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -111,16 +196,18 @@ class _SymEngineBackend:
         import symengine as se
 
         self.se = se
-        self.funcs = {sympy.exp: se.exp, sympy.log: se.log, sympy.sin: se.sin, sympy.cos: se.cos,
-                      sympy.tan: se.tan, sympy.tanh: se.tanh, sympy.sinh: se.sinh,
-                      sympy.cosh: se.cosh, sympy.Abs: se.Abs, sympy.atan: se.atan}
+        self.funcs = {cls: functools.partial(e.symengine, se) for cls, e in ELEMENTARY.items()
+                      if e.symengine is not None}
         self.bits = int(PRECISION * 3.33) + 20
 
     def symbol(self, name: str) -> Any:
         return self.se.Symbol(name)
 
     def convert(self, x: sympy.Basic) -> Any:
-        return self.se.sympify(x)  # a SymPy object to SymEngine's; never a string
+        try:  # a SymPy object to SymEngine's; never a string
+            return to_symengine(self.se, x)
+        except TypeError as exc:
+            raise Unsupported(str(exc)) from None
 
     def add(self, xs: list) -> Any:
         return self.se.Add(*xs) if xs else self.se.Integer(0)
@@ -136,6 +223,16 @@ class _SymEngineBackend:
         if f is None:
             raise Unsupported(f"the function {cls.__name__} is not supported in derivatives")
         return f(*args)
+
+    def relation(self, cls: type, a: Any, b: Any) -> Any:
+        return getattr(self.se, RELATIONS[cls])(a, b)
+
+    def piecewise(self, pieces: list) -> Any:
+        return self.se.Piecewise(*pieces)
+
+    def kinks(self, e: Any) -> list:
+        """Expressions that are 0 where `e` is not differentiable (checked before evaluating)."""
+        return symengine_kinks(self.se, e)
 
     def subs(self, e: Any, mapping: dict) -> Any:
         return e.subs(mapping)
@@ -186,6 +283,15 @@ class _SymPyBackend(_SymEngineBackend):
 
     def pow(self, b: Any, e: Any) -> Any:
         return sympy.Pow(b, e)
+
+    def relation(self, cls: type, a: Any, b: Any) -> Any:
+        return cls(a, b)
+
+    def piecewise(self, pieces: list) -> Any:
+        return sympy.Piecewise(*pieces)
+
+    def kinks(self, e: Any) -> list:
+        return []  # evaluated by sympy_num, which checks each kink as it meets it
 
     def subs(self, e: Any, mapping: dict) -> Any:
         # subs, not xreplace: a derivative's variable turns into a Subs, as it must

@@ -34,6 +34,7 @@ import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from derive.functions import CODEGEN
 from derive.spec import A, B, I, K, N, NetworkSpec, W, Y, Z
 
 try:  # wall-clock budgets (SIGALRM in the main thread); arrives with the checker's budgets
@@ -190,7 +191,7 @@ class Descend(sp.Function):
 
 _ARRAY_FUNCTIONS = (Dot, Tr, RowSum, RowMax, BatchSum, ShapedLike, Descend, OnesPerSample)
 # Elementwise functions the translator passes through and lambdify may print.
-_ELEMENTWISE = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.Abs, sp.sign)
+_ELEMENTWISE = CODEGEN  # from the registry (derive.functions: `codegen`)
 _ALLOWED_FUNCTIONS = frozenset(_ARRAY_FUNCTIONS + _ELEMENTWISE)
 
 
