@@ -240,10 +240,24 @@ class Diagnoser:
         applied = {(d.rhs.fname, d.rhs.params[0].name) for d in self.model.defs
                    if isinstance(d.rhs, Call) and len(d.rhs.params) == 1
                    and isinstance(d.rhs.params[0], Quantity)}
+        # and the derivative of an activation written inline (a = max(0, z): the step of z)
+        inline = []
+        for d in self.model.defs:
+            inner = atoms(d.rhs, (Quantity,)) if isinstance(d.lhs, Quantity) else []
+            if len(inner) == 1 and not isinstance(d.rhs, Call) and d.rhs != inner[0]:
+                t = sympy.Dummy("t", real=True)
+                slope = sympy.diff(d.rhs.xreplace({inner[0]: t}), t)
+                if slope.free_symbols == {t} and not slope.is_constant():
+                    inline.append((inner[0].name, sympy.Lambda(t, slope)))
         for q in atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,)):
             for fname, arg in sorted(applied):
                 if q.layer is not None:
                     c = Prime(fname, Quantity(arg, (q.layer,), q.indices))
+                    if c not in cands:
+                        cands.append(c)
+            for arg, slope in inline:
+                if q.layer is not None:
+                    c = slope(Quantity(arg, (q.layer,), q.indices))
                     if c not in cands:
                         cands.append(c)
         # per-neuron quantities at the layers and indices the formula mentions (a missing a_j)

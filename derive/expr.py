@@ -242,6 +242,14 @@ class BatchSum(Node):
 NODE_TYPES = (Quantity, Width, Call, Prime, FuncRef, Vec, Partial, BatchSum)
 
 
+class _Printer(LatexPrinter):
+    """SymPy's LaTeX printer, with the step function as notes write it (the slope of ReLU)."""
+
+    def _print_Heaviside(self, expr: sympy.Basic, exp: str | None = None) -> str:
+        text = f"\\mathbb{{1}}\\{{{self._print(expr.args[0])} > 0\\}}"
+        return f"\\left({text}\\right)^{{{exp}}}" if exp else text
+
+
 def to_latex(expr: sympy.Basic) -> str:
     """The expression in LaTeX, in the document's notation."""
-    return sympy.latex(expr, order="none")
+    return _Printer({"order": "none"}).doprint(expr)

@@ -61,6 +61,7 @@ MAX_NESTING = 50  # brackets, braces and environments inside each other (the cha
 MAX_DIGITS = 1000  # digits of any number, written or computed from written numbers
 MAX_EXPONENT = 1000  # a numeric exponent
 MAX_INDEX = 1000  # a number written as an index, a layer or a sum bound
+MAX_TOWER = 3  # exponents inside exponents (e^{e^{e^{x}}}: 3); past it the values leave any float
 
 _OPENERS = {"{", "(", "[", "\\{", "\\begin"}
 _CLOSERS = {"}", ")", "]", "\\}", "\\end"}
@@ -74,7 +75,16 @@ def _check_sizes(formula: Formula, toks: list[Tok] | None = None) -> None:
                              hint="split it into several display formulas")
         return
     depth = 0
-    for t in toks:
+    towers: list[int] = []  # the brace depth at which each open exponent's group began
+    for k, t in enumerate(toks):
+        if t.text == "^" and k + 1 < len(toks) and toks[k + 1].text == "{":
+            towers.append(depth + 1)
+            if len(towers) > MAX_TOWER:
+                raise InputError(f"exponents nested too deeply: more than {MAX_TOWER} inside "
+                                 "each other", formula.span(t.start),
+                                 hint="a tower of exponents has no value a check could use")
+        elif t.text in _CLOSERS and towers and towers[-1] == depth:
+            towers.pop()
         if t.text in _OPENERS:
             depth += 1
             if depth > MAX_NESTING:

@@ -63,3 +63,15 @@ def test_a_definition_from_a_fixed_later_layer_is_circular_not_a_crash(
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
     assert "the definitions are circular" in err and "internal error" not in err
+
+
+def test_a_tower_of_exponents_is_refused_at_once(tmp_path: Path) -> None:
+    """e^{e^{e^{e^{x}}}} passes every size bound but has no value a check can use: it spent a
+    claim's whole budget (the fuzz benchmark's mutant 148). Refused at its caret, at once."""
+    from derive.check import check_file
+
+    doc = tmp_path / "tower.md"
+    doc.write_text("$$g(t) = e^{e^{e^{e^{t}}}}$$\n\n$$h(t) = e^{e^{e^{t}}}$$\n", encoding="utf-8")
+    results = check_file(doc).results
+    assert results[0].status.value == "error" and "nested too deeply" in results[0].message
+    assert results[1].status.value == "definition"  # three levels are still read

@@ -326,3 +326,18 @@ def test_derive_notation_prints_a_front_matter_that_checks_the_same(
     before = [(r.status, r.diagnosis) for r in check_document(read_document(doc)).results]
     after = [(r.status, r.diagnosis) for r in check_document(read_document(pasted)).results]
     assert before == after
+
+
+def test_a_relu_network_without_front_matter(tmp_path: Path) -> None:
+    """a = max(0, z), the backward pass with the step 1{z > 0}; a dropped step is refuted and
+    named as the missing factor."""
+    text = "\n\n".join([
+        r"$$z^l_j = \sum_k w^l_{jk} a^{l-1}_k + b^l_j$$", r"$$a^l_j = \max(0, z^l_j)$$",
+        r"$$C = \frac{1}{2} \sum_j (y_j - a^L_j)^2$$",
+        r"$$\delta^l_j = \frac{\partial C}{\partial z^l_j}$$",
+        r"$$\delta^L_j = (a^L_j - y_j) \mathbb{1}\{z^L_j > 0\}$$",
+        r"$$\delta^l_j = \sum_k w^{l+1}_{kj} \delta^{l+1}_k \mathbb{1}\{z^l_j > 0\}$$",
+        r"$$\delta^l_j = \sum_k w^{l+1}_{kj} \delta^{l+1}_k$$"])
+    got = [v for _, v in sorted(_statuses(tmp_path, text).items())]
+    assert [s for s, _ in got] == ["definition"] * 4 + ["verified", "verified", "refuted"]
+    assert "lacks a factor $\\mathbb{1}\\{z^{l}_{j} > 0\\}$" in got[6][1]
