@@ -66,7 +66,7 @@ INFERENCE_LANDED: dict[str, bool] = {
     "chapter": True,
     "softmax": True,
     "vw": True,
-    "chapter-bare": False,  # formulas/backprop.md without its front matter and annotations
+    "chapter-bare": True,  # formulas/backprop.md without its front matter and annotations
     "corpus": False,  # the tier-1 documents of ../shared/corpus/ (CORPUS_TIER1.md)
 }
 REASON = "notation inference (issue 10)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -78,3 +79,41 @@ def _local_formulas(per: dict[int, list[Row]]) -> set[int]:
                 o.name in names_tagged and o.sup is None for o in occs):
             out.add(k)
     return out
+
+
+def stated_dependencies(text: str) -> dict[str, Any] | None:
+    """`u = f(x, y(x,t), z(x,t))`, stated in the prose before a chain rule: u = f(x, y, z) with
+    y and z functions of (x, t) of their own. None when the text is not of that form."""
+    m = re.fullmatch(r"\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=\s*([A-Za-z])\s*\((.*)\)\s*", text)
+    if not m:
+        return None
+    name, fname, inner = m.group(1), m.group(2), m.group(3)
+    args: list[str] = []
+    given: list[str] = []
+    functions: dict[str, int] = {fname: 0}
+    depth, cur = 0, ""
+    parts: list[str] = []
+    for ch in inner + ",":
+        if ch == "," and depth == 0:
+            parts.append(cur.strip())
+            cur = ""
+            continue
+        depth += (ch == "(") - (ch == ")")
+        cur += ch
+    for part in parts:
+        inner_call = re.fullmatch(r"([A-Za-z])\s*\(([A-Za-z](?:\s*,\s*[A-Za-z])*)\)", part)
+        if re.fullmatch(r"[A-Za-z](?:_\{?\w+\}?)?", part):
+            args.append(part)
+        elif inner_call:
+            var, params = inner_call.group(1), [p.strip() for p in inner_call.group(2).split(",")]
+            helper = f"F_{len(functions)}"
+            functions[helper] = len(params)
+            given.append(f"{var} = {helper}({', '.join(params)})")
+            args.append(var)
+        else:
+            return None
+    if not args or fname in args or name in args:
+        return None
+    functions[fname] = len(args)
+    return {"local": True, "functions": functions,
+            "given": [f"{name} = {fname}({', '.join(args)})", *given]}

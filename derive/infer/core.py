@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from derive.errors import InputError
-from derive.infer.chain import _chain_rule, _local_formulas
+from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
 from derive.infer.front import _Front
 from derive.infer.layers import _Layers
 from derive.infer.scan import (
@@ -73,6 +73,20 @@ class Inferred:
     claims: set[tuple[int, int]] = field(default_factory=set)  # rows never taken as definitions
 
 
+def _stated(doc: Document, number: int) -> dict[str, Any] | None:
+    """The dependencies the inline maths just before formula `number` states (the prose's
+    `u = f(x, y(x,t), z(x,t))`), between it and the display formula before it."""
+    formulas = {f.number: f for f in doc.formulas}
+    this = formulas[number]
+    before = formulas[number - 1].line if number - 1 in formulas else 0
+    for f in reversed(doc.inline):
+        if before < f.line <= this.line:
+            found = stated_dependencies(f.text)
+            if found is not None:
+                return found
+    return None
+
+
 def infer(doc: Document) -> Inferred:
     """The notation of `doc`, from its display formulas."""
     per: dict[int, list[Row]] = {}
@@ -88,7 +102,7 @@ def infer(doc: Document) -> Inferred:
     out = _Inference(rows).run()
     out.local = local
     for k in sorted(local):
-        ann = _chain_rule(per[k])
+        ann = _chain_rule(per[k]) or _stated(doc, k)
         if ann is not None:
             out.local_annotations[k] = ann
             line = per[k][0].formula.line
