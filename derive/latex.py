@@ -196,8 +196,28 @@ def _drop_hspace(toks: list[Tok]) -> list[Tok]:
 
 
 def _colon_equals(toks: list[Tok]) -> list[Tok]:
-    """`:=` is one relation (a definition), not a colon and an equals sign."""
+    """`:=` is one relation (a definition), not a colon and an equals sign; so are
+    `\\stackrel{def}{=}` and `\\overset{\\text{def}}{=}`."""
     out: list[Tok] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if (t.text in ("\\stackrel", "\\overset") and k + 1 < len(toks)
+                and toks[k + 1].text == "{"):
+            depth, j = 0, k + 1
+            while j < len(toks):
+                depth += (toks[j].text == "{") - (toks[j].text == "}")
+                if depth == 0:
+                    break
+                j += 1
+            rest = [x.text for x in toks[j + 1 : j + 4]]
+            if rest == ["{", "=", "}"]:
+                out.append(Tok("sym", ":=", t.start, toks[j + 3].end))
+                k = j + 4
+                continue
+        out.append(t)
+        k += 1
+    toks, out = out, []
     for t in toks:
         if t.text == "=" and out and out[-1].text == ":" and out[-1].end == t.start:
             out[-1] = Tok("sym", ":=", out[-1].start, t.end)

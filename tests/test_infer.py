@@ -140,13 +140,13 @@ def test_inference_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_definition_relations_log_and_approximations(tmp_path: Path) -> None:
-    """`:=`, `\\equiv` and `\\triangleq` define; `\\log` is the natural logarithm (a correct
+    """`:=`, `\\equiv`, `\\stackrel{def}{=}` and `\\triangleq` define; `\\log` is the natural logarithm (a correct
     cross-entropy derivative verifies, a base-10 reading would refute it); a step after
     `\\approx` is said to be unchecked, never shown as a pass."""
     text = "\n\n".join([
         r"$$z^l_j := \sum_k w^l_{jk} a^{l-1}_k + b^l_j$$",
         r"$$a^l_j \equiv \sigma(z^l_j)$$",
-        r"$$\sigma(t) = \frac{1}{1+e^{-t}}$$",
+        r"$$\sigma(t) \stackrel{def}{=} \frac{1}{1+e^{-t}}$$",
         r"$$C = - \sum_j y_j \log a^L_j$$",
         r"$$\delta^l_j \triangleq \frac{\partial C}{\partial z^l_j}$$",
         r"$$\frac{\partial C}{\partial a^L_j} = - \frac{y_j}{a^L_j} \approx 0$$",
