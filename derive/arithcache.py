@@ -180,17 +180,22 @@ class Cache:
         self.dirty = True
 
     def save(self) -> None:
-        if not self.dirty or self.path is None:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".arith-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self.entries, fh, sort_keys=True)
-            os.replace(tmp, self.path)  # atomic: readers see the old file or the new one
+        if self.dirty and self.path is not None and save_json(self.path, self.entries, ".arith-"):
             self.dirty = False
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+
+
+def save_json(path: Path, entries: dict, prefix: str) -> bool:
+    """Write a cache file atomically (readers see the old file or the new one); False when it
+    cannot be written, which only costs time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(entries, fh, sort_keys=True)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        return False
 
 
 def _secret(path: Path) -> bytes | None:

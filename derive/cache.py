@@ -33,7 +33,6 @@ import hmac
 import json
 import os
 import pickle
-import tempfile
 import warnings
 from functools import cache
 from importlib import metadata
@@ -43,7 +42,7 @@ from typing import Any
 import sympy
 
 from derive import __version__
-from derive.arithcache import CacheWarning, _secret
+from derive.arithcache import CacheWarning, _secret, save_json
 from derive.budget import deadline
 
 FORMAT = 2  # 2: an entry holds the outcome ("zero") and/or the size ("ops")
@@ -165,17 +164,9 @@ class Confirmations:
         self.dirty = True
 
     def save(self) -> None:
-        if not self.dirty or self.path is None:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".confirm-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self.entries, fh, sort_keys=True)
-            os.replace(tmp, self.path)  # atomic: readers see the old file or the new one
+        if (self.dirty and self.path is not None
+                and save_json(self.path, self.entries, ".confirm-")):
             self.dirty = False
-        except OSError:
-            pass  # a cache that cannot be written only costs time
 
 
 def confirmations() -> Confirmations:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,24 +111,46 @@ def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float
     """Check every formula of `doc`. With `only` (formula numbers), the other formulas still
     build the model but are not checked and report nothing: the results of the formulas named
     are the ones a check of the whole document gives them."""
-    inferred = None
+    doc, inferred = prepare(doc)
+    notation = _notation(doc)
+    with _printing(notation):
+        return _check_document(doc, notation, symbolic, claim_budget, simplify_budget, only,
+                               inferred)
+
+
+def prepare(doc: Document) -> tuple[Document, Inferred | None]:
+    """The document as every check reads it, and what was inferred of its notation (None when
+    nothing was). Without a written notation, the inferred front matter is laid under the
+    written keys and the "read as" facts open the notes; with one but no row marked as a
+    definition, only which rows define is read from the formulas."""
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
         inferred = infer(doc)
-        doc = dataclasses.replace(doc, front=merge(doc.front, inferred.front),
-                                  notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes))
-    elif not any("definitions" in f.annotation for f in doc.formulas):
+        return dataclasses.replace(
+            doc, front=merge(doc.front, inferred.front),
+            notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes)), inferred
+    if not any("definitions" in f.annotation for f in doc.formulas):
         # a notation written (perhaps pasted from `derive notation`), but no row marked as a
         # definition: which rows define is read from the formulas, as without a front matter
-        inferred = infer(doc)
-    notation = _notation(doc)
+        return doc, infer(doc)
+    return doc, None
+
+
+def _printing(notation: Notation) -> AbstractContextManager[None]:
+    """What the tool prints follows the document's notation: its layer tags and its sizes."""
     sizes = {Width(notation.width, c + a * Size(notation.layers)): name
              for name, (c, a, _b) in notation.aliases.items()}
     styles = {q.name: q.tag for q in notation.quantities.values()}
     if notation.first_layer == 0:
         styles[""] = "from 0"  # print layer numbers as the text numbers them
-    with tag_styles(styles, sizes):
-        return _check_document(doc, notation, symbolic, claim_budget, simplify_budget, only,
-                               inferred)
+    return tag_styles(styles, sizes)
+
+
+def _start(state: _State) -> _State:
+    """The state before the first formula: the definitions the text takes for granted."""
+    assumed = state.inferred.assumed if state.inferred is not None else ()
+    if assumed and state.doc.formulas:
+        state.model = _assumed(state.model, state.doc, assumed)
+    return state
 
 
 def _check_document(doc: Document, notation: Notation, symbolic: bool,
@@ -138,8 +161,7 @@ def _check_document(doc: Document, notation: Notation, symbolic: bool,
                    simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",
                                            SIMPLIFY_SECONDS),
                    inferred=inferred)
-    if inferred is not None and inferred.assumed and doc.formulas:
-        state.model = _assumed(state.model, doc, inferred.assumed)
+    _start(state)
     for formula in doc.formulas:
         state.claims = only is None or formula.number in only
         _check_formula(state, formula)
@@ -376,10 +398,12 @@ def _check_formula(state: _State, formula: Formula) -> None:
 
 def collect_model(path: str | Path) -> Model:
     """The document's model after all its definitions, without checking any claim."""
-    doc = read_document(path)
-    state = _State(doc, Engine(), Model(_notation(doc)), claims=False)
-    for formula in doc.formulas:
-        _check_formula(state, formula)
+    doc, inferred = prepare(read_document(path))
+    notation = _notation(doc)
+    state = _start(_State(doc, Engine(), Model(notation), claims=False, inferred=inferred))
+    with _printing(notation):
+        for formula in doc.formulas:
+            _check_formula(state, formula)
     return state.model
 
 

@@ -1040,14 +1040,20 @@ def _skip_arguments(toks: list[Tok], k: int, scope: Scope) -> int:
 _TAG_BRACKETS = {"paren": ("(", ")"), "bracket": ("[", "]")}
 
 
+def without_sample(g: list[Tok]) -> list[Tok]:
+    """A superscript's tokens without the sample index it may share with the layer tag:
+    `^{x,l}` (the sample x, then the layer) and `^{[1](i)}` (the layer, then the sample)."""
+    if len(g) >= 3 and g[1].text == "," and g[0].kind == "letter":
+        g = g[2:]
+    if len(g) >= 6 and g[-1].text == ")" and g[-3].text == "(" and g[-4].text == "]":
+        g = g[:-3]
+    return g
+
+
 def _layer_tokens(spec: QuantitySpec, grp: list[Tok]) -> list[Tok] | None:
     """The layer inside a superscript written in the quantity's tag style (`^{(l)}`, `^{[l]}`,
     or a bare `^{l}`), or None when the superscript is not a layer tag (a power, a prime)."""
-    g = _strip_group(grp)
-    if len(g) >= 3 and g[1].text == "," and g[0].kind == "letter":
-        g = g[2:]  # `^{x,l}`: the sample x and the layer l share the superscript
-    if len(g) >= 6 and g[-1].text == ")" and g[-3].text == "(" and g[-4].text == "]":
-        g = g[:-3]  # `^{[1](i)}`: the layer, then the sample
+    g = without_sample(_strip_group(grp))
     if spec.tag == "sup":
         ok = bool(g) and all(t.kind in ("letter", "num") or t.text in "+-_{}" for t in g)
         return g if ok else None

@@ -65,20 +65,19 @@ _COMMENTS = {  # how each format writes the front matter (derive.sources)
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     import sys
 
-    from derive.check import read_document
-    from derive.infer import infer
+    from derive.check import prepare, read_document
     from derive.unicode import to_unicode
 
     out = out or sys.stdout
     for k, path in enumerate(args.paths):
-        doc = read_document(Path(path))
+        written = read_document(Path(path))
+        doc, inferred = prepare(written)
         if k:
             out.write("\n")
-        if "quantities" in doc.front:
+        if "quantities" in written.front or inferred is None:
             out.write(f"{path}: the notation is written in its front matter:\n")
             front = doc.front
         else:
-            inferred = infer(doc)
             out.write(f"{path}: read from its formulas:\n")
             for fact in inferred.facts:
                 text = fact if args.latex else re.sub(r"\$([^$]+)\$",

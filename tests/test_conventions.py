@@ -74,8 +74,10 @@ VERDICTS = {"definition", "verified", "refuted", "conditional"}
 
 
 # The inferred-notation facts are compared with readers of the tool's notation; a group's facts
-# pass once every fact has a reader in the tool's spelling (FACT_READERS): not yet for any.
-FACTS_LANDED: dict[str, bool] = {group: False for group in INFERENCE_LANDED} | {"harness": True}
+# pass once every fact has a reader in the tool's spelling (FACT_READERS): the chapter without
+# its annotations so far.
+FACTS_LANDED: dict[str, bool] = {group: False for group in INFERENCE_LANDED} | {
+    "harness": True, "chapter-bare": True}
 
 
 def _marks(group: str, landed: dict[str, bool] = INFERENCE_LANDED) -> list[pytest.MarkDecorator]:

@@ -51,6 +51,7 @@ from derive.infer.scan import (
     _tag_form,
     _text,
 )
+from derive.latex import without_sample
 from derive.sources.document import Document
 
 
@@ -152,11 +153,7 @@ class _Inference(_Layers, _Front):
         # layer symbols: letters inside superscripts written as tags
         tag_counts: Counter[tuple[str | None, int]] = Counter()
         for o in occs:
-            g = _strip(o.sup) if o.sup else []
-            if len(g) >= 3 and g[1].text == "," and g[0].kind == "letter":
-                g = g[2:]
-            if len(g) >= 6 and g[-1].text == ")" and g[-3].text == "(" and g[-4].text == "]":
-                g = g[:-3]
+            g = without_sample(_strip(o.sup)) if o.sup else []
             inner = (g[1:-1] if len(g) >= 3 and g[0].text in "([" and g[-1].text in ")]"
                      else g)
             form = _tag_form(inner) if inner else None

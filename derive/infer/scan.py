@@ -15,6 +15,7 @@ from derive.latex import (
     split_at_gaps,
     strip_qualifiers,
     tokenize,
+    without_sample,
 )
 from derive.sources.document import Formula
 
@@ -267,11 +268,7 @@ def _tag(o: Occ, symbols: set[str]) -> tuple[str, list[Tok]] | None:
     """The style and inside of a superscript that reads as a layer tag."""
     if o.sup is None:
         return None
-    g = _strip(o.sup)
-    if len(g) >= 3 and g[1].text == "," and g[0].kind == "letter":
-        g = g[2:]  # `^{x,l}`: a sample index before the layer
-    if len(g) >= 6 and g[-1].text == ")" and g[-3].text == "(" and g[-4].text == "]":
-        g = g[:-3]  # `^{[1](i)}`: the layer, then the sample
+    g = without_sample(_strip(o.sup))
     for style, (opener, closer) in (("paren", "()"), ("bracket", "[]")):
         if len(g) >= 3 and g[0].text == opener and g[-1].text == closer:
             form = _tag_form(g[1:-1])
