@@ -49,7 +49,8 @@ from derive.expr import (
     to_latex,
 )
 from derive.infer import Inferred, infer, merge
-from derive.latex import Equation, Index, RowError, Scalar, Scope, Size, parse_formula
+from derive import vectorcheck
+from derive.latex import Equation, Index, RowError, Scalar, Scope, Side, Size, parse_formula
 from derive.model import (
     INSTANCES,
     Assumption,
@@ -650,7 +651,13 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
         latex = f"{eq.lhs.latex} {relation} {step.latex}"
         parsed = f"{to_latex(lhs)} = {to_latex(step.expr)}"
         kind = "update" if eq.kind == "update" else ("step" if chain else "equation")
-        result, lint = _budgeted_verdict(state, model, target, step.expr, compare, previous)
+        if vectorcheck.mismatched(eq.lhs) or vectorcheck.mismatched(step):
+            result, lint = _shape_verdict(state, formula, eq.lhs, target, step, model), []
+            parsed = ""
+        else:
+            result, lint = _budgeted_verdict(state, model, target, step.expr, compare, previous)
+        if step.tensor is not None and result.status is Status.REFUTED and not result.diagnosis:
+            result = _matrix_diagnosis(state, formula, eq.lhs, target, step, model, result)
         if state.symbolic and result.status is Status.VERIFIED:
             result = dataclasses.replace(result, evidence=result.evidence + "; " + _symbolic_evidence(
                 state, model, target, step.expr))
@@ -664,6 +671,39 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
             lint=tuple(lint), comparisons=result.comparisons,
         ))
         previous = step.expr
+
+
+def _shape_verdict(state: _State, formula: Formula, lhs: Side, target: sympy.Basic, step: Side,
+                   model: Model) -> _Verdict:
+    """A side whose shapes do not fit: refuted by its shapes alone, with the edit in matrix
+    terms that makes it hold, where one does."""
+    why = vectorcheck.mismatched(lhs) or vectorcheck.mismatched(step) or ""
+    fix = None
+    if not vectorcheck.mismatched(lhs):
+        try:
+            with deadline(state.claim_budget):
+                fix = vectorcheck.repair(state.engine, model, formula, lhs, target, step)
+        except BudgetExceeded:
+            state.engine = Engine()
+    return _Verdict(Status.REFUTED, why + (f"; {fix}, and with that edit it holds" if fix else ""),
+                    evidence="shapes: the sizes of every quantity, from the definitions; "
+                    "a product needs the columns of its left factor to be the rows of its right",
+                    diagnosis=fix)
+
+
+def _matrix_diagnosis(state: _State, formula: Formula, lhs: Side, target: sympy.Basic,
+                      step: Side, model: Model, found: _Verdict) -> _Verdict:
+    """A refuted claim in vector form whose component search found nothing: one edit in
+    matrix terms (a transpose, a product's order, \\odot, a layer)."""
+    try:
+        with deadline(state.claim_budget):
+            fix = vectorcheck.repair(state.engine, model, formula, lhs, target, step)
+    except BudgetExceeded:
+        state.engine = Engine()
+        return found
+    if fix is None:
+        return found
+    return dataclasses.replace(found, diagnosis=fix, message=f"{found.message}: {fix}")
 
 
 def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,

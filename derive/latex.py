@@ -16,10 +16,12 @@ names become SymPy objects only after they were found in the notation table.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import sympy
 
@@ -264,6 +266,7 @@ class Side:
     start: int  # offsets into the formula text
     end: int
     latex: str
+    tensor: Any = None  # the side as written in vector form (a derive.tensor.Tensor), if it is
 
 
 @dataclass(frozen=True)
@@ -604,8 +607,11 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
     row_scope = Scope(scope.notation, formula, scope.scalars | local, scope.functions, scope.local)
 
     def side(seg: list[Tok]) -> Side:
-        expr = parse_expression(seg, row_scope)
         start, end = seg[0].start, seg[-1].end
+        if _vector_form(seg, row_scope):
+            return Side(sympy.Integer(0), start, end, formula.text[start:end],
+                        tensor=_parse_tensor(seg, row_scope))
+        expr = parse_expression(seg, row_scope)
         return Side(expr, start, end, formula.text[start:end])
 
     span = formula.span(row[0].start)
@@ -617,6 +623,9 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
                         (_parse_set(rhs_seg, row_scope, formula),),
                         (formula.span(rhs_seg[0].start).line,), span.line, span.col)
     steps = tuple(side(seg) for seg in segments[1:])
+    lhs = current.lhs if continuation and current is not None else side(segments[0])
+    if lhs.tensor is not None or any(s.tensor is not None for s in steps):
+        lhs, steps = _lowered(lhs, steps, formula, row_scope)
     lines = tuple(formula.span(seg[0].start).line for seg in segments[1:])
     approx = next((k for k, r in enumerate(relations, start=1) if r.text == "\\approx"), None)
     if continuation:
@@ -626,7 +635,34 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
         return Equation(current.kind, current.number, current.lhs, current.steps + steps,
                         current.step_lines + lines, current.line, current.col,
                         current.approx_from or approx)
-    return Equation(kind, number, side(segments[0]), steps, lines, span.line, span.col, approx)
+    return Equation(kind, number, lhs, steps, lines, span.line, span.col, approx)
+
+
+def _vector_form(seg: list[Tok], scope: Scope) -> bool:
+    from derive.vecparse import vector_form
+
+    return vector_form(seg, scope)
+
+
+def _parse_tensor(seg: list[Tok], scope: Scope) -> Any:
+    from derive.vecparse import parse_tensor
+
+    return parse_tensor(seg, scope)
+
+
+def _lowered(lhs: Side, steps: tuple[Side, ...], formula: Formula,
+             scope: Scope) -> tuple[Side, tuple[Side, ...]]:
+    """The sides of an equation in vector form as one entry of each: the checks are of
+    components (`derive.tensor`), at indices that are letters the formula does not use. A
+    side whose shapes do not fit carries the mismatch in place of an expression."""
+    from derive.tensor import ShapeMismatch
+    from derive.vecparse import entry
+
+    low = entry(formula, [s.tensor if s.tensor is not None else s.expr for s in (lhs, *steps)])
+    out = []
+    for s, e, why in zip((lhs, *steps), low.exprs, low.mismatch):
+        out.append(dataclasses.replace(s, expr=e if e is not None else ShapeMismatch(why or "")))
+    return out[0], tuple(out[1:])
 
 
 def _formal_parameters(seg: list[Tok], scope: Scope) -> set[str]:

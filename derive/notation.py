@@ -63,6 +63,8 @@ class Notation:
     # the number the text gives its input layer: 0 in W^{[1]} x + b^{[1]} (deeplearning.ai),
     # where layers are fixed numbers; inside, layers are numbered from 1 all the same
     first_layer: int = 1
+    # vectors written without indices are columns (W a + b) or rows (x W + b)
+    vectors: str = "column"
 
     def kind(self, name: str) -> str | None:
         if name in self.aliases:
@@ -87,7 +89,7 @@ class Notation:
 
 TAG_STYLES = ("paren", "bracket", "sup")
 _KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars", "sizes",
-              "first_layer"}
+              "first_layer", "vectors"}
 _ROLES = {"layers", "width", "batch", "sample", "loss", "rate", "labels"}
 
 
@@ -409,4 +411,5 @@ def notation_from_front(front: dict[str, Any], file: str,
         scalars=scalars,
         aliases=aliases,
         first_layer=int(front.get("first_layer", 1)),
+        vectors=str(front.get("vectors", "column")),
     )

@@ -65,6 +65,14 @@ class FirstLayer(Node):
 
 
 @dataclass(frozen=True)
+class Vectors(Node):
+    what: str = '"column" or "row", how the text writes its vectors (W a + b or x W + b)'
+
+    def ok(self, value: Any) -> bool:
+        return value in ("column", "row")
+
+
+@dataclass(frozen=True)
 class StrList(Node):
     what: str = "a list of strings"
 
@@ -133,6 +141,7 @@ FRONT = Table(fields=(
     ("scalars", MapOf(item=_SCALAR, what="a table of scalar tables",
                       example='[scalars."\\\\alpha"]')),
     ("first_layer", FirstLayer(example="first_layer = 0")),
+    ("vectors", Vectors(example='vectors = "row"')),
     ("sizes", MapOf(item=Str(example='D = "C_1"'), what="a table of name = the width it names",
                     example='[sizes]\nD = "C_1"')),
 ))

@@ -1,0 +1,423 @@
+"""Reading a side written in vector form into a `derive.tensor` tree.
+
+A side is in vector form when it writes a quantity that has indices without them (`w^{l+1}`,
+`\\delta^L`), or a vector operator: a transpose (`^T`, `^\\top`, `^{[2]T}`), `\\odot`, `\\circ`,
+`\\nabla`, a norm `\\|x\\|`. The grammar is small: sums of products of factors, where a product is
+written by juxtaposition, `\\cdot` or `\\times` (the matrix product), or `\\odot`, `\\circ`, `*`
+(element-wise). Every part with no vector in it (`\\frac{1}{m}`, `\\eta`, `C`, `\\delta^l_j`) is
+read by the ordinary parser, as a scalar.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from derive.document import Formula
+from derive.errors import InputError
+from derive.expr import Width
+from derive.latex import (
+    _DELIM_SIZES,
+    _FONTS,
+    _GREEK,
+    Index,
+    Scope,
+    Size,
+    Tok,
+    _check_layer,
+    _derivative_kind,
+    _err,
+    _group,
+    _index_expr,
+    _is_sample_tag,
+    _layer_tokens,
+    _match,
+    _read_name,
+    _scripts,
+    _skip_arguments,
+    _strip_group,
+    parse_expression,
+    tokenize,
+)
+from derive.notation import Notation, QuantitySpec
+from derive.tensor import (
+    BatchTotal,
+    Fresh,
+    Grad,
+    Hadamard,
+    Leaf,
+    Lowered,
+    Map,
+    MatMul,
+    Norm2,
+    Plus,
+    Scalar,
+    Tensor,
+    Transpose,
+    lower_sides,
+)
+
+VECTOR_OPS = {"\\odot", "\\circ", "\\nabla", "\\top", "\\intercal", "\\|", "\\lVert", "\\Vert"}
+_ELEMENTWISE = {"\\odot", "\\circ", "*"}
+_MATRIX = {"\\cdot", "\\times"}
+_NORM_OPEN = {"\\|": "\\|", "\\lVert": "\\rVert", "\\Vert": "\\Vert"}
+
+
+def _is_name(t: Tok) -> bool:
+    return t.kind == "letter" or t.text in _GREEK or t.text in _FONTS
+
+
+def _transpose_mark(g: list[Tok], scope: Scope) -> tuple[list[Tok], bool]:
+    """A superscript's tokens without a trailing transpose mark, and whether it had one:
+    `T`, `\\top`, `\\intercal`, `\\mathsf{T}` (`^{[2]T}`, `^{(l)\\top}`, `^T`)."""
+    g = _strip_group(g)
+    texts = [t.text for t in g]
+    if texts[-1:] in (["\\top"], ["\\intercal"]) or (
+            texts[-1:] == ["T"] and scope.lookup("T") is None):
+        return g[:-1], True
+    if len(texts) >= 4 and texts[-4] in ("\\mathsf", "\\mathrm") and texts[-3:] == ["{", "T", "}"]:
+        return g[:-4], True
+    return g, False
+
+
+def vector_form(toks: list[Tok], scope: Scope) -> bool:
+    """Whether these tokens write a vector or matrix (see the module's doc)."""
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.text in VECTOR_OPS:
+            return True
+        if t.text == "^" and i + 1 < len(toks):
+            grp, _ = _group(toks, i + 1, scope)
+            if grp and _transpose_mark(grp, scope)[1]:
+                return True
+        if not _is_name(t):
+            i += 1
+            continue
+        try:
+            name, nxt = _read_name(toks, i, scope)
+            scripts, end = _scripts(toks, nxt, scope)
+        except InputError:
+            return False
+        spec = scope.notation.quantities.get(name) if scope.lookup(name) == "quantity" else None
+        if spec is not None and spec.shape and "_" not in scripts and not _one_unit(
+                spec, scripts, scope):
+            return True
+        if spec is not None and not spec.shape and "_" not in scripts and "^" not in scripts:
+            end = _skip_arguments(toks, end, scope)  # J(W, b; x, y): the loss's arguments
+        i = max(end, i + 1)
+    return False
+
+
+def _one_unit(spec: QuantitySpec, scripts: dict, scope: Scope) -> bool:
+    """`z^{[2]}` in a layer of one unit: a number, not a vector."""
+    if spec.unit_range is None or len(spec.shape) != 1 or "^" not in scripts:
+        return False
+    inner = _layer_tokens(spec, scripts["^"][0])
+    if inner is None:
+        return False
+    try:
+        layer = _index_expr(inner, scope)
+    except InputError:
+        return False
+    return bool(layer.is_Integer and spec.unit_range[0][0] <= int(layer) <= spec.unit_range[1][0])
+
+
+def parse_tensor(toks: list[Tok], scope: Scope) -> Tensor:
+    if not toks:
+        raise InputError("empty expression")
+    return _Reader(toks, scope).sum(0, len(toks))
+
+
+class _Reader:
+    def __init__(self, toks: list[Tok], scope: Scope) -> None:
+        self.toks = toks
+        self.scope = scope
+        self.text = scope.formula.text
+
+    def tex(self, lo: int, hi: int) -> str:
+        return self.text[self.toks[lo].start : self.toks[hi - 1].end]
+
+    # sums ---------------------------------------------------------------------------------
+
+    def sum(self, lo: int, hi: int) -> Tensor:
+        terms: list[Tensor] = []
+        signs: list[int] = []
+        pending = 1
+        start = lo
+        depth = 0
+        norm_open: list[str] = []
+        for k in range(lo, hi + 1):
+            t = self.toks[k].text if k < hi else None
+            if t in ("(", "[", "{"):
+                depth += 1
+            elif t in (")", "]", "}"):
+                depth -= 1
+            elif t in _NORM_OPEN or t == "\\rVert":
+                if norm_open and t == norm_open[-1]:
+                    norm_open.pop()
+                elif t != "\\rVert":
+                    norm_open.append(_NORM_OPEN[t])
+            if not (k == hi or (t in ("+", "-") and depth == 0 and not norm_open)):
+                continue
+            if k > start:
+                terms.append(self.product(start, k))
+                signs.append(pending)
+                pending = 1
+            if k < hi:
+                pending *= 1 if t == "+" else -1
+            start = k + 1
+        if not terms:
+            raise _err("expected an expression", self.scope, self.toks[lo] if lo < hi else 0)
+        if self.toks[hi - 1].text in ("+", "-"):
+            raise _err("the expression ends with a sign", self.scope, self.toks[hi - 1])
+        if len(terms) == 1 and signs[0] == 1:
+            return terms[0]
+        if len(terms) == 1:
+            return MatMul(Scalar(sympy.Integer(-1), "-1"), terms[0], self.tex(lo, hi))
+        return Plus(tuple(terms), tuple(signs), self.tex(lo, hi))
+
+    # products -----------------------------------------------------------------------------
+
+    def product(self, lo: int, hi: int) -> Tensor:
+        out: Tensor | None = None
+        op = None
+        k = lo
+        first = lo
+        while k < hi:
+            t = self.toks[k].text
+            if t in _ELEMENTWISE or t in _MATRIX:
+                if out is None or op is not None:
+                    raise _err(f"`{t}` needs something on each side", self.scope, self.toks[k])
+                op = t
+                k += 1
+                continue
+            if t == "\\sum":
+                factor = self.batch_sum(k, hi)
+                nxt = hi
+            else:
+                factor, nxt = self.factor(k, hi)
+            if out is None:
+                out = factor
+            elif op in _ELEMENTWISE:
+                out = Hadamard(out, factor, self.tex(first, nxt))
+            else:
+                out = MatMul(out, factor, self.tex(first, nxt))
+            op = None
+            k = nxt
+        if out is None or op is not None:
+            raise _err("expected a factor here", self.scope, self.toks[hi - 1])
+        return out
+
+    def batch_sum(self, k: int, hi: int) -> Tensor:
+        """`\\sum_x body` over the samples, with a body in vector form."""
+        scope = self.scope
+        if k + 1 >= hi or self.toks[k + 1].text != "_":
+            raise _err("a sum needs its index: \\sum_{j=1}^{C}", scope, self.toks[k])
+        sub, j = _group(self.toks, k + 2, scope)
+        sup = None
+        if j < hi and self.toks[j].text == "^":
+            sup, j = _group(self.toks, j + 1, scope)
+        sub = _strip_group(sub)
+        n = scope.notation
+        texts = [t.text for t in sub]
+        over_batch = texts == [n.sample] and sup is None or (
+            texts == [n.sample, "=", "1"] and sup is not None
+            and [t.text for t in _strip_group(sup)] == [n.batch])
+        if not over_batch:
+            raise _err("a sum of vectors or matrices is read only over the samples of the "
+                       f"minibatch (\\sum_{n.sample})", scope, self.toks[k], self.toks[j - 1].end)
+        return BatchTotal(self.sum(j, hi), self.tex(k, hi))
+
+    # factors ------------------------------------------------------------------------------
+
+    def factor(self, k: int, hi: int) -> tuple[Tensor, int]:
+        base, nxt = self.primary(k, hi)
+        while nxt < hi and self.toks[nxt].text in ("^", "'"):
+            if self.toks[nxt].text == "'":
+                raise _err("`'` after an expression: write the transpose as ^T", self.scope,
+                           self.toks[nxt])
+            grp, after = _group(self.toks, nxt + 1, self.scope)
+            rest, transposed = _transpose_mark(grp, self.scope)
+            if transposed and not rest:
+                base = Transpose(base, self.tex(k, after))
+            elif isinstance(base, Scalar):
+                power = parse_expression(grp, self.scope)
+                base = Scalar(base.expr ** power, self.tex(k, after))
+            else:
+                raise _err("a power of a vector or matrix: the tool reads only a transpose "
+                           "(^T) here", self.scope, self.toks[nxt], self.toks[after - 1].end)
+            nxt = after
+        return base, nxt
+
+    def primary(self, k: int, hi: int) -> tuple[Tensor, int]:
+        toks, scope = self.toks, self.scope
+        t = toks[k]
+        x = t.text
+        if x in _DELIM_SIZES and k + 1 < hi and toks[k + 1].text in ("(", "["):
+            close = _match(toks, k + 1, scope)
+            inner_hi = close - 1 if toks[close - 1].text in _DELIM_SIZES else close
+            return self.grouped(k, k + 2, inner_hi, close + 1)
+        if x in ("(", "[", "{"):
+            close = _match(toks, k, scope)
+            inner_hi = close - 1 if toks[close - 1].text in _DELIM_SIZES else close
+            return self.grouped(k, k + 1, inner_hi, close + 1)
+        if x in _NORM_OPEN:
+            closer = _NORM_OPEN[x]
+            end = next((p for p in range(k + 1, hi) if toks[p].text == closer), None)
+            if end is None:
+                raise _err(f"`{x}` is not closed", scope, t)
+            inner = self.sum(k + 1, end)
+            after = end + 1
+            if after < hi and toks[after].text == "^":
+                grp, nxt = _group(toks, after + 1, scope)
+                if [g.text for g in _strip_group(grp)] == ["2"]:
+                    return Norm2(inner, self.tex(k, nxt)), nxt
+            raise _err("a norm is read when it is squared: \\|x\\|^2", scope, t, toks[end].end)
+        if x in ("\\frac", "\\dfrac", "\\tfrac"):
+            return self.frac(k, hi)
+        if x == "\\nabla":
+            return self.nabla(k, hi)
+        if t.kind == "num":
+            return Scalar(parse_expression([t], scope), t.text), k + 1
+        if _is_name(t):
+            return self.name(k, hi)
+        raise _err(f"unexpected `{x}` in a vector expression", scope, t)
+
+    def grouped(self, k: int, lo: int, hi: int, after: int) -> tuple[Tensor, int]:
+        if not vector_form(self.toks[lo:hi], self.scope):
+            return self.scalar(k, after), after
+        return self.sum(lo, hi), after
+
+    def scalar(self, lo: int, hi: int) -> Scalar:
+        return Scalar(parse_expression(self.toks[lo:hi], self.scope), self.tex(lo, hi))
+
+    def frac(self, k: int, hi: int) -> tuple[Tensor, int]:
+        toks, scope = self.toks, self.scope
+        num, j = _group(toks, k + 1, scope)
+        den, after = _group(toks, j, scope)
+        num_s, den_s = _strip_group(num), _strip_group(den)
+        kind = _derivative_kind(num_s, den_s, scope)
+        if kind is not None:
+            top, bottom = _strip_group(num_s[1:]), _strip_group(den_s[1:])
+            if top and bottom and vector_form(bottom, scope) and not vector_form(top, scope):
+                wrt = self.leaf_alone(bottom)
+                f = parse_expression(top, scope)
+                return Grad(f, wrt, self.tex(k, after)), after
+            if not (vector_form(top, scope) or vector_form(bottom, scope)):
+                return self.scalar(k, after), after
+            raise _err("a derivative of a vector is not read: the tool reads the gradient of "
+                       "a scalar, \\frac{\\partial C}{\\partial W}", scope, toks[k],
+                       toks[after - 1].end)
+        if not vector_form(den, scope):
+            if not vector_form(num, scope):
+                return self.scalar(k, after), after
+            scale = Scalar(1 / parse_expression(den, scope), f"\\frac{{1}}{{{self.text[den[0].start:den[-1].end]}}}")
+            inner = _Reader(num, scope).sum(0, len(num))
+            return MatMul(scale, inner, self.tex(k, after)), after
+        raise _err("division by a vector or matrix", scope, toks[k], toks[after - 1].end)
+
+    def nabla(self, k: int, hi: int) -> tuple[Tensor, int]:
+        toks, scope = self.toks, self.scope
+        if k + 1 >= hi or toks[k + 1].text != "_":
+            raise _err("write what the gradient is taken with respect to: \\nabla_a C",
+                       scope, toks[k])
+        wrt_toks, j = _group(toks, k + 2, scope)
+        wrt = self.leaf_alone(_strip_group(wrt_toks), output=True)
+        if j >= hi:
+            raise _err("\\nabla_a needs the function it differentiates: \\nabla_a C", scope,
+                       toks[k])
+        f, after = self.primary(j, hi)
+        if not isinstance(f, Scalar):
+            raise _err("the tool reads the gradient of a scalar (a loss)", scope, toks[j],
+                       toks[after - 1].end)
+        return Grad(f.expr, wrt, self.tex(k, after)), after
+
+    def leaf_alone(self, toks: list[Tok], output: bool = False) -> Leaf:
+        leaf, end = _Reader(toks, self.scope).name(0, len(toks), output=output)
+        if end != len(toks) or not isinstance(leaf, Leaf):
+            raise _err("the tool differentiates only with respect to a single quantity",
+                       self.scope, toks[0], toks[-1].end)
+        return leaf
+
+    def name(self, k: int, hi: int, output: bool = False) -> tuple[Tensor, int]:
+        toks, scope = self.toks, self.scope
+        name, j = _read_name(toks, k, scope)
+        scripts, end = _scripts(toks, j, scope)
+        kind = scope.lookup(name)
+        if kind == "function":
+            return self.call(name, scripts, k, end, hi)
+        spec = scope.notation.quantities.get(name) if kind == "quantity" else None
+        if spec is None or not spec.shape or "_" in scripts or _one_unit(spec, scripts, scope):
+            if spec is not None and not spec.shape and "_" not in scripts and "^" not in scripts:
+                end = _skip_arguments(toks, end, scope)
+            return self.scalar(k, end), end
+        return self.leaf(name, spec, scripts, k, end, output), end
+
+    def leaf(self, name: str, spec: QuantitySpec, scripts: dict, k: int, end: int,
+             output: bool) -> Tensor:
+        scope = self.scope
+        sup = scripts.get("^")
+        transposed = False
+        layer: sympy.Expr | None = None
+        if sup is not None:
+            rest, transposed = _transpose_mark(sup[0], scope)
+            if rest and not _is_sample_tag(rest, scope):
+                inner = _layer_tokens(spec, rest)
+                if inner is None or not spec.layers:
+                    raise _err(f"`{name}`: this superscript is not a layer tag", scope, sup[1])
+                layer = _index_expr(inner, scope) + (1 - scope.notation.first_layer)
+                _check_layer(name, spec, layer, scope, rest[0], rest[-1])
+        if spec.layers and layer is None:
+            if not output or spec.layer_range is None:
+                example = {"paren": "^{(l)}", "bracket": "^{[l]}", "sup": "^{l}"}[spec.tag]
+                raise _err(f"`{name}` needs a layer tag, as in {name}{example}", scope,
+                           self.toks[k], self.toks[end - 1].end)
+            # \nabla_a C: the gradient with respect to the output layer's activations
+            c, a, _b = spec.layer_range[1]
+            layer = c + a * Size(scope.notation.layers)
+        tex = self.tex(k, end)
+        dims = spec_dims(spec, layer if layer is not None else sympy.Integer(0), scope.notation)
+        leaf = Leaf(name, layer, dims, tex, row=scope.notation.vectors == "row")
+        return Transpose(leaf, tex) if transposed else leaf
+
+    def call(self, name: str, scripts: dict, k: int, end: int, hi: int) -> tuple[Tensor, int]:
+        toks, scope = self.toks, self.scope
+        j = end + 1 if end < hi and toks[end].text == "\\left" else end
+        if j >= hi or toks[j].text != "(":
+            return self.scalar(k, end), end
+        close = _match(toks, j, scope)
+        inner = toks[j + 1 : close]
+        if inner and inner[-1].text == "\\right":
+            inner = inner[:-1]
+        if not vector_form(inner, scope):
+            return self.scalar(k, close + 1), close + 1
+        sup = scripts.get("^")
+        prime = sup is not None and [t.text for t in _strip_group(sup[0])] == ["\\prime"]
+        if sup is not None and not prime:
+            raise _err(f"`{name}` is a function: only `^{{\\prime}}` may follow it", scope,
+                       sup[1])
+        if scope.arity(name) != 1:
+            raise _err(f"`{name}` of a vector: the tool applies only one-argument functions to "
+                       "every entry of a vector", scope, toks[k], toks[close].end)
+        arg = _Reader(inner, scope).sum(0, len(inner))
+        return Map(name, arg, prime, self.tex(k, close + 1)), close + 1
+
+
+def spec_dims(spec: QuantitySpec, layer: sympy.Expr,
+              n: Notation) -> tuple[sympy.Expr, ...]:
+    """The range of each index of a quantity in a layer (`C_l`, `C_{l-1}`, a number)."""
+    out = []
+    for kind, (c, a, b) in spec.dims:
+        value = c + a * Size(n.layers) + b * layer
+        out.append(Width(n.width, value) if kind == "width" else sympy.Integer(value)
+                   if isinstance(value, int) else value)
+    return tuple(out)
+
+
+def entry(formula: Formula, sides: list) -> Lowered:  # type: ignore[type-arg]
+    """Every side of an equation at the same entry, at indices that are letters the formula
+    does not use (the same letters for every row of the formula, and for every repair tried)."""
+    letters = {t.text for t in tokenize(formula.text, formula) if t.kind == "letter"}
+    pool = [c for c in "jkipq" if c not in letters]
+    names = (Index(pool[0]), Index(pool[1]))
+    return lower_sides(sides, names, Fresh(letters | set(pool[:2]), Index))

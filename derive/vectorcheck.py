@@ -1,0 +1,59 @@
+"""Claims written in vector form: their shape findings and the repairs tried in matrix terms.
+
+A side in vector form is lowered to one entry when it is parsed (`derive.tensor`); the claim is
+then checked as any other. Two things are its own: a side whose shapes do not fit (a finding
+placed at its line, with the shapes the definitions give), and, for a refuted claim, the search
+for one edit in matrix terms (a transpose, a product's order, `\\odot` for a product, a layer)
+under which it holds. Each candidate is lowered and evaluated like the claim itself: the derived
+side always comes from the model.
+"""
+
+from __future__ import annotations
+
+from derive.document import Formula
+from derive.evaluate import Engine
+from derive.expr import Quantity, to_latex
+from derive.latex import Side
+from derive.model import Model
+from derive.notation import Notation
+from derive.tensor import Leaf, ShapeMismatch, repairs
+from derive.vecparse import entry, spec_dims
+
+MAX_REPAIRS = 40  # candidate edits evaluated for one claim
+
+
+def mismatched(side: Side) -> str | None:
+    return side.expr.message if isinstance(side.expr, ShapeMismatch) else None
+
+
+def _shifter(notation: Notation):  # type: ignore[no-untyped-def]
+    def shift(leaf: Leaf, delta: int) -> Leaf | None:
+        spec = notation.quantities.get(leaf.name)
+        if spec is None or leaf.layer is None:
+            return None
+        layer = leaf.layer + delta
+        tex = to_latex(Quantity(leaf.name, (layer,), ()))
+        return leaf.with_layer(layer, spec_dims(spec, layer, notation), tex)
+
+    return shift
+
+
+def repair(engine: Engine, model: Model, formula: Formula, lhs: Side, target,  # type: ignore[no-untyped-def]
+           step: Side) -> str | None:
+    """The first edit of the step, in matrix terms, under which it equals the derived side."""
+    if step.tensor is None or isinstance(lhs.expr, ShapeMismatch):
+        return None
+    reference = lhs.tensor if lhs.tensor is not None else lhs.expr
+    tried = 0
+    for what, candidate in repairs(step.tensor, _shifter(model.notation)):
+        low = entry(formula, [reference, candidate])
+        rhs = low.exprs[1]
+        if rhs is None:
+            continue
+        tried += 1
+        if tried > MAX_REPAIRS:
+            return None
+        o = engine.evaluate(model, target, rhs)
+        if o.ok and o.trials and not o.overrun and not o.unsupported:
+            return what
+    return None
