@@ -24,6 +24,7 @@ from pathlib import Path
 
 import sympy
 
+from derive import vectorcheck
 from derive.budget import (
     CLAIM_SECONDS,
     SIMPLIFY_SECONDS,
@@ -49,7 +50,6 @@ from derive.expr import (
     to_latex,
 )
 from derive.infer import Inferred, infer, merge
-from derive import vectorcheck
 from derive.latex import Equation, Index, RowError, Scalar, Scope, Side, Size, parse_formula
 from derive.model import (
     INSTANCES,

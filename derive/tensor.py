@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import sympy
-
 from sympy.core.symbol import Str
 
 from derive.expr import BatchSum, Call, Node, Partial, Prime, Quantity, to_latex
