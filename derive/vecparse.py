@@ -59,6 +59,7 @@ from derive.tensor import (
 VECTOR_OPS = {"\\odot", "\\circ", "\\nabla", "\\top", "\\intercal", "\\|", "\\lVert", "\\Vert"}
 _ELEMENTWISE = {"\\odot", "\\circ", "*"}
 _MATRIX = {"\\cdot", "\\times"}
+_WORD_ARGUMENTS = {"\\begin", "\\end", "\\text", "\\textrm", "\\mbox", "\\textit", "\\textbf"}
 _NORM_OPEN = {"\\|": "\\|", "\\lVert": "\\rVert", "\\Vert": "\\Vert"}
 
 
@@ -90,6 +91,9 @@ def vector_form(toks: list[Tok], scope: Scope) -> bool:
             grp, _ = _group(toks, i + 1, scope)
             if grp and _transpose_mark(grp, scope)[1]:
                 return True
+        if t.text in _WORD_ARGUMENTS and i + 1 < len(toks) and toks[i + 1].text == "{":
+            i = _match(toks, i + 1, scope) + 1  # \begin{cases}, \text{...}: words, not names
+            continue
         if not _is_name(t):
             i += 1
             continue
@@ -116,7 +120,7 @@ def _one_unit(spec: QuantitySpec, scripts: dict, scope: Scope) -> bool:
     if inner is None:
         return False
     try:
-        layer = _index_expr(inner, scope)
+        layer = _index_expr(inner, scope) + (1 - scope.notation.first_layer)
     except InputError:
         return False
     return bool(layer.is_Integer and spec.unit_range[0][0] <= int(layer) <= spec.unit_range[1][0])
