@@ -412,6 +412,9 @@ def spec_dims(spec: QuantitySpec, layer: sympy.Expr,
     """The range of each index of a quantity in a layer (`C_l`, `C_{l-1}`, a number)."""
     out = []
     for kind, (c, a, b) in spec.dims:
+        if kind == "var":  # an unknown of the shape inference (derive.infer.vectors)
+            out.append(sympy.Function(f"D{c}{'rc'[a]}")(layer))
+            continue
         value = c + a * Size(n.layers) + b * layer
         out.append(Width(n.width, value) if kind == "width" else sympy.Integer(value)
                    if isinstance(value, int) else value)

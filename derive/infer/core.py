@@ -51,6 +51,7 @@ from derive.infer.scan import (
     _tag_form,
     _text,
 )
+from derive.infer.vectors import vector_shapes
 from derive.latex import without_sample
 from derive.sources.document import Document
 
@@ -101,6 +102,7 @@ def infer(doc: Document) -> Inferred:
     local = _local_formulas(per)
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     out = _Inference(rows).run()
+    out.facts += vector_shapes(doc, out.front, doc.file)
     out.local = local
     for k in sorted(local):
         ann = _chain_rule(per[k]) or _stated(doc, k)

@@ -1,0 +1,305 @@
+"""The shapes of quantities a text writes only in vector form, read from how they combine.
+
+`z^l = w^l a^{l-1} + b^l` never writes an index, yet it says all there is to know: `z^l` and
+`a^{l-1}` are the vectors of their layers (a defined quantity with a layer tag is its layer's
+column of neurons), so `w^l` has as many rows as `z^l` and as many columns as `a^{l-1}`, and
+`b^l` is shaped like `z^l`. This pass reads every vector-form row with the vector parser, gives
+each quantity written without indices two unknown dimensions (functions of its layer), and
+unifies them across the products, sums and equations of the text; a dimension that comes out 1
+is dropped. It runs after the rest of the inference, on the front matter it produced, and only
+for a text that writes a vector operator somewhere (`^T`, `\\odot`, `\\nabla`, a norm): without
+one, a quantity with a layer tag and no index is one number per layer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+import sympy
+
+from derive.errors import InputError
+from derive.expr import Width
+from derive.infer.text import _dim_text
+from derive.latex import _FONTS, Equation, Scope, Size, parse_formula, tokenize
+from derive.notation import Notation, notation_from_front
+from derive.sources.document import Document
+from derive.tensor import (
+    ONE,
+    BatchTotal,
+    Grad,
+    Hadamard,
+    Leaf,
+    Map,
+    MatMul,
+    Norm2,
+    Plus,
+    Scalar,
+    Shape,
+    Tensor,
+    Transpose,
+)
+from derive.vecparse import _WORD_ARGUMENTS, VECTOR_OPS
+
+_T = sympy.Symbol("t")  # a quantity's own layer, in the solved dimensions
+
+
+class _Unify:
+    """Dimensions as SymPy expressions: widths `C(layer)`, 1, and unknowns `D_k(layer)` bound
+    to one of those with a fixed offset of the layer."""
+
+    def __init__(self, width: str) -> None:
+        self.width = width
+        self.bound: dict[str, tuple[str, Any, int]] = {}  # unknown -> ("width"|"one"|"alias", .., off)
+
+    def resolve(self, d: sympy.Expr) -> sympy.Expr:
+        for _ in range(50):
+            if isinstance(d, sympy.core.function.AppliedUndef) and d.func.__name__ in self.bound:
+                kind, other, off = self.bound[d.func.__name__]
+                x = d.args[0]
+                if kind == "one":
+                    return ONE
+                if kind == "abs":
+                    return other
+                if kind == "width":
+                    d = Width(self.width, x + off)
+                else:
+                    d = sympy.Function(other)(x + off)
+                continue
+            return d
+        return d
+
+    def is_one(self, d: sympy.Expr) -> bool:
+        return self.resolve(d) == ONE
+
+    def fit(self, a: sympy.Expr, b: sympy.Expr) -> bool:
+        a, b = self.resolve(a), self.resolve(b)
+        if sympy.expand(a - b) == 0:
+            return True
+        for u, v in ((a, b), (b, a)):
+            if isinstance(u, sympy.core.function.AppliedUndef):
+                x = u.args[0]
+                if x == 0 and not v.has(sympy.core.function.AppliedUndef):  # no layer tag
+                    self.bound[u.func.__name__] = ("abs", v, 0)
+                    return True
+                if v == ONE:
+                    self.bound[u.func.__name__] = ("one", None, 0)
+                    return True
+                if isinstance(v, Width):
+                    off = sympy.expand(v.layer - x)
+                    if off.is_Integer:
+                        self.bound[u.func.__name__] = ("width", None, int(off))
+                        return True
+                    return False
+                if isinstance(v, sympy.core.function.AppliedUndef):
+                    off = sympy.expand(v.args[0] - x)
+                    if off.is_Integer:
+                        self.bound[u.func.__name__] = ("alias", v.func.__name__, int(off))
+                        return True
+                return False
+        return False
+
+    # shapes, with unknowns -------------------------------------------------------------------
+
+    def shape(self, t: Tensor) -> Shape:  # noqa: C901 - one case per node type
+        if isinstance(t, Leaf):
+            return t.shape()
+        if isinstance(t, Scalar):
+            return Shape(ONE, ONE, scalar=True)
+        if isinstance(t, Transpose):
+            s = self.shape(t.x)
+            return Shape(s.cols, s.rows, s.scalar)
+        if isinstance(t, MatMul):
+            sa, sb = self.shape(t.a), self.shape(t.b)
+            if sa.scalar or (self.is_one(sa.rows) and self.is_one(sa.cols)):
+                return sb
+            if sb.scalar or (self.is_one(sb.rows) and self.is_one(sb.cols)):
+                return sa
+            self.fit(sa.cols, sb.rows)
+            return Shape(sa.rows, sb.cols)
+        if isinstance(t, (Hadamard, Plus)):
+            parts = [self.shape(x) for x in t.children()]
+            full = [s for s in parts if not s.scalar]
+            if not full:
+                return parts[0]
+            for s in full[1:]:
+                self.fit(full[0].rows, s.rows)
+                self.fit(full[0].cols, s.cols)
+            return full[0]
+        if isinstance(t, (Map, BatchTotal)):
+            return self.shape(t.children()[0])
+        if isinstance(t, Grad):
+            return t.wrt.shape()
+        if isinstance(t, Norm2):
+            self.shape(t.x)
+            return Shape(ONE, ONE, scalar=True)
+        return Shape(ONE, ONE, scalar=True)
+
+
+_TRANSPOSE = re.compile(r"\^\s*(?:T\b|\{[^{}]*(?:T|\\top|\\intercal)\s*\})")
+
+
+def _vector_text(doc: Document) -> bool:
+    """Whether the text writes a vector operator anywhere (a transpose, \\odot, \\nabla, ...)."""
+    return any(any(op in f.text for op in VECTOR_OPS) or _TRANSPOSE.search(f.text)
+               for f in doc.formulas)
+
+
+def vector_shapes(doc: Document, front: dict[str, Any], file: str) -> list[str]:
+    """Shapes for the quantities the text writes only without indices (changing `front` in
+    place), and the facts to tell the reader."""
+    if not _vector_text(doc):
+        return []
+    qs = front.setdefault("quantities", {})
+    added = _bare_letters(doc, front)
+    for q in added:
+        qs[q] = {"given": True}
+    candidates = sorted(q for q, spec in qs.items() if not spec.get("shape"))
+    if not candidates:
+        return []
+    try:
+        notation = notation_from_front(front, file)
+    except InputError:
+        return []
+    width = notation.width
+    unknown = {q: k for k, q in enumerate(candidates)}
+    specs = dict(notation.quantities)
+    for q in candidates:
+        specs[q] = replace(specs[q], shape=("?", "?"),
+                           dims=(("var", (unknown[q], 0, 0)), ("var", (unknown[q], 1, 0))))
+    provisional = replace(notation, quantities=specs)
+    u = _Unify(width)
+    row_vectors = notation.vectors == "row"
+    for q in candidates:  # a defined quantity with a layer tag: the column of its layer
+        spec = qs[q]
+        if "layers" in spec and not spec.get("given") or spec.get("given_layers"):
+            col, row = _unknowns(unknown[q])
+            lay = sympy.Symbol("x")
+            main, other = (row, col) if row_vectors else (col, row)
+            u.fit(sympy.Function(main)(lay), Width(width, lay))
+            u.fit(sympy.Function(other)(lay), ONE)
+    lines: dict[str, int] = {}
+    for f in doc.formulas:
+        if f.annotation.get("local"):
+            continue
+        for sides in _rows(f, provisional):
+            shapes = []
+            for s in sides:
+                try:
+                    shapes.append(u.shape(s) if isinstance(s, Tensor) else None)
+                except Exception:  # noqa: BLE001 - a row the parser reads oddly says nothing
+                    shapes.append(None)
+            first = shapes[0]
+            for s in shapes[1:]:
+                if first is not None and s is not None and not (first.scalar or s.scalar):
+                    u.fit(first.rows, s.rows)
+                    u.fit(first.cols, s.cols)
+            for s in sides:
+                if isinstance(s, Tensor):
+                    for q in _leaves(s):
+                        lines.setdefault(q, f.line)
+    facts = []
+    n = front["roles"]["layers"]
+    for q in candidates:
+        col, row = _unknowns(unknown[q])
+        dims: list | None = []
+        tagged = "layers" in qs[q]
+        for name in (col, row):
+            d = u.resolve(sympy.Function(name)(_T if tagged else sympy.Integer(0)))
+            if d == ONE:
+                continue
+            lin = _lin(d, _T if tagged else None, notation)
+            if lin is None:
+                dims = None
+                break
+            dims.append(lin)
+        tagged = "layers" in qs[q]
+        if not dims:
+            if q in added:
+                facts.append(f"${q}$ is given: a number, by its use in vector form (line "
+                             f"{lines.get(q, '?')})")
+            continue
+        qs[q]["shape"] = [_dim_text(d, width, n, tagged) for d in dims]
+        what = "a matrix" if len(dims) == 2 else "a vector"
+        times = " \\times ".join(qs[q]["shape"])
+        facts.append(f"${q}$ is {what} of shape ${times}$, read from "
+                     f"its products and sums in vector form (line {lines.get(q, '?')})")
+    return facts
+
+
+def _lin(d: sympy.Expr, own: sympy.Symbol | None, notation: Notation):  # type: ignore[no-untyped-def]
+    """A solved dimension as the inference's linear form: relative to the quantity's own layer
+    (`own`) for a tagged quantity, absolute (c + a·n) for one without layers."""
+    if not isinstance(d, Width):
+        return None
+    e = sympy.expand(d.layer - own) if own is not None else sympy.expand(d.layer)
+    n = Size(notation.layers)
+    a = e.coeff(n)
+    c = sympy.expand(e - a * n)
+    if not (a.is_Integer and c.is_Integer) or (own is not None and a != 0):
+        return None
+    return (int(c), int(a), 0)
+
+
+def _bare_letters(doc: Document, front: dict[str, Any]) -> list[str]:
+    """Letters a vector-form text uses as names the inference gave no meaning (`y` in
+    `\\|y - a^L\\|^2`, `x` in `W x + b`): given quantities whose shape the unification finds."""
+    roles = front.get("roles", {})
+    known = set(front.get("quantities", {})) | set(front.get("functions", {})) | set(
+        front.get("scalars", {})) | set(front.get("sizes", {})) | {v for v in roles.values() if v}
+    known |= {"e", "d", "l", "T"}
+    found: list[str] = []
+    for f in doc.formulas:
+        if f.annotation.get("local"):
+            continue
+        try:
+            toks = tokenize(f.text, f)
+        except InputError:
+            continue
+        k = 0
+        while k < len(toks):
+            t = toks[k]
+            if t.text in ("_", "^") or t.text in _FONTS or t.text in _WORD_ARGUMENTS:
+                k += 1
+                if k < len(toks) and toks[k].text == "{":
+                    depth = 0
+                    while k < len(toks):
+                        depth += toks[k].text == "{"
+                        depth -= toks[k].text == "}"
+                        k += 1
+                        if depth == 0:
+                            break
+                else:
+                    k += 1
+                continue
+            if (t.kind == "letter" and t.text not in known and t.text not in found
+                    and not (k > 0 and toks[k - 1].text in (r"\partial", "d"))):
+                found.append(t.text)
+            k += 1
+    return sorted(found)
+
+
+def _unknowns(k: int) -> tuple[str, str]:
+    return f"D{k}r", f"D{k}c"
+
+
+def _leaves(t: Tensor) -> set[str]:
+    from derive.tensor import walk
+
+    return {x.name for x in walk(t) if isinstance(x, Leaf)}
+
+
+def _rows(f, notation: Notation) -> list[list]:  # type: ignore[no-untyped-def]
+    """Each row of a formula as its sides: those in vector form as trees, the others None."""
+    try:
+        rows = parse_formula(f, Scope(notation, f))
+    except InputError:
+        return []
+    out = []
+    for eq in rows:
+        if isinstance(eq, Equation):
+            sides = [s.tensor for s in (eq.lhs, *eq.steps)]
+            if any(isinstance(s, Tensor) for s in sides):
+                out.append(sides)
+    return out
