@@ -431,6 +431,13 @@ def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model)
                                        "be on the left side or summed over)")
         raise
     sides = (eq.lhs,) + eq.steps
+    for side in sides:
+        why = vectorcheck.mismatched(side)
+        if why:
+            raise InputError(f"a definition whose shapes do not fit: {why}",
+                             formula.span(side.start, max(1, len(side.latex))),
+                             hint="give the shapes the text means in a front matter "
+                             "(quantities.NAME.shape; vectors = \"row\" for x W + b)")
     pairs = list(zip(sides, sides[1:]))
     for left, _right in pairs:
         if not _definable(left.expr):
@@ -658,6 +665,12 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
             result, lint = _budgeted_verdict(state, model, target, step.expr, compare, previous)
         if step.tensor is not None and result.status is Status.REFUTED and not result.diagnosis:
             result = _matrix_diagnosis(state, formula, eq.lhs, target, step, model, result)
+        if (step.tensor is not None or eq.lhs.tensor is not None) and result.message.startswith(
+                "a summed index runs past"):
+            # the shapes the tool read disagree with the ranges of the quantities: its reading
+            result = _Verdict(Status.UNCHECKED, f"could not check: {result.message.split(':')[0]}"
+                              " (the vector form as read does not fit the quantities' ranges)",
+                              evidence=result.evidence)
         if state.symbolic and result.status is Status.VERIFIED:
             result = dataclasses.replace(result, evidence=result.evidence + "; " + _symbolic_evidence(
                 state, model, target, step.expr))
@@ -685,10 +698,17 @@ def _shape_verdict(state: _State, formula: Formula, lhs: Side, target: sympy.Bas
                 fix = vectorcheck.repair(state.engine, model, formula, lhs, target, step)
         except BudgetExceeded:
             state.engine = Engine()
-    return _Verdict(Status.REFUTED, why + (f"; {fix}, and with that edit it holds" if fix else ""),
-                    evidence="shapes: the sizes of every quantity, from the definitions; "
-                    "a product needs the columns of its left factor to be the rows of its right",
-                    diagnosis=fix)
+    if fix is None:
+        # the shapes are the tool's reading (some inferred from use): without an edit that
+        # makes the claim hold, a mismatch may be the reading's, not the text's
+        return _Verdict(Status.UNCHECKED, f"{why}, as the tool reads the shapes; no single edit "
+                        "(a transpose, the order of a product, \\odot, a layer) makes it hold",
+                        evidence="to give the shapes the text means: quantities.NAME.shape in a "
+                        "front matter (vectors = \"row\" for a text that writes x W + b)")
+    return _Verdict(Status.REFUTED, f"{why}; {fix}, and with that edit it holds",
+                    evidence="shapes: the sizes of every quantity, from the definitions and "
+                    "their use; a product needs the columns of its left factor to be the rows "
+                    "of its right; the edited claim verified numerically", diagnosis=fix)
 
 
 def _matrix_diagnosis(state: _State, formula: Formula, lhs: Side, target: sympy.Basic,

@@ -178,7 +178,13 @@ class Engine:
         for k in range(KINK_RETRIES + 1):
             ev = self.evaluator(model, instance, seed + 2 * k)
             try:
-                lv = ev.ground(lhs, env, 1)
+                try:
+                    lv = ev.ground(lhs, env, 1)
+                except OutOfRange as exc:
+                    # the left side needs a quantity outside the layers read (z^1 from a^0): a
+                    # question for the reading, not a fault of the written right side
+                    raise Unsupported(f"the left side needs {exc.what}, outside the layers "
+                                      "the tool read") from None
                 rv = ev.ground(rhs, env, 1)
             except AtKink as exc:
                 if k == KINK_RETRIES:

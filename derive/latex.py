@@ -1333,6 +1333,11 @@ def _emit_frac(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     if not top:  # operator form, \frac{\partial}{\partial W} J: what follows, to the term's end
         end = _term_end(toks, k)
         top = _strip_group(toks[k:end])
+        if top and top[0].text in (r"\sum", r"\prod") and end < len(toks):
+            raise _err("where this derivative ends is ambiguous: it is followed by a sum, and "
+                       f"then by `{toks[end].text}`", scope, toks[i], toks[end].end,
+                       hint="write what it differentiates in brackets: "
+                       "\\frac{\\partial}{\\partial x} \\left( \\sum_p ... + b \\right)")
         if top:
             src = (toks[i].start, toks[end - 1].end)
             k = end

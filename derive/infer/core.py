@@ -102,7 +102,7 @@ def infer(doc: Document) -> Inferred:
     local = _local_formulas(per)
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     out = _Inference(rows).run()
-    out.facts += vector_shapes(doc, out.front, doc.file)
+    out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
     out.local = local
     for k in sorted(local):
         ann = _chain_rule(per[k]) or _stated(doc, k)
@@ -381,6 +381,13 @@ class _Inference(_Layers, _Front):
                         "has no definition of its own")
             if not defined[p]:
                 del defined[p]
+        for r in self.rows:  # the same self-feeding definition written again (in vector form)
+            left = [o for o in r.occs if o.side == 0]
+            if (len(left) == 1 and left[0].name in self.bypassed and r.relation in _DEFINE
+                    and _single_name(r.sides[0]) and left[0].tag and left[0].tag[1]
+                    and any(o.side >= 1 and o.name == left[0].name and o.tag and o.tag[1]
+                            and o.tag[1][0] < left[0].tag[1][0] for o in r.occs)):
+                self.claims.add((r.formula.number, r.number))
 
     def _taint(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]]) -> None:
         """What a refused row reads is not read either, nor what is defined from it."""

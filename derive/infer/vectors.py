@@ -146,22 +146,34 @@ def _vector_text(doc: Document) -> bool:
                for f in doc.formulas)
 
 
-def vector_shapes(doc: Document, front: dict[str, Any], file: str) -> list[str]:
+def vector_shapes(doc: Document, front: dict[str, Any], file: str,
+                  unread: set[str]) -> list[str]:
     """Shapes for the quantities the text writes only without indices (changing `front` in
-    place), and the facts to tell the reader."""
+    place, and adding to `unread` what it cannot read), and the facts to tell the reader."""
+    facts: list[str] = []
     if not _vector_text(doc):
-        return []
+        return facts
     qs = front.setdefault("quantities", {})
     added = _bare_letters(doc, front)
     for q in added:
         qs[q] = {"given": True}
-    candidates = sorted(q for q, spec in qs.items() if not spec.get("shape"))
+    loss = front.get("roles", {}).get("loss")
+    candidates = sorted(q for q, spec in qs.items() if not spec.get("shape") and q != loss
+                        and not _call_like(doc, q))
+    # Z^l = W^l A^{l-1} beside z^l = w^l a^{l-1}: matrices with a column per sample, which
+    # this reading does not know; what uses them is not checked (rather than read per sample)
+    batch = sorted(q for q in candidates if _lower(q) in qs)
+    for q in batch:
+        unread.add(q)
+        facts.append(f"${q}$ beside ${_lower(q)}$ reads as a matrix with one column per sample: "
+                     "such matrices are not read yet, and what uses them is not checked")
+    candidates = [q for q in candidates if q not in batch]
     if not candidates:
-        return []
+        return facts
     try:
         notation = notation_from_front(front, file)
     except InputError:
-        return []
+        return facts
     width = notation.width
     unknown = {q: k for k, q in enumerate(candidates)}
     specs = dict(notation.quantities)
@@ -199,7 +211,6 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str) -> list[str]:
                 if isinstance(s, Tensor):
                     for q in _leaves(s):
                         lines.setdefault(q, f.line)
-    facts = []
     n = front["roles"]["layers"]
     for q in candidates:
         col, row = _unknowns(unknown[q])
@@ -217,14 +228,14 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str) -> list[str]:
         tagged = "layers" in qs[q]
         if not dims:
             if q in added:
-                facts.append(f"${q}$ is given: a number, by its use in vector form (line "
-                             f"{lines.get(q, '?')})")
+                del qs[q]  # a letter that is no vector (an index, a word): not a quantity
             continue
         qs[q]["shape"] = [_dim_text(d, width, n, tagged) for d in dims]
         what = "a matrix" if len(dims) == 2 else "a vector"
         times = " \\times ".join(qs[q]["shape"])
-        facts.append(f"${q}$ is {what} of shape ${times}$, read from "
-                     f"its products and sums in vector form (line {lines.get(q, '?')})")
+        where = f" (line {lines[q]})" if q in lines else ""
+        facts.append(f"${q}$ is {what} of shape ${times}$, read from its products and sums "
+                     f"in vector form{where}")
     return facts
 
 
@@ -250,6 +261,7 @@ def _bare_letters(doc: Document, front: dict[str, Any]) -> list[str]:
         front.get("scalars", {})) | set(front.get("sizes", {})) | {v for v in roles.values() if v}
     known |= {"e", "d", "l", "T"}
     found: list[str] = []
+    scripted = _script_letters(doc)
     for f in doc.formulas:
         if f.annotation.get("local"):
             continue
@@ -274,10 +286,92 @@ def _bare_letters(doc: Document, front: dict[str, Any]) -> list[str]:
                     k += 1
                 continue
             if (t.kind == "letter" and t.text not in known and t.text not in found
+                    and t.text not in scripted
                     and not (k > 0 and toks[k - 1].text in (r"\partial", "d"))):
                 found.append(t.text)
             k += 1
     return sorted(found)
+
+
+def _lower(q: str) -> str | None:
+    """`z` for `Z`, `\\delta` for `\\Delta`: the per-sample name of a batch matrix's."""
+    if len(q) == 1 and q.isupper():
+        return q.lower()
+    if q.startswith("\\") and q[1:2].isupper() and q[2:].isalpha():
+        return "\\" + q[1].lower() + q[2:]
+    return None
+
+
+def _call_like(doc: Document, q: str) -> bool:
+    """Whether every use of `q` is followed by a bracket, as a function's (`g^l(z^l)`)."""
+    uses = calls = 0
+    for f in doc.formulas:
+        try:
+            toks = tokenize(f.text, f)
+        except InputError:
+            continue
+        words = _in_words(toks)
+        for k, t in enumerate(toks):
+            if t.text != q or k in words:
+                continue
+            j = k + 1
+            while j < len(toks) and toks[j].text == "'":
+                j += 1
+            while j + 1 < len(toks) and toks[j].text in ("^", "_"):
+                j += 2
+                if toks[j - 1].text == "{":
+                    depth = 1
+                    while j < len(toks) and depth:
+                        depth += (toks[j].text == "{") - (toks[j].text == "}")
+                        j += 1
+            uses += 1
+            calls += j < len(toks) and toks[j].text in ("(", "\\left")
+    return uses > 0 and calls == uses
+
+
+def _in_words(toks: list) -> set[int]:  # type: ignore[type-arg]
+    """The positions inside `\\begin{...}`, `\\text{...}` and the like: words, not names."""
+    out: set[int] = set()
+    k = 0
+    while k < len(toks):
+        if toks[k].text in _WORD_ARGUMENTS and k + 1 < len(toks) and toks[k + 1].text == "{":
+            depth = 0
+            j = k + 1
+            while j < len(toks):
+                depth += (toks[j].text == "{") - (toks[j].text == "}")
+                out.add(j)
+                j += 1
+                if depth == 0:
+                    break
+            k = j
+            continue
+        k += 1
+    return out
+
+
+def _script_letters(doc: Document) -> set[str]:
+    """Letters written in subscripts and superscripts: indices and tags, not names."""
+    out: set[str] = set()
+    for f in doc.formulas:
+        try:
+            toks = tokenize(f.text, f)
+        except InputError:
+            continue
+        for k, t in enumerate(toks[:-1]):
+            if t.text in ("_", "^"):
+                nxt = toks[k + 1]
+                if nxt.kind == "letter":
+                    out.add(nxt.text)
+                elif nxt.text == "{":
+                    depth = 0
+                    for x in toks[k + 1:]:
+                        depth += x.text == "{"
+                        depth -= x.text == "}"
+                        if x.kind == "letter":
+                            out.add(x.text)
+                        if depth == 0:
+                            break
+    return out
 
 
 def _unknowns(k: int) -> tuple[str, str]:
