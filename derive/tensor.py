@@ -314,6 +314,27 @@ class Map(Tensor):
 
 
 @dataclass(frozen=True)
+class Elementary(Tensor):
+    """`\\tanh(z^l)`, `\\exp(z)`: an elementary function applied to every entry."""
+
+    func: object  # a SymPy function class (sympy.tanh), from a fixed table: nothing is parsed
+    x: Tensor
+    tex: str
+
+    def shape(self) -> Shape:
+        return self.x.shape()
+
+    def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
+        return self.func(self.x.lower(i, j, fresh))  # type: ignore[operator]
+
+    def children(self) -> tuple[Tensor, ...]:
+        return (self.x,)
+
+    def rebuild(self, kids):  # type: ignore[no-untyped-def]
+        return replace(self, x=kids[0])
+
+
+@dataclass(frozen=True)
 class Grad(Tensor):
     """`\\nabla_a C`, `\\frac{\\partial C}{\\partial W^l}`: the derivatives of a scalar with
     respect to every entry, in the shape of what it is taken with respect to."""

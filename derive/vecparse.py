@@ -41,6 +41,7 @@ from derive.latex import (
 from derive.notation import Notation, QuantitySpec
 from derive.tensor import (
     BatchTotal,
+    Elementary,
     Fresh,
     Grad,
     Hadamard,
@@ -59,6 +60,9 @@ from derive.tensor import (
 VECTOR_OPS = {"\\odot", "\\circ", "\\nabla", "\\top", "\\intercal", "\\|", "\\lVert", "\\Vert"}
 _ELEMENTWISE = {"\\odot", "\\circ", "*"}
 _MATRIX = {"\\cdot", "\\times"}
+# elementary functions a text applies to every entry of a vector: a fixed table
+_ENTRYWISE = {"\\tanh": sympy.tanh, "\\exp": sympy.exp, "\\log": sympy.log, "\\ln": sympy.log,
+              "\\sin": sympy.sin, "\\cos": sympy.cos}
 _WORD_ARGUMENTS = {"\\begin", "\\end", "\\text", "\\textrm", "\\mbox", "\\textit", "\\textbf"}
 _NORM_OPEN = {"\\|": "\\|", "\\lVert": "\\rVert", "\\Vert": "\\Vert"}
 
@@ -283,6 +287,8 @@ class _Reader:
             return self.nabla(k, hi)
         if t.kind == "num":
             return Scalar(parse_expression([t], scope), t.text), k + 1
+        if x in _ENTRYWISE:
+            return self.elementary(k, hi)
         if _is_name(t):
             return self.name(k, hi)
         raise _err(f"unexpected `{x}` in a vector expression", scope, t)
@@ -383,6 +389,22 @@ class _Reader:
         dims = spec_dims(spec, layer if layer is not None else sympy.Integer(0), scope.notation)
         leaf = Leaf(name, layer, dims, tex, row=scope.notation.vectors == "row")
         return Transpose(leaf, tex) if transposed else leaf
+
+    def elementary(self, k: int, hi: int) -> tuple[Tensor, int]:
+        """`\\tanh(z^l)`: on a vector, the function of every entry; else a scalar."""
+        toks, scope = self.toks, self.scope
+        j = k + 2 if k + 1 < hi and toks[k + 1].text == "\\left" else k + 1
+        if j >= hi or toks[j].text != "(":
+            raise _err(f"`{toks[k].text}` of a vector needs its argument in brackets", scope,
+                       toks[k])
+        close = _match(toks, j, scope)
+        inner = toks[j + 1 : close]
+        if inner and inner[-1].text == "\\right":
+            inner = inner[:-1]
+        if not vector_form(inner, scope):
+            return self.scalar(k, close + 1), close + 1
+        arg = _Reader(inner, scope).sum(0, len(inner))
+        return Elementary(_ENTRYWISE[toks[k].text], arg, self.tex(k, close + 1)), close + 1
 
     def call(self, name: str, scripts: dict, k: int, end: int, hi: int) -> tuple[Tensor, int]:
         toks, scope = self.toks, self.scope

@@ -228,3 +228,34 @@ def test_vector_form_gradients_agree_with_torch_autograd(tmp_path: Path) -> None
         for j in range(g.shape[0]):
             d = ev.ground(Partial(Quantity("C"), Quantity("b", (lay,), (j + 1,))), {}, 1)
             assert abs(float(d) - float(g[j])) < 1e-12
+
+
+ROW_TEXT = r"""# Row vectors, no front matter
+
+$$z^l = a^{l-1} W^l + b^l$$
+
+$$a^l = \tanh(z^l)$$
+
+$$C = \frac{1}{2} \|a^L - y\|^2$$
+
+$$\delta^l = \frac{\partial C}{\partial z^l}$$
+
+$$\delta^l = (\delta^{l+1} (W^{l+1})^T) \odot (1 - a^l \odot a^l)$$
+
+$$\frac{\partial C}{\partial W^l} = (a^{l-1})^T \delta^l$$
+
+$$\frac{\partial C}{\partial W^l} = \delta^l (a^{l-1})^T$$
+"""
+
+
+def test_row_vectors_are_inferred_from_the_products(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    rep = check_document(_doc(tmp_path, ROW_TEXT))
+    assert any("row vectors" in n for n in rep.notes), rep.notes
+    got = [(r.status.value, r.diagnosis or "") for r in rep.results if r.kind != "definition"]
+    assert [s for s, _ in got] == ["verified", "verified", "refuted"], got
+    assert "order is swapped" in got[2][1]
+    from derive.cli import main
+
+    capsys.readouterr()
+    assert main(["notation", str(tmp_path / "notes.md")]) == 0
+    assert 'vectors = "row"' in capsys.readouterr().out  # the front matter it prints says so

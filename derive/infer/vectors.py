@@ -28,6 +28,7 @@ from derive.sources.document import Document
 from derive.tensor import (
     ONE,
     BatchTotal,
+    Elementary,
     Grad,
     Hadamard,
     Leaf,
@@ -52,6 +53,7 @@ class _Unify:
     def __init__(self, width: str) -> None:
         self.width = width
         self.bound: dict[str, tuple[str, Any, int]] = {}  # unknown -> ("width"|"one"|"alias", .., off)
+        self.failures = 0  # fits that contradict what is known
 
     def resolve(self, d: sympy.Expr) -> sympy.Expr:
         for _ in range(50):
@@ -74,6 +76,11 @@ class _Unify:
         return self.resolve(d) == ONE
 
     def fit(self, a: sympy.Expr, b: sympy.Expr) -> bool:
+        ok = self._fit(a, b)
+        self.failures += not ok
+        return ok
+
+    def _fit(self, a: sympy.Expr, b: sympy.Expr) -> bool:
         a, b = self.resolve(a), self.resolve(b)
         if sympy.expand(a - b) == 0:
             return True
@@ -127,7 +134,7 @@ class _Unify:
                 self.fit(full[0].rows, s.rows)
                 self.fit(full[0].cols, s.cols)
             return full[0]
-        if isinstance(t, (Map, BatchTotal)):
+        if isinstance(t, (Map, BatchTotal, Elementary)):
             return self.shape(t.children()[0])
         if isinstance(t, Grad):
             return t.wrt.shape()
@@ -181,36 +188,22 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
         specs[q] = replace(specs[q], shape=("?", "?"),
                            dims=(("var", (unknown[q], 0, 0)), ("var", (unknown[q], 1, 0))))
     provisional = replace(notation, quantities=specs)
-    u = _Unify(width)
-    row_vectors = notation.vectors == "row"
-    for q in candidates:  # a defined quantity with a layer tag: the column of its layer
-        spec = qs[q]
-        if "layers" in spec and not spec.get("given") or spec.get("given_layers"):
-            col, row = _unknowns(unknown[q])
-            lay = sympy.Symbol("x")
-            main, other = (row, col) if row_vectors else (col, row)
-            u.fit(sympy.Function(main)(lay), Width(width, lay))
-            u.fit(sympy.Function(other)(lay), ONE)
-    lines: dict[str, int] = {}
-    for f in doc.formulas:
-        if f.annotation.get("local"):
-            continue
-        for sides in _rows(f, provisional):
-            shapes = []
-            for s in sides:
-                try:
-                    shapes.append(u.shape(s) if isinstance(s, Tensor) else None)
-                except Exception:  # noqa: BLE001 - a row the parser reads oddly says nothing
-                    shapes.append(None)
-            first = shapes[0]
-            for s in shapes[1:]:
-                if first is not None and s is not None and not (first.scalar or s.scalar):
-                    u.fit(first.rows, s.rows)
-                    u.fit(first.cols, s.cols)
-            for s in sides:
-                if isinstance(s, Tensor):
-                    for q in _leaves(s):
-                        lines.setdefault(q, f.line)
+    def rows(layout: str) -> list:  # type: ignore[type-arg]
+        read = replace(provisional, vectors=layout)
+        return [(f, sides) for f in doc.formulas if not f.annotation.get("local")
+                for sides in _rows(f, read)]
+
+    if front.get("vectors"):
+        layout = front["vectors"]
+    else:  # the layout that fits the text with fewer contradictions; columns on a tie
+        misfits = {v: _solve(v, candidates, unknown, qs, rows(v), width)[1]
+                   for v in ("column", "row")}
+        layout = "row" if misfits["row"] < misfits["column"] else "column"
+        if layout == "row":
+            front["vectors"] = "row"
+            facts.append("the text writes row vectors (x W + b): its products fit that way "
+                         "(to say otherwise: vectors = \"column\")")
+    u, _, lines = _solve(layout, candidates, unknown, qs, rows(layout), width)
     n = front["roles"]["layers"]
     for q in candidates:
         col, row = _unknowns(unknown[q])
@@ -237,6 +230,34 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
         facts.append(f"${q}$ is {what} of shape ${times}$, read from its products and sums "
                      f"in vector form{where}")
     return facts
+
+
+def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict, rows: list,
+           width: str) -> tuple[_Unify, int, dict[str, int]]:
+    """The unknown dimensions unified over the rows, with the defined layer quantities taken
+    as vectors of their layers in `layout`; how many fits failed; each quantity's first line."""
+    u = _Unify(width)
+    for q in candidates:  # a defined quantity with a layer tag: the vector of its layer
+        spec = qs[q]
+        if "layers" in spec and not spec.get("given") or spec.get("given_layers"):
+            col, row = _unknowns(unknown[q])
+            lay = sympy.Symbol("x")
+            main, other = (row, col) if layout == "row" else (col, row)
+            u.fit(sympy.Function(main)(lay), Width(width, lay))
+            u.fit(sympy.Function(other)(lay), ONE)
+    lines: dict[str, int] = {}
+    for f, sides in rows:
+        shapes = [u.shape(s) if isinstance(s, Tensor) else None for s in sides]
+        first = shapes[0]
+        for sh in shapes[1:]:
+            if first is not None and sh is not None and not (first.scalar or sh.scalar):
+                u.fit(first.rows, sh.rows)
+                u.fit(first.cols, sh.cols)
+        for s in sides:
+            if isinstance(s, Tensor):
+                for q in _leaves(s):
+                    lines.setdefault(q, f.line)
+    return u, u.failures, lines
 
 
 def _lin(d: sympy.Expr, own: sympy.Symbol | None, notation: Notation):  # type: ignore[no-untyped-def]
