@@ -50,6 +50,7 @@ from derive.expr import (
     to_latex,
 )
 from derive.infer import Inferred, infer, merge
+from derive.infer.prose import with_prose_definitions
 from derive.latex import Equation, Index, RowError, Scalar, Scope, Side, Size, parse_formula
 from derive.model import (
     INSTANCES,
@@ -126,6 +127,11 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     definition, only which rows define is read from the formulas."""
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
         inferred = infer(doc)
+        doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),
+                                            inferred.defined, inferred.layer_var)
+        if prose:  # a quantity defined only in a sentence: read again, with that definition
+            inferred = infer(doc)
+            inferred.facts.extend(prose)
         return dataclasses.replace(
             doc, front=merge(doc.front, inferred.front),
             notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes)), inferred

@@ -361,7 +361,8 @@ class _Reader:
             if spec is not None and not spec.shape and "_" not in scripts and "^" not in scripts:
                 end = _skip_arguments(toks, end, scope)
             return self.scalar(k, end), end
-        return self.leaf(name, spec, scripts, k, end, output), end
+        leaf = self.leaf(name, spec, scripts, k, end, output)
+        return leaf, _after_sample(toks, end, hi, scope)
 
     def leaf(self, name: str, spec: QuantitySpec, scripts: dict, k: int, end: int,
              output: bool) -> Tensor:
@@ -427,6 +428,13 @@ class _Reader:
                        "every entry of a vector", scope, toks[k], toks[close].end)
         arg = _Reader(inner, scope).sum(0, len(inner))
         return Map(name, arg, prime, self.tex(k, close + 1)), close + 1
+
+
+def _after_sample(toks: list[Tok], end: int, hi: int, scope: Scope) -> int:
+    """After `y(x)`, `a^L(x)`: the sample a quantity belongs to, written as its argument."""
+    if end + 2 < hi and [t.text for t in toks[end:end + 3]] == ["(", scope.notation.sample, ")"]:
+        return end + 3
+    return end
 
 
 def spec_dims(spec: QuantitySpec, layer: sympy.Expr,

@@ -73,6 +73,8 @@ class Inferred:
     # definitions the text takes for granted (sigma, the logistic sigmoid), in LaTeX
     assumed: tuple[str, ...] = ()
     claims: set[tuple[int, int]] = field(default_factory=set)  # rows never taken as definitions
+    defined: set[str] = field(default_factory=set)  # the names some row defines
+    layer_var: str | None = None
 
 
 def _stated(doc: Document, number: int) -> dict[str, Any] | None:
@@ -237,7 +239,8 @@ class _Inference(_Layers, _Front):
                                   f"${assumed[-1]}$: the text uses it without defining it")
         return Inferred(front, self.facts, self.definition_rows, self.head_rows,
                         ambiguous=self.ambiguous, batch_mean=self.batch_mean,
-                        unread=self.unread, assumed=tuple(assumed), claims=self.claims)
+                        unread=self.unread, assumed=tuple(assumed), claims=self.claims,
+                        defined=set(defs), layer_var=layer_var)
 
     def _sample_letter(self) -> str | None:
         """The letter of a sum over the samples: `\\sum_x` without bounds whose letter indexes
@@ -251,6 +254,10 @@ class _Inference(_Layers, _Front):
                 # C_x: each name it indexes is never indexed by another letter
                 if uses and all(_indices(o) == [letter] for o in self.occs
                                 if o.name in names and o.sub is not None):
+                    return letter
+                # \sum_x \|y(x) - a^L(x)\|^2: the sample as the argument of what it sums
+                if not uses and any(o.call is not None and o.args == (letter,)
+                                    for o in r.occs):
                     return letter
         return None
 
