@@ -54,7 +54,11 @@ def same(a: sympy.Expr, b: sympy.Expr) -> bool:
 
 
 def _shape_text(t: Tensor) -> str:
-    return f"${t.tex}$ is ${t.shape().latex()}$"
+    return f"${t.tex}$ is {_phrase(t.shape())}"
+
+
+def _phrase(s: Shape) -> str:
+    return "a scalar" if s.scalar else f"${s.latex()}$"
 
 
 class Tensor:
@@ -266,7 +270,7 @@ class Plus(Tensor):
             if not same(s.rows, wide.rows) or not (same(s.cols, wide.cols) or (
                     same(s.cols, ONE) and _is_batch(wide.cols, self))):
                 raise ShapeError(
-                    f"shape mismatch: {_shape_text(t)} but ${wide.latex()}$ is the shape of "
+                    f"shape mismatch: {_shape_text(t)} but {_phrase(wide)} is the shape of "
                     "another term of the sum", self)
         return wide
 
@@ -326,6 +330,61 @@ class Elementary(Tensor):
 
     def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
         return self.func(self.x.lower(i, j, fresh))  # type: ignore[operator]
+
+    def children(self) -> tuple[Tensor, ...]:
+        return (self.x,)
+
+    def rebuild(self, kids):  # type: ignore[no-untyped-def]
+        return replace(self, x=kids[0])
+
+
+@dataclass(frozen=True)
+class Diag(Tensor):
+    """`\\mathrm{diag}(v)`: the square matrix with the entries of a vector on its diagonal."""
+
+    x: Tensor
+    tex: str
+
+    def shape(self) -> Shape:
+        s = self.x.shape()
+        if not (same(s.cols, ONE) or same(s.rows, ONE)) or s.scalar:
+            raise ShapeError(f"shape mismatch: {_shape_text(self.x)}: diag takes a vector", self)
+        d = s.rows if same(s.cols, ONE) else s.cols
+        return Shape(d, d)
+
+    def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
+        s = self.x.shape()
+        entry = self.x.lower(i, ONE, fresh) if same(s.cols, ONE) else self.x.lower(ONE, i, fresh)
+        return entry * sympy.KroneckerDelta(i, j)
+
+    def children(self) -> tuple[Tensor, ...]:
+        return (self.x,)
+
+    def rebuild(self, kids):  # type: ignore[no-untyped-def]
+        return replace(self, x=kids[0])
+
+
+@dataclass(frozen=True)
+class Entry(Tensor):
+    """`((w^{l+1})^T \\delta^{l+1})_j`: one entry of a vector or matrix, a scalar."""
+
+    x: Tensor
+    at: tuple[sympy.Basic, ...]
+    tex: str
+
+    def shape(self) -> Shape:
+        s = self.x.shape()
+        wanted = (not same(s.rows, ONE)) + (not same(s.cols, ONE))
+        if len(self.at) != max(wanted, 1):
+            raise ShapeError(f"${self.tex}$: {len(self.at)} index for {_phrase(s)}", self)
+        return Shape(ONE, ONE, scalar=True)
+
+    def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
+        s = self.x.shape()
+        at = list(self.at)
+        r = at.pop(0) if not same(s.rows, ONE) else ONE
+        c = at.pop(0) if at or not same(s.cols, ONE) else ONE
+        return self.x.lower(r, c, fresh)
 
     def children(self) -> tuple[Tensor, ...]:
         return (self.x,)
@@ -472,8 +531,8 @@ def lower_sides(sides: list[Tensor | sympy.Basic], names: tuple[sympy.Symbol, sy
                 same(sh.rows, ref.rows) and same(sh.cols, ref.cols)):
             out.append(None)
             left = sides[0]
-            errors[k] = (f"shape mismatch: the left side ${_tex(left)}$ is ${ref.latex()}$ and "
-                         f"this side is ${sh.latex()}$")
+            errors[k] = (f"shape mismatch: the left side ${_tex(left)}$ is {_phrase(ref)} and "
+                         f"this side is {_phrase(sh)}")
             continue
         e = s.lower(i, j, fresh) if isinstance(s, Tensor) else s
         out.append(_drop_sample(e))

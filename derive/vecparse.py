@@ -41,7 +41,9 @@ from derive.latex import (
 from derive.notation import Notation, QuantitySpec
 from derive.tensor import (
     BatchTotal,
+    Diag,
     Elementary,
+    Entry,
     Fresh,
     Grad,
     Hadamard,
@@ -63,6 +65,7 @@ _MATRIX = {"\\cdot", "\\times"}
 # elementary functions a text applies to every entry of a vector: a fixed table
 _ENTRYWISE = {"\\tanh": sympy.tanh, "\\exp": sympy.exp, "\\log": sympy.log, "\\ln": sympy.log,
               "\\sin": sympy.sin, "\\cos": sympy.cos}
+_DIAG = {"\\mathrm{diag}", "\\operatorname{diag}", "\\text{diag}"}
 _WORD_ARGUMENTS = {"\\begin", "\\end", "\\text", "\\textrm", "\\mbox", "\\textit", "\\textbf"}
 _NORM_OPEN = {"\\|": "\\|", "\\lVert": "\\rVert", "\\Vert": "\\Vert"}
 
@@ -240,6 +243,17 @@ class _Reader:
 
     def factor(self, k: int, hi: int) -> tuple[Tensor, int]:
         base, nxt = self.primary(k, hi)
+        if nxt < hi and self.toks[nxt].text == "_" and not isinstance(base, (Leaf, Scalar)):
+            grp, after = _group(self.toks, nxt + 1, self.scope)  # (W^T \delta)_j: an entry
+            at = []
+            for t in _strip_group(grp):
+                if t.text == ",":
+                    continue
+                if t.kind != "letter" and t.kind != "num":
+                    raise _err("an entry is written with index letters, as in (W a)_j",
+                               self.scope, t)
+                at.append(Index(t.text) if t.kind == "letter" else sympy.Integer(t.text))
+            base, nxt = Entry(base, tuple(at), self.tex(k, after)), after
         while nxt < hi and self.toks[nxt].text in ("^", "'"):
             if self.toks[nxt].text == "'":
                 raise _err("`'` after an expression: write the transpose as ^T", self.scope,
@@ -423,6 +437,9 @@ class _Reader:
         if sup is not None and not prime:
             raise _err(f"`{name}` is a function: only `^{{\\prime}}` may follow it", scope,
                        sup[1])
+        if name in _DIAG:
+            arg = _Reader(inner, scope).sum(0, len(inner))
+            return Diag(arg, self.tex(k, close + 1)), close + 1
         if scope.arity(name) != 1:
             raise _err(f"`{name}` of a vector: the tool applies only one-argument functions to "
                        "every entry of a vector", scope, toks[k], toks[close].end)

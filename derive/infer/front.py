@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from derive.infer.scan import (
+    Lin,
     Occ,
     Row,
     _indices,
@@ -92,7 +93,7 @@ class _Front:
         for q in sorted(quantities):
             spec: dict[str, Any] = {}
             if q in tagged and q in ranges:
-                spec["layers"] = _range_text(ranges[q], n)
+                spec["layers"] = _range_text(_within(ranges[q]), n)
                 spec["tag"] = styles[q]
                 if q in given_layers:
                     spec["given_layers"] = _range_text(given_layers[q], n)
@@ -145,3 +146,12 @@ class _Front:
                     if o.name in scalars:
                         return o.name
         return None
+
+
+def _within(r: tuple[Lin, Lin]) -> tuple[Lin, Lin]:
+    """A layer range kept inside 1..n (a text that starts from a^0 = x can suggest n + 1):
+    what lies outside is no layer the notation can name."""
+    (c0, a0, b0), (c1, a1, b1) = r
+    lo = (max(c0, 1), a0, b0) if a0 == 0 and b0 == 0 else (c0, a0, b0)
+    hi = (min(c1, 0), a1, b1) if a1 == 1 and b1 == 0 else (c1, a1, b1)
+    return lo, hi

@@ -28,7 +28,9 @@ from derive.sources.document import Document
 from derive.tensor import (
     ONE,
     BatchTotal,
+    Diag,
     Elementary,
+    Entry,
     Grad,
     Hadamard,
     Leaf,
@@ -138,6 +140,12 @@ class _Unify:
             return self.shape(t.children()[0])
         if isinstance(t, Grad):
             return t.wrt.shape()
+        if isinstance(t, Diag):
+            s = self.shape(t.x)
+            return Shape(s.rows, s.rows)
+        if isinstance(t, Entry):
+            self.shape(t.x)
+            return Shape(ONE, ONE, scalar=True)
         if isinstance(t, Norm2):
             self.shape(t.x)
             return Shape(ONE, ONE, scalar=True)
