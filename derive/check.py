@@ -607,7 +607,7 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
     if eq.kind == "equation" and _written_update(model, eq):
         eq = dataclasses.replace(eq, kind="update")  # W = W - alpha ...: an update with `=`
     if eq.kind == "update" and not any(s.expr.has(BatchSum) or _batch_level(model, s.expr)
-                                       for s in eq.steps):
+                                       or vectorcheck.sums_samples(s) for s in eq.steps):
         # no sum over the samples: stochastic gradient descent on one sample's loss
         target = _update_target(model, lhs, stochastic=True)
         derivation_note = ("stochastic gradient descent on one sample's loss: the derived side "

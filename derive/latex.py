@@ -419,7 +419,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             for part in split_at_gaps(r, formula.text)]
     out: list[Equation | RowError] = []
     for row in rows:
-        row = strip_qualifiers(row)
+        row = strip_qualifiers(_drop_tags(row, scope))
         if not row:
             continue
         last = out[-1] if out and isinstance(out[-1], Equation) else None
@@ -1562,8 +1562,11 @@ def _drop_tags(toks: list[Tok], scope: Scope) -> list[Tok]:
     out: list[Tok] = []
     k = 0
     while k < len(toks):
-        if toks[k].text in ("\\tag", "\\tag*") and k + 1 < len(toks):
+        if toks[k].text in ("\\tag", "\\tag*", "\\label") and k + 1 < len(toks):
             _, k = _group(toks, k + 1, scope)
+            continue
+        if toks[k].text in ("\\nonumber", "\\notag"):
+            k += 1
             continue
         out.append(toks[k])
         k += 1

@@ -46,7 +46,7 @@ class Shape:
 
 
 def _dim(d: sympy.Expr) -> str:
-    return to_latex(d)
+    return to_latex(d).replace(" ", "")
 
 
 def same(a: sympy.Expr, b: sympy.Expr) -> bool:
@@ -54,11 +54,11 @@ def same(a: sympy.Expr, b: sympy.Expr) -> bool:
 
 
 def _shape_text(t: Tensor) -> str:
-    return f"${t.tex}$ is {_phrase(t.shape())}"
+    return f"${t.tex}$ {_phrase(t.shape())}"
 
 
 def _phrase(s: Shape) -> str:
-    return "a scalar" if s.scalar else f"${s.latex()}$"
+    return "(a scalar)" if s.scalar else f"$({s.latex()})$"
 
 
 class Tensor:
@@ -186,7 +186,7 @@ class MatMul(Tensor):
             return sa
         if not same(sa.cols, sb.rows):
             raise ShapeError(
-                f"shape mismatch: {_shape_text(self.a)} and {_shape_text(self.b)}: their "
+                f"shape mismatch: {_shape_text(self.a)} times {_shape_text(self.b)}: the "
                 f"product needs ${_dim(sa.cols)} = {_dim(sb.rows)}$", self)
         return Shape(sa.rows, sb.cols)
 
@@ -231,7 +231,7 @@ class Hadamard(Tensor):
             return sb if _scales(sa) else sa
         if not (same(sa.rows, sb.rows) and same(sa.cols, sb.cols)):
             raise ShapeError(
-                f"shape mismatch: {_shape_text(self.a)} and {_shape_text(self.b)}: an "
+                f"shape mismatch: {_shape_text(self.a)} $\\odot$ {_shape_text(self.b)}: an "
                 "element-wise product needs equal shapes", self)
         return Shape(sa.rows, sa.cols)
 
@@ -270,8 +270,8 @@ class Plus(Tensor):
             if not same(s.rows, wide.rows) or not (same(s.cols, wide.cols) or (
                     same(s.cols, ONE) and _is_batch(wide.cols, self))):
                 raise ShapeError(
-                    f"shape mismatch: {_shape_text(t)} but {_phrase(wide)} is the shape of "
-                    "another term of the sum", self)
+                    f"shape mismatch: {_shape_text(t)} is added to a term of shape "
+                    f"{_phrase(wide)}", self)
         return wide
 
     def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
@@ -531,8 +531,8 @@ def lower_sides(sides: list[Tensor | sympy.Basic], names: tuple[sympy.Symbol, sy
                 same(sh.rows, ref.rows) and same(sh.cols, ref.cols)):
             out.append(None)
             left = sides[0]
-            errors[k] = (f"shape mismatch: the left side ${_tex(left)}$ is {_phrase(ref)} and "
-                         f"this side is {_phrase(sh)}")
+            errors[k] = (f"shape mismatch: the left side ${_tex(left)}$ {_phrase(ref)}, this "
+                         f"side ${_tex(s)}$ {_phrase(sh)}")
             continue
         e = s.lower(i, j, fresh) if isinstance(s, Tensor) else s
         out.append(_drop_sample(e))

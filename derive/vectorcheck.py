@@ -16,14 +16,20 @@ from derive.expr import Quantity, to_latex
 from derive.latex import Side
 from derive.model import Model
 from derive.notation import Notation
-from derive.tensor import Leaf, ShapeMismatch, repairs
+from derive.tensor import BatchTotal, Leaf, ShapeMismatch, repairs, walk
 from derive.vecparse import entry, spec_dims
 
-MAX_REPAIRS = 40  # candidate edits evaluated for one claim
+MAX_REPAIRS = 200  # candidate edits evaluated for one claim (a wrong one fails at its first point)
 
 
 def mismatched(side: Side) -> str | None:
     return side.expr.message if isinstance(side.expr, ShapeMismatch) else None
+
+
+def sums_samples(side: Side) -> bool:
+    """Whether a side in vector form sums over the minibatch (even one whose shapes do not
+    fit, and so has no expression to look into)."""
+    return side.tensor is not None and any(isinstance(t, BatchTotal) for t in walk(side.tensor))
 
 
 def _shifter(notation: Notation):  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ one, a quantity with a layer tag and no index is one number per layer.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import replace
 from typing import Any
@@ -21,7 +22,7 @@ import sympy
 
 from derive.errors import InputError
 from derive.expr import Width
-from derive.infer.text import _dim_text
+from derive.infer.text import _dim_text, _range_text
 from derive.latex import _FONTS, Equation, Scope, Size, parse_formula, tokenize
 from derive.notation import Notation, notation_from_front
 from derive.sources.document import Document
@@ -169,6 +170,7 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
     if not _vector_text(doc):
         return facts
     qs = front.setdefault("quantities", {})
+    before = copy.deepcopy(qs)
     added = _bare_letters(doc, front)
     for q in added:
         qs[q] = {"given": True}
@@ -232,11 +234,26 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
                 del qs[q]  # a letter that is no vector (an index, a word): not a quantity
             continue
         qs[q]["shape"] = [_dim_text(d, width, n, tagged) for d in dims]
+        spec = notation.quantities.get(q)
+        if tagged and spec is not None and spec.layer_range is not None:
+            # w^l with C_{l-1} columns starts where layer l-1 exists, as in component form
+            (c0, a0, b0), (c1, a1, b1) = spec.layer_range
+            offs = [d[0] for d in dims]
+            lo = (max(c0, 1 - min(offs)), a0, b0) if a0 == 0 else (c0, a0, b0)
+            hi = (min(c1, -max(offs)), a1, b1) if a1 == 1 else (c1, a1, b1)
+            qs[q]["layers"] = _range_text((lo, hi), n)
         what = "a matrix" if len(dims) == 2 else "a vector"
         times = " \\times ".join(qs[q]["shape"])
         where = f" (line {lines[q]})" if q in lines else ""
         facts.append(f"${q}$ is {what} of shape ${times}$, read from its products and sums "
                      f"in vector form{where}")
+    try:
+        notation_from_front(front, file)
+    except InputError as exc:  # shapes that do not fit the layers read: not used
+        front["quantities"] = before
+        front.pop("vectors", None)
+        return [f"the shapes read from the vector form do not fit the layers read ({exc.message}):"
+                " not used, and what is written in vector form is not checked"]
     return facts
 
 
