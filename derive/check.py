@@ -312,7 +312,8 @@ def _inferred_definitions(state: _State, formula: Formula, rows: list, model: Mo
     for eq in rows:  # the first row that defines a name and reads: its definition
         if (isinstance(eq, Equation) and eq.kind == "equation" and len(eq.steps) == 1
                 and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)
-                and (formula.number, eq.number) not in state.inferred.claims):
+                and (formula.number, eq.number) not in state.inferred.claims
+                and (formula.number, eq.number) not in state.inferred.batch_mean):
             def_numbers.add(eq.number)
     heads = state.inferred.head_definitions.get(formula.number, set())
     for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`

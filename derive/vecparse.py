@@ -87,8 +87,21 @@ def _transpose_mark(g: list[Tok], scope: Scope) -> tuple[list[Tok], bool]:
     return g, False
 
 
+def _bars(toks: list[Tok]) -> list[Tok]:
+    """`||x||` written with two bars side by side: the norm `\\|x\\|`."""
+    out: list[Tok] = []
+    for t in toks:
+        if (t.text == "|" and out and out[-1].text == "|" and out[-1].end == t.start):
+            prev = out.pop()
+            out.append(Tok("cmd", "\\|", prev.start, t.end))
+            continue
+        out.append(t)
+    return out
+
+
 def vector_form(toks: list[Tok], scope: Scope) -> bool:
     """Whether these tokens write a vector or matrix (see the module's doc)."""
+    toks = _bars(toks)
     i = 0
     while i < len(toks):
         t = toks[i]
@@ -136,6 +149,7 @@ def _one_unit(spec: QuantitySpec, scripts: dict, scope: Scope) -> bool:
 def parse_tensor(toks: list[Tok], scope: Scope) -> Tensor:
     if not toks:
         raise InputError("empty expression")
+    toks = _bars(toks)
     return _Reader(toks, scope).sum(0, len(toks))
 
 

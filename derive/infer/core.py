@@ -73,7 +73,7 @@ class Inferred:
     # definitions the text takes for granted (sigma, the logistic sigmoid), in LaTeX
     assumed: tuple[str, ...] = ()
     claims: set[tuple[int, int]] = field(default_factory=set)  # rows never taken as definitions
-    defined: set[str] = field(default_factory=set)  # the names some row defines
+    defined: dict[str, int] = field(default_factory=dict)  # name -> line of its definition
     layer_var: str | None = None
 
 
@@ -240,7 +240,8 @@ class _Inference(_Layers, _Front):
         return Inferred(front, self.facts, self.definition_rows, self.head_rows,
                         ambiguous=self.ambiguous, batch_mean=self.batch_mean,
                         unread=self.unread, assumed=tuple(assumed), claims=self.claims,
-                        defined=set(defs), layer_var=layer_var)
+                        defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
+                        layer_var=layer_var)
 
     def _sample_letter(self) -> str | None:
         """The letter of a sum over the samples: `\\sum_x` without bounds whose letter indexes
@@ -293,7 +294,11 @@ class _Inference(_Layers, _Front):
             right = [o for o in r.occs if o.side == 1]
             if (self.sample and len(left) == 1 and len(r.sides) == 2
                     and any(i == self.sample for i, _ in r.bounds)
-                    and [o.name for o in right if o.name in quantities] == [left[0].name]):
+                    and ([o.name for o in right if o.name in quantities] == [left[0].name]
+                         or (left[0].tag is None and left[0].sub is None
+                             and self._per_sample_later(r, left[0].name)))):
+                # C = \frac{1}{2n} \sum_x \|y(x) - a^L(x)\|^2, then C = \frac{1}{2}\|y - a^L\|^2
+                # for one sample: the first is the cost of the batch, the second is C
                 # C = \frac{1}{N} \sum_x C_x: the cost of a batch, the mean of the samples'
                 self.batch_mean[(r.formula.number, r.number)] = left[0].name
                 continue
@@ -360,6 +365,20 @@ class _Inference(_Layers, _Front):
                 self.head_rows[r.formula.number].add(r.number)
         self._two_chains(defined)
         return defined
+
+    def _per_sample_later(self, row: Row, name: str) -> bool:
+        """Whether a row after `row` defines `name` again without a sum over the samples."""
+        after = False
+        for r in self.rows:
+            if r is row:
+                after = True
+                continue
+            left = [o for o in r.occs if o.side == 0]
+            if (after and r.relation in _DEFINE and len(left) == 1 and left[0].name == name
+                    and _single_name(r.sides[0])
+                    and not any(i == self.sample for i, _ in r.bounds)):
+                return True
+        return False
 
     def _two_chains(self, defined: dict[str, list[Row]]) -> None:
         """a^l = sigma(sum_k w^l_{jk} a^{l-1}_k + b^l_j) beside z^{l+1} = sum_j w a^l + b: two

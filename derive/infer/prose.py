@@ -18,10 +18,11 @@ from derive.infer.scan import _DEFINE, _rows, _single_name
 from derive.sources.document import Document
 
 
-def with_prose_definitions(doc: Document, quantities: dict, defined: set[str],
+def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, int],
                            layer_var: str | None) -> tuple[Document, list[str]]:
-    """The document with the inline definitions of quantities that have none, and the facts."""
-    missing = {q for q, spec in quantities.items() if not spec.get("given") and q not in defined}
+    """The document with the inline definitions of quantities that have none, or none before
+    the prose gives one (the display's later one is then checked as a claim), and the facts."""
+    missing = {q for q, spec in quantities.items() if not spec.get("given")}
     if not missing or not doc.inline:
         return doc, []
     chosen = []
@@ -34,7 +35,8 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: set[str],
         for r in rows:
             left = [o for o in r.occs if o.side == 0]
             if (r.relation not in _DEFINE or len(r.sides) != 2 or len(left) != 1
-                    or left[0].name not in missing or not _single_name(r.sides[0])):
+                    or left[0].name not in missing or not _single_name(r.sides[0])
+                    or defined.get(left[0].name, 10**9) < f.line):
                 continue
             head = left[0]
             if layer_var is not None and "layers" in quantities[head.name] and not (
@@ -44,8 +46,10 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: set[str],
                 continue  # reads itself: a recursion, not what the display lacks
             chosen.append(f)
             missing.discard(head.name)
-            facts.append(f"${head.name}$ is defined only in the prose: ${f.text.strip()}$ at "
-                         f"line {f.line} is taken as its definition")
+            where = ("only in the prose" if head.name not in defined else
+                     f"in the prose before its display formula at line {defined[head.name]}")
+            facts.append(f"${head.name}$ is defined {where}: ${f.text.strip()}$ at line "
+                         f"{f.line} is taken as its definition")
             break
     if not chosen:
         return doc, []
