@@ -102,7 +102,7 @@ def test_a_shape_mismatch_names_the_shapes(tmp_path: Path) -> None:
         r"$$\delta^l = (w^{l+1} \delta^{l+1}) \odot \sigma'(z^l)$$") + 1
     r = _by_line(rep)[line]
     assert "shape mismatch" in r.message
-    assert "_{l + 1} \\times " in r.message and "\\times 1" in r.message, r.message
+    assert "(K_{l+1} \\times K_{l})" in r.message and "(K_{l+1} \\times 1)" in r.message, r.message
 
 
 def test_a_mismatch_no_edit_repairs_is_not_a_refutation(tmp_path: Path) -> None:
