@@ -366,6 +366,8 @@ def _check_formula(state: _State, formula: Formula) -> None:
         def_numbers, model = _inferred_definitions(state, formula, rows, model)
     else:
         def_numbers = set()
+    if state.inferred is not None and state.claims:
+        def_numbers = _restatements(state, rows, def_numbers, model)
     # definitions first: a block may define g and then state a property of it
     for k, eq in enumerate(rows):
         if isinstance(eq, Equation) and eq.number in def_numbers:
@@ -402,6 +404,29 @@ def _check_formula(state: _State, formula: Formula) -> None:
             except InputError as err:  # placed at the claim if it has no place of its own
                 err.at(formula.span(eq.lhs.start, max(1, len(eq.lhs.latex))))
                 state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
+
+
+def _restatements(state: _State, rows: list, def_numbers: set[int], model: Model) -> set[int]:
+    """Inferred redefinitions of a quantity the model already defines (`C = \\frac{1}{2}
+    \\|a^L - y\\|^2` after its component form) that equal the current definition are
+    restatements: checked as claims, not a new model. One that differs stays a definition (the
+    loss of another section)."""
+    out = set(def_numbers)
+    for eq in rows:
+        if not (isinstance(eq, Equation) and eq.number in def_numbers and eq.kind == "equation"
+                and len(eq.steps) == 1 and isinstance(eq.lhs.expr, Quantity)
+                and not eq.lhs.expr.indices and eq.lhs.expr.layer is None
+                and any(_defines(d.lhs) == eq.lhs.expr.name for d in model.defs)):
+            continue
+        try:
+            with deadline(state.claim_budget):
+                o = state.engine.evaluate(model, eq.lhs.expr, eq.steps[0].expr)
+        except BudgetExceeded:
+            state.engine = Engine()
+            continue
+        if o.ok and o.trials and not o.unsupported and not o.overrun:
+            out.discard(eq.number)
+    return out
 
 
 def collect_model(path: str | Path) -> Model:
