@@ -57,6 +57,8 @@ class _Front:
         samples = [x for x in samples if x not in quantities and x not in (n, width)]
         roles["sample"] = (samples[0] if samples
                            else fresh("x", "s", "\\xi", "\\zeta", "\\varsigma"))
+        if roles["sample"] == roles["batch"]:  # \sum_m over samples m: the size is another name
+            roles["batch"] = fresh("M", "B", "N", "\\mu", "\\nu")
         loss = self._loss(quantities, defs)
         if loss:
             roles["loss"] = loss
