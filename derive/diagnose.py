@@ -15,7 +15,7 @@ import sympy
 
 from derive.evaluate import Engine, Trial, free_indices
 from derive.expr import Call, Partial, Prime, Quantity, Width, to_latex
-from derive.functions import NON_SMOOTH
+from derive.functions import ELEMENTARY, NON_SMOOTH
 from derive.latex import Index, Scalar, Size
 from derive.model import Model, OutOfRange
 from derive.numbers import CTX, Unsupported, close
@@ -106,9 +106,10 @@ class Diagnoser:
     def run(self) -> str | None:
         if isinstance(self.rhs, sympy.Piecewise) and not _value_conditions(self.rhs):
             return self.cases()
-        for step in (self.condition, self.value_case, self.constant, self.swapped, self.factor, self.index,
-                     self.variable, self.layer, self.bound, self.sign, self.term,
-                     self.missing_term, self.square, self.activation):
+        for step in (self.condition, self.value_case, self.constant, self.swapped, self.factor,
+                     self.spread, self.index, self.variable, self.layer, self.bound, self.sign,
+                     self.term_constant, self.term, self.missing_term, self.square,
+                     self.activation, self.derivative_of):
             found = step()
             if found:
                 return found
@@ -276,7 +277,21 @@ class Diagnoser:
                             cands.append(c)
         if self.model.notation.batch and not self.model.local:
             cands.append(Size(self.model.notation.batch))
+        # the document's scalars (a decay coefficient lambda, a rate): those its definitions
+        # use and those of the claim, not a function's formal parameter (t in g(t) = ...)
+        for s in self._scalars():
+            if s not in cands:
+                cands.append(s)
         return cands
+
+    def _scalars(self) -> list[Scalar]:
+        if self.model.local:
+            return []
+        found = [s for d in self.model.defs if not isinstance(d.lhs, Call)
+                 for s in atoms(d.rhs, (Scalar,))]
+        found += atoms(self.lhs, (Scalar,)) + atoms(self.rhs, (Scalar,))
+        declared = self.model.notation.scalars
+        return [s for s in dict.fromkeys(found) if s.name in declared]
 
     def factor(self) -> str | None:
         cands = self._factor_candidates()
@@ -297,6 +312,47 @@ class Diagnoser:
                     if self.holds(self.rhs - t + t / factor):
                         return (f"extra factor: ${to_latex(factor)}$ should not be in the term "
                                 f"${to_latex(t)}$")
+        return None
+
+    def spread(self) -> str | None:
+        """A factor written outside a sum that belongs to some of its terms only:
+        1/m (Σ_i ∂ℒ_i/∂W + λW) where the batch mean's 1/m does not apply to the decay."""
+        for mul in atoms(self.rhs, (sympy.Mul,)):
+            for add in (a for a in mul.args if isinstance(a, sympy.Add)):
+                for f in (a for a in mul.args if a is not add and not a.is_Number):
+                    for t in add.args:
+                        if self.holds(self.rhs.xreplace({add: add - t + t / f})):
+                            return (f"extra factor: ${to_latex(f)}$ should not apply to the term "
+                                    f"${to_latex(t)}$ (only to the rest of the sum)")
+        return None
+
+    def term_constant(self) -> str | None:
+        """One term of a sum off by a constant factor, the others right: 2λW for λW (the
+        ½ of the decay left out). The factor is read from the values, then checked."""
+        try:
+            whole = self.engine.values(self.model, self.rhs, self.trials)
+        except (OutOfRange, Unsupported, ZeroDivisionError, KeyError, TypeError):
+            return None
+        for add in atoms(self.rhs, (sympy.Add,)):
+            for t in add.args:
+                if t.is_Number:
+                    continue
+                try:
+                    rest = self.engine.values(self.model, self.rhs.xreplace({add: add - t}),
+                                              self.trials)
+                except (OutOfRange, Unsupported, ZeroDivisionError, KeyError, TypeError):
+                    continue
+                # the derived value of the term over the written one, at each point
+                cs = [r for r in (ratio(w - o, d - o) for w, o, d in zip(whole, rest, self.lvals))
+                      if r is not None]
+                if len(cs) < 2 or not all(close(c, cs[0]) for c in cs):
+                    continue
+                c = sympy.nsimplify(float(cs[0]), tolerance=1e-9, rational=True)
+                if c in (0, 1, -1) or not self.holds(self.rhs.xreplace({add: add - t + t * c})):
+                    continue
+                return (f"constant factor in one term: the term ${to_latex(t)}$ is "
+                        f"${to_latex(1 / c)}$ times the derived value; it should be "
+                        f"${to_latex(t * c)}$")
         return None
 
     def index(self) -> str | None:
@@ -409,6 +465,29 @@ class Diagnoser:
             if any(self.holds(c) for c in each_occurrence(self.rhs, a, prime)):
                 return (f"activation for its derivative: ${to_latex(a)}$ should be "
                         f"${to_latex(prime)}$")
+        return None
+
+    def derivative_of(self) -> str | None:
+        """A quantity written where the derivative of a function the definitions apply to it
+        belongs: W for sgn(W) in the gradient of an L1 penalty λ Σ |W| (the L2 gradient
+        written for L1). The derivative is sympy.diff of the function the definition uses."""
+        t = sympy.Dummy("t", real=True)
+        applied: list[tuple[str, sympy.Basic, sympy.Basic]] = []
+        for d in self.model.defs:
+            if isinstance(d.lhs, Call):
+                continue
+            for node in sympy.preorder_traversal(d.rhs):
+                if (type(node) in ELEMENTARY and len(node.args) == 1
+                        and isinstance(node.args[0], Quantity)):
+                    form = node.func(t)
+                    applied.append((node.args[0].name, form, sympy.diff(form, t)))
+        written = atoms(self.rhs, (Quantity,))
+        for name, form, slope in dict.fromkeys(applied):
+            for q in (q for q in written if q.name == name):
+                fixed = slope.xreplace({t: q})
+                if any(self.holds(c) for c in each_occurrence(self.rhs, q, fixed)):
+                    return (f"wrong derivative: ${to_latex(q)}$ should be ${to_latex(fixed)}$, "
+                            f"the derivative of ${to_latex(form.xreplace({t: q}))}$")
         return None
 
     def square(self) -> str | None:
