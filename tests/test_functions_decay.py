@@ -39,6 +39,7 @@ EXPECTED = {
         (118, V, None),
         (124, R, "extra term: $b^{[l]}_{j} \\lambda$ should not be there"),
         (131, V, None),  # the update as a shrinking of the weights
+        (137, R, "missing factor: the right side lacks a factor $\\frac{1}{m}$"),  # not "2 times"
     ],
     "weight_decay_l1.md": [
         (77, V, None),  # λ sgn(W)
