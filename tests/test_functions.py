@@ -1,7 +1,7 @@
 """Activations beyond the sigmoid, checked in documents with front matter (tests/data/functions).
 
-Each document defines a network with one activation (ReLU, leaky ReLU, ELU, SELU, softplus,
-tanh, GELU, |u|) or a binary cross-entropy on sigmoid outputs, states correct forms of its
+Each document defines a network with one activation (ReLU, leaky ReLU, PReLU with a learned
+slope per unit, ELU, SELU, softplus, tanh, GELU, |u|) or a binary cross-entropy on sigmoid outputs, states correct forms of its
 derivatives and backward pass, and plants slips. The correct forms must verify; each slip must
 be refuted at its own line, with a diagnosis in the function's terms where the tool has one.
 The derived side always comes from differentiating the document's own definitions.
@@ -78,6 +78,14 @@ EXPECTED = {
         (67, R, "missing term of the product rule: $u \\Phi^{\\prime}(u)$ is left out"),
     ],
     "abs.md": [(55, V, None), (61, R, "the value in the case otherwise is not the derivative")],
+    "prelu.md": [
+        (61, V, None), (67, V, None), (73, R, None), (79, V, None), (85, V, None),
+        (91, R, "wrong case: the value in the case $s^{(l)}_{k} \\leq 0$ is not the derivative"),
+        (97, V, None),
+        # where s <= 0, eps = dE/dh alpha; elsewhere min(0, s) = 0: exactly an extra alpha
+        (103, R, "extra factor: $\\alpha^{(l)}_{j}$ should not be on the right side"),
+        (109, V, None),
+    ],
 }
 
 
