@@ -2,7 +2,8 @@
 
 tests/data/functions/weight_decay.md defines a sigmoid network with a batch of m examples and
 J = 1/m Σ_i ℒ^{(i)} + λ/2 Σ_l Σ_j Σ_k (W^{[l]}_{jk})^2; weight_decay_l1.md the L1 penalty
-λ Σ_l Σ_j Σ_k |W^{[l]}_{jk}|, then L2 without the ½. The gradients the texts state (the mean of
+λ Σ_l Σ_j Σ_k |W^{[l]}_{jk}|, then L2 without the ½; weight_decay_inferred.md the L2 cost in
+a text without front matter. The gradients the texts state (the mean of
 the examples' gradients plus the decay's, in components with the errors δ) must verify; the
 planted slips (λ left out, the batch's 1/m applied to the decay, 2λ for λ, the 1/m missing, the
 biases decayed, the L2 gradient for the L1 penalty) must be refuted at their line with the
@@ -40,6 +41,12 @@ EXPECTED = {
         (124, R, "extra term: $b^{[l]}_{j} \\lambda$ should not be there"),
         (131, V, None),  # the update as a shrinking of the weights
         (137, R, "missing factor: the right side lacks a factor $\\frac{1}{m}$"),  # not "2 times"
+    ],
+    # the same cost with no front matter: the notation, the sum over layers included, inferred
+    "weight_decay_inferred.md": [
+        (29, V, None),
+        (35, R, f"missing factor: the term ${W}$ lacks a factor $\\lambda$"),
+        (41, R, "extra factor: $\\frac{1}{m}$ should not apply to the term $" + W + " \\lambda$"),
     ],
     "weight_decay_l1.md": [
         (77, V, None),  # λ sgn(W)
