@@ -15,7 +15,7 @@ import sympy
 
 from derive.evaluate import Engine, Trial, free_indices
 from derive.expr import Call, Partial, Prime, Quantity, Width, to_latex
-from derive.functions import NON_SMOOTH
+from derive.functions import ELEMENTARY, NAMED, NON_SMOOTH
 from derive.latex import Index, Scalar, Size
 from derive.model import Model, OutOfRange
 from derive.numbers import CTX, Unsupported, close
@@ -93,6 +93,10 @@ class Diagnoser:
         sample = engine.sample(model, lhs, rhs, 12, restrict)
         self.trials = ([witness] if witness else []) + sample[: 12 - bool(witness)]
         self.lvals = [t.lhs for t in self.trials]
+        self.names: dict[sympy.Basic, str] = {}  # a candidate's LaTeX where to_latex's is worse
+
+    def tex(self, e: sympy.Basic) -> str:
+        return self.names.get(e) or to_latex(e)
 
     def holds(self, candidate: sympy.Basic) -> bool:
         if not self.trials:
@@ -106,9 +110,11 @@ class Diagnoser:
     def run(self) -> str | None:
         if isinstance(self.rhs, sympy.Piecewise) and not _value_conditions(self.rhs):
             return self.cases()
-        for step in (self.condition, self.value_case, self.constant, self.swapped, self.factor, self.index,
-                     self.variable, self.layer, self.bound, self.sign, self.term,
-                     self.missing_term, self.square, self.activation):
+        for step in (self.condition, self.value_case, self.extreme, self.constant, self.swapped,
+                     self.factor, self.spread, self.index, self.variable, self.layer,
+                     self.bound, self.sign, self.argument_sign, self.term_constant, self.term,
+                     self.missing_term, self.product_rule, self.square, self.activation,
+                     self.derivative_of):
             found = step()
             if found:
                 return found
@@ -165,6 +171,7 @@ class Diagnoser:
                      else f"the case ${to_latex(cond)}$")
             sub = Diagnoser.__new__(Diagnoser)
             sub.engine, sub.model, sub.lhs, sub.restrict = self.engine, self.model, self.lhs, None
+            sub.names = {}
             sub.rhs = self.rhs.xreplace({pw: value})
             sub.trials = [t for t, b in zip(trials, branch) if b == k]
             sub.lvals = [t.lhs for t in sub.trials]
@@ -248,18 +255,23 @@ class Diagnoser:
                 t = sympy.Dummy("t", real=True)
                 slope = sympy.diff(d.rhs.xreplace({inner[0]: t}), t)
                 if slope.free_symbols == {t} and not slope.is_constant():
-                    inline.append((inner[0].name, sympy.Lambda(t, slope)))
+                    inline.append((inner[0].name, sympy.Lambda(t, slope),
+                                   _named_smooth(d.rhs.xreplace({inner[0]: t}), t)))
         for q in atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,)):
             for fname, arg in sorted(applied):
                 if q.layer is not None:
                     c = Prime(fname, Quantity(arg, (q.layer,), q.indices))
                     if c not in cands:
                         cands.append(c)
-            for arg, slope in inline:
+            for arg, slope, spelling in inline:
                 if q.layer is not None:
-                    c = slope(Quantity(arg, (q.layer,), q.indices))
+                    x = Quantity(arg, (q.layer,), q.indices)
+                    c = slope(x)
                     if c not in cands:
                         cands.append(c)
+                        if spelling is not None:  # sigma'(s), not its exp form
+                            self.names[c] = f"{spelling}^{{\\prime}}({to_latex(x)})"
+
         # per-neuron quantities at the layers and indices the formula mentions (a missing a_j)
         layers = {q.layer for q in atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,))
                   if q.layer is not None}
@@ -276,7 +288,21 @@ class Diagnoser:
                             cands.append(c)
         if self.model.notation.batch and not self.model.local:
             cands.append(Size(self.model.notation.batch))
+        # the document's scalars (a decay coefficient lambda, a rate): those its definitions
+        # use and those of the claim, not a function's formal parameter (t in g(t) = ...)
+        for s in self._scalars():
+            if s not in cands:
+                cands.append(s)
         return cands
+
+    def _scalars(self) -> list[Scalar]:
+        if self.model.local:
+            return []
+        found = [s for d in self.model.defs if not isinstance(d.lhs, Call)
+                 for s in atoms(d.rhs, (Scalar,))]
+        found += atoms(self.lhs, (Scalar,)) + atoms(self.rhs, (Scalar,))
+        declared = self.model.notation.scalars
+        return [s for s in dict.fromkeys(found) if s.name in declared]
 
     def factor(self) -> str | None:
         cands = self._factor_candidates()
@@ -285,18 +311,59 @@ class Diagnoser:
             (1 / c, c) for c in cands if isinstance(c, Size)]
         for factor, _ in edits:
             if self.holds(self.rhs / factor):
-                return f"extra factor: ${to_latex(factor)}$ should not be on the right side"
+                return f"extra factor: ${self.tex(factor)}$ should not be on the right side"
             if self.holds(self.rhs * factor):
-                return f"missing factor: the right side lacks a factor ${to_latex(factor)}$"
+                return f"missing factor: the right side lacks a factor ${self.tex(factor)}$"
         if isinstance(self.rhs, sympy.Add):  # a factor missing from one term (1/m in an update)
             for t in self.rhs.args:
                 for factor, _ in edits:
                     if self.holds(self.rhs - t + t * factor):
                         return (f"missing factor: the term ${to_latex(t)}$ lacks a factor "
-                                f"${to_latex(factor)}$")
+                                f"${self.tex(factor)}$")
                     if self.holds(self.rhs - t + t / factor):
-                        return (f"extra factor: ${to_latex(factor)}$ should not be in the term "
+                        return (f"extra factor: ${self.tex(factor)}$ should not be in the term "
                                 f"${to_latex(t)}$")
+        return None
+
+    def spread(self) -> str | None:
+        """A factor written outside a sum that belongs to some of its terms only:
+        1/m (Σ_i ∂ℒ_i/∂W + λW) where the batch mean's 1/m does not apply to the decay."""
+        for mul in atoms(self.rhs, (sympy.Mul,)):
+            for add in (a for a in mul.args if isinstance(a, sympy.Add)):
+                for f in (a for a in mul.args if a is not add and not a.is_Number):
+                    for t in add.args:
+                        if self.holds(self.rhs.xreplace({add: add - t + t / f})):
+                            return (f"extra factor: ${to_latex(f)}$ should not apply to the term "
+                                    f"${to_latex(t)}$ (only to the rest of the sum)")
+        return None
+
+    def term_constant(self) -> str | None:
+        """One term of a sum off by a constant factor, the others right: 2λW for λW (the
+        ½ of the decay left out). The factor is read from the values, then checked."""
+        try:
+            whole = self.engine.values(self.model, self.rhs, self.trials)
+        except (OutOfRange, Unsupported, ZeroDivisionError, KeyError, TypeError):
+            return None
+        for add in atoms(self.rhs, (sympy.Add,)):
+            for t in add.args:
+                if t.is_Number:
+                    continue
+                try:
+                    rest = self.engine.values(self.model, self.rhs.xreplace({add: add - t}),
+                                              self.trials)
+                except (OutOfRange, Unsupported, ZeroDivisionError, KeyError, TypeError):
+                    continue
+                # the derived value of the term over the written one, at each point
+                cs = [r for r in (ratio(w - o, d - o) for w, o, d in zip(whole, rest, self.lvals))
+                      if r is not None]
+                if len(cs) < 2 or not all(close(c, cs[0]) for c in cs):
+                    continue
+                c = sympy.nsimplify(float(cs[0]), tolerance=1e-9, rational=True)
+                if c in (0, 1, -1) or not self.holds(self.rhs.xreplace({add: add - t + t * c})):
+                    continue
+                return (f"constant factor in one term: the term ${to_latex(t)}$ is "
+                        f"${to_latex(1 / c)}$ times the derived value; it should be "
+                        f"${to_latex(t * c)}$")
         return None
 
     def index(self) -> str | None:
@@ -389,6 +456,59 @@ class Diagnoser:
                         return f"missing term: ${to_latex(c)}$ is left out"
         return None
 
+    def extreme(self) -> str | None:
+        """\\min written for \\max, or \\max for \\min (ReLU as min(0, s))."""
+        for node in atoms(self.rhs, (sympy.Max, sympy.Min)):
+            other = (sympy.Min if isinstance(node, sympy.Max) else sympy.Max)(*node.args)
+            if any(self.holds(c) for c in each_occurrence(self.rhs, node, other)):
+                was, should = ("min", "max") if isinstance(node, sympy.Min) else ("max", "min")
+                return (f"{was} for {should}: ${to_latex(node)}$ should be ${to_latex(other)}$")
+        return None
+
+    def argument_sign(self) -> str | None:
+        """The sign of a known function's argument: e^{u} for e^{-u} (the derivative of
+        softplus written 1/(1 + e^{u}) for 1/(1 + e^{-u}))."""
+        for node in sympy.preorder_traversal(self.rhs):
+            if type(node) not in ELEMENTARY or len(node.args) != 1:
+                continue
+            flipped = node.func(-node.args[0])
+            if flipped != node and any(self.holds(c) for c in each_occurrence(self.rhs, node,
+                                                                               flipped)):
+                return f"sign of an argument: ${to_latex(node)}$ should be ${to_latex(flipped)}$"
+        return None
+
+    def product_rule(self) -> str | None:
+        """A term of the product rule left out of f'(u) = ..., where the document defines f
+        as a product: Φ(u) for the derivative of GELU u Φ(u), which is Φ(u) + u Φ'(u). The
+        terms are sympy.diff of each factor of the definition times the others."""
+        if not isinstance(self.lhs, Prime) or not self.trials or self.model.local:
+            return None
+        trial = self.trials[0]
+        try:
+            fn = self.engine.evaluator(self.model, trial.instance, trial.seed).function(
+                self.lhs.fname)
+        except (Unsupported, OutOfRange):
+            return None
+        if len(fn.variables) != 1 or not isinstance(fn.expr, sympy.Mul):
+            return None
+        (x,) = fn.variables
+        coeff, _ = fn.expr.as_coeff_Mul()
+        factors = [f for f in fn.expr.args if f.has(x)]
+        if len(factors) < 2:
+            return None
+        arg = {x: self.lhs.arg}
+        for f in factors:
+            rest = fn.expr / f
+            term = (sympy.diff(f, x) * rest).xreplace(arg)
+            if not self.holds(self.rhs + term):
+                continue
+            spelling = _named_smooth(coeff * f, x)
+            shown = (f"{to_latex((rest / coeff).xreplace(arg))} {spelling}^{{\\prime}}"
+                     f"({to_latex(self.lhs.arg)})" if spelling
+                     else to_latex(sympy.simplify(term)))
+            return f"missing term of the product rule: ${shown}$ is left out"
+        return None
+
     def activation(self) -> str | None:
         """The activation written where its derivative belongs: h = f(s) (or f(s) itself) for
         f'(s), as in (h - t) h for a softplus layer's error (h = softplus(s), f' a sigmoid)."""
@@ -409,6 +529,29 @@ class Diagnoser:
             if any(self.holds(c) for c in each_occurrence(self.rhs, a, prime)):
                 return (f"activation for its derivative: ${to_latex(a)}$ should be "
                         f"${to_latex(prime)}$")
+        return None
+
+    def derivative_of(self) -> str | None:
+        """A quantity written where the derivative of a function the definitions apply to it
+        belongs: W for sgn(W) in the gradient of an L1 penalty λ Σ |W| (the L2 gradient
+        written for L1). The derivative is sympy.diff of the function the definition uses."""
+        t = sympy.Dummy("t", real=True)
+        applied: list[tuple[str, sympy.Basic, sympy.Basic]] = []
+        for d in self.model.defs:
+            if isinstance(d.lhs, Call):
+                continue
+            for node in sympy.preorder_traversal(d.rhs):
+                if (type(node) in ELEMENTARY and len(node.args) == 1
+                        and isinstance(node.args[0], Quantity)):
+                    form = node.func(t)
+                    applied.append((node.args[0].name, form, sympy.diff(form, t)))
+        written = atoms(self.rhs, (Quantity,))
+        for name, form, slope in dict.fromkeys(applied):
+            for q in (q for q in written if q.name == name):
+                fixed = slope.xreplace({t: q})
+                if any(self.holds(c) for c in each_occurrence(self.rhs, q, fixed)):
+                    return (f"wrong derivative: ${to_latex(q)}$ should be ${to_latex(fixed)}$, "
+                            f"the derivative of ${to_latex(form.xreplace({t: q}))}$")
         return None
 
     def square(self) -> str | None:
@@ -437,6 +580,17 @@ FACTOR_FUNCTIONS = (sympy.tanh, sympy.erf, *NON_SMOOTH)
 
 _FLIP = {sympy.StrictGreaterThan: sympy.StrictLessThan, sympy.StrictLessThan: sympy.StrictGreaterThan,
          sympy.GreaterThan: sympy.LessThan, sympy.LessThan: sympy.GreaterThan}
+
+
+def _named_smooth(body: sympy.Basic, t: sympy.Symbol) -> str | None:
+    """The spelling of the smooth function known by name that `body` (in `t`) is, when its
+    derivative prints worse than f' does: the logistic sigmoid, softplus, GELU, Φ."""
+    for f in NAMED:
+        if f.arity != 1 or f.apply(t) != body or type(body) in ELEMENTARY:
+            continue  # tanh(t), erf(t) print as themselves
+        if not sympy.diff(body, t).has(*NON_SMOOTH, sympy.Piecewise):
+            return f.spellings[0]
+    return None
 
 
 def _on_values(cond: sympy.Basic) -> bool:

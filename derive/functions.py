@@ -265,3 +265,13 @@ INDICATORS = frozenset({"\\mathbb{1}", "\\mathbf{1}", "\\mathbb{I}", "\\mathds{1
 def indicator(cond: sympy.Basic) -> sympy.Basic:
     """1 where `cond` holds, else 0."""
     return sympy.Piecewise((1, cond), (0, True), evaluate=False)
+
+
+# the Kronecker delta, written as a subscripted name: `\delta_{ij}` (two indices, no layer tag),
+# unless the document's own quantity of that name takes two indices and no layer
+KRONECKER = frozenset({"\\delta"})
+
+
+def kronecker(a: sympy.Basic, b: sympy.Basic) -> sympy.Basic:
+    """1 where the two indices are equal, else 0."""
+    return sympy.KroneckerDelta(a, b)

@@ -29,7 +29,7 @@ from derive.arithcache import Cache
 from derive.document import Formula
 from derive.errors import InputError
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
-from derive.functions import BY_SPELLING, INDICATORS, PASSTHROUGH, indicator
+from derive.functions import BY_SPELLING, INDICATORS, KRONECKER, PASSTHROUGH, indicator, kronecker
 from derive.notation import Notation, QuantitySpec, lin_value
 
 
@@ -952,6 +952,35 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
         raise _err(f"unsupported LaTeX command `{x}`", scope, t)
 
 
+def _kronecker(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> sympy.Basic | None:
+    """`\\delta_{ij}` as the Kronecker delta: two indices and no layer tag, where the
+    notation's own quantity of that name (the error δ) is not one with two indices and no
+    layers. When the error takes two indices and a layer, the two readings clash: said so."""
+    sub = scripts.get("_")
+    kind = scope.lookup(name)
+    if name not in KRONECKER or sub is None or "^" in scripts or kind not in (None, "quantity"):
+        return None
+    idx = [t for t in _strip_group(sub[0]) if t.text != ","]
+    if len(idx) != 2 or not all(t.kind in ("letter", "num") for t in idx):
+        return None
+    spec = scope.notation.quantities.get(name) if kind == "quantity" else None
+    if spec is not None and len(spec.shape) == 2:
+        if not spec.layers:
+            return None  # the document's own two-index δ_{ij}
+        raise _err(f"`{name}_{{{''.join(t.text for t in idx)}}}` is ambiguous: the quantity "
+                   f"`{name}` takes two indices and a layer tag, and the Kronecker delta is "
+                   "written the same way without the tag", scope, first, last.end, hint=f"write the layer tag for the quantity, or the indicator "
+                   f"[{idx[0].text} = {idx[1].text}] for the Kronecker delta")
+    args = []
+    for t in idx:
+        if t.kind == "num":
+            _check_index(t, scope)
+            args.append(sympy.Integer(t.text))
+        else:
+            args.append(Index(t.text))
+    return kronecker(*args)
+
+
 def _read_name(toks: list[Tok], i: int, scope: Scope) -> tuple[str, int]:
     """A base name: `w`, `\\delta`, `\\hat{y}`, `\\mathcal{L}`, `\\mathrm{softmax}`."""
     t = toks[i]
@@ -988,6 +1017,10 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     src = (start_tok.start, toks[k - 1].end)
     sub = scripts.get("_")
     sup = scripts.get("^")
+    kron = _kronecker(name, scripts, scope, start_tok, toks[k - 1])
+    if kron is not None:  # \delta_{ij}
+        sk.placeholder(kron, src)
+        return k
     # a subscripted scalar name such as x_1 or y_2 (chain-rule variables)
     if sub is not None:
         full = f"{name}_{''.join(t.text for t in sub[0])}"

@@ -740,8 +740,10 @@ class Evaluator:
         if isinstance(e, BatchSum):
             return alg.add([ev(e.body, env, s, alg) for s in range(1, self.instance.batch + 1)])
         if isinstance(e, sympy.Sum):
+            # SymPy lists nested sums' limits innermost first: the last is the outer loop,
+            # whose index the inner bounds may read (\sum_l \sum_{k=1}^{n_l}: weight decay)
             body = e.function
-            (var, lo, hi), *rest = e.limits
+            *rest, (var, lo, hi) = e.limits
             if rest:
                 body = sympy.Sum(body, *rest)
             a, b = self._ground_int(lo, env), self._ground_int(hi, env)

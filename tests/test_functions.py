@@ -1,7 +1,7 @@
 """Activations beyond the sigmoid, checked in documents with front matter (tests/data/functions).
 
-Each document defines a network with one activation (ReLU, leaky ReLU, ELU, SELU, softplus,
-tanh, GELU, |u|) or a binary cross-entropy on sigmoid outputs, states correct forms of its
+Each document defines a network with one activation (ReLU, leaky ReLU, PReLU with a learned
+slope per unit, ELU, SELU, softplus, tanh, GELU, |u|) or a binary cross-entropy on sigmoid outputs, states correct forms of its
 derivatives and backward pass, and plants slips. The correct forms must verify; each slip must
 be refuted at its own line, with a diagnosis in the function's terms where the tool has one.
 The derived side always comes from differentiating the document's own definitions.
@@ -32,9 +32,14 @@ EXPECTED = {
         (115, V, None),
         # max(0, s) = s 1{s > 0}: ReLU for its derivative is an extra factor s, honestly
         (121, R, "extra factor: $s^{(l)}_{k}$ should not be on the right side"),
+        (127, V, None),
+        (133, R, "min for max: $\\min\\left(0, s^{(l)}_{k}\\right)$ should be "
+                 "$\\max\\left(0, s^{(l)}_{k}\\right)$"),
     ],
     "relu_by_name.md": [
-        (56, V, None), (62, V, None), (68, R, None), (74, V, None), (80, V, None),
+        (56, V, None), (62, V, None),
+        (68, R, "min for max: $\\min\\left(0, s^{(l)}_{j}\\right)$ should be $\\max"),
+        (74, V, None), (80, V, None),
         (86, R, "wrong condition: $s^{(l)}_{k} \\leq 0$"),
     ],
     "tanh.md": [
@@ -45,7 +50,9 @@ EXPECTED = {
         (85, V, None),
     ],
     "softplus.md": [
-        (55, V, None), (61, V, None), (67, R, None), (73, V, None),
+        (55, V, None), (61, V, None),
+        (67, R, "sign of an argument: $e^{u}$ should be $e^{- u}$"),
+        (73, V, None),
         (79, R, "activation for its derivative: $h^{(L)}_{j}$ should be $\\sigma^{\\prime}"),
     ],
     "leaky_relu.md": [
@@ -62,10 +69,23 @@ EXPECTED = {
     "selu.md": [(55, V, None), (61, R, "in the case otherwise: constant factor")],
     "bce.md": [
         (56, V, None), (62, R, "sign: the right side is the negative"), (68, V, None),
-        (74, R, None), (80, V, None),
+        # the sigmoid's derivative left over from a squared loss, named as such
+        (74, R, "extra factor: $\\sigma^{\\prime}(s^{(L)}_{j})$ should not be on the right side"),
+        (80, V, None),
     ],
-    "gelu.md": [(55, V, None), (61, V, None), (67, R, None)],
+    "gelu.md": [
+        (55, V, None), (61, V, None),
+        (67, R, "missing term of the product rule: $u \\Phi^{\\prime}(u)$ is left out"),
+    ],
     "abs.md": [(55, V, None), (61, R, "the value in the case otherwise is not the derivative")],
+    "prelu.md": [
+        (61, V, None), (67, V, None), (73, R, None), (79, V, None), (85, V, None),
+        (91, R, "wrong case: the value in the case $s^{(l)}_{k} \\leq 0$ is not the derivative"),
+        (97, V, None),
+        # where s <= 0, eps = dE/dh alpha; elsewhere min(0, s) = 0: exactly an extra alpha
+        (103, R, "extra factor: $\\alpha^{(l)}_{j}$ should not be on the right side"),
+        (109, V, None),
+    ],
 }
 
 

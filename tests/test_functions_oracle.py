@@ -137,7 +137,7 @@ def _loss(model: Model, seed: int, key: tuple, by):  # type: ignore[no-untyped-d
 
 
 NETWORKS = ["relu.md", "relu_by_name.md", "leaky_relu.md", "elu.md", "softplus.md", "tanh.md",
-            "gelu.md", "abs.md", "bce.md", "selu.md"]
+            "gelu.md", "abs.md", "bce.md", "selu.md", "prelu.md"]
 
 
 @pytest.mark.parametrize("name", NETWORKS)
@@ -158,3 +158,26 @@ def test_network_gradients_are_central_differences_of_the_forward_model(name: st
             checked += 1
             nonzero += abs(fd) > CTX.mpf("1e-6")
     assert checked > 50 and nonzero >= 5  # not only the zero slopes of inactive units
+
+
+def test_prelu_slopes_in_its_input_and_its_learned_slope_are_torchs() -> None:
+    """PReLU with a learned slope per unit (prelu.md defines it as a cases block): ∂h/∂s and
+    ∂h/∂α from the evaluator equal torch's F.prelu autograd at the same s and α, on units on
+    both sides of the kink."""
+    model = collect_model(DATA / "prelu.md")
+    inst = INSTANCES[0]
+    sides = set()
+    for seed in (0, 1, 2):
+        ev = Evaluator(model, inst, seed)
+        for layer in range(2, inst.layers + 1):
+            for j in range(1, inst.widths[layer - 1] + 1):
+                lj = ((sympy.Integer(layer),), (sympy.Integer(j),))
+                h, s, a = (Quantity(n, *lj) for n in ("h", "s", "\\alpha"))
+                sv, av = ev.value(("s", layer, (j,), 1)), ev.value(("\\alpha", layer, (j,), None))
+                st = torch.tensor([float(sv)], dtype=torch.float64, requires_grad=True)
+                at = torch.tensor([float(av)], dtype=torch.float64, requires_grad=True)
+                gs, ga = torch.autograd.grad(F.prelu(st, at).sum(), (st, at))
+                assert abs(float(ev.derivative(Partial(h, s), {}, 1)) - float(gs)) < 1e-12
+                assert abs(float(ev.derivative(Partial(h, a), {}, 1)) - float(ga)) < 1e-12
+                sides.add(sv > 0)
+    assert sides == {True, False}

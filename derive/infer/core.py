@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from derive.errors import InputError
+from derive.functions import KRONECKER
 from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
 from derive.infer.front import _Front
 from derive.infer.layers import _Layers
@@ -128,6 +129,7 @@ class _Inference(_Layers, _Front):
 
     # -- what the names are ------------------------------------------------------------------
     def run(self) -> Inferred:
+        self._kronecker()
         occs = self.occs
         self.sample = self._sample_letter()
         for o in occs:  # C_x: the loss of sample x; its subscript is no neuron index
@@ -242,6 +244,27 @@ class _Inference(_Layers, _Front):
                         unread=self.unread, assumed=tuple(assumed), claims=self.claims,
                         defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
                         layer_var=layer_var)
+
+    def _kronecker(self) -> None:
+        """`\\delta_{ij}` (two indices, no layer tag) is the Kronecker delta, not a quantity,
+        unless a row defines it so: its uses leave the names read (the error δ^{(l)}_j stays)."""
+        uses = [o for o in self.occs if o.name in KRONECKER and o.sup is None and not o.prime
+                and o.call is None and o.after_partial is None and o.sub is not None
+                and len(ix := [t for t in _strip(o.sub) if t.text != ","]) == 2
+                and all(t.kind in ("letter", "num") for t in ix)]
+        if not uses or any(o.side == 0 and _single_name(r.sides[0]) and r.relation in _DEFINE
+                           for r in self.rows for o in r.occs if o in uses):
+            return
+        for r in self.rows:
+            r.occs = [o for o in r.occs if o not in uses]
+        self.occs = [o for o in self.occs if o not in uses]
+        first = uses[0]
+        ij = [t.text for t in _strip(first.sub or []) if t.text != ","]
+        other = any(o.name == first.name for o in self.occs)
+        self.facts.append(
+            f"${first.name}_{{{''.join(ij)}}}$ (line {first.line}) read as the Kronecker delta, 1 "
+            f"when ${ij[0]} = {ij[1]}$ and 0 otherwise: two indices and no layer tag"
+            + (f" (the other uses of ${first.name}$ are a quantity)" if other else ""))
 
     def _sample_letter(self) -> str | None:
         """The letter of a sum over the samples: `\\sum_x` without bounds whose letter indexes
