@@ -34,7 +34,7 @@ import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derive.functions import CODEGEN
+from derive.functions import CODEGEN, NON_SMOOTH
 from derive.spec import A, B, I, K, N, NetworkSpec, W, Y, Z
 
 try:  # wall-clock budgets (SIGALRM in the main thread); arrives with the checker's budgets
@@ -189,7 +189,53 @@ class Descend(sp.Function):
         return f"numpy.subtract({param}, {change}, out={param})"
 
 
-_ARRAY_FUNCTIONS = (Dot, Tr, RowSum, RowMax, BatchSum, ShapedLike, Descend, OnesPerSample)
+class Maximum(sp.Function):
+    """The elementwise larger of two arrays (SymPy's Max of two arguments)."""
+
+    nargs = 2
+
+    def _numpycode(self, printer: object) -> str:
+        a, b = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"numpy.maximum({a}, {b})"
+
+
+class Minimum(sp.Function):
+    """The elementwise smaller of two arrays (SymPy's Min of two arguments)."""
+
+    nargs = 2
+
+    def _numpycode(self, printer: object) -> str:
+        a, b = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"numpy.minimum({a}, {b})"
+
+
+class Step(sp.Function):
+    """Step(x, h0): SymPy's Heaviside(x, h0), elementwise (h0 its value at x = 0)."""
+
+    nargs = 2
+
+    def _numpycode(self, printer: object) -> str:
+        x, h0 = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"numpy.heaviside({x}, {h0})"
+
+
+class Where(sp.Function):
+    """Where(condition, a, b): a where the elementwise condition holds, else b (a Piecewise
+    of two branches; more branches nest)."""
+
+    nargs = 3
+
+    def _numpycode(self, printer: object) -> str:
+        cond, a, b = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"numpy.where({cond}, {a}, {b})"
+
+
+_ARRAY_FUNCTIONS = (Dot, Tr, RowSum, RowMax, BatchSum, ShapedLike, Descend, OnesPerSample,
+                    Maximum, Minimum, Step, Where)
+# The comparisons and connectives a Piecewise condition may hold (printed by lambdify's
+# printer as numpy.greater, numpy.logical_and, ...).
+_CONDITIONS = (sp.StrictGreaterThan, sp.GreaterThan, sp.StrictLessThan, sp.LessThan,
+               sp.And, sp.Or, sp.Not)
 # Elementwise functions the translator passes through and lambdify may print.
 _ELEMENTWISE = CODEGEN  # from the registry (derive.functions: `codegen`)
 _ALLOWED_FUNCTIONS = frozenset(_ARRAY_FUNCTIONS + _ELEMENTWISE)
@@ -340,6 +386,8 @@ def _within_budget(fn: Callable[..., object], fallback: object, *args: object) -
             return fn(*args)
     except BudgetExceeded:
         return fallback
+    except (TypeError, ValueError, NotImplementedError):  # SymPy could not do the rewrite
+        return fallback
 
 
 @functools.lru_cache(maxsize=8)
@@ -347,6 +395,10 @@ def _activation_facts(g: sp.Lambda) -> tuple[sp.Expr, sp.Lambda | None, sp.Lambd
     """g' (by diff), P with g' = P(g) if one exists, and a stable form of g; shared by models."""
     (t,) = g.variables
     gp = sp.diff(g.expr, t)
+    if g.expr.has(sp.Piecewise, *NON_SMOOTH):
+        # A piecewise g (ReLU, leaky ReLU, |t|): g' is a step or a Piecewise of z, which the
+        # backward pass evaluates from the stored pre-activation; solve() has no inverse here.
+        return gp, None, g
     prime_of_value = _within_budget(_prime_in_terms_of_value, None, g, gp)
     stable = _within_budget(_stable_form, g, g)
     return gp, prime_of_value, stable  # type: ignore[return-value]
@@ -359,6 +411,52 @@ def _check_spec(spec: NetworkSpec) -> None:
     if g.variables[0] not in g.expr.free_symbols:
         raise CodegenError(f"the activation g(t) = {sp.sstr(g.expr)} does not depend on t: "
                            "every unit would output the same value whatever its input")
+
+
+def _denominator_holds(expr: sp.Expr, base: sp.IndexedBase) -> bool:
+    return any(isinstance(e, sp.Pow) and e.exp.is_negative and e.base.has(base)
+               for e in sp.preorder_traversal(expr))
+
+
+def _cancelled(expr: sp.Expr, base: sp.IndexedBase) -> sp.Expr:
+    """expr with the quotients of `base` cancelled, when that removes them all.
+
+    The output error of a binary cross-entropy on sigmoid outputs is derived as
+    a(1 - a) * ((1 - y)/(1 - a) - y/a): a saturated output (a = 1.0 in float64) divides by
+    zero, while the cancelled form a - y is finite everywhere.
+    """
+    if not _denominator_holds(expr, base) or expr.has(sp.Sum):
+        return expr
+    simpler = _within_budget(lambda e: sp.factor_terms(sp.cancel(e)), expr, expr)
+    if _denominator_holds(simpler, base):  # type: ignore[arg-type]
+        return expr
+    return simpler  # type: ignore[return-value]
+
+
+def _logs_of_activation(loss: sp.Expr, g: sp.Lambda) -> sp.Expr:
+    """log(u) of the output activation G(z) rewritten through g's own formula in z.
+
+    A loss such as the binary cross-entropy takes log(a) and log(1 - a) of a = g(z). When a
+    saturates (a = 1.0 for z > 37 with the logistic) log(1 - a) is log(0); written in z,
+    log(1 - 1/(1 + exp(-z))) = -log(exp(z) + 1), finite for every z below 709. Kept only when
+    the rewritten logarithm no longer holds g's value (otherwise nothing was gained).
+    """
+    (t,) = g.variables
+    if not g.expr.has(sp.exp):
+        return loss
+
+    def rewrite(e: sp.log) -> sp.Expr:
+        arg = e.args[0].replace(lambda x: isinstance(x, AppliedUndef) and x.func == _G,
+                                lambda x: g.expr.xreplace({t: x.args[0]}))
+        out = sp.expand_log(sp.log(sp.cancel(arg)), force=True)
+        return out if not out.has(_G) and sp.count_ops(out) <= 40 else e
+
+    def attempt(expr: sp.Expr) -> sp.Expr:
+        return expr.replace(
+            lambda e: isinstance(e, sp.log) and e.args[0].has(_G)
+            and not e.args[0].has(sp.Sum, sp.exp, sp.log), rewrite)
+
+    return _within_budget(attempt, loss, loss)  # type: ignore[return-value]
 
 
 @functools.lru_cache(maxsize=16)
@@ -398,8 +496,18 @@ def derive(spec: NetworkSpec, model_name: str) -> Derivation:
         raise CodegenError(f"the {model.loss} loss does not depend on the network's outputs: "
                            "there is nothing to learn from it")
     if model.output_activation:
+        if not loss.has(A):
+            raise CodegenError(
+                f"the {model.loss} loss is written on the output pre-activations z, not on "
+                f"a = g(z): the output activation of --model {model.name} would not enter it; "
+                "train it with --model softmax-z")
         loss_of_z = _replace_base(loss, A, lambda j: _G(Z[j]))
     else:
+        if not loss.has(sp.exp):
+            raise CodegenError(
+                f"the {model.loss} loss has no softmax: it takes the outputs a = g(z) as "
+                f"probabilities, so it cannot be applied to z itself (--model {model.name}); "
+                "train it with the output activation (--model softmax-a)")
         loss_of_z = _replace_base(loss, A, lambda j: Z[j])
     output_error = sp.diff(loss_of_z, Z[ip]).doit()
     # expand + factor_terms gathers the softmax terms as simplify() would, 100x faster.
@@ -428,7 +536,9 @@ def derive(spec: NetworkSpec, model_name: str) -> Derivation:
         )
 
     backward = concrete(backward, _ZPREV, _APREV)
-    output_error = concrete(output_error, Z, _AOUT)
+    output_error = _cancelled(concrete(output_error, Z, _AOUT), _AOUT)
+    if model.output_activation:
+        loss_value = _logs_of_activation(loss_value, g)
     loss_value = concrete(loss_value, Z, _AOUT)
     return Derivation(
         model=model,
@@ -482,7 +592,39 @@ def _translate(e: sp.Expr, free: sp.Symbol | None, arrays: _Arrays) -> sp.Expr:
         return _translate_sum(e, free, arrays)
     if isinstance(e, (sp.Add, sp.Mul, sp.Pow)) or isinstance(e, _ELEMENTWISE):
         return e.func(*(_translate(arg, free, arrays) for arg in e.args))
+    if isinstance(e, (sp.Max, sp.Min)):  # n arguments: nested binary maximum / minimum
+        fn = Maximum if isinstance(e, sp.Max) else Minimum
+        args = [_translate(arg, free, arrays) for arg in e.args]
+        return functools.reduce(fn, args)
+    if isinstance(e, sp.Heaviside):
+        h0 = e.args[1] if len(e.args) > 1 else sp.S.Half
+        if not h0.is_Number:
+            raise TranslationError(f"the step {e} has no numeric value at 0")
+        return Step(_translate(e.args[0], free, arrays), h0)
+    if isinstance(e, sp.Piecewise):
+        return _translate_piecewise(e, free, arrays)
     raise TranslationError(f"cannot vectorise {e!s} ({type(e).__name__})")
+
+
+def _translate_condition(c: sp.Basic, free: sp.Symbol | None, arrays: _Arrays) -> sp.Basic:
+    if isinstance(c, (sp.And, sp.Or, sp.Not)):
+        return c.func(*(_translate_condition(arg, free, arrays) for arg in c.args))
+    if isinstance(c, _CONDITIONS):
+        return c.func(_translate(c.lhs, free, arrays), _translate(c.rhs, free, arrays),
+                      evaluate=False)
+    raise TranslationError(f"cannot vectorise the condition {c}")
+
+
+def _translate_piecewise(e: sp.Piecewise, free: sp.Symbol | None, arrays: _Arrays) -> sp.Expr:
+    """Nested Where from the last branch up; the last condition must be True (`otherwise`)."""
+    *branches, (last, otherwise) = e.args
+    if otherwise != sp.true:
+        raise TranslationError(f"the cases of {e} do not cover every value (no 'otherwise')")
+    out = _translate(last, free, arrays)
+    for value, cond in reversed(branches):
+        out = Where(_translate_condition(cond, free, arrays), _translate(value, free, arrays),
+                    out)
+    return out
 
 
 def _translate_sum(e: sp.Sum, free: sp.Symbol | None, arrays: _Arrays) -> sp.Expr:
@@ -582,9 +724,10 @@ def templates(spec: NetworkSpec, model_name: str) -> LayerTemplates:
         widths=frozenset({N}),
     )
     (t,) = d.stable_activation.variables
+    unit = _Arrays(bases=((_ZPREV, _z, SAMPLE),), widths=frozenset())
     return LayerTemplates(
         preactivation=_translate(d.forward, i, layer),
-        activation=d.stable_activation.expr.xreplace({t: _z}),
+        activation=_translate(d.stable_activation.expr.xreplace({t: _ZPREV[i]}), i, unit),
         backward=_translate(d.backward, ip, layer),
         grad_w=_translate_batch_gradient(d.grad_w, (p, q), layer),
         grad_b=_translate_batch_gradient(d.grad_b, (p,), layer),
