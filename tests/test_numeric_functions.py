@@ -140,8 +140,8 @@ def _train(tmp_path, document, *extra):
 
 
 def test_relu_softmax_trains_digits_to_the_bar(tmp_path, capsys):
-    """The issue's bar (0.97 test accuracy, median of seeds 0-4, 30 epochs) is the README's
-    command; here one seed of it, which reaches the bar by itself."""
+    """One seed of the issue's run (the full bar, the median of seeds 0-4, is the README's
+    command: kept out of the suite for its time), through the command line."""
     (run,) = _train(tmp_path, "relu_softmax.md", "--model", "softmax-z", "--seed", "1")
     capsys.readouterr()
     assert run["model"] == "softmax-z" and run["config"]["epochs"] == 30
@@ -227,3 +227,34 @@ def test_jax_backend_trains_the_relu_network_as_numpy_does(specs):
         theirs = jnet.run_epoch(x, y, order, 5, 0.5, theirs)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("body, words", [
+    (T * (1 + sp.erf(T / sp.sqrt(2))) / 2, "erf"),  # GELU: NumPy has no erf
+    (sp.Piecewise((T, T > 0), (0, T < -1)), "do not cover every value"),
+])
+def test_an_activation_without_numpy_code_is_a_clear_error(specs, body, words):
+    base = specs["relu_softmax.md"]
+    spec = NetworkSpec(sp.Lambda(T, body), base.preactivation, base.losses)
+    with pytest.raises(CodegenError, match=words):
+        compile_network(spec, "softmax-z", (3, 2, 2))
+
+
+@pytest.mark.parametrize("body", [sp.Abs(T), sp.Max(T, T / 10),
+                                  sp.Piecewise((T, T > 0), (sp.exp(T) - 1, True))])
+def test_more_non_smooth_activations_equal_finite_differences(specs, body):
+    """|t|, max(t, t/10) and an ELU with alpha = 1, away from their kinks."""
+    base = specs["relu_softmax.md"]
+    net = compile_network(NetworkSpec(sp.Lambda(T, body), base.preactivation, base.losses),
+                          "softmax-z", (4, 5, 3))
+    x, y, params, _ = problem((4, 5, 3), 5)
+    grads = net.gradients(x, y, *params)
+    w, eps = params[0], 1e-6
+    for idx in np.ndindex(w.shape):
+        keep = w[idx]
+        w[idx] = keep + eps
+        up = np.sum(net.evaluate(x, y, *params)[1])
+        w[idx] = keep - eps
+        down = np.sum(net.evaluate(x, y, *params)[1])
+        w[idx] = keep
+        assert grads[0][idx] == pytest.approx((up - down) / (2 * eps), rel=1e-5, abs=1e-7)
