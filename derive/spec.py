@@ -170,7 +170,17 @@ def spec_from_model(model: object) -> NetworkSpec:
             return None
         return z
 
-    act = next((d for d in reversed(defs) if applied(d) is not None), None)
+    def links_layers(d: object) -> bool:
+        """a = g(z) where z's own definition sums the a of the layer below (z = b + Σ w a):
+        not an alias such as ŷ = a^{(n)} or an output probability of a."""
+        z = applied(d)
+        return z is not None and any(
+            isinstance(p.lhs, Quantity) and p.lhs.name == z.name and p.rhs.has(sympy.Sum)
+            and any(isinstance(x, Quantity) and x.name == d.lhs.name  # type: ignore[attr-defined]
+                    for x in sympy.preorder_traversal(p.rhs))
+            for p in defs)
+
+    act = next((d for d in reversed(defs) if links_layers(d)), None)
     if act is None:
         raise SpecError("no activation definition of the form a = g(z)")
     z_of_act = applied(act)

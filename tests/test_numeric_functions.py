@@ -258,3 +258,17 @@ def test_more_non_smooth_activations_equal_finite_differences(specs, body):
         down = np.sum(net.evaluate(x, y, *params)[1])
         w[idx] = keep
         assert grads[0][idx] == pytest.approx((up - down) / (2 * eps), rel=1e-5, abs=1e-7)
+
+
+def test_an_alias_of_the_output_is_not_taken_for_the_activation(tmp_path):
+    """ŷ = h^{(L)} defined after h = σ(s) has the shape a = g(z) too; the activation is the
+    one whose input sums the layer below (s = c + Σ W h)."""
+    text = (TRAIN / "bce_sigmoid.md").read_text(encoding="utf-8")
+    text = text.replace("[quantities.E]", '[quantities."\\\\hat{y}"]\nshape = ["N_L"]\n'
+                        "[quantities.E]", 1)
+    text += ('\nThe prediction:\n\n<!-- derive: definitions = "all" -->\n$$\n'
+             "\\hat{y}_j = h^{(L)}_j\n$$\n")
+    path = tmp_path / "alias.md"
+    path.write_text(text, encoding="utf-8")
+    spec = load_spec(path)
+    assert sp.simplify(spec.activation.expr - 1 / (1 + sp.exp(-T))) == 0
