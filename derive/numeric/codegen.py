@@ -440,8 +440,9 @@ def _logs_of_activation(loss: sp.Expr, g: sp.Lambda) -> sp.Expr:
 
     A loss such as the binary cross-entropy takes log(a) and log(1 - a) of a = g(z). When a
     saturates (a = 1.0 for z > 37 with the logistic) log(1 - a) is log(0); written in z,
-    log(1 - 1/(1 + exp(-z))) = -log(exp(z) + 1), finite for every z below 709. Kept only when
-    the rewritten logarithm no longer holds g's value (otherwise nothing was gained).
+    log(1 - 1/(1 + exp(-z))) = -log(exp(z) + 1), finite for every z below 709. Only for a g
+    with an exponential (where cancel() can remove the quotient), and only when the rewritten
+    logarithm stays small (40 operations); otherwise the logarithm is left as it is.
     """
     (t,) = g.variables
     if not g.expr.has(sp.exp):
