@@ -152,19 +152,50 @@ def spec_from_model(model: object) -> NetworkSpec:
 
     defs = list(model.defs)  # type: ignore[attr-defined]
     notation = model.notation  # type: ignore[attr-defined]
-    act = next((d for d in reversed(defs) if isinstance(d.lhs, Quantity)
-                and isinstance(d.rhs, Call) and len(d.rhs.params) == 1
-                and isinstance(d.rhs.params[0], Quantity)), None)
+    def applied(d: object) -> Quantity | None:
+        """z when the definition is a = g(z), or a = an expression of z alone written inline
+        (`h = \\max(0, s)`, a `cases` block, a function known by name such as σ)."""
+        if not isinstance(d.lhs, Quantity):  # type: ignore[attr-defined]
+            return None
+        rhs = d.rhs  # type: ignore[attr-defined]
+        if isinstance(rhs, Call) and len(rhs.params) == 1 and isinstance(rhs.params[0], Quantity):
+            return rhs.params[0]
+        if isinstance(rhs, Call) or rhs.has(sympy.Sum):
+            return None
+        found = {x for x in sympy.preorder_traversal(rhs) if isinstance(x, Quantity)}
+        if len(found) != 1:
+            return None
+        (z,) = found
+        if z.name == d.lhs.name or z.indices != d.lhs.indices:  # type: ignore[attr-defined]
+            return None
+        return z
+
+    def links_layers(d: object) -> bool:
+        """a = g(z) where z's own definition sums the a of the layer below (z = b + Σ w a):
+        not an alias such as ŷ = a^{(n)} or an output probability of a."""
+        z = applied(d)
+        return z is not None and any(
+            isinstance(p.lhs, Quantity) and p.lhs.name == z.name and p.rhs.has(sympy.Sum)
+            and any(isinstance(x, Quantity) and x.name == d.lhs.name  # type: ignore[attr-defined]
+                    for x in sympy.preorder_traversal(p.rhs))
+            for p in defs)
+
+    act = next((d for d in reversed(defs) if links_layers(d)), None)
     if act is None:
         raise SpecError("no activation definition of the form a = g(z)")
-    a_name, g_name, z_name = act.lhs.name, act.rhs.fname, act.rhs.params[0].name
+    z_of_act = applied(act)
+    assert z_of_act is not None
+    a_name, z_name = act.lhs.name, z_of_act.name
     pre = next((d for d in reversed(defs) if isinstance(d.lhs, Quantity)
                 and d.lhs.name == z_name), None)
     if pre is None:
         raise SpecError(f"no definition of the pre-activation {z_name}")
     ev = Evaluator(model, Instance(3, (2, 2, 2)), 0)  # type: ignore[arg-type]
-    g = ev.function(g_name)
-    activation = sympy.Lambda(T, g.expr.xreplace({g.variables[0]: T}))
+    if isinstance(act.rhs, Call):
+        g = ev.function(act.rhs.fname)
+        activation = sympy.Lambda(T, g.expr.xreplace({g.variables[0]: T}))
+    else:
+        activation = sympy.Lambda(T, _inline_activation(act.rhs, z_of_act, ev))
     labels = next((n for n, s in notation.quantities.items()
                    if s.given and not s.parameter and not s.layers and len(s.shape) == 1), None)
     layers = Size(notation.layers)
@@ -252,3 +283,23 @@ def spec_from_model(model: object) -> NetworkSpec:
         raise SpecError(f"no definition of the loss {notation.loss} (mark one with "
                         "`<!-- derive: definitions = ... -->`)")
     return NetworkSpec(activation=activation, preactivation=preactivation, losses=tuple(losses))
+
+
+def _inline_activation(rhs: sympy.Basic, z: sympy.Basic, ev: object) -> sympy.Expr:
+    """The activation written inline, as an expression of T (its functions from the document)."""
+    from derive.expr import Call
+    from derive.latex import Scalar
+
+    def go(x: sympy.Basic) -> sympy.Basic:
+        if x == z:
+            return T
+        if isinstance(x, Scalar):
+            raise SpecError(f"the activation holds the scalar {x}, which has no value here")
+        if isinstance(x, Call):
+            fn = ev.function(x.fname)  # type: ignore[attr-defined]
+            return fn(*[go(p) for p in x.params])
+        if not x.args:
+            return x
+        return x.func(*[go(a) for a in x.args])
+
+    return go(rhs)  # type: ignore[return-value]

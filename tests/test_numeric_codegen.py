@@ -315,11 +315,31 @@ def test_in_place_update_equals_the_pure_step(spec, model):
     net = compile_network(spec, model, layers)
     expected = net.step(x, y, 0.3, *params)
     x_before, y_before = x.copy(), y.copy()
-    mutable = [p.copy() for p in params]
-    returned = net.update(x, y, 0.3, *mutable)
-    for new, want, same in zip(mutable, expected, returned):
-        assert same is new  # written into the caller's array, not a new one
+    before = [p.copy() for p in params]
+    held = net.hold(params)
+    returned = net.update(net.hold_inputs(x), y, 0.3, *held)
+    assert len(returned) == len(held)
+    for new, same in zip(held, returned):
+        assert same is new  # written into the held array, not a new one
+    updated = net.release(held)
+    assert [p.shape for p in updated] == [p.shape for p in params]
+    for new, want in zip(updated, expected):
         np.testing.assert_allclose(new, want, rtol=1e-12, atol=1e-14)
     assert np.array_equal(x, x_before) and np.array_equal(y, y_before)
-    assert any(not np.array_equal(new, old) for new, old in zip(mutable, params))
-    assert "out=W1" in dict(net.sources)["update"]
+    assert all(np.array_equal(p, q) for p, q in zip(params, before))  # hold copies
+    assert any(not np.array_equal(new, old) for new, old in zip(updated, params))
+    # the first layer's bias fused into its weights: one product, no broadcast addition
+    source = dict(net.sources)["update"]
+    assert net.fused_bias and "(xa @ P1)" in source and "out=P1" in source
+    assert "b1" not in source
+
+
+def test_held_parameters_round_trip_exactly(spec):
+    layers = (5, 4, 3, 3)
+    _, _, params = random_problem(layers, 2)
+    net = compile_network(spec, "mse", layers)
+    back = net.release(net.hold(params))
+    for a, b in zip(back, params):
+        assert a.flags.c_contiguous and np.array_equal(a, b)
+    x = np.arange(10.0).reshape(2, 5)
+    assert np.array_equal(net.hold_inputs(x), np.hstack([x, np.ones((2, 1))]))

@@ -295,10 +295,16 @@ def test_document_without_a_loss(tmp_path, capsys):
 def test_document_lacking_the_requested_loss(tmp_path, capsys):
     path = chapter_variant(tmp_path, '<!-- derive: definitions = "all" -->\n$$\n' + MSE_LOSS,
                            "$$\n" + MSE_LOSS)
-    code, _, err = cli(capsys, "gradcheck", "--layers", "3,2,2", "--formulas", str(path))
+    code, _, err = cli(capsys, "gradcheck", "--layers", "3,2,2", "--formulas", str(path),
+                       "--model", "mse")
     assert code == 2
     assert ("derive: error: cannot run --model mse: the document defines no mse loss "
             "(a loss without a logarithm); it defines: ce") in err
+    # Without --model, the models the document defines are checked and the other is named.
+    code, out, err = cli(capsys, "gradcheck", "--layers", "3,2,2", "--formulas", str(path))
+    assert code == 0 and "all below" in out and "mse (" not in out
+    assert ("derive: note: cannot run --model mse: the document defines no mse loss "
+            "(a loss without a logarithm); it defines: ce (skipped)") in err
     code, out, _ = cli(capsys, "gradcheck", "--layers", "3,2,2", "--formulas", str(path),
                        "--loss", "ce", "--output", "softmax-z")
     assert code == 0 and "all below" in out

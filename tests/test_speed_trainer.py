@@ -34,15 +34,18 @@ def test_the_in_place_update_is_the_printed_update_bit_for_bit(spec, model, laye
     tpl = codegen.templates(spec, model)
     program = codegen._network_program(tpl, MODELS[model], len(layers) - 1)["update"]
     plain = codegen._lambdify(program, "update")
-    fast = compile_network(spec, model, layers).update
-    assert "_np_" in dict(compile_network(spec, model, layers).sources)["update"]
+    net = compile_network(spec, model, layers)
+    fast = net.update
+    assert "_np_" in dict(net.sources)["update"]
     for batch in (1, 4, 9):  # the last batch of an epoch is shorter
         x, y, params = _problem(layers, batch, batch)
-        want = [p.copy() for p in params]
-        got = [p.copy() for p in params]
+        x = net.hold_inputs(x)  # the update's own layout (a column of ones, P1 = [W1.T; b1])
+        want = list(net.hold(params))
+        got = list(net.hold(params))
         x0, y0 = x.copy(), y.copy()
         plain(x, y, 0.25, *want)
         returned = fast(x, y, 0.25, *got)
+        assert len(returned) == len(got)
         for a, b, r in zip(got, want, returned):
             assert r is a and np.array_equal(a, b)
         assert np.array_equal(x, x0) and np.array_equal(y, y0)

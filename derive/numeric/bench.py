@@ -24,7 +24,7 @@ import numpy as np
 
 from derive.numeric import codegen
 from derive.numeric.data import Dataset
-from derive.numeric.trainer import batch_orders, initial_parameters, run_epoch
+from derive.numeric.trainer import EpochRunner, batch_orders, initial_parameters
 from derive.spec import NetworkSpec
 
 __all__ = ["BenchResult", "numpy_epoch", "numpy_gradients", "run_benchmark", "torch_gradients"]
@@ -209,8 +209,10 @@ def _bench_batch(spec: NetworkSpec, data: Dataset, layers: Sequence[int], model:
                                 "numpy": [p.copy() for p in init]}
     runners: dict[str, Callable[[np.ndarray], None]] = {}
 
+    runner = EpochRunner(net)
+
     def generated(order: np.ndarray) -> None:
-        state["generated"] = run_epoch(net, x, y, order, batch, lr, state["generated"])
+        state["generated"] = runner(x, y, order, batch, lr, state["generated"])
 
     def hand(order: np.ndarray) -> None:
         state["numpy"] = numpy_epoch(model, x, y, order, batch, lr, state["numpy"])

@@ -9,7 +9,6 @@ calls it, and keeps score. It imports nothing from `bench` (where the hand-writt
 
 from __future__ import annotations
 
-import functools
 import math
 import sys
 import time
@@ -26,6 +25,7 @@ from derive.spec import NetworkSpec
 __all__ = [
     "DEFAULT_LEARNING_RATES",
     "EpochRecord",
+    "EpochRunner",
     "Progress",
     "TrainConfig",
     "TrainResult",
@@ -203,17 +203,47 @@ def run_epoch(net: CompiledNetwork, x: np.ndarray, y: np.ndarray, order: np.ndar
               batch: int, lr: float, params: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
     """One pass over the data in the given order: one generated call per minibatch.
 
-    The generated `update` writes each step into the parameter arrays; they are copies made
+    The generated `update` writes each step into arrays holding the parameters as it takes
+    them (`CompiledNetwork.hold`: the first weight transposed or fused with its bias), made
     here once per epoch, so the caller's `params` are never changed (the trainer compares
-    the weights before and after an epoch).
+    the weights before and after an epoch). `EpochRunner` does the same and also prepares
+    the inputs only once for all epochs.
     """
-    xs, ys = x[order], y[order]  # one gather per epoch; the batches are then views
+    return _epoch(net, net.hold_inputs(x), y, order, batch, lr, params)
+
+
+class EpochRunner:
+    """`run_epoch` of one network, as `runner(x, y, order, batch, lr, params)`, with the
+    inputs prepared for `update` (a column of ones appended) once for every epoch over the
+    same array instead of once per epoch (a fresh (m, k + 1) array costs as much as an
+    epoch's steps at batch 256)."""
+
+    def __init__(self, net: CompiledNetwork) -> None:
+        self.net = net
+        self._x: np.ndarray | None = None
+        self._held: np.ndarray | None = None
+
+    def __call__(self, x: np.ndarray, y: np.ndarray, order: np.ndarray, batch: int,
+                 lr: float, params: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        if self._x is not x or self._held is None:
+            self._x, self._held = x, self.net.hold_inputs(x)
+        return _epoch(self.net, self._held, y, order, batch, lr, params)
+
+
+def _epoch(net: CompiledNetwork, held_x: np.ndarray, y: np.ndarray, order: np.ndarray,
+           batch: int, lr: float, params: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    xs, ys = held_x[order], y[order]  # one gather per epoch; the batches are then views
     update = net.update
-    params = tuple(p.copy() for p in params)
-    for start in range(0, len(order), batch):
-        xb, yb = xs[start : start + batch], ys[start : start + batch]
-        update(xb, yb, lr / len(xb), *params)
-    return params
+    held = net.hold(params)
+    # The update evaluates g as the document writes it: the logistic's exp(-z) may overflow
+    # to inf for z < -709, and 1/(1 + inf) = 0 is its value there, so an overflow is not an
+    # error inside the step. A run that truly diverges still ends in NaN (an invalid
+    # operation raises) or in non-finite weights, which the trainer checks after the epoch.
+    with np.errstate(over="ignore"):
+        for start in range(0, len(order), batch):
+            xb, yb = xs[start : start + batch], ys[start : start + batch]
+            update(xb, yb, lr / len(xb), *held)
+    return net.release(held)
 
 
 def train(
@@ -246,7 +276,7 @@ def train(
 
         epoch_runner = compile_jax(spec, config.model, tuple(layers)).run_epoch
     elif backend == "numpy":
-        epoch_runner = functools.partial(run_epoch, net)
+        epoch_runner = EpochRunner(net)
     else:
         raise ValueError(f"unknown backend {backend!r}")
     # Stable forms never overflow or divide by zero in a healthy run, so any such event means
