@@ -6,7 +6,7 @@ every run. The outcome is a pure function of the expression and of SymPy's versi
 kept on disk keyed on a SHA-256 of
 
     the entry format, derive's version, SymPy's version, and the expression's tree (its
-    pickle, hashed and never loaded).
+    `canonical` text, hashed and never read back).
 
 The expression is the difference after every definition the claim rests on has been expanded
 into it (numbers in place of the claim's indices), so the key already holds those definitions:
@@ -28,11 +28,11 @@ work is done again: the cache can cost time, never change a report.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import hashlib
 import hmac
 import json
 import os
-import pickle
 import warnings
 from functools import cache
 from importlib import metadata
@@ -40,15 +40,61 @@ from pathlib import Path
 from typing import Any
 
 import sympy
+from sympy.core.symbol import Str
 
 from derive import __version__
 from derive.arithcache import CacheWarning, _secret, save_json
 from derive.budget import deadline
 
-FORMAT = 2  # 2: an entry holds the outcome ("zero") and/or the size ("ops")
+FORMAT = 3  # 2: an entry holds the outcome ("zero") and/or the size ("ops"); 3: keyed on
+# `canonical` (a pickle's bytes depend on which equal subtrees are one object)
 
 __all__ = ["CacheWarning", "Confirmations", "Verdicts", "cache_dir", "code_version",
            "confirmations", "count_ops", "simplifies_to_zero", "verdicts"]
+
+
+def canonical(x: Any) -> bytes:
+    """A serialisation of an expression (or a tuple, a dataclass, a number, a string of them)
+    that depends on the tree only: two trees give the same bytes exactly when they have the
+    same classes, names, assumptions and numbers in the same places. (A pickle does not: it
+    writes an equal subtree once or twice as it is one object or two, which depends on the
+    history of the process.) Only hashed, never read back."""
+    return _canon(x, {}).encode("utf-8")
+
+
+def _canon(x: Any, memo: dict[int, tuple[Any, str]]) -> str:
+    if isinstance(x, sympy.Basic):
+        held = memo.get(id(x))  # a subtree met again: its text once more (kept alive here)
+        if held is not None and held[0] is x:
+            return held[1]
+        kind = type(x)
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        if isinstance(x, sympy.Dummy):
+            text = f"<{name} {x.name!r} {x.dummy_index} {sorted(x.assumptions0.items())}>"
+        elif isinstance(x, sympy.Symbol):
+            text = f"<{name} {x.name!r} {sorted(x.assumptions0.items())}>"
+        elif isinstance(x, Str):
+            text = f"<Str {x.name!r}>"
+        elif isinstance(x, sympy.Rational):
+            text = f"<Q {x.p} {x.q}>"
+        elif isinstance(x, sympy.Float):
+            text = f"<F {x._mpf_!r} {x._prec}>"
+        elif not x.args:
+            text = f"<{name}>"  # a singleton: pi, E, oo, true, ...
+        else:
+            text = f"({name} " + " ".join(_canon(a, memo) for a in x.args) + ")"
+        memo[id(x)] = (x, text)
+        return text
+    if isinstance(x, (tuple, list)):
+        return "[" + ",".join(_canon(a, memo) for a in x) + "]"
+    if isinstance(x, (frozenset, set)):
+        return "{" + ",".join(sorted(_canon(a, memo) for a in x)) + "}"
+    if x is None or isinstance(x, (bool, int, str, float)):
+        return repr(x)
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return f"<{type(x).__qualname__} " + " ".join(
+            f"{f.name}={_canon(getattr(x, f.name), memo)}" for f in dataclasses.fields(x)) + ">"
+    raise TypeError(f"no canonical form for {type(x).__name__}")
 
 
 def cache_dir() -> Path | None:
@@ -104,11 +150,8 @@ class Confirmations:
         return known
 
     def _key(self, expr: sympy.Basic) -> str:
-        # The pickle of the expression is only hashed, never loaded: a faithful serialisation
-        # of the tree (two different expressions never share one), 80x faster than srepr.
-        body = pickle.dumps(expr, protocol=4)
         head = f"{FORMAT}\n{self.version}\n".encode()
-        return hashlib.sha256(head + body).hexdigest()
+        return hashlib.sha256(head + canonical(expr)).hexdigest()
 
     def _mac(self, key: str, zero: bool | None, ops: int | None) -> str:
         body = json.dumps([FORMAT, self.version, key, zero, ops], separators=(",", ":"))

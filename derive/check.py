@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import pickle
 import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from derive.budget import (
     deadline,
     seconds_from_env,
 )
-from derive.cache import code_version, count_ops, simplifies_to_zero, verdicts
+from derive.cache import canonical, code_version, count_ops, simplifies_to_zero, verdicts
 from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
@@ -70,7 +69,6 @@ from derive.numbers import (
     CTX,
     PRECISION,
     Unsupported,
-    backend,
     backend_name,
     close,
     engine_named,
@@ -751,11 +749,6 @@ def _sha(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-def _pickled(e: object) -> bytes:
-    # a faithful serialisation of the tree, only hashed, never loaded (as derive.cache does)
-    return pickle.dumps(e, protocol=4)
-
-
 def _names_in(e: sympy.Basic) -> tuple[frozenset[str], bool]:
     """Every name an expression reads (quantities, functions, scalars, indices: each Str or
     Symbol), and whether it names a bare function (∂f/∂x, which looks its arguments up in
@@ -792,7 +785,7 @@ class _VerdictKeys:
             lhs = d.lhs
             defines = (lhs.fname if isinstance(lhs, Call) else lhs.name
                        if isinstance(lhs, (Quantity, Scalar)) else None)
-            held = (d, _sha(_pickled((d.lhs, d.rhs, d.line, d.latex))), names, funcref, defines)
+            held = (d, _sha(canonical((d.lhs, d.rhs, d.line, d.latex))), names, funcref, defines)
             self._defs[id(d)] = held
         return held
 
@@ -808,7 +801,7 @@ class _VerdictKeys:
 
     @staticmethod
     def _head(model: Model) -> bytes:
-        return _pickled((model.assumptions, model.local, sorted(model.coordinates),
+        return canonical((model.assumptions, model.local, sorted(model.coordinates),
                          model.functions, model.label_rule, model.name))
 
     def _reached(self, model: Model, names: frozenset[str], funcref: bool) -> list[str]:
@@ -842,7 +835,7 @@ class _VerdictKeys:
         parts = [self.base, self._head(model), *self._reached(model, names, funcref)]
         if compare is not None:
             parts += ["compare", self._head(compare), *self._reached(compare, names, funcref)]
-        return _sha(*parts, "claim", _pickled(exprs))
+        return _sha(*parts, "claim", canonical(exprs))
 
     def wide(self, model: Model, compare: Model | None) -> str:
         out = []
