@@ -97,7 +97,7 @@ class Engine:
     def evaluate(self, model: Model, lhs: sympy.Basic, rhs: sympy.Basic, *,
                  restrict: Callable[[dict], bool] | None = None,
                  limit: int | None = None) -> Outcome:
-        free = sorted(free_indices(lhs) | free_indices(rhs), key=str)
+        free = sorted(free_indices(lhs) | free_indices(rhs), key=_name)
         out = Outcome(ok=True)
         for instance in self.instances(model):
             for env in self.domain(model, instance, free, (lhs, rhs)):
@@ -122,7 +122,7 @@ class Engine:
                         out.unsupported = ("a side is not a real number here (a logarithm or root "
                                            "of a negative value?)")
                         return out
-                    trial = Trial(instance, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))),
+                    trial = Trial(instance, tuple(sorted(env.items(), key=_first_name)),
                                   seed, lv, rv)
                     out.trials.append(trial)
                     if not close(lv, rv):
@@ -193,7 +193,7 @@ class Engine:
                restrict: Callable[[dict], bool] | None = None) -> list[Trial]:
         """Up to `limit` points where both sides' quantities exist, spread over the instances,
         with the left side's value (the right side is not evaluated)."""
-        free = sorted(free_indices(lhs) | free_indices(rhs), key=str)
+        free = sorted(free_indices(lhs) | free_indices(rhs), key=_name)
         pools = []
         for instance in self.instances(model):
             envs = [e for e in self.domain(model, instance, free, (lhs, rhs))
@@ -208,7 +208,7 @@ class Engine:
                         value = self.evaluator(model, instance, seed).ground(lhs, env, 1)
                     except (OutOfRange, Unsupported, ZeroDivisionError):
                         continue
-                    out.append(Trial(instance, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))),
+                    out.append(Trial(instance, tuple(sorted(env.items(), key=_first_name)),
                                      seed, value, value))
         return out
 
@@ -255,6 +255,15 @@ def _atom_ok(ev: Evaluator, atom: sympy.Basic, env: dict) -> bool:
         return True
     except OutOfRange:
         return False
+
+
+def _name(s: sympy.Symbol) -> str:
+    """What `str` gives a symbol (the order of indices everywhere), without the printer."""
+    return s.name
+
+
+def _first_name(kv: tuple) -> str:
+    return kv[0].name
 
 
 def free_indices(e: sympy.Basic) -> set[Index]:

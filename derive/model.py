@@ -677,7 +677,8 @@ class Evaluator:
         by node at every lookup."""
         held = self.structure.quantity_indices.get(id(e))
         if held is None or held[0] is not e:
-            syms = tuple(sorted((s for s in e.free_symbols if isinstance(s, Index)), key=str))
+            syms = tuple(sorted((s for s in e.free_symbols if isinstance(s, Index)),
+                               key=lambda s: s.name))
             held = self.structure.quantity_indices[id(e)] = (e, syms)
         return held[1]
 
