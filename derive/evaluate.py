@@ -86,12 +86,25 @@ class Engine:
                exprs: Iterable[sympy.Basic]) -> Iterator[dict]:
         """Every assignment of the free indices at which all the quantities written exist."""
         ev = self.evaluator(model, instance, SEEDS[0])
-        atoms = [a for e in exprs for a in sympy.preorder_traversal(e)
-                 if isinstance(a, (Quantity, Width, Vec))]
+        atoms = list(dict.fromkeys(a for e in exprs for a in sympy.preorder_traversal(e)
+                                   if isinstance(a, (Quantity, Width, Vec))))
+        # whether an atom exists depends only on the values of its own free indices: decided
+        # once for each of them, not for every assignment of all the indices
+        slots = [tuple(k for k, s in enumerate(free) if s in a.free_symbols) for a in atoms]
+        known: dict[tuple, bool] = {}
         top = max(instance.widths + (instance.layers,))
         for combo in product(len(free), top):
             env = dict(zip(free, combo))
-            if all(_atom_ok(ev, a, env) for a in atoms):
+            ok = True
+            for n, (a, slot) in enumerate(zip(atoms, slots)):
+                memo = (n, tuple(combo[k] for k in slot))
+                found = known.get(memo)
+                if found is None:
+                    found = known[memo] = _atom_ok(ev, a, env)
+                if not found:
+                    ok = False
+                    break
+            if ok:
                 yield env
 
     def evaluate(self, model: Model, lhs: sympy.Basic, rhs: sympy.Basic, *,
