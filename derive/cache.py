@@ -1,4 +1,6 @@
-"""A disk cache of the symbolic confirmations: whether `sympy.simplify` reduced a difference to 0.
+"""Disk caches of a check's work: the symbolic confirmations (whether `sympy.simplify` reduced a
+difference to 0) and the verdicts (`Verdicts`: what a check concluded of each claim, keyed on
+everything the verdict rests on; see the class).
 
 `derive report` (and `check --symbolic`) puts each verified claim's fully expanded difference,
 at one index assignment, to `sympy.simplify`: about a second for each large one, recomputed on

@@ -192,3 +192,26 @@ def test_the_chapter_warm_is_the_chapter_uncached(folder, capsys, monkeypatch):
     warm, hits, again = _check(chapter, capsys)
     assert misses > 20 and again == 0 and hits == misses + repeated
     assert warm == cold == _uncached(chapter, capsys, monkeypatch)
+
+
+def test_symbolic_evidence_is_served_with_the_verdict(folder, doc, capsys, monkeypatch):
+    """`check --symbolic` (what `derive report` runs): the simplification's evidence is kept
+    beside the verdict, and a warm run prints what a run without a cache prints."""
+    def symbolic() -> tuple[str, int, int]:
+        verdicts().save()
+        cache_mod._verdict_store.cache_clear()
+        capsys.readouterr()
+        assert main(["check", "--symbolic", "--format", "json", str(doc)]) in (0, 1)
+        store = verdicts()
+        store.save()
+        return capsys.readouterr().out, store.hits, store.misses
+
+    cold, _, misses = symbolic()
+    assert "sympy.simplify" in cold and misses == 4  # three verdicts, one symbolic evidence
+    warm, hits, misses = symbolic()
+    assert (hits, misses) == (4, 0) and warm == cold
+    with monkeypatch.context() as m:
+        m.setenv("DERIVE_NO_CACHE", "1")
+        cache_mod._verdict_store.cache_clear()
+        plain, _, _ = symbolic()
+    assert plain == cold
