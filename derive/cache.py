@@ -35,6 +35,7 @@ import hashlib
 import hmac
 import json
 import os
+import sys
 import warnings
 from functools import cache
 from importlib import metadata
@@ -268,7 +269,7 @@ def code_version() -> str:
     comes from: a verdict is kept only for the code that reached it, so an edit of the checker
     (which keeps the version number until a release) never serves a verdict it would not give.
     Reading the 60 files takes about 3 ms."""
-    h = hashlib.sha256(f"{VERDICTS_FORMAT}\n{__version__}\n".encode())
+    h = hashlib.sha256(f"{VERDICTS_FORMAT}\n{__version__}\n{sys.version}\n".encode())
     for dist in ("sympy", "symengine", "mpmath", "latex2sympy2_extended", "antlr4-python3-runtime"):
         try:
             h.update(f"{dist}={metadata.version(dist)}\n".encode())
