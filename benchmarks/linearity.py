@@ -5,7 +5,8 @@ front matter: prose, definitions, claims) written k times, so it holds k times t
 and gives k times the verdicts (the benchmark checks that it does). Each size is checked by
 `derive check --format json FILE` in a fresh interpreter, sizes alternating run by run so that
 a busy machine slows them alike; all runs share one temporary cache folder, warmed by one
-unmeasured check of every size. Size 0 (the front matter alone) is the fixed cost of a run:
+unmeasured check of every size, whose verdict file is deleted before each measured run (the
+parse cache stays warm; every claim is evaluated: a warm verdict cache would measure reading it). Size 0 (the front matter alone) is the fixed cost of a run:
 interpreter, imports, reading. Printed per size: the median wall-clock and CPU seconds, the
 ratio to 1x and the cost per copy of the chapter beyond the fixed cost, (t_k - t_0) / k, which
 stays flat when the checking is linear (both in CPU time of the check, steadier than the wall
@@ -74,6 +75,8 @@ def measure(source: Path, sizes: list[int], runs: int) -> dict:
         times: dict[int, list[tuple[float, float]]] = {k: [] for k in files}
         for _ in range(runs):
             for k, path in files.items():
+                for f in (Path(tmp) / "cache").glob("verdicts-*.json"):
+                    f.unlink()
                 took, seen = _check(path, env)
                 if seen != counts[k]:
                     sys.exit(f"{k}x: the verdicts changed between runs: {counts[k]} / {seen}")

@@ -3,8 +3,10 @@
 Each run is a fresh interpreter; runs alternate between the commands so that a busy machine
 slows them alike. Every run uses one temporary cache folder (DERIVE_CACHE_DIR), filled by one
 unmeasured `derive report` first, so the parse cache and the confirmation cache are warm, as
-they are for a user who re-runs the command; "report, no confirmation cache" deletes the
-confirmations file before each of its runs (what every report cost before the cache). Reports
+they are for a user who re-runs the command (the verdict cache too: a warm check and a warm
+report serve every verdict and the symbolic evidence from it); "report, no confirmation cache"
+deletes the confirmations and the verdict files before each of its runs (what every report cost
+before the caches). Reports
 go to a temporary folder. Prints the medians (wall clock and the command's CPU time) and
 their ratios to `derive check`. Usage:
 
@@ -61,7 +63,8 @@ def main() -> None:
         for _ in range(args.runs):
             for name, cmd in commands.items():
                 if "no confirmation cache" in name:
-                    for f in cache.glob("confirmations-*.json"):
+                    for f in [*cache.glob("confirmations-*.json"),
+                              *cache.glob("verdicts-*.json")]:
                         f.unlink()
                 times[name].append(run(cmd))  # (and writes the file again)
     print(f"{args.file}, medians of {args.runs} interleaved runs (wall clock, and the CPU time "

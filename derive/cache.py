@@ -1,4 +1,6 @@
-"""A disk cache of the symbolic confirmations: whether `sympy.simplify` reduced a difference to 0.
+"""Disk caches of a check's work: the symbolic confirmations (whether `sympy.simplify` reduced a
+difference to 0) and the verdicts (`Verdicts`: what a check concluded of each claim, keyed on
+everything the verdict rests on; see the class).
 
 `derive report` (and `check --symbolic`) puts each verified claim's fully expanded difference,
 at one index assignment, to `sympy.simplify`: about a second for each large one, recomputed on
@@ -6,7 +8,7 @@ every run. The outcome is a pure function of the expression and of SymPy's versi
 kept on disk keyed on a SHA-256 of
 
     the entry format, derive's version, SymPy's version, and the expression's tree (its
-    pickle, hashed and never loaded).
+    `canonical` text, hashed and never read back).
 
 The expression is the difference after every definition the claim rests on has been expanded
 into it (numbers in place of the claim's indices), so the key already holds those definitions:
@@ -28,11 +30,12 @@ work is done again: the cache can cost time, never change a report.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import hashlib
 import hmac
 import json
 import os
-import pickle
+import sys
 import warnings
 from functools import cache
 from importlib import metadata
@@ -40,15 +43,61 @@ from pathlib import Path
 from typing import Any
 
 import sympy
+from sympy.core.symbol import Str
 
 from derive import __version__
 from derive.arithcache import CacheWarning, _secret, save_json
 from derive.budget import deadline
 
-FORMAT = 2  # 2: an entry holds the outcome ("zero") and/or the size ("ops")
+FORMAT = 3  # 2: an entry holds the outcome ("zero") and/or the size ("ops"); 3: keyed on
+# `canonical` (a pickle's bytes depend on which equal subtrees are one object)
 
-__all__ = ["CacheWarning", "Confirmations", "cache_dir", "confirmations", "count_ops",
-           "simplifies_to_zero"]
+__all__ = ["CacheWarning", "Confirmations", "Verdicts", "cache_dir", "code_version",
+           "confirmations", "count_ops", "simplifies_to_zero", "verdicts"]
+
+
+def canonical(x: Any) -> bytes:
+    """A serialisation of an expression (or a tuple, a dataclass, a number, a string of them)
+    that depends on the tree only: two trees give the same bytes exactly when they have the
+    same classes, names, assumptions and numbers in the same places. (A pickle does not: it
+    writes an equal subtree once or twice as it is one object or two, which depends on the
+    history of the process.) Only hashed, never read back."""
+    return _canon(x, {}).encode("utf-8")
+
+
+def _canon(x: Any, memo: dict[int, tuple[Any, str]]) -> str:
+    if isinstance(x, sympy.Basic):
+        held = memo.get(id(x))  # a subtree met again: its text once more (kept alive here)
+        if held is not None and held[0] is x:
+            return held[1]
+        kind = type(x)
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        if isinstance(x, sympy.Dummy):
+            text = f"<{name} {x.name!r} {x.dummy_index} {sorted(x.assumptions0.items())}>"
+        elif isinstance(x, sympy.Symbol):
+            text = f"<{name} {x.name!r} {sorted(x.assumptions0.items())}>"
+        elif isinstance(x, Str):
+            text = f"<Str {x.name!r}>"
+        elif isinstance(x, sympy.Rational):
+            text = f"<Q {x.p} {x.q}>"
+        elif isinstance(x, sympy.Float):
+            text = f"<F {x._mpf_!r} {x._prec}>"
+        elif not x.args:
+            text = f"<{name}>"  # a singleton: pi, E, oo, true, ...
+        else:
+            text = f"({name} " + " ".join(_canon(a, memo) for a in x.args) + ")"
+        memo[id(x)] = (x, text)
+        return text
+    if isinstance(x, (tuple, list)):
+        return "[" + ",".join(_canon(a, memo) for a in x) + "]"
+    if isinstance(x, (frozenset, set)):
+        return "{" + ",".join(sorted(_canon(a, memo) for a in x)) + "}"
+    if x is None or isinstance(x, (bool, int, str, float)):
+        return repr(x)
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return f"<{type(x).__qualname__} " + " ".join(
+            f"{f.name}={_canon(getattr(x, f.name), memo)}" for f in dataclasses.fields(x)) + ">"
+    raise TypeError(f"no canonical form for {type(x).__name__}")
 
 
 def cache_dir() -> Path | None:
@@ -104,11 +153,8 @@ class Confirmations:
         return known
 
     def _key(self, expr: sympy.Basic) -> str:
-        # The pickle of the expression is only hashed, never loaded: a faithful serialisation
-        # of the tree (two different expressions never share one), 80x faster than srepr.
-        body = pickle.dumps(expr, protocol=4)
         head = f"{FORMAT}\n{self.version}\n".encode()
-        return hashlib.sha256(head + body).hexdigest()
+        return hashlib.sha256(head + canonical(expr)).hexdigest()
 
     def _mac(self, key: str, zero: bool | None, ops: int | None) -> str:
         body = json.dumps([FORMAT, self.version, key, zero, ops], separators=(",", ":"))
@@ -208,3 +254,150 @@ def simplifies_to_zero(expr: sympy.Basic, budget: float | None) -> bool:
         zero = bool(sympy.simplify(expr.doit()) == 0)
     store.put(key, zero)
     return zero
+
+
+# --------------------------------------------------------------------------------------------
+# Verdicts: what a check concluded of a claim, by the claim and what it rests on
+
+VERDICTS_FORMAT = 1
+MAX_VERDICTS = 20_000  # entries kept in the file; those of this run first
+
+
+@cache
+def code_version() -> str:
+    """A SHA-256 of derive's own source files and of the versions of the libraries a verdict
+    comes from: a verdict is kept only for the code that reached it, so an edit of the checker
+    (which keeps the version number until a release) never serves a verdict it would not give.
+    Reading the 60 files takes about 3 ms."""
+    h = hashlib.sha256(f"{VERDICTS_FORMAT}\n{__version__}\n{sys.version}\n".encode())
+    for dist in ("sympy", "symengine", "mpmath", "latex2sympy2_extended", "antlr4-python3-runtime"):
+        try:
+            h.update(f"{dist}={metadata.version(dist)}\n".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist}=none\n".encode())
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"unreadable")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class Verdicts:
+    """A check's verdicts on disk, keyed on everything a verdict rests on (the caller's key:
+    the claim, the definitions it reaches, the notation, the budget and `code_version`).
+
+    An entry may also name a `wide` digest, of the whole model: a verdict whose explanation
+    searched every definition (a refutation's diagnosis, a condition) is served only while no
+    definition of the model has changed, where a verified claim is served while the
+    definitions it reaches are unchanged. Every entry is signed like the confirmations
+    (HMAC-SHA256 under the folder's `key`); one that does not verify is ignored with a
+    `CacheWarning` and the claim is checked again."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Any] = {}
+        self.dirty = False
+        self.path: Path | None = None
+        self.hits = 0
+        self.misses = 0
+        self._used: set[str] = set()
+        self._secret = b""
+        self._warned: set[str] = set()
+        base = cache_dir()
+        if base is None:
+            return
+        secret = _secret(base / "key")
+        if secret is None:
+            return
+        self._secret = secret
+        self.path = base / f"verdicts-{VERDICTS_FORMAT}.json"
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                self.entries = data
+        except (OSError, ValueError, RecursionError):
+            self.entries = {}
+        atexit.register(self.save)
+
+    @property
+    def enabled(self) -> bool:
+        return self.path is not None
+
+    def _mac(self, key: str, wide: str | None, value: Any) -> str:
+        body = json.dumps([VERDICTS_FORMAT, key, wide, value], sort_keys=True,
+                          ensure_ascii=False, separators=(",", ":"))
+        return hmac.new(self._secret, body.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def get(self, key: str, wide: Any = None) -> Any:
+        """The stored value of `key` (JSON data), or None. `wide` is a function giving the
+        current whole-model digest, asked only when the entry names one."""
+        if self.path is None:
+            return None
+        entry = self.entries.get(key)
+        if entry is None:
+            self.misses += 1
+            return None
+        if not (isinstance(entry, dict) and isinstance(entry.get("mac"), str)
+                and "value" in entry and (entry.get("wide") is None
+                                          or isinstance(entry.get("wide"), str))):
+            self.reject(key, "it is not a signed verdict")
+            return None
+        try:
+            ok = hmac.compare_digest(entry["mac"], self._mac(key, entry.get("wide"),
+                                                             entry["value"]))
+        except (TypeError, ValueError, RecursionError):
+            ok = False
+        if not ok:
+            self.reject(key, "its checksum does not match (corrupted or edited)")
+            return None
+        if entry.get("wide") is not None and (wide is None or wide() != entry["wide"]):
+            self.misses += 1  # a definition the explanation searched has changed
+            return None
+        self.hits += 1
+        self._used.add(key)
+        return entry["value"]
+
+    def reject(self, key: str, why: str) -> None:
+        """Drop an entry that cannot be used (and say so once): the claim is checked again."""
+        self.entries.pop(key, None)
+        self.dirty = True
+        self.misses += 1
+        if key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(f"derive: ignored an entry of the verdict cache {self.path}: {why}; "
+                          "checking again", CacheWarning, stacklevel=3)
+
+    def put(self, key: str, value: Any, wide: str | None = None) -> None:
+        if self.path is None:
+            return
+        entry: dict[str, Any] = {"value": value, "mac": self._mac(key, wide, value)}
+        if wide is not None:
+            entry["wide"] = wide
+        self.entries[key] = entry
+        self._used.add(key)
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty or self.path is None:
+            return
+        entries = self.entries
+        if len(entries) > MAX_VERDICTS:  # this run's entries first, then the others
+            keep = [k for k in entries if k in self._used]
+            keep += [k for k in entries if k not in self._used][: max(0, MAX_VERDICTS - len(keep))]
+            entries = {k: entries[k] for k in keep}
+        if save_json(self.path, entries, ".verdicts-"):
+            self.dirty = False
+
+
+def verdicts() -> Verdicts:
+    """The verdict cache of the current cache folder (read once per process per folder,
+    written at exit and by `save`)."""
+    return _verdict_store(cache_dir())
+
+
+@cache
+def _verdict_store(folder: Path | None) -> Verdicts:  # noqa: ARG001 - the memo's key
+    return Verdicts()

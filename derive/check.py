@@ -17,12 +17,14 @@ Evaluation lives in `derive.evaluate`, the search for an explanation in `derive.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy
+from sympy.core.symbol import Str
 
 from derive import vectorcheck
 from derive.budget import (
@@ -32,7 +34,7 @@ from derive.budget import (
     deadline,
     seconds_from_env,
 )
-from derive.cache import count_ops, simplifies_to_zero
+from derive.cache import canonical, code_version, count_ops, simplifies_to_zero, verdicts
 from derive.diagnose import Condition, Diagnoser, atoms, conditions, ratio
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
@@ -65,7 +67,14 @@ from derive.model import (
     label_name,
 )
 from derive.notation import Notation, notation_from_front
-from derive.numbers import CTX, PRECISION, Unsupported, backend, close, engine_named
+from derive.numbers import (
+    CTX,
+    PRECISION,
+    Unsupported,
+    backend_name,
+    close,
+    engine_named,
+)
 from derive.results import Comparison, Counterexample, Definition, FileReport, Result, Status
 from derive.sources.annotations import definitions_out_of_range
 
@@ -88,6 +97,8 @@ class _State:
     simplify_budget: float | None = None  # seconds for each sympy.simplify
     refuted: _Verdict | None = None  # the step's refutation, once found (a budget may end it)
     inferred: Inferred | None = None  # the notation read from the formulas, when not written
+    wide: bool = False  # the verdict being reached searched the whole model (a diagnosis)
+    keys: _VerdictKeys | None = None  # the verdict cache's keys (None: no cache)
 
 
 def check_file(path: str | Path, display_name: str | None = None, *,
@@ -760,14 +771,39 @@ def _matrix_diagnosis(state: _State, formula: Formula, lhs: Side, target: sympy.
 
 def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
                       compare: Model | None, previous: sympy.Basic) -> tuple[_Verdict, list[str]]:
-    """The step's verdict and lint within the claim budget. Past it: `unchecked`, or, when a
+    """The step's verdict and lint: from the verdict cache when nothing it rests on changed
+    (derive.cache.Verdicts), else `_reckon_verdict`, stored when it did not depend on the
+    clock."""
+    keys = _keys(state)
+    key = None
+    if keys is not None:
+        key = keys.narrow(model, compare, (lhs, rhs, previous))
+        found = keys.store.get(key, lambda: keys.wide(model, compare))
+        if found is not None:
+            try:
+                return _decode_verdict(found)
+            except (ValueError, TypeError, KeyError, IndexError) as exc:
+                keys.store.reject(key, f"it is malformed ({exc})")
+    state.wide = False
+    verdict, lint, stable = _reckon_verdict(state, model, lhs, rhs, compare, previous)
+    if key is not None and keys is not None and stable:
+        keys.store.put(key, _encode_verdict(verdict, lint),
+                       keys.wide(model, compare) if state.wide else None)
+    return verdict, lint
+
+
+def _reckon_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
+                    compare: Model | None, previous: sympy.Basic
+                    ) -> tuple[_Verdict, list[str], bool]:
+    """The step's verdict and lint within the claim budget, and whether they were reached
+    without the clock (False: the budget ran out). Past the budget: `unchecked`, or, when a
     counterexample was already found, `refuted` without the rest of the explanation."""
     state.refuted = None
     try:
         with deadline(state.claim_budget):
             result = _verdict(state, model, lhs, rhs, compare)
             lint = _lint_expansions(state, model, rhs, previous)
-        return result, lint
+        return result, lint, True
     except BudgetExceeded as exc:
         # the budget may have struck half-way through filling a cache: start the caches afresh
         state.engine = Engine()
@@ -775,12 +811,179 @@ def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.
         if found is not None:
             return dataclasses.replace(
                 found, message=f"{found.message}; the search for an explanation stopped: {exc}",
-                comparisons=()), []
+                comparisons=()), [], False
         return _Verdict(Status.UNCHECKED, str(exc),
                         evidence=f"numeric: stopped after {exc.seconds:g} s of wall-clock time "
-                        "(DERIVE_CLAIM_BUDGET sets the budget)"), []
+                        "(DERIVE_CLAIM_BUDGET sets the budget)"), [], False
     finally:
         state.refuted = None
+
+
+# --------------------------------------------------------------------------------------------
+# The verdict cache: keys and the stored form of a verdict
+
+
+def _keys(state: _State) -> _VerdictKeys | None:
+    if state.keys is None:
+        store = verdicts()
+        if not store.enabled:
+            return None
+        state.keys = _VerdictKeys(store, state.model.notation, state.claim_budget)
+    return state.keys
+
+
+def _sha(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        b = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(b).to_bytes(8, "big"))
+        h.update(b)
+    return h.hexdigest()
+
+
+def _names_in(e: sympy.Basic) -> tuple[frozenset[str], bool]:
+    """Every name an expression reads (quantities, functions, scalars, indices: each Str or
+    Symbol), and whether it names a bare function (∂f/∂x, which looks its arguments up in
+    every definition)."""
+    names: set[str] = set()
+    funcref = False
+    for a in sympy.preorder_traversal(e):
+        if isinstance(a, (sympy.Symbol, Str)):
+            names.add(a.name)
+        elif isinstance(a, FuncRef):
+            funcref = True
+    return frozenset(names), funcref
+
+
+class _VerdictKeys:
+    """What a claim's verdict rests on, as a digest: the code (`code_version`), the engine, the
+    notation, the claim budget, the claim's expressions, the model's assumptions and flags, and
+    every definition of every name the claim reaches, following definitions through (all the
+    definitions of a name, in order, so that a definition added, removed or edited changes the
+    key; a name without definitions is reached all the same). The `wide` digest holds every
+    definition of the model: it guards the verdicts whose explanation searched them all."""
+
+    def __init__(self, store: object, notation: Notation, budget: float | None) -> None:
+        self.store = store
+        self.base = _sha(code_version(), backend_name(), repr(notation), repr(budget))
+        self._defs: dict[int, tuple[Def, str, frozenset[str], bool, str | None]] = {}
+        self._index: dict[int, tuple[Model, dict[str | None, list[int]]]] = {}
+        self._wide: dict[int, tuple[Model, str]] = {}
+
+    def _def(self, d: Def) -> tuple[Def, str, frozenset[str], bool, str | None]:
+        held = self._defs.get(id(d))
+        if held is None or held[0] is not d:
+            names, funcref = _names_in(sympy.Tuple(d.lhs, d.rhs))
+            lhs = d.lhs
+            defines = (lhs.fname if isinstance(lhs, Call) else lhs.name
+                       if isinstance(lhs, (Quantity, Scalar)) else None)
+            held = (d, _sha(canonical((d.lhs, d.rhs, d.line, d.latex))), names, funcref, defines)
+            self._defs[id(d)] = held
+        return held
+
+    def _by_name(self, model: Model) -> dict[str | None, list[int]]:
+        held = self._index.get(id(model))
+        if held is None or held[0] is not model:
+            index: dict[str | None, list[int]] = {}
+            for k, d in enumerate(model.defs):
+                index.setdefault(self._def(d)[4], []).append(k)
+            held = (model, index)
+            self._index[id(model)] = held
+        return held[1]
+
+    @staticmethod
+    def _head(model: Model) -> bytes:
+        return canonical((model.assumptions, model.local, sorted(model.coordinates),
+                         model.functions, model.label_rule, model.name))
+
+    def _reached(self, model: Model, names: frozenset[str], funcref: bool) -> list[str]:
+        """The digests of the definitions the names reach, in the model's order."""
+        index = self._by_name(model)
+        chosen = set(index.get(None, ()))  # a definition of nothing nameable: always
+        todo = list(names) + [n for k in chosen for n in self._def(model.defs[k])[2]]
+        seen: set[str] = set()
+        while todo and not funcref:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for k in index.get(name, ()):
+                if k not in chosen:
+                    chosen.add(k)
+                    _, _, more, ref, _ = self._def(model.defs[k])
+                    funcref = funcref or ref
+                    todo.extend(more)
+        if funcref:  # ∂f/∂x finds f's arguments in whichever definition applies f
+            chosen = set(range(len(model.defs)))
+        return [self._def(model.defs[k])[1] for k in sorted(chosen)]
+
+    def narrow(self, model: Model, compare: Model | None, exprs: tuple) -> str:
+        names: frozenset[str] = frozenset()
+        funcref = False
+        for e in exprs:
+            more, ref = _names_in(e)
+            names |= more
+            funcref = funcref or ref
+        parts = [self.base, self._head(model), *self._reached(model, names, funcref)]
+        if compare is not None:
+            parts += ["compare", self._head(compare), *self._reached(compare, names, funcref)]
+        return _sha(*parts, "claim", canonical(exprs))
+
+    def wide(self, model: Model, compare: Model | None) -> str:
+        out = []
+        for m in (model, compare):
+            if m is None:
+                out.append("none")
+                continue
+            held = self._wide.get(id(m))
+            if held is None or held[0] is not m:
+                held = (m, _sha(self._head(m), *(self._def(d)[1] for d in m.defs)))
+                self._wide[id(m)] = held
+            out.append(held[1])
+        return _sha(self.base, *out)
+
+
+def _encode_verdict(v: _Verdict, lint: list[str]) -> dict:
+    c = v.counterexample
+    return {
+        "status": v.status.value, "message": v.message, "evidence": v.evidence,
+        "assumptions": list(v.assumptions), "diagnosis": v.diagnosis, "lint": list(lint),
+        # dicts as lists of pairs: their order is what is printed
+        "counterexample": None if c is None else {
+            "instance": c.instance, "indices": [[k, x] for k, x in c.indices.items()],
+            "point": [[k, x] for k, x in c.point.items()], "lhs": c.lhs, "rhs": c.rhs},
+        "comparisons": [[x.model, x.status.value, x.message, x.diagnosis]
+                        for x in v.comparisons],
+    }
+
+
+def _text(x: object, none: bool = False) -> str | None:
+    if isinstance(x, str) or (none and x is None):
+        return x  # type: ignore[return-value]
+    raise ValueError("a text field is not a string")
+
+
+def _decode_verdict(data: dict) -> tuple[_Verdict, list[str]]:
+    """A stored verdict; ValueError (or a TypeError, KeyError) when it is not one."""
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    c = data["counterexample"]
+    witness = None
+    if c is not None:
+        indices = {_text(k): x for k, x in c["indices"]}
+        if not all(type(x) is int for x in indices.values()):
+            raise ValueError("an index value is not a whole number")
+        witness = Counterexample(instance=_text(c["instance"]), indices=indices,
+                                 point={_text(k): _text(x) for k, x in c["point"]},
+                                 lhs=_text(c["lhs"]), rhs=_text(c["rhs"]))
+    comparisons = tuple(Comparison(_text(m), Status(st), _text(msg), _text(d, True))
+                        for m, st, msg, d in data["comparisons"])
+    verdict = _Verdict(Status(data["status"]), _text(data["message"]),
+                       evidence=_text(data["evidence"]),
+                       assumptions=tuple(_text(a) for a in data["assumptions"]),
+                       diagnosis=_text(data["diagnosis"], True), counterexample=witness,
+                       comparisons=comparisons)
+    return verdict, [_text(x) for x in data["lint"]]
 
 
 def _batch_level(model: Model, e: sympy.Basic) -> bool:
@@ -904,6 +1107,7 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
         evidence = _evidence(o, model)
         return _Verdict(Status.VERIFIED, "agrees with the derivation at every point and index",
                         evidence=evidence, comparisons=comparisons)
+    state.wide = True  # the explanation below searches every definition of the model
     witness = _counterexample(engine, model, o.witness, lhs, rhs)
     if with_comparison and not o.overrun:
         state.refuted = _Verdict(Status.REFUTED, "differs from the derivation",
@@ -965,9 +1169,29 @@ SYMBOLIC_SIZE = 600  # operations: beyond this sympy.simplify takes too long to 
 
 
 def _symbolic_evidence(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic) -> str:
+    """`_reckon_symbolic`, kept in the verdict cache beside the claim's verdict (the full
+    expansion of both sides costs about as much as the verdict) when no budget decided it."""
+    keys = _keys(state)
+    key = None
+    if keys is not None:
+        key = _sha(keys.narrow(model, None, (lhs, rhs)), "symbolic", repr(state.simplify_budget))
+        found = keys.store.get(key)
+        if isinstance(found, dict) and isinstance(found.get("evidence"), str):
+            return found["evidence"]
+        if found is not None:
+            keys.store.reject(key, "it is malformed")
+    text, stable = _reckon_symbolic(state, model, lhs, rhs)
+    if key is not None and keys is not None and stable:
+        keys.store.put(key, {"evidence": text})
+    return text
+
+
+def _reckon_symbolic(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic
+                     ) -> tuple[str, bool]:
     """Try to prove the claim at one index assignment of the first instance by simplifying
     the difference of the fully expanded sides to zero, within the simplify budget (the
-    expansion itself within the claim budget)."""
+    expansion itself within the claim budget); and whether the outcome is the clock's (False:
+    a budget ran out)."""
     engine = state.engine
     try:
         with deadline(state.claim_budget):
@@ -975,18 +1199,18 @@ def _symbolic_evidence(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy
             where, expr = _symbolic_difference(engine, model, lhs, rhs, trial)
     except BudgetExceeded as exc:
         state.engine = Engine()
-        return f"symbolic: not attempted (expanding the sides: {exc})"
+        return f"symbolic: not attempted (expanding the sides: {exc})", False
     except (Unsupported, OutOfRange) as exc:
-        return f"symbolic: not attempted ({exc})"
+        return f"symbolic: not attempted ({exc})", True
     if isinstance(expr, str):
-        return expr
+        return expr, True
     try:  # the outcome is kept on disk by expression (derive.cache)
         zero = simplifies_to_zero(expr, state.simplify_budget)
     except BudgetExceeded as exc:
-        return f"symbolic: sympy.simplify stopped {where}: {exc}"
+        return f"symbolic: sympy.simplify stopped {where}: {exc}", False
     if zero:
-        return f"symbolic: confirmed by sympy.simplify {where}"
-    return f"symbolic: sympy.simplify could not reduce the difference to 0 {where}"
+        return f"symbolic: confirmed by sympy.simplify {where}", True
+    return f"symbolic: sympy.simplify could not reduce the difference to 0 {where}", True
 
 
 def _symbolic_difference(engine: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
@@ -1108,7 +1332,7 @@ def _expansion_fix(state: _State, model: Model, e: sympy.Basic, q: sympy.Basic) 
 
 
 def _derivation_text(model: Model, lhs: sympy.Basic, rhs: sympy.Basic, note: str) -> str:
-    engine = backend().name
+    engine = backend_name()
     parts: list[str] = []
     if note:
         parts.append(note)
@@ -1163,7 +1387,7 @@ def _model_notes(state: _State) -> list[str]:
         changed = [d.latex for d in alt.defs if d not in base.defs]
         notes.append(f"Section {' / '.join(section)}: each formula is also checked in "
                      f"{alt.name} (${'; '.join(changed)}$).")
-        cost = _softmax_cost(state, base)
+        cost = _cached_softmax_cost(state, base)
         if cost:
             notes.append(cost)
     return notes
@@ -1183,6 +1407,23 @@ def _partings(results: list[Result]) -> list[str]:
                        f"{r.status.value} in the document's model{assumed}, and "
                        f"{c.status.value} in {c.model}{why}.")
     return out
+
+
+def _cached_softmax_cost(state: _State, model: Model) -> str | None:
+    """`_softmax_cost` (a `sympy.limit` of the activation: a third of a second), kept in the
+    verdict cache under the whole model's digest."""
+    keys = _keys(state)
+    if keys is None:
+        return _softmax_cost(state, model)
+    key = _sha(keys.wide(model, None), "softmax cost")
+    found = keys.store.get(key)
+    if isinstance(found, dict) and (found.get("note") is None or isinstance(found["note"], str)):
+        return found["note"]
+    if found is not None:
+        keys.store.reject(key, "it is malformed")
+    note = _softmax_cost(state, model)
+    keys.store.put(key, {"note": note})
+    return note
 
 
 def _softmax_cost(state: _State, model: Model) -> str | None:

@@ -86,18 +86,31 @@ class Engine:
                exprs: Iterable[sympy.Basic]) -> Iterator[dict]:
         """Every assignment of the free indices at which all the quantities written exist."""
         ev = self.evaluator(model, instance, SEEDS[0])
-        atoms = [a for e in exprs for a in sympy.preorder_traversal(e)
-                 if isinstance(a, (Quantity, Width, Vec))]
+        atoms = list(dict.fromkeys(a for e in exprs for a in sympy.preorder_traversal(e)
+                                   if isinstance(a, (Quantity, Width, Vec))))
+        # whether an atom exists depends only on the values of its own free indices: decided
+        # once for each of them, not for every assignment of all the indices
+        slots = [tuple(k for k, s in enumerate(free) if s in a.free_symbols) for a in atoms]
+        known: dict[tuple, bool] = {}
         top = max(instance.widths + (instance.layers,))
         for combo in product(len(free), top):
             env = dict(zip(free, combo))
-            if all(_atom_ok(ev, a, env) for a in atoms):
+            ok = True
+            for n, (a, slot) in enumerate(zip(atoms, slots)):
+                memo = (n, tuple(combo[k] for k in slot))
+                found = known.get(memo)
+                if found is None:
+                    found = known[memo] = _atom_ok(ev, a, env)
+                if not found:
+                    ok = False
+                    break
+            if ok:
                 yield env
 
     def evaluate(self, model: Model, lhs: sympy.Basic, rhs: sympy.Basic, *,
                  restrict: Callable[[dict], bool] | None = None,
                  limit: int | None = None) -> Outcome:
-        free = sorted(free_indices(lhs) | free_indices(rhs), key=str)
+        free = sorted(free_indices(lhs) | free_indices(rhs), key=_name)
         out = Outcome(ok=True)
         for instance in self.instances(model):
             for env in self.domain(model, instance, free, (lhs, rhs)):
@@ -122,7 +135,7 @@ class Engine:
                         out.unsupported = ("a side is not a real number here (a logarithm or root "
                                            "of a negative value?)")
                         return out
-                    trial = Trial(instance, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))),
+                    trial = Trial(instance, tuple(sorted(env.items(), key=_first_name)),
                                   seed, lv, rv)
                     out.trials.append(trial)
                     if not close(lv, rv):
@@ -199,7 +212,7 @@ class Engine:
                restrict: Callable[[dict], bool] | None = None) -> list[Trial]:
         """Up to `limit` points where both sides' quantities exist, spread over the instances,
         with the left side's value (the right side is not evaluated)."""
-        free = sorted(free_indices(lhs) | free_indices(rhs), key=str)
+        free = sorted(free_indices(lhs) | free_indices(rhs), key=_name)
         pools = []
         for instance in self.instances(model):
             envs = [e for e in self.domain(model, instance, free, (lhs, rhs))
@@ -214,7 +227,7 @@ class Engine:
                         value = self.evaluator(model, instance, seed).ground(lhs, env, 1)
                     except (OutOfRange, Unsupported, ZeroDivisionError):
                         continue
-                    out.append(Trial(instance, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))),
+                    out.append(Trial(instance, tuple(sorted(env.items(), key=_first_name)),
                                      seed, value, value))
         return out
 
@@ -261,6 +274,15 @@ def _atom_ok(ev: Evaluator, atom: sympy.Basic, env: dict) -> bool:
         return True
     except OutOfRange:
         return False
+
+
+def _name(s: sympy.Symbol) -> str:
+    """What `str` gives a symbol (the order of indices everywhere), without the printer."""
+    return s.name
+
+
+def _first_name(kv: tuple) -> str:
+    return kv[0].name
 
 
 def free_indices(e: sympy.Basic) -> set[Index]:

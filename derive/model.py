@@ -183,13 +183,14 @@ class Structure:
     depends: dict[Key, dict] = field(default_factory=dict)
     reads: dict[Key, tuple] = field(default_factory=dict)
     keys: dict[tuple, Key] = field(default_factory=dict)  # (quantity, index values, sample)
-    quantity_indices: dict[Any, tuple] = field(default_factory=dict)
+    quantity_indices: dict[int, tuple] = field(default_factory=dict)  # id -> (expr, indices)
     definitions: dict[Key, Any] = field(default_factory=dict)
     functions: dict[str, sympy.Lambda] = field(default_factory=dict)
     converted: dict[sympy.Lambda, tuple] = field(default_factory=dict)
     primes: dict[str, tuple] = field(default_factory=dict)
     valid: dict[Key, str] = field(default_factory=dict)  # "" or why the key is out of range
     shapes: dict[tuple, int] = field(default_factory=dict)
+    grounded: dict[tuple, tuple] = field(default_factory=dict)  # a derivative at index values
     tau: Any = None
 
     def __post_init__(self) -> None:
@@ -670,13 +671,20 @@ class Evaluator:
             raise Unsupported(f"index expression {e} is not an integer")
         return int(v)
 
+    def _indices_of(self, e: sympy.Basic) -> tuple:
+        """The index symbols of `e`, sorted; memoised by the object itself (its id, the object
+        kept alive beside it): a dict keyed by the expression would compare equal trees node
+        by node at every lookup."""
+        held = self.structure.quantity_indices.get(id(e))
+        if held is None or held[0] is not e:
+            syms = tuple(sorted((s for s in e.free_symbols if isinstance(s, Index)),
+                               key=lambda s: s.name))
+            held = self.structure.quantity_indices[id(e)] = (e, syms)
+        return held[1]
+
     def _key(self, q: Quantity, env: dict, sample: int | None) -> Key:
         st = self.structure
-        syms = st.quantity_indices.get(q)
-        if syms is None:
-            syms = tuple(sorted((s for s in q.free_symbols if isinstance(s, Index)), key=str))
-            st.quantity_indices[q] = syms
-        memo = (q, tuple(env.get(s) for s in syms), sample)
+        memo = (id(q), tuple(env.get(s) for s in self._indices_of(q)), sample)
         key = st.keys.get(memo)
         if key is None:
             key = st.keys[memo] = self._key_uncached(q, env, sample)
@@ -869,8 +877,10 @@ class Evaluator:
 
     # -- derivatives -------------------------------------------------------------------------
 
-    def _derivative_expr(self, e: Partial, env: dict, sample: int | None) -> tuple:
-        """(memo key, the variable's key, the derivative expression, its leaves)."""
+    def _derivative_expr(self, e: Partial, env: dict, sample: int | None,
+                         grounded: sympy.Basic | None = None) -> tuple:
+        """(memo key, the variable's key, the derivative expression, its leaves); `grounded`:
+        the numerator with the indices' values, when the caller has it."""
         wrt = e.den
         if isinstance(wrt, Quantity):
             key = self._key(wrt, env, sample)
@@ -879,8 +889,9 @@ class Evaluator:
         else:
             raise Unsupported("derivative with respect to an expression")
         mode = "total" if e.total else "partial"
-        grounded = e.num.xreplace({k: sympy.Integer(v) for k, v in env.items()
-                                   if isinstance(k, Index)})
+        if grounded is None:
+            grounded = e.num.xreplace({k: sympy.Integer(v) for k, v in env.items()
+                                       if isinstance(k, Index)})
         memo_key = (grounded, key, sample, mode)
         st = self.structure
         found = st.derivatives.get(memo_key)
@@ -899,12 +910,23 @@ class Evaluator:
         definitions, with Y as the variable, evaluated at the point."""
         if isinstance(e.num, FuncRef):
             return self._slot_partial(e.num.fname, e.den, sample)
-        ints = {k: sympy.Integer(v) for k, v in env.items() if isinstance(k, Index)}
-        value_key = (e.num.xreplace(ints), e.den.xreplace(ints), sample, e.total)
-        cached = self._derivative_values.get(value_key)
+        # first by the expression as written and its indices' values (no substitution), then
+        # by the grounded expression, which other formulas may write differently
+        st = self.structure
+        fast_key = (id(e), tuple(env.get(s) for s in self._indices_of(e)), sample)
+        cached = self._derivative_values.get(fast_key)
         if cached is not None:
             return cached
-        memo_key, key, d, leaves = self._derivative_expr(e, env, sample)
+        grounded = st.grounded.get(fast_key[:2])  # shared by the points of the instance
+        if grounded is None:
+            ints = {k: sympy.Integer(v) for k, v in env.items() if isinstance(k, Index)}
+            grounded = st.grounded[fast_key[:2]] = (e.num.xreplace(ints), e.den.xreplace(ints))
+        value_key = (*grounded, sample, e.total)
+        cached = self._derivative_values.get(value_key)
+        if cached is not None:
+            self._derivative_values[fast_key] = cached
+            return cached
+        memo_key, key, d, leaves = self._derivative_expr(e, env, sample, grounded[0])
         vals = {s: self.value(k) for s, k in leaves}
         vals[self.structure.tau] = self.value(key)
         engine = self.structure.engine
@@ -914,7 +936,7 @@ class Evaluator:
             for k in kinks:
                 guard_kink(engine.evaluate(k, at), "a non-smooth function")
         out = engine.evaluate(d, vals)
-        self._derivative_values[value_key] = out
+        self._derivative_values[value_key] = self._derivative_values[fast_key] = out
         return out
 
     def _leaves_of(self, exprs: tuple) -> list[tuple[Any, Key]]:

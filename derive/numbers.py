@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.util
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -199,6 +200,17 @@ class _SymEngineBackend:
         self.funcs = {cls: functools.partial(e.symengine, se) for cls, e in ELEMENTARY.items()
                       if e.symengine is not None}
         self.bits = int(PRECISION * 3.33) + 20
+        self._reals: dict[Any, Any] = {}  # mpf -> its RealMPFR (the text conversion, once)
+
+    def real(self, v: Any) -> Any:
+        """A 30-digit number as SymEngine's RealMPFR (through its decimal text, as SymEngine
+        takes it), once for each value: the same node values feed many derivatives."""
+        r = self._reals.get(v)
+        if r is None:
+            if len(self._reals) > 200_000:
+                self._reals.clear()
+            r = self._reals[v] = self.se.RealMPFR(CTX.nstr(v, PRECISION + 8), self.bits)
+        return r
 
     def symbol(self, name: str) -> Any:
         return self.se.Symbol(name)
@@ -245,7 +257,8 @@ class _SymEngineBackend:
 
     def evaluate(self, e: Any, vals: dict) -> Any:
         bits = self.bits
-        sub = {s: self.se.RealMPFR(CTX.nstr(v, PRECISION + 8), bits) for s, v in vals.items()}
+        real = self.real
+        sub = {s: real(v) for s, v in vals.items()}
         try:
             out = e.subs(sub).n(bits, real=True)
         except RuntimeError:  # SymEngine cannot evaluate an infinity or an undefined value
@@ -307,6 +320,17 @@ class _SymPyBackend(_SymEngineBackend):
 def backend() -> _SymEngineBackend:
     """The engine named by DERIVE_BACKEND (default: symengine)."""
     return engine_named(os.environ.get("DERIVE_BACKEND", "symengine"))
+
+
+def backend_name() -> str:
+    """The name of the engine `backend()` gives, without importing SymEngine (0.4 s: it
+    imports NumPy) when nothing else needs it."""
+    name = os.environ.get("DERIVE_BACKEND", "symengine")
+    if name == "symengine" and importlib.util.find_spec("symengine") is None:
+        return "sympy"
+    if name not in ("sympy", "symengine"):
+        return backend().name  # raises the message of an unknown engine
+    return name
 
 
 @functools.cache
