@@ -143,6 +143,7 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         if prose:  # a quantity defined only in a sentence: read again, with that definition
             inferred = infer(doc)
             inferred.facts.extend(prose)
+        _consistent(doc, inferred)
         return dataclasses.replace(
             doc, front=merge(doc.front, inferred.front),
             notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes)), inferred
@@ -151,6 +152,19 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         # definition: which rows define is read from the formulas, as without a front matter
         return doc, infer(doc)
     return doc, None
+
+
+def _consistent(doc: Document, inferred: Inferred) -> None:
+    """An inferred notation that does not hold together is said as such, at the first formula
+    (there is no front matter to point at), with how to fix it."""
+    try:
+        notation_from_front(merge(doc.front, inferred.front), doc.file)
+    except InputError as exc:
+        first = doc.formulas[0].span(0) if doc.formulas else None
+        raise InputError(f"the notation read from the formulas does not hold together: "
+                         f"{exc.message.removeprefix('front matter: ')}", first,
+                         hint="`derive notation FILE` prints what was read; a front matter "
+                         "with the right ranges fixes it") from None
 
 
 def _printing(notation: Notation) -> AbstractContextManager[None]:
@@ -1108,6 +1122,10 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
         return _Verdict(Status.VERIFIED, "agrees with the derivation at every point and index",
                         evidence=evidence, comparisons=comparisons)
     state.wide = True  # the explanation below searches every definition of the model
+    unreached = _unreached_derivative(engine, model, o.witness, lhs)
+    if unreached is not None:
+        return _Verdict(Status.UNCHECKED, f"could not check: {unreached}",
+                        comparisons=comparisons)
     witness = _counterexample(engine, model, o.witness, lhs, rhs)
     if with_comparison and not o.overrun:
         state.refuted = _Verdict(Status.REFUTED, "differs from the derivation",
@@ -1163,6 +1181,48 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
         msg += ": " + (diagnosis.split(": ", 1)[1] if ": " in diagnosis else diagnosis)
     return _Verdict(Status.REFUTED, msg, evidence=evidence, diagnosis=diagnosis,
                     counterexample=witness, comparisons=comparisons)
+
+
+def _unreached_derivative(engine: Engine, model: Model, t: Trial | None,
+                          lhs: sympy.Basic) -> str | None:
+    """A derivative on the derived side (or in the definition it names, as δ = ∂C/∂z) whose
+    numerator reads no entry of its variable's quantity at all in the model read: a text does
+    not differentiate what cannot change, so the reading is wrong (a quantity the text defines
+    taken as given), and a refutation would be the tool's."""
+    if t is None:
+        return None
+    exprs = [lhs]
+    for q in lhs.atoms(Quantity):
+        exprs += [d.rhs for d in model.defs if isinstance(d.lhs, Quantity) and d.lhs.name == q.name]
+    ev = engine.evaluator(model, t.instance, t.seed)
+    env = dict(t.env)
+    for e in exprs:
+        for p in e.atoms(Partial):
+            if not (isinstance(p.den, Quantity) and isinstance(p.num, Quantity)):
+                continue
+            try:
+                start = list(ev.keys_of(p.num, env, 1))
+                if not start:
+                    continue
+                seen: set = set()
+                stack = list(start)
+                found = False
+                while stack and not found:
+                    k = stack.pop()
+                    if k in seen:
+                        continue
+                    seen.add(k)
+                    if k[0] == p.den.name:
+                        found = True
+                        break
+                    stack.extend(ev.reads(k))
+            except (Unsupported, OutOfRange):
+                continue
+            if not found and p.num.name != p.den.name:
+                return (f"${to_latex(p.num)}$ reads no ${p.den.name}$ in the model read, so "
+                        f"${to_latex(p)}$ would be 0: a quantity the text defines is taken as "
+                        "given (see the summary)")
+    return None
 
 
 SYMBOLIC_SIZE = 600  # operations: beyond this sympy.simplify takes too long to be worth it

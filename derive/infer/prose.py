@@ -22,7 +22,10 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
                            layer_var: str | None) -> tuple[Document, list[str]]:
     """The document with the inline definitions of quantities that have none, or none before
     the prose gives one (the display's later one is then checked as a claim), and the facts."""
-    missing = {q for q, spec in quantities.items() if not spec.get("given")}
+    # defined quantities, and layer quantities read as given only for want of a definition
+    # (an activation is no parameter): the prose may define either
+    missing = {q for q, spec in quantities.items() if not spec.get("given")
+               or ("layers" in spec and not spec.get("parameter"))}
     if not missing or not doc.inline:
         return doc, []
     chosen = []
