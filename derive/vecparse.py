@@ -419,31 +419,38 @@ class _Reader:
         leaf = Leaf(name, layer, dims, tex, row=scope.notation.vectors == "row")
         return Transpose(leaf, tex) if transposed else leaf
 
-    def elementary(self, k: int, hi: int) -> tuple[Tensor, int]:
-        """`\\tanh(z^l)`: on a vector, the function of every entry; else a scalar."""
-        toks, scope = self.toks, self.scope
-        j = k + 2 if k + 1 < hi and toks[k + 1].text == "\\left" else k + 1
+    def argument(self, j: int, hi: int) -> tuple[list[Tok], int] | None:
+        """The tokens inside `( ... )` or `\\left( ... \\right)` at j, and the index of the
+        closing bracket; None when no bracket opens there."""
+        toks = self.toks
+        if j < hi and toks[j].text == "\\left":
+            j += 1
         if j >= hi or toks[j].text != "(":
-            raise _err(f"`{toks[k].text}` of a vector needs its argument in brackets", scope,
-                       toks[k])
-        close = _match(toks, j, scope)
+            return None
+        close = _match(toks, j, self.scope)
         inner = toks[j + 1 : close]
         if inner and inner[-1].text == "\\right":
             inner = inner[:-1]
-        if not vector_form(inner, scope):
+        return inner, close
+
+    def elementary(self, k: int, hi: int) -> tuple[Tensor, int]:
+        """`\\tanh(z^l)`: on a vector, the function of every entry; else a scalar."""
+        found = self.argument(k + 1, hi)
+        if found is None:
+            raise _err(f"`{self.toks[k].text}` of a vector needs its argument in brackets",
+                       self.scope, self.toks[k])
+        inner, close = found
+        if not vector_form(inner, self.scope):
             return self.scalar(k, close + 1), close + 1
-        arg = _Reader(inner, scope).sum(0, len(inner))
-        return Elementary(_ENTRYWISE[toks[k].text], arg, self.tex(k, close + 1)), close + 1
+        arg = _Reader(inner, self.scope).sum(0, len(inner))
+        return Elementary(_ENTRYWISE[self.toks[k].text], arg, self.tex(k, close + 1)), close + 1
 
     def call(self, name: str, scripts: dict, k: int, end: int, hi: int) -> tuple[Tensor, int]:
         toks, scope = self.toks, self.scope
-        j = end + 1 if end < hi and toks[end].text == "\\left" else end
-        if j >= hi or toks[j].text != "(":
+        found = self.argument(end, hi)
+        if found is None:
             return self.scalar(k, end), end
-        close = _match(toks, j, scope)
-        inner = toks[j + 1 : close]
-        if inner and inner[-1].text == "\\right":
-            inner = inner[:-1]
+        inner, close = found
         if not vector_form(inner, scope):
             return self.scalar(k, close + 1), close + 1
         sup = scripts.get("^")
