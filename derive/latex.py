@@ -166,6 +166,10 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks: list[Tok] = []
     pos = 0
     while pos < len(text):
+        if text.startswith("//", pos):  # `// a remark`: a note to the end of the line
+            end = text.find("\n", pos)
+            pos = len(text) if end < 0 else end
+            continue
         m = _TOKEN.match(text, pos)
         if not m:
             raise InputError(
@@ -177,7 +181,29 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
             if tok.text not in _SPACING:
                 toks.append(tok)
         pos = m.end()
-    return _operator_words(_colon_equals(_drop_hspace(toks)))
+    return _equation_numbers(_operator_words(_colon_equals(_drop_hspace(toks))), text, base)
+
+
+_GAP_BEFORE = re.compile(r"(\\[ ,;:!]|\\q?quad|~)\s*$")
+
+
+def _equation_numbers(toks: list[Tok], text: str, base: int) -> list[Tok]:
+    """`... \\ \\ (15)` at the end of a row: the equation's number written by hand after a
+    gap, not a factor 15 (a number in brackets after explicit spacing, before `\\\\`, `&` or
+    the end)."""
+    out: list[Tok] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if (t.text == "(" and k + 2 < len(toks) and toks[k + 1].kind == "num"
+                and toks[k + 2].text == ")" and out
+                and (k + 3 == len(toks) or toks[k + 3].text in ("\\\\", "&"))
+                and _GAP_BEFORE.search(text[max(0, out[-1].end - base) : t.start - base])):
+            k += 3
+            continue
+        out.append(t)
+        k += 1
+    return out
 
 
 def _drop_hspace(toks: list[Tok]) -> list[Tok]:
@@ -907,7 +933,7 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
             sk.emit(" " + x + " ", t)
             i += 1
             continue
-        if x in ("\\times", "\\cdot"):
+        if x in ("\\times", "\\cdot", "*"):  # `a * b`, as plain-text notes write it
             sk.emit(" \\times ", t)
             i += 1
             continue
@@ -931,7 +957,7 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
             raise _err(f"unbalanced `{x}`: nothing opened it", scope, t)
         if x in ("=", "\\leftarrow", "\\in", "&", "\\\\"):
             raise _err(f"unexpected `{x}` inside an expression", scope, t)
-        if x in (",", ".", "'", "|", "*", "<", ">", "!", ":", ";"):
+        if x in (",", ".", "'", "|", "<", ">", "!", ":", ";"):
             raise _err(f"unexpected `{x}`", scope, t)
         if x == "\\pi" and scope.lookup("\\pi") is None:  # the number, unless declared
             sk.placeholder(sympy.pi, (t.start, t.end))

@@ -106,3 +106,17 @@ def test_a_sum_over_samples_named_m_keeps_the_batch_size_apart(tmp_path: Path) -
             "$$J = \\frac{1}{2} \\sum_m \\sum_k (z^{(m)}_k - y^{(m)}_k)^2$$\n")
     rep = _check(tmp_path, text)
     assert rep.results, "the document is read, not refused as a whole"
+
+
+def test_hand_numbers_remarks_and_plain_stars(tmp_path: Path) -> None:
+    """`\\ \\ \\ (1)` after a gap is the equation's number, `// ...` a remark to the end of the
+    line, `a * b` a product: none of them changes the mathematics."""
+    text = ("# t\n\n$$z^l_j = \\sum_k w^l_{jk} a^{l-1}_k + b^l_j \\ \\ \\ (1)$$\n\n"
+            "$$a^l_j = \\sigma(z^l_j) // the activation$$\n\n"
+            "$$\\frac{\\partial z^l_j}{\\partial w^l_{jk}} = a^{l-1}_k \\qquad (2)$$\n\n"
+            "$$\\frac{\\partial z^l_j}{\\partial w^l_{jk}} = 3 * a^{l-1}_k \\quad (3)$$\n")
+    got = _statuses(_check(tmp_path, text))
+    assert got[3][0] == "definition" and got[5][0] == "definition", got
+    assert got[7][0] == "verified", got[7]  # not 2 times the derivative
+    status, why = got[9]
+    assert status == "refuted" and "3" in why, (status, why)  # the star multiplies
