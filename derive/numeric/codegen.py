@@ -89,12 +89,15 @@ class ModelKind:
 
 
 MODELS: dict[str, ModelKind] = {
-    "mse": ModelKind("mse", "mse", True, "mean-squared error on sigmoid outputs"),
+    # The descriptions name what the model takes from the document, not the activation: the
+    # same names serve the chapter's sigmoid network and a ReLU or tanh one.
+    "mse": ModelKind("mse", "mse", True, "squared error on the outputs a^(n) = g(z^(n))"),
     "softmax-a": ModelKind(
-        "softmax-a", "ce", True, "cross-entropy, softmax over a^(n) = g(z^(n)) (the document)"
+        "softmax-a", "ce", True,
+        "the loss with a logarithm on a^(n) = g(z^(n)) (the chapter: softmax over a)"
     ),
     "softmax-z": ModelKind(
-        "softmax-z", "ce", False, "cross-entropy, softmax over z^(n) (the usual model)"
+        "softmax-z", "ce", False, "the loss with a logarithm on z^(n): softmax over the logits"
     ),
 }
 
