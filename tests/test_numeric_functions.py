@@ -221,6 +221,8 @@ def test_jax_backend_trains_the_relu_network_as_numpy_does(specs):
     x, y, _, _ = problem(layers, 4, batch=23)
     net = compile_network(specs["relu_softmax.md"], "softmax-z", layers)
     jnet = compile_jax(specs["relu_softmax.md"], "softmax-z", layers)
+    # 23 samples in batches of 5: the last batch padded with rate-0 rows, one compiled scan
+    assert jnet.per_sample
     ours = theirs = initial_parameters(layers, 1)
     for order in batch_orders(len(x), 3, 2):
         ours = run_epoch(net, x, y, order, 5, 0.5, ours)

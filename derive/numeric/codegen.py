@@ -89,12 +89,15 @@ class ModelKind:
 
 
 MODELS: dict[str, ModelKind] = {
-    "mse": ModelKind("mse", "mse", True, "mean-squared error on sigmoid outputs"),
+    # The descriptions name what the model takes from the document, not the activation: the
+    # same names serve the chapter's sigmoid network and a ReLU or tanh one.
+    "mse": ModelKind("mse", "mse", True, "squared error on the outputs a^(n) = g(z^(n))"),
     "softmax-a": ModelKind(
-        "softmax-a", "ce", True, "cross-entropy, softmax over a^(n) = g(z^(n)) (the document)"
+        "softmax-a", "ce", True,
+        "the loss with a logarithm on a^(n) = g(z^(n)) (the chapter: softmax over a)"
     ),
     "softmax-z": ModelKind(
-        "softmax-z", "ce", False, "cross-entropy, softmax over z^(n) (the usual model)"
+        "softmax-z", "ce", False, "the loss with a logarithm on z^(n): softmax over the logits"
     ),
 }
 
@@ -1191,20 +1194,30 @@ def _network_program(tpl: LayerTemplates, model: ModelKind, depth: int) -> dict[
         changes = [change.replace(lambda e: isinstance(e, BatchSum),
                                   lambda e: Dot(ones, e.args[0]))
                    for change in gradients(scaled)]
+        # The same update with c scaling each sample's delta: c may be a column (m, 1), a
+        # rate per sample (the JAX epoch gives padding rows c = 0).
+        scaled_step: Program | None = Program(
+            (x, y, c, *params), tuple(forward + head + [(top, output_error),
+                                                       (scaled_top, c * top), *steps]),
+            tuple(param - change for param, change in zip(params, gradients(scaled))))
     else:
         update_body = backward
         changes = [c * grad for grad in grads]
+        scaled_step = None
     in_place = tuple(Descend(param, change) for param, change in zip(params, changes))
     loss = tpl.loss.xreplace(out_subs)
     update = _first_bias_fused(_weights_transposed(
         Program((x, y, c, *params), tuple(plain_forward + head + update_body), in_place)))
-    return {
+    programs = {
         "step": Program((x, y, c, *params), tuple(forward + head + backward), updated),
         "update": update,
         "gradients": Program((x, y, *params), tuple(forward + head + backward), tuple(grads)),
         "evaluate": Program((x, y, *params), tuple(forward + head), (a[-1], loss)),
         "forward": Program((x, *params), tuple(forward), (a[-1],)),
     }
+    if scaled_step is not None:
+        programs["scaled_step"] = scaled_step
+    return programs
 
 
 def _tr(e: sp.Expr) -> sp.Expr:
@@ -1329,7 +1342,7 @@ def _compile_cached(spec: NetworkSpec, model_name: str, depth: int) -> CompiledN
     tpl = templates(spec, model_name)
     programs = _network_program(tpl, model, depth)
     functions = {name: _lambdify(program, name, in_place=name == "update")
-                 for name, program in programs.items()}
+                 for name, program in programs.items() if name != "scaled_step"}
     seconds = time.perf_counter() - start
     import inspect
 

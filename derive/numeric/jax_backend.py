@@ -45,11 +45,18 @@ for _cls in codegen._ARRAY_FUNCTIONS:
 
 
 class JaxNetwork:
-    """A compiled epoch: `epoch(x, y, order, batch, lr, params) -> params` (new arrays)."""
+    """A compiled epoch: `epoch(x, y, order, batch, lr, params) -> params` (new arrays).
 
-    def __init__(self, step: Callable[..., tuple], source: str) -> None:
+    With `per_sample` (the step scales each sample's delta by its own rate c, a column), the
+    last, shorter batch is padded with zero rows whose rate is 0, and the whole epoch is one
+    compiled scan; otherwise the last batch is one more compiled call (about as long as a
+    whole scan step at batch 32).
+    """
+
+    def __init__(self, step: Callable[..., tuple], source: str, per_sample: bool = False) -> None:
         self._step = step
         self.source = source
+        self.per_sample = per_sample
 
         def scan_epoch(xs, ys, c, params):  # type: ignore[no-untyped-def]
             def body(carry, batch):  # type: ignore[no-untyped-def]
@@ -59,7 +66,16 @@ class JaxNetwork:
             params, _ = jax.lax.scan(body, tuple(params), (xs, ys))
             return params
 
+        def padded_epoch(xs, ys, cs, params):  # type: ignore[no-untyped-def]
+            def body(carry, batch):  # type: ignore[no-untyped-def]
+                xb, yb, cb = batch
+                return tuple(step(xb, yb, cb, *carry)), None
+
+            params, _ = jax.lax.scan(body, tuple(params), (xs, ys, cs))
+            return params
+
         self._scan = jax.jit(scan_epoch)
+        self._padded = jax.jit(padded_epoch)
         self._one = jax.jit(lambda x, y, c, params: tuple(step(x, y, c, *params)))
 
     def epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray, batch: int, lr: float,
@@ -67,9 +83,19 @@ class JaxNetwork:
         """One pass in the given order: the full batches in one compiled scan, then the last,
         shorter batch (if any) in one compiled step, both with c = lr / its size."""
         m = len(order)
+        params = tuple(params)
+        if self.per_sample and m % batch:
+            steps = -(-m // batch)
+            xs = np.zeros((steps * batch, x.shape[1]))
+            ys = np.zeros((steps * batch, y.shape[1]))
+            xs[:m], ys[:m] = x[order], y[order]
+            cs = np.zeros((steps * batch, 1))
+            cs[: m - m % batch] = lr / batch
+            cs[m - m % batch : m] = lr / (m % batch)
+            return self._padded(xs.reshape(steps, batch, -1), ys.reshape(steps, batch, -1),
+                                cs.reshape(steps, batch, 1), params)
         full = (m // batch) * batch
         xs, ys = x[order], y[order]
-        params = tuple(params)
         if full:
             shape = (full // batch, batch)
             params = self._scan(xs[:full].reshape(*shape, -1), ys[:full].reshape(*shape, -1),
@@ -88,7 +114,9 @@ class JaxNetwork:
 @functools.lru_cache(maxsize=16)
 def _compile(spec: NetworkSpec, model_name: str, depth: int) -> JaxNetwork:
     tpl = codegen.templates(spec, model_name)
-    program = codegen._network_program(tpl, codegen.MODELS[model_name], depth)["step"]
+    programs = codegen._network_program(tpl, codegen.MODELS[model_name], depth)
+    per_sample = "scaled_step" in programs
+    program = programs["scaled_step" if per_sample else "step"]
     program = codegen._local_cse(program)
     codegen._check_safe(program)
     codegen._check_numbers(program)
@@ -97,7 +125,7 @@ def _compile(spec: NetworkSpec, model_name: str, depth: int) -> JaxNetwork:
                      cse=lambda exprs: (list(program.assignments), exprs), docstring_limit=0)
     import inspect
 
-    return JaxNetwork(fn, inspect.getsource(fn))
+    return JaxNetwork(fn, inspect.getsource(fn), per_sample)
 
 
 def compile_jax(spec: NetworkSpec, model_name: str, layers: tuple[int, ...]) -> JaxNetwork:
