@@ -337,6 +337,7 @@ def _inferred_definitions(state: _State, formula: Formula, rows: list, model: Mo
     for eq in rows:  # the first row that defines a name and reads: its definition
         if (isinstance(eq, Equation) and eq.kind == "equation" and len(eq.steps) == 1
                 and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)
+                and _generic(eq.lhs.expr, state.inferred)
                 and (formula.number, eq.number) not in state.inferred.claims
                 and (formula.number, eq.number) not in state.inferred.batch_mean):
             def_numbers.add(eq.number)
@@ -514,6 +515,18 @@ def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model)
 def _reads_unread(inferred: Inferred, eq: Equation) -> bool:
     names = {q.name for side in (eq.lhs, *eq.steps) for q in side.expr.atoms(Quantity)}
     return bool(names & inferred.unread)
+
+
+def _generic(lhs: sympy.Basic, inferred: Inferred) -> bool:
+    """A left side that can stand for its quantity's definition: not one entry of it
+    (`a^{(2)}_1 = f(W_{11} x_1 + ...)`, an example worked out for one unit) when the text
+    writes its layers with a variable."""
+    if not isinstance(lhs, Quantity):
+        return True
+    if any(not isinstance(i, Index) for i in lhs.indices):
+        return False
+    return not (inferred.layer_var is not None and lhs.layer is not None
+                and lhs.layer.is_Integer)
 
 
 def _undefined(model: Model, lhs: sympy.Basic) -> bool:

@@ -1191,6 +1191,10 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
                 indices.append(sympy.Integer(t.text))
             else:
                 raise _err(f"an index must be a letter or a number, not `{t.text}`", scope, t)
+    if (len(indices) == 1 and len(spec.shape) > 1 and sub is not None
+            and [t.kind for t in _strip_group(sub[0])] == ["num"]
+            and len(str(indices[0])) == len(spec.shape) and "0" not in str(indices[0])):
+        indices = [sympy.Integer(c) for c in str(indices[0])]  # W_{12}: the entry (1, 2)
     if (not indices and len(spec.shape) == 1 and spec.unit_range is not None
             and layer is not None and layer.is_Integer
             and spec.unit_range[0][0] <= int(layer) <= spec.unit_range[1][0]):

@@ -107,7 +107,11 @@ class _Layers:
         layer it names, relative to the quantity's own layer tag for tagged quantities)."""
         arity: dict[str, int] = {}
         for q, uses in quantities.items():
-            counts = Counter(len(_indices(o)) for o in uses if o.sub is not None)
+            # uses with an index letter first: W_{11} may be W_{1,1} (UFLDL writes its
+            # entries so), which only a lettered use (W_{ij}) decides
+            lettered = [o for o in uses if o.sub is not None and any(_indices(o))]
+            counts = Counter(len(_indices(o)) for o in (lettered or
+                                                        [o for o in uses if o.sub is not None]))
             if counts:
                 arity[q] = counts.most_common(1)[0][0]
         # off[(q, k)]: for a tagged q, the layer of its k-th index relative to its tag;
