@@ -59,8 +59,8 @@ from derive.tensor import (
     lower_sides,
 )
 
-VECTOR_OPS = {"\\odot", "\\circ", "\\nabla", "\\top", "\\intercal", "\\|", "\\lVert", "\\Vert"}
-_ELEMENTWISE = {"\\odot", "\\circ", "*"}
+VECTOR_OPS = {"\\odot", "\\circ", "\\bullet", "\\nabla", "\\top", "\\intercal", "\\|", "\\lVert", "\\Vert"}
+_ELEMENTWISE = {"\\odot", "\\circ", "\\bullet", "*"}  # \\bullet: UFLDL's Hadamard
 _MATRIX = {"\\cdot", "\\times"}
 # elementary functions a text applies to every entry of a vector: a fixed table
 _ENTRYWISE = {"\\tanh": sympy.tanh, "\\exp": sympy.exp, "\\log": sympy.log, "\\ln": sympy.log,
