@@ -58,3 +58,55 @@ def test_a_mutated_formula_gets_a_verdict_or_a_placed_error(doc):
         assert "internal error" not in r.message, r
         if r.status is Status.ERROR:
             assert r.line >= 1 and r.col >= 1 and r.diagnosis and "^" in r.diagnosis
+
+
+VECTOR_FORWARD = r"""# Vector form
+
+$$z^l = w^l a^{l-1} + b^l$$
+
+$$a^l = \sigma(z^l)$$
+
+$$C = \frac{1}{2} \|y - a^L\|^2$$
+
+$$\delta^l = \frac{\partial C}{\partial z^l}$$
+"""
+VECTOR_CLAIMS = [r"\delta^L = \nabla_a C \odot \sigma'(z^L)",
+                 r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)",
+                 r"\frac{\partial C}{\partial w^l} = \delta^l (a^{l-1})^T",
+                 r"w^l \leftarrow w^l - \frac{\eta}{m} \sum_x \delta^{x,l} (a^{x,l-1})^T"]
+VECTOR_TOKENS = ["^T", "^{T}", "\\odot", "\\circ", "\\nabla_a", "\\|", "||", "(", ")", " ",
+                 "^2", "_j", "\\mathrm{diag}(", "\\top", "w^l", "a^L", "*", "\\cdot"]
+
+
+def _vector_mutations(n: int, seed: int) -> list[str]:
+    r = random.Random(seed)
+    out = []
+    for _ in range(n):
+        body = r.choice(VECTOR_CLAIMS)
+        k, j = r.randrange(len(body) + 1), r.randrange(len(body) + 1)
+        op = r.random()
+        if op < 0.3:
+            body = body[:k] + body[k + 1 :]
+        elif op < 0.8:
+            body = body[:k] + r.choice(VECTOR_TOKENS) + body[k:]
+        else:
+            body = body[: min(k, j)] + body[max(k, j) :]
+        out.append(f"{VECTOR_FORWARD}\n$${body}$$\n")
+    return out
+
+
+@pytest.mark.parametrize("doc", _vector_mutations(40, seed=12))
+def test_a_mutated_vector_formula_gets_a_verdict_or_a_placed_error(doc):
+    """The same for claims in vector form: a transpose, a norm or a product edited anywhere
+    gives a verdict, an `unchecked` with its reason, or an error at its place."""
+    try:
+        report = check_document(parse_document(doc, "fuzz.md"))
+    except InputError as err:
+        assert err.span is not None and err.span.file == "fuzz.md"
+        return
+    for r in report.results:
+        assert "internal error" not in r.message, r
+        if r.status is Status.ERROR:
+            assert r.line >= 1 and r.col >= 1 and r.diagnosis and "^" in r.diagnosis
+        if r.status is Status.UNCHECKED:
+            assert r.message, r
