@@ -634,9 +634,12 @@ def _translate_piecewise(e: sp.Piecewise, free: sp.Symbol | None, arrays: _Array
 
 
 def _translate_sum(e: sp.Sum, free: sp.Symbol | None, arrays: _Arrays) -> sp.Expr:
-    if len(e.limits) > 1:  # Sum over j, k == Sum over j of Sum over k
-        inner = sp.Sum(e.function, *e.limits[1:])
-        return _translate_sum(sp.Sum(inner, e.limits[0]), free, arrays)
+    if len(e.limits) > 1:
+        # SymPy merges a sum of a sum back into one Sum (limits innermost first), so taking
+        # it apart and wrapping it again would loop: a sum over several indices at once is
+        # refused, with its reason, rather than recursing without end
+        raise TranslationError(f"the sum over {', '.join(str(v) for v, *_ in e.limits)} at "
+                               "once is not vectorised")
     (j, lo, hi) = e.limits[0]
     if lo != 1 or hi not in arrays.widths:
         raise TranslationError(f"sum over {j} from {lo} to {hi} is not over a whole layer")
