@@ -1211,7 +1211,7 @@ def _unreached_derivative(engine: Engine, model: Model, t: Trial | None,
     env = dict(t.env)
     for e in exprs:
         for p in e.atoms(Partial):
-            if not (isinstance(p.den, Quantity) and isinstance(p.num, Quantity)):
+            if not isinstance(p.den, Quantity):
                 continue
             try:
                 start = list(ev.keys_of(p.num, env, 1))
@@ -1231,7 +1231,7 @@ def _unreached_derivative(engine: Engine, model: Model, t: Trial | None,
                     stack.extend(ev.reads(k))
             except (Unsupported, OutOfRange):
                 continue
-            if not found and p.num.name != p.den.name:
+            if not found and not (isinstance(p.num, Quantity) and p.num.name == p.den.name):
                 return (f"${to_latex(p.num)}$ reads no ${p.den.name}$ in the model read, so "
                         f"${to_latex(p)}$ would be 0: a quantity the text defines is taken as "
                         "given (see the summary)")
