@@ -259,3 +259,23 @@ def test_row_vectors_are_inferred_from_the_products(tmp_path: Path, capsys) -> N
     capsys.readouterr()
     assert main(["notation", str(tmp_path / "notes.md")]) == 0
     assert 'vectors = "row"' in capsys.readouterr().out  # the front matter it prints says so
+
+
+@pytest.mark.parametrize("text", [_document(FORWARD_VECTORS), ROW_TEXT], ids=["columns", "rows"])
+def test_the_printed_front_matter_gives_the_same_verdicts(tmp_path: Path, capsys,  # type: ignore[no-untyped-def]
+                                                          text: str) -> None:
+    """`derive notation` of a vector-form text, pasted at its top, checks the same."""
+    from derive.cli import main
+
+    bare = _doc(tmp_path, text)
+    capsys.readouterr()
+    assert main(["notation", str(tmp_path / "notes.md")]) == 0
+    out = capsys.readouterr().out
+    front = out[out.index("<!-- derive"): out.index("-->") + 3]
+    pasted = _doc(tmp_path, front + "\n" + text, "pasted.md")
+    shift = len(front.splitlines())
+
+    def verdicts(rep, offset):  # type: ignore[no-untyped-def]
+        return [(r.line - offset, r.status.value, r.diagnosis) for r in rep.results]
+
+    assert verdicts(check_document(pasted), shift) == verdicts(check_document(bare), 0)
