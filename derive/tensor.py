@@ -534,7 +534,12 @@ def lower_sides(sides: list[Tensor | sympy.Basic], names: tuple[sympy.Symbol, sy
             errors[k] = (f"shape mismatch: the left side ${_tex(left)}$ {_phrase(ref)}, this "
                          f"side ${_tex(s)}$ {_phrase(sh)}")
             continue
-        e = s.lower(i, j, fresh) if isinstance(s, Tensor) else s
+        try:
+            e = s.lower(i, j, fresh) if isinstance(s, Tensor) else s
+        except ShapeError as exc:  # more products than summation letters left
+            out.append(None)
+            errors[k] = str(exc)
+            continue
         out.append(_drop_sample(e))
     free = tuple(n for n, used in zip(names, (rows, cols)) if used)
     return Lowered(tuple(out), tuple(errors), free)

@@ -493,6 +493,9 @@ def entry(formula: Formula, sides: list) -> Lowered:  # type: ignore[type-arg]
     """Every side of an equation at the same entry, at indices that are letters the formula
     does not use (the same letters for every row of the formula, and for every repair tried)."""
     letters = {t.text for t in tokenize(formula.text, formula) if t.kind == "letter"}
-    pool = [c for c in "jkipq" if c not in letters]
+    pool = [c for c in "jkipqrsuvgh" if c not in letters]
+    if len(pool) < 2:
+        raise InputError("this formula uses every index letter the tool could check its "
+                         "entries at: split it into smaller formulas", formula.span(0))
     names = (Index(pool[0]), Index(pool[1]))
     return lower_sides(sides, names, Fresh(letters | set(pool[:2]), Index))

@@ -235,7 +235,9 @@ class _Inference(_Layers, _Front):
         assumed = []
         for fn in sorted(functions):  # sigma used, never defined: the logistic sigmoid
             if fn in _SIGMOIDS and fn not in defs and functions[fn] == 1:
-                var = next(v for v in ("t", "u", "s", "v", "r") if v not in by_name)
+                var = next((v for v in ("t", "u", "s", "v", "r", "\\tau", "\\xi", "\\zeta", "\\vartheta", "\\varsigma") if v not in by_name), None)
+                if var is None:  # every candidate letter is a name of the text
+                    continue
                 assumed.append(f"{fn}({var}) = \\frac{{1}}{{1 + e^{{-{var}}}}}")
                 self.facts.append(f"${fn}$ taken as the logistic sigmoid "
                                   f"${assumed[-1]}$: the text uses it without defining it")
