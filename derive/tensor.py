@@ -83,7 +83,7 @@ class Fresh:
     """Summation indices for lowering, none of them a letter the formula uses."""
 
     def __init__(self, taken: set[str], make) -> None:  # type: ignore[no-untyped-def]
-        self._pool = [c for c in "kpqrstuvmnoabcdefghi" if c not in taken]
+        self._pool = [c for c in "kpqrstuvabcdfghi" if c not in taken]  # not m, n, e: sizes, Euler
         self._make = make
         self._used = 0
 
@@ -177,9 +177,17 @@ class MatMul(Tensor):
     a: Tensor
     b: Tensor
     tex: str
+    dot: bool = False  # written `a \\cdot b`: between two vectors of one shape, their dot product
+
+    def _is_dot(self, sa: Shape, sb: Shape) -> bool:
+        return (self.dot and not sa.scalar and not sb.scalar and same(sa.rows, sb.rows)
+                and same(sa.cols, sb.cols) and (same(sa.cols, ONE) or same(sa.rows, ONE))
+                and not (same(sa.rows, ONE) and same(sa.cols, ONE)))
 
     def shape(self) -> Shape:
         sa, sb = self.a.shape(), self.b.shape()
+        if self._is_dot(sa, sb):
+            return Shape(ONE, ONE)
         if sa.scalar or (_scales(sa) and not same(sb.rows, ONE)):
             return sb
         if sb.scalar or (_scales(sb) and not same(sa.cols, ONE)):
@@ -192,6 +200,11 @@ class MatMul(Tensor):
 
     def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
         sa, sb = self.a.shape(), self.b.shape()
+        if self._is_dot(sa, sb):
+            k = fresh()
+            column = same(sa.cols, ONE)
+            at = (lambda t: t.lower(k, ONE, fresh)) if column else (lambda t: t.lower(ONE, k, fresh))
+            return sympy.Sum(at(self.a) * at(self.b), (k, 1, sa.rows if column else sa.cols))
         if sa.scalar or (_scales(sa) and not same(sb.rows, ONE)):
             return self.a.lower(ONE, ONE, fresh) * self.b.lower(i, j, fresh)
         if sb.scalar or (_scales(sb) and not same(sa.cols, ONE)):

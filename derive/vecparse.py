@@ -226,7 +226,7 @@ class _Reader:
             elif op in _ELEMENTWISE:
                 out = Hadamard(out, factor, self.tex(first, nxt))
             else:
-                out = MatMul(out, factor, self.tex(first, nxt))
+                out = MatMul(out, factor, self.tex(first, nxt), dot=op == "\\cdot")
             op = None
             k = nxt
         if out is None or op is not None:

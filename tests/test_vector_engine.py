@@ -279,3 +279,16 @@ def test_the_printed_front_matter_gives_the_same_verdicts(tmp_path: Path, capsys
         return [(r.line - offset, r.status.value, r.diagnosis) for r in rep.results]
 
     assert verdicts(check_document(pasted), shift) == verdicts(check_document(bare), 0)
+
+
+def test_a_dot_product_of_two_vectors(tmp_path: Path) -> None:
+    """`u \\cdot v` between two vectors of one shape is their dot product, as `u^T v`: not a
+    product whose shapes do not fit (a correct formula must never be refuted for its notation)."""
+    text = "# t\n" + FORWARD_COMPONENTS + (
+        "\n$$C = \\frac{1}{2} (a^L - y) \\cdot (a^L - y)$$\n"
+        "\n$$C = \\frac{1}{2} (a^L - y)^T (a^L - y)$$\n"
+        "\n$$C = (a^L - y) \\cdot (a^L - y)$$\n")
+    got = [(r.status.value, r.diagnosis or "") for r in check_document(_doc(tmp_path, text)).results
+           if r.kind != "definition"]
+    assert [s for s, _ in got] == ["verified", "verified", "refuted"], got
+    assert "$2$ times" in got[2][1], got[2]

@@ -120,6 +120,12 @@ class _Unify:
         if isinstance(t, Transpose):
             s = self.shape(t.x)
             return Shape(s.cols, s.rows, s.scalar)
+        if isinstance(t, MatMul) and t.dot:  # a \\cdot b between vectors: their dot product
+            sa, sb = self.shape(t.a), self.shape(t.b)
+            if not (sa.scalar or sb.scalar) and not (self.is_one(sa.rows) and self.is_one(sa.cols)):
+                col = self.is_one(sa.cols) or self.is_one(sb.cols)
+                if col and self.fit(sa.rows, sb.rows) and self.fit(sa.cols, sb.cols):
+                    return Shape(ONE, ONE)
         if isinstance(t, MatMul):
             sa, sb = self.shape(t.a), self.shape(t.b)
             if sa.scalar or (self.is_one(sa.rows) and self.is_one(sa.cols)):
@@ -213,7 +219,9 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
             front["vectors"] = "row"
             facts.append("the text writes row vectors (x W + b): its products fit that way "
                          "(to say otherwise: vectors = \"column\")")
-    u, _, lines = _solve(layout, candidates, unknown, qs, rows(layout), width)
+    read = rows(layout)
+    u, _, lines = _solve(layout, candidates, unknown, qs, read, width)
+    heads = {sides[0].name for _, sides in read if isinstance(sides[0], Leaf)}
     n = front["roles"]["layers"]
     for q in candidates:
         col, row = _unknowns(unknown[q])
@@ -230,8 +238,10 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
             dims.append(lin)
         tagged = "layers" in qs[q]
         if not dims:
-            if q in added:
+            if q in added and q not in heads:
                 del qs[q]  # a letter that is no vector (an index, a word): not a quantity
+            elif q in added:
+                del qs[q]["given"]  # C = \\frac{1}{2} (a - y) \\cdot (a - y): a defined number
             continue
         qs[q]["shape"] = [_dim_text(d, width, n, tagged) for d in dims]
         spec = notation.quantities.get(q)
@@ -278,6 +288,9 @@ def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict
             if first is not None and sh is not None and not (first.scalar or sh.scalar):
                 u.fit(first.rows, sh.rows)
                 u.fit(first.cols, sh.cols)
+            elif first is not None and sh is None and not first.scalar:
+                u.fit(first.rows, ONE)  # C = \\frac{1}{2} \\sum_j (a_j - y_j)^2: C is a number
+                u.fit(first.cols, ONE)
         for s in sides:
             if isinstance(s, Tensor):
                 for q in _leaves(s):
