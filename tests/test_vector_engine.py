@@ -292,3 +292,36 @@ def test_a_dot_product_of_two_vectors(tmp_path: Path) -> None:
            if r.kind != "definition"]
     assert [s for s, _ in got] == ["verified", "verified", "refuted"], got
     assert "$2$ times" in got[2][1], got[2]
+
+
+UNTAGGED = r"""# A two-layer net in vector form, no layer tags
+
+$$h = \sigma(W x + b)$$
+
+$$o = V h + c$$
+
+$$\ell = \frac{1}{2} \|o - y\|^2$$
+
+$$\frac{\partial \ell}{\partial o} = o - y$$
+
+$$\frac{\partial \ell}{\partial V} = (o - y) h^T$$
+
+$$\frac{\partial \ell}{\partial h} = V^T (o - y)$$
+
+$$\frac{\partial \ell}{\partial W} = ((V^T (o - y)) \odot h \odot (1 - h)) x^T$$
+
+$$\frac{\partial \ell}{\partial W} = ((V (o - y)) \odot h \odot (1 - h)) x^T$$
+
+$$\frac{\partial \ell}{\partial b} = (V^T (o - y)) \odot h \odot (1 - h)$$
+"""
+
+
+def test_a_network_without_layer_tags_in_vector_form(tmp_path: Path) -> None:
+    """Each size the products leave open is a width of its own (three here), so V is not
+    square, and the slip in the claims (V for V^T) cannot make it so."""
+    rep = check_document(_doc(tmp_path, UNTAGGED))
+    notes = " ".join(rep.notes)
+    assert "$V$ is a matrix of shape $C_3 \\times C_1$" in notes, notes
+    got = [(r.status.value, r.diagnosis or "") for r in rep.results if r.kind != "definition"]
+    assert [s for s, _ in got] == ["verified"] * 4 + ["refuted", "verified"], got
+    assert "transpose is missing" in got[4][1]

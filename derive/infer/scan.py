@@ -157,7 +157,7 @@ def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
             if toks[j].text == "^" and _text(grp) in ("\\prime", "'", "\\prime\\prime"):
                 prime = True
             elif toks[j].text == "^" and sup is None:
-                sup = grp
+                sup = _without_transpose(grp)  # x^T, W^{[2]T}: a transpose, not a layer T
             elif toks[j].text == "_" and sub is None:
                 sub = grp
             else:
@@ -180,6 +180,20 @@ def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
                 _scan(script, inner_row, side, [])
         i = j
     return
+
+
+def _without_transpose(grp: list[Tok]) -> list[Tok] | None:
+    """A superscript without a trailing transpose mark (`T`, `\\top`, `\\intercal`,
+    `\\mathsf{T}`), or None when nothing else is in it."""
+    g = _strip(grp)
+    texts = [t.text for t in g]
+    if texts[-1:] in (["T"], ["\\top"], ["\\intercal"]):
+        g = g[:-1]
+    elif len(texts) >= 4 and texts[-4] in ("\\mathsf", "\\mathrm") and texts[-3:] == ["{", "T", "}"]:
+        g = g[:-4]
+    else:
+        return grp
+    return g or None
 
 
 def _bare_args(toks: list[Tok], start: int, end: int) -> tuple[str, ...]:

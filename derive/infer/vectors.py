@@ -21,9 +21,9 @@ from typing import Any
 import sympy
 
 from derive.errors import InputError
-from derive.expr import Width
+from derive.expr import Quantity, Width
 from derive.infer.text import _dim_text, _range_text
-from derive.latex import _FONTS, Equation, Scope, Size, parse_formula, tokenize
+from derive.latex import _FONTS, _GREEK, Equation, Scope, Size, parse_formula, tokenize
 from derive.notation import Notation, notation_from_front
 from derive.sources.document import Document
 from derive.tensor import (
@@ -57,6 +57,7 @@ class _Unify:
         self.width = width
         self.bound: dict[str, tuple[str, Any, int]] = {}  # unknown -> ("width"|"one"|"alias", .., off)
         self.failures = 0  # fits that contradict what is known
+        self.merge = True  # whether two open sizes may be joined (definitions: yes; claims: no)
 
     def resolve(self, d: sympy.Expr) -> sympy.Expr:
         for _ in range(50):
@@ -103,6 +104,8 @@ class _Unify:
                         return True
                     return False
                 if isinstance(v, sympy.core.function.AppliedUndef):
+                    if not self.merge:  # a claim may not join two open sizes: a slip would
+                        return False
                     off = sympy.expand(v.args[0] - x)
                     if off.is_Integer:
                         self.bound[u.func.__name__] = ("alias", v.func.__name__, int(off))
@@ -180,6 +183,15 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
     added = _bare_letters(doc, front)
     for q in added:
         qs[q] = {"given": True}
+    # \\frac{\\partial \\ell}{\\partial W}: a name the inference took for a variable of its own
+    # may be a matrix or a vector here; it stays a scalar unless its use gives it a shape
+    scalars = front.get("scalars", {})
+    promoted = {q: spec for q, spec in scalars.items() if not spec.get("parameter")
+                and (len(q) == 1 and q.isalpha() or q.startswith(tuple(_DECORATIONS)))}
+    for q in promoted:
+        del scalars[q]
+        qs[q] = {"given": True}
+        added.append(q)
     loss = front.get("roles", {}).get("loss")
     candidates = sorted(q for q, spec in qs.items() if not spec.get("shape") and q != loss
                         and not _call_like(doc, q))
@@ -222,6 +234,9 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
     read = rows(layout)
     u, _, lines = _solve(layout, candidates, unknown, qs, read, width)
     heads = {sides[0].name for _, sides in read if isinstance(sides[0], Leaf)}
+    if candidates and not any("layers" in qs[q] for q in candidates) and not any(
+            "layers" in spec for spec in qs.values()):
+        facts += _untagged_widths(u, candidates, unknown, lines, layout, width)
     n = front["roles"]["layers"]
     for q in candidates:
         col, row = _unknowns(unknown[q])
@@ -237,8 +252,13 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
                 break
             dims.append(lin)
         tagged = "layers" in qs[q]
+        if q in added and q in heads and dims:
+            del qs[q]["given"]  # h = \\tanh(W x + b): defined, not an input
         if not dims:
-            if q in added and q not in heads:
+            if q in promoted:
+                del qs[q]
+                scalars[q] = promoted[q]  # a number after all: the variable it was read as
+            elif q in added and q not in heads:
                 del qs[q]  # a letter that is no vector (an index, a word): not a quantity
             elif q in added:
                 del qs[q]["given"]  # C = \\frac{1}{2} (a - y) \\cdot (a - y): a defined number
@@ -267,6 +287,30 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
     return facts
 
 
+def _untagged_widths(u: _Unify, candidates: list[str], unknown: dict[str, int],
+                     lines: dict[str, int], layout: str, width: str) -> list[str]:
+    """A network without layer tags written in vector form (`h = \\tanh(W x + b)`, `o = V h +
+    c`): the other dimension of its vectors is 1, and each size left open by the products is
+    a layer width of its own, C_1, C_2, ... in the order the text first uses them."""
+    other = 1 if layout == "column" else 0  # the vectors' other dimension: their columns
+    classes: dict[str, list[tuple[str, int]]] = {}
+    for q in candidates:
+        for pos, name in enumerate(_unknowns(unknown[q])):
+            d = u.resolve(sympy.Function(name)(sympy.Integer(0)))
+            if isinstance(d, sympy.core.function.AppliedUndef):
+                classes.setdefault(d.func.__name__, []).append((q, pos))
+    for root, members in classes.items():
+        if all(pos == other for _, pos in members):
+            u.fit(sympy.Function(root)(sympy.Integer(0)), ONE)
+    sizes = sorted((r for r, m in classes.items() if any(pos != other for _, pos in m)),
+                   key=lambda r: min(lines.get(q, 10**9) for q, _ in classes[r]))
+    if len(sizes) > 3:  # more sizes than every network checked has layers
+        return [f"{len(sizes)} different sizes in a network without layer tags: not read"]
+    for k, root in enumerate(sizes, start=1):
+        u.fit(sympy.Function(root)(sympy.Integer(0)), Width(width, sympy.Integer(k)))
+    return []
+
+
 def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict, rows: list,
            width: str) -> tuple[_Unify, int, dict[str, int]]:
     """The unknown dimensions unified over the rows, with the defined layer quantities taken
@@ -281,7 +325,14 @@ def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict
             u.fit(sympy.Function(main)(lay), Width(width, lay))
             u.fit(sympy.Function(other)(lay), ONE)
     lines: dict[str, int] = {}
-    for f, sides in rows:
+    # the rows that define a name first, joining sizes freely; then the claims, which may
+    # only fix what is open (a slip in a claim must not join two sizes)
+    def defines(sides: list) -> bool:  # type: ignore[type-arg]
+        return isinstance(sides[0], (Leaf, _Named))
+
+    ordered = [r for r in rows if defines(r[1])] + [r for r in rows if not defines(r[1])]
+    for f, sides in ordered:
+        u.merge = defines(sides)
         shapes = [u.shape(s) if isinstance(s, Tensor) else None for s in sides]
         first = shapes[0]
         for sh in shapes[1:]:
@@ -312,6 +363,9 @@ def _lin(d: sympy.Expr, own: sympy.Symbol | None, notation: Notation):  # type: 
     return (int(c), int(a), 0)
 
 
+_DECORATIONS = {"\\mathbf", "\\boldsymbol", "\\vec", "\\hat", "\\tilde", "\\bar", "\\widehat"}
+
+
 def _bare_letters(doc: Document, front: dict[str, Any]) -> list[str]:
     """Letters a vector-form text uses as names the inference gave no meaning (`y` in
     `\\|y - a^L\\|^2`, `x` in `W x + b`): given quantities whose shape the unification finds."""
@@ -331,6 +385,14 @@ def _bare_letters(doc: Document, front: dict[str, Any]) -> list[str]:
         k = 0
         while k < len(toks):
             t = toks[k]
+            if (t.text in _DECORATIONS and k + 3 < len(toks) and toks[k + 1].text == "{"
+                    and toks[k + 3].text == "}"
+                    and (toks[k + 2].kind == "letter" or toks[k + 2].text in _GREEK)):
+                name = f"{t.text}{{{toks[k + 2].text}}}"  # \\mathbf{x}, \\hat{y}: one name
+                if name not in known and name not in found:
+                    found.append(name)
+                k += 4
+                continue
             if t.text in ("_", "^") or t.text in _FONTS or t.text in _WORD_ARGUMENTS:
                 k += 1
                 if k < len(toks) and toks[k].text == "{":
@@ -454,5 +516,16 @@ def _rows(f, notation: Notation) -> list[list]:  # type: ignore[no-untyped-def]
         if isinstance(eq, Equation):
             sides = [s.tensor for s in (eq.lhs, *eq.steps)]
             if any(isinstance(s, Tensor) for s in sides):
+                if sides[0] is None and isinstance(eq.lhs.expr, Quantity) and not (
+                        eq.lhs.expr.indices or eq.lhs.expr.layer is not None):
+                    sides[0] = _Named(eq.lhs.expr)  # ℓ = \\frac{1}{2}\\|o - y\\|^2: a number defined
                 out.append(sides)
     return out
+
+
+class _Named(Scalar):
+    """A row's left side that is a number's name: the row defines it (for the ordering)."""
+
+    def __init__(self, q: Quantity) -> None:
+        object.__setattr__(self, "expr", q)
+        object.__setattr__(self, "tex", q.name)
