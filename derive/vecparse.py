@@ -297,12 +297,16 @@ class _Reader:
             close = _match(toks, k, scope)
             inner_hi = close - 1 if toks[close - 1].text in _DELIM_SIZES else close
             return self.grouped(k, k + 1, inner_hi, close + 1)
-        if x in _NORM_OPEN:
-            closer = _NORM_OPEN[x]
-            end = next((p for p in range(k + 1, hi) if toks[p].text == closer), None)
+        sized = x in _DELIM_SIZES and k + 1 < hi and toks[k + 1].text in _NORM_OPEN
+        if x in _NORM_OPEN or sized:  # \\|x\\|, \\left\\| x \\right\\|
+            opener = toks[k + 1].text if sized else x
+            first = k + 2 if sized else k + 1
+            closer = _NORM_OPEN[opener]
+            end = next((p for p in range(first, hi) if toks[p].text == closer), None)
             if end is None:
-                raise _err(f"`{x}` is not closed", scope, t)
-            inner = self.sum(k + 1, end)
+                raise _err(f"`{opener}` is not closed", scope, t)
+            inner_end = end - 1 if toks[end - 1].text in _DELIM_SIZES else end
+            inner = self.sum(first, inner_end)
             after = end + 1
             if after < hi and toks[after].text == "^":
                 grp, nxt = _group(toks, after + 1, scope)

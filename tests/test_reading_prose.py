@@ -120,3 +120,13 @@ def test_hand_numbers_remarks_and_plain_stars(tmp_path: Path) -> None:
     assert got[7][0] == "verified", got[7]  # not 2 times the derivative
     status, why = got[9]
     assert status == "refuted" and "3" in why, (status, why)  # the star multiplies
+
+
+def test_a_derivative_the_model_makes_zero_is_no_evidence(tmp_path: Path) -> None:
+    """The activations are never defined here, so the model reads them as given and C does not
+    depend on z at all: `∂C/∂z = 0` would agree, but 0 = 0 says nothing of the text."""
+    text = ("# t\n\n$$z^l_j = \\sum_k w^l_{jk} a^{l-1}_k + b^l_j$$\n\n"
+            "$$C = \\frac{1}{2} \\sum_j (a^L_j - y_j)^2$$\n\n"
+            "$$\\frac{\\partial C}{\\partial z^L_j} = 0$$\n")
+    status, why = _statuses(_check(tmp_path, text))[7]
+    assert status == "unchecked" and "would be 0" in why, (status, why)
