@@ -32,19 +32,18 @@ def _mutations(n: int, seed: int) -> list[str]:
              f"<!-- derive: definitions = \"all\" -->\n$$\n{blocks[4]}\n$$\n\n"
              f"<!-- derive: definitions = \"all\" -->\n$$\n{blocks[5]}\n$$\n\n")
     r = random.Random(seed)
-    out = []
-    for _ in range(n):
-        body = r.choice(blocks)
-        k, j = r.randrange(len(body) + 1), r.randrange(len(body) + 1)
-        op = r.random()
-        if op < 0.4:
-            body = body[:k] + body[k + 1 :]
-        elif op < 0.8:
-            body = body[:k] + r.choice(TOKENS) + body[k:]
-        else:
-            body = body[: min(k, j)] + body[max(k, j) :]
-        out.append(f"{model}$$\n{body}\n$$\n")
-    return out
+    return [f"{model}$$\n{_mutate(r.choice(blocks), r, TOKENS, 0.4)}\n$$\n" for _ in range(n)]
+
+
+def _mutate(body: str, r: random.Random, tokens: list[str], delete: float) -> str:
+    """One seeded edit: a character deleted, a token inserted, or a range cut."""
+    k, j = r.randrange(len(body) + 1), r.randrange(len(body) + 1)
+    op = r.random()
+    if op < delete:
+        return body[:k] + body[k + 1 :]
+    if op < 0.8:
+        return body[:k] + r.choice(tokens) + body[k:]
+    return body[: min(k, j)] + body[max(k, j) :]
 
 
 @pytest.mark.parametrize("doc", _mutations(60, seed=2026))
@@ -80,19 +79,8 @@ VECTOR_TOKENS = ["^T", "^{T}", "\\odot", "\\circ", "\\nabla_a", "\\|", "||", "("
 
 def _vector_mutations(n: int, seed: int) -> list[str]:
     r = random.Random(seed)
-    out = []
-    for _ in range(n):
-        body = r.choice(VECTOR_CLAIMS)
-        k, j = r.randrange(len(body) + 1), r.randrange(len(body) + 1)
-        op = r.random()
-        if op < 0.3:
-            body = body[:k] + body[k + 1 :]
-        elif op < 0.8:
-            body = body[:k] + r.choice(VECTOR_TOKENS) + body[k:]
-        else:
-            body = body[: min(k, j)] + body[max(k, j) :]
-        out.append(f"{VECTOR_FORWARD}\n$${body}$$\n")
-    return out
+    return [f"{VECTOR_FORWARD}\n$${_mutate(r.choice(VECTOR_CLAIMS), r, VECTOR_TOKENS, 0.3)}$$\n"
+            for _ in range(n)]
 
 
 @pytest.mark.parametrize("doc", _vector_mutations(40, seed=12))
