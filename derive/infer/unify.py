@@ -1,0 +1,243 @@
+"""The unification of a vector-form text's unknown dimensions (derive.infer.vectors uses it).
+
+Dimensions are SymPy expressions: a layer width `C(layer)`, 1, or an unknown `D_k(layer)` of one
+quantity's rows or columns, bound as the text's products, sums and equations meet. The rows that
+define a name join open sizes; a claim may only fix what is open, so a slip in a claim cannot
+join two sizes and hide itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+
+from derive.expr import Quantity, Width
+from derive.latex import Size
+from derive.notation import Notation
+from derive.tensor import (
+    ONE,
+    BatchTotal,
+    Diag,
+    Elementary,
+    Entry,
+    Grad,
+    Hadamard,
+    Leaf,
+    Map,
+    MatMul,
+    Norm2,
+    Plus,
+    Scalar,
+    Shape,
+    Tensor,
+    Transpose,
+    walk,
+)
+
+_T = sympy.Symbol("t")  # a quantity's own layer, in the solved dimensions
+
+
+class _Unify:
+    """Dimensions as SymPy expressions: widths `C(layer)`, 1, and unknowns `D_k(layer)` bound
+    to one of those with a fixed offset of the layer."""
+
+    def __init__(self, width: str) -> None:
+        self.width = width
+        self.bound: dict[str, tuple[str, Any, int]] = {}  # unknown -> ("width"|"one"|"alias", .., off)
+        self.failures = 0  # fits that contradict what is known
+        self.merge = True  # whether two open sizes may be joined (definitions: yes; claims: no)
+
+    def resolve(self, d: sympy.Expr) -> sympy.Expr:
+        for _ in range(50):
+            if isinstance(d, sympy.core.function.AppliedUndef) and d.func.__name__ in self.bound:
+                kind, other, off = self.bound[d.func.__name__]
+                x = d.args[0]
+                if kind == "one":
+                    return ONE
+                if kind == "abs":
+                    return other
+                if kind == "width":
+                    d = Width(self.width, x + off)
+                else:
+                    d = sympy.Function(other)(x + off)
+                continue
+            return d
+        return d
+
+    def is_one(self, d: sympy.Expr) -> bool:
+        return self.resolve(d) == ONE
+
+    def fit(self, a: sympy.Expr, b: sympy.Expr) -> bool:
+        ok = self._fit(a, b)
+        self.failures += not ok
+        return ok
+
+    def _fit(self, a: sympy.Expr, b: sympy.Expr) -> bool:
+        a, b = self.resolve(a), self.resolve(b)
+        if sympy.expand(a - b) == 0:
+            return True
+        for u, v in ((a, b), (b, a)):
+            if isinstance(u, sympy.core.function.AppliedUndef):
+                x = u.args[0]
+                if x == 0 and not v.has(sympy.core.function.AppliedUndef):  # no layer tag
+                    self.bound[u.func.__name__] = ("abs", v, 0)
+                    return True
+                if v == ONE:
+                    self.bound[u.func.__name__] = ("one", None, 0)
+                    return True
+                if isinstance(v, Width):
+                    off = sympy.expand(v.layer - x)
+                    if off.is_Integer:
+                        self.bound[u.func.__name__] = ("width", None, int(off))
+                        return True
+                    return False
+                if isinstance(v, sympy.core.function.AppliedUndef):
+                    if not self.merge:  # a claim may not join two open sizes: a slip would
+                        return False
+                    off = sympy.expand(v.args[0] - x)
+                    if off.is_Integer:
+                        self.bound[u.func.__name__] = ("alias", v.func.__name__, int(off))
+                        return True
+                return False
+        return False
+
+    # shapes, with unknowns -------------------------------------------------------------------
+
+    def shape(self, t: Tensor) -> Shape:  # noqa: C901 - one case per node type
+        if isinstance(t, Leaf):
+            return t.shape()
+        if isinstance(t, Scalar):
+            return Shape(ONE, ONE, scalar=True)
+        if isinstance(t, Transpose):
+            s = self.shape(t.x)
+            return Shape(s.cols, s.rows, s.scalar)
+        if isinstance(t, MatMul) and t.dot:  # a \\cdot b between vectors: their dot product
+            sa, sb = self.shape(t.a), self.shape(t.b)
+            if not (sa.scalar or sb.scalar) and not (self.is_one(sa.rows) and self.is_one(sa.cols)):
+                col = self.is_one(sa.cols) or self.is_one(sb.cols)
+                if col and self.fit(sa.rows, sb.rows) and self.fit(sa.cols, sb.cols):
+                    return Shape(ONE, ONE)
+        if isinstance(t, MatMul):
+            sa, sb = self.shape(t.a), self.shape(t.b)
+            if sa.scalar or (self.is_one(sa.rows) and self.is_one(sa.cols)):
+                return sb
+            if sb.scalar or (self.is_one(sb.rows) and self.is_one(sb.cols)):
+                return sa
+            self.fit(sa.cols, sb.rows)
+            return Shape(sa.rows, sb.cols)
+        if isinstance(t, (Hadamard, Plus)):
+            parts = [self.shape(x) for x in t.children()]
+            full = [s for s in parts if not s.scalar]
+            if not full:
+                return parts[0]
+            for s in full[1:]:
+                self.fit(full[0].rows, s.rows)
+                self.fit(full[0].cols, s.cols)
+            return full[0]
+        if isinstance(t, (Map, BatchTotal, Elementary)):
+            return self.shape(t.children()[0])
+        if isinstance(t, Grad):
+            return t.wrt.shape()
+        if isinstance(t, Diag):
+            s = self.shape(t.x)
+            return Shape(s.rows, s.rows)
+        if isinstance(t, Entry):
+            self.shape(t.x)
+            return Shape(ONE, ONE, scalar=True)
+        if isinstance(t, Norm2):
+            self.shape(t.x)
+            return Shape(ONE, ONE, scalar=True)
+        return Shape(ONE, ONE, scalar=True)
+
+
+def _untagged_widths(u: _Unify, candidates: list[str], unknown: dict[str, int],
+                     lines: dict[str, int], layout: str, width: str) -> list[str]:
+    """A network without layer tags written in vector form (`h = \\tanh(W x + b)`, `o = V h +
+    c`): the other dimension of its vectors is 1, and each size left open by the products is
+    a layer width of its own, C_1, C_2, ... in the order the text first uses them."""
+    other = 1 if layout == "column" else 0  # the vectors' other dimension: their columns
+    classes: dict[str, list[tuple[str, int]]] = {}
+    for q in candidates:
+        for pos, name in enumerate(_unknowns(unknown[q])):
+            d = u.resolve(sympy.Function(name)(sympy.Integer(0)))
+            if isinstance(d, sympy.core.function.AppliedUndef):
+                classes.setdefault(d.func.__name__, []).append((q, pos))
+    for root, members in classes.items():
+        if all(pos == other for _, pos in members):
+            u.fit(sympy.Function(root)(sympy.Integer(0)), ONE)
+    sizes = sorted((r for r, m in classes.items() if any(pos != other for _, pos in m)),
+                   key=lambda r: min(lines.get(q, 10**9) for q, _ in classes[r]))
+    if len(sizes) > 3:  # more sizes than every network checked has layers
+        return [f"{len(sizes)} different sizes in a network without layer tags: not read"]
+    for k, root in enumerate(sizes, start=1):
+        u.fit(sympy.Function(root)(sympy.Integer(0)), Width(width, sympy.Integer(k)))
+    return []
+
+
+def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict, rows: list,
+           width: str) -> tuple[_Unify, int, dict[str, int]]:
+    """The unknown dimensions unified over the rows, with the defined layer quantities taken
+    as vectors of their layers in `layout`; how many fits failed; each quantity's first line."""
+    u = _Unify(width)
+    for q in candidates:  # a defined quantity with a layer tag: the vector of its layer
+        spec = qs[q]
+        if "layers" in spec and not spec.get("given") or spec.get("given_layers"):
+            col, row = _unknowns(unknown[q])
+            lay = sympy.Symbol("x")
+            main, other = (row, col) if layout == "row" else (col, row)
+            u.fit(sympy.Function(main)(lay), Width(width, lay))
+            u.fit(sympy.Function(other)(lay), ONE)
+    lines: dict[str, int] = {}
+    # the rows that define a name first, joining sizes freely; then the claims, which may
+    # only fix what is open (a slip in a claim must not join two sizes)
+    def defines(sides: list) -> bool:  # type: ignore[type-arg]
+        return isinstance(sides[0], (Leaf, _Named))
+
+    ordered = [r for r in rows if defines(r[1])] + [r for r in rows if not defines(r[1])]
+    for f, sides in ordered:
+        u.merge = defines(sides)
+        shapes = [u.shape(s) if isinstance(s, Tensor) else None for s in sides]
+        first = shapes[0]
+        for sh in shapes[1:]:
+            if first is not None and sh is not None and not (first.scalar or sh.scalar):
+                u.fit(first.rows, sh.rows)
+                u.fit(first.cols, sh.cols)
+            elif first is not None and sh is None and not first.scalar:
+                u.fit(first.rows, ONE)  # C = \\frac{1}{2} \\sum_j (a_j - y_j)^2: C is a number
+                u.fit(first.cols, ONE)
+        for s in sides:
+            if isinstance(s, Tensor):
+                for q in _leaves(s):
+                    lines.setdefault(q, f.line)
+    return u, u.failures, lines
+
+
+def _lin(d: sympy.Expr, own: sympy.Symbol | None, notation: Notation):  # type: ignore[no-untyped-def]
+    """A solved dimension as the inference's linear form: relative to the quantity's own layer
+    (`own`) for a tagged quantity, absolute (c + a·n) for one without layers."""
+    if not isinstance(d, Width):
+        return None
+    e = sympy.expand(d.layer - own) if own is not None else sympy.expand(d.layer)
+    n = Size(notation.layers)
+    a = e.coeff(n)
+    c = sympy.expand(e - a * n)
+    if not (a.is_Integer and c.is_Integer) or (own is not None and a != 0):
+        return None
+    return (int(c), int(a), 0)
+
+
+def _unknowns(k: int) -> tuple[str, str]:
+    return f"D{k}r", f"D{k}c"
+
+
+def _leaves(t: Tensor) -> set[str]:
+    return {x.name for x in walk(t) if isinstance(x, Leaf)}
+
+
+class _Named(Scalar):
+    """A row's left side that is a number's name: the row defines it (for the ordering)."""
+
+    def __init__(self, q: Quantity) -> None:
+        object.__setattr__(self, "expr", q)
+        object.__setattr__(self, "tex", q.name)
