@@ -113,25 +113,14 @@ class Cache:
         self.path: Path | None = None
         self._secret = b""
         self._warned: set[str] = set()
-        if os.environ.get("DERIVE_NO_CACHE") == "1":
-            return
-        base = os.environ.get("DERIVE_CACHE_DIR") or os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "derive")
         try:
             self.version = metadata.version("latex2sympy2_extended")
         except metadata.PackageNotFoundError:
             self.version = "unknown"
-        secret = _secret(Path(base) / "key")
-        if secret is None:
-            return  # no key, no cache: unsigned entries are never trusted
-        self._secret = secret
-        self.path = Path(base) / f"arithmetic-{FORMAT}-{self.version}.json"
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(data, dict):
-                self.entries = data
-        except (OSError, ValueError, RecursionError):
-            self.entries = {}
+        opened = open_signed(f"arithmetic-{FORMAT}-{self.version}.json")
+        if opened is None:
+            return
+        self._secret, self.path, self.entries = opened
         atexit.register(self.save)
 
     def _mac(self, skeleton: str, tree: Any) -> str:
@@ -182,6 +171,36 @@ class Cache:
     def save(self) -> None:
         if self.dirty and self.path is not None and save_json(self.path, self.entries, ".arith-"):
             self.dirty = False
+
+
+def cache_dir() -> Path | None:
+    """The folder of derive's caches, or None when DERIVE_NO_CACHE=1 turns them off."""
+    if os.environ.get("DERIVE_NO_CACHE") == "1":
+        return None
+    base = os.environ.get("DERIVE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "derive")
+    return Path(base)
+
+
+def open_signed(filename: str) -> tuple[bytes, Path, dict[str, Any]] | None:
+    """A signed cache file of the cache folder: its key, its path and its entries as read (none
+    when it is missing or unreadable); None when caching is off or no key can be had, since
+    unsigned entries are never trusted. Every cache of derive opens its file so."""
+    base = cache_dir()
+    if base is None:
+        return None
+    secret = _secret(base / "key")
+    if secret is None:
+        return None
+    path = base / filename
+    entries: dict[str, Any] = {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            entries = data
+    except (OSError, ValueError, RecursionError):
+        pass
+    return secret, path, entries
 
 
 def save_json(path: Path, entries: dict, prefix: str) -> bool:

@@ -34,7 +34,6 @@ import dataclasses
 import hashlib
 import hmac
 import json
-import os
 import sys
 import warnings
 from functools import cache
@@ -46,7 +45,7 @@ import sympy
 from sympy.core.symbol import Str
 
 from derive import __version__
-from derive.arithcache import CacheWarning, _secret, save_json
+from derive.arithcache import CacheWarning, cache_dir, open_signed, save_json
 from derive.budget import deadline
 
 FORMAT = 3  # 2: an entry holds the outcome ("zero") and/or the size ("ops"); 3: keyed on
@@ -100,15 +99,6 @@ def _canon(x: Any, memo: dict[int, tuple[Any, str]]) -> str:
     raise TypeError(f"no canonical form for {type(x).__name__}")
 
 
-def cache_dir() -> Path | None:
-    """The folder of derive's caches, or None when DERIVE_NO_CACHE=1 turns them off."""
-    if os.environ.get("DERIVE_NO_CACHE") == "1":
-        return None
-    base = os.environ.get("DERIVE_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "derive")
-    return Path(base)
-
-
 def _sympy_version() -> str:
     try:
         return metadata.version("sympy")
@@ -130,20 +120,10 @@ class Confirmations:
         self._warned: set[str] = set()
         self._keys: dict[sympy.Basic, str] = {}  # this process's expressions (count, simplify)
         self.version = f"{__version__}/sympy-{_sympy_version()}"
-        base = cache_dir()
-        if base is None:
+        opened = open_signed(f"confirmations-{FORMAT}.json")
+        if opened is None:
             return
-        secret = _secret(base / "key")
-        if secret is None:
-            return  # no key, no cache: unsigned entries are never trusted
-        self._secret = secret
-        self.path = base / f"confirmations-{FORMAT}.json"
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(data, dict):
-                self.entries = data
-        except (OSError, ValueError, RecursionError):
-            self.entries = {}
+        self._secret, self.path, self.entries = opened
         atexit.register(self.save)
 
     def key(self, expr: sympy.Basic) -> str:
@@ -306,20 +286,10 @@ class Verdicts:
         self._used: set[str] = set()
         self._secret = b""
         self._warned: set[str] = set()
-        base = cache_dir()
-        if base is None:
+        opened = open_signed(f"verdicts-{VERDICTS_FORMAT}.json")
+        if opened is None:
             return
-        secret = _secret(base / "key")
-        if secret is None:
-            return
-        self._secret = secret
-        self.path = base / f"verdicts-{VERDICTS_FORMAT}.json"
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(data, dict):
-                self.entries = data
-        except (OSError, ValueError, RecursionError):
-            self.entries = {}
+        self._secret, self.path, self.entries = opened
         atexit.register(self.save)
 
     @property
