@@ -967,7 +967,7 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
             sk.emit(" e", t)
             i += 1
             continue
-        if t.kind == "letter" or x in _GREEK or x in _FONTS:
+        if starts_name(t):
             i = _emit_name(toks, i, sk)
             continue
         if x == "\\partial":
@@ -1005,6 +1005,11 @@ def _kronecker(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) ->
         else:
             args.append(Index(t.text))
     return kronecker(*args)
+
+
+def starts_name(t: Tok) -> bool:
+    """Whether a name starts at this token: a letter, a Greek letter or a font (`\\mathbf{a}`)."""
+    return t.kind == "letter" or t.text in _GREEK or t.text in _FONTS
 
 
 def _read_name(toks: list[Tok], i: int, scope: Scope) -> tuple[str, int]:
@@ -1502,7 +1507,7 @@ def _implied_bound(toks: list[Tok], j: int, letter: str, scope: Scope) -> sympy.
     p = j
     while p < len(toks):
         t = toks[p]
-        if not (t.kind == "letter" or t.text in _GREEK or t.text in _FONTS):
+        if not starts_name(t):
             p += 1
             continue
         try:

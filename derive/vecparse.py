@@ -17,8 +17,6 @@ from derive.errors import InputError
 from derive.expr import Width
 from derive.latex import (
     _DELIM_SIZES,
-    _FONTS,
-    _GREEK,
     Index,
     Scope,
     Size,
@@ -36,6 +34,7 @@ from derive.latex import (
     _skip_arguments,
     _strip_group,
     parse_expression,
+    starts_name,
     tokenize,
 )
 from derive.notation import Notation, QuantitySpec
@@ -68,10 +67,6 @@ _ENTRYWISE = {"\\tanh": sympy.tanh, "\\exp": sympy.exp, "\\log": sympy.log, "\\l
 _DIAG = {"\\mathrm{diag}", "\\operatorname{diag}", "\\text{diag}"}
 _WORD_ARGUMENTS = {"\\begin", "\\end", "\\text", "\\textrm", "\\mbox", "\\textit", "\\textbf"}
 _NORM_OPEN = {"\\|": "\\|", "\\lVert": "\\rVert", "\\Vert": "\\Vert"}
-
-
-def _is_name(t: Tok) -> bool:
-    return t.kind == "letter" or t.text in _GREEK or t.text in _FONTS
 
 
 def _transpose_mark(g: list[Tok], scope: Scope) -> tuple[list[Tok], bool]:
@@ -114,7 +109,7 @@ def vector_form(toks: list[Tok], scope: Scope) -> bool:
         if t.text in _WORD_ARGUMENTS and i + 1 < len(toks) and toks[i + 1].text == "{":
             i = _match(toks, i + 1, scope) + 1  # \begin{cases}, \text{...}: words, not names
             continue
-        if not _is_name(t):
+        if not starts_name(t):
             i += 1
             continue
         try:
@@ -321,7 +316,7 @@ class _Reader:
             return Scalar(parse_expression([t], scope), t.text), k + 1
         if x in _ENTRYWISE:
             return self.elementary(k, hi)
-        if _is_name(t):
+        if starts_name(t):
             return self.name(k, hi)
         raise _err(f"unexpected `{x}` in a vector expression", scope, t)
 
@@ -493,13 +488,26 @@ def spec_dims(spec: QuantitySpec, layer: sympy.Expr,
     return tuple(out)
 
 
+_LETTERS: dict[str, frozenset[str]] = {}  # formula text -> its letters (a repair search asks often)
+
+
+def _letters(formula: Formula) -> frozenset[str]:
+    found = _LETTERS.get(formula.text)
+    if found is None:
+        if len(_LETTERS) > 4096:
+            _LETTERS.clear()
+        found = _LETTERS[formula.text] = frozenset(
+            t.text for t in tokenize(formula.text, formula) if t.kind == "letter")
+    return found
+
+
 def entry(formula: Formula, sides: list) -> Lowered:  # type: ignore[type-arg]
     """Every side of an equation at the same entry, at indices that are letters the formula
     does not use (the same letters for every row of the formula, and for every repair tried)."""
-    letters = {t.text for t in tokenize(formula.text, formula) if t.kind == "letter"}
+    letters = _letters(formula)
     pool = [c for c in "jkipqrsuvgh" if c not in letters]
     if len(pool) < 2:
         raise InputError("this formula uses every index letter the tool could check its "
                          "entries at: split it into smaller formulas", formula.span(0))
     names = (Index(pool[0]), Index(pool[1]))
-    return lower_sides(sides, names, Fresh(letters | set(pool[:2]), Index))
+    return lower_sides(sides, names, Fresh(set(letters) | set(pool[:2]), Index))

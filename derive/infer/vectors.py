@@ -22,11 +22,12 @@ import sympy
 
 from derive.errors import InputError
 from derive.expr import Quantity
+from derive.infer.scan import _group
 from derive.infer.text import _dim_text, _range_text
 from derive.infer.unify import _T, _lin, _Named, _solve, _unknowns, _untagged_widths
-from derive.latex import _FONTS, _GREEK, Equation, Scope, parse_formula, tokenize
+from derive.latex import _FONTS, _GREEK, Equation, Scope, Tok, parse_formula, tokenize
 from derive.notation import Notation, notation_from_front
-from derive.sources.document import Document
+from derive.sources.document import Document, Formula
 from derive.tensor import (
     ONE,
     Leaf,
@@ -52,7 +53,8 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
         return facts
     qs = front.setdefault("quantities", {})
     before = copy.deepcopy(qs)
-    added = _bare_letters(doc, front)
+    tokens = _tokens(doc)
+    added = _bare_letters(tokens, front)
     for q in added:
         qs[q] = {"given": True}
     # \\frac{\\partial \\ell}{\\partial W}: a name the inference took for a variable of its own
@@ -66,7 +68,7 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
         added.append(q)
     loss = front.get("roles", {}).get("loss")
     candidates = sorted(q for q, spec in qs.items() if not spec.get("shape") and q != loss
-                        and not _call_like(doc, q))
+                        and not _call_like(tokens, q))
     # Z^l = W^l A^{l-1} beside z^l = w^l a^{l-1}: matrices with a column per sample, which
     # this reading does not know; what uses them is not checked (rather than read per sample)
     batch = sorted(q for q in candidates if _lower(q) in qs)
@@ -162,7 +164,19 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
 _DECORATIONS = {"\\mathbf", "\\boldsymbol", "\\vec", "\\hat", "\\tilde", "\\bar", "\\widehat"}
 
 
-def _bare_letters(doc: Document, front: dict[str, Any]) -> list[str]:
+def _tokens(doc: Document) -> list[tuple[Formula, list[Tok]]]:
+    """Every formula's tokens, read once for the passes below (an unreadable one is left out:
+    the check reports it)."""
+    out = []
+    for f in doc.formulas:
+        try:
+            out.append((f, tokenize(f.text, f)))
+        except InputError:
+            continue
+    return out
+
+
+def _bare_letters(tokens: list, front: dict[str, Any]) -> list[str]:  # type: ignore[type-arg]
     """Letters a vector-form text uses as names the inference gave no meaning (`y` in
     `\\|y - a^L\\|^2`, `x` in `W x + b`): given quantities whose shape the unification finds."""
     roles = front.get("roles", {})
@@ -170,13 +184,9 @@ def _bare_letters(doc: Document, front: dict[str, Any]) -> list[str]:
         front.get("scalars", {})) | set(front.get("sizes", {})) | {v for v in roles.values() if v}
     known |= {"e", "d", "l", "T"}
     found: list[str] = []
-    scripted = _script_letters(doc)
-    for f in doc.formulas:
+    scripted = _script_letters(tokens)
+    for f, toks in tokens:
         if f.annotation.get("local"):
-            continue
-        try:
-            toks = tokenize(f.text, f)
-        except InputError:
             continue
         k = 0
         while k < len(toks):
@@ -190,21 +200,11 @@ def _bare_letters(doc: Document, front: dict[str, Any]) -> list[str]:
                 k += 4
                 continue
             if t.text in ("_", "^") or t.text in _FONTS or t.text in _WORD_ARGUMENTS:
-                k += 1
-                if k < len(toks) and toks[k].text == "{":
-                    depth = 0
-                    while k < len(toks):
-                        depth += toks[k].text == "{"
-                        depth -= toks[k].text == "}"
-                        k += 1
-                        if depth == 0:
-                            break
-                else:
-                    k += 1
+                k = _group(toks, k + 1)[1]  # scripts, fonts' and words' arguments: no names
                 continue
             if (t.kind == "letter" and t.text not in known and t.text not in found
                     and t.text not in scripted
-                    and not (k > 0 and toks[k - 1].text in (r"\partial", "d"))):
+                    and not (k > 0 and toks[k - 1].text in ("\\partial", "d"))):
                 found.append(t.text)
             k += 1
     return sorted(found)
@@ -219,75 +219,38 @@ def _lower(q: str) -> str | None:
     return None
 
 
-def _call_like(doc: Document, q: str) -> bool:
+def _call_like(tokens: list, q: str) -> bool:  # type: ignore[type-arg]
     """Whether every use of `q` is followed by a bracket, as a function's (`g^l(z^l)`)."""
     uses = calls = 0
-    for f in doc.formulas:
-        try:
-            toks = tokenize(f.text, f)
-        except InputError:
-            continue
+    for _f, toks in tokens:
         words = _in_words(toks)
         for k, t in enumerate(toks):
             if t.text != q or k in words:
                 continue
             j = k + 1
-            while j < len(toks) and toks[j].text == "'":
-                j += 1
-            while j + 1 < len(toks) and toks[j].text in ("^", "_"):
-                j += 2
-                if toks[j - 1].text == "{":
-                    depth = 1
-                    while j < len(toks) and depth:
-                        depth += (toks[j].text == "{") - (toks[j].text == "}")
-                        j += 1
+            while j < len(toks) and toks[j].text in ("^", "_", "'"):
+                j = j + 1 if toks[j].text == "'" else _group(toks, j + 1)[1]
             uses += 1
             calls += j < len(toks) and toks[j].text in ("(", "\\left")
     return uses > 0 and calls == uses
 
 
-def _in_words(toks: list) -> set[int]:  # type: ignore[type-arg]
+def _in_words(toks: list[Tok]) -> set[int]:
     """The positions inside `\\begin{...}`, `\\text{...}` and the like: words, not names."""
     out: set[int] = set()
-    k = 0
-    while k < len(toks):
-        if toks[k].text in _WORD_ARGUMENTS and k + 1 < len(toks) and toks[k + 1].text == "{":
-            depth = 0
-            j = k + 1
-            while j < len(toks):
-                depth += (toks[j].text == "{") - (toks[j].text == "}")
-                out.add(j)
-                j += 1
-                if depth == 0:
-                    break
-            k = j
-            continue
-        k += 1
+    for k, t in enumerate(toks):
+        if t.text in _WORD_ARGUMENTS and k + 1 < len(toks) and toks[k + 1].text == "{":
+            out.update(range(k + 1, _group(toks, k + 1)[1]))
     return out
 
 
-def _script_letters(doc: Document) -> set[str]:
+def _script_letters(tokens: list) -> set[str]:  # type: ignore[type-arg]
     """Letters written in subscripts and superscripts: indices and tags, not names."""
     out: set[str] = set()
-    for f in doc.formulas:
-        try:
-            toks = tokenize(f.text, f)
-        except InputError:
-            continue
+    for _f, toks in tokens:
         for k, t in enumerate(toks[:-1]):
             if t.text in ("_", "^"):
-                nxt = toks[k + 1]
-                if nxt.kind == "letter":
-                    out.add(nxt.text)
-                elif nxt.text == "{":
-                    depth = 0
-                    for x in toks[k + 1:]:
-                        depth += x.text == "{"
-                        depth -= x.text == "}"
-                        if x.kind == "letter":
-                            out.add(x.text)
-                        if depth == 0:
-                            break
+                out |= {x.text for x in _group(toks, k + 1)[0] if x.kind == "letter"}
     return out
 
 
