@@ -12,7 +12,7 @@ from typing import Any
 
 import sympy
 
-from derive.expr import Quantity, Width
+from derive.expr import Width
 from derive.latex import Size
 from derive.notation import Notation
 from derive.tensor import (
@@ -191,12 +191,9 @@ def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict
     lines: dict[str, int] = {}
     # the rows that define a name first, joining sizes freely; then the claims, which may
     # only fix what is open (a slip in a claim must not join two sizes)
-    def defines(sides: list) -> bool:  # type: ignore[type-arg]
-        return isinstance(sides[0], (Leaf, _Named))
-
-    ordered = [r for r in rows if defines(r[1])] + [r for r in rows if not defines(r[1])]
-    for f, sides in ordered:
-        u.merge = defines(sides)
+    ordered = [r for r in rows if r[2]] + [r for r in rows if not r[2]]
+    for f, sides, defines in ordered:
+        u.merge = defines
         shapes = [u.shape(s) if isinstance(s, Tensor) else None for s in sides]
         first = shapes[0]
         for sh in shapes[1:]:
@@ -233,11 +230,3 @@ def _unknowns(k: int) -> tuple[str, str]:
 
 def _leaves(t: Tensor) -> set[str]:
     return {x.name for x in walk(t) if isinstance(x, Leaf)}
-
-
-class _Named(Scalar):
-    """A row's left side that is a number's name: the row defines it (for the ordering)."""
-
-    def __init__(self, q: Quantity) -> None:
-        object.__setattr__(self, "expr", q)
-        object.__setattr__(self, "tex", q.name)

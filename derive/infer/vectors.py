@@ -24,7 +24,7 @@ from derive.errors import InputError
 from derive.expr import Quantity
 from derive.infer.scan import _group
 from derive.infer.text import _dim_text, _range_text
-from derive.infer.unify import _T, _lin, _Named, _solve, _unknowns, _untagged_widths
+from derive.infer.unify import _T, _lin, _solve, _unknowns, _untagged_widths
 from derive.latex import _FONTS, _GREEK, Equation, Scope, Tok, parse_formula, tokenize
 from derive.notation import Notation, notation_from_front
 from derive.sources.document import Document, Formula
@@ -92,22 +92,24 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
     provisional = replace(notation, quantities=specs)
     def rows(layout: str) -> list:  # type: ignore[type-arg]
         read = replace(provisional, vectors=layout)
-        return [(f, sides) for f in doc.formulas if not f.annotation.get("local")
-                for sides in _rows(f, read)]
+        return [(f, *row) for f in doc.formulas if not f.annotation.get("local")
+                for row in _rows(f, read)]
 
+    layouts = [front["vectors"]] if front.get("vectors") else ["column", "row"]
+    by_layout = {v: rows(v) for v in layouts}
     if front.get("vectors"):
         layout = front["vectors"]
     else:  # the layout that fits the text with fewer contradictions; columns on a tie
-        misfits = {v: _solve(v, candidates, unknown, qs, rows(v), width)[1]
-                   for v in ("column", "row")}
+        misfits = {v: _solve(v, candidates, unknown, qs, by_layout[v], width)[1]
+                   for v in layouts}
         layout = "row" if misfits["row"] < misfits["column"] else "column"
         if layout == "row":
             front["vectors"] = "row"
             facts.append("the text writes row vectors (x W + b): its products fit that way "
                          "(to say otherwise: vectors = \"column\")")
-    read = rows(layout)
+    read = by_layout[layout]
     u, _, lines = _solve(layout, candidates, unknown, qs, read, width)
-    heads = {sides[0].name for _, sides in read if isinstance(sides[0], Leaf)}
+    heads = {sides[0].name for _, sides, _ in read if isinstance(sides[0], Leaf)}
     if candidates and not any("layers" in qs[q] for q in candidates) and not any(
             "layers" in spec for spec in qs.values()):
         facts += _untagged_widths(u, candidates, unknown, lines, layout, width)
@@ -254,8 +256,10 @@ def _script_letters(tokens: list) -> set[str]:  # type: ignore[type-arg]
     return out
 
 
-def _rows(f, notation: Notation) -> list[list]:  # type: ignore[no-untyped-def]
-    """Each row of a formula as its sides: those in vector form as trees, the others None."""
+def _rows(f, notation: Notation) -> list[tuple[list, bool]]:  # type: ignore[no-untyped-def]
+    """Each row of a formula in vector form as its sides (trees, or None where a side is not in
+    vector form), and whether the row defines a name (`z^l = ...`, `ℓ = \\frac{1}{2}\\|o -
+    y\\|^2`): such rows may join open sizes, claims only fix them."""
     try:
         rows = parse_formula(f, Scope(notation, f))
     except InputError:
@@ -265,9 +269,8 @@ def _rows(f, notation: Notation) -> list[list]:  # type: ignore[no-untyped-def]
         if isinstance(eq, Equation):
             sides = [s.tensor for s in (eq.lhs, *eq.steps)]
             if any(isinstance(s, Tensor) for s in sides):
-                if sides[0] is None and isinstance(eq.lhs.expr, Quantity) and not (
-                        eq.lhs.expr.indices or eq.lhs.expr.layer is not None):
-                    sides[0] = _Named(eq.lhs.expr)  # ℓ = \\frac{1}{2}\\|o - y\\|^2: a number defined
-                out.append(sides)
+                named = isinstance(eq.lhs.expr, Quantity) and not (
+                    eq.lhs.expr.indices or eq.lhs.expr.layer is not None)
+                out.append((sides, isinstance(sides[0], Leaf) or named))
     return out
 
