@@ -758,16 +758,10 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
 
 def _shape_verdict(state: _State, formula: Formula, lhs: Side, target: sympy.Basic, step: Side,
                    model: Model) -> _Verdict:
-    """A side whose shapes do not fit: refuted by its shapes alone, with the edit in matrix
-    terms that makes it hold, where one does."""
+    """A side whose shapes do not fit: refuted when one edit in matrix terms makes it hold,
+    else unchecked with the shapes read (the reading may be the tool's)."""
     why = vectorcheck.mismatched(lhs) or vectorcheck.mismatched(step) or ""
-    fix = None
-    if not vectorcheck.mismatched(lhs):
-        try:
-            with deadline(state.claim_budget):
-                fix = vectorcheck.repair(state.engine, model, formula, lhs, target, step)
-        except BudgetExceeded:
-            state.engine = Engine()
+    fix = _repair(state, formula, lhs, target, step, model)
     if fix is None:
         # the shapes are the tool's reading (some inferred from use): without an edit that
         # makes the claim hold, a mismatch may be the reading's, not the text's
@@ -785,15 +779,21 @@ def _matrix_diagnosis(state: _State, formula: Formula, lhs: Side, target: sympy.
                       step: Side, model: Model, found: _Verdict) -> _Verdict:
     """A refuted claim in vector form whose component search found nothing: one edit in
     matrix terms (a transpose, a product's order, \\odot, a layer)."""
-    try:
-        with deadline(state.claim_budget):
-            fix = vectorcheck.repair(state.engine, model, formula, lhs, target, step)
-    except BudgetExceeded:
-        state.engine = Engine()
-        return found
+    fix = _repair(state, formula, lhs, target, step, model)
     if fix is None:
         return found
     return dataclasses.replace(found, diagnosis=fix, message=f"{found.message}: {fix}")
+
+
+def _repair(state: _State, formula: Formula, lhs: Side, target: sympy.Basic, step: Side,
+            model: Model) -> str | None:
+    """`vectorcheck.repair` within the claim budget (None past it, with the caches reset)."""
+    try:
+        with deadline(state.claim_budget):
+            return vectorcheck.repair(state.engine, model, formula, lhs, target, step)
+    except BudgetExceeded:
+        state.engine = Engine()
+        return None
 
 
 def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
