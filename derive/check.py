@@ -1217,29 +1217,33 @@ def _unreached_derivative(engine: Engine, model: Model, t: Trial | None,
         for p in e.atoms(Partial):
             if not isinstance(p.den, Quantity):
                 continue
+            if isinstance(p.num, Quantity) and p.num.name == p.den.name:
+                continue
             try:
                 start = list(ev.keys_of(p.num, env, 1))
-                if not start:
-                    continue
-                seen: set = set()
-                stack = list(start)
-                found = False
-                while stack and not found:
-                    k = stack.pop()
-                    if k in seen:
-                        continue
-                    seen.add(k)
-                    if k[0] == p.den.name:
-                        found = True
-                        break
-                    stack.extend(ev.reads(k))
+                found = not start or _reads_name(ev, start, p.den.name)
             except (Unsupported, OutOfRange):
                 continue
-            if not found and not (isinstance(p.num, Quantity) and p.num.name == p.den.name):
+            if not found:
                 return (f"${to_latex(p.num)}$ reads no ${p.den.name}$ in the model read, so "
                         f"${to_latex(p)}$ would be 0: a quantity the text defines is taken as "
                         "given (see the summary)")
     return None
+
+
+def _reads_name(ev: Evaluator, start: list, name: str) -> bool:  # type: ignore[type-arg]
+    """Whether any node reached from `start` through the model's definitions is `name`'s."""
+    seen: set = set()  # type: ignore[type-arg]
+    stack = list(start)
+    while stack:
+        k = stack.pop()
+        if k in seen:
+            continue
+        seen.add(k)
+        if k[0] == name:
+            return True
+        stack.extend(ev.reads(k))
+    return False
 
 
 SYMBOLIC_SIZE = 600  # operations: beyond this sympy.simplify takes too long to be worth it
