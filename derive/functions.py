@@ -36,6 +36,7 @@ class Elementary:
     parsed: bool = False  # latex2sympy2 returns it for a skeleton (the parse cache stores it)
     codegen: bool = False  # the trainer's generated NumPy code may contain it
     kinks: Callable[..., tuple] | None = None  # (*args) -> expressions that are 0 at a kink
+    latex: tuple[str, ...] = ()  # the LaTeX commands that write it (`\\log` without a base: ln)
 
 
 def _max(ctx: Any, *xs: Any) -> Any:
@@ -68,24 +69,22 @@ def _sign(ctx: Any, x: Any) -> Any:
     return ctx.mpf(1) if x > 0 else (ctx.mpf(-1) if x < 0 else ctx.mpf(0))
 
 
+def _same(name: str) -> tuple[Callable, Callable]:  # type: ignore[type-arg]
+    """The mpmath and SymEngine forms of a function both spell as `name` (a fixed table)."""
+    return (lambda c, x: getattr(c, name)(x)), (lambda se, x: getattr(se, name)(x))
+
+
 ELEMENTARY: dict[type, Elementary] = {e.cls: e for e in (
-    Elementary(sympy.exp, lambda c, x: c.exp(x), lambda se, x: se.exp(x), parsed=True,
-               codegen=True),
-    Elementary(sympy.log, lambda c, x: c.log(x), lambda se, x: se.log(x), parsed=True,
-               codegen=True),
-    Elementary(sympy.sin, lambda c, x: c.sin(x), lambda se, x: se.sin(x), parsed=True,
-               codegen=True),
-    Elementary(sympy.cos, lambda c, x: c.cos(x), lambda se, x: se.cos(x), parsed=True,
-               codegen=True),
-    Elementary(sympy.tan, lambda c, x: c.tan(x), lambda se, x: se.tan(x), parsed=True),
-    Elementary(sympy.tanh, lambda c, x: c.tanh(x), lambda se, x: se.tanh(x), parsed=True,
-               codegen=True),
-    Elementary(sympy.sinh, lambda c, x: c.sinh(x), lambda se, x: se.sinh(x), parsed=True,
-               codegen=True),
-    Elementary(sympy.cosh, lambda c, x: c.cosh(x), lambda se, x: se.cosh(x), parsed=True,
-               codegen=True),
-    Elementary(sympy.atan, lambda c, x: c.atan(x), lambda se, x: se.atan(x), parsed=True),
-    Elementary(sympy.erf, lambda c, x: c.erf(x), lambda se, x: se.erf(x)),
+    Elementary(sympy.exp, *_same("exp"), parsed=True, latex=("\\exp",), codegen=True),
+    Elementary(sympy.log, *_same("log"), parsed=True, latex=("\\log", "\\ln"), codegen=True),
+    Elementary(sympy.sin, *_same("sin"), parsed=True, latex=("\\sin",), codegen=True),
+    Elementary(sympy.cos, *_same("cos"), parsed=True, latex=("\\cos",), codegen=True),
+    Elementary(sympy.tan, *_same("tan"), parsed=True, latex=("\\tan",)),
+    Elementary(sympy.tanh, *_same("tanh"), parsed=True, latex=("\\tanh",), codegen=True),
+    Elementary(sympy.sinh, *_same("sinh"), parsed=True, latex=("\\sinh",), codegen=True),
+    Elementary(sympy.cosh, *_same("cosh"), parsed=True, latex=("\\cosh",), codegen=True),
+    Elementary(sympy.atan, *_same("atan"), parsed=True, latex=("\\arctan",)),
+    Elementary(sympy.erf, *_same("erf")),
     # non-smooth: SymEngine forms are Piecewise, whose conditions carry the kinks
     Elementary(sympy.Abs, lambda c, x: abs(x),
                lambda se, x: se.Piecewise((x, se.Ge(x, 0)), (-x, True)), codegen=True,
@@ -108,8 +107,8 @@ ELEMENTARY: dict[type, Elementary] = {e.cls: e for e in (
 
 # LaTeX commands the arithmetic parser (latex2sympy2) reads itself: they pass through the
 # notation pass unchanged and come back as the `parsed` classes above (\\sqrt as a power)
-PASSTHROUGH = frozenset({"\\ln", "\\log", "\\exp", "\\sin", "\\cos", "\\tan", "\\tanh", "\\sinh",
-                         "\\cosh", "\\sqrt", "\\arctan"})
+BY_LATEX: dict[str, type] = {c: e.cls for e in ELEMENTARY.values() for c in e.latex}
+PASSTHROUGH = frozenset(BY_LATEX) | {"\\sqrt"}
 
 NON_SMOOTH = tuple(cls for cls, e in ELEMENTARY.items() if e.kinks is not None)
 PARSED = tuple(cls for cls, e in ELEMENTARY.items() if e.parsed)

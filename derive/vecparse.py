@@ -15,6 +15,7 @@ import sympy
 from derive.document import Formula
 from derive.errors import InputError
 from derive.expr import Width
+from derive.functions import BY_LATEX
 from derive.latex import (
     _DELIM_SIZES,
     Index,
@@ -61,9 +62,6 @@ from derive.tensor import (
 VECTOR_OPS = {"\\odot", "\\circ", "\\bullet", "\\nabla", "\\top", "\\intercal", "\\|", "\\lVert", "\\Vert"}
 _ELEMENTWISE = {"\\odot", "\\circ", "\\bullet", "*"}  # \\bullet: UFLDL's Hadamard
 _MATRIX = {"\\cdot", "\\times"}
-# elementary functions a text applies to every entry of a vector: a fixed table
-_ENTRYWISE = {"\\tanh": sympy.tanh, "\\exp": sympy.exp, "\\log": sympy.log, "\\ln": sympy.log,
-              "\\sin": sympy.sin, "\\cos": sympy.cos}
 _DIAG = {"\\mathrm{diag}", "\\operatorname{diag}", "\\text{diag}"}
 _WORD_ARGUMENTS = {"\\begin", "\\end", "\\text", "\\textrm", "\\mbox", "\\textit", "\\textbf"}
 _NORM_OPEN = {"\\|": "\\|", "\\lVert": "\\rVert", "\\Vert": "\\Vert"}
@@ -314,7 +312,7 @@ class _Reader:
             return self.nabla(k, hi)
         if t.kind == "num":
             return Scalar(parse_expression([t], scope), t.text), k + 1
-        if x in _ENTRYWISE:
+        if x in BY_LATEX:
             return self.elementary(k, hi)
         if starts_name(t):
             return self.name(k, hi)
@@ -442,7 +440,7 @@ class _Reader:
         if not vector_form(inner, self.scope):
             return self.scalar(k, close + 1), close + 1
         arg = _Reader(inner, self.scope).sum(0, len(inner))
-        return Elementary(_ENTRYWISE[self.toks[k].text], arg, self.tex(k, close + 1)), close + 1
+        return Elementary(BY_LATEX[self.toks[k].text], arg, self.tex(k, close + 1)), close + 1
 
     def call(self, name: str, scripts: dict, k: int, end: int, hi: int) -> tuple[Tensor, int]:
         toks, scope = self.toks, self.scope
