@@ -371,3 +371,11 @@ def verdicts() -> Verdicts:
 @cache
 def _verdict_store(folder: Path | None) -> Verdicts:  # noqa: ARG001 - the memo's key
     return Verdicts()
+
+
+def forget() -> None:
+    """Drop the confirmation and verdict caches held in memory, as a new process starts without
+    them: the next `confirmations()` and `verdicts()` read their files again. Nothing is saved;
+    call `save` on a store first to keep what it learned."""
+    _store.cache_clear()
+    _verdict_store.cache_clear()

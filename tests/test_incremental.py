@@ -3,7 +3,7 @@ claims that rest on what was edited, and its output is byte for byte the output 
 without any cache.
 
 Every test uses its own cache folder (DERIVE_CACHE_DIR). A "new process" is simulated by
-saving the store and forgetting it (`_verdict_store.cache_clear()`), as a new run would read
+saving the store and forgetting it (`cache.forget()`), as a new run would read
 the file afresh.
 """
 
@@ -38,9 +38,9 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     where = tmp_path / "cache"
     monkeypatch.setenv("DERIVE_CACHE_DIR", str(where))
     monkeypatch.delenv("DERIVE_NO_CACHE", raising=False)
-    cache_mod._verdict_store.cache_clear()
+    cache_mod.forget()
     yield where
-    cache_mod._verdict_store.cache_clear()
+    cache_mod.forget()
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def _check(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, int, in
     """The JSON output of `derive check` as a new process gives it, and the verdict cache's
     hits and misses in that run."""
     verdicts().save()
-    cache_mod._verdict_store.cache_clear()
+    cache_mod.forget()
     capsys.readouterr()
     code = main(["check", "--format", "json", str(path)])
     out = capsys.readouterr().out
@@ -68,10 +68,10 @@ def _uncached(path: Path, capsys: pytest.CaptureFixture[str],
               monkeypatch: pytest.MonkeyPatch) -> str:
     with monkeypatch.context() as m:
         m.setenv("DERIVE_NO_CACHE", "1")
-        cache_mod._verdict_store.cache_clear()
+        cache_mod.forget()
         out, hits, misses = _check(path, capsys)
         assert (hits, misses) == (0, 0)  # no cache at all
-    cache_mod._verdict_store.cache_clear()
+    cache_mod.forget()
     return out
 
 
@@ -147,7 +147,7 @@ def test_a_tampered_verdict_is_ignored_and_checked_again(folder, doc, capsys, mo
         if isinstance(entry.get("value"), dict) and entry["value"].get("status") == "refuted":
             entry["value"]["status"] = "verified"  # a refutation turned into a pass
     path.write_text(json.dumps(data), encoding="utf-8")
-    cache_mod._verdict_store.cache_clear()
+    cache_mod.forget()
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         warm, hits, misses = _check(doc, capsys)
@@ -199,7 +199,7 @@ def test_symbolic_evidence_is_served_with_the_verdict(folder, doc, capsys, monke
     beside the verdict, and a warm run prints what a run without a cache prints."""
     def symbolic() -> tuple[str, int, int]:
         verdicts().save()
-        cache_mod._verdict_store.cache_clear()
+        cache_mod.forget()
         capsys.readouterr()
         assert main(["check", "--symbolic", "--format", "json", str(doc)]) in (0, 1)
         store = verdicts()
@@ -212,6 +212,6 @@ def test_symbolic_evidence_is_served_with_the_verdict(folder, doc, capsys, monke
     assert (hits, misses) == (4, 0) and warm == cold
     with monkeypatch.context() as m:
         m.setenv("DERIVE_NO_CACHE", "1")
-        cache_mod._verdict_store.cache_clear()
+        cache_mod.forget()
         plain, _, _ = symbolic()
     assert plain == cold

@@ -55,7 +55,7 @@ def test_an_outcome_is_computed_once_and_read_back_from_disk(folder, monkeypatch
     stored = json.loads((folder / f"confirmations-{confirm_cache.FORMAT}.json").read_text())
     assert sorted(e["zero"] for e in stored.values()) == [False, True]
     # a new process (a new store for the same folder) reads it: no simplify at all
-    confirm_cache._store.cache_clear()
+    confirm_cache.forget()
     assert simplifies_to_zero(ZERO, 60) is True and simplifies_to_zero(NONZERO, 60) is False
     assert len(calls) == 2
 
@@ -88,7 +88,7 @@ def test_a_corrupt_entry_is_ignored_and_simplified_again(folder, monkeypatch, sp
     else:
         data[key] = True
     path.write_text(json.dumps(data))
-    confirm_cache._store.cache_clear()
+    confirm_cache.forget()
     calls = _count_simplify(monkeypatch)
     with pytest.warns(CacheWarning, match="ignored an entry of the confirmation cache"):
         assert simplifies_to_zero(NONZERO, 60) is False
@@ -99,7 +99,7 @@ def test_an_unreadable_file_is_an_empty_cache(folder):
     folder.mkdir(parents=True)
     confirmations()  # makes the key
     (folder / f"confirmations-{confirm_cache.FORMAT}.json").write_text("{not json")
-    confirm_cache._store.cache_clear()
+    confirm_cache.forget()
     assert confirmations().entries == {}
     assert simplifies_to_zero(ZERO, 60) is True
 
@@ -128,7 +128,7 @@ def test_a_report_reads_its_confirmations_back_and_says_the_same(folder, tmp_pat
     first, second = tmp_path / "r1", tmp_path / "r2"
     assert main(["report", str(MINI), "-o", str(first)]) == 0
     confirmations().save()
-    confirm_cache._store.cache_clear()
+    confirm_cache.forget()
     calls = _count_simplify(monkeypatch)
     monkeypatch.setenv("DERIVE_SIMPLIFY_BUDGET", "0.000001")  # would stop any real simplify
     assert main(["report", str(MINI), "-o", str(second)]) == 0
@@ -167,14 +167,14 @@ def test_the_size_is_kept_beside_the_outcome_and_validated(folder, monkeypatch):
     assert entry["ops"] == size and entry["zero"] is False
     counted = []
     monkeypatch.setattr(sympy, "count_ops", lambda e, *a, **k: counted.append(e) or 0)
-    confirm_cache._store.cache_clear()
+    confirm_cache.forget()
     assert count_ops(NONZERO) == size and counted == []  # read back, not counted
     # an edited size is ignored and counted again
     data = json.loads(store.path.read_text())
     (key,) = data
     data[key]["ops"] = 1
     store.path.write_text(json.dumps(data))
-    confirm_cache._store.cache_clear()
+    confirm_cache.forget()
     with pytest.warns(CacheWarning):
         assert count_ops(NONZERO) == 0  # the (patched) count, not the edited one
     assert len(counted) == 1
