@@ -83,6 +83,16 @@ def _closing_right(toks: list[Tok], i: int) -> int | None:
     return None
 
 
+def _closing_set_brace(toks: list[Tok], i: int) -> int | None:
+    """toks[i] is `\\{`: the index of its `\\}`, or None."""
+    depth = 0
+    for j in range(i, len(toks)):
+        depth += (toks[j].text == "\\{") - (toks[j].text == "\\}")
+        if depth == 0:
+            return j
+    return None
+
+
 def _emit_abs(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     scope = sk.scope
     if toks[i].text == "\\left":
@@ -155,16 +165,10 @@ def _emit_indicator(toks: list[Tok], k: int, sk: _Skeleton, start: Tok) -> int:
             raise _err("`\\left` needs a matching `\\right`", scope, toks[k])
         inner, end = toks[k + 2 : r], r + 2
     elif x == "\\{":
-        depth = 0
-        end = None
-        for j in range(k, len(toks)):
-            depth += (toks[j].text == "\\{") - (toks[j].text == "\\}")
-            if depth == 0:
-                end = j + 1
-                break
-        if end is None:
+        close = _closing_set_brace(toks, k)
+        if close is None:
             raise _err("unbalanced `\\{`: no matching `\\}`", scope, toks[k])
-        inner = toks[k + 1 : end - 1]
+        inner, end = toks[k + 1 : close], close + 1
     else:
         close = _close_bracket(toks, k)
         if close is None:
@@ -201,16 +205,7 @@ def _emit_named(toks: list[Tok], i: int, nxt: int, name: str, sk: _Skeleton) -> 
             raise _err(f"`{name}` must be applied to its arguments, as in `{name}(0, x)`", scope,
                        toks[i])
         return None
-    if toks[j].text == "\\{":
-        depth = 0
-        close = None
-        for m in range(j, len(toks)):
-            depth += (toks[m].text == "\\{") - (toks[m].text == "\\}")
-            if depth == 0:
-                close = m
-                break
-    else:
-        close = _close_bracket(toks, j)
+    close = _closing_set_brace(toks, j) if toks[j].text == "\\{" else _close_bracket(toks, j)
     if close is None:
         raise _err(f"unbalanced `{toks[j].text}`", scope, toks[j])
     inner = toks[j + 1 : close]

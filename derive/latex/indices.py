@@ -135,41 +135,43 @@ def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:
             continue
         if not expect_term:
             raise _err(f"unexpected `{t.text}` in an index expression", scope, t)
-        if t.kind == "num":
-            term: sympy.Expr = sympy.Integer(t.text) if "." not in t.text else None  # type: ignore[assignment]
-            if term is None:
-                raise _err("an index must be an integer", scope, t)
-            _check_index(t, scope)
-            i += 1
-        elif t.kind == "letter" and _size_name_at(toks, i, scope.notation.layers):
-            term = Size(scope.notation.layers)  # n_l, the number of layers in UFLDL's notes
-            i = _size_name_at(toks, i, scope.notation.layers)
-        elif t.kind == "letter" and _alias_at(toks, i, scope):
-            name, i = _alias_at(toks, i, scope)  # D, n_x: the width of the layer it names
-            c, a, _b = scope.notation.aliases[name]
-            term = Width(scope.notation.width, c + a * Size(scope.notation.layers))
-        elif t.kind == "letter":
-            kind = scope.lookup(t.text)
-            if kind == "width":
-                scripts, nxt = _scripts(toks, i + 1, scope)
-                if "_" not in scripts:
-                    raise _err(f"`{t.text}` needs the layer as a subscript", scope, t)
-                term = Width(t.text, _index_expr(scripts["_"][0], scope))
-                i = nxt
-            elif kind == "size":
-                term = Size(t.text)
-                i += 1
-            else:
-                term = Index(t.text)
-                i += 1
-        else:
-            raise _err(f"unexpected `{t.text}` in an index expression", scope, t)
+        term, i = _index_term(toks, i, scope)
         total += sign * term
         sign = 1
         expect_term = False
     if expect_term:
         raise _err("index expression ends with an operator", scope, toks[-1])
     return total
+
+
+def _index_term(toks: list[Tok], i: int, scope: Scope) -> tuple[sympy.Expr, int]:
+    """One term of an index expression at toks[i]: an integer, the number of layers, a size
+    the text names, a width with its layer, a size or an index; and the index after it."""
+    t = toks[i]
+    if t.kind == "num":
+        if "." in t.text:
+            raise _err("an index must be an integer", scope, t)
+        _check_index(t, scope)
+        return sympy.Integer(t.text), i + 1
+    if t.kind != "letter":
+        raise _err(f"unexpected `{t.text}` in an index expression", scope, t)
+    if _size_name_at(toks, i, scope.notation.layers):
+        # n_l, the number of layers in UFLDL's notes
+        return Size(scope.notation.layers), _size_name_at(toks, i, scope.notation.layers)
+    alias = _alias_at(toks, i, scope)
+    if alias:
+        name, nxt = alias  # D, n_x: the width of the layer it names
+        c, a, _b = scope.notation.aliases[name]
+        return Width(scope.notation.width, c + a * Size(scope.notation.layers)), nxt
+    kind = scope.lookup(t.text)
+    if kind == "width":
+        scripts, nxt = _scripts(toks, i + 1, scope)
+        if "_" not in scripts:
+            raise _err(f"`{t.text}` needs the layer as a subscript", scope, t)
+        return Width(t.text, _index_expr(scripts["_"][0], scope)), nxt
+    if kind == "size":
+        return Size(t.text), i + 1
+    return Index(t.text), i + 1
 
 
 def _alias_at(toks: list[Tok], i: int, scope: Scope) -> tuple[str, int] | None:

@@ -52,17 +52,16 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     name, j = _read_name(toks, i, scope)
     scripts, k = _scripts(toks, j, scope)
     src = (start_tok.start, toks[k - 1].end)
-    sub = scripts.get("_")
-    sup = scripts.get("^")
     kron = _kronecker(name, scripts, scope, start_tok, toks[k - 1])
     if kron is not None:  # \delta_{ij}
         sk.placeholder(kron, src)
         return k
     # a subscripted scalar name such as x_1 or y_2 (chain-rule variables)
+    sub = scripts.get("_")
     if sub is not None:
         full = f"{name}_{''.join(t.text for t in sub[0])}"
         if scope.lookup(full) in ("scalar", "function"):
-            name, sub = full, None
+            name = full
             scripts.pop("_")
     kind = scope.lookup(name)
     if kind is None:
@@ -72,39 +71,39 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         raise _err(f"unknown symbol `{name}`", scope, start_tok, toks[j - 1].end, hint)
     if kind == "function":
         return _emit_call(toks, name, scripts, k, sk, start_tok)
-    power: tuple[list[Tok], Tok] | None = None
+    power: tuple[list[Tok], Tok] | None = scripts.get("^")
+    value: sympy.Basic
     if kind == "quantity":
         value = _quantity(name, scripts, scope, start_tok, toks[k - 1])
         if not value.indices and not value.layer:
             k = _skip_arguments(toks, k, scope)  # J(W, b; x, y): the loss J, with its arguments
-        if (sup is not None and _layer_tokens(scope.notation.quantities[name], sup[0]) is None
-                and not _is_sample_tag(sup[0], scope)):
-            power = sup
-    elif kind == "width":
-        if sub is None:
-            raise _err(f"`{name}` needs the layer as a subscript, as in {name}_l", scope, start_tok)
-        value = Width(name, _index_expr(_strip_group(sub[0]), scope))
-        power = sup
-    elif kind == "size":
-        if sub is not None:
-            raise _err(f"`{name}` takes no subscript", scope, sub[1])
-        value = Size(name)
-        power = sup
-    elif kind == "alias":
-        c, a, _b = scope.notation.aliases[name]
-        value = Width(scope.notation.width, c + a * Size(scope.notation.layers))
-        power = sup
-    else:  # scalar
-        if sub is not None:
-            raise _err(f"`{name}` takes no subscript", scope, sub[1])
-        value = Scalar(name)
-        power = sup
+        if power is not None and (_layer_tokens(scope.notation.quantities[name], power[0])
+                                  is not None or _is_sample_tag(power[0], scope)):
+            power = None  # the superscript is the quantity's layer or sample tag
+    else:
+        value = _symbol(kind, name, scripts.get("_"), scope, start_tok)
     sk.placeholder(value, src)
     if power is not None:
         sk.emit("^{", power[1])
         sk.sequence(power[0])
         sk.emit("}", power[1])
     return k
+
+
+def _symbol(kind: str, name: str, sub: tuple[list[Tok], Tok] | None, scope: Scope,
+            start_tok: Tok) -> sympy.Basic:
+    """A width, a size, a size the text names on its own (an alias) or a scalar; only a width
+    takes a subscript, its layer."""
+    if kind == "width":
+        if sub is None:
+            raise _err(f"`{name}` needs the layer as a subscript, as in {name}_l", scope, start_tok)
+        return Width(name, _index_expr(_strip_group(sub[0]), scope))
+    if kind == "alias":
+        c, a, _b = scope.notation.aliases[name]
+        return Width(scope.notation.width, c + a * Size(scope.notation.layers))
+    if sub is not None:  # a size or a scalar
+        raise _err(f"`{name}` takes no subscript", scope, sub[1])
+    return Size(name) if kind == "size" else Scalar(name)
 
 
 def _skip_arguments(toks: list[Tok], k: int, scope: Scope) -> int:
