@@ -7,10 +7,10 @@ Two passes, so that no whole line and no `=` ever reaches the arithmetic parser:
    dropped).
 2. *Notation* (`expression`): in each side, every construct of the notation (layer-tagged indexed
    quantities, `g(...)`, `g^{\\prime}(...)`, derivative fractions, sums and their bounds, `\\sum_x`,
-   `\\sum_{j \\ne i}`, `cases`, `\\mathrm{softmax}(\\mathbf{a}, j)`) is replaced by a placeholder whose
-   SymPy value is built here. What remains is plain arithmetic (`+ - \\times \\frac ( ) ^ e \\ln`,
-   numbers, placeholders) and goes to `latex2sympy2_extended` (`arithmetic`), which must consume
-   all of it.
+   `\\sum_{j \\ne i}`, `cases`, `\\mathrm{softmax}(\\mathbf{a}, j)`) is replaced by a placeholder
+   whose SymPy value is built here. What remains is plain arithmetic (`+ - \\times \\frac ( ) ^ e
+   \\ln`, numbers, placeholders) and goes to `latex2sympy2_extended` (`arithmetic`), which must
+   consume all of it.
 
 `arithmetic` is the only module that imports `latex2sympy2_extended`. Formula text is never
 evaluated: names become SymPy objects only after they were found in the notation table.

@@ -236,7 +236,8 @@ class Macros:
                 raise ValueError(f"macro expansion longer than {MAX_LENGTH} characters")
         return "".join(out)
 
-    def _expansion(self, text: str, i: int, m: re.Match[str], place=None) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    def _expansion(self, text: str, i: int, m: re.Match[str],  # type: ignore[no-untyped-def]
+                   place=None) -> tuple[str, int]:
         """The expansion of the macro call at text[i] (its name matched by `m`), and where the
         call ends; a bad call raises `InputError` there when `place` gives spans."""
         try:
