@@ -111,6 +111,12 @@ class _Reader:
         tok = self._next()
         if tok is None:
             return ""
+        if not tok.startswith("\\"):
+            return self._plain(tok)
+        return self._command(tok, tok[1:])
+
+    def _plain(self, tok: str) -> str:
+        """A token that is no command: a group, a script, an alignment mark, a prime, a letter."""
         if tok == "{":
             return self.sequence("}")
         if tok in ("^", "_"):
@@ -119,9 +125,11 @@ class _Reader:
             return " "
         if tok == "'":
             return "′"
-        if not tok.startswith("\\"):
-            return tok
-        name = tok[1:]
+        return tok
+
+    def _command(self, tok: str, name: str) -> str:
+        """A command that shapes its arguments (`\\frac`, `\\sqrt`, an accent, a font), else a
+        symbol (`_symbol`)."""
         if name == "frac" or name in ("dfrac", "tfrac"):
             num, den = _tidy(self.argument()), _tidy(self.argument())
             return f" {_wrap(num)}/{_wrap(den)} "
@@ -143,19 +151,19 @@ class _Reader:
             return "".join(_MATHBB.get(c, c) for c in body)
         if name in _PLAIN:
             return self.argument()
-        if name in _GREEK:
-            return _GREEK[name]
-        if name in _SYMBOLS:
-            return _SYMBOLS[name]
-        if name in _SPACES:
-            return _SPACES[name]
+        return self._symbol(tok, name)
+
+    def _symbol(self, tok: str, name: str) -> str:
+        """A Greek letter, a symbol, a space or an operator name; an unknown command as written."""
+        for table in (_GREEK, _SYMBOLS, _SPACES):
+            if name in table:
+                return table[name]
         if name in _NAMED:
             return name
         if self.pos < len(self.toks) and self.toks[self.pos] == "{":  # unknown: as written
             self.pos += 1
             return tok + "{" + self.sequence("}") + "}"
         return tok
-
 
 def _wrap(text: str) -> str:
     """`text` as an operand of `/`: in parentheses unless it is one term."""

@@ -86,12 +86,17 @@ SIDES = [
     (r"- \alpha", -alpha),
     (r"\alpha \times \alpha", alpha**2),
     (r"\alpha \cdot \alpha", alpha**2),
+    (r"\alpha * \alpha", alpha**2),  # as plain-text notes write a product
+    (r"0.01 \alpha", Rational(1, 100) * alpha),  # a decimal is exact, not a binary float
+    (r"\pi \alpha", sympy.pi * alpha),  # the number, as the notation does not declare it
+    (r"\alpha^{-1}", 1 / alpha),
     (r"\left( 1 - \alpha \right)^2", (1 - alpha) ** 2),
     (r"\sqrt{\alpha}", sympy.sqrt(alpha)),
     (r"e^{-\alpha}", sympy.exp(-alpha)),
     (r"\exp(\alpha)", sympy.exp(alpha)),
     (r"\ln(\alpha)", sympy.log(alpha)),
     (r"\log(\alpha)", sympy.log(alpha)),  # the natural logarithm, as these texts mean it
+    (r"\log \alpha", sympy.log(alpha)),
     (r"\frac{\alpha}{m}", alpha / m),
     (r"(y_i - a^{(n)}_i)^2", (q("y", None, i) - q("a", n, i)) ** 2),
     # functions and their derivatives
@@ -119,6 +124,13 @@ SIDES = [
 ]
 
 GAPS: list[tuple[str, sympy.Basic, str]] = [  # (LaTeX, what it means, why it is not read yet)
+    (r"\prod_{j=1}^{C_n} y_j", sympy.Product(q("y", None, j), (j, 1, C(n))),
+     "products are not read: `\\prod` is an unsupported command"),
+    (r"\log_2 \alpha", sympy.log(alpha) / sympy.log(2),
+     "a logarithm's base: the `_` after `\\log` is an unsupported command"),
+    (r"\tfrac12 \alpha", Rational(1, 2) * alpha,
+     "`\\frac12` takes one digit per argument in LaTeX; the tokens read 12 as one number, "
+     "so it is read as 12/alpha"),
 ]
 
 ROUND_TRIP_GAPS: dict[str, str] = {  # LaTeX of a SIDES row -> why printing it back differs
@@ -200,6 +212,13 @@ ERRORS = [  # (formula, words of the message, column of the caret on the formula
     (r"\alpha = \frac{1}{2", "unbalanced `{`", 18),
     (r"\begin{split} \alpha = 0", "never closed", 1),
     (r"\alpha = |\alpha", "no closing `|`", 10),
+    (r"\alpha = 1 2", "two numbers side by side", 12),
+    (r"\alpha = \left \alpha", "`\\left` must be followed by a bracket", 10),
+    (r"\alpha = \partial \alpha", "`\\partial` outside a derivative fraction", 10),
+    (r"\alpha = \prime", "`\\prime` must follow a function name", 10),
+    (r"\alpha = }", "unbalanced `}`: nothing opened it", 10),
+    (r"\alpha = \alpha !", "unexpected `!`", 17),
+    (r"\alpha = (\alpha = 1)", "unexpected `=` inside an expression", 18),
 ]
 
 

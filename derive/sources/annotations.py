@@ -296,59 +296,68 @@ def _skip_value(s: str, i: int) -> int:
 def key_offsets(body: str) -> dict[Path_, tuple[int, int]]:
     """For each key written in a TOML text: (offset of the key, offset of its value)."""
     out: dict[Path_, tuple[int, int]] = {}
+    s = body
 
     def pairs(i: int, table: Path_, inline: bool) -> int:
         """Read `key = value` pairs from s[i:] until the end (or the inline table's `}`)."""
-        s = body
-        nonlocal_table = table
-        while i < len(s):
-            while i < len(s) and s[i] in " \t\r\n,":
-                i += 1
+        while True:
+            i = _skip_blank(s, i)
             if i >= len(s):
-                break
-            ch = s[i]
-            if ch == "#":
-                while i < len(s) and s[i] != "\n":
-                    i += 1
-                continue
-            if inline and ch == "}":
+                return i
+            if inline and s[i] == "}":
                 return i + 1
-            if ch == "[" and not inline:
-                double = s.startswith("[[", i)
-                got = _read_key(s, i + (2 if double else 1))
-                if got is None:
-                    return len(s)
-                nonlocal_table = got[0]
-                if nonlocal_table not in out:
-                    out[nonlocal_table] = (got[1], got[1])
-                j = s.find("\n", got[2])
-                i = len(s) if j < 0 else j
+            if s[i] == "[" and not inline:
+                table, i = _table_header(s, i, table, out)
                 continue
-            got = _read_key(s, i)
-            if got is None:
-                j = s.find("\n", i)
-                i = len(s) if j < 0 else j + 1
-                continue
-            parts, kstart, kend = got
-            if kend >= len(s) or s[kend] != "=":
-                j = s.find("\n", i)
-                i = len(s) if j < 0 else j + 1
-                continue
-            v = kend + 1
-            while v < len(s) and s[v] in " \t":
-                v += 1
-            full = nonlocal_table + parts
-            out.setdefault(full, (kstart, v))
-            for k in range(1, len(parts)):  # dotted keys name their parents too
-                out.setdefault(nonlocal_table + parts[:k], (kstart, v))
-            if v < len(s) and s[v] == "{":
-                i = pairs(v + 1, full, True)
-            else:
-                i = _skip_value(s, v)
-        return i
+            i = pair(i, table)
+
+    def pair(i: int, table: Path_) -> int:
+        """One `key = value` at s[i] (an inline table's pairs too); the offset after it."""
+        got = _read_key(s, i)
+        if got is None or got[2] >= len(s) or s[got[2]] != "=":
+            j = s.find("\n", i)  # not a pair: the rest of the line is skipped
+            return len(s) if j < 0 else j + 1
+        parts, kstart, kend = got
+        v = kend + 1
+        while v < len(s) and s[v] in " \t":
+            v += 1
+        full = table + parts
+        out.setdefault(full, (kstart, v))
+        for k in range(1, len(parts)):  # dotted keys name their parents too
+            out.setdefault(table + parts[:k], (kstart, v))
+        if v < len(s) and s[v] == "{":
+            return pairs(v + 1, full, True)
+        return _skip_value(s, v)
 
     pairs(0, (), False)
     return out
+
+
+def _skip_blank(s: str, i: int) -> int:
+    """The offset past whitespace, commas and comments at s[i]."""
+    while i < len(s):
+        if s[i] in " \t\r\n,":
+            i += 1
+        elif s[i] == "#":
+            while i < len(s) and s[i] != "\n":
+                i += 1
+        else:
+            break
+    return i
+
+
+def _table_header(s: str, i: int, table: Path_,
+                  out: dict[Path_, tuple[int, int]]) -> tuple[Path_, int]:
+    """A `[table]` or `[[array]]` header at s[i]: the table it opens (recorded in `out`), and
+    the end of its line (the end of the text if the header cannot be read)."""
+    double = s.startswith("[[", i)
+    got = _read_key(s, i + (2 if double else 1))
+    if got is None:
+        return table, len(s)
+    if got[0] not in out:
+        out[got[0]] = (got[1], got[1])
+    j = s.find("\n", got[2])
+    return got[0], len(s) if j < 0 else j
 
 
 # --------------------------------------------------------------------------------------------

@@ -225,12 +225,7 @@ class Macros:
             m = _NAME.match(text, i) if text[i] == "\\" else None
             if m and m.group(1) in self.table:
                 body, j = self._call(text, m.end(), self.table[m.group(1)])
-                piece = self._expand_plain(body, depth + 1)
-                # a control word directly followed by a letter would merge with it
-                if piece and re.search(r"\\[A-Za-z]+$", piece) and j < len(text) and \
-                        text[j].isalpha():
-                    piece += " "
-                out.append(piece)
+                out.append(_unmerged(self._expand_plain(body, depth + 1), text, j))
                 i = j
             else:
                 end = m.end() if m else i + 1
@@ -240,6 +235,19 @@ class Macros:
             if size > MAX_LENGTH:
                 raise ValueError(f"macro expansion longer than {MAX_LENGTH} characters")
         return "".join(out)
+
+    def _expansion(self, text: str, i: int, m: re.Match[str],  # type: ignore[no-untyped-def]
+                   place=None) -> tuple[str, int]:
+        """The expansion of the macro call at text[i] (its name matched by `m`), and where the
+        call ends; a bad call raises `InputError` there when `place` gives spans."""
+        try:
+            body, j = self._call(text, m.end(), self.table[m.group(1)])
+            piece = self._expand_plain(body, 1)
+        except ValueError as exc:
+            if place is None:
+                raise
+            raise InputError(str(exc), place(i, m.end() - i)) from None
+        return _unmerged(piece, text, j), j
 
     def expand(self, text: str, starts: Starts, place=None) -> tuple[str, Starts, list[str]]:  # type: ignore[no-untyped-def]
         """Expand the macros in `text` (whose source map is `starts`); returns the new text, its
@@ -274,17 +282,8 @@ class Macros:
         while i < len(text):
             m = _NAME.match(text, i) if text[i] == "\\" else None
             if m and m.group(1) in self.table:
-                try:
-                    body, j = self._call(text, m.end(), self.table[m.group(1)])
-                    piece = self._expand_plain(body, 1)
-                except ValueError as exc:
-                    if place is None:
-                        raise
-                    raise InputError(str(exc), place(i, m.end() - i)) from None
+                piece, j = self._expansion(text, i, m, place)
                 copy(copy_from, i)
-                if piece and re.search(r"\\[A-Za-z]+$", piece) and j < len(text) and \
-                        text[j].isalpha():
-                    piece += " "
                 ln, col = at(i)
                 for k in range(max(len(piece), 1)):
                     new.append((len(out) + k, ln, col))
@@ -299,9 +298,20 @@ class Macros:
             else:
                 i = m.end() if m else i + 1
         copy(copy_from, len(text))
-        # drop breakpoints that a later one at the same offset overrides
-        dedup: dict[int, tuple[int, int, int]] = {}
-        for bp in new:
-            dedup[bp[0]] = bp
-        result = tuple(sorted(dedup.values())) or starts[:1]
-        return out, result, used
+        return out, _deduplicated(new) or starts[:1], used
+
+
+def _unmerged(piece: str, text: str, j: int) -> str:
+    """An expansion followed by text[j:]: a control word at its end directly followed by a
+    letter would merge with it, so a space goes between."""
+    if piece and re.search(r"\\[A-Za-z]+$", piece) and j < len(text) and text[j].isalpha():
+        return piece + " "
+    return piece
+
+
+def _deduplicated(new: list[tuple[int, int, int]]) -> Starts:
+    """The breakpoints of a source map without those a later one at the same offset overrides."""
+    dedup: dict[int, tuple[int, int, int]] = {}
+    for bp in new:
+        dedup[bp[0]] = bp
+    return tuple(sorted(dedup.values()))

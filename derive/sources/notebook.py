@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import nbformat
@@ -121,14 +122,7 @@ def _decode(text: str, i: int) -> list[tuple[str, int, int]]:
 
 def parse(text: str, name: str) -> Document:
     lines = tuple(text.splitlines())
-    try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
-    except RecursionError:
-        raise
-    except Exception as exc:  # nbformat raises several kinds (JSON, validation, version)
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{name} is not a Jupyter notebook nbformat can read: {reason}") from None
+    nb = _notebook(text, name)
     try:
         where = _positions(text)
     except (ValueError, IndexError) as exc:
@@ -150,61 +144,15 @@ def parse(text: str, name: str) -> Document:
         if cell.get("cell_type") != "markdown":
             continue
         raw_src = raw_cells[idx].get("source", "") if idx < len(raw_cells) else ""
-        literals = ([("cells", idx, "source", j) for j in range(len(raw_src))]
-                    if isinstance(raw_src, list) else [("cells", idx, "source")])
-        chars: list[tuple[str, int, int]] = []
-        for p in literals:
-            if p in where:
-                chars.extend(_decode(text, where[p]))
-        rows: list[tuple[int, tuple[tuple[int, int], ...]]] = []
-        bps: list[tuple[int, int, int]] = []  # (column in the cell line, JSON column, index)
-        col, expected, last, line_no = 0, -1, where.get(literals[0], 0) if literals else 0, 1
-        for ch, at, _width in chars + [("\n", -1, 0)]:
-            if ch == "\n":
-                anchor = bps[0][2] if bps else (at if at >= 0 else last)
-                fline, fcol = _line_col(text, starts, anchor)
-                rows.append((fline, tuple((v, f) for v, f, _ in bps) or ((0, fcol),)))
-                cell_rows.append((fline, idx + 1, line_no))
-                line_no += 1
-                col, bps, expected = 0, [], -1
-                if at >= 0:
-                    last = at
-                continue
-            if at != expected:
-                bps.append((col, _line_col(text, starts, at)[1], at))
-            expected = at + 1  # the map runs one column per character between breakpoints
-            last = at
-            col += 1
+        rows = _cell_layout(text, starts, where, idx, raw_src, cell_rows)
         layouts.append((idx, cell, rows))
 
     cmap = CellMap(tuple(cell_rows))
     b = Builder(name, lines, Origin(()), "notebook", cells=cmap)
-    meta = nb.metadata.get("derive") if isinstance(nb.metadata, dict) else None
-    if meta is not None:
-        if not isinstance(meta, dict):
-            b.errors.append(InputError("front matter: the notebook metadata `derive` must be "
-                                       "a table", span_of(("metadata", "derive"))))
-        else:
-            spans = {p[2:]: span_of(p) for p in where if p[:2] == ("metadata", "derive")
-                     and len(p) > 2 and all(isinstance(x, str) for x in p[2:])}
-            b.front_data(dict(meta), spans, span_of(("metadata", "derive")))
+    _front_matter(b, nb, where, span_of)
     macros = Macros()
     for idx, cell, rows in layouts:
-        note = cell.get("metadata", {}).get("derive")
-        if note is not None:
-            base = ("cells", idx, "metadata", "derive")
-            if not isinstance(note, dict):
-                b.errors.append(InputError("annotation: a cell's metadata `derive` must be a "
-                                           "table", span_of(base)))
-            else:
-                spans = {p[4:]: span_of(p) for p in where if p[:4] == base and len(p) > 4
-                         and all(isinstance(x, str) for x in p[4:])}
-                errors = validate(dict(note), NOTE, lambda p, v, s=spans, base=base:
-                                  s.get(p) or span_of(base), "annotation")
-                if errors:
-                    b.errors.extend(errors)
-                else:
-                    b.note_data(dict(note), spans, span_of(base))
+        _annotation(b, cell, idx, where, span_of)
         b.origin = Origin(tuple(rows))
         source = cell.get("source", "")
         source = source if isinstance(source, str) else "".join(source)
@@ -215,3 +163,88 @@ def parse(text: str, name: str) -> Document:
         except InputError as err:
             b.errors.append(err)
     return b.build()
+
+
+_Where = dict[tuple[Any, ...], int]  # a JSON path -> the offset of its value in the text
+_SpanOf = Callable[[tuple[Any, ...]], Span]
+
+
+def _notebook(text: str, name: str) -> Any:
+    """The notebook nbformat reads from `text`, validated; an `InputError` if it cannot."""
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except RecursionError:
+        raise
+    except Exception as exc:  # nbformat raises several kinds (JSON, validation, version)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{name} is not a Jupyter notebook nbformat can read: {reason}") from None
+    return nb
+
+
+def _cell_layout(text: str, starts: list[int], where: _Where, idx: int, raw_src: Any,
+                 cell_rows: list[tuple[int, int, int]]
+                 ) -> list[tuple[int, tuple[tuple[int, int], ...]]]:
+    """Where each line of Markdown cell `idx` stands in the JSON text: for each line, its JSON
+    line and the breakpoints (column in the cell line, JSON column). Appends the cell's lines
+    to `cell_rows` as (JSON line, cell number, line in the cell)."""
+    literals = ([("cells", idx, "source", j) for j in range(len(raw_src))]
+                if isinstance(raw_src, list) else [("cells", idx, "source")])
+    chars: list[tuple[str, int, int]] = []
+    for p in literals:
+        if p in where:
+            chars.extend(_decode(text, where[p]))
+    rows: list[tuple[int, tuple[tuple[int, int], ...]]] = []
+    bps: list[tuple[int, int, int]] = []  # (column in the cell line, JSON column, index)
+    col, expected, last, line_no = 0, -1, where.get(literals[0], 0) if literals else 0, 1
+    for ch, at, _width in chars + [("\n", -1, 0)]:
+        if ch == "\n":
+            anchor = bps[0][2] if bps else (at if at >= 0 else last)
+            fline, fcol = _line_col(text, starts, anchor)
+            rows.append((fline, tuple((v, f) for v, f, _ in bps) or ((0, fcol),)))
+            cell_rows.append((fline, idx + 1, line_no))
+            line_no += 1
+            col, bps, expected = 0, [], -1
+            if at >= 0:
+                last = at
+            continue
+        if at != expected:
+            bps.append((col, _line_col(text, starts, at)[1], at))
+        expected = at + 1  # the map runs one column per character between breakpoints
+        last = at
+        col += 1
+    return rows
+
+
+def _front_matter(b: Builder, nb: Any, where: _Where, span_of: _SpanOf) -> None:
+    """The notebook metadata `derive`: the document's front matter."""
+    meta = nb.metadata.get("derive") if isinstance(nb.metadata, dict) else None
+    if meta is None:
+        return
+    if not isinstance(meta, dict):
+        b.errors.append(InputError("front matter: the notebook metadata `derive` must be "
+                                   "a table", span_of(("metadata", "derive"))))
+        return
+    spans = {p[2:]: span_of(p) for p in where if p[:2] == ("metadata", "derive")
+             and len(p) > 2 and all(isinstance(x, str) for x in p[2:])}
+    b.front_data(dict(meta), spans, span_of(("metadata", "derive")))
+
+
+def _annotation(b: Builder, cell: Any, idx: int, where: _Where, span_of: _SpanOf) -> None:
+    """A cell's metadata `derive`: the annotation of the formulas in it, validated."""
+    note = cell.get("metadata", {}).get("derive")
+    if note is None:
+        return
+    base = ("cells", idx, "metadata", "derive")
+    if not isinstance(note, dict):
+        b.errors.append(InputError("annotation: a cell's metadata `derive` must be a "
+                                   "table", span_of(base)))
+        return
+    spans = {p[4:]: span_of(p) for p in where if p[:4] == base and len(p) > 4
+             and all(isinstance(x, str) for x in p[4:])}
+    errors = validate(dict(note), NOTE, lambda p, v, s=spans, base=base:
+                      s.get(p) or span_of(base), "annotation")
+    if errors:
+        b.errors.extend(errors)
+    else:
+        b.note_data(dict(note), spans, span_of(base))

@@ -22,7 +22,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from pylatexenc.latexwalker import (
-    LatexCommentNode,
     LatexEnvironmentNode,
     LatexGroupNode,
     LatexMacroNode,
@@ -122,46 +121,54 @@ class _Tex:
 
     def _walk(self, nodes: list | None) -> None:  # type: ignore[type-arg]
         for node in nodes or []:
-            if isinstance(node, LatexCommentNode):
-                continue
             if isinstance(node, LatexEnvironmentNode):
-                env = node.environmentname
-                if env.rstrip("*") in MATH_ENVS:
-                    body_a = self.src.index("}", node.pos) + 1
-                    if env.rstrip("*") == "alignat":  # \begin{alignat}{2}
-                        m = re.match(r"\s*\{[^{}]*\}", self.src[body_a:])
-                        if m:
-                            body_a += m.end()
-                    body_z = self.src.rfind("\\end", node.pos, node.pos + node.len)
-                    if body_z < body_a:
-                        ln, col = self.at(node.pos)
-                        raise InputError(f"unterminated environment: `\\end{{{env}}}` not "
-                                         "found", self.b.span(ln, col, len(env) + 8))
-                    self._formula(body_a, body_z, env)
-                else:
-                    self._walk(node.nodelist)
+                self._environment(node)
             elif isinstance(node, LatexMathNode):
                 a = node.pos + len(node.delimiters[0])
                 z = node.pos + node.len - len(node.delimiters[1])
                 self._formula(a, z, None, inline=node.displaytype != "display")
             elif isinstance(node, LatexMacroNode):
-                name = node.macroname
-                if name in _SECTIONS and node.nodeargd and node.nodeargd.argnlist:
-                    arg = node.nodeargd.argnlist[-1]
-                    title = arg.latex_verbatim().strip("{}") if arg is not None else ""
-                    ln, _ = self.at(node.pos)
-                    self._add(node.pos, lambda ln=ln, lv=_SECTIONS[name], t=title:
-                              self.b.heading(ln, lv, t))
-                elif name == "title" and node.nodeargd and node.nodeargd.argnlist:
-                    arg = node.nodeargd.argnlist[-1]
-                    if arg is not None and self.b.source_title is None:
-                        self.b.source_title = arg.latex_verbatim().strip("{}").strip()
-                elif name in ("input", "include"):
-                    self._input(node)
-                if node.nodeargd and node.nodeargd.argnlist:
-                    self._walk([a for a in node.nodeargd.argnlist if a is not None])
+                self._macro(node)
             elif isinstance(node, LatexGroupNode):
                 self._walk(node.nodelist)
+            # a LatexCommentNode, or text: nothing to read
+
+    def _environment(self, node: LatexEnvironmentNode) -> None:
+        """A display environment (`align`, `equation*`, ...) is a formula; any other is walked."""
+        env = node.environmentname
+        if env.rstrip("*") not in MATH_ENVS:
+            self._walk(node.nodelist)
+            return
+        body_a = self.src.index("}", node.pos) + 1
+        if env.rstrip("*") == "alignat":  # \begin{alignat}{2}
+            m = re.match(r"\s*\{[^{}]*\}", self.src[body_a:])
+            if m:
+                body_a += m.end()
+        body_z = self.src.rfind("\\end", node.pos, node.pos + node.len)
+        if body_z < body_a:
+            ln, col = self.at(node.pos)
+            raise InputError(f"unterminated environment: `\\end{{{env}}}` not "
+                             "found", self.b.span(ln, col, len(env) + 8))
+        self._formula(body_a, body_z, env)
+
+    def _macro(self, node: LatexMacroNode) -> None:
+        """A sectioning command (a heading), `\\title`, `\\input`; then the macro's arguments."""
+        name = node.macroname
+        args = node.nodeargd.argnlist if node.nodeargd and node.nodeargd.argnlist else None
+        if name in _SECTIONS and args:
+            arg = args[-1]
+            title = arg.latex_verbatim().strip("{}") if arg is not None else ""
+            ln, _ = self.at(node.pos)
+            self._add(node.pos, lambda ln=ln, lv=_SECTIONS[name], t=title:
+                      self.b.heading(ln, lv, t))
+        elif name == "title" and args:
+            arg = args[-1]
+            if arg is not None and self.b.source_title is None:
+                self.b.source_title = arg.latex_verbatim().strip("{}").strip()
+        elif name in ("input", "include"):
+            self._input(node)
+        if args:
+            self._walk([a for a in args if a is not None])
 
     def _input(self, node: LatexMacroNode) -> None:
         m = re.match(r"\\(?:input|include)\s*\{([^{}]+)\}", self.src[node.pos:])

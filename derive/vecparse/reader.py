@@ -1,20 +1,11 @@
-"""Reading a side written in vector form into a `derive.tensor` tree.
-
-A side is in vector form when it writes a quantity that has indices without them (`w^{l+1}`,
-`\\delta^L`), or a vector operator: a transpose (`^T`, `^\\top`, `^{[2]T}`), `\\odot`, `\\circ`,
-`\\nabla`, a norm `\\|x\\|`. The grammar is small: sums of products of factors, where a product is
-written by juxtaposition, `\\cdot` or `\\times` (the matrix product), or `\\odot`, `\\circ`, `*`
-(element-wise). Every part with no vector in it (`\\frac{1}{m}`, `\\eta`, `C`, `\\delta^l_j`) is
-read by the ordinary parser, as a scalar.
-"""
+"""Reading a side in vector form into a `derive.tensor` tree: sums of products of factors, each
+factor a quantity, a norm, a gradient, a function applied entry-wise, or a scalar part."""
 
 from __future__ import annotations
 
 import sympy
 
-from derive.document import Formula
 from derive.errors import InputError
-from derive.expr import Width
 from derive.functions import BY_LATEX
 from derive.latex import (
     _DELIM_SIZES,
@@ -36,19 +27,16 @@ from derive.latex import (
     _strip_group,
     parse_expression,
     starts_name,
-    tokenize,
 )
-from derive.notation import Notation, QuantitySpec
+from derive.notation import QuantitySpec
 from derive.tensor import (
     BatchTotal,
     Diag,
     Elementary,
     Entry,
-    Fresh,
     Grad,
     Hadamard,
     Leaf,
-    Lowered,
     Map,
     MatMul,
     Norm2,
@@ -56,87 +44,18 @@ from derive.tensor import (
     Scalar,
     Tensor,
     Transpose,
-    lower_sides,
 )
-
-VECTOR_OPS = {"\\odot", "\\circ", "\\bullet", "\\nabla", "\\top", "\\intercal", "\\|", "\\lVert", "\\Vert"}
-_ELEMENTWISE = {"\\odot", "\\circ", "\\bullet", "*"}  # \\bullet: UFLDL's Hadamard
-_MATRIX = {"\\cdot", "\\times"}
-_DIAG = {"\\mathrm{diag}", "\\operatorname{diag}", "\\text{diag}"}
-_WORD_ARGUMENTS = {"\\begin", "\\end", "\\text", "\\textrm", "\\mbox", "\\textit", "\\textbf"}
-_NORM_OPEN = {"\\|": "\\|", "\\lVert": "\\rVert", "\\Vert": "\\Vert"}
-
-
-def _transpose_mark(g: list[Tok], scope: Scope) -> tuple[list[Tok], bool]:
-    """A superscript's tokens without a trailing transpose mark, and whether it had one:
-    `T`, `\\top`, `\\intercal`, `\\mathsf{T}` (`^{[2]T}`, `^{(l)\\top}`, `^T`)."""
-    g = _strip_group(g)
-    texts = [t.text for t in g]
-    if texts[-1:] in (["\\top"], ["\\intercal"]) or (
-            texts[-1:] == ["T"] and scope.lookup("T") is None):
-        return g[:-1], True
-    if len(texts) >= 4 and texts[-4] in ("\\mathsf", "\\mathrm") and texts[-3:] == ["{", "T", "}"]:
-        return g[:-4], True
-    return g, False
-
-
-def _bars(toks: list[Tok]) -> list[Tok]:
-    """`||x||` written with two bars side by side: the norm `\\|x\\|`."""
-    out: list[Tok] = []
-    for t in toks:
-        if (t.text == "|" and out and out[-1].text == "|" and out[-1].end == t.start):
-            prev = out.pop()
-            out.append(Tok("cmd", "\\|", prev.start, t.end))
-            continue
-        out.append(t)
-    return out
-
-
-def vector_form(toks: list[Tok], scope: Scope) -> bool:
-    """Whether these tokens write a vector or matrix (see the module's doc)."""
-    toks = _bars(toks)
-    i = 0
-    while i < len(toks):
-        t = toks[i]
-        if t.text in VECTOR_OPS:
-            return True
-        if t.text == "^" and i + 1 < len(toks):
-            grp, _ = _group(toks, i + 1, scope)
-            if grp and _transpose_mark(grp, scope)[1]:
-                return True
-        if t.text in _WORD_ARGUMENTS and i + 1 < len(toks) and toks[i + 1].text == "{":
-            i = _match(toks, i + 1, scope) + 1  # \begin{cases}, \text{...}: words, not names
-            continue
-        if not starts_name(t):
-            i += 1
-            continue
-        try:
-            name, nxt = _read_name(toks, i, scope)
-            scripts, end = _scripts(toks, nxt, scope)
-        except InputError:
-            return False
-        spec = scope.notation.quantities.get(name) if scope.lookup(name) == "quantity" else None
-        if spec is not None and spec.shape and "_" not in scripts and not _one_unit(
-                spec, scripts, scope):
-            return True
-        if spec is not None and not spec.shape and "_" not in scripts and "^" not in scripts:
-            end = _skip_arguments(toks, end, scope)  # J(W, b; x, y): the loss's arguments
-        i = max(end, i + 1)
-    return False
-
-
-def _one_unit(spec: QuantitySpec, scripts: dict, scope: Scope) -> bool:
-    """`z^{[2]}` in a layer of one unit: a number, not a vector."""
-    if spec.unit_range is None or len(spec.shape) != 1 or "^" not in scripts:
-        return False
-    inner = _layer_tokens(spec, scripts["^"][0])
-    if inner is None:
-        return False
-    try:
-        layer = _index_expr(inner, scope) + (1 - scope.notation.first_layer)
-    except InputError:
-        return False
-    return bool(layer.is_Integer and spec.unit_range[0][0] <= int(layer) <= spec.unit_range[1][0])
+from derive.vecparse.entries import spec_dims
+from derive.vecparse.form import (
+    _DIAG,
+    _ELEMENTWISE,
+    _MATRIX,
+    _NORM_OPEN,
+    _bars,
+    _one_unit,
+    _transpose_mark,
+    vector_form,
+)
 
 
 def parse_tensor(toks: list[Tok], scope: Scope) -> Tensor:
@@ -470,42 +389,3 @@ def _after_sample(toks: list[Tok], end: int, hi: int, scope: Scope) -> int:
     if end + 2 < hi and [t.text for t in toks[end:end + 3]] == ["(", scope.notation.sample, ")"]:
         return end + 3
     return end
-
-
-def spec_dims(spec: QuantitySpec, layer: sympy.Expr,
-              n: Notation) -> tuple[sympy.Expr, ...]:
-    """The range of each index of a quantity in a layer (`C_l`, `C_{l-1}`, a number)."""
-    out = []
-    for kind, (c, a, b) in spec.dims:
-        if kind == "var":  # an unknown of the shape inference (derive.infer.vectors)
-            out.append(sympy.Function(f"D{c}{'rc'[a]}")(layer))
-            continue
-        value = c + a * Size(n.layers) + b * layer
-        out.append(Width(n.width, value) if kind == "width" else sympy.Integer(value)
-                   if isinstance(value, int) else value)
-    return tuple(out)
-
-
-_LETTERS: dict[str, frozenset[str]] = {}  # formula text -> its letters (a repair search asks often)
-
-
-def _letters(formula: Formula) -> frozenset[str]:
-    found = _LETTERS.get(formula.text)
-    if found is None:
-        if len(_LETTERS) > 4096:
-            _LETTERS.clear()
-        found = _LETTERS[formula.text] = frozenset(
-            t.text for t in tokenize(formula.text, formula) if t.kind == "letter")
-    return found
-
-
-def entry(formula: Formula, sides: list) -> Lowered:  # type: ignore[type-arg]
-    """Every side of an equation at the same entry, at indices that are letters the formula
-    does not use (the same letters for every row of the formula, and for every repair tried)."""
-    letters = _letters(formula)
-    pool = [c for c in "jkipqrsuvgh" if c not in letters]
-    if len(pool) < 2:
-        raise InputError("this formula uses every index letter the tool could check its "
-                         "entries at: split it into smaller formulas", formula.span(0))
-    names = (Index(pool[0]), Index(pool[1]))
-    return lower_sides(sides, names, Fresh(set(letters) | set(pool[:2]), Index))

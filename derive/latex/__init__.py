@@ -1,0 +1,67 @@
+"""LaTeX to SymPy, through the document's notation.
+
+Two passes, so that no whole line and no `=` ever reaches the arithmetic parser:
+
+1. *Structure* (`rows`): a formula is tokenised (`tokens`), unwrapped from `split`, cut into rows
+   at `\\\\`, and each row into sides at `=`, `\\leftarrow` and `\\in` (with `&` alignment marks
+   dropped).
+2. *Notation* (`expression`): in each side, every construct of the notation (layer-tagged indexed
+   quantities, `g(...)`, `g^{\\prime}(...)`, derivative fractions, sums and their bounds, `\\sum_x`,
+   `\\sum_{j \\ne i}`, `cases`, `\\mathrm{softmax}(\\mathbf{a}, j)`) is replaced by a placeholder
+   whose SymPy value is built here. What remains is plain arithmetic (`+ - \\times \\frac ( ) ^ e
+   \\ln`, numbers, placeholders) and goes to `latex2sympy2_extended` (`arithmetic`), which must
+   consume all of it.
+
+`arithmetic` is the only module that imports `latex2sympy2_extended`. Formula text is never
+evaluated: names become SymPy objects only after they were found in the notation table.
+
+This package's modules: `tokens` (the lexer), `scope` (symbols, results, the scope), `limits`
+(size bounds), `groups` (brackets, environments, names and scripts), `rows` (the structure pass),
+`expression` (the notation pass and its table of recognisers), `names`, `indices`, `calculus`,
+`conditions` and `function_notation` (the recognisers), `arithmetic` (the hand-off).
+"""
+
+from __future__ import annotations
+
+from derive.latex.calculus import _derivative_kind
+from derive.latex.expression import parse_expression
+from derive.latex.groups import (
+    _depth_split,
+    _group,
+    _match,
+    _read_name,
+    _scripts,
+    _strip_group,
+    starts_name,
+)
+from derive.latex.indices import (
+    _check_layer,
+    _index_expr,
+    _is_sample_tag,
+    _layer_tokens,
+    without_sample,
+)
+from derive.latex.limits import (
+    MAX_DIGITS,
+    MAX_EXPONENT,
+    MAX_FORMULA_CHARS,
+    MAX_INDEX,
+    MAX_NESTING,
+    MAX_TOWER,
+    _check_sizes,
+)
+from derive.latex.names import _skip_arguments
+from derive.latex.rows import parse_formula, split_at_gaps, strip_qualifiers
+from derive.latex.scope import Equation, Index, RowError, Scalar, Scope, Side, Size, _err
+from derive.latex.tokens import _DELIM_SIZES, _FONTS, _GREEK, _VECTOR_FONTS, Tok, tokenize
+
+__all__ = [
+    "MAX_DIGITS", "MAX_EXPONENT", "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
+    "_DELIM_SIZES", "_FONTS", "_GREEK", "_VECTOR_FONTS",
+    "Equation", "Index", "RowError", "Scalar", "Scope", "Side", "Size", "Tok",
+    "_check_layer", "_check_sizes", "_depth_split", "_derivative_kind", "_err", "_group",
+    "_index_expr", "_is_sample_tag", "_layer_tokens", "_match", "_read_name", "_scripts",
+    "_skip_arguments", "_strip_group",
+    "parse_expression", "parse_formula", "split_at_gaps", "starts_name", "strip_qualifiers",
+    "tokenize", "without_sample",
+]

@@ -1,0 +1,170 @@
+"""Derivative fractions (`\\frac{\\partial X}{\\partial Y}`, operator form, `d`) and sums
+(`\\sum_{j=1}^{C}`, `\\sum_x` over the batch, a bound implied by the summed quantity)."""
+
+from __future__ import annotations
+
+import sympy
+
+from derive.errors import InputError
+from derive.expr import Partial, Quantity, Width
+from derive.latex.arithmetic import _Skeleton
+from derive.latex.groups import _group, _read_name, _scripts, _strip_group, starts_name
+from derive.latex.indices import _index_expr, _layer_tokens
+from derive.latex.scope import Index, Scalar, Scope, Size, _err
+from derive.latex.tokens import Tok
+
+
+def _emit_frac(toks: list[Tok], i: int, sk: _Skeleton) -> int:
+    scope = sk.scope
+    num, j = _group(toks, i + 1, scope)
+    den, k = _group(toks, j, scope)
+    num_s, den_s = _strip_group(num), _strip_group(den)
+    src = (toks[i].start, toks[k - 1].end)
+    kind = _derivative_kind(num_s, den_s, scope)
+    if kind is None:
+        sk.emit("\\frac{", toks[i])
+        sk.sequence(num)
+        sk.emit("}{", toks[j - 1])
+        sk.sequence(den)
+        sk.emit("}", toks[k - 1])
+        return k
+    total = kind == "d"
+    top = _strip_group(num_s[1:])
+    bottom = _strip_group(den_s[1:])
+    if not top:  # operator form, \frac{\partial}{\partial W} J: what follows, to the term's end
+        end = _term_end(toks, k)
+        top = _strip_group(toks[k:end])
+        if top and top[0].text in (r"\sum", r"\prod") and end < len(toks):
+            raise _err("where this derivative ends is ambiguous: it is followed by a sum, and "
+                       f"then by `{toks[end].text}`", scope, toks[i], toks[end].end,
+                       hint="write what it differentiates in brackets: "
+                       "\\frac{\\partial}{\\partial x} \\left( \\sum_p ... + b \\right)")
+        if top:
+            src = (toks[i].start, toks[end - 1].end)
+            k = end
+    if not top:
+        raise _err("a derivative needs something to differentiate: \\frac{\\partial X}{...}",
+                   scope, toks[i])
+    if not bottom:
+        raise _err("a derivative needs a variable: \\frac{...}{\\partial Y}", scope, den_s[0])
+    x = sk.parse(top)
+    y = sk.parse(bottom)
+    if not isinstance(y, (Quantity, Scalar, Index)):
+        raise _err("the tool differentiates only with respect to a single quantity or variable",
+                   scope, bottom[0], bottom[-1].end)
+    if isinstance(y, Index):
+        raise _err(f"`{y}` is not a variable that can be differentiated by", scope, bottom[0])
+    sk.placeholder(Partial(x, y, total), src)
+    return k
+
+
+def _term_end(toks: list[Tok], k: int) -> int:
+    """Where the term that starts at k ends: at a `+` or `-` outside brackets, or the end."""
+    depth = 0
+    for p in range(k, len(toks)):
+        t = toks[p].text
+        if t in ("(", "[", "{", "\\{") or (t == "\\left" and p + 1 < len(toks)):
+            depth += 1 if t != "\\left" else 0
+        elif t in (")", "]", "}", "\\}"):
+            depth -= 1
+            if depth < 0:
+                return p
+        elif t in ("+", "-") and depth == 0 and p > k:
+            return p
+    return len(toks)
+
+
+def _derivative_kind(num: list[Tok], den: list[Tok], scope: Scope) -> str | None:
+    if num and den and num[0].text == "\\partial":
+        if den[0].text != "\\partial":
+            raise _err("a `\\partial` numerator needs a `\\partial` denominator", scope, den[0])
+        return "partial"
+    if (len(num) >= 1 and len(den) >= 2 and num[0].text == "d" and den[0].text == "d"
+            and scope.lookup("d") is None):
+        return "d"
+    return None
+
+
+def _emit_sum(toks: list[Tok], i: int, sk: _Skeleton) -> int:
+    scope = sk.scope
+    t = toks[i]
+    if i + 1 >= len(toks) or toks[i + 1].text != "_":
+        raise _err("a sum needs its index: \\sum_{j=1}^{C}", scope, t)
+    sub, j = _group(toks, i + 2, scope)
+    sup: list[Tok] | None = None
+    if j < len(toks) and toks[j].text == "^":
+        sup, j = _group(toks, j + 1, scope)
+    sub = _strip_group(sub)
+    sample = scope.notation.sample
+    over_batch = (len(sub) == 3 and sub[0].text == sample and sub[1].text == "="
+                  and sub[2].text == "1" and sup is not None
+                  and [t.text for t in _strip_group(sup)] == [scope.notation.batch])
+    if (len(sub) == 1 and sub[0].text == sample or over_batch) and not scope.local:
+        if sup is not None and not over_batch:
+            raise _err("`\\sum_x` over the minibatch takes no upper bound", scope, toks[j - 1])
+        record: tuple = (None, None, None, None, True)  # \sum_x, \sum_{i=1}^{m}: the batch
+    else:
+        if not sub or sub[0].kind != "letter":
+            raise _err("a sum index must be a letter, as in \\sum_{j=1}^{C}", scope, sub[0] if sub else t)
+        var = Index(sub[0].text)
+        excl = None
+        lo: sympy.Expr = sympy.Integer(1)
+        if len(sub) >= 3 and sub[1].text == "=":
+            lo = _index_expr(sub[2:], scope)
+        elif len(sub) == 3 and sub[1].text in ("\\ne", "\\neq"):
+            excl = _index_expr(sub[2:], scope)
+        elif len(sub) != 1:
+            raise _err("a sum index is written j=1, or j \\ne i", scope, sub[0], sub[-1].end)
+        if sup:
+            hi = _index_expr(sup, scope)
+        else:  # \sum_k w_{jk} a_k: k runs over the range of the first index it is used in
+            implied = None if sup is not None else _implied_bound(toks, j, sub[0].text, scope)
+            if implied is None:
+                raise _err("this sum has no upper bound", scope,
+                           toks[j - 1] if sup is not None else t,
+                           hint=f"no quantity after it is indexed by `{sub[0].text}`, so its "
+                           "range cannot be read from its use")
+            hi = implied
+        record = (var, lo, hi, excl, False)
+    sk.sum_bound(record, (t.start, toks[j - 1].end))
+    return j
+
+
+def _implied_bound(toks: list[Tok], j: int, letter: str, scope: Scope) -> sympy.Expr | None:
+    """The range of an unbounded sum's index, read from its use: the range of the slot of a
+    quantity after the sum indexed by it (`\\sum_k w^{(l)}_{jk} a^{(l)}_k`: the width of layer l).
+    A defined quantity's slot is preferred to a given one's (weights are where index slips are
+    made), then the first."""
+    notation = scope.notation
+    found: list[tuple[bool, sympy.Expr]] = []
+    p = j
+    while p < len(toks):
+        t = toks[p]
+        if not starts_name(t):
+            p += 1
+            continue
+        try:
+            name, nxt = _read_name(toks, p, scope)
+            scripts, end = _scripts(toks, nxt, scope)
+        except InputError:
+            break
+        spec = notation.quantities.get(name)
+        sub = scripts.get("_")
+        p = max(end if spec is not None else nxt, p + 1)  # e^{z_c}: look inside the exponent
+        if spec is None or sub is None:
+            continue
+        letters = [x.text for x in _strip_group(sub[0]) if x.text != ","]
+        if letter not in letters or len(letters) != len(spec.dims):
+            continue
+        kind, (c, a, b) = spec.dims[letters.index(letter)]
+        layer: sympy.Expr = sympy.Integer(0)
+        if b:
+            inner = _layer_tokens(spec, scripts["^"][0]) if "^" in scripts else None
+            if inner is None:
+                continue
+            layer = _index_expr(inner, scope)
+        value = c + a * Size(notation.layers) + b * layer
+        found.append((spec.given, Width(notation.width, value) if kind == "width" else value))
+    if not found:
+        return None
+    return sorted(found, key=lambda f: f[0])[0][1]  # stable: the first defined one, else the first

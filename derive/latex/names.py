@@ -1,0 +1,196 @@
+"""Names in an expression: quantities, sizes, widths and scalars looked up in the notation,
+function calls and their arguments, and the Kronecker delta."""
+
+from __future__ import annotations
+
+import difflib
+
+import sympy
+
+from derive.expr import Call, FuncRef, Prime, Vec, Width
+from derive.functions import KRONECKER, kronecker
+from derive.latex.arithmetic import _Skeleton
+from derive.latex.groups import _depth_split, _match, _read_name, _scripts, _strip_group
+from derive.latex.indices import _index_expr, _is_sample_tag, _layer_tokens, _quantity
+from derive.latex.limits import _check_index
+from derive.latex.scope import Index, Scalar, Scope, Size, _err
+from derive.latex.tokens import _FONTS, _GREEK, _VECTOR_FONTS, Tok
+
+
+def _kronecker(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> sympy.Basic | None:
+    """`\\delta_{ij}` as the Kronecker delta: two indices and no layer tag, where the
+    notation's own quantity of that name (the error δ) is not one with two indices and no
+    layers. When the error takes two indices and a layer, the two readings clash: said so."""
+    sub = scripts.get("_")
+    kind = scope.lookup(name)
+    if name not in KRONECKER or sub is None or "^" in scripts or kind not in (None, "quantity"):
+        return None
+    idx = [t for t in _strip_group(sub[0]) if t.text != ","]
+    if len(idx) != 2 or not all(t.kind in ("letter", "num") for t in idx):
+        return None
+    spec = scope.notation.quantities.get(name) if kind == "quantity" else None
+    if spec is not None and len(spec.shape) == 2:
+        if not spec.layers:
+            return None  # the document's own two-index δ_{ij}
+        raise _err(f"`{name}_{{{''.join(t.text for t in idx)}}}` is ambiguous: the quantity "
+                   f"`{name}` takes two indices and a layer tag, and the Kronecker delta is "
+                   "written the same way without the tag", scope, first, last.end, hint=f"write the layer tag for the quantity, or the indicator "
+                   f"[{idx[0].text} = {idx[1].text}] for the Kronecker delta")
+    args = []
+    for t in idx:
+        if t.kind == "num":
+            _check_index(t, scope)
+            args.append(sympy.Integer(t.text))
+        else:
+            args.append(Index(t.text))
+    return kronecker(*args)
+
+
+def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
+    scope = sk.scope
+    start_tok = toks[i]
+    name, j = _read_name(toks, i, scope)
+    scripts, k = _scripts(toks, j, scope)
+    src = (start_tok.start, toks[k - 1].end)
+    kron = _kronecker(name, scripts, scope, start_tok, toks[k - 1])
+    if kron is not None:  # \delta_{ij}
+        sk.placeholder(kron, src)
+        return k
+    # a subscripted scalar name such as x_1 or y_2 (chain-rule variables)
+    sub = scripts.get("_")
+    if sub is not None:
+        full = f"{name}_{''.join(t.text for t in sub[0])}"
+        if scope.lookup(full) in ("scalar", "function"):
+            name = full
+            scripts.pop("_")
+    kind = scope.lookup(name)
+    if kind is None:
+        close = difflib.get_close_matches(name, scope.known(), n=1)
+        hint = f"did you mean `{close[0]}`?" if close else (
+            "declare it in the front matter (quantities, functions or scalars)")
+        raise _err(f"unknown symbol `{name}`", scope, start_tok, toks[j - 1].end, hint)
+    if kind == "function":
+        return _emit_call(toks, name, scripts, k, sk, start_tok)
+    power: tuple[list[Tok], Tok] | None = scripts.get("^")
+    value: sympy.Basic
+    if kind == "quantity":
+        value = _quantity(name, scripts, scope, start_tok, toks[k - 1])
+        if not value.indices and not value.layer:
+            k = _skip_arguments(toks, k, scope)  # J(W, b; x, y): the loss J, with its arguments
+        if power is not None and (_layer_tokens(scope.notation.quantities[name], power[0])
+                                  is not None or _is_sample_tag(power[0], scope)):
+            power = None  # the superscript is the quantity's layer or sample tag
+    else:
+        value = _symbol(kind, name, scripts.get("_"), scope, start_tok)
+    sk.placeholder(value, src)
+    if power is not None:
+        sk.emit("^{", power[1])
+        sk.sequence(power[0])
+        sk.emit("}", power[1])
+    return k
+
+
+def _symbol(kind: str, name: str, sub: tuple[list[Tok], Tok] | None, scope: Scope,
+            start_tok: Tok) -> sympy.Basic:
+    """A width, a size, a size the text names on its own (an alias) or a scalar; only a width
+    takes a subscript, its layer."""
+    if kind == "width":
+        if sub is None:
+            raise _err(f"`{name}` needs the layer as a subscript, as in {name}_l", scope, start_tok)
+        return Width(name, _index_expr(_strip_group(sub[0]), scope))
+    if kind == "alias":
+        c, a, _b = scope.notation.aliases[name]
+        return Width(scope.notation.width, c + a * Size(scope.notation.layers))
+    if sub is not None:  # a size or a scalar
+        raise _err(f"`{name}` takes no subscript", scope, sub[1])
+    return Size(name) if kind == "size" else Scalar(name)
+
+
+def _skip_arguments(toks: list[Tok], k: int, scope: Scope) -> int:
+    """After a quantity without indices, `(W, b; x, y)`: the arguments a text writes for the
+    loss. Only names, commas and semicolons (and their scripts) count as such a list."""
+    j = k + 1 if k < len(toks) and toks[k].text == "\\left" else k
+    if j >= len(toks) or toks[j].text != "(":
+        return k
+    depth = 0
+    saw_separator = False
+    for p in range(j, len(toks)):
+        t = toks[p]
+        if t.text == "(":
+            depth += 1
+        elif t.text == ")":
+            depth -= 1
+            if depth == 0:
+                end = p + 1
+                if p > j and toks[p - 1].text == "\\right":
+                    pass
+                return end if saw_separator or p == j + 2 else k
+        elif t.text in (",", ";"):
+            saw_separator = True
+        elif not (t.kind in ("letter", "num") or t.text in _GREEK or t.text in _FONTS
+                  or t.text in ("^", "_", "{", "}", "\\right")):
+            return k
+        if t.kind == "letter" and scope.lookup(t.text) not in ("quantity", None, "scalar"):
+            return k
+    return k
+
+
+def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
+               start_tok: Tok) -> int:
+    scope = sk.scope
+    sup = scripts.get("^")
+    prime = False
+    if sup is not None:
+        if [t.text for t in _strip_group(sup[0])] != ["\\prime"]:
+            raise _err(f"`{name}` is a function: only `^{{\\prime}}` may follow it", scope, sup[1])
+        prime = True
+    if "_" in scripts:
+        raise _err(f"function `{name}` takes no subscript", scope, scripts["_"][1])
+    # \left( ... \right) or ( ... )
+    j = k
+    if j < len(toks) and toks[j].text == "\\left":
+        j += 1
+    if j >= len(toks) or toks[j].text != "(":
+        if prime:
+            raise _err(f"`{name}^{{\\prime}}` must be applied to an argument", scope, start_tok)
+        sk.placeholder(FuncRef(name), (start_tok.start, toks[k - 1].end))
+        return k
+    close = _match(toks, j, scope)
+    inner = toks[j + 1 : close]
+    if inner and inner[-1].text == "\\right":
+        inner = inner[:-1]
+    args_toks = [a for a, _ in _depth_split(inner, {","})]
+    if any(not a for a in args_toks):
+        raise _err(f"empty argument in `{name}(...)`", scope, toks[j])
+    arity = scope.arity(name)
+    if len(args_toks) != arity:
+        raise _err(f"`{name}` takes {arity} argument{'s' if arity > 1 else ''}, got "
+                   f"{len(args_toks)}", scope, start_tok, toks[close].end)
+    args = [_argument(a, sk) for a in args_toks]
+    value = Prime(name, args[0]) if prime else Call(name, *args)
+    if prime and arity != 1:
+        raise _err("`^{\\prime}` is understood only for one-argument functions", scope, start_tok)
+    sk.placeholder(value, (start_tok.start, toks[close].end))
+    return close + 1
+
+
+def _argument(toks: list[Tok], sk: _Skeleton) -> sympy.Basic:
+    scope = sk.scope
+    if toks[0].text in _VECTOR_FONTS:
+        name, nxt = _read_name(toks, 0, scope)
+        base = name[len(toks[0].text) + 1 : -1]
+        if scope.lookup(base) != "quantity":
+            raise _err(f"unknown vector `{base}`", scope, toks[0])
+        scripts, end = _scripts(toks, nxt, scope)
+        if end != len(toks) or "_" in scripts:
+            raise _err("a vector argument is written \\mathbf{a}^{(l)}", scope, toks[0])
+        layer: tuple = ()
+        if "^" in scripts:
+            inner = _layer_tokens(scope.notation.quantities[base], scripts["^"][0])
+            if inner is None:
+                raise _err("a vector argument is written \\mathbf{a}^{(l)}", scope, toks[0])
+            layer = (_index_expr(inner, scope),)
+        return Vec(base, layer)
+    if len(toks) == 1 and toks[0].kind == "letter" and scope.lookup(toks[0].text) is None:
+        return Index(toks[0].text)  # softmax(a, j): an index argument
+    return sk.parse(toks)

@@ -1,0 +1,322 @@
+"""The structure pass: a display formula unwrapped from its environment, cut into rows at
+`\\\\`, and each row into sides at its relations (`=`, `\\leftarrow`, `\\in`, ...)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+import sympy
+
+from derive.document import Formula
+from derive.errors import InputError
+from derive.latex.expression import parse_expression
+from derive.latex.groups import (
+    _BRACKETS,
+    _depth_split,
+    _drop_tags,
+    _env_close,
+    _env_end,
+    _env_name,
+)
+from derive.latex.limits import _check_sizes
+from derive.latex.scope import Equation, RowError, Scope, Side, _err
+from derive.latex.tokens import Tok, tokenize
+
+_RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets", "\\rightarrow", "\\to", "\\equiv",
+              "\\triangleq", "\\coloneqq", "\\doteq", ":=", "\\approx"}
+
+
+_PUNCT = {",", "."}
+
+
+def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
+    """All equations of a display formula, each row parsed on its own."""
+    _check_sizes(formula)
+    toks = tokenize(formula.text, formula)
+    _check_sizes(formula, toks)
+    # unwrap \begin{split} ... \end{split} (or aligned), keeping what is inside
+    env = None
+    if toks and toks[0].text == "\\begin":
+        name, body = _env_name(toks, 0, scope)
+        if name in ("split", "aligned", "align", "align*", "gathered", "eqnarray"):
+            end = _env_end(toks, 0, name, scope)
+            after = _env_close(toks, end, name, scope)
+            rest = [t for t in toks[after:] if t.text not in _PUNCT]
+            if rest:
+                raise _err("text after `\\end{" + name + "}`", scope, rest[0])
+            toks = toks[body:end]
+            env = name
+    rows = [part for r, _ in _depth_split(toks, {"\\\\"})
+            for part in split_at_gaps(r, formula.text)]
+    out: list[Equation | RowError] = []
+    for row in rows:
+        row = strip_qualifiers(_drop_tags(row, scope))
+        if not row:
+            continue
+        last = out[-1] if out and isinstance(out[-1], Equation) else None
+        failed = out[-1] if out and isinstance(out[-1], RowError) else None
+        if failed is not None and _continues(row):
+            # `&= ...` after a row that could not be read: part of that equation, not a new one
+            span = formula.span(row[0].start, row[-1].end - row[0].start)
+            out.append(RowError(len(out) + 1, InputError(
+                f"not checked: this step continues the equation at line {failed.line}, which "
+                "could not be read", span), span.line, formula.text[row[0].start : row[-1].end]))
+            continue
+        try:
+            _check_row(row, scope, env)
+            eq = _parse_row(row, scope, formula, last, len(out) + 1)
+        except InputError as exc:
+            span = formula.span(row[0].start)
+            exc.at(formula.span(row[0].start, row[-1].end - row[0].start))  # never without a place
+            out.append(RowError(len(out) + 1, exc, span.line,
+                                formula.text[row[0].start : row[-1].end]))
+            continue
+        if last is not None and eq.number == last.number:
+            out[-1] = eq  # a `&=` row continued the previous equation
+        else:
+            out.append(eq)
+    return out
+
+
+_GAP = re.compile(r"\\(?:quad|qquad|hspace\*?\s*\{[^{}]*\})")
+_ARROWS = {"\\rightarrow", "\\Rightarrow", "\\implies", "\\to", "\\longrightarrow"}
+
+
+def split_at_gaps(row: list[Tok], text: str) -> list[list[Tok]]:
+    """`A = B \\quad C = D`: two equations side by side, not the chain A = B C = D. A row is
+    cut where a `\\quad`, `\\qquad` or `\\hspace` stands between two parts that each hold a
+    relation; an arrow standing alone between them (`\\hspace{1in} \\rightarrow
+    \\hspace{1in}`) only says one follows from the other."""
+    cuts = [k for k in range(1, len(row)) if _GAP.search(text[row[k - 1].end : row[k].start])]
+    if not cuts:
+        return [row]
+    parts, last = [], 0
+    for k in cuts + [len(row)]:
+        parts.append(row[last:k])
+        last = k
+    out: list[list[Tok]] = []
+    for part in parts:
+        if len(part) == 1 and part[0].text in _ARROWS:
+            continue
+        if out and not (_has_relation(part) and _has_relation(out[-1])):
+            out[-1] = out[-1] + part  # x = y \quad (for all y): one equation
+        else:
+            out.append(part)
+    return out
+
+
+def _continues(row: list[Tok]) -> bool:
+    """Whether a row starts with a relation (`&= ...`), continuing the equation before it."""
+    toks = [t for t in row if t.text != "&"]
+    return bool(toks) and toks[0].text in _RELATIONS
+
+
+def _type_annotation(row: list[Tok]) -> int | None:
+    """Where a trailing `\\in \\mathbb{R}^{...}` starts, after an equation's other relation."""
+    for k in range(len(row) - 1, 0, -1):
+        if row[k].text == "\\in":
+            rest = [t.text for t in row[k + 1 : k + 4]]
+            if rest[:3] == ["\\mathbb", "{", "R"] and _has_relation(row[:k]):
+                return k
+            return None
+    return None
+
+
+def _has_relation(toks: list[Tok]) -> bool:
+    return len(_depth_split(toks, _RELATIONS)) > 1
+
+
+def strip_qualifiers(row: list[Tok]) -> list[Tok]:
+    """A row without its closing punctuation and the range qualifiers notes put after an
+    equation, `\\quad (j = 1, 2, \\ldots, p)`: they say where the equation holds, and are no
+    part of it."""
+    while row:
+        if row[-1].text in _PUNCT:
+            row = row[:-1]
+            continue
+        tail = _type_annotation(row)
+        if tail is not None:  # ... \in \mathbb{R}^q: the type of what came before
+            row = row[:tail]
+            continue
+        close = row[-1].text == ")" or (len(row) > 1 and row[-2].text == "\\right"
+                                        and row[-1].text == ")")
+        if not close:
+            break
+        depth = 0
+        start = None
+        for k in range(len(row) - 1, -1, -1):
+            depth += (row[k].text == ")") - (row[k].text == "(")
+            if depth == 0:
+                start = k
+                break
+        if start is None:
+            break
+        first = start - 1 if start > 0 and row[start - 1].text == "\\left" else start
+        inner = [t for t in row[start + 1 : len(row) - 1] if t.text != "\\right"]
+        if (first > 0 and len(inner) >= 3 and inner[0].kind == "letter" and inner[1].text == "="
+                and any(t.text in ("\\ldots", "\\dots", "\\cdots") for t in inner)
+                and not any(t.text in _RELATIONS for t in inner[2:])):
+            row = row[:first]
+            continue
+        break
+    return row
+
+
+def _check_row(row: list[Tok], scope: Scope, env: str | None) -> None:
+    """What LaTeX itself rejects in a row, placed where it goes wrong: a double superscript or
+    subscript (`x^a^b`), a second `&` in a row of `split`, and a `(` or `[` left open inside
+    the `{...}` group that holds it (`a^{(l}_i`). A half-open interval `[0, 1)` stays legal."""
+    amps = [t for seg, t in _depth_split(row, {"&"}) if t is not None]
+    if env == "split" and len(amps) > 1:
+        raise _err("`split` takes one `&` per row: this one is extra (LaTeX: \"Extra & on "
+                   "this line\")", scope, amps[1],
+                   hint="use `aligned` for several alignment columns")
+    for i, t in enumerate(row):
+        if t.text in ("^", "_") and i + 1 < len(row):
+            j = i + 2
+            if row[i + 1].text == "{":
+                depth = 0
+                for j in range(i + 1, len(row)):
+                    depth += (row[j].text == "{") - (row[j].text == "}")
+                    if depth == 0:
+                        break
+                j += 1
+            if j < len(row) and row[j].text == t.text:
+                what = "superscript" if t.text == "^" else "subscript"
+                raise _err(f"double {what}: a second `{t.text}` right after `{t.text}"
+                           f"{{...}}` (LaTeX rejects it)", scope, row[j],
+                           hint=f"group the first one, as in `{{x{t.text}{{a}}}}{t.text}{{b}}`")
+    stack: list[Tok] = []
+    for t in row:
+        if t.text in ("{", "(", "["):
+            stack.append(t)
+        elif t.text in (")", "]"):
+            if stack and stack[-1].text in ("(", "["):
+                stack.pop()
+        elif t.text == "}":
+            if stack and stack[-1].text in ("(", "["):
+                o = stack[-1]
+                closer = _BRACKETS[o.text]
+                raise _err(f"unbalanced `{o.text}`: no matching `{closer}` before the `}}` that "
+                           "closes its group", scope, o)
+            if stack:
+                stack.pop()
+
+
+def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation | None,
+               number: int) -> Equation:
+    # `&` only aligns: drop it, then cut the row at its relations
+    marks = row
+    row = [t for seg, _ in _depth_split(row, {"&"}) for t in seg]
+    if not row:
+        raise _err("expected an equation: this row holds only alignment marks `&`", scope,
+                   marks[0], marks[-1].end)
+    parts = _depth_split(row, _RELATIONS)
+    segments = [seg for seg, _ in parts]
+    relations = [sep for _, sep in parts if sep is not None]
+    if not relations:
+        raise _err("expected an equation: no `=`, `\\leftarrow` or `\\in` in this row", scope,
+                   row[0], row[-1].end)
+    for k, seg in enumerate(segments):
+        if not seg and k > 0:
+            raise _err(f"nothing after `{relations[k - 1].text}`", scope, relations[k - 1])
+    first_rel = relations[0]
+    continuation = not segments[0]
+    if continuation and current is None:
+        raise _err("a row starting with `&=` continues nothing: there is no equation before it",
+                   scope, first_rel)
+    rel_kind = {"=": "equation", "\\leftarrow": "update", "\\gets": "update",
+                "\\rightarrow": "update", "\\to": "update",
+                "\\in": "assumption", "\\equiv": "equation", "\\triangleq": "equation",
+                "\\coloneqq": "equation", "\\doteq": "equation", ":=": "equation",
+                "\\approx": "approximation"}
+    kind = rel_kind[first_rel.text]
+    for r in relations[1:]:
+        if r.text not in ("=", "\\approx"):
+            raise _err(f"`{r.text}` may only be the first relation of a row", scope, r)
+    local = _formal_parameters(segments[0], scope) if not continuation else set()
+    row_scope = Scope(scope.notation, formula, scope.scalars | local, scope.functions, scope.local)
+
+    def side(seg: list[Tok]) -> Side:
+        start, end = seg[0].start, seg[-1].end
+        if _vector_form(seg, row_scope):
+            return Side(sympy.Integer(0), start, end, formula.text[start:end],
+                        tensor=_parse_tensor(seg, row_scope))
+        expr = parse_expression(seg, row_scope)
+        return Side(expr, start, end, formula.text[start:end])
+
+    span = formula.span(row[0].start)
+    if kind == "assumption":
+        if len(segments) != 2:
+            raise _err("an assumption is written `y_j \\in \\{ 0, 1 \\}`", scope, first_rel)
+        rhs_seg = segments[1]
+        return Equation(kind, number, side(segments[0]),
+                        (_parse_set(rhs_seg, row_scope, formula),),
+                        (formula.span(rhs_seg[0].start).line,), span.line, span.col)
+    steps = tuple(side(seg) for seg in segments[1:])
+    lhs = current.lhs if continuation and current is not None else side(segments[0])
+    if lhs.tensor is not None or any(s.tensor is not None for s in steps):
+        lhs, steps = _lowered(lhs, steps, formula, row_scope)
+    lines = tuple(formula.span(seg[0].start).line for seg in segments[1:])
+    approx = next((k for k, r in enumerate(relations, start=1) if r.text == "\\approx"), None)
+    if continuation:
+        assert current is not None
+        if current.approx_from is None and approx is not None:
+            approx += len(current.steps)
+        return Equation(current.kind, current.number, current.lhs, current.steps + steps,
+                        current.step_lines + lines, current.line, current.col,
+                        current.approx_from or approx)
+    return Equation(kind, number, lhs, steps, lines, span.line, span.col, approx)
+
+
+def _vector_form(seg: list[Tok], scope: Scope) -> bool:
+    from derive.vecparse import vector_form
+
+    return vector_form(seg, scope)
+
+
+def _parse_tensor(seg: list[Tok], scope: Scope) -> Any:
+    from derive.vecparse import parse_tensor
+
+    return parse_tensor(seg, scope)
+
+
+def _lowered(lhs: Side, steps: tuple[Side, ...], formula: Formula,
+             scope: Scope) -> tuple[Side, tuple[Side, ...]]:
+    """The sides of an equation in vector form as one entry of each: the checks are of
+    components (`derive.tensor`), at indices that are letters the formula does not use. A
+    side whose shapes do not fit carries the mismatch in place of an expression."""
+    from derive.tensor import ShapeMismatch
+    from derive.vecparse import entry
+
+    low = entry(formula, [s.tensor if s.tensor is not None else s.expr for s in (lhs, *steps)])
+    out = []
+    for s, e, why in zip((lhs, *steps), low.exprs, low.mismatch):
+        out.append(dataclasses.replace(s, expr=e if e is not None else ShapeMismatch(why or "")))
+    return out[0], tuple(out[1:])
+
+
+def _formal_parameters(seg: list[Tok], scope: Scope) -> set[str]:
+    """`g(t)` on a left side makes `t` a formal parameter for the row."""
+    texts = [t.text for t in seg]
+    if len(texts) >= 4 and scope.lookup(texts[0]) == "function" and texts[-1] == ")":
+        k = texts.index("(") if "(" in texts else -1
+        if k > 0 and all(t.kind == "letter" or t.text == "," for t in seg[k + 1 : -1]):
+            return {t.text for t in seg[k + 1 : -1] if t.kind == "letter"}
+    return set()
+
+
+def _parse_set(seg: list[Tok], scope: Scope, formula: Formula) -> Side:
+    if not (seg and seg[0].text == "\\{" and seg[-1].text == "\\}"):
+        raise _err("after `\\in` the tool understands only a finite set `\\{ 0, 1 \\}`", scope,
+                   seg[0] if seg else 0)
+    items = [s for s, _ in _depth_split(seg[1:-1], {","})]
+    values = []
+    for it in items:
+        if len(it) != 1 or it[0].kind != "num":
+            raise _err("set elements must be numbers", scope, it[0] if it else seg[0])
+        values.append(sympy.Rational(it[0].text))
+    return Side(sympy.FiniteSet(*values), seg[0].start, seg[-1].end,
+                formula.text[seg[0].start : seg[-1].end])

@@ -1,0 +1,96 @@
+"""The parser's vocabulary: the symbols it builds, what a row parses to, the scope it reads in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+from derive.document import Formula
+from derive.errors import InputError
+from derive.latex.tokens import Tok
+from derive.notation import Notation
+
+
+class Index(sympy.Symbol):
+    """A neuron or layer index (integer), e.g. i, j, k, l."""
+
+    def __new__(cls, name: str) -> Index:
+        return super().__new__(cls, name, integer=True)
+
+
+class Size(sympy.Symbol):
+    """A size of the network: the number of layers n or the batch size m."""
+
+    def __new__(cls, name: str) -> Size:
+        return super().__new__(cls, name, integer=True, positive=True)
+
+
+class Scalar(sympy.Symbol):
+    """A real scalar: a learning rate, a formal parameter `t`, a chain-rule variable `x_1`."""
+
+    def __new__(cls, name: str) -> Scalar:
+        return super().__new__(cls, name, real=True)
+
+
+@dataclass(frozen=True)
+class Side:
+    expr: sympy.Basic
+    start: int  # offsets into the formula text
+    end: int
+    latex: str
+    tensor: Any = None  # the side as written in vector form (a derive.tensor.Tensor), if it is
+
+
+@dataclass(frozen=True)
+class Equation:
+    kind: str  # "equation", "update" (with \leftarrow) or "assumption" (with \in)
+    number: int  # 1-based, within its formula
+    lhs: Side
+    steps: tuple[Side, ...]  # the right-hand sides, in order: A = B = C has steps (B, C)
+    step_lines: tuple[int, ...]  # file line of each step
+    line: int
+    col: int
+    approx_from: int | None = None  # the first step written after `\\approx` (not checked)
+
+
+@dataclass(frozen=True)
+class RowError:
+    number: int
+    error: InputError
+    line: int
+    latex: str
+
+
+@dataclass
+class Scope:
+    notation: Notation
+    formula: Formula
+    scalars: set[str] = field(default_factory=set)  # extra scalar names (local variables)
+    functions: dict[str, int] = field(default_factory=dict)  # extra (local) functions
+    local: bool = False  # a local model hides the notation's own quantities and functions
+
+    def lookup(self, name: str) -> str | None:
+        if name in self.scalars:
+            return "scalar"
+        if name in self.functions:
+            return "function"
+        if self.local:
+            return None if name not in (self.notation.layers,) else "size"
+        return self.notation.kind(name)
+
+    def arity(self, name: str) -> int:
+        return self.functions.get(name) or self.notation.functions.get(name, 1)
+
+    def known(self) -> list[str]:
+        names = set(self.scalars) | set(self.functions)
+        if not self.local:
+            names |= set(self.notation.names())
+        return sorted(names)
+
+
+def _err(msg: str, scope: Scope, tok: Tok | int, end: int | None = None, hint: str | None = None):
+    start = tok.start if isinstance(tok, Tok) else tok
+    stop = (tok.end if isinstance(tok, Tok) else start + 1) if end is None else end
+    return InputError(msg, scope.formula.span(start, max(1, stop - start)), hint)

@@ -1,0 +1,162 @@
+"""Tokens of a formula: the lexer, and the token rewrites that run before any parsing
+(`\\hspace`, `:=`, operator words, hand-written equation numbers)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from derive.document import Formula
+from derive.errors import InputError
+from derive.functions import PASSTHROUGH
+
+
+@dataclass(frozen=True)
+class Tok:
+    kind: str  # "cmd", "sym", "num", "letter"
+    text: str
+    start: int
+    end: int
+
+
+_TOKEN = re.compile(
+    r"(?P<ws>\s+)|(?P<cmd>\\(?:[A-Za-z]+|.))|(?P<num>\d+(?:\.\d+)?)|(?P<letter>[A-Za-z])"
+    r"|(?P<sym>[{}()\[\]^_&=+\-,.'|/*<>!:;])"
+)
+_SPACING = {"\\ ", "\\,", "\\;", "\\!", "\\:", "\\quad", "\\qquad", "\\displaystyle"}
+_DELIM_SIZES = {"\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr", "\\biggl", "\\biggr",
+                "\\Bigl", "\\Bigr", "\\left", "\\right"}
+_OPEN = {"(": ")", "[": "]", "\\{": "\\}"}
+_GREEK = {
+    "\\alpha", "\\beta", "\\gamma", "\\delta", "\\epsilon", "\\varepsilon", "\\zeta", "\\eta",
+    "\\theta", "\\iota", "\\kappa", "\\lambda", "\\mu", "\\nu", "\\xi", "\\pi", "\\rho", "\\sigma",
+    "\\tau", "\\phi", "\\varphi", "\\chi", "\\psi", "\\omega", "\\Delta", "\\Phi", "\\Sigma",
+    "\\Theta", "\\Lambda", "\\Omega", "\\Gamma", "\\Psi", "\\ell",
+}
+_FONTS = {"\\hat", "\\mathcal", "\\mathrm", "\\mathbf", "\\tilde", "\\bar", "\\vec", "\\boldsymbol",
+          "\\operatorname", "\\mathit", "\\widehat", "\\mathbb"}
+_VECTOR_FONTS = {"\\mathbf", "\\mathbb", "\\boldsymbol", "\\vec"}  # a whole vector argument
+
+
+# elementary functions the arithmetic parser knows; they pass through to it unchanged
+_ELEMENTARY = PASSTHROUGH
+
+
+def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
+    toks: list[Tok] = []
+    pos = 0
+    while pos < len(text):
+        if text.startswith("//", pos):  # `// a remark`: a note to the end of the line
+            end = text.find("\n", pos)
+            pos = len(text) if end < 0 else end
+            continue
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise InputError(
+                f"unexpected character {text[pos]!r} in a formula", formula.span(base + pos)
+            )
+        kind = m.lastgroup or ""
+        if kind != "ws":
+            tok = Tok(kind, m.group(), base + m.start(), base + m.end())
+            if tok.text not in _SPACING:
+                toks.append(tok)
+        pos = m.end()
+    return _equation_numbers(_operator_words(_colon_equals(_drop_hspace(toks))), text, base)
+
+
+_GAP_BEFORE = re.compile(r"(\\[ ,;:!]|\\q?quad|~)\s*$")
+
+
+def _equation_numbers(toks: list[Tok], text: str, base: int) -> list[Tok]:
+    """`... \\ \\ (15)` at the end of a row: the equation's number written by hand after a
+    gap, not a factor 15 (a number in brackets after explicit spacing, before `\\\\`, `&` or
+    the end)."""
+    out: list[Tok] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if (t.text == "(" and k + 2 < len(toks) and toks[k + 1].kind == "num"
+                and toks[k + 2].text == ")" and out
+                and (k + 3 == len(toks) or toks[k + 3].text in ("\\\\", "&"))
+                and _GAP_BEFORE.search(text[max(0, out[-1].end - base) : t.start - base])):
+            k += 3
+            continue
+        out.append(t)
+        k += 1
+    return out
+
+
+def _drop_hspace(toks: list[Tok]) -> list[Tok]:
+    """`\\hspace{0.5in}`: spacing, with its argument."""
+    out: list[Tok] = []
+    skip = 0
+    for k, t in enumerate(toks):
+        if skip:
+            skip -= 1
+            if t.text == "}":
+                skip = 0
+            continue
+        if t.text == "\\hspace" and k + 1 < len(toks) and toks[k + 1].text == "{":
+            skip = 10**6  # up to the closing brace
+            continue
+        out.append(t)
+    return out
+
+
+def _colon_equals(toks: list[Tok]) -> list[Tok]:
+    """`:=` is one relation (a definition), not a colon and an equals sign; so are
+    `\\stackrel{def}{=}` and `\\overset{\\text{def}}{=}`."""
+    out: list[Tok] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if (t.text in ("\\stackrel", "\\overset") and k + 1 < len(toks)
+                and toks[k + 1].text == "{"):
+            depth, j = 0, k + 1
+            while j < len(toks):
+                depth += (toks[j].text == "{") - (toks[j].text == "}")
+                if depth == 0:
+                    break
+                j += 1
+            rest = [x.text for x in toks[j + 1 : j + 4]]
+            if rest == ["{", "=", "}"]:
+                out.append(Tok("sym", ":=", t.start, toks[j + 3].end))
+                k = j + 4
+                continue
+        out.append(t)
+        k += 1
+    toks, out = out, []
+    for t in toks:
+        if t.text == "=" and out and out[-1].text == ":" and out[-1].end == t.start:
+            out[-1] = Tok("sym", ":=", out[-1].start, t.end)
+        else:
+            out.append(t)
+    return out
+
+
+# Function names notes often write in plain letters, `softmax(a, j)` for `\mathrm{softmax}(a, j)`.
+# Read as the upright name (which the document must still define or declare), never as a product
+# of single-letter symbols s·o·f·t·m·a·x.
+_OPERATOR_WORDS = ("softmax", "sigmoid", "sigm", "relu", "ReLU", "softplus")
+
+
+def _operator_words(toks: list[Tok]) -> list[Tok]:
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        for word in _OPERATOR_WORDS:
+            run = toks[i : i + len(word)]
+            if (len(run) == len(word) and all(t.kind == "letter" for t in run)
+                    and "".join(t.text for t in run) == word
+                    and all(a.end == b.start for a, b in zip(run, run[1:]))
+                    and (i == 0 or toks[i - 1].kind != "letter" or toks[i - 1].end < run[0].start)
+                    and i + len(word) < len(toks) and toks[i + len(word)].text == "("):
+                start, end = run[0].start, run[-1].end
+                out += [Tok("cmd", "\\mathrm", start, start), Tok("sym", "{", start, start),
+                        *run, Tok("sym", "}", end, end)]
+                i += len(word)
+                break
+        else:
+            out.append(toks[i])
+            i += 1
+    return out

@@ -1,0 +1,52 @@
+"""The ranges of a quantity's indices, and the sides of a vector equation lowered to one entry
+each, at index letters the formula does not use."""
+
+from __future__ import annotations
+
+import sympy
+
+from derive.document import Formula
+from derive.errors import InputError
+from derive.expr import Width
+from derive.latex import Index, Size, tokenize
+from derive.notation import Notation, QuantitySpec
+from derive.tensor import Fresh, Lowered, lower_sides
+
+
+def spec_dims(spec: QuantitySpec, layer: sympy.Expr,
+              n: Notation) -> tuple[sympy.Expr, ...]:
+    """The range of each index of a quantity in a layer (`C_l`, `C_{l-1}`, a number)."""
+    out = []
+    for kind, (c, a, b) in spec.dims:
+        if kind == "var":  # an unknown of the shape inference (derive.infer.vectors)
+            out.append(sympy.Function(f"D{c}{'rc'[a]}")(layer))
+            continue
+        value = c + a * Size(n.layers) + b * layer
+        out.append(Width(n.width, value) if kind == "width" else sympy.Integer(value)
+                   if isinstance(value, int) else value)
+    return tuple(out)
+
+
+_LETTERS: dict[str, frozenset[str]] = {}  # formula text -> its letters (a repair search asks often)
+
+
+def _letters(formula: Formula) -> frozenset[str]:
+    found = _LETTERS.get(formula.text)
+    if found is None:
+        if len(_LETTERS) > 4096:
+            _LETTERS.clear()
+        found = _LETTERS[formula.text] = frozenset(
+            t.text for t in tokenize(formula.text, formula) if t.kind == "letter")
+    return found
+
+
+def entry(formula: Formula, sides: list) -> Lowered:  # type: ignore[type-arg]
+    """Every side of an equation at the same entry, at indices that are letters the formula
+    does not use (the same letters for every row of the formula, and for every repair tried)."""
+    letters = _letters(formula)
+    pool = [c for c in "jkipqrsuvgh" if c not in letters]
+    if len(pool) < 2:
+        raise InputError("this formula uses every index letter the tool could check its "
+                         "entries at: split it into smaller formulas", formula.span(0))
+    names = (Index(pool[0]), Index(pool[1]))
+    return lower_sides(sides, names, Fresh(set(letters) | set(pool[:2]), Index))

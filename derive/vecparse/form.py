@@ -1,0 +1,100 @@
+"""Whether a side is written in vector form: a quantity that has indices written without them,
+or a vector operator (a transpose mark, `\\odot`, `\\nabla`, a norm `||x||`)."""
+
+from __future__ import annotations
+
+from derive.errors import InputError
+from derive.latex import (
+    Scope,
+    Tok,
+    _group,
+    _index_expr,
+    _layer_tokens,
+    _match,
+    _read_name,
+    _scripts,
+    _skip_arguments,
+    _strip_group,
+    starts_name,
+)
+from derive.notation import QuantitySpec
+
+VECTOR_OPS = {"\\odot", "\\circ", "\\bullet", "\\nabla", "\\top", "\\intercal", "\\|", "\\lVert", "\\Vert"}
+_ELEMENTWISE = {"\\odot", "\\circ", "\\bullet", "*"}  # \\bullet: UFLDL's Hadamard
+_MATRIX = {"\\cdot", "\\times"}
+_DIAG = {"\\mathrm{diag}", "\\operatorname{diag}", "\\text{diag}"}
+_WORD_ARGUMENTS = {"\\begin", "\\end", "\\text", "\\textrm", "\\mbox", "\\textit", "\\textbf"}
+_NORM_OPEN = {"\\|": "\\|", "\\lVert": "\\rVert", "\\Vert": "\\Vert"}
+
+
+def _transpose_mark(g: list[Tok], scope: Scope) -> tuple[list[Tok], bool]:
+    """A superscript's tokens without a trailing transpose mark, and whether it had one:
+    `T`, `\\top`, `\\intercal`, `\\mathsf{T}` (`^{[2]T}`, `^{(l)\\top}`, `^T`)."""
+    g = _strip_group(g)
+    texts = [t.text for t in g]
+    if texts[-1:] in (["\\top"], ["\\intercal"]) or (
+            texts[-1:] == ["T"] and scope.lookup("T") is None):
+        return g[:-1], True
+    if len(texts) >= 4 and texts[-4] in ("\\mathsf", "\\mathrm") and texts[-3:] == ["{", "T", "}"]:
+        return g[:-4], True
+    return g, False
+
+
+def _bars(toks: list[Tok]) -> list[Tok]:
+    """`||x||` written with two bars side by side: the norm `\\|x\\|`."""
+    out: list[Tok] = []
+    for t in toks:
+        if (t.text == "|" and out and out[-1].text == "|" and out[-1].end == t.start):
+            prev = out.pop()
+            out.append(Tok("cmd", "\\|", prev.start, t.end))
+            continue
+        out.append(t)
+    return out
+
+
+def vector_form(toks: list[Tok], scope: Scope) -> bool:
+    """Whether these tokens write a vector or matrix (see the module's doc)."""
+    toks = _bars(toks)
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.text in VECTOR_OPS:
+            return True
+        if t.text == "^" and i + 1 < len(toks):
+            grp, _ = _group(toks, i + 1, scope)
+            if grp and _transpose_mark(grp, scope)[1]:
+                return True
+        if t.text in _WORD_ARGUMENTS and i + 1 < len(toks) and toks[i + 1].text == "{":
+            i = _match(toks, i + 1, scope) + 1  # \begin{cases}, \text{...}: words, not names
+            continue
+        if not starts_name(t):
+            i += 1
+            continue
+        try:
+            name, nxt = _read_name(toks, i, scope)
+            scripts, end = _scripts(toks, nxt, scope)
+        except InputError:
+            return False
+        spec = scope.notation.quantities.get(name) if scope.lookup(name) == "quantity" else None
+        if spec is not None and spec.shape and "_" not in scripts and not _one_unit(
+                spec, scripts, scope):
+            return True
+        if spec is not None and not spec.shape and "_" not in scripts and "^" not in scripts:
+            end = _skip_arguments(toks, end, scope)  # J(W, b; x, y): the loss's arguments
+        i = max(end, i + 1)
+    return False
+
+
+def _one_unit(spec: QuantitySpec, scripts: dict, scope: Scope) -> bool:
+    """`z^{[2]}` in a layer of one unit: a number, not a vector."""
+    if spec.unit_range is None or len(spec.shape) != 1 or "^" not in scripts:
+        return False
+    inner = _layer_tokens(spec, scripts["^"][0])
+    if inner is None:
+        return False
+    try:
+        layer = _index_expr(inner, scope) + (1 - scope.notation.first_layer)
+    except InputError:
+        return False
+    return bool(layer.is_Integer and spec.unit_range[0][0] <= int(layer) <= spec.unit_range[1][0])
+
