@@ -121,6 +121,10 @@ SIDES = [
     (r"\sum_x \delta^{(l+1)}_i", BatchSum(q("\\delta", l + 1, i), "x")),
     # the Kronecker delta: two indices, no layer tag (the error is \delta^{(l)}_j)
     (r"\delta_{ij}", KroneckerDelta(i, j)),
+    # an unbraced argument is one token, and a digit is one token (TeX): 1/2, then 3/2
+    (r"\tfrac12 \alpha", Rational(1, 2) * alpha),
+    (r"\frac{1}23 \alpha", Rational(3, 2) * alpha),
+    (r"\frac{12}{3} \alpha", 4 * alpha),
 ]
 
 GAPS: list[tuple[str, sympy.Basic, str]] = [  # (LaTeX, what it means, why it is not read yet)
@@ -128,9 +132,6 @@ GAPS: list[tuple[str, sympy.Basic, str]] = [  # (LaTeX, what it means, why it is
      "products are not read: `\\prod` is an unsupported command"),
     (r"\log_2 \alpha", sympy.log(alpha) / sympy.log(2),
      "a logarithm's base: the `_` after `\\log` is an unsupported command"),
-    (r"\tfrac12 \alpha", Rational(1, 2) * alpha,
-     "`\\frac12` takes one digit per argument in LaTeX; the tokens read 12 as one number, "
-     "so it is read as 12/alpha"),
 ]
 
 ROUND_TRIP_GAPS: dict[str, str] = {  # LaTeX of a SIDES row -> why printing it back differs

@@ -61,7 +61,41 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
             if tok.text not in _SPACING:
                 toks.append(tok)
         pos = m.end()
-    return _equation_numbers(_operator_words(_colon_equals(_drop_hspace(toks))), text, base)
+    toks = _digit_arguments(_drop_hspace(toks))
+    return _equation_numbers(_operator_words(_colon_equals(toks)), text, base)
+
+
+_TWO_ARGUMENTS = {"\\frac", "\\tfrac", "\\dfrac", "\\cfrac", "\\binom"}
+
+
+def _digit_arguments(toks: list[Tok]) -> list[Tok]:
+    """An unbraced argument is one token in TeX, and a digit is one token: `\\frac12` is 1/2 and
+    `\\frac{1}23` is 3/2, not 12 or 23 in one argument. The lexer reads `12` as one number, so
+    a number standing as a fraction's argument is cut after its first digit."""
+    out = list(toks)
+    for i in range(len(out)):
+        if out[i].text not in _TWO_ARGUMENTS:
+            continue
+        j = i + 1
+        for _ in range(2):
+            if j >= len(out):
+                break
+            t = out[j]
+            if t.kind == "num" and t.text.isdigit() and len(t.text) > 1:
+                out[j:j + 1] = [Tok("num", t.text[0], t.start, t.start + 1),
+                                Tok("num", t.text[1:], t.start + 1, t.end)]
+                j += 1
+            elif t.text == "{":
+                depth, k = 0, j
+                while k < len(out):
+                    depth += (out[k].text == "{") - (out[k].text == "}")
+                    if depth == 0:
+                        break
+                    k += 1
+                j = k + 1
+            else:
+                j += 1
+    return out
 
 
 _GAP_BEFORE = re.compile(r"(\\[ ,;:!]|\\q?quad|~)\s*$")
