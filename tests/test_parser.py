@@ -123,6 +123,9 @@ SIDES = [
     (r"\delta_{ij}", KroneckerDelta(i, j)),
     # an unbraced argument is one token, and a digit is one token (TeX): 1/2, then 3/2
     (r"\tfrac12 \alpha", Rational(1, 2) * alpha),
+    # `\log` is natural; a written base is kept
+    (r"\log_2 \alpha", sympy.log(alpha) / sympy.log(2)),
+    (r"\log_{10}(\alpha + 1)", sympy.log(alpha + 1) / sympy.log(10)),
     (r"\frac{1}23 \alpha", Rational(3, 2) * alpha),
     (r"\frac{12}{3} \alpha", 4 * alpha),
 ]
@@ -130,8 +133,6 @@ SIDES = [
 GAPS: list[tuple[str, sympy.Basic, str]] = [  # (LaTeX, what it means, why it is not read yet)
     (r"\prod_{j=1}^{C_n} y_j", sympy.Product(q("y", None, j), (j, 1, C(n))),
      "products are not read: `\\prod` is an unsupported command"),
-    (r"\log_2 \alpha", sympy.log(alpha) / sympy.log(2),
-     "a logarithm's base: the `_` after `\\log` is an unsupported command"),
 ]
 
 ROUND_TRIP_GAPS: dict[str, str] = {  # LaTeX of a SIDES row -> why printing it back differs
@@ -210,6 +211,7 @@ ERRORS = [  # (formula, words of the message, column of the caret on the formula
     (r"z_i = 0", "needs a layer tag", 1),
     (r"\nabla \mathcal{L} = 0", "with respect to: \\nabla_a C", 1),
     (r"\oint \mathcal{L} = 0", "unsupported LaTeX command `\\oint`", 1),
+    (r"\alpha = \log_{\alpha} 2", "base must be a number", 14),
     (r"\alpha = \frac{1}{2", "unbalanced `{`", 18),
     (r"\begin{split} \alpha = 0", "never closed", 1),
     (r"\alpha = |\alpha", "no closing `|`", 10),

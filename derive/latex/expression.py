@@ -162,8 +162,14 @@ def _elementary(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     """An elementary function the arithmetic parser knows. `\\log` without a base is the natural
     logarithm, as every text on this subject means it; `\\log_2` keeps its base."""
     x = toks[i].text
-    natural = x == "\\log" and not (i + 1 < len(toks) and toks[i + 1].text == "_")
-    sk.emit(" " + ("\\ln" if natural else x) + " ", toks[i])
+    if x == "\\log" and i + 1 < len(toks) and toks[i + 1].text == "_":
+        base, after = _group(toks, i + 2, sk.scope)
+        if len(base) != 1 or base[0].kind != "num" or sympy.Rational(base[0].text) <= 1:
+            raise _err("a logarithm's base must be a number above 1 (`\\log_2`, `\\log_{10}`)",
+                       sk.scope, toks[i + 1])
+        sk.emit(" \\log_{" + base[0].text + "} ", toks[i])
+        return after
+    sk.emit(" " + ("\\ln" if x == "\\log" else x) + " ", toks[i])
     return i + 1
 
 
