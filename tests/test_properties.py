@@ -99,7 +99,7 @@ def central_difference(model: Model, inst: Instance, seed: int, key: tuple, samp
 
     def loss_at(v):  # type: ignore[no-untyped-def]
         ev = Evaluator(model, inst, seed)  # the same point: every other value is drawn again
-        ev._values[key] = v
+        ev.set_value(key, v)
         return ev.value(_loss_key(model, sample))
 
     return (loss_at(theta + H) - loss_at(theta - H)) / (2 * H)

@@ -15,6 +15,7 @@ from derive.functions import ELEMENTARY, RELATIONS
 from derive.latex import Index, Scalar, Size
 from derive.model.algebra import _Cut, _Full, _Numeric
 from derive.model.data import Def, Key, key_latex
+from derive.model.dispatch import ByType
 from derive.numbers import CTX, NOT_FINITE, TOO_LARGE, Unsupported, holds
 
 
@@ -94,59 +95,84 @@ class Interpretation:
         return v
 
     def _eval(self, e: sympy.Basic, env: dict, sample: int | None, alg: _Numeric) -> Any:
-        ev = self._eval
-        if isinstance(e, Index):
-            if e not in env:
-                raise Unsupported(f"index {e} has no value")
-            return alg.const(sympy.Integer(env[e]))
-        if isinstance(e, Size):
-            if e.name == self.model.notation.layers:
-                return alg.const(sympy.Integer(self.instance.layers))
-            if e.name == self.model.notation.batch:
-                return alg.const(sympy.Integer(self.instance.batch))
-            raise Unsupported(f"unknown size {e}")
-        if isinstance(e, Width):
-            return alg.const(sympy.Integer(self.width(self._ground_int(e.layer, env))))
-        if isinstance(e, Quantity):
-            return alg.node(self._key(e, env, sample))
-        if isinstance(e, Scalar):
-            if e in env:
-                return env[e]
-            return alg.node(self._scalar_key(e.name, sample))
-        if isinstance(e, Call):
-            if any(isinstance(a, Vec) for a in e.params):
-                return self._vector_call(e, env, sample, alg)
-            return alg.apply(self.function(e.fname), [ev(a, env, sample, alg) for a in e.params])
-        if isinstance(e, Prime):
-            t, d = self.prime(e.fname)
-            return alg.apply(sympy.Lambda(t, d), [ev(e.arg, env, sample, alg)])
-        if isinstance(e, Partial):
-            return alg.partial(e, env, sample)
-        if isinstance(e, BatchSum):
-            return alg.add([ev(e.body, env, s, alg) for s in range(1, self.instance.batch + 1)])
-        if isinstance(e, sympy.Sum):
-            # SymPy lists nested sums' limits innermost first: the last is the outer loop,
-            # whose index the inner bounds may read (\sum_l \sum_{k=1}^{n_l}: weight decay)
-            body = e.function
-            *rest, (var, lo, hi) = e.limits
-            if rest:
-                body = sympy.Sum(body, *rest)
-            a, b = self._ground_int(lo, env), self._ground_int(hi, env)
-            return alg.add([ev(body, {**env, var: k}, sample, alg) for k in range(a, b + 1)])
-        if isinstance(e, sympy.Piecewise):
-            return self._cases(e, env, sample, alg)
-        if isinstance(e, sympy.KroneckerDelta):
-            a, b = (self._ground_int(x, env) for x in e.args)
-            return alg.const(sympy.Integer(int(a == b)))
-        if isinstance(e, (FuncRef, Vec)):
-            raise Unsupported(f"`{e}` cannot stand on its own here")
-        if isinstance(e, sympy.Symbol):
-            if e in env:
-                return env[e]
-            raise Unsupported(f"unknown symbol {e}")
+        """The meaning of `e` in the algebra `alg`: by the handler of its node type in
+        `MEANING`, else as an operation of SymPy's (a number, +, ·, a power, a function)."""
+        handler = MEANING.find(type(e))
+        if handler is None:
+            return self._operation(e, env, sample, alg)
+        return handler(self, e, env, sample, alg)
+
+    # -- one handler per node type (the table `MEANING` below) --------------------------------
+
+    def _index(self, e: Index, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        if e not in env:
+            raise Unsupported(f"index {e} has no value")
+        return alg.const(sympy.Integer(env[e]))
+
+    def _size(self, e: Size, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        if e.name == self.model.notation.layers:
+            return alg.const(sympy.Integer(self.instance.layers))
+        if e.name == self.model.notation.batch:
+            return alg.const(sympy.Integer(self.instance.batch))
+        raise Unsupported(f"unknown size {e}")
+
+    def _width(self, e: Width, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        return alg.const(sympy.Integer(self.width(self._ground_int(e.layer, env))))
+
+    def _quantity(self, e: Quantity, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        return alg.node(self._key(e, env, sample))
+
+    def _scalar(self, e: Scalar, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        if e in env:
+            return env[e]
+        return alg.node(self._scalar_key(e.name, sample))
+
+    def _call(self, e: Call, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        if any(isinstance(a, Vec) for a in e.params):
+            return self._vector_call(e, env, sample, alg)
+        return alg.apply(self.function(e.fname),
+                         [self._eval(a, env, sample, alg) for a in e.params])
+
+    def _prime(self, e: Prime, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        t, d = self.prime(e.fname)
+        return alg.apply(sympy.Lambda(t, d), [self._eval(e.arg, env, sample, alg)])
+
+    def _partial(self, e: Partial, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        return alg.partial(e, env, sample)
+
+    def _batch_sum(self, e: BatchSum, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        return alg.add([self._eval(e.body, env, s, alg)
+                        for s in range(1, self.instance.batch + 1)])
+
+    def _sum(self, e: sympy.Sum, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        # SymPy lists nested sums' limits innermost first: the last is the outer loop,
+        # whose index the inner bounds may read (\sum_l \sum_{k=1}^{n_l}: weight decay)
+        body = e.function
+        *rest, (var, lo, hi) = e.limits
+        if rest:
+            body = sympy.Sum(body, *rest)
+        a, b = self._ground_int(lo, env), self._ground_int(hi, env)
+        return alg.add([self._eval(body, {**env, var: k}, sample, alg) for k in range(a, b + 1)])
+
+    def _kronecker(self, e: sympy.KroneckerDelta, env: dict, sample: int | None,
+                   alg: _Numeric) -> Any:
+        a, b = (self._ground_int(x, env) for x in e.args)
+        return alg.const(sympy.Integer(int(a == b)))
+
+    def _standalone(self, e: FuncRef | Vec, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        raise Unsupported(f"`{e}` cannot stand on its own here")
+
+    def _symbol(self, e: sympy.Symbol, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        if e in env:
+            return env[e]
+        raise Unsupported(f"unknown symbol {e}")
+
+    def _operation(self, e: sympy.Basic, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        """A node of SymPy's own that no handler names: a number, or an operation on the
+        meanings of its arguments."""
         if e.is_Number or e.is_NumberSymbol:
             return alg.const(e)
-        args = [ev(a, env, sample, alg) for a in e.args]
+        args = [self._eval(a, env, sample, alg) for a in e.args]
         if e.is_Add:
             return alg.add(args)
         if e.is_Mul:
@@ -211,3 +237,23 @@ class Interpretation:
         body = d.rhs.replace(lambda x: isinstance(x, Quantity) and (x.name, x.layer) in sub,
                              rename)
         return self._eval(body, new_env, sample, alg)
+
+
+# What each node type means, for `Interpretation._eval`: one place to add a node type.
+MEANING = ByType({
+    Index: Interpretation._index,
+    Size: Interpretation._size,
+    Width: Interpretation._width,
+    Quantity: Interpretation._quantity,
+    Scalar: Interpretation._scalar,
+    Call: Interpretation._call,
+    Prime: Interpretation._prime,
+    Partial: Interpretation._partial,
+    BatchSum: Interpretation._batch_sum,
+    sympy.Sum: Interpretation._sum,
+    sympy.Piecewise: Interpretation._cases,
+    sympy.KroneckerDelta: Interpretation._kronecker,
+    FuncRef: Interpretation._standalone,
+    Vec: Interpretation._standalone,
+    sympy.Symbol: Interpretation._symbol,
+})

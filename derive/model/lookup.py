@@ -11,6 +11,7 @@ from derive.expr import BatchSum, Call, Quantity, Vec, as_basic
 from derive.latex import Index, Scalar, Size
 from derive.model.algebra import _SymPy
 from derive.model.data import Def, Key, OutOfRange, key_latex
+from derive.model.dispatch import ByType
 from derive.model.points import random_function
 from derive.numbers import Unsupported
 
@@ -120,29 +121,35 @@ class Lookup:
         return out
 
     def keys_of(self, expr: sympy.Basic, env: dict, sample: int | None) -> Iterator[Key]:
-        """Every node an expression reads, with its indices grounded (sums enumerated)."""
+        """Every node an expression reads, with its indices grounded (sums enumerated): by the
+        handler of each node type in `READS` (the subtrees of every node are visited too)."""
         for node in sympy.preorder_traversal(expr):
-            if isinstance(node, Quantity):
-                for e in self._envs(node, env):
-                    try:
-                        yield self._key(node, e, sample)
-                    except (OutOfRange, Unsupported):
-                        continue
-            elif isinstance(node, Scalar):
-                if node not in env:
-                    yield (node.name, None, (), None if self._is_parameter(node.name) else sample)
-            elif isinstance(node, Vec):
-                layer = self._ground_int(node.layer, env) if node.layer is not None else None
-                size = self.width(layer) if layer else self.instance.widths[-1]
-                for k in range(1, size + 1):
-                    yield (node.name, layer, (k,), sample)
-            elif isinstance(node, Call) and not any(isinstance(a, Vec) for a in node.params):
-                found = self._function_def(node.fname)
-                if found is not None and any(isinstance(p, Vec) for p in found.lhs.params):
-                    continue
-            elif isinstance(node, BatchSum):
-                for s in range(1, self.instance.batch + 1):
-                    yield from self.keys_of(node.body, env, s)
+            handler = READS.find(type(node))
+            if handler is not None:
+                yield from handler(self, node, env, sample)
+
+    # -- one handler per node type that reads nodes (the table `READS` below) -----------------
+
+    def _reads_quantity(self, node: Quantity, env: dict, sample: int | None) -> Iterator[Key]:
+        for e in self._envs(node, env):
+            try:
+                yield self._key(node, e, sample)
+            except (OutOfRange, Unsupported):
+                continue
+
+    def _reads_scalar(self, node: Scalar, env: dict, sample: int | None) -> Iterator[Key]:
+        if node not in env:
+            yield (node.name, None, (), None if self._is_parameter(node.name) else sample)
+
+    def _reads_vec(self, node: Vec, env: dict, sample: int | None) -> Iterator[Key]:
+        layer = self._ground_int(node.layer, env) if node.layer is not None else None
+        size = self.width(layer) if layer else self.instance.widths[-1]
+        for k in range(1, size + 1):
+            yield (node.name, layer, (k,), sample)
+
+    def _reads_batch_sum(self, node: BatchSum, env: dict, sample: int | None) -> Iterator[Key]:
+        for s in range(1, self.instance.batch + 1):
+            yield from self.keys_of(node.body, env, s)
 
     def _function_def(self, name: str) -> Def | None:
         return next((d for d in reversed(self.model.defs)
@@ -180,3 +187,12 @@ class Lookup:
             t = sympy.Symbol("t_prime", real=True)
             self.structure.primes[name] = (t, sympy.diff(fn(t), t))
         return self.structure.primes[name]
+
+
+# The nodes each node type reads, for `Lookup.keys_of`: one place to add a node type.
+READS = ByType({
+    Quantity: Lookup._reads_quantity,
+    Scalar: Lookup._reads_scalar,
+    Vec: Lookup._reads_vec,
+    BatchSum: Lookup._reads_batch_sum,
+})

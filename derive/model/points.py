@@ -69,6 +69,12 @@ class Points:
         r = _rng("value", key, self.instance, self.seed)
         return CTX.mpf(r.randint(-180, 180)) / 100
 
+    def set_value(self, key: Key, value: Any) -> None:
+        """Hold a node at `value` at this point, in place of its drawn input or its definition:
+        every node computed from it afterwards reads this value (a finite difference moves one
+        parameter so). Set it before anything that reads the node is computed."""
+        self._values[key] = value
+
     def value(self, key: Key) -> Any:
         """The numeric value of a node."""
         v = self._values.get(key)

@@ -142,27 +142,43 @@ def parse_dim(text: str, names: dict[str, str], layers: tuple[Lin, Lin] | None) 
     toks = _terms(text, names, {"layers", "layer_var", "width"})
     if not toks:
         raise _Bad(f"empty; write the range of the index, as in `{names['width']}_l`")
-    n, w, var = names["layers"], names["width"], names["layer_var"]
-    if toks[0][0] == "width":
-        if len(toks) < 3 or toks[1] != ("op", "_"):
-            raise _Bad(f"`{w}` needs the layer as a subscript, as in `{w}_l`")
-        if toks[2] == ("op", "{"):
-            form, end = _expr(toks, 3, names)
-            if end >= len(toks) or toks[end] != ("op", "}"):
-                raise _Bad("unbalanced `{`: no matching `}`")
-            end += 1
-        else:
-            form, end = _expr(toks[:3], 2, names)
-        if end != len(toks):
-            raise _Bad(f"unexpected `{toks[end][1]}` after the width")
-        dim: Dim = ("width", form)
+    dim = _width_dim(toks, names) if toks[0][0] == "width" else _count_dim(toks, names)
+    _check_dim(dim, names, layers)
+    return dim
+
+
+def _width_dim(toks: list[tuple[str, str]], names: dict[str, str]) -> Dim:
+    """`C_l`, `C_{l+1}`: the width of a layer given as a linear form."""
+    w = names["width"]
+    if len(toks) < 3 or toks[1] != ("op", "_"):
+        raise _Bad(f"`{w}` needs the layer as a subscript, as in `{w}_l`")
+    if toks[2] == ("op", "{"):
+        form, end = _expr(toks, 3, names)
+        if end >= len(toks) or toks[end] != ("op", "}"):
+            raise _Bad("unbalanced `{`: no matching `}`")
+        end += 1
     else:
-        form, end = _expr(toks, 0, names)
-        if end != len(toks):
-            raise _Bad(f"unexpected `{toks[end][1]}`")
-        if form[2]:
-            raise _Bad(f"`{var}` may appear only in a width's subscript, as in `{w}_{{{var}+1}}`")
-        dim = ("count", form)
+        form, end = _expr(toks[:3], 2, names)
+    if end != len(toks):
+        raise _Bad(f"unexpected `{toks[end][1]}` after the width")
+    return ("width", form)
+
+
+def _count_dim(toks: list[tuple[str, str]], names: dict[str, str]) -> Dim:
+    """`2`, `n`, `n-1`: a number of values, not depending on the layer."""
+    form, end = _expr(toks, 0, names)
+    if end != len(toks):
+        raise _Bad(f"unexpected `{toks[end][1]}`")
+    if form[2]:
+        w, var = names["width"], names["layer_var"]
+        raise _Bad(f"`{var}` may appear only in a width's subscript, as in `{w}_{{{var}+1}}`")
+    return ("count", form)
+
+
+def _check_dim(dim: Dim, names: dict[str, str], layers: tuple[Lin, Lin] | None) -> None:
+    """A width names a layer that exists, and a count is at least 1, at the first and the last
+    layer of the quantity on every depth of `_DEPTHS`."""
+    n, var = names["layers"], names["layer_var"]
     kind, form = dim
     if form[2] and layers is None:
         raise _Bad(f"uses the layer `{var}`, but the quantity has no layers")
@@ -178,4 +194,3 @@ def parse_dim(text: str, names: dict[str, str], layers: tuple[Lin, Lin] | None) 
                 raise _Bad(f"the width of layer {v}{at} when {n}={depth}: there is no such layer")
             if kind == "count" and v < 1:
                 raise _Bad(f"is {v} when {n}={depth}; an index range needs at least one value")
-    return dim
