@@ -109,6 +109,23 @@ def _close(a, b) -> bool:  # type: ignore[no-untyped-def]
     return abs(a - b) <= TOL * (1 + abs(a) + abs(b))
 
 
+def test_a_held_value_is_read_by_every_node_computed_from_it(mse_model: Model) -> None:
+    """`Evaluator.set_value`, which the finite differences rest on: the held value is the node's
+    value, the loss computed after it reads it, and holding a node at its own value changes
+    nothing."""
+    inst, seed, sample = Instance(3, (3, 2, 4), 2), 0, 1
+    _, key = _param("w", 1, 2, 1)
+    free = Evaluator(mse_model, inst, seed)
+    theta, loss = free.value(key), free.value(_loss_key(mse_model, sample))
+    moved = Evaluator(mse_model, inst, seed)
+    moved.set_value(key, theta + 1)
+    assert moved.value(key) == theta + 1
+    assert moved.value(_loss_key(mse_model, sample)) != loss
+    same = Evaluator(mse_model, inst, seed)
+    same.set_value(key, theta)
+    assert same.value(_loss_key(mse_model, sample)) == loss
+
+
 # --------------------------------------------------------------------------------------------
 # MSE: L = 1/2 Σ_j (y_j - a^{(n)}_j)^2
 

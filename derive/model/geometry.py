@@ -36,7 +36,7 @@ class Geometry:
         n = self.model.notation
         return {"layers": n.layers, "width": n.width, "layer_var": n.layer_var}
 
-    def _shape(self, spec: QuantitySpec, pos: int, layer: int | None) -> int:
+    def index_size(self, spec: QuantitySpec, pos: int, layer: int | None) -> int:
         """The size of index `pos` of a quantity at a layer."""
         key = (spec.name, pos, layer)
         if key not in self.structure.shapes:
@@ -75,7 +75,7 @@ class Geometry:
             if layer is None or not lo <= layer <= hi:
                 raise OutOfRange(f"{key_latex(key)} (its layers are {lo}..{hi})")
         for pos, idx in enumerate(indices[: len(spec.shape)]):
-            size = self._shape(spec, pos, layer)
+            size = self.index_size(spec, pos, layer)
             if not 1 <= idx <= size:
                 raise OutOfRange(f"{key_latex(key)} (index {pos + 1} runs 1..{size})")
 
@@ -90,7 +90,8 @@ class Geometry:
 
     # -- grounding ---------------------------------------------------------------------------
 
-    def _ground_int(self, e: sympy.Basic, env: dict) -> int:
+    def ground_int(self, e: sympy.Basic, env: dict) -> int:
+        """The value of an index expression (`l + 1`, `n`, `C_l`) under the index values `env`."""
         if isinstance(e, Index):
             if e not in env:
                 raise Unsupported(f"index {e} has no value")
@@ -122,8 +123,8 @@ class Geometry:
         return key
 
     def _key_uncached(self, q: Quantity, env: dict, sample: int | None) -> Key:
-        layer = self._ground_int(q.layer, env) if q.layer is not None else None
-        idx = tuple(self._ground_int(i, env) for i in q.indices)
+        layer = self.ground_int(q.layer, env) if q.layer is not None else None
+        idx = tuple(self.ground_int(i, env) for i in q.indices)
         spec = self.model.spec(q.name)
         if spec is not None and spec.parameter:
             sample = None
@@ -136,3 +137,7 @@ class Geometry:
 
     def _is_parameter(self, name: str) -> bool:
         return self.model.notation.scalars.get(name, False)
+
+    # the private names evaluate.py reads today (kept until it uses the public ones)
+    _shape = index_size
+    _ground_int = ground_int

@@ -117,7 +117,7 @@ class Interpretation:
         raise Unsupported(f"unknown size {e}")
 
     def _width(self, e: Width, env: dict, sample: int | None, alg: _Numeric) -> Any:
-        return alg.const(sympy.Integer(self.width(self._ground_int(e.layer, env))))
+        return alg.const(sympy.Integer(self.width(self.ground_int(e.layer, env))))
 
     def _quantity(self, e: Quantity, env: dict, sample: int | None, alg: _Numeric) -> Any:
         return alg.node(self._key(e, env, sample))
@@ -151,12 +151,12 @@ class Interpretation:
         *rest, (var, lo, hi) = e.limits
         if rest:
             body = sympy.Sum(body, *rest)
-        a, b = self._ground_int(lo, env), self._ground_int(hi, env)
+        a, b = self.ground_int(lo, env), self.ground_int(hi, env)
         return alg.add([self._eval(body, {**env, var: k}, sample, alg) for k in range(a, b + 1)])
 
     def _kronecker(self, e: sympy.KroneckerDelta, env: dict, sample: int | None,
                    alg: _Numeric) -> Any:
-        a, b = (self._ground_int(x, env) for x in e.args)
+        a, b = (self.ground_int(x, env) for x in e.args)
         return alg.const(sympy.Integer(int(a == b)))
 
     def _standalone(self, e: FuncRef | Vec, env: dict, sample: int | None, alg: _Numeric) -> Any:
@@ -227,7 +227,7 @@ class Interpretation:
                     raise Unsupported(f"`{e.fname}` expects a vector argument")
                 sub[(formal.name, formal.layer)] = actual
             elif isinstance(formal, Index):
-                new_env[formal] = self._ground_int(actual, env)
+                new_env[formal] = self.ground_int(actual, env)
 
         def rename(x: Quantity) -> Quantity:
             target = sub[(x.name, x.layer)]

@@ -142,7 +142,7 @@ class Lookup:
             yield (node.name, None, (), None if self._is_parameter(node.name) else sample)
 
     def _reads_vec(self, node: Vec, env: dict, sample: int | None) -> Iterator[Key]:
-        layer = self._ground_int(node.layer, env) if node.layer is not None else None
+        layer = self.ground_int(node.layer, env) if node.layer is not None else None
         size = self.width(layer) if layer else self.instance.widths[-1]
         for k in range(1, size + 1):
             yield (node.name, layer, (k,), sample)
