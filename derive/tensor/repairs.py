@@ -24,27 +24,50 @@ def repairs(t: Tensor, shift_layer) -> Iterator[tuple[str, Tensor]]:  # type: ig
             yield what, cand
 
 
-def _edits(node: Tensor, shift_layer) -> Iterator[tuple[str, Tensor]]:  # type: ignore[no-untyped-def]
+Edits = Iterator[tuple[str, Tensor]]
+
+
+def _edits(node: Tensor, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
+    """A node's edits: its transpose dropped or one added, then those of its type (`EDITS`)."""
     if isinstance(node, Transpose):
         yield f"the transpose of ${node.x.tex}$ is wrong: ${node.x.tex}$ itself fits", node.x
     elif not isinstance(node, (Scalar, Plus)) and not _scales_safe(node):
         yield (f"a transpose is missing: ${node.tex}$ should be transposed",
                Transpose(node, f"({node.tex})^T"))
-    if isinstance(node, MatMul):
-        yield (f"the product's order is swapped: ${node.b.tex}$ comes before ${node.a.tex}$",
-               MatMul(node.b, node.a, node.tex))
-        yield (f"a matrix product is written where the element-wise product $\\odot$ is meant "
-               f"(${node.tex}$)", Hadamard(node.a, node.b, node.tex))
-    if isinstance(node, Hadamard):
-        yield (f"$\\odot$ is written where a matrix product is meant (${node.tex}$)",
-               MatMul(node.a, node.b, node.tex))
-        yield (f"$\\odot$ is written where a matrix product is meant (${node.tex}$, in the "
-               "other order)", MatMul(node.b, node.a, node.tex))
-    if isinstance(node, Leaf) and node.layer is not None:
+    edits = EDITS.get(type(node))
+    if edits is not None:
+        yield from edits(node, shift_layer)
+
+
+def _matmul_edits(node: MatMul, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
+    yield (f"the product's order is swapped: ${node.b.tex}$ comes before ${node.a.tex}$",
+           MatMul(node.b, node.a, node.tex))
+    yield (f"a matrix product is written where the element-wise product $\\odot$ is meant "
+           f"(${node.tex}$)", Hadamard(node.a, node.b, node.tex))
+
+
+def _hadamard_edits(node: Hadamard, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
+    yield (f"$\\odot$ is written where a matrix product is meant (${node.tex}$)",
+           MatMul(node.a, node.b, node.tex))
+    yield (f"$\\odot$ is written where a matrix product is meant (${node.tex}$, in the "
+           "other order)", MatMul(node.b, node.a, node.tex))
+
+
+def _layer_edits(node: Leaf, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
+    if node.layer is not None:
         for delta in (-1, 1):
             new = shift_layer(node, delta)
             if new is not None:
                 yield f"wrong layer: ${node.tex}$ should be ${new.tex}$", new
+
+
+# The edits of each node type beyond a transpose (the node classes are final dataclasses, so
+# the exact type is looked up): one place to add a node type's repairs.
+EDITS = {
+    MatMul: _matmul_edits,
+    Hadamard: _hadamard_edits,
+    Leaf: _layer_edits,
+}
 
 
 def _scales_safe(node: Tensor) -> bool:
