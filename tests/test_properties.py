@@ -99,7 +99,7 @@ def central_difference(model: Model, inst: Instance, seed: int, key: tuple, samp
 
     def loss_at(v):  # type: ignore[no-untyped-def]
         ev = Evaluator(model, inst, seed)  # the same point: every other value is drawn again
-        ev._values[key] = v
+        ev.set_value(key, v)
         return ev.value(_loss_key(model, sample))
 
     return (loss_at(theta + H) - loss_at(theta - H)) / (2 * H)
@@ -107,6 +107,23 @@ def central_difference(model: Model, inst: Instance, seed: int, key: tuple, samp
 
 def _close(a, b) -> bool:  # type: ignore[no-untyped-def]
     return abs(a - b) <= TOL * (1 + abs(a) + abs(b))
+
+
+def test_a_held_value_is_read_by_every_node_computed_from_it(mse_model: Model) -> None:
+    """`Evaluator.set_value`, which the finite differences rest on: the held value is the node's
+    value, the loss computed after it reads it, and holding a node at its own value changes
+    nothing."""
+    inst, seed, sample = Instance(3, (3, 2, 4), 2), 0, 1
+    _, key = _param("w", 1, 2, 1)
+    free = Evaluator(mse_model, inst, seed)
+    theta, loss = free.value(key), free.value(_loss_key(mse_model, sample))
+    moved = Evaluator(mse_model, inst, seed)
+    moved.set_value(key, theta + 1)
+    assert moved.value(key) == theta + 1
+    assert moved.value(_loss_key(mse_model, sample)) != loss
+    same = Evaluator(mse_model, inst, seed)
+    same.set_value(key, theta)
+    assert same.value(_loss_key(mse_model, sample)) == loss
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,103 +1,26 @@
-"""Vectors and matrices written without indices, and the components they stand for.
-
-A text in vector form writes `\\delta^l = ((w^{l+1})^T \\delta^{l+1}) \\odot \\sigma'(z^l)`. The
-parser reads such a side into a small tree of `Tensor` nodes; this module gives each node its
-shape (rows x columns, in the sizes of the notation: `C_{l+1}`, `1`, the batch size) and lowers
-it to the component the model checks: entry (j, 1) of that side is
-`\\sum_k w^{(l+1)}_{kj} \\delta^{(l+1)}_k g'(z^{(l)}_j)`. A product whose shapes do not fit is not
-lowered: it is a finding of its own (`ShapeMismatch`), and `repairs` lists the edits in matrix
-terms (a transpose added or dropped, a product's order, `\\odot` for a product, a layer) that
-make the shapes fit, for the checker to try.
-
-Nothing here reads LaTeX: the parser (`derive.vecparse`) builds the trees.
-"""
+"""The nodes of a side in vector form (a quantity, a product, a transpose, a function applied
+entry-wise, ...): each gives its shape and lowers to the component at an entry (i, j)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import sympy
-from sympy.core.symbol import Str
 
-from derive.expr import BatchSum, Call, Node, Partial, Prime, Quantity, to_latex
-
-ONE = sympy.Integer(1)
-
-
-class ShapeError(Exception):
-    """Two operands whose shapes do not fit: `where` is the node that combines them."""
-
-    def __init__(self, message: str, where: Tensor) -> None:
-        super().__init__(message)
-        self.where = where
-
-
-@dataclass(frozen=True)
-class Shape:
-    rows: sympy.Expr
-    cols: sympy.Expr
-    scalar: bool = False  # a scalar written as one (η, 1/m), which scales anything
-
-    def latex(self) -> str:
-        if self.scalar:
-            return "a scalar"
-        return f"{_dim(self.rows)} \\times {_dim(self.cols)}"
-
-
-def _dim(d: sympy.Expr) -> str:
-    return to_latex(d).replace(" ", "")
-
-
-def same(a: sympy.Expr, b: sympy.Expr) -> bool:
-    return sympy.expand(a - b) == 0
-
-
-def _shape_text(t: Tensor) -> str:
-    return f"${t.tex}$ {_phrase(t.shape())}"
-
-
-def _phrase(s: Shape) -> str:
-    return "(a scalar)" if s.scalar else f"$({s.latex()})$"
-
-
-class Tensor:
-    """A node of a side written in vector form. `tex` is its text, for messages."""
-
-    tex: str
-
-    def shape(self) -> Shape:
-        raise NotImplementedError
-
-    def lower(self, i: sympy.Basic, j: sympy.Basic, fresh: Fresh) -> sympy.Expr:
-        raise NotImplementedError
-
-    def children(self) -> tuple[Tensor, ...]:
-        return ()
-
-    def rebuild(self, kids: tuple[Tensor, ...]) -> Tensor:
-        return self
-
-
-class Fresh:
-    """Summation indices for lowering, none of them a letter the formula uses."""
-
-    def __init__(self, taken: set[str], make) -> None:  # type: ignore[no-untyped-def]
-        self._pool = [c for c in "kpqrstuvabcdfghi" if c not in taken]  # not m, n, e: sizes, Euler
-        self._make = make
-        self._used = 0
-
-    def __call__(self) -> sympy.Symbol:
-        if self._used >= len(self._pool):
-            raise ShapeError("too many products in one expression", _NOWHERE)
-        name = self._pool[self._used]
-        self._used += 1
-        return self._make(name)
-
-
-# the sample's column of a matrix with one column per sample (Z = W X + b): lowering at it
-# gives the sample's own quantity; a product over it is the sum over the minibatch
-SAMPLE = sympy.Symbol("sample·column")
+from derive.expr import BatchSum, Call, Partial, Prime, Quantity
+from derive.tensor.shapes import (
+    ONE,
+    SAMPLE,
+    Shape,
+    ShapeError,
+    Tensor,
+    _dim,
+    _phrase,
+    _scales,
+    _shape_text,
+    same,
+    walk,
+)
 
 
 @dataclass(frozen=True)
@@ -163,11 +86,6 @@ class Transpose(Tensor):
 
     def rebuild(self, kids):  # type: ignore[no-untyped-def]
         return replace(self, x=kids[0])
-
-
-def _scales(s: Shape) -> bool:
-    """A scalar, or a 1x1 product such as w^T x: it multiplies as a number."""
-    return s.scalar or (same(s.rows, ONE) and same(s.cols, ONE))
 
 
 @dataclass(frozen=True)
@@ -471,172 +389,6 @@ class BatchTotal(Tensor):
         return replace(self, x=kids[0])
 
 
-_NOWHERE = Scalar(ONE, "")
-
-
-def walk(t: Tensor) -> Iterator[Tensor]:
-    yield t
-    for c in t.children():
-        yield from walk(c)
-
-
 def is_vector(t: Tensor) -> bool:
     """Whether anything in the tree has more than one entry (else it is an ordinary scalar)."""
     return not _scales(t.shape()) or any(isinstance(x, Leaf) for x in walk(t))
-
-
-# --------------------------------------------------------------------------------------------
-# Equations
-
-
-class ShapeMismatch(Node):
-    """A side whose shapes do not fit: it has no components, and nothing evaluates it (the
-    model raises `Unsupported` on it); the checker reports the mismatch as its finding."""
-
-    def __new__(cls, message: str):
-        return sympy.Expr.__new__(cls, Str(message))
-
-    @property
-    def message(self) -> str:
-        return self.args[0].name
-
-    def _latex(self, printer: object) -> str:
-        return "\\text{(shapes do not fit)}"
-
-
-@dataclass(frozen=True)
-class Lowered:
-    exprs: tuple[sympy.Basic | None, ...]  # each side's component, None where it has no shape
-    mismatch: tuple[str | None, ...]  # why a side could not be lowered (shape mismatch)
-    free: tuple[sympy.Symbol, ...]  # the indices of the entry the equation states
-
-
-def lower_sides(sides: list[Tensor | sympy.Basic], names: tuple[sympy.Symbol, sympy.Symbol],
-                fresh: Fresh) -> Lowered:
-    """Every side at the same entry (names[0], names[1]), or the mismatch that stops it. The
-    first side is the reference shape: a step of another shape is a mismatch of that step."""
-    shapes: list[Shape | None] = []
-    errors: list[str | None] = []
-    for s in sides:
-        if not isinstance(s, Tensor):
-            shapes.append(Shape(ONE, ONE, scalar=True))
-            errors.append(None)
-            continue
-        try:
-            shapes.append(s.shape())
-            errors.append(None)
-        except ShapeError as exc:
-            shapes.append(None)
-            errors.append(str(exc))
-    ref = shapes[0]
-    if ref is None:  # the left side itself: nothing can be compared
-        return Lowered(tuple(None for _ in sides), tuple(errors[0] for _ in sides), ())
-    rows = not same(ref.rows, ONE) and not _batch_dim(ref.rows, sides)
-    cols = not same(ref.cols, ONE) and not _batch_dim(ref.cols, sides)
-    i = names[0] if rows else (SAMPLE if _batch_dim(ref.rows, sides) else ONE)
-    j = names[1] if cols else (SAMPLE if _batch_dim(ref.cols, sides) else ONE)
-    out: list[sympy.Basic | None] = []
-    for k, (s, sh) in enumerate(zip(sides, shapes)):
-        if sh is None:
-            out.append(None)
-            continue
-        if k and not (sh.scalar and ref.scalar) and not (
-                same(sh.rows, ref.rows) and same(sh.cols, ref.cols)):
-            out.append(None)
-            left = sides[0]
-            errors[k] = (f"shape mismatch: the left side ${_tex(left)}$ {_phrase(ref)}, this "
-                         f"side ${_tex(s)}$ {_phrase(sh)}")
-            continue
-        try:
-            e = s.lower(i, j, fresh) if isinstance(s, Tensor) else s
-        except ShapeError as exc:  # more products than summation letters left
-            out.append(None)
-            errors[k] = str(exc)
-            continue
-        out.append(_drop_sample(e))
-    free = tuple(n for n, used in zip(names, (rows, cols)) if used)
-    return Lowered(tuple(out), tuple(errors), free)
-
-
-def _tex(s: Tensor | sympy.Basic) -> str:
-    return s.tex if isinstance(s, Tensor) else to_latex(s)
-
-
-def _batch_dim(d: sympy.Expr, sides: list) -> bool:
-    return any(isinstance(s, Tensor) and _is_batch(d, s) for s in sides)
-
-
-def _drop_sample(e: sympy.Basic) -> sympy.Basic:
-    """The sample's column stands for the sample a per-sample quantity belongs to: an index
-    `SAMPLE` is no index at all (the evaluator grounds each sample's quantities)."""
-
-    def fix(q: sympy.Basic) -> sympy.Basic:
-        if isinstance(q, Quantity) and SAMPLE in q.indices:
-            return q.with_(indices=tuple(x for x in q.indices if x != SAMPLE))
-        return q
-
-    return e.replace(lambda q: isinstance(q, Quantity) and SAMPLE in q.indices, fix) \
-        if e.has(SAMPLE) else e
-
-
-# --------------------------------------------------------------------------------------------
-# Repairs: the edits, in matrix terms, a checker tries on a side that is wrong
-
-
-def repairs(t: Tensor, shift_layer) -> Iterator[tuple[str, Tensor]]:  # type: ignore[no-untyped-def]
-    """One-edit variants of `t`, each with what the edit says about the text: a transpose
-    added or dropped, a product's factors swapped, `\\odot` for a product or the reverse, a
-    quantity's layer one off. `shift_layer(leaf, delta)` gives a leaf in another layer, or
-    None. Variants whose shapes do not fit are left out."""
-    for path, node in _nodes(t):
-        for what, new in _edits(node, shift_layer):
-            cand = _replace_at(t, path, new)
-            try:
-                cand.shape()
-            except ShapeError:
-                continue
-            yield what, cand
-
-
-def _edits(node: Tensor, shift_layer) -> Iterator[tuple[str, Tensor]]:  # type: ignore[no-untyped-def]
-    if isinstance(node, Transpose):
-        yield f"the transpose of ${node.x.tex}$ is wrong: ${node.x.tex}$ itself fits", node.x
-    elif not isinstance(node, (Scalar, Plus)) and not _scales_safe(node):
-        yield (f"a transpose is missing: ${node.tex}$ should be transposed",
-               Transpose(node, f"({node.tex})^T"))
-    if isinstance(node, MatMul):
-        yield (f"the product's order is swapped: ${node.b.tex}$ comes before ${node.a.tex}$",
-               MatMul(node.b, node.a, node.tex))
-        yield (f"a matrix product is written where the element-wise product $\\odot$ is meant "
-               f"(${node.tex}$)", Hadamard(node.a, node.b, node.tex))
-    if isinstance(node, Hadamard):
-        yield (f"$\\odot$ is written where a matrix product is meant (${node.tex}$)",
-               MatMul(node.a, node.b, node.tex))
-        yield (f"$\\odot$ is written where a matrix product is meant (${node.tex}$, in the "
-               "other order)", MatMul(node.b, node.a, node.tex))
-    if isinstance(node, Leaf) and node.layer is not None:
-        for delta in (-1, 1):
-            new = shift_layer(node, delta)
-            if new is not None:
-                yield f"wrong layer: ${node.tex}$ should be ${new.tex}$", new
-
-
-def _scales_safe(node: Tensor) -> bool:
-    try:
-        return _scales(node.shape())
-    except ShapeError:
-        return False
-
-
-def _nodes(t: Tensor, path: tuple[int, ...] = ()) -> Iterator[tuple[tuple[int, ...], Tensor]]:
-    yield path, t
-    for k, c in enumerate(t.children()):
-        yield from _nodes(c, path + (k,))
-
-
-def _replace_at(t: Tensor, path: tuple[int, ...], new: Tensor) -> Tensor:
-    if not path:
-        return new
-    kids = list(t.children())
-    kids[path[0]] = _replace_at(kids[path[0]], path[1:], new)
-    return t.rebuild(tuple(kids))

@@ -1,0 +1,130 @@
+"""What a model is: network instances, definitions, assumptions, the `Model` that holds them,
+and the grounded node (`Key`) every other part of the model names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from derive.expr import layer_tag_latex
+from derive.notation import Notation, QuantitySpec
+
+Key = tuple  # (name, layer or None, indices, sample or None)
+
+
+
+class OutOfRange(Exception):
+    """A quantity was asked for outside its layers or its neuron range."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+@dataclass(frozen=True)
+class Instance:
+    layers: int
+    widths: tuple[int, ...]  # C_1 .. C_n
+    batch: int = 2
+
+    @property
+    def label(self) -> str:
+        return self.label_in("n", "C", "m")
+
+    def label_in(self, layers: str, width: str, batch: str) -> str:
+        """The shape in a document's own names for its sizes, e.g. n=3, C=(3, 2, 4), m=2."""
+        widths = ", ".join(map(str, self.widths))
+        return f"{layers}={self.layers}, {width}=({widths}), {batch}={self.batch}"
+
+
+# Depths 3 and 4, widths 2 to 4, neighbouring widths different: a formula that confuses C_l
+# with C_{l+1}, or i with j, cannot hide behind a square layer.
+INSTANCES = (
+    Instance(3, (3, 2, 4)),
+    Instance(4, (2, 4, 3, 2), 3),  # another batch size: a missing 1/m is not a factor 2
+    Instance(4, (4, 3, 2, 3)),
+)
+LOCAL_INSTANCE = Instance(1, (1,), 1)
+
+
+@dataclass(frozen=True)
+class Def:
+    """One definition: `lhs = rhs`, with the place it came from."""
+
+    lhs: sympy.Basic  # Quantity pattern, Scalar, or Call(f, params...)
+    rhs: sympy.Basic
+    line: int
+    latex: str
+
+
+@dataclass(frozen=True)
+class Assumption:
+    name: str  # quantity name
+    domain: sympy.Basic  # FiniteSet
+    line: int
+    latex: str
+
+
+@dataclass(frozen=True)
+class Model:
+    notation: Notation
+    defs: tuple[Def, ...] = ()  # oldest first; later ones win
+    assumptions: tuple[Assumption, ...] = ()
+    local: bool = False
+    coordinates: frozenset[str] = frozenset()
+    functions: tuple[tuple[str, int], ...] = ()  # local generic functions (name, arity)
+    label_rule: str | None = None  # an extra assumption being tried, e.g. "onehot"
+    name: str = "the document's model"
+
+    def spec(self, name: str) -> QuantitySpec | None:
+        """The notation's entry for a quantity; a local model has its own plain variables."""
+        return None if self.local else self.notation.quantities.get(name)
+
+    def with_defs(self, *defs: Def) -> Model:
+        return _replace(self, defs=self.defs + defs)
+
+    def with_assumption(self, a: Assumption) -> Model:
+        return _replace(self, assumptions=self.assumptions + (a,))
+
+
+def _replace(model: Model, **kw: Any) -> Model:
+    from dataclasses import replace
+
+    return replace(model, **kw)
+
+
+def label_name(model: Model) -> str | None:
+    """The labels: the quantity an assumption constrains, else the given per-sample quantity
+    without layers (y in the chapter)."""
+    for a in model.assumptions:
+        return a.name
+    if model.notation.labels in model.notation.quantities:
+        return model.notation.labels
+    for name, spec in model.notation.quantities.items():
+        if spec.given and not spec.parameter and not spec.layers and len(spec.shape) == 1:
+            return name
+    return None
+
+
+def product(k: int, top: int) -> Iterator[tuple[int, ...]]:
+    """Every k-tuple of values 1..top, in order."""
+    if k == 0:
+        yield ()
+        return
+    for first in range(1, top + 1):
+        for rest in product(k - 1, top):
+            yield (first,) + rest
+
+
+def key_latex(key: Key) -> str:
+    """A grounded quantity in LaTeX, e.g. w^{(2)}_{1,3}."""
+    name, layer, indices, _ = key
+    s = name
+    if layer is not None:
+        s += layer_tag_latex(name, str(layer))
+    if indices:
+        s += "_{" + ",".join(map(str, indices)) + "}"
+    return s

@@ -1,0 +1,114 @@
+"""Derivatives: ∂X/∂Y by differentiating X, expanded through the definitions, in a cut symbol
+standing for Y; evaluated at the point or expanded for symbolic proofs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+
+from derive.expr import Call, FuncRef, Partial, Quantity
+from derive.latex import Index, Scalar
+from derive.model.algebra import _Cut
+from derive.model.data import Key
+from derive.numbers import Unsupported, guard_kink, sympy_num
+
+
+class Derivatives:
+    """The derivatives a formula writes (a mixin of `Evaluator`)."""
+
+    def _derivative_expr(self, e: Partial, env: dict, sample: int | None,
+                         grounded: sympy.Basic | None = None) -> tuple:
+        """(memo key, the variable's key, the derivative expression, its leaves); `grounded`:
+        the numerator with the indices' values, when the caller has it."""
+        wrt = e.den
+        if isinstance(wrt, Quantity):
+            key = self._key(wrt, env, sample)
+        elif isinstance(wrt, Scalar):
+            key = self._scalar_key(wrt.name, sample)
+        else:
+            raise Unsupported("derivative with respect to an expression")
+        mode = "total" if e.total else "partial"
+        if grounded is None:
+            grounded = e.num.xreplace({k: sympy.Integer(v) for k, v in env.items()
+                                       if isinstance(k, Index)})
+        memo_key = (grounded, key, sample, mode)
+        st = self.structure
+        found = st.derivatives.get(memo_key)
+        if found is None:
+            expr = self._eval(e.num, env, sample, _Cut(self, key, mode))
+            d = st.engine.diff(expr, st.tau)
+            leaves = tuple((s, st.leaf_keys[s]) for s in st.engine.free_symbols(d)
+                           if s in st.leaf_keys)
+            # the kinks of the expression differentiated: a point at one of them is moved
+            found = (d, leaves, tuple(st.engine.kinks(expr)))
+            st.derivatives[memo_key] = found
+        return memo_key, key, found[0], found[1]
+
+    def derivative(self, e: Partial, env: dict, sample: int | None) -> Any:
+        """∂X/∂Y (or dX/dY) at this point: the derivative of X expanded through the
+        definitions, with Y as the variable, evaluated at the point."""
+        if isinstance(e.num, FuncRef):
+            return self._slot_partial(e.num.fname, e.den, sample)
+        # first by the expression as written and its indices' values (no substitution), then
+        # by the grounded expression, which other formulas may write differently
+        st = self.structure
+        fast_key = (id(e), tuple(env.get(s) for s in self._indices_of(e)), sample)
+        cached = self._derivative_values.get(fast_key)
+        if cached is not None:
+            return cached
+        grounded = st.grounded.get(fast_key[:2])  # shared by the points of the instance
+        if grounded is None:
+            ints = {k: sympy.Integer(v) for k, v in env.items() if isinstance(k, Index)}
+            grounded = st.grounded[fast_key[:2]] = (e.num.xreplace(ints), e.den.xreplace(ints))
+        value_key = (*grounded, sample, e.total)
+        cached = self._derivative_values.get(value_key)
+        if cached is not None:
+            self._derivative_values[fast_key] = cached
+            return cached
+        memo_key, key, d, leaves = self._derivative_expr(e, env, sample, grounded[0])
+        vals = {s: self.value(k) for s, k in leaves}
+        vals[self.structure.tau] = self.value(key)
+        engine = self.structure.engine
+        kinks = self.structure.derivatives[memo_key][2]
+        if kinks:
+            at = {**vals, **{s: self.value(k) for s, k in self._leaves_of(kinks)}}
+            for k in kinks:
+                guard_kink(engine.evaluate(k, at), "a non-smooth function")
+        out = engine.evaluate(d, vals)
+        self._derivative_values[value_key] = self._derivative_values[fast_key] = out
+        return out
+
+    def _leaves_of(self, exprs: tuple) -> list[tuple[Any, Key]]:
+        st = self.structure
+        return [(s, st.leaf_keys[s]) for x in exprs for s in st.engine.free_symbols(x)
+                if s in st.leaf_keys]
+
+    def symbolic_derivative(self, e: Partial, env: dict, sample: int | None) -> Any:
+        if isinstance(e.num, FuncRef):
+            call, slot = self._slot(e.num.fname, e.den)
+            fn = self.function(e.num.fname)
+            d = sympy.diff(fn.expr, fn.variables[slot])
+            args = [self.symbolic(p, {}, sample) for p in call.params]
+            return d.subs(dict(zip(fn.variables, args)), simultaneous=True)
+        _, key, d, leaves = self._derivative_expr(e, env, sample)
+        sub = {s: self.expand(k) for s, k in leaves}
+        sub[self.structure.tau] = self.expand(key)
+        return self.structure.engine.subs(d, sub)
+
+    def _slot(self, fname: str, wrt: sympy.Basic) -> tuple[Call, int]:
+        """Where the givens apply `fname`, and the argument slot that holds `wrt`."""
+        for d in self.model.defs:
+            call = d.rhs
+            if isinstance(call, Call) and call.fname == fname:
+                names = [p.name if isinstance(p, Scalar) else None for p in call.params]
+                if getattr(wrt, "name", None) in names:
+                    return call, names.index(wrt.name)
+        raise Unsupported(f"∂{fname}/∂{wrt}: `{wrt}` is not an argument of `{fname}` in the givens")
+
+    def _slot_partial(self, fname: str, wrt: sympy.Basic, sample: int | None) -> Any:
+        """∂f/∂x for a function f: its partial derivative in the slot where the givens put x."""
+        call, slot = self._slot(fname, wrt)
+        fn = self.function(fname)
+        args = [self.ground(p, {}, sample) for p in call.params]
+        return sympy_num(sympy.diff(fn.expr, fn.variables[slot]), dict(zip(fn.variables, args)))

@@ -1,0 +1,259 @@
+"""Interpretation: what each parsed node means in an algebra (a number at the point, an
+expression in a cut symbol, a full expansion), through the document's definitions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sympy
+
+from derive.errors import InputError
+from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
+from derive.functions import ELEMENTARY, RELATIONS
+from derive.latex import Index, Scalar, Size
+from derive.model.algebra import _Cut, _Full, _Numeric
+from derive.model.data import Def, Key, key_latex
+from derive.model.dispatch import ByType
+from derive.numbers import CTX, NOT_FINITE, TOO_LARGE, Unsupported, holds
+
+
+class Interpretation:
+    """The meaning of parsed expressions under an algebra (a mixin of `Evaluator`)."""
+
+    def build(self, key: Key, cut: Key, mode: str) -> sympy.Expr:
+        """A node as an expression in the cut symbol `tau`; leaf symbols elsewhere."""
+        st = self.structure
+        if key == cut:
+            return st.tau
+        memo = st.cuts.setdefault((cut, mode), {})
+        if key in memo:
+            return memo[key]
+        self.check_key(key)
+        held = mode == "partial" and key[0] in self.model.coordinates
+        found = None if self.is_given(key) or held else self.definition(key)
+        if found is None and not held and not self.is_given(key):
+            self._undefined(key)
+        if found is None or not self.depends(key, cut):
+            out = st.leaf(key)
+        else:
+            d, env = found
+            with self._computing(("build", cut, mode), key, d):
+                out = self._eval(d.rhs, env, key[3], _Cut(self, cut, mode))
+        memo[key] = out
+        return out
+
+    @contextmanager
+    def _computing(self, what: tuple, key: Key, d: Def) -> Iterator[None]:
+        """Guard a definition's expansion: a key met again inside its own expansion means the
+        definitions are circular (a^{(l)} from z^{(l+1)}, itself from a^{(l)})."""
+        pending = self.__dict__.setdefault("_pending", set())
+        if (what, key) in pending:
+            raise InputError(
+                f"the definitions are circular: {key_latex(key)} is needed to compute itself "
+                f"(through the definition at line {d.line}, `{d.latex}`)")
+        pending.add((what, key))
+        try:
+            yield
+        finally:
+            pending.discard((what, key))
+
+    def expand(self, key: Key) -> Any:
+        """A node as an engine expression in the model's inputs only."""
+        memo = self.structure.cuts.setdefault(("full",), {})
+        if key in memo:
+            return memo[key]
+        self.check_key(key)
+        found = None if self.is_given(key) else self.definition(key)
+        if found is None and not self.is_given(key):
+            self._undefined(key)
+        if found is None:
+            out = self.structure.leaf(key)
+        else:
+            d, env = found
+            with self._computing(("full",), key, d):
+                out = self._eval(d.rhs, env, key[3], _Full(self))
+        memo[key] = out
+        return out
+
+    def symbolic(self, e: sympy.Basic, env: dict, sample: int | None) -> Any:
+        """A parsed expression as an engine expression in the model's inputs."""
+        return self._eval(e, env, sample, _Full(self))
+
+    def ground(self, e: sympy.Basic, env: dict, sample: int | None) -> Any:
+        """The numeric value of a parsed expression at this point. A division by zero or a
+        value that is not finite raises `Unsupported`."""
+        try:
+            v = self._eval(e, env, sample, _Numeric(self))
+        except ZeroDivisionError:
+            raise Unsupported(NOT_FINITE) from None
+        except OverflowError:  # mpmath: an exponent beyond any number it can hold
+            raise Unsupported(TOO_LARGE) from None
+        if isinstance(v, CTX.mpf) and not CTX.isfinite(v):
+            raise Unsupported(NOT_FINITE)
+        return v
+
+    def _eval(self, e: sympy.Basic, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        """The meaning of `e` in the algebra `alg`: by the handler of its node type in
+        `MEANING`, else as an operation of SymPy's (a number, +, ·, a power, a function)."""
+        handler = MEANING.find(type(e))
+        if handler is None:
+            return self._operation(e, env, sample, alg)
+        return handler(self, e, env, sample, alg)
+
+    # -- one handler per node type (the table `MEANING` below) --------------------------------
+
+    def _index(self, e: Index, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        if e not in env:
+            raise Unsupported(f"index {e} has no value")
+        return alg.const(sympy.Integer(env[e]))
+
+    def _size(self, e: Size, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        if e.name == self.model.notation.layers:
+            return alg.const(sympy.Integer(self.instance.layers))
+        if e.name == self.model.notation.batch:
+            return alg.const(sympy.Integer(self.instance.batch))
+        raise Unsupported(f"unknown size {e}")
+
+    def _width(self, e: Width, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        return alg.const(sympy.Integer(self.width(self.ground_int(e.layer, env))))
+
+    def _quantity(self, e: Quantity, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        return alg.node(self._key(e, env, sample))
+
+    def _scalar(self, e: Scalar, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        if e in env:
+            return env[e]
+        return alg.node(self._scalar_key(e.name, sample))
+
+    def _call(self, e: Call, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        if any(isinstance(a, Vec) for a in e.params):
+            return self._vector_call(e, env, sample, alg)
+        return alg.apply(self.function(e.fname),
+                         [self._eval(a, env, sample, alg) for a in e.params])
+
+    def _prime(self, e: Prime, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        t, d = self.prime(e.fname)
+        return alg.apply(sympy.Lambda(t, d), [self._eval(e.arg, env, sample, alg)])
+
+    def _partial(self, e: Partial, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        return alg.partial(e, env, sample)
+
+    def _batch_sum(self, e: BatchSum, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        return alg.add([self._eval(e.body, env, s, alg)
+                        for s in range(1, self.instance.batch + 1)])
+
+    def _sum(self, e: sympy.Sum, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        # SymPy lists nested sums' limits innermost first: the last is the outer loop,
+        # whose index the inner bounds may read (\sum_l \sum_{k=1}^{n_l}: weight decay)
+        body = e.function
+        *rest, (var, lo, hi) = e.limits
+        if rest:
+            body = sympy.Sum(body, *rest)
+        a, b = self.ground_int(lo, env), self.ground_int(hi, env)
+        return alg.add([self._eval(body, {**env, var: k}, sample, alg) for k in range(a, b + 1)])
+
+    def _kronecker(self, e: sympy.KroneckerDelta, env: dict, sample: int | None,
+                   alg: _Numeric) -> Any:
+        a, b = (self.ground_int(x, env) for x in e.args)
+        return alg.const(sympy.Integer(int(a == b)))
+
+    def _standalone(self, e: FuncRef | Vec, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        raise Unsupported(f"`{e}` cannot stand on its own here")
+
+    def _symbol(self, e: sympy.Symbol, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        if e in env:
+            return env[e]
+        raise Unsupported(f"unknown symbol {e}")
+
+    def _operation(self, e: sympy.Basic, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        """A node of SymPy's own that no handler names: a number, or an operation on the
+        meanings of its arguments."""
+        if e.is_Number or e.is_NumberSymbol:
+            return alg.const(e)
+        args = [self._eval(a, env, sample, alg) for a in e.args]
+        if e.is_Add:
+            return alg.add(args)
+        if e.is_Mul:
+            return alg.mul(args)
+        if e.is_Pow:
+            return alg.pow(*args)
+        if isinstance(e, sympy.Function) or type(e) in ELEMENTARY:  # Max is no Function
+            return alg.func(e.func, args)
+        raise Unsupported(f"cannot evaluate {type(e).__name__}")
+
+    def _cases(self, e: sympy.Piecewise, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        """A `cases` block. Conditions on indices (i = j) are decided here; conditions on
+        values (x > 0) at the point (numeric) or kept as the engine's Piecewise (symbolic)."""
+        ints = {k: sympy.Integer(v) for k, v in env.items() if isinstance(k, Index)}
+        pieces: list[tuple[sympy.Basic, sympy.Basic]] = []
+        for val, cond in e.args:
+            c = cond.xreplace(ints)
+            if c == sympy.false:
+                continue
+            if c != sympy.true and (type(c) not in RELATIONS
+                                    or any(isinstance(s, Index) for s in c.free_symbols)):
+                raise Unsupported(f"cannot decide the condition {cond}")
+            pieces.append((val, c))
+            if c == sympy.true:
+                break
+        if not pieces:
+            raise Unsupported("no case of the `cases` block applies")
+        if pieces[0][1] == sympy.true:
+            return self._eval(pieces[0][0], env, sample, alg)
+        if not alg.symbolic:
+            for val, c in pieces:
+                if c == sympy.true or holds(type(c), self._eval(c.lhs, env, sample, alg),
+                                            self._eval(c.rhs, env, sample, alg)):
+                    return self._eval(val, env, sample, alg)
+            raise Unsupported("no case of the `cases` block applies here")
+        out = []
+        for val, c in pieces:
+            cond = c if c == sympy.true else alg.relation(
+                type(c), self._eval(c.lhs, env, sample, alg), self._eval(c.rhs, env, sample, alg))
+            out.append((self._eval(val, env, sample, alg), cond))
+        return alg.piecewise(out)
+
+    def _vector_call(self, e: Call, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        d = self._function_def(e.fname)
+        if d is None:
+            raise Unsupported(f"function `{e.fname}` is used but never defined")
+        sub: dict = {}
+        new_env = dict(env)
+        for formal, actual in zip(d.lhs.params, e.params):
+            if isinstance(formal, Vec):
+                if not isinstance(actual, Vec):
+                    raise Unsupported(f"`{e.fname}` expects a vector argument")
+                sub[(formal.name, formal.layer)] = actual
+            elif isinstance(formal, Index):
+                new_env[formal] = self.ground_int(actual, env)
+
+        def rename(x: Quantity) -> Quantity:
+            target = sub[(x.name, x.layer)]
+            return Quantity(target.name, (target.layer,) if target.layer is not None else (),
+                            x.indices)
+
+        body = d.rhs.replace(lambda x: isinstance(x, Quantity) and (x.name, x.layer) in sub,
+                             rename)
+        return self._eval(body, new_env, sample, alg)
+
+
+# What each node type means, for `Interpretation._eval`: one place to add a node type.
+MEANING = ByType({
+    Index: Interpretation._index,
+    Size: Interpretation._size,
+    Width: Interpretation._width,
+    Quantity: Interpretation._quantity,
+    Scalar: Interpretation._scalar,
+    Call: Interpretation._call,
+    Prime: Interpretation._prime,
+    Partial: Interpretation._partial,
+    BatchSum: Interpretation._batch_sum,
+    sympy.Sum: Interpretation._sum,
+    sympy.Piecewise: Interpretation._cases,
+    sympy.KroneckerDelta: Interpretation._kronecker,
+    FuncRef: Interpretation._standalone,
+    Vec: Interpretation._standalone,
+    sympy.Symbol: Interpretation._symbol,
+})

@@ -1,0 +1,198 @@
+"""Definition lookup: which definition of the document covers a node (or names a function), and
+what the nodes it reads are; a node without one is an input, or unknown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import sympy
+
+from derive.expr import BatchSum, Call, Quantity, Vec, as_basic
+from derive.latex import Index, Scalar, Size
+from derive.model.algebra import _SymPy
+from derive.model.data import Def, Key, OutOfRange, key_latex
+from derive.model.dispatch import ByType
+from derive.model.points import random_function
+from derive.numbers import Unsupported
+
+
+class Lookup:
+    """The model's definitions as they apply to grounded nodes (a mixin of `Evaluator`)."""
+
+    def is_given(self, key: Key) -> bool:
+        name, layer, _, _ = key
+        spec = self.model.spec(name)
+        if spec is None:
+            return self.definition(key) is None
+        if spec.given:
+            return True
+        if spec.given_layers and layer is not None:
+            lo, hi = self.given_range(spec)
+            return lo <= layer <= hi and not self._pinned(key)
+        return False
+
+    def _pinned(self, key: Key) -> bool:
+        """Whether a definition names this key's exact layer (e.g. a^{(n)}_i = z^{(n)}_i)."""
+        d = self.definition(key)
+        return d is not None and isinstance(d[0].lhs, Quantity) and d[0].lhs.layer is not None \
+            and not any(isinstance(s, Index) for s in d[0].lhs.layer.free_symbols)
+
+    def definition(self, key: Key) -> tuple[Def, dict] | None:
+        """The newest definition that covers `key`, with the index values that match it.
+        A definition naming an exact layer wins over a layer-generic one."""
+        if key in self.structure.definitions:
+            return self.structure.definitions[key]
+        name, layer, indices, _ = key
+        found = None
+        for d in reversed(self.model.defs):
+            lhs = d.lhs
+            if isinstance(lhs, Quantity) and lhs.name == name:
+                env = self._match(lhs, layer, indices)
+                if env is not None:
+                    exact = lhs.layer is not None and not any(
+                        isinstance(s, Index) for s in lhs.layer.free_symbols)
+                    if exact:
+                        found = (d, env)
+                        break
+                    if found is None:
+                        found = (d, env)
+            elif isinstance(lhs, Scalar) and lhs.name == name and not indices and layer is None:
+                found = found or (d, {})
+        self.structure.definitions[key] = found
+        return found
+
+    def _match(self, pattern: Quantity, layer: int | None, indices: tuple) -> dict | None:
+        env: dict[sympy.Symbol, int] = {}
+        pairs = list(zip(pattern.indices, indices))
+        if pattern.layer is not None:
+            if layer is None:
+                return None
+            pairs.insert(0, (pattern.layer, layer))
+        n = Size(self.model.notation.layers)
+        for pat, val in pairs:
+            pat = as_basic(pat).xreplace({n: sympy.Integer(self.instance.layers)})
+            pat = pat.xreplace({k: sympy.Integer(v) for k, v in env.items()})
+            syms = [s for s in pat.free_symbols if isinstance(s, Index)]
+            if not syms:
+                if pat != val:
+                    return None
+                continue
+            if len(syms) > 1:
+                return None
+            rest = pat - syms[0]  # patterns are `l`, `l + 1`, `n - 1`: solve without sympy.solve
+            if rest.free_symbols or not rest.is_Integer:
+                return None
+            env[syms[0]] = int(val - rest)
+        return env
+
+    def _undefined(self, key: Key) -> None:
+        """A quantity the notation says is defined (not given) but that has no definition in
+        force at this key: its value is unknown, never a made-up input."""
+        spec = self.model.spec(key[0])
+        scalar = key[1] is None and not key[2] and bool(spec and (spec.layers or spec.shape))
+        if spec is not None and not spec.given and not self.model.local and not scalar:
+            raise Unsupported(f"`{key_latex(key)}` has no definition the tool could read")
+
+    def depends(self, key: Key, target: Key) -> bool:
+        """Whether `key` is downstream of `target` in the model's definitions."""
+        if key == target:
+            return True
+        memo = self.structure.depends.setdefault(target, {})
+        if key in memo:
+            return memo[key]
+        memo[key] = False  # a cycle reads as independent
+        res = any(self.depends(k, target) for k in self.reads(key))
+        memo[key] = res
+        return res
+
+    def reads(self, key: Key) -> tuple[Key, ...]:
+        """The nodes a node's definition reads directly (none for an input)."""
+        out = self.structure.reads.get(key)
+        if out is None:
+            out = ()
+            if not self.is_given(key):
+                found = self.definition(key)
+                if found is not None:
+                    d, env = found
+                    out = tuple(dict.fromkeys(self.keys_of(d.rhs, env, key[3])))
+                else:  # what it reads is unknown, so whether it depends on anything is too
+                    self._undefined(key)
+            self.structure.reads[key] = out
+        return out
+
+    def keys_of(self, expr: sympy.Basic, env: dict, sample: int | None) -> Iterator[Key]:
+        """Every node an expression reads, with its indices grounded (sums enumerated): by the
+        handler of each node type in `READS` (the subtrees of every node are visited too)."""
+        for node in sympy.preorder_traversal(expr):
+            handler = READS.find(type(node))
+            if handler is not None:
+                yield from handler(self, node, env, sample)
+
+    # -- one handler per node type that reads nodes (the table `READS` below) -----------------
+
+    def _reads_quantity(self, node: Quantity, env: dict, sample: int | None) -> Iterator[Key]:
+        for e in self._envs(node, env):
+            try:
+                yield self._key(node, e, sample)
+            except (OutOfRange, Unsupported):
+                continue
+
+    def _reads_scalar(self, node: Scalar, env: dict, sample: int | None) -> Iterator[Key]:
+        if node not in env:
+            yield (node.name, None, (), None if self._is_parameter(node.name) else sample)
+
+    def _reads_vec(self, node: Vec, env: dict, sample: int | None) -> Iterator[Key]:
+        layer = self.ground_int(node.layer, env) if node.layer is not None else None
+        size = self.width(layer) if layer else self.instance.widths[-1]
+        for k in range(1, size + 1):
+            yield (node.name, layer, (k,), sample)
+
+    def _reads_batch_sum(self, node: BatchSum, env: dict, sample: int | None) -> Iterator[Key]:
+        for s in range(1, self.instance.batch + 1):
+            yield from self.keys_of(node.body, env, s)
+
+    def _function_def(self, name: str) -> Def | None:
+        return next((d for d in reversed(self.model.defs)
+                     if isinstance(d.lhs, Call) and d.lhs.fname == name), None)
+
+    def function(self, name: str) -> sympy.Lambda:
+        fn = self.structure.functions.get(name)
+        if fn is not None:
+            return fn
+        local = dict(self.model.functions)
+        if name in local and self.generic:
+            xs = sympy.symbols(f"s0:{local[name]}")
+            fn = sympy.Lambda(xs, sympy.Function(name.replace("\\", ""))(*xs))
+        elif name in local:
+            fn = random_function(name, local[name], 0)
+        else:
+            d = self._function_def(name)
+            if d is None:
+                raise Unsupported(f"function `{name}` is used but never defined")
+            params = d.lhs.params
+            if not all(isinstance(p, Scalar) for p in params):
+                raise Unsupported(f"`{name}` takes a vector: applied where it is used")
+            xs = tuple(sympy.Symbol(p.name, real=True) for p in params)
+            body = self._eval(d.rhs, dict(zip(params, xs)), None, _SymPy(self))
+            fn = sympy.Lambda(xs, body)
+        self.structure.functions[name] = fn
+        return fn
+
+    def prime(self, name: str) -> tuple[sympy.Symbol, sympy.Expr]:
+        """g' by sympy.diff of g's definition."""
+        if name not in self.structure.primes:
+            fn = self.function(name)
+            if len(fn.variables) != 1:
+                raise Unsupported(f"`{name}'` of a function of several arguments")
+            t = sympy.Symbol("t_prime", real=True)
+            self.structure.primes[name] = (t, sympy.diff(fn(t), t))
+        return self.structure.primes[name]
+
+
+# The nodes each node type reads, for `Lookup.keys_of`: one place to add a node type.
+READS = ByType({
+    Quantity: Lookup._reads_quantity,
+    Scalar: Lookup._reads_scalar,
+    Vec: Lookup._reads_vec,
+    BatchSum: Lookup._reads_batch_sum,
+})

@@ -1,0 +1,96 @@
+"""The random point: the values of the model's inputs and labels at one seed, the random
+stand-ins for generic functions, and the value of every node computed from them."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import sympy
+
+from derive.model.algebra import _Numeric
+from derive.model.data import Key, label_name
+from derive.numbers import CTX, sympy_number
+
+
+def _rng(*parts: object) -> random.Random:
+    return random.Random("|".join(map(str, parts)))
+
+
+def random_function(name: str, arity: int, seed: int) -> sympy.Lambda:
+    """A smooth, non-linear stand-in for a generic function f(x, y, ...): with cross terms, so a
+    chain rule that drops or swaps a term cannot agree with it by accident."""
+    r = _rng("function", name, arity, seed)
+    xs = sympy.symbols(f"s0:{arity}", real=True)
+
+    def c() -> sympy.Rational:
+        return sympy.Rational(r.randint(3, 17), 10) * r.choice((-1, 1))
+
+    body = c()
+    for k, x in enumerate(xs):
+        body += c() * sympy.sin(c() * x + c()) + c() * x ** 2 / (k + 2)
+        for x2 in xs[k + 1 :]:
+            body += c() * x * x2
+    return sympy.Lambda(xs, body)
+
+
+class Points:
+    """The evaluator's values at its point (a mixin of `Evaluator`)."""
+
+    def labels(self, sample: int | None) -> tuple:
+        """Label vector of one sample, under the assumptions in force."""
+        if sample in self._labels:
+            return self._labels[sample]
+        name = label_name(self.model)
+        size = self.instance.widths[-1]
+        r = _rng("labels", self.instance, sample, self.seed, self.model.label_rule)
+        domain = next((a.domain for a in reversed(self.model.assumptions) if a.name == name), None)
+        if self.model.label_rule == "onehot":
+            hot = r.randrange(size)
+            vals = tuple(CTX.mpf(int(k == hot)) for k in range(size))
+        elif self.model.label_rule == "sum1":  # a stated premise: the labels sum to one
+            raw = [CTX.mpf(r.randint(1, 100)) for _ in range(size)]
+            vals = tuple(v / sum(raw) for v in raw)
+        elif domain is not None:
+            choices = sorted(domain)
+            vals = tuple(sympy_number(r.choice(choices)) for _ in range(size))
+            if self.seed % 2 == 1:  # every other point: the most labels the domain allows
+                vals = tuple(sympy_number(max(choices)) for _ in range(size))
+        else:
+            vals = tuple(CTX.mpf(r.randint(0, 100)) / 100 for _ in range(size))
+        self._labels[sample] = vals
+        return vals
+
+    def given_value(self, key: Key) -> Any:
+        name, layer, indices, sample = key
+        labels = self.labels(sample) if name == label_name(self.model) and indices else ()
+        if indices and indices[0] <= len(labels):
+            return labels[indices[0] - 1]
+        r = _rng("value", key, self.instance, self.seed)
+        return CTX.mpf(r.randint(-180, 180)) / 100
+
+    def set_value(self, key: Key, value: Any) -> None:
+        """Hold a node at `value` at this point, in place of its drawn input or its definition:
+        every node computed from it afterwards reads this value (a finite difference moves one
+        parameter so). Set it before anything that reads the node is computed."""
+        self._values[key] = value
+
+    def value(self, key: Key) -> Any:
+        """The numeric value of a node."""
+        v = self._values.get(key)
+        if v is not None:
+            return v
+        self.check_key(key)
+        if self.is_given(key):
+            v = self.given_value(key)
+        else:
+            found = self.definition(key)
+            if found is None:
+                self._undefined(key)
+                v = self.given_value(key)
+            else:
+                d, env = found
+                with self._computing(("value",), key, d):
+                    v = self._eval(d.rhs, env, key[3], _Numeric(self))
+        self._values[key] = v
+        return v

@@ -1,0 +1,214 @@
+"""Building the `Notation` from a document's front matter, every value checked and every error
+placed at its own key."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from derive.errors import InputError, Span
+from derive.notation.forms import _Bad, _fixed_range, _from_one, parse_dim, parse_range
+from derive.notation.table import TAG_STYLES, Dim, Lin, Notation, QuantitySpec
+
+_KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars", "sizes",
+              "first_layer", "vectors"}
+_ROLES = {"layers", "width", "batch", "sample", "loss", "rate", "labels"}
+
+
+def _name_ok(name: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z](_\{?\w+\}?)?|\\[A-Za-z]+(\{[^{}]+\})?", name))
+
+
+# `bad(message, *key)`: the error `front matter: message`, placed at that front-matter key
+Bad = Callable[..., InputError]
+
+
+def notation_from_front(front: dict[str, Any], file: str,
+                        span_of: Callable[[tuple[str, ...]], Span] | None = None) -> Notation:
+    """Build the notation from front matter; an empty front matter gives an empty notation.
+    `span_of` gives the place of a front-matter key (its own line) for error messages."""
+
+    def where(*key: str) -> Span:
+        return span_of(key) if span_of is not None else Span(file, 1, 1, "")
+
+    def bad(msg: str, *key: str) -> InputError:
+        return InputError(f"front matter: {msg}", where(*key))
+
+    unknown = set(front) - _KNOWN_TOP
+    if unknown:
+        raise bad(f"unknown key(s) {sorted(unknown)}; expected some of {sorted(_KNOWN_TOP)}")
+    roles = _roles(front, bad)
+    first_layer = front.get("first_layer", 1)
+    names = {"layers": str(roles["layers"]), "width": str(roles["width"]), "layer_var": "l"}
+    quantities = {name: _quantity(name, spec, names, first_layer, bad)
+                  for name, spec in front.get("quantities", {}).items()}
+    functions = _functions(front, bad)
+    scalars = {name: bool(spec.get("parameter", False)) if isinstance(spec, dict) else False
+               for name, spec in front.get("scalars", {}).items()}
+    aliases = _aliases(front, names, first_layer, bad)
+    _sizes_have_own_names(roles, quantities, functions, scalars, bad)
+    return Notation(
+        layers=str(roles["layers"]),
+        width=str(roles["width"]),
+        batch=str(roles["batch"]),
+        sample=str(roles["sample"]),
+        loss=roles["loss"],
+        rate=roles["rate"],
+        labels=roles["labels"],
+        quantities=quantities,
+        functions=functions,
+        scalars=scalars,
+        aliases=aliases,
+        first_layer=int(front.get("first_layer", 1)),
+        vectors=str(front.get("vectors", "column")),
+    )
+
+
+def _roles(front: dict[str, Any], bad: Bad) -> dict[str, str | None]:
+    """The names `roles` gives the sizes and the roles (defaults for the sizes)."""
+    sizes = front.get("roles", {})
+    if not isinstance(sizes, dict):
+        raise bad("`roles` must be a table", "roles")
+    if set(sizes) - _ROLES:
+        raise bad(f"roles: unknown key(s) {sorted(set(sizes) - _ROLES)}; expected some of "
+                  f"{sorted(_ROLES)}", "roles")
+    defaults = {"layers": "n", "width": "C", "batch": "m", "sample": "x"}
+    roles: dict[str, str | None] = {}
+    for role in ("layers", "width", "batch", "sample", "loss", "rate", "labels"):
+        value = sizes.get(role, defaults.get(role))
+        if value is not None and (not isinstance(value, str) or not _name_ok(value.strip())):
+            raise bad(f"roles.{role} must be a name such as \"{defaults.get(role, 'x')}\" or "
+                      f"\"\\\\alpha\", not {value!r}", "roles", role)
+        roles[role] = value.strip() if isinstance(value, str) else None
+    _roles_distinct(roles, bad)
+    return roles
+
+
+def _roles_distinct(roles: dict[str, str | None], bad: Bad) -> None:
+    """Each role a name of its own, and none of the sizes the layer variable `l`."""
+    seen: dict[str, str] = {}
+    for role in ("layers", "width", "batch", "sample", "loss", "rate"):  # labels: a quantity
+        value = roles[role]
+        if value is None:
+            continue
+        if value in seen:
+            raise bad(f"roles.{role} and roles.{seen[value]} are both `{value}`; each role needs "
+                      "a name of its own", "roles", role)
+        seen[value] = role
+    if "l" in seen and seen["l"] in ("layers", "width", "batch"):
+        raise bad(f"roles.{seen['l']} is `l`, the layer variable of shapes and layer tags",
+                  "roles", seen["l"])
+
+
+def _quantity(name: str, spec: Any, names: dict[str, str], first_layer: Any,
+              bad: Bad) -> QuantitySpec:
+    """One entry of `quantities`, its ranges and shape parsed."""
+    if not isinstance(spec, dict):
+        raise bad(f"quantities.{name} must be a table", "quantities", name)
+    extra = set(spec) - {"layers", "shape", "parameter", "given", "given_layers", "tag",
+                         "unit_layers"}
+    if extra:
+        raise bad(f"quantities.{name}: unknown key(s) {sorted(extra)}", "quantities", name)
+    parsed = _layer_ranges(name, spec, names, first_layer, bad)
+    if parsed["given_layers"] is not None and parsed["layers"] is None:
+        raise bad(f"quantities.{name}.given_layers needs `layers`: the quantity has none",
+                  "quantities", name, "given_layers")
+    shape = spec.get("shape", ())
+    if not isinstance(shape, (list, tuple)):
+        raise bad(f"quantities.{name}.shape must be a list such as [\"C_l\"]",
+                  "quantities", name, "shape")
+    dims = _dims(name, shape, names, parsed["layers"], first_layer, bad)
+    tag = spec.get("tag", "paren")
+    if tag not in TAG_STYLES:
+        raise bad(f"quantities.{name}.tag must be one of {', '.join(map(repr, TAG_STYLES))} "
+                  f"(^{{(l)}}, ^{{[l]}}, ^{{l}}), not {tag!r}", "quantities", name, "tag")
+    return QuantitySpec(
+        name=name,
+        layers=spec.get("layers"),
+        shape=tuple(shape),
+        parameter=bool(spec.get("parameter", False)),
+        given=bool(spec.get("given", False)),
+        given_layers=spec.get("given_layers"),
+        layer_range=parsed["layers"],
+        given_range=parsed["given_layers"],
+        dims=tuple(dims),
+        tag=tag,
+        unit_layers=spec.get("unit_layers"),
+        unit_range=parsed["unit_layers"],
+    )
+
+
+def _layer_ranges(name: str, spec: dict, names: dict[str, str], first_layer: Any,
+                  bad: Bad) -> dict[str, tuple[Lin, Lin] | None]:
+    """A quantity's `layers`, `given_layers` and `unit_layers`, parsed (None where absent)."""
+    parsed: dict[str, tuple[Lin, Lin] | None] = {}
+    for key in ("layers", "given_layers", "unit_layers"):
+        text = spec.get(key)
+        if text is None:
+            parsed[key] = None
+            continue
+        if not isinstance(text, str):
+            raise bad(f"quantities.{name}.{key} must be a string such as \"1..n\"",
+                      "quantities", name, key)
+        try:
+            parsed[key] = (parse_range(text, names) if first_layer == 1
+                           else _fixed_range(text))
+        except _Bad as exc:
+            raise bad(f"quantities.{name}.{key} = {text!r}: {exc}",
+                      "quantities", name, key) from None
+    return parsed
+
+
+def _dims(name: str, shape: list | tuple, names: dict[str, str],
+          layers: tuple[Lin, Lin] | None, first_layer: Any, bad: Bad) -> list[Dim]:
+    """A quantity's `shape`, each entry parsed for the quantity's layers."""
+    dims = []
+    for k, entry in enumerate(shape):
+        try:
+            if first_layer == 0:
+                entry = _from_one(entry, names["width"])
+            dims.append(parse_dim(entry, names, layers))
+        except _Bad as exc:
+            raise bad(f"quantities.{name}.shape[{k + 1}] = {entry!r}: {exc}",
+                      "quantities", name, "shape") from None
+    return dims
+
+
+def _functions(front: dict[str, Any], bad: Bad) -> dict[str, int]:
+    functions = {}
+    for name, arity in front.get("functions", {}).items():
+        if not isinstance(arity, int) or isinstance(arity, bool) or arity < 1:
+            raise bad(f"functions.{name} must be its number of arguments (a positive integer)",
+                      "functions", name)
+        functions[name] = arity
+    return functions
+
+
+def _aliases(front: dict[str, Any], names: dict[str, str], first_layer: Any,
+             bad: Bad) -> dict[str, Lin]:
+    """`sizes`: names the text gives the widths of layers (D, H, n_x), as linear forms."""
+    aliases: dict[str, Lin] = {}
+    for name, text in front.get("sizes", {}).items():
+        try:
+            if first_layer == 0:
+                text = _from_one(text, names["width"])
+            dim = parse_dim(text, names, None)
+        except _Bad as exc:
+            raise bad(f"sizes.{name} = {text!r}: {exc}", "sizes", name) from None
+        if dim[0] != "width" or not _name_ok(name):
+            raise bad(f"sizes.{name} must name the width of a layer, as in "
+                      f"{name} = \"{names['width']}_1\"", "sizes", name)
+        aliases[name] = dim[1]
+    return aliases
+
+
+def _sizes_have_own_names(roles: dict[str, str | None], quantities: dict, functions: dict,
+                          scalars: dict, bad: Bad) -> None:
+    declared = {**{q: "quantities" for q in quantities}, **{f: "functions" for f in functions},
+                **{c: "scalars" for c in scalars}}
+    for role in ("layers", "width", "batch", "sample"):
+        value = roles[role]
+        if value in declared:
+            raise bad(f"roles.{role} is `{value}`, which is also declared in "
+                      f"{declared[value]}; a size needs a name of its own", "roles", role)

@@ -1,0 +1,91 @@
+"""Repairs: the one-edit variants, in matrix terms, a checker tries on a side in vector form that
+is wrong (a transpose added or dropped, a product's order, `\\odot` for a product, a layer)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from derive.tensor.nodes import Hadamard, Leaf, MatMul, Plus, Scalar, Transpose
+from derive.tensor.shapes import ShapeError, Tensor, _scales
+
+
+def repairs(t: Tensor, shift_layer) -> Iterator[tuple[str, Tensor]]:  # type: ignore[no-untyped-def]
+    """One-edit variants of `t`, each with what the edit says about the text: a transpose
+    added or dropped, a product's factors swapped, `\\odot` for a product or the reverse, a
+    quantity's layer one off. `shift_layer(leaf, delta)` gives a leaf in another layer, or
+    None. Variants whose shapes do not fit are left out."""
+    for path, node in _nodes(t):
+        for what, new in _edits(node, shift_layer):
+            cand = _replace_at(t, path, new)
+            try:
+                cand.shape()
+            except ShapeError:
+                continue
+            yield what, cand
+
+
+Edits = Iterator[tuple[str, Tensor]]
+
+
+def _edits(node: Tensor, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
+    """A node's edits: its transpose dropped or one added, then those of its type (`EDITS`)."""
+    if isinstance(node, Transpose):
+        yield f"the transpose of ${node.x.tex}$ is wrong: ${node.x.tex}$ itself fits", node.x
+    elif not isinstance(node, (Scalar, Plus)) and not _scales_safe(node):
+        yield (f"a transpose is missing: ${node.tex}$ should be transposed",
+               Transpose(node, f"({node.tex})^T"))
+    edits = EDITS.get(type(node))
+    if edits is not None:
+        yield from edits(node, shift_layer)
+
+
+def _matmul_edits(node: MatMul, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
+    yield (f"the product's order is swapped: ${node.b.tex}$ comes before ${node.a.tex}$",
+           MatMul(node.b, node.a, node.tex))
+    yield (f"a matrix product is written where the element-wise product $\\odot$ is meant "
+           f"(${node.tex}$)", Hadamard(node.a, node.b, node.tex))
+
+
+def _hadamard_edits(node: Hadamard, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
+    yield (f"$\\odot$ is written where a matrix product is meant (${node.tex}$)",
+           MatMul(node.a, node.b, node.tex))
+    yield (f"$\\odot$ is written where a matrix product is meant (${node.tex}$, in the "
+           "other order)", MatMul(node.b, node.a, node.tex))
+
+
+def _layer_edits(node: Leaf, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
+    if node.layer is not None:
+        for delta in (-1, 1):
+            new = shift_layer(node, delta)
+            if new is not None:
+                yield f"wrong layer: ${node.tex}$ should be ${new.tex}$", new
+
+
+# The edits of each node type beyond a transpose (the node classes are final dataclasses, so
+# the exact type is looked up): one place to add a node type's repairs.
+EDITS = {
+    MatMul: _matmul_edits,
+    Hadamard: _hadamard_edits,
+    Leaf: _layer_edits,
+}
+
+
+def _scales_safe(node: Tensor) -> bool:
+    try:
+        return _scales(node.shape())
+    except ShapeError:
+        return False
+
+
+def _nodes(t: Tensor, path: tuple[int, ...] = ()) -> Iterator[tuple[tuple[int, ...], Tensor]]:
+    yield path, t
+    for k, c in enumerate(t.children()):
+        yield from _nodes(c, path + (k,))
+
+
+def _replace_at(t: Tensor, path: tuple[int, ...], new: Tensor) -> Tensor:
+    if not path:
+        return new
+    kids = list(t.children())
+    kids[path[0]] = _replace_at(kids[path[0]], path[1:], new)
+    return t.rebuild(tuple(kids))
