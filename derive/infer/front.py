@@ -10,6 +10,7 @@ from derive.infer.scan import (
     Occ,
     Row,
     _indices,
+    _plain_name,
     _strip,
 )
 from derive.infer.text import _dim_text, _range_text, _summary
@@ -149,6 +150,30 @@ class _Front:
                         return o.name
         return None
 
+
+    def _loss(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]]) -> str | None:
+        counts = Counter(o.name for o in self.occs if o.after_partial == "num"
+                         and o.sub is None and o.tag is None and o.name in quantities)
+        if not counts:
+            return None
+        # the loss of one sample; not a batch's mean of it (J = 1/m sum_i L^{(i)})
+        batch = {q for q, rows in defs.items() if any(
+            not upper or _plain_name(upper) == "m" for r in rows for _, upper in r.bounds)
+            and any(o.name in counts and o.name != q for r in rows for o in r.occs)}
+        return sorted(counts, key=lambda q: (-(q in defs), q in batch, -counts[q], q))[0]
+
+    def _own_input(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]],
+                   first: int) -> bool:
+        """Whether the first fixed layer is computed from an input of its own (x, never
+        defined, without a layer tag): then the text's input is layer 0."""
+        for rows in defs.values():
+            for r in rows:
+                head = next(o for o in r.occs if o.side == 0)
+                if head.tag and head.tag[1] == (first, 0, 0) and any(
+                        o.side >= 1 and o.name in quantities and o.name not in defs
+                        and o.tag is None and o.sub is not None for o in r.occs):
+                    return True
+        return False
 
 def _within(r: tuple[Lin, Lin]) -> tuple[Lin, Lin]:
     """A layer range kept inside 1..n (a text that starts from a^0 = x can suggest n + 1):
