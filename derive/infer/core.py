@@ -26,7 +26,6 @@ text and order only.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,16 +35,13 @@ from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
 from derive.infer.definitions import _Definitions
 from derive.infer.front import _Front
 from derive.infer.layers import _Layers
+from derive.infer.names import Names, read_names
 from derive.infer.scan import (
     _DEFINE,
-    _FUNCTION_NAMES,
-    _KNOWN_FUNCTIONS,
     Lin,
-    Occ,
     Row,
     _indices,
     _rows,
-    _sample_sup,
     _single_name,
     _strip,
     _tag,
@@ -53,7 +49,6 @@ from derive.infer.scan import (
     _text,
 )
 from derive.infer.vectors import vector_shapes
-from derive.latex import without_sample
 from derive.sources.document import Document
 
 
@@ -119,133 +114,68 @@ def infer(doc: Document) -> Inferred:
 
 # names of the logistic sigmoid, taken as such when a text uses one without defining it
 _SIGMOIDS = {"\\sigma", "\\mathrm{sigm}", "\\mathrm{sigmoid}", "\\operatorname{sigmoid}"}
+# the variables such a definition is written in, the first the text leaves free
+_SIGMOID_VARIABLES = ("t", "u", "s", "v", "r", "\\tau", "\\xi", "\\zeta", "\\vartheta",
+                      "\\varsigma")
 
 
 class _Inference(_Layers, _Front, _Definitions):
+    """The state of one inference (its rows, their uses, the facts found) and its steps; the
+    steps of each concern are in the mixins (derive.infer.definitions, .layers, .front)."""
+
     def __init__(self, rows: list[Row]) -> None:
         self.rows = rows
         self.occs = [o for r in rows for o in r.occs]
         self.facts: list[str] = []
 
-    # -- what the names are ------------------------------------------------------------------
     def run(self) -> Inferred:
+        """The steps of the inference, in order: each one reads what the ones before found."""
         self._kronecker()
-        occs = self.occs
         self.sample = self._sample_letter()
-        for o in occs:  # C_x: the loss of sample x; its subscript is no neuron index
+        for o in self.occs:  # C_x: the loss of sample x; its subscript is no neuron index
             if o.sub is not None and self.sample and _text(_strip(o.sub)) == self.sample:
                 o.sub = None
-        by_name: dict[str, list[Occ]] = defaultdict(list)
-        for o in occs:
-            by_name[o.name].append(o)
-        # sizes: names in sum bounds; a subscripted one is a layer width
-        widths: Counter[str] = Counter()
-        sizes: Counter[str] = Counter()
-        # a width's subscript is a layer (C_l, C_{l+1}, s_{n_l}, C_2); n_x or n_h name sizes
-        sup_letters = {t.text for o in occs if o.sup for t in o.sup if t.kind == "letter"}
-        for r in self.rows:
-            for _index, upper in r.bounds:
-                u = [t for t in _strip(upper) if t.text not in ("{", "}")]
-                if u and u[0].kind == "letter":
-                    if len(u) >= 3 and u[1].text == "_" and all(
-                            t.kind == "num" or t.text in sup_letters or t.text in "+-_"
-                            for t in u[2:]):
-                        widths[u[0].text] += 1
-                    elif len(u) == 1:
-                        sizes[u[0].text] += 1
-        index_letters = {t.text for o in occs if o.sub and o.name not in widths
-                         for t in o.sub if t.kind == "letter"}
-        index_letters |= {i for r in self.rows for i, _ in r.bounds}
-        # layer symbols: letters inside superscripts written as tags
-        tag_counts: Counter[tuple[str | None, int]] = Counter()
-        for o in occs:
-            g = without_sample(_strip(o.sup)) if o.sup else []
-            inner = (g[1:-1] if len(g) >= 3 and g[0].text in "([" and g[-1].text in ")]"
-                     else g)
-            form = _tag_form(inner) if inner else None
-            if form and form[0] is not None and o.name not in widths:
-                tag_counts[form] += 1
-        symbols = {s for s, _ in tag_counts if s is not None}
-        offsets = {s for s, off in tag_counts if s is not None and off != 0}
-        layer_var = None
-        if "l" in symbols:
-            layer_var = "l"
-        elif offsets:
-            layer_var = max(sorted(offsets), key=lambda s: sum(c for (x, _), c in tag_counts.items()
-                                                             if x == s))
-        depth_candidates = sorted(symbols - {layer_var} - index_letters - set(by_name),
-                                  key=lambda s: (-sum(c for (x, _), c in tag_counts.items()
-                                                      if x == s), s))
-        depth = depth_candidates[0] if depth_candidates else None
-        tag_symbols = {s for s in (layer_var, depth) if s}
-        # functions: applied names that are never indexed
-        functions: dict[str, int] = {}
-        indexed = {o.name for o in occs if o.sub is not None or o.sup is not None}
-        for name, uses in by_name.items():
-            calls = [o for o in uses if o.call is not None]
-            if not calls or name in widths or name in tag_symbols:
-                continue
-            if any(o.sub is not None or _tag(o, tag_symbols) for o in uses):
-                continue
-            if not (all(o.call is not None or o.after_partial for o in uses)
-                    or name in _KNOWN_FUNCTIONS):
-                continue
-            if any(len(o.args) >= 2 and set(o.args) <= indexed | {"x", "y"} for o in calls):
-                continue  # J(W, b; x, y): the loss with its arguments, not a function
-            # \eta (y - a): a scalar times a bracket, unless the name is defined as a function
-            # (g(t) = ...), primed (g'), or one that notes use for functions
-            defined_here = any(o.side == 0 and o.call is not None for o in uses)
-            if not (defined_here or any(o.prime for o in uses) or name in _FUNCTION_NAMES
-                    or name.startswith(("\\mathrm", "\\operatorname"))):
-                continue
-            functions[name] = max(Counter(o.call for o in calls).most_common(1)[0][0], 1)
-        # quantities: indexed or layer-tagged names; bare names that are differentiated or defined
-        quantities: dict[str, list[Occ]] = {}
-        for name, uses in by_name.items():
-            if name in functions or name in widths or name in sizes or name in tag_symbols:
-                continue
-            if all(o.in_bound for o in uses):
-                continue  # n_x, n_h: sizes the sums are bounded by
-            if name in index_letters and all(o.sub is None and o.sup is None for o in uses):
-                continue
-            if any(o.sub is not None or _tag(o, tag_symbols) for o in uses):
-                quantities[name] = uses
-            elif any(o.after_partial == "num" for o in uses):
-                quantities[name] = uses
-            elif any(_sample_sup(o) for o in uses):
-                quantities[name] = uses  # y^{(i)}: the label of sample i
-        for o in occs:
-            if o.name in quantities:
-                t = _tag(o, tag_symbols)
+        names = read_names(self.rows, self.occs)
+        self.layer_var, self.depth = names.layer_var, names.depth
+        self._read_tags(names)
+        defs = self._definitions(names.quantities, names.functions)
+        self._taint(names.quantities, defs)
+        width = names.width()
+        if not names.widths:
+            self.facts.append(f"the text names no layer widths: called ${width}_l$ here "
+                              "(to name them: roles.width)")
+        front = self._front(names.quantities, names.functions, names.scalars, defs, width,
+                            names.sizes)
+        return Inferred(front, self.facts, self.definition_rows, self.head_rows,
+                        ambiguous=self.ambiguous, batch_mean=self.batch_mean,
+                        unread=self.unread, assumed=self._assumed(names, defs),
+                        claims=self.claims,
+                        defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
+                        layer_var=names.layer_var)
+
+    def _read_tags(self, names: Names) -> None:
+        """Each quantity's use with a layer tag: its style, its layer and its symbol."""
+        for o in self.occs:
+            if o.name in names.quantities:
+                t = _tag(o, names.tag_symbols)
                 if t is not None:
                     form = _tag_form(t[1])
                     if form is not None:
-                        o.tag = (t[0], self._lin(form, layer_var, depth), form[0])
-        self.layer_var, self.depth = layer_var, depth
-        defs = self._definitions(quantities, functions, tag_symbols)
-        self._taint(quantities, defs)
-        scalars = self._scalars(by_name, quantities, functions, widths, sizes, index_letters,
-                                tag_symbols)
-        width = (widths.most_common(1)[0][0] if widths
-                 else next(c for c in ("C", "K", "N", "M", "S") if c not in by_name))
-        if not widths:
-            self.facts.append(f"the text names no layer widths: called ${width}_l$ here "
-                              "(to name them: roles.width)")
-        front = self._front(quantities, functions, scalars, defs, width, sizes)
+                        o.tag = (t[0], self._lin(form, self.layer_var, self.depth), form[0])
+
+    def _assumed(self, names: Names, defs: dict[str, list[Row]]) -> tuple[str, ...]:
+        """Definitions the text takes for granted: sigma used, never defined, is the logistic
+        sigmoid (in a variable no name of the text uses)."""
         assumed = []
-        for fn in sorted(functions):  # sigma used, never defined: the logistic sigmoid
-            if fn in _SIGMOIDS and fn not in defs and functions[fn] == 1:
-                var = next((v for v in ("t", "u", "s", "v", "r", "\\tau", "\\xi", "\\zeta", "\\vartheta", "\\varsigma") if v not in by_name), None)
+        for fn in sorted(names.functions):
+            if fn in _SIGMOIDS and fn not in defs and names.functions[fn] == 1:
+                var = next((v for v in _SIGMOID_VARIABLES if v not in names.by_name), None)
                 if var is None:  # every candidate letter is a name of the text
                     continue
                 assumed.append(f"{fn}({var}) = \\frac{{1}}{{1 + e^{{-{var}}}}}")
                 self.facts.append(f"${fn}$ taken as the logistic sigmoid "
                                   f"${assumed[-1]}$: the text uses it without defining it")
-        return Inferred(front, self.facts, self.definition_rows, self.head_rows,
-                        ambiguous=self.ambiguous, batch_mean=self.batch_mean,
-                        unread=self.unread, assumed=tuple(assumed), claims=self.claims,
-                        defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
-                        layer_var=layer_var)
+        return tuple(assumed)
 
     def _kronecker(self) -> None:
         """`\\delta_{ij}` (two indices, no layer tag) is the Kronecker delta, not a quantity,
@@ -294,18 +224,3 @@ class _Inference(_Layers, _Front, _Definitions):
         if symbol == layer_var:
             return (off, 0, 1)
         return (off, 1, 0)
-
-    def _scalars(self, by_name: dict[str, list[Occ]], quantities: dict, functions: dict,
-                 widths: Counter, sizes: Counter, index_letters: set[str],
-                 tag_symbols: set[str]) -> dict[str, bool]:
-        out: dict[str, bool] = {}
-        for name, uses in by_name.items():
-            if (name in quantities or name in functions or name in widths or name in sizes
-                    or name in tag_symbols or name in index_letters):
-                continue
-            if all(o.sub is None and o.sup is None for o in uses) and name.startswith("\\"):
-                out[name] = True
-            elif all(o.sub is None and o.sup is None for o in uses) and any(
-                    o.after_partial == "den" for o in uses):
-                out[name] = False  # \frac{d}{du} \tanh(u): a variable of its own
-        return out
