@@ -34,6 +34,7 @@ from derive.functions import KRONECKER
 from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
 from derive.infer.definitions import _Definitions
 from derive.infer.front import _Front
+from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
 from derive.infer.names import Names, read_names
 from derive.infer.scan import (
@@ -119,9 +120,10 @@ _SIGMOID_VARIABLES = ("t", "u", "s", "v", "r", "\\tau", "\\xi", "\\zeta", "\\var
                       "\\varsigma")
 
 
-class _Inference(_Layers, _Front, _Definitions):
+class _Inference(_Layers, _Indices, _Front, _Definitions):
     """The state of one inference (its rows, their uses, the facts found) and its steps; the
-    steps of each concern are in the mixins (derive.infer.definitions, .layers, .front)."""
+    steps of each concern are in the mixins (derive.infer.definitions, .layers, .indices,
+    .front)."""
 
     def __init__(self, rows: list[Row]) -> None:
         self.rows = rows
