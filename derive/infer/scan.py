@@ -107,79 +107,101 @@ def _call_args(toks: list[Tok], i: int) -> tuple[int, int] | None:
 
 def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
     """Every name used in `toks`, with its scripts, and every sum's bound."""
-    f = row.formula
     i = 0
     while i < len(toks):
-        t = toks[i]
-        if t.text in ("\\sum", "\\prod"):
-            j = i + 1
-            lower: list[Tok] = []
-            upper: list[Tok] = []
-            while j < len(toks) and toks[j].text in ("_", "^"):
-                grp, nxt = _group(toks, j + 1)
-                if toks[j].text == "_":
-                    lower = grp
-                else:
-                    upper = grp
-                j = nxt
-            letters = [x for x in lower if x.kind == "letter"]
-            if letters:
-                row.bounds.append((letters[0].text, upper))
-            start = len(out)
-            _scan(upper, row, side, out)
-            for o in out[start:]:
-                o.in_bound = True  # n_x in \sum_{k=1}^{n_x}: a size, not a quantity
-            i = j
+        if toks[i].text in ("\\sum", "\\prod"):
+            i = _scan_sum(toks, i, row, side, out)
             continue
-        name = None
-        j = i + 1
-        if t.text in _FONTS and i + 1 < len(toks):
-            grp, j = _group(toks, i + 1)
-            inner = _text(grp)
-            if t.text in _VECTOR_FONTS and (inner.isalpha() or inner in _GREEK):
-                name = inner  # \mathbf{a}^{(n)}: the vector of a's layer n
-            elif inner.isalpha() or inner in _GREEK or (inner.startswith("\\")
-                                                        and inner[1:].isalpha()):
-                name = f"{t.text}{{{inner}}}"
-        elif t.kind == "letter" or t.text in _GREEK:
-            name = t.text
+        name, j = _name_at(toks, i)
         if name is None or (name in _NOT_NAMES and not _is_indexed(toks, j)):
             i += 1
             continue
-        sup = sub = None
-        prime = False
-        while j < len(toks) and toks[j].text in ("^", "_", "'"):
-            if toks[j].text == "'":
-                prime = True
-                j += 1
-                continue
-            grp, nxt = _group(toks, j + 1)
-            if toks[j].text == "^" and _text(grp) in ("\\prime", "'", "\\prime\\prime"):
-                prime = True
-            elif toks[j].text == "^" and sup is None:
-                sup = _without_transpose(grp)  # x^T, W^{[2]T}: a transpose, not a layer T
-            elif toks[j].text == "_" and sub is None:
-                sub = grp
-            else:
-                break
-            j = nxt
+        sup, sub, prime, j = _scripts(toks, j)
         call = _call_args(toks, j)
-        partial = None
-        if (i > 0 and toks[i - 1].text == "\\partial") or (
-                i > 1 and toks[i - 1].text == "{" and toks[i - 2].text == "\\partial") or (
-                i > 1 and toks[i - 1].text == "d" and toks[i - 2].text == "{"):
-            partial = _part_of(toks, i)  # \partial z, \partial{z}, {dx}
-        elif i > 0 and toks[i - 1].text == "}" and _operator_before(toks, i):
-            partial = "num"  # \frac{\partial}{\partial W} J: J is differentiated
+        f = row.formula
         out.append(Occ(name, f.number, row.number, side, sup, sub, prime,
-                       call[0] if call else None, partial, f.span(t.start).line,
+                       call[0] if call else None, _partial_at(toks, i),
+                       f.span(toks[i].start).line,
                        args=_bare_args(toks, j, call[1]) if call else ()))
-        for script in (sup, sub):  # names inside scripts: widths C_{l+1}, sizes n_l
-            if script:
-                inner_row = Row(f, row.number, [], None)
-                _scan(script, inner_row, side, [])
         i = j
-    return
+
+
+def _scan_sum(toks: list[Tok], i: int, row: Row, side: int, out: list[Occ]) -> int:
+    """A sum or product at i: its index and upper bound join the row's bounds, the names in
+    the bound are scanned (n_x in \\sum_{k=1}^{n_x}: a size, not a quantity). Where it ends."""
+    j = i + 1
+    lower: list[Tok] = []
+    upper: list[Tok] = []
+    while j < len(toks) and toks[j].text in ("_", "^"):
+        grp, nxt = _group(toks, j + 1)
+        if toks[j].text == "_":
+            lower = grp
+        else:
+            upper = grp
+        j = nxt
+    letters = [x for x in lower if x.kind == "letter"]
+    if letters:
+        row.bounds.append((letters[0].text, upper))
+    start = len(out)
+    _scan(upper, row, side, out)
+    for o in out[start:]:
+        o.in_bound = True
+    return j
+
+
+def _name_at(toks: list[Tok], i: int) -> tuple[str | None, int]:
+    """The name written at i (a letter, a Greek letter, a font's letter or command:
+    \\mathbf{a}^{(n)} is the vector of a's layer n, \\mathrm{softmax} a name), and where
+    its scripts start; None when none is."""
+    t = toks[i]
+    if t.text in _FONTS and i + 1 < len(toks):
+        grp, j = _group(toks, i + 1)
+        inner = _text(grp)
+        if t.text in _VECTOR_FONTS and (inner.isalpha() or inner in _GREEK):
+            return inner, j
+        if inner.isalpha() or inner in _GREEK or (inner.startswith("\\")
+                                                  and inner[1:].isalpha()):
+            return f"{t.text}{{{inner}}}", j
+        return None, j
+    if t.kind == "letter" or t.text in _GREEK:
+        return t.text, i + 1
+    return None, i + 1
+
+
+def _scripts(toks: list[Tok], j: int) -> tuple[list[Tok] | None, list[Tok] | None, bool, int]:
+    """The superscript, subscript and prime of the name whose scripts start at j, and where
+    they end."""
+    sup = sub = None
+    prime = False
+    while j < len(toks) and toks[j].text in ("^", "_", "'"):
+        if toks[j].text == "'":
+            prime = True
+            j += 1
+            continue
+        grp, nxt = _group(toks, j + 1)
+        if toks[j].text == "^" and _text(grp) in ("\\prime", "'", "\\prime\\prime"):
+            prime = True
+        elif toks[j].text == "^" and sup is None:
+            sup = _without_transpose(grp)  # x^T, W^{[2]T}: a transpose, not a layer T
+        elif toks[j].text == "_" and sub is None:
+            sub = grp
+        else:
+            break
+        j = nxt
+    return sup, sub, prime, j
+
+
+def _partial_at(toks: list[Tok], i: int) -> str | None:
+    """Whether the name at i is in a derivative's numerator ("num") or denominator ("den"),
+    when it is written right after a \\partial (\\partial z, \\partial{z}, {dx}) or after an
+    operator-form derivative (\\frac{\\partial}{\\partial W} J: J is differentiated)."""
+    if (i > 0 and toks[i - 1].text == "\\partial") or (
+            i > 1 and toks[i - 1].text == "{" and toks[i - 2].text == "\\partial") or (
+            i > 1 and toks[i - 1].text == "d" and toks[i - 2].text == "{"):
+        return _part_of(toks, i)
+    if i > 0 and toks[i - 1].text == "}" and _operator_before(toks, i):
+        return "num"
+    return None
 
 
 def _without_transpose(grp: list[Tok]) -> list[Tok] | None:
