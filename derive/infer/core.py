@@ -45,10 +45,9 @@ from derive.infer.scan import (
     _rows,
     _single_name,
     _strip,
-    _tag,
-    _tag_form,
     _text,
 )
+from derive.infer.tags import _tag, _tag_form
 from derive.infer.vectors import vector_shapes
 from derive.sources.document import Document
 

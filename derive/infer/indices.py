@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
-from derive.infer.scan import Lin, Occ, Row, _indices, _plain_name, _strip, _tag_form
+from derive.infer.scan import Lin, Occ, Row, _indices, _plain_name, _strip
+from derive.infer.tags import _tag_form
 from derive.infer.text import _add, _sub
 from derive.latex import Tok
 

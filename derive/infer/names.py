@@ -17,11 +17,9 @@ from derive.infer.scan import (
     _KNOWN_FUNCTIONS,
     Occ,
     Row,
-    _sample_sup,
     _strip,
-    _tag,
-    _tag_form,
 )
+from derive.infer.tags import _sample_sup, _tag, _tag_form
 from derive.latex import without_sample
 
 
