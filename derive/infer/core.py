@@ -22,6 +22,13 @@ inferred notation exactly as a written one, and a list of facts (`Inferred.facts
 shows as its "read as" summary, each with the line it rests on. An explicit front matter overrides
 what is inferred, key by key (`merge`). Inference is deterministic: it depends on the formulas'
 text and order only.
+
+`_Inference.run` is the order of the steps; each concern is one module: the token scan
+(derive.infer.scan) and layer tags (.tags), what each name is (.names, tables of rules), which rows
+define (.definitions, a table of row rules), the layers (.layers) and index ranges (.indices) of
+the quantities, the front matter and roles (.front, in words: .text), shapes read from vector form
+(.vectors, unified in .unify), chain rules in variables of their own (.chain) and definitions
+given only in the prose (.prose).
 """
 
 from __future__ import annotations
@@ -133,9 +140,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         """The steps of the inference, in order: each one reads what the ones before found."""
         self._kronecker()
         self.sample = self._sample_letter()
-        for o in self.occs:  # C_x: the loss of sample x; its subscript is no neuron index
-            if o.sub is not None and self.sample and _text(_strip(o.sub)) == self.sample:
-                o.sub = None
+        self._drop_sample_subscripts()
         names = read_names(self.rows, self.occs)
         self.layer_var, self.depth = names.layer_var, names.depth
         self._read_tags(names)
@@ -147,12 +152,18 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                               "(to name them: roles.width)")
         front = self._front(names.quantities, names.functions, names.scalars, defs, width,
                             names.sizes)
+        assumed = self._assumed(names, defs)
         return Inferred(front, self.facts, self.definition_rows, self.head_rows,
                         ambiguous=self.ambiguous, batch_mean=self.batch_mean,
-                        unread=self.unread, assumed=self._assumed(names, defs),
-                        claims=self.claims,
+                        unread=self.unread, assumed=assumed, claims=self.claims,
                         defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
                         layer_var=names.layer_var)
+
+    def _drop_sample_subscripts(self) -> None:
+        """C_x: the loss of sample x; its subscript is no neuron index."""
+        for o in self.occs:
+            if o.sub is not None and self.sample and _text(_strip(o.sub)) == self.sample:
+                o.sub = None
 
     def _read_tags(self, names: Names) -> None:
         """Each quantity's use with a layer tag: its style, its layer and its symbol."""
