@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from derive.infer.scan import _DEFINE, Lin, Occ, Row, _indices, _single_name, _text
+from derive.infer.scan import _DEFINE, Lin, Occ, Row, _head, _indices, _single_name, _text
 
 
 @dataclass
@@ -26,10 +26,6 @@ class _Chosen:
 
 def _left(r: Row) -> list[Occ]:
     return [o for o in r.occs if o.side == 0]
-
-
-def _head(r: Row) -> Occ:
-    return next(o for o in r.occs if o.side == 0)
 
 
 class _Definitions:

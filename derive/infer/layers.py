@@ -6,16 +6,12 @@ the layers; a text of fixed layers only (`z^{[2]}`) places each quantity where i
 
 from __future__ import annotations
 
-from derive.infer.scan import Lin, Occ, Row
+from derive.infer.scan import Lin, Occ, Row, _head
 
 Range = tuple[Lin, Lin]
 Link = tuple[str, Occ, Occ, Row]  # (the quantity defined, its head, what it reads, the row)
 _TOP: Lin = (0, 1, 0)  # layer n
 _FIRST: Lin = (1, 0, 0)  # layer 1
-
-
-def _head(r: Row) -> Occ:
-    return next(o for o in r.occs if o.side == 0)
 
 
 def _reads_lower(o: Occ, head: Occ) -> bool:

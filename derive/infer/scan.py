@@ -296,6 +296,11 @@ def _rows(formula: Formula) -> list[Row]:
     return rows
 
 
+def _head(r: Row) -> Occ:
+    """The first use on a row's left side: the name a definition defines."""
+    return next(o for o in r.occs if o.side == 0)
+
+
 def _indices(o: Occ) -> list[str | None]:
     """The neuron indices of a use: `_{ij}` -> [i, j], `_{i,3}` -> [i, None]."""
     if o.sub is None:
