@@ -45,8 +45,8 @@ class _Front:
         tagged = {q for q, uses in quantities.items() if any(o.tag for o in uses)}
         self.width = width
         self._first_layer(quantities, defs, tagged)
-        ranges, given_layers = self._ranges(tagged, defs, n)
-        shapes = self._shapes(quantities, ranges, defs, width, n)
+        ranges, given_layers = self._ranges(tagged, defs)
+        shapes = self._shapes(quantities, defs, width)
         self._narrow(ranges, shapes, tagged)
         out_q: dict[str, dict[str, Any]] = {}
         for q in sorted(quantities):

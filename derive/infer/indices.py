@@ -146,8 +146,8 @@ class _Joined:
 class _Indices:
     """Methods of the inference (derive.infer.core._Inference) that range the indices."""
 
-    def _shapes(self, quantities: dict[str, list[Occ]], ranges: dict, defs: dict, width: str,
-                n: str) -> dict[str, list[Lin | None]]:
+    def _shapes(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]], width: str
+                ) -> dict[str, list[Lin | None]]:
         """The range of each index of each quantity, as the width of a layer (a Lin of the
         layer it names, relative to the quantity's own layer tag for tagged quantities)."""
         tagged = {q for q in quantities if any(o.tag for o in quantities[q])}

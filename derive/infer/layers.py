@@ -32,7 +32,7 @@ def _spanned(row: Row, dq: int, dp: int, ranges: dict[str, Range]) -> None:
 class _Layers:
     """Methods of the inference (derive.infer.core._Inference) that place quantities in layers."""
 
-    def _ranges(self, tagged: set[str], defs: dict[str, list[Row]], n: str
+    def _ranges(self, tagged: set[str], defs: dict[str, list[Row]]
                 ) -> tuple[dict[str, Range], dict[str, Range]]:
         """The layers of each tagged quantity, and the layers where some are given."""
         if self.layer_var is None:  # fixed layers only: each quantity where it is used
