@@ -10,9 +10,25 @@ from derive.infer.scan import (
     Occ,
     Row,
     _indices,
+    _plain_name,
     _strip,
 )
 from derive.infer.text import _dim_text, _range_text, _summary
+
+
+class _Fresh:
+    """Names no use of the text takes, handed out in the order of the choices asked for."""
+
+    def __init__(self, used: set[str], quantities: dict[str, list[Occ]]) -> None:
+        self.used = used
+        self.quantities = quantities
+
+    def __call__(self, *choices: str) -> str:
+        for c in choices:
+            if c not in self.used and c not in self.quantities:
+                self.used.add(c)
+                return c
+        raise AssertionError("no fresh name")  # the choices are more than the names in use
 
 
 class _Front:
@@ -21,42 +37,48 @@ class _Front:
     def _front(self, quantities: dict[str, list[Occ]], functions: dict[str, int],
                scalars: dict[str, bool], defs: dict[str, list[Row]], width: str,
                sizes: Counter) -> dict[str, Any]:
-        layer_var, depth = self.layer_var, self.depth
-        n = depth or next(c for c in ("n", "L", "N") if c not in quantities and c != width)
+        """The front matter: the roles, then the layers, ranges and shapes of the quantities,
+        then each quantity's entry, the summary and the sizes, functions and scalars."""
+        n = self.depth or next(c for c in ("n", "L", "N") if c not in quantities and c != width)
+        roles = self._roles(quantities, functions, scalars, defs, width, sizes, n)
+        self.labels = roles.get("labels")
+        tagged = {q for q, uses in quantities.items() if any(o.tag for o in uses)}
+        self.width = width
+        self._first_layer(quantities, defs, tagged)
+        ranges, given_layers = self._ranges(tagged, defs)
+        shapes = self._shapes(quantities, defs, width)
+        self._narrow(ranges, shapes, tagged)
+        out_q: dict[str, dict[str, Any]] = {}
+        for q in sorted(quantities):
+            out_q[q] = self._quantity(q, quantities[q], tagged, ranges, given_layers, shapes,
+                                      defs, width, n)
+        self.facts[:0] = _summary(roles, out_q, functions, defs, self.layer_var)
+        for q, (lo, hi) in getattr(self, "unit_layers", {}).items():
+            out_q[q]["unit_layers"] = str(lo) if lo == hi else f"{lo}..{hi}"
+        for q, rows in defs.items():  # J = \frac{1}{m} \sum_{i=1}^m L^{(i)}: one per batch
+            if q in out_q and any(i == roles.get("sample") for r in rows for i, _ in r.bounds):
+                out_q[q]["parameter"] = True
+        return self._front_matter(roles, out_q, quantities, functions, scalars, width, n)
+
+    def _roles(self, quantities: dict[str, list[Occ]], functions: dict[str, int],
+               scalars: dict[str, bool], defs: dict[str, list[Row]], width: str,
+               sizes: Counter, n: str) -> dict[str, str]:
+        """The roles: layers, width, batch size, sample, loss, learning rate, labels."""
         roles: dict[str, str] = {"layers": n, "width": width}
         used = {o.name for o in self.occs} | set(quantities) | set(functions) | set(scalars)
-        used |= {n, width}
-
-        def fresh(*choices: str) -> str:
-            for c in choices:
-                if c not in used and c not in quantities:
-                    used.add(c)
-                    return c
-            raise AssertionError("no fresh name")  # the choices are more than the names in use
-
+        fresh = _Fresh(used | {n, width}, quantities)
         bare_m = any(o.name == "m" and o.sub is None and o.sup is None for o in self.occs)
+        batch = None
         if not bare_m and self.sample:  # C = \frac{1}{N} \sum_x C_x: N is the batch size
-            for r in self.rows:
-                if any(i == self.sample for i, _ in r.bounds):
-                    bare = [o.name for o in r.occs if o.sub is None and o.sup is None
-                            and o.name not in quantities and o.name not in functions
-                            and o.name not in scalars and len(o.name) == 1
-                            and o.name != self.sample and o.call is None]
-                    if bare:
-                        used.discard(bare[0])
-                        roles["batch"] = bare[0]
-                        break
-        roles["batch"] = roles.get("batch") or "m" if (bare_m or "m" in sizes) and "m" not in quantities else roles.get("batch") or fresh(
-            "m", "M", "B", "\\mu", "\\nu")
-        samples = [self.sample] if self.sample else []
-        samples += [t.text for o in self.occs if o.sup and o.tag is None
-                   for g in [_strip(o.sup)] if len(g) == 3 and g[0].text == "("
-                   for t in g[1:2] if t.kind == "letter" and t.text not in quantities]
-        samples += [i for r in self.rows for i, _ in r.bounds
-                    if not any(i in _indices(o) for o in r.occs)]
-        samples = [x for x in samples if x not in quantities and x not in (n, width)]
-        roles["sample"] = (samples[0] if samples
-                           else fresh("x", "s", "\\xi", "\\zeta", "\\varsigma"))
+            batch = self._batch_in_sum(quantities, functions, scalars)
+            if batch:
+                fresh.used.discard(batch)
+                roles["batch"] = batch
+        if (bare_m or "m" in sizes) and "m" not in quantities:
+            roles["batch"] = batch or "m"
+        else:
+            roles["batch"] = batch or fresh("m", "M", "B", "\\mu", "\\nu")
+        roles["sample"] = self._sample_role(quantities, n, width, fresh)
         if roles["sample"] == roles["batch"]:  # \sum_m over samples m: the size is another name
             roles["batch"] = fresh("M", "B", "N", "\\mu", "\\nu")
         loss = self._loss(quantities, defs)
@@ -65,59 +87,102 @@ class _Front:
         rate = self._rate(scalars)
         if rate:
             roles["rate"] = rate
-        if loss in defs:  # the labels: a given quantity without layers the loss compares with
-            for o in defs[loss][0].occs:
-                if (o.side >= 1 and o.name in quantities and o.name not in defs and o.tag is None
-                        and len(_indices(o)) <= 1 and o.name != loss):
-                    roles["labels"] = o.name
-                    break
-        self.labels = roles.get("labels")
-        tagged = {q for q, uses in quantities.items() if any(o.tag for o in uses)}
-        styles = {q: Counter(o.tag[0] for o in quantities[q] if o.tag).most_common(1)[0][0]
-                  for q in tagged}
-        self.width = width
+        labels = self._labels(loss, quantities, defs)
+        if labels:
+            roles["labels"] = labels
+        return roles
+
+    def _batch_in_sum(self, quantities: dict[str, list[Occ]], functions: dict[str, int],
+                      scalars: dict[str, bool]) -> str | None:
+        """The first bare one-letter name of no other kind in a row that sums over the samples."""
+        for r in self.rows:
+            if any(i == self.sample for i, _ in r.bounds):
+                bare = [o.name for o in r.occs if o.sub is None and o.sup is None
+                        and o.name not in quantities and o.name not in functions
+                        and o.name not in scalars and len(o.name) == 1
+                        and o.name != self.sample and o.call is None]
+                if bare:
+                    return bare[0]
+        return None
+
+    def _sample_role(self, quantities: dict[str, list[Occ]], n: str, width: str,
+                     fresh: _Fresh) -> str:
+        """The sample's letter: the sum over the samples', a bracketed superscript's (y^{(i)}),
+        a sum's index no name carries; else a fresh one."""
+        samples = [self.sample] if self.sample else []
+        samples += [t.text for o in self.occs if o.sup and o.tag is None
+                    for g in [_strip(o.sup)] if len(g) == 3 and g[0].text == "("
+                    for t in g[1:2] if t.kind == "letter" and t.text not in quantities]
+        samples += [i for r in self.rows for i, _ in r.bounds
+                    if not any(i in _indices(o) for o in r.occs)]
+        samples = [x for x in samples if x not in quantities and x not in (n, width)]
+        return samples[0] if samples else fresh("x", "s", "\\xi", "\\zeta", "\\varsigma")
+
+    def _labels(self, loss: str | None, quantities: dict[str, list[Occ]],
+                defs: dict[str, list[Row]]) -> str | None:
+        """The labels: a given quantity without layers the loss's definition compares with."""
+        if loss not in defs:
+            return None
+        for o in defs[loss][0].occs:
+            if (o.side >= 1 and o.name in quantities and o.name not in defs and o.tag is None
+                    and len(_indices(o)) <= 1 and o.name != loss):
+                return o.name
+        return None
+
+    def _first_layer(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]],
+                     tagged: set[str]) -> None:
+        """The fixed layers the text writes (z^{[2]}): the last one, and whether the first
+        layer is 0 (W^{[1]} x^{(i)} + b^{[1]}: x is layer 0)."""
         fixed = sorted({o.tag[1][0] for o in self.occs if o.name in tagged and o.tag
                         and o.tag[1] is not None and o.tag[1][1:] == (0, 0)})
         self.first_layer, self.last_fixed = 1, (fixed[-1] if fixed else 1)
-        if layer_var is None and fixed and (fixed[0] == 0 or self._own_input(quantities, defs,
-                                                                             fixed[0])):
-            self.first_layer = 0  # W^{[1]} x^{(i)} + b^{[1]}: x is layer 0
-        ranges, given_layers = self._ranges(tagged, defs, n)
-        shapes = self._shapes(quantities, ranges, defs, width, n)
-        for q in sorted(tagged & set(ranges)):  # w^l_{jk} with k over layer l-1: l starts at 2
+        if self.layer_var is None and fixed and (
+                fixed[0] == 0 or self._own_input(quantities, defs, fixed[0])):
+            self.first_layer = 0
+
+    def _narrow(self, ranges: dict[str, tuple[Lin, Lin]], shapes: dict[str, list[Lin | None]],
+                tagged: set[str]) -> None:
+        """w^l_{jk} with k over layer l-1: l starts at 2 (and l + r <= n for an index over a
+        later layer l + r)."""
+        if self.layer_var is None:
+            return
+        for q in sorted(tagged & set(ranges)):
             rels = [d for d in shapes.get(q, []) if d is not None and d[1] == 0 and d[2] == 0]
-            if rels and self.layer_var is not None:
+            if rels:
                 (lo, hi), low, high = ranges[q], min(r[0] for r in rels), max(r[0] for r in rels)
                 lo = (max(lo[0], 1 - low), lo[1], lo[2]) if lo[1] == 0 else lo
-                hi = (min(hi[0], -high), hi[1], hi[2]) if hi[1] == 1 else hi  # l + r <= n
+                hi = (min(hi[0], -high), hi[1], hi[2]) if hi[1] == 1 else hi
                 ranges[q] = (lo, hi)
-        out_q: dict[str, dict[str, Any]] = {}
-        for q in sorted(quantities):
-            spec: dict[str, Any] = {}
-            if q in tagged and q in ranges:
-                spec["layers"] = _range_text(_within(ranges[q]), n)
-                spec["tag"] = styles[q]
-                if q in given_layers:
-                    spec["given_layers"] = _range_text(given_layers[q], n)
-            if shapes.get(q):
-                spec["shape"] = [_dim_text(d, width, n, q in tagged) for d in shapes[q]]
-            differentiated = any(o.after_partial == "num" for o in quantities[q])
-            if q not in defs and differentiated:
-                # a loss or node the text differentiates but never defines: unknown, not an
-                # input (an input's derivative would be 0, and every claim about it refuted)
-                self.facts.append(f"${q}$ is differentiated but never defined: what rests on "
-                                  "it cannot be checked")
-            elif q not in defs:
-                spec["given"] = True
-                if q in tagged and any(o.after_partial == "den" for o in quantities[q]):
-                    spec["parameter"] = True
-            out_q[q] = spec
-        self.facts[:0] = _summary(roles, out_q, functions, defs, layer_var)
-        for q, (lo, hi) in getattr(self, "unit_layers", {}).items():
-            out_q[q]["unit_layers"] = str(lo) if lo == hi else f"{lo}..{hi}"
-        for q, rows in defs.items():  # J = \frac{1}{m} \sum_{i=1}^m L^{(i)}: one per batch
-            if q in out_q and any(i == roles.get("sample") for r in rows for i, _ in r.bounds):
-                out_q[q]["parameter"] = True
+
+    def _quantity(self, q: str, uses: list[Occ], tagged: set[str],
+                  ranges: dict[str, tuple[Lin, Lin]], given_layers: dict[str, tuple[Lin, Lin]],
+                  shapes: dict[str, list[Lin | None]], defs: dict[str, list[Row]], width: str,
+                  n: str) -> dict[str, Any]:
+        """One quantity's entry: its layers and tag style, shape, and whether it is given."""
+        spec: dict[str, Any] = {}
+        if q in tagged and q in ranges:
+            spec["layers"] = _range_text(_within(ranges[q]), n)
+            spec["tag"] = Counter(o.tag[0] for o in uses if o.tag).most_common(1)[0][0]
+            if q in given_layers:
+                spec["given_layers"] = _range_text(given_layers[q], n)
+        if shapes.get(q):
+            spec["shape"] = [_dim_text(d, width, n, q in tagged) for d in shapes[q]]
+        differentiated = any(o.after_partial == "num" for o in uses)
+        if q not in defs and differentiated:
+            # a loss or node the text differentiates but never defines: unknown, not an
+            # input (an input's derivative would be 0, and every claim about it refuted)
+            self.facts.append(f"${q}$ is differentiated but never defined: what rests on "
+                              "it cannot be checked")
+        elif q not in defs:
+            spec["given"] = True
+            if q in tagged and any(o.after_partial == "den" for o in uses):
+                spec["parameter"] = True
+        return spec
+
+    def _front_matter(self, roles: dict[str, str], out_q: dict[str, dict[str, Any]],
+                      quantities: dict[str, list[Occ]], functions: dict[str, int],
+                      scalars: dict[str, bool], width: str, n: str) -> dict[str, Any]:
+        """The table itself, with the input layer, the sizes named, functions and scalars."""
         front: dict[str, Any] = {"roles": roles, "quantities": out_q}
         if self.first_layer == 0:
             front["first_layer"] = 0
@@ -149,6 +214,30 @@ class _Front:
                         return o.name
         return None
 
+
+    def _loss(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]]) -> str | None:
+        counts = Counter(o.name for o in self.occs if o.after_partial == "num"
+                         and o.sub is None and o.tag is None and o.name in quantities)
+        if not counts:
+            return None
+        # the loss of one sample; not a batch's mean of it (J = 1/m sum_i L^{(i)})
+        batch = {q for q, rows in defs.items() if any(
+            not upper or _plain_name(upper) == "m" for r in rows for _, upper in r.bounds)
+            and any(o.name in counts and o.name != q for r in rows for o in r.occs)}
+        return sorted(counts, key=lambda q: (-(q in defs), q in batch, -counts[q], q))[0]
+
+    def _own_input(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]],
+                   first: int) -> bool:
+        """Whether the first fixed layer is computed from an input of its own (x, never
+        defined, without a layer tag): then the text's input is layer 0."""
+        for rows in defs.values():
+            for r in rows:
+                head = next(o for o in r.occs if o.side == 0)
+                if head.tag and head.tag[1] == (first, 0, 0) and any(
+                        o.side >= 1 and o.name in quantities and o.name not in defs
+                        and o.tag is None and o.sub is not None for o in r.occs):
+                    return True
+        return False
 
 def _within(r: tuple[Lin, Lin]) -> tuple[Lin, Lin]:
     """A layer range kept inside 1..n (a text that starts from a^0 = x can suggest n + 1):

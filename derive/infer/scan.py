@@ -1,5 +1,6 @@
 """Reading a display formula at the token level: its rows, every name used with its scripts,
-sums and their bounds, layer tags. Nothing is evaluated."""
+sums and their bounds (which superscripts are layer tags: derive.infer.tags). Nothing is
+evaluated."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from derive.latex import (
     split_at_gaps,
     strip_qualifiers,
     tokenize,
-    without_sample,
 )
 from derive.sources.document import Formula
 
@@ -107,79 +107,101 @@ def _call_args(toks: list[Tok], i: int) -> tuple[int, int] | None:
 
 def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
     """Every name used in `toks`, with its scripts, and every sum's bound."""
-    f = row.formula
     i = 0
     while i < len(toks):
-        t = toks[i]
-        if t.text in ("\\sum", "\\prod"):
-            j = i + 1
-            lower: list[Tok] = []
-            upper: list[Tok] = []
-            while j < len(toks) and toks[j].text in ("_", "^"):
-                grp, nxt = _group(toks, j + 1)
-                if toks[j].text == "_":
-                    lower = grp
-                else:
-                    upper = grp
-                j = nxt
-            letters = [x for x in lower if x.kind == "letter"]
-            if letters:
-                row.bounds.append((letters[0].text, upper))
-            start = len(out)
-            _scan(upper, row, side, out)
-            for o in out[start:]:
-                o.in_bound = True  # n_x in \sum_{k=1}^{n_x}: a size, not a quantity
-            i = j
+        if toks[i].text in ("\\sum", "\\prod"):
+            i = _scan_sum(toks, i, row, side, out)
             continue
-        name = None
-        j = i + 1
-        if t.text in _FONTS and i + 1 < len(toks):
-            grp, j = _group(toks, i + 1)
-            inner = _text(grp)
-            if t.text in _VECTOR_FONTS and (inner.isalpha() or inner in _GREEK):
-                name = inner  # \mathbf{a}^{(n)}: the vector of a's layer n
-            elif inner.isalpha() or inner in _GREEK or (inner.startswith("\\")
-                                                        and inner[1:].isalpha()):
-                name = f"{t.text}{{{inner}}}"
-        elif t.kind == "letter" or t.text in _GREEK:
-            name = t.text
+        name, j = _name_at(toks, i)
         if name is None or (name in _NOT_NAMES and not _is_indexed(toks, j)):
             i += 1
             continue
-        sup = sub = None
-        prime = False
-        while j < len(toks) and toks[j].text in ("^", "_", "'"):
-            if toks[j].text == "'":
-                prime = True
-                j += 1
-                continue
-            grp, nxt = _group(toks, j + 1)
-            if toks[j].text == "^" and _text(grp) in ("\\prime", "'", "\\prime\\prime"):
-                prime = True
-            elif toks[j].text == "^" and sup is None:
-                sup = _without_transpose(grp)  # x^T, W^{[2]T}: a transpose, not a layer T
-            elif toks[j].text == "_" and sub is None:
-                sub = grp
-            else:
-                break
-            j = nxt
+        sup, sub, prime, j = _scripts(toks, j)
         call = _call_args(toks, j)
-        partial = None
-        if (i > 0 and toks[i - 1].text == "\\partial") or (
-                i > 1 and toks[i - 1].text == "{" and toks[i - 2].text == "\\partial") or (
-                i > 1 and toks[i - 1].text == "d" and toks[i - 2].text == "{"):
-            partial = _part_of(toks, i)  # \partial z, \partial{z}, {dx}
-        elif i > 0 and toks[i - 1].text == "}" and _operator_before(toks, i):
-            partial = "num"  # \frac{\partial}{\partial W} J: J is differentiated
+        f = row.formula
         out.append(Occ(name, f.number, row.number, side, sup, sub, prime,
-                       call[0] if call else None, partial, f.span(t.start).line,
+                       call[0] if call else None, _partial_at(toks, i),
+                       f.span(toks[i].start).line,
                        args=_bare_args(toks, j, call[1]) if call else ()))
-        for script in (sup, sub):  # names inside scripts: widths C_{l+1}, sizes n_l
-            if script:
-                inner_row = Row(f, row.number, [], None)
-                _scan(script, inner_row, side, [])
         i = j
-    return
+
+
+def _scan_sum(toks: list[Tok], i: int, row: Row, side: int, out: list[Occ]) -> int:
+    """A sum or product at i: its index and upper bound join the row's bounds, the names in
+    the bound are scanned (n_x in \\sum_{k=1}^{n_x}: a size, not a quantity). Where it ends."""
+    j = i + 1
+    lower: list[Tok] = []
+    upper: list[Tok] = []
+    while j < len(toks) and toks[j].text in ("_", "^"):
+        grp, nxt = _group(toks, j + 1)
+        if toks[j].text == "_":
+            lower = grp
+        else:
+            upper = grp
+        j = nxt
+    letters = [x for x in lower if x.kind == "letter"]
+    if letters:
+        row.bounds.append((letters[0].text, upper))
+    start = len(out)
+    _scan(upper, row, side, out)
+    for o in out[start:]:
+        o.in_bound = True
+    return j
+
+
+def _name_at(toks: list[Tok], i: int) -> tuple[str | None, int]:
+    """The name written at i (a letter, a Greek letter, a font's letter or command:
+    \\mathbf{a}^{(n)} is the vector of a's layer n, \\mathrm{softmax} a name), and where
+    its scripts start; None when none is."""
+    t = toks[i]
+    if t.text in _FONTS and i + 1 < len(toks):
+        grp, j = _group(toks, i + 1)
+        inner = _text(grp)
+        if t.text in _VECTOR_FONTS and (inner.isalpha() or inner in _GREEK):
+            return inner, j
+        if inner.isalpha() or inner in _GREEK or (inner.startswith("\\")
+                                                  and inner[1:].isalpha()):
+            return f"{t.text}{{{inner}}}", j
+        return None, j
+    if t.kind == "letter" or t.text in _GREEK:
+        return t.text, i + 1
+    return None, i + 1
+
+
+def _scripts(toks: list[Tok], j: int) -> tuple[list[Tok] | None, list[Tok] | None, bool, int]:
+    """The superscript, subscript and prime of the name whose scripts start at j, and where
+    they end."""
+    sup = sub = None
+    prime = False
+    while j < len(toks) and toks[j].text in ("^", "_", "'"):
+        if toks[j].text == "'":
+            prime = True
+            j += 1
+            continue
+        grp, nxt = _group(toks, j + 1)
+        if toks[j].text == "^" and _text(grp) in ("\\prime", "'", "\\prime\\prime"):
+            prime = True
+        elif toks[j].text == "^" and sup is None:
+            sup = _without_transpose(grp)  # x^T, W^{[2]T}: a transpose, not a layer T
+        elif toks[j].text == "_" and sub is None:
+            sub = grp
+        else:
+            break
+        j = nxt
+    return sup, sub, prime, j
+
+
+def _partial_at(toks: list[Tok], i: int) -> str | None:
+    """Whether the name at i is in a derivative's numerator ("num") or denominator ("den"),
+    when it is written right after a \\partial (\\partial z, \\partial{z}, {dx}) or after an
+    operator-form derivative (\\frac{\\partial}{\\partial W} J: J is differentiated)."""
+    if (i > 0 and toks[i - 1].text == "\\partial") or (
+            i > 1 and toks[i - 1].text == "{" and toks[i - 2].text == "\\partial") or (
+            i > 1 and toks[i - 1].text == "d" and toks[i - 2].text == "{"):
+        return _part_of(toks, i)
+    if i > 0 and toks[i - 1].text == "}" and _operator_before(toks, i):
+        return "num"
+    return None
 
 
 def _without_transpose(grp: list[Tok]) -> list[Tok] | None:
@@ -274,58 +296,9 @@ def _rows(formula: Formula) -> list[Row]:
     return rows
 
 
-# ---------------------------------------------------------------------------------------------
-# layer tags
-
-
-def _tag(o: Occ, symbols: set[str]) -> tuple[str, list[Tok]] | None:
-    """The style and inside of a superscript that reads as a layer tag."""
-    if o.sup is None:
-        return None
-    g = without_sample(_strip(o.sup))
-    for style, (opener, closer) in (("paren", "()"), ("bracket", "[]")):
-        if len(g) >= 3 and g[0].text == opener and g[-1].text == closer:
-            form = _tag_form(g[1:-1])
-            if form is None or (form[0] is not None and form[0] not in symbols):
-                return None  # x^{(i)}: a sample's index, not a layer
-            return style, g[1:-1]
-    if g and all(t.kind in ("letter", "num") or t.text in "+-_{}" for t in g):
-        letters = {t.text for t in g if t.kind == "letter"}
-        if letters and letters <= symbols:
-            return "sup", g
-    return None
-
-
-def _sample_sup(o: Occ) -> bool:
-    """`y^{(i)}`: a superscript that is one letter in brackets."""
-    g = _strip(o.sup) if o.sup else []
-    return len(g) == 3 and g[0].text == "(" and g[2].text == ")" and g[1].kind == "letter"
-
-
-def _tag_form(inner: list[Tok]) -> tuple[str | None, int] | None:
-    """`l+1` -> ("l", 1), `n` -> ("n", 0), `2` -> (None, 2), `n_l` -> ("n_l", 0)."""
-    inner = [t for t in _strip(inner) if t.text not in ("{", "}")]
-    symbol = None
-    offset = 0
-    sign = 1
-    k = 0
-    while k < len(inner):
-        t = inner[k]
-        if t.text in ("+", "-"):
-            sign = 1 if t.text == "+" else -1
-        elif t.kind == "num" and t.text.isdigit():
-            offset += sign * int(t.text)
-        elif t.kind == "letter" and symbol is None:
-            symbol = t.text
-            if k + 2 < len(inner) and inner[k + 1].text == "_" and inner[k + 2].kind == "letter":
-                symbol = f"{t.text}_{inner[k + 2].text}"
-                k += 2
-            if sign < 0:
-                return None
-        else:
-            return None
-        k += 1
-    return symbol, offset
+def _head(r: Row) -> Occ:
+    """The first use on a row's left side: the name a definition defines."""
+    return next(o for o in r.occs if o.side == 0)
 
 
 def _indices(o: Occ) -> list[str | None]:

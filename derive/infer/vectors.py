@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sympy
 
 from derive.errors import InputError
 from derive.expr import Quantity
-from derive.infer.scan import _group
+from derive.infer.scan import Lin, _group
 from derive.infer.text import _dim_text, _range_text
-from derive.infer.unify import _T, _lin, _solve, _unknowns, _untagged_widths
+from derive.infer.unify import _T, _lin, _solve, _Unify, _unknowns, _untagged_widths
 from derive.latex import _FONTS, _GREEK, Equation, Scope, Tok, parse_formula, tokenize
 from derive.notation import Notation, notation_from_front
 from derive.sources.document import Document, Formula
@@ -44,16 +44,52 @@ def _vector_text(doc: Document) -> bool:
                for f in doc.formulas)
 
 
+@dataclass
+class _Reading:
+    """One vector-form reading: the front matter it changes, the quantities it gives a shape
+    (each with two unknown dimensions, numbered) and the facts it finds."""
+
+    front: dict[str, Any]
+    qs: dict[str, dict[str, Any]]  # the front matter's quantities
+    scalars: dict[str, dict[str, Any]]  # the front matter's scalars
+    added: list[str]  # bare letters taken as given quantities for this reading
+    promoted: dict[str, dict[str, Any]]  # scalars read as quantities for this reading
+    facts: list[str] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)
+
+
 def vector_shapes(doc: Document, front: dict[str, Any], file: str,
                   unread: set[str]) -> list[str]:
     """Shapes for the quantities the text writes only without indices (changing `front` in
     place, and adding to `unread` what it cannot read), and the facts to tell the reader."""
-    facts: list[str] = []
     if not _vector_text(doc):
-        return facts
+        return []
     qs = front.setdefault("quantities", {})
     before = copy.deepcopy(qs)
     tokens = _tokens(doc)
+    rd = _candidates(front, qs, tokens, unread)
+    if not rd.candidates:
+        return rd.facts
+    try:
+        notation = notation_from_front(front, file)
+    except InputError:
+        return rd.facts
+    _shapes(doc, rd, notation)
+    try:
+        notation_from_front(front, file)
+    except InputError as exc:  # shapes that do not fit the layers read: not used
+        front["quantities"] = before
+        front.pop("vectors", None)
+        return [f"the shapes read from the vector form do not fit the layers read ({exc.message}):"
+                " not used, and what is written in vector form is not checked"]
+    return rd.facts
+
+
+def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: list,  # type: ignore[type-arg]
+                unread: set[str]) -> _Reading:
+    """The quantities to shape: those without a shape, with the letters the inference gave no
+    meaning and the variables that may be vectors here; not the loss, nor what reads as a
+    function or as a batch matrix."""
     added = _bare_letters(tokens, front)
     for q in added:
         qs[q] = {"given": True}
@@ -66,6 +102,7 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
         del scalars[q]
         qs[q] = {"given": True}
         added.append(q)
+    rd = _Reading(front, qs, scalars, added, promoted)
     loss = front.get("roles", {}).get("loss")
     candidates = sorted(q for q, spec in qs.items() if not spec.get("shape") and q != loss
                         and not _call_like(tokens, q))
@@ -74,93 +111,102 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
     batch = sorted(q for q in candidates if _lower(q) in qs)
     for q in batch:
         unread.add(q)
-        facts.append(f"${q}$ beside ${_lower(q)}$ reads as a matrix with one column per sample: "
-                     "such matrices are not read yet, and what uses them is not checked")
-    candidates = [q for q in candidates if q not in batch]
-    if not candidates:
-        return facts
-    try:
-        notation = notation_from_front(front, file)
-    except InputError:
-        return facts
-    width = notation.width
-    unknown = {q: k for k, q in enumerate(candidates)}
+        rd.facts.append(f"${q}$ beside ${_lower(q)}$ reads as a matrix with one column per "
+                        "sample: such matrices are not read yet, and what uses them is not checked")
+    rd.candidates = [q for q in candidates if q not in batch]
+    return rd
+
+
+def _shapes(doc: Document, rd: _Reading, notation: Notation) -> None:
+    """The candidates' dimensions unified over the vector-form rows, in the layout that fits
+    the text, each written into the front matter."""
+    unknown = {q: k for k, q in enumerate(rd.candidates)}
     specs = dict(notation.quantities)
-    for q in candidates:
+    for q in rd.candidates:
         specs[q] = replace(specs[q], shape=("?", "?"),
                            dims=(("var", (unknown[q], 0, 0)), ("var", (unknown[q], 1, 0))))
     provisional = replace(notation, quantities=specs)
+    layout, read = _layout(doc, rd, provisional, unknown, notation.width)
+    u, _, lines = _solve(layout, rd.candidates, unknown, rd.qs, read, notation.width)
+    heads = {sides[0].name for _, sides, _ in read if isinstance(sides[0], Leaf)}
+    if rd.candidates and not any("layers" in rd.qs[q] for q in rd.candidates) and not any(
+            "layers" in spec for spec in rd.qs.values()):
+        rd.facts += _untagged_widths(u, rd.candidates, unknown, lines, layout, notation.width)
+    for q in rd.candidates:
+        tagged = "layers" in rd.qs[q]
+        dims = _dims(u, unknown[q], tagged, notation)
+        _write_shape(rd, q, dims, tagged, q in heads, notation, lines)
+
+
+def _layout(doc: Document, rd: _Reading, provisional: Notation, unknown: dict[str, int],
+            width: str) -> tuple[str, list]:  # type: ignore[type-arg]
+    """The layout of the vectors (the front matter's, else the one that fits the text with
+    fewer contradictions; columns on a tie) and the rows read in it."""
     def rows(layout: str) -> list:  # type: ignore[type-arg]
         read = replace(provisional, vectors=layout)
         return [(f, *row) for f in doc.formulas if not f.annotation.get("local")
                 for row in _rows(f, read)]
 
-    layouts = [front["vectors"]] if front.get("vectors") else ["column", "row"]
-    by_layout = {v: rows(v) for v in layouts}
-    if front.get("vectors"):
-        layout = front["vectors"]
-    else:  # the layout that fits the text with fewer contradictions; columns on a tie
-        misfits = {v: _solve(v, candidates, unknown, qs, by_layout[v], width)[1]
-                   for v in layouts}
-        layout = "row" if misfits["row"] < misfits["column"] else "column"
-        if layout == "row":
-            front["vectors"] = "row"
-            facts.append("the text writes row vectors (x W + b): its products fit that way "
-                         "(to say otherwise: vectors = \"column\")")
-    read = by_layout[layout]
-    u, _, lines = _solve(layout, candidates, unknown, qs, read, width)
-    heads = {sides[0].name for _, sides, _ in read if isinstance(sides[0], Leaf)}
-    if candidates and not any("layers" in qs[q] for q in candidates) and not any(
-            "layers" in spec for spec in qs.values()):
-        facts += _untagged_widths(u, candidates, unknown, lines, layout, width)
-    n = front["roles"]["layers"]
-    for q in candidates:
-        col, row = _unknowns(unknown[q])
-        dims: list | None = []
-        tagged = "layers" in qs[q]
-        for name in (col, row):
-            d = u.resolve(sympy.Function(name)(_T if tagged else sympy.Integer(0)))
-            if d == ONE:
-                continue
-            lin = _lin(d, _T if tagged else None, notation)
-            if lin is None:
-                dims = None
-                break
-            dims.append(lin)
-        tagged = "layers" in qs[q]
-        if q in added and q in heads and dims:
-            del qs[q]["given"]  # h = \\tanh(W x + b): defined, not an input
-        if not dims:
-            if q in promoted:
-                del qs[q]
-                scalars[q] = promoted[q]  # a number after all: the variable it was read as
-            elif q in added and q not in heads:
-                del qs[q]  # a letter that is no vector (an index, a word): not a quantity
-            elif q in added:
-                del qs[q]["given"]  # C = \\frac{1}{2} (a - y) \\cdot (a - y): a defined number
+    if rd.front.get("vectors"):
+        layout = rd.front["vectors"]
+        return layout, rows(layout)
+    by_layout = {v: rows(v) for v in ("column", "row")}
+    misfits = {v: _solve(v, rd.candidates, unknown, rd.qs, by_layout[v], width)[1]
+               for v in by_layout}
+    layout = "row" if misfits["row"] < misfits["column"] else "column"
+    if layout == "row":
+        rd.front["vectors"] = "row"
+        rd.facts.append("the text writes row vectors (x W + b): its products fit that way "
+                        "(to say otherwise: vectors = \"column\")")
+    return layout, by_layout[layout]
+
+
+def _dims(u: _Unify, k: int, tagged: bool, notation: Notation) -> list[Lin] | None:
+    """A candidate's solved dimensions, those that come out 1 dropped; None when one is not
+    a layer's width at a fixed offset."""
+    dims: list[Lin] = []
+    for name in _unknowns(k):
+        d = u.resolve(sympy.Function(name)(_T if tagged else sympy.Integer(0)))
+        if d == ONE:
             continue
-        qs[q]["shape"] = [_dim_text(d, width, n, tagged) for d in dims]
-        spec = notation.quantities.get(q)
-        if tagged and spec is not None and spec.layer_range is not None:
-            # w^l with C_{l-1} columns starts where layer l-1 exists, as in component form
-            (c0, a0, b0), (c1, a1, b1) = spec.layer_range
-            offs = [d[0] for d in dims]
-            lo = (max(c0, 1 - min(offs)), a0, b0) if a0 == 0 else (c0, a0, b0)
-            hi = (min(c1, -max(offs)), a1, b1) if a1 == 1 else (c1, a1, b1)
-            qs[q]["layers"] = _range_text((lo, hi), n)
-        what = "a matrix" if len(dims) == 2 else "a vector"
-        times = " \\times ".join(qs[q]["shape"])
-        where = f" (line {lines[q]})" if q in lines else ""
-        facts.append(f"${q}$ is {what} of shape ${times}$, read from its products and sums "
-                     f"in vector form{where}")
-    try:
-        notation_from_front(front, file)
-    except InputError as exc:  # shapes that do not fit the layers read: not used
-        front["quantities"] = before
-        front.pop("vectors", None)
-        return [f"the shapes read from the vector form do not fit the layers read ({exc.message}):"
-                " not used, and what is written in vector form is not checked"]
-    return facts
+        lin = _lin(d, _T if tagged else None, notation)
+        if lin is None:
+            return None
+        dims.append(lin)
+    return dims
+
+
+def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, head: bool,
+                 notation: Notation, lines: dict[str, int]) -> None:
+    """The candidate's entry from its dimensions: a shape (and the layers it needs), or, with
+    none, what it was before (a scalar, no quantity, a defined number)."""
+    qs = rd.qs
+    if q in rd.added and head and dims:
+        del qs[q]["given"]  # h = \\tanh(W x + b): defined, not an input
+    if not dims:
+        if q in rd.promoted:
+            del qs[q]
+            rd.scalars[q] = rd.promoted[q]  # a number after all: the variable it was read as
+        elif q in rd.added and not head:
+            del qs[q]  # a letter that is no vector (an index, a word): not a quantity
+        elif q in rd.added:
+            del qs[q]["given"]  # C = \\frac{1}{2} (a - y) \\cdot (a - y): a defined number
+        return
+    n = rd.front["roles"]["layers"]
+    qs[q]["shape"] = [_dim_text(d, notation.width, n, tagged) for d in dims]
+    spec = notation.quantities.get(q)
+    if tagged and spec is not None and spec.layer_range is not None:
+        # w^l with C_{l-1} columns starts where layer l-1 exists, as in component form
+        (c0, a0, b0), (c1, a1, b1) = spec.layer_range
+        offs = [d[0] for d in dims]
+        lo = (max(c0, 1 - min(offs)), a0, b0) if a0 == 0 else (c0, a0, b0)
+        hi = (min(c1, -max(offs)), a1, b1) if a1 == 1 else (c1, a1, b1)
+        qs[q]["layers"] = _range_text((lo, hi), n)
+    what = "a matrix" if len(dims) == 2 else "a vector"
+    times = " \\times ".join(qs[q]["shape"])
+    where = f" (line {lines[q]})" if q in lines else ""
+    rd.facts.append(f"${q}$ is {what} of shape ${times}$, read from its products and sums "
+                    f"in vector form{where}")
 
 
 _DECORATIONS = {"\\mathbf", "\\boldsymbol", "\\vec", "\\hat", "\\tilde", "\\bar", "\\widehat"}

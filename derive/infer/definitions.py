@@ -1,0 +1,224 @@
+"""Which rows define a quantity or function: the rules that take a row as a definition, a
+premise, a batch mean, an update or a claim, and what a refused row leaves unread.
+
+Each row goes through the rules of `_Definitions._ROW_RULES` in order; the first that settles it
+(a premise, a batch mean, a row that cannot define, a claim) ends its reading, and a row no rule
+settles defines the name on its left. A new reason for a row not to define is one rule there.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from derive.infer.scan import _DEFINE, Lin, Occ, Row, _head, _indices, _single_name, _text
+
+
+@dataclass
+class _Chosen:
+    """The definitions chosen so far, threaded through the row rules."""
+
+    quantities: dict[str, list[Occ]]
+    functions: dict[str, int]
+    defined: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
+    sections: dict[str, tuple[str, ...]] = field(default_factory=dict)  # of each definition
+
+
+def _left(r: Row) -> list[Occ]:
+    return [o for o in r.occs if o.side == 0]
+
+
+class _Definitions:
+    """Methods of the inference (derive.infer.core._Inference) that choose the defining rows."""
+
+    def _definitions(self, quantities: dict[str, list[Occ]], functions: dict[str, int]
+                     ) -> dict[str, list[Row]]:
+        """Each quantity's and function's defining rows, in document order."""
+        self.definition_rows: dict[int, set[int]] = defaultdict(set)
+        self.head_rows: dict[int, set[int]] = defaultdict(set)
+        self.ambiguous: dict[tuple[int, int], str] = {}
+        self.claims: set[tuple[int, int]] = set()  # rows that look like definitions, checked
+        self.bypassed: set[str] = set()  # quantities whose self-feeding definition is a claim
+        self.aliases: dict[str, Lin] = {}
+        self.unread: set[str] = set()
+        self.batch_mean: dict[tuple[int, int], str] = {}
+        st = _Chosen(quantities, functions)
+        for r in self.rows:
+            left = _left(r)
+            if not any(rule(self, r, left, st) for rule in self._ROW_RULES):
+                self._define(r, left[0], st)
+        self._two_chains(st.defined)
+        return st.defined
+
+    # -- the row rules: each returns True when it settles the row (then it defines nothing) --
+    def _premise(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """y_j \\in \\{0, 1\\}: a premise."""
+        if r.relation == "\\in" and len(r.sides) == 2:
+            self.definition_rows[r.formula.number].add(r.number)
+            return True
+        return False
+
+    def _no_equation(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        return r.relation not in _DEFINE or len(r.sides) < 2
+
+    def _batch_mean_row(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """C = \\frac{1}{2n} \\sum_x \\|y(x) - a^L(x)\\|^2, then C = \\frac{1}{2}\\|y - a^L\\|^2
+        for one sample: the first is the cost of the batch, the second is C;
+        C = \\frac{1}{N} \\sum_x C_x: the cost of a batch, the mean of the samples'."""
+        right = [o for o in r.occs if o.side == 1]
+        if (self.sample and len(left) == 1 and len(r.sides) == 2
+                and any(i == self.sample for i, _ in r.bounds)
+                and ([o.name for o in right if o.name in st.quantities] == [left[0].name]
+                     or (left[0].tag is None and left[0].sub is None
+                         and self._per_sample_later(r, left[0].name)))):
+            self.batch_mean[(r.formula.number, r.number)] = left[0].name
+            return True
+        return False
+
+    def _sums_to_one(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """\\sum_c y_c = 1: a premise."""
+        if (len(r.sides) == 2 and _text(r.sides[1]) == "1" and r.sides[0][0].text == "\\sum"
+                and len(left) == 1 and left[0].name in st.quantities and left[0].tag is None
+                and left[0].name not in st.defined):
+            self.definition_rows[r.formula.number].add(r.number)
+            self.facts.append(f"line {left[0].line} states a premise: the labels "
+                              f"${left[0].name}$ sum to one")
+            return True
+        return False
+
+    def _no_head(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        return not left or not _single_name(r.sides[0])
+
+    def _not_definable(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """A name that is neither a function nor a quantity, a function's derivative, a
+        quantity applied to one argument, or one layer's value (a^{(n)} = ...: a claim)."""
+        o = left[0]
+        if o.name in st.functions:
+            if o.prime or o.call is None:
+                return True
+            if o.name in st.defined:  # f(z) = tanh(z) after f(z) = 1/(1+e^{-z}): another choice
+                self.facts.append(f"${o.name}$ is defined again at line {o.line}: the formulas "
+                                  "after it use that definition")
+            return False
+        if o.name not in st.quantities:
+            return True
+        if o.call is not None and len(o.args) < 2:
+            return True
+        if o.tag is None and self.layer_var and any(q.tag for q in st.quantities[o.name]):
+            return True
+        return o.tag is not None and bool(self.layer_var) and o.tag[2] != self.layer_var
+
+    def _update(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """w = w - ...: an update (a^l = f(a^{l-1}) is a definition)."""
+        o = left[0]
+        return any(x.name == o.name and x.tag == o.tag and _indices(x) == _indices(o)
+                   for x in r.occs if x.side == 1)
+
+    def _reindexed(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """a_j = sum_i w_ji x_i, then a_k = sum_j w_kj z_j: index letters that name layers
+        (Bishop); not a claim about a_k, and not a notation the tool reads."""
+        o, name = left[0], left[0].name
+        if not (name in st.defined and o.tag is None and o.sub is not None
+                and any(t.text == "\\sum" for t in r.sides[1])):
+            return False
+        first = _indices(_head(st.defined[name][0]))
+        if _indices(o) == first:
+            return False
+        self.unread.add(name)
+        self.ambiguous[(r.formula.number, r.number)] = (
+            f"${name}$ is defined again with another index ({', '.join(map(str, _indices(o)))}"
+            f" for {', '.join(map(str, first))}"
+            f"): the index letters seem to name layers, which the tool does not read; "
+            "write the layer as a tag, as in a^{(2)}_k")
+        return True
+
+    def _defined_before(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """A name defined before is defined again only as another fixed layer's (z^{[2]} = ...
+        after z^{[1]} = ...), a function's new choice, or a bare name in another section."""
+        o, name = left[0], left[0].name
+        if name not in st.defined:
+            return False
+        fixed_tag = (o.tag is not None and o.tag[1] is not None and o.tag[1][1:] == (0, 0)
+                     and self.layer_var is None)
+        if fixed_tag and all(_head(rr).tag != o.tag for rr in st.defined[name]):
+            return False
+        again = name in st.functions or (o.sub is None and o.tag is None
+                                         and st.sections.get(name) != r.formula.section
+                                         and not any(x.after_partial for x in r.occs))
+        return not again
+
+    _ROW_RULES = (_premise, _no_equation, _batch_mean_row, _sums_to_one, _no_head,
+                  _not_definable, _update, _reindexed, _defined_before)
+
+    def _define(self, r: Row, o: Occ, st: _Chosen) -> None:
+        """The row defines the name on its left: the pairs of the row that define (all of them
+        when every left side is a name), or its first pair only."""
+        st.defined[o.name].append(r)
+        st.sections[o.name] = r.formula.section
+        if all(_single_name(s) for s in r.sides[:-1]):
+            self.definition_rows[r.formula.number].add(r.number)
+        else:
+            self.head_rows[r.formula.number].add(r.number)
+
+    def _per_sample_later(self, row: Row, name: str) -> bool:
+        """Whether a row after `row` defines `name` again without a sum over the samples."""
+        after = False
+        for r in self.rows:
+            if r is row:
+                after = True
+                continue
+            left = [o for o in r.occs if o.side == 0]
+            if (after and r.relation in _DEFINE and len(left) == 1 and left[0].name == name
+                    and _single_name(r.sides[0])
+                    and not any(i == self.sample for i, _ in r.bounds)):
+                return True
+        return False
+
+    def _two_chains(self, defined: dict[str, list[Row]]) -> None:
+        """a^l = sigma(sum_k w^l_{jk} a^{l-1}_k + b^l_j) beside z^{l+1} = sum_j w a^l + b: two
+        forward chains, and in the first, a does not pass through z, so every derivative by z
+        would be 0. The self-feeding row is then checked as a claim, not taken as a definition."""
+        def heads(rows: list[Row]) -> list[tuple[Row, Occ]]:
+            return [(r, next(o for o in r.occs if o.side == 0)) for r in rows]
+
+        for p, rows in list(defined.items()):
+            for r, head in heads(rows):
+                feeds = any(o.side >= 1 and o.name == p and o.tag and head.tag and o.tag[1]
+                            and head.tag[1] and o.tag[1][0] < head.tag[1][0] for o in r.occs)
+                linked = any(o.side >= 1 and o.name == p and o.tag and h.tag and o.tag[1]
+                             and h.tag[1] and o.tag[1][0] < h.tag[1][0]
+                             for q, qrows in defined.items() if q != p
+                             for rr, h in heads(qrows) for o in rr.occs)
+                if feeds and linked:
+                    self.definition_rows[r.formula.number].discard(r.number)
+                    self.head_rows[r.formula.number].discard(r.number)
+                    self.claims.add((r.formula.number, r.number))
+                    self.bypassed.add(p)
+                    defined[p].remove(r)
+                    self.facts.append(
+                        f"line {head.line} defines ${p}$ from its own lower layer, while another "
+                        f"quantity is defined from ${p}$: it is checked as a claim, and ${p}$ "
+                        "has no definition of its own")
+            if not defined[p]:
+                del defined[p]
+        for r in self.rows:  # the same self-feeding definition written again (in vector form)
+            left = [o for o in r.occs if o.side == 0]
+            if (len(left) == 1 and left[0].name in self.bypassed and r.relation in _DEFINE
+                    and _single_name(r.sides[0]) and left[0].tag and left[0].tag[1]
+                    and any(o.side >= 1 and o.name == left[0].name and o.tag and o.tag[1]
+                            and o.tag[1][0] < left[0].tag[1][0] for o in r.occs)):
+                self.claims.add((r.formula.number, r.number))
+
+    def _taint(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]]) -> None:
+        """What a refused row reads is not read either, nor what is defined from it."""
+        for r in self.rows:
+            if (r.formula.number, r.number) in self.ambiguous:
+                self.unread |= {o.name for o in r.occs if o.name in quantities}
+        changed = bool(self.unread)
+        while changed:
+            changed = False
+            for name, rows in defs.items():
+                if name not in self.unread and any(
+                        o.name in self.unread for r in rows for o in r.occs):
+                    self.unread.add(name)
+                    changed = True

@@ -1,0 +1,217 @@
+"""What each name of a text is: a size, a layer width, an index, a layer symbol, a function, a
+quantity or a scalar, read from how the formulas use it.
+
+Each kind is one step of `read_names`, run in order on the state (`Names`) the steps share; the
+functions and the quantities are each a table of rules (a name refused by one rule is not of that
+kind), so that a new way of telling a function or a quantity is one function in one table.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from derive.infer.scan import (
+    _FUNCTION_NAMES,
+    _KNOWN_FUNCTIONS,
+    Occ,
+    Row,
+    _strip,
+)
+from derive.infer.tags import _sample_sup, _tag, _tag_form
+from derive.latex import without_sample
+
+
+@dataclass
+class Names:
+    """The names of a text's rows and what each is, filled in by the steps of `read_names`."""
+
+    rows: list[Row]
+    occs: list[Occ]
+    by_name: dict[str, list[Occ]] = field(default_factory=dict)
+    widths: Counter[str] = field(default_factory=Counter)  # names of layer widths: C_l
+    sizes: Counter[str] = field(default_factory=Counter)  # names of sizes: \sum_{k=1}^K
+    index_letters: set[str] = field(default_factory=set)
+    layer_var: str | None = None
+    depth: str | None = None  # the symbol for the number of layers
+    tag_symbols: set[str] = field(default_factory=set)
+    indexed: set[str] = field(default_factory=set)  # names used with a subscript or superscript
+    functions: dict[str, int] = field(default_factory=dict)  # name -> number of arguments
+    quantities: dict[str, list[Occ]] = field(default_factory=dict)  # name -> its uses
+    scalars: dict[str, bool] = field(default_factory=dict)  # name -> whether a parameter
+
+    def width(self) -> str:
+        """The name of the layer widths: the text's, or the first free of C, K, N, M, S."""
+        if self.widths:
+            return self.widths.most_common(1)[0][0]
+        return next(c for c in ("C", "K", "N", "M", "S") if c not in self.by_name)
+
+
+def read_names(rows: list[Row], occs: list[Occ]) -> Names:
+    """What each name of `rows` is (`occs`: their uses, in order)."""
+    names = Names(rows, occs)
+    for step in _STEPS:
+        step(names)
+    return names
+
+
+def _uses(ns: Names) -> None:
+    by_name: dict[str, list[Occ]] = defaultdict(list)
+    for o in ns.occs:
+        by_name[o.name].append(o)
+    ns.by_name = by_name
+
+
+def _sizes(ns: Names) -> None:
+    """Names in sum bounds are sizes; a subscripted one is a layer width (its subscript is a
+    layer: C_l, C_{l+1}, s_{n_l}, C_2; n_x or n_h name sizes)."""
+    sup_letters = {t.text for o in ns.occs if o.sup for t in o.sup if t.kind == "letter"}
+    for r in ns.rows:
+        for _index, upper in r.bounds:
+            u = [t for t in _strip(upper) if t.text not in ("{", "}")]
+            if not u or u[0].kind != "letter":
+                continue
+            if len(u) >= 3 and u[1].text == "_" and all(
+                    t.kind == "num" or t.text in sup_letters or t.text in "+-_" for t in u[2:]):
+                ns.widths[u[0].text] += 1
+            elif len(u) == 1:
+                ns.sizes[u[0].text] += 1
+
+
+def _index_letters(ns: Names) -> None:
+    ns.index_letters = {t.text for o in ns.occs if o.sub and o.name not in ns.widths
+                        for t in o.sub if t.kind == "letter"}
+    ns.index_letters |= {i for r in ns.rows for i, _ in r.bounds}
+
+
+def _layer_symbols(ns: Names) -> None:
+    """The layer variable and the number of layers: letters inside superscripts written as
+    tags; the layer variable is `l` or the symbol most often offset (l+1), the number of layers
+    the most used of the others that is no index and no name."""
+    tag_counts: Counter[tuple[str | None, int]] = Counter()
+    for o in ns.occs:
+        g = without_sample(_strip(o.sup)) if o.sup else []
+        inner = g[1:-1] if len(g) >= 3 and g[0].text in "([" and g[-1].text in ")]" else g
+        form = _tag_form(inner) if inner else None
+        if form and form[0] is not None and o.name not in ns.widths:
+            tag_counts[form] += 1
+
+    def count(s: str) -> int:
+        return sum(c for (x, _), c in tag_counts.items() if x == s)
+
+    symbols = {s for s, _ in tag_counts if s is not None}
+    offsets = {s for s, off in tag_counts if s is not None and off != 0}
+    if "l" in symbols:
+        ns.layer_var = "l"
+    elif offsets:
+        ns.layer_var = max(sorted(offsets), key=count)
+    depth_candidates = sorted(symbols - {ns.layer_var} - ns.index_letters - set(ns.by_name),
+                              key=lambda s: (-count(s), s))
+    ns.depth = depth_candidates[0] if depth_candidates else None
+    ns.tag_symbols = {s for s in (ns.layer_var, ns.depth) if s}
+    ns.indexed = {o.name for o in ns.occs if o.sub is not None or o.sup is not None}
+
+
+# -- functions: applied names that are never indexed ----------------------------------------
+# Each rule says why a name is no function; a name no rule refuses is one.
+_FunctionRule = Callable[[Names, str, list[Occ], list[Occ]], bool]
+
+
+def _never_applied(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> bool:
+    return not calls or name in ns.widths or name in ns.tag_symbols
+
+
+def _indexed_or_tagged(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> bool:
+    return any(o.sub is not None or _tag(o, ns.tag_symbols) for o in uses)
+
+
+def _used_bare(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> bool:
+    """A name also used neither applied nor differentiated, unless every reader knows it."""
+    return not (all(o.call is not None or o.after_partial for o in uses)
+                or name in _KNOWN_FUNCTIONS)
+
+
+def _loss_with_arguments(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> bool:
+    """J(W, b; x, y): the loss with its arguments, not a function."""
+    return any(len(o.args) >= 2 and set(o.args) <= ns.indexed | {"x", "y"} for o in calls)
+
+
+def _times_bracket(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> bool:
+    """\\eta (y - a): a scalar times a bracket, unless the name is defined as a function
+    (g(t) = ...), primed (g'), or one that notes use for functions."""
+    defined_here = any(o.side == 0 and o.call is not None for o in uses)
+    return not (defined_here or any(o.prime for o in uses) or name in _FUNCTION_NAMES
+                or name.startswith(("\\mathrm", "\\operatorname")))
+
+
+_NOT_A_FUNCTION: tuple[_FunctionRule, ...] = (
+    _never_applied, _indexed_or_tagged, _used_bare, _loss_with_arguments, _times_bracket)
+
+
+def _functions(ns: Names) -> None:
+    for name, uses in ns.by_name.items():
+        calls = [o for o in uses if o.call is not None]
+        if any(rule(ns, name, uses, calls) for rule in _NOT_A_FUNCTION):
+            continue
+        ns.functions[name] = max(Counter(o.call for o in calls).most_common(1)[0][0], 1)
+
+
+# -- quantities: indexed or layer-tagged names; bare names differentiated or defined --------
+# A name one refusal applies to is no quantity; otherwise it is one when a reason applies.
+_QuantityRule = Callable[[Names, str, list[Occ]], bool]
+
+
+def _named_otherwise(ns: Names, name: str, uses: list[Occ]) -> bool:
+    return (name in ns.functions or name in ns.widths or name in ns.sizes
+            or name in ns.tag_symbols)
+
+
+def _only_in_bounds(ns: Names, name: str, uses: list[Occ]) -> bool:
+    return all(o.in_bound for o in uses)  # n_x, n_h: sizes the sums are bounded by
+
+
+def _bare_index(ns: Names, name: str, uses: list[Occ]) -> bool:
+    return name in ns.index_letters and all(o.sub is None and o.sup is None for o in uses)
+
+
+def _has_index_or_tag(ns: Names, name: str, uses: list[Occ]) -> bool:
+    return any(o.sub is not None or _tag(o, ns.tag_symbols) for o in uses)
+
+
+def _differentiated(ns: Names, name: str, uses: list[Occ]) -> bool:
+    return any(o.after_partial == "num" for o in uses)
+
+
+def _sample_label(ns: Names, name: str, uses: list[Occ]) -> bool:
+    return any(_sample_sup(o) for o in uses)  # y^{(i)}: the label of sample i
+
+
+_NOT_A_QUANTITY: tuple[_QuantityRule, ...] = (_named_otherwise, _only_in_bounds, _bare_index)
+_A_QUANTITY: tuple[_QuantityRule, ...] = (_has_index_or_tag, _differentiated, _sample_label)
+
+
+def _quantities(ns: Names) -> None:
+    for name, uses in ns.by_name.items():
+        if any(rule(ns, name, uses) for rule in _NOT_A_QUANTITY):
+            continue
+        if any(rule(ns, name, uses) for rule in _A_QUANTITY):
+            ns.quantities[name] = uses
+
+
+def _scalars(ns: Names) -> None:
+    """Names without scripts that are nothing else: a command (\\eta) is a given number, a
+    letter differentiated by (\\frac{d}{du} \\tanh(u)) a variable of its own."""
+    for name, uses in ns.by_name.items():
+        if (name in ns.quantities or name in ns.functions or name in ns.widths
+                or name in ns.sizes or name in ns.tag_symbols or name in ns.index_letters):
+            continue
+        if all(o.sub is None and o.sup is None for o in uses) and name.startswith("\\"):
+            ns.scalars[name] = True
+        elif all(o.sub is None and o.sup is None for o in uses) and any(
+                o.after_partial == "den" for o in uses):
+            ns.scalars[name] = False
+
+
+_STEPS: tuple[Callable[[Names], None], ...] = (
+    _uses, _sizes, _index_letters, _layer_symbols, _functions, _quantities, _scalars)
