@@ -164,47 +164,11 @@ class _InPlace:
         # Add and Mul in the order, and with the grouping, that lambdify's printer writes them
         # (left to right; a quotient's denominators multiplied first): the same roundings.
         if isinstance(e, sp.Add):
-            acc: sp.Expr | None = None
-            for t in e.as_ordered_terms():
-                negative = t.could_extract_minus_sign()
-                value = self.atom(-t if negative else t)
-                if acc is None:
-                    acc = self.call("negative", [value], self.kind_of(value)) if negative else value
-                else:
-                    acc = self.call("subtract" if negative else "add", [acc, value],
-                                    _join(self.kind_of(acc), self.kind_of(value)))
-            return acc
+            return self.emit_add(e)
         if isinstance(e, sp.Mul):
-            coeff, rest = e.as_coeff_Mul()
-            negate = coeff.is_negative
-            body = -e if negate else e
-            num: list[sp.Expr] = []
-            den: list[sp.Expr] = []
-            for f in body.as_ordered_factors():
-                if f.is_Pow and f.exp.is_Rational and f.exp.is_negative:
-                    den.append(f.base if f.exp == -1 else sp.Pow(f.base, -f.exp, evaluate=False))
-                else:
-                    num.append(f)
-            acc = self.atom(num[0]) if num else sp.Integer(1)
-            for f in num[1:]:
-                acc = self.binary("multiply", acc, f)
-            if den:
-                divisor = self.atom(den[0])
-                for f in den[1:]:
-                    divisor = self.binary("multiply", divisor, f)
-                acc = self.call("divide", [acc, divisor],
-                                _join(self.kind_of(acc), self.kind_of(divisor)))
-            return self.call("negative", [acc], self.kind_of(acc)) if negate else acc
+            return self.emit_mul(e)
         if isinstance(e, sp.Pow):
-            base = self.atom(e.base)
-            k = self.kind_of(base)
-            if e.exp == 2:
-                return self.call("square", [base], k)
-            if e.exp == sp.Rational(1, 2):
-                return self.call("sqrt", [base], k)
-            if e.exp == -1:
-                return self.call("divide", [sp.Integer(1), base], k)
-            return self.binary("power", base, e.exp)
+            return self.emit_pow(e)
         if type(e) in _ELEMENTWISE_UFUNC and len(e.args) == 1:
             arg = self.atom(e.args[0])
             return self.call(_ELEMENTWISE_UFUNC[type(e)], [arg], self.kind_of(arg))
@@ -216,6 +180,54 @@ class _InPlace:
         if isinstance(e, (Dot, RowSum, RowMax, BatchSum)) and self.kind[dest] is not None:
             self.temps.add(dest)  # a fresh array (not a view)
         return dest
+
+    def emit_add(self, e: sp.Add) -> sp.Expr:
+        """The terms left to right, a negative term subtracted."""
+        acc: sp.Expr | None = None
+        for t in e.as_ordered_terms():
+            negative = t.could_extract_minus_sign()
+            value = self.atom(-t if negative else t)
+            if acc is None:
+                acc = self.call("negative", [value], self.kind_of(value)) if negative else value
+            else:
+                acc = self.call("subtract" if negative else "add", [acc, value],
+                                _join(self.kind_of(acc), self.kind_of(value)))
+        return acc
+
+    def emit_mul(self, e: sp.Mul) -> sp.Expr:
+        """The numerator's factors left to right, divided by the product of the denominators;
+        a negative coefficient negated last."""
+        coeff, rest = e.as_coeff_Mul()
+        negate = coeff.is_negative
+        body = -e if negate else e
+        num: list[sp.Expr] = []
+        den: list[sp.Expr] = []
+        for f in body.as_ordered_factors():
+            if f.is_Pow and f.exp.is_Rational and f.exp.is_negative:
+                den.append(f.base if f.exp == -1 else sp.Pow(f.base, -f.exp, evaluate=False))
+            else:
+                num.append(f)
+        acc = self.atom(num[0]) if num else sp.Integer(1)
+        for f in num[1:]:
+            acc = self.binary("multiply", acc, f)
+        if den:
+            divisor = self.atom(den[0])
+            for f in den[1:]:
+                divisor = self.binary("multiply", divisor, f)
+            acc = self.call("divide", [acc, divisor],
+                            _join(self.kind_of(acc), self.kind_of(divisor)))
+        return self.call("negative", [acc], self.kind_of(acc)) if negate else acc
+
+    def emit_pow(self, e: sp.Pow) -> sp.Expr:
+        base = self.atom(e.base)
+        k = self.kind_of(base)
+        if e.exp == 2:
+            return self.call("square", [base], k)
+        if e.exp == sp.Rational(1, 2):
+            return self.call("sqrt", [base], k)
+        if e.exp == -1:
+            return self.call("divide", [sp.Integer(1), base], k)
+        return self.binary("power", base, e.exp)
 
 
 def rewrite_in_place(program: Program) -> Program:
