@@ -1,4 +1,4 @@
-"""`derive bench`: the generated trainer timed against the hand-written baselines, written to Markdown."""
+"""`derive bench`: the generated trainer timed against hand-written baselines, to Markdown."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""What a command checks before its work (sizes, output files, the document's network), and its atomic writes."""
+"""The checks a command makes before its work, and its atomic writes.
+
+Sizes that would exhaust memory, output files that could not be written, the document's
+network (its placed errors; the models it cannot train): all fail before a training run.
+"""
 
 from __future__ import annotations
 

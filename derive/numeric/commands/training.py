@@ -1,4 +1,4 @@
-"""`derive train`: train every chosen model, print its epochs, write the metrics and the loss plot."""
+"""`derive train`: train each chosen model, print its epochs, write the metrics and the plot."""
 
 from __future__ import annotations
 
