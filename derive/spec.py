@@ -230,8 +230,9 @@ class _IndexLevel:
     """The document's expressions rewritten in the index conventions of `NetworkSpec`: each
     quantity by its role (A, Z, Y, W, B), predictions and vector functions inlined."""
 
-    def __init__(self, defs: list, notation: object, ev: object, a_name: str,  # type: ignore[type-arg]
-                 z_name: str, labels: str | None, layers: object) -> None:
+    def __init__(self, defs: list, notation: object,  # type: ignore[type-arg]
+                 ev: object, a_name: str, z_name: str, labels: str | None,
+                 layers: object) -> None:
         self.defs, self.notation, self.ev = defs, notation, ev
         self.a_name, self.z_name, self.labels, self.layers = a_name, z_name, labels, layers
 

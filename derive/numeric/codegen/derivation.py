@@ -52,10 +52,10 @@ MODELS: dict[str, ModelKind] = {
 
 
 _G = sp.Function("G")  # the activation, kept abstract while differentiating so g' stays visible
-_DELTA = sp.IndexedBase("Delta")  # dL/dZ of the layer above, the recursion's input
-_ZPREV = sp.IndexedBase("Zprev")
-_APREV = sp.IndexedBase("Aprev")
-_AOUT = sp.IndexedBase("Aout")
+DELTA = sp.IndexedBase("Delta")  # dL/dZ of the layer above, the recursion's input
+ZPREV = sp.IndexedBase("Zprev")
+APREV = sp.IndexedBase("Aprev")
+AOUT = sp.IndexedBase("Aout")
 
 
 def _index(name: str) -> sp.Dummy:
@@ -283,20 +283,20 @@ def derive(spec: NetworkSpec, model_name: str) -> Derivation:
     if I not in pre.free_symbols:
         raise CodegenError("the pre-activation has no free unit index")
     pre = pre.xreplace({I: i})
-    forward = _replace_base(pre, A, lambda k: _APREV[k])
+    forward = _replace_base(pre, A, lambda k: APREV[k])
 
     # Backward: dL/dZprev[ip] = sum_i dL/dZ[i] * dZ[i]/dZprev[ip], with A = G(Zprev) kept abstract.
-    pre_of_z = _replace_base(pre, A, lambda k: _G(_ZPREV[k]))
-    local = _resolve_ranges(sp.diff(pre_of_z, _ZPREV[ip]).doit(), {ip: (1, width_in)})
-    backward = sp.Sum(_DELTA[i] * local, (i, 1, width_out))
+    pre_of_z = _replace_base(pre, A, lambda k: _G(ZPREV[k]))
+    local = _resolve_ranges(sp.diff(pre_of_z, ZPREV[ip]).doit(), {ip: (1, width_in)})
+    backward = sp.Sum(DELTA[i] * local, (i, 1, width_out))
 
     # Parameter gradients of one sample: sum_i dL/dZ[i] * dZ[i]/dW[p, q] (and B[p]).
     box = {i: (1, width_out), p: (1, width_out), q: (1, width_in)}
     dz_dw = _resolve_ranges(sp.diff(pre, W[p, q]).doit(), box)
-    grad_w = _resolve_ranges(sp.Sum(_DELTA[i] * dz_dw, (i, 1, width_out)).doit(), box)
+    grad_w = _resolve_ranges(sp.Sum(DELTA[i] * dz_dw, (i, 1, width_out)).doit(), box)
     dz_db = _resolve_ranges(sp.diff(pre, B[p]).doit(), box)
-    grad_b = _resolve_ranges(sp.Sum(_DELTA[i] * dz_db, (i, 1, width_out)).doit(), box)
-    grad_w = _replace_base(grad_w, A, lambda k: _APREV[k])
+    grad_b = _resolve_ranges(sp.Sum(DELTA[i] * dz_db, (i, 1, width_out)).doit(), box)
+    grad_w = _replace_base(grad_w, A, lambda k: APREV[k])
 
     # Output error dL/dZ[ip] after A[j] -> g(Z[j]) (or Z[j] without output activation).
     loss = spec.loss(model.loss)
@@ -343,11 +343,11 @@ def derive(spec: NetworkSpec, model_name: str) -> Derivation:
             lambda e: a_base[e.args[0].indices[0]],
         )
 
-    backward = concrete(backward, _ZPREV, _APREV)
-    output_error = _cancelled(concrete(output_error, Z, _AOUT), _AOUT)
+    backward = concrete(backward, ZPREV, APREV)
+    output_error = _cancelled(concrete(output_error, Z, AOUT), AOUT)
     if model.output_activation:
         loss_value = _logs_of_activation(loss_value, g)
-    loss_value = concrete(loss_value, Z, _AOUT)
+    loss_value = concrete(loss_value, Z, AOUT)
     return Derivation(
         model=model,
         activation=g,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from derive.numeric.codegen.primitives import (
-    _UFUNCS,
+    UFUNCS,
     BatchSum,
     Dot,
     OnesPerSample,
@@ -139,9 +139,9 @@ class _InPlace:
         self.read(sp.Tuple(*operands))
         into = next((v for v in operands if self.reusable(v, result)), None)
         if into is not None:
-            dest, expr = into, _UFUNCS[name, True](*operands, into)
+            dest, expr = into, UFUNCS[name, True](*operands, into)
         else:
-            dest, expr = next(self.fresh), _UFUNCS[name, False](*operands)
+            dest, expr = next(self.fresh), UFUNCS[name, False](*operands)
             if result not in (None, _SCALAR):
                 self.temps.add(dest)
         self.kind[dest] = result

@@ -148,18 +148,18 @@ ARRAY_FUNCTIONS = (Dot, Tr, RowSum, RowMax, BatchSum, ShapedLike, Descend, OnesP
                     Maximum, Minimum, Step, Where)
 # The comparisons and connectives a Piecewise condition may hold (printed by lambdify's
 # printer as numpy.greater, numpy.logical_and, ...).
-_CONDITIONS = (sp.StrictGreaterThan, sp.GreaterThan, sp.StrictLessThan, sp.LessThan,
+CONDITIONS = (sp.StrictGreaterThan, sp.GreaterThan, sp.StrictLessThan, sp.LessThan,
                sp.And, sp.Or, sp.Not)
 # Elementwise functions the translator passes through and lambdify may print.
-_ELEMENTWISE = CODEGEN  # from the registry (derive.functions: `codegen`)
-_ALLOWED_FUNCTIONS = frozenset(ARRAY_FUNCTIONS + _ELEMENTWISE)
+ELEMENTWISE = CODEGEN  # from the registry (derive.functions: `codegen`)
+_ALLOWED_FUNCTIONS = frozenset(ARRAY_FUNCTIONS + ELEMENTWISE)
 
 
 class _Ufunc(sp.Function):
     """One NumPy ufunc call; `into` classes take the output buffer as their last argument.
 
     Printed as `_np_add(...)`: the ufunc bound to a name of the generated function's
-    namespace (`_UFUNC_NAMESPACE`), one lookup instead of a global and an attribute."""
+    namespace (`UFUNC_NAMESPACE`), one lookup instead of a global and an attribute."""
 
     ufunc = ""
     into = False
@@ -174,9 +174,11 @@ class _Ufunc(sp.Function):
 
 _UFUNC_NAMES = ("add", "subtract", "multiply", "divide", "negative", "square", "sqrt", "power",
                 "exp", "log", "tanh", "sinh", "cosh", "sin", "cos", "absolute", "sign")
-_UFUNCS = {(name, into): type(f"_U_{name}{'_into' if into else ''}", (_Ufunc,),
-                              {"ufunc": name, "into": into})
-           for name in _UFUNC_NAMES for into in (False, True)}
+UFUNCS = {(name, into): type(f"_U_{name}{'_into' if into else ''}", (_Ufunc,),
+                             {"ufunc": name, "into": into})
+          for name in _UFUNC_NAMES for into in (False, True)}
+
+
 @functools.lru_cache(maxsize=8)
 def _ones(n: int) -> np.ndarray:
     """A vector of n ones that nothing can write into (shared by every step)."""
@@ -185,10 +187,13 @@ def _ones(n: int) -> np.ndarray:
     return ones
 
 
-_UFUNC_NAMESPACE = {f"_np_{name}": getattr(np, name) for name in _UFUNC_NAMES}
-_UFUNC_NAMESPACE["_ones"] = _ones
+UFUNC_NAMESPACE = {f"_np_{name}": getattr(np, name) for name in _UFUNC_NAMES}
+# The names generated code calls besides NumPy's: `_ones` (OnesPerSample) in every program,
+# the ufuncs too in the in-place `update`.
+ONES_NAMESPACE = {"_ones": _ones}
+UFUNC_NAMESPACE.update(ONES_NAMESPACE)
 
 
 # Everything lambdify may print: the array primitives, the registry's elementwise functions
 # and the in-place printer's ufunc calls.
-ALLOWED_FUNCTIONS = _ALLOWED_FUNCTIONS | frozenset(_UFUNCS.values())
+ALLOWED_FUNCTIONS = _ALLOWED_FUNCTIONS | frozenset(UFUNCS.values())

@@ -18,7 +18,7 @@ from sympy.core.function import AppliedUndef
 
 from derive.numeric.codegen.errors import CodegenError, UnsafeExpressionError
 from derive.numeric.codegen.inplace import rewrite_in_place
-from derive.numeric.codegen.primitives import _UFUNC_NAMESPACE, ALLOWED_FUNCTIONS, _ones
+from derive.numeric.codegen.primitives import ALLOWED_FUNCTIONS, ONES_NAMESPACE, UFUNC_NAMESPACE
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def lambdify_program(program: Program, name: str, *, in_place: bool = False
     fn = sp.lambdify(
         program.args,
         program.outputs,
-        modules=[_UFUNC_NAMESPACE, "numpy"] if in_place else [{"_ones": _ones}, "numpy"],
+        modules=[UFUNC_NAMESPACE, "numpy"] if in_place else [ONES_NAMESPACE, "numpy"],
         cse=lambda exprs: (list(program.assignments), exprs),
         docstring_limit=0,
     )

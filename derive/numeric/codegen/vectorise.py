@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.numeric.codegen.derivation import _AOUT, _APREV, _DELTA, _ZPREV, derive
+from derive.numeric.codegen.derivation import AOUT, APREV, DELTA, ZPREV, derive
 from derive.numeric.codegen.errors import TranslationError
 from derive.numeric.codegen.primitives import (
-    _CONDITIONS,
-    _ELEMENTWISE,
+    CONDITIONS,
+    ELEMENTWISE,
     BatchSum,
     Dot,
     Maximum,
@@ -59,7 +59,7 @@ def _translate(e: sp.Expr, free: sp.Symbol | None, arrays: _Arrays) -> sp.Expr:
         raise TranslationError(f"cannot vectorise {e} with free index {free}")
     if isinstance(e, sp.Sum):
         return _translate_sum(e, free, arrays)
-    if isinstance(e, (sp.Add, sp.Mul, sp.Pow)) or isinstance(e, _ELEMENTWISE):
+    if isinstance(e, (sp.Add, sp.Mul, sp.Pow)) or isinstance(e, ELEMENTWISE):
         return e.func(*(_translate(arg, free, arrays) for arg in e.args))
     if isinstance(e, (sp.Max, sp.Min)):  # n arguments: nested binary maximum / minimum
         fn = Maximum if isinstance(e, sp.Max) else Minimum
@@ -78,7 +78,7 @@ def _translate(e: sp.Expr, free: sp.Symbol | None, arrays: _Arrays) -> sp.Expr:
 def _translate_condition(c: sp.Basic, free: sp.Symbol | None, arrays: _Arrays) -> sp.Basic:
     if isinstance(c, (sp.And, sp.Or, sp.Not)):
         return c.func(*(_translate_condition(arg, free, arrays) for arg in c.args))
-    if isinstance(c, _CONDITIONS):
+    if isinstance(c, CONDITIONS):
         return c.func(_translate(c.lhs, free, arrays), _translate(c.rhs, free, arrays),
                       evaluate=False)
     raise TranslationError(f"cannot vectorise the condition {c}")
@@ -184,25 +184,25 @@ def templates(spec: NetworkSpec, model_name: str) -> LayerTemplates:
     out_z = _zs if d.shift_invariant else _z
     layer = _Arrays(
         bases=(
-            (_APREV, _a_prev, SAMPLE),
-            (_ZPREV, _z_prev, SAMPLE),
-            (_DELTA, _delta, SAMPLE),
+            (APREV, _a_prev, SAMPLE),
+            (ZPREV, _z_prev, SAMPLE),
+            (DELTA, _delta, SAMPLE),
             (W, _w, MATRIX),
             (B, _b, VECTOR),
         ),
         widths=frozenset({d.width_in, d.width_out}),
     )
     output = _Arrays(
-        bases=((Z, out_z, SAMPLE), (_AOUT, _a, SAMPLE), (Y, _y, SAMPLE)),
+        bases=((Z, out_z, SAMPLE), (AOUT, _a, SAMPLE), (Y, _y, SAMPLE)),
         widths=frozenset({N}),
     )
     (t,) = d.stable_activation.variables
-    unit = _Arrays(bases=((_ZPREV, _z, SAMPLE),), widths=frozenset())
+    unit = _Arrays(bases=((ZPREV, _z, SAMPLE),), widths=frozenset())
     return LayerTemplates(
         preactivation=_translate(d.forward, i, layer),
-        activation=_translate(d.stable_activation.expr.xreplace({t: _ZPREV[i]}), i, unit),
+        activation=_translate(d.stable_activation.expr.xreplace({t: ZPREV[i]}), i, unit),
         plain_activation=_translate(
-            d.activation.expr.xreplace({d.activation.variables[0]: _ZPREV[i]}), i, unit),
+            d.activation.expr.xreplace({d.activation.variables[0]: ZPREV[i]}), i, unit),
         backward=_translate(d.backward, ip, layer),
         grad_w=_translate_batch_gradient(d.grad_w, (p, q), layer),
         grad_b=_translate_batch_gradient(d.grad_b, (p,), layer),

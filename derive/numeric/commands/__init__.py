@@ -19,9 +19,9 @@ from derive.numeric.commands.gradients import finite_difference_check, run_gradc
 from derive.numeric.commands.options import (
     MODEL_NAMES,
     UsageError,
-    _add_model_options,
-    _layers,
-    _seed,
+    add_model_options,
+    seed_arg,
+    widths_arg,
 )
 from derive.numeric.commands.training import METRICS, PLOT, plot_losses, run_train
 
@@ -51,11 +51,11 @@ def setup_train(train: argparse.ArgumentParser) -> None:
     train.description = ("Train with code generated from the document's definitions by "
                          "differentiation. Without --model, trains all three models and "
                          "compares them.")
-    _add_model_options(train, output_is_folder=True)
+    add_model_options(train, output_is_folder=True)
     train.add_argument("--data", default="digits",
                        help="digits (default), iris, or a CSV file with a header row")
     train.add_argument("--label-column", help="the CSV column holding the class label")
-    train.add_argument("--layers", type=_layers,
+    train.add_argument("--layers", type=widths_arg,
                        help="widths, input first, e.g. 64,32,10 (default: inputs,32,classes)")
     train.add_argument("--epochs", type=int, default=30)
     train.add_argument("--batch", type=int, default=32)
@@ -79,8 +79,8 @@ def setup_gradcheck(grad: argparse.ArgumentParser) -> None:
     """The arguments and handler of `derive gradcheck`."""
     grad.description = ("Random network and batch; prints the largest relative error per "
                         "parameter tensor; exit 0 when all are below --tol.")
-    _add_model_options(grad, output_is_folder=False)
-    grad.add_argument("--layers", type=_layers, default=(5, 4, 3))
+    add_model_options(grad, output_is_folder=False)
+    grad.add_argument("--layers", type=widths_arg, default=(5, 4, 3))
     grad.add_argument("--batch", type=int, default=8)
     grad.add_argument("--tol", type=float, default=1e-6)
     grad.add_argument("--eps", type=float, default=1e-6, help="finite-difference step")
@@ -92,11 +92,11 @@ def setup_bench(bench: argparse.ArgumentParser) -> None:
     bench.description = ("Interleaved timing of the generated trainer, an independent "
                          "hand-written NumPy backpropagation and PyTorch eager autograd (if "
                          "installed), written to Markdown.")
-    bench.add_argument("--layers", type=_layers, default=(64, 32, 10))
+    bench.add_argument("--layers", type=widths_arg, default=(64, 32, 10))
     bench.add_argument("--epochs", type=int, default=30)
     bench.add_argument("--batches", default="32,256", help="batch sizes, comma separated")
     bench.add_argument("--model", choices=MODEL_NAMES, default="mse")
-    bench.add_argument("--seed", type=_seed, default=0)
+    bench.add_argument("--seed", type=seed_arg, default=0)
     bench.add_argument("-o", "--output", type=Path, metavar="DIR",
                        help=f"folder for {BENCH_REPORT} (default: reports)")
     bench.add_argument("--out", type=Path, help=argparse.SUPPRESS)  # deprecated: a file

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from derive.numeric.commands.checks import (
-    _bounded,
-    _compile,
-    _spec,
-    _writable_file,
-    _write_atomically,
+    compile_for,
+    read_spec,
+    require_bounded,
+    require_writable_file,
+    write_atomically,
 )
-from derive.numeric.commands.options import UsageError, _deprecated, _positive
+from derive.numeric.commands.options import UsageError, require_positive, warn_deprecated
 
 BENCH_REPORT = "bench.md"
 
@@ -48,9 +48,9 @@ def run_bench(args: argparse.Namespace) -> int:
         batches = tuple(int(b) for b in args.batches.split(","))
     except ValueError:
         raise UsageError(f"--batches expects sizes like 32,256, not {args.batches!r}") from None
-    _positive("--epochs", args.epochs)
+    require_positive("--epochs", args.epochs)
     for b in batches:
-        _positive("--batches", b)
+        require_positive("--batches", b)
     try:
         from derive.numeric.data import DataError, load_dataset
 
@@ -61,23 +61,23 @@ def run_bench(args: argparse.Namespace) -> int:
         raise UsageError(f"--layers must start with {data.features} and end with "
                          f"{data.n_classes} for digits")
     for b in batches:
-        _bounded(args.layers, min(b, len(data.x_train)))
+        require_bounded(args.layers, min(b, len(data.x_train)))
     if args.out is not None:  # the old spelling named the report file itself
         if args.output is not None:
             raise UsageError("--out is the old spelling of -o/--output DIR: give only -o/--output")
-        _deprecated("--out FILE", "-o/--output DIR")
+        warn_deprecated("--out FILE", "-o/--output DIR")
         target, option, given = args.out, "--out", args.out
     else:
         folder = args.output if args.output is not None else Path("reports")
         target, option, given = folder / BENCH_REPORT, "-o/--output", folder
-    _writable_file(target, option, given)
-    spec = _spec(args)
-    net = _compile(spec, args.model, args.layers)
+    require_writable_file(target, option, given)
+    spec = read_spec(args)
+    net = compile_for(spec, args.model, args.layers)
     _same_network_as_baselines(net, args.model, args.layers)
     report = run_benchmark(spec, data, args.layers, args.model, batches, args.epochs,
                            args.seed, progress=sys.stderr.isatty())
     try:
-        _write_atomically(target, report)
+        write_atomically(target, report)
     except OSError as exc:
         raise UsageError(f"cannot write {option} {given}: {exc.strerror or exc}") from None
     print(report)

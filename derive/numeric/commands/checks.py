@@ -26,7 +26,8 @@ def _parameters(layers: Sequence[int]) -> int:
     return sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(layers[:-1], layers[1:]))
 
 
-def _bounded(layers: Sequence[int], batch: int, *, max_parameters: int = MAX_PARAMETERS) -> None:
+def require_bounded(layers: Sequence[int], batch: int, *,
+                    max_parameters: int = MAX_PARAMETERS) -> None:
     """Sizes that would exhaust memory or time are refused before anything is allocated."""
     shown = ",".join(map(str, layers))
     if _parameters(layers) > max_parameters:
@@ -38,7 +39,7 @@ def _bounded(layers: Sequence[int], batch: int, *, max_parameters: int = MAX_PAR
                          f"{MAX_ACTIVATIONS:,} are allowed (use a smaller --batch)")
 
 
-def _writable_file(path: Path, option: str, given: Path) -> None:
+def require_writable_file(path: Path, option: str, given: Path) -> None:
     """Fail before the work, not after it: `path` must be creatable as a regular file.
 
     `given` is what the user typed for `option` (the folder of -o/--output, or the file of the old --out).
@@ -60,7 +61,7 @@ def _writable_file(path: Path, option: str, given: Path) -> None:
         raise UsageError(f"{option} {given}: {path} is not a regular file")
 
 
-def _write_atomically(path: Path, data: bytes | str) -> None:
+def write_atomically(path: Path, data: bytes | str) -> None:
     """Write a temporary file beside `path`, then rename it over `path`: an interrupted run
     leaves the old file or the new one, and a symlink at `path` is replaced, not followed."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,7 +84,7 @@ def _write_atomically(path: Path, data: bytes | str) -> None:
         raise
 
 
-def _spec(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def read_spec(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The formulas file's network; its unreadable definitions are placed errors (exit 2)."""
     from derive.spec import load_spec
 
@@ -93,7 +94,7 @@ def _spec(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         raise UsageError(str(exc)) from None
 
 
-def _compile(spec, model: str, layers: Sequence[int]):  # type: ignore[no-untyped-def]
+def compile_for(spec, model: str, layers: Sequence[int]):  # type: ignore[no-untyped-def]
     """The generated network; a document that lacks what `model` needs is bad input."""
     from derive.numeric.codegen import CodegenError, compile_network
     from derive.spec import SpecError
@@ -106,15 +107,15 @@ def _compile(spec, model: str, layers: Sequence[int]):  # type: ignore[no-untype
         raise UsageError(f"cannot generate code from the formulas: {exc}") from None
 
 
-def _trainable(spec, models: list[str], layers: Sequence[int], *,  # type: ignore[no-untyped-def]
-               named: bool) -> list[str]:
+def trainable_models(spec, models: list[str],  # type: ignore[no-untyped-def]
+                     layers: Sequence[int], *, named: bool) -> list[str]:
     """The models to train. One the user named must compile (else exit 2); without --model,
     the models the document's definitions do not support (no squared-error loss, a loss
     written on z) are skipped with a note on stderr, and only none at all is an error."""
     usable, skipped = [], []
     for model in models:
         try:
-            _compile(spec, model, layers)
+            compile_for(spec, model, layers)
         except UsageError as exc:
             if named:
                 raise

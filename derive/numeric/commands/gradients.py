@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from derive.numeric.commands.checks import (
     MAX_GRADCHECK_BATCH,
     MAX_GRADCHECK_PARAMETERS,
-    _bounded,
-    _compile,
-    _spec,
-    _trainable,
+    compile_for,
+    read_spec,
+    require_bounded,
+    trainable_models,
 )
-from derive.numeric.commands.options import UsageError, _models, _positive
+from derive.numeric.commands.options import UsageError, chosen_models, require_positive
 
 
 def finite_difference_check(spec, model: str, layers: Sequence[int], batch: int, seed: int,
@@ -23,7 +23,7 @@ def finite_difference_check(spec, model: str, layers: Sequence[int], batch: int,
 
     import numpy as np
 
-    net = _compile(spec, model, layers)
+    net = compile_for(spec, model, layers)
     with np.errstate(all="ignore"):  # a huge --eps may overflow: reported as a failure
         return _finite_differences(net, layers, batch, seed, eps)
 
@@ -66,17 +66,17 @@ def _finite_differences(net, layers: Sequence[int], batch: int, seed: int,
 def run_gradcheck(args: argparse.Namespace) -> int:
     from derive.numeric.codegen import MODELS
 
-    models = _models(args, output_is_folder=False)
-    _positive("--batch", args.batch)
+    models = chosen_models(args, output_is_folder=False)
+    require_positive("--batch", args.batch)
     if args.batch > MAX_GRADCHECK_BATCH:
         raise UsageError(f"--batch {args.batch:,} is too large for gradcheck; at most "
                          f"{MAX_GRADCHECK_BATCH:,}")
-    _bounded(args.layers, args.batch, max_parameters=MAX_GRADCHECK_PARAMETERS)
-    _positive("--tol", args.tol)
-    _positive("--eps", args.eps)
-    spec = _spec(args)
+    require_bounded(args.layers, args.batch, max_parameters=MAX_GRADCHECK_PARAMETERS)
+    require_positive("--tol", args.tol)
+    require_positive("--eps", args.eps)
+    spec = read_spec(args)
     # every model's errors before any output
-    models = _trainable(spec, models, args.layers, named=bool(args.model or args.loss))
+    models = trainable_models(spec, models, args.layers, named=bool(args.model or args.loss))
     worst = 0.0
     for model in models:
         report = finite_difference_check(spec, model, args.layers, args.batch, args.seed,

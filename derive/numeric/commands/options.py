@@ -27,7 +27,7 @@ class UsageError(_CliUsageError):
     """
 
 
-def _layers(text: str) -> tuple[int, ...]:
+def widths_arg(text: str) -> tuple[int, ...]:
     try:
         widths = tuple(int(part) for part in text.split(","))
     except ValueError:
@@ -37,7 +37,7 @@ def _layers(text: str) -> tuple[int, ...]:
     return widths
 
 
-def _seed(text: str) -> int:
+def seed_arg(text: str) -> int:
     try:
         seed = int(text)
     except ValueError:
@@ -67,12 +67,12 @@ def _model_name(loss: str | None, output: str | None) -> list[str]:
 _OLD_OUTPUT_VALUES = ("sigmoid", "softmax-a", "softmax-z")
 
 
-def _deprecated(old: str, new: str) -> None:
+def warn_deprecated(old: str, new: str) -> None:
     print(f"derive: warning: {old} is deprecated and will be removed in the next release; "
           f"use {new}", file=sys.stderr)
 
 
-def _models(args: argparse.Namespace, *, output_is_folder: bool) -> list[str]:
+def chosen_models(args: argparse.Namespace, *, output_is_folder: bool) -> list[str]:
     """--model NAME (one model; none given: every model), or the deprecated --loss/--output.
 
     Where `-o/--output` names the output folder (train), an old `--output softmax-z` is still
@@ -92,25 +92,25 @@ def _models(args: argparse.Namespace, *, output_is_folder: bool) -> list[str]:
     if not output_is_folder and old_output is not None and old_output not in _OLD_OUTPUT_VALUES:
         raise UsageError(f"--output {old_output}: expected one of {', '.join(_OLD_OUTPUT_VALUES)}")
     models = _model_name(args.loss, old_output)
-    _deprecated("--loss/--output", f"--model {models[0]}" if len(models) == 1 else "--model")
+    warn_deprecated("--loss/--output", f"--model {models[0]}" if len(models) == 1 else "--model")
     return models
 
 
-def _output_folder(args: argparse.Namespace, default: Path) -> tuple[Path, str]:
+def output_folder(args: argparse.Namespace, default: Path) -> tuple[Path, str]:
     """The folder of -o/--output, or of the deprecated spelling (`--outdir`); with the option
     name the user typed, for messages."""
     old = getattr(args, "outdir", None)
     if old is not None:
         if args.output is not None:
             raise UsageError("--outdir is the old name of -o/--output: give only -o/--output")
-        _deprecated("--outdir", "-o/--output")
+        warn_deprecated("--outdir", "-o/--output")
         return old, "--outdir"
     if args.output is not None:
         return Path(args.output), "-o/--output"
     return default, "-o/--output"
 
 
-def _add_model_options(parser: argparse.ArgumentParser, *, output_is_folder: bool) -> None:
+def add_model_options(parser: argparse.ArgumentParser, *, output_is_folder: bool) -> None:
     parser.add_argument("--model", choices=MODEL_NAMES,
                         help="mse: the document's loss without a logarithm (squared error) on the "
                         "outputs a = g(z); softmax-a: its loss with a logarithm (cross-entropy) "
@@ -121,11 +121,11 @@ def _add_model_options(parser: argparse.ArgumentParser, *, output_is_folder: boo
     if not output_is_folder:  # deprecated; on train, --output is the output folder
         parser.add_argument("--output", help=argparse.SUPPRESS)
     parser.add_argument("--formulas", default=None, help="formulas file (default: the document)")
-    parser.add_argument("--seed", type=_seed, default=0,
+    parser.add_argument("--seed", type=seed_arg, default=0,
                         help="seed for weights, split and batches (a non-negative integer)")
 
 
-def _positive(name: str, value: float) -> None:
+def require_positive(name: str, value: float) -> None:
     if isinstance(value, int) and value <= 0:
         raise UsageError(f"{name} must be positive, not {value}")
     if not 0 < value < math.inf:

@@ -10,13 +10,18 @@ from pathlib import Path
 from typing import IO
 
 from derive.numeric.commands.checks import (
-    _bounded,
-    _spec,
-    _trainable,
-    _writable_file,
-    _write_atomically,
+    read_spec,
+    require_bounded,
+    require_writable_file,
+    trainable_models,
+    write_atomically,
 )
-from derive.numeric.commands.options import UsageError, _models, _output_folder, _positive
+from derive.numeric.commands.options import (
+    UsageError,
+    chosen_models,
+    output_folder,
+    require_positive,
+)
 
 METRICS, PLOT = "train-metrics.json", "train-loss.png"
 
@@ -31,16 +36,16 @@ def run_train(args: argparse.Namespace) -> int:
         train,
     )
 
-    models = _models(args, output_is_folder=True)
-    args.outdir, args.outdir_option = _output_folder(args, Path("reports"))
+    models = chosen_models(args, output_is_folder=True)
+    args.outdir, args.outdir_option = output_folder(args, Path("reports"))
     for name in ("epochs", "batch"):
-        _positive(f"--{name}", getattr(args, name))
+        require_positive(f"--{name}", getattr(args, name))
     if args.lr is not None:
-        _positive("--lr", args.lr)
+        require_positive("--lr", args.lr)
     # Everything that can fail on the user's input fails here, before minutes of training.
-    _writable_file(args.outdir / METRICS, args.outdir_option, args.outdir)
+    require_writable_file(args.outdir / METRICS, args.outdir_option, args.outdir)
     if not args.no_plot:
-        _writable_file(args.outdir / PLOT, args.outdir_option, args.outdir)
+        require_writable_file(args.outdir / PLOT, args.outdir_option, args.outdir)
         _pyplot()
     try:
         data = load_dataset(args.data, args.label_column, args.test_fraction, args.seed)
@@ -51,14 +56,14 @@ def run_train(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--layers {','.join(map(str, layers))} does not fit {data.name}: the first width "
             f"must be {data.features} (inputs) and the last {data.n_classes} (classes)")
-    _bounded(layers, min(args.batch, len(data.x_train) + len(data.x_test)))
+    require_bounded(layers, min(args.batch, len(data.x_train) + len(data.x_test)))
     if args.backend == "jax":
         try:
             import derive.numeric.jax_backend  # noqa: F401
         except ImportError:
             raise UsageError("--backend jax needs JAX: pip install jax jaxlib") from None
-    spec = _spec(args)
-    models = _trainable(spec, models, layers, named=bool(args.model or args.loss))
+    spec = read_spec(args)
+    models = trainable_models(spec, models, layers, named=bool(args.model or args.loss))
     quiet = args.quiet
     print(f"{data.name}: {len(data.x_train)} training and {len(data.x_test)} test samples, "
           f"{data.features} inputs, {data.n_classes} classes; layers "
@@ -111,14 +116,14 @@ def _write_outputs(args: argparse.Namespace, data, results, failed) -> None:  # 
         metrics["failed"] = failed
     path = args.outdir / METRICS
     try:
-        _write_atomically(path, json.dumps(metrics, indent=2) + "\n")
+        write_atomically(path, json.dumps(metrics, indent=2) + "\n")
         print(f"metrics written to {path}")
         if args.no_plot or not results:
             return
         png = args.outdir / PLOT
         buffer = io.BytesIO()
         plot_losses(results, data.n_classes, buffer)
-        _write_atomically(png, buffer.getvalue())
+        write_atomically(png, buffer.getvalue())
     except OSError as exc:
         raise UsageError(f"cannot write into {args.outdir_option} {args.outdir}: "
                          f"{exc.strerror or exc}") from None
