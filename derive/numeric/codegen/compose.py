@@ -20,18 +20,7 @@ from derive.numeric.codegen.primitives import (
     Tr,
 )
 from derive.numeric.codegen.program import Program
-from derive.numeric.codegen.vectorise import (
-    LayerTemplates,
-    _a,
-    _a_prev,
-    _b,
-    _delta,
-    _w,
-    _y,
-    _z,
-    _z_prev,
-    _zs,
-)
+from derive.numeric.codegen.vectorise import LayerTemplates, Slot
 
 
 def network_programs(tpl: LayerTemplates, model: ModelKind, depth: int) -> dict[str, Program]:
@@ -51,20 +40,21 @@ def network_programs(tpl: LayerTemplates, model: ModelKind, depth: int) -> dict[
         w, b = params[2 * layer - 2 : 2 * layer]
         z_l, a_l = sp.symbols(f"z{layer} a{layer}", real=True)
         for out in (forward, plain_forward):
-            out.append((z_l, tpl.preactivation.xreplace({_a_prev: a[-1], _w: w, _b: b})))
+            out.append((z_l, tpl.preactivation.xreplace(
+                {Slot.a_prev: a[-1], Slot.w: w, Slot.b: b})))
         z.append(z_l)
         if layer < depth or model.output_activation:
-            forward.append((a_l, tpl.activation.xreplace({_z: z_l})))
-            plain_forward.append((a_l, tpl.plain_activation.xreplace({_z: z_l})))
+            forward.append((a_l, tpl.activation.xreplace({Slot.z: z_l})))
+            plain_forward.append((a_l, tpl.plain_activation.xreplace({Slot.z: z_l})))
             a.append(a_l)
         else:
             a.append(z_l)  # no activation on the output: the loss sees z
-    out_subs = {_z: z[-1], _a: a[-1], _y: y}
+    out_subs = {Slot.z: z[-1], Slot.a: a[-1], Slot.y: y}
     head: list[tuple[sp.Symbol, sp.Expr]] = []
     if tpl.shift_invariant:
         zs = sp.Symbol(f"zs{depth}", real=True)
         head.append((zs, z[-1] - RowMax(z[-1])))
-        out_subs[_zs] = zs
+        out_subs[Slot.zs] = zs
     output_error = tpl.output_error.xreplace(out_subs)
     if not output_error.free_symbols & {z[-1], a[-1], y, *out_subs.values()}:
         output_error = ShapedLike(output_error, z[-1])  # a constant error: one per unit
@@ -77,15 +67,15 @@ def network_programs(tpl: LayerTemplates, model: ModelKind, depth: int) -> dict[
         for layer in range(depth, 1, -1):
             d_prev = sp.Symbol(f"{name}{layer - 1}", real=True)
             steps.append((d_prev, tpl.backward.xreplace(
-                {_delta: ds[layer], _w: params[2 * layer - 2], _a_prev: a[layer - 1],
-                 _z_prev: z[layer - 1]})))
+                {Slot.delta: ds[layer], Slot.w: params[2 * layer - 2], Slot.a_prev: a[layer - 1],
+                 Slot.z_prev: z[layer - 1]})))
             ds[layer - 1] = d_prev
         return steps, ds
 
     def gradients(ds: list) -> list[sp.Expr]:
         out: list[sp.Expr] = []
         for layer in range(1, depth + 1):
-            subs = {_delta: ds[layer], _a_prev: a[layer - 1]}
+            subs = {Slot.delta: ds[layer], Slot.a_prev: a[layer - 1]}
             out += [tpl.grad_w.xreplace(subs), tpl.grad_b.xreplace(subs)]
         return out
 
@@ -99,8 +89,8 @@ def network_programs(tpl: LayerTemplates, model: ModelKind, depth: int) -> dict[
     # (checked on the templates), c * sum_x delta a = sum_x (c delta) a, and scaling the output
     # layer's delta once scales every delta below it: one operation on the smallest array
     # instead of two per layer, and no new parameter arrays.
-    if (_linear_in(tpl.backward, _delta) and _linear_in(tpl.grad_w, _delta)
-            and _linear_in(tpl.grad_b, _delta)):
+    if (_linear_in(tpl.backward, Slot.delta) and _linear_in(tpl.grad_w, Slot.delta)
+            and _linear_in(tpl.grad_b, Slot.delta)):
         scaled_top = sp.Symbol(f"e{depth}", real=True)
         steps, scaled = recursion(scaled_top, "e")
         ones = sp.Symbol("ones", real=True)

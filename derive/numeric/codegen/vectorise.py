@@ -155,10 +155,13 @@ def _translate_batch_gradient(e: sp.Expr, free: tuple[sp.Symbol, ...], arrays: _
     return Dot(Tr(left), right)
 
 
-# Array Symbols of the layer-generic templates (replaced per layer when composing a network).
-_a_prev, _z_prev, _w, _b, _z, _a, _delta, _y, _zs = sp.symbols(
-    "a_prev z_prev w b z a delta y zs", real=True
-)
+class Slot:
+    """The array Symbols the layer-generic templates are written in; `compose` replaces them
+    by each layer's own arrays when it builds a network."""
+
+    a_prev, z_prev, w, b, z, a, delta, y, zs = sp.symbols(
+        "a_prev z_prev w b z a delta y zs", real=True
+    )
 
 
 @dataclass(frozen=True)
@@ -181,23 +184,23 @@ def templates(spec: NetworkSpec, model_name: str) -> LayerTemplates:
     d = derive(spec, model_name)
     i, ip, p, q, _ = d.indices
     # The output quantity the loss sees: the shifted z when the loss is shift invariant.
-    out_z = _zs if d.shift_invariant else _z
+    out_z = Slot.zs if d.shift_invariant else Slot.z
     layer = _Arrays(
         bases=(
-            (APREV, _a_prev, SAMPLE),
-            (ZPREV, _z_prev, SAMPLE),
-            (DELTA, _delta, SAMPLE),
-            (W, _w, MATRIX),
-            (B, _b, VECTOR),
+            (APREV, Slot.a_prev, SAMPLE),
+            (ZPREV, Slot.z_prev, SAMPLE),
+            (DELTA, Slot.delta, SAMPLE),
+            (W, Slot.w, MATRIX),
+            (B, Slot.b, VECTOR),
         ),
         widths=frozenset({d.width_in, d.width_out}),
     )
     output = _Arrays(
-        bases=((Z, out_z, SAMPLE), (AOUT, _a, SAMPLE), (Y, _y, SAMPLE)),
+        bases=((Z, out_z, SAMPLE), (AOUT, Slot.a, SAMPLE), (Y, Slot.y, SAMPLE)),
         widths=frozenset({N}),
     )
     (t,) = d.stable_activation.variables
-    unit = _Arrays(bases=((ZPREV, _z, SAMPLE),), widths=frozenset())
+    unit = _Arrays(bases=((ZPREV, Slot.z, SAMPLE),), widths=frozenset())
     return LayerTemplates(
         preactivation=_translate(d.forward, i, layer),
         activation=_translate(d.stable_activation.expr.xreplace({t: ZPREV[i]}), i, unit),
