@@ -24,6 +24,7 @@ from pathlib import Path
 import sympy
 
 from derive.errors import InputError
+from derive.expr import Call, Quantity, Vec, Width
 from derive.numbers import Unsupported
 
 I, J, Kd = sympy.symbols("i j k", integer=True, positive=True)  # noqa: E741 (the index i)
@@ -146,48 +147,24 @@ def definition_errors(path: str) -> list[InputError]:
 
 
 def spec_from_model(model: object) -> NetworkSpec:
-    from derive.expr import Call, Quantity, Vec, Width
-    from derive.latex import Index, Scalar, Size
+    """The network of a built model, at the index level of the conventions above.
+
+    The activation is the last definition a = g(z) whose z sums the a of the layer below; the
+    pre-activation is z's last definition; every definition of the loss quantity is a loss
+    ("ce" when it holds a logarithm, else "mse"; a later one of a kind replaces an earlier).
+    """
+    from derive.latex import Index, Size
     from derive.model import Evaluator, Instance
 
     defs = list(model.defs)  # type: ignore[attr-defined]
     notation = model.notation  # type: ignore[attr-defined]
-    def applied(d: object) -> Quantity | None:
-        """z when the definition is a = g(z), or a = an expression of z alone written inline
-        (`h = \\max(0, s)`, a `cases` block, a function known by name such as σ)."""
-        if not isinstance(d.lhs, Quantity):  # type: ignore[attr-defined]
-            return None
-        rhs = d.rhs  # type: ignore[attr-defined]
-        if isinstance(rhs, Call) and len(rhs.params) == 1 and isinstance(rhs.params[0], Quantity):
-            return rhs.params[0]
-        if isinstance(rhs, Call) or rhs.has(sympy.Sum):
-            return None
-        found = {x for x in sympy.preorder_traversal(rhs) if isinstance(x, Quantity)}
-        if len(found) != 1:
-            return None
-        (z,) = found
-        if z.name == d.lhs.name or z.indices != d.lhs.indices:  # type: ignore[attr-defined]
-            return None
-        return z
-
-    def links_layers(d: object) -> bool:
-        """a = g(z) where z's own definition sums the a of the layer below (z = b + Σ w a):
-        not an alias such as ŷ = a^{(n)} or an output probability of a."""
-        z = applied(d)
-        return z is not None and any(
-            isinstance(p.lhs, Quantity) and p.lhs.name == z.name and p.rhs.has(sympy.Sum)
-            and any(isinstance(x, Quantity) and x.name == d.lhs.name  # type: ignore[attr-defined]
-                    for x in sympy.preorder_traversal(p.rhs))
-            for p in defs)
-
-    act = next((d for d in reversed(defs) if links_layers(d)), None)
+    act = next((d for d in reversed(defs) if _links_layers(d, defs)), None)
     if act is None:
         raise SpecError("no activation definition of the form a = g(z)")
-    z_of_act = applied(act)
+    z_of_act = _applied(act)
     assert z_of_act is not None
     a_name, z_name = act.lhs.name, z_of_act.name
-    pre = next((d for d in reversed(defs) if isinstance(d.lhs, Quantity)
-                and d.lhs.name == z_name), None)
+    pre = _definition_of(defs, z_name)
     if pre is None:
         raise SpecError(f"no definition of the pre-activation {z_name}")
     ev = Evaluator(model, Instance(3, (2, 2, 2)), 0)  # type: ignore[arg-type]
@@ -198,85 +175,13 @@ def spec_from_model(model: object) -> NetworkSpec:
         activation = sympy.Lambda(T, _inline_activation(act.rhs, z_of_act, ev))
     labels = next((n for n, s in notation.quantities.items()
                    if s.given and not s.parameter and not s.layers and len(s.shape) == 1), None)
-    layers = Size(notation.layers)
-
-    def role(q: Quantity) -> sympy.IndexedBase:
-        spec = notation.quantities.get(q.name)
-        if q.name == a_name:
-            return A
-        if q.name == z_name:
-            return Z
-        if q.name == labels:
-            return Y
-        if spec is not None and spec.parameter:
-            return W if len(q.indices) == 2 else B
-        raise SpecError(f"{q.name} has no role in a layer's definition")
-
-    def inline(e: sympy.Basic) -> sympy.Basic:
-        """Replace predictions (ŷ) and vector functions (softmax) by their definitions."""
-        for _ in range(8):
-            changed = False
-            for q in [x for x in sympy.preorder_traversal(e) if isinstance(x, Quantity)]:
-                if q.name in (a_name, z_name, labels) or notation.quantities.get(q.name, None) \
-                        and notation.quantities[q.name].parameter:
-                    continue
-                d = next((d for d in reversed(defs) if isinstance(d.lhs, Quantity)
-                          and d.lhs.name == q.name), None)
-                if d is None:
-                    raise SpecError(f"{q.name} is used but never defined")
-                sub = dict(zip(d.lhs.indices, q.indices))
-                e = e.xreplace({q: d.rhs.xreplace(sub)})
-                changed = True
-            for c in [x for x in sympy.preorder_traversal(e)
-                      if isinstance(x, Call) and any(isinstance(p, Vec) for p in x.params)]:
-                d = next((d for d in reversed(defs) if isinstance(d.lhs, Call)
-                          and d.lhs.fname == c.fname), None)
-                if d is None:
-                    raise SpecError(f"the function {c.fname} is used but never defined")
-                formals: dict = {}
-                for formal, actual in zip(d.lhs.params, c.params):
-                    if isinstance(formal, Index):
-                        formals[formal] = actual
-                body = d.rhs.xreplace(formals)
-                e = e.xreplace({c: body})
-                changed = True
-            if not changed:
-                return e
-        raise SpecError("definitions refer to each other in a cycle")
-
-    def convert(e: sympy.Basic, free: list[Index]) -> sympy.Expr:
-        names = iter([J, Kd] + list(sympy.symbols("p q r s", integer=True, positive=True)))
-        mapping: dict = {f: s for f, s in zip(free, [I])}
-        for s in sympy.preorder_traversal(e):
-            if isinstance(s, sympy.Sum):
-                for var, *_ in s.limits:
-                    if var not in mapping:
-                        mapping[var] = next(names)
-
-        def go(x: sympy.Basic) -> sympy.Basic:
-            if isinstance(x, Quantity):
-                return role(x)[tuple(mapping[i] for i in x.indices)]
-            if isinstance(x, Width):
-                return N if x.layer == layers else K
-            if isinstance(x, Index):
-                return mapping[x]
-            if isinstance(x, Scalar):
-                raise SpecError(f"scalar {x} in a network definition")
-            if isinstance(x, Call):
-                fn = ev.function(x.fname)
-                return fn(*[go(p) for p in x.params])
-            if not x.args:
-                return x
-            return x.func(*[go(a) for a in x.args])
-
-        return go(e)
-
+    reader = _IndexLevel(defs, notation, ev, a_name, z_name, labels, Size(notation.layers))
     pre_free = [i for i in pre.lhs.indices if isinstance(i, Index)]
-    preactivation = convert(pre.rhs, pre_free)
+    preactivation = reader.convert(pre.rhs, pre_free)
     losses: list[tuple[str, sympy.Expr]] = []
     for d in defs:
         if isinstance(d.lhs, Quantity) and d.lhs.name == notation.loss:
-            body = convert(inline(d.rhs), [])
+            body = reader.convert(reader.inline(d.rhs), [])
             name = "ce" if body.has(sympy.log) else "mse"
             losses = [x for x in losses if x[0] != name] + [(name, body)]
     if not losses:
@@ -285,9 +190,140 @@ def spec_from_model(model: object) -> NetworkSpec:
     return NetworkSpec(activation=activation, preactivation=preactivation, losses=tuple(losses))
 
 
+def _applied(d: object) -> Quantity | None:
+    """z when the definition is a = g(z), or a = an expression of z alone written inline
+    (`h = \\max(0, s)`, a `cases` block, a function known by name such as σ)."""
+    if not isinstance(d.lhs, Quantity):  # type: ignore[attr-defined]
+        return None
+    rhs = d.rhs  # type: ignore[attr-defined]
+    if isinstance(rhs, Call) and len(rhs.params) == 1 and isinstance(rhs.params[0], Quantity):
+        return rhs.params[0]
+    if isinstance(rhs, Call) or rhs.has(sympy.Sum):
+        return None
+    found = {x for x in sympy.preorder_traversal(rhs) if isinstance(x, Quantity)}
+    if len(found) != 1:
+        return None
+    (z,) = found
+    if z.name == d.lhs.name or z.indices != d.lhs.indices:  # type: ignore[attr-defined]
+        return None
+    return z
+
+
+def _links_layers(d: object, defs: list) -> bool:  # type: ignore[type-arg]
+    """a = g(z) where z's own definition sums the a of the layer below (z = b + Σ w a):
+    not an alias such as ŷ = a^{(n)} or an output probability of a."""
+    z = _applied(d)
+    return z is not None and any(
+        isinstance(p.lhs, Quantity) and p.lhs.name == z.name and p.rhs.has(sympy.Sum)
+        and any(isinstance(x, Quantity) and x.name == d.lhs.name  # type: ignore[attr-defined]
+                for x in sympy.preorder_traversal(p.rhs))
+        for p in defs)
+
+
+def _definition_of(defs: list, name: str) -> object | None:  # type: ignore[type-arg]
+    """The last definition of the quantity `name`, or None."""
+    return next((d for d in reversed(defs) if isinstance(d.lhs, Quantity)
+                 and d.lhs.name == name), None)
+
+
+class _IndexLevel:
+    """The document's expressions rewritten in the index conventions of `NetworkSpec`: each
+    quantity by its role (A, Z, Y, W, B), predictions and vector functions inlined."""
+
+    def __init__(self, defs: list, notation: object,  # type: ignore[type-arg]
+                 ev: object, a_name: str, z_name: str, labels: str | None,
+                 layers: object) -> None:
+        self.defs, self.notation, self.ev = defs, notation, ev
+        self.a_name, self.z_name, self.labels, self.layers = a_name, z_name, labels, layers
+
+    def role(self, q: Quantity) -> sympy.IndexedBase:
+        spec = self.notation.quantities.get(q.name)  # type: ignore[attr-defined]
+        if q.name == self.a_name:
+            return A
+        if q.name == self.z_name:
+            return Z
+        if q.name == self.labels:
+            return Y
+        if spec is not None and spec.parameter:
+            return W if len(q.indices) == 2 else B
+        raise SpecError(f"{q.name} has no role in a layer's definition")
+
+    def inline(self, e: sympy.Basic) -> sympy.Basic:
+        """Replace predictions (ŷ) and vector functions (softmax) by their definitions."""
+        for _ in range(8):
+            e, quantities = self._inline_quantities(e)
+            e, calls = self._inline_calls(e)
+            if not (quantities or calls):
+                return e
+        raise SpecError("definitions refer to each other in a cycle")
+
+    def _inline_quantities(self, e: sympy.Basic) -> tuple[sympy.Basic, bool]:
+        quantities = self.notation.quantities  # type: ignore[attr-defined]
+        changed = False
+        for q in [x for x in sympy.preorder_traversal(e) if isinstance(x, Quantity)]:
+            if q.name in (self.a_name, self.z_name, self.labels) or quantities.get(q.name, None) \
+                    and quantities[q.name].parameter:
+                continue
+            d = _definition_of(self.defs, q.name)
+            if d is None:
+                raise SpecError(f"{q.name} is used but never defined")
+            sub = dict(zip(d.lhs.indices, q.indices))  # type: ignore[attr-defined]
+            e = e.xreplace({q: d.rhs.xreplace(sub)})  # type: ignore[attr-defined]
+            changed = True
+        return e, changed
+
+    def _inline_calls(self, e: sympy.Basic) -> tuple[sympy.Basic, bool]:
+        from derive.latex import Index
+
+        changed = False
+        for c in [x for x in sympy.preorder_traversal(e)
+                  if isinstance(x, Call) and any(isinstance(p, Vec) for p in x.params)]:
+            d = next((d for d in reversed(self.defs) if isinstance(d.lhs, Call)
+                      and d.lhs.fname == c.fname), None)
+            if d is None:
+                raise SpecError(f"the function {c.fname} is used but never defined")
+            formals: dict = {}  # type: ignore[type-arg]
+            for formal, actual in zip(d.lhs.params, c.params):
+                if isinstance(formal, Index):
+                    formals[formal] = actual
+            body = d.rhs.xreplace(formals)
+            e = e.xreplace({c: body})
+            changed = True
+        return e, changed
+
+    def convert(self, e: sympy.Basic, free: list) -> sympy.Expr:  # type: ignore[type-arg]
+        """e with its free index (`free`, at most one) as I, its summation indices as J, k,
+        p, ... in order of appearance, and every quantity, width and function resolved."""
+        names = iter([J, Kd] + list(sympy.symbols("p q r s", integer=True, positive=True)))
+        mapping: dict = {f: s for f, s in zip(free, [I])}  # type: ignore[type-arg]
+        for s in sympy.preorder_traversal(e):
+            if isinstance(s, sympy.Sum):
+                for var, *_ in s.limits:
+                    if var not in mapping:
+                        mapping[var] = next(names)
+        return self._convert(e, mapping)  # type: ignore[return-value]
+
+    def _convert(self, x: sympy.Basic, mapping: dict) -> sympy.Basic:  # type: ignore[type-arg]
+        from derive.latex import Index, Scalar
+
+        if isinstance(x, Quantity):
+            return self.role(x)[tuple(mapping[i] for i in x.indices)]
+        if isinstance(x, Width):
+            return N if x.layer == self.layers else K
+        if isinstance(x, Index):
+            return mapping[x]
+        if isinstance(x, Scalar):
+            raise SpecError(f"scalar {x} in a network definition")
+        if isinstance(x, Call):
+            fn = self.ev.function(x.fname)  # type: ignore[attr-defined]
+            return fn(*[self._convert(p, mapping) for p in x.params])
+        if not x.args:
+            return x
+        return x.func(*[self._convert(a, mapping) for a in x.args])
+
+
 def _inline_activation(rhs: sympy.Basic, z: sympy.Basic, ev: object) -> sympy.Expr:
     """The activation written inline, as an expression of T (its functions from the document)."""
-    from derive.expr import Call
     from derive.latex import Scalar
 
     def go(x: sympy.Basic) -> sympy.Basic:

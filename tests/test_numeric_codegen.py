@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.numeric import codegen
 from derive.numeric.codegen import (
     MODELS,
     CodegenError,
@@ -19,6 +18,7 @@ from derive.numeric.codegen import (
     UnsafeExpressionError,
     compile_network,
     derive,
+    lambdify_program,
 )
 from derive.spec import NetworkSpec, T, load_spec
 
@@ -275,7 +275,7 @@ def test_safety_check_is_the_last_barrier(tmp_path):
     evil = sp.Symbol(EVIL.format(marker))
     for bad in (x + evil, sp.Function(EVIL.format(marker))(x), sp.Function("open")(x)):
         with pytest.raises(UnsafeExpressionError):
-            codegen._lambdify(Program((x,), (), (bad,)), "f")
+            lambdify_program(Program((x,), (), (bad,)), "f")
     assert not marker.exists()
 
 

@@ -1,4 +1,4 @@
-"""The in-place printing of the trainer's update (codegen._in_place): same numbers, bit for bit,
+"""The in-place printing of the trainer's update (`lambdify_program(..., in_place=True)`): same numbers, bit for bit,
 as the same program printed as expressions; nothing written but the step's own buffers and
 the parameters."""
 
@@ -8,8 +8,18 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.numeric import codegen
-from derive.numeric.codegen import MODELS, Dot, Program, RowMax, RowSum, Tr, compile_network
+from derive.numeric.codegen import (
+    MODELS,
+    Dot,
+    Program,
+    RowMax,
+    RowSum,
+    Tr,
+    compile_network,
+    lambdify_program,
+    network_programs,
+    templates,
+)
 from derive.spec import load_spec
 
 
@@ -31,9 +41,9 @@ def _problem(layers, seed, batch):
 @pytest.mark.parametrize("model", list(MODELS))
 @pytest.mark.parametrize("layers", [(6, 5, 3), (7, 5, 4, 3)])
 def test_the_in_place_update_is_the_printed_update_bit_for_bit(spec, model, layers):
-    tpl = codegen.templates(spec, model)
-    program = codegen._network_program(tpl, MODELS[model], len(layers) - 1)["update"]
-    plain = codegen._lambdify(program, "update")
+    tpl = templates(spec, model)
+    program = network_programs(tpl, MODELS[model], len(layers) - 1)["update"]
+    plain = lambdify_program(program, "update")
     net = compile_network(spec, model, layers)
     fast = net.update
     assert "_np_" in dict(net.sources)["update"]
@@ -72,8 +82,8 @@ def test_every_operation_prints_in_place_with_the_same_result(case):
     expr = CASES[case]
     use = expr + Dot(Tr(T), T) if case == "matrix" else expr * T + T**2
     program = Program((X, Y, C, W, B), ((T, sp.exp(X) + Y), (U, use)), (U, T))
-    plain = codegen._lambdify(program, "f")
-    fast = codegen._lambdify(program, "f", in_place=True)
+    plain = lambdify_program(program, "f")
+    fast = lambdify_program(program, "f", in_place=True)
     rng = np.random.default_rng(0)
     args = [rng.normal(size=(5, 3)), rng.normal(size=(5, 3)), 0.3, rng.normal(size=(3, 3)),
             rng.normal(size=3)]
@@ -91,7 +101,7 @@ def test_a_copied_name_keeps_its_array():
     """u = t makes two names for one array: t's last use must not write into it."""
     V = sp.Symbol("v", real=True)
     program = Program((X, Y, C, W, B), ((T, sp.exp(X) + Y), (U, T), (V, T * X + 1)), (U, V))
-    fast = codegen._lambdify(program, "f", in_place=True)
+    fast = lambdify_program(program, "f", in_place=True)
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
     u, v = fast(x, y, 0.5, rng.normal(size=(3, 3)), rng.normal(size=3))

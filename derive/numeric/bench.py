@@ -159,9 +159,7 @@ def _one_thread(stack: ExitStack) -> str:
 
 def _codegen_seconds(spec: NetworkSpec, model: str, layers: Sequence[int]) -> float:
     # Cold for our caches (SymPy's own cache may be warm if something derived before).
-    for fn in (codegen._activation_facts, codegen.derive, codegen.templates,
-               codegen._compile_cached):
-        fn.cache_clear()
+    codegen.clear_caches()
     start = time.perf_counter()
     codegen.compile_network(spec, model, layers)
     return time.perf_counter() - start

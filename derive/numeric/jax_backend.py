@@ -2,7 +2,7 @@
 compiled into one XLA function (`jax.lax.scan` over the minibatches).
 
 Nothing here is written by hand about the network: the step program is the one
-`codegen._network_program` composes from the derivation (forward, output error, the backward
+`codegen.network_programs` composes from the derivation (forward, output error, the backward
 recursion, the document's update), and lambdify prints it for `jax.numpy` instead of NumPy.
 JAX is optional (`pip install jax jaxlib`); importing this module without it raises
 ImportError, which the commands turn into a usage error.
@@ -39,7 +39,7 @@ class _Printer(JaxPrinter):
     jax arrays share with NumPy's; elementwise functions print as jax.numpy calls."""
 
 
-for _cls in codegen._ARRAY_FUNCTIONS:
+for _cls in codegen.ARRAY_FUNCTIONS:
     setattr(_Printer, f"_print_{_cls.__name__}",
             lambda self, expr: type(expr)._numpycode(expr, self))
 
@@ -114,12 +114,10 @@ class JaxNetwork:
 @functools.lru_cache(maxsize=16)
 def _compile(spec: NetworkSpec, model_name: str, depth: int) -> JaxNetwork:
     tpl = codegen.templates(spec, model_name)
-    programs = codegen._network_program(tpl, codegen.MODELS[model_name], depth)
+    programs = codegen.network_programs(tpl, codegen.MODELS[model_name], depth)
     per_sample = "scaled_step" in programs
     program = programs["scaled_step" if per_sample else "step"]
-    program = codegen._local_cse(program)
-    codegen._check_safe(program)
-    codegen._check_numbers(program)
+    program = codegen.prepare_program(program)
     fn = sp.lambdify(program.args, program.outputs,
                      modules=[{"numpy": jnp}, "jax"], printer=_Printer,
                      cse=lambda exprs: (list(program.assignments), exprs), docstring_limit=0)

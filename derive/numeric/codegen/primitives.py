@@ -1,0 +1,199 @@
+"""The array primitives of generated code: opaque SymPy functions, each printed as one NumPy call.
+
+SymPy treats them as opaque scalar functions (so nothing reorders their arguments); each prints
+itself as one NumPy operation. Method calls (`x.sum(...)`) are used because they skip the
+Python-level dispatch of `numpy.sum`, which matters at batch 32. The `_Ufunc` classes are the
+in-place printer's (`inplace.py`): one ufunc call, optionally into a given buffer.
+`ALLOWED_FUNCTIONS` is everything lambdify may print.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import sympy as sp
+
+from derive.functions import CODEGEN
+
+
+class Dot(sp.Function):
+    """Matrix product of two arrays."""
+
+    nargs = 2
+
+    def _numpycode(self, printer: object) -> str:
+        a, b = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"({a} @ {b})"
+
+
+class Tr(sp.Function):
+    """Transpose (a view, no copy)."""
+
+    nargs = 1
+
+    def _numpycode(self, printer: object) -> str:
+        return f"({printer._print(self.args[0])}).T"  # type: ignore[attr-defined]
+
+
+class RowSum(sp.Function):
+    """Sum over the units of each sample: (m, n) -> (m, 1), broadcasts against (m, n)."""
+
+    nargs = 1
+
+    def _numpycode(self, printer: object) -> str:
+        return f"({printer._print(self.args[0])}).sum(axis=-1, keepdims=True)"  # type: ignore[attr-defined]
+
+
+class RowMax(sp.Function):
+    """Largest unit of each sample, (m, 1): the shift that keeps exp() from overflowing."""
+
+    nargs = 1
+
+    def _numpycode(self, printer: object) -> str:
+        return f"({printer._print(self.args[0])}).max(axis=-1, keepdims=True)"  # type: ignore[attr-defined]
+
+
+class BatchSum(sp.Function):
+    """Sum over the samples of the batch: the document's sum over x."""
+
+    nargs = 1
+
+    def _numpycode(self, printer: object) -> str:
+        return f"({printer._print(self.args[0])}).sum(axis=0)"  # type: ignore[attr-defined]
+
+
+class OnesPerSample(sp.Function):
+    """OnesPerSample(x): a vector of ones, one per sample of the batch x.
+
+    `ones @ X` is the sum over the batch, BatchSum(X), as a matrix-vector product: 3-5 times
+    faster than `X.sum(axis=0)` for an (m, 32) array here, where NumPy's reduction over the
+    first axis of a narrow array is slow. The in-place `update` uses it.
+    """
+
+    nargs = 1
+
+    def _numpycode(self, printer: object) -> str:
+        # `_ones` (in the update's namespace) keeps one read-only vector per batch size: a new
+        # numpy.ones per step costs as much as the product itself at batch 32.
+        return f"_ones(len({printer._print(self.args[0])}))"  # type: ignore[attr-defined]
+
+
+class ShapedLike(sp.Function):
+    """ShapedLike(value, z): `value` (a constant, say) broadcast to the shape of the array z."""
+
+    nargs = 2
+
+    def _numpycode(self, printer: object) -> str:
+        value, like = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"numpy.broadcast_to({value}, ({like}).shape)"
+
+
+class Descend(sp.Function):
+    """Descend(p, s) = p - s, written into p's memory (the trainer's in-place update).
+
+    Only the `update` program uses it; its value is the updated parameter, so the pure `step`
+    and the in-place `update` compute the same numbers.
+    """
+
+    nargs = 2
+
+    def _numpycode(self, printer: object) -> str:
+        param, change = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"numpy.subtract({param}, {change}, out={param})"
+
+
+class Maximum(sp.Function):
+    """The elementwise larger of two arrays (SymPy's Max of two arguments)."""
+
+    nargs = 2
+
+    def _numpycode(self, printer: object) -> str:
+        a, b = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"numpy.maximum({a}, {b})"
+
+
+class Minimum(sp.Function):
+    """The elementwise smaller of two arrays (SymPy's Min of two arguments)."""
+
+    nargs = 2
+
+    def _numpycode(self, printer: object) -> str:
+        a, b = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"numpy.minimum({a}, {b})"
+
+
+class Step(sp.Function):
+    """Step(x, h0): SymPy's Heaviside(x, h0), elementwise (h0 its value at x = 0)."""
+
+    nargs = 2
+
+    def _numpycode(self, printer: object) -> str:
+        x, h0 = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"numpy.heaviside({x}, {h0})"
+
+
+class Where(sp.Function):
+    """Where(condition, a, b): a where the elementwise condition holds, else b (a Piecewise
+    of two branches; more branches nest)."""
+
+    nargs = 3
+
+    def _numpycode(self, printer: object) -> str:
+        cond, a, b = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
+        return f"numpy.where({cond}, {a}, {b})"
+
+
+ARRAY_FUNCTIONS = (Dot, Tr, RowSum, RowMax, BatchSum, ShapedLike, Descend, OnesPerSample,
+                    Maximum, Minimum, Step, Where)
+# The comparisons and connectives a Piecewise condition may hold (printed by lambdify's
+# printer as numpy.greater, numpy.logical_and, ...).
+CONDITIONS = (sp.StrictGreaterThan, sp.GreaterThan, sp.StrictLessThan, sp.LessThan,
+               sp.And, sp.Or, sp.Not)
+# Elementwise functions the translator passes through and lambdify may print.
+ELEMENTWISE = CODEGEN  # from the registry (derive.functions: `codegen`)
+_ALLOWED_FUNCTIONS = frozenset(ARRAY_FUNCTIONS + ELEMENTWISE)
+
+
+class _Ufunc(sp.Function):
+    """One NumPy ufunc call; `into` classes take the output buffer as their last argument.
+
+    Printed as `_np_add(...)`: the ufunc bound to a name of the generated function's
+    namespace (`UFUNC_NAMESPACE`), one lookup instead of a global and an attribute."""
+
+    ufunc = ""
+    into = False
+
+    def _numpycode(self, printer: object) -> str:
+        args = [printer._print(a) for a in self.args]  # type: ignore[attr-defined]
+        if self.into:
+            *operands, out = args
+            return f"_np_{self.ufunc}({', '.join(operands)}, {out})"  # out, positionally
+        return f"_np_{self.ufunc}({', '.join(args)})"
+
+
+_UFUNC_NAMES = ("add", "subtract", "multiply", "divide", "negative", "square", "sqrt", "power",
+                "exp", "log", "tanh", "sinh", "cosh", "sin", "cos", "absolute", "sign")
+UFUNCS = {(name, into): type(f"_U_{name}{'_into' if into else ''}", (_Ufunc,),
+                             {"ufunc": name, "into": into})
+          for name in _UFUNC_NAMES for into in (False, True)}
+
+
+@functools.lru_cache(maxsize=8)
+def _ones(n: int) -> np.ndarray:
+    """A vector of n ones that nothing can write into (shared by every step)."""
+    ones = np.ones(n)
+    ones.flags.writeable = False
+    return ones
+
+
+UFUNC_NAMESPACE = {f"_np_{name}": getattr(np, name) for name in _UFUNC_NAMES}
+# The names generated code calls besides NumPy's: `_ones` (OnesPerSample) in every program,
+# the ufuncs too in the in-place `update`.
+ONES_NAMESPACE = {"_ones": _ones}
+UFUNC_NAMESPACE.update(ONES_NAMESPACE)
+
+
+# Everything lambdify may print: the array primitives, the registry's elementwise functions
+# and the in-place printer's ufunc calls.
+ALLOWED_FUNCTIONS = _ALLOWED_FUNCTIONS | frozenset(UFUNCS.values())
