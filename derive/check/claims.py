@@ -28,10 +28,29 @@ from derive.results import Result, Status
 
 def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
                     compare: Model | None) -> None:
-    lhs = eq.lhs.expr
-    notation = model.notation
     if eq.kind == "equation" and _written_update(model, eq):
         eq = dataclasses.replace(eq, kind="update")  # W = W - alpha ...: an update with `=`
+    target, derivation_note = _derived_side(model, eq)
+    if eq.kind == "approximation" or eq.approx_from is not None:
+        _check_approximation(state, formula, eq, model, compare)
+        return
+    err = _not_a_claim(formula, eq, target)
+    if err is not None:
+        state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
+        return
+    assert target is not None
+    previous: sympy.Basic = eq.lhs.expr
+    for k, step in enumerate(eq.steps, start=1):
+        state.results.append(_step_result(state, formula, eq, k, target, model, compare,
+                                          previous, derivation_note))
+        previous = step.expr
+
+
+def _derived_side(model: Model, eq: Equation) -> tuple[sympy.Basic | None, str]:
+    """What the claim's left side is derived as (an update's: the parameter after a step of
+    gradient descent; None without the loss and rate), and how, when it is not itself."""
+    lhs = eq.lhs.expr
+    notation = model.notation
     if eq.kind == "update" and not any(s.expr.has(BatchSum) or _batch_level(model, s.expr)
                                        or vectorcheck.sums_samples(s) for s in eq.steps):
         # no sum over the samples: stochastic gradient descent on one sample's loss
@@ -49,73 +68,89 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
     else:
         target = lhs
         derivation_note = ""
-    if eq.kind == "approximation" or eq.approx_from is not None:
-        first = 1 if eq.kind == "approximation" else eq.approx_from
-        exact = dataclasses.replace(eq, steps=eq.steps[:first - 1],
-                                    step_lines=eq.step_lines[:first - 1], approx_from=None)
-        if exact.steps:
-            _check_equation(state, formula, exact, model, compare)
-        for k, step in enumerate(eq.steps, start=1):
-            if k < first:
-                continue
-            state.results.append(Result(
-                file=formula.file, line=eq.step_lines[k - 1], col=formula.span(step.start).col,
-                latex=f"{eq.lhs.latex} \\approx {step.latex}", kind="equation",
-                status=Status.UNCHECKED, section=formula.section, formula=formula.number,
-                step=k if len(eq.steps) > 1 else None, parsed="", derivation="",
-                message="`\\approx` states an approximation: it is not checked as an equality"))
-        return
+    return target, derivation_note
+
+
+def _check_approximation(state: _State, formula: Formula, eq: Equation, model: Model,
+                         compare: Model | None) -> None:
+    """A chain with `\\approx`: the steps before it are checked, the rest are not."""
+    first = 1 if eq.kind == "approximation" else eq.approx_from
+    exact = dataclasses.replace(eq, steps=eq.steps[:first - 1],
+                                step_lines=eq.step_lines[:first - 1], approx_from=None)
+    if exact.steps:
+        _check_equation(state, formula, exact, model, compare)
+    for k, step in enumerate(eq.steps, start=1):
+        if k < first:
+            continue
+        state.results.append(Result(
+            file=formula.file, line=eq.step_lines[k - 1], col=formula.span(step.start).col,
+            latex=f"{eq.lhs.latex} \\approx {step.latex}", kind="equation",
+            status=Status.UNCHECKED, section=formula.section, formula=formula.number,
+            step=k if len(eq.steps) > 1 else None, parsed="", derivation="",
+            message="`\\approx` states an approximation: it is not checked as an equality"))
+
+
+def _not_a_claim(formula: Formula, eq: Equation, target: sympy.Basic | None
+                 ) -> InputError | None:
+    """Why the row cannot be checked as written, if it cannot."""
     if eq.kind == "assumption":
-        err = InputError("an assumption (`\\in`) is not a claim that can be checked: list it in "
-                         "`definitions` to make it an assumption of the model",
-                         formula.span(eq.lhs.start, len(eq.lhs.latex)))
-        state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
-        return
+        return InputError("an assumption (`\\in`) is not a claim that can be checked: list it "
+                          "in `definitions` to make it an assumption of the model",
+                          formula.span(eq.lhs.start, len(eq.lhs.latex)))
     if target is None:
-        err = InputError("an update `←` needs the document's loss and learning rate: set "
-                         "roles.loss and roles.rate in the front matter", formula.span(eq.lhs.start))
-        state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
-        return
-    chain = len(eq.steps) > 1
+        return InputError("an update `←` needs the document's loss and learning rate: set "
+                          "roles.loss and roles.rate in the front matter",
+                          formula.span(eq.lhs.start))
     try:
         _validate_indices(formula, eq)
     except InputError as err:
-        state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
-        return
-    previous: sympy.Basic = lhs
-    for k, step in enumerate(eq.steps, start=1):
-        line = eq.step_lines[k - 1]
-        col = formula.span(step.start).col
-        relation = "\\leftarrow" if eq.kind == "update" else "="
-        latex = f"{eq.lhs.latex} {relation} {step.latex}"
-        parsed = f"{to_latex(lhs)} = {to_latex(step.expr)}"
-        kind = "update" if eq.kind == "update" else ("step" if chain else "equation")
-        if vectorcheck.mismatched(eq.lhs) or vectorcheck.mismatched(step):
-            result, lint = _shape_verdict(state, formula, eq.lhs, target, step, model), []
-            parsed = ""
-        else:
-            result, lint = _budgeted_verdict(state, model, target, step.expr, compare, previous)
-        if step.tensor is not None and result.status is Status.REFUTED and not result.diagnosis:
-            result = _matrix_diagnosis(state, formula, eq.lhs, target, step, model, result)
-        if (step.tensor is not None or eq.lhs.tensor is not None) and result.message.startswith(
-                "a summed index runs past"):
-            # the shapes the tool read disagree with the ranges of the quantities: its reading
-            result = _Verdict(Status.UNCHECKED, f"could not check: {result.message.split(':')[0]}"
-                              " (the vector form as read does not fit the quantities' ranges)",
-                              evidence=result.evidence)
-        if state.symbolic and result.status is Status.VERIFIED:
-            result = dataclasses.replace(result, evidence=result.evidence + "; " + _symbolic_evidence(
-                state, model, target, step.expr))
-        derivation = _derivation_text(model, target, step.expr, derivation_note)
-        state.results.append(Result(
-            file=formula.file, line=line, col=col, latex=latex, kind=kind,
-            status=result.status, message=result.message, section=formula.section,
-            formula=formula.number, step=k if chain else None, parsed=parsed,
-            derivation=derivation, evidence=result.evidence, assumptions=result.assumptions,
-            diagnosis=result.diagnosis, counterexample=result.counterexample,
-            lint=tuple(lint), comparisons=result.comparisons,
-        ))
-        previous = step.expr
+        return err
+    return None
+
+
+def _step_result(state: _State, formula: Formula, eq: Equation, k: int, target: sympy.Basic,
+                 model: Model, compare: Model | None, previous: sympy.Basic,
+                 derivation_note: str) -> Result:
+    """The result of step `k` of the claim (its only step, unless it is a chain)."""
+    step = eq.steps[k - 1]
+    chain = len(eq.steps) > 1
+    relation = "\\leftarrow" if eq.kind == "update" else "="
+    parsed = f"{to_latex(eq.lhs.expr)} = {to_latex(step.expr)}"
+    if vectorcheck.mismatched(eq.lhs) or vectorcheck.mismatched(step):
+        result, lint = _shape_verdict(state, formula, eq.lhs, target, step, model), []
+        parsed = ""
+    else:
+        result, lint = _budgeted_verdict(state, model, target, step.expr, compare, previous)
+    result = _in_vector_form(state, formula, eq.lhs, target, step, model, result)
+    if state.symbolic and result.status is Status.VERIFIED:
+        result = dataclasses.replace(result, evidence=result.evidence + "; " + _symbolic_evidence(
+            state, model, target, step.expr))
+    derivation = _derivation_text(model, target, step.expr, derivation_note)
+    return Result(
+        file=formula.file, line=eq.step_lines[k - 1], col=formula.span(step.start).col,
+        latex=f"{eq.lhs.latex} {relation} {step.latex}",
+        kind="update" if eq.kind == "update" else ("step" if chain else "equation"),
+        status=result.status, message=result.message, section=formula.section,
+        formula=formula.number, step=k if chain else None, parsed=parsed,
+        derivation=derivation, evidence=result.evidence, assumptions=result.assumptions,
+        diagnosis=result.diagnosis, counterexample=result.counterexample,
+        lint=tuple(lint), comparisons=result.comparisons,
+    )
+
+
+def _in_vector_form(state: _State, formula: Formula, lhs: Side, target: sympy.Basic,
+                    step: Side, model: Model, result: _Verdict) -> _Verdict:
+    """A verdict on a claim in vector form: with a repair in matrix terms when the component
+    search found none, and unchecked when the shapes read do not fit the ranges."""
+    if step.tensor is not None and result.status is Status.REFUTED and not result.diagnosis:
+        result = _matrix_diagnosis(state, formula, lhs, target, step, model, result)
+    if (step.tensor is not None or lhs.tensor is not None) and result.message.startswith(
+            "a summed index runs past"):
+        # the shapes the tool read disagree with the ranges of the quantities: its reading
+        result = _Verdict(Status.UNCHECKED, f"could not check: {result.message.split(':')[0]}"
+                          " (the vector form as read does not fit the quantities' ranges)",
+                          evidence=result.evidence)
+    return result
 
 
 def _shape_verdict(state: _State, formula: Formula, lhs: Side, target: sympy.Basic, step: Side,

@@ -1,5 +1,5 @@
-"""The model a formula's rows build: a local model, the rows that define (written or
-inferred), each definition or assumption added, and its report."""
+"""The model a formula's rows build: a local model, the rows that define (inferred, or
+restatements), each definition or assumption added."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from derive.check.state import _State
 from derive.document import Document, Formula
 from derive.errors import InputError
 from derive.evaluate import Engine
-from derive.expr import Call, Quantity, to_latex
+from derive.expr import Call, Quantity
 from derive.infer import Inferred
 from derive.latex import Equation, Index, RowError, Scalar, Scope, parse_formula
 from derive.model import Assumption, Def, Model, label_name
-from derive.results import Definition, Result, Status
+from derive.results import Definition
 
 
 def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
@@ -57,10 +57,10 @@ def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
 
 
 def _inferred_definitions(state: _State, formula: Formula, rows: list, model: Model
-                          ) -> tuple[set[int], Model]:
+                          ) -> tuple[set[int], tuple[Equation, ...], Model]:
     """Which rows of a formula define, by the inferred notation (`rows` is updated in place:
     a row the inference refuses becomes an error; `J = <definition> = <steps>` defines with
-    its first pair and keeps the rest as claims)."""
+    its first pair, returned to be reported, and keeps the rest as claims)."""
     assert state.inferred is not None
     for k, eq in enumerate(rows):
         why = state.inferred.ambiguous.get((formula.number, eq.number))
@@ -77,6 +77,7 @@ def _inferred_definitions(state: _State, formula: Formula, rows: list, model: Mo
                 and (formula.number, eq.number) not in state.inferred.batch_mean):
             def_numbers.add(eq.number)
     heads = state.inferred.head_definitions.get(formula.number, set())
+    added: list[Equation] = []
     for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`
         if isinstance(eq, Equation) and eq.number in heads and len(eq.steps) > 1:
             head = dataclasses.replace(eq, steps=eq.steps[:1], step_lines=eq.step_lines[:1])
@@ -84,10 +85,10 @@ def _inferred_definitions(state: _State, formula: Formula, rows: list, model: Mo
                 model = _add_definition(state, formula, head, model)
                 rows[k] = dataclasses.replace(eq, steps=eq.steps[1:],
                                               step_lines=eq.step_lines[1:])
-                _report_definition(state, formula, head)
+                added.append(head)
             except InputError as err:
                 rows[k] = RowError(eq.number, err, eq.line, eq.lhs.latex)
-    return def_numbers, model
+    return def_numbers, tuple(added), model
 
 
 def _restatements(state: _State, rows: list, def_numbers: set[int], model: Model) -> set[int]:
@@ -209,17 +210,3 @@ def _labels_sum_to_one(model: Model, eq: Equation) -> bool:
             and body.indices == (var,))
 
 
-def _report_definition(state: _State, formula: Formula, eq: Equation,
-                       what: str | None = None) -> None:
-    kind = "assumption" if eq.kind == "assumption" else "definition"
-    what = what or ("an assumption of the model" if kind == "assumption" else (
-        "taken as a definition of the model"))
-    latex = eq.lhs.latex + (" \\in " if kind == "assumption" else " = ") + " = ".join(
-        s.latex for s in eq.steps)
-    parsed = to_latex(eq.lhs.expr) + (" \\in " if kind == "assumption" else " = ") + " = ".join(
-        to_latex(s.expr) for s in eq.steps)
-    state.results.append(Result(
-        file=formula.file, line=eq.line, col=eq.col, latex=latex, kind=kind,
-        status=Status.DEFINITION, message=what, section=formula.section, formula=formula.number,
-        parsed=parsed, derivation="definition: nothing to derive",
-    ))

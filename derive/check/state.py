@@ -26,7 +26,6 @@ class _State:
     definitions: list[Definition] = field(default_factory=list)
     compare: dict[tuple[str, ...], Model] = field(default_factory=dict)
     compare_errors: set[tuple[str, ...]] = field(default_factory=set)  # sections reported
-    claims: bool = True  # False: only collect the model's definitions
     symbolic: bool = False  # also try to confirm verified claims with sympy.simplify
     claim_budget: float | None = None  # seconds for each step's verdict (None: no budget)
     simplify_budget: float | None = None  # seconds for each sympy.simplify

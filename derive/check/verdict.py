@@ -66,16 +66,7 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
         return _Verdict(Status.UNCHECKED, f"could not evaluate: {o.unsupported}",
                         comparisons=comparisons)
     if o.ok and not o.overrun:
-        if not o.trials:
-            return _Verdict(Status.UNCHECKED, "no layer and index values where every quantity "
-                            "of the formula exists in the networks checked", comparisons=comparisons)
-        unreached = _unreached_derivative(engine, model, o.trials[0], lhs)
-        if unreached is not None:  # 0 = 0 is no evidence: the reading, not the text, is at stake
-            return _Verdict(Status.UNCHECKED, f"could not check: {unreached}",
-                            comparisons=comparisons)
-        evidence = _evidence(o, model)
-        return _Verdict(Status.VERIFIED, "agrees with the derivation at every point and index",
-                        evidence=evidence, comparisons=comparisons)
+        return _agreement(engine, model, lhs, o, comparisons)
     state.wide = True  # the explanation below searches every definition of the model
     unreached = _unreached_derivative(engine, model, o.witness, lhs)
     if unreached is not None:
@@ -85,12 +76,67 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
     if with_comparison and not o.overrun:
         state.refuted = _Verdict(Status.REFUTED, "differs from the derivation",
                                  evidence=_refuted_evidence(o, model), counterexample=witness)
-    label_conditions = [c for c in conditions(lhs, rhs) if c.restrict is None]
-    index_conditions = [c for c in conditions(lhs, rhs) if c.restrict is not None]
+    return _Difference(engine, model, lhs, rhs, o, witness, comparisons).explained()
 
-    def conditional(cond: Condition) -> _Verdict | None:
+
+def _agreement(engine: Engine, model: Model, lhs: sympy.Basic, o: Outcome,
+               comparisons: tuple[Comparison, ...]) -> _Verdict:
+    """The verdict on sides that agree at every trial: verified, unless no trial could be
+    made or the agreement is the reading's (a derivative of what the model does not read)."""
+    if not o.trials:
+        return _Verdict(Status.UNCHECKED, "no layer and index values where every quantity "
+                        "of the formula exists in the networks checked", comparisons=comparisons)
+    unreached = _unreached_derivative(engine, model, o.trials[0], lhs)
+    if unreached is not None:  # 0 = 0 is no evidence: the reading, not the text, is at stake
+        return _Verdict(Status.UNCHECKED, f"could not check: {unreached}",
+                        comparisons=comparisons)
+    evidence = _evidence(o, model)
+    return _Verdict(Status.VERIFIED, "agrees with the derivation at every point and index",
+                    evidence=evidence, comparisons=comparisons)
+
+
+@dataclass(frozen=True)
+class _Difference:
+    """Sides that differ (or a sum that runs past a quantity's end), to be explained: by an
+    assumption under which the claim holds, else by one edit (`derive.diagnose`)."""
+
+    engine: Engine
+    model: Model
+    lhs: sympy.Basic
+    rhs: sympy.Basic
+    o: Outcome
+    witness: Counterexample | None
+    comparisons: tuple[Comparison, ...]
+
+    def explained(self) -> _Verdict:
+        model, lhs, rhs, o = self.model, self.lhs, self.rhs, self.o
+        label_conditions = [c for c in conditions(lhs, rhs) if c.restrict is None]
+        index_conditions = [c for c in conditions(lhs, rhs) if c.restrict is not None]
+        if not o.overrun:  # an assumption about the model's inputs comes first
+            found = self.first_conditional(label_conditions)
+            if found:
+                return found
+        diagnosis = Diagnoser(self.engine, model, lhs, rhs, o.witness).run()
+        if diagnosis is None:
+            diagnosis = self.diagnosis_when(label_conditions)
+        if diagnosis is None and not o.overrun:
+            # only now an index condition: a claim with an error holds trivially where i = j
+            found = self.first_conditional(index_conditions)
+            if found:
+                return found
+        return self.refutation(diagnosis)
+
+    def first_conditional(self, conds: list[Condition]) -> _Verdict | None:
+        for cond in conds:
+            found = self.conditional(cond)
+            if found:
+                return found
+        return None
+
+    def conditional(self, cond: Condition) -> _Verdict | None:
+        model, lhs, rhs, o = self.model, self.lhs, self.rhs, self.o
         m2 = cond.model(model)
-        o2 = engine.evaluate(m2, lhs, rhs, restrict=cond.restrict)
+        o2 = self.engine.evaluate(m2, lhs, rhs, restrict=cond.restrict)
         if not (o2.ok and o2.trials):
             return None
         extra = ""
@@ -101,41 +147,33 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
         return _Verdict(
             Status.CONDITIONAL, f"holds only if {cond.name}.{extra}",
             evidence=f"{_evidence(o2, m2)}; without the assumption, {_refuted_evidence(o, model)}",
-            assumptions=(cond.name,), counterexample=witness, comparisons=comparisons)
+            assumptions=(cond.name,), counterexample=self.witness, comparisons=self.comparisons)
 
-    if not o.overrun:
-        for cond in label_conditions:  # an assumption about the model's inputs comes first
-            found = conditional(cond)
-            if found:
-                return found
-    diagnosis = Diagnoser(engine, model, lhs, rhs, o.witness).run()
-    if diagnosis is None:
-        # a difference that is simple only under an assumption: say so with the assumption
+    def diagnosis_when(self, label_conditions: list[Condition]) -> str | None:
+        """A difference that is simple only under an assumption: say so with the assumption."""
+        engine, lhs, rhs = self.engine, self.lhs, self.rhs
         for cond in label_conditions:
-            m2 = cond.model(model)
+            m2 = cond.model(self.model)
             o2 = engine.evaluate(m2, lhs, rhs)
             if o2.witness is not None:
                 edit = Diagnoser(engine, m2, lhs, rhs, o2.witness).run()
                 if edit:
-                    diagnosis = f"{edit} (when {cond.name})"
-                    break
-    if diagnosis is None and not o.overrun:
-        # only now an index condition: a claim with an error holds trivially where i = j
-        for cond in index_conditions:
-            found = conditional(cond)
-            if found:
-                return found
-    if o.overrun:
-        msg = f"a summed index runs past the end of {o.overrun}"
-        diagnosis = diagnosis or "sum bound: the sum runs over indices the quantity does not have"
-        evidence = f"numeric: grounding the written side needs {o.overrun}"
-    else:
-        msg = "differs from the derivation"
-        evidence = _refuted_evidence(o, model)
-    if diagnosis:  # the finding in one sentence: "...: the right side lacks a factor a_j"
-        msg += ": " + (diagnosis.split(": ", 1)[1] if ": " in diagnosis else diagnosis)
-    return _Verdict(Status.REFUTED, msg, evidence=evidence, diagnosis=diagnosis,
-                    counterexample=witness, comparisons=comparisons)
+                    return f"{edit} (when {cond.name})"
+        return None
+
+    def refutation(self, diagnosis: str | None) -> _Verdict:
+        model, o = self.model, self.o
+        if o.overrun:
+            msg = f"a summed index runs past the end of {o.overrun}"
+            diagnosis = diagnosis or "sum bound: the sum runs over indices the quantity does not have"
+            evidence = f"numeric: grounding the written side needs {o.overrun}"
+        else:
+            msg = "differs from the derivation"
+            evidence = _refuted_evidence(o, model)
+        if diagnosis:  # the finding in one sentence: "...: the right side lacks a factor a_j"
+            msg += ": " + (diagnosis.split(": ", 1)[1] if ": " in diagnosis else diagnosis)
+        return _Verdict(Status.REFUTED, msg, evidence=evidence, diagnosis=diagnosis,
+                        counterexample=self.witness, comparisons=self.comparisons)
 
 
 def _unreached_derivative(engine: Engine, model: Model, t: Trial | None,
