@@ -1,5 +1,6 @@
-"""One claim's steps: the derived side (an update's target), each step's verdict within the
-claim budget and from the verdict cache, and the shape findings of vector forms."""
+"""One claim's steps: the derived side (an update's target) and how it is obtained, each
+step's verdict within the claim budget and from the verdict cache, and the shape findings of
+vector forms."""
 
 from __future__ import annotations
 
