@@ -28,8 +28,8 @@ from pathlib import Path
 from derive.budget import CLAIM_SECONDS, SIMPLIFY_SECONDS, seconds_from_env
 from derive.check.build import _built_formulas, _notation, _printing, _start, collect_model, prepare
 from derive.check.compare import _model_notes, _partings
-from derive.check.formula import _check_formula
-from derive.check.state import _State
+from derive.check.formula import _check_formula, _restater
+from derive.check.state import _Reading, _State
 from derive.check.verdict import _label
 from derive.document import Document, read_document
 from derive.evaluate import Engine
@@ -74,13 +74,13 @@ def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float
 def _check_document(doc: Document, notation: Notation, symbolic: bool,
                     claim_budget: float | None, simplify_budget: float | None,
                     only: frozenset[int] | None, inferred: Inferred | None) -> FileReport:
-    state = _State(doc, Engine(), Model(notation), symbolic=symbolic,
+    reading = _start(_Reading(doc, Model(notation), inferred))
+    state = _State(reading, Engine(), symbolic=symbolic,
                    claim_budget=_budget(claim_budget, "DERIVE_CLAIM_BUDGET", CLAIM_SECONDS),
                    simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",
-                                           SIMPLIFY_SECONDS),
-                   inferred=inferred)
-    _start(state)
-    for built in _built_formulas(state, only):  # the model builder reads, the checker checks
+                                           SIMPLIFY_SECONDS))
+    # the model builder reads each formula, then the checker checks it
+    for built in _built_formulas(reading, _restater(state, only)):
         if only is None or built.formula.number in only:
             _check_formula(state, built)
     if only is not None:
@@ -90,7 +90,7 @@ def _check_document(doc: Document, notation: Notation, symbolic: bool,
         file=doc.file,
         title=doc.title,
         results=tuple(_in_cell(doc, r) for r in state.results),
-        definitions=tuple(state.definitions),
+        definitions=tuple(state.reading.definitions),
         instances=tuple(_label(i, notation) for i in INSTANCES),
         notes=tuple(notes),
         headings=doc.headings,

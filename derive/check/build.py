@@ -4,23 +4,16 @@ build (the checker and the trainer both read the document through it)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from derive.check.definitions import (
-    _add_definition,
-    _assumed,
-    _inferred_definitions,
-    _local_model,
-    _restatements,
-)
+from derive.check.definitions import _add_definition, _assumed, _inferred_definitions, _local_model
 from derive.check.rows import _bounded
-from derive.check.state import _State
+from derive.check.state import _Reading
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
-from derive.evaluate import Engine
 from derive.expr import Width, tag_styles
 from derive.infer import Inferred, infer, merge
 from derive.infer.prose import with_prose_definitions
@@ -44,61 +37,65 @@ class _Built:
     error: InputError | None = None  # the formula could not be read: nothing else is
 
 
+# which inferred rows restate a definition (`_build_formula`): what only the checker decides
+Restate = Callable[[Formula, list, set[int], Model], set[int]]
+
+
 def collect_model(path: str | Path) -> Model:
     """The document's model after all its definitions, without checking any claim."""
     doc, inferred = prepare(read_document(path))
     notation = _notation(doc)
-    state = _start(_State(doc, Engine(), Model(notation), inferred=inferred))
+    reading = _start(_Reading(doc, Model(notation), inferred))
     with _printing(notation):
-        for _built in _built_formulas(state, frozenset()):
+        for _built in _built_formulas(reading):
             pass
-    return state.model
+    return reading.model
 
 
-def _built_formulas(state: _State, checked: frozenset[int] | None) -> Iterator[_Built]:
+def _built_formulas(reading: _Reading, restate: Restate | None = None) -> Iterator[_Built]:
     """The document's formulas in order, each as `_build_formula` leaves it: when one is
-    yielded, `state.model` is the model after its definitions. Which inferred rows restate a
-    definition is decided (by evaluation) only for the formulas `checked` (None: all)."""
-    for formula in state.doc.formulas:
-        yield _build_formula(state, formula, checked is None or formula.number in checked)
+    yielded, `reading.model` is the model after its definitions."""
+    for formula in reading.doc.formulas:
+        yield _build_formula(reading, formula, restate)
 
 
-def _build_formula(state: _State, formula: Formula, checked: bool) -> _Built:
-    """The formula's rows read and its definitions added to the model (to `state.model` and
-    `state.definitions` unless the formula is local)."""
-    if state.inferred is not None and formula.number in state.inferred.local_annotations:
+def _build_formula(reading: _Reading, formula: Formula, restate: Restate | None) -> _Built:
+    """The formula's rows read and its definitions added to the model (to `reading.model` and
+    `reading.definitions` unless the formula is local). An inferred definition of a quantity
+    already defined may only restate it: `restate` says which do (without it, none)."""
+    if reading.inferred is not None and formula.number in reading.inferred.local_annotations:
         formula = dataclasses.replace(formula,
-                                      annotation=state.inferred.local_annotations[formula.number])
+                                      annotation=reading.inferred.local_annotations[formula.number])
     ann = formula.annotation
     try:
-        model, rows = _read_rows(state, formula)
+        model, rows = _read_rows(reading, formula)
     except InputError as err:
-        return _Built(formula, state.model, error=err)
+        return _Built(formula, reading.model, error=err)
     numbers = {e.number for e in rows}
     beyond = definitions_out_of_range(ann, max(numbers, default=0))
     if beyond:
         err = InputError(f"annotation: `definitions` names row(s) {beyond}, but this formula "
                          f"has {max(numbers, default=0)}", formula.annotation_span("definitions"))
-        return _Built(formula, state.model, error=err)
-    def_numbers, heads, model = _defining_rows(state, formula, rows, model)
-    if state.inferred is not None and checked:
-        def_numbers = _restatements(state, rows, def_numbers, model)
+        return _Built(formula, reading.model, error=err)
+    def_numbers, heads, model = _defining_rows(reading, formula, rows, model)
+    if reading.inferred is not None and restate is not None:
+        def_numbers = restate(formula, rows, def_numbers, model)
     # definitions first: a block may define g and then state a property of it
     for k, eq in enumerate(rows):
         if isinstance(eq, Equation) and eq.number in def_numbers:
             try:
-                model = _add_definition(state, formula, eq, model)
+                model = _add_definition(reading, formula, eq, model)
             except InputError as err:
                 rows[k] = RowError(eq.number, err, eq.line, eq.lhs.latex)
     if not ann.get("local"):
-        state.model = model
+        reading.model = model
     return _Built(formula, model, tuple(rows), frozenset(def_numbers), heads)
 
 
-def _read_rows(state: _State, formula: Formula) -> tuple[Model, list[Equation | RowError]]:
+def _read_rows(reading: _Reading, formula: Formula) -> tuple[Model, list[Equation | RowError]]:
     """The model the formula is read in (a local one when it says so) and its rows parsed."""
     ann = formula.annotation
-    if (state.inferred is not None and formula.number in state.inferred.local
+    if (reading.inferred is not None and formula.number in reading.inferred.local
             and not ann.get("local")):
         raise InputError("this formula has variables of its own (no layer tags, yet its "
                          "names have them elsewhere): it is not read as the network's "
@@ -106,13 +103,13 @@ def _read_rows(state: _State, formula: Formula) -> tuple[Model, list[Equation | 
                          hint="say what its symbols are in an annotation before it: local = "
                          "true, functions and given (see the README)")
     if ann.get("local"):
-        model, scope = _local_model(state, formula)
+        model, scope = _local_model(reading, formula)
     else:
-        model, scope = state.model, Scope(state.model.notation, formula)
+        model, scope = reading.model, Scope(reading.model.notation, formula)
     return model, [_bounded(formula, eq) for eq in parse_formula(formula, scope)]
 
 
-def _defining_rows(state: _State, formula: Formula, rows: list, model: Model
+def _defining_rows(reading: _Reading, formula: Formula, rows: list, model: Model
                    ) -> tuple[set[int], tuple[Equation, ...], Model]:
     """Which rows define: as the annotation marks them, else as the inferred notation reads
     them (with the heads `J = <definition> = ...` already in the model)."""
@@ -121,8 +118,8 @@ def _defining_rows(state: _State, formula: Formula, rows: list, model: Model
         return {e.number for e in rows}, (), model
     if isinstance(marked, list):
         return set(marked), (), model
-    if state.inferred is not None:
-        return _inferred_definitions(state, formula, rows, model)
+    if reading.inferred is not None:
+        return _inferred_definitions(reading, formula, rows, model)
     return set(), (), model
 
 
@@ -184,9 +181,9 @@ def _printing(notation: Notation) -> AbstractContextManager[None]:
     return tag_styles(styles, sizes)
 
 
-def _start(state: _State) -> _State:
+def _start(reading: _Reading) -> _Reading:
     """The state before the first formula: the definitions the text takes for granted."""
-    assumed = state.inferred.assumed if state.inferred is not None else ()
-    if assumed and state.doc.formulas:
-        state.model = _assumed(state.model, state.doc, assumed)
-    return state
+    assumed = reading.inferred.assumed if reading.inferred is not None else ()
+    if assumed and reading.doc.formulas:
+        reading.model = _assumed(reading.model, reading.doc, assumed)
+    return reading

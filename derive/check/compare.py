@@ -69,7 +69,7 @@ def _replaced(alt: Model, formula: Formula, text: str) -> Model:
 def _model_notes(state: _State) -> list[str]:
     notes: list[str] = []
     for section, alt in state.compare.items():
-        base = state.model
+        base = state.reading.model
         changed = [d.latex for d in alt.defs if d not in base.defs]
         notes.append(f"Section {' / '.join(section)}: each formula is also checked in "
                      f"{alt.name} (${'; '.join(changed)}$).")

@@ -1,5 +1,5 @@
-"""The model a formula's rows build: a local model, the rows that define (inferred, or
-restatements), each definition or assumption added."""
+"""The model a formula's rows build: a local model, the rows that define by the inferred
+notation, each definition or assumption added."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ import re
 import sympy
 
 from derive import vectorcheck
-from derive.budget import BudgetExceeded, deadline
 from derive.check.rows import _definable, _defines, _string_formula, _validate_indices
-from derive.check.state import _State
+from derive.check.state import _Reading
 from derive.document import Document, Formula
 from derive.errors import InputError
-from derive.evaluate import Engine
 from derive.expr import Call, Quantity
 from derive.infer import Inferred
 from derive.latex import Equation, Index, RowError, Scalar, Scope, parse_formula
@@ -22,7 +20,7 @@ from derive.model import Assumption, Def, Model, label_name
 from derive.results import Definition
 
 
-def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
+def _local_model(reading: _Reading, formula: Formula) -> tuple[Model, Scope]:
     ann = formula.annotation
     functions = ann.get("functions", {})
     if not isinstance(functions, dict):
@@ -33,7 +31,7 @@ def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
     for g in givens:
         names |= set(re.findall(r"\\?[A-Za-z]+(?:_\{?\w+\}?)?", g))
     names = {re.sub(r"[{}]", "", n) for n in names} - set(functions)
-    scope = Scope(state.model.notation, formula, scalars=names, functions=dict(functions),
+    scope = Scope(reading.model.notation, formula, scalars=names, functions=dict(functions),
                   local=True)
     defs: list[Def] = []
     for text in givens:
@@ -50,39 +48,39 @@ def _local_model(state: _State, formula: Formula) -> tuple[Model, Scope]:
                                  "variable or function, as in \"y = f(x)\"",
                                  pseudo.span(0) if exact else key)
             defs.append(Def(eq.lhs.expr, eq.steps[0].expr, formula.line - 1, text))
-    model = Model(state.model.notation, tuple(defs), local=True,
+    model = Model(reading.model.notation, tuple(defs), local=True,
                   coordinates=frozenset(ann.get("coordinates", [])),
                   functions=tuple(sorted(functions.items())), name="the local model")
     return model, scope
 
 
-def _inferred_definitions(state: _State, formula: Formula, rows: list, model: Model
+def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model: Model
                           ) -> tuple[set[int], tuple[Equation, ...], Model]:
     """Which rows of a formula define, by the inferred notation (`rows` is updated in place:
     a row the inference refuses becomes an error; `J = <definition> = <steps>` defines with
     its first pair, returned to be reported, and keeps the rest as claims)."""
-    assert state.inferred is not None
+    assert reading.inferred is not None
     for k, eq in enumerate(rows):
-        why = state.inferred.ambiguous.get((formula.number, eq.number))
+        why = reading.inferred.ambiguous.get((formula.number, eq.number))
         if why is not None and isinstance(eq, Equation):
             rows[k] = RowError(eq.number, InputError(
                 why, formula.span(eq.lhs.start, max(1, len(eq.lhs.latex)))), eq.line,
                 eq.lhs.latex)
-    def_numbers = set(state.inferred.definitions.get(formula.number, ()))
+    def_numbers = set(reading.inferred.definitions.get(formula.number, ()))
     for eq in rows:  # the first row that defines a name and reads: its definition
         if (isinstance(eq, Equation) and eq.kind == "equation" and len(eq.steps) == 1
                 and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)
-                and _generic(eq.lhs.expr, state.inferred)
-                and (formula.number, eq.number) not in state.inferred.claims
-                and (formula.number, eq.number) not in state.inferred.batch_mean):
+                and _generic(eq.lhs.expr, reading.inferred)
+                and (formula.number, eq.number) not in reading.inferred.claims
+                and (formula.number, eq.number) not in reading.inferred.batch_mean):
             def_numbers.add(eq.number)
-    heads = state.inferred.head_definitions.get(formula.number, set())
+    heads = reading.inferred.head_definitions.get(formula.number, set())
     added: list[Equation] = []
     for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`
         if isinstance(eq, Equation) and eq.number in heads and len(eq.steps) > 1:
             head = dataclasses.replace(eq, steps=eq.steps[:1], step_lines=eq.step_lines[:1])
             try:
-                model = _add_definition(state, formula, head, model)
+                model = _add_definition(reading, formula, head, model)
                 rows[k] = dataclasses.replace(eq, steps=eq.steps[1:],
                                               step_lines=eq.step_lines[1:])
                 added.append(head)
@@ -91,30 +89,7 @@ def _inferred_definitions(state: _State, formula: Formula, rows: list, model: Mo
     return def_numbers, tuple(added), model
 
 
-def _restatements(state: _State, rows: list, def_numbers: set[int], model: Model) -> set[int]:
-    """Inferred redefinitions of a quantity the model already defines (`C = \\frac{1}{2}
-    \\|a^L - y\\|^2` after its component form) that equal the current definition are
-    restatements: checked as claims, not a new model. One that differs stays a definition (the
-    loss of another section)."""
-    out = set(def_numbers)
-    for eq in rows:
-        if not (isinstance(eq, Equation) and eq.number in def_numbers and eq.kind == "equation"
-                and len(eq.steps) == 1 and isinstance(eq.lhs.expr, Quantity)
-                and not eq.lhs.expr.indices and eq.lhs.expr.layer is None
-                and any(_defines(d.lhs) == eq.lhs.expr.name for d in model.defs)):
-            continue
-        try:
-            with deadline(state.claim_budget):
-                o = state.engine.evaluate(model, eq.lhs.expr, eq.steps[0].expr)
-        except BudgetExceeded:
-            state.engine = Engine()
-            continue
-        if o.ok and o.trials and not o.unsupported and not o.overrun:
-            out.discard(eq.number)
-    return out
-
-
-def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model) -> Model:
+def _add_definition(reading: _Reading, formula: Formula, eq: Equation, model: Model) -> Model:
     """The model with the row's definitions (or assumption). A left side that names nothing
     the model can define is an error: the row would otherwise be dropped without a word."""
     if eq.kind == "assumption":
@@ -126,7 +101,7 @@ def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model)
         return model.with_assumption(Assumption(lhs.name, eq.steps[0].expr, eq.line, eq.lhs.latex
                                                 + " \\in " + eq.steps[0].latex))
     if _labels_sum_to_one(model, eq):  # a premise the text states: \sum_c y_c = 1
-        state.definitions.append(Definition(formula.file, eq.line,
+        reading.definitions.append(Definition(formula.file, eq.line,
                                             f"{eq.lhs.latex} = {eq.steps[0].latex}",
                                             label_name(model) or ""))
         return dataclasses.replace(model, label_rule="sum1")
@@ -154,7 +129,7 @@ def _add_definition(state: _State, formula: Formula, eq: Equation, model: Model)
     for left, right in pairs:
         model = model.with_defs(Def(left.expr, right.expr, eq.line,
                                     f"{left.latex} = {right.latex}"))
-        state.definitions.append(Definition(formula.file, eq.line,
+        reading.definitions.append(Definition(formula.file, eq.line,
                                             f"{left.latex} = {right.latex}",
                                             _defines(left.expr)))
     return model

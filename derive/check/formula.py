@@ -1,14 +1,17 @@
 """One formula checked: its definitions reported, then each claim checked in the model the
-builder made for it (`derive.check.build`)."""
+builder made for it (`derive.check.build`); and which inferred definitions merely restate one."""
 
 from __future__ import annotations
 
-from derive.check.build import _Built
+from derive.budget import BudgetExceeded, deadline
+from derive.check.build import Restate, _Built
 from derive.check.claims import _check_equation
 from derive.check.compare import _compare_model
+from derive.check.rows import _defines
 from derive.check.state import _error_result, _State
 from derive.document import Formula
 from derive.errors import InputError
+from derive.evaluate import Engine
 from derive.expr import Quantity, to_latex
 from derive.infer import Inferred
 from derive.latex import Equation, RowError
@@ -32,7 +35,7 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
                compare: Model | None) -> None:
     """One row: an error, a definition reported, or a claim checked."""
     formula = built.formula
-    means = state.inferred.batch_mean if state.inferred is not None else {}
+    means = state.reading.inferred.batch_mean if state.reading.inferred is not None else {}
     if isinstance(eq, RowError):
         state.results.append(_error_result(formula, eq.error, eq.latex, eq.line))
     elif (formula.number, eq.number) in means and isinstance(eq, Equation):
@@ -41,8 +44,8 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
             "tool's gradient-descent updates"))
     elif eq.number in built.def_numbers:
         _report_definition(state, formula, eq)
-    elif state.inferred is not None and _reads_unread(state.inferred, eq):
-        names = sorted(state.inferred.unread)
+    elif state.reading.inferred is not None and _reads_unread(state.reading.inferred, eq):
+        names = sorted(state.reading.inferred.unread)
         state.results.append(Result(
             file=formula.file, line=eq.line, col=eq.col, latex=eq.lhs.latex,
             kind="equation", status=Status.UNCHECKED, section=formula.section,
@@ -76,3 +79,37 @@ def _report_definition(state: _State, formula: Formula, eq: Equation,
         status=Status.DEFINITION, message=what, section=formula.section, formula=formula.number,
         parsed=parsed, derivation="definition: nothing to derive",
     ))
+
+
+def _restater(state: _State, only: frozenset[int] | None) -> Restate:
+    """What the builder asks of the checker: which inferred rows restate a definition, decided
+    (by evaluation) only for the formulas checked (`only`; None: all)."""
+    def restate(formula: Formula, rows: list, def_numbers: set[int], model: Model) -> set[int]:
+        if only is not None and formula.number not in only:
+            return def_numbers
+        return _restatements(state, rows, def_numbers, model)
+
+    return restate
+
+
+def _restatements(state: _State, rows: list, def_numbers: set[int], model: Model) -> set[int]:
+    """Inferred redefinitions of a quantity the model already defines (`C = \\frac{1}{2}
+    \\|a^L - y\\|^2` after its component form) that equal the current definition are
+    restatements: checked as claims, not a new model. One that differs stays a definition (the
+    loss of another section)."""
+    out = set(def_numbers)
+    for eq in rows:
+        if not (isinstance(eq, Equation) and eq.number in def_numbers and eq.kind == "equation"
+                and len(eq.steps) == 1 and isinstance(eq.lhs.expr, Quantity)
+                and not eq.lhs.expr.indices and eq.lhs.expr.layer is None
+                and any(_defines(d.lhs) == eq.lhs.expr.name for d in model.defs)):
+            continue
+        try:
+            with deadline(state.claim_budget):
+                o = state.engine.evaluate(model, eq.lhs.expr, eq.steps[0].expr)
+        except BudgetExceeded:
+            state.engine = Engine()
+            continue
+        if o.ok and o.trials and not o.unsupported and not o.overrun:
+            out.discard(eq.number)
+    return out

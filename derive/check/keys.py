@@ -24,7 +24,7 @@ def _keys(state: _State) -> _VerdictKeys | None:
         store = verdicts()
         if not store.enabled:
             return None
-        state.keys = _VerdictKeys(store, state.model.notation, state.claim_budget)
+        state.keys = _VerdictKeys(store, state.reading.model.notation, state.claim_budget)
     return state.keys
 
 

@@ -1,4 +1,5 @@
-"""The state of one document's check: the model so far, the results, the budgets and caches."""
+"""The state of one document's check: the builder's (the model so far) and the checker's (the
+results, the budgets and caches)."""
 
 from __future__ import annotations
 
@@ -18,19 +19,29 @@ if TYPE_CHECKING:  # the verdict and its cache keys import this module
 
 
 @dataclass
-class _State:
+class _Reading:
+    """What the model builder carries through one document: the model so far and the
+    definitions read (as the report lists them)."""
+
     doc: Document
-    engine: Engine
     model: Model
-    results: list[Result] = field(default_factory=list)
+    inferred: Inferred | None = None  # the notation read from the formulas, when not written
     definitions: list[Definition] = field(default_factory=list)
+
+
+@dataclass
+class _State:
+    """What the checker carries through one document."""
+
+    reading: _Reading  # the builder's: the model so far
+    engine: Engine
+    results: list[Result] = field(default_factory=list)
     compare: dict[tuple[str, ...], Model] = field(default_factory=dict)
     compare_errors: set[tuple[str, ...]] = field(default_factory=set)  # sections reported
     symbolic: bool = False  # also try to confirm verified claims with sympy.simplify
     claim_budget: float | None = None  # seconds for each step's verdict (None: no budget)
     simplify_budget: float | None = None  # seconds for each sympy.simplify
     refuted: _Verdict | None = None  # the step's refutation, once found (a budget may end it)
-    inferred: Inferred | None = None  # the notation read from the formulas, when not written
     wide: bool = False  # the verdict being reached searched the whole model (a diagnosis)
     keys: _VerdictKeys | None = None  # the verdict cache's keys (None: no cache)
 
