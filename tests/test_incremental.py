@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-import derive.check
 from derive import cache as cache_mod
 from derive.cache import CacheWarning, verdicts
 from derive.cli import main
@@ -171,7 +170,7 @@ def test_a_malformed_but_signed_verdict_is_checked_again(folder, doc, capsys):
 
 def test_verdicts_of_other_code_are_not_served(folder, doc, capsys, monkeypatch):
     cold, _, _ = _check(doc, capsys)
-    monkeypatch.setattr(derive.check, "code_version", lambda: "an edited checker")
+    monkeypatch.setattr(cache_mod, "code_version", lambda: "an edited checker")
     warm, hits, misses = _check(doc, capsys)
     assert hits == 0 and warm == cold
 

@@ -1,0 +1,108 @@
+"""Check every formula of a document against the model its own definitions build.
+
+For each display formula, in document order:
+
+* rows the document marks as definitions extend the model (and are reported as definitions);
+* every other row is a claim; a derivation chain `A = B = C` is checked step by step, each step
+  against the derived value of its left side;
+* a claim is evaluated at every valid value of its free indices, in several network instances,
+  at several random points, with 30-digit arithmetic. A difference is a refutation with its
+  witness; the tool then searches for a single edit that would make the claim hold (a constant
+  factor, an extra or missing factor, swapped indices, a wrong index or layer, a sum bound, a
+  term's sign) and for a named assumption under which it holds (conditional).
+
+Evaluation lives in `derive.evaluate`, the search for an explanation in `derive.diagnose`.
+
+The package: `build` reads the document into its model formula by formula (the trainer calls
+it too, through `collect_model`), `definitions` and `rows` are its parts; `formula` checks one
+built formula, `claims` one claim's steps, `verdict` one step's verdict and its explanation,
+`keys` the verdict cache, `symbolic` and `lint` what a verdict adds, `compare` the alternative
+models of `[compare]` sections; `state` is what one document's check carries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from derive.budget import CLAIM_SECONDS, SIMPLIFY_SECONDS, seconds_from_env
+from derive.check.build import _built_formulas, _notation, _printing, _start, collect_model, prepare
+from derive.check.compare import _model_notes, _partings
+from derive.check.formula import _check_formula, _restater
+from derive.check.state import _Reading, _State
+from derive.check.verdict import _label
+from derive.document import Document, read_document
+from derive.evaluate import Engine
+from derive.infer import Inferred
+from derive.model import INSTANCES, Model
+from derive.notation import Notation
+from derive.results import FileReport, Result
+
+__all__ = ["check_document", "check_file", "collect_model", "prepare", "read_document"]
+
+
+def check_file(path: str | Path, display_name: str | None = None, *,
+               symbolic: bool = False, claim_budget: float | None = None,
+               simplify_budget: float | None = None) -> FileReport:
+    """Check one formulas file. Raises `InputError` only when the file itself cannot be read;
+    a bad formula becomes an ERROR result and the others are still checked.
+
+    With `symbolic`, each verified claim is also put to `sympy.simplify` (slower).
+
+    Budgets (seconds of wall-clock time; 0 turns one off): `claim_budget` for each step's
+    verdict with its diagnosis search (default DERIVE_CLAIM_BUDGET, else 20), `simplify_budget`
+    for each symbolic confirmation (default DERIVE_SIMPLIFY_BUDGET, else 10). A step past its
+    budget is `unchecked` ("time budget exceeded"), and the other formulas go on."""
+    doc = read_document(path, display_name)
+    return check_document(doc, symbolic=symbolic, claim_budget=claim_budget,
+                          simplify_budget=simplify_budget)
+
+
+def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float | None = None,
+                   simplify_budget: float | None = None,
+                   only: frozenset[int] | None = None) -> FileReport:
+    """Check every formula of `doc`. With `only` (formula numbers), the other formulas still
+    build the model but are not checked and report nothing: the results of the formulas named
+    are the ones a check of the whole document gives them."""
+    doc, inferred = prepare(doc)
+    notation = _notation(doc)
+    with _printing(notation):
+        return _check_document(doc, notation, symbolic, claim_budget, simplify_budget, only,
+                               inferred)
+
+
+def _check_document(doc: Document, notation: Notation, symbolic: bool,
+                    claim_budget: float | None, simplify_budget: float | None,
+                    only: frozenset[int] | None, inferred: Inferred | None) -> FileReport:
+    reading = _start(_Reading(doc, Model(notation), inferred))
+    state = _State(reading, Engine(), symbolic=symbolic,
+                   claim_budget=_budget(claim_budget, "DERIVE_CLAIM_BUDGET", CLAIM_SECONDS),
+                   simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",
+                                           SIMPLIFY_SECONDS))
+    # the model builder reads each formula, then the checker checks it
+    for built in _built_formulas(reading, _restater(state, only)):
+        if only is None or built.formula.number in only:
+            _check_formula(state, built)
+    if only is not None:
+        state.results = [r for r in state.results if r.formula in only]
+    notes = list(doc.notes) + _model_notes(state) + _partings(state.results)
+    return FileReport(
+        file=doc.file,
+        title=doc.title,
+        results=tuple(_in_cell(doc, r) for r in state.results),
+        definitions=tuple(state.reading.definitions),
+        instances=tuple(_label(i, notation) for i in INSTANCES),
+        notes=tuple(notes),
+        headings=doc.headings,
+    )
+
+
+def _in_cell(doc: Document, r: Result) -> Result:
+    """A notebook's result also names its cell and the line in it."""
+    at = doc.cell_at(r.line) if doc.cells.rows else None
+    return dataclasses.replace(r, cell=at[0], cell_line=at[1]) if at else r
+
+
+def _budget(given: float | None, env: str, default: float) -> float | None:
+    seconds = seconds_from_env(env, default) if given is None else given
+    return seconds if seconds > 0 else None

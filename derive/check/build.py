@@ -1,0 +1,189 @@
+"""The model builder: a document's notation and, formula by formula, the model its definitions
+build (the checker and the trainer both read the document through it)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from derive.check.definitions import _add_definition, _assumed, _inferred_definitions, _local_model
+from derive.check.rows import _bounded
+from derive.check.state import _Reading
+from derive.document import Document, Formula, read_document
+from derive.errors import InputError, Span
+from derive.expr import Width, tag_styles
+from derive.infer import Inferred, infer, merge
+from derive.infer.prose import with_prose_definitions
+from derive.latex import Equation, RowError, Scope, Size, parse_formula
+from derive.model import Model
+from derive.notation import Notation, notation_from_front
+from derive.sources.annotations import definitions_out_of_range
+
+
+@dataclass(frozen=True)
+class _Built:
+    """One formula as the model builder leaves it: the model its claims are checked in, its
+    rows (a row that could not define is an error) and which of them define; or why the
+    formula could not be read at all."""
+
+    formula: Formula  # with the annotation the inferred notation gives it, if any
+    model: Model  # the document's model after the formula's definitions, or its local model
+    rows: tuple[Equation | RowError, ...] = ()
+    def_numbers: frozenset[int] = frozenset()
+    heads: tuple[Equation, ...] = ()  # `J = <definition> = <steps>`: their definitions
+    error: InputError | None = None  # the formula could not be read: nothing else is
+
+
+# which inferred rows restate a definition (`_build_formula`): what only the checker decides
+Restate = Callable[[Formula, list, set[int], Model], set[int]]
+
+
+def collect_model(path: str | Path) -> Model:
+    """The document's model after all its definitions, without checking any claim."""
+    doc, inferred = prepare(read_document(path))
+    notation = _notation(doc)
+    reading = _start(_Reading(doc, Model(notation), inferred))
+    with _printing(notation):
+        for _built in _built_formulas(reading):
+            pass
+    return reading.model
+
+
+def _built_formulas(reading: _Reading, restate: Restate | None = None) -> Iterator[_Built]:
+    """The document's formulas in order, each as `_build_formula` leaves it: when one is
+    yielded, `reading.model` is the model after its definitions."""
+    for formula in reading.doc.formulas:
+        yield _build_formula(reading, formula, restate)
+
+
+def _build_formula(reading: _Reading, formula: Formula, restate: Restate | None) -> _Built:
+    """The formula's rows read and its definitions added to the model (to `reading.model` and
+    `reading.definitions` unless the formula is local). An inferred definition of a quantity
+    already defined may only restate it: `restate` says which do (without it, none)."""
+    if reading.inferred is not None and formula.number in reading.inferred.local_annotations:
+        formula = dataclasses.replace(formula,
+                                      annotation=reading.inferred.local_annotations[formula.number])
+    ann = formula.annotation
+    try:
+        model, rows = _read_rows(reading, formula)
+    except InputError as err:
+        return _Built(formula, reading.model, error=err)
+    numbers = {e.number for e in rows}
+    beyond = definitions_out_of_range(ann, max(numbers, default=0))
+    if beyond:
+        err = InputError(f"annotation: `definitions` names row(s) {beyond}, but this formula "
+                         f"has {max(numbers, default=0)}", formula.annotation_span("definitions"))
+        return _Built(formula, reading.model, error=err)
+    def_numbers, heads, model = _defining_rows(reading, formula, rows, model)
+    if reading.inferred is not None and restate is not None:
+        def_numbers = restate(formula, rows, def_numbers, model)
+    # definitions first: a block may define g and then state a property of it
+    for k, eq in enumerate(rows):
+        if isinstance(eq, Equation) and eq.number in def_numbers:
+            try:
+                model = _add_definition(reading, formula, eq, model)
+            except InputError as err:
+                rows[k] = RowError(eq.number, err, eq.line, eq.lhs.latex)
+    if not ann.get("local"):
+        reading.model = model
+    return _Built(formula, model, tuple(rows), frozenset(def_numbers), heads)
+
+
+def _read_rows(reading: _Reading, formula: Formula) -> tuple[Model, list[Equation | RowError]]:
+    """The model the formula is read in (a local one when it says so) and its rows parsed."""
+    ann = formula.annotation
+    if (reading.inferred is not None and formula.number in reading.inferred.local
+            and not ann.get("local")):
+        raise InputError("this formula has variables of its own (no layer tags, yet its "
+                         "names have them elsewhere): it is not read as the network's "
+                         "notation", formula.span(0),
+                         hint="say what its symbols are in an annotation before it: local = "
+                         "true, functions and given (see the README)")
+    if ann.get("local"):
+        model, scope = _local_model(reading, formula)
+    else:
+        model, scope = reading.model, Scope(reading.model.notation, formula)
+    return model, [_bounded(formula, eq) for eq in parse_formula(formula, scope)]
+
+
+def _defining_rows(reading: _Reading, formula: Formula, rows: list, model: Model
+                   ) -> tuple[set[int], tuple[Equation, ...], Model]:
+    """Which rows define: as the annotation marks them, else as the inferred notation reads
+    them (with the heads `J = <definition> = ...` already in the model)."""
+    marked = formula.annotation.get("definitions")
+    if marked == "all":
+        return {e.number for e in rows}, (), model
+    if isinstance(marked, list):
+        return set(marked), (), model
+    if reading.inferred is not None:
+        return _inferred_definitions(reading, formula, rows, model)
+    return set(), (), model
+
+
+def prepare(doc: Document) -> tuple[Document, Inferred | None]:
+    """The document as every check reads it, and what was inferred of its notation (None when
+    nothing was). Without a written notation, the inferred front matter is laid under the
+    written keys and the "read as" facts open the notes; with one but no row marked as a
+    definition, only which rows define is read from the formulas."""
+    if "quantities" not in doc.front:  # no notation written: read it from the formulas
+        inferred = infer(doc)
+        doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),
+                                            inferred.defined, inferred.layer_var)
+        if prose:  # a quantity defined only in a sentence: read again, with that definition
+            inferred = infer(doc)
+            inferred.facts.extend(prose)
+        _consistent(doc, inferred)
+        return dataclasses.replace(
+            doc, front=merge(doc.front, inferred.front),
+            notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes)), inferred
+    if not any("definitions" in f.annotation for f in doc.formulas):
+        # a notation written (perhaps pasted from `derive notation`), but no row marked as a
+        # definition: which rows define is read from the formulas, as without a front matter
+        return doc, infer(doc)
+    return doc, None
+
+
+def _consistent(doc: Document, inferred: Inferred) -> None:
+    """An inferred notation that does not hold together is said as such, at the first formula
+    (there is no front matter to point at), with how to fix it."""
+    try:
+        notation_from_front(merge(doc.front, inferred.front), doc.file)
+    except InputError as exc:
+        first = doc.formulas[0].span(0) if doc.formulas else None
+        raise InputError(f"the notation read from the formulas does not hold together: "
+                         f"{exc.message.removeprefix('front matter: ')}", first,
+                         hint="`derive notation FILE` prints what was read; a front matter "
+                         "with the right ranges fixes it") from None
+
+
+def _notation(doc: Document) -> Notation:
+    """The document's notation; an error in the front matter is placed at its key's line."""
+    span_of = getattr(doc, "front_span", None)  # the sources reader places front-matter keys
+    if span_of is None:  # TODO: drop once every Document has front_span
+        first = doc.lines[0] if doc.lines else ""
+
+        def span_of(key: tuple[str, ...]) -> Span:
+            return Span(doc.file, 1, 1, first)
+
+    return notation_from_front(doc.front, doc.file, span_of)
+
+
+def _printing(notation: Notation) -> AbstractContextManager[None]:
+    """What the tool prints follows the document's notation: its layer tags and its sizes."""
+    sizes = {Width(notation.width, c + a * Size(notation.layers)): name
+             for name, (c, a, _b) in notation.aliases.items()}
+    styles = {q.name: q.tag for q in notation.quantities.values()}
+    if notation.first_layer == 0:
+        styles[""] = "from 0"  # print layer numbers as the text numbers them
+    return tag_styles(styles, sizes)
+
+
+def _start(reading: _Reading) -> _Reading:
+    """The state before the first formula: the definitions the text takes for granted."""
+    assumed = reading.inferred.assumed if reading.inferred is not None else ()
+    if assumed and reading.doc.formulas:
+        reading.model = _assumed(reading.model, reading.doc, assumed)
+    return reading

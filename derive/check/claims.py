@@ -1,0 +1,322 @@
+"""One claim's steps: the derived side (an update's target) and how it is obtained, each
+step's verdict within the claim budget and from the verdict cache, and the shape findings of
+vector forms."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import sympy
+
+from derive import vectorcheck
+from derive.budget import BudgetExceeded, deadline
+from derive.check.keys import _decode_verdict, _encode_verdict, _keys
+from derive.check.lint import _lint_expansions
+from derive.check.rows import _validate_indices
+from derive.check.state import _error_result, _State
+from derive.check.symbolic import _symbolic_evidence
+from derive.check.verdict import _Verdict, _verdict
+from derive.diagnose import atoms
+from derive.document import Formula
+from derive.errors import InputError
+from derive.evaluate import Engine
+from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, to_latex
+from derive.latex import Equation, Scalar, Side, Size
+from derive.model import Def, Model
+from derive.numbers import backend_name
+from derive.results import Result, Status
+
+
+def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
+                    compare: Model | None) -> None:
+    if eq.kind == "equation" and _written_update(model, eq):
+        eq = dataclasses.replace(eq, kind="update")  # W = W - alpha ...: an update with `=`
+    target, derivation_note = _derived_side(model, eq)
+    if eq.kind == "approximation" or eq.approx_from is not None:
+        _check_approximation(state, formula, eq, model, compare)
+        return
+    err = _not_a_claim(formula, eq, target)
+    if err is not None:
+        state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
+        return
+    assert target is not None
+    previous: sympy.Basic = eq.lhs.expr
+    for k, step in enumerate(eq.steps, start=1):
+        state.results.append(_step_result(state, formula, eq, k, target, model, compare,
+                                          previous, derivation_note))
+        previous = step.expr
+
+
+def _derived_side(model: Model, eq: Equation) -> tuple[sympy.Basic | None, str]:
+    """What the claim's left side is derived as (an update's: the parameter after a step of
+    gradient descent; None without the loss and rate), and how, when it is not itself."""
+    lhs = eq.lhs.expr
+    notation = model.notation
+    if eq.kind == "update" and not any(s.expr.has(BatchSum) or _batch_level(model, s.expr)
+                                       or vectorcheck.sums_samples(s) for s in eq.steps):
+        # no sum over the samples: stochastic gradient descent on one sample's loss
+        target = _update_target(model, lhs, stochastic=True)
+        derivation_note = ("stochastic gradient descent on one sample's loss: the derived side "
+                           f"is ${to_latex(lhs)} - {notation.rate or 'α'} \\frac{{\\partial "
+                           f"{notation.loss}}}{{\\partial {to_latex(lhs)}}}$, differentiated "
+                           "with sympy")
+    elif eq.kind == "update":
+        target = _update_target(model, lhs)
+        derivation_note = ("gradient descent on the minibatch mean loss: the derived side is "
+                           f"${to_latex(lhs)} - {notation.rate or 'α'} \\frac{{\\partial}}"
+                           f"{{\\partial {to_latex(lhs)}}} \\frac{{1}}{{{notation.batch}}}"
+                           f"\\sum_{{{notation.sample}}} {notation.loss}$, differentiated with sympy")
+    else:
+        target = lhs
+        derivation_note = ""
+    return target, derivation_note
+
+
+def _check_approximation(state: _State, formula: Formula, eq: Equation, model: Model,
+                         compare: Model | None) -> None:
+    """A chain with `\\approx`: the steps before it are checked, the rest are not."""
+    first = 1 if eq.kind == "approximation" else eq.approx_from
+    exact = dataclasses.replace(eq, steps=eq.steps[:first - 1],
+                                step_lines=eq.step_lines[:first - 1], approx_from=None)
+    if exact.steps:
+        _check_equation(state, formula, exact, model, compare)
+    for k, step in enumerate(eq.steps, start=1):
+        if k < first:
+            continue
+        state.results.append(Result(
+            file=formula.file, line=eq.step_lines[k - 1], col=formula.span(step.start).col,
+            latex=f"{eq.lhs.latex} \\approx {step.latex}", kind="equation",
+            status=Status.UNCHECKED, section=formula.section, formula=formula.number,
+            step=k if len(eq.steps) > 1 else None, parsed="", derivation="",
+            message="`\\approx` states an approximation: it is not checked as an equality"))
+
+
+def _not_a_claim(formula: Formula, eq: Equation, target: sympy.Basic | None
+                 ) -> InputError | None:
+    """Why the row cannot be checked as written, if it cannot."""
+    if eq.kind == "assumption":
+        return InputError("an assumption (`\\in`) is not a claim that can be checked: list it "
+                          "in `definitions` to make it an assumption of the model",
+                          formula.span(eq.lhs.start, len(eq.lhs.latex)))
+    if target is None:
+        return InputError("an update `←` needs the document's loss and learning rate: set "
+                          "roles.loss and roles.rate in the front matter",
+                          formula.span(eq.lhs.start))
+    try:
+        _validate_indices(formula, eq)
+    except InputError as err:
+        return err
+    return None
+
+
+def _step_result(state: _State, formula: Formula, eq: Equation, k: int, target: sympy.Basic,
+                 model: Model, compare: Model | None, previous: sympy.Basic,
+                 derivation_note: str) -> Result:
+    """The result of step `k` of the claim (its only step, unless it is a chain)."""
+    step = eq.steps[k - 1]
+    chain = len(eq.steps) > 1
+    relation = "\\leftarrow" if eq.kind == "update" else "="
+    parsed = f"{to_latex(eq.lhs.expr)} = {to_latex(step.expr)}"
+    if vectorcheck.mismatched(eq.lhs) or vectorcheck.mismatched(step):
+        result, lint = _shape_verdict(state, formula, eq.lhs, target, step, model), []
+        parsed = ""
+    else:
+        result, lint = _budgeted_verdict(state, model, target, step.expr, compare, previous)
+    result = _in_vector_form(state, formula, eq.lhs, target, step, model, result)
+    if state.symbolic and result.status is Status.VERIFIED:
+        result = dataclasses.replace(result, evidence=result.evidence + "; " + _symbolic_evidence(
+            state, model, target, step.expr))
+    derivation = _derivation_text(model, target, step.expr, derivation_note)
+    return Result(
+        file=formula.file, line=eq.step_lines[k - 1], col=formula.span(step.start).col,
+        latex=f"{eq.lhs.latex} {relation} {step.latex}",
+        kind="update" if eq.kind == "update" else ("step" if chain else "equation"),
+        status=result.status, message=result.message, section=formula.section,
+        formula=formula.number, step=k if chain else None, parsed=parsed,
+        derivation=derivation, evidence=result.evidence, assumptions=result.assumptions,
+        diagnosis=result.diagnosis, counterexample=result.counterexample,
+        lint=tuple(lint), comparisons=result.comparisons,
+    )
+
+
+def _in_vector_form(state: _State, formula: Formula, lhs: Side, target: sympy.Basic,
+                    step: Side, model: Model, result: _Verdict) -> _Verdict:
+    """A verdict on a claim in vector form: with a repair in matrix terms when the component
+    search found none, and unchecked when the shapes read do not fit the ranges."""
+    if step.tensor is not None and result.status is Status.REFUTED and not result.diagnosis:
+        result = _matrix_diagnosis(state, formula, lhs, target, step, model, result)
+    if (step.tensor is not None or lhs.tensor is not None) and result.message.startswith(
+            "a summed index runs past"):
+        # the shapes the tool read disagree with the ranges of the quantities: its reading
+        result = _Verdict(Status.UNCHECKED, f"could not check: {result.message.split(':')[0]}"
+                          " (the vector form as read does not fit the quantities' ranges)",
+                          evidence=result.evidence)
+    return result
+
+
+def _shape_verdict(state: _State, formula: Formula, lhs: Side, target: sympy.Basic, step: Side,
+                   model: Model) -> _Verdict:
+    """A side whose shapes do not fit: refuted when one edit in matrix terms makes it hold,
+    else unchecked with the shapes read (the reading may be the tool's)."""
+    why = vectorcheck.mismatched(lhs) or vectorcheck.mismatched(step) or ""
+    fix = _repair(state, formula, lhs, target, step, model)
+    if fix is None:
+        # the shapes are the tool's reading (some inferred from use): without an edit that
+        # makes the claim hold, a mismatch may be the reading's, not the text's
+        return _Verdict(Status.UNCHECKED, f"{why}, as the tool reads the shapes; no single edit "
+                        "(a transpose, the order of a product, \\odot, a layer) makes it hold",
+                        evidence="to give the shapes the text means: quantities.NAME.shape in a "
+                        "front matter (vectors = \"row\" for a text that writes x W + b)")
+    return _Verdict(Status.REFUTED, f"{why}; {fix}, and with that edit it holds",
+                    evidence="shapes: the sizes of every quantity, from the definitions and "
+                    "their use; a product needs the columns of its left factor to be the rows "
+                    "of its right; the edited claim verified numerically", diagnosis=fix)
+
+
+def _matrix_diagnosis(state: _State, formula: Formula, lhs: Side, target: sympy.Basic,
+                      step: Side, model: Model, found: _Verdict) -> _Verdict:
+    """A refuted claim in vector form whose component search found nothing: one edit in
+    matrix terms (a transpose, a product's order, \\odot, a layer)."""
+    fix = _repair(state, formula, lhs, target, step, model)
+    if fix is None:
+        return found
+    return dataclasses.replace(found, diagnosis=fix, message=f"{found.message}: {fix}")
+
+
+def _repair(state: _State, formula: Formula, lhs: Side, target: sympy.Basic, step: Side,
+            model: Model) -> str | None:
+    """`vectorcheck.repair` within the claim budget (None past it, with the caches reset)."""
+    try:
+        with deadline(state.claim_budget):
+            return vectorcheck.repair(state.engine, model, formula, lhs, target, step)
+    except BudgetExceeded:
+        state.engine = Engine()
+        return None
+
+
+def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
+                      compare: Model | None, previous: sympy.Basic) -> tuple[_Verdict, list[str]]:
+    """The step's verdict and lint: from the verdict cache when nothing it rests on changed
+    (derive.cache.Verdicts), else `_reckon_verdict`, stored when it did not depend on the
+    clock."""
+    keys = _keys(state)
+    key = None
+    if keys is not None:
+        key = keys.narrow(model, compare, (lhs, rhs, previous))
+        found = keys.store.get(key, lambda: keys.wide(model, compare))
+        if found is not None:
+            try:
+                return _decode_verdict(found)
+            except (ValueError, TypeError, KeyError, IndexError) as exc:
+                keys.store.reject(key, f"it is malformed ({exc})")
+    state.wide = False
+    verdict, lint, stable = _reckon_verdict(state, model, lhs, rhs, compare, previous)
+    if key is not None and keys is not None and stable:
+        keys.store.put(key, _encode_verdict(verdict, lint),
+                       keys.wide(model, compare) if state.wide else None)
+    return verdict, lint
+
+
+def _reckon_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
+                    compare: Model | None, previous: sympy.Basic
+                    ) -> tuple[_Verdict, list[str], bool]:
+    """The step's verdict and lint within the claim budget, and whether they were reached
+    without the clock (False: the budget ran out). Past the budget: `unchecked`, or, when a
+    counterexample was already found, `refuted` without the rest of the explanation."""
+    state.refuted = None
+    try:
+        with deadline(state.claim_budget):
+            result = _verdict(state, model, lhs, rhs, compare)
+            lint = _lint_expansions(state, model, rhs, previous)
+        return result, lint, True
+    except BudgetExceeded as exc:
+        # the budget may have struck half-way through filling a cache: start the caches afresh
+        state.engine = Engine()
+        found = state.refuted
+        if found is not None:
+            return dataclasses.replace(
+                found, message=f"{found.message}; the search for an explanation stopped: {exc}",
+                comparisons=()), [], False
+        return _Verdict(Status.UNCHECKED, str(exc),
+                        evidence=f"numeric: stopped after {exc.seconds:g} s of wall-clock time "
+                        "(DERIVE_CLAIM_BUDGET sets the budget)"), [], False
+    finally:
+        state.refuted = None
+
+
+def _batch_level(model: Model, e: sympy.Basic) -> bool:
+    """Whether `e` reads a quantity of the whole batch (J = 1/m sum_i L^{(i)}), or the batch
+    size: then an update with it is on the batch, not on one sample."""
+    n = model.notation
+    if e.has(Size(n.batch)):
+        return True
+    return any((spec := n.quantities.get(q.name)) is not None and spec.parameter
+               and not spec.given for q in e.atoms(Quantity))
+
+
+def _written_update(model: Model, eq: Equation) -> bool:
+    """`W^{(l)}_{ij} = W^{(l)}_{ij} - \\alpha ...`: a parameter on both sides with the learning
+    rate, which as an equation could hold only where the gradient vanishes."""
+    lhs, n = eq.lhs.expr, model.notation
+    spec = n.quantities.get(lhs.name) if isinstance(lhs, Quantity) else None
+    if spec is None or not spec.parameter or n.rate is None:
+        return False
+    return all(s.expr.has(lhs) and s.expr.has(Scalar(n.rate)) for s in eq.steps)
+
+
+def _update_target(model: Model, lhs: sympy.Basic, stochastic: bool = False
+                   ) -> sympy.Basic | None:
+    n = model.notation
+    if not (n.loss and n.rate) or n.loss not in n.quantities or n.rate not in n.scalars:
+        return None
+    loss = Quantity(n.loss, (), ())
+    rate = Scalar(n.rate)
+    if stochastic:
+        return lhs - rate * Partial(loss, lhs)
+    m = Size(n.batch)
+    return lhs - rate * Partial(BatchSum(loss, n.sample) / m, lhs)
+
+
+def _derivation_text(model: Model, lhs: sympy.Basic, rhs: sympy.Basic, note: str) -> str:
+    engine = backend_name()
+    parts: list[str] = []
+    if note:
+        parts.append(note)
+    for p in atoms(lhs, (Partial,)) + atoms(rhs, (Partial,)):
+        kind = "total derivative" if p.total else "partial derivative"
+        held = (f", holding {', '.join(sorted(model.coordinates))} fixed"
+                if model.coordinates and not p.total else "")
+        parts.append(f"${to_latex(p)}$: {kind}: ${to_latex(p.num)}$ expanded through the "
+                     f"definitions and differentiated ({engine}) with ${to_latex(p.den)}$ as the "
+                     f"variable{held}")
+    for q in atoms(lhs, (Prime,)) + atoms(rhs, (Prime,)):
+        parts.append(f"${q.fname}^{{\\prime}}$: sympy.diff of the definition of ${q.fname}$")
+    used = _definitions_used(model, [lhs, rhs])
+    if used:
+        parts.append("definitions used: " + ", ".join(
+            f"${name}$ (line {line})" for name, line in used))
+    if model.local:
+        parts.append("generic functions: random smooth functions of their arguments")
+    return "; ".join(dict.fromkeys(parts)) or "evaluated through the model's definitions"
+
+
+def _definitions_used(model: Model, exprs: list[sympy.Basic]) -> list[tuple[str, int]]:
+    """The definitions in force that the expressions reach, following definitions through."""
+    newest: dict[str, Def] = {}
+    for d in model.defs:  # later definitions replace earlier ones
+        name = d.lhs.name if isinstance(d.lhs, Quantity) else (
+            d.lhs.fname if isinstance(d.lhs, Call) else str(d.lhs))
+        newest[name] = d
+    seen: dict[str, int] = {}
+    todo = list(exprs)
+    while todo:
+        for a in sympy.preorder_traversal(todo.pop()):
+            used: str | None = None
+            if isinstance(a, (Quantity, Vec, Scalar)):
+                used = a.name
+            elif isinstance(a, (Call, Prime, FuncRef)):
+                used = a.fname
+            if used in newest and used not in seen:
+                seen[used] = newest[used].line
+                todo.append(newest[used].rhs)
+    return list(seen.items())

@@ -1,0 +1,187 @@
+"""The model a formula's rows build: a local model, the rows that define by the inferred
+notation, each definition or assumption added."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import sympy
+
+from derive import vectorcheck
+from derive.check.rows import _definable, _defines, _string_formula, _validate_indices
+from derive.check.state import _Reading
+from derive.document import Document, Formula
+from derive.errors import InputError
+from derive.expr import Call, Quantity
+from derive.infer import Inferred
+from derive.latex import Equation, Index, RowError, Scalar, Scope, parse_formula
+from derive.model import Assumption, Def, Model, label_name
+from derive.results import Definition
+
+
+def _local_model(reading: _Reading, formula: Formula) -> tuple[Model, Scope]:
+    ann = formula.annotation
+    functions = ann.get("functions", {})
+    if not isinstance(functions, dict):
+        raise InputError("`functions` must be a table of name = number of arguments",
+                         formula.span(0))
+    givens = ann.get("given", [])
+    names: set[str] = set()
+    for g in givens:
+        names |= set(re.findall(r"\\?[A-Za-z]+(?:_\{?\w+\}?)?", g))
+    names = {re.sub(r"[{}]", "", n) for n in names} - set(functions)
+    scope = Scope(reading.model.notation, formula, scalars=names, functions=dict(functions),
+                  local=True)
+    defs: list[Def] = []
+    for text in givens:
+        pseudo, exact = _string_formula(formula, text, "given")
+        key = formula.annotation_span("given")
+        sub_scope = Scope(scope.notation, pseudo, scope.scalars, scope.functions, True)
+        for eq in parse_formula(pseudo, sub_scope):
+            if isinstance(eq, RowError):
+                raise InputError(f"in the `given` of this formula: {eq.error.message}",
+                                 eq.error.span if exact and eq.error.span else key,
+                                 eq.error.hint)
+            if eq.kind != "equation" or not _definable(eq.lhs.expr):
+                raise InputError(f"in the `given` of this formula: {text!r} must define one "
+                                 "variable or function, as in \"y = f(x)\"",
+                                 pseudo.span(0) if exact else key)
+            defs.append(Def(eq.lhs.expr, eq.steps[0].expr, formula.line - 1, text))
+    model = Model(reading.model.notation, tuple(defs), local=True,
+                  coordinates=frozenset(ann.get("coordinates", [])),
+                  functions=tuple(sorted(functions.items())), name="the local model")
+    return model, scope
+
+
+def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model: Model
+                          ) -> tuple[set[int], tuple[Equation, ...], Model]:
+    """Which rows of a formula define, by the inferred notation (`rows` is updated in place:
+    a row the inference refuses becomes an error; `J = <definition> = <steps>` defines with
+    its first pair, returned to be reported, and keeps the rest as claims)."""
+    assert reading.inferred is not None
+    for k, eq in enumerate(rows):
+        why = reading.inferred.ambiguous.get((formula.number, eq.number))
+        if why is not None and isinstance(eq, Equation):
+            rows[k] = RowError(eq.number, InputError(
+                why, formula.span(eq.lhs.start, max(1, len(eq.lhs.latex)))), eq.line,
+                eq.lhs.latex)
+    def_numbers = set(reading.inferred.definitions.get(formula.number, ()))
+    for eq in rows:  # the first row that defines a name and reads: its definition
+        if (isinstance(eq, Equation) and eq.kind == "equation" and len(eq.steps) == 1
+                and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)
+                and _generic(eq.lhs.expr, reading.inferred)
+                and (formula.number, eq.number) not in reading.inferred.claims
+                and (formula.number, eq.number) not in reading.inferred.batch_mean):
+            def_numbers.add(eq.number)
+    heads = reading.inferred.head_definitions.get(formula.number, set())
+    added: list[Equation] = []
+    for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`
+        if isinstance(eq, Equation) and eq.number in heads and len(eq.steps) > 1:
+            head = dataclasses.replace(eq, steps=eq.steps[:1], step_lines=eq.step_lines[:1])
+            try:
+                model = _add_definition(reading, formula, head, model)
+                rows[k] = dataclasses.replace(eq, steps=eq.steps[1:],
+                                              step_lines=eq.step_lines[1:])
+                added.append(head)
+            except InputError as err:
+                rows[k] = RowError(eq.number, err, eq.line, eq.lhs.latex)
+    return def_numbers, tuple(added), model
+
+
+def _add_definition(reading: _Reading, formula: Formula, eq: Equation, model: Model) -> Model:
+    """The model with the row's definitions (or assumption). A left side that names nothing
+    the model can define is an error: the row would otherwise be dropped without a word."""
+    if eq.kind == "assumption":
+        lhs = eq.lhs.expr
+        if not (isinstance(lhs, Quantity) and all(isinstance(i, Index) for i in lhs.indices)):
+            raise InputError("the left side of an assumption must be one quantity with its "
+                             "indices, as in y_j \\in \\{0, 1\\}",
+                             formula.span(eq.lhs.start, len(eq.lhs.latex)))
+        return model.with_assumption(Assumption(lhs.name, eq.steps[0].expr, eq.line, eq.lhs.latex
+                                                + " \\in " + eq.steps[0].latex))
+    if _labels_sum_to_one(model, eq):  # a premise the text states: \sum_c y_c = 1
+        reading.definitions.append(Definition(formula.file, eq.line,
+                                            f"{eq.lhs.latex} = {eq.steps[0].latex}",
+                                            label_name(model) or ""))
+        return dataclasses.replace(model, label_rule="sum1")
+    try:
+        _validate_indices(formula, eq)  # J = sum (a^{(l)}_i - y_i)^2: which layer l?
+    except InputError as err:
+        err.hint = (err.hint or "") + (" (in a definition, every index of the right side must "
+                                       "be on the left side or summed over)")
+        raise
+    sides = (eq.lhs,) + eq.steps
+    for side in sides:
+        why = vectorcheck.mismatched(side)
+        if why:
+            raise InputError(f"a definition whose shapes do not fit: {why}",
+                             formula.span(side.start, max(1, len(side.latex))),
+                             hint="give the shapes the text means in a front matter "
+                             "(quantities.NAME.shape; vectors = \"row\" for x W + b)")
+    pairs = list(zip(sides, sides[1:]))
+    for left, _right in pairs:
+        if not _definable(left.expr):
+            raise InputError("a definition must define a quantity, a scalar or a function "
+                             "(as in z^{(l)}_i = ..., g(t) = ...); this left side is an "
+                             "expression", formula.span(left.start, len(left.latex)),
+                             hint="remove the formula from `definitions` to check it as a claim")
+    for left, right in pairs:
+        model = model.with_defs(Def(left.expr, right.expr, eq.line,
+                                    f"{left.latex} = {right.latex}"))
+        reading.definitions.append(Definition(formula.file, eq.line,
+                                            f"{left.latex} = {right.latex}",
+                                            _defines(left.expr)))
+    return model
+
+
+def _generic(lhs: sympy.Basic, inferred: Inferred) -> bool:
+    """A left side that can stand for its quantity's definition: not one entry of it
+    (`a^{(2)}_1 = f(W_{11} x_1 + ...)`, an example worked out for one unit) when the text
+    writes its layers with a variable."""
+    if not isinstance(lhs, Quantity):
+        return True
+    if any(not isinstance(i, Index) for i in lhs.indices):
+        return False
+    return not (inferred.layer_var is not None and lhs.layer is not None
+                and lhs.layer.is_Integer)
+
+
+def _undefined(model: Model, lhs: sympy.Basic) -> bool:
+    """A quantity the notation says is defined (not given), or a function, with no definition
+    in the model yet: when its inferred definition could not be read, its next plain
+    definition stands in (`J = ...` after a `J = \\frac{1}{2}\\|...\\|^2` the tool cannot read)."""
+    if not _definable(lhs):
+        return False
+    name = _defines(lhs)
+    spec = model.notation.quantities.get(name)
+    if isinstance(lhs, Quantity) and (spec is None or spec.given):
+        return False
+    if isinstance(lhs, Call) and name not in model.notation.functions:
+        return False
+    if isinstance(lhs, Scalar):
+        return False
+    return not any(_defines(d.lhs) == name for d in model.defs)
+
+
+def _assumed(model: Model, doc: Document, texts: tuple[str, ...]) -> Model:
+    """The model with the definitions a text takes for granted (derive's own LaTeX, placed at
+    the first formula: nothing of the document is read here)."""
+    first = doc.formulas[0]
+    for text in texts:
+        pseudo = Formula(0, first.file, text, ((0, first.line, 1),), first.lines, ())
+        for eq in parse_formula(pseudo, Scope(model.notation, pseudo)):
+            if isinstance(eq, Equation):
+                model = model.with_defs(Def(eq.lhs.expr, eq.steps[0].expr, first.line, text))
+    return model
+
+
+def _labels_sum_to_one(model: Model, eq: Equation) -> bool:
+    """`\\sum_c y_c = 1` over the labels: the premise that they sum to one."""
+    if len(eq.steps) != 1 or eq.steps[0].expr != 1 or not isinstance(eq.lhs.expr, sympy.Sum):
+        return False
+    body, (var, _lo, _hi) = eq.lhs.expr.function, eq.lhs.expr.limits[0]
+    return (isinstance(body, Quantity) and body.name == label_name(model)
+            and body.indices == (var,))
+
+

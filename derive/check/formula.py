@@ -1,0 +1,115 @@
+"""One formula checked: its definitions reported, then each claim checked in the model the
+builder made for it (`derive.check.build`); and which inferred definitions merely restate one."""
+
+from __future__ import annotations
+
+from derive.budget import BudgetExceeded, deadline
+from derive.check.build import Restate, _Built
+from derive.check.claims import _check_equation
+from derive.check.compare import _compare_model
+from derive.check.rows import _defines
+from derive.check.state import _error_result, _State
+from derive.document import Formula
+from derive.errors import InputError
+from derive.evaluate import Engine
+from derive.expr import Quantity, to_latex
+from derive.infer import Inferred
+from derive.latex import Equation, RowError
+from derive.model import Model
+from derive.results import Result, Status
+
+
+def _check_formula(state: _State, built: _Built) -> None:
+    formula = built.formula
+    if built.error is not None:
+        state.results.append(_error_result(formula, built.error, formula.text, formula.line))
+        return
+    for head in built.heads:
+        _report_definition(state, formula, head)
+    compare = _compare_model(state, formula, built.model)
+    for eq in built.rows:
+        _check_row(state, built, eq, compare)
+
+
+def _check_row(state: _State, built: _Built, eq: Equation | RowError,
+               compare: Model | None) -> None:
+    """One row: an error, a definition reported, or a claim checked."""
+    formula = built.formula
+    means = state.reading.inferred.batch_mean if state.reading.inferred is not None else {}
+    if isinstance(eq, RowError):
+        state.results.append(_error_result(formula, eq.error, eq.latex, eq.line))
+    elif (formula.number, eq.number) in means and isinstance(eq, Equation):
+        _report_definition(state, formula, eq, what=(
+            "the cost of a batch, the mean of the samples' losses: the convention of the "
+            "tool's gradient-descent updates"))
+    elif eq.number in built.def_numbers:
+        _report_definition(state, formula, eq)
+    elif state.reading.inferred is not None and _reads_unread(state.reading.inferred, eq):
+        names = sorted(state.reading.inferred.unread)
+        state.results.append(Result(
+            file=formula.file, line=eq.line, col=eq.col, latex=eq.lhs.latex,
+            kind="equation", status=Status.UNCHECKED, section=formula.section,
+            formula=formula.number, parsed="", derivation="",
+            message=f"not checked: it uses {', '.join(f'${n}$' for n in names)}, which the "
+                    "text uses in a way the tool does not read (see the error above)"))
+    else:
+        try:
+            _check_equation(state, formula, eq, built.model, compare)
+        except InputError as err:  # placed at the claim if it has no place of its own
+            err.at(formula.span(eq.lhs.start, max(1, len(eq.lhs.latex))))
+            state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
+
+
+def _reads_unread(inferred: Inferred, eq: Equation) -> bool:
+    names = {q.name for side in (eq.lhs, *eq.steps) for q in side.expr.atoms(Quantity)}
+    return bool(names & inferred.unread)
+
+
+def _report_definition(state: _State, formula: Formula, eq: Equation,
+                       what: str | None = None) -> None:
+    kind = "assumption" if eq.kind == "assumption" else "definition"
+    what = what or ("an assumption of the model" if kind == "assumption" else (
+        "taken as a definition of the model"))
+    latex = eq.lhs.latex + (" \\in " if kind == "assumption" else " = ") + " = ".join(
+        s.latex for s in eq.steps)
+    parsed = to_latex(eq.lhs.expr) + (" \\in " if kind == "assumption" else " = ") + " = ".join(
+        to_latex(s.expr) for s in eq.steps)
+    state.results.append(Result(
+        file=formula.file, line=eq.line, col=eq.col, latex=latex, kind=kind,
+        status=Status.DEFINITION, message=what, section=formula.section, formula=formula.number,
+        parsed=parsed, derivation="definition: nothing to derive",
+    ))
+
+
+def _restater(state: _State, only: frozenset[int] | None) -> Restate:
+    """What the builder asks of the checker: which inferred rows restate a definition, decided
+    (by evaluation) only for the formulas checked (`only`; None: all)."""
+    def restate(formula: Formula, rows: list, def_numbers: set[int], model: Model) -> set[int]:
+        if only is not None and formula.number not in only:
+            return def_numbers
+        return _restatements(state, rows, def_numbers, model)
+
+    return restate
+
+
+def _restatements(state: _State, rows: list, def_numbers: set[int], model: Model) -> set[int]:
+    """Inferred redefinitions of a quantity the model already defines (`C = \\frac{1}{2}
+    \\|a^L - y\\|^2` after its component form) that equal the current definition are
+    restatements: checked as claims, not a new model. One that differs stays a definition (the
+    loss of another section)."""
+    out = set(def_numbers)
+    for eq in rows:
+        if not (isinstance(eq, Equation) and eq.number in def_numbers and eq.kind == "equation"
+                and len(eq.steps) == 1 and isinstance(eq.lhs.expr, Quantity)
+                and not eq.lhs.expr.indices and eq.lhs.expr.layer is None
+                and any(_defines(d.lhs) == eq.lhs.expr.name for d in model.defs)):
+            continue
+        try:
+            with deadline(state.claim_budget):
+                o = state.engine.evaluate(model, eq.lhs.expr, eq.steps[0].expr)
+        except BudgetExceeded:
+            state.engine = Engine()
+            continue
+        if o.ok and o.trials and not o.unsupported and not o.overrun:
+            out.discard(eq.number)
+    return out

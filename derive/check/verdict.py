@@ -1,0 +1,264 @@
+"""One step's verdict: evaluated, then explained (a condition, a diagnosis, a counterexample)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from derive.check.state import _State
+from derive.diagnose import Condition, Diagnoser, conditions
+from derive.evaluate import SEEDS, Engine, Outcome, Trial
+from derive.expr import Partial, Quantity, to_latex
+from derive.model import Evaluator, Instance, Model, OutOfRange, key_latex, label_name
+from derive.notation import Notation
+from derive.numbers import CTX, PRECISION, Unsupported
+from derive.results import Comparison, Counterexample, Status
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    status: Status
+    message: str
+    evidence: str = ""
+    assumptions: tuple[str, ...] = ()
+    diagnosis: str | None = None
+    counterexample: Counterexample | None = None
+    comparisons: tuple[Comparison, ...] = ()
+
+
+def _label(instance: Instance, notation: Notation) -> str:
+    return instance.label_in(notation.layers, notation.width, notation.batch)
+
+
+def _refuted_evidence(o: Outcome, model: Model) -> str:
+    t = o.witness
+    if t is None:
+        return ""
+    where = _label(t.instance, model.notation) + (
+        "; " + ", ".join(f"{k}={v}" for k, v in t.env) if t.env else "")
+    before = len(o.trials) - 1
+    agreed = (f"{before} evaluation{'s' if before != 1 else ''} before it agreed" if before
+              else "the first evaluation")
+    return (f"numeric: the sides differ at {where} (random point {t.seed + 1}; {agreed}), "
+            f"{PRECISION}-digit arithmetic")
+
+
+def _evidence(o: Outcome, model: Model) -> str:
+    inst = {t.instance for t in o.trials}
+    what = "the local model with random smooth functions" if model.local else (
+        f"{len(inst)} network instance{'s' if len(inst) != 1 else ''}")
+    return (f"numeric: {len(o.trials)} evaluations ({o.assignments} index assignment"
+            f"{'s' if o.assignments != 1 else ''} × {len(SEEDS)} random points) on {what}, "
+            f"{PRECISION}-digit arithmetic") + "".join("; " + n for n in o.notes)
+
+
+def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
+             compare: Model | None, *, with_comparison: bool = True) -> _Verdict:
+    engine = state.engine
+    o = engine.evaluate(model, lhs, rhs)
+    comparisons: tuple[Comparison, ...] = ()
+    if compare is not None and with_comparison:
+        alt = _verdict(state, compare, lhs, rhs, None, with_comparison=False)
+        comparisons = (Comparison(compare.name, alt.status, alt.message.split(":")[0],
+                                  alt.diagnosis),)
+    if o.unsupported:
+        return _Verdict(Status.UNCHECKED, f"could not evaluate: {o.unsupported}",
+                        comparisons=comparisons)
+    if o.ok and not o.overrun:
+        return _agreement(engine, model, lhs, o, comparisons)
+    state.wide = True  # the explanation below searches every definition of the model
+    unreached = _unreached_derivative(engine, model, o.witness, lhs)
+    if unreached is not None:
+        return _Verdict(Status.UNCHECKED, f"could not check: {unreached}",
+                        comparisons=comparisons)
+    witness = _counterexample(engine, model, o.witness, lhs, rhs)
+    if with_comparison and not o.overrun:
+        state.refuted = _Verdict(Status.REFUTED, "differs from the derivation",
+                                 evidence=_refuted_evidence(o, model), counterexample=witness)
+    return _Difference(engine, model, lhs, rhs, o, witness, comparisons).explained()
+
+
+def _agreement(engine: Engine, model: Model, lhs: sympy.Basic, o: Outcome,
+               comparisons: tuple[Comparison, ...]) -> _Verdict:
+    """The verdict on sides that agree at every trial: verified, unless no trial could be
+    made or the agreement is the reading's (a derivative of what the model does not read)."""
+    if not o.trials:
+        return _Verdict(Status.UNCHECKED, "no layer and index values where every quantity "
+                        "of the formula exists in the networks checked", comparisons=comparisons)
+    unreached = _unreached_derivative(engine, model, o.trials[0], lhs)
+    if unreached is not None:  # 0 = 0 is no evidence: the reading, not the text, is at stake
+        return _Verdict(Status.UNCHECKED, f"could not check: {unreached}",
+                        comparisons=comparisons)
+    evidence = _evidence(o, model)
+    return _Verdict(Status.VERIFIED, "agrees with the derivation at every point and index",
+                    evidence=evidence, comparisons=comparisons)
+
+
+@dataclass(frozen=True)
+class _Difference:
+    """Sides that differ (or a sum that runs past a quantity's end), to be explained: by an
+    assumption under which the claim holds, else by one edit (`derive.diagnose`)."""
+
+    engine: Engine
+    model: Model
+    lhs: sympy.Basic
+    rhs: sympy.Basic
+    o: Outcome
+    witness: Counterexample | None
+    comparisons: tuple[Comparison, ...]
+
+    def explained(self) -> _Verdict:
+        model, lhs, rhs, o = self.model, self.lhs, self.rhs, self.o
+        label_conditions = [c for c in conditions(lhs, rhs) if c.restrict is None]
+        index_conditions = [c for c in conditions(lhs, rhs) if c.restrict is not None]
+        if not o.overrun:  # an assumption about the model's inputs comes first
+            found = self.first_conditional(label_conditions)
+            if found:
+                return found
+        diagnosis = Diagnoser(self.engine, model, lhs, rhs, o.witness).run()
+        if diagnosis is None:
+            diagnosis = self.diagnosis_when(label_conditions)
+        if diagnosis is None and not o.overrun:
+            # only now an index condition: a claim with an error holds trivially where i = j
+            found = self.first_conditional(index_conditions)
+            if found:
+                return found
+        return self.refutation(diagnosis)
+
+    def first_conditional(self, conds: list[Condition]) -> _Verdict | None:
+        for cond in conds:
+            found = self.conditional(cond)
+            if found:
+                return found
+        return None
+
+    def conditional(self, cond: Condition) -> _Verdict | None:
+        model, lhs, rhs, o = self.model, self.lhs, self.rhs, self.o
+        m2 = cond.model(model)
+        o2 = self.engine.evaluate(m2, lhs, rhs, restrict=cond.restrict)
+        if not (o2.ok and o2.trials):
+            return None
+        extra = ""
+        if model.assumptions and cond.restrict is None:
+            a = model.assumptions[-1]
+            extra = (f" The document assumes only ${a.latex}$, which allows labels that do "
+                     "not sum to one; the counterexample is one.")
+        return _Verdict(
+            Status.CONDITIONAL, f"holds only if {cond.name}.{extra}",
+            evidence=f"{_evidence(o2, m2)}; without the assumption, {_refuted_evidence(o, model)}",
+            assumptions=(cond.name,), counterexample=self.witness, comparisons=self.comparisons)
+
+    def diagnosis_when(self, label_conditions: list[Condition]) -> str | None:
+        """A difference that is simple only under an assumption: say so with the assumption."""
+        engine, lhs, rhs = self.engine, self.lhs, self.rhs
+        for cond in label_conditions:
+            m2 = cond.model(self.model)
+            o2 = engine.evaluate(m2, lhs, rhs)
+            if o2.witness is not None:
+                edit = Diagnoser(engine, m2, lhs, rhs, o2.witness).run()
+                if edit:
+                    return f"{edit} (when {cond.name})"
+        return None
+
+    def refutation(self, diagnosis: str | None) -> _Verdict:
+        model, o = self.model, self.o
+        if o.overrun:
+            msg = f"a summed index runs past the end of {o.overrun}"
+            diagnosis = diagnosis or "sum bound: the sum runs over indices the quantity does not have"
+            evidence = f"numeric: grounding the written side needs {o.overrun}"
+        else:
+            msg = "differs from the derivation"
+            evidence = _refuted_evidence(o, model)
+        if diagnosis:  # the finding in one sentence: "...: the right side lacks a factor a_j"
+            msg += ": " + (diagnosis.split(": ", 1)[1] if ": " in diagnosis else diagnosis)
+        return _Verdict(Status.REFUTED, msg, evidence=evidence, diagnosis=diagnosis,
+                        counterexample=self.witness, comparisons=self.comparisons)
+
+
+def _unreached_derivative(engine: Engine, model: Model, t: Trial | None,
+                          lhs: sympy.Basic) -> str | None:
+    """A derivative on the derived side (or in the definition it names, as δ = ∂C/∂z) whose
+    numerator reads no entry of its variable's quantity at all in the model read: a text does
+    not differentiate what cannot change, so the reading is wrong (a quantity the text defines
+    taken as given), and a refutation would be the tool's."""
+    if t is None:
+        return None
+    exprs = [lhs]
+    for q in lhs.atoms(Quantity):
+        exprs += [d.rhs for d in model.defs if isinstance(d.lhs, Quantity) and d.lhs.name == q.name]
+    ev = engine.evaluator(model, t.instance, t.seed)
+    env = dict(t.env)
+    for e in exprs:
+        for p in e.atoms(Partial):
+            if not isinstance(p.den, Quantity):
+                continue
+            if isinstance(p.num, Quantity) and p.num.name == p.den.name:
+                continue
+            try:
+                start = list(ev.keys_of(p.num, env, 1))
+                found = not start or _reads_name(ev, start, p.den.name)
+            except (Unsupported, OutOfRange):
+                continue
+            if not found:
+                return (f"${to_latex(p.num)}$ reads no ${p.den.name}$ in the model read, so "
+                        f"${to_latex(p)}$ would be 0: a quantity the text defines is taken as "
+                        "given (see the summary)")
+    return None
+
+
+def _reads_name(ev: Evaluator, start: list, name: str) -> bool:  # type: ignore[type-arg]
+    """Whether any node reached from `start` through the model's definitions is `name`'s."""
+    seen: set = set()  # type: ignore[type-arg]
+    stack = list(start)
+    while stack:
+        k = stack.pop()
+        if k in seen:
+            continue
+        seen.add(k)
+        if k[0] == name:
+            return True
+        stack.extend(ev.reads(k))
+    return False
+
+
+def _fmt(v) -> str:  # type: ignore[no-untyped-def]
+    if isinstance(v, CTX.mpc):
+        return CTX.nstr(v, 10)
+    if abs(v) < 10**12 and v == int(v):  # int() of a huge value would build a huge int
+        return str(int(v))
+    return CTX.nstr(v, 10)
+
+
+def _counterexample(engine: Engine, model: Model, t: Trial | None, lhs: sympy.Basic,
+                    rhs: sympy.Basic) -> Counterexample | None:
+    if t is None:
+        return None
+    ev = engine.evaluator(model, t.instance, t.seed)
+    env = dict(t.env)
+    point: dict[str, str] = {}
+    keys = []
+    try:
+        for k in list(ev.keys_of(lhs, env, 1)) + list(ev.keys_of(rhs, env, 1)):
+            keys.append(k)
+    except (OutOfRange, Unsupported):
+        pass
+    # the labels of the witness decide a conditional verdict: show all of them
+    labels = label_name(model)
+    if labels and not model.local:
+        keys += [(labels, None, (k,), 1) for k in range(1, t.instance.widths[-1] + 1)]
+    shown = 0
+    for k in keys:
+        try:
+            v = ev.value(k)
+        except (OutOfRange, Unsupported):
+            continue
+        name = key_latex(k)
+        if name not in point:
+            point[name] = _fmt(v)
+            shown += 1
+        if shown >= 12:
+            break
+    label = "the local model" if model.local else _label(t.instance, model.notation)
+    return Counterexample(instance=label, indices={str(k): v for k, v in t.env},
+                          point=point, lhs=_fmt(t.lhs), rhs=_fmt(t.rhs))
