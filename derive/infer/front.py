@@ -6,11 +6,13 @@ from collections import Counter
 from typing import Any
 
 from derive.infer.scan import (
+    _DEFINE,
     Lin,
     Occ,
     Row,
     _indices,
     _plain_name,
+    _single_name,
     _strip,
 )
 from derive.infer.text import _dim_text, _range_text, _summary
@@ -173,11 +175,28 @@ class _Front:
             # input (an input's derivative would be 0, and every claim about it refuted)
             self.facts.append(f"${q}$ is differentiated but never defined: what rests on "
                               "it cannot be checked")
+        elif q not in defs and self._named_by_a_row(q):
+            # h_{W,b}(x) = a^{(n_l)}: the text names what the right side is; not an input
+            self.facts.append(f"${q}$ is written as the left side of an equation it is not "
+                              "read as defining (it is applied to an argument): not an input, "
+                              "what rests on it is not checked")
         elif q not in defs:
             spec["given"] = True
             if q in tagged and any(o.after_partial == "den" for o in uses):
                 spec["parameter"] = True
         return spec
+
+    def _named_by_a_row(self, q: str) -> bool:
+        """Whether an equation's whole left side is `q` applied to arguments, with no `q` on its
+        right (`h_{W,b}(x) = a^{(n_l)}`; an update `w = w - ...` names its own input)."""
+        for r in self.rows:
+            left = [o for o in r.occs if o.side == 0]
+            if (r.relation in _DEFINE and len(r.sides) >= 2 and left
+                    and left[0].name == q and left[0].call is not None
+                    and _single_name(r.sides[0])
+                    and not any(o.name == q and o.side >= 1 for o in r.occs)):
+                return True
+        return False
 
     def _front_matter(self, roles: dict[str, str], out_q: dict[str, dict[str, Any]],
                       quantities: dict[str, list[Occ]], functions: dict[str, int],

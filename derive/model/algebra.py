@@ -50,6 +50,10 @@ class Structure:
     valid: dict[Key, str] = field(default_factory=dict)  # "" or why the key is out of range
     shapes: dict[tuple, int] = field(default_factory=dict)
     grounded: dict[tuple, tuple] = field(default_factory=dict)  # a derivative at index values
+    # the loss keys given a random stand-in (the text never defines the loss), and the
+    # functions used but never defined that were given one
+    generic_losses: set = field(default_factory=set)
+    generic_functions: set = field(default_factory=set)
     tau: Any = None
 
     def __post_init__(self) -> None:

@@ -77,6 +77,9 @@ class Model:
     coordinates: frozenset[str] = frozenset()
     functions: tuple[tuple[str, int], ...] = ()  # local generic functions (name, arity)
     label_rule: str | None = None  # an extra assumption being tried, e.g. "onehot"
+    # the factor on the stand-in of a loss the text never defines: a claim whose two sides do
+    # not scale with it needs the loss's particular form (evaluate.Engine)
+    loss_scale: int = 1
     name: str = "the document's model"
 
     def spec(self, name: str) -> QuantitySpec | None:

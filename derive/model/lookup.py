@@ -10,7 +10,7 @@ import sympy
 from derive.expr import BatchSum, Call, Quantity, Vec, as_basic
 from derive.latex import Index, Scalar, Size
 from derive.model.algebra import _SymPy
-from derive.model.data import Def, Key, OutOfRange, key_latex
+from derive.model.data import Def, Key, OutOfRange, key_latex, label_name
 from derive.model.dispatch import ByType
 from derive.model.points import random_function
 from derive.numbers import Unsupported
@@ -58,8 +58,60 @@ class Lookup:
                         found = (d, env)
             elif isinstance(lhs, Scalar) and lhs.name == name and not indices and layer is None:
                 found = found or (d, {})
+        if found is None:
+            found = self._generic_loss(key)
         self.structure.definitions[key] = found
         return found
+
+    def _generic_loss(self, key: Key) -> tuple[Def, dict] | None:
+        """The loss the text differentiates but never defines (or defines in a form the tool
+        could not read): a random smooth function of the output layer's activations and the
+        labels, per sample, times the model's `loss_scale`. None when the key is no such loss or
+        the output layer's activation cannot be told."""
+        name, layer, indices, _ = key
+        spec = self.model.spec(name)
+        if (name != self.model.notation.loss or layer is not None or indices or spec is None
+                or spec.given or spec.layers or spec.shape):
+            return None
+        output = self._output_quantity()
+        if output is None:
+            return None
+        q, top = output
+        nodes = [Quantity(q, (sympy.Integer(top),), (sympy.Integer(k),))
+                 for k in range(1, self.width(top) + 1)]
+        labels = label_name(self.model)
+        if labels is not None and labels != q:
+            nodes += [Quantity(labels, (), (sympy.Integer(k),))
+                      for k in range(1, self.instance.widths[-1] + 1)]
+        fn = random_function(f"loss {name}", len(nodes), 0)
+        rhs = sympy.Integer(self.model.loss_scale) * fn(*nodes)
+        self.structure.generic_losses.add(key)
+        return Def(Quantity(name), rhs, 0, f"{name}: a generic smooth loss"), {}
+
+    def _output_quantity(self) -> tuple[str, int] | None:
+        """The output layer's activation: of the quantities defined in the last layer with one
+        index (not through the loss, as an error term is), the one no other of them reads
+        there. None when there is not exactly one."""
+        top = self.instance.layers
+        loss = self.model.notation.loss
+        keys = {}
+        for q, spec in self.model.notation.quantities.items():
+            if spec.given or not spec.layers or len(spec.shape) != 1 or q == loss:
+                continue
+            lo, hi = self.layer_range(spec)
+            k = (q, top, (1,), None)
+            if not lo <= top <= hi or self.definition(k) is None or self.is_given(k):
+                continue
+            try:
+                reads = self.reads(k)
+            except (Unsupported, OutOfRange):
+                continue
+            if any(r[0] == loss for r in reads):
+                continue
+            keys[q] = reads
+        read = {r[0] for reads in keys.values() for r in reads if r[1] == top}
+        unread = [q for q in keys if q not in read]
+        return (unread[0], top) if len(unread) == 1 else None
 
     def _match(self, pattern: Quantity, layer: int | None, indices: tuple) -> dict | None:
         env: dict[sympy.Symbol, int] = {}
@@ -168,7 +220,9 @@ class Lookup:
         else:
             d = self._function_def(name)
             if d is None:
-                raise Unsupported(f"function `{name}` is used but never defined")
+                fn = self._generic_function(name)
+                self.structure.functions[name] = fn
+                return fn
             params = d.lhs.params
             if not all(isinstance(p, Scalar) for p in params):
                 raise Unsupported(f"`{name}` takes a vector: applied where it is used")
@@ -177,6 +231,17 @@ class Lookup:
             fn = sympy.Lambda(xs, body)
         self.structure.functions[name] = fn
         return fn
+
+    def _generic_function(self, name: str) -> sympy.Lambda:
+        """A function the notation declares and the text never defines (`a = f(z)`, no
+        `f(t) = ...`): a random smooth stand-in, the same at every use, so what holds for every
+        smooth f is checked. Functions the registry knows by name never come here: the parser
+        reads them as themselves."""
+        arity = self.model.notation.functions.get(name)
+        if arity is None or self.model.local:
+            raise Unsupported(f"function `{name}` is used but never defined")
+        self.structure.generic_functions.add(name)
+        return random_function(name, arity, 0)
 
     def prime(self, name: str) -> tuple[sympy.Symbol, sympy.Expr]:
         """g' by sympy.diff of g's definition."""
