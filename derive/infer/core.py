@@ -153,6 +153,11 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         front = self._front(names.quantities, names.functions, names.scalars, defs, width,
                             names.sizes)
         assumed = self._assumed(names, defs)
+        for fn, arity in sorted(names.functions.items()):  # a random smooth stand-in
+            if fn not in defs and not any(a.startswith(fn + "(") for a in assumed):
+                self.facts.append(f"${fn}$: a function the text never defines; checked for a "
+                                  f"generic smooth ${fn}$ (a random smooth function of {arity} "
+                                  f"argument{'s' if arity > 1 else ''}, the same at every use)")
         return Inferred(front, self.facts, self.definition_rows, self.head_rows,
                         ambiguous=self.ambiguous, batch_mean=self.batch_mean,
                         unread=self.unread, assumed=assumed, claims=self.claims,

@@ -44,6 +44,7 @@ class _Front:
         n = self.depth or next(c for c in ("n", "L", "N") if c not in quantities and c != width)
         roles = self._roles(quantities, functions, scalars, defs, width, sizes, n)
         self.labels = roles.get("labels")
+        self.loss = roles.get("loss")
         tagged = {q for q, uses in quantities.items() if any(o.tag for o in uses)}
         self.width = width
         self._first_layer(quantities, defs, tagged)
@@ -170,9 +171,15 @@ class _Front:
         if shapes.get(q):
             spec["shape"] = [_dim_text(d, width, n, q in tagged) for d in shapes[q]]
         differentiated = any(o.after_partial == "num" for o in uses)
-        if q not in defs and differentiated:
-            # a loss or node the text differentiates but never defines: unknown, not an
-            # input (an input's derivative would be 0, and every claim about it refuted)
+        if q not in defs and differentiated and q == self.loss:
+            # the loss the text differentiates but never defines: a generic smooth stand-in
+            self.facts.append(f"${q}$: a loss the text never defines; checked for a generic "
+                              "smooth loss (a random smooth function of the output layer's "
+                              "activations and the labels, per sample): a claim that needs "
+                              f"the particular form of ${q}$ is not checked")
+        elif q not in defs and differentiated:
+            # a node the text differentiates but never defines: unknown, not an input (an
+            # input's derivative would be 0, and every claim about it refuted)
             self.facts.append(f"${q}$ is differentiated but never defined: what rests on "
                               "it cannot be checked")
         elif q not in defs and self._named_by_a_row(q):

@@ -76,6 +76,8 @@ def _summary(roles: dict[str, str], quantities: dict[str, dict[str, Any]],
             bits.append(f"defined at line{'s' if len(defs[q]) > 1 else ''} {lines}")
             if spec.get("given_layers"):
                 bits.append(f"given in layer {spec['given_layers']}")
+        elif q == roles.get("loss"):
+            bits.append("the loss, never defined in the text: checked for a generic smooth loss")
         else:
             bits.append("no definition read: what rests on it is not checked")
         out.append(f"${_example(q, spec, layer_var)}$: " + ", ".join(bits))

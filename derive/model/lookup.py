@@ -143,6 +143,11 @@ class Lookup:
         spec = self.model.spec(key[0])
         scalar = key[1] is None and not key[2] and bool(spec and (spec.layers or spec.shape))
         if spec is not None and not spec.given and not self.model.local and not scalar:
+            if key[0] == self.model.notation.loss and key[1] is None and not key[2]:
+                raise Unsupported(
+                    f"`{key_latex(key)}` has no definition the tool could read, and no output "
+                    "layer's activation was read to stand a generic smooth loss on (the "
+                    "forward pass of the last layer is not defined in the text as read)")
             raise Unsupported(f"`{key_latex(key)}` has no definition the tool could read")
 
     def depends(self, key: Key, target: Key) -> bool:

@@ -1,0 +1,121 @@
+"""Functions and losses the text uses but never defines (issues 10 and 11).
+
+`tests/data/generic/` holds two documents (Nielsen's component form with `g` and `C`, UFLDL in
+a `.tex` file with `f` and `J(W,b;x,y)`) that leave the activation and the cost open, once
+correct and once with planted slips. What holds for every smooth activation and every smooth
+loss (the recursion of the error terms, the gradients in terms of them) is checked against
+random smooth stand-ins and verifies; a slip in it is refuted at its line with its diagnosis;
+a claim that needs a particular loss (an output error `a - y`) is unchecked, with the reason,
+never refuted, whether right or wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from derive.check import check_file, collect_model
+from derive.cli import main
+from derive.results import Status
+
+DATA = Path(__file__).parent / "data" / "generic"
+NEEDS_LOSS = "needs the loss; the text never defines it"
+
+
+def _verdicts(name: str) -> dict[int, tuple[Status, str, str]]:
+    rep = check_file(DATA / name, f"tests/data/generic/{name}")
+    return {r.line: (r.status, r.message, r.diagnosis or "") for r in rep.results}
+
+
+CORRECT = {
+    "nielsen.md": {12: Status.DEFINITION, 18: Status.DEFINITION, 24: Status.DEFINITION,
+                   30: Status.VERIFIED, 36: Status.VERIFIED, 42: Status.VERIFIED,
+                   48: Status.VERIFIED, 54: Status.UNCHECKED},
+    "ufldl.tex": {12: Status.DEFINITION, 13: Status.DEFINITION, 17: Status.DEFINITION,
+                  21: Status.VERIFIED, 25: Status.VERIFIED, 29: Status.VERIFIED,
+                  30: Status.VERIFIED, 34: Status.UNCHECKED},
+}
+
+# line -> the diagnosis's keyword; every other line as in the correct version
+SLIPS = {
+    "nielsen-slips.md": ("nielsen.md", {30: "activation for its derivative",
+                                        36: "swapped indices", 48: "swapped indices"}),
+    "ufldl-slips.tex": ("ufldl.tex", {25: "activation for its derivative",
+                                      30: "wrong layer"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT))
+def test_correct_document_verifies_for_a_generic_activation_and_loss(name: str) -> None:
+    got = _verdicts(name)
+    assert {line: v[0] for line, v in got.items()} == CORRECT[name]
+    loss_specific = [v for v in got.values() if v[0] is Status.UNCHECKED]
+    assert loss_specific and all(NEEDS_LOSS in v[1] for v in loss_specific)
+
+
+@pytest.mark.parametrize("name", sorted(SLIPS))
+def test_planted_slips_refuted_at_their_line(name: str) -> None:
+    correct, slips = SLIPS[name]
+    got = _verdicts(name)
+    want = dict(CORRECT[correct]) | {line: Status.REFUTED for line in slips}
+    assert {line: v[0] for line, v in got.items()} == want
+    for line, keyword in slips.items():
+        assert keyword in got[line][2], (line, got[line])
+
+
+@pytest.mark.parametrize("name", ["nielsen-slips.md", "ufldl-slips.tex"])
+def test_a_wrong_loss_specific_claim_is_not_refuted(name: str) -> None:
+    """The output error with its sign flipped is wrong for the squared error, but the text
+    never gives its loss: unchecked with the reason, not refuted."""
+    got = _verdicts(name)
+    last = max(got)
+    assert got[last][0] is Status.UNCHECKED
+    assert NEEDS_LOSS in got[last][1]
+
+
+def test_evidence_says_what_was_generic() -> None:
+    rep = check_file(DATA / "nielsen.md", "tests/data/generic/nielsen.md")
+    recursion = next(r for r in rep.results if r.line == 36)
+    assert recursion.status is Status.VERIFIED
+    assert "generic smooth loss" in recursion.evidence
+    assert "generic smooth $g$" in recursion.evidence
+    bias = next(r for r in rep.results if r.line == 42)
+    assert "generic smooth loss" in bias.evidence
+
+
+def test_read_as_facts_name_the_stand_ins(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(DATA / "ufldl.tex"), "--color", "never"]) == 0
+    out = capsys.readouterr().out
+    assert "f: a function the text never defines; checked for a generic smooth f" in out
+    assert "J: a loss the text never defines; checked for a generic smooth loss" in out
+
+
+def test_a_defined_activation_and_loss_are_not_replaced(tmp_path: Path) -> None:
+    """With g and C defined, the output error a - y of the squared error verifies: the
+    stand-ins are only for what the text never defines."""
+    text = (DATA / "nielsen.md").read_text()
+    text = text.replace("and its activation is", "with\n\n$$\ng(t) = \\tanh(t)\n$$\n\nand the cost\n\n$$\n"
+                        "C = \\frac{1}{2} \\sum_j (a^L_j - y_j)^2\n$$\n\nand its activation is")
+    doc = tmp_path / "defined.md"
+    doc.write_text(text)
+    rep = check_file(doc, "defined.md")
+    last = max(rep.results, key=lambda r: r.line)
+    assert last.status is Status.VERIFIED, last.message
+    assert "generic" not in last.evidence
+    assert all(r.status in (Status.DEFINITION, Status.VERIFIED) for r in rep.results), [
+        (r.line, r.status, r.message) for r in rep.results]
+
+
+def test_a_name_for_the_output_is_not_an_input(tmp_path: Path) -> None:
+    """`h_{W,b}(x) = a^{(n_l)}`: the text names what the right side is; h is no given input,
+    so the row is not refuted against a random h."""
+    text = (DATA / "ufldl.tex").read_text().replace(
+        "The error term of", "The output is\n\\begin{equation}\nh_{W,b}(x) = a^{(n_l)}.\n"
+        "\\end{equation}\nThe error term of")
+    doc = tmp_path / "output.tex"
+    doc.write_text(text)
+    rep = check_file(doc, "output.tex")
+    assert not [r for r in rep.results if r.status is Status.REFUTED]
+    notation = collect_model(doc).notation
+    assert not notation.quantities["h"].given
