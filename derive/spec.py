@@ -170,6 +170,8 @@ def spec_from_model(model: object) -> NetworkSpec:
     ev = Evaluator(model, Instance(3, (2, 2, 2)), 0)  # type: ignore[arg-type]
     if isinstance(act.rhs, Call):
         g = ev.function(act.rhs.fname)
+        if act.rhs.fname in ev.structure.generic_functions:  # no training on a stand-in
+            raise SpecError(f"the activation {act.rhs.fname} is used but never defined")
         activation = sympy.Lambda(T, g.expr.xreplace({g.variables[0]: T}))
     else:
         activation = sympy.Lambda(T, _inline_activation(act.rhs, z_of_act, ev))

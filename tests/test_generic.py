@@ -119,3 +119,12 @@ def test_a_name_for_the_output_is_not_an_input(tmp_path: Path) -> None:
     assert not [r for r in rep.results if r.status is Status.REFUTED]
     notation = collect_model(doc).notation
     assert not notation.quantities["h"].given
+
+
+def test_the_trainer_never_trains_a_stand_in() -> None:
+    """A random stand-in is for checking claims that hold for every function; `derive train`
+    needs the activation the text means, so it refuses one it never defines."""
+    from derive.spec import SpecError, load_spec
+
+    with pytest.raises(SpecError, match="the activation g is used but never defined"):
+        load_spec(DATA / "nielsen.md")
