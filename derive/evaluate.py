@@ -14,11 +14,12 @@ import sympy
 
 from derive.budget import poll
 from derive.expr import NODE_TYPES, BatchSum, Call, Prime, Quantity, Vec, Width, to_latex
-from derive.functions import kink_points
+from derive.functions import NAMED, kink_points
 from derive.latex import Index, Scalar
 from derive.model import (
     INSTANCES,
     LOCAL_INSTANCE,
+    Def,
     Evaluator,
     Instance,
     Model,
@@ -30,7 +31,13 @@ from derive.numbers import CTX, AtKink, Unsupported, at_kinks, close, sympy_num,
 
 SEEDS = (0, 1)  # random points per instance (odd seeds also try the extreme labels)
 KINK_RETRIES = 6  # other points tried when one sits at a kink
-MAX_TERMS = 10_000  # terms the sums of one side may expand to in a network checked
+MAX_TERMS = 10_000
+CANDIDATE_TRIALS = 6  # points a claim must hold at for a candidate activation to excuse it
+# the activations a text may mean by a letter it never defines (a claim that fails for a
+# generic smooth stand-in but holds for one of these is not refuted)
+STAND_IN_CANDIDATES: tuple[tuple[str, Callable[[sympy.Basic], sympy.Basic]], ...] = tuple(
+    (f.name, f.apply) for f in NAMED if f.name in (
+        "the logistic sigmoid", "tanh", "ReLU", "softplus")) + (("the identity", lambda t: t),)  # terms the sums of one side may expand to in a network checked
 
 # --------------------------------------------------------------------------------------------
 # Evaluating one claim
@@ -64,6 +71,7 @@ class Engine:
         self._cache: dict[tuple, tuple[Model, Evaluator]] = {}  # model kept alive with its id
         self._structures: dict[tuple, Structure] = {}
         self._twice: dict[int, tuple[Model, Model]] = {}
+        self._candidates: dict[tuple, tuple[Model, Model]] = {}
 
     def evaluator(self, model: Model, instance: Instance, seed: int) -> Evaluator:
         key = (id(model), instance, seed)
@@ -143,7 +151,8 @@ class Engine:
                     out.trials.append(trial)
                     if not close(lv, rv):
                         out.ok = False
-                        needs = self.needs_the_loss(model, instance, seed, env, lhs, rhs, lv - rv)
+                        needs = (self.needs_the_loss(model, instance, seed, env, lhs, rhs, lv - rv)
+                                 or self.needs_the_function(model, env, lhs, rhs))
                         if needs:
                             out.unsupported = needs
                         else:
@@ -196,6 +205,40 @@ class Engine:
         return (f"needs the loss; the text never defines it: the claim holds for some losses "
                 f"${loss}$ only (its sides do not scale alike with ${loss}$), so the generic "
                 "smooth loss the tool checks with cannot decide it")
+
+    def needs_the_function(self, model: Model, env: dict, lhs: sympy.Basic,
+                           rhs: sympy.Basic) -> str | None:
+        """Why a claim that fails for the stand-in of a function the text never defines is not
+        refuted, or None: it holds when the function is one of the common activations (the
+        text means that one, `f'(z) = f(z)(1 - f(z))` for a sigmoid it names only in prose).
+        A claim that fails for the stand-in and for each of them is refuted."""
+        ev = self.evaluator(model, self.instances(model)[0], SEEDS[0])
+        if not ev.structure.generic_functions:
+            return None
+        try:
+            _, functions = _reached_stand_ins(ev, env, (lhs, rhs))
+        except (OutOfRange, Unsupported, ZeroDivisionError, AtKink):
+            return None
+        for fn in sorted(functions):
+            for what, body in STAND_IN_CANDIDATES:
+                trial = self._with_function(model, fn, what, body)
+                got = self.evaluate(trial, lhs, rhs, limit=CANDIDATE_TRIALS)
+                if got.ok and got.trials:
+                    return (f"needs ${fn}$; the text never defines it: the claim fails for a "
+                            f"generic smooth ${fn}$ but holds if ${fn}$ is {what}, which the "
+                            "text may mean without writing it")
+        return None
+
+    def _with_function(self, model: Model, fn: str, what: str,
+                       body: Callable[[sympy.Basic], sympy.Basic]) -> Model:
+        """The model with `fn(t) = body(t)` (one per model and candidate, kept with it)."""
+        key = (id(model), fn, what)
+        held = self._candidates.get(key)
+        if held is None or held[0] is not model:
+            t = Scalar("t")
+            d = Def(Call(fn, t), body(t), 0, f"{fn}(t) as {what}")
+            held = self._candidates[key] = (model, model.with_defs(d))
+        return held[1]
 
     def _scaled(self, model: Model) -> Model:
         """The model with its generic loss doubled (one per model, kept with it)."""

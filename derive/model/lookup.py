@@ -3,11 +3,13 @@ what the nodes it reads are; a node without one is an input, or unknown."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import sympy
 
 from derive.expr import BatchSum, Call, Quantity, Vec, as_basic
+from derive.functions import BY_SPELLING
 from derive.latex import Index, Scalar, Size
 from derive.model.algebra import _SymPy
 from derive.model.data import Def, Key, OutOfRange, key_latex, label_name
@@ -243,7 +245,7 @@ class Lookup:
         smooth f is checked. Functions the registry knows by name never come here: the parser
         reads them as themselves."""
         arity = self.model.notation.functions.get(name)
-        if arity is None or self.model.local:
+        if arity is None or self.model.local or not _a_letter(name):
             raise Unsupported(f"function `{name}` is used but never defined")
         self.structure.generic_functions.add(name)
         return random_function(name, arity, 0)
@@ -257,6 +259,12 @@ class Lookup:
             t = sympy.Symbol("t_prime", real=True)
             self.structure.primes[name] = (t, sympy.diff(fn(t), t))
         return self.structure.primes[name]
+
+
+def _a_letter(name: str) -> bool:
+    """A function named by a letter (f, g, h, \\phi) stands for any function; a word
+    (\\mathrm{softmax}) or a name the registry knows means that function."""
+    return name not in BY_SPELLING and re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+", name) is not None
 
 
 # The nodes each node type reads, for `Lookup.keys_of`: one place to add a node type.
