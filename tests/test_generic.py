@@ -133,3 +133,40 @@ def test_the_trainer_never_trains_a_stand_in() -> None:
 
     with pytest.raises(SpecError, match="the activation g is used but never defined"):
         load_spec(DATA / "nielsen.md")
+
+
+def test_a_function_named_by_a_word_gets_no_stand_in(tmp_path: Path) -> None:
+    """`\\mathrm{softmax}(s)_k = ...` is the text's own softmax, misread as a one-argument call:
+    a word means one function, never an arbitrary one, so the row is not refuted against a
+    random softmax (a letter, f or g, is a generic function)."""
+    text = (DATA / "nielsen.md").read_text().split("If $g$ is the logistic sigmoid")[0]
+    text += "\n$$\n\\mathrm{softmax}(z^L)_j = \\frac{e^{z^L_j}}{\\sum_k e^{z^L_k}}\n$$\n"
+    doc = tmp_path / "softmax.md"
+    doc.write_text(text)
+    rep = check_file(doc, "softmax.md")
+    last = max(rep.results, key=lambda r: r.line)
+    assert "softmax" in last.latex
+    assert last.status is not Status.REFUTED, last.message
+
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+
+
+def test_corpus_ufldl_derivation_with_f_and_j_never_defined() -> None:
+    """steven2358's notes (../shared/corpus/, read in place): f is never defined and J only in
+    forms the tool cannot read. The chain rule and the error term verify for a generic f and J;
+    the text's a_i for a_j in dz/dW is refuted (hand-checked: z_i = sum_j W_ij a_j + b_i);
+    the squared error's output error and the batch mean over samples stay unchecked."""
+    path = CORPUS / "steven2358_backprop.tex"
+    if not path.exists():
+        pytest.skip("the corpus ../shared/corpus/ is absent")
+    rep = check_file(path, "../shared/corpus/steven2358_backprop.tex")
+    by_line: dict[int, list] = {}
+    for r in rep.results:
+        by_line.setdefault(r.line, []).append(r)
+    assert [r.line for r in rep.results if r.status is Status.REFUTED] == [205]
+    assert "swapped indices" in (by_line[205][0].diagnosis or "")
+    for line in (159, 160, 199, 200, 213):
+        assert all(r.status is Status.VERIFIED for r in by_line[line]), line
+    assert NEEDS_LOSS in by_line[229][0].message
+    assert "one sample's loss or the batch's" in by_line[193][0].message
