@@ -33,11 +33,12 @@ given only in the prose (.prose).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from derive.errors import InputError
-from derive.functions import KRONECKER
+from derive.functions import BY_SPELLING, KRONECKER
 from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
 from derive.infer.definitions import _Definitions
 from derive.infer.front import _Front
@@ -154,7 +155,8 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                             names.sizes)
         assumed = self._assumed(names, defs)
         for fn, arity in sorted(names.functions.items()):  # a random smooth stand-in
-            if fn not in defs and not any(a.startswith(fn + "(") for a in assumed):
+            if (fn not in defs and not any(a.startswith(fn + "(") for a in assumed)
+                    and fn not in BY_SPELLING and re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+", fn)):
                 self.facts.append(f"${fn}$: a function the text never defines; checked for a "
                                   f"generic smooth ${fn}$ (a random smooth function of {arity} "
                                   f"argument{'s' if arity > 1 else ''}, the same at every use)")
