@@ -1,0 +1,187 @@
+"""Stand-ins for what the text uses but never defines: whether a claim that fails for a random
+smooth function or loss is refuted, or needs the particular one the text never gives; and the
+note a verified claim gets when it rests on a stand-in.
+
+A function named by a letter and never defined (`a = f(z)`) is a random smooth function, and a
+loss the text differentiates but never defines a random smooth function of the output layer's
+activations and the labels (`derive.model.lookup`). What holds for every function and every
+loss verifies against them. A claim that fails is refuted only when it fails for every loss
+(its sides scale alike with the loss, or the difference does not depend on it) and for every
+common activation; otherwise it is unchecked, with the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import sympy
+
+from derive.expr import BatchSum, Call, Prime
+from derive.functions import NAMED
+from derive.latex import Index, Scalar
+from derive.model import Def, Evaluator, Instance, Model, OutOfRange
+from derive.numbers import AtKink, Unsupported, close
+
+if TYPE_CHECKING:
+    from derive.evaluate import Engine
+
+CANDIDATE_TRIALS = 6  # points a claim must hold at for a candidate activation to excuse it
+# the activations a text may mean by a letter it never defines (a claim that fails for a
+# generic smooth stand-in but holds for one of these is not refuted)
+STAND_IN_CANDIDATES: tuple[tuple[str, Callable[[sympy.Basic], sympy.Basic]], ...] = tuple(
+    (f.name, f.apply) for f in NAMED if f.name in (
+        "the logistic sigmoid", "tanh", "ReLU", "softplus")) + (("the identity", lambda t: t),)
+
+
+class StandIns:
+    """The stand-in decisions of the `Engine` (a mixin; `Engine` holds the caches)."""
+
+    _twice: dict[int, tuple[Model, Model]]
+    _candidates: dict[tuple, tuple[Model, Model]]
+    first_seed: int = 0  # the point the notes are read at (the Engine's first seed)
+
+    def _reads_generic_loss(self: Engine, ev: Evaluator, env: dict, exprs: tuple) -> set:
+        """The stand-ins of a loss the text never defines that the sides read (through the
+        definitions), at one assignment of the free indices."""
+        losses = ev.structure.generic_losses
+        if not losses:
+            return set()
+        keys = {k for e in exprs for k in ev.keys_of(e, env, 1)}
+        return {g for g in losses if any(ev.depends(k, g) for k in keys)}
+
+    def needs_the_loss(self: Engine, model: Model, instance: Instance, seed: int, env: dict,
+                       lhs: sympy.Basic, rhs: sympy.Basic, diff: object) -> str | None:
+        """Why a claim that fails for the stand-in of a loss the text never defines is not
+        refuted, or None. The stand-in is a random smooth loss: a claim true for every loss
+        (the chain rule, the recursion of the error terms, the gradients in terms of them)
+        holds for it, and the difference of the sides of one that is not scales with the loss
+        (twice the loss, twice the difference) or does not depend on it at all. A claim whose
+        difference does neither ties the loss to a form of its own (an output error
+        `a - y`): the text means one loss, which it never gives, so it cannot be decided."""
+        ev = self.evaluator(model, instance, seed)
+        try:
+            if not self._reads_generic_loss(ev, env, (lhs, rhs)):
+                return None
+            if _over_samples(model, (lhs, rhs)):
+                loss = model.notation.loss
+                return (f"needs the loss; the text never defines it: whether ${loss}$ is one "
+                        "sample's loss or the batch's decides a claim that sums over the "
+                        "samples, and the text does not say")
+            twice = self._scaled(model)
+            ev2 = self.evaluator(twice, instance, seed)
+            diff2 = ev2.ground(lhs, env, 1) - ev2.ground(rhs, env, 1)
+        except (OutOfRange, Unsupported, ZeroDivisionError, AtKink):
+            return None
+        if close(diff2, diff) or close(diff2, 2 * diff):
+            return None
+        loss = model.notation.loss
+        return (f"needs the loss; the text never defines it: the claim holds for some losses "
+                f"${loss}$ only (its sides do not scale alike with ${loss}$), so the generic "
+                "smooth loss the tool checks with cannot decide it")
+
+    def needs_the_function(self: Engine, model: Model, env: dict, lhs: sympy.Basic,
+                           rhs: sympy.Basic) -> str | None:
+        """Why a claim that fails for the stand-in of a function the text never defines is not
+        refuted, or None: it holds when the function is one of the common activations (the
+        text means that one, `f'(z) = f(z)(1 - f(z))` for a sigmoid it names only in prose).
+        A claim that fails for the stand-in and for each of them is refuted."""
+        ev = self.evaluator(model, self.instances(model)[0], self.first_seed)
+        if not ev.structure.generic_functions:
+            return None
+        try:
+            _, functions = _reached_stand_ins(ev, env, (lhs, rhs))
+        except (OutOfRange, Unsupported, ZeroDivisionError, AtKink):
+            return None
+        for fn in sorted(functions):
+            for what, body in STAND_IN_CANDIDATES:
+                trial = self._with_function(model, fn, what, body)
+                got = self.evaluate(trial, lhs, rhs, limit=CANDIDATE_TRIALS)
+                if got.ok and got.trials:
+                    return (f"needs ${fn}$; the text never defines it: the claim fails for a "
+                            f"generic smooth ${fn}$ but holds if ${fn}$ is {what}, which the "
+                            "text may mean without writing it")
+        return None
+
+    def _with_function(self: Engine, model: Model, fn: str, what: str,
+                       body: Callable[[sympy.Basic], sympy.Basic]) -> Model:
+        """The model with `fn(t) = body(t)` (one per model and candidate, kept with it)."""
+        key = (id(model), fn, what)
+        held = self._candidates.get(key)
+        if held is None or held[0] is not model:
+            t = Scalar("t")
+            d = Def(Call(fn, t), body(t), 0, f"{fn}(t) as {what}")
+            held = self._candidates[key] = (model, model.with_defs(d))
+        return held[1]
+
+    def _scaled(self: Engine, model: Model) -> Model:
+        """The model with its generic loss doubled (one per model, kept with it)."""
+        held = self._twice.get(id(model))
+        if held is None or held[0] is not model:
+            held = self._twice[id(model)] = (model, dataclasses.replace(model, loss_scale=2))
+        return held[1]
+
+    def stand_in_notes(self: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Basic) -> list[str]:
+        """What a verified claim rests on that the text never defines: the loss and the
+        functions given random smooth stand-ins, when the sides reach them."""
+        if model.local:
+            return []
+        ev = self.evaluator(model, self.instances(model)[0], self.first_seed)
+        st = ev.structure
+        if not st.generic_losses and not st.generic_functions:
+            return []
+        free = sorted({s for e in (lhs, rhs) for s in e.free_symbols if isinstance(s, Index)},
+                      key=lambda s: s.name)
+        env = next(self.domain(model, ev.instance, free, (lhs, rhs)), None) or {}
+        try:
+            losses, functions = _reached_stand_ins(ev, env, (lhs, rhs))
+        except (OutOfRange, Unsupported, ZeroDivisionError):
+            return []
+        notes = []
+        if losses:
+            loss = model.notation.loss
+            notes.append(f"${loss}$ is never defined in the text (or not in a form the tool "
+                         "reads): checked for a generic smooth loss, a random smooth function "
+                         "of the output activations and the labels, so this holds for every "
+                         f"smooth ${loss}$")
+        for fn in sorted(functions):
+            notes.append(f"${fn}$ is never defined in the text: checked for a generic smooth "
+                         f"${fn}$ (a random smooth function), so this holds for every smooth "
+                         f"${fn}$")
+        return notes
+
+
+
+def _over_samples(model: Model, exprs: tuple) -> bool:
+    """Whether an expression sums over the samples (a batch sum, or a sum over the sample
+    index)."""
+    sample = model.notation.sample
+    for e in exprs:
+        for node in sympy.preorder_traversal(e):
+            if isinstance(node, BatchSum) or (isinstance(node, sympy.Sum) and any(
+                    getattr(v, "name", None) == sample for v, *_ in node.limits)):
+                return True
+    return False
+
+
+def _reached_stand_ins(ev: Evaluator, env: dict, exprs: tuple) -> tuple[set, set]:
+    """The generic losses and functions that expressions reach through the definitions."""
+    st = ev.structure
+    names = {f.fname for e in exprs for f in sympy.preorder_traversal(e)
+             if isinstance(f, (Call, Prime))}
+    todo = [k for e in exprs for k in ev.keys_of(e, env, 1)]
+    seen: set = set()
+    while todo:
+        key = todo.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        found = None if ev.is_given(key) else ev.definition(key)
+        if found is not None:
+            names |= {f.fname for f in sympy.preorder_traversal(found[0].rhs)
+                      if isinstance(f, (Call, Prime))}
+            todo.extend(ev.reads(key))
+    return seen & st.generic_losses, names & st.generic_functions
+
+
