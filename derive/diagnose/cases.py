@@ -9,12 +9,13 @@ from derive.evaluate import Trial, free_indices
 from derive.expr import to_latex
 from derive.model import OutOfRange
 from derive.numbers import Unsupported, close
+from derive.results import Finding, FindingKind
 
 
 class CaseEdits:
     """The edits of a `cases` block (a mixin of `Diagnoser`)."""
 
-    def cases(self) -> str | None:
+    def cases(self) -> Finding | None:
         """A `cases` block: diagnose the case that fails, on the points where it applies."""
         for value, cond in self.rhs.args:
             def applies(env: dict, cond: sympy.Basic = cond) -> bool:
@@ -25,20 +26,19 @@ class CaseEdits:
             if sub.trials and not sub.holds(value):
                 found = sub.run()
                 if found:
-                    return f"in the case ${to_latex(cond)}$: {found}"
+                    return Finding(FindingKind.IN_CASE, parameters=(("case", to_latex(cond)),), inner=found)
         return None
 
-    def condition(self) -> str | None:
+    def condition(self) -> Finding | None:
         """An inequality of a `cases` block or an indicator the wrong way round
         (ReLU'(z) written 1{z < 0} for 1{z > 0})."""
         for rel in value_conditions(self.rhs):
             flipped = FLIP[type(rel)](rel.lhs, rel.rhs)
             if any(self.holds(c) for c in each_occurrence(self.rhs, rel, flipped)):
-                return (f"wrong condition: ${to_latex(rel)}$ should be ${to_latex(flipped)}$ "
-                        "(the step of the derivative is the other way round)")
+                return Finding(FindingKind.WRONG_CONDITION, (to_latex(rel), to_latex(flipped)))
         return None
 
-    def value_case(self) -> str | None:
+    def value_case(self) -> Finding | None:
         """A `cases` block on values (ELU, leaky ReLU) wrong in one case only: the points are
         split by the case that applies, and the failing case diagnosed on its own points."""
         if not self.trials:
@@ -61,8 +61,7 @@ class CaseEdits:
                 continue  # wrong in several cases, or agreeing in none: not one case's error
             k = failing.pop()
             value, cond = pw.args[k]
-            where = ("the case otherwise" if cond == sympy.true
-                     else f"the case ${to_latex(cond)}$")
+            where = () if cond == sympy.true else (("case", to_latex(cond)),)
             sub = type(self).__new__(type(self))
             sub.engine, sub.model, sub.lhs, sub.restrict = self.engine, self.model, self.lhs, None
             sub.names = {}
@@ -70,11 +69,11 @@ class CaseEdits:
             sub.trials = [t for t, b in zip(trials, branch) if b == k]
             sub.lvals = [t.lhs for t in sub.trials]
             found = sub.run() if len(sub.trials) >= 2 else None
-            if found and "is $0$ times" not in found:  # a zero written for a slope: say so below
-                return f"in {where}: {found}"
-            others = [f"${to_latex(c)}$" for j, c in enumerate(conds) if j != k and c != sympy.true]
-            agreed = f" (where {', '.join(others)}, it agrees)" if others else ""
-            return f"wrong case: the value in {where} is not the derivative{agreed}"
+            if found and not _zero_factor(found):  # a zero written for a slope: say so below
+                return Finding(FindingKind.IN_CASE, parameters=where, inner=found)
+            others = tuple(to_latex(c) for j, c in enumerate(conds) if j != k and c != sympy.true)
+            agreed = (("agrees", others),) if others else ()
+            return Finding(FindingKind.WRONG_CASE, parameters=where + agreed)
         return None
 
     def _more_points(self, which: sympy.Basic, cases: int) -> list[Trial]:
@@ -105,3 +104,12 @@ class CaseEdits:
                 out.append(Trial(instance, tuple(sorted(env.items(), key=lambda kv: str(kv[0]))),
                                  seed, lv, lv))
         return out
+
+
+def _zero_factor(f: Finding | None) -> bool:
+    """Whether a finding, or one it qualifies, is a constant factor of zero."""
+    while f is not None:
+        if f.kind is FindingKind.CONSTANT_FACTOR and f.quantities[0] == "0":
+            return True
+        f = f.inner
+    return False

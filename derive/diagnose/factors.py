@@ -18,12 +18,13 @@ from derive.expr import Call, Partial, Prime, Quantity, to_latex
 from derive.latex import Scalar, Size
 from derive.model import OutOfRange
 from derive.numbers import Unsupported, close
+from derive.results import Finding, FindingKind
 
 
 class FactorEdits:
     """The edits by a factor (a mixin of `Diagnoser`)."""
 
-    def constant(self) -> str | None:
+    def constant(self) -> Finding | None:
         try:
             rvals = self.engine.values(self.model, self.rhs, self.trials)
         except (OutOfRange, Unsupported, ZeroDivisionError):
@@ -35,8 +36,8 @@ class FactorEdits:
         r0 = ratios[0]
         if all(close(r, r0) for r in ratios) and not close(r0, 1):
             if close(r0, -1):
-                return "sign: the right side is the negative of the derived value"
-            return f"constant factor: the right side is ${nice(r0)}$ times the derived value"
+                return Finding(FindingKind.SIGN)
+            return Finding(FindingKind.CONSTANT_FACTOR, (nice(r0),))
         return None
 
     def _factor_candidates(self) -> list[sympy.Basic]:
@@ -107,28 +108,28 @@ class FactorEdits:
         declared = self.model.notation.scalars
         return [s for s in dict.fromkeys(found) if s.name in declared]
 
-    def factor(self) -> str | None:
+    def factor(self) -> Finding | None:
         cands = self._factor_candidates()
         # a size is missing as a divisor (the 1/m of an average), a quantity as a factor
         edits = [(c, c) for c in cands if not isinstance(c, Size)] + [
             (1 / c, c) for c in cands if isinstance(c, Size)]
         for factor, _ in edits:
             if self.holds(self.rhs / factor):
-                return f"extra factor: ${self.tex(factor)}$ should not be on the right side"
+                return Finding(FindingKind.EXTRA_FACTOR, (self.tex(factor),))
             if self.holds(self.rhs * factor):
-                return f"missing factor: the right side lacks a factor ${self.tex(factor)}$"
+                return Finding(FindingKind.MISSING_FACTOR, (self.tex(factor),))
         if isinstance(self.rhs, sympy.Add):  # a factor missing from one term (1/m in an update)
             for t in self.rhs.args:
                 for factor, _ in edits:
                     if self.holds(self.rhs - t + t * factor):
-                        return (f"missing factor: the term ${to_latex(t)}$ lacks a factor "
-                                f"${self.tex(factor)}$")
+                        return Finding(FindingKind.MISSING_FACTOR, (self.tex(factor),),
+                                       (("term", to_latex(t)),))
                     if self.holds(self.rhs - t + t / factor):
-                        return (f"extra factor: ${self.tex(factor)}$ should not be in the term "
-                                f"${to_latex(t)}$")
+                        return Finding(FindingKind.EXTRA_FACTOR, (self.tex(factor),),
+                                       (("term", to_latex(t)),))
         return None
 
-    def spread(self) -> str | None:
+    def spread(self) -> Finding | None:
         """A factor written outside a sum that belongs to some of its terms only:
         1/m (Σ_i ∂ℒ_i/∂W + λW) where the batch mean's 1/m does not apply to the decay."""
         for mul in atoms(self.rhs, (sympy.Mul,)):
@@ -136,11 +137,10 @@ class FactorEdits:
                 for f in (a for a in mul.args if a is not add and not a.is_Number):
                     for t in add.args:
                         if self.holds(self.rhs.xreplace({add: add - t + t / f})):
-                            return (f"extra factor: ${to_latex(f)}$ should not apply to the term "
-                                    f"${to_latex(t)}$ (only to the rest of the sum)")
+                            return Finding(FindingKind.FACTOR_SCOPE, (to_latex(f),), (("term", to_latex(t)),))
         return None
 
-    def term_constant(self) -> str | None:
+    def term_constant(self) -> Finding | None:
         """One term of a sum off by a constant factor, the others right: 2λW for λW (the
         ½ of the decay left out). The factor is read from the values, then checked."""
         try:
@@ -164,19 +164,18 @@ class FactorEdits:
                 c = sympy.nsimplify(float(cs[0]), tolerance=1e-9, rational=True)
                 if c in (0, 1, -1) or not self.holds(self.rhs.xreplace({add: add - t + t * c})):
                     continue
-                return (f"constant factor in one term: the term ${to_latex(t)}$ is "
-                        f"${to_latex(1 / c)}$ times the derived value; it should be "
-                        f"${to_latex(t * c)}$")
+                return Finding(FindingKind.CONSTANT_FACTOR, (to_latex(1 / c),),
+                               (("term", to_latex(t)), ("fixed", to_latex(t * c))))
         return None
 
-    def square(self) -> str | None:
+    def square(self) -> Finding | None:
         """A square left out or added: 1 - h for 1 - h^2 (tanh' = 1 - tanh^2)."""
         kinds = (Quantity, Call, *FACTOR_FUNCTIONS)
         for a in atoms(self.rhs, kinds):
             if any(self.holds(c) for c in each_occurrence(self.rhs, a, a ** 2)):
-                return f"missing square: ${to_latex(a)}$ should be ${to_latex(a ** 2)}$"
+                return Finding(FindingKind.MISSING_SQUARE, (to_latex(a), to_latex(a ** 2)))
         for p in atoms(self.rhs, (sympy.Pow,)):
             if p.exp == 2 and isinstance(p.base, kinds):
                 if any(self.holds(c) for c in each_occurrence(self.rhs, p, p.base)):
-                    return f"extra square: ${to_latex(p)}$ should be ${to_latex(p.base)}$"
+                    return Finding(FindingKind.EXTRA_SQUARE, (to_latex(p), to_latex(p.base)))
         return None

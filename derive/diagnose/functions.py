@@ -9,21 +9,23 @@ from derive.expr import Call, Prime, Quantity, to_latex
 from derive.functions import ELEMENTARY
 from derive.model import OutOfRange
 from derive.numbers import Unsupported
+from derive.results import Finding, FindingKind
 
 
 class FunctionEdits:
     """The edits of the functions a claim applies (a mixin of `Diagnoser`)."""
 
-    def extreme(self) -> str | None:
+    def extreme(self) -> Finding | None:
         """\\min written for \\max, or \\max for \\min (ReLU as min(0, s))."""
         for node in atoms(self.rhs, (sympy.Max, sympy.Min)):
             other = (sympy.Min if isinstance(node, sympy.Max) else sympy.Max)(*node.args)
             if any(self.holds(c) for c in each_occurrence(self.rhs, node, other)):
-                was, should = ("min", "max") if isinstance(node, sympy.Min) else ("max", "min")
-                return (f"{was} for {should}: ${to_latex(node)}$ should be ${to_latex(other)}$")
+                kind = (FindingKind.MIN_FOR_MAX if isinstance(node, sympy.Min)
+                        else FindingKind.MAX_FOR_MIN)
+                return Finding(kind, (to_latex(node), to_latex(other)))
         return None
 
-    def argument_sign(self) -> str | None:
+    def argument_sign(self) -> Finding | None:
         """The sign of a known function's argument: e^{u} for e^{-u} (the derivative of
         softplus written 1/(1 + e^{u}) for 1/(1 + e^{-u}))."""
         for node in sympy.preorder_traversal(self.rhs):
@@ -32,10 +34,10 @@ class FunctionEdits:
             flipped = node.func(-node.args[0])
             if flipped != node and any(self.holds(c) for c in each_occurrence(self.rhs, node,
                                                                                flipped)):
-                return f"sign of an argument: ${to_latex(node)}$ should be ${to_latex(flipped)}$"
+                return Finding(FindingKind.ARGUMENT_SIGN, (to_latex(node), to_latex(flipped)))
         return None
 
-    def product_rule(self) -> str | None:
+    def product_rule(self) -> Finding | None:
         """A term of the product rule left out of f'(u) = ..., where the document defines f
         as a product: Φ(u) for the derivative of GELU u Φ(u), which is Φ(u) + u Φ'(u). The
         terms are sympy.diff of each factor of the definition times the others."""
@@ -64,10 +66,10 @@ class FunctionEdits:
             shown = (f"{to_latex((rest / coeff).xreplace(arg))} {spelling}^{{\\prime}}"
                      f"({to_latex(self.lhs.arg)})" if spelling
                      else to_latex(sympy.simplify(term)))
-            return f"missing term of the product rule: ${shown}$ is left out"
+            return Finding(FindingKind.PRODUCT_RULE_TERM, (shown,))
         return None
 
-    def activation(self) -> str | None:
+    def activation(self) -> Finding | None:
         """The activation written where its derivative belongs: h = f(s) (or f(s) itself) for
         f'(s), as in (h - t) h for a softplus layer's error (h = softplus(s), f' a sigmoid)."""
         applied = {d.lhs.name: d for d in self.model.defs  # the newest definition wins
@@ -85,11 +87,10 @@ class FunctionEdits:
             else:
                 continue
             if any(self.holds(c) for c in each_occurrence(self.rhs, a, prime)):
-                return (f"activation for its derivative: ${to_latex(a)}$ should be "
-                        f"${to_latex(prime)}$")
+                return Finding(FindingKind.ACTIVATION, (to_latex(a), to_latex(prime)))
         return None
 
-    def derivative_of(self) -> str | None:
+    def derivative_of(self) -> Finding | None:
         """A quantity written where the derivative of a function the definitions apply to it
         belongs: W for sgn(W) in the gradient of an L1 penalty λ Σ |W| (the L2 gradient
         written for L1). The derivative is sympy.diff of the function the definition uses."""
@@ -108,6 +109,6 @@ class FunctionEdits:
             for q in (q for q in written if q.name == name):
                 fixed = slope.xreplace({t: q})
                 if any(self.holds(c) for c in each_occurrence(self.rhs, q, fixed)):
-                    return (f"wrong derivative: ${to_latex(q)}$ should be ${to_latex(fixed)}$, "
-                            f"the derivative of ${to_latex(form.xreplace({t: q}))}$")
+                    return Finding(FindingKind.WRONG_DERIVATIVE, (to_latex(q), to_latex(fixed)),
+                                   (("of", to_latex(form.xreplace({t: q}))),))
         return None

@@ -15,6 +15,7 @@ from derive.evaluate import Engine, Trial
 from derive.expr import to_latex
 from derive.model import Model, OutOfRange
 from derive.numbers import Unsupported, close
+from derive.results import Finding
 
 
 class Diagnoser(CaseEdits, FactorEdits, StructureEdits, FunctionEdits):
@@ -49,7 +50,7 @@ class Diagnoser(CaseEdits, FactorEdits, StructureEdits, FunctionEdits):
             return False
         return all(close(a, b) for a, b in zip(self.lvals, vals))
 
-    def run(self) -> str | None:
+    def run(self) -> Finding | None:
         if isinstance(self.rhs, sympy.Piecewise) and not value_conditions(self.rhs):
             return self.cases()
         for step in (self.condition, self.value_case, self.extreme, self.constant, self.swapped,
