@@ -75,7 +75,17 @@ from derive.numbers import (
     close,
     engine_named,
 )
-from derive.results import Comparison, Counterexample, Definition, FileReport, Result, Status
+from derive.results import (
+    Comparison,
+    Counterexample,
+    Definition,
+    FileReport,
+    Finding,
+    FindingKind,
+    Result,
+    Status,
+)
+from derive.sentences import detail, sentence
 from derive.sources.annotations import definitions_out_of_range
 
 # --------------------------------------------------------------------------------------------
@@ -751,7 +761,7 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
             formula=formula.number, step=k if chain else None, parsed=parsed,
             derivation=derivation, evidence=result.evidence, assumptions=result.assumptions,
             diagnosis=result.diagnosis, counterexample=result.counterexample,
-            lint=tuple(lint), comparisons=result.comparisons,
+            lint=tuple(lint), comparisons=result.comparisons, finding=result.finding,
         ))
         previous = step.expr
 
@@ -769,10 +779,11 @@ def _shape_verdict(state: _State, formula: Formula, lhs: Side, target: sympy.Bas
                         "(a transpose, the order of a product, \\odot, a layer) makes it hold",
                         evidence="to give the shapes the text means: quantities.NAME.shape in a "
                         "front matter (vectors = \"row\" for a text that writes x W + b)")
-    return _Verdict(Status.REFUTED, f"{why}; {fix}, and with that edit it holds",
+    return _Verdict(Status.REFUTED, f"{why}; {sentence(fix)}, and with that edit it holds",
                     evidence="shapes: the sizes of every quantity, from the definitions and "
                     "their use; a product needs the columns of its left factor to be the rows "
-                    "of its right; the edited claim verified numerically", diagnosis=fix)
+                    "of its right; the edited claim verified numerically",
+                    diagnosis=sentence(fix), finding=fix)
 
 
 def _matrix_diagnosis(state: _State, formula: Formula, lhs: Side, target: sympy.Basic,
@@ -782,11 +793,12 @@ def _matrix_diagnosis(state: _State, formula: Formula, lhs: Side, target: sympy.
     fix = _repair(state, formula, lhs, target, step, model)
     if fix is None:
         return found
-    return dataclasses.replace(found, diagnosis=fix, message=f"{found.message}: {fix}")
+    return dataclasses.replace(found, diagnosis=sentence(fix), finding=fix,
+                               message=f"{found.message}: {sentence(fix)}")
 
 
 def _repair(state: _State, formula: Formula, lhs: Side, target: sympy.Basic, step: Side,
-            model: Model) -> str | None:
+            model: Model) -> Finding | None:
     """`vectorcheck.repair` within the claim budget (None past it, with the caches reset)."""
     try:
         with deadline(state.claim_budget):
@@ -975,11 +987,13 @@ def _encode_verdict(v: _Verdict, lint: list[str]) -> dict:
     return {
         "status": v.status.value, "message": v.message, "evidence": v.evidence,
         "assumptions": list(v.assumptions), "diagnosis": v.diagnosis, "lint": list(lint),
+        "finding": None if v.finding is None else v.finding.to_json(),
         # dicts as lists of pairs: their order is what is printed
         "counterexample": None if c is None else {
             "instance": c.instance, "indices": [[k, x] for k, x in c.indices.items()],
             "point": [[k, x] for k, x in c.point.items()], "lhs": c.lhs, "rhs": c.rhs},
-        "comparisons": [[x.model, x.status.value, x.message, x.diagnosis]
+        "comparisons": [[x.model, x.status.value, x.message, x.diagnosis,
+                         None if x.finding is None else x.finding.to_json()]
                         for x in v.comparisons],
     }
 
@@ -1003,13 +1017,15 @@ def _decode_verdict(data: dict) -> tuple[_Verdict, list[str]]:
         witness = Counterexample(instance=_text(c["instance"]), indices=indices,
                                  point={_text(k): _text(x) for k, x in c["point"]},
                                  lhs=_text(c["lhs"]), rhs=_text(c["rhs"]))
-    comparisons = tuple(Comparison(_text(m), Status(st), _text(msg), _text(d, True))
-                        for m, st, msg, d in data["comparisons"])
+    comparisons = tuple(Comparison(_text(m), Status(st), _text(msg), _text(d, True),
+                                   None if f is None else Finding.from_json(f))
+                        for m, st, msg, d, f in data["comparisons"])
     verdict = _Verdict(Status(data["status"]), _text(data["message"]),
                        evidence=_text(data["evidence"]),
                        assumptions=tuple(_text(a) for a in data["assumptions"]),
                        diagnosis=_text(data["diagnosis"], True), counterexample=witness,
-                       comparisons=comparisons)
+                       comparisons=comparisons,
+                       finding=None if data["finding"] is None else Finding.from_json(data["finding"]))
     return verdict, [_text(x) for x in data["lint"]]
 
 
@@ -1087,6 +1103,7 @@ class _Verdict:
     diagnosis: str | None = None
     counterexample: Counterexample | None = None
     comparisons: tuple[Comparison, ...] = ()
+    finding: Finding | None = None  # the diagnosis as data; `diagnosis` is its sentence
 
 
 def _label(instance: Instance, notation: Notation) -> str:
@@ -1123,7 +1140,7 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
     if compare is not None and with_comparison:
         alt = _verdict(state, compare, lhs, rhs, None, with_comparison=False)
         comparisons = (Comparison(compare.name, alt.status, alt.message.split(":")[0],
-                                  alt.diagnosis),)
+                                  alt.diagnosis, alt.finding),)
     if o.unsupported:
         return _Verdict(Status.UNCHECKED, f"could not evaluate: {o.unsupported}",
                         comparisons=comparisons)
@@ -1170,8 +1187,8 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
             found = conditional(cond)
             if found:
                 return found
-    diagnosis = Diagnoser(engine, model, lhs, rhs, o.witness).run()
-    if diagnosis is None:
+    finding = Diagnoser(engine, model, lhs, rhs, o.witness).run()
+    if finding is None:
         # a difference that is simple only under an assumption: say so with the assumption
         for cond in label_conditions:
             m2 = cond.model(model)
@@ -1179,9 +1196,10 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
             if o2.witness is not None:
                 edit = Diagnoser(engine, m2, lhs, rhs, o2.witness).run()
                 if edit:
-                    diagnosis = f"{edit} (when {cond.name})"
+                    finding = Finding(FindingKind.UNDER_ASSUMPTION,
+                                      parameters=(("assumption", cond.name),), inner=edit)
                     break
-    if diagnosis is None and not o.overrun:
+    if finding is None and not o.overrun:
         # only now an index condition: a claim with an error holds trivially where i = j
         for cond in index_conditions:
             found = conditional(cond)
@@ -1189,14 +1207,15 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
                 return found
     if o.overrun:
         msg = f"a summed index runs past the end of {o.overrun}"
-        diagnosis = diagnosis or "sum bound: the sum runs over indices the quantity does not have"
+        finding = finding or Finding(FindingKind.SUM_OVERRUN)
         evidence = f"numeric: grounding the written side needs {o.overrun}"
     else:
         msg = "differs from the derivation"
         evidence = _refuted_evidence(o, model)
-    if diagnosis:  # the finding in one sentence: "...: the right side lacks a factor a_j"
-        msg += ": " + (diagnosis.split(": ", 1)[1] if ": " in diagnosis else diagnosis)
-    return _Verdict(Status.REFUTED, msg, evidence=evidence, diagnosis=diagnosis,
+    if finding:  # the finding in one sentence: "...: the right side lacks a factor a_j"
+        msg += ": " + detail(finding)
+    return _Verdict(Status.REFUTED, msg, evidence=evidence,
+                    diagnosis=sentence(finding) if finding else None, finding=finding,
                     counterexample=witness, comparisons=comparisons)
 
 
