@@ -21,6 +21,8 @@ import sympy
 from sympy.core.symbol import Str
 
 from derive.expr import BatchSum, Call, Node, Partial, Prime, Quantity, to_latex
+from derive.results import Finding
+from derive.results import FindingKind as K
 
 ONE = sympy.Integer(1)
 
@@ -583,7 +585,7 @@ def _drop_sample(e: sympy.Basic) -> sympy.Basic:
 # Repairs: the edits, in matrix terms, a checker tries on a side that is wrong
 
 
-def repairs(t: Tensor, shift_layer) -> Iterator[tuple[str, Tensor]]:  # type: ignore[no-untyped-def]
+def repairs(t: Tensor, shift_layer) -> Iterator[tuple[Finding, Tensor]]:  # type: ignore[no-untyped-def]
     """One-edit variants of `t`, each with what the edit says about the text: a transpose
     added or dropped, a product's factors swapped, `\\odot` for a product or the reverse, a
     quantity's layer one off. `shift_layer(leaf, delta)` gives a leaf in another layer, or
@@ -598,27 +600,24 @@ def repairs(t: Tensor, shift_layer) -> Iterator[tuple[str, Tensor]]:  # type: ig
             yield what, cand
 
 
-def _edits(node: Tensor, shift_layer) -> Iterator[tuple[str, Tensor]]:  # type: ignore[no-untyped-def]
+def _edits(node: Tensor, shift_layer) -> Iterator[tuple[Finding, Tensor]]:  # type: ignore[no-untyped-def]
     if isinstance(node, Transpose):
-        yield f"the transpose of ${node.x.tex}$ is wrong: ${node.x.tex}$ itself fits", node.x
+        yield Finding(K.NEEDLESS_TRANSPOSE, (node.x.tex,)), node.x
     elif not isinstance(node, (Scalar, Plus)) and not _scales_safe(node):
-        yield (f"a transpose is missing: ${node.tex}$ should be transposed",
-               Transpose(node, f"({node.tex})^T"))
+        yield Finding(K.MISSING_TRANSPOSE, (node.tex,)), Transpose(node, f"({node.tex})^T")
     if isinstance(node, MatMul):
-        yield (f"the product's order is swapped: ${node.b.tex}$ comes before ${node.a.tex}$",
+        yield (Finding(K.PRODUCT_ORDER, (node.b.tex, node.a.tex)),
                MatMul(node.b, node.a, node.tex))
-        yield (f"a matrix product is written where the element-wise product $\\odot$ is meant "
-               f"(${node.tex}$)", Hadamard(node.a, node.b, node.tex))
+        yield Finding(K.MATMUL_FOR_HADAMARD, (node.tex,)), Hadamard(node.a, node.b, node.tex)
     if isinstance(node, Hadamard):
-        yield (f"$\\odot$ is written where a matrix product is meant (${node.tex}$)",
-               MatMul(node.a, node.b, node.tex))
-        yield (f"$\\odot$ is written where a matrix product is meant (${node.tex}$, in the "
-               "other order)", MatMul(node.b, node.a, node.tex))
+        yield Finding(K.HADAMARD_FOR_MATMUL, (node.tex,)), MatMul(node.a, node.b, node.tex)
+        yield (Finding(K.HADAMARD_FOR_MATMUL, (node.tex,), (("order", "reversed"),)),
+               MatMul(node.b, node.a, node.tex))
     if isinstance(node, Leaf) and node.layer is not None:
         for delta in (-1, 1):
             new = shift_layer(node, delta)
             if new is not None:
-                yield f"wrong layer: ${node.tex}$ should be ${new.tex}$", new
+                yield Finding(K.WRONG_LAYER, (node.tex, new.tex)), new
 
 
 def _scales_safe(node: Tensor) -> bool:
