@@ -41,17 +41,46 @@ class FactorEdits:
         return None
 
     def _factor_candidates(self) -> list[sympy.Basic]:
+        """What a factor extra or missing may be, in the order tried: the atoms written, the
+        derivatives of the functions the model applies, the per-neuron quantities, the batch
+        size, the document's scalars."""
         cands: list[sympy.Basic] = []
         kinds = (Quantity, Prime, Call, Partial, *FACTOR_FUNCTIONS)
         for a in atoms(self.rhs, kinds) + atoms(self.lhs, kinds):
-            if a not in cands and not bound_indices(a) & a.free_symbols:
-                cands.append(a)
-        # g'(z) at every layer and index the formula mentions, for every one-argument function
-        # the model applies to a quantity (a = g(z) gives g'(z))
+            if not bound_indices(a) & a.free_symbols:
+                _add(cands, a)
+        self._slope_candidates(cands)
+        self._neuron_candidates(cands)
+        if self.model.notation.batch and not self.model.local:
+            cands.append(Size(self.model.notation.batch))
+        # the document's scalars (a decay coefficient lambda, a rate): those its definitions
+        # use and those of the claim, not a function's formal parameter (t in g(t) = ...)
+        for s in self._scalars():
+            _add(cands, s)
+        return cands
+
+    def _slope_candidates(self, cands: list[sympy.Basic]) -> None:
+        """g'(z) at every layer and index the formula mentions, for every one-argument function
+        the model applies to a quantity (a = g(z) gives g'(z)), and the derivative of an
+        activation written inline (a = max(0, z): the step of z)."""
         applied = {(d.rhs.fname, d.rhs.params[0].name) for d in self.model.defs
                    if isinstance(d.rhs, Call) and len(d.rhs.params) == 1
                    and isinstance(d.rhs.params[0], Quantity)}
-        # and the derivative of an activation written inline (a = max(0, z): the step of z)
+        inline = self._inline_slopes()
+        for q in atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,)):
+            if q.layer is None:
+                continue
+            for fname, arg in sorted(applied):
+                _add(cands, Prime(fname, Quantity(arg, (q.layer,), q.indices)))
+            for arg, slope, spelling in inline:
+                x = Quantity(arg, (q.layer,), q.indices)
+                c = slope(x)
+                if _add(cands, c) and spelling is not None:  # sigma'(s), not its exp form
+                    self.names[c] = f"{spelling}^{{\\prime}}({to_latex(x)})"
+
+    def _inline_slopes(self) -> list[tuple[str, sympy.Lambda, str | None]]:
+        """(the quantity's name, the slope, the function's name if it has one) for each
+        definition that applies an activation written out to one quantity."""
         inline = []
         for d in self.model.defs:
             inner = atoms(d.rhs, (Quantity,)) if isinstance(d.lhs, Quantity) else []
@@ -61,43 +90,23 @@ class FactorEdits:
                 if slope.free_symbols == {t} and not slope.is_constant():
                     inline.append((inner[0].name, sympy.Lambda(t, slope),
                                    named_smooth(d.rhs.xreplace({inner[0]: t}), t)))
-        for q in atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,)):
-            for fname, arg in sorted(applied):
-                if q.layer is not None:
-                    c = Prime(fname, Quantity(arg, (q.layer,), q.indices))
-                    if c not in cands:
-                        cands.append(c)
-            for arg, slope, spelling in inline:
-                if q.layer is not None:
-                    x = Quantity(arg, (q.layer,), q.indices)
-                    c = slope(x)
-                    if c not in cands:
-                        cands.append(c)
-                        if spelling is not None:  # sigma'(s), not its exp form
-                            self.names[c] = f"{spelling}^{{\\prime}}({to_latex(x)})"
+        return inline
 
-        # per-neuron quantities at the layers and indices the formula mentions (a missing a_j)
+    def _neuron_candidates(self, cands: list[sympy.Basic]) -> None:
+        """Per-neuron quantities at the layers and indices the formula mentions (a missing
+        a_j)."""
+        if self.model.local:
+            return
         layers = {q.layer for q in atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,))
                   if q.layer is not None}
         layers |= {lay + 1 for lay in layers}
         free = sorted(free_indices(self.lhs) | free_indices(self.rhs), key=str)
-        if not self.model.local:
-            for name, spec in sorted(self.model.notation.quantities.items()):
-                if spec.parameter or len(spec.shape) != 1:
-                    continue
-                for lay in sorted(layers, key=str) if spec.layers else [None]:
-                    for idx in free:
-                        c = Quantity(name, (lay,) if lay is not None else (), (idx,))
-                        if c not in cands:
-                            cands.append(c)
-        if self.model.notation.batch and not self.model.local:
-            cands.append(Size(self.model.notation.batch))
-        # the document's scalars (a decay coefficient lambda, a rate): those its definitions
-        # use and those of the claim, not a function's formal parameter (t in g(t) = ...)
-        for s in self._scalars():
-            if s not in cands:
-                cands.append(s)
-        return cands
+        for name, spec in sorted(self.model.notation.quantities.items()):
+            if spec.parameter or len(spec.shape) != 1:
+                continue
+            for lay in sorted(layers, key=str) if spec.layers else [None]:
+                for idx in free:
+                    _add(cands, Quantity(name, (lay,) if lay is not None else (), (idx,)))
 
     def _scalars(self) -> list[Scalar]:
         if self.model.local:
@@ -179,3 +188,11 @@ class FactorEdits:
                 if any(self.holds(c) for c in each_occurrence(self.rhs, p, p.base)):
                     return Finding(FindingKind.EXTRA_SQUARE, (to_latex(p), to_latex(p.base)))
         return None
+
+
+def _add(cands: list[sympy.Basic], c: sympy.Basic) -> bool:
+    """Append `c` to `cands` unless it is there; whether it was appended."""
+    if c in cands:
+        return False
+    cands.append(c)
+    return True
