@@ -131,61 +131,17 @@ def write_reports(
     temps: dict[str, str] = {}
     folder: Folder | None = None
     try:
-        try:
-            folder = Folder(outdir)
-        except OSError as exc:
-            raise ReportRefused([f"{shown(outdir)}: cannot open the output folder: "
-                                 f"{exc.strerror or exc}"]) from None
-        states: dict[str, os.stat_result | None] = {}
-        problems = []
-        for name in data:
-            problem, states[name] = target_problem(folder, name, source_ids)
-            if problem:
-                problems.append(problem)
-        if problems:
-            raise ReportRefused(problems)
+        folder = _open(outdir)
+        states = _replaceable(folder, data, source_ids)
         clean_leftovers(folder, set(data))
         for name, payload in data.items():
-            old = states[name]
-            mode = old.st_mode & 0o777 if old is not None else 0o666
-            try:
-                temps[name] = write_temp(folder, name, payload, mode)
-            except OSError as exc:
-                raise ReportRefused([f"{shown(outdir / name)}: cannot be written: "
-                                     f"{exc.strerror or exc}; no report was changed"]) from None
-        # check again, all before the first rename: a file that appeared or changed meanwhile
-        # is not replaced, and neither is any other of the set
-        for name in data:
-            try:
-                now: os.stat_result | None = folder.lstat(name)
-                same = same_state(states[name], now)
-            except FileNotFoundError:
-                same = states[name] is None
-            except OSError:
-                same = False
-            if not same:
-                raise ReportRefused([f"{shown(outdir / name)}: changed while the reports were "
-                                     "written; no report was changed"])
-        done = 0
-        for name in data:
-            try:
-                folder.replace(temps[name], name)
-            except OSError as exc:
-                raise ReportRefused([
-                    f"{shown(outdir / name)}: cannot be replaced: {exc.strerror or exc}; "
-                    f"{done} of {len(data)} files of the set were already replaced: rerun "
-                    "derive report"
-                ]) from None
-            del temps[name]
-            done += 1
+            temps[name] = _temp(folder, outdir, name, payload, states[name])
+        _unchanged(folder, outdir, states)
+        _rename(folder, outdir, temps)
         folder.sync()
     except BaseException:
         if folder is not None:
-            for tmp in temps.values():
-                try:
-                    folder.unlink(tmp)
-                except OSError:
-                    pass
+            _discard(folder, temps)
             folder.close()
             folder = None
         remove_folders(created)
@@ -194,6 +150,79 @@ def write_reports(
         if folder is not None:
             folder.close()
     return list(files)
+
+
+def _open(outdir: Path) -> Folder:
+    try:
+        return Folder(outdir)
+    except OSError as exc:
+        raise ReportRefused([f"{shown(outdir)}: cannot open the output folder: "
+                             f"{exc.strerror or exc}"]) from None
+
+
+def _replaceable(folder: Folder, data: dict[str, bytes],
+                 source_ids: set[tuple[int, int]]) -> dict[str, os.stat_result | None]:
+    """Each target's state now; ReportRefused naming every target that may not be replaced."""
+    states: dict[str, os.stat_result | None] = {}
+    problems = []
+    for name in data:
+        problem, states[name] = target_problem(folder, name, source_ids)
+        if problem:
+            problems.append(problem)
+    if problems:
+        raise ReportRefused(problems)
+    return states
+
+
+def _temp(folder: Folder, outdir: Path, name: str, payload: bytes,
+          old: os.stat_result | None) -> str:
+    """The temporary file of one target, written and synced, with the target's permissions."""
+    mode = old.st_mode & 0o777 if old is not None else 0o666
+    try:
+        return write_temp(folder, name, payload, mode)
+    except OSError as exc:
+        raise ReportRefused([f"{shown(outdir / name)}: cannot be written: "
+                             f"{exc.strerror or exc}; no report was changed"]) from None
+
+
+def _unchanged(folder: Folder, outdir: Path, states: dict[str, os.stat_result | None]) -> None:
+    """Check again, all before the first rename: a file that appeared or changed meanwhile is
+    not replaced, and neither is any other of the set."""
+    for name, before in states.items():
+        try:
+            now: os.stat_result | None = folder.lstat(name)
+            same = same_state(before, now)
+        except FileNotFoundError:
+            same = before is None
+        except OSError:
+            same = False
+        if not same:
+            raise ReportRefused([f"{shown(outdir / name)}: changed while the reports were "
+                                 "written; no report was changed"])
+
+
+def _rename(folder: Folder, outdir: Path, temps: dict[str, str]) -> None:
+    """Each temporary file over its target; each renamed one leaves `temps`."""
+    total, done = len(temps), 0
+    for name in list(temps):
+        try:
+            folder.replace(temps[name], name)
+        except OSError as exc:
+            raise ReportRefused([
+                f"{shown(outdir / name)}: cannot be replaced: {exc.strerror or exc}; "
+                f"{done} of {total} files of the set were already replaced: rerun "
+                "derive report"
+            ]) from None
+        del temps[name]
+        done += 1
+
+
+def _discard(folder: Folder, temps: dict[str, str]) -> None:
+    for tmp in temps.values():
+        try:
+            folder.unlink(tmp)
+        except OSError:
+            pass
 
 
 def stale_reports(reports: list[FileReport], outdir: Path) -> list[Path]:
