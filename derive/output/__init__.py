@@ -5,6 +5,7 @@ A `Printer` is told about each file as soon as it is checked (`file`), each file
 be read (`failed`), each file that tripped a bug (`crashed`), and the end of the run (`finish`).
 The human format streams; the machine formats that are one document (json, sarif) write it at
 the end. Everything taken from a document passes through `visible` (no raw control characters).
+`print_changes` words `derive diff` and `check --since`; `error_text` an input error.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from derive.output.base import (
     use_colour,
     witness_line,
 )
-from derive.output.human import HumanPrinter
+from derive.output.human import HumanPrinter, print_changes
 from derive.output.machine import JSON_SCHEMA_VERSION, GithubPrinter, JsonPrinter, SarifPrinter
 
 FORMATS = ("human", "json", "github", "sarif")
@@ -62,6 +63,7 @@ __all__ = [
     "finding_text",
     "is_finding",
     "make_printer",
+    "print_changes",
     "symbols_fit",
     "use_colour",
     "witness_line",

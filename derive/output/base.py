@@ -9,6 +9,7 @@ from typing import IO
 
 from derive.errors import InputError
 from derive.results import Counterexample, FileReport, Result, Status
+from derive.sentences import detail
 from derive.text import visible
 
 READ_AS = "read as: "  # the notes that say what an inferred notation took each symbol to be
@@ -70,8 +71,7 @@ def plain(text: str) -> str:
 
 def finding_text(r: Result) -> str:
     parts = [r.message]
-    if (r.diagnosis and r.status is not Status.ERROR
-            and r.diagnosis.split(": ", 1)[-1] not in r.message):
+    if r.diagnosis and r.status is not Status.ERROR and _unsaid(r):
         parts.append(f"diagnosis: {r.diagnosis}")
     parts.extend(f"flagged: {f}" for f in r.lint)
     return plain(" ".join(parts))
@@ -106,3 +106,10 @@ class Printer:
 def error_text(err: InputError) -> str:
     """An input error as printed: placed with its source line and caret when it has a place."""
     return visible(err.render() if err.span else f"derive: error: {err.message}")
+
+
+def _unsaid(r: Result) -> bool:
+    """Whether the message leaves out what the diagnosis says (the message of a refutation
+    ends with its finding's detail)."""
+    said = detail(r.finding) if r.finding is not None else r.diagnosis or ""
+    return said not in r.message

@@ -137,3 +137,23 @@ class HumanPrinter(Printer):
                 w(f"    in {c.model}: {c.status.value}: {self._prose(c.diagnosis or c.message)}")
         if verbose and r.evidence:
             w(f"    evidence: {r.evidence}")
+
+
+def print_changes(name: str, against: str, before: FileReport | None, after: FileReport,
+                  out: IO[str]) -> int:
+    """`derive diff` and `check --since`: what the edit did to the verdicts; 1 when it broke
+    something."""
+    from derive.edits import compare
+
+    w = lambda s: out.write(visible(s) + "\n")  # noqa: E731
+    changes = compare(before, after)
+    if before is None:
+        w(f"{name}: new {against}; every formula is new")
+    edited = sorted({c.formula for c in changes})
+    w(f"{name}: {len(edited)} formulas changed {against}")
+    for c in changes:
+        w("  " + c.describe() + ("  <- broken by the edit" if c.broke else ""))
+    broke = sum(1 for c in changes if c.broke)
+    if broke:
+        w(f"{name}: the edit broke {broke} results")
+    return 1 if broke else 0
