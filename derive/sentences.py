@@ -33,7 +33,7 @@ def _case(f: Finding) -> str:
 
 
 def _constant(f: Finding) -> str:
-    (c,) = f.quantities
+    c = f.quantities[0]
     term = f.param("term")
     if term is None:
         return f"the right side is ${c}$ times the derived value"

@@ -97,3 +97,24 @@ def test_a_document_that_breaks_the_schema_is_caught() -> None:
     bad = {"schema": 1, "tool": "derive", "version": "0", "files": [], "errors": [],
            "summary": {"files": 0}}
     assert _errors(_validator("check.schema.json"), bad)
+
+
+def test_every_kind_has_its_words_and_its_json_reads_back() -> None:
+    from derive.sentences import detail
+
+    for kind in FindingKind:
+        inner = Finding(FindingKind.SIGN) if kind in (FindingKind.IN_CASE,
+                                                      FindingKind.UNDER_ASSUMPTION) else None
+        f = Finding(kind, ("a_j", "b_k"), (("term", "t"), ("fixed", "u"), ("of", "|W|"),
+                                           ("case", "z > 0"), ("agrees", ("z < 0", "z = 0")),
+                                           ("assumption", "one-hot labels")), inner)
+        text = sentence(f)
+        assert detail(f) in text and text.count("$") % 2 == 0, kind
+        assert Finding.from_json(json.loads(json.dumps(f.to_json()))) == f
+    wrong_case = Finding(FindingKind.WRONG_CASE, parameters=(("agrees", ("z < 0",)),))
+    assert sentence(wrong_case) == ("wrong case: the value in the case otherwise is not the "
+                                    "derivative (where $z < 0$, it agrees)")
+    nested = Finding(FindingKind.UNDER_ASSUMPTION, parameters=(("assumption", "$i = j$"),),
+                     inner=Finding(FindingKind.MISSING_FACTOR, ("a_j",), (("term", "x"),)))
+    assert sentence(nested) == "missing factor: the term $x$ lacks a factor $a_j$ (when $i = j$)"
+    assert detail(nested) == "the term $x$ lacks a factor $a_j$ (when $i = j$)"
