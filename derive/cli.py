@@ -163,13 +163,13 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from derive.check import check_file
-    from derive.report.layout import visible
     from derive.report.write import (
         ReportRefused,
         check_targets,
         stale_reports,
         write_reports,
     )
+    from derive.text import visible
 
     files, missing = _files(args.paths)
     if missing:

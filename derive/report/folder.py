@@ -18,8 +18,8 @@ from pathlib import Path
 from derive.errors import UsageError
 from derive.report.html import GENERATOR_META
 from derive.report.json import SCHEMA
-from derive.report.layout import visible
 from derive.report.markdown import MARKER
+from derive.text import visible
 
 _HEAD = 4096  # how much of a file `is_generated` reads
 # `.<target>.<pid>-<random>.derive-tmp`; the pid tells a killed run's file from a live one's

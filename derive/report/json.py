@@ -13,16 +13,10 @@ import json
 import re
 from typing import Any
 
-from derive.report.layout import (
-    Entry,
-    Heading,
-    Layout,
-    counts_in_order,
-    document_lang,
-    layout,
-    visible,
-)
+from derive.report.layout import Entry, Heading, Layout, counts_in_order, layout
+from derive.report.texts import document_lang
 from derive.results import Comparison, FileReport, Result
+from derive.text import visible
 
 SCHEMA = "derive-report/1"
 

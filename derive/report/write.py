@@ -50,9 +50,9 @@ from derive.report.folder import (
 )
 from derive.report.html import render_html
 from derive.report.json import render_json
-from derive.report.layout import visible
 from derive.report.markdown import render_markdown
 from derive.results import FileReport
+from derive.text import visible
 
 RENDERERS: tuple[tuple[str, Callable[[FileReport], str]], ...] = (
     (".md", render_markdown),
