@@ -11,6 +11,7 @@ import sympy
 
 from derive.document import Formula
 from derive.errors import InputError
+from derive.functions import BY_SPELLING
 from derive.latex.expression import parse_expression
 from derive.latex.groups import (
     _BRACKETS,
@@ -310,11 +311,17 @@ def _formal_parameters(seg: list[Tok], scope: Scope) -> set[str]:
 
 
 def _function_head(seg: list[Tok], scope: Scope) -> bool:
-    """Whether the segment starts with a function's name: `g`, or `\\mathrm{ReLU}`."""
-    if seg[0].text in _FONTS and len(seg) > 1 and seg[1].text == "{":
+    """Whether the segment starts with a function's name: `g`, `\\mathrm{ReLU}`, or
+    `\\text{ReLU}` for a function the registry knows by that name."""
+    if (seg[0].text in _FONTS or seg[0].text in ("\\text", "\\textrm")) and len(seg) > 1 and (
+            seg[1].text == "{"):
         close = next((k for k in range(2, len(seg)) if seg[k].text == "}"), None)
         inner = "".join(t.text for t in seg[2:close]) if close is not None else ""
-        return bool(inner) and scope.lookup(f"{seg[0].text}{{{inner}}}") == "function"
+        if seg[0].text in _FONTS and inner and scope.lookup(f"{seg[0].text}{{{inner}}}") == (
+                "function"):
+            return True
+        return bool(inner) and scope.lookup(f"\\mathrm{{{inner}}}") is None and (
+            f"\\mathrm{{{inner}}}" in BY_SPELLING)
     return scope.lookup(seg[0].text) == "function"
 
 
