@@ -56,6 +56,7 @@ from derive.infer.scan import (
 )
 from derive.infer.tags import _tag, _tag_form
 from derive.infer.vectors import vector_shapes
+from derive.latex import remarks_of
 from derive.sources.document import Document
 
 
@@ -108,6 +109,7 @@ def infer(doc: Document) -> Inferred:
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     out = _Inference(rows).run()
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
+    out.facts += _remarks(doc)
     out.local = local
     for k in sorted(local):
         ann = _chain_rule(per[k]) or _stated(doc, k)
@@ -117,6 +119,13 @@ def infer(doc: Document) -> Inferred:
             out.facts.append(f"line {line}: a chain rule in variables of its own, read as "
                              + ", ".join(f"${g}$" for g in ann["given"]))
     return out
+
+
+def _remarks(doc: Document) -> list[str]:
+    """Prose inside a formula read as a remark (`z<=0, \\alpha是...`): said, not dropped
+    silently."""
+    return [f"line {f.span(t.start).line}: the words `{t.text}` read as a remark, not as "
+            "mathematics" for f in doc.formulas for t in remarks_of(f)]
 
 
 # names of the logistic sigmoid, taken as such when a text uses one without defining it
