@@ -33,11 +33,12 @@ given only in the prose (.prose).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from derive.errors import InputError
-from derive.functions import KRONECKER
+from derive.functions import KRONECKER, NAMED
 from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
 from derive.infer.definitions import _Definitions
 from derive.infer.front import _Front
@@ -128,6 +129,24 @@ def _remarks(doc: Document) -> list[str]:
             "mathematics" for f in doc.formulas for t in remarks_of(f)]
 
 
+_UPRIGHT = re.compile(r"\\(?:mathrm|operatorname)\{([A-Za-z]+)\}")
+
+
+def _registry_spelling(name: str, used: set[str]) -> tuple[str, str] | None:
+    """The registry's function an upright name is (case-insensitively: `\\mathrm{Sigmoid}`),
+    and a spelling of it the text does not use; None when it is none of them."""
+    m = _UPRIGHT.fullmatch(name)
+    if not m:
+        return None
+    for fn in NAMED:
+        words = [u.group(1).lower() for s in fn.spellings if (u := _UPRIGHT.fullmatch(s))]
+        if fn.arity == 1 and m.group(1).lower() in words:
+            other = next((s for s in fn.spellings if _UPRIGHT.fullmatch(s) and s != name
+                          and s not in used), None)
+            return (fn.name, other) if other else None
+    return None
+
+
 # names of the logistic sigmoid, taken as such when a text uses one without defining it
 _SIGMOIDS = {"\\sigma", "\\mathrm{sigm}", "\\mathrm{sigmoid}", "\\operatorname{sigmoid}"}
 # the variables such a definition is written in, the first the text leaves free
@@ -196,6 +215,24 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                 assumed.append(f"{fn}({var}) = \\frac{{1}}{{1 + e^{{-{var}}}}}")
                 self.facts.append(f"${fn}$ taken as the logistic sigmoid "
                                   f"${assumed[-1]}$: the text uses it without defining it")
+        return tuple(assumed) + self._known_by_name(names, defs)
+
+    def _known_by_name(self, names: Names, defs: dict[str, list[Row]]) -> tuple[str, ...]:
+        """Definitions the text takes for granted by naming a function the registry knows
+        (`\\mathrm{ReLU}`, `Sigmoid` written in plain letters: case-insensitively): the name
+        stands for the registry's function, spelled in a way the text does not use."""
+        assumed = []
+        for fn in sorted(names.functions):
+            if fn in defs or fn in _SIGMOIDS or names.functions[fn] != 1:
+                continue
+            known = _registry_spelling(fn, set(names.by_name))
+            var = next((v for v in _SIGMOID_VARIABLES if v not in names.by_name), None)
+            if known is None or var is None:
+                continue
+            what, spelling = known
+            assumed.append(f"{fn}({var}) = {spelling}({var})")
+            self.facts.append(f"${fn}$ read as the function known by that name ({what}): "
+                              "the text uses it without defining it")
         return tuple(assumed)
 
     def _kronecker(self) -> None:
