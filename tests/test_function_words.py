@@ -38,6 +38,12 @@ EXPECTED = {
         (39, R, "missing factor: the term $- \\tanh{\\left(a^{l} \\right)}$ lacks a factor"),
     ],
     "prose.md": [(4, D, None), (10, V, None), (19, E, None)],
+    "byname.md": [
+        (4, D, None), (8, V, None),
+        (14, R, "activation for its derivative: $\\mathrm{Sigmoid}\\left(z^{l}\\right)$"),
+        (18, D, None), (22, V, None),
+        (31, R, None),  # refuted; the diagnosis is the diagnoser's (see the report)
+    ],
 }
 
 
@@ -62,6 +68,14 @@ def test_defined_plain_letter_names_are_read_as_functions(reports) -> None:
     assert "$\\mathrm{LeakyReLU}$ a function of 1 argument, defined at line 6" in notes
     assert "$\\mathrm{Sigmoid}$ a function of 1 argument, defined at line 4" in "\n".join(
         reports["sigmoid.md"].notes)
+
+
+def test_names_known_to_the_registry_stand_for_its_functions(reports) -> None:
+    notes = reports["byname.md"].notes
+    assert ("read as: $\\mathrm{Sigmoid}$ read as the function known by that name (the "
+            "logistic sigmoid): the text uses it without defining it") in notes
+    assert ("read as: $\\mathrm{relu}$ read as the function known by that name (ReLU): the "
+            "text uses it without defining it") in notes
 
 
 def test_a_remark_is_said_and_prose_in_the_mathematics_is_an_error(reports) -> None:
