@@ -33,11 +33,12 @@ given only in the prose (.prose).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from derive.errors import InputError
-from derive.functions import KRONECKER
+from derive.functions import KRONECKER, NAMED
 from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
 from derive.infer.definitions import _Definitions
 from derive.infer.front import _Front
@@ -56,6 +57,7 @@ from derive.infer.scan import (
 )
 from derive.infer.tags import _tag, _tag_form
 from derive.infer.vectors import vector_shapes
+from derive.latex import remarks_of
 from derive.sources.document import Document
 
 
@@ -108,6 +110,7 @@ def infer(doc: Document) -> Inferred:
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     out = _Inference(rows).run()
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
+    out.facts += _remarks(doc)
     out.local = local
     for k in sorted(local):
         ann = _chain_rule(per[k]) or _stated(doc, k)
@@ -117,6 +120,31 @@ def infer(doc: Document) -> Inferred:
             out.facts.append(f"line {line}: a chain rule in variables of its own, read as "
                              + ", ".join(f"${g}$" for g in ann["given"]))
     return out
+
+
+def _remarks(doc: Document) -> list[str]:
+    """Prose inside a formula read as a remark (`z<=0, \\alpha是...`): said, not dropped
+    silently."""
+    return [f"line {f.span(t.start).line}: the words `{t.text}` read as a remark, not as "
+            "mathematics" for f in doc.formulas for t in remarks_of(f)]
+
+
+_UPRIGHT = re.compile(r"\\(?:mathrm|operatorname)\{([A-Za-z]+)\}")
+
+
+def _registry_spelling(name: str, used: set[str]) -> tuple[str, str] | None:
+    """The registry's function an upright name is (case-insensitively: `\\mathrm{Sigmoid}`),
+    and a spelling of it the text does not use; None when it is none of them."""
+    m = _UPRIGHT.fullmatch(name)
+    if not m:
+        return None
+    for fn in NAMED:
+        words = [u.group(1).lower() for s in fn.spellings if (u := _UPRIGHT.fullmatch(s))]
+        if fn.arity == 1 and m.group(1).lower() in words:
+            other = next((s for s in fn.spellings if _UPRIGHT.fullmatch(s) and s != name
+                          and s not in used), None)
+            return (fn.name, other) if other else None
+    return None
 
 
 # names of the logistic sigmoid, taken as such when a text uses one without defining it
@@ -187,6 +215,24 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                 assumed.append(f"{fn}({var}) = \\frac{{1}}{{1 + e^{{-{var}}}}}")
                 self.facts.append(f"${fn}$ taken as the logistic sigmoid "
                                   f"${assumed[-1]}$: the text uses it without defining it")
+        return tuple(assumed) + self._known_by_name(names, defs)
+
+    def _known_by_name(self, names: Names, defs: dict[str, list[Row]]) -> tuple[str, ...]:
+        """Definitions the text takes for granted by naming a function the registry knows
+        (`\\mathrm{ReLU}`, `Sigmoid` written in plain letters: case-insensitively): the name
+        stands for the registry's function, spelled in a way the text does not use."""
+        assumed = []
+        for fn in sorted(names.functions):
+            if fn in defs or fn in _SIGMOIDS or names.functions[fn] != 1:
+                continue
+            known = _registry_spelling(fn, set(names.by_name))
+            var = next((v for v in _SIGMOID_VARIABLES if v not in names.by_name), None)
+            if known is None or var is None:
+                continue
+            what, spelling = known
+            assumed.append(f"{fn}({var}) = {spelling}({var})")
+            self.facts.append(f"${fn}$ read as the function known by that name ({what}): "
+                              "the text uses it without defining it")
         return tuple(assumed)
 
     def _kronecker(self) -> None:
