@@ -86,7 +86,8 @@ CORNERS = [
     r"\tan^{-1} A", r"\tanh^{-1} A", r"\sin^{0} A", r"\sin A \cos B", r"\arctan(A)", r"\sinh A",
     r"\cosh A", r"\exp^{2} A", r"\log^{-1} A",
     # Greek placeholders, numbers
-    r"\alpha \beta", r"\theta + 1", "0.50", ".5", "1.25 A", "000", "10",
+    r"\alpha \beta", r"\theta + 1", "0.50", ".5", "1.25 A", "000", "10", "00.5", "1.0",
+    "3.14159265358979323846264", "0.000000000000000000001", "12345678901234567890123", "2.5 3",
     # brackets: groups inside, a name before a bracket holding one atom is a call (declined)
     "A (1 - B)", "( 1 - A ) B", "A (B)", "A [B]", "A (B^{2})", "A ((B))", "A {(B)}", "A^{2} (B)",
     "A [B + C]", "{A} B", "(A)", "{A}", "[A]", "(A + B)", "(A)(B)",
@@ -148,6 +149,8 @@ def _check(paths: list[Path]) -> None:
 
 @pytest.mark.parametrize("where", ["formulas", "tests/data", "corpus"])
 def test_every_skeleton_of_the_documents(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checked in full (claims, diagnoses, rewrites), so that every path to the arithmetic
+    parser is taken: a check stopped early parses fewer skeletons."""
     if where == "corpus":
         if not CORPUS.is_dir():
             pytest.skip(f"the corpus is absent ({CORPUS})")
@@ -159,15 +162,11 @@ def test_every_skeleton_of_the_documents(where: str, monkeypatch: pytest.MonkeyP
     skeletons = sorted(set(seen))
     assert skeletons, f"checking {where} parsed no arithmetic"
     assert _differ(skeletons) == []
-    taken = [s for s in skeletons if fastarith.parse(s) is not None]
+    declined = [s for s in skeletons if fastarith.parse(s) is None]
+    if where == "formulas":  # the chapter: every skeleton taken, ANTLR never started
+        assert declined == []
     # nearly all real skeletons are taken (the rest: calls `A (B)`, broken inputs)
-    assert len(taken) >= 0.9 * len(skeletons), sorted(set(skeletons) - set(taken))
-
-
-def test_every_skeleton_of_the_chapter_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
-    with _recording(monkeypatch) as seen:
-        _check([ROOT / "formulas" / "backprop.md"])
-    assert seen and [s for s in set(seen) if fastarith.parse(s) is None] == []
+    assert len(declined) <= 0.1 * len(skeletons), declined
 
 
 def test_the_parser_tables(monkeypatch: pytest.MonkeyPatch) -> None:

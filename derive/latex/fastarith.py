@@ -147,9 +147,12 @@ def _negate(e: sympy.Basic) -> sympy.Basic:
 
 
 def _number(text: str) -> sympy.Basic:
+    """A NUMBER token (digits, or digits with one point) as latex2sympy2's `sympy.Number(text)`
+    makes it (an Integer, or a Float of the literal's precision), without that call's
+    `sympify` of the text."""
     if text.isdigit():
-        text = text.lstrip("0") or "0"
-    return sympy.Number(text)
+        return sympy.Integer(int(text))
+    return sympy.Float(text)
 
 
 def _product(items: list[sympy.Basic]) -> sympy.Basic:
