@@ -72,7 +72,8 @@ def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model
                 and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)
                 and _generic(eq.lhs.expr, reading.inferred)
                 and (formula.number, eq.number) not in reading.inferred.claims
-                and (formula.number, eq.number) not in reading.inferred.batch_mean):
+                and (formula.number, eq.number) not in reading.inferred.batch_mean
+                and (formula.number, eq.number) not in reading.inferred.components):
             def_numbers.add(eq.number)
     heads = reading.inferred.head_definitions.get(formula.number, set())
     added: list[Equation] = []
