@@ -30,7 +30,7 @@ def _local_model(reading: _Reading, formula: Formula) -> tuple[Model, Scope]:
     names: set[str] = set()
     for g in givens:
         names |= set(re.findall(r"\\?[A-Za-z]+(?:_\{?\w+\}?)?", g))
-    names = {re.sub(r"[{}]", "", n) for n in names} - set(functions)
+    names = {re.sub(r"[{}]", "", n) for n in names} - set(functions) - {"e"}  # e: Euler's
     scope = Scope(reading.model.notation, formula, scalars=names, functions=dict(functions),
                   local=True)
     defs: list[Def] = []

@@ -44,6 +44,7 @@ from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
 from derive.infer.names import Names, read_names
+from derive.infer.scalars import scalar_calculus
 from derive.infer.scan import (
     _DEFINE,
     Lin,
@@ -107,17 +108,24 @@ def infer(doc: Document) -> Inferred:
         except InputError:
             continue  # the check reports what is wrong with this formula
     local = _local_formulas(per)
+    scalar, scalar_defs, scalar_refused, scalar_facts = scalar_calculus(per)
+    local |= set(scalar)
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     out = _Inference(rows).run()
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
     out.local = local
-    for k in sorted(local):
+    for k in sorted(local - set(scalar)):
         ann = _chain_rule(per[k]) or _stated(doc, k)
         if ann is not None:
             out.local_annotations[k] = ann
             line = per[k][0].formula.line
             out.facts.append(f"line {line}: a chain rule in variables of its own, read as "
                              + ", ".join(f"${g}$" for g in ann["given"]))
+    out.local_annotations.update(scalar)
+    for k, rows in scalar_defs.items():
+        out.definitions.setdefault(k, set()).update(rows)
+    out.ambiguous.update(scalar_refused)
+    out.facts += scalar_facts
     return out
 
 
