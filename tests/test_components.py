@@ -64,3 +64,13 @@ def test_a_list_of_another_quantitys_entries_is_no_notation_fact(tmp_path):
     doc.write_text(text)
     results = {r.line: r for r in check_file(doc).results}
     assert "vector of the entries listed" not in (results[7].message or "")
+
+
+def test_layers_written_out_before_the_generic_definition():
+    """a^{1}_j = x_j, z^{2}_j = ..., a^{2}_j = ... before z^{l}_j = ...: each defines its own
+    layer; `\\quad (l = 2, 3)` after a row says where it holds and is no part of it."""
+    results = _by_line("per-layer.md")
+    assert [results[n].status for n in (5, 7, 9, 13, 15, 19, 21, 23)] == [D] * 8
+    assert results[25].status == V and results[27].status == V
+    assert results[29].status == R
+    assert "wrong layer: $a^{2}_{k}$ should be $a^{1}_{k}$" in (results[29].diagnosis or "")

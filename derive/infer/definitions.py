@@ -111,6 +111,28 @@ class _Definitions:
         self.definition_rows[r.formula.number].add(r.number)  # the other layers' stays open
         return True
 
+    def _one_layer(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """a^{2}_j = \\sigma(z^{2}_j) before any definition of a^{l}: the definition of that
+        layer, written with index letters (a layer-generic one after it covers the others)."""
+        o = left[0]
+        right = [x for x in r.occs if x.side == 1]
+
+        def fixed(x: Occ) -> bool:
+            return x.tag is not None and x.tag[1] is not None and x.tag[1][1:] == (0, 0)
+
+        def lettered(x: Occ) -> bool:
+            return x.sub is None or all(i is not None for i in _indices(x))
+
+        if not (len(r.sides) == 2 and self.layer_var and fixed(o) and o.tag[2] is None
+                and o.sub is not None and lettered(o) and o.name not in st.defined
+                and o.name in st.quantities and right and all(lettered(x) for x in right)
+                and all(fixed(x) for x in right if x.name in st.quantities
+                        and any(q.tag for q in st.quantities[x.name]))
+                and not any(x.name == o.name for x in right)):
+            return False
+        self.definition_rows[r.formula.number].add(r.number)  # the other layers' stays open
+        return True
+
     def _sums_to_one(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
         """\\sum_c y_c = 1: a premise."""
         if (len(r.sides) == 2 and _text(r.sides[1]) == "1" and r.sides[0][0].text == "\\sum"
@@ -184,7 +206,7 @@ class _Definitions:
         return not again
 
     _ROW_RULES = (_premise, _no_equation, _own_entries, _batch_mean_row, _sums_to_one, _no_head,
-                  _input_layer,
+                  _input_layer, _one_layer,
                   _not_definable, _update, _reindexed, _defined_before)
 
     def _define(self, r: Row, o: Occ, st: _Chosen) -> None:
