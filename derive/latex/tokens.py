@@ -61,8 +61,16 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
             if tok.text not in _SPACING:
                 toks.append(tok)
         pos = m.end()
-    toks = _digit_arguments(_drop_hspace(toks))
+    toks = _digit_arguments(_drop_hspace(_wide_accents(toks)))
     return _equation_numbers(_operator_words(_colon_equals(toks)), text, base)
+
+
+# a wide accent is the same accent, drawn wider: `\widehat{y}` is the `\hat{y}` of the text
+_WIDE = {"\\widehat": "\\hat", "\\widetilde": "\\tilde"}
+
+
+def _wide_accents(toks: list[Tok]) -> list[Tok]:
+    return [Tok(t.kind, _WIDE[t.text], t.start, t.end) if t.text in _WIDE else t for t in toks]
 
 
 _TWO_ARGUMENTS = {"\\frac", "\\tfrac", "\\dfrac", "\\cfrac", "\\binom"}
