@@ -74,3 +74,16 @@ def test_layers_written_out_before_the_generic_definition():
     assert results[25].status == V and results[27].status == V
     assert results[29].status == R
     assert "wrong layer: $a^{2}_{k}$ should be $a^{1}_{k}$" in (results[29].diagnosis or "")
+
+
+def test_widehat_is_the_hat_the_text_defines(tmp_path):
+    """C_x written with \\widehat{y}, the prediction defined as \\hat y_j = a^L_j: one quantity,
+    so the cost depends on the output layer."""
+    text = (DATA / "entries.md").read_text().replace(
+        "$$ C_{x} = \\frac{1}{2} \\sum_{j} \\left( y_{j} - a^{L}_{j} \\right)^{2} $$",
+        "$$ \\hat y_{j} = a^{L}_{j} $$\n\n"
+        "$$ C_{x} = \\frac{1}{2} \\sum_{j} \\left( y_{j} - \\widehat{y}_{j} \\right)^{2} $$")
+    doc = tmp_path / "widehat.md"
+    doc.write_text(text)
+    claims = [(r.latex, r.status) for r in check_file(doc).results if r.status != D]
+    assert claims and all(s == V for _latex, s in claims), claims
