@@ -87,3 +87,21 @@ def test_widehat_is_the_hat_the_text_defines(tmp_path):
     doc.write_text(text)
     claims = [(r.latex, r.status) for r in check_file(doc).results if r.status != D]
     assert claims and all(s == V for _latex, s in claims), claims
+
+
+def test_a_functions_arguments_are_no_component_list(tmp_path):
+    """`\\max(x_1, x_2)`: the bracket holds the arguments of a function, not x's entries."""
+    from derive.latex import Scope, tokenize
+    from derive.notation import notation_from_front
+    from derive.sources.document import Formula
+    from derive.vecparse.form import vector_form
+
+    text = "\\max(x_{1}, x_{2}) + f(x_{1}, x_{2})"
+    formula = Formula(1, "t.md", text, ((0, 1, 1),), (text,), ())
+    notation = notation_from_front({"quantities": {"x": {"shape": ["C_1"], "given": True}},
+                                    "functions": {"f": 2}}, "t.md")
+    scope = Scope(notation, formula)
+    assert not vector_form(tokenize(text, formula), scope)
+    listed = "\\left( x_{1}, \\ldots, x_{n} \\right)^{T}"
+    formula = Formula(1, "t.md", listed, ((0, 1, 1),), (listed,), ())
+    assert vector_form(tokenize(listed, formula), Scope(notation, formula))

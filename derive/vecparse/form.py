@@ -86,9 +86,22 @@ def vector_form(toks: list[Tok], scope: Scope) -> bool:
     return False
 
 
+def _applied(toks: list[Tok], i: int) -> bool:
+    """Whether the bracket at i holds a function's arguments (`f(x_1, x_2)`, `\\max(a, b)`)."""
+    k = i - 1
+    if k >= 0 and toks[k].text == "\\left":
+        k -= 1
+    if k < 0:
+        return False
+    prev = toks[k]
+    return (prev.kind == "letter" or prev.text in ("}", ")", "]", "'")
+            or (prev.kind == "cmd" and prev.text[1:].isalpha()
+                and prev.text not in ("\\cdot", "\\times", "\\quad", "\\qquad")))
+
+
 def _listed(toks: list[Tok], i: int, scope: Scope) -> bool:
     """Whether a bracket opens at i whose inside lists a vector's entries (x_1, \\ldots, x_n)."""
-    if toks[i].text not in ("(", "["):
+    if toks[i].text not in ("(", "[") or _applied(toks, i):
         return False
     try:
         close = _match(toks, i, scope)
