@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from derive.infer.components import _lists_own_entries
 from derive.infer.scan import (
     _DEFINE,
     Lin,
@@ -18,7 +19,6 @@ from derive.infer.scan import (
     Row,
     _head,
     _indices,
-    _lists_own_entries,
     _single_name,
     _strip,
     _text,
