@@ -45,6 +45,7 @@ from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
 from derive.infer.names import Names, read_names
+from derive.infer.scalars import scalar_calculus
 from derive.infer.scan import (
     _DEFINE,
     Lin,
@@ -74,6 +75,8 @@ class Inferred:
     ambiguous: dict[tuple[int, int], str] = field(default_factory=dict)
     # (formula, row) -> the loss whose batch mean the row writes (C = 1/N sum_x C_x)
     batch_mean: dict[tuple[int, int], str] = field(default_factory=dict)
+    # (formula, row) -> the vector whose entries the row lists (x = (x_1, \ldots, x_n)^T)
+    components: dict[tuple[int, int], str] = field(default_factory=dict)
     unread: set[str] = field(default_factory=set)  # quantities used in a way not read
     # definitions the text takes for granted (sigma, the logistic sigmoid), in LaTeX
     assumed: tuple[str, ...] = ()
@@ -107,18 +110,25 @@ def infer(doc: Document) -> Inferred:
         except InputError:
             continue  # the check reports what is wrong with this formula
     local = _local_formulas(per)
+    scalar, scalar_defs, scalar_refused, scalar_facts = scalar_calculus(per)
+    local |= set(scalar)
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     out = _Inference(rows).run()
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
     out.facts += _remarks(doc)
     out.local = local
-    for k in sorted(local):
+    for k in sorted(local - set(scalar)):
         ann = _chain_rule(per[k]) or _stated(doc, k)
         if ann is not None:
             out.local_annotations[k] = ann
             line = per[k][0].formula.line
             out.facts.append(f"line {line}: a chain rule in variables of its own, read as "
                              + ", ".join(f"${g}$" for g in ann["given"]))
+    out.local_annotations.update(scalar)
+    for k, rows in scalar_defs.items():
+        out.definitions.setdefault(k, set()).update(rows)
+    out.ambiguous.update(scalar_refused)
+    out.facts += scalar_facts
     return out
 
 
@@ -183,6 +193,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         assumed = self._assumed(names, defs)
         return Inferred(front, self.facts, self.definition_rows, self.head_rows,
                         ambiguous=self.ambiguous, batch_mean=self.batch_mean,
+                        components=self.components,
                         unread=self.unread, assumed=assumed, claims=self.claims,
                         defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
                         layer_var=names.layer_var)
@@ -202,6 +213,18 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                     form = _tag_form(t[1])
                     if form is not None:
                         o.tag = (t[0], self._lin(form, self.layer_var, self.depth), form[0])
+        self._fixed_sup_tags(names)
+
+    def _fixed_sup_tags(self, names: Names) -> None:
+        """a^{1}_j beside a^{l}_j: a number in the superscript of a quantity whose layers are
+        written as bare superscripts is a fixed layer (as the parser reads it), not a power."""
+        styled = {o.name for o in self.occs if o.tag is not None and o.tag[0] == "sup"
+                  and o.tag[2] is not None}
+        for o in self.occs:
+            text = _text(_strip(o.sup or []))
+            if (o.tag is None and o.name in styled and text.isdigit() and o.sub is not None
+                    and self.layer_var):
+                o.tag = ("sup", (int(text), 0, 0), None)
 
     def _assumed(self, names: Names, defs: dict[str, list[Row]]) -> tuple[str, ...]:
         """Definitions the text takes for granted: sigma used, never defined, is the logistic

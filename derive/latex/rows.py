@@ -157,12 +157,21 @@ def strip_qualifiers(row: list[Tok]) -> list[Tok]:
         first = start - 1 if start > 0 and row[start - 1].text == "\\left" else start
         inner = [t for t in row[start + 1 : len(row) - 1] if t.text != "\\right"]
         if (first > 0 and len(inner) >= 3 and inner[0].kind == "letter" and inner[1].text == "="
-                and any(t.text in ("\\ldots", "\\dots", "\\cdots") for t in inner)
+                and (any(t.text in ("\\ldots", "\\dots", "\\cdots") for t in inner)
+                     or _enumeration(inner[2:]))
                 and not any(t.text in _RELATIONS for t in inner[2:])):
             row = row[:first]
             continue
         break
     return row
+
+
+def _enumeration(toks: list[Tok]) -> bool:
+    """`2, 3` in `\\quad (l = 2, 3)`: two or more whole numbers, the values the row holds for."""
+    values = [t for k, t in enumerate(toks) if k % 2 == 0]
+    commas = [t for k, t in enumerate(toks) if k % 2 == 1]
+    return (len(values) >= 2 and all(t.kind == "num" and t.text.isdigit() for t in values)
+            and all(t.text == "," for t in commas) and len(toks) % 2 == 1)
 
 
 def _check_row(row: list[Tok], scope: Scope, env: str | None) -> None:

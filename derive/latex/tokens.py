@@ -45,8 +45,8 @@ _ELEMENTARY = PASSTHROUGH
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = _lex(text, formula, base)
-    toks = _digit_arguments(_drop_hspace(place_prose(toks, lambda t: InputError(
-        f"unexpected character {t.text[0]!r} in a formula", formula.span(t.start)))))
+    toks = _digit_arguments(_drop_hspace(_wide_accents(place_prose(toks, lambda t: InputError(
+        f"unexpected character {t.text[0]!r} in a formula", formula.span(t.start))))))
     toks = function_words(_operator_words(_colon_equals(toks)), formula)
     return _equation_numbers(toks, text, base)
 
@@ -85,6 +85,14 @@ def _lex(text: str, formula: Formula, base: int) -> list[Tok]:
                 toks.append(tok)
         pos = m.end()
     return toks
+
+
+# a wide accent is the same accent, drawn wider: `\widehat{y}` is the `\hat{y}` of the text
+_WIDE = {"\\widehat": "\\hat", "\\widetilde": "\\tilde"}
+
+
+def _wide_accents(toks: list[Tok]) -> list[Tok]:
+    return [Tok(t.kind, _WIDE[t.text], t.start, t.end) if t.text in _WIDE else t for t in toks]
 
 
 _TWO_ARGUMENTS = {"\\frac", "\\tfrac", "\\dfrac", "\\cfrac", "\\binom"}
