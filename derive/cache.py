@@ -239,7 +239,7 @@ def simplifies_to_zero(expr: sympy.Basic, budget: float | None) -> bool:
 # --------------------------------------------------------------------------------------------
 # Verdicts: what a check concluded of a claim, by the claim and what it rests on
 
-VERDICTS_FORMAT = 1
+VERDICTS_FORMAT = 2  # 2: a verdict stores its diagnosis as data (a Finding) too
 MAX_VERDICTS = 20_000  # entries kept in the file; those of this run first
 
 

@@ -1,4 +1,5 @@
-"""The command line. The only module that prints and chooses exit codes.
+"""The command line: the subcommands, their arguments and exit codes (what `derive check`, `diff`
+and `check --since` print is worded in `derive.output`).
 
 Exit codes: 0 nothing refuted, 1 something refuted (or, with --strict, conditional, unchecked or
 flagged), 2 bad input or usage, 3 an internal error (a bug).
@@ -128,65 +129,47 @@ def _check_since(args: argparse.Namespace) -> int:
     from derive.check import check_file
     from derive.edits import check_version, git_version
     from derive.errors import InputError, UsageError
+    from derive.output import error_text, print_changes
 
     if args.json or args.format != "human":
         raise UsageError("--since prints its changes for people; it takes no --format")
     files, missing = _files(args.paths)
     code = 2 if missing else 0
     for err in missing:
-        print(_render_error(err), file=sys.stderr)
+        print(error_text(err), file=sys.stderr)
     for path, name in files:
         try:
             old = git_version(path, args.since)
             new = check_file(path, name, symbolic=args.symbolic)
             before = check_version(old, path, name) if old is not None else None
         except InputError as err:
-            print(_render_error(err), file=sys.stderr)
+            print(error_text(err), file=sys.stderr)
             code = max(code, 2)
             continue
-        code = max(code, _print_changes(name, f"since {args.since}", before, new))
+        code = max(code, print_changes(name, f"since {args.since}", before, new, sys.stdout))
     return code
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from derive.check import check_file
+    from derive.output import print_changes
 
     old_path, new_path = Path(args.old), Path(args.new)
     before = check_file(old_path, old_path.as_posix())
     after = check_file(new_path, new_path.as_posix())
-    return _print_changes(new_path.as_posix(), f"against {old_path.as_posix()}", before, after)
-
-
-def _print_changes(name: str, against: str, before, after) -> int:  # type: ignore[no-untyped-def]
-    """Print what the edit did to the verdicts; 1 when it broke something."""
-    from derive.edits import compare
-
-    changes = compare(before, after)
-    if before is None:
-        print(visible(f"{name}: new {against}; every formula is new"))
-    edited = sorted({c.formula for c in changes})
-    print(visible(f"{name}: {len(edited)} formulas changed {against}"))
-    for c in changes:
-        print(visible("  " + c.describe() + ("  <- broken by the edit" if c.broke else "")))
-    broke = sum(1 for c in changes if c.broke)
-    if broke:
-        print(visible(f"{name}: the edit broke {broke} results"))
-    return 1 if broke else 0
-
-
-def _render_error(err: InputError) -> str:
-    return visible(err.render() if err.span else f"derive: error: {err.message}")
+    return print_changes(new_path.as_posix(), f"against {old_path.as_posix()}", before, after,
+                         sys.stdout)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from derive.check import check_file
-    from derive.report.layout import visible
     from derive.report.write import (
         ReportRefused,
         check_targets,
         stale_reports,
         write_reports,
     )
+    from derive.text import visible
 
     files, missing = _files(args.paths)
     if missing:
@@ -338,7 +321,9 @@ def _failure(exc: Exception) -> int | None:
     from derive.errors import DeriveError, InputError
 
     if isinstance(exc, InputError):
-        print(_render_error(exc), file=sys.stderr)
+        from derive.output import error_text
+
+        print(error_text(exc), file=sys.stderr)
         return exc.exit_code
     if isinstance(exc, DeriveError):
         print(visible(f"derive: error: {exc}"), file=sys.stderr)

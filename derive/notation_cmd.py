@@ -18,7 +18,8 @@ _BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def setup(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("paths", nargs="+", metavar="FILE", help="documents to read")
+    sub.add_argument("paths", nargs="+", metavar="PATH",
+                     help="documents to read, or folders (walked as `derive check` walks them)")
     sub.add_argument("--latex", action="store_true", help="facts in LaTeX, not Unicode")
     sub.set_defaults(handler=run)
 
@@ -62,33 +63,54 @@ _COMMENTS = {  # how each format writes the front matter (derive.sources)
 }
 
 
-def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Print each document's notation (folders walked as `derive check` walks them). A file
+    that cannot be read is a placed error on stderr, and the others are still shown; the exit
+    code is then 2."""
     import sys
 
+    from derive.errors import InputError
+    from derive.output import error_text
+    from derive.sources import discover
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    files, errors = discover(args.paths)
+    for e in errors:
+        err.write(error_text(e) + "\n")
+    shown = 0
+    for path, name in files:
+        try:
+            text = _notation_of(path, name, args.latex)
+        except InputError as e:
+            err.write(error_text(e) + "\n")
+            errors.append(e)
+            continue
+        out.write(("\n" if shown else "") + text)
+        shown += 1
+    return 2 if errors else 0
+
+
+def _notation_of(path: Path, name: str, latex: bool) -> str:
     from derive.check import prepare, read_document
     from derive.unicode import to_unicode
 
-    out = out or sys.stdout
-    for k, path in enumerate(args.paths):
-        written = read_document(Path(path))
-        doc, inferred = prepare(written)
-        if k:
-            out.write("\n")
-        if "quantities" in written.front or inferred is None:
-            out.write(f"{path}: the notation is written in its front matter:\n")
-            front = doc.front
-        else:
-            out.write(f"{path}: read from its formulas:\n")
-            for fact in inferred.facts:
-                text = fact if args.latex else re.sub(r"\$([^$]+)\$",
-                                                      lambda m: to_unicode(m[1]), fact)
-                out.write(f"  {text}\n")
-            front = inferred.front
-            out.write("\nAs a front matter (paste it first in the file to fix what is read):\n")
-        head, prefix, tail = _COMMENTS.get(doc.format, _COMMENTS["markdown"])
-        out.write(head + "\n")
-        out.write("\n".join(prefix + line if line else line
-                            for line in to_toml(front).splitlines()) + "\n")
-        if tail:
-            out.write(tail + "\n")
-    return 0
+    written = read_document(path, name)
+    doc, inferred = prepare(written)
+    lines: list[str] = []
+    if "quantities" in written.front or inferred is None:
+        lines.append(f"{name}: the notation is written in its front matter:")
+        front = doc.front
+    else:
+        lines.append(f"{name}: read from its formulas:")
+        for fact in inferred.facts:
+            text = fact if latex else re.sub(r"\$([^$]+)\$", lambda m: to_unicode(m[1]), fact)
+            lines.append(f"  {text}")
+        front = inferred.front
+        lines.append("\nAs a front matter (paste it first in the file to fix what is read):")
+    head, prefix, tail = _COMMENTS.get(doc.format, _COMMENTS["markdown"])
+    lines.append(head)
+    lines.extend(prefix + line if line else line for line in to_toml(front).splitlines())
+    if tail:
+        lines.append(tail)
+    return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ from derive.expr import Quantity, to_latex
 from derive.latex import Side
 from derive.model import Model
 from derive.notation import Notation
+from derive.results import Finding
 from derive.tensor import BatchTotal, Leaf, ShapeMismatch, repairs, walk
 from derive.vecparse import entry, spec_dims
 
@@ -45,7 +46,7 @@ def _shifter(notation: Notation):  # type: ignore[no-untyped-def]
 
 
 def repair(engine: Engine, model: Model, formula: Formula, lhs: Side, target,  # type: ignore[no-untyped-def]
-           step: Side) -> str | None:
+           step: Side) -> Finding | None:
     """The first edit of the step, in matrix terms, under which it equals the derived side."""
     if step.tensor is None or isinstance(lhs.expr, ShapeMismatch):
         return None

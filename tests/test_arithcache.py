@@ -158,3 +158,17 @@ def test_a_tampered_entry_changes_no_verdict(tmp_path):
     # the bad entries were replaced by good ones: no warning the next time
     code, again, err = _run(doc.path, cache_dir)
     assert (code, again) == (0, before) and CacheWarning.__name__ not in err
+
+
+@pytest.mark.parametrize("skeleton", [s for s in VALUES if s != "every function"])
+def test_the_fast_reader_makes_the_cached_trees(skeleton):
+    """A cold parse by `derive.latex.fastarith` (no ANTLR) stores the tree latex2sympy2 makes,
+    and the cache reads it back node for node."""
+    from derive.latex import arithmetic, fastarith
+
+    value = fastarith.parse(skeleton)
+    assert value is not None
+    parsed = arithmetic._latex2sympy(skeleton)
+    assert sympy.srepr(value) == sympy.srepr(parsed) and value == parsed
+    back = decode(json.loads(json.dumps(encode(value))))
+    assert sympy.srepr(back) == sympy.srepr(value) and back == value and back.args == value.args

@@ -102,10 +102,16 @@ def test_github_format_annotates_each_finding_at_its_place(
 
 def test_github_format_escapes_what_would_end_a_property(tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    from derive.output import _gh_data, _gh_prop
+    import io
 
-    assert _gh_prop("a,b:c%\n") == "a%2Cb%3Ac%25%0A"
-    assert _gh_data("50% of\r\nit") == "50%25 of%0D%0Ait"
+    from derive.errors import InputError, Span
+    from derive.output import make_printer
+
+    out = io.StringIO()  # through the printer: a property escapes , and :, the data %, CR, LF
+    make_printer("github", out=out, err=io.StringIO()).failed(
+        InputError("50% of\r\nit", Span("a,b:c%\n", 3, 2, "x")))
+    assert out.getvalue() == ("::error file=a%2Cb%3Ac%25%0A,line=3,col=2,"
+                              "title=derive%3A error::50%25 of%0D%0Ait\n")
     code, out, _ = _run(capsys, str(tmp_path / "missing.md"), "--format", "github")
     assert code == 2 and out.startswith("::error ") and "no such file" in out
 

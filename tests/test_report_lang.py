@@ -12,7 +12,7 @@ import re
 import pytest
 
 from derive.report import render_html, render_json, render_markdown
-from derive.report.layout import detect_lang
+from derive.report.texts import detect_lang
 from derive.results import FileReport, Result, Status
 
 

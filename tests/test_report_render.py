@@ -10,15 +10,9 @@ from html.parser import HTMLParser
 from test_report_samples import backprop_report, mini_report
 
 from derive.report import render_html, render_json, render_markdown
-from derive.report.layout import (
-    Entry,
-    Heading,
-    has_toplevel_alignment,
-    layout,
-    normalise_display,
-    split_prose,
-)
+from derive.report.layout import Entry, Heading, layout
 from derive.report.mathml import to_mathml
+from derive.report.texts import has_toplevel_alignment, normalise_display, split_prose
 from derive.results import FileReport, Result, Status
 
 RENDERERS = (render_markdown, render_html, render_json)

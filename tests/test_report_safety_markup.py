@@ -19,9 +19,10 @@ from latex2mathml.converter import convert_to_element
 
 from derive.cli import main
 from derive.report import render_html, render_json, render_markdown
-from derive.report.layout import normalise_display, unsafe_commands, visible
 from derive.report.mathml import ATTRIBUTES, ELEMENTS, MathError, sanitise, to_mathml
+from derive.report.texts import normalise_display, unsafe_commands
 from derive.results import FileReport, Result, Status
+from derive.text import visible
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -24,7 +24,8 @@ from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, 
 from derive.latex import Equation, Scalar, Side, Size
 from derive.model import Def, Model
 from derive.numbers import backend_name
-from derive.results import Result, Status
+from derive.results import Finding, Result, Status
+from derive.sentences import sentence
 
 
 def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
@@ -135,7 +136,7 @@ def _step_result(state: _State, formula: Formula, eq: Equation, k: int, target: 
         formula=formula.number, step=k if chain else None, parsed=parsed,
         derivation=derivation, evidence=result.evidence, assumptions=result.assumptions,
         diagnosis=result.diagnosis, counterexample=result.counterexample,
-        lint=tuple(lint), comparisons=result.comparisons,
+        lint=tuple(lint), comparisons=result.comparisons, finding=result.finding,
     )
 
 
@@ -167,10 +168,11 @@ def _shape_verdict(state: _State, formula: Formula, lhs: Side, target: sympy.Bas
                         "(a transpose, the order of a product, \\odot, a layer) makes it hold",
                         evidence="to give the shapes the text means: quantities.NAME.shape in a "
                         "front matter (vectors = \"row\" for a text that writes x W + b)")
-    return _Verdict(Status.REFUTED, f"{why}; {fix}, and with that edit it holds",
+    return _Verdict(Status.REFUTED, f"{why}; {sentence(fix)}, and with that edit it holds",
                     evidence="shapes: the sizes of every quantity, from the definitions and "
                     "their use; a product needs the columns of its left factor to be the rows "
-                    "of its right; the edited claim verified numerically", diagnosis=fix)
+                    "of its right; the edited claim verified numerically",
+                    diagnosis=sentence(fix), finding=fix)
 
 
 def _matrix_diagnosis(state: _State, formula: Formula, lhs: Side, target: sympy.Basic,
@@ -180,11 +182,12 @@ def _matrix_diagnosis(state: _State, formula: Formula, lhs: Side, target: sympy.
     fix = _repair(state, formula, lhs, target, step, model)
     if fix is None:
         return found
-    return dataclasses.replace(found, diagnosis=fix, message=f"{found.message}: {fix}")
+    return dataclasses.replace(found, diagnosis=sentence(fix), finding=fix,
+                               message=f"{found.message}: {sentence(fix)}")
 
 
 def _repair(state: _State, formula: Formula, lhs: Side, target: sympy.Basic, step: Side,
-            model: Model) -> str | None:
+            model: Model) -> Finding | None:
     """`vectorcheck.repair` within the claim budget (None past it, with the caches reset)."""
     try:
         with deadline(state.claim_budget):

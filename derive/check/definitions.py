@@ -30,7 +30,7 @@ def _local_model(reading: _Reading, formula: Formula) -> tuple[Model, Scope]:
     names: set[str] = set()
     for g in givens:
         names |= set(re.findall(r"\\?[A-Za-z]+(?:_\{?\w+\}?)?", g))
-    names = {re.sub(r"[{}]", "", n) for n in names} - set(functions)
+    names = {re.sub(r"[{}]", "", n) for n in names} - set(functions) - {"e"}  # e: Euler's
     scope = Scope(reading.model.notation, formula, scalars=names, functions=dict(functions),
                   local=True)
     defs: list[Def] = []
@@ -72,7 +72,8 @@ def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model
                 and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)
                 and _generic(eq.lhs.expr, reading.inferred)
                 and (formula.number, eq.number) not in reading.inferred.claims
-                and (formula.number, eq.number) not in reading.inferred.batch_mean):
+                and (formula.number, eq.number) not in reading.inferred.batch_mean
+                and (formula.number, eq.number) not in reading.inferred.components):
             def_numbers.add(eq.number)
     heads = reading.inferred.head_definitions.get(formula.number, set())
     added: list[Equation] = []

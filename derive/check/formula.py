@@ -36,12 +36,17 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
     """One row: an error, a definition reported, or a claim checked."""
     formula = built.formula
     means = state.reading.inferred.batch_mean if state.reading.inferred is not None else {}
+    lists = state.reading.inferred.components if state.reading.inferred is not None else {}
     if isinstance(eq, RowError):
         state.results.append(_error_result(formula, eq.error, eq.latex, eq.line))
     elif (formula.number, eq.number) in means and isinstance(eq, Equation):
         _report_definition(state, formula, eq, what=(
             "the cost of a batch, the mean of the samples' losses: the convention of the "
             "tool's gradient-descent updates"))
+    elif (formula.number, eq.number) in lists and isinstance(eq, Equation):
+        _report_definition(state, formula, eq, what=(
+            f"read as notation: ${lists[(formula.number, eq.number)]}$ is the vector of the "
+            "entries listed, not a definition of it"))
     elif eq.number in built.def_numbers:
         _report_definition(state, formula, eq)
     elif state.reading.inferred is not None and _reads_unread(state.reading.inferred, eq):

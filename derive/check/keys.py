@@ -16,7 +16,7 @@ from derive.latex import Scalar
 from derive.model import Def, Model
 from derive.notation import Notation
 from derive.numbers import backend_name
-from derive.results import Comparison, Counterexample, Status
+from derive.results import Comparison, Counterexample, Finding, Status
 
 
 def _keys(state: _State) -> _VerdictKeys | None:
@@ -145,11 +145,13 @@ def _encode_verdict(v: _Verdict, lint: list[str]) -> dict:
     return {
         "status": v.status.value, "message": v.message, "evidence": v.evidence,
         "assumptions": list(v.assumptions), "diagnosis": v.diagnosis, "lint": list(lint),
+        "finding": None if v.finding is None else v.finding.to_json(),
         # dicts as lists of pairs: their order is what is printed
         "counterexample": None if c is None else {
             "instance": c.instance, "indices": [[k, x] for k, x in c.indices.items()],
             "point": [[k, x] for k, x in c.point.items()], "lhs": c.lhs, "rhs": c.rhs},
-        "comparisons": [[x.model, x.status.value, x.message, x.diagnosis]
+        "comparisons": [[x.model, x.status.value, x.message, x.diagnosis,
+                         None if x.finding is None else x.finding.to_json()]
                         for x in v.comparisons],
     }
 
@@ -173,11 +175,13 @@ def _decode_verdict(data: dict) -> tuple[_Verdict, list[str]]:
         witness = Counterexample(instance=_text(c["instance"]), indices=indices,
                                  point={_text(k): _text(x) for k, x in c["point"]},
                                  lhs=_text(c["lhs"]), rhs=_text(c["rhs"]))
-    comparisons = tuple(Comparison(_text(m), Status(st), _text(msg), _text(d, True))
-                        for m, st, msg, d in data["comparisons"])
+    comparisons = tuple(Comparison(_text(m), Status(st), _text(msg), _text(d, True),
+                                   None if f is None else Finding.from_json(f))
+                        for m, st, msg, d, f in data["comparisons"])
     verdict = _Verdict(Status(data["status"]), _text(data["message"]),
                        evidence=_text(data["evidence"]),
                        assumptions=tuple(_text(a) for a in data["assumptions"]),
                        diagnosis=_text(data["diagnosis"], True), counterexample=witness,
-                       comparisons=comparisons)
+                       comparisons=comparisons,
+                       finding=None if data["finding"] is None else Finding.from_json(data["finding"]))
     return verdict, [_text(x) for x in data["lint"]]

@@ -13,7 +13,8 @@ from derive.expr import Partial, Quantity, to_latex
 from derive.model import Evaluator, Instance, Model, OutOfRange, key_latex, label_name
 from derive.notation import Notation
 from derive.numbers import CTX, PRECISION, Unsupported
-from derive.results import Comparison, Counterexample, Status
+from derive.results import Comparison, Counterexample, Finding, FindingKind, Status
+from derive.sentences import detail, sentence
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class _Verdict:
     diagnosis: str | None = None
     counterexample: Counterexample | None = None
     comparisons: tuple[Comparison, ...] = ()
+    finding: Finding | None = None  # the diagnosis as data; `diagnosis` is its sentence
 
 
 def _label(instance: Instance, notation: Notation) -> str:
@@ -61,7 +63,7 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
     if compare is not None and with_comparison:
         alt = _verdict(state, compare, lhs, rhs, None, with_comparison=False)
         comparisons = (Comparison(compare.name, alt.status, alt.message.split(":")[0],
-                                  alt.diagnosis),)
+                                  alt.diagnosis, alt.finding),)
     if o.unsupported:
         return _Verdict(Status.UNCHECKED, f"could not evaluate: {o.unsupported}",
                         comparisons=comparisons)
@@ -116,15 +118,15 @@ class _Difference:
             found = self.first_conditional(label_conditions)
             if found:
                 return found
-        diagnosis = Diagnoser(self.engine, model, lhs, rhs, o.witness).run()
-        if diagnosis is None:
-            diagnosis = self.diagnosis_when(label_conditions)
-        if diagnosis is None and not o.overrun:
+        finding = Diagnoser(self.engine, model, lhs, rhs, o.witness).run()
+        if finding is None:
+            finding = self.diagnosis_when(label_conditions)
+        if finding is None and not o.overrun:
             # only now an index condition: a claim with an error holds trivially where i = j
             found = self.first_conditional(index_conditions)
             if found:
                 return found
-        return self.refutation(diagnosis)
+        return self.refutation(finding)
 
     def first_conditional(self, conds: list[Condition]) -> _Verdict | None:
         for cond in conds:
@@ -149,7 +151,7 @@ class _Difference:
             evidence=f"{_evidence(o2, m2)}; without the assumption, {_refuted_evidence(o, model)}",
             assumptions=(cond.name,), counterexample=self.witness, comparisons=self.comparisons)
 
-    def diagnosis_when(self, label_conditions: list[Condition]) -> str | None:
+    def diagnosis_when(self, label_conditions: list[Condition]) -> Finding | None:
         """A difference that is simple only under an assumption: say so with the assumption."""
         engine, lhs, rhs = self.engine, self.lhs, self.rhs
         for cond in label_conditions:
@@ -158,21 +160,23 @@ class _Difference:
             if o2.witness is not None:
                 edit = Diagnoser(engine, m2, lhs, rhs, o2.witness).run()
                 if edit:
-                    return f"{edit} (when {cond.name})"
+                    return Finding(FindingKind.UNDER_ASSUMPTION,
+                                   parameters=(("assumption", cond.name),), inner=edit)
         return None
 
-    def refutation(self, diagnosis: str | None) -> _Verdict:
+    def refutation(self, finding: Finding | None) -> _Verdict:
         model, o = self.model, self.o
         if o.overrun:
             msg = f"a summed index runs past the end of {o.overrun}"
-            diagnosis = diagnosis or "sum bound: the sum runs over indices the quantity does not have"
+            finding = finding or Finding(FindingKind.SUM_OVERRUN)
             evidence = f"numeric: grounding the written side needs {o.overrun}"
         else:
             msg = "differs from the derivation"
             evidence = _refuted_evidence(o, model)
-        if diagnosis:  # the finding in one sentence: "...: the right side lacks a factor a_j"
-            msg += ": " + (diagnosis.split(": ", 1)[1] if ": " in diagnosis else diagnosis)
-        return _Verdict(Status.REFUTED, msg, evidence=evidence, diagnosis=diagnosis,
+        if finding:  # the finding in one sentence: "...: the right side lacks a factor a_j"
+            msg += ": " + detail(finding)
+        return _Verdict(Status.REFUTED, msg, evidence=evidence,
+                        diagnosis=sentence(finding) if finding else None, finding=finding,
                         counterexample=self.witness, comparisons=self.comparisons)
 
 

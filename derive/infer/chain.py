@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from derive.infer.scan import Occ, Row, _derivatives, _is_call, _strip
+from derive.latex import Tok
 
 
 def _chain_rule(rows: list[Row]) -> dict[str, Any] | None:
@@ -72,12 +73,61 @@ def _local_formulas(per: dict[int, list[Row]]) -> set[int]:
     names_tagged = {o.name for rs in per.values() for r in rs for o in r.occs if tagged(o)}
     out = set()
     for k, rs in per.items():
-        if any(r.sides and _is_call(r.sides[0]) for r in rs):
+        if any(r.sides and _is_call(r.sides[0]) for r in rs) or _defines_function(rs):
             continue  # sigma(z) = ...: z is the function's own argument
         occs = [o for r in rs for o in r.occs]
         if names_tagged and occs and not any(tagged(o) for o in occs) and any(
                 o.name in names_tagged and o.sup is None for o in occs):
             out.add(k)
+    return out
+
+
+_WORD_FONTS = ("\\text", "\\textrm", "\\mathrm", "\\operatorname", "\\mbox")
+
+
+def _defines_function(rows: list[Row]) -> bool:
+    """`\\text{ReLU}'(z) = ...`: a formula of one row defining a function (named by a word,
+    perhaps primed) whose free letters are exactly its parameters, bare letters: its
+    variables are the definition's own."""
+    if len(rows) != 1 or len(rows[0].sides) < 2 or rows[0].relation not in ("=", ":="):
+        return False
+    toks = _strip(rows[0].sides[0])
+    if len(toks) < 6 or toks[0].text not in _WORD_FONTS or toks[1].text != "{":
+        return False
+    close = next((k for k in range(2, len(toks)) if toks[k].text == "}"), None)
+    if close is None or not all(t.kind == "letter" for t in toks[2:close]):
+        return False
+    k = close + 1
+    while k < len(toks) and toks[k].text in ("'", "^", "{", "\\prime", "}"):
+        k += 1
+    if k >= len(toks) or toks[k].text != "(" or toks[-1].text != ")":
+        return False
+    params = [t for t in toks[k + 1 : -1] if t.text != ","]
+    if not params or not all(t.kind == "letter" for t in params):
+        return False
+    names = {t.text for t in params}
+    letters = [t.text for side in rows[0].sides[1:] for t in _outside_words(side)
+               if t.kind == "letter"]
+    return bool(letters) and set(letters) <= names
+
+
+def _outside_words(toks: list[Tok]) -> list[Tok]:
+    """The tokens outside `\\text{...}` groups and environment names (`\\begin{cases}`)."""
+    out: list[Tok] = []
+    skip_to = -1
+    depth = 0
+    for k, t in enumerate(toks):
+        if k <= skip_to:
+            continue
+        if t.text in (*_WORD_FONTS, "\\begin", "\\end") and k + 1 < len(toks) and (
+                toks[k + 1].text == "{"):
+            depth = 0
+            for skip_to in range(k + 1, len(toks)):
+                depth += (toks[skip_to].text == "{") - (toks[skip_to].text == "}")
+                if depth == 0:
+                    break
+            continue
+        out.append(t)
     return out
 
 

@@ -38,13 +38,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from derive.errors import InputError
-from derive.functions import BY_SPELLING, KRONECKER
+from derive.functions import BY_SPELLING, KRONECKER, NAMED
 from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
 from derive.infer.definitions import _Definitions
 from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
 from derive.infer.names import Names, read_names
+from derive.infer.scalars import scalar_calculus
 from derive.infer.scan import (
     _DEFINE,
     Lin,
@@ -57,6 +58,7 @@ from derive.infer.scan import (
 )
 from derive.infer.tags import _tag, _tag_form
 from derive.infer.vectors import vector_shapes
+from derive.latex import remarks_of
 from derive.sources.document import Document
 
 
@@ -73,6 +75,8 @@ class Inferred:
     ambiguous: dict[tuple[int, int], str] = field(default_factory=dict)
     # (formula, row) -> the loss whose batch mean the row writes (C = 1/N sum_x C_x)
     batch_mean: dict[tuple[int, int], str] = field(default_factory=dict)
+    # (formula, row) -> the vector whose entries the row lists (x = (x_1, \ldots, x_n)^T)
+    components: dict[tuple[int, int], str] = field(default_factory=dict)
     unread: set[str] = field(default_factory=set)  # quantities used in a way not read
     # definitions the text takes for granted (sigma, the logistic sigmoid), in LaTeX
     assumed: tuple[str, ...] = ()
@@ -106,18 +110,51 @@ def infer(doc: Document) -> Inferred:
         except InputError:
             continue  # the check reports what is wrong with this formula
     local = _local_formulas(per)
+    scalar, scalar_defs, scalar_refused, scalar_facts = scalar_calculus(per)
+    local |= set(scalar)
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     out = _Inference(rows).run()
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
+    out.facts += _remarks(doc)
     out.local = local
-    for k in sorted(local):
+    for k in sorted(local - set(scalar)):
         ann = _chain_rule(per[k]) or _stated(doc, k)
         if ann is not None:
             out.local_annotations[k] = ann
             line = per[k][0].formula.line
             out.facts.append(f"line {line}: a chain rule in variables of its own, read as "
                              + ", ".join(f"${g}$" for g in ann["given"]))
+    out.local_annotations.update(scalar)
+    for k, rows in scalar_defs.items():
+        out.definitions.setdefault(k, set()).update(rows)
+    out.ambiguous.update(scalar_refused)
+    out.facts += scalar_facts
     return out
+
+
+def _remarks(doc: Document) -> list[str]:
+    """Prose inside a formula read as a remark (`z<=0, \\alpha是...`): said, not dropped
+    silently."""
+    return [f"line {f.span(t.start).line}: the words `{t.text}` read as a remark, not as "
+            "mathematics" for f in doc.formulas for t in remarks_of(f)]
+
+
+_UPRIGHT = re.compile(r"\\(?:mathrm|operatorname)\{([A-Za-z]+)\}")
+
+
+def _registry_spelling(name: str, used: set[str]) -> tuple[str, str] | None:
+    """The registry's function an upright name is (case-insensitively: `\\mathrm{Sigmoid}`),
+    and a spelling of it the text does not use; None when it is none of them."""
+    m = _UPRIGHT.fullmatch(name)
+    if not m:
+        return None
+    for fn in NAMED:
+        words = [u.group(1).lower() for s in fn.spellings if (u := _UPRIGHT.fullmatch(s))]
+        if fn.arity == 1 and m.group(1).lower() in words:
+            other = next((s for s in fn.spellings if _UPRIGHT.fullmatch(s) and s != name
+                          and s not in used), None)
+            return (fn.name, other) if other else None
+    return None
 
 
 # names of the logistic sigmoid, taken as such when a text uses one without defining it
@@ -162,6 +199,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                                   f"argument{'s' if arity > 1 else ''}, the same at every use)")
         return Inferred(front, self.facts, self.definition_rows, self.head_rows,
                         ambiguous=self.ambiguous, batch_mean=self.batch_mean,
+                        components=self.components,
                         unread=self.unread, assumed=assumed, claims=self.claims,
                         defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
                         layer_var=names.layer_var)
@@ -181,6 +219,18 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                     form = _tag_form(t[1])
                     if form is not None:
                         o.tag = (t[0], self._lin(form, self.layer_var, self.depth), form[0])
+        self._fixed_sup_tags(names)
+
+    def _fixed_sup_tags(self, names: Names) -> None:
+        """a^{1}_j beside a^{l}_j: a number in the superscript of a quantity whose layers are
+        written as bare superscripts is a fixed layer (as the parser reads it), not a power."""
+        styled = {o.name for o in self.occs if o.tag is not None and o.tag[0] == "sup"
+                  and o.tag[2] is not None}
+        for o in self.occs:
+            text = _text(_strip(o.sup or []))
+            if (o.tag is None and o.name in styled and text.isdigit() and o.sub is not None
+                    and self.layer_var):
+                o.tag = ("sup", (int(text), 0, 0), None)
 
     def _assumed(self, names: Names, defs: dict[str, list[Row]]) -> tuple[str, ...]:
         """Definitions the text takes for granted: sigma used, never defined, is the logistic
@@ -194,6 +244,24 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                 assumed.append(f"{fn}({var}) = \\frac{{1}}{{1 + e^{{-{var}}}}}")
                 self.facts.append(f"${fn}$ taken as the logistic sigmoid "
                                   f"${assumed[-1]}$: the text uses it without defining it")
+        return tuple(assumed) + self._known_by_name(names, defs)
+
+    def _known_by_name(self, names: Names, defs: dict[str, list[Row]]) -> tuple[str, ...]:
+        """Definitions the text takes for granted by naming a function the registry knows
+        (`\\mathrm{ReLU}`, `Sigmoid` written in plain letters: case-insensitively): the name
+        stands for the registry's function, spelled in a way the text does not use."""
+        assumed = []
+        for fn in sorted(names.functions):
+            if fn in defs or fn in _SIGMOIDS or names.functions[fn] != 1:
+                continue
+            known = _registry_spelling(fn, set(names.by_name))
+            var = next((v for v in _SIGMOID_VARIABLES if v not in names.by_name), None)
+            if known is None or var is None:
+                continue
+            what, spelling = known
+            assumed.append(f"{fn}({var}) = {spelling}({var})")
+            self.facts.append(f"${fn}$ read as the function known by that name ({what}): "
+                              "the text uses it without defining it")
         return tuple(assumed)
 
     def _kronecker(self) -> None:

@@ -11,7 +11,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from derive.infer.scan import _DEFINE, Lin, Occ, Row, _head, _indices, _single_name, _text
+from derive.infer.components import _lists_own_entries
+from derive.infer.scan import (
+    _DEFINE,
+    Lin,
+    Occ,
+    Row,
+    _head,
+    _indices,
+    _single_name,
+    _strip,
+    _text,
+)
 
 
 @dataclass
@@ -42,6 +53,7 @@ class _Definitions:
         self.aliases: dict[str, Lin] = {}
         self.unread: set[str] = set()
         self.batch_mean: dict[tuple[int, int], str] = {}
+        self.components: dict[tuple[int, int], str] = {}
         st = _Chosen(quantities, functions)
         for r in self.rows:
             left = _left(r)
@@ -74,6 +86,52 @@ class _Definitions:
             self.batch_mean[(r.formula.number, r.number)] = left[0].name
             return True
         return False
+
+    def _own_entries(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """x = (x_1, x_2, \\ldots, x_n)^T: what the vector's entries are, not a definition
+        of it (x stays given when nothing else defines it)."""
+        if _lists_own_entries(r):
+            self.components[(r.formula.number, r.number)] = left[0].name
+            return True
+        return False
+
+    def _input_layer(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """a^{1}_j = x_j in a text whose layers are written with a variable: the first layer
+        given as the input, one untagged quantity's entries (a definition of that layer)."""
+        o = left[0]
+        right = [x for x in r.occs if x.side == 1]
+        fixed = (o.tag[1] is not None and o.tag[1][1:] == (0, 0) and o.tag[2] is None
+                 if o.tag is not None else _text(_strip(o.sup or [])).isdigit())
+        if not (len(r.sides) == 2 and self.layer_var and fixed and len(right) == 1
+                and _single_name(r.sides[1]) and right[0].name != o.name
+                and right[0].name in st.quantities and right[0].sup is None
+                and not any(x.tag for x in st.quantities[right[0].name])
+                and _indices(right[0]) == _indices(o) and right[0].name not in st.defined):
+            return False
+        self.definition_rows[r.formula.number].add(r.number)  # the other layers' stays open
+        return True
+
+    def _one_layer(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """a^{2}_j = \\sigma(z^{2}_j) before any definition of a^{l}: the definition of that
+        layer, written with index letters (a layer-generic one after it covers the others)."""
+        o = left[0]
+        right = [x for x in r.occs if x.side == 1]
+
+        def fixed(x: Occ) -> bool:
+            return x.tag is not None and x.tag[1] is not None and x.tag[1][1:] == (0, 0)
+
+        def lettered(x: Occ) -> bool:
+            return x.sub is None or all(i is not None for i in _indices(x))
+
+        if not (len(r.sides) == 2 and self.layer_var and fixed(o) and o.tag[2] is None
+                and o.sub is not None and lettered(o) and o.name not in st.defined
+                and o.name in st.quantities and right and all(lettered(x) for x in right)
+                and all(fixed(x) for x in right if x.name in st.quantities
+                        and any(q.tag for q in st.quantities[x.name]))
+                and not any(x.name == o.name for x in right)):
+            return False
+        self.definition_rows[r.formula.number].add(r.number)  # the other layers' stays open
+        return True
 
     def _sums_to_one(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
         """\\sum_c y_c = 1: a premise."""
@@ -147,7 +205,8 @@ class _Definitions:
                                          and not any(x.after_partial for x in r.occs))
         return not again
 
-    _ROW_RULES = (_premise, _no_equation, _batch_mean_row, _sums_to_one, _no_head,
+    _ROW_RULES = (_premise, _no_equation, _own_entries, _batch_mean_row, _sums_to_one, _no_head,
+                  _input_layer, _one_layer,
                   _not_definable, _update, _reindexed, _defined_before)
 
     def _define(self, r: Row, o: Occ, st: _Chosen) -> None:

@@ -118,7 +118,8 @@ class _Front:
                     for t in g[1:2] if t.kind == "letter" and t.text not in quantities]
         samples += [i for r in self.rows for i, _ in r.bounds
                     if not any(i in _indices(o) for o in r.occs)]
-        samples = [x for x in samples if x not in quantities and x not in (n, width)]
+        samples = [x for x in samples if (x not in quantities or x == self.sample)
+                   and x not in (n, width)]
         return samples[0] if samples else fresh("x", "s", "\\xi", "\\zeta", "\\varsigma")
 
     def _labels(self, loss: str | None, quantities: dict[str, list[Occ]],

@@ -365,3 +365,4 @@ def _plain_name(toks: list[Tok]) -> str | None:
             and toks[2].kind in ("letter", "num")):
         return f"{toks[0].text}_{toks[2].text}"
     return None
+

@@ -53,7 +53,15 @@ from derive.latex.limits import (
 from derive.latex.names import _skip_arguments
 from derive.latex.rows import parse_formula, split_at_gaps, strip_qualifiers
 from derive.latex.scope import Equation, Index, RowError, Scalar, Scope, Side, Size, _err
-from derive.latex.tokens import _DELIM_SIZES, _FONTS, _GREEK, _VECTOR_FONTS, Tok, tokenize
+from derive.latex.tokens import (
+    _DELIM_SIZES,
+    _FONTS,
+    _GREEK,
+    _VECTOR_FONTS,
+    Tok,
+    remarks_of,
+    tokenize,
+)
 
 __all__ = [
     "MAX_DIGITS", "MAX_EXPONENT", "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
@@ -63,5 +71,5 @@ __all__ = [
     "_index_expr", "_is_sample_tag", "_layer_tokens", "_match", "_read_name", "_scripts",
     "_skip_arguments", "_strip_group",
     "parse_expression", "parse_formula", "split_at_gaps", "starts_name", "strip_qualifiers",
-    "tokenize", "without_sample",
+    "remarks_of", "tokenize", "without_sample",
 ]

@@ -13,6 +13,7 @@ import sympy
 from derive.arithcache import Cache
 from derive.errors import InputError
 from derive.expr import BatchSum
+from derive.latex import fastarith
 from derive.latex.limits import _check_number, _check_power
 from derive.latex.scope import Scope
 from derive.latex.tokens import Tok
@@ -100,18 +101,26 @@ def parse_with(read: Callable[[list[Tok], _Skeleton], None], toks: list[Tok],
 
 @cache
 def _arithmetic(skeleton: str) -> sympy.Basic:
-    """Plain arithmetic to SymPy via latex2sympy2_extended (raises its own exception)."""
+    """Plain arithmetic to SymPy via latex2sympy2_extended (raises its own exception): read by
+    `fastarith` when it is sure of the tree latex2sympy2 makes (the same tree, without warming
+    up ANTLR), by latex2sympy2 otherwise; either way stored in the disk cache."""
     cache = _disk_cache()
     hit = cache.get(skeleton)
     if hit is not None:
         return hit
+    out = fastarith.parse(skeleton)
+    if out is None:
+        out = _latex2sympy(skeleton)
+    cache.put(skeleton, out)
+    return out
+
+
+def _latex2sympy(skeleton: str) -> sympy.Basic:
     from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy
 
     config = ConversionConfig(lowercase_symbols=False, interpret_as_mixed_fractions=False,
                               interpret_simple_eq_as_assignment=False)
-    out = _Latex2Sympy(config=config).parse(skeleton)
-    cache.put(skeleton, out)
-    return out
+    return _Latex2Sympy(config=config).parse(skeleton)
 
 
 @cache

@@ -81,6 +81,8 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
                                   is not None or _is_sample_tag(power[0], scope)):
             power = None  # the superscript is the quantity's layer or sample tag
     else:
+        if kind == "scalar" and scope.local:
+            k = _local_function_value(toks, name, scripts, k, scope)
         value = _symbol(kind, name, scripts.get("_"), scope, start_tok)
     sk.placeholder(value, src)
     if power is not None:
@@ -88,6 +90,17 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         sk.sequence(power[0])
         sk.emit("}", power[1])
     return k
+
+
+def _local_function_value(toks: list[Tok], name: str, scripts: dict, k: int, scope: Scope
+                          ) -> int:
+    """In a local model, `f(x, y)` or `f_a(x)` for the variable f its `given` defines: the value
+    of f at its arguments (a subscript that is one of the model's variables is f's parameter,
+    `f_a(x) = a x`). Where the name ends."""
+    sub = scripts.get("_")
+    if sub is not None and [t.text for t in _strip_group(sub[0])] in ([v] for v in scope.scalars):
+        scripts.pop("_")
+    return k if "^" in scripts else _skip_arguments(toks, k, scope)
 
 
 def _symbol(kind: str, name: str, sub: tuple[list[Tok], Tok] | None, scope: Scope,

@@ -11,6 +11,7 @@ import sympy
 
 from derive.document import Formula
 from derive.errors import InputError
+from derive.functions import BY_SPELLING
 from derive.latex.expression import parse_expression
 from derive.latex.groups import (
     _BRACKETS,
@@ -22,7 +23,7 @@ from derive.latex.groups import (
 )
 from derive.latex.limits import _check_sizes
 from derive.latex.scope import Equation, RowError, Scope, Side, _err
-from derive.latex.tokens import Tok, tokenize
+from derive.latex.tokens import _FONTS, Tok, tokenize
 
 _RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets", "\\rightarrow", "\\to", "\\equiv",
               "\\triangleq", "\\coloneqq", "\\doteq", ":=", "\\approx"}
@@ -156,12 +157,21 @@ def strip_qualifiers(row: list[Tok]) -> list[Tok]:
         first = start - 1 if start > 0 and row[start - 1].text == "\\left" else start
         inner = [t for t in row[start + 1 : len(row) - 1] if t.text != "\\right"]
         if (first > 0 and len(inner) >= 3 and inner[0].kind == "letter" and inner[1].text == "="
-                and any(t.text in ("\\ldots", "\\dots", "\\cdots") for t in inner)
+                and (any(t.text in ("\\ldots", "\\dots", "\\cdots") for t in inner)
+                     or _enumeration(inner[2:]))
                 and not any(t.text in _RELATIONS for t in inner[2:])):
             row = row[:first]
             continue
         break
     return row
+
+
+def _enumeration(toks: list[Tok]) -> bool:
+    """`2, 3` in `\\quad (l = 2, 3)`: two or more whole numbers, the values the row holds for."""
+    values = [t for k, t in enumerate(toks) if k % 2 == 0]
+    commas = [t for k, t in enumerate(toks) if k % 2 == 1]
+    return (len(values) >= 2 and all(t.kind == "num" and t.text.isdigit() for t in values)
+            and all(t.text == "," for t in commas) and len(toks) % 2 == 1)
 
 
 def _check_row(row: list[Tok], scope: Scope, env: str | None) -> None:
@@ -299,13 +309,29 @@ def _lowered(lhs: Side, steps: tuple[Side, ...], formula: Formula,
 
 
 def _formal_parameters(seg: list[Tok], scope: Scope) -> set[str]:
-    """`g(t)` on a left side makes `t` a formal parameter for the row."""
+    """`g(t)` on a left side makes `t` a formal parameter for the row (so does
+    `\\mathrm{ReLU}(z)`: a function named in a font)."""
     texts = [t.text for t in seg]
-    if len(texts) >= 4 and scope.lookup(texts[0]) == "function" and texts[-1] == ")":
+    if len(texts) >= 4 and _function_head(seg, scope) and texts[-1] == ")":
         k = texts.index("(") if "(" in texts else -1
         if k > 0 and all(t.kind == "letter" or t.text == "," for t in seg[k + 1 : -1]):
             return {t.text for t in seg[k + 1 : -1] if t.kind == "letter"}
     return set()
+
+
+def _function_head(seg: list[Tok], scope: Scope) -> bool:
+    """Whether the segment starts with a function's name: `g`, `\\mathrm{ReLU}`, or
+    `\\text{ReLU}` for a function the registry knows by that name."""
+    if (seg[0].text in _FONTS or seg[0].text in ("\\text", "\\textrm")) and len(seg) > 1 and (
+            seg[1].text == "{"):
+        close = next((k for k in range(2, len(seg)) if seg[k].text == "}"), None)
+        inner = "".join(t.text for t in seg[2:close]) if close is not None else ""
+        if seg[0].text in _FONTS and inner and scope.lookup(f"{seg[0].text}{{{inner}}}") == (
+                "function"):
+            return True
+        return bool(inner) and scope.lookup(f"\\mathrm{{{inner}}}") is None and (
+            f"\\mathrm{{{inner}}}" in BY_SPELLING)
+    return scope.lookup(seg[0].text) == "function"
 
 
 def _parse_set(seg: list[Tok], scope: Scope, formula: Formula) -> Side:

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from derive.document import Formula
 from derive.errors import InputError
 from derive.functions import PASSTHROUGH
+from derive.latex.words import function_words, place_prose, prose_at, remarks
 
 
 @dataclass(frozen=True)
 class Tok:
-    kind: str  # "cmd", "sym", "num", "letter"
+    kind: str  # "cmd", "sym", "num", "letter"; "text": prose inside \\text{...}
     text: str
     start: int
     end: int
@@ -43,6 +44,23 @@ _ELEMENTARY = PASSTHROUGH
 
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
+    toks = _lex(text, formula, base)
+    toks = _digit_arguments(_drop_hspace(_wide_accents(place_prose(toks, lambda t: InputError(
+        f"unexpected character {t.text[0]!r} in a formula", formula.span(t.start))))))
+    toks = function_words(_operator_words(_colon_equals(toks)), formula)
+    return _equation_numbers(toks, text, base)
+
+
+def remarks_of(formula: Formula) -> list[Tok]:
+    """The prose the formula's tokens drop as remarks (derive.latex.words), for the facts."""
+    try:
+        return remarks(_lex(formula.text, formula, 0))
+    except InputError:
+        return []
+
+
+def _lex(text: str, formula: Formula, base: int) -> list[Tok]:
+    """The tokens of `text`, prose runs among them as `text` tokens."""
     toks: list[Tok] = []
     pos = 0
     while pos < len(text):
@@ -51,6 +69,11 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
             pos = len(text) if end < 0 else end
             continue
         m = _TOKEN.match(text, pos)
+        prose = prose_at(text, pos) if not m else None
+        if prose is not None:  # words: text in \text{...}, a remark, or an error (place_prose)
+            toks.append(Tok("text", text[pos:prose], base + pos, base + prose))
+            pos = prose
+            continue
         if not m:
             raise InputError(
                 f"unexpected character {text[pos]!r} in a formula", formula.span(base + pos)
@@ -61,8 +84,15 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
             if tok.text not in _SPACING:
                 toks.append(tok)
         pos = m.end()
-    toks = _digit_arguments(_drop_hspace(toks))
-    return _equation_numbers(_operator_words(_colon_equals(toks)), text, base)
+    return toks
+
+
+# a wide accent is the same accent, drawn wider: `\widehat{y}` is the `\hat{y}` of the text
+_WIDE = {"\\widehat": "\\hat", "\\widetilde": "\\tilde"}
+
+
+def _wide_accents(toks: list[Tok]) -> list[Tok]:
+    return [Tok(t.kind, _WIDE[t.text], t.start, t.end) if t.text in _WIDE else t for t in toks]
 
 
 _TWO_ARGUMENTS = {"\\frac", "\\tfrac", "\\dfrac", "\\cfrac", "\\binom"}

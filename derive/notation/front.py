@@ -209,6 +209,8 @@ def _sizes_have_own_names(roles: dict[str, str | None], quantities: dict, functi
                 **{c: "scalars" for c in scalars}}
     for role in ("layers", "width", "batch", "sample"):
         value = roles[role]
+        if role == "sample" and declared.get(value) == "quantities":
+            continue  # C_x, \\sum_x C_x: the sample is named by the input it is
         if value in declared:
             raise bad(f"roles.{role} is `{value}`, which is also declared in "
                       f"{declared[value]}; a size needs a name of its own", "roles", role)

@@ -6,7 +6,8 @@ Pure functions from `derive.results.FileReport` to text, plus `write` for the fi
     markdown   GitHub-flavoured Markdown with GitHub-rendered mathematics
     html       one self-contained page, mathematics as MathML (via `mathml`)
     json       the same content as data, schema "derive-report/1"
-    write      file names, writing, staleness
+    write      file names, writing the set of files, staleness
+    folder     the output folder used safely: our own files, targets, temporary files
 """
 
 from derive.report.html import render_html

@@ -13,67 +13,31 @@ import json
 import re
 from typing import Any
 
-from derive.report.layout import (
-    Entry,
-    Heading,
-    Layout,
-    counts_in_order,
-    document_lang,
-    layout,
-    visible,
-)
-from derive.results import Comparison, Counterexample, FileReport, Result
+from derive.report.layout import Entry, Heading, Layout, counts_in_order, layout
+from derive.report.texts import document_lang
+from derive.results import Comparison, FileReport, Result
+from derive.text import visible
 
 SCHEMA = "derive-report/1"
 
 
-def _counterexample(cx: Counterexample | None) -> dict[str, Any] | None:
-    if cx is None:
-        return None
-    return {
-        "instance": cx.instance,
-        "indices": dict(cx.indices),
-        "point": dict(cx.point),
-        "lhs": cx.lhs,
-        "rhs": cx.rhs,
-    }
+# the report's order of a result's keys (Result.to_json gives them; `symbol`s are the report's)
+_RESULT_KEYS = ("file", "line", "col", "section", "formula", "step", "kind", "status", "symbol",
+                "message", "latex", "parsed", "derivation", "evidence", "counterexample",
+                "diagnosis", "assumptions", "lint", "comparisons")
+_COMPARISON_KEYS = ("model", "status", "symbol", "message", "diagnosis")
 
 
 def _comparison(c: Comparison) -> dict[str, Any]:
-    return {
-        "model": c.model,
-        "status": c.status.value,
-        "symbol": c.status.symbol,
-        "message": c.message,
-        "diagnosis": c.diagnosis,
-    }
+    data = {**c.to_json(), "symbol": c.status.symbol}
+    return {k: data[k] for k in _COMPARISON_KEYS}
 
 
 def _result(e: Entry) -> dict[str, Any]:
     r: Result = e.result
-    return {
-        "anchor": e.anchor,
-        "title": e.title,
-        "file": r.file,
-        "line": r.line,
-        "col": r.col,
-        "section": list(r.section),
-        "formula": r.formula,
-        "step": r.step,
-        "kind": r.kind,
-        "status": r.status.value,
-        "symbol": r.status.symbol,
-        "message": r.message,
-        "latex": r.latex,
-        "parsed": r.parsed,
-        "derivation": r.derivation,
-        "evidence": r.evidence,
-        "counterexample": _counterexample(r.counterexample),
-        "diagnosis": r.diagnosis,
-        "assumptions": list(r.assumptions),
-        "lint": list(r.lint),
-        "comparisons": [_comparison(c) for c in r.comparisons],
-    }
+    data = {**r.to_json(), "symbol": r.status.symbol,
+            "comparisons": [_comparison(c) for c in r.comparisons]}
+    return {"anchor": e.anchor, "title": e.title, **{k: data[k] for k in _RESULT_KEYS}}
 
 
 def report_dict(lay: Layout) -> dict[str, Any]:

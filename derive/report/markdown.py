@@ -5,10 +5,10 @@ top level (never inside a list item); `split` is shown as `aligned`; inline math
 the `$`...`$` form, so `_` and `*` in it never meet Markdown emphasis; prose from the
 document is backslash-escaped; `|` inside table cells is escaped.
 
-Nothing from the document becomes markup: control characters are shown (`layout.visible`),
+Nothing from the document becomes markup: control characters are shown (`derive.text.visible`),
 prose is escaped (`$` and `&` too, so it starts no mathematics and no entity), a `<` that could
 open an HTML tag inside display mathematics is written `\\lt`, and a formula using a command of
-`layout.UNSAFE_COMMANDS` (`\\href`, `\\style`, `\\url`, ...) or holding a control
+`texts.UNSAFE_COMMANDS` (`\\href`, `\\style`, `\\url`, ...) or holding a control
 character is shown as code, not handed to the site's MathJax.
 
 The first line is `MARKER`: it tells `derive report` that the file is one it wrote and may
@@ -28,15 +28,12 @@ from derive.report.layout import (
     Layout,
     counts_in_order,
     flagged_count,
-    has_invisible,
     layout,
-    normalise_display,
     section_label,
-    split_prose,
-    unsafe_commands,
-    visible,
 )
+from derive.report.texts import has_invisible, normalise_display, split_prose, unsafe_commands
 from derive.results import Counterexample, FileReport, Status
+from derive.text import visible
 
 MARKER = "<!-- generator: derive report (edit the source file and rerun, not this file) -->"
 

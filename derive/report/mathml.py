@@ -5,15 +5,15 @@ out as markup); here the tree is serialised by ElementTree, which escapes every 
 
 A report must stay inert whatever the document holds, so the conversion is fenced twice:
 
-* before it, a formula using a command of `layout.UNSAFE_COMMANDS` (`\\href`, `\\style`,
+* before it, a formula using a command of `texts.UNSAFE_COMMANDS` (`\\href`, `\\style`,
   `\\class`, `\\url`, ...) or holding a control character is refused: `MathError`,
-  and the caller shows the source (through `layout.visible`);
+  and the caller shows the source (through `derive.text.visible`);
 * after it, the tree is walked against an allowlist (`ELEMENTS`, `ATTRIBUTES`): an element
   that is not presentation MathML refuses the formula, an attribute that is not allowed on its
   element, or whose value is not one the attribute takes, is dropped. No `href`, `style`,
   `class`, `id`, event handler, `xlink:*`, `data-*` or `src` can reach the page, lengths are
   bounded (no page-covering box), and every text and attribute value goes through
-  `layout.visible`.
+  `derive.text.visible`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from xml.etree.ElementTree import Element, tostring
 
 from latex2mathml.converter import convert_to_element
 
-from derive.report.layout import has_invisible, normalise_display, unsafe_commands, visible
+from derive.report.texts import has_invisible, normalise_display, unsafe_commands
+from derive.text import visible
 
 
 class MathError(ValueError):

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from derive.results import Finding
+from derive.results import FindingKind as K
 from derive.tensor.nodes import Hadamard, Leaf, MatMul, Plus, Scalar, Transpose
 from derive.tensor.shapes import ShapeError, Tensor, _scales
 
 
-def repairs(t: Tensor, shift_layer) -> Iterator[tuple[str, Tensor]]:  # type: ignore[no-untyped-def]
+def repairs(t: Tensor, shift_layer) -> Iterator[tuple[Finding, Tensor]]:  # type: ignore[no-untyped-def]
     """One-edit variants of `t`, each with what the edit says about the text: a transpose
     added or dropped, a product's factors swapped, `\\odot` for a product or the reverse, a
     quantity's layer one off. `shift_layer(leaf, delta)` gives a leaf in another layer, or
@@ -24,33 +26,29 @@ def repairs(t: Tensor, shift_layer) -> Iterator[tuple[str, Tensor]]:  # type: ig
             yield what, cand
 
 
-Edits = Iterator[tuple[str, Tensor]]
+Edits = Iterator[tuple[Finding, Tensor]]
 
 
 def _edits(node: Tensor, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
     """A node's edits: its transpose dropped or one added, then those of its type (`EDITS`)."""
     if isinstance(node, Transpose):
-        yield f"the transpose of ${node.x.tex}$ is wrong: ${node.x.tex}$ itself fits", node.x
+        yield Finding(K.NEEDLESS_TRANSPOSE, (node.x.tex,)), node.x
     elif not isinstance(node, (Scalar, Plus)) and not _scales_safe(node):
-        yield (f"a transpose is missing: ${node.tex}$ should be transposed",
-               Transpose(node, f"({node.tex})^T"))
+        yield Finding(K.MISSING_TRANSPOSE, (node.tex,)), Transpose(node, f"({node.tex})^T")
     edits = EDITS.get(type(node))
     if edits is not None:
         yield from edits(node, shift_layer)
 
 
 def _matmul_edits(node: MatMul, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
-    yield (f"the product's order is swapped: ${node.b.tex}$ comes before ${node.a.tex}$",
-           MatMul(node.b, node.a, node.tex))
-    yield (f"a matrix product is written where the element-wise product $\\odot$ is meant "
-           f"(${node.tex}$)", Hadamard(node.a, node.b, node.tex))
+    yield Finding(K.PRODUCT_ORDER, (node.b.tex, node.a.tex)), MatMul(node.b, node.a, node.tex)
+    yield Finding(K.MATMUL_FOR_HADAMARD, (node.tex,)), Hadamard(node.a, node.b, node.tex)
 
 
 def _hadamard_edits(node: Hadamard, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
-    yield (f"$\\odot$ is written where a matrix product is meant (${node.tex}$)",
-           MatMul(node.a, node.b, node.tex))
-    yield (f"$\\odot$ is written where a matrix product is meant (${node.tex}$, in the "
-           "other order)", MatMul(node.b, node.a, node.tex))
+    yield Finding(K.HADAMARD_FOR_MATMUL, (node.tex,)), MatMul(node.a, node.b, node.tex)
+    yield (Finding(K.HADAMARD_FOR_MATMUL, (node.tex,), (("order", "reversed"),)),
+           MatMul(node.b, node.a, node.tex))
 
 
 def _layer_edits(node: Leaf, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
@@ -58,7 +56,7 @@ def _layer_edits(node: Leaf, shift_layer) -> Edits:  # type: ignore[no-untyped-d
         for delta in (-1, 1):
             new = shift_layer(node, delta)
             if new is not None:
-                yield f"wrong layer: ${node.tex}$ should be ${new.tex}$", new
+                yield Finding(K.WRONG_LAYER, (node.tex, new.tex)), new
 
 
 # The edits of each node type beyond a transpose (the node classes are final dataclasses, so

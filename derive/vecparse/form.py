@@ -18,6 +18,7 @@ from derive.latex import (
     starts_name,
 )
 from derive.notation import QuantitySpec
+from derive.vecparse.components import components
 
 VECTOR_OPS = {"\\odot", "\\circ", "\\bullet", "\\nabla", "\\top", "\\intercal", "\\|", "\\lVert", "\\Vert"}
 _ELEMENTWISE = {"\\odot", "\\circ", "\\bullet", "*"}  # \\bullet: UFLDL's Hadamard
@@ -58,7 +59,7 @@ def vector_form(toks: list[Tok], scope: Scope) -> bool:
     i = 0
     while i < len(toks):
         t = toks[i]
-        if t.text in VECTOR_OPS:
+        if t.text in VECTOR_OPS or _listed(toks, i, scope):
             return True
         if t.text == "^" and i + 1 < len(toks):
             grp, _ = _group(toks, i + 1, scope)
@@ -83,6 +84,33 @@ def vector_form(toks: list[Tok], scope: Scope) -> bool:
             end = _skip_arguments(toks, end, scope)  # J(W, b; x, y): the loss's arguments
         i = max(end, i + 1)
     return False
+
+
+def _applied(toks: list[Tok], i: int) -> bool:
+    """Whether the bracket at i holds a function's arguments (`f(x_1, x_2)`, `\\max(a, b)`)."""
+    k = i - 1
+    if k >= 0 and toks[k].text == "\\left":
+        k -= 1
+    if k < 0:
+        return False
+    prev = toks[k]
+    return (prev.kind == "letter" or prev.text in ("}", ")", "]", "'")
+            or (prev.kind == "cmd" and prev.text[1:].isalpha()
+                and prev.text not in ("\\cdot", "\\times", "\\quad", "\\qquad")))
+
+
+def _listed(toks: list[Tok], i: int, scope: Scope) -> bool:
+    """Whether a bracket opens at i whose inside lists a vector's entries (x_1, \\ldots, x_n)."""
+    if toks[i].text not in ("(", "[") or _applied(toks, i):
+        return False
+    try:
+        close = _match(toks, i, scope)
+    except InputError:
+        return False
+    inner = toks[i + 1 : close]
+    if inner and inner[-1].text == "\\right":
+        inner = inner[:-1]
+    return components(inner, scope) is not None
 
 
 def _one_unit(spec: QuantitySpec, scripts: dict, scope: Scope) -> bool:

@@ -45,6 +45,7 @@ from derive.tensor import (
     Tensor,
     Transpose,
 )
+from derive.vecparse.components import Components, components
 from derive.vecparse.entries import spec_dims
 from derive.vecparse.form import (
     _DIAG,
@@ -238,9 +239,20 @@ class _Reader:
         raise _err(f"unexpected `{x}` in a vector expression", scope, t)
 
     def grouped(self, k: int, lo: int, hi: int, after: int) -> tuple[Tensor, int]:
+        listed = components(self.toks[lo:hi], self.scope)
+        if listed is not None:
+            return self.listed(listed, k, lo, after), after
         if not vector_form(self.toks[lo:hi], self.scope):
             return self.scalar(k, after), after
         return self.sum(lo, hi), after
+
+    def listed(self, c: Components, k: int, lo: int, after: int) -> Tensor:
+        """`(x_1, \\ldots, x_n)`: the vector x written as a row of its entries."""
+        spec = self.scope.notation.quantities[c.name]
+        leaf = self.leaf(c.name, spec, c.scripts, lo + c.first, lo + c.end, False)
+        if self.scope.notation.vectors == "row":
+            return leaf
+        return Transpose(leaf, self.tex(k, after))
 
     def scalar(self, lo: int, hi: int) -> Scalar:
         return Scalar(parse_expression(self.toks[lo:hi], self.scope), self.tex(lo, hi))

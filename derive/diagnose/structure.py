@@ -1,0 +1,120 @@
+"""Diagnoses of a claim's structure: indices, layers, variables, sum bounds, terms."""
+
+from __future__ import annotations
+
+import sympy
+
+from derive.diagnose.walk import atoms, bound_indices, each_occurrence
+from derive.evaluate import free_indices
+from derive.expr import Partial, Quantity, Width, to_latex
+from derive.latex import Scalar, Size
+from derive.results import Finding, FindingKind
+
+
+class StructureEdits:
+    """The edits of indices, layers, variables, bounds and terms (a mixin of `Diagnoser`)."""
+
+    def swapped(self) -> Finding | None:
+        free = sorted(free_indices(self.lhs) | free_indices(self.rhs), key=str)
+        for k, a in enumerate(free):
+            for b in free[k + 1 :]:
+                if self.holds(self.rhs.xreplace({a: b, b: a})):
+                    return Finding(FindingKind.SWAPPED_INDICES, (str(a), str(b)))
+        return None
+
+    def index(self) -> Finding | None:
+        names = sorted(free_indices(self.lhs) | free_indices(self.rhs) | bound_indices(self.rhs),
+                       key=str)
+        for q in atoms(self.rhs, (Quantity,)):
+            if len(q.indices) == 2:  # w_{ij} for w_{ji}
+                fixed = q.with_(indices=tuple(reversed(q.indices)))
+                if self.holds(self.rhs.xreplace({q: fixed})):
+                    return Finding(FindingKind.INDEX_ORDER, (to_latex(q), to_latex(fixed)))
+            for pos, old in enumerate(q.indices):
+                for new in names:
+                    if new == old:
+                        continue
+                    idx = list(q.indices)
+                    idx[pos] = new
+                    fixed = q.with_(indices=tuple(idx))
+                    if any(self.holds(c) for c in each_occurrence(self.rhs, q, fixed)):
+                        return Finding(FindingKind.WRONG_INDEX, (to_latex(q), to_latex(fixed)))
+        return None
+
+    def variable(self) -> Finding | None:
+        """A plain variable exchanged for another (∂y_2 written for ∂y_1 in a chain rule)."""
+        scalars = sorted({s for s in (self.lhs.free_symbols | self.rhs.free_symbols)
+                          if isinstance(s, Scalar)}, key=str)
+        for p in atoms(self.rhs, (Partial,)):
+            for part in (p.num, p.den):
+                if not isinstance(part, Scalar):
+                    continue
+                for other in scalars:
+                    if other == part:
+                        continue
+                    fixed = Partial(other if part is p.num else p.num,
+                                    other if part is p.den else p.den, p.total)
+                    if any(self.holds(c) for c in each_occurrence(self.rhs, p, fixed)):
+                        return Finding(FindingKind.WRONG_VARIABLE, (to_latex(p), to_latex(fixed)))
+        return None
+
+    def layer(self) -> Finding | None:
+        for q in atoms(self.rhs, (Quantity,)):
+            if q.layer is None:
+                continue
+            for d in (1, -1, 2, -2):
+                fixed = q.with_(layer=q.layer + d)
+                if any(self.holds(c) for c in each_occurrence(self.rhs, q, fixed)):
+                    return Finding(FindingKind.WRONG_LAYER, (to_latex(q), to_latex(fixed)))
+        return None
+
+    def bound(self) -> Finding | None:
+        widths = atoms(self.rhs, (Width,))
+        n = self.model.notation
+        layers = {w.layer for w in widths} | {q.layer for q in atoms(self.rhs, (Quantity,))
+                                              if q.layer is not None}
+        layers |= {c + a * Size(n.layers) for c, a, _b in n.aliases.values()}  # D, H, K
+        for w in widths:
+            for lay in sorted(layers | {w.layer + 1, w.layer - 1}, key=str):
+                fixed = Width(w.name, lay)
+                if fixed != w and self.holds(self.rhs.xreplace({w: fixed})):
+                    return Finding(FindingKind.SUM_BOUND, (to_latex(w), to_latex(fixed)))
+        for s in atoms(self.rhs, (sympy.Sum,)):
+            var, lo, hi = s.limits[0]
+            body = s.function
+            if body.has(sympy.KroneckerDelta):
+                plain = body.replace(lambda x: isinstance(x, sympy.KroneckerDelta),
+                                     lambda x: sympy.Integer(0))
+                if self.holds(self.rhs.xreplace({s: sympy.Sum(plain, (var, lo, hi))})):
+                    return Finding(FindingKind.SUM_RANGE, (str(var),))
+        return None
+
+    def sign(self) -> Finding | None:
+        """One term of a sum anywhere in the expression with the wrong sign."""
+        for add in atoms(self.rhs, (sympy.Add,)):
+            for t in add.args:
+                if self.holds(self.rhs.xreplace({add: add - 2 * t})):
+                    return Finding(FindingKind.TERM_SIGN, (to_latex(t),))
+        return None
+
+    def missing_term(self) -> Finding | None:
+        """A chain-rule term left out: a derivative of the formula's own variables."""
+        parts = atoms(self.lhs, (Partial,)) + atoms(self.rhs, (Partial,))
+        nums = list(dict.fromkeys(p.num for p in parts))
+        dens = list(dict.fromkeys(p.den for p in parts))
+        for num in nums:
+            for den in dens:
+                if num == den:
+                    continue
+                for total in (False, True):
+                    c = Partial(num, den, total)
+                    if self.holds(self.rhs + c):
+                        return Finding(FindingKind.MISSING_TERM, (to_latex(c),))
+        return None
+
+    def term(self) -> Finding | None:
+        for add in atoms(self.rhs, (sympy.Add,)):
+            for t in add.args:
+                if self.holds(self.rhs.xreplace({add: add - t})):
+                    return Finding(FindingKind.EXTRA_TERM, (to_latex(t),))
+        return None

@@ -1,0 +1,165 @@
+"""Scalar calculus of named functions (`f(x, y) = x y`, then `\\frac{\\partial f}{\\partial x} = y`):
+each formula that defines such a function or differentiates one defined before is read in a
+model of its own, where the function's value is a variable its definition gives.
+
+This applies in a text without layers (no superscript names a layer anywhere), to a definition
+whose arguments are bare letters and whose right side uses only bare letters (the arguments and
+parameters such as the `a` of `f_a(x) = a x`), numbers and functions every reader knows. A later
+definition of the same function replaces the earlier one for the formulas after it; a definition
+the tool cannot read in this way ends the one before it (its derivatives are not checked against
+a stale definition). Nothing is evaluated here: the result is the annotation each formula gets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from derive.functions import BY_LATEX
+from derive.infer.scan import Occ, Row, _group, _is_call, _strip, _text
+
+# what a definition's right side may write besides names, numbers and known functions
+_BODY_COMMANDS = {"\\frac", "\\dfrac", "\\tfrac", "\\left", "\\right", "\\cdot", "\\times",
+                  "\\sqrt"}
+
+
+@dataclass(frozen=True)
+class _Function:
+    name: str
+    args: tuple[str, ...]
+    given: str  # the definition as the local model's `given` reads it: `f = x y`
+    line: int
+
+
+def _layered(per: dict[int, list[Row]]) -> bool:
+    """Whether any use has a superscript with a letter or a bracket (a layer or sample tag)."""
+    for rs in per.values():
+        for r in rs:
+            for o in r.occs:
+                g = [t for t in _strip(o.sup or []) if t.text not in ("{", "}")]
+                if g and (g[0].text in "([" or any(t.kind == "letter" for t in g)):
+                    return True
+    return False
+
+
+def _plain(o: Occ) -> bool:
+    g = _strip(o.sup or [])
+    return o.sub is None and not o.prime and all(t.kind == "num" for t in g)
+
+
+def _definition(r: Row) -> tuple[str, _Function | None] | None:
+    """(name, its definition) for a row `f(x, y) = <body>`; the definition is None when the
+    row defines f in a way this reading does not take (indexed names in the body). None when
+    the row defines no function."""
+    if len(r.sides) != 2 or r.relation != "=" or not _is_call(r.sides[0]):
+        return None
+    head = next((o for o in r.occs if o.side == 0), None)
+    if head is None or head.call is None:
+        return None
+    args = head.args
+    param = _text(_strip(head.sub or []))
+    ok = (bool(args) and len(set(args)) == len(args) and head.sup is None and not head.prime
+          and (head.sub is None or (len(param) == 1 and param.isalpha())))
+    body = [o for o in r.occs if o.side == 1]
+    ok = ok and all(t.kind != "cmd" or t.text in _BODY_COMMANDS or t.text in BY_LATEX
+                    for t in r.sides[1])
+    for o in body:
+        if o.call is not None:
+            ok = ok and o.name in BY_LATEX and o.sub is None
+        else:
+            ok = ok and _plain(o) and len(o.name) == 1 and o.name != head.name
+    if not ok:
+        return head.name, None
+    text = " ".join(t.text for t in r.sides[1])
+    return head.name, _Function(head.name, args, f"{head.name} = {text}", head.line)
+
+
+def _differentiates(r: Row, fn: _Function) -> bool:
+    """Whether the row writes a derivative of `fn` by one of its arguments, as in
+    `\\frac{\\partial f}{\\partial x}`, `\\frac{df}{dx}` or `\\frac{d\\sigma(x)}{dx}`."""
+    toks = [t for s in r.sides for t in s]
+    for k, t in enumerate(toks):
+        if t.text not in ("\\frac", "\\dfrac", "\\tfrac"):
+            continue
+        num, j = _group(toks, k + 1)
+        den, _ = _group(toks, j)
+        num, den = _strip(num), _strip(den)
+        if not num or not den or num[0].text not in ("\\partial", "d") or den[0].text != num[0].text:
+            continue
+        top = [x.text for x in _strip(num[1:]) if x.text not in ("\\left", "\\right")]
+        bottom = _text(_strip(den[1:]))
+        whole = [fn.name] + (["(", *",".join(fn.args).replace(",", " , ").split(), ")"])
+        if (top == [fn.name] or top == whole) and bottom in fn.args:
+            return True
+    return False
+
+
+def _uses(r: Row, name: str) -> bool:
+    return any(o.name == name for o in r.occs)
+
+
+def _classify(r: Row, chosen: _Function | None, current: dict[str, _Function]
+              ) -> tuple[str, str | None, _Function | None]:
+    """("def", name, definition or None), ("deriv", None, the function) or ("other", ...)."""
+    found = _definition(r)
+    if found is not None:
+        return "def", found[0], found[1]
+    for fn in ([chosen] if chosen else list(current.values())):
+        if _differentiates(r, fn):
+            return "deriv", None, fn
+    return "other", None, None
+
+
+def scalar_calculus(per: dict[int, list[Row]]) -> tuple[dict[int, dict[str, Any]],
+                                                         dict[int, set[int]],
+                                                         dict[tuple[int, int], str], list[str]]:
+    """For each formula read in a model of its own: its annotation; the rows that define;
+    the rows not read (with why); and the facts for the "read as" summary."""
+    annotations: dict[int, dict[str, Any]] = {}
+    defining: dict[int, set[int]] = {}
+    refused: dict[tuple[int, int], str] = {}
+    facts: list[str] = []
+    if _layered(per):
+        return annotations, defining, refused, facts
+    current: dict[str, _Function] = {}
+    for k in sorted(per):
+        rows = per[k]
+        chosen: _Function | None = None
+        defs: set[int] = set()
+        stop: int | None = None
+        ours = True
+        for r in rows:
+            kind, _name, fn = _classify(r, chosen, current)
+            if kind == "other" or (kind == "def" and fn is None):
+                ours = ours and stop is not None
+                break
+            if kind == "def" and (chosen is not None or defs):
+                stop = r.number if stop is None else stop
+                continue
+            if stop is None:
+                chosen = fn
+                if kind == "def":
+                    defs.add(r.number)
+        for r in rows:  # what the formulas after this one read: its last definitions
+            found = _definition(r)
+            if found is not None:
+                if found[1] is None:
+                    current.pop(found[0], None)
+                else:
+                    current[found[0]] = found[1]
+        if not ours or chosen is None:
+            continue
+        annotations[k] = {"local": True, "given": [chosen.given]}
+        defining[k] = defs
+        for r in rows:
+            if stop is not None and r.number >= stop:
+                refused[(k, r.number)] = (
+                    f"${chosen.name}$ is defined again in this formula, after its definition "
+                    f"at line {chosen.line}: the tool reads one definition of a function per "
+                    "formula (write each definition and its derivatives in a formula of its "
+                    "own)")
+        what = "defined here" if defs else f"defined at line {chosen.line}"
+        facts.append(f"line {rows[0].formula.line}: ${chosen.given}$ ({what}), in a model of its "
+                     f"own: its derivatives by ${', '.join(chosen.args)}$ are checked against "
+                     "that definition")
+    return annotations, defining, refused, facts
