@@ -152,6 +152,7 @@ class Engine(StandIns):
                             out.unsupported = needs
                         else:
                             out.witness = trial
+                            out.notes += self.refutation_notes(model, env, lhs, rhs)
                         return out
                     if limit is not None and len(out.trials) >= limit:
                         return out

@@ -104,6 +104,29 @@ class StandIns:
                             "text may mean without writing it")
         return None
 
+    def refutation_notes(self: Engine, model: Model, env: dict, lhs: sympy.Basic,
+                         rhs: sympy.Basic) -> list[str]:
+        """What a refutation rests on that the text never defines: the stand-ins the sides
+        reach, and why no choice of them would make the claim hold."""
+        ev = self.evaluator(model, self.instances(model)[0], self.first_seed)
+        if not ev.structure.generic_losses and not ev.structure.generic_functions:
+            return []
+        try:
+            losses, functions = _reached_stand_ins(ev, env, (lhs, rhs))
+        except (OutOfRange, Unsupported, ZeroDivisionError, AtKink):
+            return []
+        notes = []
+        if losses:
+            loss = model.notation.loss
+            notes.append(f"${loss}$ is never defined in the text: the claim fails for a generic "
+                         "smooth loss, and the difference of its sides scales with the loss or "
+                         f"does not depend on it, so it fails for essentially every ${loss}$")
+        tried = ", ".join(what for what, _ in STAND_IN_CANDIDATES)
+        for fn in sorted(functions):
+            notes.append(f"${fn}$ is never defined in the text: the claim fails for a generic "
+                         f"smooth ${fn}$ and for each of {tried}")
+        return notes
+
     def _with_function(self: Engine, model: Model, fn: str, what: str,
                        body: Callable[[sympy.Basic], sympy.Basic]) -> Model:
         """The model with `fn(t) = body(t)` (one per model and candidate, kept with it)."""

@@ -43,7 +43,7 @@ def _refuted_evidence(o: Outcome, model: Model) -> str:
     agreed = (f"{before} evaluation{'s' if before != 1 else ''} before it agreed" if before
               else "the first evaluation")
     return (f"numeric: the sides differ at {where} (random point {t.seed + 1}; {agreed}), "
-            f"{PRECISION}-digit arithmetic")
+            f"{PRECISION}-digit arithmetic") + "".join("; " + n for n in o.notes)
 
 
 def _evidence(o: Outcome, model: Model) -> str:
