@@ -168,7 +168,7 @@ def test_the_fast_reader_makes_the_cached_trees(skeleton):
 
     value = fastarith.parse(skeleton)
     assert value is not None
-    parsed = arithmetic._latex2sympy(skeleton)
+    parsed = arithmetic.reference_parse(skeleton)
     assert sympy.srepr(value) == sympy.srepr(parsed) and value == parsed
     back = decode(json.loads(json.dumps(encode(value))))
     assert sympy.srepr(back) == sympy.srepr(value) and back == value and back.args == value.args

@@ -37,7 +37,7 @@ def _shape(e: object) -> object:
 
 def _reference(skeleton: str) -> object:
     try:
-        return arithmetic._latex2sympy(skeleton)
+        return arithmetic.reference_parse(skeleton)
     except Exception as exc:  # latex2sympy2 raises bare Exception on a syntax error
         return exc
 

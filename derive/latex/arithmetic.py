@@ -110,12 +110,14 @@ def _arithmetic(skeleton: str) -> sympy.Basic:
         return hit
     out = fastarith.parse(skeleton)
     if out is None:
-        out = _latex2sympy(skeleton)
+        out = reference_parse(skeleton)
     cache.put(skeleton, out)
     return out
 
 
-def _latex2sympy(skeleton: str) -> sympy.Basic:
+def reference_parse(skeleton: str) -> sympy.Basic:
+    """A skeleton read by latex2sympy2_extended alone (the reference the fast reader must
+    equal; raises its own exception on what it cannot read)."""
     from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy
 
     config = ConversionConfig(lowercase_symbols=False, interpret_as_mixed_fractions=False,
