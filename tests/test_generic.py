@@ -165,7 +165,9 @@ def test_corpus_ufldl_derivation_with_f_and_j_never_defined() -> None:
     for r in rep.results:
         by_line.setdefault(r.line, []).append(r)
     assert [r.line for r in rep.results if r.status is Status.REFUTED] == [205]
-    assert "swapped indices" in (by_line[205][0].diagnosis or "")
+    found = by_line[205][0].finding  # the text's a_i for a_j: the index of a is wrong
+    assert found is not None and found.kind.value == "wrong_index", by_line[205][0].diagnosis
+    assert found.quantities == ("a^{(l)}_{i}", "a^{(l)}_{j}"), found.quantities
     for line in (159, 160, 199, 200, 213):
         assert all(r.status is Status.VERIFIED for r in by_line[line]), line
     assert NEEDS_LOSS in by_line[229][0].message

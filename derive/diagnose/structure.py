@@ -19,8 +19,21 @@ class StructureEdits:
         for k, a in enumerate(free):
             for b in free[k + 1 :]:
                 if self.holds(self.rhs.xreplace({a: b, b: a})):
-                    return Finding(FindingKind.SWAPPED_INDICES, (str(a), str(b)))
+                    return self._one_index(a, b) or Finding(FindingKind.SWAPPED_INDICES,
+                                                           (str(a), str(b)))
         return None
+
+    def _one_index(self, a: sympy.Basic, b: sympy.Basic) -> Finding | None:
+        """An exchange of a and b where the right side has only one of them, in one quantity
+        (`a_i` for `a_j`): that quantity's index is wrong, which says it better."""
+        written = free_indices(self.rhs)
+        if (a in written) == (b in written):
+            return None
+        moved = [q for q in atoms(self.rhs, (Quantity,)) if q.xreplace({a: b, b: a}) != q]
+        if len(moved) != 1:
+            return None
+        q = moved[0]
+        return Finding(FindingKind.WRONG_INDEX, (to_latex(q), to_latex(q.xreplace({a: b, b: a}))))
 
     def index(self) -> Finding | None:
         names = sorted(free_indices(self.lhs) | free_indices(self.rhs) | bound_indices(self.rhs),
