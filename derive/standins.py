@@ -87,13 +87,7 @@ class StandIns:
         refuted, or None: it holds when the function is one of the common activations (the
         text means that one, `f'(z) = f(z)(1 - f(z))` for a sigmoid it names only in prose).
         A claim that fails for the stand-in and for each of them is refuted."""
-        ev = self.evaluator(model, self.instances(model)[0], self.first_seed)
-        if not ev.structure.generic_functions:
-            return None
-        try:
-            _, functions = _reached_stand_ins(ev, env, (lhs, rhs))
-        except (OutOfRange, Unsupported, ZeroDivisionError, AtKink):
-            return None
+        _, functions = self._reached(model, env, lhs, rhs)
         for fn in sorted(functions):
             for what, body in STAND_IN_CANDIDATES:
                 trial = self._with_function(model, fn, what, body)
@@ -108,13 +102,7 @@ class StandIns:
                          rhs: sympy.Basic) -> list[str]:
         """What a refutation rests on that the text never defines: the stand-ins the sides
         reach, and why no choice of them would make the claim hold."""
-        ev = self.evaluator(model, self.instances(model)[0], self.first_seed)
-        if not ev.structure.generic_losses and not ev.structure.generic_functions:
-            return []
-        try:
-            losses, functions = _reached_stand_ins(ev, env, (lhs, rhs))
-        except (OutOfRange, Unsupported, ZeroDivisionError, AtKink):
-            return []
+        losses, functions = self._reached(model, env, lhs, rhs)
         notes = []
         if losses:
             loss = model.notation.loss
@@ -126,6 +114,18 @@ class StandIns:
             notes.append(f"${fn}$ is never defined in the text: the claim fails for a generic "
                          f"smooth ${fn}$ and for each of {tried}")
         return notes
+
+    def _reached(self: Engine, model: Model, env: dict, lhs: sympy.Basic,
+                 rhs: sympy.Basic) -> tuple[set, set]:
+        """The generic losses and functions the sides reach at `env` (none when the model has
+        no stand-ins, or the sides cannot be grounded there)."""
+        ev = self.evaluator(model, self.instances(model)[0], self.first_seed)
+        if not ev.structure.generic_losses and not ev.structure.generic_functions:
+            return set(), set()
+        try:
+            return _reached_stand_ins(ev, env, (lhs, rhs))
+        except (OutOfRange, Unsupported, ZeroDivisionError, AtKink):
+            return set(), set()
 
     def _with_function(self: Engine, model: Model, fn: str, what: str,
                        body: Callable[[sympy.Basic], sympy.Basic]) -> Model:
@@ -151,16 +151,12 @@ class StandIns:
         if model.local:
             return []
         ev = self.evaluator(model, self.instances(model)[0], self.first_seed)
-        st = ev.structure
-        if not st.generic_losses and not st.generic_functions:
+        if not ev.structure.generic_losses and not ev.structure.generic_functions:
             return []
         free = sorted({s for e in (lhs, rhs) for s in e.free_symbols if isinstance(s, Index)},
                       key=lambda s: s.name)
         env = next(self.domain(model, ev.instance, free, (lhs, rhs)), None) or {}
-        try:
-            losses, functions = _reached_stand_ins(ev, env, (lhs, rhs))
-        except (OutOfRange, Unsupported, ZeroDivisionError):
-            return []
+        losses, functions = self._reached(model, env, lhs, rhs)
         notes = []
         if losses:
             loss = model.notation.loss

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from derive.functions import BY_LATEX
-from derive.infer.scan import Occ, Row, _group, _is_call, _strip, _text
+from derive.infer.scan import Occ, Row, _fractions, _is_call, _strip, _text
 
 # what a definition's right side may write besides names, numbers and known functions
 _BODY_COMMANDS = {"\\frac", "\\dfrac", "\\tfrac", "\\left", "\\right", "\\cdot", "\\times",
@@ -78,16 +78,9 @@ def _differentiates(r: Row, fn: _Function) -> bool:
     """Whether the row writes a derivative of `fn` by one of its arguments, as in
     `\\frac{\\partial f}{\\partial x}`, `\\frac{df}{dx}` or `\\frac{d\\sigma(x)}{dx}`."""
     toks = [t for s in r.sides for t in s]
-    for k, t in enumerate(toks):
-        if t.text not in ("\\frac", "\\dfrac", "\\tfrac"):
-            continue
-        num, j = _group(toks, k + 1)
-        den, _ = _group(toks, j)
-        num, den = _strip(num), _strip(den)
-        if not num or not den or num[0].text not in ("\\partial", "d") or den[0].text != num[0].text:
-            continue
-        top = [x.text for x in _strip(num[1:]) if x.text not in ("\\left", "\\right")]
-        bottom = _text(_strip(den[1:]))
+    for _, num, den in _fractions(toks):
+        top = [x.text for x in _strip(num) if x.text not in ("\\left", "\\right")]
+        bottom = _text(_strip(den))
         whole = [fn.name] + (["(", *",".join(fn.args).replace(",", " , ").split(), ")"])
         if (top == [fn.name] or top == whole) and bottom in fn.args:
             return True
