@@ -24,8 +24,9 @@ from pathlib import Path
 import sympy
 
 from derive.errors import InputError
-from derive.expr import Call, Quantity, Vec, Width
+from derive.expr import Call, Quantity, Vec, Width, to_latex
 from derive.numbers import Unsupported
+from derive.updates import PLAIN, UpdateRule, update_rule
 
 I, J, Kd = sympy.symbols("i j k", integer=True, positive=True)  # noqa: E741 (the index i)
 K = sympy.Symbol("K", integer=True, positive=True)
@@ -43,6 +44,7 @@ class NetworkSpec:
     activation: sympy.Lambda  # g, from the document's `g(t) = ...`
     preactivation: sympy.Expr  # Z[i] in terms of B[i], W[i, j], A[j], summed over j = 1..K
     losses: tuple[tuple[str, sympy.Expr], ...]  # (name, loss of one sample in Y[j] and A[j])
+    update: UpdateRule = PLAIN  # the document's update rule (plain gradient descent if none)
 
     def loss(self, name: str) -> sympy.Expr:
         for key, value in self.losses:
@@ -87,7 +89,7 @@ def load_spec(path: object = None) -> NetworkSpec:
     otherwise run a model without it, or report only the consequence, a missing loss); a
     document whose definitions do not make a network is a `SpecError` naming the file.
     """
-    from derive.check import collect_model
+    from derive.check import read_network
 
     where = str(path) if path else default_formulas()
     try:
@@ -106,9 +108,9 @@ def load_spec(path: object = None) -> NetworkSpec:
             first.hint = f"{first.hint}; {more}" if first.hint else more
             first.hint += f" (`derive check {where}` lists every error)"
         raise first
-    model = collect_model(where)
+    network = read_network(where)
     try:
-        return spec_from_model(model)
+        return spec_from_model(network.model, network.updates)
     except SpecError as exc:
         raise SpecError(f"{where}: cannot train from its definitions: {exc.message}",
                         exc.span, exc.hint) from None
@@ -146,12 +148,14 @@ def definition_errors(path: str) -> list[InputError]:
     return errors
 
 
-def spec_from_model(model: object) -> NetworkSpec:
+def spec_from_model(model: object, updates: tuple = ()) -> NetworkSpec:  # type: ignore[type-arg]
     """The network of a built model, at the index level of the conventions above.
 
     The activation is the last definition a = g(z) whose z sums the a of the layer below; the
-    pre-activation is z's last definition; every definition of the loss quantity is a loss
-    ("ce" when it holds a logarithm, else "mse"; a later one of a kind replaces an earlier).
+    pre-activation is z's last definition, and its structure gives the parameters their roles
+    (the weight multiplies the activation below, the bias is added); every definition of the
+    loss quantity is a loss ("ce" when it holds a logarithm, else "mse"; a later one of a
+    kind replaces an earlier); `updates` (`Network.updates`) give the update rule.
     """
     from derive.latex import Index, Size
     from derive.model import Evaluator, Instance
@@ -177,7 +181,9 @@ def spec_from_model(model: object) -> NetworkSpec:
         activation = sympy.Lambda(T, _inline_activation(act.rhs, z_of_act, ev))
     labels = next((n for n, s in notation.quantities.items()
                    if s.given and not s.parameter and not s.layers and len(s.shape) == 1), None)
-    reader = _IndexLevel(defs, notation, ev, a_name, z_name, labels, Size(notation.layers))
+    weight, bias = _parameter_roles(pre, a_name, notation)
+    reader = _IndexLevel(defs, notation, ev, a_name, z_name, labels, Size(notation.layers),
+                         weight, bias)
     pre_free = [i for i in pre.lhs.indices if isinstance(i, Index)]
     preactivation = reader.convert(pre.rhs, pre_free)
     losses: list[tuple[str, sympy.Expr]] = []
@@ -189,7 +195,34 @@ def spec_from_model(model: object) -> NetworkSpec:
     if not losses:
         raise SpecError(f"no definition of the loss {notation.loss} (mark one with "
                         "`<!-- derive: definitions = ... -->`)")
-    return NetworkSpec(activation=activation, preactivation=preactivation, losses=tuple(losses))
+    rule = update_rule(updates, notation, defs, [n for n in (weight, bias) if n])
+    return NetworkSpec(activation=activation, preactivation=preactivation, losses=tuple(losses),
+                       update=rule)
+
+
+def _parameter_roles(pre: object, a_name: str, notation: object) -> tuple[str, str | None]:
+    """(the weight, the bias) of the pre-activation's definition z = Σ w a + b: the parameter
+    that multiplies the activation of the layer below, and the one added (None without)."""
+    quantities = notation.quantities  # type: ignore[attr-defined]
+    rhs = pre.rhs  # type: ignore[attr-defined]
+
+    def parameter(q: sympy.Basic) -> bool:
+        return isinstance(q, Quantity) and q.name in quantities and quantities[q.name].parameter
+
+    weights = {q.name for m in sympy.preorder_traversal(rhs) if isinstance(m, sympy.Mul)
+               and any(isinstance(a, Quantity) and a.name == a_name for a in m.args)
+               for q in m.args if parameter(q)}
+    found = {q.name: q for q in sympy.preorder_traversal(rhs) if parameter(q)}
+    biases = sorted(set(found) - weights)
+    if len(weights) != 1 or len(biases) > 1:
+        raise SpecError(f"the pre-activation {to_latex(pre.lhs)} = {to_latex(rhs)} "  # type: ignore[attr-defined]
+                        "is not one weight times the activation below plus a bias")
+    (weight,) = weights
+    bias = biases[0] if biases else None
+    if len(found[weight].indices) != 2 or (bias and len(found[bias].indices) != 1):
+        raise SpecError(f"the weight {weight} must take two indices and the bias one (a "
+                        "layer's units), as in z_i = \\sum_j w_{ij} a_j + b_i")
+    return weight, bias
 
 
 def _applied(d: object) -> Quantity | None:
@@ -234,9 +267,10 @@ class _IndexLevel:
 
     def __init__(self, defs: list, notation: object,  # type: ignore[type-arg]
                  ev: object, a_name: str, z_name: str, labels: str | None,
-                 layers: object) -> None:
+                 layers: object, weight: str, bias: str | None) -> None:
         self.defs, self.notation, self.ev = defs, notation, ev
         self.a_name, self.z_name, self.labels, self.layers = a_name, z_name, labels, layers
+        self.weight, self.bias = weight, bias
 
     def role(self, q: Quantity) -> sympy.IndexedBase:
         spec = self.notation.quantities.get(q.name)  # type: ignore[attr-defined]
@@ -246,8 +280,13 @@ class _IndexLevel:
             return Z
         if q.name == self.labels:
             return Y
+        if q.name == self.weight:
+            return W
+        if q.name == self.bias:
+            return B
         if spec is not None and spec.parameter:
-            return W if len(q.indices) == 2 else B
+            raise SpecError(f"the parameter {q.name} is neither the weight nor the bias of the "
+                            "pre-activation")
         raise SpecError(f"{q.name} has no role in a layer's definition")
 
     def inline(self, e: sympy.Basic) -> sympy.Basic:

@@ -195,7 +195,7 @@ def test_step_is_the_documents_update(spec, model):
     x, y, params = random_problem(layers, 5)
     m, rate = len(x), 0.7
     net = compile_network(spec, model, layers)
-    stepped = net.step(x, y, rate / m, *params)
+    stepped = net.step(x, y, net.step_size(rate, m), *params)  # the document's alpha/m
     notation, updates = documents_updates()
     assert {len(u.lhs.expr.indices) for u in updates} == {1, 2}  # a weight and a bias update
 

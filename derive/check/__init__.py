@@ -26,7 +26,15 @@ import dataclasses
 from pathlib import Path
 
 from derive.budget import CLAIM_SECONDS, SIMPLIFY_SECONDS, seconds_from_env
-from derive.check.build import _built_formulas, _notation, _printing, _start, collect_model, prepare
+from derive.check.build import (
+    _built_formulas,
+    _notation,
+    _printing,
+    _start,
+    collect_model,
+    prepare,
+    read_network,
+)
 from derive.check.compare import _model_notes, _partings
 from derive.check.formula import _check_formula, _restater
 from derive.check.state import _Reading, _State
@@ -38,7 +46,8 @@ from derive.model import INSTANCES, Model
 from derive.notation import Notation
 from derive.results import FileReport, Result
 
-__all__ = ["check_document", "check_file", "collect_model", "prepare", "read_document"]
+__all__ = ["check_document", "check_file", "collect_model", "prepare", "read_document",
+           "read_network"]
 
 
 def check_file(path: str | Path, display_name: str | None = None, *,

@@ -14,10 +14,10 @@ from derive.check.rows import _bounded
 from derive.check.state import _Reading
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
-from derive.expr import Width, tag_styles
+from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
 from derive.infer.prose import with_prose_definitions
-from derive.latex import Equation, RowError, Scope, Size, parse_formula
+from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import Model
 from derive.notation import Notation, notation_from_front
 from derive.sources.annotations import definitions_out_of_range
@@ -41,15 +41,45 @@ class _Built:
 Restate = Callable[[Formula, list, set[int], Model], set[int]]
 
 
-def collect_model(path: str | Path) -> Model:
-    """The document's model after all its definitions, without checking any claim."""
+@dataclass(frozen=True)
+class Network:
+    """What the trainer reads of a document: the model after all its definitions, and the
+    parameter updates the document writes (`w \\leftarrow w - ...`, or `w = w - \\alpha ...`),
+    each with its formula (for placing a message), in document order."""
+
+    model: Model
+    updates: tuple[tuple[Formula, Equation], ...]
+
+
+def read_network(path: str | Path) -> Network:
+    """The document's model and its updates, without checking any claim."""
     doc, inferred = prepare(read_document(path))
     notation = _notation(doc)
     reading = _start(_Reading(doc, Model(notation), inferred))
+    updates: list[tuple[Formula, Equation]] = []
     with _printing(notation):
-        for _built in _built_formulas(reading):
-            pass
-    return reading.model
+        for built in _built_formulas(reading):
+            if built.error is not None or built.formula.annotation.get("local"):
+                continue
+            updates.extend((built.formula, eq) for eq in built.rows
+                           if isinstance(eq, Equation) and eq.number not in built.def_numbers
+                           and (eq.kind == "update" or written_update(built.model, eq)))
+    return Network(reading.model, tuple(updates))
+
+
+def collect_model(path: str | Path) -> Model:
+    """The document's model after all its definitions, without checking any claim."""
+    return read_network(path).model
+
+
+def written_update(model: Model, eq: Equation) -> bool:
+    """`W^{(l)}_{ij} = W^{(l)}_{ij} - \\alpha ...`: a parameter on both sides with the learning
+    rate, which as an equation could hold only where the gradient vanishes."""
+    lhs, n = eq.lhs.expr, model.notation
+    spec = n.quantities.get(lhs.name) if isinstance(lhs, Quantity) else None
+    if spec is None or not spec.parameter or n.rate is None:
+        return False
+    return all(s.expr.has(lhs) and s.expr.has(Scalar(n.rate)) for s in eq.steps)
 
 
 def _built_formulas(reading: _Reading, restate: Restate | None = None) -> Iterator[_Built]:

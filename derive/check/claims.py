@@ -10,6 +10,7 @@ import sympy
 
 from derive import vectorcheck
 from derive.budget import BudgetExceeded, deadline
+from derive.check.build import written_update
 from derive.check.keys import _decode_verdict, _encode_verdict, _keys
 from derive.check.lint import _lint_expansions
 from derive.check.rows import _validate_indices
@@ -30,7 +31,7 @@ from derive.sentences import sentence
 
 def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
                     compare: Model | None) -> None:
-    if eq.kind == "equation" and _written_update(model, eq):
+    if eq.kind == "equation" and written_update(model, eq):
         eq = dataclasses.replace(eq, kind="update")  # W = W - alpha ...: an update with `=`
     target, derivation_note = _derived_side(model, eq)
     if eq.kind == "approximation" or eq.approx_from is not None:
@@ -255,16 +256,6 @@ def _batch_level(model: Model, e: sympy.Basic) -> bool:
         return True
     return any((spec := n.quantities.get(q.name)) is not None and spec.parameter
                and not spec.given for q in e.atoms(Quantity))
-
-
-def _written_update(model: Model, eq: Equation) -> bool:
-    """`W^{(l)}_{ij} = W^{(l)}_{ij} - \\alpha ...`: a parameter on both sides with the learning
-    rate, which as an equation could hold only where the gradient vanishes."""
-    lhs, n = eq.lhs.expr, model.notation
-    spec = n.quantities.get(lhs.name) if isinstance(lhs, Quantity) else None
-    if spec is None or not spec.parameter or n.rate is None:
-        return False
-    return all(s.expr.has(lhs) and s.expr.has(Scalar(n.rate)) for s in eq.steps)
 
 
 def _update_target(model: Model, lhs: sympy.Basic, stochastic: bool = False

@@ -28,6 +28,7 @@ from sympy.printing.numpy import JaxPrinter  # noqa: E402
 
 from derive.numeric import codegen  # noqa: E402
 from derive.spec import NetworkSpec  # noqa: E402
+from derive.updates import PLAIN, UpdateRule  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 
@@ -53,9 +54,11 @@ class JaxNetwork:
     whole scan step at batch 32).
     """
 
-    def __init__(self, step: Callable[..., tuple], source: str, per_sample: bool = False) -> None:
+    def __init__(self, step: Callable[..., tuple], source: str, per_sample: bool = False,
+                 rule: UpdateRule = PLAIN) -> None:
         self._step = step
         self.source = source
+        self.rule = rule  # the document's update: c = rule.step_size(lr, batch size)
         self.per_sample = per_sample
 
         def scan_epoch(xs, ys, c, params):  # type: ignore[no-untyped-def]
@@ -81,7 +84,8 @@ class JaxNetwork:
     def epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray, batch: int, lr: float,
               params: tuple) -> tuple:
         """One pass in the given order: the full batches in one compiled scan, then the last,
-        shorter batch (if any) in one compiled step, both with c = lr / its size."""
+        shorter batch (if any) in one compiled step, each with c the document's step size for
+        its size (`UpdateRule.step_size`: lr / m for the chapter's update)."""
         m = len(order)
         params = tuple(params)
         if self.per_sample and m % batch:
@@ -90,8 +94,8 @@ class JaxNetwork:
             ys = np.zeros((steps * batch, y.shape[1]))
             xs[:m], ys[:m] = x[order], y[order]
             cs = np.zeros((steps * batch, 1))
-            cs[: m - m % batch] = lr / batch
-            cs[m - m % batch : m] = lr / (m % batch)
+            cs[: m - m % batch] = self.rule.step_size(lr, batch)
+            cs[m - m % batch : m] = self.rule.step_size(lr, m % batch)
             return self._padded(xs.reshape(steps, batch, -1), ys.reshape(steps, batch, -1),
                                 cs.reshape(steps, batch, 1), params)
         full = (m // batch) * batch
@@ -99,9 +103,10 @@ class JaxNetwork:
         if full:
             shape = (full // batch, batch)
             params = self._scan(xs[:full].reshape(*shape, -1), ys[:full].reshape(*shape, -1),
-                                lr / batch, params)
+                                self.rule.step_size(lr, batch), params)
         if full < m:
-            params = self._one(xs[full:], ys[full:], lr / (m - full), params)
+            params = self._one(xs[full:], ys[full:], self.rule.step_size(lr, m - full),
+                               params)
         return params
 
     def run_epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray, batch: int,
@@ -123,7 +128,7 @@ def _compile(spec: NetworkSpec, model_name: str, depth: int) -> JaxNetwork:
                      cse=lambda exprs: (list(program.assignments), exprs), docstring_limit=0)
     import inspect
 
-    return JaxNetwork(fn, inspect.getsource(fn), per_sample)
+    return JaxNetwork(fn, inspect.getsource(fn), per_sample, spec.update)
 
 
 def compile_jax(spec: NetworkSpec, model_name: str, layers: tuple[int, ...]) -> JaxNetwork:

@@ -1,6 +1,11 @@
 """Minibatch gradient descent with the generated code, exactly as the document writes it.
 
-    w <- w - (alpha / m) * sum_x delta_x a_x^T,    b <- b - (alpha / m) * sum_x delta_x
+The step is the document's own update row (`derive.updates`), e.g. the chapter's
+
+    w <- w - alpha * (1/m) * sum_x dL/dw,    b <- b - alpha * (1/m) * sum_x dL/db
+
+run as p <- p - c * (sum over the minibatch of dL/dp), c = `CompiledNetwork.step_size(lr, m)`
+(the document's factor; lr / m for plain gradient descent when the document writes none).
 
 Everything numeric that touches the network (forward pass, output error, the backward recursion,
 the update) is one generated function, `CompiledNetwork.step`; this module only shuffles batches,
@@ -242,7 +247,7 @@ def _epoch(net: CompiledNetwork, held_x: np.ndarray, y: np.ndarray, order: np.nd
     with np.errstate(over="ignore"):
         for start in range(0, len(order), batch):
             xb, yb = xs[start : start + batch], ys[start : start + batch]
-            update(xb, yb, lr / len(xb), *held)
+            update(xb, yb, net.step_size(lr, len(xb)), *held)
     return net.release(held)
 
 

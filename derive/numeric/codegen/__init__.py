@@ -64,6 +64,7 @@ from derive.numeric.codegen.primitives import (
 from derive.numeric.codegen.program import Program, lambdify_program, prepare_program
 from derive.numeric.codegen.vectorise import LayerTemplates, templates
 from derive.spec import NetworkSpec
+from derive.updates import PLAIN, UpdateRule
 
 # The whole derivation and generation of one network: the chapter's takes about 1 s; a loss
 # such as (sum_j (y_j - a_j)^2)^100 makes sympy.expand run for hours. (The budget of each
@@ -107,7 +108,7 @@ __all__ = [
 class CompiledNetwork:
     """Generated functions for a network of a given depth (any widths: arrays carry the sizes).
 
-    step(x, y, c, W1, b1, ..., Wn, bn) -> (W1', b1', ...), c = learning rate / batch size
+    step(x, y, c, W1, b1, ..., Wn, bn) -> (W1', b1', ...), c = step_size(lr, batch size)
     update(hold_inputs(x), y, c, *hold(params)) -> the numbers of step (to rounding),
         written in place into the held arrays (`release` gives W1, b1, ... back): the first
         weight held transposed, V1 = W1.T, or fused with its bias, P1 = [W1.T; b1], with x
@@ -128,6 +129,12 @@ class CompiledNetwork:
     seconds: float  # time to derive and generate
     transposed: tuple[int, ...] = ()  # parameters `update` takes transposed (Vk = Wk.T)
     fused_bias: bool = False  # `update` takes P1 = [W1.T; b1] and x with a column of ones
+    update_rule: UpdateRule = PLAIN  # the document's: c = update_rule.step_size(lr, m)
+
+    def step_size(self, lr: float, batch: int) -> float:
+        """c of `step` and `update` for a minibatch of `batch` samples: the document's factor
+        of the summed gradient (alpha/m in the chapter's w <- w - (alpha/m) sum_x ...)."""
+        return self.update_rule.step_size(lr, batch)
 
     def hold(self, params: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
         """New arrays holding `params` (W1, b1, W2, ...) as `update` takes them."""
@@ -167,7 +174,8 @@ def _compile_cached(spec: NetworkSpec, model_name: str, depth: int) -> CompiledN
     sources = tuple((name, inspect.getsource(fn)) for name, fn in functions.items())
     transposed, fused = update_layout(programs["update"])
     return CompiledNetwork(model=model, depth=depth, sources=sources, seconds=seconds,
-                           transposed=transposed, fused_bias=fused, **functions)
+                           transposed=transposed, fused_bias=fused, update_rule=spec.update,
+                           **functions)
 
 
 def compile_network(spec: NetworkSpec, model_name: str, layers: Sequence[int]) -> CompiledNetwork:

@@ -63,11 +63,16 @@ def run_train(args: argparse.Namespace) -> int:
         except ImportError:
             raise UsageError("--backend jax needs JAX: pip install jax jaxlib") from None
     spec = read_spec(args)
+    if spec.update.stochastic and args.batch != 1:
+        line = spec.update.written[0][0]
+        raise UsageError(f"the document's update (line {line}) steps on one sample's gradient, "
+                         f"not a minibatch's: train it with --batch 1 (not {args.batch})")
     models = trainable_models(spec, models, layers, named=bool(args.model or args.loss))
     quiet = args.quiet
     print(f"{data.name}: {len(data.x_train)} training and {len(data.x_test)} test samples, "
           f"{data.features} inputs, {data.n_classes} classes; layers "
           f"{','.join(map(str, layers))}, {args.epochs} epochs, batch {args.batch}, seed {args.seed}")
+    print(spec.update.describe())
     results, failed = [], []
     for model in models:
         lr = args.lr if args.lr is not None else DEFAULT_LEARNING_RATES[model]
