@@ -11,7 +11,7 @@ rate and the batch size, and keeps what the trainer runs: P <- P - scale * G, wi
 document's own factor (here alpha/m). A loss written as a mean (`J = \\frac{1}{m} \\sum_x L`) is
 inlined, so `w - \\eta \\frac{\\partial J}{\\partial w}` gives the same rule. What is not of that
 form (a step that is not linear in the gradient, a factor with a scalar the trainer has no
-value for, a step up the gradient) is a `SpecError` placed at the row, never a silent
+value for, a step up the gradient) is an `InputError` placed at the row, never a silent
 replacement: `derive check` says whether the row is right; the trainer runs it as written.
 
 A document that writes no update is trained by plain gradient descent on the minibatch mean,
@@ -66,10 +66,6 @@ def _step_size(scale: sympy.Expr, rate: float, batch: int) -> float:
     return float(scale.xreplace({RATE: sympy.Float(rate), BATCH: sympy.Integer(batch)}))
 
 
-class UpdateError(InputError):
-    """The document's update is not a step the trainer can run (placed at its row)."""
-
-
 def update_rule(updates: Sequence[tuple[object, object]], notation: object,
                 defs: Sequence[object], parameters: Sequence[str]) -> UpdateRule:
     """The rule of the document's update rows (`Network.updates`) for the named parameters.
@@ -90,7 +86,7 @@ def update_rule(updates: Sequence[tuple[object, object]], notation: object,
     _, _, first, stochastic = read[0]
     for formula, eq, scale, one in read[1:]:
         if one != stochastic or sympy.simplify(scale - first) != 0:
-            raise UpdateError(
+            raise InputError(
                 f"this update's step ({_shown(scale, one)}) differs from the one at line "
                 f"{read[0][1].line} ({_shown(first, stochastic)}): the trainer "  # type: ignore[attr-defined]
                 "takes one step size for every parameter",
@@ -116,7 +112,7 @@ def _read_row(formula: object, eq: object, notation: object,
             reasons.append(str(why))
             continue
         return _scale(formula, eq, step, value)
-    raise UpdateError(
+    raise InputError(
         "the trainer cannot run this update as written: " + "; ".join(dict.fromkeys(reasons)),
         formula.span(eq.lhs.start),  # type: ignore[attr-defined]
         hint="write it as the parameter minus a factor of the rate times the derivative of "
@@ -130,25 +126,25 @@ def _scale(formula: object, eq: object, step: object, value: sympy.Expr
     where = formula.span(step.start)  # type: ignore[attr-defined]
     stochastic = value.has(_ONE)
     if stochastic and value.has(_G):
-        raise UpdateError("this update mixes one sample's gradient with a sum over the samples",
+        raise InputError("this update mixes one sample's gradient with a sum over the samples",
                           where)
     grad = _ONE if stochastic else _G
     rest = sympy.expand(value - _P)
     scale = -rest.diff(grad)
     if scale == 0 or sympy.expand(rest + scale * grad) != 0 or scale.has(_P, _G, _ONE):
-        raise UpdateError(
+        raise InputError(
             f"the trainer runs p <- p - (factor) * gradient; this update reads as "
             f"{sympy.sstr(value.xreplace({_P: sympy.Symbol('p'), grad: sympy.Symbol('gradient')}))}",
             where)
     extra = scale.free_symbols - {RATE, BATCH}
     if extra:
-        raise UpdateError(f"the step size {sympy.sstr(scale)} holds "
+        raise InputError(f"the step size {sympy.sstr(scale)} holds "
                           f"{', '.join(sorted(map(str, extra)))}, which has no value here", where)
     if stochastic and scale.has(BATCH):
-        raise UpdateError("this update steps on one sample's gradient but scales it by the "
+        raise InputError("this update steps on one sample's gradient but scales it by the "
                           "batch size", where)
     if not _step_size(scale, 0.5, 3) > 0:
-        raise UpdateError(f"this update steps up the gradient (its step size {sympy.sstr(scale)} "
+        raise InputError(f"this update steps up the gradient (its step size {sympy.sstr(scale)} "
                           "is not positive): the trainer runs descent only; `derive check` "
                           "says what the step should be", where)
     return scale, stochastic

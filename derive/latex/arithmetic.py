@@ -100,7 +100,7 @@ def parse_with(read: Callable[[list[Tok], _Skeleton], None], toks: list[Tok],
 
 
 @cache
-def _arithmetic(skeleton: str) -> sympy.Basic:
+def read_skeleton(skeleton: str) -> sympy.Basic:
     """Plain arithmetic to SymPy via latex2sympy2_extended (raises its own exception): read by
     `fastarith` when it is sure of the tree latex2sympy2 makes (the same tree, without warming
     up ANTLR), by latex2sympy2 otherwise; either way stored in the disk cache."""
@@ -140,7 +140,7 @@ def _finish(sk: _Skeleton, toks: list[Tok]) -> sympy.Basic:
         return sk.values[_POOL[0]]
     text, shift = _outer_brackets(text)
     try:
-        raw = _arithmetic(text)
+        raw = read_skeleton(text)
     except Exception as exc:  # the parser raises bare Exception with a caret picture
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         m = _CARET.search(str(exc))

@@ -1,6 +1,6 @@
 """A fast, exact reader of the arithmetic skeletons, in front of latex2sympy2_extended.
 
-What reaches the arithmetic parser (`arithmetic._arithmetic`) is plain arithmetic around
+What reaches the arithmetic parser (`arithmetic.read_skeleton`) is plain arithmetic around
 placeholder names: numbers, single letters and Greek letters, `+ - * / \\times \\cdot \\div`,
 brackets, implicit products, `^`, `\\frac{}{}`, `\\sqrt{}`, `e^{}`, `\\sum_{q=1}^{}` and the
 elementary functions (`\\ln`, `\\log_{b}`, `\\exp`, `\\tanh`, ...). latex2sympy2's ANTLR parser

@@ -11,20 +11,12 @@ import math
 import sys
 from pathlib import Path
 
-from derive.errors import UsageError as _CliUsageError
+from derive.errors import UsageError  # bad input from the user: exit 2, no traceback
 
 # Building the command line (`derive --version`, `--help`) must not import SymPy or NumPy (a
 # second each): they are imported inside the handlers. The model names are repeated here for
 # the same reason; a test keeps them equal to codegen.MODELS.
 MODEL_NAMES = ("mse", "softmax-a", "softmax-z")
-
-
-class UsageError(_CliUsageError):
-    """Bad input from the user (arguments, data file): exit 2, no traceback.
-
-    A subclass of the command line's own UsageError, so `derive.cli` already maps it to
-    `derive: error: ...` and exit 2.
-    """
 
 
 def widths_arg(text: str) -> tuple[int, ...]:
