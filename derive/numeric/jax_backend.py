@@ -22,6 +22,7 @@ os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
+import jax.scipy.special  # noqa: E402, F401 (erf, printed as jax.scipy.special.erf)
 import numpy as np  # noqa: E402
 import sympy as sp  # noqa: E402
 from sympy.printing.numpy import JaxPrinter  # noqa: E402
@@ -43,6 +44,8 @@ class _Printer(JaxPrinter):
 for _cls in codegen.ARRAY_FUNCTIONS:
     setattr(_Printer, f"_print_{_cls.__name__}",
             lambda self, expr: type(expr)._numpycode(expr, self))
+# erf is SciPy's in NumPy code; JAX has its own
+_Printer._print_Erf = lambda self, expr: f"jax.scipy.special.erf({self._print(expr.args[0])})"
 
 
 class JaxNetwork:

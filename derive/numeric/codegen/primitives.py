@@ -144,8 +144,31 @@ class Where(sp.Function):
         return f"numpy.where({cond}, {a}, {b})"
 
 
+class Erf(sp.Function):
+    """The error function, elementwise (GELU's Φ): SciPy's `scipy.special.erf`, which NumPy
+    lacks (printed as `_erf`, bound in the generated function's namespace)."""
+
+    nargs = 1
+
+    def _numpycode(self, printer: object) -> str:
+        return f"_erf({printer._print(self.args[0])})"  # type: ignore[attr-defined]
+
+
+def scipy_erf() -> object:
+    """`scipy.special.erf`, or None without SciPy (the translator then refuses erf)."""
+    try:
+        from scipy.special import erf
+    except ImportError:
+        return None
+    return erf
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    return scipy_erf()(x)  # type: ignore[misc]
+
+
 ARRAY_FUNCTIONS = (Dot, Tr, RowSum, RowMax, BatchSum, ShapedLike, Descend, OnesPerSample,
-                    Maximum, Minimum, Step, Where)
+                    Maximum, Minimum, Step, Where, Erf)
 # The comparisons and connectives a Piecewise condition may hold (printed by lambdify's
 # printer as numpy.greater, numpy.logical_and, ...).
 CONDITIONS = (sp.StrictGreaterThan, sp.GreaterThan, sp.StrictLessThan, sp.LessThan,
@@ -188,9 +211,9 @@ def _ones(n: int) -> np.ndarray:
 
 
 UFUNC_NAMESPACE = {f"_np_{name}": getattr(np, name) for name in _UFUNC_NAMES}
-# The names generated code calls besides NumPy's: `_ones` (OnesPerSample) in every program,
-# the ufuncs too in the in-place `update`.
-ONES_NAMESPACE = {"_ones": _ones}
+# The names generated code calls besides NumPy's: `_ones` (OnesPerSample) and `_erf` (Erf) in
+# every program, the ufuncs too in the in-place `update`.
+ONES_NAMESPACE = {"_ones": _ones, "_erf": _erf}
 UFUNC_NAMESPACE.update(ONES_NAMESPACE)
 
 

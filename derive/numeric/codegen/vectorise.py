@@ -22,12 +22,14 @@ from derive.numeric.codegen.primitives import (
     ELEMENTWISE,
     BatchSum,
     Dot,
+    Erf,
     Maximum,
     Minimum,
     RowSum,
     Step,
     Tr,
     Where,
+    scipy_erf,
 )
 from derive.spec import B, N, NetworkSpec, W, Y, Z
 
@@ -72,6 +74,11 @@ def _translate(e: sp.Expr, free: sp.Symbol | None, arrays: _Arrays) -> sp.Expr:
         return Step(_translate(e.args[0], free, arrays), h0)
     if isinstance(e, sp.Piecewise):
         return _translate_piecewise(e, free, arrays)
+    if isinstance(e, sp.erf):
+        if scipy_erf() is None:
+            raise TranslationError("erf (as in GELU's Φ) needs SciPy, which NumPy code calls for "
+                                   "it: pip install scipy")
+        return Erf(_translate(e.args[0], free, arrays))
     raise TranslationError(f"cannot vectorise {e!s} ({type(e).__name__})")
 
 
