@@ -157,7 +157,7 @@ def spec_from_model(model: object, updates: tuple = ()) -> NetworkSpec:  # type:
     loss quantity is a loss ("ce" when it holds a logarithm, else "mse"; a later one of a
     kind replaces an earlier); `updates` (`Network.updates`) give the update rule.
     """
-    from derive.latex import Index, Size
+    from derive.latex import Index, Scalar, Size
     from derive.model import Evaluator, Instance
 
     defs = list(model.defs)  # type: ignore[attr-defined]
@@ -172,18 +172,26 @@ def spec_from_model(model: object, updates: tuple = ()) -> NetworkSpec:  # type:
     if pre is None:
         raise SpecError(f"no definition of the pre-activation {z_name}")
     ev = Evaluator(model, Instance(3, (2, 2, 2)), 0)  # type: ignore[arg-type]
+    constants = _constants(defs)
     if isinstance(act.rhs, Call):
         g = ev.function(act.rhs.fname)
         if act.rhs.fname in ev.structure.generic_functions:  # no training on a stand-in
             raise SpecError(f"the activation {act.rhs.fname} is used but never defined")
-        activation = sympy.Lambda(T, g.expr.xreplace({g.variables[0]: T}))
+        body = g.expr.xreplace({g.variables[0]: T})
+        body = body.xreplace({s: constants[s.name] for s in body.free_symbols
+                              if isinstance(s, Scalar) and s.name in constants})
+        loose = sorted(str(s) for s in body.free_symbols if isinstance(s, Scalar) and s != T)
+        if loose:
+            raise SpecError(f"the activation holds the scalar {loose[0]}, which has no value "
+                            f"here: give it one in the text, as in {loose[0]} = 1")
+        activation = sympy.Lambda(T, body)
     else:
-        activation = sympy.Lambda(T, _inline_activation(act.rhs, z_of_act, ev))
+        activation = sympy.Lambda(T, _inline_activation(act.rhs, z_of_act, ev, constants))
     labels = next((n for n, s in notation.quantities.items()
                    if s.given and not s.parameter and not s.layers and len(s.shape) == 1), None)
     weight, bias = _parameter_roles(pre, a_name, notation)
     reader = _IndexLevel(defs, notation, ev, a_name, z_name, labels, Size(notation.layers),
-                         weight, bias)
+                         weight, bias, constants)
     pre_free = [i for i in pre.lhs.indices if isinstance(i, Index)]
     preactivation = reader.convert(pre.rhs, pre_free)
     losses: list[tuple[str, sympy.Expr]] = []
@@ -267,10 +275,11 @@ class _IndexLevel:
 
     def __init__(self, defs: list, notation: object,  # type: ignore[type-arg]
                  ev: object, a_name: str, z_name: str, labels: str | None,
-                 layers: object, weight: str, bias: str | None) -> None:
+                 layers: object, weight: str, bias: str | None,
+                 constants: dict[str, sympy.Expr]) -> None:
         self.defs, self.notation, self.ev = defs, notation, ev
         self.a_name, self.z_name, self.labels, self.layers = a_name, z_name, labels, layers
-        self.weight, self.bias = weight, bias
+        self.weight, self.bias, self.constants = weight, bias, constants
 
     def role(self, q: Quantity) -> sympy.IndexedBase:
         spec = self.notation.quantities.get(q.name)  # type: ignore[attr-defined]
@@ -354,7 +363,10 @@ class _IndexLevel:
         if isinstance(x, Index):
             return mapping[x]
         if isinstance(x, Scalar):
-            raise SpecError(f"scalar {x} in a network definition")
+            if x.name in self.constants:
+                return self.constants[x.name]
+            raise SpecError(f"the scalar {x} in a network definition has no value: give it one "
+                            f"in the text, as in {x} = 1")
         if isinstance(x, Call):
             fn = self.ev.function(x.fname)  # type: ignore[attr-defined]
             return fn(*[self._convert(p, mapping) for p in x.params])
@@ -363,15 +375,36 @@ class _IndexLevel:
         return x.func(*[self._convert(a, mapping) for a in x.args])
 
 
-def _inline_activation(rhs: sympy.Basic, z: sympy.Basic, ev: object) -> sympy.Expr:
-    """The activation written inline, as an expression of T (its functions from the document)."""
+def _constants(defs: list) -> dict[str, sympy.Expr]:  # type: ignore[type-arg]
+    """The scalars the text gives a number (`\\alpha = 1`, `\\lambda = \\frac{1}{2}`): the
+    last such definition of each, a rational or float the trainer can use."""
+    from derive.latex import Scalar
+
+    out: dict[str, sympy.Expr] = {}
+    for d in defs:
+        if isinstance(d.lhs, Scalar):
+            value = d.rhs
+            if value.is_number and value.is_real and value.is_finite:
+                out[d.lhs.name] = value
+            else:
+                out.pop(d.lhs.name, None)  # a later definition that is not a number replaces it
+    return out
+
+
+def _inline_activation(rhs: sympy.Basic, z: sympy.Basic, ev: object,
+                       constants: dict[str, sympy.Expr]) -> sympy.Expr:
+    """The activation written inline, as an expression of T (its functions from the document,
+    the text's numbers for its scalars)."""
     from derive.latex import Scalar
 
     def go(x: sympy.Basic) -> sympy.Basic:
         if x == z:
             return T
         if isinstance(x, Scalar):
-            raise SpecError(f"the activation holds the scalar {x}, which has no value here")
+            if x.name in constants:
+                return constants[x.name]
+            raise SpecError(f"the activation holds the scalar {x}, which has no value here: "
+                            f"give it one in the text, as in {x} = 1")
         if isinstance(x, Call):
             fn = ev.function(x.fname)  # type: ignore[attr-defined]
             return fn(*[go(p) for p in x.params])

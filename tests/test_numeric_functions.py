@@ -16,7 +16,7 @@ import sympy as sp
 
 from derive.cli import main
 from derive.numeric.codegen import CodegenError, compile_network
-from derive.spec import NetworkSpec, T, load_spec
+from derive.spec import NetworkSpec, SpecError, T, load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT / "tests" / "data" / "train"
@@ -29,6 +29,7 @@ DOCUMENTS = {
     "tanh_softmax.md": ("softmax-z", "tanh", "softmax"),
     "softplus_softmax.md": ("softmax-z", "softplus", "softmax"),
     "gelu_softmax.md": ("softmax-z", "gelu", "softmax"),  # u Φ(u): erf, from SciPy
+    "elu_softmax.md": ("softmax-z", "elu", "softmax"),  # alpha = 1, a number of the text
     "bce_sigmoid.md": ("softmax-a", "sigmoid", "sigmoid"),
 }
 
@@ -42,6 +43,7 @@ def _torch_activation(torch, name):
     functional = torch.nn.functional
     return {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
             "softplus": functional.softplus, "gelu": functional.gelu,  # exact: erf
+            "elu": lambda z: functional.elu(z, 1.0),
             "leaky_relu": lambda z: functional.leaky_relu(z, 0.01)}[name]
 
 
@@ -151,7 +153,7 @@ def test_relu_softmax_trains_digits_to_the_bar(tmp_path, capsys):
 
 @pytest.mark.parametrize("document", ["tanh_softmax.md", "leaky_relu_softmax.md",
                                       "softplus_softmax.md", "gelu_softmax.md",
-                                      "bce_sigmoid.md"])
+                                      "elu_softmax.md", "bce_sigmoid.md"])
 def test_other_activations_and_losses_train(tmp_path, capsys, document):
     model = DOCUMENTS[document][0]
     (run,) = _train(tmp_path, document, "--model", model, "--epochs", "8")
@@ -297,3 +299,20 @@ def test_an_alias_of_the_output_is_not_taken_for_the_activation(tmp_path):
     path.write_text(text, encoding="utf-8")
     spec = load_spec(path)
     assert sp.simplify(spec.activation.expr - 1 / (1 + sp.exp(-T))) == 0
+
+
+def test_a_scalar_of_the_activation_takes_the_texts_number(tmp_path):
+    """ELU's alpha: the number the text gives it (`\\alpha = 1`) is what is trained; without
+    one, the trainer says which scalar has no value and how to give it one."""
+    spec = load_spec(TRAIN / "elu_softmax.md")
+    assert spec.activation(sp.Integer(-1)) == sp.exp(-1) - 1
+    text = (TRAIN / "elu_softmax.md").read_text(encoding="utf-8")
+    assert text.count("\\alpha &= 1 \\\\\n") == 1
+    halved = tmp_path / "elu_half.md"
+    halved.write_text(text.replace("\\alpha &= 1 \\\\\n", "\\alpha &= \\frac{1}{2} \\\\\n"),
+                      encoding="utf-8")
+    assert load_spec(halved).activation(sp.Integer(-1)) == (sp.exp(-1) - 1) / 2
+    unvalued = tmp_path / "elu_unvalued.md"
+    unvalued.write_text(text.replace("\\alpha &= 1 \\\\\n", ""), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"scalar \\alpha, which has no value here: give it one"):
+        load_spec(unvalued)
