@@ -357,6 +357,12 @@ class _IndexLevel:
         from derive.latex import Index, Scalar
 
         if isinstance(x, Quantity):
+            fixed = [i for i in x.indices if i not in mapping]
+            if fixed:
+                raise SpecError(f"{to_latex(x)} has the fixed index {to_latex(fixed[0])}: the "
+                                "trainer runs a network whose layers are all written by one "
+                                "definition with their own indices (z_i = b_i + Σ_j w_ij a_j), "
+                                "not one whose layers or units are written one by one")
             return self.role(x)[tuple(mapping[i] for i in x.indices)]
         if isinstance(x, Width):
             return N if x.layer == self.layers else K

@@ -9,7 +9,10 @@ A document writes its step of gradient descent as a row such as
 minibatch of the per-sample gradients dL/dP (which the generated code computes), the learning
 rate and the batch size, and keeps what the trainer runs: P <- P - scale * G, with `scale` the
 document's own factor (here alpha/m). A loss written as a mean (`J = \\frac{1}{m} \\sum_x L`) is
-inlined, so `w - \\eta \\frac{\\partial J}{\\partial w}` gives the same rule. What is not of that
+inlined, so `w - \\eta \\frac{\\partial J}{\\partial w}` gives the same rule. A row that writes the
+gradient only in other quantities (`\\frac{\\eta}{m} \\sum_x \\delta^{x,l}_j a^{x,l-1}_k`) is read
+leniently: the product of those quantities stands for one sample's gradient, and the rule
+says it was taken so (`UpdateRule.taken`). What is not of that
 form (a step that is not linear in the gradient, a factor with a scalar the trainer has no
 value for, a step up the gradient) is an `InputError` placed at the row, never a silent
 replacement: `derive check` says whether the row is right; the trainer runs it as written.
@@ -43,6 +46,9 @@ class UpdateRule:
     scale: sympy.Expr  # of RATE and BATCH: the document's alpha/m
     written: tuple[tuple[int, str], ...] = ()  # (line, LaTeX) of the rows read; () = none
     stochastic: bool = False  # the document steps on one sample's gradient (no sum)
+    # the rows write the gradient in other quantities (δ a), taken as dL/dp: which they are
+    # is what `derive check` checks of the row, not the trainer
+    taken: bool = False
 
     def step_size(self, rate: float, batch: int) -> float:
         """The factor of G in one step, for this learning rate and minibatch size."""
@@ -55,7 +61,9 @@ class UpdateRule:
             return (f"update: the document writes none; plain gradient descent on the "
                     f"minibatch mean, p <- p - ({size}) * sum of dL/dp")
         lines = ", ".join(str(line) for line, _ in self.written)
-        return f"update: the document's, line(s) {lines}: p <- p - ({size}) * sum of dL/dp"
+        taken = (" (the gradient it writes in other quantities taken as dL/dp, which "
+                 "`derive check` checks)" if self.taken else "")
+        return f"update: the document's, line(s) {lines}: p <- p - ({size}) * sum of dL/dp{taken}"
 
 
 PLAIN = UpdateRule(RATE / BATCH)
@@ -80,9 +88,11 @@ def update_rule(updates: Sequence[tuple[object, object]], notation: object,
     if not rows:
         return PLAIN
     read: list[tuple[object, object, sympy.Expr, bool]] = []
+    taken = False
     for formula, eq in rows:
-        scale, stochastic = _read_row(formula, eq, notation, defs)
+        scale, stochastic, lenient = _read_row(formula, eq, notation, defs)
         read.append((formula, eq, scale, stochastic))
+        taken = taken or lenient
     _, _, first, stochastic = read[0]
     for formula, eq, scale, one in read[1:]:
         if one != stochastic or sympy.simplify(scale - first) != 0:
@@ -93,7 +103,7 @@ def update_rule(updates: Sequence[tuple[object, object]], notation: object,
                 formula.span(eq.lhs.start))  # type: ignore[attr-defined]
     return UpdateRule(first, tuple((eq.line, f"{eq.lhs.latex} \\leftarrow {eq.steps[0].latex}")
                                    for _, eq, _, _ in read),  # type: ignore[attr-defined]
-                      stochastic)
+                      stochastic, taken)
 
 
 def _shown(scale: sympy.Expr, stochastic: bool) -> str:
@@ -102,16 +112,20 @@ def _shown(scale: sympy.Expr, stochastic: bool) -> str:
 
 
 def _read_row(formula: object, eq: object, notation: object,
-              defs: Sequence[object]) -> tuple[sympy.Expr, bool]:
+              defs: Sequence[object]) -> tuple[sympy.Expr, bool, bool]:
+    """(scale, stochastic, lenient) of the row's first step the reading takes: strictly (the
+    gradient written as a derivative of the loss), else leniently (written in other
+    quantities, δ a, which stand for one sample's gradient)."""
     lhs = eq.lhs.expr  # type: ignore[attr-defined]
     reasons: list[str] = []
-    for step in eq.steps:  # type: ignore[attr-defined]
-        try:
-            value = _Reader(lhs, notation, defs).read(step.expr)
-        except _Unread as why:
-            reasons.append(str(why))
-            continue
-        return _scale(formula, eq, step, value)
+    for lenient in (False, True):
+        for step in eq.steps:  # type: ignore[attr-defined]
+            try:
+                value = _Reader(lhs, notation, defs, lenient).read(step.expr)
+            except _Unread as why:
+                reasons.append(str(why))
+                continue
+            return (*_scale(formula, eq, step, value), lenient)
     raise InputError(
         "the trainer cannot run this update as written: " + "; ".join(dict.fromkeys(reasons)),
         formula.span(eq.lhs.start),  # type: ignore[attr-defined]
@@ -157,8 +171,9 @@ class _Unread(Exception):
 class _Reader:
     """An update's right side in P, G (or one sample's gradient), the rate and batch size."""
 
-    def __init__(self, lhs: Quantity, notation: object, defs: Sequence[object]) -> None:
-        self.lhs, self.notation, self.defs = lhs, notation, defs
+    def __init__(self, lhs: Quantity, notation: object, defs: Sequence[object],
+                 lenient: bool = False) -> None:
+        self.lhs, self.notation, self.defs, self.lenient = lhs, notation, defs, lenient
 
     def read(self, e: sympy.Basic) -> sympy.Expr:
         from derive.latex import Scalar, Size
@@ -181,6 +196,12 @@ class _Reader:
             return self.derivative(e.num)
         if e.is_Number:
             return e  # type: ignore[return-value]
+        if self.lenient and isinstance(e, (Quantity, sympy.Mul)):
+            others = [a for a in sympy.Mul.make_args(e)
+                      if isinstance(a, Quantity) and not a.has(self.lhs)]
+            if others:  # δ a: one sample's gradient in other terms, times the rest
+                rest = [a for a in sympy.Mul.make_args(e) if a not in others]
+                return self.read(sympy.Mul(*rest)) * _ONE
         if isinstance(e, (sympy.Add, sympy.Mul, sympy.Pow)):
             return e.func(*[self.read(a) for a in e.args])
         raise _Unread(f"${to_latex(e)}$ is not read in an update")

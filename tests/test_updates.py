@@ -22,6 +22,7 @@ from derive.spec import load_spec
 from derive.updates import BATCH, RATE
 
 WRITTEN = "\\alpha \\times \\frac{1}{m} \\sum_x"
+ROOT_CHAPTER = Path(__file__).resolve().parents[1] / "formulas" / "backprop.md"
 
 
 def _update_lines(text: str) -> list[int]:
@@ -78,14 +79,20 @@ def test_the_trainer_steps_by_the_documents_factor(tmp_path, chapter_text):
         np.testing.assert_allclose(new, p - 3 * 0.2 / 5 * g, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize(("written", "message"), [
-    ("- \\alpha \\times \\frac{1}{m} \\sum_x", "steps up the gradient"),
-    # the parameter inside the sum: not a sum of per-sample gradients
-    ("\\alpha \\times \\frac{1}{m} \\sum_x w_{ij}^{(l)}", "cannot run this update as written"),
+DELTA_FORM = "- \\frac{\\alpha}{m} \\sum_x \\delta^{(l+1)}_i a^{(l)}_j"
+
+
+@pytest.mark.parametrize(("written", "delta_form", "message"), [
+    ("- \\alpha \\times \\frac{1}{m} \\sum_x", DELTA_FORM, "steps up the gradient"),
+    # the parameter inside the sum, in both forms: not a sum of per-sample gradients
+    ("\\alpha \\times \\frac{1}{m} \\sum_x w_{ij}^{(l)}",
+     "- \\frac{\\alpha}{m} \\sum_x w_{ij}^{(l)} \\delta^{(l+1)}_i a^{(l)}_j",
+     "cannot run this update as written"),
 ])
 def test_an_update_the_trainer_cannot_run_is_placed_at_its_row(tmp_path, chapter_text,
-                                                               written, message):
-    path = _variant(tmp_path, chapter_text, written, WRITTEN)
+                                                               written, delta_form, message):
+    assert chapter_text.count(DELTA_FORM) == 1
+    path = _variant(tmp_path, chapter_text.replace(DELTA_FORM, delta_form), written, WRITTEN)
     with pytest.raises(InputError, match=message) as info:
         load_spec(path)
     assert info.value.span is not None
@@ -130,3 +137,45 @@ def test_a_document_without_an_update_says_so(capsys, tmp_path):
     rule = load_spec(doc).update
     assert not rule.written
     assert "writes none; plain gradient descent" in rule.describe()
+
+
+CONVENTIONS = Path(__file__).resolve().parent / "data" / "conventions"
+
+
+def test_a_row_whose_derivative_form_is_not_read_is_read_by_its_delta_form(tmp_path,
+                                                                          chapter_text):
+    path = _variant(tmp_path, chapter_text, "\\alpha \\times \\frac{1}{m} \\sum_x w_{ij}^{(l)}",
+                    WRITTEN)
+    rule = load_spec(path).update
+    assert rule.taken and sp.simplify(rule.scale - RATE / BATCH) == 0
+
+
+def test_an_update_written_with_delta_gives_its_factor():
+    """Nielsen's w -> w - (eta/m) sum_x delta^{x,l} a^{x,l-1}: the trainer takes the factor
+    eta/m from the row; that delta a is the gradient is what `derive check` checks."""
+    rule = load_spec(CONVENTIONS / "nielsen.md").update
+    assert sp.simplify(rule.scale - RATE / BATCH) == 0
+    assert rule.taken and "taken as dL/dp" in rule.describe()
+    assert not load_spec(ROOT_CHAPTER).update.taken  # the chapter's first form is a derivative
+
+
+def test_a_slipped_factor_of_one_row_is_placed_against_the_other():
+    """nielsen-slips.md drops the 1/m of the weight's update only: one step size cannot serve
+    both rows, and the error is placed at the second row, naming the first."""
+    text = (CONVENTIONS / "nielsen-slips.md").read_text(encoding="utf-8")
+    with pytest.raises(InputError, match="differs from the one at line") as info:
+        load_spec(CONVENTIONS / "nielsen-slips.md")
+    assert info.value.span.line == _update_lines_of(text, "\\rightarrow")[1]
+
+
+def test_a_network_written_layer_by_layer_is_refused_by_name():
+    """deeplearning.ai's W^{[1]}, W^{[2]} (one definition per layer, W^{[2]}_{1j}): a clear
+    reason, not an internal KeyError."""
+    from derive.spec import SpecError
+
+    with pytest.raises(SpecError, match="has the fixed index"):
+        load_spec(CONVENTIONS / "dlai.md")
+
+
+def _update_lines_of(text: str, arrow: str) -> list[int]:
+    return [n for n, line in enumerate(text.splitlines(), start=1) if arrow in line]
