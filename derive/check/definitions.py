@@ -28,11 +28,28 @@ def _local_model(reading: _Reading, formula: Formula) -> tuple[Model, Scope]:
                          formula.span(0))
     givens = ann.get("given", [])
     names: set[str] = set()
-    for g in givens:
+    for g in [*givens, *(g for _row, texts in ann.get("segments", []) for g in texts)]:
         names |= set(re.findall(r"\\?[A-Za-z]+(?:_\{?\w+\}?)?", g))
     names = {re.sub(r"[{}]", "", n) for n in names} - set(functions) - {"e"}  # e: Euler's
     scope = Scope(reading.model.notation, formula, scalars=names, functions=dict(functions),
                   local=True)
+    defs = _given_defs(formula, givens, scope)
+    model = Model(reading.model.notation, tuple(defs), local=True,
+                  coordinates=frozenset(ann.get("coordinates", [])),
+                  functions=tuple(sorted(functions.items())), name="the local model")
+    return model, scope
+
+
+def segment_models(formula: Formula, model: Model, scope: Scope) -> list[tuple[int, Model]]:
+    """For a local formula whose rows define a function again (the inferred `segments`): the
+    first row of each segment and the local model its rows are read in, the formula's model
+    with that segment's `given` in place of the formula's."""
+    return [(int(row), dataclasses.replace(model, defs=tuple(_given_defs(formula, texts, scope))))
+            for row, texts in formula.annotation.get("segments", [])]
+
+
+def _given_defs(formula: Formula, givens: list[str], scope: Scope) -> list[Def]:
+    """The definitions a local formula's `given` writes, each parsed in the local scope."""
     defs: list[Def] = []
     for text in givens:
         pseudo, exact = _string_formula(formula, text, "given")
@@ -48,10 +65,7 @@ def _local_model(reading: _Reading, formula: Formula) -> tuple[Model, Scope]:
                                  "variable or function, as in \"y = f(x)\"",
                                  pseudo.span(0) if exact else key)
             defs.append(Def(eq.lhs.expr, eq.steps[0].expr, formula.line - 1, text))
-    model = Model(reading.model.notation, tuple(defs), local=True,
-                  coordinates=frozenset(ann.get("coordinates", [])),
-                  functions=tuple(sorted(functions.items())), name="the local model")
-    return model, scope
+    return defs
 
 
 def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model: Model

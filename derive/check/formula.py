@@ -59,7 +59,7 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
                     "text uses in a way the tool does not read (see the error above)"))
     else:
         try:
-            _check_equation(state, formula, eq, built.model, compare)
+            _check_equation(state, formula, eq, built.model_of(eq.number), compare)
         except InputError as err:  # placed at the claim if it has no place of its own
             err.at(formula.span(eq.lhs.start, max(1, len(eq.lhs.latex))))
             state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))

@@ -103,11 +103,34 @@ def _classify(r: Row, chosen: _Function | None, current: dict[str, _Function]
     return "other", None, None
 
 
+def _segments(rows: list[Row], current: dict[str, _Function]
+              ) -> tuple[list[tuple[int, _Function]], set[int]] | None:
+    """A formula's rows as segments, each from a definition (or the formula's start) on: the
+    first row of each and the function its rows differentiate; and the rows that define. A
+    later definition of a function replaces the earlier one for the rows after it (cs231n's
+    `f(x) = 1/x ... f_c(x) = c + x ... f(x) = e^x`, each followed by its derivative). None when
+    the formula is not one this reading takes (a row it does not read)."""
+    segments: list[tuple[int, _Function]] = []
+    defs: set[int] = set()
+    chosen: _Function | None = None
+    for r in rows:
+        kind, _name, fn = _classify(r, chosen, current)
+        if kind == "other" or (kind == "def" and fn is None):
+            return None
+        if kind == "def" or chosen is None:
+            chosen = fn
+            segments.append((r.number, fn))
+            if kind == "def":
+                defs.add(r.number)
+    return (segments, defs) if segments else None
+
+
 def scalar_calculus(per: dict[int, list[Row]]) -> tuple[dict[int, dict[str, Any]],
                                                          dict[int, set[int]],
                                                          dict[tuple[int, int], str], list[str]]:
-    """For each formula read in a model of its own: its annotation; the rows that define;
-    the rows not read (with why); and the facts for the "read as" summary."""
+    """For each formula read in a model of its own: its annotation (with `segments` when a
+    later row defines a function again: which rows each definition covers); the rows that
+    define; the rows not read (with why); and the facts for the "read as" summary."""
     annotations: dict[int, dict[str, Any]] = {}
     defining: dict[int, set[int]] = {}
     refused: dict[tuple[int, int], str] = {}
@@ -117,42 +140,28 @@ def scalar_calculus(per: dict[int, list[Row]]) -> tuple[dict[int, dict[str, Any]
     current: dict[str, _Function] = {}
     for k in sorted(per):
         rows = per[k]
-        chosen: _Function | None = None
-        defs: set[int] = set()
-        stop: int | None = None
-        ours = True
-        for r in rows:
-            kind, _name, fn = _classify(r, chosen, current)
-            if kind == "other" or (kind == "def" and fn is None):
-                ours = ours and stop is not None
-                break
-            if kind == "def" and (chosen is not None or defs):
-                stop = r.number if stop is None else stop
-                continue
-            if stop is None:
-                chosen = fn
-                if kind == "def":
-                    defs.add(r.number)
+        found = _segments(rows, current)
         for r in rows:  # what the formulas after this one read: its last definitions
-            found = _definition(r)
-            if found is not None:
-                if found[1] is None:
-                    current.pop(found[0], None)
+            d = _definition(r)
+            if d is not None:
+                if d[1] is None:
+                    current.pop(d[0], None)
                 else:
-                    current[found[0]] = found[1]
-        if not ours or chosen is None:
+                    current[d[0]] = d[1]
+        if found is None:
             continue
-        annotations[k] = {"local": True, "given": [chosen.given]}
+        segments, defs = found
+        first = segments[0][1]
+        annotations[k] = {"local": True, "given": [first.given]}
+        if len(segments) > 1:
+            annotations[k]["segments"] = [[row, [fn.given]] for row, fn in segments]
         defining[k] = defs
-        for r in rows:
-            if stop is not None and r.number >= stop:
-                refused[(k, r.number)] = (
-                    f"${chosen.name}$ is defined again in this formula, after its definition "
-                    f"at line {chosen.line}: the tool reads one definition of a function per "
-                    "formula (write each definition and its derivatives in a formula of its "
-                    "own)")
-        what = "defined here" if defs else f"defined at line {chosen.line}"
-        facts.append(f"line {rows[0].formula.line}: ${chosen.given}$ ({what}), in a model of its "
-                     f"own: its derivatives by ${', '.join(chosen.args)}$ are checked against "
-                     "that definition")
+        for row, fn in segments:
+            what = ("defined here" if row in defs else f"defined at line {fn.line}")
+            line = (next(r.occs[0].line for r in rows if r.number == row)
+                    if len(segments) > 1 else rows[0].formula.line)
+            facts.append(f"line {line}: ${fn.given}$ ({what}), in a model of its "
+                         f"own: its derivatives by ${', '.join(fn.args)}$ are checked against "
+                         "that definition" + (" (in the rows up to its next definition)"
+                                              if len(segments) > 1 else ""))
     return annotations, defining, refused, facts
