@@ -14,6 +14,7 @@ from derive.check.state import _Reading
 from derive.document import Document, Formula
 from derive.errors import InputError
 from derive.expr import Call, Quantity
+from derive.functions import BY_LATEX, BY_SPELLING
 from derive.infer import Inferred
 from derive.latex import Equation, Index, RowError, Scalar, Scope, parse_formula
 from derive.model import Assumption, Def, Model, label_name
@@ -29,7 +30,7 @@ def _local_model(reading: _Reading, formula: Formula) -> tuple[Model, Scope]:
     givens = ann.get("given", [])
     names: set[str] = set()
     for g in [*givens, *(g for _row, texts in ann.get("segments", []) for g in texts)]:
-        names |= set(re.findall(r"\\?[A-Za-z]+(?:_\{?\w+\}?)?", g))
+        names |= _variables(g)
     names = {re.sub(r"[{}]", "", n) for n in names} - set(functions) - {"e"}  # e: Euler's
     scope = Scope(reading.model.notation, formula, scalars=names, functions=dict(functions),
                   local=True)
@@ -38,6 +39,18 @@ def _local_model(reading: _Reading, formula: Formula) -> tuple[Model, Scope]:
                   coordinates=frozenset(ann.get("coordinates", [])),
                   functions=tuple(sorted(functions.items())), name="the local model")
     return model, scope
+
+
+def _variables(given: str) -> set[str]:
+    """The names a `given` string writes: its left side's, and its right side's but for the
+    functions every reader knows there (`\\max`, `\\sigma`: they keep their meaning)."""
+    pattern = r"\\?[A-Za-z]+(?:_\{?\w+\}?)?"
+    lhs, eq, rhs = given.partition("=")
+    names = set(re.findall(pattern, lhs))
+    rhs = re.sub(r"\\(mathrm|operatorname)\s*\{\s*(\w+)\s*\}",  # \mathrm{ReLU}: one name
+                 lambda m: " " if f"\\{m[1]}{{{m[2]}}}" in BY_SPELLING else m[0], rhs)
+    return names | {n for n in re.findall(pattern, rhs if eq else "")
+                    if n not in BY_SPELLING and n not in BY_LATEX}
 
 
 def segment_models(formula: Formula, model: Model, scope: Scope) -> list[tuple[int, Model]]:

@@ -127,6 +127,10 @@ def infer(doc: Document) -> Inferred:
     out.local_annotations.update(scalar)
     for k, rows in scalar_defs.items():
         out.definitions.setdefault(k, set()).update(rows)
+        for r in per[k]:  # defined there: an inline `f = q z` after it is no definition of f
+            head = next((o for o in r.occs if o.side == 0), None)
+            if r.number in rows and head is not None:
+                out.defined[head.name] = min(out.defined.get(head.name, head.line), head.line)
     out.ambiguous.update(scalar_refused)
     out.facts += scalar_facts
     return out

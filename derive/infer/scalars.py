@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from derive.functions import BY_LATEX
+from derive.functions import BY_LATEX, BY_SPELLING
 from derive.infer.scan import Occ, Row, _fractions, _is_call, _strip, _text
 
 # what a definition's right side may write besides names, numbers and known functions
 _BODY_COMMANDS = {"\\frac", "\\dfrac", "\\tfrac", "\\left", "\\right", "\\cdot", "\\times",
-                  "\\sqrt"}
+                  "\\sqrt", "\\mathrm", "\\operatorname"}  # \\mathrm{ReLU}: its name is checked
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class _Function:
     args: tuple[str, ...]
     given: str  # the definition as the local model's `given` reads it: `f = x y`
     line: int
+    params: tuple[str, ...] = ()  # names the body reads besides the arguments: `a` of `f_a`
 
 
 def _layered(per: dict[int, list[Row]]) -> bool:
@@ -47,6 +48,12 @@ def _plain(o: Occ) -> bool:
     return o.sub is None and not o.prime and all(t.kind == "num" for t in g)
 
 
+def _known(name: str) -> bool:
+    """A function every reader knows: an elementary one (`\\exp`) or one known by name
+    (`\\max`, `\\min`, `\\sigma` as the logistic sigmoid, `\\mathrm{ReLU}`)."""
+    return name in BY_LATEX or name in BY_SPELLING
+
+
 def _definition(r: Row) -> tuple[str, _Function | None] | None:
     """(name, its definition) for a row `f(x, y) = <body>`; the definition is None when the
     row defines f in a way this reading does not take (indexed names in the body). None when
@@ -61,17 +68,18 @@ def _definition(r: Row) -> tuple[str, _Function | None] | None:
     ok = (bool(args) and len(set(args)) == len(args) and head.sup is None and not head.prime
           and (head.sub is None or (len(param) == 1 and param.isalpha())))
     body = [o for o in r.occs if o.side == 1]
-    ok = ok and all(t.kind != "cmd" or t.text in _BODY_COMMANDS or t.text in BY_LATEX
+    ok = ok and all(t.kind != "cmd" or t.text in _BODY_COMMANDS or _known(t.text)
                     for t in r.sides[1])
     for o in body:
         if o.call is not None:
-            ok = ok and o.name in BY_LATEX and o.sub is None
+            ok = ok and _known(o.name) and o.sub is None
         else:
             ok = ok and _plain(o) and len(o.name) == 1 and o.name != head.name
     if not ok:
         return head.name, None
     text = " ".join(t.text for t in r.sides[1])
-    return head.name, _Function(head.name, args, f"{head.name} = {text}", head.line)
+    params = tuple(sorted({o.name for o in body if o.call is None and o.name not in args}))
+    return head.name, _Function(head.name, args, f"{head.name} = {text}", head.line, params)
 
 
 def _differentiates(r: Row, fn: _Function) -> bool:
@@ -163,5 +171,6 @@ def scalar_calculus(per: dict[int, list[Row]]) -> tuple[dict[int, dict[str, Any]
             facts.append(f"line {line}: ${fn.given}$ ({what}), in a model of its "
                          f"own: its derivatives by ${', '.join(fn.args)}$ are checked against "
                          "that definition" + (" (in the rows up to its next definition)"
-                                              if len(segments) > 1 else ""))
+                                              if len(segments) > 1 else "")
+                         + "".join(f"; ${p}$ a given number" for p in fn.params))
     return annotations, defining, refused, facts

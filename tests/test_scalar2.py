@@ -1,0 +1,89 @@
+"""Scalar calculus as cs231n writes it, beyond products and sums (tests/data/scalar_calculus2):
+`\\max`/`\\min` gates with indicator derivatives (`\\mathbb{1}(...)`, `\\mathbb{1}\\{...\\}`,
+`1\\{...\\}`, `[...]`, `\\mathbb{I}`, the step), checked away from the kinks; parameters written as a
+function's subscript (`f_c(x) = c + x`, `f_a(x) = a x`: c and a given numbers); several
+definitions of one function in one formula, each covering the rows up to the next; and the
+corpus document itself (../shared/corpus/cs231n_optimization-2.md) when it is there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from derive.check import check_file
+from derive.cli import main
+from derive.results import Status
+
+DATA = Path(__file__).parent / "data" / "scalar_calculus2"
+CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
+D, V, R, E = Status.DEFINITION, Status.VERIFIED, Status.REFUTED, Status.ERROR
+
+
+def _results(path: Path):  # type: ignore[no-untyped-def]
+    return check_file(path).results
+
+
+def test_gates_with_kinks_and_constants_verify() -> None:
+    got = [(r.line, r.status) for r in _results(DATA / "gates.md")]
+    assert got == [(6, D), (6, V), (6, V), (12, D), (12, V), (12, V), (18, D), (18, V),
+                   (18, V), (24, D), (24, V), (30, D), (32, V), (34, D), (36, V), (38, D),
+                   (40, V), (42, D), (44, V), (50, D), (56, D), (56, V)]
+
+
+def test_slips_are_refuted_at_their_line_with_the_diagnosis() -> None:
+    got = _results(DATA / "slips.md")
+    refuted = {r.line: r for r in got if r.status == R}
+    assert sorted(refuted) == [6, 12, 18, 30, 34, 40]
+    assert [(r.line, r.status) for r in got if r.line == 6] == [(6, D), (6, R), (6, V)]
+    assert "wrong condition" in (refuted[6].diagnosis or "")
+    assert "should be $x \\geq y$" in (refuted[6].message or "")
+    assert "wrong condition" in (refuted[12].diagnosis or "")
+    assert "extra factor" in (refuted[30].diagnosis or "")
+    assert refuted[30].finding is not None and refuted[30].finding.quantities == ("c",)
+    assert "missing factor" in (refuted[34].diagnosis or "")
+    assert refuted[34].finding is not None and refuted[34].finding.quantities == ("a",)
+    assert "sign" in (refuted[40].diagnosis or "")
+    # the shift's derivative before the slip and the first gate of the formula still verify
+    assert (26, V) in [(r.line, r.status) for r in got]
+
+
+def test_a_claim_is_never_diagnosed_by_its_own_left_side() -> None:
+    """dg/du = u for the ReLU: refuted with no diagnosis, not "lacks a factor dg/du"."""
+    (slip,) = [r for r in _results(DATA / "slips.md") if r.line == 18 and r.status == R]
+    assert "dg/du" not in (slip.diagnosis or "") and "\\frac" not in (slip.diagnosis or "")
+
+
+def test_the_kink_is_avoided_where_max_is_checked(tmp_path: Path) -> None:
+    """At x = y max has no derivative: the evaluation points keep away from it, so both the
+    >= and the > spelling verify, and the strict one for the other argument too."""
+    doc = tmp_path / "kink.md"
+    doc.write_text("# k\n\n$$\nf(x,y) = \\max(x, y) \\hspace{1in} \\frac{\\partial f}{\\partial x} "
+                   "= \\mathbb{1}(x > y) \\hspace{1in} \\frac{\\partial f}{\\partial y} = "
+                   "\\mathbb{1}\\{y \\ge x\\}\n$$\n")
+    assert [r.status for r in _results(doc)] == [D, V, V]
+
+
+def test_read_as_names_each_definition_and_its_parameters(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["check", str(DATA / "gates.md"), "--color", "never"])
+    out = capsys.readouterr().out
+    assert "line 34: f = c + x (defined here)" in out and "c a given number" in out
+    assert "(in the rows up to its next definition)" in out
+
+
+def test_known_functions_keep_their_meaning_in_a_local_model(tmp_path: Path) -> None:
+    """σ in the body of a local definition is the logistic sigmoid, not a number: a slope
+    that ignores it is refuted."""
+    doc = tmp_path / "s.md"
+    doc.write_text("# s\n\n$$\nq(x) = \\sigma(x) \\hspace{1in} \\frac{dq}{dx} = 0\n$$\n")
+    assert [r.status for r in _results(doc)] == [D, R]
+
+
+@pytest.mark.skipif(not (CORPUS / "cs231n_optimization-2.md").exists(),
+                    reason="the shared corpus is not here")
+def test_cs231n_optimization_gets_a_verdict_on_all_but_the_limit() -> None:
+    got = _results(CORPUS / "cs231n_optimization-2.md")
+    counts = {s: sum(r.status == s for r in got) for s in Status}
+    assert counts[R] == 0 and counts[V] == 13 and counts[D] == 10
+    errors = [r.line for r in got if r.status == E]
+    assert errors == [43]  # the limit that defines the derivative
