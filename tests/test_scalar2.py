@@ -87,3 +87,72 @@ def test_cs231n_optimization_gets_a_verdict_on_all_but_the_limit() -> None:
     assert counts[R] == 0 and counts[V] == 13 and counts[D] == 10
     errors = [r.line for r in got if r.status == E]
     assert errors == [43]  # the limit that defines the derivative
+
+
+# -- UFLDL: the hypothesis h_{W,b}(x), one sample's cost J(W,b;x,y), the batch mean with decay --
+
+UFLDL = Path(__file__).parent / "data" / "ufldl_decay"
+
+
+def _by_line(path: Path) -> dict[int, list]:  # type: ignore[type-arg]
+    out: dict[int, list] = {}  # type: ignore[type-arg]
+    for r in _results(path):
+        out.setdefault(r.line, []).append(r)
+    return out
+
+
+def test_ufldl_the_hypothesis_and_one_samples_cost_are_read() -> None:
+    """h_{W,b}(x) = a^{(n_l)} defines h (W and b its parameters, not indices), J(W,b;x,y) is
+    read from it, and the backward pass verifies against that J."""
+    got = _by_line(UFLDL / "ufldl.tex")
+    assert [r.status for r in got[14]] == [D] and [r.status for r in got[18]] == [D]
+    for line in (26, 27, 34, 37, 41, 44):
+        assert [r.status for r in got[line]] == [V], line
+
+
+def test_ufldl_the_overall_cost_under_the_same_name_is_said_not_checked() -> None:
+    """J(W,b) beside J(W,b;x,y): two quantities under one name; the row that defines the
+    overall cost is an error with that reason, never refuted as if it were one sample's."""
+    got = _by_line(UFLDL / "ufldl.tex")
+    (row,) = got[22]
+    assert row.status is E and "two quantities under one name" in (row.message or "")
+
+
+def test_ufldl_slips_in_the_backward_pass_are_refuted() -> None:
+    got = _by_line(UFLDL / "ufldl-slips.tex")
+    assert [r.status for r in got[34]] == [R] and "sign" in (got[34][0].diagnosis or "")
+    assert [r.status for r in got[37]] == [R] and "swapped" in (got[37][0].diagnosis or "")
+    assert [r.status for r in got[41]] == [R] and "wrong index" in (got[41][0].diagnosis or "")
+    assert [r.status for r in got[44]] == [V]
+
+
+def test_ufldl_weight_decay_and_the_batch_mean_verify_when_the_cost_has_its_own_name() -> None:
+    got = _by_line(UFLDL / "named.tex")
+    assert [r.status for r in got[22]] == [D]
+    assert [r.status for r in got[26]] == [V]  # [1/m sum_k dJ_k/dW] + lambda W
+    assert [r.status for r in got[29]] == [V]  # 1/m sum_k dJ_k/db
+
+
+def test_ufldl_weight_decay_slips_are_refuted_with_their_diagnosis() -> None:
+    got = _by_line(UFLDL / "named-slips.tex")
+    refuted = {line: rs[0] for line, rs in got.items() if rs[0].status is R}
+    assert sorted(refuted) == [27, 31, 35, 38]
+    lam = refuted[27].finding
+    assert lam is not None and lam.kind.value == "missing_factor" and "\\lambda" in lam.quantities
+    mean = refuted[31].finding
+    assert mean is not None and mean.kind.value == "missing_factor"
+    assert mean.quantities == ("\\frac{1}{m}",)
+    assert "should not apply to the term" in (refuted[35].diagnosis or "")
+    assert "extra factor" in (refuted[38].diagnosis or "")
+
+
+@pytest.mark.skipif(not (CORPUS / "steven2358_backprop.tex").exists(),
+                    reason="the shared corpus is not here")
+def test_steven2358_gets_verdicts_and_keeps_its_one_real_slip() -> None:
+    """l.205 (dz_i/dW_ij = a_i, for a_j) stays refuted, confirmed by hand; the rows on the
+    overall cost J(W,b) and l.218 (a layer l left open) are errors with their reasons."""
+    got = _results(CORPUS / "steven2358_backprop.tex")
+    assert [r.line for r in got if r.status is R] == [205]
+    counts = {s: sum(r.status == s for r in got) for s in Status}
+    assert counts[V] == 11 and counts[D] == 5
+    assert sorted(r.line for r in got if r.status is E) == [178, 190, 192, 218]

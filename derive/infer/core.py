@@ -45,6 +45,7 @@ from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
 from derive.infer.names import Names, read_names
+from derive.infer.overall import overall_cost_rows
 from derive.infer.scalars import scalar_calculus
 from derive.infer.scan import (
     _DEFINE,
@@ -114,6 +115,7 @@ def infer(doc: Document) -> Inferred:
     local |= set(scalar)
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     out = _Inference(rows).run()
+    out.ambiguous.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
     out.facts += _remarks(doc)
     out.local = local

@@ -25,6 +25,7 @@ from derive.latex import (
     _scripts,
     _skip_arguments,
     _strip_group,
+    of_parameters,
     parse_expression,
     starts_name,
 )
@@ -318,6 +319,8 @@ class _Reader:
                 end = _skip_arguments(toks, end, scope)
             return self.scalar(k, end), end
         leaf = self.leaf(name, spec, scripts, k, end, output)
+        if of_parameters(toks, j, scope):  # h_{W,b}(x): the value, its argument skipped
+            end = _skip_arguments(toks, end, scope)
         return leaf, _after_sample(toks, end, hi, scope)
 
     def leaf(self, name: str, spec: QuantitySpec, scripts: dict, k: int, end: int,
