@@ -154,5 +154,50 @@ def test_steven2358_gets_verdicts_and_keeps_its_one_real_slip() -> None:
     got = _results(CORPUS / "steven2358_backprop.tex")
     assert [r.line for r in got if r.status is R] == [205]
     counts = {s: sum(r.status == s for r in got) for s in Status}
-    assert counts[V] == 11 and counts[D] == 5
+    assert counts[V] == 12 and counts[D] == 5
     assert sorted(r.line for r in got if r.status is E) == [178, 190, 192, 218]
+
+
+def test_ufldl_inference_reads_h_as_a_vector_of_the_parameters_not_a_matrix() -> None:
+    """h_{W,b}(x): W and b are layered quantities, so the subscript lists parameters; h is the
+    output layer's vector (its shape from h = a^{(n_l)}), not a function nor h_{ij}."""
+    from derive.document import read_document
+    from derive.infer import infer
+
+    front = infer(read_document(UFLDL / "ufldl.tex")).front
+    assert front["quantities"]["h"].get("shape") == ["s_{n_l}"]
+    assert "h" not in front.get("functions", {})
+    assert front["roles"]["loss"] == "J"
+
+
+def test_ufldl_an_accumulator_delta_w_is_said_not_read_as_delta_times_w(tmp_path: Path) -> None:
+    text = (UFLDL / "ufldl.tex").read_text().replace(
+        "\\end{document}",
+        "\\begin{equation}\nW^{(l)}_{ij} = W^{(l)}_{ij} - \\alpha \\frac{1}{m} \\Delta W^{(l)}_{ij}"
+        "\n\\end{equation}\n\\end{document}")
+    doc = tmp_path / "acc.tex"
+    doc.write_text(text)
+    last = max(_results(doc), key=lambda r: r.line)
+    assert last.status is E and "reads as one name" in (last.message or "")
+
+
+def test_a_layer_past_the_layers_read_without_a_sum_is_unchecked_not_a_sum_overrun(
+        tmp_path: Path) -> None:
+    """delta^{(l+1)} at the top layer when the text's definition of the output layer's delta
+    is not read: the layers inferred are in doubt, so the claim is unchecked (it was refuted
+    as "a summed index runs past", with no sum written)."""
+    text = (UFLDL / "ufldl.tex").read_text().replace(
+        "\\delta_i^{(n_l)} = (a_i^{(n_l)} - y_i) f'(z_i^{(n_l)})",
+        "\\delta_i^{(n_l)} = \\frac{\\partial}{\\partial z_i^{(n_l)}} \\frac{1}{2} "
+        "\\left\\| y - h_{W,b}(x) \\right\\|^2")
+    text = text.replace("\\delta_i^{(l)} = \\frac{\\partial}{\\partial z_i^{(l)}} J(W,b;x,y)",
+                        "\\delta_i^{(l)} = \\left( \\sum_{j=1}^{s_{(l+1)}} W_{ji}^{(l)} "
+                        "\\delta_j^{(l+1)} \\right) f'(z_i^{(l)})")
+    doc = tmp_path / "top.tex"
+    doc.write_text(text)
+    got = _results(doc)
+    assert not [r for r in got if r.status is R]
+    for line in (41, 44):  # dJ/dW = a_j delta^{(l+1)}_i, dJ/db = delta^{(l+1)}_i
+        (row,) = [r for r in got if r.line == line]
+        assert row.status is Status.UNCHECKED
+        assert "outside the layers the tool read" in (row.message or "")

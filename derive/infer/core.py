@@ -45,7 +45,7 @@ from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
 from derive.infer.names import Names, read_names
-from derive.infer.overall import overall_cost_rows
+from derive.infer.overall import accumulator_rows, overall_cost_rows
 from derive.infer.scalars import scalar_calculus
 from derive.infer.scan import (
     _DEFINE,
@@ -116,6 +116,7 @@ def infer(doc: Document) -> Inferred:
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     out = _Inference(rows).run()
     out.ambiguous.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
+    out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
     out.facts += _remarks(doc)
     out.local = local
@@ -187,6 +188,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         self._drop_sample_subscripts()
         names = read_names(self.rows, self.occs)
         self.layer_var, self.depth = names.layer_var, names.depth
+        self.of_parameters = names.of_parameters
         self._read_tags(names)
         defs = self._definitions(names.quantities, names.functions)
         self._taint(names.quantities, defs)

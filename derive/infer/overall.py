@@ -58,3 +58,23 @@ def overall_cost_rows(rows: list[Row], loss: str | None) -> dict[tuple[int, int]
            "checked (name the overall cost otherwise to have it checked)")
     return {(r.formula.number, r.number): why for r in rows
             if not all(uses[(r.formula.number, r.number)]) and not _update(r, loss)}
+
+
+def accumulator_rows(rows: list[Row], quantities: dict) -> dict[tuple[int, int], str]:  # type: ignore[type-arg]
+    """The rows that write `\\Delta W^{(l)}` (UFLDL's accumulated change of a layered
+    quantity, one name: the text says it is not Delta times W), each with why it is not read.
+    Not when the text makes `\\Delta` a quantity of its own."""
+    if "\\Delta" in quantities:
+        return {}
+    out: dict[tuple[int, int], str] = {}
+    for r in rows:
+        toks = [t for side in r.sides for t in side]
+        for t, nxt in zip(toks, toks[1:]):
+            name = _name_at([nxt], 0)[0]
+            if t.text == "\\Delta" and name is not None and "layers" in quantities.get(name, {}):
+                out[(r.formula.number, r.number)] = (
+                    f"$\\Delta {name}$ reads as one name (an accumulated change of ${name}$), "
+                    f"not $\\Delta$ times ${name}$: such names are not read, so this row is not "
+                    "checked")
+                break
+    return out

@@ -24,7 +24,7 @@ This package's modules: `tokens` (the lexer), `scope` (symbols, results, the sco
 from __future__ import annotations
 
 from derive.latex.calculus import _derivative_kind
-from derive.latex.expression import parse_expression
+from derive.latex.expression import LIMIT_NOT_READ, parse_expression
 from derive.latex.groups import (
     _depth_split,
     _group,
@@ -65,7 +65,7 @@ from derive.latex.tokens import (
 )
 
 __all__ = [
-    "MAX_DIGITS", "MAX_EXPONENT", "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
+    "LIMIT_NOT_READ", "MAX_DIGITS", "MAX_EXPONENT", "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
     "_DELIM_SIZES", "_FONTS", "_GREEK", "_VECTOR_FONTS",
     "Equation", "Index", "RowError", "Scalar", "Scope", "Side", "Size", "Tok",
     "_check_layer", "_check_sizes", "_depth_split", "_derivative_kind", "_err", "_group",

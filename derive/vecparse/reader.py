@@ -9,6 +9,7 @@ from derive.errors import InputError
 from derive.functions import BY_LATEX
 from derive.latex import (
     _DELIM_SIZES,
+    LIMIT_NOT_READ,
     Index,
     Scope,
     Size,
@@ -237,6 +238,8 @@ class _Reader:
             return self.elementary(k, hi)
         if starts_name(t):
             return self.name(k, hi)
+        if x == "\\lim":
+            raise _err(LIMIT_NOT_READ, scope, t)
         raise _err(f"unexpected `{x}` in a vector expression", scope, t)
 
     def grouped(self, k: int, lo: int, hi: int, after: int) -> tuple[Tensor, int]:
