@@ -33,7 +33,7 @@ def _calls(toks: list[Tok], name: str) -> list[bool]:
     return out
 
 
-def _update(r: Row, loss: str) -> bool:
+def _update(r: Row, loss: str | None) -> bool:
     """`W = W - \\alpha \\frac{\\partial}{\\partial W} J(W, b)`: an update of a parameter,
     whose check does not rest on what the cost is."""
     head = next((o.name for o in r.occs if o.side == 0), None)
@@ -61,13 +61,15 @@ def overall_cost_rows(rows: list[Row], loss: str | None) -> dict[tuple[int, int]
 
 
 def accumulator_rows(rows: list[Row], quantities: dict) -> dict[tuple[int, int], str]:  # type: ignore[type-arg]
-    """The rows that write `\\Delta W^{(l)}` (UFLDL's accumulated change of a layered
+    """The updates that write `\\Delta W^{(l)}` (UFLDL's accumulated change of a layered
     quantity, one name: the text says it is not Delta times W), each with why it is not read.
     Not when the text makes `\\Delta` a quantity of its own."""
     if "\\Delta" in quantities:
         return {}
     out: dict[tuple[int, int], str] = {}
     for r in rows:
+        if not _update(r, None):  # W = W - \alpha \Delta W: not \Delta C \approx ... (a change)
+            continue
         toks = [t for side in r.sides for t in side]
         for t, nxt in zip(toks, toks[1:]):
             name = _name_at([nxt], 0)[0]
