@@ -93,16 +93,18 @@ def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model
             rows[k] = RowError(eq.number, InputError(
                 why, formula.span(eq.lhs.start, max(1, len(eq.lhs.latex)))), eq.line,
                 eq.lhs.latex)
-    def_numbers = set(reading.inferred.definitions.get(formula.number, ()))
+    skipped = {r for f, r in reading.inferred.not_checked if f == formula.number}
+    def_numbers = set(reading.inferred.definitions.get(formula.number, ())) - skipped
     for eq in rows:  # the first row that defines a name and reads: its definition
         if (isinstance(eq, Equation) and eq.kind == "equation" and len(eq.steps) == 1
                 and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)
                 and _generic(eq.lhs.expr, reading.inferred)
                 and (formula.number, eq.number) not in reading.inferred.claims
                 and (formula.number, eq.number) not in reading.inferred.batch_mean
+                and (formula.number, eq.number) not in reading.inferred.not_checked
                 and (formula.number, eq.number) not in reading.inferred.components):
             def_numbers.add(eq.number)
-    heads = reading.inferred.head_definitions.get(formula.number, set())
+    heads = reading.inferred.head_definitions.get(formula.number, set()) - skipped
     added: list[Equation] = []
     for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`
         if isinstance(eq, Equation) and eq.number in heads and len(eq.steps) > 1:

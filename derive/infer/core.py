@@ -78,6 +78,9 @@ class Inferred:
     batch_mean: dict[tuple[int, int], str] = field(default_factory=dict)
     # (formula, row) -> the vector whose entries the row lists (x = (x_1, \ldots, x_n)^T)
     components: dict[tuple[int, int], str] = field(default_factory=dict)
+    # (formula, row) -> why the row is not checked though it reads (the overall cost J(W,b)
+    # under the name of one sample's cost J(W,b;x,y))
+    not_checked: dict[tuple[int, int], str] = field(default_factory=dict)
     unread: set[str] = field(default_factory=set)  # quantities used in a way not read
     # definitions the text takes for granted (sigma, the logistic sigmoid), in LaTeX
     assumed: tuple[str, ...] = ()
@@ -115,7 +118,7 @@ def infer(doc: Document) -> Inferred:
     local |= set(scalar)
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     out = _Inference(rows).run()
-    out.ambiguous.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
+    out.not_checked.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
     out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
     out.facts += _remarks(doc)

@@ -54,8 +54,8 @@ def overall_cost_rows(rows: list[Row], loss: str | None) -> dict[tuple[int, int]
     why = (f"${loss}$ is written both for one sample (with the sample after `;`, as in "
            f"${loss}(W,b;x,y)$) and without one (the overall cost, as in ${loss}(W,b)$): two "
            "quantities under one name, which the tool does not read apart; it reads "
-           f"${loss}$ as one sample's cost, so this row, which uses the overall cost, is not "
-           "checked (name the overall cost otherwise to have it checked)")
+           f"${loss}$ as one sample's cost, and this row uses the overall cost (name the "
+           "overall cost otherwise to have it checked)")
     return {(r.formula.number, r.number): why for r in rows
             if not all(uses[(r.formula.number, r.number)]) and not _update(r, loss)}
 
