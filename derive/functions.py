@@ -252,6 +252,7 @@ NAMED: tuple[NamedFunction, ...] = (
     NamedFunction("the standard normal CDF", ("\\Phi",), _phi),
     NamedFunction("GELU", _spell("GELU", "gelu"), lambda x: x * _phi(x)),
     NamedFunction("the sign function", _spell("sgn", "sign"), sympy.sign),
+    NamedFunction("the Heaviside step", _spell("step", "Heaviside"), sympy.Heaviside),
 )
 
 BY_SPELLING: dict[str, NamedFunction] = {s: f for f in NAMED for s in f.spellings}

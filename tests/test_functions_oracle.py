@@ -56,6 +56,8 @@ TORCH = {  # registry name -> torch's own implementation of the function
     "the standard normal CDF": lambda x: 0.5 * (1 + torch.erf(x / 2 ** 0.5)),
     "GELU": lambda x: F.gelu(x, approximate="none"),
     "the sign function": torch.sign,
+    # 1 for x > 0, else 0; its slope 0 away from the kink (torch.heaviside has no autograd)
+    "the Heaviside step": lambda x: (x > 0).double() + 0 * x,
 }
 
 

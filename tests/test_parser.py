@@ -116,6 +116,8 @@ SIDES = [
     (r"\sum_{j=1}^{C_l} w^{(l)}_{ij} a^{(l)}_j",
      Sum(q("w", l, i, j) * q("a", l, j), (j, 1, C(l)))),
     (r"\sum_{j=1}^{C_{l+1}} \delta^{(l+1)}_j", Sum(q("\\delta", l + 1, j), (j, 1, C(l + 1)))),
+    # UFLDL's s_{(l+1)}: a bracketed term of an index expression
+    (r"\sum_{j=1}^{C_{(l+1)}} \delta^{(l+1)}_j", Sum(q("\\delta", l + 1, j), (j, 1, C(l + 1)))),
     (r"\sum_{k=1}^{C_n} y_k", Sum(q("y", None, k), (k, 1, C(n)))),
     (r"\sum_{j \ne i}^{C_n} y_j", Sum((1 - KroneckerDelta(i, j)) * q("y", None, j), (j, 1, C(n)))),
     (r"\sum_x \delta^{(l+1)}_i", BatchSum(q("\\delta", l + 1, i), "x")),

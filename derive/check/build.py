@@ -9,7 +9,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from derive.check.definitions import _add_definition, _assumed, _inferred_definitions, _local_model
+from derive.check.definitions import (
+    _add_definition,
+    _assumed,
+    _inferred_definitions,
+    _local_model,
+    segment_models,
+)
 from derive.check.rows import _bounded
 from derive.check.state import _Reading
 from derive.document import Document, Formula, read_document
@@ -35,6 +41,12 @@ class _Built:
     def_numbers: frozenset[int] = frozenset()
     heads: tuple[Equation, ...] = ()  # `J = <definition> = <steps>`: their definitions
     error: InputError | None = None  # the formula could not be read: nothing else is
+    # a local formula that defines a function again: each row's own model (`segments`)
+    row_models: dict[int, Model] = dataclasses.field(default_factory=dict)
+
+    def model_of(self, row: int) -> Model:
+        """The model the row is checked in."""
+        return self.row_models.get(row, self.model)
 
 
 # which inferred rows restate a definition (`_build_formula`): what only the checker decides
@@ -98,7 +110,8 @@ def _build_formula(reading: _Reading, formula: Formula, restate: Restate | None)
                                       annotation=reading.inferred.local_annotations[formula.number])
     ann = formula.annotation
     try:
-        model, rows = _read_rows(reading, formula)
+        model, rows, scope = _read_rows(reading, formula)
+        segments = segment_models(formula, model, scope) if ann.get("segments") else []
     except InputError as err:
         return _Built(formula, reading.model, error=err)
     numbers = {e.number for e in rows}
@@ -110,6 +123,8 @@ def _build_formula(reading: _Reading, formula: Formula, restate: Restate | None)
     def_numbers, heads, model = _defining_rows(reading, formula, rows, model)
     if reading.inferred is not None and restate is not None:
         def_numbers = restate(formula, rows, def_numbers, model)
+    if segments:
+        return _segmented(reading, formula, rows, frozenset(def_numbers), segments)
     # definitions first: a block may define g and then state a property of it
     for k, eq in enumerate(rows):
         if isinstance(eq, Equation) and eq.number in def_numbers:
@@ -122,7 +137,26 @@ def _build_formula(reading: _Reading, formula: Formula, restate: Restate | None)
     return _Built(formula, model, tuple(rows), frozenset(def_numbers), heads)
 
 
-def _read_rows(reading: _Reading, formula: Formula) -> tuple[Model, list[Equation | RowError]]:
+def _segmented(reading: _Reading, formula: Formula, rows: list, def_numbers: frozenset[int],
+               segments: list[tuple[int, Model]]) -> _Built:
+    """A local formula that defines a function again: row by row, each row read in the model
+    of its segment (the latest definition before it), a definition row added to its own."""
+    models: dict[int, Model] = {}
+    model = segments[0][1]
+    for k, eq in enumerate(rows):
+        number = eq.number
+        model = next((m for first, m in reversed(segments) if first <= number), model)
+        if isinstance(eq, Equation) and number in def_numbers:
+            try:
+                model = _add_definition(reading, formula, eq, model)
+            except InputError as err:
+                rows[k] = RowError(number, err, eq.line, eq.lhs.latex)
+        models[number] = model
+    return _Built(formula, segments[0][1], tuple(rows), def_numbers, row_models=models)
+
+
+def _read_rows(reading: _Reading, formula: Formula
+               ) -> tuple[Model, list[Equation | RowError], Scope]:
     """The model the formula is read in (a local one when it says so) and its rows parsed."""
     ann = formula.annotation
     if (reading.inferred is not None and formula.number in reading.inferred.local
@@ -136,7 +170,7 @@ def _read_rows(reading: _Reading, formula: Formula) -> tuple[Model, list[Equatio
         model, scope = _local_model(reading, formula)
     else:
         model, scope = reading.model, Scope(reading.model.notation, formula)
-    return model, [_bounded(formula, eq) for eq in parse_formula(formula, scope)]
+    return model, [_bounded(formula, eq) for eq in parse_formula(formula, scope)], scope
 
 
 def _defining_rows(reading: _Reading, formula: Formula, rows: list, model: Model

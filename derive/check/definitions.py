@@ -14,6 +14,7 @@ from derive.check.state import _Reading
 from derive.document import Document, Formula
 from derive.errors import InputError
 from derive.expr import Call, Quantity
+from derive.functions import BY_LATEX, BY_SPELLING
 from derive.infer import Inferred
 from derive.latex import Equation, Index, RowError, Scalar, Scope, parse_formula
 from derive.model import Assumption, Def, Model, label_name
@@ -28,11 +29,40 @@ def _local_model(reading: _Reading, formula: Formula) -> tuple[Model, Scope]:
                          formula.span(0))
     givens = ann.get("given", [])
     names: set[str] = set()
-    for g in givens:
-        names |= set(re.findall(r"\\?[A-Za-z]+(?:_\{?\w+\}?)?", g))
+    for g in [*givens, *(g for _row, texts in ann.get("segments", []) for g in texts)]:
+        names |= _variables(g)
     names = {re.sub(r"[{}]", "", n) for n in names} - set(functions) - {"e"}  # e: Euler's
     scope = Scope(reading.model.notation, formula, scalars=names, functions=dict(functions),
                   local=True)
+    defs = _given_defs(formula, givens, scope)
+    model = Model(reading.model.notation, tuple(defs), local=True,
+                  coordinates=frozenset(ann.get("coordinates", [])),
+                  functions=tuple(sorted(functions.items())), name="the local model")
+    return model, scope
+
+
+def _variables(given: str) -> set[str]:
+    """The names a `given` string writes: its left side's, and its right side's but for the
+    functions every reader knows there (`\\max`, `\\sigma`: they keep their meaning)."""
+    pattern = r"\\?[A-Za-z]+(?:_\{?\w+\}?)?"
+    lhs, eq, rhs = given.partition("=")
+    names = set(re.findall(pattern, lhs))
+    rhs = re.sub(r"\\(mathrm|operatorname)\s*\{\s*(\w+)\s*\}",  # \mathrm{ReLU}: one name
+                 lambda m: " " if f"\\{m[1]}{{{m[2]}}}" in BY_SPELLING else m[0], rhs)
+    return names | {n for n in re.findall(pattern, rhs if eq else "")
+                    if n not in BY_SPELLING and n not in BY_LATEX}
+
+
+def segment_models(formula: Formula, model: Model, scope: Scope) -> list[tuple[int, Model]]:
+    """For a local formula whose rows define a function again (the inferred `segments`): the
+    first row of each segment and the local model its rows are read in, the formula's model
+    with that segment's `given` in place of the formula's."""
+    return [(int(row), dataclasses.replace(model, defs=tuple(_given_defs(formula, texts, scope))))
+            for row, texts in formula.annotation.get("segments", [])]
+
+
+def _given_defs(formula: Formula, givens: list[str], scope: Scope) -> list[Def]:
+    """The definitions a local formula's `given` writes, each parsed in the local scope."""
     defs: list[Def] = []
     for text in givens:
         pseudo, exact = _string_formula(formula, text, "given")
@@ -48,10 +78,7 @@ def _local_model(reading: _Reading, formula: Formula) -> tuple[Model, Scope]:
                                  "variable or function, as in \"y = f(x)\"",
                                  pseudo.span(0) if exact else key)
             defs.append(Def(eq.lhs.expr, eq.steps[0].expr, formula.line - 1, text))
-    model = Model(reading.model.notation, tuple(defs), local=True,
-                  coordinates=frozenset(ann.get("coordinates", [])),
-                  functions=tuple(sorted(functions.items())), name="the local model")
-    return model, scope
+    return defs
 
 
 def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model: Model
@@ -66,16 +93,18 @@ def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model
             rows[k] = RowError(eq.number, InputError(
                 why, formula.span(eq.lhs.start, max(1, len(eq.lhs.latex)))), eq.line,
                 eq.lhs.latex)
-    def_numbers = set(reading.inferred.definitions.get(formula.number, ()))
+    skipped = {r for f, r in reading.inferred.not_checked if f == formula.number}
+    def_numbers = set(reading.inferred.definitions.get(formula.number, ())) - skipped
     for eq in rows:  # the first row that defines a name and reads: its definition
         if (isinstance(eq, Equation) and eq.kind == "equation" and len(eq.steps) == 1
                 and eq.number not in def_numbers and _undefined(model, eq.lhs.expr)
                 and _generic(eq.lhs.expr, reading.inferred)
                 and (formula.number, eq.number) not in reading.inferred.claims
                 and (formula.number, eq.number) not in reading.inferred.batch_mean
+                and (formula.number, eq.number) not in reading.inferred.not_checked
                 and (formula.number, eq.number) not in reading.inferred.components):
             def_numbers.add(eq.number)
-    heads = reading.inferred.head_definitions.get(formula.number, set())
+    heads = reading.inferred.head_definitions.get(formula.number, set()) - skipped
     added: list[Equation] = []
     for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`
         if isinstance(eq, Equation) and eq.number in heads and len(eq.steps) > 1:

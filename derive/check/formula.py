@@ -37,8 +37,16 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
     formula = built.formula
     means = state.reading.inferred.batch_mean if state.reading.inferred is not None else {}
     lists = state.reading.inferred.components if state.reading.inferred is not None else {}
+    unread = state.reading.inferred.not_checked if state.reading.inferred is not None else {}
     if isinstance(eq, RowError):
         state.results.append(_error_result(formula, eq.error, eq.latex, eq.line))
+    elif (formula.number, eq.number) in unread:
+        state.results.append(Result(
+            file=formula.file, line=eq.step_lines[0] if eq.step_lines else eq.line,
+            col=formula.span(eq.steps[0].start).col if eq.steps else eq.col,
+            latex=eq.lhs.latex, kind="equation", status=Status.UNCHECKED,
+            section=formula.section, formula=formula.number, parsed="", derivation="",
+            message=f"not checked: {unread[(formula.number, eq.number)]}"))  # at its claim
     elif (formula.number, eq.number) in means and isinstance(eq, Equation):
         _report_definition(state, formula, eq, what=(
             "the cost of a batch, the mean of the samples' losses: the convention of the "
@@ -59,7 +67,7 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
                     "text uses in a way the tool does not read (see the error above)"))
     else:
         try:
-            _check_equation(state, formula, eq, built.model, compare)
+            _check_equation(state, formula, eq, built.model_of(eq.number), compare)
         except InputError as err:  # placed at the claim if it has no place of its own
             err.at(formula.span(eq.lhs.start, max(1, len(eq.lhs.latex))))
             state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))

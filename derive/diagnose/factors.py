@@ -47,7 +47,8 @@ class FactorEdits:
         cands: list[sympy.Basic] = []
         kinds = (Quantity, Prime, Call, Partial, *FACTOR_FUNCTIONS)
         for a in atoms(self.rhs, kinds) + atoms(self.lhs, kinds):
-            if not bound_indices(a) & a.free_symbols:
+            # the claim's own left side is no factor: `df/dx = 1` times df/dx holds vacuously
+            if not bound_indices(a) & a.free_symbols and a != self.lhs:
                 _add(cands, a)
         self._slope_candidates(cands)
         self._neuron_candidates(cands)
@@ -109,8 +110,9 @@ class FactorEdits:
                     _add(cands, Quantity(name, (lay,) if lay is not None else (), (idx,)))
 
     def _scalars(self) -> list[Scalar]:
-        if self.model.local:
-            return []
+        if self.model.local:  # a local model's constants: the `a` of `f_a(x) = a x`
+            return [s for d in self.model.defs if isinstance(d.lhs, Scalar)
+                    for s in atoms(d.rhs, (Scalar,)) if s != d.lhs]
         found = [s for d in self.model.defs if not isinstance(d.lhs, Call)
                  for s in atoms(d.rhs, (Scalar,))]
         found += atoms(self.lhs, (Scalar,)) + atoms(self.rhs, (Scalar,))

@@ -45,6 +45,7 @@ from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
 from derive.infer.names import Names, read_names
+from derive.infer.overall import accumulator_rows, overall_cost_rows
 from derive.infer.scalars import scalar_calculus
 from derive.infer.scan import (
     _DEFINE,
@@ -77,6 +78,9 @@ class Inferred:
     batch_mean: dict[tuple[int, int], str] = field(default_factory=dict)
     # (formula, row) -> the vector whose entries the row lists (x = (x_1, \ldots, x_n)^T)
     components: dict[tuple[int, int], str] = field(default_factory=dict)
+    # (formula, row) -> why the row is not checked though it reads (the overall cost J(W,b)
+    # under the name of one sample's cost J(W,b;x,y))
+    not_checked: dict[tuple[int, int], str] = field(default_factory=dict)
     unread: set[str] = field(default_factory=set)  # quantities used in a way not read
     # definitions the text takes for granted (sigma, the logistic sigmoid), in LaTeX
     assumed: tuple[str, ...] = ()
@@ -114,6 +118,8 @@ def infer(doc: Document) -> Inferred:
     local |= set(scalar)
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     out = _Inference(rows).run()
+    out.not_checked.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
+    out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
     out.facts += _remarks(doc)
     out.local = local
@@ -127,6 +133,10 @@ def infer(doc: Document) -> Inferred:
     out.local_annotations.update(scalar)
     for k, rows in scalar_defs.items():
         out.definitions.setdefault(k, set()).update(rows)
+        for r in per[k]:  # defined there: an inline `f = q z` after it is no definition of f
+            head = next((o for o in r.occs if o.side == 0), None)
+            if r.number in rows and head is not None:
+                out.defined[head.name] = min(out.defined.get(head.name, head.line), head.line)
     out.ambiguous.update(scalar_refused)
     out.facts += scalar_facts
     return out
@@ -181,6 +191,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         self._drop_sample_subscripts()
         names = read_names(self.rows, self.occs)
         self.layer_var, self.depth = names.layer_var, names.depth
+        self.of_parameters = names.of_parameters
         self._read_tags(names)
         defs = self._definitions(names.quantities, names.functions)
         self._taint(names.quantities, defs)

@@ -214,7 +214,9 @@ class _Definitions:
         when every left side is a name), or its first pair only."""
         st.defined[o.name].append(r)
         st.sections[o.name] = r.formula.section
-        if all(_single_name(s) for s in r.sides[:-1]):
+        # h_{W,b}(x) = a^{(n_l)} = f(z^{(n_l)}): h is defined; what follows restates it
+        if all(_single_name(s) for s in r.sides[:-1]) and (
+                o.name not in getattr(self, "of_parameters", ()) or len(r.sides) == 2):
             self.definition_rows[r.formula.number].add(r.number)
         else:
             self.head_rows[r.formula.number].add(r.number)

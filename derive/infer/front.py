@@ -183,6 +183,11 @@ class _Front:
             # input's derivative would be 0, and every claim about it refuted)
             self.facts.append(f"${q}$ is differentiated but never defined: what rests on "
                               "it cannot be checked")
+        elif q not in defs and q in getattr(self, "of_parameters", ()):
+            # h_{W,b}(x), never defined in a display formula: a value, not an input
+            self.facts.append(f"${q}$ is a value of the parameters (${q}$ with them as its "
+                              "subscript) that no display formula defines: not an input, "
+                              "what rests on it is not checked")
         elif q not in defs and self._named_by_a_row(q):
             # h_{W,b}(x) = a^{(n_l)}: the text names what the right side is; not an input
             self.facts.append(f"${q}$ is written as the left side of an equation it is not "

@@ -40,6 +40,7 @@ class Names:
     functions: dict[str, int] = field(default_factory=dict)  # name -> number of arguments
     quantities: dict[str, list[Occ]] = field(default_factory=dict)  # name -> its uses
     scalars: dict[str, bool] = field(default_factory=dict)  # name -> whether a parameter
+    of_parameters: set[str] = field(default_factory=set)  # h of h_{W,b}(x): a value, no function
 
     def width(self) -> str:
         """The name of the layer widths: the text's, or the first free of C, K, N, M, S."""
@@ -61,6 +62,21 @@ def _uses(ns: Names) -> None:
     for o in ns.occs:
         by_name[o.name].append(o)
     ns.by_name = by_name
+    _parameter_subscripts(ns)
+
+
+def _parameter_subscripts(ns: Names) -> None:
+    """`h_{W,b}(x)`: a subscript listing two or more names the text tags with a layer
+    elsewhere, on a name applied to an argument, lists the parameters the function depends
+    on (UFLDL's hypothesis), not indices: the use is the name alone, as the parser reads it
+    (the value at the argument written, as for the loss in J(W, b; x, y))."""
+    tagged = {o.name for o in ns.occs if o.sup is not None and o.sub is not None}
+    for o in ns.occs:
+        names = [t.text for t in _strip(o.sub or []) if t.text not in ("{", "}")]
+        if (o.call is not None and len(names) >= 3 and all(n == "," for n in names[1::2])
+                and all(n in tagged and n != o.name for n in names[0::2])):
+            o.sub, o.call, o.args = None, None, ()  # h_{W,b}(x): h, its arguments skipped
+            ns.of_parameters.add(o.name)
 
 
 def _sizes(ns: Names) -> None:
@@ -145,8 +161,14 @@ def _times_bracket(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> b
                 or name.startswith(("\\mathrm", "\\operatorname")))
 
 
+def _value_of_parameters(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> bool:
+    """h_{W,b}(x): the network's output at x, a value the text defines, not a function."""
+    return name in ns.of_parameters
+
+
 _NOT_A_FUNCTION: tuple[_FunctionRule, ...] = (
-    _never_applied, _indexed_or_tagged, _used_bare, _loss_with_arguments, _times_bracket)
+    _never_applied, _indexed_or_tagged, _used_bare, _loss_with_arguments, _times_bracket,
+    _value_of_parameters)
 
 
 def _functions(ns: Names) -> None:
@@ -188,7 +210,12 @@ def _sample_label(ns: Names, name: str, uses: list[Occ]) -> bool:
 
 
 _NOT_A_QUANTITY: tuple[_QuantityRule, ...] = (_named_otherwise, _only_in_bounds, _bare_index)
-_A_QUANTITY: tuple[_QuantityRule, ...] = (_has_index_or_tag, _differentiated, _sample_label)
+def _of_parameters(ns: Names, name: str, uses: list[Occ]) -> bool:
+    return name in ns.of_parameters  # h_{W,b}(x): a value of the parameters
+
+
+_A_QUANTITY: tuple[_QuantityRule, ...] = (_has_index_or_tag, _differentiated, _sample_label,
+                                          _of_parameters)
 
 
 def _quantities(ns: Names) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 
 from derive.errors import InputError
-from derive.infer.scan import _DEFINE, _rows, _single_name
+from derive.infer.scan import _DEFINE, Occ, _rows, _single_name, _strip
 from derive.sources.document import Document
 
 
@@ -37,6 +37,8 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
             continue
         for r in rows:
             left = [o for o in r.occs if o.side == 0]
+            if left and _of_parameters(left[0], quantities):  # h_{W,b}(x): h, at x
+                left = left[:1] + [o for o in left[1:] if o.name not in left[0].args]
             if (r.relation not in _DEFINE or len(r.sides) != 2 or len(left) != 1
                     or left[0].name not in missing or not _single_name(r.sides[0])
                     or defined.get(left[0].name, 10**9) < f.line):
@@ -59,3 +61,11 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
     formulas = sorted([*doc.formulas, *chosen], key=lambda f: (f.line, f.number))
     renumbered = tuple(dataclasses.replace(f, number=k) for k, f in enumerate(formulas, start=1))
     return dataclasses.replace(doc, formulas=renumbered), facts
+
+
+def _of_parameters(o: Occ, quantities: dict) -> bool:
+    """`h_{W,b}(x)`: a use whose subscript lists the text's layered quantities, applied to its
+    argument (the value of those parameters at it, as derive.infer.names reads it)."""
+    names = [t.text for t in _strip(o.sub or []) if t.text not in ("{", "}")]
+    return (o.call is not None and len(names) >= 3 and all(n == "," for n in names[1::2])
+            and all("layers" in quantities.get(n, {}) for n in names[0::2]))

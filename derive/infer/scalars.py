@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from derive.functions import BY_LATEX
+from derive.functions import BY_LATEX, BY_SPELLING
 from derive.infer.scan import Occ, Row, _fractions, _is_call, _strip, _text
 
 # what a definition's right side may write besides names, numbers and known functions
 _BODY_COMMANDS = {"\\frac", "\\dfrac", "\\tfrac", "\\left", "\\right", "\\cdot", "\\times",
-                  "\\sqrt"}
+                  "\\sqrt", "\\mathrm", "\\operatorname"}  # \\mathrm{ReLU}: its name is checked
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class _Function:
     args: tuple[str, ...]
     given: str  # the definition as the local model's `given` reads it: `f = x y`
     line: int
+    params: tuple[str, ...] = ()  # names the body reads besides the arguments: `a` of `f_a`
 
 
 def _layered(per: dict[int, list[Row]]) -> bool:
@@ -47,6 +48,12 @@ def _plain(o: Occ) -> bool:
     return o.sub is None and not o.prime and all(t.kind == "num" for t in g)
 
 
+def _known(name: str) -> bool:
+    """A function every reader knows: an elementary one (`\\exp`) or one known by name
+    (`\\max`, `\\min`, `\\sigma` as the logistic sigmoid, `\\mathrm{ReLU}`)."""
+    return name in BY_LATEX or name in BY_SPELLING
+
+
 def _definition(r: Row) -> tuple[str, _Function | None] | None:
     """(name, its definition) for a row `f(x, y) = <body>`; the definition is None when the
     row defines f in a way this reading does not take (indexed names in the body). None when
@@ -61,17 +68,18 @@ def _definition(r: Row) -> tuple[str, _Function | None] | None:
     ok = (bool(args) and len(set(args)) == len(args) and head.sup is None and not head.prime
           and (head.sub is None or (len(param) == 1 and param.isalpha())))
     body = [o for o in r.occs if o.side == 1]
-    ok = ok and all(t.kind != "cmd" or t.text in _BODY_COMMANDS or t.text in BY_LATEX
+    ok = ok and all(t.kind != "cmd" or t.text in _BODY_COMMANDS or _known(t.text)
                     for t in r.sides[1])
     for o in body:
         if o.call is not None:
-            ok = ok and o.name in BY_LATEX and o.sub is None
+            ok = ok and _known(o.name) and o.sub is None
         else:
             ok = ok and _plain(o) and len(o.name) == 1 and o.name != head.name
     if not ok:
         return head.name, None
     text = " ".join(t.text for t in r.sides[1])
-    return head.name, _Function(head.name, args, f"{head.name} = {text}", head.line)
+    params = tuple(sorted({o.name for o in body if o.call is None and o.name not in args}))
+    return head.name, _Function(head.name, args, f"{head.name} = {text}", head.line, params)
 
 
 def _differentiates(r: Row, fn: _Function) -> bool:
@@ -103,11 +111,34 @@ def _classify(r: Row, chosen: _Function | None, current: dict[str, _Function]
     return "other", None, None
 
 
+def _segments(rows: list[Row], current: dict[str, _Function]
+              ) -> tuple[list[tuple[int, _Function]], set[int]] | None:
+    """A formula's rows as segments, each from a definition (or the formula's start) on: the
+    first row of each and the function its rows differentiate; and the rows that define. A
+    later definition of a function replaces the earlier one for the rows after it (cs231n's
+    `f(x) = 1/x ... f_c(x) = c + x ... f(x) = e^x`, each followed by its derivative). None when
+    the formula is not one this reading takes (a row it does not read)."""
+    segments: list[tuple[int, _Function]] = []
+    defs: set[int] = set()
+    chosen: _Function | None = None
+    for r in rows:
+        kind, _name, fn = _classify(r, chosen, current)
+        if kind == "other" or (kind == "def" and fn is None):
+            return None
+        if kind == "def" or chosen is None:
+            chosen = fn
+            segments.append((r.number, fn))
+            if kind == "def":
+                defs.add(r.number)
+    return (segments, defs) if segments else None
+
+
 def scalar_calculus(per: dict[int, list[Row]]) -> tuple[dict[int, dict[str, Any]],
                                                          dict[int, set[int]],
                                                          dict[tuple[int, int], str], list[str]]:
-    """For each formula read in a model of its own: its annotation; the rows that define;
-    the rows not read (with why); and the facts for the "read as" summary."""
+    """For each formula read in a model of its own: its annotation (with `segments` when a
+    later row defines a function again: which rows each definition covers); the rows that
+    define; the rows not read (with why); and the facts for the "read as" summary."""
     annotations: dict[int, dict[str, Any]] = {}
     defining: dict[int, set[int]] = {}
     refused: dict[tuple[int, int], str] = {}
@@ -117,42 +148,29 @@ def scalar_calculus(per: dict[int, list[Row]]) -> tuple[dict[int, dict[str, Any]
     current: dict[str, _Function] = {}
     for k in sorted(per):
         rows = per[k]
-        chosen: _Function | None = None
-        defs: set[int] = set()
-        stop: int | None = None
-        ours = True
-        for r in rows:
-            kind, _name, fn = _classify(r, chosen, current)
-            if kind == "other" or (kind == "def" and fn is None):
-                ours = ours and stop is not None
-                break
-            if kind == "def" and (chosen is not None or defs):
-                stop = r.number if stop is None else stop
-                continue
-            if stop is None:
-                chosen = fn
-                if kind == "def":
-                    defs.add(r.number)
+        found = _segments(rows, current)
         for r in rows:  # what the formulas after this one read: its last definitions
-            found = _definition(r)
-            if found is not None:
-                if found[1] is None:
-                    current.pop(found[0], None)
+            d = _definition(r)
+            if d is not None:
+                if d[1] is None:
+                    current.pop(d[0], None)
                 else:
-                    current[found[0]] = found[1]
-        if not ours or chosen is None:
+                    current[d[0]] = d[1]
+        if found is None:
             continue
-        annotations[k] = {"local": True, "given": [chosen.given]}
+        segments, defs = found
+        first = segments[0][1]
+        annotations[k] = {"local": True, "given": [first.given]}
+        if len(segments) > 1:
+            annotations[k]["segments"] = [[row, [fn.given]] for row, fn in segments]
         defining[k] = defs
-        for r in rows:
-            if stop is not None and r.number >= stop:
-                refused[(k, r.number)] = (
-                    f"${chosen.name}$ is defined again in this formula, after its definition "
-                    f"at line {chosen.line}: the tool reads one definition of a function per "
-                    "formula (write each definition and its derivatives in a formula of its "
-                    "own)")
-        what = "defined here" if defs else f"defined at line {chosen.line}"
-        facts.append(f"line {rows[0].formula.line}: ${chosen.given}$ ({what}), in a model of its "
-                     f"own: its derivatives by ${', '.join(chosen.args)}$ are checked against "
-                     "that definition")
+        for row, fn in segments:
+            what = ("defined here" if row in defs else f"defined at line {fn.line}")
+            line = (next(r.occs[0].line for r in rows if r.number == row)
+                    if len(segments) > 1 else rows[0].formula.line)
+            facts.append(f"line {line}: ${fn.given}$ ({what}), in a model of its "
+                         f"own: its derivatives by ${', '.join(fn.args)}$ are checked against "
+                         "that definition" + (" (in the rows up to its next definition)"
+                                              if len(segments) > 1 else "")
+                         + "".join(f"; ${p}$ a given number" for p in fn.params))
     return annotations, defining, refused, facts

@@ -105,7 +105,7 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
     rd = _Reading(front, qs, scalars, added, promoted)
     loss = front.get("roles", {}).get("loss")
     candidates = sorted(q for q, spec in qs.items() if not spec.get("shape") and q != loss
-                        and not _call_like(tokens, q))
+                        and not _call_like(tokens, q, qs))
     # Z^l = W^l A^{l-1} beside z^l = w^l a^{l-1}: matrices with a column per sample, which
     # this reading does not know; what uses them is not checked (rather than read per sample)
     batch = sorted(q for q in candidates if _lower(q) in qs)
@@ -267,8 +267,9 @@ def _lower(q: str) -> str | None:
     return None
 
 
-def _call_like(tokens: list, q: str) -> bool:  # type: ignore[type-arg]
-    """Whether every use of `q` is followed by a bracket, as a function's (`g^l(z^l)`)."""
+def _call_like(tokens: list, q: str, qs: dict[str, dict[str, Any]]) -> bool:  # type: ignore[type-arg]
+    """Whether every use of `q` is followed by a bracket, as a function's (`g^l(z^l)`); a use
+    whose subscript lists layered quantities (`h_{W,b}(x)`) is a value of those parameters."""
     uses = calls = 0
     for _f, toks in tokens:
         words = _in_words(toks)
@@ -276,10 +277,15 @@ def _call_like(tokens: list, q: str) -> bool:  # type: ignore[type-arg]
             if t.text != q or k in words:
                 continue
             j = k + 1
+            of_parameters = False
             while j < len(toks) and toks[j].text in ("^", "_", "'"):
+                if toks[j].text == "_":
+                    names = [x.text for x in _group(toks, j + 1)[0]]
+                    of_parameters = (len(names) >= 3 and all(n == "," for n in names[1::2])
+                                     and all("layers" in qs.get(n, {}) for n in names[0::2]))
                 j = j + 1 if toks[j].text == "'" else _group(toks, j + 1)[1]
             uses += 1
-            calls += j < len(toks) and toks[j].text in ("(", "\\left")
+            calls += (j < len(toks) and toks[j].text in ("(", "\\left")) and not of_parameters
     return uses > 0 and calls == uses
 
 

@@ -24,7 +24,7 @@ This package's modules: `tokens` (the lexer), `scope` (symbols, results, the sco
 from __future__ import annotations
 
 from derive.latex.calculus import _derivative_kind
-from derive.latex.expression import parse_expression
+from derive.latex.expression import LIMIT_NOT_READ, parse_expression
 from derive.latex.groups import (
     _depth_split,
     _group,
@@ -32,6 +32,7 @@ from derive.latex.groups import (
     _read_name,
     _scripts,
     _strip_group,
+    of_parameters,
     starts_name,
 )
 from derive.latex.indices import (
@@ -64,12 +65,12 @@ from derive.latex.tokens import (
 )
 
 __all__ = [
-    "MAX_DIGITS", "MAX_EXPONENT", "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
+    "LIMIT_NOT_READ", "MAX_DIGITS", "MAX_EXPONENT", "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
     "_DELIM_SIZES", "_FONTS", "_GREEK", "_VECTOR_FONTS",
     "Equation", "Index", "RowError", "Scalar", "Scope", "Side", "Size", "Tok",
     "_check_layer", "_check_sizes", "_depth_split", "_derivative_kind", "_err", "_group",
     "_index_expr", "_is_sample_tag", "_layer_tokens", "_match", "_read_name", "_scripts",
     "_skip_arguments", "_strip_group",
-    "parse_expression", "parse_formula", "split_at_gaps", "starts_name", "strip_qualifiers",
+    "of_parameters", "parse_expression", "parse_formula", "split_at_gaps", "starts_name", "strip_qualifiers",
     "remarks_of", "tokenize", "without_sample",
 ]

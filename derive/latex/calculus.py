@@ -67,8 +67,8 @@ def _term_end(toks: list[Tok], k: int) -> int:
             depth += 1 if t != "\\left" else 0
         elif t in (")", "]", "}", "\\}"):
             depth -= 1
-            if depth < 0:
-                return p
+            if depth < 0:  # the bracket around the term closes: `\right]` is not in it
+                return p - 1 if p > k and toks[p - 1].text == "\\right" else p
         elif t in ("+", "-") and depth == 0 and p > k:
             return p
     return len(toks)

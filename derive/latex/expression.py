@@ -183,6 +183,11 @@ def _euler(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     return i + 1
 
 
+# a limit, as in the definition of the derivative `\lim_{h \to 0} (f(x + h) - f(x))/h`
+LIMIT_NOT_READ = ("a limit (`\\lim`) is not read: the tool checks a derivative by differentiating "
+                  "the text's definitions, not by its limit definition")
+
+
 def _refuse(message: Callable[[str], str], hint: str | None = None) -> Recogniser:
     """A rule for a token that starts nothing where it stands: an error at it."""
 
@@ -215,6 +220,7 @@ _RULES: tuple[tuple[Iterable[str], Recogniser], ...] = (
                              hint="write derivatives as \\frac{\\partial X}{\\partial Y}")),
     (("\\prime",),
      _refuse(lambda x: "`\\prime` must follow a function name, as in g^{\\prime}(t)")),
+    (("\\lim",), _refuse(lambda x: LIMIT_NOT_READ)),
 )
 _BY_TEXT: dict[str, Recogniser] = {}
 for _texts, _rule in _RULES:

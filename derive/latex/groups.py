@@ -134,7 +134,22 @@ def _read_name(toks: list[Tok], i: int, scope: Scope) -> tuple[str, int]:
 
 
 def _scripts(toks: list[Tok], i: int, scope: Scope) -> tuple[dict[str, tuple[list[Tok], Tok]], int]:
-    """Superscript and subscript after a name, in either order."""
+    """Superscript and subscript after a name, in either order (a subscript that lists the
+    parameters of a function, `h_{W,b}(x)`, is no index: left out)."""
+    found, i = _written_scripts(toks, i, scope)
+    if "_" in found and _lists_parameters(found["_"][0], toks, i, scope):
+        del found["_"]  # h_{W,b}(x): the function of the parameters W and b, at x
+    return found, i
+
+
+def of_parameters(toks: list[Tok], i: int, scope: Scope) -> bool:
+    """Whether the scripts at i hold a subscript listing parameters (`h_{W,b}(x)`)."""
+    found, end = _written_scripts(toks, i, scope)
+    return "_" in found and _lists_parameters(found["_"][0], toks, end, scope)
+
+
+def _written_scripts(toks: list[Tok], i: int, scope: Scope
+                     ) -> tuple[dict[str, tuple[list[Tok], Tok]], int]:
     found: dict[str, tuple[list[Tok], Tok]] = {}
     while i < len(toks) and toks[i].text in ("^", "_", "'"):
         mark = toks[i]
@@ -147,6 +162,19 @@ def _scripts(toks: list[Tok], i: int, scope: Scope) -> tuple[dict[str, tuple[lis
         grp, i = _group(toks, i + 1, scope)
         found[mark.text] = (grp, mark)
     return found, i
+
+
+def _lists_parameters(sub: list[Tok], toks: list[Tok], i: int, scope: Scope) -> bool:
+    """Whether a subscript lists two or more of the text's layered quantities (`h_{W,b}(x)`,
+    UFLDL's hypothesis) before an argument: the parameters a function depends on, not
+    indices."""
+    names = [t.text for t in _strip_group(sub)]
+    if not (i < len(toks) and toks[i].text in ("(", "\\left")) or len(names) < 3:
+        return False
+    if any(n != "," for n in names[1::2]):
+        return False
+    quantities = scope.notation.quantities
+    return all(n in quantities and quantities[n].layers for n in names[0::2])
 
 
 def _drop_tags(toks: list[Tok], scope: Scope) -> list[Tok]:

@@ -153,6 +153,8 @@ def _index_term(toks: list[Tok], i: int, scope: Scope) -> tuple[sympy.Expr, int]
             raise _err("an index must be an integer", scope, t)
         _check_index(t, scope)
         return sympy.Integer(t.text), i + 1
+    if t.text == "(":
+        return _bracketed(toks, i, scope)
     if t.kind != "letter":
         raise _err(f"unexpected `{t.text}` in an index expression", scope, t)
     if _size_name_at(toks, i, scope.notation.layers):
@@ -172,6 +174,19 @@ def _index_term(toks: list[Tok], i: int, scope: Scope) -> tuple[sympy.Expr, int]
     if kind == "size":
         return Size(t.text), i + 1
     return Index(t.text), i + 1
+
+
+def _bracketed(toks: list[Tok], i: int, scope: Scope) -> tuple[sympy.Expr, int]:
+    """A bracketed term `(l+1)` of an index expression (UFLDL's `s_{(l+1)}`): its value and
+    the index after its closing bracket."""
+    depth = 0
+    for j in range(i, len(toks)):
+        depth += {"(": 1, ")": -1}.get(toks[j].text, 0)
+        if depth == 0:
+            if j == i + 1:
+                raise _err("empty brackets in an index expression", scope, toks[i])
+            return _index_expr(toks[i + 1:j], scope), j + 1
+    raise _err("`(` without its `)` in an index expression", scope, toks[i])
 
 
 def _alias_at(toks: list[Tok], i: int, scope: Scope) -> tuple[str, int] | None:

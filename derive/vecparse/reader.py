@@ -9,6 +9,7 @@ from derive.errors import InputError
 from derive.functions import BY_LATEX
 from derive.latex import (
     _DELIM_SIZES,
+    LIMIT_NOT_READ,
     Index,
     Scope,
     Size,
@@ -25,6 +26,7 @@ from derive.latex import (
     _scripts,
     _skip_arguments,
     _strip_group,
+    of_parameters,
     parse_expression,
     starts_name,
 )
@@ -236,6 +238,8 @@ class _Reader:
             return self.elementary(k, hi)
         if starts_name(t):
             return self.name(k, hi)
+        if x == "\\lim":
+            raise _err(LIMIT_NOT_READ, scope, t)
         raise _err(f"unexpected `{x}` in a vector expression", scope, t)
 
     def grouped(self, k: int, lo: int, hi: int, after: int) -> tuple[Tensor, int]:
@@ -318,6 +322,8 @@ class _Reader:
                 end = _skip_arguments(toks, end, scope)
             return self.scalar(k, end), end
         leaf = self.leaf(name, spec, scripts, k, end, output)
+        if of_parameters(toks, j, scope):  # h_{W,b}(x): the value, its argument skipped
+            end = _skip_arguments(toks, end, scope)
         return leaf, _after_sample(toks, end, hi, scope)
 
     def leaf(self, name: str, spec: QuantitySpec, scripts: dict, k: int, end: int,

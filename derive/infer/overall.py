@@ -1,0 +1,82 @@
+"""The overall cost beside one sample's, under one name (UFLDL): `J(W,b;x,y)` is the cost of
+the sample `(x, y)` (the sample after the `;`), `J(W,b)` the overall cost of the training set,
+the mean of the samples' costs with weight decay. The tool reads one quantity `J`, the cost of
+one sample; the rows that use the overall cost under the same name are not read as such
+(said, with the reason), rather than checked as if the two were one. Nothing is evaluated here.
+"""
+
+from __future__ import annotations
+
+from derive.infer.scan import Row, _call_args, _name_at, _scripts, _single_name
+from derive.latex import Tok
+
+
+def _calls(toks: list[Tok], name: str) -> list[bool]:
+    """For each application of `name` in the tokens, whether its arguments hold a `;`."""
+    out: list[bool] = []
+    i = 0
+    while i < len(toks):
+        found, j = _name_at(toks, i)
+        if found != name:
+            i = max(j, i + 1)
+            continue
+        _sup, _sub, _prime, j = _scripts(toks, j)
+        call = _call_args(toks, j)
+        if call is not None:
+            depth, semi = 0, False
+            for t in toks[j:call[1]]:
+                depth += (t.text == "(") - (t.text == ")")
+                semi = semi or (t.text == ";" and depth == 1)
+            out.append(semi)
+            j = call[1]
+        i = j
+    return out
+
+
+def _update(r: Row, loss: str | None) -> bool:
+    """`W = W - \\alpha \\frac{\\partial}{\\partial W} J(W, b)`: an update of a parameter,
+    whose check does not rest on what the cost is."""
+    head = next((o.name for o in r.occs if o.side == 0), None)
+    return (_single_name(r.sides[0]) and head != loss
+            and any(o.side >= 1 and o.name == head for o in r.occs))
+
+
+def overall_cost_rows(rows: list[Row], loss: str | None) -> dict[tuple[int, int], str]:
+    """The rows (other than updates) that write the loss with arguments and no sample
+    (`J(W,b)`) in a text that also writes it with a sample (`J(W,b;x,y)`), each with why it
+    is not read."""
+    if not loss:
+        return {}
+    uses = {(r.formula.number, r.number): [c for side in r.sides for c in _calls(side, loss)]
+            for r in rows}
+    if not any(any(u) for u in uses.values()):
+        return {}
+    why = (f"${loss}$ is written both for one sample (with the sample after `;`, as in "
+           f"${loss}(W,b;x,y)$) and without one (the overall cost, as in ${loss}(W,b)$): two "
+           "quantities under one name, which the tool does not read apart; it reads "
+           f"${loss}$ as one sample's cost, and this row uses the overall cost (name the "
+           "overall cost otherwise to have it checked)")
+    return {(r.formula.number, r.number): why for r in rows
+            if not all(uses[(r.formula.number, r.number)]) and not _update(r, loss)}
+
+
+def accumulator_rows(rows: list[Row], quantities: dict) -> dict[tuple[int, int], str]:  # type: ignore[type-arg]
+    """The updates that write `\\Delta W^{(l)}` (UFLDL's accumulated change of a layered
+    quantity, one name: the text says it is not Delta times W), each with why it is not read.
+    Not when the text makes `\\Delta` a quantity of its own."""
+    if "\\Delta" in quantities:
+        return {}
+    out: dict[tuple[int, int], str] = {}
+    for r in rows:
+        if not _update(r, None):  # W = W - \alpha \Delta W: not \Delta C \approx ... (a change)
+            continue
+        toks = [t for side in r.sides for t in side]
+        for t, nxt in zip(toks, toks[1:]):
+            name = _name_at([nxt], 0)[0]
+            if t.text == "\\Delta" and name is not None and "layers" in quantities.get(name, {}):
+                out[(r.formula.number, r.number)] = (
+                    f"$\\Delta {name}$ reads as one name (an accumulated change of ${name}$), "
+                    f"not $\\Delta$ times ${name}$: such names are not read, so this row is not "
+                    "checked")
+                break
+    return out
