@@ -9,7 +9,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from derive.check.definitions import _add_definition, _assumed, _inferred_definitions, _local_model
+from derive.check.definitions import (
+    _add_definition,
+    _assumed,
+    _inferred_definitions,
+    _local_model,
+    _recursions,
+)
 from derive.check.rows import _bounded
 from derive.check.state import _Reading
 from derive.document import Document, Formula, read_document
@@ -87,6 +93,8 @@ def _build_formula(reading: _Reading, formula: Formula, restate: Restate | None)
                 model = _add_definition(reading, formula, eq, model)
             except InputError as err:
                 rows[k] = RowError(eq.number, err, eq.line, eq.lhs.latex)
+    if reading.inferred is not None and not ann.get("local"):
+        model = _recursions(reading, formula, model)
     if not ann.get("local"):
         reading.model = model
     return _Built(formula, model, tuple(rows), frozenset(def_numbers), heads)
