@@ -62,7 +62,7 @@ from derive.infer.scan import (
     _strip,
     _text,
 )
-from derive.infer.tags import _tag, _tag_form
+from derive.infer.tags import _tag, _tag_form, untagged_at_left
 from derive.infer.vectors import vector_shapes
 from derive.latex import remarks_of
 from derive.sources.document import Document
@@ -124,10 +124,13 @@ def infer(doc: Document) -> Inferred:
     out = _Inference(rows).run()
     recursions = activation_layers(rows, out.front, out.defined, out.layer_var)
     if recursions:  # read again, with each layer recursion after its function's definition
-        out = _Inference(_with_recursions(doc, per, local, recursions)).run()
+        rows = _with_recursions(doc, per, local, recursions)
+        out = _Inference(rows).run()
         out.recursions = _recursions_by_formula(recursions)
         out.facts += [recursion_fact(rec, any(o.quantity == rec.quantity and o.line > rec.line
                                               for o in recursions)) for rec in recursions]
+    out.facts += untagged_at_left(rows, out.front.get("quantities", {}), out.layer_var,
+                                  out.front.get("roles", {}).get("layers"))
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
     out.facts += _remarks(doc)
     out.local = local

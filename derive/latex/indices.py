@@ -59,6 +59,8 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
         layer = _index_expr(inner, scope) + (1 - scope.notation.first_layer)
         _check_layer(name, spec, layer, scope, sup[0][0] if sup[0] else sup[1], sup[0][-1]
                      if sup[0] else sup[1])
+    if spec.layers and layer is None and sup is None and scope.left_layer is not None:
+        layer = scope.left_layer  # δ^l = ... exp(-z): z at the left side's layer
     if spec.layers and layer is None:
         example = {"paren": "^{(l)}", "bracket": "^{[l]}", "sup": "^{l}"}[spec.tag]
         raise _err(f"`{name}` needs a layer tag, as in {name}{example}", scope, first, last.end)

@@ -11,6 +11,7 @@ import sympy
 
 from derive.document import Formula
 from derive.errors import InputError
+from derive.expr import Quantity
 from derive.functions import BY_SPELLING
 from derive.latex.expression import parse_expression
 from derive.latex.groups import (
@@ -248,6 +249,8 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
             raise _err(f"`{r.text}` may only be the first relation of a row", scope, r)
     local = _formal_parameters(segments[0], scope) if not continuation else set()
     row_scope = Scope(scope.notation, formula, scope.scalars | local, scope.functions, scope.local)
+    first_lhs = _lend_left_layer(row_scope, formula, segments[0],
+                                 current if continuation else None)
 
     def side(seg: list[Tok]) -> Side:
         start, end = seg[0].start, seg[-1].end
@@ -266,7 +269,8 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
                         (_parse_set(rhs_seg, row_scope, formula),),
                         (formula.span(rhs_seg[0].start).line,), span.line, span.col)
     steps = tuple(side(seg) for seg in segments[1:])
-    lhs = current.lhs if continuation and current is not None else side(segments[0])
+    lhs = (current.lhs if continuation and current is not None else
+           first_lhs if first_lhs is not None else side(segments[0]))
     if lhs.tensor is not None or any(s.tensor is not None for s in steps):
         lhs, steps = _lowered(lhs, steps, formula, row_scope)
     lines = tuple(formula.span(seg[0].start).line for seg in segments[1:])
@@ -279,6 +283,39 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
                         current.step_lines + lines, current.line, current.col,
                         current.approx_from or approx)
     return Equation(kind, number, lhs, steps, lines, span.line, span.col, approx)
+
+
+def _lend_left_layer(scope: Scope, formula: Formula, seg: list[Tok],
+                     current: Equation | None) -> Side | None:
+    """Set the layer of the row's left side in its scope (the equation's it continues, or
+    its own, read first); its own left side as read, if read here."""
+    if current is not None:
+        scope.left_layer = left_layer(current.lhs.expr)
+        return None
+    if scope.local:
+        return None
+    try:  # the left side first, for its layer; an error in it is raised in the usual order
+        first = _plain_side(seg, scope, formula)
+    except InputError:
+        return None
+    scope.left_layer = left_layer(first.expr) if first is not None else None
+    return first
+
+
+def _plain_side(seg: list[Tok], scope: Scope, formula: Formula) -> Side | None:
+    """A left side read early, for its layer: None when it is in vector form."""
+    if not seg or _vector_form(seg, scope):
+        return None
+    start, end = seg[0].start, seg[-1].end
+    return Side(parse_expression(seg, scope), start, end, formula.text[start:end])
+
+
+def left_layer(e: sympy.Basic) -> sympy.Expr | None:
+    """The one layer the quantities of a left side are at (δ^l: l), None when there are
+    none or several."""
+    layers = {q.layer for q in sympy.preorder_traversal(e) if isinstance(q, Quantity)
+              and q.layer is not None}
+    return layers.pop() if len(layers) == 1 else None
 
 
 def _vector_form(seg: list[Tok], scope: Scope) -> bool:

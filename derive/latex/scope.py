@@ -70,6 +70,9 @@ class Scope:
     scalars: set[str] = field(default_factory=set)  # extra scalar names (local variables)
     functions: dict[str, int] = field(default_factory=dict)  # extra (local) functions
     local: bool = False  # a local model hides the notation's own quantities and functions
+    # the one layer of the row's left side (δ^l = ...): a quantity its steps write with no
+    # layer tag at all (`exp(-z)` in a derivation about z^l) is read at it (derive.latex.indices)
+    left_layer: sympy.Expr | None = None
 
     def lookup(self, name: str) -> str | None:
         if name in self.scalars:

@@ -206,6 +206,16 @@ class Lookup:
         if node not in env:
             yield (node.name, None, (), None if self._is_parameter(node.name) else sample)
 
+    def _reads_call(self, node: Call, env: dict, sample: int | None) -> Iterator[Key]:
+        """The text's scalars the function's body reads (`\\alpha z` for z <= 0)."""
+        try:
+            fn = self.function(node.fname)
+        except Unsupported:
+            return
+        for s in sorted(fn.expr.free_symbols, key=str):
+            if isinstance(s, Scalar):
+                yield self._scalar_key(s.name, sample)
+
     def _reads_vec(self, node: Vec, env: dict, sample: int | None) -> Iterator[Key]:
         layer = self.ground_int(node.layer, env) if node.layer is not None else None
         size = self.width(layer) if layer else self.instance.widths[-1]
@@ -277,6 +287,7 @@ def _a_letter(name: str) -> bool:
 READS = ByType({
     Quantity: Lookup._reads_quantity,
     Scalar: Lookup._reads_scalar,
+    Call: Lookup._reads_call,
     Vec: Lookup._reads_vec,
     BatchSum: Lookup._reads_batch_sum,
 })
