@@ -39,6 +39,7 @@ from typing import Any
 
 from derive.errors import InputError
 from derive.functions import BY_SPELLING, KRONECKER, NAMED
+from derive.infer.bound import bound_facts
 from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
 from derive.infer.definitions import _Definitions
 from derive.infer.front import _Front
@@ -131,6 +132,7 @@ def infer(doc: Document) -> Inferred:
                                               for o in recursions)) for rec in recursions]
     out.facts += untagged_at_left(rows, out.front.get("quantities", {}), out.layer_var,
                                   out.front.get("roles", {}).get("layers"))
+    out.facts += bound_facts(rows)
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
     out.facts += _remarks(doc)
     out.local = local

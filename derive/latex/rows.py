@@ -54,7 +54,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             for part in split_at_gaps(r, formula.text)]
     out: list[Equation | RowError] = []
     for row in rows:
-        row = strip_qualifiers(_drop_tags(row, scope))
+        row, holds_for = qualified(_drop_tags(row, scope))
         if not row:
             continue
         last = out[-1] if out and isinstance(out[-1], Equation) else None
@@ -75,6 +75,8 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             out.append(RowError(len(out) + 1, exc, span.line,
                                 formula.text[row[0].start : row[-1].end]))
             continue
+        if holds_for:
+            eq = dataclasses.replace(eq, holds_for=eq.holds_for + holds_for)
         if last is not None and eq.number == last.number:
             out[-1] = eq  # a `&=` row continued the previous equation
         else:
@@ -134,6 +136,13 @@ def strip_qualifiers(row: list[Tok]) -> list[Tok]:
     """A row without its closing punctuation and the range qualifiers notes put after an
     equation, `\\quad (j = 1, 2, \\ldots, p)`: they say where the equation holds, and are no
     part of it."""
+    return qualified(row)[0]
+
+
+def qualified(row: list[Tok]) -> tuple[list[Tok], tuple[tuple[str, tuple[int, ...]], ...]]:
+    """`strip_qualifiers`, and the qualifiers that list an index's values one by one
+    (`\\quad (l = 2, 3)`: the row holds for l = 2 and l = 3), innermost last."""
+    found: list[tuple[str, tuple[int, ...]]] = []
     while row:
         if row[-1].text in _PUNCT:
             row = row[:-1]
@@ -161,10 +170,12 @@ def strip_qualifiers(row: list[Tok]) -> list[Tok]:
                 and (any(t.text in ("\\ldots", "\\dots", "\\cdots") for t in inner)
                      or _enumeration(inner[2:]))
                 and not any(t.text in _RELATIONS for t in inner[2:])):
+            if _enumeration(inner[2:]):
+                found.append((inner[0].text, tuple(int(t.text) for t in inner[2::2])))
             row = row[:first]
             continue
         break
-    return row
+    return row, tuple(found)
 
 
 def _enumeration(toks: list[Tok]) -> bool:
@@ -281,7 +292,7 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
             approx += len(current.steps)
         return Equation(current.kind, current.number, current.lhs, current.steps + steps,
                         current.step_lines + lines, current.line, current.col,
-                        current.approx_from or approx)
+                        current.approx_from or approx, current.holds_for)
     return Equation(kind, number, lhs, steps, lines, span.line, span.col, approx)
 
 

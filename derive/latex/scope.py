@@ -53,6 +53,8 @@ class Equation:
     line: int
     col: int
     approx_from: int | None = None  # the first step written after `\\approx` (not checked)
+    # `\\quad (l = 2, 3)` after the row: the values an index holds for, as written
+    holds_for: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
