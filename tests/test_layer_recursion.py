@@ -123,7 +123,8 @@ def test_a_sum_over_the_left_sides_index_at_the_top_stays_an_error(reports) -> N
 def test_stated_layers_restrict_the_claim(reports, tmp_path: Path) -> None:
     rep = reports["stated_layers.md"]
     assert ("read as: line 36: `(l = 2, 3)` after the equation read as the values it is stated "
-            "for: a claim is checked at those values of $l$ only") in rep.notes
+            "for: it is checked at those values of $l$ only") in rep.notes
+    assert not any("line 32: `(l = 2, 3)`" in n for n in rep.notes)  # a definition
     # without it, the 4-layer networks checked reach a layer the text's definitions (in force
     # at that line) do not have
     text = (DATA / "stated_layers.md").read_text(encoding="utf-8")

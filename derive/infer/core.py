@@ -39,7 +39,6 @@ from typing import Any
 
 from derive.errors import InputError
 from derive.functions import BY_SPELLING, KRONECKER, NAMED
-from derive.infer.bound import bound_facts
 from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
 from derive.infer.definitions import _Definitions
 from derive.infer.front import _Front
@@ -63,7 +62,7 @@ from derive.infer.scan import (
     _strip,
     _text,
 )
-from derive.infer.tags import _tag, _tag_form, untagged_at_left
+from derive.infer.tags import _tag, _tag_form
 from derive.infer.vectors import vector_shapes
 from derive.latex import remarks_of
 from derive.sources.document import Document
@@ -130,9 +129,6 @@ def infer(doc: Document) -> Inferred:
         out.recursions = _recursions_by_formula(recursions)
         out.facts += [recursion_fact(rec, any(o.quantity == rec.quantity and o.line > rec.line
                                               for o in recursions)) for rec in recursions]
-    out.facts += untagged_at_left(rows, out.front.get("quantities", {}), out.layer_var,
-                                  out.front.get("roles", {}).get("layers"))
-    out.facts += bound_facts(rows)
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
     out.facts += _remarks(doc)
     out.local = local

@@ -14,8 +14,8 @@ from derive.latex import (
     Tok,
     _check_sizes,
     _depth_split,
-    qualified,
     split_at_gaps,
+    strip_qualifiers,
     tokenize,
 )
 from derive.sources.document import Formula
@@ -59,7 +59,6 @@ class Row:
     relation: str | None
     occs: list[Occ] = field(default_factory=list)
     bounds: list[tuple[str, list[Tok]]] = field(default_factory=list)  # (index, upper bound)
-    holds_for: tuple[tuple[str, tuple[int, ...]], ...] = ()  # `\\quad (l = 2, 3)` after it
 
 
 def _group(toks: list[Tok], i: int) -> tuple[list[Tok], int]:
@@ -279,7 +278,7 @@ def _rows(formula: Formula) -> list[Row]:
     segs = [part for seg, _ in _depth_split(toks, {"\\\\"})
             for part in split_at_gaps(seg, formula.text)]
     for seg in segs:
-        seg, holds_for = qualified([t for part, _ in _depth_split(seg, {"&"}) for t in part])
+        seg = strip_qualifiers([t for part, _ in _depth_split(seg, {"&"}) for t in part])
         if not seg:
             continue
         parts = _depth_split(seg, _RELATIONS)
@@ -290,10 +289,8 @@ def _rows(formula: Formula) -> list[Row]:
             for s in sides[1:]:
                 prev.sides.append(s)
                 _scan(s, prev, len(prev.sides) - 1, prev.occs)
-            prev.holds_for += holds_for
             continue
-        row = Row(formula, len(rows) + 1, sides, relations[0] if relations else None,
-                  holds_for=holds_for)
+        row = Row(formula, len(rows) + 1, sides, relations[0] if relations else None)
         for k, s in enumerate(sides):
             _scan(s, row, k, row.occs)
         rows.append(row)

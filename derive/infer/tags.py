@@ -3,7 +3,7 @@ its style, and its linear form (`l+1` -> ("l", 1)); a sample's superscript (`y^{
 
 from __future__ import annotations
 
-from derive.infer.scan import Lin, Occ, Row, _strip
+from derive.infer.scan import Occ, _strip
 from derive.latex import Tok, without_sample
 
 
@@ -55,44 +55,3 @@ def _tag_form(inner: list[Tok]) -> tuple[str | None, int] | None:
             return None
         k += 1
     return symbol, offset
-
-
-def untagged_at_left(rows: list[Row], quantities: dict, layer_var: str | None,
-                     depth: str | None) -> list[str]:
-    """The facts of a layer quantity written with no layer tag in the steps of a row whose
-    left side is at one layer (`\\delta^l = ... \\exp(-z)`): the parser reads it at that layer
-    (derive.latex.indices); the text is told so, once per formula and name."""
-    found: dict[tuple[int, str, Lin], list[int]] = {}
-    left: set = set()
-    for r in rows:
-        heads = [o for o in r.occs if o.side == 0]
-        if heads:
-            left = {o.tag[1] for o in heads if o.name in quantities and o.tag is not None}
-            if any(o.name in quantities and "layers" in quantities[o.name] and o.tag is None
-                   for o in heads):
-                left = set()  # an untagged left side (a_i = g(z^{(l)}_i)): no layer to lend
-        if len(left) != 1 or None in left:
-            continue
-        (lin,) = left
-        for o in r.occs:
-            if (o.side >= 1 and o.name in quantities and "layers" in quantities[o.name]
-                    and o.sup is None and o.tag is None):
-                lines = found.setdefault((r.formula.number, o.name, lin), [])
-                if o.line not in lines:
-                    lines.append(o.line)
-    out = []
-    for (_, name, lin), lines in found.items():
-        where = f"line {lines[0]}" if len(lines) == 1 else "lines " + ", ".join(map(str, lines))
-        out.append(f"{where}: ${name}$ is written without its layer tag in a derivation whose "
-                   f"left side is at layer ${_lin_text(lin, layer_var, depth)}$: read as "
-                   f"${name}$ of that layer")
-    return out
-
-
-def _lin_text(lin: Lin, layer_var: str | None, depth: str | None) -> str:
-    c, a, b = lin
-    parts = ([layer_var or "l"] if b == 1 else []) + ([depth or "n"] if a == 1 else [])
-    text = " + ".join(parts)
-    if c:
-        text = f"{text} {'+' if c > 0 else '-'} {abs(c)}" if text else str(c)
-    return text or "0"

@@ -51,7 +51,7 @@ from derive.latex.limits import (
     _check_sizes,
 )
 from derive.latex.names import _skip_arguments
-from derive.latex.rows import parse_formula, qualified, split_at_gaps, strip_qualifiers
+from derive.latex.rows import parse_formula, split_at_gaps, strip_qualifiers
 from derive.latex.scope import Equation, Index, RowError, Scalar, Scope, Side, Size, _err
 from derive.latex.tokens import (
     _DELIM_SIZES,
@@ -70,6 +70,6 @@ __all__ = [
     "_check_layer", "_check_sizes", "_depth_split", "_derivative_kind", "_err", "_group",
     "_index_expr", "_is_sample_tag", "_layer_tokens", "_match", "_read_name", "_scripts",
     "_skip_arguments", "_strip_group",
-    "parse_expression", "parse_formula", "qualified", "split_at_gaps", "starts_name", "strip_qualifiers",
+    "parse_expression", "parse_formula", "split_at_gaps", "starts_name", "strip_qualifiers",
     "remarks_of", "tokenize", "without_sample",
 ]

@@ -54,7 +54,16 @@ def _emit_frac(toks: list[Tok], i: int, sk: _Skeleton) -> int:
                    scope, bottom[0], bottom[-1].end)
     if isinstance(y, Index):
         raise _err(f"`{y}` is not a variable that can be differentiated by", scope, bottom[0])
-    sk.placeholder(Partial(shadowed_renamed(x, y), y, total), src)
+    renamed = shadowed_renamed(x, y)
+    if renamed != x:
+        line = scope.formula.span(toks[i].start).line
+        for old in sorted({str(s.limits[0][0]) for s in x.atoms(sympy.Sum)}
+                          & {str(s) for s in y.free_symbols}):
+            scope.readings.append(
+                f"line {line}: the sum over ${old}$ inside what a derivative differentiates "
+                f"binds a ${old}$ of its own (a dummy, read as ${old}'$): the ${old}$ of the "
+                "variable it is differentiated by stays free")
+    sk.placeholder(Partial(renamed, y, total), src)
     return k
 
 

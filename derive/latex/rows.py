@@ -292,8 +292,10 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
             approx += len(current.steps)
         return Equation(current.kind, current.number, current.lhs, current.steps + steps,
                         current.step_lines + lines, current.line, current.col,
-                        current.approx_from or approx, current.holds_for)
-    return Equation(kind, number, lhs, steps, lines, span.line, span.col, approx)
+                        current.approx_from or approx, current.holds_for,
+                        current.readings + tuple(row_scope.readings))
+    return Equation(kind, number, lhs, steps, lines, span.line, span.col, approx,
+                    readings=tuple(row_scope.readings))
 
 
 def _lend_left_layer(scope: Scope, formula: Formula, seg: list[Tok],

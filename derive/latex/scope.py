@@ -55,6 +55,7 @@ class Equation:
     approx_from: int | None = None  # the first step written after `\\approx` (not checked)
     # `\\quad (l = 2, 3)` after the row: the values an index holds for, as written
     holds_for: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    readings: tuple[str, ...] = ()  # the parser's readings, in words (Scope.readings)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class Scope:
     # the one layer of the row's left side (δ^l = ...): a quantity its steps write with no
     # layer tag at all (`exp(-z)` in a derivation about z^l) is read at it (derive.latex.indices)
     left_layer: sympy.Expr | None = None
+    # what the parser read beyond the names as written, in words (for the "read as" facts)
+    readings: list[str] = field(default_factory=list)
 
     def lookup(self, name: str) -> str | None:
         if name in self.scalars:
