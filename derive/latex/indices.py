@@ -47,7 +47,8 @@ def _layer_tokens(spec: QuantitySpec, grp: list[Tok]) -> list[Tok] | None:
     return None
 
 
-def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> Quantity:
+def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok,
+              lend: bool = True) -> Quantity:
     spec = scope.notation.quantities[name]
     sup = scripts.get("^")
     sub = scripts.get("_")
@@ -59,7 +60,8 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
         layer = _index_expr(inner, scope) + (1 - scope.notation.first_layer)
         _check_layer(name, spec, layer, scope, sup[0][0] if sup[0] else sup[1], sup[0][-1]
                      if sup[0] else sup[1])
-    if spec.layers and layer is None and sup is None and scope.left_layer is not None:
+    if (spec.layers and layer is None and sup is None and scope.left_layer is not None
+            and lend):
         layer = scope.left_layer  # δ^l = ... exp(-z): z at the left side's layer
         line = scope.formula.span(first.start).line
         scope.readings.append(
