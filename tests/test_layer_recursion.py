@@ -32,14 +32,20 @@ EXPECTED = {
         (29, R, "cases exchanged: the values of the cases $z^{l} > 0$ and $z^{l} \\leq 0$ are "
                 "exchanged"),
         (38, D, None), (45, V, None),
-        (54, R, "in the case $z^{l} \\leq 0$: missing factor"),
-        (63, D, None), (70, V, None),
-        (79, R, "in the case $z^{l} \\leq 0$: sign of an argument: $e^{- z^{l}}$ should be "
+        (54, R, "in the case $z^{l} \\leq 0$: missing factor: the right side lacks a factor "
+                "$\\mathrm{LeakyReLU}^{\\prime}"),
+        # the same body under another name: the section's own function is named
+        (65, D, None),
+        (74, R, "in the case $z^{l} \\leq 0$: missing factor: the right side lacks a factor "
+                "$\\mathrm{PReLU}^{\\prime}"),
+        (83, D, None), (90, V, None),
+        (99, R, "in the case $z^{l} \\leq 0$: sign of an argument: $e^{- z^{l}}$ should be "
                 "$e^{z^{l}}$"),
-        (88, D, None), (95, V, None),
-        (104, D, None), (108, V, None), (109, V, None), (110, V, None), (111, V, None),
-        (112, V, None),
-        (119, R, "sign of an argument"),
+        (108, D, None), (115, V, None),
+        (124, R, "missing factor: the right side lacks a factor $\\lambda$"),
+        (133, D, None), (137, V, None), (138, V, None), (139, V, None), (140, V, None),
+        (141, V, None),
+        (148, R, "sign of an argument: $e^{z^{l}}$ should be $e^{- z^{l}}$"),
     ],
     "shadowed.md": [
         (6, D, None), (10, D, None), (14, D, None), (18, D, None),
@@ -79,8 +85,8 @@ def test_correct_forms_verify_and_slips_are_refuted_at_their_line(reports, name:
 
 def test_each_section_reads_its_own_layer(reports) -> None:
     notes = "\n".join(reports["activations.md"].notes)
-    for line, fn in ((9, "ReLU"), (38, "LeakyReLU"), (63, "ELU"), (88, "SELU"),
-                     (104, "Sigmoid")):
+    for line, fn in ((9, "ReLU"), (38, "LeakyReLU"), (65, "PReLU"), (83, "ELU"),
+                     (108, "SELU"), (133, "Sigmoid")):
         assert (f"line {line}: $z^{{l+1}} = \\mathrm{{{fn}}}(z^{{l}})$ read as the layer of "
                 "this section") in notes, (fn, notes)
     assert "the next function defined in $z$ replaces it" in notes
@@ -90,9 +96,9 @@ def test_each_section_reads_its_own_layer(reports) -> None:
 
 def test_the_untagged_name_is_read_at_the_left_sides_layer(reports) -> None:
     notes = reports["activations.md"].notes
-    assert ("read as: line 110: $z$ is written without its layer tag in a derivation whose "
+    assert ("read as: line 139: $z$ is written without its layer tag in a derivation whose "
             "left side is at layer $l$: read as $z$ of that layer") in notes
-    step = next(r for r in reports["activations.md"].results if r.line == 110)
+    step = next(r for r in reports["activations.md"].results if r.line == 139)
     assert "z^{l}" in step.parsed and step.status is V
 
 
