@@ -108,6 +108,11 @@ def test_the_scalars_of_a_function_body_are_the_models(reports) -> None:
     leaky = [r for r in reports["activations.md"].results if r.line in (45, 54)]
     assert [r.status for r in leaky] == [V, R]
     assert "\\alpha" in leaky[0].parsed
+    notes = reports["activations.md"].notes
+    assert ("read as: $\\lambda$: a scalar of the function defined at line 108, given no value "
+            "the tool reads: checked at random positive values") in notes
+    assert any(n.startswith("read as: $\\alpha$: a scalar of the functions defined at lines "
+                            "38, 65, 83, 108") for n in notes)
 
 
 def test_a_shadowed_sum_index_is_renamed_and_said(reports) -> None:

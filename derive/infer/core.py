@@ -48,6 +48,7 @@ from derive.infer.names import Names, read_names
 from derive.infer.recursion import (
     Recursion,
     activation_layers,
+    body_scalar_facts,
     recursion_fact,
     recursion_formula,
 )
@@ -129,6 +130,7 @@ def infer(doc: Document) -> Inferred:
         out.recursions = _recursions_by_formula(recursions)
         out.facts += [recursion_fact(rec, any(o.quantity == rec.quantity and o.line > rec.line
                                               for o in recursions)) for rec in recursions]
+    out.facts += body_scalar_facts(rows, out.front)
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
     out.facts += _remarks(doc)
     out.local = local

@@ -106,3 +106,25 @@ def recursion_fact(rec: Recursion, superseded: bool) -> str:
             "differentiates across layers and never defines (an element-wise layer, no weights"
             + (f"; the next function defined in ${rec.quantity}$ replaces it" if superseded
                else "") + ")")
+
+
+def body_scalar_facts(rows: list[Row], front: dict) -> list[str]:
+    """The scalars the bodies of the text's functions read (`\\alpha z` for z <= 0), said: the
+    model gives them random positive values (derive.model.points)."""
+    scalars = front.get("scalars", {})
+    functions = front.get("functions", {})
+    found: dict[str, list[int]] = {}
+    for r in rows:
+        left = [o for o in r.occs if o.side == 0]
+        if (r.relation not in _DEFINE or not left or left[0].name not in functions
+                or left[0].call is None or r.formula.number < 0):
+            continue
+        for o in r.occs:
+            if o.side >= 1 and o.name in scalars and o.name not in left[0].args:
+                lines = found.setdefault(o.name, [])
+                if r.formula.line not in lines:
+                    lines.append(r.formula.line)
+    return [f"${name}$: a scalar of the function{'s' if len(lines) > 1 else ''} defined at "
+            f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}, given no value "
+            "the tool reads: checked at random positive values"
+            for name, lines in sorted(found.items())]

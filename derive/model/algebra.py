@@ -56,6 +56,7 @@ class Structure:
     generic_losses: set = field(default_factory=set)
     generic_functions: set = field(default_factory=set)
     tau: Any = None
+    body_scalars: frozenset | None = None  # the scalars the function bodies read (Points)
 
     def __post_init__(self) -> None:
         self.tau = self.engine.symbol("tau")
