@@ -176,3 +176,43 @@ def test_corpus_shadowed_indices() -> None:
     (wrong,) = [r for r in rep.results if r.status is R]
     # (y_j - a_j^3) sigma'(z_j^3): the derivative of 1/2 sum (y - a)^2 is a_j^3 - y_j
     assert wrong.line == 72 and "negative of the derived value" in (wrong.diagnosis or "")
+
+
+@pytest.mark.parametrize(("why", "text"), [
+    ("z has a definition of its own", r"""
+$$
+z^{l+1} = w^l z^l + b^l
+$$
+
+$$
+g(z) = \frac{1}{1 + e^{-z}}
+$$
+
+$$
+\delta^l = \frac{\partial L}{\partial z^l}
+$$
+"""),
+    ("the function is defined in another letter", r"""
+$$
+g(t) = \frac{1}{1 + e^{-t}}
+$$
+
+$$
+\delta^l = \frac{\partial L}{\partial z^{l+1}} \frac{\partial z^{l+1}}{\partial z^l}
+$$
+"""),
+    ("its body reads another quantity", r"""
+$$
+g(z) = w^l z
+$$
+
+$$
+\delta^l = \frac{\partial L}{\partial z^{l+1}} \frac{\partial z^{l+1}}{\partial z^l}
+$$
+"""),
+])
+def test_no_recursion_is_read_without_the_convention(tmp_path: Path, why: str, text: str) -> None:
+    path = tmp_path / "doc.md"
+    path.write_text("# A document\n" + text, encoding="utf-8")
+    rep = check_file(path, "doc.md")
+    assert not any("read as the layer of this section" in n for n in rep.notes), (why, rep.notes)
