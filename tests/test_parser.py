@@ -332,13 +332,17 @@ def test_the_front_matter_decides_what_each_name_is() -> None:
 # -- readings beyond the names as written (said as "read as" facts) -----------------------------
 
 def test_a_tagless_quantity_is_read_at_the_left_sides_one_layer() -> None:
-    (eq,) = parse(r"\delta^{(l)}_i = g^{\prime}(z_i) \sum_{j=1}^{C_{l+1}} w^{(l)}_{ji}"
-                  r" \delta^{(l+1)}_j")
+    (eq,) = parse(r"\delta^{(l)}_i = \frac{\partial \mathcal{L}}{\partial z^{(l)}_i} = g^{\prime}(z_i)"
+                  r" \sum_{j=1}^{C_{l+1}} w^{(l)}_{ji} \delta^{(l+1)}_j")
     assert isinstance(eq, Equation), eq.error.render()
-    assert eq.steps[0].expr.has(Prime("g", q("z", l, i)))
+    assert eq.steps[1].expr.has(Prime("g", q("z", l, i)))
     (reading,) = eq.readings
     assert reading.endswith(": $z$ is written without its layer tag in a derivation whose left "
                             "side is at layer $l$: read as $z$ of that layer")
+    # only the variable of the derivation (∂/∂z^{(l)}) is lent the layer: else the error
+    (other,) = parse(r"\delta^{(l)}_i = g^{\prime}(z_i) \sum_{j=1}^{C_{l+1}} w^{(l)}_{ji}"
+                     r" \delta^{(l+1)}_j")
+    assert isinstance(other, RowError) and "`z` needs a layer tag" in other.error.message
     # a left side with no layer of its own (or two) lends none: still the error
     (bad,) = parse(r"a_i = g(z_i)")
     assert isinstance(bad, RowError) and "needs a layer tag" in bad.error.message

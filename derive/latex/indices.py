@@ -64,6 +64,7 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok,
             and lend):
         layer = scope.left_layer  # δ^l = ... exp(-z): z at the left side's layer
         line = scope.formula.span(first.start).line
+        scope.lent.append((name, first.start, last.end))
         scope.readings.append(
             f"line {line}: ${name}$ is written without its layer tag in a derivation whose "
             f"left side is at layer ${to_latex(layer)}$: read as ${name}$ of that layer")

@@ -11,7 +11,7 @@ import sympy
 
 from derive.document import Formula
 from derive.errors import InputError
-from derive.expr import Quantity
+from derive.expr import Partial, Quantity
 from derive.functions import BY_SPELLING
 from derive.latex.expression import parse_expression
 from derive.latex.groups import (
@@ -290,12 +290,15 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
         assert current is not None
         if current.approx_from is None and approx is not None:
             approx += len(current.steps)
+        _lent_variables(current, row_scope, steps)
         return Equation(current.kind, current.number, current.lhs, current.steps + steps,
                         current.step_lines + lines, current.line, current.col,
                         current.approx_from or approx, current.holds_for,
                         current.readings + tuple(row_scope.readings))
-    return Equation(kind, number, lhs, steps, lines, span.line, span.col, approx,
-                    readings=tuple(row_scope.readings))
+    eq = Equation(kind, number, lhs, steps, lines, span.line, span.col, approx,
+                  readings=tuple(row_scope.readings))
+    _lent_variables(eq, row_scope)
+    return eq
 
 
 def _lend_left_layer(scope: Scope, formula: Formula, seg: list[Tok],
@@ -313,6 +316,20 @@ def _lend_left_layer(scope: Scope, formula: Formula, seg: list[Tok],
         return None
     scope.left_layer = left_layer(first.expr) if first is not None else None
     return first
+
+
+def _lent_variables(eq: Equation, scope: Scope, more: tuple[Side, ...] = ()) -> None:
+    """A quantity read at the left side's layer must be the variable of the derivation (δ^l
+    = ∂L/∂z^l = ... exp(-z): z is z^l): the equation differentiates by it at that layer.
+    Otherwise which layer is meant cannot be told, and the tag is asked for."""
+    variables = {(p.den.name, p.den.layer) for side in (eq.lhs, *eq.steps, *more)
+                 for p in sympy.preorder_traversal(side.expr)
+                 if isinstance(p, Partial) and isinstance(p.den, Quantity)}
+    for name, start, end in scope.lent:
+        if (name, scope.left_layer) not in variables:
+            spec = scope.notation.quantities[name]
+            example = {"paren": "^{(l)}", "bracket": "^{[l]}", "sup": "^{l}"}[spec.tag]
+            raise _err(f"`{name}` needs a layer tag, as in {name}{example}", scope, start, end)
 
 
 def _plain_side(seg: list[Tok], scope: Scope, formula: Formula) -> Side | None:

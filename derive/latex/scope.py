@@ -78,6 +78,8 @@ class Scope:
     left_layer: sympy.Expr | None = None
     # what the parser read beyond the names as written, in words (for the "read as" facts)
     readings: list[str] = field(default_factory=list)
+    # (name, start, end) of each quantity read at `left_layer`, for `rows._lent_variables`
+    lent: list[tuple[str, int, int]] = field(default_factory=list)
 
     def lookup(self, name: str) -> str | None:
         if name in self.scalars:
