@@ -208,9 +208,11 @@ class Lookup:
 
     def _reads_call(self, node: Call, env: dict, sample: int | None) -> Iterator[Key]:
         """The text's scalars the function's body reads (`\\alpha z` for z <= 0)."""
+        if self._function_def(node.fname) is None:  # a stand-in or a local function: none
+            return
         try:
             fn = self.function(node.fname)
-        except Unsupported:
+        except (Unsupported, OutOfRange):
             return
         for s in sorted(fn.expr.free_symbols, key=str):
             if isinstance(s, Scalar):
