@@ -7,6 +7,7 @@ document, so values and derivatives computed for one formula serve the next.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sympy
@@ -67,6 +68,18 @@ class Engine(StandIns):
         self._structures: dict[tuple, Structure] = {}
         self._twice: dict[int, tuple[Model, Model]] = {}
         self._candidates: dict[tuple, tuple[Model, Model]] = {}
+        # the values the claim being checked is stated for (`\\quad (l = 2, 3)`): no other
+        # assignment of those indices is evaluated (`holding_for`)
+        self.holds_for: dict[Index, frozenset[int]] = {}
+
+    @contextmanager
+    def holding_for(self, values: dict[Index, frozenset[int]]) -> Iterator[None]:
+        """Evaluate only at these values of these indices, within the block."""
+        before, self.holds_for = self.holds_for, values
+        try:
+            yield
+        finally:
+            self.holds_for = before
 
     def evaluator(self, model: Model, instance: Instance, seed: int) -> Evaluator:
         key = (id(model), instance, seed)
@@ -101,6 +114,9 @@ class Engine(StandIns):
         top = max(instance.widths + (instance.layers,))
         for combo in product(len(free), top):
             env = dict(zip(free, combo))
+            if self.holds_for and any(v not in self.holds_for[k] for k, v in env.items()
+                                      if k in self.holds_for):
+                continue
             ok = True
             for n, (a, slot) in enumerate(zip(atoms, slots)):
                 memo = (n, tuple(combo[k] for k in slot))

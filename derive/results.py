@@ -84,6 +84,7 @@ class FindingKind(StrEnum):
     ACTIVATION = "activation"  # (written, fixed): the activation where its derivative belongs
     WRONG_DERIVATIVE = "wrong_derivative"  # (written, fixed) `of`: the derivative of `of`
     WRONG_CONDITION = "wrong_condition"  # (written, fixed): an inequality the wrong way round
+    CASES_EXCHANGED = "cases_exchanged"  # (c1, c2): the values of the cases c1, c2 exchanged
     WRONG_CASE = "wrong_case"  # () `case` (none: otherwise), `agrees`: the one failing case
     IN_CASE = "in_case"  # () `case` (none: otherwise), and `inner`, the finding in that case
     UNDER_ASSUMPTION = "under_assumption"  # () `assumption`, and `inner`, found under it

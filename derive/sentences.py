@@ -96,6 +96,8 @@ _WORDS: dict[FindingKind, tuple[str | None, _Words]] = {
                          f"${f.param('of')}$"),
     K.WRONG_CONDITION: ("wrong condition", lambda f: f"{_should(f)} (the step of the derivative "
                         "is the other way round)"),
+    K.CASES_EXCHANGED: ("cases exchanged", lambda f: "the values of the cases {} and {} are "
+                        "exchanged".format(*map(_math, f.quantities))),
     K.WRONG_CASE: ("wrong case", _wrong_case),
     K.NEEDLESS_TRANSPOSE: (None, lambda f: "the transpose of {0} is wrong: {0} itself fits"
                            .format(_math(f.quantities[0]))),

@@ -112,6 +112,11 @@ SIDES = [
     (r"\frac{\partial \mathcal{L}}{\partial z^{(l)}_i}", Partial(L, q("z", l, i))),
     (r"\frac{\partial{\mathcal{L}}}{\partial{w_{ij}^{(l)}}}", Partial(L, q("w", l, i, j))),
     (r"\frac{d \mathcal{L}}{d \alpha}", Partial(L, alpha, total=True)),
+    # a sum inside what is differentiated binds its own index: the variable's j stays free
+    # (alpha-conversion: the dummy is renamed j')
+    (r"\frac{\partial (\frac{1}{2} \sum_{j=1}^{C_n} (y_j - a^{(n)}_j)^2)}{\partial a^{(n)}_j}",
+     Partial(Rational(1, 2) * Sum((q("y", None, Index("j'")) - q("a", n, Index("j'"))) ** 2,
+                                  (Index("j'"), 1, C(n))), q("a", n, j))),
     # sums: bounds are widths of a layer; the batch sum; excluded indices
     (r"\sum_{j=1}^{C_l} w^{(l)}_{ij} a^{(l)}_j",
      Sum(q("w", l, i, j) * q("a", l, j), (j, 1, C(l)))),
@@ -138,6 +143,8 @@ GAPS: list[tuple[str, sympy.Basic, str]] = [  # (LaTeX, what it means, why it is
 ]
 
 ROUND_TRIP_GAPS: dict[str, str] = {  # LaTeX of a SIDES row -> why printing it back differs
+    r"\frac{\partial (\frac{1}{2} \sum_{j=1}^{C_n} (y_j - a^{(n)}_j)^2)}{\partial a^{(n)}_j}":
+        "the renamed dummy j' prints as j', which is no sum index a text writes",
 }
 
 
@@ -322,3 +329,31 @@ def test_the_front_matter_decides_what_each_name_is() -> None:
         "quantity", "quantity", "function", "size", "size", "width", None]
     assert notation.quantities["v"].parameter and not notation.quantities["h"].parameter
     assert notation.quantities["v"].shape == ("N_{l+1}", "N_l")
+
+
+# -- readings beyond the names as written (said as "read as" facts) -----------------------------
+
+def test_a_tagless_quantity_is_read_at_the_left_sides_one_layer() -> None:
+    (eq,) = parse(r"\delta^{(l)}_i = \frac{\partial \mathcal{L}}{\partial z^{(l)}_i} = g^{\prime}(z_i)"
+                  r" \sum_{j=1}^{C_{l+1}} w^{(l)}_{ji} \delta^{(l+1)}_j")
+    assert isinstance(eq, Equation), eq.error.render()
+    assert eq.steps[1].expr.has(Prime("g", q("z", l, i)))
+    (reading,) = eq.readings
+    assert reading.endswith(": $z$ is written without its layer tag in a derivation whose left "
+                            "side is at layer $l$: read as $z$ of that layer")
+    # only the variable of the derivation (∂/∂z^{(l)}) is lent the layer: else the error
+    (other,) = parse(r"\delta^{(l)}_i = g^{\prime}(z_i) \sum_{j=1}^{C_{l+1}} w^{(l)}_{ji}"
+                     r" \delta^{(l+1)}_j")
+    assert isinstance(other, RowError) and "`z` needs a layer tag" in other.error.message
+    # a left side with no layer of its own (or two) lends none: still the error
+    (bad,) = parse(r"a_i = g(z_i)")
+    assert isinstance(bad, RowError) and "needs a layer tag" in bad.error.message
+    (two,) = parse(r"\delta^{(l)}_i + \delta^{(l+1)}_i = g(z_i)")
+    assert isinstance(two, RowError) and "`z` needs a layer tag" in two.error.message
+
+
+def test_values_an_equation_is_stated_for() -> None:
+    (eq,) = parse(r"\delta^{(l)}_i = g(z^{(l)}_i) \quad (l = 2, 3)")
+    assert isinstance(eq, Equation) and eq.holds_for == (("l", (2, 3)),)
+    (eq,) = parse(r"\delta^{(l)}_i = g(z^{(l)}_i) \quad (i = 1, 2, \ldots, C_l)")
+    assert isinstance(eq, Equation) and eq.holds_for == ()  # a range: no values to list

@@ -40,8 +40,9 @@ from derive.check.formula import _check_formula, _restater
 from derive.check.state import _Reading, _State
 from derive.check.verdict import _label
 from derive.document import Document, read_document
-from derive.evaluate import Engine
+from derive.evaluate import Engine, free_indices
 from derive.infer import Inferred
+from derive.latex import Equation
 from derive.model import INSTANCES, Model
 from derive.notation import Notation
 from derive.results import FileReport, Result
@@ -89,12 +90,15 @@ def _check_document(doc: Document, notation: Notation, symbolic: bool,
                    simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",
                                            SIMPLIFY_SECONDS))
     # the model builder reads each formula, then the checker checks it
+    readings: list[str] = []
     for built in _built_formulas(reading, _restater(state, only)):
         if only is None or built.formula.number in only:
             _check_formula(state, built)
+        readings += _readings(built.rows, built.def_numbers)
     if only is not None:
         state.results = [r for r in state.results if r.formula in only]
-    notes = list(doc.notes) + _model_notes(state) + _partings(state.results)
+    notes = (list(doc.notes) + list(dict.fromkeys(readings)) + _model_notes(state)
+             + _partings(state.results))
     return FileReport(
         file=doc.file,
         title=doc.title,
@@ -104,6 +108,22 @@ def _check_document(doc: Document, notation: Notation, symbolic: bool,
         notes=tuple(notes),
         headings=doc.headings,
     )
+
+
+def _readings(rows: tuple, definitions: frozenset[int]) -> list[str]:
+    """What the parser read of a formula's rows beyond the names as written (derive.latex:
+    `Equation.readings`), and the values a claim is stated for, as "read as" notes."""
+    out = []
+    for eq in rows:
+        if not isinstance(eq, Equation):
+            continue
+        out += [f"read as: {r}" for r in eq.readings]
+        free = {str(i) for side in (eq.lhs, *eq.steps) for i in free_indices(side.expr)}
+        if eq.number not in definitions:
+            out += [f"read as: line {eq.line}: `({letter} = {', '.join(map(str, values))})` after "
+                    "the equation read as the values it is stated for: it is checked at those "
+                    f"values of ${letter}$ only" for letter, values in eq.holds_for if letter in free]
+    return out
 
 
 def _in_cell(doc: Document, r: Result) -> Result:

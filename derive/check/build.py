@@ -14,6 +14,7 @@ from derive.check.definitions import (
     _assumed,
     _inferred_definitions,
     _local_model,
+    _recursions,
     segment_models,
 )
 from derive.check.rows import _bounded
@@ -132,6 +133,8 @@ def _build_formula(reading: _Reading, formula: Formula, restate: Restate | None)
                 model = _add_definition(reading, formula, eq, model)
             except InputError as err:
                 rows[k] = RowError(eq.number, err, eq.line, eq.lhs.latex)
+    if reading.inferred is not None and not ann.get("local"):
+        model = _recursions(reading, formula, model)
     if not ann.get("local"):
         reading.model = model
     return _Built(formula, model, tuple(rows), frozenset(def_numbers), heads)

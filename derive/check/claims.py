@@ -20,9 +20,9 @@ from derive.check.verdict import _Verdict, _verdict
 from derive.diagnose import atoms
 from derive.document import Formula
 from derive.errors import InputError
-from derive.evaluate import Engine
+from derive.evaluate import Engine, free_indices
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, to_latex
-from derive.latex import Equation, Scalar, Side, Size
+from derive.latex import Equation, Index, Scalar, Side, Size
 from derive.model import Def, Model
 from derive.numbers import backend_name
 from derive.results import Finding, Result, Status
@@ -123,7 +123,9 @@ def _step_result(state: _State, formula: Formula, eq: Equation, k: int, target: 
         result, lint = _shape_verdict(state, formula, eq.lhs, target, step, model), []
         parsed = ""
     else:
-        result, lint = _budgeted_verdict(state, model, target, step.expr, compare, previous)
+        with state.engine.holding_for(_holds_for(model, eq)):
+            result, lint = _budgeted_verdict(state, model, target, step.expr, compare, previous,
+                                             eq.holds_for)
     result = _in_vector_form(state, formula, eq.lhs, target, step, model, result)
     if state.symbolic and result.status is Status.VERIFIED:
         result = dataclasses.replace(result, evidence=result.evidence + "; " + _symbolic_evidence(
@@ -198,15 +200,27 @@ def _repair(state: _State, formula: Formula, lhs: Side, target: sympy.Basic, ste
         return None
 
 
+def _holds_for(model: Model, eq: Equation) -> dict[Index, frozenset[int]]:
+    """The values the claim is stated for (`\\quad (l = 2, 3)`), of the indices it has: a
+    layer as the model numbers it (from 1)."""
+    free = {str(s) for side in (eq.lhs,) + eq.steps for s in free_indices(side.expr)}
+    n = model.notation
+    shift = 1 - n.first_layer
+    return {Index(name): frozenset(v + (shift if name == n.layer_var else 0) for v in values)
+            for name, values in eq.holds_for if name in free}
+
+
 def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
-                      compare: Model | None, previous: sympy.Basic) -> tuple[_Verdict, list[str]]:
+                      compare: Model | None, previous: sympy.Basic,
+                      holds_for: tuple = ()) -> tuple[_Verdict, list[str]]:
     """The step's verdict and lint: from the verdict cache when nothing it rests on changed
     (derive.cache.Verdicts), else `_reckon_verdict`, stored when it did not depend on the
     clock."""
     keys = _keys(state)
     key = None
     if keys is not None:
-        key = keys.narrow(model, compare, (lhs, rhs, previous))
+        stated = tuple(sympy.Tuple(Index(k), *v) for k, v in holds_for)
+        key = keys.narrow(model, compare, (lhs, rhs, previous, *stated))
         found = keys.store.get(key, lambda: keys.wide(model, compare))
         if found is not None:
             try:

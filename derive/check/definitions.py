@@ -206,6 +206,21 @@ def _assumed(model: Model, doc: Document, texts: tuple[str, ...]) -> Model:
     return model
 
 
+def _recursions(reading: _Reading, formula: Formula, model: Model) -> Model:
+    """The model with the layer recursions read after this formula's definitions
+    (`z^{l+1} = f(z^l)`, derive's own LaTeX placed at the formula: derive.infer.recursion)."""
+    assert reading.inferred is not None
+    for text in reading.inferred.recursions.get(formula.number, ()):
+        pseudo = Formula(0, formula.file, text, ((0, formula.line, 1),), formula.lines,
+                         formula.section)
+        for eq in parse_formula(pseudo, Scope(model.notation, pseudo)):
+            if isinstance(eq, Equation):
+                model = model.with_defs(Def(eq.lhs.expr, eq.steps[0].expr, formula.line, text))
+                reading.definitions.append(Definition(formula.file, formula.line, text,
+                                                      _defines(eq.lhs.expr)))
+    return model
+
+
 def _labels_sum_to_one(model: Model, eq: Equation) -> bool:
     """`\\sum_c y_c = 1` over the labels: the premise that they sum to one."""
     if len(eq.steps) != 1 or eq.steps[0].expr != 1 or not isinstance(eq.lhs.expr, sympy.Sum):

@@ -42,7 +42,9 @@ def _proportional(state: _State, model: Model, e: sympy.Basic, q: sympy.Basic) -
     except (OutOfRange, Unsupported, ZeroDivisionError):
         return False
     qv = [t.lhs for t in o.trials]
-    ratios = [ratio(a, b) for a, b in zip(qv, ev)]
+    # both zero (a ReLU layer's unit below its kink) says nothing of the ratio: left out
+    pairs = [(a, b) for a, b in zip(qv, ev) if not (close(a, 0) and close(b, 0))]
+    ratios = [ratio(a, b) for a, b in pairs]
     if not ratios or any(r is None for r in ratios):
         return False
     return all(close(r, ratios[0]) for r in ratios)

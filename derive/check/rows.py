@@ -10,7 +10,7 @@ import sympy
 from derive.document import Formula
 from derive.errors import InputError
 from derive.evaluate import MAX_TERMS, free_indices, terms
-from derive.expr import BatchSum, Call, Quantity, Vec, to_latex
+from derive.expr import BatchSum, Call, Partial, Quantity, Vec, to_latex
 from derive.latex import Equation, Index, RowError, Scalar
 
 
@@ -76,9 +76,24 @@ def _validate_indices(formula: Formula, eq: Equation) -> None:
             var = sorted(unbound, key=str)[0]
             pos = _find(step.latex, rf"(?<![A-Za-z\\]){re.escape(str(var))}(?![A-Za-z])", last=True)
             raise InputError(
-                f"index `{var}` is not bound: it is not on the left side and no sum runs over it",
-                formula.span(step.start + pos),
+                f"index `{var}` is not bound: it is not on the left side and no sum runs over it"
+                + _shared_by_layers(eq, var), formula.span(step.start + pos),
                 hint=f"sum over `{var}` or use an index of the left side")
+
+
+def _shared_by_layers(eq: Equation, var: sympy.Symbol) -> str:
+    """Why an unbound layer index under a derivative by a scalar is not checked (PReLU's
+    ∂L/∂α = δ^{l+1} ...): the scalar is shared by every layer, its derivative a sum over them."""
+    lhs = eq.lhs.expr
+    if not (isinstance(lhs, Partial) and isinstance(lhs.args[1], Scalar)):
+        return ""
+    layered = any(isinstance(q, Quantity) and q.layer is not None and var in q.layer.free_symbols
+                  for step in eq.steps for q in sympy.preorder_traversal(step.expr))
+    if not layered:
+        return ""
+    return (f": `{var}` is a layer here, and `{to_latex(lhs.args[1])}` is one scalar that "
+            "every layer of the model shares, so its derivative is a sum over the layers; a "
+            "form for one layer alone is not checked")
 
 
 def _find(text: str, pattern: str, last: bool = False) -> int:

@@ -38,6 +38,22 @@ class CaseEdits:
                 return Finding(FindingKind.WRONG_CONDITION, (to_latex(rel), to_latex(flipped)))
         return None
 
+    def exchanged_cases(self) -> Finding | None:
+        """Two cases of a `cases` block whose values are each other's (ReLU's error written
+        0 where z > 0 and δ where z <= 0)."""
+        for pw in atoms(self.rhs, (sympy.Piecewise,)):
+            pieces = list(pw.args)
+            for i in range(len(pieces)):
+                for j in range(i + 1, len(pieces)):
+                    values = [v for v, _ in pieces]
+                    values[i], values[j] = values[j], values[i]
+                    exchanged = sympy.Piecewise(*[(v, c) for v, (_, c) in zip(values, pieces)],
+                                                evaluate=False)
+                    if self.holds(self.rhs.xreplace({pw: exchanged})):
+                        return Finding(FindingKind.CASES_EXCHANGED,
+                                       (to_latex(pieces[i][1]), to_latex(pieces[j][1])))
+        return None
+
     def value_case(self) -> Finding | None:
         """A `cases` block on values (ELU, leaky ReLU) wrong in one case only: the points are
         split by the case that applies, and the failing case diagnosed on its own points."""

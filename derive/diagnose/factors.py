@@ -64,9 +64,15 @@ class FactorEdits:
         """g'(z) at every layer and index the formula mentions, for every one-argument function
         the model applies to a quantity (a = g(z) gives g'(z)), and the derivative of an
         activation written inline (a = max(0, z): the step of z)."""
-        applied = {(d.rhs.fname, d.rhs.params[0].name) for d in self.model.defs
-                   if isinstance(d.rhs, Call) and len(d.rhs.params) == 1
-                   and isinstance(d.rhs.params[0], Quantity)}
+        applied = set()
+        replaced = set()  # a later definition of the same left side replaces the earlier one
+        for d in reversed(self.model.defs):  # (z^{l+1} = PReLU(z^l) after LeakyReLU's)
+            if d.lhs in replaced:
+                continue
+            replaced.add(d.lhs)
+            if (isinstance(d.rhs, Call) and len(d.rhs.params) == 1
+                    and isinstance(d.rhs.params[0], Quantity)):
+                applied.add((d.rhs.fname, d.rhs.params[0].name))
         inline = self._inline_slopes()
         for q in atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,)):
             if q.layer is None:
@@ -113,8 +119,8 @@ class FactorEdits:
         if self.model.local:  # a local model's constants: the `a` of `f_a(x) = a x`
             return [s for d in self.model.defs if isinstance(d.lhs, Scalar)
                     for s in atoms(d.rhs, (Scalar,)) if s != d.lhs]
-        found = [s for d in self.model.defs if not isinstance(d.lhs, Call)
-                 for s in atoms(d.rhs, (Scalar,))]
+        found = [s for d in self.model.defs for s in atoms(d.rhs, (Scalar,))
+                 if not (isinstance(d.lhs, Call) and s in d.lhs.params)]  # alpha, not g's t
         found += atoms(self.lhs, (Scalar,)) + atoms(self.rhs, (Scalar,))
         declared = self.model.notation.scalars
         return [s for s in dict.fromkeys(found) if s.name in declared]

@@ -28,13 +28,21 @@ class FunctionEdits:
     def argument_sign(self) -> Finding | None:
         """The sign of a known function's argument: e^{u} for e^{-u} (the derivative of
         softplus written 1/(1 + e^{u}) for 1/(1 + e^{-u}))."""
+        found = []
         for node in sympy.preorder_traversal(self.rhs):
-            if type(node) not in ELEMENTARY or len(node.args) != 1:
+            if type(node) not in ELEMENTARY or len(node.args) != 1 or node in found:
                 continue
             flipped = node.func(-node.args[0])
             if flipped != node and any(self.holds(c) for c in each_occurrence(self.rhs, node,
                                                                                flipped)):
-                return Finding(FindingKind.ARGUMENT_SIGN, (to_latex(node), to_latex(flipped)))
+                found.append(node)
+        # when two flips both fix it (σ' written e^{z} / (1 + e^{-z})^2: either exponent), a
+        # dropped minus sign is the likelier slip than one written too many
+        found.sort(key=lambda n: n.args[0].could_extract_minus_sign())
+        if found:
+            node = found[0]
+            return Finding(FindingKind.ARGUMENT_SIGN,
+                           (to_latex(node), to_latex(node.func(-node.args[0]))))
         return None
 
     def product_rule(self) -> Finding | None:

@@ -53,7 +53,7 @@ class Diagnoser(CaseEdits, FactorEdits, StructureEdits, FunctionEdits):
     def run(self) -> Finding | None:
         if isinstance(self.rhs, sympy.Piecewise) and not value_conditions(self.rhs):
             return self.cases()
-        for step in (self.condition, self.value_case, self.extreme, self.constant, self.swapped,
+        for step in (self.condition, self.exchanged_cases, self.value_case, self.extreme, self.constant, self.swapped,
                      self.factor, self.spread, self.index, self.variable, self.layer,
                      self.bound, self.sign, self.argument_sign, self.term_constant, self.term,
                      self.missing_term, self.product_rule, self.square, self.activation,

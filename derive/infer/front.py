@@ -14,6 +14,7 @@ from derive.infer.scan import (
     _plain_name,
     _single_name,
     _strip,
+    _text,
 )
 from derive.infer.text import _dim_text, _range_text, _summary
 
@@ -236,7 +237,7 @@ class _Front:
         for r in self.rows:
             left = [o for o in r.occs if o.side == 0]
             if (r.relation == "=" and len(left) == 1 and len(r.sides) == 2
-                    and any(o.name == left[0].name and o.side == 1 for o in r.occs)):
+                    and any(o.side == 1 and _same_use(o, left[0]) for o in r.occs)):
                 for o in r.occs:  # W = W - \alpha ...: an update written with `=`
                     if o.name in scalars and o.side == 1:
                         return o.name
@@ -270,6 +271,13 @@ class _Front:
                         and o.tag is None and o.sub is not None for o in r.occs):
                     return True
         return False
+
+def _same_use(a: Occ, b: Occ) -> bool:
+    """The same name with the same scripts (W^{(l)} = W^{(l)} - ...: an update), not another
+    layer's (δ^l = δ^{l+1} ...: a recursion)."""
+    return (a.name == b.name and _text(_strip(a.sup or [])) == _text(_strip(b.sup or []))
+            and _text(_strip(a.sub or [])) == _text(_strip(b.sub or [])))
+
 
 def _within(r: tuple[Lin, Lin]) -> tuple[Lin, Lin]:
     """A layer range kept inside 1..n (a text that starts from a^0 = x can suggest n + 1):

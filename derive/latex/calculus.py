@@ -54,8 +54,51 @@ def _emit_frac(toks: list[Tok], i: int, sk: _Skeleton) -> int:
                    scope, bottom[0], bottom[-1].end)
     if isinstance(y, Index):
         raise _err(f"`{y}` is not a variable that can be differentiated by", scope, bottom[0])
-    sk.placeholder(Partial(x, y, total), src)
+    renamed = shadowed_renamed(x, y)
+    if renamed != x:
+        line = scope.formula.span(toks[i].start).line
+        for old in sorted({str(s.limits[0][0]) for s in x.atoms(sympy.Sum)}
+                          & {str(s) for s in y.free_symbols}):
+            scope.readings.append(
+                f"line {line}: the sum over ${old}$ inside what a derivative differentiates "
+                f"binds a ${old}$ of its own (a dummy, read as ${old}'$): the ${old}$ of the "
+                "variable it is differentiated by stays free")
+    sk.placeholder(Partial(renamed, y, total), src)
     return k
+
+
+def shadowed_renamed(x: sympy.Basic, y: sympy.Basic) -> sympy.Basic:
+    """What a derivative differentiates, with the index of every sum in it that is also an
+    index of the variable renamed (alpha-conversion): in `\\frac{\\partial (\\sum_j (y_j -
+    a_j)^2)}{\\partial a_j}` the sum's j is a dummy of its own, bound inside the bracket, and
+    the variable's j is the free one. The dummy becomes j' (j'' when j' is taken)."""
+    free = {s for s in y.free_symbols if isinstance(s, Index)}
+    if not free or not x.has(sympy.Sum):
+        return x
+    taken = {str(s) for s in x.atoms(Index) | y.atoms(Index)}
+
+    def fresh(name: str) -> Index:
+        new = name + "'"
+        while new in taken:
+            new += "'"
+        taken.add(new)
+        return Index(new)
+
+    def walk(e: sympy.Basic) -> sympy.Basic:
+        if isinstance(e, sympy.Sum):
+            body, limits = walk(e.function), list(e.limits)
+            for k, (var, lo, hi) in enumerate(limits):
+                if var in free:
+                    new = fresh(str(var))
+                    body = body.xreplace({var: new})
+                    limits[k] = (new, lo, hi)
+            return sympy.Sum(body, *limits)
+        if not e.args:
+            return e
+        args = tuple(walk(a) for a in e.args)
+        return e if args == e.args else e.func(*args)
+
+    return walk(x)
 
 
 def _term_end(toks: list[Tok], k: int) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sympy
 
 from derive.errors import InputError
-from derive.expr import Quantity, Width
+from derive.expr import Quantity, Width, to_latex
 from derive.latex.groups import _scripts, _strip_group
 from derive.latex.limits import _check_index
 from derive.latex.scope import Index, Scope, Size, _err
@@ -47,7 +47,8 @@ def _layer_tokens(spec: QuantitySpec, grp: list[Tok]) -> list[Tok] | None:
     return None
 
 
-def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> Quantity:
+def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok,
+              lend: bool = True) -> Quantity:
     spec = scope.notation.quantities[name]
     sup = scripts.get("^")
     sub = scripts.get("_")
@@ -59,6 +60,14 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> 
         layer = _index_expr(inner, scope) + (1 - scope.notation.first_layer)
         _check_layer(name, spec, layer, scope, sup[0][0] if sup[0] else sup[1], sup[0][-1]
                      if sup[0] else sup[1])
+    if (spec.layers and layer is None and sup is None and scope.left_layer is not None
+            and lend):
+        layer = scope.left_layer  # δ^l = ... exp(-z): z at the left side's layer
+        line = scope.formula.span(first.start).line
+        scope.lent.append((name, first.start, last.end))
+        scope.readings.append(
+            f"line {line}: ${name}$ is written without its layer tag in a derivation whose "
+            f"left side is at layer ${to_latex(layer)}$: read as ${name}$ of that layer")
     if spec.layers and layer is None:
         example = {"paren": "^{(l)}", "bracket": "^{[l]}", "sup": "^{l}"}[spec.tag]
         raise _err(f"`{name}` needs a layer tag, as in {name}{example}", scope, first, last.end)

@@ -74,7 +74,9 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     power: tuple[list[Tok], Tok] | None = scripts.get("^")
     value: sympy.Basic
     if kind == "quantity":
-        value = _quantity(name, scripts, scope, start_tok, toks[k - 1])
+        # `g(Z^l)` where g is a layer quantity: applied, not a value at the left side's layer
+        applied = k < len(toks) and toks[k].text in ("(", "\\left")
+        value = _quantity(name, scripts, scope, start_tok, toks[k - 1], lend=not applied)
         if not value.indices and not value.layer:
             k = _skip_arguments(toks, k, scope)  # J(W, b; x, y): the loss J, with its arguments
         if power is not None and (_layer_tokens(scope.notation.quantities[name], power[0])

@@ -11,6 +11,7 @@ import sympy
 
 from derive.document import Formula
 from derive.errors import InputError
+from derive.expr import Partial, Quantity
 from derive.functions import BY_SPELLING
 from derive.latex.expression import parse_expression
 from derive.latex.groups import (
@@ -53,7 +54,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             for part in split_at_gaps(r, formula.text)]
     out: list[Equation | RowError] = []
     for row in rows:
-        row = strip_qualifiers(_drop_tags(row, scope))
+        row, holds_for = qualified(_drop_tags(row, scope))
         if not row:
             continue
         last = out[-1] if out and isinstance(out[-1], Equation) else None
@@ -74,6 +75,8 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             out.append(RowError(len(out) + 1, exc, span.line,
                                 formula.text[row[0].start : row[-1].end]))
             continue
+        if holds_for:
+            eq = dataclasses.replace(eq, holds_for=eq.holds_for + holds_for)
         if last is not None and eq.number == last.number:
             out[-1] = eq  # a `&=` row continued the previous equation
         else:
@@ -133,6 +136,13 @@ def strip_qualifiers(row: list[Tok]) -> list[Tok]:
     """A row without its closing punctuation and the range qualifiers notes put after an
     equation, `\\quad (j = 1, 2, \\ldots, p)`: they say where the equation holds, and are no
     part of it."""
+    return qualified(row)[0]
+
+
+def qualified(row: list[Tok]) -> tuple[list[Tok], tuple[tuple[str, tuple[int, ...]], ...]]:
+    """`strip_qualifiers`, and the qualifiers that list an index's values one by one
+    (`\\quad (l = 2, 3)`: the row holds for l = 2 and l = 3), innermost last."""
+    found: list[tuple[str, tuple[int, ...]]] = []
     while row:
         if row[-1].text in _PUNCT:
             row = row[:-1]
@@ -160,10 +170,12 @@ def strip_qualifiers(row: list[Tok]) -> list[Tok]:
                 and (any(t.text in ("\\ldots", "\\dots", "\\cdots") for t in inner)
                      or _enumeration(inner[2:]))
                 and not any(t.text in _RELATIONS for t in inner[2:])):
+            if _enumeration(inner[2:]):
+                found.append((inner[0].text, tuple(int(t.text) for t in inner[2::2])))
             row = row[:first]
             continue
         break
-    return row
+    return row, tuple(found)
 
 
 def _enumeration(toks: list[Tok]) -> bool:
@@ -248,6 +260,8 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
             raise _err(f"`{r.text}` may only be the first relation of a row", scope, r)
     local = _formal_parameters(segments[0], scope) if not continuation else set()
     row_scope = Scope(scope.notation, formula, scope.scalars | local, scope.functions, scope.local)
+    first_lhs = _lend_left_layer(row_scope, formula, segments[0],
+                                 current if continuation else None)
 
     def side(seg: list[Tok]) -> Side:
         start, end = seg[0].start, seg[-1].end
@@ -266,7 +280,8 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
                         (_parse_set(rhs_seg, row_scope, formula),),
                         (formula.span(rhs_seg[0].start).line,), span.line, span.col)
     steps = tuple(side(seg) for seg in segments[1:])
-    lhs = current.lhs if continuation and current is not None else side(segments[0])
+    lhs = (current.lhs if continuation and current is not None else
+           first_lhs if first_lhs is not None else side(segments[0]))
     if lhs.tensor is not None or any(s.tensor is not None for s in steps):
         lhs, steps = _lowered(lhs, steps, formula, row_scope)
     lines = tuple(formula.span(seg[0].start).line for seg in segments[1:])
@@ -275,10 +290,62 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
         assert current is not None
         if current.approx_from is None and approx is not None:
             approx += len(current.steps)
+        _lent_variables(current, row_scope, steps)
         return Equation(current.kind, current.number, current.lhs, current.steps + steps,
                         current.step_lines + lines, current.line, current.col,
-                        current.approx_from or approx)
-    return Equation(kind, number, lhs, steps, lines, span.line, span.col, approx)
+                        current.approx_from or approx, current.holds_for,
+                        current.readings + tuple(row_scope.readings))
+    eq = Equation(kind, number, lhs, steps, lines, span.line, span.col, approx,
+                  readings=tuple(row_scope.readings))
+    _lent_variables(eq, row_scope)
+    return eq
+
+
+def _lend_left_layer(scope: Scope, formula: Formula, seg: list[Tok],
+                     current: Equation | None) -> Side | None:
+    """Set the layer of the row's left side in its scope (the equation's it continues, or
+    its own, read first); its own left side as read, if read here."""
+    if current is not None:
+        scope.left_layer = left_layer(current.lhs.expr)
+        return None
+    if scope.local:
+        return None
+    try:  # the left side first, for its layer; an error in it is raised in the usual order
+        first = _plain_side(seg, scope, formula)
+    except InputError:
+        return None
+    scope.left_layer = left_layer(first.expr) if first is not None else None
+    return first
+
+
+def _lent_variables(eq: Equation, scope: Scope, more: tuple[Side, ...] = ()) -> None:
+    """A quantity read at the left side's layer must be the variable of the derivation (δ^l
+    = ∂L/∂z^l = ... exp(-z): z is z^l): the equation differentiates by it at that layer.
+    Otherwise which layer is meant cannot be told, and the tag is asked for."""
+    variables = {(p.den.name, p.den.layer) for side in (eq.lhs, *eq.steps, *more)
+                 for p in sympy.preorder_traversal(side.expr)
+                 if isinstance(p, Partial) and isinstance(p.den, Quantity)}
+    for name, start, end in scope.lent:
+        if (name, scope.left_layer) not in variables:
+            spec = scope.notation.quantities[name]
+            example = {"paren": "^{(l)}", "bracket": "^{[l]}", "sup": "^{l}"}[spec.tag]
+            raise _err(f"`{name}` needs a layer tag, as in {name}{example}", scope, start, end)
+
+
+def _plain_side(seg: list[Tok], scope: Scope, formula: Formula) -> Side | None:
+    """A left side read early, for its layer: None when it is in vector form."""
+    if not seg or _vector_form(seg, scope):
+        return None
+    start, end = seg[0].start, seg[-1].end
+    return Side(parse_expression(seg, scope), start, end, formula.text[start:end])
+
+
+def left_layer(e: sympy.Basic) -> sympy.Expr | None:
+    """The one layer the quantities of a left side are at (δ^l: l), None when there are
+    none or several."""
+    layers = {q.layer for q in sympy.preorder_traversal(e) if isinstance(q, Quantity)
+              and q.layer is not None}
+    return layers.pop() if len(layers) == 1 else None
 
 
 def _vector_form(seg: list[Tok], scope: Scope) -> bool:

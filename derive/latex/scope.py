@@ -53,6 +53,9 @@ class Equation:
     line: int
     col: int
     approx_from: int | None = None  # the first step written after `\\approx` (not checked)
+    # `\\quad (l = 2, 3)` after the row: the values an index holds for, as written
+    holds_for: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    readings: tuple[str, ...] = ()  # the parser's readings, in words (Scope.readings)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,13 @@ class Scope:
     scalars: set[str] = field(default_factory=set)  # extra scalar names (local variables)
     functions: dict[str, int] = field(default_factory=dict)  # extra (local) functions
     local: bool = False  # a local model hides the notation's own quantities and functions
+    # the one layer of the row's left side (δ^l = ...): a quantity its steps write with no
+    # layer tag at all (`exp(-z)` in a derivation about z^l) is read at it (derive.latex.indices)
+    left_layer: sympy.Expr | None = None
+    # what the parser read beyond the names as written, in words (for the "read as" facts)
+    readings: list[str] = field(default_factory=list)
+    # (name, start, end) of each quantity read at `left_layer`, for `rows._lent_variables`
+    lent: list[tuple[str, int, int]] = field(default_factory=list)
 
     def lookup(self, name: str) -> str | None:
         if name in self.scalars:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sympy
 
 from derive.expr import Partial
+from derive.latex import Scalar
 from derive.model.data import Key
 from derive.numbers import (
     CTX,
@@ -55,6 +56,7 @@ class Structure:
     generic_losses: set = field(default_factory=set)
     generic_functions: set = field(default_factory=set)
     tau: Any = None
+    body_scalars: frozenset | None = None  # the scalars the function bodies read (Points)
 
     def __post_init__(self) -> None:
         self.tau = self.engine.symbol("tau")
@@ -173,7 +175,14 @@ class _SymPy(_Cut):
         super().__init__(ev, ("", None, (), None), "total", engine_named("sympy"))
 
     def node(self, key: Key) -> Any:
-        raise Unsupported("a function's definition may only use its own parameters")
+        # a scalar of the notation (`\alpha z` for z <= 0) stays a symbol of the body: each use
+        # of the function supplies its value (Interpretation.closed), so it is differentiated
+        # by like any node. Any other node would make the body depend on the network
+        name, layer, indices, _ = key
+        if layer is None and not indices and name in self.ev.model.notation.scalars:
+            return Scalar(name)
+        raise Unsupported("a function's definition may only use its own parameters and the "
+                          "text's scalars")
 
     def apply(self, lam: sympy.Lambda, args: list) -> Any:
         return lam(*args)

@@ -13,7 +13,7 @@ from derive.errors import InputError
 from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
 from derive.functions import ELEMENTARY, RELATIONS
 from derive.latex import Index, Scalar, Size
-from derive.model.algebra import _Cut, _Full, _Numeric
+from derive.model.algebra import _Cut, _Full, _Numeric, _SymPy
 from derive.model.data import Def, Key, key_latex
 from derive.model.dispatch import ByType
 from derive.numbers import CTX, NOT_FINITE, TOO_LARGE, Unsupported, holds
@@ -130,12 +130,23 @@ class Interpretation:
     def _call(self, e: Call, env: dict, sample: int | None, alg: _Numeric) -> Any:
         if any(isinstance(a, Vec) for a in e.params):
             return self._vector_call(e, env, sample, alg)
-        return alg.apply(self.function(e.fname),
-                         [self._eval(a, env, sample, alg) for a in e.params])
+        return self._apply(self.function(e.fname),
+                           [self._eval(a, env, sample, alg) for a in e.params], sample, alg)
 
     def _prime(self, e: Prime, env: dict, sample: int | None, alg: _Numeric) -> Any:
         t, d = self.prime(e.fname)
-        return alg.apply(sympy.Lambda(t, d), [self._eval(e.arg, env, sample, alg)])
+        return self._apply(sympy.Lambda(t, d), [self._eval(e.arg, env, sample, alg)], sample,
+                           alg)
+
+    def _apply(self, lam: sympy.Lambda, args: list, sample: int | None, alg: _Numeric) -> Any:
+        """A function applied; the text's scalars its body reads (`\\alpha` of a leaky ReLU)
+        given their values here, as further arguments (a body being built keeps them)."""
+        scalars = sorted((s for s in lam.expr.free_symbols if isinstance(s, Scalar)), key=str)
+        if not scalars or isinstance(alg, _SymPy):
+            return alg.apply(lam, args)
+        closed = sympy.Lambda((*lam.variables, *scalars), lam.expr)
+        return alg.apply(closed, [*args, *(alg.node(self._scalar_key(s.name, sample))
+                                           for s in scalars)])
 
     def _partial(self, e: Partial, env: dict, sample: int | None, alg: _Numeric) -> Any:
         return alg.partial(e, env, sample)

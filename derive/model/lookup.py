@@ -80,7 +80,8 @@ class Lookup:
             return None
         q, top = output
         nodes = [Quantity(q, (sympy.Integer(top),), (sympy.Integer(k),))
-                 for k in range(1, self.width(top) + 1)]
+                 for k in range(1, self.width(top) + 1)] if self._indexed(q) else [
+                     Quantity(q, (sympy.Integer(top),), ())]  # z^{l+1} = f(z^l): one unit
         labels = label_name(self.model)
         if labels is not None and labels != q:
             nodes += [Quantity(labels, (), (sympy.Integer(k),))
@@ -98,10 +99,10 @@ class Lookup:
         loss = self.model.notation.loss
         keys = {}
         for q, spec in self.model.notation.quantities.items():
-            if spec.given or not spec.layers or len(spec.shape) != 1 or q == loss:
+            if spec.given or not spec.layers or len(spec.shape) > 1 or q == loss:
                 continue
             lo, hi = self.layer_range(spec)
-            k = (q, top, (1,), None)
+            k = (q, top, (1,) if spec.shape else (), None)
             if not lo <= top <= hi or self.definition(k) is None or self.is_given(k):
                 continue
             try:
@@ -114,6 +115,11 @@ class Lookup:
         read = {r[0] for reads in keys.values() for r in reads if r[1] == top}
         unread = [q for q in keys if q not in read]
         return (unread[0], top) if len(unread) == 1 else None
+
+    def _indexed(self, q: str) -> bool:
+        """Whether the layer quantity `q` has a neuron index (`a^l_j`), or is one value per
+        layer (`z^{l+1} = f(z^l)`, a layer of one element-wise function)."""
+        return bool(self.model.notation.quantities[q].shape)
 
     def _match(self, pattern: Quantity, layer: int | None, indices: tuple) -> dict | None:
         env: dict[sympy.Symbol, int] = {}
@@ -200,6 +206,18 @@ class Lookup:
         if node not in env:
             yield (node.name, None, (), None if self._is_parameter(node.name) else sample)
 
+    def _reads_call(self, node: Call, env: dict, sample: int | None) -> Iterator[Key]:
+        """The text's scalars the function's body reads (`\\alpha z` for z <= 0)."""
+        if self._function_def(node.fname) is None:  # a stand-in or a local function: none
+            return
+        try:
+            fn = self.function(node.fname)
+        except (Unsupported, OutOfRange):
+            return
+        for s in sorted(fn.expr.free_symbols, key=str):
+            if isinstance(s, Scalar):
+                yield self._scalar_key(s.name, sample)
+
     def _reads_vec(self, node: Vec, env: dict, sample: int | None) -> Iterator[Key]:
         layer = self.ground_int(node.layer, env) if node.layer is not None else None
         size = self.width(layer) if layer else self.instance.widths[-1]
@@ -271,6 +289,7 @@ def _a_letter(name: str) -> bool:
 READS = ByType({
     Quantity: Lookup._reads_quantity,
     Scalar: Lookup._reads_scalar,
+    Call: Lookup._reads_call,
     Vec: Lookup._reads_vec,
     BatchSum: Lookup._reads_batch_sum,
 })

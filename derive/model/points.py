@@ -8,6 +8,8 @@ from typing import Any
 
 import sympy
 
+from derive.expr import Call
+from derive.latex import Scalar
 from derive.model.algebra import _Numeric
 from derive.model.data import Key, label_name
 from derive.numbers import CTX, sympy_number
@@ -67,7 +69,18 @@ class Points:
         if indices and indices[0] <= len(labels):
             return labels[indices[0] - 1]
         r = _rng("value", key, self.instance, self.seed)
+        if layer is None and not indices and name in self.body_scalars():
+            return CTX.mpf(r.randint(10, 180)) / 100  # a slope, a scale: positive, as meant
         return CTX.mpf(r.randint(-180, 180)) / 100
+
+    def body_scalars(self) -> frozenset[str]:
+        """The scalars the bodies of the text's functions read (`\\alpha z` for z <= 0)."""
+        found = self.structure.body_scalars
+        if found is None:
+            found = self.structure.body_scalars = frozenset(
+                s.name for d in self.model.defs if isinstance(d.lhs, Call)
+                for s in d.rhs.atoms(Scalar) if s not in d.lhs.params)
+        return found
 
     def set_value(self, key: Key, value: Any) -> None:
         """Hold a node at `value` at this point, in place of its drawn input or its definition:
