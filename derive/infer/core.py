@@ -50,6 +50,7 @@ from derive.infer.scan import (
     _DEFINE,
     Lin,
     Row,
+    _digits,
     _indices,
     _rows,
     _single_name,
@@ -179,6 +180,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         self._kronecker()
         self.sample = self._sample_letter()
         self._drop_sample_subscripts()
+        self._digit_entries()
         names = read_names(self.rows, self.occs)
         self.layer_var, self.depth = names.layer_var, names.depth
         self._read_tags(names)
@@ -209,6 +211,23 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         for o in self.occs:
             if o.sub is not None and self.sample and _text(_strip(o.sub)) == self.sample:
                 o.sub = None
+
+    def _digit_entries(self) -> None:
+        """w_{11}, ..., w_{34}: a name whose every subscript is one number of the same two or
+        more digits is written entry by entry, one digit per index (the text's w_{jk})."""
+        by_name: dict[str, list] = {}
+        for o in self.occs:
+            by_name.setdefault(o.name, []).append(o)
+        for uses in by_name.values():
+            subs = [_strip(o.sub) if o.sub is not None else None for o in uses]
+            if not all(g is not None and len(g) == 1 and g[0].kind == "num"
+                       and g[0].text.isdigit() for g in subs):
+                continue
+            widths = {len(g[0].text) for g in subs if g}
+            if len(widths) != 1 or widths == {1} or any("0" in g[0].text for g in subs if g):
+                continue  # (as the parser reads W_{12} for a quantity of two indices)
+            for o, g in zip(uses, subs):
+                o.sub = _digits(g[0]) if g else o.sub
 
     def _read_tags(self, names: Names) -> None:
         """Each quantity's use with a layer tag: its style, its layer and its symbol."""

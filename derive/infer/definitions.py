@@ -39,6 +39,18 @@ def _left(r: Row) -> list[Occ]:
     return [o for o in r.occs if o.side == 0]
 
 
+def _another_entry(o: Occ, heads: list[Occ]) -> bool:
+    """o_2 = ... after o_1 = ...: one more entry of a quantity defined entry by entry (every
+    index a number, no definition of it at index letters), not a claim about o."""
+    def entry(x: Occ) -> str | None:
+        ix = _indices(x)
+        return _text(_strip(x.sub or [])) if ix and all(i is None for i in ix) and (
+            x.tag is None and x.sup is None) else None
+
+    mine = entry(o)
+    return mine is not None and all(entry(h) not in (None, mine) for h in heads)
+
+
 class _Definitions:
     """Methods of the inference (derive.infer.core._Inference) that choose the defining rows."""
 
@@ -134,7 +146,8 @@ class _Definitions:
         return True
 
     def _sums_to_one(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
-        """\\sum_c y_c = 1: a premise."""
+        """\\sum_c y_c = 1 (or \\sum_{c=1}^{K} y_c = 1): a premise."""
+        left = [o for o in left if not o.in_bound]  # K in the sum's bound is a size
         if (len(r.sides) == 2 and _text(r.sides[1]) == "1" and r.sides[0][0].text == "\\sum"
                 and len(left) == 1 and left[0].name in st.quantities and left[0].tag is None
                 and left[0].name not in st.defined):
@@ -199,6 +212,8 @@ class _Definitions:
         fixed_tag = (o.tag is not None and o.tag[1] is not None and o.tag[1][1:] == (0, 0)
                      and self.layer_var is None)
         if fixed_tag and all(_head(rr).tag != o.tag for rr in st.defined[name]):
+            return False
+        if _another_entry(o, [_head(rr) for rr in st.defined[name]]):
             return False
         again = name in st.functions or (o.sub is None and o.tag is None
                                          and st.sections.get(name) != r.formula.section

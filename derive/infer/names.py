@@ -56,6 +56,16 @@ def read_names(rows: list[Row], occs: list[Occ]) -> Names:
     return names
 
 
+def layer_symbols(rows: list[Row]) -> set[str]:
+    """The letters the text writes layers with (the layer variable and the number of layers),
+    as `read_names` reads them: a letter of a bracketed superscript that is neither (the `i`
+    of `x^{(i)}` beside `\\sum_{i=1}^n`) is a sample's."""
+    ns = Names(rows, [o for r in rows for o in r.occs])
+    for step in _STEPS[:4]:
+        step(ns)
+    return ns.tag_symbols
+
+
 def _uses(ns: Names) -> None:
     by_name: dict[str, list[Occ]] = defaultdict(list)
     for o in ns.occs:
@@ -187,8 +197,16 @@ def _sample_label(ns: Names, name: str, uses: list[Occ]) -> bool:
     return any(_sample_sup(o) for o in uses)  # y^{(i)}: the label of sample i
 
 
+def _loss_named_with_arguments(ns: Names, name: str, uses: list[Occ]) -> bool:
+    """`l(\\mathbf{y}, \\hat{\\mathbf{y}})`, `J(W, b; x, y)`: a name written with the quantities
+    it is a function of is that quantity (the loss), not a function of its own."""
+    calls = [o for o in uses if o.call is not None]
+    return bool(calls) and _loss_with_arguments(ns, name, uses, calls)
+
+
 _NOT_A_QUANTITY: tuple[_QuantityRule, ...] = (_named_otherwise, _only_in_bounds, _bare_index)
-_A_QUANTITY: tuple[_QuantityRule, ...] = (_has_index_or_tag, _differentiated, _sample_label)
+_A_QUANTITY: tuple[_QuantityRule, ...] = (_has_index_or_tag, _differentiated, _sample_label,
+                                          _loss_named_with_arguments)
 
 
 def _quantities(ns: Names) -> None:
