@@ -93,6 +93,11 @@ def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model
 def _add_definition(reading: _Reading, formula: Formula, eq: Equation, model: Model) -> Model:
     """The model with the row's definitions (or assumption). A left side that names nothing
     the model can define is an error: the row would otherwise be dropped without a word."""
+    if eq.kind == "assumption" and _one_hot(model, eq):  # y \in \{(1, 0, 0), (0, 1, 0), ...\}
+        reading.definitions.append(Definition(formula.file, eq.line,
+                                            f"{eq.lhs.latex} \\in {eq.steps[0].latex}",
+                                            label_name(model) or ""))
+        return dataclasses.replace(model, label_rule="onehot")
     if eq.kind == "assumption":
         lhs = eq.lhs.expr
         if not (isinstance(lhs, Quantity) and all(isinstance(i, Index) for i in lhs.indices)):
@@ -175,6 +180,20 @@ def _assumed(model: Model, doc: Document, texts: tuple[str, ...]) -> Model:
             if isinstance(eq, Equation):
                 model = model.with_defs(Def(eq.lhs.expr, eq.steps[0].expr, first.line, text))
     return model
+
+
+def _one_hot(model: Model, eq: Equation) -> bool:
+    """`y \\in \\{(1, 0, 0), (0, 1, 0), (0, 0, 1)\\}`: the label vector, written whole, is one of
+    the one-hot vectors (every one of them listed): the premise that the labels are one-hot."""
+    leaf = getattr(eq.lhs, "tensor", None)
+    values = eq.steps[0].expr if len(eq.steps) == 1 else None
+    if (leaf is None or getattr(leaf, "name", None) != label_name(model)
+            or len(getattr(leaf, "dims", ())) != 1 or not isinstance(values, sympy.FiniteSet)
+            or not all(isinstance(v, sympy.Tuple) for v in values.args)):
+        return False
+    n = len(values.args)
+    units = {sympy.Tuple(*(int(k == h) for k in range(n))) for h in range(n)}
+    return set(values.args) == units
 
 
 def _labels_sum_to_one(model: Model, eq: Equation) -> bool:

@@ -59,7 +59,7 @@ from derive.infer.scan import (
 )
 from derive.infer.tags import _tag, _tag_form
 from derive.infer.vectors import vector_shapes
-from derive.latex import remarks_of
+from derive.latex import VECTOR_FUNCTIONS, remarks_of
 from derive.sources.document import Document
 
 
@@ -192,7 +192,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                               "(to name them: roles.width)")
         front = self._front(names.quantities, names.functions, names.scalars, defs, width,
                             names.sizes)
-        assumed = self._assumed(names, defs)
+        assumed = self._assumed(names, defs) + self._vector_functions(names, defs, front)
         for fn, arity in sorted(names.functions.items()):  # a random smooth stand-in
             if (fn not in defs and not any(a.startswith(fn + "(") for a in assumed)
                     and fn not in BY_SPELLING and re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+", fn)):
@@ -281,6 +281,28 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
             assumed.append(f"{fn}({var}) = {spelling}({var})")
             self.facts.append(f"${fn}$ read as the function known by that name ({what}): "
                               "the text uses it without defining it")
+        return tuple(assumed)
+
+    def _vector_functions(self, names: Names, defs: dict[str, list[Row]],
+                          front: dict[str, Any]) -> tuple[str, ...]:
+        """softmax(o)_j, read as softmax(o, j), used and never defined: the softmax over the
+        entries of the vector it is applied to (the range of o's index as read), written in
+        letters no name of the text uses."""
+        assumed: list[str] = []
+        shapes = front.get("quantities", {})
+        for fn in sorted(names.functions):
+            if fn not in VECTOR_FUNCTIONS or fn in defs or names.functions[fn] != 2:
+                continue
+            vec = next((o.args[0] for o in self.occs if o.name == fn and len(o.args) == 2
+                        and len(shapes.get(o.args[0], {}).get("shape", [])) == 1), None)
+            free = [v for v in ("j", "k", "c", "i", "r", "s") if v not in names.by_name]
+            if vec is None or len(free) < 2:
+                continue
+            j, k, size = free[0], free[1], shapes[vec]["shape"][0]
+            assumed.append(f"{fn}(\\mathbf{{{vec}}}, {j}) = \\frac{{\\exp({vec}_{j})}}"
+                           f"{{\\sum_{{{k}=1}}^{{{size}}} \\exp({vec}_{k})}}")
+            self.facts.append(f"${fn}(\\mathbf{{{vec}}})_{j}$ taken as the softmax "
+                              f"${assumed[-1]}$: the text uses it without defining it")
         return tuple(assumed)
 
     def _kronecker(self) -> None:

@@ -20,7 +20,7 @@ from derive.infer.scan import (
     _strip,
 )
 from derive.infer.tags import _sample_sup, _tag, _tag_form
-from derive.latex import without_sample
+from derive.latex import VECTOR_FUNCTIONS, without_sample
 
 
 @dataclass
@@ -165,6 +165,8 @@ def _functions(ns: Names) -> None:
         if any(rule(ns, name, uses, calls) for rule in _NOT_A_FUNCTION):
             continue
         ns.functions[name] = max(Counter(o.call for o in calls).most_common(1)[0][0], 1)
+        if name in VECTOR_FUNCTIONS:  # softmax(o) and its entry softmax(o, j): the entry's
+            ns.functions[name] = max(o.call or 1 for o in calls)
 
 
 # -- quantities: indexed or layer-tagged names; bare names differentiated or defined --------

@@ -49,6 +49,7 @@ class Occ:
     tag: tuple[str, Lin | None, str | None] | None = None  # (style, layer, symbol) once read
     args: tuple[str, ...] = ()  # a call's arguments when each is a bare name: J(W, b; x, y)
     in_bound: bool = False  # written in a sum's upper bound
+    term: int = 0  # which top-level term of its side (split at + and -) it is written in
 
 
 @dataclass
@@ -109,7 +110,11 @@ def _call_args(toks: list[Tok], i: int) -> tuple[int, int] | None:
 def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
     """Every name used in `toks`, with its scripts, and every sum's bound."""
     i = 0
+    depth = term = 0
     while i < len(toks):
+        depth += (toks[i].text in ("(", "{", "[")) - (toks[i].text in (")", "}", "]"))
+        if depth == 0 and toks[i].text in ("+", "-"):
+            term += 1
         if toks[i].text in ("\\sum", "\\prod"):
             i = _scan_sum(toks, i, row, side, out)
             continue
@@ -127,7 +132,7 @@ def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
         out.append(Occ(name, f.number, row.number, side, sup, sub, prime,
                        call[0] if call else None, _partial_at(toks, i),
                        f.span(toks[i].start).line,
-                       args=_bare_args(toks, j, call[1]) if call else ()))
+                       args=_bare_args(toks, j, call[1]) if call else (), term=term))
         i = j
 
 

@@ -58,6 +58,7 @@ from derive.latex.tokens import (
     _FONTS,
     _GREEK,
     _VECTOR_FONTS,
+    VECTOR_FUNCTIONS,
     Tok,
     remarks_of,
     tokenize,
@@ -71,5 +72,5 @@ __all__ = [
     "_index_expr", "_is_sample_tag", "_layer_tokens", "_match", "_read_name", "_scripts",
     "_skip_arguments", "_strip_group",
     "parse_expression", "parse_formula", "split_at_gaps", "starts_name", "strip_qualifiers",
-    "remarks_of", "tokenize", "without_sample",
+    "remarks_of", "tokenize", "without_sample", "VECTOR_FUNCTIONS",
 ]

@@ -14,7 +14,7 @@ from derive.latex.groups import _depth_split, _match, _read_name, _scripts, _str
 from derive.latex.indices import _index_expr, _is_sample_tag, _layer_tokens, _quantity
 from derive.latex.limits import _check_index
 from derive.latex.scope import Index, Scalar, Scope, Size, _err
-from derive.latex.tokens import _FONTS, _GREEK, _VECTOR_FONTS, Tok
+from derive.latex.tokens import _FONTS, _GREEK, _VECTOR_FONTS, VECTOR_FUNCTIONS, Tok
 
 
 def _kronecker(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> sympy.Basic | None:
@@ -176,6 +176,12 @@ def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
     if any(not a for a in args_toks):
         raise _err(f"empty argument in `{name}(...)`", scope, toks[j])
     arity = scope.arity(name)
+    if name in VECTOR_FUNCTIONS and len(args_toks) == arity - 1:
+        for a in args_toks:
+            _argument(a, sk)  # what is wrong inside is said first
+        raise _err(f"`{name}(...)` here is the whole vector: the tool reads its entries, "
+                   f"written `{name}(...)_j`, not an equation between vectors", scope,
+                   start_tok, toks[close].end)
     if len(args_toks) != arity:
         raise _err(f"`{name}` takes {arity} argument{'s' if arity > 1 else ''}, got "
                    f"{len(args_toks)}", scope, start_tok, toks[close].end)

@@ -334,6 +334,16 @@ def _function_head(seg: list[Tok], scope: Scope) -> bool:
     return scope.lookup(seg[0].text) == "function"
 
 
+def _number_tuple(it: list[Tok]) -> sympy.Tuple | None:
+    """`(1, 0, 0)`: a tuple of numbers, the value of a whole vector; None for anything else."""
+    if len(it) < 5 or it[0].text != "(" or it[-1].text != ")":
+        return None
+    parts = [p for p, _ in _depth_split(it[1:-1], {","})]
+    if not all(len(p) == 1 and p[0].kind == "num" for p in parts):
+        return None
+    return sympy.Tuple(*(sympy.Rational(p[0].text) for p in parts))
+
+
 def _parse_set(seg: list[Tok], scope: Scope, formula: Formula) -> Side:
     if not (seg and seg[0].text == "\\{" and seg[-1].text == "\\}"):
         raise _err("after `\\in` the tool understands only a finite set `\\{ 0, 1 \\}`", scope,
@@ -341,6 +351,10 @@ def _parse_set(seg: list[Tok], scope: Scope, formula: Formula) -> Side:
     items = [s for s, _ in _depth_split(seg[1:-1], {","})]
     values = []
     for it in items:
+        vector = _number_tuple(it)
+        if vector is not None:  # \{(1, 0, 0), (0, 1, 0), (0, 0, 1)\}: the values of a vector
+            values.append(vector)
+            continue
         if len(it) != 1 or it[0].kind != "num":
             raise _err("set elements must be numbers", scope, it[0] if it else seg[0])
         values.append(sympy.Rational(it[0].text))

@@ -48,7 +48,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = _digit_arguments(_drop_hspace(_wide_accents(place_prose(toks, lambda t: InputError(
         f"unexpected character {t.text[0]!r} in a formula", formula.span(t.start))))))
     toks = function_words(_operator_words(_colon_equals(toks)), formula)
-    toks = _subscript_partials(toks)
+    toks = _subscript_partials(_vector_entries(toks))
     return _equation_numbers(toks, text, base)
 
 
@@ -288,3 +288,50 @@ def _subscript_partials(toks: list[Tok]) -> list[Tok]:
         out.append(t)
         i += 1
     return out
+
+
+# functions of a whole vector whose value is a vector: `softmax(o)_j` is its entry j
+VECTOR_FUNCTIONS = {"\\mathrm{softmax}", "\\operatorname{softmax}"}
+
+
+def _vector_entries(toks: list[Tok]) -> list[Tok]:
+    """`\\mathrm{softmax}(\\mathbf{o})_j`: the entry j of a vector function's value, written as
+    the call with the index as its last argument, `\\mathrm{softmax}(\\mathbf{o}, j)` (as notes
+    that define softmax write it)."""
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        after = _braced(toks, i + 1) if t.text in ("\\mathrm", "\\operatorname") else None
+        name = t.text + "".join(x.text for x in toks[i + 1 : after]) if after else ""
+        close = _call_end(toks, after) if name in VECTOR_FUNCTIONS and after else None
+        if close is not None and close + 1 < len(toks) and toks[close + 1].text == "_":
+            end = _braced(toks, close + 2)
+            if end is not None:
+                index = toks[close + 2 : end]
+                index = index[1:-1] if index[0].text == "{" else index
+                c = toks[close]
+                inner = toks[after + 1 : close]
+                if len(inner) == 1 and inner[0].kind == "letter":  # softmax(s)_k: s a vector
+                    v = inner[0]
+                    inner = [Tok("cmd", "\\mathbf", v.start, v.start),
+                             Tok("sym", "{", v.start, v.start), v, Tok("sym", "}", v.end, v.end)]
+                out += [*toks[i : after + 1], *inner, Tok("sym", ",", c.start, c.start),
+                        *index, Tok(c.kind, c.text, c.start, toks[end - 1].end)]
+                i = end
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def _call_end(toks: list[Tok], j: int) -> int | None:
+    """The index of the `)` that closes the `(` at j; None when no `(` is there."""
+    if j >= len(toks) or toks[j].text != "(":
+        return None
+    depth = 0
+    for k in range(j, len(toks)):
+        depth += (toks[k].text == "(") - (toks[k].text == ")")
+        if depth == 0:
+            return k
+    return None
