@@ -95,6 +95,63 @@ def test_entries_written_with_two_digits_are_two_indices(tmp_path):
     assert results[5].status == R
 
 
+def test_a_derivation_restating_the_loss_in_another_section_is_checked_whole():
+    """`l = <l with the softmax put in> = ... = ...` under a new heading: the first pair equals
+    the loss already defined, so the whole chain is checked, not taken as a new loss."""
+    results = _by_line(DATA / "softmax.md")
+    assert [results[k].status for k in (38, 39, 40)] == [V, V, V]
+
+
+def test_premise_the_claim_needs_is_named():
+    results = _by_line(DATA / "softmax.md")
+    premise = "given the text's premise that the labels sum to one"
+    for line in (40, 57, 63, 67):  # these need sum_j y_j = 1
+        assert results[line].message.endswith(premise), line
+    for line in (38, 39, 47, 51):  # these hold without it
+        assert "premise" not in results[line].message, line
+
+
+def test_entries_written_out_are_the_model():
+    """d2l's o_1 = x_1 w_{11} + ... + b_1, o_2 = ..., o_3 = ...: three definitions of o's
+    entries, checked in the network of 4 inputs and 3 classes they describe; the one-hot
+    premise `y \\in \\{(1, 0, 0), ...\\}`; softmax(o)_j as the standard softmax."""
+    results = check_file(DATA / "entries.md").results
+    assert [(r.line, r.status) for r in results if r.status != E] == [
+        (6, D), (13, D), (14, D), (15, D), (22, D), (34, D), (40, V), (44, V), (44, V),
+        (48, V)]
+    one_hot = "given the text's premise that the labels are one-hot"
+    assert all(r.message.endswith(one_hot) for r in results if r.status == V)
+    assert all("on 1 network instance" in r.evidence for r in results if r.status == V)
+
+
+def test_entries_slips():
+    results = check_file(DATA / "entries-slips.md").results
+    statuses = [(r.line, r.status) for r in results if r.line >= 40]
+    assert statuses == [(40, R), (44, V), (44, R), (48, R)]  # y_j dropped; + y_j; x_1 for x_2
+    assert "sign of a term" in (results[-2].diagnosis or "")
+
+
+def test_what_is_not_the_model_is_said(tmp_path):
+    doc = tmp_path / "prob.md"
+    doc.write_text("$$ o_j = \\sum_k w_{jk} x_k $$\n\n"
+                   "$$ P(\\mathbf{y} \\mid \\mathbf{x}) = o_1 $$\n\n"
+                   "$$ \\operatorname*{argmax}_j o_j = o_1 $$\n\n"
+                   "$$ \\arg\\max_j o_j = o_1 $$\n")
+    results = _by_line(doc)
+    assert results[3].status == E and "conditional probability" in results[3].message
+    assert results[5].status == E and "`argmax` is not read" in results[5].message
+    assert results[7].status == E and "`argmax` is not read" in results[7].message
+
+
+def test_one_hot_premise_must_list_the_unit_vectors(tmp_path):
+    doc = tmp_path / "premise.md"
+    body = (DATA / "entries.md").read_text()
+    doc.write_text(body.replace("(0, 0, 1)\\}", "(1, 1, 0)\\}"))
+    results = _by_line(doc)
+    assert results[6].status == E  # not the one-hot vectors: not read as the premise
+    assert all("premise" not in r.message for r in results.values())
+
+
 @pytest.mark.skipif(not (CORPUS / "d2lzh_softmax-regression.md").exists(),
                     reason="the shared corpus is not here")
 def test_d2lzh_reads_the_network_and_the_loss():
@@ -104,3 +161,9 @@ def test_d2lzh_reads_the_network_and_the_loss():
     for r in results:
         by_line.setdefault(r.line, []).append(r.status)
     assert by_line[60] == [D] and by_line[193] == [D]
+    assert by_line[124] == [V, D]  # yhat = softmax(o), where yhat_j = exp(o_j) / sum_k ...
+    for line in (217, 218, 219):
+        assert by_line[line] == [V], line
+    assert by_line[226] == [V, V]
+    for line in (133, 181, 187):  # argmax and the likelihood: not read, and said so
+        assert by_line[line] == [E], line

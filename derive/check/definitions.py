@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
 import sympy
 
@@ -54,7 +55,8 @@ def _local_model(reading: _Reading, formula: Formula) -> tuple[Model, Scope]:
     return model, scope
 
 
-def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model: Model
+def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model: Model,
+                          restate: Callable[..., set[int]] | None = None
                           ) -> tuple[set[int], tuple[Equation, ...], Model]:
     """Which rows of a formula define, by the inferred notation (`rows` is updated in place:
     a row the inference refuses becomes an error; `J = <definition> = <steps>` defines with
@@ -80,6 +82,8 @@ def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model
     for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`
         if isinstance(eq, Equation) and eq.number in heads and len(eq.steps) > 1:
             head = dataclasses.replace(eq, steps=eq.steps[:1], step_lines=eq.step_lines[:1])
+            if restate is not None and not restate(formula, [head], {head.number}, model):
+                continue  # `l = <what l already is> = <steps>`: a derivation, all of it checked
             try:
                 model = _add_definition(reading, formula, head, model)
                 rows[k] = dataclasses.replace(eq, steps=eq.steps[1:],

@@ -23,6 +23,7 @@ from derive.infer.scan import (
     _strip,
     _text,
 )
+from derive.latex import VECTOR_FUNCTIONS
 
 
 @dataclass
@@ -49,6 +50,19 @@ def _another_entry(o: Occ, heads: list[Occ]) -> bool:
 
     mine = entry(o)
     return mine is not None and all(entry(h) not in (None, mine) for h in heads)
+
+
+_VECTOR_FONTS = ("\\mathbf", "\\boldsymbol", "\\vec")
+
+
+def _written_whole(side: list) -> bool:  # type: ignore[type-arg]
+    """`\\mathbf{o}` or `\\hat{\\mathbf{y}}`: one letter in a vector's font, perhaps accented."""
+    texts = [t.text for t in side]
+    if len(side) == 7 and texts[0] in ("\\hat", "\\tilde", "\\bar") and texts[1] == "{" and (
+            texts[6] == "}"):
+        return _written_whole(side[2:6])
+    return (len(side) == 4 and texts[0] in _VECTOR_FONTS and texts[1] == "{"
+            and side[2].kind == "letter" and texts[3] == "}")
 
 
 class _Definitions:
@@ -157,6 +171,21 @@ class _Definitions:
             return True
         return False
 
+    def _whole_vector(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """`\\hat{\\mathbf{y}} = \\mathrm{softmax}(\\mathbf{o})`: a vector written whole equal to a
+        vector function's value, checked entry by entry against the definitions (the `where
+        \\hat{y}_j = ...` beside it): a claim, never a definition."""
+        side = _strip(r.sides[0]) if r.sides else []
+        right = _strip(r.sides[1]) if len(r.sides) == 2 else []
+        if not (_written_whole(side) and len(right) > 2
+                and right[0].text in ("\\mathrm", "\\operatorname")):
+            return False
+        if _text(right[: next((k for k, t in enumerate(right) if t.text == "}"), 0) + 1]
+                 ) not in VECTOR_FUNCTIONS:
+            return False
+        self.claims.add((r.formula.number, r.number))
+        return True
+
     def _no_head(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
         return not left or not _single_name(r.sides[0])
 
@@ -220,7 +249,8 @@ class _Definitions:
                                          and not any(x.after_partial for x in r.occs))
         return not again
 
-    _ROW_RULES = (_premise, _no_equation, _own_entries, _batch_mean_row, _sums_to_one, _no_head,
+    _ROW_RULES = (_premise, _no_equation, _own_entries, _batch_mean_row, _sums_to_one,
+                  _whole_vector, _no_head,
                   _input_layer, _one_layer,
                   _not_definable, _update, _reindexed, _defined_before)
 

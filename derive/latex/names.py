@@ -185,12 +185,23 @@ def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
     if len(args_toks) != arity:
         raise _err(f"`{name}` takes {arity} argument{'s' if arity > 1 else ''}, got "
                    f"{len(args_toks)}", scope, start_tok, toks[close].end)
-    args = [_argument(a, sk) for a in args_toks]
+    args = [_vector_argument(a, sk) if name in VECTOR_FUNCTIONS else _argument(a, sk)
+            for a in args_toks]
     value = Prime(name, args[0]) if prime else Call(name, *args)
     if prime and arity != 1:
         raise _err("`^{\\prime}` is understood only for one-argument functions", scope, start_tok)
     sk.placeholder(value, (start_tok.start, toks[close].end))
     return close + 1
+
+
+def _vector_argument(toks: list[Tok], sk: _Skeleton) -> sympy.Basic:
+    """An argument of a vector function (`softmax(s)_k`): a quantity of one index written as a
+    bare letter is the whole vector, as `\\mathbf{s}` is."""
+    spec = sk.scope.notation.quantities.get(toks[0].text) if len(toks) == 1 else None
+    if (spec is not None and toks[0].kind == "letter" and len(spec.shape) == 1
+            and not spec.layers and sk.scope.lookup(toks[0].text) == "quantity"):
+        return Vec(toks[0].text, ())
+    return _argument(toks, sk)
 
 
 def _argument(toks: list[Tok], sk: _Skeleton) -> sympy.Basic:

@@ -311,13 +311,8 @@ def _vector_entries(toks: list[Tok]) -> list[Tok]:
                 index = toks[close + 2 : end]
                 index = index[1:-1] if index[0].text == "{" else index
                 c = toks[close]
-                inner = toks[after + 1 : close]
-                if len(inner) == 1 and inner[0].kind == "letter":  # softmax(s)_k: s a vector
-                    v = inner[0]
-                    inner = [Tok("cmd", "\\mathbf", v.start, v.start),
-                             Tok("sym", "{", v.start, v.start), v, Tok("sym", "}", v.end, v.end)]
-                out += [*toks[i : after + 1], *inner, Tok("sym", ",", c.start, c.start),
-                        *index, Tok(c.kind, c.text, c.start, toks[end - 1].end)]
+                out += [*toks[i:close], Tok("sym", ",", c.start, c.start), *index,
+                        Tok(c.kind, c.text, c.start, toks[end - 1].end)]
                 i = end
                 continue
         out.append(t)
