@@ -143,6 +143,16 @@ def test_what_is_not_the_model_is_said(tmp_path):
     assert results[7].status == E and "`argmax` is not read" in results[7].message
 
 
+def test_the_minibatch_matrix_is_said_to_be_unread(tmp_path):
+    doc = tmp_path / "batch.md"
+    doc.write_text("$$ o_j = \\sum_k w_{jk} x_k + b_j $$\n\n"
+                   "$$ \\mathbf{O} = \\mathbf{X} \\mathbf{W} + \\mathbf{b} $$\n")
+    r = _by_line(doc)[3]
+    assert r.status == E
+    assert "`\\mathbf{X}` is not read: a matrix named after the quantity `x`" in r.message
+    assert "minibatch" in r.message
+
+
 def test_one_hot_premise_must_list_the_unit_vectors(tmp_path):
     doc = tmp_path / "premise.md"
     body = (DATA / "entries.md").read_text()
@@ -167,3 +177,4 @@ def test_d2lzh_reads_the_network_and_the_loss():
     assert by_line[226] == [V, V]
     for line in (133, 181, 187):  # argmax and the likelihood: not read, and said so
         assert by_line[line] == [E], line
+    assert by_line[151] == [E, E]  # the minibatch O = X W + b: not read, and said so
