@@ -99,7 +99,28 @@ class Engine(StandIns):
         return ev
 
     def instances(self, model: Model) -> tuple[Instance, ...]:
-        return (LOCAL_INSTANCE,) if model.local else INSTANCES
+        """The networks a claim is checked in. A quantity the text defines entry by entry
+        (o_1 = ..., o_2 = ..., o_3 = ...) exists in the networks whose range of it is exactly
+        those entries; when none is, all of them (its missing entries are then said)."""
+        if model.local:
+            return (LOCAL_INSTANCE,)
+        entries = _entrywise(model)
+        if not entries:
+            return INSTANCES
+        fitting = tuple(i for i in INSTANCES if self._fits(model, i, entries))
+        return fitting or INSTANCES
+
+    def _fits(self, model: Model, instance: Instance, entries: dict[str, set[tuple]]) -> bool:
+        ev = self.evaluator(model, instance, SEEDS[0])
+        for name, defined in entries.items():
+            spec = model.spec(name)
+            try:
+                sizes = [ev.index_size(spec, pos, None) for pos in range(len(spec.shape))]
+            except OutOfRange:
+                return False
+            if _box(sizes) != defined:
+                return False
+        return True
 
     def domain(self, model: Model, instance: Instance, free: list[Index],
                exprs: Iterable[sympy.Basic]) -> Iterator[dict]:
@@ -265,6 +286,29 @@ class Engine(StandIns):
         for t in trials:
             out.append(self.evaluator(model, t.instance, t.seed).ground(expr, dict(t.env), 1))
         return out
+
+
+def _entrywise(model: Model) -> dict[str, set[tuple]]:
+    """The quantities without layers whose every definition names one entry (all indices
+    numbers), with the entries defined."""
+    out: dict[str, set[tuple]] = {}
+    generic: set[str] = set()
+    for d in model.defs:
+        lhs = d.lhs
+        if not isinstance(lhs, Quantity):
+            continue
+        spec = model.spec(lhs.name)
+        if (spec is not None and not spec.layers and lhs.layer is None and lhs.indices
+                and all(isinstance(i, sympy.Integer) for i in lhs.indices)):
+            out.setdefault(lhs.name, set()).add(tuple(int(i) for i in lhs.indices))
+        else:
+            generic.add(lhs.name)
+    return {name: e for name, e in out.items() if name not in generic}
+
+
+def _box(sizes: list[int]) -> set[tuple]:
+    """Every entry of an array of these sizes, 1-based."""
+    return {t for t in product(len(sizes), max(sizes)) if all(v <= n for v, n in zip(t, sizes))}
 
 
 def _atom_ok(ev: Evaluator, atom: sympy.Basic, env: dict) -> bool:

@@ -121,7 +121,7 @@ def _build_formula(reading: _Reading, formula: Formula, restate: Restate | None)
         err = InputError(f"annotation: `definitions` names row(s) {beyond}, but this formula "
                          f"has {max(numbers, default=0)}", formula.annotation_span("definitions"))
         return _Built(formula, reading.model, error=err)
-    def_numbers, heads, model = _defining_rows(reading, formula, rows, model)
+    def_numbers, heads, model = _defining_rows(reading, formula, rows, model, restate)
     if reading.inferred is not None and restate is not None:
         def_numbers = restate(formula, rows, def_numbers, model)
     if segments:
@@ -176,7 +176,8 @@ def _read_rows(reading: _Reading, formula: Formula
     return model, [_bounded(formula, eq) for eq in parse_formula(formula, scope)], scope
 
 
-def _defining_rows(reading: _Reading, formula: Formula, rows: list, model: Model
+def _defining_rows(reading: _Reading, formula: Formula, rows: list, model: Model,
+                   restate: Restate | None = None
                    ) -> tuple[set[int], tuple[Equation, ...], Model]:
     """Which rows define: as the annotation marks them, else as the inferred notation reads
     them (with the heads `J = <definition> = ...` already in the model)."""
@@ -186,7 +187,7 @@ def _defining_rows(reading: _Reading, formula: Formula, rows: list, model: Model
     if isinstance(marked, list):
         return set(marked), (), model
     if reading.inferred is not None:
-        return _inferred_definitions(reading, formula, rows, model)
+        return _inferred_definitions(reading, formula, rows, model, restate)
     return set(), (), model
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
 import sympy
 
@@ -81,7 +82,8 @@ def _given_defs(formula: Formula, givens: list[str], scope: Scope) -> list[Def]:
     return defs
 
 
-def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model: Model
+def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model: Model,
+                          restate: Callable[..., set[int]] | None = None
                           ) -> tuple[set[int], tuple[Equation, ...], Model]:
     """Which rows of a formula define, by the inferred notation (`rows` is updated in place:
     a row the inference refuses becomes an error; `J = <definition> = <steps>` defines with
@@ -109,6 +111,8 @@ def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model
     for k, eq in enumerate(rows):  # `J = <definition> = <derivation ...>`
         if isinstance(eq, Equation) and eq.number in heads and len(eq.steps) > 1:
             head = dataclasses.replace(eq, steps=eq.steps[:1], step_lines=eq.step_lines[:1])
+            if restate is not None and not restate(formula, [head], {head.number}, model):
+                continue  # `l = <what l already is> = <steps>`: a derivation, all of it checked
             try:
                 model = _add_definition(reading, formula, head, model)
                 rows[k] = dataclasses.replace(eq, steps=eq.steps[1:],
@@ -122,6 +126,11 @@ def _inferred_definitions(reading: _Reading, formula: Formula, rows: list, model
 def _add_definition(reading: _Reading, formula: Formula, eq: Equation, model: Model) -> Model:
     """The model with the row's definitions (or assumption). A left side that names nothing
     the model can define is an error: the row would otherwise be dropped without a word."""
+    if eq.kind == "assumption" and _one_hot(model, eq):  # y \in \{(1, 0, 0), (0, 1, 0), ...\}
+        reading.definitions.append(Definition(formula.file, eq.line,
+                                            f"{eq.lhs.latex} \\in {eq.steps[0].latex}",
+                                            label_name(model) or ""))
+        return dataclasses.replace(model, label_rule="onehot")
     if eq.kind == "assumption":
         lhs = eq.lhs.expr
         if not (isinstance(lhs, Quantity) and all(isinstance(i, Index) for i in lhs.indices)):
@@ -219,6 +228,20 @@ def _recursions(reading: _Reading, formula: Formula, model: Model) -> Model:
                 reading.definitions.append(Definition(formula.file, formula.line, text,
                                                       _defines(eq.lhs.expr)))
     return model
+
+
+def _one_hot(model: Model, eq: Equation) -> bool:
+    """`y \\in \\{(1, 0, 0), (0, 1, 0), (0, 0, 1)\\}`: the label vector, written whole, is one of
+    the one-hot vectors (every one of them listed): the premise that the labels are one-hot."""
+    leaf = getattr(eq.lhs, "tensor", None)
+    values = eq.steps[0].expr if len(eq.steps) == 1 else None
+    if (leaf is None or getattr(leaf, "name", None) != label_name(model)
+            or len(getattr(leaf, "dims", ())) != 1 or not isinstance(values, sympy.FiniteSet)
+            or not all(isinstance(v, sympy.Tuple) for v in values.args)):
+        return False
+    n = len(values.args)
+    units = {sympy.Tuple(*(int(k == h) for k in range(n))) for h in range(n)}
+    return set(values.args) == units
 
 
 def _labels_sum_to_one(model: Model, eq: Equation) -> bool:

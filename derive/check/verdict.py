@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import sympy
@@ -68,7 +69,7 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
         return _Verdict(Status.UNCHECKED, f"could not evaluate: {o.unsupported}",
                         comparisons=comparisons)
     if o.ok and not o.overrun:
-        return _agreement(engine, model, lhs, o, comparisons)
+        return _agreement(engine, model, lhs, o, comparisons, rhs)
     state.wide = True  # the explanation below searches every definition of the model
     unreached = _unreached_derivative(engine, model, o.witness, lhs)
     if unreached is not None:
@@ -82,7 +83,8 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
 
 
 def _agreement(engine: Engine, model: Model, lhs: sympy.Basic, o: Outcome,
-               comparisons: tuple[Comparison, ...]) -> _Verdict:
+               comparisons: tuple[Comparison, ...], rhs: sympy.Basic | None = None
+               ) -> _Verdict:
     """The verdict on sides that agree at every trial: verified, unless no trial could be
     made or the agreement is the reading's (a derivative of what the model does not read)."""
     if not o.trials:
@@ -93,8 +95,27 @@ def _agreement(engine: Engine, model: Model, lhs: sympy.Basic, o: Outcome,
         return _Verdict(Status.UNCHECKED, f"could not check: {unreached}",
                         comparisons=comparisons)
     evidence = _evidence(o, model)
-    return _Verdict(Status.VERIFIED, "agrees with the derivation at every point and index",
-                    evidence=evidence, comparisons=comparisons)
+    return _Verdict(Status.VERIFIED, "agrees with the derivation at every point and index"
+                    + _given_premise(engine, model, lhs, rhs), evidence=evidence,
+                    comparisons=comparisons)
+
+
+# the premises on the labels a text states (derive.check.definitions), in words
+_PREMISES = {"sum1": "that the labels sum to one", "onehot": "that the labels are one-hot"}
+
+
+def _given_premise(engine: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Basic | None
+                   ) -> str:
+    """`, given the text's premise ...` when the claim holds under a premise the text states on
+    the labels (`\\sum_j y_j = 1`, `y \\in \\{(1, 0, 0), ...\\}`) and not without it; '' when it
+    holds without the premise or none is stated."""
+    words = _PREMISES.get(model.label_rule or "")
+    if words is None or rhs is None:
+        return ""
+    bare = engine.evaluate(dataclasses.replace(model, label_rule=None), lhs, rhs)
+    if bare.ok or bare.unsupported or bare.overrun:
+        return ""
+    return f", given the text's premise {words}"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ import re
 from collections import defaultdict
 from typing import Any
 
+from derive.infer.names import layer_symbols
 from derive.infer.scan import Occ, Row, _derivatives, _is_call, _strip
+from derive.infer.tags import _sample_sup
 from derive.latex import Tok
 
 
@@ -66,8 +68,12 @@ def _local_formulas(per: dict[int, list[Row]]) -> set[int]:
     """Formulas of their own variables, such as a chain rule `\\partial z / \\partial x_1`
     between names the network uses with layer tags: no use in them has a layer tag, yet one of
     their names has one elsewhere. They are not read into the network's notation."""
+    samples = _sample_names(per)
+
     def tagged(o: Occ) -> bool:
         g = _strip(o.sup) if o.sup else []
+        if o.name in samples:
+            return False  # x^{(i)}: a sample, where no layer is written with i
         return bool(g) and ((g[0].text in "([" and len(g) >= 3) or any(
             t.kind == "letter" for t in g))
     names_tagged = {o.name for rs in per.values() for r in rs for o in r.occs if tagged(o)}
@@ -80,6 +86,20 @@ def _local_formulas(per: dict[int, list[Row]]) -> set[int]:
                 o.name in names_tagged and o.sup is None for o in occs):
             out.add(k)
     return out
+
+
+def _sample_names(per: dict[int, list[Row]]) -> set[str]:
+    """Names written with a sample's superscript only (`x^{(i)}`, `y^{(i)}`): always the same
+    one letter in brackets, never a number (theta^{(1)} .. theta^{(K)} enumerate something) nor
+    a letter the text writes layers with. Such a superscript is no layer tag."""
+    rows = [r for rs in per.values() for r in rs]
+    symbols = layer_symbols(rows)
+    letters: dict[str, set[str]] = defaultdict(set)
+    for o in (o for r in rows for o in r.occs if o.sup is not None):
+        g = _strip(o.sup)
+        letters[o.name].add(g[1].text if _sample_sup(o) else "")
+    return {name for name, ls in letters.items()
+            if len(ls) == 1 and "" not in ls and not ls & symbols}
 
 
 _WORD_FONTS = ("\\text", "\\textrm", "\\mathrm", "\\operatorname", "\\mbox")

@@ -58,6 +58,7 @@ from derive.infer.scan import (
     _DEFINE,
     Lin,
     Row,
+    _digits,
     _indices,
     _rows,
     _single_name,
@@ -66,7 +67,7 @@ from derive.infer.scan import (
 )
 from derive.infer.tags import _tag, _tag_form
 from derive.infer.vectors import vector_shapes
-from derive.latex import remarks_of
+from derive.latex import VECTOR_FUNCTIONS, remarks_of
 from derive.sources.document import Document
 
 
@@ -228,6 +229,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         self._kronecker()
         self.sample = self._sample_letter()
         self._drop_sample_subscripts()
+        self._digit_entries()
         names = read_names(self.rows, self.occs)
         self.layer_var, self.depth = names.layer_var, names.depth
         self.of_parameters = names.of_parameters
@@ -240,7 +242,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                               "(to name them: roles.width)")
         front = self._front(names.quantities, names.functions, names.scalars, defs, width,
                             names.sizes)
-        assumed = self._assumed(names, defs)
+        assumed = self._assumed(names, defs) + self._vector_functions(names, defs, front)
         for fn, arity in sorted(names.functions.items()):  # a random smooth stand-in
             if (fn not in defs and not any(a.startswith(fn + "(") for a in assumed)
                     and fn not in BY_SPELLING and re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+", fn)):
@@ -259,6 +261,23 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         for o in self.occs:
             if o.sub is not None and self.sample and _text(_strip(o.sub)) == self.sample:
                 o.sub = None
+
+    def _digit_entries(self) -> None:
+        """w_{11}, ..., w_{34}: a name whose every subscript is one number of the same two or
+        more digits is written entry by entry, one digit per index (the text's w_{jk})."""
+        by_name: dict[str, list] = {}
+        for o in self.occs:
+            by_name.setdefault(o.name, []).append(o)
+        for uses in by_name.values():
+            subs = [_strip(o.sub) if o.sub is not None else None for o in uses]
+            if not all(g is not None and len(g) == 1 and g[0].kind == "num"
+                       and g[0].text.isdigit() for g in subs):
+                continue
+            widths = {len(g[0].text) for g in subs if g}
+            if len(widths) != 1 or widths == {1} or any("0" in g[0].text for g in subs if g):
+                continue  # (as the parser reads W_{12} for a quantity of two indices)
+            for o, g in zip(uses, subs):
+                o.sub = _digits(g[0]) if g else o.sub
 
     def _read_tags(self, names: Names) -> None:
         """Each quantity's use with a layer tag: its style, its layer and its symbol."""
@@ -312,6 +331,28 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
             assumed.append(f"{fn}({var}) = {spelling}({var})")
             self.facts.append(f"${fn}$ read as the function known by that name ({what}): "
                               "the text uses it without defining it")
+        return tuple(assumed)
+
+    def _vector_functions(self, names: Names, defs: dict[str, list[Row]],
+                          front: dict[str, Any]) -> tuple[str, ...]:
+        """softmax(o)_j, read as softmax(o, j), used and never defined: the softmax over the
+        entries of the vector it is applied to (the range of o's index as read), written in
+        letters no name of the text uses."""
+        assumed: list[str] = []
+        shapes = front.get("quantities", {})
+        for fn in sorted(names.functions):
+            if fn not in VECTOR_FUNCTIONS or fn in defs or names.functions[fn] != 2:
+                continue
+            vec = next((o.args[0] for o in self.occs if o.name == fn and len(o.args) == 2
+                        and len(shapes.get(o.args[0], {}).get("shape", [])) == 1), None)
+            free = [v for v in ("j", "k", "c", "i", "r", "s") if v not in names.by_name]
+            if vec is None or len(free) < 2:
+                continue
+            j, k, size = free[0], free[1], shapes[vec]["shape"][0]
+            assumed.append(f"{fn}(\\mathbf{{{vec}}}, {j}) = \\frac{{\\exp({vec}_{j})}}"
+                           f"{{\\sum_{{{k}=1}}^{{{size}}} \\exp({vec}_{k})}}")
+            self.facts.append(f"${fn}(\\mathbf{{{vec}}})_{j}$ taken as the softmax "
+                              f"${assumed[-1]}$: the text uses it without defining it")
         return tuple(assumed)
 
     def _kronecker(self) -> None:

@@ -23,6 +23,7 @@ from derive.infer.scan import (
     _strip,
     _text,
 )
+from derive.latex import VECTOR_FUNCTIONS
 
 
 @dataclass
@@ -37,6 +38,31 @@ class _Chosen:
 
 def _left(r: Row) -> list[Occ]:
     return [o for o in r.occs if o.side == 0]
+
+
+def _another_entry(o: Occ, heads: list[Occ]) -> bool:
+    """o_2 = ... after o_1 = ...: one more entry of a quantity defined entry by entry (every
+    index a number, no definition of it at index letters), not a claim about o."""
+    def entry(x: Occ) -> str | None:
+        ix = _indices(x)
+        return _text(_strip(x.sub or [])) if ix and all(i is None for i in ix) and (
+            x.tag is None and x.sup is None) else None
+
+    mine = entry(o)
+    return mine is not None and all(entry(h) not in (None, mine) for h in heads)
+
+
+_VECTOR_FONTS = ("\\mathbf", "\\boldsymbol", "\\vec")
+
+
+def _written_whole(side: list) -> bool:  # type: ignore[type-arg]
+    """`\\mathbf{o}` or `\\hat{\\mathbf{y}}`: one letter in a vector's font, perhaps accented."""
+    texts = [t.text for t in side]
+    if len(side) == 7 and texts[0] in ("\\hat", "\\tilde", "\\bar") and texts[1] == "{" and (
+            texts[6] == "}"):
+        return _written_whole(side[2:6])
+    return (len(side) == 4 and texts[0] in _VECTOR_FONTS and texts[1] == "{"
+            and side[2].kind == "letter" and texts[3] == "}")
 
 
 class _Definitions:
@@ -134,7 +160,8 @@ class _Definitions:
         return True
 
     def _sums_to_one(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
-        """\\sum_c y_c = 1: a premise."""
+        """\\sum_c y_c = 1 (or \\sum_{c=1}^{K} y_c = 1): a premise."""
+        left = [o for o in left if not o.in_bound]  # K in the sum's bound is a size
         if (len(r.sides) == 2 and _text(r.sides[1]) == "1" and r.sides[0][0].text == "\\sum"
                 and len(left) == 1 and left[0].name in st.quantities and left[0].tag is None
                 and left[0].name not in st.defined):
@@ -143,6 +170,21 @@ class _Definitions:
                               f"${left[0].name}$ sum to one")
             return True
         return False
+
+    def _whole_vector(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """`\\hat{\\mathbf{y}} = \\mathrm{softmax}(\\mathbf{o})`: a vector written whole equal to a
+        vector function's value, checked entry by entry against the definitions (the `where
+        \\hat{y}_j = ...` beside it): a claim, never a definition."""
+        side = _strip(r.sides[0]) if r.sides else []
+        right = _strip(r.sides[1]) if len(r.sides) == 2 else []
+        if not (_written_whole(side) and len(right) > 2
+                and right[0].text in ("\\mathrm", "\\operatorname")):
+            return False
+        if _text(right[: next((k for k, t in enumerate(right) if t.text == "}"), 0) + 1]
+                 ) not in VECTOR_FUNCTIONS:
+            return False
+        self.claims.add((r.formula.number, r.number))
+        return True
 
     def _no_head(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
         return not left or not _single_name(r.sides[0])
@@ -200,12 +242,15 @@ class _Definitions:
                      and self.layer_var is None)
         if fixed_tag and all(_head(rr).tag != o.tag for rr in st.defined[name]):
             return False
+        if _another_entry(o, [_head(rr) for rr in st.defined[name]]):
+            return False
         again = name in st.functions or (o.sub is None and o.tag is None
                                          and st.sections.get(name) != r.formula.section
                                          and not any(x.after_partial for x in r.occs))
         return not again
 
-    _ROW_RULES = (_premise, _no_equation, _own_entries, _batch_mean_row, _sums_to_one, _no_head,
+    _ROW_RULES = (_premise, _no_equation, _own_entries, _batch_mean_row, _sums_to_one,
+                  _whole_vector, _no_head,
                   _input_layer, _one_layer,
                   _not_definable, _update, _reindexed, _defined_before)
 

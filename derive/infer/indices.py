@@ -143,6 +143,46 @@ class _Joined:
             self.size[a] += self.size[b] + 1
 
 
+def _digit_pairs(slots: _Slots, rows: list[Row]) -> list[tuple[Slot, Slot]]:
+    """o_1 = x_1 w_{11} + x_2 w_{12} + b_1, o_2 = ...: definitions written entry by entry,
+    every index a number. Two index slots range alike when their numbers agree in every term
+    they meet in (the left side meets every term), at least twice: o's index and w's first,
+    x's and w's second; o's and x's agree only by chance (o_1 beside x_1)."""
+    def entry(o: Occ) -> list[str] | None:
+        if o.name not in slots.arity or o.name in slots.tagged or o.sub is None:
+            return None
+        ix = [t.text for t in _strip(o.sub) if t.text != ","]
+        ok = len(ix) == slots.arity[o.name] and all(i.isdigit() for i in ix)
+        return ix if ok and ix else None
+
+    tally: dict[tuple[Slot, Slot], list[int]] = defaultdict(lambda: [0, 0])
+
+    def meet(a: tuple[Occ, list[str]], b: tuple[Occ, list[str]]) -> None:
+        for p, u in enumerate(a[1]):
+            for q, v in enumerate(b[1]):
+                pair = tuple(sorted([(a[0].name, p), (b[0].name, q)]))
+                if pair[0] != pair[1]:
+                    tally[pair][0] += u == v
+                    tally[pair][1] += 1
+
+    for r in rows:
+        left = [o for o in r.occs if o.side == 0]
+        head = entry(left[0]) if len(left) == 1 and len(r.sides) == 2 else None
+        if head is None:
+            continue
+        terms: dict[int, list[tuple[Occ, list[str]]]] = defaultdict(list)
+        for o in r.occs:
+            ix = entry(o) if o.side == 1 else None
+            if ix is not None:
+                terms[o.term].append((o, ix))
+        for uses in terms.values():
+            for k, a in enumerate(uses):
+                meet((left[0], head), a)
+                for b in uses[k + 1:]:
+                    meet(a, b)
+    return [pair for pair, (agree, met) in sorted(tally.items()) if agree == met >= 2]
+
+
 class _Indices:
     """Methods of the inference (derive.infer.core._Inference) that range the indices."""
 
@@ -201,6 +241,8 @@ class _Indices:
                 for members in self._open_untagged(slots, r).values():
                     for m in members[1:]:
                         joined.join(members[0], m, rows is def_list)
+        for a, b in _digit_pairs(slots, def_list):
+            joined.join(a, b, True)
         classes: dict[Slot, list[Slot]] = defaultdict(list)
         for x in sorted(joined.parent, key=lambda k: (self._first_use(k[0]), k[1])):
             classes[joined.find(x)].append(x)

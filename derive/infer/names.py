@@ -20,7 +20,7 @@ from derive.infer.scan import (
     _strip,
 )
 from derive.infer.tags import _sample_sup, _tag, _tag_form
-from derive.latex import without_sample
+from derive.latex import VECTOR_FUNCTIONS, without_sample
 
 
 @dataclass
@@ -55,6 +55,16 @@ def read_names(rows: list[Row], occs: list[Occ]) -> Names:
     for step in _STEPS:
         step(names)
     return names
+
+
+def layer_symbols(rows: list[Row]) -> set[str]:
+    """The letters the text writes layers with (the layer variable and the number of layers),
+    as `read_names` reads them: a letter of a bracketed superscript that is neither (the `i`
+    of `x^{(i)}` beside `\\sum_{i=1}^n`) is a sample's."""
+    ns = Names(rows, [o for r in rows for o in r.occs])
+    for step in _STEPS[:4]:
+        step(ns)
+    return ns.tag_symbols
 
 
 def _uses(ns: Names) -> None:
@@ -177,6 +187,8 @@ def _functions(ns: Names) -> None:
         if any(rule(ns, name, uses, calls) for rule in _NOT_A_FUNCTION):
             continue
         ns.functions[name] = max(Counter(o.call for o in calls).most_common(1)[0][0], 1)
+        if name in VECTOR_FUNCTIONS:  # softmax(o) and its entry softmax(o, j): the entry's
+            ns.functions[name] = max(o.call or 1 for o in calls)
 
 
 # -- quantities: indexed or layer-tagged names; bare names differentiated or defined --------
@@ -209,13 +221,20 @@ def _sample_label(ns: Names, name: str, uses: list[Occ]) -> bool:
     return any(_sample_sup(o) for o in uses)  # y^{(i)}: the label of sample i
 
 
+def _loss_named_with_arguments(ns: Names, name: str, uses: list[Occ]) -> bool:
+    """`l(\\mathbf{y}, \\hat{\\mathbf{y}})`, `J(W, b; x, y)`: a name written with the quantities
+    it is a function of is that quantity (the loss), not a function of its own."""
+    calls = [o for o in uses if o.call is not None]
+    return bool(calls) and _loss_with_arguments(ns, name, uses, calls)
+
+
 _NOT_A_QUANTITY: tuple[_QuantityRule, ...] = (_named_otherwise, _only_in_bounds, _bare_index)
 def _of_parameters(ns: Names, name: str, uses: list[Occ]) -> bool:
     return name in ns.of_parameters  # h_{W,b}(x): a value of the parameters
 
 
 _A_QUANTITY: tuple[_QuantityRule, ...] = (_has_index_or_tag, _differentiated, _sample_label,
-                                          _of_parameters)
+                                          _of_parameters, _loss_named_with_arguments)
 
 
 def _quantities(ns: Names) -> None:

@@ -49,6 +49,7 @@ class Occ:
     tag: tuple[str, Lin | None, str | None] | None = None  # (style, layer, symbol) once read
     args: tuple[str, ...] = ()  # a call's arguments when each is a bare name: J(W, b; x, y)
     in_bound: bool = False  # written in a sum's upper bound
+    term: int = 0  # which top-level term of its side (split at + and -) it is written in
 
 
 @dataclass
@@ -109,11 +110,19 @@ def _call_args(toks: list[Tok], i: int) -> tuple[int, int] | None:
 def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
     """Every name used in `toks`, with its scripts, and every sum's bound."""
     i = 0
+    depth = term = 0
     while i < len(toks):
+        depth += (toks[i].text in ("(", "{", "[")) - (toks[i].text in (")", "}", "]"))
+        if depth == 0 and toks[i].text in ("+", "-"):
+            term += 1
         if toks[i].text in ("\\sum", "\\prod"):
             i = _scan_sum(toks, i, row, side, out)
             continue
         name, j = _name_at(toks, i)
+        if name is None and toks[i].text in _FONTS and _accented_vector(
+                toks[i], _group(toks, i + 1)[0]) is not None:
+            i = j  # \hat{\mathbf{y}}: the vector of the \hat{y}_j, not a use of y
+            continue
         if name is None or (name in _NOT_NAMES and not _is_indexed(toks, j)):
             i += 1
             continue
@@ -123,7 +132,7 @@ def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
         out.append(Occ(name, f.number, row.number, side, sup, sub, prime,
                        call[0] if call else None, _partial_at(toks, i),
                        f.span(toks[i].start).line,
-                       args=_bare_args(toks, j, call[1]) if call else ()))
+                       args=_bare_args(toks, j, call[1]) if call else (), term=term))
         i = j
 
 
@@ -219,14 +228,36 @@ def _without_transpose(grp: list[Tok]) -> list[Tok] | None:
     return g or None
 
 
+def _accented_vector(font: Tok, grp: list[Tok]) -> str | None:
+    """`\\hat{\\mathbf{y}}`: an accent over a vector's letter is the vector of the accented
+    name's entries (`\\hat{y}_j`), named as they are; None for anything else."""
+    g = _strip(grp)
+    if (font.text not in _ACCENTS or len(g) < 4 or g[0].text not in _VECTOR_FONTS
+            or g[1].text != "{" or g[-1].text != "}"):
+        return None
+    inner = _text(g[2:-1])
+    return f"{font.text}{{{inner}}}" if inner.isalpha() or inner in _GREEK else None
+
+
+_ACCENTS = {"\\hat", "\\tilde", "\\bar"}
+
+
 def _bare_args(toks: list[Tok], start: int, end: int) -> tuple[str, ...]:
-    """The arguments of `(W, b; x, y)` when each is one bare name; () otherwise."""
+    """The arguments of `(W, b; x, y)` when each is one bare name (perhaps in a vector's font:
+    `l(\\mathbf{y}, \\hat{\\mathbf{y}})`); () otherwise."""
     inner = [t for t in toks[start:end] if t.text not in ("\\left", "\\right")][1:-1]
     names: list[str] = []
     for part, _ in _depth_split(inner, {",", ";"}):
-        if len(part) != 1 or not (part[0].kind == "letter" or part[0].text in _GREEK):
+        if len(part) == 1 and (part[0].kind == "letter" or part[0].text in _GREEK):
+            names.append(part[0].text)
+            continue
+        if not part or part[0].text not in _FONTS:
             return ()
-        names.append(part[0].text)
+        grp, nxt = _group(part, 1)
+        name = _accented_vector(part[0], grp) or _name_at(part, 0)[0]
+        if name is None or nxt != len(part):
+            return ()
+        names.append(name)
     return tuple(names)
 
 
@@ -300,6 +331,16 @@ def _rows(formula: Formula) -> list[Row]:
 def _head(r: Row) -> Occ:
     """The first use on a row's left side: the name a definition defines."""
     return next(o for o in r.occs if o.side == 0)
+
+
+def _digits(t: Tok) -> list[Tok]:
+    """`11` as the indices 1, 1: one token per digit, with commas between (in its place)."""
+    out: list[Tok] = []
+    for k, c in enumerate(t.text):
+        if k:
+            out.append(Tok("sym", ",", t.start + k, t.start + k))
+        out.append(Tok("num", c, t.start + k, t.start + k + 1))
+    return out
 
 
 def _indices(o: Occ) -> list[str | None]:

@@ -25,7 +25,16 @@ from derive.expr import Quantity
 from derive.infer.scan import Lin, _group
 from derive.infer.text import _dim_text, _range_text
 from derive.infer.unify import _T, _lin, _solve, _Unify, _unknowns, _untagged_widths
-from derive.latex import _FONTS, _GREEK, Equation, Scope, Tok, parse_formula, tokenize
+from derive.latex import (
+    _FONTS,
+    _GREEK,
+    VECTOR_FUNCTIONS,
+    Equation,
+    Scope,
+    Tok,
+    parse_formula,
+    tokenize,
+)
 from derive.notation import Notation, notation_from_front
 from derive.sources.document import Document, Formula
 from derive.tensor import (
@@ -224,6 +233,28 @@ def _tokens(doc: Document) -> list[tuple[Formula, list[Tok]]]:
     return out
 
 
+def _entry_indices(toks: list[Tok]) -> set[int]:
+    """The positions of the index letters of vector functions' entries (`softmax(s, k)`, as the
+    lexer writes `softmax(s)_k`)."""
+    out: set[int] = set()
+    for k, t in enumerate(toks):
+        if t.text not in ("\\mathrm", "\\operatorname"):
+            continue
+        close = _group(toks, k + 1)[1]
+        if "".join(x.text for x in toks[k:close]) not in VECTOR_FUNCTIONS:
+            continue
+        depth, last = 0, None
+        for j in range(close, len(toks)):
+            depth += (toks[j].text == "(") - (toks[j].text == ")")
+            if depth == 0:
+                if last is not None and j - last == 2 and toks[last + 1].kind == "letter":
+                    out.add(last + 1)
+                break
+            if depth == 1 and toks[j].text == ",":
+                last = j
+    return out
+
+
 def _bare_letters(tokens: list, front: dict[str, Any]) -> list[str]:  # type: ignore[type-arg]
     """Letters a vector-form text uses as names the inference gave no meaning (`y` in
     `\\|y - a^L\\|^2`, `x` in `W x + b`): given quantities whose shape the unification finds."""
@@ -236,9 +267,13 @@ def _bare_letters(tokens: list, front: dict[str, Any]) -> list[str]:  # type: ig
     for f, toks in tokens:
         if f.annotation.get("local"):
             continue
+        entries = _entry_indices(toks)
         k = 0
         while k < len(toks):
             t = toks[k]
+            if k in entries:  # softmax(s, k): the entry's index, no name
+                k += 1
+                continue
             if (t.text in _DECORATIONS and k + 3 < len(toks) and toks[k + 1].text == "{"
                     and toks[k + 3].text == "}"
                     and (toks[k + 2].kind == "letter" or toks[k + 2].text in _GREEK)):

@@ -4,9 +4,11 @@ function calls and their arguments, and the Kronecker delta."""
 from __future__ import annotations
 
 import difflib
+import re
 
 import sympy
 
+from derive.errors import InputError
 from derive.expr import Call, FuncRef, Prime, Vec, Width
 from derive.functions import KRONECKER, kronecker
 from derive.latex.arithmetic import _Skeleton
@@ -14,7 +16,7 @@ from derive.latex.groups import _depth_split, _match, _read_name, _scripts, _str
 from derive.latex.indices import _index_expr, _is_sample_tag, _layer_tokens, _quantity
 from derive.latex.limits import _check_index
 from derive.latex.scope import Index, Scalar, Scope, Size, _err
-from derive.latex.tokens import _FONTS, _GREEK, _VECTOR_FONTS, Tok
+from derive.latex.tokens import _FONTS, _GREEK, _VECTOR_FONTS, VECTOR_FUNCTIONS, Tok
 
 
 def _kronecker(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok) -> sympy.Basic | None:
@@ -64,6 +66,8 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
             name = full
             scripts.pop("_")
     kind = scope.lookup(name)
+    if kind is None and _batch_of(name, scope):
+        raise _batch_error(name, _batch_of(name, scope), scope, start_tok, toks[j - 1].end)
     if kind is None:
         close = difflib.get_close_matches(name, scope.known(), n=1)
         hint = f"did you mean `{close[0]}`?" if close else (
@@ -178,10 +182,17 @@ def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
     if any(not a for a in args_toks):
         raise _err(f"empty argument in `{name}(...)`", scope, toks[j])
     arity = scope.arity(name)
+    if name in VECTOR_FUNCTIONS and len(args_toks) == arity - 1:
+        for a in args_toks:
+            _argument(a, sk)  # what is wrong inside is said first
+        raise _err(f"`{name}(...)` here is the whole vector: the tool reads its entries, "
+                   f"written `{name}(...)_j`, not an equation between vectors", scope,
+                   start_tok, toks[close].end)
     if len(args_toks) != arity:
         raise _err(f"`{name}` takes {arity} argument{'s' if arity > 1 else ''}, got "
                    f"{len(args_toks)}", scope, start_tok, toks[close].end)
-    args = [_argument(a, sk) for a in args_toks]
+    args = [_vector_argument(a, sk) if name in VECTOR_FUNCTIONS else _argument(a, sk)
+            for a in args_toks]
     value = Prime(name, args[0]) if prime else Call(name, *args)
     if prime and arity != 1:
         raise _err("`^{\\prime}` is understood only for one-argument functions", scope, start_tok)
@@ -189,11 +200,45 @@ def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
     return close + 1
 
 
+_BATCH = re.compile(r"(\\(?:hat|tilde|bar)\{)?\\(?:mathbf|boldsymbol)\{([A-Z])\}(\})?")
+
+
+def _batch_of(name: str, scope: Scope) -> str | None:
+    """`\\mathbf{X}`, `\\hat{\\mathbf{Y}}` beside the quantities x, \\hat{y}: a matrix named after
+    the quantity (of its entries, or a minibatch of the samples' vectors), as that quantity."""
+    m = _BATCH.fullmatch(name)
+    if m is None or bool(m.group(1)) != bool(m.group(3)):
+        return None
+    accent = m.group(1)[:-1] if m.group(1) else ""
+    single = f"{accent}{{{m.group(2).lower()}}}" if accent else m.group(2).lower()
+    return single if scope.lookup(single) == "quantity" else None
+
+
+def _batch_error(name: str, single: str, scope: Scope, first: Tok, end: int
+                 ) -> InputError:
+    return _err(f"`{name}` is not read: a matrix named after the quantity `{single}` (of its "
+                f"entries, or of the samples' `{single}` one per row, as in a minibatch), which "
+                f"the text relates to `{single}`'s entries in no way the tool reads", scope, first,
+                end, hint=f"the formulas in `{single}`'s entries are what is checked")
+
+
+def _vector_argument(toks: list[Tok], sk: _Skeleton) -> sympy.Basic:
+    """An argument of a vector function (`softmax(s)_k`): a quantity of one index written as a
+    bare letter is the whole vector, as `\\mathbf{s}` is."""
+    spec = sk.scope.notation.quantities.get(toks[0].text) if len(toks) == 1 else None
+    if (spec is not None and toks[0].kind == "letter" and len(spec.shape) == 1
+            and not spec.layers and sk.scope.lookup(toks[0].text) == "quantity"):
+        return Vec(toks[0].text, ())
+    return _argument(toks, sk)
+
+
 def _argument(toks: list[Tok], sk: _Skeleton) -> sympy.Basic:
     scope = sk.scope
     if toks[0].text in _VECTOR_FONTS:
         name, nxt = _read_name(toks, 0, scope)
         base = name[len(toks[0].text) + 1 : -1]
+        if scope.lookup(base) != "quantity" and _batch_of(name, scope):
+            raise _batch_error(name, _batch_of(name, scope), scope, toks[0], toks[-1].end)
         if scope.lookup(base) != "quantity":
             raise _err(f"unknown vector `{base}`", scope, toks[0])
         scripts, end = _scripts(toks, nxt, scope)

@@ -48,6 +48,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = _digit_arguments(_drop_hspace(_wide_accents(place_prose(toks, lambda t: InputError(
         f"unexpected character {t.text[0]!r} in a formula", formula.span(t.start))))))
     toks = function_words(_operator_words(_colon_equals(toks)), formula)
+    toks = _subscript_partials(_vector_entries(toks))
     return _equation_numbers(toks, text, base)
 
 
@@ -224,3 +225,108 @@ def _operator_words(toks: list[Tok]) -> list[Tok]:
             out.append(toks[i])
             i += 1
     return out
+
+
+def _braced(toks: list[Tok], i: int) -> int | None:
+    """The end of the argument at i: a `{...}` group or one token; None when none is there."""
+    if i >= len(toks):
+        return None
+    if toks[i].text != "{":
+        return i + 1
+    depth = 0
+    for j in range(i, len(toks)):
+        depth += (toks[j].text == "{") - (toks[j].text == "}")
+        if depth == 0:
+            return j + 1
+    return None
+
+
+def _operand_end(toks: list[Tok], i: int) -> int | None:
+    """The end of the name at i with its scripts and the arguments it is applied to
+    (`l(\\mathbf{y}, \\hat{\\mathbf{y}})`, `\\hat{y}_j`, `C`); None when no name is there."""
+    t = toks[i] if i < len(toks) else None
+    if t is None:
+        return None
+    if t.text in _FONTS:
+        j = _braced(toks, i + 1)
+    elif t.kind == "letter" or t.text in _GREEK:
+        j = i + 1
+    else:
+        return None
+    while j is not None and j < len(toks) and toks[j].text in ("^", "_"):
+        j = _braced(toks, j + 1)
+    if j is not None and j < len(toks) and toks[j].text == "(":
+        depth = 0
+        for k in range(j, len(toks)):
+            depth += (toks[k].text == "(") - (toks[k].text == ")")
+            if depth == 0:
+                return k + 1
+        return None
+    return j
+
+
+def _subscript_partials(toks: list[Tok]) -> list[Tok]:
+    """`\\partial_{o_j} l(\\mathbf{y}, \\hat{\\mathbf{y}})`: the derivative of what follows by
+    the subscript, the fraction `\\frac{\\partial l(...)}{\\partial o_j}` (the tokens keep their
+    places in the source)."""
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.text == "\\partial" and i + 2 < len(toks) and toks[i + 1].text == "_":
+            den_end = _braced(toks, i + 2)
+            num_end = _operand_end(toks, den_end) if den_end is not None else None
+            if num_end is not None:
+                den = toks[i + 2 : den_end]
+                den = den[1:-1] if den[0].text == "{" else den
+                s, e = t.start, toks[num_end - 1].end
+                out += [Tok("cmd", "\\frac", s, s), Tok("sym", "{", s, s), t,
+                        *toks[den_end:num_end], Tok("sym", "}", e, e), Tok("sym", "{", s, s),
+                        Tok("cmd", "\\partial", t.start, t.end), *den, Tok("sym", "}", e, e)]
+                i = num_end
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
+# functions of a whole vector whose value is a vector: `softmax(o)_j` is its entry j
+VECTOR_FUNCTIONS = {"\\mathrm{softmax}", "\\operatorname{softmax}"}
+
+
+def _vector_entries(toks: list[Tok]) -> list[Tok]:
+    """`\\mathrm{softmax}(\\mathbf{o})_j`: the entry j of a vector function's value, written as
+    the call with the index as its last argument, `\\mathrm{softmax}(\\mathbf{o}, j)` (as notes
+    that define softmax write it)."""
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        after = _braced(toks, i + 1) if t.text in ("\\mathrm", "\\operatorname") else None
+        name = t.text + "".join(x.text for x in toks[i + 1 : after]) if after else ""
+        close = _call_end(toks, after) if name in VECTOR_FUNCTIONS and after else None
+        if close is not None and close + 1 < len(toks) and toks[close + 1].text == "_":
+            end = _braced(toks, close + 2)
+            if end is not None:
+                index = toks[close + 2 : end]
+                index = index[1:-1] if index[0].text == "{" else index
+                c = toks[close]
+                out += [*toks[i:close], Tok("sym", ",", c.start, c.start), *index,
+                        Tok(c.kind, c.text, c.start, toks[end - 1].end)]
+                i = end
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def _call_end(toks: list[Tok], j: int) -> int | None:
+    """The index of the `)` that closes the `(` at j; None when no `(` is there."""
+    if j >= len(toks) or toks[j].text != "(":
+        return None
+    depth = 0
+    for k in range(j, len(toks)):
+        depth += (toks[k].text == "(") - (toks[k].text == ")")
+        if depth == 0:
+            return k
+    return None

@@ -236,6 +236,7 @@ class Interpretation:
             if isinstance(formal, Vec):
                 if not isinstance(actual, Vec):
                     raise Unsupported(f"`{e.fname}` expects a vector argument")
+                self._same_length(e.fname, formal, actual, env)
                 sub[(formal.name, formal.layer)] = actual
             elif isinstance(formal, Index):
                 new_env[formal] = self.ground_int(actual, env)
@@ -248,6 +249,21 @@ class Interpretation:
         body = d.rhs.replace(lambda x: isinstance(x, Quantity) and (x.name, x.layer) in sub,
                              rename)
         return self._eval(body, new_env, sample, alg)
+
+
+    def _same_length(self, fname: str, formal: Vec, actual: Vec, env: dict) -> None:
+        """softmax(s)_k defined over the entries of s, applied to o: its sums run over s's
+        range, so it is read only where o has as many entries (else said, never miscounted)."""
+        spec_f, spec_a = self.model.spec(formal.name), self.model.spec(actual.name)
+        if spec_f is None or spec_a is None or len(spec_f.shape) != 1 or len(spec_a.shape) != 1:
+            return
+        lay_f = self.ground_int(formal.layer, env) if formal.layer is not None else None
+        lay_a = self.ground_int(actual.layer, env) if actual.layer is not None else None
+        n_f, n_a = self.index_size(spec_f, 0, lay_f), self.index_size(spec_a, 0, lay_a)
+        if n_f != n_a:
+            raise Unsupported(f"`{fname}` is defined over the entries of {formal.name} ({n_f} "
+                              f"here) and applied to {actual.name} ({n_a}): its sums are not "
+                              "re-ranged to the vector it is applied to")
 
 
 # What each node type means, for `Interpretation._eval`: one place to add a node type.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from derive.errors import InputError
 from derive.latex import (
+    VECTOR_FUNCTIONS,
     Scope,
     Tok,
     _group,
@@ -76,6 +77,10 @@ def vector_form(toks: list[Tok], scope: Scope) -> bool:
             scripts, end = _scripts(toks, nxt, scope)
         except InputError:
             return False
+        entry = _entry_call_end(toks, nxt, scope) if name in VECTOR_FUNCTIONS else None
+        if entry is not None:  # softmax(s, k): one entry of the vector function's value
+            i = entry
+            continue
         spec = scope.notation.quantities.get(name) if scope.lookup(name) == "quantity" else None
         if spec is not None and spec.shape and "_" not in scripts and not _one_unit(
                 spec, scripts, scope):
@@ -84,6 +89,23 @@ def vector_form(toks: list[Tok], scope: Scope) -> bool:
             end = _skip_arguments(toks, end, scope)  # J(W, b; x, y): the loss's arguments
         i = max(end, i + 1)
     return False
+
+
+def _entry_call_end(toks: list[Tok], i: int, scope: Scope) -> int | None:
+    """After `\\mathrm{softmax}` at i: where its call ends when it is written as one entry,
+    with the index as its last argument (`(s, k)`); None otherwise."""
+    if i >= len(toks) or toks[i].text != "(":
+        return None
+    try:
+        close = _match(toks, i, scope)
+    except InputError:
+        return None
+    depth = 0
+    for t in toks[i + 1 : close]:
+        depth += (t.text in ("(", "{", "[")) - (t.text in (")", "}", "]"))
+        if depth == 0 and t.text == ",":
+            return close + 1
+    return None
 
 
 def _applied(toks: list[Tok], i: int) -> bool:
