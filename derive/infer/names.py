@@ -8,6 +8,7 @@ kind), so that a new way of telling a function or a quantity is one function in 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,7 +62,9 @@ def layer_symbols(rows: list[Row]) -> set[str]:
     """The letters the text writes layers with (the layer variable and the number of layers),
     as `read_names` reads them: a letter of a bracketed superscript that is neither (the `i`
     of `x^{(i)}` beside `\\sum_{i=1}^n`) is a sample's."""
-    ns = Names(rows, [o for r in rows for o in r.occs])
+    # copies: the steps rewrite uses in place (h_{W,b}(x) loses its subscript), and the
+    # reading proper must see them as written
+    ns = Names(rows, [dataclasses.replace(o) for r in rows for o in r.occs])
     for step in _STEPS[:4]:
         step(ns)
     return ns.tag_symbols
