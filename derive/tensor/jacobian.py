@@ -1,0 +1,257 @@
+"""Derivatives of vectors: the Jacobian `\\frac{\\partial a}{\\partial z}` of a vector by a vector
+(a matrix), the three-index `\\frac{\\partial z}{\\partial W}` of a vector by a matrix, and the
+chain rule written with them (`\\frac{\\partial C}{\\partial a} \\frac{\\partial a}{\\partial z}`),
+read by its entries: the product of a gradient with respect to `y` and a derivative of `y` sums
+over the entries of `y` (`\\sum_p \\frac{\\partial C}{\\partial y_p} \\frac{\\partial y_p}{\\partial
+x_{jk}}`), whichever layout the text writes it in.
+
+`fit` decides, for the sides of one equation, the reading of each side that is a derivative of a
+vector standing alone: numerator layout (entry (i, j) is `\\partial y_i / \\partial x_j`) unless
+only the denominator layout fits the other side's shape; a scalar `1` beside a square Jacobian is
+the identity; a vector beside a three-index derivative `\\partial z / \\partial W` (the standard
+abuse of notation `\\partial z / \\partial W = a`) is read as `\\partial z_i / \\partial W_{jk} =
+\\delta_{ij} a_k`. Each reading taken is said in words (`Reading.notes`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import sympy
+
+from derive.expr import Partial
+from derive.tensor.nodes import Leaf
+from derive.tensor.shapes import ONE, Shape, ShapeError, Tensor, _dim, same, walk
+
+
+def _length(s: Shape) -> sympy.Expr | None:
+    """The number of entries of a vector (a column or a row), None for anything else."""
+    if s.scalar:
+        return None
+    if same(s.cols, ONE):
+        return s.rows
+    if same(s.rows, ONE):
+        return s.cols
+    return None
+
+
+def entry_of(t: Tensor, p: sympy.Basic, fresh) -> sympy.Basic:  # type: ignore[no-untyped-def]
+    """Entry p of a vector, a column or a row."""
+    s = t.shape()
+    return t.lower(p, ONE, fresh) if same(s.cols, ONE) else t.lower(ONE, p, fresh)
+
+
+def _matrix(x: Leaf) -> bool:
+    return len(x.dims) == 2
+
+
+@dataclass(frozen=True)
+class Jacobian(Tensor):
+    """`\\frac{\\partial y}{\\partial x}` for a vector y: for a vector x the matrix of
+    `\\partial y_i / \\partial x_j` (numerator layout; its transpose in denominator layout);
+    for a matrix x an object with three indices, which has no shape of its own: it is read in a
+    chain (`Chain`) or beside a vector (`fit`)."""
+
+    y: Leaf
+    x: Leaf
+    tex: str
+    denominator: bool = False
+
+    def three(self) -> bool:
+        return _matrix(self.x)
+
+    def ny(self) -> sympy.Expr:
+        n = _length(self.y.shape())
+        assert n is not None
+        return n
+
+    def shape(self) -> Shape:
+        if self.three():
+            raise ShapeError(f"${self.tex}$ has three indices (a vector by a matrix): it is read "
+                             "in a chain rule, or beside the vector it is written equal to", self)
+        nx = _length(self.x.shape())
+        assert nx is not None
+        return Shape(nx, self.ny()) if self.denominator else Shape(self.ny(), nx)
+
+    def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
+        if self.denominator:
+            i, j = j, i
+        return Partial(entry_of(self.y, i, fresh), entry_of(self.x, j, fresh))
+
+    def layout(self, denominator: bool) -> Jacobian:
+        return replace(self, denominator=denominator)
+
+
+@dataclass(frozen=True)
+class Chain(Tensor):
+    """`g \\frac{\\partial y}{\\partial x}` (or the factors the other way round) where g has one
+    entry per entry of y (a gradient with respect to y, in either orientation): the chain rule
+    by entries, `\\sum_p g_p \\partial y_p / \\partial x_{..}`. It has the shape of x, as a
+    gradient with respect to x has."""
+
+    g: Tensor
+    jac: Jacobian
+    tex: str
+
+    def shape(self) -> Shape:
+        sg = self.g.shape()
+        n = _length(sg)
+        if n is None or not same(n, self.jac.ny()):
+            raise ShapeError(
+                f"shape mismatch: ${self.g.tex}$ $({sg.latex()})$ times ${self.jac.tex}$: the "
+                f"chain rule needs a vector of ${_dim(self.jac.ny())}$ entries, one for each of "
+                f"${self.jac.y.tex}$", self)
+        s = self.jac.x.shape()
+        return Shape(s.rows, s.cols)
+
+    def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
+        n = self.jac.ny()
+        p = fresh()
+        at = self.jac.x.lower(i, j, fresh)
+        return sympy.Sum(entry_of(self.g, p, fresh) * Partial(entry_of(self.jac.y, p, fresh), at),
+                         (p, 1, n))
+
+    def children(self) -> tuple[Tensor, ...]:
+        return (self.g,)
+
+    def rebuild(self, kids):  # type: ignore[no-untyped-def]
+        return replace(self, g=kids[0])
+
+
+def chains(g: Tensor, jac: Jacobian) -> bool:
+    """Whether a product of g and a derivative of a vector is the chain rule: g has one entry for
+    each entry of the vector differentiated (and, for g after a Jacobian of vectors, the matrix
+    product in numerator layout does not fit)."""
+    try:
+        n = _length(g.shape())
+    except ShapeError:
+        return False
+    return n is not None and same(n, jac.ny())
+
+
+@dataclass(frozen=True)
+class Identity(Tensor):
+    """The identity matrix a scalar `1` stands for beside a square Jacobian: c times it."""
+
+    c: Tensor
+    n: sympy.Expr
+    tex: str
+
+    def shape(self) -> Shape:
+        return Shape(self.n, self.n)
+
+    def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
+        return self.c.lower(ONE, ONE, fresh) * sympy.KroneckerDelta(i, j)
+
+
+@dataclass(frozen=True)
+class Reading:
+    sides: list  # type: ignore[type-arg]
+    notes: tuple[str, ...]
+    three: Jacobian | None = None  # the left side, a three-index derivative read beside vectors
+
+
+def fit(sides: list) -> Reading:  # type: ignore[type-arg]
+    """The reading of an equation's sides that are derivatives of vectors standing alone."""
+    chained = tuple(_chain_note(c) for s in sides if isinstance(s, Tensor)
+                    for c in walk(s) if isinstance(c, Chain))
+    jacs = [k for k, s in enumerate(sides) if isinstance(s, Jacobian)]
+    if not jacs:
+        return Reading(sides, chained)
+    first = sides[jacs[0]]
+    if first.three():
+        return _fit_three(sides, jacs, chained)
+    others = [s for k, s in enumerate(sides) if k not in jacs and isinstance(s, Tensor)]
+    notes: list[str] = []
+    out = list(sides)
+    shape = _shape(others[0]) if others else None
+    num = first.shape()
+    if shape is not None and not _fits(num, shape) and _fits(first.layout(True).shape(), shape):
+        for k in jacs:
+            out[k] = sides[k].layout(True)
+        notes.append(f"${first.tex}$ read in denominator layout (row i, column j: "
+                     f"$\\partial {first.y.tex}_j / \\partial {first.x.tex}_i$): only that "
+                     "layout fits the shape of the other side")
+    elif others:
+        notes.append(f"${first.tex}$ read as the Jacobian (numerator layout: row i, column j "
+                     f"is $\\partial {first.y.tex}_i / \\partial {first.x.tex}_j$)")
+    for k, s in enumerate(sides):
+        if (k not in jacs and not isinstance(s, Tensor) and same(num.rows, num.cols)
+                and s == ONE):
+            out[k] = Identity(_One(), num.rows, "1")
+            notes.append("$1$ beside a square Jacobian read as the identity matrix")
+    return Reading(out, chained + tuple(notes))
+
+
+def _chain_note(c: Chain) -> str:
+    y, x = c.jac.y.tex, c.jac.x.tex
+    at = "_{jk}" if c.jac.three() else "_j"
+    return (f"${c.tex}$ read by its entries as the chain rule: entry ${at[1:]}$ is "
+            f"$\\sum_p ({c.g.tex})_p \\, \\partial {y}_p / \\partial {x}{at}$, whichever "
+            "layout the product is written in")
+
+
+def _fit_three(sides: list, jacs: list[int], chained: tuple[str, ...]) -> Reading:  # type: ignore[type-arg]
+    first = sides[jacs[0]]
+    note = (f"${first.tex}$ has three indices; written equal to a vector $v$, it is read by the "
+            "standard abuse of notation as "
+            f"$\\partial {first.y.tex}_i / \\partial {first.x.tex}_{{jk}} = \\delta_{{ij}} v_k$"
+            " (the derivative of each entry with respect to its own row of the matrix)")
+    if jacs[0] != 0:
+        return Reading(sides, chained)
+    return Reading(sides, (*chained, note), three=first)
+
+
+class _One(Tensor):
+    tex = "1"
+
+    def shape(self) -> Shape:
+        return Shape(ONE, ONE, scalar=True)
+
+    def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
+        return ONE
+
+
+def _shape(t: Tensor) -> Shape | None:
+    try:
+        return t.shape()
+    except ShapeError:
+        return None
+
+
+def _fits(a: Shape, b: Shape) -> bool:
+    return same(a.rows, b.rows) and same(a.cols, b.cols)
+
+
+def lower_three(jac: Jacobian, sides: list, names: tuple, fresh  # type: ignore[no-untyped-def]
+                ) -> tuple[list, tuple[str | None, ...]]:
+    """A three-index derivative `\\partial y / \\partial x` (x a matrix) on the left, vectors on
+    the right: entry (i, j, k) of the left side, `\\delta` on the index of x that runs with y
+    times the vector's entry at the other. Each side's component, or why it has none."""
+    i, j, k = names
+    rows, cols = jac.x.dims
+    with_rows = same(jac.ny(), rows)  # y_i depends on row i of x (z = W a + b)
+    if not with_rows and not same(jac.ny(), cols):
+        why = (f"${jac.tex}$: ${jac.y.tex}$ has ${_dim(jac.ny())}$ entries, which is neither "
+               f"the number of rows nor of columns of ${jac.x.tex}$")
+        return [None] * len(sides), tuple(why for _ in sides)
+    own, other, n_other = (j, k, cols) if with_rows else (k, j, rows)
+    out: list = [Partial(entry_of(jac.y, i, fresh), jac.x.lower(j, k, fresh))]
+    errors: list[str | None] = [None]
+    for s in sides[1:]:
+        if not isinstance(s, Tensor):
+            out.append(None)
+            errors.append(f"shape mismatch: ${jac.tex}$ has three indices, this side is a "
+                          "scalar")
+            continue
+        sh = _shape(s)
+        n = _length(sh) if sh is not None else None
+        if n is None or not same(n, n_other):
+            out.append(None)
+            errors.append(f"shape mismatch: ${jac.tex}$ has three indices; the other side "
+                          f"${s.tex}$ is {'not a vector' if n is None else f'a vector of ${_dim(n)}$ entries'}"
+                          f", not one of ${_dim(n_other)}$ entries (one for each "
+                          f"{'column' if with_rows else 'row'} of ${jac.x.tex}$)")
+            continue
+        out.append(sympy.KroneckerDelta(i, own) * entry_of(s, other, fresh))
+        errors.append(None)
+    return out, tuple(errors)
