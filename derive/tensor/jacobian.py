@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 
 import sympy
 
-from derive.expr import Partial
+from derive.expr import Partial, to_latex
 from derive.tensor.nodes import Leaf
-from derive.tensor.shapes import ONE, Shape, ShapeError, Tensor, _dim, same, walk
+from derive.tensor.shapes import ONE, Shape, ShapeError, Tensor, _dim, same
 
 
 def _length(s: Shape) -> sympy.Expr | None:
@@ -57,7 +57,11 @@ class Jacobian(Tensor):
     denominator: bool = False
 
     def three(self) -> bool:
-        return _matrix(self.x)
+        return isinstance(self.x, Leaf) and _matrix(self.x)
+
+    def _check(self) -> None:
+        if not (isinstance(self.y, Leaf) and isinstance(self.x, Leaf)):  # an edit's variant
+            raise ShapeError(f"${self.tex}$: a derivative of a quantity only", self)
 
     def ny(self) -> sympy.Expr:
         n = _length(self.y.shape())
@@ -65,6 +69,7 @@ class Jacobian(Tensor):
         return n
 
     def shape(self) -> Shape:
+        self._check()
         if self.three():
             raise ShapeError(f"${self.tex}$ has three indices (a vector by a matrix): it is read "
                              "in a chain rule, or beside the vector it is written equal to", self)
@@ -80,6 +85,12 @@ class Jacobian(Tensor):
     def layout(self, denominator: bool) -> Jacobian:
         return replace(self, denominator=denominator)
 
+    def children(self) -> tuple[Tensor, ...]:
+        return (self.y, self.x)
+
+    def rebuild(self, kids):  # type: ignore[no-untyped-def]
+        return replace(self, y=kids[0], x=kids[1])
+
 
 @dataclass(frozen=True)
 class Chain(Tensor):
@@ -93,6 +104,7 @@ class Chain(Tensor):
     tex: str
 
     def shape(self) -> Shape:
+        self.jac._check()
         sg = self.g.shape()
         n = _length(sg)
         if n is None or not same(n, self.jac.ny()):
@@ -111,28 +123,28 @@ class Chain(Tensor):
                          (p, 1, n))
 
     def children(self) -> tuple[Tensor, ...]:
-        return (self.g,)
+        return (self.g, self.jac.y, self.jac.x)
 
     def rebuild(self, kids):  # type: ignore[no-untyped-def]
-        return replace(self, g=kids[0])
+        return replace(self, g=kids[0], jac=replace(self.jac, y=kids[1], x=kids[2]))
 
 
-def chains(g: Tensor, jac: Jacobian) -> bool:
-    """Whether a product of g and a derivative of a vector is the chain rule: g has one entry for
-    each entry of the vector differentiated (and, for g after a Jacobian of vectors, the matrix
-    product in numerator layout does not fit)."""
+def chains(g: Tensor, jac: Jacobian, fit: bool = False) -> bool:
+    """Whether a product of g and a derivative of a vector is the chain rule: g is a vector
+    (with one entry for each entry of the vector differentiated, if `fit`; else a chain whose
+    lengths differ is its own shape finding)."""
     try:
         n = _length(g.shape())
     except ShapeError:
         return False
-    return n is not None and same(n, jac.ny())
+    return n is not None and (not fit or same(n, jac.ny()))
 
 
 @dataclass(frozen=True)
 class Identity(Tensor):
     """The identity matrix a scalar `1` stands for beside a square Jacobian: c times it."""
 
-    c: Tensor
+    c: sympy.Expr
     n: sympy.Expr
     tex: str
 
@@ -140,7 +152,7 @@ class Identity(Tensor):
         return Shape(self.n, self.n)
 
     def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
-        return self.c.lower(ONE, ONE, fresh) * sympy.KroneckerDelta(i, j)
+        return self.c * sympy.KroneckerDelta(i, j)
 
 
 @dataclass(frozen=True)
@@ -153,7 +165,7 @@ class Reading:
 def fit(sides: list) -> Reading:  # type: ignore[type-arg]
     """The reading of an equation's sides that are derivatives of vectors standing alone."""
     chained = tuple(_chain_note(c) for s in sides if isinstance(s, Tensor)
-                    for c in walk(s) if isinstance(c, Chain))
+                    for c in _outer_chains(s))
     jacs = [k for k, s in enumerate(sides) if isinstance(s, Jacobian)]
     if not jacs:
         return Reading(sides, chained)
@@ -175,40 +187,39 @@ def fit(sides: list) -> Reading:  # type: ignore[type-arg]
         notes.append(f"${first.tex}$ read as the Jacobian (numerator layout: row i, column j "
                      f"is $\\partial {first.y.tex}_i / \\partial {first.x.tex}_j$)")
     for k, s in enumerate(sides):
-        if (k not in jacs and not isinstance(s, Tensor) and same(num.rows, num.cols)
-                and s == ONE):
-            out[k] = Identity(_One(), num.rows, "1")
-            notes.append("$1$ beside a square Jacobian read as the identity matrix")
+        if k not in jacs and not isinstance(s, Tensor) and same(num.rows, num.cols):
+            out[k] = Identity(s, num.rows, to_latex(s))
+            notes.append(f"the scalar beside the square Jacobian ${first.tex}$ read as that "
+                         "multiple of the identity matrix")
     return Reading(out, chained + tuple(notes))
+
+
+def _outer_chains(t: Tensor) -> list[Chain]:
+    if isinstance(t, Chain):
+        return [t]
+    return [c for k in t.children() for c in _outer_chains(k)]
 
 
 def _chain_note(c: Chain) -> str:
     y, x = c.jac.y.tex, c.jac.x.tex
     at = "_{jk}" if c.jac.three() else "_j"
-    return (f"${c.tex}$ read by its entries as the chain rule: entry ${at[1:]}$ is "
-            f"$\\sum_p ({c.g.tex})_p \\, \\partial {y}_p / \\partial {x}{at}$, whichever "
-            "layout the product is written in")
+    inner = "" if not isinstance(c.g, Chain) else ", and so on for each factor before it"
+    return (f"${c.tex}$ read by its entries as the chain rule, whichever layout the product "
+            f"is written in: entry ${at[1:]}$ is $\\sum_p g_p \\, \\partial {y}_p / "
+            f"\\partial {x}{at}$ for the factor $g$ before ${c.jac.tex}${inner}")
 
 
 def _fit_three(sides: list, jacs: list[int], chained: tuple[str, ...]) -> Reading:  # type: ignore[type-arg]
     first = sides[jacs[0]]
+    rows = same(first.ny(), first.x.dims[0])
     note = (f"${first.tex}$ has three indices; written equal to a vector $v$, it is read by the "
             "standard abuse of notation as "
-            f"$\\partial {first.y.tex}_i / \\partial {first.x.tex}_{{jk}} = \\delta_{{ij}} v_k$"
-            " (the derivative of each entry with respect to its own row of the matrix)")
+            f"$\\partial {first.y.tex}_i / \\partial {first.x.tex}_{{jk}} = "
+            f"\\delta_{{i{'j' if rows else 'k'}}} v_{'k' if rows else 'j'}$ (the derivative of "
+            f"each entry with respect to its own {'row' if rows else 'column'} of the matrix)")
     if jacs[0] != 0:
         return Reading(sides, chained)
     return Reading(sides, (*chained, note), three=first)
-
-
-class _One(Tensor):
-    tex = "1"
-
-    def shape(self) -> Shape:
-        return Shape(ONE, ONE, scalar=True)
-
-    def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
-        return ONE
 
 
 def _shape(t: Tensor) -> Shape | None:

@@ -289,6 +289,10 @@ class _Reader:
     def jacobian(self, top: list[Tok], bottom: list[Tok], k: int, after: int) -> Jacobian:
         """`\\frac{\\partial a^l}{\\partial z^l}`: a vector quantity by a vector or matrix."""
         scope, toks = self.scope, self.toks
+        if not top or not bottom:
+            raise _err("an operator \\frac{\\partial}{\\partial x} before what it "
+                       "differentiates is not read in vector form: write \\frac{\\partial "
+                       "y}{\\partial x}", scope, toks[k], toks[after - 1].end)
         y = self._derivative_leaf(top, "differentiates", k, after)
         x = self._derivative_leaf(bottom, "differentiates with respect to", k, after)
         if len(y.dims) != 1 or not x.dims or y.batch is not None or x.batch is not None:
@@ -433,7 +437,7 @@ def _chained(out: Tensor, factor: Tensor) -> bool:
     derivative of vectors times such a vector where their matrix product does not fit."""
     if isinstance(factor, Jacobian):
         return chains(out, factor)
-    if isinstance(out, Jacobian) and not out.three() and chains(factor, out):
+    if isinstance(out, Jacobian) and not out.three() and chains(factor, out, fit=True):
         try:
             MatMul(out, factor, "").shape()
         except ShapeError:
