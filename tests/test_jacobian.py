@@ -167,3 +167,69 @@ def test_operator_before_its_argument_is_a_placed_error(tmp_path):
                   "(W^L a^{L-1} + b^L)\n$$")
     r = results[max(results)]
     assert r.status is Status.ERROR and "before what it differentiates" in r.message
+
+
+FORWARD_COMPONENTS = r"""
+$$z^l_j = \sum_k w^l_{jk} a^{l-1}_k + b^l_j$$
+
+$$a^l_j = \sigma(z^l_j)$$
+
+$$C = \frac{1}{2} \sum_j (y_j - a^L_j)^2$$
+
+$$\delta^l_j = \frac{\partial C}{\partial z^l_j}$$
+"""
+
+FORWARD_VECTORS = r"""
+$$z^l = w^l a^{l-1} + b^l$$
+
+$$a^l = \sigma(z^l)$$
+
+$$C = \frac{1}{2} \|y - a^L\|^2$$
+
+$$\delta^l = \frac{\partial C}{\partial z^l}$$
+"""
+
+# (claim in vector form, expected status, words of the diagnosis or message); the same claims
+# over a forward model written in components and one written in vectors (a mixed document)
+JACOBIAN_CLAIMS = [
+    (r"\frac{\partial a^l}{\partial z^l} = \mathrm{diag}(\sigma'(z^l))", "verified", "numerator"),
+    (r"\frac{\partial a^l}{\partial z^l} = \sigma'(z^l)", "verified", "diagonal matrix"),
+    (r"\frac{\partial z^l}{\partial a^{l-1}} = w^l", "verified", "numerator"),
+    (r"\frac{\partial z^l}{\partial a^{l-1}} = (w^l)^T", "verified", "denominator layout"),
+    (r"\frac{\partial z^l}{\partial b^l} = 1", "verified", "identity"),
+    (r"\frac{\partial z^l}{\partial w^l} = a^{l-1}", "verified", "abuse of notation"),
+    (r"\frac{\partial z^l}{\partial w^l} = (a^{l-1})^T", "verified", "abuse of notation"),
+    (r"\frac{\partial C}{\partial w^l} = \delta^l \frac{\partial z^l}{\partial w^l}", "verified",
+     "chain rule"),
+    (r"\frac{\partial C}{\partial a^{l-1}} = \frac{\partial C}{\partial z^l} \frac{\partial z^l}"
+     r"{\partial a^{l-1}}", "verified", "chain rule"),
+    (r"\delta^{l-1} = \delta^l \frac{\partial z^l}{\partial a^{l-1}} \frac{\partial a^{l-1}}"
+     r"{\partial z^{l-1}}", "verified", "chain rule"),
+    (r"\delta^{l-1} = \frac{\partial a^{l-1}}{\partial z^{l-1}} \frac{\partial z^l}"
+     r"{\partial a^{l-1}} \delta^l", "verified", "denominator layout"),
+    (r"\delta^{l-1} = \frac{\partial z^l}{\partial a^{l-1}} \frac{\partial a^{l-1}}"
+     r"{\partial z^{l-1}} \delta^{l-1}", "unchecked", "shape mismatch"),
+    # slips
+    (r"\frac{\partial a^l}{\partial z^l} = \sigma(z^l)", "refuted", "derivative"),
+    (r"\frac{\partial z^l}{\partial w^l} = a^{l}", "refuted", "wrong layer"),
+    (r"\frac{\partial z^l}{\partial b^l} = 2", "refuted", ""),
+    (r"\frac{\partial C}{\partial a^{l-1}} = \frac{\partial C}{\partial z^l} \frac{\partial z^{l+1}}"
+     r"{\partial a^{l-1}}", "refuted", "wrong layer"),
+    (r"\frac{\partial C}{\partial w^l} = \frac{\partial C}{\partial z^l} a^{l-1}", "refuted",
+     "transpose is missing"),
+]
+
+
+@pytest.mark.parametrize("forward", [FORWARD_COMPONENTS, FORWARD_VECTORS],
+                         ids=["component-definitions", "vector-form-only"])
+def test_jacobian_claims(tmp_path: Path, forward: str) -> None:
+    text = "# Jacobians\n" + forward + "".join(f"\n$${c}$$\n" for c, _, _ in JACOBIAN_CLAIMS)
+    doc = tmp_path / "notes.md"
+    doc.write_text(text, encoding="utf-8")
+    results = {r.line: r for r in check_file(doc).results}
+    lines = text.splitlines()
+    start = len(forward.splitlines())
+    for claim, status, words in JACOBIAN_CLAIMS:
+        r = results[lines.index(f"$${claim}$$", start) + 1]
+        assert r.status.value == status, (claim, r.status.value, r.message)
+        assert words in (r.diagnosis or "") + r.message, (claim, r.diagnosis, r.message)

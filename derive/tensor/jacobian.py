@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import sympy
 
 from derive.expr import Partial, to_latex
-from derive.tensor.nodes import Leaf
+from derive.tensor.nodes import Diag, Leaf
 from derive.tensor.shapes import ONE, Shape, ShapeError, Tensor, _dim, same
 
 
@@ -166,6 +166,8 @@ def fit(sides: list) -> Reading:  # type: ignore[type-arg]
     """The reading of an equation's sides that are derivatives of vectors standing alone."""
     chained = tuple(_chain_note(c) for s in sides if isinstance(s, Tensor)
                     for c in _outer_chains(s))
+    sides, flipped = _products_in_layout(sides)
+    chained += flipped
     jacs = [k for k, s in enumerate(sides) if isinstance(s, Jacobian)]
     if not jacs:
         return Reading(sides, chained)
@@ -183,6 +185,15 @@ def fit(sides: list) -> Reading:  # type: ignore[type-arg]
         notes.append(f"${first.tex}$ read in denominator layout (row i, column j: "
                      f"$\\partial {first.y.tex}_j / \\partial {first.x.tex}_i$): only that "
                      "layout fits the shape of the other side")
+    elif (shape is not None and not _fits(num, shape) and same(num.rows, num.cols)
+          and _length(shape) is not None and same(_length(shape), num.rows)):
+        for k, s in enumerate(sides):
+            if s is others[0]:
+                out[k] = Diag(s, s.tex)
+        notes.append(f"${first.tex}$ written equal to a vector $v$: read as the diagonal "
+                     f"matrix $\\mathrm{{diag}}(v)$, $\\partial {first.y.tex}_i / \\partial "
+                     f"{first.x.tex}_j = \\delta_{{ij}} v_i$ (the notation of an element-wise "
+                     "function's derivative)")
     elif others:
         notes.append(f"${first.tex}$ read as the Jacobian (numerator layout: row i, column j "
                      f"is $\\partial {first.y.tex}_i / \\partial {first.x.tex}_j$)")
@@ -192,6 +203,36 @@ def fit(sides: list) -> Reading:  # type: ignore[type-arg]
             notes.append(f"the scalar beside the square Jacobian ${first.tex}$ read as that "
                          "multiple of the identity matrix")
     return Reading(out, chained + tuple(notes))
+
+
+def _products_in_layout(sides: list) -> tuple[list, tuple[str, ...]]:  # type: ignore[type-arg]
+    """A side that multiplies Jacobians as matrices, whose product fits only in denominator
+    layout (`\\frac{\\partial a}{\\partial z} \\frac{\\partial z}{\\partial x} \\delta`, a
+    chain written from the variable up), read in that layout."""
+    out, notes = list(sides), []
+    for k, s in enumerate(sides):
+        if isinstance(s, Jacobian) or not isinstance(s, Tensor) or _shape(s) is not None:
+            continue
+        if not any(isinstance(t, Jacobian) for t in _tree(s)):
+            continue
+        flipped = _flip(s)
+        if _shape(flipped) is not None:
+            out[k] = flipped
+            notes.append(f"the derivatives of vectors in ${s.tex}$ read in denominator layout "
+                         "(row i, column j of $\\partial y / \\partial x$ is $\\partial y_j / "
+                         "\\partial x_i$): only in that layout do the products fit")
+    return out, tuple(notes)
+
+
+def _tree(t: Tensor) -> list[Tensor]:
+    return [t, *(x for c in t.children() for x in _tree(c))]
+
+
+def _flip(t: Tensor) -> Tensor:
+    if isinstance(t, Jacobian):
+        return t if t.three() else t.layout(True)
+    kids = t.children()
+    return t.rebuild(tuple(_flip(c) for c in kids)) if kids else t
 
 
 def _outer_chains(t: Tensor) -> list[Chain]:

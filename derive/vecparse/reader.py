@@ -31,25 +31,22 @@ from derive.latex import (
 from derive.notation import QuantitySpec
 from derive.tensor import (
     BatchTotal,
-    Chain,
     Diag,
     Elementary,
     Entry,
     Grad,
     Hadamard,
-    Jacobian,
     Leaf,
     Map,
     MatMul,
     Norm2,
     Plus,
     Scalar,
-    ShapeError,
     Tensor,
     Transpose,
-    chains,
 )
 from derive.vecparse.components import Components, components
+from derive.vecparse.derivatives import NOT_ALONE, chain, chained, read_jacobian
 from derive.vecparse.entries import spec_dims
 from derive.vecparse.form import (
     _DIAG,
@@ -140,8 +137,8 @@ class _Reader:
                 factor, nxt = self.factor(k, hi)
             if out is None:
                 out = factor
-            elif op != "\\odot" and _chained(out, factor):
-                out = _chain(out, factor, self.tex(first, nxt))
+            elif op != "\\odot" and chained(out, factor):
+                out = chain(out, factor, self.tex(first, nxt))
             elif op in _ELEMENTWISE:
                 out = Hadamard(out, factor, self.tex(first, nxt))
             else:
@@ -277,7 +274,7 @@ class _Reader:
                 return Grad(f, wrt, self.tex(k, after)), after
             if not (vector_form(top, scope) or vector_form(bottom, scope)):
                 return self.scalar(k, after), after
-            return self.jacobian(top, bottom, k, after), after
+            return read_jacobian(self, top, bottom, k, after), after
         if not vector_form(den, scope):
             if not vector_form(num, scope):
                 return self.scalar(k, after), after
@@ -285,30 +282,6 @@ class _Reader:
             inner = _Reader(num, scope).sum(0, len(num))
             return MatMul(scale, inner, self.tex(k, after)), after
         raise _err("division by a vector or matrix", scope, toks[k], toks[after - 1].end)
-
-    def jacobian(self, top: list[Tok], bottom: list[Tok], k: int, after: int) -> Jacobian:
-        """`\\frac{\\partial a^l}{\\partial z^l}`: a vector quantity by a vector or matrix."""
-        scope, toks = self.scope, self.toks
-        if not top or not bottom:
-            raise _err("an operator \\frac{\\partial}{\\partial x} before what it "
-                       "differentiates is not read in vector form: write \\frac{\\partial "
-                       "y}{\\partial x}", scope, toks[k], toks[after - 1].end)
-        y = self._derivative_leaf(top, "differentiates", k, after)
-        x = self._derivative_leaf(bottom, "differentiates with respect to", k, after)
-        if len(y.dims) != 1 or not x.dims or y.batch is not None or x.batch is not None:
-            raise _err("a derivative of a matrix is not read: the tool reads the derivatives "
-                       "of a scalar or of a vector, \\frac{\\partial a}{\\partial z}", scope,
-                       toks[k], toks[after - 1].end)
-        return Jacobian(y, x, self.tex(k, after))
-
-    def _derivative_leaf(self, part: list[Tok], what: str, k: int, after: int) -> Leaf:
-        try:
-            return self.leaf_alone(part)
-        except InputError:
-            pass
-        raise _err(f"a derivative of a vector is read when it {what} a single quantity "
-                   "written without indices, as in \\frac{\\partial a^l}{\\partial z^l}",
-                   self.scope, self.toks[k], self.toks[after - 1].end)
 
     def nabla(self, k: int, hi: int) -> tuple[Tensor, int]:
         toks, scope = self.toks, self.scope
@@ -329,7 +302,7 @@ class _Reader:
     def leaf_alone(self, toks: list[Tok], output: bool = False) -> Leaf:
         leaf, end = _Reader(toks, self.scope).name(0, len(toks), output=output)
         if end != len(toks) or not isinstance(leaf, Leaf):
-            raise _err("the tool differentiates only with respect to a single quantity",
+            raise _err(NOT_ALONE,
                        self.scope, toks[0], toks[-1].end)
         return leaf
 
@@ -430,23 +403,3 @@ def _after_sample(toks: list[Tok], end: int, hi: int, scope: Scope) -> int:
         return end + 3
     return end
 
-
-def _chained(out: Tensor, factor: Tensor) -> bool:
-    """A product that writes the chain rule with a derivative of a vector: a gradient (or any
-    vector with one entry per entry of the vector differentiated) times the derivative, or the
-    derivative of vectors times such a vector where their matrix product does not fit."""
-    if isinstance(factor, Jacobian):
-        return chains(out, factor)
-    if isinstance(out, Jacobian) and not out.three() and chains(factor, out, fit=True):
-        try:
-            MatMul(out, factor, "").shape()
-        except ShapeError:
-            return True
-    return False
-
-
-def _chain(out: Tensor, factor: Tensor, tex: str) -> Chain:
-    if isinstance(factor, Jacobian):
-        return Chain(out, factor, tex)
-    assert isinstance(out, Jacobian)
-    return Chain(factor, out, tex)
