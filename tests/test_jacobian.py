@@ -153,20 +153,25 @@ def test_a_layout_that_cannot_fit_is_a_shape_finding(tmp_path):
     assert r.status is Status.UNCHECKED and "shape mismatch" in r.message
 
 
-def test_derivative_of_a_vector_expression_is_a_placed_error(tmp_path):
+def test_derivative_of_a_vector_expression(tmp_path):
+    """What is differentiated may be an expression; what it is differentiated with respect to
+    must be a single quantity (else a placed error)."""
     results = _check_text(
         tmp_path, "$$\n\\frac{\\partial (W^L a^{L-1})}{\\partial a^{L-1}} = W^L\n$$")
+    assert results[max(results)].status is V
+    results = _check_text(
+        tmp_path, "$$\n\\frac{\\partial z^L}{\\partial (W^L a^{L-1})} = 1\n$$")
     r = results[max(results)]
     assert r.status is Status.ERROR
-    assert "single quantity" in r.message
+    assert "with respect to a single quantity" in r.message
 
 
-def test_operator_before_its_argument_is_a_placed_error(tmp_path):
+def test_operator_without_brackets_is_a_placed_error(tmp_path):
     results = _check_text(
         tmp_path, "$$\n\\frac{\\partial z^L}{\\partial b^L} = \\frac{\\partial}{\\partial b^L} "
-                  "(W^L a^{L-1} + b^L)\n$$")
+                  "W^L a^{L-1} + b^L\n$$")
     r = results[max(results)]
-    assert r.status is Status.ERROR and "before what it differentiates" in r.message
+    assert r.status is Status.ERROR and "follows in brackets" in r.message
 
 
 FORWARD_COMPONENTS = r"""
@@ -209,7 +214,16 @@ JACOBIAN_CLAIMS = [
      r"{\partial a^{l-1}} \delta^l", "verified", "denominator layout"),
     (r"\delta^{l-1} = \frac{\partial z^l}{\partial a^{l-1}} \frac{\partial a^{l-1}}"
      r"{\partial z^{l-1}} \delta^{l-1}", "unchecked", "shape mismatch"),
+    # the operator form and a vector expression differentiated
+    (r"\frac{\partial z^l}{\partial w^l} = \frac{\partial}{\partial w^l} (w^l a^{l-1} + b^l)",
+     "verified", "abuse of notation"),
+    (r"\frac{\partial z^l}{\partial a^{l-1}} = \frac{\partial (w^l a^{l-1} + b^l)}"
+     r"{\partial a^{l-1}}", "verified", "numerator"),
+    (r"\frac{\partial C}{\partial a^{l-1}} = \frac{\partial C}{\partial z^l} \frac{\partial}"
+     r"{\partial a^{l-1}} \left( w^l a^{l-1} + b^l \right)", "verified", "chain rule"),
     # slips
+    (r"\frac{\partial z^l}{\partial b^l} = \frac{\partial}{\partial b^l} (w^l a^{l-1})",
+     "refuted", ""),
     (r"\frac{\partial a^l}{\partial z^l} = \sigma(z^l)", "refuted", "derivative"),
     (r"\frac{\partial z^l}{\partial w^l} = a^{l}", "refuted", "wrong layer"),
     (r"\frac{\partial z^l}{\partial b^l} = 2", "refuted", ""),
@@ -233,3 +247,5 @@ def test_jacobian_claims(tmp_path: Path, forward: str) -> None:
         r = results[lines.index(f"$${claim}$$", start) + 1]
         assert r.status.value == status, (claim, r.status.value, r.message)
         assert words in (r.diagnosis or "") + r.message, (claim, r.diagnosis, r.message)
+        if status == "verified":  # in a chain, what is differentiated stands for z, not C
+            assert not r.lint, (claim, r.lint)

@@ -18,8 +18,10 @@ def _lint_expansions(state: _State, model: Model, step: sympy.Basic,
     findings: list[str] = []
     named = {p.den: p.num for p in atoms(previous, (Partial,))
              if isinstance(p.num, (Quantity, Scalar))}
+    chained = {f for m in atoms(step, (sympy.Mul,)) if sum(isinstance(a, Partial) for a in m.args) > 1
+               for f in m.args if isinstance(f, Partial)}  # a chain rule: it stands for another
     for p in atoms(step, (Partial,)):
-        if isinstance(p.num, (Quantity, Scalar, FuncRef)) or p.den not in named:
+        if isinstance(p.num, (Quantity, Scalar, FuncRef)) or p.den not in named or p in chained:
             continue
         quantity = named[p.den]
         expansion = p.num

@@ -51,7 +51,7 @@ class Jacobian(Tensor):
     for a matrix x an object with three indices, which has no shape of its own: it is read in a
     chain (`Chain`) or beside a vector (`fit`)."""
 
-    y: Leaf
+    y: Tensor  # a vector quantity, or a vector expression (\\partial (W a + b) / \\partial a)
     x: Leaf
     tex: str
     denominator: bool = False
@@ -60,10 +60,13 @@ class Jacobian(Tensor):
         return isinstance(self.x, Leaf) and _matrix(self.x)
 
     def _check(self) -> None:
-        if not (isinstance(self.y, Leaf) and isinstance(self.x, Leaf)):  # an edit's variant
-            raise ShapeError(f"${self.tex}$: a derivative of a quantity only", self)
+        if not isinstance(self.x, Leaf):  # an edit's variant
+            raise ShapeError(f"${self.tex}$: a derivative with respect to a quantity only", self)
+        if _length(self.y.shape()) is None:
+            raise ShapeError(f"${self.tex}$: a derivative of a vector only", self)
 
     def ny(self) -> sympy.Expr:
+        self._check()
         n = _length(self.y.shape())
         assert n is not None
         return n
@@ -135,9 +138,9 @@ def chains(g: Tensor, jac: Jacobian, fit: bool = False) -> bool:
     lengths differ is its own shape finding)."""
     try:
         n = _length(g.shape())
+        return n is not None and (not fit or same(n, jac.ny()))
     except ShapeError:
         return False
-    return n is not None and (not fit or same(n, jac.ny()))
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,13 @@ def fit(sides: list) -> Reading:  # type: ignore[type-arg]
     jacs = [k for k, s in enumerate(sides) if isinstance(s, Jacobian)]
     if not jacs:
         return Reading(sides, chained)
+    try:
+        return _fit_alone(sides, jacs, chained)
+    except ShapeError:  # lowering the sides as they are gives the shape finding
+        return Reading(sides, chained)
+
+
+def _fit_alone(sides: list, jacs: list[int], chained: tuple[str, ...]) -> Reading:  # type: ignore[type-arg]
     first = sides[jacs[0]]
     if first.three():
         return _fit_three(sides, jacs, chained)
@@ -194,7 +204,7 @@ def fit(sides: list) -> Reading:  # type: ignore[type-arg]
                      f"matrix $\\mathrm{{diag}}(v)$, $\\partial {first.y.tex}_i / \\partial "
                      f"{first.x.tex}_j = \\delta_{{ij}} v_i$ (the notation of an element-wise "
                      "function's derivative)")
-    elif others:
+    else:
         notes.append(f"${first.tex}$ read as the Jacobian (numerator layout: row i, column j "
                      f"is $\\partial {first.y.tex}_i / \\partial {first.x.tex}_j$)")
     for k, s in enumerate(sides):
@@ -263,6 +273,13 @@ def _fit_three(sides: list, jacs: list[int], chained: tuple[str, ...]) -> Readin
     return Reading(sides, (*chained, note), three=first)
 
 
+def _ny(t: Jacobian) -> sympy.Expr | None:
+    try:
+        return t.ny()
+    except ShapeError:
+        return None
+
+
 def _shape(t: Tensor) -> Shape | None:
     try:
         return t.shape()
@@ -294,6 +311,17 @@ def lower_three(jac: Jacobian, sides: list, names: tuple, fresh  # type: ignore[
             out.append(None)
             errors.append(f"shape mismatch: ${jac.tex}$ has three indices, this side is a "
                           "scalar")
+            continue
+        if isinstance(s, Jacobian) and s.three():  # = \\frac{\\partial}{\\partial W} (W a + b)
+            n = _ny(s)
+            if n is not None and same(n, jac.ny()) and all(
+                    same(p, q) for p, q in zip(s.x.dims, jac.x.dims)):
+                out.append(Partial(entry_of(s.y, i, fresh), s.x.lower(j, k, fresh)))
+                errors.append(None)
+            else:
+                out.append(None)
+                errors.append(f"shape mismatch: ${jac.tex}$ and ${s.tex}$ have three indices "
+                              "of different ranges")
             continue
         sh = _shape(s)
         n = _length(sh) if sh is not None else None

@@ -274,7 +274,7 @@ class _Reader:
                 return Grad(f, wrt, self.tex(k, after)), after
             if not (vector_form(top, scope) or vector_form(bottom, scope)):
                 return self.scalar(k, after), after
-            return read_jacobian(self, top, bottom, k, after), after
+            return read_jacobian(self, top, bottom, k, after, hi)
         if not vector_form(den, scope):
             if not vector_form(num, scope):
                 return self.scalar(k, after), after
