@@ -19,12 +19,22 @@ from derive.notation import Notation
 from derive.results import Finding
 from derive.tensor import BatchTotal, Leaf, ShapeMismatch, repairs, walk
 from derive.vecparse import entry, spec_dims
+from derive.vecparse import reading as vec_reading
 
 MAX_REPAIRS = 200  # candidate edits evaluated for one claim (a wrong one fails at its first point)
 
 
 def mismatched(side: Side) -> str | None:
     return side.expr.message if isinstance(side.expr, ShapeMismatch) else None
+
+
+def reading(lhs: Side, step: Side) -> str:
+    """How derivatives of vectors in a claim were read (a Jacobian's layout, the chain rule by
+    entries, a three-index derivative beside a vector), in words; empty when there are none."""
+    if lhs.tensor is None and step.tensor is None:
+        return ""
+    sides = [s.tensor if s.tensor is not None else s.expr for s in (lhs, step)]
+    return "; ".join(dict.fromkeys(vec_reading(sides)))
 
 
 def sums_samples(side: Side) -> bool:

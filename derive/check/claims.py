@@ -155,6 +155,9 @@ def _in_vector_form(state: _State, formula: Formula, lhs: Side, target: sympy.Ba
         result = _Verdict(Status.UNCHECKED, f"could not check: {result.message.split(':')[0]}"
                           " (the vector form as read does not fit the quantities' ranges)",
                           evidence=result.evidence)
+    notes = vectorcheck.reading(lhs, step)
+    if notes:
+        result = dataclasses.replace(result, message=f"{result.message}; read as: {notes}")
     return result
 
 

@@ -18,10 +18,13 @@ def _lint_expansions(state: _State, model: Model, step: sympy.Basic,
     findings: list[str] = []
     named = {p.den: p.num for p in atoms(previous, (Partial,))
              if isinstance(p.num, (Quantity, Scalar))}
+    differentiated = {p.num for p in atoms(step, (Partial,))}
     for p in atoms(step, (Partial,)):
         if isinstance(p.num, (Quantity, Scalar, FuncRef)) or p.den not in named:
             continue
         quantity = named[p.den]
+        if quantity in differentiated:  # still differentiated in the step (a chain rule)
+            continue
         expansion = p.num
         if _proportional(state, model, expansion, quantity):
             continue

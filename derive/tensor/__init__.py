@@ -12,9 +12,11 @@ make the shapes fit, for the checker to try.
 Nothing here reads LaTeX: the parser (`derive.vecparse`) builds the trees.
 
 The package: `shapes` (shapes and the `Tensor` base), `nodes` (each node's shape and
-lowering), `lowering` (an equation's sides at one entry), `repairs` (edits that make shapes fit).
+lowering), `lowering` (an equation's sides at one entry), `jacobian` (derivatives of vectors and the
+chain rule written with them), `repairs` (edits that make shapes fit).
 """
 
+from derive.tensor.jacobian import Chain, Identity, Jacobian, Reading, chains, fit, lower_three
 from derive.tensor.lowering import Fresh, Lowered, ShapeMismatch, lower_sides
 from derive.tensor.nodes import (
     BatchTotal,
@@ -39,26 +41,33 @@ __all__ = [
     "ONE",
     "SAMPLE",
     "BatchTotal",
+    "Chain",
     "Diag",
     "Elementary",
     "Entry",
     "Fresh",
     "Grad",
     "Hadamard",
+    "Identity",
+    "Jacobian",
     "Leaf",
     "Lowered",
     "Map",
     "MatMul",
     "Norm2",
     "Plus",
+    "Reading",
     "Scalar",
     "Shape",
     "ShapeError",
     "ShapeMismatch",
     "Tensor",
     "Transpose",
+    "chains",
+    "fit",
     "is_vector",
     "lower_sides",
+    "lower_three",
     "repairs",
     "same",
     "walk",

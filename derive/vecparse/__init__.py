@@ -10,8 +10,8 @@ read by the ordinary parser, as a scalar.
 
 from __future__ import annotations
 
-from derive.vecparse.entries import entry, spec_dims
+from derive.vecparse.entries import entry, reading, spec_dims
 from derive.vecparse.form import _WORD_ARGUMENTS, VECTOR_OPS, vector_form
 from derive.vecparse.reader import parse_tensor
 
-__all__ = ["VECTOR_OPS", "_WORD_ARGUMENTS", "entry", "parse_tensor", "spec_dims", "vector_form"]
+__all__ = ["VECTOR_OPS", "_WORD_ARGUMENTS", "entry", "parse_tensor", "reading", "spec_dims", "vector_form"]

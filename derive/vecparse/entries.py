@@ -10,7 +10,7 @@ from derive.errors import InputError
 from derive.expr import Width
 from derive.latex import Index, Size, tokenize
 from derive.notation import Notation, QuantitySpec
-from derive.tensor import Fresh, Lowered, lower_sides
+from derive.tensor import Fresh, Lowered, fit, lower_sides, lower_three
 
 
 def spec_dims(spec: QuantitySpec, layer: sympy.Expr,
@@ -48,5 +48,19 @@ def entry(formula: Formula, sides: list) -> Lowered:  # type: ignore[type-arg]
     if len(pool) < 2:
         raise InputError("this formula uses every index letter the tool could check its "
                          "entries at: split it into smaller formulas", formula.span(0))
+    reading = fit(sides)
+    if reading.three is not None:  # \partial z / \partial W = a: three indices
+        if len(pool) < 3:
+            raise InputError("this formula uses every index letter the tool could check its "
+                             "entries at: split it into smaller formulas", formula.span(0))
+        three = (Index(pool[0]), Index(pool[1]), Index(pool[2]))
+        exprs, errors = lower_three(reading.three, sides, three,
+                                    Fresh(set(letters) | set(pool[:3]), Index))
+        return Lowered(tuple(exprs), errors, three)
     names = (Index(pool[0]), Index(pool[1]))
-    return lower_sides(sides, names, Fresh(set(letters) | set(pool[:2]), Index))
+    return lower_sides(reading.sides, names, Fresh(set(letters) | set(pool[:2]), Index))
+
+
+def reading(sides: list) -> tuple[str, ...]:  # type: ignore[type-arg]
+    """What the tool took derivatives of vectors in these sides to mean, in words."""
+    return fit(sides).notes

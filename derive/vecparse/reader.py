@@ -48,6 +48,7 @@ from derive.tensor import (
     Transpose,
 )
 from derive.vecparse.components import Components, components
+from derive.vecparse.derivatives import NOT_ALONE, chain, chained, read_jacobian
 from derive.vecparse.entries import spec_dims
 from derive.vecparse.form import (
     _DIAG,
@@ -138,6 +139,8 @@ class _Reader:
                 factor, nxt = self.factor(k, hi)
             if out is None:
                 out = factor
+            elif op != "\\odot" and chained(out, factor):
+                out = chain(out, factor, self.tex(first, nxt))
             elif op in _ELEMENTWISE:
                 out = Hadamard(out, factor, self.tex(first, nxt))
             else:
@@ -275,9 +278,7 @@ class _Reader:
                 return Grad(f, wrt, self.tex(k, after)), after
             if not (vector_form(top, scope) or vector_form(bottom, scope)):
                 return self.scalar(k, after), after
-            raise _err("a derivative of a vector is not read: the tool reads the gradient of "
-                       "a scalar, \\frac{\\partial C}{\\partial W}", scope, toks[k],
-                       toks[after - 1].end)
+            return read_jacobian(self, top, bottom, k, after, hi)
         if not vector_form(den, scope):
             if not vector_form(num, scope):
                 return self.scalar(k, after), after
@@ -305,7 +306,7 @@ class _Reader:
     def leaf_alone(self, toks: list[Tok], output: bool = False) -> Leaf:
         leaf, end = _Reader(toks, self.scope).name(0, len(toks), output=output)
         if end != len(toks) or not isinstance(leaf, Leaf):
-            raise _err("the tool differentiates only with respect to a single quantity",
+            raise _err(NOT_ALONE,
                        self.scope, toks[0], toks[-1].end)
         return leaf
 
@@ -407,3 +408,4 @@ def _after_sample(toks: list[Tok], end: int, hi: int, scope: Scope) -> int:
     if end + 2 < hi and [t.text for t in toks[end:end + 3]] == ["(", scope.notation.sample, ")"]:
         return end + 3
     return end
+
