@@ -28,6 +28,7 @@ from derive.tensor import (
     MatMul,
     Norm2,
     Plus,
+    Quotient,
     Scalar,
     Shape,
     Tensor,
@@ -47,6 +48,7 @@ class _Unify:
         self.bound: dict[str, tuple[str, Any, int]] = {}  # unknown -> ("width"|"one"|"alias", .., off)
         self.failures = 0  # fits that contradict what is known
         self.merge = True  # whether two open sizes may be joined (definitions: yes; claims: no)
+        self.joined: set[str] = set()  # open sizes the definitions share between two quantities
 
     def resolve(self, d: sympy.Expr) -> sympy.Expr:
         for _ in range(50):
@@ -80,6 +82,8 @@ class _Unify:
         for u, v in ((a, b), (b, a)):
             if isinstance(u, sympy.core.function.AppliedUndef):
                 x = u.args[0]
+                if v == ONE and not self.merge and u.func.__name__ in self.joined:
+                    return False  # θ^T x defines a size of θ and x: no claim makes it 1
                 if x == 0 and not v.has(sympy.core.function.AppliedUndef):  # no layer tag
                     self.bound[u.func.__name__] = ("abs", v, 0)
                     return True
@@ -98,6 +102,7 @@ class _Unify:
                     off = sympy.expand(v.args[0] - x)
                     if off.is_Integer:
                         self.bound[u.func.__name__] = ("alias", v.func.__name__, int(off))
+                        self.joined |= {u.func.__name__, v.func.__name__}
                         return True
                 return False
         return False
@@ -135,6 +140,12 @@ class _Unify:
                 self.fit(full[0].rows, s.rows)
                 self.fit(full[0].cols, s.cols)
             return full[0]
+        if isinstance(t, Quotient):  # divided by a number: the denominator is 1 x 1
+            sb, sa = self.shape(t.b), self.shape(t.a)
+            if not sb.scalar:
+                self.fit(sb.rows, ONE)
+                self.fit(sb.cols, ONE)
+            return Shape(ONE, ONE) if sa.scalar and not sb.scalar else sa
         if isinstance(t, (Map, BatchTotal, Elementary)):
             return self.shape(t.children()[0])
         if isinstance(t, Grad):
@@ -203,10 +214,14 @@ def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict
             elif first is not None and sh is None and not first.scalar:
                 u.fit(first.rows, ONE)  # C = \\frac{1}{2} \\sum_j (a_j - y_j)^2: C is a number
                 u.fit(first.cols, ONE)
+            elif first is None and defines and sh is not None and not sh.scalar:
+                u.fit(sh.rows, ONE)  # L = -(y \\log a + ...), L no vector: a number
+                u.fit(sh.cols, ONE)
         for s in sides:
             if isinstance(s, Tensor):
                 for q in _leaves(s):
                     lines.setdefault(q, f.line)
+    u.merge = True  # the rows are read: what follows (the untagged widths) settles open sizes
     return u, u.failures, lines
 
 

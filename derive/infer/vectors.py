@@ -96,8 +96,10 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
     # \\frac{\\partial \\ell}{\\partial W}: a name the inference took for a variable of its own
     # may be a matrix or a vector here; it stays a scalar unless its use gives it a shape
     scalars = front.get("scalars", {})
-    promoted = {q: spec for q, spec in scalars.items() if not spec.get("parameter")
-                and (len(q) == 1 and q.isalpha() or q.startswith(tuple(_DECORATIONS)))}
+    transposed = _transposed(tokens)
+    promoted = {q: spec for q, spec in scalars.items() if q.startswith(tuple(_DECORATIONS))
+                or q in transposed
+                or not spec.get("parameter") and len(q) == 1 and q.isalpha()}
     for q in promoted:
         del scalars[q]
         qs[q] = {"given": True}
@@ -184,9 +186,13 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
     if q in rd.added and head and dims:
         del qs[q]["given"]  # h = \\tanh(W x + b): defined, not an input
     if not dims:
-        if q in rd.promoted:
+        if q in rd.promoted and head and q.startswith(tuple(_DECORATIONS)):
+            del qs[q]["given"]  # \\hat{y} = \\sigma(w^T x): a defined number
+        elif q in rd.promoted:
             del qs[q]
             rd.scalars[q] = rd.promoted[q]  # a number after all: the variable it was read as
+        elif q in rd.added and not head and q in lines and q not in rd.scalars:
+            pass  # y in L = -(y \\log a + ...): a given number, by its use beside numbers
         elif q in rd.added and not head:
             del qs[q]  # a letter that is no vector (an index, a word): not a quantity
         elif q in rd.added:
@@ -256,6 +262,19 @@ def _bare_letters(tokens: list, front: dict[str, Any]) -> list[str]:  # type: ig
                 found.append(t.text)
             k += 1
     return sorted(found)
+
+
+def _transposed(tokens: list) -> set[str]:  # type: ignore[type-arg]
+    """Names written with a transpose mark right after them (`\\theta^\\top x`): vectors or
+    matrices, even where the inference took them for given numbers (\\theta, like \\eta)."""
+    out: set[str] = set()
+    for _f, toks in tokens:
+        for k in range(len(toks) - 2):
+            if toks[k].text in _GREEK and toks[k + 1].text == "^":
+                grp = _group(toks, k + 2)[0]
+                if [t.text for t in grp] in (["T"], ["\\top"], ["\\intercal"]):
+                    out.add(toks[k].text)
+    return out
 
 
 def _lower(q: str) -> str | None:
