@@ -125,3 +125,24 @@ def test_corpus_softmax_no_false_alarm() -> None:
     report = check_file(CORPUS / "ufldl_zh_softmax_regression.md")
     refuted = {r.line for r in report.results if r.status == R}
     assert refuted <= {146, 152}, refuted
+
+
+def test_a_decorated_number_defined_in_vector_form(tmp_path: Path) -> None:
+    """`\\hat{y} = \\frac{1}{1 + \\exp(-w^\\top x)}` defines the number ŷ (not a given one: a
+    given ŷ would make ∂L/∂w vanish, and the correct gradient refuted)."""
+    doc = tmp_path / "y.md"
+    doc.write_text("# t\n\n$$\n\\hat{y} = \\frac{1}{1+\\exp(-w^\\top x)}\n$$\n\n$$\n"
+                   "L = -\\left( y \\log \\hat{y} + (1-y) \\log (1-\\hat{y}) \\right)\n$$\n\n$$\n"
+                   "\\frac{\\partial L}{\\partial w} = (\\hat{y} - y) x\n$$\n\n$$\n"
+                   "\\frac{\\partial L}{\\partial w} = \\hat{y} x\n$$\n", encoding="utf-8")
+    got = {r.line: r.status for r in check_file(doc).results}
+    assert got == {4: D, 8: D, 12: V, 16: R}, got
+
+
+def test_a_slip_in_a_claim_does_not_shrink_a_shared_size() -> None:
+    """θ and x of θ^T x share a size; the slip ∇_θ J = h - y (a number) must not make it 1,
+    which would read θ and x as numbers and the other rows as scalar calculus."""
+    report = check_file(DATA / "logistic-slips.md")
+    notes = " ".join(report.notes)
+    assert "$\\theta$ is a vector of shape $C_1$" in notes, notes
+    assert "$x$ is a vector of shape $C_1$" in notes, notes
