@@ -211,6 +211,29 @@ def _partial_at(toks: list[Tok], i: int) -> str | None:
         return _part_of(toks, i)
     if i > 0 and toks[i - 1].text == "}" and _operator_before(toks, i):
         return "num"
+    return _nabla_at(toks, i)
+
+
+def _nabla_at(toks: list[Tok], i: int) -> str | None:
+    """`\\nabla_\\theta J`, `\\nabla_{\\theta} J(\\theta)`: J is differentiated ("num"), by the
+    name written as the subscript ("den"), as in \\frac{\\partial J}{\\partial \\theta}."""
+    if i > 1 and toks[i - 1].text == "_" and toks[i - 2].text == "\\nabla":
+        return "den"
+    if i > 2 and toks[i - 1].text == "{" and toks[i - 2].text == "_" and toks[i - 3].text == "\\nabla":
+        return "den"
+    p = i - 1
+    if p >= 0 and toks[p].text == "}":  # \\nabla_{...} J: back over the subscript group
+        depth = 0
+        for q in range(p, -1, -1):
+            depth += (toks[q].text == "}") - (toks[q].text == "{")
+            if depth == 0:
+                p = q - 1
+                break
+        else:
+            return None
+        return "num" if p >= 1 and toks[p].text == "_" and toks[p - 1].text == "\\nabla" else None
+    if p >= 2 and toks[p - 1].text == "_" and toks[p - 2].text == "\\nabla":  # \\nabla_a C
+        return "num"
     return None
 
 

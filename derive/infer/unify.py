@@ -28,6 +28,7 @@ from derive.tensor import (
     MatMul,
     Norm2,
     Plus,
+    Quotient,
     Scalar,
     Shape,
     Tensor,
@@ -47,6 +48,9 @@ class _Unify:
         self.bound: dict[str, tuple[str, Any, int]] = {}  # unknown -> ("width"|"one"|"alias", .., off)
         self.failures = 0  # fits that contradict what is known
         self.merge = True  # whether two open sizes may be joined (definitions: yes; claims: no)
+        self.joined: set[str] = set()  # open sizes the definitions share between two quantities
+        self.numbers: set[str] = set()  # open sizes made 1 by the definition of a number
+        self.refused = False  # whether the last fit was a claim refused a shared size
 
     def resolve(self, d: sympy.Expr) -> sympy.Expr:
         for _ in range(50):
@@ -65,12 +69,25 @@ class _Unify:
             return d
         return d
 
+    def made_a_number(self, name: str) -> bool:
+        """Whether the open size `name` (or one it was joined to) was made 1 by the definition
+        of a number (y in L = -(y \\log a + ...)), not by a claim or by default."""
+        for _ in range(50):
+            if name in self.numbers:
+                return True
+            kind, other, _off = self.bound.get(name, ("", None, 0))
+            if kind != "alias":
+                return False
+            name = other
+        return False
+
     def is_one(self, d: sympy.Expr) -> bool:
         return self.resolve(d) == ONE
 
     def fit(self, a: sympy.Expr, b: sympy.Expr) -> bool:
+        self.refused = False
         ok = self._fit(a, b)
-        self.failures += not ok
+        self.failures += not ok and not self.refused  # a refusal is no misfit of the layout
         return ok
 
     def _fit(self, a: sympy.Expr, b: sympy.Expr) -> bool:
@@ -80,6 +97,9 @@ class _Unify:
         for u, v in ((a, b), (b, a)):
             if isinstance(u, sympy.core.function.AppliedUndef):
                 x = u.args[0]
+                if v == ONE and not self.merge and u.func.__name__ in self.joined:
+                    self.refused = True  # θ^T x defines a size of θ and x: no claim makes it 1
+                    return False
                 if x == 0 and not v.has(sympy.core.function.AppliedUndef):  # no layer tag
                     self.bound[u.func.__name__] = ("abs", v, 0)
                     return True
@@ -98,6 +118,7 @@ class _Unify:
                     off = sympy.expand(v.args[0] - x)
                     if off.is_Integer:
                         self.bound[u.func.__name__] = ("alias", v.func.__name__, int(off))
+                        self.joined |= {u.func.__name__, v.func.__name__}
                         return True
                 return False
         return False
@@ -135,6 +156,12 @@ class _Unify:
                 self.fit(full[0].rows, s.rows)
                 self.fit(full[0].cols, s.cols)
             return full[0]
+        if isinstance(t, Quotient):  # divided by a number: the denominator is 1 x 1
+            sb, sa = self.shape(t.b), self.shape(t.a)
+            if not sb.scalar:
+                self.fit(sb.rows, ONE)
+                self.fit(sb.cols, ONE)
+            return Shape(ONE, ONE) if sa.scalar and not sb.scalar else sa
         if isinstance(t, (Map, BatchTotal, Elementary)):
             return self.shape(t.children()[0])
         if isinstance(t, Grad):
@@ -203,10 +230,17 @@ def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict
             elif first is not None and sh is None and not first.scalar:
                 u.fit(first.rows, ONE)  # C = \\frac{1}{2} \\sum_j (a_j - y_j)^2: C is a number
                 u.fit(first.cols, ONE)
+            elif first is None and defines and sh is not None and not sh.scalar:
+                for d in (sh.rows, sh.cols):  # L = -(y \\log a + ...), L no vector: a number
+                    r = u.resolve(d)
+                    if isinstance(r, sympy.core.function.AppliedUndef):
+                        u.numbers.add(r.func.__name__)
+                    u.fit(d, ONE)
         for s in sides:
             if isinstance(s, Tensor):
                 for q in _leaves(s):
                     lines.setdefault(q, f.line)
+    u.merge = True  # the rows are read: what follows (the untagged widths) settles open sizes
     return u, u.failures, lines
 
 

@@ -65,6 +65,7 @@ class _Reading:
     promoted: dict[str, dict[str, Any]]  # scalars read as quantities for this reading
     facts: list[str] = field(default_factory=list)
     candidates: list[str] = field(default_factory=list)
+    numbers: set[str] = field(default_factory=set)  # letters a number's definition makes 1x1
 
 
 def vector_shapes(doc: Document, front: dict[str, Any], file: str,
@@ -105,8 +106,11 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
     # \\frac{\\partial \\ell}{\\partial W}: a name the inference took for a variable of its own
     # may be a matrix or a vector here; it stays a scalar unless its use gives it a shape
     scalars = front.get("scalars", {})
-    promoted = {q: spec for q, spec in scalars.items() if not spec.get("parameter")
-                and (len(q) == 1 and q.isalpha() or q.startswith(tuple(_DECORATIONS)))}
+    transposed = _transposed(tokens)
+    promoted = {q: spec for q, spec in scalars.items() if q in transposed
+                or not spec.get("parameter") and (len(q) == 1 and q.isalpha()
+                                                  or q.startswith(tuple(_DECORATIONS)))
+                or q.startswith(tuple(_DECORATIONS)) and q in _defined_first(tokens)}
     for q in promoted:
         del scalars[q]
         qs[q] = {"given": True}
@@ -141,6 +145,7 @@ def _shapes(doc: Document, rd: _Reading, notation: Notation) -> None:
     if rd.candidates and not any("layers" in rd.qs[q] for q in rd.candidates) and not any(
             "layers" in spec for spec in rd.qs.values()):
         rd.facts += _untagged_widths(u, rd.candidates, unknown, lines, layout, notation.width)
+    rd.numbers = {q for q in rd.candidates if all(u.made_a_number(n) for n in _unknowns(unknown[q]))}
     for q in rd.candidates:
         tagged = "layers" in rd.qs[q]
         dims = _dims(u, unknown[q], tagged, notation)
@@ -193,9 +198,13 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
     if q in rd.added and head and dims:
         del qs[q]["given"]  # h = \\tanh(W x + b): defined, not an input
     if not dims:
-        if q in rd.promoted:
+        if q in rd.promoted and head and q.startswith(tuple(_DECORATIONS)):
+            del qs[q]["given"]  # \\hat{y} = \\sigma(w^T x): a defined number
+        elif q in rd.promoted:
             del qs[q]
             rd.scalars[q] = rd.promoted[q]  # a number after all: the variable it was read as
+        elif q in rd.added and not head and q in rd.numbers and q not in rd.scalars:
+            pass  # y in L = -(y \\log a + ...): a given number, by its use beside numbers
         elif q in rd.added and not head:
             del qs[q]  # a letter that is no vector (an index, a word): not a quantity
         elif q in rd.added:
@@ -291,6 +300,31 @@ def _bare_letters(tokens: list, front: dict[str, Any]) -> list[str]:  # type: ig
                 found.append(t.text)
             k += 1
     return sorted(found)
+
+
+def _defined_first(tokens: list) -> set[str]:  # type: ignore[type-arg]
+    """Decorated names a row starts with, before its `=` (`\\hat{y} = \\sigma(w^T x)`): names
+    the text defines, not given numbers, though written like commands."""
+    out: set[str] = set()
+    for _f, toks in tokens:
+        for k in range(len(toks) - 4):
+            if (toks[k].text in _DECORATIONS and toks[k + 1].text == "{" and toks[k + 3].text == "}"
+                    and toks[k + 4].text == "=" and (k == 0 or toks[k - 1].text in ("\\\\", "&"))):
+                out.add(f"{toks[k].text}{{{toks[k + 2].text}}}")
+    return out
+
+
+def _transposed(tokens: list) -> set[str]:  # type: ignore[type-arg]
+    """Names written with a transpose mark right after them (`\\theta^\\top x`): vectors or
+    matrices, even where the inference took them for given numbers (\\theta, like \\eta)."""
+    out: set[str] = set()
+    for _f, toks in tokens:
+        for k in range(len(toks) - 2):
+            if toks[k].text in _GREEK and toks[k + 1].text == "^":
+                grp = _group(toks, k + 2)[0]
+                if [t.text for t in grp] in (["T"], ["\\top"], ["\\intercal"]):
+                    out.add(toks[k].text)
+    return out
 
 
 def _lower(q: str) -> str | None:

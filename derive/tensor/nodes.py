@@ -270,6 +270,33 @@ class Elementary(Tensor):
 
 
 @dataclass(frozen=True)
+class Quotient(Tensor):
+    """`\\frac{1}{1 + \\exp(-w^T x)}`: a side divided by a number written in vector form (an
+    inner product w^T x, a function of one); a denominator with more entries is a mismatch."""
+
+    a: Tensor
+    b: Tensor
+    tex: str
+
+    def shape(self) -> Shape:
+        sb = self.b.shape()
+        if not _scales(sb):
+            raise ShapeError(f"shape mismatch: division by {_shape_text(self.b)}: the tool "
+                             "divides only by a number (an inner product w^T x is one)", self)
+        sa = self.a.shape()
+        return Shape(ONE, ONE) if sa.scalar and not sb.scalar else sa
+
+    def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
+        return self.a.lower(i, j, fresh) / self.b.lower(ONE, ONE, fresh)
+
+    def children(self) -> tuple[Tensor, ...]:
+        return (self.a, self.b)
+
+    def rebuild(self, kids):  # type: ignore[no-untyped-def]
+        return replace(self, a=kids[0], b=kids[1])
+
+
+@dataclass(frozen=True)
 class Diag(Tensor):
     """`\\mathrm{diag}(v)`: the square matrix with the entries of a vector on its diagonal."""
 

@@ -43,6 +43,7 @@ from derive.tensor import (
     MatMul,
     Norm2,
     Plus,
+    Quotient,
     Scalar,
     Tensor,
     Transpose,
@@ -285,7 +286,19 @@ class _Reader:
             scale = Scalar(1 / parse_expression(den, scope), f"\\frac{{1}}{{{self.text[den[0].start:den[-1].end]}}}")
             inner = _Reader(num, scope).sum(0, len(num))
             return MatMul(scale, inner, self.tex(k, after)), after
-        raise _err("division by a vector or matrix", scope, toks[k], toks[after - 1].end)
+        return self.quotient(num, den, k, after), after
+
+    def quotient(self, num: list[Tok], den: list[Tok], k: int, after: int) -> Tensor:
+        """`\\frac{1}{1 + \\exp(-w^T x)}`: a denominator in vector form is read as a number
+        (an inner product, a function of one); its shape says whether it is one."""
+        scope = self.scope
+        if not _scalar_valued(den, scope):
+            raise _err("division by a vector or matrix", scope, self.toks[k],
+                       self.toks[after - 1].end)
+        top = (_Reader(num, scope).sum(0, len(num)) if vector_form(num, scope)
+               else Scalar(parse_expression(num, scope), self.text[num[0].start:num[-1].end]))
+        bottom = _Reader(den, scope).sum(0, len(den))
+        return Quotient(top, bottom, self.tex(k, after))
 
     def nabla(self, k: int, hi: int) -> tuple[Tensor, int]:
         toks, scope = self.toks, self.scope
@@ -372,13 +385,24 @@ class _Reader:
         """`\\tanh(z^l)`: on a vector, the function of every entry; else a scalar."""
         found = self.argument(k + 1, hi)
         if found is None:
-            raise _err(f"`{self.toks[k].text}` of a vector needs its argument in brackets",
-                       self.scope, self.toks[k])
+            return self.elementary_unbracketed(k, hi)
         inner, close = found
         if not vector_form(inner, self.scope):
             return self.scalar(k, close + 1), close + 1
         arg = _Reader(inner, self.scope).sum(0, len(inner))
         return Elementary(BY_LATEX[self.toks[k].text], arg, self.tex(k, close + 1)), close + 1
+
+    def elementary_unbracketed(self, k: int, hi: int) -> tuple[Tensor, int]:
+        """`\\log \\hat{y}`, `\\log h(x)`: the function of the one factor that follows (a
+        name with its scripts and argument), entry-wise; anything else needs brackets."""
+        if k + 1 >= hi or not starts_name(self.toks[k + 1]):
+            raise _err(f"`{self.toks[k].text}` of a vector needs its argument in brackets",
+                       self.scope, self.toks[k])
+        arg, nxt = self.factor(k + 1, hi)
+        func = BY_LATEX[self.toks[k].text]
+        if isinstance(arg, Scalar):
+            return Scalar(func(arg.expr), self.tex(k, nxt)), nxt  # type: ignore[operator]
+        return Elementary(func, arg, self.tex(k, nxt)), nxt
 
     def call(self, name: str, scripts: dict, k: int, end: int, hi: int) -> tuple[Tensor, int]:
         toks, scope = self.toks, self.scope
@@ -401,6 +425,21 @@ class _Reader:
                        "every entry of a vector", scope, toks[k], toks[close].end)
         arg = _Reader(inner, scope).sum(0, len(inner))
         return Map(name, arg, prime, self.tex(k, close + 1)), close + 1
+
+
+def _scalar_valued(toks: list[Tok], scope: Scope) -> bool:
+    """Whether a side in vector form writes a transpose (`w^T x`, `\\exp(-w^\\top x)`): the
+    inner products a denominator divides by; a bare vector there (`\\frac{1}{a}`) is not one."""
+    k = 0
+    while k < len(toks):
+        if toks[k].text == "^":
+            grp, nxt = _group(toks, k + 1, scope)
+            if _transpose_mark(grp, scope)[1]:
+                return True
+            k = nxt
+            continue
+        k += 1
+    return False
 
 
 def _after_sample(toks: list[Tok], end: int, hi: int, scope: Scope) -> int:
