@@ -45,7 +45,7 @@ from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
 from derive.infer.names import Names, read_names
-from derive.infer.overall import accumulator_rows, overall_cost_rows
+from derive.infer.overall import accumulator_rows, overall_cost_rows, split_overall
 from derive.infer.scalars import scalar_calculus
 from derive.infer.scan import (
     _DEFINE,
@@ -103,6 +103,17 @@ def _stated(doc: Document, number: int) -> dict[str, Any] | None:
     return None
 
 
+def _read_overall(out: Inferred, overall: str) -> None:
+    """The overall cost read as a quantity of its own (`roles.overall`), and said."""
+    loss = overall[len("\\bar{"):-1]
+    out.front.setdefault("roles", {})["overall"] = overall
+    out.facts.append(
+        f"${loss}$ is written both for one sample (with the sample after `;`, as in "
+        f"${loss}(W,b;x,y)$) and without one: the overall cost, as in ${loss}(W,b)$, is read "
+        f"as a quantity of its own, called ${overall}$ in what the tool says (to say "
+        "otherwise: roles.overall)")
+
+
 def infer(doc: Document) -> Inferred:
     """The notation of `doc`, from its display formulas."""
     per: dict[int, list[Row]] = {}
@@ -117,8 +128,12 @@ def infer(doc: Document) -> Inferred:
     scalar, scalar_defs, scalar_refused, scalar_facts = scalar_calculus(per)
     local |= set(scalar)
     rows = [r for k, rs in per.items() if k not in local for r in rs]
+    overall = split_overall(rows)
     out = _Inference(rows).run()
-    out.not_checked.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
+    if overall is not None:
+        _read_overall(out, overall)
+    else:
+        out.not_checked.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
     out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
     out.facts += _remarks(doc)

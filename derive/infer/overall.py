@@ -1,11 +1,16 @@
 """The overall cost beside one sample's, under one name (UFLDL): `J(W,b;x,y)` is the cost of
 the sample `(x, y)` (the sample after the `;`), `J(W,b)` the overall cost of the training set,
-the mean of the samples' costs with weight decay. The tool reads one quantity `J`, the cost of
-one sample; the rows that use the overall cost under the same name are not read as such
-(said, with the reason), rather than checked as if the two were one. Nothing is evaluated here.
+the mean of the samples' costs with weight decay. The two are read as two quantities: the uses
+without a sample are renamed `\\bar{J}` (`roles.overall`), a quantity of its own whose
+definition the text gives (a mean over the samples plus weight decay), and the parser reads
+`J(W,b)` as it. Where the second name cannot be made (the text writes `\\bar{J}` itself), the
+rows that use the overall cost are not read as such (said, with the reason), rather than
+checked as if the two were one. Nothing is evaluated here.
 """
 
 from __future__ import annotations
+
+import re
 
 from derive.infer.scan import Row, _call_args, _name_at, _scripts, _single_name
 from derive.latex import Tok
@@ -31,6 +36,37 @@ def _calls(toks: list[Tok], name: str) -> list[bool]:
             j = call[1]
         i = j
     return out
+
+
+def overall_name(loss: str) -> str | None:
+    """The name the overall cost is read under beside the loss `loss`: `\\bar{J}`."""
+    return f"\\bar{{{loss}}}" if re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+", loss) else None
+
+
+def split_overall(rows: list[Row]) -> str | None:
+    """When one name is applied both with a sample (`J(W,b;x,y)`) and without one (`J(W,b)`),
+    its uses without a sample are renamed to the overall cost's own name (`\\bar{J}`), in
+    place; that name, or None (no such name, or the text writes the new name itself)."""
+    with_sample: set[str] = set()
+    without: set[str] = set()
+    for r in rows:
+        for side in r.sides:
+            for name in {o.name for o in r.occs if o.call}:
+                for semi in _calls(side, name):
+                    (with_sample if semi else without).add(name)
+    both = sorted(with_sample & without)
+    if len(both) != 1:
+        return None
+    loss, twin = both[0], overall_name(both[0])
+    if twin is None or any(o.name == twin for r in rows for o in r.occs):
+        return None
+    for r in rows:
+        for k, side in enumerate(r.sides):
+            semis = iter(_calls(side, loss))
+            for o in r.occs:
+                if o.side == k and o.name == loss and o.call and not next(semis, True):
+                    o.name = twin
+    return twin
 
 
 def _update(r: Row, loss: str | None) -> bool:

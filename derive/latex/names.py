@@ -63,6 +63,7 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         if scope.lookup(full) in ("scalar", "function"):
             name = full
             scripts.pop("_")
+    name = _overall(toks, name, scripts, k, scope)
     kind = scope.lookup(name)
     if kind is None:
         close = difflib.get_close_matches(name, scope.known(), n=1)
@@ -90,6 +91,24 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         sk.sequence(power[0])
         sk.emit("}", power[1])
     return k
+
+
+def _overall(toks: list[Tok], name: str, scripts: dict, k: int, scope: Scope) -> str:
+    """`J(W,b)` beside `J(W,b;x,y)` (UFLDL): the loss's name applied without a sample after
+    `;` is the overall cost, `roles.overall`; any other name as it is."""
+    overall = scope.notation.overall
+    if (overall is None or scripts or name not in (scope.notation.loss, overall[5:-1])
+            or overall != f"\\bar{{{name}}}" and name != scope.notation.loss):
+        return name
+    end = _skip_arguments(toks, k, scope)
+    if end == k:
+        return name
+    depth = 0
+    for t in toks[k:end]:
+        depth += (t.text == "(") - (t.text == ")")
+        if t.text == ";" and depth == 1:
+            return name
+    return overall
 
 
 def _local_function_value(toks: list[Tok], name: str, scripts: dict, k: int, scope: Scope
