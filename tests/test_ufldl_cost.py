@@ -103,3 +103,15 @@ def test_steven2358_overall_cost_rows_are_read() -> None:
     for line in (183, 184, 191):
         assert got[line][0].status is V, line
     assert got[193][0].status is E and "(k)" in got[193][0].message
+
+
+def test_another_function_under_the_loss_letter_is_not_the_overall_cost(tmp_path: Path) -> None:
+    """J(z) beside J(W,b;x,y) (an objective of other arguments): not the overall cost of the
+    same parameters W, b, so no second quantity is made."""
+    text = (DATA / "cost.tex").read_text().replace(
+        "J(W,b) = \\left[", "J(z) = \\left[", 1)
+    doc = tmp_path / "other.tex"
+    doc.write_text(text)
+    inferred = infer(read_document(doc))
+    assert "overall" not in inferred.front.get("roles", {})
+    assert "\\bar{J}" not in inferred.front.get("quantities", {})

@@ -18,7 +18,13 @@ from derive.latex import Tok
 
 def _calls(toks: list[Tok], name: str) -> list[bool]:
     """For each application of `name` in the tokens, whether its arguments hold a `;`."""
-    out: list[bool] = []
+    return [semi for semi, _params in _applications(toks, name)]
+
+
+def _applications(toks: list[Tok], name: str) -> list[tuple[bool, str]]:
+    """For each application of `name` in the tokens, whether its arguments hold a `;`, and
+    the arguments before it (all of them without one), as text: `W,b` in `J(W,b;x,y)`."""
+    out: list[tuple[bool, str]] = []
     i = 0
     while i < len(toks):
         found, j = _name_at(toks, i)
@@ -28,11 +34,13 @@ def _calls(toks: list[Tok], name: str) -> list[bool]:
         _sup, _sub, _prime, j = _scripts(toks, j)
         call = _call_args(toks, j)
         if call is not None:
-            depth, semi = 0, False
+            depth, semi, params = 0, False, []
             for t in toks[j:call[1]]:
                 depth += (t.text == "(") - (t.text == ")")
                 semi = semi or (t.text == ";" and depth == 1)
-            out.append(semi)
+                if not semi and depth >= 1 and t.text not in ("\\left", "\\right"):
+                    params.append(t.text)
+            out.append((semi, "".join(params[1:]).removesuffix(")")))
             j = call[1]
         i = j
     return out
@@ -47,14 +55,15 @@ def split_overall(rows: list[Row]) -> str | None:
     """When one name is applied both with a sample (`J(W,b;x,y)`) and without one (`J(W,b)`),
     its uses without a sample are renamed to the overall cost's own name (`\\bar{J}`), in
     place; that name, or None (no such name, or the text writes the new name itself)."""
-    with_sample: set[str] = set()
-    without: set[str] = set()
+    with_sample: dict[str, set[str]] = {}
+    without: dict[str, set[str]] = {}
     for r in rows:
         for side in r.sides:
             for name in {o.name for o in r.occs if o.call}:
-                for semi in _calls(side, name):
-                    (with_sample if semi else without).add(name)
-    both = sorted(with_sample & without)
+                for semi, params in _applications(side, name):
+                    (with_sample if semi else without).setdefault(name, set()).add(params)
+    # the same parameters with and without the sample (J(W,b;x,y) and J(W,b)): not J(z)
+    both = sorted(n for n in with_sample.keys() & without.keys() if without[n] <= with_sample[n])
     if len(both) != 1:
         return None
     loss, twin = both[0], overall_name(both[0])
