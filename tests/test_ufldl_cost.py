@@ -115,3 +115,13 @@ def test_another_function_under_the_loss_letter_is_not_the_overall_cost(tmp_path
     inferred = infer(read_document(doc))
     assert "overall" not in inferred.front.get("roles", {})
     assert "\\bar{J}" not in inferred.front.get("quantities", {})
+
+
+def test_roles_overall_is_a_front_matter_role() -> None:
+    from derive.errors import InputError
+    from derive.notation import notation_from_front
+
+    got = notation_from_front({"roles": {"loss": "J", "overall": "\\bar{J}"}}, "doc.md")
+    assert got.overall == "\\bar{J}" and got.loss == "J"
+    with pytest.raises(InputError, match="a name of its own"):
+        notation_from_front({"roles": {"loss": "J", "overall": "J"}}, "doc.md")

@@ -99,8 +99,8 @@ def _overall(toks: list[Tok], name: str, scripts: dict, k: int, scope: Scope) ->
     """`J(W,b)` beside `J(W,b;x,y)` (UFLDL): the loss's name applied without a sample after
     `;` is the overall cost, `roles.overall`; any other name as it is."""
     overall = scope.notation.overall
-    if (overall is None or scripts or name not in (scope.notation.loss, overall[5:-1])
-            or overall != f"\\bar{{{name}}}" and name != scope.notation.loss):
+    if (overall is None or scripts
+            or name != scope.notation.loss and overall != f"\\bar{{{name}}}"):
         return name
     end = _skip_arguments(toks, k, scope)
     if end == k:
