@@ -62,6 +62,8 @@ def _derived_side(model: Model, eq: Equation) -> tuple[sympy.Basic | None, str]:
                            f"is ${to_latex(lhs)} - {notation.rate or 'α'} \\frac{{\\partial "
                            f"{notation.loss}}}{{\\partial {to_latex(lhs)}}}$, differentiated "
                            "with sympy")
+    elif eq.kind == "update" and (overall := _overall_update(model, lhs, eq)) is not None:
+        target, derivation_note = overall
     elif eq.kind == "update":
         target = _update_target(model, lhs)
         derivation_note = ("gradient descent on the minibatch mean loss: the derived side is "
@@ -273,6 +275,23 @@ def _batch_level(model: Model, e: sympy.Basic) -> bool:
         return True
     return any((spec := n.quantities.get(q.name)) is not None and spec.parameter
                and not spec.given for q in e.atoms(Quantity))
+
+
+def _overall_update(model: Model, lhs: sympy.Basic, eq: Equation
+                    ) -> tuple[sympy.Basic, str] | None:
+    """An update written with the overall cost (UFLDL's `J(W,b)`, `roles.overall`): gradient
+    descent on that cost as the text defines it (the mean over the samples, with weight decay),
+    not on the mean of the samples' costs alone."""
+    n = model.notation
+    if not (n.overall and n.rate) or n.overall not in n.quantities or n.rate not in n.scalars:
+        return None
+    cost = Quantity(n.overall, (), ())
+    if not any(s.expr.has(cost) for s in eq.steps):
+        return None
+    return lhs - Scalar(n.rate) * Partial(cost, lhs), (
+        f"gradient descent on the overall cost ${n.overall}$ as the text defines it: the derived "
+        f"side is ${to_latex(lhs)} - {n.rate} \\frac{{\\partial {n.overall}}}{{\\partial "
+        f"{to_latex(lhs)}}}$, differentiated with sympy")
 
 
 def _update_target(model: Model, lhs: sympy.Basic, stochastic: bool = False

@@ -45,13 +45,18 @@ from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
 from derive.infer.names import Names, read_names
-from derive.infer.overall import accumulator_rows, overall_cost_rows
+from derive.infer.overall import (
+    accumulator_rows,
+    overall_cost_rows,
+    read_overall,
+    split_overall,
+)
 from derive.infer.recursion import (
-    Recursion,
     activation_layers,
     body_scalar_facts,
+    by_formula,
     recursion_fact,
-    recursion_formula,
+    with_recursions,
 )
 from derive.infer.scalars import scalar_calculus
 from derive.infer.scan import (
@@ -127,15 +132,21 @@ def infer(doc: Document) -> Inferred:
     scalar, scalar_defs, scalar_refused, scalar_facts = scalar_calculus(per)
     local |= set(scalar)
     rows = [r for k, rs in per.items() if k not in local for r in rs]
+    overall = split_overall(rows)
     out = _Inference(rows).run()
     recursions = activation_layers(rows, out.front, out.defined, out.layer_var)
     if recursions:  # read again, with each layer recursion after its function's definition
-        rows = _with_recursions(doc, per, local, recursions)
+        rows = with_recursions(doc, per, local, recursions)
+        if overall is not None:
+            split_overall(rows)  # the rows read afresh: split again
         out = _Inference(rows).run()
-        out.recursions = _recursions_by_formula(recursions)
+        out.recursions = by_formula(recursions)
         out.facts += [recursion_fact(rec, any(o.quantity == rec.quantity and o.line > rec.line
                                               for o in recursions)) for rec in recursions]
-    out.not_checked.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
+    if overall is not None:
+        read_overall(out, overall)
+    else:
+        out.not_checked.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
     out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
     out.facts += body_scalar_facts(rows, out.front)
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
@@ -157,28 +168,6 @@ def infer(doc: Document) -> Inferred:
                 out.defined[head.name] = min(out.defined.get(head.name, head.line), head.line)
     out.ambiguous.update(scalar_refused)
     out.facts += scalar_facts
-    return out
-
-
-def _with_recursions(doc: Document, per: dict[int, list[Row]], local: set[int],
-                     recursions: list[Recursion]) -> list[Row]:
-    """The rows read afresh, each layer recursion's row after its function's formula."""
-    formulas = {f.number: f for f in doc.formulas}
-    rows: list[Row] = []
-    for k in per:
-        if k in local:
-            continue
-        rows += _rows(formulas[k])
-        for rec in recursions:
-            if rec.after == k:
-                rows += _rows(recursion_formula(rec, formulas[k]))
-    return rows
-
-
-def _recursions_by_formula(recursions: list[Recursion]) -> dict[int, tuple[str, ...]]:
-    out: dict[int, tuple[str, ...]] = {}
-    for rec in recursions:
-        out[rec.after] = out.get(rec.after, ()) + (rec.latex,)
     return out
 
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from derive.infer.scan import _DEFINE, Row, _text
-from derive.sources.document import Formula
+from derive.infer.scan import _DEFINE, Row, _rows, _text
+from derive.sources.document import Document, Formula
 
 # how a layer tag of each style is written, from the style's name (derive.infer.tags)
 _TAGS = {"sup": "^{{{}}}", "paren": "^{{({})}}", "bracket": "^{{[{}]}}"}
@@ -128,3 +128,26 @@ def body_scalar_facts(rows: list[Row], front: dict) -> list[str]:
             f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}, given no value "
             "the tool reads: checked at random positive values"
             for name, lines in sorted(found.items())]
+
+
+def by_formula(recursions: list[Recursion]) -> dict[int, tuple[str, ...]]:
+    """The recursions' rows by the formula they follow (Inferred.recursions)."""
+    out: dict[int, tuple[str, ...]] = {}
+    for rec in recursions:
+        out[rec.after] = out.get(rec.after, ()) + (rec.latex,)
+    return out
+
+
+def with_recursions(doc: Document, per: dict[int, list[Row]], local: set[int],
+                     recursions: list[Recursion]) -> list[Row]:
+    """The rows read afresh, each layer recursion's row after its function's formula."""
+    formulas = {f.number: f for f in doc.formulas}
+    rows: list[Row] = []
+    for k in per:
+        if k in local:
+            continue
+        rows += _rows(formulas[k])
+        for rec in recursions:
+            if rec.after == k:
+                rows += _rows(recursion_formula(rec, formulas[k]))
+    return rows

@@ -65,6 +65,7 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         if scope.lookup(full) in ("scalar", "function"):
             name = full
             scripts.pop("_")
+    name = _overall(toks, name, scripts, k, scope)
     kind = scope.lookup(name)
     if kind is None and _batch_of(name, scope):
         raise _batch_error(name, _batch_of(name, scope), scope, start_tok, toks[j - 1].end)
@@ -82,7 +83,9 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         applied = k < len(toks) and toks[k].text in ("(", "\\left")
         value = _quantity(name, scripts, scope, start_tok, toks[k - 1], lend=not applied)
         if not value.indices and not value.layer:
-            k = _skip_arguments(toks, k, scope)  # J(W, b; x, y): the loss J, with its arguments
+            end = _skip_arguments(toks, k, scope)  # J(W, b; x, y): the loss J, with its arguments
+            _one_sample(toks[k:end], name, scope)
+            k = end
         if power is not None and (_layer_tokens(scope.notation.quantities[name], power[0])
                                   is not None or _is_sample_tag(power[0], scope)):
             power = None  # the superscript is the quantity's layer or sample tag
@@ -96,6 +99,44 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         sk.sequence(power[0])
         sk.emit("}", power[1])
     return k
+
+
+def _overall(toks: list[Tok], name: str, scripts: dict, k: int, scope: Scope) -> str:
+    """`J(W,b)` beside `J(W,b;x,y)` (UFLDL): the loss's name applied without a sample after
+    `;` is the overall cost, `roles.overall`; any other name as it is."""
+    overall = scope.notation.overall
+    if (overall is None or scripts
+            or name != scope.notation.loss and overall != f"\\bar{{{name}}}"):
+        return name
+    end = _skip_arguments(toks, k, scope)
+    if end == k:
+        return name
+    depth = 0
+    for t in toks[k:end]:
+        depth += (t.text == "(") - (t.text == ")")
+        if t.text == ";" and depth == 1:
+            return name
+    return overall
+
+
+def _one_sample(args: list[Tok], name: str, scope: Scope) -> None:
+    """`J(W,b; x^{(k)}, y^{(k)})`: the sample after `;` is one sample (the tool reads one
+    sample's cost at its own sample); arguments tagged with different samples
+    (`x^{(k)}, y^{(i)}`) are not read."""
+    semi = next((p for p, t in enumerate(args) if t.text == ";"), None)
+    if semi is None:
+        return
+    tags: dict[str, Tok] = {}
+    for p in range(semi + 1, len(args) - 1):
+        if args[p].text == "^":
+            grp = args[p + 1:_match(args, p + 1, scope) + 1] if args[p + 1].text == "{" else [args[p + 1]]
+            tags.setdefault("".join(t.text for t in grp).strip("{}"), args[p])
+    if len(tags) > 1:
+        second = list(tags.values())[1]
+        raise _err(f"the sample of `{name}` after `;` is not one sample: its arguments are "
+                   f"tagged {', '.join(f'`{t}`' for t in tags)}; the tool reads one sample's "
+                   f"cost at one sample only", scope, second,
+                   hint="tag every argument after `;` with the same sample")
 
 
 def _local_function_value(toks: list[Tok], name: str, scripts: dict, k: int, scope: Scope

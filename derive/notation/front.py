@@ -13,7 +13,7 @@ from derive.notation.table import TAG_STYLES, Dim, Lin, Notation, QuantitySpec
 
 _KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars", "sizes",
               "first_layer", "vectors"}
-_ROLES = {"layers", "width", "batch", "sample", "loss", "rate", "labels"}
+_ROLES = {"layers", "width", "batch", "sample", "loss", "rate", "labels", "overall"}
 
 
 def _name_ok(name: str) -> bool:
@@ -56,6 +56,7 @@ def notation_from_front(front: dict[str, Any], file: str,
         loss=roles["loss"],
         rate=roles["rate"],
         labels=roles["labels"],
+        overall=roles["overall"],
         quantities=quantities,
         functions=functions,
         scalars=scalars,
@@ -75,7 +76,7 @@ def _roles(front: dict[str, Any], bad: Bad) -> dict[str, str | None]:
                   f"{sorted(_ROLES)}", "roles")
     defaults = {"layers": "n", "width": "C", "batch": "m", "sample": "x"}
     roles: dict[str, str | None] = {}
-    for role in ("layers", "width", "batch", "sample", "loss", "rate", "labels"):
+    for role in ("layers", "width", "batch", "sample", "loss", "rate", "labels", "overall"):
         value = sizes.get(role, defaults.get(role))
         if value is not None and (not isinstance(value, str) or not _name_ok(value.strip())):
             raise bad(f"roles.{role} must be a name such as \"{defaults.get(role, 'x')}\" or "
@@ -88,7 +89,7 @@ def _roles(front: dict[str, Any], bad: Bad) -> dict[str, str | None]:
 def _roles_distinct(roles: dict[str, str | None], bad: Bad) -> None:
     """Each role a name of its own, and none of the sizes the layer variable `l`."""
     seen: dict[str, str] = {}
-    for role in ("layers", "width", "batch", "sample", "loss", "rate"):  # labels: a quantity
+    for role in ("layers", "width", "batch", "sample", "loss", "rate", "overall"):  # labels: a quantity
         value = roles[role]
         if value is None:
             continue

@@ -42,6 +42,9 @@ class Notation:
     loss: str | None = None
     rate: str | None = None
     labels: str | None = None  # the quantity holding the labels, when not the usual one
+    # the overall cost (UFLDL's J(W,b)): the quantity the loss's name applied without a sample
+    # after `;` stands for, beside one sample's cost J(W,b;x,y)
+    overall: str | None = None
     quantities: dict[str, QuantitySpec] = field(default_factory=dict)
     functions: dict[str, int] = field(default_factory=dict)  # name -> arity
     scalars: dict[str, bool] = field(default_factory=dict)  # name -> parameter?

@@ -133,7 +133,8 @@ FRONT = Table(fields=(
     ("source", Str(example='source = "where the text comes from"')),
     ("roles", Table(fields=tuple((r, Str(example=f'{r} = "{v}"')) for r, v in (
         ("layers", "n"), ("width", "C"), ("batch", "m"), ("sample", "x"),
-        ("loss", "\\\\mathcal{L}"), ("rate", "\\\\alpha"), ("labels", "y"))), example='[roles]\nlayers = "n"')),
+        ("loss", "\\\\mathcal{L}"), ("rate", "\\\\alpha"), ("labels", "y"),
+        ("overall", "\\\\bar{J}"))), example='[roles]\nlayers = "n"')),
     ("quantities", MapOf(item=_QUANTITY, what="a table of quantity tables",
                          example='[quantities.w]')),
     ("functions", MapOf(item=_ARITY, what="a table of name = number of arguments",
