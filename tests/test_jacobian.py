@@ -25,6 +25,7 @@ import pytest
 from derive.check import check_file
 from derive.cli import main
 from derive.results import Status
+from tests.test_vector_engine import FORWARD_COMPONENTS, FORWARD_VECTORS  # the same two models
 
 DATA = Path(__file__).parent / "data" / "jacobian"
 D, V, R = Status.DEFINITION, Status.VERIFIED, Status.REFUTED
@@ -173,26 +174,6 @@ def test_operator_without_brackets_is_a_placed_error(tmp_path):
     r = results[max(results)]
     assert r.status is Status.ERROR and "follows in brackets" in r.message
 
-
-FORWARD_COMPONENTS = r"""
-$$z^l_j = \sum_k w^l_{jk} a^{l-1}_k + b^l_j$$
-
-$$a^l_j = \sigma(z^l_j)$$
-
-$$C = \frac{1}{2} \sum_j (y_j - a^L_j)^2$$
-
-$$\delta^l_j = \frac{\partial C}{\partial z^l_j}$$
-"""
-
-FORWARD_VECTORS = r"""
-$$z^l = w^l a^{l-1} + b^l$$
-
-$$a^l = \sigma(z^l)$$
-
-$$C = \frac{1}{2} \|y - a^L\|^2$$
-
-$$\delta^l = \frac{\partial C}{\partial z^l}$$
-"""
 
 # (claim in vector form, expected status, words of the diagnosis or message); the same claims
 # over a forward model written in components and one written in vectors (a mixed document)
