@@ -6,8 +6,9 @@ import re
 from collections import defaultdict
 from typing import Any
 
+from derive.infer.fractions import _derivatives
 from derive.infer.names import layer_symbols
-from derive.infer.scan import Occ, Row, _derivatives, _is_call, _strip
+from derive.infer.scan import Occ, Row, _is_call, _strip
 from derive.infer.tags import _sample_sup
 from derive.latex import Tok
 

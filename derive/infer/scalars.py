@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from derive.functions import BY_LATEX, BY_SPELLING
-from derive.infer.scan import Occ, Row, _fractions, _is_call, _strip, _text
+from derive.infer.fractions import _fractions
+from derive.infer.scan import Occ, Row, _is_call, _strip, _text
 
 # what a definition's right side may write besides names, numbers and known functions
 _BODY_COMMANDS = {"\\frac", "\\dfrac", "\\tfrac", "\\left", "\\right", "\\cdot", "\\times",

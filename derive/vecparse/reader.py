@@ -33,13 +33,10 @@ from derive.latex import (
 from derive.notation import QuantitySpec
 from derive.tensor import (
     BatchTotal,
-    Diag,
-    Elementary,
     Entry,
     Grad,
     Hadamard,
     Leaf,
-    Map,
     MatMul,
     Norm2,
     Plus,
@@ -48,11 +45,11 @@ from derive.tensor import (
     Tensor,
     Transpose,
 )
+from derive.vecparse.applications import _Applications
 from derive.vecparse.components import Components, components
 from derive.vecparse.derivatives import NOT_ALONE, chain, chained, read_jacobian
 from derive.vecparse.entries import spec_dims
 from derive.vecparse.form import (
-    _DIAG,
     _ELEMENTWISE,
     _MATRIX,
     _NORM_OPEN,
@@ -70,7 +67,7 @@ def parse_tensor(toks: list[Tok], scope: Scope) -> Tensor:
     return _Reader(toks, scope).sum(0, len(toks))
 
 
-class _Reader:
+class _Reader(_Applications):
     def __init__(self, toks: list[Tok], scope: Scope) -> None:
         self.toks = toks
         self.scope = scope
@@ -366,65 +363,6 @@ class _Reader:
         dims = spec_dims(spec, layer if layer is not None else sympy.Integer(0), scope.notation)
         leaf = Leaf(name, layer, dims, tex, row=scope.notation.vectors == "row")
         return Transpose(leaf, tex) if transposed else leaf
-
-    def argument(self, j: int, hi: int) -> tuple[list[Tok], int] | None:
-        """The tokens inside `( ... )` or `\\left( ... \\right)` at j, and the index of the
-        closing bracket; None when no bracket opens there."""
-        toks = self.toks
-        if j < hi and toks[j].text == "\\left":
-            j += 1
-        if j >= hi or toks[j].text != "(":
-            return None
-        close = _match(toks, j, self.scope)
-        inner = toks[j + 1 : close]
-        if inner and inner[-1].text == "\\right":
-            inner = inner[:-1]
-        return inner, close
-
-    def elementary(self, k: int, hi: int) -> tuple[Tensor, int]:
-        """`\\tanh(z^l)`: on a vector, the function of every entry; else a scalar."""
-        found = self.argument(k + 1, hi)
-        if found is None:
-            return self.elementary_unbracketed(k, hi)
-        inner, close = found
-        if not vector_form(inner, self.scope):
-            return self.scalar(k, close + 1), close + 1
-        arg = _Reader(inner, self.scope).sum(0, len(inner))
-        return Elementary(BY_LATEX[self.toks[k].text], arg, self.tex(k, close + 1)), close + 1
-
-    def elementary_unbracketed(self, k: int, hi: int) -> tuple[Tensor, int]:
-        """`\\log \\hat{y}`, `\\log h(x)`: the function of the one factor that follows (a
-        name with its scripts and argument), entry-wise; anything else needs brackets."""
-        if k + 1 >= hi or not starts_name(self.toks[k + 1]):
-            raise _err(f"`{self.toks[k].text}` of a vector needs its argument in brackets",
-                       self.scope, self.toks[k])
-        arg, nxt = self.factor(k + 1, hi)
-        func = BY_LATEX[self.toks[k].text]
-        if isinstance(arg, Scalar):
-            return Scalar(func(arg.expr), self.tex(k, nxt)), nxt  # type: ignore[operator]
-        return Elementary(func, arg, self.tex(k, nxt)), nxt
-
-    def call(self, name: str, scripts: dict, k: int, end: int, hi: int) -> tuple[Tensor, int]:
-        toks, scope = self.toks, self.scope
-        found = self.argument(end, hi)
-        if found is None:
-            return self.scalar(k, end), end
-        inner, close = found
-        if not vector_form(inner, scope):
-            return self.scalar(k, close + 1), close + 1
-        sup = scripts.get("^")
-        prime = sup is not None and [t.text for t in _strip_group(sup[0])] == ["\\prime"]
-        if sup is not None and not prime:
-            raise _err(f"`{name}` is a function: only `^{{\\prime}}` may follow it", scope,
-                       sup[1])
-        if name in _DIAG:
-            arg = _Reader(inner, scope).sum(0, len(inner))
-            return Diag(arg, self.tex(k, close + 1)), close + 1
-        if scope.arity(name) != 1:
-            raise _err(f"`{name}` of a vector: the tool applies only one-argument functions to "
-                       "every entry of a vector", scope, toks[k], toks[close].end)
-        arg = _Reader(inner, scope).sum(0, len(inner))
-        return Map(name, arg, prime, self.tex(k, close + 1)), close + 1
 
 
 def _scalar_valued(toks: list[Tok], scope: Scope) -> bool:

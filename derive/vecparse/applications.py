@@ -1,0 +1,78 @@
+"""Functions applied in vector form: `\\tanh(z^l)` entry-wise, `\\sigma(z)`, `\\mathrm{diag}(v)`
+(a mixin of `reader._Reader`: the reader of a side calls these for a name followed by an
+argument)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from derive.functions import BY_LATEX
+from derive.latex import Tok, _err, _match, _strip_group, starts_name
+from derive.tensor import Diag, Elementary, Map, Scalar, Tensor
+from derive.vecparse.form import _DIAG, vector_form
+
+
+class _Applications:
+    """Needs the reader's `toks`, `scope`, `tex`, `scalar`, `factor` and `sum`."""
+
+    toks: list[Tok]
+    scope: Any
+
+    def argument(self, j: int, hi: int) -> tuple[list[Tok], int] | None:
+        """The tokens inside `( ... )` or `\\left( ... \\right)` at j, and the index of the
+        closing bracket; None when no bracket opens there."""
+        toks = self.toks
+        if j < hi and toks[j].text == "\\left":
+            j += 1
+        if j >= hi or toks[j].text != "(":
+            return None
+        close = _match(toks, j, self.scope)
+        inner = toks[j + 1 : close]
+        if inner and inner[-1].text == "\\right":
+            inner = inner[:-1]
+        return inner, close
+
+    def elementary(self, k: int, hi: int) -> tuple[Tensor, int]:
+        """`\\tanh(z^l)`: on a vector, the function of every entry; else a scalar."""
+        found = self.argument(k + 1, hi)
+        if found is None:
+            return self.elementary_unbracketed(k, hi)
+        inner, close = found
+        if not vector_form(inner, self.scope):
+            return self.scalar(k, close + 1), close + 1
+        arg = type(self)(inner, self.scope).sum(0, len(inner))
+        return Elementary(BY_LATEX[self.toks[k].text], arg, self.tex(k, close + 1)), close + 1
+
+    def elementary_unbracketed(self, k: int, hi: int) -> tuple[Tensor, int]:
+        """`\\log \\hat{y}`, `\\log h(x)`: the function of the one factor that follows (a
+        name with its scripts and argument), entry-wise; anything else needs brackets."""
+        if k + 1 >= hi or not starts_name(self.toks[k + 1]):
+            raise _err(f"`{self.toks[k].text}` of a vector needs its argument in brackets",
+                       self.scope, self.toks[k])
+        arg, nxt = self.factor(k + 1, hi)
+        func = BY_LATEX[self.toks[k].text]
+        if isinstance(arg, Scalar):
+            return Scalar(func(arg.expr), self.tex(k, nxt)), nxt  # type: ignore[operator]
+        return Elementary(func, arg, self.tex(k, nxt)), nxt
+
+    def call(self, name: str, scripts: dict, k: int, end: int, hi: int) -> tuple[Tensor, int]:
+        toks, scope = self.toks, self.scope
+        found = self.argument(end, hi)
+        if found is None:
+            return self.scalar(k, end), end
+        inner, close = found
+        if not vector_form(inner, scope):
+            return self.scalar(k, close + 1), close + 1
+        sup = scripts.get("^")
+        prime = sup is not None and [t.text for t in _strip_group(sup[0])] == ["\\prime"]
+        if sup is not None and not prime:
+            raise _err(f"`{name}` is a function: only `^{{\\prime}}` may follow it", scope,
+                       sup[1])
+        if name in _DIAG:
+            arg = type(self)(inner, scope).sum(0, len(inner))
+            return Diag(arg, self.tex(k, close + 1)), close + 1
+        if scope.arity(name) != 1:
+            raise _err(f"`{name}` of a vector: the tool applies only one-argument functions to "
+                       "every entry of a vector", scope, toks[k], toks[close].end)
+        arg = type(self)(inner, scope).sum(0, len(inner))
+        return Map(name, arg, prime, self.tex(k, close + 1)), close + 1
