@@ -68,3 +68,13 @@ def chapter_baseline(chapter_report):
     return out
 
 
+
+
+def assert_verdicts(rep, expected) -> None:
+    """A report's results are `expected`, a list of (line, Status, words of the diagnosis or
+    None), in order: the same lines and verdicts, and each given word in its diagnosis."""
+    assert [(r.line, r.status) for r in rep.results] == [(line, s) for line, s, _ in expected], [
+        (r.line, r.status.value, r.message) for r in rep.results]
+    for r, (_, _, words) in zip(rep.results, expected):
+        if words is not None:
+            assert r.diagnosis is not None and words in r.diagnosis, (r.line, r.diagnosis)

@@ -19,6 +19,7 @@ import pytest
 from derive.check import check_file
 from derive.cli import main
 from derive.results import Status
+from tests.conftest import assert_verdicts
 
 DATA = Path(__file__).parent / "data" / "layer_recursion"
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
@@ -74,13 +75,7 @@ def reports() -> dict:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_correct_forms_verify_and_slips_are_refuted_at_their_line(reports, name: str) -> None:
-    rep = reports[name]
-    assert [(r.line, r.status) for r in rep.results] == [
-        (line, s) for line, s, _ in EXPECTED[name]], [
-        (r.line, r.status.value, r.message) for r in rep.results]
-    for r, (_, _, words) in zip(rep.results, EXPECTED[name]):
-        if words is not None:
-            assert r.diagnosis is not None and words in r.diagnosis, (r.line, r.diagnosis)
+    assert_verdicts(reports[name], EXPECTED[name])
 
 
 def test_each_section_reads_its_own_layer(reports) -> None:

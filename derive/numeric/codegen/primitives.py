@@ -154,8 +154,10 @@ class Erf(sp.Function):
         return f"_erf({printer._print(self.args[0])})"  # type: ignore[attr-defined]
 
 
+@functools.cache
 def scipy_erf() -> object:
-    """`scipy.special.erf`, or None without SciPy (the translator then refuses erf)."""
+    """`scipy.special.erf`, or None without SciPy (the translator then refuses erf); looked
+    up once, not at every step that calls `_erf`."""
     try:
         from scipy.special import erf
     except ImportError:
