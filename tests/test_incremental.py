@@ -214,3 +214,27 @@ def test_symbolic_evidence_is_served_with_the_verdict(folder, doc, capsys, monke
         cache_mod.forget()
         plain, _, _ = symbolic()
     assert plain == cold
+
+
+def test_a_warm_check_of_inferred_notation_evaluates_nothing(folder, tmp_path, capsys,
+                                                             monkeypatch):
+    """Without front matter, the builder asks whether a second loss restates the first (it
+    does not: the chapter's cross-entropy section); a warm check reads that answer from the
+    verdict cache too, so it evaluates nothing and says the same."""
+    import re
+
+    from derive.evaluate import Engine
+
+    bare = tmp_path / "backprop.md"
+    bare.write_text(re.sub(r"<!-- derive.*?-->\n", "", (ROOT / "formulas" / "backprop.md")
+                           .read_text(encoding="utf-8"), flags=re.S), encoding="utf-8")
+    cold, _, misses = _check(bare, capsys)
+    assert misses > 20
+
+    def no_evaluation(*args, **kwargs):
+        raise AssertionError("a warm check evaluated a claim")
+
+    monkeypatch.setattr(Engine, "evaluate", no_evaluation)
+    warm, hits, again = _check(bare, capsys)
+    assert again == 0 and hits > 20
+    assert warm == cold

@@ -3,10 +3,14 @@ builder made for it (`derive.check.build`); and which inferred definitions merel
 
 from __future__ import annotations
 
+import sympy
+from sympy.core.symbol import Str
+
 from derive.budget import BudgetExceeded, deadline
 from derive.check.build import Restate, _Built
 from derive.check.claims import _check_equation
 from derive.check.compare import _compare_model
+from derive.check.keys import _keys
 from derive.check.rows import _defines
 from derive.check.state import _error_result, _State
 from derive.document import Formula
@@ -117,12 +121,27 @@ def _restatements(state: _State, rows: list, def_numbers: set[int], model: Model
                 and not eq.lhs.expr.indices and eq.lhs.expr.layer is None
                 and any(_defines(d.lhs) == eq.lhs.expr.name for d in model.defs)):
             continue
-        try:
-            with deadline(state.claim_budget):
-                o = state.engine.evaluate(model, eq.lhs.expr, eq.steps[0].expr)
-        except BudgetExceeded:
-            state.engine = Engine()
-            continue
-        if o.ok and o.trials and not o.unsupported and not o.overrun:
+        if _restates(state, model, eq.lhs.expr, eq.steps[0].expr):
             out.discard(eq.number)
     return out
+
+
+def _restates(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic) -> bool | None:
+    """Whether `lhs = rhs` holds under the model (None: the budget ran out), from the verdict
+    cache when nothing it rests on changed: a warm check then evaluates nothing here."""
+    keys = _keys(state)
+    key = None if keys is None else keys.narrow(model, None, (lhs, rhs, Str("restatement")))
+    if key is not None and keys is not None:
+        found = keys.store.get(key)
+        if isinstance(found, bool):
+            return found
+    try:
+        with deadline(state.claim_budget):
+            o = state.engine.evaluate(model, lhs, rhs)
+    except BudgetExceeded:
+        state.engine = Engine()
+        return None
+    same = bool(o.ok and o.trials and not o.unsupported and not o.overrun)
+    if key is not None and keys is not None:
+        keys.store.put(key, same, None)
+    return same
