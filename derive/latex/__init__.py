@@ -24,7 +24,7 @@ This package's modules: `tokens` (the lexer), `scope` (symbols, results, the sco
 from __future__ import annotations
 
 from derive.latex.calculus import _derivative_kind
-from derive.latex.expression import LIMIT_NOT_READ, parse_expression
+from derive.latex.expression import parse_expression
 from derive.latex.groups import (
     _depth_split,
     _group,
@@ -42,6 +42,7 @@ from derive.latex.indices import (
     _layer_tokens,
     without_sample,
 )
+from derive.latex.lim import LIMIT_NOT_READ
 from derive.latex.limits import (
     MAX_DIGITS,
     MAX_EXPONENT,

@@ -12,6 +12,7 @@ from derive.latex.calculus import _emit_frac, _emit_sum
 from derive.latex.conditions import _emit_cases
 from derive.latex.function_notation import _emit_function_notation
 from derive.latex.groups import _BRACKETS, _close_bracket, _group, _match, starts_name
+from derive.latex.lim import _emit_limit
 from derive.latex.names import _emit_name
 from derive.latex.scope import Scope, _err
 from derive.latex.tokens import _DELIM_SIZES, _ELEMENTARY, Tok
@@ -183,11 +184,6 @@ def _euler(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     return i + 1
 
 
-# a limit, as in the definition of the derivative `\lim_{h \to 0} (f(x + h) - f(x))/h`
-LIMIT_NOT_READ = ("a limit (`\\lim`) is not read: the tool checks a derivative by differentiating "
-                  "the text's definitions, not by its limit definition")
-
-
 def _refuse(message: Callable[[str], str], hint: str | None = None) -> Recogniser:
     """A rule for a token that starts nothing where it stands: an error at it."""
 
@@ -220,7 +216,7 @@ _RULES: tuple[tuple[Iterable[str], Recogniser], ...] = (
                              hint="write derivatives as \\frac{\\partial X}{\\partial Y}")),
     (("\\prime",),
      _refuse(lambda x: "`\\prime` must follow a function name, as in g^{\\prime}(t)")),
-    (("\\lim",), _refuse(lambda x: LIMIT_NOT_READ)),
+    (("\\lim",), _emit_limit),
 )
 _BY_TEXT: dict[str, Recogniser] = {}
 for _texts, _rule in _RULES:

@@ -16,6 +16,7 @@ from derive.latex import Index, Scalar, Size
 from derive.model.algebra import _Cut, _Full, _Numeric, _SymPy
 from derive.model.data import Def, Key, key_latex
 from derive.model.dispatch import ByType
+from derive.model.limits import limit_value
 from derive.numbers import CTX, NOT_FINITE, TOO_LARGE, Unsupported, holds
 
 
@@ -165,6 +166,12 @@ class Interpretation:
         a, b = self.ground_int(lo, env), self.ground_int(hi, env)
         return alg.add([self._eval(body, {**env, var: k}, sample, alg) for k in range(a, b + 1)])
 
+    def _limit(self, e: sympy.Limit, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        if alg.symbolic:
+            raise Unsupported("a limit is evaluated at the point only, not differentiated or "
+                              "expanded")
+        return limit_value(self, e, env, sample)
+
     def _kronecker(self, e: sympy.KroneckerDelta, env: dict, sample: int | None,
                    alg: _Numeric) -> Any:
         a, b = (self.ground_int(x, env) for x in e.args)
@@ -280,6 +287,7 @@ MEANING = ByType({
     sympy.Sum: Interpretation._sum,
     sympy.Piecewise: Interpretation._cases,
     sympy.KroneckerDelta: Interpretation._kronecker,
+    sympy.Limit: Interpretation._limit,
     FuncRef: Interpretation._standalone,
     Vec: Interpretation._standalone,
     sympy.Symbol: Interpretation._symbol,
