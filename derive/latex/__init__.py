@@ -23,6 +23,7 @@ This package's modules: `tokens` (the lexer), `scope` (symbols, results, the sco
 
 from __future__ import annotations
 
+from derive.latex.argmax import arg_word
 from derive.latex.calculus import _derivative_kind
 from derive.latex.expression import parse_expression
 from derive.latex.groups import (
@@ -67,7 +68,7 @@ from derive.latex.tokens import (
 )
 
 __all__ = [
-    "LIMIT_NOT_READ", "MAX_DIGITS", "MAX_EXPONENT", "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
+    "LIMIT_NOT_READ", "arg_word", "MAX_DIGITS", "MAX_EXPONENT", "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
     "_DELIM_SIZES", "_FONTS", "_GREEK", "_VECTOR_FONTS",
     "Equation", "Index", "RowError", "Scalar", "Scope", "Side", "Size", "Tok",
     "_check_layer", "_check_sizes", "_depth_split", "_derivative_kind", "_err", "_group",

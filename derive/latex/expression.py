@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 
 import sympy
 
+from derive.latex.argmax import emit_argmax
 from derive.latex.arithmetic import _Skeleton, parse_with
 from derive.latex.calculus import _emit_frac, _emit_sum
 from derive.latex.conditions import _emit_cases
@@ -56,7 +57,9 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
     there (`|x|`, `(x)_+`, `\\max(0, x)`), else the construct the table's rule for it reads."""
     i = 0
     while i < len(toks):
-        nxt = _emit_function_notation(toks, i, sk)
+        nxt = emit_argmax(toks, i, sk)
+        if nxt is None:
+            nxt = _emit_function_notation(toks, i, sk)
         i = nxt if nxt is not None else _rule_for(toks[i], sk.scope)(toks, i, sk)
 
 
