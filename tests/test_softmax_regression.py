@@ -180,3 +180,22 @@ def test_d2lzh_reads_the_network_and_the_loss():
     for line in (181, 187):  # the likelihood: not read, and said so
         assert by_line[line] == [E], line
     assert by_line[151] == [E, E]  # the minibatch O = X W + b: not read, and said so
+
+
+def test_a_sum_over_a_distributions_support_says_why_it_has_no_range():
+    from derive.document import Formula
+    from derive.latex.calculus import _over_arguments
+    from derive.latex.tokens import tokenize
+
+    text = "\\sum_j - P(j) \\log P(j)"
+    f = Formula(1, "x.md", text, ((1, 1, 0),), (text,), ())
+    toks = tokenize(text, f)
+    assert _over_arguments(toks, 3, "j").startswith(": `j` is the argument of `P(j)`")
+    assert _over_arguments(toks, 3, "k") == ""
+
+
+@pytest.mark.skipif(not (CORPUS / "d2lzh_softmax-regression.md").exists(),
+                    reason="the shared corpus is not here")
+def test_d2lzh_the_entropy_is_said_to_sum_over_a_support():
+    r = [r for r in check_file(CORPUS / "d2lzh_softmax-regression.md").results if r.line == 260]
+    assert [x.status for x in r] == [E] and "a distribution's support" in r[0].message
