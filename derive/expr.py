@@ -239,7 +239,38 @@ class BatchSum(Node):
         return f"\\sum_{{{self.args[1].name}}} {printer._print(self.body)}"
 
 
-NODE_TYPES = (Quantity, Width, Call, Prime, FuncRef, Vec, Partial, BatchSum)
+class ArgMax(Node):
+    """`\\operatorname*{argmax}_j body`: the index j in lo..hi at which body is largest
+    (`argmin`: smallest). A choice, not a smooth value: compared at the point, never
+    differentiated. j is bound by it."""
+
+    def __new__(cls, body: sympy.Basic, var: sympy.Symbol, lo: sympy.Basic, hi: sympy.Basic,
+                which: str | Str = "max"):
+        return sympy.Expr.__new__(cls, body, var, as_basic(lo), as_basic(hi), _str(which))
+
+    @property
+    def body(self) -> sympy.Basic:
+        return self.args[0]
+
+    @property
+    def var(self) -> sympy.Symbol:
+        return self.args[1]
+
+    @property
+    def which(self) -> str:
+        return self.args[4].name
+
+    @property
+    def free_symbols(self) -> set[sympy.Basic]:
+        body, var, lo, hi = self.args[:4]
+        return (body.free_symbols - {var}) | lo.free_symbols | hi.free_symbols
+
+    def _latex(self, printer: LatexPrinter) -> str:
+        return (f"\\operatorname{{arg{self.which}}}_{{{printer._print(self.var)}}} "
+                f"{printer._print(self.body)}")
+
+
+NODE_TYPES = (Quantity, Width, Call, Prime, FuncRef, Vec, Partial, BatchSum, ArgMax)
 
 
 class _Printer(LatexPrinter):

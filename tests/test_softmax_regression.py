@@ -139,8 +139,9 @@ def test_what_is_not_the_model_is_said(tmp_path):
                    "$$ \\arg\\max_j o_j = o_1 $$\n")
     results = _by_line(doc)
     assert results[3].status == E and "conditional probability" in results[3].message
-    assert results[5].status == E and "`argmax` is not read" in results[5].message
-    assert results[7].status == E and "`argmax` is not read" in results[7].message
+    # an argmax is the index it picks (tests/test_argmax.py): an index is no logit's value
+    assert results[5].status == R and "index it picks" in results[5].evidence
+    assert results[7].status == R and results[7].diagnosis is None
 
 
 def test_the_minibatch_matrix_is_said_to_be_unread(tmp_path):
@@ -175,6 +176,26 @@ def test_d2lzh_reads_the_network_and_the_loss():
     for line in (217, 218, 219):
         assert by_line[line] == [V], line
     assert by_line[226] == [V, V]
-    for line in (133, 181, 187):  # argmax and the likelihood: not read, and said so
+    assert by_line[133] == [V]  # argmax_j yhat_j = argmax_j o_j: softmax keeps the order
+    for line in (181, 187):  # the likelihood: not read, and said so
         assert by_line[line] == [E], line
     assert by_line[151] == [E, E]  # the minibatch O = X W + b: not read, and said so
+
+
+def test_a_sum_over_a_distributions_support_says_why_it_has_no_range():
+    from derive.document import Formula
+    from derive.latex.calculus import _over_arguments
+    from derive.latex.tokens import tokenize
+
+    text = "\\sum_j - P(j) \\log P(j)"
+    f = Formula(1, "x.md", text, ((1, 1, 0),), (text,), ())
+    toks = tokenize(text, f)
+    assert _over_arguments(toks, 3, "j").startswith(": `j` is the argument of `P(j)`")
+    assert _over_arguments(toks, 3, "k") == ""
+
+
+@pytest.mark.skipif(not (CORPUS / "d2lzh_softmax-regression.md").exists(),
+                    reason="the shared corpus is not here")
+def test_d2lzh_the_entropy_is_said_to_sum_over_a_support():
+    r = [r for r in check_file(CORPUS / "d2lzh_softmax-regression.md").results if r.line == 260]
+    assert [x.status for x in r] == [E] and "a distribution's support" in r[0].message

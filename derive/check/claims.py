@@ -13,7 +13,7 @@ from derive.budget import BudgetExceeded, deadline
 from derive.check.build import written_update
 from derive.check.keys import _decode_verdict, _encode_verdict, _keys
 from derive.check.lint import _lint_expansions
-from derive.check.rows import _validate_indices
+from derive.check.rows import _validate_indices, unbound_layer
 from derive.check.state import _error_result, _State
 from derive.check.symbolic import _symbolic_evidence
 from derive.check.verdict import _Verdict, _verdict
@@ -39,7 +39,8 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
         return
     err = _not_a_claim(formula, eq, target)
     if err is not None:
-        state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
+        found = _at_output_layer(state, formula, eq, model, compare, target, derivation_note)
+        state.results.append(found or _error_result(formula, err, eq.lhs.latex, eq.line))
         return
     assert target is not None
     previous: sympy.Basic = eq.lhs.expr
@@ -47,6 +48,39 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
         state.results.append(_step_result(state, formula, eq, k, target, model, compare,
                                           previous, derivation_note))
         previous = step.expr
+
+
+def _at_output_layer(state: _State, formula: Formula, eq: Equation, model: Model,
+                     compare: Model | None, target: sympy.Basic | None, note: str
+                     ) -> Result | None:
+    """A claim whose right side writes a layer `l` that nothing binds (steven2358's
+    `J = \\frac12 \\sum_{i=1}^{s_{n_l}} (a^{(l)}_i - y_i)^2`): conditional on `l` being the output
+    layer when it holds there and fails one layer below; None (the error stands) otherwise."""
+    var = unbound_layer(eq, model.notation.layer_var)
+    if var is None or target is None:
+        return None
+    top = Size(model.notation.layers)
+    step = eq.steps[0]
+
+    def at(layer: sympy.Expr) -> Result:
+        read = dataclasses.replace(step, expr=step.expr.xreplace({var: layer}))
+        return _step_result(state, formula, dataclasses.replace(eq, steps=(read,)), 1, target,
+                            model, compare, eq.lhs.expr, note)
+
+    there = at(top)
+    if there.status is not Status.VERIFIED:
+        return None
+    below = at(top - 1)
+    if below.status is not Status.REFUTED:
+        return None
+    n = to_latex(top)
+    return dataclasses.replace(
+        there, status=Status.CONDITIONAL,
+        message=f"holds only if ${var} = {n}$, the output layer: ${var}$ is bound by nothing "
+        "here (not on the left side, and no sum runs over it); read at the output layer the "
+        f"claim holds, at ${var} = {n} - 1$ it does not",
+        evidence=f"at ${var} = {n}$: {there.evidence}; at ${var} = {n} - 1$: {below.evidence}",
+        assumptions=(f"${var} = {n}$ (the output layer)",), counterexample=below.counterexample)
 
 
 def _derived_side(model: Model, eq: Equation) -> tuple[sympy.Basic | None, str]:

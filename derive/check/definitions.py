@@ -32,6 +32,7 @@ def _local_model(reading: _Reading, formula: Formula) -> tuple[Model, Scope]:
     names: set[str] = set()
     for g in [*givens, *(g for _row, texts in ann.get("segments", []) for g in texts)]:
         names |= _variables(g)
+    names |= set(ann.get("variables", []))  # a generic function's arguments (infer.scalars)
     names = {re.sub(r"[{}]", "", n) for n in names} - set(functions) - {"e"}  # e: Euler's
     scope = Scope(reading.model.notation, formula, scalars=names, functions=dict(functions),
                   local=True)

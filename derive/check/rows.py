@@ -81,6 +81,27 @@ def _validate_indices(formula: Formula, eq: Equation) -> None:
                 hint=f"sum over `{var}` or use an index of the left side")
 
 
+def unbound_layer(eq: Equation, layer_var: str) -> Index | None:
+    """The one index of a one-step equation that is free on its right side only and written
+    there only as a layer tag (`J = \\frac12 \\sum_i (a^{(l)}_i - y_i)^2`, where the output layer
+    is meant); None for anything else."""
+    if eq.kind != "equation" or len(eq.steps) != 1:
+        return None
+    rhs = eq.steps[0].expr
+    unbound = free_indices(rhs) - free_indices(eq.lhs.expr)
+    if len(unbound) != 1:
+        return None
+    var = next(iter(unbound))
+    if str(var) != layer_var:
+        return None
+    tagged = [q for q in sympy.preorder_traversal(rhs) if isinstance(q, Quantity)
+              and q.layer is not None and var in q.layer.free_symbols]
+    if not tagged or any(var in i.free_symbols for q in tagged for i in q.indices):
+        return None
+    rest = rhs.xreplace({q: sympy.Integer(0) for q in tagged})
+    return None if var in rest.free_symbols else var
+
+
 def _shared_by_layers(eq: Equation, var: sympy.Symbol) -> str:
     """Why an unbound layer index under a derivative by a scalar is not checked (PReLU's
     ∂L/∂α = δ^{l+1} ...): the scalar is shared by every layer, its derivative a sum over them."""

@@ -10,7 +10,7 @@ import sympy
 from derive.check.state import _State
 from derive.diagnose import Condition, Diagnoser, conditions
 from derive.evaluate import SEEDS, Engine, Outcome, Trial
-from derive.expr import Partial, Quantity, to_latex
+from derive.expr import ArgMax, Partial, Quantity, to_latex
 from derive.model import Evaluator, Instance, Model, OutOfRange, key_latex, label_name
 from derive.notation import Notation
 from derive.numbers import CTX, PRECISION, Unsupported
@@ -60,6 +60,7 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
              compare: Model | None, *, with_comparison: bool = True) -> _Verdict:
     engine = state.engine
     o = engine.evaluate(model, lhs, rhs)
+    o.notes += _choice_notes(lhs, rhs)
     comparisons: tuple[Comparison, ...] = ()
     if compare is not None and with_comparison:
         alt = _verdict(state, compare, lhs, rhs, None, with_comparison=False)
@@ -80,6 +81,18 @@ def _verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
         state.refuted = _Verdict(Status.REFUTED, "differs from the derivation",
                                  evidence=_refuted_evidence(o, model), counterexample=witness)
     return _Difference(engine, model, lhs, rhs, o, witness, comparisons).explained()
+
+
+def _choices(lhs: sympy.Basic, rhs: sympy.Basic) -> bool:
+    return lhs.has(ArgMax) or rhs.has(ArgMax)
+
+
+def _choice_notes(lhs: sympy.Basic, rhs: sympy.Basic) -> list[str]:
+    """What was compared when a side picks an index (argmax): the index, at each point."""
+    if not _choices(lhs, rhs):
+        return []
+    return ["each argmax or argmin is the index it picks at the point, the indices compared "
+            "(a point where it is a tie would not be decided)"]
 
 
 def _agreement(engine: Engine, model: Model, lhs: sympy.Basic, o: Outcome,
@@ -133,6 +146,8 @@ class _Difference:
 
     def explained(self) -> _Verdict:
         model, lhs, rhs, o = self.model, self.lhs, self.rhs, self.o
+        if _choices(lhs, rhs):  # indices that differ: no edit of a value explains them
+            return self.refutation(None)
         label_conditions = [c for c in conditions(lhs, rhs) if c.restrict is None]
         index_conditions = [c for c in conditions(lhs, rhs) if c.restrict is not None]
         if not o.overrun:  # an assumption about the model's inputs comes first

@@ -134,6 +134,50 @@ def _segments(rows: list[Row], current: dict[str, _Function]
     return (segments, defs) if segments else None
 
 
+def _generic_call(r: Row) -> tuple[str, tuple[str, ...]] | None:
+    """(f, its arguments) when the row's left side is `\\frac{d f(x)}{dx}`, the derivative of
+    a function applied to bare letters by one of them; None for anything else."""
+    toks = r.sides[0] if r.sides else []
+    found = list(_fractions(toks))
+    if len(found) != 1 or found[0][0] != "d":
+        return None
+    _, num, den = found[0]
+    top = [x.text for x in _strip(num) if x.text not in ("\\left", "\\right")]
+    bottom = _text(_strip(den))
+    if len(top) < 4 or top[1] != "(" or top[-1] != ")" or not top[0].isalpha():
+        return None
+    args = tuple(a for a in top[2:-1] if a != ",")
+    if (len(args) != (len(top) - 2) // 2 or len(set(args)) != len(args)
+            or not all(len(a) == 1 and a.isalpha() for a in args) or bottom not in args
+            or top[0] in args):
+        return None
+    return top[0], args
+
+
+def _generic_derivative(rows: list[Row], current: dict[str, _Function]
+                        ) -> tuple[dict[str, Any], str] | None:
+    """A formula of one row `\\frac{d f(x)}{dx} = ...` about a function the text gives no
+    definition of with these arguments (cs231n's limit definition of the derivative, after
+    `f(x, y) = x y`): read in a model of its own, f a generic smooth function of its arguments
+    and the arguments its variables. None for anything else."""
+    if len(rows) != 1 or len(rows[0].sides) != 2 or rows[0].relation != "=":
+        return None
+    found = _generic_call(rows[0])
+    if found is None:
+        return None
+    name, args = found
+    fn = current.get(name)
+    if fn is not None and len(fn.args) == len(args):
+        return None  # its definition's derivative, read by the segments
+    if any(o.name == name and o.call != len(args) for o in rows[0].occs):
+        return None
+    ann = {"local": True, "functions": {name: len(args)}, "variables": list(args)}
+    fact = (f"line {rows[0].formula.line}: ${name}({', '.join(args)})$ in a model of its own: "
+            f"${name}$ a function of {len(args)} argument{'s' if len(args) > 1 else ''} the "
+            "text does not define here, checked for a generic smooth one")
+    return ann, fact
+
+
 def scalar_calculus(per: dict[int, list[Row]]) -> tuple[dict[int, dict[str, Any]],
                                                          dict[int, set[int]],
                                                          dict[tuple[int, int], str], list[str]]:
@@ -158,6 +202,10 @@ def scalar_calculus(per: dict[int, list[Row]]) -> tuple[dict[int, dict[str, Any]
                 else:
                     current[d[0]] = d[1]
         if found is None:
+            generic = _generic_derivative(rows, current)
+            if generic is not None:
+                annotations[k], fact = generic
+                facts.append(fact)
             continue
         segments, defs = found
         first = segments[0][1]

@@ -13,6 +13,7 @@ from derive.latex import (
     Tok,
     _check_sizes,
     _depth_split,
+    arg_word,
     split_at_gaps,
     strip_qualifiers,
     tokenize,
@@ -163,6 +164,10 @@ def _name_at(toks: list[Tok], i: int) -> tuple[str | None, int]:
     \\mathbf{a}^{(n)} is the vector of a's layer n, \\mathrm{softmax} a name), and where
     its scripts start; None when none is."""
     t = toks[i]
+    word = arg_word(toks, i)
+    if word is not None:  # \operatorname*{argmax}_j: a choice of index, no name (nor is j)
+        k = word[1]
+        return None, _group(toks, k + 1)[1] if k + 1 < len(toks) and toks[k].text == "_" else k
     if t.text in _FONTS and i + 1 < len(toks):
         grp, j = _group(toks, i + 1)
         inner = _text(grp)

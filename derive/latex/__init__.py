@@ -23,8 +23,9 @@ This package's modules: `tokens` (the lexer), `scope` (symbols, results, the sco
 
 from __future__ import annotations
 
+from derive.latex.argmax import arg_word
 from derive.latex.calculus import _derivative_kind
-from derive.latex.expression import LIMIT_NOT_READ, parse_expression
+from derive.latex.expression import parse_expression
 from derive.latex.groups import (
     _depth_split,
     _group,
@@ -42,6 +43,7 @@ from derive.latex.indices import (
     _layer_tokens,
     without_sample,
 )
+from derive.latex.lim import LIMIT_NOT_READ
 from derive.latex.limits import (
     MAX_DIGITS,
     MAX_EXPONENT,
@@ -66,7 +68,7 @@ from derive.latex.tokens import (
 )
 
 __all__ = [
-    "LIMIT_NOT_READ", "MAX_DIGITS", "MAX_EXPONENT", "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
+    "LIMIT_NOT_READ", "arg_word", "MAX_DIGITS", "MAX_EXPONENT", "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
     "_DELIM_SIZES", "_FONTS", "_GREEK", "_VECTOR_FONTS",
     "Equation", "Index", "RowError", "Scalar", "Scope", "Side", "Size", "Tok",
     "_check_layer", "_check_sizes", "_depth_split", "_derivative_kind", "_err", "_group",

@@ -163,14 +163,28 @@ def _emit_sum(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         else:  # \sum_k w_{jk} a_k: k runs over the range of the first index it is used in
             implied = None if sup is not None else _implied_bound(toks, j, sub[0].text, scope)
             if implied is None:
-                raise _err("this sum has no upper bound", scope,
-                           toks[j - 1] if sup is not None else t,
+                raise _err("this sum has no upper bound" + _over_arguments(toks, j, sub[0].text),
+                           scope, toks[j - 1] if sup is not None else t,
                            hint=f"no quantity after it is indexed by `{sub[0].text}`, so its "
                            "range cannot be read from its use")
             hi = implied
         record = (var, lo, hi, excl, False)
     sk.sum_bound(record, (t.start, toks[j - 1].end))
     return j
+
+
+def _over_arguments(toks: list[Tok], j: int, letter: str) -> str:
+    """Why a sum's range is not read when its letter is a function's argument after it (the
+    entropy `H[P] = \\sum_j - P(j) \\log P(j)`): it runs over the support of what is applied
+    to it, which is no quantity's slot; '' otherwise."""
+    for p in range(j, len(toks) - 3):
+        if (starts_name(toks[p]) and toks[p + 1].text == "(" and toks[p + 2].text == letter
+                and toks[p + 3].text == ")"):
+            name = toks[p].text
+            return (f": `{letter}` is the argument of `{name}({letter})`, so the sum runs over "
+                    f"the values {name} is defined at (a distribution's support), which the text "
+                    "gives no range for")
+    return ""
 
 
 def _implied_bound(toks: list[Tok], j: int, letter: str, scope: Scope) -> sympy.Expr | None:

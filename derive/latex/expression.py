@@ -7,11 +7,13 @@ from collections.abc import Callable, Iterable
 
 import sympy
 
+from derive.latex.argmax import emit_argmax
 from derive.latex.arithmetic import _Skeleton, parse_with
 from derive.latex.calculus import _emit_frac, _emit_sum
 from derive.latex.conditions import _emit_cases
 from derive.latex.function_notation import _emit_function_notation
 from derive.latex.groups import _BRACKETS, _close_bracket, _group, _match, starts_name
+from derive.latex.lim import _emit_limit
 from derive.latex.names import _emit_name
 from derive.latex.scope import Scope, _err
 from derive.latex.tokens import _DELIM_SIZES, _ELEMENTARY, Tok
@@ -55,7 +57,9 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
     there (`|x|`, `(x)_+`, `\\max(0, x)`), else the construct the table's rule for it reads."""
     i = 0
     while i < len(toks):
-        nxt = _emit_function_notation(toks, i, sk)
+        nxt = emit_argmax(toks, i, sk)
+        if nxt is None:
+            nxt = _emit_function_notation(toks, i, sk)
         i = nxt if nxt is not None else _rule_for(toks[i], sk.scope)(toks, i, sk)
 
 
@@ -183,11 +187,6 @@ def _euler(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     return i + 1
 
 
-# a limit, as in the definition of the derivative `\lim_{h \to 0} (f(x + h) - f(x))/h`
-LIMIT_NOT_READ = ("a limit (`\\lim`) is not read: the tool checks a derivative by differentiating "
-                  "the text's definitions, not by its limit definition")
-
-
 def _refuse(message: Callable[[str], str], hint: str | None = None) -> Recogniser:
     """A rule for a token that starts nothing where it stands: an error at it."""
 
@@ -220,7 +219,7 @@ _RULES: tuple[tuple[Iterable[str], Recogniser], ...] = (
                              hint="write derivatives as \\frac{\\partial X}{\\partial Y}")),
     (("\\prime",),
      _refuse(lambda x: "`\\prime` must follow a function name, as in g^{\\prime}(t)")),
-    (("\\lim",), _refuse(lambda x: LIMIT_NOT_READ)),
+    (("\\lim",), _emit_limit),
 )
 _BY_TEXT: dict[str, Recogniser] = {}
 for _texts, _rule in _RULES:

@@ -1,5 +1,5 @@
 """Rows read whole: a vector equal to a vector function's value (read entry by entry),
-statements outside the network's model (a conditional probability, argmax), and the finite
+statements outside the network's model (a conditional probability), and the finite
 sets after `\\in` (numbers, or the one-hot vectors). Split from `rows`, which calls them."""
 
 from __future__ import annotations
@@ -58,30 +58,15 @@ def _entrywise_vector_function(segments: list[list[Tok]], relations: list[Tok], 
                                rhs[-1]]]
 
 
-_ARG_WORDS = {"argmax", "argmin"}
-
-
 def _outside_the_model(seg: list[Tok], scope: Scope) -> None:
-    """Statements about the data or a choice, not values the network computes, are not read
-    (said, never guessed): a conditional probability `P(\\mathbf{y} \\mid \\mathbf{x})` and
-    `\\operatorname*{argmax}_j` / `\\arg\\max_j`."""
-    for k, t in enumerate(seg):
+    """Statements about the data, not values the network computes, are not read (said, never
+    guessed): a conditional probability `P(\\mathbf{y} \\mid \\mathbf{x})`."""
+    for t in seg:
         if t.text == "\\mid":
             raise _err("a conditional probability (`\\mid`) is not read: it is a statement about "
                        "the data's distribution, outside the network's model", scope, t,
                        hint="the tool checks the formulas of the model, its loss and their "
                        "derivatives")
-        word = ""
-        if t.text in ("\\operatorname", "\\mathrm"):
-            j = k + 2 if k + 1 < len(seg) and seg[k + 1].text == "*" else k + 1
-            if j < len(seg) and seg[j].text == "{":
-                close = next((m for m in range(j, len(seg)) if seg[m].text == "}"), j)
-                word = "".join(x.text for x in seg[j + 1 : close])
-        elif t.text == "\\arg" and k + 1 < len(seg) and seg[k + 1].text in ("\\max", "\\min"):
-            word = "arg" + seg[k + 1].text[1:]
-        if word in _ARG_WORDS:
-            raise _err(f"`{word}` is not read: it picks an index, not a value the network "
-                       "computes", scope, t)
 
 
 def _number_tuple(it: list[Tok]) -> sympy.Tuple | None:

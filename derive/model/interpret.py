@@ -10,13 +10,14 @@ from typing import Any
 import sympy
 
 from derive.errors import InputError
-from derive.expr import BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
+from derive.expr import ArgMax, BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
 from derive.functions import ELEMENTARY, RELATIONS
 from derive.latex import Index, Scalar, Size
 from derive.model.algebra import _Cut, _Full, _Numeric, _SymPy
 from derive.model.data import Def, Key, key_latex
 from derive.model.dispatch import ByType
-from derive.numbers import CTX, NOT_FINITE, TOO_LARGE, Unsupported, holds
+from derive.model.limits import limit_value
+from derive.numbers import CTX, NOT_FINITE, TOO_LARGE, Unsupported, close, holds
 
 
 class Interpretation:
@@ -165,6 +166,27 @@ class Interpretation:
         a, b = self.ground_int(lo, env), self.ground_int(hi, env)
         return alg.add([self._eval(body, {**env, var: k}, sample, alg) for k in range(a, b + 1)])
 
+    def _limit(self, e: sympy.Limit, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        if alg.symbolic:
+            raise Unsupported("a limit is evaluated at the point only, not differentiated or "
+                              "expanded")
+        return limit_value(self, e, env, sample)
+
+    def _argmax(self, e: ArgMax, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        """The index the body is largest (smallest) at, as a number: compared at the point,
+        never differentiated; a tie at the point (within 30 digits) is not decided here."""
+        if alg.symbolic:
+            raise Unsupported(f"arg{e.which} picks an index: it is compared at the point, not "
+                              "differentiated or expanded")
+        lo, hi = self.ground_int(e.args[2], env), self.ground_int(e.args[3], env)
+        values = [(self._eval(e.body, {**env, e.var: k}, sample, alg), k)
+                  for k in range(lo, hi + 1)]
+        ranked = sorted(values, key=lambda vk: vk[0], reverse=e.which == "max")
+        if len(ranked) > 1 and close(ranked[0][0], ranked[1][0]):
+            raise Unsupported(f"arg{e.which} is a tie here (at {e.var} = {ranked[0][1]} and "
+                              f"{ranked[1][1]}): no one index is picked")
+        return alg.const(sympy.Integer(ranked[0][1]))
+
     def _kronecker(self, e: sympy.KroneckerDelta, env: dict, sample: int | None,
                    alg: _Numeric) -> Any:
         a, b = (self.ground_int(x, env) for x in e.args)
@@ -280,6 +302,8 @@ MEANING = ByType({
     sympy.Sum: Interpretation._sum,
     sympy.Piecewise: Interpretation._cases,
     sympy.KroneckerDelta: Interpretation._kronecker,
+    sympy.Limit: Interpretation._limit,
+    ArgMax: Interpretation._argmax,
     FuncRef: Interpretation._standalone,
     Vec: Interpretation._standalone,
     sympy.Symbol: Interpretation._symbol,

@@ -188,7 +188,12 @@ class Lookup:
     def keys_of(self, expr: sympy.Basic, env: dict, sample: int | None) -> Iterator[Key]:
         """Every node an expression reads, with its indices grounded (sums enumerated): by the
         handler of each node type in `READS` (the subtrees of every node are visited too)."""
+        # a limit's variable is bound by it (`h` in \\lim_{h \\to 0}): no node of the model
+        bound = ({lim.args[1] for lim in expr.atoms(sympy.Limit)} - expr.free_symbols
+                 if expr.has(sympy.Limit) else set())
         for node in sympy.preorder_traversal(expr):
+            if node in bound:
+                continue
             handler = READS.find(type(node))
             if handler is not None:
                 yield from handler(self, node, env, sample)

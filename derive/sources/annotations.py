@@ -154,6 +154,7 @@ NOTE = Table(fields=(
                         example="functions = { f = 2, g = 1 }")),
     ("given", StrList(example='given = ["y = f(x)"]')),
     ("coordinates", StrList(example='coordinates = ["x", "y"]')),
+    ("variables", StrList(example='variables = ["x"]')),  # a local model's own variables
     ("compare", Table(fields=(("name", Str(example='name = "softmax over z"')),
                               ("replace", StrList(example='replace = ["a^{(n)}_i = z^{(n)}_i"]'))),
                       example='[compare]\nname = "..."')),

@@ -16,6 +16,7 @@ from derive.latex import (
     _scripts,
     _skip_arguments,
     _strip_group,
+    arg_word,
     starts_name,
 )
 from derive.notation import QuantitySpec
@@ -68,6 +69,10 @@ def vector_form(toks: list[Tok], scope: Scope) -> bool:
                 return True
         if t.text in _WORD_ARGUMENTS and i + 1 < len(toks) and toks[i + 1].text == "{":
             i = _match(toks, i + 1, scope) + 1  # \begin{cases}, \text{...}: words, not names
+            continue
+        word = arg_word(toks, i)
+        if word is not None:  # \operatorname*{argmax}_j: a word and its index, no name
+            i = word[1] + 2 if word[1] < len(toks) and toks[word[1]].text == "_" else word[1]
             continue
         if not starts_name(t):
             i += 1
