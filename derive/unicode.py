@@ -56,8 +56,8 @@ def _tokens(latex: str) -> list[str]:
             out.append("\\" + m.group(1))
         elif m.group(2) is not None:
             out.append(" ")
-        else:
-            out.append(m.group(3))
+        elif not (m.group(3) == "*" and out and out[-1] == "\\operatorname"):
+            out.append(m.group(3))  # `\operatorname*` (limits below) prints as `\operatorname`
     return out
 
 

@@ -20,6 +20,7 @@ CASES = [
     (r"y_j \in \{0, 1\}", "yⱼ ∈ {0, 1}"),
     (r"\left( \frac{a}{b} \right)", "(a/b)"),
     (r"\mathbb{1}\{y = k\}", "𝟙{y = k}"),
+    (r"\operatorname*{argmax}_j o_j", "argmaxⱼ oⱼ"),  # the star (limits below) is not shown
     (r"\unknownmacro{x}", r"\unknownmacro{x}"),  # unknown: as written, never guessed
 ]
 
