@@ -98,6 +98,10 @@ class Inferred:
     # definitions the text takes for granted (sigma, the logistic sigmoid), in LaTeX
     assumed: tuple[str, ...] = ()
     claims: set[tuple[int, int]] = field(default_factory=set)  # rows never taken as definitions
+    # formula -> the quantity whose self-feeding forward pass it writes, checked as a claim
+    # (a^l_j = sigma(sum_k w a^{l-1}_k + b) beside z^l = w a^{l-1} + b): checked once the
+    # text's own definition of that quantity is in the model, if it comes later
+    forward: dict[int, str] = field(default_factory=dict)
     defined: dict[str, int] = field(default_factory=dict)  # name -> line of its definition
     layer_var: str | None = None
     # formula -> the layer recursions read after its definitions (q^{l+1} = f(q^l), in LaTeX)
@@ -242,6 +246,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                         ambiguous=self.ambiguous, batch_mean=self.batch_mean,
                         components=self.components,
                         unread=self.unread, assumed=assumed, claims=self.claims,
+                        forward=self.forward,
                         defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
                         layer_var=names.layer_var)
 
