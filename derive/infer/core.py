@@ -41,6 +41,7 @@ from derive.errors import InputError
 from derive.functions import BY_SPELLING, KRONECKER, NAMED
 from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
 from derive.infer.definitions import _Definitions
+from derive.infer.diagonal import diagonal_functions
 from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
@@ -155,6 +156,12 @@ def infer(doc: Document) -> Inferred:
     out.facts += body_scalar_facts(rows, out.front)
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
     out.facts += _remarks(doc)
+    diagonal, diagonal_facts = diagonal_functions(doc, out.front.get("functions", {}))
+    if diagonal:  # \Sigma'(z): a diagonal matrix the prose defines, no generic function
+        out.front["diagonal"] = diagonal
+        out.facts = [f for f in out.facts if not any(
+            f.startswith(f"${d.removesuffix(chr(39))}$: a function the text never defines")
+            for d in diagonal)] + diagonal_facts
     out.local = local
     for k in sorted(local - set(scalar)):
         ann = _chain_rule(per[k]) or _stated(doc, k)
