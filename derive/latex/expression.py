@@ -13,7 +13,7 @@ from derive.latex.conditions import _emit_cases
 from derive.latex.function_notation import _emit_function_notation
 from derive.latex.groups import _BRACKETS, _close_bracket, _group, _match, starts_name
 from derive.latex.names import _emit_name
-from derive.latex.scope import Scope, _err
+from derive.latex.scope import ELLIPSES, ELLIPSIS_NOT_READ, Scope, _err
 from derive.latex.tokens import _DELIM_SIZES, _ELEMENTARY, Tok
 
 
@@ -221,6 +221,7 @@ _RULES: tuple[tuple[Iterable[str], Recogniser], ...] = (
     (("\\prime",),
      _refuse(lambda x: "`\\prime` must follow a function name, as in g^{\\prime}(t)")),
     (("\\lim",), _refuse(lambda x: LIMIT_NOT_READ)),
+    (ELLIPSES, _refuse(ELLIPSIS_NOT_READ.format)),
 )
 _BY_TEXT: dict[str, Recogniser] = {}
 for _texts, _rule in _RULES:
