@@ -94,6 +94,7 @@ def _check_document(doc: Document, notation: Notation, symbolic: bool,
     # the model builder reads each formula, then the checker checks it
     readings: list[str] = []
     waiting: list[tuple[_Built, str]] = []
+    waited = False
     for built in _built_formulas(reading, _restater(state, only)):
         if only is None or built.formula.number in only:
             waits = _waits_for(reading, built)
@@ -101,6 +102,7 @@ def _check_document(doc: Document, notation: Notation, symbolic: bool,
                 _check_formula(state, built)
             else:
                 waiting.append((built, waits))
+                waited = True
         readings += _readings(built.rows, built.def_numbers)
         waiting, notes = _check_waiting(state, built, waiting)
         readings += notes
@@ -108,7 +110,8 @@ def _check_document(doc: Document, notation: Notation, symbolic: bool,
         _check_formula(state, built)
     if only is not None:
         state.results = [r for r in state.results if r.formula in only]
-    state.results.sort(key=lambda r: r.formula)  # a waiting formula's results at their place
+    if waited:  # a waiting formula's results at their place
+        state.results.sort(key=lambda r: r.formula)
     notes = (list(doc.notes) + list(dict.fromkeys(readings)) + _model_notes(state)
              + _partings(state.results))
     return FileReport(
