@@ -74,6 +74,20 @@ def test_the_forward_pass_before_its_definition_is_checked_against_it(reports) -
         "as its definition" in notes
 
 
+def test_a_forward_pass_the_text_never_defines_otherwise_is_unknown_not_given(tmp_path) -> None:
+    """Without the prose's a^l = sigma(z^l), a has no definition: what rests on it is not
+    checked (before, a was read as a given parameter and the correct claims were refuted)."""
+    text = (DATA / "forward.tex").read_text(encoding="utf-8")
+    text = text.replace(", and then\n$a^l = \\sigma(z^l)$.", ".")
+    doc = tmp_path / "undefined.tex"
+    doc.write_text(text, encoding="utf-8")
+    rep = check_file(doc, "undefined.tex")
+    assert not any(r.status is R for r in rep.results)
+    assert {r.status for r in rep.results} == {D, U}
+    assert ("read as: $a$ is written only in its own forward pass, checked as a claim: no "
+            "definition of it is read, what rests on it is not checked") in rep.notes
+
+
 def test_the_prose_says_sigma_prime_is_a_diagonal_matrix(reports) -> None:
     notes = reports["diagonal.tex"].notes
     assert ("read as: $\\Sigma'(z^l)$ read as the diagonal matrix with $\\sigma'(z^l_j)$ on its "
@@ -83,11 +97,16 @@ def test_the_prose_says_sigma_prime_is_a_diagonal_matrix(reports) -> None:
     assert not any("generic smooth $\\Sigma$" in n for n in notes)
 
 
-def test_without_the_prose_sigma_prime_is_no_matrix(tmp_path) -> None:
-    """The same document without the sentence that defines Sigma': nothing is read as a
+@pytest.mark.parametrize("old, new", [
+    ("whose diagonal entries are", "whose entries are"),  # no word for the diagonal
+    ("$\\sigma'(z^l_j)$ and", "$\\sigma'(a^l_j)$ and"),  # the entries of another vector
+])
+def test_without_the_prose_sigma_prime_is_no_matrix(tmp_path, old: str, new: str) -> None:
+    """The same document without what defines Sigma' in its sentence: nothing is read as a
     diagonal matrix, and the matrix forms are not verified (a shape mismatch, unchecked)."""
     text = (DATA / "diagonal.tex").read_text(encoding="utf-8")
-    text = text.replace("whose diagonal entries are", "whose entries are")
+    assert old in text
+    text = text.replace(old, new)
     doc = tmp_path / "plain.tex"
     doc.write_text(text, encoding="utf-8")
     rep = check_file(doc, "plain.tex")
