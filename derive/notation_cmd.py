@@ -44,7 +44,7 @@ def to_toml(front: dict[str, Any]) -> str:
     for k, v in front.items():
         if not isinstance(v, dict):
             lines.append(f"{_key(k)} = {_value(v)}")
-    for k in ("roles", "sizes", "functions"):
+    for k in ("roles", "sizes", "functions", "diagonal"):
         if front.get(k):
             lines.append(f"[{k}]")
             lines += [f"{_key(a)} = {_value(b)}" for a, b in front[k].items()]

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from derive.budget import CLAIM_SECONDS, SIMPLIFY_SECONDS, seconds_from_env
 from derive.check.build import (
+    _Built,
     _built_formulas,
     _notation,
     _printing,
@@ -41,6 +42,7 @@ from derive.check.state import _Reading, _State
 from derive.check.verdict import _label
 from derive.document import Document, read_document
 from derive.evaluate import Engine, free_indices
+from derive.expr import Quantity
 from derive.infer import Inferred
 from derive.latex import Equation
 from derive.model import INSTANCES, Model
@@ -91,12 +93,25 @@ def _check_document(doc: Document, notation: Notation, symbolic: bool,
                                            SIMPLIFY_SECONDS))
     # the model builder reads each formula, then the checker checks it
     readings: list[str] = []
+    waiting: list[tuple[_Built, str]] = []
+    waited = False
     for built in _built_formulas(reading, _restater(state, only)):
         if only is None or built.formula.number in only:
-            _check_formula(state, built)
+            waits = _waits_for(reading, built)
+            if waits is None:
+                _check_formula(state, built)
+            else:
+                waiting.append((built, waits))
+                waited = True
         readings += _readings(built.rows, built.def_numbers)
+        waiting, notes = _check_waiting(state, built, waiting)
+        readings += notes
+    for built, _q in waiting:  # the text never defines it: checked where it stands
+        _check_formula(state, built)
     if only is not None:
         state.results = [r for r in state.results if r.formula in only]
+    if waited:  # a waiting formula's results at their place
+        state.results.sort(key=lambda r: r.formula)
     notes = (list(doc.notes) + list(dict.fromkeys(readings)) + _model_notes(state)
              + _partings(state.results))
     return FileReport(
@@ -108,6 +123,37 @@ def _check_document(doc: Document, notation: Notation, symbolic: bool,
         notes=tuple(notes),
         headings=doc.headings,
     )
+
+
+def _waits_for(reading: _Reading, built: _Built) -> str | None:
+    """The quantity a formula's forward-pass claim waits for: the text writes the self-feeding
+    forward pass (`a^l_j = \\sigma(\\sum_k w^l_{jk} a^{l-1}_k + b^l_j)`), checked as a claim
+    (derive.infer: `Inferred.forward`), before it defines that quantity through another
+    (`a^l = \\sigma(z^l)` a few lines on); None when the definition is already in the model."""
+    q = reading.inferred.forward.get(built.formula.number) if reading.inferred else None
+    if q is None or built.error is not None or _defines(built.model, q):
+        return None
+    return q
+
+
+def _defines(model: Model, name: str) -> bool:
+    return any(isinstance(d.lhs, Quantity) and d.lhs.name == name for d in model.defs)
+
+
+def _check_waiting(state: _State, built: _Built, waiting: list[tuple[_Built, str]]
+                   ) -> tuple[list[tuple[_Built, str]], list[str]]:
+    """The waiting formulas whose quantity the formula just built defines, checked in the model
+    after it (and said so); the others still waiting."""
+    rest, notes = [], []
+    for w, q in waiting:
+        if _defines(built.model, q) and not built.formula.annotation.get("local"):
+            _check_formula(state, dataclasses.replace(w, model=built.model))
+            notes.append(f"read as: line {w.formula.line} writes the forward pass of ${q}$ "
+                         f"before the text defines ${q}$ (line {built.formula.line}): it is "
+                         "checked against that definition")
+        else:
+            rest.append((w, q))
+    return rest, notes
 
 
 def _readings(rows: tuple, definitions: frozenset[int]) -> list[str]:

@@ -161,6 +161,8 @@ def stated_dependencies(text: str) -> dict[str, Any] | None:
     name, fname, inner = m.group(1), m.group(2), m.group(3)
     args: list[str] = []
     given: list[str] = []
+    if fname == name:  # C = C(w): the value named after its function; the function is F_0
+        fname = "F_0"
     functions: dict[str, int] = {fname: 0}
     depth, cur = 0, ""
     parts: list[str] = []

@@ -41,6 +41,7 @@ from derive.errors import InputError
 from derive.functions import BY_SPELLING, KRONECKER, NAMED
 from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
 from derive.infer.definitions import _Definitions
+from derive.infer.diagonal import diagonal_functions
 from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
@@ -98,6 +99,10 @@ class Inferred:
     # definitions the text takes for granted (sigma, the logistic sigmoid), in LaTeX
     assumed: tuple[str, ...] = ()
     claims: set[tuple[int, int]] = field(default_factory=set)  # rows never taken as definitions
+    # formula -> the quantity whose self-feeding forward pass it writes, checked as a claim
+    # (a^l_j = sigma(sum_k w a^{l-1}_k + b) beside z^l = w a^{l-1} + b): checked once the
+    # text's own definition of that quantity is in the model, if it comes later
+    forward: dict[int, str] = field(default_factory=dict)
     defined: dict[str, int] = field(default_factory=dict)  # name -> line of its definition
     layer_var: str | None = None
     # formula -> the layer recursions read after its definitions (q^{l+1} = f(q^l), in LaTeX)
@@ -151,6 +156,12 @@ def infer(doc: Document) -> Inferred:
     out.facts += body_scalar_facts(rows, out.front)
     out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
     out.facts += _remarks(doc)
+    diagonal, diagonal_facts = diagonal_functions(doc, out.front.get("functions", {}))
+    if diagonal:  # \Sigma'(z): a diagonal matrix the prose defines, no generic function
+        out.front["diagonal"] = diagonal
+        out.facts = [f for f in out.facts if not any(
+            f.startswith(f"${d.removesuffix(chr(39))}$: a function the text never defines")
+            for d in diagonal)] + diagonal_facts
     out.local = local
     for k in sorted(local - set(scalar)):
         ann = _chain_rule(per[k]) or _stated(doc, k)
@@ -242,6 +253,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                         ambiguous=self.ambiguous, batch_mean=self.batch_mean,
                         components=self.components,
                         unread=self.unread, assumed=assumed, claims=self.claims,
+                        forward=self.forward,
                         defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
                         layer_var=names.layer_var)
 

@@ -76,6 +76,7 @@ class _Definitions:
         self.ambiguous: dict[tuple[int, int], str] = {}
         self.claims: set[tuple[int, int]] = set()  # rows that look like definitions, checked
         self.bypassed: set[str] = set()  # quantities whose self-feeding definition is a claim
+        self.forward: dict[int, str] = {}  # formula -> the bypassed quantity its claim defines
         self.aliases: dict[str, Lin] = {}
         self.unread: set[str] = set()
         self.batch_mean: dict[tuple[int, int], str] = {}
@@ -86,6 +87,7 @@ class _Definitions:
             if not any(rule(self, r, left, st) for rule in self._ROW_RULES):
                 self._define(r, left[0], st)
         self._two_chains(st.defined)
+        self._defined_after_bypass(st)
         return st.defined
 
     # -- the row rules: each returns True when it settles the row (then it defines nothing) --
@@ -299,12 +301,13 @@ class _Definitions:
                     self.definition_rows[r.formula.number].discard(r.number)
                     self.head_rows[r.formula.number].discard(r.number)
                     self.claims.add((r.formula.number, r.number))
+                    self.forward[r.formula.number] = p
                     self.bypassed.add(p)
                     defined[p].remove(r)
                     self.facts.append(
                         f"line {head.line} defines ${p}$ from its own lower layer, while another "
-                        f"quantity is defined from ${p}$: it is checked as a claim, and ${p}$ "
-                        "has no definition of its own")
+                        f"quantity is defined from ${p}$: it is checked as a claim, not taken "
+                        f"as ${p}$'s definition")
             if not defined[p]:
                 del defined[p]
         for r in self.rows:  # the same self-feeding definition written again (in vector form)
@@ -314,6 +317,21 @@ class _Definitions:
                     and any(o.side >= 1 and o.name == left[0].name and o.tag and o.tag[1]
                             and o.tag[1][0] < left[0].tag[1][0] for o in r.occs)):
                 self.claims.add((r.formula.number, r.number))
+                self.forward[r.formula.number] = left[0].name
+
+    def _defined_after_bypass(self, st: _Chosen) -> None:
+        """A quantity whose self-feeding row became a claim (`_two_chains`) is defined by its
+        first later row that the rules would take as a definition but for that row (`a^l =
+        \\sigma(z^l)` after `a^l_j = \\sigma(\\sum_k w a^{l-1}_k + b)`): not by nothing."""
+        for p in sorted(self.bypassed - set(st.defined)):
+            for r in self.rows:
+                left = _left(r)
+                if (not left or left[0].name != p or (r.formula.number, r.number) in self.claims
+                        or any(o.side >= 1 and o.name == p for o in r.occs)):
+                    continue
+                if not any(rule(self, r, left, st) for rule in self._ROW_RULES):
+                    self._define(r, left[0], st)
+                    break
 
     def _taint(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]]) -> None:
         """What a refused row reads is not read either, nor what is defined from it."""

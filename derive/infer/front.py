@@ -194,6 +194,11 @@ class _Front:
             self.facts.append(f"${q}$ is written as the left side of an equation it is not "
                               "read as defining (it is applied to an argument): not an input, "
                               "what rests on it is not checked")
+        elif q not in defs and q in getattr(self, "bypassed", ()):
+            # its forward pass is written, only as a claim (_two_chains): a value, not an input
+            self.facts.append(f"${q}$ is written only in its own forward pass, checked as a "
+                              "claim: no definition of it is read, what rests on it is not "
+                              "checked")
         elif q not in defs:
             spec["given"] = True
             if q in tagged and any(o.after_partial == "den" for o in uses):

@@ -55,7 +55,18 @@ from derive.latex.limits import (
 )
 from derive.latex.names import _skip_arguments
 from derive.latex.rows import parse_formula, split_at_gaps, strip_qualifiers
-from derive.latex.scope import Equation, Index, RowError, Scalar, Scope, Side, Size, _err
+from derive.latex.scope import (
+    ELLIPSES,
+    ELLIPSIS_NOT_READ,
+    Equation,
+    Index,
+    RowError,
+    Scalar,
+    Scope,
+    Side,
+    Size,
+    _err,
+)
 from derive.latex.tokens import (
     _DELIM_SIZES,
     _FONTS,
@@ -68,7 +79,8 @@ from derive.latex.tokens import (
 )
 
 __all__ = [
-    "LIMIT_NOT_READ", "arg_word", "MAX_DIGITS", "MAX_EXPONENT", "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
+    "ELLIPSES", "ELLIPSIS_NOT_READ", "LIMIT_NOT_READ", "arg_word", "MAX_DIGITS", "MAX_EXPONENT",
+    "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
     "_DELIM_SIZES", "_FONTS", "_GREEK", "_VECTOR_FONTS",
     "Equation", "Index", "RowError", "Scalar", "Scope", "Side", "Size", "Tok",
     "_check_layer", "_check_sizes", "_depth_split", "_derivative_kind", "_err", "_group",

@@ -10,7 +10,7 @@ from derive.expr import Partial, Quantity, Width
 from derive.latex.arithmetic import _Skeleton
 from derive.latex.groups import _group, _read_name, _scripts, _strip_group, starts_name
 from derive.latex.indices import _index_expr, _layer_tokens
-from derive.latex.scope import Index, Scalar, Scope, Size, _err
+from derive.latex.scope import ELLIPSES, Index, Scalar, Scope, Size, _err
 from derive.latex.tokens import Tok
 
 
@@ -157,6 +157,12 @@ def _emit_sum(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         elif len(sub) == 3 and sub[1].text in ("\\ne", "\\neq"):
             excl = _index_expr(sub[2:], scope)
         elif len(sub) != 1:
+            dots = next((x.text for x in sub if x.text in ELLIPSES), None)
+            if dots is not None:
+                raise _err(f"a sum over the indices `{''.join(x.text + ' ' * x.text.startswith(chr(92)) for x in sub).strip()}`, written "
+                           f"with an ellipsis (`{dots}`): a sum over a number of indices the "
+                           "text does not fix is not checked as written", scope, sub[0],
+                           sub[-1].end)
             raise _err("a sum index is written j=1, or j \\ne i", scope, sub[0], sub[-1].end)
         if sup:
             hi = _index_expr(sup, scope)

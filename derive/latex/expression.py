@@ -15,7 +15,7 @@ from derive.latex.function_notation import _emit_function_notation
 from derive.latex.groups import _BRACKETS, _close_bracket, _group, _match, starts_name
 from derive.latex.lim import _emit_limit
 from derive.latex.names import _emit_name
-from derive.latex.scope import Scope, _err
+from derive.latex.scope import ELLIPSES, ELLIPSIS_NOT_READ, Scope, _err
 from derive.latex.tokens import _DELIM_SIZES, _ELEMENTARY, Tok
 
 
@@ -220,6 +220,7 @@ _RULES: tuple[tuple[Iterable[str], Recogniser], ...] = (
     (("\\prime",),
      _refuse(lambda x: "`\\prime` must follow a function name, as in g^{\\prime}(t)")),
     (("\\lim",), _emit_limit),
+    (ELLIPSES, _refuse(ELLIPSIS_NOT_READ.format)),
 )
 _BY_TEXT: dict[str, Recogniser] = {}
 for _texts, _rule in _RULES:

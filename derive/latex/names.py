@@ -69,6 +69,12 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     kind = scope.lookup(name)
     if kind is None and _batch_of(name, scope):
         raise _batch_error(name, _batch_of(name, scope), scope, start_tok, toks[j - 1].end)
+    if (kind is None and scope.local and "^" not in scripts
+            and scope.notation.kind(name) == "quantity"):
+        raise _err(f"`{name}` is a quantity of the network, written here without its layer "
+                   "tag in a formula read in variables of its own: which of its entries it "
+                   "stands for is not read", scope, start_tok, toks[j - 1].end,
+                   "write the tags, as in \\frac{\\partial C}{\\partial b^l_j} = \\delta^l_j")
     if kind is None:
         close = difflib.get_close_matches(name, scope.known(), n=1)
         hint = f"did you mean `{close[0]}`?" if close else (

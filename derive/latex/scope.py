@@ -104,3 +104,10 @@ def _err(msg: str, scope: Scope, tok: Tok | int, end: int | None = None, hint: s
     start = tok.start if isinstance(tok, Tok) else tok
     stop = (tok.end if isinstance(tok, Tok) else start + 1) if end is None else end
     return InputError(msg, scope.formula.span(start, max(1, stop - start)), hint)
+
+
+# `\\ldots` between terms or factors: what the text leaves to the reader
+ELLIPSES = ("\\ldots", "\\cdots", "\\dots", "\\dotsm", "\\dotsb", "\\dotsc")
+ELLIPSIS_NOT_READ = ("an ellipsis (`{}`) between the terms or factors: a pattern the text leaves "
+                     "to the reader (a product or sum over a number of layers or indices it "
+                     "does not fix) is not checked as written")

@@ -12,7 +12,7 @@ from derive.notation.forms import _Bad, _fixed_range, _from_one, parse_dim, pars
 from derive.notation.table import TAG_STYLES, Dim, Lin, Notation, QuantitySpec
 
 _KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars", "sizes",
-              "first_layer", "vectors"}
+              "first_layer", "vectors", "diagonal"}
 _ROLES = {"layers", "width", "batch", "sample", "loss", "rate", "labels", "overall"}
 
 
@@ -63,6 +63,7 @@ def notation_from_front(front: dict[str, Any], file: str,
         aliases=aliases,
         first_layer=int(front.get("first_layer", 1)),
         vectors=str(front.get("vectors", "column")),
+        diagonal=_diagonal(front, bad),
     )
 
 
@@ -184,6 +185,20 @@ def _functions(front: dict[str, Any], bad: Bad) -> dict[str, int]:
                       "functions", name)
         functions[name] = arity
     return functions
+
+
+def _diagonal(front: dict[str, Any], bad: Bad) -> dict[str, str]:
+    """`diagonal`: functions the text defines as diagonal matrices, each head (with its prime)
+    to the function of the diagonal's entries (`"\\\\Sigma'" = "\\\\sigma'"`)."""
+    out = {}
+    for head, entries in front.get("diagonal", {}).items():
+        for name in (head, entries):
+            if not isinstance(name, str) or not _name_ok(name.removesuffix("'")):
+                raise bad(f"diagonal.{head} must map a function's name to the function of its "
+                          "diagonal's entries, as in \"\\\\Sigma'\" = \"\\\\sigma'\"",
+                          "diagonal", head)
+        out[head] = entries
+    return out
 
 
 def _aliases(front: dict[str, Any], names: dict[str, str], first_layer: Any,

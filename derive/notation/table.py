@@ -55,6 +55,10 @@ class Notation:
     first_layer: int = 1
     # vectors written without indices are columns (W a + b) or rows (x W + b)
     vectors: str = "column"
+    # a function the text defines as a diagonal matrix: `\\Sigma'(z)` is diag(sigma'(z)), the
+    # matrix with sigma'(z_j) on its diagonal (Nielsen): written head -> the entries' function,
+    # each with its prime (`"\\Sigma'" = "\\sigma'"`)
+    diagonal: dict[str, str] = field(default_factory=dict)
 
     def kind(self, name: str) -> str | None:
         if name in self.aliases:

@@ -145,6 +145,7 @@ FRONT = Table(fields=(
     ("vectors", Vectors(example='vectors = "row"')),
     ("sizes", MapOf(item=Str(example='D = "C_1"'), what="a table of name = the width it names",
                     example='[sizes]\nD = "C_1"')),
+    ("diagonal", MapOf(item=Str(), what="a table of function = the function on its diagonal")),
 ))
 
 NOTE = Table(fields=(

@@ -71,6 +71,12 @@ class _Applications:
         if name in _DIAG:
             arg = type(self)(inner, scope).sum(0, len(inner))
             return Diag(arg, self.tex(k, close + 1)), close + 1
+        entries = scope.notation.diagonal.get(name + "'" * prime)
+        if entries is not None:  # \Sigma'(z): the text's diagonal matrix of sigma'(z_j)
+            arg = type(self)(inner, scope).sum(0, len(inner))
+            tex = self.tex(k, close + 1)
+            f = entries.removesuffix("'")
+            return Diag(Map(f, arg, entries.endswith("'"), tex), tex), close + 1
         if scope.arity(name) != 1:
             raise _err(f"`{name}` of a vector: the tool applies only one-argument functions to "
                        "every entry of a vector", scope, toks[k], toks[close].end)

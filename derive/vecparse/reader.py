@@ -9,6 +9,8 @@ from derive.errors import InputError
 from derive.functions import BY_LATEX
 from derive.latex import (
     _DELIM_SIZES,
+    ELLIPSES,
+    ELLIPSIS_NOT_READ,
     LIMIT_NOT_READ,
     Index,
     Scope,
@@ -241,6 +243,8 @@ class _Reader(_Applications):
             return self.name(k, hi)
         if x == "\\lim":
             raise _err(LIMIT_NOT_READ, scope, t)
+        if x in ELLIPSES:
+            raise _err(ELLIPSIS_NOT_READ.format(x), scope, t)
         raise _err(f"unexpected `{x}` in a vector expression", scope, t)
 
     def grouped(self, k: int, lo: int, hi: int, after: int) -> tuple[Tensor, int]:
