@@ -57,7 +57,7 @@ class JaxNetwork:
     batches every epoch instead cost about as much as the epoch's steps at batch 256.
 
     With `per_sample` (the step scales each sample's delta by its own rate c, a column), the
-    last, shorter batch is padded with rows of sample 0 whose rate is 0, and the whole epoch is
+    last, shorter batch is padded with zero rows whose rate is 0, and the whole epoch is
     one compiled scan; otherwise the last batch is one more compiled call (about as long as a
     whole scan step at batch 32). Compilation happens at the first epoch of each batch size.
     """
@@ -76,8 +76,9 @@ class JaxNetwork:
             # One gather for the whole epoch (a gather inside each step is slower).
             steps, batch = order.shape
             rows = order.reshape(-1)
-            xs = jnp.take(x, rows, axis=0).reshape(steps, batch, -1)
-            ys = jnp.take(y, rows, axis=0).reshape(steps, batch, -1)
+            # (a padding row's index is len(x): out of bounds, filled with zeros)
+            xs = jnp.take(x, rows, axis=0, mode="fill", fill_value=0).reshape(steps, batch, -1)
+            ys = jnp.take(y, rows, axis=0, mode="fill", fill_value=0).reshape(steps, batch, -1)
 
             def body(carry, batch):  # type: ignore[no-untyped-def]
                 xb, yb, cb = batch
@@ -107,7 +108,7 @@ class JaxNetwork:
         order = np.asarray(order, dtype=np.int64)
         if self.per_sample and m % batch:
             steps = -(-m // batch)
-            rows = np.zeros(steps * batch, dtype=np.int64)
+            rows = np.full(steps * batch, len(x), dtype=np.int64)  # padding: zero rows
             rows[:m] = order
             cs = np.zeros((steps * batch, 1))
             cs[: m - m % batch] = self.rule.step_size(lr, batch)
