@@ -53,6 +53,27 @@ def test_jax_epoch_equals_the_numpy_epoch(spec, model):
     assert "jax.numpy" in jnet.source and "@" in jnet.source
 
 
+def test_jax_epoch_follows_the_data_it_is_given(spec):
+    """The data are kept on the device between epochs: new arrays are sent again, and an
+    epoch of whole batches (no padded last one) is the NumPy epoch too."""
+    pytest.importorskip("jax")
+    from derive.numeric.jax_backend import compile_jax
+
+    layers = (4, 3, 2)
+    net = compile_network(spec, "mse", layers)
+    jnet = compile_jax(spec, "mse", layers)
+    rng = np.random.default_rng(5)
+    params = initial_parameters(layers, 0)
+    for m, batch in ((20, 5), (20, 5), (13, 4)):  # the second (20, 5): other arrays
+        x = rng.uniform(0, 1, size=(m, layers[0]))
+        y = np.eye(layers[-1])[rng.integers(0, layers[-1], size=m)]
+        order = batch_orders(m, 1, m)[0]
+        ours = run_epoch(net, x, y, order, batch, 0.7, params)
+        theirs = jnet.run_epoch(x, y, order, batch, 0.7, params)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)
+
+
 def test_train_backend_jax_gives_the_numpy_figures(tmp_path, capsys):
     pytest.importorskip("jax")
     finals = {}

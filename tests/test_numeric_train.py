@@ -188,3 +188,5 @@ def test_bench_writes_a_report(tmp_path):
     text = out.read_text()
     assert "| 64 | generated |" in text and "| 64 | numpy |" in text
     assert "Time to derive" in text
+    if "| 64 | generated (jax) |" in text:  # compiling is reported apart from the medians
+        assert "- JAX compilation (its warm-up epoch less a timed one" in text

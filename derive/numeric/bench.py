@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ __all__ = ["BenchResult", "numpy_epoch", "numpy_gradients", "run_benchmark", "to
 
 Params = list[np.ndarray]
 GENERATED_TARGET, JAX_TARGET = 0.8, 0.6  # ratios to the hand-written NumPy (issue 13)
+JAX = "generated (jax)"
 
 
 # ------------------------------------------------------------------------------------------
@@ -139,6 +140,8 @@ class BenchResult:
     batch: int
     medians_ms: dict[str, float]  # implementation -> median ms per epoch
     max_param_difference: dict[str, float]  # vs the generated trainer, after all epochs
+    # the untimed warm-up epoch of each implementation, ms (JAX compiles its epoch in it)
+    first_ms: dict[str, float] = field(default_factory=dict)
 
 
 def _one_thread(stack: ExitStack) -> str:
@@ -237,6 +240,7 @@ def _bench_batch(spec: NetworkSpec, data: Dataset, layers: Sequence[int], model:
 
         runners["torch eager"] = eager
     times: dict[str, list[float]] = {name: [] for name in runners}
+    first: dict[str, float] = {}
     names = list(runners)
     with np.errstate(over="ignore", under="ignore"):  # the plain baseline's exp(-z)
         for epoch, order in enumerate(orders):
@@ -244,8 +248,11 @@ def _bench_batch(spec: NetworkSpec, data: Dataset, layers: Sequence[int], model:
             for name in rotated:
                 start = time.process_time()
                 runners[name](order)
+                took = time.process_time() - start
                 if epoch:
-                    times[name].append(time.process_time() - start)
+                    times[name].append(took)
+                else:
+                    first[name] = 1e3 * took
     final = {"numpy": state["numpy"]}
     if jax_net is not None:
         final["generated (jax)"] = list(state["generated (jax)"])
@@ -256,7 +263,7 @@ def _bench_batch(spec: NetworkSpec, data: Dataset, layers: Sequence[int], model:
         for name, params in final.items()
     }
     medians = {name: 1e3 * statistics.median(ts) for name, ts in times.items()}
-    return BenchResult(batch, medians, differences)
+    return BenchResult(batch, medians, differences, first)
 
 
 def run_benchmark(spec: NetworkSpec, data: Dataset, layers: Sequence[int], model: str,
@@ -337,4 +344,9 @@ def run_benchmark(spec: NetworkSpec, data: Dataset, layers: Sequence[int], model
             verdict.append(f"torch eager/generated {speed:.2f}x{target}")
         lines.append("- " + "; ".join(verdict))
     lines.append(f"- code generation {codegen_s:.3f} s ({'met' if codegen_s < 1 else 'NOT met'})")
+    compiles = [f"{r.first_ms[JAX] - r.medians_ms[JAX]:.0f} ms at batch {r.batch}"
+                for r in results if JAX in r.first_ms]
+    if compiles:
+        lines.append("- JAX compilation (its warm-up epoch less a timed one; excluded from the "
+                     "medians): " + ", ".join(compiles))
     return "\n".join(lines) + "\n"
