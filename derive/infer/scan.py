@@ -49,6 +49,7 @@ class Occ:
     args: tuple[str, ...] = ()  # a call's arguments when each is a bare name: J(W, b; x, y)
     in_bound: bool = False  # written in a sum's upper bound
     term: int = 0  # which top-level term of its side (split at + and -) it is written in
+    transposed: bool = False  # its superscript ends with a transpose mark (`\theta^{(j)\top}`)
 
 
 @dataclass
@@ -125,13 +126,15 @@ def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
         if name is None or (name in _NOT_NAMES and not _is_indexed(toks, j)):
             i += 1
             continue
+        start = j
         sup, sub, prime, j = _scripts(toks, j)
         call = _call_args(toks, j)
         f = row.formula
         out.append(Occ(name, f.number, row.number, side, sup, sub, prime,
                        call[0] if call else None, _partial_at(toks, i),
                        f.span(toks[i].start).line,
-                       args=_bare_args(toks, j, call[1]) if call else (), term=term))
+                       args=_bare_args(toks, j, call[1]) if call else (), term=term,
+                       transposed=_transpose_written(toks, start, j)))
         i = j
 
 
@@ -234,6 +237,16 @@ def _nabla_at(toks: list[Tok], i: int) -> str | None:
     if p >= 2 and toks[p - 1].text == "_" and toks[p - 2].text == "\\nabla":  # \\nabla_a C
         return "num"
     return None
+
+
+def _transpose_written(toks: list[Tok], j: int, end: int) -> bool:
+    """Whether the superscript among the scripts toks[j:end] ends with a transpose mark."""
+    while j < end:
+        if toks[j].text == "^":
+            grp, nxt = _group(toks, j + 1)
+            return _without_transpose(grp) is not grp
+        j = j + 1 if toks[j].text == "'" else _group(toks, j + 1)[1]
+    return False
 
 
 def _without_transpose(grp: list[Tok]) -> list[Tok] | None:

@@ -23,6 +23,7 @@ from derive.tensor import (
     Entry,
     Grad,
     Hadamard,
+    IndexSum,
     Leaf,
     Map,
     MatMul,
@@ -162,6 +163,12 @@ class _Unify:
                 self.fit(sb.rows, ONE)
                 self.fit(sb.cols, ONE)
             return Shape(ONE, ONE) if sa.scalar and not sb.scalar else sa
+        if isinstance(t, IndexSum):  # a sum of numbers over an index: its terms are 1 x 1
+            s = self.shape(t.body)
+            if not s.scalar:
+                self.fit(s.rows, ONE)
+                self.fit(s.cols, ONE)
+            return Shape(ONE, ONE)
         if isinstance(t, (Map, BatchTotal, Elementary)):
             return self.shape(t.children()[0])
         if isinstance(t, Grad):

@@ -36,6 +36,7 @@ from derive.tensor import (
     Entry,
     Grad,
     Hadamard,
+    IndexSum,
     Leaf,
     MatMul,
     Norm2,
@@ -165,8 +166,12 @@ class _Reader(_Applications):
             texts == [n.sample, "=", "1"] and sup is not None
             and [t.text for t in _strip_group(sup)] == [n.batch])
         if not over_batch:
-            raise _err("a sum of vectors or matrices is read only over the samples of the "
-                       f"minibatch (\\sum_{n.sample})", scope, self.toks[k], self.toks[j - 1].end)
+            bounds = _bounds(sub, sup, scope)
+            if bounds is None or not _scalar_valued(self.toks[j:hi], scope):
+                raise _err("a sum of vectors or matrices is read only over the samples of the "
+                           f"minibatch (\\sum_{n.sample})", scope, self.toks[k],
+                           self.toks[j - 1].end)
+            return IndexSum(self.sum(j, hi), *bounds, self.tex(k, hi))
         return BatchTotal(self.sum(j, hi), self.tex(k, hi))
 
     # factors ------------------------------------------------------------------------------
@@ -343,8 +348,12 @@ class _Reader(_Applications):
         sup = scripts.get("^")
         transposed = False
         layer: sympy.Expr | None = None
+        column = None
         if sup is not None:
             rest, transposed = _transpose_mark(sup[0], scope)
+            column = _column(spec, rest, scope)
+            if column is not None:
+                rest = []
             if rest and not _is_sample_tag(rest, scope):
                 inner = _layer_tokens(spec, rest)
                 if inner is None or not spec.layers:
@@ -361,8 +370,29 @@ class _Reader(_Applications):
             layer = c + a * Size(scope.notation.layers)
         tex = self.tex(k, end)
         dims = spec_dims(spec, layer if layer is not None else sympy.Integer(0), scope.notation)
-        leaf = Leaf(name, layer, dims, tex, row=scope.notation.vectors == "row")
+        if column is not None:
+            dims = dims[:1]
+        leaf = Leaf(name, layer, dims, tex, row=scope.notation.vectors == "row", column=column)
         return Transpose(leaf, tex) if transposed else leaf
+
+
+def _bounds(sub: list[Tok], sup: list[Tok] | None,
+            scope: Scope) -> tuple[sympy.Symbol, sympy.Expr, sympy.Expr] | None:
+    """`_{j=1}^{K}`: the index and its bounds; None for a sum written otherwise."""
+    if sup is None or len(sub) < 3 or sub[0].kind != "letter" or sub[1].text != "=":
+        return None
+    return Index(sub[0].text), _index_expr(sub[2:], scope), _index_expr(sup, scope)
+
+
+def _column(spec: QuantitySpec, sup: list[Tok], scope: Scope) -> sympy.Expr | None:
+    """`\\theta^{(k)}`, `\\theta^{(1)}` of a matrix without layers: its column k (a class's
+    parameter vector, derive.infer.classes); None for any other superscript."""
+    g = _strip_group(sup)
+    if (spec.layers or len(spec.shape) != 2 or len(g) != 3 or g[0].text != "("
+            or g[2].text != ")" or g[1].kind not in ("letter", "num")
+            or g[1].text == scope.notation.sample):
+        return None
+    return _index_expr(g[1:2], scope)
 
 
 def _scalar_valued(toks: list[Tok], scope: Scope) -> bool:
