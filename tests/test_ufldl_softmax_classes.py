@@ -1,11 +1,17 @@
-"""UFLDL's softmax regression with K classes (issues 11, 12): the parameters shared by the m
+"""UFLDL's softmax regression with K classes (issues 11, 12), read as written: the parameter
+vector θ^{(k)} of class k (a column of one matrix θ: its letter is summed, transposed, over the
+classes in the softmax's denominator, so it is no layer tag), the indicator 1{y^{(i)} = k} of the
+sample's class (the entry k of the one-hot label), the gradient ∇_{θ^{(k)}} J with respect to one
+class's parameters, the weight decay λ/2 Σ_k ‖θ^{(k)}‖², and the parameters shared by the m
 samples of the cost (a given quantity the text differentiates by, never written with a sample's
-superscript), read first entry by entry (tests/data/ufldl_softmax/entries-samples*.md).
+superscript), also read entry by entry (tests/data/ufldl_softmax/entries-samples*.md).
 
 Hand check: J = -Σ_i Σ_k y_k^{(i)} (u_k^{(i)} - log Σ_j e^{u_j^{(i)}}) with
 u_k^{(i)} = Σ_a θ_{ak} x_a^{(i)}; ∂u_c^{(i)}/∂θ_{ak} = [c = k] x_a^{(i)}, so
 ∂J/∂θ_{ak} = -Σ_i x_a^{(i)} (y_k^{(i)} - (Σ_c y_c^{(i)}) p_k^{(i)}), which is
--Σ_i x_a^{(i)} (y_k^{(i)} - p_k^{(i)}) for one-hot labels.
+-Σ_i x_a^{(i)} (y_k^{(i)} - p_k^{(i)}) for one-hot labels; with λ/2 Σ_k ‖θ^{(k)}‖² the gradient
+gains λ θ^{(k)}. The slips: the indicator dropped (-Σ_i x^{(i)}(-p_k), off by Σ_i x^{(i)} 1{..}),
+the sign inside the bracket, θ^{(k)} for θ^{(l)} in the denominator's sum, λθ^{(k)} dropped.
 """
 
 from __future__ import annotations
@@ -21,6 +27,32 @@ from tests.conftest import assert_verdicts
 
 DATA = Path(__file__).resolve().parent / "data" / "ufldl_softmax"
 D, V, R = Status.DEFINITION, Status.VERIFIED, Status.REFUTED
+
+
+def test_classes_verify() -> None:
+    rep = check_file(DATA / "classes.md")
+    assert_verdicts(rep, [(8, D, None), (14, V, None), (20, V, None), (26, V, None),
+                          (32, D, None), (36, V, None)])
+    by_line = {r.line: r for r in rep.results}
+    assert "one-hot" in by_line[14].message  # the indicator's premise, said
+    notes = " ".join(rep.notes)
+    assert "column of the matrix" in notes and "one-hot" in notes, notes
+
+
+def test_classes_slips() -> None:
+    rep = check_file(DATA / "classes-slips.md")
+    assert_verdicts(rep, [(8, D, None), (14, R, None), (20, R, "sign"),
+                          (26, R, "wrong index"), (32, D, None), (36, R, None)])
+
+
+def test_class_index_is_no_layer_and_no_sample(capsys: pytest.CaptureFixture[str]) -> None:
+    """θ^{(k)}: a matrix of one column per class; the sample stays i, x a vector."""
+    assert main(["notation", str(DATA / "classes.md")]) == 0
+    text = capsys.readouterr().out
+    theta = _block(text, '[quantities."\\\\theta"]')
+    assert 'shape = ["C_1", "C_n"]' in theta and "layers" not in theta, text
+    assert 'sample = "i"' in text and 'K = "C_n"' in text, text
+    assert 'shape = ["C_1"]' in _block(text, "[quantities.x]"), text
 
 
 def test_entries_over_the_samples_verify() -> None:

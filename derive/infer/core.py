@@ -39,8 +39,8 @@ from typing import Any
 
 from derive.errors import InputError
 from derive.functions import BY_SPELLING, KRONECKER, NAMED
-from derive.infer.classes import Columns, class_columns, shape_columns
 from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
+from derive.infer.classes import Columns, class_columns, shape_columns
 from derive.infer.definitions import _Definitions
 from derive.infer.front import _Front
 from derive.infer.indices import _Indices

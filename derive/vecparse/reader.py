@@ -47,6 +47,7 @@ from derive.tensor import (
     Transpose,
 )
 from derive.vecparse.applications import _Applications
+from derive.vecparse.classes import _bounds, _column, _indicator_end
 from derive.vecparse.components import Components, components
 from derive.vecparse.derivatives import NOT_ALONE, chain, chained, read_jacobian
 from derive.vecparse.entries import spec_dims
@@ -167,7 +168,9 @@ class _Reader(_Applications):
             and [t.text for t in _strip_group(sup)] == [n.batch])
         if not over_batch:
             bounds = _bounds(sub, sup, scope)
-            if bounds is None or not _scalar_valued(self.toks[j:hi], scope):
+            body = self.toks[j:hi]
+            if bounds is None or not (_scalar_valued(body, scope)
+                                      or any(t.text in _NORM_OPEN for t in body)):
                 raise _err("a sum of vectors or matrices is read only over the samples of the "
                            f"minibatch (\\sum_{n.sample})", scope, self.toks[k],
                            self.toks[j - 1].end)
@@ -238,6 +241,10 @@ class _Reader(_Applications):
             return self.frac(k, hi)
         if x == "\\nabla":
             return self.nabla(k, hi)
+        if t.kind == "num" and x == "1":
+            end = _indicator_end(toks, k, hi)
+            if end is not None:  # 1\{y = k\}: an indicator, a number
+                return self.scalar(k, end), end
         if t.kind == "num":
             return Scalar(parse_expression([t], scope), t.text), k + 1
         if x in BY_LATEX:
@@ -374,25 +381,6 @@ class _Reader(_Applications):
             dims = dims[:1]
         leaf = Leaf(name, layer, dims, tex, row=scope.notation.vectors == "row", column=column)
         return Transpose(leaf, tex) if transposed else leaf
-
-
-def _bounds(sub: list[Tok], sup: list[Tok] | None,
-            scope: Scope) -> tuple[sympy.Symbol, sympy.Expr, sympy.Expr] | None:
-    """`_{j=1}^{K}`: the index and its bounds; None for a sum written otherwise."""
-    if sup is None or len(sub) < 3 or sub[0].kind != "letter" or sub[1].text != "=":
-        return None
-    return Index(sub[0].text), _index_expr(sub[2:], scope), _index_expr(sup, scope)
-
-
-def _column(spec: QuantitySpec, sup: list[Tok], scope: Scope) -> sympy.Expr | None:
-    """`\\theta^{(k)}`, `\\theta^{(1)}` of a matrix without layers: its column k (a class's
-    parameter vector, derive.infer.classes); None for any other superscript."""
-    g = _strip_group(sup)
-    if (spec.layers or len(spec.shape) != 2 or len(g) != 3 or g[0].text != "("
-            or g[2].text != ")" or g[1].kind not in ("letter", "num")
-            or g[1].text == scope.notation.sample):
-        return None
-    return _index_expr(g[1:2], scope)
 
 
 def _scalar_valued(toks: list[Tok], scope: Scope) -> bool:
