@@ -78,3 +78,38 @@ def test_the_shared_parameter_is_said(capsys: pytest.CaptureFixture[str]) -> Non
     assert "parameter = true" in _block(text, '[quantities."\\\\theta"]'), text
     assert "parameter" not in _block(text, "[quantities.x]"), text
     assert "parameter" not in _block(text, "[quantities.y]"), text
+
+
+def test_class_probability_verifies() -> None:
+    """P(y^{(i)} = k | x^{(i)}; θ) is the model's probability of class k (an entry of a vector
+    per sample); subtracting ψ from every θ^{(j)} leaves it unchanged, step by step."""
+    assert_verdicts(check_file(DATA / "probability.md"),
+                    [(7, D, None), (13, D, None), (19, V, None), (27, V, None), (28, V, None)])
+
+
+def test_class_probability_slips() -> None:
+    """The gradient's sign; ψ subtracted in the numerator only (the shift no longer cancels)."""
+    assert_verdicts(check_file(DATA / "probability-slips.md"),
+                    [(7, D, None), (13, D, None), (19, R, "sign"), (27, R, "should not be"),
+                     (28, V, None)])
+
+
+def test_other_conditional_probabilities_stay_unread(tmp_path: Path) -> None:
+    """Only P(label = index | input; parameters) is read; -log P(Y | X) stays a placed error."""
+    doc = tmp_path / "p.md"
+    doc.write_text("# t\n\n$$\n-\\log P(\\mathbf{Y} \\mid \\mathbf{X}) = 0\n$$\n",
+                   encoding="utf-8")
+    (r,) = check_file(doc).results
+    assert r.status == Status.ERROR and "conditional probability" in r.message, r.message
+
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/ is absent")
+def test_corpus_ufldl_softmax_classes() -> None:
+    """UFLDL's softmax cost (l.67), class probability (l.83), the class gradient (l.90, right)
+    and the ψ shift (l.105-108, right) read as written; checked by hand."""
+    got = {(r.line, r.status) for r in check_file(CORPUS / "ufldl_zh_softmax_regression.md").results}
+    for line, status in ((67, D), (83, D), (90, V), (106, V), (107, V), (108, V)):
+        assert (line, status) in got, (line, sorted(got))

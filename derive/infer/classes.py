@@ -6,7 +6,8 @@ product; a sample's `x^{(i)}` summed over the samples is not), the letter is nei
 nor the layer variable, and the name is never written with a subscript (a layer's weights summed over the layers
 carry their entries' indices, `W^{(l)}_{ji}`). Such a name is one matrix, its superscript a
 column index: `\\theta^{(k)}` is its column k, a vector, and `\\theta^{(1)}`, `\\theta^{(K)}` are
-columns too."""
+columns too. A name applied to such matrices alone (`J(\\theta)`) is the quantity written with
+the parameters it depends on, not a function of its own."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ def class_columns(rows: list[Row], sample: str | None, layer_var: str | None) ->
     for o in occs:
         if o.name in count and _column_index(o) is not None:
             o.sup = None  # the column index: no layer tag, no sample, no power
+        elif o.call is not None and o.args and set(o.args) <= set(count):
+            o.call, o.args = None, ()  # J(\theta): the cost, written with its parameters
     return Columns(count, line)
 
 

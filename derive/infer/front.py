@@ -245,6 +245,8 @@ class _Front:
         return front
 
     def _rate(self, scalars: dict[str, bool]) -> str | None:
+        columns = self.columns.count if getattr(self, "columns", None) else {}
+        scalars = {s: p for s, p in scalars.items() if s not in columns}  # θ = [θ^{(1)} ...]
         for r in self.rows:
             left = [o for o in r.occs if o.side == 0]
             if (r.relation == "=" and len(left) == 1 and len(r.sides) == 2

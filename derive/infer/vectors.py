@@ -41,6 +41,7 @@ from derive.tensor import (
     ONE,
     Leaf,
     Tensor,
+    walk,
 )
 from derive.vecparse import _WORD_ARGUMENTS, VECTOR_OPS
 
@@ -165,7 +166,7 @@ def _layout(doc: Document, rd: _Reading, provisional: Notation, unknown: dict[st
     def rows(layout: str) -> list:  # type: ignore[type-arg]
         read = replace(provisional, vectors=layout)
         return [(f, *row) for f in doc.formulas if not f.annotation.get("local")
-                for row in _rows(f, read)]
+                for row in _rows(f, read) if not _whole_columns(row[0], rd.columns)]
 
     if rd.front.get("vectors"):
         layout = rd.front["vectors"]
@@ -179,6 +180,14 @@ def _layout(doc: Document, rd: _Reading, provisional: Notation, unknown: dict[st
         rd.facts.append("the text writes row vectors (x W + b): its products fit that way "
                         "(to say otherwise: vectors = \"column\")")
     return layout, by_layout[layout]
+
+
+def _whole_columns(sides: list, columns: dict[str, Lin]) -> bool:  # type: ignore[type-arg]
+    """Whether a row writes a class-indexed matrix whole (`\\theta^T x` beside the columns
+    `\\theta^{(k)}`): another model's parameter under the same name (UFLDL's logistic
+    regression before its softmax); its shapes say nothing of the columns'."""
+    return any(isinstance(x, Leaf) and x.name in columns and x.column is None
+               for s in sides if isinstance(s, Tensor) for x in walk(s))
 
 
 def _dims(u: _Unify, k: int, tagged: bool, notation: Notation,

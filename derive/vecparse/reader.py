@@ -169,8 +169,12 @@ class _Reader(_Applications):
         if not over_batch:
             bounds = _bounds(sub, sup, scope)
             body = self.toks[j:hi]
+            if bounds is not None and not vector_form(body, scope):
+                return self.scalar(k, hi)  # \sum_k 1\{y = k\} \log P_k: a sum of numbers
             if bounds is None or not (_scalar_valued(body, scope)
-                                      or any(t.text in _NORM_OPEN for t in body)):
+                                      or any(t.text in _NORM_OPEN for t in body)
+                                      or any(_indicator_end(body, p, len(body))
+                                             for p in range(len(body)))):
                 raise _err("a sum of vectors or matrices is read only over the samples of the "
                            f"minibatch (\\sum_{n.sample})", scope, self.toks[k],
                            self.toks[j - 1].end)
