@@ -1,11 +1,11 @@
 """Class-indexed parameter vectors: `\\theta^{(k)}`, the parameters of class k of a softmax
 regression (UFLDL), told apart from a layer tag by use: the superscript's letter is the index of
-a sum with an upper bound written in the same row (`\\sum_{j=1}^{K} \\exp(\\theta^{(j)\\top} x)`,
-the classes summed in the softmax's denominator), the use there is transposed (an inner
-product; a sample's `x^{(i)}` summed over the samples is not), the letter is neither the sample's
-nor the layer variable, and the name is never written with a subscript (a layer's weights summed over the layers
-carry their entries' indices, `W^{(l)}_{ji}`). Such a name is one matrix, its superscript a
-column index: `\\theta^{(k)}` is its column k, a vector, and `\\theta^{(1)}`, `\\theta^{(K)}` are
+a sum with an upper bound written in the same row (`\\sum_{j=1}^{K} \\exp(\\theta^{(j)\\top}
+x)`, the classes summed in the softmax's denominator), the use there is transposed (an inner
+product; a sample's `x^{(i)}` summed over the samples is not), the letter is not the sample's,
+and the name is never written with a subscript (a layer's weights summed over the layers carry
+their entries' indices, `W^{(l)}_{ji}`). Such a name is one matrix, its superscript a column
+index: `\\theta^{(k)}` is its column k, a vector, and `\\theta^{(1)}`, `\\theta^{(K)}` are
 columns too. A name applied to such matrices alone (`J(\\theta)`) is the quantity written with
 the parameters it depends on, not a function of its own."""
 
@@ -34,7 +34,7 @@ def _column_index(o: Occ) -> str | None:
     return None
 
 
-def class_columns(rows: list[Row], sample: str | None, layer_var: str | None) -> Columns:
+def class_columns(rows: list[Row], sample: str | None) -> Columns:
     """The class-indexed names of the rows (see the module's docstring)."""
     occs = [o for r in rows for o in r.occs]
     subscripted = {o.name for o in occs if o.sub is not None}
@@ -42,7 +42,7 @@ def class_columns(rows: list[Row], sample: str | None, layer_var: str | None) ->
     line: dict[str, int] = {}
     for r in rows:
         for letter, upper in r.bounds:
-            if not upper or letter in (sample, layer_var):
+            if not upper or letter == sample:
                 continue
             for o in r.occs:
                 if (o.name not in subscripted and o.name not in count and not o.in_bound

@@ -225,7 +225,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         self.sample = self._sample_letter()
         self._drop_sample_subscripts()
         self._digit_entries()
-        self.columns = class_columns(self.rows, self.sample, None)
+        self.columns = class_columns(self.rows, self.sample)
         names = read_names(self.rows, self.occs)
         self.layer_var, self.depth = names.layer_var, names.depth
         self.of_parameters = names.of_parameters
