@@ -151,6 +151,8 @@ def _add_definition(reading: _Reading, formula: Formula, eq: Equation, model: Mo
         err.hint = (err.hint or "") + (" (in a definition, every index of the right side must "
                                        "be on the left side or summed over)")
         raise
+    if eq.one_hot:  # J = -\sum_k 1\{y = k\} \log p_k: the labels are one class each
+        model = dataclasses.replace(model, label_rule="onehot")
     sides = (eq.lhs,) + eq.steps
     for side in sides:
         why = vectorcheck.mismatched(side)

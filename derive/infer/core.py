@@ -40,6 +40,7 @@ from typing import Any
 from derive.errors import InputError
 from derive.functions import BY_SPELLING, KRONECKER, NAMED
 from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
+from derive.infer.classes import Columns, class_columns, shape_columns
 from derive.infer.definitions import _Definitions
 from derive.infer.diagonal import diagonal_functions
 from derive.infer.front import _Front
@@ -107,6 +108,8 @@ class Inferred:
     layer_var: str | None = None
     # formula -> the layer recursions read after its definitions (q^{l+1} = f(q^l), in LaTeX)
     recursions: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    columns: Columns | None = None  # the names written with a class index (theta^{(k)})
+    aliases: dict[str, Lin] = field(default_factory=dict)  # the sizes the text names
 
 
 def _stated(doc: Document, number: int) -> dict[str, Any] | None:
@@ -154,7 +157,10 @@ def infer(doc: Document) -> Inferred:
         out.not_checked.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
     out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
     out.facts += body_scalar_facts(rows, out.front)
-    out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
+    columns, facts = shape_columns(out.front, out.columns, out.aliases) if out.columns else (
+        {}, [])
+    out.facts += facts
+    out.facts += vector_shapes(doc, out.front, doc.file, out.unread, columns)
     out.facts += _remarks(doc)
     diagonal, diagonal_facts = diagonal_functions(doc, out.front.get("functions", {}))
     if diagonal:  # \Sigma'(z): a diagonal matrix the prose defines, no generic function
@@ -230,6 +236,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         self.sample = self._sample_letter()
         self._drop_sample_subscripts()
         self._digit_entries()
+        self.columns = class_columns(self.rows, self.sample)
         names = read_names(self.rows, self.occs)
         self.layer_var, self.depth = names.layer_var, names.depth
         self.of_parameters = names.of_parameters
@@ -255,7 +262,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                         unread=self.unread, assumed=assumed, claims=self.claims,
                         forward=self.forward,
                         defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
-                        layer_var=names.layer_var)
+                        layer_var=names.layer_var, columns=self.columns, aliases=self.aliases)
 
     def _drop_sample_subscripts(self) -> None:
         """C_x: the loss of sample x; its subscript is no neuron index."""

@@ -16,6 +16,7 @@ from derive.infer.scan import (
     _strip,
     _text,
 )
+from derive.infer.tags import _sample_sup
 from derive.infer.text import _dim_text, _range_text, _summary
 
 
@@ -46,6 +47,8 @@ class _Front:
         roles = self._roles(quantities, functions, scalars, defs, width, sizes, n)
         self.labels = roles.get("labels")
         self.loss = roles.get("loss")
+        self.summed_sample = next((i for r in self.rows for i, _ in r.bounds
+                                   if i == roles.get("sample")), None)
         tagged = {q for q, uses in quantities.items() if any(o.tag for o in uses)}
         self.width = width
         self._first_layer(quantities, defs, tagged)
@@ -201,9 +204,17 @@ class _Front:
                               "checked")
         elif q not in defs:
             spec["given"] = True
-            if q in tagged and any(o.after_partial == "den" for o in uses):
+            if any(o.after_partial == "den" for o in uses) and (
+                    q in tagged or self._shared_by_the_samples(uses)):
                 spec["parameter"] = True
         return spec
+
+    def _shared_by_the_samples(self, uses: list[Occ]) -> bool:
+        """A given quantity the text differentiates by, in a text that sums over its samples,
+        never written with a sample's superscript (`\\theta_{jk}` beside `x^{(i)}_j`): the
+        model's parameter, one for every sample (a per-sample copy would make the derivative of
+        the sum over the samples that of one sample only)."""
+        return self.summed_sample is not None and not any(_sample_sup(o) for o in uses)
 
     def _named_by_a_row(self, q: str) -> bool:
         """Whether an equation's whole left side is `q` applied to arguments, with no `q` on its
@@ -239,6 +250,8 @@ class _Front:
         return front
 
     def _rate(self, scalars: dict[str, bool]) -> str | None:
+        columns = self.columns.count if getattr(self, "columns", None) else {}
+        scalars = {s: p for s, p in scalars.items() if s not in columns}  # θ = [θ^{(1)} ...]
         for r in self.rows:
             left = [o for o in r.occs if o.side == 0]
             if (r.relation == "=" and len(left) == 1 and len(r.sides) == 2

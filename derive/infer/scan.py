@@ -6,14 +6,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from derive.infer.written import (
+    _accented_vector,
+    _group,
+    _indicator_entry,
+    _name_at,
+    _scripts,
+    _strip,
+    _text,
+    _transpose_written,
+)
 from derive.latex import (
     _FONTS,
     _GREEK,
-    _VECTOR_FONTS,
     Tok,
     _check_sizes,
     _depth_split,
-    arg_word,
     split_at_gaps,
     strip_qualifiers,
     tokenize,
@@ -50,6 +58,7 @@ class Occ:
     args: tuple[str, ...] = ()  # a call's arguments when each is a bare name: J(W, b; x, y)
     in_bound: bool = False  # written in a sum's upper bound
     term: int = 0  # which top-level term of its side (split at + and -) it is written in
+    transposed: bool = False  # its superscript ends with a transpose mark (`\theta^{(j)\top}`)
 
 
 @dataclass
@@ -60,30 +69,6 @@ class Row:
     relation: str | None
     occs: list[Occ] = field(default_factory=list)
     bounds: list[tuple[str, list[Tok]]] = field(default_factory=list)  # (index, upper bound)
-
-
-def _group(toks: list[Tok], i: int) -> tuple[list[Tok], int]:
-    """The argument at i: a `{...}` group's inside, or one token."""
-    if i >= len(toks):
-        return [], i
-    if toks[i].text != "{":
-        return [toks[i]], i + 1
-    depth = 0
-    for j in range(i, len(toks)):
-        depth += (toks[j].text == "{") - (toks[j].text == "}")
-        if depth == 0:
-            return toks[i + 1 : j], j + 1
-    return toks[i + 1 :], len(toks)
-
-
-def _strip(toks: list[Tok]) -> list[Tok]:
-    while len(toks) >= 2 and toks[0].text == "{" and _group(toks, 0)[1] == len(toks):
-        toks = toks[1:-1]
-    return toks
-
-
-def _text(toks: list[Tok]) -> str:
-    return "".join(t.text for t in toks)
 
 
 def _call_args(toks: list[Tok], i: int) -> tuple[int, int] | None:
@@ -118,6 +103,9 @@ def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
         if toks[i].text in ("\\sum", "\\prod"):
             i = _scan_sum(toks, i, row, side, out)
             continue
+        entry = _indicator_entry(toks, i)
+        if entry is not None:  # 1\{y^{(i)} = k\}: a use of y_k (the parser's reading)
+            toks, i = [*toks[:i], *entry[0], *toks[entry[1]:]], i
         name, j = _name_at(toks, i)
         if name is None and toks[i].text in _FONTS and _accented_vector(
                 toks[i], _group(toks, i + 1)[0]) is not None:
@@ -126,13 +114,15 @@ def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
         if name is None or (name in _NOT_NAMES and not _is_indexed(toks, j)):
             i += 1
             continue
+        start = j
         sup, sub, prime, j = _scripts(toks, j)
         call = _call_args(toks, j)
         f = row.formula
         out.append(Occ(name, f.number, row.number, side, sup, sub, prime,
                        call[0] if call else None, _partial_at(toks, i),
                        f.span(toks[i].start).line,
-                       args=_bare_args(toks, j, call[1]) if call else (), term=term))
+                       args=_bare_args(toks, j, call[1]) if call else (), term=term,
+                       transposed=_transpose_written(toks, start, j)))
         i = j
 
 
@@ -157,52 +147,6 @@ def _scan_sum(toks: list[Tok], i: int, row: Row, side: int, out: list[Occ]) -> i
     for o in out[start:]:
         o.in_bound = True
     return j
-
-
-def _name_at(toks: list[Tok], i: int) -> tuple[str | None, int]:
-    """The name written at i (a letter, a Greek letter, a font's letter or command:
-    \\mathbf{a}^{(n)} is the vector of a's layer n, \\mathrm{softmax} a name), and where
-    its scripts start; None when none is."""
-    t = toks[i]
-    word = arg_word(toks, i)
-    if word is not None:  # \operatorname*{argmax}_j: a choice of index, no name (nor is j)
-        k = word[1]
-        return None, _group(toks, k + 1)[1] if k + 1 < len(toks) and toks[k].text == "_" else k
-    if t.text in _FONTS and i + 1 < len(toks):
-        grp, j = _group(toks, i + 1)
-        inner = _text(grp)
-        if t.text in _VECTOR_FONTS and (inner.isalpha() or inner in _GREEK):
-            return inner, j
-        if inner.isalpha() or inner in _GREEK or (inner.startswith("\\")
-                                                  and inner[1:].isalpha()):
-            return f"{t.text}{{{inner}}}", j
-        return None, j
-    if t.kind == "letter" or t.text in _GREEK:
-        return t.text, i + 1
-    return None, i + 1
-
-
-def _scripts(toks: list[Tok], j: int) -> tuple[list[Tok] | None, list[Tok] | None, bool, int]:
-    """The superscript, subscript and prime of the name whose scripts start at j, and where
-    they end."""
-    sup = sub = None
-    prime = False
-    while j < len(toks) and toks[j].text in ("^", "_", "'"):
-        if toks[j].text == "'":
-            prime = True
-            j += 1
-            continue
-        grp, nxt = _group(toks, j + 1)
-        if toks[j].text == "^" and _text(grp) in ("\\prime", "'", "\\prime\\prime"):
-            prime = True
-        elif toks[j].text == "^" and sup is None:
-            sup = _without_transpose(grp)  # x^T, W^{[2]T}: a transpose, not a layer T
-        elif toks[j].text == "_" and sub is None:
-            sub = grp
-        else:
-            break
-        j = nxt
-    return sup, sub, prime, j
 
 
 def _partial_at(toks: list[Tok], i: int) -> str | None:
@@ -239,34 +183,6 @@ def _nabla_at(toks: list[Tok], i: int) -> str | None:
     if p >= 2 and toks[p - 1].text == "_" and toks[p - 2].text == "\\nabla":  # \\nabla_a C
         return "num"
     return None
-
-
-def _without_transpose(grp: list[Tok]) -> list[Tok] | None:
-    """A superscript without a trailing transpose mark (`T`, `\\top`, `\\intercal`,
-    `\\mathsf{T}`), or None when nothing else is in it."""
-    g = _strip(grp)
-    texts = [t.text for t in g]
-    if texts[-1:] in (["T"], ["\\top"], ["\\intercal"]):
-        g = g[:-1]
-    elif len(texts) >= 4 and texts[-4] in ("\\mathsf", "\\mathrm") and texts[-3:] == ["{", "T", "}"]:
-        g = g[:-4]
-    else:
-        return grp
-    return g or None
-
-
-def _accented_vector(font: Tok, grp: list[Tok]) -> str | None:
-    """`\\hat{\\mathbf{y}}`: an accent over a vector's letter is the vector of the accented
-    name's entries (`\\hat{y}_j`), named as they are; None for anything else."""
-    g = _strip(grp)
-    if (font.text not in _ACCENTS or len(g) < 4 or g[0].text not in _VECTOR_FONTS
-            or g[1].text != "{" or g[-1].text != "}"):
-        return None
-    inner = _text(g[2:-1])
-    return f"{font.text}{{{inner}}}" if inner.isalpha() or inner in _GREEK else None
-
-
-_ACCENTS = {"\\hat", "\\tilde", "\\bar"}
 
 
 def _bare_args(toks: list[Tok], start: int, end: int) -> tuple[str, ...]:

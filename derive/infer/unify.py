@@ -23,6 +23,7 @@ from derive.tensor import (
     Entry,
     Grad,
     Hadamard,
+    IndexSum,
     Leaf,
     Map,
     MatMul,
@@ -51,6 +52,9 @@ class _Unify:
         self.joined: set[str] = set()  # open sizes the definitions share between two quantities
         self.numbers: set[str] = set()  # open sizes made 1 by the definition of a number
         self.refused = False  # whether the last fit was a claim refused a shared size
+        # the open sizes of quantities no defining row uses (\psi in the claim that shifting
+        # every \theta^{(j)} by \psi leaves p unchanged): only claims can size them
+        self.free: set[str] = set()
 
     def resolve(self, d: sympy.Expr) -> sympy.Expr:
         for _ in range(50):
@@ -113,8 +117,8 @@ class _Unify:
                         return True
                     return False
                 if isinstance(v, sympy.core.function.AppliedUndef):
-                    if not self.merge:  # a claim may not join two open sizes: a slip would
-                        return False
+                    if not self.merge and not {u.func.__name__, v.func.__name__} & self.free:
+                        return False  # a claim may not join two open sizes: a slip would
                     off = sympy.expand(v.args[0] - x)
                     if off.is_Integer:
                         self.bound[u.func.__name__] = ("alias", v.func.__name__, int(off))
@@ -162,6 +166,12 @@ class _Unify:
                 self.fit(sb.rows, ONE)
                 self.fit(sb.cols, ONE)
             return Shape(ONE, ONE) if sa.scalar and not sb.scalar else sa
+        if isinstance(t, IndexSum):  # a sum of numbers over an index: its terms are 1 x 1
+            s = self.shape(t.body)
+            if not s.scalar:
+                self.fit(s.rows, ONE)
+                self.fit(s.cols, ONE)
+            return Shape(ONE, ONE)
         if isinstance(t, (Map, BatchTotal, Elementary)):
             return self.shape(t.children()[0])
         if isinstance(t, Grad):
@@ -219,6 +229,9 @@ def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict
     # the rows that define a name first, joining sizes freely; then the claims, which may
     # only fix what is open (a slip in a claim must not join two sizes)
     ordered = [r for r in rows if r[2]] + [r for r in rows if not r[2]]
+    in_definitions = {q for _f, sides, defines in rows if defines
+                      for s in sides if isinstance(s, Tensor) for q in _leaves(s)}
+    u.free = {n for q in candidates if q not in in_definitions for n in _unknowns(unknown[q])}
     for f, sides, defines in ordered:
         u.merge = defines
         shapes = [u.shape(s) if isinstance(s, Tensor) else None for s in sides]

@@ -41,6 +41,7 @@ from derive.tensor import (
     ONE,
     Leaf,
     Tensor,
+    walk,
 )
 from derive.vecparse import _WORD_ARGUMENTS, VECTOR_OPS
 
@@ -66,18 +67,22 @@ class _Reading:
     facts: list[str] = field(default_factory=list)
     candidates: list[str] = field(default_factory=list)
     numbers: set[str] = field(default_factory=set)  # letters a number's definition makes 1x1
+    columns: dict[str, Lin] = field(default_factory=dict)  # class-indexed: name -> classes
 
 
 def vector_shapes(doc: Document, front: dict[str, Any], file: str,
-                  unread: set[str]) -> list[str]:
+                  unread: set[str], columns: dict[str, Lin] | None = None) -> list[str]:
     """Shapes for the quantities the text writes only without indices (changing `front` in
-    place, and adding to `unread` what it cannot read), and the facts to tell the reader."""
+    place, and adding to `unread` what it cannot read), and the facts to tell the reader.
+    `columns`: the names written with a class index (derive.infer.classes), each with the
+    number of classes: matrices whose columns are the vectors written."""
     if not _vector_text(doc):
         return []
     qs = front.setdefault("quantities", {})
     before = copy.deepcopy(qs)
     tokens = _tokens(doc)
     rd = _candidates(front, qs, tokens, unread)
+    rd.columns = columns or {}
     if not rd.candidates:
         return rd.facts
     try:
@@ -148,7 +153,9 @@ def _shapes(doc: Document, rd: _Reading, notation: Notation) -> None:
     rd.numbers = {q for q in rd.candidates if all(u.made_a_number(n) for n in _unknowns(unknown[q]))}
     for q in rd.candidates:
         tagged = "layers" in rd.qs[q]
-        dims = _dims(u, unknown[q], tagged, notation)
+        dims = _dims(u, unknown[q], tagged, notation, q in rd.columns)
+        if q in rd.columns and dims:
+            dims = [*dims, rd.columns[q]]  # \\theta^{(k)}: the rows read, a column per class
         _write_shape(rd, q, dims, tagged, q in heads, notation, lines)
 
 
@@ -159,7 +166,7 @@ def _layout(doc: Document, rd: _Reading, provisional: Notation, unknown: dict[st
     def rows(layout: str) -> list:  # type: ignore[type-arg]
         read = replace(provisional, vectors=layout)
         return [(f, *row) for f in doc.formulas if not f.annotation.get("local")
-                for row in _rows(f, read)]
+                for row in _rows(f, read) if not _whole_columns(row[0], rd.columns)]
 
     if rd.front.get("vectors"):
         layout = rd.front["vectors"]
@@ -175,11 +182,21 @@ def _layout(doc: Document, rd: _Reading, provisional: Notation, unknown: dict[st
     return layout, by_layout[layout]
 
 
-def _dims(u: _Unify, k: int, tagged: bool, notation: Notation) -> list[Lin] | None:
+def _whole_columns(sides: list, columns: dict[str, Lin]) -> bool:  # type: ignore[type-arg]
+    """Whether a row writes a class-indexed matrix whole (`\\theta^T x` beside the columns
+    `\\theta^{(k)}`): another model's parameter under the same name (UFLDL's logistic
+    regression before its softmax); its shapes say nothing of the columns'."""
+    return any(isinstance(x, Leaf) and x.name in columns and x.column is None
+               for s in sides if isinstance(s, Tensor) for x in walk(s))
+
+
+def _dims(u: _Unify, k: int, tagged: bool, notation: Notation,
+          rows_only: bool = False) -> list[Lin] | None:
     """A candidate's solved dimensions, those that come out 1 dropped; None when one is not
-    a layer's width at a fixed offset."""
+    a layer's width at a fixed offset. `rows_only`: the first (a class-indexed name's columns
+    are its classes, which no product fixes)."""
     dims: list[Lin] = []
-    for name in _unknowns(k):
+    for name in _unknowns(k)[: 1 if rows_only else 2]:
         d = u.resolve(sympy.Function(name)(_T if tagged else sympy.Integer(0)))
         if d == ONE:
             continue

@@ -16,7 +16,7 @@ from derive.latex.groups import (
     _scripts,
     _strip_group,
 )
-from derive.latex.scope import _err
+from derive.latex.scope import Scope, _err
 from derive.latex.tokens import _DELIM_SIZES, _FONTS, _GREEK, Tok
 
 _BARS = {"|", "\\vert", "\\lvert", "\\rvert"}
@@ -177,8 +177,41 @@ def _emit_indicator(toks: list[Tok], k: int, sk: _Skeleton, start: Tok) -> int:
     if not inner:
         raise _err("an indicator needs a condition, as in \\mathbb{1}\\{y = k\\}", scope, start,
                    toks[end - 1].end)
+    entry = _label_entry(inner, scope)
+    if entry is not None:  # 1\{y^{(i)} = k\}: the entry k of the one-hot label y^{(i)}
+        scope.one_hot = True
+        scope.readings.append(
+            f"${sk.scope.formula.text[start.start:toks[end - 1].end]}$ read as the entry "
+            f"${entry[-2].text}$ of the label: the labels are one-hot over the classes")
+        sk.placeholder(sk.parse(entry), (start.start, toks[end - 1].end))
+        return end
     sk.placeholder(indicator(_condition(inner, sk)), (start.start, toks[end - 1].end))
     return end
+
+
+def _label_entry(inner: list[Tok], scope: Scope) -> list[Tok] | None:
+    """`y^{(i)} = k` (or `k = y^{(i)}`) in an indicator, where y is the labels (a given vector
+    of one entry per class, written without its index) and k an index letter or a number: the
+    tokens of the entry `y^{(i)}_{k}`; None for any other condition."""
+    parts = _depth_split(inner, {"="})
+    if len(parts) != 2:
+        return None
+    for name_side, index_side in ((parts[0][0], parts[1][0]), (parts[1][0], parts[0][0])):
+        if len(index_side) != 1 or index_side[0].kind not in ("letter", "num"):
+            continue
+        if not name_side or scope.lookup(name_side[0].text) != "quantity":
+            continue
+        name, nxt = _read_name(name_side, 0, scope)
+        scripts, k = _scripts(name_side, nxt, scope)
+        spec = scope.notation.quantities.get(name)
+        labels = scope.notation.labels
+        if (k != len(name_side) or "_" in scripts or spec is None or len(spec.shape) != 1
+                or not spec.given or spec.layers or (labels is not None and name != labels)):
+            continue
+        t = index_side[0]
+        return [*name_side, Tok("sym", "_", t.start, t.start), Tok("sym", "{", t.start, t.start),
+                t, Tok("sym", "}", t.end, t.end)]
+    return None
 
 
 def _emit_named(toks: list[Tok], i: int, nxt: int, name: str, sk: _Skeleton) -> int | None:

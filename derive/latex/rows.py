@@ -297,9 +297,10 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
         return Equation(current.kind, current.number, current.lhs, current.steps + steps,
                         current.step_lines + lines, current.line, current.col,
                         current.approx_from or approx, current.holds_for,
-                        current.readings + tuple(row_scope.readings))
+                        current.readings + tuple(row_scope.readings),
+                        current.one_hot or row_scope.one_hot)
     eq = Equation(kind, number, lhs, steps, lines, span.line, span.col, approx,
-                  readings=tuple(row_scope.readings))
+                  readings=tuple(row_scope.readings), one_hot=row_scope.one_hot)
     _lent_variables(eq, row_scope)
     return eq
 

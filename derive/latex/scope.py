@@ -56,6 +56,7 @@ class Equation:
     # `\\quad (l = 2, 3)` after the row: the values an index holds for, as written
     holds_for: tuple[tuple[str, tuple[int, ...]], ...] = ()
     readings: tuple[str, ...] = ()  # the parser's readings, in words (Scope.readings)
+    one_hot: bool = False  # it reads an indicator of the labels' class: they are one-hot
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Scope:
     left_layer: sympy.Expr | None = None
     # what the parser read beyond the names as written, in words (for the "read as" facts)
     readings: list[str] = field(default_factory=list)
+    one_hot: bool = False  # an indicator of the labels' class was read (1\{y = k\}: y_k)
     # (name, start, end) of each quantity read at `left_layer`, for `rows._lent_variables`
     lent: list[tuple[str, int, int]] = field(default_factory=list)
 

@@ -48,7 +48,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = _digit_arguments(_drop_hspace(_wide_accents(place_prose(toks, lambda t: InputError(
         f"unexpected character {t.text[0]!r} in a formula", formula.span(t.start))))))
     toks = function_words(_operator_words(_colon_equals(toks)), formula)
-    toks = _subscript_partials(_vector_entries(toks))
+    toks = _class_probabilities(_subscript_partials(_vector_entries(toks)))
     return _equation_numbers(toks, text, base)
 
 
@@ -330,3 +330,55 @@ def _call_end(toks: list[Tok], j: int) -> int | None:
         if depth == 0:
             return k
     return None
+
+
+_GIVEN = {"|", "\\mid", "\\vert"}
+
+
+def _class_probabilities(toks: list[Tok]) -> list[Tok]:
+    """`P(y^{(i)} = k | x^{(i)}; \\theta)`: the model's probability of class k for the sample's
+    input under the parameters after `;` (softmax regression), written as the entry
+    `P^{(i)}_{k}` of the model's vector of probabilities (the sample's superscript kept). Only a
+    call whose argument is a label without a subscript equal to one index or number, then `|`
+    and the input, then `;` and the parameters; any other conditional probability is left as
+    written (the parser says it is not read)."""
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        found = _class_probability(toks, i)
+        if found is None:
+            out.append(toks[i])
+            i += 1
+            continue
+        sup, index, end = found
+        t, c = toks[i], toks[end - 1]
+        out += [Tok(t.kind, t.text, t.start, t.end), *sup, Tok("sym", "_", c.start, c.start),
+                Tok("sym", "{", c.start, c.start), Tok(index.kind, index.text, t.start, c.end),
+                Tok("sym", "}", c.end, c.end)]
+        i = end
+    return out
+
+
+def _class_probability(toks: list[Tok], i: int) -> tuple[list[Tok], Tok, int] | None:
+    """At a letter applied to `(label = index | input ; parameters)`: the label's superscript
+    tokens, the index and the end of the call; None otherwise."""
+    if toks[i].kind != "letter" or (i > 0 and toks[i - 1].text in ("\\", "_", "^")):
+        return None
+    close = _call_end(toks, i + 1)
+    if close is None:
+        return None
+    inner = toks[i + 2 : close]
+    texts = [t.text for t in inner]
+    if "=" not in texts or ";" not in texts or not any(x in _GIVEN for x in texts):
+        return None
+    eq = texts.index("=")
+    given = next(k for k, x in enumerate(texts) if x in _GIVEN)
+    if given != eq + 2 or texts.index(";") < given or inner[eq + 1].kind not in ("letter", "num"):
+        return None
+    label = inner[:eq]
+    if not label or label[0].kind != "letter" or "_" in texts[:eq]:
+        return None
+    sup = label[1:]
+    if sup and (sup[0].text != "^" or len(sup) < 2):
+        return None
+    return sup, inner[eq + 1], close + 1

@@ -13,7 +13,7 @@ Nothing here reads LaTeX: the parser (`derive.vecparse`) builds the trees.
 
 The package: `shapes` (shapes and the `Tensor` base), `nodes` (each node's shape and
 lowering), `lowering` (an equation's sides at one entry), `jacobian` (derivatives of vectors and the
-chain rule written with them), `repairs` (edits that make shapes fit).
+chain rule written with them), `sums` (a sum over an index of numbers written in vector form), `repairs` (edits that make shapes fit).
 """
 
 from derive.tensor.jacobian import Chain, Identity, Jacobian, Reading, chains, fit, lower_three
@@ -37,6 +37,7 @@ from derive.tensor.nodes import (
 )
 from derive.tensor.repairs import repairs
 from derive.tensor.shapes import ONE, SAMPLE, Shape, ShapeError, Tensor, same, walk
+from derive.tensor.sums import IndexSum
 
 __all__ = [
     "ONE",
@@ -50,6 +51,7 @@ __all__ = [
     "Grad",
     "Hadamard",
     "Identity",
+    "IndexSum",
     "Jacobian",
     "Leaf",
     "Lowered",

@@ -33,6 +33,7 @@ class Leaf(Tensor):
     tex: str
     row: bool = False  # a row vector (texts that write z = x W + b)
     batch: sympy.Expr | None = None  # one column per sample (Z, A, X): the batch size
+    column: sympy.Expr | None = None  # \theta^{(k)}: the column k of the matrix \theta
 
     def shape(self) -> Shape:
         if len(self.dims) == 2:
@@ -48,7 +49,8 @@ class Leaf(Tensor):
         if len(self.dims) == 2:
             return Quantity(self.name, layer, (i, j))
         if len(self.dims) == 1:
-            return Quantity(self.name, layer, (j if self.row else i,))
+            at = j if self.row else i
+            return Quantity(self.name, layer, (at,) if self.column is None else (at, self.column))
         return Quantity(self.name, layer, ())
 
     def with_layer(self, layer: sympy.Expr, dims: tuple[sympy.Expr, ...], tex: str) -> Leaf:

@@ -44,9 +44,11 @@ class _Applications:
         return Elementary(BY_LATEX[self.toks[k].text], arg, self.tex(k, close + 1)), close + 1
 
     def elementary_unbracketed(self, k: int, hi: int) -> tuple[Tensor, int]:
-        """`\\log \\hat{y}`, `\\log h(x)`: the function of the one factor that follows (a
-        name with its scripts and argument), entry-wise; anything else needs brackets."""
-        if k + 1 >= hi or not starts_name(self.toks[k + 1]):
+        """`\\log \\hat{y}`, `\\log h(x)`, `\\log \\frac{a}{b}`: the function of the one
+        factor that follows (a name with its scripts and argument, a fraction), entry-wise;
+        anything else needs brackets."""
+        if k + 1 >= hi or not (starts_name(self.toks[k + 1])
+                               or self.toks[k + 1].text in ("\\frac", "\\dfrac", "\\tfrac")):
             raise _err(f"`{self.toks[k].text}` of a vector needs its argument in brackets",
                        self.scope, self.toks[k])
         arg, nxt = self.factor(k + 1, hi)

@@ -38,6 +38,7 @@ from derive.tensor import (
     Entry,
     Grad,
     Hadamard,
+    IndexSum,
     Leaf,
     MatMul,
     Norm2,
@@ -48,6 +49,7 @@ from derive.tensor import (
     Transpose,
 )
 from derive.vecparse.applications import _Applications
+from derive.vecparse.classes import _bounds, _column, _indicator_end
 from derive.vecparse.components import Components, components
 from derive.vecparse.derivatives import NOT_ALONE, chain, chained, read_jacobian
 from derive.vecparse.entries import spec_dims
@@ -167,8 +169,18 @@ class _Reader(_Applications):
             texts == [n.sample, "=", "1"] and sup is not None
             and [t.text for t in _strip_group(sup)] == [n.batch])
         if not over_batch:
-            raise _err("a sum of vectors or matrices is read only over the samples of the "
-                       f"minibatch (\\sum_{n.sample})", scope, self.toks[k], self.toks[j - 1].end)
+            bounds = _bounds(sub, sup, scope)
+            body = self.toks[j:hi]
+            if bounds is not None and not vector_form(body, scope):
+                return self.scalar(k, hi)  # \sum_k 1\{y = k\} \log P_k: a sum of numbers
+            if bounds is None or not (_scalar_valued(body, scope)
+                                      or any(t.text in _NORM_OPEN for t in body)
+                                      or any(_indicator_end(body, p, len(body))
+                                             for p in range(len(body)))):
+                raise _err("a sum of vectors or matrices is read only over the samples of the "
+                           f"minibatch (\\sum_{n.sample})", scope, self.toks[k],
+                           self.toks[j - 1].end)
+            return IndexSum(self.sum(j, hi), *bounds, self.tex(k, hi))
         return BatchTotal(self.sum(j, hi), self.tex(k, hi))
 
     # factors ------------------------------------------------------------------------------
@@ -217,24 +229,15 @@ class _Reader(_Applications):
             return self.grouped(k, k + 1, inner_hi, close + 1)
         sized = x in _DELIM_SIZES and k + 1 < hi and toks[k + 1].text in _NORM_OPEN
         if x in _NORM_OPEN or sized:  # \\|x\\|, \\left\\| x \\right\\|
-            opener = toks[k + 1].text if sized else x
-            first = k + 2 if sized else k + 1
-            closer = _NORM_OPEN[opener]
-            end = next((p for p in range(first, hi) if toks[p].text == closer), None)
-            if end is None:
-                raise _err(f"`{opener}` is not closed", scope, t)
-            inner_end = end - 1 if toks[end - 1].text in _DELIM_SIZES else end
-            inner = self.sum(first, inner_end)
-            after = end + 1
-            if after < hi and toks[after].text == "^":
-                grp, nxt = _group(toks, after + 1, scope)
-                if [g.text for g in _strip_group(grp)] == ["2"]:
-                    return Norm2(inner, self.tex(k, nxt)), nxt
-            raise _err("a norm is read when it is squared: \\|x\\|^2", scope, t, toks[end].end)
+            return self.norm(k, hi, sized)
         if x in ("\\frac", "\\dfrac", "\\tfrac"):
             return self.frac(k, hi)
         if x == "\\nabla":
             return self.nabla(k, hi)
+        if t.kind == "num" and x == "1":
+            end = _indicator_end(toks, k, hi)
+            if end is not None:  # 1\{y = k\}: an indicator, a number
+                return self.scalar(k, end), end
         if t.kind == "num":
             return Scalar(parse_expression([t], scope), t.text), k + 1
         if x in BY_LATEX:
@@ -246,6 +249,26 @@ class _Reader(_Applications):
         if x in ELLIPSES:
             raise _err(ELLIPSIS_NOT_READ.format(x), scope, t)
         raise _err(f"unexpected `{x}` in a vector expression", scope, t)
+
+    def norm(self, k: int, hi: int, sized: bool) -> tuple[Tensor, int]:
+        """`\\|x\\|^2` (or with `\\left`/`\\right`): the squared norm, a number."""
+        toks, scope = self.toks, self.scope
+        t = toks[k]
+        x = t.text
+        opener = toks[k + 1].text if sized else x
+        first = k + 2 if sized else k + 1
+        closer = _NORM_OPEN[opener]
+        end = next((p for p in range(first, hi) if toks[p].text == closer), None)
+        if end is None:
+            raise _err(f"`{opener}` is not closed", scope, t)
+        inner_end = end - 1 if toks[end - 1].text in _DELIM_SIZES else end
+        inner = self.sum(first, inner_end)
+        after = end + 1
+        if after < hi and toks[after].text == "^":
+            grp, nxt = _group(toks, after + 1, scope)
+            if [g.text for g in _strip_group(grp)] == ["2"]:
+                return Norm2(inner, self.tex(k, nxt)), nxt
+        raise _err("a norm is read when it is squared: \\|x\\|^2", scope, t, toks[end].end)
 
     def grouped(self, k: int, lo: int, hi: int, after: int) -> tuple[Tensor, int]:
         listed = components(self.toks[lo:hi], self.scope)
@@ -347,8 +370,12 @@ class _Reader(_Applications):
         sup = scripts.get("^")
         transposed = False
         layer: sympy.Expr | None = None
+        column = None
         if sup is not None:
             rest, transposed = _transpose_mark(sup[0], scope)
+            column = _column(spec, rest, scope)
+            if column is not None:
+                rest = []
             if rest and not _is_sample_tag(rest, scope):
                 inner = _layer_tokens(spec, rest)
                 if inner is None or not spec.layers:
@@ -365,7 +392,9 @@ class _Reader(_Applications):
             layer = c + a * Size(scope.notation.layers)
         tex = self.tex(k, end)
         dims = spec_dims(spec, layer if layer is not None else sympy.Integer(0), scope.notation)
-        leaf = Leaf(name, layer, dims, tex, row=scope.notation.vectors == "row")
+        if column is not None:
+            dims = dims[:1]
+        leaf = Leaf(name, layer, dims, tex, row=scope.notation.vectors == "row", column=column)
         return Transpose(leaf, tex) if transposed else leaf
 
 
