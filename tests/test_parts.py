@@ -104,3 +104,14 @@ def test_koerbitz_is_read_in_two_parts():
     assert by_line[137] is V  # the chain rule in variables of its own
     assert by_line[342] is D  # delta^l := dC/dz^l, with C the scalar cost
     assert not any(r.status is R for r in rep.results)
+
+
+def test_an_environment_name_inside_a_row_is_no_use_of_its_letters():
+    from derive.infer.scan import _rows
+
+    f = read_document(DATA / "buildup.md").formulas[0]
+    import dataclasses
+
+    row = dataclasses.replace(f, text=r"X = A^0 = \begin{bmatrix} x^1 & x^2 \end{bmatrix}")
+    names = {o.name for r in _rows(row) for o in r.occs}
+    assert names == {"X", "A", "x"}
