@@ -44,6 +44,7 @@ from derive.document import Document, read_document
 from derive.evaluate import Engine, free_indices
 from derive.expr import Quantity
 from derive.infer import Inferred
+from derive.infer.parts import notation_parts
 from derive.latex import Equation
 from derive.model import INSTANCES, Model
 from derive.notation import Notation
@@ -75,12 +76,33 @@ def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float
                    only: frozenset[int] | None = None) -> FileReport:
     """Check every formula of `doc`. With `only` (formula numbers), the other formulas still
     build the model but are not checked and report nothing: the results of the formulas named
-    are the ones a check of the whole document gives them."""
+    are the ones a check of the whole document gives them.
+
+    A document without a notation written, whose sections define the forward model again in
+    a new form (derive.infer.parts), is checked part by part, each part in the notation read
+    from its own formulas."""
+    parts = notation_parts(doc) if "quantities" not in doc.front else []
+    if len(parts) > 1:
+        reports = [_check_one(_part(doc, parts, k), symbolic, claim_budget, simplify_budget,
+                              None) for k in range(len(parts))]
+        merged = _merged(doc, parts, reports)
+        if only is None:
+            return merged
+        return dataclasses.replace(merged, results=tuple(r for r in merged.results
+                                                         if r.formula in only))
+    return _check_one(doc, symbolic, claim_budget, simplify_budget, only)[0]
+
+
+def _check_one(doc: Document, symbolic: bool, claim_budget: float | None,
+               simplify_budget: float | None, only: frozenset[int] | None
+               ) -> tuple[FileReport, int]:
+    """The report, and how many formulas the document has as it is checked (with the
+    definitions read from its prose among them)."""
     doc, inferred = prepare(doc)
     notation = _notation(doc)
     with _printing(notation):
         return _check_document(doc, notation, symbolic, claim_budget, simplify_budget, only,
-                               inferred)
+                               inferred), len(doc.formulas)
 
 
 def _check_document(doc: Document, notation: Notation, symbolic: bool,
@@ -154,6 +176,39 @@ def _check_waiting(state: _State, built: _Built, waiting: list[tuple[_Built, str
         else:
             rest.append((w, q))
     return rest, notes
+
+
+def _part(doc: Document, parts: list, k: int) -> Document:
+    """Part k of the document: its formulas, the inline maths between its first formula and
+    the next part's (the reader's notes go with the first part)."""
+    start = parts[k][0].line if k else 0
+    end = parts[k + 1][0].line if k + 1 < len(parts) else None
+    inline = tuple(f for f in doc.inline if start <= f.line and (end is None or f.line < end))
+    return dataclasses.replace(doc, formulas=parts[k], inline=inline,
+                               notes=doc.notes if k == 0 else ())
+
+
+def _merged(doc: Document, parts: list, checked: list[tuple[FileReport, int]]) -> FileReport:
+    """The parts' reports as one, in document order, the formulas numbered on from one part to
+    the next; each part's notes say where it begins."""
+    notes: list[str] = []
+    reports: list[FileReport] = []
+    offset = 0
+    for formulas, (rep, count) in zip(parts, checked):
+        reports.append(dataclasses.replace(rep, results=tuple(
+            dataclasses.replace(r, formula=r.formula + offset) for r in rep.results)))
+        offset += count
+        first, k = formulas[0], len(reports)
+        notes.append(f"read as: part {k} of the text, from line {first.line} (section "
+                     f"{' / '.join(first.section) or 'none'}), read in the notation of its own "
+                     "formulas" + (" (the text defines its forward model again there)" if k > 1
+                                   else ": later sections define the forward model again"))
+        notes += [n for n in rep.notes if n not in notes]
+    return FileReport(file=doc.file, title=reports[0].title,
+                      results=tuple(r for rep in reports for r in rep.results),
+                      definitions=tuple(d for rep in reports for d in rep.definitions),
+                      instances=reports[0].instances, notes=tuple(notes),
+                      headings=doc.headings)
 
 
 def _readings(rows: tuple, definitions: frozenset[int]) -> list[str]:

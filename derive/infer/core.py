@@ -235,6 +235,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         self._kronecker()
         self.sample = self._sample_letter()
         self._drop_sample_subscripts()
+        self._drop_slot_subscripts()
         self._digit_entries()
         self.columns = class_columns(self.rows, self.sample)
         names = read_names(self.rows, self.occs)
@@ -268,6 +269,14 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         """C_x: the loss of sample x; its subscript is no neuron index."""
         for o in self.occs:
             if o.sub is not None and self.sample and _text(_strip(o.sub)) == self.sample:
+                o.sub = None
+
+    def _drop_slot_subscripts(self) -> None:
+        """`C_i(a^L)` beside `\\partial C / \\partial z`: the partial derivative of the function C
+        in its i-th argument, not an entry of C; its subscript is no index of C."""
+        plain = {o.name for o in self.occs if o.sub is None and o.after_partial == "num"}
+        for o in self.occs:
+            if o.sub is not None and o.call is not None and o.name in plain:
                 o.sub = None
 
     def _digit_entries(self) -> None:

@@ -248,6 +248,7 @@ def _rows(formula: Formula) -> list[Row]:
                 if toks[k].text == "\\end":
                     toks = toks[:k]
                     break
+    toks = _without_environment_names(toks)
     rows: list[Row] = []
     segs = [part for seg, _ in _depth_split(toks, {"\\\\"})
             for part in split_at_gaps(seg, formula.text)]
@@ -269,6 +270,21 @@ def _rows(formula: Formula) -> list[Row]:
             _scan(s, row, k, row.occs)
         rows.append(row)
     return rows
+
+
+def _without_environment_names(toks: list[Tok]) -> list[Tok]:
+    """`\\begin{bmatrix}` inside a row: the environment's name is no use of the names b, m,
+    a, t, r, i, x (its entries are scanned as written)."""
+    out: list[Tok] = []
+    k = 0
+    while k < len(toks):
+        if toks[k].text in ("\\begin", "\\end") and k + 1 < len(toks) and toks[k + 1].text == "{":
+            out.append(toks[k])
+            k = _group(toks, k + 1)[1]
+            continue
+        out.append(toks[k])
+        k += 1
+    return out
 
 
 def _head(r: Row) -> Occ:

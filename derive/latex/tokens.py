@@ -48,7 +48,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = _digit_arguments(_drop_hspace(_wide_accents(place_prose(toks, lambda t: InputError(
         f"unexpected character {t.text[0]!r} in a formula", formula.span(t.start))))))
     toks = function_words(_operator_words(_colon_equals(toks)), formula)
-    toks = _class_probabilities(_subscript_partials(_vector_entries(toks)))
+    toks = _class_probabilities(_subscript_partials(_vector_entries(_braces_dropped(toks))))
     return _equation_numbers(toks, text, base)
 
 
@@ -94,6 +94,33 @@ _WIDE = {"\\widehat": "\\hat", "\\widetilde": "\\tilde"}
 
 def _wide_accents(toks: list[Tok]) -> list[Tok]:
     return [Tok(t.kind, _WIDE[t.text], t.start, t.end) if t.text in _WIDE else t for t in toks]
+
+
+# `\\underbrace{X}_{label}`, `\\overbrace{X}^{label}`: X, with a label said to the reader (a
+# size, a name given to X) that is no part of the mathematics
+_BRACES = {"\\underbrace": "_", "\\overbrace": "^"}
+
+
+def _braces_dropped(toks: list[Tok]) -> list[Tok]:
+    """The brace and its label dropped: X itself when it is one name with its scripts (and
+    the arguments it is applied to), else X kept as one group `{X}`."""
+    out: list[Tok] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        end = _braced(toks, k + 1) if t.text in _BRACES else None
+        if end is None or toks[k + 1].text != "{":
+            out.append(t)
+            k += 1
+            continue
+        inner = toks[k + 2 : end - 1]
+        out.extend(inner if inner and _operand_end(inner, 0) == len(inner)
+                   else toks[k + 1 : end])
+        k = end
+        if k < len(toks) and toks[k].text == _BRACES[t.text]:
+            label = _braced(toks, k + 1)
+            k = label if label is not None else k
+    return out
 
 
 _TWO_ARGUMENTS = {"\\frac", "\\tfrac", "\\dfrac", "\\cfrac", "\\binom"}

@@ -1,0 +1,73 @@
+"""The parts of a document that redefine its forward model section by section, each read in a
+notation of its own.
+
+Notes that build up a network step by step (one neuron, then two layers, then `L` layers, then
+vectors) write the forward pass again in each section, in that section's notation: `z = wx + b`
+with scalars, `z^l = w^l a^{l-1} + b^l`, then `z^l = W^l a^{l-1} + b^l` with vectors. One
+notation read from all of them at once mixes the sections (a scalar `w^l` becomes a matrix, a
+claim about one neuron is read with vectors). A later section's definitions replace the earlier
+ones for the formulas after them: a section whose forward definitions define again a name an
+earlier section defined, in a form the text has not written before, starts a part of its own.
+A definition written again as before (a summary that repeats the forward pass) starts none.
+
+Token level only: nothing is evaluated."""
+
+from __future__ import annotations
+
+from derive.errors import InputError
+from derive.infer.scan import Row, _rows, _single_name, _strip
+from derive.sources.document import Document, Formula
+
+# what marks a row's right side as a derivative or a gradient, not a forward definition
+_CALCULUS = {"\\partial", "\\nabla", "\\frac", "\\sum", "\\prod", "'"}
+
+
+def _forward(row: Row) -> tuple[str, str] | None:
+    """`z^l = w^l a^{l-1} + b^l`: the name a row defines by a forward step and the row as
+    written (its tokens, without spacing or outer braces); None for any other row."""
+    if row.relation not in ("=", ":=") or len(row.sides) != 2:
+        return None
+    lhs, rhs = _strip(row.sides[0]), row.sides[1]
+    if not _single_name(lhs) or any(t.text == "(" for t in lhs) or not rhs:
+        return None
+    if any(t.text in _CALCULUS for t in rhs):
+        return None
+    head = next((o for o in row.occs if o.side == 0), None)
+    if head is None or any(o.name == head.name for o in row.occs if o.side == 1):
+        return None  # a recursion (delta^l from delta^{l+1}, h_t from h_{t-1}): no forward step
+    if not any(t.kind == "letter" for t in (*(head.sup or ()), *(head.sub or ()))):
+        return None  # z^1 = w^1 x + b^1, z = wx + b: one network of fixed layers, no notation
+    return head.name, "".join(t.text for t in (*lhs, *rhs) if t.text not in ("{", "}"))
+
+
+def _definitions(formula: Formula) -> list[tuple[str, str]]:
+    try:
+        rows = _rows(formula)
+    except InputError:
+        return []
+    return [d for r in rows if (d := _forward(r)) is not None]
+
+
+def notation_parts(doc: Document) -> list[tuple[Formula, ...]]:
+    """The document's formulas in parts, each read in a notation of its own: one part unless
+    a section defines again, in a new form, a name an earlier section defined."""
+    sections: list[list[Formula]] = []
+    for f in doc.formulas:
+        if not sections or sections[-1][0].section != f.section:
+            sections.append([])
+        sections[-1].append(f)
+    parts: list[list[Formula]] = []
+    current: dict[str, str] = {}  # name -> its definition in the current part
+    written: set[str] = set()  # every forward definition the text has written so far
+    for formulas in sections:
+        # a formula the author annotated is read as the author says
+        defs = [d for f in formulas if not f.annotation for d in _definitions(f)]
+        if not parts or any(name in current and current[name] != text and text not in written
+                            for name, text in defs):
+            parts.append([])
+            current = {}
+        parts[-1].extend(formulas)
+        for name, text in defs:
+            current.setdefault(name, text)
+            written.add(text)
+    return [tuple(p) for p in parts]
