@@ -33,6 +33,7 @@ given only in the prose (.prose).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,7 @@ from derive.infer.definitions import _Definitions
 from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
+from derive.infer.named import prose_definitions, prose_formulas, prose_rows
 from derive.infer.names import Names, read_names
 from derive.infer.overall import (
     accumulator_rows,
@@ -102,6 +104,8 @@ class Inferred:
     layer_var: str | None = None
     # formula -> the layer recursions read after its definitions (q^{l+1} = f(q^l), in LaTeX)
     recursions: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # the definitions the prose names (an activation, the loss), in LaTeX, at their lines
+    prose: tuple[tuple[int, str], ...] = ()
 
 
 def _stated(doc: Document, number: int) -> dict[str, Any] | None:
@@ -134,22 +138,32 @@ def infer(doc: Document) -> Inferred:
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     overall = split_overall(rows)
     out = _Inference(rows).run()
+    prose = prose_definitions(doc, rows, out.front, out.defined, out.layer_var)
+    if prose is not None:  # read again, with the definitions the prose names first
+        rows = prose_rows(doc, prose) + rows
+        out = _Inference(rows).run()
     recursions = activation_layers(rows, out.front, out.defined, out.layer_var)
     if recursions:  # read again, with each layer recursion after its function's definition
         rows = with_recursions(doc, per, local, recursions)
+        if prose is not None:
+            rows = prose_rows(doc, prose) + rows
         if overall is not None:
             split_overall(rows)  # the rows read afresh: split again
         out = _Inference(rows).run()
         out.recursions = by_formula(recursions)
         out.facts += [recursion_fact(rec, any(o.quantity == rec.quantity and o.line > rec.line
                                               for o in recursions)) for rec in recursions]
+    if prose is not None:
+        out.prose, out.facts = prose.latex, out.facts + list(prose.facts)
     if overall is not None:
         read_overall(out, overall)
     else:
         out.not_checked.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
     out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
     out.facts += body_scalar_facts(rows, out.front)
-    out.facts += vector_shapes(doc, out.front, doc.file, out.unread)
+    shaped = doc if prose is None else dataclasses.replace(  # the prose's definitions first
+        doc, formulas=tuple(prose_formulas(doc, prose)) + doc.formulas)
+    out.facts += vector_shapes(shaped, out.front, doc.file, out.unread)
     out.facts += _remarks(doc)
     out.local = local
     for k in sorted(local - set(scalar)):
