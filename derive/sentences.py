@@ -92,6 +92,8 @@ _WORDS: dict[FindingKind, tuple[str | None, _Words]] = {
     K.MAX_FOR_MIN: ("max for min", _should),
     K.ARGUMENT_SIGN: ("sign of an argument", _should),
     K.ACTIVATION: ("activation for its derivative", _should),
+    K.OTHER_ACTIVATION: ("another layer's activation", lambda f: f"{_should(f)}, the derivative "
+                         "of the activation the model applies there"),
     K.WRONG_DERIVATIVE: ("wrong derivative", lambda f: f"{_should(f)}, the derivative of "
                          f"${f.param('of')}$"),
     K.WRONG_CONDITION: ("wrong condition", lambda f: f"{_should(f)} (the step of the derivative "

@@ -33,7 +33,8 @@ COLUMN = [(10, V, None), (17, V, None), (23, V, None), (27, V, None), (31, V, No
           (37, V, None), (41, V, None), (49, V, None), (55, V, None), (59, V, None),
           (63, V, None), (67, V, None)]
 COLUMN_SLIPS = {17: "sign", 37: "a transpose is missing", 41: "sign",
-                59: "lacks a factor $\\mathrm{ReLU}^{\\prime}", 63: "wrong layer", 67: None}
+                59: "lacks a factor $\\mathrm{ReLU}^{\\prime}", 63: "wrong layer",
+                67: "another layer's activation: $\\sigma^{\\prime}"}
 ENTRIES = [(6, D, None), (13, V, None), (17, V, None), (21, V, None), (25, V, None),
            (29, V, None)]
 ENTRIES_SLIPS = {13: "sign", 21: "activation for its derivative", 25: "missing factor",
@@ -66,7 +67,8 @@ def test_verdicts(name, expected):
 def test_relu_prime_for_sigma_prime_is_refuted_at_a_negative_entry():
     r = next(r for r in _check(DATA / "column-slips.md").results if r.line == 67)
     assert r.status is R and r.counterexample is not None, r.message
-    assert "derived 0" in _said(DATA / "column-slips.md").split(":67:")[1].split("\n")[2]
+    shown = _said(DATA / "column-slips.md").split(":67:")[1].split("\n")[3]
+    assert "witness:" in shown and "derived 0," in shown, shown  # ReLU' is 0 there, σ' is not
 
 
 def test_the_readings_are_said_with_their_lines():

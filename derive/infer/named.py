@@ -16,8 +16,8 @@ squared error), is read as that loss of the output activation and a label `y`; `
 defined, is the output activation. Each reading is a fact of the "read as" summary, with the
 line of the sentence it is taken from. Nothing is read from the prose but these names.
 
-When the text's only layer symbol is never written above itself (`L`, `L-1`, `L-2`) and the prose
-names the output layer, that symbol is the last layer: its forward definition, written for that
+When the text's only layer symbol is a capital letter never written above itself (`L`, `L-1`,
+`L-2`) and the prose names the output layer, that symbol is the last layer: its forward definition, written for that
 layer only, is read for every layer in a layer variable of the tool's (`l`), as the text uses it
 at `L-1` too.
 
@@ -213,7 +213,9 @@ def _layers(rows: list[Row], named: dict[str, Named], front: dict, layer_var: st
     """The symbol of the last layer and the layer variable the definitions are written in."""
     depth = front.get("roles", {}).get("layers")
     offsets = _offsets(rows, layer_var)
-    if "output" in named and offsets and max(offsets) == 0 and depth not in used:
+    # a capital letter, as the number of layers is named, never written above itself
+    if (len(layer_var) == 1 and layer_var.isupper() and offsets and max(offsets) == 0
+            and depth not in used):
         var = next((v for v in _LAYER_VARIABLES if v not in used), None)
         if var is None:
             return None, None, []
