@@ -56,9 +56,20 @@ def _slipped(correct, slips):
     return [(line, R if line in slips else s, slips.get(line)) for line, s, _ in correct]
 
 
+# line 49 of the slips: the chain rule, then `(\hat{y} - y) \cdot W^L` for `(W^L)^T (\hat{y} - y)`
+ROW_FOR_COLUMN = [(49, V, None), (49, R, "order is swapped and $W^L$ should be transposed")]
+
+
+def _with_row_slip(expected):
+    out = []
+    for e in expected:
+        out += ROW_FOR_COLUMN if e[0] == 49 else [e]
+    return out
+
+
 @pytest.mark.parametrize(("name", "expected"), [
     ("column.md", COLUMN), ("entries.md", ENTRIES),
-    ("column-slips.md", _slipped(COLUMN, COLUMN_SLIPS)),
+    ("column-slips.md", _with_row_slip(_slipped(COLUMN, COLUMN_SLIPS))),
     ("entries-slips.md", _slipped(ENTRIES, ENTRIES_SLIPS))])
 def test_verdicts(name, expected):
     assert_verdicts(_check(DATA / name), expected)
@@ -136,13 +147,16 @@ def test_an_activation_the_text_defines_is_not_read_from_the_prose(tmp_path):
 def test_gaurav_as_written():
     """Each verdict checked by hand: the vector chain rule as the text writes it holds, but
     `(\\hat{y} - y) \\cdot W^L` (line 57) multiplies a column of C_L entries by a C_L × C_(L-1)
-    matrix, which only fits when C_L = 1 (then it is the row gradient): not checked."""
+    matrix, undefined for more than one output where lines 41 and 85 use columns and
+    `(W^L)^T (\\hat{y} - y)` (tests/data/vector/CORPUS_TIER2.md): refuted, the fix named."""
     rep = _check(CORPUS / "gaurav_MLP.md")
     got = [(r.line, r.step, r.status) for r in rep.results]
     assert got == [(9, None, E), (15, None, V), (25, None, V), (31, None, V), (35, None, V),
-                   (41, None, V), (49, None, V), (57, 1, V), (57, 2, U), (66, None, V),
+                   (41, None, V), (49, None, V), (57, 1, V), (57, 2, R), (66, None, V),
                    (70, None, V), (79, None, V), (85, None, V)], got
     assert "the product needs $1 = C_{L}$" in rep.results[8].message
+    assert rep.results[8].diagnosis == ("the product's order is swapped and $W^L$ should be "
+                                        "transposed: $(W^L)^T$ comes before $\\hat{y} - y$")
 
 
 def test_text_font_names_a_registry_function_only_when_applied():
@@ -157,3 +171,17 @@ def test_text_font_names_a_registry_function_only_when_applied():
     assert texts("\\text{ReLU}(z)")[0] == "\\mathrm"
     assert texts("1 \\text{ if } z > 0")[1] == "\\text"
     assert texts("\\text{step} 1")[0] == "\\text"  # a word, not applied
+
+
+def test_the_prediction_by_entries(tmp_path):
+    text = (DATA / "entries.md").read_text(encoding="utf-8").replace(
+        "= a^{L}_{j} - y_{j}", "= \\hat{y}_{j} - y_{j}").replace(
+        "(a^{L}_{j} - y_{j}) a^{L}_{j}", "(\\hat{y}_{j} - y_{j}) \\hat{y}_{j}")
+    path = tmp_path / "hat.md"
+    path.write_text(text, encoding="utf-8")
+    assert_verdicts(_check(path), ENTRIES)
+    assert "ŷ, never defined, read as the output layer's activation aᴸ" in _said(path)
+    slipped = tmp_path / "hat-slip.md"
+    slipped.write_text(text.replace("= \\hat{y}_{j} - y_{j}", "= y_{j} - \\hat{y}_{j}"),
+                       encoding="utf-8")
+    assert_verdicts(_check(slipped), [(13, R, "sign") if e[0] == 13 else e for e in ENTRIES])

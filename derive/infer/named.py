@@ -161,25 +161,37 @@ def prose_definitions(doc: Document, rows: list[Row], front: dict, defined: dict
         out.append(general)
         facts.append(f"line {general[0]}: ${pre}$'s definition, written for the last layer "
                      f"${layer_var}$ only, read for every layer: ${general[1]}$")
-    if "output" in named:
-        n = named["output"]
-        out.append((n.line, f"{act}{tag.format(last)} = {n.latex}({pre}{tag.format(last)})"))
-        facts.append(f"line {n.line}: the prose names the output layer's activation "
-                     f"({n.words}): ${out[-1][1]}$, taken from the prose, not defined in the text")
+    n = named["output"]
+    output = f"{act}{tag.format(last)}"
+    out.append((n.line, f"{output} = {n.latex}({pre}{tag.format(last)})"))
+    facts.append(f"line {n.line}: the prose names the output layer's activation ({n.words}): "
+                 f"${out[-1][1]}$, taken from the prose, not defined in the text")
     if "hidden" in named:
-        n = named["hidden"]
-        out.append((n.line, f"{act}{tag.format(var)} = {n.latex}({pre}{tag.format(var)})"))
-        facts.append(f"line {n.line}: the prose names the hidden layers' activation "
-                     f"({n.words}): ${out[-1][1]}$ in every layer but the last, taken from the "
+        h = named["hidden"]
+        out.append((h.line, f"{act}{tag.format(var)} = {h.latex}({pre}{tag.format(var)})"))
+        facts.append(f"line {h.line}: the prose names the hidden layers' activation "
+                     f"({h.words}): ${out[-1][1]}$ in every layer but the last, taken from the "
                      "prose, not defined in the text")
-    out += _loss(rows, named.get("loss"), front, defined, f"{act}{tag.format(last)}", used, facts)
-    if "output" in named and "\\hat{y}" in used and "\\hat{y}" not in defined:
-        out.append((named["output"].line, f"\\hat{{y}} = {act}{tag.format(last)}"))
+    out += _loss(rows, named.get("loss"), front, defined, output, used, facts)
+    alias = _prediction(rows, output, used, defined)
+    if alias is not None:
+        out.append((n.line, alias))
         facts.append(f"$\\hat{{y}}$, never defined, read as the output layer's activation "
-                     f"${act}{tag.format(last)}$")
-    if len(out) == (var != layer_var):
-        return None
+                     f"${output}$ (the prose names the output layer at line {n.line})")
     return Prose(tuple(out), tuple(facts))
+
+
+def _prediction(rows: list[Row], output: str, used: set[str],
+                defined: dict[str, int]) -> str | None:
+    """`\\hat{y} = a^L` (by entries `\\hat{y}_{j} = a^{L}_{j}`) when the text writes
+    `\\hat{y}` and never defines it; None otherwise."""
+    uses = [o for r in rows for o in r.occs if o.name == "\\hat{y}"]
+    if not uses or "\\hat{y}" in defined or any(o.sup for o in uses):
+        return None
+    if not any(o.sub for o in uses):
+        return f"\\hat{{y}} = {output}"
+    j = next((v for v in ("j", "i", "k", "c") if v not in used), None)
+    return None if j is None else f"\\hat{{y}}_{{{j}}} = {output}_{{{j}}}"
 
 
 def _activation(rows: list[Row], quantities: dict,
