@@ -16,10 +16,12 @@ squared error), is read as that loss of the output activation and a label `y`; `
 defined, is the output activation. Each reading is a fact of the "read as" summary, with the
 line of the sentence it is taken from. Nothing is read from the prose but these names.
 
-When the text's only layer symbol is a capital letter never written above itself (`L`, `L-1`,
-`L-2`) and the prose names the output layer, that symbol is the last layer: its forward definition, written for that
-layer only, is read for every layer in a layer variable of the tool's (`l`), as the text uses it
-at `L-1` too.
+Nothing is read unless the output layer's activation is named: the hidden layers' alone would
+stand for the output layer's too. When the text's only layer symbol is a capital letter never
+written above itself (`L`, `L-1`, `L-2`), that symbol is the last layer: its forward definition,
+written for that layer only, is read for every layer in a layer variable of the tool's (`l`), as
+the text uses it at `L-1` too. A function name the text uses otherwise (`\\sigma` for a scalar)
+is spelled as the registry's upright name (`\\mathrm{sigmoid}`).
 
 The definitions are derive's own LaTeX (`Prose.latex`), read by the inference as rows before the
 text's and added to the model before its first formula.
@@ -28,7 +30,7 @@ text's and added to the model before its first formula.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from derive.infer.scan import _DEFINE, Row, Tok, _rows
 from derive.sources.document import Document, Formula
@@ -39,6 +41,8 @@ _ACTIVATIONS = (
     (re.compile(r"\bReLUs?\b|\brectified linear", re.I), "ReLU", "\\mathrm{ReLU}"),
     (re.compile(r"\btanh\b|\bhyperbolic tangent", re.I), "tanh", "\\tanh"),
 )
+_UPRIGHT = {"\\sigma": "\\mathrm{sigmoid}", "\\mathrm{ReLU}": "\\mathrm{relu}",
+            "\\tanh": "\\mathrm{tanh}"}
 _OUTPUT = re.compile(r"\b(?:final|output|last|top)\s+layers?\b|\boutput\s+(?:units?|neurons?)\b",
                      re.I)
 _HIDDEN = re.compile(r"\bhidden\s+(?:layers?|units?|neurons?)\b", re.I)
@@ -147,6 +151,11 @@ def prose_definitions(doc: Document, rows: list[Row], front: dict, defined: dict
     if pair is None:
         return None
     act, pre = pair
+    functions = front.get("functions", {})
+    names = {o.name for r in rows for o in r.occs}
+    for what, n in named.items():  # σ the text uses for something else: \mathrm{sigmoid}
+        if what != "loss" and n.latex in names and n.latex not in functions:
+            named[what] = replace(n, latex=_UPRIGHT[n.latex])
     tag = _TAGS.get(quantities[act].get("tag", "sup"), "^{{{}}}")
     used = {o.name for r in rows for o in r.occs} | {t.text for r in rows for s in r.sides
                                                        for t in s if t.kind == "letter"}
