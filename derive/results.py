@@ -83,6 +83,7 @@ class FindingKind(StrEnum):
     ARGUMENT_SIGN = "argument_sign"  # (written, fixed): the sign of a function's argument
     ACTIVATION = "activation"  # (written, fixed): the activation where its derivative belongs
     WRONG_DERIVATIVE = "wrong_derivative"  # (written, fixed) `of`: the derivative of `of`
+    OTHER_ACTIVATION = "other_activation"  # (written, fixed): another layer's activation's f'
     WRONG_CONDITION = "wrong_condition"  # (written, fixed): an inequality the wrong way round
     CASES_EXCHANGED = "cases_exchanged"  # (c1, c2): the values of the cases c1, c2 exchanged
     WRONG_CASE = "wrong_case"  # () `case` (none: otherwise), `agrees`: the one failing case

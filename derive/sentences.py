@@ -23,6 +23,15 @@ def _should(f: Finding) -> str:
     return f"${written}$ should be ${fixed}$"
 
 
+def _product_order(f: Finding) -> str:
+    first, then = map(_math, f.quantities)
+    turned = f.param("transposed")
+    if turned:  # `δ W` for `W^T δ`
+        return (f"the product's order is swapped and {_math(turned)} should be transposed: "
+                f"{first} comes before {then}")
+    return f"the product's order is swapped: {first} comes before {then}"
+
+
 def _math(x: object) -> str:
     return f"${x}$"
 
@@ -92,6 +101,8 @@ _WORDS: dict[FindingKind, tuple[str | None, _Words]] = {
     K.MAX_FOR_MIN: ("max for min", _should),
     K.ARGUMENT_SIGN: ("sign of an argument", _should),
     K.ACTIVATION: ("activation for its derivative", _should),
+    K.OTHER_ACTIVATION: ("another layer's activation", lambda f: f"{_should(f)}, the derivative "
+                         "of the activation the model applies there"),
     K.WRONG_DERIVATIVE: ("wrong derivative", lambda f: f"{_should(f)}, the derivative of "
                          f"${f.param('of')}$"),
     K.WRONG_CONDITION: ("wrong condition", lambda f: f"{_should(f)} (the step of the derivative "
@@ -103,8 +114,7 @@ _WORDS: dict[FindingKind, tuple[str | None, _Words]] = {
                            .format(_math(f.quantities[0]))),
     K.MISSING_TRANSPOSE: (None, lambda f: f"a transpose is missing: ${f.quantities[0]}$ should "
                           "be transposed"),
-    K.PRODUCT_ORDER: (None, lambda f: "the product's order is swapped: {} comes before {}"
-                      .format(*map(_math, f.quantities))),
+    K.PRODUCT_ORDER: (None, _product_order),
     K.MATMUL_FOR_HADAMARD: (None, lambda f: "a matrix product is written where the element-wise "
                             f"product $\\odot$ is meant (${f.quantities[0]}$)"),
     K.HADAMARD_FOR_MATMUL: (None, _odot_for_product),

@@ -12,6 +12,7 @@ from pathlib import Path
 from derive.check.definitions import (
     _add_definition,
     _assumed,
+    _from_prose,
     _inferred_definitions,
     _local_model,
     _recursions,
@@ -254,4 +255,7 @@ def _start(reading: _Reading) -> _Reading:
     assumed = reading.inferred.assumed if reading.inferred is not None else ()
     if assumed and reading.doc.formulas:
         reading.model = _assumed(reading.model, reading.doc, assumed)
+    prose = reading.inferred.prose if reading.inferred is not None else ()
+    if prose and reading.doc.formulas:
+        reading.model = _from_prose(reading, prose)
     return reading

@@ -218,6 +218,21 @@ def _assumed(model: Model, doc: Document, texts: tuple[str, ...]) -> Model:
     return model
 
 
+def _from_prose(reading: _Reading, texts: tuple[tuple[int, str], ...]) -> Model:
+    """The model with the definitions the prose names (derive's own LaTeX, each placed at the
+    line of its sentence: derive.infer.named)."""
+    model = reading.model
+    first = reading.doc.formulas[0]
+    for line, text in texts:
+        pseudo = Formula(0, first.file, text, ((0, line, 1),), first.lines, ())
+        for eq in parse_formula(pseudo, Scope(model.notation, pseudo)):
+            if isinstance(eq, Equation):
+                model = model.with_defs(Def(eq.lhs.expr, eq.steps[0].expr, line, text))
+                reading.definitions.append(Definition(first.file, line, text,
+                                                      _defines(eq.lhs.expr)))
+    return model
+
+
 def _recursions(reading: _Reading, formula: Formula, model: Model) -> Model:
     """The model with the layer recursions read after this formula's definitions
     (`z^{l+1} = f(z^l)`, derive's own LaTeX placed at the formula: derive.infer.recursion)."""

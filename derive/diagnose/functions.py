@@ -98,6 +98,24 @@ class FunctionEdits:
                 return Finding(FindingKind.ACTIVATION, (to_latex(a), to_latex(prime)))
         return None
 
+    def other_activation(self) -> Finding | None:
+        """The derivative of another activation the model applies to the same quantity: σ'(z)
+        written in a hidden layer whose activation is ReLU (the output layer's σ, a^L = σ(z^L),
+        beside the hidden layers' a^l = ReLU(z^l))."""
+        applied = {(d.rhs.params[0].name, d.rhs.fname) for d in self.model.defs
+                   if isinstance(d.lhs, Quantity) and isinstance(d.rhs, Call)
+                   and len(d.rhs.params) == 1 and isinstance(d.rhs.params[0], Quantity)}
+        for p in atoms(self.rhs, (Prime,)):
+            if not isinstance(p.arg, Quantity):
+                continue
+            for name, fname in sorted(applied, key=str):
+                if name != p.arg.name or fname == p.fname:
+                    continue
+                other = Prime(fname, p.arg)
+                if any(self.holds(c) for c in each_occurrence(self.rhs, p, other)):
+                    return Finding(FindingKind.OTHER_ACTIVATION, (to_latex(p), to_latex(other)))
+        return None
+
     def derivative_of(self) -> Finding | None:
         """A quantity written where the derivative of a function the definitions apply to it
         belongs: W for sgn(W) in the gradient of an L1 penalty λ Σ |W| (the L2 gradient

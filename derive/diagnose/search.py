@@ -57,7 +57,7 @@ class Diagnoser(CaseEdits, FactorEdits, StructureEdits, FunctionEdits):
                      self.factor, self.spread, self.index, self.variable, self.layer,
                      self.bound, self.sign, self.argument_sign, self.term_constant, self.term,
                      self.missing_term, self.product_rule, self.square, self.activation,
-                     self.derivative_of):
+                     self.other_activation, self.derivative_of):
             found = step()
             if found:
                 return found

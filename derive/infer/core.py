@@ -33,6 +33,7 @@ given only in the prose (.prose).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,7 @@ from derive.infer.diagonal import diagonal_functions
 from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
+from derive.infer.named import Prose, prose_definitions, prose_formulas, prose_rows
 from derive.infer.names import Names, read_names
 from derive.infer.overall import (
     accumulator_rows,
@@ -110,6 +112,8 @@ class Inferred:
     recursions: dict[int, tuple[str, ...]] = field(default_factory=dict)
     columns: Columns | None = None  # the names written with a class index (theta^{(k)})
     aliases: dict[str, Lin] = field(default_factory=dict)  # the sizes the text names
+    # the definitions the prose names (an activation, the loss), in LaTeX, at their lines
+    prose: tuple[tuple[int, str], ...] = ()
 
 
 def _stated(doc: Document, number: int) -> dict[str, Any] | None:
@@ -124,6 +128,24 @@ def _stated(doc: Document, number: int) -> dict[str, Any] | None:
             if found is not None:
                 return found
     return None
+
+
+def _shape_facts(doc: Document, out: Inferred, prose: Prose | None) -> None:
+    """The shapes the vector rows give (the prose's definitions first, the class columns
+    sized), the text's remarks, and the diagonal matrices the prose defines (`\\Sigma'(z)`)."""
+    columns, facts = shape_columns(out.front, out.columns, out.aliases) if out.columns else (
+        {}, [])
+    out.facts += facts
+    shaped = doc if prose is None else dataclasses.replace(  # the prose's definitions first
+        doc, formulas=tuple(prose_formulas(doc, prose)) + doc.formulas)
+    out.facts += vector_shapes(shaped, out.front, doc.file, out.unread, columns)
+    out.facts += _remarks(doc)
+    diagonal, diagonal_facts = diagonal_functions(doc, out.front.get("functions", {}))
+    if diagonal:  # \Sigma'(z): a diagonal matrix the prose defines, no generic function
+        out.front["diagonal"] = diagonal
+        out.facts = [f for f in out.facts if not any(
+            f.startswith(f"${d.removesuffix(chr(39))}$: a function the text never defines")
+            for d in diagonal)] + diagonal_facts
 
 
 def infer(doc: Document) -> Inferred:
@@ -142,32 +164,30 @@ def infer(doc: Document) -> Inferred:
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     overall = split_overall(rows)
     out = _Inference(rows).run()
+    prose = prose_definitions(doc, rows, out.front, out.defined, out.layer_var)
+    if prose is not None:  # read again, with the definitions the prose names first
+        rows = prose_rows(doc, prose) + rows
+        out = _Inference(rows).run()
     recursions = activation_layers(rows, out.front, out.defined, out.layer_var)
     if recursions:  # read again, with each layer recursion after its function's definition
         rows = with_recursions(doc, per, local, recursions)
+        if prose is not None:
+            rows = prose_rows(doc, prose) + rows
         if overall is not None:
             split_overall(rows)  # the rows read afresh: split again
         out = _Inference(rows).run()
         out.recursions = by_formula(recursions)
         out.facts += [recursion_fact(rec, any(o.quantity == rec.quantity and o.line > rec.line
                                               for o in recursions)) for rec in recursions]
+    if prose is not None:
+        out.prose, out.facts = prose.latex, out.facts + list(prose.facts)
     if overall is not None:
         read_overall(out, overall)
     else:
         out.not_checked.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
     out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
     out.facts += body_scalar_facts(rows, out.front)
-    columns, facts = shape_columns(out.front, out.columns, out.aliases) if out.columns else (
-        {}, [])
-    out.facts += facts
-    out.facts += vector_shapes(doc, out.front, doc.file, out.unread, columns)
-    out.facts += _remarks(doc)
-    diagonal, diagonal_facts = diagonal_functions(doc, out.front.get("functions", {}))
-    if diagonal:  # \Sigma'(z): a diagonal matrix the prose defines, no generic function
-        out.front["diagonal"] = diagonal
-        out.facts = [f for f in out.facts if not any(
-            f.startswith(f"${d.removesuffix(chr(39))}$: a function the text never defines")
-            for d in diagonal)] + diagonal_facts
+    _shape_facts(doc, out, prose)
     out.local = local
     for k in sorted(local - set(scalar)):
         ann = _chain_rule(per[k]) or _stated(doc, k)

@@ -14,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from derive.infer.scan import (
+    _DEFINE,
     _FUNCTION_NAMES,
     _KNOWN_FUNCTIONS,
     Occ,
     Row,
+    _single_name,
     _strip,
 )
 from derive.infer.tags import _sample_sup, _tag, _tag_form
@@ -236,8 +238,22 @@ def _of_parameters(ns: Names, name: str, uses: list[Occ]) -> bool:
     return name in ns.of_parameters  # h_{W,b}(x): a value of the parameters
 
 
+def _alias_of_quantity(ns: Names, name: str, uses: list[Occ]) -> bool:
+    """`\\hat{y} = a^L`: a bare name defined as one layer quantity's value is that value."""
+    for r in ns.rows:
+        left = [o for o in r.occs if o.side == 0]
+        right = [o for o in r.occs if o.side == 1]
+        if (r.relation in _DEFINE and len(r.sides) == 2 and len(left) == 1 and len(right) == 1
+                and left[0].name == name and left[0].sub is None and left[0].sup is None
+                and right[0].name != name and _tag(right[0], ns.tag_symbols)
+                and _single_name(r.sides[1])):
+            return True
+    return False
+
+
 _A_QUANTITY: tuple[_QuantityRule, ...] = (_has_index_or_tag, _differentiated, _sample_label,
-                                          _of_parameters, _loss_named_with_arguments)
+                                          _of_parameters, _loss_named_with_arguments,
+                                          _alias_of_quantity)
 
 
 def _quantities(ns: Names) -> None:

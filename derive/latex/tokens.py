@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from derive.document import Formula
 from derive.errors import InputError
-from derive.functions import PASSTHROUGH
+from derive.functions import BY_SPELLING, PASSTHROUGH
 from derive.latex.words import function_words, place_prose, prose_at, remarks
 
 
@@ -45,8 +45,9 @@ _ELEMENTARY = PASSTHROUGH
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = _lex(text, formula, base)
-    toks = _digit_arguments(_drop_hspace(_wide_accents(place_prose(toks, lambda t: InputError(
-        f"unexpected character {t.text[0]!r} in a formula", formula.span(t.start))))))
+    toks = _digit_arguments(_drop_hspace(_text_functions(_wide_accents(place_prose(
+        toks, lambda t: InputError(f"unexpected character {t.text[0]!r} in a formula",
+                                   formula.span(t.start)))))))
     toks = function_words(_operator_words(_colon_equals(toks)), formula)
     toks = _class_probabilities(_subscript_partials(_vector_entries(_braces_dropped(toks))))
     return _equation_numbers(toks, text, base)
@@ -120,6 +121,27 @@ def _braces_dropped(toks: list[Tok]) -> list[Tok]:
         if k < len(toks) and toks[k].text == _BRACES[t.text]:
             label = _braced(toks, k + 1)
             k = label if label is not None else k
+    return out
+
+
+# `\text{ReLU}'(z)`: a function the registry knows, written in text letters, applied or primed
+_TEXT_FONTS = {"\\text", "\\textrm", "\\textnormal"}
+_APPLIED = {"(", "'", "\\left", "\\prime", "^", "\\big", "\\Big", "\\bigl", "\\Bigl"}
+
+
+def _text_functions(toks: list[Tok]) -> list[Tok]:
+    """`\\text{ReLU}` applied (`(z)`, `'(z)`) is the registry's `\\mathrm{ReLU}`: the font is
+    the only difference (words in `\\text{...}` that name no function stay text)."""
+    out = list(toks)
+    for i in range(len(out) - 3):
+        if out[i].text not in _TEXT_FONTS or out[i + 1].text != "{":
+            continue
+        close = next((k for k in range(i + 2, len(out)) if out[k].text == "}"), None)
+        if close is None or close + 1 >= len(out) or out[close + 1].text not in _APPLIED:
+            continue
+        inner = "".join(t.text for t in out[i + 2:close])
+        if inner.isalpha() and f"\\mathrm{{{inner}}}" in BY_SPELLING:
+            out[i] = Tok(out[i].kind, "\\mathrm", out[i].start, out[i].end)
     return out
 
 

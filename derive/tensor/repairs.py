@@ -42,6 +42,11 @@ def _edits(node: Tensor, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
 
 def _matmul_edits(node: MatMul, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
     yield Finding(K.PRODUCT_ORDER, (node.b.tex, node.a.tex)), MatMul(node.b, node.a, node.tex)
+    # `δ W` for `W^T δ`: the product of a row-vector convention in a text of columns
+    if isinstance(node.b, Leaf) and len(node.b.dims) == 2:
+        bt = Transpose(node.b, f"({node.b.tex})^T")
+        yield (Finding(K.PRODUCT_ORDER, (bt.tex, node.a.tex), (("transposed", node.b.tex),)),
+               MatMul(bt, node.a, node.tex))
     yield Finding(K.MATMUL_FOR_HADAMARD, (node.tex,)), Hadamard(node.a, node.b, node.tex)
 
 
