@@ -168,9 +168,11 @@ def _loss_with_arguments(ns: Names, name: str, uses: list[Occ], calls: list[Occ]
 
 def _times_bracket(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> bool:
     """\\eta (y - a): a scalar times a bracket, unless the name is defined as a function
-    (g(t) = ...), primed (g'), or one that notes use for functions."""
+    (g(t) = ...), primed (g'), applied to two arguments or more, or one that notes use for
+    functions."""
     defined_here = any(o.side == 0 and o.call is not None for o in uses)
-    return not (defined_here or any(o.prime for o in uses) or name in _FUNCTION_NAMES
+    listed = any((o.call or 0) >= 2 for o in calls)  # l(\\mathbf{o}, y): arguments, no product
+    return not (defined_here or listed or any(o.prime for o in uses) or name in _FUNCTION_NAMES
                 or name.startswith(("\\mathrm", "\\operatorname")))
 
 

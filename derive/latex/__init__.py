@@ -55,6 +55,7 @@ from derive.latex.names import _skip_arguments
 from derive.latex.rows import parse_formula, split_at_gaps, strip_qualifiers
 from derive.latex.scope import Equation, Index, RowError, Scalar, Scope, Side, Size, _err
 from derive.latex.tokens import (
+    _BOLD,
     _DELIM_SIZES,
     _FONTS,
     _GREEK,
@@ -67,7 +68,7 @@ from derive.latex.tokens import (
 
 __all__ = [
     "LIMIT_NOT_READ", "MAX_DIGITS", "MAX_EXPONENT", "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
-    "_DELIM_SIZES", "_FONTS", "_GREEK", "_VECTOR_FONTS",
+    "_BOLD", "_DELIM_SIZES", "_FONTS", "_GREEK", "_VECTOR_FONTS",
     "Equation", "Index", "RowError", "Scalar", "Scope", "Side", "Size", "Tok",
     "_check_layer", "_check_sizes", "_depth_split", "_derivative_kind", "_err", "_group",
     "_index_expr", "_is_sample_tag", "_layer_tokens", "_match", "_read_name", "_scripts",

@@ -62,8 +62,40 @@ class Lookup:
                 found = found or (d, {})
         if found is None:
             found = self._generic_loss(key)
+        else:
+            found = self._generic_applied(key, *found) or found
         self.structure.definitions[key] = found
         return found
+
+    def _generic_applied(self, key: Key, d: Def, env: dict) -> tuple[Def, dict] | None:
+        """`L = l(\\mathbf{o}, y)`, a function named by a letter and never defined applied to
+        whole vectors: a loss the text never gives, a random smooth function of every entry of
+        its vectors and of its other arguments, times the model's `loss_scale` (so that a
+        claim that fails for it is refuted only if it fails for every loss, as for the loss
+        the text never defines). None for any other definition."""
+        rhs = d.rhs
+        if (not isinstance(rhs, Call) or not any(isinstance(a, Vec) for a in rhs.params)
+                or self.model.local or self._function_def(rhs.fname) is not None
+                or self.model.notation.functions.get(rhs.fname) != len(rhs.params)
+                or not _a_letter(rhs.fname)):
+            return None
+        nodes: list[sympy.Basic] = []
+        for a in rhs.params:
+            if not isinstance(a, Vec):
+                nodes.append(a)
+                continue
+            spec = self.model.spec(a.name)
+            if spec is None or len(spec.shape) != 1:
+                return None
+            layer = self.ground_int(a.layer, env) if a.layer is not None else None
+            tag = (sympy.Integer(layer),) if layer is not None else ()
+            nodes += [Quantity(a.name, tag, (sympy.Integer(k),))
+                      for k in range(1, self.index_size(spec, 0, layer) + 1)]
+        fn = random_function(f"{rhs.fname} of vectors", len(nodes), 0)
+        self.structure.generic_losses.add(key)
+        self.structure.generic_applied[key] = rhs.fname
+        body = sympy.Integer(self.model.loss_scale) * fn(*nodes)
+        return Def(d.lhs, body, d.line, f"{d.latex}: {rhs.fname} a generic smooth loss"), env
 
     def _generic_loss(self, key: Key) -> tuple[Def, dict] | None:
         """The loss the text differentiates but never defines (or defines in a form the tool
