@@ -16,6 +16,7 @@ import dataclasses
 from derive.errors import InputError
 from derive.infer.scan import _DEFINE, Occ, _rows, _single_name, _strip
 from derive.infer.tags import _tag_form
+from derive.latex import without_sample
 from derive.sources.document import Document, Formula
 
 
@@ -82,8 +83,10 @@ def _layer_letter(head: Occ, layer_var: str | None, depth: str | None,
     layer variable, or another letter that is no name and not the number of layers (the
     prose's own, `z^{i+1} = z^i W^i + b^i` beside displays written in l). None for one
     layer's value (`a^L`, `z^n`, `z^2`)."""
-    form = _tag_form(head.sup) if head.sup else None
+    form = _form(head)
     if form is None or form[0] is None:
+        if layer_var is not None and head.sup and any(t.text == layer_var for t in head.sup):
+            return layer_var, 0  # a^{(l)}_i, a^{l}: written for the layer variable
         return None
     symbol, offset = form
     if symbol == layer_var or (len(symbol) == 1 and symbol != depth and symbol not in quantities):
@@ -100,7 +103,7 @@ def _forward(occs: list[Occ], head: Occ, letter: tuple[str, int] | None) -> bool
     for o in occs:
         if o.side != 1 or o.name != head.name:
             continue
-        form = _tag_form(o.sup) if o.sup else None
+        form = _form(o)
         if form is None or form[0] != letter[0] or form[1] >= letter[1]:
             return False
     return True
@@ -116,10 +119,21 @@ def _in_layer_variable(f: Formula, occs: list[Occ], letter: tuple[str, int] | No
         return f
     text = list(f.text)
     for o in occs:
-        form = _tag_form(o.sup) if o.sup else None
+        form = _form(o)
         if form is None or form[0] != letter[0]:
             continue
         for t in o.sup:
             if t.kind == "letter" and t.text == letter[0] and f.text[t.start:t.end] == t.text:
                 text[t.start] = layer_var
     return dataclasses.replace(f, text="".join(text))
+
+
+def _form(o: Occ) -> tuple[str | None, int] | None:
+    """A use's layer tag as (letter, offset), brackets and a sample's tag left out: `^{(l+1)}`,
+    `^{[l]}`, `^{i+1}`; None when its superscript reads as no tag."""
+    if not o.sup:
+        return None
+    g = without_sample(_strip(o.sup))
+    if len(g) >= 3 and g[0].text in ("(", "[") and g[-1].text in (")", "]"):
+        g = g[1:-1]
+    return _tag_form(g) if g else None
