@@ -177,7 +177,7 @@ def _loss_words(ev: Evaluator, model: Model, losses: set) -> tuple[str, str]:
     the function of `L = l(\\mathbf{o}, y)`, or the loss the text differentiates."""
     applied = sorted({ev.structure.generic_applied[k] for k in losses
                       if k in ev.structure.generic_applied})
-    if applied and len(applied) == len(losses):
+    if applied and all(k in ev.structure.generic_applied for k in losses):
         return ", ".join(f"${f}$" for f in applied), "every entry of its arguments"
     return f"${model.notation.loss}$", "the output activations and the labels"
 

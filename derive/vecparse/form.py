@@ -8,6 +8,7 @@ from derive.latex import (
     VECTOR_FUNCTIONS,
     Scope,
     Tok,
+    _err,
     _group,
     _index_expr,
     _layer_tokens,
@@ -154,7 +155,7 @@ def squared_norm(toks: list[Tok], inner: Tensor, after: int, hi: int, scope: Sco
     """After a norm's closing bars: where `^2` ends, with the norm's name before or after
     it (`\\|W\\|_F^2`, `\\|x\\|^2_2`): F, the Frobenius norm, the root of the sum of the
     squares of the entries; 2 only for a vector (of a matrix it is the spectral norm,
-    not read). None when the norm is not squared, or of another name."""
+    not read: said). None when the norm is not squared, or of another name."""
     squared, named, nxt = False, None, after
     while nxt < hi and toks[nxt].text in ("^", "_"):
         mark = toks[nxt].text
@@ -175,5 +176,7 @@ def squared_norm(toks: list[Tok], inner: Tensor, after: int, hi: int, scope: Sco
         except ShapeError:
             return None
         if not (same(s.rows, ONE) or same(s.cols, ONE)):
-            return None  # the spectral norm of a matrix
+            raise _err("the 2-norm of a matrix is its spectral norm, which the tool does not "
+                       "read (the Frobenius norm, the root of the sum of the squares of the "
+                       "entries, is written \\|W\\|_F)", scope, toks[after - 1], toks[nxt - 1].end)
     return nxt
