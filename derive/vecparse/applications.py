@@ -8,6 +8,7 @@ from typing import Any
 
 from derive.functions import BY_LATEX
 from derive.latex import (
+    VECTOR_FUNCTIONS,
     Tok,
     _depth_split,
     _err,
@@ -94,6 +95,8 @@ class _Applications:
         """`l(\\mathbf{o}, y)`: a function of as many arguments as the notation says, each a
         vector written whole or a number, at least one a vector: a number (`Applied`). None
         for anything else (a product or a matrix as an argument)."""
+        if name in VECTOR_FUNCTIONS:  # softmax(s, k): one entry, read by the scalar parser
+            return None
         parts = [seg for seg, _sep in _depth_split(inner, {","})]
         if len(parts) != self.scope.arity(name) or not all(parts):
             return None

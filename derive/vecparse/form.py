@@ -95,7 +95,9 @@ def vector_form(toks: list[Tok], scope: Scope) -> bool:
 
 def _entry_call_end(toks: list[Tok], i: int, scope: Scope) -> int | None:
     """After `\\mathrm{softmax}` at i: where its call ends when it is written as one entry,
-    with the index as its last argument (`(s, k)`); None otherwise."""
+    with the index as its last argument (`(s, k)`, `\\left(s, k\\right)`); None otherwise."""
+    if i < len(toks) and toks[i].text == "\\left":
+        i += 1
     if i >= len(toks) or toks[i].text != "(":
         return None
     try:
