@@ -62,11 +62,12 @@ class StandIns:
         `a - y`): the text means one loss, which it never gives, so it cannot be decided."""
         ev = self.evaluator(model, instance, seed)
         try:
-            if not self._reads_generic_loss(ev, env, (lhs, rhs)):
+            reached = self._reads_generic_loss(ev, env, (lhs, rhs))
+            if not reached:
                 return None
+            loss, _ = _loss_words(ev, model, reached)
             if _over_samples(model, (lhs, rhs)):
-                loss = model.notation.loss
-                return (f"needs the loss; the text never defines it: whether ${loss}$ is one "
+                return (f"needs the loss; the text never defines it: whether {loss} is one "
                         "sample's loss or the batch's decides a claim that sums over the "
                         "samples, and the text does not say")
             twice = self._scaled(model)
@@ -76,9 +77,8 @@ class StandIns:
             return None
         if close(diff2, diff) or close(diff2, 2 * diff):
             return None
-        loss = model.notation.loss
         return (f"needs the loss; the text never defines it: the claim holds for some losses "
-                f"${loss}$ only (its sides do not scale alike with ${loss}$), so the generic "
+                f"{loss} only (its sides do not scale alike with {loss}), so the generic "
                 "smooth loss the tool checks with cannot decide it")
 
     def needs_the_function(self: Engine, model: Model, env: dict, lhs: sympy.Basic,
@@ -105,10 +105,11 @@ class StandIns:
         losses, functions = self._reached(model, env, lhs, rhs)
         notes = []
         if losses:
-            loss = model.notation.loss
-            notes.append(f"${loss}$ is never defined in the text: the claim fails for a generic "
+            loss, _ = _loss_words(self.evaluator(model, self.instances(model)[0],
+                                                 self.first_seed), model, losses)
+            notes.append(f"{loss} is never defined in the text: the claim fails for a generic "
                          "smooth loss, and the difference of its sides scales with the loss or "
-                         f"does not depend on it, so it fails for essentially every ${loss}$")
+                         f"does not depend on it, so it fails for essentially every {loss}")
         tried = ", ".join(what for what, _ in STAND_IN_CANDIDATES)
         for fn in sorted(functions):
             notes.append(f"${fn}$ is never defined in the text: the claim fails for a generic "
@@ -159,17 +160,26 @@ class StandIns:
         losses, functions = self._reached(model, env, lhs, rhs)
         notes = []
         if losses:
-            loss = model.notation.loss
-            notes.append(f"${loss}$ is never defined in the text (or not in a form the tool "
-                         "reads): checked for a generic smooth loss, a random smooth function "
-                         "of the output activations and the labels, so this holds for every "
-                         f"smooth ${loss}$")
+            loss, of = _loss_words(ev, model, losses)
+            notes.append(f"{loss} is never defined in the text (or not in a form the tool "
+                         f"reads): checked for a generic smooth loss, a random smooth function "
+                         f"of {of}, so this holds for every smooth {loss}")
         for fn in sorted(functions):
             notes.append(f"${fn}$ is never defined in the text: checked for a generic smooth "
                          f"${fn}$ (a random smooth function), so this holds for every smooth "
                          f"${fn}$")
         return notes
 
+
+
+def _loss_words(ev: Evaluator, model: Model, losses: set) -> tuple[str, str]:
+    """The loss the stand-ins reached, as the text names it, and what it is a function of:
+    the function of `L = l(\\mathbf{o}, y)`, or the loss the text differentiates."""
+    applied = sorted({ev.structure.generic_applied[k] for k in losses
+                      if k in ev.structure.generic_applied})
+    if applied and all(k in ev.structure.generic_applied for k in losses):
+        return ", ".join(f"${f}$" for f in applied), "every entry of its arguments"
+    return f"${model.notation.loss}$", "the output activations and the labels"
 
 
 def _over_samples(model: Model, exprs: tuple) -> bool:

@@ -96,6 +96,17 @@ def written_update(model: Model, eq: Equation) -> bool:
     return all(s.expr.has(lhs) and s.expr.has(Scalar(n.rate)) for s in eq.steps)
 
 
+def update_of_no_parameter(model: Model, eq: Equation) -> bool:
+    """`w = w - \\eta \\frac{\\partial L}{\\partial w}` where `w` is a number of its own, no
+    parameter of the network read: a step of gradient descent on a name the model does not
+    have, which as an equation would hold only because the loss does not depend on it."""
+    lhs, n = eq.lhs.expr, model.notation
+    if not isinstance(lhs, Scalar) or n.rate is None or lhs.name == n.rate:
+        return False
+    return bool(eq.steps) and all(s.expr.has(lhs) and s.expr.has(Scalar(n.rate))
+                                  for s in eq.steps)
+
+
 def _built_formulas(reading: _Reading, restate: Restate | None = None) -> Iterator[_Built]:
     """The document's formulas in order, each as `_build_formula` leaves it: when one is
     yielded, `reading.model` is the model after its definitions."""
@@ -200,7 +211,8 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
         inferred = infer(doc)
         doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),
-                                            inferred.defined, inferred.layer_var)
+                                            inferred.defined, inferred.layer_var,
+                                            inferred.front.get("roles", {}).get("layers"))
         if prose:  # a quantity defined only in a sentence: read again, with that definition
             inferred = infer(doc)
             inferred.facts.extend(prose)

@@ -10,7 +10,7 @@ import sympy
 
 from derive import vectorcheck
 from derive.budget import BudgetExceeded, deadline
-from derive.check.build import written_update
+from derive.check.build import update_of_no_parameter, written_update
 from derive.check.keys import _decode_verdict, _encode_verdict, _keys
 from derive.check.lint import _lint_expansions
 from derive.check.rows import _validate_indices, unbound_layer
@@ -37,7 +37,7 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
     if eq.kind == "approximation" or eq.approx_from is not None:
         _check_approximation(state, formula, eq, model, compare)
         return
-    err = _not_a_claim(formula, eq, target)
+    err = _not_a_claim(formula, eq, target, model)
     if err is not None:
         found = _at_output_layer(state, formula, eq, model, compare, target, derivation_note)
         state.results.append(found or _error_result(formula, err, eq.lhs.latex, eq.line))
@@ -129,13 +129,17 @@ def _check_approximation(state: _State, formula: Formula, eq: Equation, model: M
             message="`\\approx` states an approximation: it is not checked as an equality"))
 
 
-def _not_a_claim(formula: Formula, eq: Equation, target: sympy.Basic | None
-                 ) -> InputError | None:
+def _not_a_claim(formula: Formula, eq: Equation, target: sympy.Basic | None,
+                 model: Model) -> InputError | None:
     """Why the row cannot be checked as written, if it cannot."""
     if eq.kind == "assumption":
         return InputError("an assumption (`\\in`) is not a claim that can be checked: list it "
                           "in `definitions` to make it an assumption of the model",
                           formula.span(eq.lhs.start, len(eq.lhs.latex)))
+    if eq.kind == "equation" and update_of_no_parameter(model, eq):
+        return InputError(f"an update of `{eq.lhs.latex.strip()}` (on both sides, with the "
+                          "learning rate): it is no parameter of the network as read, so the "
+                          "step is not checked", formula.span(eq.lhs.start, len(eq.lhs.latex)))
     if target is None:
         return InputError("an update `←` needs the document's loss and learning rate: set "
                           "roles.loss and roles.rate in the front matter",

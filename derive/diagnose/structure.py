@@ -125,6 +125,21 @@ class StructureEdits:
                         return Finding(FindingKind.MISSING_TERM, (to_latex(c),))
         return None
 
+    def missing_decay(self) -> Finding | None:
+        """A weight-decay term left out of a gradient (`\\lambda W_{jk}` of an L2 penalty
+        `\\frac{\\lambda}{2} \\|W\\|^2`): one of the text's parameter scalars times the
+        variable the left side differentiates by, added."""
+        if not isinstance(self.lhs, Partial) or not isinstance(self.lhs.den, Quantity):
+            return None
+        rate = self.model.notation.rate
+        for name, parameter in sorted(self.model.notation.scalars.items()):
+            if not parameter or name == rate:
+                continue
+            c = Scalar(name) * self.lhs.den
+            if self.holds(self.rhs + c):
+                return Finding(FindingKind.MISSING_TERM, (to_latex(c),))
+        return None
+
     def term(self) -> Finding | None:
         for add in atoms(self.rhs, (sympy.Add,)):
             for t in add.args:

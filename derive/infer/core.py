@@ -276,7 +276,9 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                     and fn not in BY_SPELLING and re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+", fn)):
                 self.facts.append(f"${fn}$: a function the text never defines; checked for a "
                                   f"generic smooth ${fn}$ (a random smooth function of {arity} "
-                                  f"argument{'s' if arity > 1 else ''}, the same at every use)")
+                                  f"argument{'s' if arity > 1 else ''}, the same at every use"
+                                  + ("; of every entry of a vector written whole as one of "
+                                     "them" if arity > 1 else "") + ")")
         return Inferred(front, self.facts, self.definition_rows, self.head_rows,
                         ambiguous=self.ambiguous, batch_mean=self.batch_mean,
                         components=self.components,

@@ -257,7 +257,7 @@ class _Front:
             if (r.relation == "=" and len(left) == 1 and len(r.sides) == 2
                     and any(o.side == 1 and _same_use(o, left[0]) for o in r.occs)):
                 for o in r.occs:  # W = W - \alpha ...: an update written with `=`
-                    if o.name in scalars and o.side == 1:
+                    if o.name in scalars and o.side == 1 and o.name != left[0].name:
                         return o.name
             if r.relation in ("\\leftarrow", "\\gets", "\\coloneqq", "\\rightarrow", "\\to", ":="):
                 for o in r.occs:

@@ -170,9 +170,11 @@ def _loss_with_arguments(ns: Names, name: str, uses: list[Occ], calls: list[Occ]
 
 def _times_bracket(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> bool:
     """\\eta (y - a): a scalar times a bracket, unless the name is defined as a function
-    (g(t) = ...), primed (g'), or one that notes use for functions."""
+    (g(t) = ...), primed (g'), applied to two arguments or more, or one that notes use for
+    functions."""
     defined_here = any(o.side == 0 and o.call is not None for o in uses)
-    return not (defined_here or any(o.prime for o in uses) or name in _FUNCTION_NAMES
+    listed = any((o.call or 0) >= 2 for o in calls)  # l(\\mathbf{o}, y): arguments, no product
+    return not (defined_here or listed or any(o.prime for o in uses) or name in _FUNCTION_NAMES
                 or name.startswith(("\\mathrm", "\\operatorname")))
 
 
@@ -181,9 +183,19 @@ def _value_of_parameters(ns: Names, name: str, uses: list[Occ], calls: list[Occ]
     return name in ns.of_parameters
 
 
+def _loss_by_layers(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> bool:
+    """L(y, y^*) beside \\frac{\\partial L}{\\partial W^l}: the loss written with its
+    arguments, for it is differentiated with respect to the network's layer quantities (never
+    arguments of a function of its own), not a function."""
+    dens = {(o.formula, o.row) for o in ns.occs
+            if o.after_partial == "den" and o.sup is not None and o.sub is None}
+    return any((o.call or 0) >= 2 for o in calls) and any(
+        o.after_partial == "num" and o.call is None and (o.formula, o.row) in dens for o in uses)
+
+
 _NOT_A_FUNCTION: tuple[_FunctionRule, ...] = (
     _never_applied, _indexed_or_tagged, _used_bare, _loss_with_arguments, _times_bracket,
-    _value_of_parameters)
+    _value_of_parameters, _loss_by_layers)
 
 
 def _functions(ns: Names) -> None:

@@ -15,11 +15,14 @@ import dataclasses
 
 from derive.errors import InputError
 from derive.infer.scan import _DEFINE, Occ, _rows, _single_name, _strip
-from derive.sources.document import Document
+from derive.infer.tags import _tag_form
+from derive.latex import without_sample
+from derive.sources.document import Document, Formula
 
 
 def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, int],
-                           layer_var: str | None) -> tuple[Document, list[str]]:
+                           layer_var: str | None, depth: str | None = None
+                           ) -> tuple[Document, list[str]]:
     """The document with the inline definitions of quantities that have none, or none before
     the prose gives one (the display's later one is then checked as a claim), and the facts."""
     # defined quantities, and layer quantities read as given only for want of a definition
@@ -44,17 +47,20 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
                     or defined.get(left[0].name, 10**9) < f.line):
                 continue
             head = left[0]
-            if layer_var is not None and "layers" in quantities[head.name] and not (
-                    head.sup and any(t.text == layer_var for t in head.sup)):
+            letter = _layer_letter(head, layer_var, depth, quantities)
+            if layer_var is not None and "layers" in quantities[head.name] and letter is None:
                 continue  # a^L = ...: one layer's value, not the definition
-            if any(o.side == 1 and o.name == head.name for o in r.occs):
-                continue  # reads itself: a recursion, not what the display lacks
-            chosen.append(f)
+            if any(o.side == 1 and o.name == head.name for o in r.occs) and not _forward(
+                    r.occs, head, letter):
+                continue  # reads itself, not only at the layers before: not a forward pass
+            chosen.append(_in_layer_variable(f, r.occs, letter, layer_var))
             missing.discard(head.name)
             where = ("only in the prose" if head.name not in defined else
                      f"in the prose before its display formula at line {defined[head.name]}")
+            renamed = (f" (its layer letter ${letter[0]}$ read as the displays' ${layer_var}$)"
+                       if letter and chosen[-1].text != f.text else "")
             facts.append(f"${head.name}$ is defined {where}: ${f.text.strip()}$ at line "
-                         f"{f.line} is taken as its definition")
+                         f"{f.line} is taken as its definition{renamed}")
             break
     if not chosen:
         return doc, []
@@ -69,3 +75,65 @@ def _of_parameters(o: Occ, quantities: dict) -> bool:
     names = [t.text for t in _strip(o.sub or []) if t.text not in ("{", "}")]
     return (o.call is not None and len(names) >= 3 and all(n == "," for n in names[1::2])
             and all("layers" in quantities.get(n, {}) for n in names[0::2]))
+
+
+def _layer_letter(head: Occ, layer_var: str | None, depth: str | None,
+                  quantities: dict) -> tuple[str, int] | None:
+    """The layer letter and offset of a definition's left side written for every layer: the
+    layer variable, or another letter that is no name and not the number of layers (the
+    prose's own, `z^{i+1} = z^i W^i + b^i` beside displays written in l). None for one
+    layer's value (`a^L`, `z^n`, `z^2`)."""
+    form = _form(head)
+    if form is None or form[0] is None:
+        if layer_var is not None and head.sup and any(t.text == layer_var for t in head.sup):
+            return layer_var, 0  # a^{(l)}_i, a^{l}: written for the layer variable
+        return None
+    symbol, offset = form
+    if symbol == layer_var or (len(symbol) == 1 and symbol != depth and symbol not in quantities):
+        return symbol, offset
+    return None
+
+
+def _forward(occs: list[Occ], head: Occ, letter: tuple[str, int] | None) -> bool:
+    """Whether the right side reads the quantity it defines only at layers before the left
+    side's, in the same letter (`z^{i+1} = z^i W^i + b^i`, a layer of no activation): the
+    forward pass, each layer from the one before it."""
+    if letter is None:
+        return False
+    for o in occs:
+        if o.side != 1 or o.name != head.name:
+            continue
+        form = _form(o)
+        if form is None or form[0] != letter[0] or form[1] >= letter[1]:
+            return False
+    return True
+
+
+def _in_layer_variable(f: Formula, occs: list[Occ], letter: tuple[str, int] | None,
+                       layer_var: str | None) -> Formula:
+    """The inline definition with its layer tags in the displays' layer variable
+    (`z^{l+1} = z^l W^l + b^l` for the prose's `z^{i+1} = z^i W^i + b^i`), the same definition
+    with its bound letter renamed; one letter for one, so every place in it stays where it
+    was written. As written when it already uses that letter."""
+    if letter is None or layer_var is None or letter[0] == layer_var or len(layer_var) != 1:
+        return f
+    text = list(f.text)
+    for o in occs:
+        form = _form(o)
+        if form is None or form[0] != letter[0]:
+            continue
+        for t in o.sup:
+            if t.kind == "letter" and t.text == letter[0] and f.text[t.start:t.end] == t.text:
+                text[t.start] = layer_var
+    return dataclasses.replace(f, text="".join(text))
+
+
+def _form(o: Occ) -> tuple[str | None, int] | None:
+    """A use's layer tag as (letter, offset), brackets and a sample's tag left out: `^{(l+1)}`,
+    `^{[l]}`, `^{i+1}`; None when its superscript reads as no tag."""
+    if not o.sup:
+        return None
+    g = without_sample(_strip(o.sup))
+    if len(g) >= 3 and g[0].text in ("(", "[") and g[-1].text in (")", "]"):
+        g = g[1:-1]
+    return _tag_form(g) if g else None

@@ -212,6 +212,43 @@ def _untagged_widths(u: _Unify, candidates: list[str], unknown: dict[str, int],
     return []
 
 
+def _anchored_widths(u: _Unify, candidates: list[str], unknown: dict[str, int],
+                     tagged: set[str], layout: str, width: str) -> None:
+    """Fixed-layer parameters beside vectors without layer tags (`z = W^{(1)} x`, `o =
+    W^{(2)} h`): the products make each vector's size a size of W^{(t)} at a fixed layer,
+    `D(k)`, still open. The vector of the lowest such layer is the input, layer 1: `D(t)` is
+    the width `C_{t+1-k_min}`; the vectors' other dimension is 1. Sizes no tagged parameter
+    shares stay open (their quantities are not shaped)."""
+    other = 1 if layout == "column" else 0
+    shared: set[str] = set()
+    for q in tagged:
+        for name in _unknowns(unknown[q]):
+            d = u.resolve(sympy.Function(name)(_T))
+            if isinstance(d, sympy.core.function.AppliedUndef) and d.args[0].has(_T):
+                shared.add(d.func.__name__)
+    lowest: dict[str, int] = {}
+    others: set[str] = set()
+    for q in candidates:
+        if q in tagged:
+            continue
+        for pos, name in enumerate(_unknowns(unknown[q])):
+            d = u.resolve(sympy.Function(name)(sympy.Integer(0)))
+            if not isinstance(d, sympy.core.function.AppliedUndef) or not d.args[0].is_Integer:
+                continue
+            root, at = d.func.__name__, int(d.args[0])
+            if root in shared:
+                lowest[root] = min(lowest.get(root, at), at)
+            elif pos == other:
+                others.add(root)
+    if not lowest:
+        return
+    for root in sorted(others):
+        u.fit(sympy.Function(root)(sympy.Integer(0)), ONE)
+    for root, low in sorted(lowest.items()):
+        x = sympy.Symbol("x")
+        u.fit(sympy.Function(root)(x), Width(width, x + 1 - low))
+
+
 def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict, rows: list,
            width: str) -> tuple[_Unify, int, dict[str, int]]:
     """The unknown dimensions unified over the rows, with the defined layer quantities taken

@@ -22,10 +22,20 @@ import sympy
 
 from derive.errors import InputError
 from derive.expr import Quantity
+from derive.infer.arguments import lone_arguments
 from derive.infer.scan import Lin, _group
 from derive.infer.text import _dim_text, _range_text
-from derive.infer.unify import _T, _lin, _solve, _Unify, _unknowns, _untagged_widths
+from derive.infer.unify import (
+    _T,
+    _anchored_widths,
+    _lin,
+    _solve,
+    _Unify,
+    _unknowns,
+    _untagged_widths,
+)
 from derive.latex import (
+    _BOLD,
     _FONTS,
     _GREEK,
     VECTOR_FUNCTIONS,
@@ -68,6 +78,7 @@ class _Reading:
     candidates: list[str] = field(default_factory=list)
     numbers: set[str] = field(default_factory=set)  # letters a number's definition makes 1x1
     columns: dict[str, Lin] = field(default_factory=dict)  # class-indexed: name -> classes
+    arguments: set[str] = field(default_factory=set)  # letters only ever a function's argument
 
 
 def vector_shapes(doc: Document, front: dict[str, Any], file: str,
@@ -121,6 +132,7 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
         qs[q] = {"given": True}
         added.append(q)
     rd = _Reading(front, qs, scalars, added, promoted)
+    rd.arguments = lone_arguments(tokens, front.get("functions", {}))
     loss = front.get("roles", {}).get("loss")
     candidates = sorted(q for q, spec in qs.items() if not spec.get("shape") and q != loss
                         and not _call_like(tokens, q, qs))
@@ -150,6 +162,9 @@ def _shapes(doc: Document, rd: _Reading, notation: Notation) -> None:
     if rd.candidates and not any("layers" in rd.qs[q] for q in rd.candidates) and not any(
             "layers" in spec for spec in rd.qs.values()):
         rd.facts += _untagged_widths(u, rd.candidates, unknown, lines, layout, notation.width)
+    elif any("layers" not in rd.qs[q] for q in rd.candidates):
+        tagged = {q for q in rd.candidates if "layers" in rd.qs[q]}
+        _anchored_widths(u, rd.candidates, unknown, tagged, layout, notation.width)
     rd.numbers = {q for q in rd.candidates if all(u.made_a_number(n) for n in _unknowns(unknown[q]))}
     for q in rd.candidates:
         tagged = "layers" in rd.qs[q]
@@ -222,6 +237,8 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
             rd.scalars[q] = rd.promoted[q]  # a number after all: the variable it was read as
         elif q in rd.added and not head and q in rd.numbers and q not in rd.scalars:
             pass  # y in L = -(y \\log a + ...): a given number, by its use beside numbers
+        elif q in rd.added and not head and q in rd.arguments:
+            pass  # y in L = l(\\mathbf{o}, y): a given number, an argument of the loss
         elif q in rd.added and not head:
             del qs[q]  # a letter that is no vector (an index, a word): not a quantity
         elif q in rd.added:
@@ -304,7 +321,8 @@ def _bare_letters(tokens: list, front: dict[str, Any]) -> list[str]:  # type: ig
                     and toks[k + 3].text == "}"
                     and (toks[k + 2].kind == "letter" or toks[k + 2].text in _GREEK)):
                 name = f"{t.text}{{{toks[k + 2].text}}}"  # \\mathbf{x}, \\hat{y}: one name
-                if name not in known and name not in found:
+                bold_known = t.text in _BOLD and toks[k + 2].text in front.get("quantities", {})
+                if name not in known and name not in found and not bold_known:
                     found.append(name)
                 k += 4
                 continue

@@ -68,6 +68,7 @@ from derive.latex.scope import (
     _err,
 )
 from derive.latex.tokens import (
+    _BOLD,
     _DELIM_SIZES,
     _FONTS,
     _GREEK,
@@ -81,7 +82,7 @@ from derive.latex.tokens import (
 __all__ = [
     "ELLIPSES", "ELLIPSIS_NOT_READ", "LIMIT_NOT_READ", "arg_word", "MAX_DIGITS", "MAX_EXPONENT",
     "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
-    "_DELIM_SIZES", "_FONTS", "_GREEK", "_VECTOR_FONTS",
+    "_BOLD", "_DELIM_SIZES", "_FONTS", "_GREEK", "_VECTOR_FONTS",
     "Equation", "Index", "RowError", "Scalar", "Scope", "Side", "Size", "Tok",
     "_check_layer", "_check_sizes", "_depth_split", "_derivative_kind", "_err", "_group",
     "_index_expr", "_is_sample_tag", "_layer_tokens", "_match", "_read_name", "_scripts",

@@ -4,7 +4,7 @@ their scripts, and splitting at separators outside brackets."""
 from __future__ import annotations
 
 from derive.latex.scope import Scope, _err
-from derive.latex.tokens import _FONTS, _GREEK, Tok
+from derive.latex.tokens import _BOLD, _FONTS, _GREEK, Tok
 
 
 def _match(toks: list[Tok], i: int, scope: Scope) -> int:
@@ -129,8 +129,18 @@ def _read_name(toks: list[Tok], i: int, scope: Scope) -> tuple[str, int]:
         inner = "".join(g.text for g in grp)
         if not inner:
             raise _err(f"`{t.text}` needs an argument", scope, t)
-        return f"{t.text}{{{inner}}}", nxt
+        name = f"{t.text}{{{inner}}}"
+        if _bold_letter(t, grp) and scope.lookup(name) is None and scope.lookup(inner) == "quantity":
+            return inner, nxt  # \mathbf{z} beside the quantity z: z written whole, in bold
+        return name, nxt
     return t.text, i + 1
+
+
+
+
+def _bold_letter(font: Tok, grp: list[Tok]) -> bool:
+    """Whether `\\mathbf{z}` (or `\boldsymbol`, `\vec`) is one letter in a vector's font."""
+    return font.text in _BOLD and len(grp) == 1 and (grp[0].kind == "letter" or grp[0].text in _GREEK)
 
 
 def _scripts(toks: list[Tok], i: int, scope: Scope) -> tuple[dict[str, tuple[list[Tok], Tok]], int]:

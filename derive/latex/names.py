@@ -283,7 +283,7 @@ def _argument(toks: list[Tok], sk: _Skeleton) -> sympy.Basic:
     scope = sk.scope
     if toks[0].text in _VECTOR_FONTS:
         name, nxt = _read_name(toks, 0, scope)
-        base = name[len(toks[0].text) + 1 : -1]
+        base = name[len(toks[0].text) + 1 : -1] if name.startswith(toks[0].text) else name
         if scope.lookup(base) != "quantity" and _batch_of(name, scope):
             raise _batch_error(name, _batch_of(name, scope), scope, toks[0], toks[-1].end)
         if scope.lookup(base) != "quantity":

@@ -51,8 +51,8 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
                 raise _err("text after `\\end{" + name + "}`", scope, rest[0])
             toks = toks[body:end]
             env = name
-    rows = [part for r, _ in _depth_split(toks, {"\\\\"})
-            for part in split_at_gaps(r, formula.text)]
+    rows = [part for r, _ in _depth_split(toks, {"\\\\"}) for both in split_at_and(r)
+            for part in split_at_gaps(both, formula.text)]
     out: list[Equation | RowError] = []
     for row in rows:
         row, holds_for = qualified(_drop_tags(row, scope))
@@ -110,6 +110,20 @@ def split_at_gaps(row: list[Tok], text: str) -> list[list[Tok]]:
         else:
             out.append(part)
     return out
+
+
+_WORDS = {"\\text", "\\textrm", "\\mbox", "\\mathrm"}
+
+
+def split_at_and(row: list[Tok]) -> list[list[Tok]]:
+    """`A = 1 \\; \\text{and} \\; B = 1`: two equations joined by the word "and", each one
+    checked (the word dropped), where the parts on both sides of it hold a relation."""
+    for k in range(len(row) - 5):
+        if (row[k].text in _WORDS and row[k + 1].text == "{" and row[k + 5].text == "}"
+                and "".join(t.text for t in row[k + 2 : k + 5]) == "and"
+                and _has_relation(row[:k]) and _has_relation(row[k + 6 :])):
+            return [row[:k], *split_at_and(row[k + 6 :])]
+    return [row]
 
 
 def _continues(row: list[Tok]) -> bool:

@@ -37,6 +37,7 @@ _GREEK = {
 _FONTS = {"\\hat", "\\mathcal", "\\mathrm", "\\mathbf", "\\tilde", "\\bar", "\\vec", "\\boldsymbol",
           "\\operatorname", "\\mathit", "\\widehat", "\\mathbb"}
 _VECTOR_FONTS = {"\\mathbf", "\\mathbb", "\\boldsymbol", "\\vec"}  # a whole vector argument
+_BOLD = ("\\mathbf", "\\boldsymbol", "\\bm", "\\vec")  # a vector's letter written whole
 
 
 # elementary functions the arithmetic parser knows; they pass through to it unchanged

@@ -55,6 +55,7 @@ class Structure:
     # functions used but never defined that were given one
     generic_losses: set = field(default_factory=set)
     generic_functions: set = field(default_factory=set)
+    generic_applied: dict = field(default_factory=dict)  # a loss key -> its function (l of L = l(o, y))
     tau: Any = None
     body_scalars: frozenset | None = None  # the scalars the function bodies read (Points)
 

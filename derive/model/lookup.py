@@ -62,8 +62,52 @@ class Lookup:
                 found = found or (d, {})
         if found is None:
             found = self._generic_loss(key)
+        else:
+            found = self._generic_applied(key, *found) or found
         self.structure.definitions[key] = found
         return found
+
+    def _generic_applied(self, key: Key, d: Def, env: dict) -> tuple[Def, dict] | None:
+        """`L = l(\\mathbf{o}, y)`, a function named by a letter and never defined applied to
+        whole vectors: a loss the text never gives, a random smooth function of every entry of
+        its vectors and of its other arguments, times the model's `loss_scale` (so that a
+        claim that fails for it is refuted only if it fails for every loss, as for the loss
+        the text never defines). None for a definition without such a call."""
+        calls = [c for c in sympy.preorder_traversal(d.rhs) if isinstance(c, Call)
+                 and any(isinstance(a, Vec) for a in c.params)]
+        if not calls or self.model.local:
+            return None
+        subs = {}
+        for call in calls:
+            stand_in = self._stand_in_of_vectors(call, env)
+            if stand_in is None:
+                return None
+            subs[call] = stand_in
+        self.structure.generic_losses.add(key)
+        self.structure.generic_applied[key] = ", ".join(sorted({c.fname for c in calls}))
+        body = d.rhs.xreplace(subs)
+        return Def(d.lhs, body, d.line, f"{d.latex}: a generic smooth loss"), env
+
+    def _stand_in_of_vectors(self, call: Call, env: dict) -> sympy.Basic | None:
+        """The generic smooth function of all the entries of a call's vectors (and its other
+        arguments), scaled by `loss_scale`; None when the function is defined or no letter."""
+        if (self._function_def(call.fname) is not None or not _a_letter(call.fname)
+                or self.model.notation.functions.get(call.fname) != len(call.params)):
+            return None
+        nodes: list[sympy.Basic] = []
+        for a in call.params:
+            if not isinstance(a, Vec):
+                nodes.append(a)
+                continue
+            spec = self.model.spec(a.name)
+            if spec is None or len(spec.shape) != 1:
+                return None
+            layer = self.ground_int(a.layer, env) if a.layer is not None else None
+            tag = (sympy.Integer(layer),) if layer is not None else ()
+            nodes += [Quantity(a.name, tag, (sympy.Integer(k),))
+                      for k in range(1, self.index_size(spec, 0, layer) + 1)]
+        fn = random_function(f"{call.fname} of vectors", len(nodes), 0)
+        return sympy.Integer(self.model.loss_scale) * fn(*nodes)
 
     def _generic_loss(self, key: Key) -> tuple[Def, dict] | None:
         """The loss the text differentiates but never defines (or defines in a form the tool

@@ -12,10 +12,12 @@ make the shapes fit, for the checker to try.
 Nothing here reads LaTeX: the parser (`derive.vecparse`) builds the trees.
 
 The package: `shapes` (shapes and the `Tensor` base), `nodes` (each node's shape and
-lowering), `lowering` (an equation's sides at one entry), `jacobian` (derivatives of vectors and the
-chain rule written with them), `sums` (a sum over an index of numbers written in vector form), `repairs` (edits that make shapes fit).
+lowering), `applied` (a function of whole vectors, a number), `lowering` (an equation's sides at
+one entry), `jacobian` (derivatives of vectors and the chain rule written with them), `sums` (a
+sum over an index of numbers written in vector form), `repairs` (edits that make shapes fit).
 """
 
+from derive.tensor.applied import Applied, whole_argument
 from derive.tensor.jacobian import Chain, Identity, Jacobian, Reading, chains, fit, lower_three
 from derive.tensor.lowering import Fresh, Lowered, ShapeMismatch, lower_sides
 from derive.tensor.nodes import (
@@ -42,6 +44,7 @@ from derive.tensor.sums import IndexSum
 __all__ = [
     "ONE",
     "SAMPLE",
+    "Applied",
     "BatchTotal",
     "Chain",
     "Diag",
@@ -75,4 +78,5 @@ __all__ = [
     "repairs",
     "same",
     "walk",
+    "whole_argument",
 ]

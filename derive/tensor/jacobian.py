@@ -105,6 +105,7 @@ class Chain(Tensor):
     g: Tensor
     jac: Jacobian
     tex: str
+    written: str = ""  # how the text wrote the product, when not side by side: "prod"
 
     def shape(self) -> Shape:
         self.jac._check()
@@ -255,6 +256,12 @@ def _chain_note(c: Chain) -> str:
     y, x = c.jac.y.tex, c.jac.x.tex
     at = "_{jk}" if c.jac.three() else "_j"
     inner = "" if not isinstance(c.g, Chain) else ", and so on for each factor before it"
+    if c.written == "prod":
+        return (f"${c.tex}$ read as the product of its arguments after the transposes and "
+                "swaps that make their shapes fit (the text's own definition of prod), that "
+                "is the chain rule by its entries, in the shape of the left side: entry "
+                f"${at[1:]}$ is $\\sum_p g_p \\, \\partial {y}_p / \\partial {x}{at}$ for the "
+                f"gradient $g = {c.g.tex}$")
     return (f"${c.tex}$ read by its entries as the chain rule, whichever layout the product "
             f"is written in: entry ${at[1:]}$ is $\\sum_p g_p \\, \\partial {y}_p / "
             f"\\partial {x}{at}$ for the factor $g$ before ${c.jac.tex}${inner}")

@@ -7,8 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from derive.functions import BY_LATEX
-from derive.latex import Tok, _err, _match, _strip_group, starts_name
-from derive.tensor import Diag, Elementary, Map, Scalar, Tensor
+from derive.latex import (
+    VECTOR_FUNCTIONS,
+    Tok,
+    _depth_split,
+    _err,
+    _match,
+    _strip_group,
+    parse_expression,
+    starts_name,
+)
+from derive.tensor import Applied, Diag, Elementary, Map, Scalar, Tensor, whole_argument
 from derive.vecparse.form import _DIAG, vector_form
 
 
@@ -80,7 +89,35 @@ class _Applications:
             f = entries.removesuffix("'")
             return Diag(Map(f, arg, entries.endswith("'"), tex), tex), close + 1
         if scope.arity(name) != 1:
-            raise _err(f"`{name}` of a vector: the tool applies only one-argument functions to "
-                       "every entry of a vector", scope, toks[k], toks[close].end)
+            applied = self.applied(name, inner, k, close)
+            if applied is None:
+                raise _err(f"`{name}` of a vector: the tool applies only one-argument functions "
+                           "to every entry of a vector, and reads a function of several "
+                           "arguments of vectors written whole (l(\\mathbf{o}, y))", scope,
+                           toks[k], toks[close].end)
+            return applied, close + 1
         arg = type(self)(inner, scope).sum(0, len(inner))
         return Map(name, arg, prime, self.tex(k, close + 1)), close + 1
+
+    def applied(self, name: str, inner: list[Tok], k: int, close: int) -> Tensor | None:
+        """`l(\\mathbf{o}, y)`: a function of as many arguments as the notation says, each a
+        vector written whole or a number, at least one a vector: a number (`Applied`). None
+        for anything else (a product or a matrix as an argument)."""
+        if name in VECTOR_FUNCTIONS:  # softmax(s, k): one entry, read by the scalar parser
+            return None
+        parts = [seg for seg, _sep in _depth_split(inner, {","})]
+        if len(parts) != self.scope.arity(name) or not all(parts):
+            return None
+        args: list[Tensor] = []
+        for part in parts:
+            if not vector_form(part, self.scope):
+                args.append(Scalar(parse_expression(part, self.scope),
+                                   self.text[part[0].start:part[-1].end]))
+                continue
+            arg = type(self)(part, self.scope).sum(0, len(part))
+            if not whole_argument(arg):
+                return None
+            args.append(arg)
+        if all(isinstance(a, Scalar) for a in args):
+            return None
+        return Applied(name, tuple(args), self.tex(k, close + 1))

@@ -8,6 +8,7 @@ from derive.latex import (
     VECTOR_FUNCTIONS,
     Scope,
     Tok,
+    _err,
     _group,
     _index_expr,
     _layer_tokens,
@@ -20,6 +21,7 @@ from derive.latex import (
     starts_name,
 )
 from derive.notation import QuantitySpec
+from derive.tensor import ONE, ShapeError, Tensor, same
 from derive.vecparse.components import components
 
 VECTOR_OPS = {"\\odot", "\\circ", "\\bullet", "\\nabla", "\\top", "\\intercal", "\\|", "\\lVert", "\\Vert"}
@@ -98,7 +100,9 @@ def vector_form(toks: list[Tok], scope: Scope) -> bool:
 
 def _entry_call_end(toks: list[Tok], i: int, scope: Scope) -> int | None:
     """After `\\mathrm{softmax}` at i: where its call ends when it is written as one entry,
-    with the index as its last argument (`(s, k)`); None otherwise."""
+    with the index as its last argument (`(s, k)`, `\\left(s, k\\right)`); None otherwise."""
+    if i < len(toks) and toks[i].text == "\\left":
+        i += 1
     if i >= len(toks) or toks[i].text != "(":
         return None
     try:
@@ -153,3 +157,33 @@ def _one_unit(spec: QuantitySpec, scripts: dict, scope: Scope) -> bool:
         return False
     return bool(layer.is_Integer and spec.unit_range[0][0] <= int(layer) <= spec.unit_range[1][0])
 
+
+def squared_norm(toks: list[Tok], inner: Tensor, after: int, hi: int, scope: Scope) -> int | None:
+    """After a norm's closing bars: where `^2` ends, with the norm's name before or after
+    it (`\\|W\\|_F^2`, `\\|x\\|^2_2`): F, the Frobenius norm, the root of the sum of the
+    squares of the entries; 2 only for a vector (of a matrix it is the spectral norm,
+    not read: said). None when the norm is not squared, or of another name."""
+    squared, named, nxt = False, None, after
+    while nxt < hi and toks[nxt].text in ("^", "_"):
+        mark = toks[nxt].text
+        grp, end = _group(toks, nxt + 1, scope)
+        texts = [g.text for g in _strip_group(grp)]
+        if mark == "^" and texts == ["2"] and not squared:
+            squared = True
+        elif mark == "_" and named is None and texts in (["F"], ["2"]):
+            named = texts[0]
+        else:
+            return None
+        nxt = end
+    if not squared:
+        return None
+    if named == "2":
+        try:
+            s = inner.shape()
+        except ShapeError:
+            return None
+        if not (same(s.rows, ONE) or same(s.cols, ONE)):
+            raise _err("the 2-norm of a matrix is its spectral norm, which the tool does not "
+                       "read (the Frobenius norm, the root of the sum of the squares of the "
+                       "entries, is written \\|W\\|_F)", scope, toks[after - 1], toks[nxt - 1].end)
+    return nxt

@@ -60,8 +60,10 @@ from derive.vecparse.form import (
     _bars,
     _one_unit,
     _transpose_mark,
+    squared_norm,
     vector_form,
 )
+from derive.vecparse.prod import prod_at, read_prod
 
 
 def parse_tensor(toks: list[Tok], scope: Scope) -> Tensor:
@@ -230,6 +232,8 @@ class _Reader(_Applications):
         sized = x in _DELIM_SIZES and k + 1 < hi and toks[k + 1].text in _NORM_OPEN
         if x in _NORM_OPEN or sized:  # \\|x\\|, \\left\\| x \\right\\|
             return self.norm(k, hi, sized)
+        if prod_at(toks, k, hi):
+            return read_prod(self, k, hi)
         if x in ("\\frac", "\\dfrac", "\\tfrac"):
             return self.frac(k, hi)
         if x == "\\nabla":
@@ -263,11 +267,9 @@ class _Reader(_Applications):
             raise _err(f"`{opener}` is not closed", scope, t)
         inner_end = end - 1 if toks[end - 1].text in _DELIM_SIZES else end
         inner = self.sum(first, inner_end)
-        after = end + 1
-        if after < hi and toks[after].text == "^":
-            grp, nxt = _group(toks, after + 1, scope)
-            if [g.text for g in _strip_group(grp)] == ["2"]:
-                return Norm2(inner, self.tex(k, nxt)), nxt
+        nxt = squared_norm(toks, inner, end + 1, hi, scope)
+        if nxt is not None:
+            return Norm2(inner, self.tex(k, nxt)), nxt
         raise _err("a norm is read when it is squared: \\|x\\|^2", scope, t, toks[end].end)
 
     def grouped(self, k: int, lo: int, hi: int, after: int) -> tuple[Tensor, int]:

@@ -1,0 +1,52 @@
+"""`l(\\mathbf{o}, y)`: a function of several arguments applied to whole vectors, a number.
+
+A loss the text names by a letter and never defines (`L = l(\\mathbf{o}, y)`, d2l's notation)
+takes the output vector and the label: its value is one number that depends on every entry
+of the vector. The node lowers to the call with each vector written whole (`Vec`), which the
+model reads as a generic smooth function of all the entries (`derive.model.lookup`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import sympy
+
+from derive.expr import Call, Vec
+from derive.tensor.nodes import Leaf, Scalar
+from derive.tensor.shapes import ONE, Shape, Tensor
+
+
+@dataclass(frozen=True)
+class Applied(Tensor):
+    """`l(\\mathbf{o}, y)`: the function `fname` of whole vectors (leaves of one index) and
+    numbers; its value is a number."""
+
+    fname: str
+    args: tuple[Tensor, ...]  # each a `Leaf` of one index or a `Scalar`
+    tex: str
+
+    def shape(self) -> Shape:
+        for a in self.args:
+            a.shape()
+        return Shape(ONE, ONE, scalar=True)
+
+    def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
+        params: list[sympy.Basic] = []
+        for a in self.args:
+            if isinstance(a, Leaf):
+                params.append(Vec(a.name, (a.layer,) if a.layer is not None else ()))
+            else:
+                params.append(a.lower(ONE, ONE, fresh))
+        return Call(self.fname, *params)
+
+    def children(self) -> tuple[Tensor, ...]:
+        return self.args
+
+    def rebuild(self, kids):  # type: ignore[no-untyped-def]
+        return replace(self, args=tuple(kids))
+
+
+def whole_argument(t: Tensor) -> bool:
+    """Whether `t` can be an argument of `Applied`: a vector written whole, or a number."""
+    return isinstance(t, Scalar) or (isinstance(t, Leaf) and len(t.dims) == 1 and t.batch is None)
