@@ -61,11 +61,13 @@ from derive.latex.tokens import (
     _VECTOR_FONTS,
     VECTOR_FUNCTIONS,
     Tok,
+    ordinary_derivative,
     remarks_of,
     tokenize,
 )
 
 __all__ = [
+    "ordinary_derivative",
     "LIMIT_NOT_READ", "MAX_DIGITS", "MAX_EXPONENT", "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
     "_DELIM_SIZES", "_FONTS", "_GREEK", "_VECTOR_FONTS",
     "Equation", "Index", "RowError", "Scalar", "Scope", "Side", "Size", "Tok",

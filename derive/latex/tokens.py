@@ -47,7 +47,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = _lex(text, formula, base)
     toks = _digit_arguments(_drop_hspace(_wide_accents(place_prose(toks, lambda t: InputError(
         f"unexpected character {t.text[0]!r} in a formula", formula.span(t.start))))))
-    toks = function_words(_operator_words(_colon_equals(toks)), formula)
+    toks = function_words(_operator_words(_colon_equals(_upright_d(toks))), formula)
     toks = _subscript_partials(_vector_entries(toks))
     return _equation_numbers(toks, text, base)
 
@@ -166,6 +166,36 @@ def _drop_hspace(toks: list[Tok]) -> list[Tok]:
             continue
         out.append(t)
     return out
+
+
+def _upright_d(toks: list[Tok]) -> list[Tok]:
+    """`\\mathrm{d}`: the upright d of a differential (`\\frac{\\mathrm{d}}{\\mathrm{d}z}`), the
+    letter d as a derivative reads it."""
+    out: list[Tok] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if (t.text in ("\\mathrm", "\\operatorname") and k + 3 < len(toks)
+                and [x.text for x in toks[k + 1 : k + 4]] == ["{", "d", "}"]):
+            out.append(Tok("letter", "d", t.start, toks[k + 3].end))
+            k += 4
+            continue
+        out.append(t)
+        k += 1
+    return out
+
+
+def ordinary_derivative(seg: list[Tok]) -> tuple[list[Tok], str | None]:
+    """`\\frac{d}{dz} f(z)`: what follows the operator `\\frac{d}{dz}` and its variable z;
+    (seg, None) when the segment does not start with one."""
+    texts = [t.text for t in seg]
+    if texts[:4] != ["\\frac", "{", "d", "}"] or texts[4:5] != ["{"]:
+        return seg, None
+    end = texts.index("}", 5) if "}" in texts[5:] else None
+    den = [t for t in seg[5:end] if t.text not in ("{", "}")] if end else []
+    if len(den) != 2 or den[0].text != "d" or den[1].kind != "letter":
+        return seg, None
+    return seg[end + 1:], den[1].text
 
 
 def _colon_equals(toks: list[Tok]) -> list[Tok]:
