@@ -85,7 +85,7 @@ class _Definitions:
             left = _left(r)
             if not any(rule(self, r, left, st) for rule in self._ROW_RULES):
                 self._define(r, left[0], st)
-        self._two_chains(st.defined)
+        self._two_chains(st)
         return st.defined
 
     # -- the row rules: each returns True when it settles the row (then it defines nothing) --
@@ -280,10 +280,13 @@ class _Definitions:
                 return True
         return False
 
-    def _two_chains(self, defined: dict[str, list[Row]]) -> None:
+    def _two_chains(self, st: _Chosen) -> None:
         """a^l = sigma(sum_k w^l_{jk} a^{l-1}_k + b^l_j) beside z^{l+1} = sum_j w a^l + b: two
         forward chains, and in the first, a does not pass through z, so every derivative by z
-        would be 0. The self-feeding row is then checked as a claim, not taken as a definition."""
+        would be 0. The self-feeding row is then checked as a claim, not taken as a definition;
+        a later row that defines the name from the other chain (a^l = sigma(z^l)) defines it."""
+        defined = st.defined
+
         def heads(rows: list[Row]) -> list[tuple[Row, Occ]]:
             return [(r, next(o for o in r.occs if o.side == 0)) for r in rows]
 
@@ -301,11 +304,15 @@ class _Definitions:
                     self.claims.add((r.formula.number, r.number))
                     self.bypassed.add(p)
                     defined[p].remove(r)
+                    if not defined[p]:
+                        del defined[p]
+                    instead = None if p in defined else self._defined_instead(p, st)
                     self.facts.append(
                         f"line {head.line} defines ${p}$ from its own lower layer, while another "
-                        f"quantity is defined from ${p}$: it is checked as a claim, and ${p}$ "
-                        "has no definition of its own")
-            if not defined[p]:
+                        f"quantity is defined from ${p}$: it is checked as a claim, and " + (
+                            f"${p}$ is defined by line {instead}" if instead else
+                            f"${p}$ has no definition of its own"))
+            if p in defined and not defined[p]:
                 del defined[p]
         for r in self.rows:  # the same self-feeding definition written again (in vector form)
             left = [o for o in r.occs if o.side == 0]
@@ -314,6 +321,24 @@ class _Definitions:
                     and any(o.side >= 1 and o.name == left[0].name and o.tag and o.tag[1]
                             and o.tag[1][0] < left[0].tag[1][0] for o in r.occs)):
                 self.claims.add((r.formula.number, r.number))
+
+    def _defined_instead(self, p: str, st: _Chosen) -> int | None:
+        """The first row that defines `p` once its self-feeding row is a claim: a row the row
+        rules pass now, that reads no `p` of a lower layer; its line, or None."""
+        for r in self.rows:
+            left = _left(r)
+            if (not left or left[0].name != p or (r.formula.number, r.number) in self.claims
+                    or self._feeds_itself(r, left[0])):
+                continue
+            if not any(rule(self, r, left, st) for rule in self._ROW_RULES):
+                self._define(r, left[0], st)
+                return left[0].line
+        return None
+
+    @staticmethod
+    def _feeds_itself(r: Row, head: Occ) -> bool:
+        return any(o.side >= 1 and o.name == head.name and o.tag and head.tag and o.tag[1]
+                   and head.tag[1] and o.tag[1][0] < head.tag[1][0] for o in r.occs)
 
     def _taint(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]]) -> None:
         """What a refused row reads is not read either, nor what is defined from it."""
