@@ -199,7 +199,8 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
         inferred = infer(doc)
         doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),
-                                            inferred.defined, inferred.layer_var)
+                                            inferred.defined, inferred.layer_var,
+                                            inferred.bypassed)
         if prose:  # a quantity defined only in a sentence: read again, with that definition
             inferred = infer(doc)
             inferred.facts.extend(prose)

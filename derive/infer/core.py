@@ -102,6 +102,7 @@ class Inferred:
     layer_var: str | None = None
     # formula -> the layer recursions read after its definitions (q^{l+1} = f(q^l), in LaTeX)
     recursions: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    bypassed: set[str] = field(default_factory=set)  # self-feeding definitions checked as claims
 
 
 def _stated(doc: Document, number: int) -> dict[str, Any] | None:
@@ -243,7 +244,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                         components=self.components,
                         unread=self.unread, assumed=assumed, claims=self.claims,
                         defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
-                        layer_var=names.layer_var)
+                        layer_var=names.layer_var, bypassed=self.bypassed)
 
     def _drop_sample_subscripts(self) -> None:
         """C_x: the loss of sample x; its subscript is no neuron index."""
