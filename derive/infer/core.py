@@ -244,7 +244,8 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                         components=self.components,
                         unread=self.unread, assumed=assumed, claims=self.claims,
                         defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
-                        layer_var=names.layer_var, bypassed=self.bypassed)
+                        layer_var=names.layer_var, bypassed=self.bypassed,
+                        not_checked=dict(self.self_fed))
 
     def _drop_sample_subscripts(self) -> None:
         """C_x: the loss of sample x; its subscript is no neuron index."""

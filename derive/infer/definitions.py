@@ -76,6 +76,7 @@ class _Definitions:
         self.ambiguous: dict[tuple[int, int], str] = {}
         self.claims: set[tuple[int, int]] = set()  # rows that look like definitions, checked
         self.bypassed: set[str] = set()  # quantities whose self-feeding definition is a claim
+        self.self_fed: dict[tuple[int, int], str] = {}  # such claims with nothing to check on
         self.aliases: dict[str, Lin] = {}
         self.unread: set[str] = set()
         self.batch_mean: dict[tuple[int, int], str] = {}
@@ -307,6 +308,11 @@ class _Definitions:
                     if not defined[p]:
                         del defined[p]
                     instead = None if p in defined else self._defined_instead(p, st)
+                    if p not in defined:  # a given: the row compared with itself, unchecked
+                        self.self_fed[(r.formula.number, r.number)] = (
+                            f"it defines ${p}$ from its own lower layer, and no other row "
+                            f"defines ${p}$: with ${p}$ taken as given there is nothing to "
+                            "check it against")
                     self.facts.append(
                         f"line {head.line} defines ${p}$ from its own lower layer, while another "
                         f"quantity is defined from ${p}$: it is checked as a claim, and " + (
@@ -321,6 +327,9 @@ class _Definitions:
                     and any(o.side >= 1 and o.name == left[0].name and o.tag and o.tag[1]
                             and o.tag[1][0] < left[0].tag[1][0] for o in r.occs)):
                 self.claims.add((r.formula.number, r.number))
+                if left[0].name not in st.defined and self.self_fed:
+                    self.self_fed[(r.formula.number, r.number)] = next(iter(
+                        self.self_fed.values()))
 
     def _defined_instead(self, p: str, st: _Chosen) -> int | None:
         """The first row that defines `p` once its self-feeding row is a claim: a row the row
