@@ -6,7 +6,9 @@ What they exercise: UFLDL's unit sums at the sample's letter (`\\sum_{i=1}^{s_{n
 J(W,b;x,y)) do not make the sample cost one per batch; `\\frac{\\mathrm{d}}{\\mathrm{d}z} f(z)` is
 an ordinary derivative in f's own argument; Nielsen's self-feeding `a^l = \\sigma(w a + b)` beside
 `z^l := ...` leaves a defined by the row (or the sentence) that defines it from z; a derivative
-between two layers of one quantity the model cannot reach is unchecked, never refuted.
+between two layers of one quantity the model cannot reach is unchecked, never refuted; a
+range after a gap (`\\quad l < L`, `\\quad \\text{for } l = 2, \\ldots, L-1`) only says where
+the row holds; deeplearning.ai's transpose inside the superscript (`a^{[1](i)T}`) is read.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ SLIPS = {
                                (39, "wrong layer: $w^{l}$ should be $w^{l + 1}$"),
                                (41, "wrong layer: $a^{l}$ should be $a^{l - 1}$"),
                                (58, "sign of a term")]),
+    "nielsen-xent.md": (13, [(28, "sign of a term"),
+                             (46, "extra factor: $\\sigma^{\\prime}\\left(z^{L}_{j}\\right)$"),
+                             (58, "missing factor: the right side lacks a factor $\\sigma^{\\prime}")]),
     "ufldl-tanh.md": (18, [(56, "missing square"),
                            (62, "wrong layer: $\\delta^{(l)}_{j}$ should be $\\delta^{(l + 1)}_{j}$"),
                            (75, "extra factor: $\\frac{1}{m}$ should not be in the term"),
@@ -66,11 +71,17 @@ def test_every_slip_caught_at_its_line(name):
         (r.line, r.status) for r in base.results if r.line not in lines]
 
 
-def test_dlai_missing_mean_caught():
+def test_dlai_transpose_in_the_superscript():
+    """`a^{[1](i)T}`, `W^{[2]T}`, `x^{(i)T}`: the transpose after the tags; every row gets a
+    verdict, the correct notebook refutes nothing, and its three slips are refuted."""
+    base = check_file(DATA / "dlai-week3.ipynb")
+    assert all(r.status in _VERDICTS for r in base.results) and len(base.results) == 15
+    assert not [r for r in base.results if r.status is R]
     rep = check_file(DATA / "dlai-week3-slips.ipynb")
-    at = [r for r in rep.results if r.status is R]
-    assert len(at) == 1 and "lacks a factor $\\frac{1}{m}$" in (at[0].diagnosis or "")
-    assert not [r for r in check_file(DATA / "dlai-week3.ipynb").results if r.status is R]
+    at = {r.line: r for r in rep.results if r.status is R}
+    assert sorted(at) == [100, 106, 110]
+    assert "lacks a factor $\\frac{1}{m}$" in (at[100].diagnosis or "")
+    assert "lacks a factor $1 - \\tanh^{2}" in (at[106].diagnosis or "")
 
 
 def test_self_feeding_row_alone_is_not_refuted():

@@ -13,6 +13,7 @@ from derive.document import Formula
 from derive.errors import InputError
 from derive.expr import Partial, Quantity
 from derive.functions import BY_SPELLING
+from derive.latex.conditions import range_qualifier
 from derive.latex.expression import parse_expression
 from derive.latex.groups import (
     _BRACKETS,
@@ -105,6 +106,8 @@ def split_at_gaps(row: list[Tok], text: str) -> list[list[Tok]]:
     for part in parts:
         if len(part) == 1 and part[0].text in _ARROWS:
             continue
+        if out and range_qualifier(part, _RELATIONS):
+            continue  # \quad l < L, \quad \text{for } l = 2, \ldots, L-1: where it holds
         if out and not (_has_relation(part) and _has_relation(out[-1])):
             out[-1] = out[-1] + part  # x = y \quad (for all y): one equation
         else:

@@ -47,7 +47,8 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = _lex(text, formula, base)
     toks = _digit_arguments(_drop_hspace(_wide_accents(place_prose(toks, lambda t: InputError(
         f"unexpected character {t.text[0]!r} in a formula", formula.span(t.start))))))
-    toks = function_words(_operator_words(_colon_equals(_upright_d(toks))), formula)
+    toks = function_words(_operator_words(_colon_equals(_upright_d(_tag_transpose(toks)))),
+                          formula)
     toks = _subscript_partials(_vector_entries(toks))
     return _equation_numbers(toks, text, base)
 
@@ -183,6 +184,44 @@ def _upright_d(toks: list[Tok]) -> list[Tok]:
         out.append(t)
         k += 1
     return out
+
+
+def _tag_transpose(toks: list[Tok]) -> list[Tok]:
+    """`a^{[1](i)T}`, `W^{[2]T}`, `x^{(i)T}`: a transpose written inside the superscript, after
+    the layer or sample tag (deeplearning.ai's habit), is `(a^{[1](i)})^T`."""
+    k = 0
+    while k < len(toks):
+        k = _one_tag_transpose(toks, k)
+    return toks
+
+
+def _one_tag_transpose(toks: list[Tok], k: int) -> int:
+    """The rewrite at toks[k] when it is the `^` of such a superscript (in place); the next k."""
+    if toks[k].text != "^" or k == 0 or k + 1 >= len(toks) or toks[k + 1].text != "{":
+        return k + 1
+    depth, e = 0, None
+    for j in range(k + 1, len(toks)):
+        depth += (toks[j].text == "{") - (toks[j].text == "}")
+        if depth == 0:
+            e = j
+            break
+    if (e is None or e - k < 5 or toks[e - 1].text != "T" or toks[e - 2].text not in ("]", ")")
+            or (e + 1 < len(toks) and toks[e + 1].text == "_")):
+        return k + 1
+    s = k - 1
+    if toks[s].text == "}":  # \hat{y}^{(i)T}: the font's group
+        depth = 0
+        for j in range(s, -1, -1):
+            depth += (toks[j].text == "}") - (toks[j].text == "{")
+            if depth == 0:
+                s = j - 1
+                break
+    if s < 0 or toks[s].kind not in ("letter", "cmd"):
+        return k + 1
+    a, b = toks[s].start, toks[e].end
+    toks[s:e + 1] = [Tok("sym", "(", a, a), *toks[s:e - 1], Tok("sym", "}", b, b),
+                     Tok("sym", ")", b, b), Tok("sym", "^", b, b), Tok("letter", "T", b, b)]
+    return e + 4
 
 
 def ordinary_derivative(seg: list[Tok]) -> tuple[list[Tok], str | None]:
