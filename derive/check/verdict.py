@@ -239,10 +239,14 @@ def _unreached_derivative(engine: Engine, model: Model, t: Trial | None,
         for p in e.atoms(Partial):
             if not isinstance(p.den, Quantity):
                 continue
-            if isinstance(p.num, Quantity) and p.num.name == p.den.name:
-                continue
+            same = isinstance(p.num, Quantity) and p.num.name == p.den.name
+            if same and (p.num.layer is None or p.den.layer is None
+                         or sympy.simplify(p.num.layer - p.den.layer) == 0):
+                continue  # dz_j/dz_k: a Kronecker delta, read without the model
             try:
                 start = list(ev.keys_of(p.num, env, 1))
+                if same:  # dz^{l+1}/dz^l: through what z^{l+1} reads, not z^{l+1} itself
+                    start = [r for k in start for r in ev.reads(k)]
                 found = not start or _reads_name(ev, start, p.den.name)
             except (Unsupported, OutOfRange):
                 continue

@@ -10,7 +10,7 @@ from derive.infer.fractions import _derivatives
 from derive.infer.names import layer_symbols
 from derive.infer.scan import Occ, Row, _is_call, _strip
 from derive.infer.tags import _sample_sup
-from derive.latex import Tok
+from derive.latex import Tok, ordinary_derivative
 
 
 def _chain_rule(rows: list[Row]) -> dict[str, Any] | None:
@@ -80,13 +80,21 @@ def _local_formulas(per: dict[int, list[Row]]) -> set[int]:
     names_tagged = {o.name for rs in per.values() for r in rs for o in r.occs if tagged(o)}
     out = set()
     for k, rs in per.items():
-        if any(r.sides and _is_call(r.sides[0]) for r in rs) or _defines_function(rs):
+        if any(r.sides and (_is_call(r.sides[0]) or _derivative_of_call(r.sides[0]))
+               for r in rs) or _defines_function(rs):
             continue  # sigma(z) = ...: z is the function's own argument
         occs = [o for r in rs for o in r.occs]
         if names_tagged and occs and not any(tagged(o) for o in occs) and any(
                 o.name in names_tagged and o.sup is None for o in occs):
             out.add(k)
     return out
+
+
+def _derivative_of_call(side: list[Tok]) -> bool:
+    """`\\frac{d}{dz} f(z)`: an ordinary derivative of one function applied to the variable it
+    is taken in; that variable is the function's own argument, as in `f'(z)`."""
+    rest, var = ordinary_derivative(_strip(side))
+    return var is not None and _is_call(rest) and var in {t.text for t in rest[1:]}
 
 
 def _sample_names(per: dict[int, list[Row]]) -> set[str]:

@@ -114,6 +114,7 @@ class Inferred:
     aliases: dict[str, Lin] = field(default_factory=dict)  # the sizes the text names
     # the definitions the prose names (an activation, the loss), in LaTeX, at their lines
     prose: tuple[tuple[int, str], ...] = ()
+    bypassed: set[str] = field(default_factory=set)  # self-feeding definitions checked as claims
 
 
 def _stated(doc: Document, number: int) -> dict[str, Any] | None:
@@ -285,7 +286,8 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                         unread=self.unread, assumed=assumed, claims=self.claims,
                         forward=self.forward,
                         defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
-                        layer_var=names.layer_var, columns=self.columns, aliases=self.aliases)
+                        layer_var=names.layer_var, columns=self.columns, aliases=self.aliases,
+                        bypassed=self.bypassed, not_checked=dict(self.self_fed))
 
     def _drop_sample_subscripts(self) -> None:
         """C_x: the loss of sample x; its subscript is no neuron index."""

@@ -77,6 +77,7 @@ class _Definitions:
         self.claims: set[tuple[int, int]] = set()  # rows that look like definitions, checked
         self.bypassed: set[str] = set()  # quantities whose self-feeding definition is a claim
         self.forward: dict[int, str] = {}  # formula -> the bypassed quantity its claim defines
+        self.self_fed: dict[tuple[int, int], str] = {}  # such claims with nothing to check on
         self.aliases: dict[str, Lin] = {}
         self.unread: set[str] = set()
         self.batch_mean: dict[tuple[int, int], str] = {}
@@ -86,8 +87,7 @@ class _Definitions:
             left = _left(r)
             if not any(rule(self, r, left, st) for rule in self._ROW_RULES):
                 self._define(r, left[0], st)
-        self._two_chains(st.defined)
-        self._defined_after_bypass(st)
+        self._two_chains(st)
         return st.defined
 
     # -- the row rules: each returns True when it settles the row (then it defines nothing) --
@@ -282,10 +282,13 @@ class _Definitions:
                 return True
         return False
 
-    def _two_chains(self, defined: dict[str, list[Row]]) -> None:
+    def _two_chains(self, st: _Chosen) -> None:
         """a^l = sigma(sum_k w^l_{jk} a^{l-1}_k + b^l_j) beside z^{l+1} = sum_j w a^l + b: two
         forward chains, and in the first, a does not pass through z, so every derivative by z
-        would be 0. The self-feeding row is then checked as a claim, not taken as a definition."""
+        would be 0. The self-feeding row is then checked as a claim, not taken as a definition;
+        a later row that defines the name from the other chain (a^l = sigma(z^l)) defines it."""
+        defined = st.defined
+
         def heads(rows: list[Row]) -> list[tuple[Row, Occ]]:
             return [(r, next(o for o in r.occs if o.side == 0)) for r in rows]
 
@@ -304,11 +307,20 @@ class _Definitions:
                     self.forward[r.formula.number] = p
                     self.bypassed.add(p)
                     defined[p].remove(r)
+                    if not defined[p]:
+                        del defined[p]
+                    instead = None if p in defined else self._defined_instead(p, st)
+                    if p not in defined:  # a given: the row compared with itself, unchecked
+                        self.self_fed[(r.formula.number, r.number)] = (
+                            f"it defines ${p}$ from its own lower layer, and no other row "
+                            f"defines ${p}$: with ${p}$ taken as given there is nothing to "
+                            "check it against")
                     self.facts.append(
                         f"line {head.line} defines ${p}$ from its own lower layer, while another "
-                        f"quantity is defined from ${p}$: it is checked as a claim, not taken "
-                        f"as ${p}$'s definition")
-            if not defined[p]:
+                        f"quantity is defined from ${p}$: it is checked as a claim, and " + (
+                            f"${p}$ is defined by line {instead}" if instead else
+                            f"${p}$ has no definition of its own"))
+            if p in defined and not defined[p]:
                 del defined[p]
         for r in self.rows:  # the same self-feeding definition written again (in vector form)
             left = [o for o in r.occs if o.side == 0]
@@ -318,20 +330,27 @@ class _Definitions:
                             and o.tag[1][0] < left[0].tag[1][0] for o in r.occs)):
                 self.claims.add((r.formula.number, r.number))
                 self.forward[r.formula.number] = left[0].name
+                if left[0].name not in st.defined and self.self_fed:
+                    self.self_fed[(r.formula.number, r.number)] = next(iter(
+                        self.self_fed.values()))
 
-    def _defined_after_bypass(self, st: _Chosen) -> None:
-        """A quantity whose self-feeding row became a claim (`_two_chains`) is defined by its
-        first later row that the rules would take as a definition but for that row (`a^l =
-        \\sigma(z^l)` after `a^l_j = \\sigma(\\sum_k w a^{l-1}_k + b)`): not by nothing."""
-        for p in sorted(self.bypassed - set(st.defined)):
-            for r in self.rows:
-                left = _left(r)
-                if (not left or left[0].name != p or (r.formula.number, r.number) in self.claims
-                        or any(o.side >= 1 and o.name == p for o in r.occs)):
-                    continue
-                if not any(rule(self, r, left, st) for rule in self._ROW_RULES):
-                    self._define(r, left[0], st)
-                    break
+    def _defined_instead(self, p: str, st: _Chosen) -> int | None:
+        """The first row that defines `p` once its self-feeding row is a claim: a row the row
+        rules pass now, that reads no `p` of a lower layer; its line, or None."""
+        for r in self.rows:
+            left = _left(r)
+            if (not left or left[0].name != p or (r.formula.number, r.number) in self.claims
+                    or self._feeds_itself(r, left[0])):
+                continue
+            if not any(rule(self, r, left, st) for rule in self._ROW_RULES):
+                self._define(r, left[0], st)
+                return left[0].line
+        return None
+
+    @staticmethod
+    def _feeds_itself(r: Row, head: Occ) -> bool:
+        return any(o.side >= 1 and o.name == head.name and o.tag and head.tag and o.tag[1]
+                   and head.tag[1] and o.tag[1][0] < head.tag[1][0] for o in r.occs)
 
     def _taint(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]]) -> None:
         """What a refused row reads is not read either, nor what is defined from it."""

@@ -63,7 +63,8 @@ class _Front:
         for q, (lo, hi) in getattr(self, "unit_layers", {}).items():
             out_q[q]["unit_layers"] = str(lo) if lo == hi else f"{lo}..{hi}"
         for q, rows in defs.items():  # J = \frac{1}{m} \sum_{i=1}^m L^{(i)}: one per batch
-            if q in out_q and any(i == roles.get("sample") for r in rows for i, _ in r.bounds):
+            if q in out_q and any(_over_samples(i, upper, roles) for r in rows
+                                  for i, upper in r.bounds):
                 out_q[q]["parameter"] = True
         return self._front_matter(roles, out_q, quantities, functions, scalars, width, n)
 
@@ -304,3 +305,12 @@ def _within(r: tuple[Lin, Lin]) -> tuple[Lin, Lin]:
     lo = (max(c0, 1), a0, b0) if a0 == 0 and b0 == 0 else (c0, a0, b0)
     hi = (min(c1, 0), a1, b1) if a1 == 1 and b1 == 0 else (c1, a1, b1)
     return lo, hi
+
+
+def _over_samples(index: str, upper: list, roles: dict[str, str]) -> bool:
+    """A sum over the samples: at the sample's letter, and to the batch size when it names
+    one (UFLDL sums the units of one sample at `i` too: `\\sum_{i=1}^{s_{n_l}}`)."""
+    if index != roles.get("sample"):
+        return False
+    names = [t.text for t in upper if t.text not in ("{", "}")]
+    return not names or "batch" not in roles or names == [roles["batch"]]

@@ -21,14 +21,16 @@ from derive.sources.document import Document, Formula
 
 
 def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, int],
-                           layer_var: str | None, depth: str | None = None
+                           layer_var: str | None, depth: str | None = None,
+                           bypassed: frozenset[str] | set[str] = frozenset()
                            ) -> tuple[Document, list[str]]:
     """The document with the inline definitions of quantities that have none, or none before
     the prose gives one (the display's later one is then checked as a claim), and the facts."""
     # defined quantities, and layer quantities read as given only for want of a definition
-    # (an activation is no parameter): the prose may define either
+    # (an activation is no parameter; nor is one whose self-feeding definition is a claim):
+    # the prose may define either
     missing = {q for q, spec in quantities.items() if not spec.get("given")
-               or ("layers" in spec and not spec.get("parameter"))}
+               or ("layers" in spec and (not spec.get("parameter") or q in bypassed))}
     if not missing or not doc.inline:
         return doc, []
     chosen = []

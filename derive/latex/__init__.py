@@ -75,13 +75,14 @@ from derive.latex.tokens import (
     _VECTOR_FONTS,
     VECTOR_FUNCTIONS,
     Tok,
+    ordinary_derivative,
     remarks_of,
     tokenize,
 )
 
 __all__ = [
     "ELLIPSES", "ELLIPSIS_NOT_READ", "LIMIT_NOT_READ", "arg_word", "MAX_DIGITS", "MAX_EXPONENT",
-    "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER",
+    "MAX_FORMULA_CHARS", "MAX_INDEX", "MAX_NESTING", "MAX_TOWER", "ordinary_derivative",
     "_BOLD", "_DELIM_SIZES", "_FONTS", "_GREEK", "_VECTOR_FONTS",
     "Equation", "Index", "RowError", "Scalar", "Scope", "Side", "Size", "Tok",
     "_check_layer", "_check_sizes", "_depth_split", "_derivative_kind", "_err", "_group",

@@ -113,3 +113,23 @@ def _index_like(toks: list[Tok], scope: Scope) -> bool:
         elif t.text not in ("+", "-", "_", "{", "}"):
             return False
     return True
+
+
+_ORDER = {"<", ">", "\\le", "\\leq", "\\ge", "\\geq", "\\lt", "\\gt"}
+
+
+def range_qualifier(part: list[Tok], relations: set[str]) -> bool:
+    """`l < L`, `1 \\le j \\le n`, `l = 2, \\ldots, L-1` (after `,` or `\\text{for}`): a
+    part after a gap that says for which values of one letter the equation holds."""
+    toks = [t for t in part if t.kind != "text" and t.text not in (",", ";", ".")]
+    while toks and toks[0].text in ("\\text", "\\mathrm", "{", "}", "\\forall"):
+        toks = toks[1:]
+    if len(toks) < 3:
+        return False
+    texts = [t.text for t in toks]
+    if any(x in _ORDER for x in texts) and all(x not in relations for x in texts):
+        return all(t.kind in ("letter", "num") or t.text in _ORDER | {"+", "-", "_", "{", "}"}
+                   for t in toks)
+    return (toks[0].kind == "letter" and texts[1] == "="
+            and any(x in ("\\ldots", "\\dots", "\\cdots") for x in texts[2:])
+            and all(x not in relations for x in texts[2:]))

@@ -13,6 +13,7 @@ from derive.document import Formula
 from derive.errors import InputError
 from derive.expr import Partial, Quantity
 from derive.functions import BY_SPELLING
+from derive.latex.conditions import range_qualifier
 from derive.latex.expression import parse_expression
 from derive.latex.groups import (
     _BRACKETS,
@@ -24,7 +25,7 @@ from derive.latex.groups import (
 )
 from derive.latex.limits import _check_sizes
 from derive.latex.scope import Equation, RowError, Scope, Side, _err
-from derive.latex.tokens import _FONTS, VECTOR_FUNCTIONS, Tok, tokenize
+from derive.latex.tokens import _FONTS, VECTOR_FUNCTIONS, Tok, ordinary_derivative, tokenize
 from derive.latex.whole import _entrywise_vector_function, _outside_the_model, _parse_set
 
 _RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets", "\\rightarrow", "\\to", "\\equiv",
@@ -105,6 +106,8 @@ def split_at_gaps(row: list[Tok], text: str) -> list[list[Tok]]:
     for part in parts:
         if len(part) == 1 and part[0].text in _ARROWS:
             continue
+        if out and range_qualifier(part, _RELATIONS):
+            continue  # \quad l < L, \quad \text{for } l = 2, \ldots, L-1: where it holds
         if out and not (_has_relation(part) and _has_relation(out[-1])):
             out[-1] = out[-1] + part  # x = y \quad (for all y): one equation
         else:
@@ -396,6 +399,10 @@ def _lowered(lhs: Side, steps: tuple[Side, ...], formula: Formula,
 def _formal_parameters(seg: list[Tok], scope: Scope) -> set[str]:
     """`g(t)` on a left side makes `t` a formal parameter for the row (so does
     `\\mathrm{ReLU}(z)`: a function named in a font)."""
+    rest, var = ordinary_derivative(seg)
+    if var is not None:  # \frac{d}{dz} f(z): z a formal parameter, as in f'(z)
+        params = _formal_parameters(rest, scope)
+        return params if var in params else set()
     texts = [t.text for t in seg]
     if len(texts) >= 4 and _function_head(seg, scope) and texts[-1] == ")":
         k = texts.index("(") if "(" in texts else -1

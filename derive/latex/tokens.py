@@ -49,7 +49,8 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = _digit_arguments(_drop_hspace(_text_functions(_wide_accents(place_prose(
         toks, lambda t: InputError(f"unexpected character {t.text[0]!r} in a formula",
                                    formula.span(t.start)))))))
-    toks = function_words(_operator_words(_colon_equals(toks)), formula)
+    toks = function_words(_operator_words(_colon_equals(_upright_d(_tag_transpose(toks)))),
+                          formula)
     toks = _class_probabilities(_subscript_partials(_vector_entries(_braces_dropped(toks))))
     return _equation_numbers(toks, text, base)
 
@@ -216,6 +217,74 @@ def _drop_hspace(toks: list[Tok]) -> list[Tok]:
             continue
         out.append(t)
     return out
+
+
+def _upright_d(toks: list[Tok]) -> list[Tok]:
+    """`\\mathrm{d}`: the upright d of a differential (`\\frac{\\mathrm{d}}{\\mathrm{d}z}`), the
+    letter d as a derivative reads it."""
+    out: list[Tok] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if (t.text in ("\\mathrm", "\\operatorname") and k + 3 < len(toks)
+                and [x.text for x in toks[k + 1 : k + 4]] == ["{", "d", "}"]):
+            out.append(Tok("letter", "d", t.start, toks[k + 3].end))
+            k += 4
+            continue
+        out.append(t)
+        k += 1
+    return out
+
+
+def _tag_transpose(toks: list[Tok]) -> list[Tok]:
+    """`a^{[1](i)T}`, `W^{[2]T}`, `x^{(i)T}`: a transpose written inside the superscript, after
+    the layer or sample tag (deeplearning.ai's habit), is `(a^{[1](i)})^T`."""
+    k = 0
+    while k < len(toks):
+        k = _one_tag_transpose(toks, k)
+    return toks
+
+
+def _one_tag_transpose(toks: list[Tok], k: int) -> int:
+    """The rewrite at toks[k] when it is the `^` of such a superscript (in place); the next k."""
+    if toks[k].text != "^" or k == 0 or k + 1 >= len(toks) or toks[k + 1].text != "{":
+        return k + 1
+    depth, e = 0, None
+    for j in range(k + 1, len(toks)):
+        depth += (toks[j].text == "{") - (toks[j].text == "}")
+        if depth == 0:
+            e = j
+            break
+    if (e is None or e - k < 5 or toks[e - 1].text != "T" or toks[e - 2].text not in ("]", ")")
+            or (e + 1 < len(toks) and toks[e + 1].text == "_")):
+        return k + 1
+    s = k - 1
+    if toks[s].text == "}":  # \hat{y}^{(i)T}: the font's group
+        depth = 0
+        for j in range(s, -1, -1):
+            depth += (toks[j].text == "}") - (toks[j].text == "{")
+            if depth == 0:
+                s = j - 1
+                break
+    if s < 0 or toks[s].kind not in ("letter", "cmd"):
+        return k + 1
+    a, b = toks[s].start, toks[e].end
+    toks[s:e + 1] = [Tok("sym", "(", a, a), *toks[s:e - 1], Tok("sym", "}", b, b),
+                     Tok("sym", ")", b, b), Tok("sym", "^", b, b), Tok("letter", "T", b, b)]
+    return e + 4
+
+
+def ordinary_derivative(seg: list[Tok]) -> tuple[list[Tok], str | None]:
+    """`\\frac{d}{dz} f(z)`: what follows the operator `\\frac{d}{dz}` and its variable z;
+    (seg, None) when the segment does not start with one."""
+    texts = [t.text for t in seg]
+    if texts[:4] != ["\\frac", "{", "d", "}"] or texts[4:5] != ["{"]:
+        return seg, None
+    end = texts.index("}", 5) if "}" in texts[5:] else None
+    den = [t for t in seg[5:end] if t.text not in ("{", "}")] if end else []
+    if len(den) != 2 or den[0].text != "d" or den[1].kind != "letter":
+        return seg, None
+    return seg[end + 1:], den[1].text
 
 
 def _colon_equals(toks: list[Tok]) -> list[Tok]:
