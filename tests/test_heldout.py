@@ -86,8 +86,9 @@ def test_dlai_transpose_in_the_superscript():
 
 def test_self_feeding_row_alone_is_not_refuted():
     """a^l = sigma(sum w a^{l-1} + b) with no other definition of a: a is given, so the row
-    has nothing to be checked against, and dz^{l+1}/dz^l cannot be reached: both unchecked."""
+    has nothing to be checked against, and dz^{l+1}/dz^l cannot be reached (a has no
+    definition to carry z^l into z^{l+1}): both unchecked, never refuted."""
     rep = check_file(UNITS / "self-feeding-only.md")
     assert_verdicts(rep, [(5, U, None), (9, Status.DEFINITION, None), (13, U, None)])
     assert "nothing to check it against" in rep.results[0].message
-    assert "would be 0" in rep.results[2].message
+    assert "`a^{2}_{1}` has no definition" in rep.results[2].message
