@@ -96,9 +96,10 @@ class _Layers:
         dq, dp = head.tag[1][0], act.tag[1][0]
         ranges: dict[str, Range] = {q: ((1 + dq - dp, 0, 0), _TOP), act.name: (_FIRST, _TOP)}
         given = {act.name: (_FIRST, _FIRST)}
+        first = 0 if self.first_layer == 0 else 1  # a^0 = x: the text numbers from 0
         self.facts.append(
-            f"layer 1 is the input: ${act.name}$ is given there and ${q}$ starts at layer "
-            f"{1 + dq - dp}, as its definition at line {head.line} reads (to say otherwise: "
+            f"layer {first} is the input: ${act.name}$ is given there and ${q}$ starts at layer "
+            f"{first + dq - dp}, as its definition at line {head.line} reads (to say otherwise: "
             f"quantities.{act.name}.given_layers and quantities.{q}.layers)")
         _spanned(row, dq, dp, ranges)
         for name in sorted(tagged - set(ranges)):  # the others: the layers of what defines them

@@ -13,7 +13,13 @@ from derive.expr import Call, FuncRef, Prime, Vec, Width
 from derive.functions import KRONECKER, kronecker
 from derive.latex.arithmetic import _Skeleton
 from derive.latex.groups import _depth_split, _match, _read_name, _scripts, _strip_group
-from derive.latex.indices import _index_expr, _is_sample_tag, _layer_tokens, _quantity
+from derive.latex.indices import (
+    _index_expr,
+    _is_sample_tag,
+    _layer_tokens,
+    _quantity,
+    layer_number,
+)
 from derive.latex.limits import _check_index
 from derive.latex.scope import Index, Scalar, Scope, Size, _err
 from derive.latex.tokens import _FONTS, _GREEK, _VECTOR_FONTS, VECTOR_FUNCTIONS, Tok
@@ -296,7 +302,7 @@ def _argument(toks: list[Tok], sk: _Skeleton) -> sympy.Basic:
             inner = _layer_tokens(scope.notation.quantities[base], scripts["^"][0])
             if inner is None:
                 raise _err("a vector argument is written \\mathbf{a}^{(l)}", scope, toks[0])
-            layer = (_index_expr(inner, scope),)
+            layer = (layer_number(inner, scope),)
         return Vec(base, layer)
     if len(toks) == 1 and toks[0].kind == "letter" and scope.lookup(toks[0].text) is None:
         return Index(toks[0].text)  # softmax(a, j): an index argument
