@@ -207,12 +207,27 @@ def _skip_arguments(toks: list[Tok], k: int, scope: Scope) -> int:
     return k
 
 
+def _layer_of_function(sup: list[Tok], scope: Scope) -> bool:
+    """`g^l(z^l)` beside `g(z^l)`: the superscript of a function is the layer variable, the
+    depth, or a layer written in them (the activation of layer l, which the text also writes
+    `g`)."""
+    inner = [t for t in _strip_group(sup) if t.text not in ("(", ")", "[", "]")]
+    words = {scope.notation.layer_var, scope.notation.layers}
+    # a number alone is a power (\\tanh^2(z)), never read as a layer here
+    return all(t.kind == "num" or t.text in ("+", "-") or t.text in words
+               for t in inner) and any(t.text in words for t in inner)
+
+
 def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
                start_tok: Tok) -> int:
     scope = sk.scope
     sup = scripts.get("^")
     prime = False
-    if sup is not None:
+    if sup is not None and _layer_of_function(sup[0], scope):
+        line = scope.formula.span(start_tok.start).line
+        scope.readings.append(f"line {line}: ${name}$ written with a layer tag is read as the "
+                              f"one function ${name}$ the text also writes without it")
+    elif sup is not None:
         if [t.text for t in _strip_group(sup[0])] != ["\\prime"]:
             raise _err(f"`{name}` is a function: only `^{{\\prime}}` may follow it", scope, sup[1])
         prime = True
