@@ -2,7 +2,8 @@
 b^l` for l = 1..L): its fixed layers are one higher inside (`z^1` the first layer the model
 computes), its layers in `l` and `L` as written; and what goes with such texts: `g^l(z^l)`
 beside `g(z^l)` is the one activation g; a factor after an operator-form derivative
-(`\\frac{\\partial}{\\partial b} w x + b`) is no node the text differentiates."""
+(`\\frac{\\partial}{\\partial b} w x + b`) is no node the text differentiates; `C'(a^L)` beside
+`\\frac{\\partial C}{\\partial w^l}` is the loss's derivative by a^L."""
 
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def test_layers_from_0_are_checked():
         (43, R, "missing factor"),  # sigma'(z^l) left out
         (47, V, None), (51, V, None),
         (55, R, "wrong layer"),  # z^{L-1} for z^L
+        (61, V, None),  # C'(a^L): the loss's derivative by a^L
+        (65, R, "wrong layer"),
     ])
 
 

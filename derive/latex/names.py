@@ -9,7 +9,7 @@ import re
 import sympy
 
 from derive.errors import InputError
-from derive.expr import Call, FuncRef, Prime, Vec, Width
+from derive.expr import Call, FuncRef, Partial, Prime, Quantity, Vec, Width, to_latex
 from derive.functions import KRONECKER, kronecker
 from derive.latex.arithmetic import _Skeleton
 from derive.latex.groups import _depth_split, _match, _read_name, _scripts, _strip_group
@@ -88,6 +88,8 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         raise _err(f"unknown symbol `{name}`", scope, start_tok, toks[j - 1].end, hint)
     if kind == "function":
         return _emit_call(toks, name, scripts, k, sk, start_tok)
+    if kind == "quantity" and _loss_prime(name, scripts, toks, k, scope):
+        return _emit_loss_prime(toks, name, k, sk, start_tok)
     power: tuple[list[Tok], Tok] | None = scripts.get("^")
     value: sympy.Basic
     if kind == "quantity":
@@ -111,6 +113,31 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         sk.sequence(power[0])
         sk.emit("}", power[1])
     return k
+
+
+def _loss_prime(name: str, scripts: dict, toks: list[Tok], k: int, scope: Scope) -> bool:
+    """`C'(a^L)`: the loss, a quantity (not a function), written with a prime and applied."""
+    sup = scripts.get("^")
+    return (name == scope.notation.loss and "_" not in scripts and sup is not None
+            and [t.text for t in _strip_group(sup[0])] == ["\\prime"]
+            and k < len(toks) and toks[k].text == "(")
+
+
+def _emit_loss_prime(toks: list[Tok], name: str, k: int, sk: _Skeleton, start_tok: Tok) -> int:
+    """`C'(a^L)` beside `\\frac{\\partial C}{\\partial w^l}`: the derivative of the loss C by
+    its argument, read as `\\frac{\\partial C}{\\partial a^L}`."""
+    scope = sk.scope
+    close = _match(toks, k, scope)
+    y = sk.parse(toks[k + 1:close])
+    if not isinstance(y, Quantity):
+        raise _err(f"`{name}'(...)`: the loss's derivative is read by a single quantity, as "
+                   f"in {name}'(a^L)", scope, start_tok, toks[close].end)
+    c = _quantity(name, {}, scope, start_tok, start_tok)
+    line = scope.formula.span(start_tok.start).line
+    scope.readings.append(f"line {line}: ${name}'({to_latex(y)})$ read as the derivative of "
+                          f"the loss ${name}$ by ${to_latex(y)}$")
+    sk.placeholder(Partial(c, y, False), (start_tok.start, toks[close].end))
+    return close + 1
 
 
 def _overall(toks: list[Tok], name: str, scripts: dict, k: int, scope: Scope) -> str:
@@ -207,7 +234,7 @@ def _skip_arguments(toks: list[Tok], k: int, scope: Scope) -> int:
     return k
 
 
-def _layer_of_function(sup: list[Tok], scope: Scope) -> bool:
+def layer_of_function(sup: list[Tok], scope: Scope) -> bool:
     """`g^l(z^l)` beside `g(z^l)`: the superscript of a function is the layer variable, the
     depth, or a layer written in them (the activation of layer l, which the text also writes
     `g`)."""
@@ -223,7 +250,7 @@ def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
     scope = sk.scope
     sup = scripts.get("^")
     prime = False
-    if sup is not None and _layer_of_function(sup[0], scope):
+    if sup is not None and layer_of_function(sup[0], scope):
         line = scope.formula.span(start_tok.start).line
         scope.readings.append(f"line {line}: ${name}$ written with a layer tag is read as the "
                               f"one function ${name}$ the text also writes without it")
