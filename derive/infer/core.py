@@ -336,10 +336,13 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         written as bare superscripts is a fixed layer (as the parser reads it), not a power."""
         styled = {o.name for o in self.occs if o.tag is not None and o.tag[0] == "sup"
                   and o.tag[2] is not None}
+        # a^0 = x: no power 0 is written, so the text numbers its layers from 0 in bare
+        # superscripts, and z^1 = w^1 a^0 + b^1 is at layer 1 too
+        zero = any(o.name in styled and _text(_strip(o.sup or [])) == "0" for o in self.occs)
         for o in self.occs:
             text = _text(_strip(o.sup or []))
-            if (o.tag is None and o.name in styled and text.isdigit() and o.sub is not None
-                    and self.layer_var):
+            if (o.tag is None and o.name in styled and text.isdigit() and self.layer_var
+                    and (o.sub is not None or zero)):
                 o.tag = ("sup", (int(text), 0, 0), None)
 
     def _assumed(self, names: Names, defs: dict[str, list[Row]]) -> tuple[str, ...]:

@@ -59,7 +59,8 @@ class _Front:
         for q in sorted(quantities):
             out_q[q] = self._quantity(q, quantities[q], tagged, ranges, given_layers, shapes,
                                       defs, width, n)
-        self.facts[:0] = _summary(roles, out_q, functions, defs, self.layer_var)
+        self.facts[:0] = _summary(roles, out_q, functions, defs, self.layer_var,
+                                  self.first_layer == 0 and self.layer_var is not None)
         for q, (lo, hi) in getattr(self, "unit_layers", {}).items():
             out_q[q]["unit_layers"] = str(lo) if lo == hi else f"{lo}..{hi}"
         for q, rows in defs.items():  # J = \frac{1}{m} \sum_{i=1}^m L^{(i)}: one per batch
@@ -148,6 +149,22 @@ class _Front:
         if self.layer_var is None and fixed and (
                 fixed[0] == 0 or self._own_input(quantities, defs, fixed[0])):
             self.first_layer = 0
+        elif self.layer_var is not None and self._layer_zero(tagged, fixed):
+            self.first_layer = 0  # a^0 = x beside z^l = w^l a^{l-1} + b^l: x is layer 0
+
+    def _layer_zero(self, tagged: set[str], fixed: list[int]) -> bool:
+        """Whether the text writes a quantity at layer 0 (`a^{(0)}`, or `a^0` where its layers
+        are bare superscripts: no power 0 is written), as a text whose input is layer 0 does."""
+        sup = {o.name for o in self.occs if o.tag is not None and o.tag[0] == "sup"}
+        return bool(fixed and fixed[0] == 0) or any(
+            o.name in tagged & sup and o.tag is None and _text(_strip(o.sup or [])) == "0"
+            for o in self.occs)
+
+    def _written_range(self, r: tuple[Lin, Lin], n: str) -> str:
+        """A range of the model's layers (from 1) as the text numbers them: from 0 where its
+        layer variable runs over a text whose input is layer 0 (the fixed layers' ranges are
+        the text's own numbers already)."""
+        return _range_text(r, n, self.first_layer == 0 and self.layer_var is not None)
 
     def _narrow(self, ranges: dict[str, tuple[Lin, Lin]], shapes: dict[str, list[Lin | None]],
                 tagged: set[str]) -> None:
@@ -170,10 +187,10 @@ class _Front:
         """One quantity's entry: its layers and tag style, shape, and whether it is given."""
         spec: dict[str, Any] = {}
         if q in tagged and q in ranges:
-            spec["layers"] = _range_text(_within(ranges[q]), n)
+            spec["layers"] = self._written_range(_within(ranges[q]), n)
             spec["tag"] = Counter(o.tag[0] for o in uses if o.tag).most_common(1)[0][0]
             if q in given_layers:
-                spec["given_layers"] = _range_text(given_layers[q], n)
+                spec["given_layers"] = self._written_range(given_layers[q], n)
         if shapes.get(q):
             spec["shape"] = [_dim_text(d, width, n, q in tagged) for d in shapes[q]]
         differentiated = any(o.after_partial == "num" for o in uses)
@@ -236,7 +253,8 @@ class _Front:
         front: dict[str, Any] = {"roles": roles, "quantities": out_q}
         if self.first_layer == 0:
             front["first_layer"] = 0
-            self.facts.append("the input is layer 0 (the text numbers its layers from 0)")
+            if self.layer_var is None:  # with a layer variable, the summary says it
+                self.facts.append("the input is layer 0 (the text numbers its layers from 0)")
         aliases = {a: v for a, v in self.aliases.items() if a not in quantities and a != n
                    and a not in roles.values()}
         if aliases:

@@ -251,7 +251,7 @@ class _Indices:
                                                           self._first_use(c[0][0]), c[0][1]))
         has_labels = bool(order) and any(q == labels for q, _ in order[0])
         for k, members in enumerate(order):
-            if self.first_layer == 0:  # W^{[1]} x: the inputs are layer 0, the labels the last
+            if self.first_layer == 0 and self.layer_var is None:  # W^{[1]} x: the inputs are layer 0, the labels the last
                 layer: Lin = (self.last_fixed, 0, 0) if k == 0 and has_labels else (0, 0, 0)
             else:
                 layer = (0, 1, 0) if k == 0 else (min(k, 2), 0, 0)

@@ -6,6 +6,8 @@ the layers; a text of fixed layers only (`z^{[2]}`) places each quantity where i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from derive.infer.scan import Lin, Occ, Row, _head
 
 Range = tuple[Lin, Lin]
@@ -57,6 +59,10 @@ class _Layers:
     def _link(self, defs: dict[str, list[Row]]) -> Link | None:
         """The first definition that reads another defined quantity at a lower layer:
         z^{(l+1)} = ... a^{(l)}."""
+        return next(self._links(defs), None)
+
+    def _links(self, defs: dict[str, list[Row]]) -> Iterator[Link]:
+        """Every definition that reads another defined quantity at a lower layer."""
         for q in sorted(defs):
             for r in defs[q]:
                 head = _head(r)
@@ -65,8 +71,7 @@ class _Layers:
                 for o in r.occs:
                     if (o.side == 1 and _reads_lower(o, head) and o.name != q
                             and (o.name in defs or o.name in self.bypassed)):
-                        return q, head, o, r
-        return None
+                        yield q, head, o, r
 
     def _self_link(self, defs: dict[str, list[Row]]) -> Link | None:
         """The first definition that reads its own quantity at a lower layer:
@@ -96,11 +101,17 @@ class _Layers:
         dq, dp = head.tag[1][0], act.tag[1][0]
         ranges: dict[str, Range] = {q: ((1 + dq - dp, 0, 0), _TOP), act.name: (_FIRST, _TOP)}
         given = {act.name: (_FIRST, _FIRST)}
+        first = 0 if self.first_layer == 0 else 1  # a^0 = x: the text numbers from 0
         self.facts.append(
-            f"layer 1 is the input: ${act.name}$ is given there and ${q}$ starts at layer "
-            f"{1 + dq - dp}, as its definition at line {head.line} reads (to say otherwise: "
+            f"layer {first} is the input: ${act.name}$ is given there and ${q}$ starts at layer "
+            f"{first + dq - dp}, as its definition at line {head.line} reads (to say otherwise: "
             f"quantities.{act.name}.given_layers and quantities.{q}.layers)")
         _spanned(row, dq, dp, ranges)
+        for q2, head2, act2, _ in self._links(defs):  # Z^l = W^l A^{l-1} + b^l beside it
+            placed = {q2, act2.name} & set(ranges)
+            if not placed and head2.tag[1][0] - act2.tag[1][0] == dq - dp:
+                ranges[q2], ranges[act2.name] = ranges[q], ranges[act.name]
+                given[act2.name] = given[act.name]
         for name in sorted(tagged - set(ranges)):  # the others: the layers of what defines them
             ranges[name] = self._defined_range(name, defs, ranges)
         return ranges, given

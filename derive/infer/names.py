@@ -154,7 +154,20 @@ def _never_applied(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> b
 
 
 def _indexed_or_tagged(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> bool:
-    return any(o.sub is not None or _tag(o, ns.tag_symbols) for o in uses)
+    """A name with indices or a layer tag, unless only ever applied, somewhere without its
+    tag: `g^l(z^l)` beside `g(z^l)` and `g'(z^l)` is the activation g (one function)."""
+    tagged = [o for o in uses if o.sub is not None or _tag(o, ns.tag_symbols)]
+    return bool(tagged) and not (
+        len(tagged) < len(calls) and all(o.call == 1 for o in calls)
+        and all(o.sub is None and o.call == 1 and _layer_symbol(o, ns) for o in tagged))
+
+
+def _layer_symbol(o: Occ, ns: Names) -> bool:
+    """Whether a use's layer tag is written in a letter (`g^l`, `g^{L}`), not a number only
+    (`\\tanh^2`: a power)."""
+    tag = _tag(o, ns.tag_symbols)
+    form = _tag_form(tag[1]) if tag else None
+    return form is not None and form[0] is not None
 
 
 def _used_bare(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> bool:
@@ -193,9 +206,19 @@ def _loss_by_layers(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> 
         o.after_partial == "num" and o.call is None and (o.formula, o.row) in dens for o in uses)
 
 
+def _loss_derivative(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> bool:
+    """C'(a^L) beside \\frac{\\partial C}{\\partial w^l}: the derivative of the cost in its
+    output written as a function's, the cost itself differentiated with respect to the
+    network's layer quantities: the loss, not a function (C'(a^L) reads as ∂C/∂a^L)."""
+    dens = {(o.formula, o.row) for o in ns.occs
+            if o.after_partial == "den" and o.sup is not None and o.sub is None}
+    return all(o.prime and o.call == 1 for o in calls) and any(
+        o.after_partial == "num" and o.call is None and (o.formula, o.row) in dens for o in uses)
+
+
 _NOT_A_FUNCTION: tuple[_FunctionRule, ...] = (
     _never_applied, _indexed_or_tagged, _used_bare, _loss_with_arguments, _times_bracket,
-    _value_of_parameters, _loss_by_layers)
+    _value_of_parameters, _loss_by_layers, _loss_derivative)
 
 
 def _functions(ns: Names) -> None:

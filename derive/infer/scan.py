@@ -119,7 +119,7 @@ def _scan(toks: list[Tok], row: Row, side: int, out: list[Occ]) -> None:
         call = _call_args(toks, j)
         f = row.formula
         out.append(Occ(name, f.number, row.number, side, sup, sub, prime,
-                       call[0] if call else None, _partial_at(toks, i),
+                       call[0] if call else None, _partial_at(toks, i, j),
                        f.span(toks[i].start).line,
                        args=_bare_args(toks, j, call[1]) if call else (), term=term,
                        transposed=_transpose_written(toks, start, j)))
@@ -149,7 +149,7 @@ def _scan_sum(toks: list[Tok], i: int, row: Row, side: int, out: list[Occ]) -> i
     return j
 
 
-def _partial_at(toks: list[Tok], i: int) -> str | None:
+def _partial_at(toks: list[Tok], i: int, end: int = -1) -> str | None:
     """Whether the name at i is in a derivative's numerator ("num") or denominator ("den"),
     when it is written right after a \\partial (\\partial z, \\partial{z}, {dx}) or after an
     operator-form derivative (\\frac{\\partial}{\\partial W} J: J is differentiated)."""
@@ -158,7 +158,10 @@ def _partial_at(toks: list[Tok], i: int) -> str | None:
             i > 1 and toks[i - 1].text == "d" and toks[i - 2].text == "{"):
         return _part_of(toks, i)
     if i > 0 and toks[i - 1].text == "}" and _operator_before(toks, i):
-        return "num"
+        # \frac{\partial}{\partial b} w x + b: w a factor of what is differentiated, the
+        # variable itself in it; \frac{\partial}{\partial W} J: J differentiated
+        follows = 0 <= end < len(toks) and (toks[end].kind == "letter" or toks[end].text in _GREEK)
+        return None if follows or _in_denominator(toks, i) else "num"
     return _nabla_at(toks, i)
 
 
@@ -217,6 +220,17 @@ def _operator_before(toks: list[Tok], i: int) -> bool:
         if depth == 0:  # p opens the denominator; before it the numerator {\partial}
             return (p >= 4 and toks[p - 1].text == "}" and toks[p - 2].text in ("\\partial", "d")
                     and toks[p - 3].text == "{" and toks[p - 4].text in ("\\frac", "\\dfrac"))
+    return False
+
+
+def _in_denominator(toks: list[Tok], i: int) -> bool:
+    """Whether the name at i (after an operator-form derivative) is the name it is
+    differentiated by."""
+    depth = 0
+    for p in range(i - 1, -1, -1):
+        depth += (toks[p].text == "}") - (toks[p].text == "{")
+        if depth == 0:
+            return any(t.text == toks[i].text for t in toks[p:i])
     return False
 
 

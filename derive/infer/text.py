@@ -28,7 +28,11 @@ def _lin_text(form: Lin, n: str, var: str = "l") -> str:
     return text
 
 
-def _range_text(r: tuple[Lin, Lin], n: str) -> str:
+def _range_text(r: tuple[Lin, Lin], n: str, from_zero: bool = False) -> str:
+    """`1..n-1`; with `from_zero`, a range of the model's layers numbered as a text whose
+    input is layer 0 numbers it (a fixed layer one lower, a layer in `n` as it is)."""
+    if from_zero:
+        r = tuple((x[0] - 1, 0, 0) if x[1:] == (0, 0) else x for x in r)
     lo, hi = (_lin_text(x, n) for x in r)
     return lo if lo == hi else f"{lo}..{hi}"
 
@@ -54,12 +58,13 @@ def _example(q: str, spec: dict[str, Any], var: str | None) -> str:
 
 
 def _summary(roles: dict[str, str], quantities: dict[str, dict[str, Any]],
-             functions: dict[str, int], defs: dict[str, list[Row]], layer_var: str | None
-             ) -> list[str]:
+             functions: dict[str, int], defs: dict[str, list[Row]], layer_var: str | None,
+             from_zero: bool = False) -> list[str]:
     """The facts the verdicts rest on, one sentence each, maths in `$...$`."""
     out = []
     n, width = roles["layers"], roles["width"]
-    out.append(f"layers ${layer_var or 'l'}$ = 1..${n}$, layer 1 the input; "
+    first = int(not from_zero)
+    out.append(f"layers ${layer_var or 'l'}$ = {first}..${n}$, layer {first} the input; "
                f"${width}_{{l}}$ neurons in layer $l$")
     for q, spec in quantities.items():
         bits = []

@@ -57,7 +57,7 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok,
     inner = _layer_tokens(spec, sup[0]) if sup is not None and not (
         sample and not spec.layers) else None
     if inner is not None:
-        layer = _index_expr(inner, scope) + (1 - scope.notation.first_layer)
+        layer = layer_number(inner, scope)
         _check_layer(name, spec, layer, scope, sup[0][0] if sup[0] else sup[1], sup[0][-1]
                      if sup[0] else sup[1])
     if (spec.layers and layer is None and sup is None and scope.left_layer is not None
@@ -121,6 +121,17 @@ def _check_layer(name: str, spec: QuantitySpec, layer: sympy.Expr, scope: Scope,
     raise _err(f"layer {sympy.sstr(layer)} of `{name}` is outside its layers {spec.layers}",
                scope, first, last.end, hint=f"the layers of `{name}` are {spec.layers} "
                f"({n_name}: the number of layers)")
+
+
+def layer_number(toks: list[Tok], scope: Scope) -> sympy.Expr:
+    """A layer tag's layer as the model numbers it (from 1). A text that numbers its layers
+    from 0 (the input `a^0`) has a fixed layer one higher inside (`z^1` is the model's layer
+    2); a layer written in the layer variable or the depth (`l-1`, `L`) keeps its form, the
+    variable and the depth being numbered the same way (l + 1 - 1 = l)."""
+    layer = _index_expr(toks, scope)
+    if scope.notation.first_layer == 0 and not layer.free_symbols:
+        layer += 1
+    return layer
 
 
 def _index_expr(toks: list[Tok], scope: Scope) -> sympy.Expr:

@@ -9,11 +9,17 @@ import re
 import sympy
 
 from derive.errors import InputError
-from derive.expr import Call, FuncRef, Prime, Vec, Width
+from derive.expr import Call, FuncRef, Partial, Prime, Quantity, Vec, Width, to_latex
 from derive.functions import KRONECKER, kronecker
 from derive.latex.arithmetic import _Skeleton
 from derive.latex.groups import _depth_split, _match, _read_name, _scripts, _strip_group
-from derive.latex.indices import _index_expr, _is_sample_tag, _layer_tokens, _quantity
+from derive.latex.indices import (
+    _index_expr,
+    _is_sample_tag,
+    _layer_tokens,
+    _quantity,
+    layer_number,
+)
 from derive.latex.limits import _check_index
 from derive.latex.scope import Index, Scalar, Scope, Size, _err
 from derive.latex.tokens import _FONTS, _GREEK, _VECTOR_FONTS, VECTOR_FUNCTIONS, Tok
@@ -82,6 +88,8 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         raise _err(f"unknown symbol `{name}`", scope, start_tok, toks[j - 1].end, hint)
     if kind == "function":
         return _emit_call(toks, name, scripts, k, sk, start_tok)
+    if kind == "quantity" and _loss_prime(name, scripts, toks, k, scope):
+        return _emit_loss_prime(toks, name, k, sk, start_tok)
     power: tuple[list[Tok], Tok] | None = scripts.get("^")
     value: sympy.Basic
     if kind == "quantity":
@@ -105,6 +113,31 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         sk.sequence(power[0])
         sk.emit("}", power[1])
     return k
+
+
+def _loss_prime(name: str, scripts: dict, toks: list[Tok], k: int, scope: Scope) -> bool:
+    """`C'(a^L)`: the loss, a quantity (not a function), written with a prime and applied."""
+    sup = scripts.get("^")
+    return (name == scope.notation.loss and "_" not in scripts and sup is not None
+            and [t.text for t in _strip_group(sup[0])] == ["\\prime"]
+            and k < len(toks) and toks[k].text == "(")
+
+
+def _emit_loss_prime(toks: list[Tok], name: str, k: int, sk: _Skeleton, start_tok: Tok) -> int:
+    """`C'(a^L)` beside `\\frac{\\partial C}{\\partial w^l}`: the derivative of the loss C by
+    its argument, read as `\\frac{\\partial C}{\\partial a^L}`."""
+    scope = sk.scope
+    close = _match(toks, k, scope)
+    y = sk.parse(toks[k + 1:close])
+    if not isinstance(y, Quantity):
+        raise _err(f"`{name}'(...)`: the loss's derivative is read by a single quantity, as "
+                   f"in {name}'(a^L)", scope, start_tok, toks[close].end)
+    c = _quantity(name, {}, scope, start_tok, start_tok)
+    line = scope.formula.span(start_tok.start).line
+    scope.readings.append(f"line {line}: ${name}'({to_latex(y)})$ read as the derivative of "
+                          f"the loss ${name}$ by ${to_latex(y)}$")
+    sk.placeholder(Partial(c, y, False), (start_tok.start, toks[close].end))
+    return close + 1
 
 
 def _overall(toks: list[Tok], name: str, scripts: dict, k: int, scope: Scope) -> str:
@@ -201,12 +234,27 @@ def _skip_arguments(toks: list[Tok], k: int, scope: Scope) -> int:
     return k
 
 
+def layer_of_function(sup: list[Tok], scope: Scope) -> bool:
+    """`g^l(z^l)` beside `g(z^l)`: the superscript of a function is the layer variable, the
+    depth, or a layer written in them (the activation of layer l, which the text also writes
+    `g`)."""
+    inner = [t for t in _strip_group(sup) if t.text not in ("(", ")", "[", "]")]
+    words = {scope.notation.layer_var, scope.notation.layers}
+    # a number alone is a power (\\tanh^2(z)), never read as a layer here
+    return all(t.kind == "num" or t.text in ("+", "-") or t.text in words
+               for t in inner) and any(t.text in words for t in inner)
+
+
 def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
                start_tok: Tok) -> int:
     scope = sk.scope
     sup = scripts.get("^")
     prime = False
-    if sup is not None:
+    if sup is not None and layer_of_function(sup[0], scope):
+        line = scope.formula.span(start_tok.start).line
+        scope.readings.append(f"line {line}: ${name}$ written with a layer tag is read as the "
+                              f"one function ${name}$ the text also writes without it")
+    elif sup is not None:
         if [t.text for t in _strip_group(sup[0])] != ["\\prime"]:
             raise _err(f"`{name}` is a function: only `^{{\\prime}}` may follow it", scope, sup[1])
         prime = True
@@ -296,7 +344,7 @@ def _argument(toks: list[Tok], sk: _Skeleton) -> sympy.Basic:
             inner = _layer_tokens(scope.notation.quantities[base], scripts["^"][0])
             if inner is None:
                 raise _err("a vector argument is written \\mathbf{a}^{(l)}", scope, toks[0])
-            layer = (_index_expr(inner, scope),)
+            layer = (layer_number(inner, scope),)
         return Vec(base, layer)
     if len(toks) == 1 and toks[0].kind == "letter" and scope.lookup(toks[0].text) is None:
         return Index(toks[0].text)  # softmax(a, j): an index argument

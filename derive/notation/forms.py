@@ -86,8 +86,10 @@ def _expr(toks: list[tuple[str, str]], i: int, names: dict[str, str]) -> tuple[L
     return (c, a, b), i
 
 
-def parse_range(text: str, names: dict[str, str]) -> tuple[Lin, Lin]:
-    """`1..n-1` (or a single layer, `1`) as two linear forms in the number of layers."""
+def parse_range(text: str, names: dict[str, str], from_zero: bool = False) -> tuple[Lin, Lin]:
+    """`1..n-1` (or a single layer, `1`) as two linear forms in the number of layers. With
+    `from_zero` (a text whose input is layer 0), numbered from 1 inside: a fixed layer one
+    higher (`0..n` is `1..n`), a layer written in `n` as written."""
     if not text.strip():
         raise _Bad("empty; write a range such as `1..n-1`")
     parts = text.split("..")
@@ -100,7 +102,7 @@ def parse_range(text: str, names: dict[str, str]) -> tuple[Lin, Lin]:
         form, end = _expr(toks, 0, names)
         if end != len(toks):
             raise _Bad(f"unexpected `{toks[end][1]}`")
-        forms.append(form)
+        forms.append((form[0] + 1, 0, 0) if from_zero and form[1:] == (0, 0) else form)
     lo, hi = forms[0], forms[-1]
     n = names["layers"]
     for depth in _DEPTHS:

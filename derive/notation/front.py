@@ -154,8 +154,12 @@ def _layer_ranges(name: str, spec: dict, names: dict[str, str], first_layer: Any
             raise bad(f"quantities.{name}.{key} must be a string such as \"1..n\"",
                       "quantities", name, key)
         try:
-            parsed[key] = (parse_range(text, names) if first_layer == 1
-                           else _fixed_range(text))
+            if first_layer == 1:
+                parsed[key] = parse_range(text, names)
+            elif re.fullmatch(r"[\d.\s]*", text):  # fixed layers, as the text numbers them
+                parsed[key] = _fixed_range(text)
+            else:  # 0..L: the input is layer 0
+                parsed[key] = parse_range(text, names, from_zero=True)
         except _Bad as exc:
             raise bad(f"quantities.{name}.{key} = {text!r}: {exc}",
                       "quantities", name, key) from None

@@ -14,6 +14,7 @@ from derive.latex import (
     _err,
     _match,
     _strip_group,
+    layer_of_function,
     parse_expression,
     starts_name,
 )
@@ -76,7 +77,9 @@ class _Applications:
             return self.scalar(k, close + 1), close + 1
         sup = scripts.get("^")
         prime = sup is not None and [t.text for t in _strip_group(sup[0])] == ["\\prime"]
-        if sup is not None and not prime:
+        if sup is not None and not prime and layer_of_function(sup[0], scope):
+            sup = None  # g^l(z^l) beside g(z^l): the one activation g
+        elif sup is not None and not prime:
             raise _err(f"`{name}` is a function: only `^{{\\prime}}` may follow it", scope,
                        sup[1])
         if name in _DIAG:

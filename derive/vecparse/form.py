@@ -10,7 +10,6 @@ from derive.latex import (
     Tok,
     _err,
     _group,
-    _index_expr,
     _layer_tokens,
     _match,
     _read_name,
@@ -18,6 +17,7 @@ from derive.latex import (
     _skip_arguments,
     _strip_group,
     arg_word,
+    layer_number,
     starts_name,
 )
 from derive.notation import QuantitySpec
@@ -152,7 +152,7 @@ def _one_unit(spec: QuantitySpec, scripts: dict, scope: Scope) -> bool:
     if inner is None:
         return False
     try:
-        layer = _index_expr(inner, scope) + (1 - scope.notation.first_layer)
+        layer = layer_number(inner, scope)
     except InputError:
         return False
     return bool(layer.is_Integer and spec.unit_range[0][0] <= int(layer) <= spec.unit_range[1][0])

@@ -20,7 +20,6 @@ from derive.latex import (
     _derivative_kind,
     _err,
     _group,
-    _index_expr,
     _is_sample_tag,
     _layer_tokens,
     _match,
@@ -28,6 +27,7 @@ from derive.latex import (
     _scripts,
     _skip_arguments,
     _strip_group,
+    layer_number,
     of_parameters,
     parse_expression,
     starts_name,
@@ -382,7 +382,7 @@ class _Reader(_Applications):
                 inner = _layer_tokens(spec, rest)
                 if inner is None or not spec.layers:
                     raise _err(f"`{name}`: this superscript is not a layer tag", scope, sup[1])
-                layer = _index_expr(inner, scope) + (1 - scope.notation.first_layer)
+                layer = layer_number(inner, scope)
                 _check_layer(name, spec, layer, scope, rest[0], rest[-1])
         if spec.layers and layer is None:
             if not output or spec.layer_range is None:

@@ -1,0 +1,54 @@
+"""A text whose input is layer 0 (`a^0 = x`) beside a layer variable (`z^l = w^l a^{l-1} +
+b^l` for l = 1..L): its fixed layers are one higher inside (`z^1` the first layer the model
+computes), its layers in `l` and `L` as written; and what goes with such texts: `g^l(z^l)`
+beside `g(z^l)` is the one activation g; a factor after an operator-form derivative
+(`\\frac{\\partial}{\\partial b} w x + b`) is no node the text differentiates; `C'(a^L)` beside
+`\\frac{\\partial C}{\\partial w^l}` is the loss's derivative by a^L."""
+
+from pathlib import Path
+
+from derive.check import check_file
+from derive.document import read_document
+from derive.infer import infer
+from derive.results import Status
+from tests.conftest import assert_verdicts
+
+DATA = Path(__file__).resolve().parent / "data" / "layer0"
+V, R, D, E = Status.VERIFIED, Status.REFUTED, Status.DEFINITION, Status.ERROR
+
+
+def test_the_input_is_read_as_layer_0():
+    inferred = infer(read_document(DATA / "scalar.md"))
+    assert inferred.front["first_layer"] == 0
+    qs = inferred.front["quantities"]
+    assert (qs["a"]["layers"], qs["a"]["given_layers"]) == ("0..L", "0")
+    assert qs["z"]["layers"] == qs["w"]["layers"] == "1..L"
+    assert any("layers $l$ = 0..$L$, layer 0 the input" in f for f in inferred.facts)
+
+
+def test_layers_from_0_are_checked():
+    assert_verdicts(check_file(DATA / "scalar.md"), [
+        (7, D, None), (8, D, None),
+        (15, V, None),  # dz^1/dw^1 = a^0
+        (19, R, "wrong layer"),  # a^1 for a^0
+        (23, V, None), (27, V, None), (31, V, None), (35, V, None), (39, V, None),
+        (43, R, "missing factor"),  # sigma'(z^l) left out
+        (47, V, None), (51, V, None),
+        (55, R, "wrong layer"),  # z^{L-1} for z^L
+        (61, V, None),  # C'(a^L): the loss's derivative by a^L
+        (65, R, "wrong layer"),
+    ])
+
+
+def test_a_per_layer_activation_is_the_one_function():
+    assert_verdicts(check_file(DATA / "activation.md"), [
+        (7, D, None), (8, D, None),
+        (15, V, None),
+        (19, V, None), (19, V, None),  # d/db^l w^l a^{l-1}: w no node differentiated
+        (23, R, "wrong layer"),  # w^l for w^{l+1}
+        (27, V, None), (27, V, None),
+        (31, R, "extra factor"),  # dC/db^l with dz^l/dw^l for dz^l/db^l
+    ])
+    inferred = infer(read_document(DATA / "activation.md"))
+    assert inferred.front["functions"].get("g") == 1
+    assert "w" in inferred.front["quantities"] and inferred.front["quantities"]["w"]["given"]
