@@ -82,25 +82,36 @@ class _Reading:
 
 
 def vector_shapes(doc: Document, front: dict[str, Any], file: str,
-                  unread: set[str], columns: dict[str, Lin] | None = None) -> list[str]:
+                  unread: set[str], columns: dict[str, Lin] | None = None,
+                  guessed: set[str] | None = None) -> list[str]:
     """Shapes for the quantities the text writes only without indices (changing `front` in
     place, and adding to `unread` what it cannot read), and the facts to tell the reader.
     `columns`: the names written with a class index (derive.infer.classes), each with the
-    number of classes: matrices whose columns are the vectors written."""
+    number of classes: matrices whose columns are the vectors written. `guessed`: quantities
+    whose shape no row of entries wrote (a guess): read here too, the guess kept unless the
+    vector form gives a shape."""
     if not _vector_text(doc):
         return []
     qs = front.setdefault("quantities", {})
     before = copy.deepcopy(qs)
     tokens = _tokens(doc)
+    labels = front.get("roles", {}).get("labels")
+    held = {q: qs[q].pop("shape") for q in sorted(guessed or ()) if q in qs and q != labels
+            and "layers" not in qs[q] and len(qs[q].get("shape", ())) == 1}  # a vector's
     rd = _candidates(front, qs, tokens, unread)
     rd.columns = columns or {}
-    if not rd.candidates:
-        return rd.facts
     try:
-        notation = notation_from_front(front, file)
+        notation = notation_from_front(front, file) if rd.candidates else None
     except InputError:
+        notation = None
+    if notation is not None:
+        _shapes(doc, rd, notation)
+    for q, shape in held.items():
+        if q in qs and len(qs[q].get("shape", ())) != 1:
+            qs[q]["shape"] = shape  # the vector form gives it no vector's size: the guess stays
+            rd.facts = [f for f in rd.facts if not f.startswith(f"${q}$ is a")]
+    if notation is None:
         return rd.facts
-    _shapes(doc, rd, notation)
     try:
         notation_from_front(front, file)
     except InputError as exc:  # shapes that do not fit the layers read: not used
