@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from derive.infer.components import _lists_own_entries
-from derive.infer.written import _group
 from derive.infer.scan import (
     _DEFINE,
     Lin,
@@ -24,6 +23,7 @@ from derive.infer.scan import (
     _strip,
     _text,
 )
+from derive.infer.written import _group
 from derive.latex import VECTOR_FUNCTIONS
 
 

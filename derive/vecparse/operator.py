@@ -27,9 +27,8 @@ def entry_partial(rd: _Reader, k: int, after: int, hi: int, bottom: list[Tok]
         shape = f.shape()
     except ShapeError:
         shape = None
-    if shape is None or not shape.scalar:
-        raise _err("the tool reads the derivative of a number by one entry here: what follows "
-                   "this derivative is not a number", scope, toks[after], toks[end - 1].end)
+    if shape is None or not shape.scalar:  # J(z^{(n_l)}): no number in vector form, as read
+        return rd.scalar(k, end), end
     wrt = parse_expression(bottom, scope)
     return EntryPartial(f, wrt, rd.tex(k, end)), end
 

@@ -53,7 +53,6 @@ from derive.vecparse.classes import _bounds, _column, _indicator_end
 from derive.vecparse.components import Components, components
 from derive.vecparse.derivatives import NOT_ALONE, chain, chained, read_jacobian
 from derive.vecparse.entries import spec_dims
-from derive.vecparse.operator import entry_partial
 from derive.vecparse.form import (
     _ELEMENTWISE,
     _MATRIX,
@@ -64,6 +63,7 @@ from derive.vecparse.form import (
     squared_norm,
     vector_form,
 )
+from derive.vecparse.operator import entry_partial
 from derive.vecparse.prod import prod_at, read_prod
 
 
