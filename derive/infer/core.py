@@ -75,7 +75,7 @@ from derive.infer.scan import (
     _text,
 )
 from derive.infer.tags import _tag, _tag_form
-from derive.infer.vectors import vector_shapes
+from derive.infer.vectors import corrected_facts, vector_shapes
 from derive.latex import VECTOR_FUNCTIONS, remarks_of
 from derive.sources.document import Document
 
@@ -141,10 +141,10 @@ def _shape_facts(doc: Document, out: Inferred, prose: Prose | None) -> None:
     out.facts += facts
     shaped = doc if prose is None else dataclasses.replace(  # the prose's definitions first
         doc, formulas=tuple(prose_formulas(doc, prose)) + doc.formulas)
+    qs = out.front.get("quantities", {})
+    guesses = {q: list(qs[q].get("shape", ())) for q in sorted(out.guessed) if q in qs}
     facts = vector_shapes(shaped, out.front, doc.file, out.unread, columns, out.guessed)
-    corrected = {q for q in out.guessed if any(f.startswith(f"${q}$ is a") for f in facts)}
-    out.facts = [f for f in out.facts if not (f.startswith("the range of index") and any(
-        f"${q}$ is not written" in f for q in corrected))] + facts
+    out.facts = corrected_facts(out.facts, guesses, qs) + facts
     out.facts += _remarks(doc)
     diagonal, diagonal_facts = diagonal_functions(doc, out.front.get("functions", {}))
     if diagonal:  # \Sigma'(z): a diagonal matrix the prose defines, no generic function

@@ -293,3 +293,15 @@ def _rows(f, notation: Notation) -> list[tuple[list, bool]]:  # type: ignore[no-
                 out.append((sides, isinstance(sides[0], Leaf) or named))
     return out
 
+
+def corrected_facts(facts: list[str], guesses: dict[str, list[str]],
+                    qs: dict[str, dict[str, Any]]) -> list[str]:
+    """The facts with each guessed size the vector form corrected written as read there."""
+    for q, old in guesses.items():
+        new = qs.get(q, {}).get("shape")
+        if not old or not new or new == old:
+            continue
+        facts = [f.replace(f"in 1..${old[0]}$", f"in 1..${new[0]}$")
+                 if f.startswith(f"${q}_") else f for f in facts
+                 if not (f.startswith("the range of index") and f"${q}$ is not written" in f)]
+    return facts
