@@ -75,7 +75,7 @@ from derive.infer.scan import (
     _text,
 )
 from derive.infer.tags import _tag, _tag_form
-from derive.infer.vectors import vector_shapes
+from derive.infer.vectors import corrected_facts, vector_shapes
 from derive.latex import VECTOR_FUNCTIONS, remarks_of
 from derive.sources.document import Document
 
@@ -115,6 +115,8 @@ class Inferred:
     # the definitions the prose names (an activation, the loss), in LaTeX, at their lines
     prose: tuple[tuple[int, str], ...] = ()
     bypassed: set[str] = field(default_factory=set)  # self-feeding definitions checked as claims
+    # untagged quantities whose index ranges no row wrote (their shape a guess: infer.vectors)
+    guessed: set[str] = field(default_factory=set)
 
 
 def _stated(doc: Document, number: int) -> dict[str, Any] | None:
@@ -139,7 +141,10 @@ def _shape_facts(doc: Document, out: Inferred, prose: Prose | None) -> None:
     out.facts += facts
     shaped = doc if prose is None else dataclasses.replace(  # the prose's definitions first
         doc, formulas=tuple(prose_formulas(doc, prose)) + doc.formulas)
-    out.facts += vector_shapes(shaped, out.front, doc.file, out.unread, columns)
+    qs = out.front.get("quantities", {})
+    guesses = {q: list(qs[q].get("shape", ())) for q in sorted(out.guessed) if q in qs}
+    facts = vector_shapes(shaped, out.front, doc.file, out.unread, columns, out.guessed)
+    out.facts = corrected_facts(out.facts, guesses, qs) + facts
     out.facts += _remarks(doc)
     diagonal, diagonal_facts = diagonal_functions(doc, out.front.get("functions", {}))
     if diagonal:  # \Sigma'(z): a diagonal matrix the prose defines, no generic function
@@ -287,7 +292,8 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                         forward=self.forward,
                         defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
                         layer_var=names.layer_var, columns=self.columns, aliases=self.aliases,
-                        bypassed=self.bypassed, not_checked=dict(self.self_fed))
+                        bypassed=self.bypassed, not_checked=dict(self.self_fed),
+                        guessed=getattr(self, "guessed", set()))
 
     def _drop_sample_subscripts(self) -> None:
         """C_x: the loss of sample x; its subscript is no neuron index."""

@@ -23,6 +23,7 @@ from derive.infer.scan import (
     _strip,
     _text,
 )
+from derive.infer.written import _group
 from derive.latex import VECTOR_FUNCTIONS
 
 
@@ -53,6 +54,35 @@ def _another_entry(o: Occ, heads: list[Occ]) -> bool:
 
 
 _VECTOR_FONTS = ("\\mathbf", "\\boldsymbol", "\\vec")
+
+
+_SPACES = {"\\;", "\\,", "\\:", "\\!", "\\quad", "\\qquad", "~"}
+
+
+def _whole_derivative(side: list) -> bool:  # type: ignore[type-arg]
+    """Whether a side is one derivative: `\\frac{\\partial J}{\\partial z}` alone, or the
+    operator `\\frac{\\partial}{\\partial z}` before what it differentiates."""
+    toks = [t for t in side if t.text not in _SPACES]
+    if not toks or toks[0].text not in ("\\frac", "\\dfrac", "\\tfrac"):
+        return False
+    num, j = _group(toks, 1)
+    den, k = _group(toks, j)
+    num, den = _strip(num), _strip(den)
+    if not (num and den and num[0].text == "\\partial" and den[0].text == "\\partial"):
+        return False
+    return len(num) == 1 and k < len(toks) or len(num) > 1 and k == len(toks)
+
+
+def _of_fixed_layers(r: Row, st: _Chosen) -> bool:
+    """Whether the first right side reads a name defined only at fixed layers (UFLDL's
+    `h_{W,b}(x) = a^{(3)}_1`, the output of its three-layer example): a value of that example
+    network, not of the last layer n_l the row is written at."""
+    def fixed(d: Row) -> bool:
+        tags = [x.tag for x in d.occs if x.tag is not None and x.tag[1] is not None]
+        return bool(tags) and all(t[1][1:] == (0, 0) for t in tags)
+
+    return any(x.side == 1 and x.name in st.defined and all(fixed(d) for d in st.defined[x.name])
+               for x in r.occs)
 
 
 def _written_whole(side: list) -> bool:  # type: ignore[type-arg]
@@ -161,6 +191,21 @@ class _Definitions:
         self.definition_rows[r.formula.number].add(r.number)  # the other layers' stays open
         return True
 
+    def _output_error(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """delta^{(n_l)}_i = \\frac{\\partial}{\\partial z^{(n_l)}_i} J = ... before any
+        definition of delta^{(l)}: the last layer's value defined as a derivative (UFLDL's
+        error term), the other layers' left to the recursion after it; what follows the
+        derivative is checked against it."""
+        o = left[0]
+        if not (len(r.sides) >= 2 and self.layer_var and o.tag is not None
+                and o.tag[1] == (0, 1, 0) and o.name in st.quantities
+                and o.name not in st.defined and _whole_derivative(r.sides[1])
+                and not _of_fixed_layers(r, st)):
+            return False
+        rows = self.definition_rows if len(r.sides) == 2 else self.head_rows
+        rows[r.formula.number].add(r.number)  # the other layers' stays open
+        return True
+
     def _sums_to_one(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
         """\\sum_c y_c = 1 (or \\sum_{c=1}^{K} y_c = 1): a premise."""
         left = [o for o in left if not o.in_bound]  # K in the sum's bound is a size
@@ -253,7 +298,7 @@ class _Definitions:
 
     _ROW_RULES = (_premise, _no_equation, _own_entries, _batch_mean_row, _sums_to_one,
                   _whole_vector, _no_head,
-                  _input_layer, _one_layer,
+                  _input_layer, _one_layer, _output_error,
                   _not_definable, _update, _reindexed, _defined_before)
 
     def _define(self, r: Row, o: Occ, st: _Chosen) -> None:

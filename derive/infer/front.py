@@ -133,11 +133,14 @@ class _Front:
         """The labels: a given quantity without layers the loss's definition compares with."""
         if loss not in defs:
             return None
-        for o in defs[loss][0].occs:
-            if (o.side >= 1 and o.name in quantities and o.name not in defs and o.tag is None
-                    and len(_indices(o)) <= 1 and o.name != loss):
-                return o.name
-        return None
+        occs = defs[loss][0].occs
+        inputs = {a for o in occs if o.side >= 1 and o.name != loss
+                  for a in (*o.args, *o.inputs)}
+        found = [o.name for o in occs
+                 if o.side >= 1 and o.name in quantities and o.name not in defs
+                 and o.tag is None and len(_indices(o)) <= 1 and o.name != loss]
+        # h(x) - y: x is what the output is computed from, not what it is compared with
+        return next((q for q in found if q not in inputs), found[0] if found else None)
 
     def _first_layer(self, quantities: dict[str, list[Occ]], defs: dict[str, list[Row]],
                      tagged: set[str]) -> None:

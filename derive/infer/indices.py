@@ -219,6 +219,7 @@ class _Indices:
                      ) -> dict[str, list[Lin | None]]:
         """Each quantity's index ranges; one not written is its own layer's width (said)."""
         out: dict[str, list[Lin | None]] = {}
+        self.guessed: set[str] = set()
         for q in quantities:
             k = slots.arity.get(q, 0)
             out[q] = [slots.off.get((q, j)) for j in range(k)]
@@ -228,6 +229,8 @@ class _Indices:
                                   "taken as the width of its own layer (to say otherwise: "
                                   f"quantities.{q}.shape in a front matter)")
                 fallback = (0, 0, 0) if q in slots.tagged else (0, 1, 0)
+                if q not in slots.tagged:
+                    self.guessed.add(q)  # a guess the vector form may correct (infer.vectors)
                 out[q] = [v if v is not None else fallback for v in out[q]]
         return out
 

@@ -118,14 +118,38 @@ class _Layers:
 
     def _defined_range(self, name: str, defs: dict[str, list[Row]], ranges: dict[str, Range]
                        ) -> Range:
-        """The layers of a quantity defined from one already placed, shifted by the layer
-        its definition reads it at; layers 1..n otherwise."""
-        for r in defs.get(name, ()):
-            head = _head(r)
-            src = [o for o in r.occs if o.side >= 1 and o.name in ranges and o.tag
-                   and o.tag[1] is not None and o.tag[1][2] == 1]
-            if head.tag and head.tag[1] and src:
-                lo, hi = ranges[src[0].name]
-                shift = head.tag[1][0] - src[0].tag[1][0]
-                return (lo[0] + shift, lo[1], 0), (hi[0] + shift, hi[1], 0)
-        return _FIRST, _TOP
+        """The layers of a quantity defined from ones already placed: each definition holds
+        where everything it reads at the layer variable exists (shifted by the layer it is read
+        at), and a recursion that reads the quantity itself at another layer (`delta^{(l)}` from
+        `delta^{(l+1)}`) needs that layer too; layers 1..n otherwise."""
+        spans = [span for r in defs.get(name, ()) for span in [_row_span(name, r, ranges)]
+                 if span is not None]
+        if not spans:
+            return _FIRST, _TOP
+        return min((s[0] for s in spans), key=_order), max((s[1] for s in spans), key=_order)
+
+
+def _order(d: Lin) -> tuple[int, int]:
+    """Layers in order: any layer counted from n after the fixed ones."""
+    return d[1], d[0]
+
+
+def _row_span(name: str, r: Row, ranges: dict[str, Range]) -> Range | None:
+    """The layers of `name` one definition gives (None: it reads nothing placed)."""
+    head = _head(r)
+    if not head.tag or not head.tag[1] or head.tag[1][2] != 1:
+        return None
+    at = head.tag[1][0]
+    reads = [o for o in r.occs if o.side >= 1 and o.tag and o.tag[1] is not None
+             and o.tag[1][2] == 1]
+    src = [o for o in reads if o.name in ranges and o.name != name]
+    if not src:
+        return None
+    windows = [((lo[0] + at - o.tag[1][0], lo[1], 0), (hi[0] + at - o.tag[1][0], hi[1], 0))
+               for o in src for lo, hi in [ranges[o.name]]]
+    lo, hi = max((w[0] for w in windows), key=_order), min((w[1] for w in windows), key=_order)
+    for o in reads:
+        if o.name == name:  # delta^{(l+1)}: that layer of the quantity is read too
+            d = o.tag[1][0] - at
+            lo, hi = (lo[0] + min(d, 0), lo[1], 0), (hi[0] + max(d, 0), hi[1], 0)
+    return lo, hi

@@ -90,6 +90,7 @@ def _parameter_subscripts(ns: Names) -> None:
         names = [t.text for t in _strip(o.sub or []) if t.text not in ("{", "}")]
         if (o.call is not None and len(names) >= 3 and all(n == "," for n in names[1::2])
                 and all(n in tagged and n != o.name for n in names[0::2])):
+            o.inputs = o.args  # what the value is computed from (no labels: infer.front)
             o.sub, o.call, o.args = None, None, ()  # h_{W,b}(x): h, its arguments skipped
             ns.of_parameters.add(o.name)
 

@@ -59,6 +59,7 @@ class Occ:
     in_bound: bool = False  # written in a sum's upper bound
     term: int = 0  # which top-level term of its side (split at + and -) it is written in
     transposed: bool = False  # its superscript ends with a transpose mark (`\theta^{(j)\top}`)
+    inputs: tuple[str, ...] = ()  # h_{W,b}(x): the arguments of a value of the parameters
 
 
 @dataclass

@@ -63,6 +63,7 @@ from derive.vecparse.form import (
     squared_norm,
     vector_form,
 )
+from derive.vecparse.operator import entry_partial
 from derive.vecparse.prod import prod_at, read_prod
 
 
@@ -299,6 +300,8 @@ class _Reader(_Applications):
         kind = _derivative_kind(num_s, den_s, scope)
         if kind is not None:
             top, bottom = _strip_group(num_s[1:]), _strip_group(den_s[1:])
+            if not top and bottom and not vector_form(bottom, scope) and after < hi:
+                return entry_partial(self, k, after, hi, bottom)  # \frac{\partial}{\partial z_i} ...
             if top and bottom and vector_form(bottom, scope) and not vector_form(top, scope):
                 wrt = self.leaf_alone(bottom)
                 f = parse_expression(top, scope)
