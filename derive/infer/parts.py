@@ -48,9 +48,30 @@ def _definitions(formula: Formula) -> list[tuple[str, str]]:
     return [d for r in rows if (d := _forward(r)) is not None]
 
 
+def _identity(formula: Formula) -> bool:
+    """A formula of identities only: each row a derivative (`\\frac{\\partial (x^T B x)}
+    {\\partial x} = ...`), on the left, of what it is about; no row defines anything."""
+    try:
+        rows = _rows(formula)
+    except InputError:
+        return False
+    return bool(rows) and all(
+        r.sides and any(t.text == "\\partial" for t in r.sides[0]) and _forward(r) is None
+        for r in rows)
+
+
+def identities(doc: Document) -> bool:
+    """Whether a text (or a part of one) is identities only (`_identity`)."""
+    return bool(doc.formulas) and all(_identity(f) and not f.annotation for f in doc.formulas)
+
+
 def notation_parts(doc: Document) -> list[tuple[Formula, ...]]:
     """The document's formulas in parts, each read in a notation of its own: one part unless
-    a section defines again, in a new form, a name an earlier section defined."""
+    a section defines again, in a new form, a name an earlier section defined. A text of
+    identities only (a table of matrix derivatives) reads each formula in a part of its own:
+    each is about variables of its own, and one formula's sizes say nothing of another's."""
+    if len(doc.formulas) > 1 and identities(doc):
+        return [(f,) for f in doc.formulas]
     sections: list[list[Formula]] = []
     for f in doc.formulas:
         if not sections or sections[-1][0].section != f.section:

@@ -24,6 +24,7 @@ from derive.tensor import (
     Grad,
     Hadamard,
     IndexSum,
+    Jacobian,
     Leaf,
     Map,
     MatMul,
@@ -189,10 +190,12 @@ class _Unify:
 
 
 def _untagged_widths(u: _Unify, candidates: list[str], unknown: dict[str, int],
-                     lines: dict[str, int], layout: str, width: str) -> list[str]:
+                     lines: dict[str, int], layout: str, width: str,
+                     identities: bool = False) -> list[str]:
     """A network without layer tags written in vector form (`h = \\tanh(W x + b)`, `o = V h +
     c`): the other dimension of its vectors is 1, and each size left open by the products is
-    a layer width of its own, C_1, C_2, ... in the order the text first uses them."""
+    a layer width of its own, C_1, C_2, ... in the order the text first uses them (identities
+    about names of their own may have more sizes than a network has layers)."""
     other = 1 if layout == "column" else 0  # the vectors' other dimension: their columns
     classes: dict[str, list[tuple[str, int]]] = {}
     for q in candidates:
@@ -205,7 +208,7 @@ def _untagged_widths(u: _Unify, candidates: list[str], unknown: dict[str, int],
             u.fit(sympy.Function(root)(sympy.Integer(0)), ONE)
     sizes = sorted((r for r, m in classes.items() if any(pos != other for _, pos in m)),
                    key=lambda r: min(lines.get(q, 10**9) for q, _ in classes[r]))
-    if len(sizes) > 3:  # more sizes than every network checked has layers
+    if len(sizes) > 3 and not identities:  # more sizes than every network checked has layers
         return [f"{len(sizes)} different sizes in a network without layer tags: not read"]
     for k, root in enumerate(sizes, start=1):
         u.fit(sympy.Function(root)(sympy.Integer(0)), Width(width, sympy.Integer(k)))
@@ -265,7 +268,7 @@ def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict
     lines: dict[str, int] = {}
     # the rows that define a name first, joining sizes freely; then the claims, which may
     # only fix what is open (a slip in a claim must not join two sizes)
-    ordered = [r for r in rows if r[2]] + [r for r in rows if not r[2]]
+    ordered = _identities(rows) + [r for r in rows if r[2]] + [r for r in rows if not r[2]]
     in_definitions = {q for _f, sides, defines in rows if defines
                       for s in sides if isinstance(s, Tensor) for q in _leaves(s)}
     u.free = {n for q in candidates if q not in in_definitions for n in _unknowns(unknown[q])}
@@ -292,6 +295,17 @@ def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict
                     lines.setdefault(q, f.line)
     u.merge = True  # the rows are read: what follows (the untagged widths) settles open sizes
     return u, u.failures, lines
+
+
+def _identities(rows: list) -> list:  # type: ignore[type-arg]
+    """In a text that defines nothing (identities such as `\\frac{\\partial (x^T B x)}{\\partial
+    x} = (B + B^T) x`), what each derivative is taken of is the function the identity is about:
+    its products fix the sizes of its names as a definition would (x and B of one size), and
+    the other side is then read with those sizes (a slip there is not joined in)."""
+    if any(defines for _f, _sides, defines in rows):
+        return []
+    return [(f, [j.y], True) for f, sides, _d in rows for s in sides if isinstance(s, Tensor)
+            for j in walk(s) if isinstance(j, Jacobian)]
 
 
 def _lin(d: sympy.Expr, own: sympy.Symbol | None, notation: Notation):  # type: ignore[no-untyped-def]

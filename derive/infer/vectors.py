@@ -23,6 +23,7 @@ import sympy
 from derive.errors import InputError
 from derive.expr import Quantity
 from derive.infer.arguments import lone_arguments
+from derive.infer.parts import identities
 from derive.infer.scan import Lin
 from derive.infer.text import _dim_text, _range_text
 from derive.infer.unify import (
@@ -82,6 +83,7 @@ class _Reading:
     numbers: set[str] = field(default_factory=set)  # letters a number's definition makes 1x1
     columns: dict[str, Lin] = field(default_factory=dict)  # class-indexed: name -> classes
     arguments: set[str] = field(default_factory=set)  # letters only ever a function's argument
+    identities: bool = False  # identities about names of their own (derive.infer.parts)
 
 
 def vector_shapes(doc: Document, front: dict[str, Any], file: str,
@@ -101,7 +103,7 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
     labels = front.get("roles", {}).get("labels")
     held = {q: qs[q].pop("shape") for q in sorted(guessed or ()) if q in qs and q != labels
             and "layers" not in qs[q] and len(qs[q].get("shape", ())) == 1}  # a vector's
-    rd = _candidates(front, qs, tokens, unread)
+    rd = _candidates(front, qs, tokens, unread, identities(doc))
     rd.columns = columns or {}
     try:
         notation = notation_from_front(front, file) if rd.candidates else None
@@ -126,7 +128,7 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
 
 
 def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: list,  # type: ignore[type-arg]
-                unread: set[str]) -> _Reading:
+                unread: set[str], about: bool = False) -> _Reading:
     """The quantities to shape: those without a shape, with the letters the inference gave no
     meaning and the variables that may be vectors here; not the loss, nor what reads as a
     function or as a batch matrix."""
@@ -141,18 +143,20 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
                 or not spec.get("parameter") and (len(q) == 1 and q.isalpha()
                                                   or q.startswith(tuple(_DECORATIONS)))
                 or q.startswith(tuple(_DECORATIONS)) and q in _defined_first(tokens)}
+    if about:  # identities: `x` read of `\\partial \\mathbf{x}` is the bold name itself
+        promoted = {q: v for q, v in promoted.items() if f"\\mathbf{{{q}}}" not in added}
     for q in promoted:
         del scalars[q]
         qs[q] = {"given": True}
         added.append(q)
-    rd = _Reading(front, qs, scalars, added, promoted)
+    rd = _Reading(front, qs, scalars, added, promoted, identities=about)
     rd.arguments = lone_arguments(tokens, front.get("functions", {}))
     loss = front.get("roles", {}).get("loss")
     candidates = sorted(q for q, spec in qs.items() if not spec.get("shape") and q != loss
                         and not _call_like(tokens, q, qs))
     # Z^l = W^l A^{l-1} beside z^l = w^l a^{l-1}: matrices with a column per sample, which
     # this reading does not know; what uses them is not checked (rather than read per sample)
-    batch = sorted(q for q in candidates if _lower(q) in qs)
+    batch = [] if about else sorted(q for q in candidates if _lower(q) in qs)  # X beside x
     for q in batch:
         unread.add(q)
         rd.facts.append(f"${q}$ beside ${_lower(q)}$ reads as a matrix with one column per "
@@ -175,7 +179,8 @@ def _shapes(doc: Document, rd: _Reading, notation: Notation) -> None:
     heads = {sides[0].name for _, sides, _ in read if isinstance(sides[0], Leaf)}
     if rd.candidates and not any("layers" in rd.qs[q] for q in rd.candidates) and not any(
             "layers" in spec for spec in rd.qs.values()):
-        rd.facts += _untagged_widths(u, rd.candidates, unknown, lines, layout, notation.width)
+        rd.facts += _untagged_widths(u, rd.candidates, unknown, lines, layout, notation.width,
+                                     rd.identities)
     elif any("layers" not in rd.qs[q] for q in rd.candidates):
         tagged = {q for q in rd.candidates if "layers" in rd.qs[q]}
         _anchored_widths(u, rd.candidates, unknown, tagged, layout, notation.width)

@@ -133,3 +133,16 @@ def range_qualifier(part: list[Tok], relations: set[str]) -> bool:
     return (toks[0].kind == "letter" and texts[1] == "="
             and any(x in ("\\ldots", "\\dots", "\\cdots") for x in texts[2:])
             and all(x not in relations for x in texts[2:]))
+
+
+def for_words(row: list[Tok], relations: set[str]) -> int | None:
+    """Where `\\text{ for } l = 1 \\dots L-1` (or `\\text{for } l < L`) starts at the end of
+    a row: the words "for" then the values of one letter the equation holds for."""
+    for k in range(len(row) - 3, 0, -1):
+        if row[k].text in _TEXT_COMMANDS and row[k + 1].text == "{":
+            close = next((p for p in range(k + 2, len(row)) if row[p].text == "}"), None)
+            words = "".join(t.text for t in row[k + 2 : close]) if close else ""
+            if words in ("for", "forall") and range_qualifier(row[close + 1 :], relations):
+                return k
+            return None
+    return None

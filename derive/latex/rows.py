@@ -13,7 +13,7 @@ from derive.document import Formula
 from derive.errors import InputError
 from derive.expr import Partial, Quantity
 from derive.functions import BY_SPELLING
-from derive.latex.conditions import range_qualifier
+from derive.latex.conditions import for_words, range_qualifier
 from derive.latex.expression import parse_expression
 from derive.latex.groups import (
     _BRACKETS,
@@ -166,7 +166,9 @@ def qualified(row: list[Tok]) -> tuple[list[Tok], tuple[tuple[str, tuple[int, ..
             row = row[:-1]
             continue
         tail = _type_annotation(row)
-        if tail is not None:  # ... \in \mathbb{R}^q: the type of what came before
+        if tail is None:
+            tail = for_words(row, _RELATIONS)
+        if tail is not None:  # ... \in \mathbb{R}^q, ... \text{ for } l < L: not the equation
             row = row[:tail]
             continue
         close = row[-1].text == ")" or (len(row) > 1 and row[-2].text == "\\right"

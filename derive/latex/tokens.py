@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from derive.document import Formula
 from derive.errors import InputError
 from derive.functions import BY_SPELLING, PASSTHROUGH
-from derive.latex.words import function_words, place_prose, prose_at, remarks
+from derive.latex.words import function_words, in_text_group, place_prose, prose_at, remarks
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
                                    formula.span(t.start)))))))
     toks = function_words(_operator_words(_colon_equals(_upright_d(_tag_transpose(toks)))),
                           formula)
-    toks = _class_probabilities(_subscript_partials(_vector_entries(_braces_dropped(toks))))
+    toks = _class_probabilities(_subscript_partials(_vector_entries(_braces_dropped(
+        _partial_groups(toks)))))
     return _equation_numbers(toks, text, base)
 
 
@@ -66,11 +67,15 @@ def remarks_of(formula: Formula) -> list[Tok]:
 def _lex(text: str, formula: Formula, base: int) -> list[Tok]:
     """The tokens of `text`, prose runs among them as `text` tokens."""
     toks: list[Tok] = []
-    pos = 0
+    pos, in_math = 0, False
     while pos < len(text):
         if text.startswith("//", pos):  # `// a remark`: a note to the end of the line
             end = text.find("\n", pos)
             pos = len(text) if end < 0 else end
+            continue
+        nxt = _text_math(text, pos, toks, base, in_math) if text[pos] == "$" else None
+        if nxt is not None:  # `\\text{ for $l < L$}`: maths inside the words
+            pos, in_math = nxt, not in_math
             continue
         m = _TOKEN.match(text, pos)
         prose = prose_at(text, pos) if not m else None
@@ -89,6 +94,26 @@ def _lex(text: str, formula: Formula, base: int) -> list[Tok]:
                 toks.append(tok)
         pos = m.end()
     return toks
+
+
+def _text_math(text: str, pos: int, toks: list[Tok], base: int, opened: bool) -> int | None:
+    """`\\text{ for $l = 1 \\dots L$}`: the `$...$` inside the words is maths, so the words'
+    group is closed at the opening `$` and opened again at the closing one (`\\text{ for } l =
+    1 \\dots L`; an empty group left at the end is dropped). The next position, or None for a
+    `$` outside the words (an error)."""
+    if not opened:
+        if not in_text_group(toks, len(toks)) or text.find("$", pos + 1) < 0:
+            return None
+        toks.append(Tok("sym", "}", base + pos, base + pos + 1))
+        return pos + 1
+    after = pos + 1
+    while after < len(text) and text[after].isspace():
+        after += 1
+    if after < len(text) and text[after] == "}":
+        return after + 1
+    toks.append(Tok("cmd", "\\text", base + pos, base + pos + 1))
+    toks.append(Tok("sym", "{", base + pos, base + pos + 1))
+    return pos + 1
 
 
 # a wide accent is the same accent, drawn wider: `\widehat{y}` is the `\hat{y}` of the text
@@ -382,6 +407,15 @@ def _operand_end(toks: list[Tok], i: int) -> int | None:
                 return k + 1
         return None
     return j
+
+
+def _partial_groups(toks: list[Tok]) -> list[Tok]:
+    """`\\partial{z}^l_j`: the braces around one letter after `\\partial`, with scripts after
+    them, only group the letter: it is `\\partial z^l_j`."""
+    drop = {k for k in range(1, len(toks) - 3) if toks[k - 1].text == "\\partial"
+            and toks[k].text == "{" and toks[k + 2].text == "}" and toks[k + 3].text in "^_"
+            and (toks[k + 1].kind == "letter" or toks[k + 1].text in _GREEK)}
+    return [t for k, t in enumerate(toks) if k not in drop and k - 2 not in drop]
 
 
 def _subscript_partials(toks: list[Tok]) -> list[Tok]:

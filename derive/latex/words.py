@@ -65,7 +65,7 @@ _CELL_ENDS = {"&", "\\\\", "\\end"}
 _AFTER_REMARK = {",", ".", ";", ":", "(", ")"}
 
 
-def _in_text_group(toks: list[Tok], k: int) -> bool:
+def in_text_group(toks: list[Tok], k: int) -> bool:
     """Whether toks[k] is inside the braces of `\\text{...}` (or `\\mbox{...}`)."""
     depth = 0
     for p in range(k - 1, -1, -1):
@@ -117,7 +117,7 @@ def place_prose(toks: list[Tok], error: Callable[[Tok], Exception]) -> list[Tok]
     for k, t in enumerate(toks):
         if t.kind != "text":
             out.append(t)
-        elif _in_text_group(toks, k):
+        elif in_text_group(toks, k):
             out.append(t)
         elif not _remark_position(toks, k):
             raise error(t)
@@ -126,7 +126,7 @@ def place_prose(toks: list[Tok], error: Callable[[Tok], Exception]) -> list[Tok]
 
 def remarks(toks: list[Tok]) -> list[Tok]:
     """The prose tokens of a tokenised formula that `place_prose` drops as remarks."""
-    return [t for k, t in enumerate(toks) if t.kind == "text" and not _in_text_group(toks, k)
+    return [t for k, t in enumerate(toks) if t.kind == "text" and not in_text_group(toks, k)
             and _remark_position(toks, k)]
 
 

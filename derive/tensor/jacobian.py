@@ -44,6 +44,13 @@ def _matrix(x: Leaf) -> bool:
     return len(x.dims) == 2
 
 
+def _shape_of(t: Tensor) -> Shape | None:
+    try:
+        return t.shape()
+    except ShapeError:
+        return None
+
+
 @dataclass(frozen=True)
 class Jacobian(Tensor):
     """`\\frac{\\partial y}{\\partial x}` for a vector y: for a vector x the matrix of
@@ -57,7 +64,15 @@ class Jacobian(Tensor):
     denominator: bool = False
 
     def three(self) -> bool:
-        return isinstance(self.x, Leaf) and _matrix(self.x)
+        return isinstance(self.x, Leaf) and _matrix(self.x) and not self.by_matrix()
+
+    def by_matrix(self) -> bool:
+        """A number (`a^T X b`, 1 x 1) by a matrix: two indices, the matrix's in denominator
+        layout (entry (i, j) is `\\partial y / \\partial X_{ij}`), its transpose's in numerator."""
+        if not (isinstance(self.x, Leaf) and _matrix(self.x)):
+            return False
+        sy = _shape_of(self.y)
+        return sy is not None and same(sy.rows, ONE) and same(sy.cols, ONE)
 
     def _check(self) -> None:
         if not isinstance(self.x, Leaf):  # an edit's variant
@@ -76,11 +91,17 @@ class Jacobian(Tensor):
         if self.three():
             raise ShapeError(f"${self.tex}$ has three indices (a vector by a matrix): it is read "
                              "in a chain rule, or beside the vector it is written equal to", self)
+        if self.by_matrix():
+            rows, cols = self.x.dims
+            return Shape(rows, cols) if self.denominator else Shape(cols, rows)
         nx = _length(self.x.shape())
         assert nx is not None
         return Shape(nx, self.ny()) if self.denominator else Shape(self.ny(), nx)
 
     def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
+        if self.by_matrix():
+            i, j = (i, j) if self.denominator else (j, i)
+            return Partial(self.y.lower(ONE, ONE, fresh), self.x.lower(i, j, fresh))
         if self.denominator:
             i, j = j, i
         return Partial(entry_of(self.y, i, fresh), entry_of(self.x, j, fresh))
@@ -185,6 +206,8 @@ def _fit_alone(sides: list, jacs: list[int], chained: tuple[str, ...]) -> Readin
     first = sides[jacs[0]]
     if first.three():
         return _fit_three(sides, jacs, chained)
+    if first.by_matrix():
+        return _fit_by_matrix(sides, jacs, chained)
     others = [s for k, s in enumerate(sides) if k not in jacs and isinstance(s, Tensor)]
     notes: list[str] = []
     out = list(sides)
@@ -214,6 +237,23 @@ def _fit_alone(sides: list, jacs: list[int], chained: tuple[str, ...]) -> Readin
             notes.append(f"the scalar beside the square Jacobian ${first.tex}$ read as that "
                          "multiple of the identity matrix")
     return Reading(out, chained + tuple(notes))
+
+
+def _fit_by_matrix(sides: list, jacs: list[int], chained: tuple[str, ...]) -> Reading:  # type: ignore[type-arg]
+    """A number by a matrix: in the shape of the matrix (denominator layout), as a gradient
+    `\\frac{\\partial C}{\\partial W}` is read, unless only its transpose fits the other side."""
+    first = sides[jacs[0]]
+    others = [s for k, s in enumerate(sides) if k not in jacs and isinstance(s, Tensor)]
+    shape = _shape(others[0]) if others else None
+    den = shape is None or _fits(first.layout(True).shape(), shape) or not _fits(
+        first.layout(False).shape(), shape)
+    out = [s.layout(den) if k in jacs else s for k, s in enumerate(sides)]
+    note = (f"${first.tex}$ read in the shape of ${first.x.tex}$ (denominator layout: row i, "
+            f"column j is $\\partial {first.y.tex} / \\partial {first.x.tex}_{{ij}}$)" if den
+            else f"${first.tex}$ read in numerator layout (row i, column j: $\\partial "
+            f"{first.y.tex} / \\partial {first.x.tex}_{{ji}}$): only that layout fits the "
+            "shape of the other side")
+    return Reading(out, chained + (note,))
 
 
 def _products_in_layout(sides: list) -> tuple[list, tuple[str, ...]]:  # type: ignore[type-arg]
