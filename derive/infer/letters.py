@@ -1,0 +1,112 @@
+"""Bishop's units told apart by their index letter: a fixed-depth network whose layer tags sit
+on the weights only (`a_j = \\sum_i w^{(1)}_{ji} x_i`, `y_k = \\sum_j w^{(2)}_{kj} z_j`), where
+the letter of a unit says its layer (i the input, j hidden, k the output).
+
+The text's forward sums say which letter is which layer: a unit defined with the letter p
+from a sum over q of a weight tagged L with the slots (p, q) puts p at layer L and q at layer
+L - 1. Each name written at two or more such letters on the rows that first define its uses
+(`\\delta_j \\equiv \\partial E_n / \\partial a_j` beside `\\delta_k \\equiv ...`) is one
+quantity of several layers, and so is a hidden unit (`a_j`, `z_j`): its every use at a letter
+gets the layer tag of that letter, in the weights' own tag style, as the tokens are read
+(`Formula.letter_tags`). Nothing is done
+when the letters do not name one layer each, or when some unit already has a layer tag."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from derive.errors import InputError
+from derive.infer.scan import Row, _indices, _rows, _strip
+from derive.sources.document import Document
+
+_STYLES = {"(": ("(", ")"), "[": ("[", "]")}
+
+
+def _fixed_tag(o) -> tuple[int, tuple[str, str]] | None:  # type: ignore[no-untyped-def]
+    """A weight's fixed layer tag: `^{(1)}` -> (1, ("(", ")")), `^{[2]}`, `^{2}`."""
+    g = _strip(o.sup) if o.sup else []
+    if len(g) == 3 and g[0].text in _STYLES and g[2].text == _STYLES[g[0].text][1]:
+        g, style = g[1:2], _STYLES[g[0].text]
+    else:
+        style = ("", "")
+    if len(g) == 1 and g[0].kind == "num" and g[0].text.isdigit():
+        return int(g[0].text), style
+    return None
+
+
+def _letter_layers(rows: list[Row]) -> tuple[dict[str, int], tuple[str, str]] | None:
+    """Each index letter's layer, from the forward sums; None when there are none, or when a
+    letter would name two layers."""
+    layers: dict[str, int] = {}
+    style: tuple[str, str] | None = None
+    for r in rows:
+        head = next((o for o in r.occs if o.side == 0), None)
+        if (head is None or len(r.sides) != 2 or head.sup is not None
+                or len(_indices(head)) != 1 or sum(o.side == 0 for o in r.occs) != 1):
+            continue
+        bound = {i for i, _ in r.bounds}
+        for o in r.occs:
+            tag = _fixed_tag(o) if o.side == 1 else None
+            idx = _indices(o)
+            if tag is None or len(idx) != 2 or idx[0] != _indices(head)[0] or idx[1] not in bound:
+                continue
+            for letter, layer in ((idx[0], tag[0]), (idx[1], tag[0] - 1)):
+                if layers.setdefault(letter, layer) != layer:  # type: ignore[arg-type]
+                    return None
+            if style not in (None, tag[1]):
+                return None
+            style = tag[1]
+    if style is None or len(set(layers.values())) != len(layers):
+        return None
+    return layers, style
+
+
+def _tagged(rows: list[Row], layers: dict[str, int]) -> dict[str, set[str]]:
+    """The names to tag, with their letters: those written, on the first row that defines
+    each of their uses (a name's later rows are claims, where a slip may stand), at two or
+    more letters of layers or at a hidden layer's. A name only ever at the input's letter or
+    only at the output's is the network's input (`x_i`, given), its output (`y_k`) or its
+    labels (`t_k`), as deeplearning.ai writes `x` and the output untagged."""
+    seen: set[tuple[str, str]] = set()
+    letters: dict[str, set[str]] = {}
+    for r in rows:
+        head = next((o for o in r.occs if o.side == 0), None)
+        if head is None or len(r.sides) != 2 or sum(o.side == 0 for o in r.occs) != 1:
+            continue
+        idx = _indices(head)
+        key = (head.name, idx[0] if len(idx) == 1 else "")
+        if key in seen or key[1] not in layers or head.sup is not None:
+            continue
+        seen.add(key)
+        for o in r.occs:
+            idx = _indices(o)
+            if o.sup is None and len(idx) == 1 and idx[0] in layers:
+                letters.setdefault(o.name, set()).add(idx[0])  # type: ignore[arg-type]
+    ends = {min(layers.values()), max(layers.values())}
+    return {q: ls for q, ls in letters.items()
+            if len(ls) > 1 or any(layers[x] not in ends for x in ls)}
+
+
+def letter_tags(doc: Document) -> Document:
+    """The document with the layer tags its index letters stand for (see the module)."""
+    rows: list[Row] = []
+    for f in doc.formulas:
+        try:
+            rows += _rows(f)
+        except InputError:
+            continue
+    found = _letter_layers(rows)
+    if found is None:
+        return doc
+    layers, (opener, closer) = found
+    if any(o.sup is not None and _fixed_tag(o) is not None and len(_indices(o)) == 1
+           for r in rows for o in r.occs):
+        return doc  # some unit has a layer tag of its own: the tags are the text's
+    multi = _tagged(rows, layers)
+    if not multi:
+        return doc
+    tags = tuple((q, letter, f"{opener}{layers[letter]}{closer}")
+                 for q in sorted(multi) for letter in sorted(layers))
+    return dataclasses.replace(doc, formulas=tuple(
+        dataclasses.replace(f, letter_tags=tags) for f in doc.formulas))
+
