@@ -34,21 +34,35 @@ def _fixed_tag(o) -> tuple[int, tuple[str, str]] | None:  # type: ignore[no-unty
     return None
 
 
+def _defining(rows: list[Row]) -> list[Row]:
+    """The first row that defines each use `u_p` (one name on the left, one letter or none,
+    no superscript): a name's later rows are claims about it, where a slip may stand."""
+    seen: set[tuple[str, str | None]] = set()
+    out: list[Row] = []
+    for r in rows:
+        left = [o for o in r.occs if o.side == 0]
+        if len(left) != 1 or len(r.sides) != 2 or left[0].sup is not None:
+            continue
+        idx = _indices(left[0])
+        key = (left[0].name, idx[0] if len(idx) == 1 else "")
+        if key[1] is not None and key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
 def _letter_layers(rows: list[Row]) -> tuple[dict[str, int], tuple[str, str]] | None:
-    """Each index letter's layer, from the forward sums; None when there are none, or when a
-    letter would name two layers."""
+    """Each index letter's layer, from the forward sums of the defining rows; None when there
+    are none, or when a letter would name two layers or two letters one."""
     layers: dict[str, int] = {}
     style: tuple[str, str] | None = None
     for r in rows:
-        head = next((o for o in r.occs if o.side == 0), None)
-        if (head is None or len(r.sides) != 2 or head.sup is not None
-                or len(_indices(head)) != 1 or sum(o.side == 0 for o in r.occs) != 1):
-            continue
+        lead = next(iter(_indices(next(o for o in r.occs if o.side == 0))), None)
         bound = {i for i, _ in r.bounds}
         for o in r.occs:
             tag = _fixed_tag(o) if o.side == 1 else None
             idx = _indices(o)
-            if tag is None or len(idx) != 2 or idx[0] != _indices(head)[0] or idx[1] not in bound:
+            if tag is None or len(idx) != 2 or idx[0] != lead or idx[1] not in bound:
                 continue
             for letter, layer in ((idx[0], tag[0]), (idx[1], tag[0] - 1)):
                 if layers.setdefault(letter, layer) != layer:  # type: ignore[arg-type]
@@ -62,22 +76,12 @@ def _letter_layers(rows: list[Row]) -> tuple[dict[str, int], tuple[str, str]] | 
 
 
 def _tagged(rows: list[Row], layers: dict[str, int]) -> dict[str, set[str]]:
-    """The names to tag, with their letters: those written, on the first row that defines
-    each of their uses (a name's later rows are claims, where a slip may stand), at two or
+    """The names to tag, with their letters: those written on the defining rows at two or
     more letters of layers or at a hidden layer's. A name only ever at the input's letter or
     only at the output's is the network's input (`x_i`, given), its output (`y_k`) or its
     labels (`t_k`), as deeplearning.ai writes `x` and the output untagged."""
-    seen: set[tuple[str, str]] = set()
     letters: dict[str, set[str]] = {}
     for r in rows:
-        head = next((o for o in r.occs if o.side == 0), None)
-        if head is None or len(r.sides) != 2 or sum(o.side == 0 for o in r.occs) != 1:
-            continue
-        idx = _indices(head)
-        key = (head.name, idx[0] if len(idx) == 1 else "")
-        if key in seen or key[1] not in layers or head.sup is not None:
-            continue
-        seen.add(key)
         for o in r.occs:
             idx = _indices(o)
             if o.sup is None and len(idx) == 1 and idx[0] in layers:
@@ -95,18 +99,20 @@ def letter_tags(doc: Document) -> Document:
             rows += _rows(f)
         except InputError:
             continue
-    found = _letter_layers(rows)
+    found = _letter_layers(_defining(rows))
     if found is None:
         return doc
     layers, (opener, closer) = found
-    if any(o.sup is not None and _fixed_tag(o) is not None and len(_indices(o)) == 1
+    defining = _defining(rows)
+    units = {next(o for o in r.occs if o.side == 0).name for r in defining}
+    if any(o.name in units and o.sup is not None and _fixed_tag(o) is not None
            for r in rows for o in r.occs):
         return doc  # some unit has a layer tag of its own: the tags are the text's
-    multi = _tagged(rows, layers)
+    multi = _tagged(defining, layers)
     if not multi:
         return doc
     tags = tuple((q, letter, f"{opener}{layers[letter]}{closer}")
-                 for q in sorted(multi) for letter in sorted(layers))
+                 for q in sorted(multi) for letter in sorted(multi[q]))
     return dataclasses.replace(doc, formulas=tuple(
         dataclasses.replace(f, letter_tags=tags) for f in doc.formulas))
 
