@@ -47,7 +47,8 @@ def test_sigmoid_with_biases_slips() -> None:
     rep = check_file(DATA / "sigmoid-biases-slips.md")
     assert_verdicts(rep, FORWARD + [(line, R if line in SLIPS else V, SLIPS.get(line))
                                     for line in CLAIMS])
-    assert "z^{(1)}_{j}" in next(r for r in rep.results if r.line == 46).diagnosis
+    # said in the text's letters: z_j, not the layer tag its letter stands for
+    assert "factor $z_{j}$" in next(r for r in rep.results if r.line == 46).diagnosis
 
 
 def test_letters_give_layers() -> None:

@@ -113,6 +113,7 @@ def letter_tags(doc: Document) -> Document:
         return doc
     tags = tuple((q, letter, f"{opener}{layers[letter]}{closer}")
                  for q in sorted(multi) for letter in sorted(multi[q]))
-    return dataclasses.replace(doc, formulas=tuple(
-        dataclasses.replace(f, letter_tags=tags) for f in doc.formulas))
+    return dataclasses.replace(
+        doc, formulas=tuple(dataclasses.replace(f, letter_tags=tags) for f in doc.formulas),
+        inline=tuple(dataclasses.replace(f, letter_tags=tags) for f in doc.inline))
 
