@@ -47,6 +47,7 @@ from derive.infer.diagonal import diagonal_functions
 from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
+from derive.infer.letters import pattern_letter
 from derive.infer.named import Prose, prose_definitions, prose_formulas, prose_rows
 from derive.infer.names import Names, read_names
 from derive.infer.overall import (
@@ -434,28 +435,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                 if not uses and any(o.call is not None and o.args == (letter,)
                                     for o in r.occs):
                     return letter
-        return self._pattern_letter()
-
-    def _pattern_letter(self) -> str | None:
-        """Bishop's `E_n`, the error of the n-th pattern, with no sum over the patterns: a
-        letter no sum binds that is the one subscript of every use of one name, indexes no
-        other name, and is missing from the right side of that name's definition (`E_n =
-        \\frac{1}{2} \\sum_k (y_k - t_k)^2`): the sample's letter, not an index of E."""
-        bound = {i for r in self.rows for i, _ in r.bounds}
-        for r in self.rows:
-            head = next((o for o in r.occs if o.side == 0), None)
-            if head is None or len(r.sides) != 2 or head.sup is not None:
-                continue
-            idx = _indices(head)
-            letter = idx[0] if len(idx) == 1 else None
-            if letter is None or letter in bound or any(
-                    letter in _indices(o) for o in r.occs if o.side >= 1):
-                continue
-            uses = [o for o in self.occs if letter in _indices(o)]
-            if uses and all(o.name == head.name and _indices(o) == [letter] for o in uses) \
-                    and all(o.sub is not None for o in self.occs if o.name == head.name):
-                return letter
-        return None
+        return pattern_letter(self.rows, self.occs)
 
     def _lin(self, form: tuple[str | None, int], layer_var: str | None, depth: str | None) -> Lin:
         symbol, off = form

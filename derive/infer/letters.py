@@ -9,14 +9,15 @@ L - 1. Each name written at two or more such letters on the rows that first defi
 quantity of several layers, and so is a hidden unit (`a_j`, `z_j`): its every use at a letter
 gets the layer tag of that letter, in the weights' own tag style, as the tokens are read
 (`Formula.letter_tags`). Nothing is done
-when the letters do not name one layer each, or when some unit already has a layer tag."""
+when the letters do not name one layer each, or when some unit already has a layer tag.
+The same texts write `E_n` for the error of the n-th pattern (`pattern_letter`)."""
 
 from __future__ import annotations
 
 import dataclasses
 
 from derive.errors import InputError
-from derive.infer.scan import Row, _indices, _rows, _strip
+from derive.infer.scan import Occ, Row, _indices, _rows, _strip
 from derive.sources.document import Document
 
 _STYLES = {"(": ("(", ")"), "[": ("[", "]")}
@@ -117,3 +118,24 @@ def letter_tags(doc: Document) -> Document:
         doc, formulas=tuple(dataclasses.replace(f, letter_tags=tags) for f in doc.formulas),
         inline=tuple(dataclasses.replace(f, letter_tags=tags) for f in doc.inline))
 
+
+def pattern_letter(rows: list[Row], occs: list[Occ]) -> str | None:
+    """Bishop's `E_n`, the error of the n-th pattern, with no sum over the patterns: a
+    letter no sum binds that is the one subscript of every use of one name, indexes no
+    other name, and is missing from the right side of that name's definition (`E_n =
+    \\frac{1}{2} \\sum_k (y_k - t_k)^2`): the sample's letter, not an index of E."""
+    bound = {i for r in rows for i, _ in r.bounds}
+    for r in rows:
+        head = next((o for o in r.occs if o.side == 0), None)
+        if head is None or len(r.sides) != 2 or head.sup is not None:
+            continue
+        idx = _indices(head)
+        letter = idx[0] if len(idx) == 1 else None
+        if letter is None or letter in bound or any(
+                letter in _indices(o) for o in r.occs if o.side >= 1):
+            continue
+        uses = [o for o in occs if letter in _indices(o)]
+        if uses and all(o.name == head.name and _indices(o) == [letter] for o in uses) \
+                and all(o.sub is not None for o in occs if o.name == head.name):
+            return letter
+    return None
