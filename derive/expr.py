@@ -119,7 +119,11 @@ class Quantity(Named):
     def _latex(self, printer: LatexPrinter) -> str:
         s = self.name
         if self.layer is not None:
-            s += layer_tag_latex(self.name, index_latex(self.layer))
+            tag = layer_tag_latex(self.name, index_latex(self.layer))
+            # Bishop's z_j: the tag its index letter stands for is not written (letter_tags)
+            if not (len(self.indices) == 1 and _TAG_STYLES.get().get(
+                    f"{self.name}_{index_latex(self.indices[0])}") == tag):
+                s += tag
         if self.indices:
             s += "_{" + "".join(index_latex(i) for i in self.indices) + "}"
         return s

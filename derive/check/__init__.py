@@ -100,7 +100,7 @@ def _check_one(doc: Document, symbolic: bool, claim_budget: float | None,
     definitions read from its prose among them)."""
     doc, inferred = prepare(doc)
     notation = _notation(doc)
-    with _printing(notation):
+    with _printing(notation, doc.formulas[0].letter_tags if doc.formulas else ()):
         return _check_document(doc, notation, symbolic, claim_budget, simplify_budget, only,
                                inferred), len(doc.formulas)
 

@@ -24,6 +24,7 @@ from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
+from derive.infer.letters import letter_tags
 from derive.infer.prose import with_prose_definitions
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import Model
@@ -71,7 +72,7 @@ def read_network(path: str | Path) -> Network:
     notation = _notation(doc)
     reading = _start(_Reading(doc, Model(notation), inferred))
     updates: list[tuple[Formula, Equation]] = []
-    with _printing(notation):
+    with _printing(notation, doc.formulas[0].letter_tags if doc.formulas else ()):
         for built in _built_formulas(reading):
             if built.error is not None or built.formula.annotation.get("local"):
                 continue
@@ -209,6 +210,7 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     written keys and the "read as" facts open the notes; with one but no row marked as a
     definition, only which rows define is read from the formulas."""
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
+        doc = letter_tags(doc)
         inferred = infer(doc)
         doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),
                                             inferred.defined, inferred.layer_var,
@@ -253,13 +255,17 @@ def _notation(doc: Document) -> Notation:
     return notation_from_front(doc.front, doc.file, span_of)
 
 
-def _printing(notation: Notation) -> AbstractContextManager[None]:
-    """What the tool prints follows the document's notation: its layer tags and its sizes."""
+def _printing(notation: Notation, letters: tuple[tuple[str, str, str], ...] = ()
+              ) -> AbstractContextManager[None]:
+    """What the tool prints follows the document's notation: its layer tags and its sizes (and
+    no tag where an index letter says the layer, derive.infer.letters)."""
     sizes = {Width(notation.width, c + a * Size(notation.layers)): name
              for name, (c, a, _b) in notation.aliases.items()}
     styles = {q.name: q.tag for q in notation.quantities.values()}
     if notation.first_layer == 0:
         styles[""] = "from 0"  # print layer numbers as the text numbers them
+    for name, letter, tag in letters:  # z_j where the letter j says the layer: as written
+        styles[f"{name}_{letter}"] = "^{" + tag + "}"
     return tag_styles(styles, sizes)
 
 

@@ -47,6 +47,7 @@ from derive.infer.diagonal import diagonal_functions
 from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.layers import _Layers
+from derive.infer.letters import pattern_letter
 from derive.infer.named import Prose, prose_definitions, prose_formulas, prose_rows
 from derive.infer.names import Names, read_names
 from derive.infer.overall import (
@@ -443,7 +444,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                 if not uses and any(o.call is not None and o.args == (letter,)
                                     for o in r.occs):
                     return letter
-        return None
+        return pattern_letter(self.rows, self.occs)
 
     def _lin(self, form: tuple[str | None, int], layer_var: str | None, depth: str | None) -> Lin:
         symbol, off = form

@@ -43,7 +43,8 @@ class _Front:
                sizes: Counter) -> dict[str, Any]:
         """The front matter: the roles, then the layers, ranges and shapes of the quantities,
         then each quantity's entry, the summary and the sizes, functions and scalars."""
-        n = self.depth or next(c for c in ("n", "L", "N") if c not in quantities and c != width)
+        n = self.depth or next(c for c in ("n", "L", "N") if c not in quantities and c != width
+                                and c != self.sample)
         roles = self._roles(quantities, functions, scalars, defs, width, sizes, n)
         self.labels = roles.get("labels")
         self.loss = roles.get("loss")

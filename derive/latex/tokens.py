@@ -45,7 +45,7 @@ _ELEMENTARY = PASSTHROUGH
 
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
-    toks = _lex(text, formula, base)
+    toks = _letter_tags(_lex(text, formula, base), formula.letter_tags)
     toks = _digit_arguments(_drop_hspace(_text_functions(_wide_accents(place_prose(
         toks, lambda t: InputError(f"unexpected character {t.text[0]!r} in a formula",
                                    formula.span(t.start)))))))
@@ -54,6 +54,29 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = _class_probabilities(_subscript_partials(_vector_entries(_braces_dropped(
         _partial_groups(toks)))))
     return _equation_numbers(toks, text, base)
+
+
+def _letter_tags(toks: list[Tok], tags: tuple[tuple[str, str, str], ...]) -> list[Tok]:
+    """Bishop's `\\delta_k` where the letter k names the output layer (derive.infer.letters):
+    the layer tag the letter stands for, `\\delta^{(2)}_k`, as tokens of no width at the name's
+    end. A use already with a superscript, or itself a script, is left as written."""
+    if not tags:
+        return toks
+    by_use = {(name, letter): tag for name, letter, tag in tags}
+    out: list[Tok] = []
+    for k, t in enumerate(toks):
+        out.append(t)
+        if k + 2 >= len(toks) or toks[k + 1].text != "_" or (k and toks[k - 1].text in "^_"):
+            continue
+        sub = toks[k + 2:k + 5] if toks[k + 2].text == "{" else toks[k + 2:k + 3]
+        letter = sub[1] if len(sub) == 3 and sub[2].text == "}" else sub[0]
+        end = k + 2 + len(sub) if len(sub) == 3 else k + 3
+        tag = by_use.get((t.text, letter.text)) if letter.kind == "letter" else None
+        if tag is None or (end < len(toks) and toks[end].text == "^"):
+            continue
+        pieces = ["^", "{", *([tag[0], tag[1:-1], tag[-1]] if tag[0] in "([" else [tag]), "}"]
+        out += [Tok("num" if p.isdigit() else "sym", p, t.end, t.end) for p in pieces]
+    return out
 
 
 def remarks_of(formula: Formula) -> list[Tok]:

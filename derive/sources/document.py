@@ -72,6 +72,9 @@ class Formula:
     annotation_spans: dict[str, Span] = field(default_factory=dict)  # key -> where it is written
     # dotted key of a section-wide annotation (`compare.replace`) -> where it is written
     section_annotation_spans: dict[str, Span] = field(default_factory=dict)
+    # Bishop's units told apart by their index letter (derive.infer.letters): (name, letter,
+    # the layer tag the tokens give it, as `(1)`), read by derive.latex.tokens
+    letter_tags: tuple[tuple[str, str, str], ...] = ()
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""
