@@ -370,13 +370,14 @@ def _colon_equals(toks: list[Tok]) -> list[Tok]:
 # Read as the upright name (which the document must still define or declare), never as a product
 # of single-letter symbols s·o·f·t·m·a·x.
 _OPERATOR_WORDS = ("softmax", "sigmoid", "sigm", "relu", "ReLU", "softplus")
+_FIRST_LETTERS = frozenset(w[0] for w in _OPERATOR_WORDS)
 
 
 def _operator_words(toks: list[Tok]) -> list[Tok]:
     out: list[Tok] = []
     i = 0
     while i < len(toks):
-        for word in _OPERATOR_WORDS:
+        for word in (_OPERATOR_WORDS if toks[i].text in _FIRST_LETTERS else ()):
             run = toks[i : i + len(word)]
             if (len(run) == len(word) and all(t.kind == "letter" for t in run)
                     and "".join(t.text for t in run) == word
