@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from derive.document import Formula
 from derive.errors import InputError
 from derive.functions import BY_SPELLING, PASSTHROUGH
+from derive.latex.slashes import slash_partials
 from derive.latex.words import function_words, place_prose, prose_at, remarks
 
 
@@ -52,6 +53,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = function_words(_operator_words(_colon_equals(_upright_d(_tag_transpose(toks)))),
                           formula)
     toks = _class_probabilities(_subscript_partials(_vector_entries(_braces_dropped(toks))))
+    toks = slash_partials(toks, _name_end)
     return _equation_numbers(toks, text, base)
 
 
@@ -360,9 +362,8 @@ def _braced(toks: list[Tok], i: int) -> int | None:
     return None
 
 
-def _operand_end(toks: list[Tok], i: int) -> int | None:
-    """The end of the name at i with its scripts and the arguments it is applied to
-    (`l(\\mathbf{y}, \\hat{\\mathbf{y}})`, `\\hat{y}_j`, `C`); None when no name is there."""
+def _name_end(toks, i: int) -> int | None:
+    """The end of the name at i with its scripts (`z^l`, `w^l_{jk}`, `\\mathbf{a}`)."""
     t = toks[i] if i < len(toks) else None
     if t is None:
         return None
@@ -374,6 +375,13 @@ def _operand_end(toks: list[Tok], i: int) -> int | None:
         return None
     while j is not None and j < len(toks) and toks[j].text in ("^", "_"):
         j = _braced(toks, j + 1)
+    return j
+
+
+def _operand_end(toks: list[Tok], i: int) -> int | None:
+    """The end of the name at i with its scripts and the arguments it is applied to
+    (`l(\\mathbf{y}, \\hat{\\mathbf{y}})`, `\\hat{y}_j`, `C`); None when no name is there."""
+    j = _name_end(toks, i)
     if j is not None and j < len(toks) and toks[j].text == "(":
         depth = 0
         for k in range(j, len(toks)):

@@ -1,0 +1,43 @@
+"""Derivatives written with a slash (`\\partial C / \\partial z^l`, `\\partial C/\\partial
+w^l_{jk}`), rewritten as the fraction `\\frac{\\partial C}{\\partial z^l}` they stand for."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+# the end of a name with its scripts at i (derive.latex.tokens' `_operand_end` without the
+# arguments a name is applied to); None when no name is there
+NameEnd = Callable[[Sequence[Any], int], "int | None"]
+
+
+def slash_partials(toks: list, name_end: NameEnd) -> list:
+    """`\\partial X / \\partial Y` with X and Y names with their scripts: the fraction, its
+    tokens keeping their places in the source. A `\\partial` anywhere else is left as it is."""
+    out: list = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        num_end = name_end(toks, i + 1) if t.text == "\\partial" else None
+        if (num_end is not None and num_end + 2 < len(toks) and toks[num_end].text == "/"
+                and toks[num_end + 1].text == "\\partial"):
+            den_end = name_end(toks, num_end + 2)
+            if den_end is not None and not _continues(toks, den_end):
+                s, e = t.start, toks[den_end - 1].end
+                brace = dataclasses.replace(t, kind="sym", text="{", start=s, end=s)
+                close = dataclasses.replace(t, kind="sym", text="}", start=e, end=e)
+                out += [dataclasses.replace(t, kind="cmd", text="\\frac", start=s, end=s),
+                        brace, *toks[i:num_end], close, brace,
+                        *toks[num_end + 1:den_end], close]
+                i = den_end
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def _continues(toks: list, k: int) -> bool:
+    """The denominator goes on after its name (`\\partial C / \\partial w \\, x`: a product in
+    the denominator, or a second slash): not read as one derivative."""
+    return k < len(toks) and toks[k].text in ("/", "(")
