@@ -7,19 +7,20 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
-# the end of a name with its scripts at i (derive.latex.tokens' `_operand_end` without the
-# arguments a name is applied to); None when no name is there
+# the end of a name with its scripts at i (with the arguments it is applied to, for the
+# numerator: `\\partial J(W,b;x,y) / \\partial z`); None when no name is there
 NameEnd = Callable[[Sequence[Any], int], "int | None"]
 
 
-def slash_partials(toks: list, name_end: NameEnd) -> list:
-    """`\\partial X / \\partial Y` with X and Y names with their scripts: the fraction, its
-    tokens keeping their places in the source. A `\\partial` anywhere else is left as it is."""
+def slash_partials(toks: list, operand_end: NameEnd, name_end: NameEnd) -> list:
+    """`\\partial X / \\partial Y` with X a name with its scripts (and arguments) and Y a name
+    with its scripts: the fraction, its tokens keeping their places in the source. A
+    `\\partial` anywhere else is left as it is."""
     out: list = []
     i = 0
     while i < len(toks):
         t = toks[i]
-        num_end = name_end(toks, i + 1) if t.text == "\\partial" else None
+        num_end = operand_end(toks, i + 1) if t.text == "\\partial" else None
         if (num_end is not None and num_end + 2 < len(toks) and toks[num_end].text == "/"
                 and toks[num_end + 1].text == "\\partial"):
             den_end = name_end(toks, num_end + 2)

@@ -53,7 +53,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = function_words(_operator_words(_colon_equals(_upright_d(_tag_transpose(toks)))),
                           formula)
     toks = _class_probabilities(_subscript_partials(_vector_entries(_braces_dropped(toks))))
-    toks = slash_partials(toks, _name_end)
+    toks = slash_partials(toks, _operand_end, _name_end)
     return _equation_numbers(toks, text, base)
 
 
