@@ -25,12 +25,11 @@ def slash_partials(toks: list, operand_end: NameEnd, name_end: NameEnd) -> list:
                 and toks[num_end + 1].text == "\\partial"):
             den_end = name_end(toks, num_end + 2)
             if den_end is not None and not _continues(toks, den_end):
-                s, e = t.start, toks[den_end - 1].end
-                brace = dataclasses.replace(t, kind="sym", text="{", start=s, end=s)
-                close = dataclasses.replace(t, kind="sym", text="}", start=e, end=e)
-                out += [dataclasses.replace(t, kind="cmd", text="\\frac", start=s, end=s),
-                        brace, *toks[i:num_end], close, brace,
-                        *toks[num_end + 1:den_end], close]
+                # each brace at the place of what it closes or opens: the numerator and the
+                # denominator keep their own spans in the source
+                out += [_sym(t, "\\frac", t.start), _sym(t, "{", t.start), *toks[i:num_end],
+                        _sym(t, "}", toks[num_end - 1].end), _sym(t, "{", toks[num_end + 1].start),
+                        *toks[num_end + 1:den_end], _sym(t, "}", toks[den_end - 1].end)]
                 i = den_end
                 continue
         out.append(t)
@@ -42,3 +41,9 @@ def _continues(toks: list, k: int) -> bool:
     """The denominator goes on after its name (`\\partial C / \\partial w \\, x`: a product in
     the denominator, or a second slash): not read as one derivative."""
     return k < len(toks) and toks[k].text in ("/", "(")
+
+
+def _sym(t: Any, text: str, at: int) -> Any:
+    """A token of no width at `at` (the fraction's own syntax)."""
+    return dataclasses.replace(t, kind="cmd" if text.startswith("\\") else "sym", text=text,
+                               start=at, end=at)
