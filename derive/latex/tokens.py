@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from derive.document import Formula
 from derive.errors import InputError
 from derive.functions import BY_SPELLING, PASSTHROUGH
-from derive.latex.slashes import slash_partials
+from derive.latex.slashes import d_prefixed, slash_partials
 from derive.latex.words import function_words, place_prose, prose_at, remarks
 
 
@@ -53,7 +53,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = function_words(_operator_words(_colon_equals(_upright_d(_tag_transpose(toks)))),
                           formula)
     toks = _class_probabilities(_subscript_partials(_vector_entries(_braces_dropped(toks))))
-    toks = slash_partials(toks, _operand_end, _name_end)
+    toks = d_prefixed(slash_partials(toks, _operand_end, _name_end), _name_end)
     return _equation_numbers(toks, text, base)
 
 
