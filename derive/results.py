@@ -69,6 +69,7 @@ class FindingKind(StrEnum):
     WRONG_INDEX = "wrong_index"  # (written, fixed)
     WRONG_VARIABLE = "wrong_variable"  # (written, fixed): a derivative's variable
     WRONG_LAYER = "wrong_layer"  # (written, fixed)
+    WRONG_QUANTITY = "wrong_quantity"  # (written, fixed): another quantity of the model's
     SUM_BOUND = "sum_bound"  # (written, fixed): a sum's upper bound
     SUM_RANGE = "sum_range"  # (i,): the sum over i leaves some i out
     SUM_OVERRUN = "sum_overrun"  # (): a sum runs over indices the quantity does not have

@@ -86,6 +86,7 @@ _WORDS: dict[FindingKind, tuple[str | None, _Words]] = {
     K.WRONG_INDEX: ("wrong index", _should),
     K.WRONG_VARIABLE: ("wrong variable", _should),
     K.WRONG_LAYER: ("wrong layer", _should),
+    K.WRONG_QUANTITY: ("wrong quantity", _should),
     K.SUM_BOUND: ("sum bound", _should),
     K.SUM_RANGE: ("sum range", lambda f: "the sum over {0} should include every {0}"
                   .format(_math(f.quantities[0]))),

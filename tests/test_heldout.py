@@ -82,6 +82,19 @@ def test_dlai_transpose_in_the_superscript():
     assert sorted(at) == [100, 106, 110]
     assert "lacks a factor $\\frac{1}{m}$" in (at[100].diagnosis or "")
     assert "lacks a factor $1 - \\tanh^{2}" in (at[106].diagnosis or "")
+    # the input x the first layer reads, where no a^{[0]} is: another quantity, not a layer
+    assert "wrong quantity: $a^{[1]}$ should be $x$" in (at[110].diagnosis or "")
+
+
+def test_matrix_form_reads_slash_derivative_and_later_sigma():
+    """`\\delta^l = \\partial C / \\partial z^l` inline is the fraction (a definition, not an
+    error); `a^l = \\sigma(...)` before `\\sigma(z) = ...` in the same section waits for it and
+    is checked against it, said in a 'read as'."""
+    rep = check_file(DATA / "nielsen-matrix.md")
+    assert all(r.status in _VERDICTS for r in rep.results), [
+        (r.line, r.status.value, r.message) for r in rep.results if r.status not in _VERDICTS]
+    assert any("applies the function $\\sigma$ before the text defines" in n
+               for n in rep.notes), rep.notes
 
 
 def test_self_feeding_row_alone_is_not_refuted():

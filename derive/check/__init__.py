@@ -25,6 +25,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import sympy
+
 from derive.budget import CLAIM_SECONDS, SIMPLIFY_SECONDS, seconds_from_env
 from derive.check.build import (
     _Built,
@@ -42,7 +44,7 @@ from derive.check.state import _Reading, _State
 from derive.check.verdict import _label
 from derive.document import Document, read_document
 from derive.evaluate import Engine, free_indices
-from derive.expr import Quantity
+from derive.expr import Call, Prime, Quantity
 from derive.infer import Inferred
 from derive.infer.parts import notation_parts
 from derive.latex import Equation
@@ -153,13 +155,44 @@ def _waits_for(reading: _Reading, built: _Built) -> str | None:
     (derive.infer: `Inferred.forward`), before it defines that quantity through another
     (`a^l = \\sigma(z^l)` a few lines on); None when the definition is already in the model."""
     q = reading.inferred.forward.get(built.formula.number) if reading.inferred else None
-    if q is None or built.error is not None or _defines(built.model, q):
+    if built.error is not None:
         return None
+    if q is None or _defines(built.model, q):
+        return _function_later(reading, built)
     return q
 
 
+def _function_later(reading: _Reading, built: _Built) -> str | None:
+    """A function the formula applies before the text defines it, further on in the same
+    section (`a = \\sigma(z)`, then `\\sigma(z) = 1/(1 + e^{-z})`): its claims wait for it."""
+    later = reading.inferred.defined if reading.inferred else {}
+    section = {f.line: f.section for f in reading.doc.formulas}
+    for name in sorted(_applied(built.rows)):
+        line = later.get(name)
+        if (line is not None and line > built.formula.line
+                and section.get(line, built.formula.section) == built.formula.section
+                and not _defines(built.model, name)):
+            return name
+    return None
+
+
+def _applied(rows: tuple) -> set[str]:
+    """The names of the functions the rows apply (`Call`, `Prime`)."""
+    names: set[str] = set()
+    for row in rows:
+        for side in (row.lhs, *row.steps) if isinstance(row, Equation) else ():
+            if isinstance(side.expr, sympy.Basic):
+                names |= {str(c.fname) for c in side.expr.atoms(Call, Prime)}
+    return names
+
+
+def _is_function(model: Model, name: str) -> bool:
+    return any(isinstance(d.lhs, Call) and str(d.lhs.fname) == name for d in model.defs)
+
+
 def _defines(model: Model, name: str) -> bool:
-    return any(isinstance(d.lhs, Quantity) and d.lhs.name == name for d in model.defs)
+    return any(isinstance(d.lhs, (Quantity, Call)) and str(d.lhs.fname) == name
+               for d in model.defs)
 
 
 def _check_waiting(state: _State, built: _Built, waiting: list[tuple[_Built, str]]
@@ -169,10 +202,17 @@ def _check_waiting(state: _State, built: _Built, waiting: list[tuple[_Built, str
     rest, notes = [], []
     for w, q in waiting:
         if _defines(built.model, q) and not built.formula.annotation.get("local"):
-            _check_formula(state, dataclasses.replace(w, model=built.model))
-            notes.append(f"read as: line {w.formula.line} writes the forward pass of ${q}$ "
-                         f"before the text defines ${q}$ (line {built.formula.line}): it is "
-                         "checked against that definition")
+            moved = dataclasses.replace(w, model=built.model)
+            then = _function_later(state.reading, moved)
+            if then is None:
+                _check_formula(state, moved)
+            else:  # it applies a function the text defines further on: it waits for that too
+                rest.append((moved, then))
+            what = ("applies the function" if _is_function(built.model, q)
+                    else "writes the forward pass of")
+            notes.append(f"read as: line {w.formula.line} {what} ${q}$ before the text "
+                         f"defines ${q}$ (line {built.formula.line}): it is checked against "
+                         "that definition")
         else:
             rest.append((w, q))
     return rest, notes

@@ -81,6 +81,27 @@ class StructureEdits:
                     return Finding(FindingKind.WRONG_LAYER, (to_latex(q), to_latex(fixed)))
         return None
 
+    def quantity(self) -> Finding | None:
+        """A quantity written for another of the model's quantities with as many indices, in
+        its place (`a^{[1](i)}` for the input `x^{(i)}` the first layer reads, where no
+        `a^{[0]}` is): the one the definitions read in the same layer, or without a layer."""
+        known = sorted({k for d in self.model.defs for k in atoms(d.rhs, (Quantity,))}
+                       | {d.lhs for d in self.model.defs if isinstance(d.lhs, Quantity)},
+                       key=str)
+        for q in atoms(self.rhs, (Quantity,)):
+            seen: set[sympy.Basic] = set()
+            for k in known:
+                if k.name == q.name or len(k.indices) != len(q.indices):
+                    continue
+                fixed = Quantity(k.name, () if k.layer is None or q.layer is None
+                                 else (q.layer,), q.indices)
+                if (k.layer is None) != (fixed.layer is None) or fixed in seen:
+                    continue
+                seen.add(fixed)
+                if any(self.holds(c) for c in each_occurrence(self.rhs, q, fixed)):
+                    return Finding(FindingKind.WRONG_QUANTITY, (to_latex(q), to_latex(fixed)))
+        return None
+
     def bound(self) -> Finding | None:
         widths = atoms(self.rhs, (Width,))
         n = self.model.notation

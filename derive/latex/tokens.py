@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from derive.document import Formula
 from derive.errors import InputError
 from derive.functions import BY_SPELLING, PASSTHROUGH
+from derive.latex.slashes import d_prefixed, slash_partials
 from derive.latex.words import function_words, in_text_group, place_prose, prose_at, remarks
 
 
@@ -53,6 +54,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
                           formula)
     toks = _class_probabilities(_subscript_partials(_vector_entries(_braces_dropped(
         _partial_groups(toks)))))
+    toks = d_prefixed(slash_partials(toks, _operand_end, _name_end), _name_end)
     return _equation_numbers(toks, text, base)
 
 
@@ -409,9 +411,8 @@ def _braced(toks: list[Tok], i: int) -> int | None:
     return None
 
 
-def _operand_end(toks: list[Tok], i: int) -> int | None:
-    """The end of the name at i with its scripts and the arguments it is applied to
-    (`l(\\mathbf{y}, \\hat{\\mathbf{y}})`, `\\hat{y}_j`, `C`); None when no name is there."""
+def _name_end(toks, i: int) -> int | None:
+    """The end of the name at i with its scripts (`z^l`, `w^l_{jk}`, `\\mathbf{a}`)."""
     t = toks[i] if i < len(toks) else None
     if t is None:
         return None
@@ -423,6 +424,13 @@ def _operand_end(toks: list[Tok], i: int) -> int | None:
         return None
     while j is not None and j < len(toks) and toks[j].text in ("^", "_"):
         j = _braced(toks, j + 1)
+    return j
+
+
+def _operand_end(toks: list[Tok], i: int) -> int | None:
+    """The end of the name at i with its scripts and the arguments it is applied to
+    (`l(\\mathbf{y}, \\hat{\\mathbf{y}})`, `\\hat{y}_j`, `C`); None when no name is there."""
+    j = _name_end(toks, i)
     if j is not None and j < len(toks) and toks[j].text == "(":
         depth = 0
         for k in range(j, len(toks)):

@@ -1,0 +1,81 @@
+"""Three more held-out documents, as three other lecturers write them (tests/data/heldout2):
+a deeplearning.ai week-4 L-layer net (`dz^{[l]}`, `dW^{[l]}`, `g^{[l]}`), a UFLDL-style
+exercise sheet in .tex (`align*`, `\\partial J(W,b;x,y) / \\partial z`, weight decay), and a
+Nielsen-style notebook with the cross-entropy cost (`\\partial C / \\partial w^l_{jk}`). Each
+correct document refutes nothing; each planted slip of its `-slips` copy is refuted at its line
+with the right diagnosis, and every other row keeps its verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from derive.check import check_file
+from derive.results import Status
+
+DATA = Path(__file__).parent / "data" / "heldout2"
+R, E = Status.REFUTED, Status.ERROR
+_VERDICTS = {Status.DEFINITION, Status.VERIFIED, Status.REFUTED, Status.CONDITIONAL}
+
+# correct document -> its slips copy's name, the least number of verdicts, and each slip
+SLIPS = {
+    "ufldl-sheet.tex": ("ufldl-sheet-slips.tex", 16, [
+        (33, "missing factor: the right side lacks a factor $f^{\\prime}"),
+        (34, "swapped indices: $W^{(l)}_{ij}$ should be $W^{(l)}_{ji}$"),
+        (39, "wrong layer: $\\delta^{(l)}_{i}$ should be $\\delta^{(l + 1)}_{i}$"),
+        (51, "sign of a term")]),
+    "nielsen-xent-nb.ipynb": ("nielsen-xent-nb-slips.ipynb", 12, [
+        (57, "extra factor: $\\sigma^{\\prime}"),
+        (61, "swapped indices: $w^{l + 1}_{jk}$ should be $w^{l + 1}_{kj}$"),
+        (65, "wrong layer: $a^{L}_{k}$ should be $a^{L - 1}_{k}$")]),
+    "dlai-week4.md": ("dlai-week4-slips.md", 7, [
+        (29, "wrong layer"),
+        (31, "sign: the right side is the negative"),
+        (33, "a transpose is missing")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SLIPS))
+def test_correct_document_refutes_nothing(name):
+    rep = check_file(DATA / name)
+    _, least, _ = SLIPS[name]
+    assert not [r for r in rep.results if r.status is R], [
+        (r.line, r.message) for r in rep.results if r.status is R]
+    assert sum(r.status in _VERDICTS for r in rep.results) >= least, [
+        (r.line, r.status.value, r.message) for r in rep.results if r.status not in _VERDICTS]
+
+
+@pytest.mark.parametrize("name", sorted(SLIPS))
+def test_every_slip_caught_at_its_line(name):
+    base = check_file(DATA / name)
+    slips_name, _, slips = SLIPS[name]
+    rep = check_file(DATA / slips_name)
+    lines = {line for line, _ in slips}
+    for line, words in slips:
+        at = [r for r in rep.results if r.line == line]
+        assert at and all(r.status is R for r in at), (line, [(r.status.value, r.message) for r in at])
+        assert all(r.diagnosis and words in r.diagnosis for r in at), (line, [r.diagnosis for r in at])
+    assert [(r.line, r.status) for r in rep.results if r.line not in lines] == [
+        (r.line, r.status) for r in base.results if r.line not in lines]
+
+
+def test_slash_derivatives_read_as_fractions():
+    """`\\delta^{(l)}_i = \\partial J(W,b;x,y) / \\partial z^{(l)}_i` (an applied numerator)
+    defines delta; `\\partial C / \\partial w^l_{jk}` in a display is a claim that verifies, and
+    w stays a parameter (not 'differentiated but never defined')."""
+    sheet = check_file(DATA / "ufldl-sheet.tex")
+    assert [r.status for r in sheet.results if r.line == 31] == [Status.DEFINITION]
+    nb = check_file(DATA / "nielsen-xent-nb.ipynb")
+    assert [r.status for r in nb.results if r.line == 71] == [Status.VERIFIED]
+    assert not any("differentiated but never defined" in n for n in nb.notes), nb.notes
+
+
+def test_d_prefix_only_in_rows_of_one_example():
+    """`dW^{[l]} = dz^{[l]} a^{[l-1]T}` reads d as the example's loss's derivative; in the
+    vectorized `dW^{[l]} = \\frac{1}{m} dZ^{[l]} A^{[l-1]T}` dW is the cost's: d is left as
+    written, an error at its place, never a guess."""
+    rep = check_file(DATA / "dlai-week4.md")
+    by_line = {r.line: r for r in rep.results}
+    assert by_line[29].status is Status.VERIFIED
+    assert by_line[39].status is E and "unknown symbol `d`" in by_line[39].message
