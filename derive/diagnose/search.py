@@ -55,9 +55,12 @@ class Diagnoser(CaseEdits, FactorEdits, StructureEdits, FunctionEdits):
             return self.cases()
         for step in (self.condition, self.exchanged_cases, self.value_case, self.extreme, self.constant, self.swapped,
                      self.factor, self.spread, self.index, self.variable, self.layer,
-                     self.quantity, self.bound, self.sign, self.argument_sign,
+                     self.bound, self.sign, self.argument_sign,
                      self.term_constant, self.term,
-                     self.missing_term, self.missing_decay, self.product_rule, self.square,
+                     self.missing_term, self.missing_decay,
+                     self.quantity,  # another quantity in its place: after the terms, which
+                     # say more of a slip whose one edit also happens to fit (ŷ_i for y_i)
+                     self.product_rule, self.square,
                      self.activation, self.other_activation, self.derivative_of):
             found = step()
             if found:
