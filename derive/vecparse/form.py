@@ -18,6 +18,7 @@ from derive.latex import (
     _strip_group,
     arg_word,
     layer_number,
+    unit_layer,
     starts_name,
 )
 from derive.notation import QuantitySpec
@@ -155,7 +156,7 @@ def _one_unit(spec: QuantitySpec, scripts: dict, scope: Scope) -> bool:
         layer = layer_number(inner, scope)
     except InputError:
         return False
-    return bool(layer.is_Integer and spec.unit_range[0][0] <= int(layer) <= spec.unit_range[1][0])
+    return unit_layer(spec, layer, scope)
 
 
 def squared_norm(toks: list[Tok], inner: Tensor, after: int, hi: int, scope: Scope) -> int | None:
