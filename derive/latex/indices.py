@@ -93,8 +93,11 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok,
             and [t.kind for t in _strip_group(sub[0])] == ["num"]
             and len(str(indices[0])) == len(spec.shape) and "0" not in str(indices[0])):
         indices = [sympy.Integer(c) for c in str(indices[0])]  # W_{12}: the entry (1, 2)
-    if not indices and len(spec.shape) == 1 and unit_layer(spec, layer, scope):
-        indices = [sympy.Integer(1)]  # z^{[2]}: the one unit of the output layer
+    if (not indices and spec.shape in (("?", "?"), spec.shape[:1]) and spec.shape
+            and unit_layer(spec, layer, scope)):
+        # z^{[2]}: the one unit of the output layer (("?", "?"): a shape being read, in
+        # derive.infer.vectors, where the unit is a number)
+        indices = [sympy.Integer(1)] * len(spec.shape)
     if len(indices) != len(spec.shape):
         want = len(spec.shape)
         raise _err(

@@ -15,8 +15,8 @@ from derive.latex import (
     _match,
     _strip_group,
     layer_of_function,
-    primed_layer_of_function,
     parse_expression,
+    primed_layer_of_function,
     starts_name,
 )
 from derive.tensor import Applied, Diag, Elementary, Map, Scalar, Tensor, whole_argument
