@@ -29,7 +29,7 @@ SLIPS = {
         (57, "extra factor: $\\sigma^{\\prime}"),
         (61, "swapped indices: $w^{l + 1}_{jk}$ should be $w^{l + 1}_{kj}$"),
         (65, "wrong layer: $a^{L}_{k}$ should be $a^{L - 1}_{k}$")]),
-    "dlai-week4.md": ("dlai-week4-slips.md", 7, [
+    "dlai-week4.md": ("dlai-week4-slips.md", 10, [
         (29, "wrong layer"),
         (31, "sign: the right side is the negative"),
         (33, "a transpose is missing")]),

@@ -18,6 +18,7 @@ from derive.infer.scan import (
 )
 from derive.infer.tags import _sample_sup
 from derive.infer.text import _dim_text, _range_text, _summary
+from derive.infer.units import output_unit
 
 
 class _Fresh:
@@ -64,6 +65,14 @@ class _Front:
                                   self.first_layer == 0 and self.layer_var is not None)
         for q, (lo, hi) in getattr(self, "unit_layers", {}).items():
             out_q[q]["unit_layers"] = str(lo) if lo == hi else f"{lo}..{hi}"
+        unit = output_unit(self.loss, self.rows, defs, quantities, self.layer_var)
+        if unit is not None and unit in out_q and "unit_layers" not in out_q[unit]:
+            out_q[unit]["unit_layers"] = n
+            line = defs[self.loss][0].formula.line
+            self.facts.append(
+                f"the loss at line {line} reads ${unit}$ at layer ${n}$ as a number (no sum, "
+                f"inner product or norm over its units): the output layer is one unit, "
+                f"${unit}$ there its one value (to say otherwise: quantities.{unit}.unit_layers)")
         for q, rows in defs.items():  # J = \frac{1}{m} \sum_{i=1}^m L^{(i)}: one per batch
             if q in out_q and any(_over_samples(i, upper, roles) for r in rows
                                   for i, upper in r.bounds):

@@ -156,10 +156,13 @@ def _never_applied(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> b
 
 def _indexed_or_tagged(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> bool:
     """A name with indices or a layer tag, unless only ever applied, somewhere without its
-    tag: `g^l(z^l)` beside `g(z^l)` and `g'(z^l)` is the activation g (one function)."""
+    tag: `g^l(z^l)` beside `g(z^l)` and `g'(z^l)` is the activation g (one function); a
+    name notes use for functions, only ever applied with its layer tag, is one too
+    (`g^{[l]}(z^{[l]})` beside `g'^{[l]}(z^{[l]})`)."""
     tagged = [o for o in uses if o.sub is not None or _tag(o, ns.tag_symbols)]
+    untagged_too = len(tagged) < len(calls) or name in _FUNCTION_NAMES and len(uses) == len(calls)
     return bool(tagged) and not (
-        len(tagged) < len(calls) and all(o.call == 1 for o in calls)
+        untagged_too and all(o.call == 1 for o in calls)
         and all(o.sub is None and o.call == 1 and _layer_symbol(o, ns) for o in tagged))
 
 

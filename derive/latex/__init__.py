@@ -42,6 +42,7 @@ from derive.latex.indices import (
     _is_sample_tag,
     _layer_tokens,
     layer_number,
+    unit_layer,
     without_sample,
 )
 from derive.latex.lim import LIMIT_NOT_READ
@@ -54,7 +55,7 @@ from derive.latex.limits import (
     MAX_TOWER,
     _check_sizes,
 )
-from derive.latex.names import _skip_arguments, layer_of_function
+from derive.latex.names import _skip_arguments, layer_of_function, primed_layer_of_function
 from derive.latex.rows import parse_formula, split_at_gaps, strip_qualifiers
 from derive.latex.scope import (
     ELLIPSES,
@@ -89,6 +90,6 @@ __all__ = [
     "_check_layer", "_check_sizes", "_depth_split", "_derivative_kind", "_err", "_group",
     "_index_expr", "_is_sample_tag", "_layer_tokens", "_match", "_read_name", "_scripts",
     "_skip_arguments", "_strip_group",
-    "layer_number", "layer_of_function", "of_parameters", "parse_expression", "parse_formula", "split_at_gaps", "starts_name",
+    "layer_number", "unit_layer", "layer_of_function", "primed_layer_of_function", "of_parameters", "parse_expression", "parse_formula", "split_at_gaps", "starts_name",
     "strip_qualifiers", "remarks_of", "tokenize", "without_sample", "VECTOR_FUNCTIONS",
 ]

@@ -167,6 +167,12 @@ def _written_scripts(toks: list[Tok], i: int, scope: Scope
             found["^"] = ([Tok("cmd", "\\prime", mark.start, mark.end)], mark)
             i += 1
             continue
+        primed = found.get("^")
+        if mark.text == "^" and primed is not None and primed[1].text == "'":
+            # g'^{[l]}(z): the layer tag after the prime, read as g^{[l]\prime}
+            grp, i = _group(toks, i + 1, scope)
+            found["^"] = ([*_strip_group(grp), *primed[0]], mark)
+            continue
         if mark.text in found:
             break
         grp, i = _group(toks, i + 1, scope)

@@ -93,10 +93,11 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok,
             and [t.kind for t in _strip_group(sub[0])] == ["num"]
             and len(str(indices[0])) == len(spec.shape) and "0" not in str(indices[0])):
         indices = [sympy.Integer(c) for c in str(indices[0])]  # W_{12}: the entry (1, 2)
-    if (not indices and len(spec.shape) == 1 and spec.unit_range is not None
-            and layer is not None and layer.is_Integer
-            and spec.unit_range[0][0] <= int(layer) <= spec.unit_range[1][0]):
-        indices = [sympy.Integer(1)]  # z^{[2]}: the one unit of the output layer
+    if (not indices and spec.shape in (("?", "?"), spec.shape[:1]) and spec.shape
+            and unit_layer(spec, layer, scope)):
+        # z^{[2]}: the one unit of the output layer (("?", "?"): a shape being read, in
+        # derive.infer.vectors, where the unit is a number)
+        indices = [sympy.Integer(1)] * len(spec.shape)
     if len(indices) != len(spec.shape):
         want = len(spec.shape)
         raise _err(
@@ -121,6 +122,20 @@ def _check_layer(name: str, spec: QuantitySpec, layer: sympy.Expr, scope: Scope,
     raise _err(f"layer {sympy.sstr(layer)} of `{name}` is outside its layers {spec.layers}",
                scope, first, last.end, hint=f"the layers of `{name}` are {spec.layers} "
                f"({n_name}: the number of layers)")
+
+
+def unit_layer(spec: QuantitySpec, layer: sympy.Expr | None, scope: Scope) -> bool:
+    """Whether a quantity's layer is one of its layers of one unit (`unit_layers`): a fixed
+    layer in their range (`z^{[2]}`), or the one layer they name in the depth (`a^{[L]}` where
+    the output layer is one unit)."""
+    if spec.unit_range is None or layer is None:
+        return False
+    lo, hi = spec.unit_range
+    if layer.is_Integer:
+        return lo[0] <= int(layer) <= hi[0]
+    c, a, b = lo
+    return (lo == hi and b == 0 and a != 0
+            and sympy.expand(layer - (c + a * Size(scope.notation.layers))) == 0)
 
 
 def layer_number(toks: list[Tok], scope: Scope) -> sympy.Expr:

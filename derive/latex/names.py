@@ -245,6 +245,14 @@ def layer_of_function(sup: list[Tok], scope: Scope) -> bool:
                for t in inner) and any(t.text in words for t in inner)
 
 
+def primed_layer_of_function(sup: list[Tok], scope: Scope) -> bool:
+    """`g^{[l]\\prime}(z^{[l]})`, `g'^{[l]}(z^{[l]})`: the derivative of the activation
+    written with its layer tag, the one function's derivative."""
+    inner = _strip_group(sup)
+    return (len(inner) > 1 and inner[-1].text in ("\\prime", "'")
+            and layer_of_function(inner[:-1], scope))
+
+
 def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
                start_tok: Tok) -> int:
     scope = sk.scope
@@ -254,6 +262,11 @@ def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
         line = scope.formula.span(start_tok.start).line
         scope.readings.append(f"line {line}: ${name}$ written with a layer tag is read as the "
                               f"one function ${name}$ the text also writes without it")
+    elif sup is not None and primed_layer_of_function(sup[0], scope):
+        line = scope.formula.span(start_tok.start).line
+        scope.readings.append(f"line {line}: ${name}$ written with a layer tag is read as the "
+                              f"one function ${name}$ the text also writes without it")
+        prime = True
     elif sup is not None:
         if [t.text for t in _strip_group(sup[0])] != ["\\prime"]:
             raise _err(f"`{name}` is a function: only `^{{\\prime}}` may follow it", scope, sup[1])

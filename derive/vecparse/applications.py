@@ -16,6 +16,7 @@ from derive.latex import (
     _strip_group,
     layer_of_function,
     parse_expression,
+    primed_layer_of_function,
     starts_name,
 )
 from derive.tensor import Applied, Diag, Elementary, Map, Scalar, Tensor, whole_argument
@@ -79,6 +80,8 @@ class _Applications:
         prime = sup is not None and [t.text for t in _strip_group(sup[0])] == ["\\prime"]
         if sup is not None and not prime and layer_of_function(sup[0], scope):
             sup = None  # g^l(z^l) beside g(z^l): the one activation g
+        elif sup is not None and not prime and primed_layer_of_function(sup[0], scope):
+            prime = True  # g^{[l]\\prime}(z^{[l]}): its derivative
         elif sup is not None and not prime:
             raise _err(f"`{name}` is a function: only `^{{\\prime}}` may follow it", scope,
                        sup[1])

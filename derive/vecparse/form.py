@@ -19,6 +19,7 @@ from derive.latex import (
     arg_word,
     layer_number,
     starts_name,
+    unit_layer,
 )
 from derive.notation import QuantitySpec
 from derive.tensor import ONE, ShapeError, Tensor, same
@@ -146,7 +147,9 @@ def _listed(toks: list[Tok], i: int, scope: Scope) -> bool:
 
 def _one_unit(spec: QuantitySpec, scripts: dict, scope: Scope) -> bool:
     """`z^{[2]}` in a layer of one unit: a number, not a vector."""
-    if spec.unit_range is None or len(spec.shape) != 1 or "^" not in scripts:
+    # ("?", "?"): a shape the inference is still reading (derive.infer.vectors)
+    if spec.unit_range is None or spec.shape not in (("?", "?"), spec.shape[:1]) or not (
+            spec.shape) or "^" not in scripts:
         return False
     inner = _layer_tokens(spec, scripts["^"][0])
     if inner is None:
@@ -155,7 +158,7 @@ def _one_unit(spec: QuantitySpec, scripts: dict, scope: Scope) -> bool:
         layer = layer_number(inner, scope)
     except InputError:
         return False
-    return bool(layer.is_Integer and spec.unit_range[0][0] <= int(layer) <= spec.unit_range[1][0])
+    return unit_layer(spec, layer, scope)
 
 
 def squared_norm(toks: list[Tok], inner: Tensor, after: int, hi: int, scope: Scope) -> int | None:
