@@ -114,6 +114,9 @@ def letter_tags(doc: Document) -> Document:
         return doc
     tags = tuple((q, letter, f"{opener}{layers[letter]}{closer}")
                  for q in sorted(multi) for letter in sorted(multi[q]))
+    # Bishop's z_0 = 1 (the bias's unit): the entry 0 of a unit at one letter is at its layer
+    tags += tuple((q, "0", f"{opener}{layers[next(iter(multi[q]))]}{closer}")
+                  for q in sorted(multi) if len(multi[q]) == 1)
     return dataclasses.replace(
         doc, formulas=tuple(dataclasses.replace(f, letter_tags=tags) for f in doc.formulas),
         inline=tuple(dataclasses.replace(f, letter_tags=tags) for f in doc.inline))

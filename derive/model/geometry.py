@@ -86,7 +86,9 @@ class Geometry:
             yield env
             return
         top = max(self.instance.widths + (self.instance.layers,))
-        for combo in product(len(free), top):
+        spec = self.model.spec(node.name)
+        start = 0 if spec is not None and spec.from_zero else 1  # Bishop's bias index 0
+        for combo in product(len(free), top, start):
             yield {**env, **dict(zip(free, combo))}
 
     # -- grounding ---------------------------------------------------------------------------
