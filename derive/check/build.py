@@ -219,7 +219,7 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         if prose:  # a quantity defined only in a sentence: read again, with that definition
             inferred = infer(doc)
             inferred.facts.extend(prose)
-        count = len(doc.formulas)
+        count = max((f.number for f in doc.formulas), default=0)
         doc, entries = zero_entries(doc, inferred.front.get("quantities", {}))
         inferred.facts.extend(entries)
         for f in doc.formulas:  # x_0 = 1: the entry's one row defines it

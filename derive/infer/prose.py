@@ -81,6 +81,7 @@ def zero_entries(doc: Document, quantities: dict) -> tuple[Document, list[str]]:
     if not any(s.get("from_zero") for s in quantities.values()):
         return doc, []
     chosen, facts, seen = [], [], set()
+    top = max((f.number for f in doc.formulas), default=0)  # a part's numbers are the text's
     for f in doc.inline:
         try:
             entry = _zero_entry(_rows(f), quantities)
@@ -88,7 +89,7 @@ def zero_entries(doc: Document, quantities: dict) -> tuple[Document, list[str]]:
             continue
         if entry is not None and entry not in seen:  # a later x_0 = 1 only says it again
             seen.add(entry)
-            chosen.append(dataclasses.replace(f, number=len(doc.formulas) + len(chosen) + 1))
+            chosen.append(dataclasses.replace(f, number=top + len(chosen) + 1))
             facts.append(f"${f.text.strip()}$ at line {f.line} defines the entry 0 of ${entry}$ "
                          "(its index starts at 0)")
     if not chosen:
@@ -107,8 +108,8 @@ def _zero_entry(rows: list, quantities: dict) -> str | None:
     r = rows[0]
     left = [o for o in r.occs if o.side == 0]
     value = [t for t in _strip(r.sides[1]) if t.text not in ("{", "}")]
-    if len(left) != 1 or any(o.side != 0 for o in r.occs) or left[0].sup is not None \
-            or len(value) != 1 or value[0].kind != "num":
+    if len(left) != 1 or any(o.side != 0 for o in r.occs) or len(value) != 1 \
+            or value[0].kind != "num":  # z_0 = 1 has its letter's layer tag (letters)
         return None
     sub = [t.text for t in _strip(left[0].sub or []) if t.text not in ("{", "}")]
     spec = quantities.get(left[0].name, {})
