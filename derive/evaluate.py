@@ -342,7 +342,8 @@ def _atom_ok(ev: Evaluator, atom: sympy.Basic, env: dict) -> bool:
                 return True  # the layer is summed over: checked when grounded
         for pos, idx in enumerate(atom.indices[: len(spec.shape)]):
             v = known(idx)
-            if v is not None and not 1 <= v <= ev._shape(spec, pos, layer):
+            first = 0 if pos in spec.from_zero else 1  # Bishop's bias index 0
+            if v is not None and not first <= v <= ev._shape(spec, pos, layer):
                 return False
         return True
     except OutOfRange:

@@ -6,8 +6,10 @@ The forward sums give each letter its layer (i the input, j hidden, k the output
 and the multi-layer units (`a_j`, `z_j`, `\\delta_j` beside `\\delta_k`) are read at the layer
 of their letter. The correct document verifies every claim; each planted slip is refuted at
 its line with its diagnosis, and the other rows keep their verdicts. Bishop's held-out notes
-with the biases absorbed as weight index 0 (`x_0 = 1`, `\\sum_{i=0}^{D}`) are read, but their
-claims stay unchecked (index 0 is outside every range the tool knows): never refuted.
+with the biases absorbed as weight index 0 (`x_0 = 1`, `\\sum_{i=0}^{D}`): the slots a sum
+from 0 runs over start at 0 (`from_zero`), the entries `x_0 = 1`, `z_0 = 1` are defined at
+that index (beating "given" and `z_j = h(a_j)`), and every claim is checked
+(tests/test_heldout.py has their slips).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 
 from derive.check import check_file
 from derive.document import read_document
+from derive.errors import InputError
 from derive.infer.letters import letter_tags
 from derive.results import Status
 from tests.conftest import assert_verdicts
@@ -54,7 +57,9 @@ def test_sigmoid_with_biases_slips() -> None:
 def test_letters_give_layers() -> None:
     doc = letter_tags(read_document(DATA / "sigmoid-biases.md"))
     assert doc.formulas[0].letter_tags == (
-        ("\\delta", "j", "(1)"), ("\\delta", "k", "(2)"), ("a", "j", "(1)"), ("z", "j", "(1)"))
+        ("\\delta", "j", "(1)"), ("\\delta", "k", "(2)"), ("a", "j", "(1)"), ("z", "j", "(1)"),
+        # a unit of one layer: its entry 0 (Bishop's bias unit) and the letters below
+        ("a", "0", "(1)"), ("a", "i", "(1)"), ("z", "0", "(1)"), ("z", "i", "(1)"))
 
 
 def test_conflicting_letters_are_left_alone(tmp_path) -> None:
@@ -65,13 +70,29 @@ def test_conflicting_letters_are_left_alone(tmp_path) -> None:
     assert letter_tags(read_document(f)).formulas[0].letter_tags == ()
 
 
-@pytest.mark.parametrize("name", ["bishop-relu.md", "bishop-relu-slips.md"])
-def test_absorbed_biases_never_refuted(name) -> None:
-    """Bishop's x_0 = 1 and sums from 0: the units are read by their letters (a_j, z_j,
-    delta_j, delta_k have their layers), the claims that need index 0 are unchecked with the
-    reason, and nothing is refuted."""
-    rep = check_file(HELDOUT / name)
-    assert not [r for r in rep.results if r.status is R]
-    by_line = {r.line: r for r in rep.results}
-    assert by_line[12].status is D and by_line[16].status is D and by_line[24].status is V
-    assert "w^{(2)}_{1,0}" in by_line[48].message
+def test_absorbed_biases_read_from_zero() -> None:
+    """Bishop's x_0 = 1 and sums from 0: w's second slot, x and z start at 0 (read from the
+    sums), `z_0 = 1` is the hidden bias unit's entry (not z's definition), and the bias's
+    derivative `\\partial E_n / \\partial w_{j0}^{(1)} = \\delta_j` is verified."""
+    rep = check_file(HELDOUT / "bishop-relu.md")
+    by_line: dict[int, list] = {}
+    for r in rep.results:
+        by_line.setdefault(r.line, []).append(r)
+    assert [r.status for r in by_line[5]] == [D, D]  # z_0 = 1 and x_0 = 1
+    assert by_line[16][0].status is D  # z_j = h(a_j): still z's definition
+    assert all(by_line[line][0].status is V for line in (48, 52, 57, 63, 64, 68))
+    assert any("defines the entry 0 of $z$" in n for n in rep.notes), rep.notes
+
+
+def test_from_zero_in_front_matter(tmp_path) -> None:
+    """`from_zero` is a front-matter key: the inferred notation prints it, and pasting it back
+    reads the same; a slot outside the shape is a placed error."""
+    from derive.infer import infer
+    front = infer(read_document(HELDOUT / "bishop-relu.md")).front["quantities"]
+    assert front["w"]["from_zero"] == [2] and front["x"]["from_zero"] == [1]
+    assert front["z"]["from_zero"] == [1] and "from_zero" not in front["t"]
+    f = tmp_path / "bad.md"
+    f.write_text('<!-- derive\n[quantities.x]\nshape = ["C_1"]\ngiven = true\n'
+                 'from_zero = [2]\n-->\n\n$$\ny = x_1\n$$\n')
+    with pytest.raises(InputError, match="from_zero must list index slots 1..1"):
+        check_file(f)

@@ -27,6 +27,11 @@ R, U = Status.REFUTED, Status.UNCHECKED
 
 # correct document -> its slips copy, the least number of verdicts, and each slip: line, words
 SLIPS = {
+    # Bishop's biases as weight index 0 (x_0 = 1, z_0 = 1, sums from 0): every claim checked
+    "bishop-relu.md": (16, [(48, "sign: the right side is the negative"),
+                            (57, "swapped indices: $w^{(2)}_{jk}$ should be $w^{(2)}_{kj}$"),
+                            (63, "wrong quantity: $z_{i}$ should be $x_{i}$"),
+                            (68, "extra factor: $x_{j}$ should not be on the right side")]),
     "nielsen-comp.tex": (15, [(47, "sign: the right side is the negative"),
                               (57, "swapped indices: $w^{l + 1}_{jk}$ should be $w^{l + 1}_{kj}$"),
                               (68, "wrong layer: $a^{l}_{k}$ should be $a^{l - 1}_{k}$")]),

@@ -25,7 +25,7 @@ from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
 from derive.infer.letters import letter_tags
-from derive.infer.prose import with_prose_definitions
+from derive.infer.prose import with_prose_definitions, zero_entries
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import Model
 from derive.notation import Notation, notation_from_front
@@ -219,6 +219,12 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         if prose:  # a quantity defined only in a sentence: read again, with that definition
             inferred = infer(doc)
             inferred.facts.extend(prose)
+        count = max((f.number for f in doc.formulas), default=0)
+        doc, entries = zero_entries(doc, inferred.front.get("quantities", {}))
+        inferred.facts.extend(entries)
+        for f in doc.formulas:  # x_0 = 1: the entry's one row defines it
+            if f.number > count:
+                inferred.definitions[f.number] = {1}
         _consistent(doc, inferred)
         return dataclasses.replace(
             doc, front=merge(doc.front, inferred.front),

@@ -19,6 +19,7 @@ from derive.functions import BY_LATEX, BY_SPELLING
 from derive.infer import Inferred
 from derive.latex import Equation, Index, RowError, Scalar, Scope, parse_formula
 from derive.model import Assumption, Def, Model, label_name
+from derive.model.lookup import at_entry_zero
 from derive.results import Definition
 
 
@@ -203,7 +204,7 @@ def _undefined(model: Model, lhs: sympy.Basic) -> bool:
         return False
     if isinstance(lhs, Scalar):
         return False
-    return not any(_defines(d.lhs) == name for d in model.defs)
+    return not any(_defines(d.lhs) == name and not at_entry_zero(d.lhs) for d in model.defs)
 
 
 def _assumed(model: Model, doc: Document, texts: tuple[str, ...]) -> Model:

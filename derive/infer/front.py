@@ -61,6 +61,7 @@ class _Front:
         for q in sorted(quantities):
             out_q[q] = self._quantity(q, quantities[q], tagged, ranges, given_layers, shapes,
                                       defs, width, n)
+        _from_zero(self.rows, out_q)
         self.facts[:0] = _summary(roles, out_q, functions, defs, self.layer_var,
                                   self.first_layer == 0 and self.layer_var is not None)
         for q, (lo, hi) in getattr(self, "unit_layers", {}).items():
@@ -345,3 +346,20 @@ def _over_samples(index: str, upper: list, roles: dict[str, str]) -> bool:
         return False
     names = [t.text for t in upper if t.text not in ("{", "}")]
     return not names or "batch" not in roles or names == [roles["batch"]]
+
+
+def _from_zero(rows: list[Row], out_q: dict[str, dict[str, Any]]) -> None:
+    """Bishop's biases absorbed as weight index 0 (`a_j = \\sum_{i=0}^{D} w_{ji} x_i`): the
+    index slots a sum written from 0 runs over start at 0 (`from_zero`, numbered from 1), in a
+    shape the text gives; x_0 = 1 (a definition at that index) then says what index 0 holds."""
+    zero: dict[str, set[int]] = {}
+    for r in rows:
+        for o in r.occs if r.from_zero else ():
+            for pos, idx in enumerate(_indices(o)):
+                if idx in r.from_zero:
+                    zero.setdefault(o.name, set()).add(pos + 1)
+    for q, slots in zero.items():
+        shape = out_q.get(q, {}).get("shape", ())
+        slots = {p for p in slots if p <= len(shape)}
+        if slots:
+            out_q[q]["from_zero"] = sorted(slots)

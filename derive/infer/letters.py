@@ -114,6 +114,13 @@ def letter_tags(doc: Document) -> Document:
         return doc
     tags = tuple((q, letter, f"{opener}{layers[letter]}{closer}")
                  for q in sorted(multi) for letter in sorted(multi[q]))
+    # a unit of one layer (z_j, hidden) is that layer's at its entry 0 (Bishop's bias unit
+    # z_0 = 1) and at the letters of the layers below (z_i: a slip for x_i, checked as
+    # written, the text defining z only as z_j = h(a_j)); a_k, at a layer above, is Bishop's
+    # output activation: left untagged
+    one = {q: layers[next(iter(multi[q]))] for q in multi if len(multi[q]) == 1}
+    tags += tuple((q, letter, f"{opener}{one[q]}{closer}") for q in sorted(one)
+                  for letter in ("0", *sorted(x for x in layers if layers[x] < one[q])))
     return dataclasses.replace(
         doc, formulas=tuple(dataclasses.replace(f, letter_tags=tags) for f in doc.formulas),
         inline=tuple(dataclasses.replace(f, letter_tags=tags) for f in doc.inline))

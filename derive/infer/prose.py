@@ -40,6 +40,8 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
             rows = _rows(f)
         except InputError:
             continue
+        if _zero_entry(rows, quantities) is not None:
+            continue  # z_0 = 1: one entry (zero_entries), not z's definition
         for r in rows:
             left = [o for o in r.occs if o.side == 0]
             if left and _of_parameters(left[0], quantities):  # h_{W,b}(x): h, at x
@@ -69,6 +71,49 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
     formulas = sorted([*doc.formulas, *chosen], key=lambda f: (f.line, f.number))
     renumbered = tuple(dataclasses.replace(f, number=k) for k, f in enumerate(formulas, start=1))
     return dataclasses.replace(doc, formulas=renumbered), facts
+
+
+def zero_entries(doc: Document, quantities: dict) -> tuple[Document, list[str]]:
+    """The document with Bishop's inline `x_0 = 1`, `z_0 = 1` among its formulas, at their
+    lines: the entry 0 of an index that starts at 0 (the bias's input), defined at that one
+    index; and the facts. Joined after the notation is read: an entry is no quantity's
+    definition, and x stays the network's input."""
+    if not any(s.get("from_zero") for s in quantities.values()):
+        return doc, []
+    chosen, facts, seen = [], [], set()
+    top = max((f.number for f in doc.formulas), default=0)  # a part's numbers are the text's
+    for f in doc.inline:
+        try:
+            entry = _zero_entry(_rows(f), quantities)
+        except InputError:
+            continue
+        if entry is not None and entry not in seen:  # a later x_0 = 1 only says it again
+            seen.add(entry)
+            chosen.append(dataclasses.replace(f, number=top + len(chosen) + 1))
+            facts.append(f"${f.text.strip()}$ at line {f.line} defines the entry 0 of ${entry}$ "
+                         "(its index starts at 0)")
+    if not chosen:
+        return doc, []
+    # at their lines, numbered after the others: the rows read as definitions are named by
+    # the numbers the others have
+    formulas = sorted([*doc.formulas, *chosen], key=lambda f: f.line)
+    return dataclasses.replace(doc, formulas=tuple(formulas)), facts
+
+
+def _zero_entry(rows: list, quantities: dict) -> str | None:
+    """Bishop's `x_0 = 1`, `z_0 = 1`: one row setting the entry 0 of a quantity whose one index
+    starts at 0 (`from_zero`) to a number: that entry's definition. Its name, else None."""
+    if len(rows) != 1 or rows[0].relation not in _DEFINE or len(rows[0].sides) != 2:
+        return None
+    r = rows[0]
+    left = [o for o in r.occs if o.side == 0]
+    value = [t for t in _strip(r.sides[1]) if t.text not in ("{", "}")]
+    if len(left) != 1 or any(o.side != 0 for o in r.occs) or len(value) != 1 \
+            or value[0].kind != "num":  # z_0 = 1 has its letter's layer tag (letters)
+        return None
+    sub = [t.text for t in _strip(left[0].sub or []) if t.text not in ("{", "}")]
+    spec = quantities.get(left[0].name, {})
+    return left[0].name if sub == ["0"] and spec.get("from_zero") == [1] else None
 
 
 def _of_parameters(o: Occ, quantities: dict) -> bool:

@@ -70,6 +70,7 @@ class Row:
     relation: str | None
     occs: list[Occ] = field(default_factory=list)
     bounds: list[tuple[str, list[Tok]]] = field(default_factory=list)  # (index, upper bound)
+    from_zero: list[str] = field(default_factory=list)  # the indices of sums written from 0
 
 
 def _call_args(toks: list[Tok], i: int) -> tuple[int, int] | None:
@@ -143,6 +144,9 @@ def _scan_sum(toks: list[Tok], i: int, row: Row, side: int, out: list[Occ]) -> i
     letters = [x for x in lower if x.kind == "letter"]
     if letters:
         row.bounds.append((letters[0].text, upper))
+        rest = [x.text for x in lower if x.text not in ("{", "}")]
+        if rest == [letters[0].text, "=", "0"]:
+            row.from_zero.append(letters[0].text)  # Bishop's \\sum_{i=0}^{D}: index 0 a bias
     start = len(out)
     _scan(upper, row, side, out)
     for o in out[start:]:

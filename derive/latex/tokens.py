@@ -73,7 +73,8 @@ def _letter_tags(toks: list[Tok], tags: tuple[tuple[str, str, str], ...]) -> lis
         sub = toks[k + 2:k + 5] if toks[k + 2].text == "{" else toks[k + 2:k + 3]
         letter = sub[1] if len(sub) == 3 and sub[2].text == "}" else sub[0]
         end = k + 2 + len(sub) if len(sub) == 3 else k + 3
-        tag = by_use.get((t.text, letter.text)) if letter.kind == "letter" else None
+        tag = by_use.get((t.text, letter.text)) if letter.kind == "letter" or (
+            letter.text == "0") else None  # z_0: the entry 0 of a unit (Bishop's bias)
         if tag is None or (end < len(toks) and toks[end].text == "^"):
             continue
         pieces = ["^", "{", *([tag[0], tag[1:-1], tag[-1]] if tag[0] in "([" else [tag]), "}"]

@@ -112,13 +112,13 @@ def label_name(model: Model) -> str | None:
     return None
 
 
-def product(k: int, top: int) -> Iterator[tuple[int, ...]]:
-    """Every k-tuple of values 1..top, in order."""
+def product(k: int, top: int, start: int = 1) -> Iterator[tuple[int, ...]]:
+    """Every k-tuple of values start..top, in order."""
     if k == 0:
         yield ()
         return
-    for first in range(1, top + 1):
-        for rest in product(k - 1, top):
+    for first in range(start, top + 1):
+        for rest in product(k - 1, top, start):
             yield (first,) + rest
 
 

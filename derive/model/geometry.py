@@ -76,8 +76,9 @@ class Geometry:
                 raise OutOfRange(f"{key_latex(key)} (its layers are {lo}..{hi})")
         for pos, idx in enumerate(indices[: len(spec.shape)]):
             size = self.index_size(spec, pos, layer)
-            if not 1 <= idx <= size:
-                raise OutOfRange(f"{key_latex(key)} (index {pos + 1} runs 1..{size})")
+            first = 0 if pos in spec.from_zero else 1
+            if not first <= idx <= size:
+                raise OutOfRange(f"{key_latex(key)} (index {pos + 1} runs {first}..{size})")
 
     def _envs(self, node: Quantity, env: dict) -> Iterator[dict]:
         free = [s for s in node.free_symbols if isinstance(s, Index) and s not in env]
@@ -85,7 +86,9 @@ class Geometry:
             yield env
             return
         top = max(self.instance.widths + (self.instance.layers,))
-        for combo in product(len(free), top):
+        spec = self.model.spec(node.name)
+        start = 0 if spec is not None and spec.from_zero else 1  # Bishop's bias index 0
+        for combo in product(len(free), top, start):
             yield {**env, **dict(zip(free, combo))}
 
     # -- grounding ---------------------------------------------------------------------------

@@ -26,8 +26,8 @@ class Lookup:
         spec = self.model.spec(name)
         if spec is None:
             return self.definition(key) is None
-        if spec.given:
-            return True
+        if spec.given:  # x_0 = 1 (Bishop's bias input): that entry is defined, not given
+            return not (0 in key[2] and self._entry_zero(key))
         if spec.given_layers and layer is not None:
             lo, hi = self.given_range(spec)
             return lo <= layer <= hi and not self._pinned(key)
@@ -39,14 +39,19 @@ class Lookup:
         return d is not None and isinstance(d[0].lhs, Quantity) and d[0].lhs.layer is not None \
             and not any(isinstance(s, Index) for s in d[0].lhs.layer.free_symbols)
 
+    def _entry_zero(self, key: Key) -> bool:
+        """Whether the definition in force at `key` is one of an entry 0 (`z_0 = 1`)."""
+        d = self.definition(key)
+        return d is not None and at_entry_zero(d[0].lhs)
+
     def definition(self, key: Key) -> tuple[Def, dict] | None:
         """The newest definition that covers `key`, with the index values that match it.
         A definition naming an exact layer wins over a layer-generic one."""
         if key in self.structure.definitions:
             return self.structure.definitions[key]
         name, layer, indices, _ = key
-        found = None
-        for d in reversed(self.model.defs):
+        found = self._entry_def(key) if 0 in indices else None
+        for d in () if found else reversed(self.model.defs):
             lhs = d.lhs
             if isinstance(lhs, Quantity) and lhs.name == name:
                 env = self._match(lhs, layer, indices)
@@ -66,6 +71,15 @@ class Lookup:
             found = self._generic_applied(key, *found) or found
         self.structure.definitions[key] = found
         return found
+
+    def _entry_def(self, key: Key) -> tuple[Def, dict] | None:
+        """The definition of this very entry 0 (`z_0 = 1`), which beats `z_j = h(a_j)`."""
+        for d in reversed(self.model.defs):
+            if at_entry_zero(d.lhs) and d.lhs.name == key[0]:
+                env = self._match(d.lhs, key[1], key[2])
+                if env is not None:
+                    return d, env
+        return None
 
     def _generic_applied(self, key: Key, d: Def, env: dict) -> tuple[Def, dict] | None:
         """`L = l(\\mathbf{o}, y)`, a function named by a letter and never defined applied to
@@ -326,6 +340,13 @@ class Lookup:
             t = sympy.Symbol("t_prime", real=True)
             self.structure.primes[name] = (t, sympy.diff(fn(t), t))
         return self.structure.primes[name]
+
+
+def at_entry_zero(lhs: sympy.Basic) -> bool:
+    """A definition of one entry 0 of a quantity (Bishop's `x_0 = 1`, `z_0 = 1`: an index
+    that starts at 0, `from_zero`), its indices all numbers."""
+    return isinstance(lhs, Quantity) and sympy.Integer(0) in lhs.indices and not any(
+        isinstance(s, Index) for i in lhs.indices for s in as_basic(i).free_symbols)
 
 
 def _a_letter(name: str) -> bool:

@@ -66,7 +66,7 @@ class Points:
     def given_value(self, key: Key) -> Any:
         name, layer, indices, sample = key
         labels = self.labels(sample) if name == label_name(self.model) and indices else ()
-        if indices and indices[0] <= len(labels):
+        if indices and 1 <= indices[0] <= len(labels):
             return labels[indices[0] - 1]
         r = _rng("value", key, self.instance, self.seed)
         if layer is None and not indices and name in self.body_scalars():

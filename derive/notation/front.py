@@ -109,7 +109,7 @@ def _quantity(name: str, spec: Any, names: dict[str, str], first_layer: Any,
     if not isinstance(spec, dict):
         raise bad(f"quantities.{name} must be a table", "quantities", name)
     extra = set(spec) - {"layers", "shape", "parameter", "given", "given_layers", "tag",
-                         "unit_layers"}
+                         "unit_layers", "from_zero"}
     if extra:
         raise bad(f"quantities.{name}: unknown key(s) {sorted(extra)}", "quantities", name)
     parsed = _layer_ranges(name, spec, names, first_layer, bad)
@@ -138,7 +138,17 @@ def _quantity(name: str, spec: Any, names: dict[str, str], first_layer: Any,
         tag=tag,
         unit_layers=spec.get("unit_layers"),
         unit_range=parsed["unit_layers"],
+        from_zero=_from_zero(name, spec.get("from_zero", []), len(shape), bad),
     )
+
+
+def _from_zero(name: str, slots: Any, rank: int, bad: Bad) -> tuple[int, ...]:
+    """`from_zero = [2]`: the index slots (numbered from 1) that start at 0, as positions."""
+    if not isinstance(slots, (list, tuple)) or not all(
+            isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= rank for k in slots):
+        raise bad(f"quantities.{name}.from_zero must list index slots 1..{rank} of its shape",
+                  "quantities", name, "from_zero")
+    return tuple(sorted({k - 1 for k in slots}))
 
 
 def _layer_ranges(name: str, spec: dict, names: dict[str, str], first_layer: Any,

@@ -30,6 +30,9 @@ class QuantitySpec:
     layer_range: tuple[Lin, Lin] | None = None
     given_range: tuple[Lin, Lin] | None = None
     dims: tuple[Dim, ...] = ()
+    # the index slots (from 0: position in `shape`) that start at 0, Bishop's bias index
+    # (`from_zero = [2]` in the front matter, slots numbered from 1)
+    from_zero: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,14 @@ class StrList(Node):
 
 
 @dataclass(frozen=True)
+class Slots(Node):
+    what: str = "a list of index slots (1 for the first index)"
+
+    def ok(self, value: Any) -> bool:
+        return isinstance(value, list) and all(PosInt().ok(v) for v in value)
+
+
+@dataclass(frozen=True)
 class Definitions(Node):
     what: str = '"all" or a list of row numbers (1 for the first row)'
 
@@ -121,6 +129,7 @@ _QUANTITY = Table(fields=(
     ("given_layers", Str(example='given_layers = "1"')),
     ("tag", Str(example='tag = "sup"')),
     ("unit_layers", Str(example='unit_layers = "2"')),
+    ("from_zero", Slots(example="from_zero = [2]")),  # Bishop's bias as weight index 0
 ), what="a table of its layers, shape, parameter, given, given_layers, tag",
     example='[quantities.w]\nlayers = "1..n-1"')
 _SCALAR = Table(fields=(("parameter", Bool(example="parameter = true")),
