@@ -78,3 +78,20 @@ def assert_verdicts(rep, expected) -> None:
     for r, (_, _, words) in zip(rep.results, expected):
         if words is not None:
             assert r.diagnosis is not None and words in r.diagnosis, (r.line, r.diagnosis)
+
+
+def assert_slips_caught(base, rep, slips) -> None:
+    """The slips copy's report `rep` refutes each (line, words) of `slips` at that line with
+    the words in its diagnosis, and every other row keeps the verdict it has in the correct
+    copy's report `base`."""
+    from derive.results import Status
+
+    lines = {line for line, _ in slips}
+    for line, words in slips:
+        at = [r for r in rep.results if r.line == line]
+        assert at and all(r.status is Status.REFUTED for r in at), (
+            line, [(r.status.value, r.message) for r in at])
+        assert all(r.diagnosis and words in r.diagnosis for r in at), (
+            line, [r.diagnosis for r in at])
+    assert [(r.line, r.status) for r in rep.results if r.line not in lines] == [
+        (r.line, r.status) for r in base.results if r.line not in lines]

@@ -19,7 +19,7 @@ import pytest
 
 from derive.check import check_file
 from derive.results import Status
-from tests.conftest import assert_verdicts
+from tests.conftest import assert_slips_caught, assert_verdicts
 
 DATA = Path(__file__).parent / "data" / "heldout"
 UNITS = Path(__file__).parent / "data" / "heldout_units"
@@ -66,14 +66,7 @@ def test_every_slip_caught_at_its_line(name):
     stem, dot, ext = name.rpartition(".")
     rep = check_file(DATA / f"{stem}-slips{dot}{ext}")
     _, slips = SLIPS[name]
-    lines = {line for line, _ in slips}
-    for line, words in slips:
-        at = [r for r in rep.results if r.line == line]
-        assert at and all(r.status is R for r in at), (line, [(r.status.value, r.message) for r in at])
-        assert all(r.diagnosis and words in r.diagnosis for r in at), (line, [r.diagnosis for r in at])
-    # every other row keeps its verdict
-    assert [(r.line, r.status) for r in rep.results if r.line not in lines] == [
-        (r.line, r.status) for r in base.results if r.line not in lines]
+    assert_slips_caught(base, rep, slips)
 
 
 def test_dlai_transpose_in_the_superscript():

@@ -13,6 +13,7 @@ import pytest
 
 from derive.check import check_file
 from derive.results import Status
+from tests.conftest import assert_slips_caught
 
 DATA = Path(__file__).parent / "data" / "heldout2"
 R, E = Status.REFUTED, Status.ERROR
@@ -51,13 +52,7 @@ def test_every_slip_caught_at_its_line(name):
     base = check_file(DATA / name)
     slips_name, _, slips = SLIPS[name]
     rep = check_file(DATA / slips_name)
-    lines = {line for line, _ in slips}
-    for line, words in slips:
-        at = [r for r in rep.results if r.line == line]
-        assert at and all(r.status is R for r in at), (line, [(r.status.value, r.message) for r in at])
-        assert all(r.diagnosis and words in r.diagnosis for r in at), (line, [r.diagnosis for r in at])
-    assert [(r.line, r.status) for r in rep.results if r.line not in lines] == [
-        (r.line, r.status) for r in base.results if r.line not in lines]
+    assert_slips_caught(base, rep, slips)
 
 
 def test_slash_derivatives_read_as_fractions():
