@@ -95,3 +95,15 @@ def assert_slips_caught(base, rep, slips) -> None:
             line, [r.diagnosis for r in at])
     assert [(r.line, r.status) for r in rep.results if r.line not in lines] == [
         (r.line, r.status) for r in base.results if r.line not in lines]
+
+
+def assert_correct_copy(rep, least: int) -> None:
+    """The correct copy's report refutes nothing and gives at least `least` results a verdict
+    (definition, verified, refuted or conditional)."""
+    from derive.results import Status
+
+    verdicts = {Status.DEFINITION, Status.VERIFIED, Status.REFUTED, Status.CONDITIONAL}
+    assert not [r for r in rep.results if r.status is Status.REFUTED], [
+        (r.line, r.message) for r in rep.results if r.status is Status.REFUTED]
+    assert sum(r.status in verdicts for r in rep.results) >= least, [
+        (r.line, r.status.value, r.message) for r in rep.results if r.status not in verdicts]
