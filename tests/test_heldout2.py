@@ -17,7 +17,6 @@ from tests.conftest import assert_correct_copy, assert_slips_caught
 
 DATA = Path(__file__).parent / "data" / "heldout2"
 R, E = Status.REFUTED, Status.ERROR
-_VERDICTS = {Status.DEFINITION, Status.VERIFIED, Status.REFUTED, Status.CONDITIONAL}
 
 # correct document -> its slips copy's name, the least number of verdicts, and each slip
 SLIPS = {
