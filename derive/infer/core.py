@@ -255,6 +255,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                         defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
                         layer_var=names.layer_var, columns=self.columns, aliases=self.aliases,
                         bypassed=self.bypassed, not_checked=dict(self.self_fed),
+                        named=dict(self.named),
                         guessed=getattr(self, "guessed", set()))
 
     def _drop_sample_subscripts(self) -> None:
