@@ -29,7 +29,7 @@ def test_the_generic_section_verifies() -> None:
         (6, D, None), (14, D, None), (11, U, None), (12, U, None), (13, U, None), (14, U, None),
         (22, D, None), (23, D, None), (30, D, None), (36, D, None), (36, V, None),
         (42, D, None), (47, V, None), (48, V, None), (55, V, None), (59, V, None),
-        (64, V, None), (65, V, None)])
+        (64, V, None), (65, V, None), (72, V, None)])
     assert any("states $n_l = 3$" in n and "line 14" in n for n in rep.notes), rep.notes
 
 
@@ -39,7 +39,18 @@ def test_the_slips_are_refuted() -> None:
         (22, D, None), (23, D, None), (30, D, None), (36, D, None), (36, R, "negative"),
         (42, D, None), (47, R, "should be $a^{(l)}_{j}$"), (48, R, "$2$ times"),
         (55, R, "activation for its derivative"), (59, R, "transpose"), (64, R, "$2$ times"),
-        (65, R, "negative")])
+        (65, R, "negative"), (72, R, "negative")])
+
+
+def test_a_claim_at_fixed_layers_is_checked_at_the_stated_depth() -> None:
+    """dJ/dW^{(2)} = -(y - a^{(3)}) f'(z^{(3)}) a^{(2)}: the example's claim holds in networks
+    of three layers, not of four (where a^{(3)} is no output): it is checked in the former."""
+    rep = check_file(DATA / "example_then_generic.md")
+    claim = next(r for r in rep.results if r.line == 72)
+    assert claim.status is V and "on 1 network instance" in (claim.evidence or ""), (
+        claim.evidence)
+    generic = next(r for r in rep.results if r.line == 64)
+    assert "on 3 network instances" in (generic.evidence or ""), generic.evidence
 
 
 def test_the_example_unit_is_the_examples() -> None:

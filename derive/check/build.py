@@ -24,7 +24,7 @@ from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
-from derive.infer.example import example_output
+from derive.infer.example import example_depth, example_output
 from derive.infer.letters import letter_tags
 from derive.infer.prose import with_prose_definitions, zero_entries
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
@@ -71,7 +71,7 @@ def read_network(path: str | Path) -> Network:
     """The document's model and its updates, without checking any claim."""
     doc, inferred = prepare(read_document(path))
     notation = _notation(doc)
-    reading = _start(_Reading(doc, Model(notation), inferred))
+    reading = _start(_Reading(doc, Model(notation, depth=example_depth(doc)), inferred))
     updates: list[tuple[Formula, Equation]] = []
     with _printing(notation, doc.formulas[0].letter_tags if doc.formulas else ()):
         for built in _built_formulas(reading):

@@ -103,6 +103,12 @@ def _unit_row(r: Row, depth: int, names: set[str]) -> bool:
             and _text(_strip(value.sub)).isdigit())
 
 
+def example_depth(doc: Document) -> int | None:
+    """The depth of the worked example whose output rows `example_output` read at the last
+    layer (None when it read none)."""
+    return next((f.depth_tags[2] for f in doc.formulas if f.depth_tags), None)
+
+
 def example_output(doc: Document) -> tuple[Document, list[str]]:
     """The document with the worked example's output rows read at the last layer, and the
     facts that say so."""
@@ -132,7 +138,8 @@ def example_output(doc: Document) -> tuple[Document, list[str]]:
                 facts.append(f"the text states ${name} = {depth}$ for its worked example: the "
                              f"output row at line {_head(r).line} is read at the last layer "
                              f"${name}$, as the rows written for any depth use it")
-        formulas.append(dataclasses.replace(f, depth_tags=(name, tags), example_units=units)
+        formulas.append(dataclasses.replace(f, depth_tags=(name, tags, depth),
+                                            example_units=units)
                         if tags or units else f)
     return dataclasses.replace(doc, formulas=tuple(formulas)), facts
 

@@ -89,7 +89,7 @@ def _depth_tags(toks: list[Tok], tags: tuple) -> list[Tok]:
     the number's place."""
     if not tags or not tags[1]:
         return toks
-    name, starts = tags
+    name, starts = tags[0], tags[1]
     letter, _, sub = name.partition("_")
     out: list[Tok] = []
     for t in toks:

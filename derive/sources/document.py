@@ -76,7 +76,8 @@ class Formula:
     # the layer tag the tokens give it, as `(1)`), read by derive.latex.tokens
     letter_tags: tuple[tuple[str, str, str], ...] = ()
     # a worked example's output read at the last layer (derive.infer.example): the depth's
-    # name and the offsets of the tag numbers read as it, read by derive.latex.tokens; and
+    # name, the offsets of the tag numbers read as it (read by derive.latex.tokens) and the
+    # depth; and
     # the rows that name the example's one output unit (not checked)
     depth_tags: tuple = ()
     example_units: tuple[int, ...] = ()
