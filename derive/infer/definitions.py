@@ -303,7 +303,13 @@ class _Definitions:
                                          and not any(x.after_partial for x in r.occs))
         return not again
 
-    _ROW_RULES = (_premise, _no_equation, _own_entries, _batch_mean_row, _sums_to_one,
+    def _example_unit(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """`h_{W,b}(x) = a^{(3)}_1` before `h_{W,b}(x) = a^{(3)}` read at the last layer
+        (derive.infer.example): the worked example's one output unit, not the definition of
+        the network's output (reported as the example's, derive.check.formula)."""
+        return r.number in r.formula.example_units
+
+    _ROW_RULES = (_premise, _no_equation, _example_unit, _own_entries, _batch_mean_row, _sums_to_one,
                   _whole_vector, _no_head,
                   _input_layer, _one_layer, _output_error,
                   _not_definable, _update, _reindexed, _defined_before)

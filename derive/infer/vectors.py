@@ -289,8 +289,8 @@ def _rows(f, notation: Notation) -> list[tuple[list, bool]]:  # type: ignore[no-
     except InputError:
         return []
     out = []
-    for eq in rows:
-        if isinstance(eq, Equation):
+    for eq in rows:  # not a worked example's one output unit (derive.infer.example)
+        if isinstance(eq, Equation) and eq.number not in f.example_units:
             sides = [s.tensor for s in (eq.lhs, *eq.steps)]
             if any(isinstance(s, Tensor) for s in sides):
                 named = isinstance(eq.lhs.expr, Quantity) and not (

@@ -46,7 +46,8 @@ __all__ = ["_BOLD", "_DELIM_SIZES", "_ELEMENTARY", "_FONTS", "_GREEK", "_VECTOR_
 
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
-    toks = _letter_tags(_lex(text, formula, base), formula.letter_tags)
+    toks = _depth_tags(_letter_tags(_lex(text, formula, base), formula.letter_tags),
+                       formula.depth_tags)
     toks = _digit_arguments(_drop_hspace(_text_functions(_wide_accents(place_prose(
         toks, lambda t: InputError(f"unexpected character {t.text[0]!r} in a formula",
                                    formula.span(t.start)))))))
@@ -79,6 +80,25 @@ def _letter_tags(toks: list[Tok], tags: tuple[tuple[str, str, str], ...]) -> lis
             continue
         pieces = ["^", "{", *([tag[0], tag[1:-1], tag[-1]] if tag[0] in "([" else [tag]), "}"]
         out += [Tok("num" if p.isdigit() else "sym", p, t.end, t.end) for p in pieces]
+    return out
+
+
+def _depth_tags(toks: list[Tok], tags: tuple) -> list[Tok]:
+    """A worked example's tag numbers read as the text's depth, `a^{(3)}` as `a^{(n_l)}`
+    (derive.infer.example chose them, by their offsets in the formula): the name's tokens in
+    the number's place."""
+    if not tags or not tags[1]:
+        return toks
+    name, starts = tags[0], tags[1]
+    letter, _, sub = name.partition("_")
+    out: list[Tok] = []
+    for t in toks:
+        if t.kind == "num" and t.start in starts:
+            out.append(Tok("letter", letter, t.start, t.end))
+            if sub:
+                out += [Tok("sym", "_", t.start, t.end), Tok("letter", sub, t.start, t.end)]
+        else:
+            out.append(t)
     return out
 
 

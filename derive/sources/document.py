@@ -75,6 +75,12 @@ class Formula:
     # Bishop's units told apart by their index letter (derive.infer.letters): (name, letter,
     # the layer tag the tokens give it, as `(1)`), read by derive.latex.tokens
     letter_tags: tuple[tuple[str, str, str], ...] = ()
+    # a worked example's output read at the last layer (derive.infer.example): the depth's
+    # name, the offsets of the tag numbers read as it (read by derive.latex.tokens) and the
+    # depth; and
+    # the rows that name the example's one output unit (not checked)
+    depth_tags: tuple = ()
+    example_units: tuple[int, ...] = ()
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""
