@@ -21,6 +21,7 @@ import pytest
 
 from derive.check import check_file
 from derive.document import parse_document
+from derive.latex.hypotheses import written_parameters
 from derive.latex.tokens import tokenize
 from derive.results import Status
 from tests.conftest import assert_verdicts
@@ -93,3 +94,24 @@ def test_ufldl_logistic_part() -> None:
     got = {(r.line, r.status) for r in check_file(CORPUS / "ufldl_zh_softmax_regression.md").results}
     assert {(11, D), (19, D), (67, D), (83, D), (90, V), (106, V), (107, V), (108, V)} <= got, got
     assert not any(s is R for _, s in got), got
+
+
+def test_braced_subscript(tmp_path: Path) -> None:
+    """`h_{\\theta}(x^{(i)})` is read as `h_\\theta(x^{(i)})` is."""
+    text = (DATA / "logistic.md").read_text(encoding="utf-8").replace("h_\\theta(", "h_{\\theta}(")
+    doc = tmp_path / "braced.md"
+    doc.write_text(text, encoding="utf-8")
+    assert_verdicts(check_file(doc), [(7, D, None), (13, D, None), (19, V, None), (25, V, None),
+                                      (31, V, None)])
+
+
+@pytest.mark.parametrize(("formulas", "found"), [
+    ([r"h_\theta(x) = \sigma(\theta^\top x)"], ("\\theta",)),
+    ([r"f_\alpha(x) = x^2"], ()),  # alpha is nowhere a name of its own: an index, as written
+    ([r"h_\theta(x) = \sigma(\theta^\top x)", r"h_\theta(x) = \tanh(\theta^\top x)"], ()),
+    ([r"h_\theta(x) = \begin{bmatrix} \theta_1 x \\\\ \theta_2 x \end{bmatrix}"], ()),
+])
+def test_which_subscripts_name_parameters(formulas: list[str], found: tuple[str, ...]) -> None:
+    """Defined twice (two models) or by a matrix of entries (not read): none is taken."""
+    doc = parse_document("".join(f"$$\n{f}\n$$\n\n" for f in formulas), "t.md")
+    assert written_parameters([tokenize(f.text, f) for f in doc.formulas]) == found
