@@ -25,6 +25,7 @@ from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
 from derive.infer.example import example_depth, example_output
+from derive.infer.hypotheses import parameter_subscripts, parameters_fact
 from derive.infer.letters import letter_tags
 from derive.infer.prose import with_prose_definitions, zero_entries
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
@@ -211,7 +212,7 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     written keys and the "read as" facts open the notes; with one but no row marked as a
     definition, only which rows define is read from the formulas."""
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
-        doc, example = example_output(letter_tags(doc))
+        doc, example = example_output(parameter_subscripts(letter_tags(doc)))
         inferred = infer(doc)
         doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),
                                             inferred.defined, inferred.layer_var,
@@ -220,6 +221,7 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         if prose:  # a quantity defined only in a sentence: read again, with that definition
             inferred = infer(doc)
             inferred.facts.extend(prose)
+        inferred.facts.extend(parameters_fact(doc))
         count = max((f.number for f in doc.formulas), default=0)
         doc, entries = zero_entries(doc, inferred.front.get("quantities", {}))
         inferred.facts.extend(entries + example)

@@ -1,11 +1,13 @@
 """Tokens of a formula: `tokenize` lexes it (derive.latex.lexer) and runs the token rewrites
 that come before any parsing (derive.latex.spelling, derive.latex.operands,
-derive.latex.slashes). The lexer's names are re-exported for the readers."""
+derive.latex.slashes, derive.latex.extents, derive.latex.hypotheses). The lexer's names are re-exported for the readers."""
 
 from __future__ import annotations
 
 from derive.document import Formula
 from derive.errors import InputError
+from derive.latex.extents import sum_extents
+from derive.latex.hypotheses import drop_parameters
 from derive.latex.lexer import (
     _BOLD,
     _DELIM_SIZES,
@@ -46,8 +48,8 @@ __all__ = ["_BOLD", "_DELIM_SIZES", "_ELEMENTARY", "_FONTS", "_GREEK", "_VECTOR_
 
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
-    toks = _depth_tags(_letter_tags(_lex(text, formula, base), formula.letter_tags),
-                       formula.depth_tags)
+    toks = _depth_tags(drop_parameters(_letter_tags(_lex(text, formula, base), formula.letter_tags),
+                                       formula.parameters), formula.depth_tags)
     toks = _digit_arguments(_drop_hspace(_text_functions(_wide_accents(place_prose(
         toks, lambda t: InputError(f"unexpected character {t.text[0]!r} in a formula",
                                    formula.span(t.start)))))))
@@ -55,7 +57,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
                           formula)
     toks = _class_probabilities(_subscript_partials(_vector_entries(_braces_dropped(
         _partial_groups(toks)))))
-    toks = d_prefixed(slash_partials(toks, _operand_end, _name_end), _name_end)
+    toks = sum_extents(d_prefixed(slash_partials(toks, _operand_end, _name_end), _name_end))
     return _equation_numbers(toks, text, base)
 
 

@@ -81,6 +81,9 @@ class Formula:
     # the rows that name the example's one output unit (not checked)
     depth_tags: tuple = ()
     example_units: tuple[int, ...] = ()
+    # the parameters a hypothesis is written with, `h_\\theta(x)` (derive.infer.hypotheses),
+    # read by derive.latex.tokens
+    parameters: tuple[str, ...] = ()
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""
