@@ -24,6 +24,7 @@ from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
+from derive.infer.capitals import matrix_capitals
 from derive.infer.letters import letter_tags
 from derive.infer.prose import with_prose_definitions, zero_entries
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
@@ -210,7 +211,7 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     written keys and the "read as" facts open the notes; with one but no row marked as a
     definition, only which rows define is read from the formulas."""
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
-        doc = letter_tags(doc)
+        doc, capitals = matrix_capitals(letter_tags(doc))
         inferred = infer(doc)
         doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),
                                             inferred.defined, inferred.layer_var,
@@ -226,6 +227,7 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
             if f.number > count:
                 inferred.definitions[f.number] = {1}
         _consistent(doc, inferred)
+        inferred.facts[:0] = capitals
         return dataclasses.replace(
             doc, front=merge(doc.front, inferred.front),
             notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes)), inferred
