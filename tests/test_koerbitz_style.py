@@ -13,6 +13,15 @@ operator right after the derivative of one quantity by the same variable, writes
 out: it differentiates all of the side (before, an error: "where this derivative ends is
 ambiguous"). The correct steps verify, a wrong index and a lost term are refuted, and the same
 operator after a factor (`\\sigma'(z) \\pd{}{w} \\sum ... + b`) is still an error.
+
+`gradient.md`: the text writes its loss as `C(a^L)`, then `\\delta^L = \\nabla C \\odot
+\\sigma'(z^L)`: `\\nabla C` is the gradient by that argument, `\\nabla_a C` (before, an error
+asking for the subscript); `\\nabla C(a^L)` is the same gradient at its argument. A wrong layer
+and a lost factor are refuted.
+
+`nonlinear.md`: "a non-linear activation $a^l = g(z^l)$", g never defined: a claim that holds
+only if g is the identity (`\\delta^l = w^{l+1} \\delta^{l+1}`, the activation's derivative
+lost) is refuted (before, unchecked: "holds if g is the identity, which the text may mean").
 """
 
 from __future__ import annotations
@@ -47,6 +56,17 @@ EXPECTED = {
         (41, V, None), (42, R, None),
         (50, V, None), (51, R, "the right side is $0$ times the derived value"),
         (57, E, None),
+    ],
+    "gradient.md": [
+        (7, D, None), (8, D, None), (13, D, None),
+        (16, V, None), (20, V, None),
+        (26, R, "wrong layer: $z^{L-1}$ should be $z^{L}$"),
+        (30, R, "lacks a factor $\\sigma^{\\prime}\\left(z^{L}_{j}\\right)$"),
+    ],
+    "nonlinear.md": [
+        (4, D, None), (8, D, None), (9, V, None), (13, D, None),
+        (16, V, None),
+        (22, R, "lacks a factor $g^{\\prime}\\left(z^{l}\\right)$"),
     ],
 }
 
@@ -98,10 +118,12 @@ def test_which_capitals_are_their_lowercases_matrix(body: str, pairs: tuple) -> 
 def test_koerbitz_vector_part_verifies() -> None:
     rep = check_file(CORPUS / "koerbitz_reinventing-backprop.md")
     at = {(r.line, r.status) for r in rep.results}
-    for line in (454, 471, 508, 566, 584, 594, 606):
+    for line in (454, 471, 495, 508, 554, 566, 584, 594, 604, 606):
         assert (line, V) in at, line
-    # the bias gradient with an extra dz/dw (lines 357, 358) is the text's slip
-    assert {r.line for r in rep.results if r.status is R} == {357, 358}
+    # the bias gradient with an extra dz/dw (lines 357, 358) and the recursion without the
+    # activation's derivative, g being the non-linear activation the prose says (408), are the
+    # text's slips
+    assert {r.line for r in rep.results if r.status is R} == {357, 358, 408}
 
 
 def test_the_operator_reading_is_said(reports) -> None:
@@ -111,3 +133,40 @@ def test_the_operator_reading_is_said(reports) -> None:
             ) in rep.notes
     error = next(r for r in rep.results if r.line == 57)
     assert "where this derivative ends is ambiguous" in error.message
+
+
+def test_the_gradient_by_the_losss_argument_is_said(reports) -> None:
+    assert ("read as: $\\nabla C$ read as $\\nabla_{a} C$, the gradient by the output layer's "
+            "$a$: the text writes the loss as $C(a^{L})$") in reports["gradient.md"].notes
+
+
+@pytest.mark.parametrize("old, new", [
+    # the text never applies its loss to an argument
+    ("the cost $C(a^L)$", "the cost"),
+    # two arguments: which one the gradient is taken by is not said
+    ("the cost $C(a^L)$", "the cost $C(a^L)$, or $C(z^L)$"),
+])
+def test_without_one_argument_nabla_c_asks_for_its_subscript(tmp_path, old: str,
+                                                             new: str) -> None:
+    text = (DATA / "gradient.md").read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, new).replace("\\nabla C(a^L)", "\\nabla C")
+    doc = tmp_path / "plain.md"
+    doc.write_text(text, encoding="utf-8")
+    rep = check_file(doc, "plain.md")
+    at = [r for r in rep.results if r.line in (16, 20, 26, 30)]
+    assert at and all(r.status is E and "write what the gradient is taken with respect to"
+                      in r.message for r in at), [(r.line, r.message) for r in at]
+
+
+def test_a_function_the_prose_calls_non_linear_is_not_the_identity(reports, tmp_path) -> None:
+    rep = reports["nonlinear.md"]
+    assert ("read as: $g$: the prose at line 4 calls it non-linear: a claim that holds only if "
+            "$g$ is the identity is not excused by that reading (to say otherwise: nonlinear)"
+            ) in rep.notes
+    text = (DATA / "nonlinear.md").read_text(encoding="utf-8")
+    assert "then a non-linear" in text
+    doc = tmp_path / "linear.md"
+    doc.write_text(text.replace("then a non-linear", "then an"), encoding="utf-8")
+    slip = next(r for r in check_file(doc, "linear.md").results if r.line == 22)
+    assert slip.status is U and "holds if $g$ is the identity" in slip.message

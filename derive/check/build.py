@@ -25,6 +25,7 @@ from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
 from derive.infer.capitals import matrix_capitals
+from derive.infer.gradient import gradient_argument
 from derive.infer.letters import letter_tags
 from derive.infer.prose import with_prose_definitions, zero_entries
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
@@ -226,6 +227,10 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         for f in doc.formulas:  # x_0 = 1: the entry's one row defines it
             if f.number > count:
                 inferred.definitions[f.number] = {1}
+        roles = inferred.front.get("roles", {})
+        read = set(inferred.front.get("quantities", {})) - inferred.unread
+        doc, gradient = gradient_argument(doc, roles.get("loss"), roles.get("layers"), read)
+        inferred.facts += gradient
         _consistent(doc, inferred)
         inferred.facts[:0] = capitals
         return dataclasses.replace(
