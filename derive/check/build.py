@@ -24,7 +24,9 @@ from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
+from derive.infer.capitals import matrix_capitals
 from derive.infer.example import example_depth, example_output
+from derive.infer.gradient import gradient_argument
 from derive.infer.hypotheses import parameter_subscripts, parameters_fact
 from derive.infer.letters import letter_tags
 from derive.infer.prose import with_prose_definitions, zero_entries
@@ -212,7 +214,8 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     written keys and the "read as" facts open the notes; with one but no row marked as a
     definition, only which rows define is read from the formulas."""
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
-        doc, example = example_output(parameter_subscripts(letter_tags(doc)))
+        doc, capitals = matrix_capitals(letter_tags(doc))
+        doc, example = example_output(parameter_subscripts(doc))
         inferred = infer(doc)
         doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),
                                             inferred.defined, inferred.layer_var,
@@ -228,7 +231,12 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         for f in doc.formulas:  # x_0 = 1: the entry's one row defines it
             if f.number > count:
                 inferred.definitions[f.number] = {1}
+        roles = inferred.front.get("roles", {})
+        read = set(inferred.front.get("quantities", {})) - inferred.unread
+        doc, gradient = gradient_argument(doc, roles.get("loss"), roles.get("layers"), read)
+        inferred.facts += gradient
         _consistent(doc, inferred)
+        inferred.facts[:0] = capitals
         return dataclasses.replace(
             doc, front=merge(doc.front, inferred.front),
             notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes)), inferred

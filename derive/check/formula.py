@@ -23,6 +23,8 @@ from derive.infer import Inferred
 from derive.latex import Equation, RowError
 from derive.model import Model
 from derive.results import Result, Status
+from derive.tensor.nodes import Leaf
+from derive.tensor.shapes import walk
 
 
 def _check_formula(state: _State, built: _Built) -> None:
@@ -77,8 +79,16 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
 
 
 def _reads_unread(inferred: Inferred, eq: Equation) -> bool:
-    names = {q.name for side in (eq.lhs, *eq.steps) for q in side.expr.atoms(Quantity)}
-    return bool(names & inferred.unread)
+    """Whether a row uses a quantity the text uses in a way not read: in its expressions, or
+    whole in vector form (`\\Delta^l {A^{l-1}}^T`, whose side keeps it as a tensor leaf)."""
+    exprs = [side.expr for side in (eq.lhs, *eq.steps)]
+    for side in (eq.lhs, *eq.steps):
+        nodes = walk(side.tensor) if side.tensor is not None else ()
+        exprs += [t.expr for t in nodes if isinstance(getattr(t, "expr", None), sympy.Basic)]
+        names = {t.name for t in walk(side.tensor) if isinstance(t, Leaf)} if nodes else set()
+        if names & inferred.unread:
+            return True
+    return any(q.name in inferred.unread for e in exprs for q in e.atoms(Quantity))
 
 
 def _not_checked(formula: Formula, eq: Equation, step: int, why: str) -> Result:

@@ -48,8 +48,10 @@ __all__ = ["_BOLD", "_DELIM_SIZES", "_ELEMENTARY", "_FONTS", "_GREEK", "_VECTOR_
 
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
-    toks = _depth_tags(drop_parameters(_letter_tags(_lex(text, formula, base), formula.letter_tags),
-                                       formula.parameters), formula.depth_tags)
+    toks = _letter_tags(_capitals(_lex(text, formula, base), formula.capitals),
+                        formula.letter_tags)
+    toks = _depth_tags(drop_parameters(toks, formula.parameters), formula.depth_tags)
+    toks = _gradient_of(toks, formula.gradient_of)
     toks = _digit_arguments(_drop_hspace(_text_functions(_wide_accents(place_prose(
         toks, lambda t: InputError(f"unexpected character {t.text[0]!r} in a formula",
                                    formula.span(t.start)))))))
@@ -59,6 +61,33 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
         _partial_groups(toks)))))
     toks = sum_extents(d_prefixed(slash_partials(toks, _operand_end, _name_end), _name_end))
     return _equation_numbers(toks, text, base)
+
+
+def _capitals(toks: list[Tok], pairs: tuple[tuple[str, str], ...]) -> list[Tok]:
+    """`W^l` read as `w^l` where the capital is the matrix of the lowercase's entries
+    (derive.infer.capitals); the token keeps its place in the text."""
+    if not pairs:
+        return toks
+    low = dict(pairs)
+    return [Tok(t.kind, low[t.text], t.start, t.end) if t.kind == "letter" and t.text in low
+            else t for t in toks]
+
+
+def _gradient_of(toks: list[Tok], pair: tuple[str, str] | None) -> list[Tok]:
+    """`\\nabla C` read as `\\nabla_a C` where the text applies its loss C to one argument
+    only, `a^L` (derive.infer.gradient): the subscript as tokens of no width."""
+    if pair is None:
+        return toks
+    loss, name = pair
+    out: list[Tok] = []
+    for k, t in enumerate(toks):
+        out.append(t)
+        if t.text == "\\nabla" and k + 1 < len(toks) and toks[k + 1].text == loss:
+            at = t.end
+            out += [Tok("sym", "_", at, at), Tok("sym", "{", at, at),
+                    Tok("letter" if len(name) == 1 else "cmd", name, at, at),
+                    Tok("sym", "}", at, at)]
+    return out
 
 
 def _letter_tags(toks: list[Tok], tags: tuple[tuple[str, str, str], ...]) -> list[Tok]:

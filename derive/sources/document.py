@@ -84,6 +84,11 @@ class Formula:
     # the parameters a hypothesis is written with, `h_\\theta(x)` (derive.infer.hypotheses),
     # read by derive.latex.tokens
     parameters: tuple[str, ...] = ()
+    # a capital read as the lowercase whose entries it is the matrix of (`W^l` beside
+    # `w^l_{ij}`: derive.infer.capitals), read by derive.latex.tokens
+    capitals: tuple[tuple[str, str], ...] = ()
+    # (loss, argument): a bare `\nabla C` read as `\nabla_a C` (derive.infer.gradient)
+    gradient_of: tuple[str, str] | None = None
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""

@@ -343,7 +343,26 @@ class _Reader(_Applications):
         if not isinstance(f, Scalar):
             raise _err("the tool reads the gradient of a scalar (a loss)", scope, toks[j],
                        toks[after - 1].end)
-        return Grad(f.expr, wrt, self.tex(k, after)), after
+        return Grad(f.expr, wrt, self.tex(k, after)), self.at_argument(after, hi, wrt)
+
+    def at_argument(self, k: int, hi: int, wrt: Leaf) -> int:
+        """`\\nabla_a C(a^L)`: the gradient at the argument it is taken by, written after the
+        loss; where the gradient ends (k when no such argument follows)."""
+        toks = self.toks
+        if k >= hi or toks[k].text != "(":
+            return k
+        depth = 0
+        for p in range(k, hi):
+            depth += (toks[p].text == "(") - (toks[p].text == ")")
+            if depth == 0:
+                break
+        else:
+            return k
+        try:
+            leaf = self.leaf_alone(toks[k + 1:p], output=True)
+        except InputError:
+            return k
+        return p + 1 if (leaf.name, leaf.layer) == (wrt.name, wrt.layer) else k
 
     def leaf_alone(self, toks: list[Tok], output: bool = False) -> Leaf:
         leaf, end = _Reader(toks, self.scope).name(0, len(toks), output=output)
