@@ -81,6 +81,8 @@ def test_a_sum_covers_the_later_terms_that_use_its_index() -> None:
     r"z_i = \sum_{j=1}^{n} w_{ij} x_j + b_i",  # the later term does not use j
     r"J = \sum_{i=1}^{m} a^{(i)} + \sum_{i=1}^{m} b^{(i)}",  # a sum of its own after
     r"J = \sum_{i=1}^{m} (a^{(i)} + b^{(i)})",  # bracketed as written
+    r"C = \frac{1}{2n} \sum_x \|y(x) - a^L(x)\|^2.",  # the minus is inside the norm's bars
+    r"C = \sum_x |y(x) - a(x)| + \lVert w \rVert",  # bars and \lVert: brackets too
 ])
 def test_a_sum_written_otherwise_is_left_as_written(latex: str) -> None:
     assert _texts(latex).count("(") == latex.count("("), _texts(latex)

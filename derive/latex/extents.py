@@ -14,10 +14,11 @@ from __future__ import annotations
 from derive.latex.lexer import Tok
 from derive.latex.operands import _braced
 
-_OPEN = {"(", "[", "{", "\\{"}
-_CLOSE = {")", "]", "}", "\\}"}
+_OPEN = {"(", "[", "{", "\\{", "\\lVert", "\\lvert", "\\langle"}
+_CLOSE = {")", "]", "}", "\\}", "\\rVert", "\\rvert", "\\rangle"}
+_BARS = {"|", "\\|", "\\Vert", "\\vert"}  # a norm's or absolute value's bars: open, then close
 # where the side the sum is in ends, or what makes its extent a reading of its own
-_STOPS = {"=", "&", "\\\\", ",", ";", "\\approx", "\\le", "\\leq", "\\ge", "\\geq", "<", ">",
+_STOPS = {"=", "&", "\\\\", ",", ";", ".", "\\approx", "\\le", "\\leq", "\\ge", "\\geq", "<", ">",
           "\\sum", "\\prod", "\\int", "\\in", "\\quad", "\\qquad", "\\text", "\\mathrm",
           "\\leftarrow", "\\gets", "\\to", "\\rightarrow", "\\equiv", "\\ne", "\\neq"}
 
@@ -52,9 +53,17 @@ def _extent(toks: list[Tok], start: int, letter: str) -> tuple[int, int] | None:
     bracket around the sum, or the end), when a later term uses `letter`; None otherwise."""
     depth, first = 0, None
     uses = False
+    bars: set[str] = set()  # the bars open
     for p in range(start, len(toks)):
         t = toks[p].text
-        if t in _OPEN:
+        if t in _BARS:
+            if t in bars:
+                bars.discard(t)
+                depth -= 1
+            else:
+                bars.add(t)
+                depth += 1
+        elif t in _OPEN:
             depth += 1
         elif t in _CLOSE:
             depth -= 1
