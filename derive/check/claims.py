@@ -211,7 +211,8 @@ def _shape_verdict(state: _State, formula: Formula, lhs: Side, target: sympy.Bas
         # the shapes are the tool's reading (some inferred from use): without an edit that
         # makes the claim hold, a mismatch may be the reading's, not the text's
         return _Verdict(Status.UNCHECKED, f"{why}, as the tool reads the shapes; no single edit "
-                        "(a transpose, the order of a product, \\odot, a layer) makes it hold",
+                        "(a transpose, the order of a product, \\odot, a layer, an entry for its "
+                        "vector) makes it hold",
                         evidence="to give the shapes the text means: quantities.NAME.shape in a "
                         "front matter (vectors = \"row\" for a text that writes x W + b)")
     return _Verdict(Status.REFUTED, f"{why}; {sentence(fix)}, and with that edit it holds",

@@ -33,6 +33,7 @@ from derive.latex.spelling import (
     _drop_hspace,
     _equation_numbers,
     _operator_words,
+    _starred_names,
     _tag_transpose,
     _text_functions,
     _upright_d,
@@ -46,7 +47,7 @@ __all__ = ["_BOLD", "_DELIM_SIZES", "_ELEMENTARY", "_FONTS", "_GREEK", "_VECTOR_
 
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
-    toks = _letter_tags(_lex(text, formula, base), formula.letter_tags)
+    toks = _starred_names(_letter_tags(_lex(text, formula, base), formula.letter_tags))
     toks = _digit_arguments(_drop_hspace(_text_functions(_wide_accents(place_prose(
         toks, lambda t: InputError(f"unexpected character {t.text[0]!r} in a formula",
                                    formula.span(t.start)))))))
