@@ -124,3 +124,35 @@ def test_an_entry_two_edits_away_stays_unchecked(rows) -> None:
     last = slips.results[-1]
     assert (last.line, last.status) == (36, U), last.message
     assert "an entry for its vector" in last.message
+
+
+@pytest.fixture(scope="module")
+def examples():
+    return (check_file(DATA / "examples.tex", "examples.tex"),
+            check_file(DATA / "examples-slips.tex", "examples-slips.tex"))
+
+
+def test_numeric_vectors_and_a_function_the_prose_defines(examples) -> None:
+    """Nielsen's examples: `g` defined only in a sentence before its use, applied to a vector
+    written by its entries; a Hadamard product, a sum and a matrix product of such vectors:
+    each checked, entry by entry. The exercise's `\\sigma(z) = z`, after the text's uses of
+    `\\sigma`, is not taken as its definition (the sigmoid's derivative still verifies)."""
+    base, _ = examples
+    assert_verdicts(base, [(4, D, None), (4, D, None), (6, D, None), (10, V, None),
+                           (11, V, None), (17, V, None), (18, V, None), (23, V, None),
+                           (27, V, None), (31, V, None)])
+    assert ("read as: $g$ is defined only in the prose: $g(x) = x^2 + 1$ at line 6 is taken as "
+            "its definition") in base.notes
+    assert not any("\\sigma(z) = z" in n for n in base.notes)
+    by_line = {r.line: r for r in base.results}
+    # the entries 1 and 2 in each of the 3 networks, no entry past the last
+    assert "(6 index assignments" in by_line[18].evidence, by_line[18].evidence
+
+
+def test_slips_in_numeric_vectors_are_refuted_and_a_size_mismatch_unchecked(examples) -> None:
+    base, slips = examples
+    assert_slips_caught(SimpleNamespace(results=[r for r in base.results if r.line != 23]),
+                        SimpleNamespace(results=[r for r in slips.results if r.line != 23]), [
+        (11, "it should be $10"), (18, "it should be $8"), (27, "it should be $7")])
+    at = [r for r in slips.results if r.line == 23]
+    assert [r.status for r in at] == [U] and "shape mismatch" in at[0].message

@@ -25,7 +25,7 @@ from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
 from derive.infer.letters import letter_tags
-from derive.infer.prose import with_prose_definitions, zero_entries
+from derive.infer.prose import with_prose_definitions, with_prose_functions, zero_entries
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import Model
 from derive.notation import Notation, notation_from_front
@@ -216,6 +216,8 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
                                             inferred.defined, inferred.layer_var,
                                             inferred.front.get("roles", {}).get("layers"),
                                             inferred.bypassed)
+        doc, functions = with_prose_functions(doc, inferred.front.get("functions", {}))
+        prose += functions
         if prose:  # a quantity defined only in a sentence: read again, with that definition
             inferred = infer(doc)
             inferred.facts.extend(prose)

@@ -251,7 +251,7 @@ def _holds_for(model: Model, eq: Equation) -> dict[Index, frozenset[int]]:
     n = model.notation
     shift = 1 - n.first_layer
     return {Index(name): frozenset(v + (shift if name == n.layer_var else 0) for v in values)
-            for name, values in eq.holds_for if name in free}
+            for name, values in eq.holds_for + eq.sizes if name in free}
 
 
 def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
