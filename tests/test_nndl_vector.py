@@ -13,6 +13,10 @@ of the weights and biases and the error recursion; `rows-slips.md` writes an ent
 where the whole row `\\delta` is meant (the outer product `(z)^T \\delta`): a shape mismatch that
 one edit, the stray index dropped, repairs, so refuted with that edit; an entry two edits away
 (its index and its layer) stays unchecked.
+
+`examples.tex`: Nielsen's numeric examples (a function the prose defines, vectors written by
+their entries); `neuron.tex`: `\\partial C / \\partial b = \\delta`, one neuron's bias and error
+written bare, read at one neuron (derive.infer.neuron), with slips.
 """
 
 from __future__ import annotations
@@ -156,3 +160,32 @@ def test_slips_in_numeric_vectors_are_refuted_and_a_size_mismatch_unchecked(exam
         (11, "it should be $10"), (18, "it should be $8"), (27, "it should be $7")])
     at = [r for r in slips.results if r.line == 23]
     assert [r.status for r in at] == [U] and "shape mismatch" in at[0].message
+
+
+@pytest.fixture(scope="module")
+def neuron():
+    return (check_file(DATA / "neuron.tex", "neuron.tex"),
+            check_file(DATA / "neuron-slips.tex", "neuron-slips.tex"))
+
+
+def test_one_neurons_bias_and_error_written_bare_are_read_at_one_neuron(neuron) -> None:
+    """Nielsen's `\\partial C / \\partial b = \\delta` after BP3: b and delta, of the same
+    layers and width, are read as b^l_j and delta^l_j (said in a fact) and verified; the
+    weight's `a_{\\rm in} \\delta_{\\rm out}` (a matrix beside two vectors: which entries it
+    relates is said in words only) stays an error."""
+    base, _ = neuron
+    assert_verdicts(base, [(4, D, None), (4, D, None), (6, D, None), (8, D, None),
+                           (12, V, None), (16, V, None), (20, E, None)])
+    assert ("read as: line 16 writes $\\delta$ and $b$ without their tags: read as one "
+            "neuron's, $\\delta^{l}_{j}$ and $b^{l}_{j}$ (the same layer and neuron)") in base.notes
+    assert base.results[-1].message.startswith("`a` is a quantity of the network")
+
+
+def test_a_slip_in_the_bare_form_is_refuted_and_other_layers_are_not_one_neuron(neuron) -> None:
+    base, slips = neuron
+    at16 = [r for r in slips.results if r.line == 16]
+    assert [r.status for r in at16] == [R]
+    assert "constant factor: the right side is $2$ times the derived value" in at16[0].diagnosis
+    at24 = [r for r in slips.results if r.line == 24]  # a (layers 1..L) beside b (2..L)
+    assert [r.status for r in at24] == [E]
+    assert not any("line 24 writes" in n for n in slips.notes)

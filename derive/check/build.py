@@ -25,6 +25,7 @@ from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
 from derive.infer.letters import letter_tags
+from derive.infer.neuron import one_neuron
 from derive.infer.prose import with_prose_definitions, with_prose_functions, zero_entries
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import Model
@@ -221,6 +222,11 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         if prose:  # a quantity defined only in a sentence: read again, with that definition
             inferred = infer(doc)
             inferred.facts.extend(prose)
+        doc, neuron = one_neuron(doc, inferred.front.get("quantities", {}), inferred.local,
+                                 inferred.layer_var, inferred.front.get("roles", {}).get("loss"))
+        if neuron:  # one neuron's quantities written bare: read again, with their tags
+            inferred = infer(doc)
+            inferred.facts.extend(prose + neuron)
         count = max((f.number for f in doc.formulas), default=0)
         doc, entries = zero_entries(doc, inferred.front.get("quantities", {}))
         inferred.facts.extend(entries)

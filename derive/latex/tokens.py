@@ -48,6 +48,7 @@ __all__ = ["_BOLD", "_DELIM_SIZES", "_ELEMENTARY", "_FONTS", "_GREEK", "_VECTOR_
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = _starred_names(_letter_tags(_lex(text, formula, base), formula.letter_tags))
+    toks = _neuron_tags(toks, formula)
     toks = _digit_arguments(_drop_hspace(_text_functions(_wide_accents(place_prose(
         toks, lambda t: InputError(f"unexpected character {t.text[0]!r} in a formula",
                                    formula.span(t.start)))))))
@@ -80,6 +81,22 @@ def _letter_tags(toks: list[Tok], tags: tuple[tuple[str, str, str], ...]) -> lis
             continue
         pieces = ["^", "{", *([tag[0], tag[1:-1], tag[-1]] if tag[0] in "([" else [tag]), "}"]
         out += [Tok("num" if p.isdigit() else "sym", p, t.end, t.end) for p in pieces]
+    return out
+
+
+def _neuron_tags(toks: list[Tok], formula: Formula) -> list[Tok]:
+    """One neuron's quantities written bare (derive.infer.neuron): each use of such a name
+    that has no scripts gets the tag and index `^{l}_{j}`, as tokens of no width at its end."""
+    if not formula.neuron_tags:
+        return toks
+    tags = dict(formula.neuron_tags)
+    out: list[Tok] = []
+    for k, t in enumerate(toks):
+        out.append(t)
+        bare = (t.text in tags and not (k and toks[k - 1].text in ("^", "_"))
+                and not (k + 1 < len(toks) and toks[k + 1].text in ("^", "_", "'", "(")))
+        if bare:
+            out += [Tok(x.kind, x.text, t.end, t.end) for x in _lex(tags[t.text], formula, 0)]
     return out
 
 

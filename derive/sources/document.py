@@ -75,6 +75,9 @@ class Formula:
     # Bishop's units told apart by their index letter (derive.infer.letters): (name, letter,
     # the layer tag the tokens give it, as `(1)`), read by derive.latex.tokens
     letter_tags: tuple[tuple[str, str, str], ...] = ()
+    # one neuron's quantities written bare (derive.infer.neuron): (name, its tag and index
+    # as LaTeX, `^{l}_{j}`), read by derive.latex.tokens
+    neuron_tags: tuple[tuple[str, str], ...] = ()
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""
