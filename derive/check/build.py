@@ -29,7 +29,8 @@ from derive.infer.example import example_depth, example_output
 from derive.infer.gradient import gradient_argument
 from derive.infer.hypotheses import parameter_subscripts, parameters_fact
 from derive.infer.letters import letter_tags
-from derive.infer.prose import with_prose_definitions, zero_entries
+from derive.infer.neuron import one_neuron
+from derive.infer.prose import with_prose_definitions, with_prose_functions, zero_entries
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import Model
 from derive.notation import Notation, notation_from_front
@@ -221,9 +222,16 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
                                             inferred.defined, inferred.layer_var,
                                             inferred.front.get("roles", {}).get("layers"),
                                             inferred.bypassed)
+        doc, functions = with_prose_functions(doc, inferred.front.get("functions", {}))
+        prose += functions
         if prose:  # a quantity defined only in a sentence: read again, with that definition
             inferred = infer(doc)
             inferred.facts.extend(prose)
+        doc, neuron = one_neuron(doc, inferred.front.get("quantities", {}), inferred.local,
+                                 inferred.layer_var, inferred.front.get("roles", {}).get("loss"))
+        if neuron:  # one neuron's quantities written bare: read again, with their tags
+            inferred = infer(doc)
+            inferred.facts.extend(prose + neuron)
         inferred.facts.extend(parameters_fact(doc))
         count = max((f.number for f in doc.formulas), default=0)
         doc, entries = zero_entries(doc, inferred.front.get("quantities", {}))

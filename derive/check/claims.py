@@ -245,7 +245,8 @@ def _shape_verdict(state: _State, formula: Formula, lhs: Side, target: sympy.Bas
         # the shapes are the tool's reading (some inferred from use): without an edit that
         # makes the claim hold, a mismatch may be the reading's, not the text's
         return _Verdict(Status.UNCHECKED, f"{why}, as the tool reads the shapes; no single edit "
-                        "(a transpose, the order of a product, \\odot, a layer) makes it hold",
+                        "(a transpose, the order of a product, \\odot, a layer, an entry for its "
+                        "vector) makes it hold",
                         evidence="to give the shapes the text means: quantities.NAME.shape in a "
                         "front matter (vectors = \"row\" for a text that writes x W + b)")
     return _Verdict(Status.REFUTED, f"{why}; {sentence(fix)}, and with that edit it holds",
@@ -284,7 +285,7 @@ def _holds_for(model: Model, eq: Equation) -> dict[Index, frozenset[int]]:
     n = model.notation
     shift = 1 - n.first_layer
     return {Index(name): frozenset(v + (shift if name == n.layer_var else 0) for v in values)
-            for name, values in eq.holds_for if name in free}
+            for name, values in eq.holds_for + eq.sizes if name in free}
 
 
 def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,

@@ -35,6 +35,7 @@ from derive.latex.spelling import (
     _drop_hspace,
     _equation_numbers,
     _operator_words,
+    _starred_names,
     _tag_transpose,
     _text_functions,
     _upright_d,
@@ -48,10 +49,10 @@ __all__ = ["_BOLD", "_DELIM_SIZES", "_ELEMENTARY", "_FONTS", "_GREEK", "_VECTOR_
 
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
-    toks = _letter_tags(_capitals(_lex(text, formula, base), formula.capitals),
-                        formula.letter_tags)
+    toks = _starred_names(_letter_tags(_capitals(_lex(text, formula, base), formula.capitals),
+                                       formula.letter_tags))
     toks = _depth_tags(drop_parameters(toks, formula.parameters), formula.depth_tags)
-    toks = _gradient_of(toks, formula.gradient_of)
+    toks = _gradient_of(_neuron_tags(toks, formula), formula.gradient_of)
     toks = _digit_arguments(_drop_hspace(_text_functions(_wide_accents(place_prose(
         toks, lambda t: InputError(f"unexpected character {t.text[0]!r} in a formula",
                                    formula.span(t.start)))))))
@@ -130,6 +131,22 @@ def _depth_tags(toks: list[Tok], tags: tuple) -> list[Tok]:
                 out += [Tok("sym", "_", t.start, t.end), Tok("letter", sub, t.start, t.end)]
         else:
             out.append(t)
+    return out
+
+
+def _neuron_tags(toks: list[Tok], formula: Formula) -> list[Tok]:
+    """One neuron's quantities written bare (derive.infer.neuron): each use of such a name
+    that has no scripts gets the tag and index `^{l}_{j}`, as tokens of no width at its end."""
+    if not formula.neuron_tags:
+        return toks
+    tags = dict(formula.neuron_tags)
+    out: list[Tok] = []
+    for k, t in enumerate(toks):
+        out.append(t)
+        bare = (t.text in tags and not (k and toks[k - 1].text in ("^", "_"))
+                and not (k + 1 < len(toks) and toks[k + 1].text in ("^", "_", "'", "(")))
+        if bare:
+            out += [Tok(x.kind, x.text, t.end, t.end) for x in _lex(tags[t.text], formula, 0)]
     return out
 
 

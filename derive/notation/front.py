@@ -17,7 +17,9 @@ _ROLES = {"layers", "width", "batch", "sample", "loss", "rate", "labels", "overa
 
 
 def _name_ok(name: str) -> bool:
-    return bool(re.fullmatch(r"[A-Za-z](_\{?\w+\}?)?|\\[A-Za-z]+(\{[^{}]+\})?", name))
+    """A letter, a command or a font's name; a starred name `y^{*}` (derive.latex.spelling)."""
+    return bool(re.fullmatch(r"[A-Za-z](_\{?\w+\}?)?|\\[A-Za-z]+(\{[^{}]+\})?|(?:[A-Za-z]|\\[A-Za-z]+)\^\{\*\}",
+                             name))
 
 
 # `bad(message, *key)`: the error `front matter: message`, placed at that front-matter key

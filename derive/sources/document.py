@@ -89,6 +89,9 @@ class Formula:
     capitals: tuple[tuple[str, str], ...] = ()
     # (loss, argument): a bare `\nabla C` read as `\nabla_a C` (derive.infer.gradient)
     gradient_of: tuple[str, str] | None = None
+    # one neuron's quantities written bare (derive.infer.neuron): (name, its tag and index
+    # as LaTeX, `^{l}_{j}`), read by derive.latex.tokens
+    neuron_tags: tuple[tuple[str, str], ...] = ()
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""

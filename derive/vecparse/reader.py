@@ -63,6 +63,7 @@ from derive.vecparse.form import (
     squared_norm,
     vector_form,
 )
+from derive.vecparse.literal import begins_matrix, read_literal
 from derive.vecparse.operator import entry_partial
 from derive.vecparse.prod import prod_at, read_prod
 
@@ -253,6 +254,8 @@ class _Reader(_Applications):
             raise _err(LIMIT_NOT_READ, scope, t)
         if x in ELLIPSES:
             raise _err(ELLIPSIS_NOT_READ.format(x), scope, t)
+        if begins_matrix(toks, k):  # \begin{bmatrix} 1 \\ 2 \end{bmatrix}: its entries
+            return read_literal(toks, k, scope)
         raise _err(f"unexpected `{x}` in a vector expression", scope, t)
 
     def norm(self, k: int, hi: int, sized: bool) -> tuple[Tensor, int]:
