@@ -22,8 +22,8 @@ from derive.sources.document import Document, Formula
 
 def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, int],
                            layer_var: str | None, depth: str | None = None,
-                           bypassed: frozenset[str] | set[str] = frozenset()
-                           ) -> tuple[Document, list[str]]:
+                           bypassed: frozenset[str] | set[str] = frozenset(),
+                           scalars: dict | None = None) -> tuple[Document, list[str]]:
     """The document with the inline definitions of quantities that have none, or none before
     the prose gives one (the display's later one is then checked as a claim), and the facts."""
     # defined quantities, and layer quantities read as given only for want of a definition
@@ -31,6 +31,10 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
     # the prose may define either
     missing = {q for q, spec in quantities.items() if not spec.get("given")
                or ("layers" in spec and (not spec.get("parameter") or q in bypassed))}
+    if layer_var is None and not any("layers" in spec for spec in quantities.values()):
+        # layers named by letters (`$h = \\tanh(W x + b)$` in a sentence, then
+        # `\\frac{\\partial \\ell}{\\partial h}`): a variable the displays never define
+        missing |= {q for q in scalars or {} if q not in defined}
     if not missing or not doc.inline:
         return doc, []
     chosen = []

@@ -8,6 +8,7 @@ join two sizes and hide itself.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sympy
@@ -265,6 +266,9 @@ def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict
             main, other = (row, col) if layout == "row" else (col, row)
             u.fit(sympy.Function(main)(lay), Width(width, lay))
             u.fit(sympy.Function(other)(lay), ONE)
+    letters = not any("layers" in spec for spec in qs.values())
+    if letters:
+        _letter_vectors(u, layout, candidates, unknown)
     lines: dict[str, int] = {}
     # the rows that define a name first, joining sizes freely; then the claims, which may
     # only fix what is open (a slip in a claim must not join two sizes)
@@ -294,7 +298,33 @@ def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict
                 for q in _leaves(s):
                     lines.setdefault(q, f.line)
     u.merge = True  # the rows are read: what follows (the untagged widths) settles open sizes
+    if letters:  # a capital made a vector or a number (W in `W x` read with row vectors)
+        u.failures += sum(q.isupper() and any(u.is_one(sympy.Function(n)(sympy.Integer(0)))
+                                              for n in _unknowns(unknown[q]))
+                          for q in candidates if len(q) == 1)
     return u, u.failures, lines
+
+
+def _letter_vectors(u: _Unify, layout: str, candidates: list[str],
+                    unknown: dict[str, int]) -> None:
+    """In a network without layer tags, a quantity written in one small latin letter (`x`,
+    `h`, `v`, `\\hat{y}`, `\\mathbf{b}`) is a vector, as the texts that name each layer's
+    quantities by letters write them (capitals the matrices): its other dimension is 1 before
+    any row is read, so that `v^\\top h` is a number and `(\\hat y - y) h` a number times a
+    vector, not a product that joins the hidden width to the vectors' columns."""
+    other = 1 if layout == "column" else 0
+    for q in candidates:
+        if _small_letter(q):
+            u.fit(sympy.Function(_unknowns(unknown[q])[other])(sympy.Integer(0)), ONE)
+
+
+_DECORATED = re.compile(r"\\(?:mathbf|boldsymbol|vec|hat|tilde|bar|widehat)\{([a-z])\}")
+
+
+def _small_letter(q: str) -> bool:
+    """Whether a name is one small latin letter, maybe decorated (`\\hat{y}`)."""
+    m = _DECORATED.fullmatch(q)
+    return len(q) == 1 and "a" <= q <= "z" or m is not None
 
 
 def _identities(rows: list) -> list:  # type: ignore[type-arg]

@@ -63,6 +63,7 @@ from derive.vecparse.form import (
     squared_norm,
     vector_form,
 )
+from derive.vecparse.indicator import indicator_at
 from derive.vecparse.operator import entry_partial
 from derive.vecparse.prod import prod_at, read_prod
 
@@ -222,6 +223,9 @@ class _Reader(_Applications):
         toks, scope = self.toks, self.scope
         t = toks[k]
         x = t.text
+        found = indicator_at(self, k, hi)
+        if found is not None:  # \mathbb{1}[W x + b > 0]: the step of every entry
+            return found
         if x in _DELIM_SIZES and k + 1 < hi and toks[k + 1].text in ("(", "["):
             close = _match(toks, k + 1, scope)
             inner_hi = close - 1 if toks[close - 1].text in _DELIM_SIZES else close
