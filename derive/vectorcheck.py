@@ -61,14 +61,16 @@ class _Shifter:
         tex = to_latex(Quantity(leaf.name, (layer,), ()))
         return leaf.with_layer(layer, spec_dims(spec, layer, self.notation), tex)
 
-    def others(self, leaf: Leaf) -> list[Leaf]:
+    def others(self, leaf: Leaf) -> list[tuple[str, Leaf]]:
+        """The name written (without its transpose mark) and each other vector for it."""
         qs = self.notation.quantities
         if leaf.layer is not None or len(leaf.dims) != 1 or any(s.layers for s in qs.values()):
             return []
         zero = sympy.Integer(0)
-        return [Leaf(q, None, spec_dims(s, zero, self.notation), to_latex(Quantity(q, (), ())),
-                     row=leaf.row) for q, s in sorted(qs.items())
-                if q != leaf.name and len(s.shape) == 1]
+        written = to_latex(Quantity(leaf.name, (), ()))
+        return [(written, Leaf(q, None, spec_dims(s, zero, self.notation),
+                               to_latex(Quantity(q, (), ())), row=leaf.row))
+                for q, s in sorted(qs.items()) if q != leaf.name and len(s.shape) == 1]
 
 
 def _shifter(notation: Notation) -> _Shifter:

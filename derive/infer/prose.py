@@ -16,6 +16,7 @@ import dataclasses
 from derive.errors import InputError
 from derive.infer.scan import _DEFINE, Occ, _rows, _single_name, _strip
 from derive.infer.tags import _tag_form
+from derive.infer.unify import _small_letter
 from derive.latex import without_sample
 from derive.sources.document import Document, Formula
 
@@ -34,7 +35,11 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
     if layer_var is None and not any("layers" in spec for spec in quantities.values()):
         # layers named by letters (`$h = \\tanh(W x + b)$` in a sentence, then
         # `\\frac{\\partial \\ell}{\\partial h}`): a variable the displays never define
-        missing |= {q for q in scalars or {} if q not in defined}
+        letters = {q for q in [*(scalars or {}), *quantities, *_unread_names(doc)]
+                   if q not in defined and q not in missing and _small_letter(q)}
+        missing |= letters
+    else:
+        letters = set()
     if not missing or not doc.inline:
         return doc, []
     chosen = []
@@ -55,6 +60,8 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
                     or defined.get(left[0].name, 10**9) < f.line):
                 continue
             head = left[0]
+            if head.name in letters and not _letter_definition(r, head):
+                continue  # t = 1, 2, \\ldots; a = 0: no layer's definition
             letter = _layer_letter(head, layer_var, depth, quantities)
             if layer_var is not None and "layers" in quantities[head.name] and letter is None:
                 continue  # a^L = ...: one layer's value, not the definition
@@ -75,6 +82,24 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
     formulas = sorted([*doc.formulas, *chosen], key=lambda f: (f.line, f.number))
     renumbered = tuple(dataclasses.replace(f, number=k) for k, f in enumerate(formulas, start=1))
     return dataclasses.replace(doc, formulas=renumbered), facts
+
+
+def _letter_definition(r, head: Occ) -> bool:  # type: ignore[no-untyped-def]
+    """`h = \\mathrm{ReLU}(W x + b)`: a letter without scripts defined from other names."""
+    return (head.sub is None and head.sup is None and any(o.side == 1 for o in r.occs)
+            and not any(t.text == "," for side in r.sides for t in side))
+
+
+def _unread_names(doc: Document) -> set[str]:
+    """The names the display formulas use (a vector the vector form could not size, `h` in
+    `(\\hat y - y) h`, before its inline definition is read)."""
+    names: set[str] = set()
+    for f in doc.formulas:
+        try:
+            names |= {o.name for r in _rows(f) for o in r.occs}
+        except InputError:
+            continue
+    return names
 
 
 def zero_entries(doc: Document, quantities: dict) -> tuple[Document, list[str]]:

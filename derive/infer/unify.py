@@ -36,10 +36,12 @@ from derive.tensor import (
     Shape,
     Tensor,
     Transpose,
+    VectorValue,
     walk,
 )
 
-_T = sympy.Symbol("t")  # a quantity's own layer, in the solved dimensions
+_T = sympy.Symbol("t")
+_NOT_THE_LAYOUT = 1000  # the misfits a matrix read as a vector counts for  # a quantity's own layer, in the solved dimensions
 
 
 class _Unify:
@@ -174,6 +176,8 @@ class _Unify:
                 self.fit(s.rows, ONE)
                 self.fit(s.cols, ONE)
             return Shape(ONE, ONE)
+        if isinstance(t, VectorValue):  # softmax(o): shaped like o, a column (or row) vector
+            return self.shape(t.x)
         if isinstance(t, (Map, BatchTotal, Elementary)):
             return self.shape(t.children()[0])
         if isinstance(t, Grad):
@@ -298,8 +302,9 @@ def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict
                 for q in _leaves(s):
                     lines.setdefault(q, f.line)
     u.merge = True  # the rows are read: what follows (the untagged widths) settles open sizes
-    if letters:  # a capital made a vector or a number (W in `W x` read with row vectors)
-        u.failures += sum(q.isupper() and any(u.is_one(sympy.Function(n)(sympy.Integer(0)))
+    if letters:  # a capital made a vector or a number (W in `W x` read with row vectors):
+        # that layout is not the text's, whatever slips its claims make in the other
+        u.failures += _NOT_THE_LAYOUT * sum(q.isupper() and any(u.is_one(sympy.Function(n)(sympy.Integer(0)))
                                               for n in _unknowns(unknown[q]))
                           for q in candidates if len(q) == 1)
     return u, u.failures, lines

@@ -95,9 +95,9 @@ class _Reader(_Applications):
         norm_open: list[str] = []
         for k in range(lo, hi + 1):
             t = self.toks[k].text if k < hi else None
-            if t in ("(", "[", "{"):
+            if t in ("(", "[", "{", "\\{"):  # \\{: an indicator's set brace
                 depth += 1
-            elif t in (")", "]", "}"):
+            elif t in (")", "]", "}", "\\}"):
                 depth -= 1
             elif t in _NORM_OPEN or t == "\\rVert":
                 if norm_open and t == norm_open[-1]:
