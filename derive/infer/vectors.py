@@ -179,15 +179,18 @@ def _shapes(doc: Document, rd: _Reading, notation: Notation) -> None:
     layout, read = _layout(doc, rd, provisional, unknown, notation.width)
     u, _, lines = _solve(layout, rd.candidates, unknown, rd.qs, read, notation.width)
     heads = {sides[0].name for _, sides, _ in read if isinstance(sides[0], Leaf)}
+    letters = False  # a network of letters whose widths were read
     if rd.candidates and not any("layers" in rd.qs[q] for q in rd.candidates) and not any(
             "layers" in spec for spec in rd.qs.values()):
-        rd.facts += _untagged_widths(u, rd.candidates, unknown, lines, layout, notation.width,
-                                     rd.identities)
+        unread = _untagged_widths(u, rd.candidates, unknown, lines, layout, notation.width,
+                                  rd.identities)
+        rd.facts += unread
+        letters = not unread
     elif any("layers" not in rd.qs[q] for q in rd.candidates):
         tagged = {q for q in rd.candidates if "layers" in rd.qs[q]}
         _anchored_widths(u, rd.candidates, unknown, tagged, layout, notation.width)
     rd.numbers = {q for q in rd.candidates if all(u.made_a_number(n) for n in _unknowns(unknown[q]))}
-    if not any("layers" in spec for spec in rd.qs.values()):
+    if letters:
         rd.numbers |= {q for q in _summed(read) if _small_letter(q)}
     for q in rd.candidates:
         tagged = "layers" in rd.qs[q]
