@@ -54,6 +54,13 @@ EXPECTED = {
         21: (U, "shape mismatch"), 23: (U, "shape mismatch"),
         25: (R, "extra factor"),  # the sigmoid's derivative in a tanh layer
         27: (C, "labels sum to one")},
+    # bad input: each placed at its line, never an internal error
+    "malformed.md": {3: (D, None), 5: (D, None), 7: (D, None),
+                     9: (Status.ERROR, "\\mathbb{1}"),  # unclosed
+                     11: (Status.ERROR, "\\mathbb{1}"),  # no condition
+                     13: (Status.ERROR, "\\mathbb{1}"),  # two relations
+                     15: (R, "differs"),  # the condition the wrong way round
+                     17: (U, "no vector")},  # the softmax of a matrix
 }
 
 

@@ -47,6 +47,7 @@ from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.inferred import Inferred
 from derive.infer.layers import _Layers
+from derive.infer.lettered import assumed_softmax, letter_labels, whole_softmax
 from derive.infer.letters import pattern_letter
 from derive.infer.named import Prose, prose_definitions, prose_formulas, prose_rows
 from derive.infer.names import Names, read_names
@@ -116,55 +117,6 @@ def _shape_facts(doc: Document, out: Inferred, prose: Prose | None) -> None:
             for d in diagonal)] + diagonal_facts
 
 
-def _softmax(fn: str, occs: list, shapes: dict[str, Any], used: set[str],  # type: ignore[type-arg]
-             args: int) -> tuple[str, str] | None:
-    """The softmax assumed for `fn` applied (with `args` arguments) to a vector of one index
-    whose size is read, in letters no name of the text uses, and its fact; None without one."""
-    vec = next((o.args[0] for o in occs if o.name == fn and len(o.args) == args
-                and len(shapes.get(o.args[0], {}).get("shape", [])) == 1), None)
-    free = [v for v in ("j", "k", "c", "i", "r", "s") if v not in used]
-    if vec is None or len(free) < 2:
-        return None
-    j, k, size = free[0], free[1], shapes[vec]["shape"][0]
-    text = (f"{fn}(\\mathbf{{{vec}}}, {j}) = \\frac{{\\exp({vec}_{j})}}"
-            f"{{\\sum_{{{k}=1}}^{{{size}}} \\exp({vec}_{k})}}")
-    return text, (f"${fn}(\\mathbf{{{vec}}})_{j}$ taken as the softmax ${text}$: the text uses it "
-                  "without defining it")
-
-
-def _whole_softmax(out: Inferred, rows: list[Row]) -> None:
-    """`\\hat{y} = \\mathrm{softmax}(o)` in a text that never defines the softmax nor writes
-    its entries, `o` a vector only its vector form shapes: the softmax over o's entries, once
-    the shapes are read (derive.infer.vectors)."""
-    functions = out.front.get("functions", {})
-    occs = [o for r in rows for o in r.occs]
-    used = {o.name for o in occs}
-    for fn in sorted(functions):
-        if (fn not in VECTOR_FUNCTIONS or fn in out.defined or functions[fn] != 2
-                or any(a.startswith(fn + "(") for a in out.assumed)):
-            continue
-        found = _softmax(fn, occs, out.front.get("quantities", {}), used, 1)
-        if found is not None:
-            out.assumed += (found[0],)
-            out.facts = [f for f in out.facts if not f.startswith(f"${fn}$ a function of")]
-            out.facts.append(found[1])
-
-
-def _letter_labels(out: Inferred, rows: list[Row]) -> None:
-    """In a network of letters (no layer tags), the labels its loss compares the output with
-    (`y` in `L = -y^\\top \\log \\hat{y}`), known only once the vector form shaped it: the
-    one given vector the loss's definition reads."""
-    roles, qs = out.front.get("roles", {}), out.front.get("quantities", {})
-    loss = roles.get("loss")
-    if loss is None or "labels" in roles or any("layers" in q for q in qs.values()):
-        return
-    found = {o.name for r in rows if [o.name for o in r.occs if o.side == 0] == [loss]
-             for o in r.occs if o.side >= 1 and qs.get(o.name, {}).get("given")
-             and len(qs[o.name].get("shape", ())) == 1}
-    if len(found) == 1:
-        roles["labels"] = found.pop()
-
-
 def infer(doc: Document) -> Inferred:
     """The notation of `doc`, from its display formulas."""
     per: dict[int, list[Row]] = {}
@@ -205,8 +157,8 @@ def infer(doc: Document) -> Inferred:
     out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
     out.facts += body_scalar_facts(rows, out.front)
     _shape_facts(doc, out, prose)
-    _whole_softmax(out, rows)
-    _letter_labels(out, rows)
+    whole_softmax(out, rows)
+    letter_labels(out, rows)
     out.local = local
     for k in sorted(local - set(scalar)):
         ann = _chain_rule(per[k]) or _stated(doc, k)
@@ -406,7 +358,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         for fn in sorted(names.functions):
             if fn not in VECTOR_FUNCTIONS or fn in defs or names.functions[fn] != 2:
                 continue
-            found = _softmax(fn, self.occs, shapes, set(names.by_name), 2)
+            found = assumed_softmax(fn, self.occs, shapes, set(names.by_name), 2)
             if found is not None:
                 assumed.append(found[0])
                 self.facts.append(found[1])

@@ -62,7 +62,7 @@ class VectorValue(Tensor):
     tex: str
 
     def shape(self) -> Shape:
-        if len(self.x.dims) != 1:
+        if not isinstance(self.x, Leaf) or len(self.x.dims) != 1:  # a repair's (W^T)
             raise ShapeError(f"{self.fname} of {self.x.tex}, which is no vector", self)
         return self.x.shape()
 
