@@ -45,16 +45,36 @@ def sums_samples(side: Side) -> bool:
     return side.tensor is not None and any(isinstance(t, BatchTotal) for t in walk(side.tensor))
 
 
-def _shifter(notation: Notation):  # type: ignore[no-untyped-def]
-    def shift(leaf: Leaf, delta: int) -> Leaf | None:
-        spec = notation.quantities.get(leaf.name)
+class _Shifter:
+    """A leaf in another layer (`shift_layer` of derive.tensor.repairs), and, in a network
+    whose layers are named by letters (no quantity has a layer tag), the other vectors a leaf
+    may have been written for (`h` for `x`): `others`."""
+
+    def __init__(self, notation: Notation) -> None:
+        self.notation = notation
+
+    def __call__(self, leaf: Leaf, delta: int) -> Leaf | None:
+        spec = self.notation.quantities.get(leaf.name)
         if spec is None or leaf.layer is None:
             return None
         layer = leaf.layer + delta
         tex = to_latex(Quantity(leaf.name, (layer,), ()))
-        return leaf.with_layer(layer, spec_dims(spec, layer, notation), tex)
+        return leaf.with_layer(layer, spec_dims(spec, layer, self.notation), tex)
 
-    return shift
+    def others(self, leaf: Leaf) -> list[tuple[str, Leaf]]:
+        """The name written (without its transpose mark) and each other vector for it."""
+        qs = self.notation.quantities
+        if leaf.layer is not None or len(leaf.dims) != 1 or any(s.layers for s in qs.values()):
+            return []
+        zero = sympy.Integer(0)
+        written = to_latex(Quantity(leaf.name, (), ()))
+        return [(written, Leaf(q, None, spec_dims(s, zero, self.notation),
+                               to_latex(Quantity(q, (), ())), row=leaf.row))
+                for q, s in sorted(qs.items()) if q != leaf.name and len(s.shape) == 1]
+
+
+def _shifter(notation: Notation) -> _Shifter:
+    return _Shifter(notation)
 
 
 def _whole(notation: Notation):  # type: ignore[no-untyped-def]

@@ -221,7 +221,8 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),
                                             inferred.defined, inferred.layer_var,
                                             inferred.front.get("roles", {}).get("layers"),
-                                            inferred.bypassed)
+                                            inferred.bypassed,
+                                            inferred.front.get("scalars", {}))
         doc, functions = with_prose_functions(doc, inferred.front.get("functions", {}))
         prose += functions
         if prose:  # a quantity defined only in a sentence: read again, with that definition

@@ -47,6 +47,7 @@ from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.inferred import Inferred
 from derive.infer.layers import _Layers
+from derive.infer.lettered import assumed_softmax, letter_labels, whole_softmax
 from derive.infer.letters import pattern_letter
 from derive.infer.named import Prose, prose_definitions, prose_formulas, prose_rows
 from derive.infer.names import Names, read_names
@@ -161,6 +162,8 @@ def infer(doc: Document) -> Inferred:
     out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
     out.facts += body_scalar_facts(rows, out.front)
     _shape_facts(doc, out, prose)
+    whole_softmax(out, rows)
+    letter_labels(out, rows)
     out.local = local
     for k in sorted(local - set(scalar)):
         ann = _chain_rule(per[k]) or _stated(doc, k)
@@ -361,16 +364,10 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         for fn in sorted(names.functions):
             if fn not in VECTOR_FUNCTIONS or fn in defs or names.functions[fn] != 2:
                 continue
-            vec = next((o.args[0] for o in self.occs if o.name == fn and len(o.args) == 2
-                        and len(shapes.get(o.args[0], {}).get("shape", [])) == 1), None)
-            free = [v for v in ("j", "k", "c", "i", "r", "s") if v not in names.by_name]
-            if vec is None or len(free) < 2:
-                continue
-            j, k, size = free[0], free[1], shapes[vec]["shape"][0]
-            assumed.append(f"{fn}(\\mathbf{{{vec}}}, {j}) = \\frac{{\\exp({vec}_{j})}}"
-                           f"{{\\sum_{{{k}=1}}^{{{size}}} \\exp({vec}_{k})}}")
-            self.facts.append(f"${fn}(\\mathbf{{{vec}}})_{j}$ taken as the softmax "
-                              f"${assumed[-1]}$: the text uses it without defining it")
+            found = assumed_softmax(fn, self.occs, shapes, set(names.by_name), 2)
+            if found is not None:
+                assumed.append(found[0])
+                self.facts.append(found[1])
         return tuple(assumed)
 
     def _kronecker(self) -> None:

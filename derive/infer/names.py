@@ -233,6 +233,8 @@ def _functions(ns: Names) -> None:
         ns.functions[name] = max(Counter(o.call for o in calls).most_common(1)[0][0], 1)
         if name in VECTOR_FUNCTIONS:  # softmax(o) and its entry softmax(o, j): the entry's
             ns.functions[name] = max(o.call or 1 for o in calls)
+            if all(o.call == 1 and not o.sub for o in calls):  # only whole: read by entries
+                ns.functions[name] = 2
 
 
 # -- quantities: indexed or layer-tagged names; bare names differentiated or defined --------

@@ -77,8 +77,27 @@ def _identity(formula: Formula) -> bool:
 
 
 def identities(doc: Document) -> bool:
-    """Whether a text (or a part of one) is identities only (`_identity`)."""
-    return bool(doc.formulas) and all(_identity(f) and not f.annotation for f in doc.formulas)
+    """Whether a text (or a part of one) is identities only (`_identity`), and its prose
+    defines none of the names they use (`$\\ell = \\frac{1}{2}(\\hat y - y)^2$` in a
+    sentence, then `\\frac{\\partial \\ell}{\\partial v} = ...`: the gradients of one
+    network whose forward pass is inline)."""
+    return bool(doc.formulas) and all(_identity(f) and not f.annotation for f in doc.formulas
+                                      ) and not _defined_inline(doc)
+
+
+def _defined_inline(doc: Document) -> bool:
+    """Whether an inline equation defines a name (`name = ...`) the display formulas use."""
+    used = {o.name for f in doc.formulas for r in _safe_rows(f) for o in r.occs}
+    return any(r.relation in ("=", ":=") and len(r.sides) == 2 and _single_name(_strip(r.sides[0]))
+               and any(o.side == 0 and o.name in used for o in r.occs)
+               for f in doc.inline for r in _safe_rows(f))
+
+
+def _safe_rows(formula: Formula) -> list[Row]:
+    try:
+        return _rows(formula)
+    except InputError:
+        return []
 
 
 def notation_parts(doc: Document) -> list[tuple[Formula, ...]]:

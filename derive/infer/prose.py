@@ -17,14 +17,15 @@ from derive.errors import InputError
 from derive.functions import BY_SPELLING
 from derive.infer.scan import _DEFINE, Occ, _rows, _single_name, _strip
 from derive.infer.tags import _tag_form
+from derive.infer.unify import _small_letter
 from derive.latex import without_sample
 from derive.sources.document import Document, Formula
 
 
 def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, int],
                            layer_var: str | None, depth: str | None = None,
-                           bypassed: frozenset[str] | set[str] = frozenset()
-                           ) -> tuple[Document, list[str]]:
+                           bypassed: frozenset[str] | set[str] = frozenset(),
+                           scalars: dict | None = None) -> tuple[Document, list[str]]:
     """The document with the inline definitions of quantities that have none, or none before
     the prose gives one (the display's later one is then checked as a claim), and the facts."""
     # defined quantities, and layer quantities read as given only for want of a definition
@@ -32,6 +33,14 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
     # the prose may define either
     missing = {q for q, spec in quantities.items() if not spec.get("given")
                or ("layers" in spec and (not spec.get("parameter") or q in bypassed))}
+    if layer_var is None and not any("layers" in spec for spec in quantities.values()):
+        # layers named by letters (`$h = \\tanh(W x + b)$` in a sentence, then
+        # `\\frac{\\partial \\ell}{\\partial h}`): a variable the displays never define
+        letters = {q for q in [*(scalars or {}), *quantities, *_unread_names(doc)]
+                   if q not in defined and q not in missing and _small_letter(q)}
+        missing |= letters
+    else:
+        letters = set()
     if not missing or not doc.inline:
         return doc, []
     chosen = []
@@ -52,6 +61,8 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
                     or defined.get(left[0].name, 10**9) < f.line):
                 continue
             head = left[0]
+            if head.name in letters and not _letter_definition(r, head):
+                continue  # t = 1, 2, \\ldots; a = 0: no layer's definition
             letter = _layer_letter(head, layer_var, depth, quantities)
             if layer_var is not None and "layers" in quantities[head.name] and letter is None:
                 continue  # a^L = ...: one layer's value, not the definition
@@ -72,6 +83,24 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
     formulas = sorted([*doc.formulas, *chosen], key=lambda f: (f.line, f.number))
     renumbered = tuple(dataclasses.replace(f, number=k) for k, f in enumerate(formulas, start=1))
     return dataclasses.replace(doc, formulas=renumbered), facts
+
+
+def _letter_definition(r, head: Occ) -> bool:  # type: ignore[no-untyped-def]
+    """`h = \\mathrm{ReLU}(W x + b)`: a letter without scripts defined from other names."""
+    return (head.sub is None and head.sup is None and any(o.side == 1 for o in r.occs)
+            and not any(t.text == "," for side in r.sides for t in side))
+
+
+def _unread_names(doc: Document) -> set[str]:
+    """The names the display formulas use (a vector the vector form could not size, `h` in
+    `(\\hat y - y) h`, before its inline definition is read)."""
+    names: set[str] = set()
+    for f in doc.formulas:
+        try:
+            names |= {o.name for r in _rows(f) for o in r.occs}
+        except InputError:
+            continue
+    return names
 
 
 def zero_entries(doc: Document, quantities: dict) -> tuple[Document, list[str]]:

@@ -8,6 +8,7 @@ join two sizes and hide itself.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sympy
@@ -35,10 +36,12 @@ from derive.tensor import (
     Shape,
     Tensor,
     Transpose,
+    VectorValue,
     walk,
 )
 
-_T = sympy.Symbol("t")  # a quantity's own layer, in the solved dimensions
+_T = sympy.Symbol("t")
+_NOT_THE_LAYOUT = 1000  # the misfits a matrix read as a vector counts for  # a quantity's own layer, in the solved dimensions
 
 
 class _Unify:
@@ -173,6 +176,8 @@ class _Unify:
                 self.fit(s.rows, ONE)
                 self.fit(s.cols, ONE)
             return Shape(ONE, ONE)
+        if isinstance(t, VectorValue):  # softmax(o): shaped like o, a column (or row) vector
+            return self.shape(t.x)
         if isinstance(t, (Map, BatchTotal, Elementary)):
             return self.shape(t.children()[0])
         if isinstance(t, Grad):
@@ -265,6 +270,9 @@ def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict
             main, other = (row, col) if layout == "row" else (col, row)
             u.fit(sympy.Function(main)(lay), Width(width, lay))
             u.fit(sympy.Function(other)(lay), ONE)
+    letters = not any("layers" in spec for spec in qs.values())
+    if letters:
+        _letter_vectors(u, layout, candidates, unknown)
     lines: dict[str, int] = {}
     # the rows that define a name first, joining sizes freely; then the claims, which may
     # only fix what is open (a slip in a claim must not join two sizes)
@@ -294,7 +302,34 @@ def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict
                 for q in _leaves(s):
                     lines.setdefault(q, f.line)
     u.merge = True  # the rows are read: what follows (the untagged widths) settles open sizes
+    if letters:  # a capital made a vector or a number (W in `W x` read with row vectors):
+        # that layout is not the text's, whatever slips its claims make in the other
+        u.failures += _NOT_THE_LAYOUT * sum(q.isupper() and any(u.is_one(sympy.Function(n)(sympy.Integer(0)))
+                                              for n in _unknowns(unknown[q]))
+                          for q in candidates if len(q) == 1)
     return u, u.failures, lines
+
+
+def _letter_vectors(u: _Unify, layout: str, candidates: list[str],
+                    unknown: dict[str, int]) -> None:
+    """In a network without layer tags, a quantity written in one small latin letter (`x`,
+    `h`, `v`, `\\hat{y}`, `\\mathbf{b}`) is a vector, as the texts that name each layer's
+    quantities by letters write them (capitals the matrices): its other dimension is 1 before
+    any row is read, so that `v^\\top h` is a number and `(\\hat y - y) h` a number times a
+    vector, not a product that joins the hidden width to the vectors' columns."""
+    other = 1 if layout == "column" else 0
+    for q in candidates:
+        if _small_letter(q):
+            u.fit(sympy.Function(_unknowns(unknown[q])[other])(sympy.Integer(0)), ONE)
+
+
+_DECORATED = re.compile(r"\\(?:mathbf|boldsymbol|vec|hat|tilde|bar|widehat)\{([a-z])\}")
+
+
+def _small_letter(q: str) -> bool:
+    """Whether a name is one small latin letter, maybe decorated (`\\hat{y}`)."""
+    m = _DECORATED.fullmatch(q)
+    return len(q) == 1 and "a" <= q <= "z" or m is not None
 
 
 def _identities(rows: list) -> list:  # type: ignore[type-arg]

@@ -30,6 +30,7 @@ from derive.infer.unify import (
     _T,
     _anchored_widths,
     _lin,
+    _small_letter,
     _solve,
     _Unify,
     _unknowns,
@@ -54,6 +55,7 @@ from derive.sources.document import Document
 from derive.tensor import (
     ONE,
     Leaf,
+    Plus,
     Tensor,
     walk,
 )
@@ -177,20 +179,32 @@ def _shapes(doc: Document, rd: _Reading, notation: Notation) -> None:
     layout, read = _layout(doc, rd, provisional, unknown, notation.width)
     u, _, lines = _solve(layout, rd.candidates, unknown, rd.qs, read, notation.width)
     heads = {sides[0].name for _, sides, _ in read if isinstance(sides[0], Leaf)}
+    letters = False  # a network of letters whose widths were read
     if rd.candidates and not any("layers" in rd.qs[q] for q in rd.candidates) and not any(
             "layers" in spec for spec in rd.qs.values()):
-        rd.facts += _untagged_widths(u, rd.candidates, unknown, lines, layout, notation.width,
-                                     rd.identities)
+        unread = _untagged_widths(u, rd.candidates, unknown, lines, layout, notation.width,
+                                  rd.identities)
+        rd.facts += unread
+        letters = not unread
     elif any("layers" not in rd.qs[q] for q in rd.candidates):
         tagged = {q for q in rd.candidates if "layers" in rd.qs[q]}
         _anchored_widths(u, rd.candidates, unknown, tagged, layout, notation.width)
     rd.numbers = {q for q in rd.candidates if all(u.made_a_number(n) for n in _unknowns(unknown[q]))}
+    if letters:
+        rd.numbers |= {q for q in _summed(read) if _small_letter(q)}
     for q in rd.candidates:
         tagged = "layers" in rd.qs[q]
         dims = _dims(u, unknown[q], tagged, notation, q in rd.columns)
         if q in rd.columns and dims:
             dims = [*dims, rd.columns[q]]  # \\theta^{(k)}: the rows read, a column per class
         _write_shape(rd, q, dims, tagged, q in heads, notation, lines)
+
+
+def _summed(read: list) -> set[str]:  # type: ignore[type-arg]
+    """The quantities a row adds to another term (`c` in `v^\\top h + c`, `y` in `\\hat y -
+    y`): in a network of letters, one that comes out 1 x 1 is a given number, not a word."""
+    return {x.name for _f, sides, _d in read for s in sides if isinstance(s, Tensor)
+            for p in walk(s) if isinstance(p, Plus) for x in p.terms if isinstance(x, Leaf)}
 
 
 def _layout(doc: Document, rd: _Reading, provisional: Notation, unknown: dict[str, int],

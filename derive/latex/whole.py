@@ -15,12 +15,14 @@ from derive.latex.tokens import _VECTOR_FONTS, VECTOR_FUNCTIONS, Tok
 def _vector_name(seg: list[Tok], scope: Scope) -> tuple[list[Tok], Tok] | None:
     """`\\mathbf{o}` or `\\hat{\\mathbf{y}}`, a quantity of one index written whole: the tokens
     of its entry's name (`o`, `\\hat{y}`) and its letter; None for anything else."""
-    accent = seg[:2] if len(seg) == 7 and seg[0].text in ("\\hat", "\\tilde", "\\bar") else []
+    accent = seg[:2] if len(seg) in (4, 7) and seg[0].text in ("\\hat", "\\tilde", "\\bar") else []
     core = seg[2:-1] if accent else seg
-    if not (len(core) == 4 and core[0].text in _VECTOR_FONTS and core[1].text == "{"
-            and core[2].kind == "letter" and core[3].text == "}"):
+    bold = (len(core) == 4 and core[0].text in _VECTOR_FONTS and core[1].text == "{"
+            and core[2].kind == "letter" and core[3].text == "}")
+    plain = len(core) == 1 and core[0].kind == "letter"  # \hat{y}, o: a vector all the same
+    if not (bold or plain):
         return None
-    letter = core[2]
+    letter = core[2] if bold else core[0]
     name = f"{accent[0].text}{{{letter.text}}}" if accent else letter.text
     spec = scope.notation.quantities.get(name) if scope.lookup(name) == "quantity" else None
     if spec is None or len(spec.shape) != 1 or spec.layers:

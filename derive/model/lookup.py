@@ -283,7 +283,11 @@ class Lookup:
 
     def _reads_vec(self, node: Vec, env: dict, sample: int | None) -> Iterator[Key]:
         layer = self.ground_int(node.layer, env) if node.layer is not None else None
-        size = self.width(layer) if layer else self.instance.widths[-1]
+        spec = self.model.spec(node.name)
+        if layer is None and spec is not None and len(spec.shape) == 1 and not spec.layers:
+            size = self.index_size(spec, 0, None)  # o of C_3 in a network of letters
+        else:
+            size = self.width(layer) if layer else self.instance.widths[-1]
         for k in range(1, size + 1):
             yield (node.name, layer, (k,), sample)
 

@@ -45,6 +45,9 @@ class Points:
             return self._labels[sample]
         name = label_name(self.model)
         size = self.instance.widths[-1]
+        spec = self.model.notation.quantities.get(name) if name is not None else None
+        if spec is not None and not spec.layers and len(spec.shape) == 1:
+            size = self.index_size(spec, 0, None)  # y of C_3 in a network of letters
         r = _rng("labels", self.instance, sample, self.seed, self.model.label_rule)
         domain = next((a.domain for a in reversed(self.model.assumptions) if a.name == name), None)
         if self.model.label_rule == "onehot":

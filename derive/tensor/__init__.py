@@ -17,7 +17,7 @@ one entry), `jacobian` (derivatives of vectors and the chain rule written with t
 sum over an index of numbers written in vector form), `repairs` (edits that make shapes fit).
 """
 
-from derive.tensor.applied import Applied, whole_argument
+from derive.tensor.applied import Applied, VectorValue, whole_argument
 from derive.tensor.jacobian import Chain, Identity, Jacobian, Reading, chains, fit, lower_three
 from derive.tensor.lowering import Fresh, Lowered, ShapeMismatch, lower_sides
 from derive.tensor.nodes import (
@@ -45,6 +45,7 @@ __all__ = [
     "ONE",
     "SAMPLE",
     "Applied",
+    "VectorValue",
     "BatchTotal",
     "Chain",
     "Diag",

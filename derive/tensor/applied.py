@@ -14,7 +14,7 @@ import sympy
 
 from derive.expr import Call, Vec
 from derive.tensor.nodes import Leaf, Scalar
-from derive.tensor.shapes import ONE, Shape, Tensor
+from derive.tensor.shapes import ONE, Shape, ShapeError, Tensor
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,29 @@ class Applied(Tensor):
 def whole_argument(t: Tensor) -> bool:
     """Whether `t` can be an argument of `Applied`: a vector written whole, or a number."""
     return isinstance(t, Scalar) or (isinstance(t, Leaf) and len(t.dims) == 1 and t.batch is None)
+
+
+@dataclass(frozen=True)
+class VectorValue(Tensor):
+    """`\\mathrm{softmax}(o)`: a vector function's value at a vector written whole (a leaf of
+    one index), shaped like it; its entry j is `fname(o, j)`."""
+
+    fname: str
+    x: Leaf
+    tex: str
+
+    def shape(self) -> Shape:
+        if not isinstance(self.x, Leaf) or len(self.x.dims) != 1:  # a repair's (W^T)
+            raise ShapeError(f"{self.fname} of {self.x.tex}, which is no vector", self)
+        return self.x.shape()
+
+    def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
+        at = j if self.x.row else i
+        return Call(self.fname, Vec(self.x.name, (self.x.layer,) if self.x.layer is not None
+                                    else ()), at)
+
+    def children(self) -> tuple[Tensor, ...]:
+        return (self.x,)
+
+    def rebuild(self, kids):  # type: ignore[no-untyped-def]
+        return replace(self, x=kids[0])

@@ -68,6 +68,8 @@ def _layer_edits(node: Leaf, shift_layer) -> Edits:  # type: ignore[no-untyped-d
             new = shift_layer(node, delta)
             if new is not None:
                 yield Finding(K.WRONG_LAYER, (node.tex, new.tex)), new
+    for written, new in getattr(shift_layer, "others", lambda _leaf: ())(node):  # h for x
+        yield Finding(K.WRONG_QUANTITY, (written, new.tex)), new
 
 
 # The edits of each node type beyond a transpose (the node classes are final dataclasses, so

@@ -19,7 +19,17 @@ from derive.latex import (
     primed_layer_of_function,
     starts_name,
 )
-from derive.tensor import Applied, Diag, Elementary, Map, Scalar, Tensor, whole_argument
+from derive.tensor import (
+    Applied,
+    Diag,
+    Elementary,
+    Leaf,
+    Map,
+    Scalar,
+    Tensor,
+    VectorValue,
+    whole_argument,
+)
 from derive.vecparse.form import _DIAG, vector_form
 
 
@@ -110,7 +120,7 @@ class _Applications:
         vector written whole or a number, at least one a vector: a number (`Applied`). None
         for anything else (a product or a matrix as an argument)."""
         if name in VECTOR_FUNCTIONS:  # softmax(s, k): one entry, read by the scalar parser
-            return None
+            return self.vector_value(name, inner, k, close)
         parts = [seg for seg, _sep in _depth_split(inner, {","})]
         if len(parts) != self.scope.arity(name) or not all(parts):
             return None
@@ -127,3 +137,12 @@ class _Applications:
         if all(isinstance(a, Scalar) for a in args):
             return None
         return Applied(name, tuple(args), self.tex(k, close + 1))
+
+    def vector_value(self, name: str, inner: list[Tok], k: int, close: int) -> Tensor | None:
+        """`\\mathrm{softmax}(o)`: its one argument a vector written whole; None otherwise."""
+        if len(_depth_split(inner, {","})) != 1 or self.scope.arity(name) != 2:
+            return None
+        arg = type(self)(inner, self.scope).sum(0, len(inner))
+        if not isinstance(arg, Leaf) or arg.batch is not None:
+            return None
+        return VectorValue(name, arg, self.tex(k, close + 1))

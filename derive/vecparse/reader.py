@@ -64,6 +64,7 @@ from derive.vecparse.form import (
     vector_form,
 )
 from derive.vecparse.literal import begins_matrix, read_literal
+from derive.vecparse.indicator import indicator_at
 from derive.vecparse.operator import entry_partial
 from derive.vecparse.prod import prod_at, read_prod
 
@@ -95,9 +96,9 @@ class _Reader(_Applications):
         norm_open: list[str] = []
         for k in range(lo, hi + 1):
             t = self.toks[k].text if k < hi else None
-            if t in ("(", "[", "{"):
+            if t in ("(", "[", "{", "\\{"):  # \\{: an indicator's set brace
                 depth += 1
-            elif t in (")", "]", "}"):
+            elif t in (")", "]", "}", "\\}"):
                 depth -= 1
             elif t in _NORM_OPEN or t == "\\rVert":
                 if norm_open and t == norm_open[-1]:
@@ -223,6 +224,9 @@ class _Reader(_Applications):
         toks, scope = self.toks, self.scope
         t = toks[k]
         x = t.text
+        found = indicator_at(self, k, hi)
+        if found is not None:  # \mathbb{1}[W x + b > 0]: the step of every entry
+            return found
         if x in _DELIM_SIZES and k + 1 < hi and toks[k + 1].text in ("(", "["):
             close = _match(toks, k + 1, scope)
             inner_hi = close - 1 if toks[close - 1].text in _DELIM_SIZES else close
