@@ -63,8 +63,8 @@ from derive.vecparse.form import (
     squared_norm,
     vector_form,
 )
-from derive.vecparse.literal import begins_matrix, read_literal
 from derive.vecparse.indicator import indicator_at
+from derive.vecparse.literal import begins_matrix, read_literal
 from derive.vecparse.operator import entry_partial
 from derive.vecparse.prod import prod_at, read_prod
 
