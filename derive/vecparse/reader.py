@@ -227,14 +227,12 @@ class _Reader(_Applications):
         found = indicator_at(self, k, hi)
         if found is not None:  # \mathbb{1}[W x + b > 0]: the step of every entry
             return found
-        if x in _DELIM_SIZES and k + 1 < hi and toks[k + 1].text in ("(", "["):
-            close = _match(toks, k + 1, scope)
+        opened = 1 if x in _DELIM_SIZES and k + 1 < hi and toks[k + 1].text in ("(", "[") \
+            else 0 if x in ("(", "[", "{") else None
+        if opened is not None:  # (...), \left( ... \right)
+            close = _match(toks, k + opened, scope)
             inner_hi = close - 1 if toks[close - 1].text in _DELIM_SIZES else close
-            return self.grouped(k, k + 2, inner_hi, close + 1)
-        if x in ("(", "[", "{"):
-            close = _match(toks, k, scope)
-            inner_hi = close - 1 if toks[close - 1].text in _DELIM_SIZES else close
-            return self.grouped(k, k + 1, inner_hi, close + 1)
+            return self.grouped(k, k + opened + 1, inner_hi, close + 1)
         sized = x in _DELIM_SIZES and k + 1 < hi and toks[k + 1].text in _NORM_OPEN
         if x in _NORM_OPEN or sized:  # \\|x\\|, \\left\\| x \\right\\|
             return self.norm(k, hi, sized)
@@ -254,13 +252,19 @@ class _Reader(_Applications):
             return self.elementary(k, hi)
         if starts_name(t):
             return self.name(k, hi)
-        if x == "\\lim":
+        return self.literal(k)
+
+    def literal(self, k: int) -> tuple[Tensor, int]:
+        """A matrix written by its entries, or why what starts at k is not read."""
+        toks, scope = self.toks, self.scope
+        t = toks[k]
+        if t.text == "\\lim":
             raise _err(LIMIT_NOT_READ, scope, t)
-        if x in ELLIPSES:
-            raise _err(ELLIPSIS_NOT_READ.format(x), scope, t)
+        if t.text in ELLIPSES:
+            raise _err(ELLIPSIS_NOT_READ.format(t.text), scope, t)
         if begins_matrix(toks, k):  # \begin{bmatrix} 1 \\ 2 \end{bmatrix}: its entries
             return read_literal(toks, k, scope)
-        raise _err(f"unexpected `{x}` in a vector expression", scope, t)
+        raise _err(f"unexpected `{t.text}` in a vector expression", scope, t)
 
     def norm(self, k: int, hi: int, sized: bool) -> tuple[Tensor, int]:
         """`\\|x\\|^2` (or with `\\left`/`\\right`): the squared norm, a number."""
