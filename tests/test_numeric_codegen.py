@@ -389,27 +389,6 @@ def test_trainer_epoch_at_a_wide_batch_equals_the_plain_steps(spec):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
-def test_epoch_runner_gathers_into_kept_buffers(spec):
-    """EpochRunner gathers each epoch's samples into arrays it keeps: the same numbers as
-    run_epoch's fresh gather, epoch after epoch, and an order outside the data still fails."""
-    from derive.numeric.trainer import EpochRunner, batch_orders, initial_parameters, run_epoch
-
-    layers = (6, 5, 3)
-    rng = np.random.default_rng(6)
-    x = rng.uniform(0, 1, size=(41, layers[0]))
-    y = np.eye(layers[-1])[rng.integers(0, layers[-1], size=41)]
-    net = compile_network(spec, "mse", layers)
-    runner = EpochRunner(net)
-    ours = theirs = initial_parameters(layers, 1)
-    for order in batch_orders(41, 3, 4):
-        ours = runner(x, y, order, 8, 1.5, ours)
-        theirs = run_epoch(net, x, y, order, 8, 1.5, theirs)
-        assert all(np.array_equal(a, b) for a, b in zip(ours, theirs))
-    assert len(runner._gathered) == 2  # one buffer for x, one for y, kept across epochs
-    with pytest.raises(IndexError):
-        runner(x, y, np.array([0, 41]), 8, 1.5, ours)
-
-
 def test_held_parameters_round_trip_exactly(spec):
     layers = (5, 4, 3, 3)
     _, _, params = random_problem(layers, 2)

@@ -227,42 +227,19 @@ class EpochRunner:
         self.net = net
         self._x: np.ndarray | None = None
         self._held: np.ndarray | None = None
-        self._gathered: dict[tuple[int, ...], np.ndarray] = {}
 
     def __call__(self, x: np.ndarray, y: np.ndarray, order: np.ndarray, batch: int,
                  lr: float, params: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
         if self._x is not x or self._held is None:
             self._x, self._held = x, self.net.hold_inputs(x)
-        return _epoch(self.net, self._held, y, order, batch, lr, params,
-                      (self._buffer(self._held, len(order)), self._buffer(y, len(order))))
-
-    def _buffer(self, a: np.ndarray, rows: int) -> np.ndarray:
-        """The array each epoch gathers `a`'s rows into, kept for the next epoch: a fresh one
-        (750 kB of inputs on digits) costs page faults after other work freed memory."""
-        shape = (rows, *a.shape[1:])
-        out = self._gathered.get(shape)
-        if out is None or out.dtype != a.dtype:
-            out = self._gathered[shape] = np.empty(shape, dtype=a.dtype)
-        return out
-
-
-def _gather(a: np.ndarray, order: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    if out is None:
-        return np.take(a, order, axis=0)
-    # mode="raise" would gather into a temporary and copy it (NumPy buffers `out` then), so
-    # the bounds are checked here and the rows taken straight into `out`.
-    if len(order) and (order.min() < -len(a) or order.max() >= len(a)):
-        raise IndexError(f"the sample order holds an index outside 0..{len(a) - 1}")
-    return np.take(a, order, axis=0, out=out, mode="wrap")
+        return _epoch(self.net, self._held, y, order, batch, lr, params)
 
 
 def _epoch(net: CompiledNetwork, held_x: np.ndarray, y: np.ndarray, order: np.ndarray,
-           batch: int, lr: float, params: tuple[np.ndarray, ...],
-           into: tuple[np.ndarray, np.ndarray] | tuple[None, None] = (None, None)
-           ) -> tuple[np.ndarray, ...]:
+           batch: int, lr: float, params: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
     # One gather per epoch (the batches are then views); `take` gathers rows 1.2-3x faster
     # than indexing with the order array.
-    xs, ys = _gather(held_x, order, into[0]), _gather(y, order, into[1])
+    xs, ys = np.take(held_x, order, axis=0), np.take(y, order, axis=0)
     update, wide = net.updater(batch)
     held = net.hold(params, wide)
     # The update evaluates g as the document writes it: the logistic's exp(-z) may overflow
