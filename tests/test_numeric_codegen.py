@@ -13,6 +13,7 @@ import sympy as sp
 
 from derive.numeric.codegen import (
     MODELS,
+    WIDE_BATCH,
     CodegenError,
     Program,
     UnsafeExpressionError,
@@ -332,6 +333,60 @@ def test_in_place_update_equals_the_pure_step(spec, model):
     source = dict(net.sources)["update"]
     assert net.fused_bias and "(xa @ P1)" in source and "out=P1" in source
     assert "b1" not in source
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_wide_update_equals_the_plain_step(spec, model):
+    """`update_wide` (the trainer's update from WIDE_BATCH samples on: every weight read both
+    as it is and transposed held twice) gives the numbers of the plain lambdified `step` to
+    1e-12 on random weights, at a batch where the trainer picks it, and keeps each transposed
+    copy exactly the transpose of its weight."""
+    layers = (5, 4, 3, 3)
+    x, y, params = random_problem(layers, 11)
+    copies = WIDE_BATCH // len(x) + 1
+    x, y = np.vstack([x] * copies), np.vstack([y] * copies)
+    net = compile_network(spec, model, layers)
+    update, wide = net.updater(len(x))
+    assert wide and update is net.update_wide and net.updater(WIDE_BATCH - 1)[1] is False
+    assert net.mirrored == (1, 3)  # W2 and W3: read in the forward products and the backward
+    expected = net.step(x, y, 0.3, *params)
+    held = net.hold(params, wide=True)
+    assert len(held) == len(net.hold(params)) + 2
+    returned = update(net.hold_inputs(x), y, 0.3, *held)
+    assert all(same is new for new, same in zip(held, returned))
+    for n in net.mirrored:  # W and Wt changed by the same numbers
+        assert np.array_equal(held[n + 1 + net.mirrored.index(n)].T,
+                              held[n + net.mirrored.index(n)])
+    updated = net.release(held, wide=True)
+    assert [p.shape for p in updated] == [p.shape for p in params]
+    for new, want in zip(updated, expected):
+        np.testing.assert_allclose(new, want, rtol=1e-12, atol=1e-14)
+    source = dict(net.sources)["update_wide"]
+    assert "(a1 @ W2t)" in source and "(a2 @ W3t)" in source
+    assert "(W2).T" not in source and "(W3).T" not in source
+
+
+def test_trainer_epoch_at_a_wide_batch_equals_the_plain_steps(spec):
+    """The trainer's epoch with batches of WIDE_BATCH and more (update_wide, the last batch
+    shorter) gives the numbers of the plain lambdified `step` run batch by batch."""
+    from derive.numeric.trainer import batch_orders, initial_parameters, run_epoch
+
+    layers = (6, 5, 4, 3)
+    rng = np.random.default_rng(4)
+    m, batch = 2 * WIDE_BATCH + 37, WIDE_BATCH + 3
+    x = rng.uniform(0, 1, size=(m, layers[0]))
+    y = np.eye(layers[-1])[rng.integers(0, layers[-1], size=m)]
+    params = initial_parameters(layers, 2)
+    net = compile_network(spec, "mse", layers)
+    order = batch_orders(m, 1, 3)[0]
+    ours = run_epoch(net, x, y, order, batch, 2.0, params)
+    plain = params
+    for start in range(0, m, batch):
+        rows = order[start : start + batch]
+        plain = net.step(x[rows], y[rows], net.step_size(2.0, len(rows)), *plain)
+    assert any(not np.allclose(a, b) for a, b in zip(ours, params))  # it did learn
+    for a, b in zip(ours, plain):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
 def test_held_parameters_round_trip_exactly(spec):

@@ -240,8 +240,8 @@ def _epoch(net: CompiledNetwork, held_x: np.ndarray, y: np.ndarray, order: np.nd
     # One gather per epoch (the batches are then views); `take` gathers rows 1.2-3x faster
     # than indexing with the order array.
     xs, ys = np.take(held_x, order, axis=0), np.take(y, order, axis=0)
-    update = net.update
-    held = net.hold(params)
+    update, wide = net.updater(batch)
+    held = net.hold(params, wide)
     # The update evaluates g as the document writes it: the logistic's exp(-z) may overflow
     # to inf for z < -709, and 1/(1 + inf) = 0 is its value there, so an overflow is not an
     # error inside the step. A run that truly diverges still ends in NaN (an invalid
@@ -251,7 +251,7 @@ def _epoch(net: CompiledNetwork, held_x: np.ndarray, y: np.ndarray, order: np.nd
         for start in range(0, len(order), batch):
             xb, yb = xs[start : start + batch], ys[start : start + batch]
             update(xb, yb, c if len(xb) == batch else net.step_size(lr, len(xb)), *held)
-    return net.release(held)
+    return net.release(held, wide)
 
 
 def train(

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from derive.numeric.codegen.compose import network_programs, update_layout
+from derive.numeric.codegen.compose import mirrored_layout, network_programs, update_layout
 from derive.numeric.codegen.derivation import (
     MODELS,
     Derivation,
@@ -70,6 +70,8 @@ from derive.updates import PLAIN, UpdateRule
 # such as (sum_j (y_j - a_j)^2)^100 makes sympy.expand run for hours. (The budget of each
 # optional rewrite is `derivation.REWRITE_SECONDS`.)
 CODEGEN_SECONDS = 60.0
+# From this many samples a step, the trainer runs `update_wide` (see compose._weights_mirrored).
+WIDE_BATCH = 128
 
 __all__ = [
     "ARRAY_FUNCTIONS",
@@ -93,6 +95,7 @@ __all__ = [
     "Tr",
     "TranslationError",
     "UnsafeExpressionError",
+    "WIDE_BATCH",
     "Where",
     "clear_caches",
     "compile_network",
@@ -114,6 +117,8 @@ class CompiledNetwork:
         weight held transposed, V1 = W1.T, or fused with its bias, P1 = [W1.T; b1], with x
         given a column of ones; g as the document writes it (see trainer.run_epoch)
     gradients(x, y, W1, b1, ...) -> (dW1, db1, ...), sums over the batch of dL/dparameter
+    update_wide(hold_inputs(x), y, c, *hold(params, wide=True)): `update` with the weights
+        in `mirrored` held twice, as they are and transposed (`updater` says which to run)
     evaluate(x, y, W1, b1, ...) -> (output, loss per sample (m, 1))
     forward(x, W1, b1, ...) -> (output,)
     """
@@ -130,23 +135,40 @@ class CompiledNetwork:
     transposed: tuple[int, ...] = ()  # parameters `update` takes transposed (Vk = Wk.T)
     fused_bias: bool = False  # `update` takes P1 = [W1.T; b1] and x with a column of ones
     update_rule: UpdateRule = PLAIN  # the document's: c = update_rule.step_size(lr, m)
+    update_wide: Callable[..., tuple[np.ndarray, ...]] | None = None
+    mirrored: tuple[int, ...] = ()  # held positions update_wide also takes transposed
 
     def step_size(self, lr: float, batch: int) -> float:
         """c of `step` and `update` for a minibatch of `batch` samples: the document's factor
         of the summed gradient (alpha/m in the chapter's w <- w - (alpha/m) sum_x ...)."""
         return self.update_rule.step_size(lr, batch)
 
-    def hold(self, params: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
-        """New arrays holding `params` (W1, b1, W2, ...) as `update` takes them."""
+    def updater(self, batch: int) -> tuple[Callable[..., tuple[np.ndarray, ...]], bool]:
+        """The in-place update for steps of `batch` samples, and whether it is `update_wide`
+        (to pass as `wide` to `hold` and `release`)."""
+        if self.update_wide is not None and batch >= WIDE_BATCH:
+            return self.update_wide, True
+        return self.update, False
+
+    def hold(self, params: Sequence[np.ndarray], wide: bool = False) -> tuple[np.ndarray, ...]:
+        """New arrays holding `params` (W1, b1, W2, ...) as `update` (or `update_wide`)
+        takes them."""
         held = [np.ascontiguousarray(p.T) if n in self.transposed else p.copy()
                 for n, p in enumerate(params)]
         if self.fused_bias:
             held[0:2] = [np.vstack([held[0], held[1]])]
+        if wide:
+            for n in reversed(self.mirrored):
+                held.insert(n + 1, np.ascontiguousarray(held[n].T))
         return tuple(held)
 
-    def release(self, held: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
+    def release(self, held: Sequence[np.ndarray], wide: bool = False
+                ) -> tuple[np.ndarray, ...]:
         """The parameters W1, b1, W2, ... (new arrays) from what `hold` made."""
         params = list(held)
+        if wide:  # the copy of the k-th mirrored weight, after k other copies
+            for k in reversed(range(len(self.mirrored))):
+                del params[self.mirrored[k] + k + 1]
         if self.fused_bias:
             params[0:1] = [params[0][:-1], params[0][-1].copy()]
         return tuple(np.ascontiguousarray(p.T) if n in self.transposed else p
@@ -168,14 +190,15 @@ def _compile_cached(spec: NetworkSpec, model_name: str, depth: int) -> CompiledN
     model = MODELS[model_name]
     tpl = templates(spec, model_name)
     programs = network_programs(tpl, model, depth)
-    functions = {name: lambdify_program(program, name, in_place=name == "update")
+    functions = {name: lambdify_program(program, name, in_place=name.startswith("update"))
                  for name, program in programs.items() if name != "scaled_step"}
     seconds = time.perf_counter() - start
     sources = tuple((name, inspect.getsource(fn)) for name, fn in functions.items())
     transposed, fused = update_layout(programs["update"])
+    mirrored = mirrored_layout(programs["update_wide"]) if "update_wide" in programs else ()
     return CompiledNetwork(model=model, depth=depth, sources=sources, seconds=seconds,
                            transposed=transposed, fused_bias=fused, update_rule=spec.update,
-                           **functions)
+                           mirrored=mirrored, **functions)
 
 
 def compile_network(spec: NetworkSpec, model_name: str, layers: Sequence[int]) -> CompiledNetwork:

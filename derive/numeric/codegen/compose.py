@@ -26,8 +26,10 @@ from derive.numeric.codegen.vectorise import LayerTemplates, Slot
 def network_programs(tpl: LayerTemplates, model: ModelKind, depth: int) -> dict[str, Program]:
     """The programs of a network of `depth` layers: "step" (the document's update, pure),
     "update" (the same update in place, weights held transposed and the first bias fused),
-    "gradients", "evaluate", "forward", and "scaled_step" when the deltas are linear (the
-    step with c scaling each sample's delta, for the JAX epoch). See `CompiledNetwork`."""
+    "update_wide" (`update` with every weight used both ways held twice, see
+    `_weights_mirrored`; only when there is one), "gradients", "evaluate", "forward", and
+    "scaled_step" when the deltas are linear (the step with c scaling each sample's delta,
+    for the JAX epoch). See `CompiledNetwork`."""
     x, y, c = sp.symbols("x y c", real=True)
     params: list[sp.Symbol] = []
     for layer in range(1, depth + 1):
@@ -121,6 +123,9 @@ def network_programs(tpl: LayerTemplates, model: ModelKind, depth: int) -> dict[
         "evaluate": Program((x, y, *params), tuple(forward + head), (a[-1], loss)),
         "forward": Program((x, *params), tuple(forward), (a[-1],)),
     }
+    wide = _weights_mirrored(update)
+    if wide is not None:
+        programs["update_wide"] = wide
     if scaled_step is not None:
         programs["scaled_step"] = scaled_step
     return programs
@@ -135,6 +140,19 @@ def _tr(e: sp.Expr) -> sp.Expr:
     return Tr(e)
 
 
+def _bare(program: Program) -> set[sp.Basic]:
+    """The symbols the program reads other than transposed (Tr(p) of an argument p) and other
+    than as the parameter a Descend writes into."""
+    params = program.args[3:]
+    bare: set[sp.Basic] = set()
+    for e in [*(e for _, e in program.assignments), *program.outputs]:
+        hidden = e.replace(lambda n: isinstance(n, Tr) and n.args[0] in params,
+                           lambda n: sp.Integer(0))
+        hidden = hidden.replace(lambda n: isinstance(n, Descend), lambda n: n.args[1])
+        bare |= hidden.free_symbols
+    return bare
+
+
 def _weights_transposed(program: Program) -> Program:
     """The program with every weight W held as its transpose V = W.T (C-contiguous).
 
@@ -146,13 +164,9 @@ def _weights_transposed(program: Program) -> Program:
     x, y, c, *params = program.args
     # Only a weight that the step uses nowhere but transposed (the first layer's: the
     # backward recursion stops above it): at batch 32 the other products are as fast or
-    # faster with W as it is (delta @ W against delta @ V.T).
-    bare = set()
-    for e in [*(e for _, e in program.assignments), *program.outputs]:
-        hidden = e.replace(lambda n: isinstance(n, Tr) and n.args[0] in params,
-                           lambda n: sp.Integer(0))
-        hidden = hidden.replace(lambda n: isinstance(n, Descend), lambda n: n.args[1])
-        bare |= hidden.free_symbols
+    # faster with W as it is (delta @ W against delta @ V.T); `_weights_mirrored` holds
+    # those twice for the large batches.
+    bare = _bare(program)
     weights = {w: sp.Symbol(f"V{n // 2 + 1}", real=True)
                for n, w in enumerate(params) if n % 2 == 0 and w not in bare}
 
@@ -166,6 +180,44 @@ def _weights_transposed(program: Program) -> Program:
     args = (x, y, c, *(weights.get(p, p) for p in params))
     return Program(args, tuple((t, swap(e)) for t, e in program.assignments),
                    tuple(swap(e) for e in program.outputs))
+
+
+def _weights_mirrored(program: Program) -> Program | None:
+    """`update` with every weight W that it reads both as it is and transposed also held as
+    Wt = W.T (C-contiguous, the argument after W): the forward a @ W.T becomes a @ Wt, the
+    backward delta @ W stays, and both copies take the same change G (one product):
+    W -= G, Wt -= G.T, the same subtractions of the same numbers, so Wt stays W.T exactly.
+
+    From 128 rows on, OpenBLAS leaves its small-matrix kernel for a @ W.T and runs it about
+    2x slower than a @ Wt (8.4 against 4.6 us at 256 x 32 @ 32 x 10 here), while below that
+    the second subtraction costs more than the product gains: the trainer uses this program
+    from `WIDE_BATCH` samples on. None when no weight is read both ways.
+    """
+    x, y, c, *params = program.args
+    bare = _bare(program)
+    transposed = {n.args[0] for e in [*(e for _, e in program.assignments), *program.outputs]
+                  for n in sp.preorder_traversal(e) if isinstance(n, Tr)}
+    mirror = {w: sp.Symbol(f"{w.name}t", real=True) for w in params
+              if w.name.startswith("W") and w in bare and w in transposed}
+    if not mirror:
+        return None
+
+    def swap(e: sp.Expr) -> sp.Expr:
+        return e.replace(lambda n: isinstance(n, Tr) and n.args[0] in mirror,
+                         lambda n: mirror[n.args[0]])
+
+    assignments = [(t, swap(e)) for t, e in program.assignments]
+    outputs: list[sp.Expr] = []
+    for out in program.outputs:
+        target = out.args[0] if isinstance(out, Descend) else None
+        if target not in mirror:
+            outputs.append(swap(out))
+            continue
+        change = sp.Symbol(f"_g{target.name}", real=True)
+        assignments.append((change, swap(out.args[1])))
+        outputs += [Descend(target, change), Descend(mirror[target], Tr(change))]
+    args = (x, y, c, *(q for p in params for q in ((p, mirror[p]) if p in mirror else (p,))))
+    return Program(args, tuple(assignments), tuple(outputs))
 
 
 def _first_bias_fused(program: Program) -> Program:
@@ -211,6 +263,14 @@ def _first_bias_fused(program: Program) -> Program:
         return program
     outputs = (Descend(fused, Dot(Tr(xa), change_v.args[1])), *rest)
     return Program((xa, y, c, fused, *params[2:]), tuple(assignments), outputs)
+
+
+def mirrored_layout(wide: Program) -> tuple[int, ...]:
+    """The positions, among the parameters `update` takes, of the weights `update_wide` also
+    takes transposed (each copy right after its weight)."""
+    names = [p.name for p in wide.args[3:]]
+    copies = [n for n, name in enumerate(names) if n and name == names[n - 1] + "t"]
+    return tuple(n - 1 - k for k, n in enumerate(copies))
 
 
 def update_layout(program: Program) -> tuple[tuple[int, ...], bool]:
