@@ -150,7 +150,8 @@ def test_the_minibatch_matrix_is_said_to_be_unread(tmp_path):
                    "$$ \\mathbf{O} = \\mathbf{X} \\mathbf{W} + \\mathbf{b} $$\n")
     r = _by_line(doc)[3]
     assert r.status == E
-    assert "`\\mathbf{X}` is not read: a matrix named after the quantity `x`" in r.message
+    # X is read as the minibatch of the samples' x; W, named after the entries w_{jk}, is not
+    assert "`\\mathbf{W}` is not read: a matrix named after the quantity `w`" in r.message
     assert "minibatch" in r.message
 
 
