@@ -25,6 +25,7 @@ def test_column_batches_verified():
         (29, V, None), (31, V, None),  # Delta^L, Delta^l
         (33, V, None),  # dJ/dW^l = 1/m Delta^l (A^{l-1})^T: the batch mean's gradient
         (35, V, None),  # dJ/db^l = 1/m sum_x delta^l
+        (37, V, None),  # \\nabla_a C(A^L): the gradient at each sample's column
     ])
     inferred = infer(read_document(DATA / "columns.md"))
     assert any("minibatch of the samples' $z$" in f for f in inferred.facts)
@@ -41,6 +42,7 @@ def test_column_batch_slips_refuted():
         (37, "order is swapped"),  # (A^{l-1})^T Delta^l
         (39, "wrong layer"),  # Delta^l (A^l)^T
         (41, "lacks a factor $\\frac{1}{m}$"),  # sum_x delta^l
+        (43, "should be"),  # sigma(Z^L) for sigma'(Z^L), at the gradient of each column
     ])
 
 

@@ -42,6 +42,10 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
         found = _at_output_layer(state, formula, eq, model, compare, target, derivation_note)
         state.results.append(found or _error_result(formula, err, eq.lhs.latex, eq.line))
         return
+    given = _given_leaf(model, eq.lhs.expr) if eq.kind == "equation" else None
+    if given is not None:
+        state.results.append(_given_result(formula, eq, given))
+        return
     assert target is not None
     previous: sympy.Basic = eq.lhs.expr
     for k, step in enumerate(eq.steps, start=1):
@@ -127,6 +131,36 @@ def _check_approximation(state: _State, formula: Formula, eq: Equation, model: M
             status=Status.UNCHECKED, section=formula.section, formula=formula.number,
             step=k if len(eq.steps) > 1 else None, parsed="", derivation="",
             message="`\\approx` states an approximation: it is not checked as an equality"))
+
+
+def _given_leaf(model: Model, lhs: sympy.Basic) -> str | None:
+    """The name of a left side that is a given of the model (a scalar, or a given quantity
+    that no definition names, in no layer of its own): `o = h W_2 + b_2` with o read as an
+    input, `y_i = a^{(n)}_i`. Its value is drawn at
+    random, so comparing it with the right side is no evidence either way. None otherwise."""
+    if isinstance(lhs, Scalar):
+        name = lhs.name
+    elif isinstance(lhs, Quantity):
+        spec = model.spec(lhs.name)
+        if spec is None or not spec.given or spec.given_layers:
+            return None
+        name = lhs.name
+    else:
+        return None
+    defined = any(getattr(d.lhs, "name", None) == name for d in model.defs)
+    return None if defined else to_latex(lhs)
+
+
+def _given_result(formula: Formula, eq: Equation, given: str) -> Result:
+    """Unchecked, with why: a row whose left side is a given of the model as read."""
+    return Result(
+        file=formula.file, line=eq.line, col=formula.span(eq.lhs.start).col,
+        latex=" = ".join([eq.lhs.latex, *(st.latex for st in eq.steps)]), kind="equation",
+        status=Status.UNCHECKED, section=formula.section, formula=formula.number, step=None,
+        parsed="", derivation="", message=(
+            f"${given}$ is given in the model as read (no row defines it): the row would "
+            f"compare a random value of ${given}$ with its right side, which checks nothing; "
+            "if the row defines it, the notation was not read as meant (see `derive notation`)"))
 
 
 def _not_a_claim(formula: Formula, eq: Equation, target: sympy.Basic | None,

@@ -14,6 +14,7 @@ from derive.errors import InputError
 from derive.expr import Partial, Quantity
 from derive.functions import BY_SPELLING
 from derive.latex.batch import batch_d_names
+from derive.latex.calculus import operands_written_out
 from derive.latex.conditions import for_words, range_qualifier
 from derive.latex.expression import parse_expression
 from derive.latex.groups import (
@@ -284,6 +285,8 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
     row_scope = Scope(scope.notation, formula, scope.scalars | local, scope.functions, scope.local)
     first_lhs = _lend_left_layer(row_scope, formula, segments[0],
                                  current if continuation else None)
+
+    segments = operands_written_out(segments, row_scope)
 
     def side(seg: list[Tok]) -> Side:
         _outside_the_model(seg, row_scope)

@@ -12,7 +12,7 @@ from derive.notation.forms import _Bad, _fixed_range, _from_one, parse_dim, pars
 from derive.notation.table import TAG_STYLES, Dim, Lin, Notation, QuantitySpec
 
 _KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars", "sizes",
-              "first_layer", "vectors", "diagonal"}
+              "first_layer", "vectors", "diagonal", "nonlinear"}
 _ROLES = {"layers", "width", "batch", "sample", "loss", "rate", "labels", "overall"}
 
 
@@ -64,6 +64,7 @@ def notation_from_front(front: dict[str, Any], file: str,
         first_layer=int(front.get("first_layer", 1)),
         vectors=str(front.get("vectors", "column")),
         diagonal=_diagonal(front, bad),
+        nonlinear=frozenset(front.get("nonlinear", ())),
     )
 
 

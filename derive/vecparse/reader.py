@@ -346,7 +346,30 @@ class _Reader(_Applications):
         if not isinstance(f, Scalar):
             raise _err("the tool reads the gradient of a scalar (a loss)", scope, toks[j],
                        toks[after - 1].end)
-        return Grad(f.expr, wrt, self.tex(k, after)), after
+        end, at = self.at_argument(after, hi, wrt)
+        if at is not None and at.batch is not None:  # \\nabla C(A^L): at each sample's column
+            wrt = replace(wrt, batch=at.batch)
+        return Grad(f.expr, wrt, self.tex(k, end)), end
+
+    def at_argument(self, k: int, hi: int, wrt: Leaf) -> tuple[int, Leaf | None]:
+        """`\\nabla_a C(a^L)`: the gradient at the argument it is taken by, written after the
+        loss (`\\nabla C(A^L)`: at the minibatch, one column per sample); where the gradient
+        ends (k when no such argument follows) and the argument."""
+        toks = self.toks
+        if k >= hi or toks[k].text != "(":
+            return k, None
+        depth = 0
+        for p in range(k, hi):
+            depth += (toks[p].text == "(") - (toks[p].text == ")")
+            if depth == 0:
+                break
+        else:
+            return k, None
+        try:
+            leaf = self.leaf_alone(toks[k + 1:p], output=True)
+        except InputError:
+            return k, None
+        return (p + 1, leaf) if (leaf.name, leaf.layer) == (wrt.name, wrt.layer) else (k, None)
 
     def leaf_alone(self, toks: list[Tok], output: bool = False) -> Leaf:
         leaf, end = _Reader(toks, self.scope).name(0, len(toks), output=output)
