@@ -53,6 +53,7 @@ class Outcome:
     witness: Trial | None = None
     unsupported: str | None = None  # why it could not be evaluated
     overrun: str | None = None  # a summed index left its quantity's range
+    overrun_layer: bool = False  # the overrun is a layer past the quantity's layers
     assignments: int = 0
     moved: int = 0  # points moved off a kink of a non-smooth function
     notes: list[str] = field(default_factory=list)  # conventions at kinks, reported
@@ -172,7 +173,7 @@ class Engine(StandIns):
                                                               rhs, out)
                     except OutOfRange as exc:
                         out.ok = False
-                        out.overrun = exc.what
+                        out.overrun, out.overrun_layer = exc.what, exc.layer
                         return out
                     except (Unsupported, ZeroDivisionError) as exc:
                         out.ok = False

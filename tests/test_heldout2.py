@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from derive.check import check_file
+from derive.document import read_document
+from derive.infer import infer
 from derive.results import Status
 from tests.conftest import assert_correct_copy, assert_slips_caught
 
@@ -62,11 +64,14 @@ def test_slash_derivatives_read_as_fractions():
     assert not any("differentiated but never defined" in n for n in nb.notes), nb.notes
 
 
-def test_d_prefix_only_in_rows_of_one_example():
+def test_d_prefix_in_rows_of_one_example_and_of_the_minibatch():
     """`dW^{[l]} = dz^{[l]} a^{[l-1]T}` reads d as the example's loss's derivative; in the
-    vectorized `dW^{[l]} = \\frac{1}{m} dZ^{[l]} A^{[l-1]T}` dW is the cost's: d is left as
-    written, an error at its place, never a guess."""
+    vectorized `dW^{[l]} = \\frac{1}{m} dZ^{[l]} A^{[l-1]T}` dW is the derivative of the
+    minibatch's mean loss (deeplearning.ai's cost J) and dZ the examples' dz, one per column,
+    as the facts say (tests/test_batch_matrices.py plants the slips)."""
     rep = check_file(DATA / "dlai-week4.md")
     by_line = {r.line: r for r in rep.results}
     assert by_line[29].status is Status.VERIFIED
-    assert by_line[39].status is E and "unknown symbol `d`" in by_line[39].message
+    assert by_line[39].status is Status.VERIFIED and by_line[41].status is Status.VERIFIED
+    assert any("minibatch's mean loss" in f for f in infer(read_document(
+        DATA / "dlai-week4.md")).facts)

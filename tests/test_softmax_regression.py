@@ -144,14 +144,17 @@ def test_what_is_not_the_model_is_said(tmp_path):
     assert results[7].status == R and results[7].diagnosis is None
 
 
-def test_the_minibatch_matrix_is_said_to_be_unread(tmp_path):
+def test_the_minibatch_matrix_is_read(tmp_path):
+    """X beside the per-sample x is the minibatch (one column per sample, the text's vectors
+    being columns), W the matrix of the entries w_{jk}: with o_j = sum_k w_{jk} x_k, X W + b
+    does not hold in either layout, and W X + b does (tests/test_batch_matrices.py)."""
     doc = tmp_path / "batch.md"
     doc.write_text("$$ o_j = \\sum_k w_{jk} x_k + b_j $$\n\n"
-                   "$$ \\mathbf{O} = \\mathbf{X} \\mathbf{W} + \\mathbf{b} $$\n")
-    r = _by_line(doc)[3]
-    assert r.status == E
-    assert "`\\mathbf{X}` is not read: a matrix named after the quantity `x`" in r.message
-    assert "minibatch" in r.message
+                   "$$ \\mathbf{O} = \\mathbf{X} \\mathbf{W} + \\mathbf{b} $$\n\n"
+                   "$$ \\mathbf{O} = \\mathbf{W} \\mathbf{X} + \\mathbf{b} $$\n")
+    results = _by_line(doc)
+    assert results[3].status == R and "order is swapped" in (results[3].diagnosis or "")
+    assert results[5].status == V
 
 
 def test_one_hot_premise_must_list_the_unit_vectors(tmp_path):

@@ -203,9 +203,9 @@ class _Difference:
 
     def refutation(self, finding: Finding | None) -> _Verdict:
         model, o = self.model, self.o
-        if o.overrun and not self.rhs.atoms(sympy.Sum):
-            # no sum on the written side: a layer tag past the layers read (δ^{(l+1)} at the
-            # top layer), so the layers inferred are in doubt, not the text
+        if o.overrun and (o.overrun_layer or not self.rhs.atoms(sympy.Sum)):
+            # a layer tag past the layers read (δ^{(l+1)} at the top layer), or no sum on the
+            # written side: the layers inferred are in doubt, not the text
             return _Verdict(Status.UNCHECKED, f"could not check: the written side needs "
                             f"{o.overrun}, outside the layers the tool read",
                             evidence=f"numeric: grounding the written side needs {o.overrun}")

@@ -107,8 +107,11 @@ def _shape_facts(doc: Document, out: Inferred, prose: Prose | None) -> None:
         doc, formulas=tuple(prose_formulas(doc, prose)) + doc.formulas)
     qs = out.front.get("quantities", {})
     guesses = {q: list(qs[q].get("shape", ())) for q in sorted(out.guessed) if q in qs}
+    before = set(qs)
     facts = vector_shapes(shaped, out.front, doc.file, out.unread, columns, out.guessed)
-    out.facts = corrected_facts(out.facts, guesses, qs) + facts
+    batches = before - set(qs)  # Z beside z: a minibatch, no quantity of its own
+    out.facts = [f for f in corrected_facts(out.facts, guesses, qs) if not any(
+        f.startswith((f"${q}^", f"${q}$:")) for q in batches)] + facts
     out.facts += _remarks(doc)
     nonlinear, nonlinear_facts = nonlinear_functions(doc, out.front.get("functions", {}))
     if nonlinear:  # a non-linear activation $a = g(z)$: g is not the identity

@@ -23,6 +23,7 @@ from derive.infer.scan import (
     _strip,
     _text,
 )
+from derive.infer.vectokens import _lower
 from derive.infer.written import _group
 from derive.latex import VECTOR_FUNCTIONS
 
@@ -303,13 +304,25 @@ class _Definitions:
                                          and not any(x.after_partial for x in r.occs))
         return not again
 
+    def _batch_row(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """Z^l = W^l A^{l-1} + b^l beside z^l = W^l a^{l-1} + b^l: the minibatch's matrix of
+        a quantity the text defines sample by sample, a claim about its columns."""
+        low = _lower(left[0].name) if left else None
+        if low is None or low == left[0].name or low not in st.quantities:
+            return False
+        if not any(_left(x) and _left(x)[0].name == low for x in self.rows):
+            return False
+        self.claims.add((r.formula.number, r.number))
+        return True
+
     def _example_unit(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
         """`h_{W,b}(x) = a^{(3)}_1` before `h_{W,b}(x) = a^{(3)}` read at the last layer
         (derive.infer.example): the worked example's one output unit, not the definition of
         the network's output (reported as the example's, derive.check.formula)."""
         return r.number in r.formula.example_units
 
-    _ROW_RULES = (_premise, _no_equation, _example_unit, _own_entries, _batch_mean_row, _sums_to_one,
+    _ROW_RULES = (_premise, _no_equation, _example_unit, _own_entries, _batch_mean_row, _batch_row,
+                  _sums_to_one,
                   _whole_vector, _no_head,
                   _input_layer, _one_layer, _output_error,
                   _not_definable, _update, _reindexed, _defined_before)

@@ -88,6 +88,10 @@ class _Reading:
     identities: bool = False  # identities about names of their own (derive.infer.parts)
 
 
+# a row over the minibatch with deeplearning.ai's d-names: `dW^{[l]} = \frac{1}{m} ...`
+_DLAI_MEAN = re.compile(r"(?<![A-Za-z\\])d[A-Za-z]\^\{?\[.*\\frac\{1\}\{m\}", re.S)
+
+
 def vector_shapes(doc: Document, front: dict[str, Any], file: str,
                   unread: set[str], columns: dict[str, Lin] | None = None,
                   guessed: set[str] | None = None) -> list[str]:
@@ -106,6 +110,12 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
     held = {q: qs[q].pop("shape") for q in sorted(guessed or ()) if q in qs and q != labels
             and "layers" not in qs[q] and len(qs[q].get("shape", ())) == 1}  # a vector's
     rd = _candidates(front, qs, tokens, unread, identities(doc))
+    if set(before) - set(qs) and any(_DLAI_MEAN.search(f.text) for f in doc.formulas):
+        rd.facts.append("in a row that divides by the batch size, deeplearning.ai's $dW^{[l]}$ "
+                        "of a parameter is the derivative of the minibatch's mean loss, "
+                        "$\\frac{1}{m} \\sum_i \\frac{\\partial \\mathcal{L}}{\\partial "
+                        "W^{[l]}}$ (its cost $J$), and $dZ^{[l]}$ the samples' $dz^{[l]}$, one per "
+                        "column")
     rd.columns = columns or {}
     try:
         notation = notation_from_front(front, file) if rd.candidates else None
@@ -122,6 +132,7 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
     try:
         notation_from_front(front, file)
     except InputError as exc:  # shapes that do not fit the layers read: not used
+        unread.update(set(before) - set(qs))  # the minibatches too: not read
         front["quantities"] = before
         front.pop("vectors", None)
         return [f"the shapes read from the vector form do not fit the layers read ({exc.message}):"
@@ -156,13 +167,19 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
     loss = front.get("roles", {}).get("loss")
     candidates = sorted(q for q, spec in qs.items() if not spec.get("shape") and q != loss
                         and not _call_like(tokens, q, qs))
-    # Z^l = W^l A^{l-1} beside z^l = w^l a^{l-1}: matrices with a column per sample, which
-    # this reading does not know; what uses them is not checked (rather than read per sample)
+    # Z^l = W^l A^{l-1} beside z^l = w^l a^{l-1}: the minibatch of the samples' vectors, one
+    # column (or row) per sample, left out of the notation: the reader reads it as z's batch
     batch = [] if about else sorted(q for q in candidates if _lower(q) in qs)  # X beside x
     for q in batch:
-        unread.add(q)
-        rd.facts.append(f"${q}$ beside ${_lower(q)}$ reads as a matrix with one column per "
-                        "sample: such matrices are not read yet, and what uses them is not checked")
+        if qs[_lower(q)].get("parameter"):  # W beside w^l_{jk}: the matrix of w's entries
+            unread.add(q)
+            rd.facts.append(f"${q}$ beside the parameter ${_lower(q)}$ reads as the matrix of "
+                            f"${_lower(q)}$'s entries, which the tool does not relate to "
+                            f"${_lower(q)}$: what uses it is not checked")
+            continue
+        del qs[q]
+        rd.facts.append(f"${q}$ beside ${_lower(q)}$ reads as the minibatch of the samples' "
+                        f"${_lower(q)}$, one per column (one per row where the vectors are rows)")
     rd.candidates = [q for q in candidates if q not in batch]
     return rd
 

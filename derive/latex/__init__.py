@@ -24,6 +24,7 @@ This package's modules: `tokens` (the lexer), `scope` (symbols, results, the sco
 from __future__ import annotations
 
 from derive.latex.argmax import arg_word
+from derive.latex.batch import batch_of
 from derive.latex.calculus import _derivative_kind
 from derive.latex.expression import parse_expression
 from derive.latex.groups import (
@@ -55,7 +56,11 @@ from derive.latex.limits import (
     MAX_TOWER,
     _check_sizes,
 )
-from derive.latex.names import _skip_arguments, layer_of_function, primed_layer_of_function
+from derive.latex.names import (
+    _skip_arguments,
+    layer_of_function,
+    primed_layer_of_function,
+)
 from derive.latex.rows import parse_formula, split_at_gaps, strip_qualifiers
 from derive.latex.scope import (
     ELLIPSES,
@@ -89,7 +94,7 @@ __all__ = [
     "Equation", "Index", "RowError", "Scalar", "Scope", "Side", "Size", "Tok",
     "_check_layer", "_check_sizes", "_depth_split", "_derivative_kind", "_err", "_group",
     "_index_expr", "_is_sample_tag", "_layer_tokens", "_match", "_read_name", "_scripts",
-    "_skip_arguments", "_strip_group",
+    "_skip_arguments", "_strip_group", "batch_of",
     "layer_number", "unit_layer", "layer_of_function", "primed_layer_of_function", "of_parameters", "parse_expression", "parse_formula", "split_at_gaps", "starts_name",
     "strip_qualifiers", "remarks_of", "tokenize", "without_sample", "VECTOR_FUNCTIONS",
 ]

@@ -12,6 +12,7 @@ from derive.errors import InputError
 from derive.expr import Call, FuncRef, Partial, Prime, Quantity, Vec, Width, to_latex
 from derive.functions import KRONECKER, kronecker
 from derive.latex.arithmetic import _Skeleton
+from derive.latex.batch import batch_of
 from derive.latex.groups import _depth_split, _match, _read_name, _scripts, _strip_group
 from derive.latex.indices import (
     _index_expr,
@@ -316,7 +317,7 @@ def _batch_of(name: str, scope: Scope) -> str | None:
     the quantity (of its entries, or a minibatch of the samples' vectors), as that quantity."""
     m = _BATCH.fullmatch(name)
     if m is None or bool(m.group(1)) != bool(m.group(3)):
-        return None
+        return batch_of(name, scope)
     accent = m.group(1)[:-1] if m.group(1) else ""
     single = f"{accent}{{{m.group(2).lower()}}}" if accent else m.group(2).lower()
     return single if scope.lookup(single) == "quantity" else None

@@ -13,6 +13,7 @@ from derive.document import Formula
 from derive.errors import InputError
 from derive.expr import Partial, Quantity
 from derive.functions import BY_SPELLING
+from derive.latex.batch import batch_d_names
 from derive.latex.calculus import operands_written_out
 from derive.latex.conditions import for_words, range_qualifier
 from derive.latex.expression import parse_expression
@@ -39,7 +40,7 @@ _PUNCT = {",", "."}
 def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     """All equations of a display formula, each row parsed on its own."""
     _check_sizes(formula)
-    toks = tokenize(formula.text, formula)
+    toks = batch_d_names(tokenize(formula.text, formula), scope)
     _check_sizes(formula, toks)
     # unwrap \begin{split} ... \end{split} (or aligned), keeping what is inside
     env = None

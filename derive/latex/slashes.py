@@ -61,14 +61,39 @@ def d_prefixed(toks: list, name_end: NameEnd) -> list:
     `J` by `dW`, so there `d` is left as written (an unknown symbol, never a guess)."""
     if _over_samples(toks):
         return toks
+    return _d_names(toks, name_end, lambda toks, i, end: [])
+
+
+# How a d-name of a minibatch row reads: None, left as written; else the tokens (texts)
+# before the derivative of the example's loss (`\\frac{1}{m} \\sum_i` for a parameter's)
+Mean = Callable[[Sequence[Any], int, int], "list[str] | None"]
+
+
+def d_prefixed_batch(toks: list, name_end: NameEnd, mean: Mean) -> list:
+    """deeplearning.ai's `dZ^{[l]}`, `dW^{[l]}` in a formula over the minibatch (it divides by
+    `m`): `dZ^{[l]}` of a matrix of the samples' `z^{[l]}` is `\\frac{\\partial \\mathcal{L}}
+    {\\partial Z^{[l]}}`, each example's loss by its own column; `dW^{[l]}` of a parameter the
+    derivative of the minibatch's mean loss, `\\frac{1}{m} \\sum_i \\frac{\\partial
+    \\mathcal{L}}{\\partial W^{[l]}}` (`mean` says which prefix, if any, each name takes)."""
+    if not _over_samples(toks):
+        return toks
+    return _d_names(toks, name_end, mean)
+
+
+def _d_names(toks: list, name_end: NameEnd, mean: Mean) -> list:
     out: list = []
     i = 0
     while i < len(toks):
         t = toks[i]
         end = _d_name_end(toks, i, name_end)
-        if end is not None:
+        prefix = mean(toks, i + 1, end) if end is not None else None
+        if end is not None and prefix is not None:
             loss = [_sym(t, x, t.start) for x in _DLAI_LOSS]
             loss[2] = dataclasses.replace(loss[2], kind="letter")
+            out += [_sym(t, x, t.start) if not x.isalnum() else
+                    dataclasses.replace(_sym(t, x, t.start),
+                                        kind="num" if x.isdigit() else "letter")
+                    for x in prefix]
             out += [_sym(t, "\\frac", t.start), _sym(t, "{", t.start),
                     _sym(t, "\\partial", t.start), *loss, _sym(t, "}", t.end),
                     _sym(t, "{", t.end), dataclasses.replace(t, kind="cmd", text="\\partial"),

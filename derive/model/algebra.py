@@ -48,7 +48,7 @@ class Structure:
     functions: dict[str, sympy.Lambda] = field(default_factory=dict)
     converted: dict[sympy.Lambda, tuple] = field(default_factory=dict)
     primes: dict[str, tuple] = field(default_factory=dict)
-    valid: dict[Key, str] = field(default_factory=dict)  # "" or why the key is out of range
+    valid: dict[Key, Any] = field(default_factory=dict)  # "" or the OutOfRange of the key
     shapes: dict[tuple, int] = field(default_factory=dict)
     grounded: dict[tuple, tuple] = field(default_factory=dict)  # a derivative at index values
     # the loss keys given a random stand-in (the text never defines the loss), and the

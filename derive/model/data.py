@@ -19,9 +19,10 @@ Key = tuple  # (name, layer or None, indices, sample or None)
 class OutOfRange(Exception):
     """A quantity was asked for outside its layers or its neuron range."""
 
-    def __init__(self, what: str):
+    def __init__(self, what: str, layer: bool = False):
         super().__init__(what)
         self.what = what
+        self.layer = layer  # a layer past the quantity's layers (not an index past its range)
 
 
 @dataclass(frozen=True)

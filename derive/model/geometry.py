@@ -60,10 +60,10 @@ class Geometry:
                 self._check_key(key)
                 ok = ""
             except OutOfRange as exc:
-                ok = exc.what
+                ok = exc
             self.structure.valid[key] = ok
         if ok:
-            raise OutOfRange(ok)
+            raise ok
 
     def _check_key(self, key: Key) -> None:
         name, layer, indices, _ = key
@@ -73,7 +73,7 @@ class Geometry:
         if spec.layers:
             lo, hi = self.layer_range(spec)
             if layer is None or not lo <= layer <= hi:
-                raise OutOfRange(f"{key_latex(key)} (its layers are {lo}..{hi})")
+                raise OutOfRange(f"{key_latex(key)} (its layers are {lo}..{hi})", layer=True)
         for pos, idx in enumerate(indices[: len(spec.shape)]):
             size = self.index_size(spec, pos, layer)
             first = 0 if pos in spec.from_zero else 1

@@ -39,8 +39,9 @@ class Leaf(Tensor):
         if len(self.dims) == 2:
             return Shape(self.dims[0], self.dims[1])
         if len(self.dims) == 1:
-            if self.batch is not None:
-                return Shape(self.dims[0], self.batch)
+            if self.batch is not None:  # one column per sample, or one row (Z = X W + b)
+                return Shape(self.batch, self.dims[0]) if self.row else Shape(self.dims[0],
+                                                                              self.batch)
             return Shape(ONE, self.dims[0]) if self.row else Shape(self.dims[0], ONE)
         return Shape(ONE, ONE)
 
@@ -196,24 +197,35 @@ class Plus(Tensor):
         full = [s for s in shapes if not s.scalar]
         if not full:
             return shapes[0]
-        wide = max(full, key=lambda s: 0 if same(s.cols, ONE) else 1)
+        wide = max(full, key=lambda s: (0 if same(s.cols, ONE) else 1)
+                   + (0 if same(s.rows, ONE) else 1))
         for t, s in zip(self.terms, shapes):
-            if s.scalar:
-                continue
-            if not same(s.rows, wide.rows) or not (same(s.cols, wide.cols) or (
-                    same(s.cols, ONE) and _is_batch(wide.cols, self))):
+            if not s.scalar and self._broadcast(s, wide) is None:
                 raise ShapeError(
                     f"shape mismatch: {_shape_text(t)} is added to a term of shape "
                     f"{_phrase(wide)}", self)
         return wide
+
+    def _broadcast(self, s: Shape, wide: Shape) -> str | None:
+        """How a term of shape s adds to one of the sum's shape: "same", a column vector to
+        every column of a minibatch ("column", `W X + b`), a row vector to every row ("row",
+        `X W + b`); None when it does not."""
+        if same(s.rows, wide.rows) and same(s.cols, wide.cols):
+            return "same"
+        if same(s.rows, wide.rows) and same(s.cols, ONE) and _is_batch(wide.cols, self):
+            return "column"
+        if same(s.cols, wide.cols) and same(s.rows, ONE) and _is_batch(wide.rows, self):
+            return "row"
+        return None
 
     def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
         wide = self.shape()
         out = sympy.Integer(0)
         for t, sign in zip(self.terms, self.signs):
             s = t.shape()
-            col = ONE if (not s.scalar and same(s.cols, ONE) and not same(wide.cols, ONE)) else j
-            out += sign * t.lower(i, col, fresh)
+            how = None if s.scalar else self._broadcast(s, wide)
+            out += sign * t.lower(ONE if how == "row" else i, ONE if how == "column" else j,
+                                  fresh)
         return out
 
     def children(self) -> tuple[Tensor, ...]:

@@ -17,6 +17,7 @@ from derive.latex import (
     _skip_arguments,
     _strip_group,
     arg_word,
+    batch_of,
     layer_number,
     starts_name,
     unit_layer,
@@ -90,6 +91,8 @@ def vector_form(toks: list[Tok], scope: Scope) -> bool:
         if entry is not None:  # softmax(s, k): one entry of the vector function's value
             i = entry
             continue
+        if batch_of(name, scope) is not None and "_" not in scripts:
+            return True  # A^{l-1} beside a^{l-1}: the minibatch of the samples' vectors
         spec = scope.notation.quantities.get(name) if scope.lookup(name) == "quantity" else None
         if spec is not None and spec.shape and "_" not in scripts and not _one_unit(
                 spec, scripts, scope):

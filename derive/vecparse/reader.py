@@ -3,6 +3,8 @@ factor a quantity, a norm, a gradient, a function applied entry-wise, or a scala
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy
 
 from derive.errors import InputError
@@ -27,6 +29,7 @@ from derive.latex import (
     _scripts,
     _skip_arguments,
     _strip_group,
+    batch_of,
     layer_number,
     of_parameters,
     parse_expression,
@@ -354,26 +357,30 @@ class _Reader(_Applications):
         if not isinstance(f, Scalar):
             raise _err("the tool reads the gradient of a scalar (a loss)", scope, toks[j],
                        toks[after - 1].end)
-        return Grad(f.expr, wrt, self.tex(k, after)), self.at_argument(after, hi, wrt)
+        end, at = self.at_argument(after, hi, wrt)
+        if at is not None and at.batch is not None:  # \\nabla C(A^L): at each sample's column
+            wrt = replace(wrt, batch=at.batch)
+        return Grad(f.expr, wrt, self.tex(k, end)), end
 
-    def at_argument(self, k: int, hi: int, wrt: Leaf) -> int:
+    def at_argument(self, k: int, hi: int, wrt: Leaf) -> tuple[int, Leaf | None]:
         """`\\nabla_a C(a^L)`: the gradient at the argument it is taken by, written after the
-        loss; where the gradient ends (k when no such argument follows)."""
+        loss (`\\nabla C(A^L)`: at the minibatch, one column per sample); where the gradient
+        ends (k when no such argument follows) and the argument."""
         toks = self.toks
         if k >= hi or toks[k].text != "(":
-            return k
+            return k, None
         depth = 0
         for p in range(k, hi):
             depth += (toks[p].text == "(") - (toks[p].text == ")")
             if depth == 0:
                 break
         else:
-            return k
+            return k, None
         try:
             leaf = self.leaf_alone(toks[k + 1:p], output=True)
         except InputError:
-            return k
-        return p + 1 if (leaf.name, leaf.layer) == (wrt.name, wrt.layer) else k
+            return k, None
+        return (p + 1, leaf) if (leaf.name, leaf.layer) == (wrt.name, wrt.layer) else (k, None)
 
     def leaf_alone(self, toks: list[Tok], output: bool = False) -> Leaf:
         leaf, end = _Reader(toks, self.scope).name(0, len(toks), output=output)
@@ -389,6 +396,13 @@ class _Reader(_Applications):
         kind = scope.lookup(name)
         if kind == "function":
             return self.call(name, scripts, k, end, hi)
+        single = batch_of(name, scope) if kind is None else None
+        if single is not None:  # A^{l-1} beside a^{l-1}: the samples' vectors, one per column
+            spec = scope.notation.quantities[single]
+            leaf = self.leaf(single, spec, scripts, k, end, output)
+            if _names_sample(scripts, scope):  # dZ^{[l](i)}: the column of the sample i
+                return leaf, _after_sample(toks, end, hi, scope)
+            return _batched(leaf, scope), _after_sample(toks, end, hi, scope)
         spec = scope.notation.quantities.get(name) if kind == "quantity" else None
         if spec is None or not spec.shape or "_" in scripts or _one_unit(spec, scripts, scope):
             if spec is not None and not spec.shape and "_" not in scripts and "^" not in scripts:
@@ -431,6 +445,20 @@ class _Reader(_Applications):
             dims = dims[:1]
         leaf = Leaf(name, layer, dims, tex, row=scope.notation.vectors == "row", column=column)
         return Transpose(leaf, tex) if transposed else leaf
+
+
+def _names_sample(scripts: dict, scope: Scope) -> bool:
+    """Whether a superscript names the sample (`^{[l](i)}`, `^{l\\,(j)}`)."""
+    sup = [t.text for t in scripts["^"][0]] if "^" in scripts else []
+    return any(sup[k:k + 3] == ["(", scope.notation.sample, ")"] for k in range(len(sup)))
+
+
+def _batched(t: Tensor, scope: Scope) -> Tensor:
+    """A leaf (or its transpose) as the minibatch of its samples' vectors."""
+    batch = Size(scope.notation.batch)
+    if isinstance(t, Transpose):
+        return replace(t, x=replace(t.x, batch=batch))
+    return replace(t, batch=batch)
 
 
 def _scalar_valued(toks: list[Tok], scope: Scope) -> bool:
