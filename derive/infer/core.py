@@ -47,7 +47,7 @@ from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.inferred import Inferred
 from derive.infer.layers import _Layers
-from derive.infer.letters import pattern_letter
+from derive.infer.letters import every_unit, pattern_letter
 from derive.infer.named import Prose, prose_definitions, prose_formulas, prose_rows
 from derive.infer.names import Names, read_names
 from derive.infer.overall import (
@@ -173,6 +173,7 @@ def infer(doc: Document) -> Inferred:
                 out.defined[head.name] = min(out.defined.get(head.name, head.line), head.line)
     out.ambiguous.update(scalar_refused)
     out.facts += scalar_facts
+    every_unit(per, out)
     return out
 
 
