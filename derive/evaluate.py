@@ -98,12 +98,17 @@ class Engine(StandIns):
             return ev
         return ev
 
-    def instances(self, model: Model) -> tuple[Instance, ...]:
+    def instances(self, model: Model, claim: tuple = ()) -> tuple[Instance, ...]:
         """The networks a claim is checked in. A quantity the text defines entry by entry
         (o_1 = ..., o_2 = ..., o_3 = ...) exists in the networks whose range of it is exactly
-        those entries; when none is, all of them (its missing entries are then said)."""
+        those entries; when none is, all of them (its missing entries are then said). A claim
+        written only at fixed layers in a text that states its worked example's depth: the
+        networks of that depth."""
         if model.local:
             return (LOCAL_INSTANCE,)
+        if model.depth and claim and _fixed_layers_only(claim):
+            return tuple(i for i in self.instances(model) if i.layers == model.depth) or (
+                self.instances(model))
         entries = _entrywise(model)
         if not entries:
             return INSTANCES
@@ -155,7 +160,7 @@ class Engine(StandIns):
                  limit: int | None = None) -> Outcome:
         free = sorted(free_indices(lhs) | free_indices(rhs), key=_name)
         out = Outcome(ok=True)
-        for instance in self.instances(model):
+        for instance in self.instances(model, (lhs, rhs)):
             for env in self.domain(model, instance, free, (lhs, rhs)):
                 if restrict is not None and not restrict(env):
                     continue
@@ -264,7 +269,7 @@ class Engine(StandIns):
         with the left side's value (the right side is not evaluated)."""
         free = sorted(free_indices(lhs) | free_indices(rhs), key=_name)
         pools = []
-        for instance in self.instances(model):
+        for instance in self.instances(model, (lhs, rhs)):
             envs = [e for e in self.domain(model, instance, free, (lhs, rhs))
                     if restrict is None or restrict(e)]
             pools.append([(instance, e, seed) for e in envs for seed in SEEDS])
@@ -286,6 +291,13 @@ class Engine(StandIns):
         for t in trials:
             out.append(self.evaluator(model, t.instance, t.seed).ground(expr, dict(t.env), 1))
         return out
+
+
+def _fixed_layers_only(exprs: tuple) -> bool:
+    """Whether the quantities written have layer tags, each a number (`\\delta^{(3)}_i`)."""
+    layers = [q.layer for e in exprs for q in sympy.preorder_traversal(e)
+              if isinstance(q, Quantity) and q.layer is not None]
+    return bool(layers) and all(x.is_Integer for x in layers)
 
 
 def _entrywise(model: Model) -> dict[str, set[tuple]]:

@@ -123,7 +123,7 @@ class Quantity(Named):
             # Bishop's z_j: the tag its index letter stands for is not written (letter_tags)
             if not (len(self.indices) == 1 and _TAG_STYLES.get().get(
                     f"{self.name}_{index_latex(self.indices[0])}") == tag):
-                s += tag
+                s = (f"{{{s}}}" if "^" in s else s) + tag  # a starred name: {y^{*}}^{(l)}
         if self.indices:
             s += "_{" + "".join(index_latex(i) for i in self.indices) + "}"
         return s

@@ -57,8 +57,12 @@ def _extra_factor(f: Finding) -> str:
 
 def _missing_factor(f: Finding) -> str:
     term = f.param("term")
+    factor = f.quantities[0]
+    if term is not None and str(term).lstrip("- ").strip() == str(factor):
+        # tanh' = 1 - tanh(x): the term is the factor itself, written once for its square
+        return f"the term ${term}$ lacks a factor ${factor}$: ${factor}$ should be squared"
     where = "the right side" if term is None else f"the term ${term}$"
-    return f"{where} lacks a factor ${f.quantities[0]}$"
+    return f"{where} lacks a factor ${factor}$"
 
 
 def _wrong_case(f: Finding) -> str:

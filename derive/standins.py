@@ -90,6 +90,8 @@ class StandIns:
         _, functions = self._reached(model, env, lhs, rhs)
         for fn in sorted(functions):
             for what, body in STAND_IN_CANDIDATES:
+                if what == "the identity" and str(fn) in model.notation.nonlinear:
+                    continue  # the text calls it non-linear
                 trial = self._with_function(model, fn, what, body)
                 got = self.evaluate(trial, lhs, rhs, limit=CANDIDATE_TRIALS)
                 if got.ok and got.trials:
@@ -110,10 +112,14 @@ class StandIns:
             notes.append(f"{loss} is never defined in the text: the claim fails for a generic "
                          "smooth loss, and the difference of its sides scales with the loss or "
                          f"does not depend on it, so it fails for essentially every {loss}")
-        tried = ", ".join(what for what, _ in STAND_IN_CANDIDATES)
         for fn in sorted(functions):
+            nonlinear = str(fn) in model.notation.nonlinear
+            tried = ", ".join(what for what, _ in STAND_IN_CANDIDATES
+                              if not (nonlinear and what == "the identity"))
             notes.append(f"${fn}$ is never defined in the text: the claim fails for a generic "
-                         f"smooth ${fn}$ and for each of {tried}")
+                         f"smooth ${fn}$ and for each of {tried}" + (
+                             f" (the text calls ${fn}$ non-linear: not the identity)"
+                             if nonlinear else ""))
         return notes
 
     def _reached(self: Engine, model: Model, env: dict, lhs: sympy.Basic,

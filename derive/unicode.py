@@ -136,8 +136,10 @@ class _Reader:
         if name == "sqrt":
             return "√" + _wrap(self.argument())
         if name in ("begin", "end"):
-            self.raw_argument()
-            return ""
+            env = self.raw_argument()
+            if name == "begin" and env == "array":
+                self.raw_argument()  # its column layout, {c}
+            return _BRACKETS.get(env, ("", ""))[name == "end"]
         if name == "\\":
             return "; "
         if name in _ACCENTS:
@@ -164,6 +166,9 @@ class _Reader:
             self.pos += 1
             return tok + "{" + self.sequence("}") + "}"
         return tok
+
+_BRACKETS = {"bmatrix": ("[", "]"), "pmatrix": ("(", ")")}  # a matrix's own brackets
+
 
 def _wrap(text: str) -> str:
     """`text` as an operand of `/`: in parentheses unless it is one term."""

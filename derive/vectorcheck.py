@@ -10,6 +10,8 @@ side always comes from the model.
 
 from __future__ import annotations
 
+import sympy
+
 from derive.document import Formula
 from derive.evaluate import Engine
 from derive.expr import Quantity, to_latex
@@ -55,6 +57,20 @@ def _shifter(notation: Notation):  # type: ignore[no-untyped-def]
     return shift
 
 
+def _whole(notation: Notation):  # type: ignore[no-untyped-def]
+    """The leaf of the whole quantity one entry `\\delta^n_j` is of (its layer kept), or None
+    for anything but one entry of a quantity in vector form."""
+    def whole(expr) -> Leaf | None:  # type: ignore[no-untyped-def]
+        spec = notation.quantities.get(expr.name) if isinstance(expr, Quantity) else None
+        if spec is None or not expr.indices or len(spec.dims) != len(expr.indices):
+            return None
+        layer = expr.layer if expr.layer is not None else sympy.Integer(0)
+        return Leaf(expr.name, expr.layer, spec_dims(spec, layer, notation),
+                    to_latex(expr.with_(indices=())), row=notation.vectors == "row")
+
+    return whole
+
+
 def repair(engine: Engine, model: Model, formula: Formula, lhs: Side, target,  # type: ignore[no-untyped-def]
            step: Side) -> Finding | None:
     """The first edit of the step, in matrix terms, under which it equals the derived side."""
@@ -62,7 +78,8 @@ def repair(engine: Engine, model: Model, formula: Formula, lhs: Side, target,  #
         return None
     reference = lhs.tensor if lhs.tensor is not None else lhs.expr
     tried = 0
-    for what, candidate in repairs(step.tensor, _shifter(model.notation)):
+    for what, candidate in repairs(step.tensor, _shifter(model.notation),
+                                     _whole(model.notation)):
         low = entry(formula, [reference, candidate])
         rhs = low.exprs[1]
         if rhs is None:

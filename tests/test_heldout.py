@@ -92,11 +92,11 @@ def test_matrix_form_reads_slash_derivative_and_later_sigma():
                for n in rep.notes), rep.notes
 
 
-def test_self_feeding_row_alone_is_not_refuted():
-    """a^l = sigma(sum w a^{l-1} + b) with no other definition of a: a is given, so the row
-    has nothing to be checked against, and dz^{l+1}/dz^l cannot be reached (a has no
-    definition to carry z^l into z^{l+1}): both unchecked, never refuted."""
+def test_self_feeding_row_alone_reads_through_the_named_argument():
+    """a^l = sigma(sum w a^{l-1} + b), then "we call the weighted input z^l = <the argument>",
+    with no other definition of a: a is read as sigma(z) (tests/test_named_argument.py), so
+    dz^{l+1}/dz^l is reached through a and checked (it was unchecked, a being given)."""
     rep = check_file(UNITS / "self-feeding-only.md")
-    assert_verdicts(rep, [(5, U, None), (9, Status.DEFINITION, None), (13, U, None)])
-    assert "nothing to check it against" in rep.results[0].message
-    assert "`a^{2}_{1}` has no definition" in rep.results[2].message
+    assert_verdicts(rep, [(5, Status.DEFINITION, None), (9, Status.DEFINITION, None),
+                          (13, Status.VERIFIED, None)])
+    assert any("is read as that function of $z$" in n for n in rep.notes), rep.notes

@@ -168,11 +168,22 @@ def test_derivative_of_a_vector_expression(tmp_path):
 
 
 def test_operator_without_brackets_is_a_placed_error(tmp_path):
+    """Not right after the derivative of one quantity by the same variable (here the left side
+    is by `a^{L-1}`): nothing says where the operator ends."""
     results = _check_text(
-        tmp_path, "$$\n\\frac{\\partial z^L}{\\partial b^L} = \\frac{\\partial}{\\partial b^L} "
+        tmp_path, "$$\n\\frac{\\partial z^L}{\\partial a^{L-1}} = \\frac{\\partial}{\\partial b^L} "
                   "W^L a^{L-1} + b^L\n$$")
     r = results[max(results)]
     assert r.status is Status.ERROR and "follows in brackets" in r.message
+
+
+def test_operator_writing_out_the_quantity_before_it_differentiates_all_of_it(tmp_path):
+    """`dz/db = d/db W a + b`: right after the derivative of z by b, the side writes z out
+    (derive.latex.calculus.operands_written_out): the operator takes all of it."""
+    results = _check_text(
+        tmp_path, "$$\n\\frac{\\partial z^L}{\\partial b^L} = \\frac{\\partial}{\\partial b^L} "
+                  "W^L a^{L-1} + b^L\n$$")
+    assert results[max(results)].status is V
 
 
 # (claim in vector form, expected status, words of the diagnosis or message); the same claims

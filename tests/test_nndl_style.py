@@ -9,8 +9,8 @@ prose that `\\Sigma'(z^l)` is the diagonal matrix of the `\\sigma'(z^l_j)`: the 
 BP1 and BP2 verify, and four slips are refuted with their diagnosis (a lost transpose, the order
 of a product, a wrong layer, `\\odot` for a matrix product). `ellipsis.tex` writes the product
 over the layers and the sum over paths with `\\cdots`/`\\ldots`: an error that says so; and
-`\\partial C / \\partial b = \\delta`, the network's delta without its tags in a chain rule of
-its own: an error that says which name is untagged.
+`\\partial C / \\partial b = \\delta`, one neuron's bias and error without their tags: read
+at one neuron (b^l_j, delta^l_j) and verified.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ EXPECTED = {
     ],
     "ellipsis.tex": [
         (4, D, None), (4, D, None), (6, D, None), (8, D, None),
-        (12, V, None), (16, E, None), (20, E, None), (26, E, None),
+        (12, V, None), (16, E, None), (20, E, None), (26, V, None),
     ],
 }
 
@@ -121,9 +121,11 @@ def test_an_ellipsis_is_said_not_misread(reports) -> None:
     assert "not checked as written" in at[16].message
     assert at[20].message.startswith(
         "a sum over the indices `mn\\ldots q`, written with an ellipsis (`\\ldots`)")
-    # dC/db = delta: the network's delta without its tags, in a chain rule of its own
-    assert at[26].message.startswith("`\\delta` is a quantity of the network, written here "
-                                     "without its layer tag")
+    # dC/db = delta: one neuron's bias and error written bare, read at one neuron
+    # (derive.infer.neuron; tests/test_nndl_vector.py has its slips)
+    assert ("read as: line 26 writes $\\delta$ and $b$ without their tags: read as one "
+            "neuron's, $\\delta^{l}_{j}$ and $b^{l}_{j}$ (the same layer and neuron)"
+            ) in reports["ellipsis.tex"].notes
 
 
 def test_the_front_matter_key_diagonal() -> None:

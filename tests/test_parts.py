@@ -103,9 +103,11 @@ def test_koerbitz_is_read_in_two_parts():
     by_line = {r.line: r.status for r in rep.results}
     assert by_line[137] is V  # the chain rule in variables of its own
     assert by_line[342] is D  # delta^l := dC/dz^l, with C the scalar cost
-    # the one slip the text makes in its L-layer section: dC/db^l = dC/dz^l dz^l/dw^l, with
-    # dz^l/dw^l = a^{l-1} written for dz^l/db^l = 1 (the next step, = delta^l, is right)
-    assert {r.line for r in rep.results if r.status is R} == {357, 358}
+    # the slips the text makes in its L-layer section: dC/db^l = dC/dz^l dz^l/dw^l, with
+    # dz^l/dw^l = a^{l-1} written for dz^l/db^l = 1 (the next step, = delta^l, is right); and
+    # the summary's delta^l = w^{l+1} delta^{l+1} (line 408), without the g'(z^l) its own
+    # derivation (line 377) has, g being the non-linear activation the prose says
+    assert {r.line for r in rep.results if r.status is R} == {357, 358, 408}
     assert by_line[359] is V and by_line[355] is V and by_line[377] is V
     # the input is a^0 = x: z^1, w^1 are the first layer's
     assert by_line[271] is not E and by_line[294] is not E

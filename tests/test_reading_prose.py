@@ -69,12 +69,17 @@ def test_definitions_in_the_prose_and_the_cost_of_one_sample(tmp_path: Path) -> 
 
 
 def test_a_derivative_operator_before_a_sum_and_a_plus_is_ambiguous(tmp_path: Path) -> None:
+    """Ambiguous unless the side before is the derivative of one quantity by the same
+    variable (then the side writes it out: tests/test_koerbitz_style.py); here the left side is
+    by another variable."""
     text = ("# t\n\n$$z^l_k = \\sum_{p} w^l_{kp} a^{l-1}_p + b^l_k$$\n\n"
-            "$$\\frac{\\partial z^l_k}{\\partial b^l_i} = \\frac{\\partial}{\\partial b^l_i}"
+            "$$\\frac{\\partial z^l_k}{\\partial w^l_{ij}} = \\frac{\\partial}{\\partial b^l_i}"
             " \\sum_{p} w^l_{kp} a^{l-1}_p + b^l_k$$\n")
     got = _statuses(_check(tmp_path, text))
     status, why = got[5]
     assert status == "error" and "ambiguous" in why, (status, why)
+    written_out = text.replace("\\partial w^l_{ij}}", "\\partial b^l_i}")
+    assert _statuses(_check(tmp_path, written_out))[5][0] == "verified"
 
 
 def test_a_left_side_outside_the_layers_read_is_not_a_refutation(tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ from derive.document import Document, read_document
 from derive.evaluate import Engine, free_indices
 from derive.expr import Call, Prime, Quantity
 from derive.infer import Inferred
+from derive.infer.example import example_depth
 from derive.infer.parts import notation_parts
 from derive.latex import Equation
 from derive.model import INSTANCES, Model
@@ -110,7 +111,7 @@ def _check_one(doc: Document, symbolic: bool, claim_budget: float | None,
 def _check_document(doc: Document, notation: Notation, symbolic: bool,
                     claim_budget: float | None, simplify_budget: float | None,
                     only: frozenset[int] | None, inferred: Inferred | None) -> FileReport:
-    reading = _start(_Reading(doc, Model(notation), inferred))
+    reading = _start(_Reading(doc, Model(notation, depth=example_depth(doc)), inferred))
     state = _State(reading, Engine(), symbolic=symbolic,
                    claim_budget=_budget(claim_budget, "DERIVE_CLAIM_BUDGET", CLAIM_SECONDS),
                    simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",

@@ -24,8 +24,13 @@ from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
+from derive.infer.capitals import matrix_capitals
+from derive.infer.example import example_depth, example_output
+from derive.infer.gradient import gradient_argument
+from derive.infer.hypotheses import parameter_subscripts, parameters_fact
 from derive.infer.letters import letter_tags
-from derive.infer.prose import with_prose_definitions, zero_entries
+from derive.infer.neuron import one_neuron
+from derive.infer.prose import with_prose_definitions, with_prose_functions, zero_entries
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import Model
 from derive.notation import Notation, notation_from_front
@@ -70,7 +75,7 @@ def read_network(path: str | Path) -> Network:
     """The document's model and its updates, without checking any claim."""
     doc, inferred = prepare(read_document(path))
     notation = _notation(doc)
-    reading = _start(_Reading(doc, Model(notation), inferred))
+    reading = _start(_Reading(doc, Model(notation, depth=example_depth(doc)), inferred))
     updates: list[tuple[Formula, Equation]] = []
     with _printing(notation, doc.formulas[0].letter_tags if doc.formulas else ()):
         for built in _built_formulas(reading):
@@ -210,22 +215,36 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     written keys and the "read as" facts open the notes; with one but no row marked as a
     definition, only which rows define is read from the formulas."""
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
-        doc = letter_tags(doc)
+        doc, capitals = matrix_capitals(letter_tags(doc))
+        doc, example = example_output(parameter_subscripts(doc))
         inferred = infer(doc)
         doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),
                                             inferred.defined, inferred.layer_var,
                                             inferred.front.get("roles", {}).get("layers"),
                                             inferred.bypassed)
+        doc, functions = with_prose_functions(doc, inferred.front.get("functions", {}))
+        prose += functions
         if prose:  # a quantity defined only in a sentence: read again, with that definition
             inferred = infer(doc)
             inferred.facts.extend(prose)
+        doc, neuron = one_neuron(doc, inferred.front.get("quantities", {}), inferred.local,
+                                 inferred.layer_var, inferred.front.get("roles", {}).get("loss"))
+        if neuron:  # one neuron's quantities written bare: read again, with their tags
+            inferred = infer(doc)
+            inferred.facts.extend(prose + neuron)
+        inferred.facts.extend(parameters_fact(doc))
         count = max((f.number for f in doc.formulas), default=0)
         doc, entries = zero_entries(doc, inferred.front.get("quantities", {}))
-        inferred.facts.extend(entries)
+        inferred.facts.extend(entries + example)
         for f in doc.formulas:  # x_0 = 1: the entry's one row defines it
             if f.number > count:
                 inferred.definitions[f.number] = {1}
+        roles = inferred.front.get("roles", {})
+        read = set(inferred.front.get("quantities", {})) - inferred.unread
+        doc, gradient = gradient_argument(doc, roles.get("loss"), roles.get("layers"), read)
+        inferred.facts += gradient
         _consistent(doc, inferred)
+        inferred.facts[:0] = capitals
         return dataclasses.replace(
             doc, front=merge(doc.front, inferred.front),
             notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes)), inferred

@@ -42,6 +42,10 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
         found = _at_output_layer(state, formula, eq, model, compare, target, derivation_note)
         state.results.append(found or _error_result(formula, err, eq.lhs.latex, eq.line))
         return
+    given = _given_leaf(model, eq.lhs.expr) if eq.kind == "equation" else None
+    if given is not None:
+        state.results.append(_given_result(formula, eq, given))
+        return
     assert target is not None
     previous: sympy.Basic = eq.lhs.expr
     for k, step in enumerate(eq.steps, start=1):
@@ -129,6 +133,36 @@ def _check_approximation(state: _State, formula: Formula, eq: Equation, model: M
             message="`\\approx` states an approximation: it is not checked as an equality"))
 
 
+def _given_leaf(model: Model, lhs: sympy.Basic) -> str | None:
+    """The name of a left side that is a given of the model (a scalar, or a given quantity
+    that no definition names, in no layer of its own): `o = h W_2 + b_2` with o read as an
+    input, `y_i = a^{(n)}_i`. Its value is drawn at
+    random, so comparing it with the right side is no evidence either way. None otherwise."""
+    if isinstance(lhs, Scalar):
+        name = lhs.name
+    elif isinstance(lhs, Quantity):
+        spec = model.spec(lhs.name)
+        if spec is None or not spec.given or spec.given_layers:
+            return None
+        name = lhs.name
+    else:
+        return None
+    defined = any(getattr(d.lhs, "name", None) == name for d in model.defs)
+    return None if defined else to_latex(lhs)
+
+
+def _given_result(formula: Formula, eq: Equation, given: str) -> Result:
+    """Unchecked, with why: a row whose left side is a given of the model as read."""
+    return Result(
+        file=formula.file, line=eq.line, col=formula.span(eq.lhs.start).col,
+        latex=" = ".join([eq.lhs.latex, *(st.latex for st in eq.steps)]), kind="equation",
+        status=Status.UNCHECKED, section=formula.section, formula=formula.number, step=None,
+        parsed="", derivation="", message=(
+            f"${given}$ is given in the model as read (no row defines it): the row would "
+            f"compare a random value of ${given}$ with its right side, which checks nothing; "
+            "if the row defines it, the notation was not read as meant (see `derive notation`)"))
+
+
 def _not_a_claim(formula: Formula, eq: Equation, target: sympy.Basic | None,
                  model: Model) -> InputError | None:
     """Why the row cannot be checked as written, if it cannot."""
@@ -211,7 +245,8 @@ def _shape_verdict(state: _State, formula: Formula, lhs: Side, target: sympy.Bas
         # the shapes are the tool's reading (some inferred from use): without an edit that
         # makes the claim hold, a mismatch may be the reading's, not the text's
         return _Verdict(Status.UNCHECKED, f"{why}, as the tool reads the shapes; no single edit "
-                        "(a transpose, the order of a product, \\odot, a layer) makes it hold",
+                        "(a transpose, the order of a product, \\odot, a layer, an entry for its "
+                        "vector) makes it hold",
                         evidence="to give the shapes the text means: quantities.NAME.shape in a "
                         "front matter (vectors = \"row\" for a text that writes x W + b)")
     return _Verdict(Status.REFUTED, f"{why}; {sentence(fix)}, and with that edit it holds",
@@ -250,7 +285,7 @@ def _holds_for(model: Model, eq: Equation) -> dict[Index, frozenset[int]]:
     n = model.notation
     shift = 1 - n.first_layer
     return {Index(name): frozenset(v + (shift if name == n.layer_var else 0) for v in values)
-            for name, values in eq.holds_for if name in free}
+            for name, values in eq.holds_for + eq.sizes if name in free}
 
 
 def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,

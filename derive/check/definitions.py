@@ -170,8 +170,8 @@ def _add_definition(reading: _Reading, formula: Formula, eq: Equation, model: Mo
                              "expression", formula.span(left.start, len(left.latex)),
                              hint="remove the formula from `definitions` to check it as a claim")
     for left, right in pairs:
-        model = model.with_defs(Def(left.expr, right.expr, eq.line,
-                                    f"{left.latex} = {right.latex}"))
+        new = Def(left.expr, right.expr, eq.line, f"{left.latex} = {right.latex}")
+        model = _named_argument(reading, _with_def(model, new), new)
         reading.definitions.append(Definition(formula.file, eq.line,
                                             f"{left.latex} = {right.latex}",
                                             _defines(left.expr)))
@@ -205,6 +205,32 @@ def _undefined(model: Model, lhs: sympy.Basic) -> bool:
     if isinstance(lhs, Scalar):
         return False
     return not any(_defines(d.lhs) == name and not at_entry_zero(d.lhs) for d in model.defs)
+
+
+def _with_def(model: Model, d: Def) -> Model:
+    return model.with_defs(d)
+
+
+def _named_argument(reading: _Reading, model: Model, new: Def) -> Model:
+    """The model with the definitions whose argument `new` names, rewritten in its terms:
+    Nielsen's `a^l_j = \\sigma(\\sum_k w^l_{jk} a^{l-1}_k + b^l_j)`, then `z^l_j = \\sum_k w^l_{jk}
+    a^{l-1}_k + b^l_j` (as the inferred notation reads them: `Inferred.named`) make
+    a^l_j = \\sigma(z^l_j); the values are the same, and a derivative by z is taken through it."""
+    inferred = reading.inferred
+    q = new.lhs
+    if inferred is None or not isinstance(q, Quantity) or q.name not in inferred.named.values():
+        return model
+    defs = list(model.defs)
+    for k, d in enumerate(defs):
+        p = d.lhs
+        if (not isinstance(p, Quantity) or inferred.named.get(p.name) != q.name
+                or len(p.indices) != len(q.indices) or p.layer != q.layer):
+            continue
+        rename = dict(zip(q.indices, p.indices))
+        arg = new.rhs.xreplace(rename)
+        if d.rhs != arg and d.rhs.has(arg):
+            defs[k] = dataclasses.replace(d, rhs=d.rhs.xreplace({arg: q.xreplace(rename)}))
+    return dataclasses.replace(model, defs=tuple(defs))
 
 
 def _assumed(model: Model, doc: Document, texts: tuple[str, ...]) -> Model:

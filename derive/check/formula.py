@@ -3,6 +3,8 @@ builder made for it (`derive.check.build`); and which inferred definitions merel
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy
 from sympy.core.symbol import Str
 
@@ -21,6 +23,8 @@ from derive.infer import Inferred
 from derive.latex import Equation, RowError
 from derive.model import Model
 from derive.results import Result, Status
+from derive.tensor.nodes import Leaf
+from derive.tensor.shapes import walk
 
 
 def _check_formula(state: _State, built: _Built) -> None:
@@ -45,12 +49,9 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
     if isinstance(eq, RowError):
         state.results.append(_error_result(formula, eq.error, eq.latex, eq.line))
     elif (formula.number, eq.number) in unread:
-        state.results.append(Result(
-            file=formula.file, line=eq.step_lines[0] if eq.step_lines else eq.line,
-            col=formula.span(eq.steps[0].start).col if eq.steps else eq.col,
-            latex=eq.lhs.latex, kind="equation", status=Status.UNCHECKED,
-            section=formula.section, formula=formula.number, parsed="", derivation="",
-            message=f"not checked: {unread[(formula.number, eq.number)]}"))  # at its claim
+        state.results.append(_not_checked(formula, eq, 0, unread[(formula.number, eq.number)]))
+    elif eq.number in formula.example_units and isinstance(eq, Equation):
+        _example_unit(state, formula, eq)
     elif (formula.number, eq.number) in means and isinstance(eq, Equation):
         _report_definition(state, formula, eq, what=(
             "the cost of a batch, the mean of the samples' losses: the convention of the "
@@ -78,8 +79,38 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
 
 
 def _reads_unread(inferred: Inferred, eq: Equation) -> bool:
-    names = {q.name for side in (eq.lhs, *eq.steps) for q in side.expr.atoms(Quantity)}
-    return bool(names & inferred.unread)
+    """Whether a row uses a quantity the text uses in a way not read: in its expressions, or
+    whole in vector form (`\\Delta^l {A^{l-1}}^T`, whose side keeps it as a tensor leaf)."""
+    exprs = [side.expr for side in (eq.lhs, *eq.steps)]
+    for side in (eq.lhs, *eq.steps):
+        nodes = walk(side.tensor) if side.tensor is not None else ()
+        exprs += [t.expr for t in nodes if isinstance(getattr(t, "expr", None), sympy.Basic)]
+        names = {t.name for t in walk(side.tensor) if isinstance(t, Leaf)} if nodes else set()
+        if names & inferred.unread:
+            return True
+    return any(q.name in inferred.unread for e in exprs for q in e.atoms(Quantity))
+
+
+def _not_checked(formula: Formula, eq: Equation, step: int, why: str) -> Result:
+    """A row (from its step `step` on) not checked, with the reason, at its claim."""
+    return Result(
+        file=formula.file, line=eq.step_lines[step] if eq.step_lines else eq.line,
+        col=formula.span(eq.steps[step].start).col if eq.steps else eq.col,
+        latex=eq.lhs.latex, kind="equation", status=Status.UNCHECKED,
+        section=formula.section, formula=formula.number, parsed="", derivation="",
+        message=f"not checked: {why}")
+
+
+def _example_unit(state: _State, formula: Formula, eq: Equation) -> None:
+    """`h_{W,b}(x) = a^{(3)}_1 = f(...)`: the worked example's one output unit (derive.infer.
+    example), its first pair reported as the example's definition, the rest not checked."""
+    _report_definition(state, formula, dataclasses.replace(eq, steps=eq.steps[:1]), what=(
+        "read as the worked example's output, its one output unit: the network's output is "
+        "read from the row that writes it whole, at the last layer"))
+    if len(eq.steps) > 1:
+        state.results.append(_not_checked(formula, eq, 1, (
+            "a value of the worked example's network of fixed layers, whose output the model "
+            "reads at the last layer of any depth")))
 
 
 def _report_definition(state: _State, formula: Formula, eq: Equation,

@@ -148,8 +148,9 @@ class _Difference:
         model, lhs, rhs, o = self.model, self.lhs, self.rhs, self.o
         if _choices(lhs, rhs):  # indices that differ: no edit of a value explains them
             return self.refutation(None)
-        label_conditions = [c for c in conditions(lhs, rhs) if c.restrict is None]
-        index_conditions = [c for c in conditions(lhs, rhs) if c.restrict is not None]
+        tried = conditions(lhs, rhs, label_name(model))
+        label_conditions = [c for c in tried if c.restrict is None]
+        index_conditions = [c for c in tried if c.restrict is not None]
         if not o.overrun:  # an assumption about the model's inputs comes first
             found = self.first_conditional(label_conditions)
             if found:

@@ -31,9 +31,10 @@ def _equal(a: Index, b: Index) -> Callable[[dict], bool]:
     return lambda env: env[a] == env[b]
 
 
-def conditions(lhs: sympy.Basic, rhs: sympy.Basic) -> list[Condition]:
-
-    out = [Condition("the labels sum to one: $\\sum_j y_j = 1$ (one-hot labels)",
+def conditions(lhs: sympy.Basic, rhs: sympy.Basic, labels: str | None = None) -> list[Condition]:
+    """The assumptions tried on a failing claim; `labels` the labels' name (`y`, `y^{*}`)."""
+    y = labels or "y"
+    out = [Condition(f"the labels sum to one: $\\sum_j {y}_j = 1$ (one-hot labels)",
                      lambda m: replace(m, label_rule="onehot"))]
     free = sorted(free_indices(lhs) | free_indices(rhs), key=str)
     for k, a in enumerate(free):

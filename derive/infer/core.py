@@ -50,6 +50,7 @@ from derive.infer.layers import _Layers
 from derive.infer.letters import every_unit, pattern_letter
 from derive.infer.named import Prose, prose_definitions, prose_formulas, prose_rows
 from derive.infer.names import Names, read_names
+from derive.infer.nonlinear import nonlinear_functions
 from derive.infer.overall import (
     accumulator_rows,
     overall_cost_rows,
@@ -108,6 +109,10 @@ def _shape_facts(doc: Document, out: Inferred, prose: Prose | None) -> None:
     facts = vector_shapes(shaped, out.front, doc.file, out.unread, columns, out.guessed)
     out.facts = corrected_facts(out.facts, guesses, qs) + facts
     out.facts += _remarks(doc)
+    nonlinear, nonlinear_facts = nonlinear_functions(doc, out.front.get("functions", {}))
+    if nonlinear:  # a non-linear activation $a = g(z)$: g is not the identity
+        out.front["nonlinear"] = nonlinear
+        out.facts += nonlinear_facts
     diagonal, diagonal_facts = diagonal_functions(doc, out.front.get("functions", {}))
     if diagonal:  # \Sigma'(z): a diagonal matrix the prose defines, no generic function
         out.front["diagonal"] = diagonal
@@ -256,6 +261,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                         defined={q: rows[0].formula.line for q, rows in defs.items() if rows},
                         layer_var=names.layer_var, columns=self.columns, aliases=self.aliases,
                         bypassed=self.bypassed, not_checked=dict(self.self_fed),
+                        named=dict(self.named),
                         guessed=getattr(self, "guessed", set()))
 
     def _drop_sample_subscripts(self) -> None:

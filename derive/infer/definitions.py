@@ -37,6 +37,12 @@ class _Chosen:
     sections: dict[str, tuple[str, ...]] = field(default_factory=dict)  # of each definition
 
 
+def _bare(side: list) -> list[str]:
+    """A side's token texts without spacing and `\\left`/`\\right` (matched as written)."""
+    return [t.text for t in _strip(side) if t.text not in ("\\left", "\\right", "\\big",
+                                                           "\\Big", "\\bigl", "\\bigr")]
+
+
 def _left(r: Row) -> list[Occ]:
     return [o for o in r.occs if o.side == 0]
 
@@ -108,6 +114,7 @@ class _Definitions:
         self.bypassed: set[str] = set()  # quantities whose self-feeding definition is a claim
         self.forward: dict[int, str] = {}  # formula -> the bypassed quantity its claim defines
         self.self_fed: dict[tuple[int, int], str] = {}  # such claims with nothing to check on
+        self.named: dict[str, str] = {}  # a self-fed quantity -> the one naming its argument
         self.aliases: dict[str, Lin] = {}
         self.unread: set[str] = set()
         self.batch_mean: dict[tuple[int, int], str] = {}
@@ -296,7 +303,13 @@ class _Definitions:
                                          and not any(x.after_partial for x in r.occs))
         return not again
 
-    _ROW_RULES = (_premise, _no_equation, _own_entries, _batch_mean_row, _sums_to_one,
+    def _example_unit(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """`h_{W,b}(x) = a^{(3)}_1` before `h_{W,b}(x) = a^{(3)}` read at the last layer
+        (derive.infer.example): the worked example's one output unit, not the definition of
+        the network's output (reported as the example's, derive.check.formula)."""
+        return r.number in r.formula.example_units
+
+    _ROW_RULES = (_premise, _no_equation, _example_unit, _own_entries, _batch_mean_row, _sums_to_one,
                   _whole_vector, _no_head,
                   _input_layer, _one_layer, _output_error,
                   _not_definable, _update, _reindexed, _defined_before)
@@ -339,6 +352,14 @@ class _Definitions:
 
         for p, rows in list(defined.items()):
             for r, head in heads(rows):
+                named = self._naming(r, head, defined) if len(rows) == 1 else None
+                if named is not None:  # a^l = sigma(<E>), "we write z^l = <E>": a = sigma(z)
+                    self.named[p] = named
+                    self.facts.append(
+                        f"line {head.line} defines ${p}$ from its own lower layer, and "
+                        f"${named}$ is defined as the argument it reads: ${p}$ is read as "
+                        f"that function of ${named}$")
+                    continue
                 feeds = any(o.side >= 1 and o.name == p and o.tag and head.tag and o.tag[1]
                             and head.tag[1] and o.tag[1][0] < head.tag[1][0] for o in r.occs)
                 linked = any(o.side >= 1 and o.name == p and o.tag and h.tag and o.tag[1]
@@ -378,6 +399,26 @@ class _Definitions:
                 if left[0].name not in st.defined and self.self_fed:
                     self.self_fed[(r.formula.number, r.number)] = next(iter(
                         self.self_fed.values()))
+
+    def _naming(self, r: Row, head: Occ, defined: dict[str, list[Row]]) -> str | None:
+        """The quantity another row defines as what a self-feeding definition writes inside a
+        function's brackets (Nielsen's `a^l_j = \\sigma(\\sum_k w^l_{jk} a^{l-1}_k + b^l_j)`, then
+        "we write z^l_j = \\sum_k w^l_{jk} a^{l-1}_k + b^l_j"), at the same layer and indices;
+        None when there is none or the row does not feed itself."""
+        if len(r.sides) != 2 or not self._feeds_itself(r, head):
+            return None
+        mine = _bare(r.sides[1])
+        for q, qrows in defined.items():
+            for rr in qrows:
+                h = _head(rr)
+                if (q == head.name or rr is r or len(rr.sides) != 2 or h.tag != head.tag
+                        or _text(_strip(h.sub or [])) != _text(_strip(head.sub or []))):
+                    continue
+                arg = _bare(rr.sides[1])
+                if len(arg) > 2 and any(mine[k:k + len(arg)] == arg and k > 0
+                                        and mine[k - 1] == "(" for k in range(len(mine))):
+                    return q
+        return None
 
     def _defined_instead(self, p: str, st: _Chosen) -> int | None:
         """The first row that defines `p` once its self-feeding row is a claim: a row the row

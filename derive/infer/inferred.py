@@ -45,5 +45,8 @@ class Inferred:
     # the definitions the prose names (an activation, the loss), in LaTeX, at their lines
     prose: tuple[tuple[int, str], ...] = ()
     bypassed: set[str] = field(default_factory=set)  # self-feeding definitions checked as claims
+    # a self-feeding definition's quantity -> the quantity another row defines as the argument
+    # it writes (a^l_j = sigma(<E>) and z^l_j = <E>): a is read as sigma(z)
+    named: dict[str, str] = field(default_factory=dict)
     # untagged quantities whose index ranges no row wrote (their shape a guess: infer.vectors)
     guessed: set[str] = field(default_factory=set)

@@ -9,6 +9,10 @@ claim about one neuron is read with vectors). A later section's definitions repl
 ones for the formulas after them: a section whose forward definitions define again a name an
 earlier section defined, in a form the text has not written before, starts a part of its own.
 A definition written again as before (a summary that repeats the forward pass) starts none.
+A formula that defines again a hypothesis written with its parameters (`h_\\theta(x) = ...`,
+logistic regression's, then softmax regression's) starts a part of its own, in any section,
+when the definition before it is read (one written by its entries in a matrix is not: it
+clashes with nothing read).
 
 Token level only: nothing is evaluated."""
 
@@ -16,6 +20,8 @@ from __future__ import annotations
 
 from derive.errors import InputError
 from derive.infer.scan import Row, _rows, _single_name, _strip
+from derive.latex.hypotheses import defines_hypothesis
+from derive.latex.tokens import tokenize
 from derive.sources.document import Document, Formula
 
 # what marks a row's right side as a derivative or a gradient, not a forward definition
@@ -48,6 +54,16 @@ def _definitions(formula: Formula) -> list[tuple[str, str]]:
     return [d for r in rows if (d := _forward(r)) is not None]
 
 
+def _defines_hypothesis(formula: Formula) -> str | None:
+    """`h_\\theta(x) = ...`: how a formula defines a hypothesis written with its parameters
+    (derive.latex.hypotheses.defines_hypothesis; the text's logistic regression, then its
+    softmax regression: each a model of its own, from there on)."""
+    try:
+        return None if formula.annotation else defines_hypothesis(tokenize(formula.text, formula))
+    except InputError:
+        return None
+
+
 def _identity(formula: Formula) -> bool:
     """A formula of identities only: each row a derivative (`\\frac{\\partial (x^T B x)}
     {\\partial x} = ...`), on the left, of what it is about; no row defines anything."""
@@ -73,18 +89,25 @@ def notation_parts(doc: Document) -> list[tuple[Formula, ...]]:
     if len(doc.formulas) > 1 and identities(doc):
         return [(f,) for f in doc.formulas]
     sections: list[list[Formula]] = []
+    again: set[int] = set()  # the sections that define the hypothesis again
+    read = False  # whether the part so far holds a hypothesis defined in a form that is read
     for f in doc.formulas:
-        if not sections or sections[-1][0].section != f.section:
+        defines = _defines_hypothesis(f)
+        if not sections or sections[-1][0].section != f.section or defines and read:
             sections.append([])
+            if defines and read:
+                again.add(len(sections) - 1)
+        read = read and defines is None or defines == "formula"
         sections[-1].append(f)
     parts: list[list[Formula]] = []
     current: dict[str, str] = {}  # name -> its definition in the current part
     written: set[str] = set()  # every forward definition the text has written so far
-    for formulas in sections:
+    for number, formulas in enumerate(sections):
         # a formula the author annotated is read as the author says
         defs = [d for f in formulas if not f.annotation for d in _definitions(f)]
-        if not parts or any(name in current and current[name] != text and text not in written
-                            for name, text in defs):
+        if not parts or number in again or any(
+                name in current and current[name] != text and text not in written
+                for name, text in defs):
             parts.append([])
             current = {}
         parts[-1].extend(formulas)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 
 from derive.errors import InputError
+from derive.functions import BY_SPELLING
 from derive.infer.scan import _DEFINE, Occ, _rows, _single_name, _strip
 from derive.infer.tags import _tag_form
 from derive.latex import without_sample
@@ -193,3 +194,57 @@ def _form(o: Occ) -> tuple[str | None, int] | None:
     if len(g) >= 3 and g[0].text in ("(", "[") and g[-1].text in (")", "]"):
         g = g[1:-1]
     return _tag_form(g) if g else None
+
+
+def with_prose_functions(doc: Document, functions: dict[str, int]) -> tuple[Document, list[str]]:
+    """The document with the inline definition of a function of one argument the display
+    formulas apply but never define (Nielsen's "if the function is $f(x) = x^2$" before
+    `f([2; 3]) = [4; 9]`): the first inline row `f(x) = ...`, in the letter x, joins the
+    formulas at its line, as a quantity's inline definition does; the facts say so. Only a
+    definition before the function's first use in a display is read (a later `$\\sigma(z) =
+    z$` is an exercise's variant, not the text's function), and never one of the registry's
+    functions (`\\tanh`)."""
+    missing = {fn for fn, arity in functions.items() if arity == 1 and fn not in BY_SPELLING
+               and not any(_defines_function(f, fn) for f in doc.formulas)}
+    first = {fn: min((f.line for f in doc.formulas if _applies(f, fn)), default=0)
+             for fn in missing}
+    chosen, facts = [], []
+    for f in doc.inline:
+        fn = next((fn for fn in sorted(missing) if f.line < first[fn]
+                   and _defines_function(f, fn)), None)
+        if fn is None:
+            continue
+        chosen.append(f)
+        missing.discard(fn)
+        facts.append(f"${fn}$ is defined only in the prose: ${f.text.strip()}$ at line {f.line} "
+                     "is taken as its definition")
+    if not chosen:
+        return doc, []
+    formulas = sorted([*doc.formulas, *chosen], key=lambda f: (f.line, f.number))
+    renumbered = tuple(dataclasses.replace(f, number=k) for k, f in enumerate(formulas, start=1))
+    return dataclasses.replace(doc, formulas=renumbered), facts
+
+
+def _applies(f: Formula, fn: str) -> bool:
+    """Whether the formula applies the function `fn` (`f(z)`)."""
+    try:
+        return any(o.name == fn and o.call for r in _rows(f) for o in r.occs)
+    except InputError:
+        return False
+
+
+def _defines_function(f: Formula, fn: str) -> bool:
+    """Whether a row of the formula is `fn(x) = ...`: the function applied to one letter alone
+    on the left of a defining relation, its right side in that letter."""
+    try:
+        rows = _rows(f)
+    except InputError:
+        return False
+    for r in rows:
+        head = _strip(r.sides[0]) if r.sides else []
+        left = [t.text for t in head]
+        if (r.relation in _DEFINE and len(r.sides) == 2 and len(left) == 4 and left[0] == fn
+                and left[1] == "(" and left[3] == ")" and head[2].kind == "letter"
+                and any(t.text == left[2] for t in r.sides[1])):
+            return True
+    return False

@@ -62,7 +62,7 @@ def _definition(r: Row) -> tuple[str, _Function | None] | None:
     if len(r.sides) != 2 or r.relation != "=" or not _is_call(r.sides[0]):
         return None
     head = next((o for o in r.occs if o.side == 0), None)
-    if head is None or head.call is None:
+    if head is None or head.call is None or head.prime:  # f'(x) = ...: about f, not defining it
         return None
     args = head.args
     param = _text(_strip(head.sub or []))
@@ -178,6 +178,46 @@ def _generic_derivative(rows: list[Row], current: dict[str, _Function]
     return ann, fact
 
 
+def _known_identity(rows: list[Row], current: dict[str, _Function]
+                    ) -> tuple[dict[str, Any], str] | None:
+    """A formula whose rows each state the derivative of a function every reader knows and the
+    text does not define, in nothing but such functions of bare letters and numbers
+    (`\\tanh'(x) = 1 - \\tanh^2(x)` in a text that defines other functions of x): read in a
+    model of its own, the letters its variables. None for anything else."""
+    letters: set[str] = set()
+    for r in rows:
+        if len(r.sides) != 2 or r.relation != "=" or not _known_prime(r.sides[0], r, current):
+            return None
+        for o in r.occs:
+            if o.call is not None and _known(o.name) and o.name not in current and o.sub is None:
+                letters |= set(o.args)
+            elif _plain(o) and len(o.name) == 1:
+                letters.add(o.name)
+            else:
+                return None
+        if any(t.kind == "cmd" and not (t.text in _BODY_COMMANDS or t.text == "\\prime"
+                                        or _known(t.text)) for side in r.sides for t in side):
+            return None
+    if not letters or not all(len(a) == 1 and a.isalpha() for a in letters):
+        return None
+    names = ", ".join(f"${a}$" for a in sorted(letters))
+    return ({"local": True, "variables": sorted(letters)},
+            f"line {rows[0].formula.line}: the derivative of a function known by name, in a "
+            f"model of its own ({names} its variable{'s' if len(letters) > 1 else ''})")
+
+
+def _known_prime(left: list, r: Row, current: dict[str, _Function]) -> bool:
+    """Whether a left side is `f'(x)` for a function known by name that the text does not
+    define (`\\tanh'(x)`, `\\mathrm{ReLU}'(x)`)."""
+    head = next((o for o in r.occs if o.side == 0), None)
+    if head is not None and head.call is not None:
+        return head.prime and _known(head.name) and head.name not in current
+    toks = _strip(left)
+    return (len(toks) > 2 and toks[0].kind == "cmd" and _known(toks[0].text)
+            and toks[0].text not in current
+            and (toks[1].text == "'" or toks[1].text == "^" and "\\prime" in _text(toks[2:4])))
+
+
 def scalar_calculus(per: dict[int, list[Row]]) -> tuple[dict[int, dict[str, Any]],
                                                          dict[int, set[int]],
                                                          dict[tuple[int, int], str], list[str]]:
@@ -202,7 +242,7 @@ def scalar_calculus(per: dict[int, list[Row]]) -> tuple[dict[int, dict[str, Any]
                 else:
                     current[d[0]] = d[1]
         if found is None:
-            generic = _generic_derivative(rows, current)
+            generic = _generic_derivative(rows, current) or _known_identity(rows, current)
             if generic is not None:
                 annotations[k], fact = generic
                 facts.append(fact)

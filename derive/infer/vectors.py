@@ -265,6 +265,8 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
         return
     n = rd.front["roles"]["layers"]
     qs[q]["shape"] = [_dim_text(d, notation.width, n, tagged) for d in dims]
+    if q in rd.promoted and not head and rd.promoted[q].get("parameter"):
+        qs[q]["parameter"] = True  # \theta in h = \sigma(\theta^\top x): one for every sample
     spec = notation.quantities.get(q)
     if tagged and spec is not None and spec.layer_range is not None:
         # w^l with C_{l-1} columns starts where layer l-1 exists, as in component form
@@ -289,8 +291,8 @@ def _rows(f, notation: Notation) -> list[tuple[list, bool]]:  # type: ignore[no-
     except InputError:
         return []
     out = []
-    for eq in rows:
-        if isinstance(eq, Equation):
+    for eq in rows:  # not a worked example's one output unit (derive.infer.example)
+        if isinstance(eq, Equation) and eq.number not in f.example_units:
             sides = [s.tensor for s in (eq.lhs, *eq.steps)]
             if any(isinstance(s, Tensor) for s in sides):
                 named = isinstance(eq.lhs.expr, Quantity) and not (

@@ -231,3 +231,64 @@ def _implied_bound(toks: list[Tok], j: int, letter: str, scope: Scope) -> sympy.
     if not found:
         return None
     return sorted(found, key=lambda f: f[0])[0][1]  # stable: the first defined one, else the first
+
+
+def _operator_at(seg: list[Tok], scope: Scope) -> tuple[list[str], int] | None:
+    """`\\frac{\\partial}{\\partial x} ...` at the start of a side: the variable's tokens (as
+    text) and where the operand starts; None for any other side."""
+    if len(seg) < 2 or seg[0].text != "\\frac":
+        return None
+    num, j = _group(seg, 1, scope)
+    den, k = _group(seg, j, scope)
+    num_s, den_s = _strip_group(num), _strip_group(den)
+    if [t.text for t in num_s] != ["\\partial"] or len(den_s) < 2 or den_s[0].text != "\\partial":
+        return None
+    return [t.text for t in _strip_group(den_s[1:])], k
+
+
+def _one_name(toks: list[Tok], scope: Scope) -> bool:
+    toks = _strip_group(toks)
+    if not toks or not starts_name(toks[0]):
+        return False
+    _, j = _read_name(toks, 0, scope)
+    return _scripts(toks, j, scope)[1] == len(toks)
+
+
+def _derivative_of_one(seg: list[Tok], var: list[str], scope: Scope) -> bool:
+    """`\\frac{\\partial q}{\\partial x}` or `\\frac{\\partial}{\\partial x} q`: the derivative
+    of one quantity by the variable `var`, and nothing else on the side."""
+    seg = _strip_group(seg)
+    op = _operator_at(seg, scope)
+    if op is not None:
+        return op[0] == var and _one_name(seg[op[1]:], scope)
+    if len(seg) < 2 or seg[0].text != "\\frac":
+        return False
+    num, j = _group(seg, 1, scope)
+    den, k = _group(seg, j, scope)
+    num_s, den_s = _strip_group(num), _strip_group(den)
+    return (k == len(seg) and len(num_s) > 1 and num_s[0].text == "\\partial"
+            and _one_name(num_s[1:], scope) and len(den_s) > 1 and den_s[0].text == "\\partial"
+            and [t.text for t in _strip_group(den_s[1:])] == var)
+
+
+def operands_written_out(segments: list[list[Tok]], scope: Scope) -> list[list[Tok]]:
+    """`\\frac{\\partial z_k}{\\partial w} = \\frac{\\partial}{\\partial w} \\sum_p w_{kp} a_p
+    + b_k`: a side that applies the derivative operator to terms, right after a side that is
+    the derivative of one quantity by the same variable, writes that quantity out; the operator
+    differentiates the whole side (its operand bracketed, with tokens of no width). Said in the
+    readings. Any other side is left as written."""
+    out = [segments[0]]
+    for prev, seg in zip(segments, segments[1:]):
+        op = _operator_at(seg, scope)
+        if op is None or _term_end(seg, op[1]) >= len(seg) or not _derivative_of_one(
+                prev, op[0], scope):
+            out.append(seg)
+            continue
+        k = op[1]
+        at, end = seg[k].start, seg[-1].end
+        out.append([*seg[:k], Tok("sym", "(", at, at), *seg[k:], Tok("sym", ")", end, end)])
+        line = scope.formula.span(seg[0].start).line
+        scope.readings.append(
+            f"line {line}: the derivative by ${''.join(op[0])}$ read as taken of all that "
+            "follows it on the side, which writes out the quantity the side before differentiates")
+    return out

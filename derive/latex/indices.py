@@ -10,8 +10,14 @@ from derive.expr import Quantity, Width, to_latex
 from derive.latex.groups import _scripts, _strip_group
 from derive.latex.limits import _check_index
 from derive.latex.scope import Index, Scope, Size, _err
-from derive.latex.tokens import Tok
+from derive.latex.tokens import _GREEK, Tok
 from derive.notation import QuantitySpec, lin_value
+
+# why `h_\\theta(x)` was not read as the value of a hypothesis of its parameters
+_PARAMETERS = ("a Greek subscript of a name applied to an input (`h_\\theta(x)`) is read as the "
+               "parameters it depends on where the text (or its part) defines that hypothesis "
+               "once, in a form the tool reads (not by the entries of a matrix), and writes the "
+               "letter as a name of its own")
 
 
 def _is_sample_tag(grp: list[Tok], scope: Scope) -> bool:
@@ -88,7 +94,8 @@ def _quantity(name: str, scripts: dict, scope: Scope, first: Tok, last: Tok,
                 _check_index(t, scope)
                 indices.append(sympy.Integer(t.text))
             else:
-                raise _err(f"an index must be a letter or a number, not `{t.text}`", scope, t)
+                raise _err(f"an index must be a letter or a number, not `{t.text}`", scope, t,
+                           hint=_PARAMETERS if t.text in _GREEK else None)
     if (len(indices) == 1 and len(spec.shape) > 1 and sub is not None
             and [t.kind for t in _strip_group(sub[0])] == ["num"]
             and len(str(indices[0])) == len(spec.shape) and "0" not in str(indices[0])):

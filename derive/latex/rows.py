@@ -13,6 +13,7 @@ from derive.document import Formula
 from derive.errors import InputError
 from derive.expr import Partial, Quantity
 from derive.functions import BY_SPELLING
+from derive.latex.calculus import operands_written_out
 from derive.latex.conditions import for_words, range_qualifier
 from derive.latex.expression import parse_expression
 from derive.latex.groups import (
@@ -284,6 +285,8 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
     first_lhs = _lend_left_layer(row_scope, formula, segments[0],
                                  current if continuation else None)
 
+    segments = operands_written_out(segments, row_scope)
+
     def side(seg: list[Tok]) -> Side:
         _outside_the_model(seg, row_scope)
         start, end = seg[0].start, seg[-1].end
@@ -304,8 +307,9 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
     steps = tuple(side(seg) for seg in segments[1:])
     lhs = (current.lhs if continuation and current is not None else
            first_lhs if first_lhs is not None else side(segments[0]))
+    sizes: tuple = ()
     if lhs.tensor is not None or any(s.tensor is not None for s in steps):
-        lhs, steps = _lowered(lhs, steps, formula, row_scope)
+        lhs, steps, sizes = _lowered(lhs, steps, formula, row_scope)
     lines = tuple(formula.span(seg[0].start).line for seg in segments[1:])
     approx = next((k for k, r in enumerate(relations, start=1) if r.text == "\\approx"), None)
     if continuation:
@@ -317,9 +321,9 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
                         current.step_lines + lines, current.line, current.col,
                         current.approx_from or approx, current.holds_for,
                         current.readings + tuple(row_scope.readings),
-                        current.one_hot or row_scope.one_hot)
+                        current.one_hot or row_scope.one_hot, current.sizes or sizes)
     eq = Equation(kind, number, lhs, steps, lines, span.line, span.col, approx,
-                  readings=tuple(row_scope.readings), one_hot=row_scope.one_hot)
+                  readings=tuple(row_scope.readings), one_hot=row_scope.one_hot, sizes=sizes)
     _lent_variables(eq, row_scope)
     return eq
 
@@ -384,7 +388,7 @@ def _parse_tensor(seg: list[Tok], scope: Scope) -> Any:
 
 
 def _lowered(lhs: Side, steps: tuple[Side, ...], formula: Formula,
-             scope: Scope) -> tuple[Side, tuple[Side, ...]]:
+             scope: Scope) -> tuple[Side, tuple[Side, ...], tuple]:
     """The sides of an equation in vector form as one entry of each: the checks are of
     components (`derive.tensor`), at indices that are letters the formula does not use. A
     side whose shapes do not fit carries the mismatch in place of an expression."""
@@ -395,7 +399,7 @@ def _lowered(lhs: Side, steps: tuple[Side, ...], formula: Formula,
     out = []
     for s, e, why in zip((lhs, *steps), low.exprs, low.mismatch):
         out.append(dataclasses.replace(s, expr=e if e is not None else ShapeMismatch(why or "")))
-    return out[0], tuple(out[1:])
+    return out[0], tuple(out[1:]), low.sizes
 
 
 def _formal_parameters(seg: list[Tok], scope: Scope) -> set[str]:

@@ -57,6 +57,7 @@ class Equation:
     holds_for: tuple[tuple[str, tuple[int, ...]], ...] = ()
     readings: tuple[str, ...] = ()  # the parser's readings, in words (Scope.readings)
     one_hot: bool = False  # it reads an indicator of the labels' class: they are one-hot
+    sizes: tuple[tuple[str, tuple[int, ...]], ...] = ()  # an entry's values (Lowered.sizes)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,14 @@
 """Token rewrites of how a text spells what the readers read one way (derive.latex.tokens runs
 them before any parsing): wide accents, `\\underbrace`, function names in `\\text`, digit
 arguments, hand-written equation numbers, `\\hspace`, an upright d, a transpose in a tag, `:=`,
-operator words."""
+operator words, a starred name (`y^*`)."""
 
 from __future__ import annotations
 
 import re
 
 from derive.functions import BY_SPELLING
-from derive.latex.lexer import Tok
+from derive.latex.lexer import _GREEK, Tok
 from derive.latex.operands import _braced, _operand_end
 
 _WIDE = {"\\widehat": "\\hat", "\\widetilde": "\\tilde"}
@@ -264,3 +264,35 @@ def _operator_words(toks: list[Tok]) -> list[Tok]:
             out.append(toks[i])
             i += 1
     return out
+
+
+_STARS = {"*", "\\ast", "\\star"}
+
+
+def _starred_names(toks: list[Tok]) -> list[Tok]:
+    """`y^*`, `y^{*}`, `\\theta^\\ast`: the star is part of the name (the true label, an
+    optimum), not a power: one name token `y^{*}`, which takes its own scripts (`y^*_i`)."""
+    out: list[Tok] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        star = _star_after(toks, k + 1) if t.kind == "letter" or t.text in _GREEK else None
+        if star is None:
+            out.append(t)
+            k += 1
+            continue
+        out.append(Tok("letter", f"{t.text}^{{*}}", t.start, toks[star - 1].end))
+        k = star
+    return out
+
+
+def _star_after(toks: list[Tok], k: int) -> int | None:
+    """Where a superscript star at toks[k] (`^*`, `^{*}`, `^\\ast`) ends; None when none is."""
+    if k + 1 >= len(toks) or toks[k].text != "^":
+        return None
+    if toks[k + 1].text in _STARS:
+        return k + 2
+    if (k + 3 < len(toks) and toks[k + 1].text == "{" and toks[k + 2].text in _STARS
+            and toks[k + 3].text == "}"):
+        return k + 4
+    return None

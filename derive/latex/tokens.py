@@ -1,11 +1,13 @@
 """Tokens of a formula: `tokenize` lexes it (derive.latex.lexer) and runs the token rewrites
 that come before any parsing (derive.latex.spelling, derive.latex.operands,
-derive.latex.slashes). The lexer's names are re-exported for the readers."""
+derive.latex.slashes, derive.latex.extents, derive.latex.hypotheses). The lexer's names are re-exported for the readers."""
 
 from __future__ import annotations
 
 from derive.document import Formula
 from derive.errors import InputError
+from derive.latex.extents import sum_extents
+from derive.latex.hypotheses import drop_parameters
 from derive.latex.lexer import (
     _BOLD,
     _DELIM_SIZES,
@@ -33,6 +35,7 @@ from derive.latex.spelling import (
     _drop_hspace,
     _equation_numbers,
     _operator_words,
+    _starred_names,
     _tag_transpose,
     _text_functions,
     _upright_d,
@@ -46,7 +49,10 @@ __all__ = ["_BOLD", "_DELIM_SIZES", "_ELEMENTARY", "_FONTS", "_GREEK", "_VECTOR_
 
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
-    toks = _letter_tags(_lex(text, formula, base), formula.letter_tags)
+    toks = _starred_names(_letter_tags(_capitals(_lex(text, formula, base), formula.capitals),
+                                       formula.letter_tags))
+    toks = _depth_tags(drop_parameters(toks, formula.parameters), formula.depth_tags)
+    toks = _gradient_of(_neuron_tags(toks, formula), formula.gradient_of)
     toks = _digit_arguments(_drop_hspace(_text_functions(_wide_accents(place_prose(
         toks, lambda t: InputError(f"unexpected character {t.text[0]!r} in a formula",
                                    formula.span(t.start)))))))
@@ -54,8 +60,35 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
                           formula)
     toks = _class_probabilities(_subscript_partials(_vector_entries(_braces_dropped(
         _partial_groups(toks)))))
-    toks = d_prefixed(slash_partials(toks, _operand_end, _name_end), _name_end)
+    toks = sum_extents(d_prefixed(slash_partials(toks, _operand_end, _name_end), _name_end))
     return _equation_numbers(toks, text, base)
+
+
+def _capitals(toks: list[Tok], pairs: tuple[tuple[str, str], ...]) -> list[Tok]:
+    """`W^l` read as `w^l` where the capital is the matrix of the lowercase's entries
+    (derive.infer.capitals); the token keeps its place in the text."""
+    if not pairs:
+        return toks
+    low = dict(pairs)
+    return [Tok(t.kind, low[t.text], t.start, t.end) if t.kind == "letter" and t.text in low
+            else t for t in toks]
+
+
+def _gradient_of(toks: list[Tok], pair: tuple[str, str] | None) -> list[Tok]:
+    """`\\nabla C` read as `\\nabla_a C` where the text applies its loss C to one argument
+    only, `a^L` (derive.infer.gradient): the subscript as tokens of no width."""
+    if pair is None:
+        return toks
+    loss, name = pair
+    out: list[Tok] = []
+    for k, t in enumerate(toks):
+        out.append(t)
+        if t.text == "\\nabla" and k + 1 < len(toks) and toks[k + 1].text == loss:
+            at = t.end
+            out += [Tok("sym", "_", at, at), Tok("sym", "{", at, at),
+                    Tok("letter" if len(name) == 1 else "cmd", name, at, at),
+                    Tok("sym", "}", at, at)]
+    return out
 
 
 def _letter_tags(toks: list[Tok], tags: tuple[tuple[str, str, str], ...]) -> list[Tok]:
@@ -93,6 +126,41 @@ def _is_tag(sup: list[Tok], tag: str) -> bool:
     opener = tag[0] if tag[0] in "([" else ""
     inner = sup[1:] if sup and sup[0].text == "{" else sup
     return not opener or bool(inner) and inner[0].text == opener
+
+
+def _depth_tags(toks: list[Tok], tags: tuple) -> list[Tok]:
+    """A worked example's tag numbers read as the text's depth, `a^{(3)}` as `a^{(n_l)}`
+    (derive.infer.example chose them, by their offsets in the formula): the name's tokens in
+    the number's place."""
+    if not tags or not tags[1]:
+        return toks
+    name, starts = tags[0], tags[1]
+    letter, _, sub = name.partition("_")
+    out: list[Tok] = []
+    for t in toks:
+        if t.kind == "num" and t.start in starts:
+            out.append(Tok("letter", letter, t.start, t.end))
+            if sub:
+                out += [Tok("sym", "_", t.start, t.end), Tok("letter", sub, t.start, t.end)]
+        else:
+            out.append(t)
+    return out
+
+
+def _neuron_tags(toks: list[Tok], formula: Formula) -> list[Tok]:
+    """One neuron's quantities written bare (derive.infer.neuron): each use of such a name
+    that has no scripts gets the tag and index `^{l}_{j}`, as tokens of no width at its end."""
+    if not formula.neuron_tags:
+        return toks
+    tags = dict(formula.neuron_tags)
+    out: list[Tok] = []
+    for k, t in enumerate(toks):
+        out.append(t)
+        bare = (t.text in tags and not (k and toks[k - 1].text in ("^", "_"))
+                and not (k + 1 < len(toks) and toks[k + 1].text in ("^", "_", "'", "(")))
+        if bare:
+            out += [Tok(x.kind, x.text, t.end, t.end) for x in _lex(tags[t.text], formula, 0)]
+    return out
 
 
 def remarks_of(formula: Formula) -> list[Tok]:

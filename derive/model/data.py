@@ -80,6 +80,9 @@ class Model:
     # the factor on the stand-in of a loss the text never defines: a claim whose two sides do
     # not scale with it needs the loss's particular form (evaluate.Engine)
     loss_scale: int = 1
+    # the depth a text states for its worked example (derive.infer.example): a claim written
+    # only at fixed layers is about that example, checked in networks of that depth
+    depth: int | None = None
     name: str = "the document's model"
 
     def spec(self, name: str) -> QuantitySpec | None:

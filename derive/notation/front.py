@@ -12,12 +12,14 @@ from derive.notation.forms import _Bad, _fixed_range, _from_one, parse_dim, pars
 from derive.notation.table import TAG_STYLES, Dim, Lin, Notation, QuantitySpec
 
 _KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars", "sizes",
-              "first_layer", "vectors", "diagonal"}
+              "first_layer", "vectors", "diagonal", "nonlinear"}
 _ROLES = {"layers", "width", "batch", "sample", "loss", "rate", "labels", "overall"}
 
 
 def _name_ok(name: str) -> bool:
-    return bool(re.fullmatch(r"[A-Za-z](_\{?\w+\}?)?|\\[A-Za-z]+(\{[^{}]+\})?", name))
+    """A letter, a command or a font's name; a starred name `y^{*}` (derive.latex.spelling)."""
+    return bool(re.fullmatch(r"[A-Za-z](_\{?\w+\}?)?|\\[A-Za-z]+(\{[^{}]+\})?|(?:[A-Za-z]|\\[A-Za-z]+)\^\{\*\}",
+                             name))
 
 
 # `bad(message, *key)`: the error `front matter: message`, placed at that front-matter key
@@ -64,6 +66,7 @@ def notation_from_front(front: dict[str, Any], file: str,
         first_layer=int(front.get("first_layer", 1)),
         vectors=str(front.get("vectors", "column")),
         diagonal=_diagonal(front, bad),
+        nonlinear=frozenset(front.get("nonlinear", ())),
     )
 
 

@@ -62,6 +62,9 @@ class Notation:
     # matrix with sigma'(z_j) on its diagonal (Nielsen): written head -> the entries' function,
     # each with its prime (`"\\Sigma'" = "\\sigma'"`)
     diagonal: dict[str, str] = field(default_factory=dict)
+    # functions the text calls non-linear (`a non-linear activation $a = g(z)$`): a claim that
+    # holds only if one is the identity is not excused by that reading (derive.standins)
+    nonlinear: frozenset[str] = frozenset()
 
     def kind(self, name: str) -> str | None:
         if name in self.aliases:

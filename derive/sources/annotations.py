@@ -155,6 +155,7 @@ FRONT = Table(fields=(
     ("sizes", MapOf(item=Str(example='D = "C_1"'), what="a table of name = the width it names",
                     example='[sizes]\nD = "C_1"')),
     ("diagonal", MapOf(item=Str(), what="a table of function = the function on its diagonal")),
+    ("nonlinear", StrList(example='nonlinear = ["g"]')),
 ))
 
 NOTE = Table(fields=(

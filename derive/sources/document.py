@@ -75,6 +75,23 @@ class Formula:
     # Bishop's units told apart by their index letter (derive.infer.letters): (name, letter,
     # the layer tag the tokens give it, as `(1)`), read by derive.latex.tokens
     letter_tags: tuple[tuple[str, str, str], ...] = ()
+    # a worked example's output read at the last layer (derive.infer.example): the depth's
+    # name, the offsets of the tag numbers read as it (read by derive.latex.tokens) and the
+    # depth; and
+    # the rows that name the example's one output unit (not checked)
+    depth_tags: tuple = ()
+    example_units: tuple[int, ...] = ()
+    # the parameters a hypothesis is written with, `h_\\theta(x)` (derive.infer.hypotheses),
+    # read by derive.latex.tokens
+    parameters: tuple[str, ...] = ()
+    # a capital read as the lowercase whose entries it is the matrix of (`W^l` beside
+    # `w^l_{ij}`: derive.infer.capitals), read by derive.latex.tokens
+    capitals: tuple[tuple[str, str], ...] = ()
+    # (loss, argument): a bare `\nabla C` read as `\nabla_a C` (derive.infer.gradient)
+    gradient_of: tuple[str, str] | None = None
+    # one neuron's quantities written bare (derive.infer.neuron): (name, its tag and index
+    # as LaTeX, `^{l}_{j}`), read by derive.latex.tokens
+    neuron_tags: tuple[tuple[str, str], ...] = ()
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""

@@ -252,14 +252,24 @@ class _Reader:
                                 "of macro definitions only, not a formula; its macros are "
                                 "expanded in the formulas after it")
             return
-        if self.macros:
-            mapped_text, starts = self.b.mapped(pieces)
-            holder = self.b.formula_mapped(mapped_text, starts, inline=True)  # for placing
-            self.b.inline.pop()
-            out, out_starts, _ = self.macros.expand(mapped_text, starts, holder.span)
-            self.b.formula_mapped(out, out_starts, label=label, environment=env)
-        else:
-            self.b.formula(pieces, label=label, environment=env)
+        self._formula(pieces, label=label, environment=env)
+
+    def _formula(self, pieces: list[Piece], *, inline: bool = False, label: str | None = None,
+                 environment: str | None = None) -> None:
+        """A formula (display or inline) with the page's macros expanded: an inline
+        `$\\par{C}{z^l}$` is read as the displays are."""
+        if not self.macros:
+            self.b.formula(pieces, label=label, environment=environment, inline=inline)
+            return
+        mapped_text, starts = self.b.mapped(pieces)
+        if not starts or "\\" not in mapped_text:  # nothing a macro could be
+            self.b.formula(pieces, label=label, environment=environment, inline=inline)
+            return
+        holder = self.b.formula_mapped(mapped_text, starts, inline=True)  # for placing
+        self.b.inline.pop()
+        out, out_starts, _ = self.macros.expand(mapped_text, starts, holder.span)
+        self.b.formula_mapped(out, out_starts, label=label, environment=environment,
+                              inline=inline)
 
     def _dollar_block(self, t: Token, label: str | None) -> None:
         if t.markup == "\\[":  # texmath gives no map: find the opening bracket
@@ -349,7 +359,7 @@ class _Reader:
                 if c.type == "math_inline_double":
                     self._emit(pieces, None)
                 else:
-                    self.b.formula(pieces, inline=True)
+                    self._formula(pieces, inline=True)
         # kramdown: `\\(...\\)` is written so that Markdown's unescaping leaves `\(...\)`
         for m in _KRAMDOWN_INLINE.finditer(text):
             if any(a < m.end() and m.start() < z for a, z in taken):
@@ -359,7 +369,7 @@ class _Reader:
             col = start - (text.rfind("\n", 0, start) + 1)
             pieces = [(ln, c, _unescape(chunk)) for ln, c, chunk in
                       self._pieces(line, col, m.group(1))]
-            self.b.formula(pieces, inline=True)
+            self._formula(pieces, inline=True)
             taken.append((m.start(), m.end()))
         if self.bare:
             for m in _BARE_ENV.finditer(text):

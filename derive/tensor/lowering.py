@@ -52,6 +52,8 @@ class Lowered:
     exprs: tuple[sympy.Basic | None, ...]  # each side's component, None where it has no shape
     mismatch: tuple[str | None, ...]  # why a side could not be lowered (shape mismatch)
     free: tuple[sympy.Symbol, ...]  # the indices of the entry the equation states
+    # the values of a free index whose range is a number (a matrix written by its entries)
+    sizes: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
 
 def lower_sides(sides: list[Tensor | sympy.Basic], names: tuple[sympy.Symbol, sympy.Symbol],
@@ -98,7 +100,9 @@ def lower_sides(sides: list[Tensor | sympy.Basic], names: tuple[sympy.Symbol, sy
             continue
         out.append(_drop_sample(e))
     free = tuple(n for n, used in zip(names, (rows, cols)) if used)
-    return Lowered(tuple(out), tuple(errors), free)
+    sizes = tuple((str(n), tuple(range(1, int(d) + 1))) for n, d, used in
+                  zip(names, (ref.rows, ref.cols), (rows, cols)) if used and d.is_Integer)
+    return Lowered(tuple(out), tuple(errors), free, sizes)
 
 
 def _tex(s: Tensor | sympy.Basic) -> str:

@@ -1,5 +1,6 @@
 """Repairs: the one-edit variants, in matrix terms, a checker tries on a side in vector form that
-is wrong (a transpose added or dropped, a product's order, `\\odot` for a product, a layer)."""
+is wrong (a transpose added or dropped, a product's order, `\\odot` for a product, a layer, an
+entry `\\delta^n_j` written where the whole vector is meant)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from derive.tensor.nodes import Hadamard, Leaf, MatMul, Plus, Scalar, Transpose
 from derive.tensor.shapes import ShapeError, Tensor, _scales
 
 
-def repairs(t: Tensor, shift_layer) -> Iterator[tuple[Finding, Tensor]]:  # type: ignore[no-untyped-def]
+def repairs(t: Tensor, shift_layer, whole=None) -> Iterator[tuple[Finding, Tensor]]:  # type: ignore[no-untyped-def]
     """One-edit variants of `t`, each with what the edit says about the text: a transpose
     added or dropped, a product's factors swapped, `\\odot` for a product or the reverse, a
-    quantity's layer one off. `shift_layer(leaf, delta)` gives a leaf in another layer, or
+    quantity's layer one off, an entry for its whole vector. `shift_layer(leaf, delta)` gives a
+    leaf in another layer, or None; `whole(q)` the leaf of the entry q's whole quantity, or
     None. Variants whose shapes do not fit are left out."""
     for path, node in _nodes(t):
-        for what, new in _edits(node, shift_layer):
+        for what, new in _edits(node, shift_layer, whole):
             cand = _replace_at(t, path, new)
             try:
                 cand.shape()
@@ -29,8 +31,12 @@ def repairs(t: Tensor, shift_layer) -> Iterator[tuple[Finding, Tensor]]:  # type
 Edits = Iterator[tuple[Finding, Tensor]]
 
 
-def _edits(node: Tensor, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
+def _edits(node: Tensor, shift_layer, whole) -> Edits:  # type: ignore[no-untyped-def]
     """A node's edits: its transpose dropped or one added, then those of its type (`EDITS`)."""
+    if isinstance(node, Scalar) and whole is not None:  # `(z)^T \\delta_j`: the entry's index
+        leaf = whole(node.expr)  # left over where the vector \\delta is meant
+        if leaf is not None:
+            yield Finding(K.WRONG_INDEX, (node.tex, leaf.tex)), leaf
     if isinstance(node, Transpose):
         yield Finding(K.NEEDLESS_TRANSPOSE, (node.x.tex,)), node.x
     elif not isinstance(node, (Scalar, Plus)) and not _scales_safe(node):

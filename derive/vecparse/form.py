@@ -24,6 +24,7 @@ from derive.latex import (
 from derive.notation import QuantitySpec
 from derive.tensor import ONE, ShapeError, Tensor, same
 from derive.vecparse.components import components
+from derive.vecparse.literal import begins_matrix
 
 VECTOR_OPS = {"\\odot", "\\circ", "\\bullet", "\\nabla", "\\top", "\\intercal", "\\|", "\\lVert", "\\Vert"}
 _ELEMENTWISE = {"\\odot", "\\circ", "\\bullet", "*"}  # \\bullet: UFLDL's Hadamard
@@ -64,7 +65,7 @@ def vector_form(toks: list[Tok], scope: Scope) -> bool:
     i = 0
     while i < len(toks):
         t = toks[i]
-        if t.text in VECTOR_OPS or _listed(toks, i, scope):
+        if t.text in VECTOR_OPS or _listed(toks, i, scope) or begins_matrix(toks, i):
             return True
         if t.text == "^" and i + 1 < len(toks):
             grp, _ = _group(toks, i + 1, scope)

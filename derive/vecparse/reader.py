@@ -63,6 +63,7 @@ from derive.vecparse.form import (
     squared_norm,
     vector_form,
 )
+from derive.vecparse.literal import begins_matrix, read_literal
 from derive.vecparse.operator import entry_partial
 from derive.vecparse.prod import prod_at, read_prod
 
@@ -253,6 +254,8 @@ class _Reader(_Applications):
             raise _err(LIMIT_NOT_READ, scope, t)
         if x in ELLIPSES:
             raise _err(ELLIPSIS_NOT_READ.format(x), scope, t)
+        if begins_matrix(toks, k):  # \begin{bmatrix} 1 \\ 2 \end{bmatrix}: its entries
+            return read_literal(toks, k, scope)
         raise _err(f"unexpected `{x}` in a vector expression", scope, t)
 
     def norm(self, k: int, hi: int, sized: bool) -> tuple[Tensor, int]:
@@ -343,7 +346,26 @@ class _Reader(_Applications):
         if not isinstance(f, Scalar):
             raise _err("the tool reads the gradient of a scalar (a loss)", scope, toks[j],
                        toks[after - 1].end)
-        return Grad(f.expr, wrt, self.tex(k, after)), after
+        return Grad(f.expr, wrt, self.tex(k, after)), self.at_argument(after, hi, wrt)
+
+    def at_argument(self, k: int, hi: int, wrt: Leaf) -> int:
+        """`\\nabla_a C(a^L)`: the gradient at the argument it is taken by, written after the
+        loss; where the gradient ends (k when no such argument follows)."""
+        toks = self.toks
+        if k >= hi or toks[k].text != "(":
+            return k
+        depth = 0
+        for p in range(k, hi):
+            depth += (toks[p].text == "(") - (toks[p].text == ")")
+            if depth == 0:
+                break
+        else:
+            return k
+        try:
+            leaf = self.leaf_alone(toks[k + 1:p], output=True)
+        except InputError:
+            return k
+        return p + 1 if (leaf.name, leaf.layer) == (wrt.name, wrt.layer) else k
 
     def leaf_alone(self, toks: list[Tok], output: bool = False) -> Leaf:
         leaf, end = _Reader(toks, self.scope).name(0, len(toks), output=output)

@@ -1,0 +1,148 @@
+"""A hypothesis written with the parameters it depends on (a token rewrite that comes before any
+parsing, derive.latex.tokens): UFLDL's `h_\\theta(x)`, the value at the input x of the function
+of the parameters θ, and `J(\\theta)`, the cost written with them.
+
+The subscript names the parameters, not an index, and the parenthesis the input, not a
+function's argument: `h_\\theta(x)` is the value h of the model, `h_\\theta(x^{(i)})` its value at
+the sample i's input, h^{(i)}, and `J(\\theta)` the cost J. Which names are parameters is read
+from the whole text (derive.infer.hypotheses): a Greek letter written as such a subscript that
+the text also writes as a name of its own (`\\theta^\\top x`), never only as a subscript."""
+
+from __future__ import annotations
+
+from derive.latex.lexer import _FONTS, _GREEK, Tok
+
+
+def _subscript(toks: list[Tok], k: int) -> tuple[str, int] | None:
+    """`_\\theta` or `_{\\theta}` at k: the Greek letter and the index after it; None else."""
+    if k + 1 >= len(toks) or toks[k].text != "_":
+        return None
+    if toks[k + 1].text in _GREEK:
+        return toks[k + 1].text, k + 2
+    if (k + 3 < len(toks) and toks[k + 1].text == "{" and toks[k + 2].text in _GREEK
+            and toks[k + 3].text == "}"):
+        return toks[k + 2].text, k + 4
+    return None
+
+
+def _head(toks: list[Tok], k: int) -> bool:
+    """Whether toks[k] is a letter that is a name of its own (not a script, not a command's)."""
+    if toks[k].kind != "letter" or k and toks[k - 1].text in ("^", "_", "\\"):
+        return False
+    return not (k > 1 and toks[k - 1].text == "{" and toks[k - 2].text in ("^", "_"))
+
+
+def _defined_at(toks: list[Tok], k: int) -> bool:
+    """Whether the application `h_\\theta(x)` at k is the left side of a row (`... =`)."""
+    sub = _subscript(toks, k + 1)
+    arg = _argument(toks, sub[1]) if sub is not None and sub[1] < len(toks) \
+        and toks[sub[1]].text == "(" else None
+    if arg is None:
+        return False
+    p = arg[1]
+    return p < len(toks) and toks[p].text == "=" or (
+        p + 1 < len(toks) and toks[p].text == "&" and toks[p + 1].text == "=")
+
+
+def _matrix(toks: list[Tok]) -> bool:
+    """Whether a formula writes a matrix environment (`\\begin{bmatrix}`, `{array}`)."""
+    text = "".join(t.text for t in toks)
+    return any(f"\\begin{{{env}}}" in text for env in ("bmatrix", "pmatrix", "matrix", "array"))
+
+
+def defines_hypothesis(toks: list[Tok]) -> str | None:
+    """How a formula defines a hypothesis written with its parameters: "matrix" by its entries
+    (`h_\\theta(x) = \\begin{bmatrix} ...`, not read), "formula" otherwise; None when it
+    defines none."""
+    if not any(_head(toks, k) and _subscript(toks, k + 1) is not None and _defined_at(toks, k)
+               for k in range(len(toks))):
+        return None
+    return "matrix" if _matrix(toks) else "formula"
+
+
+def _own_name(toks: list[Tok], k: int) -> bool:
+    """Whether the Greek letter at k is a name of its own, not a subscript."""
+    return toks[k].text in _GREEK and not (k and toks[k - 1].text == "_") and not (
+        k > 1 and toks[k - 1].text == "{" and toks[k - 2].text == "_")
+
+
+def written_parameters(formulas: list[list[Tok]]) -> tuple[str, ...]:
+    """The Greek letters written as the parameter subscript of a name applied to an input
+    (`h_\\theta(x)`) that the text also writes as names of their own. None when the text
+    defines its hypothesis more than once (logistic regression's, then softmax regression's:
+    models of their own, which one reading would mix; derive.infer.parts reads each in a part of
+    its own), nor when it defines it by its entries in a matrix (a definition not read: its uses
+    are not either)."""
+    subscripts: set[str] = set()
+    own: set[str] = set()
+    definitions = 0
+    for toks in formulas:
+        for k in range(len(toks)):
+            sub = _subscript(toks, k + 1) if _head(toks, k) else None
+            if sub is not None and sub[1] < len(toks) and toks[sub[1]].text == "(":
+                subscripts.add(sub[0])
+                if _defined_at(toks, k):
+                    definitions += 1 if not _matrix(toks) else 2
+            if _own_name(toks, k):
+                own.add(toks[k].text)
+    return tuple(sorted(subscripts & own)) if definitions <= 1 else ()
+
+
+def _sample_tag(toks: list[Tok], p: int) -> int | None:
+    """After the superscript `^{(i)}` at p; None when none is there."""
+    if not (p + 5 < len(toks) and toks[p].text == "^" and toks[p + 1].text == "{"
+            and toks[p + 2].text == "(" and toks[p + 4].text == ")" and toks[p + 5].text == "}"):
+        return None
+    return p + 6
+
+
+def _argument(toks: list[Tok], k: int) -> tuple[list[Tok], int] | None:
+    """`(x)`, `(x^{(i)})`, `(\\mathbf{x}^{(i)})` at k: the sample tag the input carries (none:
+    []) and the index after the `)`; None for any other argument."""
+    p = k + 1
+    if p + 3 < len(toks) and toks[p].text in _FONTS and toks[p + 1].text == "{" \
+            and toks[p + 3].text == "}":
+        p += 4
+    elif p < len(toks) and toks[p].kind == "letter":
+        p += 1
+    else:
+        return None
+    after = _sample_tag(toks, p)
+    tag, p = (toks[p:after], after) if after is not None else ([], p)
+    if p < len(toks) and toks[p].text == ")":
+        return tag, p + 1
+    return None
+
+
+def _spanning(kept: list[Tok], close: Tok) -> list[Tok]:
+    """The tokens kept, the last one reaching to the `)` dropped: the formula's text of what
+    they read stays the text as written."""
+    last = kept[-1]
+    return [*kept[:-1], Tok(last.kind, last.text, last.start, close.end)]
+
+
+def drop_parameters(toks: list[Tok], parameters: tuple[str, ...]) -> list[Tok]:
+    """`h_\\theta(x)` as h, `h_\\theta(x^{(i)})` as h^{(i)}, `J(\\theta)` as J, for the
+    parameters the text writes so (see the module)."""
+    if not parameters:
+        return toks
+    out: list[Tok] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        sub = _subscript(toks, k + 1) if _head(toks, k) else None
+        if sub is not None and sub[0] in parameters and sub[1] < len(toks) \
+                and toks[sub[1]].text == "(":
+            arg = _argument(toks, sub[1])
+            if arg is not None:
+                out += _spanning([t, *arg[0]], toks[arg[1] - 1])
+                k = arg[1]
+                continue
+        if (_head(toks, k) and k + 3 < len(toks) and toks[k + 1].text == "("
+                and toks[k + 2].text in parameters and toks[k + 3].text == ")"):
+            out += _spanning([t], toks[k + 3])  # J(\theta): the cost, with its parameters
+            k += 4
+            continue
+        out.append(t)
+        k += 1
+    return out

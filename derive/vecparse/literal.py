@@ -1,0 +1,39 @@
+"""A vector or matrix written by its entries, inside a side in vector form: the environments
+`array`, `matrix`, `bmatrix`, `pmatrix` (rows split at `\\\\`, cells at `&`), each cell a number
+or an expression read as any other (derive.tensor.literal's node)."""
+
+from __future__ import annotations
+
+from derive.latex import Scope, Tok, _depth_split, _err, parse_expression
+from derive.latex.groups import _env_close, _env_end, _env_name
+from derive.tensor import Tensor
+from derive.tensor.literal import Literal
+
+MATRICES = {"array", "matrix", "bmatrix", "pmatrix"}
+
+
+def begins_matrix(toks: list[Tok], k: int) -> bool:
+    """Whether a matrix environment begins at toks[k]."""
+    if toks[k].text != "\\begin" or k + 1 >= len(toks) or toks[k + 1].text != "{":
+        return False
+    close = next((p for p in range(k + 2, len(toks)) if toks[p].text == "}"), None)
+    return close is not None and "".join(t.text for t in toks[k + 2:close]) in MATRICES
+
+
+def read_literal(toks: list[Tok], k: int, scope: Scope) -> tuple[Tensor, int]:
+    """The matrix environment begun at toks[k], and the index after its `\\end{...}`."""
+    name, body = _env_name(toks, k, scope)
+    end = _env_end(toks, k, name, scope)
+    after = _env_close(toks, end, name, scope)
+    if name == "array" and body < end and toks[body].text == "{":  # {c}: the column layout
+        body = next((p for p in range(body, end) if toks[p].text == "}"), end) + 1
+    rows = [[c for c, _ in _depth_split(row, {"&"})]
+            for row, _ in _depth_split(toks[body:end], {"\\\\"})]
+    if rows and rows[-1] == [[]]:
+        rows.pop()  # a `\\` after the last row
+    if not rows or any(len(r) != len(rows[0]) for r in rows):
+        raise _err("the rows of this matrix have different numbers of entries", scope, toks[k])
+    if any(not c for r in rows for c in r):
+        raise _err("an entry of this matrix is empty", scope, toks[k])
+    cells = tuple(tuple(parse_expression(c, scope) for c in r) for r in rows)
+    return Literal(cells, scope.formula.text[toks[k].start:toks[after - 1].end]), after
