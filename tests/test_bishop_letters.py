@@ -57,9 +57,14 @@ def test_sigmoid_with_biases_slips() -> None:
 def test_letters_give_layers() -> None:
     doc = letter_tags(read_document(DATA / "sigmoid-biases.md"))
     assert doc.formulas[0].letter_tags == (
+        # a weight without its tag: the layer of its letters, swapped, and at its bias
+        ("w", "ij", "(1)"), ("w", "j0", "(1)"), ("w", "ji", "(1)"), ("w", "jk", "(2)"),
+        ("w", "k0", "(2)"), ("w", "kj", "(2)"),
         ("\\delta", "j", "(1)"), ("\\delta", "k", "(2)"), ("a", "j", "(1)"), ("z", "j", "(1)"),
-        # a unit of one layer: its entry 0 (Bishop's bias unit) and the letters below
-        ("a", "0", "(1)"), ("a", "i", "(1)"), ("z", "0", "(1)"), ("z", "i", "(1)"))
+        # a unit at the letters below its first layer (delta_i: a slip, checked as written),
+        # and a unit of one layer at its entry 0 (Bishop's bias unit)
+        ("\\delta", "i", "(1)"), ("a", "0", "(1)"), ("a", "i", "(1)"), ("z", "0", "(1)"),
+        ("z", "i", "(1)"))
 
 
 def test_conflicting_letters_are_left_alone(tmp_path) -> None:

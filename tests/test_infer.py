@@ -249,9 +249,15 @@ def test_a_definition_with_an_unbound_layer_is_an_error_not_a_model(tmp_path: Pa
 
 
 def test_index_letters_that_name_layers_are_refused_not_refuted(tmp_path: Path) -> None:
+    """One weight letter for both layers (`w_{ji}`, `w_{kj}`): the sums chain the letters and
+    `a_k` is the output layer's `a` (derive.infer.letters). Two weight names (`V_{ji}`,
+    `W_{kj}`) say no layer per letter: `a_k` beside `a_j` is refused, not guessed."""
     text = "\n\n".join([r"$$a_j = \sum_i w_{ji} x_i$$", r"$$z_j = h(a_j)$$",
                         r"$$h(a) = \tanh(a)$$", r"$$a_k = \sum_j w_{kj} z_j$$"])
     got = _statuses(tmp_path, text)
+    assert got[7][0] == "definition", got
+    two = text.replace("w_{ji}", "V_{ji}").replace("w_{kj}", "W_{kj}")
+    got = _statuses(tmp_path, two)
     assert got[7][0] == "error" and "name layers" in got[7][1]
 
 

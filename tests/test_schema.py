@@ -22,6 +22,7 @@ from derive.sentences import sentence  # noqa: E402
 DOCUMENTS = [
     "tests/data/conventions/nielsen-slips.md",
     "tests/data/conventions/bishop-slips.ipynb",
+    "tests/data/untagged_weights/two-names.md",  # an error: letters the tool does not read
     "tests/data/vector/nielsen-vector-slips.md",
     "tests/data/functions/leaky_relu.md",
     "tests/data/functions/weight_decay.md",

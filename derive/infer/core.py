@@ -48,7 +48,7 @@ from derive.infer.indices import _Indices
 from derive.infer.inferred import Inferred
 from derive.infer.layers import _Layers
 from derive.infer.lettered import assumed_softmax, letter_labels, whole_softmax
-from derive.infer.letters import pattern_letter
+from derive.infer.letters import every_unit, pattern_letter
 from derive.infer.named import Prose, prose_definitions, prose_formulas, prose_rows
 from derive.infer.names import Names, read_names
 from derive.infer.nonlinear import nonlinear_functions
@@ -184,6 +184,7 @@ def infer(doc: Document) -> Inferred:
                 out.defined[head.name] = min(out.defined.get(head.name, head.line), head.line)
     out.ambiguous.update(scalar_refused)
     out.facts += scalar_facts
+    every_unit(per, out)
     return out
 
 

@@ -10,6 +10,13 @@ quantity of several layers, and so is a hidden unit (`a_j`, `z_j`): its every us
 gets the layer tag of that letter, in the weights' own tag style, as the tokens are read
 (`Formula.letter_tags`). Nothing is done
 when the letters do not name one layer each, or when some unit already has a layer tag.
+
+The weights may carry no tag at all, one letter for every layer (`a_j = \\sum_i w_{ji} x_i`,
+`a_k = \\sum_j w_{kj} z_j`): the sums then chain the letters, the letter no sum defines being
+the input (layer 0) and each defined one a layer above the letter it sums over; an untagged
+weight (there, or where a text that tagged its forward pass drops the tag) gets its letters'
+layer. Two names of weights (`V_{ji}`, `W_{kj}`) are two quantities, not letters: nothing is
+done. The error defined once by `\\equiv` at one letter is every unit's (`every_unit`).
 The same texts write `E_n` for the error of the n-th pattern (`pattern_letter`)."""
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 
 from derive.errors import InputError
+from derive.infer.inferred import Inferred
 from derive.infer.scan import Occ, Row, _indices, _rows, _strip
 from derive.sources.document import Document
 
@@ -52,28 +60,83 @@ def _defining(rows: list[Row]) -> list[Row]:
     return out
 
 
-def _letter_layers(rows: list[Row]) -> tuple[dict[str, int], tuple[str, str]] | None:
-    """Each index letter's layer, from the forward sums of the defining rows; None when there
-    are none, or when a letter would name two layers or two letters one."""
-    layers: dict[str, int] = {}
-    style: tuple[str, str] | None = None
+_Tag = tuple[int, tuple[str, str]]  # a fixed layer tag: (1, ("(", ")")) for ^{(1)}
+_Sum = tuple[str, str, str, _Tag | None]  # (p, q, the weight, its tag) of u_p = sum_q w_{pq} v_q
+_Tags = tuple[tuple[str, str, str], ...]  # Formula.letter_tags
+
+
+def _sums(rows: list[Row]) -> list[_Sum]:
+    """Each forward sum's weight `u_p = \\sum_q w_{pq} v_q`: (p, q, the weight's name, its fixed
+    layer tag or None when it has no superscript)."""
+    out: list[_Sum] = []
     for r in rows:
         lead = next(iter(_indices(next(o for o in r.occs if o.side == 0))), None)
         bound = {i for i, _ in r.bounds}
         for o in r.occs:
-            tag = _fixed_tag(o) if o.side == 1 else None
             idx = _indices(o)
-            if tag is None or len(idx) != 2 or idx[0] != lead or idx[1] not in bound:
+            if o.side != 1 or len(idx) != 2 or idx[0] != lead or idx[1] not in bound:
                 continue
-            for letter, layer in ((idx[0], tag[0]), (idx[1], tag[0] - 1)):
-                if layers.setdefault(letter, layer) != layer:  # type: ignore[arg-type]
-                    return None
-            if style not in (None, tag[1]):
+            tag = _fixed_tag(o) if o.sup is not None else None
+            if o.sup is None or tag is not None:
+                out.append((idx[0], idx[1], o.name, tag))  # type: ignore[arg-type]
+    return out
+
+
+def _fixed_layers(sums: list[_Sum]) -> tuple[dict[str, int], tuple[str, str]] | None:
+    """Each letter's layer from the weights' fixed tags (tag L: p at L, q at L - 1)."""
+    layers: dict[str, int] = {}
+    styles = {tag[1] for *_, tag in sums if tag is not None}
+    for p, q, _w, tag in sums:
+        assert tag is not None
+        for letter, layer in ((p, tag[0]), (q, tag[0] - 1)):
+            if layers.setdefault(letter, layer) != layer:
                 return None
-            style = tag[1]
-    if style is None or len(set(layers.values())) != len(layers):
+    return (layers, styles.pop()) if len(styles) == 1 else None
+
+
+def _relative_layers(sums: list[_Sum]) -> dict[str, int] | None:
+    """Each letter's layer from untagged weights of one name, one layer above the letter it
+    sums over (`a_j = \\sum_i w_{ji} x_i`, `a_k = \\sum_j w_{kj} z_j`: i 0, j 1, k 2); None
+    unless one name writes two layers of weights or more and the letters form one chain."""
+    pairs = {(p, q) for p, q, _w, _t in sums}
+    if len({w for _p, _q, w, _t in sums}) != 1 or len(pairs) < 2:
         return None
-    return layers, style
+    leads = {p for p, _q in pairs}
+    inputs = {q for _p, q in pairs} - leads
+    if len(inputs) != 1:
+        return None
+    layers = {inputs.pop(): 0}
+    for _ in pairs:
+        for p, q in pairs:
+            if q in layers and layers.setdefault(p, layers[q] + 1) != layers[q] + 1:
+                return None
+    return layers if len(layers) == len(leads) + 1 else None
+
+
+def _letter_layers(rows: list[Row]) -> tuple[dict[str, int], tuple[str, str], _Tags] | None:
+    """Each index letter's layer, from the forward sums of the defining rows, its tag style
+    and the tags of untagged weights ((w, "ji", "(1)"), ...); None when there are no sums, or
+    when a letter would name two layers or two letters one."""
+    sums = _sums(rows)
+    fixed = [s for s in sums if s[3] is not None]
+    if fixed:
+        found = _fixed_layers(fixed)
+        if found is None:
+            return None
+        layers, style = found
+    else:
+        relative = _relative_layers(sums)
+        if relative is None:
+            return None
+        layers, style = relative, _STYLES["("]
+    # a weight written without its tag (w_{ji}, the text's tags elsewhere or nowhere) has
+    # the layer of its letters: as written, swapped (w_{ij}) and at its bias (w_{j0})
+    weights = tuple(sorted({(w, slots, f"{style[0]}{layers[p]}{style[1]}")
+                            for p, q, w, _t in sums if p in layers and q in layers
+                            for slots in (p + q, q + p, p + "0")}))
+    if len(set(layers.values())) != len(layers):
+        return None
+    return layers, style, weights
 
 
 def _tagged(rows: list[Row], layers: dict[str, int]) -> dict[str, set[str]]:
@@ -103,24 +166,30 @@ def letter_tags(doc: Document) -> Document:
     found = _letter_layers(_defining(rows))
     if found is None:
         return doc
-    layers, (opener, closer) = found
+    layers, (opener, closer), weights = found
     defining = _defining(rows)
     units = {next(o for o in r.occs if o.side == 0).name for r in defining}
-    if any(o.name in units and o.sup is not None and _fixed_tag(o) is not None
-           for r in rows for o in r.occs):
-        return doc  # some unit has a layer tag of its own: the tags are the text's
+    if any(
+            o.name in units and o.sup is not None and (_fixed_tag(o) or (0, ()))[1] == (
+                opener, closer) for r in rows for o in r.occs):
+        # some unit has a layer tag of its own, in the weights' style (z_j^2 beside w^{(1)}
+        # is a square): the tags are the text's
+        return doc
     multi = _tagged(defining, layers)
     if not multi:
         return doc
-    tags = tuple((q, letter, f"{opener}{layers[letter]}{closer}")
-                 for q in sorted(multi) for letter in sorted(multi[q]))
+    tags = weights + tuple((q, letter, f"{opener}{layers[letter]}{closer}")
+                           for q in sorted(multi) for letter in sorted(multi[q]))
     # a unit of one layer (z_j, hidden) is that layer's at its entry 0 (Bishop's bias unit
     # z_0 = 1) and at the letters of the layers below (z_i: a slip for x_i, checked as
     # written, the text defining z only as z_j = h(a_j)); a_k, at a layer above, is Bishop's
     # output activation: left untagged
-    one = {q: layers[next(iter(multi[q]))] for q in multi if len(multi[q]) == 1}
-    tags += tuple((q, letter, f"{opener}{one[q]}{closer}") for q in sorted(one)
-                  for letter in ("0", *sorted(x for x in layers if layers[x] < one[q])))
+    # and so is a unit of several layers (delta_j, delta_k) at the letters below its first:
+    # delta_i, a slip for delta_j, is checked as written at delta's first layer
+    low = {q: min(layers[x] for x in multi[q]) for q in multi}
+    tags += tuple((q, letter, f"{opener}{low[q]}{closer}") for q in sorted(low)
+                  for letter in ("0",) * (len(multi[q]) == 1)
+                  + tuple(sorted(x for x in layers if layers[x] < low[q])))
     return dataclasses.replace(
         doc, formulas=tuple(dataclasses.replace(f, letter_tags=tags) for f in doc.formulas),
         inline=tuple(dataclasses.replace(f, letter_tags=tags) for f in doc.inline))
@@ -146,3 +215,58 @@ def pattern_letter(rows: list[Row], occs: list[Occ]) -> str | None:
                 and all(o.sub is not None for o in occs if o.name == head.name):
             return letter
     return None
+
+
+def every_unit(per: dict[int, list[Row]], out: Inferred) -> None:
+    """Bishop's `\\delta_j \\equiv \\partial E_n / \\partial a_j`: the one definition, by `\\equiv`,
+    of an error the text writes at several letters, by a derivative by a unit of the same
+    letter, defines the error of every unit (Bishop's 5.51): `\\delta_k = y_k - t_k` at the
+    output's letter is then a claim, checked against `\\delta_k \\equiv \\partial E_n / \\partial
+    a_k`, read after that formula (`out.recursions`, in derive's own LaTeX) where the text
+    defines `a` at that layer too. Not when the text defines the error at another letter by
+    `\\equiv` itself. Read from the rows as the letters tagged them (the layer tag a letter
+    stands for on every use); the inferred definitions, claims and facts of `out` are
+    updated in place."""
+    rows = [r for rs in per.values() for r in rs]
+    heads = [(r, h) for r in rows for h in [next((o for o in r.occs if o.side == 0), None)]
+             if h is not None and len(r.sides) == 2]
+    for r, head in heads:
+        den = [o for o in r.occs if o.side == 1 and o.after_partial == "den"]
+        num = [o for o in r.occs if o.side == 1 and o.after_partial == "num"]
+        tag = _fixed_tag(head) if head.sup else None
+        if (r.relation != "\\equiv" or tag is None or len(per[r.formula.number]) != 1
+                or len(den) != 1 or len(num) != 1 or _fixed_tag(den[0]) != tag
+                or _indices(den[0]) != _indices(head) or len(_indices(head)) != 1
+                or num[0].sup is not None or len(r.occs) != 3):
+            continue
+        _every_layer(r, head, den[0].name, num[0], heads, out)
+
+
+def _every_layer(r: Row, head: Occ, unit: str, num: Occ, heads: list[tuple[Row, Occ]],
+                 out: Inferred) -> None:
+    """`every_unit` for one definition `head \\equiv \\partial num / \\partial unit`."""
+    tag = _fixed_tag(head)
+    defined_at = {_fixed_tag(h) for x, h in heads if h.name == unit and h.sup is not None
+                  and (x.formula.number, x.number) in _defining_rows(out)}
+    if any(x.relation == "\\equiv" and h.name == head.name and x is not r for x, h in heads):
+        return  # the text defines the error at its other letters itself
+    numerator = num.name + ("_{" + "".join(str(i) for i in _indices(num)) + "}"
+                            if num.sub else "")
+    for x, h in heads:
+        other = _fixed_tag(h) if h.sup else None
+        if (h.name != head.name or other is None or other == tag or other not in defined_at
+                or (x.formula.number, x.number) not in _defining_rows(out)):
+            continue
+        (layer, (opener, closer)), (letter,) = other, _indices(h)
+        at = f"^{{{opener}{layer}{closer}}}_{{{letter}}}"
+        latex = f"{head.name}{at} = \\frac{{\\partial {numerator}}}{{\\partial {unit}{at}}}"
+        out.recursions[r.formula.number] = out.recursions.get(r.formula.number, ()) + (latex,)
+        out.definitions[x.formula.number].discard(x.number)
+        out.claims.add((x.formula.number, x.number))
+        out.facts.append(f"line {r.formula.line}: ${r.formula.text.strip()}$ defines the error "
+                         f"of every unit: ${head.name}_{letter}$ at line {h.line} is checked "
+                         "as a claim")
+
+
+def _defining_rows(out: Inferred) -> set[tuple[int, int]]:
+    return {(k, n) for k, ns in out.definitions.items() for n in ns}

@@ -63,6 +63,8 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
             head = left[0]
             if head.name in letters and not _letter_definition(r, head):
                 continue  # t = 1, 2, \\ldots; a = 0: no layer's definition
+            if _bias_unit(head, f):
+                continue  # z_0 = 1 with no sum from 0: the bias unit's value, not z's definition
             letter = _layer_letter(head, layer_var, depth, quantities)
             if layer_var is not None and "layers" in quantities[head.name] and letter is None:
                 continue  # a^L = ...: one layer's value, not the definition
@@ -144,6 +146,13 @@ def _zero_entry(rows: list, quantities: dict) -> str | None:
     sub = [t.text for t in _strip(left[0].sub or []) if t.text not in ("{", "}")]
     spec = quantities.get(left[0].name, {})
     return left[0].name if sub == ["0"] and spec.get("from_zero") == [1] else None
+
+
+def _bias_unit(o: Occ, f: Formula) -> bool:
+    """Bishop's `z_0 = 1` where the index letters name the layers: the entry 0 of a unit,
+    its bias unit, which derive.infer.letters tags as the unit's layer (`z^{(1)}_0`)."""
+    sub = [t.text for t in _strip(o.sub or []) if t.text not in ("{", "}")]
+    return sub == ["0"] and (o.name, "0") in {(q, letter) for q, letter, _ in f.letter_tags}
 
 
 def _of_parameters(o: Occ, quantities: dict) -> bool:

@@ -9,7 +9,7 @@ from derive.errors import InputError
 from derive.expr import Partial, Quantity, Width
 from derive.latex.arithmetic import _Skeleton
 from derive.latex.groups import _group, _read_name, _scripts, _strip_group, starts_name
-from derive.latex.indices import _index_expr, _layer_tokens
+from derive.latex.indices import _index_expr, _layer_tokens, layer_number
 from derive.latex.scope import ELLIPSES, Index, Scalar, Scope, Size, _err
 from derive.latex.tokens import Tok
 
@@ -225,7 +225,7 @@ def _implied_bound(toks: list[Tok], j: int, letter: str, scope: Scope) -> sympy.
             inner = _layer_tokens(spec, scripts["^"][0]) if "^" in scripts else None
             if inner is None:
                 continue
-            layer = _index_expr(inner, scope)
+            layer = layer_number(inner, scope)  # as the model numbers it (the input 0: 1)
         value = c + a * Size(notation.layers) + b * layer
         found.append((spec.given, Width(notation.width, value) if kind == "width" else value))
     if not found:

@@ -103,16 +103,29 @@ def _letter_tags(toks: list[Tok], tags: tuple[tuple[str, str, str], ...]) -> lis
         out.append(t)
         if k + 2 >= len(toks) or toks[k + 1].text != "_" or (k and toks[k - 1].text in "^_"):
             continue
-        sub = toks[k + 2:k + 5] if toks[k + 2].text == "{" else toks[k + 2:k + 3]
-        letter = sub[1] if len(sub) == 3 and sub[2].text == "}" else sub[0]
-        end = k + 2 + len(sub) if len(sub) == 3 else k + 3
-        tag = by_use.get((t.text, letter.text)) if letter.kind == "letter" or (
-            letter.text == "0") else None  # z_0: the entry 0 of a unit (Bishop's bias)
-        if tag is None or (end < len(toks) and toks[end].text == "^"):
+        end = k + 3
+        if toks[k + 2].text == "{":
+            end = next((e + 1 for e in range(k + 3, min(k + 6, len(toks)))
+                        if toks[e].text == "}"), k + 2)
+        sub = toks[k + 2:end][1:-1] if end > k + 3 else toks[k + 2:end]
+        # letters (z_j, w_{ji}) or an entry 0 of a unit (Bishop's bias z_0, w_{j0})
+        tag = by_use.get((t.text, "".join(s.text for s in sub))) if sub and all(
+            s.kind == "letter" or s.text == "0" for s in sub) else None
+        if tag is None or (end < len(toks) and toks[end].text == "^" and _is_tag(
+                toks[end + 1:end + 5], tag)):
             continue
         pieces = ["^", "{", *([tag[0], tag[1:-1], tag[-1]] if tag[0] in "([" else [tag]), "}"]
-        out += [Tok("num" if p.isdigit() else "sym", p, t.end, t.end) for p in pieces]
+        out += [Tok("num" if p.isdigit() else "letter" if p.isalpha() else "sym", p, t.end,
+                    t.end) for p in pieces]
     return out
+
+
+def _is_tag(sup: list[Tok], tag: str) -> bool:
+    """Whether the superscript after `z_j` is a layer tag in the letters' style (`z_j^{(2)}`),
+    not a power (`z_j^2` beside the tags `(1)`)."""
+    opener = tag[0] if tag[0] in "([" else ""
+    inner = sup[1:] if sup and sup[0].text == "{" else sup
+    return not opener or bool(inner) and inner[0].text == opener
 
 
 def _depth_tags(toks: list[Tok], tags: tuple) -> list[Tok]:
