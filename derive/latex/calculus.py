@@ -246,6 +246,13 @@ def _operator_at(seg: list[Tok], scope: Scope) -> tuple[list[str], int] | None:
     return [t.text for t in _strip_group(den_s[1:])], k
 
 
+def _another_operator(seg: list[Tok], start: int, scope: Scope) -> bool:
+    """Whether the side applies the operator again after `start` (`\\frac{\\partial}{\\partial b}
+    w a + \\frac{\\partial}{\\partial b} b`): each term has its own, none takes the whole side."""
+    return any(t.text == "\\frac" and _operator_at(seg[p:], scope) is not None
+               for p, t in enumerate(seg[start:], start))
+
+
 def _one_name(toks: list[Tok], scope: Scope) -> bool:
     toks = _strip_group(toks)
     if not toks or not starts_name(toks[0]):
@@ -281,7 +288,7 @@ def operands_written_out(segments: list[list[Tok]], scope: Scope) -> list[list[T
     for prev, seg in zip(segments, segments[1:]):
         op = _operator_at(seg, scope)
         if op is None or _term_end(seg, op[1]) >= len(seg) or not _derivative_of_one(
-                prev, op[0], scope):
+                prev, op[0], scope) or _another_operator(seg, op[1], scope):
             out.append(seg)
             continue
         k = op[1]
