@@ -74,7 +74,10 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
             scripts.pop("_")
     name = _overall(toks, name, scripts, k, scope)
     kind = scope.lookup(name)
-    if kind is None and _batch_of(name, scope):
+    # a plain capital with an entry index (`\\Delta^{(n)}_i` beside `\\delta`) is no minibatch
+    # matrix: most likely the lowercase mistyped, which the unknown-symbol hint says
+    if kind is None and _batch_of(name, scope) and (
+            "_" not in scripts or _BATCH.fullmatch(name) is not None):
         raise _batch_error(name, _batch_of(name, scope), scope, start_tok, toks[j - 1].end)
     if (kind is None and scope.local and "^" not in scripts
             and scope.notation.kind(name) == "quantity"):
