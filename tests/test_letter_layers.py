@@ -44,16 +44,17 @@ EXPECTED = {
                    13: (V, None),
                    17: (R, "differs"),  # tanh's derivative for the sigmoid's
                    19: (R, "transpose")},
+    # "For a one-hot label the gradients are": the premise in words (derive.infer.premises)
     "softmax-tanh.md": {5: (D, None), 7: (D, None), 9: (D, None), 13: (D, None),
-                        **{k: (C, "labels sum to one") for k in (17, 19, 21, 23, 25, 27)}},
+                        **{k: (V, "premise that the labels are one-hot")
+                           for k in (17, 19, 21, 23, 25, 27)}},
     "softmax-tanh-slips.md": {
         5: (D, None), 7: (D, None), 9: (D, None), 13: (D, None),
-        17: (C, "labels sum to one"), 19: (C, "labels sum to one"),
-        # x for h, a transpose left out: shapes that do not fit, and no edit verified for any
-        # labels (the one-hot premise is the text's words): never verified, never passed
-        21: (U, "shape mismatch"), 23: (U, "shape mismatch"),
+        17: (V, "premise"), 19: (V, "premise"),
+        21: (R, "$x$ should be $h$"),  # x for h: shapes that do not fit, the edit verified
+        23: (R, "transpose is missing"),  # V for V^T
         25: (R, "extra factor"),  # the sigmoid's derivative in a tanh layer
-        27: (C, "labels sum to one")},
+        27: (V, "premise")},
     # bad input: each placed at its line, never an internal error
     "malformed.md": {3: (D, None), 5: (D, None), 7: (D, None),
                      9: (Status.ERROR, "\\mathbb{1}"),  # unclosed

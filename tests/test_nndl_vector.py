@@ -94,7 +94,9 @@ def test_yizt_softmax_cross_entropy_with_its_starred_label() -> None:
     by_line = {r.line: r for r in rep.results}
     assert by_line[150].status is D
     assert [by_line[k].status for k in range(173, 178)] == [V] * 5
-    assert by_line[178].status is C and "y^{*}_j" in by_line[178].message
+    # the remark at l.177 `//所有真实标签的概率之和为1` states the premise the step needs
+    assert by_line[178].status is V and "premise that the labels sum to one" in by_line[
+        178].message
     # the one refutation: eq. (5) writes the entry delta^n_j for the row delta^n of (8)
     assert [r.line for r in rep.results if r.status is R] == [53]
     assert by_line[53].diagnosis == "wrong index: $\\delta^n_j$ should be $\\delta^{n}$"

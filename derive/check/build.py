@@ -30,10 +30,12 @@ from derive.infer.gradient import gradient_argument
 from derive.infer.hypotheses import parameter_subscripts, parameters_fact
 from derive.infer.letters import letter_tags
 from derive.infer.neuron import one_neuron
+from derive.infer.premises import Premise, label_premise
 from derive.infer.prose import with_prose_definitions, with_prose_functions, zero_entries
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
-from derive.model import Model
+from derive.model import Model, label_name
 from derive.notation import Notation, notation_from_front
+from derive.results import Definition
 from derive.sources.annotations import definitions_out_of_range
 
 
@@ -245,6 +247,7 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         doc, gradient = gradient_argument(doc, roles.get("loss"), roles.get("layers"), read)
         inferred.facts += gradient
         _consistent(doc, inferred)
+        inferred.label_premise = _stated_premise(doc, inferred)
         inferred.facts[:0] = capitals
         return dataclasses.replace(
             doc, front=merge(doc.front, inferred.front),
@@ -254,6 +257,27 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         # definition: which rows define is read from the formulas, as without a front matter
         return doc, infer(doc)
     return doc, None
+
+
+# the premises a sentence states, as the text's formula would (derive.check.definitions)
+_PREMISE_LATEX = {"onehot": "{y} \\in \\{{(1, 0, \\ldots), (0, 1, \\ldots), \\ldots\\}}",
+                  "sum1": "\\sum_{{j}} {y}_{{j}} = 1"}
+
+
+def _stated_premise(doc: Document, inferred: Inferred) -> Premise | None:
+    """The premise on the labels the prose states (derive.infer.premises), said as a fact."""
+    notation = notation_from_front(merge(doc.front, inferred.front), doc.file)
+    label = label_name(Model(notation))
+    if label is None:
+        return None
+    premise = label_premise(doc, label, set(notation.quantities))
+    if premise is not None:
+        latex = _PREMISE_LATEX[premise.rule].format(y=label)
+        said = "are one-hot" if premise.rule == "onehot" else "sum to one"
+        inferred.facts.append(f"line {premise.line}: the text says in words that the labels "
+                              f"${label}$ {said} (`{premise.words}`): read as the premise "
+                              f"${latex}$")
+    return premise
 
 
 def _consistent(doc: Document, inferred: Inferred) -> None:
@@ -303,4 +327,10 @@ def _start(reading: _Reading) -> _Reading:
     prose = reading.inferred.prose if reading.inferred is not None else ()
     if prose and reading.doc.formulas:
         reading.model = _from_prose(reading, prose)
+    premise = reading.inferred.label_premise if reading.inferred is not None else None
+    label = label_name(reading.model)
+    if premise is not None and label is not None:  # stated in words: from the first formula
+        reading.model = dataclasses.replace(reading.model, label_rule=premise.rule)
+        reading.definitions.append(Definition(
+            reading.doc.file, premise.line, _PREMISE_LATEX[premise.rule].format(y=label), label))
     return reading

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from derive.infer.classes import Columns
+from derive.infer.premises import Premise
 from derive.infer.scan import Lin
 
 
@@ -44,6 +45,8 @@ class Inferred:
     aliases: dict[str, Lin] = field(default_factory=dict)  # the sizes the text names
     # the definitions the prose names (an activation, the loss), in LaTeX, at their lines
     prose: tuple[tuple[int, str], ...] = ()
+    # the premise on the labels a sentence states ("a one-hot label $y$": derive.infer.premises)
+    label_premise: Premise | None = None
     bypassed: set[str] = field(default_factory=set)  # self-feeding definitions checked as claims
     # a self-feeding definition's quantity -> the quantity another row defines as the argument
     # it writes (a^l_j = sigma(<E>) and z^l_j = <E>): a is read as sigma(z)
