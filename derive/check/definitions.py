@@ -171,7 +171,7 @@ def _add_definition(reading: _Reading, formula: Formula, eq: Equation, model: Mo
                              hint="remove the formula from `definitions` to check it as a claim")
     for left, right in pairs:
         new = Def(left.expr, right.expr, eq.line, f"{left.latex} = {right.latex}")
-        model = _named_argument(reading, _with_def(model, new), new)
+        model = _named_argument(reading, model.with_defs(new), new)
         reading.definitions.append(Definition(formula.file, eq.line,
                                             f"{left.latex} = {right.latex}",
                                             _defines(left.expr)))
@@ -205,10 +205,6 @@ def _undefined(model: Model, lhs: sympy.Basic) -> bool:
     if isinstance(lhs, Scalar):
         return False
     return not any(_defines(d.lhs) == name and not at_entry_zero(d.lhs) for d in model.defs)
-
-
-def _with_def(model: Model, d: Def) -> Model:
-    return model.with_defs(d)
 
 
 def _named_argument(reading: _Reading, model: Model, new: Def) -> Model:
