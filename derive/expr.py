@@ -274,6 +274,22 @@ class ArgMax(Node):
                 f"{printer._print(self.body)}")
 
 
+class Change(Node):
+    """`\\Delta x`: a small change of the quantity x, as a row written with `\\approx` writes
+    it (derive.latex.changes); the checker reads it as a number of its own (derive.check.approx).
+    """
+
+    def __new__(cls, of: sympy.Basic):
+        return sympy.Expr.__new__(cls, of)
+
+    @property
+    def of(self) -> sympy.Basic:
+        return self.args[0]
+
+    def _latex(self, printer: LatexPrinter) -> str:
+        return f"\\Delta {printer._print(self.of)}"
+
+
 NODE_TYPES = (Quantity, Width, Call, Prime, FuncRef, Vec, Partial, BatchSum, ArgMax)
 
 

@@ -10,6 +10,7 @@ import sympy
 
 from derive import vectorcheck
 from derive.budget import BudgetExceeded, deadline
+from derive.check import approx
 from derive.check.build import update_of_no_parameter, written_update
 from derive.check.keys import _decode_verdict, _encode_verdict, _keys
 from derive.check.lint import _lint_expansions
@@ -98,6 +99,15 @@ def _check_approximation(state: _State, formula: Formula, eq: Equation, model: M
                                 step_lines=eq.step_lines[:first - 1], approx_from=None)
     if exact.steps:
         _check_equation(state, formula, exact, model, compare)
+    read = approx.reading(eq) if first == 1 else approx.NOT_CHECKED
+    if isinstance(read, approx.Reading):
+        claim = dataclasses.replace(eq, kind="equation", lhs=dataclasses.replace(
+            eq.lhs, expr=read.lhs), steps=(dataclasses.replace(eq.steps[0], expr=read.rhs),))
+        found = _step_result(state, formula, claim, 1, read.lhs, model, compare, read.lhs,
+                             read.note)
+        state.results.append(approx.worded(
+            found, read, f"{eq.lhs.latex} \\approx {eq.steps[0].latex}"))
+        return
     for k, step in enumerate(eq.steps, start=1):
         if k < first:
             continue
@@ -106,7 +116,7 @@ def _check_approximation(state: _State, formula: Formula, eq: Equation, model: M
             latex=f"{eq.lhs.latex} \\approx {step.latex}", kind="equation",
             status=Status.UNCHECKED, section=formula.section, formula=formula.number,
             step=k if len(eq.steps) > 1 else None, parsed="", derivation="",
-            message="`\\approx` states an approximation: it is not checked as an equality"))
+            message=read))
 
 
 def _given_leaf(model: Model, lhs: sympy.Basic) -> str | None:

@@ -9,6 +9,7 @@ import sympy
 
 from derive.latex.argmax import emit_argmax
 from derive.latex.arithmetic import _Skeleton, parse_with
+from derive.latex.changes import emit_change
 from derive.latex.calculus import _emit_frac, _emit_sum
 from derive.latex.conditions import _emit_cases
 from derive.latex.function_notation import _emit_function_notation
@@ -58,6 +59,8 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
     i = 0
     while i < len(toks):
         nxt = emit_argmax(toks, i, sk)
+        if nxt is None:
+            nxt = emit_change(toks, i, sk)
         if nxt is None:
             nxt = _emit_function_notation(toks, i, sk)
         i = nxt if nxt is not None else _rule_for(toks[i], sk.scope)(toks, i, sk)

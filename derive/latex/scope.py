@@ -83,6 +83,7 @@ class Scope:
     one_hot: bool = False  # an indicator of the labels' class was read (1\{y = k\}: y_k)
     # (name, start, end) of each quantity read at `left_layer`, for `rows._lent_variables`
     lent: list[tuple[str, int, int]] = field(default_factory=list)
+    changes: bool = False  # a row with `\\approx`: `\\Delta x` is a change of x (latex.changes)
 
     def lookup(self, name: str) -> str | None:
         if name in self.scalars:

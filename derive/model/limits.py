@@ -9,6 +9,7 @@ import sympy
 
 from derive.budget import BudgetExceeded, deadline, seconds_from_env
 from derive.expr import Partial
+from derive.latex import Scalar
 from derive.model.algebra import _Cut
 from derive.model.data import Key
 from derive.numbers import Unsupported, engine_named, sympy_num
@@ -47,6 +48,7 @@ def limit_value(ev: Evaluator, e: sympy.Limit, env: dict, sample: int | None) ->
     """The numeric value of `\\lim_{h \\to a} body` at the point; `Unsupported` (so unchecked,
     with the reason) when SymPy does not decide it, or finds it infinite or not to exist."""
     body, var, target, direction = e.args
+    _defined_values(ev, body)
     h = sympy.Symbol(str(var), real=True)
     leaves = ev.structure.cuts.setdefault(("limit leaves",), {})
     expr = ev._eval(body, {**env, var: h}, sample, _Leaves(ev, leaves))
@@ -59,6 +61,18 @@ def limit_value(ev: Evaluator, e: sympy.Limit, env: dict, sample: int | None) ->
         raise Unsupported(out)
     vals = {s: ev.value(k) for k, s in leaves.items() if s in out.free_symbols}
     return sympy_num(out, vals)
+
+
+def _defined_values(ev: Evaluator, body: sympy.Basic) -> None:
+    """`Unsupported` for a limit of a value the model defines as a number of its own variables
+    (`g(t) = t^3 + 2t`, read as g): `g(t + h)` in it is not read as g at t + h."""
+    defined = {d.lhs for d in ev.model.defs if isinstance(d.lhs, Scalar)}
+    found = sorted((str(s) for s in body.free_symbols & defined))
+    if found:
+        raise Unsupported(
+            f"a limit of ${found[0]}$, which the text defines as a value of its own variables: "
+            f"the tool reads ${found[0]}$ at those variables only, not at another argument "
+            "(as a difference quotient writes it), so the limit is not taken")
 
 
 def _limit(expr: sympy.Expr, h: sympy.Symbol, target: sympy.Expr, direction: str
