@@ -9,8 +9,8 @@ import sympy
 
 from derive.latex.argmax import emit_argmax
 from derive.latex.arithmetic import _Skeleton, parse_with
-from derive.latex.changes import emit_change
 from derive.latex.calculus import _emit_frac, _emit_sum
+from derive.latex.changes import emit_change
 from derive.latex.conditions import _emit_cases
 from derive.latex.function_notation import _emit_function_notation
 from derive.latex.groups import _BRACKETS, _close_bracket, _group, _match, starts_name

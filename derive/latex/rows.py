@@ -15,9 +15,9 @@ from derive.expr import Partial, Quantity
 from derive.functions import BY_SPELLING
 from derive.latex.batch import batch_d_names
 from derive.latex.calculus import operands_written_out
+from derive.latex.changes import approximating
 from derive.latex.conditions import for_words, range_qualifier
 from derive.latex.expression import parse_expression
-from derive.latex.changes import approximating
 from derive.latex.groups import (
     _BRACKETS,
     _depth_split,
@@ -284,8 +284,7 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
             raise _err(f"`{r.text}` may only be the first relation of a row", scope, r)
     local = _formal_parameters(segments[0], scope) if not continuation else set()
     row_scope = Scope(scope.notation, formula, scope.scalars | local, scope.functions, scope.local)
-    if first_rel.text == "\\approx":
-        approximating(row_scope)
+    approximating(row_scope, first_rel.text)
     first_lhs = _lend_left_layer(row_scope, formula, segments[0],
                                  current if continuation else None)
 

@@ -67,7 +67,7 @@ def _defined_values(ev: Evaluator, body: sympy.Basic) -> None:
     """`Unsupported` for a limit of a value the model defines as a number of its own variables
     (`g(t) = t^3 + 2t`, read as g): `g(t + h)` in it is not read as g at t + h."""
     defined = {d.lhs for d in ev.model.defs if isinstance(d.lhs, Scalar)}
-    found = sorted((str(s) for s in body.free_symbols & defined))
+    found = sorted(str(s) for s in body.free_symbols & defined)
     if found:
         raise Unsupported(
             f"a limit of ${found[0]}$, which the text defines as a value of its own variables: "
