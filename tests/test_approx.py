@@ -49,7 +49,7 @@ def test_difference_quotients_as_limits_and_their_slips() -> None:
     rep = check_file(DATA / "difference.md")
     assert_verdicts(rep, [(7, V, None), (13, V, None), (19, R, "constant factor"),
                           (25, R, "sign"), (31, U, None), (37, D, None), (41, U, None),
-                          (47, U, None)])
+                          (47, U, None), (53, U, None)])
     by_line = {r.line: r for r in rep.results}
     assert "limit" in by_line[7].message and "not as an equality" in by_line[7].message
     assert "not a finite number" in by_line[31].message
@@ -57,6 +57,7 @@ def test_difference_quotients_as_limits_and_their_slips() -> None:
     # never compared as g times (t + epsilon)
     assert "not at another argument" in by_line[41].message
     assert "vector form" in by_line[47].message
+    assert "neither the first-order change" in by_line[53].message  # no quotient by the step
 
 
 def test_a_change_outside_an_approximation_is_read_as_before(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ changes: linear in them, with those coefficients. The changes are numbers of the
 drawn at random like every free number, so a right side that is not linear in them, or has a
 wrong coefficient, differs at the points drawn.
 
-A difference quotient: a right side that reads the small step `\\epsilon` of the row
+A difference quotient: a right side that divides by the small step `\\epsilon` of the row
 (derive.latex.changes) is compared, as its limit `\\epsilon \\to 0^+`, with the left side."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def reading(eq: Equation) -> Reading | str:
     if isinstance(lhs.expr, Change) or changes:
         return _first_order(lhs.expr, step.expr, changes)
     steps = [s for s in step.expr.free_symbols if isinstance(s, Scalar) and s.name in STEPS]
-    if len(steps) == 1 and not lhs.expr.has(steps[0]):
+    if len(steps) == 1 and not lhs.expr.has(steps[0]) and _divides_by(step.expr, steps[0]):
         return _limit(lhs.expr, step.expr, steps[0])
     return (f"{NOT_CHECKED}: it is neither the first-order change of a quantity "
             "(`\\Delta y \\approx \\frac{\\partial y}{\\partial x} \\Delta x`) nor a difference "
@@ -104,6 +104,11 @@ def _summed_change(rhs: sympy.Basic) -> Change | None:
             if bound & c.free_symbols:
                 return c
     return None
+
+
+def _divides_by(rhs: sympy.Basic, step: Scalar) -> bool:
+    """Whether the right side divides by the step, as a difference quotient does."""
+    return any(p.base == step and p.exp.is_negative for p in rhs.atoms(sympy.Pow))
 
 
 def _limit(lhs: sympy.Basic, rhs: sympy.Basic, step: Scalar) -> Reading:
