@@ -24,7 +24,8 @@ def test_first_order_changes_along_one_weight_and_their_slips() -> None:
     assert_verdicts(rep, [(6, D, None), (10, D, None), (16, D, None),
                           (22, V, None), (28, V, None), (34, V, None), (40, V, None),
                           (46, V, None),
-                          (52, R, None), (58, R, None), (64, R, "wrong layer"),
+                          (52, R, "swapped indices: $\\Delta w^{l}_{kj}$ should be"),
+                          (58, R, None), (64, R, "wrong layer"),
                           (70, V, None), (76, R, "extra term"), (82, U, None), (88, U, None)])
     by_line = {r.line: r for r in rep.results if r.status is not D}
     for line in (22, 28, 34, 40, 46, 70):

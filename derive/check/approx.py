@@ -17,13 +17,16 @@ A difference quotient: a right side that divides by the small step `\\epsilon` o
 from __future__ import annotations
 
 import dataclasses
+import itertools
+from collections.abc import Callable, Iterator
 
 import sympy
 
 from derive.expr import Change, Partial, Quantity, to_latex
 from derive.latex import Equation, Scalar
 from derive.latex.changes import STEPS
-from derive.results import Result, Status
+from derive.results import Finding, FindingKind, Result, Status
+from derive.sentences import sentence
 
 NOT_CHECKED = "`\\approx` states an approximation: it is not checked as an equality"
 
@@ -130,3 +133,42 @@ def worded(found: Result, read: Reading, latex: str) -> Result:
         what = read.claim.replace("verified as", "read as", 1)
         message = f"{message} ({what})"
     return dataclasses.replace(found, latex=latex, message=message)
+
+
+def change_repair(eq: Equation, holds: Callable[[Reading], bool],
+                  orders_only: bool = False) -> Finding | None:
+    """One edit of a change the right side writes that makes a refuted first-order row hold:
+    its indices in another order (`\\Delta w_{kj}` for `\\Delta w_{jk}`), or (unless
+    `orders_only`: the row has a diagnosis already) the entry a derivative beside it names
+    (`\\Delta a_n` for the `a_m` of `\\partial C / \\partial a_m`)."""
+    step = eq.steps[0]
+    for c, edit, kind in _change_edits(step.expr):
+        if orders_only and kind is not FindingKind.INDEX_ORDER:
+            continue
+        read = reading(dataclasses.replace(eq, steps=(dataclasses.replace(
+            step, expr=step.expr.xreplace({c: edit})),)))
+        if isinstance(read, Reading) and holds(read):
+            return Finding(kind, (to_latex(c), to_latex(edit)))
+    return None
+
+
+def _change_edits(rhs: sympy.Basic) -> Iterator[tuple[Change, Change, FindingKind]]:
+    for c in sorted(rhs.atoms(Change), key=sympy.default_sort_key):
+        q = c.of
+        for order in itertools.permutations(q.indices):
+            if order != q.indices:
+                yield c, Change(q.with_(indices=order)), FindingKind.INDEX_ORDER
+        named = {p.den for p in rhs.atoms(Partial)
+                 if isinstance(p.den, Quantity) and p.den.name == q.name and p.den != q}
+        for den in sorted(named, key=sympy.default_sort_key):
+            kind = (FindingKind.WRONG_LAYER if den.layer != q.layer else
+                    FindingKind.WRONG_INDEX)
+            yield c, Change(den), kind
+
+
+def repaired(found: Result, fix: Finding) -> Result:
+    """A refuted first-order row with the edit of a change that makes it hold."""
+    words = sentence(fix)
+    return dataclasses.replace(found, diagnosis=words, finding=fix,
+                               message=f"differs from the derivation: {words}, and with that "
+                               "edit it holds")

@@ -105,6 +105,9 @@ def _check_approximation(state: _State, formula: Formula, eq: Equation, model: M
             eq.lhs, expr=read.lhs), steps=(dataclasses.replace(eq.steps[0], expr=read.rhs),))
         found = _step_result(state, formula, claim, 1, read.lhs, model, compare, read.lhs,
                              read.note)
+        fix = None if found.status is not Status.REFUTED else approx.change_repair(
+            eq, lambda r: _holds(state, model, r.lhs, r.rhs), orders_only=bool(found.diagnosis))
+        found = found if fix is None else approx.repaired(found, fix)
         state.results.append(approx.worded(
             found, read, f"{eq.lhs.latex} \\approx {eq.steps[0].latex}"))
         return
@@ -117,6 +120,17 @@ def _check_approximation(state: _State, formula: Formula, eq: Equation, model: M
             status=Status.UNCHECKED, section=formula.section, formula=formula.number,
             step=k if len(eq.steps) > 1 else None, parsed="", derivation="",
             message=read))
+
+
+def _holds(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic) -> bool:
+    """Whether `lhs = rhs` holds at every point, within the claim budget (False past it)."""
+    try:
+        with deadline(state.claim_budget):
+            o = state.engine.evaluate(model, lhs, rhs)
+    except BudgetExceeded:
+        state.engine = Engine()
+        return False
+    return bool(o.ok and o.trials and not o.unsupported and not o.overrun)
 
 
 def _given_leaf(model: Model, lhs: sympy.Basic) -> str | None:
