@@ -70,3 +70,10 @@ def test_a_change_outside_an_approximation_is_read_as_before(tmp_path: Path) -> 
     rep = check_file(doc)
     at = [r for r in rep.results if r.line == 46]
     assert at and at[0].status is not V and "first-order" not in at[0].message
+
+
+def test_a_change_in_two_entries_of_one_vector() -> None:
+    """`\\Delta v_1` and `\\Delta v_2`: two entries that are never the same, both changed."""
+    rep = check_file(DATA / "gradient.md")
+    assert_verdicts(rep, [(6, D, None), (12, V, None), (18, V, None), (24, R, None),
+                          (28, R, "constant factor in one term")])

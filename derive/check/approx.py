@@ -73,8 +73,7 @@ def _first_order(lhs: sympy.Basic, rhs: sympy.Basic, changes: list[Change]) -> R
     if lhs.of.has(Change) or not changes:
         return (f"{NOT_CHECKED}: the change of ${to_latex(lhs.of)}$ is not written in terms "
                 "of changes `\\Delta x` of the model's quantities")
-    names = [c.of.name for c in changes]
-    if len(set(names)) != len(names):
+    if not all(_apart(a.of, b.of) for a, b in itertools.combinations(changes, 2)):
         return (f"{NOT_CHECKED}: it writes changes of several entries of one quantity "
                 f"(${'$, $'.join(to_latex(c) for c in changes)}$), which the tool does not read")
     bound = _summed_change(rhs)
@@ -93,6 +92,16 @@ def _first_order(lhs: sympy.Basic, rhs: sympy.Basic, changes: list[Change]) -> R
               "own, the other entries held), to first order the sum of the partial "
               "derivatives times the changes: the right side must be linear in the changes, "
               "with those coefficients"))
+
+
+def _apart(a: Quantity, b: Quantity) -> bool:
+    """Whether two changed entries are different entries at every index value: of different
+    quantities, or at a layer or index written as two different numbers (`v_1`, `v_2`)."""
+    if a.name != b.name:
+        return True
+    pairs = zip((a.layer, *a.indices), (b.layer, *b.indices))
+    return any(isinstance(x, sympy.Integer) and isinstance(y, sympy.Integer) and x != y
+               for x, y in pairs)
 
 
 def _partial(of: Quantity, by: sympy.Basic) -> sympy.Basic:
