@@ -106,7 +106,7 @@ def _check_approximation(state: _State, formula: Formula, eq: Equation, model: M
         found = _step_result(state, formula, claim, 1, read.lhs, model, compare, read.lhs,
                              read.note)
         fix = None if found.status is not Status.REFUTED else approx.change_repair(
-            eq, lambda r: _holds(state, model, r.lhs, r.rhs), orders_only=bool(found.diagnosis))
+            eq, lambda r: _holds(state, model, r.lhs, r.rhs) is True, orders_only=bool(found.diagnosis))
         found = found if fix is None else approx.repaired(found, fix)
         state.results.append(approx.worded(
             found, read, f"{eq.lhs.latex} \\approx {eq.steps[0].latex}"))
@@ -122,14 +122,14 @@ def _check_approximation(state: _State, formula: Formula, eq: Equation, model: M
             message=read))
 
 
-def _holds(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic) -> bool:
-    """Whether `lhs = rhs` holds at every point, within the claim budget (False past it)."""
+def _holds(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic) -> bool | None:
+    """Whether `lhs = rhs` holds at every point, within the claim budget (None past it)."""
     try:
         with deadline(state.claim_budget):
             o = state.engine.evaluate(model, lhs, rhs)
     except BudgetExceeded:
         state.engine = Engine()
-        return False
+        return None
     return bool(o.ok and o.trials and not o.unsupported and not o.overrun)
 
 

@@ -8,16 +8,14 @@ import dataclasses
 import sympy
 from sympy.core.symbol import Str
 
-from derive.budget import BudgetExceeded, deadline
 from derive.check.build import Restate, _Built
-from derive.check.claims import _check_equation
+from derive.check.claims import _check_equation, _holds
 from derive.check.compare import _compare_model
 from derive.check.keys import _keys
 from derive.check.rows import _defines
 from derive.check.state import _error_result, _State
 from derive.document import Formula
 from derive.errors import InputError
-from derive.evaluate import Engine
 from derive.expr import Quantity, to_latex
 from derive.infer import Inferred
 from derive.latex import Equation, RowError
@@ -166,13 +164,9 @@ def _restates(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic) -
         found = keys.store.get(key)
         if isinstance(found, bool):
             return found
-    try:
-        with deadline(state.claim_budget):
-            o = state.engine.evaluate(model, lhs, rhs)
-    except BudgetExceeded:
-        state.engine = Engine()
+    same = _holds(state, model, lhs, rhs)
+    if same is None:
         return None
-    same = bool(o.ok and o.trials and not o.unsupported and not o.overrun)
     if key is not None and keys is not None:
         keys.store.put(key, same, None)
     return same
