@@ -85,7 +85,7 @@ def _local_formulas(per: dict[int, list[Row]]) -> set[int]:
             continue  # sigma(z) = ...: z is the function's own argument
         occs = [o for r in rs for o in r.occs]
         if names_tagged and occs and not any(tagged(o) for o in occs) and any(
-                o.name in names_tagged and o.sup is None for o in occs):
+                o.name in names_tagged and o.sup is None and o.call is None for o in occs):
             out.add(k)
     return out
 

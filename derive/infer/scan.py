@@ -26,6 +26,7 @@ from derive.latex import (
     strip_qualifiers,
     tokenize,
 )
+from derive.latex.header import without_header
 from derive.sources.document import Formula
 
 Lin = tuple[int, int, int]  # c + a·n + b·l, as in derive.notation
@@ -258,7 +259,8 @@ def _rows(formula: Formula) -> list[Row]:
     _check_sizes(formula)  # the size bounds first: a 5 MB formula is not scanned
     toks = tokenize(formula.text, formula)
     _check_sizes(formula, toks)
-    toks = [t for t in toks if t.text not in ("\\nonumber", "\\notag")]
+    toks = without_header([t for t in toks if t.text not in ("\\nonumber", "\\notag")],
+                          _RELATIONS)
     if toks and toks[0].text == "\\begin":
         grp, j = _group(toks, 1)
         if _text(grp) in _ENVS:

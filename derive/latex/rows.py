@@ -18,6 +18,7 @@ from derive.latex.calculus import operands_written_out
 from derive.latex.changes import approximating
 from derive.latex.conditions import for_words, range_qualifier
 from derive.latex.expression import parse_expression
+from derive.latex.header import without_header
 from derive.latex.groups import (
     _BRACKETS,
     _depth_split,
@@ -41,7 +42,7 @@ _PUNCT = {",", "."}
 def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     """All equations of a display formula, each row parsed on its own."""
     _check_sizes(formula)
-    toks = batch_d_names(tokenize(formula.text, formula), scope)
+    toks = without_header(batch_d_names(tokenize(formula.text, formula), scope), _RELATIONS)
     _check_sizes(formula, toks)
     # unwrap \begin{split} ... \end{split} (or aligned), keeping what is inside
     env = None
