@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import sympy
 
-from derive.expr import BatchSum, Call, Prime
+from derive.expr import BatchSum, Call, Partial, Prime
 from derive.functions import NAMED
 from derive.latex import Index, Scalar
 from derive.model import Def, Evaluator, Instance, Model, OutOfRange
@@ -66,7 +66,7 @@ class StandIns:
             if not reached:
                 return None
             loss, _ = _loss_words(ev, model, reached)
-            if _over_samples(model, (lhs, rhs)):
+            if _over_samples(model, (lhs, rhs)) and not _batch_loss(model, (lhs, rhs)):
                 return (f"needs the loss; the text never defines it: whether {loss} is one "
                         "sample's loss or the batch's decides a claim that sums over the "
                         "samples, and the text does not say")
@@ -198,6 +198,18 @@ def _over_samples(model: Model, exprs: tuple) -> bool:
                     getattr(v, "name", None) == sample for v, *_ in node.limits)):
                 return True
     return False
+
+
+def _batch_loss(model: Model, exprs: tuple) -> bool:
+    """Whether a side differentiates the batch's loss, the sum over the samples of the loss
+    (`\\frac{1}{m} \\sum_x C`, as written or as derive.infer.meanloss reads it): then
+    which loss the claim means is said."""
+    loss = model.notation.loss
+    return any(isinstance(node, Partial) and any(
+        isinstance(b, BatchSum) and any(getattr(q, "name", None) == loss
+                                        for q in sympy.preorder_traversal(b.body))
+        for b in sympy.preorder_traversal(node.num))
+        for e in exprs for node in sympy.preorder_traversal(e))
 
 
 def _reached_stand_ins(ev: Evaluator, env: dict, exprs: tuple) -> tuple[set, set]:

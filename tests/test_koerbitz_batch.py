@@ -39,3 +39,70 @@ def test_updates_under_a_quantifier_header():
     ])
     rep = check_file(DATA / "header.md")
     assert all(r.kind == "update" for r in rep.results if r.line in (23, 24, 33, 34))
+
+
+@pytest.mark.parametrize("name", ["untagged.md", "untagged-paren.md"])
+def test_untagged_uses_read_at_the_layer_their_indices_fit(name):
+    """`a_j` beside `w^l_{ij}` (j in 1..n_{l-1}): a^{l-1}_j; `b_k` beside `w^{l+1}_{kp}`:
+    b^{l+1}_k; `\\delta_k` in a sum to n_{l+1}: delta^{l+1}_k. A use whose index no tagged
+    use ranges keeps its error."""
+    head = [(8, D, None), (9, D, None), (13, D, None)]
+    rep = check_file(DATA / name)
+    assert_verdicts(rep, head + [
+        (17, V, None), (18, V, None),  # cases: a_j
+        (26, V, None), (27, V, None),  # + b_k
+        (31, V, None),  # \delta_k
+        (35, Status.ERROR, None),  # dC/db_k = delta_k: nothing says which layer
+    ])
+    notes = " ".join(rep.notes)
+    for read in ("a^{(l-1)}_{j}", "b^{(l+1)}_{k}", "\\delta^{(l+1)}_{k}") if "paren" in name else (
+            "a^{l-1}_{j}", "b^{l+1}_{k}", "\\delta^{l+1}_{k}"):
+        assert read in notes, (read, notes)
+    slips = check_file(DATA / name.replace(".md", "-slips.md"))
+    assert_verdicts(slips, head + [
+        (17, V, None),
+        (18, R, "wrong layer"),  # a_i: read as a^l_i, the layer i ranges over
+        (26, V, None),
+        (27, R, "extra term"),  # + b_k after the derivative
+        (31, R, "activation for its derivative"),  # g(z^l_i) for g'(z^l_i)
+        (35, Status.ERROR, None),
+    ])
+
+
+def test_an_expansion_through_the_activation_is_its_quantity():
+    """`\\sum_p w^{l+1}_{kp} g(z^l_p) + b^{l+1}_k` is z^{l+1}_k (no value at l = 0, where a is
+    the input, says otherwise); with b^l_k it is not, and the lint says so."""
+    rep = check_file(DATA / "expansion.md")
+    lint = {r.line: r.lint for r in rep.results}
+    assert lint[15] == () and lint[21] == ()
+    assert lint[27] and "not equal to its definition" in lint[27][0]
+    assert all(r.status is V for r in rep.results if r.line > 10)
+
+
+@pytest.mark.parametrize("name", ["meanloss.md", "meanloss-words.md"])
+def test_the_loss_said_to_be_the_mean_over_the_samples(name):
+    """A sentence says the cost is the average over the samples: the rows over the minibatch
+    differentiate `\\frac{1}{m} \\sum_j C`; `\\delta^{l\\,(j)}` is the sample j's delta^l."""
+    head = [(8, D, None), (9, D, None), (13, D, None), (16, V, None), (20, V, None)]
+    b, w = (28, 32) if name == "meanloss.md" else (27, 31)
+    rep = check_file(DATA / name)
+    assert_verdicts(rep, head + [(b, V, None), (w, V, None)])
+    assert any("is the mean over the samples" in n for n in rep.notes)
+    slips = check_file(DATA / name.replace(".md", "-slips.md"))
+    if name == "meanloss.md":
+        assert_verdicts(slips, head + [
+            (b, R, "lacks a factor"),  # sum_j delta^{l(j)}: the sum, not the mean
+            (w, R, "order is swapped"),  # (A^{l-1})^T Delta^l
+        ])
+    else:
+        assert_verdicts(slips, head + [
+            (b, R, "wrong layer"),  # delta^{l-1 (j)}
+            (w, R, "lacks a factor"),  # Delta^l (A^{l-1})^T without 1/m
+        ])
+
+
+def test_without_the_sentence_the_batch_rows_stay_unchecked():
+    rep = check_file(DATA / "meanloss-unsaid.md")
+    at = {r.line: r for r in rep.results}
+    assert at[27].status is Status.UNCHECKED and at[31].status is Status.UNCHECKED
+    assert "one sample's loss or the batch's" in at[27].message

@@ -20,6 +20,7 @@ from derive.check.definitions import (
 )
 from derive.check.rows import _bounded
 from derive.check.state import _Reading
+from derive.check.untagged import untagged_readings
 from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
@@ -29,6 +30,7 @@ from derive.infer.example import example_depth, example_output
 from derive.infer.gradient import gradient_argument
 from derive.infer.hypotheses import parameter_subscripts, parameters_fact
 from derive.infer.letters import letter_tags
+from derive.infer.meanloss import mean_loss
 from derive.infer.neuron import one_neuron
 from derive.infer.premises import Premise, label_premise
 from derive.infer.prose import with_prose_definitions, with_prose_functions, zero_entries
@@ -246,6 +248,10 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         read = set(inferred.front.get("quantities", {})) - inferred.unread
         doc, gradient = gradient_argument(doc, roles.get("loss"), roles.get("layers"), read)
         inferred.facts += gradient
+        doc, untagged = untagged_readings(doc, inferred.front, inferred.layer_var)
+        doc, mean = mean_loss(doc, roles.get("loss"), roles.get("batch"), roles.get("sample"),
+                              inferred.front.get("quantities", {}))
+        inferred.facts += untagged + mean
         _consistent(doc, inferred)
         inferred.label_premise = _stated_premise(doc, inferred)
         inferred.facts[:0] = capitals

@@ -40,13 +40,15 @@ def _lint_expansions(state: _State, model: Model, step: sympy.Basic,
 
 def _proportional(state: _State, model: Model, e: sympy.Basic, q: sympy.Basic) -> bool:
     o = state.engine.evaluate(model, q, q, limit=8)
-    try:
-        ev = state.engine.values(model, e, o.trials)
-    except (OutOfRange, Unsupported, ZeroDivisionError):
-        return False
-    qv = [t.lhs for t in o.trials]
-    # both zero (a ReLU layer's unit below its kink) says nothing of the ratio: left out
-    pairs = [(a, b) for a, b in zip(qv, ev) if not (close(a, 0) and close(b, 0))]
+    pairs = []
+    for t in o.trials:  # one by one: g(z^l_p) for a^l_p has no value at l = 0 (a the input)
+        try:
+            (b,) = state.engine.values(model, e, [t])
+        except (OutOfRange, Unsupported, ZeroDivisionError):
+            continue
+        # both zero (a ReLU layer's unit below its kink) says nothing of the ratio: left out
+        if not (close(t.lhs, 0) and close(b, 0)):
+            pairs.append((t.lhs, b))
     ratios = [ratio(a, b) for a, b in pairs]
     if not ratios or any(r is None for r in ratios):
         return False

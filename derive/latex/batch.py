@@ -41,6 +41,7 @@ def batch_d_names(toks: list, scope: Scope) -> list:
     divides by the batch size, or (its d-names already read as one example's) one that writes
     a matrix of the samples' vectors."""
     n = scope.notation
+    toks = _mean_loss(toks, scope.formula.mean_loss)
 
     def mean(ts: Sequence[Any], i: int, end: int) -> list[str] | None:
         name = ts[i].text
@@ -77,3 +78,25 @@ def _read_d(toks: list, k: int) -> bool:
     return (len(part) == len(_READ_D) and tuple(t.text for t in part) == _READ_D
             and part[0].start == part[0].end and part[-1].end == part[-1].start + 1
             and k + len(_READ_D) < len(toks))
+
+
+def _mean_loss(toks: list, mean: tuple[str, str, str] | None) -> list:
+    """`\\frac{\\partial C}{\\partial W^l}` in a row over the minibatch of a text whose loss
+    is the mean over the samples (derive.infer.meanloss): the derivative of `\\frac{1}{m}
+    \\sum_j C`, as tokens of no width after the `\\partial`."""
+    if mean is None:
+        return toks
+    loss, sample, batch = mean
+    out: list = []
+    for k, t in enumerate(toks):
+        out.append(t)
+        if (t.text == "\\partial" and k >= 2 and toks[k - 1].text == "{"
+                and toks[k - 2].text == "\\frac" and k + 2 < len(toks)
+                and toks[k + 1].text == loss and toks[k + 2].text == "}"):
+            at = t.end
+            out += [dataclasses.replace(t, kind="num" if x.isdigit() else "letter"
+                                        if x.isalpha() else "cmd" if x.startswith("\\")
+                                        else "sym", text=x, start=at, end=at)
+                    for x in ("\\frac", "{", "1", "}", "{", batch, "}", "\\sum", "_", "{",
+                              sample, "}")]
+    return out

@@ -37,6 +37,10 @@ def without_sample(g: list[Tok]) -> list[Tok]:
         g = g[2:]
     if len(g) >= 6 and g[-1].text == ")" and g[-3].text == "(" and g[-4].text == "]":
         g = g[:-3]
+    if (len(g) >= 4 and g[-1].text == ")" and g[-3].text == "(" and g[-2].kind in ("letter", "num")
+            and g[-3].start > g[-4].end and g[-4].kind in ("letter", "num")
+            and g[0].kind in ("letter", "num")):
+        g = g[:-3]  # ^{l\,(j)}: the layer, a space (dropped by the lexer), the sample
     return g
 
 

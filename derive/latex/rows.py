@@ -18,7 +18,6 @@ from derive.latex.calculus import operands_written_out
 from derive.latex.changes import approximating
 from derive.latex.conditions import for_words, range_qualifier
 from derive.latex.expression import parse_expression
-from derive.latex.header import without_header
 from derive.latex.groups import (
     _BRACKETS,
     _depth_split,
@@ -27,6 +26,7 @@ from derive.latex.groups import (
     _env_end,
     _env_name,
 )
+from derive.latex.header import without_header
 from derive.latex.limits import _check_sizes
 from derive.latex.scope import Equation, RowError, Scope, Side, _err
 from derive.latex.tokens import _FONTS, VECTOR_FUNCTIONS, Tok, ordinary_derivative, tokenize

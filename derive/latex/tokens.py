@@ -4,6 +4,8 @@ derive.latex.slashes, derive.latex.extents, derive.latex.hypotheses). The lexer'
 
 from __future__ import annotations
 
+import re
+
 from derive.document import Formula
 from derive.errors import InputError
 from derive.latex.extents import sum_extents
@@ -114,7 +116,7 @@ def _letter_tags(toks: list[Tok], tags: tuple[tuple[str, str, str], ...]) -> lis
         if tag is None or (end < len(toks) and toks[end].text == "^" and _is_tag(
                 toks[end + 1:end + 5], tag)):
             continue
-        pieces = ["^", "{", *([tag[0], tag[1:-1], tag[-1]] if tag[0] in "([" else [tag]), "}"]
+        pieces = ["^", "{", *re.findall(r"[A-Za-z]|\d+|\S", tag), "}"]  # (2), l+1
         out += [Tok("num" if p.isdigit() else "letter" if p.isalpha() else "sym", p, t.end,
                     t.end) for p in pieces]
     return out

@@ -92,6 +92,9 @@ class Formula:
     # one neuron's quantities written bare (derive.infer.neuron): (name, its tag and index
     # as LaTeX, `^{l}_{j}`), read by derive.latex.tokens
     neuron_tags: tuple[tuple[str, str], ...] = ()
+    # (loss, sample, batch size): a row over the minibatch of a text whose prose says the loss
+    # is the mean over the samples (derive.infer.meanloss), read by derive.latex.batch
+    mean_loss: tuple[str, str, str] | None = None
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""
