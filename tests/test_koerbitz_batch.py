@@ -106,3 +106,26 @@ def test_without_the_sentence_the_batch_rows_stay_unchecked():
     at = {r.line: r for r in rep.results}
     assert at[27].status is Status.UNCHECKED and at[31].status is Status.UNCHECKED
     assert "one sample's loss or the batch's" in at[27].message
+
+
+def test_matrices_given_by_corners_and_ellipses():
+    """`\\mat{e_{11}}{e_{1N}}{e_{M1}}{e_{MN}}` (a macro of corners, `\\cdots`, `\\vdots`,
+    `\\ddots`) and a column `e_1 \\\\ e_2 \\\\ \\vdots \\\\ e_K`: the matrix whose (i, j) entry
+    is e_{ij}; the entries written between must be the pattern's."""
+    head = [(13, D, None), (14, D, None), (18, D, None), (21, V, None), (21, V, None)]
+    assert_verdicts(check_file(DATA / "pattern.md"), head + [
+        (27, V, None), (32, V, None),  # [dC/dw_{11} ... ] = delta^l a^{l-1 T}
+        (36, V, None),  # [delta_1 a_1 ...]
+        (44, V, None), (49, V, None),  # [dC/db_1; dC/db_2; \vdots; dC/db_{n_l}] = delta^l
+        (53, V, None), (54, V, None),
+    ])
+    rep = check_file(DATA / "pattern-slips.md")
+    assert_verdicts(rep, head + [
+        (27, V, None),
+        (32, R, "transpose is missing"),  # a^{l-1} delta^{l T}
+        (36, R, "constant factor"),  # 2 delta_i a_j in every corner
+        (44, Status.ERROR, None),  # dC/db_3 where the pattern's second entry is dC/db_2
+        (53, V, None),
+        (54, R, "missing factor"),  # dC/da^l_i for dC/dz^l_i
+    ])
+    assert "follow no one pattern" in next(r.message for r in rep.results if r.line == 44)

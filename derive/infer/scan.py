@@ -328,10 +328,23 @@ def _indices(o: Occ) -> list[str | None]:
     if o.sub is None:
         return []
     out: list[str | None] = []
-    for t in _strip(o.sub):
-        if t.text == ",":
-            continue
-        out.append(t.text if t.kind == "letter" else None)
+    toks = _strip(o.sub)
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if t.text != ",":
+            nested = k + 2 < len(toks) and toks[k + 1].text == "_"
+            out.append(None if nested or t.kind != "letter" else t.text)
+            if nested:  # w_{1 n_{l-1}}: the size n_{l-1} is one index, written with its own
+                k += 2
+                if toks[k].text == "{":
+                    depth = 0
+                    while k < len(toks):
+                        depth += (toks[k].text == "{") - (toks[k].text == "}")
+                        if depth == 0:
+                            break
+                        k += 1
+        k += 1
     return out
 
 

@@ -8,6 +8,7 @@ from derive.latex import Scope, Tok, _depth_split, _err, parse_expression
 from derive.latex.groups import _env_close, _env_end, _env_name
 from derive.tensor import Tensor
 from derive.tensor.literal import Literal
+from derive.vecparse.pattern import has_ellipsis, read_pattern
 
 MATRICES = {"array", "matrix", "bmatrix", "pmatrix"}
 
@@ -31,9 +32,18 @@ def read_literal(toks: list[Tok], k: int, scope: Scope) -> tuple[Tensor, int]:
             for row, _ in _depth_split(toks[body:end], {"\\\\"})]
     if rows and rows[-1] == [[]]:
         rows.pop()  # a `\\` after the last row
+    tex = scope.formula.text[toks[k].start:toks[after - 1].end]
+    if rows and has_ellipsis(rows):  # corners and ellipses: the pattern of the entries
+        pattern = read_pattern(rows, scope, tex)
+        if pattern is not None:
+            return pattern, after
+        raise _err("the entries around the ellipses of this matrix follow no one pattern (its "
+                   "first and last entries of a row or column differ by more than a 1 for its "
+                   "length, or an entry between them is not the one at its place): not read",
+                   scope, toks[k])
     if not rows or any(len(r) != len(rows[0]) for r in rows):
         raise _err("the rows of this matrix have different numbers of entries", scope, toks[k])
     if any(not c for r in rows for c in r):
         raise _err("an entry of this matrix is empty", scope, toks[k])
     cells = tuple(tuple(parse_expression(c, scope) for c in r) for r in rows)
-    return Literal(cells, scope.formula.text[toks[k].start:toks[after - 1].end]), after
+    return Literal(cells, tex), after
