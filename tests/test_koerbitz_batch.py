@@ -129,3 +129,17 @@ def test_matrices_given_by_corners_and_ellipses():
         (54, R, "missing factor"),  # dC/da^l_i for dC/dz^l_i
     ])
     assert "follow no one pattern" in next(r.message for r in rep.results if r.line == 44)
+
+
+def test_matrices_of_the_samples_columns():
+    """`[ | & & | \\\\ v^{(1)} & \\cdots & v^{(m)} \\\\ | & & | ]`: the minibatch whose column j
+    is the sample j's vector v (a^{L\\,(j)}: the layer, then the sample)."""
+    head = [(8, D, None), (9, D, None), (13, D, None), (16, V, None), (20, V, None),
+            (28, V, None), (32, V, None)]
+    assert_verdicts(check_file(DATA / "columns.md"), head + [
+        (40, V, None), (41, V, None), (56, V, None)])
+    assert_verdicts(check_file(DATA / "columns-slips.md"), head + [
+        (40, V, None),
+        (41, R, "activation for its derivative"),  # g(z^{L(j)}) for g'(z^{L(j)})
+        (56, R, "constant factor"),  # 2 delta^{l(j)}
+    ])

@@ -34,3 +34,20 @@ class Pattern(Tensor):
             at[self.col] = j
         entry = self.entry.lower(ONE, ONE, fresh) if isinstance(self.entry, Tensor) else self.entry
         return entry.xreplace(at)
+
+
+@dataclass(frozen=True)
+class Columns(Tensor):
+    """`[ | \\cdots | ; x^{(1)} \\cdots x^{(m)} ; | \\cdots | ]`: the minibatch whose column of each
+    sample is that sample's column vector `x` (one sample's entry i is x's; the sample is the
+    one a batch entry is taken at, as for `A^l` beside `a^l`)."""
+
+    x: Tensor
+    batch: sympy.Expr
+    tex: str
+
+    def shape(self) -> Shape:
+        return Shape(self.x.shape().rows, self.batch)
+
+    def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
+        return self.x.lower(i, ONE, fresh)

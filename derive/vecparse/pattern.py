@@ -14,9 +14,9 @@ from __future__ import annotations
 import dataclasses
 
 from derive.errors import InputError
-from derive.latex import Index, Scope, Tok, _err, parse_expression, tokenize
+from derive.latex import Index, Scope, Size, Tok, _err, parse_expression, tokenize
 from derive.tensor import Tensor
-from derive.tensor.pattern import Pattern
+from derive.tensor.pattern import Columns, Pattern
 from derive.tensor.shapes import ONE, ShapeError, same
 
 _DOTS = {"\\vdots", "\\cdots", "\\ddots", "\\dots", "\\ldots", "\\hdots"}
@@ -37,6 +37,8 @@ def read_pattern(rows: list[list[list[Tok]]], scope: Scope, tex: str) -> Pattern
     if len(free) < 2:
         return None
     i, j = free[0], free[1]
+    if len(rows) == 3 and _bars(rows[0]) and _bars(rows[2]):  # | ; x^1 \cdots x^m ; |
+        return _columns(rows[1], scope, free[0], tex)
     if all(len(r) == 1 for r in rows):  # a column: e_1 \\ e_2 \\ \vdots \\ e_K
         col = _line([r[0] for r in rows], i)
         if col is None:
@@ -50,6 +52,51 @@ def read_pattern(rows: list[list[list[Tok]]], scope: Scope, tex: str) -> Pattern
         template, size = line
         return _made(template, scope, None, (j, size), tex)
     return _matrix(rows, scope, i, j, tex)
+
+
+def _bars(row: list[list[Tok]]) -> bool:
+    """A row of `|` and empty cells, the rules drawn above and below the columns."""
+    return any(c for c in row) and all(not c or [t.text for t in c] == ["|"] for c in row)
+
+
+def _columns(cells: list[list[Tok]], scope: Scope, letter: str, tex: str) -> Columns | None:
+    """The middle row `x^1 & \\cdots & x^m` (`\\nabla C(a^{L\\,(1)}) & \\cdots &
+    \\nabla C(a^{L\\,(m)})`): the first and last columns differ in the sample only, 1 against
+    the batch size; the column is read without the sample, as one sample's vector."""
+    cells = [c for c in cells if c]
+    if len(cells) != 3 or [t.text for t in cells[1]] not in (["\\cdots"], ["\\dots"],
+                                                             ["\\ldots"], ["\\hdots"]):
+        return None
+    found = _differ(cells[0], cells[2], letter)
+    if found is None or [t.text for t in found[1]] != [scope.notation.batch]:
+        return None
+    column = _without_sample(found[0], letter)
+    if column is None:
+        return None
+    from derive.vecparse.reader import parse_tensor
+
+    try:
+        t = parse_tensor(column, scope)
+        shape = t.shape()
+    except ShapeError:
+        return None
+    if not same(shape.cols, ONE) or shape.scalar:
+        return None
+    return Columns(t, Size(scope.notation.batch), tex)
+
+
+def _without_sample(toks: list[Tok], letter: str) -> list[Tok] | None:
+    """The column's tokens without its sample: `x^{j}` -> `x`, `a^{L\\,(j)}` -> `a^{L}`."""
+    k = next((p for p, t in enumerate(toks) if t.kind == "letter" and t.text == letter), None)
+    if k is None:
+        return None
+    if k >= 2 and toks[k - 1].text == "^":  # x^j
+        return toks[:k - 1] + toks[k + 1:]
+    if k >= 3 and toks[k - 2].text == "^" and toks[k - 1].text == "{" and toks[k + 1].text == "}":
+        return toks[:k - 2] + toks[k + 2:]  # x^{j}
+    if k >= 1 and toks[k - 1].text == "(" and k + 1 < len(toks) and toks[k + 1].text == ")":
+        return toks[:k - 1] + toks[k + 2:]  # a^{L\,(j)}
+    return None
 
 
 def _letters(scope: Scope) -> set[str]:
