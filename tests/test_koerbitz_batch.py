@@ -143,3 +143,18 @@ def test_matrices_of_the_samples_columns():
         (41, R, "activation for its derivative"),  # g(z^{L(j)}) for g'(z^{L(j)})
         (56, R, "constant factor"),  # 2 delta^{l(j)}
     ])
+
+
+def test_steps_before_an_unread_step_are_checked():
+    """A row whose third side is not read (`C(g(z_1), \\ldots, g(z_n))`, a sum written with
+    `+ \\cdots +`): its first steps are checked, the rest reported as not read, and the rows
+    that continue it too."""
+    E = Status.ERROR
+    head = [(8, D, None), (9, D, None), (13, D, None)]
+    rep = check_file(DATA / "prefix.md")
+    assert_verdicts(rep, head + [(17, V, None), (17, V, None), (18, E, None), (19, E, None),
+                                 (24, V, None), (25, E, None)])
+    assert "continues the equation" in next(r.message for r in rep.results if r.line == 19)
+    assert_verdicts(check_file(DATA / "prefix-slips.md"), head + [
+        (17, V, None), (17, R, "activation for its derivative"), (18, E, None), (19, E, None),
+        (24, R, "wrong index"), (25, E, None)])

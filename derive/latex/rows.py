@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from typing import Any
 
@@ -28,6 +29,7 @@ from derive.latex.groups import (
 )
 from derive.latex.header import without_header
 from derive.latex.limits import _check_sizes
+from derive.latex.prefix import readable_prefix
 from derive.latex.scope import Equation, RowError, Scope, Side, _err
 from derive.latex.tokens import _FONTS, VECTOR_FUNCTIONS, Tok, ordinary_derivative, tokenize
 from derive.latex.whole import _entrywise_vector_function, _outside_the_model, _parse_set
@@ -76,8 +78,14 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             _check_row(row, scope, env)
             eq = _parse_row(row, scope, formula, last, len(out) + 1)
         except InputError as exc:
-            span = formula.span(row[0].start)
             exc.at(formula.span(row[0].start, row[-1].end - row[0].start))  # never without a place
+            found = readable_prefix(row, exc, _RELATIONS, functools.partial(
+                _parse_row, scope=scope, formula=formula, current=last, number=len(out) + 1),
+                functools.partial(_place, formula))
+            if found is not None:  # the steps before the one not read are checked
+                out.append(found[0])
+                row = found[1]
+            span = formula.span(row[0].start)
             out.append(RowError(len(out) + 1, exc, span.line,
                                 formula.text[row[0].start : row[-1].end]))
             continue
@@ -88,6 +96,11 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
         else:
             out.append(eq)
     return out
+
+
+def _place(formula: Formula, offset: int) -> tuple[int, int]:
+    span = formula.span(offset)
+    return span.line, span.col
 
 
 _GAP = re.compile(r"\\(?:quad|qquad|hspace\*?\s*\{[^{}]*\})")
