@@ -44,7 +44,11 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
     means = state.reading.inferred.batch_mean if state.reading.inferred is not None else {}
     lists = state.reading.inferred.components if state.reading.inferred is not None else {}
     unread = state.reading.inferred.not_checked if state.reading.inferred is not None else {}
-    if isinstance(eq, RowError):
+    listed = (state.reading.inferred.listed_columns.get((formula.number, eq.number))
+              if state.reading.inferred is not None else None)
+    if listed is not None:
+        _listed_columns(state, formula, eq, *listed)
+    elif isinstance(eq, RowError):
         state.results.append(_error_result(formula, eq.error, eq.latex, eq.line))
     elif (formula.number, eq.number) in unread:
         state.results.append(_not_checked(formula, eq, 0, unread[(formula.number, eq.number)]))
@@ -74,6 +78,26 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
         except InputError as err:  # placed at the claim if it has no place of its own
             err.at(formula.span(eq.lhs.start, max(1, len(eq.lhs.latex))))
             state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
+
+
+def _listed_columns(state: _State, formula: Formula, eq: Equation | RowError, name: str,
+                    why: str | None) -> None:
+    """A class matrix written as the row of its columns (derive.infer.columns): notation when
+    the columns run over the classes, said as not read otherwise; the row is never parsed as a
+    claim (its bars only draw the columns)."""
+    latex = eq.latex if isinstance(eq, RowError) else formula.text[eq.lhs.start:]
+    at = max(0, formula.text.find(latex.strip()[:20]))
+    span = formula.span(at, max(1, len(latex.strip())))
+    if why is not None:
+        state.results.append(_error_result(formula, InputError(why, span), latex.strip(),
+                                           span.line))
+        return
+    state.results.append(Result(
+        file=formula.file, line=span.line, col=span.col, latex=latex.strip(), kind="definition",
+        status=Status.DEFINITION, section=formula.section, formula=formula.number,
+        message=(f"read as notation: the columns of the matrix ${name}$ are the class vectors "
+                 f"${name}^{{(k)}}$, as the tool reads them; not a definition of ${name}$"),
+        parsed="", derivation="definition: nothing to derive"))
 
 
 def _reads_unread(inferred: Inferred, eq: Equation) -> bool:

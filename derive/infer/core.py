@@ -262,6 +262,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         return Inferred(front, self.facts, self.definition_rows, self.head_rows,
                         ambiguous=self.ambiguous, batch_mean=self.batch_mean,
                         components=self.components,
+                        listed_columns=self.listed_columns,
                         unread=self.unread, assumed=assumed, claims=self.claims,
                         forward=self.forward,
                         defined={q: rows[0].formula.line for q, rows in defs.items() if rows},

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from derive.infer.columns import listed_columns
 from derive.infer.components import _lists_own_entries
 from derive.infer.scan import (
     _DEFINE,
@@ -120,6 +121,7 @@ class _Definitions:
         self.unread: set[str] = set()
         self.batch_mean: dict[tuple[int, int], str] = {}
         self.components: dict[tuple[int, int], str] = {}
+        self.listed_columns: dict[tuple[int, int], tuple[str, str | None]] = {}
         st = _Chosen(quantities, functions)
         for r in self.rows:
             left = _left(r)
@@ -158,6 +160,15 @@ class _Definitions:
         of it (x stays given when nothing else defines it)."""
         if _lists_own_entries(r):
             self.components[(r.formula.number, r.number)] = left[0].name
+            return True
+        return False
+
+    def _own_columns(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """\\theta = [\\theta^{(1)} \\cdots \\theta^{(K)}]: the class matrix as the row of its
+        columns (derive.infer.columns), notation, not a definition of it."""
+        listed = listed_columns(r, self.columns)
+        if listed is not None:
+            self.listed_columns[(r.formula.number, r.number)] = listed
             return True
         return False
 
@@ -321,8 +332,8 @@ class _Definitions:
         the network's output (reported as the example's, derive.check.formula)."""
         return r.number in r.formula.example_units
 
-    _ROW_RULES = (_premise, _no_equation, _example_unit, _own_entries, _batch_mean_row, _batch_row,
-                  _sums_to_one,
+    _ROW_RULES = (_premise, _no_equation, _example_unit, _own_columns, _own_entries,
+                  _batch_mean_row, _batch_row, _sums_to_one,
                   _whole_vector, _no_head,
                   _input_layer, _one_layer, _output_error,
                   _not_definable, _update, _reindexed, _defined_before)

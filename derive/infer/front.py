@@ -141,9 +141,22 @@ class _Front:
 
     def _labels(self, loss: str | None, quantities: dict[str, list[Occ]],
                 defs: dict[str, list[Row]]) -> str | None:
-        """The labels: a given quantity without layers the loss's definition compares with."""
-        if loss not in defs:
-            return None
+        """The labels: a given quantity without layers the loss's definition compares with,
+        or, when it compares with none (`E = J + \\frac{\\lambda}{2} \\|\\theta\\|^2`, a
+        penalty added), the labels of the first defined quantity it is written with (`J`)."""
+        seen: set[str] = set()
+        while loss in defs and loss not in seen:
+            seen.add(loss)
+            found = self._compared(loss, quantities, defs)
+            if found is not None:
+                return found
+            loss = next((o.name for o in defs[loss][0].occs if o.side >= 1 and o.name in defs
+                         and o.name not in seen), None)
+        return None
+
+    def _compared(self, loss: str, quantities: dict[str, list[Occ]],
+                  defs: dict[str, list[Row]]) -> str | None:
+        """The given quantity without layers one definition of the loss compares with."""
         occs = defs[loss][0].occs
         inputs = {a for o in occs if o.side >= 1 and o.name != loss
                   for a in (*o.args, *o.inputs)}

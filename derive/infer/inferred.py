@@ -26,6 +26,9 @@ class Inferred:
     batch_mean: dict[tuple[int, int], str] = field(default_factory=dict)
     # (formula, row) -> the vector whose entries the row lists (x = (x_1, \ldots, x_n)^T)
     components: dict[tuple[int, int], str] = field(default_factory=dict)
+    # (formula, row) -> the class matrix the row writes as the row of its columns, and None,
+    # or why the listing is not read (derive.infer.columns)
+    listed_columns: dict[tuple[int, int], tuple[str, str | None]] = field(default_factory=dict)
     # (formula, row) -> why the row is not checked though it reads (the overall cost J(W,b)
     # under the name of one sample's cost J(W,b;x,y))
     not_checked: dict[tuple[int, int], str] = field(default_factory=dict)
