@@ -1,0 +1,103 @@
+"""Softmax regression's parameters as the columns of one matrix (issue 11): a row that writes the
+class matrix as the row of its columns, `\\theta = [\\theta^{(1)} \\cdots \\theta^{(K)}]` (in an
+`array` whose rows of bars draw the columns, or a `bmatrix` without them), is notation: the
+columns are the class vectors the tool reads `\\theta^{(k)}` as (derive.infer.columns), so the row
+is reported as read notation, and a listing whose columns do not run 1, ..., K is said, never
+taken as notation. Around it, the gradients of the cost and of the cost with weight decay, in
+θ-column notation (with a probability `p^{(i)}_k` defined apart, and the decay added in a cost
+of its own, `E = J + \\frac{\\lambda}{2} \\sum_k \\|\\theta^{(k)}\\|^2`: the labels are still
+found, through J) and in a notation with other letters (w^{(c)}, t^{(i)}, classes c and d).
+
+The documents are in tests/data/softmax_entries/, without front matter. The hand check of every
+verdict: with p_k = e^{θ^{(k)T} x} / Σ_j e^{θ^{(j)T} x} and J = -Σ_i Σ_k 1{y^{(i)} = k} log
+p^{(i)}_k, ∂J/∂θ^{(k)} = -Σ_i x^{(i)} (1{y^{(i)} = k} - p^{(i)}_k) for one-hot labels (d log p_c /
+dθ^{(k)} = (δ_{ck} - p_k) x, and Σ_c 1{y = c} = 1); the decay adds λ θ^{(k)}. The slips: the
+sign of the whole gradient; λ θ^{(1)} for λ θ^{(k)} (a wrong index); the indicator left out of
+the gradient (Σ_i p x^{(i)} is not Σ_i (p - 1{t = c}) x^{(i)}); the columns numbered from 0, and
+a last column named after the samples' count m where the classes run to K.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from derive.check import check_file
+from derive.results import Status
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "softmax_entries"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+D, V, R, E = Status.DEFINITION, Status.VERIFIED, Status.REFUTED, Status.ERROR
+
+# file -> line -> (verdict, a piece of the line's text, words one of which the finding says)
+CASES: dict[str, dict[int, tuple[Status, str, tuple[str, ...]]]] = {
+    "theta-columns.md": {
+        7: (D, r"p^{(i)}_k = \frac", ()),
+        13: (D, r"\theta^{(1)} & \theta^{(2)} & \cdots & \theta^{(K)}", ("columns",)),
+        19: (D, r"\log p^{(i)}_k", ()),
+        25: (V, r"- \sum_{i=1}^{m} x^{(i)}", ("one-hot",)),
+        31: (D, r"\frac{\lambda}{2}", ()),
+        35: (V, r"+ \lambda \theta^{(k)}", ("one-hot",)),
+    },
+    "theta-columns-slips.md": {
+        7: (D, r"p^{(i)}_k = \frac", ()),
+        13: (E, r"\theta^{(0)} & \theta^{(1)}", ("0, 1, …, k",)),  # numbered from 0
+        19: (D, r"\log p^{(i)}_k", ()),
+        25: (R, r"J = \sum_{i=1}^{m} x^{(i)}", ("sign",)),
+        31: (D, r"\frac{\lambda}{2}", ()),
+        35: (R, r"+ \lambda \theta^{(1)}", ("wrong index",)),  # the decay at class 1
+    },
+    "w-columns.md": {
+        7: (D, r"w^{(1)} & w^{(2)} & \cdots & w^{(K)}", ("columns",)),
+        14: (D, r"1\{t^{(i)} = c\}", ()),
+        20: (V, r"- 1\{t^{(i)} = c\} \right) x^{(i)}", ()),
+    },
+    "w-columns-slips.md": {
+        8: (E, r"w^{(m)}", ("1, 2, …, m",)),  # the last column named after the samples' count
+        15: (D, r"1\{t^{(i)} = c\}", ()),
+        21: (R, r"x^{(i)})} x^{(i)}", ()),  # the indicator left out
+    },
+}
+
+
+def _results(name: str) -> dict[int, list]:
+    by_line: dict[int, list] = {}
+    for r in check_file(DATA / name).results:
+        by_line.setdefault(r.line, []).append(r)
+    return by_line
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_verdicts(name: str) -> None:
+    text = (DATA / name).read_text(encoding="utf-8").splitlines()
+    got = _results(name)
+    assert sorted(got) == sorted(CASES[name]), f"{name}: lines reported {sorted(got)}"
+    for line, (verdict, piece, words) in CASES[name].items():
+        assert piece in text[line - 1], f"{name}:{line}: the document changed"
+        (r,) = got[line]
+        assert r.status == verdict, f"{name}:{line}: {r.status} {r.message}"
+        said = f"{r.message} {r.diagnosis or ''}".lower()
+        assert not words or any(w in said for w in words), f"{name}:{line}: {said}"
+
+
+def test_a_listing_of_a_name_that_is_no_class_matrix_is_not_notation(tmp_path: Path) -> None:
+    """`W = [W^{(1)} \\cdots W^{(K)}]` where nothing sums W^{(k)} over the classes: no class
+    matrix, so the row is not taken as its notation (whatever else it is, not a definition)."""
+    doc = tmp_path / "w.md"
+    doc.write_text("# t\n\n$$\nJ = \\sum_{k=1}^{K} \\theta^{(k)\\top} x\n$$\n\n$$\n"
+                   "W = \\begin{bmatrix} W^{(1)} & \\cdots & W^{(K)} \\end{bmatrix}\n$$\n",
+                   encoding="utf-8")
+    got = {r.line: r for r in check_file(doc).results}
+    assert "columns of the matrix" not in got[8].message, got[8].message
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/ is absent")
+def test_corpus_ufldl_columns() -> None:
+    """UFLDL's `\\theta = [ | ; \\theta^{(1)} \\cdots \\theta^{(K)} ; | ]` (l.54) is read as the
+    class matrix's notation."""
+    report = check_file(CORPUS / "ufldl_zh_softmax_regression.md")
+    (r,) = [r for r in report.results if r.line == 54]
+    assert r.status == D and "columns of the matrix" in r.message, r.message
