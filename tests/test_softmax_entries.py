@@ -14,7 +14,11 @@ p^{(i)}_k, ∂J/∂θ^{(k)} = -Σ_i x^{(i)} (1{y^{(i)} = k} - p^{(i)}_k) for one
 dθ^{(k)} = (δ_{ck} - p_k) x, and Σ_c 1{y = c} = 1); the decay adds λ θ^{(k)}. The slips: the
 sign of the whole gradient; λ θ^{(1)} for λ θ^{(k)} (a wrong index); the indicator left out of
 the gradient (Σ_i p x^{(i)} is not Σ_i (p - 1{t = c}) x^{(i)}); the columns numbered from 0, and
-a last column named after the samples' count m where the classes run to K.
+a last column named after the samples' count m where the classes run to K. With two classes
+(tests/data/softmax_entries/zero-vector*.md) the zero vector `\\vec{0}`, `\\mathbf{0}` takes the
+shape its place needs (derive.tensor.zero): e^{(θ-ψ)^T x} / (e^{(θ-ψ)^T x} + e^{\\vec{0}^T x}) is
+e^{θ^T x} / (e^{θ^T x} + e^{ψ^T x}) = p (the slip adds 1 to the denominator: e^0 counted twice),
+and ∇_θ J = (p - y) x + \\mathbf{0} with J the logistic cost of p (the slip: its sign).
 """
 
 from __future__ import annotations
@@ -60,6 +64,20 @@ CASES: dict[str, dict[int, tuple[Status, str, tuple[str, ...]]]] = {
         15: (D, r"1\{t^{(i)} = c\}", ()),
         21: (R, r"x^{(i)})} x^{(i)}", ()),  # the indicator left out
     },
+    "zero-vector.md": {
+        8: (D, r"\exp(\psi^\top x)", ()),
+        14: (D, r"(1 - y) \log (1 - p)", ()),
+        21: (V, r"+ \exp(\vec{0}^\top x)}", ()),  # ψ - ψ written as the zero vector
+        22: (V, r"\exp(-(\theta - \psi)^\top x)", ()),
+        28: (V, r"(p - y) x + \mathbf{0}", ()),  # a zero vector shaped like x
+    },
+    "zero-vector-slips.md": {
+        8: (D, r"\exp(\psi^\top x)", ()),
+        14: (D, r"(1 - y) \log (1 - p)", ()),
+        21: (R, r"+ \exp(\vec{0}^\top x) + 1}", ()),  # e^0 counted twice
+        22: (V, r"\exp(-(\theta - \psi)^\top x)", ()),
+        28: (R, r"(y - p) x + \mathbf{0}", ("sign",)),
+    },
 }
 
 
@@ -92,6 +110,16 @@ def test_a_listing_of_a_name_that_is_no_class_matrix_is_not_notation(tmp_path: P
                    encoding="utf-8")
     got = {r.line: r for r in check_file(doc).results}
     assert "columns of the matrix" not in got[8].message, got[8].message
+
+
+def test_a_zero_vector_nothing_sizes_is_no_pass(tmp_path: Path) -> None:
+    """`\\nabla_\\theta J = \\vec{0}`: a zero vector alone has no shape read; never verified."""
+    doc = tmp_path / "z.md"
+    doc.write_text("# t\n\n$$\np = \\frac{1}{1 + \\exp(-\\theta^\\top x)}\n$$\n\n$$\n"
+                   "J = -[y \\log p + (1-y) \\log(1-p)]\n$$\n\n$$\n"
+                   "\\nabla_\\theta J = \\vec{0}\n$$\n", encoding="utf-8")
+    got = {r.line: r.status for r in check_file(doc).results}
+    assert got[4] == D and got[8] == D and got[12] not in (V, D), got
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/ is absent")

@@ -51,6 +51,7 @@ from derive.tensor import (
     Tensor,
     Transpose,
 )
+from derive.tensor.zero import Zero, sized_terms, times
 from derive.vecparse.applications import _Applications
 from derive.vecparse.classes import _bounds, _column, _indicator_end
 from derive.vecparse.components import Components, components
@@ -121,6 +122,11 @@ class _Reader(_Applications):
             raise _err("expected an expression", self.scope, self.toks[lo] if lo < hi else 0)
         if self.toks[hi - 1].text in ("+", "-"):
             raise _err("the expression ends with a sign", self.scope, self.toks[hi - 1])
+        sized = sized_terms(terms)
+        if sized is None:
+            raise _err("a zero vector added to terms of no one shape: its size is not read",
+                       self.scope, self.toks[lo])
+        terms = sized
         if len(terms) == 1 and signs[0] == 1:
             return terms[0]
         if len(terms) == 1:
@@ -147,8 +153,11 @@ class _Reader(_Applications):
                 nxt = hi
             else:
                 factor, nxt = self.factor(k, hi)
+            zero = times(out, factor, self.tex(first, nxt)) if out is not None else None
             if out is None:
                 out = factor
+            elif zero is not None and op not in _ELEMENTWISE:
+                out = zero  # \vec{0}^\top x: the zero of the product's shape
             elif op != "\\odot" and chained(out, factor):
                 out = chain(out, factor, self.tex(first, nxt))
             elif op in _ELEMENTWISE:
@@ -253,6 +262,8 @@ class _Reader(_Applications):
             return Scalar(parse_expression([t], scope), t.text), k + 1
         if x in BY_LATEX:
             return self.elementary(k, hi)
+        if x in _ZERO_FONTS and [u.text for u in toks[k + 1:k + 4]] == ["{", "0", "}"]:
+            return Zero(self.tex(k, k + 4)), k + 4  # \vec{0}: the zero vector
         if starts_name(t):
             return self.name(k, hi)
         return self.literal(k)
@@ -445,6 +456,9 @@ class _Reader(_Applications):
             dims = dims[:1]
         leaf = Leaf(name, layer, dims, tex, row=scope.notation.vectors == "row", column=column)
         return Transpose(leaf, tex) if transposed else leaf
+
+
+_ZERO_FONTS = {"\\vec", "\\mathbf", "\\boldsymbol", "\\bm", "\\mathbb"}
 
 
 def _names_sample(scripts: dict, scope: Scope) -> bool:
