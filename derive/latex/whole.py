@@ -66,7 +66,10 @@ def _outside_the_model(seg: list[Tok], scope: Scope) -> None:
     for t in seg:
         if t.text == "\\mid":
             raise _err("a conditional probability (`\\mid`) is not read: it is a statement about "
-                       "the data's distribution, outside the network's model", scope, t,
+                       "the data's distribution, outside the network's model (a text may read "
+                       "the network's output as one, $\\hat{y}_j$ as $P(y = j \\mid x)$, but the "
+                       "tool relates no probability to the model's quantities: a likelihood "
+                       "is not derived)", scope, t,
                        hint="the tool checks the formulas of the model, its loss and their "
                        "derivatives")
 
