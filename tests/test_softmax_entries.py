@@ -122,6 +122,19 @@ def test_a_zero_vector_nothing_sizes_is_no_pass(tmp_path: Path) -> None:
     assert got[4] == D and got[8] == D and got[12] not in (V, D), got
 
 
+def test_an_entry_in_vector_form_is_said(tmp_path: Path) -> None:
+    """A matrix written by its entries, each an inner product in vector form (the hypothesis of
+    two classes): the entries are read in index form, and the error says the entry is in vector
+    form (not that a name lacks its indices)."""
+    doc = tmp_path / "e.md"
+    doc.write_text((DATA / "theta-columns.md").read_text(encoding="utf-8")
+                   + "\n$$\nh = \\frac{1}{\\exp(\\theta^{(1)\\top} x) + \\exp(\\theta^{(2)\\top} x)}"
+                   " \\begin{bmatrix} \\exp(\\theta^{(1)\\top} x) \\\\ "
+                   "\\exp(\\theta^{(2)\\top} x) \\end{bmatrix}\n$$\n", encoding="utf-8")
+    got = [r for r in check_file(doc).results if r.line == 39]
+    assert got and got[0].status == E and "written in vector form" in got[0].message, got
+
+
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/ is absent")
 def test_corpus_ufldl_columns() -> None:
     """UFLDL's `\\theta = [ | ; \\theta^{(1)} \\cdots \\theta^{(K)} ; | ]` (l.54) is read as the

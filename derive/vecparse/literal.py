@@ -4,6 +4,7 @@ or an expression read as any other (derive.tensor.literal's node)."""
 
 from __future__ import annotations
 
+from derive.errors import InputError
 from derive.latex import Scope, Tok, _depth_split, _err, parse_expression
 from derive.latex.groups import _env_close, _env_end, _env_name
 from derive.tensor import Tensor
@@ -45,5 +46,20 @@ def read_literal(toks: list[Tok], k: int, scope: Scope) -> tuple[Tensor, int]:
         raise _err("the rows of this matrix have different numbers of entries", scope, toks[k])
     if any(not c for r in rows for c in r):
         raise _err("an entry of this matrix is empty", scope, toks[k])
-    cells = tuple(tuple(parse_expression(c, scope) for c in r) for r in rows)
+    cells = tuple(tuple(_cell(c, scope) for c in r) for r in rows)
     return Literal(cells, tex), after
+
+
+def _cell(toks: list[Tok], scope: Scope):  # type: ignore[no-untyped-def]
+    """One entry, read as any expression in index form; an entry that does not read so but is
+    written in vector form (`\\exp(\\theta^{(1)\\top} x)`) is said to be one."""
+    try:
+        return parse_expression(toks, scope)
+    except InputError as exc:
+        from derive.vecparse.form import vector_form
+        if not vector_form(toks, scope):
+            raise
+        raise _err("an entry of a matrix written by its entries is written in vector form "
+                   f"(${scope.formula.text[toks[0].start:toks[-1].end]}$): entries are read "
+                   "one number at a time in index form, and this one is not "
+                   f"({exc.message})", scope, toks[0], toks[-1].end) from None
