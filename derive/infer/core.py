@@ -52,6 +52,7 @@ from derive.infer.letters import every_unit, pattern_letter
 from derive.infer.named import Prose, prose_definitions, prose_formulas, prose_rows
 from derive.infer.names import Names, read_names
 from derive.infer.nonlinear import nonlinear_functions
+from derive.infer.numeric_tags import chain_tag, fixed_chain
 from derive.infer.overall import (
     accumulator_rows,
     overall_cost_rows,
@@ -238,6 +239,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         self._drop_slot_subscripts()
         self._digit_entries()
         self.columns = class_columns(self.rows, self.sample)
+        self.chain = fixed_chain(self.rows)
         names = read_names(self.rows, self.occs)
         self.layer_var, self.depth = names.layer_var, names.depth
         self.of_parameters = names.of_parameters
@@ -268,7 +270,8 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                         layer_var=names.layer_var, columns=self.columns, aliases=self.aliases,
                         bypassed=self.bypassed, not_checked=dict(self.self_fed),
                         named=dict(self.named),
-                        guessed=getattr(self, "guessed", set()))
+                        guessed=getattr(self, "guessed", set()),
+                        chain_depth=self.chain.depth)
 
     def _drop_sample_subscripts(self) -> None:
         """C_x: the loss of sample x; its subscript is no neuron index."""
@@ -323,7 +326,8 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         for o in self.occs:
             text = _text(_strip(o.sup or []))
             if (o.tag is None and o.name in styled and text.isdigit() and self.layer_var
-                    and (o.sub is not None or zero)):
+                    and (o.sub is not None or zero)) or (o.tag is None and chain_tag(
+                        o, self.chain)):
                 o.tag = ("sup", (int(text), 0, 0), None)
 
     def _assumed(self, names: Names, defs: dict[str, list[Row]]) -> tuple[str, ...]:

@@ -92,6 +92,9 @@ class Formula:
     # one neuron's quantities written bare (derive.infer.neuron): (name, its tag and index
     # as LaTeX, `^{l}_{j}`), read by derive.latex.tokens
     neuron_tags: tuple[tuple[str, str], ...] = ()
+    # a bare letter the text names as a layer's activation (`$x =: a^0$`: derive.infer.naming):
+    # (letter, the quantity as LaTeX, `a^{0}`), read by derive.latex.tokens
+    aliases: tuple[tuple[str, str], ...] = ()
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""
