@@ -27,24 +27,15 @@ from derive.infer.scan import _DEFINE, Occ, Row, _single_name, _strip
 
 # what marks a row's right side as a derivative, not a forward step
 _CALCULUS = {"\\partial", "\\nabla", "'", "\\prime", "\\sum", "\\prod"}
-_PAIRS = {"(": ")", "[": "]"}
 
 
 def digit(o: Occ) -> int | None:
-    """The number of a use's superscript when it is a bare number (`z^1`, `z^{2}`) or one in
-    brackets (`z^{(1)}`, `z^{[1]}`); None for any other superscript or none."""
+    """The number of a use's superscript when it is a bare number (`z^1`, `z^{2}`); None for
+    any other superscript (`z^{(2)}` is read as a tag already, derive.infer.tags) or none."""
     g = [t for t in _strip(o.sup or []) if t.text not in ("{", "}")]
-    if len(g) == 3 and g[0].text in _PAIRS and g[2].text == _PAIRS[g[0].text]:
-        g = g[1:2]
     if len(g) == 1 and g[0].kind == "num" and g[0].text.isdigit():
         return int(g[0].text)
     return None
-
-
-def bare_digit(o: Occ) -> bool:
-    """A bare number in the superscript (`z^1`), not one in brackets."""
-    g = [t for t in _strip(o.sup or []) if t.text not in ("{", "}")]
-    return len(g) == 1 and digit(o) is not None
 
 
 @dataclass
@@ -123,7 +114,7 @@ def _error_head(r: Row, chain: Chain) -> Occ | None:
 
 def chain_tag(o: Occ, chain: Chain) -> bool:
     """Whether a use's bare number is a layer of the fixed chain."""
-    return o.name in chain.names and bare_digit(o)
+    return o.name in chain.names and digit(o) is not None
 
 
 def model_depth(chain_depth: int | None, first_layer: int) -> int | None:
@@ -139,7 +130,8 @@ def chain_error(inference, r: Row, left: list[Occ], st) -> bool:  # type: ignore
     \\frac{\\partial C}{\\partial z^2} = ...`), the first time, defines that layer (its first
     pair, when the row goes on); written again, it is a claim."""
     chain: Chain | None = getattr(inference, "chain", None)
-    if chain is None or not chain.names or _error_head(r, chain) is None:
+    if (chain is None or not inference.layer_var or not chain.names
+            or _error_head(r, chain) is None):
         return False
     o = left[0]
     seen = inference.__dict__.setdefault("chain_defined", set())
