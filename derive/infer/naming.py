@@ -109,7 +109,8 @@ def bare(toks: list[Tok], k: int) -> bool:
 
 
 def _lowest(doc: Document, name: str) -> int | None:
-    """The lowest bare number the displays write `name`'s superscript with."""
+    """The lowest bare number the displays write `name`'s superscript with (the layer named
+    must be that one or below it)."""
     pattern = re.compile(re.escape(name) + r"\^\{?(\d)\}?(?![0-9])")
     found = [int(m.group(1)) for f in doc.formulas for m in pattern.finditer(f.text)]
     return min(found) if found else None
@@ -124,7 +125,8 @@ def named_input(doc: Document) -> tuple[Document, list[str]]:
             if m is None:
                 continue
             letter, name, layer = (m[1], m[2], m[3]) if k == 0 else (m[3], m[1], m[2])
-            if letter == name or _lowest(doc, name) != int(layer):
+            lowest = _lowest(doc, name)
+            if letter == name or lowest is None or int(layer) > lowest:
                 continue
             # from the naming's section on (an earlier section's x is its own variable)
             sections = [g.section for g in doc.formulas]
@@ -141,5 +143,7 @@ def named_input(doc: Document) -> tuple[Document, list[str]]:
                              if g in uses else g for g in doc.formulas)
             fact = (f"line {f.line}: the text names its input ${f.text.strip()}$: "
                     f"${letter}$ in the display formulas is read as ${alias[1]}$")
-            return dataclasses.replace(doc, formulas=formulas), [fact]
+            # the sentence is read: no definition of a^0 from x for the prose to take
+            inline = tuple(g for g in doc.inline if g is not f)
+            return dataclasses.replace(doc, formulas=formulas, inline=inline), [fact]
     return doc, []

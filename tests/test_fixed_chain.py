@@ -1,0 +1,104 @@
+"""Fixed chains in bare numbered layers (issue 12/10), read without front matter
+(tests/data/fixed_chain).
+
+* `two-layer.md`: two one-neuron layers, `z^1 = w^1 x + b^1` ... `a^2 = g(z^2)` in one
+  `aligned`, the input named in a sentence (`$x =: a^0$`), an error term named under a brace
+  (`\\underbrace{\\frac{\\partial C}{\\partial z^2}}_{=:\\delta^2}`), `\\delta^1 = \\frac{\\partial
+  C}{\\partial z^1} = ...` defining at its first pair, a generic loss `C(a^2)` with `C'(a^2)`;
+* `three-layer.md`: three layers in braced numbers (`z^{2}`), a row of two equations split at a
+  `\\quad`, the input named the other way round (`$a^{0} = x$`), the errors defined with `:=`
+  and a `\\par` macro.
+
+The correct documents verify at the chain's own depth; each planted slip (a wrong layer in the
+recursion, a missing g', x for a^1) is refuted at its line with its diagnosis, and every other
+row keeps its verdict.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from derive.check import check_file
+from derive.infer.numeric_tags import fixed_chain
+from derive.infer.scan import _rows
+from derive.results import Status
+from derive.document import read_document
+from tests.conftest import assert_verdicts
+
+DATA = Path(__file__).parent / "data" / "fixed_chain"
+D, V, R = Status.DEFINITION, Status.VERIFIED, Status.REFUTED
+
+
+def assert_slips_caught(base, rep, slips) -> None:
+    """Each (line, words) of `slips` is refuted at that line with the words in its diagnosis
+    (a definition read from the same row's first pair stays one); every other result keeps
+    the verdict of the correct copy."""
+    lines = {line for line, _ in slips}
+    for line, words in slips:
+        at = [r for r in rep.results if r.line == line and r.status is not D]
+        assert at and all(r.status is R for r in at), (line, [(r.status.value, r.message)
+                                                          for r in at])
+        assert all(r.diagnosis and words in r.diagnosis for r in at), (line, [r.diagnosis
+                                                                           for r in at])
+    assert [(r.line, r.status) for r in rep.results if r.line not in lines or r.status is D] == [
+        (r.line, r.status) for r in base.results if r.line not in lines or r.status is D]
+
+TWO = [(7, D, None), (8, D, None), (9, D, None), (10, D, None),
+       (18, D, None), (18, V, None), (19, V, None),  # the brace's definition, then the steps
+       (23, V, None), (27, V, None), (31, V, None),
+       (35, D, None), (35, V, None),  # delta^1 = dC/dz^1 defines, the rest is checked
+       (39, V, None), (39, V, None), (43, V, None)]
+THREE = [(11, D, None), (11, D, None), (16, D, None), (17, D, None), (18, D, None),
+         (19, D, None), (26, D, None), (26, V, None), (30, D, None), (30, V, None),
+         (34, D, None), (34, V, None), (40, V, None), (44, V, None), (48, V, None),
+         (52, V, None), (56, V, None)]
+
+
+def test_two_layers_verify() -> None:
+    rep = check_file(DATA / "two-layer.md")
+    assert_verdicts(rep, TWO)
+    notes = "\n".join(rep.notes)
+    assert "$x$ in the display formulas is read as $a^{0}$" in notes, notes
+    assert "$\\delta^2$ is named under a brace" in notes, notes
+    # checked in the chain's own network (layers 0..2: the model's depth 3) only
+    step = next(r for r in rep.results if r.line == 19)
+    assert "on 1 network instance" in step.evidence, step.evidence
+
+
+def test_two_layer_slips() -> None:
+    base = check_file(DATA / "two-layer.md")
+    rep = check_file(DATA / "two-layer-slips.md")
+    assert_slips_caught(base, rep, [
+        (19, "wrong layer: $a^{0}$ should be $a^{1}$"),  # x for a^1
+        (31, "missing factor"),  # g'(z^1) left out (the prose calls g non-linear)
+        (35, "wrong layer: $w^{1}$ should be $w^{2}$"),  # the recursion at the wrong layer
+    ])
+
+
+def test_three_layers_verify() -> None:
+    rep = check_file(DATA / "three-layer.md")
+    assert_verdicts(rep, THREE)
+    assert any("input $a^{0} = x$: $x$ in the display formulas is read as $a^{0}$" in n
+               for n in rep.notes)
+    assert not any("a is defined in the prose" in n for n in rep.notes)
+
+
+def test_three_layer_slips() -> None:
+    base = check_file(DATA / "three-layer.md")
+    rep = check_file(DATA / "three-layer-slips.md")
+    assert_slips_caught(base, rep, [
+        (30, "wrong layer: $w^{2}$ should be $w^{3}$"),
+        (34, "missing factor"),
+        (44, "wrong layer: $a^{0}$ should be $a^{1}$"),
+    ])
+
+
+def test_a_power_is_no_chain() -> None:
+    """One row `y = x^2`, or rows at one number only, are no chain: a bare number in a
+    superscript stays a power."""
+    doc = read_document(DATA / "two-layer.md")
+    rows = [r for f in doc.formulas for r in _rows(f)]
+    chain = fixed_chain(rows)
+    assert chain.names == {"z", "a", "w", "b", "\\delta"} and chain.depth == 2
+    single = [r for f in doc.formulas[:1] for r in _rows(f)][:1]  # z^1 = w^1 x + b^1 alone
+    assert not fixed_chain(single).names
