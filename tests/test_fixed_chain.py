@@ -19,10 +19,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from derive.check import check_file
+from derive.document import read_document
 from derive.infer.numeric_tags import fixed_chain
 from derive.infer.scan import _rows
 from derive.results import Status
-from derive.document import read_document
 from tests.conftest import assert_verdicts
 
 DATA = Path(__file__).parent / "data" / "fixed_chain"

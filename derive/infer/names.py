@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from derive.infer.numeric_tags import Chain, chain_tag, fixed_chain
 from derive.infer.scan import (
     _DEFINE,
     _FUNCTION_NAMES,
@@ -22,7 +23,6 @@ from derive.infer.scan import (
     _single_name,
     _strip,
 )
-from derive.infer.numeric_tags import Chain, chain_tag, fixed_chain
 from derive.infer.tags import _sample_sup, _tag, _tag_form
 from derive.latex import VECTOR_FUNCTIONS, without_sample
 

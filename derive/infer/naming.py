@@ -5,7 +5,7 @@ first layer's activation.
   brace. `=:` defines the name on its right (`A =: B` is `B := A`), so `\\delta^2 =
   \\frac{\\partial C}{\\partial z^2}` joins the formulas just before the one that writes it, as a
   definition given where it is written (its places are the brace's); the formula's own rows,
-  which use the name, are checked after it. A label `_{=\\delta^2}` (no colon) says what is
+  which use the name, are checked after it; the same name named again adds nothing. A label `_{=\\delta^2}` (no colon) says what is
   under the brace equals a name defined before: no definition.
 * `$x =: a^0$` (or `$a^0 := x$`, `$a^0 = x$`) in a sentence, where `a^0` is the lowest layer
   the displays write `a` at and `x` a bare letter the displays use without scripts: the input
@@ -80,9 +80,13 @@ def named_definitions(doc: Document) -> tuple[Document, list[str]]:
     each just before the formula that writes it, and the facts."""
     formulas: list[Formula] = []
     facts: list[str] = []
+    seen: set[str] = set()
     for f in doc.formulas:
         if not f.annotation:
             for named, name in _named_under_braces(f):
+                if name in seen:
+                    continue  # named again: the definition is in the model already
+                seen.add(name)
                 formulas.append(named)
                 facts.append(f"line {named.line}: ${name}$ is named under a brace (`=:`): "
                              f"${named.text}$ is taken as its definition")
