@@ -59,6 +59,7 @@ from derive.infer.overall import (
     read_overall,
     split_overall,
 )
+from derive.infer.prose_local import prose_model
 from derive.infer.recursion import (
     activation_layers,
     body_scalar_facts,
@@ -169,13 +170,7 @@ def infer(doc: Document) -> Inferred:
     whole_softmax(out, rows)
     letter_labels(out, rows)
     out.local = local
-    for k in sorted(local - set(scalar)):
-        ann = _chain_rule(per[k]) or _stated(doc, k)
-        if ann is not None:
-            out.local_annotations[k] = ann
-            line = per[k][0].formula.line
-            out.facts.append(f"line {line}: a chain rule in variables of its own, read as "
-                             + ", ".join(f"${g}$" for g in ann["given"]))
+    _local_models(doc, per, local - set(scalar), out)
     out.local_annotations.update(scalar)
     for k, rows in scalar_defs.items():
         out.definitions.setdefault(k, set()).update(rows)
@@ -187,6 +182,25 @@ def infer(doc: Document) -> Inferred:
     out.facts += scalar_facts
     every_unit(per, out)
     return out
+
+
+def _local_models(doc: Document, per: dict[int, list[Row]], local: set[int],
+                  out: Inferred) -> None:
+    """The local model of each formula in variables of its own: a chain rule's generic
+    functions, the dependencies the prose states before it, or the one neuron its section's
+    prose defines (derive.infer.prose_local)."""
+    for k in sorted(local):
+        ann = _chain_rule(per[k]) or _stated(doc, k)
+        if ann is not None:
+            out.local_annotations[k] = ann
+            line = per[k][0].formula.line
+            out.facts.append(f"line {line}: a chain rule in variables of its own, read as "
+                             + ", ".join(f"${g}$" for g in ann["given"]))
+            continue
+        found = prose_model(doc, per[k], out.front.get("roles", {}).get("loss"))
+        if found is not None:  # the one neuron the prose of its section states
+            out.local_annotations[k], fact = found
+            out.facts.append(fact)
 
 
 def _remarks(doc: Document) -> list[str]:
