@@ -102,3 +102,35 @@ def test_a_power_is_no_chain() -> None:
     assert chain.names == {"z", "a", "w", "b", "\\delta"} and chain.depth == 2
     single = [r for f in doc.formulas[:1] for r in _rows(f)][:1]  # z^1 = w^1 x + b^1 alone
     assert not fixed_chain(single).names
+
+
+# the one-neuron section before the layers: a formula in variables of its own read in the
+# model its section's prose states (derive.infer.prose_local)
+ONE = [(13, V, None), (17, V, None), (17, V, None),
+       (26, D, None), (27, D, None), (32, V, None)]
+OTHER = [(8, V, None), (12, V, None), (16, V, None), (22, D, None), (22, D, None),
+         (26, V, None)]
+
+
+def test_one_neuron_in_its_prose_model() -> None:
+    rep = check_file(DATA / "one-neuron.md")
+    assert_verdicts(rep, ONE)
+    assert any("read in the model its section's prose states: $z = w x+b$ (line 9), "
+               "$a = g(z)$ (line 9), and $C = F_1(a)$" in n for n in rep.notes), rep.notes
+    # `g'(z) \underbrace{\par{}{b}(wx + b)}_{=1}`: the brace's group is a factor
+    assert "= C'(a) g'(z) \\underbrace" in rep.results[2].latex, rep.results[2].latex
+    other = check_file(DATA / "one-neuron-other.md")
+    assert_verdicts(other, OTHER)
+    assert any("$z = b + w x$ (line 5), $a = h(z)$ (line 5)" in n for n in other.notes)
+
+
+def test_one_neuron_slips() -> None:
+    base = check_file(DATA / "one-neuron.md")
+    rep = check_file(DATA / "one-neuron-slips.md")
+    assert [(r.line, r.status) for r in rep.results] == [
+        (13, R), (17, R), (17, V), (26, D), (27, D), (32, V)]  # g'(z) left out at line 13
+    assert [(r.line, r.status) for r in base.results][3:] == [(26, D), (27, D), (32, V)]
+    assert "extra factor" in rep.results[1].diagnosis  # dz/dw for dz/db
+    other = check_file(DATA / "one-neuron-other-slips.md")
+    assert [(r.line, r.status) for r in other.results][:3] == [(8, V), (12, R), (16, R)]
+    assert "activation for its derivative" in other.results[1].diagnosis

@@ -190,17 +190,19 @@ def _local_models(doc: Document, per: dict[int, list[Row]], local: set[int],
     functions, the dependencies the prose states before it, or the one neuron its section's
     prose defines (derive.infer.prose_local)."""
     for k in sorted(local):
-        ann = _chain_rule(per[k]) or _stated(doc, k)
+        ann = _chain_rule(per[k])
+        found = None if ann is not None else prose_model(
+            doc, per[k], out.front.get("roles", {}).get("loss"))
+        if found is not None:  # the one neuron the prose of its section states
+            out.local_annotations[k], fact = found
+            out.facts.append(fact)
+            continue
+        ann = ann or _stated(doc, k)
         if ann is not None:
             out.local_annotations[k] = ann
             line = per[k][0].formula.line
             out.facts.append(f"line {line}: a chain rule in variables of its own, read as "
                              + ", ".join(f"${g}$" for g in ann["given"]))
-            continue
-        found = prose_model(doc, per[k], out.front.get("roles", {}).get("loss"))
-        if found is not None:  # the one neuron the prose of its section states
-            out.local_annotations[k], fact = found
-            out.facts.append(fact)
 
 
 def _remarks(doc: Document) -> list[str]:

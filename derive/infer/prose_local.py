@@ -4,7 +4,8 @@ neuron of a text that builds up (`$z = wx+b$`, `$a = g(z)$` in a sentence, then
 
 A formula read in variables of its own (derive.infer.chain: no layer tag in it, yet its names
 have them elsewhere) that is no chain rule of generic functions is read in a local model when
-the sentences of its section, before it, define at least two of its names: each inline equation
+the sentences of its section, before it, define a chain of two names or more, one of them
+written in the formula: each inline equation
 whose left side is one bare letter and whose right side is written in bare letters and
 functions applied to them (no scripts, no derivative) defines that letter, the first time. The
 loss it differentiates, when the prose does not define it so (`$C(a) = \\frac{1}{2}(y - a)^2$`
@@ -52,7 +53,7 @@ def prose_model(doc: Document, rows: list[Row], loss: str | None
     defs = _prose_rows(doc, rows)
     defined = {name for name, _, _ in defs}
     used = {o.name for r in rows for o in r.occs}
-    if len(defined & used) < 2:
+    if len(defined) < 2 or not defined & used:
         return None
     functions = {fn: 1 for _, rhs, _ in defs for fn in _APPLIED.findall(rhs)}
     variables = defined | {v for _, rhs, _ in defs for v in re.findall(r"[A-Za-z]", rhs)
