@@ -7,7 +7,10 @@
   C}{\\partial z^1} = ...` defining at its first pair, a generic loss `C(a^2)` with `C'(a^2)`;
 * `three-layer.md`: three layers in braced numbers (`z^{2}`), a row of two equations split at a
   `\\quad`, the input named the other way round (`$a^{0} = x$`), the errors defined with `:=`
-  and a `\\par` macro.
+  and a `\\par` macro, the sigmoid `\\sigma` (taken as the logistic sigmoid);
+* `four-layer.md`: a depth none of the usual networks has;
+* `one-neuron.md`, `one-neuron-other.md`: the one neuron of a text that builds up, before its
+  layers, its forward pass stated in the prose (`$z = wx+b$`, `$a = g(z)$`).
 
 The correct documents verify at the chain's own depth; each planted slip (a wrong layer in the
 recursion, a missing g', x for a^1) is refuted at its line with its diagnosis, and every other
@@ -134,3 +137,23 @@ def test_one_neuron_slips() -> None:
     other = check_file(DATA / "one-neuron-other-slips.md")
     assert [(r.line, r.status) for r in other.results][:3] == [(8, V), (12, R), (16, R)]
     assert "activation for its derivative" in other.results[1].diagnosis
+
+
+def test_a_depth_no_instance_has(tmp_path: Path) -> None:
+    """Four layers (the model's depth 5, which none of the usual networks has): the claims at
+    fixed layers are checked in networks of that depth, the stand-ins' rules with them. The
+    planted slip (a^3 for a^2) is refuted for every loss; a claim that holds only if g is the
+    identity is not refuted where the text does not call g non-linear."""
+    rep = check_file(DATA / "four-layer.md")
+    assert [(r.line, r.status) for r in rep.results][-4:] == [(25, D), (25, V), (29, V), (33, R)]
+    slip = rep.results[-1]
+    assert "wrong layer: $a^{3}$ should be $a^{2}$" in slip.diagnosis
+    assert "fails for essentially every $C$" in slip.evidence, slip.evidence
+    assert "holds for every smooth $C$" in rep.results[-2].evidence
+    text = (DATA / "four-layer.md").read_text().replace(" and a non-linear activation $g(z)$", "")
+    text = text.replace("\\delta^4 w^4 g'(z^3)", "\\delta^4 w^4")
+    (tmp_path / "linear.md").write_text(text)
+    linear = check_file(tmp_path / "linear.md")
+    at = [r for r in linear.results if r.line == 25 and r.status is not D]
+    assert [r.status for r in at] == [Status.UNCHECKED], [(r.status, r.message) for r in at]
+    assert "holds if $g$ is the identity" in at[0].message
