@@ -81,8 +81,9 @@ def _aliases(toks: list[Tok], formula: Formula) -> list[Tok]:
         return toks
     names = dict(formula.aliases)
     out: list[Tok] = []
+    scripts = _in_scripts(toks)
     for k, t in enumerate(toks):
-        if t.kind == "letter" and t.text in names and not (
+        if t.kind == "letter" and t.text in names and k not in scripts and not (
                 k and toks[k - 1].text in ("^", "_")) and not (
                 k + 1 < len(toks) and toks[k + 1].text in ("^", "_", "'", "(")):
             lexed = _lex(names[t.text], formula, 0)
@@ -91,6 +92,25 @@ def _aliases(toks: list[Tok], formula: Formula) -> list[Tok]:
         else:
             out.append(t)
     return out
+
+
+def _in_scripts(toks: list[Tok]) -> set[int]:
+    """The positions of the tokens inside a `_{...}` or `^{...}` group (`\\sum_{x}`: the
+    sum's letter, no use of a name)."""
+    inside: set[int] = set()
+    k = 0
+    while k < len(toks):
+        if toks[k].text in ("^", "_") and k + 1 < len(toks) and toks[k + 1].text == "{":
+            depth, j = 0, k + 1
+            while j < len(toks):
+                depth += (toks[j].text == "{") - (toks[j].text == "}")
+                if depth == 0:
+                    break
+                inside.add(j)
+                j += 1
+            k = j
+        k += 1
+    return inside
 
 
 def _gradient_of(toks: list[Tok], pair: tuple[str, str] | None) -> list[Tok]:
