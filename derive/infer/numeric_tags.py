@@ -8,14 +8,19 @@ is a power elsewhere (`x^2`), so it is read as a layer only where the text write
 one display formula of two or more rows, each defining a name written with a number in its
 superscript (and nothing else) from names that are not derivatives, the rows' numbers at least
 two layers, and a row that reads a name another row defines, at a number of the chain. The names
-of those rows (left and right) are the chain's; their numbered superscripts are its layers,
-everywhere in the text (`\\delta^2` is no chain name; its tag is read as the text's other layer
-tags are, derive.infer.core). The chain is a network of fixed depth, its last number: a claim
-written only at fixed layers is checked in networks of that depth (`Model.depth`), where its
-last layer is the output a generic loss stands on.
+of those rows (left and right) are the chain's, and so is an error term defined at a numbered
+layer as a derivative by one of them (`\\delta^1 = \\frac{\\partial C}{\\partial z^1}`); their
+numbered superscripts are its layers, everywhere in the text (another name's number stays a
+power, unless the text writes that name's layers with a variable too: derive.infer.core). The
+chain is a network of fixed depth, its last number: a claim written only at fixed
+layers is checked in networks of that depth (`Model.depth`, derive.evaluate), where its last
+layer is the output a generic loss stands on.
 
-Its rows define the layers they are written at, the first time (`_chain_row`: z^1, a^1, z^2,
-a^2); the same rows written again (`z^1 = w^1 a^0 + b^1` after `x =: a^0`) are claims.
+In a text that also writes its layers with a variable (`z^l = w^l a^{l-1} + b^l` after the
+chain), the chain's rows define the layers they are written at, the first time (`chain_row`:
+z^1, a^1, z^2, a^2; `chain_error`: delta^2, delta^1); the same rows written again (`z^1 = w^1 a^0
++ b^1` after `x =: a^0`) are claims. In a text of fixed layers only, the rules for fixed layers
+(derive.infer.definitions) read them.
 
 Token level only: nothing is evaluated."""
 
