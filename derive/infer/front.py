@@ -62,8 +62,10 @@ class _Front:
             out_q[q] = self._quantity(q, quantities[q], tagged, ranges, given_layers, shapes,
                                       defs, width, n)
         _from_zero(self.rows, out_q)
+        chain = getattr(self, "chain", None)  # a fixed chain that writes its input a^0
         self.facts[:0] = _summary(roles, out_q, functions, defs, self.layer_var,
-                                  self.first_layer == 0 and self.layer_var is not None)
+                                  self.first_layer == 0 and (self.layer_var is not None or bool(
+                                      chain and chain.names and self._from_zero() == 0)))
         for q, (lo, hi) in getattr(self, "unit_layers", {}).items():
             out_q[q]["unit_layers"] = str(lo) if lo == hi else f"{lo}..{hi}"
         unit = output_unit(self.loss, self.rows, defs, quantities, self.layer_var)
