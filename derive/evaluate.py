@@ -109,7 +109,7 @@ class Engine(StandIns):
             return (LOCAL_INSTANCE,)
         if model.depth and claim and _fixed_layers_only(claim):
             return tuple(i for i in self.instances(model) if i.layers == model.depth) or (
-                self.instances(model))
+                fixed_depth(self.instances(model), model.depth))
         entries = _entrywise(model)
         if not entries:
             return INSTANCES
@@ -292,6 +292,17 @@ class Engine(StandIns):
         for t in trials:
             out.append(self.evaluator(model, t.instance, t.seed).ground(expr, dict(t.env), 1))
         return out
+
+
+def fixed_depth(instances: tuple[Instance, ...], depth: int) -> tuple[Instance, ...]:
+    """The networks of a depth none of `instances` has (a fixed chain of two layers, the
+    text's own depth): each instance cut to, or grown to, that many layers (a grown layer as
+    wide as the last), so a claim about the text's network is checked in that network."""
+    out = []
+    for i in instances:
+        widths = (i.widths + (i.widths[-1],) * depth)[:depth]
+        out.append(Instance(depth, widths, i.batch))
+    return tuple(dict.fromkeys(out))
 
 
 def _fixed_layers_only(exprs: tuple) -> bool:

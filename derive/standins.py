@@ -107,7 +107,7 @@ class StandIns:
         losses, functions = self._reached(model, env, lhs, rhs)
         notes = []
         if losses:
-            loss, _ = _loss_words(self.evaluator(model, self.instances(model)[0],
+            loss, _ = _loss_words(self.evaluator(model, self.instances(model, (lhs, rhs))[0],
                                                  self.first_seed), model, losses)
             notes.append(f"{loss} is never defined in the text: the claim fails for a generic "
                          "smooth loss, and the difference of its sides scales with the loss or "
@@ -126,7 +126,8 @@ class StandIns:
                  rhs: sympy.Basic) -> tuple[set, set]:
         """The generic losses and functions the sides reach at `env` (none when the model has
         no stand-ins, or the sides cannot be grounded there)."""
-        ev = self.evaluator(model, self.instances(model)[0], self.first_seed)
+        # the networks the claim is checked in (a fixed chain's own depth: Engine.instances)
+        ev = self.evaluator(model, self.instances(model, (lhs, rhs))[0], self.first_seed)
         if not ev.structure.generic_losses and not ev.structure.generic_functions:
             return set(), set()
         try:
@@ -157,7 +158,8 @@ class StandIns:
         functions given random smooth stand-ins, when the sides reach them."""
         if model.local:
             return []
-        ev = self.evaluator(model, self.instances(model)[0], self.first_seed)
+        # the networks the claim is checked in (a fixed chain's own depth: Engine.instances)
+        ev = self.evaluator(model, self.instances(model, (lhs, rhs))[0], self.first_seed)
         if not ev.structure.generic_losses and not ev.structure.generic_functions:
             return []
         free = sorted({s for e in (lhs, rhs) for s in e.free_symbols if isinstance(s, Index)},

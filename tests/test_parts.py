@@ -47,7 +47,8 @@ def test_each_part_is_checked_in_its_own_notation():
         (17, V, None), (21, V, None),
         (25, R, "wrong layer"),  # a^l for a^{l-1}
         (29, V, None),
-        (34, V, None), (35, V, None),  # \underbrace{...}_{=:\delta^l}, \underbrace{a^{l-1}}
+        (34, D, None),  # \underbrace{...}_{=:\delta^l}: the text names delta^l so
+        (34, V, None), (35, V, None),  # \underbrace{a^{l-1}}
         (39, R, "extra factor"),  # dC/db^l = dC/dz^l dz^l/dw^l: w for b
         (43, R, "missing factor"),  # sigma'(z^l) left out
         (52, D, None), (53, D, None), (58, D, None),
@@ -55,7 +56,7 @@ def test_each_part_is_checked_in_its_own_notation():
         (68, V, None), (72, V, None),
         (76, R, "transpose"),  # W^{l+1} for its transpose
     ])
-    assert rep.results[13].message.startswith("`C` takes 0 indices")
+    assert rep.results[14].message.startswith("`C` takes 0 indices")
     assert sum("part 2 of the text, from line 51" in n for n in rep.notes) == 1
     # the formulas are numbered on from one part to the next: no number is used twice
     first = {r.formula for r in rep.results if r.line < 51}

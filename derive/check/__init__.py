@@ -47,6 +47,7 @@ from derive.evaluate import Engine, free_indices
 from derive.expr import Call, Prime, Quantity
 from derive.infer import Inferred
 from derive.infer.example import example_depth
+from derive.infer.numeric_tags import model_depth
 from derive.infer.parts import notation_parts
 from derive.latex import Equation
 from derive.model import INSTANCES, Model
@@ -111,7 +112,9 @@ def _check_one(doc: Document, symbolic: bool, claim_budget: float | None,
 def _check_document(doc: Document, notation: Notation, symbolic: bool,
                     claim_budget: float | None, simplify_budget: float | None,
                     only: frozenset[int] | None, inferred: Inferred | None) -> FileReport:
-    reading = _start(_Reading(doc, Model(notation, depth=example_depth(doc)), inferred))
+    depth = example_depth(doc) or model_depth(inferred.chain_depth if inferred else None,
+                                              notation.first_layer)
+    reading = _start(_Reading(doc, Model(notation, depth=depth), inferred))
     state = _State(reading, Engine(), symbolic=symbolic,
                    claim_budget=_budget(claim_budget, "DERIVE_CLAIM_BUDGET", CLAIM_SECONDS),
                    simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",

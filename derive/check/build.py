@@ -31,6 +31,7 @@ from derive.infer.gradient import gradient_argument
 from derive.infer.hypotheses import parameter_subscripts, parameters_fact
 from derive.infer.letters import letter_tags
 from derive.infer.meanloss import mean_loss
+from derive.infer.naming import named_definitions, named_input
 from derive.infer.neuron import one_neuron
 from derive.infer.premises import Premise, label_premise
 from derive.infer.prose import with_prose_definitions, with_prose_functions, zero_entries
@@ -219,7 +220,10 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     written keys and the "read as" facts open the notes; with one but no row marked as a
     definition, only which rows define is read from the formulas."""
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
+        doc, named = named_input(doc)
+        doc, braces = named_definitions(doc)
         doc, capitals = matrix_capitals(letter_tags(doc))
+        capitals = named + braces + capitals
         doc, example = example_output(parameter_subscripts(doc))
         inferred = infer(doc)
         doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),

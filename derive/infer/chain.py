@@ -8,6 +8,7 @@ from typing import Any
 
 from derive.infer.fractions import _derivatives
 from derive.infer.names import layer_symbols
+from derive.infer.numeric_tags import chain_tag, fixed_chain
 from derive.infer.scan import Occ, Row, _is_call, _strip
 from derive.infer.tags import _sample_sup
 from derive.latex import Tok, ordinary_derivative
@@ -68,15 +69,17 @@ def _chain_rule(rows: list[Row]) -> dict[str, Any] | None:
 def _local_formulas(per: dict[int, list[Row]]) -> set[int]:
     """Formulas of their own variables, such as a chain rule `\\partial z / \\partial x_1`
     between names the network uses with layer tags: no use in them has a layer tag, yet one of
-    their names has one elsewhere. They are not read into the network's notation."""
+    their names has one elsewhere. They are not read into the network's notation. A fixed
+    chain's numbered layers (`z^1 = w^1 x + b^1`: derive.infer.numeric_tags) are tags."""
     samples = _sample_names(per)
+    chain = fixed_chain([r for rs in per.values() for r in rs])
 
     def tagged(o: Occ) -> bool:
         g = _strip(o.sup) if o.sup else []
         if o.name in samples:
             return False  # x^{(i)}: a sample, where no layer is written with i
         return bool(g) and ((g[0].text in "([" and len(g) >= 3) or any(
-            t.kind == "letter" for t in g))
+            t.kind == "letter" for t in g) or chain_tag(o, chain))
     names_tagged = {o.name for rs in per.values() for r in rs for o in r.occs if tagged(o)}
     out = set()
     for k, rs in per.items():

@@ -52,12 +52,14 @@ from derive.infer.letters import every_unit, pattern_letter
 from derive.infer.named import Prose, prose_definitions, prose_formulas, prose_rows
 from derive.infer.names import Names, read_names
 from derive.infer.nonlinear import nonlinear_functions
+from derive.infer.numeric_tags import chain_tag, fixed_chain
 from derive.infer.overall import (
     accumulator_rows,
     overall_cost_rows,
     read_overall,
     split_overall,
 )
+from derive.infer.prose_local import prose_model
 from derive.infer.recursion import (
     activation_layers,
     body_scalar_facts,
@@ -168,13 +170,7 @@ def infer(doc: Document) -> Inferred:
     whole_softmax(out, rows)
     letter_labels(out, rows)
     out.local = local
-    for k in sorted(local - set(scalar)):
-        ann = _chain_rule(per[k]) or _stated(doc, k)
-        if ann is not None:
-            out.local_annotations[k] = ann
-            line = per[k][0].formula.line
-            out.facts.append(f"line {line}: a chain rule in variables of its own, read as "
-                             + ", ".join(f"${g}$" for g in ann["given"]))
+    _local_models(doc, per, local - set(scalar), out)
     out.local_annotations.update(scalar)
     for k, rows in scalar_defs.items():
         out.definitions.setdefault(k, set()).update(rows)
@@ -186,6 +182,27 @@ def infer(doc: Document) -> Inferred:
     out.facts += scalar_facts
     every_unit(per, out)
     return out
+
+
+def _local_models(doc: Document, per: dict[int, list[Row]], local: set[int],
+                  out: Inferred) -> None:
+    """The local model of each formula in variables of its own: a chain rule's generic
+    functions, the dependencies the prose states before it, or the one neuron its section's
+    prose defines (derive.infer.prose_local)."""
+    for k in sorted(local):
+        ann = _chain_rule(per[k])
+        found = None if ann is not None else prose_model(
+            doc, per[k], out.front.get("roles", {}).get("loss"))
+        if found is not None:  # the one neuron the prose of its section states
+            out.local_annotations[k], fact = found
+            out.facts.append(fact)
+            continue
+        ann = ann or _stated(doc, k)
+        if ann is not None:
+            out.local_annotations[k] = ann
+            line = per[k][0].formula.line
+            out.facts.append(f"line {line}: a chain rule in variables of its own, read as "
+                             + ", ".join(f"${g}$" for g in ann["given"]))
 
 
 def _remarks(doc: Document) -> list[str]:
@@ -238,6 +255,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         self._drop_slot_subscripts()
         self._digit_entries()
         self.columns = class_columns(self.rows, self.sample)
+        self.chain = fixed_chain(self.rows)
         names = read_names(self.rows, self.occs)
         self.layer_var, self.depth = names.layer_var, names.depth
         self.of_parameters = names.of_parameters
@@ -269,7 +287,8 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                         layer_var=names.layer_var, columns=self.columns, aliases=self.aliases,
                         bypassed=self.bypassed, not_checked=dict(self.self_fed),
                         named=dict(self.named),
-                        guessed=getattr(self, "guessed", set()))
+                        guessed=getattr(self, "guessed", set()),
+                        chain_depth=self.chain.depth)
 
     def _drop_sample_subscripts(self) -> None:
         """C_x: the loss of sample x; its subscript is no neuron index."""
@@ -324,7 +343,8 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         for o in self.occs:
             text = _text(_strip(o.sup or []))
             if (o.tag is None and o.name in styled and text.isdigit() and self.layer_var
-                    and (o.sub is not None or zero)):
+                    and (o.sub is not None or zero)) or (o.tag is None and chain_tag(
+                        o, self.chain)):
                 o.tag = ("sup", (int(text), 0, 0), None)
 
     def _assumed(self, names: Names, defs: dict[str, list[Row]]) -> tuple[str, ...]:

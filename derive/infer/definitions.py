@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from derive.infer.columns import listed_columns
 from derive.infer.components import _lists_own_entries
+from derive.infer.numeric_tags import chain_error, chain_row
 from derive.infer.scan import (
     _DEFINE,
     Lin,
@@ -334,7 +335,7 @@ class _Definitions:
 
     _ROW_RULES = (_premise, _no_equation, _example_unit, _own_columns, _own_entries,
                   _batch_mean_row, _batch_row, _sums_to_one,
-                  _whole_vector, _no_head,
+                  _whole_vector, _no_head, chain_row, chain_error,
                   _input_layer, _one_layer, _output_error,
                   _not_definable, _update, _reindexed, _defined_before)
 

@@ -62,8 +62,10 @@ class _Front:
             out_q[q] = self._quantity(q, quantities[q], tagged, ranges, given_layers, shapes,
                                       defs, width, n)
         _from_zero(self.rows, out_q)
+        chain = getattr(self, "chain", None)  # a fixed chain that writes its input a^0
         self.facts[:0] = _summary(roles, out_q, functions, defs, self.layer_var,
-                                  self.first_layer == 0 and self.layer_var is not None)
+                                  self.first_layer == 0 and (self.layer_var is not None or bool(
+                                      chain and chain.names and self._from_zero() == 0)))
         for q, (lo, hi) in getattr(self, "unit_layers", {}).items():
             out_q[q]["unit_layers"] = str(lo) if lo == hi else f"{lo}..{hi}"
         unit = output_unit(self.loss, self.rows, defs, quantities, self.layer_var)
@@ -187,6 +189,11 @@ class _Front:
             o.name in tagged & sup and o.tag is None and _text(_strip(o.sup or [])) == "0"
             for o in self.occs)
 
+    def _from_zero(self) -> int:
+        """The lowest fixed layer a range may name: 0 in a text of fixed layers only that
+        writes its input as layer 0 (`a^0`), 1 otherwise."""
+        return 0 if self.first_layer == 0 and self.layer_var is None else 1
+
     def _written_range(self, r: tuple[Lin, Lin], n: str) -> str:
         """A range of the model's layers (from 1) as the text numbers them: from 0 where its
         layer variable runs over a text whose input is layer 0 (the fixed layers' ranges are
@@ -214,7 +221,7 @@ class _Front:
         """One quantity's entry: its layers and tag style, shape, and whether it is given."""
         spec: dict[str, Any] = {}
         if q in tagged and q in ranges:
-            spec["layers"] = self._written_range(_within(ranges[q]), n)
+            spec["layers"] = self._written_range(_within(ranges[q], self._from_zero()), n)
             spec["tag"] = Counter(o.tag[0] for o in uses if o.tag).most_common(1)[0][0]
             if q in given_layers:
                 spec["given_layers"] = self._written_range(given_layers[q], n)
@@ -343,11 +350,12 @@ def _same_use(a: Occ, b: Occ) -> bool:
             and _text(_strip(a.sub or [])) == _text(_strip(b.sub or [])))
 
 
-def _within(r: tuple[Lin, Lin]) -> tuple[Lin, Lin]:
+def _within(r: tuple[Lin, Lin], first: int = 1) -> tuple[Lin, Lin]:
     """A layer range kept inside 1..n (a text that starts from a^0 = x can suggest n + 1):
-    what lies outside is no layer the notation can name."""
+    what lies outside is no layer the notation can name; inside 0..n for fixed layers
+    numbered from 0 (a fixed chain's input `a^0`)."""
     (c0, a0, b0), (c1, a1, b1) = r
-    lo = (max(c0, 1), a0, b0) if a0 == 0 and b0 == 0 else (c0, a0, b0)
+    lo = (max(c0, first), a0, b0) if a0 == 0 and b0 == 0 else (c0, a0, b0)
     hi = (min(c1, 0), a1, b1) if a1 == 1 and b1 == 0 else (c1, a1, b1)
     return lo, hi
 

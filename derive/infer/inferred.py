@@ -56,3 +56,6 @@ class Inferred:
     named: dict[str, str] = field(default_factory=dict)
     # untagged quantities whose index ranges no row wrote (their shape a guess: infer.vectors)
     guessed: set[str] = field(default_factory=set)
+    # the depth of the fixed chain the text writes in numbered layers (derive.infer.numeric_tags),
+    # as the text numbers its layers; None when it writes none
+    chain_depth: int | None = None

@@ -38,7 +38,8 @@ class _Layers:
                 ) -> tuple[dict[str, Range], dict[str, Range]]:
         """The layers of each tagged quantity, and the layers where some are given."""
         if self.layer_var is None:  # fixed layers only: each quantity where it is used
-            return self._fixed_ranges(tagged), {}
+            ranges = self._fixed_ranges(tagged)
+            return ranges, self._fixed_inputs(ranges, defs)
         link = self._link(defs)
         if link is not None:
             return self._linked_ranges(link, tagged, defs)
@@ -55,6 +56,19 @@ class _Layers:
             if layers:
                 ranges[q] = ((min(layers), 0, 0), (max(layers), 0, 0))
         return ranges
+
+    def _fixed_inputs(self, ranges: dict[str, Range], defs: dict[str, list[Row]]
+                      ) -> dict[str, Range]:
+        """A fixed chain's input (`a^0` beside `a^1 = g(z^1)`, `a^2 = g(z^2)`: derive.infer.
+        numeric_tags): a defined quantity written at layer 0, below every layer a row defines
+        it at, is given there."""
+        given: dict[str, Range] = {}
+        for q, (lo, _hi) in ranges.items():
+            layers = [h.tag[1][0] for r in defs.get(q, ()) if (h := _head(r)).tag
+                      and h.tag[1] is not None and h.tag[1][1:] == (0, 0)]
+            if lo == (0, 0, 0) and layers and min(layers) > 0:
+                given[q] = (lo, lo)
+        return given
 
     def _link(self, defs: dict[str, list[Row]]) -> Link | None:
         """The first definition that reads another defined quantity at a lower layer:

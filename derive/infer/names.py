@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from derive.infer.numeric_tags import Chain, chain_tag, fixed_chain
 from derive.infer.scan import (
     _DEFINE,
     _FUNCTION_NAMES,
@@ -44,6 +45,7 @@ class Names:
     quantities: dict[str, list[Occ]] = field(default_factory=dict)  # name -> its uses
     scalars: dict[str, bool] = field(default_factory=dict)  # name -> whether a parameter
     of_parameters: set[str] = field(default_factory=set)  # h of h_{W,b}(x): a value, no function
+    chain: Chain | None = None  # the fixed chain in numbered layers (derive.infer.numeric_tags)
 
     def width(self) -> str:
         """The name of the layer widths: the text's, or the first free of C, K, N, M, S."""
@@ -259,6 +261,14 @@ def _has_index_or_tag(ns: Names, name: str, uses: list[Occ]) -> bool:
     return any(o.sub is not None or _tag(o, ns.tag_symbols) for o in uses)
 
 
+def _in_fixed_chain(ns: Names, name: str, uses: list[Occ]) -> bool:
+    """`z^1 = w^1 x + b^1`, `a^1 = g(z^1)`, ...: a name of a fixed chain written in numbered
+    layers (derive.infer.numeric_tags), its numbers layer tags."""
+    if ns.chain is None:
+        ns.chain = fixed_chain(ns.rows)
+    return any(chain_tag(o, ns.chain) for o in uses)
+
+
 def _differentiated(ns: Names, name: str, uses: list[Occ]) -> bool:
     return any(o.after_partial == "num" for o in uses)
 
@@ -292,7 +302,8 @@ def _alias_of_quantity(ns: Names, name: str, uses: list[Occ]) -> bool:
     return False
 
 
-_A_QUANTITY: tuple[_QuantityRule, ...] = (_has_index_or_tag, _differentiated, _sample_label,
+_A_QUANTITY: tuple[_QuantityRule, ...] = (_has_index_or_tag, _in_fixed_chain, _differentiated,
+                                          _sample_label,
                                           _of_parameters, _loss_named_with_arguments,
                                           _alias_of_quantity)
 

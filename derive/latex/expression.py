@@ -142,11 +142,20 @@ def _brace_group(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         sk.placeholder(parse_expression(toks[i + 1 : j], scope), (t.start, toks[j].end))
         return j + 1
     sk.depth += 1
+    if _after_operand(sk):  # g'(z) {X}: a product, not g'(z) applied to X
+        sk.emit(" \\times ", t)
     sk.emit("(", t)
     _emit_sequence(toks[i + 1 : j], sk)
     sk.emit(")", toks[j])
     sk.depth -= 1
     return j + 1
+
+
+def _after_operand(sk: _Skeleton) -> bool:
+    """Whether the skeleton so far ends with an operand (a placeholder or a closing bracket):
+    a bracket after it would read as an application."""
+    text = "".join(sk.parts).rstrip()
+    return bool(text) and (text.endswith(")") or text.split()[-1] in sk.values)
 
 
 def _number(toks: list[Tok], i: int, sk: _Skeleton) -> int:

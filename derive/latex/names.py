@@ -92,8 +92,9 @@ def _emit_name(toks: list[Tok], i: int, sk: _Skeleton) -> int:
         raise _err(f"unknown symbol `{name}`", scope, start_tok, toks[j - 1].end, hint)
     if kind == "function":
         return _emit_call(toks, name, scripts, k, sk, start_tok)
-    if kind == "quantity" and _loss_prime(name, scripts, toks, k, scope):
-        return _emit_loss_prime(toks, name, k, sk, start_tok)
+    if (kind == "quantity" or kind == "scalar" and scope.local) and _loss_prime(
+            name, scripts, toks, k, scope):
+        return _emit_loss_prime(toks, name, k, sk, start_tok, kind)
     power: tuple[list[Tok], Tok] | None = scripts.get("^")
     value: sympy.Basic
     if kind == "quantity":
@@ -127,16 +128,19 @@ def _loss_prime(name: str, scripts: dict, toks: list[Tok], k: int, scope: Scope)
             and k < len(toks) and toks[k].text == "(")
 
 
-def _emit_loss_prime(toks: list[Tok], name: str, k: int, sk: _Skeleton, start_tok: Tok) -> int:
+def _emit_loss_prime(toks: list[Tok], name: str, k: int, sk: _Skeleton, start_tok: Tok,
+                     kind: str = "quantity") -> int:
     """`C'(a^L)` beside `\\frac{\\partial C}{\\partial w^l}`: the derivative of the loss C by
-    its argument, read as `\\frac{\\partial C}{\\partial a^L}`."""
+    its argument, read as `\\frac{\\partial C}{\\partial a^L}`; in a local model, where C and
+    a are variables of its own, `\\frac{\\partial C}{\\partial a}`."""
     scope = sk.scope
     close = _match(toks, k, scope)
     y = sk.parse(toks[k + 1:close])
-    if not isinstance(y, Quantity):
+    if not isinstance(y, Scalar if kind == "scalar" else Quantity):
         raise _err(f"`{name}'(...)`: the loss's derivative is read by a single quantity, as "
                    f"in {name}'(a^L)", scope, start_tok, toks[close].end)
-    c = _quantity(name, {}, scope, start_tok, start_tok)
+    c = (_symbol(kind, name, None, scope, start_tok) if kind == "scalar"
+         else _quantity(name, {}, scope, start_tok, start_tok))
     line = scope.formula.span(start_tok.start).line
     scope.readings.append(f"line {line}: ${name}'({to_latex(y)})$ read as the derivative of "
                           f"the loss ${name}$ by ${to_latex(y)}$")

@@ -95,6 +95,9 @@ class Formula:
     # (loss, sample, batch size): a row over the minibatch of a text whose prose says the loss
     # is the mean over the samples (derive.infer.meanloss), read by derive.latex.batch
     mean_loss: tuple[str, str, str] | None = None
+    # a bare letter the text names as a layer's activation (`$x =: a^0$`: derive.infer.naming):
+    # (letter, the quantity as LaTeX, `a^{0}`), read by derive.latex.tokens
+    aliases: tuple[tuple[str, str], ...] = ()
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""
