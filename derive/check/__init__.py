@@ -115,9 +115,11 @@ def _with_objectives(doc: Document, found: objectives.Found, symbolic: bool,
         report = FileReport(file=doc.file, title=doc.title, results=(), definitions=(),
                             instances=(), notes=doc.notes, headings=doc.headings)
     results = sorted([*report.results, *own], key=lambda r: (r.formula, r.line))
-    note = ("read as: the objectives defined at lines "
-            + ", ".join(str(o.formula.line) for o in found.objectives)
-            + " in variables of their own (matrices), their gradients checked against them")
+    where = [f"line {o.formula.line}" + ("" if o.formula in doc.formulas else
+                                          " (inline, the gradient the prose asks for)")
+             for o in found.objectives]
+    note = ("read as: the objectives defined at " + ", ".join(where) + ", in variables of "
+            "their own (matrices), each with its section's gradients checked against it")
     return dataclasses.replace(report, results=tuple(results), notes=(*report.notes, note))
 
 
