@@ -98,3 +98,9 @@ def test_a_tied_weight_in_bold() -> None:
 def test_a_network_text_has_no_objective(path: Path) -> None:
     found = find(read_document(path))
     assert not found.claimed and not found.objectives
+
+
+def test_an_objective_another_formula_uses_is_the_networks() -> None:
+    found = find(read_document(DATA / "network_loss.md"))
+    assert not found.claimed and not found.objectives
+    assert find(read_document(DATA / "least_squares.md")).claimed

@@ -87,7 +87,33 @@ def find(doc: Document) -> Found:
             found.claimed[f.number] = rs
             if inline is not None and inline not in found.objectives:
                 found.objectives.append(inline)
-    return found
+    return _alone(doc, found)
+
+
+def _alone(doc: Document, found: Found) -> Found:
+    """The objectives no other formula uses: an objective's name written in a formula that is
+    not one of its gradients (`\\frac{\\partial J}{\\partial W_{ij}}` of a network whose loss
+    is J) belongs to the text's network, and none of its formulas is read here."""
+    used = set()
+    for f in doc.formulas:
+        if f.number not in found.claimed:
+            try:
+                used |= {t.text for r in rows(f) for side in (r.lhs, *r.steps) for t in side
+                         if t.kind == "letter"}
+            except NotRead:
+                continue
+    keep = [o for o in found.objectives if o.name not in used]
+    if len(keep) == len(found.objectives):
+        return found
+    names = {o.name for o in keep}
+    claimed = {}
+    for number, rs in found.claimed.items():
+        head = gradient_of(rs[0].lhs) if rs and rs[0].lhs else None
+        definition = definition_of(rs[0].lhs) if rs and rs[0].lhs else None
+        name = head[2] if head else definition[0] if definition else None
+        if name in names:
+            claimed[number] = rs
+    return Found(keep, claimed)
 
 
 def _inline(doc: Document, f: Formula, head) -> Objective | None:
