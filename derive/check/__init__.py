@@ -28,6 +28,7 @@ from pathlib import Path
 import sympy
 
 from derive.budget import CLAIM_SECONDS, SIMPLIFY_SECONDS, seconds_from_env
+from derive.check import objectives
 from derive.check.build import (
     _Built,
     _built_formulas,
@@ -85,6 +86,9 @@ def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float
     A document without a notation written, whose sections define the forward model again in
     a new form (derive.infer.parts), is checked part by part, each part in the notation read
     from its own formulas."""
+    found = objectives.find(doc)
+    if found.claimed:  # standalone objectives in matrix form: checked on their own
+        return _with_objectives(doc, found, symbolic, claim_budget, simplify_budget, only)
     parts = notation_parts(doc) if "quantities" not in doc.front else []
     if len(parts) > 1:
         reports = [_check_one(_part(doc, parts, k), symbolic, claim_budget, simplify_budget,
@@ -95,6 +99,29 @@ def check_document(doc: Document, *, symbolic: bool = False, claim_budget: float
         return dataclasses.replace(merged, results=tuple(r for r in merged.results
                                                          if r.formula in only))
     return _check_one(doc, symbolic, claim_budget, simplify_budget, only)[0]
+
+
+def _with_objectives(doc: Document, found: objectives.Found, symbolic: bool,
+                     claim_budget: float | None, simplify_budget: float | None,
+                     only: frozenset[int] | None) -> FileReport:
+    """The formulas of the text's objectives (derive.check.objectives) checked against their
+    definitions, the others as the text's network without them."""
+    rest = dataclasses.replace(doc, formulas=tuple(
+        f for f in doc.formulas if f.number not in found.claimed))
+    own = [r for r in objectives.check(doc, found) if only is None or r.formula in only]
+    if rest.formulas:
+        report = check_document(rest, symbolic=symbolic, claim_budget=claim_budget,
+                                simplify_budget=simplify_budget, only=only)
+    else:
+        report = FileReport(file=doc.file, title=doc.title, results=(), definitions=(),
+                            instances=(), notes=doc.notes, headings=doc.headings)
+    results = sorted([*report.results, *own], key=lambda r: (r.formula, r.line))
+    where = [f"line {o.formula.line}" + ("" if o.formula in doc.formulas else
+                                          " (inline, the gradient the prose asks for)")
+             for o in found.objectives]
+    note = ("read as: the objectives defined at " + ", ".join(where) + ", in variables of "
+            "their own (matrices), each with its section's gradients checked against it")
+    return dataclasses.replace(report, results=tuple(results), notes=(*report.notes, note))
 
 
 def _check_one(doc: Document, symbolic: bool, claim_budget: float | None,
