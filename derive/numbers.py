@@ -10,6 +10,7 @@ import contextlib
 import functools
 import importlib.util
 import os
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -190,12 +191,37 @@ def _truth(cond: sympy.Basic, vals: dict, memo: dict) -> bool:
 # runs both and requires the same numbers.
 
 
+def _import_symengine() -> Any:
+    """SymEngine, imported without NumPy when nothing has imported NumPy yet: SymEngine
+    imports it only for `lambdify` (which derive never calls on SymEngine's side), and NumPy's
+    import is most of SymEngine's (0.1 s of a check's start). While SymEngine is imported a
+    finder makes `import numpy` fail (SymEngine catches the ImportError); it is removed again,
+    so a later `import numpy` (the trainer's) works as ever."""
+    if "numpy" in sys.modules or "symengine" in sys.modules:
+        import symengine
+        return symengine
+    block = _NoNumPy()
+    sys.meta_path.insert(0, block)
+    try:
+        import symengine
+    finally:
+        sys.meta_path.remove(block)
+    return symengine
+
+
+class _NoNumPy:
+    """An import finder that refuses NumPy (see `_import_symengine`)."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "numpy" or name.startswith("numpy."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
 class _SymEngineBackend:
     name = "symengine"
 
     def __init__(self) -> None:
-        import symengine as se
-
+        se = _import_symengine()
         self.se = se
         self.funcs = {cls: functools.partial(e.symengine, se) for cls, e in ELEMENTARY.items()
                       if e.symengine is not None}
