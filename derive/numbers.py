@@ -108,11 +108,20 @@ def holds(cls: type, a: Any, b: Any) -> bool:
 
 
 def sympy_number(x: sympy.Basic) -> Any:
-    if x.is_Integer:
-        return CTX.mpf(int(x))
+    """A SymPy number (or number symbol) as a 30-digit number; an exact rational once for
+    each value (the same constants of the definitions are met at every point)."""
     if x.is_Rational:
-        return CTX.mpf(int(x.p)) / int(x.q)
+        key = (int(x.p), int(x.q))
+        r = _RATIONALS.get(key)
+        if r is None:
+            if len(_RATIONALS) > 10_000:
+                _RATIONALS.clear()
+            r = _RATIONALS[key] = CTX.mpf(key[0]) if key[1] == 1 else CTX.mpf(key[0]) / key[1]
+        return r
     return CTX.mpf(str(sympy.Float(x, PRECISION + 5)))
+
+
+_RATIONALS: dict[tuple[int, int], Any] = {}
 
 
 def sympy_num(e: sympy.Basic, vals: dict, memo: dict | None = None) -> Any:

@@ -14,6 +14,25 @@ from derive.model.data import Key
 from derive.numbers import Unsupported, guard_kink, sympy_num
 
 
+# A derivative node at its indices' values: (the node kept alive, {values: (num, den)}), by the
+# node's id; a pure function of the two, so shared by every model and instance of the process.
+_GROUNDED: dict[int, tuple[Partial, dict]] = {}
+
+
+def _grounded(e: Partial, values: tuple, env: dict) -> tuple[sympy.Basic, sympy.Basic]:
+    """The numerator and the variable of `e` with the indices' values put in."""
+    held = _GROUNDED.get(id(e))
+    if held is None or held[0] is not e:
+        if len(_GROUNDED) > 50_000:
+            _GROUNDED.clear()
+        held = _GROUNDED[id(e)] = (e, {})
+    found = held[1].get(values)
+    if found is None:
+        ints = {k: sympy.Integer(v) for k, v in env.items() if isinstance(k, Index)}
+        found = held[1][values] = (e.num.xreplace(ints), e.den.xreplace(ints))
+    return found
+
+
 class Derivatives:
     """The derivatives a formula writes (a mixin of `Evaluator`)."""
 
@@ -57,10 +76,7 @@ class Derivatives:
         cached = self._derivative_values.get(fast_key)
         if cached is not None:
             return cached
-        grounded = st.grounded.get(fast_key[:2])  # shared by the points of the instance
-        if grounded is None:
-            ints = {k: sympy.Integer(v) for k, v in env.items() if isinstance(k, Index)}
-            grounded = st.grounded[fast_key[:2]] = (e.num.xreplace(ints), e.den.xreplace(ints))
+        grounded = _grounded(e, fast_key[1], env)
         value_key = (*grounded, sample, e.total)
         cached = self._derivative_values.get(value_key)
         if cached is not None:

@@ -217,9 +217,13 @@ class Lookup:
             raise Unsupported(f"`{key_latex(key)}` has no definition the tool could read")
 
     def depends(self, key: Key, target: Key) -> bool:
-        """Whether `key` is downstream of `target` in the model's definitions."""
+        """Whether `key` is downstream of `target` in the model's definitions: by the nodes
+        upstream of `key` (found once for all targets), else by a walk for this target."""
         if key == target:
             return True
+        upstream = self._upstream(key)
+        if upstream is not None:
+            return target in upstream
         memo = self.structure.depends.setdefault(target, {})
         if key in memo:
             return memo[key]
@@ -227,6 +231,27 @@ class Lookup:
         res = any(self.depends(k, target) for k in self.reads(key))
         memo[key] = res
         return res
+
+    def _upstream(self, key: Key) -> frozenset | None:
+        """Every node `key`'s definitions read, directly or not; None where that cannot be
+        told by a complete walk (a cycle, or a node whose reads raise: the walk for one target
+        decides then, as it stops at the first path it finds)."""
+        memo = self.structure.upstream
+        if key in memo:
+            return memo[key]
+        memo[key] = None  # met again inside its own walk: a cycle
+        try:
+            found: set = set()
+            for k in self.reads(key):
+                above = self._upstream(k)
+                if above is None:
+                    return None
+                found.add(k)
+                found |= above
+        except (Unsupported, OutOfRange):
+            return None
+        memo[key] = out = frozenset(found)
+        return out
 
     def reads(self, key: Key) -> tuple[Key, ...]:
         """The nodes a node's definition reads directly (none for an input)."""
