@@ -20,6 +20,7 @@ import sympy
 from derive.functions import (
     ELEMENTARY,
     INEQUALITIES,
+    NON_SMOOTH,
     RELATIONS,
     symengine_kinks,
     to_symengine,
@@ -228,6 +229,10 @@ class _NoNumPy:
 
 class _SymEngineBackend:
     name = "symengine"
+    # whether a Piecewise (the form of every non-smooth function and `cases` block) was ever
+    # built: every SymEngine expression of derive is made by `convert`, `func` or `piecewise`
+    # (and substitution, differentiation of those), so without one no expression has a kink
+    kinked = False
 
     def __init__(self) -> None:
         se = _import_symengine()
@@ -251,6 +256,8 @@ class _SymEngineBackend:
         return self.se.Symbol(name)
 
     def convert(self, x: sympy.Basic) -> Any:
+        if not self.kinked and not x.is_Atom and x.has(sympy.Piecewise, *NON_SMOOTH):
+            self.kinked = True
         try:  # a SymPy object to SymEngine's; never a string
             return to_symengine(self.se, x)
         except TypeError as exc:
@@ -269,17 +276,22 @@ class _SymEngineBackend:
         f = self.funcs.get(cls)
         if f is None:
             raise Unsupported(f"the function {cls.__name__} is not supported in derivatives")
-        return f(*args)
+        out = f(*args)
+        if not self.kinked and (cls in NON_SMOOTH or isinstance(out, self.se.Piecewise)):
+            self.kinked = True
+        return out
 
     def relation(self, cls: type, a: Any, b: Any) -> Any:
         return getattr(self.se, RELATIONS[cls])(a, b)
 
     def piecewise(self, pieces: list) -> Any:
+        self.kinked = True
         return self.se.Piecewise(*pieces)
 
     def kinks(self, e: Any) -> list:
-        """Expressions that are 0 where `e` is not differentiable (checked before evaluating)."""
-        return symengine_kinks(self.se, e)
+        """Expressions that are 0 where `e` is not differentiable (checked before evaluating):
+        none while no Piecewise was ever built (the walk of `e` is not needed then)."""
+        return symengine_kinks(self.se, e) if self.kinked else []
 
     def subs(self, e: Any, mapping: dict) -> Any:
         return e.subs(mapping)
@@ -336,6 +348,12 @@ class _SymPyBackend(_SymEngineBackend):
 
     def pow(self, b: Any, e: Any) -> Any:
         return sympy.Pow(b, e)
+
+    def func(self, cls: type, args: list) -> Any:
+        f = self.funcs.get(cls)
+        if f is None:
+            raise Unsupported(f"the function {cls.__name__} is not supported in derivatives")
+        return f(*args)
 
     def relation(self, cls: type, a: Any, b: Any) -> Any:
         return cls(a, b)

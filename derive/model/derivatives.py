@@ -13,7 +13,6 @@ from derive.model.algebra import _Cut
 from derive.model.data import Key
 from derive.numbers import Unsupported, guard_kink, sympy_num
 
-
 # A derivative node at its indices' values: (the node kept alive, {values: (num, den)}), by the
 # node's id; a pure function of the two, so shared by every model and instance of the process.
 _GROUNDED: dict[int, tuple[Partial, dict]] = {}
@@ -71,7 +70,6 @@ class Derivatives:
             return self._slot_partial(e.num.fname, e.den, sample)
         # first by the expression as written and its indices' values (no substitution), then
         # by the grounded expression, which other formulas may write differently
-        st = self.structure
         fast_key = (id(e), tuple(env.get(s) for s in self._indices_of(e)), sample)
         cached = self._derivative_values.get(fast_key)
         if cached is not None:
