@@ -42,6 +42,7 @@ class Structure:
     derivatives: dict[tuple, tuple] = field(default_factory=dict)  # -> (expr, leaves)
     depends: dict[Key, dict] = field(default_factory=dict)
     upstream: dict[Key, frozenset | None] = field(default_factory=dict)  # Lookup._upstream
+    given: dict[Key, bool] = field(default_factory=dict)  # Lookup.is_given
     reads: dict[Key, tuple] = field(default_factory=dict)
     keys: dict[tuple, Key] = field(default_factory=dict)  # (quantity, index values, sample)
     quantity_indices: dict[int, tuple] = field(default_factory=dict)  # id -> (expr, indices)

@@ -22,6 +22,14 @@ class Lookup:
     """The model's definitions as they apply to grounded nodes (a mixin of `Evaluator`)."""
 
     def is_given(self, key: Key) -> bool:
+        """Whether a node is an input of the model (once for each node of the instance)."""
+        given = self.structure.given
+        found = given.get(key)
+        if found is None:
+            found = given[key] = self._is_given(key)
+        return found
+
+    def _is_given(self, key: Key) -> bool:
         name, layer, _, _ = key
         spec = self.model.spec(name)
         if spec is None:
