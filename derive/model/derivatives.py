@@ -3,6 +3,7 @@ standing for Y; evaluated at the point or expanded for symbolic proofs."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sympy
@@ -125,4 +126,10 @@ class Derivatives:
         call, slot = self._slot(fname, wrt)
         fn = self.function(fname)
         args = [self.ground(p, {}, sample) for p in call.params]
-        return sympy_num(sympy.diff(fn.expr, fn.variables[slot]), dict(zip(fn.variables, args)))
+        return sympy_num(_diff(fn.expr, fn.variables[slot]), dict(zip(fn.variables, args)))
+
+
+@functools.lru_cache(maxsize=512)
+def _diff(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
+    """`sympy.diff`, once for each function body and argument (every point asks again)."""
+    return sympy.diff(expr, var)
