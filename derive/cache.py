@@ -37,7 +37,6 @@ import json
 import sys
 import warnings
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,7 @@ import sympy
 from sympy.core.symbol import Str
 
 from derive import __version__
-from derive.arithcache import CacheWarning, cache_dir, open_signed, save_json
+from derive.arithcache import CacheWarning, cache_dir, dist_version, open_signed, save_json
 from derive.budget import deadline
 
 FORMAT = 3  # 2: an entry holds the outcome ("zero") and/or the size ("ops"); 3: keyed on
@@ -100,10 +99,7 @@ def _canon(x: Any, memo: dict[int, tuple[Any, str]]) -> str:
 
 
 def _sympy_version() -> str:
-    try:
-        return metadata.version("sympy")
-    except metadata.PackageNotFoundError:  # pragma: no cover - sympy is imported above
-        return sympy.__version__
+    return dist_version("sympy") or sympy.__version__
 
 
 class Confirmations:
@@ -251,10 +247,7 @@ def code_version() -> str:
     Reading the 60 files takes about 3 ms."""
     h = hashlib.sha256(f"{VERDICTS_FORMAT}\n{__version__}\n{sys.version}\n".encode())
     for dist in ("sympy", "symengine", "mpmath", "latex2sympy2_extended", "antlr4-python3-runtime"):
-        try:
-            h.update(f"{dist}={metadata.version(dist)}\n".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{dist}=none\n".encode())
+        h.update(f"{dist}={dist_version(dist) or 'none'}\n".encode())
     root = Path(__file__).resolve().parent
     for path in sorted(root.rglob("*.py")):
         h.update(path.relative_to(root).as_posix().encode() + b"\0")

@@ -132,11 +132,7 @@ class Engine(StandIns):
                exprs: Iterable[sympy.Basic]) -> Iterator[dict]:
         """Every assignment of the free indices at which all the quantities written exist."""
         ev = self.evaluator(model, instance, SEEDS[0])
-        atoms = list(dict.fromkeys(a for e in exprs for a in sympy.preorder_traversal(e)
-                                   if isinstance(a, (Quantity, Width, Vec))))
-        # whether an atom exists depends only on the values of its own free indices: decided
-        # once for each of them, not for every assignment of all the indices
-        slots = [tuple(k for k, s in enumerate(free) if s in a.free_symbols) for a in atoms]
+        atoms, slots = _atoms_and_slots(tuple(exprs), tuple(free))
         known: dict[tuple, bool] = {}
         top = max(instance.widths + (instance.layers,))
         for combo in product(len(free), top):
@@ -303,6 +299,28 @@ def fixed_depth(instances: tuple[Instance, ...], depth: int) -> tuple[Instance, 
         widths = (i.widths + (i.widths[-1],) * depth)[:depth]
         out.append(Instance(depth, widths, i.batch))
     return tuple(dict.fromkeys(out))
+
+
+# the atoms of a claim's sides and the free indices each reads, by the sides' ids (the sides
+# kept alive beside them): the same for every instance and model a claim is evaluated in
+_ATOMS: dict[tuple, tuple] = {}
+
+
+def _atoms_and_slots(exprs: tuple, free: tuple) -> tuple[list, list]:
+    """The quantities, widths and vectors written in `exprs`, and for each the positions in
+    `free` of the indices it reads: whether an atom exists depends only on the values of its
+    own free indices, so `domain` decides it once for each of them."""
+    key = (tuple(map(id, exprs)), free)
+    held = _ATOMS.get(key)
+    if held is not None and all(a is b for a, b in zip(held[0], exprs)):
+        return held[1], held[2]
+    atoms = list(dict.fromkeys(a for e in exprs for a in sympy.preorder_traversal(e)
+                               if isinstance(a, (Quantity, Width, Vec))))
+    slots = [tuple(k for k, s in enumerate(free) if s in a.free_symbols) for a in atoms]
+    if len(_ATOMS) > 20_000:
+        _ATOMS.clear()
+    _ATOMS[key] = (exprs, atoms, slots)
+    return atoms, slots
 
 
 def _fixed_layers_only(exprs: tuple) -> bool:

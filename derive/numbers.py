@@ -10,6 +10,7 @@ import contextlib
 import functools
 import importlib.util
 import os
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,6 +20,7 @@ import sympy
 from derive.functions import (
     ELEMENTARY,
     INEQUALITIES,
+    NON_SMOOTH,
     RELATIONS,
     symengine_kinks,
     to_symengine,
@@ -107,11 +109,20 @@ def holds(cls: type, a: Any, b: Any) -> bool:
 
 
 def sympy_number(x: sympy.Basic) -> Any:
-    if x.is_Integer:
-        return CTX.mpf(int(x))
+    """A SymPy number (or number symbol) as a 30-digit number; an exact rational once for
+    each value (the same constants of the definitions are met at every point)."""
     if x.is_Rational:
-        return CTX.mpf(int(x.p)) / int(x.q)
+        key = (int(x.p), int(x.q))
+        r = _RATIONALS.get(key)
+        if r is None:
+            if len(_RATIONALS) > 10_000:
+                _RATIONALS.clear()
+            r = _RATIONALS[key] = CTX.mpf(key[0]) if key[1] == 1 else CTX.mpf(key[0]) / key[1]
+        return r
     return CTX.mpf(str(sympy.Float(x, PRECISION + 5)))
+
+
+_RATIONALS: dict[tuple[int, int], Any] = {}
 
 
 def sympy_num(e: sympy.Basic, vals: dict, memo: dict | None = None) -> Any:
@@ -190,12 +201,41 @@ def _truth(cond: sympy.Basic, vals: dict, memo: dict) -> bool:
 # runs both and requires the same numbers.
 
 
+def _import_symengine() -> Any:
+    """SymEngine, imported without NumPy when nothing has imported NumPy yet: SymEngine
+    imports it only for `lambdify` (which derive never calls on SymEngine's side), and NumPy's
+    import is most of SymEngine's (0.1 s of a check's start). While SymEngine is imported a
+    finder makes `import numpy` fail (SymEngine catches the ImportError); it is removed again,
+    so a later `import numpy` (the trainer's) works as ever."""
+    if "numpy" in sys.modules or "symengine" in sys.modules:
+        import symengine
+        return symengine
+    block = _NoNumPy()
+    sys.meta_path.insert(0, block)
+    try:
+        import symengine
+    finally:
+        sys.meta_path.remove(block)
+    return symengine
+
+
+class _NoNumPy:
+    """An import finder that refuses NumPy (see `_import_symengine`)."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "numpy" or name.startswith("numpy."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
 class _SymEngineBackend:
     name = "symengine"
+    # whether a Piecewise (the form of every non-smooth function and `cases` block) was ever
+    # built: every SymEngine expression of derive is made by `convert`, `func` or `piecewise`
+    # (and substitution, differentiation of those), so without one no expression has a kink
+    kinked = False
 
     def __init__(self) -> None:
-        import symengine as se
-
+        se = _import_symengine()
         self.se = se
         self.funcs = {cls: functools.partial(e.symengine, se) for cls, e in ELEMENTARY.items()
                       if e.symengine is not None}
@@ -216,6 +256,8 @@ class _SymEngineBackend:
         return self.se.Symbol(name)
 
     def convert(self, x: sympy.Basic) -> Any:
+        if not self.kinked and not x.is_Atom and x.has(sympy.Piecewise, *NON_SMOOTH):
+            self.kinked = True
         try:  # a SymPy object to SymEngine's; never a string
             return to_symengine(self.se, x)
         except TypeError as exc:
@@ -234,17 +276,22 @@ class _SymEngineBackend:
         f = self.funcs.get(cls)
         if f is None:
             raise Unsupported(f"the function {cls.__name__} is not supported in derivatives")
-        return f(*args)
+        out = f(*args)
+        if not self.kinked and (cls in NON_SMOOTH or isinstance(out, self.se.Piecewise)):
+            self.kinked = True
+        return out
 
     def relation(self, cls: type, a: Any, b: Any) -> Any:
         return getattr(self.se, RELATIONS[cls])(a, b)
 
     def piecewise(self, pieces: list) -> Any:
+        self.kinked = True
         return self.se.Piecewise(*pieces)
 
     def kinks(self, e: Any) -> list:
-        """Expressions that are 0 where `e` is not differentiable (checked before evaluating)."""
-        return symengine_kinks(self.se, e)
+        """Expressions that are 0 where `e` is not differentiable (checked before evaluating):
+        none while no Piecewise was ever built (the walk of `e` is not needed then)."""
+        return symengine_kinks(self.se, e) if self.kinked else []
 
     def subs(self, e: Any, mapping: dict) -> Any:
         return e.subs(mapping)
@@ -260,7 +307,12 @@ class _SymEngineBackend:
         real = self.real
         sub = {s: real(v) for s, v in vals.items()}
         try:
-            out = e.subs(sub).n(bits, real=True)
+            # xreplace puts the numbers in as subs does, a third faster; subs where something
+            # other than a number is left (a derivative of an undefined function, as a Subs)
+            at = e.xreplace(sub)
+            if not at.is_Number:
+                at = e.subs(sub)
+            out = at.n(bits, real=True)
         except RuntimeError:  # SymEngine cannot evaluate an infinity or an undefined value
             raise Unsupported(NOT_FINITE) from None
         except OverflowError:
@@ -296,6 +348,12 @@ class _SymPyBackend(_SymEngineBackend):
 
     def pow(self, b: Any, e: Any) -> Any:
         return sympy.Pow(b, e)
+
+    def func(self, cls: type, args: list) -> Any:
+        f = self.funcs.get(cls)
+        if f is None:
+            raise Unsupported(f"the function {cls.__name__} is not supported in derivatives")
+        return f(*args)
 
     def relation(self, cls: type, a: Any, b: Any) -> Any:
         return cls(a, b)

@@ -128,8 +128,7 @@ def _softmax_cost(state: _State, model: Model) -> str | None:
         ev = state.engine.evaluator(model, Instance(3, (2, 2, 10)), 0)
         g = ev.function(act.rhs.fname)
         t = sympy.Symbol("t", real=True)
-        hi = sympy.limit(g(t), t, sympy.oo)
-        lo = sympy.limit(g(t), t, -sympy.oo)
+        hi, lo = _limit(g(t), t, sympy.oo), _limit(g(t), t, -sympy.oo)
         if not (hi.is_finite and lo.is_finite):
             return None
         layer = ev.instance.layers
@@ -145,3 +144,18 @@ def _softmax_cost(state: _State, model: Model) -> str | None:
             f"classes no probability exceeds {float(top):.4f}, so the cross-entropy of a one-hot "
             f"label cannot fall below {float(floor):.4f} (derived by sympy.limit of "
             f"${act.rhs.fname}$ and the definition of ${to_latex(pred.lhs)}$).")
+
+
+def _limit(e: sympy.Expr, t: sympy.Symbol, to: sympy.Basic) -> sympy.Basic:
+    """The limit of `e` as `t` goes to `to`: by the Gruntz algorithm, `sympy.limit`'s own,
+    called directly (half the time, without its preprocessing) when it gives a finite real
+    number; by `sympy.limit` otherwise (what Gruntz cannot do, its heuristics may)."""
+    from sympy.series.gruntz import gruntz
+
+    try:
+        found = gruntz(e, t, to)
+    except Exception:  # any failure of the direct call: sympy.limit decides
+        found = None
+    if found is not None and found.is_number and found.is_real and found.is_finite:
+        return found
+    return sympy.limit(e, t, to)

@@ -15,7 +15,7 @@ everything.
 
 The package: `data` (instances, definitions, the `Model`), `algebra` (the algebras a node is
 computed in, and the per-instance `Structure`), and the parts of the `Evaluator` (`evaluator`):
-`geometry`, `lookup`, `points`, `interpret` and `derivatives`; `dispatch` finds a node type's
+`geometry`, `lookup`, `points`, `interpret`, `derivatives` and `templates`; `dispatch` finds a node type's
 handler in the tables of `interpret` (what a node means) and `lookup` (what it reads).
 """
 

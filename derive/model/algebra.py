@@ -41,6 +41,8 @@ class Structure:
     cuts: dict[tuple, dict] = field(default_factory=dict)  # (cut key, mode) -> build memo
     derivatives: dict[tuple, tuple] = field(default_factory=dict)  # -> (expr, leaves)
     depends: dict[Key, dict] = field(default_factory=dict)
+    upstream: dict[Key, frozenset | None] = field(default_factory=dict)  # Lookup._upstream
+    given: dict[Key, bool] = field(default_factory=dict)  # Lookup.is_given
     reads: dict[Key, tuple] = field(default_factory=dict)
     keys: dict[tuple, Key] = field(default_factory=dict)  # (quantity, index values, sample)
     quantity_indices: dict[int, tuple] = field(default_factory=dict)  # id -> (expr, indices)
@@ -50,7 +52,6 @@ class Structure:
     primes: dict[str, tuple] = field(default_factory=dict)
     valid: dict[Key, Any] = field(default_factory=dict)  # "" or the OutOfRange of the key
     shapes: dict[tuple, int] = field(default_factory=dict)
-    grounded: dict[tuple, tuple] = field(default_factory=dict)  # a derivative at index values
     # the loss keys given a random stand-in (the text never defines the loss), and the
     # functions used but never defined that were given one
     generic_losses: set = field(default_factory=set)

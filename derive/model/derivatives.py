@@ -3,6 +3,7 @@ standing for Y; evaluated at the point or expanded for symbolic proofs."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sympy
@@ -12,6 +13,24 @@ from derive.latex import Index, Scalar
 from derive.model.algebra import _Cut
 from derive.model.data import Key
 from derive.numbers import Unsupported, guard_kink, sympy_num
+
+# A derivative node at its indices' values: (the node kept alive, {values: (num, den)}), by the
+# node's id; a pure function of the two, so shared by every model and instance of the process.
+_GROUNDED: dict[int, tuple[Partial, dict]] = {}
+
+
+def _grounded(e: Partial, values: tuple, env: dict) -> tuple[sympy.Basic, sympy.Basic]:
+    """The numerator and the variable of `e` with the indices' values put in."""
+    held = _GROUNDED.get(id(e))
+    if held is None or held[0] is not e:
+        if len(_GROUNDED) > 50_000:
+            _GROUNDED.clear()
+        held = _GROUNDED[id(e)] = (e, {})
+    found = held[1].get(values)
+    if found is None:
+        ints = {k: sympy.Integer(v) for k, v in env.items() if isinstance(k, Index)}
+        found = held[1][values] = (e.num.xreplace(ints), e.den.xreplace(ints))
+    return found
 
 
 class Derivatives:
@@ -52,15 +71,11 @@ class Derivatives:
             return self._slot_partial(e.num.fname, e.den, sample)
         # first by the expression as written and its indices' values (no substitution), then
         # by the grounded expression, which other formulas may write differently
-        st = self.structure
         fast_key = (id(e), tuple(env.get(s) for s in self._indices_of(e)), sample)
         cached = self._derivative_values.get(fast_key)
         if cached is not None:
             return cached
-        grounded = st.grounded.get(fast_key[:2])  # shared by the points of the instance
-        if grounded is None:
-            ints = {k: sympy.Integer(v) for k, v in env.items() if isinstance(k, Index)}
-            grounded = st.grounded[fast_key[:2]] = (e.num.xreplace(ints), e.den.xreplace(ints))
+        grounded = _grounded(e, fast_key[1], env)
         value_key = (*grounded, sample, e.total)
         cached = self._derivative_values.get(value_key)
         if cached is not None:
@@ -111,4 +126,10 @@ class Derivatives:
         call, slot = self._slot(fname, wrt)
         fn = self.function(fname)
         args = [self.ground(p, {}, sample) for p in call.params]
-        return sympy_num(sympy.diff(fn.expr, fn.variables[slot]), dict(zip(fn.variables, args)))
+        return sympy_num(_diff(fn.expr, fn.variables[slot]), dict(zip(fn.variables, args)))
+
+
+@functools.lru_cache(maxsize=512)
+def _diff(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
+    """`sympy.diff`, once for each function body and argument (every point asks again)."""
+    return sympy.diff(expr, var)

@@ -1,5 +1,5 @@
 """The `Evaluator`: one model grounded in one instance at one random point, assembled from the
-geometry, definition lookup, points, interpretation and derivatives mixins and their caches."""
+geometry, definition lookup, points, interpretation, derivatives and templates mixins and their caches."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from derive.model.geometry import Geometry
 from derive.model.interpret import Interpretation
 from derive.model.lookup import Lookup
 from derive.model.points import Points
+from derive.model.templates import Templates
 
 
 @dataclass
-class Evaluator(Geometry, Lookup, Points, Interpretation, Derivatives):
+class Evaluator(Geometry, Lookup, Points, Interpretation, Derivatives, Templates):
     """Grounds expressions in one instance at one random point (seed) under one model."""
 
     model: Model

@@ -17,6 +17,7 @@ from derive.model.algebra import _Cut, _Full, _Numeric, _SymPy
 from derive.model.data import Def, Key, key_latex
 from derive.model.dispatch import ByType
 from derive.model.limits import limit_value
+from derive.model.templates import uses_templates
 from derive.numbers import CTX, NOT_FINITE, TOO_LARGE, Unsupported, close, holds
 
 
@@ -41,7 +42,10 @@ class Interpretation:
         else:
             d, env = found
             with self._computing(("build", cut, mode), key, d):
-                out = self._eval(d.rhs, env, key[3], _Cut(self, cut, mode))
+                if uses_templates(st.engine):
+                    out = self.composed(key, d, env, cut, mode)
+                else:
+                    out = self._eval(d.rhs, env, key[3], _Cut(self, cut, mode))
         memo[key] = out
         return out
 

@@ -22,6 +22,14 @@ class Lookup:
     """The model's definitions as they apply to grounded nodes (a mixin of `Evaluator`)."""
 
     def is_given(self, key: Key) -> bool:
+        """Whether a node is an input of the model (once for each node of the instance)."""
+        given = self.structure.given
+        found = given.get(key)
+        if found is None:
+            found = given[key] = self._is_given(key)
+        return found
+
+    def _is_given(self, key: Key) -> bool:
         name, layer, _, _ = key
         spec = self.model.spec(name)
         if spec is None:
@@ -217,9 +225,13 @@ class Lookup:
             raise Unsupported(f"`{key_latex(key)}` has no definition the tool could read")
 
     def depends(self, key: Key, target: Key) -> bool:
-        """Whether `key` is downstream of `target` in the model's definitions."""
+        """Whether `key` is downstream of `target` in the model's definitions: by the nodes
+        upstream of `key` (found once for all targets), else by a walk for this target."""
         if key == target:
             return True
+        upstream = self._upstream(key)
+        if upstream is not None:
+            return target in upstream
         memo = self.structure.depends.setdefault(target, {})
         if key in memo:
             return memo[key]
@@ -227,6 +239,27 @@ class Lookup:
         res = any(self.depends(k, target) for k in self.reads(key))
         memo[key] = res
         return res
+
+    def _upstream(self, key: Key) -> frozenset | None:
+        """Every node `key`'s definitions read, directly or not; None where that cannot be
+        told by a complete walk (a cycle, or a node whose reads raise: the walk for one target
+        decides then, as it stops at the first path it finds)."""
+        memo = self.structure.upstream
+        if key in memo:
+            return memo[key]
+        memo[key] = None  # met again inside its own walk: a cycle
+        try:
+            found: set = set()
+            for k in self.reads(key):
+                above = self._upstream(k)
+                if above is None:
+                    return None
+                found.add(k)
+                found |= above
+        except (Unsupported, OutOfRange):
+            return None
+        memo[key] = out = frozenset(found)
+        return out
 
     def reads(self, key: Key) -> tuple[Key, ...]:
         """The nodes a node's definition reads directly (none for an input)."""

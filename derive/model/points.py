@@ -3,6 +3,7 @@ stand-ins for generic functions, and the value of every node computed from them.
 
 from __future__ import annotations
 
+import functools
 import random
 from typing import Any
 
@@ -19,9 +20,12 @@ def _rng(*parts: object) -> random.Random:
     return random.Random("|".join(map(str, parts)))
 
 
+@functools.lru_cache(maxsize=512)
 def random_function(name: str, arity: int, seed: int) -> sympy.Lambda:
     """A smooth, non-linear stand-in for a generic function f(x, y, ...): with cross terms, so a
-    chain rule that drops or swaps a term cannot agree with it by accident."""
+    chain rule that drops or swaps a term cannot agree with it by accident. A function of its
+    arguments (the draw is seeded by them): built once for each, as every model of a text
+    asks for the same stand-ins."""
     r = _rng("function", name, arity, seed)
     xs = sympy.symbols(f"s0:{arity}", real=True)
 
