@@ -201,7 +201,7 @@ def _truth(cond: sympy.Basic, vals: dict, memo: dict) -> bool:
 # runs both and requires the same numbers.
 
 
-def _import_symengine() -> Any:
+def import_symengine() -> Any:
     """SymEngine, imported without NumPy when nothing has imported NumPy yet: SymEngine
     imports it only for `lambdify` (which derive never calls on SymEngine's side), and NumPy's
     import is most of SymEngine's (0.1 s of a check's start). While SymEngine is imported a
@@ -220,7 +220,7 @@ def _import_symengine() -> Any:
 
 
 class _NoNumPy:
-    """An import finder that refuses NumPy (see `_import_symengine`)."""
+    """An import finder that refuses NumPy (see `import_symengine`)."""
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
         if name == "numpy" or name.startswith("numpy."):
@@ -235,7 +235,7 @@ class _SymEngineBackend:
     kinked = False
 
     def __init__(self) -> None:
-        se = _import_symengine()
+        se = import_symengine()
         self.se = se
         self.funcs = {cls: functools.partial(e.symengine, se) for cls, e in ELEMENTARY.items()
                       if e.symengine is not None}

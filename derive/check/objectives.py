@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import random
 
-import symengine
 import sympy
 
 from derive.check.objscope import Found, Objective, Target, find, in_scope
 from derive.check.objshapes import Mismatch, Shapes, evaluate, repairs, show, sizes_for
 from derive.document import Document, Formula
+from derive.numbers import import_symengine
 from derive.results import Counterexample, Kind, Result, Status
 from derive.vecparse.objectives import (
     Add,
@@ -181,6 +181,7 @@ def _gradient(obj: Objective, var: str, shapes: Shapes, values: dict,
     value = evaluate(tree, {**values, name: entries}, shapes)
     value = value[0, 0] if isinstance(value, sympy.MatrixBase) else value
     point = {entries[i, j]: at[i, j] for i in range(rr) for j in range(cc)}
+    symengine = import_symengine()  # without NumPy on the cold path (derive.numbers)
     value = symengine.sympify(value)  # a SymPy expression (never formula text) in SymEngine
     at_point = {symengine.sympify(k): symengine.sympify(v) for k, v in point.items()}
     return sympy.Matrix(rr, cc, lambda i, j: value.diff(symengine.sympify(entries[i, j]))
