@@ -29,6 +29,7 @@ from derive.infer.example import example_depth, example_output
 from derive.infer.gradient import gradient_argument
 from derive.infer.hypotheses import parameter_subscripts, parameters_fact
 from derive.infer.letters import letter_tags
+from derive.infer.logs import merged
 from derive.infer.neuron import one_neuron
 from derive.infer.premises import Premise, label_premise
 from derive.infer.prose import with_prose_definitions, with_prose_functions, zero_entries
@@ -249,6 +250,7 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         _consistent(doc, inferred)
         inferred.label_premise = _stated_premise(doc, inferred)
         inferred.facts[:0] = capitals
+        inferred.facts = merged(inferred.facts)  # `lines 80, 81: ...`, each fact once
         return dataclasses.replace(
             doc, front=merge(doc.front, inferred.front),
             notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes)), inferred

@@ -245,9 +245,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         defs = self._definitions(names.quantities, names.functions)
         self._taint(names.quantities, defs)
         width = names.width()
-        if not names.widths:
-            self.facts.append(f"the text names no layer widths: called ${width}_l$ here "
-                              "(to name them: roles.width)")
+        self.unnamed_width = not names.widths  # said in the summary's first fact
         front = self._front(names.quantities, names.functions, names.scalars, defs, width,
                             names.sizes)
         assumed = self._assumed(names, defs) + self._vector_functions(names, defs, front)
