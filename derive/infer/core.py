@@ -249,6 +249,8 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         front = self._front(names.quantities, names.functions, names.scalars, defs, width,
                             names.sizes)
         assumed = self._assumed(names, defs) + self._vector_functions(names, defs, front)
+        taken = tuple(f"${a.split('(')[0]}$ a function of " for a in assumed)
+        self.facts = [f for f in self.facts if not f.startswith(taken)]  # said as taken below
         for fn, arity in sorted(names.functions.items()):  # a random smooth stand-in
             if (fn not in defs and not any(a.startswith(fn + "(") for a in assumed)
                     and fn not in BY_SPELLING and re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+", fn)):
