@@ -93,9 +93,7 @@ FACTS_NOT_READ: dict[str, set[str]] = {
         "quantity.x.forms", "quantity.y.forms", "quantity.t.forms", "quantity.\\delta.forms"},
     "chapter.md": {"log", "sums"},
     "softmax.md": {"layers", "classes", "features", "sums", "log", "defined", "assumptions",
-        "quantity.\\theta.shape", "quantity.b.shape",
-        "quantity.z.shape", "quantity.\\hat{y}.shape", "quantity.x.shape",
-        "quantity.y.shape"},
+        "quantity.\\theta.shape", "quantity.x.shape"},
     "vw.md": {"layers", "widths", "sums", "log"},
 }
 

@@ -171,3 +171,50 @@ def test_merged_joins_the_lines_of_one_fact() -> None:
              "line 80: x is y"]
     assert merged(facts) == ["a", "lines 80, 81: x is y", "b", "line 82: other"]
     assert merged([]) == []
+
+
+# ---- the number of classes the prose names ----------------------------------------------------
+
+CLASSES = {
+    "classes.md": {"verdicts": [(7, D), (11, D), (15, D), (19, V), (23, V)],
+                   "slips": [(19, "extra term"), (23, "wrong index")], "size": "K",
+                   "labels": "y", "classed": ["b", "p", "s", "y"], "weights": ("w", ["K", "C_1"])},
+    "classes-zh.md": {"verdicts": [(6, D), (10, D), (14, D), (18, V), (22, V)],
+                      "slips": [(18, "sign"), (22, "constant factor")], "size": "M",
+                      "labels": "t", "classed": ["\\beta", "o", "q", "t"],
+                      "weights": ("\\omega", ["M", "C_1"])},
+}
+
+
+@pytest.mark.parametrize("name", list(CLASSES))
+def test_classes_verdicts(name: str) -> None:
+    want = CLASSES[name]
+    base = _report(name)
+    assert_verdicts(base, [(line, s, None) for line, s in want["verdicts"]])
+    assert_slips_caught(base, _report(name.replace(".md", "-slips.md")), want["slips"])
+
+
+@pytest.mark.parametrize("name", list(CLASSES))
+def test_the_number_of_classes_the_prose_names(name: str) -> None:
+    want = CLASSES[name]
+    n = collect_model(DATA / name).notation
+    for q in want["classed"]:
+        assert list(n.quantities[q].shape) == [want["size"]], (q, n.quantities[q].shape)
+    w, shape = want["weights"]
+    assert list(n.quantities[w].shape) == shape
+    assert n.aliases[want["size"]] != n.aliases.get("C_1")
+    facts = _facts(name)
+    said = [f for f in facts if f.startswith(f"line 3: ${want['size']}$ read as the number of "
+                                             "classes")]
+    assert len(said) == 1 and f"labels ${want['labels']}$" in said[0], facts
+
+
+def test_a_size_a_formula_uses_is_not_taken_from_the_prose(tmp_path: Path) -> None:
+    """`$K$ classes` beside a formula that uses K as a number of its own: the formula's K."""
+    text = (DATA / "classes.md").read_text(encoding="utf-8").replace(
+        "$$\nL = - \\sum_k y_k \\log p_k\n$$", "$$\nL = - K \\sum_k y_k \\log p_k\n$$")
+    assert "- K \\sum_k" in text
+    path = tmp_path / "k.md"
+    path.write_text(text, encoding="utf-8")
+    n = collect_model(path).notation
+    assert "K" not in n.aliases and list(n.quantities["y"].shape) != ["K"]

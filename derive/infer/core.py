@@ -77,6 +77,7 @@ from derive.infer.scan import (
     _strip,
     _text,
 )
+from derive.infer.sizes import said_sizes
 from derive.infer.tags import _tag, _tag_form
 from derive.infer.vectors import corrected_facts, vector_shapes
 from derive.latex import VECTOR_FUNCTIONS, remarks_of
@@ -140,11 +141,12 @@ def infer(doc: Document) -> Inferred:
     local |= set(scalar)
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     overall = split_overall(rows)
-    out = _Inference(rows).run()
+    said = said_sizes(doc)  # "for $K$ classes": a size the prose names
+    out = _Inference(rows, said).run()
     prose = prose_definitions(doc, rows, out.front, out.defined, out.layer_var)
     if prose is not None:  # read again, with the definitions the prose names first
         rows = prose_rows(doc, prose) + rows
-        out = _Inference(rows).run()
+        out = _Inference(rows, said).run()
     recursions = activation_layers(rows, out.front, out.defined, out.layer_var)
     if recursions:  # read again, with each layer recursion after its function's definition
         rows = with_recursions(doc, per, local, recursions)
@@ -152,7 +154,7 @@ def infer(doc: Document) -> Inferred:
             rows = prose_rows(doc, prose) + rows
         if overall is not None:
             split_overall(rows)  # the rows read afresh: split again
-        out = _Inference(rows).run()
+        out = _Inference(rows, said).run()
         out.recursions = by_formula(recursions)
         out.facts += [recursion_fact(rec, any(o.quantity == rec.quantity and o.line > rec.line
                                               for o in recursions)) for rec in recursions]
@@ -225,8 +227,9 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
     steps of each concern are in the mixins (derive.infer.definitions, .layers, .indices,
     .front)."""
 
-    def __init__(self, rows: list[Row]) -> None:
+    def __init__(self, rows: list[Row], said: dict[str, tuple[str, int]] | None = None) -> None:
         self.rows = rows
+        self.said = said or {}  # sizes the prose names (derive.infer.sizes)
         self.occs = [o for r in rows for o in r.occs]
         self.facts: list[str] = []
 

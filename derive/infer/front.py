@@ -58,6 +58,7 @@ class _Front:
         self._first_layer(quantities, defs, tagged)
         ranges, given_layers = self._ranges(tagged, defs)
         shapes = self._shapes(quantities, defs, width)
+        self._said_sizes(shapes, tagged)
         self._narrow(ranges, shapes, tagged)
         out_q: dict[str, dict[str, Any]] = {}
         for q in sorted(quantities):
@@ -295,6 +296,22 @@ class _Front:
             front["scalars"] = {s: {"parameter": p, "given": True} for s, p in
                                 sorted(scalars.items())}
         return front
+
+    def _said_sizes(self, shapes: dict[str, list[Lin | None]], tagged: set[str]) -> None:
+        """A size the prose names (`$K$ classes`, derive.infer.sizes) that no formula uses: the
+        range of the labels' one index, when they carry no layer tag."""
+        labels = self.labels
+        rng = shapes.get(labels or "", [None])
+        if labels in tagged or len(rng) != 1 or rng[0] is None:
+            return
+        used = {o.name for o in self.occs}
+        for name, (what, line) in sorted(self.said.items()):
+            if (what == "classes" and name not in used and name not in self.aliases
+                    and rng[0] not in self.aliases.values()):
+                self.aliases[name] = rng[0]
+                self.facts.append(f"line {line}: ${name}$ read as the number of classes, the "
+                                  f"range of the index of the labels ${labels}$ (the prose says "
+                                  f"${name}$ classes)")
 
     def _named_sizes_of(self, n: str) -> dict[str, Lin]:
         """The sizes the text names (D, H, n_x) that are no quantity or role of its own."""
