@@ -218,3 +218,22 @@ def test_a_size_a_formula_uses_is_not_taken_from_the_prose(tmp_path: Path) -> No
     path.write_text(text, encoding="utf-8")
     n = collect_model(path).notation
     assert "K" not in n.aliases and list(n.quantities["y"].shape) != ["K"]
+
+
+# ---- the units' letters say their layers (Bishop) --------------------------------------------
+
+@pytest.mark.parametrize("path", ["bishop_letters/sigmoid-biases.md",
+                                  "conventions/bishop.ipynb"])
+def test_the_letters_layers_are_said(path: str) -> None:
+    full = DATA.parent / path
+    notes = check_file(full, path).notes
+    said = [n for n in notes if "their index letter says the layer" in n]
+    assert len(said) == 1, notes
+    assert "($i$ the input, layer 0; $j$ layer 1; $k$ the output, layer 2)" in said[0]
+
+
+def test_no_letters_fact_where_the_text_writes_the_tags() -> None:
+    notes = check_file(DATA / "unbounded.md", "unbounded.md").notes
+    assert not any("index letter says the layer" in n for n in notes)
+    relu = check_file(DATA.parent / "letter_layers" / "relu.md", "relu.md").notes
+    assert "read as: no layer tags: one network" in relu  # no sizes claimed as the text's

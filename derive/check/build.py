@@ -28,7 +28,7 @@ from derive.infer.capitals import matrix_capitals
 from derive.infer.example import example_depth, example_output
 from derive.infer.gradient import gradient_argument
 from derive.infer.hypotheses import parameter_subscripts, parameters_fact
-from derive.infer.letters import letter_tags
+from derive.infer.letters import letter_facts, letter_tags
 from derive.infer.logs import merged
 from derive.infer.neuron import one_neuron
 from derive.infer.premises import Premise, label_premise
@@ -218,6 +218,7 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     written keys and the "read as" facts open the notes; with one but no row marked as a
     definition, only which rows define is read from the formulas."""
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
+        letters = letter_facts(doc)
         doc, capitals = matrix_capitals(letter_tags(doc))
         doc, example = example_output(parameter_subscripts(doc))
         inferred = infer(doc)
@@ -249,7 +250,7 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         inferred.facts += gradient
         _consistent(doc, inferred)
         inferred.label_premise = _stated_premise(doc, inferred)
-        inferred.facts[:0] = capitals
+        inferred.facts[:0] = capitals + letters
         inferred.facts = merged(inferred.facts)  # `lines 80, 81: ...`, each fact once
         return dataclasses.replace(
             doc, front=merge(doc.front, inferred.front),

@@ -65,15 +65,6 @@ class _Front:
             out_q[q] = self._quantity(q, quantities[q], tagged, ranges, given_layers, shapes,
                                       defs, width, n)
         _from_zero(self.rows, out_q)
-        from_zero = self.first_layer == 0 and self.layer_var is not None
-        sizes = {a: _dim_text(v, width, n, False) for a, v in self._named_sizes_of(n).items()}
-        fixed = ((self.first_layer, self.last_fixed)
-                 if self.layer_var is None and self.last_fixed_written else None)
-        header = layers_header(roles, out_q, self.layer_var, from_zero, fixed,
-                               not getattr(self, "unnamed_width", False), sizes)
-        self.facts[:0] = _summary(header, roles, out_q, functions, defs, self.layer_var)
-        self.facts += sum_readings(self.rows, shapes, tagged, width, n, self._named_sizes_of(n),
-                                   {roles.get("sample"), self.sample}) + log_reading(self.rows)
         for q, (lo, hi) in getattr(self, "unit_layers", {}).items():
             out_q[q]["unit_layers"] = str(lo) if lo == hi else f"{lo}..{hi}"
         unit = output_unit(self.loss, self.rows, defs, quantities, self.layer_var)
@@ -88,6 +79,7 @@ class _Front:
             if q in out_q and any(_over_samples(i, upper, roles) for r in rows
                                   for i, upper in r.bounds):
                 out_q[q]["parameter"] = True
+        self._say(roles, out_q, functions, defs, shapes, tagged, width, n)
         return self._front_matter(roles, out_q, quantities, functions, scalars, width, n)
 
     def _roles(self, quantities: dict[str, list[Occ]], functions: dict[str, int],
@@ -296,6 +288,22 @@ class _Front:
             front["scalars"] = {s: {"parameter": p, "given": True} for s, p in
                                 sorted(scalars.items())}
         return front
+
+    def _say(self, roles: dict[str, str], out_q: dict[str, dict[str, Any]],
+             functions: dict[str, int], defs: dict[str, list[Row]],
+             shapes: dict[str, list[Lin | None]], tagged: set[str], width: str, n: str) -> None:
+        """The summary: the layers and sizes first, a fact per quantity and function, the
+        roles, then the readings of sums without bounds and of `\\log`."""
+        from_zero = self.first_layer == 0 and self.layer_var is not None
+        named = self._named_sizes_of(n)
+        sizes = {a: _dim_text(v, width, n, False) for a, v in named.items()}
+        fixed = ((self.first_layer, self.last_fixed)
+                 if self.layer_var is None and self.last_fixed_written else None)
+        header = layers_header(roles, out_q, self.layer_var, from_zero, fixed,
+                               not getattr(self, "unnamed_width", False), sizes)
+        self.facts[:0] = _summary(header, roles, out_q, functions, defs, self.layer_var)
+        self.facts += sum_readings(self.rows, shapes, tagged, width, n, named,
+                                   {roles.get("sample"), self.sample}) + log_reading(self.rows)
 
     def _said_sizes(self, shapes: dict[str, list[Lin | None]], tagged: set[str]) -> None:
         """A size the prose names (`$K$ classes`, derive.infer.sizes) that no formula uses: the

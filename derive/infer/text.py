@@ -82,21 +82,27 @@ def _summary(header: str, roles: dict[str, str], quantities: dict[str, dict[str,
         elif q in defs:
             lines = ", ".join(str(r.occs[0].line) for r in defs[q])
             bits.append(f"defined at line{'s' if len(defs[q]) > 1 else ''} {lines}")
+            if spec.get("parameter"):  # J = 1/m sum_i L^{(i)}
+                bits.append(f"one for the batch (a sum over the samples ${roles['sample']}$)")
             if spec.get("given_layers"):
                 bits.append(f"given in layer {spec['given_layers']}")
         elif q == roles.get("loss"):
             bits.append("the loss, never defined in the text: checked for a generic smooth loss")
         else:
             bits.append("no definition read: what rests on it is not checked")
+        if spec.get("unit_layers"):  # z^{[2]}: the output layer is one unit
+            bits.append(f"a number (one unit) at layer{'s' if '..' in spec['unit_layers'] else ''}"
+                        f" {spec['unit_layers']}")
         out.append(f"${_example(q, spec, layer_var)}$: " + ", ".join(bits))
     for fn, arity in functions.items():
         where = (f"defined at line {defs[fn][0].occs[0].line}" if fn in defs
                  else "not defined in the text")
         out.append(f"${fn}$ a function of {arity} argument{'s' if arity > 1 else ''}, {where}")
     if roles.get("loss"):
-        out.append(f"the loss ${roles['loss']}$ (the quantity the text differentiates)")
+        out.append(f"the loss ${roles['loss']}$ (the quantity the text differentiates; to say "
+                   "otherwise: roles.loss)")
     if roles.get("rate"):
-        out.append(f"the learning rate ${roles['rate']}$")
+        out.append(f"the learning rate ${roles['rate']}$ (roles.rate)")
     return out
 
 
@@ -113,8 +119,8 @@ def layers_header(roles: dict[str, str], quantities: dict[str, dict[str, Any]],
     unnamed = sorted({d for d in written if d not in sizes and "_" in d and d.startswith(width)})
     if not any("layers" in spec for spec in quantities.values()):
         if not unnamed:
-            return ("no layer tags: one network, its sizes the text's" + (
-                f" ({named})" if named else ""))
+            return "no layer tags: one network" + (f", its sizes the text's ({named})"
+                                                    if named else "")
         called = ", ".join(f"${d}$" for d in unnamed)
         return (f"no layer tags: one network; sizes the text does not name are called {called} "
                 "here (to name one: sizes.NAME = \"" + unnamed[0] + "\")"
