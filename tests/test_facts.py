@@ -237,3 +237,15 @@ def test_no_letters_fact_where_the_text_writes_the_tags() -> None:
     assert not any("index letter says the layer" in n for n in notes)
     relu = check_file(DATA.parent / "letter_layers" / "relu.md", "relu.md").notes
     assert "read as: no layer tags: one network" in relu  # no sizes claimed as the text's
+
+
+def test_each_function_and_the_loss_said_once(tmp_path: Path) -> None:
+    """A function that gets a stand-in, and a loss never defined, each get one fact (the
+    stand-in's), not also a line saying it is not defined; the registry's softmax is derive's."""
+    path = tmp_path / "g.md"
+    path.write_text("# g\n\n$$\nz_j = \\sum_{k=1}^{N} w_{jk} x_k\n$$\n\n$$\na_j = g(z_j)\n$$\n\n"
+                    "$$\n\\frac{\\partial J}{\\partial z_j} = \\frac{\\partial J}{\\partial a_j} "
+                    "g'(z_j)\n$$\n", encoding="utf-8")
+    facts = [n for n in check_file(path, "g.md").notes if n.startswith("read as: ")]
+    assert len([f for f in facts if f.startswith("read as: $g$")]) == 1, facts
+    assert len([f for f in facts if f.startswith("read as: $J$")]) == 1, facts

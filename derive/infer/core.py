@@ -252,11 +252,11 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         front = self._front(names.quantities, names.functions, names.scalars, defs, width,
                             names.sizes)
         assumed = self._assumed(names, defs) + self._vector_functions(names, defs, front)
-        taken = tuple(f"${a.split('(')[0]}$ a function of " for a in assumed)
+        taken = tuple(f"${a.split('(')[0]}$ a function of " for a in assumed) + tuple(
+            f"${fn}$ a function of " for fn in names.functions if self._stand_in(fn, defs, assumed))
         self.facts = [f for f in self.facts if not f.startswith(taken)]  # said as taken below
         for fn, arity in sorted(names.functions.items()):  # a random smooth stand-in
-            if (fn not in defs and not any(a.startswith(fn + "(") for a in assumed)
-                    and fn not in BY_SPELLING and re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+", fn)):
+            if self._stand_in(fn, defs, assumed):
                 self.facts.append(f"${fn}$: a function the text never defines; checked for a "
                                   f"generic smooth ${fn}$ (a random smooth function of {arity} "
                                   f"argument{'s' if arity > 1 else ''}, the same at every use"
@@ -272,6 +272,14 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                         bypassed=self.bypassed, not_checked=dict(self.self_fed),
                         named=dict(self.named),
                         guessed=getattr(self, "guessed", set()))
+
+    @staticmethod
+    def _stand_in(fn: str, defs: dict[str, list[Row]], assumed: tuple[str, ...]) -> bool:
+        """Whether a function gets a random smooth stand-in: used, never defined, not taken as
+        a known function, not the registry's, and named by a letter or a command."""
+        return (fn not in defs and not any(a.startswith(fn + "(") for a in assumed)
+                and fn not in BY_SPELLING and re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+", fn)
+                is not None)
 
     def _drop_sample_subscripts(self) -> None:
         """C_x: the loss of sample x; its subscript is no neuron index."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from derive.functions import BY_SPELLING
 from derive.infer.scan import Lin, Row
+from derive.latex import VECTOR_FUNCTIONS
 
 
 def _add(a: Lin, b: Lin) -> Lin:
@@ -87,7 +89,7 @@ def _summary(header: str, roles: dict[str, str], quantities: dict[str, dict[str,
             if spec.get("given_layers"):
                 bits.append(f"given in layer {spec['given_layers']}")
         elif q == roles.get("loss"):
-            bits.append("the loss, never defined in the text: checked for a generic smooth loss")
+            continue  # said in full after the summary (derive.infer.front._quantity)
         else:
             bits.append("no definition read: what rests on it is not checked")
         if spec.get("unit_layers"):  # z^{[2]}: the output layer is one unit
@@ -96,6 +98,8 @@ def _summary(header: str, roles: dict[str, str], quantities: dict[str, dict[str,
         out.append(f"${_example(q, spec, layer_var)}$: " + ", ".join(bits))
     for fn, arity in functions.items():
         where = (f"defined at line {defs[fn][0].occs[0].line}" if fn in defs
+                 else "derive's own (the text does not define it)" if (fn in BY_SPELLING
+                                                                   or fn in VECTOR_FUNCTIONS)
                  else "not defined in the text")
         out.append(f"${fn}$ a function of {arity} argument{'s' if arity > 1 else ''}, {where}")
     if roles.get("loss"):
