@@ -236,7 +236,9 @@ def test_no_letters_fact_where_the_text_writes_the_tags() -> None:
     notes = check_file(DATA / "unbounded.md", "unbounded.md").notes
     assert not any("index letter says the layer" in n for n in notes)
     relu = check_file(DATA.parent / "letter_layers" / "relu.md", "relu.md").notes
-    assert "read as: no layer tags: one network" in relu  # no sizes claimed as the text's
+    # its sizes are read from the vector form, after the summary: said as derive's, not the text's
+    assert ("read as: no layer tags: one network; sizes the text does not name are called $C_1$, "
+            "$C_2$ here (to name one: sizes.NAME = \"C_1\")") in relu, relu
 
 
 def test_each_function_and_the_loss_said_once(tmp_path: Path) -> None:

@@ -79,6 +79,7 @@ from derive.infer.scan import (
 )
 from derive.infer.sizes import said_sizes
 from derive.infer.tags import _tag, _tag_form
+from derive.infer.text import UNTAGGED, untagged_header
 from derive.infer.vectors import corrected_facts, vector_shapes
 from derive.latex import VECTOR_FUNCTIONS, remarks_of
 from derive.sources.document import Document
@@ -126,6 +127,16 @@ def _shape_facts(doc: Document, out: Inferred, prose: Prose | None) -> None:
             for d in diagonal)] + diagonal_facts
 
 
+def _untagged_header(out: Inferred) -> None:
+    """The first fact of a text without layer tags again, with the shapes the vector form gave
+    (read after it)."""
+    front = out.front
+    k = next((k for k, f in enumerate(out.facts) if f.startswith(UNTAGGED)), None)
+    if k is not None and "roles" in front:
+        out.facts[k] = untagged_header(front["roles"]["width"], front.get("quantities", {}),
+                                       front.get("sizes", {}))
+
+
 def infer(doc: Document) -> Inferred:
     """The notation of `doc`, from its display formulas."""
     per: dict[int, list[Row]] = {}
@@ -167,6 +178,7 @@ def infer(doc: Document) -> Inferred:
     out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
     out.facts += body_scalar_facts(rows, out.front)
     _shape_facts(doc, out, prose)
+    _untagged_header(out)
     whole_softmax(out, rows)
     letter_labels(out, rows)
     out.local = local

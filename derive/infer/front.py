@@ -308,6 +308,10 @@ class _Front:
     def _said_sizes(self, shapes: dict[str, list[Lin | None]], tagged: set[str]) -> None:
         """A size the prose names (`$K$ classes`, derive.infer.sizes) that no formula uses: the
         range of the labels' one index, when they carry no layer tag."""
+        columns = self.columns.count if getattr(self, "columns", None) else {}
+        for count in sorted(set(columns.values())):  # theta^{(k)}, k = 1..K: K the classes'
+            if count.isalpha() and count not in self.quantity_names and count not in self.aliases:
+                self.aliases[count] = (0, 1, 0)  # the output layer's width, as shape_columns
         labels = self.labels
         rng = shapes.get(labels or "", [None])
         if labels in tagged or len(rng) != 1 or rng[0] is None:

@@ -118,17 +118,8 @@ def layers_header(roles: dict[str, str], quantities: dict[str, dict[str, Any]],
     it names them); fixed layers (`z^{[2]}`) are the text's own numbers; a layer variable
     runs over every depth of the model."""
     n, width = roles["layers"], roles["width"]
-    named = ", ".join(f"${a}$" for a in sorted(sizes))
-    written = [d for spec in quantities.values() for d in spec.get("shape", ())]
-    unnamed = sorted({d for d in written if d not in sizes and "_" in d and d.startswith(width)})
     if not any("layers" in spec for spec in quantities.values()):
-        if not unnamed:
-            return "no layer tags: one network" + (f", its sizes the text's ({named})"
-                                                    if named else "")
-        called = ", ".join(f"${d}$" for d in unnamed)
-        return (f"no layer tags: one network; sizes the text does not name are called {called} "
-                "here (to name one: sizes.NAME = \"" + unnamed[0] + "\")"
-                + (f"; the text names {named}" if named else ""))
+        return untagged_header(width, quantities, sizes)
     values = ", ".join(f"${v}$ = ${a}$" for a, v in sorted(sizes.items(), key=lambda x: x[1]))
     tail = f"${width}_{{l}}$ units in layer $l$"
     if not widths_named:
@@ -142,6 +133,23 @@ def layers_header(roles: dict[str, str], quantities: dict[str, dict[str, Any]],
                 f"variable), layer {first} the input; " + tail)
     first = int(not from_zero)
     return f"layers ${layer_var or 'l'}$ = {first}..${n}$, layer {first} the input; " + tail
+
+
+UNTAGGED = "no layer tags: one network"
+
+
+def untagged_header(width: str, quantities: dict[str, dict[str, Any]],
+                    sizes: dict[str, str]) -> str:
+    """The first fact of a text without layer tags: its sizes, named by the text or by derive
+    (`C_1`), as the shapes of the front matter write them."""
+    named = ", ".join(f"${a}$" for a in sorted(sizes))
+    written = [d for spec in quantities.values() for d in spec.get("shape", ())]
+    unnamed = sorted({d for d in written if d not in sizes and "_" in d and d.startswith(width)})
+    if not unnamed:
+        return UNTAGGED + (f", its sizes the text's ({named})" if named else "")
+    called = ", ".join(f"${d}$" for d in unnamed)
+    return (f"{UNTAGGED}; sizes the text does not name are called {called} here (to name one: "
+            f"sizes.NAME = \"{unnamed[0]}\")" + (f"; the text names {named}" if named else ""))
 
 
 def merge(front: dict[str, Any], inferred: dict[str, Any]) -> dict[str, Any]:
