@@ -86,20 +86,15 @@ FACTS_NOT_READ: dict[str, set[str]] = {
         "sums", "quantity.W.layers", "quantity.W.shape_at", "quantity.b.layers",
         "quantity.b.shape_at", "quantity.z.layers", "quantity.z.shape_at",
         "quantity.z.per_sample", "quantity.a.layers", "quantity.a.shape_at",
-        "quantity.a.per_sample", "quantity.x.shape", "quantity.x.per_sample",
+        "quantity.a.per_sample", "quantity.x.per_sample",
         "quantity.y.per_sample"},
     "bishop.ipynb": {"layer_tag", "letters", "layers", "input_layer", "bias", "sums", "loss",
         "log", "defined", "quantity.w.forms", "quantity.a.forms", "quantity.z.forms",
         "quantity.x.forms", "quantity.y.forms", "quantity.t.forms", "quantity.\\delta.forms"},
     "chapter.md": {"log", "sums"},
     "softmax.md": {"layers", "classes", "features", "sums", "log", "defined", "assumptions",
-        "quantity.\\theta.shape", "quantity.\\theta.parameter", "quantity.b.shape",
-        "quantity.b.parameter", "quantity.z.shape", "quantity.\\hat{y}.shape", "quantity.x.shape",
-        "quantity.y.shape"},
-    "vw.md": {"layers", "widths", "sums", "log", "quantity.V.shape", "quantity.V.parameter",
-        "quantity.W.shape", "quantity.W.parameter", "quantity.c.shape", "quantity.c.parameter",
-        "quantity.b.shape", "quantity.b.parameter", "quantity.s.shape", "quantity.h.shape",
-        "quantity.o.shape", "quantity.x.shape", "quantity.y.shape"},
+        "quantity.\\theta.shape", "quantity.x.shape"},
+    "vw.md": {"layers", "widths", "sums", "log"},
 }
 
 

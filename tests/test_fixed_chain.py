@@ -63,7 +63,7 @@ def test_two_layers_verify() -> None:
     notes = "\n".join(rep.notes)
     assert "$x$ in the display formulas is read as $a^{0}$" in notes, notes
     assert "$\\delta^2$ is named under a brace" in notes, notes
-    assert "layers $l$ = 0..$n$, layer 0 the input" in notes, notes
+    assert "layers 0..2 as the text numbers them" in notes, notes
     # checked in the chain's own network (layers 0..2: the model's depth 3) only
     step = next(r for r in rep.results if r.line == 19)
     assert "on 1 network instance" in step.evidence, step.evidence

@@ -65,7 +65,7 @@ def test_the_error_delta_stays_a_quantity_and_the_reading_is_said(
     assert ("read as: $\\delta_{kc}$ (line 31) read as the Kronecker delta, 1 when $k = c$ and 0 "
             "otherwise: two indices and no layer tag (the other uses of $\\delta$ are a "
             "quantity)") in out
-    assert "read as: $\\delta_{i}$: $i$ in 1..$C_n$, defined at line 25" in out
+    assert "read as: $\\delta_{i}$: $i$ in 1..$K$, defined at line 25" in out  # "$K$ classes"
 
 
 def _doc(tmp_path: Path, delta_shape: str, layers: bool, formula: str) -> Path:

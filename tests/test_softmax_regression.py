@@ -72,7 +72,7 @@ def test_notation_reads_one_layer_and_the_loss(capsys):
     assert main(["notation", str(DATA / "softmax.md")]) == 0
     out = capsys.readouterr().out
     assert "the loss l" in out
-    assert "wᵢⱼ: i in 1..Cₙ, j in 1..C₁, given" in out
+    assert "wᵢⱼ: i in 1..q, j in 1..d, given, a parameter" in out  # the sizes the text names
     assert "variables of its own" not in out
 
 

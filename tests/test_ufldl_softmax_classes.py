@@ -50,7 +50,8 @@ def test_class_index_is_no_layer_and_no_sample(capsys: pytest.CaptureFixture[str
     assert main(["notation", str(DATA / "classes.md")]) == 0
     text = capsys.readouterr().out
     theta = _block(text, '[quantities."\\\\theta"]')
-    assert 'shape = ["C_1", "C_n"]' in theta and "layers" not in theta, text
+    assert 'shape = ["C_1", "K"]' in theta and "layers" not in theta, text  # K: the classes'
+    assert 'shape = ["K"]' in _block(text, "[quantities.y]"), text
     assert 'sample = "i"' in text and 'K = "C_n"' in text, text
     assert 'shape = ["C_1"]' in _block(text, "[quantities.x]"), text
 

@@ -29,7 +29,8 @@ from derive.infer.capitals import matrix_capitals
 from derive.infer.example import example_depth, example_output
 from derive.infer.gradient import gradient_argument
 from derive.infer.hypotheses import parameter_subscripts, parameters_fact
-from derive.infer.letters import letter_tags
+from derive.infer.letters import letter_facts, letter_tags
+from derive.infer.logs import merged
 from derive.infer.meanloss import mean_loss
 from derive.infer.naming import named_definitions, named_input
 from derive.infer.neuron import one_neuron
@@ -222,6 +223,7 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
         doc, named = named_input(doc)
         doc, braces = named_definitions(doc)
+        letters = letter_facts(doc)
         doc, capitals = matrix_capitals(letter_tags(doc))
         capitals = named + braces + capitals
         doc, example = example_output(parameter_subscripts(doc))
@@ -258,7 +260,8 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         inferred.facts += untagged + mean
         _consistent(doc, inferred)
         inferred.label_premise = _stated_premise(doc, inferred)
-        inferred.facts[:0] = capitals
+        inferred.facts[:0] = capitals + letters
+        inferred.facts = merged(inferred.facts)  # `lines 80, 81: ...`, each fact once
         return dataclasses.replace(
             doc, front=merge(doc.front, inferred.front),
             notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes)), inferred

@@ -79,7 +79,9 @@ from derive.infer.scan import (
     _strip,
     _text,
 )
+from derive.infer.sizes import said_sizes
 from derive.infer.tags import _tag, _tag_form
+from derive.infer.text import UNTAGGED, untagged_header
 from derive.infer.vectors import corrected_facts, vector_shapes
 from derive.latex import VECTOR_FUNCTIONS, remarks_of
 from derive.sources.document import Document
@@ -127,6 +129,16 @@ def _shape_facts(doc: Document, out: Inferred, prose: Prose | None) -> None:
             for d in diagonal)] + diagonal_facts
 
 
+def _untagged_header(out: Inferred) -> None:
+    """The first fact of a text without layer tags again, with the shapes the vector form gave
+    (read after it)."""
+    front = out.front
+    k = next((k for k, f in enumerate(out.facts) if f.startswith(UNTAGGED)), None)
+    if k is not None and "roles" in front:
+        out.facts[k] = untagged_header(front["roles"]["width"], front.get("quantities", {}),
+                                       front.get("sizes", {}))
+
+
 def infer(doc: Document) -> Inferred:
     """The notation of `doc`, from its display formulas."""
     per: dict[int, list[Row]] = {}
@@ -142,11 +154,12 @@ def infer(doc: Document) -> Inferred:
     local |= set(scalar)
     rows = [r for k, rs in per.items() if k not in local for r in rs]
     overall = split_overall(rows)
-    out = _Inference(rows).run()
+    said = said_sizes(doc)  # "for $K$ classes": a size the prose names
+    out = _Inference(rows, said).run()
     prose = prose_definitions(doc, rows, out.front, out.defined, out.layer_var)
     if prose is not None:  # read again, with the definitions the prose names first
         rows = prose_rows(doc, prose) + rows
-        out = _Inference(rows).run()
+        out = _Inference(rows, said).run()
     recursions = activation_layers(rows, out.front, out.defined, out.layer_var)
     if recursions:  # read again, with each layer recursion after its function's definition
         rows = with_recursions(doc, per, local, recursions)
@@ -154,7 +167,7 @@ def infer(doc: Document) -> Inferred:
             rows = prose_rows(doc, prose) + rows
         if overall is not None:
             split_overall(rows)  # the rows read afresh: split again
-        out = _Inference(rows).run()
+        out = _Inference(rows, said).run()
         out.recursions = by_formula(recursions)
         out.facts += [recursion_fact(rec, any(o.quantity == rec.quantity and o.line > rec.line
                                               for o in recursions)) for rec in recursions]
@@ -167,6 +180,7 @@ def infer(doc: Document) -> Inferred:
     out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
     out.facts += body_scalar_facts(rows, out.front)
     _shape_facts(doc, out, prose)
+    _untagged_header(out)
     whole_softmax(out, rows)
     letter_labels(out, rows)
     out.local = local
@@ -242,8 +256,9 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
     steps of each concern are in the mixins (derive.infer.definitions, .layers, .indices,
     .front)."""
 
-    def __init__(self, rows: list[Row]) -> None:
+    def __init__(self, rows: list[Row], said: dict[str, tuple[str, int]] | None = None) -> None:
         self.rows = rows
+        self.said = said or {}  # sizes the prose names (derive.infer.sizes)
         self.occs = [o for r in rows for o in r.occs]
         self.facts: list[str] = []
 
@@ -263,15 +278,15 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
         defs = self._definitions(names.quantities, names.functions)
         self._taint(names.quantities, defs)
         width = names.width()
-        if not names.widths:
-            self.facts.append(f"the text names no layer widths: called ${width}_l$ here "
-                              "(to name them: roles.width)")
+        self.unnamed_width = not names.widths  # said in the summary's first fact
         front = self._front(names.quantities, names.functions, names.scalars, defs, width,
                             names.sizes)
         assumed = self._assumed(names, defs) + self._vector_functions(names, defs, front)
+        taken = tuple(f"${a.split('(')[0]}$ a function of " for a in assumed) + tuple(
+            f"${fn}$ a function of " for fn in names.functions if self._stand_in(fn, defs, assumed))
+        self.facts = [f for f in self.facts if not f.startswith(taken)]  # said as taken below
         for fn, arity in sorted(names.functions.items()):  # a random smooth stand-in
-            if (fn not in defs and not any(a.startswith(fn + "(") for a in assumed)
-                    and fn not in BY_SPELLING and re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+", fn)):
+            if self._stand_in(fn, defs, assumed):
                 self.facts.append(f"${fn}$: a function the text never defines; checked for a "
                                   f"generic smooth ${fn}$ (a random smooth function of {arity} "
                                   f"argument{'s' if arity > 1 else ''}, the same at every use"
@@ -289,6 +304,14 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                         named=dict(self.named),
                         guessed=getattr(self, "guessed", set()),
                         chain_depth=self.chain.depth)
+
+    @staticmethod
+    def _stand_in(fn: str, defs: dict[str, list[Row]], assumed: tuple[str, ...]) -> bool:
+        """Whether a function gets a random smooth stand-in: used, never defined, not taken as
+        a known function, not the registry's, and named by a letter or a command."""
+        return (fn not in defs and not any(a.startswith(fn + "(") for a in assumed)
+                and fn not in BY_SPELLING and re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+", fn)
+                is not None)
 
     def _drop_sample_subscripts(self) -> None:
         """C_x: the loss of sample x; its subscript is no neuron index."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from derive.infer.logs import log_reading, sum_readings
 from derive.infer.scan import (
     _DEFINE,
     Lin,
@@ -17,7 +18,7 @@ from derive.infer.scan import (
     _text,
 )
 from derive.infer.tags import _sample_sup
-from derive.infer.text import _dim_text, _range_text, _summary
+from derive.infer.text import _dim_text, _range_text, _summary, layers_header
 from derive.infer.units import output_unit
 
 
@@ -47,6 +48,7 @@ class _Front:
         n = self.depth or next(c for c in ("n", "L", "N") if c not in quantities and c != width
                                 and c != self.sample)
         roles = self._roles(quantities, functions, scalars, defs, width, sizes, n)
+        self.front_roles, self.quantity_names = roles, set(quantities)
         self.labels = roles.get("labels")
         self.loss = roles.get("loss")
         self.summed_sample = next((i for r in self.rows for i, _ in r.bounds
@@ -56,16 +58,13 @@ class _Front:
         self._first_layer(quantities, defs, tagged)
         ranges, given_layers = self._ranges(tagged, defs)
         shapes = self._shapes(quantities, defs, width)
+        self._said_sizes(shapes, tagged)
         self._narrow(ranges, shapes, tagged)
         out_q: dict[str, dict[str, Any]] = {}
         for q in sorted(quantities):
             out_q[q] = self._quantity(q, quantities[q], tagged, ranges, given_layers, shapes,
                                       defs, width, n)
         _from_zero(self.rows, out_q)
-        chain = getattr(self, "chain", None)  # a fixed chain that writes its input a^0
-        self.facts[:0] = _summary(roles, out_q, functions, defs, self.layer_var,
-                                  self.first_layer == 0 and (self.layer_var is not None or bool(
-                                      chain and chain.names and self._from_zero() == 0)))
         for q, (lo, hi) in getattr(self, "unit_layers", {}).items():
             out_q[q]["unit_layers"] = str(lo) if lo == hi else f"{lo}..{hi}"
         unit = output_unit(self.loss, self.rows, defs, quantities, self.layer_var)
@@ -80,6 +79,7 @@ class _Front:
             if q in out_q and any(_over_samples(i, upper, roles) for r in rows
                                   for i, upper in r.bounds):
                 out_q[q]["parameter"] = True
+        self._say(roles, out_q, functions, defs, shapes, tagged, width, n)
         return self._front_matter(roles, out_q, quantities, functions, scalars, width, n)
 
     def _roles(self, quantities: dict[str, list[Occ]], functions: dict[str, int],
@@ -175,6 +175,7 @@ class _Front:
         fixed = sorted({o.tag[1][0] for o in self.occs if o.name in tagged and o.tag
                         and o.tag[1] is not None and o.tag[1][1:] == (0, 0)})
         self.first_layer, self.last_fixed = 1, (fixed[-1] if fixed else 1)
+        self.last_fixed_written = bool(fixed)
         if self.layer_var is None and fixed and (
                 fixed[0] == 0 or self._own_input(quantities, defs, fixed[0])):
             self.first_layer = 0
@@ -226,7 +227,8 @@ class _Front:
             if q in given_layers:
                 spec["given_layers"] = self._written_range(given_layers[q], n)
         if shapes.get(q):
-            spec["shape"] = [_dim_text(d, width, n, q in tagged) for d in shapes[q]]
+            spec["shape"] = [_dim_text(d, width, n, q in tagged, self._named_sizes_of(n))
+                             for d in shapes[q]]
         differentiated = any(o.after_partial == "num" for o in uses)
         if q not in defs and differentiated and q == self.loss:
             # the loss the text differentiates but never defines: a generic smooth stand-in
@@ -257,7 +259,8 @@ class _Front:
         elif q not in defs:
             spec["given"] = True
             if any(o.after_partial == "den" for o in uses) and (
-                    q in tagged or self._shared_by_the_samples(uses)):
+                    q in tagged or self._shared_by_the_samples(uses)
+                    or self._of_one_example(q)):
                 spec["parameter"] = True
         return spec
 
@@ -267,6 +270,13 @@ class _Front:
         model's parameter, one for every sample (a per-sample copy would make the derivative of
         the sum over the samples that of one sample only)."""
         return self.summed_sample is not None and not any(_sample_sup(o) for o in uses)
+
+    def _of_one_example(self, q: str) -> bool:
+        """A given quantity the text differentiates by, in a text of one example (no sum over
+        samples, no sample's superscript anywhere), that is not its labels: a parameter of the
+        model (`\\partial \\ell / \\partial V_{jk}` beside `s_j = \\sum_k V_{jk} x_k + c_j`)."""
+        return (q != self.labels and self.summed_sample is None
+                and not any(_sample_sup(o) for o in self.occs))
 
     def _named_by_a_row(self, q: str) -> bool:
         """Whether an equation's whole left side is `q` applied to arguments, with no `q` on its
@@ -287,20 +297,59 @@ class _Front:
         front: dict[str, Any] = {"roles": roles, "quantities": out_q}
         if self.first_layer == 0:
             front["first_layer"] = 0
-            if self.layer_var is None:  # with a layer variable, the summary says it
-                self.facts.append("the input is layer 0 (the text numbers its layers from 0)")
-        aliases = {a: v for a, v in self.aliases.items() if a not in quantities and a != n
-                   and a not in roles.values()}
+        aliases = self._named_sizes_of(n)
         if aliases:
             front["sizes"] = {a: _dim_text(v, width, n, False) for a, v in sorted(aliases.items())}
-            self.facts.append("sizes named in the text: " + ", ".join(
-                f"${a}$ = ${front['sizes'][a]}$" for a in sorted(aliases)))
         if functions:
             front["functions"] = dict(sorted(functions.items()))
         if scalars:
             front["scalars"] = {s: {"parameter": p, "given": True} for s, p in
                                 sorted(scalars.items())}
         return front
+
+    def _say(self, roles: dict[str, str], out_q: dict[str, dict[str, Any]],
+             functions: dict[str, int], defs: dict[str, list[Row]],
+             shapes: dict[str, list[Lin | None]], tagged: set[str], width: str, n: str) -> None:
+        """The summary: the layers and sizes first, a fact per quantity and function, the
+        roles, then the readings of sums without bounds and of `\\log`."""
+        chain = getattr(self, "chain", None)  # a fixed chain that writes its input a^0
+        from_zero = self.first_layer == 0 and (self.layer_var is not None or bool(
+            chain and chain.names and self._from_zero() == 0))
+        named = self._named_sizes_of(n)
+        sizes = {a: _dim_text(v, width, n, False) for a, v in named.items()}
+        fixed = ((self.first_layer, self.last_fixed)
+                 if self.layer_var is None and self.last_fixed_written else None)
+        header = layers_header(roles, out_q, self.layer_var, from_zero, fixed,
+                               not getattr(self, "unnamed_width", False), sizes)
+        self.facts[:0] = _summary(header, roles, out_q, functions, defs, self.layer_var)
+        self.facts += sum_readings(self.rows, shapes, tagged, width, n, named,
+                                   {roles.get("sample"), self.sample}) + log_reading(self.rows)
+
+    def _said_sizes(self, shapes: dict[str, list[Lin | None]], tagged: set[str]) -> None:
+        """A size the prose names (`$K$ classes`, derive.infer.sizes) that no formula uses: the
+        range of the labels' one index, when they carry no layer tag."""
+        columns = self.columns.count if getattr(self, "columns", None) else {}
+        for count in sorted(set(columns.values())):  # theta^{(k)}, k = 1..K: K the classes'
+            if count.isalpha() and count not in self.quantity_names and count not in self.aliases:
+                self.aliases[count] = (0, 1, 0)  # the output layer's width, as shape_columns
+        labels = self.labels
+        rng = shapes.get(labels or "", [None])
+        if labels in tagged or len(rng) != 1 or rng[0] is None:
+            return
+        used = {o.name for o in self.occs}
+        for name, (what, line) in sorted(self.said.items()):
+            if (what == "classes" and name not in used and name not in self.aliases
+                    and rng[0] not in self.aliases.values()):
+                self.aliases[name] = rng[0]
+                self.facts.append(f"line {line}: ${name}$ read as the number of classes, the "
+                                  f"range of the index of the labels ${labels}$ (the prose says "
+                                  f"${name}$ classes)")
+
+    def _named_sizes_of(self, n: str) -> dict[str, Lin]:
+        """The sizes the text names (D, H, n_x) that are no quantity or role of its own."""
+        roles = self.front_roles
+        return {a: v for a, v in self.aliases.items() if a not in self.quantity_names
+                and a != n and a not in roles.values()}
 
     def _rate(self, scalars: dict[str, bool]) -> str | None:
         columns = self.columns.count if getattr(self, "columns", None) else {}

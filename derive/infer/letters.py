@@ -270,3 +270,26 @@ def _every_layer(r: Row, head: Occ, unit: str, num: Occ, heads: list[tuple[Row, 
 
 def _defining_rows(out: Inferred) -> set[tuple[int, int]]:
     return {(k, n) for k, ns in out.definitions.items() for n in ns}
+
+
+def letter_facts(doc: Document) -> list[str]:
+    """What the tags `letter_tags` gives the document (as written, before them) say, for the
+    summary: each index letter's layer (the first the input, the last the output)."""
+    if letter_tags(doc) is doc:
+        return []
+    rows: list[Row] = []
+    for f in doc.formulas:
+        try:
+            rows += _rows(f)
+        except InputError:
+            continue
+    found = _letter_layers(_defining(rows))
+    if found is None:
+        return []
+    layers, (opener, closer), _weights = found
+    order = sorted(layers, key=lambda x: layers[x])
+    role = {order[0]: "the input, ", order[-1]: "the output, "}
+    said = "; ".join(f"${x}$ {role.get(x, '')}layer {layers[x]}" for x in order)
+    tags = ", ".join(f"$^{{{opener}{layers[x]}{closer}}}$" for x in order[1:])
+    return [f"the units carry no layer tag: their index letter says the layer ({said}), as "
+            f"the forward sums read; written below with the weights' tags ({tags})"]

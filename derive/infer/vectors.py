@@ -295,7 +295,9 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
             del qs[q]["given"]  # C = \\frac{1}{2} (a - y) \\cdot (a - y): a defined number
         return
     n = rd.front["roles"]["layers"]
-    qs[q]["shape"] = [_dim_text(d, notation.width, n, tagged) for d in dims]
+    named = {v: a for a, v in sorted(rd.front.get("sizes", {}).items(), reverse=True)}
+    shape = [_dim_text(d, notation.width, n, tagged) for d in dims]
+    qs[q]["shape"] = shape if tagged else [named.get(d, d) for d in shape]  # D, not C_2
     if q in rd.promoted and not head and rd.promoted[q].get("parameter"):
         qs[q]["parameter"] = True  # \theta in h = \sigma(\theta^\top x): one for every sample
     spec = notation.quantities.get(q)

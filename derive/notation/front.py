@@ -43,12 +43,12 @@ def notation_from_front(front: dict[str, Any], file: str,
     roles = _roles(front, bad)
     first_layer = front.get("first_layer", 1)
     names = {"layers": str(roles["layers"]), "width": str(roles["width"]), "layer_var": "l"}
-    quantities = {name: _quantity(name, spec, names, first_layer, bad)
+    aliases = _aliases(front, names, first_layer, bad)
+    quantities = {name: _quantity(name, spec, names, first_layer, bad, aliases)
                   for name, spec in front.get("quantities", {}).items()}
     functions = _functions(front, bad)
     scalars = {name: bool(spec.get("parameter", False)) if isinstance(spec, dict) else False
                for name, spec in front.get("scalars", {}).items()}
-    aliases = _aliases(front, names, first_layer, bad)
     _sizes_have_own_names(roles, quantities, functions, scalars, bad)
     return Notation(
         layers=str(roles["layers"]),
@@ -107,7 +107,7 @@ def _roles_distinct(roles: dict[str, str | None], bad: Bad) -> None:
 
 
 def _quantity(name: str, spec: Any, names: dict[str, str], first_layer: Any,
-              bad: Bad) -> QuantitySpec:
+              bad: Bad, aliases: dict[str, Lin] | None = None) -> QuantitySpec:
     """One entry of `quantities`, its ranges and shape parsed."""
     if not isinstance(spec, dict):
         raise bad(f"quantities.{name} must be a table", "quantities", name)
@@ -123,7 +123,7 @@ def _quantity(name: str, spec: Any, names: dict[str, str], first_layer: Any,
     if not isinstance(shape, (list, tuple)):
         raise bad(f"quantities.{name}.shape must be a list such as [\"C_l\"]",
                   "quantities", name, "shape")
-    dims = _dims(name, shape, names, parsed["layers"], first_layer, bad)
+    dims = _dims(name, shape, names, parsed["layers"], first_layer, bad, aliases or {})
     tag = spec.get("tag", "paren")
     if tag not in TAG_STYLES:
         raise bad(f"quantities.{name}.tag must be one of {', '.join(map(repr, TAG_STYLES))} "
@@ -180,10 +180,20 @@ def _layer_ranges(name: str, spec: dict, names: dict[str, str], first_layer: Any
 
 
 def _dims(name: str, shape: list | tuple, names: dict[str, str],
-          layers: tuple[Lin, Lin] | None, first_layer: Any, bad: Bad) -> list[Dim]:
-    """A quantity's `shape`, each entry parsed for the quantity's layers."""
-    dims = []
+          layers: tuple[Lin, Lin] | None, first_layer: Any, bad: Bad,
+          aliases: dict[str, Lin]) -> list[Dim]:
+    """A quantity's `shape`, each entry parsed for the quantity's layers; an entry that is a
+    size of `sizes` (`shape = ["H", "D"]` with `sizes.H = "C_1"`) is that layer's width."""
+    dims: list[Dim] = []
     for k, entry in enumerate(shape):
+        if isinstance(entry, str) and entry.strip() in aliases:
+            if layers is not None:
+                raise bad(f"quantities.{name}.shape[{k + 1}] = {entry!r}: a size of `sizes` is "
+                          "the width of one layer; a quantity with layers writes its shape "
+                          f"with the layer, as in `{names['width']}_l`", "quantities", name,
+                          "shape")
+            dims.append(("width", aliases[entry.strip()]))
+            continue
         try:
             if first_layer == 0:
                 entry = _from_one(entry, names["width"])
