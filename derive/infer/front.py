@@ -18,6 +18,7 @@ from derive.infer.scan import (
 )
 from derive.infer.tags import _sample_sup
 from derive.infer.text import _dim_text, _range_text, _summary
+from derive.infer.unit_sizes import unit_sizes
 from derive.infer.units import output_unit
 
 
@@ -44,8 +45,9 @@ class _Front:
                sizes: Counter) -> dict[str, Any]:
         """The front matter: the roles, then the layers, ranges and shapes of the quantities,
         then each quantity's entry, the summary and the sizes, functions and scalars."""
+        self.unit_sizes = unit_sizes(self.rows, self.occs)  # \sum_{i=1}^{n} w_{ji} x_i
         n = self.depth or next(c for c in ("n", "L", "N") if c not in quantities and c != width
-                                and c != self.sample)
+                                and c != self.sample and c not in self.unit_sizes)
         roles = self._roles(quantities, functions, scalars, defs, width, sizes, n)
         self.labels = roles.get("labels")
         self.loss = roles.get("loss")
@@ -87,14 +89,15 @@ class _Front:
         roles: dict[str, str] = {"layers": n, "width": width}
         used = {o.name for o in self.occs} | set(quantities) | set(functions) | set(scalars)
         fresh = _Fresh(used | {n, width}, quantities)
-        bare_m = any(o.name == "m" and o.sub is None and o.sup is None for o in self.occs)
+        bare_m = any(o.name == "m" and o.sub is None and o.sup is None
+                     and "m" not in self.unit_sizes for o in self.occs)
         batch = None
         if not bare_m and self.sample:  # C = \frac{1}{N} \sum_x C_x: N is the batch size
             batch = self._batch_in_sum(quantities, functions, scalars)
             if batch:
                 fresh.used.discard(batch)
                 roles["batch"] = batch
-        if (bare_m or "m" in sizes) and "m" not in quantities:
+        if (bare_m or "m" in sizes) and "m" not in quantities and "m" not in self.unit_sizes:
             roles["batch"] = batch or "m"
         else:
             roles["batch"] = batch or fresh("m", "M", "B", "\\mu", "\\nu")
