@@ -25,6 +25,7 @@ from derive.expr import Quantity
 from derive.infer.arguments import lone_arguments
 from derive.infer.parts import identities
 from derive.infer.scan import Lin
+from derive.infer.subscript_layers import layer_name
 from derive.infer.text import _dim_text, _range_text
 from derive.infer.unify import (
     _T,
@@ -153,7 +154,7 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
     scalars = front.get("scalars", {})
     transposed = _transposed(tokens)
     promoted = {q: spec for q, spec in scalars.items() if q in transposed
-                or not spec.get("parameter") and (len(q) == 1 and q.isalpha()
+                or not spec.get("parameter") and (len(q) == 1 and q.isalpha() or layer_name(q)
                                                   or q.startswith(tuple(_DECORATIONS)))
                 or q.startswith(tuple(_DECORATIONS)) and q in _defined_first(tokens)}
     if about:  # identities: `x` read of `\\partial \\mathbf{x}` is the bold name itself
