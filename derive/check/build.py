@@ -25,7 +25,6 @@ from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
 from derive.infer.capitals import matrix_capitals
-from derive.infer.subscript_layers import subscript_layers
 from derive.infer.example import example_depth, example_output
 from derive.infer.gradient import gradient_argument
 from derive.infer.hypotheses import parameter_subscripts, parameters_fact
@@ -33,6 +32,7 @@ from derive.infer.letters import letter_tags
 from derive.infer.neuron import one_neuron
 from derive.infer.premises import Premise, label_premise
 from derive.infer.prose import with_prose_definitions, with_prose_functions, zero_entries
+from derive.infer.subscript_layers import subscript_layers
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import Model, label_name
 from derive.notation import Notation, notation_from_front

@@ -21,7 +21,6 @@ from derive.errors import InputError
 from derive.infer.scan import Occ, _rows, _strip
 from derive.sources.document import Document
 
-
 _LAYER_NAME = re.compile(r"[A-Za-z]_[1-9]")
 
 
