@@ -170,7 +170,8 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
                         and not _call_like(tokens, q, qs))
     # Z^l = W^l A^{l-1} beside z^l = w^l a^{l-1}: the minibatch of the samples' vectors, one
     # column (or row) per sample, left out of the notation: the reader reads it as z's batch
-    batch = [] if about else sorted(q for q in candidates if _lower(q) in qs)  # X beside x
+    batch = [] if about else sorted(q for q in candidates if _lower(q) in qs  # X beside x
+                                    and not _other_layers(qs[q], qs[_lower(q)]))
     for q in batch:
         if qs[_lower(q)].get("parameter"):  # W beside w^l_{jk}: the matrix of w's entries
             unread.add(q)
@@ -183,6 +184,19 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
                         f"${_lower(q)}$, one per column (one per row where the vectors are rows)")
     rd.candidates = [q for q in candidates if q not in batch]
     return rd
+
+
+def _other_layers(capital: dict[str, Any], lower: dict[str, Any]) -> bool:
+    """Whether a capital and its lowercase are written at layers none of which they share
+    (`W^{[1]}` beside the one unit's `w^{[2]}`): two quantities, not a matrix of the other's
+    entries nor a batch of it."""
+    a, b = capital.get("layers"), lower.get("layers")
+    if not a or not b or not all(re.fullmatch(r"\d+(\.\.\d+)?", x) for x in (a, b)):
+        return False
+    def span(x: str) -> set[int]:
+        lo, _, hi = x.partition("..")
+        return set(range(int(lo), int(hi or lo) + 1))
+    return not span(a) & span(b)
 
 
 def _shapes(doc: Document, rd: _Reading, notation: Notation) -> None:
@@ -273,6 +287,14 @@ def _dims(u: _Unify, k: int, tagged: bool, notation: Notation,
     return dims
 
 
+def _fixed_from_zero(qs: dict[str, dict[str, Any]], notation: Notation) -> bool:
+    """Whether the text numbers fixed layers from 0 (`W^{[1]} x + b^{[1]}`, no layer
+    variable): the layers it writes are its own numbers, one below the model's."""
+    layers = [spec["layers"] for spec in qs.values() if "layers" in spec]
+    return notation.first_layer == 0 and bool(layers) and all(
+        re.fullmatch(r"\d+(\.\.\d+)?", x) for x in layers)
+
+
 def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, head: bool,
                  notation: Notation, lines: dict[str, int]) -> None:
     """The candidate's entry from its dimensions: a shape (and the layers it needs), or, with
@@ -296,6 +318,8 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
             del qs[q]["given"]  # C = \\frac{1}{2} (a - y) \\cdot (a - y): a defined number
         return
     n = rd.front["roles"]["layers"]
+    if not tagged and _fixed_from_zero(qs, notation):  # x in W^{[1]} x: the text's C_0
+        dims = [(d[0] - 1, 0, d[2]) if d[1] == 0 else d for d in dims]
     qs[q]["shape"] = [_dim_text(d, notation.width, n, tagged) for d in dims]
     if q in rd.promoted and not head and rd.promoted[q].get("parameter"):
         qs[q]["parameter"] = True  # \theta in h = \sigma(\theta^\top x): one for every sample
@@ -306,6 +330,8 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
         offs = [d[0] for d in dims]
         lo = (max(c0, 1 - min(offs)), a0, b0) if a0 == 0 else (c0, a0, b0)
         hi = (min(c1, -max(offs)), a1, b1) if a1 == 1 else (c1, a1, b1)
+        if notation.first_layer == 0 and lo[1] == hi[1] == 0:  # fixed layers: the text's own
+            lo, hi = (lo[0] - 1, 0, lo[2]), (hi[0] - 1, 0, hi[2])  # numbers, from 0
         qs[q]["layers"] = _range_text((lo, hi), n)
     what = "a matrix" if len(dims) == 2 else "a vector"
     times = " \\times ".join(qs[q]["shape"])
