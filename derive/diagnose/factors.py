@@ -74,13 +74,19 @@ class FactorEdits:
                     and isinstance(d.rhs.params[0], Quantity)):
                 applied.add((d.rhs.fname, d.rhs.params[0].name))
         inline = self._inline_slopes()
+        qs = self.model.notation.quantities
         for q in atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,)):
-            if q.layer is None:
-                continue
+            if q.layer is None:  # a network of letters (h_j = max(0, a_j)): the layerless
+                layer: tuple = ()  # activation's, at the quantity's indices
+                if not all(a in qs and not qs[a].layers and len(qs[a].shape) == len(q.indices)
+                           for a in [arg for _f, arg in applied] + [x[0] for x in inline]):
+                    continue
+            else:
+                layer = (q.layer,)
             for fname, arg in sorted(applied):
-                _add(cands, Prime(fname, Quantity(arg, (q.layer,), q.indices)))
+                _add(cands, Prime(fname, Quantity(arg, layer, q.indices)))
             for arg, slope, spelling in inline:
-                x = Quantity(arg, (q.layer,), q.indices)
+                x = Quantity(arg, layer, q.indices)
                 c = slope(x)
                 if _add(cands, c) and spelling is not None:  # sigma'(s), not its exp form
                     self.names[c] = f"{spelling}^{{\\prime}}({to_latex(x)})"
