@@ -60,7 +60,7 @@ class FactorEdits:
             _add(cands, s)
         return cands
 
-    def _slope_candidates(self, cands: list[sympy.Basic]) -> None:
+    def _slope_candidates(self, cands: list[sympy.Basic], letters: bool = False) -> None:
         """g'(z) at every layer and index the formula mentions, for every one-argument function
         the model applies to a quantity (a = g(z) gives g'(z)), and the derivative of an
         activation written inline (a = max(0, z): the step of z)."""
@@ -77,10 +77,13 @@ class FactorEdits:
         qs = self.model.notation.quantities
         for q in atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,)):
             if q.layer is None:  # a network of letters (h_j = max(0, a_j)): the layerless
-                layer: tuple = ()  # activation's, at the quantity's indices
-                if not all(a in qs and not qs[a].layers and len(qs[a].shape) == len(q.indices)
-                           for a in [arg for _f, arg in applied] + [x[0] for x in inline]):
+                layer: tuple = ()  # activation's, at the quantity's indices (letter_slope)
+                if not letters or not all(
+                        a in qs and not qs[a].layers and len(qs[a].shape) == len(q.indices)
+                        for a in [arg for _f, arg in applied] + [x[0] for x in inline]):
                     continue
+            elif letters:
+                continue
             else:
                 layer = (q.layer,)
             for fname, arg in sorted(applied):
@@ -130,6 +133,19 @@ class FactorEdits:
         found += atoms(self.lhs, (Scalar,)) + atoms(self.rhs, (Scalar,))
         declared = self.model.notation.scalars
         return [s for s in dict.fromkeys(found) if s.name in declared]
+
+    def letter_slope(self) -> Finding | None:
+        """The slope of an activation of a network of letters missing or extra (the step
+        1{a_j > 0} of h_j = max(0, a_j)): tried after another quantity in a quantity's place,
+        which says better a_j written for h_j = a_j 1{a_j > 0}."""
+        cands: list[sympy.Basic] = []
+        self._slope_candidates(cands, letters=True)
+        for factor in cands:
+            if self.holds(self.rhs / factor):
+                return Finding(FindingKind.EXTRA_FACTOR, (self.tex(factor),))
+            if self.holds(self.rhs * factor):
+                return Finding(FindingKind.MISSING_FACTOR, (self.tex(factor),))
+        return None
 
     def factor(self) -> Finding | None:
         cands = self._factor_candidates()
