@@ -87,6 +87,7 @@ class _Reading:
     columns: dict[str, Lin] = field(default_factory=dict)  # class-indexed: name -> classes
     arguments: set[str] = field(default_factory=set)  # letters only ever a function's argument
     identities: bool = False  # identities about names of their own (derive.infer.parts)
+    unsized: list[str] = field(default_factory=list)  # tagged, their sizes left open
 
 
 # a row over the minibatch with deeplearning.ai's d-names: `dW^{[l]} = \frac{1}{m} ...`
@@ -124,6 +125,10 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
         notation = None
     if notation is not None:
         _shapes(doc, rd, notation)
+        for q in rd.unsized:  # a layer's matrix whose sizes no row fixes: not read as a number
+            unread.add(q)
+            rd.facts.append(f"${q}$: its sizes are not read from the vector form (no row fixes "
+                            "them as a layer's widths): what uses it is not checked")
     for q, shape in held.items():
         if q in qs and len(qs[q].get("shape", ())) != 1:
             qs[q]["shape"] = shape  # the vector form gives it no vector's size: the guess stays
@@ -229,6 +234,8 @@ def _shapes(doc: Document, rd: _Reading, notation: Notation) -> None:
         dims = _dims(u, unknown[q], tagged, notation, q in rd.columns)
         if q in rd.columns and dims:
             dims = [*dims, rd.columns[q]]  # \\theta^{(k)}: the rows read, a column per class
+        if dims is None and tagged and rd.qs[q].get("given"):
+            rd.unsized.append(q)  # W^{[1]} x, x's size open: what a claim joins it to is no size
         _write_shape(rd, q, dims, tagged, q in heads, notation, lines)
 
 

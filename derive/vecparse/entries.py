@@ -50,7 +50,10 @@ def entrywise_square(base: Tensor, power: list[Tok], toks: list[Tok]) -> bool:
         shape = base.shape()
     except ShapeError:
         return False
-    return not shape.scalar and ONE in (shape.rows, shape.cols)
+    # a vector; or, while the inference reads the shapes (derive.infer.vectors), one whose
+    # sizes are still unknowns (the product fits them as a vector's)
+    unknown = any(isinstance(d, sympy.core.function.AppliedUndef) for d in (shape.rows, shape.cols))
+    return not shape.scalar and (ONE in (shape.rows, shape.cols) or unknown)
 
 
 _LETTERS: dict[str, frozenset[str]] = {}  # formula text -> its letters (a repair search asks often)
