@@ -156,7 +156,7 @@ def test_digit_subscripts_of_scalars_stay_entries():
 
 def test_square_in_the_superscript_and_an_open_input_size():
     """`1 - a^{[1]2}` is `1 - (a^{[1]})^2`, entry by entry beside `*` (its slip, the square
-    left out, refuted as a missing square); `w^{[2]\\top}` is the transpose. A slip in a claim
+    left out, refuted as a missing square); `w^{[2]\\top}` is the transpose (read in the superscript). A slip in a claim
     (`a^{[1]T}` for `x^T`) that would fix the size of x the definitions leave open makes W^{[1]}
     unread, said: the correct `\\partial L / \\partial W^{[1]}` beside it is not refuted."""
     rows = _by_line(OTHER / "oneunit-square.md")
