@@ -190,7 +190,7 @@ def _one_tag_transpose(toks: list[Tok], k: int) -> int:
     if s < 0 or toks[s].kind not in ("letter", "cmd"):
         return k + 1
     a, b = toks[s].start, toks[e].end
-    # (`\\top` in the superscript is left to the readers: softmax's `\\theta^{(j)\\top}` is a
+    # (`\top` in the superscript is left to the readers: softmax's `\theta^{(j)\top}` is a
     # class's column, transposed)
     mark = Tok("num", "2", b, b) if toks[e - 1].text == "2" else Tok("letter", "T", b, b)
     toks[s:e + 1] = [Tok("sym", "(", a, a), *toks[s:e - 1], Tok("sym", "}", b, b),
