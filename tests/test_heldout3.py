@@ -101,6 +101,8 @@ def test_n_and_m_bounding_unit_sums_are_widths():
                for line, rs in rows.items() if line < 21 for r in rs)
     assert [r.status for r in rows[21]] == [R]
     assert "wrong index: $x_{j}$ should be $x_{i}$" in rows[21][0].diagnosis
+    # the slope of z_j = tanh(a_j), which the claim writes at no a_j, missing
+    assert "lacks a factor $1 - \\tanh^{2}{\\left(a_{j} \\right)}$" in rows[23][0].diagnosis
     assert not infer(read_document(OTHER / "unit-sizes.md")).front["roles"]["batch"] == "m"
 
 

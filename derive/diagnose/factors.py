@@ -75,21 +75,22 @@ class FactorEdits:
                 applied.add((d.rhs.fname, d.rhs.params[0].name))
         inline = self._inline_slopes()
         qs = self.model.notation.quantities
-        for q in atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,)):
-            if q.layer is None:  # a network of letters (h_j = max(0, a_j)): the layerless
-                layer: tuple = ()  # activation's, at the quantity's indices (letter_slope)
-                if not letters or not all(
-                        a in qs and not qs[a].layers and len(qs[a].shape) == len(q.indices)
-                        for a in [arg for _f, arg in applied] + [x[0] for x in inline]):
-                    continue
-            elif letters:
-                continue
-            else:
-                layer = (q.layer,)
+        written = atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,))
+        places: list[tuple[tuple, tuple]] = []  # (layer, indices) of each slope tried
+        if letters:  # a network of letters (h_j = max(0, a_j)): the layerless activation's,
+            # at every free index (the claim may write no a_j: dE/dv_{ji}) (letter_slope)
+            args = [arg for _f, arg in applied] + [x[0] for x in inline]
+            if args and all(a in qs and not qs[a].layers and len(qs[a].shape) == 1
+                            for a in args):
+                places = [((), (i,)) for i in sorted(
+                    free_indices(self.lhs) | free_indices(self.rhs), key=str)]
+        else:
+            places = [((q.layer,), q.indices) for q in written if q.layer is not None]
+        for layer, indices in places:
             for fname, arg in sorted(applied):
-                _add(cands, Prime(fname, Quantity(arg, layer, q.indices)))
+                _add(cands, Prime(fname, Quantity(arg, layer, indices)))
             for arg, slope, spelling in inline:
-                x = Quantity(arg, layer, q.indices)
+                x = Quantity(arg, layer, indices)
                 c = slope(x)
                 if _add(cands, c) and spelling is not None:  # sigma'(s), not its exp form
                     self.names[c] = f"{spelling}^{{\\prime}}({to_latex(x)})"
