@@ -48,7 +48,9 @@ def sums_samples(side: Side) -> bool:
 class _Shifter:
     """A leaf in another layer (`shift_layer` of derive.tensor.repairs), and, in a network
     whose layers are named by letters (no quantity has a layer tag), the other vectors a leaf
-    may have been written for (`h` for `x`): `others`."""
+    may have been written for (`h` for `x`): `others`; in a network of layer tags, the given
+    vectors of no layer a layer's vector may have been written for (`a^{[1]}` for the input
+    `x` the first layer reads)."""
 
     def __init__(self, notation: Notation) -> None:
         self.notation = notation
@@ -64,9 +66,16 @@ class _Shifter:
     def others(self, leaf: Leaf) -> list[tuple[str, Leaf]]:
         """The name written (without its transpose mark) and each other vector for it."""
         qs = self.notation.quantities
+        zero = sympy.Integer(0)
+        if leaf.layer is not None and len(leaf.dims) == 1:  # a^{[1]} for the input x
+            written = to_latex(Quantity(leaf.name, (leaf.layer,), ()))
+            return [(written, Leaf(q, None, spec_dims(s, zero, self.notation),
+                                   to_latex(Quantity(q, (), ())), row=leaf.row,
+                                   batch=leaf.batch))
+                    for q, s in sorted(qs.items()) if not s.layers and len(s.shape) == 1
+                    and s.given]
         if leaf.layer is not None or len(leaf.dims) != 1 or any(s.layers for s in qs.values()):
             return []
-        zero = sympy.Integer(0)
         written = to_latex(Quantity(leaf.name, (), ()))
         return [(written, Leaf(q, None, spec_dims(s, zero, self.notation),
                                to_latex(Quantity(q, (), ())), row=leaf.row))

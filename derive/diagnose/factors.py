@@ -60,7 +60,7 @@ class FactorEdits:
             _add(cands, s)
         return cands
 
-    def _slope_candidates(self, cands: list[sympy.Basic]) -> None:
+    def _slope_candidates(self, cands: list[sympy.Basic], letters: bool = False) -> None:
         """g'(z) at every layer and index the formula mentions, for every one-argument function
         the model applies to a quantity (a = g(z) gives g'(z)), and the derivative of an
         activation written inline (a = max(0, z): the step of z)."""
@@ -74,13 +74,23 @@ class FactorEdits:
                     and isinstance(d.rhs.params[0], Quantity)):
                 applied.add((d.rhs.fname, d.rhs.params[0].name))
         inline = self._inline_slopes()
-        for q in atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,)):
-            if q.layer is None:
-                continue
+        qs = self.model.notation.quantities
+        written = atoms(self.lhs, (Quantity,)) + atoms(self.rhs, (Quantity,))
+        places: list[tuple[tuple, tuple]] = []  # (layer, indices) of each slope tried
+        if letters:  # a network of letters (h_j = max(0, a_j)): the layerless activation's,
+            # at every free index (the claim may write no a_j: dE/dv_{ji}) (letter_slope)
+            args = [arg for _f, arg in applied] + [x[0] for x in inline]
+            if args and all(a in qs and not qs[a].layers and len(qs[a].shape) == 1
+                            for a in args):
+                places = [((), (i,)) for i in sorted(
+                    free_indices(self.lhs) | free_indices(self.rhs), key=str)]
+        else:
+            places = [((q.layer,), q.indices) for q in written if q.layer is not None]
+        for layer, indices in places:
             for fname, arg in sorted(applied):
-                _add(cands, Prime(fname, Quantity(arg, (q.layer,), q.indices)))
+                _add(cands, Prime(fname, Quantity(arg, layer, indices)))
             for arg, slope, spelling in inline:
-                x = Quantity(arg, (q.layer,), q.indices)
+                x = Quantity(arg, layer, indices)
                 c = slope(x)
                 if _add(cands, c) and spelling is not None:  # sigma'(s), not its exp form
                     self.names[c] = f"{spelling}^{{\\prime}}({to_latex(x)})"
@@ -124,6 +134,19 @@ class FactorEdits:
         found += atoms(self.lhs, (Scalar,)) + atoms(self.rhs, (Scalar,))
         declared = self.model.notation.scalars
         return [s for s in dict.fromkeys(found) if s.name in declared]
+
+    def letter_slope(self) -> Finding | None:
+        """The slope of an activation of a network of letters missing or extra (the step
+        1{a_j > 0} of h_j = max(0, a_j)): tried after another quantity in a quantity's place,
+        which says better a_j written for h_j = a_j 1{a_j > 0}."""
+        cands: list[sympy.Basic] = []
+        self._slope_candidates(cands, letters=True)
+        for factor in cands:
+            if self.holds(self.rhs / factor):
+                return Finding(FindingKind.EXTRA_FACTOR, (self.tex(factor),))
+            if self.holds(self.rhs * factor):
+                return Finding(FindingKind.MISSING_FACTOR, (self.tex(factor),))
+        return None
 
     def factor(self) -> Finding | None:
         cands = self._factor_candidates()

@@ -60,6 +60,7 @@ class Diagnoser(CaseEdits, FactorEdits, StructureEdits, FunctionEdits):
                      self.missing_term, self.missing_decay,
                      self.quantity,  # another quantity in its place: after the terms, which
                      # say more of a slip whose one edit also happens to fit (ŷ_i for y_i)
+                     self.letter_slope,
                      self.product_rule, self.square,
                      self.activation, self.other_activation, self.derivative_of):
             found = step()

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from derive.infer.logs import log_reading, sum_readings
+from derive.infer.oneunit import fixed_output_units
 from derive.infer.scan import (
     _DEFINE,
     Lin,
@@ -19,6 +20,7 @@ from derive.infer.scan import (
 )
 from derive.infer.tags import _sample_sup
 from derive.infer.text import _dim_text, _range_text, _summary, layers_header
+from derive.infer.unit_sizes import unit_sizes
 from derive.infer.units import output_unit
 
 
@@ -45,8 +47,9 @@ class _Front:
                sizes: Counter) -> dict[str, Any]:
         """The front matter: the roles, then the layers, ranges and shapes of the quantities,
         then each quantity's entry, the summary and the sizes, functions and scalars."""
+        self.unit_sizes = unit_sizes(self.rows, self.occs)  # \sum_{i=1}^{n} w_{ji} x_i
         n = self.depth or next(c for c in ("n", "L", "N") if c not in quantities and c != width
-                                and c != self.sample)
+                                and c != self.sample and c not in self.unit_sizes)
         roles = self._roles(quantities, functions, scalars, defs, width, sizes, n)
         self.front_roles, self.quantity_names = roles, set(quantities)
         self.labels = roles.get("labels")
@@ -75,12 +78,28 @@ class _Front:
                 f"the loss at line {line} reads ${unit}$ at layer ${n}$ as a number (no sum, "
                 f"inner product or norm over its units): the output layer is one unit, "
                 f"${unit}$ there its one value (to say otherwise: quantities.{unit}.unit_layers)")
+        self._one_unit_layer(out_q, defs, quantities)
         for q, rows in defs.items():  # J = \frac{1}{m} \sum_{i=1}^m L^{(i)}: one per batch
             if q in out_q and any(_over_samples(i, upper, roles) for r in rows
                                   for i, upper in r.bounds):
                 out_q[q]["parameter"] = True
         self._say(roles, out_q, functions, defs, shapes, tagged, width, n)
         return self._front_matter(roles, out_q, quantities, functions, scalars, width, n)
+
+    def _one_unit_layer(self, out_q: dict[str, dict[str, Any]], defs: dict[str, list[Row]],
+                        quantities: dict[str, list[Occ]]) -> None:
+        """The last fixed layer of one unit, where the loss reads it as a number."""
+        units = [q for q in fixed_output_units(self.loss, self.rows, defs, quantities,
+                                               self.layer_var, self.last_fixed)
+                 if q in out_q and "unit_layers" not in out_q[q]]
+        for q in units:
+            out_q[q]["unit_layers"] = str(self.last_fixed)
+        if units:
+            self.facts.append(
+                f"the loss at line {defs[self.loss][0].formula.line} reads layer "
+                f"{self.last_fixed} as a number: the output layer is one unit, "
+                + ", ".join(f"${q}^{{[{self.last_fixed}]}}$" for q in units)
+                + " its one value (to say otherwise: quantities.<name>.unit_layers)")
 
     def _roles(self, quantities: dict[str, list[Occ]], functions: dict[str, int],
                scalars: dict[str, bool], defs: dict[str, list[Row]], width: str,
@@ -89,14 +108,15 @@ class _Front:
         roles: dict[str, str] = {"layers": n, "width": width}
         used = {o.name for o in self.occs} | set(quantities) | set(functions) | set(scalars)
         fresh = _Fresh(used | {n, width}, quantities)
-        bare_m = any(o.name == "m" and o.sub is None and o.sup is None for o in self.occs)
+        bare_m = any(o.name == "m" and o.sub is None and o.sup is None
+                     and "m" not in self.unit_sizes for o in self.occs)
         batch = None
         if not bare_m and self.sample:  # C = \frac{1}{N} \sum_x C_x: N is the batch size
             batch = self._batch_in_sum(quantities, functions, scalars)
             if batch:
                 fresh.used.discard(batch)
                 roles["batch"] = batch
-        if (bare_m or "m" in sizes) and "m" not in quantities:
+        if (bare_m or "m" in sizes) and "m" not in quantities and "m" not in self.unit_sizes:
             roles["batch"] = batch or "m"
         else:
             roles["batch"] = batch or fresh("m", "M", "B", "\\mu", "\\nu")
@@ -387,10 +407,18 @@ class _Front:
             for r in rows:
                 head = next(o for o in r.occs if o.side == 0)
                 if head.tag and head.tag[1] == (first, 0, 0) and any(
-                        o.side >= 1 and o.name in quantities and o.name not in defs
-                        and o.tag is None and o.sub is not None for o in r.occs):
+                        o.side >= 1 and o.name not in defs and o.tag is None and (
+                            o.name in quantities and o.sub is not None
+                            or _whole(r) and o.call is None and len(o.name) == 1
+                            and o.name.isalpha() and o.name != "T") for o in r.occs):
                     return True
         return False
+
+def _whole(r: Row) -> bool:
+    """A row in vector form: no use in it has an index (`z^{[1]} = W^{[1]} x + b^{[1]}`)."""
+    return all(o.sub is None for o in r.occs) and any(
+        o.tag is not None for o in r.occs if o.side >= 1)
+
 
 def _same_use(a: Occ, b: Occ) -> bool:
     """The same name with the same scripts (W^{(l)} = W^{(l)} - ...: an update), not another

@@ -14,6 +14,7 @@ from typing import Any
 import sympy
 
 from derive.expr import Width
+from derive.infer.subscript_layers import layer_name
 from derive.latex import Size
 from derive.notation import Notation
 from derive.tensor import (
@@ -306,7 +307,7 @@ def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict
         # that layout is not the text's, whatever slips its claims make in the other
         u.failures += _NOT_THE_LAYOUT * sum(q.isupper() and any(u.is_one(sympy.Function(n)(sympy.Integer(0)))
                                               for n in _unknowns(unknown[q]))
-                          for q in candidates if len(q) == 1)
+                          for q in candidates if len(q) == 1 or layer_name(q))
     return u, u.failures, lines
 
 
@@ -329,7 +330,7 @@ _DECORATED = re.compile(r"\\(?:mathbf|boldsymbol|vec|hat|tilde|bar|widehat)\{([a
 def _small_letter(q: str) -> bool:
     """Whether a name is one small latin letter, maybe decorated (`\\hat{y}`)."""
     m = _DECORATED.fullmatch(q)
-    return len(q) == 1 and "a" <= q <= "z" or m is not None
+    return (len(q) == 1 or layer_name(q)) and "a" <= q[0] <= "z" or m is not None
 
 
 def _identities(rows: list) -> list:  # type: ignore[type-arg]

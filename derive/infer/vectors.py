@@ -25,6 +25,7 @@ from derive.expr import Quantity
 from derive.infer.arguments import lone_arguments
 from derive.infer.parts import identities
 from derive.infer.scan import Lin
+from derive.infer.subscript_layers import layer_name
 from derive.infer.text import _dim_text, _range_text
 from derive.infer.unify import (
     _T,
@@ -86,6 +87,7 @@ class _Reading:
     columns: dict[str, Lin] = field(default_factory=dict)  # class-indexed: name -> classes
     arguments: set[str] = field(default_factory=set)  # letters only ever a function's argument
     identities: bool = False  # identities about names of their own (derive.infer.parts)
+    unsized: list[str] = field(default_factory=list)  # tagged, their sizes left open
 
 
 # a row over the minibatch with deeplearning.ai's d-names: `dW^{[l]} = \frac{1}{m} ...`
@@ -123,6 +125,10 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
         notation = None
     if notation is not None:
         _shapes(doc, rd, notation)
+        for q in rd.unsized:  # a layer's matrix whose sizes no row fixes: not read as a number
+            unread.add(q)
+            rd.facts.append(f"${q}$: its sizes are not read from the vector form (no row fixes "
+                            "them as a layer's widths): what uses it is not checked")
     for q, shape in held.items():
         if q in qs and len(qs[q].get("shape", ())) != 1:
             qs[q]["shape"] = shape  # the vector form gives it no vector's size: the guess stays
@@ -153,7 +159,7 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
     scalars = front.get("scalars", {})
     transposed = _transposed(tokens)
     promoted = {q: spec for q, spec in scalars.items() if q in transposed
-                or not spec.get("parameter") and (len(q) == 1 and q.isalpha()
+                or not spec.get("parameter") and (len(q) == 1 and q.isalpha() or layer_name(q)
                                                   or q.startswith(tuple(_DECORATIONS)))
                 or q.startswith(tuple(_DECORATIONS)) and q in _defined_first(tokens)}
     if about:  # identities: `x` read of `\\partial \\mathbf{x}` is the bold name itself
@@ -169,7 +175,8 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
                         and not _call_like(tokens, q, qs))
     # Z^l = W^l A^{l-1} beside z^l = w^l a^{l-1}: the minibatch of the samples' vectors, one
     # column (or row) per sample, left out of the notation: the reader reads it as z's batch
-    batch = [] if about else sorted(q for q in candidates if _lower(q) in qs)  # X beside x
+    batch = [] if about else sorted(q for q in candidates if _lower(q) in qs  # X beside x
+                                    and not _other_layers(qs[q], qs[_lower(q)]))
     for q in batch:
         if qs[_lower(q)].get("parameter"):  # W beside w^l_{jk}: the matrix of w's entries
             unread.add(q)
@@ -182,6 +189,19 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
                         f"${_lower(q)}$, one per column (one per row where the vectors are rows)")
     rd.candidates = [q for q in candidates if q not in batch]
     return rd
+
+
+def _other_layers(capital: dict[str, Any], lower: dict[str, Any]) -> bool:
+    """Whether a capital and its lowercase are written at layers none of which they share
+    (`W^{[1]}` beside the one unit's `w^{[2]}`): two quantities, not a matrix of the other's
+    entries nor a batch of it."""
+    a, b = capital.get("layers"), lower.get("layers")
+    if not a or not b or not all(re.fullmatch(r"\d+(\.\.\d+)?", x) for x in (a, b)):
+        return False
+    def span(x: str) -> set[int]:
+        lo, _, hi = x.partition("..")
+        return set(range(int(lo), int(hi or lo) + 1))
+    return not span(a) & span(b)
 
 
 def _shapes(doc: Document, rd: _Reading, notation: Notation) -> None:
@@ -214,6 +234,8 @@ def _shapes(doc: Document, rd: _Reading, notation: Notation) -> None:
         dims = _dims(u, unknown[q], tagged, notation, q in rd.columns)
         if q in rd.columns and dims:
             dims = [*dims, rd.columns[q]]  # \\theta^{(k)}: the rows read, a column per class
+        if dims is None and tagged and rd.qs[q].get("given"):
+            rd.unsized.append(q)  # W^{[1]} x, x's size open: what a claim joins it to is no size
         _write_shape(rd, q, dims, tagged, q in heads, notation, lines)
 
 
@@ -272,6 +294,14 @@ def _dims(u: _Unify, k: int, tagged: bool, notation: Notation,
     return dims
 
 
+def _fixed_from_zero(qs: dict[str, dict[str, Any]], notation: Notation) -> bool:
+    """Whether the text numbers fixed layers from 0 (`W^{[1]} x + b^{[1]}`, no layer
+    variable): the layers it writes are its own numbers, one below the model's."""
+    layers = [spec["layers"] for spec in qs.values() if "layers" in spec]
+    return notation.first_layer == 0 and bool(layers) and all(
+        re.fullmatch(r"\d+(\.\.\d+)?", x) for x in layers)
+
+
 def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, head: bool,
                  notation: Notation, lines: dict[str, int]) -> None:
     """The candidate's entry from its dimensions: a shape (and the layers it needs), or, with
@@ -295,6 +325,8 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
             del qs[q]["given"]  # C = \\frac{1}{2} (a - y) \\cdot (a - y): a defined number
         return
     n = rd.front["roles"]["layers"]
+    if not tagged and _fixed_from_zero(qs, notation):  # x in W^{[1]} x: the text's C_0
+        dims = [(d[0] - 1, 0, d[2]) if d[1] == 0 else d for d in dims]
     named = {v: a for a, v in sorted(rd.front.get("sizes", {}).items(), reverse=True)}
     shape = [_dim_text(d, notation.width, n, tagged) for d in dims]
     qs[q]["shape"] = shape if tagged else [named.get(d, d) for d in shape]  # D, not C_2
@@ -307,6 +339,8 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
         offs = [d[0] for d in dims]
         lo = (max(c0, 1 - min(offs)), a0, b0) if a0 == 0 else (c0, a0, b0)
         hi = (min(c1, -max(offs)), a1, b1) if a1 == 1 else (c1, a1, b1)
+        if notation.first_layer == 0 and lo[1] == hi[1] == 0:  # fixed layers: the text's own
+            lo, hi = (lo[0] - 1, 0, lo[2]), (hi[0] - 1, 0, hi[2])  # numbers, from 0
         qs[q]["layers"] = _range_text((lo, hi), n)
     what = "a matrix" if len(dims) == 2 else "a vector"
     times = " \\times ".join(qs[q]["shape"])

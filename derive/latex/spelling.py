@@ -157,7 +157,8 @@ def _upright_d(toks: list[Tok]) -> list[Tok]:
 
 def _tag_transpose(toks: list[Tok]) -> list[Tok]:
     """`a^{[1](i)T}`, `W^{[2]T}`, `x^{(i)T}`: a transpose written inside the superscript, after
-    the layer or sample tag (deeplearning.ai's habit), is `(a^{[1](i)})^T`."""
+    the layer or sample tag (deeplearning.ai's habit), is `(a^{[1](i)})^T`; a square written
+    so, `a^{[1]2}` (`1 - a^{[1]2}`), is `(a^{[1]})^2`."""
     k = 0
     while k < len(toks):
         k = _one_tag_transpose(toks, k)
@@ -174,7 +175,8 @@ def _one_tag_transpose(toks: list[Tok], k: int) -> int:
         if depth == 0:
             e = j
             break
-    if (e is None or e - k < 5 or toks[e - 1].text != "T" or toks[e - 2].text not in ("]", ")")
+    if (e is None or e - k < 5 or toks[e - 1].text not in ("T", "2")
+            or toks[e - 2].text not in ("]", ")")
             or (e + 1 < len(toks) and toks[e + 1].text == "_")):
         return k + 1
     s = k - 1
@@ -188,8 +190,11 @@ def _one_tag_transpose(toks: list[Tok], k: int) -> int:
     if s < 0 or toks[s].kind not in ("letter", "cmd"):
         return k + 1
     a, b = toks[s].start, toks[e].end
+    # (`\top` in the superscript is left to the readers: softmax's `\theta^{(j)\top}` is a
+    # class's column, transposed)
+    mark = Tok("num", "2", b, b) if toks[e - 1].text == "2" else Tok("letter", "T", b, b)
     toks[s:e + 1] = [Tok("sym", "(", a, a), *toks[s:e - 1], Tok("sym", "}", b, b),
-                     Tok("sym", ")", b, b), Tok("sym", "^", b, b), Tok("letter", "T", b, b)]
+                     Tok("sym", ")", b, b), Tok("sym", "^", b, b), mark]
     return e + 4
 
 

@@ -51,8 +51,9 @@ __all__ = ["_BOLD", "_DELIM_SIZES", "_ELEMENTARY", "_FONTS", "_GREEK", "_VECTOR_
 
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
-    toks = _starred_names(_letter_tags(_capitals(_aliases(_lex(text, formula, base), formula),
-                                                 formula.capitals), formula.letter_tags))
+    toks = _starred_names(_letter_tags(_capitals(_subscript_names(
+        _aliases(_lex(text, formula, base), formula), formula.subscript_names),
+        formula.capitals), formula.letter_tags))
     toks = _depth_tags(drop_parameters(toks, formula.parameters), formula.depth_tags)
     toks = _gradient_of(_neuron_tags(toks, formula), formula.gradient_of)
     toks = _digit_arguments(_drop_hspace(_text_functions(_wide_accents(place_prose(
@@ -113,6 +114,31 @@ def _in_scripts(toks: list[Tok]) -> set[int]:
             k = j
         k += 1
     return inside
+
+
+def _subscript_names(toks: list[Tok], pairs: tuple[tuple[str, str], ...]) -> list[Tok]:
+    """`W_1` read as one name where the text names its layers by subscripts
+    (derive.infer.subscript_layers): the letter, `_` and the digit (braced or not) as one
+    token over their place in the text."""
+    if not pairs:
+        return toks
+    out: list[Tok] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if t.kind == "letter" and k + 2 < len(toks) and toks[k + 1].text == "_" and not (
+                k and toks[k - 1].text in ("^", "_")):
+            braced = toks[k + 2].text == "{"
+            digit = toks[k + 3] if braced and k + 4 < len(toks) else toks[k + 2]
+            end = k + 5 if braced else k + 3
+            if ((t.text, digit.text) in pairs and digit.kind == "num"
+                    and (not braced or toks[k + 4].text == "}")):
+                out.append(Tok("letter", f"{t.text}_{digit.text}", t.start, toks[end - 1].end))
+                k = end
+                continue
+        out.append(t)
+        k += 1
+    return out
 
 
 def _gradient_of(toks: list[Tok], pair: tuple[str, str] | None) -> list[Tok]:

@@ -87,6 +87,9 @@ class Formula:
     # a capital read as the lowercase whose entries it is the matrix of (`W^l` beside
     # `w^l_{ij}`: derive.infer.capitals), read by derive.latex.tokens
     capitals: tuple[tuple[str, str], ...] = ()
+    # layers named by subscripts, `W_1`, `b_2` (derive.infer.subscript_layers): (letter,
+    # digit) pairs each read as one name, by derive.latex.tokens
+    subscript_names: tuple[tuple[str, str], ...] = ()
     # (loss, argument): a bare `\nabla C` read as `\nabla_a C` (derive.infer.gradient)
     gradient_of: tuple[str, str] | None = None
     # one neuron's quantities written bare (derive.infer.neuron): (name, its tag and index

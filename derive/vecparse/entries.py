@@ -8,9 +8,10 @@ import sympy
 from derive.document import Formula
 from derive.errors import InputError
 from derive.expr import Width
-from derive.latex import Index, Size, tokenize
+from derive.latex import Index, Size, Tok, tokenize, unit_layer
 from derive.notation import Notation, QuantitySpec
-from derive.tensor import Fresh, Lowered, fit, lower_sides, lower_three
+from derive.tensor import ONE, Fresh, Lowered, ShapeError, Tensor, fit, lower_sides, lower_three
+from derive.vecparse.form import _ELEMENTWISE
 
 
 def spec_dims(spec: QuantitySpec, layer: sympy.Expr,
@@ -25,6 +26,34 @@ def spec_dims(spec: QuantitySpec, layer: sympy.Expr,
         out.append(Width(n.width, value) if kind == "width" else sympy.Integer(value)
                    if isinstance(value, int) else value)
     return tuple(out)
+
+
+def one_row(spec: QuantitySpec, layer: sympy.Expr | None, dims: tuple[sympy.Expr, ...],
+            n: Notation, scope) -> tuple[sympy.Expr, ...]:  # type: ignore[no-untyped-def]
+    """A matrix of a layer's own width by the layer below's (`W^{[2]}`) at a layer of one
+    unit (a quantity's `unit_layers` there: `z^{[2]}` its one value): its one row, 1 by the
+    columns."""
+    if (len(dims) == 2 and layer is not None and spec.dims[:1] == (("width", (0, 0, 1)),)
+            and any(unit_layer(s, layer, scope) for s in n.quantities.values())):
+        return (sympy.Integer(1), dims[1])
+    return dims
+
+
+def entrywise_square(base: Tensor, power: list[Tok], toks: list[Tok]) -> bool:
+    """Whether `^2` of a vector is its square entry by entry: in a formula that writes its
+    products entry by entry (`*`, `\\odot`), as deeplearning.ai's `1 - (a^{[1]})^2` (numpy's
+    `np.power(a, 2)`); a matrix's square is never read so."""
+    if [t.text for t in power if t.text not in ("{", "}")] != ["2"] or not any(
+            t.text in _ELEMENTWISE for t in toks):
+        return False
+    try:
+        shape = base.shape()
+    except ShapeError:
+        return False
+    # a vector; or, while the inference reads the shapes (derive.infer.vectors), one whose
+    # sizes are still unknowns (the product fits them as a vector's)
+    unknown = any(isinstance(d, sympy.core.function.AppliedUndef) for d in (shape.rows, shape.cols))
+    return not shape.scalar and (ONE in (shape.rows, shape.cols) or unknown)
 
 
 _LETTERS: dict[str, frozenset[str]] = {}  # formula text -> its letters (a repair search asks often)

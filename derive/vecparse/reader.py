@@ -56,7 +56,7 @@ from derive.vecparse.applications import _Applications
 from derive.vecparse.classes import _bounds, _column, _indicator_end
 from derive.vecparse.components import Components, components
 from derive.vecparse.derivatives import NOT_ALONE, chain, chained, read_jacobian
-from derive.vecparse.entries import spec_dims
+from derive.vecparse.entries import entrywise_square, one_row, spec_dims
 from derive.vecparse.form import (
     _ELEMENTWISE,
     _MATRIX,
@@ -226,6 +226,8 @@ class _Reader(_Applications):
             elif isinstance(base, Scalar):
                 power = parse_expression(grp, self.scope)
                 base = Scalar(base.expr ** power, self.tex(k, after))
+            elif entrywise_square(base, grp, self.toks):  # (a^{[1]})^2 beside `*`: entry by entry
+                base = Hadamard(base, base, self.tex(k, after))
             else:
                 raise _err("a power of a vector or matrix: the tool reads only a transpose "
                            "(^T) here", self.scope, self.toks[nxt], self.toks[after - 1].end)
@@ -452,6 +454,7 @@ class _Reader(_Applications):
             layer = c + a * Size(scope.notation.layers)
         tex = self.tex(k, end)
         dims = spec_dims(spec, layer if layer is not None else sympy.Integer(0), scope.notation)
+        dims = one_row(spec, layer, dims, scope.notation, scope)
         if column is not None:
             dims = dims[:1]
         leaf = Leaf(name, layer, dims, tex, row=scope.notation.vectors == "row", column=column)
