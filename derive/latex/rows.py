@@ -27,7 +27,9 @@ from derive.latex.groups import (
     _env_name,
 )
 from derive.latex.limits import _check_sizes
+from derive.latex.opening import joined_openings
 from derive.latex.scope import Equation, RowError, Scope, Side, _err
+from derive.latex.slips import flagged, mended_partials
 from derive.latex.tokens import _FONTS, VECTOR_FUNCTIONS, Tok, ordinary_derivative, tokenize
 from derive.latex.whole import _entrywise_vector_function, _outside_the_model, _parse_set
 
@@ -41,7 +43,8 @@ _PUNCT = {",", "."}
 def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     """All equations of a display formula, each row parsed on its own."""
     _check_sizes(formula)
-    toks = batch_d_names(tokenize(formula.text, formula), scope)
+    toks, slips = mended_partials(batch_d_names(tokenize(formula.text, formula), scope),
+                                  formula.text)
     _check_sizes(formula, toks)
     # unwrap \begin{split} ... \end{split} (or aligned), keeping what is inside
     env = None
@@ -57,6 +60,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             env = name
     rows = [part for r, _ in _depth_split(toks, {"\\\\"}) for both in split_at_and(r)
             for part in split_at_gaps(both, formula.text)]
+    rows = joined_openings(rows, _RELATIONS)
     out: list[Equation | RowError] = []
     for row in rows:
         row, holds_for = qualified(_drop_tags(row, scope))
@@ -82,6 +86,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             continue
         if holds_for:
             eq = dataclasses.replace(eq, holds_for=eq.holds_for + holds_for)
+        eq = flagged(eq, slips)
         if last is not None and eq.number == last.number:
             out[-1] = eq  # a `&=` row continued the previous equation
         else:
