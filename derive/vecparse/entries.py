@@ -10,7 +10,16 @@ from derive.errors import InputError
 from derive.expr import Width
 from derive.latex import Index, Size, tokenize
 from derive.notation import Notation, QuantitySpec
-from derive.tensor import Fresh, Lowered, fit, lower_sides, lower_three
+from derive.tensor import (
+    Fresh,
+    Lowered,
+    fit,
+    lower_sides,
+    lower_three,
+    sized,
+    still_reading,
+    unsized,
+)
 
 
 def spec_dims(spec: QuantitySpec, layer: sympy.Expr,
@@ -58,7 +67,14 @@ def entry(formula: Formula, sides: list) -> Lowered:  # type: ignore[type-arg]
                                     Fresh(set(letters) | set(pool[:3]), Index))
         return Lowered(tuple(exprs), errors, three)
     names = (Index(pool[0]), Index(pool[1]))
-    return lower_sides(reading.sides, names, Fresh(set(letters) | set(pool[:2]), Index))
+    sides = sized(reading.sides)
+    for s in sides:
+        eye = unsized(s) if not isinstance(s, sympy.Basic) else None
+        if eye is not None and not still_reading(sides):
+            raise InputError(f"the size of the identity matrix ${eye.tex}$ is not fixed by the "
+                             "other side or by what it is added to or multiplies",
+                             formula.span(0))
+    return lower_sides(sides, names, Fresh(set(letters) | set(pool[:2]), Index))
 
 
 def reading(sides: list) -> tuple[str, ...]:  # type: ignore[type-arg]
