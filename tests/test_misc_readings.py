@@ -66,3 +66,26 @@ def test_layer_sizes_as_set_sizes_and_lone_left_side_in_aligned() -> None:
                           (22, V, None), (23, V, None), (32, V, None),
                           (33, R, "swapped indices"), (40, R, "sum bound")])
     assert any(r.lint for r in rep.results if r.line == 22)
+
+
+U = Status.UNCHECKED
+
+
+def test_a_display_of_one_expression_claims_nothing() -> None:
+    for name, rows in (("goal.md", [(6, U, None), (12, D, None), (16, D, None), (22, V, None),
+                                    (26, R, "swapped indices")]),
+                       ("goal.rst", [(8, U, None), (14, D, None), (18, D, None), (22, V, None),
+                                     (26, R, "missing factor")])):
+        rep = check_file(DATA / name)
+        assert_verdicts(rep, rows)
+        goal = rep.results[0]
+        assert goal.message and goal.message.startswith("nothing to check"), goal.message
+
+
+def test_a_row_without_a_relation_among_others_is_still_an_error(tmp_path: Path) -> None:
+    doc = tmp_path / "rows.md"
+    doc.write_text("# Rows\n\n$$\n\\begin{aligned}\n& \\frac{\\partial L}{\\partial x} \\\\\n"
+                   "& y + 1\n\\end{aligned}\n$$\n", encoding="utf-8")
+    rep = check_file(doc)
+    assert [r.status for r in rep.results] == [Status.ERROR, Status.ERROR], [
+        (r.status, r.message) for r in rep.results]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from derive.errors import InputError
 from derive.latex.groups import _depth_split
 from derive.latex.tokens import Tok
 
@@ -36,3 +37,20 @@ def _lone(row: list[Tok], relations: set[str]) -> bool:
 def _opens(row: list[Tok], relations: set[str]) -> bool:
     toks = _marks_dropped(row)
     return bool(toks) and toks[0].text in relations
+
+
+class NothingClaimed(InputError):
+    """A display that writes one expression and no relation: it claims nothing (a goal, the
+    quantity the text goes on to derive), so there is nothing to check; reported unchecked."""
+
+
+def lone_expression(rows: list[list[Tok]], relations: set[str]) -> bool:
+    """Whether a display's rows are one expression with no relation (`\\frac{\\partial
+    \\mathcal{L}}{\\partial W^L}` standing alone under a heading "Goal")."""
+    kept = [r for r in rows if _marks_dropped(r)]
+    return len(kept) == 1 and _lone(kept[0], relations)
+
+
+NOTHING_CLAIMED = ("nothing to check: this display writes one expression and no relation (no "
+                   "`=`): it claims nothing about it, only names it (what the text goes on to "
+                   "derive)")

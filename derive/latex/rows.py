@@ -27,7 +27,7 @@ from derive.latex.groups import (
     _env_name,
 )
 from derive.latex.limits import _check_sizes
-from derive.latex.opening import joined_openings
+from derive.latex.opening import NOTHING_CLAIMED, NothingClaimed, joined_openings, lone_expression
 from derive.latex.scope import Equation, RowError, Scope, Side, _err
 from derive.latex.slips import flagged, mended_partials
 from derive.latex.tokens import _FONTS, VECTOR_FUNCTIONS, Tok, ordinary_derivative, tokenize
@@ -61,6 +61,11 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     rows = [part for r, _ in _depth_split(toks, {"\\\\"}) for both in split_at_and(r)
             for part in split_at_gaps(both, formula.text)]
     rows = joined_openings(rows, _RELATIONS)
+    if lone_expression([_drop_tags(r, scope) for r in rows], _RELATIONS):
+        at = next(r for r in rows if r)
+        span = formula.span(at[0].start, at[-1].end - at[0].start)
+        return [RowError(1, NothingClaimed(NOTHING_CLAIMED, span), span.line,
+                         formula.text[at[0].start : at[-1].end])]
     out: list[Equation | RowError] = []
     for row in rows:
         row, holds_for = qualified(_drop_tags(row, scope))
