@@ -48,7 +48,14 @@ def lone_expression(rows: list[list[Tok]], relations: set[str]) -> bool:
     """Whether a display's rows are one expression with no relation (`\\frac{\\partial
     \\mathcal{L}}{\\partial W^L}` standing alone under a heading "Goal")."""
     kept = [r for r in rows if _marks_dropped(r)]
-    return len(kept) == 1 and _lone(kept[0], relations)
+    return len(kept) == 1 and _lone(kept[0], relations) and not any(
+        t.text in relations or t.text in _STATEMENTS for t in kept[0])
+
+
+# what makes a display a statement though no relation stands at its top level: a relation
+# inside brackets or an environment (`\begin{cases} i \in [0, H] \\ ... \end{cases}`)
+_STATEMENTS = {"<", ">", "\le", "\leq", "\ge", "\geq", "\ne", "\neq", "\notin",
+               "\subset", "\subseteq", "\begin", "\lt", "\gt", "\sim", "\propto"}
 
 
 NOTHING_CLAIMED = ("nothing to check: this display writes one expression and no relation (no "
