@@ -89,3 +89,14 @@ def test_a_row_without_a_relation_among_others_is_still_an_error(tmp_path: Path)
     rep = check_file(doc)
     assert [r.status for r in rep.results] == [Status.ERROR, Status.ERROR], [
         (r.status, r.message) for r in rep.results]
+
+
+def test_a_lone_display_of_conditions_is_no_expression(tmp_path: Path) -> None:
+    """`\\begin{cases} i \\in [0, H] \\\\ j \\le W \\end{cases}` states ranges: it is reported as
+    the rows it is (an error), never as a display that claims nothing."""
+    doc = tmp_path / "cases.md"
+    doc.write_text("# Ranges\n\n$$\n\\begin{cases} i \\le 2 \\\\ j \\le 3 \\end{cases}\n$$\n",
+                   encoding="utf-8")
+    rep = check_file(doc)
+    assert rep.results and all(r.status is Status.ERROR for r in rep.results), [
+        (r.status, r.message) for r in rep.results]

@@ -54,8 +54,9 @@ def lone_expression(rows: list[list[Tok]], relations: set[str]) -> bool:
 
 # what makes a display a statement though no relation stands at its top level: a relation
 # inside brackets or an environment (`\begin{cases} i \in [0, H] \\ ... \end{cases}`)
-_STATEMENTS = {"<", ">", "\le", "\leq", "\ge", "\geq", "\ne", "\neq", "\notin",
-               "\subset", "\subseteq", "\begin", "\lt", "\gt", "\sim", "\propto"}
+_STATEMENTS = frozenset({"<", ">", r"\le", r"\leq", r"\ge", r"\geq", r"\ne", r"\neq",
+                         r"\notin", r"\subset", r"\subseteq", r"\begin", r"\lt", r"\gt",
+                         r"\sim", r"\propto"})
 
 
 NOTHING_CLAIMED = ("nothing to check: this display writes one expression and no relation (no "
