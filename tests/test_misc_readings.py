@@ -100,3 +100,12 @@ def test_a_lone_display_of_conditions_is_no_expression(tmp_path: Path) -> None:
     rep = check_file(doc)
     assert rep.results and all(r.status is Status.ERROR for r in rep.results), [
         (r.status, r.message) for r in rep.results]
+
+
+def test_a_lone_sum_claims_nothing_though_its_bound_has_an_equals_sign(tmp_path: Path) -> None:
+    doc = tmp_path / "sum.md"
+    doc.write_text("# A sum\n\n$$\n\\sum_{m=0}^{k-1} \\sum_{n=0}^{k-1} W_{m,n} \\delta_{i+m,j+n}"
+                   " \\tag 7\n$$\n", encoding="utf-8")
+    rep = check_file(doc)
+    assert [r.status for r in rep.results] == [Status.UNCHECKED], [
+        (r.status, r.message) for r in rep.results]

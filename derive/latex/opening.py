@@ -49,7 +49,26 @@ def lone_expression(rows: list[list[Tok]], relations: set[str]) -> bool:
     \\mathcal{L}}{\\partial W^L}` standing alone under a heading "Goal")."""
     kept = [r for r in rows if _marks_dropped(r)]
     return len(kept) == 1 and _lone(kept[0], relations) and not any(
-        t.text in relations or t.text in _STATEMENTS for t in kept[0])
+        t.text in relations or t.text in _STATEMENTS for t in _outside_scripts(kept[0]))
+
+
+def _outside_scripts(row: list[Tok]) -> list[Tok]:
+    """The tokens not in a subscript or superscript group (`\\sum_{m=0}`: the `=` of the
+    sum's bound is no relation of the display)."""
+    out: list[Tok] = []
+    k = 0
+    while k < len(row):
+        if row[k].text in ("_", "^") and k + 1 < len(row) and row[k + 1].text == "{":
+            depth = 0
+            for j in range(k + 1, len(row)):
+                depth += (row[j].text == "{") - (row[j].text == "}")
+                if depth == 0:
+                    break
+            k = j + 1
+            continue
+        out.append(row[k])
+        k += 1
+    return out
 
 
 # what makes a display a statement though no relation stands at its top level: a relation
