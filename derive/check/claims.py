@@ -213,7 +213,7 @@ def _step_result(state: _State, formula: Formula, eq: Equation, k: int, target: 
         formula=formula.number, step=k if chain else None, parsed=parsed,
         derivation=derivation, evidence=result.evidence, assumptions=result.assumptions,
         diagnosis=result.diagnosis, counterexample=result.counterexample,
-        lint=tuple(lint), comparisons=result.comparisons, finding=result.finding,
+        lint=tuple(lint) + step.flags, comparisons=result.comparisons, finding=result.finding,
     )
 
 

@@ -12,6 +12,7 @@ from derive.errors import InputError, Span
 from derive.evaluate import free_indices
 from derive.expr import Call, Quantity, Vec, to_latex
 from derive.latex import RowError, Scope, parse_formula
+from derive.latex.opening import NothingClaimed
 from derive.model import Def, Instance, Model, OutOfRange
 from derive.numbers import PRECISION, Unsupported
 from derive.results import Result
@@ -58,6 +59,8 @@ def _replaced(alt: Model, formula: Formula, text: str) -> Model:
     if not rows:
         raise bad("it is empty")
     for eq in rows:
+        if isinstance(eq, RowError) and isinstance(eq.error, NothingClaimed):
+            raise bad("expected an equation: no `=` in it", eq.error.span)  # no display here
         if isinstance(eq, RowError):
             raise bad(eq.error.message, eq.error.span)
         if eq.kind != "equation" or len(eq.steps) != 1 or not _definable(eq.lhs.expr):

@@ -19,6 +19,7 @@ from derive.errors import InputError
 from derive.expr import Quantity, to_latex
 from derive.infer import Inferred
 from derive.latex import Equation, RowError
+from derive.latex.opening import NothingClaimed
 from derive.model import Model
 from derive.results import Result, Status
 from derive.tensor.nodes import Leaf
@@ -48,6 +49,8 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
               if state.reading.inferred is not None else None)
     if listed is not None:
         _listed_columns(state, formula, eq, *listed)
+    elif isinstance(eq, RowError) and isinstance(eq.error, NothingClaimed):
+        state.results.append(_nothing_claimed(formula, eq))
     elif isinstance(eq, RowError):
         state.results.append(_error_result(formula, eq.error, eq.latex, eq.line))
     elif (formula.number, eq.number) in unread:
@@ -111,6 +114,15 @@ def _reads_unread(inferred: Inferred, eq: Equation) -> bool:
         if names & inferred.unread:
             return True
     return any(q.name in inferred.unread for e in exprs for q in e.atoms(Quantity))
+
+
+def _nothing_claimed(formula: Formula, row: RowError) -> Result:
+    """A display of one expression and no relation: unchecked, there being no claim."""
+    span = row.error.span
+    return Result(
+        file=formula.file, line=span.line if span else row.line, col=span.col if span else 1,
+        latex=row.latex, kind="equation", status=Status.UNCHECKED, section=formula.section,
+        formula=formula.number, parsed="", derivation="", message=row.error.message)
 
 
 def _not_checked(formula: Formula, eq: Equation, step: int, why: str) -> Result:

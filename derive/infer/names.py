@@ -25,6 +25,7 @@ from derive.infer.scan import (
 )
 from derive.infer.tags import _sample_sup, _tag, _tag_form
 from derive.latex import VECTOR_FUNCTIONS, without_sample
+from derive.vecparse.trace import trace_name
 
 
 @dataclass
@@ -222,8 +223,14 @@ def _loss_derivative(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) ->
         o.after_partial == "num" and o.call is None and (o.formula, o.row) in dens for o in uses)
 
 
+def _matrix_operator(ns: Names, name: str, uses: list[Occ], calls: list[Occ]) -> bool:
+    """`\\mathrm{tr}(X A)`: the trace, an operation on matrices the parser reads itself
+    (derive.vecparse.trace), no function of the text's."""
+    return trace_name(name)
+
+
 _NOT_A_FUNCTION: tuple[_FunctionRule, ...] = (
-    _never_applied, _indexed_or_tagged, _used_bare, _loss_with_arguments, _times_bracket,
+    _matrix_operator, _never_applied, _indexed_or_tagged, _used_bare, _loss_with_arguments, _times_bracket,
     _value_of_parameters, _loss_by_layers, _loss_derivative)
 
 
@@ -284,7 +291,12 @@ def _loss_named_with_arguments(ns: Names, name: str, uses: list[Occ]) -> bool:
     return bool(calls) and _loss_with_arguments(ns, name, uses, calls)
 
 
-_NOT_A_QUANTITY: tuple[_QuantityRule, ...] = (_named_otherwise, _only_in_bounds, _bare_index)
+def _trace(ns: Names, name: str, uses: list[Occ]) -> bool:
+    return trace_name(name)  # \\partial \\mathrm{tr}(X A): the trace differentiated
+
+
+_NOT_A_QUANTITY: tuple[_QuantityRule, ...] = (_named_otherwise, _only_in_bounds, _bare_index,
+                                              _trace)
 def _of_parameters(ns: Names, name: str, uses: list[Occ]) -> bool:
     return name in ns.of_parameters  # h_{W,b}(x): a value of the parameters
 
@@ -321,7 +333,8 @@ def _scalars(ns: Names) -> None:
     letter differentiated by (\\frac{d}{du} \\tanh(u)) a variable of its own."""
     for name, uses in ns.by_name.items():
         if (name in ns.quantities or name in ns.functions or name in ns.widths
-                or name in ns.sizes or name in ns.tag_symbols or name in ns.index_letters):
+                or name in ns.sizes or name in ns.tag_symbols or name in ns.index_letters
+                or trace_name(name)):
             continue
         if all(o.sub is None and o.sup is None for o in uses) and name.startswith("\\"):
             ns.scalars[name] = True

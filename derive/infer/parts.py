@@ -23,6 +23,7 @@ from derive.infer.scan import Row, _rows, _single_name, _strip
 from derive.latex.hypotheses import defines_hypothesis
 from derive.latex.tokens import tokenize
 from derive.sources.document import Document, Formula
+from derive.vecparse.trace import trace_name
 
 # what marks a row's right side as a derivative or a gradient, not a forward definition
 _CALCULUS = {"\\partial", "\\nabla", "\\frac", "\\sum", "\\prod", "'"}
@@ -90,6 +91,7 @@ def _defined_inline(doc: Document) -> bool:
     used = {o.name for f in doc.formulas for r in _safe_rows(f) for o in r.occs}
     return any(r.relation in ("=", ":=") and len(r.sides) == 2 and _single_name(_strip(r.sides[0]))
                and any(o.side == 0 and o.name in used for o in r.occs)
+               and not any(o.side == 0 and trace_name(o.name) for o in r.occs)  # tr(A^T B) = ...
                for f in doc.inline for r in _safe_rows(f))
 
 

@@ -36,6 +36,7 @@ from derive.tensor import (
     Scalar,
     Shape,
     Tensor,
+    Trace,
     Transpose,
     VectorValue,
     walk,
@@ -186,6 +187,10 @@ class _Unify:
         if isinstance(t, Diag):
             s = self.shape(t.x)
             return Shape(s.rows, s.rows)
+        if isinstance(t, Trace):  # tr(X A): X A is square
+            s = self.shape(t.x)
+            self.fit(s.rows, s.cols)
+            return Shape(ONE, ONE)
         if isinstance(t, Entry):
             self.shape(t.x)
             return Shape(ONE, ONE, scalar=True)

@@ -11,6 +11,7 @@ from derive.infer.scan import _group
 from derive.latex import _BOLD, _FONTS, _GREEK, VECTOR_FUNCTIONS, Tok, tokenize
 from derive.sources.document import Document, Formula
 from derive.vecparse import _WORD_ARGUMENTS
+from derive.vecparse.trace import IDENTITY_NAMES
 
 _DECORATIONS = {"\\mathbf", "\\boldsymbol", "\\vec", "\\hat", "\\tilde", "\\bar", "\\widehat"}
 
@@ -55,7 +56,7 @@ def _bare_letters(tokens: list, front: dict[str, Any]) -> list[str]:  # type: ig
     roles = front.get("roles", {})
     known = set(front.get("quantities", {})) | set(front.get("functions", {})) | set(
         front.get("scalars", {})) | set(front.get("sizes", {})) | {v for v in roles.values() if v}
-    known |= {"e", "d", "l", "T"}
+    known |= {"e", "d", "l", "T"} | IDENTITY_NAMES  # \\mathbf{I}: the identity matrix
     found: list[str] = []
     scripted = _script_letters(tokens)
     for f, toks in tokens:

@@ -62,13 +62,15 @@ from derive.tensor import (
 )
 from derive.vecparse import VECTOR_OPS
 
+# the trace of a matrix, `\\mathrm{tr}(X)`, `Tr(X)` (derive.vecparse.trace)
+_TRACE_WORD = re.compile(r"(?:\\(?:mathrm|operatorname|text|textrm)\{(?:tr|Tr|trace|Trace)\}|(?<![A-Za-z\\])(?:tr|Tr|trace|Trace))\s*(?:\\left\s*)?\(")
 _TRANSPOSE = re.compile(r"\^\s*(?:T\b|\{[^{}]*(?:T|\\top|\\intercal)\s*\})")
 
 
 def _vector_text(doc: Document) -> bool:
     """Whether the text writes a vector operator anywhere (a transpose, \\odot, \\nabla, ...)."""
     return any(any(op in f.text for op in VECTOR_OPS) or _TRANSPOSE.search(f.text)
-               for f in doc.formulas)
+               or _TRACE_WORD.search(f.text) for f in doc.formulas)
 
 
 @dataclass

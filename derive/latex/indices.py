@@ -8,6 +8,7 @@ import sympy
 from derive.errors import InputError
 from derive.expr import Quantity, Width, to_latex
 from derive.latex.groups import _scripts, _strip_group
+from derive.latex.layersize import layer_size
 from derive.latex.limits import _check_index
 from derive.latex.scope import Index, Scope, Size, _err
 from derive.latex.tokens import _GREEK, Tok
@@ -201,6 +202,9 @@ def _index_term(toks: list[Tok], i: int, scope: Scope) -> tuple[sympy.Expr, int]
         return sympy.Integer(t.text), i + 1
     if t.text == "(":
         return _bracketed(toks, i, scope)
+    size = layer_size(toks, i, scope, _index_expr)
+    if size is not None:
+        return size
     if t.kind != "letter":
         raise _err(f"unexpected `{t.text}` in an index expression", scope, t)
     if _size_name_at(toks, i, scope.notation.layers):

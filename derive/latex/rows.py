@@ -29,8 +29,10 @@ from derive.latex.groups import (
 )
 from derive.latex.header import without_header
 from derive.latex.limits import _check_sizes
+from derive.latex.opening import NOTHING_CLAIMED, NothingClaimed, joined_openings, lone_expression
 from derive.latex.prefix import readable_prefix
 from derive.latex.scope import Equation, RowError, Scope, Side, _err
+from derive.latex.slips import flagged, mended_partials
 from derive.latex.tokens import _FONTS, VECTOR_FUNCTIONS, Tok, ordinary_derivative, tokenize
 from derive.latex.whole import _entrywise_vector_function, _outside_the_model, _parse_set
 
@@ -44,7 +46,9 @@ _PUNCT = {",", "."}
 def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     """All equations of a display formula, each row parsed on its own."""
     _check_sizes(formula)
-    toks = without_header(batch_d_names(tokenize(formula.text, formula), scope), _RELATIONS)
+    toks, slips = mended_partials(batch_d_names(tokenize(formula.text, formula), scope),
+                                  formula.text)
+    toks = without_header(toks, _RELATIONS)
     _check_sizes(formula, toks)
     # unwrap \begin{split} ... \end{split} (or aligned), keeping what is inside
     env = None
@@ -60,6 +64,12 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             env = name
     rows = [part for r, _ in _depth_split(toks, {"\\\\"}) for both in split_at_and(r)
             for part in split_at_gaps(both, formula.text)]
+    rows = joined_openings(rows, _RELATIONS)
+    if lone_expression([_drop_tags(r, scope) for r in rows], _RELATIONS):
+        at = next(r for r in rows if r)
+        span = formula.span(at[0].start, at[-1].end - at[0].start)
+        return [RowError(1, NothingClaimed(NOTHING_CLAIMED, span), span.line,
+                         formula.text[at[0].start : at[-1].end])]
     out: list[Equation | RowError] = []
     for row in rows:
         row, holds_for = qualified(_drop_tags(row, scope))
@@ -91,6 +101,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             continue
         if holds_for:
             eq = dataclasses.replace(eq, holds_for=eq.holds_for + holds_for)
+        eq = flagged(eq, slips)
         if last is not None and eq.number == last.number:
             out[-1] = eq  # a `&=` row continued the previous equation
         else:

@@ -41,6 +41,7 @@ class Side:
     end: int
     latex: str
     tensor: Any = None  # the side as written in vector form (a derive.tensor.Tensor), if it is
+    flags: tuple[str, ...] = ()  # slips of writing read through (derive.latex.slips), in words
 
 
 @dataclass(frozen=True)

@@ -104,15 +104,15 @@ _GAP_BEFORE = re.compile(r"(\\[ ,;:!]|\\q?quad|~)\s*$")
 
 def _equation_numbers(toks: list[Tok], text: str, base: int) -> list[Tok]:
     """`... \\ \\ (15)` at the end of a row: the equation's number written by hand after a
-    gap, not a factor 15 (a number in brackets after explicit spacing, before `\\\\`, `&` or
-    the end)."""
+    gap, not a factor 15 (a number in brackets after explicit spacing, before `\\\\`, `&`,
+    the `\\end` of the environment or the end)."""
     out: list[Tok] = []
     k = 0
     while k < len(toks):
         t = toks[k]
         if (t.text == "(" and k + 2 < len(toks) and toks[k + 1].kind == "num"
                 and toks[k + 2].text == ")" and out
-                and (k + 3 == len(toks) or toks[k + 3].text in ("\\\\", "&"))
+                and (k + 3 == len(toks) or toks[k + 3].text in ("\\\\", "&", "\\end"))
                 and _GAP_BEFORE.search(text[max(0, out[-1].end - base) : t.start - base])):
             k += 3
             continue

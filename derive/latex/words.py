@@ -148,6 +148,8 @@ def _registry_words() -> tuple[dict[str, str], frozenset[str]]:
 
 
 _COMMANDS, _UPRIGHT = _registry_words()
+# operations on matrices the vector reader knows by name (derive.vecparse.trace): `Tr(X)`
+_UPRIGHT = _UPRIGHT | {"tr", "trace"}
 
 # `Name(z) =` (or `:=`) with plain-letter or command parameters: a definition of Name
 _DEFINITION = re.compile(

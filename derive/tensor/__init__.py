@@ -40,6 +40,7 @@ from derive.tensor.nodes import (
 from derive.tensor.repairs import repairs
 from derive.tensor.shapes import ONE, SAMPLE, Shape, ShapeError, Tensor, same, walk
 from derive.tensor.sums import IndexSum
+from derive.tensor.trace import Eye, Trace, sized, still_reading, unsized
 
 __all__ = [
     "ONE",
@@ -51,6 +52,7 @@ __all__ = [
     "Diag",
     "Elementary",
     "Entry",
+    "Eye",
     "Fresh",
     "Grad",
     "Hadamard",
@@ -70,6 +72,7 @@ __all__ = [
     "ShapeError",
     "ShapeMismatch",
     "Tensor",
+    "Trace",
     "Transpose",
     "chains",
     "fit",
@@ -78,6 +81,9 @@ __all__ = [
     "lower_three",
     "repairs",
     "same",
+    "sized",
+    "still_reading",
+    "unsized",
     "walk",
     "whole_argument",
 ]

@@ -10,7 +10,19 @@ from derive.errors import InputError
 from derive.expr import Width
 from derive.latex import Index, Size, Tok, tokenize, unit_layer
 from derive.notation import Notation, QuantitySpec
-from derive.tensor import ONE, Fresh, Lowered, ShapeError, Tensor, fit, lower_sides, lower_three
+from derive.tensor import (
+    ONE,
+    Fresh,
+    Lowered,
+    ShapeError,
+    Tensor,
+    fit,
+    lower_sides,
+    lower_three,
+    sized,
+    still_reading,
+    unsized,
+)
 from derive.vecparse.form import _ELEMENTWISE
 
 
@@ -87,7 +99,14 @@ def entry(formula: Formula, sides: list) -> Lowered:  # type: ignore[type-arg]
                                     Fresh(set(letters) | set(pool[:3]), Index))
         return Lowered(tuple(exprs), errors, three)
     names = (Index(pool[0]), Index(pool[1]))
-    return lower_sides(reading.sides, names, Fresh(set(letters) | set(pool[:2]), Index))
+    sides = sized(reading.sides)
+    for s in sides:
+        eye = unsized(s) if not isinstance(s, sympy.Basic) else None
+        if eye is not None and not still_reading(sides):
+            raise InputError(f"the size of the identity matrix ${eye.tex}$ is not fixed by the "
+                             "other side or by what it is added to or multiplies",
+                             formula.span(0))
+    return lower_sides(sides, names, Fresh(set(letters) | set(pool[:2]), Index))
 
 
 def reading(sides: list) -> tuple[str, ...]:  # type: ignore[type-arg]

@@ -26,6 +26,7 @@ from derive.notation import QuantitySpec
 from derive.tensor import ONE, ShapeError, Tensor, same
 from derive.vecparse.components import components
 from derive.vecparse.literal import begins_matrix
+from derive.vecparse.trace import IDENTITY_NAMES
 
 VECTOR_OPS = {"\\odot", "\\circ", "\\bullet", "\\nabla", "\\top", "\\intercal", "\\|", "\\lVert", "\\Vert"}
 _ELEMENTWISE = {"\\odot", "\\circ", "\\bullet", "*"}  # \\bullet: UFLDL's Hadamard
@@ -91,6 +92,8 @@ def vector_form(toks: list[Tok], scope: Scope) -> bool:
         if entry is not None:  # softmax(s, k): one entry of the vector function's value
             i = entry
             continue
+        if name in IDENTITY_NAMES and not scripts and scope.lookup(name) is None:
+            return True  # \mathbf{I}: the identity matrix (derive.vecparse.trace)
         if batch_of(name, scope) is not None and "_" not in scripts:
             return True  # A^{l-1} beside a^{l-1}: the minibatch of the samples' vectors
         spec = scope.notation.quantities.get(name) if scope.lookup(name) == "quantity" else None

@@ -71,6 +71,14 @@ from derive.vecparse.indicator import indicator_at
 from derive.vecparse.literal import begins_matrix, read_literal
 from derive.vecparse.operator import entry_partial
 from derive.vecparse.prod import prod_at, read_prod
+from derive.vecparse.trace import (
+    identity_name,
+    matrix_power,
+    powered_leaf,
+    read_identity,
+    read_trace,
+    trace_name,
+)
 
 
 def parse_tensor(toks: list[Tok], scope: Scope) -> Tensor:
@@ -228,6 +236,8 @@ class _Reader(_Applications):
                 base = Scalar(base.expr ** power, self.tex(k, after))
             elif entrywise_square(base, grp, self.toks):  # (a^{[1]})^2 beside `*`: entry by entry
                 base = Hadamard(base, base, self.tex(k, after))
+            elif matrix_power(base, grp, self.tex(k, after)) is not None:
+                base = matrix_power(base, grp, self.tex(k, after))  # X^2 = X X, X square
             else:
                 raise _err("a power of a vector or matrix: the tool reads only a transpose "
                            "(^T) here", self.scope, self.toks[nxt], self.toks[after - 1].end)
@@ -407,6 +417,10 @@ class _Reader(_Applications):
         name, j = _read_name(toks, k, scope)
         scripts, end = _scripts(toks, j, scope)
         kind = scope.lookup(name)
+        if trace_name(name) and not scripts:
+            return read_trace(self, k, end, hi)
+        if identity_name(name, scripts, scope):
+            return read_identity(self, k, end)
         if kind == "function":
             return self.call(name, scripts, k, end, hi)
         single = batch_of(name, scope) if kind is None else None
@@ -421,6 +435,9 @@ class _Reader(_Applications):
             if spec is not None and not spec.shape and "_" not in scripts and "^" not in scripts:
                 end = _skip_arguments(toks, end, scope)
             return self.scalar(k, end), end
+        powered = powered_leaf(self, name, spec, scripts, k, end, output)
+        if powered is not None:
+            return powered, end
         leaf = self.leaf(name, spec, scripts, k, end, output)
         if of_parameters(toks, j, scope):  # h_{W,b}(x): the value, its argument skipped
             end = _skip_arguments(toks, end, scope)
