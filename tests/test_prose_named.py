@@ -151,7 +151,7 @@ def test_gaurav_as_written():
     `(W^L)^T (\\hat{y} - y)` (tests/data/vector/CORPUS_TIER2.md): refuted, the fix named."""
     rep = _check(CORPUS / "gaurav_MLP.md")
     got = [(r.line, r.step, r.status) for r in rep.results]
-    assert got == [(9, None, E), (15, None, V), (25, None, V), (31, None, V), (35, None, V),
+    assert got == [(9, None, U), (15, None, V), (25, None, V), (31, None, V), (35, None, V),
                    (41, None, V), (49, None, V), (57, 1, V), (57, 2, R), (66, None, V),
                    (70, None, V), (79, None, V), (85, None, V)], got
     assert "the product needs $1 = C_{L}$" in rep.results[8].message
