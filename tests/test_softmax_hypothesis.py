@@ -148,3 +148,18 @@ def test_corpus_ufldl_hypothesis_column() -> None:
     its normalised column of exponentials (l.38) verified against P's definition at l.83."""
     got = {r.line: r for r in check_file(CORPUS / "ufldl_zh_softmax_regression.md").results}
     assert got[30].status == D and got[38].status == V, (got[30].message, got[38].message)
+
+
+def test_the_column_written_again_is_no_definition_again(tmp_path: Path) -> None:
+    """The hypothesis defined as the column of its entries, then written again for two classes
+    in a section of its own: a claim about it, never its definition again."""
+    doc = tmp_path / "again.md"
+    doc.write_text((DATA / "column.md").read_text(encoding="utf-8")
+                   + "\n## Two classes\n\n$$\nh_\\theta(x) = \\frac{1}{\\exp(\\theta^{(1)\\top} x)"
+                   " + \\exp(\\theta^{(2)\\top} x)} \\begin{bmatrix} \\exp(\\theta^{(1)\\top} x) "
+                   "\\\\ \\exp(\\theta^{(2)\\top} x) \\end{bmatrix}\n$$\n", encoding="utf-8")
+    rep = check_file(doc)
+    got = [r for r in rep.results if r.line == 45]
+    assert got and all(r.status != D for r in got), [(r.status, r.message) for r in got]
+    assert any("$h$: defined at line 13" in n for n in rep.notes), rep.notes
+    assert not any("$h$: defined at lines" in n for n in rep.notes), rep.notes
