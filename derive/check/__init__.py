@@ -54,6 +54,7 @@ from derive.latex import Equation
 from derive.model import INSTANCES, Model
 from derive.notation import Notation
 from derive.results import FileReport, Result
+from derive.tensor.pattern import Pattern
 
 __all__ = ["check_document", "check_file", "collect_model", "prepare", "read_document",
            "read_network"]
@@ -189,8 +190,54 @@ def _waits_for(reading: _Reading, built: _Built) -> str | None:
     if built.error is not None:
         return None
     if q is None or _defines(built.model, q):
-        return _function_later(reading, built)
+        return _function_later(reading, built) or _quantity_later(reading, built)
     return q
+
+
+def _quantity_later(reading: _Reading, built: _Built) -> str | None:
+    """A quantity that a name the formula defines as the column of its entries, and its claims
+    read, is defined through, and that the text defines further on in the same part (softmax regression's hypothesis
+    `h_\\theta(x) = [P(y = 1 | x; \\theta); \\ldots] = ...`, the column of the probabilities its
+    cost's section defines): its claims wait for that definition."""
+    later = reading.inferred.defined if reading.inferred else {}
+    own = {str(r.lhs.expr.fname) for r in (*built.rows, *built.heads) if isinstance(r, Equation)
+           and (r.number in built.def_numbers or r in built.heads)
+           and isinstance(r.lhs.expr, Quantity) and r.steps
+           and isinstance(r.steps[0].tensor, Pattern)}  # h = [P_1; \\vdots; P_K]
+    if not own & _read_quantities(built.rows):
+        return None  # only a claim on a name the formula defines through a later quantity
+    for name in sorted(_reached(built.model, own) - own):
+        line = later.get(name)
+        if line is not None and line > built.formula.line and not _defines(built.model, name):
+            return name
+    return None
+
+
+def _reached(model: Model, names: set[str]) -> set[str]:
+    """The names, and the quantities the model's definitions of them read, and so on."""
+    seen, todo = set(names), list(names)
+    while todo:
+        name = todo.pop()
+        for d in model.defs:
+            if isinstance(d.lhs, Quantity) and str(d.lhs.fname) == name:
+                for e in (d.rhs, getattr(d.rhs, "entry", None)):
+                    if isinstance(e, sympy.Basic):
+                        new = {str(c.fname) for c in e.atoms(Quantity)} - seen
+                        seen |= new
+                        todo += sorted(new)
+    return seen
+
+
+def _read_quantities(rows: tuple) -> set[str]:
+    """The names of the quantities the rows' claims read (their entries, where a side is a
+    vector or matrix given by its entries)."""
+    names: set[str] = set()
+    for row in rows:
+        for side in (row.lhs, *row.steps) if isinstance(row, Equation) else ():
+            for e in (side.expr, getattr(side.tensor, "entry", None)):
+                if isinstance(e, sympy.Basic):
+                    names |= {str(c.fname) for c in e.atoms(Quantity)}
+    return names
 
 
 def _function_later(reading: _Reading, built: _Built) -> str | None:
@@ -239,8 +286,10 @@ def _check_waiting(state: _State, built: _Built, waiting: list[tuple[_Built, str
                 _check_formula(state, moved)
             else:  # it applies a function the text defines further on: it waits for that too
                 rest.append((moved, then))
+            forward = state.reading.inferred.forward if state.reading.inferred else {}
             what = ("applies the function" if _is_function(built.model, q)
-                    else "writes the forward pass of")
+                    else "writes the forward pass of" if forward.get(w.formula.number) == q
+                    else "reads the quantity")
             notes.append(f"read as: line {w.formula.line} {what} ${q}$ before the text "
                          f"defines ${q}$ (line {built.formula.line}): it is checked against "
                          "that definition")

@@ -43,6 +43,7 @@ from derive.infer.chain import _chain_rule, _local_formulas, stated_dependencies
 from derive.infer.classes import class_columns, shape_columns
 from derive.infer.definitions import _Definitions
 from derive.infer.diagonal import diagonal_functions
+from derive.infer.entry_column import column_shapes
 from derive.infer.front import _Front
 from derive.infer.indices import _Indices
 from derive.infer.inferred import Inferred
@@ -112,6 +113,7 @@ def _shape_facts(doc: Document, out: Inferred, prose: Prose | None) -> None:
     qs = out.front.get("quantities", {})
     guesses = {q: list(qs[q].get("shape", ())) for q in sorted(out.guessed) if q in qs}
     before = set(qs)
+    out.facts += column_shapes(doc, out.front)  # h = [P_1; \vdots; P_K]: K entries
     facts = vector_shapes(shaped, out.front, doc.file, out.unread, columns, out.guessed)
     batches = before - set(qs)  # Z beside z: a minibatch, no quantity of its own
     out.facts = [f for f in corrected_facts(out.facts, guesses, qs) if not any(

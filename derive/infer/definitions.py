@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from derive.infer.columns import listed_columns
 from derive.infer.components import _lists_own_entries
+from derive.infer.entry_column import column_defined
 from derive.infer.numeric_tags import chain_error, chain_row
 from derive.infer.scan import (
     _DEFINE,
@@ -299,6 +300,16 @@ class _Definitions:
             "write the layer as a tag, as in a^{(2)}_k")
         return True
 
+    def _restates_column(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
+        """h = ... after h = [P_1; \\vdots; P_K] (derive.infer.entry_column): the vector the text
+        defined by its entries for any length, written again (UFLDL's hypothesis for K = 2, in
+        a section of its own): a claim about it, never its definition again."""
+        name = left[0].name
+        if not any(column_defined(d, name) for d in st.defined.get(name, ())):
+            return False
+        self.claims.add((r.formula.number, r.number))
+        return True
+
     def _defined_before(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
         """A name defined before is defined again only as another fixed layer's (z^{[2]} = ...
         after z^{[1]} = ...), a function's new choice, or a bare name in another section."""
@@ -337,7 +348,7 @@ class _Definitions:
                   _batch_mean_row, _batch_row, _sums_to_one,
                   _whole_vector, _no_head, chain_row, chain_error,
                   _input_layer, _one_layer, _output_error,
-                  _not_definable, _update, _reindexed, _defined_before)
+                  _not_definable, _update, _reindexed, _restates_column, _defined_before)
 
     def _define(self, r: Row, o: Occ, st: _Chosen) -> None:
         """The row defines the name on its left: the pairs of the row that define (all of them

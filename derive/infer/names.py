@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from derive.infer.entry_column import column_defined
 from derive.infer.numeric_tags import Chain, chain_tag, fixed_chain
 from derive.infer.scan import (
     _DEFINE,
@@ -314,10 +315,16 @@ def _alias_of_quantity(ns: Names, name: str, uses: list[Occ]) -> bool:
     return False
 
 
+def _defined_by_entries(ns: Names, name: str, uses: list[Occ]) -> bool:
+    """`h = \\begin{bmatrix} p_1 \\\\ \\vdots \\\\ p_K \\end{bmatrix}`: a bare name defined as a
+    column of entries (derive.infer.entry_column) is a vector quantity."""
+    return any(column_defined(r, name) for r in ns.rows)
+
+
 _A_QUANTITY: tuple[_QuantityRule, ...] = (_has_index_or_tag, _in_fixed_chain, _differentiated,
                                           _sample_label,
                                           _of_parameters, _loss_named_with_arguments,
-                                          _alias_of_quantity)
+                                          _alias_of_quantity, _defined_by_entries)
 
 
 def _quantities(ns: Names) -> None:

@@ -71,21 +71,32 @@ def written_parameters(formulas: list[list[Tok]]) -> tuple[str, ...]:
     (`h_\\theta(x)`) that the text also writes as names of their own. None when the text
     defines its hypothesis more than once (logistic regression's, then softmax regression's:
     models of their own, which one reading would mix; derive.infer.parts reads each in a part of
-    its own), nor when it defines it by its entries in a matrix (a definition not read: its uses
-    are not either)."""
+    its own), nor when it defines it by its entries in a matrix of fixed size (a definition not
+    read: its uses are not either). A column of its entries with an ellipsis
+    (`h_\\theta(x) = [P(y = 1 | x; \\theta); \\vdots; P(y = K | x; \\theta)]`, for any number of
+    classes: derive.vecparse.pattern) is read, and a matrix after it (the same for K = 2)
+    restates it."""
     subscripts: set[str] = set()
     own: set[str] = set()
     definitions = 0
     for toks in formulas:
+        if _column(toks) and definitions == 0 and defines_hypothesis(toks):
+            definitions = -1  # the column of its entries: a later matrix of two restates it
         for k in range(len(toks)):
             sub = _subscript(toks, k + 1) if _head(toks, k) else None
             if sub is not None and sub[1] < len(toks) and toks[sub[1]].text == "(":
                 subscripts.add(sub[0])
                 if _defined_at(toks, k):
-                    definitions += 1 if not _matrix(toks) else 2
+                    definitions += 1 if not _matrix(toks) else 2 if definitions >= 0 else 0
             if _own_name(toks, k):
                 own.add(toks[k].text)
     return tuple(sorted(subscripts & own)) if definitions <= 1 else ()
+
+
+def _column(toks: list[Tok]) -> bool:
+    """Whether a formula writes a matrix with a vertical ellipsis (`\\vdots`): a column given
+    by its entries for any length (derive.vecparse.pattern reads it)."""
+    return _matrix(toks) and any(t.text == "\\vdots" for t in toks)
 
 
 def _sample_tag(toks: list[Tok], p: int) -> int | None:
