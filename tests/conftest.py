@@ -80,6 +80,31 @@ def assert_verdicts(rep, expected) -> None:
             assert r.diagnosis is not None and words in r.diagnosis, (r.line, r.diagnosis)
 
 
+def results_by_line(path: Path) -> dict[int, list]:
+    """The results of checking `path`, by the line they are reported at."""
+    from derive.check import check_file
+
+    by_line: dict[int, list] = {}
+    for r in check_file(path).results:
+        by_line.setdefault(r.line, []).append(r)
+    return by_line
+
+
+def assert_row_cases(path: Path, cases: dict) -> None:
+    """`cases` is the hand check of a document, {line: (Status, a piece of that line's text,
+    words one of which the message or diagnosis says)}: exactly those lines are reported, one
+    result each, with that verdict and words (the piece guards against an edited document)."""
+    text = path.read_text(encoding="utf-8").splitlines()
+    got = results_by_line(path)
+    assert sorted(got) == sorted(cases), f"{path.name}: lines reported {sorted(got)}"
+    for line, (verdict, piece, words) in cases.items():
+        assert piece in text[line - 1], f"{path.name}:{line}: the document changed"
+        (r,) = got[line]
+        assert r.status == verdict, f"{path.name}:{line}: {r.status} {r.message}"
+        said = f"{r.message} {r.diagnosis or ''}".lower()
+        assert not words or any(w in said for w in words), f"{path.name}:{line}: {said}"
+
+
 def assert_slips_caught(base, rep, slips) -> None:
     """The slips copy's report `rep` refutes each (line, words) of `slips` at that line with
     the words in its diagnosis, and every other row keeps the verdict it has in the correct

@@ -29,6 +29,7 @@ import pytest
 
 from derive.check import check_file
 from derive.results import Status
+from tests.conftest import assert_row_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "softmax_entries"
@@ -81,24 +82,9 @@ CASES: dict[str, dict[int, tuple[Status, str, tuple[str, ...]]]] = {
 }
 
 
-def _results(name: str) -> dict[int, list]:
-    by_line: dict[int, list] = {}
-    for r in check_file(DATA / name).results:
-        by_line.setdefault(r.line, []).append(r)
-    return by_line
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_verdicts(name: str) -> None:
-    text = (DATA / name).read_text(encoding="utf-8").splitlines()
-    got = _results(name)
-    assert sorted(got) == sorted(CASES[name]), f"{name}: lines reported {sorted(got)}"
-    for line, (verdict, piece, words) in CASES[name].items():
-        assert piece in text[line - 1], f"{name}:{line}: the document changed"
-        (r,) = got[line]
-        assert r.status == verdict, f"{name}:{line}: {r.status} {r.message}"
-        said = f"{r.message} {r.diagnosis or ''}".lower()
-        assert not words or any(w in said for w in words), f"{name}:{line}: {said}"
+    assert_row_cases(DATA / name, CASES[name])
 
 
 def test_a_listing_of_a_name_that_is_no_class_matrix_is_not_notation(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from derive.tensor import Tensor
 from derive.tensor.lowering import Fresh
 from derive.tensor.pattern import Pattern
 from derive.tensor.shapes import ONE, Shape
+from tests.conftest import assert_row_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "softmax_hypothesis"
@@ -75,24 +76,9 @@ CASES: dict[str, dict[int, tuple[Status, str, tuple[str, ...]]]] = {
 }
 
 
-def _results(name: str) -> dict[int, list]:
-    by_line: dict[int, list] = {}
-    for r in check_file(DATA / name).results:
-        by_line.setdefault(r.line, []).append(r)
-    return by_line
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_verdicts(name: str) -> None:
-    text = (DATA / name).read_text(encoding="utf-8").splitlines()
-    got = _results(name)
-    assert sorted(got) == sorted(CASES[name]), f"{name}: lines reported {sorted(got)}"
-    for line, (verdict, piece, words) in CASES[name].items():
-        assert piece in text[line - 1], f"{name}:{line}: the document changed"
-        (r,) = got[line]
-        assert r.status == verdict, f"{name}:{line}: {r.status} {r.message}"
-        said = f"{r.message} {r.diagnosis or ''}".lower()
-        assert not words or any(w in said for w in words), f"{name}:{line}: {said}"
+    assert_row_cases(DATA / name, CASES[name])
 
 
 def test_the_probabilities_defined_later_are_said() -> None:
