@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from derive.errors import InputError
-from derive.infer.scan import Occ, _indices, _rows
+from derive.infer.scan import Occ, _indices, readable_rows
 from derive.sources.document import Document
 
 
@@ -39,12 +38,7 @@ def _capitals(occs: list[Occ]) -> tuple[tuple[str, str], ...]:
 def matrix_capitals(doc: Document) -> tuple[Document, list[str]]:
     """The document with each capital that is its lowercase's matrix read as the lowercase
     (see the module), and the facts that say so."""
-    occs: list[Occ] = []
-    for f in doc.formulas:
-        try:
-            occs += [o for r in _rows(f) for o in r.occs]
-        except InputError:
-            continue
+    occs = [o for r in readable_rows(doc.formulas) for o in r.occs]
     pairs = _capitals(occs)
     if not pairs:
         return doc, []

@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from derive.errors import InputError
 from derive.infer.inferred import Inferred
-from derive.infer.scan import Occ, Row, _indices, _rows, _strip
+from derive.infer.scan import Occ, Row, _indices, _strip, readable_rows
 from derive.sources.document import Document
 
 _STYLES = {"(": ("(", ")"), "[": ("[", "]")}
@@ -157,12 +156,7 @@ def _tagged(rows: list[Row], layers: dict[str, int]) -> dict[str, set[str]]:
 
 def letter_tags(doc: Document) -> Document:
     """The document with the layer tags its index letters stand for (see the module)."""
-    rows: list[Row] = []
-    for f in doc.formulas:
-        try:
-            rows += _rows(f)
-        except InputError:
-            continue
+    rows = readable_rows(doc.formulas)
     found = _letter_layers(_defining(rows))
     if found is None:
         return doc
@@ -277,12 +271,7 @@ def letter_facts(doc: Document) -> list[str]:
     summary: each index letter's layer (the first the input, the last the output)."""
     if letter_tags(doc) is doc:
         return []
-    rows: list[Row] = []
-    for f in doc.formulas:
-        try:
-            rows += _rows(f)
-        except InputError:
-            continue
+    rows = readable_rows(doc.formulas)
     found = _letter_layers(_defining(rows))
     if found is None:
         return []

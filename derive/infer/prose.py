@@ -15,7 +15,7 @@ import dataclasses
 
 from derive.errors import InputError
 from derive.functions import BY_SPELLING
-from derive.infer.scan import _DEFINE, Occ, _rows, _single_name, _strip
+from derive.infer.scan import _DEFINE, Occ, _rows, _single_name, _strip, readable_rows
 from derive.infer.tags import _tag_form
 from derive.infer.unify import _small_letter
 from derive.latex import without_sample
@@ -96,12 +96,7 @@ def _letter_definition(r, head: Occ) -> bool:  # type: ignore[no-untyped-def]
 def _unread_names(doc: Document) -> set[str]:
     """The names the display formulas use (a vector the vector form could not size, `h` in
     `(\\hat y - y) h`, before its inline definition is read)."""
-    names: set[str] = set()
-    for f in doc.formulas:
-        try:
-            names |= {o.name for r in _rows(f) for o in r.occs}
-        except InputError:
-            continue
+    names = {o.name for r in readable_rows(doc.formulas) for o in r.occs}
     return names
 
 

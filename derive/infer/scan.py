@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from derive.errors import InputError
 from derive.infer.written import (
     _accented_vector,
     _group,
@@ -252,6 +253,18 @@ def _part_of(toks: list[Tok], k: int) -> str:
             if end < len(toks) and toks[end].start <= toks[k].start < toks[end2 - 1].end:
                 return "den"
     return "num"
+
+
+def readable_rows(formulas) -> list[Row]:  # type: ignore[no-untyped-def]
+    """The rows of every formula of `formulas` that can be read (the check reports what is
+    wrong with the others)."""
+    rows: list[Row] = []
+    for f in formulas:
+        try:
+            rows += _rows(f)
+        except InputError:
+            continue
+    return rows
 
 
 def _rows(formula: Formula) -> list[Row]:

@@ -17,8 +17,7 @@ import dataclasses
 import re
 from collections import defaultdict
 
-from derive.errors import InputError
-from derive.infer.scan import Occ, _rows, _strip
+from derive.infer.scan import Occ, _strip, readable_rows
 from derive.sources.document import Document
 
 _LAYER_NAME = re.compile(r"[A-Za-z]_[1-9]")
@@ -78,12 +77,7 @@ def subscript_names(occs: list[Occ]) -> tuple[tuple[str, str], ...]:
 def subscript_layers(doc: Document) -> tuple[Document, list[str]]:
     """The document with each layer named by a subscript read as a name of its own (see the
     module), and the fact that says so."""
-    occs: list[Occ] = []
-    for f in doc.formulas:
-        try:
-            occs += [o for r in _rows(f) for o in r.occs]
-        except InputError:
-            continue
+    occs = [o for r in readable_rows(doc.formulas) for o in r.occs]
     pairs = subscript_names(occs)
     if not pairs:
         return doc, []
