@@ -10,7 +10,7 @@ import sympy
 
 from derive import vectorcheck
 from derive.budget import BudgetExceeded, deadline
-from derive.check import approx
+from derive.check import approx, ellipsis
 from derive.check.build import update_of_no_parameter, written_update
 from derive.check.keys import _decode_verdict, _encode_verdict, _keys
 from derive.check.lint import _lint_expansions
@@ -35,6 +35,10 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
                     compare: Model | None) -> None:
     if eq.kind == "equation" and written_update(model, eq):
         eq = dataclasses.replace(eq, kind="update")  # W = W - alpha ...: an update with `=`
+    chain = ellipsis.chain_of(eq)
+    if chain is not None:  # a product over layers with an ellipsis: checked written out
+        state.results.append(_chain_result(state, formula, eq, model, compare, chain))
+        return
     target, derivation_note = _derived_side(model, eq)
     if eq.kind == "approximation" or eq.approx_from is not None:
         _check_approximation(state, formula, eq, model, compare)
@@ -54,6 +58,22 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
         state.results.append(_step_result(state, formula, eq, k, target, model, compare,
                                           previous, derivation_note))
         previous = step.expr
+
+
+def _chain_result(state: _State, formula: Formula, eq: Equation, model: Model,
+                  compare: Model | None, chain: ellipsis.LayerChain) -> Result:
+    if eq.kind != "equation" or len(eq.steps) != 1:
+        return _not_checked_chain(formula, eq)
+    return ellipsis.check_chain(formula, eq, model, chain, lambda claim, at: _step_result(
+        state, formula, claim, 1, claim.lhs.expr, at, compare, claim.lhs.expr, ""))
+
+
+def _not_checked_chain(formula: Formula, eq: Equation) -> Result:
+    return Result(file=formula.file, line=eq.line, col=eq.col, latex=eq.lhs.latex,
+                  kind="equation", status=Status.UNCHECKED, section=formula.section,
+                  formula=formula.number, parsed="", derivation="",
+                  message="not checked: a product over layers written with an ellipsis is "
+                          "checked in an equation of one step")
 
 
 def _at_output_layer(state: _State, formula: Formula, eq: Equation, model: Model,
