@@ -19,9 +19,10 @@ from derive.tensor.shapes import Shape, walk
 _I, _J = sympy.Symbol("_ell_i"), sympy.Symbol("_ell_j")
 
 
-class Elided(sympy.Function):
-    """The entry of a product over layers before it is expanded: nothing evaluates it (a claim
-    that holds one is checked only by its expansions, `derive.check.ellipsis`)."""
+class Elided(sympy.Symbol):
+    """The entry of a product over layers before it is expanded: an unknown symbol to the
+    evaluator (a claim that holds one is checked only by its expansions, `derive.check.ellipsis`;
+    anything else that meets it cannot evaluate it)."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class LayerChain(Tensor):
         return Shape(self.first.shape().rows, self.last.shape().cols)
 
     def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
-        return Elided(i, j)
+        return Elided("\\ldots")
 
     def at(self, sizes: dict[sympy.Symbol, int], start: int) -> tuple[Tensor, int] | None:
         """The product written out when the sizes are `sizes` and `var` is `start`, with how
