@@ -60,3 +60,12 @@ def test_factors_that_repeat_no_period_keep_a_clear_error(reports) -> None:
     at = {r.line: r for r in reports["product_ldots.tex"].results}
     assert "do not repeat one period of factors over the layers" in at[33].message
     assert "could not be written out at any network where it elides a layer" in at[20].message
+
+
+def test_a_product_over_layers_is_not_a_definition() -> None:
+    """A text that defines δ only by the product over layers: the row is an error (the product
+    is checked as a claim, never evaluated as a definition), and what reads δ is unchecked."""
+    rep = check_file(DATA / "definition.tex", "tests/data/ellipsis/definition.tex")
+    assert_verdicts(rep, [(3, D, None), (3, D, None), (5, D, None), (9, E, None), (12, U, None)])
+    at = {r.line: r for r in rep.results}
+    assert "checked as a claim, not read as a definition" in at[9].message
