@@ -22,7 +22,7 @@ EXPECTED = {
     "product_ldots.tex": [
         (4, D, None), (4, D, None), (6, D, None), (8, D, None), (12, V, None),
         (16, V, None),
-        (20, U, None),  # two periods written: no depth checked elides a layer
+        (20, V, None),  # two periods written: checked up to L = 6, where one is elided
         (25, R, "`w^{l+1}` should be `(w^{l+1})^T` in every period"),
         (29, R, "the last period should be at $l = L - 1$, not $L - 2$"),
         (33, E, None),  # the factors after the dots are not the period's
@@ -59,7 +59,7 @@ def test_a_verdict_says_where_the_product_was_written_out(reports) -> None:
 def test_factors_that_repeat_no_period_keep_a_clear_error(reports) -> None:
     at = {r.line: r for r in reports["product_ldots.tex"].results}
     assert "do not repeat one period of factors over the layers" in at[33].message
-    assert "could not be written out at any network where it elides a layer" in at[20].message
+    assert "$L = 6$, $l = 2$ (the ellipsis written out over 1 layer)" in at[20].evidence
 
 
 def test_a_product_over_layers_is_not_a_definition() -> None:

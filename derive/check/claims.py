@@ -62,18 +62,17 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
 
 def _chain_result(state: _State, formula: Formula, eq: Equation, model: Model,
                   compare: Model | None, chain: ellipsis.LayerChain) -> Result:
-    if eq.kind != "equation" or len(eq.steps) != 1:
-        return _not_checked_chain(formula, eq)
+    """A claim with a product over layers: checked written out (`check/ellipsis`)."""
+    if eq.kind == "equation" and len(eq.steps) > 1 and ellipsis.chain_of(
+            dataclasses.replace(eq, steps=())) is None:  # A = B = <product>: each step
+        for k, step in enumerate(eq.steps):
+            one = dataclasses.replace(eq, steps=(step,), step_lines=(eq.step_lines[k],))
+            state.results.append(_chain_result(state, formula, one, model, compare, chain)
+                                 if ellipsis.chain_of(one) else _step_result(
+                state, formula, eq, k + 1, eq.lhs.expr, model, compare, eq.lhs.expr, ""))
+        return state.results.pop()
     return ellipsis.check_chain(formula, eq, model, chain, lambda claim, at: _step_result(
         state, formula, claim, 1, claim.lhs.expr, at, compare, claim.lhs.expr, ""))
-
-
-def _not_checked_chain(formula: Formula, eq: Equation) -> Result:
-    return Result(file=formula.file, line=eq.line, col=eq.col, latex=eq.lhs.latex,
-                  kind="equation", status=Status.UNCHECKED, section=formula.section,
-                  formula=formula.number, parsed="", derivation="",
-                  message="not checked: a product over layers written with an ellipsis is "
-                          "checked in an equation of one step")
 
 
 def _at_output_layer(state: _State, formula: Formula, eq: Equation, model: Model,

@@ -18,7 +18,7 @@ from derive.tensor.shapes import walk
 from derive.vecparse import entry
 from derive.vecparse.ellipsis import LayerChain, substitute
 
-DEPTHS = (3, 4, 5)  # the depths tried, up to the first where the ellipsis elides a layer
+DEPTHS = (3, 4, 5, 6)  # the depths tried, up to the first where the ellipsis elides a layer
 
 Step = Callable[[Equation, Model], Result]
 
@@ -38,6 +38,12 @@ def check_chain(formula: Formula, eq: Equation, model: Model, chain: LayerChain,
     """The verdict on a claim `lhs = <product over layers>`, from its expansions; when they do
     not fit in shape, refuted if one edit of the period (a transpose) or of the end layer makes
     every expansion hold."""
+    if eq.kind != "equation" or len(eq.steps) != 1:
+        return Result(file=formula.file, line=eq.line, col=eq.col, latex=eq.lhs.latex,
+                      kind="equation", status=Status.UNCHECKED, section=formula.section,
+                      formula=formula.number, parsed="", derivation="",
+                      message="not checked: a product over layers written with an ellipsis is "
+                              "checked in an equation of one step")
     top = Size(model.notation.layers)
     done, mismatched, skipped = _expansions(formula, eq, model, chain, step, top)
     failed = next((d for d in done if d[3].status is not Status.VERIFIED), None)
@@ -134,11 +140,31 @@ def _expanded(formula: Formula, eq: Equation, chain: LayerChain, top: sympy.Symb
     low = entry(formula, [lhs, rhs])
     if low.exprs[0] is None:
         return None
-    right = low.exprs[1] if low.exprs[1] is not None else ShapeMismatch(low.mismatch[1] or "")
+    right = (_without_deltas(low.exprs[1]) if low.exprs[1] is not None
+             else ShapeMismatch(low.mismatch[1] or ""))
     return dataclasses.replace(
         eq, lhs=dataclasses.replace(eq.lhs, expr=low.exprs[0], tensor=lhs if eq.lhs.tensor
                                     is not None else None),
         steps=(dataclasses.replace(step, expr=right, tensor=rhs),)), elided
+
+
+def _without_deltas(e: sympy.Basic) -> sympy.Basic:
+    """The sums over the index of a Kronecker delta summed out (a diagonal matrix's product:
+    `\\sum_k x_i \\delta_{ik} B_{kj}` is `x_i B_{ij}`, the shapes fitting so that i is in k's
+    range), so that a product written out over several layers is evaluated in time."""
+
+    def fold(s: sympy.Sum) -> sympy.Basic:
+        k = s.limits[0][0]
+        factors = sympy.Mul.make_args(s.function)
+        for d in factors:
+            if isinstance(d, sympy.KroneckerDelta) and k in d.args:
+                other = d.args[1] if d.args[0] == k else d.args[0]
+                if not other.has(k):
+                    rest = [f for f in factors if f is not d]
+                    return sympy.Mul(*rest).xreplace({k: other})
+        return s
+
+    return e.replace(lambda x: isinstance(x, sympy.Sum) and len(x.limits) == 1, fold)
 
 
 def _replaced(tree, product, at):  # type: ignore[no-untyped-def]
