@@ -33,6 +33,7 @@ EXPECTED = {
         (17, V, None),
         (21, R, "`W^{[l+1]}` should be `(W^{[l+1]})^T` in every period"),
         (25, R, "the last period should be at $l = L - 1$, not $L - 2$"),
+        (29, V, None), (29, V, None),  # one step of BP2, then the product: each step checked
     ],
 }
 

@@ -37,7 +37,8 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
         eq = dataclasses.replace(eq, kind="update")  # W = W - alpha ...: an update with `=`
     chain = ellipsis.chain_of(eq)
     if chain is not None:  # a product over layers with an ellipsis: checked written out
-        state.results.append(_chain_result(state, formula, eq, model, compare, chain))
+        state.results += ellipsis.chain_results(formula, eq, model, lambda e, k, m: _step_result(
+            state, formula, e, k, e.lhs.expr, m, compare, e.lhs.expr, ""))
         return
     target, derivation_note = _derived_side(model, eq)
     if eq.kind == "approximation" or eq.approx_from is not None:
@@ -58,21 +59,6 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
         state.results.append(_step_result(state, formula, eq, k, target, model, compare,
                                           previous, derivation_note))
         previous = step.expr
-
-
-def _chain_result(state: _State, formula: Formula, eq: Equation, model: Model,
-                  compare: Model | None, chain: ellipsis.LayerChain) -> Result:
-    """A claim with a product over layers: checked written out (`check/ellipsis`)."""
-    if eq.kind == "equation" and len(eq.steps) > 1 and ellipsis.chain_of(
-            dataclasses.replace(eq, steps=())) is None:  # A = B = <product>: each step
-        for k, step in enumerate(eq.steps):
-            one = dataclasses.replace(eq, steps=(step,), step_lines=(eq.step_lines[k],))
-            state.results.append(_chain_result(state, formula, one, model, compare, chain)
-                                 if ellipsis.chain_of(one) else _step_result(
-                state, formula, eq, k + 1, eq.lhs.expr, model, compare, eq.lhs.expr, ""))
-        return state.results.pop()
-    return ellipsis.check_chain(formula, eq, model, chain, lambda claim, at: _step_result(
-        state, formula, claim, 1, claim.lhs.expr, at, compare, claim.lhs.expr, ""))
 
 
 def _at_output_layer(state: _State, formula: Formula, eq: Equation, model: Model,

@@ -21,6 +21,24 @@ from derive.vecparse.ellipsis import LayerChain, substitute
 DEPTHS = (3, 4, 5, 6)  # the depths tried, up to the first where the ellipsis elides a layer
 
 Step = Callable[[Equation, Model], Result]
+Checks = Callable[[Equation, int, Model], Result]  # step k of a claim checked in a model
+
+
+def chain_results(formula: Formula, eq: Equation, model: Model, checks: Checks) -> list[Result]:
+    """The results of a claim that writes a product over layers: a step that writes one
+    checked written out, any other step of `A = B = <product>` as it is."""
+    if eq.kind != "equation" or len(eq.steps) == 1:
+        chain = chain_of(eq)
+        assert chain is not None
+        return [check_chain(formula, eq, model, chain, lambda c, m: checks(c, 1, m))]
+    out = []
+    for k, step in enumerate(eq.steps):
+        one = dataclasses.replace(eq, steps=(step,), step_lines=(eq.step_lines[k],))
+        chain = chain_of(one)
+        out.append(checks(eq, k + 1, model) if chain is None else dataclasses.replace(
+            check_chain(formula, one, model, chain, lambda c, m: checks(c, 1, m)),
+            kind="step", step=k + 1))
+    return out
 
 
 def chain_of(eq: Equation) -> LayerChain | None:
