@@ -14,6 +14,7 @@ import sympy
 
 from derive.latex import ELLIPSIS_NOT_READ, Index, Size, _err
 from derive.tensor import Grad, Leaf, MatMul, Tensor
+from derive.tensor.jacobian import Jacobian
 from derive.tensor.shapes import Shape, walk
 
 _I, _J = sympy.Symbol("_ell_i"), sympy.Symbol("_ell_j")
@@ -194,6 +195,8 @@ def read_chain(reader, lo: int, at: int, hi: int) -> LayerChain:  # type: ignore
     if at == lo or at + 1 >= hi:
         raise refused
     before, after = factors(lo, at), factors(at + 1, hi)
+    if any(isinstance(f, Jacobian) for f in before + after):
+        raise refused  # the chain rule written with derivatives of vectors: not a matrix product
     tex = reader.tex(lo, hi)
     for p in range(1, len(before) + 1):
         found = _fit(before, after, p, tex)
