@@ -8,7 +8,8 @@ that later definition (not against a model where a is an input). `diagonal.tex` 
 prose that `\\Sigma'(z^l)` is the diagonal matrix of the `\\sigma'(z^l_j)`: the matrix forms of
 BP1 and BP2 verify, and four slips are refuted with their diagnosis (a lost transpose, the order
 of a product, a wrong layer, `\\odot` for a matrix product). `ellipsis.tex` writes the product
-over the layers and the sum over paths with `\\cdots`/`\\ldots`: an error that says so; and
+over the layers (checked written out, tests/test_ellipsis_products.py) and the sum over paths
+with `\\cdots`/`\\ldots` (an error that says so); and
 `\\partial C / \\partial b = \\delta`, one neuron's bias and error without their tags: read
 at one neuron (b^l_j, delta^l_j) and verified.
 """
@@ -49,7 +50,7 @@ EXPECTED = {
     ],
     "ellipsis.tex": [
         (4, D, None), (4, D, None), (6, D, None), (8, D, None),
-        (12, V, None), (16, E, None), (20, E, None), (26, V, None),
+        (12, V, None), (16, V, None), (20, E, None), (26, V, None),
     ],
 }
 
@@ -117,8 +118,8 @@ def test_without_the_prose_sigma_prime_is_no_matrix(tmp_path, old: str, new: str
 
 def test_an_ellipsis_is_said_not_misread(reports) -> None:
     at = {r.line: r for r in reports["ellipsis.tex"].results}
-    assert at[16].message.startswith("an ellipsis (`\\cdots`) between the terms or factors")
-    assert "not checked as written" in at[16].message
+    # the product over layers: checked written out (tests/test_ellipsis_products.py)
+    assert "the product over layers written out at" in at[16].message
     assert at[20].message.startswith(
         "a sum over the indices `mn\\ldots q`, written with an ellipsis (`\\ldots`)")
     # dC/db = delta: one neuron's bias and error written bare, read at one neuron
@@ -142,7 +143,8 @@ def test_corpus_nielsen_matrix_forms() -> None:
         pytest.skip("the corpus document nndl_zh_nielsen_chap2.tex is absent (../shared/corpus)")
     rep = check_file(path, "nndl.tex")
     at = {r.line: r for r in rep.results}
-    for line in (70, 98, 402, 409):  # the forward pass, and BP1/BP2 with Sigma'(z)
+    # the forward pass, BP1/BP2 with Sigma'(z), and eq. 35, their product over the layers
+    for line in (70, 98, 402, 409, 414):
         assert at[line].status is V, (line, at[line].message)
     assert not any(r.status is R for r in rep.results)
-    assert "ellipsis" in at[414].message
+    assert "the product over layers written out at" in at[414].message

@@ -10,7 +10,7 @@ import sympy
 
 from derive import vectorcheck
 from derive.budget import BudgetExceeded, deadline
-from derive.check import approx
+from derive.check import approx, ellipsis
 from derive.check.build import update_of_no_parameter, written_update
 from derive.check.keys import _decode_verdict, _encode_verdict, _keys
 from derive.check.lint import _lint_expansions
@@ -35,6 +35,11 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
                     compare: Model | None) -> None:
     if eq.kind == "equation" and written_update(model, eq):
         eq = dataclasses.replace(eq, kind="update")  # W = W - alpha ...: an update with `=`
+    chain = ellipsis.chain_of(eq)
+    if chain is not None:  # a product over layers with an ellipsis: checked written out
+        state.results += ellipsis.chain_results(formula, eq, model, lambda e, k, m: _step_result(
+            state, formula, e, k, e.lhs.expr, m, compare, e.lhs.expr, ""))
+        return
     target, derivation_note = _derived_side(model, eq)
     if eq.kind == "approximation" or eq.approx_from is not None:
         _check_approximation(state, formula, eq, model, compare)

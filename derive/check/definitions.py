@@ -21,6 +21,7 @@ from derive.latex import Equation, Index, RowError, Scalar, Scope, parse_formula
 from derive.model import Assumption, Def, Model, label_name
 from derive.model.lookup import at_entry_zero
 from derive.results import Definition
+from derive.vecparse.ellipsis import Elided
 
 
 def _local_model(reading: _Reading, formula: Formula) -> tuple[Model, Scope]:
@@ -156,6 +157,10 @@ def _add_definition(reading: _Reading, formula: Formula, eq: Equation, model: Mo
         model = dataclasses.replace(model, label_rule="onehot")
     sides = (eq.lhs,) + eq.steps
     for side in sides:
+        if side.expr.has(Elided):
+            raise InputError("a product over layers written with an ellipsis is checked as a "
+                             "claim, not read as a definition",
+                             formula.span(side.start, max(1, len(side.latex))))
         why = vectorcheck.mismatched(side)
         if why:
             raise InputError(f"a definition whose shapes do not fit: {why}",

@@ -56,6 +56,7 @@ from derive.vecparse.applications import _Applications
 from derive.vecparse.classes import _bounds, _column, _indicator_end
 from derive.vecparse.components import Components, components
 from derive.vecparse.derivatives import NOT_ALONE, chain, chained, read_jacobian
+from derive.vecparse.ellipsis import read_chain
 from derive.vecparse.entries import entrywise_square, one_row, spec_dims
 from derive.vecparse.form import (
     _ELEMENTWISE,
@@ -146,6 +147,7 @@ class _Reader(_Applications):
     def product(self, lo: int, hi: int) -> Tensor:
         out: Tensor | None = None
         op = None
+        written_op = False
         k = lo
         first = lo
         while k < hi:
@@ -154,8 +156,11 @@ class _Reader(_Applications):
                 if out is None or op is not None:
                     raise _err(f"`{t}` needs something on each side", self.scope, self.toks[k])
                 op = t
+                written_op = True
                 k += 1
                 continue
+            if t in ELLIPSES and out is not None and op is None and not written_op:
+                return read_chain(self, lo, k, hi)  # a product over layers, or why not
             if t == "\\sum":
                 factor = self.batch_sum(k, hi)
                 nxt = hi
