@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from derive.budget import poll
-from derive.expr import NODE_TYPES, BatchSum, Prime, Quantity, Vec, Width, to_latex
+from derive.expr import NODE_TYPES, BatchProduct, BatchSum, Prime, Quantity, Vec, Width, to_latex
 from derive.functions import kink_points
 from derive.latex import Index, Scalar
 from derive.model import (
@@ -414,12 +414,12 @@ def terms(e: sympy.Basic, instances: tuple[Instance, ...] = INSTANCES) -> int:
 
 
 def _terms(e: sympy.Basic, top: int, batch: int) -> int:
-    if isinstance(e, sympy.Sum):
+    if isinstance(e, (sympy.Sum, sympy.Product)):
         n = 1
         for _var, lo, hi in e.limits:
             n *= _span(lo, hi, top)
         return n * _terms(e.function, top, batch)
-    if isinstance(e, BatchSum):
+    if isinstance(e, (BatchSum, BatchProduct)):
         return batch * _terms(e.body, top, batch)
     if not e.args or isinstance(e, NODE_TYPES):
         return 1
