@@ -21,7 +21,15 @@ from sympy import Integer, KroneckerDelta, Rational, Sum
 from derive.document import parse_document
 from derive.errors import InputError
 from derive.expr import (
-    BatchProduct, BatchSum, Call, Partial, Prime, Quantity, Vec, Width, to_latex,
+    BatchProduct,
+    BatchSum,
+    Call,
+    Partial,
+    Prime,
+    Quantity,
+    Vec,
+    Width,
+    to_latex,
 )
 from derive.latex import Equation, Index, RowError, Scalar, Scope, Size, parse_formula
 from derive.notation import notation_from_front

@@ -10,7 +10,18 @@ from typing import Any
 import sympy
 
 from derive.errors import InputError
-from derive.expr import ArgMax, BatchProduct, BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
+from derive.expr import (
+    ArgMax,
+    BatchProduct,
+    BatchSum,
+    Call,
+    FuncRef,
+    Partial,
+    Prime,
+    Quantity,
+    Vec,
+    Width,
+)
 from derive.functions import ELEMENTARY, RELATIONS
 from derive.latex import Index, Scalar, Size
 from derive.model.algebra import _Cut, _Full, _Numeric, _SymPy
