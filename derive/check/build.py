@@ -30,6 +30,7 @@ from derive.infer.example import example_depth, example_output
 from derive.infer.gradient import gradient_argument
 from derive.infer.hypotheses import parameter_subscripts, parameters_fact
 from derive.infer.letters import letter_tags
+from derive.infer.likelihood import likelihood
 from derive.infer.meanloss import mean_loss
 from derive.infer.naming import named_definitions, named_input
 from derive.infer.neuron import one_neuron
@@ -258,6 +259,9 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         inferred.facts += untagged + mean
         _consistent(doc, inferred)
         inferred.label_premise = _stated_premise(doc, inferred)
+        doc, probabilities = likelihood(doc, roles, inferred.front.get("quantities", {}),
+                                        inferred.label_premise)
+        inferred.facts += probabilities
         inferred.facts[:0] = capitals
         return dataclasses.replace(
             doc, front=merge(doc.front, inferred.front),
