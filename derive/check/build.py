@@ -259,9 +259,11 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         inferred.facts += untagged + mean
         _consistent(doc, inferred)
         inferred.label_premise = _stated_premise(doc, inferred)
-        doc, probabilities = likelihood(doc, roles, inferred.front.get("quantities", {}),
-                                        inferred.label_premise)
+        doc, probabilities, claims = likelihood(doc, roles, inferred.front.get("quantities", {}),
+                                                inferred.label_premise)
         inferred.facts += probabilities
+        for number in claims:  # P(y | x) = ...: the likelihood's claims, no definition of P
+            inferred.definitions.pop(number, None)
         inferred.facts[:0] = capitals
         return dataclasses.replace(
             doc, front=merge(doc.front, inferred.front),

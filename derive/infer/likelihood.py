@@ -84,27 +84,33 @@ def _line_of(doc: Document, line: int, prob: str) -> int:
 
 
 def likelihood(doc: Document, roles: dict, quantities: dict, premise: Premise | None
-               ) -> tuple[Document, list[str]]:
+               ) -> tuple[Document, list[str], set[int]]:
     """The document with the formulas that write a conditional probability of the labels
     read as the network's likelihood, where the text ties the outputs to the class
-    probabilities and says the labels are one-hot; and the fact that says so."""
+    probabilities and says the labels are one-hot; the fact that says so; and the numbers of
+    the formulas that start with the probability (`P(y | x) = \\prod_j ...`): claims about the
+    likelihood, which no row defines (the inference may have read P as a function defined
+    there)."""
     tie = find_tie(doc)
     label, sample = roles.get("labels"), roles.get("sample")
     if (tie is None or premise is None or premise.rule != "onehot" or tie.label != label
             or not sample or tie.output not in quantities or tie.input not in quantities
             or not quantities[tie.output].get("shape")):
-        return doc, []
+        return doc, [], set()
     call = re.compile(re.escape(tie.prob) + r"\s*\(")
     reading = (tie.prob, tie.output, tie.label, tie.input, sample)
     rows: list[int] = []
+    claims: set[int] = set()
     formulas = []
     for f in doc.formulas:
         if call.search(f.text) and _GIVEN.search(f.text) and _tie_in(f.text, f.line) is None:
             f = dataclasses.replace(f, likelihood=reading)
             rows.append(f.line)
+            if call.match(f.text.strip()):
+                claims.add(f.number)
         formulas.append(f)
     if not rows:
-        return doc, []
+        return doc, [], set()
     y, x, o, i = tie.label, tie.input, tie.output, sample
     where = ", ".join(str(n) for n in rows)
     fact = (f"line {tie.line}: the text says the outputs are the class probabilities "
@@ -115,4 +121,4 @@ def likelihood(doc: Document, roles: dict, quantities: dict, premise: Premise | 
             f"$\\prod_{{{i}}} {tie.prob}({y}^{{({i})}} \\mid {x}^{{({i})}})$, the samples "
             f"independent, their number (a bound of a sum or product over ${i}$) each checked "
             f"network's batch size")
-    return dataclasses.replace(doc, formulas=tuple(formulas)), [fact]
+    return dataclasses.replace(doc, formulas=tuple(formulas)), [fact], claims
