@@ -47,10 +47,13 @@ def _refuted_evidence(o: Outcome, model: Model) -> str:
             f"{PRECISION}-digit arithmetic") + "".join("; " + n for n in o.notes)
 
 
-def _points(o: Outcome) -> int:
+def _points(o: Outcome) -> str:
     """The random points at each index assignment (more than `SEEDS` under a one-hot premise:
-    one per class)."""
-    return len(o.trials) // o.assignments if o.assignments else len(SEEDS)
+    one per class, as many as the instance has classes)."""
+    if not o.assignments:
+        return str(len(SEEDS))
+    n, rest = divmod(len(o.trials), o.assignments)
+    return str(n) if not rest else f"{len(SEEDS)} or more (one per class)"
 
 
 def _evidence(o: Outcome, model: Model) -> str:
