@@ -66,7 +66,7 @@ def test_tied_in_the_prose():
     assert ("read as: line 16: the text says the outputs are the class probabilities" in out
             and "(line 17) that the labels y are one-hot" in out
             and "at lines 20, 26, 32, 47, 52, 54, 58" in out), out
-    assert "line 32 writes the forward pass of l before the text defines l (line 38)" in out
+    assert "line 32 writes l before the text defines l (line 38)" in out
 
 
 def test_tied_by_a_formula():

@@ -252,6 +252,7 @@ def _check_waiting(state: _State, built: _Built, waiting: list[tuple[_Built, str
             else:  # it applies a function the text defines further on: it waits for that too
                 rest.append((moved, then))
             what = ("applies the function" if _is_function(built.model, q)
+                    else "writes" if w.formula.likelihood is not None  # = \\sum_i l(y, yhat)
                     else "writes the forward pass of")
             notes.append(f"read as: line {w.formula.line} {what} ${q}$ before the text "
                          f"defines ${q}$ (line {built.formula.line}): it is checked against "
