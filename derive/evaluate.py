@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from derive.budget import poll
-from derive.expr import NODE_TYPES, BatchSum, Prime, Quantity, Vec, Width, to_latex
+from derive.expr import NODE_TYPES, BatchProduct, BatchSum, Prime, Quantity, Vec, Width, to_latex
 from derive.functions import kink_points
 from derive.latex import Index, Scalar
 from derive.model import (
@@ -152,6 +152,15 @@ class Engine(StandIns):
             if ok:
                 yield env
 
+    def seeds(self, model: Model, instance: Instance) -> tuple[int, ...]:
+        """The random points of a claim: `SEEDS`, or, under the premise that the labels are
+        one-hot, one point per class at least (the class hot at point k is the k-th after a
+        random first: a claim that holds only when the first class is hot is refuted)."""
+        if model.label_rule != "onehot":
+            return SEEDS
+        size = len(self.evaluator(model, instance, SEEDS[0]).labels(None))
+        return tuple(range(max(len(SEEDS), size)))
+
     def evaluate(self, model: Model, lhs: sympy.Basic, rhs: sympy.Basic, *,
                  restrict: Callable[[dict], bool] | None = None,
                  limit: int | None = None) -> Outcome:
@@ -162,7 +171,7 @@ class Engine(StandIns):
                 if restrict is not None and not restrict(env):
                     continue
                 out.assignments += 1
-                for first in SEEDS:
+                for first in self.seeds(model, instance):
                     poll()  # a budget in force, where no alarm can stop the work
                     try:
                         seed, lv, rv = self._ground_off_kinks(model, instance, first, env, lhs,
@@ -414,12 +423,12 @@ def terms(e: sympy.Basic, instances: tuple[Instance, ...] = INSTANCES) -> int:
 
 
 def _terms(e: sympy.Basic, top: int, batch: int) -> int:
-    if isinstance(e, sympy.Sum):
+    if isinstance(e, (sympy.Sum, sympy.Product)):
         n = 1
         for _var, lo, hi in e.limits:
             n *= _span(lo, hi, top)
         return n * _terms(e.function, top, batch)
-    if isinstance(e, BatchSum):
+    if isinstance(e, (BatchSum, BatchProduct)):
         return batch * _terms(e.body, top, batch)
     if not e.args or isinstance(e, NODE_TYPES):
         return 1

@@ -243,6 +243,21 @@ class BatchSum(Node):
         return f"\\sum_{{{self.args[1].name}}} {printer._print(self.body)}"
 
 
+class BatchProduct(Node):
+    """`\\prod_x body`: the product over the samples of a minibatch (a likelihood of
+    independent samples)."""
+
+    def __new__(cls, body: sympy.Basic, sample: str | Str = "x"):
+        return sympy.Expr.__new__(cls, body, _str(sample))
+
+    @property
+    def body(self) -> sympy.Basic:
+        return self.args[0]
+
+    def _latex(self, printer: LatexPrinter) -> str:
+        return f"\\prod_{{{self.args[1].name}}} {printer._print(self.body)}"
+
+
 class ArgMax(Node):
     """`\\operatorname*{argmax}_j body`: the index j in lo..hi at which body is largest
     (`argmin`: smallest). A choice, not a smooth value: compared at the point, never
@@ -290,7 +305,8 @@ class Change(Node):
         return f"\\Delta {printer._print(self.of)}"
 
 
-NODE_TYPES = (Quantity, Width, Call, Prime, FuncRef, Vec, Partial, BatchSum, ArgMax)
+NODE_TYPES = (Quantity, Width, Call, Prime, FuncRef, Vec, Partial, BatchSum, BatchProduct,
+              ArgMax)
 
 
 class _Printer(LatexPrinter):

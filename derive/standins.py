@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import sympy
 
-from derive.expr import BatchSum, Call, Partial, Prime
+from derive.expr import BatchProduct, BatchSum, Call, Partial, Prime
 from derive.functions import NAMED
 from derive.latex import Index, Scalar
 from derive.model import Def, Evaluator, Instance, Model, OutOfRange
@@ -196,7 +196,8 @@ def _over_samples(model: Model, exprs: tuple) -> bool:
     sample = model.notation.sample
     for e in exprs:
         for node in sympy.preorder_traversal(e):
-            if isinstance(node, BatchSum) or (isinstance(node, sympy.Sum) and any(
+            if isinstance(node, (BatchSum, BatchProduct)) or (isinstance(
+                    node, (sympy.Sum, sympy.Product)) and any(
                     getattr(v, "name", None) == sample for v, *_ in node.limits)):
                 return True
     return False

@@ -20,7 +20,17 @@ from sympy import Integer, KroneckerDelta, Rational, Sum
 
 from derive.document import parse_document
 from derive.errors import InputError
-from derive.expr import BatchSum, Call, Partial, Prime, Quantity, Vec, Width, to_latex
+from derive.expr import (
+    BatchProduct,
+    BatchSum,
+    Call,
+    Partial,
+    Prime,
+    Quantity,
+    Vec,
+    Width,
+    to_latex,
+)
 from derive.latex import Equation, Index, RowError, Scalar, Scope, Size, parse_formula
 from derive.notation import notation_from_front
 
@@ -126,6 +136,11 @@ SIDES = [
     (r"\sum_{k=1}^{C_n} y_k", Sum(q("y", None, k), (k, 1, C(n)))),
     (r"\sum_{j \ne i}^{C_n} y_j", Sum((1 - KroneckerDelta(i, j)) * q("y", None, j), (j, 1, C(n)))),
     (r"\sum_x \delta^{(l+1)}_i", BatchSum(q("\\delta", l + 1, i), "x")),
+    # products: bounded as sums are, over the batch as its sums are; an excluded factor is 1
+    (r"\prod_{j=1}^{C_n} y_j", sympy.Product(q("y", None, j), (j, 1, C(n)))),
+    (r"\prod_{j \ne i}^{C_n} y_j",
+     sympy.Product(q("y", None, j) ** (1 - KroneckerDelta(i, j)), (j, 1, C(n)))),
+    (r"\prod_x \delta^{(l+1)}_i", BatchProduct(q("\\delta", l + 1, i), "x")),
     # the Kronecker delta: two indices, no layer tag (the error is \delta^{(l)}_j)
     (r"\delta_{ij}", KroneckerDelta(i, j)),
     # an unbraced argument is one token, and a digit is one token (TeX): 1/2, then 3/2
@@ -138,8 +153,6 @@ SIDES = [
 ]
 
 GAPS: list[tuple[str, sympy.Basic, str]] = [  # (LaTeX, what it means, why it is not read yet)
-    (r"\prod_{j=1}^{C_n} y_j", sympy.Product(q("y", None, j), (j, 1, C(n))),
-     "products are not read: `\\prod` is an unsupported command"),
 ]
 
 ROUND_TRIP_GAPS: dict[str, str] = {  # LaTeX of a SIDES row -> why printing it back differs

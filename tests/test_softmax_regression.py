@@ -181,8 +181,10 @@ def test_d2lzh_reads_the_network_and_the_loss():
         assert by_line[line] == [V], line
     assert by_line[226] == [V, V]
     assert by_line[133] == [V]  # argmax_j yhat_j = argmax_j o_j: softmax keeps the order
-    for line in (181, 187):  # the likelihood: not read, and said so
-        assert by_line[line] == [E], line
+    # the likelihood, read where the text ties P(y | x) to yhat (l.175, one-hot labels l.177):
+    # its product over the samples, its negative log as the sum of the cross-entropies
+    # (derive.infer.likelihood; tests/test_likelihood.py)
+    assert by_line[181] == [V] and by_line[187] == [V] and by_line[188] == [V]
     assert by_line[151] == [E, E]  # the minibatch O = X W + b: not read, and said so
 
 

@@ -242,10 +242,15 @@ def _read_quantities(rows: tuple) -> set[str]:
 
 def _function_later(reading: _Reading, built: _Built) -> str | None:
     """A function the formula applies before the text defines it, further on in the same
-    section (`a = \\sigma(z)`, then `\\sigma(z) = 1/(1 + e^{-z})`): its claims wait for it."""
+    section (`a = \\sigma(z)`, then `\\sigma(z) = 1/(1 + e^{-z})`): its claims wait for it.
+    So does a likelihood's (derive.infer.likelihood) for the loss it is said to equal
+    (`= \\sum_i l(\\mathbf{y}^{(i)}, \\hat{\\mathbf{y}}^{(i)})`, "where the loss is ...")."""
     later = reading.inferred.defined if reading.inferred else {}
     section = {f.line: f.section for f in reading.doc.formulas}
-    for name in sorted(_applied(built.rows)):
+    names = _applied(built.rows)
+    if built.formula.likelihood is not None:
+        names |= _written(built.rows)
+    for name in sorted(names):
         line = later.get(name)
         if (line is not None and line > built.formula.line
                 and section.get(line, built.formula.section) == built.formula.section
@@ -262,6 +267,13 @@ def _applied(rows: tuple) -> set[str]:
             if isinstance(side.expr, sympy.Basic):
                 names |= {str(c.fname) for c in side.expr.atoms(Call, Prime)}
     return names
+
+
+def _written(rows: tuple) -> set[str]:
+    """The names of the quantities the rows write."""
+    return {str(q.name) for row in rows if isinstance(row, Equation)
+            for side in (row.lhs, *row.steps) if isinstance(side.expr, sympy.Basic)
+            for q in side.expr.atoms(Quantity)}
 
 
 def _is_function(model: Model, name: str) -> bool:
@@ -289,6 +301,7 @@ def _check_waiting(state: _State, built: _Built, waiting: list[tuple[_Built, str
             forward = state.reading.inferred.forward if state.reading.inferred else {}
             what = ("applies the function" if _is_function(built.model, q)
                     else "writes the forward pass of" if forward.get(w.formula.number) == q
+                    else "writes" if w.formula.likelihood is not None  # = \\sum_i l(y, yhat)
                     else "reads the quantity")
             notes.append(f"read as: line {w.formula.line} {what} ${q}$ before the text "
                          f"defines ${q}$ (line {built.formula.line}): it is checked against "

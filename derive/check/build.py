@@ -30,6 +30,7 @@ from derive.infer.example import example_depth, example_output
 from derive.infer.gradient import gradient_argument
 from derive.infer.hypotheses import parameter_subscripts, parameters_fact
 from derive.infer.letters import letter_facts, letter_tags
+from derive.infer.likelihood import likelihood
 from derive.infer.logs import merged
 from derive.infer.meanloss import mean_loss
 from derive.infer.naming import named_definitions, named_input
@@ -262,6 +263,11 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         inferred.facts += untagged + mean
         _consistent(doc, inferred)
         inferred.label_premise = _stated_premise(doc, inferred)
+        doc, probabilities, claims = likelihood(doc, roles, inferred.front.get("quantities", {}),
+                                                inferred.label_premise)
+        inferred.facts += probabilities
+        for number in claims:  # P(y | x) = ...: the likelihood's claims, no definition of P
+            inferred.definitions.pop(number, None)
         inferred.facts[:0] = capitals + letters
         inferred.facts = merged(inferred.facts)  # `lines 80, 81: ...`, each fact once
         return dataclasses.replace(

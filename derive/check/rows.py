@@ -10,7 +10,7 @@ import sympy
 from derive.document import Formula
 from derive.errors import InputError
 from derive.evaluate import MAX_TERMS, free_indices, terms
-from derive.expr import BatchSum, Call, Partial, Quantity, Vec, to_latex
+from derive.expr import BatchProduct, BatchSum, Call, Partial, Quantity, Vec, to_latex
 from derive.latex import Equation, Index, RowError, Scalar
 
 
@@ -38,14 +38,14 @@ def _bounded(formula: Formula, eq: Equation | RowError) -> Equation | RowError:
 
 def _reused_index(e: sympy.Basic, bound: frozenset = frozenset()) -> str | None:
     """The name of an index that a sum binds again inside a sum over it, if any."""
-    if isinstance(e, sympy.Sum):
+    if isinstance(e, (sympy.Sum, sympy.Product)):
         for lim in e.limits:
             name = str(lim[0])
             if name in bound:
                 return name
             bound = bound | {name}
         return _reused_index(e.function, bound)
-    if isinstance(e, BatchSum):
+    if isinstance(e, (BatchSum, BatchProduct)):
         if "\\sum_x" in bound:
             return e.args[1].name
         return _reused_index(e.body, bound | {"\\sum_x"})

@@ -47,12 +47,21 @@ def _refuted_evidence(o: Outcome, model: Model) -> str:
             f"{PRECISION}-digit arithmetic") + "".join("; " + n for n in o.notes)
 
 
+def _points(o: Outcome) -> str:
+    """The random points at each index assignment (more than `SEEDS` under a one-hot premise:
+    one per class, as many as the instance has classes)."""
+    if not o.assignments:
+        return str(len(SEEDS))
+    n, rest = divmod(len(o.trials), o.assignments)
+    return str(n) if not rest else f"{len(SEEDS)} or more (one per class)"
+
+
 def _evidence(o: Outcome, model: Model) -> str:
     inst = {t.instance for t in o.trials}
     what = "the local model with random smooth functions" if model.local else (
         f"{len(inst)} network instance{'s' if len(inst) != 1 else ''}")
     return (f"numeric: {len(o.trials)} evaluations ({o.assignments} index assignment"
-            f"{'s' if o.assignments != 1 else ''} × {len(SEEDS)} random points) on {what}, "
+            f"{'s' if o.assignments != 1 else ''} × {_points(o)} random points) on {what}, "
             f"{PRECISION}-digit arithmetic") + "".join("; " + n for n in o.notes)
 
 

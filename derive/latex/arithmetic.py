@@ -12,7 +12,7 @@ import sympy
 
 from derive.arithcache import Cache
 from derive.errors import InputError
-from derive.expr import BatchSum
+from derive.expr import BatchProduct, BatchSum
 from derive.latex import fastarith
 from derive.latex.limits import _check_number, _check_power
 from derive.latex.scope import Scope
@@ -60,14 +60,14 @@ class _Skeleton:
         self.values[name] = value
         self.emit(" " + _tex(name) + " ", src)
 
-    def sum_bound(self, record: tuple, src: tuple[int, int]) -> None:
+    def sum_bound(self, record: tuple, src: tuple[int, int], op: str = "\\sum") -> None:
         if len(self.sums) >= len(_DUMMIES):
             raise InputError(f"too many sums in one expression (more than {len(_DUMMIES)}): "
                              "split it into smaller steps", self.scope.formula.span(*src))
         name = self._name(*src)
         self.sums[name] = record
         dummy = _DUMMIES[len(self.sums) - 1]
-        self.emit(f" \\sum_{{{dummy}=1}}^{{{_tex(name)}}} ", src)
+        self.emit(f" {op}_{{{dummy}=1}}^{{{_tex(name)}}} ", src)
 
     def sequence(self, toks: list[Tok]) -> None:
         """Emit `toks` into this skeleton, in place (an exponent, a fraction's parts)."""
@@ -190,16 +190,18 @@ def _rebuild(e: sympy.Basic, sk: _Skeleton, toks: list[Tok]) -> sympy.Basic:
         if e.name in sk.values:
             return sk.values[e.name]
         raise InputError(f"internal: unexpected symbol {e.name}")
-    if isinstance(e, sympy.Sum):
+    if isinstance(e, (sympy.Sum, sympy.Product)):
+        product = isinstance(e, sympy.Product)
         body = _rebuild(e.function, sk, toks)
         for _dummy, _lo, hi in e.limits:  # innermost first
             var, lo, upper, excl, batch = sk.sums[str(hi)]
             if batch:
-                body = BatchSum(body, sk.scope.notation.sample)
+                body = (BatchProduct if product else BatchSum)(body, sk.scope.notation.sample)
                 continue
-            if excl is not None:
-                body = body * (1 - sympy.KroneckerDelta(var, excl))
-            body = sympy.Sum(body, (var, lo, upper))
+            if excl is not None:  # the excluded term: a factor 1, a term 0
+                keep = 1 - sympy.KroneckerDelta(var, excl)
+                body = body ** keep if product else body * keep
+            body = (sympy.Product if product else sympy.Sum)(body, (var, lo, upper))
         return body
     if isinstance(e, sympy.log) and len(e.args) == 2:
         return sympy.log(_rebuild(e.args[0], sk, toks)) / sympy.log(_rebuild(e.args[1], sk, toks))

@@ -132,7 +132,8 @@ def _emit_sum(toks: list[Tok], i: int, sk: _Skeleton) -> int:
     scope = sk.scope
     t = toks[i]
     if i + 1 >= len(toks) or toks[i + 1].text != "_":
-        raise _err("a sum needs its index: \\sum_{j=1}^{C}", scope, t)
+        what = "product" if t.text == "\\prod" else "sum"
+        raise _err(f"a {what} needs its index: {t.text}_{{j=1}}^{{C}}", scope, t)
     sub, j = _group(toks, i + 2, scope)
     sup: list[Tok] | None = None
     if j < len(toks) and toks[j].text == "^":
@@ -175,7 +176,7 @@ def _emit_sum(toks: list[Tok], i: int, sk: _Skeleton) -> int:
                            "range cannot be read from its use")
             hi = implied
         record = (var, lo, hi, excl, False)
-    sk.sum_bound(record, (t.start, toks[j - 1].end))
+    sk.sum_bound(record, (t.start, toks[j - 1].end), t.text)  # \\sum or \\prod
     return j
 
 

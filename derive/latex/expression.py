@@ -221,7 +221,7 @@ _RULES: tuple[tuple[Iterable[str], Recogniser], ...] = (
     (("\\times", "\\cdot", "*"), _times),  # `a * b`, as plain-text notes write it
     (_ELEMENTARY, _elementary),
     (("\\frac", "\\dfrac", "\\tfrac"), _emit_frac),
-    (("\\sum",), _emit_sum),
+    (("\\sum", "\\prod"), _emit_sum),  # a product's index and bounds are a sum's
     (("\\begin",), _emit_cases),
     (("}", ")"), _refuse(lambda x: f"unbalanced `{x}`: nothing opened it")),
     (("=", "\\leftarrow", "\\in", "&", "\\\\"),

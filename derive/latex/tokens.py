@@ -20,6 +20,7 @@ from derive.latex.lexer import (
     Tok,
     _lex,
 )
+from derive.latex.likelihood import likelihoods
 from derive.latex.operands import (
     VECTOR_FUNCTIONS,
     _class_probabilities,
@@ -51,8 +52,9 @@ __all__ = ["_BOLD", "_DELIM_SIZES", "_ELEMENTARY", "_FONTS", "_GREEK", "_VECTOR_
 
 
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
+    toks = likelihoods(_lex(text, formula, base), formula)
     toks = _starred_names(_letter_tags(_capitals(_subscript_names(
-        _aliases(_lex(text, formula, base), formula), formula.subscript_names),
+        _aliases(toks, formula), formula.subscript_names),
         formula.capitals), formula.letter_tags))
     toks = _depth_tags(drop_parameters(toks, formula.parameters), formula.depth_tags)
     toks = _gradient_of(_neuron_tags(toks, formula), formula.gradient_of)

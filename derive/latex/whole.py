@@ -66,10 +66,11 @@ def _outside_the_model(seg: list[Tok], scope: Scope) -> None:
     for t in seg:
         if t.text == "\\mid":
             raise _err("a conditional probability (`\\mid`) is not read: it is a statement about "
-                       "the data's distribution, outside the network's model (a text may read "
-                       "the network's output as one, $\\hat{y}_j$ as $P(y = j \\mid x)$, but the "
-                       "tool relates no probability to the model's quantities: a likelihood "
-                       "is not derived)", scope, t,
+                       "the data's distribution, outside the network's model (the tool reads "
+                       "one as the network's likelihood only where the text says the outputs "
+                       "are the class probabilities, $\\hat{y}_j = P(y = j \\mid x)$, and the "
+                       "labels one-hot, and then only the label's given the input, "
+                       "$P(y \\mid x)$, or the data set's, $P(Y \\mid X)$)", scope, t,
                        hint="the tool checks the formulas of the model, its loss and their "
                        "derivatives")
 

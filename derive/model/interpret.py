@@ -10,7 +10,18 @@ from typing import Any
 import sympy
 
 from derive.errors import InputError
-from derive.expr import ArgMax, BatchSum, Call, FuncRef, Partial, Prime, Quantity, Vec, Width
+from derive.expr import (
+    ArgMax,
+    BatchProduct,
+    BatchSum,
+    Call,
+    FuncRef,
+    Partial,
+    Prime,
+    Quantity,
+    Vec,
+    Width,
+)
 from derive.functions import ELEMENTARY, RELATIONS
 from derive.latex import Index, Scalar, Size
 from derive.model.algebra import _Cut, _Full, _Numeric, _SymPy
@@ -160,6 +171,19 @@ class Interpretation:
         return alg.add([self._eval(e.body, env, s, alg)
                         for s in range(1, self.instance.batch + 1)])
 
+    def _batch_product(self, e: BatchProduct, env: dict, sample: int | None,
+                       alg: _Numeric) -> Any:
+        return alg.mul([self._eval(e.body, env, s, alg)
+                        for s in range(1, self.instance.batch + 1)])
+
+    def _product(self, e: sympy.Product, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        body = e.function
+        *rest, (var, lo, hi) = e.limits
+        if rest:
+            body = sympy.Product(body, *rest)
+        a, b = self.ground_int(lo, env), self.ground_int(hi, env)
+        return alg.mul([self._eval(body, {**env, var: k}, sample, alg) for k in range(a, b + 1)])
+
     def _sum(self, e: sympy.Sum, env: dict, sample: int | None, alg: _Numeric) -> Any:
         # SymPy lists nested sums' limits innermost first: the last is the outer loop,
         # whose index the inner bounds may read (\sum_l \sum_{k=1}^{n_l}: weight decay)
@@ -304,6 +328,8 @@ MEANING = ByType({
     Partial: Interpretation._partial,
     BatchSum: Interpretation._batch_sum,
     sympy.Sum: Interpretation._sum,
+    BatchProduct: Interpretation._batch_product,
+    sympy.Product: Interpretation._product,
     sympy.Piecewise: Interpretation._cases,
     sympy.KroneckerDelta: Interpretation._kronecker,
     sympy.Limit: Interpretation._limit,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import sympy
 
-from derive.expr import BatchSum, Call, Quantity, Vec, as_basic
+from derive.expr import BatchProduct, BatchSum, Call, Quantity, Vec, as_basic
 from derive.functions import BY_SPELLING
 from derive.latex import Index, Scalar, Size
 from derive.model.algebra import _SymPy
@@ -399,4 +399,5 @@ READS = ByType({
     Call: Lookup._reads_call,
     Vec: Lookup._reads_vec,
     BatchSum: Lookup._reads_batch_sum,
+    BatchProduct: Lookup._reads_batch_sum,
 })

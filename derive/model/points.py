@@ -54,8 +54,9 @@ class Points:
             size = self.index_size(spec, 0, None)  # y of C_3 in a network of letters
         r = _rng("labels", self.instance, sample, self.seed, self.model.label_rule)
         domain = next((a.domain for a in reversed(self.model.assumptions) if a.name == name), None)
-        if self.model.label_rule == "onehot":
-            hot = r.randrange(size)
+        if self.model.label_rule == "onehot":  # point k: the class after the sample's first k
+            first = _rng("hot", self.instance, sample).randrange(size)
+            hot = (first + self.seed) % size  # on the points 0..size-1, every class is hot
             vals = tuple(CTX.mpf(int(k == hot)) for k in range(size))
         elif self.model.label_rule == "sum1":  # a stated premise: the labels sum to one
             raw = [CTX.mpf(r.randint(1, 100)) for _ in range(size)]

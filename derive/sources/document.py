@@ -101,6 +101,9 @@ class Formula:
     # a bare letter the text names as a layer's activation (`$x =: a^0$`: derive.infer.naming):
     # (letter, the quantity as LaTeX, `a^{0}`), read by derive.latex.tokens
     aliases: tuple[tuple[str, str], ...] = ()
+    # (probability, output, label, input, sample): a conditional probability of the labels
+    # read as the network's likelihood (derive.infer.likelihood), read by derive.latex.likelihood
+    likelihood: tuple[str, str, str, str, str] | None = None
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""
