@@ -51,7 +51,27 @@ __all__ = ["_BOLD", "_DELIM_SIZES", "_ELEMENTARY", "_FONTS", "_GREEK", "_VECTOR_
            "VECTOR_FUNCTIONS", "Tok", "ordinary_derivative", "remarks_of", "tokenize"]
 
 
+# tokenize's lists by (formula, text, base), the formula held (frozen: a changed reading is a new
+# object, `dataclasses.replace`): inference scans every formula several times, each scan the
+# same tokens (a fresh list each call; Tok is frozen)
+_TOKENS: dict[tuple[int, str, int], tuple[Formula, list[Tok]]] = {}
+
+
 def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
+    """The tokens of `text` (a formula's, or a piece of it at offset `base`), read in the
+    notation `formula` carries (its capitals, letter tags, names given in passing, ...)."""
+    key = (id(formula), text, base)
+    held = _TOKENS.get(key)
+    if held is not None and held[0] is formula:
+        return list(held[1])
+    toks = _tokenize(text, formula, base)
+    if len(_TOKENS) > 4096:
+        _TOKENS.clear()
+    _TOKENS[key] = (formula, toks)
+    return list(toks)
+
+
+def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = likelihoods(_lex(text, formula, base), formula)
     toks = _starred_names(_letter_tags(_capitals(_subscript_names(
         _aliases(toks, formula), formula.subscript_names),
