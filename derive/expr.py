@@ -229,8 +229,10 @@ class Partial(Node):
         return f"\\frac{{{d}{printer._print(self.num)}}}{{{d}{printer._print(self.den)}}}"
 
 
-class BatchSum(Node):
-    """`\\sum_x body`: the sum over the samples of a minibatch."""
+class _OverSamples(Node):
+    """An operator over the samples of a minibatch: `body` and the sample's letter."""
+
+    operator = ""
 
     def __new__(cls, body: sympy.Basic, sample: str | Str = "x"):
         return sympy.Expr.__new__(cls, body, _str(sample))
@@ -240,22 +242,20 @@ class BatchSum(Node):
         return self.args[0]
 
     def _latex(self, printer: LatexPrinter) -> str:
-        return f"\\sum_{{{self.args[1].name}}} {printer._print(self.body)}"
+        return f"{self.operator}_{{{self.args[1].name}}} {printer._print(self.body)}"
 
 
-class BatchProduct(Node):
+class BatchSum(_OverSamples):
+    """`\\sum_x body`: the sum over the samples of a minibatch."""
+
+    operator = "\\sum"
+
+
+class BatchProduct(_OverSamples):
     """`\\prod_x body`: the product over the samples of a minibatch (a likelihood of
     independent samples)."""
 
-    def __new__(cls, body: sympy.Basic, sample: str | Str = "x"):
-        return sympy.Expr.__new__(cls, body, _str(sample))
-
-    @property
-    def body(self) -> sympy.Basic:
-        return self.args[0]
-
-    def _latex(self, printer: LatexPrinter) -> str:
-        return f"\\prod_{{{self.args[1].name}}} {printer._print(self.body)}"
+    operator = "\\prod"
 
 
 class ArgMax(Node):
