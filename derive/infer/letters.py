@@ -156,22 +156,28 @@ def _tagged(rows: list[Row], layers: dict[str, int]) -> dict[str, set[str]]:
 
 def letter_tags(doc: Document) -> Document:
     """The document with the layer tags its index letters stand for (see the module)."""
+    return _letter_reading(doc)[0]
+
+
+def _letter_reading(doc: Document) -> tuple[Document, tuple | None]:
+    """`letter_tags`'s document, and the letters' layers it rests on (`_letter_layers`), or
+    the document itself and None where the letters are not read as layers."""
     rows = readable_rows(doc.formulas)
-    found = _letter_layers(_defining(rows))
-    if found is None:
-        return doc
-    layers, (opener, closer), weights = found
     defining = _defining(rows)
+    found = _letter_layers(defining)
+    if found is None:
+        return doc, None
+    layers, (opener, closer), weights = found
     units = {next(o for o in r.occs if o.side == 0).name for r in defining}
     if any(
             o.name in units and o.sup is not None and (_fixed_tag(o) or (0, ()))[1] == (
                 opener, closer) for r in rows for o in r.occs):
         # some unit has a layer tag of its own, in the weights' style (z_j^2 beside w^{(1)}
         # is a square): the tags are the text's
-        return doc
+        return doc, None
     multi = _tagged(defining, layers)
     if not multi:
-        return doc
+        return doc, None
     tags = weights + tuple((q, letter, f"{opener}{layers[letter]}{closer}")
                            for q in sorted(multi) for letter in sorted(multi[q]))
     # a unit of one layer (z_j, hidden) is that layer's at its entry 0 (Bishop's bias unit
@@ -186,7 +192,7 @@ def letter_tags(doc: Document) -> Document:
                   + tuple(sorted(x for x in layers if layers[x] < low[q])))
     return dataclasses.replace(
         doc, formulas=tuple(dataclasses.replace(f, letter_tags=tags) for f in doc.formulas),
-        inline=tuple(dataclasses.replace(f, letter_tags=tags) for f in doc.inline))
+        inline=tuple(dataclasses.replace(f, letter_tags=tags) for f in doc.inline)), found
 
 
 def pattern_letter(rows: list[Row], occs: list[Occ]) -> str | None:
@@ -269,10 +275,7 @@ def _defining_rows(out: Inferred) -> set[tuple[int, int]]:
 def letter_facts(doc: Document) -> list[str]:
     """What the tags `letter_tags` gives the document (as written, before them) say, for the
     summary: each index letter's layer (the first the input, the last the output)."""
-    if letter_tags(doc) is doc:
-        return []
-    rows = readable_rows(doc.formulas)
-    found = _letter_layers(_defining(rows))
+    found = _letter_reading(doc)[1]
     if found is None:
         return []
     layers, (opener, closer), _weights = found
