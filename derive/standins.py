@@ -94,7 +94,11 @@ class StandIns:
                     continue  # the text calls it non-linear
                 trial = self._with_function(model, fn, what, body)
                 got = self.evaluate(trial, lhs, rhs, limit=CANDIDATE_TRIALS)
-                if got.ok and got.trials:
+                if got.ok and got.trials and not shows_something(got.trials):
+                    # 0 = 0 at every point tried (a ReLU off at each of them): no evidence;
+                    # every point is tried, and one must show the sides agree away from 0
+                    got = self.evaluate(trial, lhs, rhs)
+                if got.ok and shows_something(got.trials):
                     return (f"needs ${fn}$; the text never defines it: the claim fails for a "
                             f"generic smooth ${fn}$ but holds if ${fn}$ is {what}, which the "
                             "text may mean without writing it")
@@ -178,6 +182,12 @@ class StandIns:
                          f"${fn}$")
         return notes
 
+
+
+def shows_something(trials: list) -> bool:
+    """Whether the sides agree at some trial where they are not both 0: agreement only where a
+    function vanishes (a ReLU off at every point drawn) is no evidence that a claim holds."""
+    return any(not (close(t.lhs, 0) and close(t.rhs, 0)) for t in trials)
 
 
 def _loss_words(ev: Evaluator, model: Model, losses: set) -> tuple[str, str]:

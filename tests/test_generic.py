@@ -175,3 +175,16 @@ def test_corpus_ufldl_derivation_with_f_and_j_never_defined() -> None:
     assert by_line[191][0].status is Status.VERIFIED  # the overall cost's gradient
     assert by_line[193][0].status is Status.ERROR  # y^{(i)} for y^{(k)}: two samples
     assert "not one sample" in by_line[193][0].message
+
+
+def test_agreement_only_at_zero_is_no_evidence_for_a_candidate():
+    """A stand-in's candidate (ReLU) excuses a claim only where the sides agree away from 0: a
+    ReLU off at every point drawn makes every claim 0 = 0 there, which shows nothing."""
+    from types import SimpleNamespace
+
+    from derive.standins import shows_something
+
+    zero = SimpleNamespace(lhs=0, rhs=0)
+    assert not shows_something([zero, zero])
+    assert not shows_something([])
+    assert shows_something([zero, SimpleNamespace(lhs=1.5, rhs=1.5)])
