@@ -113,3 +113,14 @@ def test_corpus_d2lzh():
     assert got == [(181, V), (187, V), (188, V)], got
     assert "read as: line 175: the text says the outputs are the class probabilities" in _said(
         path)
+
+
+def test_a_label_written_as_an_exponent_is_a_power_not_a_layer():
+    """`\\hat{y}_k^{y_k}`: the superscript is an entry of a name the text uses, a power; read as
+    a layer tag it made every formula one of "variables of its own" (noticed at stop 23)."""
+    rep = check_file(DATA / "power_exponent.md", "power_exponent.md")
+    got = {r.line: r for r in rep.results}
+    assert got[5].status is D and got[21].status is D
+    assert got[25].status is V
+    assert got[29].status is R and SIGN in (got[29].diagnosis or "")
+    assert not any("C_(y" in f or "C_{y" in f for f in rep.notes), rep.notes

@@ -10,7 +10,7 @@ from derive.infer.fractions import _derivatives
 from derive.infer.names import layer_symbols
 from derive.infer.numeric_tags import chain_tag, fixed_chain
 from derive.infer.scan import Occ, Row, _is_call, _strip
-from derive.infer.tags import _sample_sup
+from derive.infer.tags import _sample_sup, _tag_form, entry_power
 from derive.latex import Tok, ordinary_derivative
 
 
@@ -72,12 +72,19 @@ def _local_formulas(per: dict[int, list[Row]]) -> set[int]:
     their names has one elsewhere. They are not read into the network's notation. A fixed
     chain's numbered layers (`z^1 = w^1 x + b^1`: derive.infer.numeric_tags) are tags."""
     samples = _sample_names(per)
-    chain = fixed_chain([r for rs in per.values() for r in rs])
+    rows = [r for rs in per.values() for r in rs]
+    chain = fixed_chain(rows)
+    names = {o.name for r in rows for o in r.occs}
+    layers = layer_symbols(rows)
 
     def tagged(o: Occ) -> bool:
         g = _strip(o.sup) if o.sup else []
         if o.name in samples:
             return False  # x^{(i)}: a sample, where no layer is written with i
+        if g and g[0].text not in "([":
+            form = _tag_form(g)
+            if form is not None and entry_power(form[0], names, layers):
+                return False  # \\hat{y}_k^{y_k}: a power
         return bool(g) and ((g[0].text in "([" and len(g) >= 3) or any(
             t.kind == "letter" for t in g) or chain_tag(o, chain))
     names_tagged = {o.name for rs in per.values() for r in rs for o in r.occs if tagged(o)}

@@ -24,7 +24,7 @@ from derive.infer.scan import (
     _single_name,
     _strip,
 )
-from derive.infer.tags import _sample_sup, _tag, _tag_form
+from derive.infer.tags import _sample_sup, _tag, _tag_form, entry_power
 from derive.latex import VECTOR_FUNCTIONS, without_sample
 from derive.vecparse.trace import trace_name
 
@@ -142,7 +142,8 @@ def _layer_symbols(ns: Names) -> None:
         ns.layer_var = "l"
     elif offsets:
         ns.layer_var = max(sorted(offsets), key=count)
-    depth_candidates = sorted(symbols - {ns.layer_var} - ns.index_letters - set(ns.by_name),
+    depth_candidates = sorted(symbols - {ns.layer_var} - ns.index_letters - set(ns.by_name)
+                              - {s for s in symbols if entry_power(s, ns.by_name, {ns.layer_var})},
                               key=lambda s: (-count(s), s))
     ns.depth = depth_candidates[0] if depth_candidates else None
     ns.tag_symbols = {s for s in (ns.layer_var, ns.depth) if s}

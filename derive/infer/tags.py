@@ -3,6 +3,8 @@ its style, and its linear form (`l+1` -> ("l", 1)); a sample's superscript (`y^{
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from derive.infer.scan import Occ, _strip
 from derive.latex import Tok, without_sample
 
@@ -23,6 +25,14 @@ def _tag(o: Occ, symbols: set[str]) -> tuple[str, list[Tok]] | None:
         if letters and letters <= symbols:
             return "sup", g
     return None
+
+
+def entry_power(symbol: str | None, names: Collection[str], layers: Collection[str]) -> bool:
+    """`y_k` in `\\hat{y}_k^{y_k}`: a superscript that is an entry of a name the text uses, by
+    an index that is not a letter the text writes layers with, is a power (`n_l`, with `l`
+    the layer variable, is a layer's number)."""
+    base, _, sub = (symbol or "").partition("_")
+    return len(sub) == 1 and base in names and sub not in layers
 
 
 def _sample_sup(o: Occ) -> bool:
