@@ -32,7 +32,7 @@ from derive.latex.limits import _check_sizes
 from derive.latex.opening import NOTHING_CLAIMED, NothingClaimed, joined_openings, lone_expression
 from derive.latex.prefix import readable_prefix
 from derive.latex.scope import Equation, RowError, Scope, Side, _err
-from derive.latex.slips import flagged, mended_partials
+from derive.latex.slips import flagged, mended_argument, mended_partials
 from derive.latex.tokens import _FONTS, VECTOR_FUNCTIONS, Tok, ordinary_derivative, tokenize
 from derive.latex.whole import _entrywise_vector_function, _outside_the_model, _parse_set
 
@@ -48,6 +48,8 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     _check_sizes(formula)
     toks, slips = mended_partials(batch_d_names(tokenize(formula.text, formula), scope),
                                   formula.text)
+    toks, strays = mended_argument(toks, formula.text)
+    slips += strays
     toks = without_header(toks, _RELATIONS)
     _check_sizes(formula, toks)
     # unwrap \begin{split} ... \end{split} (or aligned), keeping what is inside

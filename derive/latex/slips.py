@@ -91,3 +91,38 @@ def flagged(eq: Equation, slips: list[tuple[int, str]]) -> Equation:
     if left:
         steps[0] = dataclasses.replace(steps[0], flags=left + steps[0].flags)
     return dataclasses.replace(eq, steps=tuple(steps))
+
+
+def mended_argument(toks: list[Tok], text: str) -> tuple[list[Tok], list[tuple[int, str]]]:
+    """`f(z) = \\max(0, x)`: a function of one argument defined by a body that never writes it
+    and writes one other bare letter instead, inside a function or an operation (`\\max`,
+    `\\frac`, `e^{-x}`; not `f(z) = c`, a constant). The body can mean nothing else: it is read
+    with the argument (`\\max(0, z)`), and the letter written is flagged (no other name, number
+    or function of the body is touched)."""
+    body = [t for t in toks if t.kind != "text"]
+    if (len(body) < 6 or body[0].kind not in ("letter", "cmd") or body[1].text != "("
+            or body[2].kind != "letter" or body[3].text != ")" or body[4].text != "="
+            or any(t.text in ("=", "\\\\", "&") for t in body[5:])):
+        return toks, []
+    arg = body[2].text
+    rhs = body[5:]
+    free = [k for k, t in enumerate(rhs) if t.kind == "letter" and not _applied_or_e(rhs, k)]
+    letters = {rhs[k].text for k in free}
+    applied = any(t.kind == "cmd" for t in rhs) or any(
+        t.text == "e" and k + 1 < len(rhs) and rhs[k + 1].text == "^" for k, t in enumerate(rhs))
+    if not applied or arg in {t.text for t in rhs} or len(letters) != 1 or any(
+            k + 1 < len(rhs) and rhs[k + 1].text in ("_", "^", "'") for k in free):
+        return toks, []
+    stray = letters.pop()
+    fixes = {id(rhs[k]) for k in free}
+    out = [dataclasses.replace(t, text=arg) if id(t) in fixes else t for t in toks]
+    first = rhs[free[0]]
+    return out, [(first.start, f"the right side writes ${stray}$ where the function's argument "
+                  f"is ${arg}$ (`{text[body[0].start : body[3].end]}`): read with ${arg}$, as "
+                  "the definition must mean")]
+
+
+def _applied_or_e(rhs: list[Tok], k: int) -> bool:
+    """A letter applied to an argument (`g(x)`), or Euler's `e` raised to a power."""
+    nxt = rhs[k + 1].text if k + 1 < len(rhs) else ""
+    return nxt == "(" or (rhs[k].text == "e" and nxt == "^")
