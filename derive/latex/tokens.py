@@ -74,7 +74,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
 def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = likelihoods(_lex(text, formula, base), formula)
     toks = _starred_names(_letter_tags(_capitals(_subscript_names(
-        _aliases(toks, formula), formula.subscript_names),
+        aliased(toks, formula), formula.subscript_names),
         formula.capitals), formula.letter_tags))
     toks = _depth_tags(drop_parameters(toks, formula.parameters), formula.depth_tags)
     toks = _gradient_of(_neuron_tags(toks, formula), formula.gradient_of)
@@ -99,14 +99,14 @@ def _capitals(toks: list[Tok], pairs: tuple[tuple[str, str], ...]) -> list[Tok]:
             else t for t in toks]
 
 
-def _aliases(toks: list[Tok], formula: Formula) -> list[Tok]:
+def aliased(toks: list[Tok], formula: Formula) -> list[Tok]:
     """A bare letter the text names as a layer's activation (`$x =: a^0$`: derive.infer.naming)
     read as that quantity: its tokens in the letter's place (the tag of no width)."""
     if not formula.aliases:
         return toks
     names = dict(formula.aliases)
     out: list[Tok] = []
-    scripts = _in_scripts(toks)
+    scripts = _in_scripts(toks) | _environment_names(toks)
     for k, t in enumerate(toks):
         if t.kind == "letter" and t.text in names and k not in scripts and not (
                 k and toks[k - 1].text in ("^", "_")) and not (
@@ -117,6 +117,18 @@ def _aliases(toks: list[Tok], formula: Formula) -> list[Tok]:
         else:
             out.append(t)
     return out
+
+
+def _environment_names(toks: list[Tok]) -> set[int]:
+    """The positions of the letters of `\\begin{bmatrix}` and `\\end{bmatrix}`: no names."""
+    inside: set[int] = set()
+    for k, t in enumerate(toks):
+        if t.text in ("\\begin", "\\end") and k + 1 < len(toks) and toks[k + 1].text == "{":
+            j = k + 2
+            while j < len(toks) and toks[j].text != "}":
+                inside.add(j)
+                j += 1
+    return inside
 
 
 def _in_scripts(toks: list[Tok]) -> set[int]:
