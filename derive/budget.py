@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -64,6 +65,7 @@ class _Deadline:
 
 _stack: list[_Deadline] = []
 _saved: tuple | None = None  # (previous handler, previous timer) while a deadline is active
+_hook: object = None  # the unraisable hook before the outermost deadline, while one is active
 
 
 def _fmt(seconds: float) -> str:
@@ -110,6 +112,16 @@ def _on_alarm(signum: int, frame: object) -> None:
     _arm()  # early (a budget that was left since): wait for the next one
 
 
+def _unraisable(info: object) -> None:
+    """An expiry that landed in a finalizer (`__del__`, a generator's close) is swallowed by
+    Python as unraisable: dropped here, never printed (the repeating alarm raises it again in
+    the block). Anything else goes to the hook that was there before. In this module, so that
+    no alarm lands inside it."""
+    if isinstance(getattr(info, "exc_value", None), _Expired):
+        return
+    (_hook or sys.__unraisablehook__)(info)  # type: ignore[operator]
+
+
 def poll() -> None:
     """Raise now if a budget in force has run out (the cooperative check)."""
     if _stack:
@@ -128,12 +140,13 @@ class deadline:  # noqa: N801 - used as a context manager, like a function
         self.signals = False
 
     def __enter__(self) -> deadline:
-        global _saved
+        global _saved, _hook
         if self.seconds is None or self.seconds <= 0:
             return self
         self.me = _Deadline(self.seconds)
         self.signals = _signals()
         if self.signals and not _stack:
+            _hook, sys.unraisablehook = sys.unraisablehook, _unraisable
             _saved = (signal.signal(signal.SIGALRM, _on_alarm),
                       signal.setitimer(signal.ITIMER_REAL, 0), time.monotonic())
         _stack.append(self.me)
@@ -142,7 +155,7 @@ class deadline:  # noqa: N801 - used as a context manager, like a function
         return self
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> bool:
-        global _saved
+        global _saved, _hook
         me = self.me
         if me is None:
             return False
@@ -156,6 +169,7 @@ class deadline:  # noqa: N801 - used as a context manager, like a function
             elif _saved is not None:
                 handler, (delay, interval), since = _saved
                 _saved = None
+                sys.unraisablehook, _hook = _hook, None  # type: ignore[assignment]
                 signal.signal(signal.SIGALRM, handler)
                 if delay > 0:  # someone else's timer: give it back what is left of it
                     left = delay - (time.monotonic() - since)

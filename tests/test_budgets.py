@@ -123,3 +123,32 @@ def test_deadlines_nest_and_give_back_the_alarm() -> None:
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     with deadline(None), deadline(0):  # no budget
         pass
+
+
+def test_an_expiry_inside_a_finalizer_is_not_printed(tmp_path):
+    """The alarm can land in a `__del__` that runs inside the block; Python swallows it there as
+    unraisable and used to print "Exception ignored in ... _Expired" with a traceback (a CLI
+    test caught it under load). The block still ends with BudgetExceeded, and nothing is
+    printed."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "finalizer.py"
+    script.write_text(
+        "import time\n"
+        "from derive.budget import deadline, BudgetExceeded\n"
+        "class Slow:\n"
+        "    def __del__(self):\n"
+        "        t = time.monotonic()\n"
+        "        while time.monotonic() - t < 0.3: pass\n"
+        "try:\n"
+        "    with deadline(0.1):\n"
+        "        Slow()\n"
+        "        t = time.monotonic()\n"
+        "        while time.monotonic() - t < 2: pass\n"
+        "except BudgetExceeded as e:\n"
+        "    print('stopped:', e)\n")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=60, cwd=Path(__file__).resolve().parent.parent)
+    assert run.stdout.strip() == "stopped: time budget exceeded (0.1 s)", run.stdout
+    assert "Exception ignored" not in run.stderr and "Traceback" not in run.stderr, run.stderr
