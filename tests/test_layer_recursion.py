@@ -163,6 +163,7 @@ def test_corpus_activation_layers() -> None:
     assert counts[E] == 1 and counts[Status.UNCHECKED] == 0 and counts[R] == 0
     (err,) = [r for r in rep.results if r.status is E]
     assert err.line == 103 and "every layer of the model shares" in err.message
+    assert "of each unit, is not modelled" in err.message
 
 
 def test_corpus_shadowed_indices() -> None:

@@ -112,9 +112,10 @@ def _shared_by_layers(eq: Equation, var: sympy.Symbol) -> str:
                   for step in eq.steps for q in sympy.preorder_traversal(step.expr))
     if not layered:
         return ""
-    return (f": `{var}` is a layer here, and `{to_latex(lhs.args[1])}` is one scalar that "
-            "every layer of the model shares, so its derivative is a sum over the layers; a "
-            "form for one layer alone is not checked")
+    return (f": `{var}` is a layer here, and derive models `{to_latex(lhs.args[1])}` as one "
+            "scalar that every layer of the model shares (a parameter of each layer, or of "
+            "each unit, is not modelled), so its derivative is a sum over the layers; a form "
+            "for one layer alone is not checked")
 
 
 def _find(text: str, pattern: str, last: bool = False) -> int:
