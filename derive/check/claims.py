@@ -12,6 +12,7 @@ from derive import vectorcheck
 from derive.budget import BudgetExceeded, deadline
 from derive.check import approx, ellipsis
 from derive.check.build import update_of_no_parameter, written_update
+from derive.check.generic_update import generic_update_results, is_generic_update
 from derive.check.keys import _decode_verdict, _encode_verdict, _keys
 from derive.check.lint import _lint_expansions
 from derive.check.rows import _validate_indices, unbound_layer
@@ -45,11 +46,16 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
         _check_approximation(state, formula, eq, model, compare)
         return
     err = _not_a_claim(formula, eq, target, model)
+    given = _given_leaf(model, eq.lhs.expr) if eq.kind == "equation" else None
+    if (err is not None or given is not None) and is_generic_update(model, eq):
+        generic = generic_update_results(formula, eq, model)
+        if generic is not None:
+            state.results += generic
+            return
     if err is not None:
         found = _at_output_layer(state, formula, eq, model, compare, target, derivation_note)
         state.results.append(found or _error_result(formula, err, eq.lhs.latex, eq.line))
         return
-    given = _given_leaf(model, eq.lhs.expr) if eq.kind == "equation" else None
     if given is not None:
         state.results.append(_given_result(formula, eq, given))
         return
