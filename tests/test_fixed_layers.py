@@ -103,8 +103,9 @@ def test_edges() -> None:
     ("d2lzh_backprop.md", 14, 0),
     # l.53 (z^{n-1})^T \delta^n_j: the text's own slip (its eq. 8 has \delta^n), checked by hand
     # l.42-45: the left side on a row of its own, its first step's \frac{\partial L}{z^n_j}
-    # flagged, |l_{n-1}| a sum's bound: 3 steps more, each checked by hand
-    ("yizt_0_1_fc_loss_backprop.md", 22, 1)])
+    # flagged, |l_{n-1}| a sum's bound: 3 steps more, each checked by hand; l.107 and l.111
+    # (w = w - \eta \partial L/\partial w, the same for b) the generic rule of gradient descent
+    ("yizt_0_1_fc_loss_backprop.md", 23, 1)])
 def test_corpus(name: str, verified: int, refuted: int) -> None:
     rep = check_file(CORPUS / name)
     counts = {s: sum(r.status == s for r in rep.results) for s in (V, R)}

@@ -26,6 +26,16 @@ def test_fc_eta() -> None:
     assert _at(rep, 69).status is not Status.VERIFIED  # the gradient of another parameter
 
 
+def test_a_bare_name_of_a_tagged_parameter() -> None:
+    """`b = b - \\eta \\partial L / \\partial b` beside the network's `b^l`: read in variables of
+    its own (L = F(b)), checked as the generic rule; its slips refuted."""
+    rep = check_file(DATA / "fc-eta.md")
+    ok = _at(rep, 59)
+    assert ok.status is Status.VERIFIED and "generic rule" in ok.message
+    assert _at(rep, 79).status is Status.REFUTED and "wrong sign" in _at(rep, 79).message
+    assert _at(rep, 83).status is Status.REFUTED and "learning rate" in _at(rep, 83).message
+
+
 def test_own_notation() -> None:
     rep = check_file(DATA / "own-notation.md")
     ok = _at(rep, 81)

@@ -14,8 +14,12 @@ from derive.results import Result, Status
 
 
 def _costs(model: Model) -> set[sympy.Basic]:
+    """The text's loss and overall cost; in a formula's local model (`b = b - \\eta
+    \\frac{\\partial L}{\\partial b}` read in variables of its own) the same names as its scalars."""
     n = model.notation
-    return {Quantity(name, (), ()) for name in (n.loss, n.overall) if name}
+    names = [name for name in (n.loss, n.overall) if name]
+    return {Quantity(name, (), ()) for name in names} | (
+        {Scalar(name) for name in names} if model.local else set())
 
 
 def _symbolized(e: sympy.Basic) -> tuple[sympy.Basic, dict[sympy.Basic, sympy.Symbol]]:

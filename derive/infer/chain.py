@@ -42,7 +42,7 @@ def _chain_rule(rows: list[Row]) -> dict[str, Any] | None:
 
     if any(a in reach(a) for a in deps):
         return None  # circular: not a chain rule
-    top = _derivatives(rows[0].sides[0])
+    top = _derivatives(rows[0].sides[0]) or _updated(rows, derivs)
     if not top or any(a != top[0][0] and a not in reach(top[0][0]) for a in deps):
         return None  # a name the left side does not depend on (u and f): how, the text says
     order = sorted(names, key=lambda a: (len(reach(a)), a))
@@ -61,6 +61,8 @@ def _chain_rule(rows: list[Row]) -> dict[str, Any] | None:
         if any(x == a for x, _ in total) and any(x == a for x, _ in partial):
             coordinates |= set(direct)  # its partials hold the other arguments fixed
     ann: dict[str, Any] = {"local": True, "functions": functions, "given": given}
+    if not _derivatives(rows[0].sides[0]):  # an update: its rate a scalar of the row
+        ann["variables"] = sorted({o.name for o in rows[0].occs} - names)
     if coordinates:
         ann["coordinates"] = sorted(coordinates)
     return ann
@@ -98,6 +100,17 @@ def _local_formulas(per: dict[int, list[Row]]) -> set[int]:
                 o.name in names_tagged and o.sup is None and o.call is None for o in occs):
             out.add(k)
     return out
+
+
+def _updated(rows: list[Row], derivs: list) -> list:
+    """`b = b - \\eta \\frac{\\partial L}{\\partial b}`: a step of gradient descent of a bare name,
+    its left side the name the loss is differentiated by; the loss stands as the top of the
+    chain (L = F(b)). Empty for any other row."""
+    left = [t.text for t in _strip(rows[0].sides[0])] if len(rows) == 1 else []
+    if len(left) != 1 or len(rows[0].sides) != 2:
+        return []
+    tops = {(a, b) for a, b, _ in derivs if b == left[0]}
+    return [(a, b, False) for a, b in sorted(tops)][:1] if len(tops) == 1 else []
 
 
 def _derivative_of_call(side: list[Tok]) -> bool:
