@@ -163,10 +163,10 @@ def test_steps_before_an_unread_step_are_checked():
 def test_an_input_alias_leaves_environment_names_alone():
     """`$x =: a^0$` reads a display's bare `x` as `a^0`; the letters of `\\begin{bmatrix}` are
     no names (its `x` read as `a^0` made the environment `bmatria^{0}`)."""
-    from derive.latex import aliased, tokenize
+    from derive.latex import tokenize
     from derive.sources.document import Formula
 
     text = "\\begin{bmatrix} x \\end{bmatrix}"
     f = Formula(1, "t.md", text, ((0, 1, 1),), (text,), (), aliases=(("x", "a^{0}"),))
-    got = "".join(t.text for t in aliased(tokenize(text, f), f))
+    got = "".join(t.text for t in tokenize(text, f))
     assert "bmatrix" in got and "a^{0}" in got and got.count("a") == 1 + got.count("bmatrix")

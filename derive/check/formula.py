@@ -160,7 +160,7 @@ def _report_definition(state: _State, formula: Formula, eq: Equation,
         file=formula.file, line=eq.line, col=eq.col, latex=latex, kind=kind,
         status=Status.DEFINITION, message=what, section=formula.section, formula=formula.number,
         parsed=parsed, derivation="definition: nothing to derive",
-        lint=eq.lhs.flags + tuple(f for s in eq.steps for f in s.flags if f not in eq.lhs.flags),
+        lint=tuple(f for s in eq.steps for f in s.flags),  # a left side's are its first step's
     ))
 
 

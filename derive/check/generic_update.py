@@ -54,9 +54,7 @@ def generic_update_results(formula: Formula, eq: Equation, model: Model) -> list
             return None
         cost = sorted({p.num for p in parts}, key=sympy.default_sort_key)[0]
         derived = lhs - Scalar(rate) * Partial(cost, lhs)
-        got, names = _symbolized(step.expr)
-        want = derived.xreplace({**names, Partial(cost, lhs): sympy.Symbol(
-            f"g[{to_latex(Partial(cost, lhs))}]")})
+        got, want = _symbolized(step.expr)[0], _symbolized(derived)[0]
         ok = sympy.expand(got - want) == 0
         results.append(_result(formula, eq, k, step, derived, ok, _diagnosis(
             lhs, Scalar(rate), cost, got, want, parts) if not ok else None))

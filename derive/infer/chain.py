@@ -42,7 +42,8 @@ def _chain_rule(rows: list[Row]) -> dict[str, Any] | None:
 
     if any(a in reach(a) for a in deps):
         return None  # circular: not a chain rule
-    top = _derivatives(rows[0].sides[0]) or _updated(rows, derivs)
+    written = _derivatives(rows[0].sides[0])
+    top = written or _updated(rows, derivs)
     if not top or any(a != top[0][0] and a not in reach(top[0][0]) for a in deps):
         return None  # a name the left side does not depend on (u and f): how, the text says
     order = sorted(names, key=lambda a: (len(reach(a)), a))
@@ -61,7 +62,7 @@ def _chain_rule(rows: list[Row]) -> dict[str, Any] | None:
         if any(x == a for x, _ in total) and any(x == a for x, _ in partial):
             coordinates |= set(direct)  # its partials hold the other arguments fixed
     ann: dict[str, Any] = {"local": True, "functions": functions, "given": given}
-    if not _derivatives(rows[0].sides[0]):  # an update: its rate a scalar of the row
+    if not written:  # an update: its rate a scalar of the row
         ann["variables"] = sorted({o.name for o in rows[0].occs} - names)
     if coordinates:
         ann["coordinates"] = sorted(coordinates)
@@ -73,11 +74,11 @@ def _local_formulas(per: dict[int, list[Row]]) -> set[int]:
     between names the network uses with layer tags: no use in them has a layer tag, yet one of
     their names has one elsewhere. They are not read into the network's notation. A fixed
     chain's numbered layers (`z^1 = w^1 x + b^1`: derive.infer.numeric_tags) are tags."""
-    samples = _sample_names(per)
     rows = [r for rs in per.values() for r in rs]
+    layers = layer_symbols(rows)
+    samples = _sample_names(rows, layers)
     chain = fixed_chain(rows)
     names = {o.name for r in rows for o in r.occs}
-    layers = layer_symbols(rows)
 
     def tagged(o: Occ) -> bool:
         g = _strip(o.sup) if o.sup else []
@@ -110,7 +111,7 @@ def _updated(rows: list[Row], derivs: list) -> list:
     if len(left) != 1 or len(rows[0].sides) != 2:
         return []
     tops = {(a, b) for a, b, _ in derivs if b == left[0]}
-    return [(a, b, False) for a, b in sorted(tops)][:1] if len(tops) == 1 else []
+    return [(*tops.pop(), False)] if len(tops) == 1 else []
 
 
 def _derivative_of_call(side: list[Tok]) -> bool:
@@ -120,12 +121,10 @@ def _derivative_of_call(side: list[Tok]) -> bool:
     return var is not None and _is_call(rest) and var in {t.text for t in rest[1:]}
 
 
-def _sample_names(per: dict[int, list[Row]]) -> set[str]:
+def _sample_names(rows: list[Row], symbols: set[str]) -> set[str]:
     """Names written with a sample's superscript only (`x^{(i)}`, `y^{(i)}`): always the same
     one letter in brackets, never a number (theta^{(1)} .. theta^{(K)} enumerate something) nor
-    a letter the text writes layers with. Such a superscript is no layer tag."""
-    rows = [r for rs in per.values() for r in rs]
-    symbols = layer_symbols(rows)
+    a letter the text writes layers with (`symbols`). Such a superscript is no layer tag."""
     letters: dict[str, set[str]] = defaultdict(set)
     for o in (o for r in rows for o in r.occs if o.sup is not None):
         g = _strip(o.sup)

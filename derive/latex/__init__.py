@@ -82,7 +82,6 @@ from derive.latex.tokens import (
     _VECTOR_FONTS,
     VECTOR_FUNCTIONS,
     Tok,
-    aliased,
     ordinary_derivative,
     remarks_of,
     tokenize,
@@ -97,5 +96,5 @@ __all__ = [
     "_index_expr", "_is_sample_tag", "_layer_tokens", "_match", "_read_name", "_scripts",
     "_skip_arguments", "_strip_group", "batch_of",
     "layer_number", "unit_layer", "layer_of_function", "primed_layer_of_function", "of_parameters", "parse_expression", "parse_formula", "split_at_gaps", "starts_name",
-    "strip_qualifiers", "remarks_of", "aliased", "tokenize", "without_sample", "VECTOR_FUNCTIONS",
+    "strip_qualifiers", "remarks_of", "tokenize", "without_sample", "VECTOR_FUNCTIONS",
 ]

@@ -108,8 +108,8 @@ def mended_argument(toks: list[Tok], text: str) -> tuple[list[Tok], list[tuple[i
     rhs = body[5:]
     free = [k for k, t in enumerate(rhs) if t.kind == "letter" and not _applied_or_e(rhs, k)]
     letters = {rhs[k].text for k in free}
-    applied = any(t.kind == "cmd" for t in rhs) or any(
-        t.text == "e" and k + 1 < len(rhs) and rhs[k + 1].text == "^" for k, t in enumerate(rhs))
+    applied = any(t.kind == "cmd" or (t.text == "e" and _applied_or_e(rhs, k))
+                  for k, t in enumerate(rhs))
     if not applied or arg in {t.text for t in rhs} or len(letters) != 1 or any(
             k + 1 < len(rhs) and rhs[k + 1].text in ("_", "^", "'") for k in free):
         return toks, []

@@ -74,7 +74,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
 def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = likelihoods(_lex(text, formula, base), formula)
     toks = _starred_names(_letter_tags(_capitals(_subscript_names(
-        aliased(toks, formula), formula.subscript_names),
+        _aliases(toks, formula), formula.subscript_names),
         formula.capitals), formula.letter_tags))
     toks = _depth_tags(drop_parameters(toks, formula.parameters), formula.depth_tags)
     toks = _gradient_of(_neuron_tags(toks, formula), formula.gradient_of)
@@ -99,7 +99,7 @@ def _capitals(toks: list[Tok], pairs: tuple[tuple[str, str], ...]) -> list[Tok]:
             else t for t in toks]
 
 
-def aliased(toks: list[Tok], formula: Formula) -> list[Tok]:
+def _aliases(toks: list[Tok], formula: Formula) -> list[Tok]:
     """A bare letter the text names as a layer's activation (`$x =: a^0$`: derive.infer.naming)
     read as that quantity: its tokens in the letter's place (the tag of no width)."""
     if not formula.aliases:
