@@ -62,9 +62,29 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
     assert target is not None
     previous: sympy.Basic = eq.lhs.expr
     for k, step in enumerate(eq.steps, start=1):
-        state.results.append(_step_result(state, formula, eq, k, target, model, compare,
-                                          previous, derivation_note))
+        result = _step_result(state, formula, eq, k, target, model, compare, previous,
+                              derivation_note)
+        if k > 1 and result.status is Status.UNCHECKED:
+            result = _against_step_before(state, formula, eq, k, model, result)
+        state.results.append(result)
         previous = step.expr
+
+
+def _against_step_before(state: _State, formula: Formula, eq: Equation, k: int, model: Model,
+                         unchecked: Result) -> Result:
+    """Step `k` of a chain whose left side could not be checked against it (`\\partial L /
+    \\partial y_i` where the text's L is another section's, or has no definition read),
+    checked against the step before it, which each `=` of a chain also claims; the unchecked
+    result stands when that does not decide either."""
+    before = eq.steps[k - 2]
+    found = _step_result(state, formula, eq, k, before.expr, model, None, before.expr, "")
+    if found.status not in (Status.VERIFIED, Status.REFUTED):
+        return unchecked
+    why = unchecked.message.removeprefix("could not check: ")
+    return dataclasses.replace(
+        found, latex=f"{before.latex} = {eq.steps[k - 1].latex}",
+        message=f"{found.message} (the step before it, line {eq.step_lines[k - 2]}, taken as "
+                f"the derived side, since the chain's left side could not be checked: {why})")
 
 
 def _at_output_layer(state: _State, formula: Formula, eq: Equation, model: Model,

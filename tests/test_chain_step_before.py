@@ -1,0 +1,35 @@
+"""A chain whose left side cannot be checked (its loss is another section's, or reads none of
+what it is differentiated by): each later step checked against the step before it, which each
+`=` of the chain also claims. The first step stays unchecked, with its reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from derive.check import check_file
+from derive.results import Status
+
+DOC = Path(__file__).parent / "data" / "chains" / "step_before.md"
+
+
+def _at(rep, line):
+    return next(r for r in rep.results if r.line == line)
+
+
+def test_correct_steps_verified_against_the_step_before() -> None:
+    rep = check_file(DOC)
+    first = _at(rep, 21)
+    assert first.status is Status.UNCHECKED and "reads no" in first.message
+    for line in (22, 23):
+        r = _at(rep, line)
+        assert r.status is Status.VERIFIED, (line, r.message)
+        assert f"the step before it, line {line - 1}" in r.message
+
+
+def test_a_slipped_step_refuted_against_the_step_before() -> None:
+    rep = check_file(DOC)
+    assert _at(rep, 32).status is Status.VERIFIED
+    slip = _at(rep, 33)
+    assert slip.status is Status.REFUTED
+    assert "the step before it, line 32" in slip.message
+    assert slip.counterexample is not None
