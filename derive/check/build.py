@@ -26,6 +26,7 @@ from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
 from derive.infer.capitals import matrix_capitals
+from derive.infer.ends import weight_ends
 from derive.infer.example import example_depth, example_output
 from derive.infer.gradient import gradient_argument
 from derive.infer.hypotheses import parameter_subscripts, parameters_fact
@@ -243,6 +244,9 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
             inferred.facts.extend(prose)
         doc, neuron = one_neuron(doc, inferred.front.get("quantities", {}), inferred.local,
                                  inferred.layer_var, inferred.front.get("roles", {}).get("loss"))
+        doc, ends = weight_ends(doc, inferred.front.get("quantities", {}), inferred.local,
+                                inferred.layer_var, inferred.front.get("roles", {}).get("loss"))
+        neuron += ends
         if neuron:  # one neuron's quantities written bare: read again, with their tags
             inferred = infer(doc)
             inferred.facts.extend(prose + neuron)

@@ -80,6 +80,9 @@ def _name_at(toks: list[Tok], i: int) -> tuple[str | None, int]:
     return None, i + 1
 
 
+_UPRIGHT = ("\\text", "\\mathrm", "\\textrm", "\\rm")
+
+
 def _scripts(toks: list[Tok], j: int) -> tuple[list[Tok] | None, list[Tok] | None, bool, int]:
     """The superscript, subscript and prime of the name whose scripts start at j, and where
     they end."""
@@ -91,6 +94,9 @@ def _scripts(toks: list[Tok], j: int) -> tuple[list[Tok] | None, list[Tok] | Non
             j += 1
             continue
         grp, nxt = _group(toks, j + 1)
+        if _text(grp) in _UPRIGHT and nxt < len(toks) and toks[nxt].text == "{":
+            inner, nxt = _group(toks, nxt)  # `a_\text{in}`: the command and its group
+            grp = grp + [toks[j + 2]] + inner + [toks[nxt - 1]]
         if toks[j].text == "^" and _text(grp) in ("\\prime", "'", "\\prime\\prime"):
             prime = True
         elif toks[j].text == "^" and sup is None:

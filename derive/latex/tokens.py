@@ -8,6 +8,7 @@ import re
 
 from derive.document import Formula
 from derive.errors import InputError
+from derive.latex.ends import end_tags
 from derive.latex.extents import sum_extents
 from derive.latex.hypotheses import drop_parameters
 from derive.latex.lexer import (
@@ -77,7 +78,7 @@ def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
         _aliases(toks, formula), formula.subscript_names),
         formula.capitals), formula.letter_tags))
     toks = _depth_tags(drop_parameters(toks, formula.parameters), formula.depth_tags)
-    toks = _gradient_of(_neuron_tags(toks, formula), formula.gradient_of)
+    toks = _gradient_of(_neuron_tags(end_tags(toks, formula, _lex), formula), formula.gradient_of)
     toks = _digit_arguments(_drop_hspace(_text_functions(_wide_accents(place_prose(
         toks, lambda t: InputError(f"unexpected character {t.text[0]!r} in a formula",
                                    formula.span(t.start)))))))

@@ -95,6 +95,9 @@ class Formula:
     # one neuron's quantities written bare (derive.infer.neuron): (name, its tag and index
     # as LaTeX, `^{l}_{j}`), read by derive.latex.tokens
     neuron_tags: tuple[tuple[str, str], ...] = ()
+    # the names at a weight's ends (derive.infer.ends): (name, `in` or `out`, its tag and
+    # index as LaTeX, `^{l-1}_{k}`), read by derive.latex.tokens in place of the subscript
+    end_tags: tuple[tuple[str, str, str], ...] = ()
     # (loss, sample, batch size): a row over the minibatch of a text whose prose says the loss
     # is the mean over the samples (derive.infer.meanloss), read by derive.latex.batch
     mean_loss: tuple[str, str, str] | None = None
