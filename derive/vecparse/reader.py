@@ -51,7 +51,7 @@ from derive.tensor import (
     Tensor,
     Transpose,
 )
-from derive.tensor.zero import Zero, sized_terms, times
+from derive.tensor.zero import Ones, Zero, sized_ones, sized_terms, times
 from derive.vecparse.applications import _Applications
 from derive.vecparse.classes import _bounds, _column, _indicator_end
 from derive.vecparse.components import Components, components
@@ -166,6 +166,8 @@ class _Reader(_Applications):
                 nxt = hi
             else:
                 factor, nxt = self.factor(k, hi)
+            if out is not None:
+                out, factor = sized_ones(out, factor, op in _ELEMENTWISE)
             zero = times(out, factor, self.tex(first, nxt)) if out is not None else None
             if out is None:
                 out = factor
@@ -281,6 +283,9 @@ class _Reader(_Applications):
             return self.elementary(k, hi)
         if x in _ZERO_FONTS and [u.text for u in toks[k + 1:k + 4]] == ["{", "0", "}"]:
             return Zero(self.tex(k, k + 4)), k + 4  # \vec{0}: the zero vector
+        if x in _ZERO_FONTS and [u.text for u in toks[k + 1:k + 4]] == ["{", "1", "}"] and not (
+                k + 4 < hi and toks[k + 4].text in ("\\{", "[", "(", "_")):
+            return Ones(self.tex(k, k + 4)), k + 4  # \mathbf{1}: the vector of ones
         if starts_name(t):
             return self.name(k, hi)
         return self.literal(k)
