@@ -23,7 +23,7 @@ EXPECTED = {
         (4, D, None), (4, D, None), (6, D, None), (8, D, None), (12, V, None),
         (16, V, None),
         (20, V, None),  # two periods written: checked up to L = 6, where one is elided
-        (25, R, "`w^{l+1}` should be `(w^{l+1})^T` in every period"),
+        (25, R, "a transpose is missing: `w^{l+1}` should be `(w^{l+1})^T` in every period"),
         (29, R, "the last period should be at $l = L - 1$, not $L - 2$"),
         (33, E, None),  # the factors after the dots are not the period's
         (37, R, None),  # \Sigma'(z^L) left out: the written-out product differs
@@ -31,7 +31,7 @@ EXPECTED = {
     "product_cdots.md": [
         (5, D, None), (5, D, None), (7, D, None), (9, D, None), (13, V, None),
         (17, V, None),
-        (21, R, "`W^{[l+1]}` should be `(W^{[l+1]})^T` in every period"),
+        (21, R, "a transpose is missing: `W^{[l+1]}` should be `(W^{[l+1]})^T` in every period"),
         (25, R, "the last period should be at $l = L - 1$, not $L - 2$"),
         (29, V, None), (29, V, None),  # one step of BP2, then the product: each step checked
     ],

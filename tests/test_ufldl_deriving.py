@@ -36,7 +36,7 @@ def test_least_squares() -> None:
     assert _statuses(rows, 12) == [V]  # 2(Wx - y)x^T
     assert _statuses(rows, 18) == [V]  # 2W^T(Wx - y)
     missing_t = rows[24][0]
-    assert missing_t.status == R and missing_t.diagnosis == "`x` should be `x^T`"
+    assert missing_t.status == R and missing_t.diagnosis == "a transpose is missing: `x` should be `x^T`"
     assert "does not fit" in missing_t.message
     factor = rows[30][0]
     assert factor.status == R and "1/2 times" in (factor.diagnosis or "")
@@ -52,7 +52,7 @@ def test_least_squares_in_bold() -> None:
     assert _statuses(rows, 4) == [D]
     assert _statuses(rows, 8) == [V]
     slip = rows[14][0]
-    assert slip.status == R and slip.diagnosis == "`W` should be `W^T`"
+    assert slip.status == R and slip.diagnosis == "a transpose is missing: `W` should be `W^T`"
     assert slip.latex.startswith("\\nabla_{\\mathbf{x}} J = 2\\mathbf{W}")
 
 
@@ -77,14 +77,14 @@ def test_a_tied_weight_by_its_instances() -> None:
     assert _statuses(rows, 23) == [U]  # the sum written with the gradients
     assert _statuses(rows, 24) == [V] and _statuses(rows, 25) == [V]  # the whole gradient
     slip = rows[34][0]
-    assert slip.status == R and slip.diagnosis == "`W^T` should be `W`"
+    assert slip.status == R and slip.diagnosis == "an extra transpose: `W^T` should be `W`"
 
 
 def test_a_tied_weight_in_bold() -> None:
     rows = _by_line("tied_bold.md")
     assert _statuses(rows, 10) == [V]
     slip = rows[16][0]  # one instance's gradient with W^T for W (UFLDL's own slip)
-    assert slip.status == R and slip.diagnosis == "`W^T` should be `W`"
+    assert slip.status == R and slip.diagnosis == "an extra transpose: `W^T` should be `W`"
     assert _statuses(rows, 24) == [V]
     # instances never added: which gradient the plain one is is not said
     assert _statuses(rows, 33) == [V] and _statuses(rows, 37) == [U]

@@ -115,9 +115,10 @@ def _repairs(chain: LayerChain):  # type: ignore[no-untyped-def]
     the last period one layer later or earlier."""
     for r, f in enumerate(chain.period):
         if isinstance(f, Transpose):
-            yield (f"`{f.tex}` should be `{f.x.tex}` in every period", _with_factor(chain, r, f.x))
+            yield (f"an extra transpose: `{f.tex}` should be `{f.x.tex}` in every period",
+                   _with_factor(chain, r, f.x))
         elif not f.shape().scalar:
-            yield (f"`{f.tex}` should be `({f.tex})^T` in every period",
+            yield (f"a transpose is missing: `{f.tex}` should be `({f.tex})^T` in every period",
                    _with_factor(chain, r, Transpose(f, f"({f.tex})^T")))
     for d in (1, -1):
         end = chain.end + d

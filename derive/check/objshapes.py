@@ -237,10 +237,12 @@ def repairs(node):
     product in the other order, a term's sign."""
     for path, sub in _nodes(node, ()):
         if isinstance(sub, T):
-            yield f"`{show(sub)}` should be `{show(sub.arg)}`", _replace(node, path, sub.arg)
+            yield (f"an extra transpose: `{show(sub)}` should be `{show(sub.arg)}`",
+                   _replace(node, path, sub.arg))
         elif isinstance(sub, Var | Add):
             new = T(sub, -1)
-            yield f"`{show(sub)}` should be `{show(new)}`", _replace(node, path, new)
+            yield (f"a transpose is missing: `{show(sub)}` should be `{show(new)}`",
+                   _replace(node, path, new))
         if isinstance(sub, Mul):
             for k in range(len(sub.args) - 1):
                 args = list(sub.args)
