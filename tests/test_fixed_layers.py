@@ -104,8 +104,10 @@ def test_edges() -> None:
     # l.53 (z^{n-1})^T \delta^n_j: the text's own slip (its eq. 8 has \delta^n), checked by hand
     # l.42-45: the left side on a row of its own, its first step's \frac{\partial L}{z^n_j}
     # flagged, |l_{n-1}| a sum's bound: 3 steps more, each checked by hand; l.107 and l.111
-    # (w = w - \eta \partial L/\partial w, the same for b) the generic rule of gradient descent
-    ("yizt_0_1_fc_loss_backprop.md", 23, 1)])
+    # (w = w - \eta \partial L/\partial w, the same for b) the generic rule of gradient descent;
+    # l.132-133 the squared error's steps, each against the step before (the chain's left side
+    # reads the section's loss, not the document's), checked by hand
+    ("yizt_0_1_fc_loss_backprop.md", 25, 1)])
 def test_corpus(name: str, verified: int, refuted: int) -> None:
     rep = check_file(CORPUS / name)
     counts = {s: sum(r.status == s for r in rep.results) for s in (V, R)}

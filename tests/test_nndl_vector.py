@@ -173,14 +173,14 @@ def neuron():
 def test_one_neurons_bias_and_error_written_bare_are_read_at_one_neuron(neuron) -> None:
     """Nielsen's `\\partial C / \\partial b = \\delta` after BP3: b and delta, of the same
     layers and width, are read as b^l_j and delta^l_j (said in a fact) and verified; the
-    weight's `a_{\\rm in} \\delta_{\\rm out}` (a matrix beside two vectors: which entries it
-    relates is said in words only) stays an error."""
+    weight's `a_{\\rm in} \\delta_{\\rm out}` is read at the weight's two ends (derive.infer.ends,
+    tests/test_weight_ends.py) and verified."""
     base, _ = neuron
     assert_verdicts(base, [(4, D, None), (4, D, None), (6, D, None), (8, D, None),
-                           (12, V, None), (16, V, None), (20, E, None)])
+                           (12, V, None), (16, V, None), (20, V, None)])
     assert ("read as: line 16 writes $\\delta$ and $b$ without their tags: read as one "
             "neuron's, $\\delta^{l}_{j}$ and $b^{l}_{j}$ (the same layer and neuron)") in base.notes
-    assert base.results[-1].message.startswith("`a` is a quantity of the network")
+    assert any("the neurons at its ends" in n for n in base.notes)
 
 
 def test_a_slip_in_the_bare_form_is_refuted_and_other_layers_are_not_one_neuron(neuron) -> None:

@@ -7,8 +7,7 @@ vector of the layers' neurons of one and the same layers and width (`b^l_j`, `\\
 can mean only one thing as the network's: each at the same neuron, the layer variable's layer
 and one index. Its tokens get that tag and index (`Formula.neuron_tags`, read by
 derive.latex.tokens); the facts say so. A formula of quantities of different shapes (a weight
-`w` beside `a` and `\\delta`: `a_{\\rm in} \\delta_{\\rm out}`) is left as it is: which entries
-it relates is said only in words.
+`w` beside `a` and `\\delta`: `a_{\\rm in} \\delta_{\\rm out}`) is derive.infer.ends's.
 """
 
 from __future__ import annotations

@@ -41,6 +41,12 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
         missing |= letters
     else:
         letters = set()
+    # a layer quantity read as a parameter only because the text differentiates by it (`z^l_j`
+    # in `\\delta^l_j = \\partial C / \\partial z^l_j`): the prose may define it from the layer
+    # before (`z^l_j = \\sum_k w^l_{jk} a^{l-1}_k + b^l_j`), never by a value of its own
+    forward_only = {q for q, spec in quantities.items() if q not in missing and "layers" in spec
+                    and spec.get("given") and spec.get("parameter") and q not in defined}
+    missing |= forward_only
     if not missing or not doc.inline:
         return doc, []
     chosen = []
@@ -61,6 +67,10 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
                     or defined.get(left[0].name, 10**9) < f.line):
                 continue
             head = left[0]
+            if head.name in forward_only and not any(
+                    o.side == 1 and o.name != head.name and "layers" in quantities.get(o.name, {})
+                    for o in r.occs):
+                continue  # b^l = 0: a value, not a layer computed from the ones before
             if head.name in letters and not _letter_definition(r, head):
                 continue  # t = 1, 2, \\ldots; a = 0: no layer's definition
             if _bias_unit(head, f):
