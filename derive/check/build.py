@@ -37,6 +37,7 @@ from derive.infer.naming import named_definitions, named_input
 from derive.infer.neuron import one_neuron
 from derive.infer.premises import Premise, label_premise
 from derive.infer.prose import with_prose_definitions, with_prose_functions, zero_entries
+from derive.infer.second_names import second_names
 from derive.infer.subscript_layers import subscript_layers
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import Model, label_name
@@ -224,11 +225,12 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     definition, only which rows define is read from the formulas."""
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
         doc, named = named_input(doc)
+        doc, renamed = second_names(doc)
         doc, braces = named_definitions(doc)
         letters = letter_facts(doc)
         doc, subscripted = subscript_layers(doc)
         doc, capitals = matrix_capitals(letter_tags(doc))
-        capitals = named + braces + subscripted + capitals
+        capitals = named + renamed + braces + subscripted + capitals
         doc, example = example_output(parameter_subscripts(doc))
         inferred = infer(doc)
         doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),
