@@ -25,6 +25,7 @@ from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
+from derive.infer.accumulators import read_accumulators
 from derive.infer.capitals import matrix_capitals
 from derive.infer.example import example_depth, example_output
 from derive.infer.gradient import gradient_argument
@@ -226,11 +227,12 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
         doc, named = named_input(doc)
         doc, renamed = second_names(doc)
+        doc, accumulated = read_accumulators(doc)
         doc, braces = named_definitions(doc)
         letters = letter_facts(doc)
         doc, subscripted = subscript_layers(doc)
         doc, capitals = matrix_capitals(letter_tags(doc))
-        capitals = named + renamed + braces + subscripted + capitals
+        capitals = named + renamed + accumulated + braces + subscripted + capitals
         doc, example = example_output(parameter_subscripts(doc))
         inferred = infer(doc)
         doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),

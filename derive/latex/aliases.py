@@ -43,6 +43,27 @@ def aliases(toks: list[Tok], formula: Formula) -> list[Tok]:
     return out
 
 
+def accumulated(toks: list[Tok], formula: Formula) -> list[Tok]:
+    """The tokens with each name the prose accumulates over the samples (`\\Delta W^{(l)}`:
+    `Formula.accumulated`) read as its sum, in the name's place."""
+    for name, total in formula.accumulated:
+        written = [t.text for t in _lex(name, formula, 0)]
+        read = _lex(total, formula, 0)
+        out: list[Tok] = []
+        k = 0
+        while k < len(toks):
+            if [t.text for t in toks[k:k + len(written)]] == written:
+                first, last = toks[k], toks[k + len(written) - 1]
+                out.append(Tok(read[0].kind, read[0].text, first.start, last.end))
+                out += [Tok(x.kind, x.text, last.end, last.end) for x in read[1:]]
+                k += len(written)
+            else:
+                out.append(toks[k])
+                k += 1
+        toks = out
+    return toks
+
+
 def _sampled(toks: list[Tok], k: int, name: str, formula: Formula
              ) -> tuple[list[Tok], int] | None:
     """`x^1`, `x^{1}`, `x^{(1)}` at k (x named `a^{0}`): `a^{0\\,(1)}`, and where the use ends.

@@ -8,7 +8,7 @@ import re
 
 from derive.document import Formula
 from derive.errors import InputError
-from derive.latex.aliases import aliases
+from derive.latex.aliases import accumulated, aliases
 from derive.latex.extents import sum_extents
 from derive.latex.hypotheses import drop_parameters
 from derive.latex.lexer import (
@@ -75,7 +75,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
 def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = likelihoods(_lex(text, formula, base), formula)
     toks = _starred_names(_letter_tags(_capitals(_subscript_names(
-        aliases(toks, formula), formula.subscript_names),
+        aliases(accumulated(toks, formula), formula), formula.subscript_names),
         formula.capitals), formula.letter_tags))
     toks = _depth_tags(drop_parameters(toks, formula.parameters), formula.depth_tags)
     toks = _gradient_of(_neuron_tags(toks, formula), formula.gradient_of)
