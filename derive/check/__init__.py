@@ -48,6 +48,7 @@ from derive.evaluate import Engine, free_indices
 from derive.expr import Call, Prime, Quantity
 from derive.infer import Inferred
 from derive.infer.example import example_depth
+from derive.infer.naming import input_namings
 from derive.infer.numeric_tags import model_depth
 from derive.infer.parts import notation_parts
 from derive.latex import Equation
@@ -317,6 +318,8 @@ def _part(doc: Document, parts: list, k: int) -> Document:
     start = parts[k][0].line if k else 0
     end = parts[k + 1][0].line if k + 1 < len(parts) else None
     inline = tuple(f for f in doc.inline if start <= f.line and (end is None or f.line < end))
+    # the input named in an earlier part (`$x =: a^0$`) is still named in this one
+    inline = (*input_namings(tuple(f for f in doc.inline if f.line < start)), *inline)
     return dataclasses.replace(doc, formulas=parts[k], inline=inline,
                                notes=doc.notes if k == 0 else ())
 

@@ -25,6 +25,7 @@ from derive.document import Document, Formula, read_document
 from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
+from derive.infer.accumulators import read_accumulators
 from derive.infer.capitals import matrix_capitals
 from derive.infer.ends import weight_ends
 from derive.infer.example import example_depth, example_output
@@ -38,6 +39,7 @@ from derive.infer.naming import named_definitions, named_input
 from derive.infer.neuron import one_neuron
 from derive.infer.premises import Premise, label_premise
 from derive.infer.prose import with_prose_definitions, with_prose_functions, zero_entries
+from derive.infer.second_names import second_names
 from derive.infer.subscript_layers import subscript_layers
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import Model, label_name
@@ -225,11 +227,13 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     definition, only which rows define is read from the formulas."""
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
         doc, named = named_input(doc)
+        doc, renamed = second_names(doc)
+        doc, accumulated = read_accumulators(doc)
         doc, braces = named_definitions(doc)
         letters = letter_facts(doc)
         doc, subscripted = subscript_layers(doc)
         doc, capitals = matrix_capitals(letter_tags(doc))
-        capitals = named + braces + subscripted + capitals
+        capitals = named + renamed + accumulated + braces + subscripted + capitals
         doc, example = example_output(parameter_subscripts(doc))
         inferred = infer(doc)
         doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),

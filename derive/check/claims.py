@@ -41,7 +41,7 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
         state.results += ellipsis.chain_results(formula, eq, model, lambda e, k, m: _step_result(
             state, formula, e, k, e.lhs.expr, m, compare, e.lhs.expr, ""))
         return
-    target, derivation_note = _derived_side(model, eq)
+    target, derivation_note = _derived_side(model, eq, bool(formula.accumulated))
     if eq.kind == "approximation" or eq.approx_from is not None:
         _check_approximation(state, formula, eq, model, compare)
         return

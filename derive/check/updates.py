@@ -11,12 +11,18 @@ from derive.latex import Equation, Scalar, Size
 from derive.model import Model
 
 
-def _derived_side(model: Model, eq: Equation) -> tuple[sympy.Basic | None, str]:
+def _derived_side(model: Model, eq: Equation, accumulated: bool = False
+                  ) -> tuple[sympy.Basic | None, str]:
     """What the claim's left side is derived as (an update's: the parameter after a step of
-    gradient descent; None without the loss and rate), and how, when it is not itself."""
+    gradient descent; None without the loss and rate), and how, when it is not itself. An
+    update with a sum the prose accumulates over the samples (derive.infer.accumulators)
+    descends the text's overall cost, where the text defines one."""
     lhs = eq.lhs.expr
     notation = model.notation
-    if eq.kind == "update" and not any(s.expr.has(BatchSum) or _batch_level(model, s.expr)
+    if eq.kind == "update" and accumulated and (
+            overall := _overall_update(model, lhs, eq, True)) is not None:
+        target, derivation_note = overall
+    elif eq.kind == "update" and not any(s.expr.has(BatchSum) or _batch_level(model, s.expr)
                                        or vectorcheck.sums_samples(s) for s in eq.steps):
         # no sum over the samples: stochastic gradient descent on one sample's loss
         target = _update_target(model, lhs, stochastic=True)
@@ -48,7 +54,7 @@ def _batch_level(model: Model, e: sympy.Basic) -> bool:
                and not spec.given for q in e.atoms(Quantity))
 
 
-def _overall_update(model: Model, lhs: sympy.Basic, eq: Equation
+def _overall_update(model: Model, lhs: sympy.Basic, eq: Equation, accumulated: bool = False
                     ) -> tuple[sympy.Basic, str] | None:
     """An update written with the overall cost (UFLDL's `J(W,b)`, `roles.overall`): gradient
     descent on that cost as the text defines it (the mean over the samples, with weight decay),
@@ -57,7 +63,7 @@ def _overall_update(model: Model, lhs: sympy.Basic, eq: Equation
     if not (n.overall and n.rate) or n.overall not in n.quantities or n.rate not in n.scalars:
         return None
     cost = Quantity(n.overall, (), ())
-    if not any(s.expr.has(cost) for s in eq.steps):
+    if not accumulated and not any(s.expr.has(cost) for s in eq.steps):
         return None
     return lhs - Scalar(n.rate) * Partial(cost, lhs), (
         f"gradient descent on the overall cost ${n.overall}$ as the text defines it: the derived "

@@ -22,6 +22,7 @@ from derive.infer.tags import _sample_sup
 from derive.infer.text import _dim_text, _range_text, _summary, layers_header
 from derive.infer.unit_sizes import unit_sizes
 from derive.infer.units import output_unit
+from derive.latex import without_sample
 
 
 class _Fresh:
@@ -207,7 +208,8 @@ class _Front:
         are bare superscripts: no power 0 is written), as a text whose input is layer 0 does."""
         sup = {o.name for o in self.occs if o.tag is not None and o.tag[0] == "sup"}
         return bool(fixed and fixed[0] == 0) or any(
-            o.name in tagged & sup and o.tag is None and _text(_strip(o.sup or [])) == "0"
+            o.name in tagged & sup and o.tag is None
+            and _text(without_sample(_strip(o.sup or []))) == "0"  # a^0, a^{0\,(1)}
             for o in self.occs)
 
     def _from_zero(self) -> int:

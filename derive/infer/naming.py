@@ -9,10 +9,12 @@ first layer's activation.
   under the brace equals a name defined before: no definition.
 * `$x =: a^0$` (or `$a^0 := x$`, `$a^0 = x$`) in a sentence, where `a^0` is the lowest layer
   the displays write `a` at and `x` a bare letter the displays use without scripts: the input
-  named as that layer's activation. Every bare `x` of the displays of that sentence's section
-  and the sections after it reads as `a^0`
-  (`Formula.aliases`, read by derive.latex.tokens), so `z^1 = w^1 x + b^1` is `z^1 = w^1 a^0 +
-  b^1`, and `= a^0 = x` holds as written.
+  named as that layer's activation (deeplearning.ai's `$a^{[0]} = x$` too). Every bare `x` of
+  the displays of that sentence's section and the sections after it reads as `a^0`, and so
+  does an `x^{(1)}` among a matrix's columns, sample 1's (`Formula.aliases`, read by
+  derive.latex.aliases), so `z^1 = w^1 x + b^1` is `z^1 = w^1 a^0 + b^1`, and `= a^0 = x` holds
+  as written. A later part of the text (derive.infer.parts) is given the sentence too
+  (`input_namings`): it names the same input there.
 
 Token level only: nothing is evaluated."""
 
@@ -22,6 +24,7 @@ import dataclasses
 import re
 
 from derive.errors import InputError
+from derive.latex.aliases import environment_names, in_matrix
 from derive.latex.lexer import Tok, _lex
 from derive.latex.operands import _braced
 from derive.sources.document import Document, Formula
@@ -29,9 +32,13 @@ from derive.sources.document import Document, Formula
 _NAME = r"(?:\\[A-Za-z]+|[A-Za-z])(?:\^\{?[0-9A-Za-z]\}?)?(?:_\{?[0-9A-Za-z]\}?)?"
 _LABEL = re.compile(rf"\s*=\s*:\s*({_NAME})\s*")
 _LETTER = r"[A-Za-z]"
-_LAYER = r"((?:\\[A-Za-z]+|[A-Za-z]))\^\{?(\d)\}?"
-_INPUT = (re.compile(rf"^\s*({_LETTER})\s*=\s*:\s*{_LAYER}\s*[.,]?\s*$"),
-          re.compile(rf"^\s*{_LAYER}\s*(?::=|=)\s*({_LETTER})\s*[.,]?\s*$"))
+# a layer's tag: `a^0`, `a^{0}`, deeplearning.ai's `a^{[0]}` (UFLDL's `a^{(1)} = x`, a
+# layer 1, is left to the readings of the prose: derive.infer.prose)
+_LAYER = (r"(?P<name>(?:\\[A-Za-z]+|[A-Za-z]))\^(?:(?P<layer>\d)|\{(?P<layer2>\d)\}"
+          r"|\{\[(?P<square>\d)\]\})")
+_INPUT = (re.compile(rf"^\s*(?P<letter>{_LETTER})\s*=\s*:\s*{_LAYER}\s*[.,]?\s*$"),
+          re.compile(rf"^\s*{_LAYER}\s*(?::=|=)\s*(?P<letter>{_LETTER})\s*[.,]?\s*$"))
+_TAG = {"layer": "{}", "layer2": "{}", "square": "[{}]"}
 
 
 def _piece(f: Formula, start: int, end: int, at: int) -> list[tuple[int, int, int]]:
@@ -98,11 +105,19 @@ def named_definitions(doc: Document) -> tuple[Document, list[str]]:
 
 
 def _bare_uses(f: Formula, letter: str) -> bool:
+    """Whether a formula writes the letter bare (`w^1 x`), or with a sample's superscript in
+    a matrix (`\\begin{bmatrix} x^1 & \\cdots & x^m \\end{bmatrix}`: the samples' columns,
+    derive.vecparse.pattern); the letters of an environment's name are no use."""
     try:
         toks = _lex(f.text, f, 0)
     except InputError:
         return False
-    return any(bare(toks, k) for k, t in enumerate(toks) if t.text == letter)
+    names = environment_names(toks)
+    matrix = in_matrix(toks)
+    return any(bare(toks, k) or k in matrix and k + 1 < len(toks) and toks[k + 1].text == "^"
+               for k, t in enumerate(toks)
+               if t.text == letter and t.kind == "letter" and k not in names
+               and not (k and toks[k - 1].text in ("^", "_")))
 
 
 def bare(toks: list[Tok], k: int) -> bool:
@@ -115,22 +130,37 @@ def bare(toks: list[Tok], k: int) -> bool:
 def _lowest(doc: Document, name: str) -> int | None:
     """The lowest bare number the displays write `name`'s superscript with (the layer named
     must be that one or below it)."""
-    pattern = re.compile(re.escape(name) + r"\^\{?(\d)\}?(?![0-9])")
+    pattern = re.compile(re.escape(name) + r"\^\{?\[?(\d)(?![0-9])")
     found = [int(m.group(1)) for f in doc.formulas for m in pattern.finditer(f.text)]
     return min(found) if found else None
+
+
+def _tagged(doc: Document, name: str) -> bool:
+    """Whether the displays write `name` with a superscript (`a^{l-1}`, `a^L`): a layer's
+    quantity whose lowest layer, written in no number, is layer 0."""
+    pattern = re.compile(r"(?<![A-Za-z\\])" + re.escape(name) + r"\^")
+    return any(pattern.search(f.text) for f in doc.formulas)
+
+
+def input_namings(inline: tuple[Formula, ...]) -> tuple[Formula, ...]:
+    """The sentences of `inline` that may name the input as a layer's activation (`$x =:
+    a^0$`): a later part of the text (derive.infer.parts) reads its letters as named there."""
+    return tuple(f for f in inline if any(p.match(f.text) for p in _INPUT))
 
 
 def named_input(doc: Document) -> tuple[Document, list[str]]:
     """The document with its input named as the first layer's activation (`$x =: a^0$`): the
     displays' bare `x` read as `a^0` (`Formula.aliases`), and the fact."""
     for f in doc.inline:
-        for k, pattern in enumerate(_INPUT):
+        for pattern in _INPUT:
             m = pattern.match(f.text)
             if m is None:
                 continue
-            letter, name, layer = (m[1], m[2], m[3]) if k == 0 else (m[3], m[1], m[2])
+            letter, name = m["letter"], m["name"]
+            style, layer = next((g, m[g]) for g in _TAG if m[g] is not None)
             lowest = _lowest(doc, name)
-            if letter == name or lowest is None or int(layer) > lowest:
+            if letter == name or (int(layer) > lowest if lowest is not None else
+                                  int(layer) or not _tagged(doc, name)):
                 continue
             # from the naming's section on (an earlier section's x is its own variable)
             sections = [g.section for g in doc.formulas]
@@ -142,7 +172,7 @@ def named_input(doc: Document) -> tuple[Document, list[str]]:
             uses = [g for g in doc.formulas[first:] if _bare_uses(g, letter)]
             if not uses:
                 continue
-            alias = (letter, f"{name}^{{{layer}}}")
+            alias = (letter, f"{name}^{{{_TAG[style].format(layer)}}}")
             formulas = tuple(dataclasses.replace(g, aliases=(*g.aliases, alias))
                              if g in uses else g for g in doc.formulas)
             fact = (f"line {f.line}: the text names its input ${f.text.strip()}$: "

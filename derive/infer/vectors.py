@@ -343,7 +343,9 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
         hi = (min(c1, -max(offs)), a1, b1) if a1 == 1 else (c1, a1, b1)
         if notation.first_layer == 0 and lo[1] == hi[1] == 0:  # fixed layers: the text's own
             lo, hi = (lo[0] - 1, 0, lo[2]), (hi[0] - 1, 0, hi[2])  # numbers, from 0
-        qs[q]["layers"] = _range_text((lo, hi), n)
+            qs[q]["layers"] = _range_text((lo, hi), n)
+        else:  # 1..L where the input is layer 0: its fixed end as the text numbers it, from 0
+            qs[q]["layers"] = _range_text((lo, hi), n, notation.first_layer == 0)
     what = "a matrix" if len(dims) == 2 else "a vector"
     times = " \\times ".join(qs[q]["shape"])
     where = f" (line {lines[q]})" if q in lines else ""

@@ -8,6 +8,7 @@ import re
 
 from derive.document import Formula
 from derive.errors import InputError
+from derive.latex.aliases import accumulated, aliases
 from derive.latex.ends import end_tags
 from derive.latex.extents import sum_extents
 from derive.latex.hypotheses import drop_parameters
@@ -75,7 +76,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
 def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = likelihoods(_lex(text, formula, base), formula)
     toks = _starred_names(_letter_tags(_capitals(_subscript_names(
-        _aliases(toks, formula), formula.subscript_names),
+        aliases(accumulated(toks, formula), formula), formula.subscript_names),
         formula.capitals), formula.letter_tags))
     toks = _depth_tags(drop_parameters(toks, formula.parameters), formula.depth_tags)
     toks = _gradient_of(_neuron_tags(end_tags(toks, formula, _lex), formula), formula.gradient_of)
@@ -98,57 +99,6 @@ def _capitals(toks: list[Tok], pairs: tuple[tuple[str, str], ...]) -> list[Tok]:
     low = dict(pairs)
     return [Tok(t.kind, low[t.text], t.start, t.end) if t.kind == "letter" and t.text in low
             else t for t in toks]
-
-
-def _aliases(toks: list[Tok], formula: Formula) -> list[Tok]:
-    """A bare letter the text names as a layer's activation (`$x =: a^0$`: derive.infer.naming)
-    read as that quantity: its tokens in the letter's place (the tag of no width)."""
-    if not formula.aliases:
-        return toks
-    names = dict(formula.aliases)
-    out: list[Tok] = []
-    scripts = _in_scripts(toks) | _environment_names(toks)
-    for k, t in enumerate(toks):
-        if t.kind == "letter" and t.text in names and k not in scripts and not (
-                k and toks[k - 1].text in ("^", "_")) and not (
-                k + 1 < len(toks) and toks[k + 1].text in ("^", "_", "'", "(")):
-            lexed = _lex(names[t.text], formula, 0)
-            out.append(Tok(lexed[0].kind, lexed[0].text, t.start, t.end))
-            out += [Tok(x.kind, x.text, t.end, t.end) for x in lexed[1:]]
-        else:
-            out.append(t)
-    return out
-
-
-def _environment_names(toks: list[Tok]) -> set[int]:
-    """The positions of the letters of `\\begin{bmatrix}` and `\\end{bmatrix}`: no names."""
-    inside: set[int] = set()
-    for k, t in enumerate(toks):
-        if t.text in ("\\begin", "\\end") and k + 1 < len(toks) and toks[k + 1].text == "{":
-            j = k + 2
-            while j < len(toks) and toks[j].text != "}":
-                inside.add(j)
-                j += 1
-    return inside
-
-
-def _in_scripts(toks: list[Tok]) -> set[int]:
-    """The positions of the tokens inside a `_{...}` or `^{...}` group (`\\sum_{x}`: the
-    sum's letter, no use of a name)."""
-    inside: set[int] = set()
-    k = 0
-    while k < len(toks):
-        if toks[k].text in ("^", "_") and k + 1 < len(toks) and toks[k + 1].text == "{":
-            depth, j = 0, k + 1
-            while j < len(toks):
-                depth += (toks[j].text == "{") - (toks[j].text == "}")
-                if depth == 0:
-                    break
-                inside.add(j)
-                j += 1
-            k = j
-        k += 1
-    return inside
 
 
 def _subscript_names(toks: list[Tok], pairs: tuple[tuple[str, str], ...]) -> list[Tok]:

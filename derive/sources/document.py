@@ -104,6 +104,10 @@ class Formula:
     # a bare letter the text names as a layer's activation (`$x =: a^0$`: derive.infer.naming):
     # (letter, the quantity as LaTeX, `a^{0}`), read by derive.latex.tokens
     aliases: tuple[tuple[str, str], ...] = ()
+    # a name the prose accumulates over the samples from 0 (`\Delta W^{(l)} := \Delta W^{(l)} +
+    # \nabla_{W^{(l)}} J(W,b;x,y)`: derive.infer.accumulators): (the name as written, its sum
+    # as LaTeX), read by derive.latex.aliases; an update with it descends the overall cost
+    accumulated: tuple[tuple[str, str], ...] = ()
     # (probability, output, label, input, sample): a conditional probability of the labels
     # read as the network's likelihood (derive.infer.likelihood), read by derive.latex.likelihood
     likelihood: tuple[str, str, str, str, str] | None = None

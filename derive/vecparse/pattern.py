@@ -86,7 +86,8 @@ def _columns(cells: list[list[Tok]], scope: Scope, letter: str, tex: str) -> Col
 
 
 def _without_sample(toks: list[Tok], letter: str) -> list[Tok] | None:
-    """The column's tokens without its sample: `x^{j}` -> `x`, `a^{L\\,(j)}` -> `a^{L}`."""
+    """The column's tokens without its sample: `x^{j}`, `x^{(j)}` -> `x`, `a^{L\\,(j)}` ->
+    `a^{L}`."""
     k = next((p for p, t in enumerate(toks) if t.kind == "letter" and t.text == letter), None)
     if k is None:
         return None
@@ -95,6 +96,9 @@ def _without_sample(toks: list[Tok], letter: str) -> list[Tok] | None:
     if k >= 3 and toks[k - 2].text == "^" and toks[k - 1].text == "{" and toks[k + 1].text == "}":
         return toks[:k - 2] + toks[k + 2:]  # x^{j}
     if k >= 1 and toks[k - 1].text == "(" and k + 1 < len(toks) and toks[k + 1].text == ")":
+        if (k >= 3 and [t.text for t in toks[k - 3:k - 1]] == ["^", "{"]
+                and k + 2 < len(toks) and toks[k + 2].text == "}"):
+            return toks[:k - 3] + toks[k + 3:]  # x^{(j)}
         return toks[:k - 1] + toks[k + 2:]  # a^{L\,(j)}
     return None
 
