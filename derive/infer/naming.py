@@ -24,6 +24,7 @@ import re
 from derive.errors import InputError
 from derive.latex.lexer import Tok, _lex
 from derive.latex.operands import _braced
+from derive.latex.tokens import transposed_after
 from derive.sources.document import Document, Formula
 
 _NAME = r"(?:\\[A-Za-z]+|[A-Za-z])(?:\^\{?[0-9A-Za-z]\}?)?(?:_\{?[0-9A-Za-z]\}?)?"
@@ -106,10 +107,12 @@ def _bare_uses(f: Formula, letter: str) -> bool:
 
 
 def bare(toks: list[Tok], k: int) -> bool:
-    """Whether the letter at k is written without scripts and is no script itself."""
+    """Whether the letter at k is written without scripts (or with only a transpose mark,
+    `x^\\top`) and is no script itself."""
     t = toks[k]
     return (t.kind == "letter" and not (k and toks[k - 1].text in ("^", "_"))
-            and not (k + 1 < len(toks) and toks[k + 1].text in ("^", "_", "'", "(")))
+            and (not (k + 1 < len(toks) and toks[k + 1].text in ("^", "_", "'", "("))
+                 or transposed_after(toks, k)))
 
 
 def _lowest(doc: Document, name: str) -> int | None:

@@ -327,7 +327,7 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
             del qs[q]["given"]  # C = \\frac{1}{2} (a - y) \\cdot (a - y): a defined number
         return
     n = rd.front["roles"]["layers"]
-    if not tagged and _fixed_from_zero(qs, notation):  # x in W^{[1]} x: the text's C_0
+    if not tagged and notation.first_layer == 0:  # x in W^{[1]} x: the text's C_0
         dims = [(d[0] - 1, 0, d[2]) if d[1] == 0 else d for d in dims]
     named = {v: a for a, v in sorted(rd.front.get("sizes", {}).items(), reverse=True)}
     shape = [_dim_text(d, notation.width, n, tagged) for d in dims]
@@ -341,9 +341,8 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
         offs = [d[0] for d in dims]
         lo = (max(c0, 1 - min(offs)), a0, b0) if a0 == 0 else (c0, a0, b0)
         hi = (min(c1, -max(offs)), a1, b1) if a1 == 1 else (c1, a1, b1)
-        if notation.first_layer == 0 and lo[1] == hi[1] == 0:  # fixed layers: the text's own
-            lo, hi = (lo[0] - 1, 0, lo[2]), (hi[0] - 1, 0, hi[2])  # numbers, from 0
-        qs[q]["layers"] = _range_text((lo, hi), n)
+        # a text whose input is layer 0 writes its layers from 0 (`1..L` is the model's 2..L)
+        qs[q]["layers"] = _range_text((lo, hi), n, from_zero=notation.first_layer == 0)
     what = "a matrix" if len(dims) == 2 else "a vector"
     times = " \\times ".join(qs[q]["shape"])
     where = f" (line {lines[q]})" if q in lines else ""

@@ -110,14 +110,29 @@ def _aliases(toks: list[Tok], formula: Formula) -> list[Tok]:
     scripts = _in_scripts(toks) | _environment_names(toks)
     for k, t in enumerate(toks):
         if t.kind == "letter" and t.text in names and k not in scripts and not (
-                k and toks[k - 1].text in ("^", "_")) and not (
-                k + 1 < len(toks) and toks[k + 1].text in ("^", "_", "'", "(")):
+                k and toks[k - 1].text in ("^", "_")) and (not (
+                k + 1 < len(toks) and toks[k + 1].text in ("^", "_", "'", "("))
+                or transposed_after(toks, k)):
             lexed = _lex(names[t.text], formula, 0)
+            wrap = transposed_after(toks, k)  # x^\top: (a^{0})^\top
+            out += [Tok("sym", "(", t.start, t.start)] if wrap else []
             out.append(Tok(lexed[0].kind, lexed[0].text, t.start, t.end))
             out += [Tok(x.kind, x.text, t.end, t.end) for x in lexed[1:]]
+            out += [Tok("sym", ")", t.end, t.end)] if wrap else []
         else:
             out.append(t)
     return out
+
+
+_TRANSPOSES = ("T", "\\top", "\\intercal")
+
+
+def transposed_after(toks: list[Tok], k: int) -> bool:
+    """Whether the name at k has a superscript that is only a transpose mark (`x^\\top`,
+    `x^T`, `x^{\\intercal}`): the transposed name, no layer tag nor power."""
+    texts = [t.text for t in toks[k + 1:k + 5]]
+    return texts[:2] in (["^", m] for m in _TRANSPOSES) or any(
+        texts[:4] == ["^", "{", m, "}"] for m in _TRANSPOSES)
 
 
 def _environment_names(toks: list[Tok]) -> set[int]:
