@@ -118,9 +118,20 @@ def bare(toks: list[Tok], k: int) -> bool:
 def _lowest(doc: Document, name: str) -> int | None:
     """The lowest bare number the displays write `name`'s superscript with (the layer named
     must be that one or below it)."""
-    pattern = re.compile(re.escape(name) + r"\^\{?(\d)\}?(?![0-9])")
+    pattern = re.compile(_OWN + re.escape(name) + r"\^\{?(\d)\}?(?![0-9])")
     found = [int(m.group(1)) for f in doc.formulas for m in pattern.finditer(f.text)]
     return min(found) if found else None
+
+
+# a name's own letter, not the end of a command (`\delta^1` is no `a^1`)
+_OWN = r"(?<![A-Za-z\\])"
+
+
+def _layered(doc: Document, name: str) -> bool:
+    """Whether the displays write `name` with a superscript of letters (`a^{l-1}`, `a^L`): a
+    quantity in a layer variable, which `a^0` names the input layer of."""
+    pattern = re.compile(_OWN + re.escape(name) + r"\^\{?[A-Za-z]")
+    return any(pattern.search(f.text) for f in doc.formulas)
 
 
 def named_input(doc: Document) -> tuple[Document, list[str]]:
@@ -133,7 +144,8 @@ def named_input(doc: Document) -> tuple[Document, list[str]]:
                 continue
             letter, name, layer = (m[1], m[2], m[3]) if k == 0 else (m[3], m[1], m[2])
             lowest = _lowest(doc, name)
-            if letter == name or lowest is None or int(layer) > lowest:
+            if letter == name or (int(layer) > lowest if lowest is not None else
+                                  layer != "0" or not _layered(doc, name)):
                 continue
             # from the naming's section on (an earlier section's x is its own variable)
             sections = [g.section for g in doc.formulas]
