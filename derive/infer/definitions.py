@@ -183,8 +183,8 @@ class _Definitions:
                  if o.tag is not None else _text(_strip(o.sup or [])).isdigit())
         if not (len(r.sides) == 2 and self.layer_var and fixed and len(right) == 1
                 and _single_name(r.sides[1]) and right[0].name != o.name
-                and right[0].name in st.quantities and right[0].sup is None
-                and not any(x.tag for x in st.quantities[right[0].name])
+                and _input_name(right[0], o, st) and right[0].sup is None
+                and not any(x.tag for x in st.quantities.get(right[0].name, ()))
                 and _indices(right[0]) == _indices(o) and right[0].name not in st.defined):
             return False
         self.definition_rows[r.formula.number].add(r.number)  # the other layers' stays open
@@ -487,3 +487,13 @@ class _Definitions:
                         o.name in self.unread for r in rows for o in r.occs):
                     self.unread.add(name)
                     changed = True
+
+
+def _input_name(x: Occ, o: Occ, st: _Chosen) -> bool:
+    """Whether `x` can be the input a first layer is given as: a quantity, or, in vector form
+    (`a^0 = x`, neither side indexed), a bare letter that names nothing else."""
+    if x.name in st.quantities:
+        return True
+    return (not _indices(o) and x.sub is None and x.call is None and len(x.name) == 1
+            and x.name.isalpha() and x.name not in st.functions)
+

@@ -24,7 +24,7 @@ import dataclasses
 import re
 
 from derive.errors import InputError
-from derive.latex.aliases import environment_names, in_matrix
+from derive.latex.aliases import environment_names, in_matrix, transposed_after
 from derive.latex.lexer import Tok, _lex
 from derive.latex.operands import _braced
 from derive.sources.document import Document, Formula
@@ -121,24 +121,30 @@ def _bare_uses(f: Formula, letter: str) -> bool:
 
 
 def bare(toks: list[Tok], k: int) -> bool:
-    """Whether the letter at k is written without scripts and is no script itself."""
+    """Whether the letter at k is written without scripts (or with only a transpose mark,
+    `x^\\top`) and is no script itself."""
     t = toks[k]
     return (t.kind == "letter" and not (k and toks[k - 1].text in ("^", "_"))
-            and not (k + 1 < len(toks) and toks[k + 1].text in ("^", "_", "'", "(")))
+            and (not (k + 1 < len(toks) and toks[k + 1].text in ("^", "_", "'", "("))
+                 or transposed_after(toks, k)))
 
 
 def _lowest(doc: Document, name: str) -> int | None:
     """The lowest bare number the displays write `name`'s superscript with (the layer named
     must be that one or below it)."""
-    pattern = re.compile(re.escape(name) + r"\^\{?\[?(\d)(?![0-9])")
+    pattern = re.compile(_OWN + re.escape(name) + r"\^\{?\[?(\d)(?![0-9])")
     found = [int(m.group(1)) for f in doc.formulas for m in pattern.finditer(f.text)]
     return min(found) if found else None
 
 
-def _tagged(doc: Document, name: str) -> bool:
-    """Whether the displays write `name` with a superscript (`a^{l-1}`, `a^L`): a layer's
-    quantity whose lowest layer, written in no number, is layer 0."""
-    pattern = re.compile(r"(?<![A-Za-z\\])" + re.escape(name) + r"\^")
+# a name's own letter, not the end of a command (`\delta^1` is no `a^1`)
+_OWN = r"(?<![A-Za-z\\])"
+
+
+def _layered(doc: Document, name: str) -> bool:
+    """Whether the displays write `name` with a superscript of letters (`a^{l-1}`, `a^L`,
+    `a^{[l]}`): a quantity in a layer variable, which `a^0` names the input layer of."""
+    pattern = re.compile(_OWN + re.escape(name) + r"\^\{?[\[(]?[A-Za-z]")
     return any(pattern.search(f.text) for f in doc.formulas)
 
 
@@ -160,7 +166,7 @@ def named_input(doc: Document) -> tuple[Document, list[str]]:
             style, layer = next((g, m[g]) for g in _TAG if m[g] is not None)
             lowest = _lowest(doc, name)
             if letter == name or (int(layer) > lowest if lowest is not None else
-                                  int(layer) or not _tagged(doc, name)):
+                                  int(layer) or not _layered(doc, name)):
                 continue
             # from the naming's section on (an earlier section's x is its own variable)
             sections = [g.section for g in doc.formulas]

@@ -327,7 +327,7 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
             del qs[q]["given"]  # C = \\frac{1}{2} (a - y) \\cdot (a - y): a defined number
         return
     n = rd.front["roles"]["layers"]
-    if not tagged and _fixed_from_zero(qs, notation):  # x in W^{[1]} x: the text's C_0
+    if not tagged and notation.first_layer == 0:  # x in W^{[1]} x: the text's C_0
         dims = [(d[0] - 1, 0, d[2]) if d[1] == 0 else d for d in dims]
     named = {v: a for a, v in sorted(rd.front.get("sizes", {}).items(), reverse=True)}
     shape = [_dim_text(d, notation.width, n, tagged) for d in dims]

@@ -13,6 +13,16 @@ from __future__ import annotations
 from derive.document import Formula
 from derive.latex.lexer import Tok, _lex
 
+_TRANSPOSES = ("T", "\\top", "\\intercal")
+
+
+def transposed_after(toks: list[Tok], k: int) -> bool:
+    """Whether the name at k has a superscript that is only a transpose mark (`x^\\top`,
+    `x^T`, `x^{\\intercal}`): the transposed name, no layer tag nor power."""
+    texts = [t.text for t in toks[k + 1:k + 5]]
+    return texts[:2] in (["^", m] for m in _TRANSPOSES) or any(
+        texts[:4] == ["^", "{", m, "}"] for m in _TRANSPOSES)
+
 
 def aliases(toks: list[Tok], formula: Formula) -> list[Tok]:
     """The tokens with each named letter read as the quantity it names."""
@@ -28,10 +38,13 @@ def aliases(toks: list[Tok], formula: Formula) -> list[Tok]:
         named = (t.kind == "letter" and t.text in names and k not in scripts
                  and not (k and toks[k - 1].text in ("^", "_")))
         after = toks[k + 1].text if k + 1 < len(toks) else None
-        if named and after not in ("^", "_", "'", "("):
+        if named and (after not in ("^", "_", "'", "(") or transposed_after(toks, k)):
             lexed = _lex(names[t.text], formula, 0)
+            wrap = transposed_after(toks, k)  # x^\top: (a^{0})^\top
+            out += [Tok("sym", "(", t.start, t.start)] if wrap else []
             out.append(Tok(lexed[0].kind, lexed[0].text, t.start, t.end))
             out += [Tok(x.kind, x.text, t.end, t.end) for x in lexed[1:]]
+            out += [Tok("sym", ")", t.end, t.end)] if wrap else []
         elif named and after == "^" and k in matrix and (
                 sampled := _sampled(toks, k, names[t.text], formula)) is not None:
             read, k = sampled

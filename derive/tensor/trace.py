@@ -8,8 +8,9 @@ from dataclasses import dataclass, replace
 
 import sympy
 
-from derive.tensor.nodes import Hadamard, Leaf, MatMul, Plus
-from derive.tensor.shapes import ONE, Shape, ShapeError, Tensor, _shape_text, same, walk
+from derive.expr import BatchSum
+from derive.tensor.nodes import Hadamard, Leaf, MatMul, Plus, _is_batch
+from derive.tensor.shapes import ONE, SAMPLE, Shape, ShapeError, Tensor, _shape_text, same, walk
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class Trace(Tensor):
         s = self.x.shape()
         if same(s.rows, ONE):
             return self.x.lower(ONE, ONE, fresh)
+        if _is_batch(s.rows, self.x) and _is_batch(s.cols, self.x):
+            # tr((A - Y)(A - Y)^T) of a minibatch: each sample's diagonal entry, summed
+            return BatchSum(self.x.lower(SAMPLE, SAMPLE, fresh))
         k = fresh()
         return sympy.Sum(self.x.lower(k, k, fresh), (k, 1, s.rows))
 
