@@ -61,6 +61,8 @@ class _Shifter:
             return None
         layer = leaf.layer + delta
         tex = to_latex(Quantity(leaf.name, (layer,), ()))
+        if leaf.batch is not None and "^" in leaf.tex and "^" in tex:  # Δ^{l+1}: the capital kept
+            tex = leaf.tex.split("^", 1)[0] + "^" + tex.split("^", 1)[1]
         return leaf.with_layer(layer, spec_dims(spec, layer, self.notation), tex)
 
     def others(self, leaf: Leaf) -> list[tuple[str, Leaf]]:

@@ -30,6 +30,7 @@ def test_slips_refuted_with_their_diagnosis() -> None:
     assert _at(column, 34).status is Status.REFUTED and "sign" in (_at(column, 34).diagnosis or "")
     rows = check_file(DATA / "rows.md")
     assert _at(rows, 26).status is Status.REFUTED and "layer" in _at(rows, 26).diagnosis
+    assert "\\Delta^{l}" in _at(rows, 26).diagnosis  # the batch matrix, not the sample's delta
     assert _at(rows, 28).status is Status.REFUTED and "\\frac{1}{m}" in _at(rows, 28).diagnosis
 
 
