@@ -25,12 +25,13 @@ EXPECTED = {
         (4, D, None), (7, D, None), (11, D, None),
         (15, V, None),  # the sum over every path
         (21, V, None),  # the first-order change, summed over the paths
-        (28, U, None),  # one path's change: not the whole change, not checked
+        (28, V, None),  # one path's change, as the prose says: its sum over the paths
         (34, V, None),  # one index before the dots
         (39, R, "should be `\\frac{\\partial a^{l + 1}_{q}}{\\partial a^{l}_{j}}`"),
         (45, R, "`\\frac{\\partial z^{l}_{j}}{\\partial w^{l}_{jk}}` should be "
                 "`\\frac{\\partial a^{l}_{j}}{\\partial w^{l}_{jk}}`"),
         (51, R, "the sum over the paths is missing"),
+        (57, U, None),  # the same, no prose that calls it a path's: not the whole change
     ],
     "paths_z.md": [
         (5, D, None), (7, D, None), (11, D, None),
@@ -61,8 +62,9 @@ def test_a_verdict_says_where_the_dots_were_written_out(reports) -> None:
         in at[15].evidence
     assert at[21].message.startswith("verified as a first-order approximation")
     assert at[39].counterexample
-    assert "not the whole change the left side names" in at[28].message
-    assert "$m$, $n$, $q$" in at[28].message and "$k$" not in at[28].message
+    assert at[28].message.startswith("read as one path's term, as the text says")
+    assert "not the whole change the left side names" in at[57].message
+    assert "$m$, $n$, $q$" in at[57].message and "$k$" not in at[57].message
 
 
 def test_a_path_product_that_does_not_repeat_one_step_keeps_the_error(tmp_path: Path) -> None:

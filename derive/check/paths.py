@@ -4,8 +4,9 @@ that the text's sum sums as it sums its letters), each expansion checked at that
 refuted when one is (with the one edit of a written factor that makes every expansion hold, if
 one does), verified when every expansion made holds and one writes out a layer the dots stand
 for. A product along one path (no sum over its indices) is not the whole derivative: refuted
-with that diagnosis when its sum over the paths holds and it does not, in an equation; not
-checked, with the reason, in an approximation (the change along one path)."""
+with that diagnosis when its sum over the paths holds and it does not, in an equation; in an
+approximation the change along one path, checked as the term of its sum over the paths where
+the prose calls it one path's (`Formula.path_term`), not checked otherwise (with the reason)."""
 
 from __future__ import annotations
 
@@ -271,6 +272,8 @@ def _one_path(formula: Formula, eq: Equation, model: Model, chain: PathChain, de
     lead = _letters(chain.before, left)
     last = _letters(chain.after, left | set(lead))
     letters = ", ".join(f"${x}$" for x in (*lead, *last))
+    if eq.kind == "approximation" and formula.path_term and lead and last:
+        return _path_term(formula, eq, model, chain, (lead, last), decide, holds)
     if eq.kind == "approximation" or not lead or not last:
         return _unchecked(formula, eq, "the product along one path of layers (its indices "
                           f"{letters} are not summed): the change along that one path, not "
@@ -301,6 +304,22 @@ def _one_path(formula: Formula, eq: Equation, model: Model, chain: PathChain, de
                 f"{where} it differs from the derivation at some index of the path; summed over "
                 f"the paths' indices {letters} (`\\sum_{{{sub}}}`) it holds",
         evidence=f"summed over the paths: {whole.evidence}")
+
+
+def _path_term(formula: Formula, eq: Equation, model: Model, chain: PathChain,
+               letters: tuple[tuple, tuple], decide: Decide, holds: Holds) -> Result:
+    """A product along one path in an approximation whose prose calls it one path's: that
+    path's term, checked as the term of the sum over the paths (the sum is the whole change)."""
+    lead, last = letters
+    summed = PathChain(chain.before, chain.after, chain.rest, lead, last, True)
+    whole = _checked(formula, eq, model, summed, decide, holds)
+    names = ", ".join(f"${x}$" for x in (*lead, *last))
+    read = (f"read as one path's term, as the text says (its indices {names} not summed): "
+            "not the whole change; summed over the paths")
+    if whole.status is Status.VERIFIED:
+        return dataclasses.replace(whole, message=f"{read} it is the whole change: "
+                                   f"{whole.message}")
+    return dataclasses.replace(whole, message=f"{read}: {whole.message}")
 
 
 def _sizes(top: sympy.Symbol, var: sympy.Symbol | None, depth: int, start: int) -> dict:
