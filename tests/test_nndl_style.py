@@ -9,7 +9,7 @@ prose that `\\Sigma'(z^l)` is the diagonal matrix of the `\\sigma'(z^l_j)`: the 
 BP1 and BP2 verify, and four slips are refuted with their diagnosis (a lost transpose, the order
 of a product, a wrong layer, `\\odot` for a matrix product). `ellipsis.tex` writes the product
 over the layers (checked written out, tests/test_ellipsis_products.py) and the sum over paths
-with `\\cdots`/`\\ldots` (an error that says so); and
+with `\\ldots` (checked written out, tests/test_ellipsis_paths.py); and
 `\\partial C / \\partial b = \\delta`, one neuron's bias and error without their tags: read
 at one neuron (b^l_j, delta^l_j) and verified.
 """
@@ -50,7 +50,7 @@ EXPECTED = {
     ],
     "ellipsis.tex": [
         (4, D, None), (4, D, None), (6, D, None), (8, D, None),
-        (12, V, None), (16, V, None), (20, E, None), (26, V, None),
+        (12, V, None), (16, V, None), (20, V, None), (26, V, None),
     ],
 }
 
@@ -120,8 +120,9 @@ def test_an_ellipsis_is_said_not_misread(reports) -> None:
     at = {r.line: r for r in reports["ellipsis.tex"].results}
     # the product over layers: checked written out (tests/test_ellipsis_products.py)
     assert "the product over layers written out at" in at[16].message
-    assert at[20].message.startswith(
-        "a sum over the indices `mn\\ldots q`, written with an ellipsis (`\\ldots`)")
+    # the sum over paths: checked written out (tests/test_ellipsis_paths.py)
+    assert "the path product written out at" in at[20].message
+    assert "the dots written out over 1 layer, each with an index summed" in at[20].evidence
     # dC/db = delta: one neuron's bias and error written bare, read at one neuron
     # (derive.infer.neuron; tests/test_nndl_vector.py has its slips)
     assert ("read as: line 26 writes $\\delta$ and $b$ without their tags: read as one "

@@ -37,6 +37,7 @@ from derive.infer.logs import merged
 from derive.infer.meanloss import mean_loss
 from derive.infer.naming import named_definitions, named_input
 from derive.infer.neuron import one_neuron
+from derive.infer.path_terms import path_terms
 from derive.infer.premises import Premise, label_premise
 from derive.infer.prose import with_prose_definitions, with_prose_functions, zero_entries
 from derive.infer.second_names import second_names
@@ -269,6 +270,7 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         doc, mean = mean_loss(doc, roles.get("loss"), roles.get("batch"), roles.get("sample"),
                               inferred.front.get("quantities", {}))
         inferred.facts += untagged + mean
+        doc = path_terms(doc)
         _consistent(doc, inferred)
         inferred.label_premise = _stated_premise(doc, inferred)
         doc, probabilities, claims = likelihood(doc, roles, inferred.front.get("quantities", {}),

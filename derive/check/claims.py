@@ -10,7 +10,7 @@ import sympy
 
 from derive import vectorcheck
 from derive.budget import BudgetExceeded, deadline
-from derive.check import approx, ellipsis
+from derive.check import approx, ellipsis, paths
 from derive.check.build import update_of_no_parameter, written_update
 from derive.check.generic_update import generic_update_results, is_generic_update
 from derive.check.keys import _decode_verdict, _encode_verdict, _keys
@@ -36,6 +36,11 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
                     compare: Model | None) -> None:
     if eq.kind == "equation" and written_update(model, eq):
         eq = dataclasses.replace(eq, kind="update")  # W = W - alpha ...: an update with `=`
+    if paths.path_of(eq) is not None:  # a path product with an ellipsis: written out
+        state.results.append(paths.path_result(
+            formula, eq, model, lambda e, m: _decided(state, formula, e, m),
+            lambda m, lhs, rhs: _holds(state, m, lhs, rhs)))
+        return
     chain = ellipsis.chain_of(eq)
     if chain is not None:  # a product over layers with an ellipsis: checked written out
         state.results += ellipsis.chain_results(formula, eq, model, lambda e, k, m: _step_result(
@@ -68,6 +73,15 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
             result = _against_step_before(state, formula, eq, k, model, result)
         state.results.append(result)
         previous = step.expr
+
+
+def _decided(state: _State, formula: Formula, eq: Equation, model: Model) -> Result:
+    """The one result of a claim checked on its own (a path product written out)."""
+    n = len(state.results)
+    _check_equation(state, formula, eq, model, None)
+    out = state.results[n:]
+    del state.results[n:]
+    return out[0]
 
 
 def _against_step_before(state: _State, formula: Formula, eq: Equation, k: int, model: Model,

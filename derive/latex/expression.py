@@ -16,6 +16,7 @@ from derive.latex.function_notation import _emit_function_notation
 from derive.latex.groups import _BRACKETS, _close_bracket, _group, _match, starts_name
 from derive.latex.lim import _emit_limit
 from derive.latex.names import _emit_name
+from derive.latex.paths import emit_path
 from derive.latex.scope import ELLIPSES, ELLIPSIS_NOT_READ, Scope, _err
 from derive.latex.tokens import _DELIM_SIZES, _ELEMENTARY, Tok
 
@@ -49,6 +50,8 @@ def _hoisted(toks: list[Tok], i: int, sk: _Skeleton) -> int | None:
     return j + 1
 
 
+_PATH_STARTS = ("\\sum", "\\frac", "\\dfrac", "\\tfrac")  # a path product (derive.latex.paths)
+
 # a rule: emits the construct that starts at toks[i] into the skeleton, returns the index after it
 Recogniser = Callable[[list[Tok], int, _Skeleton], int]
 
@@ -59,6 +62,8 @@ def _emit_sequence(toks: list[Tok], sk: _Skeleton) -> None:
     i = 0
     while i < len(toks):
         nxt = emit_argmax(toks, i, sk)
+        if nxt is None and toks[i].text in _PATH_STARTS:
+            nxt = emit_path(toks, i, sk)
         if nxt is None:
             nxt = emit_change(toks, i, sk)
         if nxt is None:

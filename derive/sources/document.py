@@ -111,6 +111,9 @@ class Formula:
     # (probability, output, label, input, sample): a conditional probability of the labels
     # read as the network's likelihood (derive.infer.likelihood), read by derive.latex.likelihood
     likelihood: tuple[str, str, str, str, str] | None = None
+    # the prose beside it names a path (derive.infer.path_terms): a product along one path of
+    # layers it writes unsummed is that path's term, read by derive.check.paths
+    path_term: bool = False
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""
