@@ -14,10 +14,10 @@ names), read by derive.latex.tokens; the facts say so.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from derive.errors import InputError
+from derive.infer.neuron import retagged
 from derive.infer.scan import _rows
 from derive.latex.ends import end_word
 from derive.sources.document import Document, Formula
@@ -31,22 +31,18 @@ def weight_ends(doc: Document, quantities: dict, local: set[int], layer_var: str
     """The document with a weight and its ends' names tagged, and the facts."""
     if layer_var is None:
         return doc, []
-    facts = []
-    formulas = []
-    for f in doc.formulas:
-        read = _ends(f, quantities, layer_var, loss) if f.number in local else None
-        if read is None:
-            formulas.append(f)
-            continue
-        bare, ends = read
-        formulas.append(dataclasses.replace(f, neuron_tags=bare, end_tags=ends))
-        said = ", ".join(f"${n}$ as ${n}{t}$" for n, t in bare)
-        said += "".join(f", ${n}_{{\\rm {e}}}$ as ${n}{t}$" for n, e, t in ends)
-        facts.append(f"line {f.line} writes a weight and the neurons at its ends without their "
-                     f"tags: read as one weight's, {said}")
-    if not facts:
-        return doc, []
-    return dataclasses.replace(doc, formulas=tuple(formulas)), facts
+
+    def read(f: Formula) -> dict | None:
+        found = _ends(f, quantities, layer_var, loss)
+        return None if found is None else {"neuron_tags": found[0], "end_tags": found[1]}
+
+    def said(f: Formula, fields: dict) -> str:
+        text = ", ".join(f"${n}$ as ${n}{t}$" for n, t in fields["neuron_tags"])
+        text += "".join(f", ${n}_{{\\rm {e}}}$ as ${n}{t}$" for n, e, t in fields["end_tags"])
+        return (f"line {f.line} writes a weight and the neurons at its ends without their "
+                f"tags: read as one weight's, {text}")
+
+    return retagged(doc, local, read, said)
 
 
 def _offsets(spec: dict, layer_var: str) -> list[int] | None:

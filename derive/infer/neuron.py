@@ -26,18 +26,34 @@ def one_neuron(doc: Document, quantities: dict, local: set[int], layer_var: str 
     """The document with the tags of one neuron's quantities written bare, and the facts."""
     if layer_var is None:
         return doc, []
+
+    def read(f: Formula) -> dict | None:
+        tags = _neuron_tags(f, quantities, layer_var, loss)
+        return None if tags is None else {"neuron_tags": tags}
+
+    def said(f: Formula, fields: dict) -> str:
+        tags = fields["neuron_tags"]
+        names = " and ".join(f"${n}$" for n, _ in tags)
+        written = " and ".join(f"${n}{t}$" for n, t in tags)
+        return (f"line {f.line} writes {names} without their tags: read as one neuron's, "
+                f"{written} (the same layer and neuron)")
+
+    return retagged(doc, local, read, said)
+
+
+def retagged(doc: Document, local: set[int], read, said  # type: ignore[no-untyped-def]
+             ) -> tuple[Document, list[str]]:
+    """The document with each formula read in variables of its own (`local`) that `read` gives
+    new fields (its tags) replaced by it, and the fact `said` states of each."""
     facts = []
     formulas = []
     for f in doc.formulas:
-        tags = _neuron_tags(f, quantities, layer_var, loss) if f.number in local else None
-        if tags is None:
+        fields = read(f) if f.number in local else None
+        if fields is None:
             formulas.append(f)
             continue
-        formulas.append(dataclasses.replace(f, neuron_tags=tags))
-        names = " and ".join(f"${n}$" for n, _ in tags)
-        written = " and ".join(f"${n}{t}$" for n, t in tags)
-        facts.append(f"line {f.line} writes {names} without their tags: read as one neuron's, "
-                     f"{written} (the same layer and neuron)")
+        formulas.append(dataclasses.replace(f, **fields))
+        facts.append(said(f, fields))
     if not facts:
         return doc, []
     return dataclasses.replace(doc, formulas=tuple(formulas)), facts

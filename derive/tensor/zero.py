@@ -25,9 +25,12 @@ class Zero(Tensor):
 
     def shape(self) -> Shape:
         if self.rows is None or self.cols is None:
-            raise ShapeError(f"the zero vector ${self.tex}$ has no size: nothing it is "
+            raise ShapeError(f"{self.what()} ${self.tex}$ has no size: nothing it is "
                              "multiplied by or added to gives it one", self)
         return Shape(self.rows, self.cols)
+
+    def what(self) -> str:
+        return "the zero vector"
 
     def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
         return sympy.Integer(0)
@@ -38,11 +41,8 @@ class Ones(Zero):
     """The vector (or matrix) of ones, with the shape its place gives it. Unlike the zero, a
     product with it is no constant: it is sized by its neighbour and multiplied out."""
 
-    def shape(self) -> Shape:
-        if self.rows is None or self.cols is None:
-            raise ShapeError(f"the vector of ones ${self.tex}$ has no size: nothing it is "
-                             "multiplied by or added to gives it one", self)
-        return Shape(self.rows, self.cols)
+    def what(self) -> str:
+        return "the vector of ones"
 
     def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
         return sympy.Integer(1)
