@@ -33,3 +33,22 @@ def test_a_slipped_step_refuted_against_the_step_before() -> None:
     assert slip.status is Status.REFUTED
     assert "the step before it, line 32" in slip.message
     assert slip.counterexample is not None
+
+
+def test_a_chain_goes_on_after_a_step_not_read() -> None:
+    """A `&=` step that cannot be read is an error at its line; the steps after it are still
+    checked, against the left side (never against the step before the gap), and a slip among
+    them is refuted. A `// remark` ends at the row's `\\\\`, so the rows stay apart."""
+    rep = check_file(DOC.parent / "after_gap.md")
+    assert [r.status for r in _rows(rep, 20)] == [Status.ERROR]
+    assert [r.status for r in _rows(rep, 21)] == [Status.VERIFIED]
+    assert [r.status for r in _rows(rep, 22)] == [Status.VERIFIED]
+    assert [r.status for r in _rows(rep, 31)] == [Status.ERROR]
+    slip = _rows(rep, 32)
+    assert len(slip) == 1 and slip[0].status is Status.REFUTED
+    assert "step before" not in slip[0].message
+    assert "\\sigma" in slip[0].diagnosis
+
+
+def _rows(rep, line):
+    return [r for r in rep.results if r.line == line]

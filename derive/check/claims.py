@@ -69,7 +69,7 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
     for k, step in enumerate(eq.steps, start=1):
         result = _step_result(state, formula, eq, k, target, model, compare, previous,
                               derivation_note)
-        if k > 1 and result.status is Status.UNCHECKED:
+        if k > 1 and k not in eq.after_gap and result.status is Status.UNCHECKED:
             result = _against_step_before(state, formula, eq, k, model, result)
         state.results.append(result)
         previous = step.expr

@@ -49,9 +49,9 @@ def _lex(text: str, formula: Formula, base: int) -> list[Tok]:
     toks: list[Tok] = []
     pos, in_math = 0, False
     while pos < len(text):
-        if text.startswith("//", pos):  # `// a remark`: a note to the end of the line
-            end = text.find("\n", pos)
-            pos = len(text) if end < 0 else end
+        if text.startswith("//", pos):  # `// a remark`: a note to the end of the line, or
+            ends = [e for e in (text.find("\n", pos), text.find("\\\\", pos)) if e >= 0]
+            pos = min(ends) if ends else len(text)  # of the row (`// ... \\`, a row break)
             continue
         nxt = _text_math(text, pos, toks, base, in_math) if text[pos] == "$" else None
         if nxt is not None:  # `\\text{ for $l < L$}`: maths inside the words

@@ -73,12 +73,22 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
         return [RowError(1, NothingClaimed(NOTHING_CLAIMED, span), span.line,
                          formula.text[at[0].start : at[-1].end])]
     out: list[Equation | RowError] = []
+    broken: int | None = None  # the equation whose `&=` step could not be read, in `out`
     for row in rows:
         row, holds_for = qualified(_drop_tags(row, scope))
         if not row:
             continue
         last = out[-1] if out and isinstance(out[-1], Equation) else None
         failed = out[-1] if out and isinstance(out[-1], RowError) else None
+        if failed is not None and _continues(row) and broken is not None:
+            resumed = _resumed(row, scope, formula, out[broken], env)
+            if isinstance(resumed, Equation):  # the chain goes on after its step not read
+                out[broken] = flagged(resumed, slips)
+                continue
+            resumed.at(formula.span(row[0].start, row[-1].end - row[0].start))
+            out.append(RowError(len(out) + 1, resumed, formula.span(row[0].start).line,
+                                formula.text[row[0].start : row[-1].end]))
+            continue
         if failed is not None and _continues(row):
             # `&= ...` after a row that could not be read: part of that equation, not a new one
             span = formula.span(row[0].start, row[-1].end - row[0].start)
@@ -91,6 +101,8 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             eq = _parse_row(row, scope, formula, last, len(out) + 1)
         except InputError as exc:
             exc.at(formula.span(row[0].start, row[-1].end - row[0].start))  # never without a place
+            broken = (out.index(last) if last is not None and _continues(row) else
+                      broken if failed is not None and _continues(row) else None)
             found = readable_prefix(row, exc, _RELATIONS, functools.partial(
                 _parse_row, scope=scope, formula=formula, current=last, number=len(out) + 1),
                 functools.partial(_place, formula))
@@ -109,6 +121,21 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
         else:
             out.append(eq)
     return out
+
+
+def _resumed(row: list[Tok], scope: Scope, formula: Formula, chain: Equation, env: str | None
+             ) -> Equation | InputError:
+    """A `&=` row after a step of `chain` that could not be read, as `chain`'s next step (checked
+    against the left side), or why it cannot be read either."""
+    try:
+        _check_row(row, scope, env)
+        eq = _parse_row(row, scope, formula, chain, chain.number)
+    except InputError as exc:
+        return exc
+    if eq.number != chain.number or len(eq.steps) <= len(chain.steps):
+        return InputError("not checked: this step continues an equation whose step before it "
+                          "could not be read")
+    return dataclasses.replace(eq, after_gap=chain.after_gap | {len(chain.steps) + 1})
 
 
 def _place(formula: Formula, offset: int) -> tuple[int, int]:

@@ -59,6 +59,9 @@ class Equation:
     readings: tuple[str, ...] = ()  # the parser's readings, in words (Scope.readings)
     one_hot: bool = False  # it reads an indicator of the labels' class: they are one-hot
     sizes: tuple[tuple[str, tuple[int, ...]], ...] = ()  # an entry's values (Lowered.sizes)
+    # the steps (1-based) written after a step that could not be read: each is checked against
+    # the left side, never against the step written before it (derive.check.claims)
+    after_gap: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
