@@ -55,6 +55,18 @@ EXPECTED = {
         23: (R, "transpose is missing"),  # V for V^T
         25: (R, "extra factor"),  # the sigmoid's derivative in a tanh layer
         27: (V, "premise")},
+    # the softmax defined by its entries in a dummy vector t (sized like z, the vector it is
+    # applied to, not a layer of its own) and the error named by a Greek letter (a vector)
+    "softmax-defined.md": {3: (D, None), 5: (D, None), 7: (D, None), 11: (D, None),
+                           15: (D, None), 19: (D, None),
+                           **{k: (V, "premise that the labels are one-hot")
+                              for k in (21, 23, 25, 27)}},
+    "softmax-defined-slips.md": {
+        3: (D, None), 5: (D, None), 7: (D, None), 11: (D, None), 15: (D, None), 19: (D, None),
+        21: (R, "sign"),  # -epsilon for epsilon
+        23: (V, "premise"),
+        25: (R, "transpose is missing"),  # V for V^T
+        27: (V, "premise")},
     # bad input: each placed at its line, never an internal error
     "malformed.md": {3: (D, None), 5: (D, None), 7: (D, None),
                      9: (Status.ERROR, "\\mathbb{1}"),  # unclosed
@@ -96,6 +108,14 @@ def test_shapes_read() -> None:
         assert f"${q}$ is a vector of shape $C_1$" in notes, (q, notes)
     assert "$x$ is a vector of shape $C_2$" in notes, notes
     assert "\\hat{y}$ is a" not in notes and "$y$ is a" not in notes and "$c$ is a" not in notes
+
+
+def test_defined_softmax_parameter_sized_by_its_argument() -> None:
+    """`\\mathrm{softmax}(t)_i = ...` applied to z: t has z's size, the labels are q (not t)."""
+    notes = " ".join(check_file(DATA / "softmax-defined.md").notes)
+    assert "$t$ is a vector of shape $C_3$" in notes and "$z$ is a vector of shape $C_3$" in notes
+    assert "labels $q$ are one-hot" in notes, notes
+    assert "\\epsilon$ is a vector of shape $C_3$" in notes, notes
 
 
 def test_inline_forward_pass_is_one_part() -> None:
