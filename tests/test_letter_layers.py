@@ -67,6 +67,14 @@ EXPECTED = {
         23: (V, "premise"),
         25: (R, "transpose is missing"),  # V for V^T
         27: (V, "premise")},
+    # the softmax of a vector computed in its argument, `\\mathrm{softmax}(V g + c)`: read
+    # entry by entry through the text's definition (the argument's letters kept apart)
+    "softmax-computed.md": {3: (D, None), 5: (D, None), 9: (D, None), 13: (D, None),
+                            **{k: (V, "premise") for k in (15, 17, 19)}},
+    "softmax-computed-slips.md": {3: (D, None), 5: (D, None), 9: (D, None), 13: (D, None),
+                                  15: (V, "premise"),
+                                  17: (R, "transpose"),  # g (p - q)^T: the outer product swapped
+                                  19: (R, "$V$ should be transposed")},  # V for V^T
     # bad input: each placed at its line, never an internal error
     "malformed.md": {3: (D, None), 5: (D, None), 7: (D, None),
                      9: (Status.ERROR, "\\mathbb{1}"),  # unclosed
