@@ -130,3 +130,25 @@ def test_inline_forward_pass_is_one_part() -> None:
     """A forward pass in the prose is no text of identities: one part, no 'part' note."""
     rep = check_file(DATA / "inline.md")
     assert not any("part 1 of the text" in n for n in rep.notes), rep.notes
+
+
+def test_ones_times_the_labels_is_their_sum() -> None:
+    """`\\mathbf{1}^\\top y = 1` states the premise `\\sum_j y_j = 1`, as the sum written out does;
+    nothing else written with the ones is read so."""
+    import dataclasses
+
+    from derive.infer.ones_sum import ones_sum
+    from derive.latex import tokenize
+    from derive.sources import read
+
+    formula = read(DATA / "softmax-computed.md").formulas[0]
+
+    def side(text: str) -> str | None:
+        return ones_sum(tokenize(text, dataclasses.replace(formula, text=text)))
+
+    assert side("\\mathbf{1}^\\top y") == "y" and side("\\mathbf{1}^T q") == "q"
+    assert side("y^{\\top} \\mathbf{1}") == "y"
+    assert side("\\mathbf{1}^\\top y + b") is None and side("\\mathbf{1} y") is None
+    assert side("\\mathbf{1}^\\top \\hat{y}") is None  # a decorated name: not one letter
+    notes = " ".join(check_file(DATA.parent / "vector" / "column.rst").notes)
+    assert "line 30 states a premise: the labels $y$ sum to one" in notes, notes
