@@ -75,6 +75,13 @@ EXPECTED = {
                                   15: (V, "premise"),
                                   17: (R, "transpose"),  # g (p - q)^T: the outer product swapped
                                   19: (R, "$V$ should be transposed")},  # V for V^T
+    # the same in rst, the softmax never defined: derive's own, of the vector computed
+    "softmax-own.rst": {6: (D, None), 10: (D, None), 16: (D, None),
+                        **{k: (V, "premise") for k in (20, 24, 28)}},
+    "softmax-own-slips.rst": {6: (D, None), 10: (D, None), 16: (D, None),
+                              20: (R, "sign"),  # q - p for p - q
+                              24: (V, "premise"),
+                              28: (R, "$g$ should be $x$")},  # g^T for x^T
     # bad input: each placed at its line, never an internal error
     "malformed.md": {3: (D, None), 5: (D, None), 7: (D, None),
                      9: (Status.ERROR, "\\mathbb{1}"),  # unclosed

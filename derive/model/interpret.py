@@ -24,7 +24,7 @@ from derive.expr import (
     Width,
 )
 from derive.functions import ELEMENTARY, RELATIONS
-from derive.latex import Index, Scalar, Size
+from derive.latex import VECTOR_FUNCTIONS, Index, Scalar, Size
 from derive.model.algebra import _Cut, _Full, _Numeric, _SymPy
 from derive.model.data import Def, Key, key_latex
 from derive.model.dispatch import ByType
@@ -279,6 +279,14 @@ class Interpretation:
 
     def _vector_call(self, e: Call, env: dict, sample: int | None, alg: _Numeric) -> Any:
         d = self._function_def(e.fname)
+        if d is None and e.fname in VECTOR_FUNCTIONS and len(e.params) == 2 and isinstance(
+                e.params[0], VecOf):  # softmax(V h + c), no softmax in the text: derive's own
+            vec, n = e.params[0], self.ground_int(e.params[0].size, env)
+            entries = [sympy.exp(vec.at(sympy.Integer(k))) for k in range(1, n + 1)]
+            j = self.ground_int(e.params[1], env)
+            if not 1 <= j <= n:
+                raise Unsupported(f"entry {j} of `{e.fname}` of a vector of {n}")
+            return self._eval(entries[j - 1] / sympy.Add(*entries), env, sample, alg)
         if d is None:
             raise Unsupported(f"function `{e.fname}` is used but never defined")
         sub: dict = {}
