@@ -206,6 +206,38 @@ class Vec(Named):
         return s
 
 
+class VecOf(Node):
+    """`V h + c` as a vector function's argument: the vector whose entry `index` is `body`, of
+    `size` entries (`\\mathrm{softmax}(V h + c)`); its index is bound by it."""
+
+    def __new__(cls, body: sympy.Basic, index: sympy.Symbol, size: sympy.Basic):
+        return sympy.Expr.__new__(cls, body, index, size)
+
+    @property
+    def body(self) -> sympy.Basic:
+        return self.args[0]
+
+    @property
+    def index(self) -> sympy.Symbol:
+        return self.args[1]
+
+    @property
+    def size(self) -> sympy.Basic:
+        return self.args[2]
+
+    @property
+    def free_symbols(self) -> set[sympy.Basic]:
+        return (self.body.free_symbols - {self.index}) | self.size.free_symbols
+
+    def at(self, entry: sympy.Basic) -> sympy.Basic:
+        """The entry `entry` of the vector."""
+        return self.body.xreplace({self.index: entry})
+
+    def _latex(self, printer: LatexPrinter) -> str:
+        return "\\left(" + printer._print(self.body) + "\\right)_{" + printer._print(
+            self.index) + "}"
+
+
 class Partial(Node):
     """`\\frac{\\partial X}{\\partial Y}` (total=0) or `\\frac{dX}{dY}` (total=1)."""
 

@@ -55,6 +55,33 @@ EXPECTED = {
         23: (R, "transpose is missing"),  # V for V^T
         25: (R, "extra factor"),  # the sigmoid's derivative in a tanh layer
         27: (V, "premise")},
+    # the softmax defined by its entries in a dummy vector t (sized like z, the vector it is
+    # applied to, not a layer of its own) and the error named by a Greek letter (a vector)
+    "softmax-defined.md": {3: (D, None), 5: (D, None), 7: (D, None), 11: (D, None),
+                           15: (D, None), 19: (D, None),
+                           **{k: (V, "premise that the labels are one-hot")
+                              for k in (21, 23, 25, 27)}},
+    "softmax-defined-slips.md": {
+        3: (D, None), 5: (D, None), 7: (D, None), 11: (D, None), 15: (D, None), 19: (D, None),
+        21: (R, "sign"),  # -epsilon for epsilon
+        23: (V, "premise"),
+        25: (R, "transpose is missing"),  # V for V^T
+        27: (V, "premise")},
+    # the softmax of a vector computed in its argument, `\\mathrm{softmax}(V g + c)`: read
+    # entry by entry through the text's definition (the argument's letters kept apart)
+    "softmax-computed.md": {3: (D, None), 5: (D, None), 9: (D, None), 13: (D, None),
+                            **{k: (V, "premise") for k in (15, 17, 19)}},
+    "softmax-computed-slips.md": {3: (D, None), 5: (D, None), 9: (D, None), 13: (D, None),
+                                  15: (V, "premise"),
+                                  17: (R, "transpose"),  # g (p - q)^T: the outer product swapped
+                                  19: (R, "$V$ should be transposed")},  # V for V^T
+    # the same in rst, the softmax never defined: derive's own, of the vector computed
+    "softmax-own.rst": {6: (D, None), 10: (D, None), 16: (D, None),
+                        **{k: (V, "premise") for k in (20, 24, 28)}},
+    "softmax-own-slips.rst": {6: (D, None), 10: (D, None), 16: (D, None),
+                              20: (R, "sign"),  # q - p for p - q
+                              24: (V, "premise"),
+                              28: (R, "$g$ should be $x$")},  # g^T for x^T
     # bad input: each placed at its line, never an internal error
     "malformed.md": {3: (D, None), 5: (D, None), 7: (D, None),
                      9: (Status.ERROR, "\\mathbb{1}"),  # unclosed
@@ -98,7 +125,37 @@ def test_shapes_read() -> None:
     assert "\\hat{y}$ is a" not in notes and "$y$ is a" not in notes and "$c$ is a" not in notes
 
 
+def test_defined_softmax_parameter_sized_by_its_argument() -> None:
+    """`\\mathrm{softmax}(t)_i = ...` applied to z: t has z's size, the labels are q (not t)."""
+    notes = " ".join(check_file(DATA / "softmax-defined.md").notes)
+    assert "$t$ is a vector of shape $C_3$" in notes and "$z$ is a vector of shape $C_3$" in notes
+    assert "labels $q$ are one-hot" in notes, notes
+    assert "\\epsilon$ is a vector of shape $C_3$" in notes, notes
+
+
 def test_inline_forward_pass_is_one_part() -> None:
     """A forward pass in the prose is no text of identities: one part, no 'part' note."""
     rep = check_file(DATA / "inline.md")
     assert not any("part 1 of the text" in n for n in rep.notes), rep.notes
+
+
+def test_ones_times_the_labels_is_their_sum() -> None:
+    """`\\mathbf{1}^\\top y = 1` states the premise `\\sum_j y_j = 1`, as the sum written out does;
+    nothing else written with the ones is read so."""
+    import dataclasses
+
+    from derive.infer.ones_sum import ones_sum
+    from derive.latex import tokenize
+    from derive.sources import read
+
+    formula = read(DATA / "softmax-computed.md").formulas[0]
+
+    def side(text: str) -> str | None:
+        return ones_sum(tokenize(text, dataclasses.replace(formula, text=text)))
+
+    assert side("\\mathbf{1}^\\top y") == "y" and side("\\mathbf{1}^T q") == "q"
+    assert side("y^{\\top} \\mathbf{1}") == "y"
+    assert side("\\mathbf{1}^\\top y + b") is None and side("\\mathbf{1} y") is None
+    assert side("\\mathbf{1}^\\top \\hat{y}") is None  # a decorated name: not one letter
+    notes = " ".join(check_file(DATA.parent / "vector" / "column.rst").notes)
+    assert "line 30 states a premise: the labels $y$ sum to one" in notes, notes

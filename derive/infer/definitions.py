@@ -15,6 +15,7 @@ from derive.infer.columns import listed_columns
 from derive.infer.components import _lists_own_entries
 from derive.infer.entry_column import column_defined
 from derive.infer.numeric_tags import chain_error, chain_row
+from derive.infer.ones_sum import ones_sum
 from derive.infer.scan import (
     _DEFINE,
     Lin,
@@ -228,11 +229,13 @@ class _Definitions:
         return True
 
     def _sums_to_one(self, r: Row, left: list[Occ], st: _Chosen) -> bool:
-        """\\sum_c y_c = 1 (or \\sum_{c=1}^{K} y_c = 1): a premise."""
+        """\\sum_c y_c = 1 (or \\sum_{c=1}^{K} y_c = 1, \\mathbf{1}^\\top y = 1): a premise."""
         left = [o for o in left if not o.in_bound]  # K in the sum's bound is a size
-        if (len(r.sides) == 2 and _text(r.sides[1]) == "1" and r.sides[0][0].text == "\\sum"
-                and len(left) == 1 and left[0].name in st.quantities and left[0].tag is None
-                and left[0].name not in st.defined):
+        ones = len(r.sides) == 2 and ones_sum(r.sides[0]) is not None  # \mathbf{1}^\top y
+        if (len(r.sides) == 2 and _text(r.sides[1]) == "1"
+                and (r.sides[0][0].text == "\\sum" or ones)
+                and len(left) == 1 and (left[0].name in st.quantities or ones)
+                and left[0].tag is None and left[0].name not in st.defined):
             self.definition_rows[r.formula.number].add(r.number)
             self.facts.append(f"line {left[0].line} states a premise: the labels "
                               f"${left[0].name}$ sum to one")

@@ -130,7 +130,8 @@ class _Front:
         rate = self._rate(scalars)
         if rate:
             roles["rate"] = rate
-        labels = self._labels(loss, quantities, defs)
+        labels = self._labels(loss, quantities, {q: d for q, d in defs.items()
+                                                  if q not in functions})
         if labels:
             roles["labels"] = labels
         return roles

@@ -61,6 +61,9 @@ class _Unify:
         # the open sizes of quantities no defining row uses (\psi in the claim that shifting
         # every \theta^{(j)} by \psi leaves p unchanged): only claims can size them
         self.free: set[str] = set()
+        # the unknowns of each vector function's parameter (`s` in `softmax(s)_k = ...`):
+        # sized like what the function is applied to
+        self.formals: dict[str, tuple[str, str]] = {}
 
     def resolve(self, d: sympy.Expr) -> sympy.Expr:
         for _ in range(50):
@@ -179,7 +182,12 @@ class _Unify:
                 self.fit(s.cols, ONE)
             return Shape(ONE, ONE)
         if isinstance(t, VectorValue):  # softmax(o): shaped like o, a column (or row) vector
-            return self.shape(t.x)
+            s = self.shape(t.x)
+            if t.fname in self.formals:  # and like the parameter of its definition
+                rows, cols = self.formals[t.fname]
+                self.fit(sympy.Function(rows)(sympy.Integer(0)), s.rows)
+                self.fit(sympy.Function(cols)(sympy.Integer(0)), s.cols)
+            return s
         if isinstance(t, (Map, BatchTotal, Elementary)):
             return self.shape(t.children()[0])
         if isinstance(t, Grad):
@@ -264,10 +272,13 @@ def _anchored_widths(u: _Unify, candidates: list[str], unknown: dict[str, int],
 
 
 def _solve(layout: str, candidates: list[str], unknown: dict[str, int], qs: dict, rows: list,
-           width: str) -> tuple[_Unify, int, dict[str, int]]:
+           width: str, formals: dict[str, str] | None = None
+           ) -> tuple[_Unify, int, dict[str, int]]:
     """The unknown dimensions unified over the rows, with the defined layer quantities taken
-    as vectors of their layers in `layout`; how many fits failed; each quantity's first line."""
+    as vectors of their layers in `layout`; how many fits failed; each quantity's first line.
+    `formals`: each vector function's parameter (derive.infer.vectokens._formals)."""
     u = _Unify(width)
+    u.formals = {fn: _unknowns(unknown[q]) for fn, q in (formals or {}).items() if q in unknown}
     for q in candidates:  # a defined quantity with a layer tag: the vector of its layer
         spec = qs[q]
         if "layers" in spec and not spec.get("given") or spec.get("given_layers"):

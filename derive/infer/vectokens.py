@@ -90,14 +90,39 @@ def _bare_letters(tokens: list, front: dict[str, Any]) -> list[str]:  # type: ig
 
 
 def _defined_first(tokens: list) -> set[str]:  # type: ignore[type-arg]
-    """Decorated names a row starts with, before its `=` (`\\hat{y} = \\sigma(w^T x)`): names
-    the text defines, not given numbers, though written like commands."""
+    """Decorated names a row starts with, before its `=` (`\\hat{y} = \\sigma(w^T x)`), and
+    Greek letters (`\\delta = \\hat{y} - y`): names the text defines, not given numbers, though
+    written like commands."""
     out: set[str] = set()
     for _f, toks in tokens:
+        for k in range(len(toks) - 1):
+            if (toks[k].text in _GREEK and toks[k + 1].text == "="
+                    and (k == 0 or toks[k - 1].text in ("\\\\", "&"))):
+                out.add(toks[k].text)
         for k in range(len(toks) - 4):
             if (toks[k].text in _DECORATIONS and toks[k + 1].text == "{" and toks[k + 3].text == "}"
                     and toks[k + 4].text == "=" and (k == 0 or toks[k - 1].text in ("\\\\", "&"))):
                 out.add(f"{toks[k].text}{{{toks[k + 2].text}}}")
+    return out
+
+
+def _formals(tokens: list) -> dict[str, str]:  # type: ignore[type-arg]
+    """The vector parameter of each vector function a row defines by its entries
+    (`\\mathrm{softmax}(s)_k = \\frac{e^{s_k}}{\\sum_j e^{s_j}}`, lexed `softmax(s, k) = ...`:
+    `s`): a dummy whose size is
+    that of the vectors the function is applied to, no layer of the network."""
+    out: dict[str, str] = {}
+    for _f, toks in tokens:
+        for k, t in enumerate(toks):
+            if t.text not in ("\\mathrm", "\\operatorname") or not (
+                    k == 0 or toks[k - 1].text in ("\\\\", "&")):
+                continue
+            close = _group(toks, k + 1)[1]
+            name = "".join(x.text for x in toks[k:close])
+            rest = toks[close : close + 6]  # the lexer writes softmax(s)_k as softmax(s, k)
+            if (name in VECTOR_FUNCTIONS and [x.text for x in rest[::2]] == ["(", ",", ")"]
+                    and rest[5].text == "=" and rest[1].kind == rest[3].kind == "letter"):
+                out.setdefault(name, rest[1].text)
     return out
 
 

@@ -39,9 +39,11 @@ from derive.infer.unify import (
 )
 from derive.infer.vectokens import (
     _DECORATIONS,
+    _GREEK,
     _bare_letters,
     _call_like,
     _defined_first,
+    _formals,
     _lower,
     _tokens,
     _transposed,
@@ -90,6 +92,7 @@ class _Reading:
     arguments: set[str] = field(default_factory=set)  # letters only ever a function's argument
     identities: bool = False  # identities about names of their own (derive.infer.parts)
     unsized: list[str] = field(default_factory=list)  # tagged, their sizes left open
+    formals: dict[str, str] = field(default_factory=dict)  # vector function -> its parameter
 
 
 # a row over the minibatch with deeplearning.ai's d-names: `dW^{[l]} = \frac{1}{m} ...`
@@ -163,7 +166,7 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
     promoted = {q: spec for q, spec in scalars.items() if q in transposed
                 or not spec.get("parameter") and (len(q) == 1 and q.isalpha() or layer_name(q)
                                                   or q.startswith(tuple(_DECORATIONS)))
-                or q.startswith(tuple(_DECORATIONS)) and q in _defined_first(tokens)}
+                or (q.startswith(tuple(_DECORATIONS)) or q in _GREEK) and q in _defined_first(tokens)}
     if about:  # identities: `x` read of `\\partial \\mathbf{x}` is the bold name itself
         promoted = {q: v for q, v in promoted.items() if f"\\mathbf{{{q}}}" not in added}
     for q in promoted:
@@ -172,6 +175,7 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
         added.append(q)
     rd = _Reading(front, qs, scalars, added, promoted, identities=about)
     rd.arguments = lone_arguments(tokens, front.get("functions", {}))
+    rd.formals = _formals(tokens)
     loss = front.get("roles", {}).get("loss")
     candidates = sorted(q for q, spec in qs.items() if not spec.get("shape") and q != loss
                         and not _call_like(tokens, q, qs))
@@ -216,7 +220,8 @@ def _shapes(doc: Document, rd: _Reading, notation: Notation) -> None:
                            dims=(("var", (unknown[q], 0, 0)), ("var", (unknown[q], 1, 0))))
     provisional = replace(notation, quantities=specs)
     layout, read = _layout(doc, rd, provisional, unknown, notation.width)
-    u, _, lines = _solve(layout, rd.candidates, unknown, rd.qs, read, notation.width)
+    u, _, lines = _solve(layout, rd.candidates, unknown, rd.qs, read, notation.width,
+                         rd.formals)
     heads = {sides[0].name for _, sides, _ in read if isinstance(sides[0], Leaf)}
     letters = False  # a network of letters whose widths were read
     if rd.candidates and not any("layers" in rd.qs[q] for q in rd.candidates) and not any(
@@ -261,7 +266,7 @@ def _layout(doc: Document, rd: _Reading, provisional: Notation, unknown: dict[st
         layout = rd.front["vectors"]
         return layout, rows(layout)
     by_layout = {v: rows(v) for v in ("column", "row")}
-    misfits = {v: _solve(v, rd.candidates, unknown, rd.qs, by_layout[v], width)[1]
+    misfits = {v: _solve(v, rd.candidates, unknown, rd.qs, by_layout[v], width, rd.formals)[1]
                for v in by_layout}
     layout = "row" if misfits["row"] < misfits["column"] else "column"
     if layout == "row":

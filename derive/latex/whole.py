@@ -49,6 +49,8 @@ def _entrywise_vector_function(segments: list[list[Tok]], relations: list[Tok], 
             not in VECTOR_FUNCTIONS or close + 1 >= len(rhs) or rhs[close + 1].text != "("
             or rhs[-1].text != ")" or _match(rhs, close + 1, scope) != len(rhs) - 1):
         return segments
+    if _vector_name(rhs[close + 2 : -1], scope) is None:
+        return segments  # softmax(V h + c): a vector computed, read in vector form
     used = {t.text for t in lhs + rhs}
     j = next((c for c in "jkicrs" if c not in used and scope.lookup(c) is None), None)
     if j is None:

@@ -20,10 +20,11 @@ from derive.expr import (
     Prime,
     Quantity,
     Vec,
+    VecOf,
     Width,
 )
 from derive.functions import ELEMENTARY, RELATIONS
-from derive.latex import Index, Scalar, Size
+from derive.latex import VECTOR_FUNCTIONS, Index, Scalar, Size
 from derive.model.algebra import _Cut, _Full, _Numeric, _SymPy
 from derive.model.data import Def, Key, key_latex
 from derive.model.dispatch import ByType
@@ -144,7 +145,7 @@ class Interpretation:
         return alg.node(self._scalar_key(e.name, sample))
 
     def _call(self, e: Call, env: dict, sample: int | None, alg: _Numeric) -> Any:
-        if any(isinstance(a, Vec) for a in e.params):
+        if any(isinstance(a, (Vec, VecOf)) for a in e.params):
             return self._vector_call(e, env, sample, alg)
         return self._apply(self.function(e.fname),
                            [self._eval(a, env, sample, alg) for a in e.params], sample, alg)
@@ -278,32 +279,57 @@ class Interpretation:
 
     def _vector_call(self, e: Call, env: dict, sample: int | None, alg: _Numeric) -> Any:
         d = self._function_def(e.fname)
+        if d is None and e.fname in VECTOR_FUNCTIONS and len(e.params) == 2 and isinstance(
+                e.params[0], VecOf):  # softmax(V h + c), no softmax in the text: derive's own
+            vec, n = e.params[0], self.ground_int(e.params[0].size, env)
+            entries = [sympy.exp(vec.at(sympy.Integer(k))) for k in range(1, n + 1)]
+            j = self.ground_int(e.params[1], env)
+            if not 1 <= j <= n:
+                raise Unsupported(f"entry {j} of `{e.fname}` of a vector of {n}")
+            return self._eval(entries[j - 1] / sympy.Add(*entries), env, sample, alg)
         if d is None:
             raise Unsupported(f"function `{e.fname}` is used but never defined")
         sub: dict = {}
         new_env = dict(env)
         for formal, actual in zip(d.lhs.params, e.params):
             if isinstance(formal, Vec):
-                if not isinstance(actual, Vec):
+                if not isinstance(actual, (Vec, VecOf)):
                     raise Unsupported(f"`{e.fname}` expects a vector argument")
                 self._same_length(e.fname, formal, actual, env)
                 sub[(formal.name, formal.layer)] = actual
             elif isinstance(formal, Index):
                 new_env[formal] = self.ground_int(actual, env)
 
-        def rename(x: Quantity) -> Quantity:
+        def rename(x: Quantity) -> sympy.Basic:
             target = sub[(x.name, x.layer)]
+            if isinstance(target, VecOf):  # softmax(V h + c): its entry, computed
+                return target.at(x.indices[0])
             return Quantity(target.name, (target.layer,) if target.layer is not None else (),
                             x.indices)
 
+        taken = {str(x) for x in d.rhs.atoms(sympy.Symbol)} | {str(x) for x in new_env}
+        sub = {k: _apart(v, taken) if isinstance(v, VecOf) else v for k, v in sub.items()}
         body = d.rhs.replace(lambda x: isinstance(x, Quantity) and (x.name, x.layer) in sub,
                              rename)
         return self._eval(body, new_env, sample, alg)
 
 
-    def _same_length(self, fname: str, formal: Vec, actual: Vec, env: dict) -> None:
+    def _same_length(self, fname: str, formal: Vec, actual: Vec | VecOf, env: dict) -> None:
         """softmax(s)_k defined over the entries of s, applied to o: its sums run over s's
         range, so it is read only where o has as many entries (else said, never miscounted)."""
+        if isinstance(actual, VecOf):
+            spec_f = self.model.spec(formal.name)
+            n_a = self.ground_int(actual.size, env)
+            if spec_f is None or len(spec_f.shape) != 1:
+                raise Unsupported(f"`{fname}` is applied to a vector computed, and its "
+                                  f"parameter {formal.name} is no vector of the text")
+            lay_f = self.ground_int(formal.layer, env) if formal.layer is not None else None
+            n_f = self.index_size(spec_f, 0, lay_f)
+            if n_f != n_a:
+                raise Unsupported(f"`{fname}` is defined over the entries of {formal.name} "
+                                  f"({n_f} here) and applied to a vector of {n_a}: its sums "
+                                  "are not re-ranged to the vector it is applied to")
+            return
         spec_f, spec_a = self.model.spec(formal.name), self.model.spec(actual.name)
         if spec_f is None or spec_a is None or len(spec_f.shape) != 1 or len(spec_a.shape) != 1:
             return
@@ -314,6 +340,22 @@ class Interpretation:
             raise Unsupported(f"`{fname}` is defined over the entries of {formal.name} ({n_f} "
                               f"here) and applied to {actual.name} ({n_a}): its sums are not "
                               "re-ranged to the vector it is applied to")
+
+
+def _apart(vec: VecOf, taken: set[str]) -> VecOf:
+    """The vector computed with its own indices (its entry's, its sums') renamed apart from
+    the letters `taken` (the body of the function it is an argument of): substituted there,
+    none of them captures another."""
+    bound = {vec.index} | {lim[0] for s in vec.body.atoms(sympy.Sum) for lim in s.limits}
+    names = set(taken) | {str(b) for b in bound}
+    renamed = {}
+    for b in sorted(bound, key=str):
+        name = str(b) + "'"
+        while name in names:
+            name += "'"
+        names.add(name)
+        renamed[b] = Index(name)
+    return VecOf(vec.body.xreplace(renamed), renamed[vec.index], vec.size)
 
 
 # What each node type means, for `Interpretation._eval`: one place to add a node type.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import sympy
 
-from derive.expr import Call, Vec
+from derive.expr import Call, Vec, VecOf
 from derive.tensor.nodes import Leaf, Scalar
 from derive.tensor.shapes import ONE, Shape, ShapeError, Tensor
 
@@ -54,22 +54,33 @@ def whole_argument(t: Tensor) -> bool:
 
 @dataclass(frozen=True)
 class VectorValue(Tensor):
-    """`\\mathrm{softmax}(o)`: a vector function's value at a vector written whole (a leaf of
-    one index), shaped like it; its entry j is `fname(o, j)`."""
+    """`\\mathrm{softmax}(o)`: a vector function's value at a vector, shaped like it; its entry
+    j is `fname(o, j)` for a vector written whole (a leaf of one index), `fname(VecOf(..), j)`
+    for one computed (`\\mathrm{softmax}(V h + c)`)."""
 
     fname: str
-    x: Leaf
+    x: Tensor
     tex: str
 
     def shape(self) -> Shape:
-        if not isinstance(self.x, Leaf) or len(self.x.dims) != 1:  # a repair's (W^T)
+        if isinstance(self.x, Leaf) and len(self.x.dims) == 1:
+            return self.x.shape()
+        s = self.x.shape() if not isinstance(self.x, Leaf) else None
+        if s is None or s.scalar or (s.rows != ONE) == (s.cols != ONE):  # a repair's (W^T)
             raise ShapeError(f"{self.fname} of {self.x.tex}, which is no vector", self)
-        return self.x.shape()
+        return s
 
     def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
-        at = j if self.x.row else i
-        return Call(self.fname, Vec(self.x.name, (self.x.layer,) if self.x.layer is not None
-                                    else ()), at)
+        if isinstance(self.x, Leaf):
+            at = j if self.x.row else i
+            return Call(self.fname, Vec(self.x.name, (self.x.layer,) if self.x.layer is not None
+                                        else ()), at)
+        s = self.shape()
+        k = fresh()
+        column = s.cols == ONE
+        body = self.x.lower(k, ONE, fresh) if column else self.x.lower(ONE, k, fresh)
+        return Call(self.fname, VecOf(body, k, s.rows if column else s.cols),
+                    i if column else j)
 
     def children(self) -> tuple[Tensor, ...]:
         return (self.x,)

@@ -139,10 +139,11 @@ class _Applications:
         return Applied(name, tuple(args), self.tex(k, close + 1))
 
     def vector_value(self, name: str, inner: list[Tok], k: int, close: int) -> Tensor | None:
-        """`\\mathrm{softmax}(o)`: its one argument a vector written whole; None otherwise."""
+        """`\\mathrm{softmax}(o)`, `\\mathrm{softmax}(V h + c)`: its one argument a vector (whose
+        shape the node checks); None otherwise."""
         if len(_depth_split(inner, {","})) != 1 or self.scope.arity(name) != 2:
             return None
         arg = type(self)(inner, self.scope).sum(0, len(inner))
-        if not isinstance(arg, Leaf) or arg.batch is not None:
-            return None
+        if isinstance(arg, Leaf) and arg.batch is not None or isinstance(arg, Scalar):
+            return None  # a minibatch, a number: no vector
         return VectorValue(name, arg, self.tex(k, close + 1))
