@@ -43,6 +43,7 @@ def test_a_chain_goes_on_after_a_step_not_read() -> None:
     assert [r.status for r in _rows(rep, 20)] == [Status.ERROR]
     assert [r.status for r in _rows(rep, 21)] == [Status.VERIFIED]
     assert [r.status for r in _rows(rep, 22)] == [Status.VERIFIED]
+    assert [r.step for r in _rows(rep, 21) + _rows(rep, 22)] == [3, 4]  # numbered as written
     assert [r.status for r in _rows(rep, 31)] == [Status.ERROR]
     slip = _rows(rep, 32)
     assert len(slip) == 1 and slip[0].status is Status.REFUTED

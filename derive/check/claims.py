@@ -69,7 +69,7 @@ def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
     for k, step in enumerate(eq.steps, start=1):
         result = _step_result(state, formula, eq, k, target, model, compare, previous,
                               derivation_note)
-        if k > 1 and k not in eq.after_gap and result.status is Status.UNCHECKED:
+        if k > 1 and not eq.after_gap(k) and result.status is Status.UNCHECKED:
             result = _against_step_before(state, formula, eq, k, model, result)
         state.results.append(result)
         previous = step.expr
@@ -255,7 +255,7 @@ def _step_result(state: _State, formula: Formula, eq: Equation, k: int, target: 
         latex=f"{eq.lhs.latex} {relation} {step.latex}",
         kind="update" if eq.kind == "update" else ("step" if chain else "equation"),
         status=result.status, message=result.message, section=formula.section,
-        formula=formula.number, step=k if chain else None, parsed=parsed,
+        formula=formula.number, step=eq.written_step(k) if chain else None, parsed=parsed,
         derivation=derivation, evidence=result.evidence, assumptions=result.assumptions,
         diagnosis=result.diagnosis, counterexample=result.counterexample,
         lint=tuple(lint) + step.flags, comparisons=result.comparisons, finding=result.finding,

@@ -81,7 +81,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
         last = out[-1] if out and isinstance(out[-1], Equation) else None
         failed = out[-1] if out and isinstance(out[-1], RowError) else None
         if failed is not None and _continues(row) and broken is not None:
-            resumed = _resumed(row, scope, formula, out[broken], env)
+            resumed = _resumed(row, scope, formula, out[broken], env, len(out) - 1 - broken)
             if isinstance(resumed, Equation):  # the chain goes on after its step not read
                 out[broken] = flagged(resumed, slips)
                 continue
@@ -123,10 +123,10 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     return out
 
 
-def _resumed(row: list[Tok], scope: Scope, formula: Formula, chain: Equation, env: str | None
-             ) -> Equation | InputError:
-    """A `&=` row after a step of `chain` that could not be read, as `chain`'s next step (checked
-    against the left side), or why it cannot be read either."""
+def _resumed(row: list[Tok], scope: Scope, formula: Formula, chain: Equation, env: str | None,
+             unread: int) -> Equation | InputError:
+    """A `&=` row after `unread` steps of `chain` that could not be read, as `chain`'s next step
+    (checked against the left side), or why it cannot be read either."""
     try:
         _check_row(row, scope, env)
         eq = _parse_row(row, scope, formula, chain, chain.number)
@@ -135,7 +135,8 @@ def _resumed(row: list[Tok], scope: Scope, formula: Formula, chain: Equation, en
     if eq.number != chain.number or len(eq.steps) <= len(chain.steps):
         return InputError("not checked: this step continues an equation whose step before it "
                           "could not be read")
-    return dataclasses.replace(eq, after_gap=chain.after_gap | {len(chain.steps) + 1})
+    numbers = chain.step_numbers or tuple(range(1, len(chain.steps) + 1))
+    return dataclasses.replace(eq, step_numbers=(*numbers, len(chain.steps) + unread + 1))
 
 
 def _place(formula: Formula, offset: int) -> tuple[int, int]:

@@ -59,9 +59,18 @@ class Equation:
     readings: tuple[str, ...] = ()  # the parser's readings, in words (Scope.readings)
     one_hot: bool = False  # it reads an indicator of the labels' class: they are one-hot
     sizes: tuple[tuple[str, tuple[int, ...]], ...] = ()  # an entry's values (Lowered.sizes)
-    # the steps (1-based) written after a step that could not be read: each is checked against
-    # the left side, never against the step written before it (derive.check.claims)
-    after_gap: frozenset[int] = frozenset()
+    # each step's number as written, where a step that could not be read stands between (empty:
+    # 1, 2, ...); a step after such a gap is checked against the left side, never against the
+    # step written before it (derive.check.claims)
+    step_numbers: tuple[int, ...] = ()
+
+    def written_step(self, k: int) -> int:
+        """Step k's number as written (1-based)."""
+        return self.step_numbers[k - 1] if self.step_numbers else k
+
+    def after_gap(self, k: int) -> bool:
+        """Whether a step that could not be read stands just before step k."""
+        return k > 1 and self.written_step(k) != self.written_step(k - 1) + 1
 
 
 @dataclass(frozen=True)
