@@ -129,16 +129,16 @@ def bare(toks: list[Tok], k: int) -> bool:
                  or transposed_after(toks, k)))
 
 
+# a name's own letter, not the end of a command (`\delta^1` is no `a^1`)
+_OWN = r"(?<![A-Za-z\\])"
+
+
 def _lowest(doc: Document, name: str) -> int | None:
     """The lowest bare number the displays write `name`'s superscript with (the layer named
     must be that one or below it)."""
     pattern = re.compile(_OWN + re.escape(name) + r"\^\{?\[?(\d)(?![0-9])")
     found = [int(m.group(1)) for f in doc.formulas for m in pattern.finditer(f.text)]
     return min(found) if found else None
-
-
-# a name's own letter, not the end of a command (`\delta^1` is no `a^1`)
-_OWN = r"(?<![A-Za-z\\])"
 
 
 def _layered(doc: Document, name: str) -> bool:

@@ -5,7 +5,7 @@ it (`Formula.end_tags`) in its place."""
 from __future__ import annotations
 
 from derive.document import Formula
-from derive.latex.lexer import Tok
+from derive.latex.lexer import Tok, _lex
 
 ENDS = ("in", "out")
 _UPRIGHT = ("\\rm", "\\mathrm", "\\text", "\\textrm")
@@ -38,7 +38,7 @@ def _subscript_end(toks: list[Tok], k: int) -> int:
     return j + 1
 
 
-def end_tags(toks: list[Tok], formula: Formula, lex) -> list[Tok]:  # type: ignore[no-untyped-def]
+def end_tags(toks: list[Tok], formula: Formula) -> list[Tok]:
     """Each `a_{\\rm in}` the formula's end tags read: its subscript replaced by the tag and
     index (`^{l-1}_{k}`), as tokens spanning the subscript."""
     if not formula.end_tags:
@@ -54,7 +54,7 @@ def end_tags(toks: list[Tok], formula: Formula, lex) -> list[Tok]:  # type: igno
             tag = tags.get((t.text, end_word(toks[k + 2:end])))
             if tag is not None:
                 at, to = toks[k + 1].start, toks[end - 1].end
-                out += [Tok(x.kind, x.text, at, to) for x in lex(tag, formula, 0)]
+                out += [Tok(x.kind, x.text, at, to) for x in _lex(tag, formula, 0)]
                 k = end
                 continue
         k += 1

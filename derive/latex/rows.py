@@ -101,7 +101,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             eq = _parse_row(row, scope, formula, last, len(out) + 1)
         except InputError as exc:
             exc.at(formula.span(row[0].start, row[-1].end - row[0].start))  # never without a place
-            broken = (out.index(last) if last is not None and _continues(row) else
+            broken = (len(out) - 1 if last is not None and _continues(row) else  # last: out[-1]
                       broken if failed is not None and _continues(row) else None)
             found = readable_prefix(row, exc, _RELATIONS, functools.partial(
                 _parse_row, scope=scope, formula=formula, current=last, number=len(out) + 1),

@@ -70,7 +70,7 @@ def _ends_in_ones(t: Tensor) -> bool:
 
 
 def _size_last(t: Tensor, s: Shape, elementwise: bool) -> Tensor:
-    if isinstance(t, MatMul) and not _unsized_ones(t):
+    if isinstance(t, MatMul):
         return replace(t, b=_size_last(t.b, s, elementwise))
     return _sized_by(t, s, elementwise, right=False)
 
@@ -79,23 +79,17 @@ def _sized_by(ones: Tensor, s: Shape, elementwise: bool, right: bool) -> Tensor:
     if s.scalar:
         return ones
     if elementwise:
-        return _ones_as(ones, s.rows, s.cols)
-    transposed = isinstance(ones, Transpose)
+        return Ones(ones.tex, s.rows, s.cols)
+    transposed = isinstance(ones, Transpose)  # all ones: a transposed one is a row of ones
     if right and not transposed:  # A 1: as long as A is wide
         return Ones(ones.tex, s.cols, ONE)
     if not right and transposed:  # 1^T A: as long as A is tall
-        return Transpose(Ones(ones.x.tex, s.rows, ONE), ones.tex)
+        return Ones(ones.tex, ONE, s.rows)
     return ones  # an outer product: nothing sizes it
 
 
 def _unsized_ones(t: Tensor) -> bool:
     return unsized(t) and isinstance(t.x if isinstance(t, Transpose) else t, Ones)
-
-
-def _ones_as(t: Tensor, rows: sympy.Expr, cols: sympy.Expr) -> Tensor:
-    if isinstance(t, Transpose):
-        return Transpose(Ones(t.x.tex, cols, rows), t.tex)
-    return Ones(t.tex, rows, cols)
 
 
 def unsized(t: Tensor) -> bool:
@@ -149,9 +143,14 @@ def sized_terms(terms: list[Tensor]) -> list[Tensor] | None:
         return terms  # nothing sizes it: left unsized (its shape is refused where needed)
     if any(s.rows != full[0].rows or s.cols != full[0].cols for s in full):
         return None
-    return [_ones_as(t, full[0].rows, full[0].cols) if _unsized_ones(t) else
-            Zero(t.tex, full[0].rows, full[0].cols) if unsized(t) else
+    return [_constant(t)(t.tex, full[0].rows, full[0].cols) if unsized(t) else
             _outer_sized(t, full[0]) if _outer_ones(t) else t for t in terms]
+
+
+def _constant(t: Tensor) -> type[Zero]:
+    """The class of an unsized constant vector, written transposed or not (a transposed
+    constant is the constant of the transposed shape)."""
+    return type(t.x if isinstance(t, Transpose) else t)
 
 
 def _outer_ones(t: Tensor) -> bool:
@@ -166,4 +165,4 @@ def _outer_ones(t: Tensor) -> bool:
 def _outer_sized(t: MatMul, full: Shape) -> Tensor:
     if _unsized_ones(t.a) and not isinstance(t.a, Transpose):
         return replace(t, a=Ones(t.a.tex, full.rows, ONE))
-    return replace(t, b=Transpose(Ones(t.b.x.tex, full.cols, ONE), t.b.tex))
+    return replace(t, b=Ones(t.b.tex, ONE, full.cols))
