@@ -160,10 +160,9 @@ def _corpus(name: str) -> Path:
 def test_corpus_activation_layers() -> None:
     rep = check_file(_corpus("yizt_0_3_activation_backprop.md"), "yizt.md")
     counts = {s: sum(r.status is s for r in rep.results) for s in Status}
-    assert counts[E] == 1 and counts[Status.UNCHECKED] == 0 and counts[R] == 0
-    (err,) = [r for r in rep.results if r.status is E]
-    assert err.line == 103 and "every layer of the model shares" in err.message
-    assert "of each unit, is not modelled" in err.message
+    assert counts[E] == 0 and counts[Status.UNCHECKED] == 0 and counts[R] == 0
+    # PReLU's ∂L/∂α = δ^{l+1} ∂PReLU(z^l)/∂α = ...: α is each layer's (tests/test_per_layer.py)
+    assert [r.status for r in rep.results if 103 <= r.line <= 111] == [Status.VERIFIED] * 4
 
 
 def test_corpus_shadowed_indices() -> None:

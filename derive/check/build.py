@@ -43,6 +43,7 @@ from derive.infer.prose import with_prose_definitions, with_prose_functions, zer
 from derive.infer.second_names import second_names
 from derive.infer.subscript_layers import subscript_layers
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
+from derive.latex.per_layer import at_layer
 from derive.model import Model, label_name
 from derive.notation import Notation, notation_from_front
 from derive.results import Definition
@@ -203,7 +204,8 @@ def _read_rows(reading: _Reading, formula: Formula
         model, scope = _local_model(reading, formula)
     else:
         model, scope = reading.model, Scope(reading.model.notation, formula)
-    return model, [_bounded(formula, eq) for eq in parse_formula(formula, scope)], scope
+    return model, [_bounded(formula, at_layer(eq, model.notation) if isinstance(eq, Equation)
+                            else eq) for eq in parse_formula(formula, scope)], scope
 
 
 def _defining_rows(reading: _Reading, formula: Formula, rows: list, model: Model,
@@ -343,6 +345,9 @@ def _printing(notation: Notation, letters: tuple[tuple[str, str, str], ...] = ()
     sizes = {Width(notation.width, c + a * Size(notation.layers)): name
              for name, (c, a, _b) in notation.aliases.items()}
     styles = {q.name: q.tag for q in notation.quantities.values()}
+    tags = sorted(q.tag for q in notation.quantities.values() if q.tag)
+    for name in notation.per_layer:  # PReLU's α of a layer: in the style of the text's tags
+        styles[name] = max(tags, key=tags.count) if tags else "paren"
     if notation.first_layer == 0:
         styles[""] = "from 0"  # print layer numbers as the text numbers them
     for name, letter, tag in letters:  # z_j where the letter j says the layer: as written

@@ -104,7 +104,8 @@ def unbound_layer(eq: Equation, layer_var: str) -> Index | None:
 
 def _shared_by_layers(eq: Equation, var: sympy.Symbol) -> str:
     """Why an unbound layer index under a derivative by a scalar is not checked (PReLU's
-    ∂L/∂α = δ^{l+1} ...): the scalar is shared by every layer, its derivative a sum over them."""
+    ∂L/∂α = δ^{l+1} ... at layers far apart): the scalar is each layer's (derive.infer.per_layer),
+    read at a layer only where the formula writes one layer and the next."""
     lhs = eq.lhs.expr
     if not (isinstance(lhs, Partial) and isinstance(lhs.args[1], Scalar)):
         return ""
@@ -112,10 +113,9 @@ def _shared_by_layers(eq: Equation, var: sympy.Symbol) -> str:
                   for step in eq.steps for q in sympy.preorder_traversal(step.expr))
     if not layered:
         return ""
-    return (f": `{var}` is a layer here, and derive models `{to_latex(lhs.args[1])}` as one "
-            "scalar that every layer of the model shares (a parameter of each layer, or of "
-            "each unit, is not modelled), so its derivative is a sum over the layers; a form "
-            "for one layer alone is not checked")
+    return (f": `{var}` is a layer here, and `{to_latex(lhs.args[1])}` is read as a parameter "
+            "of each layer only in a formula at one layer and the next; this one writes "
+            "layers further apart, so which layer's is meant is not read")
 
 
 def _find(text: str, pattern: str, last: bool = False) -> int:

@@ -60,6 +60,7 @@ from derive.infer.overall import (
     read_overall,
     split_overall,
 )
+from derive.infer.per_layer import per_layer_scalars
 from derive.infer.prose_local import prose_model
 from derive.infer.recursion import (
     activation_layers,
@@ -180,6 +181,7 @@ def infer(doc: Document) -> Inferred:
     else:
         out.not_checked.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
     out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
+    out.facts += per_layer_scalars(rows, out.front)  # PReLU's α, differentiated at a layer
     out.facts += body_scalar_facts(rows, out.front)
     _shape_facts(doc, out, prose)
     _untagged_header(out)

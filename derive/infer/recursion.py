@@ -120,7 +120,8 @@ def body_scalar_facts(rows: list[Row], front: dict) -> list[str]:
                 or left[0].call is None or r.formula.number < 0):
             continue
         for o in r.occs:
-            if o.side >= 1 and o.name in scalars and o.name not in left[0].args:
+            if (o.side >= 1 and o.name in scalars and o.name not in left[0].args
+                    and not _per_layer(scalars[o.name])):  # said by infer/per_layer
                 lines = found.setdefault(o.name, [])
                 if r.formula.line not in lines:
                     lines.append(r.formula.line)
@@ -128,6 +129,10 @@ def body_scalar_facts(rows: list[Row], front: dict) -> list[str]:
             f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}, given no value "
             "the tool reads: checked at random positive values"
             for name, lines in sorted(found.items())]
+
+
+def _per_layer(spec: object) -> bool:
+    return isinstance(spec, dict) and bool(spec.get("per_layer"))
 
 
 def by_formula(recursions: list[Recursion]) -> dict[int, tuple[str, ...]]:

@@ -129,7 +129,7 @@ class Geometry:
         layer = self.ground_int(q.layer, env) if q.layer is not None else None
         idx = tuple(self.ground_int(i, env) for i in q.indices)
         spec = self.model.spec(q.name)
-        if spec is not None and spec.parameter:
+        if (spec is not None and spec.parameter) or q.name in self.model.notation.per_layer:
             sample = None
         key = (q.name, layer, idx, sample)
         self.check_key(key)
@@ -137,6 +137,21 @@ class Geometry:
 
     def _scalar_key(self, name: str, sample: int | None) -> Key:
         return (name, None, (), None if self._is_parameter(name) else sample)
+
+    def body_scalar_key(self, name: str, at: tuple, sample: int | None) -> Key:
+        """The key of a scalar a function's body reads, applied to the arguments `at` (as
+        written, and their env): one scalar for every use; a scalar of each layer
+        (`Notation.per_layer`) is the one of the lowest layer its arguments are at."""
+        if name not in self.model.notation.per_layer:
+            return self._scalar_key(name, sample)
+        args, env = at
+        layers = sorted({self.ground_int(q.layer, env) for a in args
+                         for q in sympy.preorder_traversal(a)
+                         if isinstance(q, Quantity) and q.layer is not None})
+        if not layers:
+            raise Unsupported(f"`{name}` is a parameter of each layer, and the function that "
+                              "reads it is applied to no layer's value here")
+        return (name, layers[0], (), None)
 
     def _is_parameter(self, name: str) -> bool:
         return self.model.notation.scalars.get(name, False)

@@ -142,27 +142,33 @@ class Interpretation:
     def _scalar(self, e: Scalar, env: dict, sample: int | None, alg: _Numeric) -> Any:
         if e in env:
             return env[e]
+        if e.name in self.model.notation.per_layer and not isinstance(alg, _SymPy):
+            raise Unsupported(f"`{e.name}` is a parameter of each layer, written here without "
+                              "one: which layer's is meant is not read")
         return alg.node(self._scalar_key(e.name, sample))
 
     def _call(self, e: Call, env: dict, sample: int | None, alg: _Numeric) -> Any:
         if any(isinstance(a, (Vec, VecOf)) for a in e.params):
             return self._vector_call(e, env, sample, alg)
         return self._apply(self.function(e.fname),
-                           [self._eval(a, env, sample, alg) for a in e.params], sample, alg)
+                           [self._eval(a, env, sample, alg) for a in e.params], sample, alg,
+                           (e.params, env))
 
     def _prime(self, e: Prime, env: dict, sample: int | None, alg: _Numeric) -> Any:
         t, d = self.prime(e.fname)
         return self._apply(sympy.Lambda(t, d), [self._eval(e.arg, env, sample, alg)], sample,
-                           alg)
+                           alg, ((e.arg,), env))
 
-    def _apply(self, lam: sympy.Lambda, args: list, sample: int | None, alg: _Numeric) -> Any:
+    def _apply(self, lam: sympy.Lambda, args: list, sample: int | None, alg: _Numeric,
+               at: tuple = ((), {})) -> Any:
         """A function applied; the text's scalars its body reads (`\\alpha` of a leaky ReLU)
-        given their values here, as further arguments (a body being built keeps them)."""
+        given their values here, as further arguments (a body being built keeps them); `at`:
+        the arguments as written and their env (a scalar of each layer is its argument's)."""
         scalars = sorted((s for s in lam.expr.free_symbols if isinstance(s, Scalar)), key=str)
         if not scalars or isinstance(alg, _SymPy):
             return alg.apply(lam, args)
         closed = sympy.Lambda((*lam.variables, *scalars), lam.expr)
-        return alg.apply(closed, [*args, *(alg.node(self._scalar_key(s.name, sample))
+        return alg.apply(closed, [*args, *(alg.node(self.body_scalar_key(s.name, at, sample))
                                            for s in scalars)])
 
     def _partial(self, e: Partial, env: dict, sample: int | None, alg: _Numeric) -> Any:

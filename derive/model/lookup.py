@@ -312,7 +312,10 @@ class Lookup:
             return
         for s in sorted(fn.expr.free_symbols, key=str):
             if isinstance(s, Scalar):
-                yield self._scalar_key(s.name, sample)
+                try:
+                    yield self.body_scalar_key(s.name, (node.params, env), sample)
+                except (OutOfRange, Unsupported):
+                    continue
 
     def _reads_vec(self, node: Vec, env: dict, sample: int | None) -> Iterator[Key]:
         layer = self.ground_int(node.layer, env) if node.layer is not None else None

@@ -77,7 +77,8 @@ class Points:
         if indices and 1 <= indices[0] <= len(labels):
             return labels[indices[0] - 1]
         r = _rng("value", key, self.instance, self.seed)
-        if layer is None and not indices and name in self.body_scalars():
+        if (not indices and name in self.body_scalars()
+                and (layer is None or name in self.model.notation.per_layer)):
             return CTX.mpf(r.randint(10, 180)) / 100  # a slope, a scale: positive, as meant
         return CTX.mpf(r.randint(-180, 180)) / 100
 

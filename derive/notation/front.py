@@ -67,6 +67,8 @@ def notation_from_front(front: dict[str, Any], file: str,
         vectors=str(front.get("vectors", "column")),
         diagonal=_diagonal(front, bad),
         nonlinear=frozenset(front.get("nonlinear", ())),
+        per_layer=frozenset(name for name, spec in front.get("scalars", {}).items()
+                            if isinstance(spec, dict) and spec.get("per_layer")),
     )
 
 

@@ -65,6 +65,9 @@ class Notation:
     # functions the text calls non-linear (`a non-linear activation $a = g(z)$`): a claim that
     # holds only if one is the identity is not excused by that reading (derive.standins)
     nonlinear: frozenset[str] = frozenset()
+    # a function's scalar that is a parameter of each layer (PReLU's α differentiated at a
+    # layer): the one a layer's function applies to that layer's value (derive.infer.per_layer)
+    per_layer: frozenset[str] = frozenset()
 
     def kind(self, name: str) -> str | None:
         if name in self.aliases:

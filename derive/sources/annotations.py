@@ -133,8 +133,9 @@ _QUANTITY = Table(fields=(
 ), what="a table of its layers, shape, parameter, given, given_layers, tag",
     example='[quantities.w]\nlayers = "1..n-1"')
 _SCALAR = Table(fields=(("parameter", Bool(example="parameter = true")),
-                        ("given", Bool(example="given = true"))),
-                what="a table (parameter, given)", example='[scalars."\\\\alpha"]')
+                        ("given", Bool(example="given = true")),
+                        ("per_layer", Bool(example="per_layer = true"))),
+                what="a table (parameter, given, per_layer)", example='[scalars."\\\\alpha"]')
 _ARITY = PosInt(what="its number of arguments (a positive whole number)", example="g = 1")
 
 FRONT = Table(fields=(
