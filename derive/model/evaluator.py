@@ -27,5 +27,6 @@ class Evaluator(Geometry, Lookup, Points, Interpretation, Derivatives, Templates
     _values: dict[Key, Any] = field(default_factory=dict)
     _labels: dict[int | None, tuple] = field(default_factory=dict)
     _derivative_values: dict[tuple, Any] = field(default_factory=dict)
+    _sum_values: dict[tuple, Any] = field(default_factory=dict)  # derive.model.sums
     # generic functions stay undefined (f(x, y)) instead of random: for symbolic proofs only
     generic: bool = False

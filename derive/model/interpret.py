@@ -29,6 +29,7 @@ from derive.model.algebra import _Cut, _Full, _Numeric, _SymPy
 from derive.model.data import Def, Key, key_latex
 from derive.model.dispatch import ByType
 from derive.model.limits import limit_value
+from derive.model.sums import plan
 from derive.model.templates import uses_templates
 from derive.numbers import CTX, NOT_FINITE, TOO_LARGE, Unsupported, close, holds
 
@@ -192,6 +193,8 @@ class Interpretation:
         return alg.mul([self._eval(body, {**env, var: k}, sample, alg) for k in range(a, b + 1)])
 
     def _sum(self, e: sympy.Sum, env: dict, sample: int | None, alg: _Numeric) -> Any:
+        if type(alg) is _Numeric:
+            return self._sum_at_point(e, env, sample, alg)
         # SymPy lists nested sums' limits innermost first: the last is the outer loop,
         # whose index the inner bounds may read (\sum_l \sum_{k=1}^{n_l}: weight decay)
         body = e.function
@@ -200,6 +203,27 @@ class Interpretation:
             body = sympy.Sum(body, *rest)
         a, b = self.ground_int(lo, env), self.ground_int(hi, env)
         return alg.add([self._eval(body, {**env, var: k}, sample, alg) for k in range(a, b + 1)])
+
+    def _sum_at_point(self, e: sympy.Sum, env: dict, sample: int | None,
+                      alg: _Numeric) -> Any:
+        """A sum's value at the point, each sum inside the factors that do not read its index
+        (`derive.model.sums`), kept for its free indices' values while the env binds symbols
+        only (a vector function's body binds its vector arguments too: not kept)."""
+        p = plan(e)
+        key = None
+        if all(isinstance(k, sympy.Symbol) for k in env):
+            key = (id(p), tuple(env.get(s) for s in p.free), sample)
+            held = self._sum_values.get(key)
+            if held is not None and held[0] is p:
+                return held[1]
+        a, b = self.ground_int(p.lo, env), self.ground_int(p.hi, env)
+        value = alg.add([self._eval(p.summand, {**env, p.var: k}, sample, alg)
+                         for k in range(a, b + 1)])
+        if p.outside and a <= b:
+            value = alg.mul([*(self._eval(f, env, sample, alg) for f in p.outside), value])
+        if key is not None:
+            self._sum_values[key] = (p, value)
+        return value
 
     def _limit(self, e: sympy.Limit, env: dict, sample: int | None, alg: _Numeric) -> Any:
         if alg.symbolic:
