@@ -86,3 +86,36 @@ def test_no_statement_leaves_derive_names(tmp_path: Path) -> None:
     bare.write_text("\n".join(lines[:7] + ["", ""] + lines[9:]))
     message = _at(check_file(bare), 34).message
     assert "(C_{1} \\times C_{2})" in message and "4" not in message
+
+
+def test_a_stated_capital_transposed_and_a_minibatch_of_rows() -> None:
+    """`\\mathbf{V} \\in \\mathbb{R}^{p \\times K}` beside the entries v_{ij} (i the class, K x
+    p): V is read as v^T; `\\mathbf{c} \\in \\mathbb{R}^{1 \\times K}` makes the text's vectors
+    rows, `\\mathbf{U}` the minibatch with a sample per row; the softmax of a minibatch is each
+    sample's."""
+    rep = check_file(DATA / "minibatch.md")
+    notes = _notes(rep)
+    assert "is the transpose of the matrix of the entries $v_{ij}$ ($K \\times p$)" in notes
+    assert "the text's vectors are read as rows" in notes
+    for line in (14, 21, 25):
+        assert _at(rep, line).status is Status.VERIFIED, (line, _at(rep, line).message)
+    extra = _at(rep, 31)  # U V^T: the stated V is already p x K
+    assert extra.status is Status.REFUTED and "transpose" in (extra.diagnosis or "")
+    assert "(m \\times p)" in extra.message and "(K \\times p)" in extra.message
+    sign = _at(rep, 35)
+    assert sign.status is Status.REFUTED and "sign" in (sign.diagnosis or "")
+    assert _at(rep, 39).status is Status.REFUTED  # the bias left out of the softmax
+
+
+def test_a_capital_multiplied_against_its_statement_is_not_read(tmp_path: Path) -> None:
+    """A display that multiplies the capital the other way (`V U` where the statement makes V
+    p x K, U a row per sample) is not read against the statement: no verdict, no refutation."""
+    text = (DATA / "minibatch.md").read_text().replace(
+        "\\mathbf{S} = \\mathbf{U} \\mathbf{V} - \\mathbf{c}",
+        "\\mathbf{S} = \\mathbf{V} \\mathbf{U} + \\mathbf{c}")
+    doc = tmp_path / "against.md"
+    doc.write_text(text)
+    rep = check_file(doc)
+    assert "a formula multiplies $V$ the other way" in _notes(rep)
+    assert not [r for r in rep.results if r.status is Status.REFUTED and r.line in (21, 25)]
+    assert _at(rep, 21).status is not Status.VERIFIED

@@ -15,6 +15,7 @@ transpose.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +93,7 @@ def _names_before(toks: list[Tok], end: int) -> list[tuple[str, str | None]] | N
 
 
 def _statements_of(f: Formula) -> list[Stated]:
+    f = dataclasses.replace(f, capitals=(), transposed_capitals=())  # the names as written
     try:
         toks = tokenize(f.text, f)
     except InputError:
@@ -148,11 +150,39 @@ class _Match:
     square: list[Stated]
 
 
+def _of_capital(s: Stated, qs: dict[str, dict[str, Any]], layout: str,
+                width: str) -> tuple[list[str], tuple[str, ...]] | None:
+    """A capital the notation does not know, stated beside its lowercase: the minibatch of
+    the samples' vectors (`\\mathbf{X} \\in \\mathbb{R}^{n \\times d}` beside x, a row per
+    sample in a text of rows: d is x's size, n the batch's), or the matrix of the entries
+    (`\\mathbf{W}` beside w_{ij}: its shape, or the transposed one where only that fits, as
+    derive.infer.stated_capitals reads it). None for anything else."""
+    low = qs.get(s.name.lower()) if len(s.name) == 1 and s.name.isupper() else None
+    if low is None or s.name in qs or "layers" in low or len(s.dims) != 2:
+        return None
+    shape = [str(d) for d in low.get("shape", ())]
+    if len(shape) == 1:
+        return shape, (s.dims[1] if layout == "row" else s.dims[0],)
+    if len(shape) != 2:
+        return None
+    fits = [all(a == b or _open(a, width) for a, b in zip(order, s.dims))
+            for order in (shape, shape[::-1])]
+    if fits.count(True) != 1:
+        return None
+    return shape, s.dims if fits[0] else s.dims[::-1]
+
+
 def _match(found: list[Stated], qs: dict[str, dict[str, Any]], layout: str,
            width: str) -> _Match:
     m = _Match({}, [], [])
     for s in found:
         spec = qs.get(s.name)
+        capital = _of_capital(s, qs, layout, width) if s.sup is None else None
+        if capital is not None:
+            for have, want in zip(*capital):
+                if _open(have, width):
+                    m.values.setdefault(have, {}).setdefault(want, s)
+            continue
         if spec is None or "layers" in spec or s.sup is not None or not spec.get("shape"):
             continue
         shape = [str(d) for d in spec["shape"]]
@@ -180,13 +210,50 @@ def _match(found: list[Stated], qs: dict[str, dict[str, Any]], layout: str,
     return m
 
 
+def stated_rows(doc: Document, qs: dict[str, dict[str, Any]]) -> Stated | None:
+    """The first statement of a vector as a row (`b \\in \\mathbb{R}^{1 \\times q}`) in a text
+    whose statements write no vector as a column, and whose capitals beside their lowercase's
+    entries (derive.infer.capitals) are all stated (which way an unstated one multiplies is
+    no statement's); None otherwise."""
+    found = statements(doc)
+    stated = {s.name for s in found}
+    if doc.formulas and any(c not in stated for c, _low in doc.formulas[0].capitals):
+        return None
+    vectors = [s for s in found if s.name in qs and s.sup is None and "layers" not in qs[s.name]
+               and len(qs[s.name].get("shape", ())) == 1 and len(s.dims) == 2
+               and s.dims.count("1") == 1]
+    rows = [s for s in vectors if s.dims[0] == "1"]
+    return rows[0] if rows and len(rows) == len(vectors) else None
+
+
+def rows_fact(s: Stated, products: bool) -> str:
+    said = ("its products fit both ways" if products
+            else "no product in vector form says otherwise")
+    return (f"line {s.line}: ${s.latex}$ writes ${s.name}$ as a row, and {said}: the text's "
+            "vectors are read as rows (x W + b; to say otherwise: vectors = \"column\")")
+
+
+def _stated_layout(doc: Document, found: list[Stated], front: dict[str, Any]) -> list[str]:
+    """A text whose products do not say how it writes its vectors (none in vector form), but
+    whose statements do: read as a text of rows (`stated_rows`)."""
+    from derive.infer.vectors import vector_text  # (which imports this module)
+
+    if "vectors" in front or vector_text(doc):
+        return []
+    row = stated_rows(doc, front["quantities"])
+    if row is None:
+        return []
+    front["vectors"] = "row"
+    return [rows_fact(row, False)]
+
+
 def _what(shape: list[str]) -> str:
     return "a matrix" if len(shape) == 2 else "a vector"
 
 
 def _open(d: str, width: str) -> bool:
-    """A width the use leaves open: `C_1`, `C_{2}` (no size the text names or fixes)."""
-    return re.fullmatch(rf"{re.escape(width)}_\{{?[0-9]+\}}?", d) is not None
+    """A width the use leaves open: `C_1`, `C_{2}`, `C_n` (no size the text names or fixes)."""
+    return d.startswith(f"{width}_")
 
 
 def _taken(front: dict[str, Any]) -> set[str]:
@@ -208,8 +275,9 @@ def stated_shapes(doc: Document, front: dict[str, Any], told: list[str]) -> list
     if not found:
         return told
     width = front["roles"]["width"]
+    facts = _stated_layout(doc, found, front)
     m = _match(found, qs, front.get("vectors", "column"), width)
-    facts = list(m.facts)
+    facts += m.facts
     chosen: dict[str, str] = {}
     for have, wants in m.values.items():
         if len(wants) > 1:
@@ -232,6 +300,8 @@ def stated_shapes(doc: Document, front: dict[str, Any], told: list[str]) -> list
         if spec.get("shape"):
             spec["shape"] = [chosen.get(str(d), d) for d in spec["shape"]]
             told = [_reshaped(f, q, spec["shape"]) for f in told]
+    for have, want in chosen.items():  # `$j$ in 1..$C_1$`: in the text's size
+        told = [f.replace(f"in 1..${have}$", f"in 1..${want}$") for f in told]
     said = ", ".join(f"${k} = {v}$" for k, v in sorted(chosen.items()))
     lines = sorted({s.line for w in chosen for s in m.values[w].values()})
     facts.append(f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}: the sizes "
