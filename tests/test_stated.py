@@ -119,3 +119,14 @@ def test_a_capital_multiplied_against_its_statement_is_not_read(tmp_path: Path) 
     assert "a formula multiplies $V$ the other way" in _notes(rep)
     assert not [r for r in rep.results if r.status is Status.REFUTED and r.line in (21, 25)]
     assert _at(rep, 21).status is not Status.VERIFIED
+
+
+def test_sizes_of_fixed_layers_named_from_their_statements() -> None:
+    """`\\mathbf{W}^{(2)} \\in \\mathbb{R}^{c \\times k}`: the weight of layer 2, C_3 x C_2 in
+    use, names C_3 c and C_2 k; the finding names them."""
+    rep = check_file(DATA / "layers.md")
+    assert "($C_1 = d$, $C_2 = k$, $C_3 = c$)" in _notes(rep)
+    assert _at(rep, 19).status is Status.VERIFIED
+    slip = _at(rep, 25)
+    assert slip.status is Status.REFUTED and "transpose" in (slip.diagnosis or "")
+    assert "(c \\times k)" in slip.message and "(c \\times 1)" in slip.message

@@ -172,20 +172,55 @@ def _of_capital(s: Stated, qs: dict[str, dict[str, Any]], layout: str,
     return shape, s.dims if fits[0] else s.dims[::-1]
 
 
+def _spec_of(s: Stated, qs: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The quantity a statement is about: `x`, or the `\\mathbf{x}` the notation keeps."""
+    for key in (s.name, f"\\mathbf{{{s.name}}}", f"\\boldsymbol{{{s.name}}}"):
+        if key in qs:
+            return qs[key]
+    return None
+
+
+def _at_layer(s: Stated, spec: dict[str, Any], width: str) -> list[str] | None:
+    """A layer quantity's shape at the fixed layer its statement writes (`W^{(1)} \\in
+    \\mathbb{R}^{h \\times d}` of a `C_{l+1} \\times C_l` weight: `C_2 \\times C_1`); None where
+    the statement writes no layer of it, or the shape is not a width at an offset."""
+    tag = (s.sup or "").strip("()[]{}")
+    lo, _, hi = str(spec.get("layers", "")).partition("..")
+    if not (tag.isdigit() and lo.isdigit() and (hi or lo).isdigit()
+            and int(lo) <= int(tag) <= int(hi or lo)):
+        return None
+    out = []
+    for d in spec.get("shape", ()):
+        m = re.fullmatch(rf"{re.escape(width)}_(?:l|\{{l([+-][0-9]+)?\}})", str(d))
+        if m is None:
+            return None
+        out.append(f"{width}_{int(tag) + int(m.group(1) or 0)}")
+    return out
+
+
+def _shape_stated(s: Stated, qs: dict[str, dict[str, Any]], width: str) -> list[str] | None:
+    """The shape read from use of the quantity a statement is about, at its layer."""
+    spec = _spec_of(s, qs)
+    if spec is None or not spec.get("shape"):
+        return None
+    if "layers" in spec:
+        return _at_layer(s, spec, width)
+    return [str(d) for d in spec["shape"]] if s.sup is None else None
+
+
 def _match(found: list[Stated], qs: dict[str, dict[str, Any]], layout: str,
            width: str) -> _Match:
     m = _Match({}, [], [])
     for s in found:
-        spec = qs.get(s.name)
         capital = _of_capital(s, qs, layout, width) if s.sup is None else None
         if capital is not None:
             for have, want in zip(*capital):
                 if _open(have, width):
                     m.values.setdefault(have, {}).setdefault(want, s)
             continue
-        if spec is None or "layers" in spec or s.sup is not None or not spec.get("shape"):
+        shape = _shape_stated(s, qs, width)
+        if shape is None:
             continue
-        shape = [str(d) for d in spec["shape"]]
         used, turned = _as_used(s.dims, len(shape), layout)
         if turned:
             m.facts.append(f"line {s.line}: ${s.latex}$ writes ${s.name}$ as a "
@@ -269,7 +304,7 @@ def stated_shapes(doc: Document, front: dict[str, Any], told: list[str]) -> list
     where they agree, in a network without layer tags): the facts told before, each shape
     they give written as now read, and the new ones."""
     qs = front.get("quantities", {})
-    if not qs or "roles" not in front or any("layers" in spec for spec in qs.values()):
+    if not qs or "roles" not in front or front.get("first_layer") == 0:
         return told
     found = statements(doc)
     if not found:
@@ -289,7 +324,12 @@ def stated_shapes(doc: Document, front: dict[str, Any], told: list[str]) -> list
             continue
         chosen[have] = next(iter(wants))
     taken = _taken(front)
-    chosen = {k: v for k, v in chosen.items() if v.isdigit() or v not in taken}
+    layered = any("layers" in spec for spec in qs.values())
+    if layered and any(v.isdigit() for v in chosen.values()):
+        facts.append("the sizes the text states in numbers agree with the formulas' use; the "
+                     "check's networks keep widths of their own (a network of layers)")
+    chosen = {k: v for k, v in chosen.items() if not (v.isdigit() and layered)
+              and (v.isdigit() or v not in taken)}
     if not chosen:
         return told + facts
     sizes = front.setdefault("sizes", {})
