@@ -107,18 +107,35 @@ def test_a_stated_capital_transposed_and_a_minibatch_of_rows() -> None:
     assert _at(rep, 39).status is Status.REFUTED  # the bias left out of the softmax
 
 
-def test_a_capital_multiplied_against_its_statement_is_not_read(tmp_path: Path) -> None:
-    """A display that multiplies the capital the other way (`V U` where the statement makes V
-    p x K, U a row per sample) is not read against the statement: no verdict, no refutation."""
+def test_a_capital_multiplied_the_other_way_before_its_statement_is_not_read(
+        tmp_path: Path) -> None:
+    """A display before the statement that multiplies the capital the other way (`V u`, V
+    read as the matrix of the v_ij, before `V \\in \\mathbb{R}^{p \\times K}`) is the text's
+    other V: V is read neither way, and nothing that uses it is verified or refuted."""
+    text = (DATA / "minibatch.md").read_text().replace(
+        "A minibatch", "$$\n\\mathbf{s} = \\mathbf{V} \\mathbf{u} + \\mathbf{c}\n$$\n\nA minibatch")
+    doc = tmp_path / "before.md"
+    doc.write_text(text)
+    rep = check_file(doc)
+    assert "a formula before it multiplies $V$ the other way" in _notes(rep)
+    uses = [r for r in rep.results if "\\mathbf{V}" in r.latex]
+    assert uses and all(r.status not in (Status.VERIFIED, Status.REFUTED) for r in uses), [
+        (r.line, r.status) for r in uses]
+
+
+def test_a_capital_multiplied_against_its_statement_after_it_is_refuted(tmp_path: Path) -> None:
+    """After the statement, `V U` (V p x K, U a row per sample) is a slip against it: refuted
+    as a shape mismatch in the stated sizes; the rows that follow the statement verified."""
     text = (DATA / "minibatch.md").read_text().replace(
         "\\mathbf{S} = \\mathbf{U} \\mathbf{V} - \\mathbf{c}",
         "\\mathbf{S} = \\mathbf{V} \\mathbf{U} + \\mathbf{c}")
-    doc = tmp_path / "against.md"
+    doc = tmp_path / "after.md"
     doc.write_text(text)
     rep = check_file(doc)
-    assert "a formula multiplies $V$ the other way" in _notes(rep)
-    assert not [r for r in rep.results if r.status is Status.REFUTED and r.line in (21, 25)]
-    assert _at(rep, 21).status is not Status.VERIFIED
+    assert _at(rep, 21).status is Status.VERIFIED and _at(rep, 25).status is Status.VERIFIED
+    slip = _at(rep, 35)
+    assert slip.status is Status.REFUTED and "shape mismatch" in slip.message
+    assert "(p \\times K)" in slip.message
 
 
 def test_sizes_of_fixed_layers_named_from_their_statements() -> None:

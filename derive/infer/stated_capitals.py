@@ -7,9 +7,10 @@ shape, and its transpose where the shape is the transposed one (d2l writes the w
 `O = X W + b`, whose rows are the samples, d x q). The capital's tokens are then read as the
 lowercase, transposed where it is (`Formula.capitals`, `Formula.transposed_capitals`, read by
 derive.latex.tokens). Every place the text multiplies the capital by a vector is read for its
-orientation (`\\mathbf{W} \\mathbf{x}`: W has as many columns as x has entries): a display that
-uses the capital the other way keeps it unread (the text is not read against itself), an
-inline one is said (the text's two W disagree) and the displays are read with the statement.
+orientation (`\\mathbf{W} \\mathbf{x}`: W has as many columns as x has entries): a display before
+the statement that uses the capital the other way keeps it unread (the text's two W: it is not
+read against itself), an inline one is said (the two W disagree) and the displays are read with
+the statement; a display after it is read with it (a slip there is refuted against it).
 Token level only: nothing is evaluated."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from derive.errors import InputError
 from derive.infer.stated import Stated, _open, statements
-from derive.infer.written import _name_at, _scripts
+from derive.infer.written import _name_at, _scripts, _transpose_written
 from derive.latex import tokenize
 from derive.sources.document import Document, Formula
 
@@ -54,27 +55,27 @@ def _uses(f: Formula, cap: str, shape: tuple[str, ...], qs: dict[str, dict[str, 
         toks = tokenize(f.text, f)
     except InputError:
         return []
-    names: list[tuple[str | None, int, int]] = []  # (name, start, end) of each name written
+    names: list[tuple[str | None, bool]] = []  # each name written, and whether transposed
     k = 0
     while k < len(toks):
         name, j = _name_at(toks, k)
         if name is None or toks[k].text in _SEPARATORS:
-            names.append((None, k, k + 1))
+            names.append((None, False))
             k += 1
             continue
         _sup, sub, _prime, end = _scripts(toks, j)
-        names.append((name if sub is None else None, k, end))
+        names.append((name if sub is None else None, _transpose_written(toks, j, end)))
         k = max(end, k + 1)
     out = []
-    for n, (name, _s, _e) in enumerate(names):
-        if name != cap:
+    for n, (name, turned) in enumerate(names):
+        if name != cap or shape[0] == shape[1]:
             continue
         after = _vector_of(names[n + 1][0], qs) if n + 1 < len(names) else None
         before = _vector_of(names[n - 1][0], qs) if n else None
-        if after is not None and after in shape and shape[0] != shape[1]:
-            out.append(after == shape[1])  # W x: x as long as W is wide
-        if before is not None and before in shape and shape[0] != shape[1]:
-            out.append(before == shape[0])  # y^T W, X W: as long as W is high
+        if after is not None and after in shape:
+            out.append((after == shape[1]) != turned)  # W x: x as long as W is wide
+        if before is not None and before in shape:
+            out.append((before == shape[0]) != turned)  # y^T W, X W: as long as W is high
     return out
 
 
@@ -124,10 +125,13 @@ def stated_capitals(doc: Document, front: dict[str, Any]) -> tuple[Document, lis
         straight, reverse = _fits(shape, s.dims, width), _fits(shape[::-1], s.dims, width)
         if straight == reverse or _written_with_subscript(doc, s.name):
             continue  # a square or open shape (derive.infer.capitals reads those), or no fit
-        displays = [u for f in doc.formulas for u in _uses(f, s.name, shape, qs)]
-        if any(u != straight for u in displays):
-            facts.append(f"line {s.line}: the text states ${s.latex}$, but a formula multiplies "
-                         f"${s.name}$ the other way: ${s.name}$ is not read as ${low}$")
+        # a display before the statement that multiplies it the other way is the text's other
+        # W (l.76 of d2l): none is read; one after it is read with the statement (a slip there
+        # is a slip against it)
+        before = [u for f in doc.formulas if f.line < s.line for u in _uses(f, s.name, shape, qs)]
+        if any(u != straight for u in before):
+            facts.append(f"line {s.line}: the text states ${s.latex}$, but a formula before it "
+                         f"multiplies ${s.name}$ the other way: ${s.name}$ is not read as ${low}$")
             unread.add(s.name)  # nor as derive.infer.capitals read it: no way is the text's
             continue
         if s.name not in known:  # (derive.infer.capitals may have read it already)
