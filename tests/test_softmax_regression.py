@@ -185,7 +185,9 @@ def test_d2lzh_reads_the_network_and_the_loss():
     # its product over the samples, its negative log as the sum of the cross-entropies
     # (derive.infer.likelihood; tests/test_likelihood.py)
     assert by_line[181] == [V] and by_line[187] == [V] and by_line[188] == [V]
-    assert by_line[151] == [E, E]  # the minibatch O = X W + b: not read, and said so
+    # the minibatch O = X W + b, softmax by rows: W stated d x q (l.147), the transpose of the
+    # w_{ij}'s q x d, X a sample per row (b stated 1 x q: rows); derive.infer.stated_capitals
+    assert by_line[151] == [V, V]
 
 
 def test_a_sum_over_a_distributions_support_says_why_it_has_no_range():

@@ -41,6 +41,7 @@ from derive.infer.path_terms import path_terms
 from derive.infer.premises import Premise, label_premise
 from derive.infer.prose import with_prose_definitions, with_prose_functions, zero_entries
 from derive.infer.second_names import second_names
+from derive.infer.stated_capitals import stated_capitals
 from derive.infer.subscript_layers import subscript_layers
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
 from derive.latex.per_layer import at_layer
@@ -239,6 +240,13 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         capitals = named + renamed + accumulated + braces + subscripted + capitals
         doc, example = example_output(parameter_subscripts(doc))
         inferred = infer(doc)
+        # \mathbf{W} \in \mathbb{R}^{d \times q} beside w_{ij}: the check reads it as w^T (the
+        # notation read before, from the entries)
+        before = {c for f in doc.formulas[:1] for c, _ in f.capitals}
+        doc, stated = stated_capitals(doc, inferred.front)
+        dropped = before - {c for f in doc.formulas[:1] for c, _ in f.capitals}
+        capitals = [f for f in capitals if not f.startswith(
+            tuple(f"${c}$ read as the matrix" for c in dropped))] + stated
         doc, prose = with_prose_definitions(doc, inferred.front.get("quantities", {}),
                                             inferred.defined, inferred.layer_var,
                                             inferred.front.get("roles", {}).get("layers"),

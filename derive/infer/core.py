@@ -82,6 +82,7 @@ from derive.infer.scan import (
     _text,
 )
 from derive.infer.sizes import said_sizes
+from derive.infer.stated import stated_shapes
 from derive.infer.tags import _tag, _tag_form
 from derive.infer.text import UNTAGGED, untagged_header
 from derive.infer.vectors import corrected_facts, vector_shapes
@@ -119,6 +120,7 @@ def _shape_facts(doc: Document, out: Inferred, prose: Prose | None) -> None:
     batches = before - set(qs)  # Z beside z: a minibatch, no quantity of its own
     out.facts = [f for f in corrected_facts(out.facts, guesses, qs) if not any(
         f.startswith((f"${q}^", f"${q}$:")) for q in batches)] + facts
+    out.facts = stated_shapes(doc, out.front, out.facts)  # $W \in \mathbb{R}^{4 \times 3}$
     out.facts += _remarks(doc)
     nonlinear, nonlinear_facts = nonlinear_functions(doc, out.front.get("functions", {}))
     if nonlinear:  # a non-linear activation $a = g(z)$: g is not the identity

@@ -4,6 +4,7 @@ written like a call."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from derive.errors import InputError
@@ -145,7 +146,14 @@ def _lower(q: str) -> str | None:
         return q.lower()
     if q.startswith("\\") and q[1:2].isupper() and q[2:].isalpha():
         return "\\" + q[1].lower() + q[2:]
+    m = _BOLD_CAPITAL.fullmatch(q)  # \\mathbf{X} beside x, \\hat{\\mathbf{Y}} beside \\hat{y}
+    if m is not None and bool(m.group(1)) == bool(m.group(3)):
+        low = m.group(2).lower()
+        return f"{m.group(1)}{{{low}}}" if m.group(1) else low
     return None
+
+
+_BOLD_CAPITAL = re.compile(r"(?:(\\(?:hat|tilde|bar))\{)?\\(?:mathbf|boldsymbol)\{([A-Z])\}(\})?")
 
 
 def _call_like(tokens: list, q: str, qs: dict[str, dict[str, Any]]) -> bool:  # type: ignore[type-arg]

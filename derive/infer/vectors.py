@@ -25,6 +25,7 @@ from derive.expr import Quantity
 from derive.infer.arguments import lone_arguments
 from derive.infer.parts import identities
 from derive.infer.scan import Lin
+from derive.infer.stated import rows_fact, stated_rows
 from derive.infer.subscript_layers import layer_name
 from derive.infer.text import _dim_text, _range_text
 from derive.infer.unify import (
@@ -69,7 +70,7 @@ _TRACE_WORD = re.compile(r"(?:\\(?:mathrm|operatorname|text|textrm)\{(?:tr|Tr|tr
 _TRANSPOSE = re.compile(r"\^\s*(?:T\b|\{[^{}]*(?:T|\\top|\\intercal)\s*\})")
 
 
-def _vector_text(doc: Document) -> bool:
+def vector_text(doc: Document) -> bool:
     """Whether the text writes a vector operator anywhere (a transpose, \\odot, \\nabla, ...)."""
     return any(any(op in f.text for op in VECTOR_OPS) or _TRANSPOSE.search(f.text)
                or _TRACE_WORD.search(f.text) for f in doc.formulas)
@@ -108,7 +109,7 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
     number of classes: matrices whose columns are the vectors written. `guessed`: quantities
     whose shape no row of entries wrote (a guess): read here too, the guess kept unless the
     vector form gives a shape."""
-    if not _vector_text(doc):
+    if not vector_text(doc):
         return []
     qs = front.setdefault("quantities", {})
     before = copy.deepcopy(qs)
@@ -139,6 +140,10 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
             qs[q]["shape"] = shape  # the vector form gives it no vector's size: the guess stays
             rd.facts = [f for f in rd.facts if not f.startswith(f"${q}$ is a")]
     if notation is None:
+        row = None if rd.candidates or "vectors" in front else stated_rows(doc, qs)
+        if row is not None:  # nothing to shape, no product to decide: the statements do
+            front["vectors"] = "row"
+            rd.facts.append(rows_fact(row, False))
         return rd.facts
     try:
         notation_from_front(front, file)
@@ -269,7 +274,11 @@ def _layout(doc: Document, rd: _Reading, provisional: Notation, unknown: dict[st
     misfits = {v: _solve(v, rd.candidates, unknown, rd.qs, by_layout[v], width, rd.formals)[1]
                for v in by_layout}
     layout = "row" if misfits["row"] < misfits["column"] else "column"
-    if layout == "row":
+    row = stated_rows(doc, rd.qs) if misfits["row"] == misfits["column"] else None
+    if row is not None:  # a tie, and the text states its vectors as rows
+        layout = rd.front["vectors"] = "row"
+        rd.facts.append(rows_fact(row, True))
+    elif layout == "row":
         rd.front["vectors"] = "row"
         rd.facts.append("the text writes row vectors (x W + b): its products fit that way "
                         "(to say otherwise: vectors = \"column\")")

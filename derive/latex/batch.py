@@ -14,6 +14,7 @@ from derive.latex.scope import Scope
 from derive.latex.slashes import d_prefixed_batch
 
 _BOLD_CAPITAL = re.compile(r"\\(?:mathbf|boldsymbol)\{([A-Z])\}")
+_ACCENTED_CAPITAL = re.compile(r"\\(hat|tilde|bar)\{(?:\\(?:mathbf|boldsymbol)\{([A-Z])\}|([A-Z]))\}")
 
 
 def batch_of(name: str, scope: Scope) -> str | None:
@@ -26,7 +27,10 @@ def batch_of(name: str, scope: Scope) -> str | None:
     m = _BOLD_CAPITAL.fullmatch(name)
     if m is not None:
         name = m.group(1)
-    single = (name.lower() if re.fullmatch("[A-Z]", name)
+    accented = _ACCENTED_CAPITAL.fullmatch(name)
+    if accented is not None:  # \hat{\mathbf{Y}} beside \hat{y}: the samples' \hat{y}
+        name = f"\\{accented.group(1)}{{{(accented.group(2) or accented.group(3)).lower()}}}"
+    single = name if accented is not None else (name.lower() if re.fullmatch("[A-Z]", name)
               else "\\" + name[1].lower() + name[2:] if re.fullmatch(r"\\[A-Z][a-z]+", name)
               else None)
     spec = scope.notation.quantities.get(single) if single else None

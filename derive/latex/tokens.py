@@ -77,7 +77,7 @@ def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = likelihoods(_lex(text, formula, base), formula)
     toks = _starred_names(_letter_tags(_capitals(_subscript_names(
         aliases(accumulated(toks, formula), formula), formula.subscript_names),
-        formula.capitals), formula.letter_tags))
+        formula.capitals, formula.transposed_capitals), formula.letter_tags))
     toks = _depth_tags(drop_parameters(toks, formula.parameters), formula.depth_tags)
     toks = _gradient_of(_neuron_tags(end_tags(toks, formula), formula), formula.gradient_of)
     toks = _digit_arguments(_drop_hspace(_text_functions(_wide_accents(place_prose(
@@ -91,14 +91,35 @@ def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     return _equation_numbers(toks, text, base)
 
 
-def _capitals(toks: list[Tok], pairs: tuple[tuple[str, str], ...]) -> list[Tok]:
+def _capitals(toks: list[Tok], pairs: tuple[tuple[str, str], ...],
+              transposed: tuple[str, ...] = ()) -> list[Tok]:
     """`W^l` read as `w^l` where the capital is the matrix of the lowercase's entries
-    (derive.infer.capitals); the token keeps its place in the text."""
+    (derive.infer.capitals); the token keeps its place in the text. A capital in `transposed`
+    is the lowercase's transpose: `\\mathbf{W}` read as `\\mathbf{w}^\\top`, `W^T` as `w`."""
     if not pairs:
         return toks
     low = dict(pairs)
-    return [Tok(t.kind, low[t.text], t.start, t.end) if t.kind == "letter" and t.text in low
-            else t for t in toks]
+    out = [Tok(t.kind, low[t.text], t.start, t.end) if t.kind == "letter" and t.text in low
+           else t for t in toks]
+    for k in reversed(range(len(toks))):
+        if toks[k].kind == "letter" and toks[k].text in transposed and toks[k].text in low:
+            out = transposed_at(out, k)
+    return out
+
+
+_TRANSPOSE_MARKS = ({"T"}, {"\\top"}, {"\\intercal"}, {"\\mathsf", "T"}, {"\\mathrm", "T"})
+
+
+def transposed_at(toks: list[Tok], k: int) -> list[Tok]:
+    """The name whose letter is toks[k] read transposed: `\\mathbf{W}` as `{\\mathbf{w}^\\top}`
+    (a transpose the text writes after it, `\\mathbf{W}^\\top`, then applies to that group)."""
+    start, end = k, k + 1
+    if k >= 2 and toks[k - 1].text == "{" and toks[k - 2].text in _FONTS and end < len(toks) \
+            and toks[end].text == "}":
+        start, end = k - 2, end + 1  # \mathbf{W}: the font and its group
+    a, b = toks[start].start, toks[end - 1].end
+    return [*toks[:start], Tok("sym", "{", a, a), *toks[start:end], Tok("sym", "^", b, b),
+            Tok("cmd", "\\top", b, b), Tok("sym", "}", b, b), *toks[end:]]
 
 
 def _subscript_names(toks: list[Tok], pairs: tuple[tuple[str, str], ...]) -> list[Tok]:

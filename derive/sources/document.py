@@ -87,6 +87,10 @@ class Formula:
     # a capital read as the lowercase whose entries it is the matrix of (`W^l` beside
     # `w^l_{ij}`: derive.infer.capitals), read by derive.latex.tokens
     capitals: tuple[tuple[str, str], ...] = ()
+    # the capitals among them the text states in the transposed shape of the lowercase's
+    # entries (`\mathbf{W} \in \mathbb{R}^{d \times q}` beside `w_{ij}`, i in 1..q:
+    # derive.infer.stated_capitals): read as the lowercase transposed, by derive.latex.tokens
+    transposed_capitals: tuple[str, ...] = ()
     # layers named by subscripts, `W_1`, `b_2` (derive.infer.subscript_layers): (letter,
     # digit) pairs each read as one name, by derive.latex.tokens
     subscript_names: tuple[tuple[str, str], ...] = ()

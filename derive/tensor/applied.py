@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import sympy
 
 from derive.expr import Call, Vec, VecOf
-from derive.tensor.nodes import Leaf, Scalar
+from derive.tensor.nodes import Leaf, Scalar, _is_batch
 from derive.tensor.shapes import ONE, Shape, ShapeError, Tensor
 
 
@@ -66,9 +66,19 @@ class VectorValue(Tensor):
         if isinstance(self.x, Leaf) and len(self.x.dims) == 1:
             return self.x.shape()
         s = self.x.shape() if not isinstance(self.x, Leaf) else None
-        if s is None or s.scalar or (s.rows != ONE) == (s.cols != ONE):  # a repair's (W^T)
+        if s is None or s.scalar or ((s.rows != ONE) == (s.cols != ONE)
+                                     and self._samples(s) is None):  # a repair's (W^T)
             raise ShapeError(f"{self.fname} of {self.x.tex}, which is no vector", self)
         return s
+
+    def _samples(self, s: Shape) -> str | None:
+        """Where a minibatch computed in vector form has its samples (`softmax(X W + b)`: the
+        function of each sample's row, "rows", or column, "cols"); None for no minibatch."""
+        if _is_batch(s.rows, self.x) and not _is_batch(s.cols, self.x):
+            return "rows"
+        if _is_batch(s.cols, self.x) and not _is_batch(s.rows, self.x):
+            return "cols"
+        return None
 
     def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]
         if isinstance(self.x, Leaf):
@@ -77,8 +87,12 @@ class VectorValue(Tensor):
                                         else ()), at)
         s = self.shape()
         k = fresh()
-        column = s.cols == ONE
-        body = self.x.lower(k, ONE, fresh) if column else self.x.lower(ONE, k, fresh)
+        samples = self._samples(s)
+        column = s.cols == ONE or samples == "cols"
+        if samples is not None:  # each sample's vector, at the sample the entry is of
+            body = self.x.lower(k, j, fresh) if column else self.x.lower(i, k, fresh)
+        else:
+            body = self.x.lower(k, ONE, fresh) if column else self.x.lower(ONE, k, fresh)
         return Call(self.fname, VecOf(body, k, s.rows if column else s.cols),
                     i if column else j)
 

@@ -114,9 +114,12 @@ class MatMul(Tensor):
         if sb.scalar or (_scales(sb) and not same(sa.cols, ONE)):
             return sa
         if not same(sa.cols, sb.rows):
+            needs = (f"its left factor's {_dim(sa.cols)} columns are not its right's "
+                     f"{_dim(sb.rows)} rows" if sa.cols.is_Integer and sb.rows.is_Integer
+                     else f"the product needs ${_dim(sa.cols)} = {_dim(sb.rows)}$")
             raise ShapeError(
-                f"shape mismatch: {_shape_text(self.a)} times {_shape_text(self.b)}: the "
-                f"product needs ${_dim(sa.cols)} = {_dim(sb.rows)}$", self)
+                f"shape mismatch: {_shape_text(self.a)} times {_shape_text(self.b)}: {needs}",
+                self)
         return Shape(sa.rows, sb.cols)
 
     def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]

@@ -23,7 +23,6 @@ from derive.tensor import (
     Applied,
     Diag,
     Elementary,
-    Leaf,
     Map,
     Scalar,
     Tensor,
@@ -144,6 +143,6 @@ class _Applications:
         if len(_depth_split(inner, {","})) != 1 or self.scope.arity(name) != 2:
             return None
         arg = type(self)(inner, self.scope).sum(0, len(inner))
-        if isinstance(arg, Leaf) and arg.batch is not None or isinstance(arg, Scalar):
-            return None  # a minibatch, a number: no vector
+        if isinstance(arg, Scalar):
+            return None  # a number: no vector
         return VectorValue(name, arg, self.tex(k, close + 1))
