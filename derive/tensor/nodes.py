@@ -55,6 +55,8 @@ class Leaf(Tensor):
         return Quantity(self.name, layer, ())
 
     def with_layer(self, layer: sympy.Expr, dims: tuple[sympy.Expr, ...], tex: str) -> Leaf:
+        if self.column is not None:  # a matrix's column: the rows' range only
+            dims = dims[:1]
         return replace(self, layer=layer, dims=dims, tex=tex)
 
 

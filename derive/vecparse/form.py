@@ -26,6 +26,7 @@ from derive.notation import QuantitySpec
 from derive.tensor import ONE, ShapeError, Tensor, same
 from derive.vecparse.components import components
 from derive.vecparse.literal import begins_matrix
+from derive.vecparse.slices import column_slice
 from derive.vecparse.trace import IDENTITY_NAMES
 
 VECTOR_OPS = {"\\odot", "\\circ", "\\bullet", "\\nabla", "\\top", "\\intercal", "\\|", "\\lVert", "\\Vert"}
@@ -100,6 +101,9 @@ def vector_form(toks: list[Tok], scope: Scope) -> bool:
         if spec is not None and spec.shape and "_" not in scripts and not _one_unit(
                 spec, scripts, scope):
             return True
+        if spec is not None and "_" in scripts and column_slice(
+                spec, scripts["_"][0], scope) is not None:
+            return True  # w^{l+1}_{.j}: a matrix's column
         if spec is not None and not spec.shape and "_" not in scripts and "^" not in scripts:
             end = _skip_arguments(toks, end, scope)  # J(W, b; x, y): the loss's arguments
         i = max(end, i + 1)

@@ -72,6 +72,7 @@ from derive.vecparse.indicator import indicator_at
 from derive.vecparse.literal import begins_matrix, read_literal
 from derive.vecparse.operator import entry_partial
 from derive.vecparse.prod import prod_at, read_prod
+from derive.vecparse.slices import column_slice
 from derive.vecparse.trace import (
     identity_name,
     matrix_power,
@@ -441,6 +442,12 @@ class _Reader(_Applications):
                 return leaf, _after_sample(toks, end, hi, scope)
             return _batched(leaf, scope), _after_sample(toks, end, hi, scope)
         spec = scope.notation.quantities.get(name) if kind == "quantity" else None
+        sliced = column_slice(spec, scripts["_"][0], scope) if spec is not None and "_" in (
+            scripts) else None
+        if sliced is not None:  # w^{l+1}_{.j}: the column j
+            leaf = self.leaf(name, spec, {s: v for s, v in scripts.items() if s != "_"}, k, end,
+                             output, sliced)
+            return leaf, end
         if spec is None or not spec.shape or "_" in scripts or _one_unit(spec, scripts, scope):
             if spec is not None and not spec.shape and "_" not in scripts and "^" not in scripts:
                 end = _skip_arguments(toks, end, scope)
@@ -454,16 +461,16 @@ class _Reader(_Applications):
         return leaf, _after_sample(toks, end, hi, scope)
 
     def leaf(self, name: str, spec: QuantitySpec, scripts: dict, k: int, end: int,
-             output: bool) -> Tensor:
+             output: bool, sliced: sympy.Expr | None = None) -> Tensor:
         scope = self.scope
         sup = scripts.get("^")
         transposed = False
         layer: sympy.Expr | None = None
-        column = None
+        column = sliced
         if sup is not None:
             rest, transposed = _transpose_mark(sup[0], scope)
-            column = _column(spec, rest, scope)
-            if column is not None:
+            column = column if column is not None else _column(spec, rest, scope)
+            if column is not None and sliced is None:
                 rest = []
             if rest and not _is_sample_tag(rest, scope):
                 inner = _layer_tokens(spec, rest)
