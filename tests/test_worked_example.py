@@ -50,6 +50,8 @@ def test_the_latex_slips_are_refuted() -> None:
     rep = check_file(DATA / "net221-slips.tex")
     assert _at(rep, 9, 18) == [(9, R), (10, R), (11, D), (11, R), (18, V)]
     by = {r.line: r for r in rep.results if r.status is R}
+    assert "wrong index" in (by[9].diagnosis or ""), by[9].diagnosis  # W_{12} x_1: x_2
+    assert "$x_{1}$ should be $x_{2}$" in by[9].message, by[9].message
     assert "$W^{(1)}_{22} x_{2}$ is left out" in by[10].message, by[10].message
     assert "should be $b^{(2)}_{1}$" in by[11].message, by[11].message
 
@@ -61,3 +63,15 @@ def test_an_input_never_named_is_not_read_as_the_first_layer() -> None:
     rows = [r for r in rep.results if r.line in (11, 12, 13)]
     assert [r.status for r in rows] == [U, U, U]
     assert all("does not name $x$ as the input layer's activation" in r.message for r in rows)
+
+
+def test_the_hypothesis_at_a_samples_input_is_that_samples_value() -> None:
+    """`h_{W,b}(x^{(k)})` (UFLDL's parameters listed under the hypothesis) is sample k's
+    output h^{(k)}, not h times x^{(k)}: the overall cost written out verifies, and with its
+    1/2 left out it is refuted."""
+    rep = check_file(DATA / "cost_at_samples.tex")
+    assert [(r.line, r.status) for r in rep.results if r.line == 26] == [(26, V)]
+    assert any("$h_{W,b}(x^{(i)})$ is read as $h^{(i)}$" in n for n in rep.notes), rep.notes
+    slip = check_file(DATA / "cost_at_samples-slips.tex")
+    row = next(r for r in slip.results if r.line == 26)
+    assert row.status is R and "$2$ times" in (row.diagnosis or ""), row.diagnosis

@@ -44,7 +44,10 @@ class StructureEdits:
                 if self.holds(self.rhs.xreplace({q: fixed})):
                     return Finding(FindingKind.INDEX_ORDER, (to_latex(q), to_latex(fixed)))
             for pos, old in enumerate(q.indices):
-                for new in names:
+                # an entry written by number (`x_1` for `x_2` in a written-out sum): the others
+                numbers = [sympy.Integer(k) for k in range(1, _MAX_UNITS + 1)] if isinstance(
+                    old, sympy.Integer) else []
+                for new in names + numbers:
                     if new == old:
                         continue
                     idx = list(q.indices)
