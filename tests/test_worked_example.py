@@ -75,3 +75,11 @@ def test_the_hypothesis_at_a_samples_input_is_that_samples_value() -> None:
     slip = check_file(DATA / "cost_at_samples-slips.tex")
     row = next(r for r in slip.results if r.line == 26)
     assert row.status is R and "$2$ times" in (row.diagnosis or ""), row.diagnosis
+
+
+def test_a_unit_written_in_one_row_only_does_not_widen_the_network() -> None:
+    """`W_{34} x_4` in one of three rows of three inputs: the network keeps the width most rows
+    write (3), so the correct rows are not refuted as missing x_4; the odd row is not checked."""
+    rep = check_file(DATA / "ufldl_331-extra.md")
+    assert _at(rep, 12, 15) == [(12, V), (13, V), (14, U), (15, D), (15, V)]
+    assert any("3 layers of 3, 3, 1 units" in n for n in rep.notes), rep.notes

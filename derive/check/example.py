@@ -13,8 +13,9 @@ row with a unit left out, a wrong index or a wrong layer is refuted there.
 
 A layer's width is the largest unit the rows name as a whole side before their last (`a_3^{(2)}
 = ...`, `h = a_1^{(3)} = ...`: the units the example computes); a layer no row names a unit of
-(the input) has the largest index the rows write at it (`x_3`, `W_{13}^{(1)}`), each index's
-layer read from the notation's shape of its quantity. Nothing is read unless every layer of the
+(the input) has the largest index most of the rows write at it (`x_3`, `W_{13}^{(1)}`: a slip
+in one row, `x_4`, does not widen it), each index's layer read from the notation's shape of its
+quantity. Nothing is read unless every layer of the
 stated depth has a width so read. The example's formulas that read a quantity the text defines
 further on (`a^{(l)}_i = f(z^{(l)}_i)`, `z^{(l+1)} = ...`) wait for that definition
 (derive.check: they are checked in the model after it, and said so)."""
@@ -22,6 +23,7 @@ further on (`a^{(l)}_i = f(z^{(l)}_i)`, `z^{(l+1)} = ...`) wait for that definit
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 
 import sympy
 
@@ -108,7 +110,7 @@ def example_widths(doc: Document, notation: Notation, depth: int
     """The widths of the worked example's layers 1..depth read from its rows at fixed layers,
     and the fact that says so (None and no fact when some layer's width is not written)."""
     named: dict[int, int] = {}
-    written: dict[int, int] = {}
+    written: dict[int, list[int]] = {}  # each row's largest index at the layer
     lines: list[int] = []
     for f in doc.formulas:
         if f.annotation.get("local") or not any(c.isdigit() for c in f.text):
@@ -123,12 +125,16 @@ def example_widths(doc: Document, notation: Notation, depth: int
             if not isinstance(eq, Equation) or not at_fixed_layers(eq):
                 continue
             found = _entries(eq, notation, depth)
+            rows_max: dict[int, int] = {}
             for layer, idx, is_named in found:
-                into = named if is_named else written
-                into[layer] = max(into.get(layer, 0), idx)
+                if is_named:
+                    named[layer] = max(named.get(layer, 0), idx)
+                rows_max[layer] = max(rows_max.get(layer, 0), idx)
+            for layer, top in rows_max.items():
+                written.setdefault(layer, []).append(top)
             if found:
                 lines.append(eq.line)
-    widths = tuple(named.get(k) or written.get(k, 0) for k in range(1, depth + 1))
+    widths = tuple(named.get(k) or _most_rows(written.get(k, [])) for k in range(1, depth + 1))
     if not all(widths):
         return None, []
     where = (f"line {lines[0]}" if len(set(lines)) == 1
@@ -136,6 +142,15 @@ def example_widths(doc: Document, notation: Notation, depth: int
     return widths, [f"the worked example's network is read from the units its rows write out "
                     f"({where}): {depth} layers of {', '.join(map(str, widths))} units; its "
                     "rows at fixed layers are checked in that network"]
+
+
+def _most_rows(tops: list[int]) -> int:
+    """The width most rows write out at a layer (the larger of two as frequent): a slip in one
+    row (`x_4` among rows of three) does not widen the example's network (0 for no row)."""
+    if not tops:
+        return 0
+    counts = Counter(tops)
+    return max(counts, key=lambda w: (counts[w], w))
 
 
 def waits_for(reading: _Reading, built: _Built) -> str | None:
