@@ -104,10 +104,12 @@ class Engine(StandIns):
         (o_1 = ..., o_2 = ..., o_3 = ...) exists in the networks whose range of it is exactly
         those entries; when none is, all of them (its missing entries are then said). A claim
         written only at fixed layers in a text that states its worked example's depth: the
-        networks of that depth."""
+        networks of that depth (the one of the example's widths, where they were read)."""
         if model.local:
             return (LOCAL_INSTANCE,)
         if model.depth and claim and _fixed_layers_only(claim):
+            if model.widths is not None and len(model.widths) == model.depth:
+                return (Instance(model.depth, model.widths),)
             return tuple(i for i in self.instances(model) if i.layers == model.depth) or (
                 fixed_depth(self.instances(model), model.depth))
         entries = _entrywise(model)

@@ -40,6 +40,8 @@ from derive.check.build import (
     read_network,
 )
 from derive.check.compare import _model_notes, _partings
+from derive.check.example import defines_from, example_widths, reached
+from derive.check.example import waits_for as example_waits
 from derive.check.formula import _check_formula, _restater
 from derive.check.state import _Reading, _State
 from derive.check.verdict import _label
@@ -141,15 +143,17 @@ def _check_one(doc: Document, symbolic: bool, claim_budget: float | None,
 def _check_document(doc: Document, notation: Notation, symbolic: bool,
                     claim_budget: float | None, simplify_budget: float | None,
                     only: frozenset[int] | None, inferred: Inferred | None) -> FileReport:
-    depth = example_depth(doc) or model_depth(inferred.chain_depth if inferred else None,
-                                              notation.first_layer)
-    reading = _start(_Reading(doc, Model(notation, depth=depth), inferred))
+    example = example_depth(doc)
+    depth = example or model_depth(inferred.chain_depth if inferred else None,
+                                   notation.first_layer)
+    widths, facts = example_widths(doc, notation, example) if example else (None, [])
+    reading = _start(_Reading(doc, Model(notation, depth=depth, widths=widths), inferred))
     state = _State(reading, Engine(), symbolic=symbolic,
                    claim_budget=_budget(claim_budget, "DERIVE_CLAIM_BUDGET", CLAIM_SECONDS),
                    simplify_budget=_budget(simplify_budget, "DERIVE_SIMPLIFY_BUDGET",
                                            SIMPLIFY_SECONDS))
     # the model builder reads each formula, then the checker checks it
-    readings: list[str] = []
+    readings: list[str] = [f"read as: {f}" for f in facts]
     waiting: list[tuple[_Built, str]] = []
     waited = False
     for built in _built_formulas(reading, _restater(state, only)):
@@ -191,7 +195,8 @@ def _waits_for(reading: _Reading, built: _Built) -> str | None:
     if built.error is not None:
         return None
     if q is None or _defines(built.model, q):
-        return _function_later(reading, built) or _quantity_later(reading, built)
+        return (_function_later(reading, built) or _quantity_later(reading, built)
+                or example_waits(reading, built))
     return q
 
 
@@ -207,26 +212,11 @@ def _quantity_later(reading: _Reading, built: _Built) -> str | None:
            and isinstance(r.steps[0].tensor, Pattern)}  # h = [P_1; \\vdots; P_K]
     if not own & _read_quantities(built.rows):
         return None  # only a claim on a name the formula defines through a later quantity
-    for name in sorted(_reached(built.model, own) - own):
+    for name in sorted(reached(built.model, own) - own):
         line = later.get(name)
         if line is not None and line > built.formula.line and not _defines(built.model, name):
             return name
     return None
-
-
-def _reached(model: Model, names: set[str]) -> set[str]:
-    """The names, and the quantities the model's definitions of them read, and so on."""
-    seen, todo = set(names), list(names)
-    while todo:
-        name = todo.pop()
-        for d in model.defs:
-            if isinstance(d.lhs, Quantity) and str(d.lhs.fname) == name:
-                for e in (d.rhs, getattr(d.rhs, "entry", None)):
-                    if isinstance(e, sympy.Basic):
-                        new = {str(c.fname) for c in e.atoms(Quantity)} - seen
-                        seen |= new
-                        todo += sorted(new)
-    return seen
 
 
 def _read_quantities(rows: tuple) -> set[str]:
@@ -291,10 +281,13 @@ def _check_waiting(state: _State, built: _Built, waiting: list[tuple[_Built, str
     """The waiting formulas whose quantity the formula just built defines, checked in the model
     after it (and said so); the others still waiting."""
     rest, notes = [], []
+    later = state.reading.inferred.defined if state.reading.inferred else {}
     for w, q in waiting:
-        if _defines(built.model, q) and not built.formula.annotation.get("local"):
+        line = later.get(q, 0)  # the text's definition waited for, not one before it
+        if (_defines(built.model, q) and not built.formula.annotation.get("local")
+                and (line <= w.formula.line or defines_from(built.model, q, line))):
             moved = dataclasses.replace(w, model=built.model)
-            then = _function_later(state.reading, moved)
+            then = _function_later(state.reading, moved) or example_waits(state.reading, moved)
             if then is None:
                 _check_formula(state, moved)
             else:  # it applies a function the text defines further on: it waits for that too

@@ -31,6 +31,7 @@ from derive.infer.ends import weight_ends
 from derive.infer.example import example_depth, example_output
 from derive.infer.gradient import gradient_argument
 from derive.infer.hypotheses import parameter_subscripts, parameters_fact
+from derive.infer.input_layer import input_layer
 from derive.infer.letters import letter_facts, letter_tags
 from derive.infer.likelihood import likelihood
 from derive.infer.logs import merged
@@ -268,7 +269,8 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         inferred.facts.extend(parameters_fact(doc))
         count = max((f.number for f in doc.formulas), default=0)
         doc, entries = zero_entries(doc, inferred.front.get("quantities", {}))
-        inferred.facts.extend(entries + example)
+        doc, named_layer = input_layer(doc, inferred.front.get("quantities", {}))
+        inferred.facts.extend(entries + named_layer + example)
         for f in doc.formulas:  # x_0 = 1: the entry's one row defines it
             if f.number > count:
                 inferred.definitions[f.number] = {1}

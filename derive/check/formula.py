@@ -11,6 +11,7 @@ from sympy.core.symbol import Str
 from derive.check.build import Restate, _Built
 from derive.check.claims import _check_equation, _holds
 from derive.check.compare import _compare_model
+from derive.check.example import has_example, unit_row, unread_input
 from derive.check.keys import _keys
 from derive.check.rows import _defines
 from derive.check.state import _error_result, _State
@@ -56,7 +57,7 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
     elif (formula.number, eq.number) in unread:
         state.results.append(_not_checked(formula, eq, 0, unread[(formula.number, eq.number)]))
     elif eq.number in formula.example_units and isinstance(eq, Equation):
-        _example_unit(state, formula, eq)
+        _example_unit(state, built, eq, compare)
     elif (formula.number, eq.number) in means and isinstance(eq, Equation):
         _report_definition(state, formula, eq, what=(
             "the cost of a batch, the mean of the samples' losses: the convention of the "
@@ -67,6 +68,9 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
             "entries listed, not a definition of it"))
     elif eq.number in built.def_numbers:
         _report_definition(state, formula, eq)
+    elif isinstance(eq, Equation) and has_example(state.reading.doc) and (
+            why := unread_input(built.model_of(eq.number), eq)):
+        state.results.append(_not_checked(formula, eq, 0, why))
     elif state.reading.inferred is not None and _reads_unread(state.reading.inferred, eq):
         names = sorted(state.reading.inferred.unread)
         state.results.append(Result(
@@ -135,13 +139,22 @@ def _not_checked(formula: Formula, eq: Equation, step: int, why: str) -> Result:
         message=f"not checked: {why}")
 
 
-def _example_unit(state: _State, formula: Formula, eq: Equation) -> None:
+def _example_unit(state: _State, built: _Built, eq: Equation, compare: Model | None) -> None:
     """`h_{W,b}(x) = a^{(3)}_1 = f(...)`: the worked example's one output unit (derive.infer.
-    example), its first pair reported as the example's definition, the rest not checked."""
+    example), its first pair reported as the example's definition; the rest checked in the
+    network of the example's widths (derive.check.example), not checked without it."""
+    formula = built.formula
     _report_definition(state, formula, dataclasses.replace(eq, steps=eq.steps[:1]), what=(
         "read as the worked example's output, its one output unit: the network's output is "
         "read from the row that writes it whole, at the last layer"))
-    if len(eq.steps) > 1:
+    model = built.model_of(eq.number)
+    unit = unit_row(formula, eq, model.notation) if model.widths is not None else None
+    why = unread_input(model, unit) if unit is not None else None
+    if unit is not None and why is not None:
+        state.results.append(_not_checked(formula, eq, 1, why))
+    elif unit is not None:
+        _check_equation(state, formula, unit, model, compare)
+    elif len(eq.steps) > 1:
         state.results.append(_not_checked(formula, eq, 1, (
             "a value of the worked example's network of fixed layers, whose output the model "
             "reads at the last layer of any depth")))

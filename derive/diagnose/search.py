@@ -57,7 +57,7 @@ class Diagnoser(CaseEdits, FactorEdits, StructureEdits, FunctionEdits):
                      self.factor, self.spread, self.index, self.variable, self.layer,
                      self.bound, self.sign, self.argument_sign,
                      self.term_constant, self.term,
-                     self.missing_term, self.missing_decay,
+                     self.missing_term, self.missing_decay, self.missing_unit,
                      self.quantity,  # another quantity in its place: after the terms, which
                      # say more of a slip whose one edit also happens to fit (ŷ_i for y_i)
                      self.letter_slope,

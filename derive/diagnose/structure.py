@@ -44,7 +44,10 @@ class StructureEdits:
                 if self.holds(self.rhs.xreplace({q: fixed})):
                     return Finding(FindingKind.INDEX_ORDER, (to_latex(q), to_latex(fixed)))
             for pos, old in enumerate(q.indices):
-                for new in names:
+                # an entry written by number (`x_1` for `x_2` in a written-out sum): the others
+                numbers = [sympy.Integer(k) for k in range(1, _MAX_UNITS + 1)] if isinstance(
+                    old, sympy.Integer) else []
+                for new in names + numbers:
                     if new == old:
                         continue
                     idx = list(q.indices)
@@ -167,3 +170,37 @@ class StructureEdits:
                 if self.holds(self.rhs.xreplace({add: add - t})):
                     return Finding(FindingKind.EXTRA_TERM, (to_latex(t),))
         return None
+
+    def missing_unit(self) -> Finding | None:
+        """A sum over a layer's units written out term by term with one unit left out
+        (`W_{21} x_1 + W_{22} x_2 + b_2` in a layer of three): the term of the unit not
+        written, one written term with the unit's number for the one it steps through
+        (`W_{23} x_3`)."""
+        for add in atoms(self.rhs, (sympy.Add,)):
+            terms = [t for t in add.args if _numbered(t)]
+            if len(terms) < 2:
+                continue
+            for t in terms:
+                for v in sorted(_numbered(t)):
+                    for w in range(1, _MAX_UNITS + 1):
+                        c = _renumbered(t, v, w)
+                        if c in add.args or c in terms:
+                            continue
+                        if self.holds(self.rhs.xreplace({add: add + c})):
+                            return Finding(FindingKind.MISSING_TERM, (to_latex(c),))
+        return None
+
+
+_MAX_UNITS = 6  # the units a written-out sum's missing term is looked for among
+
+
+def _numbered(t: sympy.Basic) -> set[int]:
+    """The numbers the entries of a term are written with (`W_{21} x_1`: 1, 2)."""
+    return {int(i) for q in t.atoms(Quantity) for i in q.indices if isinstance(i, sympy.Integer)}
+
+
+def _renumbered(t: sympy.Basic, v: int, w: int) -> sympy.Basic:
+    """The term with the entries' index v written w (`W_{21} x_1`, 1 -> 3: `W_{23} x_3`)."""
+    swap = {q: q.with_(indices=tuple(sympy.Integer(w) if i == v else i for i in q.indices))
+            for q in t.atoms(Quantity)}
+    return t.xreplace(swap)

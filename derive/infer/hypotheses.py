@@ -8,7 +8,7 @@ import dataclasses
 
 from derive.errors import InputError
 from derive.latex import Tok
-from derive.latex.hypotheses import written_parameters
+from derive.latex.hypotheses import listed_parameters, written_parameters
 from derive.latex.tokens import tokenize
 from derive.sources.document import Document
 
@@ -22,7 +22,7 @@ def parameter_subscripts(doc: Document) -> Document:
             formulas.append(tokenize(f.text, f))
         except InputError:
             continue  # the check reports what is wrong with this formula
-    found = written_parameters(formulas)
+    found = written_parameters(formulas) + listed_parameters(formulas)
     if not found:
         return doc
     return dataclasses.replace(
@@ -33,6 +33,11 @@ def parameter_subscripts(doc: Document) -> Document:
 def parameters_fact(doc: Document) -> list[str]:
     """What the user is told of the parameters read (none: [])."""
     found = doc.formulas[0].parameters if doc.formulas else ()
-    return [f"${p}$ written as the subscript of a name applied to an input names the "
+    listed = [p for p in found if "," in p]
+    facts = [f"${p}$ written as the subscript of a value applied to an input names the "
+             f"parameters it depends on: $h_{{{p}}}(x^{{(i)}})$ is read as $h^{{(i)}}$ (sample "
+             "$i$'s value)" for p in listed]
+    found = tuple(p for p in found if p not in listed)
+    return facts + [f"${p}$ written as the subscript of a name applied to an input names the "
             f"parameters it depends on: $h_{p}(x)$ is read as $h$, $h_{p}(x^{{(i)}})$ as "
             f"$h^{{(i)}}$ (sample $i$'s), $J({p})$ as $J$" for p in found]

@@ -132,15 +132,59 @@ def _spanning(kept: list[Tok], close: Tok) -> list[Tok]:
     return [*kept[:-1], Tok(last.kind, last.text, last.start, close.end)]
 
 
+def _listed(toks: list[Tok], k: int) -> tuple[str, int] | None:
+    """`_{W,b}` at k: the letters listed (two or more, between commas), as written without
+    braces ("W,b"), and the index after the group; None for any other subscript."""
+    if k + 1 >= len(toks) or toks[k].text != "_" or toks[k + 1].text != "{":
+        return None
+    names, p = [], k + 2
+    while p + 1 < len(toks) and toks[p].kind == "letter" and len(toks[p].text) == 1:
+        names.append(toks[p].text)
+        if toks[p + 1].text == "}":
+            return (",".join(names), p + 2) if len(names) > 1 else None
+        if toks[p + 1].text != ",":
+            return None
+        p += 2
+    return None
+
+
+def listed_parameters(formulas: list[list[Tok]]) -> tuple[str, ...]:
+    """UFLDL's `h_{W,b}(x)`: the letters a name's subscript lists before an input (no sample
+    tag), each also written as a name of its own (`W^{(l)}`, `b^{(l)}`): the parameters the
+    value depends on ("W,b"), so that `h_{W,b}(x^{(i)})` reads as sample i's value, h^{(i)}."""
+    lists: set[str] = set()
+    own: set[str] = set()
+    for toks in formulas:
+        for k in range(len(toks)):
+            if not _head(toks, k):
+                continue
+            own.add(toks[k].text)
+            sub = _listed(toks, k + 1)
+            if sub is not None and sub[1] < len(toks) and toks[sub[1]].text == "(":
+                arg = _argument(toks, sub[1])
+                if arg is not None and not arg[0]:
+                    lists.add(sub[0])
+    return tuple(sorted(x for x in lists if all(n in own for n in x.split(","))))
+
+
 def drop_parameters(toks: list[Tok], parameters: tuple[str, ...]) -> list[Tok]:
     """`h_\\theta(x)` as h, `h_\\theta(x^{(i)})` as h^{(i)}, `J(\\theta)` as J, for the
-    parameters the text writes so (see the module)."""
+    parameters the text writes so (see the module); `h_{W,b}(x^{(i)})` as h^{(i)} (a list of
+    parameters: `h_{W,b}(x)` is read by the parser, derive.latex.groups)."""
     if not parameters:
         return toks
     out: list[Tok] = []
     k = 0
     while k < len(toks):
         t = toks[k]
+        listed = _listed(toks, k + 1) if _head(toks, k) else None
+        if listed is not None and listed[0] in parameters and listed[1] < len(toks) \
+                and toks[listed[1]].text == "(":
+            arg = _argument(toks, listed[1])
+            if arg is not None and arg[0]:  # only at a sample's input
+                out += _spanning([t, *arg[0]], toks[arg[1] - 1])
+                k = arg[1]
+                continue
         sub = _subscript(toks, k + 1) if _head(toks, k) else None
         if sub is not None and sub[0] in parameters and sub[1] < len(toks) \
                 and toks[sub[1]].text == "(":

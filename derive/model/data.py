@@ -84,6 +84,9 @@ class Model:
     # the depth a text states for its worked example (derive.infer.example): a claim written
     # only at fixed layers is about that example, checked in networks of that depth
     depth: int | None = None
+    # the widths of that example's layers, read from its written-out rows (derive.check.
+    # example): its claims at fixed layers are checked in the one network of those widths
+    widths: tuple[int, ...] | None = None
     name: str = "the document's model"
 
     def spec(self, name: str) -> QuantitySpec | None:
