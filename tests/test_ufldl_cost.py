@@ -125,3 +125,17 @@ def test_roles_overall_is_a_front_matter_role() -> None:
     assert got.overall == "\\bar{J}" and got.loss == "J"
     with pytest.raises(InputError, match="a name of its own"):
         notation_from_front({"roles": {"loss": "J", "overall": "J"}}, "doc.md")
+
+
+def test_weights_a_batch_cost_reads_are_the_samples_shared_parameters() -> None:
+    """The overall cost written out at each sample's hypothesis, with the decay: verified.
+    The weights were read per sample where the text never differentiates by W, so the batch's
+    cost and a claim at one sample saw different weights (a correct row refuted)."""
+    rows = _by_line(DATA / "decay_at_samples.tex")
+    assert [r.status for r in rows[23]] == [D]
+    for line in (27, 30, 33):
+        assert [r.status for r in rows[line]] == [V], line
+    (slip,) = rows[37]
+    assert slip.status is R and "constant factor in one term" in (slip.diagnosis or "")
+    spec = infer(read_document(DATA / "decay_at_samples.tex")).front["quantities"]["W"]
+    assert spec.get("parameter") is True

@@ -84,6 +84,7 @@ class _Front:
             if q in out_q and any(_over_samples(i, upper, roles) for r in rows
                                   for i, upper in r.bounds):
                 out_q[q]["parameter"] = True
+        _shared_in_batch_costs(defs, out_q, tagged)
         self._say(roles, out_q, functions, defs, shapes, tagged, width, n)
         return self._front_matter(roles, out_q, quantities, functions, scalars, width, n)
 
@@ -438,6 +439,23 @@ def _within(r: tuple[Lin, Lin], first: int = 1) -> tuple[Lin, Lin]:
     lo = (max(c0, first), a0, b0) if a0 == 0 and b0 == 0 else (c0, a0, b0)
     hi = (min(c1, 0), a1, b1) if a1 == 1 and b1 == 0 else (c1, a1, b1)
     return lo, hi
+
+
+def _shared_in_batch_costs(defs: dict[str, list[Row]], out_q: dict[str, dict[str, Any]],
+                           tagged: set[str]) -> None:
+    """A given quantity with a layer tag that a cost of the whole batch reads (the weight
+    decay `\\frac{\\lambda}{2} \\sum_l \\sum_i \\sum_j (W^{(l)}_{ji})^2` in UFLDL's J(W,b)) is one
+    for every sample, a parameter: read per sample, the batch's cost and a sample's claim
+    would see different weights (a text that never differentiates by W says so nowhere
+    else)."""
+    for q, rows in defs.items():
+        if not out_q.get(q, {}).get("parameter"):
+            continue
+        for r in rows:
+            for o in r.occs:
+                spec = out_q.get(o.name)
+                if o.side >= 1 and o.name in tagged and spec is not None and spec.get("given"):
+                    spec["parameter"] = True
 
 
 def _over_samples(index: str, upper: list, roles: dict[str, str]) -> bool:
