@@ -26,6 +26,7 @@ from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
 from derive.infer.accumulators import read_accumulators
+from derive.infer.batch_forward import batch_forward
 from derive.infer.capitals import matrix_capitals
 from derive.infer.ends import weight_ends
 from derive.infer.example import example_depth, example_output
@@ -234,6 +235,8 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         letters = letter_facts(doc)
         doc, subscripted = subscript_layers(doc)
         doc, capitals = matrix_capitals(letter_tags(doc))
+        doc, batched = batch_forward(doc)
+        capitals += batched
         capitals = named + renamed + accumulated + braces + subscripted + capitals
         doc, example = example_output(parameter_subscripts(doc))
         inferred = infer(doc)

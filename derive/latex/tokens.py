@@ -97,7 +97,7 @@ def _capitals(toks: list[Tok], pairs: tuple[tuple[str, str], ...]) -> list[Tok]:
     if not pairs:
         return toks
     low = dict(pairs)
-    return [Tok(t.kind, low[t.text], t.start, t.end) if t.kind == "letter" and t.text in low
+    return [Tok(t.kind, low[t.text], t.start, t.end) if t.kind in ("letter", "cmd") and t.text in low
             else t for t in toks]
 
 
