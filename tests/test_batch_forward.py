@@ -94,3 +94,41 @@ def test_a_derivative_row_is_no_forward_row(tmp_path):
             "$$G^{[l]} = \\frac{\\partial E}{\\partial A^{[l]}} + Z^{[l]}$$\n")
     got = _capitals(tmp_path, text)
     assert got[1] == got[3] == (("A", "a"), ("Z", "z")) and got[5] == ()
+
+
+_DEFINED = [(6, D, None), (8, D, None), (10, D, None), (12, D, None), (16, D, None),
+            (18, D, None), (20, D, None)]
+
+
+def test_the_d_names_the_text_defines():
+    """`dZ^{[l]} = \\partial J / \\partial Z^{[l]}` (no m): the text's own d-names, read so
+    wherever written; under the course's reading (the example's loss by each column) lines 24
+    and 28 would be refuted, correct as they are for this text."""
+    rep = check_file(DATA / "defined.md")
+    assert_verdicts(rep, [*_DEFINED, (24, V, None), (26, V, None), (28, V, None),
+                          (30, V, None)])
+    assert next(r for r in rep.results if r.line == 16).message.startswith("read as notation")
+
+
+def test_slips_against_the_d_names_the_text_defines():
+    assert_verdicts(check_file(DATA / "defined-slips.md"), [
+        *_DEFINED,
+        (24, R, "\\frac{1}{m}"),  # the course's dZ^{[L]}, not this text's
+        (26, V, None),
+        (28, R, "should not be"),  # the course's 1/m in dW, not this text's
+        (30, V, None),
+    ])
+
+
+def test_a_d_name_defined_twice_is_left_as_the_course_reads_it(tmp_path):
+    from derive.infer.dnames import defined_d_names
+    text = ("$$dZ^{[l]} = \\frac{\\partial J}{\\partial Z^{[l]}}$$\n\n"
+            "$$dZ^{[l]} = m \\frac{\\partial J}{\\partial Z^{[l]}}$$\n")
+    path = tmp_path / "twice.md"
+    path.write_text(text)
+    doc, facts = defined_d_names(read(str(path)))
+    assert facts == [] and all(f.notation is None and not f.d_names for f in doc.formulas)
+    one = tmp_path / "once.md"
+    one.write_text(text.split("\n\n")[1])
+    doc, facts = defined_d_names(read(str(one)))
+    assert doc.formulas[0].notation is not None and len(facts) == 1

@@ -28,6 +28,7 @@ from derive.infer import Inferred, infer, merge
 from derive.infer.accumulators import read_accumulators
 from derive.infer.batch_forward import batch_forward
 from derive.infer.capitals import matrix_capitals
+from derive.infer.dnames import defined_d_names
 from derive.infer.ends import weight_ends
 from derive.infer.example import example_depth, example_output
 from derive.infer.gradient import gradient_argument
@@ -235,8 +236,9 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         letters = letter_facts(doc)
         doc, subscripted = subscript_layers(doc)
         doc, capitals = matrix_capitals(letter_tags(doc))
+        doc, dnames = defined_d_names(doc)
         doc, batched = batch_forward(doc)
-        capitals += batched
+        capitals += dnames + batched
         capitals = named + renamed + accumulated + braces + subscripted + capitals
         doc, example = example_output(parameter_subscripts(doc))
         inferred = infer(doc)

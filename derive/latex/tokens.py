@@ -9,6 +9,7 @@ import re
 from derive.document import Formula
 from derive.errors import InputError
 from derive.latex.aliases import accumulated, aliases
+from derive.latex.dnames import defined_d_names
 from derive.latex.ends import end_tags
 from derive.latex.extents import sum_extents
 from derive.latex.hypotheses import drop_parameters
@@ -87,7 +88,8 @@ def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
                           formula)
     toks = _class_probabilities(_subscript_partials(_vector_entries(_braces_dropped(
         _partial_groups(toks)))))
-    toks = sum_extents(d_prefixed(slash_partials(toks, _operand_end, _name_end), _name_end))
+    toks = sum_extents(d_prefixed(slash_partials(defined_d_names(toks, formula), _operand_end,
+                                                 _name_end), _name_end))
     return _equation_numbers(toks, text, base)
 
 
