@@ -44,6 +44,7 @@ from derive.infer.premises import Premise, label_premise
 from derive.infer.prose import with_prose_definitions, with_prose_functions, zero_entries
 from derive.infer.second_names import second_names
 from derive.infer.subscript_layers import subscript_layers
+from derive.infer.tagged_functions import tagged_functions
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
 from derive.model import Model, label_name
 from derive.notation import Notation, notation_from_front
@@ -237,6 +238,8 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         doc, subscripted = subscript_layers(doc)
         doc, capitals = matrix_capitals(letter_tags(doc))
         doc, dnames = defined_d_names(doc)
+        doc, tagged = tagged_functions(doc)
+        dnames += tagged
         doc, batched = batch_forward(doc)
         capitals += dnames + batched
         capitals = named + renamed + accumulated + braces + subscripted + capitals

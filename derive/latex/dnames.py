@@ -1,6 +1,7 @@
 """deeplearning.ai's d-names the text defines by a row of its own (`dZ^{[l]} = m \\frac{\\partial
 J}{\\partial Z^{[l]}}`, derive.infer.dnames, `Formula.d_names`) read by that definition wherever
-they are written: `dZ^{[2]}` as `(m \\frac{\\partial J}{\\partial Z^{[2]}})`, in place of the
+they are written: `dZ^{[2]}` as `m \\frac{\\partial J}{\\partial Z^{[2]}}` (a product, as the
+name stands in one: `W^{[2]T} dZ^{[2]}`, `X^T dZ^{[1]}`), in place of the
 derivative of an example's loss `\\mathcal{L}` the course's convention would give them
 (derive.latex.slashes). Token level only."""
 
@@ -31,13 +32,12 @@ def defined_d_names(toks: list[Tok], formula: Formula) -> list[Tok]:
                 and name.start == t.end and toks[i + 2].text == "^" and end is not None
                 and not (i and toks[i - 1].text in ("\\partial", "\\mathrm", "{", "^", "_"))):
             factor, loss = by[name.text]
-            out += [Tok("sym", "(", t.start, t.start), *_placed(factor, formula, t.start),
+            out += [*_placed(factor, formula, t.start),
                     *_placed(f"\\frac{{\\partial {loss}", formula, t.start),
                     Tok("sym", "}", t.end, t.end), Tok("sym", "{", t.end, t.end),
                     Tok("cmd", "\\partial", t.start, t.end)]  # the d as written
             out += toks[i + 1:end]
-            out += [Tok("sym", "}", toks[end - 1].end, toks[end - 1].end),
-                    Tok("sym", ")", toks[end - 1].end, toks[end - 1].end)]
+            out.append(Tok("sym", "}", toks[end - 1].end, toks[end - 1].end))
             i = end
             continue
         out.append(t)

@@ -48,6 +48,7 @@ from derive.latex.spelling import (
     _wide_accents,
     ordinary_derivative,
 )
+from derive.latex.tagged import fused
 from derive.latex.words import function_words, place_prose, remarks
 
 __all__ = ["_BOLD", "_DELIM_SIZES", "_ELEMENTARY", "_FONTS", "_GREEK", "_VECTOR_FONTS",
@@ -75,7 +76,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
 
 
 def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
-    toks = likelihoods(_lex(text, formula, base), formula)
+    toks = likelihoods(fused(_lex(text, formula, base), formula.tagged_functions), formula)
     toks = _starred_names(_letter_tags(_capitals(_subscript_names(
         aliases(accumulated(toks, formula), formula), formula.subscript_names),
         formula.capitals), formula.letter_tags))

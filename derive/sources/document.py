@@ -119,6 +119,9 @@ class Formula:
     # derive.latex.dnames; and, on that row's formula, what it is read as (reported as a
     # definition of notation, not read as the network's)
     d_names: tuple[tuple[str, str, str], ...] = ()
+    # a function named with its fixed layer tag (`g^{[1]}(t) = \\tanh(t)`:
+    # derive.infer.tagged_functions): (letter, tag as written), read by derive.latex.tokens
+    tagged_functions: tuple[tuple[str, str], ...] = ()
     notation: str | None = None
 
     def span(self, offset: int, width: int = 1) -> Span:
