@@ -132,3 +132,17 @@ def test_a_d_name_defined_twice_is_left_as_the_course_reads_it(tmp_path):
     one.write_text(text.split("\n\n")[1])
     doc, facts = defined_d_names(read(str(one)))
     assert doc.formulas[0].notation is not None and len(facts) == 1
+
+
+def test_a_function_named_with_its_fixed_layer_tag(tmp_path):
+    """`g^{[1]}(t) = \\tanh(t)` defines one function `g^{[1]}`: its uses and its prime are that
+    name; a letter no row defines at a tag stays as written."""
+    from derive.infer.tagged_functions import tagged_functions
+    from derive.latex import tokenize
+    path = tmp_path / "g.md"
+    path.write_text("$$g^{[1]}(t) = \\tanh(t)$$\n\n$$a^{[1]} = g^{[1]\\prime}(z^{[1]}) + h^{[1]}(z)$$\n")
+    doc, facts = tagged_functions(read(str(path)))
+    f = doc.formulas[1]
+    texts = [t.text for t in tokenize(f.text, f)]
+    assert "g^{[1]}" in texts and texts[texts.index("g^{[1]}") + 1] == "'"
+    assert "h^{[1]}" not in texts and len(facts) == 1
