@@ -26,7 +26,9 @@ from derive.errors import InputError, Span
 from derive.expr import Quantity, Width, tag_styles
 from derive.infer import Inferred, infer, merge
 from derive.infer.accumulators import read_accumulators
+from derive.infer.batch_forward import batch_forward
 from derive.infer.capitals import matrix_capitals
+from derive.infer.dnames import defined_d_names
 from derive.infer.ends import weight_ends
 from derive.infer.example import example_depth, example_output
 from derive.infer.gradient import gradient_argument
@@ -44,6 +46,7 @@ from derive.infer.prose import with_prose_definitions, with_prose_functions, zer
 from derive.infer.second_names import second_names
 from derive.infer.stated_capitals import stated_capitals
 from derive.infer.subscript_layers import subscript_layers
+from derive.infer.tagged_functions import tagged_functions
 from derive.latex import Equation, RowError, Scalar, Scope, Size, parse_formula
 from derive.latex.per_layer import at_layer
 from derive.model import Model, label_name
@@ -238,6 +241,11 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         letters = letter_facts(doc)
         doc, subscripted = subscript_layers(doc)
         doc, capitals = matrix_capitals(letter_tags(doc))
+        doc, dnames = defined_d_names(doc)
+        doc, tagged = tagged_functions(doc)
+        dnames += tagged
+        doc, batched = batch_forward(doc)
+        capitals += dnames + batched
         capitals = named + renamed + accumulated + braces + subscripted + capitals
         doc, example = example_output(parameter_subscripts(doc))
         inferred = infer(doc)

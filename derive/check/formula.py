@@ -29,6 +29,9 @@ from derive.tensor.shapes import walk
 
 def _check_formula(state: _State, built: _Built) -> None:
     formula = built.formula
+    if formula.notation is not None:  # a d-name's definition (derive.infer.dnames)
+        state.results.append(_notation(formula))
+        return
     if built.error is not None:
         state.results.append(_error_result(formula, built.error, formula.text, formula.line))
         return
@@ -105,6 +108,17 @@ def _listed_columns(state: _State, formula: Formula, eq: Equation | RowError, na
         message=(f"read as notation: the columns of the matrix ${name}$ are the class vectors "
                  f"${name}^{{(k)}}$, as the tool reads them; not a definition of ${name}$"),
         parsed="", derivation="definition: nothing to derive"))
+
+
+def _notation(formula: Formula) -> Result:
+    """A row that defines notation the text then uses (derive.infer.dnames): a definition,
+    read wherever the name is written, not one of the network's."""
+    latex = formula.text.strip()
+    span = formula.span(formula.text.find(latex[:1]), max(1, len(latex)))
+    return Result(
+        file=formula.file, line=span.line, col=span.col, latex=latex, kind="definition",
+        status=Status.DEFINITION, section=formula.section, formula=formula.number,
+        message=formula.notation or "", parsed="", derivation="definition: nothing to derive")
 
 
 def _reads_unread(inferred: Inferred, eq: Equation) -> bool:

@@ -148,7 +148,7 @@ def infer(doc: Document) -> Inferred:
     """The notation of `doc`, from its display formulas."""
     per: dict[int, list[Row]] = {}
     for f in doc.formulas:
-        if f.annotation.get("local"):
+        if f.annotation.get("local") or f.notation:  # notation: derive.infer.dnames
             continue
         try:
             per[f.number] = _rows(f)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from derive.infer.scan import _DEFINE, Occ, Row
+from derive.infer.scan import _DEFINE, Occ, Row, _text
 from derive.infer.units import _OVER_UNITS
 from derive.vecparse import VECTOR_OPS
 
@@ -27,12 +27,22 @@ def _at(o: Occ, layer: int) -> bool:
     return o.tag is not None and o.tag[1] is not None and o.tag[1] == (layer, 0, 0)
 
 
+def _over_samples(r: Row) -> bool:
+    """Whether each sum of a row is over the samples: its letter written only as the sample
+    of a superscript (`\\sum_{i=1}^{m} y^{(i)} \\log a^{[2](i)}`), never as an index."""
+    return bool(r.bounds) and all(
+        not any(o.sub is not None and letter in _text(o.sub) for o in r.occs)
+        and any(o.sup is not None and f"({letter})" in _text(o.sup) for o in r.occs)
+        for letter, _ in r.bounds)
+
+
 def _reads_number(rows: list[Row]) -> bool:
     """Whether definitions read what they read as numbers: no index, no transpose, nothing
-    that makes a number of a vector."""
+    that makes a number of a vector (a sum over the samples does not)."""
     return not any(o.sub is not None or o.transposed for r in rows for o in r.occs
                    if o.side >= 1) and not any(
-        t.text in _OVER_UNITS or t.text == "^" and i + 1 < len(side) and side[i + 1].text == "T"
+        t.text in _OVER_UNITS and not (t.text == "\\sum" and _over_samples(r))
+        or t.text == "^" and i + 1 < len(side) and side[i + 1].text == "T"
         for r in rows for side in r.sides[1:] for i, t in enumerate(side))
 
 

@@ -21,7 +21,9 @@ def batch_of(name: str, scope: Scope) -> str | None:
     """The per-sample vector a name the notation does not know stands for a minibatch of,
     one column (one row, in a text of row vectors) per sample: `A^{l}` beside `a^l`, `Z`
     beside `z`, `\\mathbf{X}` beside `x`, `\\Delta^l` beside `\\delta^l`; a per-sample
-    quantity (not a parameter, shared by the samples) with one index. None otherwise."""
+    quantity (not a parameter, shared by the samples) with one index, or a number per sample the
+    text gives (`Y` beside the labels `y` of an output of one unit: a row of them, one per
+    sample). None otherwise."""
     if scope.local or scope.lookup(name) is not None:
         return None
     m = _BOLD_CAPITAL.fullmatch(name)
@@ -34,8 +36,9 @@ def batch_of(name: str, scope: Scope) -> str | None:
               else "\\" + name[1].lower() + name[2:] if re.fullmatch(r"\\[A-Z][a-z]+", name)
               else None)
     spec = scope.notation.quantities.get(single) if single else None
-    if spec is None or spec.parameter or len(spec.shape) != 1 or scope.lookup(single) != "quantity":
-        return None
+    if (spec is None or spec.parameter or scope.lookup(single) != "quantity"
+            or len(spec.shape) > 1 or not spec.shape and not spec.given):
+        return None  # a number per sample only when the text gives it (the labels' Y)
     return single
 
 

@@ -9,6 +9,7 @@ import re
 from derive.document import Formula
 from derive.errors import InputError
 from derive.latex.aliases import accumulated, aliases
+from derive.latex.dnames import defined_d_names
 from derive.latex.ends import end_tags
 from derive.latex.extents import sum_extents
 from derive.latex.hypotheses import drop_parameters
@@ -47,6 +48,7 @@ from derive.latex.spelling import (
     _wide_accents,
     ordinary_derivative,
 )
+from derive.latex.tagged import fused
 from derive.latex.words import function_words, place_prose, remarks
 
 __all__ = ["_BOLD", "_DELIM_SIZES", "_ELEMENTARY", "_FONTS", "_GREEK", "_VECTOR_FONTS",
@@ -74,7 +76,7 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
 
 
 def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
-    toks = likelihoods(_lex(text, formula, base), formula)
+    toks = likelihoods(fused(_lex(text, formula, base), formula.tagged_functions), formula)
     toks = _starred_names(_letter_tags(_capitals(_subscript_names(
         aliases(accumulated(toks, formula), formula), formula.subscript_names),
         formula.capitals, formula.transposed_capitals), formula.letter_tags))
@@ -87,7 +89,8 @@ def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
                           formula)
     toks = _class_probabilities(_subscript_partials(_vector_entries(_braces_dropped(
         _partial_groups(toks)))))
-    toks = sum_extents(d_prefixed(slash_partials(toks, _operand_end, _name_end), _name_end))
+    toks = sum_extents(d_prefixed(slash_partials(defined_d_names(toks, formula), _operand_end,
+                                                 _name_end), _name_end))
     return _equation_numbers(toks, text, base)
 
 
@@ -99,7 +102,7 @@ def _capitals(toks: list[Tok], pairs: tuple[tuple[str, str], ...],
     if not pairs:
         return toks
     low = dict(pairs)
-    out = [Tok(t.kind, low[t.text], t.start, t.end) if t.kind == "letter" and t.text in low
+    out = [Tok(t.kind, low[t.text], t.start, t.end) if t.kind in ("letter", "cmd") and t.text in low
            else t for t in toks]
     for k in reversed(range(len(toks))):
         if toks[k].kind == "letter" and toks[k].text in transposed and toks[k].text in low:

@@ -118,6 +118,15 @@ class Formula:
     # the prose beside it names a path (derive.infer.path_terms): a product along one path of
     # layers it writes unsummed is that path's term, read by derive.check.paths
     path_term: bool = False
+    # deeplearning.ai's d-names the text defines by a row of their own (derive.infer.dnames):
+    # (the letter after the d, the factor and the loss of its definition as LaTeX), read by
+    # derive.latex.dnames; and, on that row's formula, what it is read as (reported as a
+    # definition of notation, not read as the network's)
+    d_names: tuple[tuple[str, str, str], ...] = ()
+    # a function named with its fixed layer tag (`g^{[1]}(t) = \\tanh(t)`:
+    # derive.infer.tagged_functions): (letter, tag as written), read by derive.latex.tokens
+    tagged_functions: tuple[tuple[str, str], ...] = ()
+    notation: str | None = None
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""

@@ -43,6 +43,8 @@ class Leaf(Tensor):
                 return Shape(self.batch, self.dims[0]) if self.row else Shape(self.dims[0],
                                                                               self.batch)
             return Shape(ONE, self.dims[0]) if self.row else Shape(self.dims[0], ONE)
+        if self.batch is not None:  # a number per sample: a row of them (a column, Z = X W + b)
+            return Shape(self.batch, ONE) if self.row else Shape(ONE, self.batch)
         return Shape(ONE, ONE)
 
     def lower(self, i, j, fresh):  # type: ignore[no-untyped-def]

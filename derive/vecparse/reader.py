@@ -51,6 +51,7 @@ from derive.tensor import (
     Tensor,
     Transpose,
 )
+from derive.tensor.shapes import ONE
 from derive.tensor.zero import Ones, Zero, sized_ones, sized_terms, times
 from derive.vecparse.applications import _Applications
 from derive.vecparse.classes import _bounds, _column, _indicator_end
@@ -438,6 +439,8 @@ class _Reader(_Applications):
         if single is not None:  # A^{l-1} beside a^{l-1}: the samples' vectors, one per column
             spec = scope.notation.quantities[single]
             leaf = self.leaf(single, spec, scripts, k, end, output)
+            if isinstance(leaf, Leaf) and (not spec.shape or _one_unit(spec, scripts, scope)):
+                leaf = replace(leaf, dims=() if not spec.shape else (ONE,))  # Y; Z^{[2]} of one unit
             if _names_sample(scripts, scope):  # dZ^{[l](i)}: the column of the sample i
                 return leaf, _after_sample(toks, end, hi, scope)
             return _batched(leaf, scope), _after_sample(toks, end, hi, scope)
