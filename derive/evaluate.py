@@ -25,6 +25,7 @@ from derive.model import (
     OutOfRange,
     Structure,
     product,
+    with_sizes,
 )
 from derive.numbers import CTX, AtKink, Unsupported, at_kinks, close, sympy_num, sympy_number
 from derive.standins import StandIns
@@ -100,7 +101,13 @@ class Engine(StandIns):
         return ev
 
     def instances(self, model: Model, claim: tuple = ()) -> tuple[Instance, ...]:
-        """The networks a claim is checked in. A quantity the text defines entry by entry
+        """The networks a claim is checked in (`_instances`), with the widths its section fixes
+        in prose (`Model.fixed_sizes`)."""
+        found = self._instances(model, claim)
+        return with_sizes(found, model.fixed_sizes) if model.fixed_sizes else found
+
+    def _instances(self, model: Model, claim: tuple = ()) -> tuple[Instance, ...]:
+        """The networks a claim is checked in before any size is fixed. A quantity the text defines entry by entry
         (o_1 = ..., o_2 = ..., o_3 = ...) exists in the networks whose range of it is exactly
         those entries; when none is, all of them (its missing entries are then said). A claim
         written only at fixed layers in a text that states its worked example's depth: the
@@ -110,8 +117,8 @@ class Engine(StandIns):
         if model.depth and claim and _fixed_layers_only(claim):
             if model.widths is not None and len(model.widths) == model.depth:
                 return (Instance(model.depth, model.widths),)
-            return tuple(i for i in self.instances(model) if i.layers == model.depth) or (
-                fixed_depth(self.instances(model), model.depth))
+            return tuple(i for i in self._instances(model) if i.layers == model.depth) or (
+                fixed_depth(self._instances(model), model.depth))
         entries = _entrywise(model)
         if not entries:
             return INSTANCES

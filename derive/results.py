@@ -96,6 +96,10 @@ class FindingKind(StrEnum):
     PRODUCT_ORDER = "product_order"  # (b, a): the product's factors the other way round
     MATMUL_FOR_HADAMARD = "matmul_for_hadamard"  # (x,): a matrix product for an odot
     HADAMARD_FOR_MATMUL = "hadamard_for_matmul"  # (x,) `order` "reversed" when swapped too
+    ENTRIES_SWAPPED = "entries_swapped"  # (a, b): two entries of a vector written by its
+    #   entries, each in the other's place
+    ENTRY_COUNT = "entry_count"  # (written, wanted): a vector written by its entries with
+    #   `written` entries where the left side has `wanted`, a size its section fixes (`size`)
 
 
 Parameter = str | tuple[str, ...]

@@ -76,6 +76,20 @@ def _odot_for_product(f: Finding) -> str:
     return f"$\\odot$ is written where a matrix product is meant (${f.quantities[0]}${order})"
 
 
+def _entry_count(f: Finding) -> str:
+    written, wanted = f.quantities[:2]
+    size = f.param("size")
+    fixed = f" (${size}$, as its section fixes it)" if size else ""
+    told = (f"has {written} entr{'y' if written == '1' else 'ies'} where the left side has "
+            f"{wanted}{fixed}")
+    if not (written.isdigit() and wanted.isdigit()):
+        return f"the vector written by its entries {told}"
+    if int(written) < int(wanted):
+        return (f"the vector written by its entries {told}: an entry is left out, or two are "
+                "written without the `\\\\` between them")
+    return f"the vector written by its entries {told}: an entry too many"
+
+
 # kind -> (the label the sentence starts with, or None; the rest of the sentence)
 _WORDS: dict[FindingKind, tuple[str | None, _Words]] = {
     K.SIGN: ("sign", lambda f: "the right side is the negative of the derived value"),
@@ -123,6 +137,10 @@ _WORDS: dict[FindingKind, tuple[str | None, _Words]] = {
     K.MATMUL_FOR_HADAMARD: (None, lambda f: "a matrix product is written where the element-wise "
                             f"product $\\odot$ is meant (${f.quantities[0]}$)"),
     K.HADAMARD_FOR_MATMUL: (None, _odot_for_product),
+    K.ENTRY_COUNT: ("number of entries", _entry_count),
+    K.ENTRIES_SWAPPED: ("entries swapped", lambda f: "the entries {} and {} of the vector "
+                        "written by its entries are each in the other's place"
+                        .format(*map(_math, f.quantities))),
 }
 
 

@@ -10,6 +10,8 @@ side always comes from the model.
 
 from __future__ import annotations
 
+import re
+
 import sympy
 
 from derive.document import Formula
@@ -18,8 +20,9 @@ from derive.expr import Quantity, to_latex
 from derive.latex import Side
 from derive.model import Model
 from derive.notation import Notation
-from derive.results import Finding
-from derive.tensor import BatchTotal, Leaf, ShapeMismatch, repairs, walk
+from derive.results import Finding, FindingKind
+from derive.tensor import BatchTotal, Leaf, ShapeError, ShapeMismatch, repairs, walk
+from derive.tensor.literal import Literal
 from derive.vecparse import entry, spec_dims
 from derive.vecparse import reading as vec_reading
 
@@ -122,3 +125,53 @@ def repair(engine: Engine, model: Model, formula: Formula, lhs: Side, target,  #
         if o.ok and o.trials and not o.overrun and not o.unsupported:
             return what
     return None
+
+
+def entry_count(formula: Formula, lhs: Side, step: Side) -> Finding | None:
+    """A vector written by its entries (`[e_1; e_2]`) whose number of entries is not the left
+    side's, a size the formula's section fixes in prose (`K = 2`: derive.infer.fixed_sizes):
+    two vectors of different lengths, never equal. None for any other mismatch (the shapes
+    read may be the tool's)."""
+    if not formula.fixed_sizes or lhs.tensor is None or step.tensor is None:
+        return None
+    try:
+        left, right = lhs.tensor.shape(), step.tensor.shape()
+    except ShapeError:
+        return None
+    one = sympy.Integer(1)
+    for k in (0, 1):  # a column's rows, a row's columns
+        want, got = (left.rows, right.rows) if k == 0 else (left.cols, right.cols)
+        other = (left.cols, right.cols) if k == 0 else (left.rows, right.rows)
+        if not (want.is_Integer and got.is_Integer and want != got and other == (one, one)):
+            continue
+        sizes = [f"{name} = {value}" for name, value in formula.fixed_sizes if value == want]
+        literal = any(isinstance(t, Literal) and (t.shape().rows, t.shape().cols)[k] == got
+                      for t in walk(step.tensor))
+        if sizes and literal:
+            return Finding(FindingKind.ENTRY_COUNT, (str(got), str(want)),
+                           (("size", sizes[0]),))
+    return None
+
+
+def one_sample(notation: Notation, step: Side) -> str:
+    """A sample's input written beside the bare input in one step (`x^{(i)}` where the rest
+    writes `x`, UFLDL's K = 2 hypothesis): both read as the one sample's, said in words; empty
+    when none is."""
+    text = step.latex
+    sample = re.escape(notation.sample)
+    said = []
+    for name, spec in sorted(notation.quantities.items()):
+        if not spec.given or spec.parameter or spec.layers:
+            continue
+        head = rf"(?<![A-Za-z\\]){re.escape(name)}"
+        tagged = re.search(head + rf"\s*\^\s*\{{\s*\(\s*{sample}\s*\)\s*\}}", text)
+        bare = re.search(head + r"(?![A-Za-z]|\s*[\^_])", text)
+        if tagged and bare:
+            said.append(f"${name}^{{({notation.sample})}}$ and ${name}$ are both written: "
+                        f"both read as the one sample's ${name}$")
+    return "; ".join(said)
+
+
+def by_entries(side: Side) -> bool:
+    """Whether a side in vector form writes a vector by its entries (`[e_1; e_2]`)."""
+    return side.tensor is not None and any(isinstance(t, Literal) for t in walk(side.tensor))

@@ -96,7 +96,9 @@ def test_ufldl_logistic_part() -> None:
     the softmax hypothesis (line 30) defines h again; the softmax checks keep their verdicts."""
     got = {(r.line, r.status) for r in check_file(CORPUS / "ufldl_zh_softmax_regression.md").results}
     assert {(11, D), (19, D), (67, D), (83, D), (90, V), (106, V), (107, V), (108, V)} <= got, got
-    assert not any(s is R for _, s in got), got
+    # the only refutations: the K = 2 section's hand-checked slips (l.140 one entry for two,
+    # l.146/152 the entries swapped: tests/data/vector/CORPUS_TIER2.md)
+    assert {line for line, s in got if s is R} <= {140, 147, 153}, got
 
 
 def test_braced_subscript(tmp_path: Path) -> None:

@@ -108,12 +108,15 @@ def test_division_by_a_vector_is_still_refused(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/ is absent")
 def test_corpus_softmax_no_false_alarm() -> None:
-    """No refutation in UFLDL's softmax regression but its two hand-confirmed mistakes
+    """No refutation in UFLDL's softmax regression but its hand-confirmed mistakes
     (tests/data/vector/CORPUS_TIER2.md: l.146 and l.152, the entries of the K = 2 hypothesis
-    swapped)."""
+    swapped, refuted at their steps' matrices on l.147 and l.153; l.140, a vector of one entry
+    for the two of K = 2)."""
     report = check_file(CORPUS / "ufldl_zh_softmax_regression.md")
-    refuted = {r.line for r in report.results if r.status == R}
-    assert refuted <= {146, 152}, refuted
+    refuted = {r.line: r for r in report.results if r.status == R}
+    assert set(refuted) <= {140, 146, 147, 152, 153}, refuted
+    assert all("entries swapped" in refuted[k].diagnosis for k in (147, 153)), refuted
+    assert "has 1 entry where the left side has 2" in refuted[140].diagnosis
 
 
 def test_a_decorated_number_defined_in_vector_form(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from derive.infer.capitals import matrix_capitals
 from derive.infer.dnames import defined_d_names
 from derive.infer.ends import weight_ends
 from derive.infer.example import example_depth, example_output
+from derive.infer.fixed_sizes import fixed_sizes
 from derive.infer.gradient import gradient_argument
 from derive.infer.hypotheses import parameter_subscripts, parameters_fact
 from derive.infer.input_layer import input_layer
@@ -291,6 +292,8 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
                               inferred.front.get("quantities", {}))
         inferred.facts += untagged + mean
         doc = path_terms(doc)
+        doc, fixed = fixed_sizes(doc, set(inferred.front.get("sizes", {})))
+        inferred.facts += fixed
         _consistent(doc, inferred)
         inferred.label_premise = _stated_premise(doc, inferred)
         doc, probabilities, claims = likelihood(doc, roles, inferred.front.get("quantities", {}),
@@ -303,6 +306,8 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         return dataclasses.replace(
             doc, front=merge(doc.front, inferred.front),
             notes=(*(f"read as: {f}" for f in inferred.facts), *doc.notes)), inferred
+    doc, fixed = fixed_sizes(doc, set(doc.front.get("sizes", {})))
+    doc = dataclasses.replace(doc, notes=(*(f"read as: {f}" for f in fixed), *doc.notes))
     if not any("definitions" in f.annotation for f in doc.formulas):
         # a notation written (perhaps pasted from `derive notation`), but no row marked as a
         # definition: which rows define is read from the formulas, as without a front matter

@@ -28,8 +28,8 @@ from derive.expr import Call, FuncRef, Partial, Prime, Quantity, Vec, to_latex
 from derive.latex import Equation, Index, Scalar, Side, Size
 from derive.model import Def, Model
 from derive.numbers import backend_name
-from derive.results import Finding, Result, Status
-from derive.sentences import sentence
+from derive.results import Finding, FindingKind, Result, Status
+from derive.sentences import detail, sentence
 
 
 def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
@@ -266,7 +266,8 @@ def _in_vector_form(state: _State, formula: Formula, lhs: Side, target: sympy.Ba
                     step: Side, model: Model, result: _Verdict) -> _Verdict:
     """A verdict on a claim in vector form: with a repair in matrix terms when the component
     search found none, and unchecked when the shapes read do not fit the ranges."""
-    if step.tensor is not None and result.status is Status.REFUTED and not result.diagnosis:
+    if step.tensor is not None and result.status is Status.REFUTED and (
+            not result.diagnosis or vectorcheck.by_entries(step)):
         result = _matrix_diagnosis(state, formula, lhs, target, step, model, result)
     if (step.tensor is not None or lhs.tensor is not None) and result.message.startswith(
             "a summed index runs past"):
@@ -274,7 +275,8 @@ def _in_vector_form(state: _State, formula: Formula, lhs: Side, target: sympy.Ba
         result = _Verdict(Status.UNCHECKED, f"could not check: {result.message.split(':')[0]}"
                           " (the vector form as read does not fit the quantities' ranges)",
                           evidence=result.evidence)
-    notes = vectorcheck.reading(lhs, step)
+    notes = "; ".join(n for n in (vectorcheck.reading(lhs, step),
+                                  vectorcheck.one_sample(model.notation, step)) if n)
     if notes:
         result = dataclasses.replace(result, message=f"{result.message}; read as: {notes}")
     return result
@@ -286,6 +288,11 @@ def _shape_verdict(state: _State, formula: Formula, lhs: Side, target: sympy.Bas
     else unchecked with the shapes read (the reading may be the tool's)."""
     why = vectorcheck.mismatched(lhs) or vectorcheck.mismatched(step) or ""
     fix = _repair(state, formula, lhs, target, step, model)
+    count = vectorcheck.entry_count(formula, lhs, step) if fix is None else None
+    if count is not None:  # [e_1] for a vector of K = 2 entries: never equal
+        return _Verdict(Status.REFUTED, f"{why}; {sentence(count)}", evidence="shapes: the "
+                        "number of entries written against the size the text fixes",
+                        diagnosis=sentence(count), finding=count)
     if fix is None:
         # the shapes are the tool's reading (some inferred from use): without an edit that
         # makes the claim hold, a mismatch may be the reading's, not the text's
@@ -304,12 +311,16 @@ def _shape_verdict(state: _State, formula: Formula, lhs: Side, target: sympy.Bas
 def _matrix_diagnosis(state: _State, formula: Formula, lhs: Side, target: sympy.Basic,
                       step: Side, model: Model, found: _Verdict) -> _Verdict:
     """A refuted claim in vector form whose component search found nothing: one edit in
-    matrix terms (a transpose, a product's order, \\odot, a layer)."""
+    matrix terms (a transpose, a product's order, \\odot, a layer); for a vector written by its
+    entries, two of them in each other's place before any diagnosis by components."""
     fix = _repair(state, formula, lhs, target, step, model)
-    if fix is None:
+    if fix is None or found.diagnosis and fix.kind is not FindingKind.ENTRIES_SWAPPED:
         return found
+    said = found.message  # the components' diagnosis it takes the place of, left out
+    if found.finding is not None:
+        said = said.replace(f": {detail(found.finding)}", "", 1)
     return dataclasses.replace(found, diagnosis=sentence(fix), finding=fix,
-                               message=f"{found.message}: {sentence(fix)}")
+                               message=f"{said}: {sentence(fix)}")
 
 
 def _repair(state: _State, formula: Formula, lhs: Side, target: sympy.Basic, step: Side,

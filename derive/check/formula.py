@@ -84,10 +84,26 @@ def _check_row(state: _State, built: _Built, eq: Equation | RowError,
                     "text uses in a way the tool does not read (see the error above)"))
     else:
         try:
-            _check_equation(state, formula, eq, built.model_of(eq.number), compare)
+            _check_equation(state, formula, eq, _sized(state, built.model_of(eq.number), formula),
+                            compare)
         except InputError as err:  # placed at the claim if it has no place of its own
             err.at(formula.span(eq.lhs.start, max(1, len(eq.lhs.latex))))
             state.results.append(_error_result(formula, err, eq.lhs.latex, eq.line))
+
+
+def _sized(state: _State, model: Model, formula: Formula) -> Model:
+    """The model with the widths the formula's section fixes in prose (`K = 2`:
+    derive.infer.fixed_sizes), where the notation names them; one per model and sizes."""
+    n = model.notation
+    fixed = tuple((n.aliases[name], value) for name, value in formula.fixed_sizes
+                  if name in n.aliases and not n.aliases[name][2])
+    if not fixed:
+        return model
+    held = state.sized.get((id(model), fixed))
+    if held is None or held[0] is not model:
+        held = state.sized[(id(model), fixed)] = (model, dataclasses.replace(
+            model, fixed_sizes=fixed))
+    return held[1]
 
 
 def _listed_columns(state: _State, formula: Formula, eq: Equation | RowError, name: str,

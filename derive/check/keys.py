@@ -93,7 +93,8 @@ class _VerdictKeys:
         return canonical((model.assumptions, model.local, sorted(model.coordinates),
                          model.functions, model.label_rule, model.name)
                          + ((model.depth,) if model.depth else ())
-                         + ((model.widths,) if model.widths else ()))
+                         + ((model.widths,) if model.widths else ())
+                         + ((model.fixed_sizes,) if model.fixed_sizes else ()))
 
     def _reached(self, model: Model, names: frozenset[str], funcref: bool) -> list[str]:
         """The digests of the definitions the names reach, in the model's order."""

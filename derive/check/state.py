@@ -44,6 +44,8 @@ class _State:
     refuted: _Verdict | None = None  # the step's refutation, once found (a budget may end it)
     wide: bool = False  # the verdict being reached searched the whole model (a diagnosis)
     keys: _VerdictKeys | None = None  # the verdict cache's keys (None: no cache)
+    # the models with the sizes a section fixes (derive.check.formula._sized), by model and sizes
+    sized: dict[tuple, tuple[Model, Model]] = field(default_factory=dict)
 
 
 def _error_result(formula: Formula, err: InputError, latex: str, line: int) -> Result:

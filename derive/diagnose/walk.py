@@ -29,7 +29,7 @@ def each_occurrence(e: sympy.Basic, target: sympy.Basic, new: sympy.Basic) -> li
         if not x.args or isinstance(x, (Quantity, Width)):
             return x
         args = [walk(a, which) for a in x.args]
-        return x if all(a is b for a, b in zip(args, x.args)) else x.func(*args)
+        return x if all(a is b for a, b in zip(args, x.args)) else _rebuilt(x, args)
 
     out: list[sympy.Basic] = []
     which = 0
@@ -40,6 +40,15 @@ def each_occurrence(e: sympy.Basic, target: sympy.Basic, new: sympy.Basic) -> li
             return out
         out.append(candidate)
         which += 1
+
+
+def _rebuilt(x: sympy.Basic, args: list[sympy.Basic]) -> sympy.Basic:
+    """`x` with new arguments; unevaluated where SymPy's evaluation of them fails (a
+    comparison it cannot decide, as `exp` of a sum at an edited index may ask for)."""
+    try:
+        return x.func(*args)
+    except (TypeError, AttributeError, ValueError, NotImplementedError):
+        return x.func(*args, evaluate=False)
 
 
 def bound_indices(e: sympy.Basic) -> set[Index]:

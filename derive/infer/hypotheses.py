@@ -8,7 +8,7 @@ import dataclasses
 
 from derive.errors import InputError
 from derive.latex import Tok
-from derive.latex.hypotheses import listed_parameters, written_parameters
+from derive.latex.hypotheses import listed_parameters, written_heads, written_parameters
 from derive.latex.tokens import tokenize
 from derive.sources.document import Document
 
@@ -25,9 +25,12 @@ def parameter_subscripts(doc: Document) -> Document:
     found = written_parameters(formulas) + listed_parameters(formulas)
     if not found:
         return doc
+    heads = written_heads(formulas, found)
     return dataclasses.replace(
-        doc, formulas=tuple(dataclasses.replace(f, parameters=found) for f in doc.formulas),
-        inline=tuple(dataclasses.replace(f, parameters=found) for f in doc.inline))
+        doc, formulas=tuple(dataclasses.replace(f, parameters=found, hypotheses=heads)
+                            for f in doc.formulas),
+        inline=tuple(dataclasses.replace(f, parameters=found, hypotheses=heads)
+                     for f in doc.inline))
 
 
 def parameters_fact(doc: Document) -> list[str]:

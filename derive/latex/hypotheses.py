@@ -93,6 +93,43 @@ def written_parameters(formulas: list[list[Tok]]) -> tuple[str, ...]:
     return tuple(sorted(subscripts & own)) if definitions <= 1 else ()
 
 
+def written_heads(formulas: list[list[Tok]], parameters: tuple[str, ...]
+                  ) -> tuple[tuple[str, str], ...]:
+    """The names written with those parameters applied to an input (`h_\\theta(x)`), each
+    with the input's letter: the same name applied to that input without its parameters
+    (`h(x)`) is the same value (`drop_parameters`)."""
+    found: set[tuple[str, str]] = set()
+    for toks in formulas:
+        for k in range(len(toks)):
+            sub = _subscript(toks, k + 1) if _head(toks, k) else None
+            if sub is None or sub[0] not in parameters or sub[1] >= len(toks) \
+                    or toks[sub[1]].text != "(" or _argument(toks, sub[1]) is None:
+                continue
+            letter = _letter(toks, sub[1])
+            if letter is not None:
+                found.add((toks[k].text, letter))
+    return tuple(sorted(found))
+
+
+def _letter(toks: list[Tok], k: int) -> str | None:
+    """The input's letter of an argument `(x)`, `(\\mathbf{x}^{(i)})` at k."""
+    p = k + 1
+    if p + 3 < len(toks) and toks[p].text in _FONTS and toks[p + 1].text == "{":
+        p += 2
+    return toks[p].text if p < len(toks) and toks[p].kind == "letter" else None
+
+
+def _bare(toks: list[Tok], k: int, heads: tuple[tuple[str, str], ...]
+          ) -> tuple[list[Tok], int] | None:
+    """`h(x)` at k, a name the text writes with its parameters applied to the same input
+    (`h_\\theta(x)`): the argument's sample tag and the index after it; None else."""
+    if not heads or not _head(toks, k) or k + 1 >= len(toks) or toks[k + 1].text != "(":
+        return None
+    if (toks[k].text, _letter(toks, k + 1)) not in heads:
+        return None
+    return _argument(toks, k + 1)
+
+
 def _column(toks: list[Tok]) -> bool:
     """Whether a formula writes a matrix with a vertical ellipsis (`\\vdots`): a column given
     by its entries for any length (derive.vecparse.pattern reads it)."""
@@ -167,16 +204,23 @@ def listed_parameters(formulas: list[list[Tok]]) -> tuple[str, ...]:
     return tuple(sorted(x for x in lists if all(n in own for n in x.split(","))))
 
 
-def drop_parameters(toks: list[Tok], parameters: tuple[str, ...]) -> list[Tok]:
+def drop_parameters(toks: list[Tok], parameters: tuple[str, ...],
+                    heads: tuple[tuple[str, str], ...] = ()) -> list[Tok]:
     """`h_\\theta(x)` as h, `h_\\theta(x^{(i)})` as h^{(i)}, `J(\\theta)` as J, for the
-    parameters the text writes so (see the module); `h_{W,b}(x^{(i)})` as h^{(i)} (a list of
-    parameters: `h_{W,b}(x)` is read by the parser, derive.latex.groups)."""
+    parameters the text writes so (see the module); `h(x)`, the same name applied to the same
+    input without them, as h too; `h_{W,b}(x^{(i)})` as h^{(i)} (a list of parameters:
+    `h_{W,b}(x)` is read by the parser, derive.latex.groups)."""
     if not parameters:
         return toks
     out: list[Tok] = []
     k = 0
     while k < len(toks):
         t = toks[k]
+        bare = _bare(toks, k, heads)
+        if bare is not None:  # h(x) beside h_\theta(x): the same value
+            out += _spanning([t, *bare[0]], toks[bare[1] - 1])
+            k = bare[1]
+            continue
         listed = _listed(toks, k + 1) if _head(toks, k) else None
         if listed is not None and listed[0] in parameters and listed[1] < len(toks) \
                 and toks[listed[1]].text == "(":

@@ -80,7 +80,8 @@ def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = _starred_names(_letter_tags(_capitals(_subscript_names(
         aliases(accumulated(toks, formula), formula), formula.subscript_names),
         formula.capitals, formula.transposed_capitals), formula.letter_tags))
-    toks = _depth_tags(drop_parameters(toks, formula.parameters), formula.depth_tags)
+    toks = _depth_tags(drop_parameters(toks, formula.parameters, formula.hypotheses),
+                       formula.depth_tags)
     toks = _gradient_of(_neuron_tags(end_tags(toks, formula), formula), formula.gradient_of)
     toks = _digit_arguments(_drop_hspace(_text_functions(_wide_accents(place_prose(
         toks, lambda t: InputError(f"unexpected character {t.text[0]!r} in a formula",

@@ -32,6 +32,7 @@ from derive.model.data import (
     key_latex,
     label_name,
     product,
+    with_sizes,
 )
 from derive.model.evaluator import Evaluator
 from derive.model.points import random_function
@@ -51,4 +52,5 @@ __all__ = [
     "label_name",
     "product",
     "random_function",
+    "with_sizes",
 ]

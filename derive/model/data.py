@@ -87,6 +87,9 @@ class Model:
     # the widths of that example's layers, read from its written-out rows (derive.check.
     # example): its claims at fixed layers are checked in the one network of those widths
     widths: tuple[int, ...] | None = None
+    # the widths a claim's section fixes in prose (`K = 2`: derive.infer.fixed_sizes): each
+    # (the width's layer as a linear form, its size), its networks given those widths
+    fixed_sizes: tuple[tuple[tuple[int, int, int], int], ...] = ()
     name: str = "the document's model"
 
     def spec(self, name: str) -> QuantitySpec | None:
@@ -104,6 +107,21 @@ def _replace(model: Model, **kw: Any) -> Model:
     from dataclasses import replace
 
     return replace(model, **kw)
+
+
+def with_sizes(instances: tuple[Instance, ...],
+               fixed: tuple[tuple[tuple[int, int, int], int], ...]) -> tuple[Instance, ...]:
+    """The networks with the widths a section fixes (`K = 2`, K the last layer's width) set
+    to those sizes, each instance's other widths as they are."""
+    out = []
+    for i in instances:
+        widths = list(i.widths)
+        for (c, a, _b), value in fixed:
+            layer = c + a * i.layers
+            if 1 <= layer <= len(widths):
+                widths[layer - 1] = value
+        out.append(Instance(i.layers, tuple(widths), i.batch))
+    return tuple(dict.fromkeys(out))
 
 
 def label_name(model: Model) -> str | None:

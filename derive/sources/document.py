@@ -84,6 +84,9 @@ class Formula:
     # the parameters a hypothesis is written with, `h_\\theta(x)` (derive.infer.hypotheses),
     # read by derive.latex.tokens
     parameters: tuple[str, ...] = ()
+    # the names written with those parameters, each with its input's letter (`h_\\theta(x)`:
+    # ("h", "x")): `h(x)` read as h too
+    hypotheses: tuple[tuple[str, str], ...] = ()
     # a capital read as the lowercase whose entries it is the matrix of (`W^l` beside
     # `w^l_{ij}`: derive.infer.capitals), read by derive.latex.tokens
     capitals: tuple[tuple[str, str], ...] = ()
@@ -127,6 +130,9 @@ class Formula:
     # derive.infer.tagged_functions): (letter, tag as written), read by derive.latex.tokens
     tagged_functions: tuple[tuple[str, str], ...] = ()
     notation: str | None = None
+    # sizes the prose fixes for the formula's section (derive.infer.fixed_sizes): (name,
+    # number) pairs, read by derive.vecparse (the shapes) and derive.evaluate (the networks)
+    fixed_sizes: tuple[tuple[str, int], ...] = ()
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from derive.results import Finding
 from derive.results import FindingKind as K
+from derive.tensor.literal import Literal
 from derive.tensor.nodes import Hadamard, Leaf, MatMul, Plus, Scalar, Transpose
 from derive.tensor.shapes import ShapeError, Tensor, _scales
 
@@ -72,12 +73,19 @@ def _layer_edits(node: Leaf, shift_layer) -> Edits:  # type: ignore[no-untyped-d
         yield Finding(K.WRONG_QUANTITY, (written, new.tex)), new
 
 
+def _literal_edits(node: Literal, shift_layer) -> Edits:  # type: ignore[no-untyped-def]
+    """A vector written by its entries with two of them in each other's place."""
+    for a, b, new in node.swapped():
+        yield Finding(K.ENTRIES_SWAPPED, (a, b)), new
+
+
 # The edits of each node type beyond a transpose (the node classes are final dataclasses, so
 # the exact type is looked up): one place to add a node type's repairs.
 EDITS = {
     MatMul: _matmul_edits,
     Hadamard: _hadamard_edits,
     Leaf: _layer_edits,
+    Literal: _literal_edits,
 }
 
 

@@ -40,6 +40,18 @@ def spec_dims(spec: QuantitySpec, layer: sympy.Expr,
     return tuple(out)
 
 
+def fixed_dims(dims: tuple[sympy.Expr, ...], formula: Formula,
+               n: Notation) -> tuple[sympy.Expr, ...]:
+    """The ranges with each size the prose fixes for the formula's section (`K = 2`:
+    derive.infer.fixed_sizes) that number, where the notation names that size."""
+    table = {}
+    for name, value in formula.fixed_sizes:
+        form = n.aliases.get(name)
+        if form is not None and not form[2]:  # the width of one layer, not of each
+            table[Width(n.width, form[0] + form[1] * Size(n.layers))] = sympy.Integer(value)
+    return tuple(table.get(d, d) for d in dims) if table else dims
+
+
 def one_row(spec: QuantitySpec, layer: sympy.Expr | None, dims: tuple[sympy.Expr, ...],
             n: Notation, scope) -> tuple[sympy.Expr, ...]:  # type: ignore[no-untyped-def]
     """A matrix of a layer's own width by the layer below's (`W^{[2]}`) at a layer of one

@@ -9,7 +9,7 @@ from derive.latex import Scope, Tok, _depth_split, _err, parse_expression
 from derive.latex.groups import _env_close, _env_end, _env_name
 from derive.tensor import Tensor
 from derive.tensor.literal import Literal
-from derive.vecparse.pattern import has_ellipsis, read_pattern
+from derive.vecparse.pattern import has_ellipsis, number_in_vector_form, read_pattern
 
 MATRICES = {"array", "matrix", "bmatrix", "pmatrix"}
 
@@ -47,19 +47,26 @@ def read_literal(toks: list[Tok], k: int, scope: Scope) -> tuple[Tensor, int]:
     if any(not c for r in rows for c in r):
         raise _err("an entry of this matrix is empty", scope, toks[k])
     cells = tuple(tuple(_cell(c, scope) for c in r) for r in rows)
-    return Literal(cells, tex), after
+    texts = tuple(tuple(scope.formula.text[c[0].start:c[-1].end].strip() for c in r)
+                  for r in rows)
+    return Literal(cells, tex, texts), after
 
 
 def _cell(toks: list[Tok], scope: Scope):  # type: ignore[no-untyped-def]
     """One entry, read as any expression in index form; an entry that does not read so but is
-    written in vector form (`\\exp(\\theta^{(1)\\top} x)`) is said to be one."""
+    written in vector form and is a number all the same (`\\exp(\\theta^{(1)\\top} x)`, its
+    product 1 x 1) is read as that number; one in vector form that is no number is said to be."""
     try:
         return parse_expression(toks, scope)
     except InputError as exc:
         from derive.vecparse.form import vector_form
         if not vector_form(toks, scope):
             raise
+        try:
+            return number_in_vector_form(toks, scope)
+        except InputError:
+            pass
         raise _err("an entry of a matrix written by its entries is written in vector form "
-                   f"(${scope.formula.text[toks[0].start:toks[-1].end]}$): entries are read "
-                   "one number at a time in index form, and this one is not "
+                   f"(${scope.formula.text[toks[0].start:toks[-1].end]}$) and is not a number: "
+                   "entries are read one number at a time "
                    f"({exc.message})", scope, toks[0], toks[-1].end) from None

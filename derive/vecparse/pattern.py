@@ -219,7 +219,7 @@ def _texts(toks: list[Tok]) -> list[str]:
     return [t.text for t in toks]
 
 
-def _number_in_vector_form(template: list[Tok], scope: Scope) -> Tensor:
+def number_in_vector_form(template: list[Tok], scope: Scope) -> Tensor:
     """An entry written in vector form, a number all the same (`\\theta^{(k)\\top} x`): its
     tensor, when its shape is 1 x 1; else the scalar reading's error stands."""
     from derive.vecparse.reader import parse_tensor
@@ -241,7 +241,7 @@ def _made(template: list[Tok], scope: Scope, rows: tuple[str, list[Tok]] | None,
     try:
         entry = parse_expression(template, scope)
     except InputError:
-        entry = _number_in_vector_form(template, scope)  # exp(\theta^{(k)\top} x)
+        entry = number_in_vector_form(template, scope)  # exp(\theta^{(k)\top} x)
     size = [parse_expression(s[1], scope) if s else None for s in (rows, cols)]
     return Pattern(entry, Index(rows[0]) if rows else None, size[0],
                    Index(cols[0]) if cols else None, size[1], tex)

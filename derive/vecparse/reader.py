@@ -58,7 +58,7 @@ from derive.vecparse.classes import _bounds, _column, _indicator_end
 from derive.vecparse.components import Components, components
 from derive.vecparse.derivatives import NOT_ALONE, chain, chained, read_jacobian
 from derive.vecparse.ellipsis import read_chain
-from derive.vecparse.entries import entrywise_square, one_row, spec_dims
+from derive.vecparse.entries import entrywise_square, fixed_dims, one_row, spec_dims
 from derive.vecparse.form import (
     _ELEMENTWISE,
     _MATRIX,
@@ -111,9 +111,9 @@ class _Reader(_Applications):
         norm_open: list[str] = []
         for k in range(lo, hi + 1):
             t = self.toks[k].text if k < hi else None
-            if t in ("(", "[", "{", "\\{"):  # \\{: an indicator's set brace
+            if t in ("(", "[", "{", "\\{", "\\begin"):  # \\{: an indicator's set brace
                 depth += 1
-            elif t in (")", "]", "}", "\\}"):
+            elif t in (")", "]", "}", "\\}", "\\end"):  # a matrix's entries: inside it
                 depth -= 1
             elif t in _NORM_OPEN or t == "\\rVert":
                 if norm_open and t == norm_open[-1]:
@@ -492,6 +492,7 @@ class _Reader(_Applications):
         tex = self.tex(k, end)
         dims = spec_dims(spec, layer if layer is not None else sympy.Integer(0), scope.notation)
         dims = one_row(spec, layer, dims, scope.notation, scope)
+        dims = fixed_dims(dims, scope.formula, scope.notation)
         if column is not None:
             dims = dims[:1]
         leaf = Leaf(name, layer, dims, tex, row=scope.notation.vectors == "row", column=column)
