@@ -85,6 +85,10 @@ class Model:
     # only at fixed layers is about that example, checked in networks of that depth
     depth: int | None = None
     name: str = "the document's model"
+    # distributions written as functions of their outcome (derive.infer.distributions): their
+    # entries drawn positive, and summing to one where the text says they are distributions
+    distributions: frozenset[str] = frozenset()
+    normalized: bool = False
 
     def spec(self, name: str) -> QuantitySpec | None:
         """The notation's entry for a quantity; a local model has its own plain variables."""
@@ -106,6 +110,8 @@ def _replace(model: Model, **kw: Any) -> Model:
 def label_name(model: Model) -> str | None:
     """The labels: the quantity an assumption constrains, else the given per-sample quantity
     without layers (y in the chapter)."""
+    if model.distributions:  # a model of distributions has no labels
+        return None
     for a in model.assumptions:
         return a.name
     if model.notation.labels in model.notation.quantities:

@@ -118,6 +118,10 @@ class Formula:
     # the prose beside it names a path (derive.infer.path_terms): a product along one path of
     # layers it writes unsummed is that path's term, read by derive.check.paths
     path_term: bool = False
+    # distributions written as functions of their outcome (derive.infer.distributions):
+    # ((functional key, arity), ...), (distribution, ...), ((outcome letter, its reading), ...),
+    # read by derive.latex.distributions
+    distributions: tuple | None = None
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""
