@@ -37,7 +37,6 @@ _INDEX_LETTERS = "jkicrst"
 @dataclass(frozen=True)
 class _Functional:
     key: str  # the head as written: `H`, `D_{KL}`
-    letters: str  # its instance names' letters (derive.latex.distributions)
     params: tuple[str, ...]
     body: tuple[str, ...]  # the right side's token texts
     outcomes: frozenset[str]  # the letters its sums run over
@@ -91,7 +90,7 @@ def _definition(r: Row) -> _Functional | None:
     found = application(lhs, 0) if lhs else None
     if found is None or found[3] != len(lhs) or len(set(found[2])) != len(found[2]):
         return None
-    key, letters, params, _ = found
+    key, _letters, params, _ = found
     sums = _sum_letters(rhs)
     if sums is None or sums[0] & set(params) or len(sums[1]) > 1:
         return None
@@ -101,7 +100,7 @@ def _definition(r: Row) -> _Functional | None:
         return None
     src = r.formula.text
     written = src[lhs[0].start:lhs[-1].end]
-    return _Functional(key, letters, params, tuple(t.text for t in rhs), frozenset(outcomes),
+    return _Functional(key, params, tuple(t.text for t in rhs), frozenset(outcomes),
                        next(iter(bounds), None), r.occs[0].line if r.occs else r.formula.line,
                        written)
 
@@ -127,7 +126,7 @@ def _applications(toks: list[Tok], defined: dict[tuple[str, int], _Functional]
                or p > 1 and rest[p - 2].text == "_" and rest[p - 1].text == "{"}
     letters = names | indices | (sums[0] | sums[1] if sums else set())
     if not found or not _plain(rest, letters) or indices & names or any(
-            t.text in names and (p + 1 >= len(rest) or rest[p + 1].text != "_")
+            t.text in names and (p + 1 >= len(rest) or rest[p + 1].text not in ("_", "("))
             for p, t in enumerate(rest)):  # a distribution written whole: not its entry
         return None
     return found
@@ -143,11 +142,24 @@ def _elsewhere(fn: _Functional, scanned: dict[int, list[Row]], number: int) -> b
         if other == number:
             continue
         for toks in (s for r in rows for s in r.sides):
-            for p, t in enumerate(toks):
-                if (t.kind == "letter" and t.text in letters and not (p and toks[p - 1].text in (
-                        "_", "^", "\\")) and application(toks, p) is None
-                        and not (p + 1 < len(toks) and toks[p + 1].text == "(")):
-                    return True
+            if _named(toks, letters):
+                return True
+    return False
+
+
+def _named(toks: list[Tok], letters: set[str]) -> bool:
+    """Whether the tokens write one of the letters as a name, outside an application."""
+    p = 0
+    while p < len(toks):
+        app = application(toks, p)
+        if app is not None:
+            p = app[3]
+            continue
+        t = toks[p]
+        if (t.kind == "letter" and t.text in letters and not (p and toks[p - 1].text in (
+                "_", "^", "\\")) and not (p + 1 < len(toks) and toks[p + 1].text == "(")):
+            return True
+        p += 1
     return False
 
 
