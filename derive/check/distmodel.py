@@ -16,7 +16,9 @@ def distribution_notation(formula: Formula, spec: dict[str, Any]) -> Scope:
     """The scope of the formula's own notation: its distributions of the support's size (the
     first width of each checked network), its applications numbers it defines."""
     size = str(spec["size"])
-    layers, width = ("L", "W") if size in ("n", "C") else ("n", "C")
+    used = {size, *spec["names"]}
+    layers = next(c for c in ("n", "L", "\\nu") if c not in used)
+    width = next(c for c in ("C", "W", "\\omega") if c not in used)
     quantities: dict[str, Any] = {n: {"shape": [size], "given": True} for n in spec["names"]}
     quantities.update({n: {} for n in spec["instances"]})
     front = {"roles": {"layers": layers, "width": width}, "sizes": {size: f"{width}_1"},

@@ -195,7 +195,7 @@ def _size_name(fns: list[_Functional], taken: set[str]) -> tuple[str, bool]:
     bound = next((f.bound for f in fns if f.bound), None)
     if bound is not None:
         return bound, True
-    return next(c for c in ("N", "M", "S", "K", "T") if c not in taken), False
+    return next((c for c in ("N", "M", "S", "K", "T") if c not in taken), "N_s"), False
 
 
 def _model(formula: Formula, rows: list[Row], uses: list[tuple[_Functional, tuple[str, ...]]],
