@@ -4,6 +4,7 @@ build (the checker and the trainer both read the document through it)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from derive.infer import Inferred, infer, merge
 from derive.infer.accumulators import read_accumulators
 from derive.infer.batch_forward import batch_forward
 from derive.infer.capitals import matrix_capitals
+from derive.infer.distributions import read_distributions
 from derive.infer.dnames import defined_d_names
 from derive.infer.ends import weight_ends
 from derive.infer.example import example_depth, example_output
@@ -235,6 +237,7 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
     written keys and the "read as" facts open the notes; with one but no row marked as a
     definition, only which rows define is read from the formulas."""
     if "quantities" not in doc.front:  # no notation written: read it from the formulas
+        doc, dist_ann, dist_defs, dist_facts = read_distributions(doc)
         doc, named = named_input(doc)
         doc, renamed = second_names(doc)
         doc, accumulated = read_accumulators(doc)
@@ -299,9 +302,11 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         doc, probabilities, claims = likelihood(doc, roles, inferred.front.get("quantities", {}),
                                                 inferred.label_premise)
         inferred.facts += probabilities
+        inferred.facts = _likelihood_read(doc, inferred.facts)
         for number in claims:  # P(y | x) = ...: the likelihood's claims, no definition of P
             inferred.definitions.pop(number, None)
         inferred.facts[:0] = capitals + letters
+        _with_distributions(inferred, dist_ann, dist_defs, dist_facts)
         inferred.facts = merged(inferred.facts)  # `lines 80, 81: ...`, each fact once
         return dataclasses.replace(
             doc, front=merge(doc.front, inferred.front),
@@ -313,6 +318,28 @@ def prepare(doc: Document) -> tuple[Document, Inferred | None]:
         # definition: which rows define is read from the formulas, as without a front matter
         return doc, infer(doc)
     return doc, None
+
+
+def _likelihood_read(doc: Document, facts: list[str]) -> list[str]:
+    """The facts without a stand-in for the probability every formula that applies it reads
+    as the likelihood (derive.infer.likelihood): it is no generic function there."""
+    for prob in {f.likelihood[0] for f in doc.formulas if f.likelihood}:
+        call = re.compile(rf"(?<![\\A-Za-z]){re.escape(prob)}\s*\(")
+        if all(f.likelihood or f.distributions or not call.search(f.text)
+               for f in doc.formulas):
+            facts = [f for f in facts
+                     if not f.startswith(f"${prob}$: a function the text never defines")]
+    return facts
+
+
+def _with_distributions(inferred: Inferred, annotations: dict, defining: dict[int, set[int]],
+                        facts: list[str]) -> None:
+    """The formulas about distributions (derive.infer.distributions), each in its own model."""
+    inferred.local |= set(annotations)
+    inferred.local_annotations.update(annotations)
+    for number, rows in defining.items():
+        inferred.definitions[number] = set(rows)
+    inferred.facts += facts
 
 
 # the premises a sentence states, as the text's formula would (derive.check.definitions)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import sympy
 
 from derive import vectorcheck
+from derive.check.distmodel import distribution_model, distribution_notation
 from derive.check.rows import _definable, _defines, _string_formula, _validate_indices
 from derive.check.state import _Reading
 from derive.document import Document, Formula
@@ -26,6 +27,11 @@ from derive.vecparse.ellipsis import Elided
 
 def _local_model(reading: _Reading, formula: Formula) -> tuple[Model, Scope]:
     ann = formula.annotation
+    if isinstance(ann.get("distributions"), dict):  # H(p, q) = ...: derive.infer.distributions
+        spec = ann["distributions"]
+        scope = distribution_notation(formula, spec)
+        defs = _given_defs(formula, ann.get("given", []), scope)
+        return distribution_model(formula, spec, scope, defs), scope
     functions = ann.get("functions", {})
     if not isinstance(functions, dict):
         raise InputError("`functions` must be a table of name = number of arguments",
@@ -70,8 +76,9 @@ def _given_defs(formula: Formula, givens: list[str], scope: Scope) -> list[Def]:
     defs: list[Def] = []
     for text in givens:
         pseudo, exact = _string_formula(formula, text, "given")
+        pseudo = dataclasses.replace(pseudo, distributions=formula.distributions)
         key = formula.annotation_span("given")
-        sub_scope = Scope(scope.notation, pseudo, scope.scalars, scope.functions, True)
+        sub_scope = Scope(scope.notation, pseudo, scope.scalars, scope.functions, scope.local)
         for eq in parse_formula(pseudo, sub_scope):
             if isinstance(eq, RowError):
                 raise InputError(f"in the `given` of this formula: {eq.error.message}",

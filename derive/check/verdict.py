@@ -34,11 +34,20 @@ def _label(instance: Instance, notation: Notation) -> str:
     return instance.label_in(notation.layers, notation.width, notation.batch)
 
 
+def _where(instance: Instance, model: Model) -> str:
+    """Where a trial was made: the network instance, or a model of distributions' support
+    size (derive.check.distmodel: the instance's first width)."""
+    if model.distributions:
+        size = next(iter(model.notation.aliases), "N")
+        return f"{size}={instance.widths[0]}"
+    return _label(instance, model.notation)
+
+
 def _refuted_evidence(o: Outcome, model: Model) -> str:
     t = o.witness
     if t is None:
         return ""
-    where = _label(t.instance, model.notation) + (
+    where = _where(t.instance, model) + (
         "; " + ", ".join(f"{k}={v}" for k, v in t.env) if t.env else "")
     before = len(o.trials) - 1
     agreed = (f"{before} evaluation{'s' if before != 1 else ''} before it agreed" if before
@@ -60,6 +69,8 @@ def _evidence(o: Outcome, model: Model) -> str:
     inst = {t.instance for t in o.trials}
     what = "the local model with random smooth functions" if model.local else (
         f"{len(inst)} network instance{'s' if len(inst) != 1 else ''}")
+    if model.distributions:
+        what = f"{len(inst)} size{'s' if len(inst) != 1 else ''} of the support"
     return (f"numeric: {len(o.trials)} evaluations ({o.assignments} index assignment"
             f"{'s' if o.assignments != 1 else ''} × {_points(o)} random points) on {what}, "
             f"{PRECISION}-digit arithmetic") + "".join("; " + n for n in o.notes)
@@ -131,6 +142,8 @@ def _given_premise(engine: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Ba
     """`, given the text's premise ...` when the claim holds under a premise the text states on
     the labels (`\\sum_j y_j = 1`, `y \\in \\{(1, 0, 0), ...\\}`) and not without it; '' when it
     holds without the premise or none is stated."""
+    if model.normalized and rhs is not None:  # derive.infer.distributions
+        return _normalized(engine, model, lhs, rhs)
     words = _PREMISES.get(model.label_rule or "")
     if words is None or rhs is None:
         return ""
@@ -138,6 +151,18 @@ def _given_premise(engine: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Ba
     if bare.ok or bare.unsupported or bare.overrun:
         return ""
     return f", given the text's premise {words}"
+
+
+def _normalized(engine: Engine, model: Model, lhs: sympy.Basic, rhs: sympy.Basic) -> str:
+    """`, given that ...` when a claim about distributions holds where their entries sum to
+    one (the text says they are distributions) and not for any positive entries."""
+    bare = engine.evaluate(dataclasses.replace(model, normalized=False), lhs, rhs)
+    if bare.ok or bare.unsupported or bare.overrun:
+        return ""
+    names = sorted(model.distributions)
+    which = ", ".join(names)
+    return (f", given that the text says {which} {'is a distribution' if len(names) == 1 else 'are distributions'}"
+            " (entries that sum to one)")
 
 
 @dataclass(frozen=True)
@@ -319,6 +344,6 @@ def _counterexample(engine: Engine, model: Model, t: Trial | None, lhs: sympy.Ba
             shown += 1
         if shown >= 12:
             break
-    label = "the local model" if model.local else _label(t.instance, model.notation)
+    label = "the local model" if model.local else _where(t.instance, model)
     return Counterexample(instance=label, indices={str(k): v for k, v in t.env},
                           point=point, lhs=_fmt(t.lhs), rhs=_fmt(t.rhs))

@@ -145,7 +145,11 @@ def _untagged_header(out: Inferred) -> None:
 
 
 def infer(doc: Document) -> Inferred:
-    """The notation of `doc`, from its display formulas."""
+    """The notation of `doc`, from its display formulas (those about distributions written
+    as functions of their outcome are in models of their own: derive.infer.distributions)."""
+    if any(f.distributions for f in doc.formulas):
+        doc = dataclasses.replace(doc, formulas=tuple(f for f in doc.formulas
+                                                      if not f.distributions))
     per: dict[int, list[Row]] = {}
     for f in doc.formulas:
         if f.annotation.get("local") or f.notation:  # notation: derive.infer.dnames

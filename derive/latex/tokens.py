@@ -9,6 +9,7 @@ import re
 from derive.document import Formula
 from derive.errors import InputError
 from derive.latex.aliases import accumulated, aliases
+from derive.latex.distributions import distributions_read
 from derive.latex.dnames import defined_d_names
 from derive.latex.ends import end_tags
 from derive.latex.extents import sum_extents
@@ -76,7 +77,8 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
 
 
 def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
-    toks = likelihoods(fused(_lex(text, formula, base), formula.tagged_functions), formula)
+    toks = distributions_read(likelihoods(fused(_lex(text, formula, base), formula.tagged_functions),
+                                          formula), formula.distributions)
     toks = _starred_names(_letter_tags(_capitals(_subscript_names(
         aliases(accumulated(toks, formula), formula), formula.subscript_names),
         formula.capitals, formula.transposed_capitals), formula.letter_tags))

@@ -91,6 +91,10 @@ class Model:
     # (the width's layer as a linear form, its size), its networks given those widths
     fixed_sizes: tuple[tuple[tuple[int, int, int], int], ...] = ()
     name: str = "the document's model"
+    # distributions written as functions of their outcome (derive.infer.distributions): their
+    # entries drawn positive, and summing to one where the text says they are distributions
+    distributions: frozenset[str] = frozenset()
+    normalized: bool = False
 
     def spec(self, name: str) -> QuantitySpec | None:
         """The notation's entry for a quantity; a local model has its own plain variables."""
@@ -127,6 +131,8 @@ def with_sizes(instances: tuple[Instance, ...],
 def label_name(model: Model) -> str | None:
     """The labels: the quantity an assumption constrains, else the given per-sample quantity
     without layers (y in the chapter)."""
+    if model.distributions:  # a model of distributions has no labels
+        return None
     for a in model.assumptions:
         return a.name
     if model.notation.labels in model.notation.quantities:

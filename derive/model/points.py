@@ -73,6 +73,8 @@ class Points:
 
     def given_value(self, key: Key) -> Any:
         name, layer, indices, sample = key
+        if name in self.model.distributions and indices:
+            return self.distribution(name)[indices[0] - 1]
         labels = self.labels(sample) if name == label_name(self.model) and indices else ()
         if indices and 1 <= indices[0] <= len(labels):
             return labels[indices[0] - 1]
@@ -81,6 +83,21 @@ class Points:
                 and (layer is None or name in self.model.notation.per_layer)):
             return CTX.mpf(r.randint(10, 180)) / 100  # a slope, a scale: positive, as meant
         return CTX.mpf(r.randint(-180, 180)) / 100
+
+    def distribution(self, name: str) -> tuple:
+        """A distribution's entries at this point: positive, summing to one where the text
+        says it is a distribution (derive.infer.distributions)."""
+        held = self._labels.get(("distribution", name))
+        if held is not None:
+            return held
+        spec = self.model.notation.quantities[name]
+        size = self.index_size(spec, 0, None)
+        r = _rng("distribution", name, self.instance, self.seed)
+        vals = tuple(CTX.mpf(r.randint(5, 100)) / 100 for _ in range(size))
+        if self.model.normalized:
+            vals = tuple(v / sum(vals) for v in vals)
+        self._labels[("distribution", name)] = vals
+        return vals
 
     def body_scalars(self) -> frozenset[str]:
         """The scalars the bodies of the text's functions read (`\\alpha z` for z <= 0)."""

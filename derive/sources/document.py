@@ -133,6 +133,10 @@ class Formula:
     # sizes the prose fixes for the formula's section (derive.infer.fixed_sizes): (name,
     # number) pairs, read by derive.vecparse (the shapes) and derive.evaluate (the networks)
     fixed_sizes: tuple[tuple[str, int], ...] = ()
+    # distributions written as functions of their outcome (derive.infer.distributions):
+    # ((functional key, arity), ...), (distribution, ...), ((outcome letter, its reading), ...),
+    # read by derive.latex.distributions
+    distributions: tuple | None = None
 
     def span(self, offset: int, width: int = 1) -> Span:
         """The place in the file of character `offset` of `text`."""
