@@ -95,6 +95,8 @@ def _definition(r: Row) -> _Functional | None:
     if sums is None or sums[0] & set(params) or len(sums[1]) > 1:
         return None
     outcomes, bounds = sums
+    if not any(t.text in ("\\log", "\\ln") for t in rhs):
+        return None  # an information functional takes logarithms (a softmax by entries does not)
     if not _plain(rhs, set(params) | outcomes | bounds) or not all(
             any(t.text == p for t in rhs) for p in params):
         return None
