@@ -4,7 +4,8 @@ scalar every layer shares (read by `latex/per_layer`, keyed by `model/geometry`)
 
 from __future__ import annotations
 
-from derive.infer.scan import _DEFINE, Row
+from derive.infer.recursion import body_scalars
+from derive.infer.scan import Row
 
 
 def per_layer_scalars(rows: list[Row], front: dict) -> list[str]:
@@ -13,16 +14,7 @@ def per_layer_scalars(rows: list[Row], front: dict) -> list[str]:
     layer variable's layers; the facts that say so (the scalar's "random positive value"
     fact is replaced by one of these)."""
     scalars = front.get("scalars", {})
-    functions = front.get("functions", {})
-    body: dict[str, int] = {}  # a body scalar: the line of the first function reading it
-    for r in rows:
-        left = [o for o in r.occs if o.side == 0]
-        if (r.relation not in _DEFINE or not left or left[0].name not in functions
-                or left[0].call is None):
-            continue
-        for o in r.occs:
-            if o.side >= 1 and o.name in scalars and o.name not in left[0].args:
-                body.setdefault(o.name, r.formula.line)
+    body = body_scalars(rows, front)
     found: dict[str, int] = {}
     for r in rows:
         by = [o for o in r.occs if o.side == 0 and o.after_partial == "den" and o.name in body]

@@ -108,9 +108,9 @@ def recursion_fact(rec: Recursion, superseded: bool) -> str:
                else "") + ")")
 
 
-def body_scalar_facts(rows: list[Row], front: dict) -> list[str]:
-    """The scalars the bodies of the text's functions read (`\\alpha z` for z <= 0), said: the
-    model gives them random positive values (derive.model.points)."""
+def body_scalars(rows: list[Row], front: dict) -> dict[str, list[int]]:
+    """The scalars the bodies of the text's functions read (`\\alpha z` for z <= 0), each with
+    the lines of the definitions that read it."""
     scalars = front.get("scalars", {})
     functions = front.get("functions", {})
     found: dict[str, list[int]] = {}
@@ -120,15 +120,22 @@ def body_scalar_facts(rows: list[Row], front: dict) -> list[str]:
                 or left[0].call is None or r.formula.number < 0):
             continue
         for o in r.occs:
-            if (o.side >= 1 and o.name in scalars and o.name not in left[0].args
-                    and not _per_layer(scalars[o.name])):  # said by infer/per_layer
+            if o.side >= 1 and o.name in scalars and o.name not in left[0].args:
                 lines = found.setdefault(o.name, [])
                 if r.formula.line not in lines:
                     lines.append(r.formula.line)
+    return found
+
+
+def body_scalar_facts(rows: list[Row], front: dict) -> list[str]:
+    """The scalars the bodies of the text's functions read, said: the model gives them random
+    positive values (derive.model.points); those of each layer are said by infer/per_layer."""
+    scalars = front.get("scalars", {})
     return [f"${name}$: a scalar of the function{'s' if len(lines) > 1 else ''} defined at "
             f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}, given no value "
             "the tool reads: checked at random positive values"
-            for name, lines in sorted(found.items())]
+            for name, lines in sorted(body_scalars(rows, front).items())
+            if not _per_layer(scalars[name])]
 
 
 def _per_layer(spec: object) -> bool:

@@ -204,6 +204,17 @@ def listed_parameters(formulas: list[list[Tok]]) -> tuple[str, ...]:
     return tuple(sorted(x for x in lists if all(n in own for n in x.split(","))))
 
 
+def _applied(toks: list[Tok], script: tuple[str, int] | None, parameters: tuple[str, ...],
+             at_sample: bool) -> tuple[list[Tok], int] | None:
+    """A name's parameter subscript (as written, and the index after it) applied to `( ... )`:
+    the argument's tokens and the index after it (with `at_sample`, only a sample's input)."""
+    if script is None or script[0] not in parameters or script[1] >= len(toks) \
+            or toks[script[1]].text != "(":
+        return None
+    arg = _argument(toks, script[1])
+    return None if arg is None or (at_sample and not arg[0]) else arg
+
+
 def drop_parameters(toks: list[Tok], parameters: tuple[str, ...],
                     heads: tuple[tuple[str, str], ...] = ()) -> list[Tok]:
     """`h_\\theta(x)` as h, `h_\\theta(x^{(i)})` as h^{(i)}, `J(\\theta)` as J, for the
@@ -221,22 +232,13 @@ def drop_parameters(toks: list[Tok], parameters: tuple[str, ...],
             out += _spanning([t, *bare[0]], toks[bare[1] - 1])
             k = bare[1]
             continue
-        listed = _listed(toks, k + 1) if _head(toks, k) else None
-        if listed is not None and listed[0] in parameters and listed[1] < len(toks) \
-                and toks[listed[1]].text == "(":
-            arg = _argument(toks, listed[1])
-            if arg is not None and arg[0]:  # only at a sample's input
-                out += _spanning([t, *arg[0]], toks[arg[1] - 1])
-                k = arg[1]
-                continue
-        sub = _subscript(toks, k + 1) if _head(toks, k) else None
-        if sub is not None and sub[0] in parameters and sub[1] < len(toks) \
-                and toks[sub[1]].text == "(":
-            arg = _argument(toks, sub[1])
-            if arg is not None:
-                out += _spanning([t, *arg[0]], toks[arg[1] - 1])
-                k = arg[1]
-                continue
+        # h_{W,b}(x^{(i)}) only at a sample's input; h_\theta(x) at any
+        arg = _head(toks, k) and (_applied(toks, _listed(toks, k + 1), parameters, True)
+                                  or _applied(toks, _subscript(toks, k + 1), parameters, False))
+        if arg:
+            out += _spanning([t, *arg[0]], toks[arg[1] - 1])
+            k = arg[1]
+            continue
         if (_head(toks, k) and k + 3 < len(toks) and toks[k + 1].text == "("
                 and toks[k + 2].text in parameters and toks[k + 3].text == ")"):
             out += _spanning([t], toks[k + 3])  # J(\theta): the cost, with its parameters
