@@ -4,6 +4,7 @@ evaluated."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from derive.errors import InputError
@@ -267,8 +268,34 @@ def readable_rows(formulas) -> list[Row]:  # type: ignore[no-untyped-def]
     return rows
 
 
+# `_rows` by formula (held: a formula is frozen, a changed reading is a new object); the
+# inference reads every formula's rows many times over (about twenty readers, three passes)
+_ROWS: dict[int, tuple[Formula, list[Row] | InputError]] = {}
+
+
 def _rows(formula: Formula) -> list[Row]:
-    """The rows of a display formula, numbered as derive.latex numbers them."""
+    """The rows of a display formula, numbered as derive.latex numbers them: a fresh copy each
+    call (readers tag the uses they read)."""
+    held = _ROWS.get(id(formula))
+    if held is None or held[0] is not formula:
+        try:
+            found: list[Row] | InputError = _scanned_rows(formula)
+        except InputError as exc:
+            found = exc
+        if len(_ROWS) > 4096:
+            _ROWS.clear()
+        held = _ROWS[id(formula)] = (formula, found)
+    if isinstance(held[1], InputError):
+        raise held[1]
+    return [_copy(r) for r in held[1]]
+
+
+def _copy(r: Row) -> Row:
+    return Row(r.formula, r.number, [list(s) for s in r.sides], r.relation,
+               [copy.copy(o) for o in r.occs], list(r.bounds), list(r.from_zero))
+
+
+def _scanned_rows(formula: Formula) -> list[Row]:
     _check_sizes(formula)  # the size bounds first: a 5 MB formula is not scanned
     toks = tokenize(formula.text, formula)
     _check_sizes(formula, toks)

@@ -93,6 +93,8 @@ def _names_before(toks: list[Tok], end: int) -> list[tuple[str, str | None]] | N
 
 
 def _statements_of(f: Formula) -> list[Stated]:
+    if "\\in" not in f.text:
+        return []  # no `\in`, no statement: most formulas, spared a second tokenizing
     f = dataclasses.replace(f, capitals=(), transposed_capitals=())  # the names as written
     try:
         toks = tokenize(f.text, f)
