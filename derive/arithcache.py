@@ -17,6 +17,7 @@ skeleton is parsed again: a cache can cost time, never change a verdict.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import hmac
 import json
@@ -26,8 +27,14 @@ import secrets
 import sys
 import tempfile
 import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock, the last writer's file wins (only costs time)
+    fcntl = None  # type: ignore[assignment]
 
 import sympy
 
@@ -114,12 +121,14 @@ class Cache:
         self.path: Path | None = None
         self._secret = b""
         self._warned: set[str] = set()
+        self._written: set[str] = set()
+        self._dropped: set[str] = set()
         self.version = dist_version("latex2sympy2_extended") or "unknown"
         opened = open_signed(f"arithmetic-{FORMAT}-{self.version}.json")
         if opened is None:
             return
         self._secret, self.path, self.entries = opened
-        atexit.register(self.save)
+        saved_at_exit(self.save)
 
     def _mac(self, skeleton: str, tree: Any) -> str:
         body = json.dumps([FORMAT, self.version, skeleton, tree], sort_keys=True,
@@ -150,6 +159,8 @@ class Cache:
 
     def _ignore(self, skeleton: str, why: str) -> None:
         del self.entries[skeleton]
+        self._dropped.add(skeleton)
+        self._written.discard(skeleton)
         self.dirty = True
         if skeleton not in self._warned:
             self._warned.add(skeleton)
@@ -164,11 +175,17 @@ class Cache:
         except TypeError:
             return
         self.entries[skeleton] = {"tree": tree, "mac": self._mac(skeleton, tree)}
+        self._written.add(skeleton)
+        self._dropped.discard(skeleton)
         self.dirty = True
 
     def save(self) -> None:
-        if self.dirty and self.path is not None and save_json(self.path, self.entries, ".arith-"):
-            self.dirty = False
+        if not self.dirty or self.path is None:
+            return
+        merged = save_json(self.path, self.entries, ".arith-", written=self._written,
+                           dropped=self._dropped)
+        if merged is not None:
+            self.entries, self.dirty = merged, False
 
 
 def dist_version(name: str) -> str | None:
@@ -222,6 +239,23 @@ def cache_dir() -> Path | None:
     return Path(base)
 
 
+# the `save` of every cache this process opened
+_SAVES: list[Callable[[], None]] = []
+
+
+def saved_at_exit(save: Callable[[], None]) -> None:
+    """Save a cache at the interpreter's exit, and whenever `save_all` is called."""
+    _SAVES.append(save)
+    atexit.register(save)
+
+
+def save_all() -> None:
+    """Save every cache this process opened: a worker process, which ends without running
+    `atexit`, saves so after each file it checks."""
+    for save in _SAVES:
+        save()
+
+
 def open_signed(filename: str) -> tuple[bytes, Path, dict[str, Any]] | None:
     """A signed cache file of the cache folder: its key, its path and its entries as read (none
     when it is missing or unreadable); None when caching is off or no key can be had, since
@@ -243,18 +277,45 @@ def open_signed(filename: str) -> tuple[bytes, Path, dict[str, Any]] | None:
     return secret, path, entries
 
 
-def save_json(path: Path, entries: dict, prefix: str) -> bool:
-    """Write a cache file atomically (readers see the old file or the new one); False when it
-    cannot be written, which only costs time."""
+def save_json(path: Path, entries: dict, prefix: str, *, written: set[str],
+              dropped: set[str], fit: Callable[[dict], dict] | None = None) -> dict | None:
+    """Write a cache file atomically (readers see the old file or the new one), merged with
+    what other runs wrote to it since it was read (parallel workers, a second terminal): under
+    an exclusive lock, the file's entries as they are now, less those this run `dropped`, with
+    this run's `written` entries over them, trimmed by `fit`. The entries written, or None when
+    the file cannot be written, which only costs time."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(entries, fh, sort_keys=True)
-        os.replace(tmp, path)
-        return True
+        with _locked(path.with_name(path.name + ".lock")):
+            try:
+                now = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError, RecursionError):
+                now = {}
+            merged = {k: v for k, v in (now if isinstance(now, dict) else {}).items()
+                      if k not in dropped}
+            merged.update((k, entries[k]) for k in written if k in entries)
+            if fit is not None:
+                merged = fit(merged)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(merged, fh, sort_keys=True)
+            os.replace(tmp, path)
+        return merged
     except OSError:
-        return False
+        return None
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock of `path` for the block (where the system has `flock`)."""
+    with open(path, "a", encoding="utf-8") as fh:
+        if fcntl is not None:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _secret(path: Path) -> bytes | None:

@@ -29,7 +29,6 @@ work is done again: the cache can cost time, never change a report.
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import hashlib
 import hmac
@@ -44,7 +43,14 @@ import sympy
 from sympy.core.symbol import Str
 
 from derive import __version__
-from derive.arithcache import CacheWarning, cache_dir, dist_version, open_signed, save_json
+from derive.arithcache import (
+    CacheWarning,
+    cache_dir,
+    dist_version,
+    open_signed,
+    save_json,
+    saved_at_exit,
+)
 from derive.budget import deadline
 
 FORMAT = 3  # 2: an entry holds the outcome ("zero") and/or the size ("ops"); 3: keyed on
@@ -115,12 +121,14 @@ class Confirmations:
         self._secret = b""
         self._warned: set[str] = set()
         self._keys: dict[sympy.Basic, str] = {}  # this process's expressions (count, simplify)
+        self._written: set[str] = set()
+        self._dropped: set[str] = set()
         self.version = f"{__version__}/sympy-{_sympy_version()}"
         opened = open_signed(f"confirmations-{FORMAT}.json")
         if opened is None:
             return
         self._secret, self.path, self.entries = opened
-        atexit.register(self.save)
+        saved_at_exit(self.save)
 
     def key(self, expr: sympy.Basic) -> str:
         known = self._keys.get(expr)
@@ -165,6 +173,8 @@ class Confirmations:
 
     def _ignore(self, key: str, why: str) -> None:
         del self.entries[key]
+        self._dropped.add(key)
+        self._written.discard(key)
         self.dirty = True
         if key not in self._warned:
             self._warned.add(key)
@@ -183,12 +193,17 @@ class Confirmations:
         if ops is not None:
             entry["ops"] = ops
         self.entries[key] = entry
+        self._written.add(key)
+        self._dropped.discard(key)
         self.dirty = True
 
     def save(self) -> None:
-        if (self.dirty and self.path is not None
-                and save_json(self.path, self.entries, ".confirm-")):
-            self.dirty = False
+        if not self.dirty or self.path is None:
+            return
+        merged = save_json(self.path, self.entries, ".confirm-", written=self._written,
+                           dropped=self._dropped)
+        if merged is not None:
+            self.entries, self.dirty = merged, False
 
 
 def confirmations() -> Confirmations:
@@ -277,13 +292,15 @@ class Verdicts:
         self.hits = 0
         self.misses = 0
         self._used: set[str] = set()
+        self._written: set[str] = set()
+        self._dropped: set[str] = set()
         self._secret = b""
         self._warned: set[str] = set()
         opened = open_signed(f"verdicts-{VERDICTS_FORMAT}.json")
         if opened is None:
             return
         self._secret, self.path, self.entries = opened
-        atexit.register(self.save)
+        saved_at_exit(self.save)
 
     @property
     def enabled(self) -> bool:
@@ -326,6 +343,8 @@ class Verdicts:
     def reject(self, key: str, why: str) -> None:
         """Drop an entry that cannot be used (and say so once): the claim is checked again."""
         self.entries.pop(key, None)
+        self._dropped.add(key)
+        self._written.discard(key)
         self.dirty = True
         self.misses += 1
         if key not in self._warned:
@@ -341,18 +360,25 @@ class Verdicts:
             entry["wide"] = wide
         self.entries[key] = entry
         self._used.add(key)
+        self._written.add(key)
+        self._dropped.discard(key)
         self.dirty = True
 
     def save(self) -> None:
         if not self.dirty or self.path is None:
             return
-        entries = self.entries
-        if len(entries) > MAX_VERDICTS:  # this run's entries first, then the others
-            keep = [k for k in entries if k in self._used]
-            keep += [k for k in entries if k not in self._used][: max(0, MAX_VERDICTS - len(keep))]
-            entries = {k: entries[k] for k in keep}
-        if save_json(self.path, entries, ".verdicts-"):
-            self.dirty = False
+        merged = save_json(self.path, self.entries, ".verdicts-", written=self._written,
+                           dropped=self._dropped, fit=self._fit)
+        if merged is not None:
+            self.entries, self.dirty = merged, False
+
+    def _fit(self, entries: dict) -> dict:
+        """At most MAX_VERDICTS entries: this run's first, then the others."""
+        if len(entries) <= MAX_VERDICTS:
+            return entries
+        keep = [k for k in entries if k in self._used]
+        keep += [k for k in entries if k not in self._used][: max(0, MAX_VERDICTS - len(keep))]
+        return {k: entries[k] for k in keep}
 
 
 def verdicts() -> Verdicts:

@@ -80,8 +80,8 @@ def _files(paths: Sequence[str]) -> tuple[list[tuple[Path, str]], list[InputErro
 def _cmd_check(args: argparse.Namespace) -> int:
     """Check each file and print its results as soon as it is done. A file that cannot be read
     (exit 2) or that trips a bug in derive (exit 3) is reported and the other files go on."""
-    from derive.check import check_file
-    from derive.errors import InputError
+    from derive.check.parallel import check_files
+    from derive.errors import Crashed, InputError
     from derive.output import make_printer
     from derive.results import Status
 
@@ -93,21 +93,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
     files, missing = _files(args.paths)
     for err in missing:
         printer.failed(err)
-    for index, (path, name) in enumerate(files, start=1):
+    outcomes = check_files(files, symbolic=args.symbolic, jobs=args.jobs)
+    for index, (_, name) in enumerate(files, start=1):
         printer.begin(index, len(files), name)
-        try:
-            rep = check_file(path, name, symbolic=args.symbolic)
-        except InputError as err:
-            printer.failed(err)
-            continue
-        except (KeyboardInterrupt, BrokenPipeError):
-            raise
-        except Exception as exc:  # a bug in derive: this file has no results, the others do
-            if os.environ.get("DERIVE_DEBUG") == "1":
-                raise
-            printer.crashed(name, exc)
-            continue
-        printer.file(rep)
+        outcome = next(outcomes)[1]  # one job: the file is checked now, after its progress line
+        if isinstance(outcome, InputError):
+            printer.failed(outcome)
+        elif isinstance(outcome, Crashed):  # a bug in derive: no results, the others have
+            printer.crashed(name, outcome)
+        else:
+            printer.file(outcome)
     printer.finish()
     tally = printer.tally
     results = tally.results
@@ -210,6 +205,16 @@ def _width(text: str) -> int:
     return n
 
 
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("give at least 1 (1: one file after another)")
+    return n
+
+
 # The subcommands in `derive --help` order: name, one-line help, and the "module:function" that
 # adds its arguments and its handler (imported only when the subcommand runs). A new subcommand
 # is one line here and one setup function.
@@ -253,6 +258,9 @@ def _setup_check(check: argparse.ArgumentParser) -> None:
     check.add_argument("--since", metavar="REF",
                        help="show how the verdicts changed since the git revision REF "
                             "(exit 1 when an edit broke a result)")
+    check.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                       help="check N files at once, each in a process of its own (default: one "
+                            "per core; the output is the same)")
     check.set_defaults(handler=_cmd_check)
 
 

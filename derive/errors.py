@@ -39,6 +39,11 @@ class InputError(DeriveError):
         self.span = span
         self.hint = hint
 
+    def __reduce__(self) -> tuple:
+        """Pickled as its class, arguments and attributes, whatever its subclass's `__init__`
+        takes (a worker process hands its file's error back)."""
+        return (_restored, (type(self), self.args, self.__dict__))
+
     def at(self, span: Span) -> InputError:
         """The same error, placed at `span` if it has no place yet."""
         if self.span is None:
@@ -71,6 +76,25 @@ class InputError(DeriveError):
 
     def __str__(self) -> str:
         return self.render()
+
+
+def _restored(cls: type, args: tuple, state: dict) -> InputError:
+    err = cls.__new__(cls, *args)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
+
+
+class Crashed(Exception):
+    """A bug met while checking a file (its exception's class name and message: the
+    output says them; a traceback does not cross from a worker process)."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(kind, message)
+        self.kind, self.message = kind, message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class UsageError(DeriveError):

@@ -178,3 +178,29 @@ def test_the_size_is_kept_beside_the_outcome_and_validated(folder, monkeypatch):
     with pytest.warns(CacheWarning):
         assert count_ops(NONZERO) == 0  # the (patched) count, not the edited one
     assert len(counted) == 1
+
+
+def test_two_runs_saving_at_once_keep_each_others_entries(folder):
+    """Parallel workers (and a second terminal) each save what they added: the file keeps both
+    runs' entries, and an entry one run found spoiled is not written back by the other."""
+    from derive.cache import Verdicts
+
+    first, second = Verdicts(), Verdicts()  # both read the (empty) file before either saves
+    first.put("a", {"status": "verified"})
+    second.put("b", {"status": "refuted"})
+    first.save()
+    second.save()
+    data = json.loads(first.path.read_text())
+    assert set(data) == {"a", "b"}
+    third = Verdicts()
+    assert third.get("a") == {"status": "verified"} and third.get("b") == {"status": "refuted"}
+    spoiled = json.loads(first.path.read_text())
+    spoiled["a"]["value"] = {"status": "refuted"}  # edited: its tag no longer matches
+    first.path.write_text(json.dumps(spoiled))
+    reader, other = Verdicts(), Verdicts()
+    with pytest.warns(CacheWarning, match="ignored an entry of the verdict cache"):
+        assert reader.get("a") is None
+    other.put("c", {"status": "verified"})
+    reader.save()
+    other.save()  # merges: "a" stays dropped, "b" and "c" stay
+    assert set(json.loads(first.path.read_text())) == {"b", "c"}

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import IO
 
-from derive.errors import InputError
+from derive.errors import Crashed, InputError
 from derive.results import Counterexample, FileReport, Result, Status
 from derive.sentences import detail
 from derive.text import visible
@@ -93,9 +93,9 @@ class Printer:
         self.tally.unreadable += 1
         self.err.write(error_text(err) + "\n")
 
-    def crashed(self, name: str, exc: BaseException) -> None:
+    def crashed(self, name: str, exc: Crashed) -> None:
         self.tally.crashed += 1
-        self.err.write(visible(f"{name}: internal error: {type(exc).__name__}: {exc}") + "\n"
+        self.err.write(visible(f"{name}: internal error: {exc.kind}: {exc}") + "\n"
                        "    This is a bug in derive, not in the file; the other files are still "
                        "checked. DERIVE_DEBUG=1 shows the traceback.\n")
 

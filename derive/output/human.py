@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import IO
 
-from derive.errors import InputError
+from derive.errors import Crashed, InputError
 from derive.output.base import READ_AS, Printer, is_finding, symbols_fit, witness_line
 from derive.results import FileReport, Result, Status
 from derive.text import visible
@@ -61,7 +61,7 @@ class HumanPrinter(Printer):
         self._end_progress()
         super().failed(err)
 
-    def crashed(self, name: str, exc: BaseException) -> None:
+    def crashed(self, name: str, exc: Crashed) -> None:
         self._end_progress()
         super().crashed(name, exc)
 

@@ -6,7 +6,7 @@ import json
 from typing import IO, Any
 
 from derive import __version__
-from derive.errors import InputError
+from derive.errors import Crashed, InputError
 from derive.output.base import Printer, finding_text, is_finding
 from derive.results import FileReport, Result, Status
 from derive.text import visible
@@ -32,10 +32,10 @@ class JsonPrinter(Printer):
         super().failed(err)
         self.errors.append(_error_json(err, "input"))
 
-    def crashed(self, name: str, exc: BaseException) -> None:
+    def crashed(self, name: str, exc: Crashed) -> None:
         super().crashed(name, exc)
         self.errors.append({"file": name, "line": None, "col": None, "kind": "internal",
-                            "message": f"{type(exc).__name__}: {exc}"})
+                            "message": f"{exc.kind}: {exc}"})
 
     def finish(self) -> None:
         doc = {"schema": JSON_SCHEMA_VERSION, "tool": "derive", "version": __version__,
@@ -98,10 +98,10 @@ class GithubPrinter(Printer):
         self._annotate("error", span.file if span else "", span.line if span else None,
                        span.col if span else None, "derive: error", err.message)
 
-    def crashed(self, name: str, exc: BaseException) -> None:
+    def crashed(self, name: str, exc: Crashed) -> None:
         self.tally.crashed += 1
         self._annotate("error", name, None, None, "derive: internal error",
-                       f"{type(exc).__name__}: {exc} (a bug in derive)")
+                       f"{exc.kind}: {exc} (a bug in derive)")
 
     def finish(self) -> None:
         c = self.tally.counts()
@@ -151,9 +151,9 @@ class SarifPrinter(Printer):
         self._add("error", "error", err.message, span.file if span else None,
                   span.line if span else None, span.col if span else None)
 
-    def crashed(self, name: str, exc: BaseException) -> None:
+    def crashed(self, name: str, exc: Crashed) -> None:
         super().crashed(name, exc)
-        self._add("internal", "error", f"{type(exc).__name__}: {exc}", name, None, None)
+        self._add("internal", "error", f"{exc.kind}: {exc}", name, None, None)
 
     def finish(self) -> None:
         doc = {
