@@ -8,11 +8,12 @@ from typing import Any
 
 import sympy
 
-from derive.expr import Call, FuncRef, Partial, Quantity
+from derive.expr import BatchSum, Call, FuncRef, Partial, Quantity, Width
 from derive.latex import Index, Scalar
+from derive.latex.scope import Size
 from derive.model.algebra import _Cut
 from derive.model.data import Key
-from derive.numbers import Unsupported, guard_kink, sympy_num
+from derive.numbers import CTX, Unsupported, guard_kink, sympy_num
 
 # A derivative node at its indices' values: (the node kept alive, {values: (num, den)}), by the
 # node's id; a pure function of the two, so shared by every model and instance of the process.
@@ -31,6 +32,37 @@ def _grounded(e: Partial, values: tuple, env: dict) -> tuple[sympy.Basic, sympy.
         ints = {k: sympy.Integer(v) for k, v in env.items() if isinstance(k, Index)}
         found = held[1][values] = (e.num.xreplace(ints), e.den.xreplace(ints))
     return found
+
+
+# ∂(c Σ_x body + ...)/∂θ as c Σ_x ∂body/∂θ + ..., by the node's id: each term of the numerator
+# (a constant times a sum over the samples, or a term without one) and its derivative, or None
+# when the numerator has no sum over the samples written so
+_SAMPLE_TERMS: dict[int, tuple[Partial, tuple | None]] = {}
+_CONSTANT = (sympy.Number, Size, Width, Index, sympy.Add, sympy.Mul, sympy.Pow)
+
+
+def _sample_terms(e: Partial) -> tuple | None:
+    held = _SAMPLE_TERMS.get(id(e))
+    if held is None or held[0] is not e:
+        if len(_SAMPLE_TERMS) > 50_000:
+            _SAMPLE_TERMS.clear()
+        held = _SAMPLE_TERMS[id(e)] = (e, _split_over_samples(e))
+    return held[1]
+
+
+def _split_over_samples(e: Partial) -> tuple | None:
+    out = []
+    for term in sympy.Add.make_args(e.num):
+        sums = [f for f in sympy.Mul.make_args(term) if isinstance(f, BatchSum)]
+        coef = [f for f in sympy.Mul.make_args(term) if not isinstance(f, BatchSum)]
+        if len(sums) == 1 and all(isinstance(n, _CONSTANT) for c in coef
+                                  for n in sympy.preorder_traversal(c)):
+            out.append((sympy.Mul(*coef), Partial(sums[0].body, e.den, e.total), True))
+        elif not sums:
+            out.append((sympy.Integer(1), Partial(term, e.den, e.total), False))
+        else:
+            return None
+    return tuple(out) if any(over for *_, over in out) else None
 
 
 class Derivatives:
@@ -75,6 +107,11 @@ class Derivatives:
         cached = self._derivative_values.get(fast_key)
         if cached is not None:
             return cached
+        if isinstance(e.den, (Quantity, Scalar)) and _sample_terms(e) is not None:
+            out = self._by_samples(e, env, sample)
+            if out is not None:
+                self._derivative_values[fast_key] = out
+                return out
         grounded = _grounded(e, fast_key[1], env)
         value_key = (*grounded, sample, e.total)
         cached = self._derivative_values.get(value_key)
@@ -93,6 +130,23 @@ class Derivatives:
         out = engine.evaluate(d, vals)
         self._derivative_values[value_key] = self._derivative_values[fast_key] = out
         return out
+
+    def _by_samples(self, e: Partial, env: dict, sample: int | None) -> Any:
+        """∂(c Σ_x body)/∂θ as c Σ_x ∂body/∂θ (linearity), for a θ that is the same at every
+        sample (a parameter): the samples' derivatives are the ones a claim about one sample
+        evaluates, where the whole batch's expression would be differentiated otherwise. None
+        for a variable of one sample (which the sum's other samples do not read)."""
+        wrt = e.den
+        key = (self._key(wrt, env, sample) if isinstance(wrt, Quantity)
+               else self._scalar_key(wrt.name, sample))
+        if key[3] is not None:
+            return None
+        total = []
+        for coef, part, over in _sample_terms(e):
+            samples = range(1, self.instance.batch + 1) if over else (sample,)
+            value = CTX.fsum([self.derivative(part, env, s) for s in samples])
+            total.append(self.ground(coef, env, sample) * value)
+        return CTX.fsum(total)
 
     def _leaves_of(self, exprs: tuple) -> list[tuple[Any, Key]]:
         st = self.structure
