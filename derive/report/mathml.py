@@ -26,6 +26,7 @@ from xml.etree.ElementTree import Element, tostring
 
 from latex2mathml.converter import convert_to_element
 
+from derive.report.mathcache import cached_mathml
 from derive.report.texts import has_invisible, normalise_display, unsafe_commands
 from derive.text import visible
 
@@ -209,6 +210,10 @@ def to_mathml(tex: str, *, display: bool) -> str:
         raise MathError(f"not rendered: {', '.join(unsafe)} could carry markup into the page")
     if has_invisible(tex):
         raise MathError("not rendered: the formula holds control characters")
+    return cached_mathml(tex, display, lambda: _converted(tex, display))
+
+
+def _converted(tex: str, display: bool) -> str:
     source = normalise_display(tex, "split") if display else " ".join(tex.split())
     try:
         element = convert_to_element(source, display="block" if display else "inline")
