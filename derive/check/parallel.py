@@ -1,16 +1,16 @@
 """Checking several files at once: one worker process per core, each file's outcome handed
 back in the files' order.
 
-A file's results depend on that file alone, so a run over several files checks them in a pool
-of processes, as linters do (`derive check -j N`; by default as many as the cores this process
-may use, never more than the files; the longest files are started first). What a run prints
-does not depend on the number of workers: the outcomes come back in the order of the files
-(the tests compare the bytes). On Linux the workers are forked (SymPy and derive already
-imported), elsewhere spawned. Each saves the disk caches after every file it checks, merged
-with what the others wrote (`derive.arithcache.save_json`). A worker that dies (killed, out of
-memory) costs its file an internal error; the files it had not finished are checked again,
-each in a process of its own. DERIVE_DEBUG=1 checks in this process, so that a bug shows its
-traceback.
+A file's results depend on that file alone, so a run over several files checks them in a pool of
+processes, as linters do (`derive check -j N`; by default as many as the cores this process may
+use, never more than the files; the longest files are started first). What a run prints does not
+depend on the number of workers: the outcomes come back in the order of the files (the tests
+compare the bytes). On Linux, in a process of one thread, the workers are forked (SymPy and
+derive already imported), else spawned. Each saves the disk caches after every file it checks,
+merged with what the others wrote (`derive.arithcache.save_json`). A worker that dies (killed,
+out of memory) costs its file an internal error; the files it had not finished are checked
+again, each in a process of its own. DERIVE_DEBUG=1 checks in this process, so that a bug shows
+its traceback.
 """
 
 from __future__ import annotations
@@ -55,8 +55,7 @@ def check_files(files: Sequence[tuple[Path, str]], *, symbolic: bool = False,
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux")
-                                          else "spawn")
+    context = multiprocessing.get_context(_start_method())
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         futures = {}
         for k in sorted(range(len(files)), key=lambda k: -_size(files[k][0])):
@@ -86,6 +85,19 @@ def _outcome(future: Future, path: Path, name: str, symbolic: bool,
             except BrokenProcessPool as exc:
                 return Crashed(type(exc).__name__, "the process checking this file died "
                                                    "(killed, or out of memory?)")
+
+
+def _start_method() -> str:
+    """"fork" on Linux in a process of one thread (SymPy and derive already imported, so the
+    workers start at once); "spawn" elsewhere, and where a library runs threads of its own
+    (JAX's, say), which a fork would copy in whatever state they hold (a deadlock)."""
+    if sys.platform.startswith("linux"):
+        try:
+            if len(os.listdir("/proc/self/task")) == 1:
+                return "fork"
+        except OSError:
+            pass
+    return "spawn"
 
 
 def _size(path: Path) -> int:
