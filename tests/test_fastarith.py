@@ -144,7 +144,7 @@ def _check(paths: list[Path]) -> None:
 
     for path in paths:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            main(["check", str(path)])
+            main(["check", "-j", "1", str(path)])  # in this process, where the spy is
 
 
 @pytest.mark.parametrize("where", ["formulas", "tests/data", "corpus"])
