@@ -24,8 +24,6 @@ import re
 from collections.abc import Callable
 from xml.etree.ElementTree import Element, tostring
 
-from latex2mathml.converter import convert_to_element
-
 from derive.report.mathcache import cached_mathml
 from derive.report.texts import has_invisible, normalise_display, unsafe_commands
 from derive.text import visible
@@ -214,6 +212,8 @@ def to_mathml(tex: str, *, display: bool) -> str:
 
 
 def _converted(tex: str, display: bool) -> str:
+    from latex2mathml.converter import convert_to_element  # 0.1 s: only when not cached
+
     source = normalise_display(tex, "split") if display else " ".join(tex.split())
     try:
         element = convert_to_element(source, display="block" if display else "inline")
