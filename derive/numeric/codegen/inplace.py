@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from derive.numeric.codegen.primitives import (
+    NEGATED_PREFIX,
     UFUNCS,
     BatchSum,
     Constant,
@@ -60,8 +61,9 @@ class _InPlace:
     def __init__(self, program: Program) -> None:
         x, y, c, *params = program.args
         self.kind: dict[sp.Symbol, str | None] = {x: _SAMPLE, y: _SAMPLE, c: _SCALAR}
-        for p in params:  # biases b1, b2, ...; weights W2, V1, P1, ...
-            self.kind[p] = _VECTOR if p.name.startswith("b") else _MATRIX
+        for p in params:  # biases b1, b2, ...; weights W2, V1, P1, ...; negated: nb2, nP1
+            name = p.name.removeprefix(NEGATED_PREFIX)
+            self.kind[p] = _VECTOR if name.startswith("b") else _MATRIX
         self.last_use: dict[sp.Symbol, int] = {}
         for n, (_, expr) in enumerate(program.assignments):
             for sym in expr.free_symbols:

@@ -16,6 +16,9 @@ import sympy as sp
 
 from derive.functions import CODEGEN
 
+# The name of a parameter the in-place update holds negated (nP1, nb2: `negated.py`).
+NEGATED_PREFIX = "n"
+
 
 class Dot(sp.Function):
     """Matrix product of two arrays (at most 2-D): `numpy.dot`, bound as `_dot`.
@@ -123,14 +126,18 @@ class Descend(sp.Function):
     """Descend(p, s) = p - s, written into p's memory (the trainer's in-place update).
 
     Only the `update` program uses it; its value is the updated parameter, so the pure `step`
-    and the in-place `update` compute the same numbers.
+    and the in-place `update` compute the same numbers. A negated change (a parameter held
+    negated, `negated.py`) is added: p + G, the same number as p - (-G).
     """
 
     nargs = 2
 
     def _numpycode(self, printer: object) -> str:
-        param, change = (printer._print(arg) for arg in self.args)  # type: ignore[attr-defined]
-        return f"numpy.subtract({param}, {change}, out={param})"
+        param, change = self.args
+        name = printer._print(param)  # type: ignore[attr-defined]
+        if change.could_extract_minus_sign():
+            return f"numpy.add({name}, {printer._print(-change)}, out={name})"  # type: ignore[attr-defined]
+        return f"numpy.subtract({name}, {printer._print(change)}, out={name})"  # type: ignore[attr-defined]
 
 
 class Maximum(sp.Function):
