@@ -107,3 +107,40 @@ def test_a_copied_name_keeps_its_array():
     u, v = fast(x, y, 0.5, rng.normal(size=(3, 3)), rng.normal(size=3))
     assert np.array_equal(u, np.exp(x) + y)
     assert np.array_equal(v, (np.exp(x) + y) * x + 1)
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_the_update_passes_no_python_number_to_a_ufunc(spec, model):
+    """Every number of the in-place update is a read-only float64 0-d array of its namespace
+    (a ufunc converts a Python number at every call), and `c` given as a 0-d array (as the
+    trainer gives it) or as a float gives the same bits."""
+    import re
+
+    net = compile_network(spec, model, (6, 5, 3))
+    source = dict(net.sources)["update"]
+    assert not re.search(r"_np_\w+\([^)]*\b\d", source), source
+    constants = {name: value for name, value in net.update.__globals__.items()
+                 if re.fullmatch(r"_k\d+", name)}
+    assert constants and all(f"{name}" in source for name in constants)
+    for value in constants.values():
+        assert value.shape == () and value.dtype == np.float64 and not value.flags.writeable
+    x, y, params = _problem((6, 5, 3), 3, 7)
+    x = net.hold_inputs(x)
+    as_float, as_array = list(net.hold(params)), list(net.hold(params))
+    net.update(x, y, 0.25, *as_float)
+    net.update(x, y, np.array(0.25), *as_array)
+    assert all(np.array_equal(a, b) for a, b in zip(as_float, as_array))
+
+
+def test_products_print_as_numpy_dot_and_as_the_matmul_operator_for_jax():
+    """NumPy code calls `numpy.dot` (less dispatch than `@` for 2-D arrays); JAX code `@`."""
+    program = Program((X, Y, C, W, B), ((T, Dot(X, Tr(W)) + B),), (Dot(Tr(T), Y),))
+    plain = lambdify_program(program, "f")
+    rng = np.random.default_rng(2)
+    x, y, w = rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), rng.normal(size=(3, 3))
+    b = rng.normal(size=3)
+    (got,) = plain(x, y, 0.5, w, b)
+    assert np.array_equal(got, np.dot((np.dot(x, w.T) + b).T, y))
+    jax_backend = pytest.importorskip("derive.numeric.jax_backend")
+    printed = jax_backend._Printer().doprint(Dot(X, Tr(W)))
+    assert printed == "(x @ (W1).T)"

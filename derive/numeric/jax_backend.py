@@ -38,12 +38,14 @@ __all__ = ["JaxNetwork", "compile_jax"]
 
 class _Printer(JaxPrinter):
     """The array primitives (Dot, Tr, RowSum, ...) print as `@`, `.T` and `.sum(...)`, which
-    jax arrays share with NumPy's; elementwise functions print as jax.numpy calls."""
+    jax arrays share with NumPy's (Dot is `numpy.dot` in NumPy code); elementwise functions print as jax.numpy calls."""
 
 
 for _cls in codegen.ARRAY_FUNCTIONS:
     setattr(_Printer, f"_print_{_cls.__name__}",
             lambda self, expr: type(expr)._numpycode(expr, self))
+# numpy.dot in NumPy code; jax arrays' own `@` here
+_Printer._print_Dot = lambda self, expr: "({} @ {})".format(*map(self._print, expr.args))
 # erf is SciPy's in NumPy code; JAX has its own
 _Printer._print_Erf = lambda self, expr: f"jax.scipy.special.erf({self._print(expr.args[0])})"
 

@@ -246,11 +246,14 @@ def _epoch(net: CompiledNetwork, held_x: np.ndarray, y: np.ndarray, order: np.nd
     # to inf for z < -709, and 1/(1 + inf) = 0 is its value there, so an overflow is not an
     # error inside the step. A run that truly diverges still ends in NaN (an invalid
     # operation raises) or in non-finite weights, which the trainer checks after the epoch.
-    c = net.step_size(lr, batch)  # the document's step size: once per epoch, not per step
+    # The document's step size, once per epoch and not per step, as a float64 0-d array (the
+    # same number; a ufunc converts a Python float at every call, see codegen.Constant).
+    c = np.array(net.step_size(lr, batch))
     with np.errstate(over="ignore"):
         for start in range(0, len(order), batch):
             xb, yb = xs[start : start + batch], ys[start : start + batch]
-            update(xb, yb, c if len(xb) == batch else net.step_size(lr, len(xb)), *held)
+            update(xb, yb, c if len(xb) == batch else np.array(net.step_size(lr, len(xb))),
+                   *held)
     return net.release(held, wide)
 
 

@@ -46,6 +46,7 @@ from derive.numeric.codegen.errors import (
     UnsafeExpressionError,
     deadline,
 )
+from derive.numeric.codegen.negated import negated_layout
 from derive.numeric.codegen.primitives import (
     ARRAY_FUNCTIONS,
     BatchSum,
@@ -137,6 +138,10 @@ class CompiledNetwork:
     update_rule: UpdateRule = PLAIN  # the document's: c = update_rule.step_size(lr, m)
     update_wide: Callable[..., tuple[np.ndarray, ...]] | None = None
     mirrored: tuple[int, ...] = ()  # held positions update_wide also takes transposed
+    # the positions, among what `update` (and `update_wide`) take, of the parameters they
+    # take negated (codegen.negated: -z from the product itself, for a g that reads only -z)
+    negated: tuple[int, ...] = ()
+    negated_wide: tuple[int, ...] = ()
 
     def step_size(self, lr: float, batch: int) -> float:
         """c of `step` and `update` for a minibatch of `batch` samples: the document's factor
@@ -160,12 +165,15 @@ class CompiledNetwork:
         if wide:
             for n in reversed(self.mirrored):
                 held.insert(n + 1, np.ascontiguousarray(held[n].T))
+        for n in self.negated_wide if wide else self.negated:
+            held[n] = np.negative(held[n])  # a new array: hold never writes into `params`
         return tuple(held)
 
     def release(self, held: Sequence[np.ndarray], wide: bool = False
                 ) -> tuple[np.ndarray, ...]:
         """The parameters W1, b1, W2, ... (new arrays) from what `hold` made."""
-        params = list(held)
+        negated = self.negated_wide if wide else self.negated
+        params = [np.negative(p) if n in negated else p for n, p in enumerate(held)]
         if wide:  # the copy of the k-th mirrored weight, after k other copies
             for k in reversed(range(len(self.mirrored))):
                 del params[self.mirrored[k] + k + 1]
@@ -195,10 +203,13 @@ def _compile_cached(spec: NetworkSpec, model_name: str, depth: int) -> CompiledN
     seconds = time.perf_counter() - start
     sources = tuple((name, inspect.getsource(fn)) for name, fn in functions.items())
     transposed, fused = update_layout(programs["update"])
-    mirrored = mirrored_layout(programs["update_wide"]) if "update_wide" in programs else ()
+    wide = programs.get("update_wide")
+    mirrored = mirrored_layout(wide) if wide is not None else ()
     return CompiledNetwork(model=model, depth=depth, sources=sources, seconds=seconds,
                            transposed=transposed, fused_bias=fused, update_rule=spec.update,
-                           mirrored=mirrored, **functions)
+                           mirrored=mirrored, negated=negated_layout(programs["update"]),
+                           negated_wide=negated_layout(wide) if wide is not None else (),
+                           **functions)
 
 
 def compile_network(spec: NetworkSpec, model_name: str, layers: Sequence[int]) -> CompiledNetwork:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.numeric.codegen.derivation import ModelKind
+from derive.numeric.codegen.negated import PREFIX, negated_forward
 from derive.numeric.codegen.primitives import (
     BatchSum,
     Descend,
@@ -23,13 +24,16 @@ from derive.numeric.codegen.program import Program
 from derive.numeric.codegen.vectorise import LayerTemplates, Slot
 
 
-def network_programs(tpl: LayerTemplates, model: ModelKind, depth: int) -> dict[str, Program]:
+def network_programs(tpl: LayerTemplates, model: ModelKind, depth: int, *,
+                     negate: bool = True) -> dict[str, Program]:
     """The programs of a network of `depth` layers: "step" (the document's update, pure),
-    "update" (the same update in place, weights held transposed and the first bias fused),
+    "update" (the same update in place, weights held transposed and the first bias fused,
+    the parameters of a pre-activation read only negated held negated, `negated.py`),
     "update_wide" (`update` with every weight used both ways held twice, see
     `_weights_mirrored`; only when there is one), "gradients", "evaluate", "forward", and
     "scaled_step" when the deltas are linear (the step with c scaling each sample's delta,
-    for the JAX epoch). See `CompiledNetwork`."""
+    for the JAX epoch). See `CompiledNetwork`. `negate=False`: the updates without the
+    negated parameters (to compare with)."""
     x, y, c = sp.symbols("x y c", real=True)
     params: list[sp.Symbol] = []
     for layer in range(1, depth + 1):
@@ -125,7 +129,9 @@ def network_programs(tpl: LayerTemplates, model: ModelKind, depth: int) -> dict[
     }
     wide = _weights_mirrored(update)
     if wide is not None:
-        programs["update_wide"] = wide
+        programs["update_wide"] = negated_forward(wide) if negate else wide
+    if negate:
+        programs["update"] = negated_forward(update)
     if scaled_step is not None:
         programs["scaled_step"] = scaled_step
     return programs
@@ -268,7 +274,7 @@ def _first_bias_fused(program: Program) -> Program:
 def mirrored_layout(wide: Program) -> tuple[int, ...]:
     """The positions, among the parameters `update` takes, of the weights `update_wide` also
     takes transposed (each copy right after its weight)."""
-    names = [p.name for p in wide.args[3:]]
+    names = [p.name.removeprefix(PREFIX) for p in wide.args[3:]]
     copies = [n for n, name in enumerate(names) if n and name == names[n - 1] + "t"]
     return tuple(n - 1 - k for k, n in enumerate(copies))
 
@@ -276,7 +282,7 @@ def mirrored_layout(wide: Program) -> tuple[int, ...]:
 def update_layout(program: Program) -> tuple[tuple[int, ...], bool]:
     """How `update` holds the parameters: the positions (among W1, b1, W2, ...) of the weights
     it takes transposed, and whether the first weight and bias are fused into P1."""
-    names = [p.name for p in program.args[3:]]
+    names = [p.name.removeprefix(PREFIX) for p in program.args[3:]]
     if names and names[0] == "P1":
         return (0,), True
     return tuple(n for n, name in enumerate(names) if name.startswith("V")), False

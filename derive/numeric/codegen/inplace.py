@@ -5,7 +5,8 @@ every fresh array is memory to fill: so each elementwise operation of an assignm
 a buffer the step already owns (a fresh intermediate of the same assignment, or an earlier
 temporary read for the last time) when the result has that buffer's shape, and the operations
 are one NumPy call each. Same operations on the same operands as the printed expression; only
-where the results go changes. Never written into: the arguments (x, y, the parameters outside
+where the results go changes (and a number is given as a float64 0-d array, `Constant`, and
+1/u as `reciprocal(u)`: the same division). Never written into: the arguments (x, y, the parameters outside
 Descend) and views (transposes, broadcasts).
 """
 
@@ -18,8 +19,10 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from derive.numeric.codegen.primitives import (
+    NEGATED_PREFIX,
     UFUNCS,
     BatchSum,
+    Constant,
     Dot,
     OnesPerSample,
     RowMax,
@@ -58,8 +61,9 @@ class _InPlace:
     def __init__(self, program: Program) -> None:
         x, y, c, *params = program.args
         self.kind: dict[sp.Symbol, str | None] = {x: _SAMPLE, y: _SAMPLE, c: _SCALAR}
-        for p in params:  # biases b1, b2, ...; weights W2, V1, P1, ...
-            self.kind[p] = _VECTOR if p.name.startswith("b") else _MATRIX
+        for p in params:  # biases b1, b2, ...; weights W2, V1, P1, ...; negated: nb2, nP1
+            name = p.name.removeprefix(NEGATED_PREFIX)
+            self.kind[p] = _VECTOR if name.startswith("b") else _MATRIX
         self.last_use: dict[sp.Symbol, int] = {}
         for n, (_, expr) in enumerate(program.assignments):
             for sym in expr.free_symbols:
@@ -70,6 +74,7 @@ class _InPlace:
         self.owned: set[sp.Symbol] = set()  # buffers made by this step, shared by no other name
         self.fresh = (sp.Symbol(f"_u{n}", real=True) for n in itertools.count())
         self.out: list[tuple[sp.Symbol, sp.Expr]] = []
+        self.constants: dict[sp.Expr, sp.Expr] = {}  # number -> its Constant
         # state of the assignment being rewritten
         self.n = 0
         self.remaining: dict[sp.Symbol, int] = {}  # reads of each symbol still to come in it
@@ -77,7 +82,7 @@ class _InPlace:
 
     def kind_of(self, e: sp.Expr) -> str | None:
         kind = self.kind
-        if e.is_Number:
+        if e.is_Number or isinstance(e, Constant):
             return _SCALAR
         if isinstance(e, sp.Symbol):
             return kind.get(e)
@@ -135,8 +140,16 @@ class _InPlace:
         return (value in self.owned and self.last_use.get(value, -1) <= self.n
                 and self.remaining.get(value, 0) <= 0)
 
+    def constant(self, number: sp.Expr) -> sp.Expr:
+        """The number as the 0-d array `Constant` (a power's exponent stays as it is)."""
+        if number not in self.constants:
+            self.constants[number] = Constant(sp.Integer(len(self.constants)), number)
+        return self.constants[number]
+
     def call(self, name: str, operands: list[sp.Expr], result: str | None) -> sp.Symbol:
         self.read(sp.Tuple(*operands))
+        if name != "power":
+            operands = [self.constant(v) if v.is_Number else v for v in operands]
         into = next((v for v in operands if self.reusable(v, result)), None)
         if into is not None:
             dest, expr = into, UFUNCS[name, True](*operands, into)
@@ -214,8 +227,9 @@ class _InPlace:
             divisor = self.atom(den[0])
             for f in den[1:]:
                 divisor = self.binary("multiply", divisor, f)
-            acc = self.call("divide", [acc, divisor],
-                            _join(self.kind_of(acc), self.kind_of(divisor)))
+            acc = (self.call("reciprocal", [divisor], self.kind_of(divisor)) if not num else
+                   self.call("divide", [acc, divisor],
+                             _join(self.kind_of(acc), self.kind_of(divisor))))
         return self.call("negative", [acc], self.kind_of(acc)) if negate else acc
 
     def emit_pow(self, e: sp.Pow) -> sp.Expr:
@@ -226,7 +240,7 @@ class _InPlace:
         if e.exp == sp.Rational(1, 2):
             return self.call("sqrt", [base], k)
         if e.exp == -1:
-            return self.call("divide", [sp.Integer(1), base], k)
+            return self.call("reciprocal", [base], k)
         return self.binary("power", base, e.exp)
 
 

@@ -18,7 +18,12 @@ from sympy.core.function import AppliedUndef
 
 from derive.numeric.codegen.errors import CodegenError, UnsafeExpressionError
 from derive.numeric.codegen.inplace import rewrite_in_place
-from derive.numeric.codegen.primitives import ALLOWED_FUNCTIONS, ONES_NAMESPACE, UFUNC_NAMESPACE
+from derive.numeric.codegen.primitives import (
+    ALLOWED_FUNCTIONS,
+    ONES_NAMESPACE,
+    UFUNC_NAMESPACE,
+    constants_namespace,
+)
 
 
 @dataclass(frozen=True)
@@ -108,15 +113,18 @@ def lambdify_program(program: Program, name: str, *, in_place: bool = False
     and after that rewrite.
     """
     program = prepare_program(program)
+    modules: list = [ONES_NAMESPACE, "numpy"]
     if in_place:  # the same arithmetic, written into buffers the step owns
         program = rewrite_in_place(program)
         _check_safe(program)
+        exprs = [*(e for _, e in program.assignments), *program.outputs]
+        modules = [constants_namespace(exprs), UFUNC_NAMESPACE, "numpy"]
     # The cse hook hands lambdify our own straight-line program (in order) instead of letting it
     # search for common subexpressions across the whole step.
     fn = sp.lambdify(
         program.args,
         program.outputs,
-        modules=[UFUNC_NAMESPACE, "numpy"] if in_place else [ONES_NAMESPACE, "numpy"],
+        modules=modules,
         cse=lambda exprs: (list(program.assignments), exprs),
         docstring_limit=0,
     )
