@@ -114,21 +114,64 @@ def _int(text: Any) -> int:
     return int(text)
 
 
-class Cache:
-    def __init__(self) -> None:
+class SignedStore:
+    """A signed JSON file of the cache folder (`open_signed`): its entries, and what this run
+    wrote and dropped, saved merged with the file as other runs left it (`save_json`), at
+    exit and by `save`. Each subclass signs and validates its own entries; `LIMIT` bounds the
+    file (the entries this run used or wrote kept first)."""
+
+    LIMIT: int | None = None
+
+    def __init__(self, filename: str, prefix: str) -> None:
         self.entries: dict[str, Any] = {}
         self.dirty = False
         self.path: Path | None = None
         self._secret = b""
+        self._prefix = prefix
         self._warned: set[str] = set()
+        self._used: set[str] = set()
         self._written: set[str] = set()
         self._dropped: set[str] = set()
-        self.version = dist_version("latex2sympy2_extended") or "unknown"
-        opened = open_signed(f"arithmetic-{FORMAT}-{self.version}.json")
+        opened = open_signed(filename)
         if opened is None:
             return
         self._secret, self.path, self.entries = opened
         saved_at_exit(self.save)
+
+    def _keep(self, key: str, entry: dict[str, Any]) -> None:
+        self.entries[key] = entry
+        self._written.add(key)
+        self._dropped.discard(key)
+        self.dirty = True
+
+    def _drop(self, key: str) -> None:
+        self.entries.pop(key, None)
+        self._dropped.add(key)
+        self._written.discard(key)
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty or self.path is None:
+            return
+        merged = save_json(self.path, self.entries, self._prefix, written=self._written,
+                           dropped=self._dropped, fit=None if self.LIMIT is None else self._fit)
+        if merged is not None:
+            self.entries, self.dirty = merged, False
+
+    def _fit(self, entries: dict) -> dict:
+        limit = self.LIMIT or 0
+        if len(entries) <= limit:
+            return entries
+        first = self._used | self._written
+        keep = [k for k in entries if k in first]
+        keep += [k for k in entries if k not in first][: max(0, limit - len(keep))]
+        return {k: entries[k] for k in keep}
+
+
+class Cache(SignedStore):
+    def __init__(self) -> None:
+        self.version = dist_version("latex2sympy2_extended") or "unknown"
+        super().__init__(f"arithmetic-{FORMAT}-{self.version}.json", ".arith-")
 
     def _mac(self, skeleton: str, tree: Any) -> str:
         body = json.dumps([FORMAT, self.version, skeleton, tree], sort_keys=True,
@@ -158,10 +201,7 @@ class Cache:
         return None
 
     def _ignore(self, skeleton: str, why: str) -> None:
-        del self.entries[skeleton]
-        self._dropped.add(skeleton)
-        self._written.discard(skeleton)
-        self.dirty = True
+        self._drop(skeleton)
         if skeleton not in self._warned:
             self._warned.add(skeleton)
             warnings.warn(f"derive: ignored an entry of the parse cache {self.path}: {why}; "
@@ -174,18 +214,7 @@ class Cache:
             tree = encode(value)
         except TypeError:
             return
-        self.entries[skeleton] = {"tree": tree, "mac": self._mac(skeleton, tree)}
-        self._written.add(skeleton)
-        self._dropped.discard(skeleton)
-        self.dirty = True
-
-    def save(self) -> None:
-        if not self.dirty or self.path is None:
-            return
-        merged = save_json(self.path, self.entries, ".arith-", written=self._written,
-                           dropped=self._dropped)
-        if merged is not None:
-            self.entries, self.dirty = merged, False
+        self._keep(skeleton, {"tree": tree, "mac": self._mac(skeleton, tree)})
 
 
 def dist_version(name: str) -> str | None:

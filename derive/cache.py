@@ -45,11 +45,9 @@ from sympy.core.symbol import Str
 from derive import __version__
 from derive.arithcache import (
     CacheWarning,
+    SignedStore,
     cache_dir,
     dist_version,
-    open_signed,
-    save_json,
-    saved_at_exit,
 )
 from derive.budget import deadline
 
@@ -108,27 +106,16 @@ def _sympy_version() -> str:
     return dist_version("sympy") or sympy.__version__
 
 
-class Confirmations:
+class Confirmations(SignedStore):
     """Outcomes of `sympy.simplify(expr.doit()) == 0` and sizes (`sympy.count_ops`), by
     expression, on disk."""
 
     def __init__(self) -> None:
-        self.entries: dict[str, Any] = {}
-        self.dirty = False
-        self.path: Path | None = None
         self.hits = 0
         self.misses = 0
-        self._secret = b""
-        self._warned: set[str] = set()
         self._keys: dict[sympy.Basic, str] = {}  # this process's expressions (count, simplify)
-        self._written: set[str] = set()
-        self._dropped: set[str] = set()
         self.version = f"{__version__}/sympy-{_sympy_version()}"
-        opened = open_signed(f"confirmations-{FORMAT}.json")
-        if opened is None:
-            return
-        self._secret, self.path, self.entries = opened
-        saved_at_exit(self.save)
+        super().__init__(f"confirmations-{FORMAT}.json", ".confirm-")
 
     def key(self, expr: sympy.Basic) -> str:
         known = self._keys.get(expr)
@@ -172,10 +159,7 @@ class Confirmations:
         return None if entry is None else entry.get("ops")
 
     def _ignore(self, key: str, why: str) -> None:
-        del self.entries[key]
-        self._dropped.add(key)
-        self._written.discard(key)
-        self.dirty = True
+        self._drop(key)
         if key not in self._warned:
             self._warned.add(key)
             warnings.warn(f"derive: ignored an entry of the confirmation cache {self.path}: "
@@ -192,18 +176,7 @@ class Confirmations:
             entry["zero"] = zero
         if ops is not None:
             entry["ops"] = ops
-        self.entries[key] = entry
-        self._written.add(key)
-        self._dropped.discard(key)
-        self.dirty = True
-
-    def save(self) -> None:
-        if not self.dirty or self.path is None:
-            return
-        merged = save_json(self.path, self.entries, ".confirm-", written=self._written,
-                           dropped=self._dropped)
-        if merged is not None:
-            self.entries, self.dirty = merged, False
+        self._keep(key, entry)
 
 
 def confirmations() -> Confirmations:
@@ -274,7 +247,7 @@ def code_version() -> str:
     return h.hexdigest()
 
 
-class Verdicts:
+class Verdicts(SignedStore):
     """A check's verdicts on disk, keyed on everything a verdict rests on (the caller's key:
     the claim, the definitions it reaches, the notation, the budget and `code_version`).
 
@@ -285,22 +258,12 @@ class Verdicts:
     (HMAC-SHA256 under the folder's `key`); one that does not verify is ignored with a
     `CacheWarning` and the claim is checked again."""
 
+    LIMIT = MAX_VERDICTS
+
     def __init__(self) -> None:
-        self.entries: dict[str, Any] = {}
-        self.dirty = False
-        self.path: Path | None = None
         self.hits = 0
         self.misses = 0
-        self._used: set[str] = set()
-        self._written: set[str] = set()
-        self._dropped: set[str] = set()
-        self._secret = b""
-        self._warned: set[str] = set()
-        opened = open_signed(f"verdicts-{VERDICTS_FORMAT}.json")
-        if opened is None:
-            return
-        self._secret, self.path, self.entries = opened
-        saved_at_exit(self.save)
+        super().__init__(f"verdicts-{VERDICTS_FORMAT}.json", ".verdicts-")
 
     @property
     def enabled(self) -> bool:
@@ -342,10 +305,7 @@ class Verdicts:
 
     def reject(self, key: str, why: str) -> None:
         """Drop an entry that cannot be used (and say so once): the claim is checked again."""
-        self.entries.pop(key, None)
-        self._dropped.add(key)
-        self._written.discard(key)
-        self.dirty = True
+        self._drop(key)
         self.misses += 1
         if key not in self._warned:
             self._warned.add(key)
@@ -358,27 +318,8 @@ class Verdicts:
         entry: dict[str, Any] = {"value": value, "mac": self._mac(key, wide, value)}
         if wide is not None:
             entry["wide"] = wide
-        self.entries[key] = entry
         self._used.add(key)
-        self._written.add(key)
-        self._dropped.discard(key)
-        self.dirty = True
-
-    def save(self) -> None:
-        if not self.dirty or self.path is None:
-            return
-        merged = save_json(self.path, self.entries, ".verdicts-", written=self._written,
-                           dropped=self._dropped, fit=self._fit)
-        if merged is not None:
-            self.entries, self.dirty = merged, False
-
-    def _fit(self, entries: dict) -> dict:
-        """At most MAX_VERDICTS entries: this run's first, then the others."""
-        if len(entries) <= MAX_VERDICTS:
-            return entries
-        keep = [k for k in entries if k in self._used]
-        keep += [k for k in entries if k not in self._used][: max(0, MAX_VERDICTS - len(keep))]
-        return {k: entries[k] for k in keep}
+        self._keep(key, entry)
 
 
 def verdicts() -> Verdicts:

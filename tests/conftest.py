@@ -132,3 +132,17 @@ def assert_correct_copy(rep, least: int) -> None:
         (r.line, r.message) for r in rep.results if r.status is Status.REFUTED]
     assert sum(r.status in verdicts for r in rep.results) >= least, [
         (r.line, r.status.value, r.message) for r in rep.results if r.status not in verdicts]
+
+
+def random_problem(layers, batch, seed):  # type: ignore[no-untyped-def]
+    """Inputs, one-hot labels and parameters ([W1, b1, W2, b2, ...]) drawn for a network (the
+    trainer's tests compare generated steps on them)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(batch, layers[0]))
+    y = np.eye(layers[-1])[rng.integers(0, layers[-1], size=batch)]
+    params = []
+    for fan_in, fan_out in zip(layers[:-1], layers[1:]):
+        params += [rng.normal(size=(fan_out, fan_in)), rng.normal(size=fan_out)]
+    return x, y, params

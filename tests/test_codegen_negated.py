@@ -22,6 +22,7 @@ from derive.numeric.codegen import (
 )
 from derive.numeric.codegen.negated import negated_forward
 from derive.spec import load_spec
+from tests.conftest import random_problem
 
 TRAIN = Path(__file__).resolve().parent / "data" / "train"
 # (document, model): the chapter's logistic, and activations that read z as it is
@@ -32,16 +33,6 @@ CASES = [(None, "mse"), (None, "softmax-a"), (None, "softmax-z"),
 
 def _spec(document):
     return load_spec(TRAIN / document) if document else load_spec()
-
-
-def _problem(layers, batch, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(batch, layers[0]))
-    y = np.eye(layers[-1])[rng.integers(0, layers[-1], size=batch)]
-    params = []
-    for fan_in, fan_out in zip(layers[:-1], layers[1:]):
-        params += [rng.normal(size=(fan_out, fan_in)), rng.normal(size=fan_out)]
-    return x, y, params
 
 
 @pytest.mark.parametrize(("document", "model"), CASES)
@@ -55,7 +46,7 @@ def test_negated_parameters_give_the_same_numbers_bit_for_bit(document, model, b
                              negate=False)["update_wide" if wide else "update"]
     reference = lambdify_program(plain, "update", in_place=True)
     negated = net.negated_wide if wide else net.negated
-    x, y, params = _problem(layers, batch, 3)
+    x, y, params = random_problem(layers, batch, 3)
     before = [p.copy() for p in params]
     held = list(net.hold(params, wide))
     assert all(np.array_equal(p, q) for p, q in zip(params, before))  # hold copies

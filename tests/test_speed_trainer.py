@@ -21,21 +21,12 @@ from derive.numeric.codegen import (
     templates,
 )
 from derive.spec import load_spec
+from tests.conftest import random_problem
 
 
 @pytest.fixture(scope="module")
 def spec():
     return load_spec()
-
-
-def _problem(layers, seed, batch):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(batch, layers[0]))
-    y = np.eye(layers[-1])[rng.integers(0, layers[-1], size=batch)]
-    params = []
-    for fan_in, fan_out in zip(layers[:-1], layers[1:]):
-        params += [rng.normal(size=(fan_out, fan_in)), rng.normal(size=fan_out)]
-    return x, y, params
 
 
 @pytest.mark.parametrize("model", list(MODELS))
@@ -48,7 +39,7 @@ def test_the_in_place_update_is_the_printed_update_bit_for_bit(spec, model, laye
     fast = net.update
     assert "_np_" in dict(net.sources)["update"]
     for batch in (1, 4, 9):  # the last batch of an epoch is shorter
-        x, y, params = _problem(layers, batch, batch)
+        x, y, params = random_problem(layers, batch, batch)
         x = net.hold_inputs(x)  # the update's own layout (a column of ones, P1 = [W1.T; b1])
         want = list(net.hold(params))
         got = list(net.hold(params))
@@ -124,7 +115,7 @@ def test_the_update_passes_no_python_number_to_a_ufunc(spec, model):
     assert constants and all(f"{name}" in source for name in constants)
     for value in constants.values():
         assert value.shape == () and value.dtype == np.float64 and not value.flags.writeable
-    x, y, params = _problem((6, 5, 3), 3, 7)
+    x, y, params = random_problem((6, 5, 3), 7, 3)
     x = net.hold_inputs(x)
     as_float, as_array = list(net.hold(params)), list(net.hold(params))
     net.update(x, y, 0.25, *as_float)

@@ -20,34 +20,18 @@ import warnings
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-from derive.arithcache import (
-    CacheWarning,
-    cache_dir,
-    dist_version,
-    open_signed,
-    save_json,
-    saved_at_exit,
-)
+from derive.arithcache import CacheWarning, SignedStore, cache_dir, dist_version
 
 FORMAT = 1
 MAX_ENTRIES = 20_000
 
 
-class MathCache:
+class MathCache(SignedStore):
+    LIMIT = MAX_ENTRIES
+
     def __init__(self) -> None:
-        self.entries: dict[str, Any] = {}
-        self.dirty = False
-        self.path: Path | None = None
-        self._secret = b""
-        self._written: set[str] = set()
-        self._dropped: set[str] = set()
-        opened = open_signed(f"mathml-{FORMAT}.json")
-        if opened is None:
-            return
-        self._secret, self.path, self.entries = opened
-        saved_at_exit(self.save)
+        super().__init__(f"mathml-{FORMAT}.json", ".mathml-")
 
     def _mac(self, key: str, mathml: str) -> str:
         return hmac.new(self._secret, f"{key}\n{mathml}".encode(), hashlib.sha256).hexdigest()
@@ -59,39 +43,17 @@ class MathCache:
         if (isinstance(entry, dict) and isinstance(entry.get("mathml"), str)
                 and isinstance(entry.get("mac"), str)
                 and hmac.compare_digest(entry["mac"], self._mac(key, entry["mathml"]))):
+            self._used.add(key)
             return entry["mathml"]
-        del self.entries[key]
-        self._dropped.add(key)
-        self._written.discard(key)
-        self.dirty = True
+        self._drop(key)
         warnings.warn(f"derive: ignored an entry of the MathML cache {self.path}: it is not a "
                       "signed entry (corrupted or edited); converting again", CacheWarning,
                       stacklevel=3)
         return None
 
     def put(self, key: str, mathml: str) -> None:
-        if self.path is None:
-            return
-        self.entries[key] = {"mathml": mathml, "mac": self._mac(key, mathml)}
-        self._written.add(key)
-        self._dropped.discard(key)
-        self.dirty = True
-
-    def save(self) -> None:
-        if not self.dirty or self.path is None:
-            return
-        merged = save_json(self.path, self.entries, ".mathml-", written=self._written,
-                           dropped=self._dropped, fit=self._fit)
-        if merged is not None:
-            self.entries, self.dirty = merged, False
-
-    def _fit(self, entries: dict) -> dict:
-        """At most MAX_ENTRIES: this run's first."""
-        if len(entries) <= MAX_ENTRIES:
-            return entries
-        keep = [k for k in entries if k in self._written]
-        keep += [k for k in entries if k not in self._written][: max(0, MAX_ENTRIES - len(keep))]
-        return {k: entries[k] for k in keep}
+        if self.path is not None:
+            self._keep(key, {"mathml": mathml, "mac": self._mac(key, mathml)})
 
 
 def cached_mathml(tex: str, display: bool, convert: Callable[[], str]) -> str:
