@@ -105,3 +105,24 @@ def test_jobs_must_be_a_positive_whole_number(capsys):
     for bad, why in (("0", "give at least 1"), ("two", "not a whole number")):
         assert main(["check", "-j", bad, "formulas/backprop.md"]) == 2
         assert why in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups, as a terminal")
+def test_ctrl_c_stops_the_workers_at_once_without_a_traceback(tmp_path):
+    import signal
+    import time
+
+    for k in range(8):  # long enough to be interrupted while the workers are busy
+        (tmp_path / f"copy{k}.md").write_text(DOCS[0].read_text(encoding="utf-8"),
+                                              encoding="utf-8")
+    env = {**os.environ, "DERIVE_NO_CACHE": "1"}
+    run = subprocess.Popen([sys.executable, "-m", "derive", "check", "-j", "2", str(tmp_path)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                           cwd=ROOT, start_new_session=True)
+    time.sleep(3)
+    os.killpg(run.pid, signal.SIGINT)  # as Ctrl-C does: to the parent and its workers
+    start = time.monotonic()
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err[-2000:]
+    assert time.monotonic() - start < 10  # the workers do not finish their files first
+    assert "derive: interrupted" in err and "Traceback" not in err

@@ -56,16 +56,26 @@ def check_files(files: Sequence[tuple[Path, str]], *, symbolic: bool = False,
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context(_start_method())
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_quiet_worker)
+    try:
         futures = {}
         for k in sorted(range(len(files)), key=lambda k: -_size(files[k][0])):
             futures[k] = pool.submit(_worker, *files[k], symbolic)  # the longest first
-        try:
-            for k, (path, name) in enumerate(files):
-                yield name, _outcome(futures[k], path, name, symbolic, context)
-        finally:
-            for future in futures.values():
-                future.cancel()
+        for k, (path, name) in enumerate(files):
+            yield name, _outcome(futures[k], path, name, symbolic, context)
+    except BaseException:  # interrupted (Ctrl-C), or the output closed: stop the workers now
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _quiet_worker() -> None:
+    """A worker leaves Ctrl-C to the parent, which stops it (no worker's traceback)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _outcome(future: Future, path: Path, name: str, symbolic: bool,
@@ -79,7 +89,7 @@ def _outcome(future: Future, path: Path, name: str, symbolic: bool,
     try:
         return future.result()
     except BrokenProcessPool:
-        with ProcessPoolExecutor(1, mp_context=context) as alone:
+        with ProcessPoolExecutor(1, mp_context=context, initializer=_quiet_worker) as alone:
             try:
                 return alone.submit(_worker, path, name, symbolic).result()
             except BrokenProcessPool as exc:
