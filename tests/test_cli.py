@@ -40,7 +40,7 @@ def test_a_crashing_file_does_not_take_the_others_with_it(
         return real(path, name, **kw)
 
     monkeypatch.setattr(derive.check, "check_file", flaky)
-    code = main(["check", str(bad), str(good)])
+    code = main(["check", "-j", "1", str(bad), str(good)])  # in this process, patched
     out, err = capsys.readouterr()
     assert code == 3
     assert "internal error: ZeroDivisionError: planted bug" in err
