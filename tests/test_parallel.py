@@ -78,6 +78,7 @@ def _planted(fault: str, docs: list[str]) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("fault, said", [
     ("raise ZeroDivisionError('planted bug')", "internal error: ZeroDivisionError: planted bug"),
     ("os._exit(9)", "internal error: BrokenProcessPool"),  # as the out-of-memory killer would
+    ("return lambda: 0", "internal error: "),  # an outcome that cannot be handed back
 ])
 def test_a_fault_in_one_worker_costs_only_its_file(tmp_path, fault, said):
     docs = _docs(tmp_path)[:1] + _docs(tmp_path)[2:4]

@@ -95,6 +95,8 @@ def _outcome(future: Future, path: Path, name: str, symbolic: bool,
             except BrokenProcessPool as exc:
                 return Crashed(type(exc).__name__, "the process checking this file died "
                                                    "(killed, or out of memory?)")
+    except Exception as exc:  # its outcome could not be handed back (not picklable): a bug
+        return Crashed(type(exc).__name__, str(exc))
 
 
 def _start_method() -> str:
