@@ -19,7 +19,6 @@ from derive.latex import (
     Size,
     Tok,
     _check_layer,
-    _derivative_kind,
     _err,
     _group,
     _is_sample_tag,
@@ -39,14 +38,12 @@ from derive.notation import QuantitySpec
 from derive.tensor import (
     BatchTotal,
     Entry,
-    Grad,
     Hadamard,
     IndexSum,
     Leaf,
     MatMul,
     Norm2,
     Plus,
-    Quotient,
     Scalar,
     Tensor,
     Transpose,
@@ -56,7 +53,7 @@ from derive.tensor.zero import Ones, Zero, sized_ones, sized_terms, times
 from derive.vecparse.applications import _Applications
 from derive.vecparse.classes import _bounds, _column, _indicator_end
 from derive.vecparse.components import Components, components
-from derive.vecparse.derivatives import NOT_ALONE, chain, chained, read_jacobian
+from derive.vecparse.derivatives import NOT_ALONE, chain, chained
 from derive.vecparse.ellipsis import read_chain
 from derive.vecparse.entries import entrywise_square, fixed_dims, one_row, spec_dims
 from derive.vecparse.form import (
@@ -71,8 +68,8 @@ from derive.vecparse.form import (
 )
 from derive.vecparse.indicator import indicator_at
 from derive.vecparse.literal import begins_matrix, read_literal
-from derive.vecparse.operator import entry_partial
 from derive.vecparse.prod import prod_at, read_prod
+from derive.vecparse.quotients import _Quotients, scalar_valued
 from derive.vecparse.slices import column_slice
 from derive.vecparse.trace import (
     identity_name,
@@ -91,7 +88,7 @@ def parse_tensor(toks: list[Tok], scope: Scope) -> Tensor:
     return _Reader(toks, scope).sum(0, len(toks))
 
 
-class _Reader(_Applications):
+class _Reader(_Applications, _Quotients):
     def __init__(self, toks: list[Tok], scope: Scope) -> None:
         self.toks = toks
         self.scope = scope
@@ -207,7 +204,7 @@ class _Reader(_Applications):
             body = self.toks[j:hi]
             if bounds is not None and not vector_form(body, scope):
                 return self.scalar(k, hi)  # \sum_k 1\{y = k\} \log P_k: a sum of numbers
-            if bounds is None or not (_scalar_valued(body, scope)
+            if bounds is None or not (scalar_valued(body, scope)
                                       or any(t.text in _NORM_OPEN for t in body)
                                       or any(_indicator_end(body, p, len(body))
                                              for p in range(len(body)))):
@@ -341,82 +338,6 @@ class _Reader(_Applications):
     def scalar(self, lo: int, hi: int) -> Scalar:
         return Scalar(parse_expression(self.toks[lo:hi], self.scope), self.tex(lo, hi))
 
-    def frac(self, k: int, hi: int) -> tuple[Tensor, int]:
-        toks, scope = self.toks, self.scope
-        num, j = _group(toks, k + 1, scope)
-        den, after = _group(toks, j, scope)
-        num_s, den_s = _strip_group(num), _strip_group(den)
-        kind = _derivative_kind(num_s, den_s, scope)
-        if kind is not None:
-            top, bottom = _strip_group(num_s[1:]), _strip_group(den_s[1:])
-            if not top and bottom and not vector_form(bottom, scope) and after < hi:
-                return entry_partial(self, k, after, hi, bottom)  # \frac{\partial}{\partial z_i} ...
-            if top and bottom and vector_form(bottom, scope) and not vector_form(top, scope):
-                wrt = self.leaf_alone(bottom)
-                f = parse_expression(top, scope)
-                return Grad(f, wrt, self.tex(k, after)), after
-            if not (vector_form(top, scope) or vector_form(bottom, scope)):
-                return self.scalar(k, after), after
-            return read_jacobian(self, top, bottom, k, after, hi)
-        if not vector_form(den, scope):
-            if not vector_form(num, scope):
-                return self.scalar(k, after), after
-            scale = Scalar(1 / parse_expression(den, scope), f"\\frac{{1}}{{{self.text[den[0].start:den[-1].end]}}}")
-            inner = _Reader(num, scope).sum(0, len(num))
-            return MatMul(scale, inner, self.tex(k, after)), after
-        return self.quotient(num, den, k, after), after
-
-    def quotient(self, num: list[Tok], den: list[Tok], k: int, after: int) -> Tensor:
-        """`\\frac{1}{1 + \\exp(-w^T x)}`: a denominator in vector form is read as a number
-        (an inner product, a function of one); its shape says whether it is one."""
-        scope = self.scope
-        if not _scalar_valued(den, scope):
-            raise _err("division by a vector or matrix", scope, self.toks[k],
-                       self.toks[after - 1].end)
-        top = (_Reader(num, scope).sum(0, len(num)) if vector_form(num, scope)
-               else Scalar(parse_expression(num, scope), self.text[num[0].start:num[-1].end]))
-        bottom = _Reader(den, scope).sum(0, len(den))
-        return Quotient(top, bottom, self.tex(k, after))
-
-    def nabla(self, k: int, hi: int) -> tuple[Tensor, int]:
-        toks, scope = self.toks, self.scope
-        if k + 1 >= hi or toks[k + 1].text != "_":
-            raise _err("write what the gradient is taken with respect to: \\nabla_a C",
-                       scope, toks[k])
-        wrt_toks, j = _group(toks, k + 2, scope)
-        wrt = self.leaf_alone(_strip_group(wrt_toks), output=True)
-        if j >= hi:
-            raise _err("\\nabla_a needs the function it differentiates: \\nabla_a C", scope,
-                       toks[k])
-        f, after = self.primary(j, hi)
-        if not isinstance(f, Scalar):
-            raise _err("the tool reads the gradient of a scalar (a loss)", scope, toks[j],
-                       toks[after - 1].end)
-        end, at = self.at_argument(after, hi, wrt)
-        if at is not None and at.batch is not None:  # \\nabla C(A^L): at each sample's column
-            wrt = replace(wrt, batch=at.batch)
-        return Grad(f.expr, wrt, self.tex(k, end)), end
-
-    def at_argument(self, k: int, hi: int, wrt: Leaf) -> tuple[int, Leaf | None]:
-        """`\\nabla_a C(a^L)`: the gradient at the argument it is taken by, written after the
-        loss (`\\nabla C(A^L)`: at the minibatch, one column per sample); where the gradient
-        ends (k when no such argument follows) and the argument."""
-        toks = self.toks
-        if k >= hi or toks[k].text != "(":
-            return k, None
-        depth = 0
-        for p in range(k, hi):
-            depth += (toks[p].text == "(") - (toks[p].text == ")")
-            if depth == 0:
-                break
-        else:
-            return k, None
-        try:
-            leaf = self.leaf_alone(toks[k + 1:p], output=True)
-        except InputError:
-            return k, None
-        return (p + 1, leaf) if (leaf.name, leaf.layer) == (wrt.name, wrt.layer) else (k, None)
-
     def leaf_alone(self, toks: list[Tok], output: bool = False) -> Leaf:
         leaf, end = _Reader(toks, self.scope).name(0, len(toks), output=output)
         if end != len(toks) or not isinstance(leaf, Leaf):
@@ -514,21 +435,6 @@ def _batched(t: Tensor, scope: Scope) -> Tensor:
     if isinstance(t, Transpose):
         return replace(t, x=replace(t.x, batch=batch))
     return replace(t, batch=batch)
-
-
-def _scalar_valued(toks: list[Tok], scope: Scope) -> bool:
-    """Whether a side in vector form writes a transpose (`w^T x`, `\\exp(-w^\\top x)`): the
-    inner products a denominator divides by; a bare vector there (`\\frac{1}{a}`) is not one."""
-    k = 0
-    while k < len(toks):
-        if toks[k].text == "^":
-            grp, nxt = _group(toks, k + 1, scope)
-            if _transpose_mark(grp, scope)[1]:
-                return True
-            k = nxt
-            continue
-        k += 1
-    return False
 
 
 def _after_sample(toks: list[Tok], end: int, hi: int, scope: Scope) -> int:
