@@ -40,7 +40,7 @@ _ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303", "widetilde"
             "bar": "\u0304", "overline": "\u0305", "vec": "\u20d7", "dot": "\u0307",
             "ddot": "\u0308"}
 _PLAIN = ("mathrm", "mathbf", "mathit", "boldsymbol", "bm", "text", "textrm", "textbf",
-          "mathsf", "operatorname", "mbox", "mathnormal")
+          "mathsf", "operatorname", "mbox", "mathnormal", "substack")  # substack: its rows, "; "
 _SUP = dict(zip("0123456789+-=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVWβγδθφχ′ᵀ",
                 "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵝᵞᵟᶿᵠᵡ′ᵀ"))
 _SUB = dict(zip("0123456789+-=()aehijklmnoprstuvxβγρφχ",

@@ -8,6 +8,7 @@ from derive.unicode import to_unicode
 
 CASES = [
     (r"\frac{\partial{z}}{\partial{x_1}}", "∂z/∂x₁"),
+    (r"\sum_{\substack{1 \le j \le C_n \\ j \ne i}} a_j", "Σ_(1 ≤ j ≤ Cₙ ; j ≠ i) aⱼ"),  # the rows
     (r"z^{(l+1)}_i = b^{(l)}_i", "z⁽ˡ⁺¹⁾ᵢ = b⁽ˡ⁾ᵢ"),
     (r"g(t) = \frac{1}{1 + e^{-t}}", "g(t) = 1/(1 + e⁻ᵗ)"),
     (r"g^{\prime}(t)", "g′(t)"),
