@@ -165,3 +165,22 @@ def test_whole_corpus_at_once(in_root: Path, capsys: pytest.CaptureFixture[str])
         else:
             assert f"{(BROKEN / c.file).as_posix()}:{c.line}:{c.col}: error: " in err, c.file
     assert _snapshot(in_root / BROKEN) == before
+
+
+def test_broken_notebook_json_is_placed(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                        ) -> None:
+    """A notebook whose JSON is broken (a cell cut off mid-edit) is reported at the line and
+    column of the syntax error with its source line and a caret (nbformat's own message gives
+    no place), and left as it was."""
+    text = '{\n "cells": [\n  {"cell_type": "markdown", "source": ["$$a = b$$"],}\n ]\n}\n'
+    nb = tmp_path / "cut.ipynb"
+    nb.write_text(text, encoding="utf-8")
+    code, _, err = run(capsys, str(nb))
+    assert code == 2
+    lines = err.splitlines()
+    line3 = text.splitlines()[2]
+    col = line3.index("}") + 1  # the object closed after a trailing comma
+    assert lines[0].startswith(f"{nb}:3:{col}: error: ") and "JSON" in lines[0], err
+    assert lines[1] == "    " + line3
+    assert lines[2].index("^") == 4 + col - 1
+    assert nb.read_text(encoding="utf-8") == text

@@ -24,7 +24,7 @@ import nbformat
 from derive.errors import InputError, Span
 from derive.sources.annotations import NOTE, InputErrors, validate
 from derive.sources.builder import Builder, Origin
-from derive.sources.document import CellMap, Document
+from derive.sources.document import CellMap, Document, file_span
 from derive.sources.macros import Macros
 from derive.sources.markdown import feed
 
@@ -170,7 +170,17 @@ _SpanOf = Callable[[tuple[Any, ...]], Span]
 
 
 def _notebook(text: str, name: str) -> Any:
-    """The notebook nbformat reads from `text`, validated; an `InputError` if it cannot."""
+    """The notebook nbformat reads from `text`, validated; an `InputError` if it cannot (at
+    the line and column of a JSON syntax error, which nbformat's own message does not give)."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        lines = text.splitlines()
+        raise InputError(f"{name} is not a Jupyter notebook: its JSON is broken here "
+                         f"({exc.msg.lower()})",
+                         file_span(name, lines, exc.lineno, exc.colno)) from None
+    except RecursionError:
+        raise
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
