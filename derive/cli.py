@@ -157,7 +157,12 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from derive.check import check_file
+    """Check each file and write (or, with --check, compare) its reports. A file that cannot be
+    read (exit 2) or that trips a bug in derive (exit 3) is reported and gets no report; the
+    other files' reports are written as one set."""
+    from derive.check.parallel import check_files
+    from derive.errors import Crashed, InputError
+    from derive.output import error_text
     from derive.report.write import (
         ReportRefused,
         check_targets,
@@ -167,21 +172,36 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from derive.text import visible
 
     files, missing = _files(args.paths)
-    if missing:
-        raise missing[0]
+    failed = len(missing)
+    for err in missing:
+        print(error_text(err), file=sys.stderr)
+    crashed = 0
     try:
         if not args.check:  # what cannot be written is refused before the (slow) checking
             check_targets(args.output, [name for _, name in files],
                           sources=[path for path, _ in files])
-        reports = [check_file(path, name, symbolic=True) for path, name in files]
+        reports = []
+        for name, outcome in check_files(files, symbolic=True, jobs=args.jobs):
+            if isinstance(outcome, InputError):
+                failed += 1
+                print(error_text(outcome), file=sys.stderr)
+            elif isinstance(outcome, Crashed):
+                crashed += 1
+                print(visible(f"{name}: internal error: {outcome.kind}: {outcome}\n"
+                              "    This is a bug in derive, not in the file; it gets no report, "
+                              "the other files do. DERIVE_DEBUG=1 shows the traceback."),
+                      file=sys.stderr)
+            else:
+                reports.append(outcome)
+        failure = 3 if crashed else 2 if failed else 0
         if args.check:
             stale = stale_reports(reports, args.output)
             for p in stale:
                 print(f"{visible(p.as_posix())}: stale or missing; run `derive report` and "
                       "commit it", file=sys.stderr)
-            if not stale:
+            if not stale and not failure:
                 print(f"reports in {visible(args.output.as_posix())}/ are current")
-            return 1 if stale else 0
+            return failure or (1 if stale else 0)
         written = write_reports(reports, args.output, sources=[path for path, _ in files])
     except ReportRefused as exc:  # one line per refused file (or name clash), nothing written
         for problem in exc.problems:
@@ -192,7 +212,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     for rep in reports:
         counts = ", ".join(f"{v} {k}" for k, v in rep.counts().items() if v)
         print(f"{visible(rep.file)}: {counts}")
-    return 0
+    return failure
 
 
 def _width(text: str) -> int:
@@ -276,6 +296,9 @@ def _setup_report(report: argparse.ArgumentParser) -> None:
                         help="output directory (default: reports/)")
     report.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if a report there is stale or missing")
+    report.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                        help="check N files at once, each in a process of its own (default: one "
+                             "per core; the reports are the same)")
     report.set_defaults(handler=_cmd_report)
 
 

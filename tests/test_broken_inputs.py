@@ -184,3 +184,21 @@ def test_broken_notebook_json_is_placed(tmp_path: Path, capsys: pytest.CaptureFi
     assert lines[1] == "    " + line3
     assert lines[2].index("^") == 4 + col - 1
     assert nb.read_text(encoding="utf-8") == text
+
+
+def test_notebook_without_cell_ids_reads_quietly(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A 4.5 notebook whose cells have no ids (written by an older tool) is read as it is:
+    nbformat's MissingIDFieldWarning is not shown to the user."""
+    import json
+    import warnings
+
+    cell = {"cell_type": "markdown", "metadata": {}, "source": ["$$a = b$$"]}
+    nb = tmp_path / "old.ipynb"
+    nb.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4,
+                              "nbformat_minor": 5}), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, out, err = run(capsys, str(nb))
+    assert "Warning" not in err and "not a Jupyter notebook" not in err, err
+    assert "1 checked" in out

@@ -73,3 +73,36 @@ def test_two_formulas_files_with_one_name_are_a_usage_error(tmp_path, monkeypatc
     assert main(["report", "a", "b", "-o", "out"]) == 2
     assert "would both be reported as mini" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_unreadable_file_costs_only_its_own_report(tmp_path, monkeypatch, capsys, jobs):
+    """`derive report` of a good file and a broken notebook: the good file's reports are
+    written, the broken one is reported at its place (exit 2), and its old report, if any, is
+    left as it was (not deleted, not replaced); --check says the same and exits 2."""
+    import json
+
+    from derive.cli import main
+
+    (tmp_path / "good.md").write_bytes((ROOT / "tests/golden/mini.md").read_bytes())
+    cell = {"cell_type": "markdown", "id": "c1", "metadata": {},
+            "source": ["$$y = 2 x$$"]}
+    (tmp_path / "cut.ipynb").write_text(json.dumps(
+        {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    out = tmp_path / "reports"
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "cut.ipynb", "-o", "reports"]) == 0
+    old = (out / "cut.md").read_bytes()
+    (tmp_path / "cut.ipynb").write_text('{"cells": [', encoding="utf-8")  # cut off mid-edit
+    capsys.readouterr()
+    assert main(["report", "good.md", "cut.ipynb", "-o", "reports", "-j", jobs]) == 2
+    captured = capsys.readouterr()
+    assert "cut.ipynb:1:12: error:" in captured.err
+    assert "wrote reports/good.md" in captured.out
+    assert sorted(p.name for p in out.iterdir()) == ["cut.html", "cut.json", "cut.md",
+                                                      "good.html", "good.json", "good.md"]
+    assert (out / "cut.md").read_bytes() == old
+    assert main(["report", "good.md", "cut.ipynb", "-o", "reports", "--check", "-j", jobs]) == 2
+    captured = capsys.readouterr()
+    assert "cut.ipynb:1:12: error:" in captured.err and "stale" not in captured.err
+    assert "are current" not in captured.out

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import nbformat
+from nbformat.warnings import MissingIDFieldWarning
 
 from derive.errors import InputError, Span
 from derive.sources.annotations import NOTE, InputErrors, validate
@@ -182,8 +184,10 @@ def _notebook(text: str, name: str) -> Any:
     except RecursionError:
         raise
     try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
+        with warnings.catch_warnings():  # a cell without an id (nbformat 4.5) reads as well
+            warnings.simplefilter("ignore", MissingIDFieldWarning)
+            nb = nbformat.reads(text, as_version=4)
+            nbformat.validate(nb)
     except RecursionError:
         raise
     except Exception as exc:  # nbformat raises several kinds (JSON, validation, version)
