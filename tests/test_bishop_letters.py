@@ -101,3 +101,17 @@ def test_from_zero_in_front_matter(tmp_path) -> None:
                  'from_zero = [2]\n-->\n\n$$\ny = x_1\n$$\n')
     with pytest.raises(InputError, match="from_zero must list index slots 1..1"):
         check_file(f)
+
+
+def test_one_generic_sum_names_two_layers() -> None:
+    """Rumelhart, Hinton and Williams write one layer pair for all (`x_j = \\sum_i y_i w_{ji}`,
+    `y_j` the logistic of `x_j`, `E` over the output units j): the unit y written at i and at j
+    would define itself; read as a network of one layer of weights (i the input, j the output)
+    every claim is checked, and each planted slip refuted at its line."""
+    rep = check_file(DATA / "rumelhart.md")
+    forward = [(6, D, None), (10, D, None), (15, D, None)]
+    assert_verdicts(rep, forward + [(line, V, None) for line in (19, 23, 27, 32)])
+    assert any("$j$ the output, layer 1" in n for n in rep.notes), rep.notes
+    slips = check_file(DATA / "rumelhart-slips.md")
+    assert_verdicts(slips, forward + [(19, V, None), (23, R, "sign of a term"), (27, R, None),
+                                      (32, R, "swapped indices")])

@@ -96,9 +96,12 @@ def _fixed_layers(sums: list[_Sum]) -> tuple[dict[str, int], tuple[str, str]] | 
 def _relative_layers(sums: list[_Sum]) -> dict[str, int] | None:
     """Each letter's layer from untagged weights of one name, one layer above the letter it
     sums over (`a_j = \\sum_i w_{ji} x_i`, `a_k = \\sum_j w_{kj} z_j`: i 0, j 1, k 2); None
-    unless one name writes two layers of weights or more and the letters form one chain."""
+    unless the weights have one name and the letters form one chain. One sum alone
+    (Rumelhart, Hinton and Williams: `x_j = \\sum_i y_i w_{ji}`, `y_j = 1/(1 + e^{-x_j})`) is a
+    network of one layer of weights, i its input and j its output; it is read so only where a
+    unit is written at both letters (`_tagged`), which untagged is a circular definition."""
     pairs = {(p, q) for p, q, _w, _t in sums}
-    if len({w for _p, _q, w, _t in sums}) != 1 or len(pairs) < 2:
+    if len({w for _p, _q, w, _t in sums}) != 1 or not pairs:
         return None
     leads = {p for p, _q in pairs}
     inputs = {q for _p, q in pairs} - leads
