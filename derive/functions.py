@@ -248,6 +248,7 @@ NAMED: tuple[NamedFunction, ...] = (
     NamedFunction("the logistic sigmoid", ("\\sigma",) + _spell("sigmoid", "sigm"), _sigmoid),
     # \tanh itself passes to the arithmetic parser; read here when primed: \tanh'(x)
     NamedFunction("tanh", ("\\tanh",) + _spell("tanh"), sympy.tanh),
+    NamedFunction("sech", _spell("sech"), lambda x: 1 / sympy.cosh(x)),
     NamedFunction("erf", _spell("erf") + ("\\erf",), sympy.erf),
     NamedFunction("the standard normal CDF", ("\\Phi",), _phi),
     NamedFunction("GELU", _spell("GELU", "gelu"), lambda x: x * _phi(x)),

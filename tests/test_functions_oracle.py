@@ -2,7 +2,7 @@
 
 * Every function known by name (derive.functions.NAMED) and every activation a test document
   defines (tests/data/functions): its derivative by sympy.diff, as the evaluator uses it, equals
-  PyTorch autograd in float64 (torch's own relu, tanh, softplus, leaky_relu, elu, gelu, abs,
+  PyTorch autograd in float64 (torch's own relu, tanh, 1/cosh, softplus, leaky_relu, elu, gelu, abs,
   sigmoid, erf) and a central finite difference, at points away from the kinks.
 * Through a whole network: ∂E/∂W and ∂E/∂s from `Evaluator.derivative` (SymEngine differentiating
   the Piecewise forms) equal central differences of the loss the forward model computes, with
@@ -52,6 +52,7 @@ TORCH = {  # registry name -> torch's own implementation of the function
     "softplus": F.softplus,
     "the logistic sigmoid": torch.sigmoid,
     "tanh": torch.tanh,
+    "sech": lambda x: 1 / torch.cosh(x),
     "erf": torch.erf,
     "the standard normal CDF": lambda x: 0.5 * (1 + torch.erf(x / 2 ** 0.5)),
     "GELU": lambda x: F.gelu(x, approximate="none"),

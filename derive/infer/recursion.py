@@ -117,7 +117,7 @@ def body_scalars(rows: list[Row], front: dict) -> dict[str, list[int]]:
     for r in rows:
         left = [o for o in r.occs if o.side == 0]
         if (r.relation not in _DEFINE or not left or left[0].name not in functions
-                or left[0].call is None or r.formula.number < 0):
+                or left[0].call is None or left[0].prime or r.formula.number < 0):
             continue
         for o in r.occs:
             if o.side >= 1 and o.name in scalars and o.name not in left[0].args:

@@ -231,9 +231,15 @@ def scalar_calculus(per: dict[int, list[Row]]) -> tuple[dict[int, dict[str, Any]
     if _layered(per):
         return annotations, defining, refused, facts
     current: dict[str, _Function] = {}
+    # a function the text writes as f'(x) is the network model's: a claim about f'(x) reads f
+    # as a function, which the model of its own (where f is a value) does not
+    primed = {o.name for rs in per.values() for r in rs for o in r.occs
+              if o.prime and o.call is not None}
     for k in sorted(per):
         rows = per[k]
         found = _segments(rows, current)
+        if found is not None and any(fn.name in primed for _, fn in found[0]):
+            found = None
         for r in rows:  # what the formulas after this one read: its last definitions
             d = _definition(r)
             if d is not None:

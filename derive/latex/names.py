@@ -10,7 +10,7 @@ import sympy
 
 from derive.errors import InputError
 from derive.expr import Call, FuncRef, Partial, Prime, Quantity, Vec, Width, to_latex
-from derive.functions import KRONECKER, kronecker
+from derive.functions import BY_SPELLING, KRONECKER, kronecker
 from derive.latex.arithmetic import _Skeleton
 from derive.latex.batch import batch_of
 from derive.latex.groups import _depth_split, _match, _read_name, _scripts, _strip_group
@@ -261,11 +261,11 @@ def primed_layer_of_function(sup: list[Tok], scope: Scope) -> bool:
             and layer_of_function(inner[:-1], scope))
 
 
-def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
-               start_tok: Tok) -> int:
-    scope = sk.scope
-    sup = scripts.get("^")
-    prime = False
+def _call_script(name: str, sup: tuple | None, scope: Scope, start_tok: Tok
+                 ) -> tuple[bool, int]:
+    """(primed, power) of a function's superscript: `g^{\\prime}`, a layer tag (`g^{[l]}`, the
+    one function, said), or a power of a function known by name (`\\mathrm{sech}^2`)."""
+    prime, power = False, 1
     if sup is not None and layer_of_function(sup[0], scope):
         line = scope.formula.span(start_tok.start).line
         scope.readings.append(f"line {line}: ${name}$ written with a layer tag is read as the "
@@ -276,9 +276,20 @@ def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
                               f"one function ${name}$ the text also writes without it")
         prime = True
     elif sup is not None:
-        if [t.text for t in _strip_group(sup[0])] != ["\\prime"]:
+        inner = [t.text for t in _strip_group(sup[0])]
+        if len(inner) == 1 and inner[0].isdigit() and int(inner[0]) > 1 and name in BY_SPELLING:
+            power = int(inner[0])  # \mathrm{sech}^2(x): a power of a function known by name
+        elif inner != ["\\prime"]:
             raise _err(f"`{name}` is a function: only `^{{\\prime}}` may follow it", scope, sup[1])
-        prime = True
+        else:
+            prime = True
+    return prime, power
+
+
+def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
+               start_tok: Tok) -> int:
+    scope = sk.scope
+    prime, power = _call_script(name, scripts.get("^"), scope, start_tok)
     if "_" in scripts:
         raise _err(f"function `{name}` takes no subscript", scope, scripts["_"][1])
     # \left( ... \right) or ( ... )
@@ -312,7 +323,7 @@ def _emit_call(toks: list[Tok], name: str, scripts: dict, k: int, sk: _Skeleton,
     value = Prime(name, args[0]) if prime else Call(name, *args)
     if prime and arity != 1:
         raise _err("`^{\\prime}` is understood only for one-argument functions", scope, start_tok)
-    sk.placeholder(value, (start_tok.start, toks[close].end))
+    sk.placeholder(value if power == 1 else value**power, (start_tok.start, toks[close].end))
     return close + 1
 
 
