@@ -156,14 +156,31 @@ def _finish(sk: _Skeleton, toks: list[Tok]) -> sympy.Basic:
                          scope.formula.span(toks[0].start, toks[-1].end - toks[0].start))
     missing = set(sk.values) - names
     if missing:
-        lost = sk.values[sorted(missing)[0]]
-        raise InputError(f"part of the expression was dropped by the arithmetic parser: {lost}",
-                         scope.formula.span(toks[0].start, toks[-1].end - toks[0].start))
+        lost = sorted(missing)[0]
+        raise _dropped(sk, lost, toks)
     out = _rebuild(raw, sk, toks)
     if out.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         raise InputError("this expression has no value: it divides by zero (or is 0/0, or "
                          "infinite)", scope.formula.span(toks[0].start, toks[-1].end - toks[0].start))
     return out
+
+
+def _dropped(sk: _Skeleton, name: str, toks: list[Tok]) -> InputError:
+    """The error for a placeholder the arithmetic parser lost: where it is followed by a
+    bracket, read as a function of it (`d_j(n)`, a quantity written with its time step or
+    iteration, as Haykin does), said so at that place."""
+    scope, text = sk.scope, sk.scope.formula.text
+    mark = " " + _tex(name) + " "
+    at = next((w for part, w in zip(sk.parts, sk.where) if part == mark), None)
+    if at is not None and text[at[2]:].lstrip().startswith("("):
+        return InputError(
+            f"`{text[at[1]:at[2]]}` is followed by `(...)`, read as its argument: a quantity "
+            "written as a function of a time step or an iteration (`d_j(n)`) is not read",
+            scope.formula.span(at[1], at[2] - at[1]),
+            hint="write the quantity without the argument, or `\\cdot` for a product")
+    return InputError(f"part of the expression was dropped by the arithmetic parser: "
+                      f"{sk.values[name]}",
+                      scope.formula.span(toks[0].start, toks[-1].end - toks[0].start))
 
 
 def _outer_brackets(text: str) -> tuple[str, int]:
