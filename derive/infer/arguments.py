@@ -17,10 +17,24 @@ def lone_arguments(tokens: list[tuple[Any, list[Tok]]], functions: dict[str, int
     for _f, toks in tokens:
         inside = _lone_positions(toks, functions)
         for k, t in enumerate(toks):
-            if t.kind != "letter":
+            if t.kind != "letter" or _accented(toks, k):
                 continue
             (alone if k in inside else other).add(t.text)
     return alone - other
+
+
+# the letter under one of these is a name of its own: the y of \hat y is no use of y
+_ACCENTS = frozenset({"\\hat", "\\widehat", "\\tilde", "\\widetilde", "\\bar",
+                      "\\overline", "\\check", "\\breve", "\\dot", "\\ddot"})
+
+
+def _accented(toks: list[Tok], k: int) -> bool:
+    """Whether the letter at `k` is under an accent (`\\hat y`, `\\hat{y}`): part of the
+    accented name (the prediction beside the label `y` of `L(\\hat y, y)`)."""
+    if k >= 1 and toks[k - 1].text in _ACCENTS:
+        return True
+    return (k >= 2 and toks[k - 1].text == "{" and toks[k - 2].text in _ACCENTS
+            and k + 1 < len(toks) and toks[k + 1].text == "}")
 
 
 def _lone_positions(toks: list[Tok], functions: dict[str, int]) -> set[int]:

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from derive.errors import InputError
+from derive.infer.arguments import _accented
 from derive.infer.scan import _group
 from derive.latex import _BOLD, _FONTS, _GREEK, VECTOR_FUNCTIONS, Tok, tokenize
 from derive.sources.document import Document, Formula
@@ -188,10 +189,13 @@ def _in_words(toks: list[Tok]) -> set[int]:
 
 
 def _script_letters(tokens: list) -> set[str]:  # type: ignore[type-arg]
-    """Letters written in subscripts and superscripts: indices and tags, not names."""
+    """Letters written in subscripts and superscripts: indices and tags, not names (the `y`
+    of `\\nabla_{\\hat y}` is part of the name under the accent, no index)."""
     out: set[str] = set()
     for _f, toks in tokens:
         for k, t in enumerate(toks[:-1]):
             if t.text in ("_", "^"):
-                out |= {x.text for x in _group(toks, k + 1)[0] if x.kind == "letter"}
+                group = _group(toks, k + 1)[0]
+                out |= {x.text for j, x in enumerate(group)
+                        if x.kind == "letter" and not _accented(group, j)}
     return out
