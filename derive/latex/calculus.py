@@ -175,6 +175,12 @@ def _emit_sum(toks: list[Tok], i: int, sk: _Skeleton) -> int:
                            hint=f"no quantity after it is indexed by `{sub[0].text}`, so its "
                            "range cannot be read from its use")
             hi = implied
+        if (scope.notation.first_layer == 0 and lo.is_Integer and sup
+                and Size(scope.notation.layers) in hi.free_symbols):
+            # \\sum_{k=1}^{n} W^{(k)} in a text whose input is layer 0: the sum runs over
+            # layers, a fixed one numbered as layer_number numbers it (its layer 1 is the
+            # model's 2); the depth keeps its form
+            lo += 1
         record = (var, lo, hi, excl, False)
     sk.sum_bound(record, (t.start, toks[j - 1].end), t.text)  # \\sum or \\prod
     return j
