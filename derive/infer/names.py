@@ -322,10 +322,26 @@ def _defined_by_entries(ns: Names, name: str, uses: list[Occ]) -> bool:
     return any(column_defined(r, name) for r in ns.rows)
 
 
+def _defined_from_quantities(ns: Names, name: str, uses: list[Occ]) -> bool:
+    """`\\Omega = \\frac{1}{2} \\sum_{i,j} w_{ij}^2`, `R = \\ldots`: a bare name a row defines
+    alone from indexed or tagged quantities is a defined number of the model (a penalty the
+    cost adds), not a given one: taken as given, the cost's derivative would miss its part."""
+    for r in ns.rows:
+        left = [o for o in r.occs if o.side == 0]
+        if not (r.relation in _DEFINE and len(r.sides) == 2 and len(left) == 1
+                and left[0].name == name and left[0].sub is None and left[0].sup is None
+                and left[0].call is None and _single_name(r.sides[0])):
+            continue
+        return any(o.side == 1 and o.name != name
+                   and (o.sub is not None or _tag(o, ns.tag_symbols)) for o in r.occs)
+    return False
+
+
 _A_QUANTITY: tuple[_QuantityRule, ...] = (_has_index_or_tag, _in_fixed_chain, _differentiated,
                                           _sample_label,
                                           _of_parameters, _loss_named_with_arguments,
-                                          _alias_of_quantity, _defined_by_entries)
+                                          _alias_of_quantity, _defined_by_entries,
+                                          _defined_from_quantities)
 
 
 def _quantities(ns: Names) -> None:
