@@ -52,3 +52,27 @@ def test_a_per_layer_activation_is_the_one_function():
     inferred = infer(read_document(DATA / "activation.md"))
     assert inferred.front["functions"].get("g") == 1
     assert "w" in inferred.front["quantities"] and inferred.front["quantities"]["w"]["given"]
+
+
+def test_a_sum_up_to_a_width_of_the_last_layer_is_over_units(tmp_path) -> None:
+    """In a text whose input is layer 0, `\\sum_{j=1}^{n_L}` runs over the units of the last
+    layer from 1: only a sum up to the depth itself runs over layers (and is renumbered). A
+    renumbered unit sum dropped the first unit and refuted the correct output error."""
+    from derive.check import check_file
+    from derive.results import Status
+
+    doc = tmp_path / "layer0.md"
+    doc.write_text(
+        "# Layer 0 input\n\n$$a^{(0)}_j = x_j$$\n\n"
+        "$$z^{(l)}_j = \\sum_{k=1}^{n_{l-1}} w^{(l)}_{jk} a^{(l-1)}_k + b^{(l)}_j$$\n\n"
+        "$$a^{(l)}_j = \\sigma(z^{(l)}_j)$$\n\n"
+        "$$E = \\frac{1}{2} \\sum_{j=1}^{n_L} (a^{(L)}_j - y_j)^2$$\n\n"
+        "$$\\frac{\\partial E}{\\partial a^{(L)}_j} = a^{(L)}_j - y_j$$\n\n"
+        "$$\\frac{\\partial E}{\\partial b^{(L)}_j} = (a^{(L)}_j - y_j) \\sigma'(z^{(L)}_j)$$\n",
+        encoding="utf-8")
+    got = [r.status for r in check_file(doc).results]
+    assert got == [Status.DEFINITION] * 4 + [Status.VERIFIED] * 2
+    slip = tmp_path / "slip.md"
+    slip.write_text(doc.read_text(encoding="utf-8").replace(
+        "= a^{(L)}_j - y_j$$", "= a^{(L)}_j + y_j$$"), encoding="utf-8")
+    assert [r.status for r in check_file(slip).results][4] is Status.REFUTED

@@ -176,10 +176,11 @@ def _emit_sum(toks: list[Tok], i: int, sk: _Skeleton) -> int:
                            "range cannot be read from its use")
             hi = implied
         if (scope.notation.first_layer == 0 and lo.is_Integer and sup
-                and Size(scope.notation.layers) in hi.free_symbols):
-            # \\sum_{k=1}^{n} W^{(k)} in a text whose input is layer 0: the sum runs over
-            # layers, a fixed one numbered as layer_number numbers it (its layer 1 is the
-            # model's 2); the depth keeps its form
+                and hi.free_symbols == {Size(scope.notation.layers)} and not hi.has(Width)):
+            # \\sum_{k=1}^{n} W^{(k)} in a text whose input is layer 0: a sum up to the depth
+            # runs over layers, a fixed one numbered as layer_number numbers it (its layer 1
+            # is the model's 2); the depth keeps its form. A sum up to a width (the units of
+            # the last layer, \\sum_{j=1}^{n_L}) runs over units and is left as written.
             lo += 1
         record = (var, lo, hi, excl, False)
     sk.sum_bound(record, (t.start, toks[j - 1].end), t.text)  # \\sum or \\prod
