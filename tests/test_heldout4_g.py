@@ -199,3 +199,17 @@ def test_penalty_defined_alone_is_defined(tmp_path, penalty):
                     18: [Status.VERIFIED]}, rows
     rows = _check(tmp_path, text.replace("{}", ""))
     assert rows[18] == [R], rows
+
+
+def test_a_size_bound_to_itself_one_layer_up_is_refused() -> None:
+    """Fitting D(k) to D(k + 1) (a vector form's open size met again one layer up) binds
+    nothing: bound to itself it resolved fifty times over, and the messages said layers
+    `0..k-49` and shapes `C_l × C_{l+49}`."""
+    import sympy
+
+    from derive.infer.unify import _Unify
+
+    u = _Unify("C")
+    d, k = sympy.Function("D_a"), sympy.Symbol("k")
+    assert not u.fit(d(k), d(k + 1))
+    assert u.resolve(d(k)) == d(k)

@@ -129,6 +129,8 @@ class _Unify:
                     if not self.merge and not {u.func.__name__, v.func.__name__} & self.free:
                         return False  # a claim may not join two open sizes: a slip would
                     off = sympy.expand(v.args[0] - x)
+                    if u.func == v.func:  # D(k) = D(k + 1): no size of a layer, no binding
+                        return False  # (bound to itself, it would resolve without end)
                     if off.is_Integer:
                         self.bound[u.func.__name__] = ("alias", v.func.__name__, int(off))
                         self.joined |= {u.func.__name__, v.func.__name__}
