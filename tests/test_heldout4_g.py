@@ -45,14 +45,11 @@ UNDIAGNOSED = {"g-gbc-entries-n.rst": [107]}
 
 # the documents as the books write them: open findings
 OPEN = {
-    "g-gbc-vector.rst": ("g-gbc-vector-slips.rst", 23,
-                         "GBC's depth `l` beside the layer variable `k`: `l` is always taken "
-                         "for the layer variable (derive/infer/names.py _layer_symbols), and a "
-                         "depth written `l` cannot be said in a front matter (roles.layers = "
-                         "'l' is refused); the running `g \\leftarrow` rows are unchecked with "
-                         "a shape of g taken from its first use"),
-    "g-gbc-entries.rst": ("g-gbc-entries-slips.rst", 17,
-                          "GBC's depth `l` beside the layer variable `k` (as above), and "
+    "g-gbc-vector.rst": ("g-gbc-vector-slips.rst", 24,
+                         "the running `g \\leftarrow` rows are unchecked with a shape of g "
+                         "taken from its first use, and `\\nabla_{\\hat y} L(\\hat y, y)` is "
+                         "'the tool reads the gradient of a scalar (a loss)'"),
+    "g-gbc-entries.rst": ("g-gbc-entries-slips.rst", 18,
                           "`\\Omega(\\theta)` defined in W^{(k)}, not in theta: 'a function's "
                           "definition may only use its own parameters', what rests on J "
                           "unchecked"),
@@ -213,3 +210,41 @@ def test_a_size_bound_to_itself_one_layer_up_is_refused() -> None:
     d, k = sympy.Function("D_a"), sympy.Symbol("k")
     assert not u.fit(d(k), d(k + 1))
     assert u.resolve(d(k)) == d(k)
+
+
+def test_depth_l_beside_layer_variable_k() -> None:
+    """GBC's `h^{(k)}` for k = 1..l: l is the depth, k the layer variable (l was taken for the
+    layer variable whenever it was written). The front matter names k as roles.layer (the
+    layer variable of its shapes, which `l` the depth would otherwise clash with), and the
+    vector document's forward pass and Jacobian derivations are verified as with depth n."""
+    from derive.document import read_document
+    from derive.infer import infer
+
+    doc = DATA / "g-gbc-vector.rst"
+    front = infer(read_document(doc)).front
+    assert front["roles"]["layers"] == "l" and front["roles"]["layer"] == "k"
+    assert front["quantities"]["W"]["shape"] == ["C_k", "C_{k-1}"]
+    rep = check_file(doc)
+    assert rep.notes[0].startswith("read as: layers $k$ = 0..$l$, layer 0 the input; "
+                                   "$C_{k}$ units in layer $k$"), rep.notes[0]
+    assert sum(r.status is Status.VERIFIED for r in rep.results) >= 10
+    # the depth written only in a sum's bound and tags (\sum_{k=1}^{l}) is the depth, not a
+    # sample letter
+    entries = infer(read_document(DATA / "g-gbc-entries.rst")).front["roles"]
+    assert entries["layers"] == "l" and entries.get("sample") != "l"
+
+
+def test_roles_layer_in_front_matter() -> None:
+    """roles.layer names the layer variable of shapes and ranges; a name, and no size may be
+    called by it."""
+    from derive.errors import InputError
+    from derive.notation.front import notation_from_front
+
+    ok = notation_from_front({"first_layer": 0, "roles": {"layers": "l", "layer": "k"}, "quantities": {
+        "w": {"layers": "1..l", "tag": "paren", "shape": ["C_k", "C_{k-1}"]}}}, "f.md")
+    assert ok.layer_var == "k" and ok.layers == "l"
+    for roles, words in (({"layer": "kk"}, "roles.layer must be a name"),
+                         ({"layers": "l"}, "roles.layers is `l`, the layer variable"),
+                         ({"layers": "k", "layer": "k"}, "roles.layers is `k`")):
+        with pytest.raises(InputError, match=words):
+            notation_from_front({"roles": roles}, "f.md")

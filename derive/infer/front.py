@@ -52,6 +52,11 @@ class _Front:
         n = self.depth or next(c for c in ("n", "L", "N") if c not in quantities and c != width
                                 and c != self.sample and c not in self.unit_sizes)
         roles = self._roles(quantities, functions, scalars, defs, width, sizes, n)
+        # the letter the front matter writes the layer variable with: `l`, unless `l` is the
+        # depth (Goodfellow's h^{(k)} for k = 1..l): then the text's own, said as roles.layer
+        self.meta_var = self.layer_var if n == "l" and self.layer_var not in (None, "l") else "l"
+        if self.meta_var != "l":
+            roles["layer"] = self.meta_var
         self.front_roles, self.quantity_names = roles, set(quantities)
         self.labels = roles.get("labels")
         self.loss = roles.get("loss")
@@ -223,7 +228,8 @@ class _Front:
         """A range of the model's layers (from 1) as the text numbers them: from 0 where its
         layer variable runs over a text whose input is layer 0 (the fixed layers' ranges are
         the text's own numbers already)."""
-        return _range_text(r, n, self.first_layer == 0 and self.layer_var is not None)
+        return _range_text(r, n, self.first_layer == 0 and self.layer_var is not None,
+                           self.meta_var)
 
     def _narrow(self, ranges: dict[str, tuple[Lin, Lin]], shapes: dict[str, list[Lin | None]],
                 tagged: set[str]) -> None:
@@ -251,8 +257,8 @@ class _Front:
             if q in given_layers:
                 spec["given_layers"] = self._written_range(given_layers[q], n)
         if shapes.get(q):
-            spec["shape"] = [_dim_text(d, width, n, q in tagged, self._named_sizes_of(n))
-                             for d in shapes[q]]
+            spec["shape"] = [_dim_text(d, width, n, q in tagged, self._named_sizes_of(n),
+                                       self.meta_var) for d in shapes[q]]
         differentiated = any(o.after_partial == "num" for o in uses)
         if q not in defs and differentiated and q == self.loss:
             # the loss the text differentiates but never defines: a generic smooth stand-in
@@ -323,7 +329,8 @@ class _Front:
             front["first_layer"] = 0
         aliases = self._named_sizes_of(n)
         if aliases:
-            front["sizes"] = {a: _dim_text(v, width, n, False) for a, v in sorted(aliases.items())}
+            front["sizes"] = {a: _dim_text(v, width, n, False, var=self.meta_var)
+                              for a, v in sorted(aliases.items())}
         if functions:
             front["functions"] = dict(sorted(functions.items()))
         if scalars:
@@ -340,14 +347,15 @@ class _Front:
         from_zero = self.first_layer == 0 and (self.layer_var is not None or bool(
             chain and chain.names and self._from_zero() == 0))
         named = self._named_sizes_of(n)
-        sizes = {a: _dim_text(v, width, n, False) for a, v in named.items()}
+        sizes = {a: _dim_text(v, width, n, False, var=self.meta_var) for a, v in named.items()}
         fixed = ((self.first_layer, self.last_fixed)
                  if self.layer_var is None and self.last_fixed_written else None)
         header = layers_header(roles, out_q, self.layer_var, from_zero, fixed,
                                not getattr(self, "unnamed_width", False), sizes)
         self.facts[:0] = _summary(header, roles, out_q, functions, defs, self.layer_var)
         self.facts += sum_readings(self.rows, shapes, tagged, width, n, named,
-                                   {roles.get("sample"), self.sample}) + log_reading(self.rows)
+                                   {roles.get("sample"), self.sample},
+                                   self.meta_var) + log_reading(self.rows)
 
     def _said_sizes(self, shapes: dict[str, list[Lin | None]], tagged: set[str]) -> None:
         """A size the prose names (`$K$ classes`, derive.infer.sizes) that no formula uses: the

@@ -14,7 +14,7 @@ Shapes = dict[str, list[Lin | None]]
 
 
 def _range_at(r: Row, letter: str, shapes: Shapes, tagged: set[str], width: str, n: str,
-              sizes: dict[str, Lin]) -> tuple[str, str] | None:
+              sizes: dict[str, Lin], var: str = "l") -> tuple[str, str] | None:
     """The range of `letter` at its first use in the row by a quantity of known shape, and
     that use's name."""
     for o in r.occs:
@@ -33,12 +33,12 @@ def _range_at(r: Row, letter: str, shapes: Shapes, tagged: set[str], width: str,
                 continue
             c, a, b = o.tag[1]
             absolute = (rel[0] + c, a, b)
-        return _dim_text(absolute, width, n, False, sizes), o.name
+        return _dim_text(absolute, width, n, False, sizes, var), o.name
     return None
 
 
 def sum_readings(rows: Iterable[Row], shapes: Shapes, tagged: set[str], width: str, n: str,
-                 sizes: dict[str, Lin], skip: set[str | None]) -> list[str]:
+                 sizes: dict[str, Lin], skip: set[str | None], var: str = "l") -> list[str]:
     """`\\sum_k` written without its bounds: read as k over the range of the index it runs
     over where it is used (the sums of the letters in `skip`, the samples', are the batch's)."""
     found: dict[tuple[str, str], tuple[str, list[int]]] = {}  # (letter, range) -> use, lines
@@ -46,7 +46,7 @@ def sum_readings(rows: Iterable[Row], shapes: Shapes, tagged: set[str], width: s
         for letter, upper in r.bounds:
             if upper or letter in skip:
                 continue
-            got = _range_at(r, letter, shapes, tagged, width, n, sizes)
+            got = _range_at(r, letter, shapes, tagged, width, n, sizes, var)
             if got is None:
                 continue
             line = r.occs[0].line if r.occs else r.formula.line

@@ -138,11 +138,13 @@ def _layer_symbols(ns: Names) -> None:
 
     symbols = {s for s, _ in tag_counts if s is not None}
     offsets = {s for s, off in tag_counts if s is not None and off != 0}
-    if "l" in symbols:
+    if "l" in symbols and ("l" in offsets or not offsets):
         ns.layer_var = "l"
     elif offsets:
         ns.layer_var = max(sorted(offsets), key=count)
-    depth_candidates = sorted(symbols - {ns.layer_var} - ns.index_letters - set(ns.by_name)
+    # a name written only in sums' bounds (\\sum_{k=1}^{l}) may be the depth
+    named = {name for name, uses in ns.by_name.items() if not all(o.in_bound for o in uses)}
+    depth_candidates = sorted(symbols - {ns.layer_var} - ns.index_letters - named
                               - {s for s in symbols if entry_power(s, ns.by_name, {ns.layer_var})},
                               key=lambda s: (-count(s), s))
     ns.depth = depth_candidates[0] if depth_candidates else None

@@ -30,17 +30,17 @@ def _lin_text(form: Lin, n: str, var: str = "l") -> str:
     return text
 
 
-def _range_text(r: tuple[Lin, Lin], n: str, from_zero: bool = False) -> str:
+def _range_text(r: tuple[Lin, Lin], n: str, from_zero: bool = False, var: str = "l") -> str:
     """`1..n-1`; with `from_zero`, a range of the model's layers numbered as a text whose
     input is layer 0 numbers it (a fixed layer one lower, a layer in `n` as it is)."""
     if from_zero:
         r = tuple((x[0] - 1, 0, 0) if x[1:] == (0, 0) else x for x in r)
-    lo, hi = (_lin_text(x, n) for x in r)
+    lo, hi = (_lin_text(x, n, var) for x in r)
     return lo if lo == hi else f"{lo}..{hi}"
 
 
 def _dim_text(rel: Lin | None, width: str, n: str, tagged: bool = True,
-              sizes: dict[str, Lin] | None = None) -> str:
+              sizes: dict[str, Lin] | None = None, var: str = "l") -> str:
     """An index range as the front matter writes it: `C_{l+1}` (relative to the quantity's
     layer when `tagged`); a width the text names (`sizes`: D, H, n_x) by that name."""
     rel = rel or (0, 0, 0)
@@ -49,7 +49,7 @@ def _dim_text(rel: Lin | None, width: str, n: str, tagged: bool = True,
         return named[0]
     if tagged and rel[1] == 0:  # relative to the quantity's layer
         rel = (rel[0], 0, 1) if rel[2] == 0 else rel
-    text = _lin_text(rel, n)
+    text = _lin_text(rel, n, var)
     return f"{width}_{{{text}}}" if len(text) > 1 else f"{width}_{text}"
 
 
@@ -121,7 +121,8 @@ def layers_header(roles: dict[str, str], quantities: dict[str, dict[str, Any]],
     if not any("layers" in spec for spec in quantities.values()):
         return untagged_header(width, quantities, sizes)
     values = ", ".join(f"${v}$ = ${a}$" for a, v in sorted(sizes.items(), key=lambda x: x[1]))
-    tail = f"${width}_{{l}}$ units in layer $l$"
+    var = roles.get("layer") or "l"  # the front matter's layer variable
+    tail = f"${width}_{{{var}}}$ units in layer ${var}$"
     if not widths_named:
         tail += (f" (${width}$ is derive's name: the text names " + (
             f"only {values}" if values else "no layer widths") + "; to name them: roles.width)")

@@ -344,7 +344,8 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
     if not tagged and notation.first_layer == 0:  # x in W^{[1]} x: the text's C_0
         dims = [(d[0] - 1, 0, d[2]) if d[1] == 0 else d for d in dims]
     named = {v: a for a, v in sorted(rd.front.get("sizes", {}).items(), reverse=True)}
-    shape = [_dim_text(d, notation.width, n, tagged) for d in dims]
+    var = notation.layer_var
+    shape = [_dim_text(d, notation.width, n, tagged, var=var) for d in dims]
     qs[q]["shape"] = shape if tagged else [named.get(d, d) for d in shape]  # D, not C_2
     if q in rd.promoted and not head and rd.promoted[q].get("parameter"):
         qs[q]["parameter"] = True  # \theta in h = \sigma(\theta^\top x): one for every sample
@@ -357,9 +358,9 @@ def _write_shape(rd: _Reading, q: str, dims: list[Lin] | None, tagged: bool, hea
         hi = (min(c1, -max(offs)), a1, b1) if a1 == 1 else (c1, a1, b1)
         if notation.first_layer == 0 and lo[1] == hi[1] == 0:  # fixed layers: the text's own
             lo, hi = (lo[0] - 1, 0, lo[2]), (hi[0] - 1, 0, hi[2])  # numbers, from 0
-            qs[q]["layers"] = _range_text((lo, hi), n)
+            qs[q]["layers"] = _range_text((lo, hi), n, var=var)
         else:  # 1..L where the input is layer 0: its fixed end as the text numbers it, from 0
-            qs[q]["layers"] = _range_text((lo, hi), n, notation.first_layer == 0)
+            qs[q]["layers"] = _range_text((lo, hi), n, notation.first_layer == 0, var)
     what = "a matrix" if len(dims) == 2 else "a vector"
     times = " \\times ".join(qs[q]["shape"])
     where = f" (line {lines[q]})" if q in lines else ""

@@ -13,7 +13,7 @@ from derive.notation.table import TAG_STYLES, Dim, Lin, Notation, QuantitySpec
 
 _KNOWN_TOP = {"title", "source", "roles", "quantities", "functions", "scalars", "sizes",
               "first_layer", "vectors", "diagonal", "nonlinear"}
-_ROLES = {"layers", "width", "batch", "sample", "loss", "rate", "labels", "overall"}
+_ROLES = {"layers", "width", "batch", "sample", "loss", "rate", "labels", "overall", "layer"}
 
 
 def _name_ok(name: str) -> bool:
@@ -42,7 +42,8 @@ def notation_from_front(front: dict[str, Any], file: str,
         raise bad(f"unknown key(s) {sorted(unknown)}; expected some of {sorted(_KNOWN_TOP)}")
     roles = _roles(front, bad)
     first_layer = front.get("first_layer", 1)
-    names = {"layers": str(roles["layers"]), "width": str(roles["width"]), "layer_var": "l"}
+    var = roles["layer"] or "l"  # the layer variable of shapes and layer ranges
+    names = {"layers": str(roles["layers"]), "width": str(roles["width"]), "layer_var": var}
     aliases = _aliases(front, names, first_layer, bad)
     quantities = {name: _quantity(name, spec, names, first_layer, bad, aliases)
                   for name, spec in front.get("quantities", {}).items()}
@@ -59,6 +60,7 @@ def notation_from_front(front: dict[str, Any], file: str,
         rate=roles["rate"],
         labels=roles["labels"],
         overall=roles["overall"],
+        layer_var=var,
         quantities=quantities,
         functions=functions,
         scalars=scalars,
@@ -82,7 +84,8 @@ def _roles(front: dict[str, Any], bad: Bad) -> dict[str, str | None]:
                   f"{sorted(_ROLES)}", "roles")
     defaults = {"layers": "n", "width": "C", "batch": "m", "sample": "x"}
     roles: dict[str, str | None] = {}
-    for role in ("layers", "width", "batch", "sample", "loss", "rate", "labels", "overall"):
+    for role in ("layers", "width", "batch", "sample", "loss", "rate", "labels", "overall",
+                 "layer"):
         value = sizes.get(role, defaults.get(role))
         if value is not None and (not isinstance(value, str) or not _name_ok(value.strip())):
             raise bad(f"roles.{role} must be a name such as \"{defaults.get(role, 'x')}\" or "
@@ -93,8 +96,10 @@ def _roles(front: dict[str, Any], bad: Bad) -> dict[str, str | None]:
 
 
 def _roles_distinct(roles: dict[str, str | None], bad: Bad) -> None:
-    """Each role a name of its own, and none of the sizes the layer variable `l`."""
+    """Each role a name of its own, and none of the sizes the layer variable (`l`, or the
+    letter `roles.layer` names: Goodfellow's k, where l is the depth)."""
     seen: dict[str, str] = {}
+    var = roles["layer"] or "l"
     for role in ("layers", "width", "batch", "sample", "loss", "rate", "overall"):  # labels: a quantity
         value = roles[role]
         if value is None:
@@ -103,9 +108,10 @@ def _roles_distinct(roles: dict[str, str | None], bad: Bad) -> None:
             raise bad(f"roles.{role} and roles.{seen[value]} are both `{value}`; each role needs "
                       "a name of its own", "roles", role)
         seen[value] = role
-    if "l" in seen and seen["l"] in ("layers", "width", "batch"):
-        raise bad(f"roles.{seen['l']} is `l`, the layer variable of shapes and layer tags",
-                  "roles", seen["l"])
+    if var in seen and seen[var] in ("layers", "width", "batch"):
+        raise bad(f"roles.{seen[var]} is `{var}`, the layer variable of shapes and layer tags"
+                  + ("" if roles["layer"] else " (roles.layer names another)"),
+                  "roles", seen[var])
 
 
 def _quantity(name: str, spec: Any, names: dict[str, str], first_layer: Any,
