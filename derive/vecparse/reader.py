@@ -278,6 +278,10 @@ class _Reader(_Applications, _Quotients):
                 return self.scalar(k, end), end
         if t.kind == "num":
             return Scalar(parse_expression([t], scope), t.text), k + 1
+        if x in ("\\max", "\\min"):
+            extreme = self.extreme(k, hi)
+            if extreme is not None:  # \\max(0, W x + b): the ReLU of every entry
+                return extreme
         if x in BY_LATEX:
             return self.elementary(k, hi)
         if x in _ZERO_FONTS and [u.text for u in toks[k + 1:k + 4]] == ["{", "0", "}"]:
