@@ -1,0 +1,226 @@
+"""Held-out round 4, examiner c (tests/data/heldout4/c-*): cs231n's softmax classifier and
+two-layer ReLU net, and logistic regression with one hidden layer and a sigmoid output.
+
+- `c-cs231n-batch.md`: the two-layer net of the assignment in row vectors (`s = x W_1 + b_1`,
+  `h = \\max(0, s)`, `f = h W_2 + b_2`, one-hot `y`), one example's backward pass, then the
+  minibatch objective with L2 (`J = \\frac{1}{N} \\sum_i L^{(i)} + \\frac{\\lambda}{2} (...)`).
+- `c-cs231n-softmax.tex`: the linear softmax classifier in cs231n's own notation
+  (`L_i = -\\log \\frac{e^{f_{y_i}}}{\\sum_j e^{f_j}}`, `\\partial L_i / \\partial f_k = p_k -
+  \\mathbb{1}(y_i = k)`, the batch gradient with `\\lambda W_{k,l}`), then the two-layer net in
+  column vectors; `align`, `equation` with `aligned`.
+- `c-bce-hidden.ipynb`: tanh hidden units `h_j = \\tanh(u_j)`, a scalar output `z = \\sum_j v_j
+  h_j + c`, `\\hat y = \\sigma(z)`, the binary cross-entropy, `dz = \\hat y - y`, the hidden
+  layer's gradients, the mean over N examples, then leaky ReLU and softplus hidden units.
+
+Open findings are the xfail cases (strict), each with the finding in its reason; the fixes
+made in this round have their own tests at the end."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from derive.check import check_file
+from derive.results import Status
+from tests.conftest import assert_correct_copy, assert_slips_caught
+
+DATA = Path(__file__).parent / "data" / "heldout4"
+_VERDICTS = {Status.DEFINITION, Status.VERIFIED, Status.REFUTED, Status.CONDITIONAL}
+
+# the minibatch rows of c-cs231n-batch.md (N, the batch size, not read: finding D)
+BATCH_ROWS = {60, 64}
+
+SLIPS = {
+    "c-cs231n-batch.md": ("c-cs231n-batch-slips.md", 14, [
+        (32, "sign: the right side is the negative"),
+        (42, "swapped indices: $(W_2)_{pk}$ should be $(W_2)_{kp}$"),
+        (50, "wrong quantity: $h_{j}$ should be $x_{j}$")]),
+}
+# slips of the documents with open findings (each not caught now)
+OPEN_SLIPS = {
+    "c-cs231n-batch.md": [(64, "missing factor")],
+    "c-cs231n-softmax.tex": [(42, "sign"), (63, "factor"), (110, "transpose"),
+                             (118, "wrong quantity")],
+    "c-bce-hidden.ipynb": [(69, "sign"), (106, "missing factor"), (110, "wrong index"),
+                           (155, "missing factor")],
+}
+
+
+def _without(rep, lines: set) -> object:  # type: ignore[no-untyped-def]
+    return dataclasses.replace(rep, results=[r for r in rep.results if r.line not in lines])
+
+
+def _slips_name(name: str) -> str:
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}-slips{dot}{ext}"
+
+
+def test_batch_document_one_example_covered_and_refutes_nothing():
+    rep = check_file(DATA / "c-cs231n-batch.md")
+    assert len(rep.results) == 14
+    one = _without(rep, BATCH_ROWS)
+    assert_correct_copy(one, 12)
+    assert all(r.status in _VERDICTS for r in one.results), [
+        (r.line, r.status.value, r.message) for r in one.results if r.status not in _VERDICTS]
+
+
+def test_batch_document_slips_caught_at_their_lines():
+    base = check_file(DATA / "c-cs231n-batch.md")
+    slips_name, _, slips = SLIPS["c-cs231n-batch.md"]
+    rep = check_file(DATA / slips_name)
+    assert_slips_caught(_without(base, BATCH_ROWS), _without(rep, BATCH_ROWS), slips)
+
+
+@pytest.mark.xfail(strict=True, reason="finding D: cs231n's minibatch with N examples "
+                   "(`J = \\frac{1}{N} \\sum_{i=1}^{N} L^{(i)} + ...`, `\\frac{1}{N} H^T (P - Y)`) "
+                   "is not read: `unknown symbol N` though the prose says `the $N$ examples of "
+                   "a minibatch`; with m for N, H beside h is not the minibatch (`unknown symbol "
+                   "T` in H^T) and J is read as a 1 x C3 row")
+def test_batch_rows_checked():
+    rep = check_file(DATA / "c-cs231n-batch.md")
+    at = [r for r in rep.results if r.line in BATCH_ROWS]
+    assert at and all(r.status in _VERDICTS for r in at), [(r.line, r.message) for r in at]
+    slips = check_file(DATA / "c-cs231n-batch-slips.md")
+    assert [r.status for r in slips.results if r.line == 64] == [Status.REFUTED]
+
+
+@pytest.mark.xfail(strict=True, reason="finding D: cs231n's notation is not read: the class "
+                   "label as an index (`f_{y_i}`, `f_y`: 'an index must be a letter or a number, "
+                   "not `_`' / 'index `y` is not bound'), the sample as a subscript beside the "
+                   "entries (`x_i` beside `x_{i,l}`: '`x` takes 2 indices, got 1'), `L_i` beside "
+                   "`L` (L read as N x 1); 25 of 29 rows are errors")
+def test_softmax_tex_covered():
+    rep = check_file(DATA / "c-cs231n-softmax.tex")
+    assert_correct_copy(rep, 25)
+
+
+def test_softmax_tex_refutes_nothing():
+    assert_correct_copy(check_file(DATA / "c-cs231n-softmax.tex"), 0)
+
+
+@pytest.mark.xfail(strict=True, reason="findings A and D: a scalar output unit written without "
+                   "tags (`z = \\sum_j v_j h_j + c`, `\\hat y = \\sigma(z)`) is not read (z "
+                   "'has variables of its own' once the batch section writes h^{(i)}_j, "
+                   "'given' without it; the scalar label y an unknown symbol), so the hidden "
+                   "layer's gradients are unchecked; the leaky ReLU's `g'(u)` is refuted at "
+                   "alpha = 1.6 although the prose says $0 < \\alpha < 1$; `h_j = \\log(1 + "
+                   "e^{u_j})` ('With softplus units instead') is refuted as a claim")
+def test_bce_notebook_correct():
+    rep = check_file(DATA / "c-bce-hidden.ipynb")
+    assert_correct_copy(rep, 26)
+
+
+@pytest.mark.parametrize("name", sorted(OPEN_SLIPS))
+@pytest.mark.xfail(strict=True, reason="the open findings above: these slips are in rows "
+                   "that get no verdict")
+def test_open_slips_caught(name):
+    rep = check_file(DATA / _slips_name(name))
+    for line, _words in OPEN_SLIPS[name]:
+        at = [r for r in rep.results if r.line == line]
+        assert at and all(r.status is Status.REFUTED for r in at), (line, at)
+
+
+# -- the fixes of this round ----------------------------------------------------------------
+
+_TWO_LAYER = """# Two layers
+
+$$s = W_1 x + b_1$$
+
+$$h = {act}$$
+
+$$f = W_2 h + b_2$$
+
+$$L = -\\sum_k y_k \\log \\frac{{e^{{f_k}}}}{{\\sum_j e^{{f_j}}}}$$
+
+$$\\frac{{\\partial L}}{{\\partial s}} = \\frac{{\\partial L}}{{\\partial h}} \\odot \\mathbb{{1}}(s > 0)$$
+
+$$\\frac{{\\partial L}}{{\\partial W_1}} = \\frac{{\\partial L}}{{\\partial s}} x^T$$
+
+$$\\frac{{\\partial L}}{{\\partial W_1}} = \\frac{{\\partial L}}{{\\partial s}} h^T$$
+"""
+
+
+def _by_line(path: Path) -> dict[int, list]:
+    out: dict[int, list] = {}
+    for r in check_file(path).results:
+        out.setdefault(r.line, []).append(r)
+    return out
+
+
+@pytest.mark.parametrize("act", ["\\max(0, s)", "\\max(s, 0)", "\\mathrm{ReLU}(s)"])
+def test_max_with_zero_of_a_vector_is_relu(tmp_path, act):
+    """`h = \\max(0, s)` of a vector (cs231n's np.maximum(0, s)) is the ReLU of every entry:
+    a definition, not "unexpected `\\max` in a vector expression"."""
+    doc = tmp_path / "relu.md"
+    doc.write_text(_TWO_LAYER.format(act=act), encoding="utf-8")
+    rows = _by_line(doc)
+    assert [r.status for r in rows[5]] == [Status.DEFINITION]
+    assert [r.status for r in rows[11]] == [Status.VERIFIED]
+    assert [r.status for r in rows[13]] == [Status.VERIFIED]
+    assert [r.status for r in rows[15]] == [Status.REFUTED]
+    assert "wrong quantity: $h$ should be $x$" in rows[15][0].diagnosis
+
+
+def test_scalar_not_reached_is_unchecked_not_refuted(tmp_path):
+    """`\\partial L / \\partial c` where the row that gives c its place (`z = v^T h + c`) was
+    not read: 0 by the model read, so unchecked with that reason (as `\\partial L / \\partial
+    v_j` beside it), never refuted with 'derived 0'."""
+    doc = tmp_path / "c.md"
+    doc.write_text("""# Out
+
+$$u_j = \\sum_{k=1}^{n} W_{jk} x_k + b_j$$
+
+$$h_j = \\tanh(u_j)$$
+
+$$z = v^T h + c$$
+
+$$\\hat{y} = \\sigma(z)$$
+
+$$L = -\\left[ y \\log \\hat{y} + (1 - y) \\log (1 - \\hat{y}) \\right]$$
+
+$$\\frac{\\partial L}{\\partial z} = \\hat{y} - y$$
+
+$$\\frac{\\partial L}{\\partial c} = \\hat{y} - y$$
+""", encoding="utf-8")
+    rows = _by_line(doc)
+    assert [r.status for r in rows[13]] == [Status.VERIFIED]
+    assert [r.status for r in rows[15]] == [Status.UNCHECKED]
+    assert "reads no $c$" in rows[15][0].message
+
+
+def test_entry_defined_in_a_sentence(tmp_path):
+    """`With one-hot labels $y$ and the probabilities $p_k = e^{f_k} / \\sum_j e^{f_j}$,` in a
+    text without layers: p's definition (it was a random given, and `\\partial L / \\partial
+    f_k = p_k - y_k` refuted), and the sentence still states the one-hot premise."""
+    doc = tmp_path / "p.md"
+    doc.write_text("""# Scores
+
+$$f_k = \\sum_{l=1}^{D} W_{kl} x_l + b_k$$
+
+$$L = -\\sum_k y_k \\log \\frac{e^{f_k}}{\\sum_j e^{f_j}}$$
+
+With one-hot labels $y$ and the probabilities $p_k = e^{f_k} / \\sum_j e^{f_j}$,
+
+$$\\frac{\\partial L}{\\partial f_k} = p_k - y_k$$
+
+$$\\frac{\\partial L}{\\partial f_k} = y_k - p_k$$
+""", encoding="utf-8")
+    rows = _by_line(doc)
+    assert [r.status for r in rows[7]] == [Status.DEFINITION]
+    assert [r.status for r in rows[9]] == [Status.VERIFIED]
+    assert [r.status for r in rows[11]] == [Status.REFUTED]
+
+
+def test_sample_superscript_keeps_subscript_layers(tmp_path):
+    """`J = \\frac{1}{m} \\sum_{i=1}^{m} L^{(i)}` after a net of W_1, W_2: the sample's `(i)`
+    is no layer tag, so W_1 and W_2 stay two matrices (they were read as entries of one W
+    and every row of the net was an error)."""
+    doc = tmp_path / "batch.md"
+    doc.write_text(_TWO_LAYER.format(act="\\max(0, s)")
+                   + "\n$$J = \\frac{1}{m} \\sum_{i=1}^{m} L^{(i)}$$\n", encoding="utf-8")
+    rows = _by_line(doc)
+    assert [r.status for r in rows[3]] == [Status.DEFINITION]
+    assert [r.status for r in rows[13]] == [Status.VERIFIED]
+    assert [r.status for r in rows[17]] == [Status.DEFINITION]
