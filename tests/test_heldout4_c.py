@@ -224,3 +224,26 @@ def test_sample_superscript_keeps_subscript_layers(tmp_path):
     assert [r.status for r in rows[3]] == [Status.DEFINITION]
     assert [r.status for r in rows[13]] == [Status.VERIFIED]
     assert [r.status for r in rows[17]] == [Status.DEFINITION]
+
+
+def test_notebook_on_one_line_names_each_cell(tmp_path):
+    """A notebook saved without indentation (all its JSON on line 1): each result names its
+    own cell and line in it (every one said `cell 1, line 1`)."""
+    import json
+
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# T\n", "\n",
+                                                                "$$f(x) = x^2$$\n"]},
+             {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": ["x = 1"]},
+             {"cell_type": "markdown", "metadata": {}, "source": [
+                 "Then\n", "\n", "$$\\frac{df}{dx} = 2 x$$\n", "\n", "$$\\frac{df}{dx} = 3 x$$\n"]}]
+    for k, cell in enumerate(cells):
+        cell["id"] = f"cell-{k}"
+    nb = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    flat, indented = tmp_path / "flat.ipynb", tmp_path / "indented.ipynb"
+    flat.write_text(json.dumps(nb), encoding="utf-8")
+    indented.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    want = [(1, 3), (3, 3), (3, 5)]
+    for path in (flat, indented):
+        rep = check_file(path)
+        assert [(r.cell, r.cell_line) for r in rep.results] == want, path.name
