@@ -247,3 +247,24 @@ def test_notebook_on_one_line_names_each_cell(tmp_path):
     for path in (flat, indented):
         rep = check_file(path)
         assert [(r.cell, r.cell_line) for r in rep.results] == want, path.name
+
+
+def test_vector_definition_then_its_entries(tmp_path):
+    """`f = W x + b`, then `f_k = \\sum_l W_{kl} x_l + b_k`: the entries of the vector the
+    text defined whole, a claim checked against it (it was an error, 'defined again with
+    another index (k for )', read as Bishop's index letters naming layers); a swapped index
+    there refuted."""
+    doc = tmp_path / "f.md"
+    doc.write_text("""# Scores
+
+$$f = W x + b$$
+
+$$f_k = \\sum_{l=1}^{D} W_{kl} x_l + b_k$$
+
+$$f_k = \\sum_{l=1}^{D} W_{lk} x_l + b_k$$
+""", encoding="utf-8")
+    rows = _by_line(doc)
+    assert [r.status for r in rows[3]] == [Status.DEFINITION]
+    assert [r.status for r in rows[5]] == [Status.VERIFIED]
+    assert [r.status for r in rows[7]] == [Status.REFUTED]
+    assert "swapped indices" in rows[7][0].diagnosis
