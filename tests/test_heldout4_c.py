@@ -268,3 +268,37 @@ $$f_k = \\sum_{l=1}^{D} W_{lk} x_l + b_k$$
     assert [r.status for r in rows[5]] == [Status.VERIFIED]
     assert [r.status for r in rows[7]] == [Status.REFUTED]
     assert "swapped indices" in rows[7][0].diagnosis
+
+
+def test_scalar_output_unit_without_tags(tmp_path):
+    """Tanh hidden units by their entries and one sigmoid output written bare: `z = \\sum_{j=1}^{m}
+    v_j h_j + c`, `\\hat y = \\sigma(z)`, the binary cross-entropy in the bare label y. z, ŷ
+    are defined there (they were given, y an unknown symbol), m is the hidden width (it was
+    read as the batch size), and the gradients down to W check; a slip is refuted."""
+    doc = tmp_path / "bce.md"
+    doc.write_text("""# One hidden layer, sigmoid output
+
+$$u_j = \\sum_{k=1}^{n} W_{jk} x_k + b_j$$
+
+$$h_j = \\tanh(u_j)$$
+
+$$z = \\sum_{j=1}^{m} v_j h_j + c$$
+
+$$\\hat{y} = \\sigma(z)$$
+
+$$L = -\\left[ y \\log \\hat{y} + (1 - y) \\log (1 - \\hat{y}) \\right]$$
+
+$$\\frac{\\partial L}{\\partial z} = \\hat{y} - y$$
+
+$$\\frac{\\partial L}{\\partial c} = \\hat{y} - y$$
+
+$$\\frac{\\partial L}{\\partial v_j} = (\\hat{y} - y) h_j$$
+
+$$\\frac{\\partial L}{\\partial W_{jk}} = (\\hat{y} - y) v_j (1 - h_j^2) x_k$$
+
+$$\\frac{\\partial L}{\\partial W_{jk}} = (\\hat{y} - y) v_j (1 - h_j^2) x_j$$
+""", encoding="utf-8")
+    rows = _by_line(doc)
+    assert [rows[n][0].status for n in (3, 5, 7, 9, 11)] == [Status.DEFINITION] * 5
+    assert [rows[n][0].status for n in (13, 15, 17, 19)] == [Status.VERIFIED] * 4
+    assert [r.status for r in rows[21]] == [Status.REFUTED]
