@@ -100,13 +100,14 @@ def test_softmax_tex_refutes_nothing():
     assert_correct_copy(check_file(DATA / "c-cs231n-softmax.tex"), 0)
 
 
-@pytest.mark.xfail(strict=True, reason="findings A and D: a scalar output unit written without "
-                   "tags (`z = \\sum_j v_j h_j + c`, `\\hat y = \\sigma(z)`) is not read (z "
-                   "'has variables of its own' once the batch section writes h^{(i)}_j, "
-                   "'given' without it; the scalar label y an unknown symbol), so the hidden "
-                   "layer's gradients are unchecked; the leaky ReLU's `g'(u)` is refuted at "
-                   "alpha = 1.6 although the prose says $0 < \\alpha < 1$; `h_j = \\log(1 + "
-                   "e^{u_j})` ('With softplus units instead') is refuted as a claim")
+@pytest.mark.xfail(strict=True, reason="findings A and D: the mean over N examples "
+                   "(`h^{(i)}_j`, `\\hat{y}^{(i)}` in `\\partial J / \\partial v_j`) makes the "
+                   "sample's (i) a layer tag, so `h_j = \\tanh(u_j)` and `z = \\sum_j v_j h_j + c` "
+                   "'have variables of their own' and the hidden layer's gradients get no verdict; "
+                   "the part from 'Other hidden units' loses the loss (`unknown symbol y`); the "
+                   "leaky ReLU's `g'(u)` is refuted at alpha = 1.6 although the prose says "
+                   "$0 < \\alpha < 1$; `h_j = \\log(1 + e^{u_j})` ('With softplus units "
+                   "instead') is refuted as a claim")
 def test_bce_notebook_correct():
     rep = check_file(DATA / "c-bce-hidden.ipynb")
     assert_correct_copy(rep, 26)
