@@ -125,6 +125,8 @@ class Quantity(Named):
                     f"{self.name}_{index_latex(self.indices[0])}") == tag):
                 s = (f"{{{s}}}" if "^" in s else s) + tag  # a starred name: {y^{*}}^{(l)}
         if self.indices:
+            if "_" in s and not s.startswith("{"):
+                s = f"({s})"  # an entry of W_2 (layers named by subscripts): (W_2)_{kj}
             s += "_{" + "".join(index_latex(i) for i in self.indices) + "}"
         return s
 

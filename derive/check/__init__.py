@@ -358,7 +358,7 @@ def _readings(rows: tuple, definitions: frozenset[int]) -> list[str]:
 
 def _in_cell(doc: Document, r: Result) -> Result:
     """A notebook's result also names its cell and the line in it."""
-    at = doc.cell_at(r.line) if doc.cells.rows else None
+    at = doc.cell_at(r.line, r.col) if doc.cells.rows else None
     return dataclasses.replace(r, cell=at[0], cell_line=at[1]) if at else r
 
 

@@ -11,6 +11,7 @@ from derive.check.state import _State
 from derive.diagnose import Condition, Diagnoser, conditions
 from derive.evaluate import SEEDS, Engine, Outcome, Trial
 from derive.expr import ArgMax, Partial, Quantity, to_latex
+from derive.latex import Scalar
 from derive.model import Evaluator, Instance, Model, OutOfRange, key_latex, label_name
 from derive.notation import Notation
 from derive.numbers import CTX, PRECISION, Unsupported
@@ -272,9 +273,14 @@ def _unreached_derivative(engine: Engine, model: Model, t: Trial | None,
     env = dict(t.env)
     for e in exprs:
         for p in e.atoms(Partial):
-            if not isinstance(p.den, Quantity):
-                continue
-            same = isinstance(p.num, Quantity) and p.num.name == p.den.name
+            if not isinstance(p.den, (Quantity, Scalar)):
+                continue  # a scalar too: dL/dc with the c of z = v^T h + c not read
+            if isinstance(p.den, Scalar):
+                if isinstance(p.num, Scalar) and p.num.name == p.den.name:
+                    continue
+                same = False
+            else:
+                same = isinstance(p.num, Quantity) and p.num.name == p.den.name
             if same and (p.num.layer is None or p.den.layer is None
                          or sympy.simplify(p.num.layer - p.den.layer) == 0):
                 continue  # dz_j/dz_k: a Kronecker delta, read without the model

@@ -128,6 +128,8 @@ def _sample_names(rows: list[Row], symbols: set[str]) -> set[str]:
     letters: dict[str, set[str]] = defaultdict(set)
     for o in (o for r in rows for o in r.occs if o.sup is not None):
         g = _strip(o.sup)
+        if len(g) == 1 and g[0].kind == "num":
+            continue  # h_j^2 beside h^{(i)}_j: a power, not a superscript of another kind
         letters[o.name].add(g[1].text if _sample_sup(o) else "")
     return {name for name, ls in letters.items()
             if len(ls) == 1 and "" not in ls and not ls & symbols}

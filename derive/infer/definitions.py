@@ -293,8 +293,8 @@ class _Definitions:
                 and any(t.text == "\\sum" for t in r.sides[1])):
             return False
         first = _indices(_head(st.defined[name][0]))
-        if _indices(o) == first:
-            return False
+        if _indices(o) == first or not first:
+            return False  # not first: f = W x + b, then its entries f_k = \\sum_l W_{kl} x_l + b_k
         self.unread.add(name)
         self.ambiguous[(r.formula.number, r.number)] = (
             f"${name}$ is defined again with another index ({', '.join(map(str, _indices(o)))}"

@@ -110,7 +110,10 @@ def _sentences(doc: Document) -> list[tuple[int, str]]:
     if doc.format == "notebook":
         return []  # its lines are JSON, code cells among them
     inside: set[int] = set()
+    inline = {g.line_starts[0][1:] for g in doc.inline if g.line_starts}
     for f in doc.formulas:
+        if f.line_starts and f.line_starts[0][1:] in inline:
+            continue  # a sentence's `$p_k = ...$` taken as a definition: still the sentence's
         last = max(line for _, line, _ in f.line_starts)
         inside.update(range(f.line - 1, last + 2))  # the delimiters' lines too
     out: list[tuple[int, str]] = []

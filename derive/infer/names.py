@@ -339,7 +339,52 @@ def _defined_from_quantities(ns: Names, name: str, uses: list[Occ]) -> bool:
     return False
 
 
+def _bare(o: Occ) -> bool:
+    return o.sub is None and o.sup is None and o.call is None
+
+
+def _output_unit_names(ns: Names) -> set[str]:
+    """A scalar output unit written without tags (`z = \\sum_j v_j h_j + c`, `\\hat y =
+    \\sigma(z)`, `L = -[y \\log \\hat y + ...]`): the bare letters each row defining a bare
+    name computes from an indexed name (or from a name so defined) and, in those rows, the bare
+    letters they read (the label y, the bias c). Only in a text without layer tags."""
+    if ns.tag_symbols or ns.layer_var:
+        return set()
+    bare = {n for n, us in ns.by_name.items()  # `-y (1 - \\hat y)`: y times, not y applied
+            if n not in ns.functions and all(o.sub is None and o.sup is None for o in us)
+            and (not n.startswith("\\") or n.startswith("\\hat"))}
+    defs = []
+    for r in ns.rows:
+        left = [o for o in r.occs if o.side == 0]
+        if (r.relation in _DEFINE and len(r.sides) == 2 and len(left) == 1
+                and _bare(left[0]) and left[0].name in bare and _single_name(r.sides[0])):
+            defs.append((left[0].name, [o for o in r.occs if o.side == 1]))
+    out: set[str] = set()
+    grown = True
+    while grown:
+        grown = False
+        for name, right in defs:
+            if name in out:
+                continue
+            if any(o.sub is not None and o.name not in ns.functions or o.name in out
+                   for o in right):
+                out.add(name)
+                grown = True
+    readers = {o.name for name, right in defs if name in out for o in right
+               if o.name in bare and o.name not in ns.functions and o.name not in ns.index_letters}
+    return out | readers
+
+
+def _output_unit(ns: Names, name: str, uses: list[Occ]) -> bool:
+    cached = getattr(ns, "_output_units", None)
+    if cached is None:
+        cached = _output_unit_names(ns)
+        ns._output_units = cached  # type: ignore[attr-defined]
+    return name in cached
+
+
 _A_QUANTITY: tuple[_QuantityRule, ...] = (_has_index_or_tag, _in_fixed_chain, _differentiated,
+                                          _output_unit,
                                           _sample_label,
                                           _of_parameters, _loss_named_with_arguments,
                                           _alias_of_quantity, _defined_by_entries,

@@ -98,9 +98,19 @@ def with_prose_definitions(doc: Document, quantities: dict, defined: dict[str, i
 
 
 def _letter_definition(r, head: Occ) -> bool:  # type: ignore[no-untyped-def]
-    """`h = \\mathrm{ReLU}(W x + b)`: a letter without scripts defined from other names."""
-    return (head.sub is None and head.sup is None and any(o.side == 1 for o in r.occs)
-            and not any(t.text == "," for side in r.sides for t in side))
+    """`h = \\mathrm{ReLU}(W x + b)`: a letter without scripts defined from other names; or
+    one entry `p_k = e^{f_k} / \\sum_j e^{f_j}` (cs231n's probabilities), its index letter
+    also an index of another name on the right (not a value, `y_k = 1`)."""
+    if head.sup is not None or any(t.text == "," for side in r.sides for t in side):
+        return False
+    right = [o for o in r.occs if o.side == 1]
+    if head.sub is None:
+        return bool(right)
+    index = [t.text for t in head.sub if t.text not in ("{", "}")]
+    if len(index) != 1 or not index[0].isalpha():
+        return False
+    return any(o.name != head.name and o.sub is not None
+               and index[0] in [t.text for t in o.sub] for o in right)
 
 
 def _unread_names(doc: Document) -> set[str]:

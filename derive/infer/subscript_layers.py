@@ -18,9 +18,16 @@ import re
 from collections import defaultdict
 
 from derive.infer.scan import Occ, _strip, readable_rows
+from derive.infer.tags import _sample_sup
 from derive.sources.document import Document
 
 _LAYER_NAME = re.compile(r"[A-Za-z]_[1-9]")
+_SUM_INDEX = re.compile(r"\\sum\s*_\s*\{?\s*([A-Za-z])\b")
+
+
+def _summed(doc: Document) -> frozenset[str]:
+    """The letters a sum of the display formulas runs over (`\\sum_{i=1}^{m}`, `\\sum_i`)."""
+    return frozenset(m.group(1) for f in doc.formulas for m in _SUM_INDEX.finditer(f.text))
 
 
 def layer_name(q: str) -> bool:
@@ -39,10 +46,14 @@ def _digit(o: Occ) -> str | None:
     return None
 
 
-def _tagged(occs: list[Occ]) -> bool:
-    """Whether a use has a superscript other than a transpose or a power (a layer tag)."""
+def _tagged(occs: list[Occ], summed: frozenset[str] = frozenset()) -> bool:
+    """Whether a use has a superscript other than a transpose or a power (a layer tag); a
+    sample's `L^{(i)}`, its letter the index of a sum of the text (`\\sum_{i=1}^{m}
+    L^{(i)}`), is none."""
     for o in occs:
         if o.sup is None:
+            continue
+        if _sample_sup(o) and _strip(o.sup)[1].text in summed:
             continue
         sup = [t.text for t in _strip(o.sup)]
         if sup not in (["T"], ["\\top"], ["\\intercal"]) and not (
@@ -51,9 +62,11 @@ def _tagged(occs: list[Occ]) -> bool:
     return False
 
 
-def subscript_names(occs: list[Occ]) -> tuple[tuple[str, str], ...]:
-    """The (letter, digit) pairs read as names of their own (see the module)."""
-    if _tagged(occs):
+def subscript_names(occs: list[Occ], summed: frozenset[str] = frozenset()
+                    ) -> tuple[tuple[str, str], ...]:
+    """The (letter, digit) pairs read as names of their own (see the module); `summed`: the
+    letters the text's sums run over."""
+    if _tagged(occs, summed):
         return ()
     digits: dict[str, set[str]] = defaultdict(set)
     other: set[str] = set()
@@ -78,7 +91,7 @@ def subscript_layers(doc: Document) -> tuple[Document, list[str]]:
     """The document with each layer named by a subscript read as a name of its own (see the
     module), and the fact that says so."""
     occs = [o for r in readable_rows(doc.formulas) for o in r.occs]
-    pairs = subscript_names(occs)
+    pairs = subscript_names(occs, _summed(doc))
     if not pairs:
         return doc, []
     written = ", ".join(f"${q}_{d}$" for q, d in pairs)

@@ -47,13 +47,24 @@ def _locate(starts: tuple[tuple[int, int, int], ...], offset: int) -> tuple[int,
 class CellMap:
     """Which notebook cell each line of the file (the notebook's JSON) belongs to."""
 
-    rows: tuple[tuple[int, int, int], ...] = ()  # (file line, cell, line in the cell)
+    # (file line, cell, line in the cell, and the file column where that cell line begins)
+    rows: tuple[tuple[int, ...], ...] = ()
 
-    def at(self, line: int) -> tuple[int, int] | None:
-        for ln, cell, cline in self.rows:
-            if ln == line:
-                return cell, cline
-        return None
+    def at(self, line: int, col: int | None = None) -> tuple[int, int] | None:
+        """The cell and the line in it of a place on a line of the JSON; with its column, the
+        cell line that begins last before it (a notebook saved on one line holds every cell
+        on that line)."""
+        found = None
+        for ln, cell, cline, *start in self.rows:
+            if ln != line:
+                continue
+            if col is None or found is None:
+                found = (cell, cline)
+            if col is not None and start and start[0] <= col:
+                found = (cell, cline)
+            if col is None:
+                break
+        return found
 
 
 @dataclass(frozen=True)
@@ -142,7 +153,7 @@ class Formula:
         """The place in the file of character `offset` of `text`."""
         start, line, col = _locate(self.line_starts, offset)
         source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        where = self.cells.at(line)
+        where = self.cells.at(line, col + offset - start)
         if where:
             return SourceSpan(self.file, line, col + offset - start, source, width, *where)
         return Span(self.file, line, col + offset - start, source, width)
@@ -154,7 +165,7 @@ class Formula:
     @property
     def cell(self) -> int | None:
         """The notebook cell (1-based) holding this formula; None outside a notebook."""
-        where = self.cells.at(self.line)
+        where = self.cells.at(self.line, self.line_starts[0][2])
         return where[0] if where else None
 
     def annotation_span(self, key: str) -> Span:
@@ -201,9 +212,10 @@ class Document:
             return self.front_start
         return Span(self.file, 1, 1, self.lines[0] if self.lines else "")
 
-    def cell_at(self, line: int) -> tuple[int, int] | None:
-        """For a notebook: (cell, line in the cell) of a line of its JSON."""
-        return self.cells.at(line)
+    def cell_at(self, line: int, col: int | None = None) -> tuple[int, int] | None:
+        """For a notebook: (cell, line in the cell) of a place on a line of its JSON (the
+        column tells the cells apart on a notebook saved on one line)."""
+        return self.cells.at(line, col)
 
 
 def _split_dotted(key: str) -> list[str]:

@@ -140,7 +140,7 @@ def parse(text: str, name: str) -> Document:
 
     # which JSON line holds which line of which cell, for every Markdown cell
     layouts: list[tuple[int, Any, list[tuple[int, tuple[tuple[int, int], ...]]]]] = []
-    cell_rows: list[tuple[int, int, int]] = []
+    cell_rows: list[tuple[int, int, int, int]] = []
     raw_cells = json.loads(text).get("cells", [])
     for idx, cell in enumerate(nb.cells):
         if cell.get("cell_type") != "markdown":
@@ -197,11 +197,11 @@ def _notebook(text: str, name: str) -> Any:
 
 
 def _cell_layout(text: str, starts: list[int], where: _Where, idx: int, raw_src: Any,
-                 cell_rows: list[tuple[int, int, int]]
+                 cell_rows: list[tuple[int, int, int, int]]
                  ) -> list[tuple[int, tuple[tuple[int, int], ...]]]:
     """Where each line of Markdown cell `idx` stands in the JSON text: for each line, its JSON
     line and the breakpoints (column in the cell line, JSON column). Appends the cell's lines
-    to `cell_rows` as (JSON line, cell number, line in the cell)."""
+    to `cell_rows` as (JSON line, cell number, line in the cell, JSON column it begins at)."""
     literals = ([("cells", idx, "source", j) for j in range(len(raw_src))]
                 if isinstance(raw_src, list) else [("cells", idx, "source")])
     chars: list[tuple[str, int, int]] = []
@@ -216,7 +216,7 @@ def _cell_layout(text: str, starts: list[int], where: _Where, idx: int, raw_src:
             anchor = bps[0][2] if bps else (at if at >= 0 else last)
             fline, fcol = _line_col(text, starts, anchor)
             rows.append((fline, tuple((v, f) for v, f, _ in bps) or ((0, fcol),)))
-            cell_rows.append((fline, idx + 1, line_no))
+            cell_rows.append((fline, idx + 1, line_no, fcol))
             line_no += 1
             col, bps, expected = 0, [], -1
             if at >= 0:

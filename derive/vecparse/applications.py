@@ -4,7 +4,10 @@ argument)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+
+import sympy
 
 from derive.functions import BY_LATEX
 from derive.latex import (
@@ -62,6 +65,30 @@ class _Applications:
             return self.scalar(k, close + 1), close + 1
         arg = type(self)(inner, self.scope).sum(0, len(inner))
         return Elementary(BY_LATEX[self.toks[k].text], arg, self.tex(k, close + 1)), close + 1
+
+    def extreme(self, k: int, hi: int) -> tuple[Tensor, int] | None:
+        """`\\max(0, s)`, `\\max(s, 0)`, `\\min(0, s)` of a vector and a number: the
+        function of every entry (cs231n's ReLU, written in vector form), an `Elementary` of
+        `sympy.Max` with the number fixed. None for anything else (two vectors, a scalar max:
+        the scalar parser reads those)."""
+        found = self.argument(k + 1, hi)
+        if found is None:
+            return None
+        inner, close = found
+        parts = [seg for seg, _sep in _depth_split(inner, {","})]
+        if len(parts) != 2 or not all(parts):
+            return None
+        vec = [vector_form(p, self.scope) for p in parts]
+        if vec.count(True) != 1:
+            return None
+        number = parts[vec.index(False)]
+        if any(t.kind != "num" and t.text not in ("-", "{", "}") for t in number):
+            return None  # only a written number: \\max(\\alpha s, s) is not read here
+        value = parse_expression(number, self.scope)
+        arg = type(self)(parts[vec.index(True)], self.scope).sum(
+            0, len(parts[vec.index(True)]))
+        func = _with_number(sympy.Max if self.toks[k].text == "\\max" else sympy.Min, value)
+        return Elementary(func, arg, self.tex(k, close + 1)), close + 1
 
     def elementary_unbracketed(self, k: int, hi: int) -> tuple[Tensor, int]:
         """`\\log \\hat{y}`, `\\log h(x)`, `\\log \\frac{a}{b}`: the function of the one
@@ -146,3 +173,12 @@ class _Applications:
         if isinstance(arg, Scalar):
             return None  # a number: no vector
         return VectorValue(name, arg, self.tex(k, close + 1))
+
+
+@cache
+def _with_number(extreme: Any, number: Any) -> Any:
+    """`t -> Max(number, t)`: one function per pair, so two readings of one text are equal."""
+    def apply(t: Any) -> Any:
+        return extreme(number, t)
+    apply.__name__ = f"{extreme.__name__}_{number}"
+    return apply

@@ -272,14 +272,9 @@ class _Reader(_Applications, _Quotients):
             return self.frac(k, hi)
         if x == "\\nabla":
             return self.nabla(k, hi)
-        if t.kind == "num" and x == "1":
-            end = _indicator_end(toks, k, hi)
-            if end is not None:  # 1\{y = k\}: an indicator, a number
-                return self.scalar(k, end), end
-        if t.kind == "num":
-            return Scalar(parse_expression([t], scope), t.text), k + 1
-        if x in BY_LATEX:
-            return self.elementary(k, hi)
+        found = self.number_or_function(k, hi)
+        if found is not None:
+            return found
         if x in _ZERO_FONTS and [u.text for u in toks[k + 1:k + 4]] == ["{", "0", "}"]:
             return Zero(self.tex(k, k + 4)), k + 4  # \vec{0}: the zero vector
         if x in _ZERO_FONTS and [u.text for u in toks[k + 1:k + 4]] == ["{", "1", "}"] and not (
@@ -288,6 +283,26 @@ class _Reader(_Applications, _Quotients):
         if starts_name(t):
             return self.name(k, hi)
         return self.literal(k)
+
+    def number_or_function(self, k: int, hi: int) -> tuple[Tensor, int] | None:
+        """A number (an indicator `1\\{y = k\\}` among them), `\\max(0, W x + b)` or an
+        elementary function at k; None for anything else."""
+        toks, scope = self.toks, self.scope
+        t = toks[k]
+        x = t.text
+        if t.kind == "num" and x == "1":
+            end = _indicator_end(toks, k, hi)
+            if end is not None:  # 1\{y = k\}: an indicator, a number
+                return self.scalar(k, end), end
+        if t.kind == "num":
+            return Scalar(parse_expression([t], scope), t.text), k + 1
+        if x in ("\\max", "\\min"):
+            extreme = self.extreme(k, hi)
+            if extreme is not None:  # \\max(0, W x + b): the ReLU of every entry
+                return extreme
+        if x in BY_LATEX:
+            return self.elementary(k, hi)
+        return None
 
     def literal(self, k: int) -> tuple[Tensor, int]:
         """A matrix written by its entries, or why what starts at k is not read."""
