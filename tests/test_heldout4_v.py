@@ -1,0 +1,65 @@
+"""Held-out documents of round 4, letter v (tests/data/heldout4/v-*): a network in vectors and
+matrices whose chain rule is a product of Jacobians in numerator layout (`\\frac{\\partial
+a}{\\partial z} = \\operatorname{diag}(\\sigma'(z))`, `\\frac{\\partial C}{\\partial z^l}` a row
+vector), on a Jupyter-book page with its YAML front matter; the softmax's Jacobian and the
+cross-entropy's gradient by Kronecker deltas, `\\sum_i t_i = 1` used in a step; a tanh network's
+mean squared error averaged over a minibatch, the samples in superscripts `x^{(i)}`. Every
+formula of each correct document gets a verdict and none is refuted; each planted slip of its
+`-slips` copy is refuted at its line with the right diagnosis, every other row keeping its
+verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from derive.check import check_file
+from derive.document import read_document
+from derive.results import Status
+from tests.conftest import assert_correct_copy, assert_slips_caught
+
+DATA = Path(__file__).parent / "data" / "heldout4"
+_VERDICTS = {Status.DEFINITION, Status.VERIFIED, Status.REFUTED, Status.CONDITIONAL}
+
+# correct document -> its slips copy, the number of its formulas' rows, and each slip
+SLIPS = {
+    "v-minibatch-mse.md": ("v-minibatch-mse-slips.md", 15, [
+        (31, "missing factor: the right side lacks a factor $\\frac{1}{m}$"),
+        (71, "wrong quantity: $h_{k}$ should be $x_{k}$"),
+        (82, "sign of a term")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SLIPS))
+def test_correct_document_covered_and_refutes_nothing(name):
+    rep = check_file(DATA / name)
+    _, rows, _ = SLIPS[name]
+    assert len(rep.results) == rows
+    assert_correct_copy(rep, rows)  # every row a verdict: nothing unchecked, nothing an error
+    assert all(r.status in _VERDICTS for r in rep.results)
+
+
+@pytest.mark.parametrize("name", sorted(SLIPS))
+def test_every_slip_caught_at_its_line(name):
+    base = check_file(DATA / name)
+    slips_name, _, slips = SLIPS[name]
+    assert_slips_caught(base, check_file(DATA / slips_name), slips)
+
+
+def test_a_batch_cost_defined_as_the_mean_is_not_averaged_again():
+    """`J = \\frac{1}{m} \\sum_{i=1}^m \\frac12 \\sum_r (\\hat y^{(i)}_r - y^{(i)}_r)^2` beside
+    the prose's "the squared error averaged over the minibatch": J is the text's own batch
+    cost, so `\\sum_{i=1}^m \\frac{\\partial J}{\\partial \\hat y^{(i)}_r} h^{(i)}_j` is that
+    J's derivative, not `\\frac{1}{m} \\sum_i J`'s (whose sum over i nested in the chain's own
+    was "a sum over `i` inside a sum over `i`", an error at lines 39 and 57)."""
+    rep = check_file(DATA / "v-minibatch-mse.md")
+    at = {r.line: r.status for r in rep.results}
+    assert at[39] is at[40] is at[41] is at[57] is at[58] is Status.VERIFIED
+    assert not any("mean over the samples" in f for f in infer_facts(DATA / "v-minibatch-mse.md"))
+
+
+def infer_facts(path: Path) -> list[str]:
+    from derive.check.build import prepare
+    _, inferred = prepare(read_document(path))
+    return inferred.facts if inferred is not None else []
