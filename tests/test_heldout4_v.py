@@ -24,6 +24,11 @@ _VERDICTS = {Status.DEFINITION, Status.VERIFIED, Status.REFUTED, Status.CONDITIO
 
 # correct document -> its slips copy, the number of its formulas' rows, and each slip
 SLIPS = {
+    "v-softmax-xent.md": ("v-softmax-xent-slips.md", 21, [
+        (37, "sign of a term: $y_{i}$ has the wrong sign"),
+        (51, "wrong index: $y_{i}$ should be $y_{j}$"),
+        (70, "sign of a term"),
+        (94, "swapped indices: $W_{kj}$ should be $W_{jk}$")]),
     "v-minibatch-mse.md": ("v-minibatch-mse-slips.md", 15, [
         (31, "missing factor: the right side lacks a factor $\\frac{1}{m}$"),
         (71, "wrong quantity: $h_{k}$ should be $x_{k}$"),
@@ -63,3 +68,70 @@ def infer_facts(path: Path) -> list[str]:
     from derive.check.build import prepare
     _, inferred = prepare(read_document(path))
     return inferred.facts if inferred is not None else []
+
+
+_SOFTMAX = """# r
+
+$$
+y_i = \\frac{e^{z_i}}{\\sum_{k=1}^{K} e^{z_k}}
+$$
+
+$$
+\\frac{\\partial y_i}{\\partial z_j} = y_i (1 - y_i) \\qquad (i = j)
+$$
+
+$$
+\\frac{\\partial y_i}{\\partial z_j} = y_i (1 - y_j) \\quad \\text{if } i = j
+$$
+
+$$
+\\frac{\\partial y_i}{\\partial z_j} = -y_i y_i \\qquad (i \\neq j)
+$$
+
+$$
+\\frac{\\partial y_i}{\\partial z_j} = y_i y_j, \\quad i \\ne j
+$$
+
+$$
+\\frac{\\partial y_i}{\\partial z_j} = -y_i y_j \\quad \\text{for } i \\neq j.
+$$
+
+$$
+\\frac{\\partial y_i}{\\partial z_j} = -\\frac{e^{z_i} e^{z_j}}{(\\sum_{k=1}^{K} e^{z_k})^2} = -y_i y_j \\qquad (i \\neq j)
+$$
+
+$$
+\\frac{\\partial y_i}{\\partial z_j} = -y_i y_j
+$$
+"""
+
+
+def test_an_index_condition_after_the_equation_is_where_it_holds(tmp_path):
+    """`\\qquad (i \\neq j)`, `\\quad \\text{if } i = j`, `, \\quad i \\ne j` after a claim
+    (the softmax's Jacobian off and on its diagonal) say where it holds: checked at those index
+    values only, said in "read as"; a slip is still refuted there. Without the condition the
+    off-diagonal claim stays conditional (it was an error, "unknown symbol `i`", with it)."""
+    path = tmp_path / "cases.md"
+    path.write_text(_SOFTMAX, encoding="utf-8")
+    rep = check_file(path)
+    at = {}
+    for r in rep.results:
+        at.setdefault(r.line, []).append(r)
+    assert [r.status for r in at[8]] == [Status.VERIFIED]
+    assert [r.status for r in at[12]] == [Status.VERIFIED]
+    assert [r.status for r in at[16]] == [Status.REFUTED]
+    assert [r.status for r in at[20]] == [Status.REFUTED] and "sign" in at[20][0].diagnosis
+    assert [r.status for r in at[24]] == [Status.VERIFIED]
+    assert [r.status for r in at[28]] == [Status.VERIFIED, Status.VERIFIED]
+    assert [r.status for r in at[32]] == [Status.CONDITIONAL]
+    assert any("line 16: `i \\neq j` after the equation read as the condition" in n
+               for n in _notes(path)), _notes(path)
+
+
+def _notes(path: Path) -> list[str]:
+    """The "read as" lines `derive check` prints for the file."""
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "derive", "check", "--color", "never", str(path)],
+                         capture_output=True, text=True, check=False).stdout
+    return [line.strip() for line in out.splitlines() if line.strip().startswith("read as:")]
