@@ -24,6 +24,11 @@ _VERDICTS = {Status.DEFINITION, Status.VERIFIED, Status.REFUTED, Status.CONDITIO
 
 # correct document -> its slips copy, the number of its formulas' rows, and each slip
 SLIPS = {
+    "v-jacobians.md": ("v-jacobians-slips.md", 24, [
+        (67, "wrong layer: $z^{l + 1}$ should be $z^{l}$"),
+        (115, "wrong layer"),
+        (127, "swapped indices"),
+        (135, "wrong layer")]),
     "v-softmax-xent.md": ("v-softmax-xent-slips.md", 21, [
         (37, "sign of a term: $y_{i}$ has the wrong sign"),
         (51, "wrong index: $y_{i}$ should be $y_{j}$"),
@@ -36,7 +41,17 @@ SLIPS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(SLIPS))
+# finding A of round 4 (v): a scalar's derivative by a column vector is always read as a column
+# (the gradient), never as the row the text's stated numerator layout makes it: the correct
+# `\frac{\partial C}{\partial a^L} = (a^L - y)^T` (line 75) and the chain's product of four
+# Jacobians (line 90) are refuted, `\delta^l = (\frac{\partial C}{\partial z^l})^T` (line 99)
+# is an error, and what rests on delta is unchecked (the README: "Not read yet: numerator layout")
+_NUMERATOR = pytest.mark.xfail(strict=True, reason=(
+    "numerator layout not read: dC/da^L = (a^L - y)^T refuted, delta^l = (dC/dz^l)^T an error"))
+_CASES = [pytest.param(n, marks=_NUMERATOR) if n == "v-jacobians.md" else n for n in sorted(SLIPS)]
+
+
+@pytest.mark.parametrize("name", _CASES)
 def test_correct_document_covered_and_refutes_nothing(name):
     rep = check_file(DATA / name)
     _, rows, _ = SLIPS[name]
@@ -45,7 +60,7 @@ def test_correct_document_covered_and_refutes_nothing(name):
     assert all(r.status in _VERDICTS for r in rep.results)
 
 
-@pytest.mark.parametrize("name", sorted(SLIPS))
+@pytest.mark.parametrize("name", _CASES)
 def test_every_slip_caught_at_its_line(name):
     base = check_file(DATA / name)
     slips_name, _, slips = SLIPS[name]
@@ -135,3 +150,47 @@ def _notes(path: Path) -> list[str]:
     out = subprocess.run([sys.executable, "-m", "derive", "check", "--color", "never", str(path)],
                          capture_output=True, text=True, check=False).stdout
     return [line.strip() for line in out.splitlines() if line.strip().startswith("read as:")]
+
+
+_CLAIMED = """# r
+
+$$
+z^l = W^l a^{l-1} + b^l
+$$
+
+$$
+a^l = \\sigma(z^l)
+$$
+
+$$
+C = \\frac{1}{2} \\| a^L - y \\|^2
+$$
+
+$$
+\\delta^l = \\frac{\\partial C}{\\partial z^l}
+$$
+
+$$
+\\frac{\\partial C}{\\partial W^l_{jk}} = \\delta^l_k a^{l-1}_j
+$$
+"""
+
+
+def test_a_claim_does_not_reshape_what_the_vector_form_defines(tmp_path):
+    """`W^l_{jk}` written only in a claim, with its indices swapped, beside `z^l = W^l a^{l-1}
+    + b^l`: the claim's ranges (j over the layer below) made W square-incompatible, the
+    definition an error and every row unchecked; the vector form's definition sizes W, and the
+    slip is refuted as swapped indices (v-jacobians-slips.md line 127 had turned the whole
+    document unchecked)."""
+    path = tmp_path / "claimed.md"
+    path.write_text(_CLAIMED, encoding="utf-8")
+    rep = check_file(path)
+    assert [r.status for r in rep.results] == [Status.DEFINITION] * 4 + [Status.REFUTED]
+    assert "swapped indices" in rep.results[-1].diagnosis
+    facts = infer_facts(path)
+    assert any(f.startswith("$W^{l}_{ij}$") and "$i$ in 1..$K_l$" in f
+               and "$j$ in 1..$K_{l-1}$" in f for f in facts), facts
+    path.write_text(_CLAIMED.replace("\\delta^l_k a^{l-1}_j", "\\delta^l_j a^{l-1}_k"),
+                    encoding="utf-8")
+    assert [r.status for r in check_file(path).results] == [Status.DEFINITION] * 4 + [
+        Status.VERIFIED]

@@ -102,7 +102,8 @@ _DLAI_MEAN = re.compile(r"(?<![A-Za-z\\])d[A-Za-z]\^\{?\[.*\\frac\{1\}\{m\}", re
 
 def vector_shapes(doc: Document, front: dict[str, Any], file: str,
                   unread: set[str], columns: dict[str, Lin] | None = None,
-                  guessed: set[str] | None = None) -> list[str]:
+                  guessed: set[str] | None = None, claimed: set[str] | None = None
+                  ) -> list[str]:
     """Shapes for the quantities the text writes only without indices (changing `front` in
     place, and adding to `unread` what it cannot read), and the facts to tell the reader.
     `columns`: the names written with a class index (derive.infer.classes), each with the
@@ -117,6 +118,8 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
     labels = front.get("roles", {}).get("labels")
     held = {q: qs[q].pop("shape") for q in sorted(guessed or ()) if q in qs and q != labels
             and "layers" not in qs[q] and len(qs[q].get("shape", ())) == 1}  # a vector's
+    held.update({q: qs[q].pop("shape") for q in sorted(claimed or ()) if q in qs
+                 and qs[q].get("shape") and q not in held})  # what only claims sized
     rd = _candidates(front, qs, tokens, unread, identities(doc))
     if set(before) - set(qs) and any(_DLAI_MEAN.search(f.text) for f in doc.formulas):
         rd.facts.append("in a row that divides by the batch size, deeplearning.ai's $dW^{[l]}$ "
@@ -136,7 +139,7 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
             rd.facts.append(f"${q}$: its sizes are not read from the vector form (no row fixes "
                             "them as a layer's widths): what uses it is not checked")
     for q, shape in held.items():
-        if q in qs and len(qs[q].get("shape", ())) != 1:
+        if q in qs and len(qs[q].get("shape", ())) != (len(shape) if q in (claimed or ()) else 1):
             qs[q]["shape"] = shape  # the vector form gives it no vector's size: the guess stays
             rd.facts = [f for f in rd.facts if not f.startswith(f"${q}$ is a")]
     if notation is None:
@@ -392,6 +395,13 @@ def corrected_facts(facts: list[str], guesses: dict[str, list[str]],
     for q, old in guesses.items():
         new = qs.get(q, {}).get("shape")
         if not old or not new or new == old:
+            continue
+        if len(old) == len(new) > 1:  # W^l_{jk}, sized by a claim: each index as now read
+            def ranges(f: str, old: list[str] = old, new: list[str] = new) -> str:
+                for letter, was, now in zip("ijkpqr", old, new):
+                    f = f.replace(f"${letter}$ in 1..${was}$", f"${letter}$ in 1..${now}$")
+                return f
+            facts = [ranges(f) if f.startswith((f"${q}_", f"${q}^")) else f for f in facts]
             continue
         facts = [f.replace(f"in 1..${old[0]}$", f"in 1..${new[0]}$")
                  if f.startswith(f"${q}_") else f for f in facts
