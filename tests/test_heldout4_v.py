@@ -34,10 +34,11 @@ SLIPS = {
         (51, "wrong index: $y_{i}$ should be $y_{j}$"),
         (70, "sign of a term"),
         (94, "swapped indices: $W_{kj}$ should be $W_{jk}$")]),
-    "v-minibatch-mse.md": ("v-minibatch-mse-slips.md", 15, [
+    "v-minibatch-mse.md": ("v-minibatch-mse-slips.md", 17, [
         (31, "missing factor: the right side lacks a factor $\\frac{1}{m}$"),
         (71, "wrong quantity: $h_{k}$ should be $x_{k}$"),
-        (82, "sign of a term")]),
+        (82, "sign of a term"),
+        (90, "a transpose is missing")]),
 }
 
 
