@@ -142,6 +142,13 @@ def test_an_index_condition_after_the_equation_is_where_it_holds(tmp_path):
     assert [r.status for r in at[32]] == [Status.CONDITIONAL]
     assert any("line 16: `i \\neq j` after the equation read as the condition" in n
                for n in _notes(path)), _notes(path)
+    # `\\qquad (l = L)`: no relation of two free indices (L the number of layers): an error
+    # that says so, never a condition dropped (the claim checked at every layer)
+    path.write_text(_SOFTMAX.replace("(i = j)", "(i = K)"), encoding="utf-8")
+    at8 = [r for r in check_file(path).results if r.line == 8]
+    assert [r.status for r in at8] == [Status.ERROR]
+    assert "a condition is read only between two of the equation's free indices" in (
+        at8[0].message)
 
 
 def _notes(path: Path) -> list[str]:

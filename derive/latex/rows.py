@@ -31,7 +31,7 @@ from derive.latex.header import without_header
 from derive.latex.limits import _check_sizes
 from derive.latex.opening import NOTHING_CLAIMED, NothingClaimed, joined_openings, lone_expression
 from derive.latex.prefix import readable_prefix
-from derive.latex.scope import Equation, RowError, Scope, Side, _err
+from derive.latex.scope import Equation, Index, RowError, Scope, Side, _err
 from derive.latex.slips import flagged, mended_argument, mended_partials
 from derive.latex.tokens import _FONTS, VECTOR_FUNCTIONS, Tok, ordinary_derivative, tokenize
 from derive.latex.whole import _entrywise_vector_function, _outside_the_model, _parse_set
@@ -116,6 +116,15 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
         if holds_for:
             eq = dataclasses.replace(eq, holds_for=eq.holds_for + holds_for)
         if holds_if:
+            stray = _stray_condition(eq, holds_if)
+            if stray is not None:  # (l = L): a layer's value, not a relation of two indices
+                out.append(RowError(len(out) + 1, InputError(
+                    f"`{stray[0]} {_SAID[stray[1]]} {stray[2]}` after the equation: a condition "
+                    "is read only between two of the equation's free indices (`i \\neq j`); "
+                    f"`{stray[0]}` and `{stray[2]}` are not both", formula.span(
+                        row[0].start, row[-1].end - row[0].start)), formula.span(
+                            row[0].start).line, formula.text[row[0].start : row[-1].end]))
+                continue
             eq = dataclasses.replace(eq, holds_if=eq.holds_if + holds_if)
         eq = flagged(eq, slips)
         if last is not None and eq.number == last.number:
@@ -250,6 +259,18 @@ def _condition_tail(row: list[Tok]) -> tuple[int, tuple[str, str, str]] | None:
         if found is not None and _has_relation(row[:k]):
             return k, found
     return None
+
+
+_SAID = {"ne": "\\neq", "eq": "="}
+
+
+def _stray_condition(eq: Equation, conditions: tuple[tuple[str, str, str], ...]
+                     ) -> tuple[str, str, str] | None:
+    """The first index condition whose letters are not both free indices of the equation
+    (`\\qquad (l = L)`, the number of layers; a letter a sum binds)."""
+    free = {str(x) for side in (eq.lhs, *eq.steps) for x in side.expr.free_symbols
+            if isinstance(x, Index)}
+    return next((c for c in conditions if c[0] not in free or c[2] not in free), None)
 
 
 def strip_qualifiers(row: list[Tok]) -> list[Tok]:
