@@ -74,15 +74,22 @@ class Engine(StandIns):
         # the values the claim being checked is stated for (`\\quad (l = 2, 3)`): no other
         # assignment of those indices is evaluated (`holding_for`)
         self.holds_for: dict[Index, frozenset[int]] = {}
+        # the index conditions it is stated under (`\\qquad (i \\neq j)`): (index, `ne` or
+        # `eq`, index); no assignment that breaks one is evaluated
+        self.holds_if: tuple[tuple[Index, str, Index], ...] = ()
 
     @contextmanager
-    def holding_for(self, values: dict[Index, frozenset[int]]) -> Iterator[None]:
-        """Evaluate only at these values of these indices, within the block."""
+    def holding_for(self, values: dict[Index, frozenset[int]],
+                    conditions: tuple[tuple[Index, str, Index], ...] = ()) -> Iterator[None]:
+        """Evaluate only at these values of these indices, and where these conditions hold,
+        within the block."""
         before, self.holds_for = self.holds_for, values
+        held, self.holds_if = self.holds_if, conditions
         try:
             yield
         finally:
             self.holds_for = before
+            self.holds_if = held
 
     def evaluator(self, model: Model, instance: Instance, seed: int) -> Evaluator:
         key = (id(model), instance, seed)
@@ -149,6 +156,9 @@ class Engine(StandIns):
             env = dict(zip(free, combo))
             if self.holds_for and any(v not in self.holds_for[k] for k, v in env.items()
                                       if k in self.holds_for):
+                continue
+            if self.holds_if and any(a in env and b in env and (env[a] == env[b]) != (op == "eq")
+                                     for a, op, b in self.holds_if):
                 continue
             ok = True
             for n, (a, slot) in enumerate(zip(atoms, slots)):

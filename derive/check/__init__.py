@@ -59,6 +59,8 @@ from derive.notation import Notation
 from derive.results import FileReport, Result
 from derive.tensor.pattern import Pattern
 
+_SAID = {"ne": "\\neq", "eq": "="}  # an index condition's relation, in LaTeX
+
 __all__ = ["check_document", "check_file", "collect_model", "prepare", "read_document",
            "read_network"]
 
@@ -353,6 +355,10 @@ def _readings(rows: tuple, definitions: frozenset[int]) -> list[str]:
             out += [f"read as: line {eq.line}: `({letter} = {', '.join(map(str, values))})` after "
                     "the equation read as the values it is stated for: it is checked at those "
                     f"values of ${letter}$ only" for letter, values in eq.holds_for if letter in free]
+            out += [f"read as: line {eq.line}: `{a} {_SAID[op]} {b}` after the equation read as "
+                    "the condition it is stated under: it is checked where "
+                    f"${a} {_SAID[op]} {b}$ only" for a, op, b in eq.holds_if
+                    if a in free and b in free]
     return out
 
 

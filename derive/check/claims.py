@@ -242,9 +242,9 @@ def _step_result(state: _State, formula: Formula, eq: Equation, k: int, target: 
         result, lint = _shape_verdict(state, formula, eq.lhs, target, step, model), []
         parsed = ""
     else:
-        with state.engine.holding_for(_holds_for(model, eq)):
+        with state.engine.holding_for(_holds_for(model, eq), _holds_if(eq)):
             result, lint = _budgeted_verdict(state, model, target, step.expr, compare, previous,
-                                             eq.holds_for)
+                                             eq.holds_for, _holds_if(eq))
     result = _in_vector_form(state, formula, eq.lhs, target, step, model, result)
     if state.symbolic and result.status is Status.VERIFIED:
         result = dataclasses.replace(result, evidence=result.evidence + "; " + _symbolic_evidence(
@@ -344,16 +344,24 @@ def _holds_for(model: Model, eq: Equation) -> dict[Index, frozenset[int]]:
             for name, values in eq.holds_for + eq.sizes if name in free}
 
 
+def _holds_if(eq: Equation) -> tuple[tuple[Index, str, Index], ...]:
+    """The index conditions the claim is stated under (`\\qquad (i \\neq j)`), between
+    indices free in it."""
+    free = {str(s) for side in (eq.lhs,) + eq.steps for s in free_indices(side.expr)}
+    return tuple((Index(a), op, Index(b)) for a, op, b in eq.holds_if if a in free and b in free)
+
+
 def _budgeted_verdict(state: _State, model: Model, lhs: sympy.Basic, rhs: sympy.Basic,
                       compare: Model | None, previous: sympy.Basic,
-                      holds_for: tuple = ()) -> tuple[_Verdict, list[str]]:
+                      holds_for: tuple = (), holds_if: tuple = ()) -> tuple[_Verdict, list[str]]:
     """The step's verdict and lint: from the verdict cache when nothing it rests on changed
     (derive.cache.Verdicts), else `_reckon_verdict`, stored when it did not depend on the
     clock."""
     keys = _keys(state)
     key = None
     if keys is not None:
-        stated = tuple(sympy.Tuple(Index(k), *v) for k, v in holds_for)
+        stated = tuple(sympy.Tuple(Index(k), *v) for k, v in holds_for) + tuple(
+            sympy.Tuple(a, sympy.Symbol(op), b) for a, op, b in holds_if)
         key = keys.narrow(model, compare, (lhs, rhs, previous, *stated))
         found = keys.store.get(key, lambda: keys.wide(model, compare))
         if found is not None:

@@ -113,10 +113,12 @@ def _shape_facts(doc: Document, out: Inferred, prose: Prose | None) -> None:
     shaped = doc if prose is None else dataclasses.replace(  # the prose's definitions first
         doc, formulas=tuple(prose_formulas(doc, prose)) + doc.formulas)
     qs = out.front.get("quantities", {})
-    guesses = {q: list(qs[q].get("shape", ())) for q in sorted(out.guessed) if q in qs}
+    guesses = {q: list(qs[q].get("shape", ())) for q in sorted(out.guessed | out.claimed)
+               if q in qs}
     before = set(qs)
     out.facts += column_shapes(doc, out.front)  # h = [P_1; \vdots; P_K]: K entries
-    facts = vector_shapes(shaped, out.front, doc.file, out.unread, columns, out.guessed)
+    facts = vector_shapes(shaped, out.front, doc.file, out.unread, columns, out.guessed,
+                          out.claimed)
     batches = before - set(qs)  # Z beside z: a minibatch, no quantity of its own
     out.facts = [f for f in corrected_facts(out.facts, guesses, qs) if not any(
         f.startswith((f"${q}^", f"${q}$:")) for q in batches)] + facts
@@ -313,6 +315,7 @@ class _Inference(_Layers, _Indices, _Front, _Definitions):
                         bypassed=self.bypassed, not_checked=dict(self.self_fed),
                         named=dict(self.named),
                         guessed=getattr(self, "guessed", set()),
+                        claimed=getattr(self, "claimed", set()),
                         chain_depth=self.chain.depth)
 
     @staticmethod

@@ -198,13 +198,19 @@ class _Indices:
         slots.unify(def_list, True)
         slots.neurons(set(defs))
         slots.unify(def_list, True)
+        by_definitions = set(slots.off)
         slots.unify(self.rows, True)
         slots.neurons(None)
         slots.unify(self.rows, True)
         self._untagged_classes(slots, def_list)
         slots.unify(self.rows, False)  # W^{[1]}_{jk} x_k: what the inputs' range says of W's
         self._unit_layers(quantities, slots)
-        return self._shape_table(quantities, slots)
+        table = self._shape_table(quantities, slots)
+        # W^l_{jk} written only in claims beside z^l = W^l a^{l-1}: its ranges are what a claim
+        # says, which the vector form's definition may correct (a slip must not reshape it)
+        self.claimed = {q for q in slots.tagged if slots.arity.get(q, 0) >= 2 and q not in defs
+                        and not any((q, j) in by_definitions for j in range(slots.arity[q]))}
+        return table
 
     def _unit_layers(self, quantities: dict[str, list[Occ]], slots: _Slots) -> None:
         """z^{[2]} beside z^{[1]}_j: a layer of one unit."""

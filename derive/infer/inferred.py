@@ -56,6 +56,9 @@ class Inferred:
     named: dict[str, str] = field(default_factory=dict)
     # untagged quantities whose index ranges no row wrote (their shape a guess: infer.vectors)
     guessed: set[str] = field(default_factory=set)
+    # tagged quantities whose index ranges only claims wrote (W^l_{jk} beside z^l = W^l a^{l-1}):
+    # the vector form's definitions may correct them (infer.vectors)
+    claimed: set[str] = field(default_factory=set)
     # the depth of the fixed chain the text writes in numbered layers (derive.infer.numeric_tags),
     # as the text numbers its layers; None when it writes none
     chain_depth: int | None = None

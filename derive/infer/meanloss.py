@@ -33,6 +33,9 @@ def mean_loss(doc: Document, loss: str | None, batch: str | None, sample: str | 
     samples; and the fact that says so."""
     if not (loss and batch and sample) or loss not in quantities:
         return doc, []
+    spec = quantities[loss]
+    if spec.get("parameter") and not spec.get("given"):
+        return doc, []  # J = 1/m sum_i ...: the text's own batch cost, already the mean
     said = next((line for line, text in _sentences(doc) if _states_mean(text)), None)
     if said is None:
         return doc, []

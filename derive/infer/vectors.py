@@ -60,6 +60,7 @@ from derive.tensor import (
     ONE,
     Leaf,
     Plus,
+    ShapeMismatch,
     Tensor,
     walk,
 )
@@ -102,7 +103,8 @@ _DLAI_MEAN = re.compile(r"(?<![A-Za-z\\])d[A-Za-z]\^\{?\[.*\\frac\{1\}\{m\}", re
 
 def vector_shapes(doc: Document, front: dict[str, Any], file: str,
                   unread: set[str], columns: dict[str, Lin] | None = None,
-                  guessed: set[str] | None = None) -> list[str]:
+                  guessed: set[str] | None = None, claimed: set[str] | None = None
+                  ) -> list[str]:
     """Shapes for the quantities the text writes only without indices (changing `front` in
     place, and adding to `unread` what it cannot read), and the facts to tell the reader.
     `columns`: the names written with a class index (derive.infer.classes), each with the
@@ -111,13 +113,24 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
     vector form gives a shape."""
     if not vector_text(doc):
         return []
+    sized = {q for q in claimed or () if front.get("quantities", {}).get(q, {}).get("shape")}
+    if sized:  # W^l_{jk} sized by claims only: kept, unless it makes a definition unfit
+        trial, trial_unread = copy.deepcopy(front), set(unread)
+        facts = vector_shapes(doc, trial, file, trial_unread, columns, guessed)
+        if _definitions_fit(doc, trial, file):
+            front.clear()
+            front.update(trial)
+            unread |= trial_unread
+            return facts
     qs = front.setdefault("quantities", {})
     before = copy.deepcopy(qs)
     tokens = _tokens(doc)
     labels = front.get("roles", {}).get("labels")
     held = {q: qs[q].pop("shape") for q in sorted(guessed or ()) if q in qs and q != labels
             and "layers" not in qs[q] and len(qs[q].get("shape", ())) == 1}  # a vector's
-    rd = _candidates(front, qs, tokens, unread, identities(doc))
+    held.update({q: qs[q].pop("shape") for q in sorted(sized) if q in qs
+                 and qs[q].get("shape") and q not in held})  # what only claims sized
+    rd = _candidates(front, qs, tokens, unread, identities(doc), set(held) & sized)
     if set(before) - set(qs) and any(_DLAI_MEAN.search(f.text) for f in doc.formulas):
         rd.facts.append("in a row that divides by the batch size, deeplearning.ai's $dW^{[l]}$ "
                         "of a parameter is the derivative of the minibatch's mean loss, "
@@ -136,7 +149,7 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
             rd.facts.append(f"${q}$: its sizes are not read from the vector form (no row fixes "
                             "them as a layer's widths): what uses it is not checked")
     for q, shape in held.items():
-        if q in qs and len(qs[q].get("shape", ())) != 1:
+        if q in qs and len(qs[q].get("shape", ())) != (len(shape) if q in sized else 1):
             qs[q]["shape"] = shape  # the vector form gives it no vector's size: the guess stays
             rd.facts = [f for f in rd.facts if not f.startswith(f"${q}$ is a")]
     if notation is None:
@@ -156,8 +169,37 @@ def vector_shapes(doc: Document, front: dict[str, Any], file: str,
     return rd.facts
 
 
+def _definitions_fit(doc: Document, front: dict[str, Any], file: str) -> bool:
+    """Whether every row of the text that defines a name in vector form (`z^l = W^l a^{l-1} +
+    b^l`: the name's first row, not a later claim about it) fits the shapes of `front`."""
+    try:
+        notation = notation_from_front(front, file)
+    except InputError:
+        return False
+    seen: set[str] = set()
+    for f in doc.formulas:
+        if f.annotation.get("local"):
+            continue
+        try:
+            rows = parse_formula(f, Scope(notation, f))
+        except InputError:
+            continue
+        for eq in rows:
+            if not isinstance(eq, Equation) or not (eq.lhs.tensor is not None and isinstance(
+                    eq.lhs.tensor, Leaf) or isinstance(eq.lhs.expr, Quantity)):
+                continue  # a row that defines a name written whole (lowered to one entry)
+            name = eq.lhs.tensor.name if isinstance(eq.lhs.tensor, Leaf) else str(eq.lhs.expr.name)
+            if name in seen:
+                continue
+            seen.add(name)
+            if any(isinstance(side.expr, ShapeMismatch) for side in (eq.lhs, *eq.steps)):
+                return False
+    return True
+
+
 def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: list,  # type: ignore[type-arg]
-                unread: set[str], about: bool = False) -> _Reading:
+                unread: set[str], about: bool = False, held: set[str] | None = None
+                ) -> _Reading:
     """The quantities to shape: those without a shape, with the letters the inference gave no
     meaning and the variables that may be vectors here; not the loss, nor what reads as a
     function or as a batch matrix."""
@@ -187,7 +229,8 @@ def _candidates(front: dict[str, Any], qs: dict[str, dict[str, Any]], tokens: li
     # Z^l = W^l A^{l-1} beside z^l = w^l a^{l-1}: the minibatch of the samples' vectors, one
     # column (or row) per sample, left out of the notation: the reader reads it as z's batch
     batch = [] if about else sorted(q for q in candidates if _lower(q) in qs  # X beside x
-                                    and not _other_layers(qs[q], qs[_lower(q)]))
+                                    and not _other_layers(qs[q], qs[_lower(q)])
+                                    and q not in (held or ()))  # W^l_{jk}: entries of its own
     for q in batch:
         if qs[_lower(q)].get("parameter"):  # W beside w^l_{jk}: the matrix of w's entries
             unread.add(q)
@@ -393,6 +436,13 @@ def corrected_facts(facts: list[str], guesses: dict[str, list[str]],
     for q, old in guesses.items():
         new = qs.get(q, {}).get("shape")
         if not old or not new or new == old:
+            continue
+        if len(old) == len(new) > 1:  # W^l_{jk}, sized by a claim: each index as now read
+            def ranges(f: str, old: list[str] = old, new: list[str] = new) -> str:
+                for letter, was, now in zip("ijkpqr", old, new):
+                    f = f.replace(f"${letter}$ in 1..${was}$", f"${letter}$ in 1..${now}$")
+                return f
+            facts = [ranges(f) if f.startswith((f"${q}_", f"${q}^")) else f for f in facts]
             continue
         facts = [f.replace(f"in 1..${old[0]}$", f"in 1..${new[0]}$")
                  if f.startswith(f"${q}_") else f for f in facts

@@ -31,7 +31,7 @@ from derive.latex.header import without_header
 from derive.latex.limits import _check_sizes
 from derive.latex.opening import NOTHING_CLAIMED, NothingClaimed, joined_openings, lone_expression
 from derive.latex.prefix import readable_prefix
-from derive.latex.scope import Equation, RowError, Scope, Side, _err
+from derive.latex.scope import Equation, Index, RowError, Scope, Side, _err
 from derive.latex.slips import flagged, mended_argument, mended_partials
 from derive.latex.tokens import _FONTS, VECTOR_FUNCTIONS, Tok, ordinary_derivative, tokenize
 from derive.latex.whole import _entrywise_vector_function, _outside_the_model, _parse_set
@@ -75,7 +75,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     out: list[Equation | RowError] = []
     broken: int | None = None  # the equation whose `&=` step could not be read, in `out`
     for row in rows:
-        row, holds_for = qualified(_drop_tags(row, scope))
+        row, holds_for, holds_if = conditioned(_drop_tags(row, scope))
         if not row:
             continue
         last = out[-1] if out and isinstance(out[-1], Equation) else None
@@ -115,6 +115,17 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
             continue
         if holds_for:
             eq = dataclasses.replace(eq, holds_for=eq.holds_for + holds_for)
+        if holds_if:
+            stray = _stray_condition(eq, holds_if)
+            if stray is not None:  # (l = L): a layer's value, not a relation of two indices
+                out.append(RowError(len(out) + 1, InputError(
+                    f"`{stray[0]} {_SAID[stray[1]]} {stray[2]}` after the equation: a condition "
+                    "is read only between two of the equation's free indices (`i \\neq j`); "
+                    f"`{stray[0]}` and `{stray[2]}` are not both", formula.span(
+                        row[0].start, row[-1].end - row[0].start)), formula.span(
+                            row[0].start).line, formula.text[row[0].start : row[-1].end]))
+                continue
+            eq = dataclasses.replace(eq, holds_if=eq.holds_if + holds_if)
         eq = flagged(eq, slips)
         if last is not None and eq.number == last.number:
             out[-1] = eq  # a `&=` row continued the previous equation
@@ -166,6 +177,9 @@ def split_at_gaps(row: list[Tok], text: str) -> list[list[Tok]]:
             continue
         if out and range_qualifier(part, _RELATIONS):
             continue  # \quad l < L, \quad \text{for } l = 2, \ldots, L-1: where it holds
+        if out and index_condition(part) is not None:
+            out[-1] = out[-1] + part  # \qquad (i \neq j): read by `qualified`, at the row's end
+            continue
         if out and not (_has_relation(part) and _has_relation(out[-1])):
             out[-1] = out[-1] + part  # x = y \quad (for all y): one equation
         else:
@@ -208,6 +222,57 @@ def _has_relation(toks: list[Tok]) -> bool:
     return len(_depth_split(toks, _RELATIONS)) > 1
 
 
+_CONDITION_WORDS = {"if", "for", "for all", "when", "where", "whenever"}
+_INDEX_RELATIONS = {"\\ne": "ne", "\\neq": "ne", "=": "eq"}
+
+
+def index_condition(part: list[Tok]) -> tuple[str, str, str] | None:
+    """`(i \\neq j)`, `\\text{if } i = j`, `i \\ne j` after an equation: a relation between two
+    index letters that says for which index values the equation holds, as (letter, `ne` or
+    `eq`, letter). A bare `i = j` is no condition (it is an equation of its own), nor is anything
+    between other than two single letters."""
+    toks = [t for t in part if t.text not in (",", ";", "\\right", "\\left")]
+    words = False
+    if len(toks) >= 3 and toks[0].text in _WORDS and toks[1].text == "{":
+        close = next((k for k in range(2, len(toks)) if toks[k].text == "}"), None)
+        word = "".join(t.text for t in toks[2:close]).strip().lower() if close else ""
+        if word not in _CONDITION_WORDS:
+            return None
+        toks, words = toks[close + 1:], True  # type: ignore[operator]
+    paren = len(toks) == 5 and toks[0].text == "(" and toks[-1].text == ")"
+    if paren:
+        toks = toks[1:-1]
+    if len(toks) != 3 or toks[1].text not in _INDEX_RELATIONS:
+        return None
+    if not all(t.kind == "letter" and len(t.text) == 1 for t in (toks[0], toks[2])):
+        return None
+    if toks[0].text == toks[2].text or (_INDEX_RELATIONS[toks[1].text] == "eq"
+                                         and not (paren or words)):
+        return None
+    return toks[0].text, _INDEX_RELATIONS[toks[1].text], toks[2].text
+
+
+def _condition_tail(row: list[Tok]) -> tuple[int, tuple[str, str, str]] | None:
+    """Where an index condition (`index_condition`) ends the row, after what it qualifies."""
+    for k in range(max(1, len(row) - 12), len(row) - 2):  # the longest tail that is one
+        found = index_condition(row[k:])
+        if found is not None and _has_relation(row[:k]):
+            return k, found
+    return None
+
+
+_SAID = {"ne": "\\neq", "eq": "="}
+
+
+def _stray_condition(eq: Equation, conditions: tuple[tuple[str, str, str], ...]
+                     ) -> tuple[str, str, str] | None:
+    """The first index condition whose letters are not both free indices of the equation
+    (`\\qquad (l = L)`, the number of layers; a letter a sum binds)."""
+    free = {str(x) for side in (eq.lhs, *eq.steps) for x in side.expr.free_symbols
+            if isinstance(x, Index)}
+    return next((c for c in conditions if c[0] not in free or c[2] not in free), None)
+
+
 def strip_qualifiers(row: list[Tok]) -> list[Tok]:
     """A row without its closing punctuation and the range qualifiers notes put after an
     equation, `\\quad (j = 1, 2, \\ldots, p)`: they say where the equation holds, and are no
@@ -218,10 +283,23 @@ def strip_qualifiers(row: list[Tok]) -> list[Tok]:
 def qualified(row: list[Tok]) -> tuple[list[Tok], tuple[tuple[str, tuple[int, ...]], ...]]:
     """`strip_qualifiers`, and the qualifiers that list an index's values one by one
     (`\\quad (l = 2, 3)`: the row holds for l = 2 and l = 3), innermost last."""
+    row, found, _ = conditioned(row)
+    return row, found
+
+
+def conditioned(row: list[Tok]) -> tuple[list[Tok], tuple[tuple[str, tuple[int, ...]], ...],
+                                          tuple[tuple[str, str, str], ...]]:
+    """`qualified`, and the index conditions after the row (`\\qquad (i \\neq j)`)."""
     found: list[tuple[str, tuple[int, ...]]] = []
+    conditions: list[tuple[str, str, str]] = []
     while row:
         if row[-1].text in _PUNCT:
             row = row[:-1]
+            continue
+        tail_condition = _condition_tail(row)
+        if tail_condition is not None:
+            row = row[:tail_condition[0]]
+            conditions.append(tail_condition[1])
             continue
         tail = _type_annotation(row)
         if tail is None:
@@ -253,7 +331,7 @@ def qualified(row: list[Tok]) -> tuple[list[Tok], tuple[tuple[str, tuple[int, ..
             row = row[:first]
             continue
         break
-    return row, tuple(found)
+    return row, tuple(found), tuple(conditions)
 
 
 def _enumeration(toks: list[Tok]) -> bool:
@@ -375,11 +453,12 @@ def _parse_row(row: list[Tok], scope: Scope, formula: Formula, current: Equation
         if current.approx_from is None and approx is not None:
             approx += len(current.steps)
         _lent_variables(current, row_scope, steps)
-        return Equation(current.kind, current.number, current.lhs, current.steps + steps,
-                        current.step_lines + lines, current.line, current.col,
-                        current.approx_from or approx, current.holds_for,
-                        current.readings + tuple(row_scope.readings),
-                        current.one_hot or row_scope.one_hot, current.sizes or sizes)
+        return dataclasses.replace(Equation(
+            current.kind, current.number, current.lhs, current.steps + steps,
+            current.step_lines + lines, current.line, current.col, current.approx_from or approx,
+            current.holds_for, current.readings + tuple(row_scope.readings),
+            current.one_hot or row_scope.one_hot, current.sizes or sizes),
+            holds_if=current.holds_if)
     eq = Equation(kind, number, lhs, steps, lines, span.line, span.col, approx,
                   readings=tuple(row_scope.readings), one_hot=row_scope.one_hot, sizes=sizes)
     _lent_variables(eq, row_scope)

@@ -63,6 +63,9 @@ class Equation:
     # 1, 2, ...); a step after such a gap is checked against the left side, never against the
     # step written before it (derive.check.claims)
     step_numbers: tuple[int, ...] = ()
+    # `\\qquad (i \\neq j)` after the row: index conditions it holds under, as (letter, `ne` or
+    # `eq`, letter); no assignment that breaks one is evaluated
+    holds_if: tuple[tuple[str, str, str], ...] = ()
 
     def written_step(self, k: int) -> int:
         """Step k's number as written (1-based)."""
