@@ -43,6 +43,21 @@ _RELATIONS = {"=", "\\leftarrow", "\\in", "\\gets", "\\rightarrow", "\\to", "\\e
 _PUNCT = {",", "."}
 
 
+def _unwrapped(toks: list[Tok], scope: Scope) -> tuple[list[Tok], str | None]:
+    """`\\begin{split} ... \\end{split}` (or aligned, align, ...): what is inside, and the
+    environment's name; other formulas as they are."""
+    if toks and toks[0].text == "\\begin":
+        name, body = _env_name(toks, 0, scope)
+        if name in ("split", "aligned", "align", "align*", "gathered", "eqnarray"):
+            end = _env_end(toks, 0, name, scope)
+            after = _env_close(toks, end, name, scope)
+            rest = [t for t in toks[after:] if t.text not in _PUNCT]
+            if rest:
+                raise _err("text after `\\end{" + name + "}`", scope, rest[0])
+            return toks[body:end], name
+    return toks, None
+
+
 def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     """All equations of a display formula, each row parsed on its own."""
     _check_sizes(formula)
@@ -52,18 +67,7 @@ def parse_formula(formula: Formula, scope: Scope) -> list[Equation | RowError]:
     slips += strays
     toks = without_header(toks, _RELATIONS)
     _check_sizes(formula, toks)
-    # unwrap \begin{split} ... \end{split} (or aligned), keeping what is inside
-    env = None
-    if toks and toks[0].text == "\\begin":
-        name, body = _env_name(toks, 0, scope)
-        if name in ("split", "aligned", "align", "align*", "gathered", "eqnarray"):
-            end = _env_end(toks, 0, name, scope)
-            after = _env_close(toks, end, name, scope)
-            rest = [t for t in toks[after:] if t.text not in _PUNCT]
-            if rest:
-                raise _err("text after `\\end{" + name + "}`", scope, rest[0])
-            toks = toks[body:end]
-            env = name
+    toks, env = _unwrapped(toks, scope)
     rows = [part for r, _ in _depth_split(toks, {"\\\\"}) for both in split_at_and(r)
             for part in split_at_gaps(both, formula.text)]
     rows = joined_openings(rows, _RELATIONS)
