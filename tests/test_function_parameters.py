@@ -10,7 +10,10 @@ the missing factor named where one edit explains it."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
+
+import pytest
 
 from derive.check import check_file
 from derive.results import Status
@@ -56,3 +59,43 @@ def test_primed_claim_uses_the_definition(tmp_path: Path) -> None:
     bad.write_text(good.read_text(encoding="utf-8").replace("(1 - f(v))", "(1 + f(v))"),
                    encoding="utf-8")
     assert [r.status for r in check_file(bad).results] == [D, R]
+
+
+_LEAKY = ("# Leaky ReLU\n\nA leaky ReLU with slope $\\alpha$ on the negative side, "
+          "$0 < \\alpha < 1$:\n\n$$g(u) = \\max(\\alpha u, u)$$\n\nIts derivative, away from "
+          "$u = 0$:\n\n$$g'(u) = \\begin{cases} 1 & u > 0 \\\\ \\alpha & u < 0 \\end{cases}$$\n")
+
+
+def test_a_stated_range_is_where_the_scalar_is_drawn(tmp_path: Path) -> None:
+    """`$0 < \\alpha < 1$` in the prose: α is drawn in (0, 1), where max(αu, u) has slope α
+    for u < 0 (drawn up to 1.8, α = 1.6 refuted the correct derivative); said in "read as",
+    and a slip (slope 1 on both sides) is still refuted."""
+    doc = tmp_path / "leaky.md"
+    doc.write_text(_LEAKY, encoding="utf-8")
+    rep = check_file(doc)
+    assert [r.status for r in rep.results] == [D, V]
+    assert any("checked at random values in (0, 1), the range the text states at line 3" in n
+               for n in rep.notes), rep.notes
+    slip = tmp_path / "slip.md"
+    slip.write_text(_LEAKY.replace("\\alpha & u < 0", "1 & u < 0"), encoding="utf-8")
+    assert [r.status for r in check_file(slip).results] == [D, R]
+
+
+def test_a_range_that_narrows_nothing_changes_nothing() -> None:
+    """Haykin's `, \\quad a > 0` holds for every value drawn already: no range is recorded."""
+    from derive.document import read_document
+    from derive.infer import infer
+
+    front = infer(read_document(DATA / "haykin.md")).front
+    assert all("range" not in spec for spec in front["scalars"].values()), front["scalars"]
+
+
+def test_range_in_front_matter_is_checked(tmp_path: Path) -> None:
+    from derive.errors import InputError
+    from derive.notation.front import notation_from_front
+
+    ok = notation_from_front({"scalars": {"\\alpha": {"range": ["0", "1/2"]}}}, "f.md")
+    assert ok.scalar_ranges == {"\\alpha": (0, Fraction(1, 2))}
+    for bad, words in ((["1", "0"], "1 is not below 0"), (["x", "1"], "must be two numbers")):
+        with pytest.raises(InputError, match=words):
+            notation_from_front({"scalars": {"\\alpha": {"range": bad}}}, "f.md")

@@ -62,9 +62,11 @@ from derive.infer.overall import (
 )
 from derive.infer.per_layer import per_layer_scalars
 from derive.infer.prose_local import prose_model
+from derive.infer.ranges import stated_ranges
 from derive.infer.recursion import (
     activation_layers,
     body_scalar_facts,
+    body_scalars,
     by_formula,
     recursion_fact,
     with_recursions,
@@ -190,6 +192,7 @@ def infer(doc: Document) -> Inferred:
         out.not_checked.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
     out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
     out.facts += per_layer_scalars(rows, out.front)  # PReLU's α, differentiated at a layer
+    out.facts += stated_ranges(doc, out.front, body_scalars(rows, out.front))
     out.facts += body_scalar_facts(rows, out.front)
     _shape_facts(doc, out, prose)
     _untagged_header(out)

@@ -135,7 +135,7 @@ def body_scalar_facts(rows: list[Row], front: dict) -> list[str]:
             f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}, given no value "
             "the tool reads: checked at random positive values"
             for name, lines in sorted(body_scalars(rows, front).items())
-            if not _per_layer(scalars[name])]
+            if not _per_layer(scalars[name]) and "range" not in scalars[name]]
 
 
 def _per_layer(spec: object) -> bool:

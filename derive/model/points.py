@@ -79,6 +79,11 @@ class Points:
         if indices and 1 <= indices[0] <= len(labels):
             return labels[indices[0] - 1]
         r = _rng("value", key, self.instance, self.seed)
+        stated = self.model.notation.scalar_ranges.get(name) if not indices else None
+        if stated is not None:  # `0 < \\alpha < 1`: inside the range the text states
+            lo, width = stated[0], stated[1] - stated[0]
+            return (CTX.mpf(lo.numerator) / lo.denominator
+                    + CTX.mpf(width.numerator) * r.randint(5, 95) / (100 * width.denominator))
         if (not indices and name in self.body_scalars()
                 and (layer is None or name in self.model.notation.per_layer)):
             return CTX.mpf(r.randint(10, 180)) / 100  # a slope, a scale: positive, as meant

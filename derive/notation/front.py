@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 from derive.errors import InputError, Span
@@ -51,6 +52,7 @@ def notation_from_front(front: dict[str, Any], file: str,
     scalars = {name: bool(spec.get("parameter", False)) if isinstance(spec, dict) else False
                for name, spec in front.get("scalars", {}).items()}
     _sizes_have_own_names(roles, quantities, functions, scalars, bad)
+    ranges = _scalar_ranges(front, bad)
     return Notation(
         layers=str(roles["layers"]),
         width=str(roles["width"]),
@@ -64,6 +66,7 @@ def notation_from_front(front: dict[str, Any], file: str,
         quantities=quantities,
         functions=functions,
         scalars=scalars,
+        scalar_ranges=ranges,
         aliases=aliases,
         first_layer=int(front.get("first_layer", 1)),
         vectors=str(front.get("vectors", "column")),
@@ -72,6 +75,25 @@ def notation_from_front(front: dict[str, Any], file: str,
         per_layer=frozenset(name for name, spec in front.get("scalars", {}).items()
                             if isinstance(spec, dict) and spec.get("per_layer")),
     )
+
+
+def _scalar_ranges(front: dict[str, Any], bad: Bad) -> dict[str, tuple[Fraction, Fraction]]:
+    """`[scalars.NAME] range = ["0", "1"]`: the open interval the scalar's values are drawn
+    in (the range the text states for it)."""
+    out: dict[str, tuple[Fraction, Fraction]] = {}
+    for name, spec in front.get("scalars", {}).items():
+        if not isinstance(spec, dict) or "range" not in spec:
+            continue
+        given = spec["range"]
+        try:
+            lo, hi = (Fraction(str(v)) for v in given)
+        except (TypeError, ValueError, ZeroDivisionError):
+            raise bad(f"scalars.{name}.range must be two numbers, as [\"0\", \"1\"], not "
+                      f"{given!r}", "scalars", name, "range") from None
+        if not lo < hi:
+            raise bad(f"scalars.{name}.range: {lo} is not below {hi}", "scalars", name, "range")
+        out[name] = (lo, hi)
+    return out
 
 
 def _roles(front: dict[str, Any], bad: Bad) -> dict[str, str | None]:

@@ -4,6 +4,7 @@ function, a scalar, a size), and the linear forms in which its ranges and sizes 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 # c + a·n + b·l: a constant, a multiple of the number of layers, a multiple of the layer variable
 Lin = tuple[int, int, int]
@@ -51,6 +52,8 @@ class Notation:
     quantities: dict[str, QuantitySpec] = field(default_factory=dict)
     functions: dict[str, int] = field(default_factory=dict)  # name -> arity
     scalars: dict[str, bool] = field(default_factory=dict)  # name -> parameter?
+    # the range a text states for a scalar (`0 < \\alpha < 1`): its values are drawn inside
+    scalar_ranges: dict[str, tuple[Fraction, Fraction]] = field(default_factory=dict)
     # a size the text names on its own (D, H, K, n_x): the width of a layer, as a linear form
     aliases: dict[str, Lin] = field(default_factory=dict)
     # the number the text gives its input layer: 0 in W^{[1]} x + b^{[1]} (deeplearning.ai),

@@ -134,8 +134,10 @@ _QUANTITY = Table(fields=(
     example='[quantities.w]\nlayers = "1..n-1"')
 _SCALAR = Table(fields=(("parameter", Bool(example="parameter = true")),
                         ("given", Bool(example="given = true")),
-                        ("per_layer", Bool(example="per_layer = true"))),
-                what="a table (parameter, given, per_layer)", example='[scalars."\\\\alpha"]')
+                        ("per_layer", Bool(example="per_layer = true")),
+                        ("range", StrList(example='range = ["0", "1"]'))),
+                what="a table (parameter, given, per_layer, range)",
+                example='[scalars."\\\\alpha"]')
 _ARITY = PosInt(what="its number of arguments (a positive whole number)", example="g = 1")
 
 FRONT = Table(fields=(
@@ -144,7 +146,7 @@ FRONT = Table(fields=(
     ("roles", Table(fields=tuple((r, Str(example=f'{r} = "{v}"')) for r, v in (
         ("layers", "n"), ("width", "C"), ("batch", "m"), ("sample", "x"),
         ("loss", "\\\\mathcal{L}"), ("rate", "\\\\alpha"), ("labels", "y"),
-        ("overall", "\\\\bar{J}"))), example='[roles]\nlayers = "n"')),
+        ("overall", "\\\\bar{J}"), ("layer", "k"))), example='[roles]\nlayers = "n"')),
     ("quantities", MapOf(item=_QUANTITY, what="a table of quantity tables",
                          example='[quantities.w]')),
     ("functions", MapOf(item=_ARITY, what="a table of name = number of arguments",
