@@ -99,3 +99,28 @@ def test_range_in_front_matter_is_checked(tmp_path: Path) -> None:
     for bad, words in ((["1", "0"], "1 is not below 0"), (["x", "1"], "must be two numbers")):
         with pytest.raises(InputError, match=words):
             notation_from_front({"scalars": {"\\alpha": {"range": bad}}}, "f.md")
+
+
+_UNITS = ("# Hidden units\n\n$$u_j = \\sum_{k=1}^{n} W_{jk} x_k + b_j$$\n\n$$h_j = \\tanh(u_j)$$\n\n"
+          "$$E = \\frac{1}{2} \\sum_j h_j^2$$\n\n"
+          "$$\\frac{\\partial E}{\\partial u_j} = h_j (1 - h_j^2)$$\n\n## Softplus units\n\n"
+          "With softplus units instead,\n\n$$h_j = \\log(1 + e^{u_j})$$\n\n"
+          "$$\\frac{\\partial E}{\\partial u_j} = h_j \\sigma(u_j)$$\n")
+
+
+def test_a_later_section_defines_the_activation_again(tmp_path: Path) -> None:
+    """A section that gives the units another activation (`h_j = \\log(1 + e^{u_j})` after
+    `h_j = \\tanh(u_j)`, the same entry of the same arguments) defines h again for what
+    follows, in the one notation: E and u carry over (the section was read as a part of its
+    own, without E: "E has no definition"); a slip after it is refuted, and a summary that
+    writes the same function again with a slip stays a claim."""
+    doc = tmp_path / "units.md"
+    doc.write_text(_UNITS, encoding="utf-8")
+    assert [r.status for r in check_file(doc).results] == [D, D, D, V, D, V]
+    slip = tmp_path / "slip.md"
+    slip.write_text(_UNITS.replace("h_j \\sigma(u_j)", "h_j \\sigma(-u_j)"), encoding="utf-8")
+    assert [r.status for r in check_file(slip).results] == [D, D, D, V, D, R]
+    summary = tmp_path / "summary.md"
+    summary.write_text(_UNITS.split("## Softplus")[0] + "## Summary\n\n$$h_j = \\tanh(2 u_j)$$\n",
+                       encoding="utf-8")
+    assert [r.status for r in check_file(summary).results] == [D, D, D, V, R]

@@ -28,7 +28,9 @@ def test_a_stray_letter_is_read_as_the_argument_and_flagged():
     assert got[18].status is Status.VERIFIED
     assert got[22].status is Status.REFUTED
     assert "missing factor" in (got[22].diagnosis or ""), got[22].diagnosis
-    assert got[26].status is Status.ERROR and not got[26].lint  # g(t) = c: a constant, kept
+    # g(t) = c: a constant function, c a given number (the letter its body reads), never
+    # read as the argument
+    assert got[26].status is Status.DEFINITION and not got[26].lint
     assert not any(r.lint for line, r in got.items() if line != 11)
 
 

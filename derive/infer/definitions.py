@@ -48,6 +48,32 @@ def _bare(side: list) -> list[str]:
                                                            "\\Big", "\\bigl", "\\bigr")]
 
 
+def _functions_of(r: Row) -> set[str]:
+    """The functions a row's right side applies, as written (`\\tanh`, `\\log`, `\\sigma`)."""
+    return {t.text for side in r.sides[1:] for t in side if t.kind == "cmd"
+            and t.text not in ("\\left", "\\right", "\\frac", "\\cdot", "\\,", "\\;")}
+
+
+def _another_activation(r: Row, o: Occ, before: Row) -> bool:
+    """`h_j = \\log(1 + e^{u_j})` in a later section after `h_j = \\tanh(u_j)`: the same
+    entry, written with the same indices, given by other functions of the same arguments (the
+    text's other choice of activation), a definition again. The same functions again (a
+    summary that repeats the forward pass, a slip in it), other arguments, a derivative or a
+    recursion are claims about the one definition."""
+    head = _head(before)
+    if not (head.sub is not None and _indices(head) == _indices(o) and head.tag == o.tag):
+        return False
+    reads = []
+    for row in (r, before):
+        if any(t.text in ("\\partial", "\\nabla") for side in row.sides for t in side):
+            return False  # a derivative, not a forward step
+        names = {x.name for x in row.occs if x.side >= 1 and x.call is None}
+        if o.name in names:
+            return False  # a recursion (delta^l from delta^{l+1})
+        reads.append(names)
+    return reads[0] == reads[1] and _functions_of(r) != _functions_of(before)
+
+
 def _left(r: Row) -> list[Occ]:
     return [o for o in r.occs if o.side == 0]
 
@@ -325,9 +351,10 @@ class _Definitions:
             return False
         if _another_entry(o, [_head(rr) for rr in st.defined[name]]):
             return False
-        again = name in st.functions or (o.sub is None and o.tag is None
-                                         and st.sections.get(name) != r.formula.section
-                                         and not any(x.after_partial for x in r.occs))
+        elsewhere = (st.sections.get(name) != r.formula.section
+                     and not any(x.after_partial for x in r.occs))
+        again = name in st.functions or (o.sub is None and o.tag is None and elsewhere) or (
+            elsewhere and _another_activation(r, o, st.defined[name][-1]))
         return not again
 
     def _batch_row(self, r: Row, left: list[Occ], st: _Chosen) -> bool:

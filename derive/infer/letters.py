@@ -157,6 +157,21 @@ def _tagged(rows: list[Row], layers: dict[str, int]) -> dict[str, set[str]]:
             if len(ls) > 1 or any(layers[x] not in ends for x in ls)}
 
 
+def _self_fed(rows: list[Row], layers: dict[str, int]) -> bool:
+    """One sum alone (two letters): read as layers only where a unit the sum reads at the
+    lower letter is defined at the upper one (`x_j = \\sum_i y_i w_{ji}` beside `y_j = ...`),
+    which untagged would define itself. `z_j = \\sum_k W_{jk} h_k` beside a softmax's `z_k`
+    is one layer of weights between two names, and left as written."""
+    low, high = sorted(layers, key=layers.get)  # type: ignore[arg-type]
+    forward = [r for r in rows if any(i == low for i, _ in r.bounds) and any(
+        o.side == 1 and list(_indices(o)) == [high, low] for o in r.occs)]  # w_{ji}'s row
+    summed = {o.name for r in forward for o in r.occs
+              if o.side == 1 and list(_indices(o)) == [low]}
+    defined = {o.name for r in rows for o in r.occs[:1]
+               if o.side == 0 and list(_indices(o)) == [high]}
+    return bool(summed & defined)
+
+
 def letter_tags(doc: Document) -> Document:
     """The document with the layer tags its index letters stand for (see the module)."""
     return _letter_reading(doc)[0]
@@ -179,7 +194,7 @@ def _letter_reading(doc: Document) -> tuple[Document, tuple | None]:
         # is a square): the tags are the text's
         return doc, None
     multi = _tagged(defining, layers)
-    if not multi:
+    if not multi or (len(layers) == 2 and not _self_fed(defining, layers)):
         return doc, None
     tags = weights + tuple((q, letter, f"{opener}{layers[letter]}{closer}")
                            for q in sorted(multi) for letter in sorted(multi[q]))

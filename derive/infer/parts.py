@@ -32,6 +32,13 @@ _CALCULUS = {"\\partial", "\\nabla", "\\frac", "\\sum", "\\prod", "'"}
 def _forward(row: Row) -> tuple[str, str] | None:
     """`z^l = w^l a^{l-1} + b^l`: the name a row defines by a forward step and the row as
     written (its tokens, without spacing or outer braces); None for any other row."""
+    found = _forward_sides(row)
+    return None if found is None else (found[0], found[1] + found[2])
+
+
+def _forward_sides(row: Row) -> tuple[str, str, str, frozenset[str]] | None:
+    """`_forward`'s name, with the left side and the right side as written and the names the
+    right side reads."""
     if row.relation not in ("=", ":=") or len(row.sides) != 2:
         return None
     lhs, rhs = _strip(row.sides[0]), row.sides[1]
@@ -44,15 +51,19 @@ def _forward(row: Row) -> tuple[str, str] | None:
         return None  # a recursion (delta^l from delta^{l+1}, h_t from h_{t-1}): no forward step
     if not any(t.kind == "letter" for t in (*(head.sup or ()), *(head.sub or ()))):
         return None  # z^1 = w^1 x + b^1, z = wx + b: one network of fixed layers, no notation
-    return head.name, "".join(t.text for t in (*lhs, *rhs) if t.text not in ("{", "}"))
+    def text(toks: list) -> str:
+        return "".join(t.text for t in toks if t.text not in ("{", "}"))
+
+    return (head.name, text(lhs), text(rhs),
+            frozenset(o.name for o in row.occs if o.side == 1))
 
 
-def _definitions(formula: Formula) -> list[tuple[str, str]]:
+def _definitions(formula: Formula) -> list[tuple[str, str, str, frozenset[str]]]:
     try:
         rows = _rows(formula)
     except InputError:
         return []
-    return [d for r in rows if (d := _forward(r)) is not None]
+    return [d for r in rows if (d := _forward_sides(r)) is not None]
 
 
 def _defines_hypothesis(formula: Formula) -> str | None:
@@ -121,18 +132,24 @@ def notation_parts(doc: Document) -> list[tuple[Formula, ...]]:
         read = read and defines is None or defines == "formula"
         sections[-1].append(f)
     parts: list[list[Formula]] = []
-    current: dict[str, str] = {}  # name -> its definition in the current part
+    # name -> its definition in the current part, and its left side: a definition again with
+    # the same left side, reading only names the part has written (h_j = tanh(u_j), then
+    # h_j = \\log(1 + e^{u_j}): the text's other activation), is the same notation, no part
+    current: dict[str, tuple[str, str]] = {}
+    seen: set[str] = set()  # the names the current part writes
     written: set[str] = set()  # every forward definition the text has written so far
     for number, formulas in enumerate(sections):
         # a formula the author annotated is read as the author says
         defs = [d for f in formulas if not f.annotation for d in _definitions(f)]
         if not parts or number in again or any(
-                name in current and current[name] != text and text not in written
-                for name, text in defs):
+                name in current and current[name][0] != lhs + rhs and lhs + rhs not in written
+                and not (current[name][1] == lhs and reads <= seen)
+                for name, lhs, rhs, reads in defs):
             parts.append([])
-            current = {}
+            current, seen = {}, set()
         parts[-1].extend(formulas)
-        for name, text in defs:
-            current.setdefault(name, text)
-            written.add(text)
+        seen |= {o.name for f in formulas for r in _safe_rows(f) for o in r.occs}
+        for name, lhs, rhs, _reads in defs:
+            current.setdefault(name, (lhs + rhs, lhs))
+            written.add(lhs + rhs)
     return [tuple(p) for p in parts]
