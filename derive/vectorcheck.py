@@ -127,6 +127,22 @@ def repair(engine: Engine, model: Model, formula: Formula, lhs: Side, target,  #
     return None
 
 
+def untransposed_holds(engine: Engine, model: Model, formula: Formula, lhs: Side, target,  # type: ignore[no-untyped-def]
+                       step: Side) -> bool | None:
+    """Whether a step written whole transposed, `(a - y)^T`, holds without its transpose (as
+    the derivative of a scalar by a vector in numerator layout); None where that cannot be
+    evaluated."""
+    reference = lhs.tensor if lhs.tensor is not None else lhs.expr
+    low = entry(formula, [reference, step.tensor.x])
+    rhs = low.exprs[1]
+    if rhs is None:
+        return None
+    o = engine.evaluate(model, target, rhs)
+    if o.unsupported or o.overrun or not o.trials and o.ok:
+        return None
+    return o.ok
+
+
 def entry_count(formula: Formula, lhs: Side, step: Side) -> Finding | None:
     """A vector written by its entries (`[e_1; e_2]`) whose number of entries is not the left
     side's, a size the formula's section fixes in prose (`K = 2`: derive.infer.fixed_sizes):

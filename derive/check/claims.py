@@ -293,6 +293,20 @@ def _shape_verdict(state: _State, formula: Formula, lhs: Side, target: sympy.Bas
         return _Verdict(Status.REFUTED, f"{why}; {sentence(count)}", evidence="shapes: the "
                         "number of entries written against the size the text fixes",
                         diagnosis=sentence(count), finding=count)
+    if fix is None and _layout_only(lhs, step, None):
+        # a gradient written as a row (numerator layout) that does not hold as a column either
+        try:
+            with deadline(state.claim_budget):
+                holds = vectorcheck.untransposed_holds(state.engine, model, formula, lhs,
+                                                       target, step)
+        except BudgetExceeded:
+            state.engine, holds = Engine(), None
+        if holds is False:
+            return _Verdict(Status.REFUTED, f"{why}; it does not hold in numerator layout "
+                            "either, where the derivative of a scalar by a column vector is a "
+                            "row: without its transpose it differs from the derivation",
+                            evidence="numeric: the claim without its transpose evaluated "
+                            "against the derivation; it differs")
     if fix is None:
         # the shapes are the tool's reading (some inferred from use): without an edit that
         # makes the claim hold, a mismatch may be the reading's, not the text's
@@ -301,11 +315,43 @@ def _shape_verdict(state: _State, formula: Formula, lhs: Side, target: sympy.Bas
                         "vector) makes it hold",
                         evidence="to give the shapes the text means: quantities.NAME.shape in a "
                         "front matter (vectors = \"row\" for a text that writes x W + b)")
+    if _layout_only(lhs, step, fix):
+        return _Verdict(
+            Status.CONDITIONAL, f"holds only in numerator layout: {why}; its transpose, the "
+            "gradient as a column, is the derivation's, so it holds where the derivative of a "
+            "scalar by a column vector is a row", evidence="shapes: the tool writes the "
+            "derivative of a scalar by a vector shaped like the vector (denominator layout); "
+            "the claim's transpose verified numerically", assumptions=(NUMERATOR_LAYOUT,),
+            finding=fix)
     return _Verdict(Status.REFUTED, f"{why}; {sentence(fix)}, and with that edit it holds",
                     evidence="shapes: the sizes of every quantity, from the definitions and "
                     "their use; a product needs the columns of its left factor to be the rows "
                     "of its right; the edited claim verified numerically",
                     diagnosis=sentence(fix), finding=fix)
+
+
+NUMERATOR_LAYOUT = ("numerator layout: the derivative of a scalar by a column vector is a row "
+                    "vector")
+
+
+def _layout_only(lhs: Side, step: Side, fix: Finding | None) -> bool:
+    """Whether a side differs from the derived one only by the layout of a derivative of a
+    scalar by a vector: `\\frac{\\partial C}{\\partial a} = (a - y)^T`, the whole side transposed
+    (or a row product, `(a - y)^T \\mathrm{diag}(...) W`, whose transpose is the derived side),
+    a row where the tool writes the gradient as a column. It holds in numerator layout, which
+    a text may use (a conditional, never a refutation). With `fix` None: whether the side is
+    such a gradient written whole transposed."""
+    from derive.tensor import Transpose
+
+    e = lhs.expr
+    t = step.tensor
+    whole = isinstance(t, Transpose) and (fix is None or fix.kind is FindingKind.NEEDLESS_TRANSPOSE
+                                          and fix.quantities == (t.x.tex,))
+    row = (fix is not None and fix.kind is FindingKind.MISSING_TRANSPOSE and t is not None
+           and fix.quantities == (t.tex,))  # (a - y)^T diag(...) W: a row product, whole
+    return ((whole or row) and isinstance(e, Partial)
+            and isinstance(e.num, Quantity) and not e.num.indices  # a scalar, by a vector's
+            and isinstance(e.den, Quantity) and len(e.den.indices) == 1)  # entry (as lowered)
 
 
 def _matrix_diagnosis(state: _State, formula: Formula, lhs: Side, target: sympy.Basic,
