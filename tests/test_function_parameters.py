@@ -124,3 +124,17 @@ def test_a_later_section_defines_the_activation_again(tmp_path: Path) -> None:
     summary.write_text(_UNITS.split("## Softplus")[0] + "## Summary\n\n$$h_j = \\tanh(2 u_j)$$\n",
                        encoding="utf-8")
     assert [r.status for r in check_file(summary).results] == [D, D, D, V, R]
+
+
+def test_instead_defines_the_activation_again_in_the_same_section(tmp_path: Path) -> None:
+    """"With softplus units instead," before `h_j = \\log(1 + e^{u_j})`, in the section that
+    defined `h_j = \\tanh(u_j)`: a definition again (it was refuted as a claim about the tanh
+    units, and so was the correct gradient after it). Without the word, the row is a claim
+    about the one definition, and refuted."""
+    doc = tmp_path / "instead.md"
+    doc.write_text(_UNITS.replace("## Softplus units\n\n", ""), encoding="utf-8")
+    assert [r.status for r in check_file(doc).results] == [D, D, D, V, D, V]
+    plain = tmp_path / "plain.md"
+    plain.write_text(_UNITS.replace("## Softplus units\n\nWith softplus units instead,\n\n",
+                                    "Then\n\n"), encoding="utf-8")
+    assert [r.status for r in check_file(plain).results][4] is R

@@ -98,11 +98,11 @@ def test_softmax_tex_refutes_nothing():
     assert_correct_copy(check_file(DATA / "c-cs231n-softmax.tex"), 0)
 
 
-@pytest.mark.xfail(strict=True, reason="findings A and D: the leaky ReLU's `g'(u)` (cases 1 "
-                   "and alpha) is refuted at alpha = 1.6 although the prose says $0 < \\alpha < "
-                   "1$; `h_j = \\log(1 + e^{u_j})` ('With softplus units instead', no heading) is "
-                   "refuted as a claim about the leaky ReLU's h_j; the part from 'Other hidden "
-                   "units' loses the loss of the part before (`unknown symbol y`)")
+@pytest.mark.xfail(strict=True, reason="finding D: the leaky ReLU's `g'(u)` (cases 1 and "
+                   "alpha) is unchecked, 'index j has no value': its argument u is read as the "
+                   "hidden units' u_j (findings A, the refuted g'(u) at alpha = 1.6 and the "
+                   "refuted softplus units after 'instead', and D3, the part that lost the "
+                   "loss, are fixed)")
 def test_bce_notebook_correct():
     rep = check_file(DATA / "c-bce-hidden.ipynb")
     assert_correct_copy(rep, 27)

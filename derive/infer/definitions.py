@@ -8,6 +8,7 @@ settles defines the name on its left. A new reason for a row not to define is on
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ from derive.infer.scan import (
 from derive.infer.vectokens import _lower
 from derive.infer.written import _group
 from derive.latex import VECTOR_FUNCTIONS
+from derive.sources.document import Formula
 
 
 @dataclass
@@ -52,6 +54,26 @@ def _functions_of(r: Row) -> set[str]:
     """The functions a row's right side applies, as written (`\\tanh`, `\\log`, `\\sigma`)."""
     return {t.text for side in r.sides[1:] for t in side if t.kind == "cmd"
             and t.text not in ("\\left", "\\right", "\\frac", "\\cdot", "\\,", "\\;")}
+
+
+_INSTEAD = re.compile(r"\b(instead|alternatively|replac\w*|in place of)\b", re.I)
+
+
+def _says_instead(formula: Formula) -> bool:
+    """Whether the paragraph just before the formula says it replaces something ("With softplus
+    units instead,"): a definition again in the same section."""
+    k = formula.line_starts[0][1] - 2 if formula.line_starts else -1  # the line above, from 0
+    lines = formula.lines
+    while 0 <= k and (not lines[k].strip() or lines[k].strip() in ("$$", "\\[")
+                      or lines[k].lstrip().startswith(("\\begin", ".. math"))):
+        k -= 1  # the blank lines between, and a display's opening line
+    said: list[str] = []
+    while 0 <= k and lines[k].strip() and len(said) < 6:
+        if "$$" in lines[k] or lines[k].lstrip().startswith(("#", "\\")):
+            break
+        said.append(lines[k])
+        k -= 1
+    return bool(_INSTEAD.search(" ".join(said)))
 
 
 def _another_activation(r: Row, o: Occ, before: Row) -> bool:
@@ -351,7 +373,7 @@ class _Definitions:
             return False
         if _another_entry(o, [_head(rr) for rr in st.defined[name]]):
             return False
-        elsewhere = (st.sections.get(name) != r.formula.section
+        elsewhere = ((st.sections.get(name) != r.formula.section or _says_instead(r.formula))
                      and not any(x.after_partial for x in r.occs))
         again = name in st.functions or (o.sub is None and o.tag is None and elsewhere) or (
             elsewhere and _another_activation(r, o, st.defined[name][-1]))

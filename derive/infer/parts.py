@@ -38,7 +38,7 @@ def _forward(row: Row) -> tuple[str, str] | None:
 
 def _forward_sides(row: Row) -> tuple[str, str, str, frozenset[str]] | None:
     """`_forward`'s name, with the left side and the right side as written and the names the
-    right side reads."""
+    right side reads (the functions it applies aside: `h_j = g(u_j)` reads u)."""
     if row.relation not in ("=", ":=") or len(row.sides) != 2:
         return None
     lhs, rhs = _strip(row.sides[0]), row.sides[1]
@@ -55,7 +55,7 @@ def _forward_sides(row: Row) -> tuple[str, str, str, frozenset[str]] | None:
         return "".join(t.text for t in toks if t.text not in ("{", "}"))
 
     return (head.name, text(lhs), text(rhs),
-            frozenset(o.name for o in row.occs if o.side == 1))
+            frozenset(o.name for o in row.occs if o.side == 1 and o.call is None))
 
 
 def _definitions(formula: Formula) -> list[tuple[str, str, str, frozenset[str]]]:
