@@ -138,3 +138,18 @@ def test_instead_defines_the_activation_again_in_the_same_section(tmp_path: Path
     plain.write_text(_UNITS.replace("## Softplus units\n\nWith softplus units instead,\n\n",
                                     "Then\n\n"), encoding="utf-8")
     assert [r.status for r in check_file(plain).results][4] is R
+
+
+def test_the_function_variable_named_like_a_quantity(tmp_path: Path) -> None:
+    """`g(z) = 1/(1 + e^{-z})`, `g'(z) = g(z)(1 - g(z))` beside the units' `z_j`: z in the
+    claim is g's variable, not the entry z_j without its index ('index j has no value'); the
+    slip `1 + g(z)` is refuted."""
+    text = ("# t\n\n$$z_j = \\sum_{k=1}^{n} w_{jk} x_k + b_j$$\n\n$$a_j = g(z_j)$$\n\n"
+            "$$E = \\frac{1}{2} \\sum_j (a_j - y_j)^2$$\n\n$$g(z) = \\frac{1}{1 + e^{-z}}$$\n\n"
+            "$$g'(z) = g(z) (1 - g(z))$$\n\n"
+            "$$\\frac{\\partial E}{\\partial z_j} = (a_j - y_j) g'(z_j)$$\n")
+    doc = tmp_path / "gz.md"
+    doc.write_text(text, encoding="utf-8")
+    assert [r.status for r in check_file(doc).results] == [D, D, D, D, V, V]
+    doc.write_text(text.replace("(1 - g(z))", "(1 + g(z))"), encoding="utf-8")
+    assert [r.status for r in check_file(doc).results] == [D, D, D, D, R, V]

@@ -98,12 +98,11 @@ def test_softmax_tex_refutes_nothing():
     assert_correct_copy(check_file(DATA / "c-cs231n-softmax.tex"), 0)
 
 
-@pytest.mark.xfail(strict=True, reason="finding D: the leaky ReLU's `g'(u)` (cases 1 and "
-                   "alpha) is unchecked, 'index j has no value': its argument u is read as the "
-                   "hidden units' u_j (findings A, the refuted g'(u) at alpha = 1.6 and the "
-                   "refuted softplus units after 'instead', and D3, the part that lost the "
-                   "loss, are fixed)")
 def test_bce_notebook_correct():
+    """Every row of the notebook gets a verdict and none is refuted: the leaky ReLU's slope
+    drawn in the (0, 1) its prose states, the softplus units after "instead" a definition
+    again, the part on other hidden units keeping the loss, and `g'(u)` beside the units' `u_j`
+    read with u the function's variable (it was 'index j has no value')."""
     rep = check_file(DATA / "c-bce-hidden.ipynb")
     assert_correct_copy(rep, 27)
 

@@ -188,6 +188,9 @@ class Lookup:
         return bool(self.model.notation.quantities[q].shape)
 
     def _match(self, pattern: Quantity, layer: int | None, indices: tuple) -> dict | None:
+        if pattern.indices and not indices:
+            return None  # g'(z) beside z_j: the bare letter is the function's variable (the
+            # key of a scalar named as the quantity), which no entry's definition covers
         env: dict[sympy.Symbol, int] = {}
         pairs = list(zip(pattern.indices, indices))
         if pattern.layer is not None:
