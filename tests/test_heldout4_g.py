@@ -56,8 +56,8 @@ OPEN = {
     "g-mitchell.rst": ("g-mitchell-slips.rst", 27,
                        "Mitchell's `net_j` is read as n e t_j (`n` the loss), `\\Delta w_{ji}` "
                        "as the rate Delta times w, `E_d` as a function with a subscript, and "
-                       "`\\sum_{k \\in outputs}` as a sum of vectors ('read only over the "
-                       "samples of the minibatch')"),
+                       "`\\sum_{k \\in outputs}` is not read (a sum over a set named in "
+                       "words)"),
 }
 
 
@@ -248,3 +248,14 @@ def test_roles_layer_in_front_matter() -> None:
                          ({"layers": "k", "layer": "k"}, "roles.layers is `k`")):
         with pytest.raises(InputError, match=words):
             notation_from_front({"roles": roles}, "f.md")
+
+
+def test_a_sum_over_a_named_set_says_so() -> None:
+    """Mitchell's `\\sum_{k \\in outputs}` and `\\sum_{k \\in Downstream(j)}`: not read, and said
+    so with the set's name and how to write the bounds (it was 'a sum of vectors or matrices is
+    read only over the samples of the minibatch', for a sum of numbers)."""
+    messages = [r.message for r in check_file(DATA / "g-mitchell.rst").results]
+    assert any("a sum over the set `outputs` (`k \\in outputs`) is not read: write its bounds"
+               in m for m in messages), messages
+    assert any("`Downstream(j)`" in m for m in messages)
+    assert not any("only over the samples" in m for m in messages)

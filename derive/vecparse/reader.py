@@ -201,6 +201,11 @@ class _Reader(_Applications, _Quotients):
             and [t.text for t in _strip_group(sup)] == [n.batch])
         if not over_batch:
             bounds = _bounds(sub, sup, scope)
+            if bounds is None and len(texts) > 2 and texts[1] == "\\in":
+                named = "".join(t.text for t in sub[2:])
+                raise _err(f"a sum over the set `{named}` (`{texts[0]} \\in {named}`) is not read: "
+                           f"write its bounds, as \\sum_{{{texts[0]}=1}}^{{K}}", scope,
+                           self.toks[k], self.toks[j - 1].end)
             body = self.toks[j:hi]
             if bounds is not None and not vector_form(body, scope):
                 return self.scalar(k, hi)  # \sum_k 1\{y = k\} \log P_k: a sum of numbers
