@@ -213,13 +213,38 @@ class _Indices:
         return table
 
     def _unit_layers(self, quantities: dict[str, list[Occ]], slots: _Slots) -> None:
-        """z^{[2]} beside z^{[1]}_j: a layer of one unit."""
+        """z^{[2]} beside z^{[1]}_j: a layer of one unit (not one the text also writes with an
+        index, a^{(3)} beside the loss's a^{(3)}_k, nor one a matrix multiplies, \\Theta^{(1)}
+        a^{(1)}: that layer's vector)."""
         self.unit_layers = {}
+        multiplied = self._multiplied(slots)
         for q in sorted(slots.tagged):
-            bare = sorted({o.tag[1][0] for o in quantities[q] if o.sub is None and o.tag
-                           and o.tag[1] is not None and o.tag[1][1:] == (0, 0)})
+            bare = sorted(_fixed_layers(quantities[q], False) - _fixed_layers(quantities[q], True)
+                          - multiplied.get(q, set()))
             if slots.arity.get(q) == 1 and bare and self.layer_var is None:
                 self.unit_layers[q] = (bare[0], bare[-1])
+
+    def _multiplied(self, slots: _Slots) -> dict[str, set[int]]:
+        """The fixed layers at which a quantity written bare is the right factor of a matrix
+        (a quantity of two indices written bare just before it, in the same term), or is what
+        a row defines from such a product."""
+        out: dict[str, set[int]] = {}
+
+        def fixed(o: Occ) -> bool:
+            return (o.sub is None and o.tag is not None and o.tag[1] is not None
+                    and o.tag[1][1:] == (0, 0))
+
+        for r in self.rows:
+            occs = [o for o in r.occs if o.name not in ("T", "\\top", "\\intercal")]  # (W)^T
+            products = [o for p, o in zip(occs, occs[1:])
+                        if p.side == o.side and p.term == o.term and p.sub is None
+                        and slots.arity.get(p.name) == 2 and fixed(o)]
+            # and what a row defines from such a product (delta^{(2)} = Theta^T delta^{(3)} ...)
+            heads = [o for o in r.occs if o.side == 0 and fixed(o)] if any(
+                o.side >= 1 for o in products) else []
+            for o in products + heads:
+                out.setdefault(o.name, set()).add(o.tag[1][0])
+        return out
 
     def _shape_table(self, quantities: dict[str, list[Occ]], slots: _Slots
                      ) -> dict[str, list[Lin | None]]:
@@ -318,3 +343,9 @@ class _Indices:
             if form is not None:
                 return self._lin(form, self.layer_var, self.depth)
         return None
+
+
+def _fixed_layers(uses: list[Occ], indexed: bool) -> set[int]:
+    """The fixed layers a quantity is written at with an index (or without one)."""
+    return {o.tag[1][0] for o in uses if (o.sub is not None) == indexed
+            and o.tag and o.tag[1] is not None and o.tag[1][1:] == (0, 0)}

@@ -77,7 +77,8 @@ def tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
 
 
 def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
-    toks = distributions_read(likelihoods(fused(_lex(text, formula, base), formula.tagged_functions),
+    toks = distributions_read(likelihoods(fused(_octave_product(_lex(text, formula, base)),
+                                                formula.tagged_functions),
                                           formula), formula.distributions)
     toks = _starred_names(_letter_tags(_capitals(_subscript_names(
         aliases(accumulated(toks, formula), formula), formula.subscript_names),
@@ -95,6 +96,14 @@ def _tokenize(text: str, formula: Formula, base: int = 0) -> list[Tok]:
     toks = sum_extents(d_prefixed(slash_partials(defined_d_names(toks, formula), _operand_end,
                                                  _name_end), _name_end))
     return _equation_numbers(toks, text, base)
+
+
+def _octave_product(toks: list[Tok]) -> list[Tok]:
+    """`.*` (Octave's element-wise product, as Ng's notes write `\\delta .* g'(z)`): the `*` it
+    is, without its dot."""
+    return [t for k, t in enumerate(toks) if not (
+        t.text == "." and k + 1 < len(toks) and toks[k + 1].text == "*"
+        and toks[k + 1].start == t.end)]
 
 
 def _capitals(toks: list[Tok], pairs: tuple[tuple[str, str], ...],
