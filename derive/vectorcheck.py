@@ -105,24 +105,37 @@ def _whole(notation: Notation):  # type: ignore[no-untyped-def]
     return whole
 
 
+def _lowered_rhs(formula: Formula, lhs: Side, candidate):  # type: ignore[no-untyped-def]
+    """A candidate side, in matrix terms, lowered to one entry beside the left side's; None
+    where it cannot be."""
+    reference = lhs.tensor if lhs.tensor is not None else lhs.expr
+    return entry(formula, [reference, candidate]).exprs[1]
+
+
+def _holds(engine: Engine, model: Model, target, rhs) -> bool | None:  # type: ignore[no-untyped-def]
+    """Whether the lowered side equals the derived one at every point; None where it could not
+    be evaluated (unsupported, a summed index past its range, no point at all)."""
+    o = engine.evaluate(model, target, rhs)
+    if o.unsupported or o.overrun or not o.trials and o.ok:
+        return None
+    return o.ok
+
+
 def repair(engine: Engine, model: Model, formula: Formula, lhs: Side, target,  # type: ignore[no-untyped-def]
            step: Side) -> Finding | None:
     """The first edit of the step, in matrix terms, under which it equals the derived side."""
     if step.tensor is None or isinstance(lhs.expr, ShapeMismatch):
         return None
-    reference = lhs.tensor if lhs.tensor is not None else lhs.expr
     tried = 0
     for what, candidate in repairs(step.tensor, _shifter(model.notation),
                                      _whole(model.notation)):
-        low = entry(formula, [reference, candidate])
-        rhs = low.exprs[1]
+        rhs = _lowered_rhs(formula, lhs, candidate)
         if rhs is None:
             continue
         tried += 1
         if tried > MAX_REPAIRS:
             return None
-        o = engine.evaluate(model, target, rhs)
-        if o.ok and o.trials and not o.overrun and not o.unsupported:
+        if _holds(engine, model, target, rhs):
             return what
     return None
 
@@ -132,15 +145,8 @@ def untransposed_holds(engine: Engine, model: Model, formula: Formula, lhs: Side
     """Whether a step written whole transposed, `(a - y)^T`, holds without its transpose (as
     the derivative of a scalar by a vector in numerator layout); None where that cannot be
     evaluated."""
-    reference = lhs.tensor if lhs.tensor is not None else lhs.expr
-    low = entry(formula, [reference, step.tensor.x])
-    rhs = low.exprs[1]
-    if rhs is None:
-        return None
-    o = engine.evaluate(model, target, rhs)
-    if o.unsupported or o.overrun or not o.trials and o.ok:
-        return None
-    return o.ok
+    rhs = _lowered_rhs(formula, lhs, step.tensor.x)
+    return None if rhs is None else _holds(engine, model, target, rhs)
 
 
 def entry_count(formula: Formula, lhs: Side, step: Side) -> Finding | None:

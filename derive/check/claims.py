@@ -30,6 +30,7 @@ from derive.model import Def, Model
 from derive.numbers import backend_name
 from derive.results import Finding, FindingKind, Result, Status
 from derive.sentences import detail, sentence
+from derive.tensor import Transpose
 
 
 def _check_equation(state: _State, formula: Formula, eq: Equation, model: Model,
@@ -341,8 +342,6 @@ def _layout_only(lhs: Side, step: Side, fix: Finding | None) -> bool:
     a row where the tool writes the gradient as a column. It holds in numerator layout, which
     a text may use (a conditional, never a refutation). With `fix` None: whether the side is
     such a gradient written whole transposed."""
-    from derive.tensor import Transpose
-
     e = lhs.expr
     t = step.tensor
     whole = isinstance(t, Transpose) and (fix is None or fix.kind is FindingKind.NEEDLESS_TRANSPOSE

@@ -192,8 +192,8 @@ def infer(doc: Document) -> Inferred:
         out.not_checked.update(overall_cost_rows(rows, out.front.get("roles", {}).get("loss")))
     out.ambiguous.update(accumulator_rows(rows, out.front.get("quantities", {})))
     out.facts += per_layer_scalars(rows, out.front)  # PReLU's α, differentiated at a layer
-    out.facts += stated_ranges(doc, out.front, body_scalars(rows, out.front))
-    out.facts += body_scalar_facts(rows, out.front)
+    stated, facts = stated_ranges(doc, out.front, set(body_scalars(rows, out.front)))
+    out.facts += facts + body_scalar_facts(rows, out.front, stated)
     _shape_facts(doc, out, prose)
     _untagged_header(out)
     whole_softmax(out, rows)

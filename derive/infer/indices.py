@@ -231,8 +231,7 @@ class _Indices:
         out: dict[str, set[int]] = {}
 
         def fixed(o: Occ) -> bool:
-            return (o.sub is None and o.tag is not None and o.tag[1] is not None
-                    and o.tag[1][1:] == (0, 0))
+            return o.sub is None and _fixed_layer(o) is not None
 
         for r in self.rows:
             occs = [o for o in r.occs if o.name not in ("T", "\\top", "\\intercal")]  # (W)^T
@@ -243,7 +242,7 @@ class _Indices:
             heads = [o for o in r.occs if o.side == 0 and fixed(o)] if any(
                 o.side >= 1 for o in products) else []
             for o in products + heads:
-                out.setdefault(o.name, set()).add(o.tag[1][0])
+                out.setdefault(o.name, set()).add(_fixed_layer(o))  # type: ignore[arg-type]
         return out
 
     def _shape_table(self, quantities: dict[str, list[Occ]], slots: _Slots
@@ -345,7 +344,14 @@ class _Indices:
         return None
 
 
+def _fixed_layer(o: Occ) -> int | None:
+    """The fixed layer a use is written at (`a^{(2)}`), or None."""
+    if o.tag and o.tag[1] is not None and o.tag[1][1:] == (0, 0):
+        return o.tag[1][0]
+    return None
+
+
 def _fixed_layers(uses: list[Occ], indexed: bool) -> set[int]:
     """The fixed layers a quantity is written at with an index (or without one)."""
-    return {o.tag[1][0] for o in uses if (o.sub is not None) == indexed
-            and o.tag and o.tag[1] is not None and o.tag[1][1:] == (0, 0)}
+    return {layer for o in uses if (o.sub is not None) == indexed
+            and (layer := _fixed_layer(o)) is not None}

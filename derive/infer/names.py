@@ -23,6 +23,7 @@ from derive.infer.scan import (
     Row,
     _single_name,
     _strip,
+    function_bodies,
 )
 from derive.infer.tags import _sample_sup, _tag, _tag_form, entry_power
 from derive.latex import VECTOR_FUNCTIONS, without_sample
@@ -404,7 +405,7 @@ def _scalars(ns: Names) -> None:
     letter differentiated by (\\frac{d}{du} \\tanh(u)) a variable of its own, and so is a
     letter a function's definition reads besides its arguments (the slope `a` of Haykin's
     logistic, `\\varphi(v) = 1/(1 + \\exp(-a v))`)."""
-    in_bodies = _body_letters(ns)
+    in_bodies = function_bodies(ns.rows, ns.functions)
     for name, uses in ns.by_name.items():
         if (name in ns.quantities or name in ns.functions or name in ns.widths
                 or name in ns.sizes or name in ns.tag_symbols or name in ns.index_letters
@@ -416,21 +417,6 @@ def _scalars(ns: Names) -> None:
         elif all(o.sub is None and o.sup is None for o in uses) and any(
                 o.after_partial == "den" for o in uses):
             ns.scalars[name] = False
-
-
-def _body_letters(ns: Names) -> set[str]:
-    """The bare names the right side of a function's definition `f(v) = ...` reads that are
-    not its arguments (nor a function)."""
-    out: set[str] = set()
-    for r in ns.rows:
-        head = next((o for o in r.occs if o.side == 0), None)
-        if (len(r.sides) != 2 or head is None or head.call is None or head.prime
-                or head.name not in ns.functions or not head.args
-                or any(o.side == 0 and o.name not in head.args for o in r.occs[1:])):
-            continue
-        out |= {o.name for o in r.occs if o.side == 1 and o.call is None and o.sub is None
-                and o.sup is None and o.name not in head.args}
-    return out
 
 
 _STEPS: tuple[Callable[[Names], None], ...] = (

@@ -37,11 +37,25 @@ def _statement(text: str) -> tuple[str, Fraction | None, Fraction | None] | None
     return None
 
 
-def stated_ranges(doc: Document, front: dict[str, Any], body: dict[str, list[int]]) -> list[str]:
+Stated = dict[str, tuple[Fraction, Fraction, int]]  # name -> (low, high, the line stating it)
+
+
+def drawn(name: str, stated: Stated, default: str = "random positive values") -> str:
+    """How a scalar's values are drawn, said: inside the range the text states, else as by
+    default."""
+    if name not in stated:
+        return f"checked at {default}"
+    low, high, line = stated[name]
+    return f"checked at random values in ({low}, {high}), the range the text states at line {line}"
+
+
+def stated_ranges(doc: Document, front: dict[str, Any], body: set[str]
+                  ) -> tuple[Stated, list[str]]:
     """Put each range the text states for a scalar of `front` into its entry (`range = [lo,
     hi]`, an end the text leaves open as the draw's) where it narrows the values drawn by
-    default (a scalar of a function's body, `body`, with the lines of the definitions that read
-    it: 0.1..1.8; another: -1.8..1.8), and return the facts that say so."""
+    default (a scalar of a function's body, in `body`: 0.1..1.8; another: -1.8..1.8). The
+    ranges, and the facts for the scalars outside `body` (those of the bodies are said with
+    them, `drawn`)."""
     scalars = front.get("scalars", {})
     found: dict[str, tuple[Fraction | None, Fraction | None, int]] = {}
     for f in (*doc.inline, *doc.formulas):
@@ -55,7 +69,7 @@ def stated_ranges(doc: Document, front: dict[str, Any], body: dict[str, list[int
                 continue
             name, lo, hi = got
             found[name] = (lo, hi, f.span(0).line)
-    facts = []
+    stated: Stated = {}
     for name, (lo, hi, line) in sorted(found.items()):
         top = Fraction(9, 5)
         bottom = Fraction(1, 10) if name in body else -top
@@ -63,13 +77,9 @@ def stated_ranges(doc: Document, front: dict[str, Any], body: dict[str, list[int
             continue  # the default draws are inside it already
         low = lo if lo is not None else min(bottom, hi - 1)
         high = hi if hi is not None else max(low + 1, top)
-        if low >= high:
-            continue
-        scalars[name]["range"] = [str(low), str(high)]
-        lines = body.get(name, [])
-        what = (f"a scalar of the function{'s' if len(lines) > 1 else ''} defined at "
-                f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}, given no "
-                "value the tool reads: " if lines else "given no value the tool reads: ")
-        facts.append(f"${name}$: {what}checked at random values in ({low}, {high}), the range "
-                     f"the text states at line {line}")
-    return facts
+        if low < high:
+            scalars[name]["range"] = [str(low), str(high)]
+            stated[name] = (low, high, line)
+    facts = [f"${name}$: given no value the tool reads: {drawn(name, stated)}"
+             for name in stated if name not in body]
+    return stated, facts

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from derive.infer.scan import _DEFINE, Row, _rows, _text
+from derive.infer.ranges import Stated, drawn
+from derive.infer.scan import _DEFINE, Row, _rows, _text, function_bodies
 from derive.sources.document import Document, Formula
 
 # how a layer tag of each style is written, from the style's name (derive.infer.tags)
@@ -112,30 +113,20 @@ def body_scalars(rows: list[Row], front: dict) -> dict[str, list[int]]:
     """The scalars the bodies of the text's functions read (`\\alpha z` for z <= 0), each with
     the lines of the definitions that read it."""
     scalars = front.get("scalars", {})
-    functions = front.get("functions", {})
-    found: dict[str, list[int]] = {}
-    for r in rows:
-        left = [o for o in r.occs if o.side == 0]
-        if (r.relation not in _DEFINE or not left or left[0].name not in functions
-                or left[0].call is None or left[0].prime or r.formula.number < 0):
-            continue
-        for o in r.occs:
-            if o.side >= 1 and o.name in scalars and o.name not in left[0].args:
-                lines = found.setdefault(o.name, [])
-                if r.formula.line not in lines:
-                    lines.append(r.formula.line)
-    return found
+    return {name: lines for name, lines in function_bodies(rows, front.get("functions", {})
+                                                            ).items() if name in scalars}
 
 
-def body_scalar_facts(rows: list[Row], front: dict) -> list[str]:
+def body_scalar_facts(rows: list[Row], front: dict, stated: Stated | None = None) -> list[str]:
     """The scalars the bodies of the text's functions read, said: the model gives them random
-    positive values (derive.model.points); those of each layer are said by infer/per_layer."""
+    positive values (derive.model.points), or values in the range the text states (`stated`,
+    derive.infer.ranges); those of each layer are said by infer/per_layer."""
     scalars = front.get("scalars", {})
     return [f"${name}$: a scalar of the function{'s' if len(lines) > 1 else ''} defined at "
             f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}, given no value "
-            "the tool reads: checked at random positive values"
+            f"the tool reads: {drawn(name, stated or {})}"
             for name, lines in sorted(body_scalars(rows, front).items())
-            if not _per_layer(scalars[name]) and "range" not in scalars[name]]
+            if not _per_layer(scalars[name])]
 
 
 def _per_layer(spec: object) -> bool:

@@ -422,3 +422,22 @@ def _plain_name(toks: list[Tok]) -> str | None:
         return f"{toks[0].text}_{toks[2].text}"
     return None
 
+
+def function_bodies(rows: list[Row], functions: dict[str, int] | set[str]) -> dict[str, list[int]]:
+    """The names the bodies of the text's function definitions read besides the
+    arguments (`\\alpha` of `f(z) = \\max(\\alpha z, z)`, Haykin's slope `a`), each with the
+    lines of the definitions that read it: rows `f(x, ...) = ...` of a function of
+    `functions`, their left side the call alone, not primed."""
+    found: dict[str, list[int]] = {}
+    for r in rows:
+        head = next((o for o in r.occs if o.side == 0), None)
+        if (r.relation not in _DEFINE or len(r.sides) < 2 or head is None or head.call is None
+                or head.prime or head.name not in functions or r.formula.number < 0
+                or any(o.side == 0 and o.name not in head.args for o in r.occs[1:])):
+            continue
+        for o in r.occs:
+            if o.side >= 1 and o.name not in head.args:  # `\\alpha(e^z - 1)`: alpha times
+                lines = found.setdefault(o.name, [])
+                if r.formula.line not in lines:
+                    lines.append(r.formula.line)
+    return found

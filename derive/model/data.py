@@ -137,14 +137,15 @@ def label_name(model: Model) -> str | None:
         return a.name
     if model.notation.labels in model.notation.quantities:
         return model.notation.labels
+    candidates = [name for name, spec in model.notation.quantities.items()
+                  if spec.given and not spec.parameter and not spec.layers
+                  and len(spec.shape) == 1]
+    if not candidates:
+        return None
     # the input a layer is set to (`h^{(0)} = x`) is no label, even where the text has none
     inputs = {getattr(d.rhs, "name", None) for d in model.defs
               if getattr(d.lhs, "layer", None) is not None}
-    for name, spec in model.notation.quantities.items():
-        if (spec.given and not spec.parameter and not spec.layers and len(spec.shape) == 1
-                and name not in inputs):
-            return name
-    return None
+    return next((name for name in candidates if name not in inputs), None)
 
 
 def product(k: int, top: int, start: int = 1) -> Iterator[tuple[int, ...]]:

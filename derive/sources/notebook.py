@@ -124,7 +124,7 @@ def _decode(text: str, i: int) -> list[tuple[str, int, int]]:
 
 def parse(text: str, name: str) -> Document:
     lines = tuple(text.splitlines())
-    nb = _notebook(text, name)
+    nb, raw = _notebook(text, name)
     try:
         where = _positions(text)
     except (ValueError, IndexError) as exc:
@@ -141,7 +141,7 @@ def parse(text: str, name: str) -> Document:
     # which JSON line holds which line of which cell, for every Markdown cell
     layouts: list[tuple[int, Any, list[tuple[int, tuple[tuple[int, int], ...]]]]] = []
     cell_rows: list[tuple[int, int, int, int]] = []
-    raw_cells = json.loads(text).get("cells", [])
+    raw_cells = raw.get("cells", []) if isinstance(raw, dict) else []
     for idx, cell in enumerate(nb.cells):
         if cell.get("cell_type") != "markdown":
             continue
@@ -171,11 +171,12 @@ _Where = dict[tuple[Any, ...], int]  # a JSON path -> the offset of its value in
 _SpanOf = Callable[[tuple[Any, ...]], Span]
 
 
-def _notebook(text: str, name: str) -> Any:
-    """The notebook nbformat reads from `text`, validated; an `InputError` if it cannot (at
-    the line and column of a JSON syntax error, which nbformat's own message does not give)."""
+def _notebook(text: str, name: str) -> tuple[Any, Any]:
+    """The notebook nbformat reads from `text`, validated, and the JSON as written (its cells'
+    sources as lists or strings); an `InputError` if it cannot be read (at the line and column
+    of a JSON syntax error, which nbformat's own message does not give)."""
     try:
-        json.loads(text)
+        raw = json.loads(text)
     except json.JSONDecodeError as exc:
         lines = text.splitlines()
         raise InputError(f"{name} is not a Jupyter notebook: its JSON is broken here "
@@ -193,7 +194,7 @@ def _notebook(text: str, name: str) -> Any:
     except Exception as exc:  # nbformat raises several kinds (JSON, validation, version)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{name} is not a Jupyter notebook nbformat can read: {reason}") from None
-    return nb
+    return nb, raw
 
 
 def _cell_layout(text: str, starts: list[int], where: _Where, idx: int, raw_src: Any,
